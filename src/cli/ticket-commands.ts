@@ -1,0 +1,65 @@
+import type { Command } from 'commander';
+import { createApp } from '../app.js';
+import { isTicketStatus, TICKET_STATUSES } from '../domain/ticket-status.js';
+import { ErrorCode, VentanillaError } from '../errors.js';
+import { listTickets, showTicket, type TicketDetailJson } from '../store/ticket-queries.js';
+
+export function registerTicketCommands(program: Command): void {
+  const tickets = program.command('tickets').description('look at tickets');
+
+  tickets
+    .command('list')
+    .description('list tickets, oldest first')
+    .option('--status <status>', `only this status (${TICKET_STATUSES.join(', ')})`)
+    .option('--json', 'print a JSON array (format in the README)')
+    .action(async (opts: { status?: string; json?: boolean }) => {
+      if (opts.status && !isTicketStatus(opts.status)) {
+        throw new VentanillaError(ErrorCode.CONFIG_INVALID, `--status must be one of ${TICKET_STATUSES.join(', ')} (got "${opts.status}")`);
+      }
+      const app = await createApp();
+      try {
+        const rows = await listTickets(app.db, { status: opts.status });
+        if (opts.json) return void process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+        for (const t of rows) {
+          const follow = t.followUpOf ? ` (follow-up of #${t.followUpOf})` : '';
+          process.stdout.write(`#${t.number}\t${t.status.padEnd(8)}\t${t.priority.padEnd(6)}\t${t.requester}\t${t.subject}${follow}\n`);
+        }
+        process.stdout.write(`${rows.length} tickets\n`);
+      } finally {
+        await app.close();
+      }
+    });
+
+  tickets
+    .command('show')
+    .description('show one ticket with its messages, attachments and links')
+    .argument('<number>', 'ticket number')
+    .option('--json', 'print JSON (format in the README)')
+    .action(async (numberText: string, opts: { json?: boolean }) => {
+      const number = Number(numberText.replace(/^#/, ''));
+      if (!Number.isInteger(number)) throw new VentanillaError(ErrorCode.TICKET_NOT_FOUND, `"${numberText}" is not a ticket number`);
+      const app = await createApp();
+      try {
+        const ticket = await showTicket(app.db, number);
+        if (!ticket) throw new VentanillaError(ErrorCode.TICKET_NOT_FOUND, `Ticket #${number} does not exist; see \`ventanilla tickets list\`.`);
+        process.stdout.write(opts.json ? JSON.stringify(ticket, null, 2) + '\n' : formatTicket(ticket));
+      } finally {
+        await app.close();
+      }
+    });
+}
+
+function formatTicket(t: TicketDetailJson): string {
+  const lines = [
+    `#${t.number} ${t.subject}`,
+    `status ${t.status} · priority ${t.priority} (impact ${t.impact}, urgency ${t.urgency})`,
+    `requester ${t.requester}${t.ccs.length ? ` · cc ${t.ccs.join(', ')}` : ''}`,
+    `created ${t.createdAt}${t.followUpOf ? ` · follow-up of #${t.followUpOf}` : ''}${t.followUps.length ? ` · followed up by ${t.followUps.map((n) => `#${n}`).join(', ')}` : ''}`,
+  ];
+  for (const m of t.messages) {
+    lines.push('', `--- ${m.direction === 'in' ? 'from' : 'to'} ${m.direction === 'in' ? m.from : m.to.join(', ')} · ${m.date ?? m.createdAt}`);
+    lines.push(m.visibleText || m.text);
+    for (const a of m.attachments) lines.push(`  [attachment] ${a.filename} (${a.contentType}, ${a.size} bytes)`);
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,125 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { ErrorCode, VentanillaError } from './errors.js';
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const port = (fallback: number) => {
+  return z.coerce
+    .number({ error: 'expected a port number' })
+    .int('expected a whole number')
+    .min(1, 'expected a port between 1 and 65535')
+    .max(65535, 'expected a port between 1 and 65535')
+    .default(fallback);
+};
+
+const positiveInt = (fallback: number) =>
+  z.coerce.number({ error: 'expected a number' }).int('expected a whole number').positive('expected a number above 0').default(fallback);
+
+const email = z.email({ error: 'expected an email address such as support@example.com' });
+const optionalText = z.string().trim().min(1).optional();
+
+const envSchema = z.object({
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^file:/, 'expected a SQLite URL such as file:./data/ventanilla.db (other databases are not supported yet)')
+    .optional(),
+  SUPPORT_ADDRESS: email.default('soporte@ventanilla.test'),
+  SECRET_KEY: z.string().min(16, 'expected at least 16 characters (use a long random string)').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  IMAP_HOST: optionalText,
+  IMAP_PORT: port(993),
+  IMAP_SECURE: bool(true),
+  IMAP_USER: optionalText,
+  IMAP_PASSWORD: optionalText,
+  IMAP_MAILBOX: z.string().min(1).default('INBOX'),
+  IMAP_PROCESSED_MAILBOX: z.string().default('Processed'),
+  IMAP_POLL_SECONDS: positiveInt(60),
+  IMAP_TLS_REJECT_UNAUTHORIZED: bool(true),
+  MAX_MESSAGE_BYTES: positiveInt(25 * 1024 * 1024),
+  SMTP_HOST: optionalText,
+  SMTP_PORT: port(587),
+  SMTP_SECURE: bool(false),
+  SMTP_USER: optionalText,
+  SMTP_PASSWORD: optionalText,
+  HTTP_PORT: port(3000),
+  PUBLIC_URL: z.url({ error: 'expected a URL such as https://support.example.com' }).optional(),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  dataDir: string;
+  databaseUrl: string;
+  databasePath: string;
+  supportAddress: string;
+  /** Undefined until resolved by loadSecret(); signs Message-IDs, plus-address tokens and links. */
+  secretKey?: string;
+  logLevel: Env['LOG_LEVEL'];
+  imap?: {
+    host: string;
+    port: number;
+    secure: boolean;
+    user: string;
+    password: string;
+    mailbox: string;
+    processedMailbox: string;
+    pollSeconds: number;
+    rejectUnauthorized: boolean;
+  };
+  maxMessageBytes: number;
+  env: Env;
+}
+
+/** Reads the configuration from the environment (and ./.env when present); throws one error listing every bad value. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?: boolean } = {}): Config {
+  if (opts.dotenv !== false && env === process.env && existsSync('.env')) process.loadEnvFile('.env');
+  const blanksRemoved = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(blanksRemoved);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '?');
+      const got = blanksRemoved[name];
+      return `  ${name}: ${issue.message}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`;
+    });
+    throw new VentanillaError(ErrorCode.CONFIG_INVALID, `Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  let imap: Config['imap'];
+  if (e.IMAP_HOST) {
+    if (!e.IMAP_USER) problems.push('  IMAP_USER: required when IMAP_HOST is set');
+    if (!e.IMAP_PASSWORD) problems.push('  IMAP_PASSWORD: required when IMAP_HOST is set');
+    imap = {
+      host: e.IMAP_HOST,
+      port: e.IMAP_PORT,
+      secure: e.IMAP_SECURE,
+      user: e.IMAP_USER ?? '',
+      password: e.IMAP_PASSWORD ?? '',
+      mailbox: e.IMAP_MAILBOX,
+      processedMailbox: e.IMAP_PROCESSED_MAILBOX,
+      pollSeconds: e.IMAP_POLL_SECONDS,
+      rejectUnauthorized: e.IMAP_TLS_REJECT_UNAUTHORIZED,
+    };
+  }
+  if (problems.length) throw new VentanillaError(ErrorCode.CONFIG_INVALID, `Invalid configuration:\n${problems.join('\n')}`);
+  const dataDir = resolve(e.DATA_DIR);
+  const databaseUrl = e.DATABASE_URL ?? `file:${resolve(dataDir, 'ventanilla.db')}`;
+  return {
+    dataDir,
+    databaseUrl,
+    databasePath: resolve(databaseUrl.replace(/^file:/, '')),
+    supportAddress: e.SUPPORT_ADDRESS.toLowerCase(),
+    secretKey: e.SECRET_KEY,
+    logLevel: e.LOG_LEVEL,
+    imap,
+    maxMessageBytes: e.MAX_MESSAGE_BYTES,
+    env: e,
+  };
+}

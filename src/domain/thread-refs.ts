@@ -1,0 +1,96 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+// The references Ventanilla puts in its own mail so that answers find their ticket: a signed Message-ID,
+// a signed plus-address, and the subject tag. Signatures are HMACs under SECRET_KEY, so a stranger cannot
+// forge a reference to someone else's ticket (osTicket does the same with its Message-IDs).
+
+function sign(secret: string, purpose: string, payload: string, length: number): string {
+  return createHmac('sha256', secret).update(`${purpose}:${payload}`).digest('hex').slice(0, length);
+}
+
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** "<Abc@X>" or "abc@x" -> "abc@x" without brackets; Message-IDs compare as opaque strings otherwise. */
+export function normaliseMessageId(value: string | null | undefined): string | null {
+  if (!value) return null;
+  const trimmed = value.trim().replace(/^<+/, '').replace(/>+$/, '').trim();
+  return trimmed.length > 0 && trimmed.length <= 998 ? trimmed : null;
+}
+
+/** Splits a References / In-Reply-To header value into normalised ids, oldest first. */
+export function parseIdList(value: string | string[] | null | undefined): string[] {
+  if (!value) return [];
+  const text = Array.isArray(value) ? value.join(' ') : value;
+  const bracketed = [...text.matchAll(/<([^<>\s]+)>/g)].map((m) => m[1] as string);
+  const ids = bracketed.length > 0 ? bracketed : text.split(/[\s,]+/);
+  return ids.map(normaliseMessageId).filter((id): id is string => id !== null);
+}
+
+export function domainOf(address: string): string {
+  return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+}
+
+export function createSignedMessageId(secret: string, ticketNumber: number, domain: string): string {
+  const nonce = randomBytes(6).toString('hex');
+  return `vt.${ticketNumber}.${nonce}.${sign(secret, 'mid', `${ticketNumber}.${nonce}`, 16)}@${domain}`;
+}
+
+/** The ticket number a Message-ID of ours names, or null when it is not ours or its signature is wrong. */
+export function verifySignedMessageId(secret: string, messageId: string): number | null {
+  const match = /^vt\.(\d{1,12})\.([0-9a-f]{12})\.([0-9a-f]{16})@/i.exec(messageId);
+  if (!match) return null;
+  const [, number, nonce, signature] = match as unknown as [string, string, string, string];
+  return sameText(signature.toLowerCase(), sign(secret, 'mid', `${number}.${nonce.toLowerCase()}`, 16)) ? Number(number) : null;
+}
+
+/** support@x.com + ticket 1042 -> support+1042-<sig>@x.com */
+export function plusAddressFor(secret: string, supportAddress: string, ticketNumber: number): string {
+  const at = supportAddress.lastIndexOf('@');
+  return `${supportAddress.slice(0, at)}+${ticketNumber}-${sign(secret, 'plus', String(ticketNumber), 10)}${supportAddress.slice(at)}`;
+}
+
+/** Looks for our plus-address among the recipients; returns the ticket number it names when signed. */
+export function ticketFromPlusAddress(secret: string, supportAddress: string, recipients: string[]): number | null {
+  const at = supportAddress.lastIndexOf('@');
+  const local = supportAddress.slice(0, at).toLowerCase();
+  const domain = supportAddress.slice(at + 1).toLowerCase();
+  for (const recipient of recipients) {
+    const match = /^([^@+]+)\+(\d{1,12})-([0-9a-f]{10})@(.+)$/i.exec(recipient.trim());
+    if (!match) continue;
+    const [, rLocal, number, signature, rDomain] = match as unknown as [string, string, string, string, string];
+    if (rLocal.toLowerCase() !== local || rDomain.toLowerCase() !== domain) continue;
+    if (sameText(signature.toLowerCase(), sign(secret, 'plus', number, 10))) return Number(number);
+  }
+  return null;
+}
+
+export function subjectTag(ticketNumber: number): string {
+  return `[#${ticketNumber}]`;
+}
+
+export function ticketFromSubjectTag(subject: string): number | null {
+  const match = /\[#(\d{1,12})\]/.exec(subject);
+  return match ? Number(match[1]) : null;
+}
+
+const REPLY_PREFIX = /^\s*(re|r|aw|sv|vs|res|resp|antw)\s*(\[\d+\])?\s*:\s*/i;
+const FORWARD_PREFIX = /^\s*(fwd?|fw|rv|enc|tr|wg|reenviado|encaminhado)\s*:\s*/i;
+
+/** Forwards start a new conversation: "Fwd:", "FW:", Spanish "RV:", Portuguese "Enc:", French "TR:". */
+export function isForwardSubject(subject: string): boolean {
+  let rest = subject;
+  for (let i = 0; i < 10 && REPLY_PREFIX.test(rest); i++) rest = rest.replace(REPLY_PREFIX, '');
+  return FORWARD_PREFIX.test(rest);
+}
+
+/** The subject a new ticket gets: reply prefixes and any ticket tag removed, never empty. */
+export function ticketSubject(subject: string, fallback = '(sin asunto)'): string {
+  let rest = subject.replace(/\[#\d{1,12}\]/g, ' ');
+  for (let i = 0; i < 10 && REPLY_PREFIX.test(rest); i++) rest = rest.replace(REPLY_PREFIX, '');
+  rest = rest.replace(/\s+/g, ' ').trim();
+  return (rest || fallback).slice(0, 500);
+}

@@ -1,0 +1,81 @@
+import type { TicketStatus } from './ticket-status.js';
+
+// Which ticket an inbound mail belongs to, decided in layers (issue 2 §4). Pure: the caller looks up
+// the tickets that the mail's references name and passes them in.
+
+export interface TicketView {
+  number: number;
+  status: TicketStatus;
+  requester: string;
+  ccs: string[];
+  organisationId: number | null;
+}
+
+export interface HeaderMatch {
+  ticket: TicketView;
+  /** in-reply-to: the direct parent; references: somewhere up the chain. */
+  via: 'in-reply-to' | 'references';
+  /** A Message-ID Ventanilla signed (vs. a stored inbound Message-ID). */
+  signed: boolean;
+}
+
+export interface ThreadInput {
+  sender: string;
+  senderOrganisationId: number | null;
+  isForward: boolean;
+  /** Matches from In-Reply-To first, then References newest first. */
+  headerMatches: HeaderMatch[];
+  plusAddressTicket: TicketView | null;
+  subjectTagTicket: TicketView | null;
+}
+
+export type ThreadVia = 'in-reply-to' | 'references' | 'plus-address' | 'subject-tag';
+
+export type ThreadDecision =
+  | { kind: 'existing'; ticket: TicketView; via: ThreadVia }
+  | { kind: 'new'; reason: 'no-reference' | 'forward-from-stranger' | 'tag-from-stranger' | 'ambiguous-references' };
+
+export function isParticipant(ticket: TicketView, sender: string, senderOrganisationId: number | null): boolean {
+  const who = sender.toLowerCase();
+  return (
+    ticket.requester.toLowerCase() === who ||
+    ticket.ccs.some((cc) => cc.toLowerCase() === who) ||
+    (senderOrganisationId !== null && senderOrganisationId === ticket.organisationId)
+  );
+}
+
+export function decideThread(input: ThreadInput): ThreadDecision {
+  const participant = (t: TicketView) => isParticipant(t, input.sender, input.senderOrganisationId);
+  // A forward carries the old thread's headers and subject to someone new: it only continues the ticket
+  // when the person forwarding already takes part in it.
+  const acceptable = (t: TicketView) => !input.isForward || participant(t);
+  let refused: ThreadDecision | null = null;
+
+  const first = input.headerMatches[0];
+  if (first) {
+    const distinct = new Set(input.headerMatches.map((m) => m.ticket.number));
+    if (first.via === 'in-reply-to' || distinct.size === 1) {
+      if (acceptable(first.ticket)) return { kind: 'existing', ticket: first.ticket, via: first.via };
+      refused = { kind: 'new', reason: 'forward-from-stranger' };
+    } else if (participant(first.ticket)) {
+      // References shared by several tickets (a long thread that spawned more than one): take the most
+      // recent one, but only for someone who takes part in it.
+      return { kind: 'existing', ticket: first.ticket, via: 'references' };
+    } else {
+      refused = { kind: 'new', reason: 'ambiguous-references' };
+    }
+  }
+
+  if (input.plusAddressTicket) {
+    if (acceptable(input.plusAddressTicket)) return { kind: 'existing', ticket: input.plusAddressTicket, via: 'plus-address' };
+    refused ??= { kind: 'new', reason: 'forward-from-stranger' };
+  }
+
+  if (input.subjectTagTicket) {
+    // Anyone can type "[#123]": the tag alone is trusted only from the people of that ticket.
+    if (participant(input.subjectTagTicket)) return { kind: 'existing', ticket: input.subjectTagTicket, via: 'subject-tag' };
+    refused ??= { kind: 'new', reason: 'tag-from-stranger' };
+  }
+
+  return refused ?? { kind: 'new', reason: 'no-reference' };
+}

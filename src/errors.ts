@@ -1,0 +1,34 @@
+// One catalogue of error codes: every error that reaches a user or a log carries one of these, and a
+// message that says what to do.
+export const ErrorCode = {
+  CONFIG_INVALID: 'CONFIG_INVALID',
+  MIGRATION_CHECKSUM: 'MIGRATION_CHECKSUM',
+  MIGRATION_FAILED: 'MIGRATION_FAILED',
+  DB_BUSY: 'DB_BUSY',
+  PARSE_FAILED: 'PARSE_FAILED',
+  PIPELINE_FAILED: 'PIPELINE_FAILED',
+  IMAP_FAILED: 'IMAP_FAILED',
+  TICKET_NOT_FOUND: 'TICKET_NOT_FOUND',
+  INPUT_UNREADABLE: 'INPUT_UNREADABLE',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class VentanillaError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'VentanillaError';
+  }
+}
+
+/** True for failures that may pass if retried later (database locked, disk momentarily full, network). */
+export function isTemporaryFailure(error: unknown): boolean {
+  if (error instanceof VentanillaError) return error.code === ErrorCode.DB_BUSY;
+  const text = String((error as { message?: unknown })?.message ?? error);
+  const code = String((error as { code?: unknown })?.code ?? '');
+  return /SQLITE_BUSY|database is locked|ENOSPC|EAGAIN|ECONNREFUSED|ETIMEDOUT|EMFILE/i.test(text + ' ' + code);
+}

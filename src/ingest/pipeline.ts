@@ -1,0 +1,172 @@
+import type { Logger } from 'pino';
+import { ErrorCode, VentanillaError, isTemporaryFailure } from '../errors.js';
+import { inTransaction, type Db, type Tx } from '../store/database.js';
+import type { BlobStore } from '../store/blobs.js';
+import { alreadyLoggedRaw, logInbound, quarantine, type InboundOutcome } from '../store/inbound-log-repo.js';
+import { ensureContact, messageByDedupKey, type NewMessage } from '../store/tickets-repo.js';
+import { parseMail, type InboundMail } from './parse.js';
+import { peekHeaders } from './peek-headers.js';
+import { applyInbound } from './stages/apply.js';
+import { dedupKeyOf, isSupportAddress } from './stages/identify.js';
+import { resolveThread } from './stages/thread.js';
+import { extractVisibleText } from './visible-text.js';
+
+export interface IngestSource {
+  source: 'imap' | 'stdin' | 'file' | 'replay';
+  sourceRef?: string | null;
+  /** Writes that must commit in the same transaction as the mail's outcome (the IMAP UID cursor). */
+  withinTransaction?: (tx: Tx) => Promise<void>;
+}
+
+export interface IngestResult {
+  outcome: InboundOutcome;
+  ticketNumber: number | null;
+  dedupKey: string | null;
+  rawSha256: string;
+  detail: string | null;
+}
+
+export interface PipelineDeps {
+  db: Db;
+  blobs: BlobStore;
+  secret: string;
+  supportAddress: string;
+  /** Every address that is us: the support address, aliases, the IMAP login. */
+  ownAddresses: string[];
+  maxMessageBytes: number;
+  log: Logger;
+  now: () => Date;
+}
+
+/**
+ * Turns raw bytes into exactly one recorded outcome. The raw mail is stored before anything else, so a
+ * mail that fails anywhere later is still kept (quarantine) and can be replayed. Temporary failures
+ * (database locked) are thrown so the source retries instead of acknowledging the mail.
+ */
+export class InboundPipeline {
+  constructor(private readonly deps: PipelineDeps) {}
+
+  async ingest(raw: Buffer, source: IngestSource): Promise<IngestResult> {
+    const now = this.deps.now();
+    const { sha256 } = await this.deps.blobs.put(raw);
+    if (raw.length > this.deps.maxMessageBytes) return this.recordTooLarge(raw, sha256, source, now);
+    let mail: InboundMail;
+    try {
+      mail = await parseMail(raw);
+    } catch (error) {
+      return this.recordQuarantine(raw.length, sha256, source, now, error);
+    }
+    try {
+      return await this.recordMail(mail, raw.length, sha256, source, now);
+    } catch (error) {
+      if (isTemporaryFailure(error)) throw error;
+      this.deps.log.error({ err: error, sha256 }, 'pipeline failed; mail quarantined');
+      return this.recordQuarantine(raw.length, sha256, source, now, error);
+    }
+  }
+
+  private async recordMail(mail: InboundMail, size: number, sha256: string, source: IngestSource, now: Date): Promise<IngestResult> {
+    const sender = mail.from ?? senderFromHeaders(mail);
+    if (!sender) throw new VentanillaError(ErrorCode.PIPELINE_FAILED, 'The mail has no sender address (no From, Sender or Return-Path).');
+    const dedupKey = dedupKeyOf(mail, sha256);
+    const attachments: NewMessage['attachments'] = [];
+    for (const a of mail.attachments) {
+      const stored = await this.deps.blobs.put(a.content);
+      attachments.push({ filename: a.filename, contentType: a.contentType, contentId: a.contentId, inline: a.inline, ...stored });
+    }
+    const visibleText = extractVisibleText(mail.text, mail.html);
+    const ccs = [...mail.to, ...mail.cc]
+      .map((a) => a.address)
+      .filter((a) => a !== sender.address && !isSupportAddress(a, this.deps.ownAddresses));
+    const base = { source: source.source, sourceRef: source.sourceRef ?? null, dedupKey, messageId: mail.messageId, fromAddress: sender.address, subject: mail.subject, size, rawSha256: sha256, at: now };
+
+    const run = () =>
+      inTransaction(this.deps.db, async (tx) => {
+        const existing = await messageByDedupKey(tx, dedupKey);
+        if (existing) {
+          await logInbound(tx, { ...base, outcome: 'duplicate', ticketNumber: existing.ticketNumber, detail: null });
+          await source.withinTransaction?.(tx);
+          return { outcome: 'duplicate' as const, ticketNumber: existing.ticketNumber, detail: null };
+        }
+        const contact = await ensureContact(tx, sender.address, sender.name);
+        const thread = await resolveThread(tx, mail, sender.address, contact.organisationId, {
+          secret: this.deps.secret,
+          supportAddress: this.deps.supportAddress,
+        });
+        const applied = await applyInbound(tx, {
+          thread,
+          requester: { id: contact.id, email: sender.address },
+          subject: mail.subject,
+          visibleText,
+          ccs,
+          now,
+          message: {
+            dedupKey,
+            messageId: mail.messageId,
+            inReplyTo: mail.inReplyTo,
+            references: mail.references,
+            fromAddress: sender.address,
+            fromName: sender.name,
+            to: mail.to.map((a) => a.address),
+            cc: mail.cc.map((a) => a.address),
+            subject: mail.subject,
+            sentAt: mail.date,
+            text: mail.text,
+            visibleText,
+            html: mail.html,
+            rawSha256: sha256,
+            attachments,
+          },
+        });
+        const detail = thread.kind === 'existing' ? `via ${thread.via}` : thread.reason;
+        await logInbound(tx, { ...base, outcome: applied.outcome, ticketNumber: applied.ticketNumber, detail });
+        await source.withinTransaction?.(tx);
+        return { ...applied, detail };
+      });
+
+    let result;
+    try {
+      result = await run();
+    } catch (error) {
+      // Two processes took the same mail at once: the loser's unique key fails; run again to log a duplicate.
+      if ((error as { code?: string }).code !== 'P2002') throw error;
+      result = await run();
+    }
+    return { ...result, dedupKey, rawSha256: sha256 };
+  }
+
+  private async recordTooLarge(raw: Buffer, sha256: string, source: IngestSource, now: Date): Promise<IngestResult> {
+    const peek = peekHeaders(raw);
+    const dedupKey = dedupKeyOf(peek, sha256);
+    const outcome = await inTransaction(this.deps.db, async (tx) => {
+      const seen = await alreadyLoggedRaw(tx, sha256, 'too_large');
+      const outcome: InboundOutcome = seen ? 'duplicate' : 'too_large';
+      const detail = `${raw.length} bytes > MAX_MESSAGE_BYTES ${this.deps.maxMessageBytes}; raw mail kept`;
+      await logInbound(tx, { source: source.source, sourceRef: source.sourceRef ?? null, dedupKey, messageId: peek.messageId, fromAddress: peek.from, subject: peek.subject, size: raw.length, rawSha256: sha256, outcome, ticketNumber: null, detail, at: now });
+      await source.withinTransaction?.(tx);
+      return outcome;
+    });
+    this.deps.log.warn({ sha256, size: raw.length, from: peek.from }, 'mail too large; stored raw');
+    return { outcome, ticketNumber: null, dedupKey, rawSha256: sha256, detail: 'too large' };
+  }
+
+  private async recordQuarantine(size: number, sha256: string, source: IngestSource, now: Date, error: unknown): Promise<IngestResult> {
+    const code = error instanceof VentanillaError ? error.code : ErrorCode.PIPELINE_FAILED;
+    const message = (error as Error)?.message ?? String(error);
+    await inTransaction(this.deps.db, async (tx) => {
+      await quarantine(tx, { rawSha256: sha256, size, source: source.source, sourceRef: source.sourceRef ?? null, errorCode: code, error: message, at: now });
+      await logInbound(tx, { source: source.source, sourceRef: source.sourceRef ?? null, dedupKey: null, messageId: null, fromAddress: null, subject: null, size, rawSha256: sha256, outcome: 'quarantined', ticketNumber: null, detail: `${code}: ${message}`.slice(0, 1000), at: now });
+      await source.withinTransaction?.(tx);
+    });
+    return { outcome: 'quarantined', ticketNumber: null, dedupKey: null, rawSha256: sha256, detail: message };
+  }
+}
+
+function senderFromHeaders(mail: InboundMail): { address: string; name: string | null } | null {
+  for (const name of ['sender', 'reply-to', 'return-path']) {
+    const value = mail.headers.get(name)?.[0];
+    const match = value ? /([^\s<>"]+@[^\s<>"]+)/.exec(value) : null;
+    if (match) return { address: (match[1] as string).toLowerCase(), name: null };
+  }
+  return null;
+}

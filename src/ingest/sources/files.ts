@@ -1,0 +1,52 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { InboundPipeline, IngestResult } from '../pipeline.js';
+
+/** A Maildir holds its messages in cur/ and new/ (tmp/ is for deliveries in progress and is skipped). */
+async function isMaildir(dir: string): Promise<boolean> {
+  const entries = new Set(await readdir(dir));
+  return entries.has('cur') && entries.has('new');
+}
+
+async function* mailFiles(path: string): AsyncGenerator<string> {
+  const info = await stat(path);
+  if (info.isFile()) {
+    yield path;
+    return;
+  }
+  if (await isMaildir(path)) {
+    for (const sub of ['new', 'cur']) {
+      for (const name of (await readdir(join(path, sub))).sort()) if (!name.startsWith('.')) yield join(path, sub, name);
+    }
+    // Maildir++ subfolders (".Sent", ".Archive") are mail folders too.
+    for (const name of (await readdir(path)).sort()) {
+      if (name.startsWith('.') && name !== '.' && name !== '..' && (await stat(join(path, name))).isDirectory()) yield* mailFiles(join(path, name));
+    }
+    return;
+  }
+  for (const entry of (await readdir(path, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    const full = join(path, entry.name);
+    if (entry.isDirectory()) yield* mailFiles(full);
+    else if (entry.isFile() && /\.(eml|msg|mbx|txt)$/i.test(entry.name)) yield full;
+  }
+}
+
+export interface FileIngestReport {
+  results: Array<{ file: string } & IngestResult>;
+  counts: Record<string, number>;
+}
+
+/** Imports .eml files and Maildir folders, one pipeline call per message, in a stable order. */
+export async function ingestPaths(pipeline: InboundPipeline, paths: string[], onResult?: (r: { file: string } & IngestResult) => void): Promise<FileIngestReport> {
+  const report: FileIngestReport = { results: [], counts: {} };
+  for (const path of paths) {
+    for await (const file of mailFiles(resolve(path))) {
+      const raw = await readFile(file);
+      const result = { file, ...(await pipeline.ingest(raw, { source: 'file', sourceRef: file })) };
+      report.results.push(result);
+      report.counts[result.outcome] = (report.counts[result.outcome] ?? 0) + 1;
+      onResult?.(result);
+    }
+  }
+  return report;
+}

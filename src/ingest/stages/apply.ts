@@ -1,0 +1,112 @@
+import { effectOfReply } from '../../domain/ticket-status.js';
+import { ticketSubject } from '../../domain/thread-refs.js';
+import { priorityOf, readSeverity, type Level } from '../../domain/priority.js';
+import type { Tx } from '../../store/database.js';
+import {
+  addCcs,
+  addMessage,
+  addTicketEvent,
+  createTicket,
+  setTicketStatus,
+  touchTicket,
+  type NewMessage,
+  type StoredTicket,
+} from '../../store/tickets-repo.js';
+import type { ResolvedThread } from './thread.js';
+
+export type AppliedOutcome = 'created' | 'comment' | 'reopened' | 'followup';
+
+export interface ApplyInput {
+  thread: ResolvedThread;
+  requester: { id: number; email: string };
+  subject: string;
+  /** Visible text: where the customer states impact and urgency. */
+  visibleText: string;
+  /** Other people the mail was addressed to (support addresses already removed). */
+  ccs: string[];
+  message: Omit<NewMessage, 'ticketId' | 'createdAt' | 'direction'>;
+  now: Date;
+}
+
+/** Writes the mail's one effect: a new ticket, a comment (maybe reopening), or a follow-up ticket. */
+export async function applyInbound(tx: Tx, input: ApplyInput): Promise<{ outcome: AppliedOutcome; ticketNumber: number }> {
+  const { thread, now } = input;
+  const actor = input.requester.email;
+  if (thread.kind === 'existing' && thread.ticket) {
+    const ticket = thread.ticket;
+    const effect = effectOfReply(ticket.status);
+    if (effect.kind === 'comment') {
+      await addMessage(tx, { ...input.message, ticketId: ticket.id, direction: 'in', createdAt: now });
+      await addCcs(tx, ticket.id, input.ccs.filter((cc) => cc !== ticket.requester));
+      if (effect.newStatus && effect.newStatus !== ticket.status) await setTicketStatus(tx, ticket.id, effect.newStatus, now);
+      else await touchTicket(tx, ticket.id, now);
+      await addTicketEvent(tx, {
+        ticketId: ticket.id,
+        type: effect.event,
+        actor,
+        fromStatus: ticket.status,
+        toStatus: effect.newStatus ?? ticket.status,
+        detail: `via ${thread.via}`,
+        at: now,
+      });
+      return { outcome: effect.event === 'reopened' ? 'reopened' : 'comment', ticketNumber: ticket.number };
+    }
+    return createFollowUp(tx, input, ticket);
+  }
+  return createNewTicket(tx, input);
+}
+
+async function createNewTicket(tx: Tx, input: ApplyInput) {
+  const severity = readSeverity(input.visibleText || input.message.text);
+  const ticket = await createTicket(tx, {
+    subject: ticketSubject(input.subject),
+    requesterId: input.requester.id,
+    impact: severity.impact,
+    urgency: severity.urgency,
+    priority: severity.priority,
+    ccs: input.ccs.filter((cc) => cc !== input.requester.email),
+    createdAt: input.now,
+  });
+  await addMessage(tx, { ...input.message, ticketId: ticket.id, direction: 'in', createdAt: input.now });
+  const reason = input.thread.kind === 'new' ? input.thread.reason : 'no-reference';
+  await addTicketEvent(tx, { ticketId: ticket.id, type: 'created', actor: input.requester.email, toStatus: 'new', detail: reason, at: input.now });
+  return { outcome: 'created' as const, ticketNumber: ticket.number };
+}
+
+/**
+ * A closed ticket is final (DOMAIN.md rule 3): the answer opens a new ticket that links to it and keeps
+ * its people and severity unless the new mail states its own.
+ */
+async function createFollowUp(tx: Tx, input: ApplyInput, closed: StoredTicket) {
+  const stated = readSeverity(input.visibleText || input.message.text);
+  const impact = stated.stated.impact ? stated.impact : (closed.impact as Level);
+  const urgency = stated.stated.urgency ? stated.urgency : (closed.urgency as Level);
+  const people = [closed.requester, ...closed.ccs, ...input.ccs].filter((e) => e !== input.requester.email);
+  const ticket = await createTicket(tx, {
+    subject: ticketSubject(input.subject, closed.subject),
+    requesterId: input.requester.id,
+    impact,
+    urgency,
+    priority: priorityOf(impact, urgency),
+    followUpOfId: closed.id,
+    ccs: people,
+    createdAt: input.now,
+  });
+  await addMessage(tx, { ...input.message, ticketId: ticket.id, direction: 'in', createdAt: input.now });
+  await addTicketEvent(tx, {
+    ticketId: ticket.id,
+    type: 'created',
+    actor: input.requester.email,
+    toStatus: 'new',
+    detail: `follow-up of #${closed.number}`,
+    at: input.now,
+  });
+  await addTicketEvent(tx, {
+    ticketId: closed.id,
+    type: 'follow_up_created',
+    actor: input.requester.email,
+    detail: `#${ticket.number}`,
+    at: input.now,
+  });
+  return { outcome: 'followup' as const, ticketNumber: ticket.number };
+}

@@ -1,0 +1,52 @@
+import { decideThread, type ThreadDecision } from '../../domain/threading.js';
+import { isForwardSubject, ticketFromPlusAddress, ticketFromSubjectTag, verifySignedMessageId } from '../../domain/thread-refs.js';
+import type { Tx } from '../../store/database.js';
+import { ticketByNumber, ticketsByMessageIds, type StoredTicket } from '../../store/tickets-repo.js';
+import type { InboundMail } from '../parse.js';
+
+export interface ThreadContext {
+  secret: string;
+  supportAddress: string;
+}
+
+export type ResolvedThread = ThreadDecision & { ticket?: StoredTicket };
+
+/** Looks up every ticket the mail refers to (headers, plus-address, subject tag) and lets the domain decide. */
+export async function resolveThread(
+  tx: Tx,
+  mail: InboundMail,
+  sender: string,
+  senderOrganisationId: number | null,
+  ctx: ThreadContext,
+): Promise<ResolvedThread> {
+  // In-Reply-To is the direct parent; then References from the newest to the oldest.
+  const headerIds = [
+    ...(mail.inReplyTo ? [{ id: mail.inReplyTo, via: 'in-reply-to' as const }] : []),
+    ...[...mail.references].reverse().map((id) => ({ id, via: 'references' as const })),
+  ].slice(0, 100);
+  const stored = await ticketsByMessageIds(tx, headerIds.map((h) => h.id));
+  const byNumber = new Map<number, StoredTicket | null>();
+  const lookupNumber = async (n: number) => {
+    if (!byNumber.has(n)) byNumber.set(n, await ticketByNumber(tx, n));
+    return byNumber.get(n) ?? null;
+  };
+
+  const headerMatches = [];
+  for (const header of headerIds) {
+    const signedNumber = verifySignedMessageId(ctx.secret, header.id);
+    const ticket = signedNumber !== null ? await lookupNumber(signedNumber) : (stored.get(header.id) ?? null);
+    if (ticket) headerMatches.push({ ticket, via: header.via, signed: signedNumber !== null });
+  }
+  const plusNumber = ticketFromPlusAddress(ctx.secret, ctx.supportAddress, mail.recipients);
+  const tagNumber = ticketFromSubjectTag(mail.subject);
+
+  const decision = decideThread({
+    sender,
+    senderOrganisationId,
+    isForward: isForwardSubject(mail.subject),
+    headerMatches,
+    plusAddressTicket: plusNumber !== null ? await lookupNumber(plusNumber) : null,
+    subjectTagTicket: tagNumber !== null ? await lookupNumber(tagNumber) : null,
+  });
+  return decision.kind === 'existing' ? { ...decision, ticket: decision.ticket as StoredTicket } : decision;
+}

@@ -1,0 +1,45 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaClient } from '../generated/prisma/client.js';
+import { ErrorCode, VentanillaError } from '../errors.js';
+import { migrateDatabase } from './migrator.js';
+
+export type Db = PrismaClient;
+export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
+
+/** Opens the SQLite database, applying pending migrations first. */
+export async function openDatabase(path: string): Promise<Db> {
+  mkdirSync(dirname(path), { recursive: true });
+  migrateDatabase(path);
+  const adapter = new PrismaBetterSqlite3({ url: `file:${path}`, timeout: 15_000 });
+  const db = new PrismaClient({ adapter });
+  // Per-connection settings: NORMAL is durable in WAL mode across process crashes (only an OS crash can
+  // lose the last commits); foreign keys are off by default in SQLite.
+  await db.$executeRawUnsafe('PRAGMA synchronous = NORMAL');
+  await db.$executeRawUnsafe('PRAGMA foreign_keys = ON');
+  return db;
+}
+
+function isBusy(error: unknown): boolean {
+  const text = `${(error as Error)?.message ?? ''} ${JSON.stringify((error as { meta?: unknown })?.meta ?? '')}`;
+  return /SQLITE_BUSY|database is locked|Socket timeout|busy/i.test(text);
+}
+
+/**
+ * Runs fn in one write transaction. SQLite reports a conflict between two processes as "busy" without
+ * waiting when a deferred transaction upgrades to a writer, so the whole unit is retried a few times.
+ */
+export async function inTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, attempts = 8): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.$transaction(fn, { timeout: 60_000, maxWait: 60_000 });
+    } catch (error) {
+      if (!isBusy(error)) throw error;
+      if (attempt >= attempts) {
+        throw new VentanillaError(ErrorCode.DB_BUSY, 'The database stayed locked by another process; try again.', {}, { cause: error });
+      }
+      await new Promise((r) => setTimeout(r, 20 * attempt + Math.random() * 50));
+    }
+  }
+}

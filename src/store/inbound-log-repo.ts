@@ -1,0 +1,58 @@
+import type { Tx, Db } from './database.js';
+
+export const INBOUND_OUTCOMES = ['created', 'comment', 'reopened', 'followup', 'duplicate', 'too_large', 'quarantined'] as const;
+export type InboundOutcome = (typeof INBOUND_OUTCOMES)[number];
+
+export interface InboundLogEntry {
+  source: string;
+  sourceRef: string | null;
+  dedupKey: string | null;
+  messageId: string | null;
+  fromAddress: string | null;
+  subject: string | null;
+  size: number;
+  rawSha256: string;
+  outcome: InboundOutcome;
+  ticketNumber: number | null;
+  detail: string | null;
+  at: Date;
+}
+
+export async function logInbound(tx: Tx, e: InboundLogEntry): Promise<number> {
+  const { at, ...rest } = e;
+  const row = await tx.inboundLog.create({ data: { ...rest, subject: rest.subject?.slice(0, 500) ?? null, receivedAt: at } });
+  return row.id;
+}
+
+export async function alreadyLoggedRaw(tx: Tx, rawSha256: string, outcome: InboundOutcome): Promise<boolean> {
+  return (await tx.inboundLog.count({ where: { rawSha256, outcome } })) > 0;
+}
+
+export interface QuarantineEntry {
+  rawSha256: string;
+  size: number;
+  source: string;
+  sourceRef: string | null;
+  errorCode: string;
+  error: string;
+  at: Date;
+}
+
+export async function quarantine(tx: Tx, e: QuarantineEntry): Promise<number> {
+  const { at, ...rest } = e;
+  const row = await tx.quarantinedMail.create({ data: { ...rest, error: rest.error.slice(0, 4000), createdAt: at } });
+  return row.id;
+}
+
+export async function pendingQuarantine(db: Db) {
+  return db.quarantinedMail.findMany({ where: { replayedAt: null }, orderBy: { id: 'asc' } });
+}
+
+export async function markReplayed(tx: Tx, id: number, outcome: string, at: Date): Promise<void> {
+  await tx.quarantinedMail.update({ where: { id }, data: { replayedAt: at, replayOutcome: outcome } });
+}
+
+export async function outcomeCounts(db: Db): Promise<Record<string, number>> {
+  const rows = await db.inboundLog.groupBy({ by: ['outcome'], _count: { _all: true } });
+  return Object.fromEntries(rows.map((r) => [r.outcome, r._count._all]));
+}

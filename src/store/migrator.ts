@@ -1,0 +1,89 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { ErrorCode, VentanillaError } from '../errors.js';
+import { migrationsDir } from '../paths.js';
+
+// Prisma's own bookkeeping table, created the way `prisma migrate` creates it, so that a team with the
+// schema engine can take over this database with `prisma migrate deploy` and see every migration applied.
+const PRISMA_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+    "id"                    TEXT PRIMARY KEY NOT NULL,
+    "checksum"              TEXT NOT NULL,
+    "finished_at"           DATETIME,
+    "migration_name"        TEXT NOT NULL,
+    "logs"                  TEXT,
+    "rolled_back_at"        DATETIME,
+    "started_at"            DATETIME NOT NULL DEFAULT current_timestamp,
+    "applied_steps_count"   INTEGER UNSIGNED NOT NULL DEFAULT 0
+)`;
+
+export interface MigrationFile {
+  name: string;
+  sql: string;
+  checksum: string;
+}
+
+export function readMigrations(dir: string = migrationsDir): MigrationFile[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(dir, entry.name, 'migration.sql')))
+    .map((entry) => entry.name)
+    .sort()
+    .map((name) => {
+      const sql = readFileSync(join(dir, name, 'migration.sql'), 'utf8');
+      // Prisma's checksum is the SHA-256 of the file's bytes, in hex.
+      return { name, sql, checksum: createHash('sha256').update(sql).digest('hex') };
+    });
+}
+
+export interface MigrationReport {
+  applied: string[];
+  alreadyApplied: string[];
+}
+
+/** Applies pending migrations in order, each in its own transaction. Safe to call from two processes at once. */
+export function migrateDatabase(path: string, dir: string = migrationsDir): MigrationReport {
+  const db = new Database(path, { timeout: 15_000 });
+  try {
+    // WAL lets the CLI read while the daemon writes; it is a property of the file, so setting it here is enough.
+    db.pragma('journal_mode = WAL');
+    db.exec(PRISMA_MIGRATIONS_TABLE);
+    const report: MigrationReport = { applied: [], alreadyApplied: [] };
+    for (const migration of readMigrations(dir)) {
+      const outcome = applyOne(db, migration);
+      (outcome === 'applied' ? report.applied : report.alreadyApplied).push(migration.name);
+    }
+    return report;
+  } finally {
+    db.close();
+  }
+}
+
+function applyOne(db: Database.Database, migration: MigrationFile): 'applied' | 'already' {
+  // IMMEDIATE takes the write lock first, so two processes starting together cannot both apply it.
+  const run = db.transaction(() => {
+    const row = db
+      .prepare('SELECT checksum FROM "_prisma_migrations" WHERE migration_name = ? AND rolled_back_at IS NULL AND finished_at IS NOT NULL')
+      .get(migration.name) as { checksum: string } | undefined;
+    if (row) {
+      if (row.checksum !== migration.checksum) {
+        throw new VentanillaError(
+          ErrorCode.MIGRATION_CHECKSUM,
+          `Migration ${migration.name} was changed after it was applied. Restore the original file and add a new migration instead.`,
+        );
+      }
+      return 'already' as const;
+    }
+    const startedAt = new Date().toISOString();
+    try {
+      db.exec(migration.sql);
+    } catch (error) {
+      throw new VentanillaError(ErrorCode.MIGRATION_FAILED, `Migration ${migration.name} failed: ${(error as Error).message}`, {}, { cause: error });
+    }
+    db.prepare(
+      'INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count) VALUES (?, ?, ?, ?, ?, 1)',
+    ).run(randomUUID(), migration.checksum, new Date().toISOString(), migration.name, startedAt);
+    return 'applied' as const;
+  });
+  return run.immediate();
+}

@@ -1,0 +1,124 @@
+import type { Db } from './database.js';
+
+// Read models for the CLI and the JSON output: stable shapes, documented in the README.
+
+export interface TicketSummaryJson {
+  number: number;
+  subject: string;
+  status: string;
+  priority: string;
+  impact: string;
+  urgency: string;
+  requester: string;
+  ccs: string[];
+  followUpOf: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AttachmentJson {
+  filename: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  inline: boolean;
+}
+
+export interface MessageJson {
+  direction: 'in' | 'out';
+  internal: boolean;
+  messageId: string | null;
+  inReplyTo: string | null;
+  from: string;
+  fromName: string | null;
+  to: string[];
+  cc: string[];
+  subject: string;
+  date: string | null;
+  createdAt: string;
+  text: string;
+  visibleText: string;
+  html: string | null;
+  attachments: AttachmentJson[];
+}
+
+export interface TicketDetailJson extends TicketSummaryJson {
+  followUps: number[];
+  messages: MessageJson[];
+  events: Array<{ type: string; fromStatus: string | null; toStatus: string | null; actor: string; detail: string | null; at: string }>;
+  /** The tickets this one follows up, newest first, each with its messages: the carried history. */
+  history: Array<{ number: number; subject: string; status: string; messages: MessageJson[] }>;
+}
+
+const summaryInclude = { requester: { select: { email: true } }, ccs: true, followUpOf: { select: { number: true } } } as const;
+
+type SummaryRow = Awaited<ReturnType<typeof findSummaries>>[number];
+
+function findSummaries(db: Db, where: { status?: string }, take: number) {
+  return db.ticket.findMany({ where, include: summaryInclude, orderBy: { number: 'asc' }, take });
+}
+
+function toSummary(t: SummaryRow): TicketSummaryJson {
+  return {
+    number: t.number,
+    subject: t.subject,
+    status: t.status,
+    priority: t.priority,
+    impact: t.impact,
+    urgency: t.urgency,
+    requester: t.requester.email,
+    ccs: t.ccs.map((c) => c.email).sort(),
+    followUpOf: t.followUpOf?.number ?? null,
+    createdAt: t.createdAt.toISOString(),
+    updatedAt: t.updatedAt.toISOString(),
+  };
+}
+
+export async function listTickets(db: Db, filter: { status?: string; limit?: number } = {}): Promise<TicketSummaryJson[]> {
+  const rows = await findSummaries(db, filter.status ? { status: filter.status } : {}, filter.limit ?? 10_000);
+  return rows.map(toSummary);
+}
+
+async function messagesOf(db: Db, ticketId: number): Promise<MessageJson[]> {
+  const rows = await db.message.findMany({ where: { ticketId }, include: { attachments: true }, orderBy: { id: 'asc' } });
+  return rows.map((m) => ({
+    direction: m.direction === 'out' ? 'out' : 'in',
+    internal: m.internal,
+    messageId: m.messageId,
+    inReplyTo: m.inReplyTo,
+    from: m.fromAddress,
+    fromName: m.fromName,
+    to: JSON.parse(m.toList) as string[],
+    cc: JSON.parse(m.ccList) as string[],
+    subject: m.subject,
+    date: m.sentAt?.toISOString() ?? null,
+    createdAt: m.createdAt.toISOString(),
+    text: m.text,
+    visibleText: m.visibleText,
+    html: m.html,
+    attachments: m.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size, sha256: a.sha256, inline: a.inline })),
+  }));
+}
+
+export async function showTicket(db: Db, number: number): Promise<TicketDetailJson | null> {
+  const t = await db.ticket.findUnique({
+    where: { number },
+    include: { ...summaryInclude, followUps: { select: { number: true } }, events: { orderBy: { id: 'asc' } } },
+  });
+  if (!t) return null;
+  const history: TicketDetailJson['history'] = [];
+  let previous = t.followUpOfId;
+  for (let depth = 0; previous !== null && depth < 20; depth++) {
+    const old = await db.ticket.findUnique({ where: { id: previous } });
+    if (!old) break;
+    history.push({ number: old.number, subject: old.subject, status: old.status, messages: await messagesOf(db, old.id) });
+    previous = old.followUpOfId;
+  }
+  return {
+    ...toSummary(t),
+    followUps: t.followUps.map((f) => f.number).sort((a, b) => a - b),
+    messages: await messagesOf(db, t.id),
+    events: t.events.map((e) => ({ type: e.type, fromStatus: e.fromStatus, toStatus: e.toStatus, actor: e.actor, detail: e.detail, at: e.createdAt.toISOString() })),
+    history,
+  };
+}
