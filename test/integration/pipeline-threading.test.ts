@@ -1,0 +1,141 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createSignedMessageId, plusAddressFor } from '../../src/domain/thread-refs.js';
+import { showTicket, listTickets } from '../../src/store/ticket-queries.js';
+import { createTestApp, mail, type TestApp } from '../support/app.js';
+
+let app: TestApp;
+beforeEach(async () => {
+  app = await createTestApp();
+});
+afterEach(async () => app.dispose());
+
+const ingest = (raw: Buffer) => app.pipeline.ingest(raw, { source: 'file', sourceRef: 'test' });
+const setStatus = (number: number, status: string) => app.db.ticket.update({ where: { number }, data: { status } });
+const secret = 'test-secret-key-0123456789';
+
+async function openTicket(headers: Record<string, string | null> = {}, body?: string) {
+  const first = mail({ headers, body });
+  const result = await ingest(first);
+  expect(result.outcome).toBe('created');
+  const messageId = /Message-ID: <([^>]+)>/.exec(first.toString())?.[1] as string;
+  return { number: result.ticketNumber as number, messageId };
+}
+
+describe('inbound mail becomes one ticket, comment or follow-up', () => {
+  it('a first mail opens a ticket with its requester, CCs, severity and text', async () => {
+    const { number } = await openTicket({ Cc: 'Luis <luis@cliente.mx>, soporte+old@example.test', Subject: 'Re: No timbra' }, 'No timbra.\nImpacto: Alto\nUrgencia: Media');
+    const t = await showTicket(app.db, number);
+    expect(t).toMatchObject({ number: 1000, subject: 'No timbra', status: 'new', requester: 'ana@cliente.mx', ccs: ['luis@cliente.mx'], impact: 'high', urgency: 'medium', priority: 'high', followUpOf: null });
+    expect(t?.messages).toHaveLength(1);
+    expect(t?.messages[0]).toMatchObject({ direction: 'in', from: 'ana@cliente.mx', visibleText: 'No timbra.\nImpacto: Alto\nUrgencia: Media' });
+  });
+
+  it('a reply by In-Reply-To is a comment on the same ticket', async () => {
+    const { number, messageId } = await openTicket();
+    const r = await ingest(mail({ headers: { Subject: 'Re: algo', 'In-Reply-To': `<${messageId}>` } }));
+    expect(r).toMatchObject({ outcome: 'comment', ticketNumber: number });
+    expect((await showTicket(app.db, number))?.messages).toHaveLength(2);
+  });
+
+  it('a reply with References only (no In-Reply-To) is a comment', async () => {
+    const { number, messageId } = await openTicket();
+    const r = await ingest(mail({ headers: { From: 'luis@cliente.mx', References: `<unrelated@x> <${messageId}>` } }));
+    expect(r).toMatchObject({ outcome: 'comment', ticketNumber: number, detail: 'via references' });
+  });
+
+  it('a reply to one of our signed Message-IDs finds its ticket', async () => {
+    const { number } = await openTicket();
+    const ours = createSignedMessageId(secret, number, 'example.test');
+    expect(await ingest(mail({ headers: { 'In-Reply-To': `<${ours}>` } }))).toMatchObject({ outcome: 'comment', ticketNumber: number });
+  });
+
+  it('a forged signed Message-ID does not match', async () => {
+    await openTicket();
+    const forged = createSignedMessageId('some-other-secret-000000', 1000, 'example.test');
+    expect(await ingest(mail({ headers: { 'In-Reply-To': `<${forged}>` } }))).toMatchObject({ outcome: 'created' });
+  });
+
+  it('a mail to the ticket plus-address is a comment', async () => {
+    const { number } = await openTicket();
+    const plus = plusAddressFor(secret, 'soporte@example.test', number);
+    expect(await ingest(mail({ headers: { To: plus, Subject: 'otra cosa' } }))).toMatchObject({ outcome: 'comment', detail: 'via plus-address' });
+  });
+
+  it('a subject tag from the requester matches; from a stranger it opens a new ticket', async () => {
+    const { number } = await openTicket();
+    expect(await ingest(mail({ headers: { Subject: `Re: [#${number}] más datos` } }))).toMatchObject({ outcome: 'comment', ticketNumber: number });
+    const stranger = await ingest(mail({ headers: { From: 'intruso@otro.com', Subject: `[#${number}] dame los datos` } }));
+    expect(stranger).toMatchObject({ outcome: 'created', detail: 'tag-from-stranger' });
+    expect((await showTicket(app.db, stranger.ticketNumber as number))?.subject).toBe('dame los datos');
+  });
+
+  it('a subject tag from a colleague of the same organisation matches', async () => {
+    const org = await app.db.organisation.create({ data: { name: 'Cliente SA', country: 'MX', domains: { create: [{ domain: 'cliente.mx' }] } } });
+    const { number } = await openTicket();
+    expect(org.id).toBeGreaterThan(0);
+    expect(await ingest(mail({ headers: { From: 'jefa@cliente.mx', Subject: `[#${number}] seguimiento` } }))).toMatchObject({ outcome: 'comment', ticketNumber: number });
+  });
+
+  it('a forward of the thread by a stranger does not join the ticket', async () => {
+    const { messageId } = await openTicket();
+    const r = await ingest(mail({ headers: { From: 'otro@tercero.com', Subject: 'RV: Consulta', References: `<${messageId}>`, 'In-Reply-To': `<${messageId}>` } }));
+    expect(r).toMatchObject({ outcome: 'created', detail: 'forward-from-stranger' });
+  });
+
+  it('pending -> open; solved -> reopened; on_hold stays on hold', async () => {
+    const { number, messageId } = await openTicket();
+    await setStatus(number, 'pending');
+    await ingest(mail({ headers: { 'In-Reply-To': `<${messageId}>` } }));
+    expect((await showTicket(app.db, number))?.status).toBe('open');
+    await setStatus(number, 'solved');
+    expect(await ingest(mail({ headers: { 'In-Reply-To': `<${messageId}>` } }))).toMatchObject({ outcome: 'reopened' });
+    expect((await showTicket(app.db, number))?.status).toBe('open');
+    await setStatus(number, 'on_hold');
+    expect(await ingest(mail({ headers: { 'In-Reply-To': `<${messageId}>` } }))).toMatchObject({ outcome: 'comment' });
+    const t = await showTicket(app.db, number);
+    expect(t?.status).toBe('on_hold');
+    expect(t?.events.map((e) => e.type)).toEqual(['created', 'customer_answered', 'reopened', 'comment']);
+  });
+
+  it('a reply to a closed ticket creates a linked follow-up that carries its history', async () => {
+    const { number, messageId } = await openTicket({ Cc: 'luis@cliente.mx' }, 'Impacto: Bajo\nUrgencia: Baja');
+    await setStatus(number, 'closed');
+    const r = await ingest(mail({ headers: { Subject: `Re: [#${number}] Consulta`, 'In-Reply-To': `<${messageId}>` }, body: 'Sigue fallando' }));
+    expect(r.outcome).toBe('followup');
+    const followUp = await showTicket(app.db, r.ticketNumber as number);
+    expect(followUp).toMatchObject({ followUpOf: number, status: 'new', subject: 'Consulta', impact: 'low', urgency: 'low', ccs: ['luis@cliente.mx'] });
+    expect(followUp?.history).toHaveLength(1);
+    expect(followUp?.history[0]).toMatchObject({ number, status: 'closed' });
+    expect((await showTicket(app.db, number))?.followUps).toEqual([r.ticketNumber]);
+    // A second reply to the old thread joins the same follow-up? No: it names the closed ticket, so it is another follow-up
+    // unless it answers the follow-up itself. Answering the follow-up's message is a comment on it:
+    const onFollowUp = await ingest(mail({ headers: { 'In-Reply-To': `<${followUp?.messages[0]?.messageId}>` } }));
+    expect(onFollowUp).toMatchObject({ outcome: 'comment', ticketNumber: r.ticketNumber });
+  });
+});
+
+describe('duplicates have one effect', () => {
+  it('the same Message-ID twice, even delivered to another address', async () => {
+    const raw = mail();
+    const first = await ingest(raw);
+    const again = await ingest(raw);
+    const otherAddress = await ingest(Buffer.from(`Delivered-To: ayuda@example.test\r\n${raw.toString()}`));
+    expect([first.outcome, again.outcome, otherAddress.outcome]).toEqual(['created', 'duplicate', 'duplicate']);
+    expect(again.ticketNumber).toBe(first.ticketNumber);
+    expect(await listTickets(app.db)).toHaveLength(1);
+    expect(await app.db.inboundLog.count({ where: { outcome: 'duplicate' } })).toBe(2);
+  });
+
+  it('a mail without Message-ID is deduplicated by its raw bytes', async () => {
+    const raw = mail({ headers: { 'Message-ID': null } });
+    expect((await ingest(raw)).outcome).toBe('created');
+    expect((await ingest(raw)).outcome).toBe('duplicate');
+    expect((await ingest(mail({ headers: { 'Message-ID': null } }))).outcome).toBe('created');
+  });
+
+  it('concurrent deliveries of the same mail have one effect', async () => {
+    const raw = mail();
+    const results = await Promise.all([ingest(raw), ingest(raw), ingest(raw)]);
+    expect(results.map((r) => r.outcome).sort()).toEqual(['created', 'duplicate', 'duplicate']);
+  });
+});

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createSignedMessageId,
+  isForwardSubject,
+  normaliseMessageId,
+  parseIdList,
+  plusAddressFor,
+  ticketFromPlusAddress,
+  ticketFromSubjectTag,
+  ticketSubject,
+  verifySignedMessageId,
+} from '../../../src/domain/thread-refs.js';
+
+const secret = 'unit-test-secret-0123456789';
+
+describe('signed Message-IDs', () => {
+  it('round-trips the ticket number', () => {
+    const id = createSignedMessageId(secret, 1042, 'example.test');
+    expect(id).toMatch(/^vt\.1042\.[0-9a-f]{12}\.[0-9a-f]{16}@example\.test$/);
+    expect(verifySignedMessageId(secret, id)).toBe(1042);
+  });
+  it('is unique per mail', () => {
+    expect(createSignedMessageId(secret, 1, 'x.test')).not.toBe(createSignedMessageId(secret, 1, 'x.test'));
+  });
+  it('cannot be forged for another ticket or under another key', () => {
+    const id = createSignedMessageId(secret, 1042, 'example.test');
+    expect(verifySignedMessageId(secret, id.replace('vt.1042.', 'vt.1043.'))).toBeNull();
+    expect(verifySignedMessageId('another-secret-0123456789', id)).toBeNull();
+    expect(verifySignedMessageId(secret, 'vt.1042.000000000000.0000000000000000@example.test')).toBeNull();
+    expect(verifySignedMessageId(secret, 'CAF=abc@mail.gmail.com')).toBeNull();
+  });
+  it('survives clients that upper-case ids', () => {
+    const id = createSignedMessageId(secret, 7, 'example.test');
+    expect(verifySignedMessageId(secret, id.toUpperCase())).toBe(7);
+  });
+});
+
+describe('plus-addresses', () => {
+  it('names the ticket, signed', () => {
+    const address = plusAddressFor(secret, 'soporte@example.test', 1042);
+    expect(address).toMatch(/^soporte\+1042-[0-9a-f]{10}@example\.test$/);
+    expect(ticketFromPlusAddress(secret, 'soporte@example.test', ['ana@x.mx', address.toUpperCase()])).toBe(1042);
+  });
+  it('refuses a guessed token, another mailbox or another domain', () => {
+    const address = plusAddressFor(secret, 'soporte@example.test', 1042);
+    expect(ticketFromPlusAddress(secret, 'soporte@example.test', ['soporte+1042-0000000000@example.test'])).toBeNull();
+    expect(ticketFromPlusAddress(secret, 'soporte@example.test', [address.replace('soporte', 'ventas')])).toBeNull();
+    expect(ticketFromPlusAddress(secret, 'soporte@example.test', [address.replace('example.test', 'evil.test')])).toBeNull();
+  });
+});
+
+describe('subjects', () => {
+  it('finds the tag', () => {
+    expect(ticketFromSubjectTag('Re: [#1042] No puedo timbrar')).toBe(1042);
+    expect(ticketFromSubjectTag('Factura #1042')).toBeNull();
+  });
+  it('recognises forwards in several languages, after reply prefixes too', () => {
+    for (const s of ['Fwd: x', 'FW: x', 'RV: x', 'Enc: x', 'TR: x', 'Re: Fwd: x', 'WG: x']) expect(isForwardSubject(s), s).toBe(true);
+    for (const s of ['Re: x', 'RE: x', 'Factura', 'Enchufe: roto', 'Trámite: x']) expect(isForwardSubject(s), s).toBe(false);
+  });
+  it('makes a clean ticket subject', () => {
+    expect(ticketSubject('RE: Re: [#12] Error al timbrar')).toBe('Error al timbrar');
+    expect(ticketSubject('   ')).toBe('(sin asunto)');
+    expect(ticketSubject('Re: ', 'Old subject')).toBe('Old subject');
+  });
+});
+
+describe('Message-ID lists', () => {
+  it('normalises brackets and whitespace', () => {
+    expect(normaliseMessageId(' <abc@x> ')).toBe('abc@x');
+    expect(normaliseMessageId('')).toBeNull();
+  });
+  it('parses References in order, tolerating missing brackets and commas', () => {
+    expect(parseIdList('<a@x> <b@x>\r\n <c@x>')).toEqual(['a@x', 'b@x', 'c@x']);
+    expect(parseIdList('a@x, b@x')).toEqual(['a@x', 'b@x']);
+    expect(parseIdList(['<a@x>', '<b@x>'])).toEqual(['a@x', 'b@x']);
+    expect(parseIdList(undefined)).toEqual([]);
+  });
+});

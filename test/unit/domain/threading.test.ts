@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { decideThread, type ThreadInput, type TicketView } from '../../../src/domain/threading.js';
+
+const ticketA: TicketView = { number: 1001, status: 'open', requester: 'ana@cliente.mx', ccs: ['luis@cliente.mx'], organisationId: 1 };
+const ticketB: TicketView = { number: 1002, status: 'open', requester: 'bea@otra.com', ccs: [], organisationId: 2 };
+
+function input(over: Partial<ThreadInput>): ThreadInput {
+  return { sender: 'ana@cliente.mx', senderOrganisationId: 1, isForward: false, headerMatches: [], plusAddressTicket: null, subjectTagTicket: null, ...over };
+}
+
+describe('thread matching in layers', () => {
+  it('no reference at all: a new ticket', () => {
+    expect(decideThread(input({}))).toEqual({ kind: 'new', reason: 'no-reference' });
+  });
+  it('layer 1: In-Reply-To wins over everything else', () => {
+    const d = decideThread(input({ headerMatches: [{ ticket: ticketA, via: 'in-reply-to', signed: true }], subjectTagTicket: ticketB, plusAddressTicket: ticketB }));
+    expect(d).toMatchObject({ kind: 'existing', via: 'in-reply-to', ticket: { number: 1001 } });
+  });
+  it('layer 1: References alone, from anyone, when they name one ticket', () => {
+    const d = decideThread(input({ sender: 'nuevo@desconocido.com', senderOrganisationId: null, headerMatches: [{ ticket: ticketA, via: 'references', signed: false }] }));
+    expect(d).toMatchObject({ kind: 'existing', via: 'references', ticket: { number: 1001 } });
+  });
+  it('shared References naming two tickets: the newest, for a participant', () => {
+    const matches = [
+      { ticket: ticketA, via: 'references' as const, signed: true },
+      { ticket: ticketB, via: 'references' as const, signed: true },
+    ];
+    expect(decideThread(input({ headerMatches: matches }))).toMatchObject({ kind: 'existing', ticket: { number: 1001 } });
+  });
+  it('shared References naming two tickets, from a stranger: not joined to either', () => {
+    const matches = [
+      { ticket: ticketA, via: 'references' as const, signed: true },
+      { ticket: ticketB, via: 'references' as const, signed: true },
+    ];
+    expect(decideThread(input({ sender: 'x@tercero.com', senderOrganisationId: null, headerMatches: matches }))).toEqual({ kind: 'new', reason: 'ambiguous-references' });
+  });
+  it('a forward by a stranger does not join the forwarded ticket, even with its headers', () => {
+    const d = decideThread(input({ sender: 'x@tercero.com', senderOrganisationId: null, isForward: true, headerMatches: [{ ticket: ticketA, via: 'in-reply-to', signed: true }] }));
+    expect(d).toEqual({ kind: 'new', reason: 'forward-from-stranger' });
+  });
+  it('a forward by a participant stays on the ticket', () => {
+    const d = decideThread(input({ sender: 'luis@cliente.mx', isForward: true, headerMatches: [{ ticket: ticketA, via: 'references', signed: true }] }));
+    expect(d).toMatchObject({ kind: 'existing', ticket: { number: 1001 } });
+  });
+  it('layer 2: the signed plus-address', () => {
+    expect(decideThread(input({ plusAddressTicket: ticketA }))).toMatchObject({ kind: 'existing', via: 'plus-address' });
+  });
+  it('layer 3: the subject tag from the requester, a CC, or a colleague of the same organisation', () => {
+    for (const [sender, org] of [['ana@cliente.mx', null], ['LUIS@cliente.mx', null], ['jefa@cliente.mx', 1]] as const) {
+      expect(decideThread(input({ sender, senderOrganisationId: org, subjectTagTicket: ticketA })), sender).toMatchObject({ kind: 'existing', via: 'subject-tag' });
+    }
+  });
+  it('layer 3: the subject tag from a stranger is ignored', () => {
+    expect(decideThread(input({ sender: 'x@tercero.com', senderOrganisationId: 9, subjectTagTicket: ticketA }))).toEqual({ kind: 'new', reason: 'tag-from-stranger' });
+  });
+  it('a refused header layer still lets a valid tag from a participant match', () => {
+    const d = decideThread(input({ sender: 'luis@cliente.mx', headerMatches: [{ ticket: ticketB, via: 'references', signed: false }, { ticket: ticketA, via: 'references', signed: false }], subjectTagTicket: ticketA }));
+    expect(d).toMatchObject({ kind: 'existing', via: 'subject-tag', ticket: { number: 1001 } });
+  });
+});
