@@ -1,0 +1,115 @@
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cliBuilt, runCli } from '../support/cli.js';
+import { mail } from '../support/app.js';
+
+let dir: string;
+let env: Record<string, string>;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ventanilla-cli-'));
+  env = { DATA_DIR: join(dir, 'data'), SUPPORT_ADDRESS: 'soporte@example.test', SECRET_KEY: 'cli-test-secret-0123456789' };
+});
+afterEach(() => {
+  chmodSync(dir, 0o755);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const attachmentMail = () =>
+  Buffer.from(
+    [
+      'From: Ana <ana@cliente.mx>',
+      'To: soporte@example.test',
+      'Subject: =?UTF-8?Q?Factura_con_acentos_=C3=B1?=',
+      'Message-ID: <att-1@cliente.mx>',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="b1"',
+      '',
+      '--b1',
+      'Content-Type: text/plain; charset=iso-8859-1',
+      'Content-Transfer-Encoding: quoted-printable',
+      '',
+      'Adjunto la factura, a=F1o 2026.',
+      '--b1',
+      'Content-Type: application/pdf; name="../../etc/factura.pdf"',
+      'Content-Disposition: attachment; filename="../../etc/factura.pdf"',
+      'Content-Transfer-Encoding: base64',
+      '',
+      Buffer.from('%PDF-1.4 fake').toString('base64'),
+      '--b1--',
+      '',
+    ].join('\r\n'),
+  );
+
+describe.skipIf(!cliBuilt)('ventanilla ingest (MTA pipe, files, Maildir) and tickets', () => {
+  it('`ingest -` exits 0 once stored, and the ticket shows decoded text and a safe attachment name', async () => {
+    const r = await runCli(['ingest', '-', '--json'], { env, input: attachmentMail() });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ outcome: 'created', ticket: 1000 });
+    const show = await runCli(['tickets', 'show', '1000', '--json'], { env });
+    const ticket = JSON.parse(show.stdout);
+    expect(ticket).toMatchObject({ number: 1000, subject: 'Factura con acentos ñ', status: 'new', requester: 'ana@cliente.mx', followUpOf: null });
+    expect(ticket.messages[0].text).toContain('Adjunto la factura, año 2026.');
+    expect(ticket.messages[0].attachments).toEqual([
+      { filename: 'factura.pdf', contentType: 'application/pdf', size: 13, sha256: expect.stringMatching(/^[0-9a-f]{64}$/), inline: false },
+    ]);
+  });
+
+  it('`ingest -` exits 75 (EX_TEMPFAIL) when it cannot store the mail, so the MTA retries', async () => {
+    mkdirSync(env.DATA_DIR as string);
+    writeFileSync(join(env.DATA_DIR as string, 'ventanilla.db'), 'this is not a database');
+    const r = await runCli(['ingest', '-'], { env, input: mail() });
+    expect(r.code).toBe(75);
+    expect(r.stderr).toMatch(/temporary failure/);
+  });
+
+  it('imports .eml files and Maildir folders, each mail once', async () => {
+    const maildir = join(dir, 'Maildir');
+    for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(maildir, sub), { recursive: true });
+    writeFileSync(join(maildir, 'new', '1.host'), mail({ headers: { 'Message-ID': '<md1@x>' } }));
+    writeFileSync(join(maildir, 'cur', '2.host:2,S'), mail({ headers: { 'Message-ID': '<md2@x>', 'In-Reply-To': '<md1@x>' } }));
+    writeFileSync(join(maildir, 'tmp', '3.host'), mail({ headers: { 'Message-ID': '<in-delivery@x>' } }));
+    writeFileSync(join(dir, 'single.eml'), mail({ headers: { 'Message-ID': '<md1@x>' } }));
+    const r = await runCli(['ingest', maildir, join(dir, 'single.eml'), '--json'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const outcomes = r.stdout.trim().split('\n').map((l) => JSON.parse(l).outcome);
+    expect(outcomes).toEqual(['created', 'comment', 'duplicate']);
+    const list = JSON.parse((await runCli(['tickets', 'list', '--json'], { env })).stdout);
+    expect(list).toHaveLength(1);
+    expect(Object.keys(list[0]).sort()).toEqual(['ccs', 'createdAt', 'followUpOf', 'impact', 'number', 'priority', 'requester', 'status', 'subject', 'updatedAt', 'urgency']);
+  });
+
+  it('an oversize mail is kept raw with the outcome too_large, never dropped', async () => {
+    const big = mail({ body: 'x'.repeat(5000) });
+    const r = await runCli(['ingest', '-', '--json'], { env: { ...env, MAX_MESSAGE_BYTES: '1000' }, input: big });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).outcome).toBe('too_large');
+    const again = await runCli(['ingest', '-', '--json'], { env: { ...env, MAX_MESSAGE_BYTES: '1000' }, input: big });
+    expect(JSON.parse(again.stdout).outcome).toBe('duplicate');
+  });
+
+  it('an unprocessable mail is quarantined, and `replay` processes it once it can be', async () => {
+    const noSender = mail({ headers: { From: null } });
+    const r = await runCli(['ingest', '-', '--json'], { env, input: noSender });
+    expect(JSON.parse(r.stdout).outcome).toBe('quarantined');
+    // Still unprocessable: replay records it again rather than losing it.
+    const replay = await runCli(['replay'], { env });
+    expect(replay.stdout).toMatch(/quarantine 1: quarantined/);
+    expect((await runCli(['replay'], { env })).stdout).toMatch(/quarantine 2: quarantined/);
+  });
+
+  it('names a missing ticket and a bad status clearly', async () => {
+    const missing = await runCli(['tickets', 'show', '4242'], { env });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/TICKET_NOT_FOUND: Ticket #4242 does not exist/);
+    const bad = await runCli(['tickets', 'list', '--status', 'abierto'], { env });
+    expect(bad.stderr).toMatch(/--status must be one of new, open, pending, on_hold, solved, closed/);
+  });
+
+  it('refuses a bad configuration, naming the variable', async () => {
+    const r = await runCli(['tickets', 'list'], { env: { ...env, MAX_MESSAGE_BYTES: 'lots' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/MAX_MESSAGE_BYTES: expected a number/);
+  });
+});

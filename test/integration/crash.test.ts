@@ -1,0 +1,106 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/store/database.js';
+import { mail } from '../support/app.js';
+import { cliBuilt } from '../support/cli.js';
+import { startDaemon, waitFor } from '../support/daemon.js';
+import { dovecotAvailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
+
+const NEW_TICKETS = 400;
+const REPLIES = 150;
+const DUPLICATES = 50;
+const WITHOUT_MESSAGE_ID = 10;
+
+/** A backlog in delivery order: new tickets, replies to earlier ones, re-deliveries, mails with no Message-ID. */
+function backlog(): { raws: Buffer[]; parentOf: Map<string, string> } {
+  const raws: Buffer[] = [];
+  const parentOf = new Map<string, string>();
+  for (let i = 0; i < NEW_TICKETS; i++) {
+    raws.push(mail({ headers: { 'Message-ID': `<t${i}@crash.test>`, From: `c${i % 37}@cliente${i % 5}.mx` }, body: `Problema ${i}\nImpacto: Alto` }));
+    if (i % 2 === 1 && parentOf.size < REPLIES) {
+      const parent = `t${i - 1}@crash.test`;
+      parentOf.set(`r${i}@crash.test`, parent);
+      raws.push(mail({ headers: { 'Message-ID': `<r${i}@crash.test>`, 'In-Reply-To': `<${parent}>`, From: `c${(i - 1) % 37}@cliente${(i - 1) % 5}.mx` } }));
+    }
+  }
+  for (let i = 0; i < DUPLICATES; i++) raws.push(raws[i * 7] as Buffer);
+  for (let i = 0; i < WITHOUT_MESSAGE_ID; i++) raws.push(mail({ headers: { 'Message-ID': null, Subject: `Sin id ${i}` } }));
+  return { raws, parentOf };
+}
+
+describe.skipIf(!dovecotAvailable() || !cliBuilt)('crash safety: SIGKILL at random points while ingesting a backlog', () => {
+  let dovecot: DovecotServer | undefined;
+  let dataDir: string | undefined;
+  afterAll(async () => {
+    await dovecot?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('every mail has exactly one effect and none is left unprocessed', async () => {
+    dovecot = await startDovecot();
+    dataDir = mkdtempSync(join(tmpdir(), 'ventanilla-crash-'));
+    const { raws, parentOf } = backlog();
+    expect(parentOf.size).toBe(REPLIES);
+    await dovecot.appendMany(raws);
+    const env = {
+      DATA_DIR: dataDir,
+      SUPPORT_ADDRESS: 'support@example.test',
+      SECRET_KEY: 'crash-test-secret-0123456789',
+      IMAP_HOST: dovecot.host,
+      IMAP_PORT: String(dovecot.imapPort),
+      IMAP_SECURE: 'false',
+      IMAP_USER: dovecot.user,
+      IMAP_PASSWORD: dovecot.password,
+      IMAP_POLL_SECONDS: '1',
+      LOG_LEVEL: 'warn',
+    };
+
+    let kills = 0;
+    for (let round = 0; round < 12 && (await dovecot.list('INBOX')).length > 0; round++) {
+      const daemon = startDaemon(env);
+      // Kill anywhere from start-up (migrations, login) to the middle of a batch.
+      await new Promise((r) => setTimeout(r, 300 + Math.random() * 1200));
+      await daemon.kill('SIGKILL');
+      kills++;
+    }
+    expect(kills).toBeGreaterThanOrEqual(3);
+
+    // A last run that is allowed to finish.
+    const daemon = startDaemon(env);
+    await waitFor(async () => (await dovecot!.list('INBOX')).length === 0, 'the inbox to be drained', 120_000, 200);
+    const db = await openDatabase(join(dataDir, 'ventanilla.db'));
+    try {
+      await waitFor(async () => (await db.inboundLog.count()) >= raws.length, 'an outcome for every delivery', 30_000, 200);
+      await daemon.kill();
+
+      // Delivery level: each UID has exactly one outcome row (none lost, none processed twice).
+      const perDelivery = await db.inboundLog.groupBy({ by: ['sourceRef'], _count: { _all: true } });
+      expect(perDelivery).toHaveLength(raws.length);
+      expect(perDelivery.filter((d) => d._count._all !== 1)).toEqual([]);
+      // Nothing failed: no quarantine.
+      expect(await db.quarantinedMail.count()).toBe(0);
+
+      // Mail level: one stored message per distinct mail, one ticket per first mail.
+      const distinct = NEW_TICKETS + REPLIES + WITHOUT_MESSAGE_ID;
+      expect(await db.message.count()).toBe(distinct);
+      expect(await db.ticket.count()).toBe(NEW_TICKETS + WITHOUT_MESSAGE_ID);
+      const outcomes = Object.fromEntries(
+        (await db.inboundLog.groupBy({ by: ['outcome'], _count: { _all: true } })).map((o) => [o.outcome, o._count._all]),
+      );
+      expect(outcomes).toEqual({ created: NEW_TICKETS + WITHOUT_MESSAGE_ID, comment: REPLIES, duplicate: DUPLICATES });
+
+      // Each reply sits on its parent's ticket.
+      const messages = await db.message.findMany({ select: { messageId: true, ticket: { select: { number: true } } } });
+      const ticketOf = new Map(messages.map((m) => [m.messageId, m.ticket.number]));
+      for (const [reply, parent] of parentOf) expect(ticketOf.get(reply), reply).toBe(ticketOf.get(parent));
+
+      // On the server: everything moved to Processed exactly once.
+      expect((await dovecot.list('Processed')).length).toBe(raws.length);
+      console.log(`crash test: ${raws.length} deliveries, ${kills} SIGKILLs, outcomes ${JSON.stringify(outcomes)}`);
+    } finally {
+      await db.$disconnect();
+    }
+  }, 300_000);
+});

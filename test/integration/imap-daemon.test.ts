@@ -1,0 +1,129 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSignedMessageId } from '../../src/domain/thread-refs.js';
+import { openDatabase, type Db } from '../../src/store/database.js';
+import { PROCESSED_KEYWORD } from '../../src/ingest/sources/imap.js';
+import { mail } from '../support/app.js';
+import { cliBuilt } from '../support/cli.js';
+import { startDaemon, waitFor, type Daemon } from '../support/daemon.js';
+import { dovecotAvailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
+
+const SECRET = 'imap-test-secret-0123456789';
+
+describe.skipIf(!dovecotAvailable() || !cliBuilt)('the daemon on a real Dovecot mailbox', () => {
+  let dovecot: DovecotServer;
+  let daemon: Daemon;
+  let dataDir: string;
+  let db: Db;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    dovecot = await startDovecot();
+    dataDir = mkdtempSync(join(tmpdir(), 'ventanilla-imap-'));
+    env = {
+      DATA_DIR: dataDir,
+      SUPPORT_ADDRESS: 'support@example.test',
+      SECRET_KEY: SECRET,
+      IMAP_HOST: dovecot.host,
+      IMAP_PORT: String(dovecot.imapPort),
+      IMAP_SECURE: 'false',
+      IMAP_USER: dovecot.user,
+      IMAP_PASSWORD: dovecot.password,
+      // Long poll interval: mail must arrive through IDLE push, not through polling.
+      IMAP_POLL_SECONDS: '300',
+    };
+    daemon = startDaemon(env);
+    db = await openDatabase(join(dataDir, 'ventanilla.db'));
+    await waitFor(() => daemon.log().includes('IMAP mailbox open'), 'the daemon to open the mailbox');
+  });
+
+  afterAll(async () => {
+    await daemon?.kill();
+    await db?.$disconnect();
+    await dovecot?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const outcomeOf = (messageId: string) =>
+    waitFor(async () => (await db.inboundLog.findFirst({ where: { messageId }, orderBy: { id: 'desc' } })) ?? null, `the outcome of ${messageId}`, 10_000);
+  const outcomesOf = (messageId: string) => db.inboundLog.findMany({ where: { messageId }, orderBy: { id: 'asc' } });
+
+  let first: { number: number; messageId: string };
+
+  it('a mail appended while the daemon idles becomes a ticket in under 2 s, then leaves the inbox', async () => {
+    const messageId = 'imap-first@cliente.mx';
+    const started = Date.now();
+    await dovecot.append(mail({ headers: { 'Message-ID': `<${messageId}>`, Subject: 'No puedo timbrar' } }));
+    const row = await outcomeOf(messageId);
+    const elapsed = Date.now() - started;
+    expect(row.outcome).toBe('created');
+    expect(elapsed).toBeLessThan(2000);
+    first = { number: row.ticketNumber as number, messageId };
+    await waitFor(async () => (await dovecot.list('INBOX')).length === 0, 'the inbox to be empty');
+    const processed = await dovecot.list('Processed');
+    expect(processed.map((m) => m.messageId)).toContain(`<${messageId}>`);
+    expect(processed[0]?.flags).toContain(PROCESSED_KEYWORD);
+    // Not marked as read: people read this mailbox too.
+    expect(processed[0]?.flags).not.toContain('\\Seen');
+  });
+
+  it('replies by In-Reply-To, by References only, by our signed id and by subject tag land on the ticket', async () => {
+    const ours = createSignedMessageId(SECRET, first.number, 'example.test');
+    const replies = [
+      mail({ headers: { 'Message-ID': '<r1@cliente.mx>', 'In-Reply-To': `<${first.messageId}>` } }),
+      mail({ headers: { 'Message-ID': '<r2@cliente.mx>', References: `<${first.messageId}>`, From: 'luis@cliente.mx' } }),
+      mail({ headers: { 'Message-ID': '<r3@cliente.mx>', 'In-Reply-To': `<${ours}>` } }),
+      mail({ headers: { 'Message-ID': '<r4@cliente.mx>', Subject: `Re: [#${first.number}] dato` } }),
+    ];
+    await dovecot.appendMany(replies);
+    for (const id of ['r1', 'r2', 'r3', 'r4']) {
+      const row = await outcomeOf(`${id}@cliente.mx`);
+      expect(row, id).toMatchObject({ outcome: 'comment', ticketNumber: first.number });
+    }
+  });
+
+  it('a subject tag from a stranger opens a new ticket instead', async () => {
+    await dovecot.append(mail({ headers: { 'Message-ID': '<s1@otro.com>', From: 'intruso@otro.com', Subject: `[#${first.number}] hola` } }));
+    const row = await outcomeOf('s1@otro.com');
+    expect(row.outcome).toBe('created');
+    expect(row.ticketNumber).not.toBe(first.number);
+  });
+
+  it('a reply to a closed ticket creates a follow-up linked to it', async () => {
+    await db.ticket.update({ where: { number: first.number }, data: { status: 'closed' } });
+    await dovecot.append(mail({ headers: { 'Message-ID': '<late@cliente.mx>', 'In-Reply-To': `<${first.messageId}>` } }));
+    const row = await outcomeOf('late@cliente.mx');
+    expect(row.outcome).toBe('followup');
+    const followUp = await db.ticket.findUnique({ where: { number: row.ticketNumber as number }, include: { followUpOf: true } });
+    expect(followUp?.followUpOf?.number).toBe(first.number);
+  });
+
+  it('the same mail delivered twice has one effect and a duplicate log row', async () => {
+    const raw = mail({ headers: { 'Message-ID': '<twice@cliente.mx>' } });
+    await dovecot.appendMany([raw, raw]);
+    await waitFor(async () => (await outcomesOf('twice@cliente.mx')).length === 2, 'both deliveries');
+    expect((await outcomesOf('twice@cliente.mx')).map((r) => r.outcome)).toEqual(['created', 'duplicate']);
+    expect(await db.message.count({ where: { messageId: 'twice@cliente.mx' } })).toBe(1);
+  });
+
+  it('a UIDVALIDITY reset re-reads the mailbox without duplicating anything', async () => {
+    await daemon.kill();
+    // Messages the daemon has not seen yet, plus one it has (put back in the inbox by hand).
+    await dovecot.append(mail({ headers: { 'Message-ID': '<after-reset@cliente.mx>' } }));
+    await dovecot.append(mail({ headers: { 'Message-ID': `<${first.messageId}>`, Subject: 'No puedo timbrar' } }));
+    const before = await dovecot.uidValidity('INBOX');
+    await dovecot.resetUidValidity('INBOX');
+    expect(await dovecot.uidValidity('INBOX')).not.toBe(before);
+    const tickets = await db.ticket.count();
+    daemon = startDaemon(env);
+    expect((await outcomeOf('after-reset@cliente.mx')).outcome).toBe('created');
+    await waitFor(async () => (await outcomesOf(first.messageId)).length === 2, 'the re-read of the old mail');
+    expect((await outcomesOf(first.messageId)).map((r) => r.outcome)).toEqual(['created', 'duplicate']);
+    expect(await db.ticket.count()).toBe(tickets + 1);
+    await waitFor(async () => (await dovecot.list('INBOX')).length === 0, 'the inbox to be empty');
+    const cursor = await db.mailboxCursor.findFirst();
+    expect(cursor?.uidValidity).toBe(await dovecot.uidValidity('INBOX'));
+  });
+});

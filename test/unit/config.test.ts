@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { VentanillaError } from '../../src/errors.js';
+
+const load = (env: Record<string, string>) => loadConfig(env, { dotenv: false });
+
+function errorOf(env: Record<string, string>): VentanillaError {
+  try {
+    load(env);
+  } catch (error) {
+    return error as VentanillaError;
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+describe('configuration from the environment', () => {
+  it('has working defaults: SQLite under ./data, no IMAP, 25 MB limit', () => {
+    const c = load({});
+    expect(c.dataDir).toMatch(/\/data$/);
+    expect(c.databasePath).toBe(`${c.dataDir}/ventanilla.db`);
+    expect(c.imap).toBeUndefined();
+    expect(c.maxMessageBytes).toBe(25 * 1024 * 1024);
+  });
+
+  it('reads IMAP settings with types', () => {
+    const c = load({ IMAP_HOST: 'imap.x.test', IMAP_PORT: '1143', IMAP_SECURE: 'false', IMAP_USER: 'u', IMAP_PASSWORD: 'p', IMAP_POLL_SECONDS: '5', IMAP_TLS_REJECT_UNAUTHORIZED: 'false' });
+    expect(c.imap).toEqual({ host: 'imap.x.test', port: 1143, secure: false, user: 'u', password: 'p', mailbox: 'INBOX', processedMailbox: 'Processed', pollSeconds: 5, rejectUnauthorized: false });
+  });
+
+  it('refuses self-signed certificates unless told otherwise', () => {
+    expect(load({ IMAP_HOST: 'h', IMAP_USER: 'u', IMAP_PASSWORD: 'p' }).imap?.rejectUnauthorized).toBe(true);
+  });
+
+  it('reports every bad value by name, with what is expected and what it got', () => {
+    const error = errorOf({ IMAP_PORT: 'abc', MAX_MESSAGE_BYTES: '-5', SUPPORT_ADDRESS: 'not-an-address', IMAP_SECURE: 'maybe', DATABASE_URL: 'postgres://x' });
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toMatch(/IMAP_PORT: expected a port number.*"abc"/);
+    expect(error.message).toMatch(/MAX_MESSAGE_BYTES: expected a number above 0 \(got "-5"\)/);
+    expect(error.message).toMatch(/SUPPORT_ADDRESS: expected an email address/);
+    expect(error.message).toMatch(/IMAP_SECURE: expected true or false \(got "maybe"\)/);
+    expect(error.message).toMatch(/DATABASE_URL: expected a SQLite URL/);
+  });
+
+  it('requires the IMAP login when IMAP_HOST is set', () => {
+    const error = errorOf({ IMAP_HOST: 'imap.x.test' });
+    expect(error.message).toMatch(/IMAP_USER: required when IMAP_HOST is set/);
+    expect(error.message).toMatch(/IMAP_PASSWORD: required when IMAP_HOST is set/);
+  });
+
+  it('treats empty values as unset', () => {
+    expect(load({ IMAP_HOST: '', SECRET_KEY: '' }).imap).toBeUndefined();
+  });
+});
