@@ -78,7 +78,18 @@ function toAttachment(a: ParsedAttachment, index: number): InboundAttachment {
   };
 }
 
-export async function parseMail(raw: Buffer): Promise<InboundMail> {
+/** Old Mac mail ends lines with a bare CR; mailparser would read the whole mail as one header line. */
+function withLineFeeds(raw: Buffer): Buffer {
+  if (!raw.includes(0x0d)) return raw;
+  const text = raw.toString('latin1');
+  const bareCr = text.match(/\r(?!\n)/g)?.length ?? 0;
+  const lf = text.match(/\n/g)?.length ?? 0;
+  // Only when bare CRs are the line ends (a stray CR inside a CRLF mail is left alone).
+  return bareCr > lf ? Buffer.from(text.replace(/\r(?!\n)/g, '\r\n'), 'latin1') : raw;
+}
+
+export async function parseMail(input: Buffer): Promise<InboundMail> {
+  const raw = withLineFeeds(input);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new VentanillaError(ErrorCode.PARSE_FAILED, 'Parsing the mail took too long')), PARSE_TIMEOUT_MS);

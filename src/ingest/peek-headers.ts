@@ -6,8 +6,8 @@ import { normaliseMessageId } from '../domain/thread-refs.js';
  */
 export function peekHeaders(raw: Buffer): { messageId: string | null; from: string | null; subject: string | null } {
   const head = raw.subarray(0, 64 * 1024).toString('latin1');
-  const end = head.search(/\r?\n\r?\n/);
-  const block = (end >= 0 ? head.slice(0, end) : head).replace(/\r?\n[ \t]+/g, ' ');
+  const end = head.search(/\r?\n\r?\n|\r\r/);
+  const block = (end >= 0 ? head.slice(0, end) : head).replace(/(\r\n|\r|\n)[ \t]+/g, ' ').replace(/\r\n?/g, '\n');
   const header = (name: string) => new RegExp(`^${name}:[ \\t]*(.*)$`, 'im').exec(block)?.[1]?.trim() ?? null;
   const from = header('From');
   return {

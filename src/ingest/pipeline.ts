@@ -164,7 +164,7 @@ export class InboundPipeline {
 
 function senderFromHeaders(mail: InboundMail): { address: string; name: string | null } | null {
   for (const name of ['sender', 'reply-to', 'return-path']) {
-    const value = mail.headers.get(name)?.[0];
+    const value = mail.headers.get(name)?.[0]?.split(/[\r\n]/)[0];
     const match = value ? /([^\s<>"]+@[^\s<>"]+)/.exec(value) : null;
     if (match) return { address: (match[1] as string).toLowerCase(), name: null };
   }

@@ -18,6 +18,8 @@ const PRISMA_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations"
     "applied_steps_count"   INTEGER UNSIGNED NOT NULL DEFAULT 0
 )`;
 
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
 export interface MigrationFile {
   name: string;
   sql: string;
@@ -32,7 +34,7 @@ export function readMigrations(dir: string = migrationsDir): MigrationFile[] {
     .map((name) => {
       const sql = readFileSync(join(dir, name, 'migration.sql'), 'utf8');
       // Prisma's checksum is the SHA-256 of the file's bytes, in hex.
-      return { name, sql, checksum: createHash('sha256').update(sql).digest('hex') };
+      return { name, sql, checksum: sha256(sql) };
     });
 }
 
@@ -47,6 +49,9 @@ export function migrateDatabase(path: string, dir: string = migrationsDir): Migr
   try {
     // WAL lets the CLI read while the daemon writes; it is a property of the file, so setting it here is enough.
     db.pragma('journal_mode = WAL');
+    // Prisma's SQLite migrations rebuild tables (create, copy, drop, rename) and expect foreign keys off;
+    // the pragma is ignored inside a transaction, so it is set here, and checked after each file instead.
+    db.pragma('foreign_keys = OFF');
     db.exec(PRISMA_MIGRATIONS_TABLE);
     const report: MigrationReport = { applied: [], alreadyApplied: [] };
     for (const migration of readMigrations(dir)) {
@@ -66,7 +71,9 @@ function applyOne(db: Database.Database, migration: MigrationFile): 'applied' | 
       .prepare('SELECT checksum FROM "_prisma_migrations" WHERE migration_name = ? AND rolled_back_at IS NULL AND finished_at IS NOT NULL')
       .get(migration.name) as { checksum: string } | undefined;
     if (row) {
-      if (row.checksum !== migration.checksum) {
+      // Like `prisma migrate`, accept a file whose only change is its line endings (a Windows checkout).
+      const variants = [migration.sql, migration.sql.replace(/\r\n/g, '\n'), migration.sql.replace(/\r?\n/g, '\r\n')].map(sha256);
+      if (!variants.includes(row.checksum)) {
         throw new VentanillaError(
           ErrorCode.MIGRATION_CHECKSUM,
           `Migration ${migration.name} was changed after it was applied. Restore the original file and add a new migration instead.`,
@@ -79,6 +86,10 @@ function applyOne(db: Database.Database, migration: MigrationFile): 'applied' | 
       db.exec(migration.sql);
     } catch (error) {
       throw new VentanillaError(ErrorCode.MIGRATION_FAILED, `Migration ${migration.name} failed: ${(error as Error).message}`, {}, { cause: error });
+    }
+    const violations = db.pragma('foreign_key_check') as unknown[];
+    if (violations.length > 0) {
+      throw new VentanillaError(ErrorCode.MIGRATION_FAILED, `Migration ${migration.name} left ${violations.length} foreign key violation(s)`, { violations });
     }
     db.prepare(
       'INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count) VALUES (?, ?, ?, ?, ?, 1)',

@@ -13,8 +13,11 @@ const HOST = '127.0.0.1';
 const READY_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 5_000;
 
+/** False lets a developer without Dovecot skip these tests; in CI a missing Dovecot is an install bug and fails loudly. */
 export function dovecotAvailable(): boolean {
-  return existsSync(DOVECOT);
+  const found = existsSync(DOVECOT);
+  if (!found && process.env.CI === 'true') throw new Error(`${DOVECOT} is missing: .ci/run must install dovecot-imapd`);
+  return found;
 }
 
 export interface DovecotUser {

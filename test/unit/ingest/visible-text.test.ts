@@ -1,0 +1,267 @@
+import { describe, expect, it } from 'vitest';
+import { extractVisibleText, htmlToText } from '../../../src/ingest/visible-text.js';
+
+describe('extractVisibleText', () => {
+  it('strips a Gmail English reply header and the quote', () => {
+    const text = [
+      'Thanks, that fixed it.',
+      '',
+      'On Mon, Mar 3, 2025 at 10:00 AM Ana Pérez <ana@example.com> wrote:',
+      '',
+      '> Did you try restarting the router?',
+      '>',
+      '> Ana',
+    ].join('\n');
+    expect(extractVisibleText(text)).toBe('Thanks, that fixed it.');
+  });
+
+  it('strips a Gmail English header wrapped over two lines', () => {
+    const text = [
+      'Sounds good.',
+      '',
+      'On Mon, Mar 3, 2025 at 10:00 AM Ana Pérez via Soporte <',
+      'soporte@example.com> wrote:',
+      '',
+      '> Hello',
+    ].join('\n');
+    expect(extractVisibleText(text)).toBe('Sounds good.');
+  });
+
+  it('strips a Gmail Spanish reply header ("El ... escribió:")', () => {
+    const text = [
+      'Hola Ana,',
+      '',
+      'Ya funciona, gracias.',
+      '',
+      'El lun, 3 mar 2025 a las 10:00, Ana <ana@x.mx> escribió:',
+      '',
+      '> ¿Probaste reiniciar el módem?',
+      '>',
+      '> Saludos',
+    ].join('\n');
+    expect(extractVisibleText(text)).toBe('Hola Ana,\n\nYa funciona, gracias.');
+  });
+
+  it('strips a Spanish header wrapped by the mail client and unquoted history', () => {
+    const text = [
+      'Perfecto.',
+      '',
+      'El jue, 6 mar 2025 a las 18:21, Soporte Ventanilla (<',
+      'soporte@ventanilla.example>) escribió:',
+      '',
+      'Su ticket #123 fue actualizado.',
+    ].join('\n');
+    expect(extractVisibleText(text)).toBe('Perfecto.');
+  });
+
+  it('strips an Outlook Spanish header block ("De: ... Enviado: ... Para: ... Asunto:")', () => {
+    const text = [
+      'Buenos días, adjunto la factura.',
+      '',
+      'Saludos,',
+      'Carlos',
+      '',
+      '________________________________',
+      'De: Soporte <soporte@ventanilla.example>',
+      'Enviado: lunes, 3 de marzo de 2025 10:00',
+      'Para: Carlos Gómez <carlos@empresa.mx>',
+      'Asunto: RE: Factura pendiente',
+      '',
+      'Estimado Carlos, ¿nos puede enviar la factura?',
+    ].join('\n');
+    expect(extractVisibleText(text)).toBe('Buenos días, adjunto la factura.\n\nSaludos,\nCarlos');
+  });
+
+  it('strips an Outlook "-----Mensaje original-----" block', () => {
+    const text = [
+      'Igual que siempre.',
+      '',
+      '-----Mensaje original-----',
+      'De: "Miguel" <miguel@example.es>',
+      'Enviado: 16/02/2016 14:53',
+      'Para: "soporte" <soporte@example.com>',
+      'Asunto: Consulta',
+      '',
+      'Texto anterior',
+    ].join('\n');
+    expect(extractVisibleText(text)).toBe('Igual que siempre.');
+  });
+
+  it('strips an English "-----Original Message-----" block', () => {
+    const text = [
+      'Approved.',
+      '',
+      '-----Original Message-----',
+      'From: Bob <bob@example.com>',
+      'Sent: Monday, March 3, 2025 10:00 AM',
+      'To: Alice <alice@example.com>',
+      'Subject: Budget',
+      '',
+      'Please approve.',
+    ].join('\n');
+    expect(extractVisibleText(text)).toBe('Approved.');
+  });
+
+  it('strips a Portuguese (Brazil) Gmail header ("Em ... escreveu:")', () => {
+    const text = [
+      'Olá,',
+      'Qualquer dúvida estamos aí.',
+      '',
+      'Em seg., 3 de mar. de 2025 às 10:00, João Silva <joao@exemplo.com.br> escreveu:',
+      '',
+      '> Bom dia. Obrigado pela atenção',
+    ].join('\n');
+    expect(extractVisibleText(text)).toBe('Olá,\nQualquer dúvida estamos aí.');
+  });
+
+  it('strips a Portuguese (Portugal) Apple Mail header ("A ..., às ..., X escreveu:")', () => {
+    const text = [
+      'Obrigado, já está resolvido.',
+      '',
+      'A 03/03/2025, às 10:00, Maria Costa <maria@exemplo.pt> escreveu:',
+      '',
+      '> Pode confirmar o número da encomenda?',
+    ].join('\n');
+    expect(extractVisibleText(text)).toBe('Obrigado, já está resolvido.');
+  });
+
+  it('strips a Portuguese Outlook header block ("De: ... Enviada: ... Para: ... Assunto:")', () => {
+    const text = [
+      'Segue em anexo.',
+      '',
+      'De: Suporte <suporte@exemplo.pt>',
+      'Enviada: segunda-feira, 3 de março de 2025 10:00',
+      'Para: Rui <rui@exemplo.pt>',
+      'Assunto: Pedido 42',
+      '',
+      'Pode enviar o comprovativo?',
+    ].join('\n');
+    expect(extractVisibleText(text)).toBe('Segue em anexo.');
+  });
+
+  it('cuts a "-- " signature block', () => {
+    const text = ['The printer works again.', '', '-- ', 'Ana Pérez', 'Helpdesk', '+52 55 1234 5678'].join('\n');
+    expect(extractVisibleText(text)).toBe('The printer works again.');
+  });
+
+  it('cuts mobile footers in English, Spanish and Portuguese', () => {
+    expect(extractVisibleText('Ok, thanks!\n\nSent from my iPhone')).toBe('Ok, thanks!');
+    expect(extractVisibleText('Listo, gracias.\n\nEnviado desde mi iPhone')).toBe('Listo, gracias.');
+    expect(extractVisibleText('Combinado.\n\nEnviado do meu iPhone')).toBe('Combinado.');
+    expect(extractVisibleText('Recibido.\n\nObtener Outlook para Android<https://aka.ms/ghei36>')).toBe('Recibido.');
+    expect(
+      extractVisibleText('Yes.\n\nSent from my iPhone\n\nOn 3 Mar 2025, at 10:00, Ana <ana@x.mx> wrote:\n\n> Is it fixed?'),
+    ).toBe('Yes.');
+  });
+
+  it('returns a message without any quote unchanged (trimmed)', () => {
+    const text = '\n\nHello,\n\nmy invoice #4411 is wrong: the amount should be 120,00 €.\n\n> not a quote, just one line\n\nRegards,\nPedro\n\n';
+    expect(extractVisibleText(text)).toBe(
+      'Hello,\n\nmy invoice #4411 is wrong: the amount should be 120,00 €.\n\n> not a quote, just one line\n\nRegards,\nPedro',
+    );
+  });
+
+  it('does not treat prose mentioning "wrote" as a reply header', () => {
+    const text = 'Here is what I wrote to the customer at 10:30:\n\nYour order ships tomorrow.\n\nThanks';
+    expect(extractVisibleText(text)).toBe(text);
+  });
+
+  it('does not eat a reply sentence that starts like a header', () => {
+    const text = [
+      'On Monday I will check the 3 invoices.',
+      '',
+      'Ana Pérez <ana@example.com> wrote:',
+      '> Can you check the invoices?',
+    ].join('\n');
+    expect(extractVisibleText(text)).toBe('On Monday I will check the 3 invoices.');
+  });
+
+  it('does not cut prose that starts like a mobile footer', () => {
+    const text = [
+      'Hola,',
+      '',
+      'Enviado de vuelta al cliente ayer.',
+      '',
+      'El equipo revisó el pedido completo y encontró que faltaban dos cajas del envío original,',
+      'así que pedimos a la bodega que prepare un segundo despacho para el lunes por la mañana.',
+      'Les confirmo el número de guía cuando lo tenga.',
+      'Después coordinamos la visita del técnico para la instalación.',
+      'Saludos',
+    ].join('\n');
+    expect(extractVisibleText(text)).toBe(text);
+  });
+
+  it('keeps the body when the mail starts with a reply header and unquoted text', () => {
+    const text = 'On 8 May 2017 17:34, "Andy Jones" <andy@example.com> wrote:\n\nThe fix is in 2.0.\n';
+    expect(extractVisibleText(text)).toBe('The fix is in 2.0.');
+  });
+
+  it('handles CRLF line endings', () => {
+    const text = 'Done.\r\n\r\nOn Mon, Mar 3, 2025 at 10:00 AM Ana <ana@example.com> wrote:\r\n> Any news?\r\n';
+    expect(extractVisibleText(text)).toBe('Done.');
+  });
+
+  it('works from HTML when the text part is empty', () => {
+    const html = `<html><head><style>p{color:red}</style></head><body>
+      <div dir="ltr">Gracias, ya quedó.<br><br>Saludos</div>
+      <div class="gmail_quote"><div dir="ltr" class="gmail_attr">El lun, 3 mar 2025 a las 10:00, Ana &lt;<a href="mailto:ana@x.mx">ana@x.mx</a>&gt; escribi&oacute;:<br></div>
+      <blockquote class="gmail_quote" style="margin:0px 0px 0px 0.8ex"><div>¿Funciona ahora?</div></blockquote></div>
+    </body></html>`;
+    expect(extractVisibleText('', html)).toBe('Gracias, ya quedó.\n\nSaludos');
+    expect(extractVisibleText('   ', html)).toBe('Gracias, ya quedó.\n\nSaludos');
+    // the text part wins when present
+    expect(extractVisibleText('Plain part', html)).toBe('Plain part');
+  });
+
+  it('converts HTML to text with blockquotes as quoted lines', () => {
+    expect(htmlToText('<p>a &amp; b</p><blockquote><p>q1</p><blockquote>q2</blockquote></blockquote><p>c</p>')).toBe(
+      'a & b\n> q1\n>> q2\nc',
+    );
+  });
+
+  it('never throws and handles degenerate input', () => {
+    expect(extractVisibleText('')).toBe('');
+    expect(extractVisibleText('', null)).toBe('');
+    expect(extractVisibleText('', '')).toBe('');
+    expect(extractVisibleText(undefined as unknown as string, undefined)).toBe('');
+    expect(extractVisibleText('', '<html><body></body></html>')).toBe('');
+    expect(extractVisibleText('> only a quote\n> more\n> and more')).toBe('');
+  });
+
+  it('is fast on large and adversarial input', () => {
+    const inputs = [
+      'On '.repeat(70_000) + ', wrote',
+      ('On Mon, ' + 'x,'.repeat(5_000) + '\n').repeat(40),
+      '<http://'.repeat(60_000),
+      'a'.repeat(300_000),
+      ('line of text\n> quoted line\n').repeat(20_000),
+      'El ' + '1, '.repeat(50_000) + 'escribió',
+      ('On ,'.repeat(75) + '\n').repeat(2_000),
+      ('On Mon, ' + ', '.repeat(450) + '\n').repeat(2_000),
+      ('On 1, a <b@c> wrote:\n').repeat(20_000),
+    ];
+    const htmlInputs = [
+      '<a '.repeat(100_000),
+      '<div>'.repeat(100_000) + 'x',
+      '<!--' + 'x'.repeat(300_000),
+      '<blockquote>x'.repeat(50_000),
+    ];
+    inputs.forEach((input, i) => {
+      const t0 = performance.now();
+      extractVisibleText(input);
+      const ms = performance.now() - t0;
+      expect(ms, `text input #${i} took ${ms.toFixed(0)} ms`).toBeLessThan(1_000);
+    });
+    htmlInputs.forEach((html, i) => {
+      const t0 = performance.now();
+      extractVisibleText('', html);
+      const ms = performance.now() - t0;
+      expect(ms, `html input #${i} took ${ms.toFixed(0)} ms`).toBeLessThan(1_000);
+    });
+  });
+
+  it('keeps text beyond the analysed window when nothing was cut', () => {
+    const big = 'word '.repeat(50_000) + '\nEND-MARKER';
+    expect(extractVisibleText(big).endsWith('END-MARKER')).toBe(true);
+  });
+});
