@@ -1,3 +1,4 @@
+import iconv from 'iconv-lite';
 import { simpleParser, type AddressObject, type Attachment as ParsedAttachment } from 'mailparser';
 import { normaliseMessageId, parseIdList } from '../domain/thread-refs.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
@@ -78,6 +79,17 @@ function toAttachment(a: ParsedAttachment, index: number): InboundAttachment {
   };
 }
 
+/**
+ * mailparser refuses to decode UTF-7 (it can smuggle "<script>" past HTML filters). Plain text is safe to
+ * decode: it is only ever shown escaped. HTML parts stay undecoded.
+ */
+function decodeUtf7Text(raw: Buffer, text: string): string {
+  if (!/[^\x00-\x7f]/.test(text) && /charset\s*=\s*"?utf-7/i.test(raw.subarray(0, 1024 * 1024).toString('latin1'))) {
+    return iconv.decode(Buffer.from(text, 'ascii'), 'utf7');
+  }
+  return text;
+}
+
 /** Old Mac mail ends lines with a bare CR; mailparser would read the whole mail as one header line. */
 function withLineFeeds(raw: Buffer): Buffer {
   if (!raw.includes(0x0d)) return raw;
@@ -113,7 +125,7 @@ export async function parseMail(input: Buffer): Promise<InboundMail> {
       recipients: [...new Set([...to, ...cc].map((a) => a.address).concat(delivered))],
       subject: (parsed.subject ?? '').replace(/[\r\n]+/g, ' ').trim(),
       date: parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : null,
-      text: parsed.text ?? '',
+      text: decodeUtf7Text(raw, parsed.text ?? ''),
       html: typeof parsed.html === 'string' ? parsed.html : null,
       attachments: parsed.attachments.map(toAttachment),
       headers,

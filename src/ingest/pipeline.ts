@@ -9,7 +9,7 @@ import { peekHeaders } from './peek-headers.js';
 import { applyInbound } from './stages/apply.js';
 import { dedupKeyOf, isSupportAddress } from './stages/identify.js';
 import { resolveThread } from './stages/thread.js';
-import { extractVisibleText } from './visible-text.js';
+import { extractVisibleText } from './visible-text/index.js';
 
 export interface IngestSource {
   source: 'imap' | 'stdin' | 'file' | 'replay';

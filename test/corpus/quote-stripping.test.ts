@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
-import { extractVisibleText } from '../../src/ingest/visible-text.js';
+import { extractVisibleText } from '../../src/ingest/visible-text/index.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const corpusRoot = path.resolve(repoRoot, '..', 'shared', 'corpus');

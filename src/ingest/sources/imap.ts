@@ -85,7 +85,6 @@ export class ImapSource {
       host: s.host,
       port: s.port,
       secure: s.secure,
-      doSTARTTLS: s.secure ? undefined : s.rejectUnauthorized ? undefined : false,
       auth: { user: s.user, pass: s.password },
       tls: { rejectUnauthorized: s.rejectUnauthorized },
       logger: false,

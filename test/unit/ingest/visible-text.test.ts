@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractVisibleText, htmlToText } from '../../../src/ingest/visible-text.js';
+import { extractVisibleText, htmlToText } from '../../../src/ingest/visible-text/index.js';
 
 describe('extractVisibleText', () => {
   it('strips a Gmail English reply header and the quote', () => {

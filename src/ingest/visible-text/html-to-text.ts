@@ -1,0 +1,147 @@
+/**
+ * HTML to text (only used when there is no text/plain part). A small linear tag scanner;
+ * planer's own HTML mode needs a full DOM with XPath (jsdom), which this project does not ship.
+ */
+import { MAX_HTML_CHARS, MAX_QUOTE_DEPTH } from './limits.js';
+
+const BLOCK_TAGS = new Set([
+  'address', 'article', 'aside', 'blockquote', 'center', 'dd', 'div', 'dl', 'dt', 'fieldset',
+  'figcaption', 'figure', 'footer', 'form', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hr',
+  'li', 'main', 'nav', 'ol', 'p', 'pre', 'section', 'table', 'tbody', 'thead', 'tfoot', 'tr', 'ul',
+]);
+const SKIP_CONTENT_TAGS = new Set(['head', 'style', 'script', 'title', 'template', 'noscript', 'xml']);
+
+const QUOTE_OPEN = '\u0001';
+const QUOTE_CLOSE = '\u0002';
+
+const NAMED_ENTITIES: Record<string, string> = {
+  nbsp: ' ', amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", copy: '©', reg: '®', trade: '™',
+  hellip: '…', mdash: '—', ndash: '–', lsquo: '‘', rsquo: '’', ldquo: '“', rdquo: '”', laquo: '«',
+  raquo: '»', bull: '•', middot: '·', euro: '€', pound: '£', cent: '¢', deg: '°', ordf: 'ª',
+  ordm: 'º', iexcl: '¡', iquest: '¿', shy: '', zwnj: '', zwj: '', times: '×',
+  aacute: 'á', eacute: 'é', iacute: 'í', oacute: 'ó', uacute: 'ú', yacute: 'ý',
+  Aacute: 'Á', Eacute: 'É', Iacute: 'Í', Oacute: 'Ó', Uacute: 'Ú', Yacute: 'Ý',
+  agrave: 'à', egrave: 'è', igrave: 'ì', ograve: 'ò', ugrave: 'ù',
+  Agrave: 'À', Egrave: 'È', Igrave: 'Ì', Ograve: 'Ò', Ugrave: 'Ù',
+  acirc: 'â', ecirc: 'ê', icirc: 'î', ocirc: 'ô', ucirc: 'û',
+  Acirc: 'Â', Ecirc: 'Ê', Icirc: 'Î', Ocirc: 'Ô', Ucirc: 'Û',
+  atilde: 'ã', otilde: 'õ', ntilde: 'ñ', Atilde: 'Ã', Otilde: 'Õ', Ntilde: 'Ñ',
+  auml: 'ä', euml: 'ë', iuml: 'ï', ouml: 'ö', uuml: 'ü', yuml: 'ÿ',
+  Auml: 'Ä', Euml: 'Ë', Iuml: 'Ï', Ouml: 'Ö', Uuml: 'Ü',
+  ccedil: 'ç', Ccedil: 'Ç', szlig: 'ß', aring: 'å', Aring: 'Å', aelig: 'æ', oslash: 'ø', Oslash: 'Ø',
+};
+
+function decodeEntities(s: string): string {
+  return s.replace(/&(#x[0-9a-f]{1,6}|#[0-9]{1,7}|[a-z]{2,8});/gi, (m, body: string) => {
+    if (body[0] === '#') {
+      const code = body[1] === 'x' || body[1] === 'X' ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
+      if (!Number.isFinite(code) || code <= 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return m;
+      return String.fromCodePoint(code);
+    }
+    return NAMED_ENTITIES[body] ?? m;
+  });
+}
+
+/**
+ * Tags, comments, doctypes/CDATA in one scan. Attribute text may not contain '<' and is
+ * bounded, so a failed match stops at the next '<': the scan stays linear.
+ */
+const HTML_TOKEN_RE =
+  /<!--[\s\S]*?(?:-->|$)|<!\[CDATA\[[\s\S]*?(?:\]\]>|$)|<[!?][^<>]{0,10000}>|<(\/?)([a-zA-Z][a-zA-Z0-9:_-]{0,40})([^<>]{0,20000})>/g;
+
+/**
+ * Simple HTML to text: block elements become line breaks, <br> a line break,
+ * <blockquote> content becomes "> " quoted lines (so talon's text algorithm sees it
+ * as a quotation), head/style/script are dropped, entities decoded.
+ */
+export function htmlToText(html: string): string {
+  const src = html.length > MAX_HTML_CHARS ? html.slice(0, MAX_HTML_CHARS) : html;
+  const out: string[] = [];
+  let atLineStart = true;
+  let skipDepth = 0;
+  let skipTag = '';
+  let preDepth = 0;
+  let last = 0;
+
+  const push = (s: string): void => {
+    if (s === '') return;
+    out.push(s);
+    atLineStart = s.endsWith('\n');
+  };
+  const softBreak = (): void => {
+    if (!atLineStart) push('\n');
+  };
+  const emitText = (raw: string): void => {
+    if (skipDepth > 0 || raw === '') return;
+    let t = decodeEntities(raw);
+    if (preDepth > 0) {
+      push(t.replace(/\r\n?/g, '\n'));
+      return;
+    }
+    t = t.replace(/[ \t\r\n\f]+/g, ' ');
+    if (atLineStart) t = t.replace(/^ /, '');
+    push(t);
+  };
+
+  const re = new RegExp(HTML_TOKEN_RE.source, 'g');
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(src)) !== null) {
+    emitText(src.slice(last, m.index));
+    last = m.index + m[0].length;
+    const name = (m[2] ?? '').toLowerCase();
+    if (!name) continue; // comment, doctype, CDATA, processing instruction
+    const closing = m[1] === '/';
+    const selfClosing = /\/\s*$/.test(m[3] ?? '');
+
+    if (skipDepth > 0) {
+      if (name === skipTag && !selfClosing) skipDepth += closing ? -1 : 1;
+      continue;
+    }
+    if (SKIP_CONTENT_TAGS.has(name)) {
+      if (!closing && !selfClosing) {
+        skipTag = name;
+        skipDepth = 1;
+      }
+      continue;
+    }
+    if (name === 'br') {
+      push('\n');
+      continue;
+    }
+    if (name === 'pre') preDepth = Math.max(0, preDepth + (closing ? -1 : 1));
+    if (name === 'blockquote') {
+      softBreak();
+      push(closing ? `${QUOTE_CLOSE}\n` : `${QUOTE_OPEN}\n`);
+      continue;
+    }
+    if (name === 'hr') {
+      softBreak();
+      push('\n');
+      continue;
+    }
+    if (name === 'td' || name === 'th') {
+      if (closing && !atLineStart) push(' ');
+      continue;
+    }
+    if (BLOCK_TAGS.has(name)) softBreak();
+  }
+  emitText(src.slice(last));
+
+  // Apply blockquote depth as '>' prefixes; trim lines; collapse runs of blank lines.
+  const lines: string[] = [];
+  let depth = 0;
+  for (const rawLine of out.join('').split('\n')) {
+    if (rawLine === QUOTE_OPEN) {
+      depth++;
+      continue;
+    }
+    if (rawLine === QUOTE_CLOSE) {
+      depth = Math.max(0, depth - 1);
+      continue;
+    }
+    const line = rawLine.trim();
+    if (line === '' && lines.length > 0 && lines[lines.length - 1] === (depth > 0 ? '>'.repeat(Math.min(depth, MAX_QUOTE_DEPTH)) : '')) continue;
+    lines.push(depth > 0 ? `${'>'.repeat(Math.min(depth, MAX_QUOTE_DEPTH))} ${line}`.trimEnd() : line);
+  }
+  return lines.join('\n').trim();
+}

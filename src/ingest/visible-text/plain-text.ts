@@ -1,0 +1,64 @@
+/** Plain text pipeline: bound the input, strip the quotation, cut signatures and footers. */
+import { MAX_INPUT_CHARS, MAX_INPUT_LINES } from './limits.js';
+import { isBlank, type Marker } from './lines.js';
+import { protectLinks, restoreLinks, stripQuotation } from './planer-lines.js';
+import { cutMobileFooter, cutSignatureBlock, trimTrailingNoise } from './signatures.js';
+
+export function extractFromPlainText(input: string): string {
+  let text = input.replace(/\r\n?/g, '\n').replace(/^\uFEFF/, '').replace(/\u00A0/g, ' ');
+
+  let tail = '';
+  let at = -1;
+  if (text.length > MAX_INPUT_CHARS) {
+    const nl = text.lastIndexOf('\n', MAX_INPUT_CHARS);
+    at = nl > 0 ? nl : MAX_INPUT_CHARS;
+  }
+  let nth = -1;
+  for (let n = 0; n < MAX_INPUT_LINES; n++) {
+    nth = text.indexOf('\n', nth + 1);
+    if (nth < 0) break;
+  }
+  if (nth >= 0 && (at < 0 || nth < at)) at = nth;
+  if (at >= 0) {
+    tail = text.slice(at);
+    text = text.slice(0, at);
+  }
+
+  const normalized = protectLinks(text);
+  const lines = normalized.split('\n');
+  let result = stripQuotation(lines);
+
+  // A reply header at the very top (Android/Outlook quirks, mails that are only a
+  // header + copied text) would make talon return nothing: drop that leading header
+  // once and look again, unless what follows is only quoted ('>') text.
+  if (!hasContent(result.lines)) {
+    const rest = afterLeadingHeader(lines, result.markers);
+    if (rest) result = stripQuotation(rest);
+  }
+
+  let out = result.lines;
+  const before = out.length;
+  out = cutSignatureBlock(out);
+  out = cutMobileFooter(out);
+  const removedSomething = result.removed || out.length !== before;
+  out = trimTrailingNoise(out);
+
+  let visible = restoreLinks(out.join('\n')).trim();
+  if (tail && !removedSomething) visible = (visible + tail).trim();
+  return visible;
+}
+
+function hasContent(lines: string[]): boolean {
+  return lines.some((l) => !isBlank(l));
+}
+
+function afterLeadingHeader(lines: string[], markers: Marker[]): string[] | null {
+  let i = 0;
+  while (i < lines.length && markers[i] === 'e') i++;
+  if (markers[i] !== 's') return null;
+  while (i < lines.length && (markers[i] === 's' || markers[i] === 'e')) i++;
+  const rest = lines.slice(i);
+  const firstContent = rest.find((l) => !isBlank(l));
+  if (firstContent === undefined || /^\s*>/.test(firstContent)) return null;
+  return rest;
+}

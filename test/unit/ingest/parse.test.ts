@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { parseMail, safeFilename } from '../../../src/ingest/parse.js';
+import { peekHeaders } from '../../../src/ingest/peek-headers.js';
+
+const crlf = (lines: string[]) => Buffer.from(lines.join('\r\n'));
+
+describe('parsing a raw mail', () => {
+  it('reads addresses, ids and every recipient, lower-cased', async () => {
+    const m = await parseMail(
+      crlf([
+        'From: "Ana" <Ana@Cliente.MX>',
+        'To: Soporte <soporte@example.test>, undisclosed-recipients:;',
+        'Cc: luis@cliente.mx',
+        'Delivered-To: soporte+1000-abc@example.test',
+        'Message-ID: <X1@cliente.mx>',
+        'In-Reply-To: <p1@x> <p2@x>',
+        'References: <a@x>\r\n <b@x>',
+        'Subject: =?ISO-8859-1?Q?Aj=FAste?=',
+        '',
+        'hola',
+      ]),
+    );
+    expect(m.from).toEqual({ address: 'ana@cliente.mx', name: 'Ana' });
+    expect(m.messageId).toBe('X1@cliente.mx');
+    expect(m.inReplyTo).toBe('p2@x');
+    expect(m.references).toEqual(['a@x', 'b@x']);
+    expect(m.subject).toBe('Ajúste');
+    expect(m.recipients).toEqual(['soporte@example.test', 'luis@cliente.mx', 'soporte+1000-abc@example.test']);
+  });
+
+  it('reads old Mac mail with bare CR line ends', async () => {
+    const m = await parseMail(Buffer.from('From: a@b.mx\rSubject: hola\rMessage-ID: <cr@b.mx>\r\rcuerpo\r'));
+    expect(m).toMatchObject({ messageId: 'cr@b.mx', subject: 'hola', from: { address: 'a@b.mx' } });
+    expect(m.text.trim()).toBe('cuerpo');
+  });
+
+  it('decodes UTF-7 plain text, which mailparser refuses for HTML safety', async () => {
+    const m = await parseMail(crlf(['From: a@b.mx', 'Content-Type: text/plain; charset=utf-7', '', 'Fr+APY-sche']));
+    expect(m.text.trim()).toBe('Frösche');
+  });
+
+  it('keeps attachments with safe names', async () => {
+    const m = await parseMail(
+      crlf([
+        'From: a@b.mx',
+        'Content-Type: multipart/mixed; boundary=x',
+        '',
+        '--x',
+        'Content-Type: text/plain',
+        '',
+        'ver adjunto',
+        '--x',
+        'Content-Type: image/png; name="..\\\\..\\\\evil.png"',
+        'Content-Disposition: inline; filename="..\\\\..\\\\evil.png"',
+        'Content-ID: <img1@b.mx>',
+        'Content-Transfer-Encoding: base64',
+        '',
+        Buffer.from('png').toString('base64'),
+        '--x--',
+      ]),
+    );
+    expect(m.attachments).toEqual([{ filename: 'evil.png', contentType: 'image/png', content: Buffer.from('png'), contentId: 'img1@b.mx', inline: true }]);
+  });
+});
+
+describe('safe file names', () => {
+  it('drops paths, control characters and leading dots', () => {
+    expect(safeFilename('../../etc/passwd', 'f')).toBe('passwd');
+    expect(safeFilename('C:\\temp\\a.exe', 'f')).toBe('a.exe');
+    expect(safeFilename('a\u0000b\nc.txt', 'f')).toBe('a_b_c.txt');
+    expect(safeFilename('..', 'attachment-1')).toBe('attachment-1');
+    expect(safeFilename(undefined, 'attachment-2')).toBe('attachment-2');
+  });
+});
+
+describe('peeking at the headers of a mail too large to parse', () => {
+  it('finds Message-ID, From and Subject without reading the body', () => {
+    const raw = Buffer.concat([crlf(['From: Ana <ana@x.mx>', 'Subject: big', ' one', 'Message-ID: <big@x.mx>', '', '']), Buffer.alloc(1000, 'x')]);
+    expect(peekHeaders(raw)).toEqual({ messageId: 'big@x.mx', from: 'ana@x.mx', subject: 'big one' });
+  });
+});
