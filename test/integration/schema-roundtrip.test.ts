@@ -135,19 +135,23 @@ const cases: Record<Prisma.ModelName, () => Promise<void>> = {
     const data = {
       id: 7201, number: 424_242, subject: 'No puedo entrar', status: 'open', impact: 'high', urgency: 'low', priority: 'urgent',
       requesterId: requester.id, followUpOfId: parent.id, createdAt: at(), updatedAt: at(), solvedAt: at(), closedAt: at(),
+      productIssueRef: 'BUG-77', statusChangedAt: at(), pendingSince: at(), reminderSentAt: at(), timerDueAt: at(), firstRespondedAt: at(),
+      firstResponseDueAt: at(), resolutionDueAt: at(), slaElapsedHours: 12.375, slaRunningSince: at(), slaWarnedFor: 'resolution',
+      escalationLevel: 2, slaNextCheckAt: at(),
     };
     await roundTrip('Ticket', data, () => db.ticket.create({ data }), () => db.ticket.findUnique({ where: { id: data.id } }));
     const cc = await db.ticketCc.create({ data: { ticketId: data.id, email: 'jefe@cliente.example' } });
     const message = await newMessage(data.id);
     const event = await db.ticketEvent.create({ data: { ticketId: data.id, type: 'created', actor: 'system' } });
+    const mail = await db.outboxMail.create({ data: { idempotencyKey: uniq('key'), ticketId: data.id, template: 'answer', fromAddress: 's@x', toList: '[]', subject: 's', text: 't', html: 'h', messageId: uniq('mid') } });
     const full = await db.ticket.findUniqueOrThrow({
       where: { id: data.id },
-      include: { requester: true, followUpOf: true, followUps: true, ccs: true, messages: true, events: true },
+      include: { requester: true, followUpOf: true, followUps: true, ccs: true, messages: true, events: true, outbox: true },
     });
-    expect(full).toEqual({ ...data, requester, followUpOf: parent, followUps: [], ccs: [cc], messages: [message], events: [event] });
+    expect(full).toEqual({ ...data, requester, followUpOf: parent, followUps: [], ccs: [cc], messages: [message], events: [event], outbox: [mail] });
     const parentFull = await db.ticket.findUniqueOrThrow({ where: { id: parent.id }, include: { followUps: true } });
     expect(parentFull.followUps.map((t) => t.id)).toEqual([data.id]);
-    included('Ticket', 'requester', 'followUpOf', 'followUps', 'ccs', 'messages', 'events');
+    included('Ticket', 'requester', 'followUpOf', 'followUps', 'ccs', 'messages', 'events', 'outbox');
     await expectDuplicateRejected('Ticket', ['number'], () => db.ticket.create({ data: { number: data.number, subject: 'dup', requesterId: requester.id } }));
 
     onDelete('Ticket', 'requester', 'Restrict');
@@ -241,6 +245,31 @@ const cases: Record<Prisma.ModelName, () => Promise<void>> = {
       createdAt: at(), replayedAt: at(), replayOutcome: 'created',
     };
     await roundTrip('QuarantinedMail', data, () => db.quarantinedMail.create({ data }), () => db.quarantinedMail.findUnique({ where: { id: data.id } }));
+  },
+
+  async OutboxMail() {
+    const ticket = await newTicket();
+    const data = {
+      id: 7901, idempotencyKey: 'ack:1', ticketId: ticket.id, template: 'acknowledgement', fromAddress: 'soporte@example.test',
+      toList: '["ana@cliente.example"]', ccList: '["jefe@cliente.example"]', subject: '[#1] Recibido', text: 'Hola', html: '<p>Hola</p>',
+      messageId: 'vt.1.abc@example.test', headers: '{"Auto-Submitted":"auto-replied"}', attachments: '[{"filename":"a.pdf"}]', status: 'sent',
+      attempts: 3, nextAttemptAt: at(), leasedUntil: at(), lastError: '421 try later', sentAt: at(), createdAt: at(),
+    };
+    await roundTrip('OutboxMail', data, () => db.outboxMail.create({ data }), () => db.outboxMail.findUnique({ where: { id: data.id } }));
+    expect((await db.outboxMail.findUniqueOrThrow({ where: { id: data.id }, include: { ticket: true } })).ticket).toEqual(ticket);
+    included('OutboxMail', 'ticket');
+    const other = { template: 'x', fromAddress: 'a', toList: '[]', subject: 's', text: 't', html: 'h' };
+    await expectDuplicateRejected('OutboxMail', ['idempotencyKey'], () => db.outboxMail.create({ data: { ...other, idempotencyKey: data.idempotencyKey, messageId: uniq('m') } }));
+    await expectDuplicateRejected('OutboxMail', ['messageId'], () => db.outboxMail.create({ data: { ...other, idempotencyKey: uniq('k'), messageId: data.messageId } }));
+    onDelete('OutboxMail', 'ticket', 'SetNull');
+    await db.ticket.delete({ where: { id: ticket.id } });
+    expect(await db.outboxMail.findUnique({ where: { id: data.id } }), 'the record of what was sent is kept').toEqual({ ...data, ticketId: null });
+  },
+
+  async JobLease() {
+    const data = { name: 'outbox-drain', holder: 'host-1:4242', leasedUntil: at(), lastRunAt: at(), lastNow: at() };
+    await roundTrip('JobLease', data, () => db.jobLease.create({ data }), () => db.jobLease.findUnique({ where: { name: data.name } }));
+    await expectDuplicateRejected('JobLease', ['name'], () => db.jobLease.create({ data: { name: data.name, holder: 'h2', leasedUntil: at() } }));
   },
 };
 
