@@ -1,0 +1,125 @@
+import type { TicketStatus } from './ticket-status.js';
+
+// The ticket lifecycle of DOMAIN.md as a pure state machine: which status changes an agent may make, and
+// which notice the customer gets for each. Customer replies are in ticket-status.ts (effectOfReply).
+
+/** Customer-facing notices; 'escalation' is internal. The names are the template names. */
+export type NoticeName =
+  | 'acknowledgement'
+  | 'answer'
+  | 'pending'
+  | 'on_hold'
+  | 'solved'
+  | 'reopened'
+  | 'closed'
+  | 'follow_up_created'
+  | 'pending_reminder'
+  | 'escalation';
+
+const ALLOWED: Record<TicketStatus, readonly TicketStatus[]> = {
+  new: ['open', 'pending', 'on_hold', 'solved', 'closed'],
+  open: ['pending', 'on_hold', 'solved', 'closed'],
+  pending: ['open', 'on_hold', 'solved', 'closed'],
+  on_hold: ['open', 'pending', 'solved', 'closed'],
+  // A solved ticket is reopened (the customer rejects the solution) or closed; it never goes back to pending
+  // or on hold without being reopened first.
+  solved: ['open', 'closed'],
+  // Closed is final: a reply opens a follow-up ticket instead.
+  closed: [],
+};
+
+export function canTransition(from: TicketStatus, to: TicketStatus): boolean {
+  return ALLOWED[from].includes(to);
+}
+
+export type TransitionError =
+  | { code: 'CLOSED_IS_FINAL' }
+  | { code: 'NOT_ALLOWED'; from: TicketStatus; to: TicketStatus }
+  | { code: 'ISSUE_REQUIRED' }
+  | { code: 'SAME_STATUS'; status: TicketStatus };
+
+export interface StatusChange {
+  from: TicketStatus;
+  to: TicketStatus;
+  /** What the customer is told; null: nothing (e.g. new -> open is internal progress). */
+  notice: NoticeName | null;
+}
+
+/** The notice that goes with an agent's change to `to` (an answer without a status change is 'answer'). */
+export function noticeForStatus(from: TicketStatus, to: TicketStatus): NoticeName | null {
+  switch (to) {
+    case 'pending':
+      return 'pending';
+    case 'on_hold':
+      return 'on_hold';
+    case 'solved':
+      return 'solved';
+    case 'closed':
+      return 'closed';
+    case 'open':
+      return from === 'solved' ? 'reopened' : null;
+    case 'new':
+      return null;
+  }
+}
+
+/** Validates an agent's status change; on hold needs the product issue it waits for. */
+export function planStatusChange(from: TicketStatus, to: TicketStatus, issueRef?: string | null): StatusChange | TransitionError {
+  if (from === to) return { code: 'SAME_STATUS', status: to };
+  if (from === 'closed') return { code: 'CLOSED_IS_FINAL' };
+  if (!canTransition(from, to)) return { code: 'NOT_ALLOWED', from, to };
+  if (to === 'on_hold' && !issueRef?.trim()) return { code: 'ISSUE_REQUIRED' };
+  return { from, to, notice: noticeForStatus(from, to) };
+}
+
+export function isTransitionError(value: StatusChange | TransitionError): value is TransitionError {
+  return 'code' in value;
+}
+
+export function describeTransitionError(error: TransitionError): string {
+  switch (error.code) {
+    case 'CLOSED_IS_FINAL':
+      return 'The ticket is closed, which is final; a reply from the customer opens a follow-up ticket.';
+    case 'NOT_ALLOWED':
+      return `A ticket cannot go from ${error.from} to ${error.to}; allowed: ${ALLOWED[error.from].join(', ') || 'none'}.`;
+    case 'ISSUE_REQUIRED':
+      return 'Putting a ticket on hold needs the product issue it waits for: --issue <REF>.';
+    case 'SAME_STATUS':
+      return `The ticket is already ${error.status}.`;
+  }
+}
+
+export interface LifecycleRules {
+  /** Business hours after which a pending ticket gets a reminder (default 36). */
+  pendingReminderHours: number;
+  /** Business hours after which a pending ticket without answer closes (DOMAIN.md rule 3: 60). */
+  pendingCloseHours: number;
+  /** Business hours a solved ticket waits for validation before closing (rule 4: 84). */
+  solvedCloseHours: number;
+}
+
+export const DEFAULT_LIFECYCLE_RULES: LifecycleRules = { pendingReminderHours: 36, pendingCloseHours: 60, solvedCloseHours: 84 };
+
+export type TimerAction = { kind: 'remind' } | { kind: 'close'; reason: 'pending_expired' | 'solved_expired' } | { kind: 'none' };
+
+/**
+ * What the lifecycle timer owes a ticket at `elapsedHours` business hours after it became pending or
+ * solved, and when to look again (in business hours since then; null = never).
+ */
+export function timerStep(
+  status: TicketStatus,
+  elapsedHours: number,
+  reminderSent: boolean,
+  rules: LifecycleRules = DEFAULT_LIFECYCLE_RULES,
+): { action: TimerAction; nextAtHours: number | null } {
+  if (status === 'pending') {
+    if (elapsedHours >= rules.pendingCloseHours) return { action: { kind: 'close', reason: 'pending_expired' }, nextAtHours: null };
+    if (!reminderSent && elapsedHours >= rules.pendingReminderHours) return { action: { kind: 'remind' }, nextAtHours: rules.pendingCloseHours };
+    return { action: { kind: 'none' }, nextAtHours: reminderSent ? rules.pendingCloseHours : rules.pendingReminderHours };
+  }
+  if (status === 'solved') {
+    if (elapsedHours >= rules.solvedCloseHours) return { action: { kind: 'close', reason: 'solved_expired' }, nextAtHours: null };
+    return { action: { kind: 'none' }, nextAtHours: rules.solvedCloseHours };
+  }
+  return { action: { kind: 'none' }, nextAtHours: null };
+}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { canTransition, describeTransitionError, isTransitionError, planStatusChange, timerStep } from '../../../src/domain/lifecycle.js';
+import { TICKET_STATUSES } from '../../../src/domain/ticket-status.js';
+
+describe('agent status changes', () => {
+  it('closed is final', () => {
+    for (const to of TICKET_STATUSES) expect(canTransition('closed', to)).toBe(false);
+    const plan = planStatusChange('closed', 'open');
+    expect(isTransitionError(plan) && describeTransitionError(plan)).toMatch(/closed, which is final/);
+  });
+  it('a solved ticket is reopened or closed, nothing else', () => {
+    expect(TICKET_STATUSES.filter((to) => canTransition('solved', to))).toEqual(['open', 'closed']);
+  });
+  it('nothing goes back to new', () => {
+    for (const from of TICKET_STATUSES) expect(canTransition(from, 'new')).toBe(false);
+  });
+  it('on hold needs the product issue', () => {
+    expect(planStatusChange('open', 'on_hold')).toEqual({ code: 'ISSUE_REQUIRED' });
+    expect(planStatusChange('open', 'on_hold', 'BUG-1')).toEqual({ from: 'open', to: 'on_hold', notice: 'on_hold' });
+  });
+  it('each change tells the customer the right thing', () => {
+    expect(planStatusChange('new', 'open')).toEqual({ from: 'new', to: 'open', notice: null });
+    expect(planStatusChange('open', 'pending')).toMatchObject({ notice: 'pending' });
+    expect(planStatusChange('pending', 'solved')).toMatchObject({ notice: 'solved' });
+    expect(planStatusChange('solved', 'open')).toMatchObject({ notice: 'reopened' });
+    expect(planStatusChange('on_hold', 'closed')).toMatchObject({ notice: 'closed' });
+    expect(planStatusChange('open', 'open')).toEqual({ code: 'SAME_STATUS', status: 'open' });
+  });
+});
+
+describe('lifecycle timers (business hours since pending / solved)', () => {
+  it('pending: reminder at 36, close at 60', () => {
+    expect(timerStep('pending', 35.9, false)).toEqual({ action: { kind: 'none' }, nextAtHours: 36 });
+    expect(timerStep('pending', 36, false)).toEqual({ action: { kind: 'remind' }, nextAtHours: 60 });
+    expect(timerStep('pending', 50, true)).toEqual({ action: { kind: 'none' }, nextAtHours: 60 });
+    expect(timerStep('pending', 60, true)).toEqual({ action: { kind: 'close', reason: 'pending_expired' }, nextAtHours: null });
+  });
+  it('pending past 60 without a reminder closes without one', () => {
+    expect(timerStep('pending', 61, false)).toEqual({ action: { kind: 'close', reason: 'pending_expired' }, nextAtHours: null });
+  });
+  it('solved: close at 84', () => {
+    expect(timerStep('solved', 83.99, false)).toEqual({ action: { kind: 'none' }, nextAtHours: 84 });
+    expect(timerStep('solved', 84, false)).toEqual({ action: { kind: 'close', reason: 'solved_expired' }, nextAtHours: null });
+  });
+  it('other statuses have no timer', () => {
+    for (const s of ['new', 'open', 'on_hold', 'closed'] as const) expect(timerStep(s, 1000, false)).toEqual({ action: { kind: 'none' }, nextAtHours: null });
+  });
+  it('the rules are configurable', () => {
+    expect(timerStep('pending', 10, false, { pendingReminderHours: 10, pendingCloseHours: 20, solvedCloseHours: 30 })).toMatchObject({ action: { kind: 'remind' } });
+  });
+});
