@@ -25,20 +25,33 @@ export interface DovecotUser {
   password: string;
 }
 
+export interface DovecotOptions {
+  users?: DovecotUser[];
+  /** Replaces the IMAP CAPABILITY list (Dovecot's `imap_capability`), e.g. one without IDLE. */
+  imapCapability?: string;
+  /** PEM files: enables TLS (`ssl = yes`) and adds an implicit-TLS (imaps) listener. */
+  tls?: { cert: string; key: string };
+}
+
 export interface DovecotServer {
   host: string;
   imapPort: number;
   lmtpPort: number;
+  /** The imaps (implicit TLS) port; only when started with `tls`. */
+  imapsPort?: number;
   /** The first configured user; append/list/uidValidity act as this user. */
   user: string;
   password: string;
   dir: string;
-  imapConfig(user?: string): { host: string; port: number; secure: false; auth: { user: string; pass: string } };
+  /** Cleartext IMAP; with `tls` also `doSTARTTLS: false`, so the harness never meets the test certificate. */
+  imapConfig(user?: string): { host: string; port: number; secure: false; doSTARTTLS?: false; auth: { user: string; pass: string } };
   append(raw: string | Buffer, mailbox?: string): Promise<void>;
   appendMany(raws: Array<string | Buffer>, mailbox?: string): Promise<void>;
   list(mailbox: string): Promise<Array<{ uid: number; flags: string[]; messageId: string | null }>>;
   uidValidity(mailbox: string): Promise<bigint>;
   resetUidValidity(mailbox?: string): Promise<void>;
+  /** Stops Dovecot (connections drop), waits `downMs`, starts it again on the same ports with the same mail. */
+  restart(opts?: { downMs?: number }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -90,15 +103,28 @@ function mailOwner(): { uid: number; gid: number; extra: string } {
   return { uid, gid, extra };
 }
 
-function config(dir: string, imapPort: number, lmtpPort: number, owner: ReturnType<typeof mailOwner>): string {
+interface Ports {
+  imap: number;
+  lmtp: number;
+  imaps?: number;
+}
+
+function tlsConfig(opts: DovecotOptions): string {
+  if (!opts.tls) return 'ssl = no\n';
+  return `ssl = yes\nssl_cert = <${opts.tls.cert}\nssl_key = <${opts.tls.key}\n`;
+}
+
+function config(dir: string, ports: Ports, owner: ReturnType<typeof mailOwner>, opts: DovecotOptions): string {
+  const { imap: imapPort, lmtp: lmtpPort, imaps } = ports;
+  const imapsListener = imaps ? `  inet_listener imaps {\n    port = ${imaps}\n    ssl = yes\n  }\n` : '';
+  const capability = opts.imapCapability ? `  imap_capability = ${opts.imapCapability}\n` : '';
   return `instance_name = ventanilla-test-${imapPort}
 base_dir = ${dir}/run
 state_dir = ${dir}/state
 log_path = ${dir}/dovecot.log
 protocols = imap lmtp
 listen = ${HOST}
-ssl = no
-disable_plaintext_auth = no
+${tlsConfig(opts)}disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
 ${owner.extra}passdb {
@@ -117,14 +143,14 @@ mail_fsync = never
 # the default of 10 per user and IP is easy to hit with parallel test clients
 protocol imap {
   mail_max_userip_connections = 1000
-}
+${capability}}
 # no chroot: a non-root Dovecot cannot chroot, and tests gain nothing from it
 service imap-login {
   chroot =
   inet_listener imap {
     port = ${imapPort}
   }
-}
+${imapsListener}}
 service lmtp {
   inet_listener lmtp {
     address = ${HOST}
@@ -248,7 +274,7 @@ async function ensureMailbox(client: ImapFlow, mailbox: string): Promise<void> {
 const mailboxExists = async (client: ImapFlow, mailbox: string) =>
   isInbox(mailbox) || (await client.list()).some((box) => box.path === mailbox);
 
-export async function startDovecot(opts: { users?: DovecotUser[] } = {}): Promise<DovecotServer> {
+export async function startDovecot(opts: DovecotOptions = {}): Promise<DovecotServer> {
   const users = opts.users?.length ? opts.users : [{ user: 'support@example.test', password: 'password' }];
   for (const { user, password } of users) {
     if (/[:\s]/.test(user) || /[:\n]/.test(password)) throw new Error(`unusable test credentials for ${user}`);
@@ -264,13 +290,18 @@ export async function startDovecot(opts: { users?: DovecotUser[] } = {}): Promis
 
   let imapPort = 0;
   let lmtpPort = 0;
+  let imapsPort: number | undefined;
   let run: Running | undefined;
   // freePort() can race with other processes; a bind failure just means: pick again.
   for (let attempt = 1; !run; attempt++) {
     imapPort = await freePort();
     do lmtpPort = await freePort();
     while (lmtpPort === imapPort);
-    await writeFile(join(dir, 'dovecot.conf'), config(dir, imapPort, lmtpPort, owner));
+    if (opts.tls) {
+      do imapsPort = await freePort();
+      while (imapsPort === imapPort || imapsPort === lmtpPort);
+    }
+    await writeFile(join(dir, 'dovecot.conf'), config(dir, { imap: imapPort, lmtp: lmtpPort, imaps: imapsPort }, owner, opts));
     try {
       run = await launch(dir, imapPort, lmtpPort);
     } catch (err) {
@@ -282,17 +313,19 @@ export async function startDovecot(opts: { users?: DovecotUser[] } = {}): Promis
   }
 
   const first = users[0]!;
+  let inFlight: Promise<unknown> = Promise.resolve();
   const server: DovecotServer = {
     host: HOST,
     imapPort,
     lmtpPort,
+    ...(imapsPort ? { imapsPort } : {}),
     user: first.user,
     password: first.password,
     dir,
     imapConfig(user = first.user) {
       const found = users.find((u) => u.user === user);
       if (!found) throw new Error(`no such test user: ${user}`);
-      return { host: HOST, port: imapPort, secure: false, auth: { user, pass: found.password } };
+      return { host: HOST, port: imapPort, secure: false, ...(opts.tls ? { doSTARTTLS: false as const } : {}), auth: { user, pass: found.password } };
     },
     async append(raw, mailbox = 'INBOX') {
       await server.appendMany([raw], mailbox);
@@ -344,7 +377,18 @@ export async function startDovecot(opts: { users?: DovecotUser[] } = {}): Promis
       const after = await server.uidValidity(mailbox);
       if (after === before) throw new Error(`UIDVALIDITY of ${mailbox} did not change (${before})`);
     },
+    async restart({ downMs = 0 } = {}) {
+      const restarting = (async () => {
+        const current = live.get(dir);
+        if (current) await terminate(dir, current);
+        if (downMs > 0) await sleep(downMs);
+        await launch(dir, imapPort, lmtpPort);
+      })();
+      inFlight = restarting.catch(() => undefined);
+      await restarting;
+    },
     async stop() {
+      await inFlight; // a restart still in progress would otherwise relaunch into a deleted dir
       const current = live.get(dir);
       if (current) await terminate(dir, current);
       await rm(dir, { recursive: true, force: true, maxRetries: 3 });

@@ -28,6 +28,7 @@ export class ImapSource {
   private client: ImapFlow | null = null;
   private stopped = false;
   private wakeUp: (() => void) | null = null;
+  private endBackoff: (() => void) | null = null;
   private pendingWake = false;
   private readonly account: string;
 
@@ -50,13 +51,14 @@ export class ImapSource {
         this.deps.log.warn({ err: error, retryInMs: backoff }, 'IMAP session failed; reconnecting');
       }
       if (this.stopped) break;
-      await this.sleep(backoff);
+      await this.backoff(backoff);
       backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
     }
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.endBackoff?.();
     this.wake();
     await this.client?.logout().catch(() => this.client?.close());
   }
@@ -64,6 +66,19 @@ export class ImapSource {
   private wake(): void {
     this.pendingWake = true;
     this.wakeUp?.();
+  }
+
+  /** The wait between sessions: only stop() ends it early (a failed client's late 'close' also wakes the loop). */
+  private backoff(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.endBackoff = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    }).finally(() => {
+      this.endBackoff = null;
+    });
   }
 
   private sleep(ms: number): Promise<void> {
