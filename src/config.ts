@@ -21,6 +21,9 @@ const port = (fallback: number) => {
 const positiveInt = (fallback: number) =>
   z.coerce.number({ error: 'expected a number' }).int('expected a whole number').positive('expected a number above 0').default(fallback);
 
+const positiveNumber = (fallback: number) =>
+  z.coerce.number({ error: 'expected a number' }).positive('expected a number above 0').default(fallback);
+
 const email = z.email({ error: 'expected an email address such as support@example.com' });
 const optionalText = z.string().trim().min(1).optional();
 
@@ -43,16 +46,35 @@ const envSchema = z.object({
   IMAP_POLL_SECONDS: positiveInt(60),
   IMAP_TLS_REJECT_UNAUTHORIZED: bool(true),
   MAX_MESSAGE_BYTES: positiveInt(25 * 1024 * 1024),
+  SUPPORT_NAME: z.string().trim().min(1).default('Soporte'),
   SMTP_HOST: optionalText,
   SMTP_PORT: port(587),
   SMTP_SECURE: bool(false),
   SMTP_USER: optionalText,
   SMTP_PASSWORD: optionalText,
+  SMTP_TLS_REJECT_UNAUTHORIZED: bool(true),
+  SMTP_POOL_SIZE: positiveInt(5),
+  OUTBOX_MAX_ATTEMPTS: positiveInt(8),
+  PENDING_REMINDER_HOURS: positiveNumber(36),
+  PENDING_CLOSE_HOURS: positiveNumber(60),
+  SOLVED_CLOSE_HOURS: positiveNumber(84),
+  SLA_WARNING_PERCENT: positiveNumber(75),
+  SLA_ESCALATION_PERCENTS: z
+    .string()
+    .regex(/^\d+(\.\d+)?(,\d+(\.\d+)?)*$/, 'expected percents of the SLA target, one per escalation level, e.g. 100,150,200')
+    .default('100,150,200'),
+  SLA_TARGETS: z.string().optional(),
+  ESCALATION_CONTACTS: z
+    .string()
+    .regex(/^(\d+:[^,:\s]+@[^,:\s]+)(,\d+:[^,:\s]+@[^,:\s]+)*$/, 'expected level:address pairs, e.g. 1:lead@example.com,2:manager@example.com')
+    .optional(),
   HTTP_PORT: port(3000),
   PUBLIC_URL: z.url({ error: 'expected a URL such as https://support.example.com' }).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
+
+const CALENDAR_VARIABLES = ['BUSINESS_TIMEZONE', 'BUSINESS_DAYS', 'BUSINESS_HOURS', 'HOLIDAY_COUNTRY', 'CLOSED_DATES'];
 
 export interface Config {
   dataDir: string;
@@ -74,6 +96,10 @@ export interface Config {
     rejectUnauthorized: boolean;
   };
   maxMessageBytes: number;
+  supportName: string;
+  /** Raw calendar settings (BUSINESS_*, HOLIDAY_COUNTRY, CLOSED_DATES): an empty HOLIDAY_COUNTRY means none. */
+  calendarEnv: Record<string, string | undefined>;
+  smtp?: { host: string; port: number; secure: boolean; user?: string; password?: string; rejectUnauthorized: boolean; poolSize: number };
   env: Env;
 }
 
@@ -120,6 +146,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
     logLevel: e.LOG_LEVEL,
     imap,
     maxMessageBytes: e.MAX_MESSAGE_BYTES,
+    supportName: e.SUPPORT_NAME,
+    calendarEnv: Object.fromEntries(CALENDAR_VARIABLES.map((name) => [name, env[name]])),
+    smtp: e.SMTP_HOST
+      ? { host: e.SMTP_HOST, port: e.SMTP_PORT, secure: e.SMTP_SECURE, user: e.SMTP_USER, password: e.SMTP_PASSWORD, rejectUnauthorized: e.SMTP_TLS_REJECT_UNAUTHORIZED, poolSize: e.SMTP_POOL_SIZE }
+      : undefined,
     env: e,
   };
 }

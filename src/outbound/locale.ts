@@ -1,0 +1,93 @@
+// Which language a contact gets, the support phone line of their country, and the status/priority names
+// shown in mail (DOMAIN.md: statuses table, rule 12 contact guide). Pure: no I/O.
+
+import { STATUS_LABELS, isTicketStatus } from '../domain/ticket-status.js';
+
+export const LOCALES = ['es', 'pt', 'en'] as const;
+export type Locale = (typeof LOCALES)[number];
+export const DEFAULT_LOCALE: Locale = 'es';
+
+export function isLocale(value: unknown): value is Locale {
+  return typeof value === 'string' && (LOCALES as readonly string[]).includes(value);
+}
+
+// The 13 countries served (DOMAIN.md), by ISO 3166 alpha-2 code. Contacts store the code ("MX"), but
+// imported data and hand-typed values carry names, in any of the three languages, with or without accents.
+const COUNTRY_ALIASES: Record<string, readonly string[]> = {
+  AR: ['arg', 'argentina'],
+  BO: ['bol', 'bolivia'],
+  CL: ['chl', 'chile'],
+  CO: ['col', 'colombia'],
+  CR: ['cri', 'costa rica'],
+  EC: ['ecu', 'ecuador', 'equador'],
+  MX: ['mex', 'mexico', 'mexique'],
+  PY: ['pry', 'paraguay', 'paraguai'],
+  PE: ['per', 'peru'],
+  DO: ['dom', 'republica dominicana', 'dominican republic'],
+  UY: ['ury', 'uruguay', 'uruguai'],
+  US: ['usa', 'eeuu', 'ee uu', 'eua', 'estados unidos', 'estados unidos de america', 'united states', 'united states of america'],
+  PT: ['prt', 'portugal'],
+};
+
+const ALIAS_TO_CODE = new Map<string, string>();
+for (const [code, aliases] of Object.entries(COUNTRY_ALIASES)) {
+  ALIAS_TO_CODE.set(code.toLowerCase(), code);
+  for (const alias of aliases) ALIAS_TO_CODE.set(alias, code);
+}
+
+/** "MX", "mx", "México", "Mexico" -> "MX"; "EE.UU." -> "US"; unknown values -> their upper-cased form (or null when empty). */
+export function normaliseCountry(country: string | null | undefined): string | null {
+  if (typeof country !== 'string') return null;
+  const key = country
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[.]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  if (key === '') return null;
+  return ALIAS_TO_CODE.get(key) ?? ALIAS_TO_CODE.get(key.replace(/ /g, '')) ?? key.toUpperCase();
+}
+
+/** Local support lines (DOMAIN.md rule 12). Other countries have none: mail shows no phone. */
+export const PHONE_LINES: Readonly<Record<string, string>> = {
+  AR: '+54 11 5295 9300',
+  CO: '01-800-913-55-29',
+  MX: '442 1-03-06-00',
+  PE: '0800-55-372',
+};
+
+export function phoneFor(country: string | null | undefined): string | null {
+  const code = normaliseCountry(country);
+  return code === null ? null : (PHONE_LINES[code] ?? null);
+}
+
+/**
+ * The contact's own locale wins when it names one of ours ("pt", "pt-PT", "pt_BR" -> pt; "en-US" -> en;
+ * "es-MX" -> es); otherwise the country decides: Portugal -> pt, the United States -> en, the rest -> es.
+ */
+export function pickLocale(contact: { locale?: string | null; country?: string | null }): Locale {
+  const language = (contact.locale ?? '').trim().toLowerCase().split(/[-_.@\s]/)[0] ?? '';
+  if (isLocale(language)) return language;
+  const country = normaliseCountry(contact.country);
+  if (country === 'PT') return 'pt';
+  if (country === 'US') return 'en';
+  return DEFAULT_LOCALE;
+}
+
+const PRIORITY_LABELS: Record<string, Record<Locale, string>> = {
+  urgent: { es: 'Urgente', pt: 'Urgente', en: 'Urgent' },
+  high: { es: 'Alta', pt: 'Alta', en: 'High' },
+  normal: { es: 'Normal', pt: 'Normal', en: 'Normal' },
+  low: { es: 'Baja', pt: 'Baixa', en: 'Low' },
+};
+
+/** The customer-facing name of a status code; an unknown code is shown as it is. */
+export function statusLabel(status: string, locale: Locale): string {
+  return isTicketStatus(status) ? STATUS_LABELS[status][locale] : status;
+}
+
+/** The customer-facing name of a priority code; an unknown code is shown as it is. */
+export function priorityLabel(priority: string, locale: Locale): string {
+  return PRIORITY_LABELS[priority]?.[locale] ?? priority;
+}

@@ -1,0 +1,100 @@
+import type { Db, Tx } from './database.js';
+
+export interface OutboxHeaders {
+  inReplyTo?: string | null;
+  references?: string[];
+  replyTo?: string | null;
+  extra: Record<string, string>;
+}
+
+export interface NewOutboxMail {
+  idempotencyKey: string;
+  ticketId: number | null;
+  template: string;
+  fromAddress: string;
+  to: string[];
+  cc: string[];
+  subject: string;
+  text: string;
+  html: string;
+  messageId: string;
+  headers: OutboxHeaders;
+  attachments: Array<{ filename: string; contentType: string; sha256: string }>;
+  now: Date;
+}
+
+export async function outboxKeyExists(tx: Tx, idempotencyKey: string): Promise<boolean> {
+  return (await tx.outboxMail.count({ where: { idempotencyKey } })) > 0;
+}
+
+export async function insertOutboxMail(tx: Tx, m: NewOutboxMail): Promise<number> {
+  const row = await tx.outboxMail.create({
+    data: {
+      idempotencyKey: m.idempotencyKey,
+      ticketId: m.ticketId,
+      template: m.template,
+      fromAddress: m.fromAddress,
+      toList: JSON.stringify(m.to),
+      ccList: JSON.stringify(m.cc),
+      subject: m.subject,
+      text: m.text,
+      html: m.html,
+      messageId: m.messageId,
+      headers: JSON.stringify(m.headers),
+      attachments: JSON.stringify(m.attachments),
+      nextAttemptAt: m.now,
+      createdAt: m.now,
+    },
+  });
+  return row.id;
+}
+
+export type OutboxRow = Awaited<ReturnType<Db['outboxMail']['findFirstOrThrow']>>;
+
+/**
+ * Takes up to `limit` mails that are due (pending, or "sending" under a lease that expired because its
+ * sender died) and leases them to this sender. One transaction, so two drainers never take the same row.
+ */
+export async function claimDueMails(tx: Tx, now: Date, leaseMs: number, limit: number): Promise<OutboxRow[]> {
+  const due = await tx.outboxMail.findMany({
+    where: {
+      OR: [
+        { status: 'pending', nextAttemptAt: { lte: now } },
+        { status: 'sending', leasedUntil: { lt: now } },
+      ],
+    },
+    orderBy: { id: 'asc' },
+    take: limit,
+  });
+  if (due.length === 0) return [];
+  const leasedUntil = new Date(now.getTime() + leaseMs);
+  await tx.outboxMail.updateMany({ where: { id: { in: due.map((m) => m.id) } }, data: { status: 'sending', leasedUntil, attempts: { increment: 1 } } });
+  return due.map((m) => ({ ...m, status: 'sending', leasedUntil, attempts: m.attempts + 1 }));
+}
+
+export async function markSent(tx: Tx, id: number, at: Date): Promise<void> {
+  await tx.outboxMail.update({ where: { id }, data: { status: 'sent', sentAt: at, leasedUntil: null, lastError: null } });
+}
+
+export async function markRetry(tx: Tx, id: number, nextAttemptAt: Date, error: string): Promise<void> {
+  await tx.outboxMail.update({ where: { id }, data: { status: 'pending', nextAttemptAt, leasedUntil: null, lastError: error.slice(0, 2000) } });
+}
+
+export async function markFailed(tx: Tx, id: number, error: string): Promise<void> {
+  await tx.outboxMail.update({ where: { id }, data: { status: 'failed', leasedUntil: null, lastError: error.slice(0, 2000) } });
+}
+
+export async function listOutbox(db: Db, filter: { status?: string; limit?: number } = {}): Promise<OutboxRow[]> {
+  return db.outboxMail.findMany({ where: filter.status ? { status: filter.status } : {}, orderBy: { id: 'desc' }, take: filter.limit ?? 100 });
+}
+
+/** Puts a failed mail back in the queue; returns false when there is no such failed mail. */
+export async function retryOutboxMail(tx: Tx, id: number, now: Date): Promise<boolean> {
+  const updated = await tx.outboxMail.updateMany({ where: { id, status: 'failed' }, data: { status: 'pending', nextAttemptAt: now, attempts: 0, lastError: null } });
+  return updated.count === 1;
+}
+
+export async function outboxCounts(db: Db): Promise<Record<string, number>> {
+  const rows = await db.outboxMail.groupBy({ by: ['status'], _count: { _all: true } });
+  return Object.fromEntries(rows.map((r) => [r.status, r._count._all]));
+}

@@ -1,0 +1,265 @@
+import { cpSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { templatesDir } from '../../../src/paths.js';
+import {
+  INTERNAL_TEMPLATES,
+  TEMPLATE_NAMES,
+  TemplateRenderer,
+  phoneFor,
+  pickLocale,
+  type Locale,
+  type TemplateContext,
+  type TemplateName,
+} from '../../../src/outbound/templates.js';
+
+const LOCALES: Locale[] = ['es', 'pt', 'en'];
+const renderer = new TemplateRenderer();
+const PHONES = ['+54 11 5295 9300', '01-800-913-55-29', '442 1-03-06-00', '0800-55-372'];
+
+function ctx(name: TemplateName, locale: Locale, patch: Partial<TemplateContext> = {}): TemplateContext {
+  return { ...renderer.sampleContext(name, locale), ...patch };
+}
+
+const tempDirs: string[] = [];
+function copyOfTemplates(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ventanilla-templates-'));
+  tempDirs.push(dir);
+  cpSync(templatesDir, dir, { recursive: true });
+  return dir;
+}
+afterEach(() => {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('every template in every locale renders its sample context', () => {
+  const cases = TEMPLATE_NAMES.flatMap((name) => LOCALES.map((locale) => [name, locale] as const));
+  it('covers 10 templates x 3 locales', () => {
+    expect(TEMPLATE_NAMES).toEqual([
+      'acknowledgement', 'answer', 'pending', 'on_hold', 'solved',
+      'reopened', 'closed', 'follow_up_created', 'pending_reminder', 'escalation',
+    ]);
+    expect(cases).toHaveLength(30);
+  });
+
+  it.each(cases)('%s (%s)', (name, locale) => {
+    const mail = renderer.render(name, locale, renderer.sampleContext(name, locale));
+    for (const part of [mail.subject, mail.text, mail.html]) {
+      expect(part.trim()).not.toBe('');
+      expect(part).not.toMatch(/\{\{|\}\}|undefined|\[object Object\]/);
+    }
+    expect(mail.subject).not.toMatch(/[\r\n]/);
+    if (INTERNAL_TEMPLATES.includes(name)) {
+      expect(mail.subject).not.toContain('[#');
+      expect(mail.subject).toContain('1042');
+    } else {
+      expect(mail.subject).toContain('[#1042]');
+      expect(mail.text).toContain('soporte@ventanilla.test');
+    }
+    // A simple, self-contained HTML document.
+    expect(mail.html).toMatch(/^<!DOCTYPE html>/);
+    expect(mail.html).toContain(`<html lang="${locale}"`);
+    expect(mail.html).toContain('name="viewport"');
+    expect(mail.html).toContain('max-width:600px');
+    expect(mail.html).not.toMatch(/<script|<link|<img|<iframe|<style|src=|url\(|@import|href="(https?:)?\/\//i);
+    expect(mail.html).toContain(`<title>${mail.subject.replace(/&/g, '&amp;')}</title>`);
+    expect(mail.text.endsWith('\n')).toBe(true);
+    expect(mail.text).not.toMatch(/\n{3,}/);
+  });
+});
+
+describe('escaping', () => {
+  const evil = '<script>alert("x")</script> & Co';
+
+  it('a subject with CR/LF cannot inject a header', () => {
+    for (const locale of LOCALES) {
+      for (const name of TEMPLATE_NAMES) {
+        const base = ctx(name, locale);
+        const mail = renderer.render(name, locale, { ...base, ticket: { ...base.ticket, subject: 'Factura\r\nBcc: x@evil.test\n\u2028Cc: y' } });
+        expect(mail.subject).not.toMatch(/[\r\n\u2028\u0085]/);
+        expect(mail.subject).toContain('Factura Bcc: x@evil.test Cc: y');
+      }
+    }
+  });
+
+  it('user content is escaped in HTML and left alone in the subject and text', () => {
+    const base = ctx('answer', 'es');
+    const mail = renderer.render('answer', 'es', {
+      ...base,
+      ticket: { ...base.ticket, subject: evil },
+      contact: { ...base.contact, name: `Ana <b>"Jefa"</b>` },
+      body: evil,
+    });
+    expect(mail.html).not.toContain('<script>');
+    expect(mail.html).not.toContain('<b>');
+    expect(mail.html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co');
+    expect(mail.html).toContain('Ana &lt;b&gt;&quot;Jefa&quot;&lt;/b&gt;');
+    expect(mail.subject).toBe(`[#1042] Nueva respuesta de Soporte: ${evil}`);
+    expect(mail.text).toContain(evil);
+    expect(mail.text).toContain('Hola, Ana <b>"Jefa"</b>:');
+  });
+
+  it('the body keeps its line breaks in HTML, escaped first', () => {
+    const mail = renderer.render('answer', 'en', ctx('answer', 'en', { body: 'Line 1 <x>\nLine 2\r\nLine 3' }));
+    expect(mail.html).toContain('Line 1 &lt;x&gt;<br>\nLine 2<br>\nLine 3');
+    expect(mail.text).toContain('Line 1 <x>\nLine 2\nLine 3');
+  });
+});
+
+describe('labels, greeting and footer', () => {
+  it('fills in status and priority labels from the locale when absent', () => {
+    const expected: Record<Locale, [string, string]> = {
+      es: ['Pendiente del cliente', 'Baja'],
+      pt: ['Pendente do cliente', 'Baixa'],
+      en: ['Pending customer', 'Low'],
+    };
+    for (const locale of LOCALES) {
+      const base = ctx('pending', locale);
+      const mail = renderer.render('pending', locale, { ...base, ticket: { ...base.ticket, status: 'pending', priority: 'low' } });
+      expect(mail.text).toContain(expected[locale][0]);
+      const ack = renderer.render('acknowledgement', locale, { ...ctx('acknowledgement', locale), ticket: { ...base.ticket, priority: 'low' } });
+      expect(ack.text).toContain(expected[locale][1]);
+    }
+    const urgent = ctx('acknowledgement', 'pt');
+    expect(renderer.render('acknowledgement', 'pt', { ...urgent, ticket: { ...urgent.ticket, priority: 'urgent' } }).html).toContain('Urgente');
+    const given = renderer.render('answer', 'es', { ...ctx('answer', 'es'), ticket: { ...urgent.ticket, status: 'open', statusLabel: 'En curso' } });
+    expect(given.text).toContain('Estado actual del ticket: En curso.');
+  });
+
+  it('greets without a name when the contact has none', () => {
+    const greetings: Record<Locale, string> = { es: 'Hola:', pt: 'Olá,', en: 'Hello,' };
+    for (const locale of LOCALES) {
+      const base = ctx('closed', locale);
+      const mail = renderer.render('closed', locale, { ...base, contact: { ...base.contact, name: null } });
+      expect(mail.text.startsWith(`${greetings[locale]}\n`)).toBe(true);
+    }
+  });
+
+  it("shows the support hours and the phone line of the contact's country", () => {
+    const lines: Array<[string | null, string | null]> = [
+      ['AR', '+54 11 5295 9300'],
+      ['CO', '01-800-913-55-29'],
+      ['MX', '442 1-03-06-00'],
+      ['Perú', '0800-55-372'],
+      ['CL', null],
+      [null, null],
+    ];
+    for (const [country, phone] of lines) {
+      const base = ctx('acknowledgement', 'es');
+      const mail = renderer.render('acknowledgement', 'es', { ...base, contact: { ...base.contact, country } });
+      expect(mail.text).toContain(base.support.hours);
+      expect(mail.html).toContain(base.support.hours);
+      expect(mail.text).toContain('responder a este correo');
+      if (phone) {
+        expect(mail.text).toContain(`Línea telefónica de Soporte: ${phone}`);
+        expect(mail.html).toContain(`>${phone}</a>`);
+      } else {
+        for (const p of PHONES) expect(mail.text + mail.html).not.toContain(p);
+        expect(mail.text).not.toContain('Línea telefónica');
+      }
+    }
+  });
+
+  it('the closed mail says a reply opens a follow-up ticket, not that it adds to this one', () => {
+    const mail = renderer.render('closed', 'es', ctx('closed', 'es'));
+    expect(mail.text).toContain('ticket de seguimiento');
+    expect(mail.text).not.toContain('Para agregar información');
+    expect(mail.html).not.toContain('Para agregar información');
+  });
+
+  it('the follow-up mail names both tickets', () => {
+    const mail = renderer.render('follow_up_created', 'pt', ctx('follow_up_created', 'pt', { previous: { number: 77 } }));
+    expect(mail.subject).toContain('[#1042]');
+    expect(mail.subject).toContain('#77');
+    expect(mail.text).toContain('#77,');
+  });
+
+  it('escalation: internal, warning vs breach, requester falls back to the contact', () => {
+    const base = ctx('escalation', 'en');
+    const warning = renderer.render('escalation', 'en', base);
+    const breach = renderer.render('escalation', 'en', {
+      ...base,
+      escalation: { level: 2, kind: 'breach', dueAt: 'yesterday, 4:00 p.m.', target: '2 business hours', organisation: null },
+    });
+    expect(warning.subject).toContain('SLA at risk');
+    expect(breach.subject).toBe('[Escalation level 2] SLA breached · Ticket #1042: Sales tax report shows wrong totals');
+    expect(breach.text).toContain('Requester: Emily Carter <emily.carter@northwind-supply.example>');
+    expect(breach.text).toContain('Organization: (no organization)');
+    expect(breach.text).toContain('Was due: yesterday, 4:00 p.m.');
+    expect(breach.html).toContain('Emily Carter &lt;emily.carter@northwind-supply.example&gt;');
+    expect(breach.text).not.toContain('reply to this email');
+    expect(breach.html).not.toContain('simply reply');
+  });
+});
+
+describe('pickLocale and phoneFor', () => {
+  it.each([
+    [{ locale: 'pt' }, 'pt'],
+    [{ locale: 'pt-PT' }, 'pt'],
+    [{ locale: 'pt_BR', country: 'MX' }, 'pt'],
+    [{ locale: 'en-US' }, 'en'],
+    [{ locale: 'EN' }, 'en'],
+    [{ locale: 'es-MX', country: 'US' }, 'es'],
+    [{ locale: 'fr-FR', country: 'PT' }, 'pt'],
+    [{ locale: null, country: 'US' }, 'en'],
+    [{ country: 'Portugal' }, 'pt'],
+    [{ country: 'EEUU' }, 'en'],
+    [{ country: 'AR' }, 'es'],
+    [{ country: null }, 'es'],
+    [{}, 'es'],
+  ] as const)('%o -> %s', (contact, locale) => {
+    expect(pickLocale(contact)).toBe(locale);
+  });
+
+  it('knows the four phone lines, by code or by name', () => {
+    expect(phoneFor('AR')).toBe('+54 11 5295 9300');
+    expect(phoneFor('co')).toBe('01-800-913-55-29');
+    expect(phoneFor('México')).toBe('442 1-03-06-00');
+    expect(phoneFor('Peru')).toBe('0800-55-372');
+    expect(phoneFor('CL')).toBeNull();
+    expect(phoneFor('PT')).toBeNull();
+    expect(phoneFor('')).toBeNull();
+    expect(phoneFor(null)).toBeNull();
+    expect(phoneFor(undefined)).toBeNull();
+  });
+});
+
+describe('errors and caching', () => {
+  it('a missing template names the file', () => {
+    const dir = copyOfTemplates();
+    unlinkSync(join(dir, 'pt', 'solved.text.hbs'));
+    const r = new TemplateRenderer(dir);
+    expect(() => r.render('solved', 'pt', r.sampleContext('solved', 'pt'))).toThrow(/not found: .*pt[\\/]solved\.text\.hbs/);
+    expect(() => new TemplateRenderer(join(dir, 'nowhere')).render('answer', 'es', r.sampleContext('answer', 'es'))).toThrow(
+      /not found: .*nowhere[\\/]es[\\/]answer\.subject\.hbs/,
+    );
+  });
+
+  it('a broken template or a missing partial names the file', () => {
+    const dir = copyOfTemplates();
+    writeFileSync(join(dir, 'es', 'answer.text.hbs'), '{{#if body}}\n{{body}}\n');
+    writeFileSync(join(dir, 'en', 'answer.html.hbs'), '{{> nope.html}}');
+    const r = new TemplateRenderer(dir);
+    expect(() => r.render('answer', 'es', r.sampleContext('answer', 'es'))).toThrow(/es[\\/]answer\.text\.hbs: Parse error/);
+    expect(() => r.render('answer', 'en', r.sampleContext('answer', 'en'))).toThrow(/en[\\/]answer\.html\.hbs: .*nope\.html/);
+  });
+
+  it('refuses a context without what the template needs', () => {
+    const base = renderer.sampleContext('pending', 'es');
+    const { deadline: _deadline, ...noDeadline } = base;
+    expect(() => renderer.render('pending', 'es', noDeadline)).toThrow(/es[\\/]pending\.\*\.hbs: the context has no deadline/);
+    const { escalation: _escalation, ...noEscalation } = renderer.sampleContext('escalation', 'pt');
+    expect(() => renderer.render('escalation', 'pt', noEscalation)).toThrow(/no escalation/);
+    expect(() => renderer.render('answer', 'xx' as Locale, base)).toThrow(/Unknown locale "xx"/);
+    expect(() => renderer.render('nope' as TemplateName, 'es', base)).toThrow(/Unknown mail template "nope"/);
+  });
+
+  it('compiles each template once', () => {
+    const dir = copyOfTemplates();
+    const r = new TemplateRenderer(dir);
+    const first = r.render('reopened', 'en', r.sampleContext('reopened', 'en'));
+    for (const part of ['subject', 'text', 'html']) unlinkSync(join(dir, 'en', `reopened.${part}.hbs`));
+    expect(r.render('reopened', 'en', r.sampleContext('reopened', 'en'))).toEqual(first);
+  });
+});
