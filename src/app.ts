@@ -2,7 +2,12 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { loadConfig, type Config } from './config.js';
 import { InboundPipeline } from './ingest/pipeline.js';
+import type { LifecycleDeps } from './lifecycle/transitions.js';
 import { createLogger } from './log.js';
+import { OutboxDrainer } from './outbound/drainer.js';
+import { createMailer, type Mailer } from './outbound/mailer.js';
+import { TemplateRenderer } from './outbound/templates.js';
+import { policiesFromConfig } from './policy.js';
 import { resolveSecret } from './secret.js';
 import { BlobStore } from './store/blobs.js';
 import { openDatabase, type Db } from './store/database.js';
@@ -13,22 +18,32 @@ export interface App {
   log: Logger;
   db: Db;
   blobs: BlobStore;
+  lifecycle: LifecycleDeps;
   pipeline: InboundPipeline;
   now: () => Date;
+  /** Created on first use: commands that send nothing never open an SMTP pool. */
+  mailer(): Mailer;
+  drainer(): OutboxDrainer;
   close(): Promise<void>;
 }
 
-export async function createApp(options: { config?: Config; log?: Logger; now?: () => Date } = {}): Promise<App> {
+export async function createApp(options: { config?: Config; log?: Logger; now?: () => Date; mailer?: Mailer } = {}): Promise<App> {
   const base = options.config ?? loadConfig();
+  const policies = policiesFromConfig(base);
   const config = { ...base, secretKey: resolveSecret(base.secretKey, base.dataDir) };
   const log = options.log ?? createLogger(config.logLevel);
   const db = await openDatabase(config.databasePath);
   const blobs = new BlobStore(join(config.dataDir, 'blobs'));
   const now = options.now ?? (() => new Date());
+  const lifecycle: LifecycleDeps = {
+    policies,
+    notices: { renderer: new TemplateRenderer(), calendar: policies.calendar, secret: config.secretKey, supportAddress: config.supportAddress, supportName: config.supportName },
+  };
   const ownAddresses = [config.supportAddress, ...(config.imap?.user.includes('@') ? [config.imap.user.toLowerCase()] : [])];
   const pipeline = new InboundPipeline({
     db,
     blobs,
+    lifecycle,
     secret: config.secretKey,
     supportAddress: config.supportAddress,
     ownAddresses,
@@ -36,15 +51,22 @@ export async function createApp(options: { config?: Config; log?: Logger; now?: 
     log,
     now,
   });
-  return {
+  let mailer: Mailer | undefined = options.mailer;
+  let drainer: OutboxDrainer | undefined;
+  const app: App = {
     config,
     log,
     db,
     blobs,
+    lifecycle,
     pipeline,
     now,
+    mailer: () => (mailer ??= createMailer(config)),
+    drainer: () => (drainer ??= new OutboxDrainer({ db, mailer: app.mailer(), blobs, log }, { maxAttempts: config.env.OUTBOX_MAX_ATTEMPTS, concurrency: config.smtp?.poolSize ?? 1 })),
     close: async () => {
+      mailer?.close();
       await db.$disconnect();
     },
   };
+  return app;
 }

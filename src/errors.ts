@@ -10,6 +10,8 @@ export const ErrorCode = {
   IMAP_FAILED: 'IMAP_FAILED',
   TICKET_NOT_FOUND: 'TICKET_NOT_FOUND',
   INPUT_UNREADABLE: 'INPUT_UNREADABLE',
+  TRANSITION_REFUSED: 'TRANSITION_REFUSED',
+  SMTP_FAILED: 'SMTP_FAILED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { VentanillaError } from '../errors.js';
 import { registerIngestCommands } from './ingest-commands.js';
 import { registerMaintenanceCommands } from './maintenance-commands.js';
+import { registerOpsCommands } from './ops-commands.js';
 import { registerTicketCommands } from './ticket-commands.js';
 
 const program = new Command()
@@ -13,6 +14,7 @@ const program = new Command()
 registerMaintenanceCommands(program);
 registerIngestCommands(program);
 registerTicketCommands(program);
+registerOpsCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof VentanillaError) {

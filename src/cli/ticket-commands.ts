@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import { createApp } from '../app.js';
+import { registerAgentCommands } from './agent-commands.js';
 import { isTicketStatus, TICKET_STATUSES } from '../domain/ticket-status.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { listTickets, showTicket, type TicketDetailJson } from '../store/ticket-queries.js';
 
 export function registerTicketCommands(program: Command): void {
-  const tickets = program.command('tickets').description('look at tickets');
+  const tickets = program.command('tickets').description('look at and work on tickets');
+  registerAgentCommands(program, tickets);
 
   tickets
     .command('list')

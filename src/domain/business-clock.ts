@@ -7,6 +7,8 @@
 // - A deadline that uses up the last business millisecond of a day lands ON the closing time (Friday 20:00),
 //   not on the next opening (Monday 08:00): "60 business hours from Monday 08:00" is Friday 20:00, which is
 //   what a customer reading "5 business days" expects, and it is the earliest instant the time has elapsed.
+//   So for hours > 0 a deadline is never an opening instant: it is the closing time before it.
+// - 0 hours is the start itself if open, else the next opening (a clock that starts now, at the earliest).
 // - Business time is real elapsed time: on a day whose DST change falls inside opening hours the day has one
 //   hour more or less. Opening and closing are local wall times (08:00 stays 08:00 on either side of a DST
 //   change); for a wall time that a change skips or repeats, see firstInstantAtWall.
@@ -53,7 +55,9 @@ export class BusinessCalendar {
   /** `names` only renames settings in error messages (calendarFromEnv names the environment variables). */
   constructor(config: Partial<CalendarConfig> = {}, names?: SettingNames) {
     this.resolved = resolveCalendar(config, names);
-    this.config = this.resolved.config;
+    const { days, extraClosedDates } = this.resolved.config;
+    // Frozen: the arithmetic reads `resolved`, so an edit here would silently change nothing.
+    this.config = Object.freeze({ ...this.resolved.config, days: Object.freeze([...days]) as number[], extraClosedDates: Object.freeze([...extraClosedDates]) as string[] });
     this.zone = IANAZone.create(this.config.timeZone);
     this.holidays = this.config.holidayCountry === null ? null : new PublicHolidays(this.config.holidayCountry);
   }

@@ -9,6 +9,7 @@ import { peekHeaders } from './peek-headers.js';
 import { applyInbound } from './stages/apply.js';
 import { dedupKeyOf, isSupportAddress } from './stages/identify.js';
 import { resolveThread } from './stages/thread.js';
+import type { LifecycleDeps } from '../lifecycle/transitions.js';
 import { extractVisibleText } from './visible-text/index.js';
 
 export interface IngestSource {
@@ -28,6 +29,7 @@ export interface IngestResult {
 
 export interface PipelineDeps {
   db: Db;
+  lifecycle: LifecycleDeps;
   blobs: BlobStore;
   secret: string;
   supportAddress: string;
@@ -93,7 +95,7 @@ export class InboundPipeline {
           secret: this.deps.secret,
           supportAddress: this.deps.supportAddress,
         });
-        const applied = await applyInbound(tx, {
+        const applied = await applyInbound(tx, this.deps.lifecycle, {
           thread,
           requester: { id: contact.id, email: sender.address },
           subject: mail.subject,

@@ -15,7 +15,7 @@ export interface Job {
   run(now: Date): Promise<JobResult>;
 }
 
-export type JobRun = { job: string; ran: true; result: JobResult } | { job: string; ran: false; reason: 'lease-held' };
+export type JobRun = { job: string; ran: true; result: JobResult } | { job: string; ran: false; reason: 'lease-held' | 'already-running' };
 
 const LEASE_TTL_MS = 10 * 60_000;
 
@@ -26,6 +26,9 @@ const LEASE_TTL_MS = 10 * 60_000;
  */
 export class Scheduler {
   private tasks: ScheduledTask[] = [];
+  /** Jobs running in this process (the database lease cannot tell two runs of the same holder apart). */
+  private running = new Set<string>();
+  private rerun = new Set<string>();
   readonly holder = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
 
   constructor(
@@ -34,6 +37,31 @@ export class Scheduler {
   ) {}
 
   async runJob(job: Job, now: Date): Promise<JobRun> {
+    if (this.running.has(job.name)) return { job: job.name, ran: false, reason: 'already-running' };
+    this.running.add(job.name);
+    try {
+      return await this.runLeased(job, now);
+    } finally {
+      this.running.delete(job.name);
+    }
+  }
+
+  /** Runs a job now (e.g. the outbox drain right after new mail was queued); once more after a run in progress. */
+  trigger(name: string): void {
+    const job = this.jobs.find((j) => j.name === name);
+    if (!job) return;
+    if (this.running.has(name)) {
+      this.rerun.add(name);
+      return;
+    }
+    void this.runJob(job, new Date())
+      .catch((error) => this.deps.log.error({ err: error, job: name }, 'job failed'))
+      .finally(() => {
+        if (this.rerun.delete(name)) this.trigger(name);
+      });
+  }
+
+  private async runLeased(job: Job, now: Date): Promise<JobRun> {
     if (!(await acquireLease(this.deps.db, job.name, this.holder, LEASE_TTL_MS))) return { job: job.name, ran: false, reason: 'lease-held' };
     try {
       const result = await job.run(now);

@@ -26,15 +26,17 @@ describe('inbound mail becomes one ticket, comment or follow-up', () => {
     const { number } = await openTicket({ Cc: 'Luis <luis@cliente.mx>, soporte+old@example.test', Subject: 'Re: No timbra' }, 'No timbra.\nImpacto: Alto\nUrgencia: Media');
     const t = await showTicket(app.db, number);
     expect(t).toMatchObject({ number: 1000, subject: 'No timbra', status: 'new', requester: 'ana@cliente.mx', ccs: ['luis@cliente.mx'], impact: 'high', urgency: 'medium', priority: 'high', followUpOf: null });
-    expect(t?.messages).toHaveLength(1);
+    expect(t?.messages.map((m) => m.direction)).toEqual(['in', 'out']);
     expect(t?.messages[0]).toMatchObject({ direction: 'in', from: 'ana@cliente.mx', visibleText: 'No timbra.\nImpacto: Alto\nUrgencia: Media' });
+    // The acknowledgement, threaded on the customer's mail, copied to the CC.
+    expect(t?.messages[1]).toMatchObject({ direction: 'out', to: ['ana@cliente.mx'], cc: ['luis@cliente.mx'], subject: expect.stringContaining('[#1000]') });
   });
 
   it('a reply by In-Reply-To is a comment on the same ticket', async () => {
     const { number, messageId } = await openTicket();
     const r = await ingest(mail({ headers: { Subject: 'Re: algo', 'In-Reply-To': `<${messageId}>` } }));
     expect(r).toMatchObject({ outcome: 'comment', ticketNumber: number });
-    expect((await showTicket(app.db, number))?.messages).toHaveLength(2);
+    expect((await showTicket(app.db, number))?.messages.filter((m) => m.direction === 'in')).toHaveLength(2);
   });
 
   it('a reply with References only (no In-Reply-To) is a comment', async () => {

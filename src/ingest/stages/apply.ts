@@ -12,6 +12,8 @@ import {
   type NewMessage,
   type StoredTicket,
 } from '../../store/tickets-repo.js';
+import { applyChange, startTicket, type LifecycleDeps } from '../../lifecycle/transitions.js';
+import { loadTicketState } from '../../store/lifecycle-repo.js';
 import type { ResolvedThread } from './thread.js';
 
 export type AppliedOutcome = 'created' | 'comment' | 'reopened' | 'followup';
@@ -29,7 +31,7 @@ export interface ApplyInput {
 }
 
 /** Writes the mail's one effect: a new ticket, a comment (maybe reopening), or a follow-up ticket. */
-export async function applyInbound(tx: Tx, input: ApplyInput): Promise<{ outcome: AppliedOutcome; ticketNumber: number }> {
+export async function applyInbound(tx: Tx, deps: LifecycleDeps, input: ApplyInput): Promise<{ outcome: AppliedOutcome; ticketNumber: number }> {
   const { thread, now } = input;
   const actor = input.requester.email;
   if (thread.kind === 'existing' && thread.ticket) {
@@ -38,25 +40,31 @@ export async function applyInbound(tx: Tx, input: ApplyInput): Promise<{ outcome
     if (effect.kind === 'comment') {
       await addMessage(tx, { ...input.message, ticketId: ticket.id, direction: 'in', createdAt: now });
       await addCcs(tx, ticket.id, input.ccs.filter((cc) => cc !== ticket.requester));
-      if (effect.newStatus && effect.newStatus !== ticket.status) await setTicketStatus(tx, ticket.id, effect.newStatus, now);
-      else await touchTicket(tx, ticket.id, now);
-      await addTicketEvent(tx, {
-        ticketId: ticket.id,
-        type: effect.event,
-        actor,
-        fromStatus: ticket.status,
-        toStatus: effect.newStatus ?? ticket.status,
-        detail: `via ${thread.via}`,
-        at: now,
-      });
+      if (effect.newStatus && effect.newStatus !== ticket.status) {
+        // The customer's answer moves the ticket back to support: timers stop, the SLA clock runs again.
+        const state = await loadTicketState(tx, { id: ticket.id });
+        if (state) {
+          await applyChange(tx, deps, state, {
+            to: effect.newStatus,
+            now,
+            actor,
+            event: effect.event,
+            detail: `via ${thread.via}`,
+            notice: effect.event === 'reopened' ? { notice: 'reopened', idempotencyKey: `reopened:${input.message.dedupKey}`, autoSubmitted: 'auto-replied' } : undefined,
+          });
+        }
+      } else {
+        await touchTicket(tx, ticket.id, now);
+        await addTicketEvent(tx, { ticketId: ticket.id, type: effect.event, actor, fromStatus: ticket.status, toStatus: ticket.status, detail: `via ${thread.via}`, at: now });
+      }
       return { outcome: effect.event === 'reopened' ? 'reopened' : 'comment', ticketNumber: ticket.number };
     }
-    return createFollowUp(tx, input, ticket);
+    return createFollowUp(tx, deps, input, ticket);
   }
-  return createNewTicket(tx, input);
+  return createNewTicket(tx, deps, input);
 }
 
-async function createNewTicket(tx: Tx, input: ApplyInput) {
+async function createNewTicket(tx: Tx, deps: LifecycleDeps, input: ApplyInput) {
   const severity = readSeverity(input.visibleText || input.message.text);
   const ticket = await createTicket(tx, {
     subject: ticketSubject(input.subject),
@@ -70,6 +78,7 @@ async function createNewTicket(tx: Tx, input: ApplyInput) {
   await addMessage(tx, { ...input.message, ticketId: ticket.id, direction: 'in', createdAt: input.now });
   const reason = input.thread.kind === 'new' ? input.thread.reason : 'no-reference';
   await addTicketEvent(tx, { ticketId: ticket.id, type: 'created', actor: input.requester.email, toStatus: 'new', detail: reason, at: input.now });
+  await startTicket(tx, deps, ticket.id, input.now, { notice: 'acknowledgement', idempotencyKey: `ack:${ticket.id}` });
   return { outcome: 'created' as const, ticketNumber: ticket.number };
 }
 
@@ -77,7 +86,7 @@ async function createNewTicket(tx: Tx, input: ApplyInput) {
  * A closed ticket is final (DOMAIN.md rule 3): the answer opens a new ticket that links to it and keeps
  * its people and severity unless the new mail states its own.
  */
-async function createFollowUp(tx: Tx, input: ApplyInput, closed: StoredTicket) {
+async function createFollowUp(tx: Tx, deps: LifecycleDeps, input: ApplyInput, closed: StoredTicket) {
   const stated = readSeverity(input.visibleText || input.message.text);
   const impact = stated.stated.impact ? stated.impact : (closed.impact as Level);
   const urgency = stated.stated.urgency ? stated.urgency : (closed.urgency as Level);
@@ -108,5 +117,6 @@ async function createFollowUp(tx: Tx, input: ApplyInput, closed: StoredTicket) {
     detail: `#${ticket.number}`,
     at: input.now,
   });
+  await startTicket(tx, deps, ticket.id, input.now, { notice: 'follow_up_created', idempotencyKey: `follow_up:${ticket.id}` });
   return { outcome: 'followup' as const, ticketNumber: ticket.number };
 }

@@ -1,0 +1,88 @@
+import { readFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import type { Command } from 'commander';
+import { createApp } from '../app.js';
+import { isTicketStatus, TICKET_STATUSES, type TicketStatus } from '../domain/ticket-status.js';
+import { ErrorCode, VentanillaError } from '../errors.js';
+import { releaseProductIssue, replyToTicket, setTicketStatus } from '../lifecycle/agent-actions.js';
+
+function parseNumber(text: string): number {
+  const number = Number(text.replace(/^#/, ''));
+  if (!Number.isInteger(number)) throw new VentanillaError(ErrorCode.TICKET_NOT_FOUND, `"${text}" is not a ticket number`);
+  return number;
+}
+
+function parseStatus(text: string | undefined): TicketStatus | undefined {
+  if (text === undefined) return undefined;
+  if (!isTicketStatus(text)) throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, `--status must be one of ${TICKET_STATUSES.join(', ')} (got "${text}")`);
+  return text;
+}
+
+const defaultActor = () => process.env.VENTANILLA_AGENT ?? `agent:${userInfo().username}`;
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** Runs an action, then sends what it queued right away (the daemon would within seconds anyway). */
+async function withApp<T>(action: (app: Awaited<ReturnType<typeof createApp>>) => Promise<T>): Promise<T> {
+  const app = await createApp();
+  try {
+    const result = await action(app);
+    const report = await app.drainer().drain();
+    if (report.sent + report.retried + report.failed > 0) process.stderr.write(`outbox: ${JSON.stringify(report)}\n`);
+    return result;
+  } finally {
+    await app.close();
+  }
+}
+
+export function registerAgentCommands(program: Command, tickets: Command): void {
+  tickets
+    .command('reply')
+    .description('answer a ticket (mailed to the customer) or add an internal note')
+    .argument('<number>', 'ticket number')
+    .requiredOption('--body-file <file>', 'the answer, plain text (- for stdin)')
+    .option('--status <status>', 'also move the ticket: pending, solved, on_hold or open')
+    .option('--issue <ref>', 'the product issue, with --status on_hold')
+    .option('--internal', 'an internal note: never mailed')
+    .option('--attach <file>', 'attach a file (repeatable)', collect, [])
+    .option('--as <agent>', 'who answers (default $VENTANILLA_AGENT or the OS user)')
+    .action(async (numberText: string, opts: { bodyFile: string; status?: string; issue?: string; internal?: boolean; attach: string[]; as?: string }) => {
+      const body = opts.bodyFile === '-' ? await readStdin() : await readFile(opts.bodyFile, 'utf8').catch(() => {
+        throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `Cannot read --body-file ${opts.bodyFile}`);
+      });
+      const result = await withApp((app) =>
+        replyToTicket(app, { number: parseNumber(numberText), body, status: parseStatus(opts.status), issueRef: opts.issue, internal: opts.internal, attachmentPaths: opts.attach, actor: opts.as ?? defaultActor(), now: app.now() }),
+      );
+      process.stdout.write(`#${result.number} ${result.status}${result.mailed ? ' · answer queued for the customer' : ' · internal note'}\n`);
+    });
+
+  tickets
+    .command('set')
+    .description('change the status of a ticket (the customer is told when it matters)')
+    .argument('<number>', 'ticket number')
+    .requiredOption('--status <status>', TICKET_STATUSES.join(', '))
+    .option('--issue <ref>', 'the product issue the ticket waits for (needed for on_hold)')
+    .option('--as <agent>', 'who does it')
+    .action(async (numberText: string, opts: { status: string; issue?: string; as?: string }) => {
+      const status = parseStatus(opts.status) as TicketStatus;
+      const result = await withApp((app) => setTicketStatus(app, { number: parseNumber(numberText), status, issueRef: opts.issue, actor: opts.as ?? defaultActor(), now: app.now() }));
+      process.stdout.write(`#${result.number} ${result.from} -> ${result.to}\n`);
+    });
+
+  program
+    .command('product-issue')
+    .description('product issues that tickets wait for')
+    .command('release')
+    .description('the issue is fixed: solve every ticket on hold for it and tell each customer')
+    .argument('<ref>', 'the product issue reference')
+    .option('--as <agent>', 'who does it')
+    .action(async (ref: string, opts: { as?: string }) => {
+      const solved = await withApp((app) => releaseProductIssue(app, { issueRef: ref, actor: opts.as ?? defaultActor(), now: app.now() }));
+      process.stdout.write(solved.length ? `solved ${solved.map((n) => `#${n}`).join(', ')}\n` : `no ticket is on hold for ${ref}\n`);
+    });
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,80 @@
+import type { Command } from 'commander';
+import { createApp } from '../app.js';
+import { ErrorCode, VentanillaError } from '../errors.js';
+import { isLocale, LOCALES } from '../outbound/locale.js';
+import { isTemplateName, TEMPLATE_NAMES, TemplateRenderer } from '../outbound/templates.js';
+import { gatewayJobs } from '../scheduler/jobs.js';
+import { Scheduler } from '../scheduler/runner.js';
+import { inTransaction } from '../store/database.js';
+import { listOutbox, retryOutboxMail } from '../store/outbox-repo.js';
+
+export function registerOpsCommands(program: Command): void {
+  const scheduler = program.command('scheduler').description('scheduled jobs: reminders, auto-close, SLA, outbox');
+  scheduler
+    .command('run-once')
+    .description('run every due job once, as if it were --now (default: now)')
+    .option('--now <iso>', 'the time to act as, e.g. 2026-12-01T10:00:00-06:00')
+    .option('--json', 'print the result of each job as JSON')
+    .action(async (opts: { now?: string; json?: boolean }) => {
+      const now = opts.now ? new Date(opts.now) : new Date();
+      if (Number.isNaN(now.getTime())) throw new VentanillaError(ErrorCode.CONFIG_INVALID, `--now must be an ISO 8601 time (got "${opts.now}")`);
+      const app = await createApp({ now: () => now });
+      try {
+        const runs = await new Scheduler(gatewayJobs(app), app).runOnce(now);
+        if (opts.json) process.stdout.write(JSON.stringify({ now: now.toISOString(), runs }, null, 2) + '\n');
+        else for (const run of runs) process.stdout.write(`${run.job}: ${run.ran ? JSON.stringify(run.result) : `skipped (${run.reason})`}\n`);
+      } finally {
+        await app.close();
+      }
+    });
+
+  const outbox = program.command('outbox').description('the mail Ventanilla sends');
+  outbox
+    .command('list')
+    .description('recent outgoing mail, newest first')
+    .option('--failed', 'only mail that failed permanently')
+    .option('--json', 'print JSON')
+    .action(async (opts: { failed?: boolean; json?: boolean }) => {
+      const app = await createApp();
+      try {
+        const rows = await listOutbox(app.db, { status: opts.failed ? 'failed' : undefined });
+        const view = rows.map((r) => ({ id: r.id, status: r.status, template: r.template, to: JSON.parse(r.toList) as string[], subject: r.subject, attempts: r.attempts, lastError: r.lastError, createdAt: r.createdAt.toISOString(), sentAt: r.sentAt?.toISOString() ?? null }));
+        if (opts.json) return void process.stdout.write(JSON.stringify(view, null, 2) + '\n');
+        for (const r of view) process.stdout.write(`${r.id}\t${r.status.padEnd(7)}\t${r.template}\t${r.to.join(', ')}\t${r.subject}${r.lastError ? `\t(${r.lastError})` : ''}\n`);
+        process.stdout.write(`${view.length} mails\n`);
+      } finally {
+        await app.close();
+      }
+    });
+  outbox
+    .command('retry')
+    .description('send a failed mail again')
+    .argument('<id>', 'outbox id (see outbox list --failed)')
+    .action(async (idText: string) => {
+      const app = await createApp();
+      try {
+        const ok = await inTransaction(app.db, (tx) => retryOutboxMail(tx, Number(idText), app.now()));
+        if (!ok) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `No failed mail with id ${idText}; see \`ventanilla outbox list --failed\`.`);
+        const report = await app.drainer().drain();
+        process.stdout.write(`mail ${idText} queued again: ${JSON.stringify(report)}\n`);
+      } finally {
+        await app.close();
+      }
+    });
+
+  program
+    .command('templates')
+    .description('mail templates')
+    .command('preview')
+    .description('render a template with sample data, to edit templates safely')
+    .argument('<name>', TEMPLATE_NAMES.join(', '))
+    .option('--locale <locale>', LOCALES.join(', '), 'es')
+    .option('--html', 'print the HTML part instead of the text part')
+    .action((name: string, opts: { locale: string; html?: boolean }) => {
+      if (!isTemplateName(name)) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `Unknown template "${name}"; one of ${TEMPLATE_NAMES.join(', ')}`);
+      if (!isLocale(opts.locale)) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `Unknown locale "${opts.locale}"; one of ${LOCALES.join(', ')}`);
+      const renderer = new TemplateRenderer();
+      const mail = renderer.render(name, opts.locale, renderer.sampleContext(name, opts.locale));
+      process.stdout.write(`Subject: ${mail.subject}\n\n${opts.html ? mail.html : mail.text}\n`);
+    });
+}

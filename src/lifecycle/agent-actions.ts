@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { describeTransitionError, isTransitionError, noticeForStatus, planStatusChange, type NoticeName } from '../domain/lifecycle.js';
+import type { TicketStatus } from '../domain/ticket-status.js';
+import { ErrorCode, VentanillaError } from '../errors.js';
+import { safeFilename } from '../ingest/parse.js';
+import type { BlobStore } from '../store/blobs.js';
+import { inTransaction, type Db } from '../store/database.js';
+import { loadTicketState, ticketsOnHoldFor, type TicketState } from '../store/lifecycle-repo.js';
+import { addMessage } from '../store/tickets-repo.js';
+import { applyChange, type LifecycleDeps } from './transitions.js';
+
+export interface ActionContext {
+  db: Db;
+  blobs: BlobStore;
+  lifecycle: LifecycleDeps;
+}
+
+async function ticketOrFail(ctx: ActionContext, number: number): Promise<TicketState> {
+  const ticket = await loadTicketState(ctx.db, { number });
+  if (!ticket) throw new VentanillaError(ErrorCode.TICKET_NOT_FOUND, `Ticket #${number} does not exist; see \`ventanilla tickets list\`.`);
+  return ticket;
+}
+
+function checkedTarget(ticket: TicketState, to: TicketStatus | undefined, issueRef?: string | null): { to: TicketStatus; notice: NoticeName | null } {
+  if (!to || to === ticket.status) {
+    if (ticket.status === 'closed') throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, describeTransitionError({ code: 'CLOSED_IS_FINAL' }));
+    return { to: ticket.status, notice: null };
+  }
+  const plan = planStatusChange(ticket.status, to, issueRef);
+  if (isTransitionError(plan)) throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, describeTransitionError(plan));
+  return { to, notice: plan.notice };
+}
+
+async function storeAttachments(ctx: ActionContext, paths: string[]) {
+  const stored = [];
+  for (const path of paths) {
+    const content = await readFile(path).catch(() => {
+      throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `Cannot read the attachment ${path}`);
+    });
+    const { sha256, size } = await ctx.blobs.put(content);
+    stored.push({ filename: safeFilename(basename(path), 'attachment'), contentType: contentTypeOf(path), sha256, size });
+  }
+  return stored;
+}
+
+function contentTypeOf(path: string): string {
+  const ext = path.toLowerCase().split('.').pop() ?? '';
+  const known: Record<string, string> = { pdf: 'application/pdf', png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', txt: 'text/plain', csv: 'text/csv', xml: 'application/xml', zip: 'application/zip', xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' };
+  return known[ext] ?? 'application/octet-stream';
+}
+
+export interface ReplyInput {
+  number: number;
+  body: string;
+  status?: TicketStatus;
+  issueRef?: string | null;
+  internal?: boolean;
+  attachmentPaths?: string[];
+  actor: string;
+  now: Date;
+}
+
+/**
+ * An agent's answer: public (mailed to the requester and CCs, with the notice of the new status if it
+ * changes) or an internal note (never mailed). The first public answer meets the first-response target.
+ */
+export async function replyToTicket(ctx: ActionContext, input: ReplyInput): Promise<{ number: number; status: TicketStatus; mailed: boolean }> {
+  if (!input.body.trim()) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, 'The answer is empty: write it in the --body-file.');
+  const before = await ticketOrFail(ctx, input.number);
+  const target = checkedTarget(before, input.status, input.issueRef);
+  const attachments = await storeAttachments(ctx, input.attachmentPaths ?? []);
+  const actionId = randomUUID();
+  await inTransaction(ctx.db, async (tx) => {
+    const ticket = (await loadTicketState(tx, { id: before.id })) as TicketState;
+    if (input.internal) {
+      await addMessage(tx, {
+        ticketId: ticket.id, direction: 'out', internal: true, dedupKey: `note:${actionId}`, messageId: null, inReplyTo: null, references: [],
+        fromAddress: input.actor, fromName: input.actor, to: [], cc: [], subject: 'Nota interna', sentAt: null, text: input.body,
+        visibleText: input.body, html: null, rawSha256: null, createdAt: input.now, attachments: attachments.map((a) => ({ ...a, contentId: null, inline: false })),
+      });
+    }
+    await applyChange(tx, ctx.lifecycle, ticket, {
+      to: target.to,
+      now: input.now,
+      actor: input.actor,
+      event: input.internal ? 'internal_note' : 'agent_reply',
+      issueRef: input.issueRef,
+      respondedNow: !input.internal,
+      notice: input.internal
+        ? undefined
+        : { notice: target.notice ?? 'answer', idempotencyKey: `reply:${actionId}`, autoSubmitted: null, body: input.body, issueRef: input.issueRef ?? undefined, attachments, actor: input.actor },
+    });
+  });
+  return { number: input.number, status: target.to, mailed: !input.internal };
+}
+
+/** `tickets set`: a status change by an agent, with the customer's notice when there is one. */
+export async function setTicketStatus(ctx: ActionContext, input: { number: number; status: TicketStatus; issueRef?: string | null; actor: string; now: Date }) {
+  const before = await ticketOrFail(ctx, input.number);
+  const target = checkedTarget(before, input.status, input.issueRef);
+  if (target.to === before.status) throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, `Ticket #${input.number} is already ${before.status}.`);
+  await inTransaction(ctx.db, async (tx) => {
+    const ticket = (await loadTicketState(tx, { id: before.id })) as TicketState;
+    const notice = target.notice ?? noticeForStatus(ticket.status, target.to);
+    await applyChange(tx, ctx.lifecycle, ticket, {
+      to: target.to,
+      now: input.now,
+      actor: input.actor,
+      event: 'status_changed',
+      issueRef: input.issueRef,
+      detail: input.issueRef ? `issue ${input.issueRef}` : null,
+      notice: notice ? { notice, idempotencyKey: `status:${ticket.id}:${target.to}:${input.now.toISOString()}:${randomUUID()}`, autoSubmitted: null, issueRef: input.issueRef ?? undefined } : undefined,
+    });
+  });
+  return { number: input.number, from: before.status, to: target.to };
+}
+
+const RELEASE_BODY = {
+  es: (ref: string) => `La corrección ${ref} del producto ya está disponible.`,
+  pt: (ref: string) => `A correção ${ref} do produto já está disponível.`,
+  en: (ref: string) => `The product fix ${ref} has been released.`,
+};
+
+/** A product issue was released: every ticket on hold for it is solved and its customer told. */
+export async function releaseProductIssue(ctx: ActionContext, input: { issueRef: string; actor: string; now: Date }): Promise<number[]> {
+  const solved: number[] = [];
+  for (const id of await ticketsOnHoldFor(ctx.db, input.issueRef)) {
+    await inTransaction(ctx.db, async (tx) => {
+      const ticket = await loadTicketState(tx, { id });
+      // Another release, or an agent, may have moved it since the list was read.
+      if (!ticket || ticket.status !== 'on_hold' || ticket.productIssueRef !== input.issueRef) return;
+      await applyChange(tx, ctx.lifecycle, ticket, {
+        to: 'solved',
+        now: input.now,
+        actor: input.actor,
+        event: 'product_issue_released',
+        detail: input.issueRef,
+        notice: { notice: 'solved', idempotencyKey: `release:${input.issueRef}:${id}`, autoSubmitted: null, body: (locale) => RELEASE_BODY[locale](input.issueRef), issueRef: input.issueRef },
+      });
+      solved.push(ticket.number);
+    });
+  }
+  return solved;
+}

@@ -1,0 +1,116 @@
+import { timerStep } from '../domain/lifecycle.js';
+import { slaClockRuns, slaPhaseOf, slaStep, targetHours, type SlaAction, type SlaPhase } from '../domain/sla.js';
+import type { Priority } from '../domain/priority.js';
+import { enqueueNotice } from '../outbound/notices.js';
+import { inTransaction, type Db, type Tx } from '../store/database.js';
+import { loadTicketState, saveTicketState, ticketsWithSlaCheckDue, ticketsWithTimerDue, type TicketState } from '../store/lifecycle-repo.js';
+import { addTicketEvent } from '../store/tickets-repo.js';
+import { slaElapsedAt } from './clocks.js';
+import { applyChange, closeDeadline, type LifecycleDeps } from './transitions.js';
+
+const BATCH = 500;
+
+/** Runs `step` for each ticket id the query returns, one transaction each, until nothing is due. */
+async function forEachDue(db: Db, due: (limit: number) => Promise<number[]>, step: (tx: Tx, ticket: TicketState) => Promise<string>): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  const seen = new Set<number>();
+  for (;;) {
+    const ids = (await due(BATCH)).filter((id) => !seen.has(id));
+    if (ids.length === 0) return counts;
+    for (const id of ids) {
+      seen.add(id);
+      const outcome = await inTransaction(db, async (tx) => {
+        const ticket = await loadTicketState(tx, { id });
+        return ticket ? step(tx, ticket) : 'gone';
+      });
+      counts[outcome] = (counts[outcome] ?? 0) + 1;
+    }
+  }
+}
+
+/** Pending reminders and auto-close of pending (60 business hours) and solved (84) tickets. */
+export async function runLifecycleTimers(db: Db, deps: LifecycleDeps, now: Date): Promise<Record<string, number>> {
+  const { calendar, lifecycle } = deps.policies;
+  return forEachDue(db, (limit) => ticketsWithTimerDue(db, now, limit), async (tx, ticket) => {
+    const since = ticket.status === 'pending' ? ticket.pendingSince : ticket.status === 'solved' ? ticket.solvedAt : null;
+    if (!since) {
+      await saveTicketState(tx, ticket.id, { timerDueAt: null });
+      return 'cleared';
+    }
+    const elapsed = calendar.businessHoursBetween(since, now);
+    const step = timerStep(ticket.status, elapsed, ticket.reminderSentAt !== null, lifecycle);
+    const nextDue = step.nextAtHours === null ? null : calendar.addBusinessHours(since, step.nextAtHours);
+    // Keys name the period (the instant it started), so a ticket pending twice gets two reminders, never more.
+    const period = `${ticket.id}:${since.toISOString()}`;
+    if (step.action.kind === 'remind') {
+      await enqueueNotice(tx, deps.notices, {
+        ticketId: ticket.id, notice: 'pending_reminder', idempotencyKey: `pending_reminder:${period}`, autoSubmitted: 'auto-generated', now,
+        deadline: closeDeadline('pending', since, deps.policies),
+      });
+      await saveTicketState(tx, ticket.id, { reminderSentAt: now, timerDueAt: nextDue });
+      await addTicketEvent(tx, { ticketId: ticket.id, type: 'pending_reminder', actor: 'system', detail: `${elapsed.toFixed(1)} business hours pending`, at: now });
+      return 'reminded';
+    }
+    if (step.action.kind === 'close') {
+      await applyChange(tx, deps, ticket, {
+        to: 'closed', now, actor: 'system', event: 'auto_closed', detail: step.action.reason,
+        notice: { notice: 'closed', idempotencyKey: `auto_close:${period}`, autoSubmitted: 'auto-generated' },
+      });
+      return 'closed';
+    }
+    await saveTicketState(tx, ticket.id, { timerDueAt: nextDue });
+    return 'rescheduled';
+  });
+}
+
+function contactsFor(deps: LifecycleDeps, action: SlaAction): { level: number; to: string[] } {
+  const level = action.kind === 'warning' ? 1 : action.level;
+  return { level, to: deps.policies.escalationContacts.get(level) ?? [] };
+}
+
+/** SLA warnings (75% of the target) and escalations by level when a target is breached. */
+export async function runSlaChecks(db: Db, deps: LifecycleDeps, now: Date): Promise<Record<string, number>> {
+  const { calendar, sla } = deps.policies;
+  return forEachDue(db, (limit) => ticketsWithSlaCheckDue(db, now, limit), async (tx, ticket) => {
+    const phase = slaPhaseOf(ticket.status, ticket.firstRespondedAt !== null);
+    if (!phase || !slaClockRuns(ticket.status)) {
+      await saveTicketState(tx, ticket.id, { slaNextCheckAt: null });
+      return 'cleared';
+    }
+    const target = targetHours(sla, ticket.slaPlan, ticket.priority as Priority, phase);
+    const elapsed = slaElapsedAt(ticket, now, deps.policies);
+    const step = slaStep({ phase, target, elapsed, warnedForPhase: ticket.slaWarnedFor === phase, escalationLevel: ticket.escalationLevel }, sla);
+    const storedDue = phase === 'first_response' ? ticket.firstResponseDueAt : ticket.resolutionDueAt;
+    const dueAt = storedDue ?? calendar.addBusinessHours(now, Math.max(0, target - elapsed));
+    for (const action of step.actions) await escalate(tx, deps, ticket, phase, action, { dueAt, target, now });
+    const breached = step.actions.filter((a) => a.kind === 'breach').length;
+    await saveTicketState(tx, ticket.id, {
+      slaWarnedFor: step.actions.length > 0 ? phase : ticket.slaWarnedFor,
+      escalationLevel: ticket.escalationLevel + breached,
+      slaNextCheckAt: step.nextAtElapsed === null ? null : calendar.addBusinessHours(now, step.nextAtElapsed - elapsed),
+    });
+    return step.actions.length === 0 ? 'rescheduled' : breached > 0 ? 'escalated' : 'warned';
+  });
+}
+
+async function escalate(tx: Tx, deps: LifecycleDeps, ticket: TicketState, phase: SlaPhase, action: SlaAction, at: { dueAt: Date; target: number; now: Date }) {
+  const { level, to } = contactsFor(deps, action);
+  const kind = action.kind === 'warning' ? 'warning' : 'breach';
+  await addTicketEvent(tx, {
+    ticketId: ticket.id,
+    type: kind === 'warning' ? 'sla_warning' : 'sla_breach',
+    actor: 'system',
+    detail: `${phase} target ${at.target} h; level ${level}${to.length ? ` -> ${to.join(', ')}` : ' (no escalation contacts configured)'}`,
+    at: at.now,
+  });
+  if (to.length === 0) return;
+  await enqueueNotice(tx, deps.notices, {
+    ticketId: ticket.id,
+    notice: 'escalation',
+    idempotencyKey: `sla:${ticket.id}:${phase}:${kind}:${level}:${ticket.firstRespondedAt?.toISOString() ?? 'none'}`,
+    autoSubmitted: 'auto-generated',
+    now: at.now,
+    internalRecipients: to,
+    escalation: { level, kind, dueAt: at.dueAt, targetHours: at.target },
+  });
+}

@@ -1,0 +1,78 @@
+import type { NoticeName } from '../domain/lifecycle.js';
+import type { TicketStatus } from '../domain/ticket-status.js';
+import { enqueueNotice, type NoticeDeps, type NoticeRequest } from '../outbound/notices.js';
+import type { Policies } from '../policy.js';
+import type { Tx } from '../store/database.js';
+import { loadTicketState, saveTicketState, type TicketState } from '../store/lifecycle-repo.js';
+import { addTicketEvent } from '../store/tickets-repo.js';
+import { slaFields, timerFields } from './clocks.js';
+
+export interface LifecycleDeps {
+  policies: Policies;
+  notices: NoticeDeps;
+}
+
+export interface ChangeRequest {
+  to: TicketStatus;
+  now: Date;
+  actor: string;
+  event: string;
+  detail?: string | null;
+  issueRef?: string | null;
+  respondedNow?: boolean;
+  notice?: Omit<NoticeRequest, 'ticketId' | 'now' | 'deadline'> & { notice: NoticeName };
+}
+
+/** When the ticket closes by itself if nobody writes: the deadline shown in pending and solved notices. */
+export function closeDeadline(status: TicketStatus, since: Date, policies: Policies): Date | undefined {
+  if (status === 'pending') return policies.calendar.addBusinessHours(since, policies.lifecycle.pendingCloseHours);
+  if (status === 'solved') return policies.calendar.addBusinessHours(since, policies.lifecycle.solvedCloseHours);
+  return undefined;
+}
+
+/**
+ * Moves a ticket to a status (or keeps it, for an answer without a status change), restarting its
+ * timers and SLA clock, recording the event, and queueing the notice, all in the caller's transaction.
+ */
+export async function applyChange(tx: Tx, deps: LifecycleDeps, ticket: TicketState, req: ChangeRequest): Promise<void> {
+  const statusChanges = req.to !== ticket.status;
+  const clocks = slaFields(ticket, { status: req.to, respondedNow: req.respondedNow }, req.now, deps.policies);
+  const timers = statusChanges ? timerFields(req.to, req.now, deps.policies) : {};
+  await saveTicketState(tx, ticket.id, {
+    ...clocks,
+    ...timers,
+    ...(statusChanges ? { status: req.to, statusChangedAt: req.now } : {}),
+    ...(req.to === 'on_hold' ? { productIssueRef: req.issueRef ?? ticket.productIssueRef } : {}),
+    updatedAt: req.now,
+  });
+  await addTicketEvent(tx, {
+    ticketId: ticket.id,
+    type: req.event,
+    actor: req.actor,
+    fromStatus: ticket.status,
+    toStatus: req.to,
+    detail: req.detail ?? null,
+    at: req.now,
+  });
+  if (req.notice) {
+    const deadline = closeDeadline(req.to, req.now, deps.policies);
+    await enqueueNotice(tx, deps.notices, { ...req.notice, ticketId: ticket.id, now: req.now, deadline });
+  }
+}
+
+/** Loads the ticket in the transaction (the state a concurrent change left) and applies the change. */
+export async function changeTicket(tx: Tx, deps: LifecycleDeps, ticketId: number, build: (t: TicketState) => ChangeRequest | null): Promise<TicketState | null> {
+  const ticket = await loadTicketState(tx, { id: ticketId });
+  if (!ticket) return null;
+  const req = build(ticket);
+  if (req) await applyChange(tx, deps, ticket, req);
+  return ticket;
+}
+
+/** A ticket just created (new or follow-up): its SLA clock starts, and the customer gets `notice`. */
+export async function startTicket(tx: Tx, deps: LifecycleDeps, ticketId: number, now: Date, notice: { notice: NoticeName; idempotencyKey: string }): Promise<void> {
+  const ticket = await loadTicketState(tx, { id: ticketId });
+  if (!ticket) return;
+  await saveTicketState(tx, ticketId, { ...slaFields(ticket, { status: ticket.status }, now, deps.policies), statusChangedAt: now });
+  await enqueueNotice(tx, deps.notices, { ...notice, ticketId, now, autoSubmitted: 'auto-replied' });
+}

@@ -1,0 +1,131 @@
+import type { BusinessCalendar } from '../domain/business-clock.js';
+import type { NoticeName } from '../domain/lifecycle.js';
+import { createSignedMessageId, domainOf, plusAddressFor } from '../domain/thread-refs.js';
+import type { Tx } from '../store/database.js';
+import { insertOutboxMail, outboxKeyExists } from '../store/outbox-repo.js';
+import { addMessage } from '../store/tickets-repo.js';
+import { noticeTicket, type NoticeTicket } from '../store/notice-queries.js';
+import { pickLocale, type Locale, type TemplateContext, type TemplateRenderer } from './templates.js';
+
+export interface NoticeDeps {
+  renderer: TemplateRenderer;
+  calendar: BusinessCalendar;
+  secret: string;
+  supportAddress: string;
+  supportName: string;
+}
+
+export interface NoticeRequest {
+  ticketId: number;
+  notice: NoticeName;
+  /** Unique per effect: a second enqueue with the same key does nothing (idempotent jobs, retried actions). */
+  idempotencyKey: string;
+  /** RFC 3834: auto-replied for the acknowledgement, auto-generated for scheduled notices, null for people's answers. */
+  autoSubmitted: 'auto-replied' | 'auto-generated' | null;
+  now: Date;
+  /** The agent's words, or words per locale for notices the system writes (e.g. a product release). */
+  body?: string | ((locale: Locale) => string);
+  issueRef?: string;
+  deadline?: Date;
+  escalation?: { level: number; kind: 'warning' | 'breach'; dueAt: Date; targetHours: number };
+  /** Internal notices go to these people instead of the customer. */
+  internalRecipients?: string[];
+  attachments?: Array<{ filename: string; contentType: string; sha256: string; size: number }>;
+  actor?: string;
+}
+
+const LOCALE_TAGS: Record<Locale, string> = { es: 'es-MX', pt: 'pt-PT', en: 'en-US' };
+
+export function formatInstant(instant: Date, locale: Locale, timeZone: string): string {
+  return new Intl.DateTimeFormat(LOCALE_TAGS[locale], { dateStyle: 'full', timeStyle: 'short', timeZone }).format(instant);
+}
+
+/** The thread a notice continues: the ticket's first mail as root, its latest mail as the direct parent. */
+function threading(ticket: NoticeTicket): { inReplyTo: string | null; references: string[] } {
+  const ids = ticket.messageIds;
+  if (ids.length === 0) return { inReplyTo: null, references: [] };
+  // Root + the most recent ones: enough for every client to thread, short enough for every server.
+  const references = [...new Set([ids[0] as string, ...ids.slice(-9)])];
+  return { inReplyTo: ids.at(-1) ?? null, references };
+}
+
+/**
+ * Renders a notice and writes it to the outbox, with the ticket message that records it, in the caller's
+ * transaction: the change that causes a mail and the mail commit together or not at all.
+ */
+export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest): Promise<{ queued: boolean }> {
+  if (await outboxKeyExists(tx, req.idempotencyKey)) return { queued: false };
+  const ticket = await noticeTicket(tx, req.ticketId);
+  const internal = req.internalRecipients !== undefined;
+  const locale: Locale = internal ? 'es' : pickLocale(ticket.requester);
+  const format = (d: Date) => formatInstant(d, locale, deps.calendar.config.timeZone);
+  const body = typeof req.body === 'function' ? req.body(locale) : req.body;
+  const ctx: TemplateContext = {
+    ticket: { number: ticket.number, subject: ticket.subject, status: ticket.status, priority: ticket.priority },
+    contact: { name: ticket.requester.name, email: ticket.requester.email, country: ticket.requester.country },
+    support: { address: deps.supportAddress, hours: deps.calendar.describeHours(locale) },
+    dueAt: ticket.firstResponseDueAt && !ticket.firstRespondedAt ? format(ticket.firstResponseDueAt) : undefined,
+    deadline: req.deadline ? format(req.deadline) : undefined,
+    body,
+    issueRef: req.issueRef ?? ticket.productIssueRef ?? undefined,
+    previous: ticket.followUpOf ?? undefined,
+    escalation: req.escalation && {
+      level: req.escalation.level,
+      kind: req.escalation.kind,
+      dueAt: format(req.escalation.dueAt),
+      target: `${req.escalation.targetHours} h`,
+      organisation: ticket.requester.organisation,
+      requester: ticket.requester.email,
+    },
+  };
+  const rendered = deps.renderer.render(req.notice, locale, ctx);
+  const messageId = createSignedMessageId(deps.secret, ticket.number, domainOf(deps.supportAddress));
+  const thread = threading(ticket);
+  const to = internal ? (req.internalRecipients ?? []) : [ticket.requester.email];
+  const cc = internal ? [] : ticket.ccs;
+  const extra: Record<string, string> = {
+    'X-Auto-Response-Suppress': 'All',
+    'X-Loop': deps.supportAddress,
+    'X-Ventanilla-Ticket': String(ticket.number),
+    ...(req.autoSubmitted ? { 'Auto-Submitted': req.autoSubmitted } : {}),
+  };
+  const from = `"${deps.supportName.replace(/["\\\r\n]/g, '')}" <${deps.supportAddress}>`;
+  const attachments = req.attachments ?? [];
+  await insertOutboxMail(tx, {
+    idempotencyKey: req.idempotencyKey,
+    ticketId: ticket.id,
+    template: req.notice,
+    fromAddress: from,
+    to,
+    cc,
+    subject: rendered.subject,
+    text: rendered.text,
+    html: rendered.html,
+    messageId,
+    headers: { ...thread, replyTo: plusAddressFor(deps.secret, deps.supportAddress, ticket.number), extra },
+    attachments: attachments.map(({ filename, contentType, sha256 }) => ({ filename, contentType, sha256 })),
+    now: req.now,
+  });
+  await addMessage(tx, {
+    ticketId: ticket.id,
+    direction: 'out',
+    internal,
+    dedupKey: `out:${messageId}`,
+    messageId,
+    inReplyTo: thread.inReplyTo,
+    references: thread.references,
+    fromAddress: deps.supportAddress,
+    fromName: req.actor ?? deps.supportName,
+    to,
+    cc,
+    subject: rendered.subject,
+    sentAt: null,
+    text: rendered.text,
+    visibleText: body ?? rendered.text,
+    html: rendered.html,
+    rawSha256: null,
+    createdAt: req.now,
+    attachments: attachments.map((a) => ({ ...a, contentId: null, inline: false })),
+  });
+  return { queued: true };
+}
