@@ -13,10 +13,15 @@ cli="node dist/src/cli/main.js"
 $cli migrate
 echo "== ingesting the demo mailbox (scripts/demo-mailbox) =="
 $cli ingest scripts/demo-mailbox
+echo "== scheduled jobs once: the acknowledgements go out (no SMTP_HOST: as .eml files in $DATA_DIR/outbox) =="
+$cli scheduler run-once
 echo "== tickets =="
 $cli tickets list
 echo "== ticket #1000 =="
 $cli tickets show 1000
+echo
+echo "== the outbox (each mail also written as an .eml file in $DATA_DIR/outbox) =="
+$cli outbox list
 echo
 echo "Run it again: every mail is recognised as a duplicate. Data is in $DATA_DIR."
 echo "For a real mailbox: set IMAP_HOST, IMAP_USER, IMAP_PASSWORD (see .env.example) and run: npx ventanilla start"

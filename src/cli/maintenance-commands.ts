@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { createApp } from '../app.js';
 import { loadConfig } from '../config.js';
-import { ErrorCode, VentanillaError } from '../errors.js';
 import { ImapSource } from '../ingest/sources/imap.js';
+import { gatewayJobs, OUTBOX_DRAIN } from '../scheduler/jobs.js';
+import { Scheduler } from '../scheduler/runner.js';
 import { migrateDatabase } from '../store/migrator.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -21,24 +22,34 @@ export function registerMaintenanceCommands(program: Command): void {
 
   program
     .command('start')
-    .description('run the gateway: watch the IMAP mailbox (IDLE push, polling as a fallback)')
+    .description('run the gateway: watch the IMAP mailbox (IDLE push, polling fallback) and run the scheduled jobs')
     .action(async () => {
       const app = await createApp();
-      if (!app.config.imap) {
-        await app.close();
-        throw new VentanillaError(ErrorCode.CONFIG_INVALID, 'IMAP_HOST is not set: configure IMAP_HOST, IMAP_USER and IMAP_PASSWORD (or use `ventanilla ingest` for an MTA pipe or files).');
-      }
-      const source = new ImapSource(app.config.imap, app, {
-        onResult: (r) => app.log.info({ uid: r.uid, outcome: r.outcome, ticket: r.ticketNumber, detail: r.detail }, 'mail processed'),
+      const scheduler = new Scheduler(gatewayJobs(app), app);
+      const source = app.config.imap
+        ? new ImapSource(app.config.imap, app, {
+            onResult: (r) => {
+              app.log.info({ uid: r.uid, outcome: r.outcome, ticket: r.ticketNumber, detail: r.detail }, 'mail processed');
+              // Acknowledgements go out at once, not at the next drain tick.
+              scheduler.trigger(OUTBOX_DRAIN);
+            },
+          })
+        : null;
+      if (!source) app.log.warn('IMAP_HOST is not set: running the scheduled jobs only (mail can still arrive through `ventanilla ingest -`)');
+      let stopping = false;
+      const stopped = new Promise<void>((resolve) => {
+        const shutdown = (signal: string) => {
+          if (stopping) return;
+          stopping = true;
+          app.log.info({ signal }, 'stopping');
+          void Promise.all([source?.stop(), scheduler.stop()]).finally(resolve);
+        };
+        process.once('SIGTERM', () => shutdown('SIGTERM'));
+        process.once('SIGINT', () => shutdown('SIGINT'));
       });
-      const shutdown = (signal: string) => {
-        app.log.info({ signal }, 'stopping');
-        void source.stop();
-      };
-      process.once('SIGTERM', () => shutdown('SIGTERM'));
-      process.once('SIGINT', () => shutdown('SIGINT'));
-      app.log.info({ host: app.config.imap.host, mailbox: app.config.imap.mailbox, data: app.config.dataDir }, 'ventanilla started');
-      await source.run();
+      scheduler.start();
+      app.log.info({ imap: app.config.imap ? `${app.config.imap.host}/${app.config.imap.mailbox}` : null, smtp: app.config.smtp?.host ?? 'files in DATA_DIR/outbox', data: app.config.dataDir }, 'ventanilla started');
+      await Promise.all([source?.run(), stopped]);
       await app.close();
     });
 }

@@ -1,0 +1,120 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { verifySignedMessageId } from '../../src/domain/thread-refs.js';
+import { replyToTicket } from '../../src/lifecycle/agent-actions.js';
+import { showTicket } from '../../src/store/ticket-queries.js';
+import { createTestApp, mail, type TestApp } from '../support/app.js';
+import { startSmtpPeer, type SmtpPeer } from '../support/smtp.js';
+
+const SECRET = 'test-secret-key-0123456789';
+let smtp: SmtpPeer;
+let app: TestApp;
+
+beforeAll(async () => {
+  smtp = await startSmtpPeer();
+});
+afterAll(async () => smtp.stop());
+beforeEach(async () => {
+  smtp.received.length = 0;
+  smtp.failWith = null;
+  app = await createTestApp({ ...smtp.env(), SUPPORT_NAME: 'Soporte Ventanilla' });
+});
+afterEach(async () => app.dispose());
+
+const ingest = (raw: Buffer) => app.pipeline.ingest(raw, { source: 'file', sourceRef: 'test' });
+
+describe('outbound mail through a real SMTP server', () => {
+  it('a customer writes and gets an acknowledgement with the threading headers, in Spanish', async () => {
+    const r = await ingest(mail({ headers: { 'Message-ID': '<first@cliente.mx>', Subject: 'No puedo timbrar' }, body: 'Ayuda\nImpacto: Alto\nUrgencia: Alta' }));
+    expect(await app.drainer().drain()).toEqual({ sent: 1, retried: 0, failed: 0 });
+    const [ack] = await smtp.waitFor(1);
+    expect(ack?.envelopeTo).toEqual(['ana@cliente.mx']);
+    expect(ack?.parsed.subject).toContain(`[#${r.ticketNumber}]`);
+    expect(ack?.parsed.subject).toContain('No puedo timbrar');
+    expect(ack?.parsed.from?.value[0]).toEqual({ name: 'Soporte Ventanilla', address: 'soporte@example.test' });
+    expect(ack?.header('auto-submitted')).toBe('auto-replied');
+    expect(ack?.header('x-auto-response-suppress')).toBe('All');
+    expect(ack?.parsed.inReplyTo).toBe('<first@cliente.mx>');
+    expect(ack?.parsed.references).toBe('<first@cliente.mx>');
+    const messageId = (ack?.parsed.messageId ?? '').replace(/[<>]/g, '');
+    expect(verifySignedMessageId(SECRET, messageId)).toBe(r.ticketNumber);
+    expect(ack?.parsed.replyTo?.value[0]?.address).toMatch(new RegExp(`^soporte\\+${r.ticketNumber}-[0-9a-f]{10}@example\\.test$`));
+    // Priority and the time support will answer by (urgent: 2 business hours), in the customer's language.
+    expect(ack?.parsed.text).toMatch(/Urgente/);
+    expect(ack?.parsed.html).toMatch(/<html[^>]*lang="es"/);
+    // The ticket records what was sent.
+    const out = (await showTicket(app.db, r.ticketNumber as number))?.messages.find((m) => m.direction === 'out');
+    expect(out?.messageId).toBe(messageId);
+  });
+
+  it('picks the language from the contact (Portugal -> Portuguese)', async () => {
+    await app.db.contact.create({ data: { email: 'joana@contabil.pt', country: 'PT' } });
+    await ingest(mail({ headers: { From: 'Joana <joana@contabil.pt>' } }));
+    await app.drainer().drain();
+    const [ack] = await smtp.waitFor(1);
+    expect(ack?.parsed.html).toMatch(/lang="pt"/);
+  });
+
+  it('a reply built from the acknowledgement the way each client does it lands on the same ticket', async () => {
+    const r = await ingest(mail({ headers: { 'Message-ID': '<root@cliente.mx>' } }));
+    await app.drainer().drain();
+    const [ack] = await smtp.waitFor(1);
+    const ackId = ack?.parsed.messageId as string;
+    const subject = `Re: ${ack?.parsed.subject}`;
+    const plus = ack?.parsed.replyTo?.value[0]?.address as string;
+    const styles: Record<string, Record<string, string>> = {
+      'gmail (both headers)': { 'In-Reply-To': ackId, References: `<root@cliente.mx> ${ackId}`, Subject: subject },
+      'in-reply-to only': { 'In-Reply-To': ackId, Subject: 'sin asunto' },
+      'references only (Outlook on some servers)': { References: ackId, Subject: 'RE: algo' },
+      'subject tag only (headers stripped)': { Subject: subject },
+      'plus-address only (Reply-To used, new subject)': { To: plus, Subject: 'otra cosa' },
+    };
+    for (const [style, headers] of Object.entries(styles)) {
+      const reply = await ingest(mail({ headers }));
+      expect(reply, style).toMatchObject({ outcome: 'comment', ticketNumber: r.ticketNumber });
+    }
+  });
+
+  it('an agent answer with an attachment reaches the customer and CCs', async () => {
+    const r = await ingest(mail({ headers: { Cc: 'luis@cliente.mx' } }));
+    const file = join(app.dataDir, 'guia.pdf');
+    writeFileSync(file, '%PDF-1.4 guía');
+    await replyToTicket(app, { number: r.ticketNumber as number, body: 'Adjunto la guía.\nSaludos', status: 'pending', attachmentPaths: [file], actor: 'agent:maria', now: new Date() });
+    expect(await app.drainer().drain()).toMatchObject({ sent: 2 });
+    const answer = (await smtp.waitFor(2)).find((m) => m.parsed.attachments.length > 0);
+    expect(answer?.envelopeTo.sort()).toEqual(['ana@cliente.mx', 'luis@cliente.mx']);
+    expect(answer?.parsed.attachments[0]).toMatchObject({ filename: 'guia.pdf', contentType: 'application/pdf' });
+    expect(answer?.parsed.attachments[0]?.content.toString()).toBe('%PDF-1.4 guía');
+    expect(answer?.parsed.text).toContain('Adjunto la guía.');
+    // An agent's answer is not an automatic mail.
+    expect(answer?.header('auto-submitted')).toBeUndefined();
+    expect((await showTicket(app.db, r.ticketNumber as number))?.status).toBe('pending');
+  });
+
+  it('SMTP down for a while, then up: every mail arrives exactly once', async () => {
+    await smtp.down();
+    for (let i = 0; i < 5; i++) await ingest(mail());
+    expect(await app.drainer().drain()).toEqual({ sent: 0, retried: 5, failed: 0 });
+    await smtp.up();
+    // Backoff: not yet due...
+    expect(await app.drainer().drain()).toEqual({ sent: 0, retried: 0, failed: 0 });
+    // ...then due (the drainer takes the clock as a parameter).
+    expect(await app.drainer().drain(() => new Date(Date.now() + 60_000))).toEqual({ sent: 5, retried: 0, failed: 0 });
+    expect(await app.drainer().drain(() => new Date(Date.now() + 3_600_000))).toEqual({ sent: 0, retried: 0, failed: 0 });
+    const ids = (await smtp.waitFor(5)).map((m) => m.parsed.messageId);
+    expect(new Set(ids).size).toBe(5);
+    expect(smtp.received).toHaveLength(5);
+  });
+
+  it('a permanent refusal is marked failed, and `outbox retry` sends it again', async () => {
+    smtp.failWith = 550;
+    await ingest(mail());
+    expect(await app.drainer().drain()).toEqual({ sent: 0, retried: 0, failed: 1 });
+    const failed = await app.db.outboxMail.findFirstOrThrow({ where: { status: 'failed' } });
+    expect(failed.lastError).toMatch(/550/);
+    smtp.failWith = null;
+    await app.db.outboxMail.update({ where: { id: failed.id }, data: { status: 'pending', attempts: 0 } });
+    expect(await app.drainer().drain()).toEqual({ sent: 1, retried: 0, failed: 0 });
+  });
+});
