@@ -9,6 +9,7 @@ import { peekHeaders } from './peek-headers.js';
 import { applyInbound } from './stages/apply.js';
 import { dedupKeyOf, isSupportAddress } from './stages/identify.js';
 import { resolveThread } from './stages/thread.js';
+import { countryFromAddress, guessLanguage } from '../domain/language.js';
 import type { LifecycleDeps } from '../lifecycle/transitions.js';
 import { extractVisibleText } from './visible-text/index.js';
 
@@ -90,7 +91,7 @@ export class InboundPipeline {
           await source.withinTransaction?.(tx);
           return { outcome: 'duplicate' as const, ticketNumber: existing.ticketNumber, detail: null };
         }
-        const contact = await ensureContact(tx, sender.address, sender.name);
+        const contact = await ensureContact(tx, sender.address, sender.name, { locale: guessLanguage(visibleText), country: countryFromAddress(sender.address) });
         const thread = await resolveThread(tx, mail, sender.address, contact.organisationId, {
           secret: this.deps.secret,
           supportAddress: this.deps.supportAddress,

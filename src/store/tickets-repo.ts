@@ -60,7 +60,12 @@ export async function organisationIdForEmail(tx: Tx, email: string): Promise<num
 }
 
 /** Finds the sender's contact, creating it (linked to the organisation owning its domain) on first mail. */
-export async function ensureContact(tx: Tx, email: string, name: string | null): Promise<{ id: number; organisationId: number | null }> {
+export async function ensureContact(
+  tx: Tx,
+  email: string,
+  name: string | null,
+  guesses: { locale?: string | null; country?: string | null } = {},
+): Promise<{ id: number; organisationId: number | null }> {
   const existing = await tx.contact.findUnique({ where: { email } });
   if (existing) {
     if (!existing.name && name) await tx.contact.update({ where: { id: existing.id }, data: { name } });
@@ -68,7 +73,9 @@ export async function ensureContact(tx: Tx, email: string, name: string | null):
   }
   const organisationId = await organisationIdForEmail(tx, email);
   const organisation = organisationId ? await tx.organisation.findUnique({ where: { id: organisationId } }) : null;
-  const created = await tx.contact.create({ data: { email, name, organisationId, country: organisation?.country ?? null } });
+  const created = await tx.contact.create({
+    data: { email, name, organisationId, country: organisation?.country ?? guesses.country ?? null, locale: guesses.locale ?? null },
+  });
   return { id: created.id, organisationId };
 }
 

@@ -1,0 +1,31 @@
+// First-contact guesses for a sender we know nothing about, so the acknowledgement is already in their
+// language: the language of what they wrote, and the country of their email domain. Pure.
+
+const STOPWORDS: Record<'es' | 'pt' | 'en', string[]> = {
+  es: ['el', 'la', 'los', 'las', 'de', 'que', 'y', 'en', 'un', 'una', 'por', 'para', 'con', 'no', 'es', 'mi', 'su', 'del', 'al', 'lo', 'pero', 'hola', 'gracias', 'saludos', 'buenos', 'días', 'favor', 'tengo', 'puedo', 'está', 'cuando', 'muy', 'también', 'ayuda'],
+  pt: ['o', 'a', 'os', 'as', 'de', 'que', 'e', 'em', 'um', 'uma', 'por', 'para', 'com', 'não', 'é', 'meu', 'seu', 'do', 'da', 'dos', 'das', 'ao', 'mas', 'olá', 'obrigado', 'obrigada', 'bom', 'dia', 'cumprimentos', 'tenho', 'posso', 'está', 'quando', 'muito', 'também', 'ajuda', 'você', 'ficheiro'],
+  en: ['the', 'a', 'an', 'of', 'that', 'and', 'in', 'to', 'for', 'with', 'not', 'is', 'my', 'your', 'it', 'but', 'hello', 'hi', 'thanks', 'thank', 'regards', 'please', 'have', 'can', 'cannot', 'when', 'very', 'also', 'help', 'we', 'our', 'this'],
+};
+
+/** es, pt or en by counting common words; null when the text is too short or too close to call. */
+export function guessLanguage(text: string): 'es' | 'pt' | 'en' | null {
+  const words = text.toLowerCase().slice(0, 5000).match(/[\p{L}]+/gu) ?? [];
+  if (words.length < 4) return null;
+  const scores = Object.entries(STOPWORDS).map(([lang, list]) => {
+    const set = new Set(list);
+    return { lang: lang as 'es' | 'pt' | 'en', score: words.filter((w) => set.has(w)).length };
+  });
+  scores.sort((a, b) => b.score - a.score);
+  const [best, second] = scores as [{ lang: 'es' | 'pt' | 'en'; score: number }, { score: number }];
+  return best.score >= 2 && best.score > second.score * 1.2 ? best.lang : null;
+}
+
+// Country-code domains of the 13 countries served (EEUU has no usable one: .us is rare for companies).
+const TLD_COUNTRIES: Record<string, string> = {
+  ar: 'AR', bo: 'BO', cl: 'CL', co: 'CO', cr: 'CR', ec: 'EC', mx: 'MX', py: 'PY', pe: 'PE', do: 'DO', uy: 'UY', us: 'US', pt: 'PT',
+};
+
+export function countryFromAddress(address: string): string | null {
+  const tld = address.slice(address.lastIndexOf('.') + 1).toLowerCase();
+  return TLD_COUNTRIES[tld] ?? null;
+}
