@@ -8,8 +8,14 @@ export interface Daemon {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
+export interface DaemonOptions {
+  /** How much output to keep (the newest part); default 200,000 characters. Busy daemons log a lot. */
+  maxLogChars?: number;
+}
+
 /** Starts `ventanilla start` as a separate process, the way an operator runs it. */
-export function startDaemon(env: Record<string, string>): Daemon {
+export function startDaemon(env: Record<string, string>, opts: DaemonOptions = {}): Daemon {
+  const maxLogChars = opts.maxLogChars ?? 200_000;
   const child = spawn(process.execPath, [cliPath, 'start'], {
     cwd: projectRoot,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
@@ -18,7 +24,7 @@ export function startDaemon(env: Record<string, string>): Daemon {
   let output = '';
   const keep = (d: Buffer) => {
     output += d.toString();
-    if (output.length > 200_000) output = output.slice(-100_000);
+    if (output.length > maxLogChars) output = output.slice(-Math.floor(maxLogChars / 2));
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);

@@ -4,6 +4,7 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../store/database.js';
 import { inTransaction } from '../../store/database.js';
 import { advanceCursor, readCursor, resetCursor } from '../../store/cursor-repo.js';
+import { acquireLease, releaseLease } from '../../scheduler/lease.js';
 import type { InboundPipeline, IngestResult } from '../pipeline.js';
 
 type ImapSettings = NonNullable<Config['imap']>;
@@ -13,6 +14,8 @@ export const PROCESSED_KEYWORD = '$VentanillaProcessed';
 const BATCH_MAX_MESSAGES = 100;
 const BATCH_MAX_BYTES = 32 * 1024 * 1024;
 const MAX_BACKOFF_MS = 60_000;
+/** Two daemons on one mailbox: one drains it at a time; the other takes over when this lease lapses. */
+const MAILBOX_LEASE_MS = 60_000;
 
 export interface ImapSourceEvents {
   onResult?: (r: IngestResult & { uid: number }) => void;
@@ -31,6 +34,7 @@ export class ImapSource {
   private endBackoff: (() => void) | null = null;
   private pendingWake = false;
   private readonly account: string;
+  private readonly holder = `imap:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
 
   constructor(
     private readonly settings: ImapSettings,
@@ -137,8 +141,22 @@ export class ImapSource {
     if (!list.some((m) => m.path === path)) await client.mailboxCreate(path);
   }
 
-  /** Processes every message above the cursor, in UID order, then moves what has been committed. */
+  private get leaseName(): string {
+    return `mailbox:${this.account}/${this.settings.mailbox}`;
+  }
+
+  /** Drains under the mailbox lease: another instance on the same database waits its turn. */
   private async drain(client: ImapFlow, uidValidity: bigint): Promise<void> {
+    if (!(await acquireLease(this.deps.db, this.leaseName, this.holder, MAILBOX_LEASE_MS))) return;
+    try {
+      await this.drainLeased(client, uidValidity);
+    } finally {
+      await releaseLease(this.deps.db, this.leaseName, this.holder, new Date());
+    }
+  }
+
+  /** Processes every message above the cursor, in UID order, then moves what has been committed. */
+  private async drainLeased(client: ImapFlow, uidValidity: bigint): Promise<void> {
     const { db, pipeline } = this.deps;
     const mailbox = this.settings.mailbox;
     let cursor = await readCursor(db, this.account, mailbox);
@@ -149,6 +167,8 @@ export class ImapSource {
     }
     await this.acknowledge(client, cursor.lastUid);
     for (;;) {
+      // Renew the lease for each batch; if it was lost (we stalled past it), let the other instance go on.
+      if (!(await acquireLease(db, this.leaseName, this.holder, MAILBOX_LEASE_MS))) return;
       const batch = await this.nextBatch(client, cursor.lastUid);
       if (batch.length === 0) return;
       const done: number[] = [];
