@@ -1,7 +1,25 @@
+import { hostname } from 'node:os';
 import type { Db } from '../store/database.js';
 
-// A lease per job in the database: whoever holds an unexpired lease is the only instance running the job.
-// Leases use the wall clock (they guard real concurrency), never the simulated `--now` of run-once.
+// A lease per job (or mailbox) in the database: whoever holds an unexpired lease is the only instance doing
+// that work. Leases use the wall clock (they guard real concurrency), never the simulated `--now` of run-once.
+
+/** "host:pid:random": unique per process, and tells whether the holder is a dead process on this host. */
+export function newHolderId(prefix = ''): string {
+  return `${prefix}${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** A holder that was a process on this machine and no longer runs (killed, crashed) holds nothing. */
+function holderIsDead(holder: string): boolean {
+  const match = /^(?:[a-z]+:)?(.+):(\d+):[a-z0-9]+$/.exec(holder);
+  if (!match || match[1] !== hostname()) return false;
+  try {
+    process.kill(Number(match[2]), 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
 
 export async function acquireLease(db: Db, name: string, holder: string, ttlMs: number, wallNow = new Date()): Promise<boolean> {
   const leasedUntil = new Date(wallNow.getTime() + ttlMs);
@@ -10,11 +28,18 @@ export async function acquireLease(db: Db, name: string, holder: string, ttlMs: 
     data: { holder, leasedUntil },
   });
   if (taken.count === 1) return true;
+  const current = await db.jobLease.findUnique({ where: { name } });
+  if (current && holderIsDead(current.holder)) {
+    // Take over from a crashed process at once instead of waiting for its lease to lapse.
+    const stolen = await db.jobLease.updateMany({ where: { name, holder: current.holder }, data: { holder, leasedUntil } });
+    return stolen.count === 1;
+  }
+  if (current) return false;
   try {
     await db.jobLease.create({ data: { name, holder, leasedUntil } });
     return true;
   } catch (error) {
-    // Someone else holds it (the row exists and is not ours), or created it this instant.
+    // Someone else created it this instant.
     if ((error as { code?: string }).code === 'P2002') return false;
     throw error;
   }

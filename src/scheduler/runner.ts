@@ -1,8 +1,7 @@
-import { hostname } from 'node:os';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import type { Db } from '../store/database.js';
-import { acquireLease, releaseLease } from './lease.js';
+import { acquireLease, newHolderId, releaseLease } from './lease.js';
 
 export interface JobResult {
   [counter: string]: number;
@@ -29,7 +28,7 @@ export class Scheduler {
   /** Jobs running in this process (the database lease cannot tell two runs of the same holder apart). */
   private running = new Set<string>();
   private rerun = new Set<string>();
-  readonly holder = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+  readonly holder = newHolderId();
 
   constructor(
     private readonly jobs: Job[],

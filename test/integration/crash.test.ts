@@ -84,7 +84,9 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('crash safety: SIGKILL at rand
 
       // Mail level: one stored message per distinct mail, one ticket per first mail.
       const distinct = NEW_TICKETS + REPLIES + WITHOUT_MESSAGE_ID;
-      expect(await db.message.count()).toBe(distinct);
+      expect(await db.message.count({ where: { direction: 'in' } })).toBe(distinct);
+      // One acknowledgement per ticket, queued exactly once (idempotency key) whatever the crashes.
+      expect(await db.outboxMail.count()).toBe(NEW_TICKETS + WITHOUT_MESSAGE_ID);
       expect(await db.ticket.count()).toBe(NEW_TICKETS + WITHOUT_MESSAGE_ID);
       const outcomes = Object.fromEntries(
         (await db.inboundLog.groupBy({ by: ['outcome'], _count: { _all: true } })).map((o) => [o.outcome, o._count._all]),

@@ -4,7 +4,7 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../store/database.js';
 import { inTransaction } from '../../store/database.js';
 import { advanceCursor, readCursor, resetCursor } from '../../store/cursor-repo.js';
-import { acquireLease, releaseLease } from '../../scheduler/lease.js';
+import { acquireLease, newHolderId, releaseLease } from '../../scheduler/lease.js';
 import type { InboundPipeline, IngestResult } from '../pipeline.js';
 
 type ImapSettings = NonNullable<Config['imap']>;
@@ -34,7 +34,7 @@ export class ImapSource {
   private endBackoff: (() => void) | null = null;
   private pendingWake = false;
   private readonly account: string;
-  private readonly holder = `imap:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+  private readonly holder = newHolderId('imap:');
 
   constructor(
     private readonly settings: ImapSettings,
