@@ -37,7 +37,9 @@ export async function createApp(options: { config?: Config; log?: Logger; now?: 
   const now = options.now ?? (() => new Date());
   const lifecycle: LifecycleDeps = {
     policies,
-    notices: { renderer: new TemplateRenderer(), calendar: policies.calendar, secret: config.secretKey, supportAddress: config.supportAddress, supportName: config.supportName },
+    notices: {
+      automaticCap: { limit: config.env.AUTO_MAIL_LIMIT, windowMs: config.env.AUTO_MAIL_WINDOW_MINUTES * 60_000 },
+      renderer: new TemplateRenderer(), calendar: policies.calendar, secret: config.secretKey, supportAddress: config.supportAddress, supportName: config.supportName },
   };
   const ownAddresses = [config.supportAddress, ...(config.imap?.user.includes('@') ? [config.imap.user.toLowerCase()] : [])];
   const pipeline = new InboundPipeline({

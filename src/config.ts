@@ -55,6 +55,8 @@ const envSchema = z.object({
   SMTP_TLS_REJECT_UNAUTHORIZED: bool(true),
   SMTP_POOL_SIZE: positiveInt(5),
   OUTBOX_MAX_ATTEMPTS: positiveInt(8),
+  AUTO_MAIL_LIMIT: positiveInt(10),
+  AUTO_MAIL_WINDOW_MINUTES: positiveInt(60),
   PENDING_REMINDER_HOURS: positiveNumber(36),
   PENDING_CLOSE_HOURS: positiveNumber(60),
   SOLVED_CLOSE_HOURS: positiveNumber(84),

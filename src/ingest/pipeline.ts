@@ -3,15 +3,11 @@ import { ErrorCode, VentanillaError, isTemporaryFailure } from '../errors.js';
 import { inTransaction, type Db, type Tx } from '../store/database.js';
 import type { BlobStore } from '../store/blobs.js';
 import { alreadyLoggedRaw, logInbound, quarantine, type InboundOutcome } from '../store/inbound-log-repo.js';
-import { ensureContact, messageByDedupKey, type NewMessage } from '../store/tickets-repo.js';
 import { parseMail, type InboundMail } from './parse.js';
 import { peekHeaders } from './peek-headers.js';
-import { applyInbound } from './stages/apply.js';
-import { dedupKeyOf, isSupportAddress } from './stages/identify.js';
-import { resolveThread } from './stages/thread.js';
-import { countryFromAddress, guessLanguage } from '../domain/language.js';
+import { dedupKeyOf } from './stages/identify.js';
+import { recordMail } from './record-mail.js';
 import type { LifecycleDeps } from '../lifecycle/transitions.js';
-import { extractVisibleText } from './visible-text/index.js';
 
 export interface IngestSource {
   source: 'imap' | 'stdin' | 'file' | 'replay';
@@ -60,82 +56,12 @@ export class InboundPipeline {
       return this.recordQuarantine(raw.length, sha256, source, now, error);
     }
     try {
-      return await this.recordMail(mail, raw.length, sha256, source, now);
+      return await recordMail(this.deps, mail, raw.length, sha256, source, now);
     } catch (error) {
       if (isTemporaryFailure(error)) throw error;
       this.deps.log.error({ err: error, sha256 }, 'pipeline failed; mail quarantined');
       return this.recordQuarantine(raw.length, sha256, source, now, error);
     }
-  }
-
-  private async recordMail(mail: InboundMail, size: number, sha256: string, source: IngestSource, now: Date): Promise<IngestResult> {
-    const sender = mail.from ?? senderFromHeaders(mail);
-    if (!sender) throw new VentanillaError(ErrorCode.PIPELINE_FAILED, 'The mail has no sender address (no From, Sender or Return-Path).');
-    const dedupKey = dedupKeyOf(mail, sha256);
-    const attachments: NewMessage['attachments'] = [];
-    for (const a of mail.attachments) {
-      const stored = await this.deps.blobs.put(a.content);
-      attachments.push({ filename: a.filename, contentType: a.contentType, contentId: a.contentId, inline: a.inline, ...stored });
-    }
-    const visibleText = extractVisibleText(mail.text, mail.html);
-    const ccs = [...mail.to, ...mail.cc]
-      .map((a) => a.address)
-      .filter((a) => a !== sender.address && !isSupportAddress(a, this.deps.ownAddresses));
-    const base = { source: source.source, sourceRef: source.sourceRef ?? null, dedupKey, messageId: mail.messageId, fromAddress: sender.address, subject: mail.subject, size, rawSha256: sha256, at: now };
-
-    const run = () =>
-      inTransaction(this.deps.db, async (tx) => {
-        const existing = await messageByDedupKey(tx, dedupKey);
-        if (existing) {
-          await logInbound(tx, { ...base, outcome: 'duplicate', ticketNumber: existing.ticketNumber, detail: null });
-          await source.withinTransaction?.(tx);
-          return { outcome: 'duplicate' as const, ticketNumber: existing.ticketNumber, detail: null };
-        }
-        const contact = await ensureContact(tx, sender.address, sender.name, { locale: guessLanguage(visibleText), country: countryFromAddress(sender.address) });
-        const thread = await resolveThread(tx, mail, sender.address, contact.organisationId, {
-          secret: this.deps.secret,
-          supportAddress: this.deps.supportAddress,
-        });
-        const applied = await applyInbound(tx, this.deps.lifecycle, {
-          thread,
-          requester: { id: contact.id, email: sender.address },
-          subject: mail.subject,
-          visibleText,
-          ccs,
-          now,
-          message: {
-            dedupKey,
-            messageId: mail.messageId,
-            inReplyTo: mail.inReplyTo,
-            references: mail.references,
-            fromAddress: sender.address,
-            fromName: sender.name,
-            to: mail.to.map((a) => a.address),
-            cc: mail.cc.map((a) => a.address),
-            subject: mail.subject,
-            sentAt: mail.date,
-            text: mail.text,
-            visibleText,
-            html: mail.html,
-            rawSha256: sha256,
-            attachments,
-          },
-        });
-        const detail = thread.kind === 'existing' ? `via ${thread.via}` : thread.reason;
-        await logInbound(tx, { ...base, outcome: applied.outcome, ticketNumber: applied.ticketNumber, detail });
-        await source.withinTransaction?.(tx);
-        return { ...applied, detail };
-      });
-
-    let result;
-    try {
-      result = await run();
-    } catch (error) {
-      // Two processes took the same mail at once: the loser's unique key fails; run again to log a duplicate.
-      if ((error as { code?: string }).code !== 'P2002') throw error;
-      result = await run();
-    }
-    return { ...result, dedupKey, rawSha256: sha256 };
   }
 
   private async recordTooLarge(raw: Buffer, sha256: string, source: IngestSource, now: Date): Promise<IngestResult> {
@@ -163,13 +89,4 @@ export class InboundPipeline {
     });
     return { outcome: 'quarantined', ticketNumber: null, dedupKey: null, rawSha256: sha256, detail: message };
   }
-}
-
-function senderFromHeaders(mail: InboundMail): { address: string; name: string | null } | null {
-  for (const name of ['sender', 'reply-to', 'return-path']) {
-    const value = mail.headers.get(name)?.[0]?.split(/[\r\n]/)[0];
-    const match = value ? /([^\s<>"]+@[^\s<>"]+)/.exec(value) : null;
-    if (match) return { address: (match[1] as string).toLowerCase(), name: null };
-  }
-  return null;
 }

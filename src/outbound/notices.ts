@@ -2,12 +2,14 @@ import type { BusinessCalendar } from '../domain/business-clock.js';
 import type { NoticeName } from '../domain/lifecycle.js';
 import { createSignedMessageId, domainOf, plusAddressFor } from '../domain/thread-refs.js';
 import type { Tx } from '../store/database.js';
-import { insertOutboxMail, outboxKeyExists } from '../store/outbox-repo.js';
-import { addMessage } from '../store/tickets-repo.js';
+import { automaticMailsTo, insertOutboxMail, outboxKeyExists } from '../store/outbox-repo.js';
+import { addMessage, addTicketEvent } from '../store/tickets-repo.js';
 import { noticeTicket, type NoticeTicket } from '../store/notice-queries.js';
 import { pickLocale, type Locale, type TemplateContext, type TemplateRenderer } from './templates.js';
 
 export interface NoticeDeps {
+  /** At most `limit` automatic mails to one address per `windowMs`, whatever the headers say (loops). */
+  automaticCap: { limit: number; windowMs: number };
   renderer: TemplateRenderer;
   calendar: BusinessCalendar;
   secret: string;
@@ -53,10 +55,16 @@ function threading(ticket: NoticeTicket): { inReplyTo: string | null; references
  * Renders a notice and writes it to the outbox, with the ticket message that records it, in the caller's
  * transaction: the change that causes a mail and the mail commit together or not at all.
  */
-export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest): Promise<{ queued: boolean }> {
+export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest): Promise<{ queued: boolean; capped?: boolean }> {
   if (await outboxKeyExists(tx, req.idempotencyKey)) return { queued: false };
   const ticket = await noticeTicket(tx, req.ticketId);
   const internal = req.internalRecipients !== undefined;
+  const primary = internal ? (req.internalRecipients?.[0] ?? '') : ticket.requester.email;
+  if (req.autoSubmitted && (await automaticMailsTo(tx, primary, new Date(req.now.getTime() - deps.automaticCap.windowMs))) >= deps.automaticCap.limit) {
+    // Whatever the other side's headers claim, a machine cannot make us mail it without end.
+    await addTicketEvent(tx, { ticketId: ticket.id, type: 'notice_capped', actor: 'system', detail: `${req.notice} to ${primary}: ${deps.automaticCap.limit} automatic mails already in the window`, at: req.now });
+    return { queued: false, capped: true };
+  }
   const locale: Locale = internal ? 'es' : pickLocale(ticket.requester);
   const format = (d: Date) => formatInstant(d, locale, deps.calendar.config.timeZone);
   const body = typeof req.body === 'function' ? req.body(locale) : req.body;
@@ -104,6 +112,7 @@ export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest
     messageId,
     headers: { ...thread, replyTo: plusAddressFor(deps.secret, deps.supportAddress, ticket.number), extra },
     attachments: attachments.map(({ filename, contentType, sha256 }) => ({ filename, contentType, sha256 })),
+    automatic: req.autoSubmitted !== null,
     now: req.now,
   });
   await addMessage(tx, {

@@ -20,11 +20,17 @@ export interface NewOutboxMail {
   messageId: string;
   headers: OutboxHeaders;
   attachments: Array<{ filename: string; contentType: string; sha256: string }>;
+  automatic: boolean;
   now: Date;
 }
 
 export async function outboxKeyExists(tx: Tx, idempotencyKey: string): Promise<boolean> {
   return (await tx.outboxMail.count({ where: { idempotencyKey } })) > 0;
+}
+
+/** Automatic mails queued to this address since `since` (the loop cap). */
+export async function automaticMailsTo(tx: Tx, address: string, since: Date): Promise<number> {
+  return tx.outboxMail.count({ where: { primaryTo: address.toLowerCase(), automatic: true, createdAt: { gte: since } } });
 }
 
 export async function insertOutboxMail(tx: Tx, m: NewOutboxMail): Promise<number> {
@@ -44,6 +50,8 @@ export async function insertOutboxMail(tx: Tx, m: NewOutboxMail): Promise<number
       attachments: JSON.stringify(m.attachments),
       nextAttemptAt: m.now,
       createdAt: m.now,
+      automatic: m.automatic,
+      primaryTo: (m.to[0] ?? '').toLowerCase(),
     },
   });
   return row.id;

@@ -114,9 +114,42 @@ describe('SLA: urgent ticket (Impacto: Alto, Urgencia: Alta -> first response in
     expect(tt.take()).toMatchObject([{ to: [LEAD], subject: `[Escalamiento nivel 1] SLA por vencer · Ticket #${number}: Timbrado caído` }]);
     expect(await slaEvents(number)).toEqual([`sla_warning resolution target 24 h; level 1 -> ${LEAD}`]);
   });
+  // BUG: src/lifecycle/clocks.ts slaFields resets escalationLevel whenever slaPhaseOf changes, and slaPhaseOf is
+  // null while solved, so solved -> open (the customer rejects the solution) starts the resolution levels from 0
+  // again: the next sla-checks run records the level-1 breach a second time (the mail itself is suppressed by
+  // its idempotency key). Fix: reset the levels only when the first response happens (see the report).
+  it.fails('a reopened ticket does not escalate again for a level it already reached (KNOWN BUG: levels reset while solved)', async () => {
+    tt = await startTimeTravel(smtp, MX('2026-11-23T10:00:00'));
+    const { number } = await openTicket('2026-11-23T10:00:00', { Subject: 'Timbrado caído' }, URGENT);
+    await tt.agentReply(MX('2026-11-23T11:00:00'), number, 'Revisamos el PAC.');
+    expect((await tt.tick(MX('2026-11-24T16:00:00'))).sla).toEqual({ warned: 1 });
+    expect((await tt.tick(MX('2026-11-25T10:00:00'))).sla).toEqual({ escalated: 1 }); // resolution 24 h
+    await tt.agentReply(MX('2026-11-25T11:00:00'), number, 'Ya quedó: el PAC respondió.', 'solved'); // 25 h used
+    const early = tt.take();
+    const solved = early.find((m) => m.to.includes(ANA) && m.subject.includes('resuelto'));
+    await tt.answer(MX('2026-11-25T12:00:00'), solved as SeenMail, 'Sigue fallando.');
+    expect((await tt.ticket(number)).status).toBe('open');
+    const afterReopen = await tt.tick(MX('2026-11-25T12:00:30'));
+    // Level 2 (150% = 36 h) is still due at its time: 25 h + Wed 8 h + Thu 3 h = Thu 26 Nov 11:00.
+    expect(await tt.tick(MX('2026-11-26T10:59:59.999'))).toEqual(nothing);
+    expect((await tt.tick(MX('2026-11-26T11:00:00'))).sla).toEqual({ escalated: 1 });
+    const mails = [...early, ...tt.take()];
+    expect(mails.filter((m) => m.to.includes(LEAD)).map((m) => m.subject)).toEqual([
+      `[Escalamiento nivel 1] SLA por vencer · Ticket #${number}: Timbrado caído`,
+      `[Escalamiento nivel 1] SLA vencido · Ticket #${number}: Timbrado caído`,
+    ]);
+    expect(mails.filter((m) => m.to.includes(MANAGER)).map((m) => m.subject)).toEqual([`[Escalamiento nivel 2] SLA vencido · Ticket #${number}: Timbrado caído`]);
+    // What fails today: the reopen re-records level 1 ({ escalated: 1 } and a second sla_breach level 1 event).
+    expect(afterReopen).toEqual(nothing);
+    expect(await slaEvents(number)).toEqual([
+      `sla_warning resolution target 24 h; level 1 -> ${LEAD}`,
+      `sla_breach resolution target 24 h; level 1 -> ${LEAD}`,
+      `sla_breach resolution target 24 h; level 2 -> ${MANAGER}`,
+    ]);
+  });
 });
 
-describe.skipIf(!cliBuilt)('through the real CLI', () => {
+describe.skipIf(!cliBuilt)('through the real CLI', { timeout: 180_000 }, () => {
   const cliEnv = () => ({
     DATA_DIR: tt.app.dataDir,
     SUPPORT_ADDRESS: 'soporte@example.test',
@@ -194,7 +227,6 @@ describe.skipIf(!cliBuilt)('through the real CLI', () => {
     expect(tt.take()).toMatchObject([{ to: [ANA], subject: `[#${number}] Recordatorio: seguimos esperando su respuesta – No puedo timbrar`, autoSubmitted: 'auto-generated' }]);
     const second = await runOnce('2026-11-18T10:00:00-06:00');
     expect(second).toEqual({ 'lifecycle-timers': {}, 'sla-checks': {}, 'outbox-drain': { sent: 0, retried: 0, failed: 0 } });
-    expect(await runOnce('2026-11-19T18:00:00-06:00')).toMatchObject({ 'lifecycle-timers': {}, 'outbox-drain': { sent: 0 } });
     expect(tt.take()).toEqual([]);
 
     expect(await runOnce('2026-11-20T10:00:00-06:00')).toMatchObject({ 'lifecycle-timers': { closed: 1 }, 'outbox-drain': { sent: 1 } });

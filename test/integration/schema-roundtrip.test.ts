@@ -254,6 +254,7 @@ const cases: Record<Prisma.ModelName, () => Promise<void>> = {
       toList: '["ana@cliente.example"]', ccList: '["jefe@cliente.example"]', subject: '[#1] Recibido', text: 'Hola', html: '<p>Hola</p>',
       messageId: 'vt.1.abc@example.test', headers: '{"Auto-Submitted":"auto-replied"}', attachments: '[{"filename":"a.pdf"}]', status: 'sent',
       attempts: 3, nextAttemptAt: at(), leasedUntil: at(), lastError: '421 try later', sentAt: at(), createdAt: at(),
+      automatic: true, primaryTo: 'ana@cliente.example',
     };
     await roundTrip('OutboxMail', data, () => db.outboxMail.create({ data }), () => db.outboxMail.findUnique({ where: { id: data.id } }));
     expect((await db.outboxMail.findUniqueOrThrow({ where: { id: data.id }, include: { ticket: true } })).ticket).toEqual(ticket);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -232,6 +232,9 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('two daemons on one database, 
     expect(exited).toEqual([{ code: 0, signal: null }, { code: 0, signal: null }]);
     const stopMs = Date.now() - stopStarted;
 
+    if (process.env.TWO_DAEMONS_LOG_DIR) {
+      for (const [i, d] of daemons.entries()) writeFileSync(join(process.env.TWO_DAEMONS_LOG_DIR, `daemon-${'AB'[i]}.log`), d.log());
+    }
     const logs = daemons.map((d) => parseLog(d.log()));
     const outboxRows = await db.outboxMail.findMany();
     const received = smtp.received;

@@ -28,6 +28,8 @@ export interface ApplyInput {
   ccs: string[];
   message: Omit<NewMessage, 'ticketId' | 'createdAt' | 'direction'>;
   now: Date;
+  /** Machine-written mail (RFC 3834): recorded, but never answered by another machine. */
+  silent?: boolean;
 }
 
 /** Writes the mail's one effect: a new ticket, a comment (maybe reopening), or a follow-up ticket. */
@@ -50,7 +52,7 @@ export async function applyInbound(tx: Tx, deps: LifecycleDeps, input: ApplyInpu
             actor,
             event: effect.event,
             detail: `via ${thread.via}`,
-            notice: effect.event === 'reopened' ? { notice: 'reopened', idempotencyKey: `reopened:${input.message.dedupKey}`, autoSubmitted: 'auto-replied' } : undefined,
+            notice: effect.event === 'reopened' && !input.silent ? { notice: 'reopened', idempotencyKey: `reopened:${input.message.dedupKey}`, autoSubmitted: 'auto-replied' } : undefined,
           });
         }
       } else {
@@ -78,7 +80,7 @@ async function createNewTicket(tx: Tx, deps: LifecycleDeps, input: ApplyInput) {
   await addMessage(tx, { ...input.message, ticketId: ticket.id, direction: 'in', createdAt: input.now });
   const reason = input.thread.kind === 'new' ? input.thread.reason : 'no-reference';
   await addTicketEvent(tx, { ticketId: ticket.id, type: 'created', actor: input.requester.email, toStatus: 'new', detail: reason, at: input.now });
-  await startTicket(tx, deps, ticket.id, input.now, { notice: 'acknowledgement', idempotencyKey: `ack:${ticket.id}` });
+  await startTicket(tx, deps, ticket.id, input.now, input.silent ? null : { notice: 'acknowledgement', idempotencyKey: `ack:${ticket.id}` });
   return { outcome: 'created' as const, ticketNumber: ticket.number };
 }
 
@@ -117,6 +119,6 @@ async function createFollowUp(tx: Tx, deps: LifecycleDeps, input: ApplyInput, cl
     detail: `#${ticket.number}`,
     at: input.now,
   });
-  await startTicket(tx, deps, ticket.id, input.now, { notice: 'follow_up_created', idempotencyKey: `follow_up:${ticket.id}` });
+  await startTicket(tx, deps, ticket.id, input.now, input.silent ? null : { notice: 'follow_up_created', idempotencyKey: `follow_up:${ticket.id}` });
   return { outcome: 'followup' as const, ticketNumber: ticket.number };
 }

@@ -1,0 +1,118 @@
+/**
+ * RFC 3464 (and RFC 6533) delivery status fields: the machine-readable part of a standard bounce.
+ *
+ * The fields are read from a message/delivery-status part, or from the body text where mailparser merges
+ * such a part (and where some agents write the same fields without a MIME report at all).
+ */
+import { addressIn, collapse, MAX_DIAGNOSTIC_CHARS, normaliseStatus, toLines } from './text.js';
+
+export type DsnAction = 'failed' | 'delayed' | 'delivered' | 'relayed' | 'expanded' | null;
+
+export interface DsnRecipient {
+  finalRecipient: string | null;
+  originalRecipient: string | null;
+  action: DsnAction;
+  status: string | null;
+  /** The Diagnostic-Code text without its "smtp;" type. */
+  diagnostic: string | null;
+}
+
+const PER_RECIPIENT = new Set([
+  'final-recipient',
+  'original-recipient',
+  'x-actual-recipient',
+  'action',
+  'status',
+  'diagnostic-code',
+  'remote-mta',
+  'last-attempt-date',
+  'will-retry-until',
+  'x-display-name',
+]);
+/** A field line as DSNs write it; names outside PER_RECIPIENT (Reporting-MTA, Arrival-Date...) end a group. */
+const FIELD = /^([A-Za-z][A-Za-z0-9-]{1,40})[ \t]*:[ \t]*(.*)$/;
+
+interface Group {
+  fields: Map<string, string>;
+}
+
+function recipientOf(value: string | undefined): string | null {
+  if (!value) return null;
+  // "rfc822; a@b" or "RFC822;<a@b>" or a bare address; other address types (x400, unknown) only if they hold one.
+  return addressIn(value.replace(/^\s*[\w-]+\s*;/, ''));
+}
+
+function actionOf(value: string | undefined): DsnAction {
+  const action = value?.trim().toLowerCase().split(/[\s(;]/, 1)[0] ?? '';
+  return action === 'failed' || action === 'delayed' || action === 'delivered' || action === 'relayed' || action === 'expanded' ? action : null;
+}
+
+function diagnosticOf(value: string | undefined): string | null {
+  if (!value) return null;
+  const text = collapse(value.replace(/^\s*(?:smtp|x-[\w-]+|[\w-]{2,20})\s*;\s*/i, ''));
+  return text ? text.slice(0, MAX_DIAGNOSTIC_CHARS) : null;
+}
+
+/** The per-recipient field groups of every DSN-shaped block in the text, in order. */
+export function parseDsnFields(text: string): DsnRecipient[] {
+  const groups: Group[] = [];
+  let current: Group | null = null;
+  let lastName: string | null = null;
+  const close = () => {
+    if (current && (current.fields.has('final-recipient') || current.fields.has('original-recipient'))) groups.push(current);
+    current = null;
+    lastName = null;
+  };
+  for (const line of toLines(text)) {
+    if (line.trim() === '') {
+      // A blank line ends a recipient group once it has its recipient and one more field.
+      if (current && (current as Group).fields.size >= 2) close();
+      lastName = null;
+      continue;
+    }
+    if (/^[ \t]/.test(line) && current && lastName) {
+      const fields: Map<string, string> = (current as Group).fields;
+      fields.set(lastName, `${fields.get(lastName) ?? ''} ${line.trim()}`);
+      continue;
+    }
+    const m = FIELD.exec(line);
+    if (!m) {
+      lastName = null;
+      continue;
+    }
+    const name = (m[1] as string).toLowerCase();
+    const value = (m[2] as string).trim();
+    if (!PER_RECIPIENT.has(name)) {
+      lastName = null;
+      continue;
+    }
+    // A second Final-Recipient (or Original-Recipient) starts the next recipient even without a blank line.
+    if (current && (current as Group).fields.has(name) && (name === 'final-recipient' || name === 'original-recipient' || name === 'action')) close();
+    if (
+      current &&
+      name === 'original-recipient' &&
+      (current as Group).fields.has('final-recipient') &&
+      ((current as Group).fields.has('action') || (current as Group).fields.has('status'))
+    ) {
+      close();
+    }
+    current ??= { fields: new Map() };
+    (current as Group).fields.set(name, value);
+    lastName = name;
+  }
+  close();
+  return groups.map(({ fields }) => ({
+    finalRecipient: recipientOf(fields.get('final-recipient')) ?? recipientOf(fields.get('x-actual-recipient')),
+    originalRecipient: recipientOf(fields.get('original-recipient')),
+    action: actionOf(fields.get('action')),
+    status: normaliseStatus(fields.get('status')),
+    diagnostic: diagnosticOf(fields.get('diagnostic-code')),
+  }));
+}
+
+/** A DSN group that reports a failure (or a delay), as opposed to a success notice. */
+export function isFailure(r: DsnRecipient): boolean {
+  if (r.action === 'failed' || r.action === 'delayed') return true;
+  if (r.action !== null) return false;
+  return (r.status !== null && !r.status.startsWith('2')) || r.diagnostic !== null;
+}

@@ -1,0 +1,88 @@
+import { countryFromAddress, guessLanguage } from '../domain/language.js';
+import { ErrorCode, VentanillaError } from '../errors.js';
+import { inTransaction, type Tx } from '../store/database.js';
+import { logInbound, type InboundOutcome } from '../store/inbound-log-repo.js';
+import { addMessage, addTicketEvent, ensureContact, messageByDedupKey, type NewMessage } from '../store/tickets-repo.js';
+import type { InboundMail } from './parse.js';
+import type { IngestResult, IngestSource, PipelineDeps } from './pipeline.js';
+import { applyInbound } from './stages/apply.js';
+import { classifyAutomatic } from './stages/automatic.js';
+import { dedupKeyOf, isSupportAddress } from './stages/identify.js';
+import { detectLoop, stripReservedHeaders } from './stages/loop.js';
+import { resolveThread } from './stages/thread.js';
+import { extractVisibleText } from './visible-text/index.js';
+
+type Recorded = { outcome: InboundOutcome; ticketNumber: number | null; detail: string | null };
+
+/**
+ * A parsed mail's one effect, in one transaction with its log row (and the source's cursor): screening
+ * first (loops, machine-written mail), then the ticket it belongs to, then what it does there.
+ */
+export async function recordMail(deps: PipelineDeps, parsed: InboundMail, size: number, sha256: string, source: IngestSource, now: Date): Promise<IngestResult> {
+  const mail = stripReservedHeaders(parsed);
+  const sender = mail.from ?? senderFromHeaders(mail);
+  if (!sender) throw new VentanillaError(ErrorCode.PIPELINE_FAILED, 'The mail has no sender address (no From, Sender or Return-Path).');
+  const dedupKey = dedupKeyOf(mail, sha256);
+  const loop = detectLoop(mail, { secret: deps.secret, supportAddress: deps.supportAddress, ownAddresses: deps.ownAddresses });
+  const automatic = classifyAutomatic(mail);
+  const attachments: NewMessage['attachments'] = [];
+  for (const a of mail.attachments) {
+    const stored = await deps.blobs.put(a.content);
+    attachments.push({ filename: a.filename, contentType: a.contentType, contentId: a.contentId, inline: a.inline, ...stored });
+  }
+  const visibleText = extractVisibleText(mail.text, mail.html);
+  const ccs = [...mail.to, ...mail.cc].map((a) => a.address).filter((a) => a !== sender.address && !isSupportAddress(a, deps.ownAddresses));
+  const base = { source: source.source, sourceRef: source.sourceRef ?? null, dedupKey, messageId: mail.messageId, fromAddress: sender.address, subject: mail.subject, size, rawSha256: sha256, at: now };
+  const message: Omit<NewMessage, 'ticketId' | 'createdAt' | 'direction'> = {
+    dedupKey, messageId: mail.messageId, inReplyTo: mail.inReplyTo, references: mail.references, fromAddress: sender.address, fromName: sender.name,
+    to: mail.to.map((a) => a.address), cc: mail.cc.map((a) => a.address), subject: mail.subject, sentAt: mail.date, text: mail.text, visibleText,
+    html: mail.html, rawSha256: sha256, attachments,
+  };
+
+  const body = async (tx: Tx): Promise<Recorded> => {
+    const existing = await messageByDedupKey(tx, dedupKey);
+    if (existing) return { outcome: 'duplicate', ticketNumber: existing.ticketNumber, detail: null };
+    if (loop) {
+      deps.log.warn({ from: sender.address, reason: loop.reason }, 'mail loop: our own mail came back; not processed');
+      return { outcome: 'loop', ticketNumber: null, detail: loop.reason };
+    }
+    const contact = await ensureContact(tx, sender.address, sender.name, automatic ? {} : { locale: guessLanguage(visibleText), country: countryFromAddress(sender.address) });
+    const thread = await resolveThread(tx, mail, sender.address, contact.organisationId, { secret: deps.secret, supportAddress: deps.supportAddress });
+    if (automatic && thread.kind === 'existing' && thread.ticket) {
+      // An out-of-office to one of our notices: kept on the ticket for the agents, changes nothing.
+      await addMessage(tx, { ...message, ticketId: thread.ticket.id, direction: 'in', internal: true, createdAt: now });
+      await addTicketEvent(tx, { ticketId: thread.ticket.id, type: 'automatic_reply', actor: sender.address, detail: automatic.reason, at: now });
+      return { outcome: 'auto_reply', ticketNumber: thread.ticket.number, detail: automatic.reason };
+    }
+    if (automatic?.kind === 'auto-replied') return { outcome: 'auto_reply', ticketNumber: null, detail: `${automatic.reason}; answers no ticket` };
+    const applied = await applyInbound(tx, deps.lifecycle, { thread, requester: { id: contact.id, email: sender.address }, subject: mail.subject, visibleText, ccs, now, message, silent: automatic !== null });
+    const detail = [thread.kind === 'existing' ? `via ${thread.via}` : thread.reason, automatic ? `automatic (${automatic.reason}): no answer sent` : null].filter(Boolean).join('; ');
+    return { ...applied, detail };
+  };
+
+  const run = () =>
+    inTransaction(deps.db, async (tx) => {
+      const recorded = await body(tx);
+      await logInbound(tx, { ...base, ...recorded });
+      await source.withinTransaction?.(tx);
+      return recorded;
+    });
+  let result: Recorded;
+  try {
+    result = await run();
+  } catch (error) {
+    // Two processes took the same mail at once: the loser's unique key fails; run again to log a duplicate.
+    if ((error as { code?: string }).code !== 'P2002') throw error;
+    result = await run();
+  }
+  return { ...result, dedupKey, rawSha256: sha256 };
+}
+
+function senderFromHeaders(mail: InboundMail): { address: string; name: string | null } | null {
+  for (const name of ['sender', 'reply-to', 'return-path']) {
+    const value = mail.headers.get(name)?.[0]?.split(/[\r\n]/)[0];
+    const match = value ? /([^\s<>"]+@[^\s<>"]+)/.exec(value) : null;
+    if (match) return { address: (match[1] as string).toLowerCase(), name: null };
+  }
+  return null;
+}

@@ -1,0 +1,79 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createSignedMessageId } from '../../src/domain/thread-refs.js';
+import { showTicket } from '../../src/store/ticket-queries.js';
+import { createTestApp, mail, type TestApp } from '../support/app.js';
+
+let app: TestApp;
+beforeEach(async () => {
+  app = await createTestApp({ AUTO_MAIL_LIMIT: '3', AUTO_MAIL_WINDOW_MINUTES: '60' });
+});
+afterEach(async () => app.dispose());
+
+const ingest = (raw: Buffer) => app.pipeline.ingest(raw, { source: 'file', sourceRef: 'test' });
+const outbox = () => app.db.outboxMail.findMany({ orderBy: { id: 'asc' } });
+
+describe('machine-written and looping mail', () => {
+  it('an out-of-office answer to our acknowledgement becomes an internal note: no status change, no SLA change, no answer', async () => {
+    const first = await ingest(mail({ headers: { 'Message-ID': '<q1@cliente.mx>' } }));
+    const ack = (await outbox())[0];
+    const before = await app.db.ticket.findUniqueOrThrow({ where: { number: first.ticketNumber as number } });
+    const r = await ingest(mail({ headers: { Subject: 'Respuesta automática: ...', 'Auto-Submitted': 'auto-replied', 'In-Reply-To': `<${ack?.messageId}>` } }));
+    expect(r).toMatchObject({ outcome: 'auto_reply', ticketNumber: first.ticketNumber });
+    const after = await app.db.ticket.findUniqueOrThrow({ where: { number: first.ticketNumber as number } });
+    expect(after.status).toBe(before.status);
+    expect(after.firstResponseDueAt).toEqual(before.firstResponseDueAt);
+    expect(after.slaNextCheckAt).toEqual(before.slaNextCheckAt);
+    const t = await showTicket(app.db, first.ticketNumber as number);
+    expect(t?.messages.at(-1)).toMatchObject({ direction: 'in', internal: true });
+    expect(t?.events.at(-1)?.type).toBe('automatic_reply');
+    expect(await outbox()).toHaveLength(1);
+  });
+
+  it('an out-of-office answering no ticket opens none', async () => {
+    const r = await ingest(mail({ headers: { Subject: 'Out of Office', 'X-Autoreply': 'yes' } }));
+    expect(r).toMatchObject({ outcome: 'auto_reply', ticketNumber: null });
+    expect(await app.db.ticket.count()).toBe(0);
+    expect(await outbox()).toHaveLength(0);
+  });
+
+  it('machine-generated mail (a monitoring alert) is a ticket, but gets no acknowledgement', async () => {
+    const r = await ingest(mail({ headers: { From: 'alertas@monitor.cliente.mx', 'Auto-Submitted': 'auto-generated', Subject: 'Servidor caído' } }));
+    expect(r.outcome).toBe('created');
+    expect(r.detail).toMatch(/no answer sent/);
+    expect(await outbox()).toHaveLength(0);
+  });
+
+  it('an automatic reply to a solved ticket does not reopen it', async () => {
+    const first = await ingest(mail({ headers: { 'Message-ID': '<q2@cliente.mx>' } }));
+    await app.db.ticket.update({ where: { number: first.ticketNumber as number }, data: { status: 'solved' } });
+    const r = await ingest(mail({ headers: { 'Auto-Submitted': 'auto-replied', 'In-Reply-To': '<q2@cliente.mx>' } }));
+    expect(r.outcome).toBe('auto_reply');
+    expect((await app.db.ticket.findUniqueOrThrow({ where: { number: first.ticketNumber as number } })).status).toBe('solved');
+  });
+
+  it('our own mail coming back is recognised as a loop and not processed', async () => {
+    const ours = createSignedMessageId('test-secret-key-0123456789', 1000, 'example.test');
+    expect(await ingest(mail({ headers: { 'Message-ID': `<${ours}>` } }))).toMatchObject({ outcome: 'loop', ticketNumber: null });
+    expect(await ingest(mail({ headers: { 'X-Loop': 'soporte@example.test' } }))).toMatchObject({ outcome: 'loop' });
+    expect(await ingest(mail({ headers: { From: 'soporte@example.test' } }))).toMatchObject({ outcome: 'loop' });
+    expect(await app.db.ticket.count()).toBe(0);
+  });
+
+  it('automatic mail to one address is capped per window, whatever the headers say, and the cap is recorded', async () => {
+    // A responder that sets no header at all and writes a new subject each time: each mail is a new ticket.
+    for (let i = 0; i < 5; i++) await ingest(mail({ headers: { From: 'robot@responder.example', Subject: `Recibido ${i}` } }));
+    const acks = (await outbox()).filter((m) => m.primaryTo === 'robot@responder.example');
+    expect(acks).toHaveLength(3);
+    const capped = await app.db.ticketEvent.findMany({ where: { type: 'notice_capped' } });
+    expect(capped).toHaveLength(2);
+    expect(capped[0]?.detail).toMatch(/3 automatic mails already in the window/);
+    // Another customer is not affected.
+    await ingest(mail({ headers: { From: 'bea@cliente.mx' } }));
+    expect((await outbox()).filter((m) => m.primaryTo === 'bea@cliente.mx')).toHaveLength(1);
+  });
+
+  it('a stranger cannot set headers only Ventanilla sets', async () => {
+    const r = await ingest(mail({ headers: { 'X-Ventanilla-Ticket': '1' } }));
+    expect(r.outcome).toBe('created');
+  });
+});
