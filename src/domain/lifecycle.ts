@@ -14,7 +14,8 @@ export type NoticeName =
   | 'closed'
   | 'follow_up_created'
   | 'pending_reminder'
-  | 'escalation';
+  | 'escalation'
+  | 'too_large';
 
 const ALLOWED: Record<TicketStatus, readonly TicketStatus[]> = {
   new: ['open', 'pending', 'on_hold', 'solved', 'closed'],

@@ -5,6 +5,8 @@ import type { BlobStore } from '../store/blobs.js';
 import { alreadyLoggedRaw, logInbound, quarantine, type InboundOutcome } from '../store/inbound-log-repo.js';
 import { parseMail, type InboundMail } from './parse.js';
 import { peekHeaders } from './peek-headers.js';
+import { openTooLargeTicket } from './stages/too-large.js';
+import { messageByDedupKey } from '../store/tickets-repo.js';
 import { dedupKeyOf } from './stages/identify.js';
 import { recordMail } from './record-mail.js';
 import type { LifecycleDeps } from '../lifecycle/transitions.js';
@@ -67,16 +69,20 @@ export class InboundPipeline {
   private async recordTooLarge(raw: Buffer, sha256: string, source: IngestSource, now: Date): Promise<IngestResult> {
     const peek = peekHeaders(raw);
     const dedupKey = dedupKeyOf(peek, sha256);
-    const outcome = await inTransaction(this.deps.db, async (tx) => {
-      const seen = await alreadyLoggedRaw(tx, sha256, 'too_large');
+    const limit = this.deps.maxMessageBytes;
+    const result = await inTransaction(this.deps.db, async (tx) => {
+      const seen = (await alreadyLoggedRaw(tx, sha256, 'too_large')) || (await messageByDedupKey(tx, dedupKey)) !== null;
+      const from = peek.from;
+      const ownMail = from !== null && this.deps.ownAddresses.includes(from);
+      const ticketNumber = seen || !from || ownMail ? null : await openTooLargeTicket(tx, this.deps.lifecycle, { peek: { ...peek, from }, dedupKey, sha256, size: raw.length, limit, now });
       const outcome: InboundOutcome = seen ? 'duplicate' : 'too_large';
-      const detail = `${raw.length} bytes > MAX_MESSAGE_BYTES ${this.deps.maxMessageBytes}; raw mail kept`;
-      await logInbound(tx, { source: source.source, sourceRef: source.sourceRef ?? null, dedupKey, messageId: peek.messageId, fromAddress: peek.from, subject: peek.subject, size: raw.length, rawSha256: sha256, outcome, ticketNumber: null, detail, at: now });
+      const detail = `${raw.length} bytes > MAX_MESSAGE_BYTES ${limit}; raw mail kept`;
+      await logInbound(tx, { source: source.source, sourceRef: source.sourceRef ?? null, dedupKey, messageId: peek.messageId, fromAddress: peek.from, subject: peek.subject, size: raw.length, rawSha256: sha256, outcome, ticketNumber, detail, at: now });
       await source.withinTransaction?.(tx);
-      return outcome;
+      return { outcome, ticketNumber };
     });
-    this.deps.log.warn({ sha256, size: raw.length, from: peek.from }, 'mail too large; stored raw');
-    return { outcome, ticketNumber: null, dedupKey, rawSha256: sha256, detail: 'too large' };
+    this.deps.log.warn({ sha256, size: raw.length, from: peek.from, ticket: result.ticketNumber }, 'mail too large: kept raw, sender told');
+    return { ...result, dedupKey, rawSha256: sha256, detail: 'too large' };
   }
 
   private async recordQuarantine(size: number, sha256: string, source: IngestSource, now: Date, error: unknown): Promise<IngestResult> {

@@ -44,9 +44,9 @@ export function slaFields(state: ClockState, next: { status: TicketStatus; respo
   const firstRespondedAt = state.firstRespondedAt ?? (next.respondedNow ? now : null);
   const running = slaClockRuns(next.status);
   const phase = slaPhaseOf(next.status, firstRespondedAt !== null);
-  const previousPhase = slaPhaseOf(state.status, state.firstRespondedAt !== null);
-  // Escalation levels count per phase: answering first resets them for the resolution target.
-  const escalationLevel = phase === previousPhase ? state.escalationLevel : 0;
+  // Escalation levels count per target: the first answer resets them for the resolution target (and
+  // nothing else does: a reopened ticket keeps the levels it already reached).
+  const escalationLevel = (state.firstRespondedAt !== null) === (firstRespondedAt !== null) ? state.escalationLevel : 0;
   const priority = state.priority as Priority;
   const dueIn = (target: number) => policies.calendar.addBusinessHours(now, Math.max(0, target - elapsed));
   let slaNextCheckAt: Date | null = null;

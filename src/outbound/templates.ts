@@ -24,6 +24,7 @@ export const TEMPLATE_NAMES = [
   'follow_up_created',
   'pending_reminder',
   'escalation',
+  'too_large',
 ] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
@@ -64,6 +65,7 @@ const REQUIRED: Partial<Record<TemplateName, ReadonlyArray<keyof TemplateContext
   pending_reminder: ['deadline'],
   follow_up_created: ['previous'],
   escalation: ['escalation'],
+  too_large: ['body'],
 };
 
 /** One header line: every run of whitespace or control characters (CR, LF, NEL, U+2028...) becomes a space. */
@@ -254,6 +256,7 @@ const SAMPLE_STATUS: Record<TemplateName, string> = {
   follow_up_created: 'new',
   pending_reminder: 'pending',
   escalation: 'open',
+  too_large: 'new',
 };
 
 /** Realistic data for previews and tests: every field the template uses is filled in. */
@@ -281,6 +284,8 @@ export function sampleContext(name: TemplateName, locale: Locale): TemplateConte
       return ctx;
     case 'follow_up_created':
       return { ...ctx, previous: { number: 987, subject: s.subject }, dueAt: s.dueAt };
+    case 'too_large':
+      return { ...ctx, body: locale === 'es' ? '31,4 MB (límite: 25 MB)' : locale === 'pt' ? '31,4 MB (limite: 25 MB)' : '31.4 MB (limit: 25 MB)' };
     case 'escalation': {
       const requester = `${s.contact.name ?? ''} <${s.contact.email}>`.trim();
       return { ...ctx, escalation: { level: 1, kind: 'warning', dueAt: s.dueAt, target: s.target, organisation: s.organisation, requester } };

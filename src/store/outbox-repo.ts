@@ -48,7 +48,9 @@ export async function insertOutboxMail(tx: Tx, m: NewOutboxMail): Promise<number
       messageId: m.messageId,
       headers: JSON.stringify(m.headers),
       attachments: JSON.stringify(m.attachments),
-      nextAttemptAt: m.now,
+      // Due at once, never later than the wall clock: sending and its backoff run on the wall clock,
+      // even when a time-travelling `scheduler run-once --now` queued the mail.
+      nextAttemptAt: new Date(Math.min(m.now.getTime(), Date.now())),
       createdAt: m.now,
       automatic: m.automatic,
       primaryTo: (m.to[0] ?? '').toLowerCase(),

@@ -72,6 +72,26 @@ describe('machine-written and looping mail', () => {
     expect((await outbox()).filter((m) => m.primaryTo === 'bea@cliente.mx')).toHaveLength(1);
   });
 
+  it('an oversize mail: kept raw, a ticket for support, the sender told once how to send it', async () => {
+    const small = await createTestApp({ MAX_MESSAGE_BYTES: '2000' });
+    try {
+      const raw = mail({ headers: { Subject: 'Factura con anexos' }, body: 'x'.repeat(5000) });
+      const first = await small.pipeline.ingest(raw, { source: 'file' });
+      const again = await small.pipeline.ingest(raw, { source: 'file' });
+      expect([first.outcome, again.outcome]).toEqual(['too_large', 'duplicate']);
+      const t = await showTicket(small.db, first.ticketNumber as number);
+      expect(t).toMatchObject({ subject: 'Factura con anexos', requester: 'ana@cliente.mx' });
+      expect(t?.messages[0]?.text).toMatch(/the mail was not parsed; its raw copy is kept as [0-9a-f]{64}/);
+      expect(small.blobs.has(first.rawSha256)).toBe(true);
+      const notices = await small.db.outboxMail.findMany();
+      expect(notices.map((n) => n.template)).toEqual(['too_large']);
+      expect(notices[0]?.subject).toMatch(/por su tamaño/);
+      expect(notices[0]?.text).toMatch(/\.zip/);
+    } finally {
+      await small.dispose();
+    }
+  });
+
   it('a stranger cannot set headers only Ventanilla sets', async () => {
     const r = await ingest(mail({ headers: { 'X-Ventanilla-Ticket': '1' } }));
     expect(r.outcome).toBe('created');

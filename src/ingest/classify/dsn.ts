@@ -39,11 +39,15 @@ interface Group {
 function recipientOf(value: string | undefined): string | null {
   if (!value) return null;
   // "rfc822; a@b" or "RFC822;<a@b>" or a bare address; other address types (x400, unknown) only if they hold one.
-  return addressIn(value.replace(/^\s*[\w-]+\s*;/, ''));
+  const bare = value.replace(/^\s*[\w-]+\s*;/, '').trim().replace(/^<(.*)>$/, '$1').trim();
+  // A field holds one address: take it whole when it is one, even with a quoted or dotty local part.
+  if (/^(?:"[^"\r\n]{1,64}"|[^\s@<>"(),;:]{1,64})@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$/.test(bare)) return bare.toLowerCase();
+  return addressIn(bare);
 }
 
 function actionOf(value: string | undefined): DsnAction {
   const action = value?.trim().toLowerCase().split(/[\s(;]/, 1)[0] ?? '';
+  if (action === 'deliverable') return 'delivered';
   return action === 'failed' || action === 'delayed' || action === 'delivered' || action === 'relayed' || action === 'expanded' ? action : null;
 }
 
@@ -112,6 +116,7 @@ export function parseDsnFields(text: string): DsnRecipient[] {
 
 /** A DSN group that reports a failure (or a delay), as opposed to a success notice. */
 export function isFailure(r: DsnRecipient): boolean {
+  if (r.status?.startsWith('2')) return false;
   if (r.action === 'failed' || r.action === 'delayed') return true;
   if (r.action !== null) return false;
   return (r.status !== null && !r.status.startsWith('2')) || r.diagnostic !== null;

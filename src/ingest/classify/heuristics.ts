@@ -48,14 +48,16 @@ export function splitNotice(body: string): Notice {
 const SENDER_CONTEXT = /(?:mail from|envelope-from|return-path|sender|from:|message-id|in-reply-to|references|reply-to)\s*:?\s*<?$/i;
 /** Phrases that put a recipient address after them on the same line. */
 const BEFORE_RECIPIENT =
-  /(?:\bto\s*<?$|\brecipient(?:s|\(s\))?(?: address)?\s*:?\s*<?$|\baddress(?:es|\(es\))?\s*:?\s*<?$|\bunknown user\s*:?\s*<?$|\buser unknown\s*:?\s*<?$|\bno such (?:user|mailbox|recipient)\s*:?\s*<?$|\bfailed\s*:?\s*<?$|\binvalid (?:recipient|address)\s*:?\s*<?$|\bmailbox\s*:?\s*<?$|\bundeliverable\s*:?\s*<?$|\brcpt to\s*:?\s*<?$|\bfor\s*<?$|:\s*<?$)/i;
+  /(?:\bto\s*<?$|\brecipient(?:s|\(s\))?(?: address)?\s*:?\s*<?$|\baddress(?:es|\(es\))?\s*:?\s*<?$|\bunknown user\s*:?\s*<?$|\buser unknown\s*:?\s*<?$|\bno such (?:user|mailbox|recipient)\s*:?\s*<?$|\bfailed\s*:?\s*<?$|\binvalid (?:recipient|address)\s*:?\s*<?$|\bmailbox\s*:?\s*<?$|\bundeliverable\s*:?\s*<?$|\brcpt to\s*:?\s*<?$|\bfor\s*<?$)/i;
 /** Too generic on their own: "to" is only trusted after a delivery verb. */
 const DELIVERY_TO = /\b(?:deliver(?:y|ing|ed)?|sent|sending|send|transmit\w*|forward\w*|relay\w*|reach(?:ed)?|addressed|message)\b[^@]{0,60}\bto\s*<?$/i;
+/** Help lines ("please contact <postmaster@...>") and header listings ("To: ...") name no failed recipient. */
+const NOT_RECIPIENT = /(?:contact|assistance|question|help|support|administrator|send (?:e-?)?mail to|write to|reply to|report (?:this|it) to)\b[^@]{0,40}$|^\s*(?:to|cc|bcc)\s*:[^@]*$/i;
 /** A session transcript line naming the recipient. */
 const RCPT_TO = /\brcpt\s+to\s*:\s*<?$/i;
 
 function excluded(address: string, own: Set<string>, senders: Set<string>): boolean {
-  return own.has(address) || senders.has(address) || isDaemonAddress(address);
+  return own.has(address) || senders.has(address);
 }
 
 type Tier = 1 | 2 | 3;
@@ -70,7 +72,7 @@ interface Hit {
 function tierOf(line: string, found: FoundAddress, indexOnLine: number): Tier | null {
   const before = line.slice(0, found.start);
   const after = line.slice(found.end);
-  if (SENDER_CONTEXT.test(before.trimEnd())) return null;
+  if (SENDER_CONTEXT.test(before.trimEnd()) || NOT_RECIPIENT.test(before)) return null;
   // Inside a URL or a "mailto:" that repeats the address just before it.
   if (/(?:https?:\/\/\S*|mailto:)$/i.test(before)) return /mailto:$/i.test(before) && indexOnLine > 0 ? null : 3;
   const lead = before.replace(/^[\s*\-•>|]+/, '').replace(/^["'<(\[]+$/, '');
@@ -90,9 +92,19 @@ export function noticeRecipients(notice: Notice, own: Set<string>, senders: Set<
     found.forEach((f, i) => {
       if (excluded(f.address, own, senders)) return;
       const tier = tierOf(line, f, i);
-      if (tier !== null) hits.push({ address: f.address, line: index, tier });
+      // A postmaster or MAILER-DAEMON address is only a recipient when the line is about it.
+      if (tier !== null && (tier === 1 || !isDaemonAddress(f.address))) hits.push({ address: f.address, line: index, tier });
     });
   });
+  if (!hits.some((h) => h.tier === 1)) {
+    // The notice's own addressee can still be the failed recipient (a mail to oneself, an anonymised sample)
+    // when a line is nothing but that address: "<user@example.org>:" as qmail and Yahoo write it.
+    notice.lines.forEach((line, index) => {
+      const m = /^\s*<?([^\s<>]+@[^\s<>]+?)>?:?\s*$/.exec(line);
+      const address = m ? findAddresses(m[1] as string, 1)[0]?.address : undefined;
+      if (address && !isDaemonAddress(address)) hits.push({ address, line: index, tier: 1 });
+    });
+  }
   for (const tier of [1, 2, 3] as const) {
     const chosen: Hit[] = [];
     const seen = new Set<string>();
@@ -118,7 +130,9 @@ export function originalRecipients(headers: Map<string, string[]>, own: Set<stri
   const out: string[] = [];
   for (const name of ['to', 'cc']) {
     for (const value of headers.get(name) ?? []) {
-      for (const f of findAddresses(value, 20)) if (!excluded(f.address, own, senders) && !out.includes(f.address)) out.push(f.address);
+      for (const f of findAddresses(value, 20)) {
+        if (!excluded(f.address, own, senders) && !isDaemonAddress(f.address) && !out.includes(f.address)) out.push(f.address);
+      }
     }
   }
   return out;

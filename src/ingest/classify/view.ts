@@ -90,11 +90,12 @@ export function buildView(mail: InboundMail): MailView {
   const returnPath = first('return-path');
   const own = new Set<string>();
   for (const a of [...mail.to, ...mail.cc]) own.add(a.address);
-  for (const a of mail.recipients) own.add(a.toLowerCase());
   if (mail.from) own.add(mail.from.address);
   const rp = addressIn(returnPath);
   if (rp) own.add(rp);
-  for (const value of all('x-original-to')) for (const a of findAddresses(value, 5)) own.add(a.address);
+  // Delivered-To names the mailbox the notice landed in. (X-Original-To and Envelope-To are left out: some
+  // agents copy the failed recipient into them.)
+  for (const value of all('delivered-to')) for (const a of findAddresses(value, 5)) own.add(a.address);
 
   return {
     mail,

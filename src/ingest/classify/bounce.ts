@@ -1,0 +1,224 @@
+/**
+ * Classifies an inbound mail as a delivery failure notice (bounce), an abuse complaint (ARF feedback report),
+ * a vacation auto-reply, or a normal mail. Pure and bounded: it reads the parsed mail only, scans at most a
+ * fixed amount of text, and never throws (anything unexpected yields "normal").
+ *
+ * Evidence, strongest first:
+ *   - Amazon SES event notifications (JSON from SNS)                                        ses.ts
+ *   - RFC 5965 feedback reports                                                             arf.ts
+ *   - RFC 3464 delivery status fields (report part or body)                                 dsn.ts
+ *   - X-Failed-Recipients, then the recipients a human-readable notice names                heuristics.ts
+ *   - RFC 3834 and de-facto auto-reply markers                                              vacation.ts
+ * A body is only read as a bounce notice when the mail comes from a mail system (evidence.ts).
+ * Hard vs soft follows sisimai (reason.ts): permanent AND the address itself is dead.
+ */
+import type { InboundMail } from '../parse.js';
+import { detectComplaint } from './arf.js';
+import { isFailure, parseDsnFields, type DsnRecipient } from './dsn.js';
+import { BOUNCE_PHRASE, BOUNCE_SUBJECT, machineEvidence } from './evidence.js';
+import { noticeRecipients, originalRecipients, splitNotice, type HeuristicRecipient, type Notice } from './heuristics.js';
+import { failureClass, isHard, reasonOf } from './reason.js';
+import { detectSesEvent } from './ses.js';
+import { addressIn, collapse, findAddresses, findReplyCode, findStatus, MAX_DIAGNOSTIC_CHARS, messageIdIn, parseHeaderBlock } from './text.js';
+import { isVacation } from './vacation.js';
+import { buildView, type MailView } from './view.js';
+
+export interface BounceRecipient {
+  address: string;
+  /** Enhanced status code, e.g. "5.1.1". */
+  status: string | null;
+  /** SMTP reply code, e.g. "550". */
+  replyCode: string | null;
+  /** Permanent and the address itself is dead (unknown user or domain, moved, domain accepts no mail). */
+  hard: boolean;
+  diagnostic: string | null;
+}
+
+export type MailKind =
+  | { kind: 'bounce'; recipients: BounceRecipient[]; originalMessageId: string | null }
+  | { kind: 'complaint'; recipients: Array<{ address: string }>; feedbackType: string | null; originalMessageId: string | null }
+  | { kind: 'vacation' }
+  | { kind: 'normal' };
+
+const MAX_RECIPIENTS = 100;
+
+/** Phrases of notices that only report a delay: the agent is still trying. */
+const TEMPORARY_NOTICE =
+  /\b(?:delayed|has been delayed|not yet been delivered|will (?:continue|keep) (?:trying|to try)|will (?:be )?retr(?:y|ied)|still trying|temporar(?:y|ily)|deferred|warning: could not send|no need to resend|transient)\b/i;
+
+export function classifyMail(mail: InboundMail): MailKind {
+  try {
+    return classify(buildView(mail));
+  } catch {
+    return { kind: 'normal' };
+  }
+}
+
+function classify(view: MailView): MailKind {
+  const ses = detectSesEvent(view);
+  if (ses?.type === 'bounce') {
+    return {
+      kind: 'bounce',
+      recipients: ses.recipients.slice(0, MAX_RECIPIENTS).map((r) => recipient(r.address, r.status, r.diagnostic, '', ses.permanent ? '5' : '4')),
+      originalMessageId: ses.originalMessageId,
+    };
+  }
+  if (ses?.type === 'complaint') {
+    return { kind: 'complaint', recipients: ses.recipients.map((address) => ({ address })), feedbackType: ses.feedbackType, originalMessageId: ses.originalMessageId };
+  }
+  if (ses?.type === 'delivery') return { kind: 'normal' };
+
+  const complaint = detectComplaint(view);
+  if (complaint) {
+    return {
+      kind: 'complaint',
+      recipients: complaint.recipients.slice(0, MAX_RECIPIENTS).map((address) => ({ address })),
+      feedbackType: complaint.feedbackType,
+      originalMessageId: originalMessageId(view, splitNotice(view.body)),
+    };
+  }
+
+  const bounce = detectBounce(view);
+  if (bounce) return bounce;
+
+  const from = view.fromAddress;
+  if (!(from && /^(?:mailer-?daemon|postmaster)@/i.test(from)) && isVacation(view)) return { kind: 'vacation' };
+  return { kind: 'normal' };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+function detectBounce(view: MailView): MailKind | null {
+  const machine = machineEvidence(view);
+  const isReport = view.reportType === 'delivery-status' || view.statusParts.length > 0;
+  if (!machine.any && !isReport) return null;
+
+  const notice = splitNotice(view.body);
+  const noticeText = notice.lines.join('\n');
+  const senders = originalSenders(view, notice);
+
+  let dsn: DsnRecipient[] = [];
+  for (const part of view.statusParts) dsn.push(...parseDsnFields(part));
+  if (dsn.length === 0) dsn = parseDsnFields(view.body);
+  const failures = dsn.filter(isFailure);
+
+  // A success notice ("delivered", "relayed", "expanded" only) is not a bounce.
+  if (dsn.length > 0 && failures.length === 0 && dsn.some((r) => r.action !== null)) return { kind: 'normal' };
+
+  const temporaryNotice = TEMPORARY_NOTICE.test(view.subject) || TEMPORARY_NOTICE.test(noticeText.slice(0, 4_000));
+  const noticeClass = (): '4' | '5' => (temporaryNotice && !/permanent|fatal|failed permanently|given up|giving up/i.test(noticeText.slice(0, 4_000)) ? '4' : '5');
+  const heuristic = () => noticeRecipients(notice, view.own, senders, MAX_RECIPIENTS);
+
+  if (failures.length > 0) {
+    const blocks = heuristic();
+    const recipients: BounceRecipient[] = [];
+    const seen = new Set<string>();
+    for (const r of failures) {
+      const address = preferredAddress(r);
+      if (!address || seen.has(address)) continue;
+      seen.add(address);
+      const block = blockFor(blocks, [address, r.finalRecipient, r.originalRecipient]);
+      const fallbackClass = r.action === 'delayed' ? '4' : noticeClass();
+      recipients.push(recipient(address, r.status, r.diagnostic, block ?? (failures.length === 1 ? noticeText : ''), fallbackClass));
+      if (recipients.length >= MAX_RECIPIENTS) break;
+    }
+    if (recipients.length > 0) return { kind: 'bounce', recipients, originalMessageId: originalMessageId(view, notice) };
+  }
+
+  const says = BOUNCE_SUBJECT.test(view.subject) || BOUNCE_PHRASE.test(noticeText.slice(0, 8_000));
+  if (!says && !isReport && view.first('x-failed-recipients') === null) return null;
+
+  let found: HeuristicRecipient[] = [];
+  const failed = view.all('x-failed-recipients').flatMap((v) => findAddresses(v, MAX_RECIPIENTS).map((f) => f.address));
+  const blocks = heuristic();
+  if (failed.length > 0) {
+    found = [...new Set(failed)].map((address) => ({ address, block: blockFor(blocks, [address]) ?? (failed.length === 1 ? noticeText : '') }));
+  } else if (blocks.length > 0) {
+    found = blocks;
+  } else {
+    const quoted = parseHeaderBlock(notice.original.join('\n'));
+    const fromOriginal = [...view.originals, quoted].map((h) => originalRecipients(h, view.own, senders)).find((list) => list.length > 0) ?? [];
+    found = fromOriginal.slice(0, MAX_RECIPIENTS).map((address) => ({ address, block: noticeText }));
+  }
+  if (found.length === 0 && !machine.strong) return null;
+  if (found.length === 0 && !says) return null;
+
+  const fallbackClass = noticeClass();
+  return {
+    kind: 'bounce',
+    recipients: found.slice(0, MAX_RECIPIENTS).map((r) => recipient(r.address, null, null, r.block || noticeText, fallbackClass)),
+    originalMessageId: originalMessageId(view, notice),
+  };
+}
+
+/** The address the desk sent to: the Original-Recipient when it is a plain address, else the Final-Recipient. */
+function preferredAddress(r: DsnRecipient): string | null {
+  const original = r.originalRecipient;
+  if (original && !/^imceaex-|=/i.test(original)) return original;
+  return r.finalRecipient ?? original;
+}
+
+function blockFor(blocks: HeuristicRecipient[], addresses: Array<string | null>): string | null {
+  for (const address of addresses) {
+    if (!address) continue;
+    const hit = blocks.find((b) => b.address === address);
+    if (hit) return hit.block;
+  }
+  return null;
+}
+
+/**
+ * One failed recipient from whatever is known about it: the status and diagnostic a DSN gave, and the notice
+ * text around it (for the code and the reason when the DSN has none).
+ */
+function recipient(address: string, dsnStatus: string | null, dsnDiagnostic: string | null, context: string, fallbackClass: '4' | '5'): BounceRecipient {
+  const ctx = collapse(context.slice(0, 4_000));
+  const status = dsnStatus && !/^\d\.0\.0$/.test(dsnStatus) ? dsnStatus : (findStatus(dsnDiagnostic ?? '') ?? dsnStatus ?? findStatus(ctx));
+  const replyCode = findReplyCode(dsnDiagnostic ?? '') ?? (dsnDiagnostic ? null : findReplyCode(ctx));
+  const diagnostic = dsnDiagnostic ?? (ctx ? diagnosticFrom(ctx, address) : null);
+  const cls = failureClass(status, replyCode) ?? fallbackClass;
+  const reason = reasonOf(status, replyCode, [dsnDiagnostic, ctx].filter(Boolean).join(' '));
+  return { address, status, replyCode, hard: isHard(cls === '5', reason), diagnostic };
+}
+
+/** A short diagnostic from a notice block: from the first reply code or status on, else the block itself. */
+function diagnosticFrom(block: string, address: string): string | null {
+  const at = block.search(/(?<![\w.])[245]\d\d[ -]|(?<![\w.])[245]\.\d{1,3}\.\d{1,3}/);
+  let text = at >= 0 ? block.slice(at) : block;
+  if (at < 0 && text.toLowerCase().startsWith(address)) text = text.slice(address.length).replace(/^[\s:>)]+/, '');
+  text = text.trim();
+  return text ? text.slice(0, MAX_DIAGNOSTIC_CHARS) : null;
+}
+
+/** Addresses that sent the original (its From, Sender, Return-Path): never a failed recipient. */
+function originalSenders(view: MailView, notice: Notice): Set<string> {
+  const out = new Set<string>();
+  const quoted = parseHeaderBlock(notice.original.join('\n'));
+  for (const headers of [...view.originals, quoted]) {
+    for (const name of ['from', 'sender', 'return-path', 'reply-to']) {
+      for (const value of headers.get(name) ?? []) {
+        const address = addressIn(value);
+        if (address) out.add(address);
+      }
+    }
+  }
+  for (const name of ['x-postfix-sender', 'original-mail-from']) {
+    const m = new RegExp(`^${name}:\\s*(.+)$`, 'im').exec(view.body.slice(0, 16_000));
+    const address = addressIn(m?.[1]);
+    if (address) out.add(address);
+  }
+  return out;
+}
+
+/** The Message-ID of the mail that bounced: attached original, quoted headers, then the notice's In-Reply-To. */
+function originalMessageId(view: MailView, notice: Notice): string | null {
+  for (const headers of view.originals) {
+    const id = messageIdIn(headers.get('message-id')?.[0]);
+    if (id) return id;
+  }
+  const quoted = messageIdIn(parseHeaderBlock(notice.original.join('\n')).get('message-id')?.[0]);
+  if (quoted) return quoted;
+  const anywhere = /^[ \t]*Message-ID:[ \t]*(<[^<>\s]{1,900}>)/im.exec(notice.original.join('\n').slice(0, 32_000));
+  if (anywhere) return messageIdIn(anywhere[1]);
+  return view.mail.inReplyTo;
+}

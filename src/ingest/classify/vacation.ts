@@ -1,0 +1,28 @@
+/**
+ * Vacation / out-of-office auto-replies (RFC 3834 and the de-facto markers of the big mail systems).
+ * Only asked once a mail is known not to be a bounce or a complaint: bounces carry Auto-Submitted too.
+ */
+import type { MailView } from './view.js';
+
+/** Subjects that only responders write (a person does not start a subject with "Automatic reply:"). */
+const AUTO_REPLY_SUBJECT =
+  /^\s*(?:auto(?:matic|matische)?[ -]?(?:reply|response|responder|antwort|answer)\b|auto:\s|autoreply\b|out of (?:the )?office\b|ooo:?\s|abwesenheitsnotiz\b|automatische antwort\b|respuesta autom[aá]tica\b|r[ée]ponse automatique\b|risposta automatica\b|resposta autom[aá]tica\b|automatisch antwoord\b|automaattinen vastaus\b|autosvar\b|automatyczna odpowied[zź]\b|odpowied[zź] automatyczna\b|автоматический ответ\b|自動応答|自动回复)/i;
+/** Body openings of out-of-office notes, for subjects that do not say so. */
+const AWAY_BODY =
+  /\b(?:i am|i'm|i will be|we are) (?:currently )?(?:out of (?:the )?office|away|on (?:vacation|holiday|leave|annual leave|parental leave)|traveling|travelling|out of town)|\bout of (?:the )?office\b|\bwill be back on\b|\breturning (?:to the office )?on\b|\blimited access to (?:e-?mail|my email)\b|\bestoy fuera de la oficina\b|\bje suis absent|\bich bin (?:bis|vom|ab|derzeit|zurzeit) .{0,40}abwesend/i;
+
+export function isVacation(view: MailView): boolean {
+  const autoSubmitted = (view.first('auto-submitted') ?? '').toLowerCase();
+  if (/^auto-replied\b/.test(autoSubmitted)) return true;
+  for (const name of ['x-autoreply', 'x-autorespond', 'x-autoresponder', 'x-autoreply-from', 'x-mail-autoreply']) {
+    const value = view.first(name);
+    if (value !== null && !/^\s*(?:no|false|0)\b/i.test(value)) return true;
+  }
+  if (/vacation|autoreply/i.test(view.first('x-apple-action') ?? '')) return true;
+  if (/^\s*auto[_-]?reply\s*$/i.test(view.first('precedence') ?? '')) return true;
+  if (AUTO_REPLY_SUBJECT.test(view.subject)) return true;
+  // Exchange marks its own auto-replies so that they are not answered; with an out-of-office text that is enough.
+  const suppress = view.first('x-auto-response-suppress') ?? '';
+  if (/\b(?:all|oof|autoreply)\b/i.test(suppress) && AWAY_BODY.test(view.body.slice(0, 2_000))) return true;
+  return false;
+}

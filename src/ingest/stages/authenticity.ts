@@ -1,0 +1,188 @@
+// Is the From address of a mail the real sender? Ventanilla does not check SPF, DKIM or DMARC itself: the
+// receiving server did, and wrote its verdict into an Authentication-Results header (RFC 8601). Anyone can
+// write such a header too, so only those whose authserv-id (the first word) names one of our own servers
+// (TRUSTED_AUTHSERV_IDS) are read; the others are ignored. Pure: no I/O.
+
+/** Microsoft 365 writes its Authentication-Results without an authserv-id; this name in TRUSTED_AUTHSERV_IDS trusts those. */
+export const NO_AUTHSERV_ID = 'microsoft365';
+
+export interface AuthResult {
+  /** Lower case, without a version: "dmarc", "spf", "dkim", "compauth", "arc", ... */
+  method: string;
+  /** Lower case: "pass", "fail", "none", "softfail", "bestguesspass", ... */
+  result: string;
+  reason: string | null;
+  /** ptype.property = value, e.g. "header.from" -> "example.com", "smtp.mailfrom" -> "a@example.com". */
+  props: Record<string, string>;
+}
+
+export interface AuthenticationResults {
+  /** The server that wrote the header, lower case; null when the header starts with a result (Microsoft 365). */
+  authservId: string | null;
+  results: AuthResult[];
+}
+
+export interface SenderAuthenticity {
+  /** False only when a trusted server says the From address is forged. */
+  trusted: boolean;
+  verdict: 'pass' | 'fail' | 'none';
+  /** For the log and the inbound outcome: e.g. "dmarc=fail (mx.example.com)". */
+  reason: string;
+}
+
+/** Replaces RFC 5322 comments "(...)" (nested, with quoted-pairs) by a space; quoted strings are kept as they are. */
+function withoutComments(value: string): string {
+  let out = '';
+  let depth = 0;
+  let quoted = false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i] as string;
+    if (c === '\\' && (quoted || depth > 0)) {
+      if (depth === 0) out += c + (value[i + 1] ?? '');
+      i++;
+      continue;
+    }
+    if (depth > 0) {
+      if (c === '(') depth++;
+      else if (c === ')') depth--;
+      if (depth === 0) out += ' ';
+      continue;
+    }
+    if (c === '"') quoted = !quoted;
+    else if (c === '(' && !quoted) {
+      depth = 1;
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+/** Splits on ";" outside quoted strings. */
+function segments(value: string): string[] {
+  const parts: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i] as string;
+    if (c === '\\' && quoted) {
+      current += c + (value[i + 1] ?? '');
+      i++;
+      continue;
+    }
+    if (c === '"') quoted = !quoted;
+    if (c === ';' && !quoted) {
+      parts.push(current);
+      current = '';
+    } else current += c;
+  }
+  parts.push(current);
+  return parts.map((p) => p.trim());
+}
+
+const unquote = (v: string) => (v.startsWith('"') && v.endsWith('"') && v.length >= 2 ? v.slice(1, -1).replace(/\\(.)/g, '$1') : v);
+
+const PAIR = /([A-Za-z0-9][\w.\-/]*)\s*=\s*("(?:[^"\\]|\\.)*"|[^\s";]*)/g;
+
+function parseResinfo(segment: string): AuthResult | null {
+  const pairs = [...segment.matchAll(PAIR)].map((m) => [m[1] as string, unquote(m[2] as string)] as const);
+  const first = pairs[0];
+  if (!first || first[1] === '') return null;
+  const method = (first[0].split('/')[0] as string).toLowerCase();
+  const result: AuthResult = { method, result: first[1].toLowerCase(), reason: null, props: {} };
+  for (const [key, value] of pairs.slice(1)) {
+    const name = key.toLowerCase();
+    if (name === 'reason') result.reason = value;
+    else if (!(name in result.props)) result.props[name] = value;
+  }
+  return result;
+}
+
+/** Parses one Authentication-Results value; null when it is not one (no authserv-id and no result). */
+export function parseAuthenticationResults(value: string): AuthenticationResults | null {
+  const parts = segments(withoutComments(value.replace(/\r?\n[ \t]*/g, ' ')));
+  const head = parts[0] ?? '';
+  let authservId: string | null;
+  let rest: string[];
+  if (/^[A-Za-z][\w\-/]*\s*=/.test(head)) {
+    // Microsoft 365: "spf=pass (...) smtp.mailfrom=x; dkim=...; dmarc=...; compauth=pass reason=100".
+    authservId = null;
+    rest = parts;
+  } else {
+    const id = unquote(head.split(/\s+/)[0] ?? '').toLowerCase();
+    if (!id) return null;
+    authservId = id;
+    rest = parts.slice(1);
+  }
+  const results: AuthResult[] = [];
+  for (const part of rest) {
+    // "none" (nothing was checked), and the bare receiving domains Microsoft puts between results.
+    if (!part.includes('=')) continue;
+    const r = parseResinfo(part);
+    if (r) results.push(r);
+  }
+  if (authservId === null && results.length === 0) return null;
+  return { authservId, results };
+}
+
+/** TRUSTED_AUTHSERV_IDS: "mx.example.com, Mx2.Example.com" -> lower-case names. */
+export function parseTrustedAuthservIds(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((v) => v.trim().toLowerCase()).filter(Boolean);
+}
+
+function domainOfValue(value: string | undefined): string | null {
+  if (!value) return null;
+  const domain = value.slice(value.lastIndexOf('@') + 1).trim().toLowerCase().replace(/\.$/, '');
+  return domain || null;
+}
+
+/** Relaxed alignment, approximated: the same domain, or one a subdomain of the other. */
+function aligned(a: string, b: string): boolean {
+  return a === b || a.endsWith(`.${b}`) || b.endsWith(`.${a}`);
+}
+
+/**
+ * The verdict on the From address from the headers of trusted servers: forged when a trusted server says
+ * dmarc=fail (or Microsoft's compauth=fail); with no DMARC verdict, when SPF failed and no DKIM signature
+ * of the From domain passed. Headers of servers not in `trustedIds` are ignored: anyone can write them.
+ */
+export function assessSender(headerValues: readonly string[], fromAddress: string, trustedIds: readonly string[]): SenderAuthenticity {
+  const trusted = new Set(trustedIds.map((id) => id.toLowerCase()));
+  const fromDomain = domainOfValue(fromAddress) ?? '';
+  const found: Array<AuthResult & { by: string }> = [];
+  for (const value of headerValues) {
+    const parsed = parseAuthenticationResults(value);
+    if (!parsed) continue;
+    const by = parsed.authservId ?? NO_AUTHSERV_ID;
+    if (!trusted.has(by)) continue;
+    for (const r of parsed.results) found.push({ ...r, by });
+  }
+  if (found.length === 0) return { trusted: true, verdict: 'none', reason: 'no authentication results from a trusted server' };
+  const show = (r: AuthResult & { by: string }) => `${r.method}=${r.result}${r.reason ? ` reason=${r.reason}` : ''} (${r.by})`;
+
+  const dmarc = found.filter((r) => r.method === 'dmarc');
+  const dmarcFail = dmarc.find((r) => r.result === 'fail');
+  if (dmarcFail) return { trusted: false, verdict: 'fail', reason: show(dmarcFail) };
+  const compauthFail = found.find((r) => r.method === 'compauth' && r.result === 'fail');
+  if (compauthFail) return { trusted: false, verdict: 'fail', reason: show(compauthFail) };
+  const dmarcPass = dmarc.find((r) => r.result === 'pass' || r.result === 'bestguesspass');
+  if (dmarcPass) return { trusted: true, verdict: 'pass', reason: show(dmarcPass) };
+
+  // No DMARC verdict (the domain publishes no policy, or the server does not check DMARC).
+  const spf = found.filter((r) => r.method === 'spf');
+  const dkim = found.filter((r) => r.method === 'dkim');
+  const spfFail = spf.find((r) => r.result === 'fail');
+  const spfPass = spf.some((r) => r.result === 'pass');
+  const dkimOfFrom = dkim.find((r) => {
+    if (r.result !== 'pass') return false;
+    const signer = domainOfValue(r.props['header.d'] ?? r.props['header.i']);
+    return signer === null || aligned(signer, fromDomain);
+  });
+  const dkimUnknown = dkim.some((r) => r.result === 'temperror');
+  if (spfFail && !spfPass && !dkimOfFrom && !dkimUnknown) {
+    const dkimShown = dkim.length ? dkim.map((r) => `dkim=${r.result}`).join(', ') : 'no dkim';
+    return { trusted: false, verdict: 'fail', reason: `${show(spfFail)}, ${dkimShown}` };
+  }
+  if (spfPass || dkimOfFrom) return { trusted: true, verdict: 'pass', reason: show(dkimOfFrom ?? (spf.find((r) => r.result === 'pass') as AuthResult & { by: string })) };
+  return { trusted: true, verdict: 'none', reason: found.map(show).join(', ') };
+}
