@@ -50,6 +50,7 @@ export async function createApp(options: { config?: Config; log?: Logger; now?: 
     supportAddress: config.supportAddress,
     ownAddresses,
     maxMessageBytes: config.maxMessageBytes,
+    maxAttachmentBytes: config.env.MAX_ATTACHMENT_BYTES,
     log,
     now,
   });

@@ -55,6 +55,7 @@ const envSchema = z.object({
   SMTP_TLS_REJECT_UNAUTHORIZED: bool(true),
   SMTP_POOL_SIZE: positiveInt(5),
   OUTBOX_MAX_ATTEMPTS: positiveInt(8),
+  MAX_ATTACHMENT_BYTES: positiveInt(20 * 1024 * 1024),
   AUTO_MAIL_LIMIT: positiveInt(10),
   AUTO_MAIL_WINDOW_MINUTES: positiveInt(60),
   PENDING_REMINDER_HOURS: positiveNumber(36),
@@ -69,6 +70,12 @@ const envSchema = z.object({
   ESCALATION_CONTACTS: z
     .string()
     .regex(/^(\d+:[^,:\s]+@[^,:\s]+)(,\d+:[^,:\s]+@[^,:\s]+)*$/, 'expected level:address pairs, e.g. 1:lead@example.com,2:manager@example.com')
+    .optional(),
+  // Who may open tickets (README "Who may open tickets") and whose From address is believed.
+  UNKNOWN_SENDER_POLICY: z.enum(['accept', 'hold', 'reject'], { error: 'expected accept, hold or reject' }).default('accept'),
+  TRUSTED_AUTHSERV_IDS: z
+    .string()
+    .regex(/^\s*[^\s,;]+\s*(,\s*[^\s,;]*\s*)*$/, 'expected the authserv-ids of your receiving servers, comma-separated, e.g. mx.example.com,microsoft365')
     .optional(),
   HTTP_PORT: port(3000),
   PUBLIC_URL: z.url({ error: 'expected a URL such as https://support.example.com' }).optional(),
@@ -101,6 +108,8 @@ export interface Config {
   supportName: string;
   /** Raw calendar settings (BUSINESS_*, HOLIDAY_COUNTRY, CLOSED_DATES): an empty HOLIDAY_COUNTRY means none. */
   calendarEnv: Record<string, string | undefined>;
+  /** Sender authorisation and authenticity: UNKNOWN_SENDER_POLICY, TRUSTED_AUTHSERV_IDS (lower case). */
+  access: { unknownSenderPolicy: Env['UNKNOWN_SENDER_POLICY']; trustedAuthservIds: string[] };
   smtp?: { host: string; port: number; secure: boolean; user?: string; password?: string; rejectUnauthorized: boolean; poolSize: number };
   env: Env;
 }
@@ -149,6 +158,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
     imap,
     maxMessageBytes: e.MAX_MESSAGE_BYTES,
     supportName: e.SUPPORT_NAME,
+    access: {
+      unknownSenderPolicy: e.UNKNOWN_SENDER_POLICY,
+      trustedAuthservIds: (e.TRUSTED_AUTHSERV_IDS ?? '').split(',').map((v) => v.trim().toLowerCase()).filter(Boolean),
+    },
     calendarEnv: Object.fromEntries(CALENDAR_VARIABLES.map((name) => [name, env[name]])),
     smtp: e.SMTP_HOST
       ? { host: e.SMTP_HOST, port: e.SMTP_PORT, secure: e.SMTP_SECURE, user: e.SMTP_USER, password: e.SMTP_PASSWORD, rejectUnauthorized: e.SMTP_TLS_REJECT_UNAUTHORIZED, poolSize: e.SMTP_POOL_SIZE }

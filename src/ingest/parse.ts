@@ -69,10 +69,21 @@ export function safeFilename(name: string | undefined, fallback: string): string
   return cleaned || fallback;
 }
 
+// Content a browser or a desktop would run or render as active content. A declared type comes from the
+// sender and proves nothing, so such files are stored as opaque bytes: downloaded, never displayed or run.
+const ACTIVE_EXTENSIONS = /\.(exe|com|bat|cmd|scr|pif|msi|msp|dll|cpl|jar|js|jse|mjs|vbs|vbe|wsf|wsh|ps1|psm1|hta|lnk|reg|sh|app|html?|xhtml|svg|xml|swf)$/i;
+const ACTIVE_TYPES = /(html|javascript|ecmascript|x-msdownload|x-msdos|x-dosexec|x-executable|x-sh|svg|xml|java-archive|x-ms-shortcut|hta)/i;
+
+export function storedContentType(declared: string | undefined, filename: string): string {
+  const type = (declared || 'application/octet-stream').split(';')[0]!.toLowerCase().replace(/[^a-z0-9.+\/-]/g, '');
+  return ACTIVE_EXTENSIONS.test(filename) || ACTIVE_TYPES.test(type) || !type.includes('/') ? 'application/octet-stream' : type;
+}
+
 function toAttachment(a: ParsedAttachment, index: number): InboundAttachment {
+  const filename = safeFilename(a.filename, `attachment-${index + 1}`);
   return {
-    filename: safeFilename(a.filename, `attachment-${index + 1}`),
-    contentType: (a.contentType || 'application/octet-stream').toLowerCase(),
+    filename,
+    contentType: storedContentType(a.contentType, filename),
     content: a.content,
     contentId: normaliseMessageId(a.contentId ?? null),
     inline: a.contentDisposition === 'inline' || Boolean(a.related),

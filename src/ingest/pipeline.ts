@@ -35,6 +35,8 @@ export interface PipelineDeps {
   /** Every address that is us: the support address, aliases, the IMAP login. */
   ownAddresses: string[];
   maxMessageBytes: number;
+  /** Attachments above this are not extracted (they stay in the raw mail, which is always kept). */
+  maxAttachmentBytes: number;
   log: Logger;
   now: () => Date;
 }

@@ -26,11 +26,16 @@ export async function recordMail(deps: PipelineDeps, parsed: InboundMail, size: 
   const loop = detectLoop(mail, { secret: deps.secret, supportAddress: deps.supportAddress, ownAddresses: deps.ownAddresses });
   const automatic = classifyAutomatic(mail);
   const attachments: NewMessage['attachments'] = [];
+  const omitted: string[] = [];
   for (const a of mail.attachments) {
+    if (a.content.length > deps.maxAttachmentBytes) {
+      omitted.push(`[${a.filename}: ${(a.content.length / 1048576).toFixed(1)} MB, above MAX_ATTACHMENT_BYTES; kept only in the raw mail ${sha256}]`);
+      continue;
+    }
     const stored = await deps.blobs.put(a.content);
     attachments.push({ filename: a.filename, contentType: a.contentType, contentId: a.contentId, inline: a.inline, ...stored });
   }
-  const visibleText = extractVisibleText(mail.text, mail.html);
+  const visibleText = [extractVisibleText(mail.text, mail.html), ...omitted].filter(Boolean).join('\n\n');
   const ccs = [...mail.to, ...mail.cc].map((a) => a.address).filter((a) => a !== sender.address && !isSupportAddress(a, deps.ownAddresses));
   const base = { source: source.source, sourceRef: source.sourceRef ?? null, dedupKey, messageId: mail.messageId, fromAddress: sender.address, subject: mail.subject, size, rawSha256: sha256, at: now };
   const message: Omit<NewMessage, 'ticketId' | 'createdAt' | 'direction'> = {

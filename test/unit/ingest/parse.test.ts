@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseMail, safeFilename } from '../../../src/ingest/parse.js';
+import { parseMail, safeFilename, storedContentType } from '../../../src/ingest/parse.js';
 import { peekHeaders } from '../../../src/ingest/peek-headers.js';
 
 const crlf = (lines: string[]) => Buffer.from(lines.join('\r\n'));
@@ -77,5 +77,21 @@ describe('peeking at the headers of a mail too large to parse', () => {
   it('finds Message-ID, From and Subject without reading the body', () => {
     const raw = Buffer.concat([crlf(['From: Ana <ana@x.mx>', 'Subject: big', ' one', 'Message-ID: <big@x.mx>', '', '']), Buffer.alloc(1000, 'x')]);
     expect(peekHeaders(raw)).toEqual({ messageId: 'big@x.mx', from: 'ana@x.mx', subject: 'big one' });
+  });
+});
+
+describe('declared content types are not trusted for anything that runs', () => {
+  it('stores executables and active content as opaque bytes', () => {
+    expect(storedContentType('application/pdf', 'factura.exe')).toBe('application/octet-stream');
+    expect(storedContentType('text/html', 'pagina.html')).toBe('application/octet-stream');
+    expect(storedContentType('image/svg+xml', 'logo.svg')).toBe('application/octet-stream');
+    expect(storedContentType('application/x-msdownload', 'setup')).toBe('application/octet-stream');
+    expect(storedContentType('image/png', 'foto.png.js')).toBe('application/octet-stream');
+    expect(storedContentType('text/plain; charset=x\r\nX-Evil: y', 'a.txt')).toBe('text/plain');
+  });
+  it('keeps ordinary document and image types', () => {
+    expect(storedContentType('application/pdf', 'factura.pdf')).toBe('application/pdf');
+    expect(storedContentType('IMAGE/PNG', 'captura.png')).toBe('image/png');
+    expect(storedContentType(undefined, 'datos.bin')).toBe('application/octet-stream');
   });
 });
