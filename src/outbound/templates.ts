@@ -129,11 +129,26 @@ export class TemplateRenderer {
     return sampleContext(name, locale);
   }
 
+  /** Access mails (who may open tickets): about a person, not a ticket, so no "[#n]" tag and no ticket footer. */
+  renderAccess(name: AccessTemplateName, locale: Locale, ctx: AccessTemplateContext): RenderedMail {
+    if (!isAccessTemplateName(name)) throw new Error(`Unknown access mail template "${String(name)}"; expected one of ${ACCESS_TEMPLATE_NAMES.join(', ')}`);
+    if (!isLocale(locale)) throw new Error(`Unknown locale "${String(locale)}" for mail template "${name}"; expected one of ${LOCALES.join(', ')}`);
+    const missing = ACCESS_REQUIRED[name].filter((key) => ctx[key] === undefined || ctx[key] === null);
+    if (missing.length > 0) throw new Error(`Cannot render ${join(this.dir, locale, name)}.*.hbs: the context has no ${missing.join(', ')}`);
+    this.loadPartials();
+    const view = { ...ctx, locale, phone: phoneFor(ctx.contact.country), keywords: ACCESS_KEYWORDS[locale], exampleDomain: ctx.domains?.split(',')[0]?.trim() };
+    const subject = oneLine(this.run(name, locale, 'subject', view));
+    if (subject === '') throw new Error(`Template ${this.file(name, locale, 'subject')} rendered an empty subject`);
+    const text = tidyText(this.run(name, locale, 'text', view));
+    const html = this.run(name, locale, 'html', { ...view, mailSubject: subject });
+    return { subject, text, html };
+  }
+
   private file(name: string, locale: Locale, part: Part): string {
     return join(this.dir, locale, `${name}.${part}.hbs`);
   }
 
-  private run(name: TemplateName, locale: Locale, part: Part, view: object): string {
+  private run(name: TemplateName | AccessTemplateName, locale: Locale, part: Part, view: object): string {
     const file = this.file(name, locale, part);
     let template = this.compiled.get(file);
     if (!template) {
@@ -290,5 +305,75 @@ export function sampleContext(name: TemplateName, locale: Locale): TemplateConte
       const requester = `${s.contact.name ?? ''} <${s.contact.email}>`.trim();
       return { ...ctx, escalation: { level: 1, kind: 'warning', dueAt: s.dueAt, target: s.target, organisation: s.organisation, requester } };
     }
+  }
+}
+
+// ---- Access mails (UNKNOWN_SENDER_POLICY, administrators' commands): templates/<locale>/access_*.hbs ----
+
+export const ACCESS_TEMPLATE_NAMES = ['access_confirmation', 'access_request', 'access_denied'] as const;
+export type AccessTemplateName = (typeof ACCESS_TEMPLATE_NAMES)[number];
+
+export function isAccessTemplateName(value: unknown): value is AccessTemplateName {
+  return typeof value === 'string' && (ACCESS_TEMPLATE_NAMES as readonly string[]).includes(value);
+}
+
+/** Why an administrator's command was not carried out. */
+export type AccessRefusal = 'other_domain' | 'administrator' | 'invalid_address';
+
+export interface AccessTemplateContext {
+  /** The recipient. */
+  contact: TemplateContext['contact'];
+  support: TemplateContext['support'];
+  /** access_confirmation, access_request: the administrator's organisation and its domains. */
+  organisation?: string;
+  domains?: string;
+  /** access_confirmation: what the commands did ("already": nothing to change) and what was refused. */
+  done?: Array<{ action: 'authorise' | 'revoke'; email: string; already?: boolean; released?: string }>;
+  refused?: Array<{ action: 'authorise' | 'revoke'; email: string; reason: AccessRefusal }>;
+  /** access_request: the person asking for access, and the mail that is held. */
+  requester?: { email: string; name: string | null };
+  ticketNumber?: number;
+  /** access_request, access_denied: the subject of the person's mail. */
+  subject?: string;
+}
+
+const ACCESS_REQUIRED: Record<AccessTemplateName, ReadonlyArray<keyof AccessTemplateContext>> = {
+  access_confirmation: ['organisation', 'done', 'refused'],
+  access_request: ['organisation', 'requester', 'ticketNumber'],
+  access_denied: [],
+};
+
+/** The command words an administrator writes, in each language (all are understood, whatever the language). */
+export const ACCESS_KEYWORDS: Record<Locale, { authorise: string; revoke: string }> = {
+  es: { authorise: 'AUTORIZAR', revoke: 'REVOCAR' },
+  pt: { authorise: 'AUTORIZAR', revoke: 'REVOGAR' },
+  en: { authorise: 'AUTHORIZE', revoke: 'REVOKE' },
+};
+
+/** Realistic data for previews and tests. */
+export function sampleAccessContext(name: AccessTemplateName, locale: Locale): AccessTemplateContext {
+  const s = SAMPLES[locale];
+  const domain = s.contact.email.slice(s.contact.email.indexOf('@') + 1);
+  const base: AccessTemplateContext = { contact: { ...s.contact }, support: { address: 'soporte@ventanilla.test', hours: s.hours } };
+  switch (name) {
+    case 'access_confirmation':
+      return {
+        ...base,
+        organisation: s.organisation,
+        domains: domain,
+        done: [
+          { action: 'authorise', email: `compras@${domain}`, released: '#1042, #1043' },
+          { action: 'authorise', email: `ventas@${domain}`, already: true },
+          { action: 'revoke', email: `exempleado@${domain}` },
+        ],
+        refused: [
+          { action: 'authorise', email: 'consultor@otra-empresa.example', reason: 'other_domain' },
+          { action: 'revoke', email: s.contact.email, reason: 'administrator' },
+        ],
+      };
+    case 'access_request':
+      return { ...base, organisation: s.organisation, domains: domain, requester: { email: `compras@${domain}`, name: 'Luis Ortega' }, ticketNumber: 1042, subject: s.subject };
+    case 'access_denied':
+      return { ...base, subject: s.subject };
   }
 }

@@ -39,15 +39,15 @@ export interface DovecotServer {
   lmtpPort: number;
   /** The imaps (implicit TLS) port; only when started with `tls`. */
   imapsPort?: number;
-  /** The first configured user; append/list/uidValidity act as this user. */
+  /** The first configured user; append/list/uidValidity act as this user unless another is named. */
   user: string;
   password: string;
   dir: string;
   /** Cleartext IMAP; with `tls` also `doSTARTTLS: false`, so the harness never meets the test certificate. */
   imapConfig(user?: string): { host: string; port: number; secure: false; doSTARTTLS?: false; auth: { user: string; pass: string } };
-  append(raw: string | Buffer, mailbox?: string): Promise<void>;
-  appendMany(raws: Array<string | Buffer>, mailbox?: string): Promise<void>;
-  list(mailbox: string): Promise<Array<{ uid: number; flags: string[]; messageId: string | null }>>;
+  append(raw: string | Buffer, mailbox?: string, user?: string): Promise<void>;
+  appendMany(raws: Array<string | Buffer>, mailbox?: string, user?: string): Promise<void>;
+  list(mailbox: string, user?: string): Promise<Array<{ uid: number; flags: string[]; messageId: string | null }>>;
   uidValidity(mailbox: string): Promise<bigint>;
   resetUidValidity(mailbox?: string): Promise<void>;
   /** Stops Dovecot (connections drop), waits `downMs`, starts it again on the same ports with the same mail. */
@@ -327,17 +327,17 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<DovecotSe
       if (!found) throw new Error(`no such test user: ${user}`);
       return { host: HOST, port: imapPort, secure: false, ...(opts.tls ? { doSTARTTLS: false as const } : {}), auth: { user, pass: found.password } };
     },
-    async append(raw, mailbox = 'INBOX') {
-      await server.appendMany([raw], mailbox);
+    async append(raw, mailbox = 'INBOX', user = first.user) {
+      await server.appendMany([raw], mailbox, user);
     },
-    async appendMany(raws, mailbox = 'INBOX') {
-      await withClient(server.imapConfig(), async (client) => {
+    async appendMany(raws, mailbox = 'INBOX', user = first.user) {
+      await withClient(server.imapConfig(user), async (client) => {
         await ensureMailbox(client, mailbox);
         for (const raw of raws) await client.append(mailbox, raw);
       });
     },
-    async list(mailbox) {
-      return withClient(server.imapConfig(), async (client) => {
+    async list(mailbox, user = first.user) {
+      return withClient(server.imapConfig(user), async (client) => {
         if (!(await mailboxExists(client, mailbox))) return [];
         const box = await client.mailboxOpen(mailbox, { readOnly: true });
         if (!box.exists) return []; // FETCH 1:* on an empty mailbox is an error

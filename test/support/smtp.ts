@@ -15,6 +15,8 @@ export interface SmtpPeer {
   received: ReceivedMail[];
   /** Reply 451 (temporary) or 550 (permanent) to the next DATA commands; null: accept. */
   failWith: 451 | 550 | null;
+  /** Called with each accepted mail, after it is in `received` (e.g. to deliver it on, or to answer it). */
+  onMail: ((mail: ReceivedMail) => void) | null;
   down(): Promise<void>;
   up(): Promise<void>;
   waitFor(count: number, timeoutMs?: number): Promise<ReceivedMail[]>;
@@ -37,6 +39,7 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
     port,
     received: [],
     failWith: null,
+    onMail: null,
     down: async () => {
       await new Promise<void>((resolve) => server?.close(() => resolve()));
       server = null;
@@ -76,8 +79,10 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
           }
           const raw = Buffer.concat(chunks);
           const parsed = await simpleParser(raw);
-          peer.received.push({ raw, parsed, envelopeTo: session.envelope.rcptTo.map((r) => r.address), header: (name) => headerOf(parsed, name) });
+          const received: ReceivedMail = { raw, parsed, envelopeTo: session.envelope.rcptTo.map((r) => r.address), header: (name) => headerOf(parsed, name) };
+          peer.received.push(received);
           callback();
+          peer.onMail?.(received);
         });
       },
     });

@@ -173,11 +173,14 @@ function blockFor(blocks: HeuristicRecipient[], addresses: Array<string | null>)
  */
 function recipient(address: string, dsnStatus: string | null, dsnDiagnostic: string | null, context: string, fallbackClass: '4' | '5'): BounceRecipient {
   const ctx = collapse(context.slice(0, 4_000));
-  const status = dsnStatus && !/^\d\.0\.0$/.test(dsnStatus) ? dsnStatus : (findStatus(dsnDiagnostic ?? '') ?? dsnStatus ?? findStatus(ctx));
+  // A generic DSN status ("5.0.0") gives way to a specific one in the diagnostic or the notice lines.
+  const generic = (s: string | null) => s === null || /^\d\.0\.0$/.test(s);
+  const candidates = [dsnStatus, findStatus(dsnDiagnostic ?? ''), findStatus(ctx)];
+  const status = candidates.find((s) => !generic(s) && (dsnStatus === null || s?.charAt(0) === dsnStatus.charAt(0))) ?? dsnStatus ?? candidates.find((s) => s !== null) ?? null;
   const replyCode = findReplyCode(dsnDiagnostic ?? '') ?? (dsnDiagnostic ? null : findReplyCode(ctx));
   const diagnostic = dsnDiagnostic ?? (ctx ? diagnosticFrom(ctx, address) : null);
   const cls = failureClass(status, replyCode) ?? fallbackClass;
-  const reason = reasonOf(status, replyCode, [dsnDiagnostic, ctx].filter(Boolean).join(' '));
+  const reason = reasonOf({ status, replyCode, text: [dsnDiagnostic, ctx].filter(Boolean).join(' ') });
   return { address, status, replyCode, hard: isHard(cls === '5', reason), diagnostic };
 }
 
