@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/store/database.js';
 import { mail } from '../support/app.js';
 import { cliBuilt, runCli } from '../support/cli.js';
-import { startDaemon, waitFor, type Daemon } from '../support/daemon.js';
+import { imapDaemonEnv, startDaemon, waitFor, type Daemon } from '../support/daemon.js';
 import { dovecotAvailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { startSmtpPeer, type ReceivedMail, type SmtpPeer } from '../support/smtp.js';
 
@@ -22,18 +22,7 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('customer <-> gateway over rea
   beforeAll(async () => {
     [dovecot, smtp] = await Promise.all([startDovecot(), startSmtpPeer()]);
     dataDir = mkdtempSync(join(tmpdir(), 'ventanilla-e2e-'));
-    env = {
-      DATA_DIR: dataDir,
-      SUPPORT_ADDRESS: 'support@example.test',
-      SECRET_KEY: 'e2e-secret-key-0123456789',
-      IMAP_HOST: dovecot.host,
-      IMAP_PORT: String(dovecot.imapPort),
-      IMAP_SECURE: 'false',
-      IMAP_USER: dovecot.user,
-      IMAP_PASSWORD: dovecot.password,
-      IMAP_POLL_SECONDS: '300',
-      ...smtp.env(),
-    };
+    env = imapDaemonEnv(dovecot, dataDir, smtp.env());
     daemon = startDaemon(env);
     db = await openDatabase(join(dataDir, 'ventanilla.db'));
     await waitFor(() => daemon.log().includes('IMAP mailbox open'), 'the daemon to open the mailbox');

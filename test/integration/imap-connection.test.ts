@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/store/database.js';
 import { mail } from '../support/app.js';
 import { cliBuilt } from '../support/cli.js';
-import { startDaemon, waitFor, type Daemon } from '../support/daemon.js';
+import { imapDaemonEnv, startDaemon, waitFor, type Daemon } from '../support/daemon.js';
 import { freePort } from '../support/ports.js';
 import { dovecotAvailable, startDovecot, type DovecotOptions, type DovecotServer } from '../support/dovecot.js';
 
@@ -67,18 +67,7 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('the daemon and its IMAP conne
   /** Starts `ventanilla start` on the mailbox and opens its database once it has migrated it. */
   async function gateway(dovecot: Target, env: Record<string, string> = {}) {
     const dataDir = tempDir('ventanilla-imapconn-');
-    const daemon = startDaemon({
-      DATA_DIR: dataDir,
-      SUPPORT_ADDRESS: 'support@example.test',
-      SECRET_KEY: SECRET,
-      IMAP_HOST: dovecot.host,
-      IMAP_PORT: String(dovecot.imapPort),
-      IMAP_SECURE: 'false',
-      IMAP_USER: dovecot.user,
-      IMAP_PASSWORD: dovecot.password,
-      IMAP_POLL_SECONDS: '300',
-      ...env,
-    });
+    const daemon = startDaemon(imapDaemonEnv(dovecot, dataDir, { SECRET_KEY: SECRET, ...env }));
     cleanups.push(() => daemon.kill());
     const lines = logLines(daemon);
     const count = (msg: string) => lines.filter((l) => l.msg === msg).length;

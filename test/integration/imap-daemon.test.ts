@@ -7,7 +7,7 @@ import { openDatabase, type Db } from '../../src/store/database.js';
 import { PROCESSED_KEYWORD } from '../../src/ingest/sources/imap.js';
 import { mail } from '../support/app.js';
 import { cliBuilt } from '../support/cli.js';
-import { startDaemon, waitFor, type Daemon } from '../support/daemon.js';
+import { imapDaemonEnv, startDaemon, waitFor, type Daemon } from '../support/daemon.js';
 import { dovecotAvailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
 
 const SECRET = 'imap-test-secret-0123456789';
@@ -22,18 +22,8 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('the daemon on a real Dovecot 
   beforeAll(async () => {
     dovecot = await startDovecot();
     dataDir = mkdtempSync(join(tmpdir(), 'ventanilla-imap-'));
-    env = {
-      DATA_DIR: dataDir,
-      SUPPORT_ADDRESS: 'support@example.test',
-      SECRET_KEY: SECRET,
-      IMAP_HOST: dovecot.host,
-      IMAP_PORT: String(dovecot.imapPort),
-      IMAP_SECURE: 'false',
-      IMAP_USER: dovecot.user,
-      IMAP_PASSWORD: dovecot.password,
-      // Long poll interval: mail must arrive through IDLE push, not through polling.
-      IMAP_POLL_SECONDS: '300',
-    };
+    // Long poll interval: mail must arrive through IDLE push, not through polling.
+    env = imapDaemonEnv(dovecot, dataDir, { SECRET_KEY: SECRET });
     daemon = startDaemon(env);
     db = await openDatabase(join(dataDir, 'ventanilla.db'));
     await waitFor(() => daemon.log().includes('IMAP mailbox open'), 'the daemon to open the mailbox');

@@ -50,3 +50,26 @@ export async function waitFor<T>(check: () => Promise<T> | T, what: string, time
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/**
+ * The environment of a daemon on a test mailbox: plain IMAP on loopback and a long poll interval, so mail
+ * must arrive through IDLE push; `extra` overrides or adds (SMTP_*, limits...).
+ */
+export function imapDaemonEnv(
+  mailbox: { host: string; imapPort: number; user: string; password: string },
+  dataDir: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    DATA_DIR: dataDir,
+    SUPPORT_ADDRESS: 'support@example.test',
+    SECRET_KEY: 'imap-test-secret-0123456789',
+    IMAP_HOST: mailbox.host,
+    IMAP_PORT: String(mailbox.imapPort),
+    IMAP_SECURE: 'false',
+    IMAP_USER: mailbox.user,
+    IMAP_PASSWORD: mailbox.password,
+    IMAP_POLL_SECONDS: '300',
+    ...extra,
+  };
+}
