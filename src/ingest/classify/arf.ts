@@ -27,11 +27,12 @@ function feedbackFields(text: string): Map<string, string[]> {
 
 /** The Feedback-Type-bearing fields: the feedback-report part, or the body when the part was merged into it. */
 function reportFields(view: MailView): Map<string, string[]> | null {
+  // RFC 5965 reports are multipart/report; a feedback-report part inside something else may be a forward.
+  if (view.reportType !== 'feedback-report') return null;
   for (const part of view.feedbackParts) {
     const fields = feedbackFields(part);
     if (fields.has('feedback-type')) return fields;
   }
-  if (view.reportType !== 'feedback-report' && view.feedbackParts.length === 0) return null;
   const inBody = feedbackFields(view.body);
   if (inBody.has('feedback-type')) return inBody;
   return view.feedbackParts[0] !== undefined ? feedbackFields(view.feedbackParts[0]) : new Map();

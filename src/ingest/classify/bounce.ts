@@ -17,10 +17,10 @@ import { detectComplaint } from './arf.js';
 import { isFailure, parseDsnFields, type DsnRecipient } from './dsn.js';
 import { BOUNCE_PHRASE, BOUNCE_SUBJECT, machineEvidence } from './evidence.js';
 import { noticeRecipients, originalRecipients, splitNotice, type HeuristicRecipient, type Notice } from './heuristics.js';
-import { failureClass, isHard, reasonOf } from './reason.js';
+import { failureClass, isHard, preferStatus, reasonOf } from './reason.js';
 import { detectSesEvent } from './ses.js';
-import { addressIn, collapse, findAddresses, findReplyCode, findStatus, MAX_DIAGNOSTIC_CHARS, messageIdIn, parseHeaderBlock } from './text.js';
-import { isVacation } from './vacation.js';
+import { addressIn, collapse, findAddresses, findReplyCode, findStatus, isDaemonAddress, MAX_DIAGNOSTIC_CHARS, messageIdIn, parseHeaderBlock } from './text.js';
+import { isAutoReplySubject, isVacation } from './vacation.js';
 import { buildView, type MailView } from './view.js';
 
 export interface BounceRecipient {
@@ -46,6 +46,9 @@ const MAX_RECIPIENTS = 100;
 const TEMPORARY_NOTICE =
   /\b(?:delayed|has been delayed|not yet been delivered|will (?:continue|keep) (?:trying|to try)|will (?:be )?retr(?:y|ied)|still trying|temporar(?:y|ily)|deferred|warning: could not send|no need to resend|transient)\b/i;
 
+/** Words of mail delivery (as opposed to, say, parcel delivery). */
+const MAIL_SYSTEM_WORDS = /\bsmtp\b|mail ?server|mail ?box|mail system|\brcpt\b|\b[245]\.\d{1,3}\.\d{1,3}\b|\b[45][0-5]\d[ -]|メールボックス|メールサーバ/i;
+
 export function classifyMail(mail: InboundMail): MailKind {
   try {
     return classify(buildView(mail));
@@ -59,7 +62,7 @@ function classify(view: MailView): MailKind {
   if (ses?.type === 'bounce') {
     return {
       kind: 'bounce',
-      recipients: ses.recipients.slice(0, MAX_RECIPIENTS).map((r) => recipient(r.address, r.status, r.diagnostic, '', ses.permanent ? '5' : '4')),
+      recipients: ses.recipients.slice(0, MAX_RECIPIENTS).map((r) => recipient(r.address, { status: r.status, diagnostic: r.diagnostic, diagnosticType: 'smtp' }, '', ses.permanent ? '5' : '4')),
       originalMessageId: ses.originalMessageId,
     };
   }
@@ -90,7 +93,8 @@ function classify(view: MailView): MailKind {
 
 function detectBounce(view: MailView): MailKind | null {
   const machine = machineEvidence(view);
-  const isReport = view.reportType === 'delivery-status' || view.statusParts.length > 0;
+  // A delivery-status part alone is not enough: a person can forward a bounce with its parts.
+  const isReport = view.reportType === 'delivery-status';
   if (!machine.any && !isReport) return null;
 
   const notice = splitNotice(view.body);
@@ -119,36 +123,64 @@ function detectBounce(view: MailView): MailKind | null {
       seen.add(address);
       const block = blockFor(blocks, [address, r.finalRecipient, r.originalRecipient]);
       const fallbackClass = r.action === 'delayed' ? '4' : noticeClass();
-      recipients.push(recipient(address, r.status, r.diagnostic, block ?? (failures.length === 1 ? noticeText : ''), fallbackClass));
+      recipients.push(recipient(address, r, block ?? (failures.length === 1 ? noticeText : ''), fallbackClass));
       if (recipients.length >= MAX_RECIPIENTS) break;
     }
     if (recipients.length > 0) return { kind: 'bounce', recipients, originalMessageId: originalMessageId(view, notice) };
   }
 
+  const failedHeader = view.first('x-failed-recipients') !== null;
   const says = BOUNCE_SUBJECT.test(view.subject) || BOUNCE_PHRASE.test(noticeText.slice(0, 8_000));
-  if (!says && !isReport && view.first('x-failed-recipients') === null) return null;
+  if (!says && !isReport && !failedHeader) return null;
+  // An out-of-office reply (sent, as RFC 3834 asks, with a null Return-Path) that mentions a failure.
+  if (isAutoReplySubject(view.subject) && !isReport && !failedHeader) return null;
 
-  let found: HeuristicRecipient[] = [];
-  const failed = view.all('x-failed-recipients').flatMap((v) => findAddresses(v, MAX_RECIPIENTS).map((f) => f.address));
   const blocks = heuristic();
+  const failed = view.all('x-failed-recipients').flatMap((v) => findAddresses(v, MAX_RECIPIENTS).map((f) => f.address));
+  let found: HeuristicRecipient[];
   if (failed.length > 0) {
-    found = [...new Set(failed)].map((address) => ({ address, block: blockFor(blocks, [address]) ?? (failed.length === 1 ? noticeText : '') }));
+    found = [...new Set(failed)].map((address) => ({ address, tier: 1, block: blockFor(blocks, [address]) ?? (failed.length === 1 ? noticeText : '') }));
   } else if (blocks.length > 0) {
     found = blocks;
   } else {
+    // A notice that names nobody but attaches a whole bounce (a relay passing on the DSN it got).
+    const nested = machine.daemon ? nestedFailures(view) : [];
+    if (nested.length > 0) return { kind: 'bounce', recipients: nested, originalMessageId: originalMessageId(view, notice) };
+    // Last resort: whom the returned original was addressed to.
     const quoted = parseHeaderBlock(notice.original.join('\n'));
     const fromOriginal = [...view.originals, quoted].map((h) => originalRecipients(h, view.own, senders)).find((list) => list.length > 0) ?? [];
-    found = fromOriginal.slice(0, MAX_RECIPIENTS).map((address) => ({ address, block: noticeText }));
+    found = fromOriginal.slice(0, MAX_RECIPIENTS).map((address) => ({ address, tier: 3, block: noticeText }));
   }
-  if (found.length === 0 && !machine.strong) return null;
-  if (found.length === 0 && !says) return null;
+  if (!machine.daemon) {
+    // Only machine-written (Auto-Submitted, a no-reply sender): a notification of some other kind unless the
+    // subject and the text both say a delivery failed and a line names the failed recipient.
+    const named = found.length > 0 && found.every((r) => r.tier !== 3);
+    const head = noticeText.slice(0, 8_000);
+    if (!named || !BOUNCE_SUBJECT.test(view.subject) || !BOUNCE_PHRASE.test(head) || !MAIL_SYSTEM_WORDS.test(head)) return null;
+  }
+  // Nobody named: still a bounce (for threading and for not answering it) when it is unmistakably one.
+  if (found.length === 0 && !(isReport || (says && view.fromAddress !== null && isDaemonAddress(view.fromAddress)))) return null;
 
   const fallbackClass = noticeClass();
   return {
     kind: 'bounce',
-    recipients: found.slice(0, MAX_RECIPIENTS).map((r) => recipient(r.address, null, null, r.block || noticeText, fallbackClass)),
+    recipients: found.slice(0, MAX_RECIPIENTS).map((r) => recipient(r.address, null, found.length === 1 ? noticeText : r.block || noticeText, fallbackClass)),
     originalMessageId: originalMessageId(view, notice),
   };
+}
+
+function nestedFailures(view: MailView): BounceRecipient[] {
+  for (const text of view.attachedMessages) {
+    const failures = parseDsnFields(text).filter(isFailure);
+    const recipients: BounceRecipient[] = [];
+    for (const r of failures) {
+      const address = preferredAddress(r);
+      if (address && !recipients.some((x) => x.address === address)) recipients.push(recipient(address, r, '', r.action === 'delayed' ? '4' : '5'));
+      if (recipients.length >= MAX_RECIPIENTS) break;
+    }
+    if (recipients.length > 0) return recipients;
+  }
+  return [];
 }
 
 /** The address the desk sent to: the Original-Recipient when it is a plain address, else the Final-Recipient. */
@@ -169,18 +201,29 @@ function blockFor(blocks: HeuristicRecipient[], addresses: Array<string | null>)
 
 /**
  * One failed recipient from whatever is known about it: the status and diagnostic a DSN gave, and the notice
- * text around it (for the code and the reason when the DSN has none).
+ * text about it (for the code, the reason and the SMTP command when the DSN has none).
  */
-function recipient(address: string, dsnStatus: string | null, dsnDiagnostic: string | null, context: string, fallbackClass: '4' | '5'): BounceRecipient {
+function recipient(
+  address: string,
+  dsn: Pick<DsnRecipient, 'status' | 'diagnostic' | 'diagnosticType'> | null,
+  context: string,
+  fallbackClass: '4' | '5',
+): BounceRecipient {
   const ctx = collapse(context.slice(0, 4_000));
-  // A generic DSN status ("5.0.0") gives way to a specific one in the diagnostic or the notice lines.
-  const generic = (s: string | null) => s === null || /^\d\.0\.0$/.test(s);
-  const candidates = [dsnStatus, findStatus(dsnDiagnostic ?? ''), findStatus(ctx)];
-  const status = candidates.find((s) => !generic(s) && (dsnStatus === null || s?.charAt(0) === dsnStatus.charAt(0))) ?? dsnStatus ?? candidates.find((s) => s !== null) ?? null;
+  const dsnDiagnostic = dsn?.diagnostic ?? null;
   const replyCode = findReplyCode(dsnDiagnostic ?? '') ?? (dsnDiagnostic ? null : findReplyCode(ctx));
+  const status = dsn?.status
+    ? preferStatus(dsn.status, findStatus(dsnDiagnostic ?? '') ?? findStatus(ctx), replyCode)
+    : (findStatus(dsnDiagnostic ?? '') ?? findStatus(ctx));
   const diagnostic = dsnDiagnostic ?? (ctx ? diagnosticFrom(ctx, address) : null);
   const cls = failureClass(status, replyCode) ?? fallbackClass;
-  const reason = reasonOf({ status, replyCode, text: [dsnDiagnostic, ctx].filter(Boolean).join(' ') });
+  const reason = reasonOf({
+    status,
+    replyCode,
+    text: dsnDiagnostic ?? ctx,
+    commandText: [dsnDiagnostic, ctx].filter(Boolean).join(' '),
+    localMailer: dsn?.diagnosticType === 'x-unix',
+  });
   return { address, status, replyCode, hard: isHard(cls === '5', reason), diagnostic };
 }
 

@@ -15,6 +15,8 @@ export interface DsnRecipient {
   status: string | null;
   /** The Diagnostic-Code text without its "smtp;" type. */
   diagnostic: string | null;
+  /** The Diagnostic-Code type, lower-cased: "smtp", "x-unix" (a local delivery program failed), ... */
+  diagnosticType: string | null;
 }
 
 const PER_RECIPIENT = new Set([
@@ -31,10 +33,6 @@ const PER_RECIPIENT = new Set([
 ]);
 /** A field line as DSNs write it; names outside PER_RECIPIENT (Reporting-MTA, Arrival-Date...) end a group. */
 const FIELD = /^([A-Za-z][A-Za-z0-9-]{1,40})[ \t]*:[ \t]*(.*)$/;
-
-interface Group {
-  fields: Map<string, string>;
-}
 
 function recipientOf(value: string | undefined): string | null {
   if (!value) return null;
@@ -59,58 +57,54 @@ function diagnosticOf(value: string | undefined): string | null {
 
 /** The per-recipient field groups of every DSN-shaped block in the text, in order. */
 export function parseDsnFields(text: string): DsnRecipient[] {
-  const groups: Group[] = [];
-  let current: Group | null = null;
+  const groups: Array<Map<string, string>> = [];
+  let fields: Map<string, string> | null = null;
   let lastName: string | null = null;
   const close = () => {
-    if (current && (current.fields.has('final-recipient') || current.fields.has('original-recipient'))) groups.push(current);
-    current = null;
+    if (fields && (fields.has('final-recipient') || fields.has('original-recipient'))) groups.push(fields);
+    fields = null;
     lastName = null;
   };
   for (const line of toLines(text)) {
     if (line.trim() === '') {
       // A blank line ends a recipient group once it has its recipient and one more field.
-      if (current && (current as Group).fields.size >= 2) close();
+      if (fields && (fields as Map<string, string>).size >= 2) close();
       lastName = null;
       continue;
     }
-    if (/^[ \t]/.test(line) && current && lastName) {
-      const fields: Map<string, string> = (current as Group).fields;
-      fields.set(lastName, `${fields.get(lastName) ?? ''} ${line.trim()}`);
+    if (/^[ \t]/.test(line) && fields && lastName) {
+      const open: Map<string, string> = fields;
+      open.set(lastName, `${open.get(lastName) ?? ''} ${line.trim()}`);
       continue;
     }
     const m = FIELD.exec(line);
-    if (!m) {
+    const name = m ? (m[1] as string).toLowerCase() : '';
+    if (!m || !PER_RECIPIENT.has(name)) {
       lastName = null;
       continue;
     }
-    const name = (m[1] as string).toLowerCase();
-    const value = (m[2] as string).trim();
-    if (!PER_RECIPIENT.has(name)) {
-      lastName = null;
-      continue;
-    }
-    // A second Final-Recipient (or Original-Recipient) starts the next recipient even without a blank line.
-    if (current && (current as Group).fields.has(name) && (name === 'final-recipient' || name === 'original-recipient' || name === 'action')) close();
+    const current: Map<string, string> | null = fields;
+    // A second Final-Recipient, Original-Recipient or Action starts the next recipient even without a blank
+    // line; so does an Original-Recipient after a complete Final-Recipient group (Postfix writes Final first).
     if (
       current &&
-      name === 'original-recipient' &&
-      (current as Group).fields.has('final-recipient') &&
-      ((current as Group).fields.has('action') || (current as Group).fields.has('status'))
+      (((name === 'final-recipient' || name === 'original-recipient' || name === 'action') && current.has(name)) ||
+        (name === 'original-recipient' && current.has('final-recipient') && (current.has('action') || current.has('status'))))
     ) {
       close();
     }
-    current ??= { fields: new Map() };
-    (current as Group).fields.set(name, value);
+    fields ??= new Map();
+    fields.set(name, (m[2] as string).trim());
     lastName = name;
   }
   close();
-  return groups.map(({ fields }) => ({
-    finalRecipient: recipientOf(fields.get('final-recipient')) ?? recipientOf(fields.get('x-actual-recipient')),
-    originalRecipient: recipientOf(fields.get('original-recipient')),
-    action: actionOf(fields.get('action')),
-    status: normaliseStatus(fields.get('status')),
-    diagnostic: diagnosticOf(fields.get('diagnostic-code')),
+  return groups.map((f) => ({
+    finalRecipient: recipientOf(f.get('final-recipient')) ?? recipientOf(f.get('x-actual-recipient')),
+    originalRecipient: recipientOf(f.get('original-recipient')),
+    action: actionOf(f.get('action')),
+    status: normaliseStatus(f.get('status')),
+    diagnostic: diagnosticOf(f.get('diagnostic-code')),
+    diagnosticType: /^\s*([\w-]{2,20})\s*;/.exec(f.get('diagnostic-code') ?? '')?.[1]?.toLowerCase() ?? null,
   }));
 }
 

@@ -7,9 +7,12 @@ import { isDaemonAddress } from './text.js';
 import type { MailView } from './view.js';
 
 export interface MachineEvidence {
-  /** Null envelope sender, Auto-Submitted, X-Failed-Recipients, a DSN report, a MAILER-DAEMON/postmaster From. */
-  strong: boolean;
-  /** Strong, or a delivery-system-like From (display name, no-reply, sysadmin, no From at all). */
+  /**
+   * The marks of a delivery agent's own notice: null envelope sender, MAILER-DAEMON/postmaster as sender,
+   * X-Failed-Recipients, a multipart/report delivery-status, "Mail Delivery System" as the From name.
+   */
+  daemon: boolean;
+  /** Daemon, or otherwise machine-written: Auto-Submitted, a no-reply/system From, no From at all. */
   any: boolean;
 }
 
@@ -21,17 +24,21 @@ export function machineEvidence(view: MailView): MachineEvidence {
   const returnPath = view.returnPath;
   const from = view.fromAddress ?? '';
   const autoSubmitted = view.first('auto-submitted');
-  const strong =
+  const daemon =
     (returnPath !== null && /^\s*(?:<\s*>)?\s*$/.test(returnPath)) ||
     (returnPath !== null && /mailer-?daemon|postmaster/i.test(returnPath)) ||
-    (autoSubmitted !== null && !/^\s*no\b/i.test(autoSubmitted)) ||
     view.first('x-failed-recipients') !== null ||
     view.reportType === 'delivery-status' ||
     (from !== '' && isDaemonAddress(from)) ||
-    /mailer-?daemon/i.test(view.fromRaw);
+    /mailer-?daemon|mail delivery (?:sub)?system|^\s*<\s*>\s*$/i.test(view.fromRaw);
   const local = from.slice(0, from.lastIndexOf('@'));
-  const any = strong || SYSTEM_NAME.test(view.fromRaw) || SYSTEM_LOCAL.test(local) || view.fromRaw.trim() === '';
-  return { strong, any };
+  const any =
+    daemon ||
+    (autoSubmitted !== null && !/^\s*no\b/i.test(autoSubmitted)) ||
+    SYSTEM_NAME.test(view.fromRaw) ||
+    SYSTEM_LOCAL.test(local) ||
+    view.fromRaw.trim() === '';
+  return { daemon, any };
 }
 
 export const BOUNCE_SUBJECT =

@@ -13,6 +13,8 @@ import { findAddresses, isDaemonAddress, toLines, type FoundAddress } from './te
 
 export interface HeuristicRecipient {
   address: string;
+  /** 1: a line about this address; 2: a session transcript naming it; 3: the only address mentioned. */
+  tier: 1 | 2 | 3;
   /** The lines that follow the recipient (up to the next recipient), whitespace-collapsed. */
   block: string;
 }
@@ -50,7 +52,7 @@ const SENDER_CONTEXT = /(?:mail from|envelope-from|return-path|sender|from:|mess
 const BEFORE_RECIPIENT =
   /(?:\bto\s*<?$|\brecipient(?:s|\(s\))?(?: address)?\s*:?\s*<?$|\baddress(?:es|\(es\))?\s*:?\s*<?$|\bunknown user\s*:?\s*<?$|\buser unknown\s*:?\s*<?$|\bno such (?:user|mailbox|recipient)\s*:?\s*<?$|\bfailed\s*:?\s*<?$|\binvalid (?:recipient|address)\s*:?\s*<?$|\bmailbox\s*:?\s*<?$|\bundeliverable\s*:?\s*<?$|\brcpt to\s*:?\s*<?$|\bfor\s*<?$)/i;
 /** Too generic on their own: "to" is only trusted after a delivery verb. */
-const DELIVERY_TO = /\b(?:deliver(?:y|ing|ed)?|sent|sending|send|transmit\w*|forward\w*|relay\w*|reach(?:ed)?|addressed|message)\b[^@]{0,60}\bto\s*<?$/i;
+const DELIVERY_TO = /\b(?:deliver(?:y|ing|ed)?|sent|sending|send|transmit\w*|forward\w*|relay\w*|reach(?:ed)?|addressed|message)\b[^@]{0,60}\bto\s*:?\s*<?$/i;
 /** Help lines ("please contact <postmaster@...>") and header listings ("To: ...") name no failed recipient. */
 const NOT_RECIPIENT = /(?:contact|assistance|question|help|support|administrator|send (?:e-?)?mail to|write to|reply to|report (?:this|it) to)\b[^@]{0,40}$|^\s*(?:to|cc|bcc)\s*:[^@]*$/i;
 /** A session transcript line naming the recipient. */
@@ -115,11 +117,23 @@ export function noticeRecipients(notice: Notice, own: Set<string>, senders: Set<
     }
     // A mention without context is only trusted when it is the only one.
     if (chosen.length === 0 || (tier === 3 && chosen.length > 1)) continue;
+    if (tier === 2) {
+      // A transcript ("While talking to ...: >>> RCPT To:<a> <<< 550 ... / 550 <a>... User unknown"): each
+      // recipient gets the lines after the previous recipient's last mention up to its own last mention,
+      // that last line (the verdict) first, since codes are read from the start of a block.
+      const last = new Map<string, number>();
+      for (const h of hits) if (h.tier === 2) last.set(h.address, Math.max(last.get(h.address) ?? -1, h.line));
+      return chosen.slice(0, limit).map((hit, i) => {
+        const previous = chosen[i - 1];
+        const start = Math.max(previous ? (last.get(previous.address) ?? previous.line) + 1 : 0, hit.line - 8);
+        const lines = notice.lines.slice(start, (last.get(hit.address) ?? hit.line) + 1);
+        return { address: hit.address, tier, block: [lines.at(-1) ?? '', ...lines.slice(0, -1)].join('\n') };
+      });
+    }
+    // "a@b: reason", or "a@b" followed by (indented) details: the lines up to the next recipient.
     return chosen.slice(0, limit).map((hit, i) => {
-      const next = chosen[i + 1]?.line ?? notice.lines.length;
-      const end = Math.max(hit.line + 1, Math.min(next, hit.line + 40));
-      const start = tier === 1 ? hit.line : Math.max(0, hit.line - 2);
-      return { address: hit.address, block: notice.lines.slice(start, end).join('\n') };
+      const end = Math.max(hit.line + 1, Math.min(chosen[i + 1]?.line ?? notice.lines.length, hit.line + 40));
+      return { address: hit.address, tier, block: notice.lines.slice(hit.line, end).join('\n') };
     });
   }
   return [];

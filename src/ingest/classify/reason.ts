@@ -129,7 +129,7 @@ const EXPIRED = /expired|retry time|delivery (?:time|period)|could not be delive
  * unknown" as KDDI and others write it.
  */
 const USER_EXPLICIT =
-  /recipient name is not recognized|^\s*unknown user:|invalid final delivery userid|not listed in (?:the )?(?:domino directory|public name & address book)|no valid recipients for this mm|\(and other recipients in the same domain\)|delivery error: dd this user doesn't have|returned unknown recipient or mailbox unavailable -> 550 (?!:)|\b550 requested action not taken: mailbox unavailable|<[^<>\s]+@[^<>\s]+>:? user unknown/;
+  /recipient name is not recognized|^\s*unknown user:|invalid final delivery userid|not listed in (?:the )?(?:domino directory|public name & address book)|no valid recipients for this mm|\(and other recipients in the same domain\)|delivery error: dd this user doesn't have|returned unknown recipient or mailbox unavailable -> 550 (?!:)|\b550 requested action not taken: mailbox unavailable|destinataire invalide|address couldn't be found|address wasn(?:'|’)?t found at|recipientnotfound|recipient not found by smtp address lookup|<[^<>\s]+@[^<>\s]+>:? user unknown/;
 /** "550 : User unknown" with the address left empty: a reception filter (KDDI's famous one), not a missing mailbox. */
 const FILTER_DISGUISED = /\b550:? :\s*user unknown/;
 
@@ -155,14 +155,19 @@ export function smtpCommand(text: string): SmtpCommand {
 export interface ReasonInput {
   status: string | null;
   replyCode: string | null;
-  /** Diagnostic text (DSN Diagnostic-Code and/or the notice lines about the recipient). */
+  /** The diagnostic: the DSN Diagnostic-Code, else the notice lines about the recipient. */
   text: string;
+  /** Where the SMTP command is looked for: the diagnostic and the notice lines around it. */
+  commandText: string;
+  /** The DSN says a local delivery program failed (Diagnostic-Code: x-unix; ...). */
+  localMailer?: boolean;
 }
 
-export function reasonOf({ status, replyCode, text: raw }: ReasonInput): Reason | null {
+export function reasonOf({ status, replyCode, text: raw, commandText, localMailer = false }: ReasonInput): Reason | null {
   const text = raw.toLowerCase();
   const name = status ? (STATUS_NAMES[status] ?? null) : null;
-  const command = smtpCommand(raw);
+  const command = smtpCommand(commandText);
+  if (localMailer) return 'mailererror';
   const beforeData = command === 'CONN' || command === 'HELO' || command === 'EHLO' || command === 'MAIL' || command === 'RCPT';
 
   if (name === 'mailboxfull' || FULL.test(text)) return 'mailboxfull';
@@ -173,14 +178,15 @@ export function reasonOf({ status, replyCode, text: raw }: ReasonInput): Reason 
   if (NORELAY.test(text)) return 'norelaying';
   if (name === 'authfailure' || AUTH.test(text)) return 'authfailure';
   if (name === 'userunknown') {
-    if (BLOCKED.test(text) && !USER.test(text)) return 'blocked';
-    if (!REJECTED_NOT.test(text) && REJECTED.test(text) && command === 'MAIL') return 'rejected';
+    if ((BLOCKED.test(text) || SPAM.test(text)) && !USER.test(text)) return 'blocked';
+    if (command !== 'RCPT' && !REJECTED_NOT.test(text) && REJECTED.test(text)) return 'rejected';
     if (NULLMX.test(text)) return 'notaccept';
     return 'userunknown';
   }
   if (FILTER_DISGUISED.test(text)) return 'filtered';
   if (name !== 'filtered' && USER_EXPLICIT.test(text)) return 'userunknown';
   if (command === 'RCPT' && USER.test(text)) return 'userunknown';
+  if (name === 'hasmoved' || name === 'notaccept') return name;
   if (name === 'filtered' || (!beforeData && (FILTER.test(text) || USER.test(text)))) return 'filtered';
   if (name === 'requireptr' || PTR.test(text)) return 'requireptr';
   if (name === 'contenterror' || CONTENT.test(text)) return 'contenterror';
@@ -210,4 +216,28 @@ export function failureClass(status: string | null, replyCode: string | null): '
 
 export function isHard(permanent: boolean, reason: Reason | null): boolean {
   return permanent && reason !== null && HARD_REASONS.has(reason);
+}
+
+/**
+ * The status to believe when a DSN's Status field and the code inside its diagnostic disagree (after
+ * sisimai's rules): the one whose class matches the reply code; a specific code over a generic "X.0.0" or
+ * "X.Y.0"; the message's code over the field's when the field is a catch-all (4.4.7, 4.7.0, 5.3.x, X.5.x).
+ */
+export function preferStatus(field: string | null, inMessage: string | null, replyCode: string | null): string | null {
+  if (!field) return inMessage;
+  if (!inMessage || field === inMessage) return field;
+  const reply = replyCode?.charAt(0);
+  if (reply && field.charAt(0) !== inMessage.charAt(0)) {
+    if (reply === field.charAt(0)) return field;
+    if (reply === inMessage.charAt(0)) return inMessage;
+  }
+  const zero = (s: string) => /\.0(?:\.|$)/.test(s);
+  const allZero = (s: string) => /^\d\.0\.0$/.test(s);
+  if (allZero(field)) return allZero(inMessage) ? field : inMessage;
+  if (zero(field) && !zero(inMessage)) return inMessage;
+  if (allZero(inMessage)) return field;
+  if (field === '4.4.7' || field === '4.7.0' || field.startsWith('5.3.') || /^\d\.5\.[1245]$/.test(field)) return inMessage;
+  if (field === '5.1.1') return zero(inMessage) || inMessage.startsWith('5.5.') ? field : inMessage;
+  if (field === '5.1.3' && inMessage.startsWith('5.7.')) return inMessage;
+  return field;
 }

@@ -150,8 +150,9 @@ export function parseHeaderBlock(text: string): Map<string, string[]> {
     }
     const m = /^([!-9;-~]{1,76}):[ \t]*(.*)$/.exec(line);
     if (!m) {
-      if (headers.size === 0) continue; // leading noise (an mbox "From " line)
-      break;
+      // Leading noise (an mbox "From " line) or a header folded without indentation: skip it.
+      lastName = null;
+      continue;
     }
     lastName = (m[1] as string).toLowerCase();
     headers.set(lastName, [...(headers.get(lastName) ?? []), (m[2] as string).trim()]);
@@ -159,10 +160,11 @@ export function parseHeaderBlock(text: string): Map<string, string[]> {
   return headers;
 }
 
-/** The first Message-ID-shaped token of a header value, without angle brackets. */
+/** The Message-ID in a header value, without angle brackets: "<id>", or a bare token with an "@". */
 export function messageIdIn(value: string | null | undefined): string | null {
   if (!value) return null;
-  const bracketed = /<([^<>\s]{1,900})>/.exec(value);
-  const id = bracketed ? bracketed[1] : /^\s*([^<>\s]{3,900})\s*$/.exec(value)?.[1];
-  return id && id.includes('@') ? id : id && id.length >= 8 ? id : null;
+  const bracketed = /<([^<>\s]{1,900})>/.exec(value)?.[1];
+  if (bracketed) return bracketed;
+  const bare = /^\s*([^<>\s]{3,900})\s*$/.exec(value)?.[1];
+  return bare?.includes('@') ? bare : null;
 }

@@ -11,6 +11,9 @@ const AUTO_REPLY_SUBJECT =
 const AWAY_BODY =
   /\b(?:i am|i'm|i will be|we are) (?:currently )?(?:out of (?:the )?office|away|on (?:vacation|holiday|leave|annual leave|parental leave)|traveling|travelling|out of town)|\bout of (?:the )?office\b|\bwill be back on\b|\breturning (?:to the office )?on\b|\blimited access to (?:e-?mail|my email)\b|\bestoy fuera de la oficina\b|\bje suis absent|\bich bin (?:bis|vom|ab|derzeit|zurzeit) .{0,40}abwesend/i;
 
+/** The subject is one only an auto-responder writes. */
+export const isAutoReplySubject = (subject: string): boolean => AUTO_REPLY_SUBJECT.test(subject);
+
 export function isVacation(view: MailView): boolean {
   const autoSubmitted = (view.first('auto-submitted') ?? '').toLowerCase();
   if (/^auto-replied\b/.test(autoSubmitted)) return true;

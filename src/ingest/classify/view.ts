@@ -33,6 +33,8 @@ export interface MailView {
   feedbackParts: string[];
   /** Header blocks of attached originals (message/rfc822, text/rfc822-headers, ...), in order. */
   originals: Array<Map<string, string[]>>;
+  /** The raw text of attached message/rfc822 parts (bounded): a relayed bounce can carry the real DSN. */
+  attachedMessages: string[];
   /** Addresses of the notification itself (its From, To, Cc, Delivered-To, Return-Path): never a failed recipient. */
   own: Set<string>;
 }
@@ -69,13 +71,18 @@ export function buildView(mail: InboundMail): MailView {
   const statusParts: string[] = [];
   const feedbackParts: string[] = [];
   const originals: Array<Map<string, string[]>> = [];
+  const attachedMessages: string[] = [];
   const plainParts: string[] = [];
   for (const attachment of mail.attachments.slice(0, MAX_PARTS)) {
     const type = bareType(attachment.contentType);
     if (STATUS_TYPES.has(type)) statusParts.push(decodeBytes(attachment.content));
     else if (FEEDBACK_TYPES.has(type)) feedbackParts.push(decodeBytes(attachment.content));
-    else if (ORIGINAL_TYPES.has(type)) originals.push(parseHeaderBlock(decodeBytes(attachment.content)));
-    else if (type === 'text/plain' && attachment.content.length <= MAX_SCAN_CHARS) {
+    else if (ORIGINAL_TYPES.has(type)) {
+      const text = decodeBytes(attachment.content);
+      originals.push(parseHeaderBlock(text));
+      if (type === 'message/rfc822' || type === 'message/global') attachedMessages.push(text);
+    }
+    else if (type.startsWith('text/plain') && attachment.content.length <= MAX_SCAN_CHARS) {
       const text = decodeBytes(attachment.content);
       if (looksLikeHeaderBlock(text)) originals.push(parseHeaderBlock(text));
       else plainParts.push(text);
@@ -111,6 +118,7 @@ export function buildView(mail: InboundMail): MailView {
     statusParts,
     feedbackParts,
     originals,
+    attachedMessages,
     own,
   };
 }
