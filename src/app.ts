@@ -39,6 +39,7 @@ export async function createApp(options: { config?: Config; log?: Logger; now?: 
     policies,
     notices: {
       automaticCap: { limit: config.env.AUTO_MAIL_LIMIT, windowMs: config.env.AUTO_MAIL_WINDOW_MINUTES * 60_000 },
+      log,
       renderer: new TemplateRenderer(), calendar: policies.calendar, secret: config.secretKey, supportAddress: config.supportAddress, supportName: config.supportName },
   };
   const ownAddresses = [config.supportAddress, ...(config.imap?.user.includes('@') ? [config.imap.user.toLowerCase()] : [])];
@@ -51,6 +52,7 @@ export async function createApp(options: { config?: Config; log?: Logger; now?: 
     ownAddresses,
     maxMessageBytes: config.maxMessageBytes,
     maxAttachmentBytes: config.env.MAX_ATTACHMENT_BYTES,
+    access: config.access,
     log,
     now,
   });

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { VentanillaError } from '../errors.js';
+import { registerAccessCommands } from './access-commands.js';
 import { registerIngestCommands } from './ingest-commands.js';
 import { registerMaintenanceCommands } from './maintenance-commands.js';
 import { registerOpsCommands } from './ops-commands.js';
@@ -15,6 +16,7 @@ registerMaintenanceCommands(program);
 registerIngestCommands(program);
 registerTicketCommands(program);
 registerOpsCommands(program);
+registerAccessCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof VentanillaError) {

@@ -42,7 +42,11 @@ export function registerMaintenanceCommands(program: Command): void {
           if (stopping) return;
           stopping = true;
           app.log.info({ signal }, 'stopping');
-          void Promise.all([source?.stop(), scheduler.stop()]).finally(resolve);
+          // In order: no new mail in, then jobs finish (the drain puts back what it did not send), then close.
+          void (async () => {
+            await source?.stop();
+            await scheduler.stop();
+          })().finally(resolve);
         };
         process.once('SIGTERM', () => shutdown('SIGTERM'));
         process.once('SIGINT', () => shutdown('SIGINT'));

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { createApp } from '../app.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { isLocale, LOCALES } from '../outbound/locale.js';
-import { isTemplateName, TEMPLATE_NAMES, TemplateRenderer } from '../outbound/templates.js';
+import { ACCESS_TEMPLATE_NAMES, isAccessTemplateName, isTemplateName, sampleAccessContext, TEMPLATE_NAMES, TemplateRenderer } from '../outbound/templates.js';
 import { gatewayJobs } from '../scheduler/jobs.js';
 import { Scheduler } from '../scheduler/runner.js';
 import { inTransaction } from '../store/database.js';
@@ -67,14 +67,19 @@ export function registerOpsCommands(program: Command): void {
     .description('mail templates')
     .command('preview')
     .description('render a template with sample data, to edit templates safely')
-    .argument('<name>', TEMPLATE_NAMES.join(', '))
+    .argument('<name>', [...TEMPLATE_NAMES, ...ACCESS_TEMPLATE_NAMES].join(', '))
     .option('--locale <locale>', LOCALES.join(', '), 'es')
     .option('--html', 'print the HTML part instead of the text part')
     .action((name: string, opts: { locale: string; html?: boolean }) => {
-      if (!isTemplateName(name)) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `Unknown template "${name}"; one of ${TEMPLATE_NAMES.join(', ')}`);
+      if (!isTemplateName(name) && !isAccessTemplateName(name)) {
+        throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `Unknown template "${name}"; one of ${[...TEMPLATE_NAMES, ...ACCESS_TEMPLATE_NAMES].join(', ')}`);
+      }
       if (!isLocale(opts.locale)) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `Unknown locale "${opts.locale}"; one of ${LOCALES.join(', ')}`);
       const renderer = new TemplateRenderer();
-      const mail = renderer.render(name, opts.locale, renderer.sampleContext(name, opts.locale));
+      // Access mails (who may open tickets) are about a person, not a ticket: their own sample data.
+      const mail = isAccessTemplateName(name)
+        ? renderer.renderAccess(name, opts.locale, sampleAccessContext(name, opts.locale))
+        : renderer.render(name, opts.locale, renderer.sampleContext(name, opts.locale));
       process.stdout.write(`Subject: ${mail.subject}\n\n${opts.html ? mail.html : mail.text}\n`);
     });
 }

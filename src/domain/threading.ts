@@ -27,13 +27,18 @@ export interface ThreadInput {
   headerMatches: HeaderMatch[];
   plusAddressTicket: TicketView | null;
   subjectTagTicket: TicketView | null;
+  /**
+   * False when a trusted server says the From address is forged (stages/authenticity.ts): the sender's
+   * identity then proves nothing, so it makes no one a participant and the subject tag is skipped.
+   */
+  senderTrusted?: boolean;
 }
 
 export type ThreadVia = 'in-reply-to' | 'references' | 'plus-address' | 'subject-tag';
 
 export type ThreadDecision =
   | { kind: 'existing'; ticket: TicketView; via: ThreadVia }
-  | { kind: 'new'; reason: 'no-reference' | 'forward-from-stranger' | 'tag-from-stranger' | 'ambiguous-references' };
+  | { kind: 'new'; reason: 'no-reference' | 'forward-from-stranger' | 'tag-from-stranger' | 'tag-from-unauthenticated' | 'ambiguous-references' };
 
 export function isParticipant(ticket: TicketView, sender: string, senderOrganisationId: number | null): boolean {
   const who = sender.toLowerCase();
@@ -45,7 +50,8 @@ export function isParticipant(ticket: TicketView, sender: string, senderOrganisa
 }
 
 export function decideThread(input: ThreadInput): ThreadDecision {
-  const participant = (t: TicketView) => isParticipant(t, input.sender, input.senderOrganisationId);
+  const senderTrusted = input.senderTrusted !== false;
+  const participant = (t: TicketView) => senderTrusted && isParticipant(t, input.sender, input.senderOrganisationId);
   // A forward carries the old thread's headers and subject to someone new: it only continues the ticket
   // when the person forwarding already takes part in it.
   const acceptable = (t: TicketView) => !input.isForward || participant(t);
@@ -74,7 +80,7 @@ export function decideThread(input: ThreadInput): ThreadDecision {
   if (input.subjectTagTicket) {
     // Anyone can type "[#123]": the tag alone is trusted only from the people of that ticket.
     if (participant(input.subjectTagTicket)) return { kind: 'existing', ticket: input.subjectTagTicket, via: 'subject-tag' };
-    refused ??= { kind: 'new', reason: 'tag-from-stranger' };
+    refused ??= { kind: 'new', reason: senderTrusted ? 'tag-from-stranger' : 'tag-from-unauthenticated' };
   }
 
   return refused ?? { kind: 'new', reason: 'no-reference' };

@@ -10,6 +10,7 @@ import { messageByDedupKey } from '../store/tickets-repo.js';
 import { dedupKeyOf } from './stages/identify.js';
 import { recordMail } from './record-mail.js';
 import type { LifecycleDeps } from '../lifecycle/transitions.js';
+import type { AccessSettings } from './stages/access.js';
 
 export interface IngestSource {
   source: 'imap' | 'stdin' | 'file' | 'replay';
@@ -37,6 +38,8 @@ export interface PipelineDeps {
   maxMessageBytes: number;
   /** Attachments above this are not extracted (they stay in the raw mail, which is always kept). */
   maxAttachmentBytes: number;
+  /** Who may open tickets and which Authentication-Results are believed (default: accept, none). */
+  access?: AccessSettings;
   log: Logger;
   now: () => Date;
 }

@@ -10,6 +10,8 @@ import { classifyAutomatic } from './stages/automatic.js';
 import { dedupKeyOf, isSupportAddress } from './stages/identify.js';
 import { detectLoop, stripReservedHeaders } from './stages/loop.js';
 import { resolveThread } from './stages/thread.js';
+import { accessSettings, screenAccess } from './stages/access.js';
+import { assessSender } from './stages/authenticity.js';
 import { extractVisibleText } from './visible-text/index.js';
 
 type Recorded = { outcome: InboundOutcome; ticketNumber: number | null; detail: string | null };
@@ -25,6 +27,8 @@ export async function recordMail(deps: PipelineDeps, parsed: InboundMail, size: 
   const dedupKey = dedupKeyOf(mail, sha256);
   const loop = detectLoop(mail, { secret: deps.secret, supportAddress: deps.supportAddress, ownAddresses: deps.ownAddresses });
   const automatic = classifyAutomatic(mail);
+  // Is the From address forged? Only the Authentication-Results of our own servers tell (stages/authenticity.ts).
+  const authenticity = assessSender(mail.headers.get('authentication-results') ?? [], sender.address, accessSettings(deps).trustedAuthservIds);
   const attachments: NewMessage['attachments'] = [];
   const omitted: string[] = [];
   for (const a of mail.attachments) {
@@ -52,7 +56,7 @@ export async function recordMail(deps: PipelineDeps, parsed: InboundMail, size: 
       return { outcome: 'loop', ticketNumber: null, detail: loop.reason };
     }
     const contact = await ensureContact(tx, sender.address, sender.name, automatic ? {} : { locale: guessLanguage(visibleText), country: countryFromAddress(sender.address) });
-    const thread = await resolveThread(tx, mail, sender.address, contact.organisationId, { secret: deps.secret, supportAddress: deps.supportAddress });
+    const thread = await resolveThread(tx, mail, sender.address, contact.organisationId, { secret: deps.secret, supportAddress: deps.supportAddress, senderTrusted: authenticity.trusted });
     if (automatic && thread.kind === 'existing' && thread.ticket) {
       // An out-of-office to one of our notices: kept on the ticket for the agents, changes nothing.
       await addMessage(tx, { ...message, ticketId: thread.ticket.id, direction: 'in', internal: true, createdAt: now });
@@ -60,8 +64,12 @@ export async function recordMail(deps: PipelineDeps, parsed: InboundMail, size: 
       return { outcome: 'auto_reply', ticketNumber: thread.ticket.number, detail: automatic.reason };
     }
     if (automatic?.kind === 'auto-replied') return { outcome: 'auto_reply', ticketNumber: null, detail: `${automatic.reason}; answers no ticket` };
-    const applied = await applyInbound(tx, deps.lifecycle, { thread, requester: { id: contact.id, email: sender.address }, subject: mail.subject, visibleText, ccs, now, message, silent: automatic !== null });
-    const detail = [thread.kind === 'existing' ? `via ${thread.via}` : thread.reason, automatic ? `automatic (${automatic.reason}): no answer sent` : null].filter(Boolean).join('; ');
+    // Who may open tickets (UNKNOWN_SENDER_POLICY) and administrators' commands: stages/access.ts.
+    const access = await screenAccess(tx, deps, { mail, sender, thread, visibleText, authenticity, automatic: automatic !== null, dedupKey, now });
+    if (access.kind === 'done') return access.recorded;
+    const applied = await applyInbound(tx, deps.lifecycle, { thread, requester: { id: contact.id, email: sender.address }, subject: mail.subject, visibleText, ccs, now, message, silent: automatic !== null, hold: access.hold });
+    const asked = access.hold ? await access.afterHold(applied.ticketNumber) : null;
+    const detail = [thread.kind === 'existing' ? `via ${thread.via}` : thread.reason, automatic ? `automatic (${automatic.reason}): no answer sent` : null, access.note, asked].filter(Boolean).join('; ');
     return { ...applied, detail };
   };
 

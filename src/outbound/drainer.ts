@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { BlobStore } from '../store/blobs.js';
 import { inTransaction, type Db } from '../store/database.js';
-import { claimDueMails, markFailed, markRetry, markSent, type OutboxHeaders, type OutboxRow } from '../store/outbox-repo.js';
+import { claimDueMails, markFailed, markRetry, markSent, releaseClaims, type OutboxHeaders, type OutboxRow } from '../store/outbox-repo.js';
 import type { Mailer, OutgoingMail } from './mailer.js';
 
 export interface DrainReport {
@@ -19,6 +19,13 @@ const BATCH = 200;
  * for `ventanilla outbox list --failed` / `outbox retry`.
  */
 export class OutboxDrainer {
+  private stopping = false;
+
+  /** Shutdown: send nothing more; claimed mails not tried yet go back to the queue untouched. */
+  stop(): void {
+    this.stopping = true;
+  }
+
   constructor(
     private readonly deps: { db: Db; mailer: Mailer; blobs: BlobStore; log: Logger },
     private readonly opts: { maxAttempts: number; concurrency?: number },
@@ -27,6 +34,7 @@ export class OutboxDrainer {
   async drain(now: () => Date = () => new Date()): Promise<DrainReport> {
     const report: DrainReport = { sent: 0, retried: 0, failed: 0 };
     for (;;) {
+      if (this.stopping) return report;
       const batch = await inTransaction(this.deps.db, (tx) => claimDueMails(tx, now(), LEASE_MS, BATCH));
       if (batch.length === 0) return report;
       await this.sendAll(batch, report, now);
@@ -37,9 +45,10 @@ export class OutboxDrainer {
   private async sendAll(batch: OutboxRow[], report: DrainReport, now: () => Date): Promise<void> {
     const queue = [...batch];
     const workers = Array.from({ length: Math.min(this.opts.concurrency ?? 5, queue.length) }, async () => {
-      for (let row = queue.shift(); row; row = queue.shift()) await this.sendOne(row, report, now);
+      for (let row = queue.shift(); row && !this.stopping; row = queue.shift()) await this.sendOne(row, report, now);
     });
     await Promise.all(workers);
+    if (queue.length > 0) await inTransaction(this.deps.db, (tx) => releaseClaims(tx, queue.map((r) => r.id)));
   }
 
   private async sendOne(row: OutboxRow, report: DrainReport, now: () => Date): Promise<void> {

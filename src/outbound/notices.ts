@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { BusinessCalendar } from '../domain/business-clock.js';
 import type { NoticeName } from '../domain/lifecycle.js';
 import { createSignedMessageId, domainOf, plusAddressFor } from '../domain/thread-refs.js';
@@ -5,11 +6,13 @@ import type { Tx } from '../store/database.js';
 import { automaticMailsTo, insertOutboxMail, outboxKeyExists } from '../store/outbox-repo.js';
 import { addMessage, addTicketEvent } from '../store/tickets-repo.js';
 import { noticeTicket, type NoticeTicket } from '../store/notice-queries.js';
-import { pickLocale, type Locale, type TemplateContext, type TemplateRenderer } from './templates.js';
+import { pickLocale, type AccessTemplateContext, type AccessTemplateName, type Locale, type TemplateContext, type TemplateRenderer } from './templates.js';
+import { mailsOfTemplateTo } from '../store/access-repo.js';
 
 export interface NoticeDeps {
   /** At most `limit` automatic mails to one address per `windowMs`, whatever the headers say (loops). */
   automaticCap: { limit: number; windowMs: number };
+  log?: Pick<Logger, 'warn'>;
   renderer: TemplateRenderer;
   calendar: BusinessCalendar;
   secret: string;
@@ -62,6 +65,7 @@ export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest
   const primary = internal ? (req.internalRecipients?.[0] ?? '') : ticket.requester.email;
   if (req.autoSubmitted && (await automaticMailsTo(tx, primary, new Date(req.now.getTime() - deps.automaticCap.windowMs))) >= deps.automaticCap.limit) {
     // Whatever the other side's headers claim, a machine cannot make us mail it without end.
+    deps.log?.warn({ ticket: ticket.number, notice: req.notice, to: primary, limit: deps.automaticCap.limit }, 'automatic mail capped: possible mail loop');
     await addTicketEvent(tx, { ticketId: ticket.id, type: 'notice_capped', actor: 'system', detail: `${req.notice} to ${primary}: ${deps.automaticCap.limit} automatic mails already in the window`, at: req.now });
     return { queued: false, capped: true };
   }
@@ -135,6 +139,78 @@ export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest
     rawSha256: null,
     createdAt: req.now,
     attachments: attachments.map((a) => ({ ...a, contentId: null, inline: false })),
+  });
+  return { queued: true };
+}
+
+// ---- Access mails (who may open tickets, README): about a person, not a ticket ----
+
+export interface AccessRecipient {
+  email: string;
+  name: string | null;
+  locale: string | null;
+  country: string | null;
+}
+
+export interface AccessMailRequest {
+  template: AccessTemplateName;
+  /** The first is the addressee (the mail is in their language); the others get a copy. */
+  to: AccessRecipient[];
+  /** Unique per effect, like a notice's. */
+  idempotencyKey: string;
+  autoSubmitted: 'auto-replied' | 'auto-generated';
+  now: Date;
+  /** The mail this one answers (a command, a refused mail), so the reader's client threads them. */
+  inReplyTo?: string | null;
+  context: Omit<AccessTemplateContext, 'contact' | 'support'>;
+  /** At most one mail of this template to the addressee in this window (a refusal per sender per day). */
+  oncePerMs?: number;
+}
+
+export type AccessMailResult = { queued: true } | { queued: false; why: 'duplicate' | 'capped' | 'recently_sent' };
+
+/**
+ * Renders an access mail into the outbox (no ticket), in the caller's transaction. Automatic mail: the
+ * per-address cap of automatic mail applies, as to notices. Its Message-ID is signed for "ticket 0", so
+ * that a bounce of it is recognised as our own mail and an answer to it joins no ticket.
+ */
+export async function enqueueAccessMail(tx: Tx, deps: NoticeDeps, req: AccessMailRequest): Promise<AccessMailResult> {
+  const primary = req.to[0];
+  if (!primary) throw new Error(`access mail ${req.template} has no recipient`);
+  if (await outboxKeyExists(tx, req.idempotencyKey)) return { queued: false, why: 'duplicate' };
+  if (req.oncePerMs !== undefined && (await mailsOfTemplateTo(tx, req.template, primary.email, new Date(req.now.getTime() - req.oncePerMs))) > 0) {
+    return { queued: false, why: 'recently_sent' };
+  }
+  if ((await automaticMailsTo(tx, primary.email, new Date(req.now.getTime() - deps.automaticCap.windowMs))) >= deps.automaticCap.limit) {
+    return { queued: false, why: 'capped' };
+  }
+  const locale = pickLocale(primary);
+  const rendered = deps.renderer.renderAccess(req.template, locale, {
+    ...req.context,
+    contact: { name: primary.name, email: primary.email, country: primary.country },
+    support: { address: deps.supportAddress, hours: deps.calendar.describeHours(locale) },
+  });
+  const inReplyTo = req.inReplyTo ?? null;
+  await insertOutboxMail(tx, {
+    idempotencyKey: req.idempotencyKey,
+    ticketId: null,
+    template: req.template,
+    fromAddress: `"${deps.supportName.replace(/["\\\r\n]/g, '')}" <${deps.supportAddress}>`,
+    to: [primary.email],
+    cc: req.to.slice(1).map((r) => r.email),
+    subject: rendered.subject,
+    text: rendered.text,
+    html: rendered.html,
+    messageId: createSignedMessageId(deps.secret, 0, domainOf(deps.supportAddress)),
+    headers: {
+      inReplyTo,
+      references: inReplyTo ? [inReplyTo] : [],
+      replyTo: null,
+      extra: { 'X-Auto-Response-Suppress': 'All', 'X-Loop': deps.supportAddress, 'Auto-Submitted': req.autoSubmitted },
+    },
+    attachments: [],
+    automatic: true,
+    now: req.now,
   });
   return { queued: true };
 }

@@ -10,6 +10,6 @@ export function gatewayJobs(app: App): Job[] {
     { name: 'lifecycle-timers', cron: '*/30 * * * * *', run: (now) => runLifecycleTimers(app.db, app.lifecycle, now) },
     { name: 'sla-checks', cron: '*/30 * * * * *', run: (now) => runSlaChecks(app.db, app.lifecycle, now) },
     // Sending uses the real clock: retry backoff is about real SMTP servers, whatever --now says.
-    { name: OUTBOX_DRAIN, cron: '*/5 * * * * *', run: async () => ({ ...(await app.drainer().drain()) }) },
+    { name: OUTBOX_DRAIN, cron: '*/5 * * * * *', run: async () => ({ ...(await app.drainer().drain()) }), stop: () => app.drainer().stop() },
   ];
 }

@@ -12,6 +12,8 @@ export interface Job {
   /** node-cron expression (seconds field allowed). */
   cron: string;
   run(now: Date): Promise<JobResult>;
+  /** Asks a running job to finish early (shutdown). */
+  stop?(): void;
 }
 
 export type JobRun = { job: string; ran: true; result: JobResult } | { job: string; ran: false; reason: 'lease-held' | 'already-running' };
@@ -28,6 +30,8 @@ export class Scheduler {
   /** Jobs running in this process (the database lease cannot tell two runs of the same holder apart). */
   private running = new Set<string>();
   private rerun = new Set<string>();
+  private inFlight = new Set<Promise<unknown>>();
+  private stopping = false;
   readonly holder = newHolderId();
 
   constructor(
@@ -38,9 +42,12 @@ export class Scheduler {
   async runJob(job: Job, now: Date): Promise<JobRun> {
     if (this.running.has(job.name)) return { job: job.name, ran: false, reason: 'already-running' };
     this.running.add(job.name);
+    const run = this.runLeased(job, now);
+    this.inFlight.add(run);
     try {
-      return await this.runLeased(job, now);
+      return await run;
     } finally {
+      this.inFlight.delete(run);
       this.running.delete(job.name);
     }
   }
@@ -48,7 +55,7 @@ export class Scheduler {
   /** Runs a job now (e.g. the outbox drain right after new mail was queued); once more after a run in progress. */
   trigger(name: string): void {
     const job = this.jobs.find((j) => j.name === name);
-    if (!job) return;
+    if (!job || this.stopping) return;
     if (this.running.has(name)) {
       this.rerun.add(name);
       return;
@@ -95,8 +102,12 @@ export class Scheduler {
     }
   }
 
+  /** Stops the schedules, asks running jobs to stop early, and waits for them (a drain puts back what it did not send). */
   async stop(): Promise<void> {
+    this.stopping = true;
     for (const task of this.tasks) await task.stop();
     this.tasks = [];
+    for (const job of this.jobs) job.stop?.();
+    await Promise.allSettled([...this.inFlight]);
   }
 }

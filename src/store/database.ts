@@ -33,7 +33,15 @@ function isBusy(error: unknown): boolean {
 export async function inTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, attempts = 8): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.$transaction(fn, { timeout: 60_000, maxWait: 60_000 });
+      return await db.$transaction(
+        async (tx) => {
+          // Take the write lock first (what BEGIN IMMEDIATE does; the adapter only issues BEGIN): no read
+          // snapshot can go stale, so another writer makes SQLite wait (busy_timeout) instead of failing.
+          await tx.$executeRawUnsafe('UPDATE "JobLease" SET "name" = "name" WHERE 0');
+          return fn(tx);
+        },
+        { timeout: 60_000, maxWait: 60_000 },
+      );
     } catch (error) {
       if (!isBusy(error)) throw error;
       if (attempt >= attempts) {

@@ -82,6 +82,11 @@ export async function claimDueMails(tx: Tx, now: Date, leaseMs: number, limit: n
   return due.map((m) => ({ ...m, status: 'sending', leasedUntil, attempts: m.attempts + 1 }));
 }
 
+/** Gives back claimed mails that were not tried (shutdown): as they were, the attempt not counted. */
+export async function releaseClaims(tx: Tx, ids: number[]): Promise<void> {
+  await tx.outboxMail.updateMany({ where: { id: { in: ids }, status: 'sending' }, data: { status: 'pending', leasedUntil: null, attempts: { decrement: 1 } } });
+}
+
 export async function markSent(tx: Tx, id: number, at: Date): Promise<void> {
   await tx.outboxMail.update({ where: { id }, data: { status: 'sent', sentAt: at, leasedUntil: null, lastError: null } });
 }

@@ -88,6 +88,8 @@ export interface NewTicket {
   followUpOfId?: number | null;
   ccs: string[];
   createdAt: Date;
+  /** UNKNOWN_SENDER_POLICY=hold: held until the sender is authorised. */
+  held?: boolean;
 }
 
 export async function createTicket(tx: Tx, input: NewTicket): Promise<{ id: number; number: number }> {
@@ -104,6 +106,7 @@ export async function createTicket(tx: Tx, input: NewTicket): Promise<{ id: numb
       requesterId: input.requesterId,
       followUpOfId: input.followUpOfId ?? null,
       createdAt: input.createdAt,
+      heldForAuthorisation: input.held ?? false,
       ccs: { create: [...new Set(input.ccs)].map((email) => ({ email })) },
     },
   });

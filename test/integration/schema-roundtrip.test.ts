@@ -116,7 +116,7 @@ const cases: Record<Prisma.ModelName, () => Promise<void>> = {
 
   async Contact() {
     const org = await newOrganisation();
-    const data = { id: 7101, email: 'ana@cliente.example', name: 'Ana Pérez', locale: 'es-MX', country: 'MX', role: 'agent', organisationId: org.id, createdAt: at() };
+    const data = { id: 7101, email: 'ana@cliente.example', name: 'Ana Pérez', locale: 'es-MX', country: 'MX', role: 'agent', authorised: true, authorisedAt: at(), authorisedBy: 'admin@cliente.example', organisationId: org.id, createdAt: at() };
     await roundTrip('Contact', data, () => db.contact.create({ data }), () => db.contact.findUnique({ where: { id: data.id } }));
     const ticket = await newTicket(data.id);
     const full = await db.contact.findUniqueOrThrow({ where: { id: data.id }, include: { organisation: true, tickets: true } });
@@ -137,7 +137,7 @@ const cases: Record<Prisma.ModelName, () => Promise<void>> = {
       requesterId: requester.id, followUpOfId: parent.id, createdAt: at(), updatedAt: at(), solvedAt: at(), closedAt: at(),
       productIssueRef: 'BUG-77', statusChangedAt: at(), pendingSince: at(), reminderSentAt: at(), timerDueAt: at(), firstRespondedAt: at(),
       firstResponseDueAt: at(), resolutionDueAt: at(), slaElapsedHours: 12.375, slaRunningSince: at(), slaWarnedFor: 'resolution',
-      escalationLevel: 2, slaNextCheckAt: at(),
+      escalationLevel: 2, slaNextCheckAt: at(), heldForAuthorisation: true,
     };
     await roundTrip('Ticket', data, () => db.ticket.create({ data }), () => db.ticket.findUnique({ where: { id: data.id } }));
     const cc = await db.ticketCc.create({ data: { ticketId: data.id, email: 'jefe@cliente.example' } });

@@ -17,7 +17,10 @@ import { startSmtpPeer, type SmtpPeer } from '../support/smtp.js';
 
 const RUN_MS = Number(process.env.TWO_DAEMONS_RUN_MS ?? 60_000);
 const BACKLOG = 300;
-const SEED = { remind: 12, pendingExpired: 12, solvedExpired: 12, open: 12 };
+// remind: pending ~48 business hours (reminder due, auto-close not yet); *Expired: long past their auto-close;
+// *Later: the same, but with the timer set to come due while the daemons run; open: SLA long breached.
+const SEED = { remind: 12, pendingExpired: 12, solvedExpired: 12, remindLater: 6, closeLater: 6, open: 12 };
+const SEEDED_TICKETS = Object.values(SEED).reduce((a, b) => a + b, 0);
 const LIVE_EVERY_MS = 1_000;
 const LIVE_PER_ROUND = 3;
 const DAY = 86_400_000;
@@ -52,8 +55,10 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('two daemons on one database, 
   let dataDir: string | undefined;
   let db: Db | undefined;
   const daemons: Daemon[] = [];
+  let sampling = false;
 
   afterAll(async () => {
+    sampling = false;
     await Promise.all(daemons.map((d) => d.kill('SIGKILL')));
     await db?.$disconnect();
     await Promise.all([dovecot?.stop(), smtp?.stop()]);
@@ -78,7 +83,14 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('two daemons on one database, 
     };
 
     // --- Seed, in-process, on the same DATA_DIR: tickets whose timers and SLA checks are due. ---
-    const seeded = { remind: [] as number[], pendingExpired: [] as number[], solvedExpired: [] as number[], open: [] as { number: number; messageId: string }[] };
+    const seeded = {
+      remind: [] as number[],
+      pendingExpired: [] as number[],
+      solvedExpired: [] as number[],
+      remindLater: [] as number[],
+      closeLater: [] as number[],
+      open: [] as { number: number; messageId: string }[],
+    };
     const longAgo = new Date(Date.now() - 60 * DAY);
     let clock = longAgo;
     const app = await createTestApp(env, () => clock);
@@ -107,20 +119,24 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('two daemons on one database, 
         return { number: r.ticketNumber as number, messageId };
       };
       const ctx = { db: app.db, blobs: app.blobs, lifecycle: app.lifecycle };
-      for (let i = 0; i < SEED.remind; i++) {
-        const t = await ingest('remind');
-        await setTicketStatus(ctx, { number: t.number, status: 'pending', actor: 'agente@example.test', now: remindSince });
-        seeded.remind.push(t.number);
+      for (const group of ['remind', 'remindLater'] as const) {
+        for (let i = 0; i < SEED[group]; i++) {
+          const t = await ingest(group);
+          await setTicketStatus(ctx, { number: t.number, status: 'pending', actor: 'agente@example.test', now: remindSince });
+          seeded[group].push(t.number);
+        }
       }
       for (let i = 0; i < SEED.pendingExpired; i++) {
         const t = await ingest('pendingExpired');
         await setTicketStatus(ctx, { number: t.number, status: 'pending', actor: 'agente@example.test', now: new Date(longAgo.getTime() + DAY) });
         seeded.pendingExpired.push(t.number);
       }
-      for (let i = 0; i < SEED.solvedExpired; i++) {
-        const t = await ingest('solvedExpired');
-        await setTicketStatus(ctx, { number: t.number, status: 'solved', actor: 'agente@example.test', now: new Date(longAgo.getTime() + DAY) });
-        seeded.solvedExpired.push(t.number);
+      for (const group of ['solvedExpired', 'closeLater'] as const) {
+        for (let i = 0; i < SEED[group]; i++) {
+          const t = await ingest(group);
+          await setTicketStatus(ctx, { number: t.number, status: 'solved', actor: 'agente@example.test', now: new Date(longAgo.getTime() + DAY) });
+          seeded[group].push(t.number);
+        }
       }
       // Open for 60 days without an answer: the SLA job owes them warnings and escalations.
       for (let i = 0; i < SEED.open; i++) seeded.open.push(await ingest('open'));
@@ -131,8 +147,10 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('two daemons on one database, 
 
     db = await openDatabase(join(dataDir, 'ventanilla.db'));
     const queuedBefore = await db.outboxMail.count();
-    expect(queuedBefore).toBeGreaterThanOrEqual(48 + 36); // acknowledgements + pending/solved notices
-    expect(await db.ticket.count({ where: { timerDueAt: { lte: new Date() } } })).toBe(SEED.remind + SEED.pendingExpired + SEED.solvedExpired);
+    // Acknowledgements, plus the notices of the pending and solved changes.
+    expect(queuedBefore).toBeGreaterThanOrEqual(SEEDED_TICKETS * 2 - SEED.open);
+    const timed = SEED.remind + SEED.pendingExpired + SEED.solvedExpired + SEED.remindLater + SEED.closeLater;
+    expect(await db.ticket.count({ where: { timerDueAt: { lte: new Date() } } })).toBe(timed);
 
     // --- A backlog in the mailbox, so both daemons find work the moment they start. ---
     const appended: string[] = [];
@@ -144,6 +162,12 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('two daemons on one database, 
     }
     await dovecot.appendMany(backlog);
 
+    // The *Later timers come due about 20 s and 45 s into the run (the timer job ticks every 30 s).
+    const later = [...seeded.remindLater, ...seeded.closeLater];
+    for (const [i, number] of later.entries()) {
+      await db.ticket.update({ where: { number }, data: { timerDueAt: new Date(Date.now() + (i % 2 === 0 ? 20_000 : 45_000)) } });
+    }
+
     // --- Both daemons at the same moment. ---
     daemons.push(startDaemon(env, { maxLogChars: 20_000_000 }), startDaemon(env, { maxLogChars: 20_000_000 }));
     const [a, b] = daemons as [Daemon, Daemon];
@@ -153,7 +177,7 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('two daemons on one database, 
 
     // Who holds which lease, sampled all along (leases released are stamped with leasedUntil = release time).
     const leaseHolders = new Map<string, Set<number>>();
-    let sampling = true;
+    sampling = true;
     const sampler = (async () => {
       while (sampling) {
         const held = await db!.jobLease.findMany({ where: { leasedUntil: { gt: new Date() } } });
@@ -164,7 +188,9 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('two daemons on one database, 
         }
         await new Promise((r) => setTimeout(r, 100));
       }
-    })();
+    })().catch((error: unknown) => {
+      if (sampling) throw error;
+    });
 
     // --- About a minute of mail arriving: new tickets and replies to the open seeded tickets. ---
     const runStarted = Date.now();
@@ -179,7 +205,7 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('two daemons on one database, 
           const parent = seeded.open[replies++ % seeded.open.length]!;
           round.push(mail({ headers: { 'Message-ID': `<${messageId}>`, 'In-Reply-To': `<${parent.messageId}>`, From: `seed-reply@cliente.mx`, Subject: `Re: Caso sembrado` }, body: '¿Alguna novedad?' }));
         } else {
-          round.push(mail({ headers: { 'Message-ID': `<${messageId}>`, From: `live${liveCount % 13}@cliente.mx`, Subject: `En vivo ${liveCount}` }, body: `Otro problema (${liveCount}).` }));
+          round.push(mail({ headers: { 'Message-ID': `<${messageId}>`, From: `live${liveCount}@cliente${liveCount % 5}.mx`, Subject: `En vivo ${liveCount}` }, body: `Otro problema (${liveCount}).` }));
         }
         liveCount++;
       }
@@ -207,8 +233,8 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('two daemons on one database, 
           p.inbox === 0 &&
           p.unsent === 0 &&
           p.received >= p.rows &&
-          p.reminders >= SEED.remind &&
-          p.closed >= SEED.pendingExpired + SEED.solvedExpired;
+          p.reminders >= SEED.remind + SEED.remindLater &&
+          p.closed >= SEED.pendingExpired + SEED.solvedExpired + SEED.closeLater;
         return done ? p : null;
       },
       'both daemons to finish the work',
@@ -277,11 +303,11 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('two daemons on one database, 
     const perRef = new Map<string, typeof imapLog>();
     for (const row of imapLog) perRef.set(row.sourceRef ?? '', [...(perRef.get(row.sourceRef ?? '') ?? []), row]);
     const twice = [...perRef].filter(([, rows]) => rows.length > 1).map(([ref, rows]) => `${ref}: ${rows.map((r) => r.outcome).join(',')}`);
-    expect(twice, 'mailbox messages (UIDs) with more than one outcome').toEqual([]);
+    expect({ count: twice.length, first: twice.slice(0, 10) }, 'mailbox messages (UIDs) with more than one outcome').toEqual({ count: 0, first: [] });
     expect(perRef.size).toBe(total);
     expect(new Set(imapLog.map((r) => r.messageId))).toEqual(new Set(appended));
     expect(imapLog.filter((r) => r.outcome === 'duplicate' || r.outcome === 'quarantined')).toEqual([]);
-    expect(await db.message.count({ where: { direction: 'in' } })).toBe(total + 48);
+    expect(await db.message.count({ where: { direction: 'in' } })).toBe(total + SEEDED_TICKETS);
 
     // 3. Timers: one reminder per pending period, one auto-close per ticket, each with one notice.
     const eventsPerTicket = async (type: string) => {
@@ -291,11 +317,11 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('two daemons on one database, 
     const ticketIdOf = new Map((await db.ticket.findMany({ select: { id: true, number: true } })).map((t) => [t.number, t.id]));
     const reminded = await eventsPerTicket('pending_reminder');
     expect(reminded.filter((r) => r._count._all !== 1)).toEqual([]);
-    expect(reminded.map((r) => r.ticketId).sort((x, y) => x - y)).toEqual(seeded.remind.map((n) => ticketIdOf.get(n)).sort((x, y) => x! - y!));
+    expect(reminded.map((r) => r.ticketId).sort((x, y) => x - y)).toEqual([...seeded.remind, ...seeded.remindLater].map((n) => ticketIdOf.get(n)).sort((x, y) => x! - y!));
     const autoClosed = await eventsPerTicket('auto_closed');
     expect(autoClosed.filter((r) => r._count._all !== 1)).toEqual([]);
     expect(autoClosed.map((r) => r.ticketId).sort((x, y) => x - y)).toEqual(
-      [...seeded.pendingExpired, ...seeded.solvedExpired].map((n) => ticketIdOf.get(n)).sort((x, y) => x! - y!),
+      [...seeded.pendingExpired, ...seeded.solvedExpired, ...seeded.closeLater].map((n) => ticketIdOf.get(n)).sort((x, y) => x! - y!),
     );
     const noticesPer = (template: string) => {
       const counts = new Map<number, number>();
@@ -303,22 +329,24 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('two daemons on one database, 
       return counts;
     };
     expect([...noticesPer('pending_reminder')].filter(([, c]) => c !== 1)).toEqual([]);
-    expect(noticesPer('pending_reminder').size).toBe(SEED.remind);
+    expect(noticesPer('pending_reminder').size).toBe(SEED.remind + SEED.remindLater);
     expect([...noticesPer('closed')].filter(([, c]) => c !== 1)).toEqual([]);
-    expect(noticesPer('closed').size).toBe(SEED.pendingExpired + SEED.solvedExpired);
-    for (const number of [...seeded.pendingExpired, ...seeded.solvedExpired]) {
+    expect(noticesPer('closed').size).toBe(SEED.pendingExpired + SEED.solvedExpired + SEED.closeLater);
+    for (const number of [...seeded.pendingExpired, ...seeded.solvedExpired, ...seeded.closeLater]) {
       expect((await db.ticket.findUnique({ where: { number } }))?.status).toBe('closed');
     }
     // SLA: the open seeded tickets were escalated once per level (the SLA job ran and did not repeat itself).
     const slaEvents = await db.ticketEvent.groupBy({ by: ['ticketId', 'type', 'detail'], where: { type: { in: ['sla_warning', 'sla_breach'] } }, _count: { _all: true } });
     expect(slaEvents.filter((e) => e._count._all !== 1)).toEqual([]);
     expect(new Set(slaEvents.map((e) => e.ticketId))).toEqual(new Set(seeded.open.map((t) => ticketIdOf.get(t.number))));
-    expect(outboxRows.filter((r) => r.template === 'escalation').length).toBeGreaterThanOrEqual(SEED.open);
+    // (Escalation mail to one contact is capped at AUTO_MAIL_LIMIT an hour, so only "some" is certain.)
+    expect(outboxRows.filter((r) => r.template === 'escalation').length).toBeGreaterThan(0);
 
     // 4. Both daemons did real work: each processed mail and each ran scheduled jobs with effects.
     for (const [i, d] of perDaemon.entries()) {
       expect(d.processed, `daemon ${'AB'[i]} processed no mail`).toBeGreaterThan(0);
       expect(Object.keys(d.jobs).length, `daemon ${'AB'[i]} ran no job with an effect`).toBeGreaterThan(0);
+      // DB_BUSY here means inTransaction gave up on SQLITE_BUSY_SNAPSHOT (read-then-write transactions).
       expect(d.errors, `daemon ${'AB'[i]} logged errors`).toEqual([]);
     }
     const allHolders = new Set([...leaseHolders.values()].flatMap((s) => [...s]));

@@ -30,6 +30,8 @@ export interface ApplyInput {
   now: Date;
   /** Machine-written mail (RFC 3834): recorded, but never answered by another machine. */
   silent?: boolean;
+  /** A new ticket from a sender not yet authorised (UNKNOWN_SENDER_POLICY=hold): no acknowledgement, no SLA clock. */
+  hold?: boolean;
 }
 
 /** Writes the mail's one effect: a new ticket, a comment (maybe reopening), or a follow-up ticket. */
@@ -76,10 +78,16 @@ async function createNewTicket(tx: Tx, deps: LifecycleDeps, input: ApplyInput) {
     priority: severity.priority,
     ccs: input.ccs.filter((cc) => cc !== input.requester.email),
     createdAt: input.now,
+    held: input.hold,
   });
   await addMessage(tx, { ...input.message, ticketId: ticket.id, direction: 'in', createdAt: input.now });
   const reason = input.thread.kind === 'new' ? input.thread.reason : 'no-reference';
   await addTicketEvent(tx, { ticketId: ticket.id, type: 'created', actor: input.requester.email, toStatus: 'new', detail: reason, at: input.now });
+  if (input.hold) {
+    // Released (clock started, acknowledgement sent) when the sender is authorised: lifecycle/access-actions.ts.
+    await addTicketEvent(tx, { ticketId: ticket.id, type: 'held_for_authorisation', actor: 'system', detail: 'UNKNOWN_SENDER_POLICY=hold', at: input.now });
+    return { outcome: 'created' as const, ticketNumber: ticket.number };
+  }
   await startTicket(tx, deps, ticket.id, input.now, input.silent ? null : { notice: 'acknowledgement', idempotencyKey: `ack:${ticket.id}` });
   return { outcome: 'created' as const, ticketNumber: ticket.number };
 }

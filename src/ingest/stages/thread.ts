@@ -7,6 +7,8 @@ import type { InboundMail } from '../parse.js';
 export interface ThreadContext {
   secret: string;
   supportAddress: string;
+  /** False when the From address failed authentication: the subject tag is then not accepted (layer 3). */
+  senderTrusted?: boolean;
 }
 
 export type ResolvedThread = ThreadDecision & { ticket?: StoredTicket };
@@ -44,6 +46,7 @@ export async function resolveThread(
     sender,
     senderOrganisationId,
     isForward: isForwardSubject(mail.subject),
+    senderTrusted: ctx.senderTrusted,
     headerMatches,
     plusAddressTicket: plusNumber !== null ? await lookupNumber(plusNumber) : null,
     subjectTagTicket: tagNumber !== null ? await lookupNumber(tagNumber) : null,

@@ -58,3 +58,24 @@ describe('thread matching in layers', () => {
     expect(d).toMatchObject({ kind: 'existing', via: 'subject-tag', ticket: { number: 1001 } });
   });
 });
+
+describe('a From address that failed authentication (senderTrusted: false)', () => {
+  const forged = (over: Partial<ThreadInput>) => input({ senderTrusted: false, ...over });
+  it('layer 3 is skipped: the subject tag matches no ticket, even "from" its requester', () => {
+    expect(decideThread(forged({ subjectTagTicket: ticketA }))).toEqual({ kind: 'new', reason: 'tag-from-unauthenticated' });
+    expect(decideThread(input({ subjectTagTicket: ticketA }))).toMatchObject({ kind: 'existing', via: 'subject-tag' });
+    expect(decideThread(input({ senderTrusted: true, subjectTagTicket: ticketA }))).toMatchObject({ kind: 'existing', via: 'subject-tag' });
+  });
+  it('its identity makes no one a participant: a forged forward does not join, forged shared References are ambiguous', () => {
+    expect(decideThread(forged({ isForward: true, headerMatches: [{ ticket: ticketA, via: 'in-reply-to', signed: true }] }))).toEqual({ kind: 'new', reason: 'forward-from-stranger' });
+    const matches = [
+      { ticket: ticketA, via: 'references' as const, signed: true },
+      { ticket: ticketB, via: 'references' as const, signed: true },
+    ];
+    expect(decideThread(forged({ headerMatches: matches }))).toEqual({ kind: 'new', reason: 'ambiguous-references' });
+  });
+  it('what does not depend on who the sender is still works: a direct reply, the signed plus-address', () => {
+    expect(decideThread(forged({ headerMatches: [{ ticket: ticketA, via: 'in-reply-to', signed: true }] }))).toMatchObject({ kind: 'existing', via: 'in-reply-to' });
+    expect(decideThread(forged({ plusAddressTicket: ticketA }))).toMatchObject({ kind: 'existing', via: 'plus-address' });
+  });
+});

@@ -1,0 +1,138 @@
+// Who may open tickets: organisations with their domains and administrator, and the contacts the
+// administrator authorises or revokes (DOMAIN.md "Company administrators", PRIMER ACCESO). Used by the CLI
+// and by administrators' commands by mail; everything runs in the caller's transaction.
+
+import { domainOf } from '../domain/thread-refs.js';
+import { ErrorCode, VentanillaError } from '../errors.js';
+import {
+  ADMIN_ROLE,
+  createOrganisation,
+  domainOwners,
+  findOrCreateContact,
+  heldTicketsOf,
+  linkContactsOfDomains,
+  organisationByName,
+  organisationOf,
+  accessContact,
+  setAuthorisation,
+  setHeld,
+} from '../store/access-repo.js';
+import type { Tx } from '../store/database.js';
+import { addTicketEvent } from '../store/tickets-repo.js';
+import { startTicket, type LifecycleDeps } from './transitions.js';
+
+const ADDRESS = /^[^\s@<>()",;:]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/i;
+const DOMAIN = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/;
+export const SLA_PLANS = ['standard', 'prime'] as const;
+
+export function isEmailAddress(value: string): boolean {
+  return value.length <= 254 && ADDRESS.test(value);
+}
+
+function address(value: string): string {
+  const email = value.trim().toLowerCase();
+  if (!isEmailAddress(email)) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `"${value}" is not an email address`);
+  return email;
+}
+
+/**
+ * The sender is authorised now: its tickets held for that (UNKNOWN_SENDER_POLICY=hold) start like any new
+ * ticket: the SLA clock runs from now and the customer gets the acknowledgement.
+ */
+export async function releaseHeldTickets(tx: Tx, deps: LifecycleDeps, contactId: number, actor: string, now: Date): Promise<number[]> {
+  const held = await heldTicketsOf(tx, contactId);
+  for (const ticket of held) {
+    await setHeld(tx, ticket.id, false);
+    await addTicketEvent(tx, { ticketId: ticket.id, type: 'released', actor, detail: 'the sender was authorised', at: now });
+    // An agent may have answered it meanwhile: then it has its clock and its mail already.
+    if (ticket.status === 'new') await startTicket(tx, deps, ticket.id, now, { notice: 'acknowledgement', idempotencyKey: `ack:${ticket.id}` });
+  }
+  return held.map((t) => t.number);
+}
+
+export interface AuthoriseResult {
+  email: string;
+  created: boolean;
+  /** Nothing changed: already authorised (or administrator). */
+  already: boolean;
+  released: number[];
+}
+
+/** Authorises a contact (creating it when it never wrote), optionally as its organisation's administrator. */
+export async function authoriseContact(
+  tx: Tx,
+  deps: LifecycleDeps,
+  input: { email: string; actor: string; now: Date; admin?: boolean },
+): Promise<AuthoriseResult> {
+  const email = address(input.email);
+  const { contact, created } = await findOrCreateContact(tx, email);
+  const isAdmin = contact.role === ADMIN_ROLE;
+  let organisationId: number | undefined;
+  if (input.admin && !isAdmin) {
+    const org = await organisationOf(tx, contact);
+    if (!org) {
+      throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `No organisation owns the domain ${domainOf(email)}; add it first: ventanilla organisations add <name> --domain ${domainOf(email)}`);
+    }
+    organisationId = org.id;
+  }
+  const already = input.admin ? isAdmin : contact.authorised || isAdmin;
+  if (!already) {
+    await setAuthorisation(tx, contact.id, { authorised: true, by: input.actor, at: input.now, ...(input.admin ? { role: ADMIN_ROLE, organisationId } : {}) });
+  }
+  const released = await releaseHeldTickets(tx, deps, contact.id, input.actor, input.now);
+  return { email, created, already, released };
+}
+
+export interface RevokeResult {
+  email: string;
+  /** Nothing changed: unknown, or not authorised. */
+  already: boolean;
+  /** The contact was an administrator (and is one no more). */
+  wasAdmin: boolean;
+}
+
+/** Withdraws a contact's authorisation (an administrator also stops being one). */
+export async function revokeContact(tx: Tx, input: { email: string; actor: string; now: Date }): Promise<RevokeResult> {
+  const email = address(input.email);
+  const contact = await accessContact(tx, email);
+  if (!contact) return { email, already: true, wasAdmin: false };
+  const wasAdmin = contact.role === ADMIN_ROLE;
+  if (!contact.authorised && !wasAdmin) return { email, already: true, wasAdmin };
+  await setAuthorisation(tx, contact.id, { authorised: false, by: input.actor, at: input.now, ...(wasAdmin ? { role: 'customer' } : {}) });
+  return { email, already: false, wasAdmin };
+}
+
+export interface NewOrganisation {
+  name: string;
+  domains: string[];
+  country?: string | null;
+  plan?: string;
+  admin?: string | null;
+  actor: string;
+  now: Date;
+}
+
+/** A customer company: its email domains, SLA plan, and (optionally) its administrator contact. */
+export async function addOrganisation(tx: Tx, deps: LifecycleDeps, input: NewOrganisation): Promise<{ id: number; linked: number; admin: AuthoriseResult | null }> {
+  const name = input.name.trim();
+  if (!name) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, 'The organisation needs a name');
+  const domains = [...new Set(input.domains.map((d) => d.trim().toLowerCase().replace(/^@/, '')))];
+  if (domains.length === 0) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, 'Give the organisation at least one email domain: --domain empresa.mx');
+  const bad = domains.filter((d) => !DOMAIN.test(d));
+  if (bad.length) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `Not a domain name: ${bad.join(', ')}`);
+  const plan = input.plan ?? 'standard';
+  if (!(SLA_PLANS as readonly string[]).includes(plan)) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `--plan must be one of ${SLA_PLANS.join(', ')} (got "${plan}")`);
+  const country = input.country?.trim().toUpperCase() || null;
+  if (country !== null && !/^[A-Z]{2}$/.test(country)) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `--country must be an ISO 3166 code such as MX (got "${input.country}")`);
+  const admin = input.admin ? address(input.admin) : null;
+  if (admin && !domains.includes(domainOf(admin))) {
+    throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `The administrator ${admin} must have an address in one of the organisation's domains (${domains.join(', ')})`);
+  }
+  if (await organisationByName(tx, name)) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `An organisation named "${name}" already exists`);
+  const taken = await domainOwners(tx, domains);
+  if (taken.length) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `Domain already belongs to another organisation: ${taken.map((t) => `${t.domain} (${t.organisation})`).join(', ')}`);
+  const id = await createOrganisation(tx, { name, country, slaPlan: plan, domains, at: input.now });
+  const linked = await linkContactsOfDomains(tx, id, domains);
+  const adminResult = admin ? await authoriseContact(tx, deps, { email: admin, actor: input.actor, now: input.now, admin: true }) : null;
+  return { id, linked, admin: adminResult };
+}

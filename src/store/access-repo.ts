@@ -1,0 +1,175 @@
+// Organisations, their domains and administrators, and which contacts may open tickets
+// (UNKNOWN_SENDER_POLICY). The only Prisma code of the sender-authorisation feature.
+
+import { domainOf } from '../domain/thread-refs.js';
+import type { Db, Tx } from './database.js';
+
+export const ADMIN_ROLE = 'admin';
+
+export interface AccessContact {
+  id: number;
+  email: string;
+  name: string | null;
+  locale: string | null;
+  country: string | null;
+  role: string;
+  authorised: boolean;
+  organisationId: number | null;
+}
+
+export interface AccessOrganisation {
+  id: number;
+  name: string;
+  country: string | null;
+  domains: string[];
+  admins: AccessContact[];
+}
+
+const contactSelect = { id: true, email: true, name: true, locale: true, country: true, role: true, authorised: true, organisationId: true } as const;
+
+export async function accessContact(tx: Tx | Db, email: string): Promise<AccessContact | null> {
+  return tx.contact.findUnique({ where: { email: email.toLowerCase() }, select: contactSelect });
+}
+
+/** The organisation of a contact: its own link, else the organisation owning its email domain. */
+export async function organisationOf(tx: Tx | Db, contact: { email: string; organisationId: number | null }): Promise<AccessOrganisation | null> {
+  const id = contact.organisationId ?? (await tx.organisationDomain.findUnique({ where: { domain: domainOf(contact.email) } }))?.organisationId ?? null;
+  if (id === null) return null;
+  const org = await tx.organisation.findUnique({
+    where: { id },
+    include: { domains: { orderBy: { domain: 'asc' } }, contacts: { where: { role: ADMIN_ROLE }, select: contactSelect, orderBy: { id: 'asc' } } },
+  });
+  return org ? { id: org.id, name: org.name, country: org.country, domains: org.domains.map((d) => d.domain), admins: org.contacts } : null;
+}
+
+/** Finds the contact, creating it (linked to the organisation owning its domain) when it does not exist. */
+export async function findOrCreateContact(tx: Tx, email: string): Promise<{ contact: AccessContact; created: boolean }> {
+  const address = email.toLowerCase();
+  const existing = await accessContact(tx, address);
+  if (existing) return { contact: existing, created: false };
+  const domain = await tx.organisationDomain.findUnique({ where: { domain: domainOf(address) }, include: { organisation: true } });
+  const contact = await tx.contact.create({
+    data: { email: address, organisationId: domain?.organisationId ?? null, country: domain?.organisation.country ?? null },
+    select: contactSelect,
+  });
+  return { contact, created: true };
+}
+
+export async function setAuthorisation(
+  tx: Tx,
+  contactId: number,
+  change: { authorised: boolean; role?: string; organisationId?: number | null; by: string; at: Date },
+): Promise<void> {
+  await tx.contact.update({
+    where: { id: contactId },
+    data: {
+      authorised: change.authorised,
+      authorisedAt: change.at,
+      authorisedBy: change.by,
+      ...(change.role !== undefined ? { role: change.role } : {}),
+      ...(change.organisationId !== undefined ? { organisationId: change.organisationId } : {}),
+    },
+  });
+}
+
+/** Tickets of this requester still held for its authorisation, oldest first. */
+export async function heldTicketsOf(tx: Tx, contactId: number): Promise<Array<{ id: number; number: number; status: string }>> {
+  return tx.ticket.findMany({ where: { requesterId: contactId, heldForAuthorisation: true }, select: { id: true, number: true, status: true }, orderBy: { number: 'asc' } });
+}
+
+export async function setHeld(tx: Tx, ticketId: number, held: boolean): Promise<void> {
+  await tx.ticket.update({ where: { id: ticketId }, data: { heldForAuthorisation: held } });
+}
+
+/** Mails of this template queued to this address since `since` (one access_denied per sender per day). */
+export async function mailsOfTemplateTo(tx: Tx, template: string, address: string, since: Date): Promise<number> {
+  return tx.outboxMail.count({ where: { template, primaryTo: address.toLowerCase(), createdAt: { gte: since } } });
+}
+
+/** A mail with no ticket (a command, a refusal) seen before: its log row is its only trace. */
+export async function loggedWithOutcome(tx: Tx, dedupKey: string, outcomes: readonly string[]): Promise<boolean> {
+  return (await tx.inboundLog.count({ where: { dedupKey, outcome: { in: [...outcomes] } } })) > 0;
+}
+
+// ---- Organisations (CLI) ----
+
+export async function organisationByName(tx: Tx | Db, name: string): Promise<{ id: number } | null> {
+  return tx.organisation.findFirst({ where: { name }, select: { id: true } });
+}
+
+export async function domainOwners(tx: Tx, domains: string[]): Promise<Array<{ domain: string; organisation: string }>> {
+  const rows = await tx.organisationDomain.findMany({ where: { domain: { in: domains } }, include: { organisation: { select: { name: true } } } });
+  return rows.map((r) => ({ domain: r.domain, organisation: r.organisation.name }));
+}
+
+export async function createOrganisation(tx: Tx, input: { name: string; country: string | null; slaPlan: string; domains: string[]; at: Date }): Promise<number> {
+  const org = await tx.organisation.create({
+    data: { name: input.name, country: input.country, slaPlan: input.slaPlan, createdAt: input.at, domains: { create: input.domains.map((domain) => ({ domain })) } },
+  });
+  return org.id;
+}
+
+/** Contacts that wrote before their organisation was known join it (their domain is now the organisation's). */
+export async function linkContactsOfDomains(tx: Tx, organisationId: number, domains: string[]): Promise<number> {
+  let linked = 0;
+  for (const domain of domains) {
+    const result = await tx.contact.updateMany({ where: { organisationId: null, email: { endsWith: `@${domain}` } }, data: { organisationId } });
+    linked += result.count;
+  }
+  return linked;
+}
+
+export interface OrganisationRow {
+  name: string;
+  country: string | null;
+  plan: string;
+  domains: string[];
+  admins: string[];
+  contacts: number;
+  authorised: number;
+}
+
+export async function listOrganisations(db: Db): Promise<OrganisationRow[]> {
+  const rows = await db.organisation.findMany({
+    orderBy: { name: 'asc' },
+    include: { domains: { orderBy: { domain: 'asc' } }, contacts: { select: { email: true, role: true, authorised: true }, orderBy: { email: 'asc' } } },
+  });
+  return rows.map((o) => ({
+    name: o.name,
+    country: o.country,
+    plan: o.slaPlan,
+    domains: o.domains.map((d) => d.domain),
+    admins: o.contacts.filter((c) => c.role === ADMIN_ROLE).map((c) => c.email),
+    contacts: o.contacts.length,
+    authorised: o.contacts.filter((c) => c.authorised || c.role === ADMIN_ROLE).length,
+  }));
+}
+
+export interface ContactRow {
+  email: string;
+  name: string | null;
+  organisation: string | null;
+  role: string;
+  authorised: boolean;
+  authorisedAt: string | null;
+  authorisedBy: string | null;
+  heldTickets: number[];
+}
+
+export async function listContacts(db: Db, filter: { organisationId?: number } = {}): Promise<ContactRow[]> {
+  const rows = await db.contact.findMany({
+    where: filter.organisationId !== undefined ? { organisationId: filter.organisationId } : {},
+    orderBy: { email: 'asc' },
+    include: { organisation: { select: { name: true } }, tickets: { where: { heldForAuthorisation: true }, select: { number: true }, orderBy: { number: 'asc' } } },
+  });
+  return rows.map((c) => ({
+    email: c.email,
+    name: c.name,
+    organisation: c.organisation?.name ?? null,
+    role: c.role,
+    authorised: c.authorised || c.role === ADMIN_ROLE,
+    authorisedAt: c.authorisedAt?.toISOString() ?? null,
+    authorisedBy: c.authorisedBy,
+    heldTickets: c.tickets.map((t) => t.number),
+  }));
+}

@@ -1,0 +1,281 @@
+// Who may open tickets (UNKNOWN_SENDER_POLICY), administrators' commands by mail, and forged senders
+// (trusted Authentication-Results), through the real pipeline on a fresh database.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { addOrganisation, authoriseContact, revokeContact } from '../../src/lifecycle/access-actions.js';
+import { inTransaction } from '../../src/store/database.js';
+import { showTicket } from '../../src/store/ticket-queries.js';
+import { cliBuilt, runCli } from '../support/cli.js';
+import { createTestApp, mail, type TestApp } from '../support/app.js';
+
+let app: TestApp;
+let clock = new Date('2026-11-24T16:00:00Z');
+afterEach(async () => app?.dispose());
+
+async function start(env: Record<string, string> = {}) {
+  clock = new Date('2026-11-24T16:00:00Z');
+  app = await createTestApp({ TRUSTED_AUTHSERV_IDS: 'mx.example.test', ...env }, () => clock);
+  await inTransaction(app.db, (tx) =>
+    addOrganisation(tx, app.lifecycle, { name: 'Empresa S.A. de C.V.', domains: ['empresa.mx', 'empresa.com'], country: 'MX', admin: 'admin@empresa.mx', actor: 'agent:test', now: clock }),
+  );
+}
+
+const ingest = (raw: Buffer) => app.pipeline.ingest(raw, { source: 'file', sourceRef: 'test' });
+const outbox = () => app.db.outboxMail.findMany({ orderBy: { id: 'asc' } });
+const mailsTo = async (address: string, template?: string) => (await outbox()).filter((m) => m.primaryTo === address && (template === undefined || m.template === template));
+const from = (address: string, extra: Record<string, string | null> = {}, body?: string) => mail({ headers: { From: address, ...extra }, body });
+const hours = (n: number) => (clock = new Date(clock.getTime() + n * 3_600_000));
+const ticket = (number: number | null) => app.db.ticket.findUniqueOrThrow({ where: { number: number as number } });
+const authorise = (email: string) => inTransaction(app.db, (tx) => authoriseContact(tx, app.lifecycle, { email, actor: 'agent:test', now: clock }));
+const FORGED = { 'Authentication-Results': 'mx.example.test; spf=fail smtp.mailfrom=empresa.mx; dkim=none; dmarc=fail (p=reject) header.from=empresa.mx' };
+const FORGED_UNTRUSTED = { 'Authentication-Results': 'mx.attacker.example; dmarc=fail header.from=empresa.mx' };
+
+describe('UNKNOWN_SENDER_POLICY=accept (the default): an open mailbox', () => {
+  it('anyone opens a ticket and gets the acknowledgement, as before', async () => {
+    await start();
+    expect(app.config.access.unknownSenderPolicy).toBe('accept');
+    for (const sender of ['ana@empresa.mx', 'x@desconocido.com']) {
+      expect((await ingest(from(sender))).outcome).toBe('created');
+      expect(await mailsTo(sender, 'acknowledgement')).toHaveLength(1);
+    }
+  });
+});
+
+describe('UNKNOWN_SENDER_POLICY=reject', () => {
+  it('a sender not authorised gets no ticket and one polite answer a day on how to get access', async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'reject' });
+    const first = mail({ headers: { From: 'Ana Pérez <ana@empresa.mx>', Subject: 'Error al timbrar', 'Message-ID': '<r1@empresa.mx>' }, body: 'Hola, no puedo timbrar facturas.' });
+    const r = await ingest(first);
+    expect(r).toMatchObject({ outcome: 'rejected', ticketNumber: null });
+    expect(r.detail).toMatch(/sender not authorised \(reject\); access_denied sent/);
+    expect(await app.db.ticket.count()).toBe(0);
+    const [denied] = await mailsTo('ana@empresa.mx');
+    expect(denied).toMatchObject({ template: 'access_denied', ticketId: null, automatic: true, status: 'pending' });
+    expect(denied?.subject).toBe('No pudimos registrar su solicitud: Error al timbrar');
+    expect(denied?.text).toContain('\nAUTORIZAR ana@empresa.mx\n');
+    expect(denied?.text).toContain('administrador');
+    const headers = JSON.parse(denied?.headers ?? '{}');
+    expect(headers).toMatchObject({ inReplyTo: 'r1@empresa.mx', extra: { 'Auto-Submitted': 'auto-replied', 'X-Loop': 'soporte@example.test' } });
+    expect(denied?.messageId).toMatch(/^vt\.0\./);
+
+    // The same mail again: one effect.
+    expect((await ingest(first)).outcome).toBe('duplicate');
+    // Another mail the same day: refused again, but not answered again.
+    hours(5);
+    expect((await ingest(from('ana@empresa.mx'))).detail).toMatch(/no answer sent \(recently_sent\)/);
+    hours(20);
+    expect((await ingest(from('ana@empresa.mx'))).detail).toMatch(/access_denied sent/);
+    expect(await mailsTo('ana@empresa.mx')).toHaveLength(2);
+    expect(await app.db.ticket.count()).toBe(0);
+  });
+
+  it('a sender of no known organisation is refused the same way; authorised contacts and administrators open tickets', async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'reject' });
+    expect(await ingest(from('x@desconocido.com'))).toMatchObject({ outcome: 'rejected' });
+    expect(await mailsTo('x@desconocido.com', 'access_denied')).toHaveLength(1);
+    expect((await ingest(from('admin@empresa.mx'))).outcome).toBe('created');
+    await authorise('luis@empresa.com');
+    const r = await ingest(from('luis@empresa.com'));
+    expect(r.outcome).toBe('created');
+    expect(await mailsTo('luis@empresa.com', 'acknowledgement')).toHaveLength(1);
+  });
+
+  it('replies on an existing ticket are always accepted, from whoever takes part in it', async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'reject' });
+    await authorise('luis@empresa.mx');
+    const opened = await ingest(mail({ headers: { From: 'luis@empresa.mx', Cc: 'ana@empresa.mx', 'Message-ID': '<t1@empresa.mx>' } }));
+    expect(opened.outcome).toBe('created');
+    const reply = await ingest(mail({ headers: { From: 'ana@empresa.mx', 'In-Reply-To': '<t1@empresa.mx>', Subject: 'Re: Consulta' } }));
+    expect(reply).toMatchObject({ outcome: 'comment', ticketNumber: opened.ticketNumber });
+  });
+
+  it('the refusal obeys the automatic-mail cap too; machine-written mail is refused without an answer', async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'reject', AUTO_MAIL_LIMIT: '1' });
+    await authorise('ana@empresa.mx');
+    await ingest(from('ana@empresa.mx'));
+    expect(await mailsTo('ana@empresa.mx', 'acknowledgement')).toHaveLength(1);
+    await inTransaction(app.db, (tx) => revokeContact(tx, { email: 'ana@empresa.mx', actor: 'agent:test', now: clock }));
+    expect((await ingest(from('ana@empresa.mx'))).detail).toMatch(/no answer sent \(capped\)/);
+    const robot = await ingest(from('alertas@empresa.mx', { 'Auto-Submitted': 'auto-generated' }));
+    expect(robot).toMatchObject({ outcome: 'rejected' });
+    expect(robot.detail).toMatch(/no answer sent$/);
+    expect(await mailsTo('alertas@empresa.mx')).toHaveLength(0);
+  });
+});
+
+describe('UNKNOWN_SENDER_POLICY=hold', () => {
+  it('holds the ticket, asks the administrator, and releases it when the administrator authorises by mail', async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'hold' });
+    const r1 = await ingest(mail({ headers: { From: 'Ana Pérez <ana@empresa.mx>', Subject: 'Error al timbrar' }, body: 'Impacto: Alto\nUrgencia: Alta\n\nNo puedo timbrar.' }));
+    expect(r1.outcome).toBe('created');
+    expect(r1.detail).toMatch(/sender not authorised: held for authorisation; access_request sent to admin@empresa.mx/);
+    const held = await ticket(r1.ticketNumber);
+    expect(held).toMatchObject({ status: 'new', heldForAuthorisation: true, firstResponseDueAt: null, slaNextCheckAt: null, priority: 'urgent' });
+    expect(await mailsTo('ana@empresa.mx')).toHaveLength(0);
+    const [request] = await mailsTo('admin@empresa.mx');
+    expect(request).toMatchObject({ template: 'access_request', ticketId: null });
+    expect(request?.subject).toBe('Solicitud de acceso a Soporte: ana@empresa.mx');
+    expect(request?.text).toContain('Ana Pérez <ana@empresa.mx>');
+    expect(request?.text).toContain(`#${r1.ticketNumber}`);
+    expect(request?.text).toContain('\nAUTORIZAR ana@empresa.mx\n');
+    expect((await showTicket(app.db, r1.ticketNumber as number))?.events.map((e) => e.type)).toEqual(['created', 'held_for_authorisation']);
+
+    // A second mail the same day: held too, the administrator is not asked twice.
+    hours(1);
+    const r2 = await ingest(from('ana@empresa.mx'));
+    expect(r2.detail).toMatch(/access_request not sent \(duplicate\)/);
+    expect(await mailsTo('admin@empresa.mx')).toHaveLength(1);
+
+    // The administrator answers the request from their mail client.
+    hours(1);
+    const answer = mail({
+      headers: { From: 'Admin <admin@empresa.mx>', Subject: `Re: ${request?.subject}`, 'In-Reply-To': `<${request?.messageId}>`, References: `<${request?.messageId}>` },
+      body: `AUTORIZAR ana@empresa.mx\n\nSaludos\n\nEl mar, 24 nov 2026 a las 10:00, Soporte <soporte@example.test> escribió:\n> ${request?.text.split('\n').join('\n> ')}`,
+    });
+    const command = await ingest(answer);
+    expect(command).toMatchObject({ outcome: 'admin_command', ticketNumber: null });
+    expect(command.detail).toBe(`authorised ana@empresa.mx released #${r1.ticketNumber}, #${r2.ticketNumber}; access_confirmation sent`);
+    const [confirmation] = await mailsTo('admin@empresa.mx', 'access_confirmation');
+    expect(confirmation?.text).toContain(`- Autorizado: ana@empresa.mx. Solicitudes liberadas: #${r1.ticketNumber}, #${r2.ticketNumber}`);
+    expect(JSON.parse(confirmation?.headers ?? '{}').inReplyTo).toBe((await app.db.inboundLog.findFirstOrThrow({ where: { outcome: 'admin_command' } })).messageId);
+
+    // Released: clock running from now, acknowledgements to Ana.
+    const released = await ticket(r1.ticketNumber);
+    expect(released.heldForAuthorisation).toBe(false);
+    expect(released.firstResponseDueAt).not.toBeNull();
+    expect((await showTicket(app.db, r1.ticketNumber as number))?.events.map((e) => e.type)).toEqual(['created', 'held_for_authorisation', 'released']);
+    expect((await mailsTo('ana@empresa.mx', 'acknowledgement')).map((m) => m.ticketId)).toEqual([held.id, (await ticket(r2.ticketNumber)).id]);
+    expect(await app.db.ticket.count()).toBe(2);
+
+    // From now on Ana opens tickets like anyone authorised.
+    const r3 = await ingest(from('ana@empresa.mx'));
+    expect(r3.outcome).toBe('created');
+    expect((await ticket(r3.ticketNumber)).heldForAuthorisation).toBe(false);
+    expect(await mailsTo('ana@empresa.mx', 'acknowledgement')).toHaveLength(3);
+  });
+
+  it('a sender of no known organisation is answered as under reject; the CLI-side authorisation releases too', async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'hold' });
+    expect(await ingest(from('x@desconocido.com'))).toMatchObject({ outcome: 'rejected' });
+    expect(await mailsTo('x@desconocido.com', 'access_denied')).toHaveLength(1);
+    const r = await ingest(from('eva@empresa.com'));
+    expect((await ticket(r.ticketNumber)).heldForAuthorisation).toBe(true);
+    expect((await authorise('eva@empresa.com')).released).toEqual([r.ticketNumber]);
+    expect(await mailsTo('eva@empresa.com', 'acknowledgement')).toHaveLength(1);
+  });
+});
+
+describe('administrators\' commands by mail', () => {
+  it('authorise by mail -> confirmation in the outbox -> the next mail from that contact opens a ticket; revoke undoes it', async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'reject' });
+    const body = ['Buenos días,', '', 'AUTORIZAR luis@empresa.mx', 'AUTORIZAR consultor@otra.example', 'REVOCAR admin@empresa.mx', 'AUTORIZAR admin@empresa.mx', '', 'Gracias'].join('\n');
+    const command = mail({ headers: { From: 'admin@empresa.mx', Subject: 'Accesos' }, body });
+    const r = await ingest(command);
+    expect(r).toMatchObject({ outcome: 'admin_command', ticketNumber: null });
+    expect(r.detail).toBe(
+      'authorised luis@empresa.mx; authorised admin@empresa.mx (no change); refused authorise consultor@otra.example (other_domain); refused revoke admin@empresa.mx (administrator); access_confirmation sent',
+    );
+    expect(await app.db.ticket.count()).toBe(0);
+    const [confirmation] = await mailsTo('admin@empresa.mx', 'access_confirmation');
+    expect(confirmation?.subject).toBe('Accesos de Empresa S.A. de C.V.: instrucciones procesadas');
+    expect(confirmation?.text).toContain('Realizado:\n- Autorizado: luis@empresa.mx\n');
+    expect(confirmation?.text).toContain('- AUTORIZAR consultor@otra.example: la dirección no pertenece a los dominios de su empresa (empresa.com, empresa.mx).');
+    expect(confirmation?.text).toContain('- REVOCAR admin@empresa.mx: es la dirección de un administrador');
+    expect(await app.db.contact.findUnique({ where: { email: 'consultor@otra.example' } })).toBeNull();
+    expect(await app.db.contact.findUniqueOrThrow({ where: { email: 'luis@empresa.mx' } })).toMatchObject({ authorised: true, authorisedBy: 'admin@empresa.mx' });
+
+    // Delivered again: nothing is done twice, nothing mailed twice.
+    expect((await ingest(command)).outcome).toBe('duplicate');
+    expect(await mailsTo('admin@empresa.mx')).toHaveLength(1);
+
+    expect((await ingest(from('luis@empresa.mx'))).outcome).toBe('created');
+    await ingest(from('admin@empresa.mx', {}, 'REVOKE luis@empresa.mx'));
+    expect((await ingest(from('luis@empresa.mx'))).outcome).toBe('rejected');
+  });
+
+  it('command lines from someone who is not an administrator are an ordinary mail', async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'accept' });
+    const r = await ingest(from('ana@empresa.mx', {}, 'AUTORIZAR luis@empresa.mx'));
+    expect(r.outcome).toBe('created');
+    expect((await app.db.contact.findUnique({ where: { email: 'luis@empresa.mx' } }))?.authorised ?? false).toBe(false);
+  });
+});
+
+describe('forged senders (TRUSTED_AUTHSERV_IDS)', () => {
+  it('a forged administrator command is refused, logged, and not answered', async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'reject' });
+    const r = await ingest(from('admin@empresa.mx', FORGED, 'AUTORIZAR intruso@empresa.mx'));
+    expect(r.outcome).toBe('rejected');
+    expect(r.detail).toBe('administrator commands refused: the From address failed authentication (dmarc=fail (mx.example.test))');
+    expect((await app.db.inboundLog.findFirstOrThrow({ where: { outcome: 'rejected' } })).detail).toMatch(/administrator commands refused/);
+    expect(await app.db.contact.findUnique({ where: { email: 'intruso@empresa.mx' } })).toBeNull();
+    expect(await outbox()).toHaveLength(0);
+    // The same verdict from a server we do not trust is ignored: the administrator's own mail works.
+    const genuine = await ingest(from('admin@empresa.mx', FORGED_UNTRUSTED, 'AUTORIZAR luis@empresa.mx'));
+    expect(genuine.outcome).toBe('admin_command');
+  });
+
+  it('a forged subject tag does not join the ticket; the same mail authenticated does', async () => {
+    await start();
+    const opened = await ingest(mail({ headers: { From: 'ana@empresa.mx', Subject: 'Error al timbrar' } }));
+    const tagged = { Subject: `[#${opened.ticketNumber}] Cierren este ticket` };
+    const forged = await ingest(from('ana@empresa.mx', { ...tagged, ...FORGED }));
+    expect(forged.outcome).toBe('created');
+    expect(forged.ticketNumber).not.toBe(opened.ticketNumber);
+    expect(forged.detail).toMatch(/^tag-from-unauthenticated; the From address failed authentication \(dmarc=fail \(mx\.example\.test\)\)/);
+    const genuine = await ingest(from('ana@empresa.mx', { ...tagged, 'Authentication-Results': 'mx.example.test; dkim=pass header.d=empresa.mx; spf=pass smtp.mailfrom=empresa.mx; dmarc=pass header.from=empresa.mx' }));
+    expect(genuine).toMatchObject({ outcome: 'comment', ticketNumber: opened.ticketNumber, detail: 'via subject-tag' });
+  });
+
+  it('a forged authorised sender is not authorised: refused without an answer (reject), held without asking (hold)', async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'reject' });
+    await authorise('luis@empresa.mx');
+    const r = await ingest(from('luis@empresa.mx', FORGED));
+    expect(r.outcome).toBe('rejected');
+    expect(r.detail).toMatch(/failed authentication.*no answer sent$/);
+    expect(await outbox()).toHaveLength(0);
+    await app.dispose();
+
+    await start({ UNKNOWN_SENDER_POLICY: 'hold' });
+    const held = await ingest(from('admin@empresa.mx', FORGED, 'Necesito ayuda'));
+    expect(held.outcome).toBe('created');
+    expect(held.detail).toMatch(/held for authorisation; administrator not asked \(From not authenticated\)/);
+    expect((await ticket(held.ticketNumber)).heldForAuthorisation).toBe(true);
+    expect(await outbox()).toHaveLength(0);
+  });
+});
+
+describe.skipIf(!cliBuilt)('the CLI', () => {
+  it('organisations add/list, contacts authorise/revoke/list', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ventanilla-access-cli-'));
+    const env = { DATA_DIR: join(dir, 'data'), SUPPORT_ADDRESS: 'soporte@example.test', SECRET_KEY: 'cli-test-secret-0123456789', UNKNOWN_SENDER_POLICY: 'hold' };
+    try {
+      const add = await runCli(['organisations', 'add', 'Empresa S.A.', '--domain', 'empresa.mx', '--domain', 'Empresa.COM', '--country', 'mx', '--plan', 'prime', '--admin', 'admin@empresa.mx'], { env });
+      expect(add.stderr).toBe('');
+      expect(add.stdout).toBe('organisation "Empresa S.A." added (empresa.mx, empresa.com) · administrator admin@empresa.mx\n');
+      const dup = await runCli(['organisations', 'add', 'Otra', '--domain', 'empresa.mx'], { env });
+      expect(dup.code).toBe(1);
+      expect(dup.stderr).toContain('Domain already belongs to another organisation: empresa.mx (Empresa S.A.)');
+      const list = JSON.parse((await runCli(['organisations', 'list', '--json'], { env })).stdout);
+      expect(list).toEqual([{ name: 'Empresa S.A.', country: 'MX', plan: 'prime', domains: ['empresa.com', 'empresa.mx'], admins: ['admin@empresa.mx'], contacts: 1, authorised: 1 }]);
+
+      const held = await runCli(['ingest', '-', '--json'], { env, input: mail({ headers: { From: 'ana@empresa.mx' } }) });
+      const number = JSON.parse(held.stdout).ticket as number;
+      const contacts = JSON.parse((await runCli(['contacts', 'list', '--organisation', 'Empresa S.A.', '--json'], { env })).stdout);
+      expect(contacts.map((c: { email: string; role: string; authorised: boolean; heldTickets: number[] }) => [c.email, c.role, c.authorised, c.heldTickets])).toEqual([
+        ['admin@empresa.mx', 'admin', true, []],
+        ['ana@empresa.mx', 'customer', false, [number]],
+      ]);
+      const auth = await runCli(['contacts', 'authorise', 'ana@empresa.mx', '--as', 'agent:lu'], { env });
+      expect(auth.stdout).toBe(`ana@empresa.mx authorised · released #${number}\n`);
+      expect((await runCli(['contacts', 'revoke', 'ana@empresa.mx'], { env })).stdout).toBe('ana@empresa.mx revoked\n');
+      expect((await runCli(['contacts', 'list'], { env })).stdout).toContain('ana@empresa.mx\tEmpresa S.A.\tcustomer\tnot authorised\n');
+      const bad = await runCli(['contacts', 'list', '--organisation', 'Nadie'], { env });
+      expect(bad.stderr).toContain('No organisation named "Nadie"');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000); // about ten runs of the CLI, each opening the database
+});

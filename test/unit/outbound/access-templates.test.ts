@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { ACCESS_TEMPLATE_NAMES, LOCALES, TemplateRenderer, sampleAccessContext, type Locale } from '../../../src/outbound/templates.js';
+
+const renderer = new TemplateRenderer();
+const cases = ACCESS_TEMPLATE_NAMES.flatMap((name) => LOCALES.map((locale) => [name, locale] as const));
+
+describe('access mails render in every locale', () => {
+  it.each(cases)('%s (%s)', (name, locale) => {
+    const mail = renderer.renderAccess(name, locale, sampleAccessContext(name, locale));
+    if (process.env.SHOW_MAIL) console.log(`${mail.subject}\n\n${mail.text}`);
+    for (const part of [mail.subject, mail.text, mail.html]) {
+      expect(part.trim()).not.toBe('');
+      expect(part).not.toMatch(/\{\{|\}\}|undefined|\[object Object\]/);
+    }
+    // About a person, not a ticket: a subject tag would thread the administrator's answer into a ticket.
+    expect(mail.subject).not.toContain('[#');
+    expect(mail.text).toContain('soporte@ventanilla.test');
+    expect(mail.text).not.toMatch(/\n{3,}/);
+    expect(mail.html).toMatch(/^<!DOCTYPE html>/);
+    expect(mail.html).toContain(`<html lang="${locale}"`);
+    expect(mail.html).toContain('max-width:600px');
+    expect(mail.html).not.toMatch(/<script|<link|<img|<iframe|<style|src=|url\(|@import|href="(https?:)?\/\//i);
+    expect(mail.html).toContain(`<title>${mail.subject.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}</title>`);
+  });
+
+  const keyword: Record<Locale, [string, string]> = { es: ['AUTORIZAR', 'REVOCAR'], pt: ['AUTORIZAR', 'REVOGAR'], en: ['AUTHORIZE', 'REVOKE'] };
+
+  it('the access request and the refusal give the exact line to send, in the reader\'s language', () => {
+    for (const locale of LOCALES) {
+      const request = renderer.renderAccess('access_request', locale, sampleAccessContext('access_request', locale));
+      const email = sampleAccessContext('access_request', locale).requester?.email;
+      expect(request.text).toContain(`\n${keyword[locale][0]} ${email}\n`);
+      expect(request.text).toContain('#1042');
+      expect(request.html).toContain(`${keyword[locale][0]} ${email}</p>`);
+      const denied = sampleAccessContext('access_denied', locale);
+      const mail = renderer.renderAccess('access_denied', locale, denied);
+      expect(mail.text).toContain(`\n${keyword[locale][0]} ${denied.contact.email}\n`);
+    }
+  });
+
+  it('the confirmation lists what was done and what was refused, and why', () => {
+    const mail = renderer.renderAccess('access_confirmation', 'es', sampleAccessContext('access_confirmation', 'es'));
+    expect(mail.text).toContain('Realizado:\n- Autorizado: compras@distribuidorabajio.com.mx. Solicitudes liberadas: #1042, #1043\n');
+    expect(mail.text).toContain('- Autorizado: ventas@distribuidorabajio.com.mx (sin cambios: ya estaba autorizado)');
+    expect(mail.text).toContain('- Acceso revocado: exempleado@distribuidorabajio.com.mx\n');
+    expect(mail.text).toContain('No realizado:\n- AUTORIZAR consultor@otra-empresa.example: la dirección no pertenece a los dominios de su empresa (distribuidorabajio.com.mx).');
+    expect(mail.text).toContain('- REVOCAR mflopez@distribuidorabajio.com.mx: es la dirección de un administrador');
+    const en = renderer.renderAccess('access_confirmation', 'en', { ...sampleAccessContext('access_confirmation', 'en'), refused: [] });
+    expect(en.text).not.toContain('Not done');
+    expect(en.text).toContain('REVOKE name@northwind-supply.example');
+  });
+
+  it('what the sender wrote is escaped in HTML', () => {
+    const ctx = { ...sampleAccessContext('access_denied', 'en'), subject: '<b>hi</b> & "you"' };
+    const mail = renderer.renderAccess('access_denied', 'en', ctx);
+    expect(mail.html).not.toContain('<b>hi</b>');
+    expect(mail.html).toContain('&lt;b&gt;hi&lt;/b&gt; &amp;');
+    expect(mail.subject).toBe('We could not register your request: <b>hi</b> & "you"');
+  });
+
+  it('refuses a context without what the template needs, and unknown names', () => {
+    const { requester: _r, ...noRequester } = sampleAccessContext('access_request', 'pt');
+    expect(() => renderer.renderAccess('access_request', 'pt', noRequester)).toThrow(/pt[\\/]access_request\.\*\.hbs: the context has no requester/);
+    expect(() => renderer.renderAccess('acknowledgement' as never, 'es', noRequester)).toThrow(/Unknown access mail template/);
+  });
+});

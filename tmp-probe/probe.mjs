@@ -1,0 +1,10 @@
+import { createTestApp, mail } from '/work/main/dist/test/support/app.js';
+import Database from 'better-sqlite3';
+const app = await createTestApp();
+const r = await app.pipeline.ingest(mail(), { source: 'file', sourceRef: 'x' });
+console.log(r);
+await app.close();
+const db = new Database(app.dataDir + '/ventanilla.db', { readonly: true });
+console.log(db.prepare('select * from Ticket').all());
+console.log(db.prepare('select id, createdAt, nextAttemptAt, typeof(createdAt) t from OutboxMail').all());
+console.log(db.prepare('select * from Contact').all());
