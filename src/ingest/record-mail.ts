@@ -6,6 +6,8 @@ import { addMessage, addTicketEvent, ensureContact, messageByDedupKey, type NewM
 import type { InboundMail } from './parse.js';
 import type { IngestResult, IngestSource, PipelineDeps } from './pipeline.js';
 import { applyInbound } from './stages/apply.js';
+import { recordDeliveryReport } from './stages/bounce.js';
+import { classifyMail } from './classify/bounce.js';
 import { classifyAutomatic } from './stages/automatic.js';
 import { dedupKeyOf, isSupportAddress } from './stages/identify.js';
 import { detectLoop, stripReservedHeaders } from './stages/loop.js';
@@ -22,11 +24,14 @@ type Recorded = { outcome: InboundOutcome; ticketNumber: number | null; detail: 
  */
 export async function recordMail(deps: PipelineDeps, parsed: InboundMail, size: number, sha256: string, source: IngestSource, now: Date): Promise<IngestResult> {
   const mail = stripReservedHeaders(parsed);
-  const sender = mail.from ?? senderFromHeaders(mail);
+  // Delivery reports first: a bounce often has no usable sender ("MAILER-DAEMON", "<>"), and is never a ticket.
+  const report = classifyMail(mail);
+  const isReport = report.kind === 'bounce' || report.kind === 'complaint';
+  const sender = mail.from ?? senderFromHeaders(mail) ?? (isReport ? { address: 'mailer-daemon', name: null } : null);
   if (!sender) throw new VentanillaError(ErrorCode.PIPELINE_FAILED, 'The mail has no sender address (no From, Sender or Return-Path).');
   const dedupKey = dedupKeyOf(mail, sha256);
   const loop = detectLoop(mail, { secret: deps.secret, supportAddress: deps.supportAddress, ownAddresses: deps.ownAddresses });
-  const automatic = classifyAutomatic(mail);
+  const automatic = classifyAutomatic(mail) ?? (report.kind === 'vacation' ? { kind: 'auto-replied' as const, reason: 'an out-of-office reply (by its wording)' } : null);
   // Is the From address forged? Only the Authentication-Results of our own servers tell (stages/authenticity.ts).
   const authenticity = assessSender(mail.headers.get('authentication-results') ?? [], sender.address, accessSettings(deps).trustedAuthservIds);
   const attachments: NewMessage['attachments'] = [];
@@ -55,6 +60,7 @@ export async function recordMail(deps: PipelineDeps, parsed: InboundMail, size: 
       deps.log.warn({ from: sender.address, reason: loop.reason }, 'mail loop: our own mail came back; not processed');
       return { outcome: 'loop', ticketNumber: null, detail: loop.reason };
     }
+    if (report.kind === 'bounce' || report.kind === 'complaint') return recordDeliveryReport(tx, { report, secret: deps.secret, message, now });
     const contact = await ensureContact(tx, sender.address, sender.name, automatic ? {} : { locale: guessLanguage(visibleText), country: countryFromAddress(sender.address) });
     const thread = await resolveThread(tx, mail, sender.address, contact.organisationId, { secret: deps.secret, supportAddress: deps.supportAddress, senderTrusted: authenticity.trusted });
     if (automatic && thread.kind === 'existing' && thread.ticket) {

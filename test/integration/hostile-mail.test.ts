@@ -92,6 +92,50 @@ describe('machine-written and looping mail', () => {
     }
   });
 
+  it('a bounce of our acknowledgement is never a ticket: it becomes an internal note on the ticket', async () => {
+    const first = await ingest(mail({ headers: { 'Message-ID': '<b1@cliente.mx>' } }));
+    const ack = (await outbox())[0];
+    const dsn = [
+      'From: Mail Delivery System <MAILER-DAEMON@mx.cliente.mx>',
+      'To: soporte@example.test',
+      'Subject: Undelivered Mail Returned to Sender',
+      'Message-ID: <dsn-1@mx.cliente.mx>',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="R"',
+      '',
+      '--R',
+      'Content-Type: text/plain',
+      '',
+      'I\'m sorry to have to inform you that your message could not be delivered.',
+      '--R',
+      'Content-Type: message/delivery-status',
+      '',
+      'Reporting-MTA: dns; mx.cliente.mx',
+      '',
+      'Final-Recipient: rfc822; ana@cliente.mx',
+      'Action: failed',
+      'Status: 5.1.1',
+      'Diagnostic-Code: smtp; 550 5.1.1 <ana@cliente.mx>: Recipient address rejected: User unknown',
+      '--R',
+      'Content-Type: text/rfc822-headers',
+      '',
+      'From: soporte@example.test',
+      'To: ana@cliente.mx',
+      `Message-ID: <${ack?.messageId}>`,
+      'Subject: acuse',
+      '--R--',
+      '',
+    ].join('\r\n');
+    const r = await ingest(Buffer.from(dsn));
+    expect(r).toMatchObject({ outcome: 'bounce', ticketNumber: first.ticketNumber });
+    expect(r.detail).toMatch(/ana@cliente\.mx: hard bounce 5\.1\.1/);
+    expect(await app.db.ticket.count()).toBe(1);
+    const t = await showTicket(app.db, first.ticketNumber as number);
+    expect(t?.messages.at(-1)).toMatchObject({ internal: true, from: 'mailer-daemon@mx.cliente.mx' });
+    expect(t?.events.at(-1)?.type).toBe('notification_bounced');
+    expect(await outbox()).toHaveLength(1);
+  });
+
   it('a stranger cannot set headers only Ventanilla sets', async () => {
     const r = await ingest(mail({ headers: { 'X-Ventanilla-Ticket': '1' } }));
     expect(r.outcome).toBe('created');
