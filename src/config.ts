@@ -77,7 +77,9 @@ const envSchema = z.object({
     .string()
     .regex(/^\s*[^\s,;]+\s*(,\s*[^\s,;]*\s*)*$/, 'expected the authserv-ids of your receiving servers, comma-separated, e.g. mx.example.com,microsoft365')
     .optional(),
-  HTTP_PORT: port(3000),
+  // 0: any free port (tests); the address is logged at start.
+  HTTP_PORT: z.coerce.number({ error: 'expected a port number' }).int('expected a whole number').min(0, 'expected a port between 0 and 65535').max(65535, 'expected a port between 0 and 65535').default(3000),
+  HTTP_HOST: z.string().min(1).default('0.0.0.0'),
   PUBLIC_URL: z.url({ error: 'expected a URL such as https://support.example.com' }).optional(),
 });
 

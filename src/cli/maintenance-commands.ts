@@ -4,6 +4,8 @@ import { loadConfig } from '../config.js';
 import { ImapSource } from '../ingest/sources/imap.js';
 import { gatewayJobs, OUTBOX_DRAIN } from '../scheduler/jobs.js';
 import { Scheduler } from '../scheduler/runner.js';
+import { buildServer, publicUrl } from '../http/server.js';
+import '../http/routes.js';
 import { migrateDatabase } from '../store/migrator.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -37,6 +39,7 @@ export function registerMaintenanceCommands(program: Command): void {
         : null;
       if (!source) app.log.warn('IMAP_HOST is not set: running the scheduled jobs only (mail can still arrive through `ventanilla ingest -`)');
       let stopping = false;
+      let http: Awaited<ReturnType<typeof buildServer>> | undefined;
       const stopped = new Promise<void>((resolve) => {
         const shutdown = (signal: string) => {
           if (stopping) return;
@@ -46,12 +49,16 @@ export function registerMaintenanceCommands(program: Command): void {
           void (async () => {
             await source?.stop();
             await scheduler.stop();
+            await http?.close();
           })().finally(resolve);
         };
         process.once('SIGTERM', () => shutdown('SIGTERM'));
         process.once('SIGINT', () => shutdown('SIGINT'));
       });
       scheduler.start();
+      http = await buildServer(app);
+      const address = await http.listen({ port: app.config.env.HTTP_PORT, host: app.config.env.HTTP_HOST });
+      app.log.info({ address, publicUrl: publicUrl(app) }, 'HTTP server listening');
       app.log.info({ imap: app.config.imap ? `${app.config.imap.host}/${app.config.imap.mailbox}` : null, smtp: app.config.smtp?.host ?? 'files in DATA_DIR/outbox', data: app.config.dataDir }, 'ventanilla started');
       await Promise.all([source?.run(), stopped]);
       await app.close();

@@ -18,7 +18,8 @@ export function startDaemon(env: Record<string, string>, opts: DaemonOptions = {
   const maxLogChars = opts.maxLogChars ?? 200_000;
   const child = spawn(process.execPath, [cliPath, 'start'], {
     cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
+    // HTTP_PORT 0: any free port, so daemons of parallel test files never collide.
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,0 +1,3 @@
+// Importing this module registers every feature's routes on the HTTP server (see server.ts).
+// Features add one import line here.
+export {};
