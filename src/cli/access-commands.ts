@@ -1,35 +1,9 @@
-import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { createApp } from '../app.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { addOrganisation, authoriseContact, revokeContact, SLA_PLANS } from '../lifecycle/access-actions.js';
 import { listContacts, listOrganisations, organisationByName } from '../store/access-repo.js';
 import { inTransaction } from '../store/database.js';
-
-const defaultActor = () => process.env.VENTANILLA_AGENT ?? `agent:${userInfo().username}`;
-const collect = (value: string, previous: string[]) => [...previous, value];
-
-/** Runs an action in one transaction, then sends what it queued (acknowledgements of released tickets). */
-async function withApp<T>(action: (app: Awaited<ReturnType<typeof createApp>>) => Promise<T>): Promise<T> {
-  const app = await createApp();
-  try {
-    const result = await action(app);
-    const report = await app.drainer().drain();
-    if (report.sent + report.retried + report.failed > 0) process.stderr.write(`outbox: ${JSON.stringify(report)}\n`);
-    return result;
-  } finally {
-    await app.close();
-  }
-}
-
-async function readOnly<T>(action: (app: Awaited<ReturnType<typeof createApp>>) => Promise<T>): Promise<T> {
-  const app = await createApp();
-  try {
-    return await action(app);
-  } finally {
-    await app.close();
-  }
-}
+import { collect, defaultActor, readOnly, withApp } from './with-app.js';
 
 const released = (numbers: number[]) => (numbers.length ? ` · released ${numbers.map((n) => `#${n}`).join(', ')}` : '');
 

@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { createApp } from '../app.js';
 import { isTicketStatus, TICKET_STATUSES, type TicketStatus } from '../domain/ticket-status.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { releaseProductIssue, replyToTicket, setTicketStatus } from '../lifecycle/agent-actions.js';
+import { collect, defaultActor, withApp } from './with-app.js';
 
 function parseNumber(text: string): number {
   const number = Number(text.replace(/^#/, ''));
@@ -16,22 +15,6 @@ function parseStatus(text: string | undefined): TicketStatus | undefined {
   if (text === undefined) return undefined;
   if (!isTicketStatus(text)) throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, `--status must be one of ${TICKET_STATUSES.join(', ')} (got "${text}")`);
   return text;
-}
-
-const defaultActor = () => process.env.VENTANILLA_AGENT ?? `agent:${userInfo().username}`;
-const collect = (value: string, previous: string[]) => [...previous, value];
-
-/** Runs an action, then sends what it queued right away (the daemon would within seconds anyway). */
-async function withApp<T>(action: (app: Awaited<ReturnType<typeof createApp>>) => Promise<T>): Promise<T> {
-  const app = await createApp();
-  try {
-    const result = await action(app);
-    const report = await app.drainer().drain();
-    if (report.sent + report.retried + report.failed > 0) process.stderr.write(`outbox: ${JSON.stringify(report)}\n`);
-    return result;
-  } finally {
-    await app.close();
-  }
 }
 
 export function registerAgentCommands(program: Command, tickets: Command): void {

@@ -1,0 +1,31 @@
+import { userInfo } from 'node:os';
+import { createApp, type App } from '../app.js';
+
+/** Who does an action: --as, else $VENTANILLA_AGENT, else the OS user. */
+export const defaultActor = (): string => process.env.VENTANILLA_AGENT ?? `agent:${userInfo().username}`;
+
+/** commander helper for repeatable options (--attach a --attach b). */
+export const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** Runs an action, then sends what it queued right away (the daemon would within seconds anyway). */
+export async function withApp<T>(action: (app: App) => Promise<T>): Promise<T> {
+  const app = await createApp();
+  try {
+    const result = await action(app);
+    const report = await app.drainer().drain();
+    if (report.sent + report.retried + report.failed > 0) process.stderr.write(`outbox: ${JSON.stringify(report)}\n`);
+    return result;
+  } finally {
+    await app.close();
+  }
+}
+
+/** Runs a read-only command and closes the app. */
+export async function readOnly<T>(action: (app: App) => Promise<T>): Promise<T> {
+  const app = await createApp();
+  try {
+    return await action(app);
+  } finally {
+    await app.close();
+  }
+}
