@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/database.js';
 import { mail } from '../support/app.js';
 import { cliBuilt } from '../support/cli.js';
-import { startDaemon, waitFor } from '../support/daemon.js';
+import { startDaemon, waitFor, type Daemon } from '../support/daemon.js';
 import { dovecotAvailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
 
 const NEW_TICKETS = 400;
@@ -33,7 +33,10 @@ function backlog(): { raws: Buffer[]; parentOf: Map<string, string> } {
 describe.skipIf(!dovecotAvailable() || !cliBuilt)('crash safety: SIGKILL at random points while ingesting a backlog', () => {
   let dovecot: DovecotServer | undefined;
   let dataDir: string | undefined;
+  let last: Daemon | undefined;
   afterAll(async () => {
+    // Stop the last daemon first: it may still be writing into DATA_DIR if the test failed.
+    await last?.kill('SIGKILL');
     await dovecot?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
@@ -69,7 +72,8 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('crash safety: SIGKILL at rand
 
     // A last run that is allowed to finish.
     const daemon = startDaemon(env);
-    await waitFor(async () => (await dovecot!.list('INBOX')).length === 0, 'the inbox to be drained', 120_000, 200);
+    last = daemon;
+    await waitFor(async () => (await dovecot!.list('INBOX')).length === 0, 'the inbox to be drained', 240_000, 200);
     const db = await openDatabase(join(dataDir, 'ventanilla.db'));
     try {
       await waitFor(async () => (await db.inboundLog.count()) >= raws.length, 'an outcome for every delivery', 30_000, 200);
@@ -104,5 +108,5 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('crash safety: SIGKILL at rand
     } finally {
       await db.$disconnect();
     }
-  }, 300_000);
+  }, 420_000);
 });
