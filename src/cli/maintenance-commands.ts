@@ -6,6 +6,7 @@ import { gatewayJobs, OUTBOX_DRAIN } from '../scheduler/jobs.js';
 import { Scheduler } from '../scheduler/runner.js';
 import { buildServer, publicUrl } from '../http/server.js';
 import '../http/routes.js';
+import { warmUp } from '../warm-up.js';
 import { migrateDatabase } from '../store/migrator.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -55,6 +56,7 @@ export function registerMaintenanceCommands(program: Command): void {
         process.once('SIGTERM', () => shutdown('SIGTERM'));
         process.once('SIGINT', () => shutdown('SIGINT'));
       });
+      await warmUp(app);
       scheduler.start();
       http = await buildServer(app);
       const address = await http.listen({ port: app.config.env.HTTP_PORT, host: app.config.env.HTTP_HOST });
