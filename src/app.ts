@@ -11,6 +11,10 @@ import { policiesFromConfig } from './policy.js';
 import { resolveSecret } from './secret.js';
 import { BlobStore } from './store/blobs.js';
 import { openDatabase, type Db } from './store/database.js';
+import { baseUrlOf } from './bulletins/deps.js';
+import { BulletinRenderer } from './bulletins/render.js';
+import { queueCsatSurvey } from './surveys/csat.js';
+import { surveyDeps } from './surveys/deps.js';
 
 /** Everything a command needs, built once from the configuration. */
 export interface App {
@@ -42,7 +46,7 @@ export async function createApp(options: { config?: Config; log?: Logger; now?: 
       log,
       renderer: new TemplateRenderer(), calendar: policies.calendar, secret: config.secretKey, supportAddress: config.supportAddress, supportName: config.supportName },
   };
-  const ownAddresses = [config.supportAddress, ...(config.imap?.user.includes('@') ? [config.imap.user.toLowerCase()] : [])];
+  const ownAddresses = [config.supportAddress, config.bulletins.address, ...(config.imap?.user.includes('@') ? [config.imap.user.toLowerCase()] : [])];
   const pipeline = new InboundPipeline({
     db,
     blobs,
@@ -53,6 +57,7 @@ export async function createApp(options: { config?: Config; log?: Logger; now?: 
     maxMessageBytes: config.maxMessageBytes,
     maxAttachmentBytes: config.env.MAX_ATTACHMENT_BYTES,
     access: config.access,
+    bulletins: { config: config.bulletins, links: { secret: config.secretKey, baseUrl: baseUrlOf(config.env) }, renderer: new BulletinRenderer() },
     log,
     now,
   });
@@ -73,5 +78,6 @@ export async function createApp(options: { config?: Config; log?: Logger; now?: 
       await db.$disconnect();
     },
   };
+  lifecycle.afterSolved = (tx, solved) => queueCsatSurvey(tx, surveyDeps(app), solved);
   return app;
 }

@@ -81,9 +81,37 @@ const envSchema = z.object({
   HTTP_PORT: z.coerce.number({ error: 'expected a port number' }).int('expected a whole number').min(0, 'expected a port between 0 and 65535').max(65535, 'expected a port between 0 and 65535').default(3000),
   HTTP_HOST: z.string().min(1).default('0.0.0.0'),
   PUBLIC_URL: z.url({ error: 'expected a URL such as https://support.example.com' }).optional(),
+  // Satisfaction surveys (README "Surveys").
+  CSAT_ENABLED: bool(true),
+  CSAT_SCALE: z.enum(['good_bad', '1-5'], { error: 'expected good_bad or 1-5' }).default('good_bad'),
+  SURVEY_LINK_DAYS: positiveInt(30),
+  NPS_ENABLED: bool(true),
+  NPS_DAILY_LIMIT: positiveInt(50),
+  NPS_INTERVAL_MONTHS: positiveInt(12),
+  // Bulletins and bounce suppression (README "Bulletins").
+  BULLETIN_ADDRESS: email.optional(),
+  BULLETIN_NAME: z.string().trim().min(1).default('Boletín fiscal'),
+  BULLETIN_LIST_ID: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z0-9-]+$/, 'expected a list id such as boletin.example.com').optional(),
+  BULLETIN_RATE_PER_MINUTE: positiveInt(600),
+  BULLETIN_CONFIRM_DAYS: positiveInt(7),
+  SUPPRESSION_DAYS: positiveInt(180),
+  SOFT_BOUNCE_LIMIT: positiveInt(3),
+  SOFT_BOUNCE_WINDOW_DAYS: positiveInt(30),
+  SOFT_BOUNCE_SUPPRESSION_DAYS: positiveInt(30),
 });
 
 export type Env = z.infer<typeof envSchema>;
+
+export interface SurveyConfig {
+  csatEnabled: boolean;
+  csatScale: Env['CSAT_SCALE'];
+  /** How long the links in a survey mail work. */
+  linkDays: number;
+  npsEnabled: boolean;
+  npsDailyLimit: number;
+  /** Asked when the contact had a ticket in this many months and was not asked in as many. */
+  npsIntervalMonths: number;
+}
 
 const CALENDAR_VARIABLES = ['BUSINESS_TIMEZONE', 'BUSINESS_DAYS', 'BUSINESS_HOURS', 'HOLIDAY_COUNTRY', 'CLOSED_DATES'];
 
@@ -113,7 +141,22 @@ export interface Config {
   /** Sender authorisation and authenticity: UNKNOWN_SENDER_POLICY, TRUSTED_AUTHSERV_IDS (lower case). */
   access: { unknownSenderPolicy: Env['UNKNOWN_SENDER_POLICY']; trustedAuthservIds: string[] };
   smtp?: { host: string; port: number; secure: boolean; user?: string; password?: string; rejectUnauthorized: boolean; poolSize: number };
+  /** CSAT after each ticket solved by support, NPS once a year per active contact (README "Surveys"). */
+  surveys: SurveyConfig;
+  /** Bulletins and bounce suppression (README "Bulletins"). */
+  bulletins: BulletinConfig;
   env: Env;
+}
+
+export interface BulletinConfig {
+  /** Sends the bulletins; mail to it with SUSCRIBIR / BAJA subscribes or unsubscribes (never a ticket). */
+  address: string;
+  name: string;
+  /** List-Id: <listId>. */
+  listId: string;
+  ratePerMinute: number;
+  confirmDays: number;
+  suppression: { hardDays: number; softLimit: number; softWindowDays: number; softDays: number };
 }
 
 /** Reads the configuration from the environment (and ./.env when present); throws one error listing every bad value. */
@@ -168,6 +211,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
     smtp: e.SMTP_HOST
       ? { host: e.SMTP_HOST, port: e.SMTP_PORT, secure: e.SMTP_SECURE, user: e.SMTP_USER, password: e.SMTP_PASSWORD, rejectUnauthorized: e.SMTP_TLS_REJECT_UNAUTHORIZED, poolSize: e.SMTP_POOL_SIZE }
       : undefined,
+    surveys: {
+      csatEnabled: e.CSAT_ENABLED,
+      csatScale: e.CSAT_SCALE,
+      linkDays: e.SURVEY_LINK_DAYS,
+      npsEnabled: e.NPS_ENABLED,
+      npsDailyLimit: e.NPS_DAILY_LIMIT,
+      npsIntervalMonths: e.NPS_INTERVAL_MONTHS,
+    },
+    bulletins: bulletinConfig(e),
     env: e,
+  };
+}
+
+function bulletinConfig(e: Env): BulletinConfig {
+  const supportDomain = e.SUPPORT_ADDRESS.slice(e.SUPPORT_ADDRESS.lastIndexOf('@') + 1).toLowerCase();
+  const address = (e.BULLETIN_ADDRESS ?? `boletin@${supportDomain}`).toLowerCase();
+  return {
+    address,
+    name: e.BULLETIN_NAME,
+    listId: e.BULLETIN_LIST_ID ?? `boletin.${address.slice(address.lastIndexOf('@') + 1)}`,
+    ratePerMinute: e.BULLETIN_RATE_PER_MINUTE,
+    confirmDays: e.BULLETIN_CONFIRM_DAYS,
+    suppression: { hardDays: e.SUPPRESSION_DAYS, softLimit: e.SOFT_BOUNCE_LIMIT, softWindowDays: e.SOFT_BOUNCE_WINDOW_DAYS, softDays: e.SOFT_BOUNCE_SUPPRESSION_DAYS },
   };
 }

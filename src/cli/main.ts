@@ -2,9 +2,11 @@
 import { Command } from 'commander';
 import { VentanillaError } from '../errors.js';
 import { registerAccessCommands } from './access-commands.js';
+import { registerBulletinCommands } from './bulletin-commands.js';
 import { registerIngestCommands } from './ingest-commands.js';
 import { registerMaintenanceCommands } from './maintenance-commands.js';
 import { registerOpsCommands } from './ops-commands.js';
+import { registerSurveyCommands } from './survey-commands.js';
 import { registerTicketCommands } from './ticket-commands.js';
 
 const program = new Command()
@@ -17,6 +19,8 @@ registerIngestCommands(program);
 registerTicketCommands(program);
 registerOpsCommands(program);
 registerAccessCommands(program);
+registerSurveyCommands(program);
+registerBulletinCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof VentanillaError) {

@@ -1,3 +1,5 @@
 // Importing this module registers every feature's routes on the HTTP server (see server.ts).
 // Features add one import line here.
 export {};
+import '../surveys/routes.js';
+import '../bulletins/http-routes.js';

@@ -11,6 +11,7 @@ import { dedupKeyOf } from './stages/identify.js';
 import { recordMail } from './record-mail.js';
 import type { LifecycleDeps } from '../lifecycle/transitions.js';
 import type { AccessSettings } from './stages/access.js';
+import type { BulletinMailSettings } from './stages/bulletin-mail.js';
 
 export interface IngestSource {
   source: 'imap' | 'stdin' | 'file' | 'replay';
@@ -40,6 +41,8 @@ export interface PipelineDeps {
   maxAttachmentBytes: number;
   /** Who may open tickets and which Authentication-Results are believed (default: accept, none). */
   access?: AccessSettings;
+  /** The bulletin address's commands and bounce suppression (README "Bulletins"); absent: neither. */
+  bulletins?: BulletinMailSettings;
   log: Logger;
   now: () => Date;
 }

@@ -7,11 +7,14 @@ import type { InboundMail } from './parse.js';
 import type { IngestResult, IngestSource, PipelineDeps } from './pipeline.js';
 import { applyInbound } from './stages/apply.js';
 import { recordDeliveryReport } from './stages/bounce.js';
+import { screenBulletinMail } from './stages/bulletin-mail.js';
+import { applyDeliveryReport } from './stages/suppression.js';
 import { classifyMail } from './classify/bounce.js';
 import { classifyAutomatic } from './stages/automatic.js';
 import { dedupKeyOf, isSupportAddress } from './stages/identify.js';
 import { detectLoop, stripReservedHeaders } from './stages/loop.js';
 import { resolveThread } from './stages/thread.js';
+import { recordSurveyReply } from './stages/survey-reply.js';
 import { accessSettings, screenAccess } from './stages/access.js';
 import { assessSender } from './stages/authenticity.js';
 import { extractVisibleText } from './visible-text/index.js';
@@ -60,7 +63,18 @@ export async function recordMail(deps: PipelineDeps, parsed: InboundMail, size: 
       deps.log.warn({ from: sender.address, reason: loop.reason }, 'mail loop: our own mail came back; not processed');
       return { outcome: 'loop', ticketNumber: null, detail: loop.reason };
     }
-    if (report.kind === 'bounce' || report.kind === 'complaint') return recordDeliveryReport(tx, { report, secret: deps.secret, message, now });
+    if (report.kind === 'bounce' || report.kind === 'complaint') {
+      // Suppression and complaints first (it checks the log for this report), then the note on its ticket.
+      const effect = deps.bulletins ? await applyDeliveryReport(tx, deps.bulletins.config.suppression, { report, dedupKey, now }) : null;
+      const recorded = await recordDeliveryReport(tx, { report, secret: deps.secret, message, now });
+      return effect ? { ...recorded, detail: `${recorded.detail}; ${effect}` } : recorded;
+    }
+    // Mail to the bulletin address: subscribe / unsubscribe commands, never a ticket (stages/bulletin-mail.ts).
+    const bulletinMail = await screenBulletinMail(tx, deps.bulletins, { mail, sender, visibleText, trusted: authenticity.trusted, automatic: automatic !== null, dedupKey, now });
+    if (bulletinMail) return bulletinMail;
+    // A reply to a survey mail that is only a score is its answer, not a comment (stages/survey-reply.ts).
+    const surveyAnswer = automatic || !authenticity.trusted ? null : await recordSurveyReply(tx, { mail, sender: sender.address, visibleText, dedupKey, now });
+    if (surveyAnswer) return surveyAnswer;
     const contact = await ensureContact(tx, sender.address, sender.name, automatic ? {} : { locale: guessLanguage(visibleText), country: countryFromAddress(sender.address) });
     const thread = await resolveThread(tx, mail, sender.address, contact.organisationId, { secret: deps.secret, supportAddress: deps.supportAddress, senderTrusted: authenticity.trusted });
     if (automatic && thread.kind === 'existing' && thread.ticket) {

@@ -10,6 +10,8 @@ import { slaFields, timerFields } from './clocks.js';
 export interface LifecycleDeps {
   policies: Policies;
   notices: NoticeDeps;
+  /** Called in the transaction when support solves a ticket (the CSAT survey: src/surveys/csat.ts). */
+  afterSolved?: (tx: Tx, solved: { ticketId: number; actor: string; now: Date }) => Promise<void>;
 }
 
 export interface ChangeRequest {
@@ -58,6 +60,8 @@ export async function applyChange(tx: Tx, deps: LifecycleDeps, ticket: TicketSta
     const deadline = closeDeadline(req.to, req.now, deps.policies);
     await enqueueNotice(tx, deps.notices, { ...req.notice, ticketId: ticket.id, now: req.now, deadline });
   }
+  // Only support solves tickets (an answer, a status change, a product release); timers only close them.
+  if (statusChanges && req.to === 'solved') await deps.afterSolved?.(tx, { ticketId: ticket.id, actor: req.actor, now: req.now });
 }
 
 /** Loads the ticket in the transaction (the state a concurrent change left) and applies the change. */

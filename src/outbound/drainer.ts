@@ -1,8 +1,10 @@
 import type { Logger } from 'pino';
 import type { BlobStore } from '../store/blobs.js';
 import { inTransaction, type Db } from '../store/database.js';
-import { claimDueMails, markFailed, markRetry, markSent, releaseClaims, type OutboxHeaders, type OutboxRow } from '../store/outbox-repo.js';
+import { claimDueMails, leaseHolders, markFailed, markManySent, markRetry, markSent, releaseClaims, type OutboxHeaders, type OutboxRow } from '../store/outbox-repo.js';
+import { holderIsDead, newHolderId } from '../scheduler/lease.js';
 import type { Mailer, OutgoingMail } from './mailer.js';
+import { fillBody, SharedBodies } from './shared-body.js';
 
 export interface DrainReport {
   sent: number;
@@ -20,6 +22,11 @@ const BATCH = 200;
  */
 export class OutboxDrainer {
   private stopping = false;
+  /** Written on the mails this drainer claims: a restarted process takes over a dead one's claims at once. */
+  readonly holder = newHolderId('drain:');
+  private readonly bodies: SharedBodies;
+  private readonly toRecord: Array<{ id: number; resolve: () => void; reject: (error: unknown) => void }> = [];
+  private recording = false;
 
   /** Shutdown: send nothing more; claimed mails not tried yet go back to the queue untouched. */
   stop(): void {
@@ -29,14 +36,18 @@ export class OutboxDrainer {
   constructor(
     private readonly deps: { db: Db; mailer: Mailer; blobs: BlobStore; log: Logger },
     private readonly opts: { maxAttempts: number; concurrency?: number },
-  ) {}
+  ) {
+    this.bodies = new SharedBodies(deps.db);
+  }
 
   async drain(now: () => Date = () => new Date()): Promise<DrainReport> {
     const report: DrainReport = { sent: 0, retried: 0, failed: 0 };
     for (;;) {
       if (this.stopping) return report;
-      const batch = await inTransaction(this.deps.db, (tx) => claimDueMails(tx, now(), LEASE_MS, BATCH));
+      const dead = (await leaseHolders(this.deps.db, now())).filter(holderIsDead);
+      const batch = await inTransaction(this.deps.db, (tx) => claimDueMails(tx, now(), LEASE_MS, BATCH, this.holder, dead));
       if (batch.length === 0) return report;
+      await this.bodies.load(batch.map((row) => row.bodyId));
       await this.sendAll(batch, report, now);
       if (batch.length < BATCH) return report;
     }
@@ -52,8 +63,16 @@ export class OutboxDrainer {
   }
 
   private async sendOne(row: OutboxRow, report: DrainReport, now: () => Date): Promise<void> {
+    // Recorded as sent just before the message's end goes to the server (mailer.ts SendOptions.confirm): a
+    // crash before that is a mail the server discards and we send again, a crash after is a mail the server
+    // gets whole and we never send again. A refusal in the server's last answer undoes the record (below).
+    let recorded = false;
+    const confirm = async () => {
+      await this.recordSent(row.id, now);
+      recorded = true;
+    };
     try {
-      await this.deps.mailer.send(this.toOutgoing(row));
+      await this.deps.mailer.send(this.toOutgoing(row), { confirm });
     } catch (error) {
       const message = describe(error);
       const permanent = isPermanent(error);
@@ -69,10 +88,33 @@ export class OutboxDrainer {
       }
       return;
     }
-    // The mail left: record it. (If we die right here, the expired lease resends it once, with the same
-    // Message-ID, so mail clients show it once.)
-    await inTransaction(this.deps.db, (tx) => markSent(tx, row.id, now()));
+    // A mailer that does not call confirm (none of ours) is recorded once the server accepted.
+    if (!recorded) await inTransaction(this.deps.db, (tx) => markSent(tx, row.id, now()));
     report.sent++;
+  }
+
+  /**
+   * Group commit: the mails whose end waits for their record while a commit runs are recorded together by
+   * the next one, so the pool's connections share transactions instead of queueing for the write lock.
+   */
+  private recordSent(id: number, now: () => Date): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.toRecord.push({ id, resolve, reject });
+      if (!this.recording) void this.commitRecords(now);
+    });
+  }
+
+  private async commitRecords(now: () => Date): Promise<void> {
+    this.recording = true;
+    for (let group = this.toRecord.splice(0); group.length > 0; group = this.toRecord.splice(0)) {
+      try {
+        await markManySent(this.deps.db, group.map((g) => g.id), now());
+        for (const g of group) g.resolve();
+      } catch (error) {
+        for (const g of group) g.reject(error);
+      }
+    }
+    this.recording = false;
   }
 
   private toOutgoing(row: OutboxRow): OutgoingMail {
@@ -84,14 +126,20 @@ export class OutboxDrainer {
       cc: JSON.parse(row.ccList) as string[],
       replyTo: headers.replyTo,
       subject: row.subject,
-      text: row.text,
-      html: row.html,
+      ...this.content(row),
       messageId: row.messageId,
       inReplyTo: headers.inReplyTo,
       references: headers.references,
       headers: headers.extra,
       attachments: attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, path: this.deps.blobs.pathOf(a.sha256) })),
     };
+  }
+
+  private content(row: OutboxRow): { text: string; html: string } {
+    if (row.bodyId === null) return { text: row.text, html: row.html };
+    const body = this.bodies.get(row.bodyId);
+    const fill = JSON.parse(row.fill) as Record<string, string>;
+    return { text: fillBody(body.text, fill, false), html: fillBody(body.html, fill, true) };
   }
 }
 

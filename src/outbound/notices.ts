@@ -8,6 +8,7 @@ import { addMessage, addTicketEvent } from '../store/tickets-repo.js';
 import { noticeTicket, type NoticeTicket } from '../store/notice-queries.js';
 import { pickLocale, type AccessTemplateContext, type AccessTemplateName, type Locale, type TemplateContext, type TemplateRenderer } from './templates.js';
 import { mailsOfTemplateTo } from '../store/access-repo.js';
+import { suppressedAmong } from '../store/suppression-repo.js';
 
 export interface NoticeDeps {
   /** At most `limit` automatic mails to one address per `windowMs`, whatever the headers say (loops). */
@@ -58,7 +59,7 @@ function threading(ticket: NoticeTicket): { inReplyTo: string | null; references
  * Renders a notice and writes it to the outbox, with the ticket message that records it, in the caller's
  * transaction: the change that causes a mail and the mail commit together or not at all.
  */
-export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest): Promise<{ queued: boolean; capped?: boolean }> {
+export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest): Promise<{ queued: boolean; capped?: boolean; suppressed?: boolean }> {
   if (await outboxKeyExists(tx, req.idempotencyKey)) return { queued: false };
   const ticket = await noticeTicket(tx, req.ticketId);
   const internal = req.internalRecipients !== undefined;
@@ -68,6 +69,12 @@ export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest
     deps.log?.warn({ ticket: ticket.number, notice: req.notice, to: primary, limit: deps.automaticCap.limit }, 'automatic mail capped: possible mail loop');
     await addTicketEvent(tx, { ticketId: ticket.id, type: 'notice_capped', actor: 'system', detail: `${req.notice} to ${primary}: ${deps.automaticCap.limit} automatic mails already in the window`, at: req.now });
     return { queued: false, capped: true };
+  }
+  // Addresses that bounce hard (or keep bouncing) get no notices until the suppression ends (README "Bounces and suppression").
+  const suppressed = internal ? new Set<string>() : await suppressedAmong(tx, [primary, ...ticket.ccs], req.now);
+  if (suppressed.has(primary.toLowerCase())) {
+    await addTicketEvent(tx, { ticketId: ticket.id, type: 'notice_suppressed', actor: 'system', detail: `${req.notice} to ${primary}: the address is suppressed after bounces (ventanilla suppressions lift ${primary})`, at: req.now });
+    return { queued: false, suppressed: true };
   }
   const locale: Locale = internal ? 'es' : pickLocale(ticket.requester);
   const format = (d: Date) => formatInstant(d, locale, deps.calendar.config.timeZone);
@@ -94,7 +101,7 @@ export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest
   const messageId = createSignedMessageId(deps.secret, ticket.number, domainOf(deps.supportAddress));
   const thread = threading(ticket);
   const to = internal ? (req.internalRecipients ?? []) : [ticket.requester.email];
-  const cc = internal ? [] : ticket.ccs;
+  const cc = internal ? [] : ticket.ccs.filter((address) => !suppressed.has(address.toLowerCase()));
   const extra: Record<string, string> = {
     'X-Auto-Response-Suppress': 'All',
     'X-Loop': deps.supportAddress,
@@ -167,7 +174,7 @@ export interface AccessMailRequest {
   oncePerMs?: number;
 }
 
-export type AccessMailResult = { queued: true } | { queued: false; why: 'duplicate' | 'capped' | 'recently_sent' };
+export type AccessMailResult = { queued: true } | { queued: false; why: 'duplicate' | 'capped' | 'recently_sent' | 'suppressed' };
 
 /**
  * Renders an access mail into the outbox (no ticket), in the caller's transaction. Automatic mail: the
@@ -178,6 +185,7 @@ export async function enqueueAccessMail(tx: Tx, deps: NoticeDeps, req: AccessMai
   const primary = req.to[0];
   if (!primary) throw new Error(`access mail ${req.template} has no recipient`);
   if (await outboxKeyExists(tx, req.idempotencyKey)) return { queued: false, why: 'duplicate' };
+  if ((await suppressedAmong(tx, [primary.email], req.now)).size > 0) return { queued: false, why: 'suppressed' };
   if (req.oncePerMs !== undefined && (await mailsOfTemplateTo(tx, req.template, primary.email, new Date(req.now.getTime() - req.oncePerMs))) > 0) {
     return { queued: false, why: 'recently_sent' };
   }

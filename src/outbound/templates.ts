@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { templatesDir } from '../paths.js';
 import { LOCALES, isLocale, phoneFor, pickLocale, priorityLabel, statusLabel, type Locale } from './locale.js';
+import { choicesOf, scaleOf, type SurveyKind, type SurveyScale } from '../domain/survey-scale.js';
+import { choiceLabel } from '../surveys/copy.js';
 
 export { LOCALES, phoneFor, pickLocale, type Locale };
 
@@ -25,11 +27,16 @@ export const TEMPLATE_NAMES = [
   'pending_reminder',
   'escalation',
   'too_large',
+  'csat_survey',
+  'nps_survey',
 ] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
 /** Sent to escalation contacts, never to the customer: no "[#n]" subject tag, no customer footer. */
 export const INTERNAL_TEMPLATES: readonly TemplateName[] = ['escalation'];
+
+/** About the contact, not a ticket (the yearly NPS survey): no "[#n]" subject tag, so a reply joins no ticket. */
+export const TICKETLESS_TEMPLATES: readonly TemplateName[] = ['nps_survey'];
 
 export function isTemplateName(value: unknown): value is TemplateName {
   return typeof value === 'string' && (TEMPLATE_NAMES as readonly string[]).includes(value);
@@ -47,6 +54,16 @@ export interface TemplateContext {
   issueRef?: string;
   previous?: { number: number; subject?: string };
   escalation?: { level: number; kind: 'warning' | 'breach'; dueAt: string; target: string; organisation?: string | null; requester?: string };
+  /** csat_survey, nps_survey: the one-click answers (links already signed) and until when they work. */
+  survey?: SurveyMailView;
+}
+
+export interface SurveyMailView {
+  kind: SurveyKind;
+  scale: SurveyScale;
+  choices: Array<{ value: string; label: string; url: string }>;
+  /** Already formatted in the contact's locale. */
+  expiresAt: string;
 }
 
 export interface RenderedMail {
@@ -66,6 +83,8 @@ const REQUIRED: Partial<Record<TemplateName, ReadonlyArray<keyof TemplateContext
   follow_up_created: ['previous'],
   escalation: ['escalation'],
   too_large: ['body'],
+  csat_survey: ['survey'],
+  nps_survey: ['survey'],
 };
 
 /** One header line: every run of whitespace or control characters (CR, LF, NEL, U+2028...) becomes a space. */
@@ -272,6 +291,8 @@ const SAMPLE_STATUS: Record<TemplateName, string> = {
   pending_reminder: 'pending',
   escalation: 'open',
   too_large: 'new',
+  csat_survey: 'solved',
+  nps_survey: 'closed',
 };
 
 /** Realistic data for previews and tests: every field the template uses is filled in. */
@@ -305,7 +326,18 @@ export function sampleContext(name: TemplateName, locale: Locale): TemplateConte
       const requester = `${s.contact.name ?? ''} <${s.contact.email}>`.trim();
       return { ...ctx, escalation: { level: 1, kind: 'warning', dueAt: s.dueAt, target: s.target, organisation: s.organisation, requester } };
     }
+    case 'csat_survey':
+    case 'nps_survey':
+      return { ...ctx, survey: sampleSurvey(name === 'nps_survey' ? 'nps' : 'csat', locale, s.deadline) };
   }
+}
+
+/** Sample survey links point at this page (PUBLIC_URL in real mail). */
+export const SAMPLE_SURVEY_URL = 'https://soporte.ventanilla.test/survey?t=SAMPLE-TOKEN';
+
+function sampleSurvey(kind: SurveyKind, locale: Locale, expiresAt: string): SurveyMailView {
+  const scale = scaleOf(kind, 'good_bad');
+  return { kind, scale, expiresAt, choices: choicesOf(scale).map((value) => ({ value, label: choiceLabel(scale, value, locale), url: `${SAMPLE_SURVEY_URL}&a=${value}` })) };
 }
 
 // ---- Access mails (UNKNOWN_SENDER_POLICY, administrators' commands): templates/<locale>/access_*.hbs ----

@@ -1,14 +1,24 @@
 import type { App } from '../app.js';
 import { runLifecycleTimers, runSlaChecks } from '../lifecycle/jobs.js';
+import { surveyDeps } from '../surveys/deps.js';
+import { runNpsCampaign } from '../surveys/nps-campaign.js';
+import { bulletinDeps } from '../bulletins/deps.js';
+import { runBulletinSends } from '../bulletins/send.js';
 import type { Job } from './runner.js';
 
 export const OUTBOX_DRAIN = 'outbox-drain';
+export const NPS_CAMPAIGN = 'nps-campaign';
+export const BULLETIN_SEND = 'bulletin-send';
 
 /** The scheduled work of the gateway. Each job's effects are idempotent (keys on every notice). */
 export function gatewayJobs(app: App): Job[] {
   return [
     { name: 'lifecycle-timers', cron: '*/30 * * * * *', run: (now) => runLifecycleTimers(app.db, app.lifecycle, now) },
     { name: 'sla-checks', cron: '*/30 * * * * *', run: (now) => runSlaChecks(app.db, app.lifecycle, now) },
+    // Hourly: the first run in business hours each day asks up to NPS_DAILY_LIMIT contacts (src/surveys).
+    ...(app.config.surveys.npsEnabled ? [{ name: NPS_CAMPAIGN, cron: '0 0 * * * *', run: (now: Date) => runNpsCampaign(app.db, surveyDeps(app), now) }] : []),
+    // Bulletins at their send_at, queued into the outbox at BULLETIN_RATE_PER_MINUTE (src/bulletins/send.ts); before the drain.
+    { name: BULLETIN_SEND, cron: '*/10 * * * * *', run: (now) => runBulletinSends(bulletinDeps(app), now) },
     // Sending uses the real clock: retry backoff is about real SMTP servers, whatever --now says.
     { name: OUTBOX_DRAIN, cron: '*/5 * * * * *', run: async () => ({ ...(await app.drainer().drain()) }), stop: () => app.drainer().stop() },
   ];

@@ -10,7 +10,7 @@ export function newHolderId(prefix = ''): string {
 }
 
 /** A holder that was a process on this machine and no longer runs (killed, crashed) holds nothing. */
-function holderIsDead(holder: string): boolean {
+export function holderIsDead(holder: string): boolean {
   const match = /^(?:[a-z]+:)?(.+):(\d+):[a-z0-9]+$/.exec(holder);
   if (!match || match[1] !== hostname()) return false;
   try {

@@ -1,6 +1,6 @@
 import type { Tx, Db } from './database.js';
 
-export const INBOUND_OUTCOMES = ['created', 'comment', 'reopened', 'followup', 'duplicate', 'too_large', 'quarantined', 'loop', 'auto_reply', 'admin_command', 'rejected', 'bounce', 'complaint'] as const;
+export const INBOUND_OUTCOMES = ['created', 'comment', 'reopened', 'followup', 'duplicate', 'too_large', 'quarantined', 'loop', 'auto_reply', 'admin_command', 'rejected', 'bounce', 'complaint', 'survey_answer', 'bulletin_command'] as const;
 export type InboundOutcome = (typeof INBOUND_OUTCOMES)[number];
 
 export interface InboundLogEntry {

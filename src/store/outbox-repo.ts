@@ -62,15 +62,17 @@ export async function insertOutboxMail(tx: Tx, m: NewOutboxMail): Promise<number
 export type OutboxRow = Awaited<ReturnType<Db['outboxMail']['findFirstOrThrow']>>;
 
 /**
- * Takes up to `limit` mails that are due (pending, or "sending" under a lease that expired because its
- * sender died) and leases them to this sender. One transaction, so two drainers never take the same row.
+ * Takes up to `limit` mails that are due (pending, or "sending" under a lease that expired or whose holder
+ * is a process that died) and leases them to this sender. One transaction, so two drainers never take the
+ * same row.
  */
-export async function claimDueMails(tx: Tx, now: Date, leaseMs: number, limit: number): Promise<OutboxRow[]> {
+export async function claimDueMails(tx: Tx, now: Date, leaseMs: number, limit: number, holder: string | null = null, deadHolders: string[] = []): Promise<OutboxRow[]> {
   const due = await tx.outboxMail.findMany({
     where: {
       OR: [
         { status: 'pending', nextAttemptAt: { lte: now } },
         { status: 'sending', leasedUntil: { lt: now } },
+        ...(deadHolders.length ? [{ status: 'sending', leaseHolder: { in: deadHolders } }] : []),
       ],
     },
     orderBy: { id: 'asc' },
@@ -78,25 +80,47 @@ export async function claimDueMails(tx: Tx, now: Date, leaseMs: number, limit: n
   });
   if (due.length === 0) return [];
   const leasedUntil = new Date(now.getTime() + leaseMs);
-  await tx.outboxMail.updateMany({ where: { id: { in: due.map((m) => m.id) } }, data: { status: 'sending', leasedUntil, attempts: { increment: 1 } } });
-  return due.map((m) => ({ ...m, status: 'sending', leasedUntil, attempts: m.attempts + 1 }));
+  await tx.outboxMail.updateMany({ where: { id: { in: due.map((m) => m.id) } }, data: { status: 'sending', leasedUntil, leaseHolder: holder, attempts: { increment: 1 } } });
+  return due.map((m) => ({ ...m, status: 'sending', leasedUntil, leaseHolder: holder, attempts: m.attempts + 1 }));
+}
+
+/** The holders of unexpired claims: the drainer takes over at once from those that are dead processes. */
+export async function leaseHolders(db: Db, now: Date): Promise<string[]> {
+  const rows = await db.outboxMail.findMany({ where: { status: 'sending', leasedUntil: { gte: now }, leaseHolder: { not: null } }, distinct: ['leaseHolder'], select: { leaseHolder: true } });
+  return rows.map((r) => r.leaseHolder as string);
 }
 
 /** Gives back claimed mails that were not tried (shutdown): as they were, the attempt not counted. */
 export async function releaseClaims(tx: Tx, ids: number[]): Promise<void> {
-  await tx.outboxMail.updateMany({ where: { id: { in: ids }, status: 'sending' }, data: { status: 'pending', leasedUntil: null, attempts: { decrement: 1 } } });
+  await tx.outboxMail.updateMany({ where: { id: { in: ids }, status: 'sending' }, data: { status: 'pending', leasedUntil: null, leaseHolder: null, attempts: { decrement: 1 } } });
 }
 
 export async function markSent(tx: Tx, id: number, at: Date): Promise<void> {
-  await tx.outboxMail.update({ where: { id }, data: { status: 'sent', sentAt: at, leasedUntil: null, lastError: null } });
+  await tx.outboxMail.update({ where: { id }, data: { status: 'sent', sentAt: at, leasedUntil: null, leaseHolder: null, lastError: null } });
 }
 
+/**
+ * markSent for several mails at once (the drainer's group commit): one statement, which SQLite commits on its
+ * own, written as SQL because the drainer runs it once per mail or so and the query builder's cost showed in
+ * the bulletin benchmark. Dates as the Prisma adapter writes them (compared as text by the queries above).
+ */
+export async function markManySent(db: Db | Tx, ids: number[], at: Date): Promise<void> {
+  if (ids.length === 0) return;
+  await db.$executeRawUnsafe(
+    `UPDATE "OutboxMail" SET "status" = 'sent', "sentAt" = ?, "leasedUntil" = NULL, "leaseHolder" = NULL, "lastError" = NULL WHERE "id" IN (${ids.map(() => '?').join(', ')})`,
+    at.toISOString().replace('Z', '+00:00'),
+    ...ids,
+  );
+}
+
+// Retry and failure clear sentAt: the mail may have been marked sent just before the server's final answer
+// refused it (the drainer commits "sent" before the end of the message; see drainer.ts).
 export async function markRetry(tx: Tx, id: number, nextAttemptAt: Date, error: string): Promise<void> {
-  await tx.outboxMail.update({ where: { id }, data: { status: 'pending', nextAttemptAt, leasedUntil: null, lastError: error.slice(0, 2000) } });
+  await tx.outboxMail.update({ where: { id }, data: { status: 'pending', nextAttemptAt, sentAt: null, leasedUntil: null, leaseHolder: null, lastError: error.slice(0, 2000) } });
 }
 
 export async function markFailed(tx: Tx, id: number, error: string): Promise<void> {
-  await tx.outboxMail.update({ where: { id }, data: { status: 'failed', leasedUntil: null, lastError: error.slice(0, 2000) } });
+  await tx.outboxMail.update({ where: { id }, data: { status: 'failed', sentAt: null, leasedUntil: null, leaseHolder: null, lastError: error.slice(0, 2000) } });
 }
 
 export async function listOutbox(db: Db, filter: { status?: string; limit?: number } = {}): Promise<OutboxRow[]> {

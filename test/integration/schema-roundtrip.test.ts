@@ -85,6 +85,12 @@ async function newTicket(requesterId?: number) {
   const requester = requesterId ?? (await newContact()).id;
   return db.ticket.create({ data: { number: 900_000 + ++seq, subject: uniq('s'), requesterId: requester } });
 }
+async function newBulletin() {
+  return db.bulletin.create({ data: { title: uniq('b'), countries: ',MX,', variants: '{}', sendAt: at() } });
+}
+async function newSubscriber() {
+  return db.subscriber.create({ data: { email: `${uniq('s')}@example.test`, countries: ',MX,' } });
+}
 async function newMessage(ticketId: number) {
   return db.message.create({ data: { ticketId, direction: 'in', dedupKey: uniq('mid:'), fromAddress: 'a@example.test', subject: 'x' } });
 }
@@ -249,16 +255,23 @@ const cases: Record<Prisma.ModelName, () => Promise<void>> = {
 
   async OutboxMail() {
     const ticket = await newTicket();
+    const body = await db.outboxBody.create({ data: { key: uniq('bulletin:'), text: 'Hola %%vt.email%%', html: '<p>Hola</p>' } });
     const data = {
       id: 7901, idempotencyKey: 'ack:1', ticketId: ticket.id, template: 'acknowledgement', fromAddress: 'soporte@example.test',
       toList: '["ana@cliente.example"]', ccList: '["jefe@cliente.example"]', subject: '[#1] Recibido', text: 'Hola', html: '<p>Hola</p>',
       messageId: 'vt.1.abc@example.test', headers: '{"Auto-Submitted":"auto-replied"}', attachments: '[{"filename":"a.pdf"}]', status: 'sent',
       attempts: 3, nextAttemptAt: at(), leasedUntil: at(), lastError: '421 try later', sentAt: at(), createdAt: at(),
-      automatic: true, primaryTo: 'ana@cliente.example',
+      automatic: true, primaryTo: 'ana@cliente.example', bodyId: body.id, fill: '{"email":"ana@cliente.example"}', leaseHolder: 'drain:host-1:4242:abc123',
     };
     await roundTrip('OutboxMail', data, () => db.outboxMail.create({ data }), () => db.outboxMail.findUnique({ where: { id: data.id } }));
-    expect((await db.outboxMail.findUniqueOrThrow({ where: { id: data.id }, include: { ticket: true } })).ticket).toEqual(ticket);
-    included('OutboxMail', 'ticket');
+    const delivery = await db.bulletinDelivery.create({ data: { bulletinId: (await newBulletin()).id, subscriberId: (await newSubscriber()).id, email: 'ana@cliente.example', locale: 'es', outboxMailId: data.id } });
+    const full = await db.outboxMail.findUniqueOrThrow({ where: { id: data.id }, include: { ticket: true, body: true, bulletinDelivery: true } });
+    expect(full.ticket).toEqual(ticket);
+    expect(full.body).toEqual(body);
+    expect(full.bulletinDelivery).toEqual(delivery);
+    included('OutboxMail', 'ticket', 'body', 'bulletinDelivery');
+    onDelete('OutboxMail', 'body', 'Restrict');
+    await expect(db.outboxBody.delete({ where: { id: body.id } }), 'deleting a body that mails use').rejects.toMatchObject({ code: 'P2003' });
     const other = { template: 'x', fromAddress: 'a', toList: '[]', subject: 's', text: 't', html: 'h' };
     await expectDuplicateRejected('OutboxMail', ['idempotencyKey'], () => db.outboxMail.create({ data: { ...other, idempotencyKey: data.idempotencyKey, messageId: uniq('m') } }));
     await expectDuplicateRejected('OutboxMail', ['messageId'], () => db.outboxMail.create({ data: { ...other, idempotencyKey: uniq('k'), messageId: data.messageId } }));
@@ -267,10 +280,122 @@ const cases: Record<Prisma.ModelName, () => Promise<void>> = {
     expect(await db.outboxMail.findUnique({ where: { id: data.id } }), 'the record of what was sent is kept').toEqual({ ...data, ticketId: null });
   },
 
+  async OutboxBody() {
+    const data = { id: 8001, key: 'bulletin:1:pt', text: 'Olá %%vt.email%%', html: '<p>Olá</p>', createdAt: at() };
+    await roundTrip('OutboxBody', data, () => db.outboxBody.create({ data }), () => db.outboxBody.findUnique({ where: { id: data.id } }));
+    const mail = await db.outboxMail.create({ data: { idempotencyKey: uniq('key'), template: 'bulletin', fromAddress: 'b@x', toList: '[]', subject: 's', text: '', html: '', messageId: uniq('mid'), bodyId: data.id } });
+    expect((await db.outboxBody.findUniqueOrThrow({ where: { id: data.id }, include: { mails: true } })).mails).toEqual([mail]);
+    included('OutboxBody', 'mails');
+    await expectDuplicateRejected('OutboxBody', ['key'], () => db.outboxBody.create({ data: { key: data.key, text: '', html: '' } }));
+  },
+
+  async Subscriber() {
+    const data = {
+      id: 8101, email: 'lector@cliente.example', name: 'Lucía Gómez', locale: 'pt-PT', countries: ',AR,MX,', topics: ',iva,', status: 'unsubscribed',
+      source: 'mail', confirmedAt: at(), unsubscribedAt: at(), unsubscribeReason: 'one_click', createdAt: at(), updatedAt: at(),
+    };
+    await roundTrip('Subscriber', data, () => db.subscriber.create({ data }), () => db.subscriber.findUnique({ where: { id: data.id } }));
+    const delivery = await db.bulletinDelivery.create({ data: { bulletinId: (await newBulletin()).id, subscriberId: data.id, email: data.email, locale: 'pt' } });
+    expect((await db.subscriber.findUniqueOrThrow({ where: { id: data.id }, include: { deliveries: true } })).deliveries).toEqual([delivery]);
+    included('Subscriber', 'deliveries');
+    await expectDuplicateRejected('Subscriber', ['email'], () => db.subscriber.create({ data: { email: data.email, countries: ',MX,' } }));
+  },
+
+  async Bulletin() {
+    const data = {
+      id: 8201, title: 'Reforma del IVA 2027', countries: ',AR,MX,', topics: ',iva,', variants: '{"es":{"title":"t","markdown":"m"}}', defaultLocale: 'pt',
+      sourceFile: '/srv/boletines/iva.md', sendAt: at(), status: 'sent', audience: 1000, nextSlotAt: at(), startedAt: at(), finishedAt: at(), cancelledAt: at(),
+      createdAt: at(),
+    };
+    await roundTrip('Bulletin', data, () => db.bulletin.create({ data }), () => db.bulletin.findUnique({ where: { id: data.id } }));
+    const delivery = await db.bulletinDelivery.create({ data: { bulletinId: data.id, subscriberId: (await newSubscriber()).id, email: 'x@cliente.example', locale: 'es' } });
+    expect((await db.bulletin.findUniqueOrThrow({ where: { id: data.id }, include: { deliveries: true } })).deliveries).toEqual([delivery]);
+    included('Bulletin', 'deliveries');
+  },
+
+  async BulletinDelivery() {
+    const bulletin = await newBulletin();
+    const subscriber = await newSubscriber();
+    const mail = await db.outboxMail.create({ data: { idempotencyKey: uniq('key'), template: 'bulletin', fromAddress: 'b@x', toList: '[]', subject: 's', text: '', html: '', messageId: uniq('mid') } });
+    const data = { id: 8301, bulletinId: bulletin.id, subscriberId: subscriber.id, email: 'lector2@cliente.example', locale: 'en', status: 'skipped', detail: 'suppressed', outboxMailId: mail.id, createdAt: at() };
+    const where = { id: data.id };
+    await roundTrip('BulletinDelivery', data, () => db.bulletinDelivery.create({ data }), () => db.bulletinDelivery.findUnique({ where }));
+    const full = await db.bulletinDelivery.findUniqueOrThrow({ where, include: { bulletin: true, subscriber: true, outboxMail: true } });
+    expect([full.bulletin, full.subscriber, full.outboxMail]).toEqual([bulletin, subscriber, mail]);
+    included('BulletinDelivery', 'bulletin', 'subscriber', 'outboxMail');
+    await expectDuplicateRejected('BulletinDelivery', ['bulletinId', 'subscriberId'], () => db.bulletinDelivery.create({ data: { bulletinId: bulletin.id, subscriberId: subscriber.id, email: 'y@x', locale: 'es' } }));
+    const second = await newBulletin();
+    await expectDuplicateRejected('BulletinDelivery', ['outboxMailId'], () => db.bulletinDelivery.create({ data: { bulletinId: second.id, subscriberId: subscriber.id, email: 'y@x', locale: 'es', outboxMailId: mail.id } }));
+    onDelete('BulletinDelivery', 'outboxMail', 'SetNull');
+    await db.outboxMail.delete({ where: { id: mail.id } });
+    expect(await db.bulletinDelivery.findUnique({ where }), 'delivery kept, mail link cleared').toEqual({ ...data, outboxMailId: null });
+    onDelete('BulletinDelivery', 'subscriber', 'Cascade');
+    await db.subscriber.delete({ where: { id: subscriber.id } });
+    expect(await db.bulletinDelivery.findUnique({ where }), 'deliveries go with their subscriber').toBeNull();
+    const other = await db.bulletinDelivery.create({ data: { bulletinId: bulletin.id, subscriberId: (await newSubscriber()).id, email: 'z@x', locale: 'es' } });
+    onDelete('BulletinDelivery', 'bulletin', 'Cascade');
+    await db.bulletin.delete({ where: { id: bulletin.id } });
+    expect(await db.bulletinDelivery.findUnique({ where: { id: other.id } }), 'deliveries go with their bulletin').toBeNull();
+  },
+
+  async Suppression() {
+    const data = {
+      email: 'rebota@cliente.example', softBounces: 2, lastBounceAt: at(), lastStatus: '5.1.1', reason: 'hard_bounce', detail: '550 5.1.1 user unknown',
+      suppressedAt: at(), suppressedUntil: at(), liftedAt: at(), liftedBy: 'agent:ana',
+    };
+    await roundTrip('Suppression', data, () => db.suppression.create({ data }), () => db.suppression.findUnique({ where: { email: data.email } }));
+    await expectDuplicateRejected('Suppression', ['email'], () => db.suppression.create({ data: { email: data.email } }));
+  },
+
   async JobLease() {
     const data = { name: 'outbox-drain', holder: 'host-1:4242', leasedUntil: at(), lastRunAt: at(), lastNow: at() };
     await roundTrip('JobLease', data, () => db.jobLease.create({ data }), () => db.jobLease.findUnique({ where: { name: data.name } }));
     await expectDuplicateRejected('JobLease', ['name'], () => db.jobLease.create({ data: { name: data.name, holder: 'h2', leasedUntil: at() } }));
+  },
+
+  async SurveyRequest() {
+    const org = await newOrganisation();
+    const contact = await newContact(org.id);
+    const ticket = await newTicket(contact.id);
+    const data = {
+      id: 8001, kind: 'csat', surveyKey: `csat:${ticket.id}`, contactId: contact.id, ticketId: ticket.id, organisationId: org.id, country: 'MX',
+      agent: 'agent:maria', scale: '1-5', locale: 'pt', messageId: 'vt.1.abc.def@example.test', sentAt: at(), expiresAt: at(),
+      rating: 'good', score: 5, comment: 'Muy amables', answeredAt: at(),
+    };
+    await roundTrip('SurveyRequest', data, () => db.surveyRequest.create({ data }), () => db.surveyRequest.findUnique({ where: { id: data.id } }));
+    const answer = await db.surveyAnswer.create({ data: { requestId: data.id, channel: 'web' } });
+    const full = await db.surveyRequest.findUniqueOrThrow({ where: { id: data.id }, include: { contact: true, ticket: true, organisation: true, answers: true } });
+    expect(full).toEqual({ ...data, contact, ticket, organisation: org, answers: [answer] });
+    included('SurveyRequest', 'contact', 'ticket', 'organisation', 'answers');
+    for (const [name, owner] of [['Contact', db.contact.findUniqueOrThrow({ where: { id: contact.id }, include: { surveyRequests: true } })], ['Ticket', db.ticket.findUniqueOrThrow({ where: { id: ticket.id }, include: { surveyRequests: true } })], ['Organisation', db.organisation.findUniqueOrThrow({ where: { id: org.id }, include: { surveyRequests: true } })]] as const) {
+      expect((await owner).surveyRequests.map((r) => r.id), `${name}.surveyRequests`).toEqual([data.id]);
+      included(name, 'surveyRequests');
+    }
+    const other = { kind: 'nps', contactId: contact.id, scale: '0-10', locale: 'es', sentAt: at(), expiresAt: at() };
+    await expectDuplicateRejected('SurveyRequest', ['surveyKey'], () => db.surveyRequest.create({ data: { ...other, surveyKey: data.surveyKey, messageId: uniq('m') } }));
+    await expectDuplicateRejected('SurveyRequest', ['messageId'], () => db.surveyRequest.create({ data: { ...other, surveyKey: uniq('k'), messageId: data.messageId } }));
+    onDelete('SurveyRequest', 'ticket', 'SetNull');
+    await db.ticket.delete({ where: { id: ticket.id } });
+    onDelete('SurveyRequest', 'organisation', 'SetNull');
+    await db.organisation.delete({ where: { id: org.id } });
+    expect(await db.surveyRequest.findUnique({ where: { id: data.id } }), 'the answer is kept for the reports').toEqual({ ...data, ticketId: null, organisationId: null });
+    onDelete('SurveyRequest', 'contact', 'Cascade');
+    await db.contact.delete({ where: { id: contact.id } });
+    expect(await db.surveyRequest.findUnique({ where: { id: data.id } })).toBeNull();
+    expect(await db.surveyAnswer.findUnique({ where: { id: answer.id } }), 'answers go with their survey').toBeNull();
+  },
+
+  async SurveyAnswer() {
+    const contact = await newContact();
+    const request = await db.surveyRequest.create({ data: { kind: 'nps', surveyKey: uniq('nps'), contactId: contact.id, scale: '0-10', locale: 'en', messageId: uniq('mid'), sentAt: at(), expiresAt: at() } });
+    const data = { id: 8101, requestId: request.id, rating: 'bad', score: 3, comment: 'Slow', channel: 'mail', dedupKey: 'mid:<r@x>', createdAt: at() };
+    await roundTrip('SurveyAnswer', data, () => db.surveyAnswer.create({ data }), () => db.surveyAnswer.findUnique({ where: { id: data.id } }));
+    expect((await db.surveyAnswer.findUniqueOrThrow({ where: { id: data.id }, include: { request: true } })).request).toEqual(request);
+    included('SurveyAnswer', 'request');
+    await expectDuplicateRejected('SurveyAnswer', ['dedupKey'], () => db.surveyAnswer.create({ data: { requestId: request.id, channel: 'mail', dedupKey: data.dedupKey } }));
+    onDelete('SurveyAnswer', 'request', 'Cascade');
+    await db.surveyRequest.delete({ where: { id: request.id } });
+    expect(await db.surveyAnswer.findUnique({ where: { id: data.id } })).toBeNull();
   },
 };
 

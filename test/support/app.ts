@@ -10,10 +10,16 @@ export interface TestApp extends App {
   dispose(): Promise<void>;
 }
 
+/**
+ * Surveys (a CSAT mail when a ticket is solved, the hourly NPS campaign) add mail of their own: off in the
+ * tests of other features, which count every mail; the survey tests turn them on.
+ */
+export const SURVEYS_OFF = { CSAT_ENABLED: 'false', NPS_ENABLED: 'false' } as const;
+
 /** A real app on a fresh SQLite file in a temporary DATA_DIR; env overrides the defaults. */
 export async function createTestApp(env: Record<string, string> = {}, now?: () => Date): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ventanilla-test-'));
-  const config = loadConfig({ DATA_DIR: dataDir, SUPPORT_ADDRESS: 'soporte@example.test', SECRET_KEY: 'test-secret-key-0123456789', ...env }, { dotenv: false });
+  const config = loadConfig({ DATA_DIR: dataDir, SUPPORT_ADDRESS: 'soporte@example.test', SECRET_KEY: 'test-secret-key-0123456789', ...SURVEYS_OFF, ...env }, { dotenv: false });
   const app = await createApp({ config, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), now });
   return {
     ...app,

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/paths.js';
+import { SURVEYS_OFF } from './app.js';
 
 export const cliPath = join(projectRoot, 'dist', 'src', 'cli', 'main.js');
 export const cliBuilt = existsSync(cliPath);
@@ -17,7 +18,7 @@ export function runCli(args: string[], opts: { env?: Record<string, string>; inp
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliPath, ...args], {
       cwd: opts.cwd ?? projectRoot,
-      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...opts.env },
+      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...SURVEYS_OFF, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cliPath } from './cli.js';
 import { projectRoot } from '../../src/paths.js';
+import { SURVEYS_OFF } from './app.js';
 
 export interface Daemon {
   child: ChildProcess;
@@ -19,7 +20,7 @@ export function startDaemon(env: Record<string, string>, opts: DaemonOptions = {
   const child = spawn(process.execPath, [cliPath, 'start'], {
     cwd: projectRoot,
     // HTTP_PORT 0: any free port, so daemons of parallel test files never collide.
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', ...env },
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', ...SURVEYS_OFF, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

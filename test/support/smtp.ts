@@ -46,6 +46,10 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
     },
     up: async () => {
       server = create();
+      // A client killed mid-transfer (crash tests) resets its connection: expected, not a test failure.
+      server.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ECONNRESET' && error.code !== 'EPIPE') console.error('SMTP peer error', error);
+      });
       await new Promise<void>((resolve, reject) => {
         server?.once('error', reject);
         server?.listen(port, '127.0.0.1', () => resolve());

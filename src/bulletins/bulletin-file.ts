@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { DateTime } from 'luxon';
+import { parse as parseYaml } from 'yaml';
+import { ErrorCode, VentanillaError } from '../errors.js';
+import { isLocale, LOCALES, type Locale } from '../outbound/locale.js';
+import { parseCountries } from './countries.js';
+
+// A bulletin file: Markdown with YAML front matter (README "Bulletins").
+//
+//   ---
+//   title: Reforma del IVA 2027
+//   countries: [MX, AR]          # ISO codes or names of the 13 countries served
+//   topics: [iva]                # optional; subscribers with no topics get every bulletin
+//   locale: es                   # the language of the body below (default es)
+//   send_at: 2026-12-01 09:00    # optional (default: at once); without an offset: BUSINESS_TIMEZONE
+//   variants:                    # optional translations, by locale
+//     pt: { title: Reforma do IVA 2027, file: iva.pt.md }   # or body: | ...
+//   ---
+//   The body in Markdown.
+
+export interface BulletinVariant {
+  title: string;
+  markdown: string;
+}
+
+export interface BulletinDraft {
+  title: string;
+  countries: string[];
+  topics: string[];
+  defaultLocale: Locale;
+  sendAt: Date;
+  /** Every language it is written in, the default one included. */
+  variants: Partial<Record<Locale, BulletinVariant>>;
+  sourceFile: string | null;
+}
+
+const fail = (where: string, message: string): never => {
+  throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `${where}: ${message}`);
+};
+
+/** Splits "---\nyaml\n---\nbody"; a file without front matter is refused (it needs countries at least). */
+function splitFrontMatter(text: string, where: string): { yaml: string; body: string } {
+  const match = /^\uFEFF?---[ \t]*\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)([\s\S]*)$/.exec(text);
+  if (!match) fail(where, 'no front matter: the file must start with a "---" line, the settings (title, countries...), and another "---" line');
+  return { yaml: match?.[1] ?? '', body: match?.[2] ?? '' };
+}
+
+function text(value: unknown, where: string, name: string): string {
+  if (typeof value !== 'string' || value.trim() === '') fail(where, `"${name}" must be a non-empty text`);
+  return (value as string).trim();
+}
+
+function list(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  if (Array.isArray(value)) return value.map((v) => String(v));
+  return String(value).split(/[\s,;]+/).filter(Boolean);
+}
+
+function sendTime(value: unknown, where: string, timeZone: string, now: Date): Date {
+  if (value === undefined || value === null || value === '') return now;
+  if (value instanceof Date) return value;
+  const raw = String(value).trim();
+  const parsed = DateTime.fromISO(raw.replace(' ', 'T'), { zone: timeZone, setZone: true });
+  if (!parsed.isValid) fail(where, `"send_at" must be a date and time such as 2026-12-01T09:00:00-06:00 (got ${JSON.stringify(raw)})`);
+  return parsed.toJSDate();
+}
+
+function variant(value: unknown, where: string, locale: string, baseDir: string | null): BulletinVariant {
+  const v = (value ?? {}) as { title?: unknown; body?: unknown; file?: unknown };
+  const title = text(v.title, where, `variants.${locale}.title`);
+  if (typeof v.file === 'string') {
+    const path = resolve(baseDir ?? '.', v.file);
+    let markdown: string;
+    try {
+      markdown = readFileSync(path, 'utf8');
+    } catch (error) {
+      return fail(where, `variants.${locale}.file: cannot read ${path} (${(error as Error).message})`);
+    }
+    return { title, markdown };
+  }
+  return { title, markdown: text(v.body, where, `variants.${locale}.body (or .file)`) };
+}
+
+/** Reads and checks a bulletin; every problem is reported with the file name. */
+export function parseBulletin(source: string, opts: { file?: string | null; timeZone: string; now: Date }): BulletinDraft {
+  const where = opts.file ?? 'bulletin';
+  const { yaml, body } = splitFrontMatter(source, where);
+  let meta: Record<string, unknown>;
+  try {
+    meta = (parseYaml(yaml) ?? {}) as Record<string, unknown>;
+  } catch (error) {
+    return fail(where, `the front matter is not valid YAML: ${(error as Error).message}`);
+  }
+  if (typeof meta !== 'object' || Array.isArray(meta)) fail(where, 'the front matter must be a list of "name: value" settings');
+  const title = text(meta.title, where, 'title');
+  const { codes, unknown } = parseCountries(list(meta.countries));
+  if (unknown.length) fail(where, `"countries": not one of the countries served: ${unknown.join(', ')} (use ISO codes such as MX, AR, PT)`);
+  if (codes.length === 0) fail(where, '"countries" is required, e.g. countries: [MX, AR]');
+  const defaultLocale = (meta.locale ?? 'es') as string;
+  if (!isLocale(defaultLocale)) fail(where, `"locale" must be one of ${LOCALES.join(', ')} (got ${JSON.stringify(meta.locale)})`);
+  if (body.trim() === '') fail(where, 'the bulletin has no text after the front matter');
+  const variants: BulletinDraft['variants'] = { [defaultLocale as Locale]: { title, markdown: body.trim() + '\n' } };
+  const baseDir = opts.file ? dirname(resolve(opts.file)) : null;
+  for (const [locale, value] of Object.entries((meta.variants ?? {}) as Record<string, unknown>)) {
+    if (!isLocale(locale)) fail(where, `variants: "${locale}" is not one of ${LOCALES.join(', ')}`);
+    if (locale === defaultLocale) fail(where, `variants: "${locale}" is the bulletin's own language`);
+    variants[locale as Locale] = variant(value, where, locale, baseDir);
+  }
+  const topics = list(meta.topics).map((t) => t.toLowerCase());
+  if (topics.some((t) => !/^[a-z0-9_-]+$/.test(t))) fail(where, '"topics" must be words of letters, digits, - or _ (e.g. iva, nomina)');
+  return {
+    title,
+    countries: codes,
+    topics,
+    defaultLocale: defaultLocale as Locale,
+    sendAt: sendTime(meta.send_at ?? meta.sendAt, where, opts.timeZone, opts.now),
+    variants,
+    sourceFile: opts.file ? resolve(opts.file) : null,
+  };
+}
+
+export function readBulletinFile(path: string, opts: { timeZone: string; now: Date }): BulletinDraft {
+  let source: string;
+  try {
+    source = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `Cannot read ${path}: ${(error as Error).message}`);
+  }
+  return parseBulletin(source, { ...opts, file: path });
+}

@@ -1,0 +1,101 @@
+import { ErrorCode, VentanillaError } from '../errors.js';
+import { isLocale, type Locale } from '../outbound/locale.js';
+import { fillBody } from '../outbound/shared-body.js';
+import { audienceCount, bulletinById, cancelBulletin, createBulletin, deliveryCounts, type BulletinRow } from '../store/bulletin-repo.js';
+import { inTransaction } from '../store/database.js';
+import type { BulletinDraft, BulletinVariant } from './bulletin-file.js';
+import { decodeList, encodeList } from './countries.js';
+import type { BulletinDeps } from './deps.js';
+import type { RenderedParts } from './render.js';
+
+// Bulletin use cases behind `ventanilla bulletin ...`: schedule, preview, status, cancel.
+
+export async function scheduleBulletin(deps: BulletinDeps, draft: BulletinDraft, now: Date): Promise<{ bulletin: BulletinRow; audience: number }> {
+  const bulletin = await inTransaction(deps.db, (tx) =>
+    createBulletin(tx, {
+      title: draft.title,
+      countries: encodeList(draft.countries),
+      topics: encodeList(draft.topics),
+      variants: JSON.stringify(draft.variants),
+      defaultLocale: draft.defaultLocale,
+      sourceFile: draft.sourceFile,
+      sendAt: draft.sendAt,
+      now,
+    }),
+  );
+  return { bulletin, audience: await audienceCount(deps.db, bulletin) };
+}
+
+/** The mail as a reader of `locale` gets it (the bulletin's own language when it has no such variant). */
+export function previewDraft(deps: BulletinDeps, draft: BulletinDraft, locale?: Locale): RenderedParts & { locale: Locale } {
+  const chosen = locale && draft.variants[locale] ? locale : draft.defaultLocale;
+  const variant = draft.variants[chosen] as BulletinVariant;
+  const parts = deps.renderer.renderBulletin(variant, chosen, { listName: deps.config.name, countries: draft.countries });
+  const fill = { email: 'lectora@example.com', unsubscribe_url: `${deps.links.baseUrl}/bulletins/unsubscribe?t=PREVIEW` };
+  return { locale: chosen, subject: parts.subject, text: fillBody(parts.text, fill, false), html: fillBody(parts.html, fill, true) };
+}
+
+/** A stored bulletin as a draft again (preview by id). */
+export function draftOf(b: BulletinRow): BulletinDraft {
+  return {
+    title: b.title,
+    countries: decodeList(b.countries),
+    topics: decodeList(b.topics),
+    defaultLocale: isLocale(b.defaultLocale) ? b.defaultLocale : 'es',
+    sendAt: b.sendAt,
+    variants: JSON.parse(b.variants) as BulletinDraft['variants'],
+    sourceFile: b.sourceFile,
+  };
+}
+
+export interface BulletinStatus {
+  id: number;
+  title: string;
+  status: string;
+  countries: string[];
+  sendAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** The 100% of the progress bar: subscribers meant when sending started (or now, before it starts). */
+  total: number;
+  sent: number;
+  failed: number;
+  skipped: number;
+  cancelled: number;
+  /** Not yet sent: in the outbox or not queued yet. */
+  pending: number;
+}
+
+export async function bulletinStatus(deps: BulletinDeps, id: number): Promise<BulletinStatus> {
+  const b = await bulletinById(deps.db, id);
+  if (!b) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `No bulletin ${id}; see \`ventanilla bulletin list\`.`);
+  const counts = await deliveryCounts(deps.db, id);
+  const n = (k: string) => counts[k] ?? 0;
+  const delivered = Object.values(counts).reduce((a, v) => a + v, 0);
+  const audience = b.status === 'scheduled' ? await audienceCount(deps.db, b) : b.audience;
+  const done = n('sent') + n('failed') + n('skipped') + n('cancelled');
+  const total = b.status === 'sending' || b.status === 'scheduled' ? Math.max(audience, delivered) : delivered;
+  return {
+    id: b.id,
+    title: b.title,
+    status: b.status,
+    countries: decodeList(b.countries),
+    sendAt: b.sendAt.toISOString(),
+    startedAt: b.startedAt?.toISOString() ?? null,
+    finishedAt: b.finishedAt?.toISOString() ?? null,
+    total,
+    sent: n('sent'),
+    failed: n('failed'),
+    skipped: n('skipped'),
+    cancelled: n('cancelled'),
+    pending: Math.max(0, total - done),
+  };
+}
+
+export async function cancelBulletinById(deps: BulletinDeps, id: number, now: Date): Promise<{ mailsTakenBack: number }> {
+  const b = await bulletinById(deps.db, id);
+  if (!b) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `No bulletin ${id}; see \`ventanilla bulletin list\`.`);
+  const result = await inTransaction(deps.db, (tx) => cancelBulletin(tx, id, now));
+  if (!result.cancelled) throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, `Bulletin ${id} is ${b.status}: only a scheduled or sending bulletin can be cancelled.`);
+  return { mailsTakenBack: result.mailsTakenBack };
+}

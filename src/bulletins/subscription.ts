@@ -1,0 +1,82 @@
+import { createSignedMessageId, domainOf } from '../domain/thread-refs.js';
+import { pickLocale } from '../outbound/locale.js';
+import { mailsOfTemplateTo } from '../store/access-repo.js';
+import type { Tx } from '../store/database.js';
+import { insertOutboxMail } from '../store/outbox-repo.js';
+import { confirmSubscriber, ensurePendingSubscriber, subscriberById, unsubscribe, type SubscriberRow } from '../store/subscriber-repo.js';
+import { suppressedAmong } from '../store/suppression-repo.js';
+import type { BulletinConfig } from '../config.js';
+import { decodeList, encodeList } from './countries.js';
+import { confirmToken, confirmUrl, type ConfirmPayload, type LinkSettings, type UnsubscribePayload } from './links.js';
+import type { BulletinRenderer } from './render.js';
+
+// Subscribing by mail is double opt-in: the mail only asks, a link mailed to the address confirms (so no
+// one can subscribe someone else). Leaving takes one step: the one-click link, the page, or a reply.
+
+export interface SubscriptionDeps {
+  config: BulletinConfig;
+  links: LinkSettings;
+  renderer: BulletinRenderer;
+}
+
+/** At most one confirmation mail per address in this time (a forged request cannot flood someone). */
+const CONFIRMATION_INTERVAL_MS = 60 * 60_000;
+
+export type RequestResult = { queued: true; subscriber: SubscriberRow } | { queued: false; subscriber: SubscriberRow; why: 'recently_sent' | 'suppressed' | 'already_subscribed' };
+
+export async function requestSubscription(
+  tx: Tx,
+  deps: SubscriptionDeps,
+  req: { email: string; name: string | null; locale: string | null; countries: string[]; idempotencyKey: string; inReplyTo: string | null; now: Date },
+): Promise<RequestResult> {
+  const countries = encodeList(req.countries);
+  const subscriber = await ensurePendingSubscriber(tx, { email: req.email, name: req.name, locale: req.locale, countries, topics: '' }, req.now);
+  if (subscriber.status === 'active' && subscriber.countries === countries) return { queued: false, subscriber, why: 'already_subscribed' };
+  if ((await suppressedAmong(tx, [subscriber.email], req.now)).size > 0) return { queued: false, subscriber, why: 'suppressed' };
+  if ((await mailsOfTemplateTo(tx, 'bulletin_confirm', subscriber.email, new Date(req.now.getTime() - CONFIRMATION_INTERVAL_MS))) > 0) {
+    return { queued: false, subscriber, why: 'recently_sent' };
+  }
+  const locale = pickLocale({ locale: subscriber.locale ?? req.locale, country: req.countries[0] ?? null });
+  const token = confirmToken(deps.links.secret, { s: subscriber.id, c: countries }, new Date(req.now.getTime() + deps.config.confirmDays * 86_400_000));
+  const mail = deps.renderer.renderConfirmation(locale, {
+    listName: deps.config.name,
+    countries: decodeList(countries),
+    email: subscriber.email,
+    confirmUrl: confirmUrl(deps.links, token),
+    days: deps.config.confirmDays,
+  });
+  await insertOutboxMail(tx, {
+    idempotencyKey: req.idempotencyKey,
+    ticketId: null,
+    template: 'bulletin_confirm',
+    fromAddress: `"${deps.config.name.replace(/["\\\r\n]/g, '')}" <${deps.config.address}>`,
+    to: [subscriber.email],
+    cc: [],
+    subject: mail.subject,
+    text: mail.text,
+    html: mail.html,
+    // Signed like an access mail ("ticket 0"): a bounce of it is recognised as our own mail.
+    messageId: createSignedMessageId(deps.links.secret, 0, domainOf(deps.config.address)),
+    headers: {
+      inReplyTo: req.inReplyTo,
+      references: req.inReplyTo ? [req.inReplyTo] : [],
+      replyTo: null,
+      extra: { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' },
+    },
+    attachments: [],
+    automatic: true,
+    now: req.now,
+  });
+  return { queued: true, subscriber };
+}
+
+/** The confirmation link was used: active, with the countries it names. Null when the subscriber is gone. */
+export async function confirmSubscription(tx: Tx, payload: ConfirmPayload, now: Date): Promise<SubscriberRow | null> {
+  return confirmSubscriber(tx, payload.s, payload.c, now);
+}
+
+/** One-click, the page, or a reply: unsubscribed at once. */
+export async function unsubscribeByToken(tx: Tx, payload: UnsubscribePayload, reason: string, now: Date): Promise<{ subscriber: SubscriberRow | null; changed: boolean }> {
+  const changed = await unsubscribe(tx, { id: payload.s }, reason, now);
+  return { subscriber: await subscriberById(tx, payload.s), changed };
+}

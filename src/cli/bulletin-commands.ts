@@ -1,0 +1,115 @@
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { readBulletinFile } from '../bulletins/bulletin-file.js';
+import { bulletinStatus, cancelBulletinById, draftOf, previewDraft, scheduleBulletin, type BulletinStatus } from '../bulletins/bulletins.js';
+import { countryNames } from '../bulletins/countries.js';
+import { bulletinDeps } from '../bulletins/deps.js';
+import { ErrorCode, VentanillaError } from '../errors.js';
+import { isLocale, LOCALES } from '../outbound/locale.js';
+import { bulletinById, listBulletins } from '../store/bulletin-repo.js';
+import { progressLine, progressWriter } from './progress.js';
+import { registerSubscriberCommands } from './subscriber-commands.js';
+import { readOnly } from './with-app.js';
+
+/** Opens the app, runs the command, closes it; unlike withApp it sends nothing (the scheduler sends bulletins). */
+const run = readOnly;
+
+const out = (text: string): void => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+
+function bulletinId(text: string): number {
+  const id = Number(text);
+  if (!Number.isInteger(id) || id <= 0) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `A bulletin id is a number (got "${text}"); see \`ventanilla bulletin list\`.`);
+  return id;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** `bulletin ...`, `subscribers ...` and `suppressions ...` (README "Bulletins"). */
+export function registerBulletinCommands(program: Command): void {
+  const bulletin = program.command('bulletin').description('fiscal bulletins: Markdown files sent to subscribers by country');
+
+  bulletin
+    .command('schedule')
+    .description('store a bulletin file (Markdown with front matter); the scheduler sends it at its send_at')
+    .argument('<file>', 'the bulletin, e.g. iva-2027.md')
+    .option('--json', 'print JSON')
+    .action((file: string, opts: { json?: boolean }) =>
+      run(async (app) => {
+        const deps = bulletinDeps(app);
+        const draft = readBulletinFile(file, { timeZone: deps.timeZone, now: app.now() });
+        const { bulletin: b, audience } = await scheduleBulletin(deps, draft, app.now());
+        const view = { id: b.id, title: b.title, countries: draft.countries, locales: Object.keys(draft.variants), sendAt: b.sendAt.toISOString(), audience };
+        if (opts.json) return out(JSON.stringify(view, null, 2));
+        out(`bulletin ${b.id} scheduled: "${b.title}" for ${countryNames(draft.countries, 'en')} (${view.locales.join(', ')}), at ${view.sendAt}, to ${audience} subscribers now`);
+      }),
+    );
+
+  bulletin
+    .command('preview')
+    .description('render a bulletin (a file, or the id of a stored one) as a reader gets it')
+    .argument('<file-or-id>', 'a bulletin file, or a bulletin id')
+    .option('--locale <locale>', `the reader's language: ${LOCALES.join(', ')}`)
+    .option('--html', 'print the HTML part instead of the text part')
+    .action((source: string, opts: { locale?: string; html?: boolean }) =>
+      run(async (app) => {
+        if (opts.locale && !isLocale(opts.locale)) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `Unknown locale "${opts.locale}"; one of ${LOCALES.join(', ')}`);
+        const deps = bulletinDeps(app);
+        const stored = /^\d+$/.test(source) && !existsSync(source) ? await bulletinById(app.db, Number(source)) : null;
+        if (/^\d+$/.test(source) && !existsSync(source) && !stored) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `No bulletin ${source} and no such file.`);
+        const draft = stored ? draftOf(stored) : readBulletinFile(source, { timeZone: deps.timeZone, now: app.now() });
+        const mail = previewDraft(deps, draft, opts.locale && isLocale(opts.locale) ? opts.locale : undefined);
+        out(`Subject: ${mail.subject}\nLanguage: ${mail.locale}\n\n${opts.html ? mail.html : mail.text}`);
+      }),
+    );
+
+  bulletin
+    .command('list')
+    .description('bulletins, newest first')
+    .option('--json', 'print JSON')
+    .action((opts: { json?: boolean }) =>
+      run(async (app) => {
+        const rows = await listBulletins(app.db);
+        const view = rows.map((b) => ({ id: b.id, status: b.status, title: b.title, countries: b.countries.split(',').filter(Boolean), sendAt: b.sendAt.toISOString() }));
+        if (opts.json) return out(JSON.stringify(view, null, 2));
+        for (const b of view) out(`${b.id}\t${b.status.padEnd(9)}\t${b.sendAt}\t${b.countries.join(' ')}\t${b.title}`);
+        out(`${view.length} bulletins`);
+      }),
+    );
+
+  bulletin
+    .command('status')
+    .description('how far a bulletin got: sent, failed, skipped, pending (a live progress bar while it is sending)')
+    .argument('<id>', 'bulletin id')
+    .option('--watch', 'keep updating until the send is over, also when the output is not a terminal')
+    .option('--json', 'print JSON once')
+    .action((idText: string, opts: { watch?: boolean; json?: boolean }) =>
+      run(async (app) => {
+        const deps = bulletinDeps(app);
+        let status = await bulletinStatus(deps, bulletinId(idText));
+        if (opts.json) return out(JSON.stringify(status, null, 2));
+        out(`bulletin ${status.id}: "${status.title}" (${status.countries.join(' ')}), ${status.status}${status.finishedAt ? ` at ${status.finishedAt}` : ''}`);
+        const bar = progressWriter();
+        const live = (s: BulletinStatus) => (s.status === 'sending' || (s.status === 'scheduled' && Date.parse(s.sendAt) <= Date.now())) && (process.stdout.isTTY || opts.watch);
+        bar.update(progressLine(status));
+        while (live(status)) {
+          await sleep(1000);
+          status = await bulletinStatus(deps, status.id);
+          bar.update(progressLine(status));
+        }
+        bar.end();
+      }),
+    );
+
+  bulletin
+    .command('cancel')
+    .description('stop a scheduled or sending bulletin; its mails that have not left are taken back')
+    .argument('<id>', 'bulletin id')
+    .action((idText: string) =>
+      run(async (app) => {
+        const { mailsTakenBack } = await cancelBulletinById(bulletinDeps(app), bulletinId(idText), app.now());
+        out(`bulletin ${idText} cancelled; ${mailsTakenBack} queued mails taken back`);
+      }),
+    );
+
+  registerSubscriberCommands(program);
+}

@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+import type { CsatSummary, NpsSummary } from '../domain/survey-metrics.js';
+import { ErrorCode, VentanillaError } from '../errors.js';
+import { parseReportDate, REPORT_GROUPINGS, surveyReport, type ReportGrouping, type SurveyFigures } from '../surveys/report.js';
+import { readOnly } from './with-app.js';
+
+const pct = (value: number | null) => (value === null ? '-' : `${value.toFixed(1)}%`);
+const signed = (value: number | null) => (value === null ? '-' : `${value > 0 ? '+' : ''}${value.toFixed(1)}`);
+
+function csatLine(c: CsatSummary): string {
+  return `CSAT ${pct(c.satisfiedPercent)} satisfied (${c.satisfied} good, ${c.neutral} neutral, ${c.unsatisfied} bad) · ${c.answered}/${c.sent} answered (${pct(c.responseRate)})`;
+}
+
+function npsLine(n: NpsSummary): string {
+  return `NPS ${signed(n.nps)} (${n.promoters} promoters, ${n.passives} passives, ${n.detractors} detractors) · ${n.answered}/${n.sent} answered (${pct(n.responseRate)})`;
+}
+
+function block(f: SurveyFigures, indent: string): string {
+  return `${indent}${csatLine(f.csat)}\n${indent}${npsLine(f.nps)}\n`;
+}
+
+/** `ventanilla survey report`: CSAT % satisfied, NPS, response rates and counts (README "Surveys"). */
+export function registerSurveyCommands(program: Command): void {
+  const survey = program.command('survey').description('satisfaction surveys: CSAT after solved tickets, NPS once a year');
+  survey
+    .command('report')
+    .description('CSAT, NPS and response rates of the surveys sent in a period')
+    .option('--from <day>', 'first day (2026-01-01) or ISO time; default: since the first survey')
+    .option('--to <day>', 'last day, included (2026-12-31), or ISO time; default: now')
+    .option('--by <group>', REPORT_GROUPINGS.join(', '))
+    .option('--json', 'print JSON')
+    .action(async (opts: { from?: string; to?: string; by?: string; json?: boolean }) => {
+      if (opts.by !== undefined && !(REPORT_GROUPINGS as readonly string[]).includes(opts.by)) {
+        throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `--by must be one of ${REPORT_GROUPINGS.join(', ')} (got "${opts.by}")`);
+      }
+      const report = await readOnly((app) => {
+        const zone = app.lifecycle.policies.calendar.config.timeZone;
+        const from = opts.from ? parseReportDate(opts.from, 'from', zone) : null;
+        const to = opts.to ? parseReportDate(opts.to, 'to', zone) : app.now();
+        return surveyReport(app.db, { from, to, by: (opts.by as ReportGrouping | undefined) ?? null });
+      });
+      if (opts.json) return void process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+      process.stdout.write(`Surveys sent from ${report.from ?? 'the first'} to ${report.to}\n`);
+      process.stdout.write(block(report, ''));
+      for (const group of report.groups ?? []) process.stdout.write(`${group.key ?? `(no ${report.by})`}\n${block(group, '  ')}`);
+    });
+}

@@ -1,0 +1,79 @@
+// Survey answers (DOMAIN.md rule 8): the scales a survey is asked on, the values its one-click links and its
+// page carry, and the bare scores a customer may reply by mail instead ("5", "9/10", "bueno", "Mau!").
+// Pure: no I/O.
+
+export type SurveyKind = 'csat' | 'nps';
+/** CSAT: good/bad (default) or 1-5 (CSAT_SCALE); NPS is always 0-10. */
+export type CsatScale = 'good_bad' | '1-5';
+export type SurveyScale = CsatScale | '0-10';
+export type Rating = 'good' | 'neutral' | 'bad';
+
+export interface AnswerValue {
+  /** CSAT only: what "satisfied" is counted from. */
+  rating: Rating | null;
+  /** 1-5 (CSAT), 0-10 (NPS); null for a good/bad answer. */
+  score: number | null;
+}
+
+export function isSurveyScale(value: unknown): value is SurveyScale {
+  return value === 'good_bad' || value === '1-5' || value === '0-10';
+}
+
+export function scaleOf(kind: SurveyKind, csatScale: CsatScale): SurveyScale {
+  return kind === 'nps' ? '0-10' : csatScale;
+}
+
+/** The values offered, in the order shown (worst to best for numbers, as people read a scale). */
+export function choicesOf(scale: SurveyScale): string[] {
+  if (scale === 'good_bad') return ['good', 'bad'];
+  const [low, high] = scale === '1-5' ? [1, 5] : [0, 10];
+  return Array.from({ length: high - low + 1 }, (_, i) => String(low + i));
+}
+
+/** On the 1-5 scale 4 and 5 are satisfied, 3 neutral, 1 and 2 not (the usual CSAT reading). */
+export function ratingOfScore(score: number): Rating {
+  return score >= 4 ? 'good' : score === 3 ? 'neutral' : 'bad';
+}
+
+/** A value from a link or the page's form; null when the scale does not offer it. */
+export function answerFromValue(scale: SurveyScale, value: string | undefined | null): AnswerValue | null {
+  if (typeof value !== 'string' || !choicesOf(scale).includes(value)) return null;
+  if (scale === 'good_bad') return { rating: value as 'good' | 'bad', score: null };
+  const score = Number(value);
+  return { rating: scale === '1-5' ? ratingOfScore(score) : null, score };
+}
+
+const GOOD_WORDS = ['good', 'very good', 'bueno', 'buena', 'muy bueno', 'muy buena', 'bien', 'bom', 'boa', 'muito bom', 'muito boa'];
+const BAD_WORDS = ['bad', 'very bad', 'malo', 'mala', 'muy malo', 'muy mala', 'mal', 'mau', 'ma', 'muito mau', 'muito ma'];
+const NUMBER = /^(\d{1,2})(?:\s*(?:\/|de|of|em|out of)\s*(?:5|10))?$/;
+
+/** "  Bueno!! " -> "bueno"; "Má." -> "ma"; "9 / 10" -> "9 / 10". */
+function normalise(text: string): string {
+  return text
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[\s.!¡,;:)(*_"'«»“”-]+$/u, '')
+    .replace(/^[\s¡*_"'«»“”(-]+/u, '')
+    .replace(/\s+/g, ' ');
+}
+
+/**
+ * The answer a reply mail gives when its visible text (quotes and signature already removed) is only a
+ * score: a number of the survey's scale, or for CSAT a word (es/pt/en). Anything else (a sentence, a number
+ * off the scale) is null: the mail is then an ordinary message, handled as any other.
+ */
+export function answerFromReply(scale: SurveyScale, visibleText: string): AnswerValue | null {
+  const text = normalise(visibleText);
+  if (text === '' || text.length > 20) return null;
+  const number = NUMBER.exec(text);
+  if (number) {
+    const score = Number(number[1]);
+    if (scale === '0-10') return score <= 10 ? { rating: null, score } : null;
+    return score >= 1 && score <= 5 ? { rating: ratingOfScore(score), score } : null;
+  }
+  if (scale === '0-10') return null;
+  if (GOOD_WORDS.includes(text)) return { rating: 'good', score: null };
+  if (BAD_WORDS.includes(text)) return { rating: 'bad', score: null };
+  return null;
+}

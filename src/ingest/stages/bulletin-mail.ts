@@ -1,0 +1,56 @@
+import type { BulletinConfig } from '../../config.js';
+import { parseBulletinCommand } from '../../bulletins/mail-commands.js';
+import { readUnsubscribeToken } from '../../bulletins/links.js';
+import { requestSubscription, unsubscribeByToken, type SubscriptionDeps } from '../../bulletins/subscription.js';
+import { countryFromAddress, guessLanguage } from '../../domain/language.js';
+import type { Tx } from '../../store/database.js';
+import type { InboundOutcome } from '../../store/inbound-log-repo.js';
+import { unsubscribe } from '../../store/subscriber-repo.js';
+import type { InboundMail } from '../parse.js';
+
+export interface BulletinMailSettings extends SubscriptionDeps {
+  config: BulletinConfig;
+}
+
+type Recorded = { outcome: InboundOutcome; ticketNumber: null; detail: string };
+
+/**
+ * Mail to the bulletin address (BULLETIN_ADDRESS) is never a ticket: "SUSCRIBIR MX AR" / "SUBSCRIBE" asks
+ * for a subscription (a confirmation link is mailed: double opt-in), "BAJA" / "UNSUBSCRIBE" (a reply to a
+ * bulletin, or List-Unsubscribe's mailto with its token) unsubscribes at once. Null: not to that address.
+ */
+export async function screenBulletinMail(
+  tx: Tx,
+  settings: BulletinMailSettings | undefined,
+  input: { mail: InboundMail; sender: { address: string; name: string | null }; visibleText: string; trusted: boolean; automatic: boolean; dedupKey: string; now: Date },
+): Promise<Recorded | null> {
+  if (!settings || !input.mail.recipients.includes(settings.config.address)) return null;
+  const done = (outcome: InboundOutcome, detail: string): Recorded => ({ outcome, ticketNumber: null, detail });
+  if (input.automatic) return done('auto_reply', 'to the bulletin address: machine-written, ignored');
+  if (!input.trusted) return done('rejected', 'to the bulletin address from a sender that failed authentication: ignored');
+  const command = parseBulletinCommand(input.mail.subject, input.visibleText);
+  if (!command) return done('bulletin_command', 'to the bulletin address without SUSCRIBIR/SUBSCRIBE or BAJA/UNSUBSCRIBE: ignored');
+  if (command.kind === 'unsubscribe') {
+    const payload = command.token ? readUnsubscribeToken(settings.links.secret, command.token, input.now) : null;
+    if (payload) {
+      const { subscriber, changed } = await unsubscribeByToken(tx, payload, 'mail', input.now);
+      return done('bulletin_command', `unsubscribe (List-Unsubscribe mailto): ${subscriber?.email ?? `subscriber ${payload.s}`} ${changed ? 'unsubscribed' : 'was not subscribed'}`);
+    }
+    const changed = await unsubscribe(tx, { email: input.sender.address }, 'mail', input.now);
+    return done('bulletin_command', `unsubscribe: ${input.sender.address} ${changed ? 'unsubscribed' : 'was not subscribed'}`);
+  }
+  if (command.unknown.length) return done('bulletin_command', `subscribe refused: not a country served: ${command.unknown.join(', ')}`);
+  // No country named: the one of the address's domain (.mx -> MX), else every country served.
+  const guessed = countryFromAddress(input.sender.address);
+  const countries = command.countries.length ? command.countries : guessed ? [guessed] : ['AR', 'BO', 'CL', 'CO', 'CR', 'DO', 'EC', 'MX', 'PE', 'PT', 'PY', 'US', 'UY'];
+  const result = await requestSubscription(tx, settings, {
+    email: input.sender.address,
+    name: input.sender.name,
+    locale: guessLanguage(input.visibleText),
+    countries,
+    idempotencyKey: `bulletin_confirm:${input.dedupKey}`,
+    inReplyTo: input.mail.messageId,
+    now: input.now,
+  });
+  return done('bulletin_command', `subscribe ${countries.join(' ')}: ${result.queued ? 'confirmation link sent' : `no confirmation sent (${result.why})`}`);
+}

@@ -1,0 +1,43 @@
+import type { BulletinConfig } from '../../config.js';
+import { loggedWithOutcome } from '../../store/access-repo.js';
+import { subscriberOfBulletinMail } from '../../store/bulletin-repo.js';
+import type { Tx } from '../../store/database.js';
+import { unsubscribe } from '../../store/subscriber-repo.js';
+import { countSoftBounce, suppressForHardBounce } from '../../store/suppression-repo.js';
+import type { MailKind } from '../classify/bounce.js';
+
+type Report = Extract<MailKind, { kind: 'bounce' } | { kind: 'complaint' }>;
+
+const DAY_MS = 86_400_000;
+
+/**
+ * What a delivery report does to our sending (README "Bounces and suppression"): a hard bounce suppresses
+ * the address for bulletins and notifications (SUPPRESSION_DAYS), soft bounces do after SOFT_BOUNCE_LIMIT
+ * within SOFT_BOUNCE_WINDOW_DAYS, and a complaint (ARF) unsubscribes from bulletins. A report seen before
+ * (the same mail fetched twice) counts once. Returns a note for the inbound log, or null.
+ */
+export async function applyDeliveryReport(tx: Tx, settings: BulletinConfig['suppression'], input: { report: Report; dedupKey: string; now: Date }): Promise<string | null> {
+  const { report, now } = input;
+  if (await loggedWithOutcome(tx, input.dedupKey, ['bounce', 'complaint'])) return null;
+  const notes: string[] = [];
+  if (report.kind === 'complaint') {
+    const addresses = report.recipients.map((r) => r.address);
+    // Complaints often hide the address (redacted ARF): the bulletin's Message-ID still names its reader.
+    const byMessage = addresses.length === 0 && report.originalMessageId ? await subscriberOfBulletinMail(tx, report.originalMessageId) : null;
+    for (const email of addresses) if (await unsubscribe(tx, { email }, 'complaint', now)) notes.push(`${email} unsubscribed`);
+    if (byMessage !== null && (await unsubscribe(tx, { id: byMessage }, 'complaint', now))) notes.push(`subscriber ${byMessage} unsubscribed`);
+    return notes.length ? notes.join('; ') : null;
+  }
+  for (const r of report.recipients) {
+    const facts = { email: r.address, status: r.status, detail: [r.replyCode, r.status, r.diagnostic].filter(Boolean).join(' '), now };
+    if (r.hard) {
+      const until = new Date(now.getTime() + settings.hardDays * DAY_MS);
+      await suppressForHardBounce(tx, facts, until);
+      notes.push(`${r.address} suppressed until ${until.toISOString().slice(0, 10)}`);
+    } else {
+      const suppressed = await countSoftBounce(tx, facts, { limit: settings.softLimit, windowMs: settings.softWindowDays * DAY_MS, until: new Date(now.getTime() + settings.softDays * DAY_MS) });
+      if (suppressed) notes.push(`${r.address} suppressed after ${settings.softLimit} soft bounces`);
+    }
+  }
+  return notes.length ? notes.join('; ') : null;
+}

@@ -1,0 +1,33 @@
+import { answerFromReply, isSurveyScale } from '../../domain/survey-scale.js';
+import type { Tx } from '../../store/database.js';
+import type { InboundOutcome } from '../../store/inbound-log-repo.js';
+import { surveyAnswerDedupExists, surveyByMessageIds } from '../../store/survey-repo.js';
+import { saveSurveyAnswer } from '../../surveys/answers.js';
+import type { InboundMail } from '../parse.js';
+
+export interface SurveyReplyInput {
+  mail: Pick<InboundMail, 'inReplyTo' | 'references'>;
+  sender: string;
+  /** The reply without quoted history and signature. */
+  visibleText: string;
+  dedupKey: string;
+  now: Date;
+}
+
+/**
+ * A reply to a survey mail, from the person asked, whose visible text is only a score ("5", "9", "bueno",
+ * "mau") is that survey's answer: recorded (with the history), and never a comment that would reopen the
+ * ticket. Any other reply goes on as an ordinary mail (null). The same reply delivered twice is one answer.
+ */
+export async function recordSurveyReply(tx: Tx, input: SurveyReplyInput): Promise<{ outcome: InboundOutcome; ticketNumber: number | null; detail: string } | null> {
+  const ids = [...(input.mail.inReplyTo ? [input.mail.inReplyTo] : []), ...input.mail.references];
+  const survey = await surveyByMessageIds(tx, ids);
+  if (!survey || survey.contactEmail !== input.sender.toLowerCase() || !isSurveyScale(survey.scale)) return null;
+  const value = answerFromReply(survey.scale, input.visibleText);
+  if (!value) return null;
+  const ticketNumber = survey.ticket?.number ?? null;
+  if (await surveyAnswerDedupExists(tx, input.dedupKey)) return { outcome: 'duplicate', ticketNumber, detail: `${survey.kind} answer already recorded` };
+  const saved = await saveSurveyAnswer(tx, survey, { value }, { channel: 'mail', dedupKey: input.dedupKey, now: input.now });
+  const answer = value.score ?? value.rating;
+  return { outcome: 'survey_answer', ticketNumber, detail: `${survey.kind} ${answer}${saved === 'unchanged' ? ' (unchanged)' : ''}` };
+}

@@ -1,0 +1,173 @@
+import type { Prisma } from '../generated/prisma/client.js';
+import type { Db, Tx } from './database.js';
+
+// Bulletins and their deliveries: one BulletinDelivery row per (bulletin, subscriber), unique, written in
+// the same transaction as the outbox row that mails it.
+
+export type BulletinRow = Awaited<ReturnType<Db['bulletin']['findFirstOrThrow']>>;
+
+export interface NewBulletin {
+  title: string;
+  countries: string;
+  topics: string;
+  variants: string;
+  defaultLocale: string;
+  sourceFile: string | null;
+  sendAt: Date;
+  now: Date;
+}
+
+export async function createBulletin(tx: Tx, b: NewBulletin): Promise<BulletinRow> {
+  const { now, ...data } = b;
+  return tx.bulletin.create({ data: { ...data, createdAt: now } });
+}
+
+export async function bulletinById(tx: Tx | Db, id: number): Promise<BulletinRow | null> {
+  return tx.bulletin.findUnique({ where: { id } });
+}
+
+export async function listBulletins(db: Db, limit = 50): Promise<BulletinRow[]> {
+  return db.bulletin.findMany({ orderBy: { id: 'desc' }, take: limit });
+}
+
+/** Scheduled bulletins whose time has come, and those being sent. */
+export async function bulletinsToWorkOn(db: Db, now: Date): Promise<BulletinRow[]> {
+  return db.bulletin.findMany({ where: { OR: [{ status: 'scheduled', sendAt: { lte: now } }, { status: 'sending' }] }, orderBy: { id: 'asc' } });
+}
+
+/** Active subscribers of the bulletin's countries (and topics), by id. */
+export function audienceWhere(b: Pick<BulletinRow, 'countries' | 'topics'>): Prisma.SubscriberWhereInput {
+  const countries = b.countries.split(',').filter(Boolean);
+  const topics = b.topics.split(',').filter(Boolean);
+  return {
+    status: 'active',
+    OR: countries.map((c) => ({ countries: { contains: `,${c},` } })),
+    ...(topics.length ? { AND: [{ OR: [{ topics: '' }, ...topics.map((t) => ({ topics: { contains: `,${t},` } }))] }] } : {}),
+  };
+}
+
+export async function audienceCount(tx: Tx | Db, b: Pick<BulletinRow, 'countries' | 'topics'>): Promise<number> {
+  return tx.subscriber.count({ where: audienceWhere(b) });
+}
+
+export async function startBulletin(tx: Tx, id: number, now: Date, wallNow: Date): Promise<boolean> {
+  const b = await tx.bulletin.findUnique({ where: { id } });
+  if (!b || b.status !== 'scheduled') return false;
+  const audience = await audienceCount(tx, b);
+  await tx.bulletin.update({ where: { id }, data: { status: 'sending', startedAt: now, audience, nextSlotAt: wallNow } });
+  return true;
+}
+
+/** The next subscribers to mail: deliveries are written in subscriber id order, so the highest is the cursor. */
+export async function nextRecipients(tx: Tx, b: BulletinRow, limit: number) {
+  const last = await tx.bulletinDelivery.aggregate({ where: { bulletinId: b.id }, _max: { subscriberId: true } });
+  return tx.subscriber.findMany({
+    where: { ...audienceWhere(b), id: { gt: last._max.subscriberId ?? 0 } },
+    orderBy: { id: 'asc' },
+    take: limit,
+    select: { id: true, email: true, locale: true, countries: true },
+  });
+}
+
+/** A body shared by the bulletin's mails in one language, created on first use. */
+export async function ensureBody(tx: Tx, key: string, make: () => { text: string; html: string }): Promise<number> {
+  const found = await tx.outboxBody.findUnique({ where: { key }, select: { id: true } });
+  if (found) return found.id;
+  const { text, html } = make();
+  return (await tx.outboxBody.create({ data: { key, text, html }, select: { id: true } })).id;
+}
+
+/** An outbox row of a bulletin mail (its body shared: see OutboxBody). */
+export interface BulletinOutboxRow {
+  idempotencyKey: string;
+  template: string;
+  fromAddress: string;
+  toList: string;
+  subject: string;
+  messageId: string;
+  headers: string;
+  bodyId: number;
+  fill: string;
+  nextAttemptAt: Date;
+  primaryTo: string;
+}
+
+export interface BulletinMail {
+  subscriberId: number;
+  email: string;
+  locale: string;
+  /** Null: skipped (suppressed), with the reason in detail. */
+  outbox: BulletinOutboxRow | null;
+  detail: string | null;
+}
+
+// Dates as the Prisma SQLite adapter writes them (compared as text by the outbox's queries).
+const sqlDate = (d: Date): string => d.toISOString().replace('Z', '+00:00');
+const CHUNK = 100;
+
+/**
+ * Writes the outbox rows and the delivery rows of a batch (the caller's transaction). Plain multi-row
+ * INSERTs: through the query builder, 100,000 rows cost minutes of CPU (the bulletin benchmark).
+ */
+export async function insertDeliveries(tx: Tx, bulletinId: number, mails: BulletinMail[], now: Date): Promise<void> {
+  const created = sqlDate(now);
+  const idByKey = new Map<string, number>();
+  const rows = mails.flatMap((m) => (m.outbox ? [m.outbox] : []));
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const chunk = rows.slice(i, i + CHUNK);
+    const values = chunk.flatMap((r) => [r.idempotencyKey, r.template, r.fromAddress, r.toList, r.subject, r.messageId, r.headers, sqlDate(r.nextAttemptAt), created, r.primaryTo, r.bodyId, r.fill]);
+    await tx.$executeRawUnsafe(
+      `INSERT INTO "OutboxMail" ("idempotencyKey", "template", "fromAddress", "toList", "subject", "text", "html", "messageId", "headers", "nextAttemptAt", "createdAt", "automatic", "primaryTo", "bodyId", "fill")
+       VALUES ${chunk.map(() => "(?, ?, ?, ?, ?, '', '', ?, ?, ?, ?, 0, ?, ?, ?)").join(', ')}`,
+      ...values,
+    );
+    const keys = chunk.map((r) => r.idempotencyKey);
+    const ids = await tx.$queryRawUnsafe<Array<{ id: number | bigint; idempotencyKey: string }>>(`SELECT "id", "idempotencyKey" FROM "OutboxMail" WHERE "idempotencyKey" IN (${keys.map(() => '?').join(', ')})`, ...keys);
+    for (const r of ids) idByKey.set(r.idempotencyKey, Number(r.id));
+  }
+  for (let i = 0; i < mails.length; i += CHUNK) {
+    const chunk = mails.slice(i, i + CHUNK);
+    const values = chunk.flatMap((m) => [bulletinId, m.subscriberId, m.email, m.locale, m.outbox ? 'queued' : 'skipped', m.detail, m.outbox ? (idByKey.get(m.outbox.idempotencyKey) ?? null) : null, created]);
+    await tx.$executeRawUnsafe(
+      `INSERT INTO "BulletinDelivery" ("bulletinId", "subscriberId", "email", "locale", "status", "detail", "outboxMailId", "createdAt") VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      ...values,
+    );
+  }
+}
+
+export async function setNextSlot(tx: Tx, id: number, at: Date): Promise<void> {
+  await tx.bulletin.update({ where: { id }, data: { nextSlotAt: at } });
+}
+
+/** Mails of the bulletin still waiting or being sent. */
+export async function outstandingMails(tx: Tx | Db, bulletinId: number): Promise<number> {
+  return tx.outboxMail.count({ where: { status: { in: ['pending', 'sending'] }, bulletinDelivery: { is: { bulletinId } } } });
+}
+
+export async function finishBulletin(tx: Tx, id: number, now: Date): Promise<void> {
+  await tx.bulletin.updateMany({ where: { id, status: 'sending' }, data: { status: 'sent', finishedAt: now } });
+}
+
+/** Stops a bulletin: nothing more is queued, and its mails that have not left are taken back. */
+export async function cancelBulletin(tx: Tx, id: number, now: Date): Promise<{ cancelled: boolean; mailsTakenBack: number }> {
+  const updated = await tx.bulletin.updateMany({ where: { id, status: { in: ['scheduled', 'sending'] } }, data: { status: 'cancelled', cancelledAt: now } });
+  if (updated.count === 0) return { cancelled: false, mailsTakenBack: 0 };
+  const taken = await tx.outboxMail.updateMany({ where: { status: 'pending', bulletinDelivery: { is: { bulletinId: id } } }, data: { status: 'cancelled', lastError: 'bulletin cancelled' } });
+  return { cancelled: true, mailsTakenBack: taken.count };
+}
+
+/** Deliveries by outcome: skipped, or their mail's outbox status (pending, sending, sent, failed, cancelled). */
+export async function deliveryCounts(db: Db, bulletinId: number): Promise<Record<string, number>> {
+  const rows = await db.$queryRaw<Array<{ state: string; n: bigint | number }>>`
+    SELECT CASE WHEN d.status = 'skipped' THEN 'skipped' ELSE COALESCE(o.status, 'unknown') END AS state, COUNT(*) AS n
+    FROM BulletinDelivery d LEFT JOIN OutboxMail o ON o.id = d.outboxMailId
+    WHERE d.bulletinId = ${bulletinId}
+    GROUP BY state`;
+  return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+}
+
+/** The subscriber a bulletin mail went to, by its Message-ID (a complaint that does not name the address). */
+export async function subscriberOfBulletinMail(tx: Tx, messageId: string): Promise<number | null> {
+  const mail = await tx.outboxMail.findUnique({ where: { messageId: messageId.replace(/^<|>$/g, '') }, select: { bulletinDelivery: { select: { subscriberId: true } } } });
+  return mail?.bulletinDelivery?.subscriberId ?? null;
+}

@@ -1,0 +1,161 @@
+import type { Rating } from '../domain/survey-scale.js';
+import type { Db, Tx } from './database.js';
+
+export interface StoredSurvey {
+  id: number;
+  kind: string;
+  contactId: number;
+  ticketId: number | null;
+  scale: string;
+  locale: string;
+  expiresAt: Date;
+  rating: string | null;
+  score: number | null;
+  comment: string | null;
+  answeredAt: Date | null;
+  contactEmail: string;
+  ticket: { number: number; subject: string } | null;
+}
+
+const surveyInclude = { contact: { select: { email: true } }, ticket: { select: { number: true, subject: true } } } as const;
+
+type SurveyRow = Awaited<ReturnType<Db['surveyRequest']['findFirstOrThrow']>> & { contact: { email: string }; ticket: { number: number; subject: string } | null };
+
+function toStored(row: SurveyRow): StoredSurvey {
+  const { contact, ticket, ...rest } = row;
+  return {
+    id: rest.id, kind: rest.kind, contactId: rest.contactId, ticketId: rest.ticketId, scale: rest.scale, locale: rest.locale, expiresAt: rest.expiresAt,
+    rating: rest.rating, score: rest.score, comment: rest.comment, answeredAt: rest.answeredAt, contactEmail: contact.email, ticket,
+  };
+}
+
+export interface NewSurveyRequest {
+  kind: 'csat' | 'nps';
+  surveyKey: string;
+  contactId: number;
+  ticketId: number | null;
+  organisationId: number | null;
+  country: string | null;
+  agent: string | null;
+  scale: string;
+  locale: string;
+  messageId: string;
+  sentAt: Date;
+  expiresAt: Date;
+}
+
+export async function surveyKeyExists(tx: Tx, surveyKey: string): Promise<boolean> {
+  return (await tx.surveyRequest.count({ where: { surveyKey } })) > 0;
+}
+
+export async function createSurveyRequest(tx: Tx, data: NewSurveyRequest): Promise<number> {
+  return (await tx.surveyRequest.create({ data, select: { id: true } })).id;
+}
+
+export async function surveyById(tx: Tx | Db, id: number): Promise<StoredSurvey | null> {
+  const row = await tx.surveyRequest.findUnique({ where: { id }, include: surveyInclude });
+  return row ? toStored(row) : null;
+}
+
+/** The survey whose mail one of these Message-IDs names (a reply's In-Reply-To / References). */
+export async function surveyByMessageIds(tx: Tx, messageIds: string[]): Promise<StoredSurvey | null> {
+  if (messageIds.length === 0) return null;
+  const row = await tx.surveyRequest.findFirst({ where: { messageId: { in: messageIds.slice(-100) } }, include: surveyInclude, orderBy: { id: 'desc' } });
+  return row ? toStored(row) : null;
+}
+
+export async function surveyAnswerDedupExists(tx: Tx, dedupKey: string): Promise<boolean> {
+  return (await tx.surveyAnswer.count({ where: { dedupKey } })) > 0;
+}
+
+export interface SurveyAnswerState {
+  rating: Rating | null;
+  score: number | null;
+  comment: string | null;
+}
+
+/** One more answer in the history, and the survey's current answer. */
+export async function addSurveyAnswer(tx: Tx, surveyId: number, state: SurveyAnswerState, meta: { channel: 'web' | 'mail'; dedupKey: string | null; at: Date }): Promise<void> {
+  await tx.surveyAnswer.create({ data: { requestId: surveyId, ...state, channel: meta.channel, dedupKey: meta.dedupKey, createdAt: meta.at } });
+  await tx.surveyRequest.update({ where: { id: surveyId }, data: { ...state, answeredAt: meta.at } });
+}
+
+export async function surveyHistory(db: Db | Tx, surveyId: number) {
+  return db.surveyAnswer.findMany({ where: { requestId: surveyId }, orderBy: { id: 'asc' } });
+}
+
+export interface SurveyContact {
+  id: number;
+  email: string;
+  name: string | null;
+  locale: string | null;
+  /** The contact's, else its organisation's. */
+  country: string | null;
+  organisationId: number | null;
+}
+
+export async function requesterOf(tx: Tx, ticketId: number): Promise<SurveyContact | null> {
+  const t = await tx.ticket.findUnique({ where: { id: ticketId }, select: { requester: { include: { organisation: { select: { country: true } } } } } });
+  if (!t) return null;
+  const c = t.requester;
+  return { id: c.id, email: c.email, name: c.name, locale: c.locale, country: c.country ?? c.organisation?.country ?? null, organisationId: c.organisationId };
+}
+
+// ---- NPS campaign ----
+
+/** NPS surveys asked since `since` (the daily cap counts them). */
+export async function npsAskedSince(db: Db, since: Date): Promise<number> {
+  return db.surveyRequest.count({ where: { kind: 'nps', sentAt: { gte: since } } });
+}
+
+export interface NpsCandidate extends SurveyContact {
+  /** The contact's latest ticket (what made it active). */
+  latestTicketId: number;
+}
+
+/**
+ * Contacts with a ticket (not held for authorisation) created since `activeSince` and no NPS survey since
+ * `askedSince`, by id after `afterId`.
+ */
+export async function npsCandidates(db: Db, q: { activeSince: Date; askedSince: Date; afterId: number; limit: number }): Promise<NpsCandidate[]> {
+  const rows = await db.contact.findMany({
+    where: {
+      id: { gt: q.afterId },
+      tickets: { some: { createdAt: { gte: q.activeSince }, heldForAuthorisation: false } },
+      surveyRequests: { none: { kind: 'nps', sentAt: { gte: q.askedSince } } },
+    },
+    include: { organisation: { select: { country: true } }, tickets: { select: { id: true }, orderBy: { createdAt: 'desc' }, take: 1 } },
+    orderBy: { id: 'asc' },
+    take: q.limit,
+  });
+  return rows.map((c) => ({
+    id: c.id, email: c.email, name: c.name, locale: c.locale, country: c.country ?? c.organisation?.country ?? null, organisationId: c.organisationId,
+    latestTicketId: c.tickets[0]?.id ?? 0,
+  }));
+}
+
+/** Mail to this address was refused for good (5xx, or every retry failed): what the outbox knows of bounces. */
+export async function mailPermanentlyFailedTo(tx: Tx, address: string): Promise<boolean> {
+  return (await tx.outboxMail.count({ where: { primaryTo: address.toLowerCase(), status: 'failed' } })) > 0;
+}
+
+// ---- Reports ----
+
+export interface SurveyReportRow {
+  kind: string;
+  rating: string | null;
+  score: number | null;
+  agent: string | null;
+  country: string | null;
+  organisation: string | null;
+}
+
+/** Surveys sent in [from, to), with their current answer. */
+export async function surveysSentBetween(db: Db, from: Date | null, to: Date): Promise<SurveyReportRow[]> {
+  const rows = await db.surveyRequest.findMany({
+    where: { sentAt: { ...(from ? { gte: from } : {}), lt: to } },
+    select: { kind: true, rating: true, score: true, agent: true, country: true, organisation: { select: { name: true } } },
+    orderBy: { id: 'asc' },
+  });
+  return rows.map(({ organisation, ...r }) => ({ ...r, organisation: organisation?.name ?? null }));
+}

@@ -1,0 +1,119 @@
+// The words of the surveys that are not in a mail template: the answers' labels (mail and page) and the
+// answer page, in the three languages of the desk (DOMAIN.md rule 12).
+
+import type { SurveyKind, SurveyScale } from '../domain/survey-scale.js';
+import type { Locale } from '../outbound/locale.js';
+
+const CSAT_LABELS: Record<Locale, Record<string, string>> = {
+  es: { good: 'Buena', bad: 'Mala', '1': 'Muy insatisfecho', '2': 'Insatisfecho', '3': 'Ni satisfecho ni insatisfecho', '4': 'Satisfecho', '5': 'Muy satisfecho' },
+  pt: { good: 'Boa', bad: 'Má', '1': 'Muito insatisfeito', '2': 'Insatisfeito', '3': 'Nem satisfeito nem insatisfeito', '4': 'Satisfeito', '5': 'Muito satisfeito' },
+  en: { good: 'Good', bad: 'Bad', '1': 'Very dissatisfied', '2': 'Dissatisfied', '3': 'Neither satisfied nor dissatisfied', '4': 'Satisfied', '5': 'Very satisfied' },
+};
+
+/** "Buena"; "5 · Muy satisfecho"; "9" (NPS numbers speak for themselves, the ends are explained apart). */
+export function choiceLabel(scale: SurveyScale, value: string, locale: Locale): string {
+  if (scale === '0-10') return value;
+  const words = CSAT_LABELS[locale][value] ?? value;
+  return scale === '1-5' ? `${value} · ${words}` : words;
+}
+
+export interface PageCopy {
+  brand: string;
+  title: string;
+  question: Record<SurveyKind, string>;
+  npsEnds: string;
+  ticket: string;
+  thanks: string;
+  recorded: string;
+  saved: string;
+  change: string;
+  comment: string;
+  commentHint: string;
+  submit: string;
+  update: string;
+  pickOne: string;
+  invalidTitle: string;
+  invalidText: string;
+  expiredTitle: string;
+  expiredText: string;
+  nothingStored: string;
+  contact: string;
+}
+
+export const PAGE_COPY: Record<Locale, PageCopy> = {
+  es: {
+    brand: 'Soporte Técnico',
+    title: 'Encuesta de satisfacción',
+    question: { csat: '¿Cómo calificaría la atención que recibió?', nps: '¿Qué tan probable es que nos recomiende a un colega o a otra empresa?' },
+    npsEnds: '0 = nada probable · 10 = muy probable',
+    ticket: 'Ticket',
+    thanks: '¡Gracias por su respuesta!',
+    recorded: 'Registramos su respuesta:',
+    saved: 'Guardamos sus cambios. ¡Gracias!',
+    change: 'Puede cambiar su respuesta o agregar un comentario:',
+    comment: 'Comentario (opcional)',
+    commentHint: '¿Qué hicimos bien o qué podemos mejorar? Máximo 2000 caracteres.',
+    submit: 'Enviar',
+    update: 'Guardar cambios',
+    pickOne: 'Elija una respuesta antes de enviar.',
+    invalidTitle: 'Este enlace no es válido',
+    invalidText: 'El enlace de la encuesta está incompleto o fue modificado.',
+    expiredTitle: 'Este enlace ha caducado',
+    expiredText: 'El plazo para responder esta encuesta terminó.',
+    nothingStored: 'No se registró ninguna respuesta.',
+    contact: 'Si desea darnos su opinión, escríbanos a',
+  },
+  pt: {
+    brand: 'Suporte Técnico',
+    title: 'Inquérito de satisfação',
+    question: { csat: 'Como avalia o atendimento que recebeu?', nps: 'Qual a probabilidade de nos recomendar a um colega ou a outra empresa?' },
+    npsEnds: '0 = nada provável · 10 = muito provável',
+    ticket: 'Ticket',
+    thanks: 'Obrigado pela sua resposta!',
+    recorded: 'Registámos a sua resposta:',
+    saved: 'Guardámos as suas alterações. Obrigado!',
+    change: 'Pode alterar a sua resposta ou acrescentar um comentário:',
+    comment: 'Comentário (opcional)',
+    commentHint: 'O que fizemos bem ou o que podemos melhorar? Máximo de 2000 caracteres.',
+    submit: 'Enviar',
+    update: 'Guardar alterações',
+    pickOne: 'Escolha uma resposta antes de enviar.',
+    invalidTitle: 'Esta ligação não é válida',
+    invalidText: 'A ligação do inquérito está incompleta ou foi alterada.',
+    expiredTitle: 'Esta ligação expirou',
+    expiredText: 'O prazo para responder a este inquérito terminou.',
+    nothingStored: 'Nenhuma resposta foi registada.',
+    contact: 'Se quiser dar-nos a sua opinião, escreva-nos para',
+  },
+  en: {
+    brand: 'Technical Support',
+    title: 'Satisfaction survey',
+    question: { csat: 'How would you rate the support you received?', nps: 'How likely are you to recommend us to a colleague or another company?' },
+    npsEnds: '0 = not at all likely · 10 = extremely likely',
+    ticket: 'Ticket',
+    thanks: 'Thank you for your answer!',
+    recorded: 'We recorded your answer:',
+    saved: 'Your changes are saved. Thank you!',
+    change: 'You can change your answer or add a comment:',
+    comment: 'Comment (optional)',
+    commentHint: 'What did we do well, or what could we do better? 2000 characters at most.',
+    submit: 'Send',
+    update: 'Save changes',
+    pickOne: 'Please pick an answer before sending.',
+    invalidTitle: 'This link is not valid',
+    invalidText: 'The survey link is incomplete or was changed.',
+    expiredTitle: 'This link has expired',
+    expiredText: 'The time to answer this survey is over.',
+    nothingStored: 'No answer was recorded.',
+    contact: 'If you would like to tell us your opinion, write to',
+  },
+};
+
+/** The page language for someone we cannot identify (a broken link): their browser's Accept-Language. */
+export function localeFromAcceptLanguage(header: string | undefined): Locale {
+  for (const part of (header ?? '').split(',')) {
+    const tag = part.trim().split(';')[0]?.toLowerCase().split('-')[0];
+    if (tag === 'es' || tag === 'pt' || tag === 'en') return tag;
+  }
+  return 'es';
+}

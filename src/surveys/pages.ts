@@ -1,0 +1,68 @@
+// The public pages of the surveys: the answer page (thanks, the answer, a comment form) and the error page
+// of a link that is broken or expired. Plain HTML and inline CSS (the server's CSP allows no scripts and
+// nothing from outside), in the contact's language, readable on a phone. Everything shown is escaped.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Handlebars from 'handlebars';
+import { choicesOf, type SurveyKind, type SurveyScale } from '../domain/survey-scale.js';
+import type { Locale } from '../outbound/locale.js';
+import { templatesDir } from '../paths.js';
+import { choiceLabel, PAGE_COPY } from './copy.js';
+
+const hb = Handlebars.create();
+const cache = new Map<string, Handlebars.TemplateDelegate>();
+let style: string | undefined;
+
+function page(name: 'survey' | 'error', view: object): string {
+  let template = cache.get(name);
+  if (!template) {
+    template = hb.compile(readFileSync(join(templatesDir, 'pages', `${name}.html.hbs`), 'utf8'), { strict: false });
+    cache.set(name, template);
+  }
+  style ??= readFileSync(join(templatesDir, 'pages', 'style.css'), 'utf8');
+  return template({ ...view, style });
+}
+
+export interface SurveyPageInput {
+  locale: Locale;
+  kind: SurveyKind;
+  scale: SurveyScale;
+  ticket: { number: number; subject: string } | null;
+  /** The current answer's value ('good', '4', '9') or null; the comment. */
+  current: string | null;
+  comment: string | null;
+  /** The form's target: the page's own path. */
+  action: string;
+  /** Just saved by the form (the page after the redirect). */
+  saved: boolean;
+  error?: string;
+}
+
+const SCALE_CLASS: Record<SurveyScale, string> = { good_bad: 'binary', '1-5': 'five', '0-10': 'eleven' };
+
+export function renderSurveyPage(input: SurveyPageInput): string {
+  const t = PAGE_COPY[input.locale];
+  const choices = choicesOf(input.scale).map((value) => ({ value, id: `answer-${value}`, label: choiceLabel(input.scale, value, input.locale), checked: value === input.current }));
+  return page('survey', {
+    locale: input.locale,
+    t,
+    question: t.question[input.kind],
+    ticket: input.ticket,
+    choices,
+    scaleClass: SCALE_CLASS[input.scale],
+    npsEnds: input.scale === '0-10' ? t.npsEnds : null,
+    comment: input.comment ?? '',
+    answered: input.current !== null,
+    recordedLabel: choices.find((c) => c.checked)?.label ?? '',
+    saved: input.saved,
+    error: input.error,
+    action: input.action,
+  });
+}
+
+export function renderErrorPage(locale: Locale, reason: 'invalid' | 'expired', supportAddress: string): string {
+  const t = PAGE_COPY[locale];
+  const [heading, text] = reason === 'expired' ? [t.expiredTitle, t.expiredText] : [t.invalidTitle, t.invalidText];
+  return page('error', { locale, t, heading, text, support: supportAddress });
+}

@@ -1,0 +1,104 @@
+// The survey answer endpoints on the public HTTP server (src/http/server.ts):
+//   GET  /survey?t=<token>&a=<answer>  one click from the mail: records the answer, then shows the page
+//   GET  /survey?t=<token>             the page: thanks, the answer (changeable) and a comment form
+//   POST /survey?t=<token>             the form: answer and comment; every change is kept in the history
+// A token that is malformed, tampered with, expired, or names another survey, contact or ticket gets an
+// error page and stores nothing.
+
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { App } from '../app.js';
+import { answerFromValue, isSurveyScale, type AnswerValue, type SurveyScale } from '../domain/survey-scale.js';
+import { registerRoutes } from '../http/server.js';
+import { isLocale } from '../outbound/locale.js';
+import { inTransaction } from '../store/database.js';
+import { surveyById, type StoredSurvey } from '../store/survey-repo.js';
+import { saveSurveyAnswer } from './answers.js';
+import { localeFromAcceptLanguage, PAGE_COPY } from './copy.js';
+import { readSurveyToken, SURVEY_PATH, surveyPath, tokenMatches } from './links.js';
+import { renderErrorPage, renderSurveyPage } from './pages.js';
+
+type Opened = { ok: true; survey: StoredSurvey & { scale: SurveyScale }; token: string } | { ok: false; reason: 'invalid' | 'expired'; why: string };
+
+/** The survey a token names, if the token is genuine, unexpired, and matches it in every name. */
+async function openSurvey(app: App, token: unknown): Promise<Opened> {
+  if (typeof token !== 'string' || token === '') return { ok: false, reason: 'invalid', why: 'no token' };
+  const now = app.now();
+  const read = readSurveyToken(app.config.secretKey, token, now);
+  if (!read.ok) return { ok: false, reason: read.reason === 'expired' ? 'expired' : 'invalid', why: read.reason };
+  const survey = await surveyById(app.db, read.payload.r);
+  if (!survey || !tokenMatches(read.payload, survey)) return { ok: false, reason: 'invalid', why: 'names another survey, contact or ticket' };
+  if (survey.expiresAt.getTime() < now.getTime()) return { ok: false, reason: 'expired', why: 'survey closed' };
+  if (!isSurveyScale(survey.scale)) return { ok: false, reason: 'invalid', why: `unknown scale ${survey.scale}` };
+  return { ok: true, survey: { ...survey, scale: survey.scale }, token };
+}
+
+function html(reply: FastifyReply, status: number, body: string): FastifyReply {
+  // Answers are personal: never cached by a browser or a proxy.
+  return reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(body);
+}
+
+function refuse(app: App, request: FastifyRequest, reply: FastifyReply, opened: Extract<Opened, { ok: false }>): FastifyReply {
+  app.log.warn({ reason: opened.why, ip: request.ip }, 'survey link refused: nothing stored');
+  const locale = localeFromAcceptLanguage(request.headers['accept-language']);
+  return html(reply, opened.reason === 'expired' ? 410 : 400, renderErrorPage(locale, opened.reason, app.config.supportAddress));
+}
+
+function currentValue(survey: StoredSurvey): string | null {
+  if (survey.answeredAt === null) return null;
+  return survey.score !== null ? String(survey.score) : survey.rating === 'good' || survey.rating === 'bad' ? survey.rating : null;
+}
+
+function showPage(reply: FastifyReply, opened: Extract<Opened, { ok: true }>, extra: { saved?: boolean; error?: string; status?: number } = {}): FastifyReply {
+  const { survey } = opened;
+  const body = renderSurveyPage({
+    locale: isLocale(survey.locale) ? survey.locale : 'es',
+    kind: survey.kind === 'nps' ? 'nps' : 'csat',
+    scale: survey.scale,
+    ticket: survey.ticket,
+    current: currentValue(survey),
+    comment: survey.comment,
+    action: surveyPath(opened.token),
+    saved: extra.saved ?? false,
+    error: extra.error,
+  });
+  return html(reply, extra.status ?? 200, body);
+}
+
+/** Saves in one transaction, reading the survey again there (another click may have changed it). */
+async function save(app: App, surveyId: number, value: AnswerValue | null, comment: string | undefined): Promise<void> {
+  await inTransaction(app.db, async (tx) => {
+    const fresh = await surveyById(tx, surveyId);
+    if (fresh) await saveSurveyAnswer(tx, fresh, { value, comment }, { channel: 'web', now: app.now() });
+  });
+}
+
+type Query = { t?: string; a?: string; saved?: string };
+
+registerRoutes((server, app) => {
+  // No automatic HEAD route: a link checker's HEAD must not answer a survey.
+  server.get<{ Querystring: Query }>(SURVEY_PATH, { exposeHeadRoute: false }, async (request, reply) => {
+    const opened = await openSurvey(app, request.query.t);
+    if (!opened.ok) return refuse(app, request, reply, opened);
+    const value = answerFromValue(opened.survey.scale, request.query.a);
+    if (value) {
+      await save(app, opened.survey.id, value, undefined);
+      // Post/Redirect/Get: reloading the page or going back never answers again.
+      return reply.code(303).header('Cache-Control', 'no-store').redirect(surveyPath(opened.token), 303);
+    }
+    return showPage(reply, opened, { saved: request.query.saved === '1' });
+  });
+
+  server.post<{ Querystring: Query; Body: { answer?: unknown; comment?: unknown } | undefined }>(SURVEY_PATH, async (request, reply) => {
+    const opened = await openSurvey(app, request.query.t);
+    if (!opened.ok) return refuse(app, request, reply, opened);
+    const given = typeof request.body?.answer === 'string' ? request.body.answer : undefined;
+    const comment = typeof request.body?.comment === 'string' ? request.body.comment : undefined;
+    const value = answerFromValue(opened.survey.scale, given);
+    if ((given !== undefined && !value) || (!value && opened.survey.answeredAt === null)) {
+      const t = PAGE_COPY[isLocale(opened.survey.locale) ? opened.survey.locale : 'es'];
+      return showPage(reply, opened, { error: t.pickOne, status: 422 });
+    }
+    await save(app, opened.survey.id, value, comment);
+    return reply.redirect(`${surveyPath(opened.token)}&saved=1`, 303);
+  });
+});

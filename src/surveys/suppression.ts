@@ -1,0 +1,20 @@
+// Addresses that must not get a survey. Both surveys (the CSAT mail and the NPS campaign) ask here:
+// - bounced: the suppression list of the bounces work (src/store/suppression-repo.ts), and any address whose
+//   mail the outbox could not deliver for good (a 5xx refusal, or every retry failed);
+// - unsubscribed (NPS only): someone who unsubscribed from, or complained about, our bulletins does not want
+//   mail they did not ask for. A CSAT mail is about the customer's own ticket, like the ticket's notices.
+
+import type { SurveyKind } from '../domain/survey-scale.js';
+import type { Tx } from '../store/database.js';
+import { subscriberByEmail } from '../store/subscriber-repo.js';
+import { suppressedAmong } from '../store/suppression-repo.js';
+import { mailPermanentlyFailedTo } from '../store/survey-repo.js';
+
+export type SuppressionReason = 'bounced' | 'unsubscribed';
+
+/** Why a survey must not be mailed to this address, or null when it may. */
+export async function surveySuppression(tx: Tx, address: string, kind: SurveyKind, now: Date): Promise<SuppressionReason | null> {
+  if ((await suppressedAmong(tx, [address], now)).size > 0 || (await mailPermanentlyFailedTo(tx, address))) return 'bounced';
+  if (kind === 'nps' && (await subscriberByEmail(tx, address.toLowerCase()))?.status === 'unsubscribed') return 'unsubscribed';
+  return null;
+}

@@ -1,0 +1,195 @@
+// Mail that concerns bulletins, through the real pipeline on a real SQLite file: subscribing by mail (double
+// opt-in through the HTTP pages), leaving by reply or by List-Unsubscribe's mailto, and what bounces and
+// complaints do: suppression of bulletins and ticket notifications, soft bounces counted, complaints unsubscribe.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { bulletinDeps } from '../../src/bulletins/deps.js';
+import { unsubscribeToken } from '../../src/bulletins/links.js';
+import { runBulletinSends } from '../../src/bulletins/send.js';
+import { scheduleBulletin } from '../../src/bulletins/bulletins.js';
+import { addSubscriber } from '../../src/bulletins/subscribers.js';
+import { buildServer } from '../../src/http/server.js';
+import '../../src/http/routes.js';
+import { replyToTicket } from '../../src/lifecycle/agent-actions.js';
+import { inTransaction } from '../../src/store/database.js';
+import { liftSuppression } from '../../src/store/suppression-repo.js';
+import { showTicket } from '../../src/store/ticket-queries.js';
+import { createTestApp, mail, type TestApp } from '../support/app.js';
+
+let app: TestApp;
+let seq = 0;
+const NOW = new Date('2026-12-01T16:00:00Z');
+
+beforeEach(async () => {
+  app = await createTestApp({ BULLETIN_ADDRESS: 'boletin@example.test', PUBLIC_URL: 'https://soporte.example.test', SOFT_BOUNCE_LIMIT: '3' }, () => NOW);
+});
+afterEach(async () => app.dispose());
+
+const ingest = (raw: Buffer) => app.pipeline.ingest(raw, { source: 'file', sourceRef: `t${++seq}` });
+const toBulletins = (from: string, subject: string, body = '', extra: Record<string, string> = {}) =>
+  mail({ headers: { From: from, To: 'boletin@example.test', Subject: subject, 'Message-ID': `<bm${++seq}@example.org>`, ...extra }, body });
+
+function dsn(recipient: string, status: string, id = `dsn${++seq}`): Buffer {
+  const action = status.startsWith('5') ? 'failed' : 'delayed';
+  return Buffer.from(
+    [
+      'From: Mail Delivery System <MAILER-DAEMON@mx.example.org>',
+      'To: soporte@example.test',
+      'Subject: Undelivered Mail Returned to Sender',
+      `Message-ID: <${id}@mx.example.org>`,
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="R"',
+      '',
+      '--R',
+      'Content-Type: text/plain',
+      '',
+      "I'm sorry to have to inform you that your message could not be delivered.",
+      '--R',
+      'Content-Type: message/delivery-status',
+      '',
+      'Reporting-MTA: dns; mx.example.org',
+      '',
+      `Final-Recipient: rfc822; ${recipient}`,
+      `Action: ${action}`,
+      `Status: ${status}`,
+      `Diagnostic-Code: smtp; ${status.startsWith('5') ? '550 5.1.1 User unknown' : '452 4.2.2 Mailbox full'}`,
+      '--R--',
+      '',
+    ].join('\r\n'),
+  );
+}
+
+describe('subscribing and leaving by mail', () => {
+  it('SUSCRIBIR MX AR mails a confirmation link (no ticket); the link shows a page, and confirming activates it', async () => {
+    const r = await ingest(toBulletins('Lucía <lucia@empresa.com.ar>', 'SUSCRIBIR MX AR'));
+    expect(r).toMatchObject({ outcome: 'bulletin_command', ticketNumber: null });
+    expect(r.detail).toContain('confirmation link sent');
+    expect(await app.db.ticket.count()).toBe(0);
+    expect(await app.db.subscriber.findUnique({ where: { email: 'lucia@empresa.com.ar' } })).toMatchObject({ status: 'pending', source: 'mail' });
+    const confirmation = await app.db.outboxMail.findFirstOrThrow({ where: { template: 'bulletin_confirm' } });
+    expect(JSON.parse(confirmation.toList)).toEqual(['lucia@empresa.com.ar']);
+    const link = /https:\/\/soporte\.example\.test(\/bulletins\/confirm\?t=[\w.-]+)/.exec(confirmation.text)?.[1] as string;
+    expect(link).toBeDefined();
+    // The same request again within the hour: no second mail (a forged request cannot flood anyone).
+    expect((await ingest(toBulletins('lucia@empresa.com.ar', 'SUSCRIBIR MX AR'))).detail).toContain('recently_sent');
+
+    const server = await buildServer(app);
+    try {
+      const page = await server.inject({ method: 'GET', url: link });
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toContain('<html lang="es"');
+      expect(page.body).toContain('Argentina, México');
+      expect((await app.db.subscriber.findUniqueOrThrow({ where: { email: 'lucia@empresa.com.ar' } })).status).toBe('pending');
+      const done = await server.inject({ method: 'POST', url: link, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: '' });
+      expect(done.statusCode).toBe(200);
+      expect(done.body).toContain('Suscripción confirmada');
+      expect(await app.db.subscriber.findUniqueOrThrow({ where: { email: 'lucia@empresa.com.ar' } })).toMatchObject({ status: 'active', countries: ',AR,MX,' });
+      const bad = await server.inject({ method: 'GET', url: `${link}x`, headers: { 'accept-language': 'pt-PT,pt;q=0.9' } });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.body).toContain('Ligação inválida');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a reply BAJA unsubscribes the sender; the mailto of List-Unsubscribe unsubscribes whoever its token names', async () => {
+    await addSubscriber(app.db, { email: 'ana@cliente.mx', countries: 'MX' }, NOW);
+    await addSubscriber(app.db, { email: 'jo@empresa.pt', countries: 'PT', locale: 'pt' }, NOW);
+    const reply = await ingest(toBulletins('Ana <ana@cliente.mx>', 'Re: Reforma del IVA 2027', 'BAJA\n\n> El SAT publicó la reforma'));
+    expect(reply).toMatchObject({ outcome: 'bulletin_command', ticketNumber: null, detail: 'unsubscribe: ana@cliente.mx unsubscribed' });
+    const jo = await app.db.subscriber.findUniqueOrThrow({ where: { email: 'jo@empresa.pt' } });
+    const token = unsubscribeToken(app.config.secretKey, { s: jo.id, b: 1 }, NOW);
+    // Sent from an alias: the token decides, not the From address.
+    const mailto = await ingest(toBulletins('outro-endereco@empresa.pt', `unsubscribe ${token}`));
+    expect(mailto.detail).toBe('unsubscribe (List-Unsubscribe mailto): jo@empresa.pt unsubscribed');
+    const rows = await app.db.subscriber.findMany({ orderBy: { id: 'asc' } });
+    expect(rows.map((s) => [s.email, s.status, s.unsubscribeReason])).toEqual([['ana@cliente.mx', 'unsubscribed', 'mail'], ['jo@empresa.pt', 'unsubscribed', 'mail']]);
+    expect(await app.db.ticket.count()).toBe(0);
+  });
+
+  it('an out-of-office reply to a bulletin changes nothing and opens no ticket', async () => {
+    await addSubscriber(app.db, { email: 'ana@cliente.mx', countries: 'MX' }, NOW);
+    const r = await ingest(toBulletins('ana@cliente.mx', 'Respuesta automática: Reforma del IVA', 'Estoy fuera de la oficina. BAJA', { 'Auto-Submitted': 'auto-replied' }));
+    expect(r).toMatchObject({ outcome: 'auto_reply', ticketNumber: null });
+    expect((await app.db.subscriber.findUniqueOrThrow({ where: { email: 'ana@cliente.mx' } })).status).toBe('active');
+    expect(await app.db.ticket.count()).toBe(0);
+  });
+});
+
+describe('bounces and complaints', () => {
+  it('a hard bounce suppresses the address: its ticket notices are skipped with an event, bulletins skip it, until lifted', async () => {
+    const opened = await ingest(mail({ headers: { From: 'Ana <ana@cliente.mx>' } }));
+    const r = await ingest(dsn('ana@cliente.mx', '5.1.1'));
+    expect(r.outcome).toBe('bounce');
+    expect(r.detail).toMatch(/ana@cliente\.mx suppressed until 2027-05-30/);
+    const ticket = opened.ticketNumber as number;
+    await replyToTicket(app, { number: ticket, body: 'Ya quedó resuelto.', actor: 'agent:maria', now: NOW });
+    const shown = await showTicket(app.db, ticket);
+    expect(shown?.events.map((e) => e.type)).toContain('notice_suppressed');
+    expect(await app.db.outboxMail.count({ where: { template: 'answer' } })).toBe(0);
+
+    await addSubscriber(app.db, { email: 'ana@cliente.mx', countries: 'MX' }, NOW);
+    await addSubscriber(app.db, { email: 'beto@cliente.mx', countries: 'MX' }, NOW);
+    const deps = bulletinDeps(app);
+    await scheduleBulletin(deps, { title: 'IVA', countries: ['MX'], topics: [], defaultLocale: 'es', sendAt: NOW, variants: { es: { title: 'IVA', markdown: 'Texto' } }, sourceFile: null }, NOW);
+    expect(await runBulletinSends(deps, NOW)).toMatchObject({ started: 1, queued: 1, skipped: 1 });
+    expect((await app.db.bulletinDelivery.findFirstOrThrow({ where: { email: 'ana@cliente.mx' } })).status).toBe('skipped');
+
+    expect(await inTransaction(app.db, (tx) => liftSuppression(tx, 'ana@cliente.mx', 'agent:maria', NOW))).toBe(true);
+    await replyToTicket(app, { number: ticket, body: 'Le escribimos de nuevo.', actor: 'agent:maria', now: NOW });
+    expect(await app.db.outboxMail.count({ where: { template: 'answer' } })).toBe(1);
+  });
+
+  it('soft bounces suppress at SOFT_BOUNCE_LIMIT; the same report fetched twice counts once', async () => {
+    const first = dsn('lleno@cliente.mx', '4.2.2');
+    expect((await ingest(first)).outcome).toBe('bounce');
+    await ingest(first);
+    expect(await app.db.suppression.findUniqueOrThrow({ where: { email: 'lleno@cliente.mx' } })).toMatchObject({ softBounces: 1, suppressedUntil: null });
+    await ingest(dsn('lleno@cliente.mx', '4.2.2'));
+    const third = await ingest(dsn('lleno@cliente.mx', '4.2.2'));
+    expect(third.detail).toContain('lleno@cliente.mx suppressed after 3 soft bounces');
+    expect(await app.db.suppression.findUniqueOrThrow({ where: { email: 'lleno@cliente.mx' } })).toMatchObject({ reason: 'soft_bounces', suppressedUntil: new Date('2026-12-31T16:00:00Z') });
+  });
+
+  it('an ARF complaint unsubscribes the subscriber, also when the report hides the address', async () => {
+    await addSubscriber(app.db, { email: 'queja@cliente.mx', countries: 'MX' }, NOW);
+    await addSubscriber(app.db, { email: 'oculto@cliente.mx', countries: 'MX' }, NOW);
+    const deps = bulletinDeps(app);
+    await scheduleBulletin(deps, { title: 'IVA', countries: ['MX'], topics: [], defaultLocale: 'es', sendAt: NOW, variants: { es: { title: 'IVA', markdown: 'Texto' } }, sourceFile: null }, NOW);
+    await runBulletinSends(deps, NOW);
+    const hidden = await app.db.outboxMail.findFirstOrThrow({ where: { primaryTo: 'oculto@cliente.mx' } });
+    const arf = (rcpt: string | null, messageId: string) =>
+      Buffer.from(
+        [
+          'From: Feedback Loop <fbl@isp.example>', 'To: soporte@example.test', 'Subject: Abuse Report', `Message-ID: <arf${++seq}@isp.example>`,
+          'MIME-Version: 1.0', 'Content-Type: multipart/report; report-type=feedback-report; boundary="F1"', '',
+          '--F1', 'Content-Type: text/plain', '', 'This is an email abuse report.', '',
+          '--F1', 'Content-Type: message/feedback-report', '', 'Feedback-Type: abuse', 'Version: 1', ...(rcpt ? [`Original-Rcpt-To: <${rcpt}>`] : []), '',
+          '--F1', 'Content-Type: text/rfc822-headers', '', 'From: boletin@example.test', 'Subject: IVA', `Message-ID: <${messageId}>`, '', '--F1--', '',
+        ].join('\r\n'),
+      );
+    expect((await ingest(arf('queja@cliente.mx', 'x@y'))).outcome).toBe('complaint');
+    expect((await ingest(arf(null, hidden.messageId))).detail).toContain('unsubscribed');
+    const rows = await app.db.subscriber.findMany({ orderBy: { id: 'asc' } });
+    expect(rows.map((s) => [s.email, s.status, s.unsubscribeReason])).toEqual([['queja@cliente.mx', 'unsubscribed', 'complaint'], ['oculto@cliente.mx', 'unsubscribed', 'complaint']]);
+    expect(await app.db.outboxMail.findUniqueOrThrow({ where: { id: hidden.id } })).toMatchObject({ status: 'cancelled' });
+  });
+});
+
+describe('the send rate', () => {
+  it('BULLETIN_RATE_PER_MINUTE spaces the mails: only the next 30 s of slots are queued per run', async () => {
+    const slow = await createTestApp({ BULLETIN_RATE_PER_MINUTE: '60', PUBLIC_URL: 'https://soporte.example.test' }, () => NOW);
+    try {
+      for (let i = 0; i < 100; i++) await addSubscriber(slow.db, { email: `s${i}@cliente.mx`, countries: 'MX' }, NOW);
+      const deps = bulletinDeps(slow);
+      await scheduleBulletin(deps, { title: 'IVA', countries: ['MX'], topics: [], defaultLocale: 'es', sendAt: NOW, variants: { es: { title: 'IVA', markdown: 'Texto' } }, sourceFile: null }, NOW);
+      const report = await runBulletinSends(deps, NOW);
+      expect(report.queued).toBeGreaterThanOrEqual(30);
+      expect(report.queued).toBeLessThanOrEqual(32);
+      const due = (await slow.db.outboxMail.findMany({ orderBy: { id: 'asc' }, select: { nextAttemptAt: true } })).map((m) => m.nextAttemptAt.getTime());
+      expect(due.slice(1).map((t, i) => t - (due[i] as number))).toEqual(due.slice(1).map(() => 1000));
+      expect((await runBulletinSends(deps, NOW)).queued ?? 0, 'the lookahead is full').toBeLessThanOrEqual(1);
+    } finally {
+      await slow.dispose();
+    }
+  });
+});

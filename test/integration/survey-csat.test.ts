@@ -1,0 +1,192 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { signToken } from '../../src/http/tokens.js';
+import { releaseProductIssue, replyToTicket, setTicketStatus } from '../../src/lifecycle/agent-actions.js';
+import { mail } from '../support/app.js';
+import { startSmtpPeer, type ReceivedMail, type SmtpPeer } from '../support/smtp.js';
+import { follow, startSurveyWeb, surveyLinks, surveyMailOf, type SurveyWeb } from '../support/survey-web.js';
+
+// CSAT (DOMAIN.md rule 8): support solves a ticket -> the survey mail reaches a real SMTP server -> its link,
+// followed by an HTTP client, records the answer on the public HTTP server. Broken links store nothing.
+
+const SECRET = 'test-secret-key-0123456789';
+let smtp: SmtpPeer;
+let web: SurveyWeb;
+let clock: Date;
+
+beforeAll(async () => {
+  smtp = await startSmtpPeer();
+});
+afterAll(async () => smtp.stop());
+afterEach(async () => {
+  await web?.dispose();
+  smtp.received.length = 0;
+});
+
+async function start(env: Record<string, string> = {}) {
+  clock = new Date();
+  web = await startSurveyWeb(smtp, env, () => clock);
+}
+
+/** A customer writes, an agent answers with the solution; returns the ticket and the CSAT mail delivered. */
+async function solvedTicket(from = 'Ana Pérez <ana@cliente.mx>', extra: Record<string, string> = {}): Promise<{ number: number; csat: ReceivedMail }> {
+  const r = await web.app.pipeline.ingest(mail({ headers: { From: from, ...extra } }), { source: 'file' });
+  const number = r.ticketNumber as number;
+  await replyToTicket(web.app, { number, body: 'Cargue el nuevo CSD y vuelva a timbrar.', status: 'solved', actor: 'agent:maria', now: clock });
+  const before = smtp.received.length;
+  await web.app.drainer().drain();
+  const mails = await smtp.waitFor(before + 3); // acknowledgement, solved notice, CSAT
+  const csat = surveyMailOf(mails.slice(before), 'csat');
+  if (!csat) throw new Error('no CSAT mail was delivered');
+  return { number, csat };
+}
+
+const survey = (ticketNumber: number) => web.app.db.surveyRequest.findFirstOrThrow({ where: { ticket: { number: ticketNumber } }, include: { answers: { orderBy: { id: 'asc' } } } });
+const answerCount = () => web.app.db.surveyAnswer.count();
+
+describe('CSAT after support solves a ticket', () => {
+  it('the survey mail reaches the customer; one click records the answer; the page lets them change it and comment', async () => {
+    await start();
+    const { number, csat } = await solvedTicket('Ana Pérez <ana@cliente.mx>', { Cc: 'luis@cliente.mx' });
+    expect(csat.envelopeTo).toEqual(['ana@cliente.mx']); // the requester only, not the CCs
+    expect(csat.parsed.subject).toBe(`[#${number}] ¿Cómo le atendimos? Consulta ${csat.parsed.subject?.split('Consulta ')[1]}`);
+    expect(csat.header('auto-submitted')).toBe('auto-generated');
+    expect(csat.parsed.html).toMatch(/<html[^>]*lang="es"/);
+    const links = surveyLinks(csat);
+    expect([...links.keys()]).toEqual(['good', 'bad']);
+    expect(links.get('good')?.startsWith(`${web.baseUrl}/survey?t=`)).toBe(true);
+
+    // One click: the answer is recorded and the page thanks the customer, in Spanish, with no script.
+    const page = await follow(links.get('good') as string);
+    expect(page.status).toBe(200);
+    expect(page.url).not.toContain('&a='); // redirected: reloading the page does not answer again
+    expect(page.html).toContain('<html lang="es"');
+    expect(page.html).toContain('¡Gracias por su respuesta!');
+    expect(page.html).toMatch(/Registramos su respuesta: <strong>Buena<\/strong>/);
+    expect(page.html).toMatch(/value="good" checked/);
+    expect(page.html).not.toMatch(/<script|src=|https?:\/\//i);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    let stored = await survey(number);
+    expect(stored).toMatchObject({ kind: 'csat', rating: 'good', score: null, comment: null, agent: 'agent:maria', scale: 'good_bad', locale: 'es' });
+    expect(stored.answers.map((a) => [a.rating, a.channel])).toEqual([['good', 'web']]);
+
+    // The form: another answer and a comment. The history keeps both.
+    const posted = await follow(page.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ answer: 'bad', comment: 'Tardaron <b>dos días</b>' }).toString() });
+    expect(posted.status).toBe(200);
+    expect(posted.html).toContain('Guardamos sus cambios');
+    expect(posted.html).toContain('Tardaron &lt;b&gt;dos días&lt;/b&gt;</textarea>');
+    stored = await survey(number);
+    expect(stored).toMatchObject({ rating: 'bad', comment: 'Tardaron <b>dos días</b>' });
+    expect(stored.answers.map((a) => [a.rating, a.comment])).toEqual([['good', null], ['bad', 'Tardaron <b>dos días</b>']]);
+
+    // The same link again changes it back (the comment stays); clicking it once more changes nothing.
+    await follow(links.get('good') as string);
+    await follow(links.get('good') as string);
+    stored = await survey(number);
+    expect(stored).toMatchObject({ rating: 'good', comment: 'Tardaron <b>dos días</b>' });
+    expect(stored.answers).toHaveLength(3);
+    const events = await web.app.db.ticketEvent.findMany({ where: { ticket: { number }, type: { startsWith: 'csat' } }, orderBy: { id: 'asc' } });
+    expect(events.map((e) => e.type)).toEqual(['csat_sent', 'csat_answered', 'csat_changed', 'csat_changed']);
+  });
+
+  it('tampered, expired or replayed tokens get a clear error page and store nothing', async () => {
+    await start();
+    const a = await solvedTicket('Ana <ana@cliente.mx>');
+    const b = await solvedTicket('Joana <joana@contabil.pt>');
+    const good = surveyLinks(a.csat).get('good') as string;
+    const token = new URL(good).searchParams.get('t') as string;
+    const [body, sig] = token.split('.') as [string, string];
+    const flipped = `${sig.slice(0, 5)}${sig[5] === 'A' ? 'B' : 'A'}${sig.slice(6)}`;
+
+    const tampered = await follow(good.replace(token, `${body}.${flipped}`));
+    expect(tampered.status).toBe(400);
+    expect(tampered.html).toContain('Este enlace no es válido');
+    expect(tampered.html).toContain('No se registró ninguna respuesta.');
+    expect(tampered.html).toContain('mailto:soporte@example.test');
+
+    // Signed with the real key but naming another contact or ticket than the survey's: refused.
+    const sa = await survey(a.number);
+    const sb = await survey(b.number);
+    const replay = (payload: object) => `${web.baseUrl}/survey?t=${signToken(SECRET, 'survey', payload, sa.expiresAt)}&a=bad`;
+    for (const payload of [{ r: sa.id, c: sb.contactId, t: sa.ticketId, k: 'csat' }, { r: sa.id, c: sa.contactId, t: sb.ticketId, k: 'csat' }, { r: sb.id, c: sa.contactId, t: sa.ticketId, k: 'csat' }]) {
+      expect((await follow(replay(payload))).status, JSON.stringify(payload)).toBe(400);
+    }
+    const post = await follow(`${web.baseUrl}/survey?t=${body}.${flipped}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'answer=bad&comment=x' });
+    expect(post.status).toBe(400);
+    expect((await follow(`${web.baseUrl}/survey`)).status).toBe(400);
+    expect((await follow(`${web.baseUrl}/survey?t=garbage&a=good`, { headers: { 'accept-language': 'en-US,en;q=0.8' } })).html).toContain('This link is not valid');
+    // A link checker's HEAD request answers nothing.
+    expect((await fetch(good, { method: 'HEAD', redirect: 'manual' })).status).toBe(404);
+    expect(await answerCount()).toBe(0);
+
+    // Past SURVEY_LINK_DAYS (30): expired.
+    clock = new Date(sa.expiresAt.getTime() + 60_000);
+    const expired = await follow(good, { headers: { 'accept-language': 'pt-PT,pt;q=0.9' } });
+    expect(expired.status).toBe(410);
+    expect(expired.html).toContain('Esta ligação expirou');
+    expect(await answerCount()).toBe(0);
+    expect((await survey(a.number)).answeredAt).toBeNull();
+    // Still valid for its last minute before that.
+    clock = new Date(sa.expiresAt.getTime() - 60_000);
+    expect((await follow(good)).status).toBe(200);
+    expect(await answerCount()).toBe(1);
+  });
+
+  it('once per ticket: reopened and solved again, no second survey; any way support solves it counts', async () => {
+    await start({ CSAT_SCALE: '1-5' });
+    const { number, csat } = await solvedTicket();
+    expect([...surveyLinks(csat).keys()]).toEqual(['1', '2', '3', '4', '5']);
+    expect(csat.parsed.text).toContain('5 · Muy satisfecho');
+    // The customer says it still fails: reopened; support solves it again with `tickets set`.
+    await web.app.pipeline.ingest(mail({ headers: { 'In-Reply-To': csat.parsed.messageId as string, Subject: `Re: ${csat.parsed.subject}` }, body: 'Sigue fallando en la sucursal 02.' }), { source: 'file' });
+    await setTicketStatus(web.app, { number, status: 'solved', actor: 'agent:luis', now: clock });
+    await web.app.drainer().drain();
+    expect(await web.app.db.surveyRequest.count()).toBe(1);
+    expect(await web.app.db.outboxMail.count({ where: { template: 'csat_survey' } })).toBe(1);
+    // A ticket on hold for a product issue is solved by its release: surveyed, the releaser is the agent.
+    const held = await web.app.pipeline.ingest(mail({ headers: { From: 'joana@contabil.pt' } }), { source: 'file' });
+    await replyToTicket(web.app, { number: held.ticketNumber as number, body: 'Abrimos la incidencia BUG-9.', status: 'on_hold', issueRef: 'BUG-9', actor: 'agent:maria', now: clock });
+    await releaseProductIssue(web.app, { issueRef: 'BUG-9', actor: 'agent:release', now: clock });
+    expect(await survey(held.ticketNumber as number)).toMatchObject({ agent: 'agent:release', locale: 'pt', country: 'PT' });
+  });
+
+  it('a pending ticket that closes for lack of an answer gets no survey', async () => {
+    await start();
+    const r = await web.app.pipeline.ingest(mail(), { source: 'file' });
+    await replyToTicket(web.app, { number: r.ticketNumber as number, body: '¿Nos envía el XML?', status: 'pending', actor: 'agent:maria', now: clock });
+    const { runLifecycleTimers } = await import('../../src/lifecycle/jobs.js');
+    for (let days = 1; days <= 30; days++) await runLifecycleTimers(web.app.db, web.app.lifecycle, new Date(clock.getTime() + days * 86_400_000));
+    expect((await web.app.db.ticket.findFirstOrThrow({ where: { number: r.ticketNumber as number } })).status).toBe('closed');
+    expect(await web.app.db.surveyRequest.count()).toBe(0);
+  });
+});
+
+describe('a reply to the survey mail', () => {
+  const reply = (csat: ReceivedMail, body: string, from = 'Ana Pérez <ana@cliente.mx>') =>
+    mail({ headers: { From: from, 'In-Reply-To': csat.parsed.messageId as string, References: csat.parsed.messageId as string, Subject: `Re: ${csat.parsed.subject}` }, body });
+
+  it('with a bare score is recorded as the answer, not as a comment that reopens the ticket', async () => {
+    await start();
+    const { number, csat } = await solvedTicket();
+    const messagesBefore = await web.app.db.message.count({ where: { ticket: { number } } });
+    const raw = reply(csat, '5\n\nEl jue, 3 dic 2026 a las 10:00, Soporte escribió:\n> ¿Cómo le atendimos?');
+    expect(await web.app.pipeline.ingest(raw, { source: 'file' })).toMatchObject({ outcome: 'survey_answer', ticketNumber: number, detail: 'csat 5' });
+    expect(await survey(number)).toMatchObject({ rating: 'good', score: 5, answers: [expect.objectContaining({ channel: 'mail', rating: 'good', score: 5 })] });
+    // The same reply delivered again: one answer.
+    expect(await web.app.pipeline.ingest(raw, { source: 'file' })).toMatchObject({ outcome: 'duplicate' });
+    // "malo" changes it.
+    expect(await web.app.pipeline.ingest(reply(csat, 'Malo.'), { source: 'file' })).toMatchObject({ outcome: 'survey_answer', detail: 'csat bad' });
+    const ticket = await web.app.db.ticket.findFirstOrThrow({ where: { number } });
+    expect(ticket.status).toBe('solved');
+    expect(await web.app.db.message.count({ where: { ticket: { number } } })).toBe(messagesBefore);
+    expect((await survey(number)).answers.map((a) => a.rating)).toEqual(['good', 'bad']);
+  });
+
+  it('in words, or from someone else, is an ordinary mail: it reaches the ticket', async () => {
+    await start();
+    const { number, csat } = await solvedTicket();
+    expect(await web.app.pipeline.ingest(reply(csat, '5', 'Luis <luis@otra.mx>'), { source: 'file' })).toMatchObject({ ticketNumber: number });
+    expect(await web.app.pipeline.ingest(reply(csat, 'La solución no funcionó, sigue el error.'), { source: 'file' })).toMatchObject({ outcome: 'comment', ticketNumber: number });
+    expect(await answerCount()).toBe(0);
+  });
+});

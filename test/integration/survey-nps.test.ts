@@ -1,0 +1,114 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { gatewayJobs } from '../../src/scheduler/jobs.js';
+import { surveyReport } from '../../src/surveys/report.js';
+import { mail } from '../support/app.js';
+import { startSmtpPeer, type ReceivedMail, type SmtpPeer } from '../support/smtp.js';
+import { follow, startSurveyWeb, surveyLinks, type SurveyWeb } from '../support/survey-web.js';
+
+// The yearly NPS campaign (DOMAIN.md rule 8) by time travel: who is asked, the daily cap spreading it over
+// days, business hours only, addresses that cannot get mail skipped, and the answers by link and by reply.
+// Mexico City is UTC-6 all year.
+
+let smtp: SmtpPeer;
+let web: SurveyWeb;
+let clock = new Date();
+
+beforeAll(async () => {
+  smtp = await startSmtpPeer();
+});
+afterAll(async () => smtp.stop());
+afterEach(async () => {
+  await web?.dispose();
+  smtp.received.length = 0;
+  smtp.failWith = null;
+});
+
+const MX = (local: string) => new Date(`${local}-06:00`);
+
+async function write(local: string, from: string) {
+  clock = MX(local);
+  const r = await web.app.pipeline.ingest(mail({ headers: { From: from } }), { source: 'file' });
+  await web.app.drainer().drain();
+  return r;
+}
+
+async function campaign(local: string) {
+  clock = MX(local);
+  const job = gatewayJobs(web.app).find((j) => j.name === 'nps-campaign');
+  if (!job) throw new Error('the nps-campaign job is not registered');
+  const result = await job.run(clock);
+  await web.app.drainer().drain();
+  return result;
+}
+
+/** NPS mails delivered since the last call, by recipient. */
+let seen = 0;
+function npsMails(): Map<string, ReceivedMail> {
+  const fresh = smtp.received.slice(seen).filter((m) => m.header('x-ventanilla-survey') === 'nps');
+  seen = smtp.received.length;
+  return new Map(fresh.map((m) => [m.envelopeTo[0] as string, m]));
+}
+
+describe('the NPS campaign', () => {
+  it('asks each active contact once a year, at most NPS_DAILY_LIMIT a day, in business hours, skipping bounced and unsubscribed addresses', async () => {
+    web = await startSurveyWeb(smtp, { CSAT_ENABLED: 'false', NPS_DAILY_LIMIT: '2' }, () => clock);
+    seen = 0;
+    await web.app.db.organisation.create({ data: { name: 'Cliente MX', country: 'MX', domains: { create: [{ domain: 'cliente.mx' }] } } });
+    // dora's address refuses mail for good (550): the outbox marks her acknowledgement failed.
+    smtp.failWith = 550;
+    await write('2026-02-02T10:00:00', 'Dora <dora@cliente.mx>');
+    smtp.failWith = null;
+    await write('2026-03-02T10:00:00', 'Ana <ana@cliente.mx>');
+    await write('2025-06-01T10:00:00', 'Carla <carla@cliente.mx>');
+    await write('2026-02-20T10:00:00', 'Gabi <gabi@cliente.mx>');
+    await write('2026-02-21T10:00:00', 'Hugo <hugo@cliente.mx>');
+    // hugo unsubscribed from our bulletins: he does not want mail he did not ask for.
+    await web.app.db.subscriber.create({ data: { email: 'hugo@cliente.mx', countries: ',MX,', status: 'unsubscribed', unsubscribeReason: 'one_click' } });
+    await write('2025-01-10T10:00:00', 'Bea <bea@cliente.mx>'); // no ticket in the last 12 months
+    const held = await write('2026-02-25T10:00:00', 'Fede <fede@cliente.mx>');
+    await web.app.db.ticket.update({ where: { number: held.ticketNumber as number }, data: { heldForAuthorisation: true } }); // never authorised
+    npsMails();
+
+    expect(await campaign('2026-03-04T07:59:00'), 'before opening time').toEqual({});
+    expect(await campaign('2026-03-07T11:00:00'), 'on a Saturday').toEqual({});
+    expect(await campaign('2026-03-04T10:00:00')).toEqual({ bounced: 1, asked: 2 });
+    expect([...npsMails().keys()].sort()).toEqual(['ana@cliente.mx', 'carla@cliente.mx']);
+    expect(await campaign('2026-03-04T15:00:00'), 'the cap of the day is reached').toEqual({});
+    expect(await campaign('2026-03-05T10:00:00')).toEqual({ bounced: 1, asked: 1, unsubscribed: 1 });
+    const day2 = npsMails();
+    expect([...day2.keys()]).toEqual(['gabi@cliente.mx']);
+    expect(await campaign('2026-03-06T10:00:00'), 'everyone active was asked').toEqual({ bounced: 1, unsubscribed: 1 });
+    expect(npsMails().size).toBe(0);
+
+    // The mail: about the company, not a ticket (no tag, no ticket address), eleven one-click answers.
+    const carla = smtp.received.find((m) => m.header('x-ventanilla-survey') === 'nps' && m.envelopeTo[0] === 'carla@cliente.mx') as ReceivedMail;
+    expect(carla.parsed.subject).toBe('¿Nos recomendaría? Una pregunta sobre nuestro Soporte');
+    expect(carla.parsed.replyTo).toBeUndefined();
+    expect(carla.header('auto-submitted')).toBe('auto-generated');
+    expect([...surveyLinks(carla).keys()]).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10']);
+
+    // Answers: carla by link (9), ana by replying "6" to her mail.
+    const page = await follow(surveyLinks(carla).get('9') as string);
+    expect(page.html).toContain('¿Qué tan probable es que nos recomiende');
+    expect(page.html).toMatch(/value="9" checked/);
+    expect(page.html).toContain('0 &#x3D; nada probable'); // "=" is escaped by Handlebars, shown as "="
+    const anaMail = smtp.received.find((m) => m.header('x-ventanilla-survey') === 'nps' && m.envelopeTo[0] === 'ana@cliente.mx') as ReceivedMail;
+    const reply = mail({ headers: { From: 'Ana <ana@cliente.mx>', 'In-Reply-To': anaMail.parsed.messageId as string, Subject: `Re: ${anaMail.parsed.subject}` }, body: '6' });
+    expect(await web.app.pipeline.ingest(reply, { source: 'file' })).toMatchObject({ outcome: 'survey_answer', ticketNumber: null, detail: 'nps 6' });
+
+    const report = await surveyReport(web.app.db, { from: MX('2026-03-01T00:00:00'), to: MX('2026-04-01T00:00:00'), by: 'organisation' });
+    expect(report.nps).toEqual({ sent: 3, answered: 2, responseRate: 66.7, promoters: 1, passives: 0, detractors: 1, nps: 0 });
+    expect(report.groups).toEqual([{ key: 'Cliente MX', csat: expect.objectContaining({ sent: 0 }), nps: report.nps }]);
+
+    // A year later: asked again only with a ticket in the last 12 months and 12 months after the last time.
+    await write('2026-12-01T10:00:00', 'Ana <ana@cliente.mx>');
+    expect(await campaign('2027-03-04T09:00:00'), 'asked 2026-03-04 10:00: not 12 months yet').toEqual({});
+    expect(await campaign('2027-03-04T10:30:00')).toEqual({ asked: 1 });
+    expect([...npsMails().keys()]).toEqual(['ana@cliente.mx']);
+  });
+
+  it('NPS_ENABLED=false: no campaign job', async () => {
+    web = await startSurveyWeb(smtp, { NPS_ENABLED: 'false' }, () => clock);
+    expect(gatewayJobs(web.app).map((j) => j.name)).not.toContain('nps-campaign');
+  });
+});

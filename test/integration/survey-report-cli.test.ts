@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { replyToTicket } from '../../src/lifecycle/agent-actions.js';
+import { gatewayJobs } from '../../src/scheduler/jobs.js';
+import { parseReportDate, surveyReport, type SurveyReport } from '../../src/surveys/report.js';
+import { createTestApp, mail, type TestApp } from '../support/app.js';
+import { cliBuilt, runCli } from '../support/cli.js';
+
+// `ventanilla survey report` through the real CLI, on surveys sent and answered the way customers do it
+// (replies with a bare score). Mexico City is UTC-6.
+
+const NOW = new Date('2026-11-25T10:00:00-06:00'); // a Wednesday, in business hours
+let app: TestApp;
+
+const env = () => ({ DATA_DIR: app.dataDir, SUPPORT_ADDRESS: 'soporte@example.test', SECRET_KEY: 'test-secret-key-0123456789' });
+
+async function answer(template: 'csat_survey' | 'nps_survey', to: string, body: string): Promise<void> {
+  const sent = await app.db.outboxMail.findFirstOrThrow({ where: { template, primaryTo: to } });
+  const r = await app.pipeline.ingest(mail({ headers: { From: to, 'In-Reply-To': `<${sent.messageId}>`, Subject: `Re: ${sent.subject}` }, body }), { source: 'file' });
+  expect(r.outcome, `${to}: ${body}`).toBe('survey_answer');
+}
+
+beforeAll(async () => {
+  app = await createTestApp({ CSAT_ENABLED: 'true', NPS_ENABLED: 'true' }, () => NOW);
+  await app.db.organisation.create({ data: { name: 'Acme MX', country: 'MX', domains: { create: [{ domain: 'acme.mx' }] } } });
+  await app.db.organisation.create({ data: { name: 'Conservas PT', country: 'PT', domains: { create: [{ domain: 'conservas.pt' }] } } });
+  const solvedBy: Array<[string, string]> = [['a1@acme.mx', 'agent:maria'], ['a2@acme.mx', 'agent:luis'], ['p1@conservas.pt', 'agent:maria'], ['p2@conservas.pt', 'agent:luis']];
+  for (const [from, agent] of solvedBy) {
+    const r = await app.pipeline.ingest(mail({ headers: { From: from } }), { source: 'file' });
+    await replyToTicket(app, { number: r.ticketNumber as number, body: 'Solución.', status: 'solved', actor: agent, now: NOW });
+  }
+  await gatewayJobs(app).find((j) => j.name === 'nps-campaign')?.run(NOW);
+  await answer('csat_survey', 'a1@acme.mx', 'Bueno');
+  await answer('csat_survey', 'a2@acme.mx', 'malo');
+  await answer('csat_survey', 'p1@conservas.pt', 'Bom!');
+  await answer('nps_survey', 'a1@acme.mx', '10');
+  await answer('nps_survey', 'a2@acme.mx', '3');
+  await answer('nps_survey', 'p1@conservas.pt', '9');
+});
+afterAll(async () => app?.dispose());
+
+async function report(...args: string[]): Promise<SurveyReport> {
+  const r = await runCli(['survey', 'report', '--json', ...args], { env: env() });
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as SurveyReport;
+}
+
+describe.skipIf(!cliBuilt)('ventanilla survey report', () => {
+  it('CSAT % satisfied, NPS, response rates and counts, as JSON', async () => {
+    const all = await report();
+    expect(all.from).toBeNull();
+    expect(all.by).toBeNull();
+    expect(all.csat).toEqual({ sent: 4, answered: 3, responseRate: 75, satisfied: 2, neutral: 0, unsatisfied: 1, satisfiedPercent: 66.7 });
+    expect(all.nps).toEqual({ sent: 4, answered: 3, responseRate: 75, promoters: 2, passives: 0, detractors: 1, nps: 33.3 });
+    expect(all.groups).toBeUndefined();
+  });
+
+  it('--by organisation, agent (and country)', async () => {
+    const byOrg = await report('--by', 'organisation');
+    expect(byOrg.groups?.map((g) => [g.key, g.csat.satisfiedPercent, g.csat.responseRate, g.nps.nps, g.nps.answered])).toEqual([
+      ['Acme MX', 50, 100, 0, 2],
+      ['Conservas PT', 100, 50, 100, 1],
+    ]);
+    const byAgent = await report('--by', 'agent');
+    // NPS is about the company, not an agent: its surveys have no agent.
+    expect(byAgent.groups?.map((g) => [g.key, g.csat.sent, g.csat.satisfiedPercent, g.nps.sent])).toEqual([
+      [null, 0, null, 4],
+      ['agent:luis', 2, 0, 0],
+      ['agent:maria', 2, 100, 0],
+    ]);
+    const byCountry = await surveyReport(app.db, { from: null, to: new Date(), by: 'country' });
+    expect(byCountry.groups?.map((g) => g.key)).toEqual(['MX', 'PT']);
+  });
+
+  it('the text form, and a bad option says what is expected', async () => {
+    const text = await runCli(['survey', 'report', '--by', 'organisation'], { env: env() });
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain('CSAT 66.7% satisfied (2 good, 0 neutral, 1 bad) · 3/4 answered (75.0%)');
+    expect(text.stdout).toContain('NPS +33.3 (2 promoters, 0 passives, 1 detractors) · 3/4 answered (75.0%)');
+    expect(text.stdout).toContain('Acme MX\n  CSAT 50.0% satisfied');
+    const bad = await runCli(['survey', 'report', '--by', 'planet', '--from', 'yesterday'], { env: env() });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('INPUT_UNREADABLE: --by must be one of organisation, country, agent');
+  });
+
+  it('--from/--to: days in the business time zone, --to included', async () => {
+    const zone = 'America/Mexico_City';
+    const period = async (from: string | null, to: string) => surveyReport(app.db, { from: from ? parseReportDate(from, 'from', zone) : null, to: parseReportDate(to, 'to', zone) });
+    expect(parseReportDate('2026-11-26', 'from', zone).toISOString()).toBe('2026-11-26T06:00:00.000Z');
+    expect(parseReportDate('2026-11-25', 'to', zone).toISOString()).toBe('2026-11-26T06:00:00.000Z');
+    expect(parseReportDate('2026-11-25T10:00:00Z', 'to', zone).toISOString()).toBe('2026-11-25T10:00:00.000Z');
+    expect(() => parseReportDate('yesterday', 'from', zone)).toThrow('--from must be a day such as 2026-01-31');
+    expect((await period('2026-11-25', '2026-11-25')).nps.sent).toBe(4);
+    expect((await period(null, '2026-11-24')).csat.sent).toBe(0);
+    expect((await period('2026-11-26', '2026-12-31')).csat).toMatchObject({ sent: 0, satisfiedPercent: null, responseRate: null });
+  });
+});

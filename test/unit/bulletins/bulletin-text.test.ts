@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { parseBulletin } from '../../../src/bulletins/bulletin-file.js';
+import { parseCountries } from '../../../src/bulletins/countries.js';
+import { parseCsv } from '../../../src/bulletins/csv.js';
+import { parseBulletinCommand } from '../../../src/bulletins/mail-commands.js';
+import { markdownToHtml, markdownToText } from '../../../src/bulletins/markdown.js';
+import { renderBulletinPage } from '../../../src/bulletins/pages.js';
+import { listIdHeader } from '../../../src/bulletins/send.js';
+import { fillBody } from '../../../src/outbound/shared-body.js';
+
+const NOW = new Date('2026-11-30T12:00:00Z');
+const parse = (text: string) => parseBulletin(text, { file: 'b.md', timeZone: 'America/Mexico_City', now: NOW });
+
+describe('bulletin files', () => {
+  it('reads the front matter: countries by code or name, send_at in the business time zone, variants', () => {
+    const draft = parse('---\ntitle: Reforma\ncountries: [México, ar]\ntopics: IVA nomina\nsend_at: 2026-12-01 09:00\nvariants:\n  pt: { title: Reforma PT, body: "Texto **pt**" }\n---\nTexto\n');
+    expect(draft).toMatchObject({ title: 'Reforma', countries: ['AR', 'MX'], topics: ['iva', 'nomina'], defaultLocale: 'es', sendAt: new Date('2026-12-01T15:00:00Z') });
+    expect(draft.variants).toEqual({ es: { title: 'Reforma', markdown: 'Texto\n' }, pt: { title: 'Reforma PT', markdown: 'Texto **pt**' } });
+    expect(parse('---\ntitle: T\ncountries: PT\nsend_at: 2026-12-01T09:00:00Z\n---\nx').sendAt).toEqual(new Date('2026-12-01T09:00:00Z'));
+    expect(parse('---\ntitle: T\ncountries: PT\n---\nx').sendAt).toEqual(NOW);
+  });
+
+  it.each([
+    ['no front matter', 'Hola', /no front matter/],
+    ['no countries', '---\ntitle: T\n---\nx', /"countries" is required/],
+    ['an unknown country', '---\ntitle: T\ncountries: [MX, Narnia]\n---\nx', /Narnia/],
+    ['a bad date', '---\ntitle: T\ncountries: MX\nsend_at: mañana\n---\nx', /"send_at" must be a date/],
+    ['no body', '---\ntitle: T\ncountries: MX\n---\n', /no text/],
+    ['a variant in an unknown language', '---\ntitle: T\ncountries: MX\nvariants:\n  fr: { title: T, body: x }\n---\nx', /"fr" is not one of/],
+  ])('refuses %s, naming the file', (_what, text, error) => {
+    expect(() => parse(text)).toThrow(error);
+    expect(() => parse(text)).toThrow(/^b\.md: /);
+  });
+});
+
+describe('Markdown', () => {
+  it('renders HTML without raw HTML, scripts or unsafe links', () => {
+    const html = markdownToHtml('# T\n\nVer [ley](https://dof.gob.mx) y [malo](javascript:alert(1)). <script>x</script>\n\n![p](data:image/png;base64,AA)');
+    expect(html).toContain('<a href="https://dof.gob.mx"');
+    expect(html).not.toMatch(/<script|javascript:|data:image/);
+    expect(html).toContain('&lt;script&gt;');
+  });
+
+  it('writes a readable text part: links spelled out, lists and tables kept', () => {
+    const text = markdownToText('## Cambios\n\nLa **tasa** baja: [ver](https://sat.gob.mx) & más.\n\n- uno\n- dos\n\n| a | b |\n|---|---|\n| 1 | 2 |\n');
+    expect(text).toBe('Cambios\n=======\n\nLa tasa baja: ver (https://sat.gob.mx) & más.\n\n- uno\n- dos\n\na | b\n1 | 2');
+  });
+});
+
+describe('small parsers', () => {
+  it('CSV: quotes, the delimiter of Spanish spreadsheets, and the line each record starts on', () => {
+    expect(parseCsv('email,countries\na@x.mx,"MX, AR"\n\n"b@x\nmx",PT\n')).toEqual([
+      { line: 1, fields: ['email', 'countries'] },
+      { line: 2, fields: ['a@x.mx', 'MX, AR'] },
+      { line: 4, fields: ['b@x\nmx', 'PT'] },
+    ]);
+    expect(parseCsv('correo;países\r\nc@x.mx;MX\r\n')).toEqual([{ line: 1, fields: ['correo', 'países'] }, { line: 2, fields: ['c@x.mx', 'MX'] }]);
+  });
+
+  it('countries by code or name, two-word names included', () => {
+    expect(parseCountries('MX Costa Rica eeuu Narnia')).toEqual({ codes: ['CR', 'MX', 'US'], unknown: ['Narnia'] });
+  });
+
+  it.each([
+    ['SUSCRIBIR MX AR', '', { kind: 'subscribe', countries: ['AR', 'MX'], unknown: [] }],
+    ['', 'subscribe\n', { kind: 'subscribe', countries: [], unknown: [] }],
+    ['Re: Boletín', 'BAJA\n> cita', { kind: 'unsubscribe', token: null }],
+    ['unsubscribe eyJwIjoiYnVsbGV0aW4tdW5zdWJzY3JpYmUifQ.Sa07IXpEVN8jWTXOrnq80S5hlKs', '', { kind: 'unsubscribe', token: 'eyJwIjoiYnVsbGV0aW4tdW5zdWJzY3JpYmUifQ.Sa07IXpEVN8jWTXOrnq80S5hlKs' }],
+    ['Cancelar inscrição', '', { kind: 'unsubscribe', token: null }],
+    ['Pregunta', 'Hola, ¿cuándo sale el boletín?', null],
+  ])('mail commands: %j %j', (subject, body, expected) => {
+    expect(parseBulletinCommand(subject, body)).toEqual(expected);
+  });
+
+  it('a shared body gets each reader’s values, escaped in HTML', () => {
+    expect(fillBody('<a href="%%vt.unsubscribe_url%%">%%vt.email%%</a> %%vt.other%%', { unsubscribe_url: 'https://x/u?t=a.b', email: "o'neil@x.com" }, true)).toBe(
+      '<a href="https://x/u?t&#x3D;a.b">o&#x27;neil@x.com</a> %%vt.other%%',
+    );
+    expect(fillBody('%%vt.email%%', { email: "o'neil@x.com" }, false)).toBe("o'neil@x.com");
+  });
+
+  it('List-Id keeps the id readable when the name is not ASCII', () => {
+    expect(listIdHeader('Boletín fiscal', 'boletin.example.com')).toBe('=?UTF-8?B?Qm9sZXTDrW4gZmlzY2Fs?= <boletin.example.com>');
+    expect(listIdHeader('Fiscal news', 'news.example.com')).toBe('"Fiscal news" <news.example.com>');
+  });
+});
+
+describe('pages', () => {
+  it('are in the reader’s language, escape what they show, and load nothing from elsewhere', () => {
+    const html = renderBulletinPage('en', 'unsubscribe_ask', { email: '<b>x</b>@example.com', list: 'Tax news', countries: '', action: '?t=a.b' });
+    expect(html).toContain('<html lang="en"');
+    expect(html).toContain('&lt;b&gt;x&lt;/b&gt;@example.com');
+    expect(html).toContain('<button type="submit">Unsubscribe</button>');
+    expect(html).toContain('name="List-Unsubscribe" value="One-Click"');
+    expect(html).not.toMatch(/<script|<link|<img|src=|https?:/);
+  });
+});
