@@ -4,8 +4,9 @@ import type { InboundPipeline, IngestResult } from '../pipeline.js';
 
 /** A Maildir holds its messages in cur/ and new/ (tmp/ is for deliveries in progress and is skipped). */
 async function isMaildir(dir: string): Promise<boolean> {
+  // Either folder may be missing (git keeps no empty folders; some tools create them lazily).
   const entries = new Set(await readdir(dir));
-  return entries.has('cur') && entries.has('new');
+  return entries.has('cur') || entries.has('new');
 }
 
 async function* mailFiles(path: string): AsyncGenerator<string> {
@@ -16,7 +17,8 @@ async function* mailFiles(path: string): AsyncGenerator<string> {
   }
   if (await isMaildir(path)) {
     for (const sub of ['new', 'cur']) {
-      for (const name of (await readdir(join(path, sub))).sort()) if (!name.startsWith('.')) yield join(path, sub, name);
+      const names = await readdir(join(path, sub)).catch(() => [] as string[]);
+      for (const name of names.sort()) if (!name.startsWith('.')) yield join(path, sub, name);
     }
     // Maildir++ subfolders (".Sent", ".Archive") are mail folders too.
     for (const name of (await readdir(path)).sort()) {
