@@ -198,7 +198,7 @@ export const ingestBenchmark: Benchmark = {
         runs: runs.length,
         details: {
           mails: n, corpus: stats, appendRate: round(appendRate, 1), outcomesOfLastRun: outcomes, cutByBudget, runs,
-          figure: 'mails committed / (daemon spawn -> that last "mail processed"), median of runs; a run is capped at max(60 s, 2 x the time a gateway at the goal would need) x BENCH_BUDGET',
+          figure: 'mails committed / (daemon spawn -> that last "mail processed"), median of runs; a run is capped at max(40 s, 2 x the time a gateway at the goal would need) x BENCH_BUDGET',
         },
       },
     ];
