@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import type Database from 'better-sqlite3';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { migrateDatabase } from './migrator.js';
+import { cachedSqliteAdapter } from './sqlite-connection.js';
 
 export type Db = PrismaClient;
 export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
@@ -12,13 +13,26 @@ export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 export async function openDatabase(path: string): Promise<Db> {
   mkdirSync(dirname(path), { recursive: true });
   migrateDatabase(path);
-  const adapter = new PrismaBetterSqlite3({ url: `file:${path}`, timeout: 15_000 });
-  const db = new PrismaClient({ adapter });
+  const { factory, connection } = cachedSqliteAdapter(`file:${path}`, 15_000);
+  const db = new PrismaClient({ adapter: factory });
   // Per-connection settings: NORMAL is durable in WAL mode across process crashes (only an OS crash can
   // lose the last commits); foreign keys are off by default in SQLite.
   await db.$executeRawUnsafe('PRAGMA synchronous = NORMAL');
   await db.$executeRawUnsafe('PRAGMA foreign_keys = ON');
+  connections.set(db, connection());
   return db;
+}
+
+const connections = new WeakMap<Db, Database.Database>();
+
+/**
+ * The connection Prisma runs on, for the hot paths' direct SQL (store/fast-sql.ts). Every statement on it
+ * is part of whatever transaction Prisma has open, so use it only inside inTransaction or for reads.
+ */
+export function connectionOf(db: Db): Database.Database {
+  const connection = connections.get(db);
+  if (!connection) throw new Error('not a database opened by openDatabase');
+  return connection;
 }
 
 function isBusy(error: unknown): boolean {
