@@ -1,7 +1,9 @@
 import iconv from 'iconv-lite';
-import { simpleParser, type AddressObject, type Attachment as ParsedAttachment } from 'mailparser';
+import type { Readable } from 'node:stream';
+import type { AddressObject } from 'mailparser';
 import { normaliseMessageId, parseIdList } from '../domain/thread-refs.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
+import { runMailParser, type AttachmentSpill, type ParserOutput, type TakenAttachment } from './mail-parser-run.js';
 
 export interface Address {
   address: string;
@@ -11,9 +13,15 @@ export interface Address {
 export interface InboundAttachment {
   filename: string;
   contentType: string;
+  /** The decoded bytes; of a part streamed to the blob store (`streamed`), only its first bytes. */
   content: Buffer;
   contentId: string | null;
   inline: boolean;
+  /**
+   * Only for a big part of a big mail, written to the blob store while the mail was parsed: its hash (null
+   * when above MAX_ATTACHMENT_BYTES, then not stored) and its size. Absent: `content` is the whole part.
+   */
+  streamed?: { sha256: string | null; size: number };
 }
 
 /** The parts of a mail the pipeline reads; headers are lower-cased names with their raw (unfolded) values. */
@@ -35,6 +43,8 @@ export interface InboundMail {
 }
 
 const PARSE_TIMEOUT_MS = 60_000;
+/** How far into a mail a `charset=utf-7` is looked for. */
+export const UTF7_SCAN_BYTES = 1024 * 1024;
 
 function addresses(value: AddressObject | AddressObject[] | undefined): Address[] {
   const list = Array.isArray(value) ? value : value ? [value] : [];
@@ -79,7 +89,7 @@ export function storedContentType(declared: string | undefined, filename: string
   return ACTIVE_EXTENSIONS.test(filename) || ACTIVE_TYPES.test(type) || !type.includes('/') ? 'application/octet-stream' : type;
 }
 
-function toAttachment(a: ParsedAttachment, index: number): InboundAttachment {
+function toAttachment(a: TakenAttachment, index: number): InboundAttachment {
   const filename = safeFilename(a.filename, `attachment-${index + 1}`);
   return {
     filename,
@@ -87,6 +97,7 @@ function toAttachment(a: ParsedAttachment, index: number): InboundAttachment {
     content: a.content,
     contentId: normaliseMessageId(a.contentId ?? null),
     inline: a.contentDisposition === 'inline' || Boolean(a.related),
+    ...(a.streamed ? { streamed: a.streamed } : {}),
   };
 }
 
@@ -94,31 +105,44 @@ function toAttachment(a: ParsedAttachment, index: number): InboundAttachment {
  * mailparser refuses to decode UTF-7 (it can smuggle "<script>" past HTML filters). Plain text is safe to
  * decode: it is only ever shown escaped. HTML parts stay undecoded.
  */
-function decodeUtf7Text(raw: Buffer, text: string): string {
-  if (!/[^\x00-\x7f]/.test(text) && /charset\s*=\s*"?utf-7/i.test(raw.subarray(0, 1024 * 1024).toString('latin1'))) {
+function decodeUtf7Text(head: Buffer, text: string): string {
+  if (!/[^\x00-\x7f]/.test(text) && /charset\s*=\s*"?utf-7/i.test(head.subarray(0, UTF7_SCAN_BYTES).toString('latin1'))) {
     return iconv.decode(Buffer.from(text, 'ascii'), 'utf7');
   }
   return text;
 }
 
-/** Old Mac mail ends lines with a bare CR; mailparser would read the whole mail as one header line. */
-function withLineFeeds(raw: Buffer): Buffer {
-  if (!raw.includes(0x0d)) return raw;
+/** Bare CRs are the line ends (a stray CR inside a CRLF mail is left alone). */
+export function endsLinesWithBareCr(raw: Buffer): boolean {
+  if (!raw.includes(0x0d)) return false;
   const text = raw.toString('latin1');
-  const bareCr = text.match(/\r(?!\n)/g)?.length ?? 0;
-  const lf = text.match(/\n/g)?.length ?? 0;
-  // Only when bare CRs are the line ends (a stray CR inside a CRLF mail is left alone).
-  return bareCr > lf ? Buffer.from(text.replace(/\r(?!\n)/g, '\r\n'), 'latin1') : raw;
+  return (text.match(/\r(?!\n)/g)?.length ?? 0) > (text.match(/\n/g)?.length ?? 0);
 }
 
+/** Old Mac mail ends lines with a bare CR; mailparser would read the whole mail as one header line. */
+function withLineFeeds(raw: Buffer): Buffer {
+  return endsLinesWithBareCr(raw) ? Buffer.from(raw.toString('latin1').replace(/\r(?!\n)/g, '\r\n'), 'latin1') : raw;
+}
+
+const parseTimeout = () => new VentanillaError(ErrorCode.PARSE_FAILED, 'Parsing the mail took too long');
+
+/** A mail in memory; its attachments are kept in memory too. */
 export async function parseMail(input: Buffer): Promise<InboundMail> {
   const raw = withLineFeeds(input);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new VentanillaError(ErrorCode.PARSE_FAILED, 'Parsing the mail took too long')), PARSE_TIMEOUT_MS);
-  });
+  return toInboundMail(() => runMailParser(raw, undefined, PARSE_TIMEOUT_MS, parseTimeout), raw);
+}
+
+/**
+ * A big mail read as a stream (from the blob store), its attachments above `spill.inMemoryBytes` written to the
+ * store as they are decoded. `head` is the mail's first bytes (UTF-7 detection); bare-CR mail is not streamed.
+ */
+export async function parseMailStream(input: Readable, head: Buffer, spill: AttachmentSpill): Promise<InboundMail> {
+  return toInboundMail(() => runMailParser(input, spill, PARSE_TIMEOUT_MS, parseTimeout), head);
+}
+
+async function toInboundMail(run: () => Promise<ParserOutput>, head: Buffer): Promise<InboundMail> {
   try {
-    const parsed = await Promise.race([simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true, keepCidLinks: true }), timeout]);
+    const parsed = await run();
     const headers = rawHeaders(parsed.headerLines ?? []);
     const to = addresses(parsed.to);
     const cc = addresses(parsed.cc);
@@ -136,7 +160,7 @@ export async function parseMail(input: Buffer): Promise<InboundMail> {
       recipients: [...new Set([...to, ...cc].map((a) => a.address).concat(delivered))],
       subject: (parsed.subject ?? '').replace(/[\r\n]+/g, ' ').trim(),
       date: parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : null,
-      text: decodeUtf7Text(raw, parsed.text ?? ''),
+      text: decodeUtf7Text(head, parsed.text ?? ''),
       html: typeof parsed.html === 'string' ? parsed.html : null,
       attachments: parsed.attachments.map(toAttachment),
       headers,
@@ -144,7 +168,5 @@ export async function parseMail(input: Buffer): Promise<InboundMail> {
   } catch (error) {
     if (error instanceof VentanillaError) throw error;
     throw new VentanillaError(ErrorCode.PARSE_FAILED, `The mail could not be parsed: ${(error as Error).message}`, {}, { cause: error });
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -3,7 +3,7 @@ import { ErrorCode, VentanillaError, isTemporaryFailure } from '../errors.js';
 import { inTransaction, type Db, type Tx } from '../store/database.js';
 import type { BlobStore } from '../store/blobs.js';
 import { alreadyLoggedRaw, logInbound, quarantine, type InboundOutcome } from '../store/inbound-log-repo.js';
-import { parseMail, type InboundMail } from './parse.js';
+import { endsLinesWithBareCr, parseMail, parseMailStream, UTF7_SCAN_BYTES, type InboundMail } from './parse.js';
 import { peekHeaders } from './peek-headers.js';
 import { openTooLargeTicket } from './stages/too-large.js';
 import { messageByDedupKey } from '../store/tickets-repo.js';
@@ -19,6 +19,16 @@ export interface IngestSource {
   /** Writes that must commit in the same transaction as the mail's outcome (the IMAP UID cursor). */
   withinTransaction?: (tx: Tx) => Promise<void>;
 }
+
+/**
+ * Mails above this are big: sources hand them over as streams (ingestStream), never as one Buffer, and they
+ * are parsed from the blob store with their big attachments streamed back into it.
+ */
+export const BIG_MAIL_BYTES = 4 * 1024 * 1024;
+/** In a big mail, attachments above this go straight to the blob store; smaller ones stay in memory. */
+const IN_MEMORY_ATTACHMENT_BYTES = 1024 * 1024;
+/** peekHeaders reads at most this much. */
+const HEADER_PEEK_BYTES = 64 * 1024;
 
 export interface IngestResult {
   outcome: InboundOutcome;
@@ -55,41 +65,68 @@ export interface PipelineDeps {
 export class InboundPipeline {
   constructor(private readonly deps: PipelineDeps) {}
 
+  /** A mail held in memory (small mail: the fast path). */
   async ingest(raw: Buffer, source: IngestSource): Promise<IngestResult> {
     const now = this.deps.now();
     const { sha256 } = await this.deps.blobs.put(raw);
-    if (raw.length > this.deps.maxMessageBytes) return this.recordTooLarge(raw, sha256, source, now);
+    if (raw.length > this.deps.maxMessageBytes) return this.recordTooLarge(peekHeaders(raw), raw.length, sha256, source, now);
+    return this.parseAndRecord(() => parseMail(raw), raw.length, sha256, source, now);
+  }
+
+  /**
+   * A mail of any size as a stream (a big IMAP message, a file, stdin): stored raw while it streams in (hashed
+   * on the way, never held whole), then parsed from the stored file with its big attachments streamed into
+   * the store, so the mail's content is never in memory several times. A small one is read back and goes the
+   * in-memory way.
+   */
+  async ingestStream(input: AsyncIterable<Buffer | string>, source: IngestSource): Promise<IngestResult> {
+    const now = this.deps.now();
+    const { blobs, maxMessageBytes, maxAttachmentBytes } = this.deps;
+    const { sha256, size } = await blobs.putStream(input);
+    if (size > maxMessageBytes) return this.recordTooLarge(peekHeaders(await blobs.head(sha256, HEADER_PEEK_BYTES)), size, sha256, source, now);
+    if (size <= BIG_MAIL_BYTES) {
+      const raw = await blobs.get(sha256);
+      return this.parseAndRecord(() => parseMail(raw), size, sha256, source, now);
+    }
+    const head = await blobs.head(sha256, UTF7_SCAN_BYTES);
+    // Old Mac mail (bare CR line ends) must be rewritten whole before parsing: rare, so read into memory.
+    const parse = endsLinesWithBareCr(head)
+      ? async () => parseMail(await blobs.get(sha256))
+      : () => parseMailStream(blobs.openRead(sha256), head, { blobs, inMemoryBytes: IN_MEMORY_ATTACHMENT_BYTES, maxBytes: maxAttachmentBytes });
+    return this.parseAndRecord(parse, size, sha256, source, now);
+  }
+
+  private async parseAndRecord(parse: () => Promise<InboundMail>, size: number, sha256: string, source: IngestSource, now: Date): Promise<IngestResult> {
     let mail: InboundMail;
     try {
-      mail = await parseMail(raw);
+      mail = await parse();
     } catch (error) {
-      return this.recordQuarantine(raw.length, sha256, source, now, error);
+      return this.recordQuarantine(size, sha256, source, now, error);
     }
     try {
-      return await recordMail(this.deps, mail, raw.length, sha256, source, now);
+      return await recordMail(this.deps, mail, size, sha256, source, now);
     } catch (error) {
       if (isTemporaryFailure(error)) throw error;
       this.deps.log.error({ err: error, sha256 }, 'pipeline failed; mail quarantined');
-      return this.recordQuarantine(raw.length, sha256, source, now, error);
+      return this.recordQuarantine(size, sha256, source, now, error);
     }
   }
 
-  private async recordTooLarge(raw: Buffer, sha256: string, source: IngestSource, now: Date): Promise<IngestResult> {
-    const peek = peekHeaders(raw);
+  private async recordTooLarge(peek: ReturnType<typeof peekHeaders>, size: number, sha256: string, source: IngestSource, now: Date): Promise<IngestResult> {
     const dedupKey = dedupKeyOf(peek, sha256);
     const limit = this.deps.maxMessageBytes;
     const result = await inTransaction(this.deps.db, async (tx) => {
       const seen = (await alreadyLoggedRaw(tx, sha256, 'too_large')) || (await messageByDedupKey(tx, dedupKey)) !== null;
       const from = peek.from;
       const ownMail = from !== null && this.deps.ownAddresses.includes(from);
-      const ticketNumber = seen || !from || ownMail ? null : await openTooLargeTicket(tx, this.deps.lifecycle, { peek: { ...peek, from }, dedupKey, sha256, size: raw.length, limit, now });
+      const ticketNumber = seen || !from || ownMail ? null : await openTooLargeTicket(tx, this.deps.lifecycle, { peek: { ...peek, from }, dedupKey, sha256, size, limit, now });
       const outcome: InboundOutcome = seen ? 'duplicate' : 'too_large';
-      const detail = `${raw.length} bytes > MAX_MESSAGE_BYTES ${limit}; raw mail kept`;
-      await logInbound(tx, { source: source.source, sourceRef: source.sourceRef ?? null, dedupKey, messageId: peek.messageId, fromAddress: peek.from, subject: peek.subject, size: raw.length, rawSha256: sha256, outcome, ticketNumber, detail, at: now });
+      const detail = `${size} bytes > MAX_MESSAGE_BYTES ${limit}; raw mail kept`;
+      await logInbound(tx, { source: source.source, sourceRef: source.sourceRef ?? null, dedupKey, messageId: peek.messageId, fromAddress: peek.from, subject: peek.subject, size, rawSha256: sha256, outcome, ticketNumber, detail, at: now });
       await source.withinTransaction?.(tx);
       return { outcome, ticketNumber };
     });
-    this.deps.log.warn({ sha256, size: raw.length, from: peek.from, ticket: result.ticketNumber }, 'mail too large: kept raw, sender told');
+    this.deps.log.warn({ sha256, size, from: peek.from, ticket: result.ticketNumber }, 'mail too large: kept raw, sender told');
     return { ...result, dedupKey, rawSha256: sha256, detail: 'too large' };
   }
 

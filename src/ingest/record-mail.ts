@@ -40,11 +40,13 @@ export async function recordMail(deps: PipelineDeps, parsed: InboundMail, size: 
   const attachments: NewMessage['attachments'] = [];
   const omitted: string[] = [];
   for (const a of mail.attachments) {
-    if (a.content.length > deps.maxAttachmentBytes) {
-      omitted.push(`[${a.filename}: ${(a.content.length / 1048576).toFixed(1)} MB, above MAX_ATTACHMENT_BYTES; kept only in the raw mail ${sha256}]`);
+    const size = a.streamed?.size ?? a.content.length;
+    if (size > deps.maxAttachmentBytes) {
+      omitted.push(`[${a.filename}: ${(size / 1048576).toFixed(1)} MB, above MAX_ATTACHMENT_BYTES; kept only in the raw mail ${sha256}]`);
       continue;
     }
-    const stored = await deps.blobs.put(a.content);
+    // A big mail's big parts were stored while it was parsed (parse.ts): only their hash is here.
+    const stored = a.streamed?.sha256 ? { sha256: a.streamed.sha256, size } : await deps.blobs.put(a.content);
     attachments.push({ filename: a.filename, contentType: a.contentType, contentId: a.contentId, inline: a.inline, ...stored });
   }
   const visibleText = [extractVisibleText(mail.text, mail.html), ...omitted].filter(Boolean).join('\n\n');

@@ -1,7 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile, unlink } from 'node:fs/promises';
+import { createReadStream, existsSync, type ReadStream } from 'node:fs';
+import { mkdir, open, readFile, rename, writeFile, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+
+export interface StoredBlob {
+  sha256: string;
+  size: number;
+}
+
+/** Chunks of a stream read into the store are at most this long; a bigger write buffer saves no time. */
+const READ_CHUNK_BYTES = 256 * 1024;
 
 /**
  * Content-addressed files under DATA_DIR/blobs: raw mails and attachments are stored once per SHA-256,
@@ -15,7 +23,7 @@ export class BlobStore {
     return join(this.root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
   }
 
-  async put(content: Buffer): Promise<{ sha256: string; size: number }> {
+  async put(content: Buffer): Promise<StoredBlob> {
     const sha256 = createHash('sha256').update(content).digest('hex');
     const target = this.pathOf(sha256);
     if (!existsSync(target)) {
@@ -23,19 +31,90 @@ export class BlobStore {
       // Write to a private name, then rename: readers never see a half-written blob.
       const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
       await writeFile(temp, content);
-      await rename(temp, target).catch(async (error) => {
-        await unlink(temp).catch(() => undefined);
-        throw error;
-      });
+      await this.publish(temp, target);
     }
     return { sha256, size: content.length };
+  }
+
+  /**
+   * Stores a stream without ever holding it whole: hashed while it is written to a private file, which is
+   * then renamed to its hash (or dropped when that blob exists already). A stream longer than `maxBytes` is
+   * read to its end (its size is returned) but not kept: `sha256` is then null.
+   */
+  async putStream(chunks: AsyncIterable<Buffer | string>): Promise<StoredBlob>;
+  async putStream(chunks: AsyncIterable<Buffer | string>, maxBytes: number): Promise<StoredBlob | { sha256: null; size: number }>;
+  async putStream(chunks: AsyncIterable<Buffer | string>, maxBytes = Number.POSITIVE_INFINITY): Promise<StoredBlob | { sha256: null; size: number }> {
+    const tempDir = join(this.root, 'tmp');
+    await mkdir(tempDir, { recursive: true });
+    const temp = join(tempDir, `${randomBytes(8).toString('hex')}.tmp`);
+    const file = await open(temp, 'w');
+    const hash = createHash('sha256');
+    let size = 0;
+    let kept = true;
+    try {
+      for await (const item of chunks) {
+        const chunk = typeof item === 'string' ? Buffer.from(item, 'latin1') : item;
+        size += chunk.length;
+        if (!kept) continue;
+        if (size > maxBytes) {
+          // Too big to keep: stop writing, but read on so the producer (a parser) can finish.
+          kept = false;
+          await file.truncate(0);
+          continue;
+        }
+        hash.update(chunk);
+        await file.write(chunk);
+      }
+    } catch (error) {
+      await file.close().catch(() => undefined);
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    }
+    await file.close();
+    if (!kept) {
+      await unlink(temp).catch(() => undefined);
+      return { sha256: null, size };
+    }
+    const sha256 = hash.digest('hex');
+    const target = this.pathOf(sha256);
+    if (existsSync(target)) {
+      await unlink(temp).catch(() => undefined);
+    } else {
+      await mkdir(dirname(target), { recursive: true });
+      await this.publish(temp, target);
+    }
+    return { sha256, size };
   }
 
   async get(sha256: string): Promise<Buffer> {
     return readFile(this.pathOf(sha256));
   }
 
+  /** The first `bytes` of a blob (the header block of a stored mail), without reading the rest. */
+  async head(sha256: string, bytes: number): Promise<Buffer> {
+    const file = await open(this.pathOf(sha256), 'r');
+    try {
+      const buffer = Buffer.alloc(bytes);
+      const { bytesRead } = await file.read(buffer, 0, bytes, 0);
+      return buffer.subarray(0, bytesRead);
+    } finally {
+      await file.close();
+    }
+  }
+
+  /** A blob read in bounded chunks (a big mail parsed as it is read). */
+  openRead(sha256: string): ReadStream {
+    return createReadStream(this.pathOf(sha256), { highWaterMark: READ_CHUNK_BYTES });
+  }
+
   has(sha256: string): boolean {
     return existsSync(this.pathOf(sha256));
+  }
+
+  private async publish(temp: string, target: string): Promise<void> {
+    await rename(temp, target).catch(async (error) => {
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    });
   }
 }

@@ -1,6 +1,7 @@
+import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { InboundPipeline, IngestResult } from '../pipeline.js';
+import { BIG_MAIL_BYTES, type InboundPipeline, type IngestResult } from '../pipeline.js';
 
 /** A Maildir holds its messages in cur/ and new/ (tmp/ is for deliveries in progress and is skipped). */
 async function isMaildir(dir: string): Promise<boolean> {
@@ -43,8 +44,11 @@ export async function ingestPaths(pipeline: InboundPipeline, paths: string[], on
   const report: FileIngestReport = { results: [], counts: {} };
   for (const path of paths) {
     for await (const file of mailFiles(resolve(path))) {
-      const raw = await readFile(file);
-      const result = { file, ...(await pipeline.ingest(raw, { source: 'file', sourceRef: file })) };
+      const source = { source: 'file', sourceRef: file } as const;
+      // A big file is streamed (never held whole in memory); a small one is read at once, the faster way.
+      const big = (await stat(file)).size > BIG_MAIL_BYTES;
+      const outcome = big ? await pipeline.ingestStream(createReadStream(file, { highWaterMark: 256 * 1024 }), source) : await pipeline.ingest(await readFile(file), source);
+      const result = { file, ...outcome };
       report.results.push(result);
       report.counts[result.outcome] = (report.counts[result.outcome] ?? 0) + 1;
       onResult?.(result);

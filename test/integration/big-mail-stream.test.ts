@@ -1,0 +1,85 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BIG_MAIL_BYTES } from '../../src/ingest/pipeline.js';
+import { createTestApp, type TestApp } from '../support/app.js';
+
+// A big mail goes through pipeline.ingestStream: stored raw while it streams in, parsed from the store with its
+// big attachments streamed back into it. The outcome must be the one the in-memory path gives.
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const CRLF = '\r\n';
+
+function bigMail(id: string, parts: Array<{ name: string; content: Buffer }>): Buffer {
+  const lines = ['From: Ana <ana@cliente.mx>', 'To: soporte@example.test', 'Subject: Respaldo', `Message-ID: <${id}@cliente.mx>`, 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b1"', '', '--b1', 'Content-Type: text/plain; charset=utf-8', '', 'Les envío el respaldo.'];
+  for (const p of parts) {
+    lines.push('--b1', `Content-Type: application/octet-stream; name="${p.name}"`, 'Content-Transfer-Encoding: base64', `Content-Disposition: attachment; filename="${p.name}"`, '');
+    lines.push(p.content.toString('base64').replace(/.{76}/g, (l) => l + CRLF).trimEnd());
+  }
+  lines.push('--b1--', '');
+  return Buffer.from(lines.join(CRLF));
+}
+
+/** The mail in 64 KiB chunks, as a file or a socket hands it over. */
+const chunked = (raw: Buffer) => Readable.from((function* () { for (let i = 0; i < raw.length; i += 65536) yield raw.subarray(i, i + 65536); })());
+
+let app: TestApp | undefined;
+afterEach(async () => {
+  await app?.dispose();
+  app = undefined;
+});
+
+describe('a big mail streamed through the pipeline', () => {
+  it('stores the raw mail and each attachment under its hash, keeps small ones in memory, leaves no temporary file', async () => {
+    app = await createTestApp({ MAX_MESSAGE_BYTES: String(20 * 1024 * 1024), MAX_ATTACHMENT_BYTES: String(6 * 1024 * 1024) });
+    const big = randomBytes(5 * 1024 * 1024);
+    const small = randomBytes(1000);
+    const raw = bigMail('stream-1', [{ name: 'respaldo.bak', content: big }, { name: 'nota.bin', content: small }]);
+    expect(raw.length).toBeGreaterThan(BIG_MAIL_BYTES);
+    const result = await app.pipeline.ingestStream(chunked(raw), { source: 'file', sourceRef: 'test' });
+    expect(result).toMatchObject({ outcome: 'created', rawSha256: sha(raw) });
+    expect((await app.blobs.get(sha(raw))).equals(raw)).toBe(true);
+    const attachments = await app.db.attachment.findMany({ orderBy: { filename: 'asc' } });
+    expect(attachments.map((a) => [a.filename, a.size, a.sha256])).toEqual([['nota.bin', 1000, sha(small)], ['respaldo.bak', big.length, sha(big)]]);
+    expect((await app.blobs.get(sha(big))).equals(big)).toBe(true);
+    expect(readdirSync(join(app.dataDir, 'blobs', 'tmp'))).toEqual([]);
+    // The same bytes through the in-memory path are the same mail.
+    expect(await app.pipeline.ingest(raw, { source: 'file', sourceRef: 'again' })).toMatchObject({ outcome: 'duplicate', rawSha256: sha(raw) });
+  });
+
+  it('does not store an attachment above MAX_ATTACHMENT_BYTES, and says so on the message', async () => {
+    app = await createTestApp({ MAX_MESSAGE_BYTES: String(20 * 1024 * 1024), MAX_ATTACHMENT_BYTES: String(2 * 1024 * 1024) });
+    const big = randomBytes(5 * 1024 * 1024);
+    const raw = bigMail('stream-2', [{ name: 'enorme.bak', content: big }]);
+    const result = await app.pipeline.ingestStream(chunked(raw), { source: 'file', sourceRef: 'test' });
+    expect(result.outcome).toBe('created');
+    expect(await app.db.attachment.count()).toBe(0);
+    expect(app.blobs.has(sha(big))).toBe(false);
+    const message = await app.db.message.findFirstOrThrow({ where: { rawSha256: sha(raw) } });
+    expect(message.visibleText).toContain('enorme.bak: 5.0 MB, above MAX_ATTACHMENT_BYTES');
+    expect(readdirSync(join(app.dataDir, 'blobs', 'tmp'))).toEqual([]);
+  });
+
+  it('keeps a mail above MAX_MESSAGE_BYTES raw, without parsing it', async () => {
+    app = await createTestApp({ MAX_MESSAGE_BYTES: String(5 * 1024 * 1024) });
+    const raw = bigMail('stream-3', [{ name: 'respaldo.bak', content: randomBytes(5 * 1024 * 1024) }]);
+    const result = await app.pipeline.ingestStream(chunked(raw), { source: 'stdin', sourceRef: null });
+    expect(result).toMatchObject({ outcome: 'too_large', rawSha256: sha(raw) });
+    expect(app.blobs.has(sha(raw))).toBe(true);
+    const log = await app.db.inboundLog.findFirstOrThrow({ where: { rawSha256: sha(raw) } });
+    expect(log).toMatchObject({ messageId: 'stream-3@cliente.mx', fromAddress: 'ana@cliente.mx', size: raw.length });
+  });
+
+  it('a stream that fails midway stores nothing and throws (the source retries)', async () => {
+    app = await createTestApp();
+    const failing = Readable.from((async function* () {
+      yield Buffer.alloc(100_000, 'a');
+      throw new Error('connection lost');
+    })());
+    await expect(app.pipeline.ingestStream(failing, { source: 'stdin', sourceRef: null })).rejects.toThrow('connection lost');
+    expect(readdirSync(join(app.dataDir, 'blobs', 'tmp'))).toEqual([]);
+    expect(await app.db.inboundLog.count()).toBe(0);
+  });
+});
