@@ -1,6 +1,6 @@
 import { countryFromAddress, guessLanguage } from '../domain/language.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
-import { inTransaction, type Tx } from '../store/database.js';
+import { inTransaction, isUniqueViolation, type Tx } from '../store/database.js';
 import { logInbound, type InboundOutcome } from '../store/inbound-log-repo.js';
 import { addMessage, addTicketEvent, ensureContact, messageByDedupKey, type NewMessage } from '../store/tickets-repo.js';
 import type { InboundMail } from './parse.js';
@@ -107,7 +107,7 @@ export async function recordMail(deps: PipelineDeps, parsed: InboundMail, size: 
     result = await run();
   } catch (error) {
     // Two processes took the same mail at once: the loser's unique key fails; run again to log a duplicate.
-    if ((error as { code?: string }).code !== 'P2002') throw error;
+    if (!isUniqueViolation(error)) throw error;
     result = await run();
   }
   return { ...result, dedupKey, rawSha256: sha256 };

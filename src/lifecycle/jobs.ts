@@ -3,27 +3,52 @@ import { slaClockRuns, slaPhaseOf, slaStep, targetHours, type SlaAction, type Sl
 import type { Priority } from '../domain/priority.js';
 import { enqueueNotice } from '../outbound/notices.js';
 import { inTransaction, type Db, type Tx } from '../store/database.js';
-import { loadTicketState, saveTicketState, ticketsWithSlaCheckDue, ticketsWithTimerDue, type TicketState } from '../store/lifecycle-repo.js';
+import { loadTicketStates, saveTicketState, ticketsWithSlaCheckDue, ticketsWithTimerDue, type TicketState } from '../store/lifecycle-repo.js';
 import { addTicketEvent } from '../store/tickets-repo.js';
 import { slaElapsedAt } from './clocks.js';
 import { applyChange, closeDeadline, type LifecycleDeps } from './transitions.js';
 
 const BATCH = 500;
+/** Tickets per transaction: one commit for many (a transaction costs more than a ticket's statements). */
+const PER_TRANSACTION = 100;
 
-/** Runs `step` for each ticket id the query returns, one transaction each, until nothing is due. */
-async function forEachDue(db: Db, due: (limit: number) => Promise<number[]>, step: (tx: Tx, ticket: TicketState) => Promise<string>): Promise<Record<string, number>> {
+type Step = (tx: Tx, ticket: TicketState) => Promise<string>;
+
+/** Steps several tickets in one transaction; their states are read inside it, in one query. */
+async function stepTogether(db: Db, ids: number[], step: Step): Promise<string[]> {
+  return inTransaction(db, async (tx) => {
+    const tickets = new Map((await loadTicketStates(tx, ids)).map((t) => [t.id, t]));
+    const outcomes: string[] = [];
+    for (const id of ids) {
+      const ticket = tickets.get(id);
+      outcomes.push(ticket ? await step(tx, ticket) : 'gone');
+    }
+    return outcomes;
+  });
+}
+
+/**
+ * Runs `step` for each ticket id the query returns until nothing is due, a chunk of tickets per transaction.
+ * Every step is idempotent (keys on notices), so a chunk that fails is simply run again one ticket per
+ * transaction: the others are not held back by one ticket whose step fails, which then fails alone.
+ */
+async function forEachDue(db: Db, due: (limit: number) => Promise<number[]>, step: Step): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   const seen = new Set<number>();
   for (;;) {
     const ids = (await due(BATCH)).filter((id) => !seen.has(id));
     if (ids.length === 0) return counts;
-    for (const id of ids) {
-      seen.add(id);
-      const outcome = await inTransaction(db, async (tx) => {
-        const ticket = await loadTicketState(tx, { id });
-        return ticket ? step(tx, ticket) : 'gone';
-      });
-      counts[outcome] = (counts[outcome] ?? 0) + 1;
+    for (let i = 0; i < ids.length; i += PER_TRANSACTION) {
+      const chunk = ids.slice(i, i + PER_TRANSACTION);
+      for (const id of chunk) seen.add(id);
+      let outcomes: string[];
+      try {
+        outcomes = await stepTogether(db, chunk, step);
+      } catch {
+        outcomes = [];
+        for (const id of chunk) outcomes.push(...(await stepTogether(db, [id], step)));
+      }
+      for (const outcome of outcomes) counts[outcome] = (counts[outcome] ?? 0) + 1;
     }
   }
 }

@@ -3,6 +3,7 @@
 
 import { domainOf } from '../domain/thread-refs.js';
 import type { Db, Tx } from './database.js';
+import { placeholders, sqlOf } from './sql.js';
 
 export const ADMIN_ROLE = 'admin';
 
@@ -28,7 +29,12 @@ export interface AccessOrganisation {
 const contactSelect = { id: true, email: true, name: true, locale: true, country: true, role: true, authorised: true, organisationId: true } as const;
 
 export async function accessContact(tx: Tx | Db, email: string): Promise<AccessContact | null> {
-  return tx.contact.findUnique({ where: { email: email.toLowerCase() }, select: contactSelect });
+  // Direct SQL (store/sql.ts): every new mail's sender is looked up here.
+  const row = sqlOf(tx).get<Omit<AccessContact, 'authorised'> & { authorised: number }>(
+    'SELECT "id", "email", "name", "locale", "country", "role", "authorised", "organisationId" FROM "Contact" WHERE "email" = ?',
+    email.toLowerCase(),
+  );
+  return row ? { ...row, authorised: row.authorised === 1 } : null;
 }
 
 /** The organisation of a contact: its own link, else the organisation owning its email domain. */
@@ -88,7 +94,8 @@ export async function mailsOfTemplateTo(tx: Tx, template: string, address: strin
 
 /** A mail with no ticket (a command, a refusal) seen before: its log row is its only trace. */
 export async function loggedWithOutcome(tx: Tx, dedupKey: string, outcomes: readonly string[]): Promise<boolean> {
-  return (await tx.inboundLog.count({ where: { dedupKey, outcome: { in: [...outcomes] } } })) > 0;
+  if (outcomes.length === 0) return false;
+  return sqlOf(tx).get(`SELECT 1 FROM "InboundLog" WHERE "dedupKey" = ? AND "outcome" IN (${placeholders(outcomes.length)}) LIMIT 1`, dedupKey, ...outcomes) !== undefined;
 }
 
 // ---- Organisations (CLI) ----

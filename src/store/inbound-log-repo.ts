@@ -1,4 +1,5 @@
 import type { Tx, Db } from './database.js';
+import { sqlOf } from './sql.js';
 
 export const INBOUND_OUTCOMES = ['created', 'comment', 'reopened', 'followup', 'duplicate', 'too_large', 'quarantined', 'loop', 'auto_reply', 'admin_command', 'rejected', 'bounce', 'complaint', 'survey_answer', 'bulletin_command'] as const;
 export type InboundOutcome = (typeof INBOUND_OUTCOMES)[number];
@@ -19,13 +20,15 @@ export interface InboundLogEntry {
 }
 
 export async function logInbound(tx: Tx, e: InboundLogEntry): Promise<number> {
-  const { at, ...rest } = e;
-  const row = await tx.inboundLog.create({ data: { ...rest, subject: rest.subject?.slice(0, 500) ?? null, receivedAt: at } });
-  return row.id;
+  // Direct SQL (store/sql.ts): one row per inbound mail.
+  return sqlOf(tx).run(
+    'INSERT INTO "InboundLog" ("receivedAt", "source", "sourceRef", "dedupKey", "messageId", "fromAddress", "subject", "size", "rawSha256", "outcome", "ticketNumber", "detail") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    e.at, e.source, e.sourceRef, e.dedupKey, e.messageId, e.fromAddress, e.subject?.slice(0, 500) ?? null, e.size, e.rawSha256, e.outcome, e.ticketNumber, e.detail,
+  ).id;
 }
 
 export async function alreadyLoggedRaw(tx: Tx, rawSha256: string, outcome: InboundOutcome): Promise<boolean> {
-  return (await tx.inboundLog.count({ where: { rawSha256, outcome } })) > 0;
+  return sqlOf(tx).get('SELECT 1 FROM "InboundLog" WHERE "rawSha256" = ? AND "outcome" = ? LIMIT 1', rawSha256, outcome) !== undefined;
 }
 
 export interface QuarantineEntry {

@@ -1,6 +1,7 @@
 import type { ClockFields, ClockState, TimerFields } from '../lifecycle/clocks.js';
 import { isTicketStatus } from '../domain/ticket-status.js';
 import type { Db, Tx } from './database.js';
+import { dateOf, placeholders, sqlOf, type SqlValue } from './sql.js';
 
 export interface TicketState extends ClockState {
   id: number;
@@ -14,47 +15,77 @@ export interface TicketState extends ClockState {
   resolutionDueAt: Date | null;
 }
 
-export async function loadTicketState(tx: Tx | Db, where: { id: number } | { number: number }): Promise<TicketState | null> {
-  const t = await tx.ticket.findUnique({ where, include: { requester: { include: { organisation: { select: { slaPlan: true } } } } } });
-  if (!t) return null;
+const STATE_SELECT = `SELECT t."id", t."number", t."status", t."priority", COALESCE(o."slaPlan", 'standard') AS "slaPlan", t."slaElapsedHours", t."slaRunningSince",
+  t."firstRespondedAt", t."slaWarnedFor", t."escalationLevel", t."productIssueRef", t."pendingSince", t."reminderSentAt", t."solvedAt", t."timerDueAt",
+  t."firstResponseDueAt", t."resolutionDueAt"
+  FROM "Ticket" t JOIN "Contact" c ON c."id" = t."requesterId" LEFT JOIN "Organisation" o ON o."id" = c."organisationId"`;
+
+type StateRow = Record<keyof TicketState, unknown>;
+
+function toState(t: StateRow): TicketState {
+  const status = String(t.status);
   return {
-    id: t.id,
-    number: t.number,
-    status: isTicketStatus(t.status) ? t.status : 'open',
-    priority: t.priority,
-    slaPlan: t.requester.organisation?.slaPlan ?? 'standard',
-    slaElapsedHours: t.slaElapsedHours,
-    slaRunningSince: t.slaRunningSince,
-    firstRespondedAt: t.firstRespondedAt,
-    slaWarnedFor: t.slaWarnedFor,
-    escalationLevel: t.escalationLevel,
-    productIssueRef: t.productIssueRef,
-    pendingSince: t.pendingSince,
-    reminderSentAt: t.reminderSentAt,
-    solvedAt: t.solvedAt,
-    timerDueAt: t.timerDueAt,
-    firstResponseDueAt: t.firstResponseDueAt,
-    resolutionDueAt: t.resolutionDueAt,
+    id: Number(t.id),
+    number: Number(t.number),
+    status: isTicketStatus(status) ? status : 'open',
+    priority: String(t.priority),
+    slaPlan: String(t.slaPlan),
+    slaElapsedHours: Number(t.slaElapsedHours),
+    slaRunningSince: dateOf(t.slaRunningSince),
+    firstRespondedAt: dateOf(t.firstRespondedAt),
+    slaWarnedFor: (t.slaWarnedFor as string | null) ?? null,
+    escalationLevel: Number(t.escalationLevel),
+    productIssueRef: (t.productIssueRef as string | null) ?? null,
+    pendingSince: dateOf(t.pendingSince),
+    reminderSentAt: dateOf(t.reminderSentAt),
+    solvedAt: dateOf(t.solvedAt),
+    timerDueAt: dateOf(t.timerDueAt),
+    firstResponseDueAt: dateOf(t.firstResponseDueAt),
+    resolutionDueAt: dateOf(t.resolutionDueAt),
   };
+}
+
+// Direct SQL (store/sql.ts): every scheduler tick runs these once per due ticket, ingest once per mail.
+
+export async function loadTicketState(tx: Tx | Db, where: { id: number } | { number: number }): Promise<TicketState | null> {
+  const row = 'id' in where ? sqlOf(tx).get<StateRow>(`${STATE_SELECT} WHERE t."id" = ?`, where.id) : sqlOf(tx).get<StateRow>(`${STATE_SELECT} WHERE t."number" = ?`, where.number);
+  return row ? toState(row) : null;
+}
+
+/** Several tickets' states in one query (a scheduler batch), in the order of `ids`; missing ones are left out. */
+export async function loadTicketStates(tx: Tx | Db, ids: number[]): Promise<TicketState[]> {
+  if (ids.length === 0) return [];
+  const rows = sqlOf(tx).all<StateRow>(`${STATE_SELECT} WHERE t."id" IN (${placeholders(ids.length)})`, ...ids).map(toState);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
 export type TicketStateUpdate = Partial<ClockFields> &
   Partial<TimerFields> & { status?: string; statusChangedAt?: Date; productIssueRef?: string | null; updatedAt?: Date };
 
+/** The columns saveTicketState may write (the keys of TicketStateUpdate; anything else is a programming error). */
+const STATE_COLUMNS = new Set([
+  'slaElapsedHours', 'slaRunningSince', 'firstRespondedAt', 'firstResponseDueAt', 'resolutionDueAt', 'slaWarnedFor', 'escalationLevel', 'slaNextCheckAt',
+  'pendingSince', 'reminderSentAt', 'solvedAt', 'closedAt', 'timerDueAt', 'status', 'statusChangedAt', 'productIssueRef', 'updatedAt',
+]);
+
 export async function saveTicketState(tx: Tx, ticketId: number, data: TicketStateUpdate): Promise<void> {
-  await tx.ticket.update({ where: { id: ticketId }, data });
+  const entries = Object.entries(data).filter(([, v]) => v !== undefined);
+  for (const [key] of entries) if (!STATE_COLUMNS.has(key)) throw new Error(`saveTicketState: unknown column ${key}`);
+  // Ticket.updatedAt is Prisma's @updatedAt: Prisma sets it on every update, so this does too.
+  if (!('updatedAt' in data) || data.updatedAt === undefined) entries.push(['updatedAt', new Date()]);
+  const assignments = entries.map(([key]) => `"${key}" = ?`).join(', ');
+  sqlOf(tx).run(`UPDATE "Ticket" SET ${assignments} WHERE "id" = ?`, ...(entries.map(([, v]) => v) as SqlValue[]), ticketId);
 }
 
 /** Ids of tickets whose lifecycle timer is due (indexed on timerDueAt). */
 export async function ticketsWithTimerDue(db: Db, now: Date, limit: number): Promise<number[]> {
-  const rows = await db.ticket.findMany({ where: { timerDueAt: { lte: now } }, select: { id: true }, orderBy: { timerDueAt: 'asc' }, take: limit });
-  return rows.map((r) => r.id);
+  return sqlOf(db).all<{ id: number }>('SELECT "id" FROM "Ticket" WHERE "timerDueAt" <= ? ORDER BY "timerDueAt" LIMIT ?', now, limit).map((r) => r.id);
 }
 
 /** Ids of tickets whose SLA needs a look (indexed on slaNextCheckAt). */
 export async function ticketsWithSlaCheckDue(db: Db, now: Date, limit: number): Promise<number[]> {
-  const rows = await db.ticket.findMany({ where: { slaNextCheckAt: { lte: now } }, select: { id: true }, orderBy: { slaNextCheckAt: 'asc' }, take: limit });
-  return rows.map((r) => r.id);
+  return sqlOf(db).all<{ id: number }>('SELECT "id" FROM "Ticket" WHERE "slaNextCheckAt" <= ? ORDER BY "slaNextCheckAt" LIMIT ?', now, limit).map((r) => r.id);
 }
 
 export async function ticketsOnHoldFor(db: Db, issueRef: string): Promise<number[]> {

@@ -1,4 +1,5 @@
 import type { Tx } from './database.js';
+import { dateOf, sqlOf } from './sql.js';
 
 export interface NoticeTicket {
   id: number;
@@ -16,17 +17,40 @@ export interface NoticeTicket {
   messageIds: string[];
 }
 
-/** What a notice needs to know about its ticket, in one read. */
+interface NoticeRow {
+  id: number;
+  number: number;
+  subject: string;
+  status: string;
+  priority: string;
+  productIssueRef: string | null;
+  firstResponseDueAt: string | null;
+  firstRespondedAt: string | null;
+  email: string;
+  name: string | null;
+  locale: string | null;
+  country: string | null;
+  organisation: string | null;
+  organisationCountry: string | null;
+  followUpNumber: number | null;
+  followUpSubject: string | null;
+}
+
+/** What a notice needs to know about its ticket (direct SQL, store/sql.ts: every notice reads it). */
 export async function noticeTicket(tx: Tx, ticketId: number): Promise<NoticeTicket> {
-  const t = await tx.ticket.findUniqueOrThrow({
-    where: { id: ticketId },
-    include: {
-      requester: { include: { organisation: { select: { name: true, country: true } } } },
-      ccs: true,
-      followUpOf: { select: { number: true, subject: true } },
-      messages: { where: { messageId: { not: null }, internal: false }, select: { messageId: true }, orderBy: { id: 'asc' } },
-    },
-  });
+  const sql = sqlOf(tx);
+  const t = sql.get<NoticeRow>(
+    `SELECT t."id", t."number", t."subject", t."status", t."priority", t."productIssueRef", t."firstResponseDueAt", t."firstRespondedAt",
+       c."email", c."name", c."locale", c."country", o."name" AS "organisation", o."country" AS "organisationCountry",
+       f."number" AS "followUpNumber", f."subject" AS "followUpSubject"
+     FROM "Ticket" t JOIN "Contact" c ON c."id" = t."requesterId" LEFT JOIN "Organisation" o ON o."id" = c."organisationId"
+       LEFT JOIN "Ticket" f ON f."id" = t."followUpOfId"
+     WHERE t."id" = ?`,
+    ticketId,
+  );
+  if (!t) throw new Error(`notice for ticket id ${ticketId}: no such ticket`);
+  const ccs = sql.all<{ email: string }>('SELECT "email" FROM "TicketCc" WHERE "ticketId" = ? ORDER BY "email"', ticketId);
+  const messages = sql.all<{ messageId: string }>('SELECT "messageId" FROM "Message" WHERE "ticketId" = ? AND "messageId" IS NOT NULL AND "internal" = 0 ORDER BY "id"', ticketId);
   return {
     id: t.id,
     number: t.number,
@@ -34,17 +58,11 @@ export async function noticeTicket(tx: Tx, ticketId: number): Promise<NoticeTick
     status: t.status,
     priority: t.priority,
     productIssueRef: t.productIssueRef,
-    firstResponseDueAt: t.firstResponseDueAt,
-    firstRespondedAt: t.firstRespondedAt,
-    requester: {
-      email: t.requester.email,
-      name: t.requester.name,
-      locale: t.requester.locale,
-      country: t.requester.country ?? t.requester.organisation?.country ?? null,
-      organisation: t.requester.organisation?.name ?? null,
-    },
-    ccs: t.ccs.map((c) => c.email),
-    followUpOf: t.followUpOf,
-    messageIds: t.messages.map((m) => m.messageId as string),
+    firstResponseDueAt: dateOf(t.firstResponseDueAt),
+    firstRespondedAt: dateOf(t.firstRespondedAt),
+    requester: { email: t.email, name: t.name, locale: t.locale, country: t.country ?? t.organisationCountry ?? null, organisation: t.organisation },
+    ccs: ccs.map((c) => c.email),
+    followUpOf: t.followUpNumber === null ? null : { number: t.followUpNumber, subject: t.followUpSubject ?? '' },
+    messageIds: messages.map((m) => m.messageId),
   };
 }

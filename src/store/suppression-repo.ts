@@ -1,4 +1,5 @@
 import type { Db, Tx } from './database.js';
+import { placeholders, sqlOf } from './sql.js';
 
 // Addresses that bounce (README "Bounces and suppression"). While suppressedUntil is in the future, no
 // bulletin and no notification is mailed to the address.
@@ -9,7 +10,7 @@ export type SuppressionRow = Awaited<ReturnType<Db['suppression']['findFirstOrTh
 export async function suppressedAmong(tx: Tx | Db, emails: string[], now: Date): Promise<Set<string>> {
   const list = [...new Set(emails.map((e) => e.toLowerCase()).filter(Boolean))];
   if (list.length === 0) return new Set();
-  const rows = await tx.suppression.findMany({ where: { email: { in: list }, suppressedUntil: { gt: now } }, select: { email: true } });
+  const rows = sqlOf(tx).all<{ email: string }>(`SELECT "email" FROM "Suppression" WHERE "email" IN (${placeholders(list.length)}) AND "suppressedUntil" > ?`, ...list, now);
   return new Set(rows.map((r) => r.email));
 }
 

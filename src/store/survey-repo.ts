@@ -1,4 +1,5 @@
 import type { Rating } from '../domain/survey-scale.js';
+import { placeholders, sqlOf } from './sql.js';
 import type { Db, Tx } from './database.js';
 
 export interface StoredSurvey {
@@ -59,8 +60,12 @@ export async function surveyById(tx: Tx | Db, id: number): Promise<StoredSurvey 
 
 /** The survey whose mail one of these Message-IDs names (a reply's In-Reply-To / References). */
 export async function surveyByMessageIds(tx: Tx, messageIds: string[]): Promise<StoredSurvey | null> {
-  if (messageIds.length === 0) return null;
-  const row = await tx.surveyRequest.findFirst({ where: { messageId: { in: messageIds.slice(-100) } }, include: surveyInclude, orderBy: { id: 'desc' } });
+  const ids = messageIds.slice(-100);
+  if (ids.length === 0) return null;
+  // Most replies answer no survey: a direct indexed look first (store/sql.ts), the full read only on a hit.
+  const hit = sqlOf(tx).get<{ id: number }>(`SELECT "id" FROM "SurveyRequest" WHERE "messageId" IN (${placeholders(ids.length)}) ORDER BY "id" DESC LIMIT 1`, ...ids);
+  if (!hit) return null;
+  const row = await tx.surveyRequest.findUnique({ where: { id: hit.id }, include: surveyInclude });
   return row ? toStored(row) : null;
 }
 

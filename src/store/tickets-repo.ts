@@ -2,23 +2,27 @@ import type { TicketView } from '../domain/threading.js';
 import { isTicketStatus, type TicketStatus } from '../domain/ticket-status.js';
 import { domainOf } from '../domain/thread-refs.js';
 import type { Tx } from './database.js';
+import { placeholders, sqlOf } from './sql.js';
 
 export type StoredTicket = TicketView & { id: number; subject: string; impact: string; urgency: string };
 
 const FIRST_TICKET_NUMBER = 1000;
 
-const ticketInclude = { requester: true, ccs: true } as const;
-
-function toView(row: {
+interface TicketRow {
   id: number;
   number: number;
   status: string;
   subject: string;
   impact: string;
   urgency: string;
-  requester: { email: string; organisationId: number | null };
-  ccs: Array<{ email: string }>;
-}): StoredTicket {
+  requesterEmail: string;
+  organisationId: number | null;
+}
+
+const TICKET_VIEW_SELECT = `SELECT t."id", t."number", t."status", t."subject", t."impact", t."urgency", c."email" AS "requesterEmail", c."organisationId"
+  FROM "Ticket" t JOIN "Contact" c ON c."id" = t."requesterId"`;
+
+function toView(row: TicketRow, ccs: string[]): StoredTicket {
   return {
     id: row.id,
     number: row.number,
@@ -26,36 +30,48 @@ function toView(row: {
     subject: row.subject,
     impact: row.impact,
     urgency: row.urgency,
-    requester: row.requester.email,
-    ccs: row.ccs.map((c) => c.email),
-    organisationId: row.requester.organisationId,
+    requester: row.requesterEmail,
+    ccs,
+    organisationId: row.organisationId,
   };
 }
 
+function ccsOf(tx: Tx, ticketId: number): string[] {
+  return sqlOf(tx).all<{ email: string }>('SELECT "email" FROM "TicketCc" WHERE "ticketId" = ? ORDER BY "email"', ticketId).map((r) => r.email);
+}
+
+// Direct SQL (store/sql.ts): these run for every inbound mail.
+
 export async function ticketByNumber(tx: Tx, number: number): Promise<StoredTicket | null> {
-  const row = await tx.ticket.findUnique({ where: { number }, include: ticketInclude });
-  return row ? toView(row) : null;
+  const row = sqlOf(tx).get<TicketRow>(`${TICKET_VIEW_SELECT} WHERE t."number" = ?`, number);
+  return row ? toView(row, ccsOf(tx, row.id)) : null;
 }
 
 /** For each Message-ID that some stored message has, the ticket it belongs to. */
 export async function ticketsByMessageIds(tx: Tx, messageIds: string[]): Promise<Map<string, StoredTicket>> {
   const found = new Map<string, StoredTicket>();
-  if (messageIds.length === 0) return found;
-  const rows = await tx.message.findMany({
-    where: { messageId: { in: messageIds.slice(-100) } },
-    select: { messageId: true, ticket: { include: ticketInclude } },
-  });
-  for (const row of rows) if (row.messageId) found.set(row.messageId, toView(row.ticket));
+  const ids = messageIds.slice(-100);
+  if (ids.length === 0) return found;
+  const rows = sqlOf(tx).all<TicketRow & { messageId: string }>(
+    `SELECT m."messageId", v.* FROM "Message" m JOIN (${TICKET_VIEW_SELECT}) v ON v."id" = m."ticketId" WHERE m."messageId" IN (${placeholders(ids.length)}) ORDER BY m."id"`,
+    ...ids,
+  );
+  const views = new Map<number, StoredTicket>();
+  for (const row of rows) {
+    let view = views.get(row.id);
+    if (!view) views.set(row.id, (view = toView(row, ccsOf(tx, row.id))));
+    found.set(row.messageId, view);
+  }
   return found;
 }
 
 export async function messageByDedupKey(tx: Tx, dedupKey: string): Promise<{ ticketNumber: number } | null> {
-  const row = await tx.message.findUnique({ where: { dedupKey }, select: { ticket: { select: { number: true } } } });
-  return row ? { ticketNumber: row.ticket.number } : null;
+  const row = sqlOf(tx).get<{ number: number }>('SELECT t."number" FROM "Message" m JOIN "Ticket" t ON t."id" = m."ticketId" WHERE m."dedupKey" = ?', dedupKey);
+  return row ? { ticketNumber: row.number } : null;
 }
 
 export async function organisationIdForEmail(tx: Tx, email: string): Promise<number | null> {
-  const row = await tx.organisationDomain.findUnique({ where: { domain: domainOf(email) } });
+  const row = sqlOf(tx).get<{ organisationId: number }>('SELECT "organisationId" FROM "OrganisationDomain" WHERE "domain" = ?', domainOf(email));
   return row?.organisationId ?? null;
 }
 
@@ -66,16 +82,18 @@ export async function ensureContact(
   name: string | null,
   guesses: { locale?: string | null; country?: string | null } = {},
 ): Promise<{ id: number; organisationId: number | null }> {
-  const existing = await tx.contact.findUnique({ where: { email } });
+  const sql = sqlOf(tx);
+  const existing = sql.get<{ id: number; name: string | null; organisationId: number | null }>('SELECT "id", "name", "organisationId" FROM "Contact" WHERE "email" = ?', email);
   if (existing) {
-    if (!existing.name && name) await tx.contact.update({ where: { id: existing.id }, data: { name } });
+    if (!existing.name && name) sql.run('UPDATE "Contact" SET "name" = ? WHERE "id" = ?', name, existing.id);
     return { id: existing.id, organisationId: existing.organisationId };
   }
   const organisationId = await organisationIdForEmail(tx, email);
-  const organisation = organisationId ? await tx.organisation.findUnique({ where: { id: organisationId } }) : null;
-  const created = await tx.contact.create({
-    data: { email, name, organisationId, country: organisation?.country ?? guesses.country ?? null, locale: guesses.locale ?? null },
-  });
+  const organisation = organisationId ? sql.get<{ country: string | null }>('SELECT "country" FROM "Organisation" WHERE "id" = ?', organisationId) : undefined;
+  const created = sql.run(
+    'INSERT INTO "Contact" ("email", "name", "locale", "country", "role", "authorised", "organisationId", "createdAt") VALUES (?, ?, ?, ?, \'customer\', 0, ?, ?)',
+    email, name, guesses.locale ?? null, organisation?.country ?? guesses.country ?? null, organisationId, new Date(),
+  );
   return { id: created.id, organisationId };
 }
 
@@ -93,30 +111,20 @@ export interface NewTicket {
 }
 
 export async function createTicket(tx: Tx, input: NewTicket): Promise<{ id: number; number: number }> {
-  const last = await tx.ticket.findFirst({ orderBy: { number: 'desc' }, select: { number: true } });
+  const sql = sqlOf(tx);
+  const last = sql.get<{ number: number | null }>('SELECT max("number") AS "number" FROM "Ticket"');
   const number = Math.max(FIRST_TICKET_NUMBER, (last?.number ?? 0) + 1);
-  const ticket = await tx.ticket.create({
-    data: {
-      number,
-      subject: input.subject,
-      status: 'new',
-      impact: input.impact,
-      urgency: input.urgency,
-      priority: input.priority,
-      requesterId: input.requesterId,
-      followUpOfId: input.followUpOfId ?? null,
-      createdAt: input.createdAt,
-      heldForAuthorisation: input.held ?? false,
-      ccs: { create: [...new Set(input.ccs)].map((email) => ({ email })) },
-    },
-  });
-  return { id: ticket.id, number };
+  const { id } = sql.run(
+    `INSERT INTO "Ticket" ("number", "subject", "status", "impact", "urgency", "priority", "requesterId", "followUpOfId", "createdAt", "updatedAt", "slaElapsedHours", "escalationLevel", "heldForAuthorisation")
+     VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, 0, 0, ?)`,
+    number, input.subject, input.impact, input.urgency, input.priority, input.requesterId, input.followUpOfId ?? null, input.createdAt, input.createdAt, input.held ?? false,
+  );
+  for (const email of new Set(input.ccs)) sql.run('INSERT INTO "TicketCc" ("ticketId", "email") VALUES (?, ?)', id, email);
+  return { id, number };
 }
 
 export async function addCcs(tx: Tx, ticketId: number, emails: string[]): Promise<void> {
-  for (const email of new Set(emails)) {
-    await tx.ticketCc.upsert({ where: { ticketId_email: { ticketId, email } }, create: { ticketId, email }, update: {} });
-  }
+  for (const email of new Set(emails)) sqlOf(tx).run('INSERT OR IGNORE INTO "TicketCc" ("ticketId", "email") VALUES (?, ?)', ticketId, email);
 }
 
 export async function setTicketStatus(tx: Tx, ticketId: number, status: TicketStatus, at: Date): Promise<void> {
@@ -132,7 +140,7 @@ export async function setTicketStatus(tx: Tx, ticketId: number, status: TicketSt
 }
 
 export async function touchTicket(tx: Tx, ticketId: number, at: Date): Promise<void> {
-  await tx.ticket.update({ where: { id: ticketId }, data: { updatedAt: at } });
+  sqlOf(tx).run('UPDATE "Ticket" SET "updatedAt" = ? WHERE "id" = ?', at, ticketId);
 }
 
 export interface TicketEventInput {
@@ -146,17 +154,10 @@ export interface TicketEventInput {
 }
 
 export async function addTicketEvent(tx: Tx, e: TicketEventInput): Promise<void> {
-  await tx.ticketEvent.create({
-    data: {
-      ticketId: e.ticketId,
-      type: e.type,
-      actor: e.actor,
-      fromStatus: e.fromStatus ?? null,
-      toStatus: e.toStatus ?? null,
-      detail: e.detail ?? null,
-      createdAt: e.at,
-    },
-  });
+  sqlOf(tx).run(
+    'INSERT INTO "TicketEvent" ("ticketId", "type", "fromStatus", "toStatus", "actor", "detail", "createdAt") VALUES (?, ?, ?, ?, ?, ?, ?)',
+    e.ticketId, e.type, e.fromStatus ?? null, e.toStatus ?? null, e.actor, e.detail ?? null, e.at,
+  );
 }
 
 export interface NewMessage {
@@ -182,28 +183,18 @@ export interface NewMessage {
 }
 
 export async function addMessage(tx: Tx, m: NewMessage): Promise<number> {
-  const row = await tx.message.create({
-    data: {
-      ticketId: m.ticketId,
-      direction: m.direction,
-      internal: m.internal ?? false,
-      dedupKey: m.dedupKey,
-      messageId: m.messageId,
-      inReplyTo: m.inReplyTo,
-      references: m.references.join(' '),
-      fromAddress: m.fromAddress,
-      fromName: m.fromName,
-      toList: JSON.stringify(m.to),
-      ccList: JSON.stringify(m.cc),
-      subject: m.subject,
-      sentAt: m.sentAt,
-      text: m.text,
-      visibleText: m.visibleText,
-      html: m.html,
-      rawSha256: m.rawSha256,
-      createdAt: m.createdAt,
-      attachments: { create: m.attachments },
-    },
-  });
-  return row.id;
+  const sql = sqlOf(tx);
+  const { id } = sql.run(
+    `INSERT INTO "Message" ("ticketId", "direction", "internal", "dedupKey", "messageId", "inReplyTo", "references", "fromAddress", "fromName", "toList", "ccList", "subject", "sentAt", "text", "visibleText", "html", "rawSha256", "createdAt")
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    m.ticketId, m.direction, m.internal ?? false, m.dedupKey, m.messageId, m.inReplyTo, m.references.join(' '), m.fromAddress, m.fromName,
+    JSON.stringify(m.to), JSON.stringify(m.cc), m.subject, m.sentAt, m.text, m.visibleText, m.html, m.rawSha256, m.createdAt,
+  );
+  for (const a of m.attachments) {
+    sql.run(
+      'INSERT INTO "Attachment" ("messageId", "filename", "contentType", "size", "sha256", "contentId", "inline") VALUES (?, ?, ?, ?, ?, ?, ?)',
+      id, a.filename, a.contentType, a.size, a.sha256, a.contentId, a.inline,
+    );
+  }
+  return id;
 }

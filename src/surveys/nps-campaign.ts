@@ -23,16 +23,24 @@ export async function runNpsCampaign(db: Db, deps: SurveyDeps, now: Date): Promi
   while (room > 0) {
     const batch = await npsCandidates(db, { activeSince: since, askedSince: since, afterId, limit: BATCH });
     if (batch.length === 0) break;
-    for (const contact of batch) {
-      afterId = contact.id;
-      if (room <= 0) break;
-      const result = await inTransaction(db, (tx) =>
-        enqueueSurveyMail(tx, deps, { kind: 'nps', surveyKey: `nps:${contact.id}:${day}`, contact, ticketId: contact.latestTicketId, agent: null, now }),
-      );
-      const outcome = result.queued ? 'asked' : result.why;
+    // One transaction per batch (a commit costs more than a survey mail); the keys make a rerun harmless.
+    const outcomes = await inTransaction(db, async (tx) => {
+      const done: Array<{ id: number; outcome: string; queued: boolean }> = [];
+      let left = room;
+      for (const contact of batch) {
+        if (left <= 0) break;
+        const result = await enqueueSurveyMail(tx, deps, { kind: 'nps', surveyKey: `nps:${contact.id}:${day}`, contact, ticketId: contact.latestTicketId, agent: null, now });
+        done.push({ id: contact.id, outcome: result.queued ? 'asked' : result.why, queued: result.queued });
+        if (result.queued) left--;
+      }
+      return done;
+    });
+    for (const { id, outcome, queued } of outcomes) {
+      afterId = id;
       counts[outcome] = (counts[outcome] ?? 0) + 1;
-      if (result.queued) room--;
+      if (queued) room--;
     }
+    if (outcomes.length < batch.length) break;
   }
   return counts;
 }
