@@ -8,7 +8,7 @@ import { peekHeaders } from './peek-headers.js';
 import { openTooLargeTicket } from './stages/too-large.js';
 import { messageByDedupKey } from '../store/tickets-repo.js';
 import { dedupKeyOf } from './stages/identify.js';
-import { recordMail } from './record-mail.js';
+import { prepareMail, recordMail, recordPrepared, type PreparedMail } from './record-mail.js';
 import type { LifecycleDeps } from '../lifecycle/transitions.js';
 import type { AccessSettings } from './stages/access.js';
 import type { BulletinMailSettings } from './stages/bulletin-mail.js';
@@ -29,6 +29,13 @@ export const BIG_MAIL_BYTES = 4 * 1024 * 1024;
 const IN_MEMORY_ATTACHMENT_BYTES = 1024 * 1024;
 /** peekHeaders reads at most this much. */
 const HEADER_PEEK_BYTES = 64 * 1024;
+
+type Parsed = { mail: InboundMail } | { error: unknown };
+
+/** A parse that never rejects: it may run while the raw mail is written, and its failure is an outcome. */
+function settle(parsing: Promise<InboundMail>): Promise<Parsed> {
+  return parsing.then((mail) => ({ mail }), (error: unknown) => ({ error }));
+}
 
 export interface IngestResult {
   outcome: InboundOutcome;
@@ -68,9 +75,12 @@ export class InboundPipeline {
   /** A mail held in memory (small mail: the fast path). */
   async ingest(raw: Buffer, source: IngestSource): Promise<IngestResult> {
     const now = this.deps.now();
-    const { sha256 } = await this.deps.blobs.put(raw);
-    if (raw.length > this.deps.maxMessageBytes) return this.recordTooLarge(peekHeaders(raw), raw.length, sha256, source, now);
-    return this.parseAndRecord(() => parseMail(raw), raw.length, sha256, source, now);
+    const stored = this.deps.blobs.put(raw);
+    if (raw.length > this.deps.maxMessageBytes) return this.recordTooLarge(peekHeaders(raw), raw.length, (await stored).sha256, source, now);
+    // Parsing has no effect, so it runs while the raw mail is written; nothing is recorded before that is done.
+    const parsed = settle(parseMail(raw));
+    const { sha256 } = await stored;
+    return this.parseAndRecord(() => parsed, raw.length, sha256, source, now);
   }
 
   /**
@@ -86,25 +96,79 @@ export class InboundPipeline {
     if (size > maxMessageBytes) return this.recordTooLarge(peekHeaders(await blobs.head(sha256, HEADER_PEEK_BYTES)), size, sha256, source, now);
     if (size <= BIG_MAIL_BYTES) {
       const raw = await blobs.get(sha256);
-      return this.parseAndRecord(() => parseMail(raw), size, sha256, source, now);
+      return this.parseAndRecord(() => settle(parseMail(raw)), size, sha256, source, now);
     }
     const head = await blobs.head(sha256, UTF7_SCAN_BYTES);
     // Old Mac mail (bare CR line ends) must be rewritten whole before parsing: rare, so read into memory.
     const parse = endsLinesWithBareCr(head)
-      ? async () => parseMail(await blobs.get(sha256))
-      : () => parseMailStream(blobs.openRead(sha256), head, { blobs, inMemoryBytes: IN_MEMORY_ATTACHMENT_BYTES, maxBytes: maxAttachmentBytes });
+      ? async () => settle(parseMail(await blobs.get(sha256)))
+      : () => settle(parseMailStream(blobs.openRead(sha256), head, { blobs, inMemoryBytes: IN_MEMORY_ATTACHMENT_BYTES, maxBytes: maxAttachmentBytes }));
     return this.parseAndRecord(parse, size, sha256, source, now);
   }
 
-  private async parseAndRecord(parse: () => Promise<InboundMail>, size: number, sha256: string, source: IngestSource, now: Date): Promise<IngestResult> {
-    let mail: InboundMail;
-    try {
-      mail = await parse();
-    } catch (error) {
-      return this.recordQuarantine(size, sha256, source, now, error);
+  /**
+   * Several small mails (an IMAP batch), results in their order: stored raw concurrently (the writes overlap
+   * the parsing), then recorded in as few transactions as possible (recordPrepared). The order holds across
+   * everything: a mail that takes its own path (too large, unparseable) first commits the ones before it, so
+   * a cursor written with each mail never passes one that is not committed.
+   */
+  async ingestMany(items: Array<{ raw: Buffer; source: IngestSource }>): Promise<IngestResult[]> {
+    const stored = items.map((item) => this.deps.blobs.put(item.raw));
+    // Awaited in order below; a failure is thrown there (this only keeps Node from calling it unhandled first).
+    for (const put of stored) put.catch(() => undefined);
+    const results: IngestResult[] = [];
+    let pending: PreparedMail[] = [];
+    const flush = async () => {
+      if (pending.length > 0) results.push(...(await this.recordTogether(pending)));
+      pending = [];
+    };
+    for (const [i, { raw, source }] of items.entries()) {
+      const now = this.deps.now();
+      const { sha256 } = await (stored[i] as Promise<{ sha256: string }>);
+      if (raw.length > this.deps.maxMessageBytes) {
+        await flush();
+        results.push(await this.recordTooLarge(peekHeaders(raw), raw.length, sha256, source, now));
+        continue;
+      }
+      try {
+        pending.push(await prepareMail(this.deps, await parseMail(raw), raw.length, sha256, source, now));
+      } catch (error) {
+        if (isTemporaryFailure(error)) throw error;
+        await flush();
+        results.push(await this.recordQuarantine(raw.length, sha256, source, now, error));
+      }
     }
+    await flush();
+    return results;
+  }
+
+  /** One transaction for them all; if it fails for another reason than a busy database, one each (the culprit is quarantined). */
+  private async recordTogether(mails: PreparedMail[]): Promise<IngestResult[]> {
+    if (mails.length > 1) {
+      try {
+        return await recordPrepared(this.deps, mails);
+      } catch (error) {
+        if (isTemporaryFailure(error)) throw error;
+      }
+    }
+    const results: IngestResult[] = [];
+    for (const mail of mails) {
+      try {
+        results.push(...(await recordPrepared(this.deps, [mail])));
+      } catch (error) {
+        if (isTemporaryFailure(error)) throw error;
+        this.deps.log.error({ err: error, sha256: mail.sha256 }, 'pipeline failed; mail quarantined');
+        results.push(await this.recordQuarantine(mail.base.size, mail.sha256, mail.source, mail.base.at, error));
+      }
+    }
+    return results;
+  }
+
+  private async parseAndRecord(parse: () => Promise<Parsed>, size: number, sha256: string, source: IngestSource, now: Date): Promise<IngestResult> {
+    const parsed = await parse();
+    if ('error' in parsed) return this.recordQuarantine(size, sha256, source, now, parsed.error);
     try {
-      return await recordMail(this.deps, mail, size, sha256, source, now);
+      return await recordMail(this.deps, parsed.mail, size, sha256, source, now);
     } catch (error) {
       if (isTemporaryFailure(error)) throw error;
       this.deps.log.error({ err: error, sha256 }, 'pipeline failed; mail quarantined');

@@ -1,7 +1,7 @@
 import { countryFromAddress, guessLanguage } from '../domain/language.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { inTransaction, isUniqueViolation, type Tx } from '../store/database.js';
-import { logInbound, type InboundOutcome } from '../store/inbound-log-repo.js';
+import { logInbound, type InboundLogEntry, type InboundOutcome } from '../store/inbound-log-repo.js';
 import { addMessage, addTicketEvent, ensureContact, messageByDedupKey, type NewMessage } from '../store/tickets-repo.js';
 import type { InboundMail } from './parse.js';
 import type { IngestResult, IngestSource, PipelineDeps } from './pipeline.js';
@@ -21,11 +21,53 @@ import { extractVisibleText } from './visible-text/index.js';
 
 type Recorded = { outcome: InboundOutcome; ticketNumber: number | null; detail: string | null };
 
+/** A parsed mail ready to be recorded: its attachments stored, and the writes that make its one effect. */
+export interface PreparedMail {
+  dedupKey: string;
+  sha256: string;
+  source: IngestSource;
+  base: Omit<InboundLogEntry, 'outcome' | 'ticketNumber' | 'detail'>;
+  /** The mail's effect, in the caller's transaction. */
+  body: (tx: Tx) => Promise<Recorded>;
+}
+
 /**
  * A parsed mail's one effect, in one transaction with its log row (and the source's cursor): screening
  * first (loops, machine-written mail), then the ticket it belongs to, then what it does there.
  */
 export async function recordMail(deps: PipelineDeps, parsed: InboundMail, size: number, sha256: string, source: IngestSource, now: Date): Promise<IngestResult> {
+  const [result] = await recordPrepared(deps, [await prepareMail(deps, parsed, size, sha256, source, now)]);
+  return result as IngestResult;
+}
+
+/**
+ * Several prepared mails in one transaction, in order, each with its log row and the source's cursor write:
+ * they commit together or not at all (a burst costs one commit, not one per mail). A failure of one fails
+ * them all; the caller then records them one by one (pipeline.ts ingestMany).
+ */
+export async function recordPrepared(deps: PipelineDeps, mails: PreparedMail[]): Promise<IngestResult[]> {
+  const run = () =>
+    inTransaction(deps.db, async (tx) => {
+      const results: IngestResult[] = [];
+      for (const mail of mails) {
+        const recorded = await mail.body(tx);
+        await logInbound(tx, { ...mail.base, ...recorded });
+        await mail.source.withinTransaction?.(tx);
+        results.push({ ...recorded, dedupKey: mail.dedupKey, rawSha256: mail.sha256 });
+      }
+      return results;
+    });
+  try {
+    return await run();
+  } catch (error) {
+    // Two processes took the same mail at once: the loser's unique key fails; run again to log a duplicate.
+    if (!isUniqueViolation(error)) throw error;
+    return run();
+  }
+}
+
+/** Screens the parsed mail and stores its attachments; the database writes wait for recordPrepared. */
+export async function prepareMail(deps: PipelineDeps, parsed: InboundMail, size: number, sha256: string, source: IngestSource, now: Date): Promise<PreparedMail> {
   const mail = stripReservedHeaders(parsed);
   // Delivery reports first: a bounce often has no usable sender ("MAILER-DAEMON", "<>"), and is never a ticket.
   const report = classifyMail(mail);
@@ -95,22 +137,7 @@ export async function recordMail(deps: PipelineDeps, parsed: InboundMail, size: 
     return { ...applied, detail };
   };
 
-  const run = () =>
-    inTransaction(deps.db, async (tx) => {
-      const recorded = await body(tx);
-      await logInbound(tx, { ...base, ...recorded });
-      await source.withinTransaction?.(tx);
-      return recorded;
-    });
-  let result: Recorded;
-  try {
-    result = await run();
-  } catch (error) {
-    // Two processes took the same mail at once: the loser's unique key fails; run again to log a duplicate.
-    if (!isUniqueViolation(error)) throw error;
-    result = await run();
-  }
-  return { ...result, dedupKey, rawSha256: sha256 };
+  return { dedupKey, sha256, source, base, body };
 }
 
 function senderFromHeaders(mail: InboundMail): { address: string; name: string | null } | null {
