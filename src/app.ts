@@ -6,7 +6,7 @@ import type { LifecycleDeps } from './lifecycle/transitions.js';
 import { createLogger } from './log.js';
 import { OutboxDrainer } from './outbound/drainer.js';
 import { createMailer, type Mailer } from './outbound/mailer.js';
-import { TemplateRenderer } from './outbound/templates.js';
+import { sharedRenderer } from './outbound/templates.js';
 import { policiesFromConfig } from './policy.js';
 import { resolveSecret } from './secret.js';
 import { BlobStore } from './store/blobs.js';
@@ -44,7 +44,7 @@ export async function createApp(options: { config?: Config; log?: Logger; now?: 
     notices: {
       automaticCap: { limit: config.env.AUTO_MAIL_LIMIT, windowMs: config.env.AUTO_MAIL_WINDOW_MINUTES * 60_000 },
       log,
-      renderer: new TemplateRenderer(), calendar: policies.calendar, secret: config.secretKey, supportAddress: config.supportAddress, supportName: config.supportName },
+      renderer: sharedRenderer(), calendar: policies.calendar, secret: config.secretKey, supportAddress: config.supportAddress, supportName: config.supportName },
   };
   const ownAddresses = [config.supportAddress, config.bulletins.address, ...(config.imap?.user.includes('@') ? [config.imap.user.toLowerCase()] : [])];
   const pipeline = new InboundPipeline({

@@ -107,6 +107,19 @@ function registerHelpers(hb: typeof Handlebars): void {
   hb.registerHelper('tel', (value: unknown) => (typeof value === 'string' ? value.replace(/[^\d+]/g, '') : ''));
 }
 
+const sharedRenderers = new Map<string, TemplateRenderer>();
+
+/**
+ * One renderer per template folder in the process: compiled templates are kept across apps (tests and the
+ * benchmarks open many; compiling a template costs far more than rendering it). Templates on disk are read
+ * once; a changed template needs a restart, as with any deployment of code.
+ */
+export function sharedRenderer(dir: string = templatesDir): TemplateRenderer {
+  let renderer = sharedRenderers.get(dir);
+  if (!renderer) sharedRenderers.set(dir, (renderer = new TemplateRenderer(dir)));
+  return renderer;
+}
+
 export class TemplateRenderer {
   readonly dir: string;
   private readonly hb = Handlebars.create();
