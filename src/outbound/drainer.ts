@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { BlobStore } from '../store/blobs.js';
 import { inTransaction, type Db } from '../store/database.js';
-import { claimDueMails, leaseHolders, markFailed, markManySent, markRetry, markSent, releaseClaims, type OutboxHeaders, type OutboxRow } from '../store/outbox-repo.js';
+import { claimDueMails, leaseHolders, markFailed, markManySent, markRetry, markSent, releaseClaims, type ClaimedMail, type OutboxHeaders } from '../store/outbox-repo.js';
 import { holderIsDead, newHolderId } from '../scheduler/lease.js';
 import type { Mailer, OutgoingMail } from './mailer.js';
 import { fillBody, SharedBodies } from './shared-body.js';
@@ -15,6 +15,16 @@ export interface DrainReport {
 const LEASE_MS = 5 * 60_000;
 const BATCH = 200;
 
+/** One drain() call: the claimed mails not handed to the mailer yet, and whether the outbox may hold more. */
+interface Run {
+  queue: ClaimedMail[];
+  more: boolean;
+  claiming: Promise<void> | null;
+  error: unknown;
+  report: DrainReport;
+  now: () => Date;
+}
+
 /**
  * Sends what the outbox holds. Temporary failures (no connection, 4xx) wait with exponential backoff
  * (30 s, 1 min, 2 min ... capped at 1 h); permanent ones (5xx) and mails out of attempts are marked failed
@@ -25,8 +35,8 @@ export class OutboxDrainer {
   /** Written on the mails this drainer claims: a restarted process takes over a dead one's claims at once. */
   readonly holder = newHolderId('drain:');
   private readonly bodies: SharedBodies;
-  private readonly toRecord: Array<{ id: number; resolve: () => void; reject: (error: unknown) => void }> = [];
-  private recording = false;
+  private readonly toRecord: Array<{ id: number; at: Date; resolve: () => void; reject: (error: unknown) => void }> = [];
+  private recordScheduled = false;
 
   /** Shutdown: send nothing more; claimed mails not tried yet go back to the queue untouched. */
   stop(): void {
@@ -40,35 +50,68 @@ export class OutboxDrainer {
     this.bodies = new SharedBodies(deps.db);
   }
 
+  /**
+   * Mails flow without a pause: the next batch is claimed while the current one is still sending, and twice
+   * as many mails as the pool has connections are handed to the mailer at once, so a connection that
+   * finishes a mail finds the next one already queued (nodemailer's pool) instead of waiting for us. On
+   * stop() the mails already handed over (at most that many) are still sent; the rest go back.
+   */
   async drain(now: () => Date = () => new Date()): Promise<DrainReport> {
-    const report: DrainReport = { sent: 0, retried: 0, failed: 0 };
+    const run: Run = { queue: [], more: true, claiming: null, error: null, report: { sent: 0, retried: 0, failed: 0 }, now };
+    const lanes = 2 * Math.max(1, this.opts.concurrency ?? 5);
+    const worker = async () => {
+      try {
+        for (let row = await this.next(run, lanes); row; row = await this.next(run, lanes)) await this.sendOne(row, run.report, now);
+      } catch (error) {
+        // The database failed us (recording a failure): the other lanes take no new mail, and the rest goes back.
+        run.error ??= error;
+      }
+    };
+    await Promise.all(Array.from({ length: lanes }, worker));
+    await run.claiming;
+    // Stopped: what was claimed and not handed to the mailer goes back as it was.
+    if (run.queue.length > 0) await releaseClaims(this.deps.db, run.queue.splice(0).map((r) => r.id));
+    if (run.error) throw run.error;
+    return run.report;
+  }
+
+  /** The next mail to send; claims more when few are left. Null: stopping, or nothing due. */
+  private async next(run: Run, lowWater: number): Promise<ClaimedMail | null> {
     for (;;) {
-      if (this.stopping) return report;
-      const dead = (await leaseHolders(this.deps.db, now())).filter(holderIsDead);
-      const batch = await inTransaction(this.deps.db, (tx) => claimDueMails(tx, now(), LEASE_MS, BATCH, this.holder, dead));
-      if (batch.length === 0) return report;
-      await this.bodies.load(batch.map((row) => row.bodyId));
-      await this.sendAll(batch, report, now);
-      if (batch.length < BATCH) return report;
+      if (this.stopping || run.error) return null;
+      if (run.queue.length <= lowWater && run.more && !run.claiming) run.claiming = this.claim(run);
+      const row = run.queue.shift();
+      if (row) return row;
+      if (!run.claiming) return null;
+      await run.claiming;
     }
   }
 
-  private async sendAll(batch: OutboxRow[], report: DrainReport, now: () => Date): Promise<void> {
-    const queue = [...batch];
-    const workers = Array.from({ length: Math.min(this.opts.concurrency ?? 5, queue.length) }, async () => {
-      for (let row = queue.shift(); row && !this.stopping; row = queue.shift()) await this.sendOne(row, report, now);
-    });
-    await Promise.all(workers);
-    if (queue.length > 0) await inTransaction(this.deps.db, (tx) => releaseClaims(tx, queue.map((r) => r.id)));
+  private async claim(run: Run): Promise<void> {
+    let batch: ClaimedMail[] = [];
+    try {
+      const dead = (await leaseHolders(this.deps.db, run.now())).filter(holderIsDead);
+      batch = await claimDueMails(this.deps.db, run.now(), LEASE_MS, BATCH, this.holder, dead);
+      run.more = batch.length === BATCH;
+      await this.bodies.load(batch.map((row) => row.bodyId));
+      run.queue.push(...batch);
+    } catch (error) {
+      run.error ??= error;
+      run.more = false;
+      // Claimed but unsendable (its body did not load): back to the queue rather than held for the lease.
+      if (batch.length > 0) await releaseClaims(this.deps.db, batch.map((r) => r.id)).catch(() => undefined);
+    } finally {
+      run.claiming = null;
+    }
   }
 
-  private async sendOne(row: OutboxRow, report: DrainReport, now: () => Date): Promise<void> {
+  private async sendOne(row: ClaimedMail, report: DrainReport, now: () => Date): Promise<void> {
     // Recorded as sent just before the message's end goes to the server (mailer.ts SendOptions.confirm): a
     // crash before that is a mail the server discards and we send again, a crash after is a mail the server
     // gets whole and we never send again. A refusal in the server's last answer undoes the record (below).
     let recorded = false;
     const confirm = async () => {
-      await this.recordSent(row.id, now);
+      await this.recordSent(row.id, now());
       recorded = true;
     };
     try {
@@ -94,36 +137,38 @@ export class OutboxDrainer {
   }
 
   /**
-   * Group commit: the mails whose end waits for their record while a commit runs are recorded together by
-   * the next one, so the pool's connections share transactions instead of queueing for the write lock.
+   * Group commit: the records asked for in one turn of the event loop (the pool's connections reach their
+   * mails' ends together) are written by one transaction, after the turn's I/O (setImmediate).
    */
-  private recordSent(id: number, now: () => Date): Promise<void> {
+  private recordSent(id: number, at: Date): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.toRecord.push({ id, resolve, reject });
-      if (!this.recording) void this.commitRecords(now);
+      this.toRecord.push({ id, at, resolve, reject });
+      if (!this.recordScheduled) {
+        this.recordScheduled = true;
+        setImmediate(() => void this.commitRecords());
+      }
     });
   }
 
-  private async commitRecords(now: () => Date): Promise<void> {
-    this.recording = true;
+  private async commitRecords(): Promise<void> {
     for (let group = this.toRecord.splice(0); group.length > 0; group = this.toRecord.splice(0)) {
       try {
-        await markManySent(this.deps.db, group.map((g) => g.id), now());
+        await markManySent(this.deps.db, group);
         for (const g of group) g.resolve();
       } catch (error) {
         for (const g of group) g.reject(error);
       }
     }
-    this.recording = false;
+    this.recordScheduled = false;
   }
 
-  private toOutgoing(row: OutboxRow): OutgoingMail {
-    const headers = JSON.parse(row.headers) as OutboxHeaders;
-    const attachments = JSON.parse(row.attachments) as Array<{ filename: string; contentType: string; sha256: string }>;
+  private toOutgoing(row: ClaimedMail): OutgoingMail {
+    const headers = parse<OutboxHeaders>(row.headers);
+    const attachments = parse<Array<{ filename: string; contentType: string; sha256: string }>>(row.attachments);
     return {
       from: row.fromAddress,
-      to: JSON.parse(row.toList) as string[],
-      cc: JSON.parse(row.ccList) as string[],
+      to: parse<string[]>(row.toList),
+      cc: parse<string[]>(row.ccList),
       replyTo: headers.replyTo,
       subject: row.subject,
       ...this.content(row),
@@ -135,12 +180,19 @@ export class OutboxDrainer {
     };
   }
 
-  private content(row: OutboxRow): { text: string; html: string } {
+  private content(row: ClaimedMail): { text: string; html: string } {
     if (row.bodyId === null) return { text: row.text, html: row.html };
     const body = this.bodies.get(row.bodyId);
-    const fill = JSON.parse(row.fill) as Record<string, string>;
+    const fill = parse<Record<string, string>>(row.fill);
     return { text: fillBody(body.text, fill, false), html: fillBody(body.html, fill, true) };
   }
+}
+
+/** JSON columns; the empty list and object (most cc lists and attachments) without the parser. */
+function parse<T>(json: string): T {
+  if (json === '[]') return [] as T;
+  if (json === '{}') return {} as T;
+  return JSON.parse(json) as T;
 }
 
 function describe(error: unknown): string {

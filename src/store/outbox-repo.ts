@@ -1,4 +1,6 @@
-import type { Db, Tx } from './database.js';
+import type Database from 'better-sqlite3';
+import { connectionOf, inTransaction, type Db, type Tx } from './database.js';
+import { sqlOf } from './sql.js';
 
 export interface OutboxHeaders {
   inReplyTo?: string | null;
@@ -24,93 +26,139 @@ export interface NewOutboxMail {
   now: Date;
 }
 
+// Direct SQL (store/sql.ts) for the three statements every notice runs.
+
 export async function outboxKeyExists(tx: Tx, idempotencyKey: string): Promise<boolean> {
-  return (await tx.outboxMail.count({ where: { idempotencyKey } })) > 0;
+  return sqlOf(tx).get('SELECT 1 FROM "OutboxMail" WHERE "idempotencyKey" = ?', idempotencyKey) !== undefined;
 }
 
 /** Automatic mails queued to this address since `since` (the loop cap). */
 export async function automaticMailsTo(tx: Tx, address: string, since: Date): Promise<number> {
-  return tx.outboxMail.count({ where: { primaryTo: address.toLowerCase(), automatic: true, createdAt: { gte: since } } });
+  const row = sqlOf(tx).get<{ n: number }>('SELECT count(*) AS "n" FROM "OutboxMail" WHERE "primaryTo" = ? AND "automatic" = 1 AND "createdAt" >= ?', address.toLowerCase(), since);
+  return row?.n ?? 0;
 }
 
 export async function insertOutboxMail(tx: Tx, m: NewOutboxMail): Promise<number> {
-  const row = await tx.outboxMail.create({
-    data: {
-      idempotencyKey: m.idempotencyKey,
-      ticketId: m.ticketId,
-      template: m.template,
-      fromAddress: m.fromAddress,
-      toList: JSON.stringify(m.to),
-      ccList: JSON.stringify(m.cc),
-      subject: m.subject,
-      text: m.text,
-      html: m.html,
-      messageId: m.messageId,
-      headers: JSON.stringify(m.headers),
-      attachments: JSON.stringify(m.attachments),
-      // Due at once, never later than the wall clock: sending and its backoff run on the wall clock,
-      // even when a time-travelling `scheduler run-once --now` queued the mail.
-      nextAttemptAt: new Date(Math.min(m.now.getTime(), Date.now())),
-      createdAt: m.now,
-      automatic: m.automatic,
-      primaryTo: (m.to[0] ?? '').toLowerCase(),
-    },
-  });
-  return row.id;
+  return sqlOf(tx).run(
+    `INSERT INTO "OutboxMail" ("idempotencyKey", "ticketId", "template", "fromAddress", "toList", "ccList", "subject", "text", "html", "messageId", "headers", "attachments",
+       "status", "attempts", "nextAttemptAt", "createdAt", "automatic", "primaryTo", "fill")
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, '{}')`,
+    m.idempotencyKey, m.ticketId, m.template, m.fromAddress, JSON.stringify(m.to), JSON.stringify(m.cc), m.subject, m.text, m.html, m.messageId,
+    JSON.stringify(m.headers), JSON.stringify(m.attachments),
+    // Due at once, never later than the wall clock: sending and its backoff run on the wall clock,
+    // even when a time-travelling `scheduler run-once --now` queued the mail.
+    new Date(Math.min(m.now.getTime(), Date.now())), m.now, m.automatic, (m.to[0] ?? '').toLowerCase(),
+  ).id;
 }
 
 export type OutboxRow = Awaited<ReturnType<Db['outboxMail']['findFirstOrThrow']>>;
+
+/** What the drainer reads of a mail it claimed (the columns it sends; JSON columns still as text). */
+export interface ClaimedMail {
+  id: number;
+  fromAddress: string;
+  toList: string;
+  ccList: string;
+  subject: string;
+  text: string;
+  html: string;
+  messageId: string;
+  headers: string;
+  attachments: string;
+  /** Counting this one. */
+  attempts: number;
+  bodyId: number | null;
+  fill: string;
+}
+
+// The drainer's statements are direct SQL on the connection Prisma uses (database.ts connectionOf): it runs
+// them once per mail, where a Prisma query or interactive transaction costs more than the statement itself.
+// Dates are written and compared as the Prisma adapter does (ISO text with +00:00); id lists go in as one
+// JSON parameter (json_each), so each statement is prepared once.
+const iso = (date: Date): string => date.toISOString().replace('Z', '+00:00');
+
+const DUE = `SELECT "id" FROM "OutboxMail"
+  WHERE ("status" = 'pending' AND "nextAttemptAt" <= @now)
+     OR ("status" = 'sending' AND ("leasedUntil" < @now OR "leaseHolder" IN (SELECT "value" FROM json_each(@dead))))
+  ORDER BY "id" LIMIT @limit`;
+const LEASE = `UPDATE "OutboxMail" SET "status" = 'sending', "leasedUntil" = ?, "leaseHolder" = ?, "attempts" = "attempts" + 1
+  WHERE "id" IN (SELECT "value" FROM json_each(?))`;
+// Read after the lease, so `attempts` counts this attempt. Only ids: selecting whole rows in DUE would sort
+// every due mail's text and HTML to keep the first `limit`.
+const CLAIMED = `SELECT "id", "fromAddress", "toList", "ccList", "subject", "text", "html", "messageId", "headers", "attachments", "attempts", "bodyId", "fill"
+  FROM "OutboxMail" WHERE "id" IN (SELECT "value" FROM json_each(?)) ORDER BY "id"`;
+const HOLDERS = `SELECT DISTINCT "leaseHolder" AS "holder" FROM "OutboxMail" WHERE "status" = 'sending' AND "leasedUntil" >= ? AND "leaseHolder" IS NOT NULL`;
+const RELEASE = `UPDATE "OutboxMail" SET "status" = 'pending', "leasedUntil" = NULL, "leaseHolder" = NULL, "attempts" = "attempts" - 1
+  WHERE "status" = 'sending' AND "id" IN (SELECT "value" FROM json_each(?))`;
+const SENT = `UPDATE "OutboxMail" SET "status" = 'sent', "sentAt" = ?, "leasedUntil" = NULL, "leaseHolder" = NULL, "lastError" = NULL WHERE "id" = ?`;
+
+const statementCache = new WeakMap<Database.Database, Map<string, Database.Statement<unknown[]>>>();
+
+function statement(connection: Database.Database, sql: string): Database.Statement<unknown[]> {
+  let cache = statementCache.get(connection);
+  if (!cache) statementCache.set(connection, (cache = new Map()));
+  let stmt = cache.get(sql);
+  // Plain numbers: the connection returns BigInt by default (Prisma's setting); no id nears 2^53.
+  if (!stmt) cache.set(sql, (stmt = connection.prepare(sql).safeIntegers(false) as Database.Statement<unknown[]>));
+  return stmt;
+}
+
+/**
+ * Runs `write` as one transaction that takes the write lock first (BEGIN IMMEDIATE). Synchronously on the
+ * connection when no Prisma transaction is open on it: nothing can interleave with a synchronous block.
+ * When one is open (another part of the process awaits inside its transaction), direct statements would
+ * join it and commit or roll back with it, so the write waits for a transaction of its own (inTransaction,
+ * which queues behind the open one). That is also the way when another process holds the lock too long.
+ */
+async function drainWrite<T>(db: Db, write: (connection: Database.Database) => T): Promise<T> {
+  const connection = connectionOf(db);
+  if (!connection.inTransaction) {
+    try {
+      return connection.transaction(() => write(connection)).immediate();
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
+    }
+  }
+  return inTransaction(db, async () => write(connection));
+}
 
 /**
  * Takes up to `limit` mails that are due (pending, or "sending" under a lease that expired or whose holder
  * is a process that died) and leases them to this sender. One transaction, so two drainers never take the
  * same row.
  */
-export async function claimDueMails(tx: Tx, now: Date, leaseMs: number, limit: number, holder: string | null = null, deadHolders: string[] = []): Promise<OutboxRow[]> {
-  const due = await tx.outboxMail.findMany({
-    where: {
-      OR: [
-        { status: 'pending', nextAttemptAt: { lte: now } },
-        { status: 'sending', leasedUntil: { lt: now } },
-        ...(deadHolders.length ? [{ status: 'sending', leaseHolder: { in: deadHolders } }] : []),
-      ],
-    },
-    orderBy: { id: 'asc' },
-    take: limit,
+export async function claimDueMails(db: Db, now: Date, leaseMs: number, limit: number, holder: string | null = null, deadHolders: string[] = []): Promise<ClaimedMail[]> {
+  return drainWrite(db, (connection) => {
+    const ids = statement(connection, DUE).pluck().all({ now: iso(now), dead: JSON.stringify(deadHolders), limit }) as number[];
+    if (ids.length === 0) return [];
+    const list = JSON.stringify(ids);
+    statement(connection, LEASE).run(iso(new Date(now.getTime() + leaseMs)), holder, list);
+    return statement(connection, CLAIMED).all(list) as ClaimedMail[];
   });
-  if (due.length === 0) return [];
-  const leasedUntil = new Date(now.getTime() + leaseMs);
-  await tx.outboxMail.updateMany({ where: { id: { in: due.map((m) => m.id) } }, data: { status: 'sending', leasedUntil, leaseHolder: holder, attempts: { increment: 1 } } });
-  return due.map((m) => ({ ...m, status: 'sending', leasedUntil, leaseHolder: holder, attempts: m.attempts + 1 }));
 }
 
 /** The holders of unexpired claims: the drainer takes over at once from those that are dead processes. */
 export async function leaseHolders(db: Db, now: Date): Promise<string[]> {
-  const rows = await db.outboxMail.findMany({ where: { status: 'sending', leasedUntil: { gte: now }, leaseHolder: { not: null } }, distinct: ['leaseHolder'], select: { leaseHolder: true } });
-  return rows.map((r) => r.leaseHolder as string);
+  return statement(connectionOf(db), HOLDERS).pluck().all(iso(now)) as string[];
 }
 
 /** Gives back claimed mails that were not tried (shutdown): as they were, the attempt not counted. */
-export async function releaseClaims(tx: Tx, ids: number[]): Promise<void> {
-  await tx.outboxMail.updateMany({ where: { id: { in: ids }, status: 'sending' }, data: { status: 'pending', leasedUntil: null, leaseHolder: null, attempts: { decrement: 1 } } });
+export async function releaseClaims(db: Db, ids: number[]): Promise<void> {
+  if (ids.length === 0) return;
+  await drainWrite(db, (connection) => statement(connection, RELEASE).run(JSON.stringify(ids)));
 }
 
 export async function markSent(tx: Tx, id: number, at: Date): Promise<void> {
   await tx.outboxMail.update({ where: { id }, data: { status: 'sent', sentAt: at, leasedUntil: null, leaseHolder: null, lastError: null } });
 }
 
-/**
- * markSent for several mails at once (the drainer's group commit): one statement, which SQLite commits on its
- * own, written as SQL because the drainer runs it once per mail or so and the query builder's cost showed in
- * the bulletin benchmark. Dates as the Prisma adapter writes them (compared as text by the queries above).
- */
-export async function markManySent(db: Db | Tx, ids: number[], at: Date): Promise<void> {
-  if (ids.length === 0) return;
-  await db.$executeRawUnsafe(
-    `UPDATE "OutboxMail" SET "status" = 'sent', "sentAt" = ?, "leasedUntil" = NULL, "leaseHolder" = NULL, "lastError" = NULL WHERE "id" IN (${ids.map(() => '?').join(', ')})`,
-    at.toISOString().replace('Z', '+00:00'),
-    ...ids,
-  );
+/** markSent for several mails in one transaction (the drainer's group commit), each with its own time. */
+export async function markManySent(db: Db, mails: Array<{ id: number; at: Date }>): Promise<void> {
+  if (mails.length === 0) return;
+  await drainWrite(db, (connection) => {
+    const sent = statement(connection, SENT);
+    for (const m of mails) sent.run(iso(m.at), m.id);
+  });
 }
 
 // Retry and failure clear sentAt: the mail may have been marked sent just before the server's final answer
