@@ -9,6 +9,7 @@ import type { NoticeName } from '../../src/domain/lifecycle.js';
 import { enqueueNotice } from '../../src/outbound/notices.js';
 import { projectRoot } from '../../src/paths.js';
 import { migrateDatabase } from '../../src/store/migrator.js';
+import { inTransaction } from '../../src/store/database.js';
 import type { OutboxHeaders } from '../../src/store/outbox-repo.js';
 import { freePort } from '../support/ports.js';
 import { type Benchmark, type BenchRow, BENCH_SECRET, median, note, profiled, removeDir, repeatRuns, round, scaled, SUPPORT_ADDRESS, tempDir, wallMs } from './lib.js';
@@ -123,7 +124,8 @@ async function queueNotices(dataDir: string, smtpPort: number, n: number): Promi
   const kinds: Record<string, number> = {};
   try {
     for (let start = 1; start <= distinct; start += 500) {
-      await app.db.$transaction(
+      await inTransaction(
+        app.db,
         async (tx) => {
           for (let id = start; id < Math.min(distinct + 1, start + 500); id++) {
             const { notice, auto } = NOTICES[id % NOTICES.length]!;
@@ -137,7 +139,6 @@ async function queueNotices(dataDir: string, smtpPort: number, n: number): Promi
             kinds[notice] = (kinds[notice] ?? 0) + 1;
           }
         },
-        { timeout: 600_000, maxWait: 60_000 },
       );
     }
   } finally {
