@@ -14,6 +14,9 @@ import { openDatabase, type Db } from './store/database.js';
 import { baseUrlOf } from './bulletins/deps.js';
 import { BulletinRenderer } from './bulletins/render.js';
 import { queueCsatSurvey } from './surveys/csat.js';
+
+/** Without SMTP the outbox becomes .eml files: several in flight share the "sent" commits and overlap the file writes. */
+const FILE_MAILER_LANES = 4;
 import { surveyDeps } from './surveys/deps.js';
 
 /** Everything a command needs, built once from the configuration. */
@@ -72,7 +75,7 @@ export async function createApp(options: { config?: Config; log?: Logger; now?: 
     pipeline,
     now,
     mailer: () => (mailer ??= createMailer(config)),
-    drainer: () => (drainer ??= new OutboxDrainer({ db, mailer: app.mailer(), blobs, log }, { maxAttempts: config.env.OUTBOX_MAX_ATTEMPTS, concurrency: config.smtp?.poolSize ?? 1 })),
+    drainer: () => (drainer ??= new OutboxDrainer({ db, mailer: app.mailer(), blobs, log }, { maxAttempts: config.env.OUTBOX_MAX_ATTEMPTS, concurrency: config.smtp?.poolSize ?? FILE_MAILER_LANES })),
     close: async () => {
       mailer?.close();
       await db.$disconnect();

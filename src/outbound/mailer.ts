@@ -148,11 +148,17 @@ function smtpMailer(smtp: NonNullable<Config['smtp']>): Mailer {
 /** The demo's mail server: each mail becomes an .eml file under DATA_DIR/outbox. */
 function fileMailer(dir: string): Mailer {
   const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  // Created once per mailer (a scheduler tick writes hundreds of mails; mkdir each time showed in its profile).
+  let folder: Promise<unknown> | null = null;
   return {
     kind: 'file',
     send: async (mail, options) => {
       const info = await transport.sendMail(toNodemailer(mail));
-      await mkdir(dir, { recursive: true });
+      folder ??= mkdir(dir, { recursive: true }).catch((error: unknown) => {
+        folder = null;
+        throw error;
+      });
+      await folder;
       const name = `${Date.now()}-${mail.messageId.replace(/[^A-Za-z0-9.@-]/g, '_')}.eml`;
       const temp = join(dir, `.${name}.tmp`);
       await writeFile(temp, info.message as Buffer);
