@@ -99,6 +99,21 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('the daemon on a real Dovecot 
     expect(await db.message.count({ where: { messageId: 'twice@cliente.mx' } })).toBe(1);
   });
 
+  it('a big mail between two small ones is streamed from the server, in UID order, with its attachment', async () => {
+    // Above BIG_MAIL_BYTES (4 MiB): downloaded alone into the blob store, not fetched with the others.
+    const content = Buffer.alloc(4 * 1024 * 1024, 'respaldo ');
+    const body = ['--b1', 'Content-Type: text/plain', '', 'Adjunto el respaldo.', '--b1', 'Content-Type: application/octet-stream; name="r.bak"', 'Content-Transfer-Encoding: base64', 'Content-Disposition: attachment; filename="r.bak"', '', content.toString('base64').replace(/.{76}/g, (l) => `${l}\n`), '--b1--'].join('\n');
+    const big = mail({ headers: { 'Message-ID': '<big@cliente.mx>', 'Content-Type': 'multipart/mixed; boundary="b1"', 'Content-Transfer-Encoding': null }, body });
+    await dovecot.appendMany([mail({ headers: { 'Message-ID': '<before-big@cliente.mx>' } }), big, mail({ headers: { 'Message-ID': '<after-big@cliente.mx>' } })]);
+    const rows = [await outcomeOf('before-big@cliente.mx'), await outcomeOf('big@cliente.mx'), await outcomeOf('after-big@cliente.mx')];
+    expect(rows.map((r) => r.outcome)).toEqual(['created', 'created', 'created']);
+    expect(rows[1]?.id).toBeGreaterThan(rows[0]?.id as number);
+    expect(rows[2]?.id).toBeGreaterThan(rows[1]?.id as number);
+    const message = await db.message.findFirstOrThrow({ where: { messageId: 'big@cliente.mx' }, include: { attachments: true } });
+    expect(message.attachments.map((a) => [a.filename, a.size])).toEqual([['r.bak', content.length]]);
+    await waitFor(async () => (await dovecot.list('INBOX')).length === 0, 'the inbox to be empty');
+  });
+
   it('a UIDVALIDITY reset re-reads the mailbox without duplicating anything', async () => {
     await daemon.kill();
     // Messages the daemon has not seen yet, plus one it has (put back in the inbox by hand).

@@ -5,17 +5,30 @@ import type { Db } from '../../store/database.js';
 import { inTransaction } from '../../store/database.js';
 import { advanceCursor, readCursor, resetCursor } from '../../store/cursor-repo.js';
 import { acquireLease, newHolderId, releaseLease } from '../../scheduler/lease.js';
-import type { InboundPipeline, IngestResult } from '../pipeline.js';
+import { BIG_MAIL_BYTES, type InboundPipeline, type IngestResult, type IngestSource } from '../pipeline.js';
+import { fetchPending, takeBatch, type Pending } from './imap-pending.js';
 
 type ImapSettings = NonNullable<Config['imap']>;
 
 /** Keyword set on a message once its outcome is committed (RFC 3501 keywords need no declaration). */
 export const PROCESSED_KEYWORD = '$VentanillaProcessed';
-const BATCH_MAX_MESSAGES = 100;
-const BATCH_MAX_BYTES = 32 * 1024 * 1024;
+/** A big message is downloaded in partial FETCHes of this size (imapflow's default, 64 KiB, is many round trips). */
+const DOWNLOAD_CHUNK_BYTES = 1024 * 1024;
 const MAX_BACKOFF_MS = 60_000;
 /** Two daemons on one mailbox: one drains it at a time; the other takes over when this lease lapses. */
 const MAILBOX_LEASE_MS = 60_000;
+
+type Settled<T> = { value: T } | { error: unknown };
+
+/** A promise that never rejects (awaited later: a rejection meanwhile must not go unhandled). */
+function settled<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then((value) => ({ value }), (error: unknown) => ({ error }));
+}
+
+function unwrap<T>(result: Settled<T>): T {
+  if ('error' in result) throw result.error;
+  return result.value;
+}
 
 export interface ImapSourceEvents {
   onResult?: (r: IngestResult & { uid: number }) => void;
@@ -35,6 +48,11 @@ export class ImapSource {
   private pendingWake = false;
   private readonly account: string;
   private readonly holder = newHolderId('imap:');
+  /**
+   * The cursor as this session last read or moved it, everything up to it flagged and moved; null until the
+   * session's first drain.
+   */
+  private cursorSeen: bigint | null = null;
 
   constructor(
     private readonly settings: ImapSettings,
@@ -112,6 +130,7 @@ export class ImapSource {
       maxIdleTime: s.pollSeconds * 1000,
     });
     this.client = client;
+    this.cursorSeen = null;
     let closed = false;
     client.on('close', () => {
       closed = true;
@@ -145,19 +164,32 @@ export class ImapSource {
     return `mailbox:${this.account}/${this.settings.mailbox}`;
   }
 
-  /** Drains under the mailbox lease: another instance on the same database waits its turn. */
+  /**
+   * Drains under the mailbox lease: another instance on the same database waits its turn. The FETCH of what
+   * is new goes out at once, from the cursor as this session left it, while the lease and the cursor are read:
+   * on the push path the database work and the IMAP round trip overlap (the FETCH only reads, BODY.PEEK).
+   */
   private async drain(client: ImapFlow, uidValidity: bigint): Promise<void> {
-    if (!(await acquireLease(this.deps.db, this.leaseName, this.holder, MAILBOX_LEASE_MS))) return;
+    const from = this.cursorSeen;
+    const early = from === null ? null : settled(fetchPending(client, from));
+    if (!(await acquireLease(this.deps.db, this.leaseName, this.holder, MAILBOX_LEASE_MS))) {
+      await early;
+      return;
+    }
     try {
-      await this.drainLeased(client, uidValidity);
+      await this.drainLeased(client, uidValidity, early && from !== null ? { from, found: early } : null);
     } finally {
       await releaseLease(this.deps.db, this.leaseName, this.holder, new Date());
     }
   }
 
-  /** Processes every message above the cursor, in UID order, then moves what has been committed. */
-  private async drainLeased(client: ImapFlow, uidValidity: bigint): Promise<void> {
-    const { db, pipeline } = this.deps;
+  /**
+   * Processes every message above the cursor, in UID order, moving what has been committed after each batch.
+   * The push path (one new small mail) costs one FETCH before the commit: UIDs, sizes and the small sources
+   * come together (imap-pending.ts).
+   */
+  private async drainLeased(client: ImapFlow, uidValidity: bigint, early: { from: bigint; found: Promise<Settled<Pending[]>> } | null): Promise<void> {
+    const { db } = this.deps;
     const mailbox = this.settings.mailbox;
     let cursor = await readCursor(db, this.account, mailbox);
     if (!cursor || cursor.uidValidity !== uidValidity) {
@@ -165,46 +197,69 @@ export class ImapSource {
       await inTransaction(db, (tx) => resetCursor(tx, this.account, mailbox, uidValidity));
       cursor = { uidValidity, lastUid: 0n };
     }
-    await this.acknowledge(client, cursor.lastUid);
-    for (;;) {
-      // Renew the lease for each batch; if it was lost (we stalled past it), let the other instance go on.
-      if (!(await acquireLease(db, this.leaseName, this.holder, MAILBOX_LEASE_MS))) return;
-      const batch = await this.nextBatch(client, cursor.lastUid);
-      if (batch.length === 0) return;
-      const done: number[] = [];
-      for (const message of await client.fetchAll(batch.join(','), { uid: true, source: true }, { uid: true })) {
-        if (!message.source) continue;
-        const uid = message.uid;
-        const result = await pipeline.ingest(message.source, {
-          source: 'imap',
-          sourceRef: `${mailbox};UIDVALIDITY=${uidValidity};UID=${uid}`,
-          withinTransaction: (tx) => advanceCursor(tx, this.account, mailbox, uidValidity, BigInt(uid)),
-        });
-        done.push(uid);
-        cursor = { uidValidity, lastUid: BigInt(uid) };
-        this.events.onResult?.({ ...result, uid });
+    const lastUid = cursor.lastUid;
+    // The early FETCH serves when it started at or below the cursor (another instance may have moved it on).
+    const found = early && early.from <= lastUid ? unwrap(await early.found) : await fetchPending(client, lastUid);
+    const pending = found.filter((m) => BigInt(m.uid) > lastUid);
+    // Committed but not yet moved (a crash, or another instance's work): only when the cursor is past what
+    // this session has acknowledged itself, so an ordinary wake costs no SEARCH.
+    if (this.cursorSeen === null || lastUid > this.cursorSeen) await this.acknowledge(client, lastUid);
+    this.cursorSeen = lastUid;
+    let renew = false;
+    while (pending.length > 0 && !this.stopped) {
+      // Renew the lease for each batch after the first; if it was lost (we stalled past it), let the other go on.
+      if (renew && !(await acquireLease(db, this.leaseName, this.holder, MAILBOX_LEASE_MS))) return;
+      renew = true;
+      const batch = takeBatch(pending);
+      const done = await this.processBatch(client, uidValidity, batch);
+      if (done.length > 0) {
+        await this.acknowledge(client, BigInt(done.at(-1) as number), done);
+        this.cursorSeen = BigInt(done.at(-1) as number);
       }
-      await this.acknowledge(client, cursor.lastUid, done);
-      if (this.stopped) return;
     }
+    // Mail that came in meanwhile was announced (EXISTS sets pendingWake): the session loop drains again.
   }
 
-  /** UIDs above the cursor, in order, in a batch bounded by count and total size. */
-  private async nextBatch(client: ImapFlow, lastUid: bigint): Promise<number[]> {
-    const found = await client.search({ uid: `${lastUid + 1n}:*` }, { uid: true });
-    const uids = (found || []).filter((uid) => BigInt(uid) > lastUid).sort((a, b) => a - b);
-    if (uids.length === 0) return [];
-    const candidates = uids.slice(0, BATCH_MAX_MESSAGES);
-    const sizes = await client.fetchAll(candidates.join(','), { uid: true, size: true }, { uid: true });
-    const sizeOf = new Map(sizes.map((m) => [m.uid, m.size ?? 0]));
-    const batch: number[] = [];
-    let bytes = 0;
-    for (const uid of candidates) {
-      bytes += sizeOf.get(uid) ?? 0;
-      if (batch.length > 0 && bytes > BATCH_MAX_BYTES) break;
-      batch.push(uid);
+  /**
+   * One batch in UID order: a big message streamed alone, or small ones (their sources fetched together if the
+   * FETCH that found them did not bring them), recorded together (pipeline.ingestMany: few transactions).
+   */
+  private async processBatch(client: ImapFlow, uidValidity: bigint, batch: Pending[]): Promise<number[]> {
+    const mailbox = this.settings.mailbox;
+    const sourceOf = (uid: number): IngestSource => ({
+      source: 'imap',
+      sourceRef: `${mailbox};UIDVALIDITY=${uidValidity};UID=${uid}`,
+      withinTransaction: (tx) => advanceCursor(tx, this.account, mailbox, uidValidity, BigInt(uid)),
+    });
+    const done: number[] = [];
+    const report = (uid: number, result: IngestResult | null) => {
+      if (!result) return; // gone from the server meanwhile
+      done.push(uid);
+      this.events.onResult?.({ ...result, uid });
+    };
+    if (batch.length === 1 && (batch[0] as Pending).size > BIG_MAIL_BYTES) {
+      const uid = (batch[0] as Pending).uid;
+      report(uid, await this.ingestBig(client, uid, sourceOf(uid)));
+      return done;
     }
-    return batch;
+    const missing = batch.filter((m) => !m.source).map((m) => m.uid);
+    if (missing.length > 0) {
+      const fetched = new Map((await client.fetchAll(missing.join(','), { uid: true, source: true }, { uid: true })).map((m) => [m.uid, m.source]));
+      for (const m of batch) m.source ??= fetched.get(m.uid);
+    }
+    const items = batch.flatMap((m) => (m.source ? [{ uid: m.uid, raw: m.source, source: sourceOf(m.uid) }] : []));
+    // One mail (the push path) takes ingest(), which parses while the raw mail is written.
+    const [only] = items;
+    const results = items.length === 1 && only ? [await this.deps.pipeline.ingest(only.raw, only.source)] : await this.deps.pipeline.ingestMany(items);
+    items.forEach((item, i) => report(item.uid, results[i] ?? null));
+    return done;
+  }
+
+  /** A big message is streamed from the server into the blob store, never held whole (pipeline.ingestStream). */
+  private async ingestBig(client: ImapFlow, uid: number, source: IngestSource): Promise<IngestResult | null> {
+    const download = await client.download(String(uid), undefined, { uid: true, chunkSize: DOWNLOAD_CHUNK_BYTES });
+    if (!download.content) return null;
+    return this.deps.pipeline.ingestStream(download.content as AsyncIterable<Buffer>, source);
   }
 
   /**
