@@ -17,7 +17,16 @@ const READ_CHUNK_BYTES = 256 * 1024;
  * references them (a crash leaves at worst an unreferenced file, never a reference to nothing).
  */
 export class BlobStore {
+  /** Folders known to exist (at most 65,536: two levels of two hex digits); mkdir per blob showed in profiles. */
+  private readonly folders = new Set<string>();
+
   constructor(private readonly root: string) {}
+
+  private async ensureFolder(folder: string): Promise<void> {
+    if (this.folders.has(folder)) return;
+    await mkdir(folder, { recursive: true });
+    this.folders.add(folder);
+  }
 
   pathOf(sha256: string): string {
     return join(this.root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
@@ -27,7 +36,7 @@ export class BlobStore {
     const sha256 = createHash('sha256').update(content).digest('hex');
     const target = this.pathOf(sha256);
     if (!existsSync(target)) {
-      await mkdir(dirname(target), { recursive: true });
+      await this.ensureFolder(dirname(target));
       // Write to a private name, then rename: readers never see a half-written blob.
       const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
       await writeFile(temp, content);
@@ -45,7 +54,7 @@ export class BlobStore {
   async putStream(chunks: AsyncIterable<Buffer | string>, maxBytes: number): Promise<StoredBlob | { sha256: null; size: number }>;
   async putStream(chunks: AsyncIterable<Buffer | string>, maxBytes = Number.POSITIVE_INFINITY): Promise<StoredBlob | { sha256: null; size: number }> {
     const tempDir = join(this.root, 'tmp');
-    await mkdir(tempDir, { recursive: true });
+    await this.ensureFolder(tempDir);
     const temp = join(tempDir, `${randomBytes(8).toString('hex')}.tmp`);
     const file = await open(temp, 'w');
     const hash = createHash('sha256');
@@ -80,7 +89,7 @@ export class BlobStore {
     if (existsSync(target)) {
       await unlink(temp).catch(() => undefined);
     } else {
-      await mkdir(dirname(target), { recursive: true });
+      await this.ensureFolder(dirname(target));
       await this.publish(temp, target);
     }
     return { sha256, size };
