@@ -75,12 +75,15 @@ export function runMailParser(input: Buffer | Readable, spill: AttachmentSpill |
     const parser = new MailParser(PARSER_OPTIONS);
     const mail: Partial<ParserOutput> & { attachments: TakenAttachment[] } = { attachments: [] };
     let settled = false;
+    /** The attachment being taken: on a failure it is ended too, so its blob writer drops its temporary file. */
+    let taking: Readable | null = null;
     const settle = (error: unknown, result?: ParserOutput) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       if (error) {
         if (!Buffer.isBuffer(input)) input.destroy();
+        taking?.destroy(error instanceof Error ? error : new Error(String(error)));
         parser.destroy();
         reject(error);
       } else resolve(result as ParserOutput);
@@ -107,8 +110,10 @@ export function runMailParser(input: Buffer | Readable, spill: AttachmentSpill |
         }
         // An attachment: the parser goes on only once it is released, so take it, then read on.
         const attachment = data;
+        taking = attachment.content;
         takeContent(attachment.content, spill).then(
           (taken) => {
+            taking = null;
             mail.attachments.push({
               filename: attachment.filename, contentType: attachment.contentType, contentId: attachment.contentId,
               contentDisposition: attachment.contentDisposition, related: attachment.related, ...taken,
