@@ -40,8 +40,8 @@ export function registerIngestCommands(program: Command): void {
         const pending = await pendingQuarantine(app.db);
         let replayed = 0;
         for (const item of pending) {
-          const raw = await app.blobs.get(item.rawSha256);
-          const result = await app.pipeline.ingest(raw, { source: 'replay', sourceRef: `quarantine:${item.id}` });
+          // Streamed from the store: a big quarantined mail is never held whole (pipeline.ingestStream).
+          const result = await app.pipeline.ingestStream(app.blobs.openRead(item.rawSha256), { source: 'replay', sourceRef: `quarantine:${item.id}` });
           // A mail that fails again is quarantined again as a new entry; this one is done either way.
           await inTransaction(app.db, (tx) => markReplayed(tx, item.id, result.outcome, app.now()));
           process.stdout.write(`quarantine ${item.id}: ${result.outcome}${result.ticketNumber ? ` #${result.ticketNumber}` : ''}\n`);
