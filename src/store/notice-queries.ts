@@ -17,13 +17,7 @@ export interface NoticeTicket {
   messageIds: string[];
 }
 
-interface NoticeRow {
-  id: number;
-  number: number;
-  subject: string;
-  status: string;
-  priority: string;
-  productIssueRef: string | null;
+type NoticeRow = Pick<NoticeTicket, 'id' | 'number' | 'subject' | 'status' | 'priority' | 'productIssueRef'> & {
   firstResponseDueAt: string | null;
   firstRespondedAt: string | null;
   email: string;
@@ -34,7 +28,7 @@ interface NoticeRow {
   organisationCountry: string | null;
   followUpNumber: number | null;
   followUpSubject: string | null;
-}
+};
 
 /** What a notice needs to know about its ticket (direct SQL, store/sql.ts: every notice reads it). */
 export async function noticeTicket(tx: Tx, ticketId: number): Promise<NoticeTicket> {
