@@ -16,7 +16,7 @@ import { BulletinRenderer } from './bulletins/render.js';
 import { queueCsatSurvey } from './surveys/csat.js';
 
 /** Without SMTP the outbox becomes .eml files: several in flight share the "sent" commits and overlap the file writes. */
-const FILE_MAILER_LANES = 4;
+const FILE_MAILER_LANES = 8;
 import { surveyDeps } from './surveys/deps.js';
 
 /** Everything a command needs, built once from the configuration. */
