@@ -1,52 +1,13 @@
 import Database from 'better-sqlite3';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import type { SendMailOptions } from 'nodemailer';
 import { fillBody } from '../../src/outbound/shared-body.js';
-import { projectRoot } from '../../src/paths.js';
 import { migrateDatabase } from '../../src/store/migrator.js';
 import type { OutboxHeaders } from '../../src/store/outbox-repo.js';
-import { freePort } from '../support/ports.js';
 
 // Pieces of the bulletin benchmark (bulletin.ts): the counting SMTP sink as its own process (smtp-sink.js,
 // as the outbox benchmark runs it), subscribers written straight into SQLite (the import is not what is
 // measured), and the exact messages the gateway sent, rebuilt from its outbox for the raw nodemailer baseline.
 
-export interface Sink {
-  port: number;
-  counts(): Promise<{ mails: number; bytes: number }>;
-  stop(): Promise<void>;
-}
-
-export async function startSink(): Promise<Sink> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [join(projectRoot, 'dist', 'test', 'bench', 'smtp-sink.js'), String(port)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  let buffer = '';
-  const waiting: Array<(line: string) => void> = [];
-  child.stdout?.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      waiting.shift()?.(line);
-    }
-  });
-  const next = () => new Promise<string>((resolve) => waiting.push(resolve));
-  await next(); // {"listening": port}
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
-    port,
-    counts: async () => {
-      const line = next();
-      child.stdin?.write('\n');
-      return JSON.parse(await line) as { mails: number; bytes: number };
-    },
-    stop: async () => {
-      child.stdin?.end();
-      await exited;
-    },
-  };
-}
 
 /**
  * n subscribers of Mexico and Argentina (a few of both, some reading Portuguese or English), plus a tenth as

@@ -6,8 +6,9 @@ import { scheduleBulletin } from '../../src/bulletins/bulletins.js';
 import { bulletinDeps } from '../../src/bulletins/deps.js';
 import { runBulletinSends } from '../../src/bulletins/send.js';
 import { loadConfig } from '../../src/config.js';
-import { bulletinMessages, insertSubscribers, startSink } from './bulletin-setup.js';
-import { type Benchmark, type BenchRow, BENCH_SECRET, fmtMiB, median, MiB, note, profiled, removeDir, repeatRuns, round, scaled, SUPPORT_ADDRESS, tempDir, wallMs } from './lib.js';
+import { bulletinMessages, insertSubscribers } from './bulletin-setup.js';
+import { startSink } from './sink-process.js';
+import { type Benchmark, type BenchRow, BENCH_SECRET, fmtMiB, median, MiB, note, profiled, removeDir, repeatRuns, round, scaled, SUPPORT_ADDRESS, tempDir, rateRow, wallMs } from './lib.js';
 
 // Bulletin send: N subscribers of Mexico and Argentina (plus a tenth as many of other countries) get one
 // bulletin (es, with pt and en variants) through the gateway's own path: the bulletin-send job writes one
@@ -181,19 +182,7 @@ export const bulletinBenchmark: Benchmark = {
     const rawHeap = Math.max(...runs.map((r) => r.rawPeakHeapMiB));
     const details = { subscribers: n, poolSize: POOL_SIZE, rawInFlight: RAW_IN_FLIGHT, cutByBudget, runs, figure: 'subscribers / (bulletin-send job + drain() wall time), in process; baseline: the same messages on a pooled nodemailer transport; peak: sampled RSS of the process' };
     return [
-      {
-        benchmark: 'bulletin send',
-        figure: `${gatewayRate.toFixed(0)} msg/s`,
-        figureValue: gatewayRate,
-        baseline: `${rawRate.toFixed(0)} msg/s raw`,
-        baselineValue: rawRate,
-        ratio: `${ratio.toFixed(2)} x`,
-        ratioValue: ratio,
-        goal: `>= ${GOAL_RATIO} x raw`,
-        pass: ratio >= GOAL_RATIO,
-        runs: runs.length,
-        details,
-      },
+      rateRow({ benchmark: 'bulletin send', gatewayRate, rawRate, ratio, goalRatio: GOAL_RATIO, runs: runs.length, details }),
       {
         benchmark: 'bulletin memory',
         figure: `${peak.toFixed(0)} MiB peak RSS (heap ${heap.toFixed(0)} MiB)`,

@@ -4,7 +4,7 @@ import { PROCESSED_KEYWORD } from '../../src/ingest/sources/imap.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { backlog } from './corpus.js';
 import { messagesIn, outcomeCounts, spawnDaemon } from './daemon-run.js';
-import { type Benchmark, type BenchRow, BUDGET, median, note, removeDir, repeatRuns, round, scaled, tempDir, until, wallMs } from './lib.js';
+import { type Benchmark, type BenchRow, BUDGET, median, note, removeDir, repeatRuns, round, scaled, tempDir, until, rateRow, wallMs } from './lib.js';
 
 // Ingest backlog: N varied mails already in Dovecot; start the daemon; time until every one has its outcome
 // committed (the "mail processed" log line of the last one, stamped right after its commit). Baseline, in the
@@ -185,22 +185,14 @@ export const ingestBenchmark: Benchmark = {
     const capped = runs.some((r) => r.capSeconds !== null);
     const committed = Math.round(median(runs.map((r) => r.committed)));
     return [
-      {
-        benchmark: 'ingest backlog',
-        figure: `${gatewayRate.toFixed(0)} msg/s${capped ? ` (${committed}/${n} mails, capped)` : ''}`,
-        figureValue: gatewayRate,
-        baseline: `${rawRate.toFixed(0)} msg/s raw`,
-        baselineValue: rawRate,
-        ratio: `${ratio.toFixed(2)} x`,
-        ratioValue: ratio,
-        goal: `>= ${GOAL_RATIO} x raw`,
-        pass: ratio >= GOAL_RATIO,
-        runs: runs.length,
+      rateRow({
+        benchmark: 'ingest backlog', gatewayRate, rawRate, ratio, goalRatio: GOAL_RATIO, runs: runs.length,
+        figureNote: capped ? ` (${committed}/${n} mails, capped)` : '',
         details: {
           mails: n, corpus: stats, appendRate: round(appendRate, 1), outcomesOfLastRun: outcomes, cutByBudget, runs,
           figure: 'mails committed / (daemon spawn -> that last "mail processed"), median of runs; a run is capped at max(40 s, 2 x the time a gateway at the goal would need) x BENCH_BUDGET',
         },
-      },
+      }),
     ];
   },
 };

@@ -73,6 +73,23 @@ export interface BenchRow {
   details: Record<string, unknown>;
 }
 
+/** A throughput row: the gateway's msg/s against the raw baseline's, the goal a minimum ratio. */
+export function rateRow(r: { benchmark: string; gatewayRate: number; rawRate: number; ratio: number; goalRatio: number; runs: number; details: Record<string, unknown>; figureNote?: string }): BenchRow {
+  return {
+    benchmark: r.benchmark,
+    figure: `${r.gatewayRate.toFixed(0)} msg/s${r.figureNote ?? ''}`,
+    figureValue: r.gatewayRate,
+    baseline: `${r.rawRate.toFixed(0)} msg/s raw`,
+    baselineValue: r.rawRate,
+    ratio: `${r.ratio.toFixed(2)} x`,
+    ratioValue: r.ratio,
+    goal: `>= ${r.goalRatio} x raw`,
+    pass: r.ratio >= r.goalRatio,
+    runs: r.runs,
+    details: r.details,
+  };
+}
+
 /**
  * Runs `run` RUNS times, or fewer when the benchmark's time budget (seconds, times BENCH_BUDGET) would be
  * exceeded by one more run of the length of the last one; always at least once.

@@ -1,5 +1,4 @@
 import Database from 'better-sqlite3';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import { pino } from 'pino';
@@ -7,12 +6,11 @@ import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { NoticeName } from '../../src/domain/lifecycle.js';
 import { enqueueNotice } from '../../src/outbound/notices.js';
-import { projectRoot } from '../../src/paths.js';
 import { migrateDatabase } from '../../src/store/migrator.js';
 import { inTransaction } from '../../src/store/database.js';
 import type { OutboxHeaders } from '../../src/store/outbox-repo.js';
-import { freePort } from '../support/ports.js';
-import { type Benchmark, type BenchRow, BENCH_SECRET, median, note, profiled, removeDir, repeatRuns, round, scaled, SUPPORT_ADDRESS, tempDir, wallMs } from './lib.js';
+import { type Benchmark, type BenchRow, BENCH_SECRET, median, note, profiled, removeDir, repeatRuns, round, scaled, SUPPORT_ADDRESS, tempDir, rateRow, wallMs } from './lib.js';
+import { startSink } from './sink-process.js';
 
 // Outbox drain: N notification mails rendered by the real notice code (enqueueNotice: acknowledgements, answers,
 // pending, solved and closed notices in es/pt/en; see queueNotices) wait in the outbox; the gateway's drainer sends them all to a
@@ -27,42 +25,6 @@ const DISTINCT = 1000;
 /** Repeats stop once another run would end past this (seconds x BENCH_BUDGET). */
 const RUN_BUDGET_SECONDS = 100;
 
-interface Sink {
-  port: number;
-  counts(): Promise<{ mails: number; bytes: number }>;
-  stop(): Promise<void>;
-}
-
-async function startSink(): Promise<Sink> {
-  const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [join(projectRoot, 'dist', 'test', 'bench', 'smtp-sink.js'), String(port)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  let buffer = '';
-  const waiting: Array<(line: string) => void> = [];
-  child.stdout?.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    let nl: number;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      waiting.shift()?.(line);
-    }
-  });
-  const next = () => new Promise<string>((resolve) => waiting.push(resolve));
-  await next(); // {"listening": port}
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
-    port,
-    counts: async () => {
-      const line = next();
-      child.stdin?.write('\n');
-      return JSON.parse(await line) as { mails: number; bytes: number };
-    },
-    stop: async () => {
-      child.stdin?.end();
-      await exited;
-    },
-  };
-}
 
 const NOTICES: Array<{ notice: NoticeName; auto: 'auto-replied' | 'auto-generated' | null }> = [
   { notice: 'acknowledgement', auto: 'auto-replied' },
@@ -259,19 +221,10 @@ export const outboxBenchmark: Benchmark = {
     const rawRate = median(runs.map((r) => r.rawRate));
     const ratio = median(runs.map((r) => r.ratio));
     return [
-      {
-        benchmark: 'outbox drain',
-        figure: `${gatewayRate.toFixed(0)} msg/s`,
-        figureValue: gatewayRate,
-        baseline: `${rawRate.toFixed(0)} msg/s raw`,
-        baselineValue: rawRate,
-        ratio: `${ratio.toFixed(2)} x`,
-        ratioValue: ratio,
-        goal: `>= ${GOAL_RATIO} x raw`,
-        pass: ratio >= GOAL_RATIO,
-        runs: runs.length,
+      rateRow({
+        benchmark: 'outbox drain', gatewayRate, rawRate, ratio, goalRatio: GOAL_RATIO, runs: runs.length,
         details: { mails: n, notices: kinds, distinctRenders: Math.min(n, DISTINCT), averageBytes: Math.round(bytes / n), poolSize: POOL_SIZE, cutByBudget, runs, figure: 'mails / drain() wall time (in process); baseline: Promise.all of sendMail on a pooled transport; median of runs' },
-      },
+      }),
     ];
   },
 };
