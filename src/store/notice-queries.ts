@@ -1,5 +1,6 @@
 import type { Tx } from './database.js';
 import { dateOf, sqlOf } from './sql.js';
+import { ccsOf } from './tickets-repo.js';
 
 export interface NoticeTicket {
   id: number;
@@ -43,7 +44,6 @@ export async function noticeTicket(tx: Tx, ticketId: number): Promise<NoticeTick
     ticketId,
   );
   if (!t) throw new Error(`notice for ticket id ${ticketId}: no such ticket`);
-  const ccs = sql.all<{ email: string }>('SELECT "email" FROM "TicketCc" WHERE "ticketId" = ? ORDER BY "email"', ticketId);
   const messages = sql.all<{ messageId: string }>('SELECT "messageId" FROM "Message" WHERE "ticketId" = ? AND "messageId" IS NOT NULL AND "internal" = 0 ORDER BY "id"', ticketId);
   return {
     id: t.id,
@@ -55,7 +55,7 @@ export async function noticeTicket(tx: Tx, ticketId: number): Promise<NoticeTick
     firstResponseDueAt: dateOf(t.firstResponseDueAt),
     firstRespondedAt: dateOf(t.firstRespondedAt),
     requester: { email: t.email, name: t.name, locale: t.locale, country: t.country ?? t.organisationCountry ?? null, organisation: t.organisation },
-    ccs: ccs.map((c) => c.email),
+    ccs: ccsOf(tx, ticketId),
     followUpOf: t.followUpNumber === null ? null : { number: t.followUpNumber, subject: t.followUpSubject ?? '' },
     messageIds: messages.map((m) => m.messageId),
   };

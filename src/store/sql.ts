@@ -17,7 +17,6 @@ export interface Sql {
   run(sql: string, ...args: SqlValue[]): { changes: number; id: number };
 }
 
-const statementCaches = new WeakMap<Database.Database, Map<string, Database.Statement<unknown[]>>>();
 const sqlHandles = new WeakMap<Database.Database, Sql>();
 
 /** Dates as the Prisma adapter stores them (see @prisma/adapter-better-sqlite3 mapArg). */
@@ -38,19 +37,10 @@ export function dateOf(value: unknown): Date | null {
   return new Date(typeof value === 'string' ? value : Number(value));
 }
 
-function statementsOf(connection: Database.Database): Map<string, Database.Statement<unknown[]>> {
-  let cache = statementCaches.get(connection);
-  if (!cache) {
-    cache = new Map();
-    statementCaches.set(connection, cache);
-  }
-  return cache;
-}
-
 function handleFor(connection: Database.Database): Sql {
   const cached = sqlHandles.get(connection);
   if (cached) return cached;
-  const statements = statementsOf(connection);
+  const statements = new Map<string, Database.Statement<unknown[]>>();
   const prepare = (sql: string) => {
     let stmt = statements.get(sql);
     if (!stmt) {

@@ -2,7 +2,7 @@ import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import type Database from 'better-sqlite3';
 
 // Prisma's better-sqlite3 adapter prepares every statement anew (`client.prepare(sql).bind(args)`), which
-// showed as 7% of the ingest and scheduler profiles; and the hot paths (store/fast-sql.ts) need the very
+// showed as 7% of the ingest and scheduler profiles; and the hot paths (store/sql.ts) need the very
 // connection Prisma's transactions run on, so that their statements are part of the same transaction.
 // This wraps the adapter's connection: `prepare` returns a cached statement behind a small facade that
 // keeps the adapter's one-shot `bind(args)` contract, and the raw connection is kept for direct SQL.

@@ -36,7 +36,8 @@ function toView(row: TicketRow, ccs: string[]): StoredTicket {
   };
 }
 
-function ccsOf(tx: Tx, ticketId: number): string[] {
+/** A ticket's CC addresses, in a stable order. */
+export function ccsOf(tx: Tx, ticketId: number): string[] {
   return sqlOf(tx).all<{ email: string }>('SELECT "email" FROM "TicketCc" WHERE "ticketId" = ? ORDER BY "email"', ticketId).map((r) => r.email);
 }
 
