@@ -74,10 +74,11 @@ export async function createApp(options: { config?: Config; log?: Logger; now?: 
     lifecycle,
     pipeline,
     now,
-    mailer: () => (mailer ??= createMailer(config)),
+    mailer: () => (mailer ??= createMailer(config, log)),
     drainer: () => (drainer ??= new OutboxDrainer({ db, mailer: app.mailer(), blobs, log }, { maxAttempts: config.env.OUTBOX_MAX_ATTEMPTS, concurrency: config.smtp?.poolSize ?? FILE_MAILER_LANES })),
     close: async () => {
       mailer?.close();
+      await pipeline.close();
       await db.$disconnect();
     },
   };

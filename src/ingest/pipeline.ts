@@ -8,7 +8,9 @@ import { peekHeaders } from './peek-headers.js';
 import { openTooLargeTicket } from './stages/too-large.js';
 import { messageByDedupKey } from '../store/tickets-repo.js';
 import { dedupKeyOf } from './stages/identify.js';
-import { prepareMail, recordMail, recordPrepared, type PreparedMail } from './record-mail.js';
+import { analysisSettings, preparedFrom, recordMail, recordPrepared, type PreparedMail } from './record-mail.js';
+import { MailPreparer } from './mail-preparer.js';
+import { errorFrom, type PreparedRaw } from './prepare-raw.js';
 import type { LifecycleDeps } from '../lifecycle/transitions.js';
 import type { AccessSettings } from './stages/access.js';
 import type { BulletinMailSettings } from './stages/bulletin-mail.js';
@@ -70,7 +72,11 @@ export interface PipelineDeps {
  * (database locked) are thrown so the source retries instead of acknowledging the mail.
  */
 export class InboundPipeline {
-  constructor(private readonly deps: PipelineDeps) {}
+  private readonly preparer: MailPreparer;
+
+  constructor(private readonly deps: PipelineDeps) {
+    this.preparer = new MailPreparer({ ...analysisSettings(deps), maxMessageBytes: deps.maxMessageBytes }, deps.blobs, deps.log);
+  }
 
   /** A mail held in memory (small mail: the fast path). */
   async ingest(raw: Buffer, source: IngestSource): Promise<IngestResult> {
@@ -107,39 +113,55 @@ export class InboundPipeline {
   }
 
   /**
-   * Several small mails (an IMAP batch), results in their order: stored raw concurrently (the writes overlap
-   * the parsing), then recorded in as few transactions as possible (recordPrepared). The order holds across
-   * everything: a mail that takes its own path (too large, unparseable) first commits the ones before it, so
-   * a cursor written with each mail never passes one that is not committed.
+   * Several small mails (an IMAP batch), results in their order: prepared (stored raw, parsed, analysed) in the
+   * preparation worker, then recorded in as few transactions as possible.
    */
   async ingestMany(items: Array<{ raw: Buffer; source: IngestSource }>): Promise<IngestResult[]> {
-    const stored = items.map((item) => this.deps.blobs.put(item.raw));
-    // Awaited in order below; a failure is thrown there (this only keeps Node from calling it unhandled first).
-    for (const put of stored) put.catch(() => undefined);
+    return this.recordMany(items, await this.prepareMany(items.map((item) => item.raw)));
+  }
+
+  /**
+   * The database-free half of ingestMany (mail-preparer.ts): a source may prepare its next batch while
+   * recordMany records the current one. Nothing is recorded here; a preparation that is never recorded leaves
+   * at most unreferenced blobs.
+   */
+  prepareMany(raws: Buffer[]): Promise<PreparedRaw[]> {
+    return this.preparer.prepare(raws);
+  }
+
+  /**
+   * Records prepared mails in order, in as few transactions as possible (recordPrepared). The order holds across
+   * everything: a mail that takes its own path (too large, unusable) first commits the ones before it, so a
+   * cursor written with each mail never passes one that is not committed.
+   */
+  async recordMany(items: Array<{ source: IngestSource }>, prepared: PreparedRaw[]): Promise<IngestResult[]> {
     const results: IngestResult[] = [];
     let pending: PreparedMail[] = [];
     const flush = async () => {
       if (pending.length > 0) results.push(...(await this.recordTogether(pending)));
       pending = [];
     };
-    for (const [i, { raw, source }] of items.entries()) {
+    for (const [i, { source }] of items.entries()) {
       const now = this.deps.now();
-      const { sha256 } = await (stored[i] as Promise<{ sha256: string }>);
-      if (raw.length > this.deps.maxMessageBytes) {
-        await flush();
-        results.push(await this.recordTooLarge(peekHeaders(raw), raw.length, sha256, source, now));
+      const mail = prepared[i];
+      if (mail?.kind === 'analysed') {
+        pending.push(preparedFrom(this.deps, mail.analysis, source, now));
         continue;
       }
-      try {
-        pending.push(await prepareMail(this.deps, await parseMail(raw), raw.length, sha256, source, now));
-      } catch (error) {
-        if (isTemporaryFailure(error)) throw error;
-        await flush();
-        results.push(await this.recordQuarantine(raw.length, sha256, source, now, error));
-      }
+      await flush();
+      if (!mail) throw new Error(`mail ${i + 1} of the batch was not prepared`);
+      // Not even stored: nothing of it may be recorded; the source keeps it and retries.
+      if (mail.kind === 'failed') throw errorFrom(mail.error);
+      if (mail.kind === 'too_large') results.push(await this.recordTooLarge(mail.peek, mail.size, mail.sha256, source, now));
+      else results.push(await this.recordQuarantine(mail.size, mail.sha256, source, now, errorFrom(mail.error)));
     }
     await flush();
     return results;
+  }
+
+  /** Stops the preparation worker. */
+  close(): Promise<void> {
+    return this.preparer.close();
   }
 
   /** One transaction for them all; if it fails for another reason than a busy database, one each (the culprit is quarantined). */

@@ -1,23 +1,17 @@
 import { countryFromAddress, guessLanguage } from '../domain/language.js';
-import { ErrorCode, VentanillaError } from '../errors.js';
 import { inTransaction, isUniqueViolation, type Tx } from '../store/database.js';
 import { logInbound, type InboundLogEntry, type InboundOutcome } from '../store/inbound-log-repo.js';
-import { addMessage, addTicketEvent, ensureContact, messageByDedupKey, type NewMessage } from '../store/tickets-repo.js';
+import { addMessage, addTicketEvent, ensureContact, messageByDedupKey } from '../store/tickets-repo.js';
 import type { InboundMail } from './parse.js';
 import type { IngestResult, IngestSource, PipelineDeps } from './pipeline.js';
 import { applyInbound } from './stages/apply.js';
 import { recordDeliveryReport } from './stages/bounce.js';
 import { screenBulletinMail } from './stages/bulletin-mail.js';
 import { applyDeliveryReport } from './stages/suppression.js';
-import { classifyMail } from './classify/bounce.js';
-import { classifyAutomatic } from './stages/automatic.js';
-import { dedupKeyOf, isSupportAddress } from './stages/identify.js';
-import { detectLoop, stripReservedHeaders } from './stages/loop.js';
 import { resolveThread } from './stages/thread.js';
 import { recordSurveyReply } from './stages/survey-reply.js';
 import { accessSettings, screenAccess } from './stages/access.js';
-import { assessSender } from './stages/authenticity.js';
-import { extractVisibleText } from './visible-text/index.js';
+import { analyseMail, type AnalysisSettings, type MailAnalysis } from './analyse-mail.js';
 
 type Recorded = { outcome: InboundOutcome; ticketNumber: number | null; detail: string | null };
 
@@ -68,37 +62,19 @@ export async function recordPrepared(deps: PipelineDeps, mails: PreparedMail[]):
 
 /** Screens the parsed mail and stores its attachments; the database writes wait for recordPrepared. */
 export async function prepareMail(deps: PipelineDeps, parsed: InboundMail, size: number, sha256: string, source: IngestSource, now: Date): Promise<PreparedMail> {
-  const mail = stripReservedHeaders(parsed);
-  // Delivery reports first: a bounce often has no usable sender ("MAILER-DAEMON", "<>"), and is never a ticket.
-  const report = classifyMail(mail);
-  const isReport = report.kind === 'bounce' || report.kind === 'complaint';
-  const sender = mail.from ?? senderFromHeaders(mail) ?? (isReport ? { address: 'mailer-daemon', name: null } : null);
-  if (!sender) throw new VentanillaError(ErrorCode.PIPELINE_FAILED, 'The mail has no sender address (no From, Sender or Return-Path).');
-  const dedupKey = dedupKeyOf(mail, sha256);
-  const loop = detectLoop(mail, { secret: deps.secret, supportAddress: deps.supportAddress, ownAddresses: deps.ownAddresses });
-  const automatic = classifyAutomatic(mail) ?? (report.kind === 'vacation' ? { kind: 'auto-replied' as const, reason: 'an out-of-office reply (by its wording)' } : null);
-  // Is the From address forged? Only the Authentication-Results of our own servers tell (stages/authenticity.ts).
-  const authenticity = assessSender(mail.headers.get('authentication-results') ?? [], sender.address, accessSettings(deps).trustedAuthservIds);
-  const attachments: NewMessage['attachments'] = [];
-  const omitted: string[] = [];
-  for (const a of mail.attachments) {
-    const size = a.streamed?.size ?? a.content.length;
-    if (size > deps.maxAttachmentBytes) {
-      omitted.push(`[${a.filename}: ${(size / 1048576).toFixed(1)} MB, above MAX_ATTACHMENT_BYTES; kept only in the raw mail ${sha256}]`);
-      continue;
-    }
-    // A big mail's big parts were stored while it was parsed (parse.ts): only their hash is here.
-    const stored = a.streamed?.sha256 ? { sha256: a.streamed.sha256, size } : await deps.blobs.put(a.content);
-    attachments.push({ filename: a.filename, contentType: a.contentType, contentId: a.contentId, inline: a.inline, ...stored });
-  }
-  const visibleText = [extractVisibleText(mail.text, mail.html), ...omitted].filter(Boolean).join('\n\n');
-  const ccs = [...mail.to, ...mail.cc].map((a) => a.address).filter((a) => a !== sender.address && !isSupportAddress(a, deps.ownAddresses));
+  return preparedFrom(deps, await analyseMail(analysisSettings(deps), deps.blobs, parsed, size, sha256), source, now);
+}
+
+/** The part of the configuration the analysis reads (also handed to the preparation worker). */
+export function analysisSettings(deps: PipelineDeps): AnalysisSettings {
+  const { secret, supportAddress, ownAddresses, maxAttachmentBytes } = deps;
+  return { secret, supportAddress, ownAddresses, maxAttachmentBytes, trustedAuthservIds: accessSettings(deps).trustedAuthservIds };
+}
+
+/** The database half of a mail: the writes of its one effect, given what was worked out without the database. */
+export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, source: IngestSource, now: Date): PreparedMail {
+  const { mail, sender, dedupKey, sha256, size, report, loop, automatic, authenticity, visibleText, ccs, message } = analysis;
   const base = { source: source.source, sourceRef: source.sourceRef ?? null, dedupKey, messageId: mail.messageId, fromAddress: sender.address, subject: mail.subject, size, rawSha256: sha256, at: now };
-  const message: Omit<NewMessage, 'ticketId' | 'createdAt' | 'direction'> = {
-    dedupKey, messageId: mail.messageId, inReplyTo: mail.inReplyTo, references: mail.references, fromAddress: sender.address, fromName: sender.name,
-    to: mail.to.map((a) => a.address), cc: mail.cc.map((a) => a.address), subject: mail.subject, sentAt: mail.date, text: mail.text, visibleText,
-    html: mail.html, rawSha256: sha256, attachments,
-  };
 
   const body = async (tx: Tx): Promise<Recorded> => {
     const existing = await messageByDedupKey(tx, dedupKey);
@@ -138,13 +114,4 @@ export async function prepareMail(deps: PipelineDeps, parsed: InboundMail, size:
   };
 
   return { dedupKey, sha256, source, base, body };
-}
-
-function senderFromHeaders(mail: InboundMail): { address: string; name: string | null } | null {
-  for (const name of ['sender', 'reply-to', 'return-path']) {
-    const value = mail.headers.get(name)?.[0]?.split(/[\r\n]/)[0];
-    const match = value ? /([^\s<>"]+@[^\s<>"]+)/.exec(value) : null;
-    if (match) return { address: (match[1] as string).toLowerCase(), name: null };
-  }
-  return null;
 }

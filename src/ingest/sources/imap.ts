@@ -17,6 +17,8 @@ const DOWNLOAD_CHUNK_BYTES = 1024 * 1024;
 const MAX_BACKOFF_MS = 60_000;
 /** Two daemons on one mailbox: one drains it at a time; the other takes over when this lease lapses. */
 const MAILBOX_LEASE_MS = 60_000;
+/** Batches fetched and prepared ahead of the one being recorded (each at most 100 mails, 32 MiB). */
+const BATCHES_AHEAD = 2;
 
 type Settled<T> = { value: T } | { error: unknown };
 
@@ -206,25 +208,46 @@ export class ImapSource {
     if (this.cursorSeen === null || lastUid > this.cursorSeen) await this.acknowledge(client, lastUid);
     this.cursorSeen = lastUid;
     let renew = false;
-    while (pending.length > 0 && !this.stopped) {
-      // Renew the lease for each batch after the first; if it was lost (we stalled past it), let the other go on.
-      if (renew && !(await acquireLease(db, this.leaseName, this.holder, MAILBOX_LEASE_MS))) return;
-      renew = true;
-      const batch = takeBatch(pending);
-      const done = await this.processBatch(client, uidValidity, batch);
-      if (done.length > 0) {
-        await this.acknowledge(client, BigInt(done.at(-1) as number), done);
-        this.cursorSeen = BigInt(done.at(-1) as number);
+    // While a batch is recorded, the next ones are fetched and prepared (parsed, stored raw: no database, no
+    // effect): the IMAP round trips and the worker's parsing overlap the transaction.
+    // The flags and moves of a committed batch are not waited for either (the connection runs its commands in
+    // order; the cursor is committed already, and a sweep moves what a failure left).
+    const ahead: Array<Promise<Settled<{ record: () => Promise<number[]> }>>> = [];
+    const stageMore = () => {
+      while (ahead.length < BATCHES_AHEAD && pending.length > 0) ahead.push(settled(this.stageBatch(client, uidValidity, takeBatch(pending))));
+    };
+    let acknowledged: Promise<Settled<void>> = Promise.resolve({ value: undefined });
+    try {
+      for (stageMore(); ahead.length > 0 && !this.stopped; stageMore()) {
+        // Renew the lease for each batch after the first; if it was lost (we stalled past it), let the other go on.
+        if (renew && !(await acquireLease(db, this.leaseName, this.holder, MAILBOX_LEASE_MS))) return;
+        renew = true;
+        const staged = unwrap(await (ahead.shift() as (typeof ahead)[number]));
+        stageMore();
+        const done = await staged.record();
+        if (done.length === 0) continue;
+        const last = BigInt(done.at(-1) as number);
+        const before = acknowledged;
+        acknowledged = settled(
+          (async () => {
+            unwrap(await before);
+            await this.acknowledge(client, last, done);
+            this.cursorSeen = last;
+          })(),
+        );
       }
+    } finally {
+      unwrap(await acknowledged);
     }
     // Mail that came in meanwhile was announced (EXISTS sets pendingWake): the session loop drains again.
   }
 
   /**
-   * One batch in UID order: a big message streamed alone, or small ones (their sources fetched together if the
-   * FETCH that found them did not bring them), recorded together (pipeline.ingestMany: few transactions).
+   * One batch in UID order, made ready to record: small ones have their sources fetched (if the FETCH that
+   * found them did not bring them) and are prepared (pipeline.prepareMany); a big message is streamed alone
+   * when it is recorded. record() then commits the batch (few transactions) and says which UIDs are done.
    */
-  private async processBatch(client: ImapFlow, uidValidity: bigint, batch: Pending[]): Promise<number[]> {
+  private async stageBatch(client: ImapFlow, uidValidity: bigint, batch: Pending[]): Promise<{ record: () => Promise<number[]> }> {
     const mailbox = this.settings.mailbox;
     const sourceOf = (uid: number): IngestSource => ({
       source: 'imap',
@@ -237,10 +260,9 @@ export class ImapSource {
       done.push(uid);
       this.events.onResult?.({ ...result, uid });
     };
-    if (batch.length === 1 && (batch[0] as Pending).size > BIG_MAIL_BYTES) {
-      const uid = (batch[0] as Pending).uid;
-      report(uid, await this.ingestBig(client, uid, sourceOf(uid)));
-      return done;
+    const first = batch[0] as Pending;
+    if (batch.length === 1 && first.size > BIG_MAIL_BYTES) {
+      return { record: async () => (report(first.uid, await this.ingestBig(client, first.uid, sourceOf(first.uid))), done) };
     }
     const missing = batch.filter((m) => !m.source).map((m) => m.uid);
     if (missing.length > 0) {
@@ -248,11 +270,17 @@ export class ImapSource {
       for (const m of batch) m.source ??= fetched.get(m.uid);
     }
     const items = batch.flatMap((m) => (m.source ? [{ uid: m.uid, raw: m.source, source: sourceOf(m.uid) }] : []));
-    // One mail (the push path) takes ingest(), which parses while the raw mail is written.
     const [only] = items;
-    const results = items.length === 1 && only ? [await this.deps.pipeline.ingest(only.raw, only.source)] : await this.deps.pipeline.ingestMany(items);
-    items.forEach((item, i) => report(item.uid, results[i] ?? null));
-    return done;
+    // One mail (the push path) takes ingest(), which parses in this thread while the raw mail is written.
+    if (items.length === 1 && only) return { record: async () => (report(only.uid, await this.deps.pipeline.ingest(only.raw, only.source)), done) };
+    const prepared = await this.deps.pipeline.prepareMany(items.map((item) => item.raw));
+    return {
+      record: async () => {
+        const results = await this.deps.pipeline.recordMany(items, prepared);
+        items.forEach((item, i) => report(item.uid, results[i] ?? null));
+        return done;
+      },
+    };
   }
 
   /** A big message is streamed from the server into the blob store, never held whole (pipeline.ingestStream). */

@@ -1,0 +1,87 @@
+import { ErrorCode, VentanillaError } from '../errors.js';
+import type { BlobStore } from '../store/blobs.js';
+import type { NewMessage } from '../store/tickets-repo.js';
+import type { Address, InboundMail } from './parse.js';
+import { classifyMail, type MailKind } from './classify/bounce.js';
+import { classifyAutomatic, type AutomaticVerdict } from './stages/automatic.js';
+import { assessSender, type SenderAuthenticity } from './stages/authenticity.js';
+import { dedupKeyOf, isSupportAddress } from './stages/identify.js';
+import { detectLoop, stripReservedHeaders, type LoopVerdict } from './stages/loop.js';
+import { extractVisibleText } from './visible-text/index.js';
+
+// What can be known of a mail without the database: who sent it, what kind of mail it is, its visible text,
+// its attachments stored. Plain data only, so it can be worked out in another thread (prepare-worker.ts) and
+// handed back to the one that records it (record-mail.ts).
+
+/** What the analysis needs from the configuration (plain values: they are copied to the worker). */
+export interface AnalysisSettings {
+  secret: string;
+  supportAddress: string;
+  ownAddresses: string[];
+  trustedAuthservIds: string[];
+  maxAttachmentBytes: number;
+}
+
+export interface MailAnalysis {
+  /** The parsed mail, reserved headers removed; attachment bytes are dropped once stored (only `message` refers to them). */
+  mail: InboundMail;
+  sender: Address;
+  dedupKey: string;
+  size: number;
+  sha256: string;
+  report: MailKind;
+  loop: LoopVerdict | null;
+  automatic: AutomaticVerdict | null;
+  authenticity: SenderAuthenticity;
+  visibleText: string;
+  /** To and Cc addresses other than the sender and us. */
+  ccs: string[];
+  message: Omit<NewMessage, 'ticketId' | 'createdAt' | 'direction'>;
+}
+
+/** Screens a parsed mail and stores its attachments. Throws PIPELINE_FAILED for a mail with no sender at all. */
+export async function analyseMail(settings: AnalysisSettings, blobs: Pick<BlobStore, 'put'>, parsed: InboundMail, size: number, sha256: string): Promise<MailAnalysis> {
+  const mail = stripReservedHeaders(parsed);
+  // Delivery reports first: a bounce often has no usable sender ("MAILER-DAEMON", "<>"), and is never a ticket.
+  const report = classifyMail(mail);
+  const isReport = report.kind === 'bounce' || report.kind === 'complaint';
+  const sender = mail.from ?? senderFromHeaders(mail) ?? (isReport ? { address: 'mailer-daemon', name: null } : null);
+  if (!sender) throw new VentanillaError(ErrorCode.PIPELINE_FAILED, 'The mail has no sender address (no From, Sender or Return-Path).');
+  const dedupKey = dedupKeyOf(mail, sha256);
+  const loop = detectLoop(mail, settings);
+  const automatic = classifyAutomatic(mail) ?? (report.kind === 'vacation' ? { kind: 'auto-replied' as const, reason: 'an out-of-office reply (by its wording)' } : null);
+  // Is the From address forged? Only the Authentication-Results of our own servers tell (stages/authenticity.ts).
+  const authenticity = assessSender(mail.headers.get('authentication-results') ?? [], sender.address, settings.trustedAuthservIds);
+  const attachments: NewMessage['attachments'] = [];
+  const omitted: string[] = [];
+  for (const a of mail.attachments) {
+    const size = a.streamed?.size ?? a.content.length;
+    if (size > settings.maxAttachmentBytes) {
+      omitted.push(`[${a.filename}: ${(size / 1048576).toFixed(1)} MB, above MAX_ATTACHMENT_BYTES; kept only in the raw mail ${sha256}]`);
+      continue;
+    }
+    // A big mail's big parts were stored while it was parsed (parse.ts): only their hash is here.
+    const stored = a.streamed?.sha256 ? { sha256: a.streamed.sha256, size } : await blobs.put(a.content);
+    attachments.push({ filename: a.filename, contentType: a.contentType, contentId: a.contentId, inline: a.inline, ...stored });
+  }
+  const visibleText = [extractVisibleText(mail.text, mail.html), ...omitted].filter(Boolean).join('\n\n');
+  const ccs = [...mail.to, ...mail.cc].map((a) => a.address).filter((a) => a !== sender.address && !isSupportAddress(a, settings.ownAddresses));
+  const message = {
+    dedupKey, messageId: mail.messageId, inReplyTo: mail.inReplyTo, references: mail.references, fromAddress: sender.address, fromName: sender.name,
+    to: mail.to.map((a) => a.address), cc: mail.cc.map((a) => a.address), subject: mail.subject, sentAt: mail.date, text: mail.text, visibleText,
+    html: mail.html, rawSha256: sha256, attachments,
+  };
+  const stripped = { ...mail, attachments: mail.attachments.map((a) => ({ ...a, content: EMPTY })) };
+  return { mail: stripped, sender, dedupKey, size, sha256, report, loop, automatic, authenticity, visibleText, ccs, message };
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function senderFromHeaders(mail: InboundMail): Address | null {
+  for (const name of ['sender', 'reply-to', 'return-path']) {
+    const value = mail.headers.get(name)?.[0]?.split(/[\r\n]/)[0];
+    const match = value ? /([^\s<>"]+@[^\s<>"]+)/.exec(value) : null;
+    if (match) return { address: (match[1] as string).toLowerCase(), name: null };
+  }
+  return null;
+}

@@ -1,0 +1,65 @@
+import { ErrorCode, VentanillaError, isTemporaryFailure } from '../errors.js';
+import type { BlobStore } from '../store/blobs.js';
+import { analyseMail, type AnalysisSettings, type MailAnalysis } from './analyse-mail.js';
+import { parseMail } from './parse.js';
+import { peekHeaders } from './peek-headers.js';
+
+// The database-free half of ingesting a small mail held in memory: store it raw, then parse and analyse it.
+// Runs in the preparation worker (prepare-worker.ts) or, without one, in the calling thread; the result is
+// plain data either way, so both give the recorder exactly the same thing.
+
+export interface PrepareSettings extends AnalysisSettings {
+  maxMessageBytes: number;
+}
+
+/** An error as plain data (it crosses threads): its message, and its code when it has one. */
+export interface ErrorData {
+  message: string;
+  code?: string;
+}
+
+export type PreparedRaw =
+  | { kind: 'analysed'; analysis: MailAnalysis }
+  /** Above MAX_MESSAGE_BYTES: stored raw, not parsed; the header block says whose it was. */
+  | { kind: 'too_large'; sha256: string; size: number; peek: ReturnType<typeof peekHeaders> }
+  /** Stored raw but not usable (unparseable, no sender): it is quarantined. */
+  | { kind: 'unusable'; sha256: string; size: number; error: ErrorData }
+  /** Not even stored (disk full...): nothing may be recorded, the source retries later. */
+  | { kind: 'failed'; error: ErrorData };
+
+function errorData(error: unknown): ErrorData {
+  const code = (error as { code?: unknown })?.code;
+  return { message: (error as Error)?.message ?? String(error), ...(typeof code === 'string' ? { code } : {}) };
+}
+
+/** The error again, on the side that records: a VentanillaError keeps its code, a system error its errno code. */
+export function errorFrom(data: ErrorData): Error {
+  if (data.code && data.code in ErrorCode) return new VentanillaError(data.code as ErrorCode, data.message);
+  return Object.assign(new Error(data.message), data.code ? { code: data.code } : {});
+}
+
+/** Where blobs go: the BlobStore itself, or in the worker its blocking writes (prepare-worker.ts). */
+export type BlobWriter = Pick<BlobStore, 'put'>;
+
+/** Several mails, one after the other, results in their order. */
+export async function prepareRaws(settings: PrepareSettings, blobs: BlobWriter, raws: Buffer[]): Promise<PreparedRaw[]> {
+  const out: PreparedRaw[] = [];
+  for (const raw of raws) out.push(await prepareRaw(settings, blobs, raw));
+  return out;
+}
+
+async function prepareRaw(settings: PrepareSettings, blobs: BlobWriter, raw: Buffer): Promise<PreparedRaw> {
+  let sha256: string;
+  try {
+    ({ sha256 } = await blobs.put(raw));
+  } catch (error) {
+    return { kind: 'failed', error: errorData(error) };
+  }
+  if (raw.length > settings.maxMessageBytes) return { kind: 'too_large', sha256, size: raw.length, peek: peekHeaders(raw) };
+  try {
+    return { kind: 'analysed', analysis: await analyseMail(settings, blobs, await parseMail(raw), raw.length, sha256) };
+  } catch (error) {
+    // An attachment that could not be stored is a passing failure like the raw mail's; anything else is the mail's.
+    return isTemporaryFailure(error) ? { kind: 'failed', error: errorData(error) } : { kind: 'unusable', sha256, size: raw.length, error: errorData(error) };
+  }
+}

@@ -1,0 +1,21 @@
+import { workerData } from 'node:worker_threads';
+import { BlobStore } from '../store/blobs.js';
+import { serveRequests } from '../workers/serve.js';
+import { asBuffer } from '../workers/thread-client.js';
+import { prepareRaws, type PrepareSettings } from './prepare-raw.js';
+
+// The preparation worker's thread: stores, parses and analyses the mails of a batch (prepare-raw.ts) while the
+// main thread records the batch before it. Nothing here touches the database.
+
+export interface PrepareWorkerData {
+  settings: PrepareSettings;
+  blobsRoot: string;
+}
+
+const { settings, blobsRoot } = workerData as PrepareWorkerData;
+const store = new BlobStore(blobsRoot);
+// Blocking writes: this thread has nothing else to do meanwhile, and each asynchronous call's round trip to the
+// I/O pool cost more than the write (a batch prepared in 70% of the time).
+const blobs = { put: async (content: Buffer) => store.putSync(content) };
+
+serveRequests((raws: Uint8Array[]) => prepareRaws(settings, blobs, raws.map(asBuffer)));
