@@ -2,7 +2,9 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import nodemailer from 'nodemailer';
+import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import { MimeComposer } from './mime-composer.js';
 
 export interface OutgoingMail {
   from: string;
@@ -94,29 +96,8 @@ function holdEnd(input: Readable, confirm: () => Promise<void>): Readable {
   return input.pipe(gate);
 }
 
-const bracket = (id: string) => (id.startsWith('<') ? id : `<${id}>`);
-
-function toNodemailer(mail: OutgoingMail) {
-  return {
-    from: mail.from,
-    to: mail.to,
-    cc: mail.cc.length ? mail.cc : undefined,
-    replyTo: mail.replyTo ?? undefined,
-    subject: mail.subject,
-    text: mail.text,
-    html: mail.html,
-    messageId: bracket(mail.messageId),
-    inReplyTo: mail.inReplyTo ? bracket(mail.inReplyTo) : undefined,
-    references: mail.references?.length ? mail.references.map(bracket) : undefined,
-    headers: mail.headers,
-    attachments: mail.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, path: a.path })),
-    // Never let nodemailer fetch remote content named in a mail.
-    disableUrlAccess: true,
-  };
-}
-
 /** Pooled SMTP: a few long-lived connections, reused for every mail (nodemailer's pool). */
-function smtpMailer(smtp: NonNullable<Config['smtp']>): Mailer {
+function smtpMailer(smtp: NonNullable<Config['smtp']>, composer: MimeComposer): Mailer {
   const transport = nodemailer.createTransport({
     pool: true,
     maxConnections: smtp.poolSize,
@@ -138,22 +119,25 @@ function smtpMailer(smtp: NonNullable<Config['smtp']>): Mailer {
   return {
     kind: 'smtp',
     send: async (mail, options) => {
-      const data = { ...toNodemailer(mail), ...(options?.confirm ? { [CONFIRM]: options.confirm } : {}) };
+      const { raw, envelope } = await composer.compose(mail, 'windows');
+      const data = { envelope, raw, ...(options?.confirm ? { [CONFIRM]: options.confirm } : {}) };
       return { response: String((await transport.sendMail(data)).response ?? '') };
     },
-    close: () => transport.close(),
+    close: () => {
+      transport.close();
+      void composer.close();
+    },
   };
 }
 
 /** The demo's mail server: each mail becomes an .eml file under DATA_DIR/outbox. */
-function fileMailer(dir: string): Mailer {
-  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+function fileMailer(dir: string, composer: MimeComposer): Mailer {
   // Created once per mailer (a scheduler tick writes hundreds of mails; mkdir each time showed in its profile).
   let folder: Promise<unknown> | null = null;
   return {
     kind: 'file',
     send: async (mail, options) => {
-      const info = await transport.sendMail(toNodemailer(mail));
+      const { raw } = await composer.compose(mail, 'unix');
       folder ??= mkdir(dir, { recursive: true }).catch((error: unknown) => {
         folder = null;
         throw error;
@@ -161,16 +145,18 @@ function fileMailer(dir: string): Mailer {
       await folder;
       const name = `${Date.now()}-${mail.messageId.replace(/[^A-Za-z0-9.@-]/g, '_')}.eml`;
       const temp = join(dir, `.${name}.tmp`);
-      await writeFile(temp, info.message as Buffer);
+      await writeFile(temp, raw);
       // The rename is this mailer's "end of message": recorded as sent first, like SMTP's final dot.
       await options?.confirm?.();
       await rename(temp, join(dir, name));
       return { response: `written ${name}` };
     },
-    close: () => transport.close(),
+    close: () => void composer.close(),
   };
 }
 
-export function createMailer(config: Pick<Config, 'smtp' | 'dataDir'>): Mailer {
-  return config.smtp ? smtpMailer(config.smtp) : fileMailer(join(config.dataDir, 'outbox'));
+/** The MIME of each mail is built in a worker thread (mime-composer.ts); this thread writes the bytes. */
+export function createMailer(config: Pick<Config, 'smtp' | 'dataDir'>, log: Pick<Logger, 'error'>): Mailer {
+  const composer = new MimeComposer(log);
+  return config.smtp ? smtpMailer(config.smtp, composer) : fileMailer(join(config.dataDir, 'outbox'), composer);
 }

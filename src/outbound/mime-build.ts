@@ -1,0 +1,45 @@
+import nodemailer from 'nodemailer';
+import type { OutgoingMail } from './mailer.js';
+
+// An outgoing mail as MIME bytes, built by nodemailer (its streaming transport, into a Buffer): done in the
+// compose worker (compose-worker.ts), so the sending thread only writes bytes.
+
+/** Line ends: CRLF for SMTP, LF for the .eml files of the demo's file mailer. */
+export type Newline = 'windows' | 'unix';
+
+export interface BuiltMail {
+  raw: Buffer;
+  /** The SMTP envelope nodemailer derives from the headers (sender; every To and Cc). */
+  envelope: { from: string; to: string[] };
+}
+
+const bracket = (id: string) => (id.startsWith('<') ? id : `<${id}>`);
+
+export function toNodemailer(mail: OutgoingMail) {
+  return {
+    from: mail.from,
+    to: mail.to,
+    cc: mail.cc.length ? mail.cc : undefined,
+    replyTo: mail.replyTo ?? undefined,
+    subject: mail.subject,
+    text: mail.text,
+    html: mail.html,
+    messageId: bracket(mail.messageId),
+    inReplyTo: mail.inReplyTo ? bracket(mail.inReplyTo) : undefined,
+    references: mail.references?.length ? mail.references.map(bracket) : undefined,
+    headers: mail.headers,
+    attachments: mail.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, path: a.path })),
+    // Never let nodemailer fetch remote content named in a mail.
+    disableUrlAccess: true,
+  };
+}
+
+const transports = new Map<Newline, ReturnType<typeof nodemailer.createTransport>>();
+
+export async function buildMime(mail: OutgoingMail, newline: Newline): Promise<BuiltMail> {
+  let transport = transports.get(newline);
+  if (!transport) transports.set(newline, (transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline })));
+  const info = await transport.sendMail(toNodemailer(mail));
+  const envelope = info.envelope as { from: string | false; to: string[] };
+  return { raw: info.message as Buffer, envelope: { from: envelope.from || '', to: envelope.to } };
+}
