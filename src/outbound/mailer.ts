@@ -1,4 +1,4 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import nodemailer from 'nodemailer';
@@ -137,7 +137,6 @@ function fileMailer(dir: string, composer: MimeComposer): Mailer {
   return {
     kind: 'file',
     send: async (mail, options) => {
-      const { raw } = await composer.compose(mail, 'unix');
       folder ??= mkdir(dir, { recursive: true }).catch((error: unknown) => {
         folder = null;
         throw error;
@@ -145,7 +144,7 @@ function fileMailer(dir: string, composer: MimeComposer): Mailer {
       await folder;
       const name = `${Date.now()}-${mail.messageId.replace(/[^A-Za-z0-9.@-]/g, '_')}.eml`;
       const temp = join(dir, `.${name}.tmp`);
-      await writeFile(temp, raw);
+      await composer.composeToFile(mail, 'unix', temp);
       // The rename is this mailer's "end of message": recorded as sent first, like SMTP's final dot.
       await options?.confirm?.();
       await rename(temp, join(dir, name));

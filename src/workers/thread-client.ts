@@ -65,6 +65,16 @@ export class ThreadClient<Request, Result> {
     });
   }
 
+  /** Requests sent and not answered yet. */
+  get pending(): number {
+    return this.waiting.size;
+  }
+
+  /** Starts the worker now (its modules load meanwhile) rather than on the first request. */
+  start(): void {
+    this.started();
+  }
+
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = null;
