@@ -56,13 +56,16 @@ export function registerMaintenanceCommands(program: Command): void {
         process.once('SIGTERM', () => shutdown('SIGTERM'));
         process.once('SIGINT', () => shutdown('SIGINT'));
       });
+      // The mailbox opens (and a backlog starts to flow) while templates and the HTTP server get ready.
+      app.pipeline.startWorker();
+      const running = source?.run();
       await warmUp(app);
       scheduler.start();
       http = await buildServer(app);
       const address = await http.listen({ port: app.config.env.HTTP_PORT, host: app.config.env.HTTP_HOST });
       app.log.info({ address, publicUrl: publicUrl(app) }, 'HTTP server listening');
       app.log.info({ imap: app.config.imap ? `${app.config.imap.host}/${app.config.imap.mailbox}` : null, smtp: app.config.smtp?.host ?? 'files in DATA_DIR/outbox', data: app.config.dataDir }, 'ventanilla started');
-      await Promise.all([source?.run(), stopped]);
+      await Promise.all([running, stopped]);
       await app.close();
     });
 }

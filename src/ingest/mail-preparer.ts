@@ -27,6 +27,11 @@ export class MailPreparer {
     return this.thread.request(copies, copies.map((c) => c.buffer));
   }
 
+  /** Starts the worker now (a daemon: its modules load while the mailbox opens) rather than on the first batch. */
+  start(): void {
+    this.thread?.start();
+  }
+
   close(): Promise<void> {
     return this.thread?.close() ?? Promise.resolve();
   }

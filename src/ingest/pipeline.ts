@@ -159,6 +159,11 @@ export class InboundPipeline {
     return results;
   }
 
+  /** Starts the preparation worker ahead of the first batch. */
+  startWorker(): void {
+    this.preparer.start();
+  }
+
   /** Stops the preparation worker. */
   close(): Promise<void> {
     return this.preparer.close();
