@@ -7,6 +7,13 @@ import { buildMime, type BuiltMail, type Newline } from './mime-build.js';
 /** `file`: the worker writes the mail there itself and hands back no bytes. */
 export type ComposeRequest = { mail: OutgoingMail; newline: Newline; file?: string };
 
+/**
+ * The worker keeps nothing between mails: a small young generation makes it collect each mail's garbage at once
+ * instead of growing (a bulletin run's peak RSS grew by 85 MiB with V8's defaults). The old generation still
+ * holds a mail with a 25 MB attachment several times over.
+ */
+const COMPOSE_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 384 };
+
 /** Mails queued at the worker at most; more are built in the calling thread. */
 const WORKER_QUEUE = 8;
 
@@ -20,7 +27,7 @@ export class MimeComposer {
 
   constructor(log: Pick<Logger, 'error'>) {
     const script = workerScript(import.meta.url, 'compose-worker');
-    this.thread = script ? new ThreadClient(script, null, log, 'mail composition') : null;
+    this.thread = script ? new ThreadClient(script, null, log, 'mail composition', COMPOSE_LIMITS) : null;
     // A mailer is made to send: the worker loads nodemailer while the caller gets its first mails ready.
     this.thread?.start();
   }

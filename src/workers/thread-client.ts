@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { projectRoot } from '../paths.js';
 
@@ -52,6 +52,7 @@ export class ThreadClient<Request, Result> {
     private readonly data: unknown,
     private readonly log: Pick<Logger, 'error'>,
     private readonly what: string,
+    private readonly limits?: ResourceLimits,
   ) {}
 
   /** `transfer`: memory handed over instead of copied (the caller must not use it afterwards). */
@@ -83,7 +84,7 @@ export class ThreadClient<Request, Result> {
 
   private started(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(this.script, { workerData: this.data });
+    const worker = new Worker(this.script, { workerData: this.data, ...(this.limits ? { resourceLimits: this.limits } : {}) });
     worker.on('message', (reply: Reply<Result>) => this.settle(reply));
     worker.on('error', (error) => this.failAll(worker, error));
     worker.on('exit', (code) => this.failAll(worker, new Error(`the ${this.what} worker stopped (exit code ${code})`)));
