@@ -34,7 +34,7 @@ function errorData(error: unknown): ErrorData {
 
 /** The error again, on the side that records: a VentanillaError keeps its code, a system error its errno code. */
 export function errorFrom(data: ErrorData): Error {
-  if (data.code && data.code in ErrorCode) return new VentanillaError(data.code as ErrorCode, data.message);
+  if (data.code && (Object.values(ErrorCode) as string[]).includes(data.code)) return new VentanillaError(data.code as ErrorCode, data.message);
   return Object.assign(new Error(data.message), data.code ? { code: data.code } : {});
 }
 

@@ -7,6 +7,7 @@ import { advanceCursor, readCursor, resetCursor } from '../../store/cursor-repo.
 import { acquireLease, newHolderId, releaseLease } from '../../scheduler/lease.js';
 import { BIG_MAIL_BYTES, type InboundPipeline, type IngestResult, type IngestSource } from '../pipeline.js';
 import { fetchPending, takeBatch, type Pending } from './imap-pending.js';
+import { settled, unwrap, type Settled } from './settled.js';
 
 type ImapSettings = NonNullable<Config['imap']>;
 
@@ -19,18 +20,6 @@ const MAX_BACKOFF_MS = 60_000;
 const MAILBOX_LEASE_MS = 60_000;
 /** Batches fetched and prepared ahead of the one being recorded (each at most 100 mails, 32 MiB). */
 const BATCHES_AHEAD = 2;
-
-type Settled<T> = { value: T } | { error: unknown };
-
-/** A promise that never rejects (awaited later: a rejection meanwhile must not go unhandled). */
-function settled<T>(promise: Promise<T>): Promise<Settled<T>> {
-  return promise.then((value) => ({ value }), (error: unknown) => ({ error }));
-}
-
-function unwrap<T>(result: Settled<T>): T {
-  if ('error' in result) throw result.error;
-  return result.value;
-}
 
 export interface ImapSourceEvents {
   onResult?: (r: IngestResult & { uid: number }) => void;
@@ -209,16 +198,16 @@ export class ImapSource {
     this.cursorSeen = lastUid;
     let renew = false;
     // While a batch is recorded, the next ones are fetched and prepared (parsed, stored raw: no database, no
-    // effect): the IMAP round trips and the worker's parsing overlap the transaction.
-    // The flags and moves of a committed batch are not waited for either (the connection runs its commands in
-    // order; the cursor is committed already, and a sweep moves what a failure left).
+    // effect): the IMAP round trips and the worker's parsing overlap the transaction. The flags and moves of a
+    // committed batch are not waited for either (the connection runs its commands in order; the cursor is
+    // committed already, and a sweep moves what a failure left).
     const ahead: Array<Promise<Settled<{ record: () => Promise<number[]> }>>> = [];
     const stageMore = () => {
       while (ahead.length < BATCHES_AHEAD && pending.length > 0) ahead.push(settled(this.stageBatch(client, uidValidity, takeBatch(pending))));
     };
     let acknowledged: Promise<Settled<void>> = Promise.resolve({ value: undefined });
     try {
-      for (stageMore(); ahead.length > 0 && !this.stopped; stageMore()) {
+      for (stageMore(); ahead.length > 0 && !this.stopped; ) {
         // Renew the lease for each batch after the first; if it was lost (we stalled past it), let the other go on.
         if (renew && !(await acquireLease(db, this.leaseName, this.holder, MAILBOX_LEASE_MS))) return;
         renew = true;
