@@ -27,7 +27,7 @@ export function registerMaintenanceCommands(program: Command): void {
     .command('start')
     .description('run the gateway: watch the IMAP mailbox (IDLE push, polling fallback) and run the scheduled jobs')
     .action(async () => {
-      const app = await createApp();
+      const app = await createApp({ composeWorker: true });
       const scheduler = new Scheduler(gatewayJobs(app), app);
       const source = app.config.imap
         ? new ImapSource(app.config.imap, app, {

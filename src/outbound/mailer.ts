@@ -154,8 +154,8 @@ function fileMailer(dir: string, composer: MimeComposer): Mailer {
   };
 }
 
-/** The MIME of each mail is built in a worker thread (mime-composer.ts); this thread writes the bytes. */
-export function createMailer(config: Pick<Config, 'smtp' | 'dataDir'>, log: Pick<Logger, 'error'>): Mailer {
-  const composer = new MimeComposer(log);
+/** With `composeWorker`, the MIME of each mail is built in a worker thread (mime-composer.ts). */
+export function createMailer(config: Pick<Config, 'smtp' | 'dataDir'>, log: Pick<Logger, 'error'>, options: { composeWorker: boolean }): Mailer {
+  const composer = new MimeComposer(log, options.composeWorker);
   return config.smtp ? smtpMailer(config.smtp, composer) : fileMailer(join(config.dataDir, 'outbox'), composer);
 }

@@ -20,13 +20,14 @@ const WORKER_QUEUE = 8;
 /**
  * Builds outgoing mails as MIME in a worker thread (compose-worker.ts): nodemailer's build is most of a send's
  * CPU, and a drain sends while ingest or the scheduler records on the main thread. When the worker has enough
- * queued, or without the built worker, in this thread: the same bytes either way.
+ * queued, without the built worker, or when not asked for (createApp's `composeWorker`), in this thread: the same
+ * bytes either way.
  */
 export class MimeComposer {
   private readonly thread: ThreadClient<ComposeRequest, BuiltMail> | null;
 
-  constructor(log: Pick<Logger, 'error'>) {
-    const script = workerScript(import.meta.url, 'compose-worker');
+  constructor(log: Pick<Logger, 'error'>, useWorker: boolean) {
+    const script = useWorker ? workerScript(import.meta.url, 'compose-worker') : null;
     this.thread = script ? new ThreadClient(script, null, log, 'mail composition', COMPOSE_LIMITS) : null;
     // A mailer is made to send: the worker loads nodemailer while the caller gets its first mails ready.
     this.thread?.start();

@@ -13,7 +13,8 @@ import { type Benchmark, type BenchRow, BENCH_SECRET, fmtMiB, median, MiB, note,
 // Bulletin send: N subscribers of Mexico and Argentina (plus a tenth as many of other countries) get one
 // bulletin (es, with pt and en variants) through the gateway's own path: the bulletin-send job writes one
 // delivery row and one outbox row per subscriber (the body stored once per language), and the outbox drainer
-// sends them to a local SMTP server (a separate process that only counts, smtp-sink.ts), SMTP_POOL_SIZE 5,
+// sends them (building them in the daemon's compose worker) to a local SMTP server (a separate process that
+// only counts, smtp-sink.ts), SMTP_POOL_SIZE 5,
 // the rate limit lifted. Baseline in the same run: a pooled nodemailer transport (same pool size, 500 mails
 // in flight) sending the very same messages, rebuilt from the gateway's outbox, with no database. The peak
 // memory is this process's RSS, sampled every 50 ms, during each.
@@ -50,7 +51,7 @@ function openApp(dataDir: string, smtpPort: number): Promise<App> {
     },
     { dotenv: false },
   );
-  return createApp({ config, log: pino({ level: 'silent' }) });
+  return createApp({ config, log: pino({ level: 'silent' }), composeWorker: true });
 }
 
 interface Memory {

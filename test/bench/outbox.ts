@@ -14,7 +14,7 @@ import { startSink } from './sink-process.js';
 
 // Outbox drain: N notification mails rendered by the real notice code (enqueueNotice: acknowledgements, answers,
 // pending, solved and closed notices in es/pt/en; see queueNotices) wait in the outbox; the gateway's drainer sends them all to a
-// local SMTP server (app.drainer().drain(), as the daemon's outbox-drain job does, SMTP_POOL_SIZE 5). Baseline
+// local SMTP server (app.drainer().drain(), as the daemon's outbox-drain job does, with the daemon's compose worker, SMTP_POOL_SIZE 5). Baseline
 // in the same run: a pooled nodemailer transport (same pool size) sending the same rendered messages, no database.
 // The SMTP server is a separate process that only counts (smtp-sink.ts).
 
@@ -52,7 +52,7 @@ function config(dataDir: string, smtpPort: number) {
   );
 }
 
-const openApp = (dataDir: string, smtpPort: number): Promise<App> => createApp({ config: config(dataDir, smtpPort), log: pino({ level: 'silent' }) });
+const openApp = (dataDir: string, smtpPort: number): Promise<App> => createApp({ config: config(dataDir, smtpPort), log: pino({ level: 'silent' }), composeWorker: true });
 
 /**
  * DISTINCT tickets (one requester each), one notice per ticket rendered and queued by the gateway's own code
