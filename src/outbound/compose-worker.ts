@@ -1,6 +1,6 @@
+import { writeFileSync } from 'node:fs';
 import { serveRequests } from '../workers/serve.js';
 import { ownBytes } from '../workers/thread-client.js';
-import { writeFileSync } from 'node:fs';
 import { buildMime } from './mime-build.js';
 import type { ComposeRequest } from './mime-composer.js';
 

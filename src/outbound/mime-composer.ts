@@ -33,10 +33,15 @@ export class MimeComposer {
     this.thread?.start();
   }
 
+  /** No worker, or one busy (or still starting): this thread builds the mail itself rather than wait idle. */
+  private worker(): ThreadClient<ComposeRequest, BuiltMail> | null {
+    return this.thread && this.thread.pending < WORKER_QUEUE ? this.thread : null;
+  }
+
   async compose(mail: OutgoingMail, newline: Newline): Promise<BuiltMail> {
-    // The worker is busy (or still starting): this thread builds the mail itself rather than wait idle.
-    if (!this.thread || this.thread.pending >= WORKER_QUEUE) return buildMime(mail, newline);
-    const built = await this.thread.request({ mail, newline });
+    const worker = this.worker();
+    if (!worker) return buildMime(mail, newline);
+    const built = await worker.request({ mail, newline });
     return { ...built, raw: asBuffer(built.raw) };
   }
 
@@ -46,8 +51,9 @@ export class MimeComposer {
    * goes to the page cache, not the disk.
    */
   async composeToFile(mail: OutgoingMail, newline: Newline, file: string): Promise<void> {
-    if (!this.thread || this.thread.pending >= WORKER_QUEUE) return writeFileSync(file, (await buildMime(mail, newline)).raw);
-    await this.thread.request({ mail, newline, file });
+    const worker = this.worker();
+    if (!worker) return writeFileSync(file, (await buildMime(mail, newline)).raw);
+    await worker.request({ mail, newline, file });
   }
 
   close(): Promise<void> {

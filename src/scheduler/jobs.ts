@@ -12,7 +12,7 @@ export const BULLETIN_SEND = 'bulletin-send';
 
 /** The scheduled work of the gateway. Each job's effects are idempotent (keys on every notice). */
 export function gatewayJobs(app: App): Job[] {
-  // The drain comes last in a tick: its mailer (and the worker that builds the mails) starts up meanwhile.
+  // The drain comes last in a tick: its mailer (and in the daemon the worker that builds the mails) is ready by then.
   app.mailer();
   return [
     { name: 'lifecycle-timers', cron: '*/30 * * * * *', run: (now) => runLifecycleTimers(app.db, app.lifecycle, now) },

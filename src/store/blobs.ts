@@ -43,17 +43,22 @@ export class BlobStore {
     return join(this.root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
   }
 
-  async put(content: Buffer): Promise<StoredBlob> {
+  /** Where `content` goes, and the private name it is written under first; null when it is stored already. */
+  private placeOf(content: Buffer): { sha256: string; target: string; temp: string } | { sha256: string; target: null } {
     const sha256 = createHash('sha256').update(content).digest('hex');
     const target = this.pathOf(sha256);
-    if (!existsSync(target)) {
-      await this.ensureFolder(dirname(target));
-      // Write to a private name, then rename: readers never see a half-written blob.
-      const temp = `${target}.${tempSuffix()}.tmp`;
-      await writeFile(temp, content);
-      await this.publish(temp, target);
+    // Written to a private name, then renamed: readers never see a half-written blob.
+    return existsSync(target) ? { sha256, target: null } : { sha256, target, temp: `${target}.${tempSuffix()}.tmp` };
+  }
+
+  async put(content: Buffer): Promise<StoredBlob> {
+    const place = this.placeOf(content);
+    if (place.target) {
+      await this.ensureFolder(dirname(place.target));
+      await writeFile(place.temp, content);
+      await this.publish(place.temp, place.target);
     }
-    return { sha256, size: content.length };
+    return { sha256: place.sha256, size: content.length };
   }
 
   /**
@@ -61,24 +66,22 @@ export class BlobStore {
    * asynchronous call's round trip to the I/O pool cost more than the write itself.
    */
   putSync(content: Buffer): StoredBlob {
-    const sha256 = createHash('sha256').update(content).digest('hex');
-    const target = this.pathOf(sha256);
-    if (!existsSync(target)) {
-      const folder = dirname(target);
+    const place = this.placeOf(content);
+    if (place.target) {
+      const folder = dirname(place.target);
       if (!this.folders.has(folder)) {
         mkdirSync(folder, { recursive: true });
         this.folders.add(folder);
       }
-      const temp = `${target}.${tempSuffix()}.tmp`;
-      writeFileSync(temp, content);
+      writeFileSync(place.temp, content);
       try {
-        renameSync(temp, target);
+        renameSync(place.temp, place.target);
       } catch (error) {
-        rmSync(temp, { force: true });
+        rmSync(place.temp, { force: true });
         throw error;
       }
     }
-    return { sha256, size: content.length };
+    return { sha256: place.sha256, size: content.length };
   }
 
   /**
