@@ -29,6 +29,17 @@ export function registerMaintenanceCommands(program: Command): void {
     .action(async () => {
       const app = await createApp({ composeWorker: true });
       const scheduler = new Scheduler(gatewayJobs(app), app);
+      // Warming up (compiling every template of every locale, about a second of CPU) waits until the mailbox is
+      // caught up: a backlog at start-up warms the paths it uses itself, and should not share the CPU with it.
+      let warmedUp: Promise<void> | null = null;
+      const warmUpOnce = () => {
+        const started = Date.now();
+        warmedUp ??= warmUp(app).then(
+          () => app.log.info({ ms: Date.now() - started }, 'warmed up'),
+          (error: unknown) => app.log.warn({ err: error }, 'warm-up failed'),
+        );
+        return warmedUp;
+      };
       const source = app.config.imap
         ? new ImapSource(app.config.imap, app, {
             onResult: (r) => {
@@ -36,6 +47,7 @@ export function registerMaintenanceCommands(program: Command): void {
               // Acknowledgements go out at once, not at the next drain tick.
               scheduler.trigger(OUTBOX_DRAIN);
             },
+            onCaughtUp: () => void warmUpOnce(),
           })
         : null;
       if (!source) app.log.warn('IMAP_HOST is not set: running the scheduled jobs only (mail can still arrive through `ventanilla ingest -`)');
@@ -59,13 +71,14 @@ export function registerMaintenanceCommands(program: Command): void {
       // The mailbox opens (and a backlog starts to flow) while templates and the HTTP server get ready.
       app.pipeline.startWorker();
       const running = source?.run();
-      await warmUp(app);
+      if (!source) await warmUpOnce();
       scheduler.start();
       http = await buildServer(app);
       const address = await http.listen({ port: app.config.env.HTTP_PORT, host: app.config.env.HTTP_HOST });
       app.log.info({ address, publicUrl: publicUrl(app) }, 'HTTP server listening');
       app.log.info({ imap: app.config.imap ? `${app.config.imap.host}/${app.config.imap.mailbox}` : null, smtp: app.config.smtp?.host ?? 'files in DATA_DIR/outbox', data: app.config.dataDir }, 'ventanilla started');
       await Promise.all([running, stopped]);
+      await warmedUp;
       await app.close();
     });
 }

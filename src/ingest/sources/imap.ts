@@ -23,6 +23,8 @@ const BATCHES_AHEAD = 2;
 
 export interface ImapSourceEvents {
   onResult?: (r: IngestResult & { uid: number }) => void;
+  /** The mailbox has nothing left to process and the session starts waiting for news (after every drain). */
+  onCaughtUp?: () => void;
 }
 
 /**
@@ -138,7 +140,9 @@ export class ImapSource {
       while (!this.stopped && !closed) {
         this.pendingWake = false;
         await this.drain(client, mailbox.uidValidity);
-        if (!this.pendingWake && !this.stopped && !closed) await this.sleep(s.pollSeconds * 1000);
+        if (this.pendingWake || this.stopped || closed) continue;
+        this.events.onCaughtUp?.();
+        await this.sleep(s.pollSeconds * 1000);
       }
     } finally {
       this.client = null;

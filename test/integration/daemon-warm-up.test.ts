@@ -1,0 +1,56 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mail } from '../support/app.js';
+import { cliBuilt } from '../support/cli.js';
+import { imapDaemonEnv, startDaemon, waitFor, type Daemon } from '../support/daemon.js';
+import { dovecotAvailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
+
+// The daemon compiles every template (its warm-up) only once the mailbox is caught up: a backlog found at
+// start-up is not slowed by it, and a daemon that starts idle is warm before its first customer's mail.
+
+const BACKLOG = 6;
+
+function logLines(daemon: Daemon): Array<{ msg: string; time: number; uid?: number }> {
+  return daemon
+    .log()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { msg: string; time: number; uid?: number });
+}
+
+describe.skipIf(!dovecotAvailable() || !cliBuilt)('the daemon warms up once the mailbox is caught up', () => {
+  let dovecot: DovecotServer;
+  let daemon: Daemon;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dovecot = await startDovecot();
+    dataDir = mkdtempSync(join(tmpdir(), 'ventanilla-warm-'));
+    for (let i = 0; i < BACKLOG; i++) await dovecot.append(mail({ headers: { 'Message-ID': `<backlog-${i}@cliente.mx>`, Subject: `Factura ${i}` } }));
+    daemon = startDaemon(imapDaemonEnv(dovecot, dataDir));
+  });
+
+  afterAll(async () => {
+    await daemon?.kill();
+    await dovecot?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('after the last mail of a backlog found at start, not before the first', async () => {
+    await waitFor(() => logLines(daemon).some((l) => l.msg === 'warmed up'), 'the warm-up', 30_000);
+    const lines = logLines(daemon);
+    const processed = lines.map((l, i) => (l.msg === 'mail processed' ? i : -1)).filter((i) => i >= 0);
+    const warmed = lines.findIndex((l) => l.msg === 'warmed up');
+    expect(processed).toHaveLength(BACKLOG);
+    expect(warmed).toBeGreaterThan(processed.at(-1) as number);
+  });
+
+  it('once: a mail after it, and the idle wake-ups, do not warm up again', async () => {
+    await dovecot.append(mail({ headers: { 'Message-ID': '<after-warm-up@cliente.mx>', Subject: 'Otra factura' } }));
+    await waitFor(() => logLines(daemon).filter((l) => l.msg === 'mail processed').length === BACKLOG + 1, 'the new mail', 10_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(logLines(daemon).filter((l) => l.msg === 'warmed up')).toHaveLength(1);
+  });
+});
