@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { asBuffer, ThreadClient, workerScript } from '../workers/thread-client.js';
 import type { OutgoingMail } from './mailer.js';
@@ -46,13 +46,13 @@ export class MimeComposer {
   }
 
   /**
-   * The mail built and written to `file` (the file mailer's private name). A blocking write: for a mail-sized
-   * file it costs a fraction of an asynchronous one (open, write, close: three trips to the I/O pool), and it
-   * goes to the page cache, not the disk.
+   * The mail built and written to `file` (the file mailer's private name). Written by the I/O pool, not with a
+   * blocking call: creating a file costs 0.25-0.6 ms of kernel time on these machines (writing one that exists,
+   * 0.02 ms), which the pool's threads spend on the other core while this thread builds the next mails.
    */
   async composeToFile(mail: OutgoingMail, newline: Newline, file: string): Promise<void> {
     const worker = this.worker();
-    if (!worker) return writeFileSync(file, (await buildMime(mail, newline)).raw);
+    if (!worker) return writeFile(file, (await buildMime(mail, newline)).raw);
     await worker.request({ mail, newline, file });
   }
 
