@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 
 // The references Ventanilla puts in its own mail so that answers find their ticket: a signed Message-ID,
 // a signed plus-address, and the subject tag. Signatures are HMACs under SECRET_KEY, so a stranger cannot
@@ -35,7 +35,10 @@ export function domainOf(address: string): string {
 }
 
 export function createSignedMessageId(secret: string, ticketNumber: number, domain: string): string {
-  const nonce = randomBytes(6).toString('hex');
+  // 48 random bits: a version 4 UUID's first 12 hex digits (its version digit comes next). randomUUID draws
+  // from a cached pool; randomBytes asks the kernel each time, which showed in the drain's profile.
+  const uuid = randomUUID();
+  const nonce = uuid.slice(0, 8) + uuid.slice(9, 13);
   return `vt.${ticketNumber}.${nonce}.${sign(secret, 'mid', `${ticketNumber}.${nonce}`, 16)}@${domain}`;
 }
 

@@ -22,6 +22,11 @@ describe('signed Message-IDs', () => {
   it('is unique per mail', () => {
     expect(createSignedMessageId(secret, 1, 'x.test')).not.toBe(createSignedMessageId(secret, 1, 'x.test'));
   });
+  it('has 12 random hex digits: 10,000 ids all differ, and every digit of the nonce varies', () => {
+    const nonces = Array.from({ length: 10_000 }, () => (createSignedMessageId(secret, 7, 'x.test').split('.')[2] ?? ''));
+    expect(new Set(nonces).size).toBe(nonces.length);
+    for (let digit = 0; digit < 12; digit++) expect(new Set(nonces.map((n) => n[digit])).size).toBe(16);
+  });
   it('cannot be forged for another ticket or under another key', () => {
     const id = createSignedMessageId(secret, 1042, 'example.test');
     expect(verifySignedMessageId(secret, id.replace('vt.1042.', 'vt.1043.'))).toBeNull();
