@@ -7,6 +7,7 @@ import { bulletinDeps } from '../../src/bulletins/deps.js';
 import { runBulletinSends } from '../../src/bulletins/send.js';
 import { loadConfig } from '../../src/config.js';
 import { projectRoot } from '../../src/paths.js';
+import { keepWasmOnBaselineCompiler } from '../../src/wasm-compiler.js';
 import { BENCH_SECRET, profiled, SUPPORT_ADDRESS, wallMs } from './lib.js';
 
 // The gateway's half of the bulletin benchmark (bulletin.ts), in a process of its own, as the daemon sends a
@@ -122,6 +123,7 @@ export function gatewaySendInChild(dataDir: string, smtpPort: number, n: number,
 
 if (process.argv[1]?.endsWith('bulletin-gateway.js')) {
   const [dataDir, port, n, label] = process.argv.slice(2) as [string, string, string, string];
+  keepWasmOnBaselineCompiler(); // as the daemon runs
   gatewaySend(dataDir, Number(port), Number(n), label).then(
     (result) => process.stdout.write(`${JSON.stringify(result)}\n`),
     (error: unknown) => {

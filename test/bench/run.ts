@@ -9,12 +9,16 @@ import { type Benchmark, type BenchRow, BUDGET, CPU_PROF_DIR, note, RUNS, SCALE,
 import { outboxBenchmark } from './outbox.js';
 import { pushBenchmark } from './push.js';
 import { schedulerBenchmark } from './scheduler.js';
+import { keepWasmOnBaselineCompiler } from '../../src/wasm-compiler.js';
 
 // `npm run bench [-- name ...]`: runs the benchmarks against real local servers, prints one table and writes
 // the same to test/bench/results.json. BENCH_RUNS (default 3) runs per figure (the median is reported),
 // BENCH_SCALE (default 1) shrinks every size, BENCH_BUDGET (default 1) scales the time limits that keep the suite
 // within about ten minutes while the gateway is far from its goals (0: no limits), BENCH_CPU_PROF=<dir> writes
 // CPU profiles of every daemon, CLI child and in-process measured region.
+
+// The in-process benchmarks (scheduler tick, outbox drain) run the gateway's code as the CLI and the daemon run it.
+keepWasmOnBaselineCompiler();
 
 const BENCHMARKS: Benchmark[] = [ingestBenchmark, pushBenchmark, schedulerBenchmark, outboxBenchmark, bigMailBenchmark, bulletinBenchmark];
 const RESULTS = join(projectRoot, 'test', 'bench', 'results.json');
