@@ -35,8 +35,3 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
   for (const module of routeModules) await module(server, app);
   return server;
 }
-
-/** The base of links in mail: PUBLIC_URL, else the local server (fine for a demo, not for customers). */
-export function publicUrl(app: App): string {
-  return (app.config.env.PUBLIC_URL ?? `http://localhost:${app.config.env.HTTP_PORT}`).replace(/\/+$/, '');
-}

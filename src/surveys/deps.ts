@@ -1,6 +1,6 @@
 import type { App } from '../app.js';
 import type { SurveyConfig } from '../config.js';
-import { publicUrl } from '../http/server.js';
+import { publicUrl } from '../http/public-url.js';
 import type { NoticeDeps } from '../outbound/notices.js';
 
 /** What the survey features need: the mail machinery of notices, the settings, and the base of the links. */

@@ -7,20 +7,21 @@ import { cliBuilt } from '../support/cli.js';
 import { imapDaemonEnv, startDaemon, waitFor, type Daemon } from '../support/daemon.js';
 import { dovecotAvailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
 
-// The daemon compiles every template (its warm-up) only once the mailbox is caught up: a backlog found at
-// start-up is not slowed by it, and a daemon that starts idle is warm before its first customer's mail.
+// What `ventanilla start` brings up besides the mailbox. The warm-up (compiling every template) waits until the
+// mailbox is caught up: a backlog found at start-up is not slowed by it, and a daemon that starts idle is warm
+// before its first customer's mail. The HTTP server (loaded only by this command) serves every feature's routes.
 
 const BACKLOG = 6;
 
-function logLines(daemon: Daemon): Array<{ msg: string; time: number; uid?: number }> {
+function logLines(daemon: Daemon): Array<{ msg: string; time: number; uid?: number; address?: string }> {
   return daemon
     .log()
     .split('\n')
     .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as { msg: string; time: number; uid?: number });
+    .map((line) => JSON.parse(line) as { msg: string; time: number; uid?: number; address?: string });
 }
 
-describe.skipIf(!dovecotAvailable() || !cliBuilt)('the daemon warms up once the mailbox is caught up', () => {
+describe.skipIf(!dovecotAvailable() || !cliBuilt)('the daemon at start-up', () => {
   let dovecot: DovecotServer;
   let daemon: Daemon;
   let dataDir: string;
@@ -38,7 +39,7 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('the daemon warms up once the 
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('after the last mail of a backlog found at start, not before the first', async () => {
+  it('warms up after the last mail of a backlog found at start, not before the first', async () => {
     await waitFor(() => logLines(daemon).some((l) => l.msg === 'warmed up'), 'the warm-up', 30_000);
     const lines = logLines(daemon);
     const processed = lines.map((l, i) => (l.msg === 'mail processed' ? i : -1)).filter((i) => i >= 0);
@@ -47,10 +48,21 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('the daemon warms up once the 
     expect(warmed).toBeGreaterThan(processed.at(-1) as number);
   });
 
-  it('once: a mail after it, and the idle wake-ups, do not warm up again', async () => {
+  it('warms up once: a mail after it, and the idle wake-ups, do not warm up again', async () => {
     await dovecot.append(mail({ headers: { 'Message-ID': '<after-warm-up@cliente.mx>', Subject: 'Otra factura' } }));
     await waitFor(() => logLines(daemon).filter((l) => l.msg === 'mail processed').length === BACKLOG + 1, 'the new mail', 10_000);
     await new Promise((r) => setTimeout(r, 500));
     expect(logLines(daemon).filter((l) => l.msg === 'warmed up')).toHaveLength(1);
+  });
+
+  it('serves its health check and the survey page on the HTTP server', async () => {
+    const listening = await waitFor(() => logLines(daemon).find((l) => l.msg === 'HTTP server listening')?.address, 'the HTTP server', 10_000);
+    const health = await fetch(`${listening}/health`);
+    expect(health.status).toBe(200);
+    expect(((await health.json()) as { status: string }).status).toBe('ok');
+    // A feature's route is there: a survey link with a forged token gets the survey page's refusal, not a 404.
+    const survey = await fetch(`${listening}/survey?t=forged`);
+    expect(survey.status).not.toBe(404);
+    expect(survey.headers.get('content-type')).toMatch(/text\/html/);
   });
 });
