@@ -25,11 +25,14 @@ export function registerMaintenanceCommands(program: Command): void {
     .command('start')
     .description('run the gateway: watch the IMAP mailbox (IDLE push, polling fallback) and run the scheduled jobs')
     .action(async () => {
+      const app = await createApp({ composeWorker: true });
+      // The worker threads (mail preparation here, MIME composition with the jobs' mailer) load their modules on
+      // the other core while this thread loads IMAP and the HTTP server.
+      app.pipeline.startWorker();
+      const scheduler = new Scheduler(gatewayJobs(app), app);
       // Loaded here rather than with the program: the other commands (an MTA's `ingest -`, once per mail) need
       // neither IMAP nor the HTTP server, and loading them cost 0.3 s of every start-up.
       const [{ ImapSource }, { buildServer }] = await Promise.all([import('../ingest/sources/imap.js'), import('../http/server.js'), import('../http/routes.js')]);
-      const app = await createApp({ composeWorker: true });
-      const scheduler = new Scheduler(gatewayJobs(app), app);
       // Warming up (compiling every template of every locale, about a second of CPU) waits until the mailbox is
       // caught up: a backlog at start-up warms the paths it uses itself, and should not share the CPU with it.
       let warmedUp: Promise<void> | null = null;
@@ -69,8 +72,7 @@ export function registerMaintenanceCommands(program: Command): void {
         process.once('SIGTERM', () => shutdown('SIGTERM'));
         process.once('SIGINT', () => shutdown('SIGINT'));
       });
-      // The mailbox opens (and a backlog starts to flow) while templates and the HTTP server get ready.
-      app.pipeline.startWorker();
+      // The mailbox opens (and a backlog starts to flow) while the HTTP server gets ready.
       const running = source?.run();
       if (!source) await warmUpOnce();
       scheduler.start();
