@@ -59,4 +59,20 @@ describe('MimeComposer', () => {
       await here.close();
     }
   });
+
+  it('gives every mail multipart boundaries of its own', async () => {
+    const composer = new MimeComposer({ error: () => undefined }, false);
+    const boundaries = new Set<string>();
+    for (let i = 0; i < 50; i++) {
+      const raw = (await composer.compose({ ...mail, messageId: `n${i}@example.com` }, 'windows')).raw.toString('latin1');
+      const found = [...raw.matchAll(/boundary="([^"]+)"/g)].map((m) => m[1] as string);
+      expect(found.length).toBeGreaterThanOrEqual(2); // mixed (the attachment) and alternative (text, HTML)
+      for (const boundary of found) {
+        expect(raw.split(`--${boundary}`).length).toBeGreaterThan(2); // it delimits parts
+        boundaries.add(boundary.replace(/-Part_\d+$/, ''));
+      }
+      expect((await received(Buffer.from(raw, 'latin1'))).attachments).toHaveLength(1);
+    }
+    expect(boundaries.size).toBe(50);
+  });
 });
