@@ -1,14 +1,12 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import { createApp, type App } from '../../src/app.js';
 import { scheduleBulletin } from '../../src/bulletins/bulletins.js';
 import { bulletinDeps } from '../../src/bulletins/deps.js';
 import { runBulletinSends } from '../../src/bulletins/send.js';
 import { loadConfig } from '../../src/config.js';
-import { projectRoot } from '../../src/paths.js';
 import { keepWasmOnBaselineCompiler } from '../../src/wasm-compiler.js';
 import { BENCH_SECRET, profiled, SUPPORT_ADDRESS, wallMs } from './lib.js';
+import { startLineProcess } from './line-process.js';
 
 // The gateway's half of the bulletin benchmark (bulletin.ts), in a process of its own, as the daemon sends a
 // bulletin: its peak RSS is then the gateway's, not that of a harness that ran other benchmarks before (their
@@ -106,19 +104,13 @@ async function gatewaySend(dataDir: string, smtpPort: number, n: number, label: 
 }
 
 /** Runs gatewaySend in a new process (this file as its script) and returns what it measured. */
-export function gatewaySendInChild(dataDir: string, smtpPort: number, n: number, label: string): Promise<GatewaySend> {
-  const script = join(projectRoot, 'dist', 'test', 'bench', 'bulletin-gateway.js');
-  const child = spawn(process.execPath, [script, dataDir, String(smtpPort), String(n), label], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      const last = output.trim().split('\n').at(-1) ?? '';
-      if (code === 0 && last.startsWith('{')) resolve(JSON.parse(last) as GatewaySend);
-      else reject(new Error(`the bulletin gateway process exited (${code}): ${output.slice(-2000)}`));
-    });
-  });
+export async function gatewaySendInChild(dataDir: string, smtpPort: number, n: number, label: string): Promise<GatewaySend> {
+  const child = startLineProcess('bulletin-gateway', [dataDir, String(smtpPort), String(n), label]);
+  try {
+    return JSON.parse(await child.next()) as GatewaySend;
+  } finally {
+    await child.stop();
+  }
 }
 
 if (process.argv[1]?.endsWith('bulletin-gateway.js')) {

@@ -1,16 +1,15 @@
 import Database from 'better-sqlite3';
-import { spawn } from 'node:child_process';
 import { closeSync, copyFileSync, fsyncSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pino } from 'pino';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { projectRoot } from '../../src/paths.js';
 import { gatewayJobs } from '../../src/scheduler/jobs.js';
 import { type Job, type JobRun, Scheduler } from '../../src/scheduler/runner.js';
 import { keepWasmOnBaselineCompiler } from '../../src/wasm-compiler.js';
 import { BENCH_SECRET, profiled, removeDir, round, tempDir, wallMs } from './lib.js';
+import { startLineProcess } from './line-process.js';
 import { TICK_NOW } from './scheduler-db.js';
 
 // The scheduler benchmark's ticks (scheduler.ts) run in a process of their own that runs nothing else, as the
@@ -83,46 +82,23 @@ export interface TickProcess {
 }
 
 export function startTickProcess(): TickProcess {
-  const child = spawn(process.execPath, [join(projectRoot, 'dist', 'test', 'bench', 'scheduler-ticks.js')], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const waiting: Array<{ resolve: (tick: Tick) => void; reject: (error: Error) => void }> = [];
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    const answer = JSON.parse(line) as { tick?: Tick; error?: string };
-    const next = waiting.shift();
-    if (answer.tick) next?.resolve(answer.tick);
-    else next?.reject(new Error(`tick process: ${answer.error}`));
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', (code) => {
-    for (const w of waiting.splice(0)) w.reject(new Error(`the tick process exited (${code})`));
-    resolve();
-  }));
+  const child = startLineProcess('scheduler-ticks');
   return {
-    tick: (dbPath, label) =>
-      new Promise<Tick>((resolve, reject) => {
-        waiting.push({ resolve, reject });
-        child.stdin.write(`${JSON.stringify({ dbPath, label })}\n`);
-      }),
-    stop: async () => {
-      child.stdin.end();
-      await exited;
+    tick: async (dbPath, label) => {
+      const answer = JSON.parse(await child.ask(JSON.stringify({ dbPath, label }))) as { tick?: Tick; error?: string };
+      if (!answer.tick) throw new Error(`tick process: ${answer.error}`);
+      return answer.tick;
     },
+    stop: () => child.stop(),
   };
 }
 
 if (process.argv[1]?.endsWith('scheduler-ticks.js')) {
   keepWasmOnBaselineCompiler(); // as the CLI runs
-  const requests: Array<{ dbPath: string; label: string }> = [];
-  let running = false;
-  const serve = async () => {
-    if (running) return;
-    running = true;
-    for (let request = requests.shift(); request; request = requests.shift()) {
-      const answer = await tick(request.dbPath, request.label).then((t) => ({ tick: t }), (error: unknown) => ({ error: (error as Error)?.stack ?? String(error) }));
-      process.stdout.write(`${JSON.stringify(answer)}\n`);
-    }
-    running = false;
-  };
-  createInterface({ input: process.stdin }).on('line', (line) => {
-    requests.push(JSON.parse(line) as { dbPath: string; label: string });
-    void serve();
-  });
+  // One request at a time, in order: the next line is read once this tick is answered.
+  for await (const line of createInterface({ input: process.stdin })) {
+    const { dbPath, label } = JSON.parse(line) as { dbPath: string; label: string };
+    const answer = await tick(dbPath, label).then((t) => ({ tick: t }), (error: unknown) => ({ error: (error as Error)?.stack ?? String(error) }));
+    process.stdout.write(`${JSON.stringify(answer)}\n`);
+  }
 }
