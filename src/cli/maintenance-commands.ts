@@ -5,9 +5,13 @@ import { gatewayJobs, OUTBOX_DRAIN } from '../scheduler/jobs.js';
 import { Scheduler } from '../scheduler/runner.js';
 import { publicUrl } from '../http/public-url.js';
 import { warmUp } from '../warm-up.js';
+import { InboundFirst } from '../outbound/inbound-first.js';
 import { migrateDatabase } from '../store/migrator.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+
+/** How long a backlog may hold the outbox at most (inbound-first.ts). */
+const INBOUND_FIRST_MAX_HOLD_MS = 60_000;
 
 export function registerMaintenanceCommands(program: Command): void {
   program
@@ -29,7 +33,9 @@ export function registerMaintenanceCommands(program: Command): void {
       // The worker threads (mail preparation here, MIME composition with the jobs' mailer) load their modules on
       // the other core while this thread loads IMAP and the HTTP server.
       app.pipeline.startWorker();
-      const scheduler = new Scheduler(gatewayJobs(app), app);
+      // Acknowledgements of a backlog go out once it is recorded (inbound-first.ts), a minute at most.
+      const inboundFirst = new InboundFirst(INBOUND_FIRST_MAX_HOLD_MS);
+      const scheduler = new Scheduler(gatewayJobs(app, { holdSending: () => inboundFirst.holding() }), app);
       // Loaded here rather than with the program: the other commands (an MTA's `ingest -`, once per mail) need
       // neither IMAP nor the HTTP server, and loading them cost 0.3 s of every start-up.
       const [{ ImapSource }, { buildServer }] = await Promise.all([import('../ingest/sources/imap.js'), import('../http/server.js'), import('../http/routes.js')]);
@@ -48,10 +54,14 @@ export function registerMaintenanceCommands(program: Command): void {
         ? new ImapSource(app.config.imap, app, {
             onResult: (r) => {
               app.log.info({ uid: r.uid, outcome: r.outcome, ticket: r.ticketNumber, detail: r.detail }, 'mail processed');
-              // Acknowledgements go out at once, not at the next drain tick.
-              scheduler.trigger(OUTBOX_DRAIN);
+              // Acknowledgements go out at once, not at the next drain tick (unless a backlog is being recorded).
+              if (!inboundFirst.holding()) scheduler.trigger(OUTBOX_DRAIN);
             },
-            onCaughtUp: () => void warmUpOnce(),
+            onBacklog: () => inboundFirst.backlogStarted(),
+            onCaughtUp: () => {
+              if (inboundFirst.caughtUp()) scheduler.trigger(OUTBOX_DRAIN);
+              void warmUpOnce();
+            },
           })
         : null;
       if (!source) app.log.warn('IMAP_HOST is not set: running the scheduled jobs only (mail can still arrive through `ventanilla ingest -`)');

@@ -23,6 +23,8 @@ interface Run {
   error: unknown;
   report: DrainReport;
   now: () => Date;
+  /** While true, no more mails are claimed (InboundFirst): the ones claimed already are still sent. */
+  holding: () => boolean;
 }
 
 /**
@@ -54,10 +56,11 @@ export class OutboxDrainer {
    * Mails flow without a pause: the next batch is claimed while the current one is still sending, and twice
    * as many mails as the pool has connections are handed to the mailer at once, so a connection that
    * finishes a mail finds the next one already queued (nodemailer's pool) instead of waiting for us. On
-   * stop() the mails already handed over (at most that many) are still sent; the rest go back.
+   * stop() the mails already handed over (at most that many) are still sent; the rest go back. While `holding()`
+   * (inbound-first.ts) no more are claimed, and the drain ends once the claimed ones are sent.
    */
-  async drain(now: () => Date = () => new Date()): Promise<DrainReport> {
-    const run: Run = { queue: [], more: true, claiming: null, error: null, report: { sent: 0, retried: 0, failed: 0 }, now };
+  async drain(now: () => Date = () => new Date(), holding: () => boolean = () => false): Promise<DrainReport> {
+    const run: Run = { queue: [], more: true, claiming: null, error: null, report: { sent: 0, retried: 0, failed: 0 }, now, holding };
     const lanes = 2 * Math.max(1, this.opts.concurrency ?? 5);
     const worker = async () => {
       try {
@@ -79,7 +82,7 @@ export class OutboxDrainer {
   private async next(run: Run, lowWater: number): Promise<ClaimedMail | null> {
     for (;;) {
       if (this.stopping || run.error) return null;
-      if (run.queue.length <= lowWater && run.more && !run.claiming) run.claiming = this.claim(run);
+      if (run.queue.length <= lowWater && run.more && !run.claiming && !run.holding()) run.claiming = this.claim(run);
       const row = run.queue.shift();
       if (row) return row;
       if (!run.claiming) return null;

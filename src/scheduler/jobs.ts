@@ -10,8 +10,11 @@ export const OUTBOX_DRAIN = 'outbox-drain';
 export const NPS_CAMPAIGN = 'nps-campaign';
 export const BULLETIN_SEND = 'bulletin-send';
 
-/** The scheduled work of the gateway. Each job's effects are idempotent (keys on every notice). */
-export function gatewayJobs(app: App): Job[] {
+/**
+ * The scheduled work of the gateway. Each job's effects are idempotent (keys on every notice). `holdSending`: the
+ * daemon's InboundFirst (outbound/inbound-first.ts); while it holds, the drain claims nothing.
+ */
+export function gatewayJobs(app: App, options: { holdSending?: () => boolean } = {}): Job[] {
   // The drain comes last in a tick: its mailer (and in the daemon the worker that builds the mails) is ready by then.
   app.mailer();
   return [
@@ -22,6 +25,6 @@ export function gatewayJobs(app: App): Job[] {
     // Bulletins at their send_at, queued into the outbox at BULLETIN_RATE_PER_MINUTE (src/bulletins/send.ts); before the drain.
     { name: BULLETIN_SEND, cron: '*/10 * * * * *', run: (now) => runBulletinSends(bulletinDeps(app), now) },
     // Sending uses the real clock: retry backoff is about real SMTP servers, whatever --now says.
-    { name: OUTBOX_DRAIN, cron: '*/5 * * * * *', run: async () => ({ ...(await app.drainer().drain()) }), stop: () => app.drainer().stop() },
+    { name: OUTBOX_DRAIN, cron: '*/5 * * * * *', run: async () => ({ ...(await app.drainer().drain(undefined, options.holdSending)) }), stop: () => app.drainer().stop() },
   ];
 }

@@ -50,6 +50,16 @@ export function outcomeCounts(dataDir: string): Record<string, number> {
   }
 }
 
+/** Mails in the daemon's outbox not sent yet (queued, or claimed and being sent). */
+export function unsentMails(dataDir: string): number {
+  const db = new Database(join(dataDir, 'ventanilla.db'), { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare("SELECT count(*) AS n FROM OutboxMail WHERE status = 'pending'").get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
 /** STATUS (MESSAGES) of a mailbox. */
 export async function messagesIn(client: ImapFlow, mailbox: string): Promise<number> {
   const status = await client.status(mailbox, { messages: true });

@@ -3,7 +3,7 @@ import { simpleParser } from 'mailparser';
 import { PROCESSED_KEYWORD } from '../../src/ingest/sources/imap.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { backlog } from './corpus.js';
-import { messagesIn, outcomeCounts, spawnDaemon } from './daemon-run.js';
+import { messagesIn, outcomeCounts, spawnDaemon, unsentMails } from './daemon-run.js';
 import { type Benchmark, type BenchRow, BUDGET, median, note, removeDir, repeatRuns, round, scaled, tempDir, until, rateRow, wallMs } from './lib.js';
 
 // Ingest backlog: N varied mails already in Dovecot; start the daemon; time until every one has its outcome
@@ -102,6 +102,8 @@ interface GatewayRun {
   capped: boolean;
   startupSeconds: number;
   steadyRate: number;
+  /** Daemon spawn to the last acknowledgement sent (they wait for the backlog: src/outbound/inbound-first.ts); null when capped. */
+  acksOutSeconds: number | null;
   outcomes: Record<string, number>;
 }
 
@@ -127,13 +129,19 @@ async function gatewayIngest(dovecot: DovecotServer, expected: number, capSecond
     const capped = committed < expected;
     const last = commits[committed - 1] as number;
     const first = commits[0] as number;
+    // Not part of the figure: when the acknowledgements the backlog queued were all sent.
+    let acksOutSeconds: number | null = null;
+    if (!capped) {
+      await Promise.race([until(() => unsentMails(dataDir) === 0, 'the acknowledgements to be sent', 120_000, 50), exited]);
+      acksOutSeconds = (Date.now() - run.spawnedAt) / 1000;
+    }
     // Not timed: let the last batch be flagged and moved (after a full run), so the next run can put the mail back.
     if (!capped) await Promise.race([until(async () => (await inboxCount(dovecot)) === 0, 'the inbox to be drained', 60_000, 200), exited]);
     await run.stop();
     const outcomes = outcomeCounts(dataDir);
     const logged = Object.values(outcomes).reduce((a, b) => a + b, 0);
     if (!capped && logged !== expected) throw new Error(`the inbound log has ${logged} rows, expected ${expected}`);
-    return { committed, seconds: (last - run.spawnedAt) / 1000, capped, startupSeconds: ((opened || first) - run.spawnedAt) / 1000, steadyRate: (committed - 1) / ((last - first) / 1000), outcomes };
+    return { committed, seconds: (last - run.spawnedAt) / 1000, capped, startupSeconds: ((opened || first) - run.spawnedAt) / 1000, steadyRate: (committed - 1) / ((last - first) / 1000), acksOutSeconds, outcomes };
   } finally {
     await run.stop().catch(() => undefined);
     removeDir(dataDir);
@@ -149,7 +157,7 @@ export const ingestBenchmark: Benchmark = {
     const { raws, stats } = backlog(n);
     note(`ingest: ${n} mails (${(stats.bytes / 1048576).toFixed(1)} MiB): ${JSON.stringify(stats)}`);
     const dovecot = await startDovecot();
-    type Run = { rawRate: number; gatewayRate: number; ratio: number; committed: number; capSeconds: number | null; startupSeconds: number; steadyRate: number; fetchOnlyRate: number };
+    type Run = { rawRate: number; gatewayRate: number; ratio: number; committed: number; capSeconds: number | null; startupSeconds: number; steadyRate: number; fetchOnlyRate: number; acksOutSeconds: number | null };
     let runs: Run[] = [];
     let outcomes: Record<string, number> = {};
     let appendRate = 0;
@@ -170,10 +178,11 @@ export const ingestBenchmark: Benchmark = {
         const gateway = await gatewayIngest(dovecot, n, cap, `ingest-run${r + 1}`);
         outcomes = gateway.outcomes;
         const gatewayRate = gateway.committed / gateway.seconds;
-        note(`ingest run ${r + 1}: gateway ${gatewayRate.toFixed(1)} msg/s (${gateway.committed}/${n} in ${gateway.seconds.toFixed(1)} s${gateway.capped ? `, cut at the ${cap.toFixed(0)} s cap` : ''}; startup ${gateway.startupSeconds.toFixed(2)} s), raw ${rawRate.toFixed(1)} msg/s`);
+        note(`ingest run ${r + 1}: gateway ${gatewayRate.toFixed(1)} msg/s (${gateway.committed}/${n} in ${gateway.seconds.toFixed(1)} s${gateway.capped ? `, cut at the ${cap.toFixed(0)} s cap` : ''}; startup ${gateway.startupSeconds.toFixed(2)} s; acknowledgements all sent at ${gateway.acksOutSeconds?.toFixed(1) ?? '-'} s), raw ${rawRate.toFixed(1)} msg/s`);
         return {
           rawRate: round(rawRate, 1), gatewayRate: round(gatewayRate, 1), ratio: round(gatewayRate / rawRate, 3), committed: gateway.committed, capSeconds: gateway.capped ? round(cap, 0) : null,
           startupSeconds: round(gateway.startupSeconds), steadyRate: round(gateway.steadyRate, 1), fetchOnlyRate: round(n / raw.fetchOnlySeconds, 1),
+          acksOutSeconds: gateway.acksOutSeconds === null ? null : round(gateway.acksOutSeconds),
         };
       }));
     } finally {

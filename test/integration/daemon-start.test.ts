@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mail } from '../support/app.js';
 import { cliBuilt } from '../support/cli.js';
-import { imapDaemonEnv, startDaemon, waitFor, type Daemon } from '../support/daemon.js';
+import { daemonLogLines as logLines, imapDaemonEnv, startDaemon, waitFor, type Daemon } from '../support/daemon.js';
 import { dovecotAvailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
 
 // What `ventanilla start` brings up besides the mailbox. The warm-up (compiling every template) waits until the
@@ -12,14 +12,6 @@ import { dovecotAvailable, startDovecot, type DovecotServer } from '../support/d
 // before its first customer's mail. The HTTP server (loaded only by this command) serves every feature's routes.
 
 const BACKLOG = 6;
-
-function logLines(daemon: Daemon): Array<{ msg: string; time: number; uid?: number; address?: string }> {
-  return daemon
-    .log()
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as { msg: string; time: number; uid?: number; address?: string });
-}
 
 describe.skipIf(!dovecotAvailable() || !cliBuilt)('the daemon at start-up', () => {
   let dovecot: DovecotServer;

@@ -6,7 +6,7 @@ import { setTicketStatus } from '../../src/lifecycle/agent-actions.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
 import { createTestApp, mail } from '../support/app.js';
 import { cliBuilt } from '../support/cli.js';
-import { startDaemon, waitFor, type Daemon } from '../support/daemon.js';
+import { daemonLogLines, startDaemon, waitFor, type Daemon } from '../support/daemon.js';
 import { dovecotAvailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { startSmtpPeer, type SmtpPeer } from '../support/smtp.js';
 
@@ -26,26 +26,6 @@ const LIVE_PER_ROUND = 3;
 const DAY = 86_400_000;
 
 const ESCALATION_CONTACTS = '1:lead@example.test,2:manager@example.test';
-
-interface LogLine {
-  level: number;
-  time: number;
-  msg: string;
-  [key: string]: unknown;
-}
-
-function parseLog(text: string): LogLine[] {
-  const lines: LogLine[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('{')) continue;
-    try {
-      lines.push(JSON.parse(line) as LogLine);
-    } catch {
-      /* a line cut by the log buffer */
-    }
-  }
-  return lines;
-}
 
 const bare = (id: string | null | undefined) => (id ?? '').replace(/^<|>$/g, '');
 
@@ -261,7 +241,7 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('two daemons on one database, 
     if (process.env.TWO_DAEMONS_LOG_DIR) {
       for (const [i, d] of daemons.entries()) writeFileSync(join(process.env.TWO_DAEMONS_LOG_DIR, `daemon-${'AB'[i]}.log`), d.log());
     }
-    const logs = daemons.map((d) => parseLog(d.log()));
+    const logs = daemons.map((d) => daemonLogLines(d));
     const outboxRows = await db.outboxMail.findMany();
     const received = smtp.received;
 

@@ -9,6 +9,28 @@ export interface Daemon {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/** One line of a daemon's JSON log (pino). */
+export interface DaemonLogLine {
+  level: number;
+  time: number;
+  msg: string;
+  [key: string]: unknown;
+}
+
+/** The daemon's log so far, line by line (a line cut by the bound on the kept output is skipped). */
+export function daemonLogLines(daemon: Pick<Daemon, 'log'>): DaemonLogLine[] {
+  const lines: DaemonLogLine[] = [];
+  for (const line of daemon.log().split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      lines.push(JSON.parse(line) as DaemonLogLine);
+    } catch {
+      /* cut */
+    }
+  }
+  return lines;
+}
+
 export interface DaemonOptions {
   /** How much output to keep (the newest part); default 200,000 characters. Busy daemons log a lot. */
   maxLogChars?: number;

@@ -23,6 +23,8 @@ const BATCHES_AHEAD = 2;
 
 export interface ImapSourceEvents {
   onResult?: (r: IngestResult & { uid: number }) => void;
+  /** A drain found more than one batch to record: a backlog (outbound/inbound-first.ts). */
+  onBacklog?: () => void;
   /** The mailbox has nothing left to process and the session starts waiting for news (after every drain). */
   onCaughtUp?: () => void;
 }
@@ -210,8 +212,10 @@ export class ImapSource {
       while (ahead.length < BATCHES_AHEAD && pending.length > 0) ahead.push(settled(this.stageBatch(client, uidValidity, takeBatch(pending))));
     };
     let acknowledged: Promise<Settled<void>> = Promise.resolve({ value: undefined });
+    stageMore();
+    if (ahead.length > 1) this.events.onBacklog?.();
     try {
-      for (stageMore(); ahead.length > 0 && !this.stopped; ) {
+      while (ahead.length > 0 && !this.stopped) {
         // Renew the lease for each batch after the first; if it was lost (we stalled past it), let the other go on.
         if (renew && !(await acquireLease(db, this.leaseName, this.holder, MAILBOX_LEASE_MS))) return;
         renew = true;
@@ -293,7 +297,8 @@ export class ImapSource {
     const committed = uids ?? ((await leftOver()) || []).filter((u) => BigInt(u) <= lastUid);
     if (committed.length === 0) return;
     const range = committed.join(',');
-    await client.messageFlagsAdd(range, [PROCESSED_KEYWORD], { uid: true });
+    // SILENT: the server does not answer with each message's new flags (an untagged FETCH per mail, parsed for nothing).
+    await client.messageFlagsAdd(range, [PROCESSED_KEYWORD], { uid: true, silent: true });
     if (this.settings.processedMailbox) await client.messageMove(range, this.settings.processedMailbox, { uid: true });
   }
 }
