@@ -107,6 +107,19 @@ describe('outbound mail through a real SMTP server', () => {
     expect(smtp.received).toHaveLength(5);
   });
 
+  it('a hold (inbound first) stops the drain claiming more; what waited goes out once, after the hold', async () => {
+    // More than the drainer claims at once (200), one sender each (the per-address cap on automatic mail).
+    for (let i = 0; i < 220; i++) await ingest(mail({ headers: { From: `c${i}@cliente.mx` } }));
+    expect(await app.drainer().drain(undefined, () => true)).toEqual({ sent: 0, retried: 0, failed: 0 });
+    expect(smtp.received).toHaveLength(0);
+    // The hold starts while the first claim is being sent: that claim goes out, nothing more is claimed.
+    expect(await app.drainer().drain(undefined, () => smtp.received.length > 0)).toEqual({ sent: 200, retried: 0, failed: 0 });
+    expect(await app.db.outboxMail.count({ where: { status: 'pending' } })).toBe(20);
+    expect(await app.drainer().drain()).toEqual({ sent: 20, retried: 0, failed: 0 });
+    const ids = (await smtp.waitFor(220)).map((m) => m.parsed.messageId);
+    expect(new Set(ids).size).toBe(220);
+  });
+
   it('a permanent refusal is marked failed, and `outbox retry` sends it again', async () => {
     smtp.failWith = 550;
     await ingest(mail());
