@@ -57,9 +57,14 @@ export function registerMaintenanceCommands(program: Command): void {
               // Acknowledgements go out at once, not at the next drain tick (unless a backlog is being recorded).
               if (!inboundFirst.holding()) scheduler.trigger(OUTBOX_DRAIN);
             },
-            onBacklog: () => inboundFirst.backlogStarted(),
+            onBacklog: () => {
+              if (inboundFirst.backlogStarted()) app.log.info('backlog in the mailbox: acknowledgements wait until it is recorded');
+            },
             onCaughtUp: () => {
-              if (inboundFirst.caughtUp()) scheduler.trigger(OUTBOX_DRAIN);
+              if (inboundFirst.caughtUp()) {
+                app.log.info('backlog recorded: sending what waited');
+                scheduler.trigger(OUTBOX_DRAIN);
+              }
               void warmUpOnce();
             },
           })

@@ -13,9 +13,11 @@ export class InboundFirst {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  /** The mailbox source found more than one batch to record. */
-  backlogStarted(): void {
-    this.since ??= this.clock();
+  /** The mailbox source found more than one batch to record. True when this starts a hold (not during one). */
+  backlogStarted(): boolean {
+    if (this.since !== null) return false;
+    this.since = this.clock();
+    return true;
   }
 
   /** The mailbox source has recorded everything it found. True when a backlog had been flowing until now. */

@@ -54,6 +54,13 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('a backlog in the mailbox at s
     const lastCommit = lines[processed.at(-1) as number]?.time as number;
     const firstSend = Math.min(...sentFiles(dataDir).map((f) => f.at));
     expect(firstSend).toBeGreaterThanOrEqual(lastCommit);
+    // The operator reads why the acknowledgements waited, once per backlog.
+    const found = lines.map((l, i) => (l.msg.startsWith('backlog in the mailbox') ? i : -1)).filter((i) => i >= 0);
+    const recorded = lines.map((l, i) => (l.msg.startsWith('backlog recorded') ? i : -1)).filter((i) => i >= 0);
+    expect(found).toHaveLength(1);
+    expect(recorded).toHaveLength(1);
+    expect(found[0]).toBeLessThan(processed[0] as number);
+    expect(recorded[0]).toBeGreaterThan(processed.at(-1) as number);
     const sent = sentMails(dataDir);
     expect(sent).toHaveLength(BACKLOG);
     expect(new Set(sent.map(recipient))).toEqual(new Set(Array.from({ length: BACKLOG }, (_, i) => `cliente${i}@cliente.mx`)));

@@ -15,8 +15,9 @@ describe('inbound first: the outbox waits while a backlog is recorded', () => {
 
   it('holds from the backlog until the mailbox is caught up, and says a backlog ended', () => {
     const { hold, advance } = clocked(60_000);
-    hold.backlogStarted();
+    expect(hold.backlogStarted()).toBe(true);
     advance(5_000);
+    expect(hold.backlogStarted()).toBe(false); // the same backlog, drained again
     expect(hold.holding()).toBe(true);
     expect(hold.caughtUp()).toBe(true);
     expect(hold.holding()).toBe(false);
