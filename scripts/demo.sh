@@ -9,7 +9,7 @@ export SUPPORT_ADDRESS="${SUPPORT_ADDRESS:-soporte@ventanilla.test}"
 export LOG_LEVEL="${LOG_LEVEL:-warn}"
 [ -d node_modules ] || npm ci
 npm run --silent build
-cli="node dist/src/cli/main.js"
+cli="node dist/bundle/main.js"
 $cli migrate
 echo "== ingesting the demo mailbox (scripts/demo-mailbox) =="
 $cli ingest scripts/demo-mailbox

@@ -27,9 +27,13 @@ export class MailPreparer {
     return this.thread.request(copies, copies.map((c) => c.buffer));
   }
 
-  /** Starts the worker now (a daemon: its modules load while the mailbox opens) rather than on the first batch. */
-  start(): void {
+  /**
+   * Starts the worker now (a daemon: its modules load while the mailbox opens) rather than on the first batch.
+   * False when there is no built worker script: mail is then prepared in this thread.
+   */
+  start(): boolean {
     this.thread?.start();
+    return this.thread !== null;
   }
 
   close(): Promise<void> {

@@ -155,7 +155,7 @@ function fileMailer(dir: string, composer: MimeComposer): Mailer {
 }
 
 /** With `composeWorker`, the MIME of each mail is built in a worker thread (mime-composer.ts). */
-export function createMailer(config: Pick<Config, 'smtp' | 'dataDir'>, log: Pick<Logger, 'error'>, options: { composeWorker: boolean }): Mailer {
+export function createMailer(config: Pick<Config, 'smtp' | 'dataDir'>, log: Pick<Logger, 'error' | 'warn'>, options: { composeWorker: boolean }): Mailer {
   const composer = new MimeComposer(log, options.composeWorker);
   return config.smtp ? smtpMailer(config.smtp, composer) : fileMailer(join(config.dataDir, 'outbox'), composer);
 }

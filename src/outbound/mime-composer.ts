@@ -26,8 +26,9 @@ const WORKER_QUEUE = 8;
 export class MimeComposer {
   private readonly thread: ThreadClient<ComposeRequest, BuiltMail> | null;
 
-  constructor(log: Pick<Logger, 'error'>, useWorker: boolean) {
+  constructor(log: Pick<Logger, 'error' | 'warn'>, useWorker: boolean) {
     const script = useWorker ? workerScript(import.meta.url, 'compose-worker') : null;
+    if (useWorker && !script) log.warn('no built composition worker script: outgoing mail is built in the main thread');
     this.thread = script ? new ThreadClient(script, null, log, 'mail composition', COMPOSE_LIMITS) : null;
     // A mailer is made to send: the worker loads nodemailer while the caller gets its first mails ready.
     this.thread?.start();

@@ -40,6 +40,13 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('the daemon at start-up', () =
     expect(warmed).toBeGreaterThan(processed.at(-1) as number);
   });
 
+  it('runs the shipped bundle with both worker threads: no warning that a worker script is missing', async () => {
+    await waitFor(() => logLines(daemon).some((l) => l.msg === 'ventanilla started'), 'the start', 30_000);
+    // The daemon's first drain starts the composition worker; a bundle without the worker scripts would warn.
+    await waitFor(() => logLines(daemon).some((l) => l.msg === 'job ran' && l.job === 'outbox-drain'), 'the first drain', 30_000);
+    expect(logLines(daemon).filter((l) => /worker script/.test(String(l.msg)))).toEqual([]);
+  });
+
   it('warms up once: a mail after it, and the idle wake-ups, do not warm up again', async () => {
     await dovecot.append(mail({ headers: { 'Message-ID': '<after-warm-up@cliente.mx>', Subject: 'Otra factura' } }));
     await waitFor(() => logLines(daemon).filter((l) => l.msg === 'mail processed').length === BACKLOG + 1, 'the new mail', 10_000);

@@ -39,8 +39,8 @@ async function received(raw: Buffer) {
 describe('MimeComposer', () => {
   it('the worker (built) and this thread give the same mail and envelope, for SMTP and for files', async () => {
     expect(workerScript(new URL('../../src/outbound/mime-composer.ts', import.meta.url).href, 'compose-worker')).toMatch(/dist\/src\/outbound\/compose-worker\.js$/);
-    const inWorker = new MimeComposer({ error: () => undefined }, true);
-    const here = new MimeComposer({ error: () => undefined }, false);
+    const inWorker = new MimeComposer({ error: () => undefined, warn: () => undefined }, true);
+    const here = new MimeComposer({ error: () => undefined, warn: () => undefined }, false);
     try {
       const [a, b] = await Promise.all([inWorker.compose(mail, 'windows'), here.compose(mail, 'windows')]);
       expect(Buffer.isBuffer(a.raw)).toBe(true);
@@ -61,7 +61,7 @@ describe('MimeComposer', () => {
   });
 
   it('gives every mail multipart boundaries of its own', async () => {
-    const composer = new MimeComposer({ error: () => undefined }, false);
+    const composer = new MimeComposer({ error: () => undefined, warn: () => undefined }, false);
     const boundaries = new Set<string>();
     for (let i = 0; i < 50; i++) {
       const raw = (await composer.compose({ ...mail, messageId: `n${i}@example.com` }, 'windows')).raw.toString('latin1');

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { projectRoot } from '../../src/paths.js';
 import { SURVEYS_OFF } from './app.js';
 
-export const cliPath = join(projectRoot, 'dist', 'src', 'cli', 'main.js');
+/** The shipped CLI: tsc's output bundled (scripts/bundle.config.mjs), as `npx ventanilla` runs it. */
+export const cliPath = join(projectRoot, 'dist', 'bundle', 'main.js');
 export const cliBuilt = existsSync(cliPath);
 
 export interface CliResult {
