@@ -1,4 +1,5 @@
 import type { Db, Tx } from './database.js';
+import { sqlOf } from './sql.js';
 
 // Bulletin subscribers. Countries and topics are stored as ",AR,MX," (src/bulletins/countries.ts encodeList).
 
@@ -15,6 +16,11 @@ export interface SubscriberInput {
 
 export async function subscriberByEmail(tx: Tx | Db, email: string): Promise<SubscriberRow | null> {
   return tx.subscriber.findUnique({ where: { email: email.toLowerCase() } });
+}
+
+/** A subscriber's status ("pending", "active", "unsubscribed"), or null when the address is none (direct SQL: surveys ask it in ticks). */
+export async function subscriberStatus(tx: Tx | Db, email: string): Promise<string | null> {
+  return sqlOf(tx).get<{ status: string }>('SELECT "status" FROM "Subscriber" WHERE "email" = ?', email.toLowerCase())?.status ?? null;
 }
 
 export async function subscriberById(tx: Tx | Db, id: number): Promise<SubscriberRow | null> {

@@ -45,12 +45,17 @@ export interface NewSurveyRequest {
   expiresAt: Date;
 }
 
+// Asking a survey is direct SQL (store/sql.ts): the NPS campaign and the CSAT mails run it inside scheduler ticks.
 export async function surveyKeyExists(tx: Tx, surveyKey: string): Promise<boolean> {
-  return (await tx.surveyRequest.count({ where: { surveyKey } })) > 0;
+  return sqlOf(tx).get('SELECT 1 FROM "SurveyRequest" WHERE "surveyKey" = ?', surveyKey) !== undefined;
 }
 
-export async function createSurveyRequest(tx: Tx, data: NewSurveyRequest): Promise<number> {
-  return (await tx.surveyRequest.create({ data, select: { id: true } })).id;
+export async function createSurveyRequest(tx: Tx, d: NewSurveyRequest): Promise<number> {
+  return sqlOf(tx).run(
+    `INSERT INTO "SurveyRequest" ("kind", "surveyKey", "contactId", "ticketId", "organisationId", "country", "agent", "scale", "locale", "messageId", "sentAt", "expiresAt")
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    d.kind, d.surveyKey, d.contactId, d.ticketId, d.organisationId, d.country, d.agent, d.scale, d.locale, d.messageId, d.sentAt, d.expiresAt,
+  ).id;
 }
 
 export async function surveyById(tx: Tx | Db, id: number): Promise<StoredSurvey | null> {
@@ -141,7 +146,7 @@ export async function npsCandidates(db: Db, q: { activeSince: Date; askedSince: 
 
 /** Mail to this address was refused for good (5xx, or every retry failed): what the outbox knows of bounces. */
 export async function mailPermanentlyFailedTo(tx: Tx, address: string): Promise<boolean> {
-  return (await tx.outboxMail.count({ where: { primaryTo: address.toLowerCase(), status: 'failed' } })) > 0;
+  return sqlOf(tx).get(`SELECT 1 FROM "OutboxMail" WHERE "primaryTo" = ? AND "status" = 'failed'`, address.toLowerCase()) !== undefined;
 }
 
 // ---- Reports ----

@@ -6,7 +6,7 @@
 
 import type { SurveyKind } from '../domain/survey-scale.js';
 import type { Tx } from '../store/database.js';
-import { subscriberByEmail } from '../store/subscriber-repo.js';
+import { subscriberStatus } from '../store/subscriber-repo.js';
 import { suppressedAmong } from '../store/suppression-repo.js';
 import { mailPermanentlyFailedTo } from '../store/survey-repo.js';
 
@@ -15,6 +15,6 @@ export type SuppressionReason = 'bounced' | 'unsubscribed';
 /** Why a survey must not be mailed to this address, or null when it may. */
 export async function surveySuppression(tx: Tx, address: string, kind: SurveyKind, now: Date): Promise<SuppressionReason | null> {
   if ((await suppressedAmong(tx, [address], now)).size > 0 || (await mailPermanentlyFailedTo(tx, address))) return 'bounced';
-  if (kind === 'nps' && (await subscriberByEmail(tx, address.toLowerCase()))?.status === 'unsubscribed') return 'unsubscribed';
+  if (kind === 'nps' && (await subscriberStatus(tx, address)) === 'unsubscribed') return 'unsubscribed';
   return null;
 }
