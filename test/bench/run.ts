@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { projectRoot } from '../../src/paths.js';
 import { bigMailBenchmark } from './bigmail.js';
 import { bulletinBenchmark } from './bulletin.js';
+import { cliBenchmark } from './cli.js';
 import { ingestBenchmark } from './ingest.js';
 import { type Benchmark, type BenchRow, BUDGET, CPU_PROF_DIR, note, RUNS, SCALE, wallMs } from './lib.js';
 import { outboxBenchmark } from './outbox.js';
@@ -20,7 +21,7 @@ import { keepWasmOnBaselineCompiler } from '../../src/wasm-compiler.js';
 // The in-process benchmarks (scheduler tick, outbox drain) run the gateway's code as the CLI and the daemon run it.
 keepWasmOnBaselineCompiler();
 
-const BENCHMARKS: Benchmark[] = [ingestBenchmark, pushBenchmark, schedulerBenchmark, outboxBenchmark, bigMailBenchmark, bulletinBenchmark];
+const BENCHMARKS: Benchmark[] = [ingestBenchmark, pushBenchmark, schedulerBenchmark, outboxBenchmark, bigMailBenchmark, bulletinBenchmark, cliBenchmark];
 const RESULTS = join(projectRoot, 'test', 'bench', 'results.json');
 
 function usage(): string {
