@@ -18,7 +18,7 @@ import {
 // mail's size. Two paths:
 // - the daemon: the mail is appended to Dovecot while the daemon idles (warmed up by one small mail); growth =
 //   the daemon's VmHWM after the mail minus its VmRSS just before (the peak is reset through /proc/<pid>/clear_refs);
-// - the CLI: `node dist/src/cli/main.js ingest big.eml` in a fresh process; growth = its max RSS minus that of
+// - the CLI: `node dist/bundle/main.js ingest big.eml` in a fresh process; growth = its max RSS minus that of
 //   the same command on a small mail (max RSS from /usr/bin/time -v, else process.resourceUsage() at exit).
 // MAX_MESSAGE_BYTES and MAX_ATTACHMENT_BYTES are raised above the mail (with the defaults, 25 MB and 20 MiB, such a
 // mail is kept raw as too_large: the details say what the default limits do with it).

@@ -5,7 +5,7 @@ import { startDaemon, type Daemon } from '../support/daemon.js';
 import type { DovecotServer } from '../support/dovecot.js';
 import { BENCH_SECRET, cpuProfEnv, LogWatcher, SUPPORT_ADDRESS } from './lib.js';
 
-// The real daemon (`dist/src/cli/main.js start`, through test/support/daemon.ts) on a private Dovecot, with its
+// The real daemon (`dist/bundle/main.js start`, through test/support/daemon.ts) on a private Dovecot, with its
 // log read line by line.
 
 export interface RunningDaemon {
