@@ -4,11 +4,13 @@ import { PROCESSED_KEYWORD } from '../../src/ingest/sources/imap.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { backlog } from './corpus.js';
 import { messagesIn, outcomeCounts, spawnDaemon, unsentMails } from './daemon-run.js';
-import { type Benchmark, type BenchRow, BUDGET, median, note, removeDir, repeatRuns, round, scaled, tempDir, until, rateRow, wallMs } from './lib.js';
+import { type Benchmark, type BenchRow, BUDGET, median, note, procCpuSeconds, removeDir, repeatRuns, round, scaled, tempDir, until, rateRow, wallMs } from './lib.js';
 
 // Ingest backlog: N varied mails already in Dovecot; start the daemon; time until every one has its outcome
 // committed (the "mail processed" log line of the last one, stamped right after its commit). Baseline, in the
 // same run and on the same mailbox: one imapflow FETCH of every source, each parsed with mailparser, no database.
+// Each run also reports CPU time per mail, which this machine's busy minutes move far less than the rates: the
+// daemon's (every thread, spawn to the last commit) and the baseline's (this process, its FETCH and parse).
 //
 // Time limit: a run is cut at max(40 s, twice the time a gateway at the goal would need) x BENCH_BUDGET; the figure
 // is then the rate over the mails committed by then (the table says so). A gateway near its goal is never cut.
@@ -54,8 +56,9 @@ async function refill(dovecot: DovecotServer, expected: number): Promise<void> {
 }
 
 /** The raw capability: connect, FETCH 1:* (BODY.PEEK[]), parse each with mailparser. */
-async function rawFetchParse(dovecot: DovecotServer, expected: number): Promise<{ seconds: number; fetchOnlySeconds: number }> {
+async function rawFetchParse(dovecot: DovecotServer, expected: number): Promise<{ seconds: number; fetchOnlySeconds: number; cpuSeconds: number }> {
   const t0 = wallMs();
+  const cpu0 = process.cpuUsage();
   const client = await imap(dovecot);
   let parsed = 0;
   try {
@@ -69,6 +72,7 @@ async function rawFetchParse(dovecot: DovecotServer, expected: number): Promise<
     await client.logout().catch(() => client.close());
   }
   const seconds = (wallMs() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   if (parsed !== expected) throw new Error(`raw fetch parsed ${parsed} mails, expected ${expected}`);
   // FETCH alone, for the details: how much of the baseline is the server and the wire.
   const t1 = wallMs();
@@ -81,7 +85,7 @@ async function rawFetchParse(dovecot: DovecotServer, expected: number): Promise<
     await again.logout().catch(() => again.close());
   }
   if (fetched !== expected) throw new Error(`raw fetch returned ${fetched} sources, expected ${expected}`);
-  return { seconds, fetchOnlySeconds: (wallMs() - t1) / 1000 };
+  return { seconds, fetchOnlySeconds: (wallMs() - t1) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
 /** Uncounted: the first mails fetched and parsed once, so the first measured baseline does not pay for the JIT. */
@@ -104,6 +108,8 @@ interface GatewayRun {
   steadyRate: number;
   /** Daemon spawn to the last acknowledgement sent (they wait for the backlog: src/outbound/inbound-first.ts); null when capped. */
   acksOutSeconds: number | null;
+  /** The daemon's CPU time (all threads) from its spawn to the last commit (read within 20 ms of it). */
+  cpuSeconds: number;
   outcomes: Record<string, number>;
 }
 
@@ -124,6 +130,7 @@ async function gatewayIngest(dovecot: DovecotServer, expected: number, capSecond
     const exited = new Promise<never>((_, reject) => run.daemon.child.once('exit', (code) => reject(new Error(`daemon exited (${code}): ${run.daemon.log().slice(-2000)}`))));
     const capAt = run.spawnedAt + capSeconds * 1000;
     await Promise.race([until(() => commits.length >= expected || Date.now() >= capAt, `${expected} commits`, capSeconds * 1000 + 60_000, 20), exited]);
+    const cpuSeconds = procCpuSeconds(run.daemon.child.pid as number);
     const committed = Math.min(expected, commits.filter((t) => t <= capAt).length);
     if (committed < 2) throw new Error(`only ${committed} mails committed within ${capSeconds} s`);
     const capped = committed < expected;
@@ -141,7 +148,7 @@ async function gatewayIngest(dovecot: DovecotServer, expected: number, capSecond
     const outcomes = outcomeCounts(dataDir);
     const logged = Object.values(outcomes).reduce((a, b) => a + b, 0);
     if (!capped && logged !== expected) throw new Error(`the inbound log has ${logged} rows, expected ${expected}`);
-    return { committed, seconds: (last - run.spawnedAt) / 1000, capped, startupSeconds: ((opened || first) - run.spawnedAt) / 1000, steadyRate: (committed - 1) / ((last - first) / 1000), acksOutSeconds, outcomes };
+    return { committed, seconds: (last - run.spawnedAt) / 1000, capped, startupSeconds: ((opened || first) - run.spawnedAt) / 1000, steadyRate: (committed - 1) / ((last - first) / 1000), acksOutSeconds, cpuSeconds, outcomes };
   } finally {
     await run.stop().catch(() => undefined);
     removeDir(dataDir);
@@ -157,7 +164,7 @@ export const ingestBenchmark: Benchmark = {
     const { raws, stats } = backlog(n);
     note(`ingest: ${n} mails (${(stats.bytes / 1048576).toFixed(1)} MiB): ${JSON.stringify(stats)}`);
     const dovecot = await startDovecot();
-    type Run = { rawRate: number; gatewayRate: number; ratio: number; committed: number; capSeconds: number | null; startupSeconds: number; steadyRate: number; fetchOnlyRate: number; acksOutSeconds: number | null };
+    type Run = { rawRate: number; gatewayRate: number; ratio: number; committed: number; capSeconds: number | null; startupSeconds: number; steadyRate: number; fetchOnlyRate: number; acksOutSeconds: number | null; gatewayCpuMsPerMail: number; rawCpuMsPerMail: number };
     let runs: Run[] = [];
     let outcomes: Record<string, number> = {};
     let appendRate = 0;
@@ -178,11 +185,12 @@ export const ingestBenchmark: Benchmark = {
         const gateway = await gatewayIngest(dovecot, n, cap, `ingest-run${r + 1}`);
         outcomes = gateway.outcomes;
         const gatewayRate = gateway.committed / gateway.seconds;
-        note(`ingest run ${r + 1}: gateway ${gatewayRate.toFixed(1)} msg/s (${gateway.committed}/${n} in ${gateway.seconds.toFixed(1)} s${gateway.capped ? `, cut at the ${cap.toFixed(0)} s cap` : ''}; startup ${gateway.startupSeconds.toFixed(2)} s; acknowledgements all sent at ${gateway.acksOutSeconds?.toFixed(1) ?? '-'} s), raw ${rawRate.toFixed(1)} msg/s`);
+        note(`ingest run ${r + 1}: gateway ${gatewayRate.toFixed(1)} msg/s (${gateway.committed}/${n} in ${gateway.seconds.toFixed(1)} s${gateway.capped ? `, cut at the ${cap.toFixed(0)} s cap` : ''}; startup ${gateway.startupSeconds.toFixed(2)} s; acknowledgements all sent at ${gateway.acksOutSeconds?.toFixed(1) ?? '-'} s), raw ${rawRate.toFixed(1)} msg/s; CPU a mail: gateway ${((1000 * gateway.cpuSeconds) / gateway.committed).toFixed(2)} ms, raw ${((1000 * raw.cpuSeconds) / n).toFixed(2)} ms`);
         return {
           rawRate: round(rawRate, 1), gatewayRate: round(gatewayRate, 1), ratio: round(gatewayRate / rawRate, 3), committed: gateway.committed, capSeconds: gateway.capped ? round(cap, 0) : null,
           startupSeconds: round(gateway.startupSeconds), steadyRate: round(gateway.steadyRate, 1), fetchOnlyRate: round(n / raw.fetchOnlySeconds, 1),
           acksOutSeconds: gateway.acksOutSeconds === null ? null : round(gateway.acksOutSeconds),
+          gatewayCpuMsPerMail: round((1000 * gateway.cpuSeconds) / gateway.committed, 3), rawCpuMsPerMail: round((1000 * raw.cpuSeconds) / n, 3),
         };
       }));
     } finally {
@@ -199,6 +207,7 @@ export const ingestBenchmark: Benchmark = {
         figureNote: capped ? ` (${committed}/${n} mails, capped)` : '',
         details: {
           mails: n, corpus: stats, appendRate: round(appendRate, 1), outcomesOfLastRun: outcomes, cutByBudget, runs,
+          cpuMsPerMail: { gateway: median(runs.map((r) => r.gatewayCpuMsPerMail)), raw: median(runs.map((r) => r.rawCpuMsPerMail)) },
           figure: 'mails committed / (daemon spawn -> that last "mail processed"), median of runs; a run is capped at max(40 s, 2 x the time a gateway at the goal would need) x BENCH_BUDGET',
         },
       }),

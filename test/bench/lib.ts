@@ -235,6 +235,17 @@ export function procMemory(pid: number): { rss: number; hwm: number } {
   return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
 }
 
+/**
+ * CPU seconds (user + system, all threads) a live process has used, from /proc/<pid>/stat, in clock ticks of
+ * 1/100 s (USER_HZ is 100 on Linux x86). Far less sensitive than wall time to what else the machine runs.
+ */
+export function procCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces, in parentheses): state is field 3, utime 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** Resets a process's peak RSS to its current RSS (Linux >= 4.0: writing 5 to clear_refs). False when refused. */
 export function resetPeakRss(pid: number): boolean {
   try {
