@@ -32,7 +32,7 @@ export function registerMaintenanceCommands(program: Command): void {
       const app = await createApp({ composeWorker: true });
       // The worker threads (mail preparation here, MIME composition with the jobs' mailer) load their modules on
       // the other core while this thread loads IMAP and the HTTP server.
-      if (!app.pipeline.startWorker()) app.log.warn('no built preparation worker script: mail is parsed in the main thread');
+      app.pipeline.startWorker();
       // Acknowledgements of a backlog go out once it is recorded (inbound-first.ts), a minute at most.
       const inboundFirst = new InboundFirst(INBOUND_FIRST_MAX_HOLD_MS);
       const scheduler = new Scheduler(gatewayJobs(app, { holdSending: () => inboundFirst.holding() }), app);

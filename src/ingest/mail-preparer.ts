@@ -15,7 +15,7 @@ export class MailPreparer {
   constructor(
     private readonly settings: PrepareSettings,
     private readonly blobs: BlobStore,
-    log: Pick<Logger, 'error'>,
+    private readonly log: Pick<Logger, 'error' | 'warn'>,
   ) {
     const script = workerScript(import.meta.url, 'prepare-worker');
     this.thread = script ? new ThreadClient(script, { settings, blobsRoot: blobs.root } satisfies PrepareWorkerData, log, 'mail preparation') : null;
@@ -29,11 +29,11 @@ export class MailPreparer {
 
   /**
    * Starts the worker now (a daemon: its modules load while the mailbox opens) rather than on the first batch.
-   * False when there is no built worker script: mail is then prepared in this thread.
+   * Without a built worker script the daemon would parse in its main thread: it says so.
    */
-  start(): boolean {
+  start(): void {
+    if (!this.thread) this.log.warn('no built preparation worker script: mail is parsed in the main thread');
     this.thread?.start();
-    return this.thread !== null;
   }
 
   close(): Promise<void> {

@@ -159,9 +159,9 @@ export class InboundPipeline {
     return results;
   }
 
-  /** Starts the preparation worker ahead of the first batch; false when there is none (no built worker script). */
-  startWorker(): boolean {
-    return this.preparer.start();
+  /** Starts the preparation worker ahead of the first batch. */
+  startWorker(): void {
+    this.preparer.start();
   }
 
   /** Stops the preparation worker. */

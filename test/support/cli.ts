@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { projectRoot } from '../../src/paths.js';
 import { SURVEYS_OFF } from './app.js';
 
-/** The shipped CLI: tsc's output bundled (scripts/bundle.config.mjs), as `npx ventanilla` runs it. */
+/** The shipped CLI: src/ bundled (scripts/bundle.config.mjs), as `npx ventanilla` runs it. */
 export const cliPath = join(projectRoot, 'dist', 'bundle', 'main.js');
 export const cliBuilt = existsSync(cliPath);
 
