@@ -5,6 +5,7 @@ import { ingestPaths } from '../ingest/sources/files.js';
 import { ingestStdin } from '../ingest/sources/stdin.js';
 import { inTransaction } from '../store/database.js';
 import { markReplayed, pendingQuarantine } from '../store/inbound-log-repo.js';
+import { rawMailInDatabase, readRawMail } from '../store/raw-mails.js';
 
 /** sysexits.h: tells an MTA to keep the message and try again later. */
 export const EX_TEMPFAIL = 75;
@@ -32,6 +33,22 @@ export function registerIngestCommands(program: Command): void {
     });
 
   program
+    .command('raw-mail')
+    .description('write a raw mail, as it came in, to stdout (by the SHA-256 of the inbound log, a message or the quarantine)')
+    .argument('<sha256>', 'the raw mail\'s SHA-256 (64 hex digits)')
+    .action(async (sha256: string) => {
+      if (!/^[0-9a-f]{64}$/.test(sha256)) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `"${sha256}" is not a SHA-256 (64 lowercase hex digits).`);
+      const app = await createApp();
+      try {
+        const raw = await readRawMail(app.db, app.blobs, sha256);
+        if (!raw) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `No raw mail ${sha256} is kept here (DATA_DIR ${app.config.dataDir}).`);
+        process.stdout.write(raw);
+      } finally {
+        await app.close();
+      }
+    });
+
+  program
     .command('replay')
     .description('process the quarantined mails again (after a fix or an upgrade)')
     .action(async () => {
@@ -40,8 +57,10 @@ export function registerIngestCommands(program: Command): void {
         const pending = await pendingQuarantine(app.db);
         let replayed = 0;
         for (const item of pending) {
-          // Streamed from the store: a big quarantined mail is never held whole (pipeline.ingestStream).
-          const result = await app.pipeline.ingestStream(app.blobs.openRead(item.rawSha256), { source: 'replay', sourceRef: `quarantine:${item.id}` });
+          const source = { source: 'replay' as const, sourceRef: `quarantine:${item.id}` };
+          // A mail kept in the database is small; one kept as a blob file is streamed, as a big one is never held whole.
+          const kept = rawMailInDatabase(app.db, item.rawSha256);
+          const result = kept ? await app.pipeline.ingest(kept, source) : await app.pipeline.ingestStream(app.blobs.openRead(item.rawSha256), source);
           // A mail that fails again is quarantined again as a new entry; this one is done either way.
           await inTransaction(app.db, (tx) => markReplayed(tx, item.id, result.outcome, app.now()));
           process.stdout.write(`quarantine ${item.id}: ${result.outcome}${result.ticketNumber ? ` #${result.ticketNumber}` : ''}\n`);

@@ -5,8 +5,8 @@ import { prepareRaws, type PrepareSettings, type PreparedRaw } from './prepare-r
 import type { PrepareWorkerData } from './prepare-worker.js';
 
 /**
- * Prepares batches of small mails (prepare-raw.ts) in a worker thread, so that parsing and storing a batch
- * overlaps recording the one before it. Without the built worker it prepares in this thread, with the same
+ * Prepares batches of small mails (prepare-raw.ts) in a worker thread, so that parsing a batch overlaps
+ * recording the one before it. Without the built worker it prepares in this thread, with the same
  * results. A batch whose worker died fails as a whole: nothing of it was recorded, the source fetches it again.
  */
 export class MailPreparer {

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { ErrorCode, VentanillaError, isTemporaryFailure } from '../errors.js';
 import { inTransaction, type Db, type Tx } from '../store/database.js';
-import type { BlobStore } from '../store/blobs.js';
+import { sha256Of, type BlobStore } from '../store/blobs.js';
+import { keepRawMail } from '../store/raw-mails.js';
 import { alreadyLoggedRaw, logInbound, quarantine, type InboundOutcome } from '../store/inbound-log-repo.js';
 import { endsLinesWithBareCr, parseMail, parseMailStream, UTF7_SCAN_BYTES, type InboundMail } from './parse.js';
 import { peekHeaders } from './peek-headers.js';
@@ -34,7 +35,10 @@ const HEADER_PEEK_BYTES = 64 * 1024;
 
 type Parsed = { mail: InboundMail } | { error: unknown };
 
-/** A parse that never rejects: it may run while the raw mail is written, and its failure is an outcome. */
+/** A raw mail being recorded: its bytes when they are to be kept with its outcome, null when it is a blob file already. */
+type KeptRaw = { size: number; sha256: string; content: Buffer | null };
+
+/** A parse that never rejects: its failure is an outcome (the mail is quarantined). */
 function settle(parsing: Promise<InboundMail>): Promise<Parsed> {
   return parsing.then((mail) => ({ mail }), (error: unknown) => ({ error }));
 }
@@ -67,9 +71,10 @@ export interface PipelineDeps {
 }
 
 /**
- * Turns raw bytes into exactly one recorded outcome. The raw mail is stored before anything else, so a
- * mail that fails anywhere later is still kept (quarantine) and can be replayed. Temporary failures
- * (database locked) are thrown so the source retries instead of acknowledging the mail.
+ * Turns raw bytes into exactly one recorded outcome. Whatever the outcome, the raw mail is kept with it (in the
+ * same transaction, or as the blob file a stream was stored in first), so a mail that fails anywhere is still
+ * kept (quarantine) and can be replayed. Temporary failures (database locked) are thrown so the source retries
+ * instead of acknowledging the mail.
  */
 export class InboundPipeline {
   private readonly preparer: MailPreparer;
@@ -78,15 +83,12 @@ export class InboundPipeline {
     this.preparer = new MailPreparer({ ...analysisSettings(deps), maxMessageBytes: deps.maxMessageBytes }, deps.blobs, deps.log);
   }
 
-  /** A mail held in memory (small mail: the fast path). */
+  /** A mail held in memory (small mail: the fast path). Its raw bytes are kept with its outcome (store/raw-mails.ts). */
   async ingest(raw: Buffer, source: IngestSource): Promise<IngestResult> {
     const now = this.deps.now();
-    const stored = this.deps.blobs.put(raw);
-    if (raw.length > this.deps.maxMessageBytes) return this.recordTooLarge(peekHeaders(raw), raw.length, (await stored).sha256, source, now);
-    // Parsing has no effect, so it runs while the raw mail is written; nothing is recorded before that is done.
-    const parsed = settle(parseMail(raw));
-    const { sha256 } = await stored;
-    return this.parseAndRecord(() => parsed, raw.length, sha256, source, now);
+    const kept = { size: raw.length, sha256: sha256Of(raw), content: raw };
+    if (raw.length > this.deps.maxMessageBytes) return this.recordTooLarge(peekHeaders(raw), kept, source, now);
+    return this.parseAndRecord(() => settle(parseMail(raw)), kept, source, now);
   }
 
   /**
@@ -99,22 +101,24 @@ export class InboundPipeline {
     const now = this.deps.now();
     const { blobs, maxMessageBytes, maxAttachmentBytes } = this.deps;
     const { sha256, size } = await blobs.putStream(input);
-    if (size > maxMessageBytes) return this.recordTooLarge(peekHeaders(await blobs.head(sha256, HEADER_PEEK_BYTES)), size, sha256, source, now);
+    // Kept as the blob file it streamed into: nothing more to store with the outcome.
+    const kept = { size, sha256, content: null };
+    if (size > maxMessageBytes) return this.recordTooLarge(peekHeaders(await blobs.head(sha256, HEADER_PEEK_BYTES)), kept, source, now);
     if (size <= BIG_MAIL_BYTES) {
       const raw = await blobs.get(sha256);
-      return this.parseAndRecord(() => settle(parseMail(raw)), size, sha256, source, now);
+      return this.parseAndRecord(() => settle(parseMail(raw)), kept, source, now);
     }
     const head = await blobs.head(sha256, UTF7_SCAN_BYTES);
     // Old Mac mail (bare CR line ends) must be rewritten whole before parsing: rare, so read into memory.
     const parse = endsLinesWithBareCr(head)
       ? async () => settle(parseMail(await blobs.get(sha256)))
       : () => settle(parseMailStream(blobs.openRead(sha256), head, { blobs, inMemoryBytes: IN_MEMORY_ATTACHMENT_BYTES, maxBytes: maxAttachmentBytes }));
-    return this.parseAndRecord(parse, size, sha256, source, now);
+    return this.parseAndRecord(parse, kept, source, now);
   }
 
   /**
-   * Several small mails (an IMAP batch), results in their order: prepared (stored raw, parsed, analysed) in the
-   * preparation worker, then recorded in as few transactions as possible.
+   * Several small mails (an IMAP batch), results in their order: prepared (parsed, analysed, attachments stored)
+   * in the preparation worker, then recorded, each with its raw bytes, in as few transactions as possible.
    */
   async ingestMany(items: Array<{ raw: Buffer; source: IngestSource }>): Promise<IngestResult[]> {
     return this.recordMany(items, await this.prepareMany(items.map((item) => item.raw)));
@@ -123,7 +127,7 @@ export class InboundPipeline {
   /**
    * The database-free half of ingestMany (mail-preparer.ts): a source may prepare its next batch while
    * recordMany records the current one. Nothing is recorded here; a preparation that is never recorded leaves
-   * at most unreferenced blobs.
+   * at most unreferenced attachment blobs.
    */
   prepareMany(raws: Buffer[]): Promise<PreparedRaw[]> {
     return this.preparer.prepare(raws);
@@ -134,26 +138,27 @@ export class InboundPipeline {
    * everything: a mail that takes its own path (too large, unusable) first commits the ones before it, so a
    * cursor written with each mail never passes one that is not committed.
    */
-  async recordMany(items: Array<{ source: IngestSource }>, prepared: PreparedRaw[]): Promise<IngestResult[]> {
+  async recordMany(items: Array<{ raw: Buffer; source: IngestSource }>, prepared: PreparedRaw[]): Promise<IngestResult[]> {
     const results: IngestResult[] = [];
     let pending: PreparedMail[] = [];
     const flush = async () => {
       if (pending.length > 0) results.push(...(await this.recordTogether(pending)));
       pending = [];
     };
-    for (const [i, { source }] of items.entries()) {
+    for (const [i, { raw, source }] of items.entries()) {
       const now = this.deps.now();
       const mail = prepared[i];
       if (mail?.kind === 'analysed') {
-        pending.push(preparedFrom(this.deps, mail.analysis, source, now));
+        pending.push(preparedFrom(this.deps, mail.analysis, raw, source, now));
         continue;
       }
       await flush();
       if (!mail) throw new Error(`mail ${i + 1} of the batch was not prepared`);
-      // Not even stored: nothing of it may be recorded; the source keeps it and retries.
+      // An attachment could not be stored (disk full...): nothing of it may be recorded; the source keeps it and retries.
       if (mail.kind === 'failed') throw errorFrom(mail.error);
-      if (mail.kind === 'too_large') results.push(await this.recordTooLarge(mail.peek, mail.size, mail.sha256, source, now));
-      else results.push(await this.recordQuarantine(mail.size, mail.sha256, source, now, errorFrom(mail.error)));
+      const kept = { size: mail.size, sha256: mail.sha256, content: raw };
+      if (mail.kind === 'too_large') results.push(await this.recordTooLarge(mail.peek, kept, source, now));
+      else results.push(await this.recordQuarantine(kept, source, now, errorFrom(mail.error)));
     }
     await flush();
     return results;
@@ -185,28 +190,30 @@ export class InboundPipeline {
       } catch (error) {
         if (isTemporaryFailure(error)) throw error;
         this.deps.log.error({ err: error, sha256: mail.sha256 }, 'pipeline failed; mail quarantined');
-        results.push(await this.recordQuarantine(mail.base.size, mail.sha256, mail.source, mail.base.at, error));
+        results.push(await this.recordQuarantine({ size: mail.base.size, sha256: mail.sha256, content: mail.raw }, mail.source, mail.base.at, error));
       }
     }
     return results;
   }
 
-  private async parseAndRecord(parse: () => Promise<Parsed>, size: number, sha256: string, source: IngestSource, now: Date): Promise<IngestResult> {
+  private async parseAndRecord(parse: () => Promise<Parsed>, raw: KeptRaw, source: IngestSource, now: Date): Promise<IngestResult> {
     const parsed = await parse();
-    if ('error' in parsed) return this.recordQuarantine(size, sha256, source, now, parsed.error);
+    if ('error' in parsed) return this.recordQuarantine(raw, source, now, parsed.error);
     try {
-      return await recordMail(this.deps, parsed.mail, size, sha256, source, now);
+      return await recordMail(this.deps, parsed.mail, raw, source, now);
     } catch (error) {
       if (isTemporaryFailure(error)) throw error;
-      this.deps.log.error({ err: error, sha256 }, 'pipeline failed; mail quarantined');
-      return this.recordQuarantine(size, sha256, source, now, error);
+      this.deps.log.error({ err: error, sha256: raw.sha256 }, 'pipeline failed; mail quarantined');
+      return this.recordQuarantine(raw, source, now, error);
     }
   }
 
-  private async recordTooLarge(peek: ReturnType<typeof peekHeaders>, size: number, sha256: string, source: IngestSource, now: Date): Promise<IngestResult> {
+  private async recordTooLarge(peek: ReturnType<typeof peekHeaders>, raw: KeptRaw, source: IngestSource, now: Date): Promise<IngestResult> {
+    const { size, sha256 } = raw;
     const dedupKey = dedupKeyOf(peek, sha256);
     const limit = this.deps.maxMessageBytes;
     const result = await inTransaction(this.deps.db, async (tx) => {
+      if (raw.content) keepRawMail(tx, sha256, raw.content, now);
       const seen = (await alreadyLoggedRaw(tx, sha256, 'too_large')) || (await messageByDedupKey(tx, dedupKey)) !== null;
       const from = peek.from;
       const ownMail = from !== null && this.deps.ownAddresses.includes(from);
@@ -221,10 +228,12 @@ export class InboundPipeline {
     return { ...result, dedupKey, rawSha256: sha256, detail: 'too large' };
   }
 
-  private async recordQuarantine(size: number, sha256: string, source: IngestSource, now: Date, error: unknown): Promise<IngestResult> {
+  private async recordQuarantine(raw: KeptRaw, source: IngestSource, now: Date, error: unknown): Promise<IngestResult> {
+    const { size, sha256 } = raw;
     const code = error instanceof VentanillaError ? error.code : ErrorCode.PIPELINE_FAILED;
     const message = (error as Error)?.message ?? String(error);
     await inTransaction(this.deps.db, async (tx) => {
+      if (raw.content) keepRawMail(tx, sha256, raw.content, now);
       await quarantine(tx, { rawSha256: sha256, size, source: source.source, sourceRef: source.sourceRef ?? null, errorCode: code, error: message, at: now });
       await logInbound(tx, { source: source.source, sourceRef: source.sourceRef ?? null, dedupKey: null, messageId: null, fromAddress: null, subject: null, size, rawSha256: sha256, outcome: 'quarantined', ticketNumber: null, detail: `${code}: ${message}`.slice(0, 1000), at: now });
       await source.withinTransaction?.(tx);

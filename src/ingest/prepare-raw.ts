@@ -1,12 +1,13 @@
 import { ErrorCode, VentanillaError, isTemporaryFailure } from '../errors.js';
-import type { BlobStore } from '../store/blobs.js';
+import { sha256Of, type BlobStore } from '../store/blobs.js';
 import { analyseMail, type AnalysisSettings, type MailAnalysis } from './analyse-mail.js';
 import { parseMail } from './parse.js';
 import { peekHeaders } from './peek-headers.js';
 
-// The database-free half of ingesting a small mail held in memory: store it raw, then parse and analyse it.
-// Runs in the preparation worker (prepare-worker.ts) or, without one, in the calling thread; the result is
-// plain data either way, so both give the recorder exactly the same thing.
+// The database-free half of ingesting a small mail held in memory: hash it, parse and analyse it, store its
+// attachments. Runs in the preparation worker (prepare-worker.ts) or, without one, in the calling thread; the
+// result is plain data either way, so both give the recorder exactly the same thing. The raw bytes are not
+// written here: the recorder keeps them in the transaction that records the mail (store/raw-mails.ts).
 
 export interface PrepareSettings extends AnalysisSettings {
   maxMessageBytes: number;
@@ -20,11 +21,11 @@ export interface ErrorData {
 
 export type PreparedRaw =
   | { kind: 'analysed'; analysis: MailAnalysis }
-  /** Above MAX_MESSAGE_BYTES: stored raw, not parsed; the header block says whose it was. */
+  /** Above MAX_MESSAGE_BYTES: not parsed; the header block says whose it was. */
   | { kind: 'too_large'; sha256: string; size: number; peek: ReturnType<typeof peekHeaders> }
-  /** Stored raw but not usable (unparseable, no sender): it is quarantined. */
+  /** Not usable (unparseable, no sender): it is quarantined. */
   | { kind: 'unusable'; sha256: string; size: number; error: ErrorData }
-  /** Not even stored (disk full...): nothing may be recorded, the source retries later. */
+  /** An attachment could not be stored (disk full...): nothing may be recorded, the source retries later. */
   | { kind: 'failed'; error: ErrorData };
 
 function errorData(error: unknown): ErrorData {
@@ -38,7 +39,7 @@ export function errorFrom(data: ErrorData): Error {
   return Object.assign(new Error(data.message), data.code ? { code: data.code } : {});
 }
 
-/** Where blobs go: the BlobStore itself, or in the worker its blocking writes (prepare-worker.ts). */
+/** Where attachments go: the BlobStore itself, or in the worker its blocking writes (prepare-worker.ts). */
 export type BlobWriter = Pick<BlobStore, 'put'>;
 
 /** Several mails, one after the other, results in their order. */
@@ -49,17 +50,12 @@ export async function prepareRaws(settings: PrepareSettings, blobs: BlobWriter, 
 }
 
 async function prepareRaw(settings: PrepareSettings, blobs: BlobWriter, raw: Buffer): Promise<PreparedRaw> {
-  let sha256: string;
-  try {
-    ({ sha256 } = await blobs.put(raw));
-  } catch (error) {
-    return { kind: 'failed', error: errorData(error) };
-  }
+  const sha256 = sha256Of(raw);
   if (raw.length > settings.maxMessageBytes) return { kind: 'too_large', sha256, size: raw.length, peek: peekHeaders(raw) };
   try {
     return { kind: 'analysed', analysis: await analyseMail(settings, blobs, await parseMail(raw), raw.length, sha256) };
   } catch (error) {
-    // An attachment that could not be stored is a passing failure like the raw mail's; anything else is the mail's.
+    // An attachment that could not be stored is a passing failure; anything else is the mail's.
     return isTemporaryFailure(error) ? { kind: 'failed', error: errorData(error) } : { kind: 'unusable', sha256, size: raw.length, error: errorData(error) };
   }
 }

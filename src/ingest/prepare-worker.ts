@@ -4,8 +4,8 @@ import { serveRequests } from '../workers/serve.js';
 import { asBuffer } from '../workers/thread-client.js';
 import { prepareRaws, type PrepareSettings } from './prepare-raw.js';
 
-// The preparation worker's thread: stores, parses and analyses the mails of a batch (prepare-raw.ts) while the
-// main thread records the batch before it. Nothing here touches the database.
+// The preparation worker's thread: parses and analyses the mails of a batch and stores their attachments
+// (prepare-raw.ts) while the main thread records the batch before it. Nothing here touches the database.
 
 export interface PrepareWorkerData {
   settings: PrepareSettings;

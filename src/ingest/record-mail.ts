@@ -1,6 +1,7 @@
 import { countryFromAddress, guessLanguage } from '../domain/language.js';
 import { inTransaction, isUniqueViolation, type Tx } from '../store/database.js';
 import { logInbound, type InboundLogEntry, type InboundOutcome } from '../store/inbound-log-repo.js';
+import { keepRawMail } from '../store/raw-mails.js';
 import { addMessage, addTicketEvent, ensureContact, messageByDedupKey } from '../store/tickets-repo.js';
 import type { InboundMail } from './parse.js';
 import type { IngestResult, IngestSource, PipelineDeps } from './pipeline.js';
@@ -19,6 +20,8 @@ type Recorded = { outcome: InboundOutcome; ticketNumber: number | null; detail: 
 export interface PreparedMail {
   dedupKey: string;
   sha256: string;
+  /** The raw mail, kept (store/raw-mails.ts) in the transaction that records it; null when it is a blob file already. */
+  raw: Buffer | null;
   source: IngestSource;
   base: Omit<InboundLogEntry, 'outcome' | 'ticketNumber' | 'detail'>;
   /** The mail's effect, in the caller's transaction. */
@@ -29,13 +32,13 @@ export interface PreparedMail {
  * A parsed mail's one effect, in one transaction with its log row (and the source's cursor): screening
  * first (loops, machine-written mail), then the ticket it belongs to, then what it does there.
  */
-export async function recordMail(deps: PipelineDeps, parsed: InboundMail, size: number, sha256: string, source: IngestSource, now: Date): Promise<IngestResult> {
-  const [result] = await recordPrepared(deps, [await prepareMail(deps, parsed, size, sha256, source, now)]);
+export async function recordMail(deps: PipelineDeps, parsed: InboundMail, raw: { size: number; sha256: string; content: Buffer | null }, source: IngestSource, now: Date): Promise<IngestResult> {
+  const [result] = await recordPrepared(deps, [await prepareMail(deps, parsed, raw, source, now)]);
   return result as IngestResult;
 }
 
 /**
- * Several prepared mails in one transaction, in order, each with its log row and the source's cursor write:
+ * Several prepared mails in one transaction, in order, each with its raw mail, its log row and the source's cursor write:
  * they commit together or not at all (a burst costs one commit, not one per mail). A failure of one fails
  * them all; the caller then records them one by one (pipeline.ts ingestMany).
  */
@@ -44,6 +47,7 @@ export async function recordPrepared(deps: PipelineDeps, mails: PreparedMail[]):
     inTransaction(deps.db, async (tx) => {
       const results: IngestResult[] = [];
       for (const mail of mails) {
+        if (mail.raw) keepRawMail(tx, mail.sha256, mail.raw, mail.base.at);
         const recorded = await mail.body(tx);
         await logInbound(tx, { ...mail.base, ...recorded });
         await mail.source.withinTransaction?.(tx);
@@ -61,8 +65,8 @@ export async function recordPrepared(deps: PipelineDeps, mails: PreparedMail[]):
 }
 
 /** Screens the parsed mail and stores its attachments; the database writes wait for recordPrepared. */
-export async function prepareMail(deps: PipelineDeps, parsed: InboundMail, size: number, sha256: string, source: IngestSource, now: Date): Promise<PreparedMail> {
-  return preparedFrom(deps, await analyseMail(analysisSettings(deps), deps.blobs, parsed, size, sha256), source, now);
+export async function prepareMail(deps: PipelineDeps, parsed: InboundMail, raw: { size: number; sha256: string; content: Buffer | null }, source: IngestSource, now: Date): Promise<PreparedMail> {
+  return preparedFrom(deps, await analyseMail(analysisSettings(deps), deps.blobs, parsed, raw.size, raw.sha256), raw.content, source, now);
 }
 
 /** The part of the configuration the analysis reads (also handed to the preparation worker). */
@@ -72,7 +76,7 @@ export function analysisSettings(deps: PipelineDeps): AnalysisSettings {
 }
 
 /** The database half of a mail: the writes of its one effect, given what was worked out without the database. */
-export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, source: IngestSource, now: Date): PreparedMail {
+export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Buffer | null, source: IngestSource, now: Date): PreparedMail {
   const { mail, sender, dedupKey, sha256, size, report, loop, automatic, authenticity, visibleText, ccs, message } = analysis;
   const base = { source: source.source, sourceRef: source.sourceRef ?? null, dedupKey, messageId: mail.messageId, fromAddress: sender.address, subject: mail.subject, size, rawSha256: sha256, at: now };
 
@@ -113,5 +117,5 @@ export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, source:
     return { ...applied, detail };
   };
 
-  return { dedupKey, sha256, source, base, body };
+  return { dedupKey, sha256, raw, source, base, body };
 }

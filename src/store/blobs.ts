@@ -14,6 +14,11 @@ function tempSuffix(): string {
   return `${process.pid}-${threadId}-${++tempCounter}`;
 }
 
+/** The SHA-256 of some bytes, as hex: the name of a blob, and of a raw mail (store/raw-mails.ts). */
+export function sha256Of(content: Uint8Array): string {
+  return createHash('sha256').update(content).digest('hex');
+}
+
 export interface StoredBlob {
   sha256: string;
   size: number;
@@ -23,9 +28,10 @@ export interface StoredBlob {
 const READ_CHUNK_BYTES = 256 * 1024;
 
 /**
- * Content-addressed files under DATA_DIR/blobs: raw mails and attachments are stored once per SHA-256,
- * whatever the number of messages that point at them. Files are written before the database commit that
- * references them (a crash leaves at worst an unreferenced file, never a reference to nothing).
+ * Content-addressed files under DATA_DIR/blobs: attachments, and the raw mails that came in as streams (the
+ * others are in the database: raw-mails.ts), are stored once per SHA-256, whatever the number of messages that
+ * point at them. Files are written before the database commit that references them (a crash leaves at worst
+ * an unreferenced file, never a reference to nothing).
  */
 export class BlobStore {
   /** Folders known to exist (at most 65,536: two levels of two hex digits); mkdir per blob showed in profiles. */
@@ -45,7 +51,7 @@ export class BlobStore {
 
   /** Where `content` goes, and the private name it is written under first; null when it is stored already. */
   private placeOf(content: Buffer): { sha256: string; target: string; temp: string } | { sha256: string; target: null } {
-    const sha256 = createHash('sha256').update(content).digest('hex');
+    const sha256 = sha256Of(content);
     const target = this.pathOf(sha256);
     // Written to a private name, then renamed: readers never see a half-written blob.
     return existsSync(target) ? { sha256, target: null } : { sha256, target, temp: `${target}.${tempSuffix()}.tmp` };

@@ -8,7 +8,7 @@ import { connectionOf, type Db, type Tx } from './database.js';
 // (dates as ISO text with +00:00, booleans as 0/1), so Prisma reads them back unchanged and the text
 // comparisons of due-time queries keep working.
 
-export type SqlValue = string | number | bigint | boolean | Date | null | undefined;
+export type SqlValue = string | number | bigint | boolean | Date | Uint8Array | null | undefined;
 
 export interface Sql {
   get<T>(sql: string, ...args: SqlValue[]): T | undefined;

@@ -1,6 +1,8 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cliBuilt, runCli } from '../support/cli.js';
 import { mail } from '../support/app.js';
@@ -97,6 +99,43 @@ describe.skipIf(!cliBuilt)('ventanilla ingest (MTA pipe, files, Maildir) and tic
     const replay = await runCli(['replay'], { env });
     expect(replay.stdout).toMatch(/quarantine 1: quarantined/);
     expect((await runCli(['replay'], { env })).stdout).toMatch(/quarantine 2: quarantined/);
+  });
+
+  it('replays a quarantined mail kept in the database (an imported file), the same bytes again', async () => {
+    const file = join(dir, 'nosender.eml');
+    writeFileSync(file, mail({ headers: { From: null } }));
+    expect(JSON.parse((await runCli(['ingest', file, '--json'], { env })).stdout).outcome).toBe('quarantined');
+    // Held in memory when it came in: kept with its outcome, not as a blob file (store/raw-mails.ts).
+    expect(existsSync(join(env.DATA_DIR as string, 'blobs')) ? readdirSync(join(env.DATA_DIR as string, 'blobs')) : []).toEqual([]);
+    const replay = await runCli(['replay'], { env });
+    expect(replay.code, replay.stderr).toBe(0);
+    expect(replay.stdout).toMatch(/quarantine 1: quarantined/);
+    const db = new Database(join(env.DATA_DIR as string, 'ventanilla.db'), { readonly: true });
+    try {
+      const rows = db.prepare('SELECT "rawSha256" FROM "QuarantinedMail" ORDER BY "id"').all() as Array<{ rawSha256: string }>;
+      expect(rows).toHaveLength(2);
+      expect(rows[1]?.rawSha256).toBe(rows[0]?.rawSha256);
+      expect(db.prepare('SELECT "content" FROM "RawMail"').all()).toEqual([{ content: readFileSync(file) }]);
+      // `raw-mail` writes it out as it came in.
+      const out = await runCli(['raw-mail', rows[0]?.rawSha256 as string], { env });
+      expect(out.code, out.stderr).toBe(0);
+      expect(out.stdout).toBe(readFileSync(file, 'utf8'));
+    } finally {
+      db.close();
+    }
+  });
+
+  it('`raw-mail` writes out a streamed mail kept as a blob file, and names a missing one clearly', async () => {
+    const raw = mail({ headers: { Subject: 'Por la tubería' } });
+    expect((await runCli(['ingest', '-'], { env, input: raw })).code).toBe(0);
+    const sha256 = createHash('sha256').update(raw).digest('hex');
+    const out = await runCli(['raw-mail', sha256], { env });
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toBe(raw.toString('utf8'));
+    const missing = await runCli(['raw-mail', '0'.repeat(64)], { env });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/INPUT_UNREADABLE: No raw mail 0{64} is kept here/);
+    expect((await runCli(['raw-mail', 'abc'], { env })).stderr).toMatch(/is not a SHA-256/);
   });
 
   it('names a missing ticket and a bad status clearly', async () => {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSignedMessageId } from '../../src/domain/thread-refs.js';
 import { showTicket } from '../../src/store/ticket-queries.js';
+import { readRawMail } from '../../src/store/raw-mails.js';
 import { createTestApp, mail, type TestApp } from '../support/app.js';
 
 let app: TestApp;
@@ -82,7 +83,7 @@ describe('machine-written and looping mail', () => {
       const t = await showTicket(small.db, first.ticketNumber as number);
       expect(t).toMatchObject({ subject: 'Factura con anexos', requester: 'ana@cliente.mx' });
       expect(t?.messages[0]?.text).toMatch(/the mail was not parsed; its raw copy is kept as [0-9a-f]{64}/);
-      expect(small.blobs.has(first.rawSha256)).toBe(true);
+      expect((await readRawMail(small.db, small.blobs, first.rawSha256))?.equals(raw)).toBe(true);
       const notices = await small.db.outboxMail.findMany();
       expect(notices.map((n) => n.template)).toEqual(['too_large']);
       expect(notices[0]?.subject).toMatch(/por su tamaño/);

@@ -1,6 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Tx } from '../../src/store/database.js';
 import type { IngestSource } from '../../src/ingest/pipeline.js';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { sha256Of } from '../../src/store/blobs.js';
+import { readRawMail } from '../../src/store/raw-mails.js';
 import { createTestApp, mail, type TestApp } from '../support/app.js';
 
 // ingestMany (an IMAP batch in one transaction) must give every mail the outcome it gets alone, in order,
@@ -47,6 +51,14 @@ describe('ingestMany', () => {
     expect(log).toEqual(['uid1', 'uid2', 'uid3', 'uid4', 'uid5', 'uid6']);
     expect(await app.db.inboundLog.count()).toBe(6);
     expect(await app.db.outboxMail.count({ where: { template: 'acknowledgement' } })).toBe(2);
+    // Every raw mail is kept, byte for byte, whatever its outcome: in the database, not as a file each.
+    for (const [i, { raw }] of items.entries()) {
+      expect(results[i]?.rawSha256).toBe(sha256Of(raw));
+      expect((await readRawMail(app.db, app.blobs, sha256Of(raw)))?.equals(raw), `raw mail ${i + 1}`).toBe(true);
+      expect(app.blobs.has(sha256Of(raw)), `raw mail ${i + 1} as a blob file`).toBe(false);
+    }
+    expect(await app.db.rawMail.count()).toBe(5);
+    expect(existsSync(join(app.dataDir, 'blobs')) ? readdirSync(join(app.dataDir, 'blobs')) : []).toEqual([]);
   });
 
   it('a mail that fails is quarantined alone; the others of its batch are recorded', async () => {
@@ -70,5 +82,7 @@ describe('ingestMany', () => {
     // The rolled-back batch left nothing behind: one acknowledgement per ticket, one log row per mail.
     expect(await app.db.outboxMail.count()).toBe(2);
     expect(await app.db.inboundLog.count()).toBe(3);
+    // Each raw mail kept once, the quarantined one included (it can be replayed).
+    expect((await app.db.rawMail.findMany()).map((r) => r.sha256).sort()).toEqual(items.map((i) => sha256Of(i.raw)).sort());
   });
 });

@@ -347,6 +347,14 @@ const cases: Record<Prisma.ModelName, () => Promise<void>> = {
     await expectDuplicateRejected('Suppression', ['email'], () => db.suppression.create({ data: { email: data.email } }));
   },
 
+  async RawMail() {
+    // Bytes beyond ASCII and a NUL: the column must keep them exactly.
+    const content = Uint8Array.from([0x46, 0x72, 0x6f, 0x6d, 0x3a, 0x20, 0xc3, 0xb1, 0x00, 0xff, 0x0d, 0x0a]);
+    const data = { sha256: 'a'.repeat(64), size: content.length, content, storedAt: at() };
+    await roundTrip('RawMail', data, () => db.rawMail.create({ data }), () => db.rawMail.findUnique({ where: { sha256: data.sha256 } }));
+    await expectDuplicateRejected('RawMail', ['sha256'], () => db.rawMail.create({ data: { ...data, storedAt: at() } }));
+  },
+
   async JobLease() {
     const data = { name: 'outbox-drain', holder: 'host-1:4242', leasedUntil: at(), lastRunAt: at(), lastNow: at() };
     await roundTrip('JobLease', data, () => db.jobLease.create({ data }), () => db.jobLease.findUnique({ where: { name: data.name } }));
