@@ -18,4 +18,5 @@ const store = new BlobStore(blobsRoot);
 // I/O pool cost more than the write (a batch prepared in 70% of the time).
 const blobs = { put: async (content: Buffer) => store.putSync(content) };
 
-serveRequests((raws: Uint8Array[]) => prepareRaws(settings, blobs, raws.map(asBuffer)));
+// One batch at a time, in order: the main thread waits for the oldest (imap.ts keeps several ahead).
+serveRequests((raws: Uint8Array[]) => prepareRaws(settings, blobs, raws.map(asBuffer)), { oneAtATime: true });

@@ -17,5 +17,5 @@ serveRequests(
     // Its own memory, handed back whole (a small Buffer shares a pool with others).
     return { ...built, raw: ownBytes(built.raw) };
   },
-  (built) => [built.raw.buffer],
+  { transferOf: (built) => [built.raw.buffer] },
 );

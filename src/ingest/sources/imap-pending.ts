@@ -5,7 +5,8 @@ import { BIG_MAIL_BYTES } from '../pipeline.js';
 // sources in memory; a big one (above BIG_MAIL_BYTES) is alone in its batch and streamed (imap.ts, ingestBig).
 
 const BATCH_MAX_MESSAGES = 100;
-const BATCH_MAX_BYTES = 32 * 1024 * 1024;
+/** With BATCHES_AHEAD (imap.ts), at most 64 MiB of sources in memory at once. */
+const BATCH_MAX_BYTES = 16 * 1024 * 1024;
 /** Fetched with the UIDs and sizes when the mailbox is short: most mails fit, so a pushed mail needs one FETCH. */
 const INLINE_SOURCE_BYTES = 128 * 1024;
 

@@ -18,8 +18,12 @@ const DOWNLOAD_CHUNK_BYTES = 1024 * 1024;
 const MAX_BACKOFF_MS = 60_000;
 /** Two daemons on one mailbox: one drains it at a time; the other takes over when this lease lapses. */
 const MAILBOX_LEASE_MS = 60_000;
-/** Batches fetched and prepared ahead of the one being recorded (each at most 100 mails, 32 MiB). */
-const BATCHES_AHEAD = 2;
+/**
+ * Batches fetched and prepared ahead of the one being recorded (each at most 100 mails, 16 MiB). With two, the
+ * worker waited for the next batch's FETCH, whose answer is read only once the main thread's synchronous
+ * transaction is over; with four it always has one queued (alternating runs: +7% mails/s).
+ */
+const BATCHES_AHEAD = 4;
 
 export interface ImapSourceEvents {
   onResult?: (r: IngestResult & { uid: number }) => void;
