@@ -57,7 +57,7 @@ export async function analyseMail(settings: AnalysisSettings, blobs: Pick<BlobSt
   for (const a of mail.attachments) {
     const size = a.streamed?.size ?? a.content.length;
     if (size > settings.maxAttachmentBytes) {
-      omitted.push(`[${a.filename}: ${(size / 1048576).toFixed(1)} MB, above MAX_ATTACHMENT_BYTES; kept only in the raw mail ${sha256}]`);
+      omitted.push(`[${a.filename}: ${(size / 1048576).toFixed(1)} MB, above MAX_ATTACHMENT_BYTES; kept only in the raw mail ${sha256} (ventanilla raw-mail ${sha256})]`);
       continue;
     }
     // A big mail's big parts were stored while it was parsed (parse.ts): only their hash is here.

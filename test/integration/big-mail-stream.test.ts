@@ -58,7 +58,7 @@ describe('a big mail streamed through the pipeline', () => {
     expect(await app.db.attachment.count()).toBe(0);
     expect(app.blobs.has(sha(big))).toBe(false);
     const message = await app.db.message.findFirstOrThrow({ where: { rawSha256: sha(raw) } });
-    expect(message.visibleText).toContain('enorme.bak: 5.0 MB, above MAX_ATTACHMENT_BYTES');
+    expect(message.visibleText).toContain(`enorme.bak: 5.0 MB, above MAX_ATTACHMENT_BYTES; kept only in the raw mail ${sha(raw)} (ventanilla raw-mail ${sha(raw)})`);
     expect(readdirSync(join(app.dataDir, 'blobs', 'tmp'))).toEqual([]);
   });
 

@@ -82,7 +82,7 @@ describe('machine-written and looping mail', () => {
       expect([first.outcome, again.outcome]).toEqual(['too_large', 'duplicate']);
       const t = await showTicket(small.db, first.ticketNumber as number);
       expect(t).toMatchObject({ subject: 'Factura con anexos', requester: 'ana@cliente.mx' });
-      expect(t?.messages[0]?.text).toMatch(/the mail was not parsed; its raw copy is kept as [0-9a-f]{64}/);
+      expect(t?.messages[0]?.text).toMatch(/the mail was not parsed; its raw copy is kept as ([0-9a-f]{64}) \(ventanilla raw-mail \1 writes it out\)/);
       expect((await readRawMail(small.db, small.blobs, first.rawSha256))?.equals(raw)).toBe(true);
       const notices = await small.db.outboxMail.findMany();
       expect(notices.map((n) => n.template)).toEqual(['too_large']);

@@ -25,7 +25,7 @@ export async function openTooLargeTicket(
     ccs: [],
     createdAt: input.now,
   });
-  const note = `[${megabytes(input.size)} > ${megabytes(input.limit)}: the mail was not parsed; its raw copy is kept as ${input.sha256}]`;
+  const note = `[${megabytes(input.size)} > ${megabytes(input.limit)}: the mail was not parsed; its raw copy is kept as ${input.sha256} (ventanilla raw-mail ${input.sha256} writes it out)]`;
   await addMessage(tx, {
     ticketId: ticket.id, direction: 'in', dedupKey: input.dedupKey, messageId: input.peek.messageId, inReplyTo: null, references: [],
     fromAddress: input.peek.from, fromName: null, to: [], cc: [], subject: input.peek.subject ?? '', sentAt: null, text: note, visibleText: note,
