@@ -9,7 +9,7 @@ import { peekHeaders } from './peek-headers.js';
 import { openTooLargeTicket } from './stages/too-large.js';
 import { messageByDedupKey } from '../store/tickets-repo.js';
 import { dedupKeyOf } from './stages/identify.js';
-import { analysisSettings, preparedFrom, recordMail, recordPrepared, type PreparedMail } from './record-mail.js';
+import { analysisSettings, preparedFrom, recordMail, recordPrepared, type KeptRaw, type PreparedMail } from './record-mail.js';
 import { MailPreparer } from './mail-preparer.js';
 import { errorFrom, type PreparedRaw } from './prepare-raw.js';
 import type { LifecycleDeps } from '../lifecycle/transitions.js';
@@ -34,9 +34,6 @@ const IN_MEMORY_ATTACHMENT_BYTES = 1024 * 1024;
 const HEADER_PEEK_BYTES = 64 * 1024;
 
 type Parsed = { mail: InboundMail } | { error: unknown };
-
-/** A raw mail being recorded: its bytes when they are to be kept with its outcome, null when it is a blob file already. */
-type KeptRaw = { size: number; sha256: string; content: Buffer | null };
 
 /** A parse that never rejects: its failure is an outcome (the mail is quarantined). */
 function settle(parsing: Promise<InboundMail>): Promise<Parsed> {

@@ -16,6 +16,9 @@ import { analyseMail, type AnalysisSettings, type MailAnalysis } from './analyse
 
 type Recorded = { outcome: InboundOutcome; ticketNumber: number | null; detail: string | null };
 
+/** A raw mail being recorded: its bytes when they are to be kept with its outcome, null when it is a blob file already. */
+export type KeptRaw = { size: number; sha256: string; content: Buffer | null };
+
 /** A parsed mail ready to be recorded: its attachments stored, and the writes that make its one effect. */
 export interface PreparedMail {
   dedupKey: string;
@@ -32,7 +35,7 @@ export interface PreparedMail {
  * A parsed mail's one effect, in one transaction with its log row (and the source's cursor): screening
  * first (loops, machine-written mail), then the ticket it belongs to, then what it does there.
  */
-export async function recordMail(deps: PipelineDeps, parsed: InboundMail, raw: { size: number; sha256: string; content: Buffer | null }, source: IngestSource, now: Date): Promise<IngestResult> {
+export async function recordMail(deps: PipelineDeps, parsed: InboundMail, raw: KeptRaw, source: IngestSource, now: Date): Promise<IngestResult> {
   const [result] = await recordPrepared(deps, [await prepareMail(deps, parsed, raw, source, now)]);
   return result as IngestResult;
 }
@@ -65,7 +68,7 @@ export async function recordPrepared(deps: PipelineDeps, mails: PreparedMail[]):
 }
 
 /** Screens the parsed mail and stores its attachments; the database writes wait for recordPrepared. */
-export async function prepareMail(deps: PipelineDeps, parsed: InboundMail, raw: { size: number; sha256: string; content: Buffer | null }, source: IngestSource, now: Date): Promise<PreparedMail> {
+export async function prepareMail(deps: PipelineDeps, parsed: InboundMail, raw: KeptRaw, source: IngestSource, now: Date): Promise<PreparedMail> {
   return preparedFrom(deps, await analyseMail(analysisSettings(deps), deps.blobs, parsed, raw.size, raw.sha256), raw.content, source, now);
 }
 
