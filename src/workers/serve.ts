@@ -16,11 +16,14 @@ export function serveRequests<Request, Result>(handle: (payload: Request) => Pro
   const port = parentPort;
   if (!port) throw new Error('this module runs as a worker thread only');
   const transferOf = options.transferOf ?? (() => []);
+  // Never rejects, even for a handler that throws before its promise: a rejected link would stop the chain below.
   const answer = (id: number, payload: Request): Promise<void> =>
-    handle(payload).then(
-      (result) => port.postMessage({ id, result }, transferOf(result)),
-      (error: unknown) => port.postMessage({ id, error: (error as Error)?.message ?? String(error) }),
-    );
+    Promise.resolve()
+      .then(() => handle(payload))
+      .then(
+        (result) => port.postMessage({ id, result }, transferOf(result)),
+        (error: unknown) => port.postMessage({ id, error: (error as Error)?.message ?? String(error) }),
+      );
   let previous: Promise<void> = Promise.resolve();
   port.on('message', ({ id, payload }: { id: number; payload: Request }) => {
     if (options.oneAtATime) previous = previous.then(() => answer(id, payload));
