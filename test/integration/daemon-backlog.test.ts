@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,14 @@ import { dovecotAvailable, startDovecot, type DovecotServer } from '../support/d
 // pushed to a caught-up daemon is acknowledged at once.
 
 const BACKLOG = 400;
+const LARGE = 150;
+const BIG = 250;
+const BIG_ATTACHMENT = Buffer.alloc(4 * 1024 * 1024 + 1000, 'respaldo ');
+
+function withAttachment(i: number, content: Buffer): Buffer {
+  const body = ['--b1', 'Content-Type: text/plain', '', 'Adjunto el respaldo.', '--b1', 'Content-Type: application/octet-stream; name="r.bak"', 'Content-Transfer-Encoding: base64', 'Content-Disposition: attachment; filename="r.bak"', '', content.toString('base64').replace(/.{76}/g, (l) => `${l}\n`), '--b1--'].join('\n');
+  return mail({ headers: { From: `cliente${i}@cliente.mx`, 'Message-ID': `<burst-${i}@cliente.mx>`, Subject: 'Respaldo', 'Content-Type': 'multipart/mixed; boundary="b1"', 'Content-Transfer-Encoding': null }, body });
+}
 
 /** The file mailer's .eml files: named `<Date.now() when sent>-<Message-ID>.eml`. */
 function sentFiles(dataDir: string): Array<{ at: number; eml: string }> {
@@ -36,6 +45,10 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('a backlog in the mailbox at s
     dataDir = mkdtempSync(join(tmpdir(), 'ventanilla-backlog-'));
     // One sender each: the per-address cap on automatic mail would hold back a second acknowledgement.
     const raws = Array.from({ length: BACKLOG }, (_, i) => mail({ headers: { From: `cliente${i}@cliente.mx`, 'Message-ID': `<burst-${i}@cliente.mx>`, Subject: `Caída del servicio ${i}` } }));
+    // A long mailbox is listed by SEARCH, and only the sizes of mails of 128 KiB or more are fetched
+    // (imap-pending.ts): one of those within a batch, and one above 4 MiB, streamed alone, in UID order.
+    raws[LARGE] = mail({ headers: { From: `cliente${LARGE}@cliente.mx`, 'Message-ID': `<burst-${LARGE}@cliente.mx>`, Subject: 'Registro completo' }, body: 'Adjunto el registro.\n\n' + 'línea del registro de errores\n'.repeat(8000) });
+    raws[BIG] = withAttachment(BIG, BIG_ATTACHMENT);
     await dovecot.appendMany(raws);
     daemon = startDaemon(imapDaemonEnv(dovecot, dataDir, { LOG_LEVEL: 'info' }));
   });
@@ -51,6 +64,26 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('a backlog in the mailbox at s
     const lines = logLines(daemon);
     const processed = lines.map((l, i) => (l.msg === 'mail processed' ? i : -1)).filter((i) => i >= 0);
     expect(processed).toHaveLength(BACKLOG);
+    // Every one a ticket, committed in UID order (the cursor's promise), the large and the big one included.
+    const results = processed.map((i) => lines[i] as unknown as { uid: number; outcome: string });
+    expect(results.map((r) => r.uid)).toEqual(Array.from({ length: BACKLOG }, (_, i) => i + 1));
+    expect(new Set(results.map((r) => r.outcome))).toEqual(new Set(['created']));
+    const db = new Database(join(dataDir, 'ventanilla.db'), { readonly: true });
+    try {
+      const attachment = db.prepare('SELECT a."size" FROM "Attachment" a JOIN "Message" m ON m."id" = a."messageId" WHERE m."messageId" = ?').get(`burst-${BIG}@cliente.mx`) as { size: number } | undefined;
+      expect(attachment?.size).toBe(BIG_ATTACHMENT.length);
+      const large = db.prepare('SELECT length("text") AS n FROM "Message" WHERE "messageId" = ?').get(`burst-${LARGE}@cliente.mx`) as { n: number } | undefined;
+      expect(large?.n).toBeGreaterThan(128 * 1024);
+      // The big one was streamed (its raw copy a blob file); the others were held in memory (kept in the database).
+      const raw = (i: number) => db.prepare('SELECT m."rawSha256" AS sha, (SELECT count(*) FROM "RawMail" r WHERE r."sha256" = m."rawSha256") AS kept FROM "Message" m WHERE m."messageId" = ?').get(`burst-${i}@cliente.mx`) as { sha: string; kept: number };
+      const big = raw(BIG);
+      expect(big.kept).toBe(0);
+      expect(existsSync(join(dataDir, 'blobs', big.sha.slice(0, 2), big.sha.slice(2, 4), big.sha))).toBe(true);
+      expect(raw(LARGE).kept).toBe(1);
+      expect(raw(BIG + 1).kept).toBe(1);
+    } finally {
+      db.close();
+    }
     const lastCommit = lines[processed.at(-1) as number]?.time as number;
     const firstSend = Math.min(...sentFiles(dataDir).map((f) => f.at));
     expect(firstSend).toBeGreaterThanOrEqual(lastCommit);
