@@ -29,9 +29,10 @@ export class MimeComposer {
   constructor(log: Pick<Logger, 'error' | 'warn'>, useWorker: boolean) {
     const script = useWorker ? workerScript(import.meta.url, 'compose-worker') : null;
     if (useWorker && !script) log.warn('no built composition worker script: outgoing mail is built in the main thread');
+    // Started by the first mail, not with the mailer: the daemon makes its mailer at start-up, and a backlog in
+    // the mailbox then holds the outbox (inbound-first.ts); loading the worker meanwhile (0.45 s of CPU here)
+    // only took the second core from the backlog's preparation worker.
     this.thread = script ? new ThreadClient(script, null, log, 'mail composition', COMPOSE_LIMITS) : null;
-    // A mailer is made to send: the worker loads nodemailer while the caller gets its first mails ready.
-    this.thread?.start();
   }
 
   /** No worker, or one busy (or still starting): this thread builds the mail itself rather than wait idle. */

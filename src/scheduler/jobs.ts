@@ -15,7 +15,8 @@ export const BULLETIN_SEND = 'bulletin-send';
  * daemon's InboundFirst (outbound/inbound-first.ts); while it holds, the drain claims nothing.
  */
 export function gatewayJobs(app: App, options: { holdSending?: () => boolean } = {}): Job[] {
-  // The drain comes last in a tick: its mailer (and in the daemon the worker that builds the mails) is ready by then.
+  // The drain comes last in a tick: its mailer is ready by then (the worker that builds the mails starts with the
+  // first mail: mime-composer.ts).
   app.mailer();
   return [
     { name: 'lifecycle-timers', cron: '*/30 * * * * *', run: (now) => runLifecycleTimers(app.db, app.lifecycle, now) },
