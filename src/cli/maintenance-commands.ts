@@ -12,6 +12,8 @@ import { dirname } from 'node:path';
 
 /** How long a backlog may hold the outbox at most (inbound-first.ts). */
 const INBOUND_FIRST_MAX_HOLD_MS = 60_000;
+/** How long the HTTP server waits at most for the mailbox to be read at start-up (an IMAP server down, slow). */
+const HTTP_WAITS_FOR_MAILBOX_MS = 2_000;
 
 export function registerMaintenanceCommands(program: Command): void {
   program
@@ -29,16 +31,22 @@ export function registerMaintenanceCommands(program: Command): void {
     .command('start')
     .description('run the gateway: watch the IMAP mailbox (IDLE push, polling fallback) and run the scheduled jobs')
     .action(async () => {
-      const app = await createApp({ composeWorker: true });
-      // The worker threads (mail preparation here, MIME composition with the jobs' mailer) load their modules on
-      // the other core while this thread loads IMAP and the HTTP server.
-      app.pipeline.startWorker();
+      // The preparation worker loads its modules on the other core while this thread opens the database and loads IMAP.
+      const app = await createApp({ composeWorker: true, preparationWorker: true });
       // Acknowledgements of a backlog go out once it is recorded (inbound-first.ts), a minute at most.
       const inboundFirst = new InboundFirst(INBOUND_FIRST_MAX_HOLD_MS);
       const scheduler = new Scheduler(gatewayJobs(app, { holdSending: () => inboundFirst.holding() }), app);
       // Loaded here rather than with the program: the other commands (an MTA's `ingest -`, once per mail) need
       // neither IMAP nor the HTTP server, and loading them cost 0.3 s of every start-up.
-      const [{ ImapSource }, { buildServer }] = await Promise.all([import('../ingest/sources/imap.js'), import('../http/server.js'), import('../http/routes.js')]);
+      const { ImapSource } = await import('../ingest/sources/imap.js');
+      // The HTTP server is built once the mailbox has been read (a backlog's first batches asked for, or nothing
+      // to do), HTTP_WAITS_FOR_MAILBOX_MS at most: its modules and routes (~0.15 s of CPU) then fill the time this
+      // thread waits for the worker's first batch, instead of holding up the mailbox's opening.
+      let mailboxRead = () => {};
+      const mailboxWasRead = new Promise<void>((resolve) => {
+        mailboxRead = resolve;
+        setTimeout(resolve, HTTP_WAITS_FOR_MAILBOX_MS).unref();
+      });
       // Warming up (compiling every template of every locale, about a second of CPU) waits until the mailbox is
       // caught up: a backlog at start-up warms the paths it uses itself, and should not share the CPU with it.
       let warmedUp: Promise<void> | null = null;
@@ -58,9 +66,11 @@ export function registerMaintenanceCommands(program: Command): void {
               if (!inboundFirst.holding()) scheduler.trigger(OUTBOX_DRAIN);
             },
             onBacklog: () => {
+              mailboxRead();
               if (inboundFirst.backlogStarted()) app.log.info('backlog in the mailbox: acknowledgements wait until it is recorded');
             },
             onCaughtUp: () => {
+              mailboxRead();
               if (inboundFirst.caughtUp()) {
                 app.log.info('backlog recorded: sending what waited');
                 scheduler.trigger(OUTBOX_DRAIN);
@@ -71,7 +81,8 @@ export function registerMaintenanceCommands(program: Command): void {
         : null;
       if (!source) app.log.warn('IMAP_HOST is not set: running the scheduled jobs only (mail can still arrive through `ventanilla ingest -`)');
       let stopping = false;
-      let http: Awaited<ReturnType<typeof buildServer>> | undefined;
+      let http: Awaited<ReturnType<(typeof import('../http/server.js'))['buildServer']>> | undefined;
+      let httpStarted: Promise<void> = Promise.resolve();
       const stopped = new Promise<void>((resolve) => {
         const shutdown = (signal: string) => {
           if (stopping) return;
@@ -81,19 +92,25 @@ export function registerMaintenanceCommands(program: Command): void {
           void (async () => {
             await source?.stop();
             await scheduler.stop();
+            await httpStarted.catch(() => undefined);
             await http?.close();
           })().finally(resolve);
         };
         process.once('SIGTERM', () => shutdown('SIGTERM'));
         process.once('SIGINT', () => shutdown('SIGINT'));
       });
-      // The mailbox opens (and a backlog starts to flow) while the HTTP server gets ready.
       const running = source?.run();
       if (!source) await warmUpOnce();
       scheduler.start();
-      http = await buildServer(app);
-      const address = await http.listen({ port: app.config.env.HTTP_PORT, host: app.config.env.HTTP_HOST });
-      app.log.info({ address, publicUrl: publicUrl(app) }, 'HTTP server listening');
+      httpStarted = (async () => {
+        if (source) await mailboxWasRead;
+        if (stopping) return;
+        const [{ buildServer }] = await Promise.all([import('../http/server.js'), import('../http/routes.js')]);
+        http = await buildServer(app);
+        const address = await http.listen({ port: app.config.env.HTTP_PORT, host: app.config.env.HTTP_HOST });
+        app.log.info({ address, publicUrl: publicUrl(app) }, 'HTTP server listening');
+      })();
+      await httpStarted;
       app.log.info({ imap: app.config.imap ? `${app.config.imap.host}/${app.config.imap.mailbox}` : null, smtp: app.config.smtp?.host ?? 'files in DATA_DIR/outbox', data: app.config.dataDir }, 'ventanilla started');
       await Promise.all([running, stopped]);
       await warmedUp;

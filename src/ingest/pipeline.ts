@@ -48,6 +48,17 @@ export interface IngestResult {
   detail: string | null;
 }
 
+/** What the preparation of mails needs: configuration only, no database. */
+export type PreparationDeps = Pick<PipelineDeps, 'secret' | 'supportAddress' | 'ownAddresses' | 'maxAttachmentBytes' | 'access' | 'maxMessageBytes' | 'blobs' | 'log'>;
+
+/**
+ * The pipeline's mail preparer, made apart from the pipeline so that a daemon can start its worker before the
+ * database is open (app.ts): the worker then loads its modules while this thread opens the database.
+ */
+export function mailPreparerFor(deps: PreparationDeps): MailPreparer {
+  return new MailPreparer({ ...analysisSettings(deps), maxMessageBytes: deps.maxMessageBytes }, deps.blobs, deps.log);
+}
+
 export interface PipelineDeps {
   db: Db;
   lifecycle: LifecycleDeps;
@@ -74,11 +85,10 @@ export interface PipelineDeps {
  * instead of acknowledging the mail.
  */
 export class InboundPipeline {
-  private readonly preparer: MailPreparer;
-
-  constructor(private readonly deps: PipelineDeps) {
-    this.preparer = new MailPreparer({ ...analysisSettings(deps), maxMessageBytes: deps.maxMessageBytes }, deps.blobs, deps.log);
-  }
+  constructor(
+    private readonly deps: PipelineDeps,
+    private readonly preparer: MailPreparer = mailPreparerFor(deps),
+  ) {}
 
   /** A mail held in memory (small mail: the fast path). Its raw bytes are kept with its outcome (store/raw-mails.ts). */
   async ingest(raw: Buffer, source: IngestSource): Promise<IngestResult> {
@@ -159,11 +169,6 @@ export class InboundPipeline {
     }
     await flush();
     return results;
-  }
-
-  /** Starts the preparation worker ahead of the first batch. */
-  startWorker(): void {
-    this.preparer.start();
   }
 
   /** Stops the preparation worker. */

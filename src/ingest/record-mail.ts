@@ -73,7 +73,7 @@ export async function prepareMail(deps: PipelineDeps, parsed: InboundMail, raw: 
 }
 
 /** The part of the configuration the analysis reads (also handed to the preparation worker). */
-export function analysisSettings(deps: PipelineDeps): AnalysisSettings {
+export function analysisSettings(deps: Pick<PipelineDeps, 'secret' | 'supportAddress' | 'ownAddresses' | 'maxAttachmentBytes' | 'access'>): AnalysisSettings {
   const { secret, supportAddress, ownAddresses, maxAttachmentBytes } = deps;
   return { secret, supportAddress, ownAddresses, maxAttachmentBytes, trustedAuthservIds: accessSettings(deps).trustedAuthservIds };
 }

@@ -142,6 +142,10 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('the daemon and its IMAP conne
       }
       expect(count(OPEN)).toBe(0);
       expect(daemon.child.exitCode).toBeNull();
+      // The HTTP server waits for the mailbox to be read at start-up, but not for one that cannot be: 2 s at most.
+      const listening = lines.find((l) => l.msg === 'HTTP server listening');
+      expect(listening?.time).toBeDefined();
+      expect((listening?.time as number) - (failures[0]?.time as number)).toBeLessThan(3_000);
     });
   });
 

@@ -98,7 +98,7 @@ export type AccessDecision =
 
 const recipient = (c: AccessContact): AccessRecipient => ({ email: c.email, name: c.name, locale: c.locale, country: c.country });
 
-export function accessSettings(deps: PipelineDeps): AccessSettings {
+export function accessSettings(deps: Pick<PipelineDeps, 'access'>): AccessSettings {
   return deps.access ?? DEFAULT_ACCESS;
 }
 
