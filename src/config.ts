@@ -159,10 +159,16 @@ export interface BulletinConfig {
   suppression: { hardDays: number; softLimit: number; softWindowDays: number; softDays: number };
 }
 
+/**
+ * A blank variable is an unset one (its default applies), except these, whose blank value says "none" (README,
+ * Configuration): IMAP_PROCESSED_MAILBOX empty flags committed mails and leaves them in the inbox.
+ */
+const BLANK_MEANS_NONE = new Set(['IMAP_PROCESSED_MAILBOX']);
+
 /** Reads the configuration from the environment (and ./.env when present); throws one error listing every bad value. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?: boolean } = {}): Config {
   if (opts.dotenv !== false && env === process.env && existsSync('.env')) process.loadEnvFile('.env');
-  const blanksRemoved = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const blanksRemoved = Object.fromEntries(Object.entries(env).filter(([k, v]) => v !== undefined && (v !== '' || BLANK_MEANS_NONE.has(k))));
   const parsed = envSchema.safeParse(blanksRemoved);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {

@@ -27,6 +27,14 @@ describe('configuration from the environment', () => {
     expect(c.imap).toEqual({ host: 'imap.x.test', port: 1143, secure: false, user: 'u', password: 'p', mailbox: 'INBOX', processedMailbox: 'Processed', pollSeconds: 5, rejectUnauthorized: false });
   });
 
+  it('an empty IMAP_PROCESSED_MAILBOX means flag only; other blanks take their defaults', () => {
+    const c = load({ IMAP_HOST: 'h', IMAP_USER: 'u', IMAP_PASSWORD: 'p', IMAP_PROCESSED_MAILBOX: '', IMAP_MAILBOX: '', IMAP_PORT: '' });
+    expect(c.imap?.processedMailbox).toBe('');
+    expect(c.imap?.mailbox).toBe('INBOX');
+    expect(c.imap?.port).toBe(993);
+    expect(load({ IMAP_HOST: 'h', IMAP_USER: 'u', IMAP_PASSWORD: 'p', IMAP_PROCESSED_MAILBOX: 'Hecho' }).imap?.processedMailbox).toBe('Hecho');
+  });
+
   it('refuses self-signed certificates unless told otherwise', () => {
     expect(load({ IMAP_HOST: 'h', IMAP_USER: 'u', IMAP_PASSWORD: 'p' }).imap?.rejectUnauthorized).toBe(true);
   });
