@@ -7,6 +7,7 @@ import { mail } from '../support/app.js';
 import { cliBuilt } from '../support/cli.js';
 import { daemonLogLines as logLines, imapDaemonEnv, startDaemon, waitFor, type Daemon } from '../support/daemon.js';
 import { dovecotAvailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
+import { PROCESSED_KEYWORD } from '../../src/ingest/sources/imap.js';
 
 // Inbound first (src/outbound/inbound-first.ts): a backlog found in the mailbox (more than one batch of 100; here four) is
 // recorded before the acknowledgements its new tickets queued are sent; then every one of them goes out. A mail
@@ -108,5 +109,43 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('a backlog in the mailbox at s
     // The drain's cron runs every 5 s: a send within 1.5 s of the commit is the push path's own trigger (or, one
     // time in four, the cron's tick; the test cannot fail wrongly, only pass by luck then).
     expect(sentAt - processedAt).toBeLessThan(1_500);
+  });
+});
+
+// With IMAP_PROCESSED_MAILBOX empty, committed mails stay in the inbox, flagged: the mailbox is long, and what is
+// new is found by SEARCH above the cursor (imap-pending.ts), a whole backlog as well as a single pushed mail.
+describe.skipIf(!dovecotAvailable() || !cliBuilt)('a mailbox that keeps what was processed', () => {
+  const KEPT = 120;
+  let dovecot: DovecotServer;
+  let daemon: Daemon;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dovecot = await startDovecot();
+    dataDir = mkdtempSync(join(tmpdir(), 'ventanilla-kept-'));
+    await dovecot.appendMany(Array.from({ length: KEPT }, (_, i) => mail({ headers: { From: `cliente${i}@cliente.mx`, 'Message-ID': `<kept-${i}@cliente.mx>` } })));
+    daemon = startDaemon(imapDaemonEnv(dovecot, dataDir, { LOG_LEVEL: 'info', IMAP_PROCESSED_MAILBOX: '' }));
+  });
+
+  afterAll(async () => {
+    await daemon?.kill();
+    await dovecot?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const processed = () => logLines(daemon).filter((l) => l.msg === 'mail processed') as unknown as Array<{ uid: number; outcome: string }>;
+
+  it('records the backlog once, flags it and leaves it in the inbox; a mail pushed then is recorded alone', async () => {
+    await waitFor(() => processed().length >= KEPT, 'the backlog', 30_000, 100);
+    await waitFor(async () => (await dovecot.list('INBOX')).every((m) => m.flags.includes(PROCESSED_KEYWORD)), 'every mail flagged', 10_000);
+    await dovecot.append(mail({ headers: { From: 'nuevo@cliente.mx', 'Message-ID': '<kept-new@cliente.mx>' } }));
+    await waitFor(() => processed().length === KEPT + 1, 'the pushed mail', 10_000);
+    await new Promise((r) => setTimeout(r, 500));
+    const all = processed();
+    expect(all.map((r) => r.uid)).toEqual(Array.from({ length: KEPT + 1 }, (_, i) => i + 1));
+    expect(new Set(all.map((r) => r.outcome))).toEqual(new Set(['created']));
+    const inbox = await dovecot.list('INBOX');
+    expect(inbox).toHaveLength(KEPT + 1);
+    await waitFor(async () => (await dovecot.list('INBOX')).every((m) => m.flags.includes(PROCESSED_KEYWORD)), 'the new mail flagged', 10_000);
   });
 });

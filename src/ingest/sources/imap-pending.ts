@@ -23,34 +23,39 @@ export interface Pending {
 /**
  * The messages above `lastUid`, in UID order, with their sizes.
  *
- * A short mailbox (its message count then bounds the answer): one UID FETCH of the UIDs, sizes and the first
- * INLINE_SOURCE_BYTES of each message, the whole of a small one, so a pushed mail needs no more.
+ * A few (the mailbox is short, or a SEARCH found few: a pushed mail in a mailbox that keeps what was processed):
+ * one UID FETCH of their UIDs, sizes and first INLINE_SOURCE_BYTES, the whole of a small message, so that it
+ * needs no other FETCH.
  *
- * A long one (a backlog): a FETCH of every size kept the first batch waiting for the whole answer (0.4 s for
- * 5,000 mails here, parsed one untagged response at a time), so two SEARCHes instead, each answered in one line:
- * every UID, and those of the messages of INLINE_SOURCE_BYTES or more, whose sizes are then fetched (a batch of
- * 100 smaller ones is 12.5 MiB at most, within BATCH_MAX_BYTES).
+ * Many (a backlog): a FETCH of every size kept the first batch waiting for the whole answer (0.4 s for 5,000
+ * mails here, parsed one untagged response at a time), so a second SEARCH instead, answered in one line too:
+ * the messages of INLINE_SOURCE_BYTES or more, whose sizes are then fetched (a batch of 100 smaller ones is
+ * 12.5 MiB at most, within BATCH_MAX_BYTES).
  */
 export async function fetchPending(client: ImapFlow, lastUid: bigint): Promise<Pending[]> {
   // `n:*` also names the last message when none is above n: filtered out below.
   const range = `${lastUid + 1n}:*`;
   const above = (uid: number) => BigInt(uid) > lastUid;
   const short = (client.mailbox ? client.mailbox.exists : Number.POSITIVE_INFINITY) <= BATCH_MAX_MESSAGES;
-  if (!short) {
-    const all = (await searchUids(client, { uid: range })).filter(above);
-    if (all.length === 0) return [];
-    const large = (await searchUids(client, { uid: range, larger: INLINE_SOURCE_BYTES - 1 })).filter(above);
-    const sizes = new Map<number, number>();
-    // In slices: a command line of thousands of scattered UIDs would pass the server's limit (Dovecot's is 64 KiB).
-    for (let i = 0; i < large.length; i += SIZES_PER_FETCH) {
-      for (const m of await client.fetchAll(large.slice(i, i + SIZES_PER_FETCH).join(','), { uid: true, size: true }, { uid: true })) sizes.set(m.uid, m.size ?? 0);
-    }
-    // A message expunged between the SEARCHes keeps the bound; its FETCH then brings nothing ("gone").
-    return all.sort((a, b) => a - b).map((uid) => ({ uid, size: sizes.get(uid) ?? INLINE_SOURCE_BYTES }));
+  if (short) return fetchWithSources(client, range, above);
+  const all = (await searchUids(client, { uid: range })).filter(above);
+  if (all.length === 0) return [];
+  if (all.length <= BATCH_MAX_MESSAGES) return fetchWithSources(client, all.join(','), above);
+  const large = (await searchUids(client, { uid: range, larger: INLINE_SOURCE_BYTES - 1 })).filter(above);
+  const sizes = new Map<number, number>();
+  // In slices: a command line of thousands of scattered UIDs would pass the server's limit (Dovecot's is 64 KiB).
+  for (let i = 0; i < large.length; i += SIZES_PER_FETCH) {
+    for (const m of await client.fetchAll(large.slice(i, i + SIZES_PER_FETCH).join(','), { uid: true, size: true }, { uid: true })) sizes.set(m.uid, m.size ?? 0);
   }
-  const found = await client.fetchAll(range, { uid: true, size: true, source: { start: 0, maxLength: INLINE_SOURCE_BYTES } }, { uid: true });
+  // A message expunged between the SEARCHes keeps the bound; its FETCH then brings nothing ("gone").
+  return all.sort((a, b) => a - b).map((uid) => ({ uid, size: sizes.get(uid) ?? INLINE_SOURCE_BYTES }));
+}
+
+/** UIDs, sizes and the first INLINE_SOURCE_BYTES of the messages of `uids` (a UID set) that pass `keep`. */
+async function fetchWithSources(client: ImapFlow, uids: string, keep: (uid: number) => boolean): Promise<Pending[]> {
+  const found = await client.fetchAll(uids, { uid: true, size: true, source: { start: 0, maxLength: INLINE_SOURCE_BYTES } }, { uid: true });
   return found
-    .filter((m) => above(m.uid))
+    .filter((m) => keep(m.uid))
     .sort((a, b) => a.uid - b.uid)
     .map((m) => {
       const size = m.size ?? 0;
