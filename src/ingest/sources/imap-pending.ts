@@ -7,7 +7,7 @@ import { BIG_MAIL_BYTES } from '../pipeline.js';
 const BATCH_MAX_MESSAGES = 100;
 /** With BATCHES_AHEAD (imap.ts), at most 64 MiB of sources in memory at once. */
 const BATCH_MAX_BYTES = 16 * 1024 * 1024;
-/** Fetched with the UIDs and sizes when the mailbox is short: most mails fit, so a pushed mail needs one FETCH. */
+/** Fetched with the UIDs and sizes when few mails are new: most mails fit, so a pushed mail needs one FETCH. */
 const INLINE_SOURCE_BYTES = 128 * 1024;
 /** UIDs whose sizes one FETCH asks for. */
 const SIZES_PER_FETCH = 1000;
@@ -45,7 +45,8 @@ export async function fetchPending(client: ImapFlow, lastUid: bigint): Promise<P
   const sizes = new Map<number, number>();
   // In slices: a command line of thousands of scattered UIDs would pass the server's limit (Dovecot's is 64 KiB).
   for (let i = 0; i < large.length; i += SIZES_PER_FETCH) {
-    for (const m of await client.fetchAll(large.slice(i, i + SIZES_PER_FETCH).join(','), { uid: true, size: true }, { uid: true })) sizes.set(m.uid, m.size ?? 0);
+    const slice = large.slice(i, i + SIZES_PER_FETCH).join(',');
+    for (const m of await client.fetchAll(slice, { uid: true, size: true }, { uid: true })) sizes.set(m.uid, m.size ?? 0);
   }
   // A message expunged between the SEARCHes keeps the bound; its FETCH then brings nothing ("gone").
   return all.sort((a, b) => a - b).map((uid) => ({ uid, size: sizes.get(uid) ?? INLINE_SOURCE_BYTES }));
