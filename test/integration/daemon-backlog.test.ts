@@ -36,40 +36,44 @@ const sentMails = (dataDir: string) => sentFiles(dataDir).map((f) => f.eml);
 
 const recipient = (eml: string) => /^To: (.*)$/m.exec(eml)?.[1]?.trim();
 
-describe.skipIf(!dovecotAvailable() || !cliBuilt)('a backlog in the mailbox at start-up', () => {
-  let dovecot: DovecotServer;
-  let daemon: Daemon;
-  let dataDir: string;
-
+/** A private Dovecot holding `raws`, and the daemon started on it (LOG_LEVEL info), for one describe block. */
+function daemonOnMailbox(prefix: string, raws: () => Buffer[], env: Record<string, string> = {}) {
+  const run = {} as { dovecot: DovecotServer; daemon: Daemon; dataDir: string };
   beforeAll(async () => {
-    dovecot = await startDovecot();
-    dataDir = mkdtempSync(join(tmpdir(), 'ventanilla-backlog-'));
-    // One sender each: the per-address cap on automatic mail would hold back a second acknowledgement.
+    run.dovecot = await startDovecot();
+    run.dataDir = mkdtempSync(join(tmpdir(), prefix));
+    await run.dovecot.appendMany(raws());
+    run.daemon = startDaemon(imapDaemonEnv(run.dovecot, run.dataDir, { LOG_LEVEL: 'info', ...env }));
+  });
+  afterAll(async () => {
+    await run.daemon?.kill();
+    await run.dovecot?.stop();
+    if (run.dataDir) rmSync(run.dataDir, { recursive: true, force: true });
+  });
+  return run;
+}
+
+describe.skipIf(!dovecotAvailable() || !cliBuilt)('a backlog in the mailbox at start-up', () => {
+  // One sender each: the per-address cap on automatic mail would hold back a second acknowledgement.
+  const run = daemonOnMailbox('ventanilla-backlog-', () => {
     const raws = Array.from({ length: BACKLOG }, (_, i) => mail({ headers: { From: `cliente${i}@cliente.mx`, 'Message-ID': `<burst-${i}@cliente.mx>`, Subject: `Caída del servicio ${i}` } }));
     // A long mailbox is listed by SEARCH, and only the sizes of mails of 128 KiB or more are fetched
     // (imap-pending.ts): one of those within a batch, and one above 4 MiB, streamed alone, in UID order.
     raws[LARGE] = mail({ headers: { From: `cliente${LARGE}@cliente.mx`, 'Message-ID': `<burst-${LARGE}@cliente.mx>`, Subject: 'Registro completo' }, body: 'Adjunto el registro.\n\n' + 'línea del registro de errores\n'.repeat(8000) });
     raws[BIG] = withAttachment(BIG, BIG_ATTACHMENT);
-    await dovecot.appendMany(raws);
-    daemon = startDaemon(imapDaemonEnv(dovecot, dataDir, { LOG_LEVEL: 'info' }));
-  });
-
-  afterAll(async () => {
-    await daemon?.kill();
-    await dovecot?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    return raws;
   });
 
   it('becomes tickets first; then every acknowledgement goes out, one to each sender', async () => {
-    await waitFor(() => sentMails(dataDir).length >= BACKLOG, 'the acknowledgements', 60_000, 100);
-    const lines = logLines(daemon);
+    await waitFor(() => sentMails(run.dataDir).length >= BACKLOG, 'the acknowledgements', 60_000, 100);
+    const lines = logLines(run.daemon);
     const processed = lines.map((l, i) => (l.msg === 'mail processed' ? i : -1)).filter((i) => i >= 0);
     expect(processed).toHaveLength(BACKLOG);
     // Every one a ticket, committed in UID order (the cursor's promise), the large and the big one included.
     const results = processed.map((i) => lines[i] as unknown as { uid: number; outcome: string });
     expect(results.map((r) => r.uid)).toEqual(Array.from({ length: BACKLOG }, (_, i) => i + 1));
     expect(new Set(results.map((r) => r.outcome))).toEqual(new Set(['created']));
-    const db = new Database(join(dataDir, 'ventanilla.db'), { readonly: true });
+    const db = new Database(join(run.dataDir, 'ventanilla.db'), { readonly: true });
     try {
       const attachment = db.prepare('SELECT a."size" FROM "Attachment" a JOIN "Message" m ON m."id" = a."messageId" WHERE m."messageId" = ?').get(`burst-${BIG}@cliente.mx`) as { size: number } | undefined;
       expect(attachment?.size).toBe(BIG_ATTACHMENT.length);
@@ -79,14 +83,14 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('a backlog in the mailbox at s
       const raw = (i: number) => db.prepare('SELECT m."rawSha256" AS sha, (SELECT count(*) FROM "RawMail" r WHERE r."sha256" = m."rawSha256") AS kept FROM "Message" m WHERE m."messageId" = ?').get(`burst-${i}@cliente.mx`) as { sha: string; kept: number };
       const big = raw(BIG);
       expect(big.kept).toBe(0);
-      expect(existsSync(join(dataDir, 'blobs', big.sha.slice(0, 2), big.sha.slice(2, 4), big.sha))).toBe(true);
+      expect(existsSync(join(run.dataDir, 'blobs', big.sha.slice(0, 2), big.sha.slice(2, 4), big.sha))).toBe(true);
       expect(raw(LARGE).kept).toBe(1);
       expect(raw(BIG + 1).kept).toBe(1);
     } finally {
       db.close();
     }
     const lastCommit = lines[processed.at(-1) as number]?.time as number;
-    const firstSend = Math.min(...sentFiles(dataDir).map((f) => f.at));
+    const firstSend = Math.min(...sentFiles(run.dataDir).map((f) => f.at));
     expect(firstSend).toBeGreaterThanOrEqual(lastCommit);
     // The operator reads why the acknowledgements waited, once per backlog.
     const found = lines.map((l, i) => (l.msg.startsWith('backlog in the mailbox') ? i : -1)).filter((i) => i >= 0);
@@ -95,15 +99,15 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('a backlog in the mailbox at s
     expect(recorded).toHaveLength(1);
     expect(found[0]).toBeLessThan(processed[0] as number);
     expect(recorded[0]).toBeGreaterThan(processed.at(-1) as number);
-    const sent = sentMails(dataDir);
+    const sent = sentMails(run.dataDir);
     expect(sent).toHaveLength(BACKLOG);
     expect(new Set(sent.map(recipient))).toEqual(new Set(Array.from({ length: BACKLOG }, (_, i) => `cliente${i}@cliente.mx`)));
   });
 
   it('acknowledges a mail pushed once it is caught up without waiting for the next drain tick', async () => {
-    await dovecot.append(mail({ headers: { From: 'tarde@cliente.mx', 'Message-ID': '<after-burst@cliente.mx>', Subject: 'Sigue sin servicio' } }));
-    await waitFor(() => sentMails(dataDir).some((eml) => recipient(eml) === 'tarde@cliente.mx'), 'its acknowledgement', 10_000);
-    const lines = logLines(daemon);
+    await run.dovecot.append(mail({ headers: { From: 'tarde@cliente.mx', 'Message-ID': '<after-burst@cliente.mx>', Subject: 'Sigue sin servicio' } }));
+    await waitFor(() => sentMails(run.dataDir).some((eml) => recipient(eml) === 'tarde@cliente.mx'), 'its acknowledgement', 10_000);
+    const lines = logLines(run.daemon);
     const processedAt = lines.filter((l) => l.msg === 'mail processed').at(-1)?.time as number;
     const sentAt = lines.filter((l) => l.msg === 'job ran' && l.job === 'outbox-drain').at(-1)?.time as number;
     // The drain's cron runs every 5 s: a send within 1.5 s of the commit is the push path's own trigger (or, one
@@ -116,36 +120,21 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('a backlog in the mailbox at s
 // new is found by SEARCH above the cursor (imap-pending.ts), a whole backlog as well as a single pushed mail.
 describe.skipIf(!dovecotAvailable() || !cliBuilt)('a mailbox that keeps what was processed', () => {
   const KEPT = 120;
-  let dovecot: DovecotServer;
-  let daemon: Daemon;
-  let dataDir: string;
+  const run = daemonOnMailbox('ventanilla-kept-', () => Array.from({ length: KEPT }, (_, i) => mail({ headers: { From: `cliente${i}@cliente.mx`, 'Message-ID': `<kept-${i}@cliente.mx>` } })), { IMAP_PROCESSED_MAILBOX: '' });
 
-  beforeAll(async () => {
-    dovecot = await startDovecot();
-    dataDir = mkdtempSync(join(tmpdir(), 'ventanilla-kept-'));
-    await dovecot.appendMany(Array.from({ length: KEPT }, (_, i) => mail({ headers: { From: `cliente${i}@cliente.mx`, 'Message-ID': `<kept-${i}@cliente.mx>` } })));
-    daemon = startDaemon(imapDaemonEnv(dovecot, dataDir, { LOG_LEVEL: 'info', IMAP_PROCESSED_MAILBOX: '' }));
-  });
-
-  afterAll(async () => {
-    await daemon?.kill();
-    await dovecot?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  const processed = () => logLines(daemon).filter((l) => l.msg === 'mail processed') as unknown as Array<{ uid: number; outcome: string }>;
+  const processed = () => logLines(run.daemon).filter((l) => l.msg === 'mail processed') as unknown as Array<{ uid: number; outcome: string }>;
 
   it('records the backlog once, flags it and leaves it in the inbox; a mail pushed then is recorded alone', async () => {
     await waitFor(() => processed().length >= KEPT, 'the backlog', 30_000, 100);
-    await waitFor(async () => (await dovecot.list('INBOX')).every((m) => m.flags.includes(PROCESSED_KEYWORD)), 'every mail flagged', 10_000);
-    await dovecot.append(mail({ headers: { From: 'nuevo@cliente.mx', 'Message-ID': '<kept-new@cliente.mx>' } }));
+    await waitFor(async () => (await run.dovecot.list('INBOX')).every((m) => m.flags.includes(PROCESSED_KEYWORD)), 'every mail flagged', 10_000);
+    await run.dovecot.append(mail({ headers: { From: 'nuevo@cliente.mx', 'Message-ID': '<kept-new@cliente.mx>' } }));
     await waitFor(() => processed().length === KEPT + 1, 'the pushed mail', 10_000);
     await new Promise((r) => setTimeout(r, 500));
     const all = processed();
     expect(all.map((r) => r.uid)).toEqual(Array.from({ length: KEPT + 1 }, (_, i) => i + 1));
     expect(new Set(all.map((r) => r.outcome))).toEqual(new Set(['created']));
-    const inbox = await dovecot.list('INBOX');
+    const inbox = await run.dovecot.list('INBOX');
     expect(inbox).toHaveLength(KEPT + 1);
-    await waitFor(async () => (await dovecot.list('INBOX')).every((m) => m.flags.includes(PROCESSED_KEYWORD)), 'the new mail flagged', 10_000);
+    await waitFor(async () => (await run.dovecot.list('INBOX')).every((m) => m.flags.includes(PROCESSED_KEYWORD)), 'the new mail flagged', 10_000);
   });
 });
