@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { BlobStore } from '../store/blobs.js';
-import { ownBytes, ThreadClient, workerScript } from '../workers/thread-client.js';
+import { ThreadClient, workerScript } from '../workers/thread-client.js';
 import { prepareRaws, type PrepareSettings, type PreparedRaw } from './prepare-raw.js';
+import { packRaws, type PackedRaws } from './packed-raws.js';
 import type { PrepareWorkerData } from './prepare-worker.js';
 
 /**
@@ -10,7 +11,7 @@ import type { PrepareWorkerData } from './prepare-worker.js';
  * results. A batch whose worker died fails as a whole: nothing of it was recorded, the source fetches it again.
  */
 export class MailPreparer {
-  private readonly thread: ThreadClient<Uint8Array[], PreparedRaw[]> | null;
+  private readonly thread: ThreadClient<PackedRaws, PreparedRaw[]> | null;
 
   constructor(
     private readonly settings: PrepareSettings,
@@ -23,8 +24,8 @@ export class MailPreparer {
 
   prepare(raws: Buffer[]): Promise<PreparedRaw[]> {
     if (!this.thread) return prepareRaws(this.settings, this.blobs, raws);
-    const copies = raws.map(ownBytes);
-    return this.thread.request(copies, copies.map((c) => c.buffer));
+    const packed = packRaws(raws);
+    return this.thread.request(packed, [packed.bytes.buffer]);
   }
 
   /**

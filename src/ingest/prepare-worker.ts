@@ -1,7 +1,7 @@
 import { workerData } from 'node:worker_threads';
 import { BlobStore } from '../store/blobs.js';
 import { serveRequests } from '../workers/serve.js';
-import { asBuffer } from '../workers/thread-client.js';
+import { unpackRaws, type PackedRaws } from './packed-raws.js';
 import { prepareRaws, type PrepareSettings } from './prepare-raw.js';
 
 // The preparation worker's thread: parses and analyses the mails of a batch and stores their attachments
@@ -19,4 +19,4 @@ const store = new BlobStore(blobsRoot);
 const blobs = { put: async (content: Buffer) => store.putSync(content) };
 
 // One batch at a time, in order: the main thread waits for the oldest (imap.ts keeps several ahead).
-serveRequests((raws: Uint8Array[]) => prepareRaws(settings, blobs, raws.map(asBuffer)), { oneAtATime: true });
+serveRequests((packed: PackedRaws) => prepareRaws(settings, blobs, unpackRaws(packed)), { oneAtATime: true });
