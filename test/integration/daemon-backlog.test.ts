@@ -137,4 +137,18 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('a mailbox that keeps what was
     expect(inbox).toHaveLength(KEPT + 1);
     await waitFor(async () => (await run.dovecot.list('INBOX')).every((m) => m.flags.includes(PROCESSED_KEYWORD)), 'the new mail flagged', 10_000);
   });
+
+  // The state a crash between the flag and the move leaves (recorded, flagged, still in the inbox): the next
+  // start moves every recorded mail, flagged or not, and records none of them again.
+  it('moves every recorded mail to Processed once a processed mailbox is set, recording none again', async () => {
+    await run.daemon.kill();
+    run.daemon = startDaemon(imapDaemonEnv(run.dovecot, run.dataDir, { LOG_LEVEL: 'info' }));
+    await waitFor(async () => (await run.dovecot.list('INBOX')).length === 0, 'the inbox emptied', 15_000);
+    const moved = await run.dovecot.list('Processed');
+    expect(moved).toHaveLength(KEPT + 1);
+    expect(moved.every((m) => m.flags.includes(PROCESSED_KEYWORD))).toBe(true);
+    await run.dovecot.append(mail({ headers: { From: 'otro@cliente.mx', 'Message-ID': '<kept-after@cliente.mx>' } }));
+    await waitFor(async () => (await run.dovecot.list('Processed')).length === KEPT + 2, 'the next mail moved', 10_000);
+    expect(processed().map((r) => r.outcome)).toEqual(['created']);
+  });
 });

@@ -8,11 +8,12 @@ import { acquireLease, newHolderId, releaseLease } from '../../scheduler/lease.j
 import { BIG_MAIL_BYTES, type InboundPipeline, type IngestResult, type IngestSource } from '../pipeline.js';
 import { fetchPending, takeBatch, type Pending } from './imap-pending.js';
 import { settled, unwrap, type Settled } from './settled.js';
+import { Acknowledger } from './imap-acknowledge.js';
+
+export { PROCESSED_KEYWORD } from './imap-acknowledge.js';
 
 type ImapSettings = NonNullable<Config['imap']>;
 
-/** Keyword set on a message once its outcome is committed (RFC 3501 keywords need no declaration). */
-export const PROCESSED_KEYWORD = '$VentanillaProcessed';
 /** A big message is downloaded in partial FETCHes of this size (imapflow's default, 64 KiB, is many round trips). */
 const DOWNLOAD_CHUNK_BYTES = 1024 * 1024;
 const MAX_BACKOFF_MS = 60_000;
@@ -37,7 +38,7 @@ export interface ImapSourceEvents {
  * Watches one mailbox: IDLE when the server has it (push), polling every IMAP_POLL_SECONDS either way as a
  * safety net. Progress is a UID cursor stored in the same transaction as each mail's outcome, not the
  * \Seen flag (people read this mailbox too). Only after the commit is the message flagged and moved to
- * the processed folder; a crash in between leaves it in place, and the next sweep moves it.
+ * the processed folder (imap-acknowledge.ts); a crash in between leaves it in place, and the next sweep moves it.
  */
 export class ImapSource {
   private client: ImapFlow | null = null;
@@ -48,10 +49,11 @@ export class ImapSource {
   private readonly account: string;
   private readonly holder = newHolderId('imap:');
   /**
-   * The cursor as this session last read or moved it, everything up to it flagged and moved; null until the
-   * session's first drain.
+   * The cursor as this session last read or moved it, everything up to it flagged (and moved by the end of the
+   * drain: Acknowledger); null until the session's first drain.
    */
   private cursorSeen: bigint | null = null;
+  private readonly acks: Acknowledger;
 
   constructor(
     private readonly settings: ImapSettings,
@@ -59,6 +61,7 @@ export class ImapSource {
     private readonly events: ImapSourceEvents = {},
   ) {
     this.account = `${settings.user}@${settings.host}:${settings.port}`;
+    this.acks = new Acknowledger(settings.processedMailbox);
   }
 
   /** Runs until stop(): connects, drains the mailbox, waits for news, reconnects with backoff on failure. */
@@ -130,6 +133,7 @@ export class ImapSource {
     });
     this.client = client;
     this.cursorSeen = null;
+    this.acks.reset();
     let closed = false;
     client.on('close', () => {
       closed = true;
@@ -204,7 +208,7 @@ export class ImapSource {
     const pending = found.filter((m) => BigInt(m.uid) > lastUid);
     // Committed but not yet moved (a crash, or another instance's work): only when the cursor is past what
     // this session has acknowledged itself, so an ordinary wake costs no SEARCH.
-    if (this.cursorSeen === null || lastUid > this.cursorSeen) await this.acknowledge(client, lastUid);
+    if (this.cursorSeen === null || lastUid > this.cursorSeen) await this.acks.acknowledge(client, lastUid);
     this.cursorSeen = lastUid;
     let renew = false;
     // While a batch is recorded, the next ones are fetched and prepared (parsed, stored raw: no database, no
@@ -232,13 +236,14 @@ export class ImapSource {
         acknowledged = settled(
           (async () => {
             unwrap(await before);
-            await this.acknowledge(client, last, done);
+            await this.acks.acknowledge(client, last, done);
             this.cursorSeen = last;
           })(),
         );
       }
     } finally {
       unwrap(await acknowledged);
+      await this.acks.moveFlagged(client);
     }
     // Mail that came in meanwhile was announced (EXISTS sets pendingWake): the session loop drains again.
   }
@@ -289,20 +294,5 @@ export class ImapSource {
     const download = await client.download(String(uid), undefined, { uid: true, chunkSize: DOWNLOAD_CHUNK_BYTES });
     if (!download.content) return null;
     return this.deps.pipeline.ingestStream(download.content as AsyncIterable<Buffer>, source);
-  }
-
-  /**
-   * Flags and moves committed messages (UID <= cursor). Called after each batch and at every start, so
-   * messages committed just before a crash are moved on the next run.
-   */
-  private async acknowledge(client: ImapFlow, lastUid: bigint, uids?: number[]): Promise<void> {
-    if (lastUid <= 0n) return;
-    const leftOver = () => client.search({ uid: `1:${lastUid}`, unKeyword: PROCESSED_KEYWORD }, { uid: true });
-    const committed = uids ?? ((await leftOver()) || []).filter((u) => BigInt(u) <= lastUid);
-    if (committed.length === 0) return;
-    const range = committed.join(',');
-    // SILENT: the server does not answer with each message's new flags (an untagged FETCH per mail, parsed for nothing).
-    await client.messageFlagsAdd(range, [PROCESSED_KEYWORD], { uid: true, silent: true });
-    if (this.settings.processedMailbox) await client.messageMove(range, this.settings.processedMailbox, { uid: true });
   }
 }

@@ -1,0 +1,65 @@
+import type { ImapFlow } from 'imapflow';
+
+/** Keyword set on a message once its outcome is committed (RFC 3501 keywords need no declaration). */
+export const PROCESSED_KEYWORD = '$VentanillaProcessed';
+
+/**
+ * Committed messages are flagged after each batch but moved this many at a time (and at the end of every
+ * drain): each MOVE costs Dovecot a rewrite of the mailbox's index, so 5,000 mails moved 100 at a time took it
+ * 0.65 s of CPU, 1,000 at a time 0.25 s, on the two cores the backlog needs.
+ */
+export const MOVE_EVERY = 1000;
+
+/** UIDs as a compact IMAP set: 1,2,3,7,9,10 -> "1:3,7,9:10" (a long run of UIDs stays a short command). */
+export function uidSet(uids: number[]): string {
+  const sorted = [...uids].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    const start = sorted[i] as number;
+    let end = start;
+    while (i + 1 < sorted.length && (sorted[i + 1] as number) <= end + 1) end = sorted[++i] as number;
+    parts.push(start === end ? String(start) : `${start}:${end}`);
+  }
+  return parts.join(',');
+}
+
+/**
+ * Marks committed messages on the server: the keyword, then (unless the processed mailbox is empty: flag only)
+ * a move there. Only after the commit: a crash in between leaves the message in place, and the next session's
+ * sweep (acknowledge without `uids`) finishes the job.
+ */
+export class Acknowledger {
+  /** Committed and flagged in this session, not yet moved. */
+  private unmoved: number[] = [];
+
+  constructor(private readonly processedMailbox: string) {}
+
+  /** A new session: what an old one left unmoved is found again by the sweep. */
+  reset(): void {
+    this.unmoved = [];
+  }
+
+  /**
+   * `uids`: a batch just committed. Without them, the sweep: every message up to the cursor is committed, so it
+   * moves all of them still in the mailbox (flagged or not: a crash may come between the flag and the move), or,
+   * when nothing is moved, flags those that are not flagged yet.
+   */
+  async acknowledge(client: ImapFlow, lastUid: bigint, uids?: number[]): Promise<void> {
+    if (lastUid <= 0n) return;
+    const moving = this.processedMailbox !== '';
+    const query = moving ? { uid: `1:${lastUid}` } : { uid: `1:${lastUid}`, unKeyword: PROCESSED_KEYWORD };
+    const committed = uids ?? ((await client.search(query, { uid: true })) || []).filter((u) => BigInt(u) <= lastUid);
+    if (committed.length === 0) return;
+    // SILENT: the server does not answer with each message's new flags (an untagged FETCH per mail, parsed for nothing).
+    await client.messageFlagsAdd(uidSet(committed), [PROCESSED_KEYWORD], { uid: true, silent: true });
+    if (!moving) return;
+    this.unmoved.push(...committed);
+    if (!uids || this.unmoved.length >= MOVE_EVERY) await this.moveFlagged(client);
+  }
+
+  /** Moves what was flagged and not moved yet (the end of a drain). */
+  async moveFlagged(client: ImapFlow): Promise<void> {
+    if (this.processedMailbox === '' || this.unmoved.length === 0) return;
+    await client.messageMove(uidSet(this.unmoved.splice(0)), this.processedMailbox, { uid: true });
+  }
+}

@@ -1,0 +1,67 @@
+import type { ImapFlow } from 'imapflow';
+import { describe, expect, it } from 'vitest';
+import { Acknowledger, MOVE_EVERY, PROCESSED_KEYWORD, uidSet } from '../../../src/ingest/sources/imap-acknowledge.js';
+
+// What the daemon asks of the IMAP server once mail is committed: each batch flagged at once, moves grouped
+// MOVE_EVERY at a time and at the end of a drain, and a start's sweep that finishes what a crash left.
+
+function fakeServer(inbox: number[] = []) {
+  const commands: string[] = [];
+  const client = {
+    search: async (query: { uid: string; unKeyword?: string }) => {
+      commands.push(`SEARCH ${query.uid}${query.unKeyword ? ` UNKEYWORD ${query.unKeyword}` : ''}`);
+      return inbox;
+    },
+    messageFlagsAdd: async (range: string, flags: string[]) => void commands.push(`STORE ${range} +${flags.join(' ')}`),
+    messageMove: async (range: string, target: string) => void commands.push(`MOVE ${range} ${target}`),
+  };
+  return { client: client as unknown as ImapFlow, commands };
+}
+
+const batch = (from: number, count = 100) => Array.from({ length: count }, (_, i) => from + i);
+
+describe('uidSet', () => {
+  it('writes runs of UIDs as ranges, in order', () => {
+    expect(uidSet([7, 1, 2, 3, 9, 10])).toBe('1:3,7,9:10');
+    expect(uidSet([5])).toBe('5');
+    expect(uidSet(batch(1, 5000))).toBe('1:5000');
+  });
+});
+
+describe('Acknowledger', () => {
+  it('flags every batch, moves MOVE_EVERY at a time and the rest at the end of the drain', async () => {
+    const { client, commands } = fakeServer();
+    const acks = new Acknowledger('Processed');
+    const batches = Math.ceil((MOVE_EVERY * 2.5) / 100);
+    for (let b = 0; b < batches; b++) await acks.acknowledge(client, BigInt((b + 1) * 100), batch(b * 100 + 1));
+    await acks.moveFlagged(client);
+    expect(commands.filter((c) => c.startsWith('STORE'))).toHaveLength(batches);
+    expect(commands.filter((c) => c.startsWith('MOVE'))).toEqual([`MOVE 1:${MOVE_EVERY} Processed`, `MOVE ${MOVE_EVERY + 1}:${2 * MOVE_EVERY} Processed`, `MOVE ${2 * MOVE_EVERY + 1}:${batches * 100} Processed`]);
+    // Every move comes after the flag of the mails it moves.
+    expect(commands.indexOf(`STORE ${MOVE_EVERY - 99}:${MOVE_EVERY} +${PROCESSED_KEYWORD}`)).toBeLessThan(commands.indexOf(`MOVE 1:${MOVE_EVERY} Processed`));
+  });
+
+  it('at a start, moves everything up to the cursor still in the inbox, flagged or not', async () => {
+    const { client, commands } = fakeServer([3, 4, 5, 9]);
+    await new Acknowledger('Processed').acknowledge(client, 8n);
+    expect(commands).toEqual(['SEARCH 1:8', `STORE 3:5 +${PROCESSED_KEYWORD}`, 'MOVE 3:5 Processed']);
+  });
+
+  it('flag only: at a start, flags what is not flagged yet, and never moves', async () => {
+    const { client, commands } = fakeServer([2, 3]);
+    const acks = new Acknowledger('');
+    await acks.acknowledge(client, 3n);
+    await acks.acknowledge(client, 4n, [4]);
+    await acks.moveFlagged(client);
+    expect(commands).toEqual([`SEARCH 1:3 UNKEYWORD ${PROCESSED_KEYWORD}`, `STORE 2:3 +${PROCESSED_KEYWORD}`, `STORE 4 +${PROCESSED_KEYWORD}`]);
+  });
+
+  it('a new session forgets what the old one had not moved (its sweep finds it again)', async () => {
+    const { client, commands } = fakeServer();
+    const acks = new Acknowledger('Processed');
+    await acks.acknowledge(client, 100n, batch(1));
+    acks.reset();
+    await acks.moveFlagged(client);
+    expect(commands.filter((c) => c.startsWith('MOVE'))).toEqual([]);
+  });
+});
