@@ -4,7 +4,7 @@ import { loadConfig } from '../config.js';
 import { gatewayJobs, OUTBOX_DRAIN } from '../scheduler/jobs.js';
 import { Scheduler } from '../scheduler/runner.js';
 import { publicUrl } from '../http/public-url.js';
-import { warmUp } from '../warm-up.js';
+import { warmUp, warmUpAcknowledgements } from '../warm-up.js';
 import { InboundFirst } from '../outbound/inbound-first.js';
 import { migrateDatabase } from '../store/migrator.js';
 import { mkdirSync } from 'node:fs';
@@ -31,17 +31,24 @@ export function registerMaintenanceCommands(program: Command): void {
     .command('start')
     .description('run the gateway: watch the IMAP mailbox (IDLE push, polling fallback) and run the scheduled jobs')
     .action(async () => {
-      // The preparation worker loads its modules on the other core while this thread opens the database and loads IMAP.
-      const app = await createApp({ composeWorker: true, preparationWorker: true });
+      const config = loadConfig();
+      // Loaded here rather than with the program: the other commands (an MTA's `ingest -`, once per mail) need
+      // neither IMAP nor the HTTP server, and loading them cost 0.3 s of every start-up.
+      const { ImapSource, openSession } = await import('../ingest/sources/imap.js');
+      // The mailbox is opened first: the server answers the connection's round trips while this thread opens the
+      // database, and the preparation worker loads its modules on the other core.
+      const early = config.imap ? openSession(config.imap) : undefined;
+      const app = await createApp({ config, composeWorker: true, preparationWorker: true }).catch((error: unknown) => {
+        early?.client.close();
+        throw error;
+      });
       // Acknowledgements of a backlog go out once it is recorded (inbound-first.ts), a minute at most.
       const inboundFirst = new InboundFirst(INBOUND_FIRST_MAX_HOLD_MS);
       const scheduler = new Scheduler(gatewayJobs(app, { holdSending: () => inboundFirst.holding() }), app);
-      // Loaded here rather than with the program: the other commands (an MTA's `ingest -`, once per mail) need
-      // neither IMAP nor the HTTP server, and loading them cost 0.3 s of every start-up.
-      const { ImapSource } = await import('../ingest/sources/imap.js');
-      // The HTTP server is built once the mailbox has been read (a backlog's first batches asked for, or nothing
-      // to do), HTTP_WAITS_FOR_MAILBOX_MS at most: its modules and routes (~0.15 s of CPU) then fill the time this
-      // thread waits for the worker's first batch, instead of holding up the mailbox's opening.
+      // The HTTP server is built once the mailbox has been read (a backlog's first batch with the preparation
+      // worker, or nothing to do), HTTP_WAITS_FOR_MAILBOX_MS at most: its modules and routes (~0.15 s of CPU), and
+      // compiling the acknowledgement template, then fill the time this thread waits for the worker's first batch,
+      // instead of holding up the mailbox's opening or that batch's recording.
       let mailboxRead = () => {};
       const mailboxWasRead = new Promise<void>((resolve) => {
         mailboxRead = resolve;
@@ -77,7 +84,7 @@ export function registerMaintenanceCommands(program: Command): void {
               }
               void warmUpOnce();
             },
-          })
+          }, early)
         : null;
       if (!source) app.log.warn('IMAP_HOST is not set: running the scheduled jobs only (mail can still arrive through `ventanilla ingest -`)');
       let stopping = false;
@@ -105,6 +112,7 @@ export function registerMaintenanceCommands(program: Command): void {
       httpStarted = (async () => {
         if (source) await mailboxWasRead;
         if (stopping) return;
+        if (source) warmUpAcknowledgements(app);
         const [{ buildServer }] = await Promise.all([import('../http/server.js'), import('../http/routes.js')]);
         http = await buildServer(app);
         const address = await http.listen({ port: app.config.env.HTTP_PORT, host: app.config.env.HTTP_HOST });

@@ -1,4 +1,4 @@
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import type { Db } from '../../store/database.js';
@@ -9,8 +9,10 @@ import { BIG_MAIL_BYTES, type InboundPipeline, type IngestResult, type IngestSou
 import { fetchPending, takeBatch, type Pending } from './imap-pending.js';
 import { settled, unwrap, type Settled } from './settled.js';
 import { Acknowledger } from './imap-acknowledge.js';
+import { openSession, type OpeningSession } from './imap-session.js';
 
 export { PROCESSED_KEYWORD } from './imap-acknowledge.js';
+export { openSession } from './imap-session.js';
 
 type ImapSettings = NonNullable<Config['imap']>;
 
@@ -28,7 +30,11 @@ const BATCHES_AHEAD = 4;
 
 export interface ImapSourceEvents {
   onResult?: (r: IngestResult & { uid: number }) => void;
-  /** A drain found more than one batch to record: a backlog (outbound/inbound-first.ts). */
+  /**
+   * A drain found more than one batch to record: a backlog (outbound/inbound-first.ts). Called once the first
+   * batch is with the preparation worker, so what the caller does then (the daemon builds its HTTP server) does
+   * not hold that batch back.
+   */
   onBacklog?: () => void;
   /** The mailbox has nothing left to process and the session starts waiting for news (after every drain). */
   onCaughtUp?: () => void;
@@ -55,13 +61,18 @@ export class ImapSource {
   private cursorSeen: bigint | null = null;
   private readonly acks: Acknowledger;
 
+  /** A connection opened before this source existed (imap-session.ts), for its first session. */
+  private early: OpeningSession | null;
+
   constructor(
     private readonly settings: ImapSettings,
     private readonly deps: { db: Db; pipeline: InboundPipeline; log: Logger },
     private readonly events: ImapSourceEvents = {},
+    early?: OpeningSession,
   ) {
     this.account = `${settings.user}@${settings.host}:${settings.port}`;
     this.acks = new Acknowledger(settings.processedMailbox);
+    this.early = early ?? null;
   }
 
   /** Runs until stop(): connects, drains the mailbox, waits for news, reconnects with backoff on failure. */
@@ -82,6 +93,8 @@ export class ImapSource {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.early?.client.close();
+    this.early = null;
     this.endBackoff?.();
     this.wake();
     await this.client?.logout().catch(() => this.client?.close());
@@ -120,17 +133,8 @@ export class ImapSource {
 
   private async session(onConnected: () => void): Promise<void> {
     const s = this.settings;
-    const client = new ImapFlow({
-      host: s.host,
-      port: s.port,
-      secure: s.secure,
-      auth: { user: s.user, pass: s.password },
-      tls: { rejectUnauthorized: s.rejectUnauthorized },
-      logger: false,
-      // Start IDLE almost at once when we are waiting, so new mail is pushed to us without delay.
-      autoIdleDelay: 50,
-      maxIdleTime: s.pollSeconds * 1000,
-    });
+    const { client, opened } = this.early ?? openSession(s);
+    this.early = null;
     this.client = client;
     this.cursorSeen = null;
     this.acks.reset();
@@ -141,10 +145,10 @@ export class ImapSource {
     });
     client.on('error', (error) => this.deps.log.warn({ err: error }, 'IMAP connection error'));
     client.on('exists', () => this.wake());
-    await client.connect();
     try {
-      if (s.processedMailbox) await this.ensureMailbox(client, s.processedMailbox);
-      const mailbox = await client.mailboxOpen(s.mailbox);
+      const mailbox = await opened;
+      // An early session may have lost its connection before anyone listened for its 'close'.
+      if (!client.usable) throw new Error('the IMAP connection closed after the mailbox was opened');
       onConnected();
       this.deps.log.info({ mailbox: s.mailbox, idle: client.capabilities.has('IDLE'), uidValidity: String(mailbox.uidValidity) }, 'IMAP mailbox open');
       while (!this.stopped && !closed) {
@@ -156,13 +160,9 @@ export class ImapSource {
       }
     } finally {
       this.client = null;
-      if (!closed) await client.logout().catch(() => client.close());
+      if (!closed && client.usable) await client.logout().catch(() => client.close());
+      else client.close();
     }
-  }
-
-  private async ensureMailbox(client: ImapFlow, path: string): Promise<void> {
-    const list = await client.list();
-    if (!list.some((m) => m.path === path)) await client.mailboxCreate(path);
   }
 
   private get leaseName(): string {
@@ -220,8 +220,12 @@ export class ImapSource {
       while (ahead.length < BATCHES_AHEAD && pending.length > 0) ahead.push(settled(this.stageBatch(client, uidValidity, takeBatch(pending))));
     };
     let acknowledged: Promise<Settled<void>> = Promise.resolve({ value: undefined });
+    if (pending.length > 0) {
+      const first = takeBatch(pending);
+      const backlog = pending.length > 0;
+      ahead.push(settled(this.stageBatch(client, uidValidity, first, backlog ? () => this.events.onBacklog?.() : undefined)));
+    }
     stageMore();
-    if (ahead.length > 1) this.events.onBacklog?.();
     try {
       while (ahead.length > 0 && !this.stopped) {
         // Renew the lease for each batch after the first; if it was lost (we stalled past it), let the other go on.
@@ -252,8 +256,9 @@ export class ImapSource {
    * One batch in UID order, made ready to record: small ones have their sources fetched (if the FETCH that
    * found them did not bring them) and are prepared (pipeline.prepareMany); a big message is streamed alone
    * when it is recorded. record() then commits the batch (few transactions) and says which UIDs are done.
+   * `handedOver` is called once the batch is with the preparation worker (or needs no preparation).
    */
-  private async stageBatch(client: ImapFlow, uidValidity: bigint, batch: Pending[]): Promise<{ record: () => Promise<number[]> }> {
+  private async stageBatch(client: ImapFlow, uidValidity: bigint, batch: Pending[], handedOver?: () => void): Promise<{ record: () => Promise<number[]> }> {
     const mailbox = this.settings.mailbox;
     const sourceOf = (uid: number): IngestSource => ({
       source: 'imap',
@@ -268,6 +273,7 @@ export class ImapSource {
     };
     const first = batch[0] as Pending;
     if (batch.length === 1 && first.size > BIG_MAIL_BYTES) {
+      handedOver?.();
       return { record: async () => (report(first.uid, await this.ingestBig(client, first.uid, sourceOf(first.uid))), done) };
     }
     const missing = batch.filter((m) => !m.source).map((m) => m.uid);
@@ -278,8 +284,13 @@ export class ImapSource {
     const items = batch.flatMap((m) => (m.source ? [{ uid: m.uid, raw: m.source, source: sourceOf(m.uid) }] : []));
     const [only] = items;
     // One mail (the push path) takes ingest(), which parses in this thread while the raw mail is written.
-    if (items.length === 1 && only) return { record: async () => (report(only.uid, await this.deps.pipeline.ingest(only.raw, only.source)), done) };
-    const prepared = await this.deps.pipeline.prepareMany(items.map((item) => item.raw));
+    if (items.length === 1 && only) {
+      handedOver?.();
+      return { record: async () => (report(only.uid, await this.deps.pipeline.ingest(only.raw, only.source)), done) };
+    }
+    const preparing = this.deps.pipeline.prepareMany(items.map((item) => item.raw));
+    handedOver?.();
+    const prepared = await preparing;
     return {
       record: async () => {
         const results = await this.deps.pipeline.recordMany(items, prepared);
