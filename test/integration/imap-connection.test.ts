@@ -30,12 +30,12 @@ function opensslAvailable(): boolean {
 }
 
 /** The daemon's log lines (pino JSON on stderr), all of them: daemon.log() keeps only the last 100-200 kB. */
-function logLines(daemon: Daemon): Array<{ msg?: string; time?: number; retryInMs?: number; err?: { code?: string; message?: string } }> {
+function logLines(daemon: Daemon): Array<{ msg?: string; time?: number; retryInMs?: number; reason?: string; err?: { code?: string; message?: string } }> {
   const lines: ReturnType<typeof logLines> = [];
   createInterface({ input: daemon.child.stderr! }).on('line', (line) => {
     try {
-      const { msg, time, retryInMs, err } = JSON.parse(line);
-      lines.push({ msg, time, retryInMs, err: err && { code: err.code, message: err.message } });
+      const { msg, time, retryInMs, reason, err } = JSON.parse(line);
+      lines.push({ msg, time, retryInMs, reason, err: err && { code: err.code, message: err.message } });
     } catch {
       /* not JSON */
     }
@@ -149,6 +149,24 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('the daemon and its IMAP conne
     });
   });
 
+  // The mailbox is opened while the database opens (imap-session.ts): a server that answers but refuses the
+  // login is an ordinary failed session, retried with backoff, the rest of the daemon up meanwhile.
+  it('with a refused password, says so, retries with backoff, ingests nothing and keeps serving HTTP', async () => {
+    const dovecot = await dovecotWith();
+    await deliver(dovecot, 'refused@cliente.mx');
+    const wrong: Target = { host: dovecot.host, imapPort: dovecot.imapPort, user: dovecot.user, password: 'not-the-password' };
+    const { daemon, db, lines, count } = await gateway(wrong);
+    await waitFor(() => count(FAILED) >= 2, 'two refused logins', 10_000);
+    const failures = lines.filter((l) => l.msg === FAILED);
+    expect(failures[0]?.reason).toBe('the server refused the login ([AUTHENTICATIONFAILED] Authentication failed.): check IMAP_USER and IMAP_PASSWORD');
+    expect((failures[1]?.time as number) - (failures[0]?.time as number)).toBeGreaterThanOrEqual((failures[0]?.retryInMs as number) - 100);
+    expect(count(OPEN)).toBe(0);
+    expect(count('HTTP server listening')).toBe(1);
+    expect(await db.inboundLog.count()).toBe(0);
+    expect((await dovecot.list('INBOX')).map((m) => m.messageId)).toEqual(['<refused@cliente.mx>']);
+    expect(daemon.child.exitCode).toBeNull();
+  });
+
   describe('a server without IDLE', () => {
     it('does not advertise IDLE, and with IMAP_POLL_SECONDS=1 a mail becomes a ticket within ~3 s', async () => {
       const dovecot = await dovecotWith({ imapCapability: WITHOUT_IDLE });
@@ -201,6 +219,7 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('the daemon and its IMAP conne
       await waitFor(() => count(FAILED) >= 2, 'two refused connection attempts', 10_000);
       const failure = lines.find((l) => l.msg === FAILED);
       expect(failure?.err?.message).toMatch(/self[- ]signed certificate/i);
+      expect(failure?.reason).toMatch(/self[- ]signed certificate/i);
       expect(daemon.log()).not.toContain(OPEN);
       expect(await db.inboundLog.count()).toBe(0);
       expect((await dovecot.list('INBOX')).map((m) => m.messageId)).toEqual(['<untrusted@cliente.mx>']);

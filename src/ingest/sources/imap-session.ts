@@ -42,3 +42,16 @@ async function ensureMailbox(client: ImapFlow, path: string): Promise<void> {
   const list = await client.list();
   if (!list.some((m) => m.path === path)) await client.mailboxCreate(path);
 }
+
+/**
+ * What a failed session's log says, in words: imapflow's own message for a refused command is only "Command
+ * failed"; the server's answer is in the error's fields.
+ */
+export function imapFailureReason(error: unknown): string {
+  const e = (error ?? {}) as { message?: string; authenticationFailed?: boolean; responseText?: string; serverResponseCode?: string; executedCommand?: string };
+  const answer = [e.serverResponseCode && `[${e.serverResponseCode}]`, e.responseText].filter(Boolean).join(' ');
+  if (e.authenticationFailed) return `the server refused the login${answer ? ` (${answer})` : ''}: check IMAP_USER and IMAP_PASSWORD`;
+  const command = e.executedCommand?.split(' ')[1];
+  if (answer && command) return `the server refused ${command}: ${answer}`;
+  return e.message ?? String(error);
+}

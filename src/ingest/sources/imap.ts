@@ -9,7 +9,7 @@ import { BIG_MAIL_BYTES, type InboundPipeline, type IngestResult, type IngestSou
 import { fetchPending, takeBatch, type Pending } from './imap-pending.js';
 import { settled, unwrap, type Settled } from './settled.js';
 import { Acknowledger } from './imap-acknowledge.js';
-import { openSession, type OpeningSession } from './imap-session.js';
+import { imapFailureReason, openSession, type OpeningSession } from './imap-session.js';
 
 export { PROCESSED_KEYWORD } from './imap-acknowledge.js';
 export { openSession } from './imap-session.js';
@@ -83,7 +83,7 @@ export class ImapSource {
         await this.session(() => (backoff = 1_000));
       } catch (error) {
         if (this.stopped) break;
-        this.deps.log.warn({ err: error, retryInMs: backoff }, 'IMAP session failed; reconnecting');
+        this.deps.log.warn({ err: error, reason: imapFailureReason(error), retryInMs: backoff }, 'IMAP session failed; reconnecting');
       }
       if (this.stopped) break;
       await this.backoff(backoff);
