@@ -1,4 +1,5 @@
 import type { ImapFlow } from 'imapflow';
+import { uidSet } from './uid-set.js';
 
 /** Keyword set on a message once its outcome is committed (RFC 3501 keywords need no declaration). */
 export const PROCESSED_KEYWORD = '$VentanillaProcessed';
@@ -9,19 +10,6 @@ export const PROCESSED_KEYWORD = '$VentanillaProcessed';
  * 0.65 s of CPU, 1,000 at a time 0.25 s, on the two cores the backlog needs.
  */
 export const MOVE_EVERY = 1000;
-
-/** UIDs as a compact IMAP set: 1,2,3,7,9,10 -> "1:3,7,9:10" (a long run of UIDs stays a short command). */
-export function uidSet(uids: number[]): string {
-  const sorted = [...uids].sort((a, b) => a - b);
-  const parts: string[] = [];
-  for (let i = 0; i < sorted.length; i++) {
-    const start = sorted[i] as number;
-    let end = start;
-    while (i + 1 < sorted.length && (sorted[i + 1] as number) <= end + 1) end = sorted[++i] as number;
-    parts.push(start === end ? String(start) : `${start}:${end}`);
-  }
-  return parts.join(',');
-}
 
 /**
  * Marks committed messages on the server: the keyword, then (unless the processed mailbox is empty: flag only)
@@ -53,7 +41,8 @@ export class Acknowledger {
     // SILENT: the server does not answer with each message's new flags (an untagged FETCH per mail, parsed for nothing).
     await client.messageFlagsAdd(uidSet(committed), [PROCESSED_KEYWORD], { uid: true, silent: true });
     if (!moving) return;
-    this.unmoved.push(...committed);
+    // concat, not push(...): a sweep's list may be longer than a call's arguments may be.
+    this.unmoved = this.unmoved.concat(committed);
     if (!uids || this.unmoved.length >= MOVE_EVERY) await this.moveFlagged(client);
   }
 

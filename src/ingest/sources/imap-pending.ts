@@ -1,5 +1,6 @@
 import type { ImapFlow, SearchObject } from 'imapflow';
 import { BIG_MAIL_BYTES } from '../pipeline.js';
+import { uidSet } from './uid-set.js';
 
 // What is new in the mailbox, and in which batches it is processed. Small messages travel in batches with their
 // sources in memory; a big one (above BIG_MAIL_BYTES) is alone in its batch and streamed (imap.ts, ingestBig).
@@ -40,12 +41,12 @@ export async function fetchPending(client: ImapFlow, lastUid: bigint): Promise<P
   if (short) return fetchWithSources(client, range, above);
   const all = (await searchUids(client, { uid: range })).filter(above);
   if (all.length === 0) return [];
-  if (all.length <= BATCH_MAX_MESSAGES) return fetchWithSources(client, all.join(','), above);
+  if (all.length <= BATCH_MAX_MESSAGES) return fetchWithSources(client, uidSet(all), above);
   const large = (await searchUids(client, { uid: range, larger: INLINE_SOURCE_BYTES - 1 })).filter(above);
   const sizes = new Map<number, number>();
   // In slices: a command line of thousands of scattered UIDs would pass the server's limit (Dovecot's is 64 KiB).
   for (let i = 0; i < large.length; i += SIZES_PER_FETCH) {
-    const slice = large.slice(i, i + SIZES_PER_FETCH).join(',');
+    const slice = uidSet(large.slice(i, i + SIZES_PER_FETCH));
     for (const m of await client.fetchAll(slice, { uid: true, size: true }, { uid: true })) sizes.set(m.uid, m.size ?? 0);
   }
   // A message expunged between the SEARCHes keeps the bound; its FETCH then brings nothing ("gone").

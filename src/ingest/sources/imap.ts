@@ -9,6 +9,7 @@ import { BIG_MAIL_BYTES, type InboundPipeline, type IngestResult, type IngestSou
 import { fetchPending, takeBatch, type Pending } from './imap-pending.js';
 import { settled, unwrap, type Settled } from './settled.js';
 import { Acknowledger } from './imap-acknowledge.js';
+import { uidSet } from './uid-set.js';
 import { imapFailureReason, openSession, type OpeningSession } from './imap-session.js';
 
 export { PROCESSED_KEYWORD } from './imap-acknowledge.js';
@@ -278,7 +279,7 @@ export class ImapSource {
     }
     const missing = batch.filter((m) => !m.source).map((m) => m.uid);
     if (missing.length > 0) {
-      const fetched = new Map((await client.fetchAll(missing.join(','), { uid: true, source: true }, { uid: true })).map((m) => [m.uid, m.source]));
+      const fetched = new Map((await client.fetchAll(uidSet(missing), { uid: true, source: true }, { uid: true })).map((m) => [m.uid, m.source]));
       for (const m of batch) m.source ??= fetched.get(m.uid);
     }
     const items = batch.flatMap((m) => (m.source ? [{ uid: m.uid, raw: m.source, source: sourceOf(m.uid) }] : []));

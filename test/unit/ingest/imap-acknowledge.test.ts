@@ -1,6 +1,7 @@
 import type { ImapFlow } from 'imapflow';
 import { describe, expect, it } from 'vitest';
-import { Acknowledger, MOVE_EVERY, PROCESSED_KEYWORD, uidSet } from '../../../src/ingest/sources/imap-acknowledge.js';
+import { Acknowledger, MOVE_EVERY, PROCESSED_KEYWORD } from '../../../src/ingest/sources/imap-acknowledge.js';
+import { uidSet } from '../../../src/ingest/sources/uid-set.js';
 
 // What the daemon asks of the IMAP server once mail is committed: each batch flagged at once, moves grouped
 // MOVE_EVERY at a time and at the end of a drain, and a start's sweep that finishes what a crash left.
