@@ -45,10 +45,10 @@ export interface MigrationReport {
 
 /** Applies pending migrations in order, each in its own transaction. Safe to call from two processes at once. */
 export function migrateDatabase(path: string, dir: string = migrationsDir): MigrationReport {
-  const db = new Database(path, { timeout: 15_000 });
+  const db = new Database(path, { timeout: LOCK_WAIT_MS });
   try {
     // WAL lets the CLI read while the daemon writes; it is a property of the file, so setting it here is enough.
-    db.pragma('journal_mode = WAL');
+    enableWal(db);
     // Prisma's SQLite migrations rebuild tables (create, copy, drop, rename) and expect foreign keys off;
     // the pragma is ignored inside a transaction, so it is set here, and checked after each file instead.
     db.pragma('foreign_keys = OFF');
@@ -63,6 +63,29 @@ export function migrateDatabase(path: string, dir: string = migrationsDir): Migr
     db.close();
   }
 }
+
+const LOCK_WAIT_MS = 15_000;
+
+/**
+ * Switches the file to WAL, waiting for another process's write lock. SQLite answers this switch with
+ * SQLITE_BUSY at once, without its busy handler, while another connection holds the write lock of a
+ * rollback-journal file: two processes creating the same database together meet exactly that.
+ */
+function enableWal(db: Database.Database): void {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+      sleepSync(pause);
+    }
+  }
+}
+
+// The migrator is synchronous (it runs before anything else opens the database), so it waits without the event loop.
+const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 function applyOne(db: Database.Database, migration: MigrationFile): 'applied' | 'already' {
   // IMMEDIATE takes the write lock first, so two processes starting together cannot both apply it.

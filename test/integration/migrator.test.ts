@@ -211,6 +211,31 @@ describe('migrateDatabase', () => {
     expect(migrateDatabase(path, dir)).toEqual({ applied: [], alreadyApplied: migrationNames });
   });
 
+
+  it('waits for a write lock held by another process on a database not yet in WAL mode', async () => {
+    // SQLite answers the switch to WAL with SQLITE_BUSY at once, without its busy handler, when another
+    // connection holds the write lock of a rollback-journal file (two processes creating the database together).
+    const path = join(tmp, 'held.sqlite');
+    const init = new Database(path);
+    init.exec('CREATE TABLE "Held" ("n" INTEGER)');
+    init.close();
+    const holder = `
+      import Database from 'better-sqlite3';
+      const db = new Database(${JSON.stringify(path)});
+      db.exec('BEGIN IMMEDIATE');
+      db.exec('INSERT INTO "Held" VALUES (1)');
+      process.stdout.write('held');
+      setTimeout(() => { db.exec('COMMIT'); db.close(); }, 600);
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', holder], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise((resolve) => child.on('close', resolve));
+    await new Promise((resolve) => child.stdout.once('data', resolve));
+    const report = migrateDatabase(path);
+    await exited;
+    expect(report.applied).toEqual(migrationNames);
+    expect(query<{ journal_mode: string }>(path, 'PRAGMA journal_mode')[0]?.journal_mode).toBe('wal');
+    expect(query<{ n: number }>(path, 'SELECT n FROM "Held"')).toEqual([{ n: 1 }]);
+  });
   it('two processes migrating the same new file at once both succeed and apply each migration once', async (ctx) => {
     const built = join(projectRoot, 'dist', 'src', 'store', 'migrator.js');
     if (!existsSync(built)) ctx.skip(`${built} is absent: run \`npx tsc -p tsconfig.json\` to build it`);
