@@ -8,7 +8,8 @@
 //
 // The worker threads' scripts are entries of their own, beside the chunks that start them (workerScript in
 // src/workers/thread-client.ts looks for them in the caller's folder). better-sqlite3 stays outside: it loads a
-// native addon from its own package folder. Not minified: stack traces keep readable names, and minifying
+// native addon from its own package folder; so does date-holidays, which src/domain/public-holidays.ts requires
+// only when the holiday table built with the project lacks a country or a year. Not minified: stack traces keep readable names, and minifying
 // gained nothing measurable. Source maps are written: `node --enable-source-maps` maps stacks to src/.
 export default {
   input: {
@@ -17,7 +18,7 @@ export default {
     'compose-worker': 'src/outbound/compose-worker.ts',
   },
   platform: 'node',
-  external: ['better-sqlite3'],
+  external: ['better-sqlite3', 'date-holidays'],
   logLevel: 'warn',
   output: {
     dir: 'dist/bundle',

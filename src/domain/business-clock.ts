@@ -21,13 +21,13 @@ import {
   type ResolvedCalendar,
   type SettingNames,
   DEFAULT_CALENDAR,
-  PublicHolidays,
   describeCalendar,
   isIsoDate,
   parseClock,
   parseDaySpec,
   resolveCalendar,
 } from './calendar.js';
+import { PublicHolidays } from './public-holidays.js';
 
 export { type CalendarConfig, DEFAULT_CALENDAR } from './calendar.js';
 

@@ -1,8 +1,8 @@
 // The business calendar's configuration: defaults, validation, public holidays and the human description.
 // Pure: no clock, no I/O. The arithmetic on it lives in business-clock.ts.
-import Holidays from 'date-holidays';
 import { DateTime, IANAZone } from 'luxon';
 import { ErrorCode, VentanillaError } from '../errors.js';
+import { isHolidayCountry } from './public-holidays.js';
 
 export interface CalendarConfig {
   timeZone: string;
@@ -12,7 +12,7 @@ export interface CalendarConfig {
   open: string;
   /** "HH:MM" local wall time, after open; "24:00" means the end of the day. */
   close: string;
-  /** ISO 3166 country whose *public* holidays close the desk (date-holidays data); null: none. */
+  /** ISO 3166 country whose *public* holidays close the desk (public-holidays.ts); null: none. */
   holidayCountry: string | null;
   /** Local dates "YYYY-MM-DD" that are closed as well (company days off). */
   extraClosedDates: string[];
@@ -112,7 +112,7 @@ export function resolveCalendar(partial: Partial<CalendarConfig> = {}, names: Se
   let holidayCountry: string | null = null;
   if (config.holidayCountry !== null && config.holidayCountry.trim() !== '') {
     holidayCountry = config.holidayCountry.trim().toUpperCase();
-    if (!(holidayCountry in new Holidays().getCountries())) {
+    if (!isHolidayCountry(holidayCountry)) {
       throw invalid(names.holidayCountry, `no holiday data for country '${config.holidayCountry}' (expected an ISO 3166 code such as MX)`);
     }
   }
@@ -128,60 +128,6 @@ export function resolveCalendar(partial: Partial<CalendarConfig> = {}, names: Se
     closeMinute,
     extraClosed: new Set(config.extraClosedDates),
   };
-}
-
-/**
- * Public holidays of a country, year by year, as local dates "YYYY-MM-DD". Only type 'public': bank holidays
- * (Mexico's Holy Thursday/Friday, Nov 2, Dec 12) and observances (Mother's Day) are working days for the desk.
- */
-export class PublicHolidays {
-  private readonly source: Holidays;
-  private readonly byYear = new Map<number, ReadonlySet<string>>();
-
-  constructor(readonly country: string) {
-    this.source = new Holidays(country, { types: ['public'] });
-    if (country === 'MX') {
-      // Ley Federal del Trabajo art. 74 (2014 reform, in force since the 2024 transition): the presidential
-      // inauguration holiday moved from December 1 to October 1, every six years. date-holidays 3.37.0 still
-      // has December 1 for 2024/2030; keep its rule for the years before 2024 and add October 1 from 2024 on.
-      this.source.setHoliday('12-01 every 6 years since 1934', {
-        name: { es: 'Transmisión del Poder Ejecutivo Federal', en: 'Change of Federal Government' },
-        type: 'public',
-        active: [{ to: '2023-12-31' }],
-      });
-      this.source.setHoliday('10-01 every 6 years since 2024', {
-        name: { es: 'Transmisión del Poder Ejecutivo Federal', en: 'Change of Federal Government' },
-        type: 'public',
-        active: [{ from: '2024-01-01' }],
-      });
-    }
-  }
-
-  /** Sorted local dates of the year's public holidays. */
-  dates(year: number): string[] {
-    return [...this.forYear(year)].sort();
-  }
-
-  has(isoDate: string): boolean {
-    return this.forYear(Number(isoDate.slice(0, 4))).has(isoDate);
-  }
-
-  private forYear(year: number): ReadonlySet<string> {
-    let set = this.byYear.get(year);
-    if (!set) {
-      const dates = new Set<string>();
-      for (const h of this.source.getHolidays(year)) {
-        if (h.type !== 'public') continue;
-        // A holiday may last several days; count whole local days (a DST day lasts 23 or 25 hours).
-        const length = Math.max(1, Math.round((h.end.getTime() - h.start.getTime()) / 86_400_000));
-        const first = DateTime.fromISO(h.date.slice(0, 10), { zone: 'UTC' });
-        for (let i = 0; i < length; i++) dates.add(first.plus({ days: i }).toISODate() ?? '');
-      }
-      set = dates;
-      this.byYear.set(year, set);
-    }
-    return set;
-  }
 }
 
 // --- Human description (the notification mails quote it) ---
