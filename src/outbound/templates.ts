@@ -12,6 +12,7 @@ import { templatesDir } from '../paths.js';
 import { LOCALES, isLocale, phoneFor, pickLocale, priorityLabel, statusLabel, type Locale } from './locale.js';
 import { choicesOf, scaleOf, type SurveyKind, type SurveyScale } from '../domain/survey-scale.js';
 import { choiceLabel } from '../surveys/copy.js';
+import { RenderMemo } from './render-memo.js';
 
 export { LOCALES, phoneFor, pickLocale, type Locale };
 
@@ -125,20 +126,22 @@ export class TemplateRenderer {
   private readonly hb = Handlebars.create();
   private readonly compiled = new Map<string, Handlebars.TemplateDelegate>();
   private partialsLoaded = false;
+  private readonly memo = new RenderMemo();
 
   constructor(dir: string = templatesDir) {
     this.dir = dir;
     registerHelpers(this.hb);
   }
 
+  /** A notice's subject, text and HTML (from a skeleton of its shape when it has one: render-memo.ts). */
   render(name: TemplateName, locale: Locale, ctx: TemplateContext): RenderedMail {
-    if (!isTemplateName(name)) throw new Error(`Unknown mail template "${String(name)}"; expected one of ${TEMPLATE_NAMES.join(', ')}`);
-    if (!isLocale(locale)) throw new Error(`Unknown locale "${String(locale)}" for mail template "${name}"; expected one of ${LOCALES.join(', ')}`);
-    const missing = (REQUIRED[name] ?? []).filter((key) => ctx[key] === undefined || ctx[key] === null || ctx[key] === '');
-    if (missing.length > 0) {
-      throw new Error(`Cannot render ${join(this.dir, locale, name)}.*.hbs: the context has no ${missing.join(', ')}`);
-    }
-    this.loadPartials();
+    this.check(name, locale, ctx);
+    return this.memo.render(name, locale, ctx, (context) => this.renderFully(name, locale, context));
+  }
+
+  /** The same, always through Handlebars. */
+  renderFully(name: TemplateName, locale: Locale, ctx: TemplateContext): RenderedMail {
+    this.check(name, locale, ctx);
     const view = {
       ...ctx,
       ticket: {
@@ -155,6 +158,16 @@ export class TemplateRenderer {
     const text = tidyText(this.run(name, locale, 'text', view));
     const html = this.run(name, locale, 'html', { ...view, mailSubject: subject });
     return { subject, text, html };
+  }
+
+  private check(name: TemplateName, locale: Locale, ctx: TemplateContext): void {
+    if (!isTemplateName(name)) throw new Error(`Unknown mail template "${String(name)}"; expected one of ${TEMPLATE_NAMES.join(', ')}`);
+    if (!isLocale(locale)) throw new Error(`Unknown locale "${String(locale)}" for mail template "${name}"; expected one of ${LOCALES.join(', ')}`);
+    const missing = (REQUIRED[name] ?? []).filter((key) => ctx[key] === undefined || ctx[key] === null || ctx[key] === '');
+    if (missing.length > 0) {
+      throw new Error(`Cannot render ${join(this.dir, locale, name)}.*.hbs: the context has no ${missing.join(', ')}`);
+    }
+    this.loadPartials();
   }
 
   sampleContext(name: TemplateName, locale: Locale): TemplateContext {
