@@ -4,6 +4,8 @@ import { PROCESSED_KEYWORD } from '../../src/ingest/sources/imap.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { backlog } from './corpus.js';
 import { messagesIn, outcomeCounts, spawnDaemon, unsentMails } from './daemon-run.js';
+import { startLineProcess } from './line-process.js';
+import { fetchAndParseAll } from './raw-ingest.js';
 import { type Benchmark, type BenchRow, BUDGET, median, note, procCpuSeconds, removeDir, repeatRuns, round, scaled, tempDir, until, rateRow, wallMs } from './lib.js';
 
 // Ingest backlog: N varied mails already in Dovecot; start the daemon; time until every one has its outcome
@@ -55,25 +57,13 @@ async function refill(dovecot: DovecotServer, expected: number): Promise<void> {
   }
 }
 
-/** The raw capability: connect, FETCH 1:* (BODY.PEEK[]), parse each with mailparser. */
+/** The raw capability (raw-ingest.ts), timed, then a FETCH alone. */
 async function rawFetchParse(dovecot: DovecotServer, expected: number): Promise<{ seconds: number; fetchOnlySeconds: number; cpuSeconds: number }> {
   const t0 = wallMs();
   const cpu0 = process.cpuUsage();
-  const client = await imap(dovecot);
-  let parsed = 0;
-  try {
-    await client.mailboxOpen('INBOX', { readOnly: true });
-    for await (const message of client.fetch('1:*', { uid: true, source: true })) {
-      if (!message.source) throw new Error(`no source for UID ${message.uid}`);
-      await simpleParser(message.source);
-      parsed++;
-    }
-  } finally {
-    await client.logout().catch(() => client.close());
-  }
+  await fetchAndParseAll(dovecot.imapConfig(), expected);
   const seconds = (wallMs() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  if (parsed !== expected) throw new Error(`raw fetch parsed ${parsed} mails, expected ${expected}`);
   // FETCH alone, for the details: how much of the baseline is the server and the wire.
   const t1 = wallMs();
   const again = await imap(dovecot);
@@ -86,6 +76,16 @@ async function rawFetchParse(dovecot: DovecotServer, expected: number): Promise<
   }
   if (fetched !== expected) throw new Error(`raw fetch returned ${fetched} sources, expected ${expected}`);
   return { seconds, fetchOnlySeconds: (wallMs() - t1) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+}
+
+/** The same raw work in a new process (raw-ingest-process.ts), timed from its spawn to its answer. */
+async function rawInNewProcess(dovecot: DovecotServer, expected: number): Promise<{ seconds: number; cpuSeconds: number }> {
+  const t0 = wallMs();
+  const child = startLineProcess('raw-ingest-process', [JSON.stringify(dovecot.imapConfig()), String(expected)]);
+  const answer = JSON.parse(await child.next()) as { cpuSeconds: number };
+  const seconds = (wallMs() - t0) / 1000;
+  await child.stop();
+  return { seconds, cpuSeconds: answer.cpuSeconds };
 }
 
 /** Uncounted: the first mails fetched and parsed once, so the first measured baseline does not pay for the JIT. */
@@ -164,7 +164,7 @@ export const ingestBenchmark: Benchmark = {
     const { raws, stats } = backlog(n);
     note(`ingest: ${n} mails (${(stats.bytes / 1048576).toFixed(1)} MiB): ${JSON.stringify(stats)}`);
     const dovecot = await startDovecot();
-    type Run = { rawRate: number; gatewayRate: number; ratio: number; committed: number; capSeconds: number | null; startupSeconds: number; steadyRate: number; fetchOnlyRate: number; acksOutSeconds: number | null; gatewayCpuMsPerMail: number; rawCpuMsPerMail: number };
+    type Run = { rawRate: number; gatewayRate: number; ratio: number; committed: number; capSeconds: number | null; startupSeconds: number; steadyRate: number; fetchOnlyRate: number; acksOutSeconds: number | null; gatewayCpuMsPerMail: number; rawCpuMsPerMail: number; newProcessRawRate: number; newProcessRatio: number; newProcessRawCpuMsPerMail: number };
     let runs: Run[] = [];
     let outcomes: Record<string, number> = {};
     let appendRate = 0;
@@ -179,18 +179,20 @@ export const ingestBenchmark: Benchmark = {
         if (r > 0) await refill(dovecot, n);
         const raw = await rawFetchParse(dovecot, n);
         const rawRate = n / raw.seconds;
+        const fresh = await rawInNewProcess(dovecot, n);
         // A gateway that meets the goal needs n / (GOAL_RATIO x raw) seconds: the cap leaves it twice that (at least
         // MIN_CAP_SECONDS), so it only ever cuts short a run that is far from the goal anyway.
         const cap = BUDGET === 0 ? Number.POSITIVE_INFINITY : Math.max(MIN_CAP_SECONDS, (2 * n) / (GOAL_RATIO * rawRate)) * BUDGET;
         const gateway = await gatewayIngest(dovecot, n, cap, `ingest-run${r + 1}`);
         outcomes = gateway.outcomes;
         const gatewayRate = gateway.committed / gateway.seconds;
-        note(`ingest run ${r + 1}: gateway ${gatewayRate.toFixed(1)} msg/s (${gateway.committed}/${n} in ${gateway.seconds.toFixed(1)} s${gateway.capped ? `, cut at the ${cap.toFixed(0)} s cap` : ''}; startup ${gateway.startupSeconds.toFixed(2)} s; acknowledgements all sent at ${gateway.acksOutSeconds?.toFixed(1) ?? '-'} s), raw ${rawRate.toFixed(1)} msg/s; CPU a mail: gateway ${((1000 * gateway.cpuSeconds) / gateway.committed).toFixed(2)} ms, raw ${((1000 * raw.cpuSeconds) / n).toFixed(2)} ms`);
+        note(`ingest run ${r + 1}: gateway ${gatewayRate.toFixed(1)} msg/s (${gateway.committed}/${n} in ${gateway.seconds.toFixed(1)} s${gateway.capped ? `, cut at the ${cap.toFixed(0)} s cap` : ''}; startup ${gateway.startupSeconds.toFixed(2)} s; acknowledgements all sent at ${gateway.acksOutSeconds?.toFixed(1) ?? '-'} s), raw ${rawRate.toFixed(1)} msg/s, raw in a new process ${(n / fresh.seconds).toFixed(1)} msg/s; CPU a mail: gateway ${((1000 * gateway.cpuSeconds) / gateway.committed).toFixed(2)} ms, raw ${((1000 * raw.cpuSeconds) / n).toFixed(2)} ms, raw in a new process ${((1000 * fresh.cpuSeconds) / n).toFixed(2)} ms`);
         return {
           rawRate: round(rawRate, 1), gatewayRate: round(gatewayRate, 1), ratio: round(gatewayRate / rawRate, 3), committed: gateway.committed, capSeconds: gateway.capped ? round(cap, 0) : null,
           startupSeconds: round(gateway.startupSeconds), steadyRate: round(gateway.steadyRate, 1), fetchOnlyRate: round(n / raw.fetchOnlySeconds, 1),
           acksOutSeconds: gateway.acksOutSeconds === null ? null : round(gateway.acksOutSeconds),
           gatewayCpuMsPerMail: round((1000 * gateway.cpuSeconds) / gateway.committed, 3), rawCpuMsPerMail: round((1000 * raw.cpuSeconds) / n, 3),
+          newProcessRawRate: round(n / fresh.seconds, 1), newProcessRatio: round(gatewayRate / (n / fresh.seconds), 3), newProcessRawCpuMsPerMail: round((1000 * fresh.cpuSeconds) / n, 3),
         };
       }));
     } finally {
@@ -207,7 +209,8 @@ export const ingestBenchmark: Benchmark = {
         figureNote: capped ? ` (${committed}/${n} mails, capped)` : '',
         details: {
           mails: n, corpus: stats, appendRate: round(appendRate, 1), outcomesOfLastRun: outcomes, cutByBudget, runs,
-          cpuMsPerMail: { gateway: median(runs.map((r) => r.gatewayCpuMsPerMail)), raw: median(runs.map((r) => r.rawCpuMsPerMail)) },
+          cpuMsPerMail: { gateway: median(runs.map((r) => r.gatewayCpuMsPerMail)), raw: median(runs.map((r) => r.rawCpuMsPerMail)), rawInNewProcess: median(runs.map((r) => r.newProcessRawCpuMsPerMail)) },
+          rawInNewProcess: { rate: median(runs.map((r) => r.newProcessRawRate)), ratio: median(runs.map((r) => r.newProcessRatio)), how: 'the raw baseline in a process of its own, spawn to its last parse (test/bench/raw-ingest-process.ts): not the goal, a measure of what a new process costs' },
           figure: 'mails committed / (daemon spawn -> that last "mail processed"), median of runs; a run is capped at max(40 s, 2 x the time a gateway at the goal would need) x BENCH_BUDGET',
         },
       }),
