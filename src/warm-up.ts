@@ -1,4 +1,6 @@
 import type { App } from './app.js';
+import { parseMail } from './ingest/parse.js';
+import { extractVisibleText } from './ingest/visible-text/index.js';
 import { LOCALES } from './outbound/locale.js';
 import { TEMPLATE_NAMES, type TemplateName } from './outbound/templates.js';
 
@@ -29,8 +31,6 @@ export function warmUpAcknowledgements(app: App): void {
  */
 export async function warmUp(app: App): Promise<void> {
   for (const name of TEMPLATE_NAMES) renderSamples(app, name);
-  // The parser, which the main thread loads on first use (ingest/pipeline.ts): here, before a customer's mail.
-  const [{ parseMail }, { extractVisibleText }] = await Promise.all([import('./ingest/parse.js'), import('./ingest/visible-text/index.js')]);
   const mail = await parseMail(Buffer.from('From: a@b.example\r\nSubject: warm-up\r\nMessage-ID: <w@b.example>\r\n\r\nHola.\r\n\r\nEl lun, 1 ene 2026, A <a@b.example> escribió:\r\n> x\r\n'));
   extractVisibleText(mail.text, mail.html);
   await app.db.ticket.findFirst({ select: { id: true } });

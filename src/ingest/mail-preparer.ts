@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { BlobStore } from '../store/blobs.js';
 import { ThreadClient, workerScript } from '../workers/thread-client.js';
-import type { PrepareSettings, PreparedRaw } from './prepare-raw.js';
+import { prepareRaws, type PrepareSettings, type PreparedRaw } from './prepare-raw.js';
 import { packRaws, type PackedRaws } from './packed-raws.js';
 import type { PrepareWorkerData } from './prepare-worker.js';
 
@@ -23,8 +23,7 @@ export class MailPreparer {
   }
 
   prepare(raws: Buffer[]): Promise<PreparedRaw[]> {
-    // Without the worker, the parser loads in this thread on first use (pipeline.ts says why it waits).
-    if (!this.thread) return import('./prepare-raw.js').then(({ prepareRaws }) => prepareRaws(this.settings, this.blobs, raws));
+    if (!this.thread) return prepareRaws(this.settings, this.blobs, raws);
     const packed = packRaws(raws);
     return this.thread.request(packed, [packed.bytes.buffer]);
   }

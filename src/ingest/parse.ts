@@ -4,10 +4,6 @@ import type { AddressObject } from 'mailparser';
 import { normaliseMessageId, parseIdList } from '../domain/thread-refs.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { runMailParser, type AttachmentSpill, type ParserOutput, type TakenAttachment } from './mail-parser-run.js';
-import { endsLinesWithBareCr, UTF7_SCAN_BYTES } from './raw-lines.js';
-import { safeFilename } from './safe-filename.js';
-
-export { endsLinesWithBareCr, safeFilename, UTF7_SCAN_BYTES };
 
 export interface Address {
   address: string;
@@ -47,6 +43,9 @@ export interface InboundMail {
 }
 
 const PARSE_TIMEOUT_MS = 60_000;
+/** How far into a mail a `charset=utf-7` is looked for. */
+export const UTF7_SCAN_BYTES = 1024 * 1024;
+
 function addresses(value: AddressObject | AddressObject[] | undefined): Address[] {
   const list = Array.isArray(value) ? value : value ? [value] : [];
   const out: Address[] = [];
@@ -70,6 +69,14 @@ function rawHeaders(lines: ReadonlyArray<{ key: string; line: string }>): Map<st
     headers.set(name, [...(headers.get(name) ?? []), value]);
   }
   return headers;
+}
+
+/** Attachment names come from strangers: no paths, no control characters, a bounded length. */
+export function safeFilename(name: string | undefined, fallback: string): string {
+  const base = (name ?? '').split(/[\\/]/).pop() ?? '';
+  // eslint-disable-next-line no-control-regex
+  const cleaned = base.replace(/[\u0000-\u001f\u007f<>:"|?*]/g, '_').replace(/^\.+/, '').trim().slice(0, 200);
+  return cleaned || fallback;
 }
 
 // Content a browser or a desktop would run or render as active content. A declared type comes from the
@@ -103,6 +110,13 @@ function decodeUtf7Text(head: Buffer, text: string): string {
     return iconv.decode(Buffer.from(text, 'ascii'), 'utf7');
   }
   return text;
+}
+
+/** Bare CRs are the line ends (a stray CR inside a CRLF mail is left alone). */
+export function endsLinesWithBareCr(raw: Buffer): boolean {
+  if (!raw.includes(0x0d)) return false;
+  const text = raw.toString('latin1');
+  return (text.match(/\r(?!\n)/g)?.length ?? 0) > (text.match(/\n/g)?.length ?? 0);
 }
 
 /** Old Mac mail ends lines with a bare CR; mailparser would read the whole mail as one header line. */

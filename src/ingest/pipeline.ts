@@ -4,16 +4,14 @@ import { inTransaction, type Db, type Tx } from '../store/database.js';
 import { sha256Of, type BlobStore } from '../store/blobs.js';
 import { keepRawMail } from '../store/raw-mails.js';
 import { alreadyLoggedRaw, logInbound, quarantine, type InboundOutcome } from '../store/inbound-log-repo.js';
-import type { InboundMail } from './parse.js';
-import { endsLinesWithBareCr, UTF7_SCAN_BYTES } from './raw-lines.js';
+import { endsLinesWithBareCr, parseMail, parseMailStream, UTF7_SCAN_BYTES, type InboundMail } from './parse.js';
 import { peekHeaders } from './peek-headers.js';
 import { openTooLargeTicket } from './stages/too-large.js';
 import { messageByDedupKey } from '../store/tickets-repo.js';
 import { dedupKeyOf } from './stages/identify.js';
 import { analysisSettings, preparedFrom, recordMail, recordPrepared, type KeptRaw, type PreparedMail } from './record-mail.js';
 import { MailPreparer } from './mail-preparer.js';
-import { errorFrom } from './error-data.js';
-import type { PreparedRaw } from './prepare-raw.js';
+import { errorFrom, type PreparedRaw } from './prepare-raw.js';
 import type { LifecycleDeps } from '../lifecycle/transitions.js';
 import type { AccessSettings } from './stages/access.js';
 import type { BulletinMailSettings } from './stages/bulletin-mail.js';
@@ -38,13 +36,6 @@ const HEADER_PEEK_BYTES = 64 * 1024;
 type Parsed = { mail: InboundMail } | { error: unknown };
 
 /** A parse that never rejects: its failure is an outcome (the mail is quarantined). */
-/**
- * The parser (parse.ts, with mailparser: ~0.2 s to load) loads on first use. The daemon's main thread parses
- * single mails only, once a backlog is recorded (the preparation worker parses batches), and most commands
- * never parse: loading it was part of every start. A failure to load it is no parse error: it fails the call.
- */
-const parser = () => import('./parse.js');
-
 function settle(parsing: Promise<InboundMail>): Promise<Parsed> {
   return parsing.then((mail) => ({ mail }), (error: unknown) => ({ error }));
 }
@@ -104,7 +95,6 @@ export class InboundPipeline {
     const now = this.deps.now();
     const kept = { size: raw.length, sha256: sha256Of(raw), content: raw };
     if (raw.length > this.deps.maxMessageBytes) return this.recordTooLarge(peekHeaders(raw), kept, source, now);
-    const { parseMail } = await parser();
     return this.parseAndRecord(() => settle(parseMail(raw)), kept, source, now);
   }
 
@@ -117,7 +107,6 @@ export class InboundPipeline {
   async ingestStream(input: AsyncIterable<Buffer | string>, source: IngestSource): Promise<IngestResult> {
     const now = this.deps.now();
     const { blobs, maxMessageBytes, maxAttachmentBytes } = this.deps;
-    const { parseMail, parseMailStream } = await parser();
     const { sha256, size } = await blobs.putStream(input);
     // Kept as the blob file it streamed into: nothing more to store with the outcome.
     const kept = { size, sha256, content: null };

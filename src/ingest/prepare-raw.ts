@@ -1,11 +1,8 @@
-import { isTemporaryFailure } from '../errors.js';
+import { ErrorCode, VentanillaError, isTemporaryFailure } from '../errors.js';
 import { sha256Of, type BlobStore } from '../store/blobs.js';
 import { analyseMail, type AnalysisSettings, type MailAnalysis } from './analyse-mail.js';
 import { parseMail } from './parse.js';
 import { peekHeaders } from './peek-headers.js';
-import type { ErrorData } from './error-data.js';
-
-export { errorFrom, type ErrorData } from './error-data.js';
 
 // The database-free half of ingesting a small mail held in memory: hash it, parse and analyse it, store its
 // attachments. Runs in the preparation worker (prepare-worker.ts) or, without one, in the calling thread; the
@@ -14,6 +11,12 @@ export { errorFrom, type ErrorData } from './error-data.js';
 
 export interface PrepareSettings extends AnalysisSettings {
   maxMessageBytes: number;
+}
+
+/** An error as plain data (it crosses threads): its message, and its code when it has one. */
+export interface ErrorData {
+  message: string;
+  code?: string;
 }
 
 export type PreparedRaw =
@@ -28,6 +31,12 @@ export type PreparedRaw =
 function errorData(error: unknown): ErrorData {
   const code = (error as { code?: unknown })?.code;
   return { message: (error as Error)?.message ?? String(error), ...(typeof code === 'string' ? { code } : {}) };
+}
+
+/** The error again, on the side that records: a VentanillaError keeps its code, a system error its errno code. */
+export function errorFrom(data: ErrorData): Error {
+  if (data.code && (Object.values(ErrorCode) as string[]).includes(data.code)) return new VentanillaError(data.code as ErrorCode, data.message);
+  return Object.assign(new Error(data.message), data.code ? { code: data.code } : {});
 }
 
 /** Where attachments go: the BlobStore itself, or in the worker its blocking writes (prepare-worker.ts). */

@@ -12,7 +12,7 @@ import { applyDeliveryReport } from './stages/suppression.js';
 import { resolveThread } from './stages/thread.js';
 import { recordSurveyReply } from './stages/survey-reply.js';
 import { accessSettings, screenAccess } from './stages/access.js';
-import type { AnalysisSettings, MailAnalysis } from './analyse-mail.js';
+import { analyseMail, type AnalysisSettings, type MailAnalysis } from './analyse-mail.js';
 
 type Recorded = { outcome: InboundOutcome; ticketNumber: number | null; detail: string | null };
 
@@ -69,8 +69,6 @@ export async function recordPrepared(deps: PipelineDeps, mails: PreparedMail[]):
 
 /** Screens the parsed mail and stores its attachments; the database writes wait for recordPrepared. */
 export async function prepareMail(deps: PipelineDeps, parsed: InboundMail, raw: KeptRaw, source: IngestSource, now: Date): Promise<PreparedMail> {
-  // Loaded on first use, like the parser whose output it takes (pipeline.ts).
-  const { analyseMail } = await import('./analyse-mail.js');
   return preparedFrom(deps, await analyseMail(analysisSettings(deps), deps.blobs, parsed, raw.size, raw.sha256), raw.content, source, now);
 }
 
