@@ -1,4 +1,5 @@
 import Handlebars from 'handlebars';
+import { fillPlaceholders, placeholder } from './shared-body.js';
 import { oneLine, type RenderedMail, type TemplateContext } from './templates.js';
 
 // Notices of one kind differ from ticket to ticket in a few values: its number and subject, the customer's
@@ -29,8 +30,10 @@ const SLOTS = [
 type Slot = (typeof SLOTS)[number];
 type Value = string | number;
 
-const placeholderOf = (index: number): string => `%%vt.slot${index}%%`;
-const PLACEHOLDER = /%%vt\.slot(\d+)%%/g;
+/** Placeholders as shared bodies write them (shared-body.ts): "%%vt.ticket_number%%". */
+const SLOT_NAMES = SLOTS.map((slot) => slot.join('_').toLowerCase());
+const SLOT_INDEX = new Map(SLOT_NAMES.map((name, index) => [name, index]));
+const placeholderOf = (index: number): string => placeholder(SLOT_NAMES[index] as string);
 
 /** Contexts that carry free text or per-mail links (an agent's words, survey links): rendered in full. */
 const hasFreeText = (ctx: TemplateContext): boolean => ctx.body !== undefined || ctx.survey !== undefined || ctx.escalation !== undefined;
@@ -54,9 +57,16 @@ function withSlots(ctx: TemplateContext, values: Array<Value | null>, valueOf: (
 }
 
 function fill(skeleton: RenderedMail, values: Array<Value | null>): RenderedMail {
-  const raw = (_: string, index: string) => String(values[Number(index)]);
-  const escaped = (_: string, index: string) => Handlebars.escapeExpression(String(values[Number(index)]));
-  return { subject: skeleton.subject.replace(PLACEHOLDER, raw), text: skeleton.text.replace(PLACEHOLDER, raw), html: skeleton.html.replace(PLACEHOLDER, escaped) };
+  const raw = (name: string) => {
+    const value = values[SLOT_INDEX.get(name) ?? -1];
+    return value === null || value === undefined ? undefined : String(value);
+  };
+  // Escaped as Handlebars escapes ({{...}} in the HTML part), so that a filled skeleton equals a full rendering.
+  const escaped = (name: string) => {
+    const value = raw(name);
+    return value === undefined ? undefined : Handlebars.escapeExpression(value);
+  };
+  return { subject: fillPlaceholders(skeleton.subject, raw), text: fillPlaceholders(skeleton.text, raw), html: fillPlaceholders(skeleton.html, escaped) };
 }
 
 const same = (a: RenderedMail, b: RenderedMail): boolean => a.subject === b.subject && a.text === b.text && a.html === b.html;

@@ -13,12 +13,19 @@ const PLACEHOLDER = /%%vt\.([a-z_]+)%%/g;
 const escapeHtml = (value: string): string =>
   value.replace(/[&<>"'`=]/g, (c) => `&#x${c.charCodeAt(0).toString(16).toUpperCase()};`);
 
-/** The body with this recipient's values; an unknown placeholder is left as it is (a visible bug, not a blank). */
+/**
+ * Each placeholder replaced by `valueOf(name)`, in one pass (a value put in is not scanned again); one without a
+ * value is left as it is (a visible bug, not a blank). Also used by render-memo.ts.
+ */
+export function fillPlaceholders(body: string, valueOf: (name: string) => string | undefined): string {
+  return body.replace(PLACEHOLDER, (whole, name: string) => valueOf(name) ?? whole);
+}
+
+/** The body with this recipient's values. */
 export function fillBody(body: string, fill: Record<string, string>, html: boolean): string {
-  return body.replace(PLACEHOLDER, (whole, name: string) => {
+  return fillPlaceholders(body, (name) => {
     const value = fill[name];
-    if (value === undefined) return whole;
-    return html ? escapeHtml(value) : value;
+    return value === undefined || !html ? value : escapeHtml(value);
   });
 }
 
