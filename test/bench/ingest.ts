@@ -1,5 +1,4 @@
 import { ImapFlow } from 'imapflow';
-import { simpleParser } from 'mailparser';
 import { PROCESSED_KEYWORD } from '../../src/ingest/sources/imap.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { backlog } from './corpus.js';
@@ -90,13 +89,7 @@ async function rawInNewProcess(dovecot: DovecotServer, expected: number): Promis
 
 /** Uncounted: the first mails fetched and parsed once, so the first measured baseline does not pay for the JIT. */
 async function warmUp(dovecot: DovecotServer, count: number): Promise<void> {
-  const client = await imap(dovecot);
-  try {
-    await client.mailboxOpen('INBOX', { readOnly: true });
-    for await (const message of client.fetch(`1:${count}`, { uid: true, source: true })) if (message.source) await simpleParser(message.source);
-  } finally {
-    await client.logout().catch(() => client.close());
-  }
+  await fetchAndParseAll(dovecot.imapConfig(), count, `1:${count}`);
 }
 
 interface GatewayRun {
