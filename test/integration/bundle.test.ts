@@ -1,0 +1,22 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cliBuilt, cliPath } from '../support/cli.js';
+
+// The shipped bundle (scripts/bundle.config.mjs) carries Prisma's query planner as a .wasm file beside it, not
+// as Prisma's 2.2 MB JavaScript module of base64 text: loading that module cost every command ~85 ms. The CLI
+// tests open databases through the bundle, so they prove the file is found and read; this proves it is the
+// planner Prisma ships, and that the base64 module is gone from the bundle.
+
+describe.skipIf(!cliBuilt)('the shipped bundle', () => {
+  const bundleDir = join(cliPath, '..');
+
+  it("carries Prisma's query planner byte for byte as a .wasm file, and not its base64 module", async () => {
+    const { wasm } = (await import('@prisma/client/runtime/query_compiler_small_bg.sqlite.wasm-base64.mjs' as string)) as { wasm: string };
+    const shipped = readFileSync(join(bundleDir, 'query-compiler.wasm'));
+    expect(shipped.equals(Buffer.from(wasm, 'base64'))).toBe(true);
+    const chunks = readdirSync(bundleDir).filter((name) => name.endsWith('.js'));
+    const probe = wasm.slice(1_000, 1_200);
+    expect(chunks.filter((name) => readFileSync(join(bundleDir, name), 'latin1').includes(probe))).toEqual([]);
+  });
+});
