@@ -114,9 +114,14 @@ function decodeUtf7Text(head: Buffer, text: string): string {
 
 /** Bare CRs are the line ends (a stray CR inside a CRLF mail is left alone). */
 export function endsLinesWithBareCr(raw: Buffer): boolean {
-  if (!raw.includes(0x0d)) return false;
-  const text = raw.toString('latin1');
-  return (text.match(/\r(?!\n)/g)?.length ?? 0) > (text.match(/\n/g)?.length ?? 0);
+  // Counted on the bytes: every mail passes here, and a copy of it as text with two regex scans (an array of
+  // every line end) showed in the preparation worker's profile.
+  let bareCrs = 0;
+  for (let at = raw.indexOf(0x0d); at !== -1; at = raw.indexOf(0x0d, at + 1)) if (raw[at + 1] !== 0x0a) bareCrs++;
+  if (bareCrs === 0) return false;
+  let lineFeeds = 0;
+  for (let at = raw.indexOf(0x0a); at !== -1 && lineFeeds < bareCrs; at = raw.indexOf(0x0a, at + 1)) lineFeeds++;
+  return bareCrs > lineFeeds;
 }
 
 /** Old Mac mail ends lines with a bare CR; mailparser would read the whole mail as one header line. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseMail, safeFilename, storedContentType } from '../../../src/ingest/parse.js';
+import { endsLinesWithBareCr, parseMail, safeFilename, storedContentType } from '../../../src/ingest/parse.js';
 import { peekHeaders } from '../../../src/ingest/peek-headers.js';
 
 const crlf = (lines: string[]) => Buffer.from(lines.join('\r\n'));
@@ -32,6 +32,29 @@ describe('parsing a raw mail', () => {
     const m = await parseMail(Buffer.from('From: a@b.mx\rSubject: hola\rMessage-ID: <cr@b.mx>\r\rcuerpo\r'));
     expect(m).toMatchObject({ messageId: 'cr@b.mx', subject: 'hola', from: { address: 'a@b.mx' } });
     expect(m.text.trim()).toBe('cuerpo');
+  });
+
+  it('tells bare-CR mail by counting line ends on the bytes, as the text scan it replaced did', () => {
+    // The scan it replaced: more CRs not followed by LF than LFs.
+    const byText = (raw: Buffer) => {
+      const text = raw.toString('latin1');
+      return (text.match(/\r(?!\n)/g)?.length ?? 0) > (text.match(/\n/g)?.length ?? 0);
+    };
+    expect(endsLinesWithBareCr(Buffer.from('From: a@b.mx\rSubject: x\r\rbody\r'))).toBe(true);
+    expect(endsLinesWithBareCr(Buffer.from('From: a@b.mx\r\nSubject: x\r\n\r\nbody with a stray \r inside\r\n'))).toBe(false);
+    expect(endsLinesWithBareCr(Buffer.from('From: a@b.mx\nSubject: x\n\nbody\n'))).toBe(false);
+    expect(endsLinesWithBareCr(Buffer.from(''))).toBe(false);
+    expect(endsLinesWithBareCr(Buffer.from('\r'))).toBe(true);
+    // Every mix of CR, LF and text up to six bytes, and random longer ones.
+    const alphabet = ['\r', '\n', 'a'];
+    const all = (length: number): string[] => (length === 0 ? [''] : all(length - 1).flatMap((s) => alphabet.map((c) => s + c)));
+    let seed = 7;
+    const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const long = Array.from({ length: 300 }, () => Array.from({ length: 1 + Math.floor(random() * 80) }, () => alphabet[Math.floor(random() * 3)]).join(''));
+    for (const text of [...[0, 1, 2, 3, 4, 5, 6].flatMap(all), ...long]) {
+      const raw = Buffer.from(text, 'latin1');
+      expect(endsLinesWithBareCr(raw), JSON.stringify(text)).toBe(byText(raw));
+    }
   });
 
   it('decodes UTF-7 plain text, which mailparser refuses for HTML safety', async () => {
