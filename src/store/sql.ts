@@ -19,9 +19,19 @@ export interface Sql {
 
 const sqlHandles = new WeakMap<Database.Database, Sql>();
 
+let lastDateMs = Number.NaN;
+let lastDateText = '';
+
 /** Dates as the Prisma adapter stores them (see @prisma/adapter-better-sqlite3 mapArg). */
 export function sqlDate(date: Date): string {
-  return date.toISOString().replace('Z', '+00:00');
+  // The statements of a mail or a tick mostly write the same instant (its "now"): formatted once. (An invalid
+  // date's NaN never equals the last one, so it still throws.)
+  const ms = date.getTime();
+  if (ms !== lastDateMs) {
+    lastDateText = date.toISOString().replace('Z', '+00:00');
+    lastDateMs = ms;
+  }
+  return lastDateText;
 }
 
 function toArg(value: SqlValue): unknown {
