@@ -66,7 +66,9 @@ function rawHeaders(lines: ReadonlyArray<{ key: string; line: string }>): Map<st
   for (const { key, line } of lines) {
     const value = line.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
     const name = key.toLowerCase();
-    headers.set(name, [...(headers.get(name) ?? []), value]);
+    const values = headers.get(name);
+    if (values) values.push(value);
+    else headers.set(name, [value]);
   }
   return headers;
 }

@@ -28,6 +28,28 @@ describe('parsing a raw mail', () => {
     expect(m.recipients).toEqual(['soporte@example.test', 'luis@cliente.mx', 'soporte+1000-abc@example.test']);
   });
 
+  it('keeps every value of a repeated header, in order, unfolded, under its lower-cased name', async () => {
+    const m = await parseMail(
+      crlf([
+        'Received: from a by b; Mon, 23 Nov 2026 10:00:00 +0000',
+        'From: a@b.mx',
+        'RECEIVED: from c\r\n\tby d; Mon, 23 Nov 2026 10:00:01 +0000',
+        'X-Tag: uno',
+        'received: from e by f; Mon, 23 Nov 2026 10:00:02 +0000',
+        'X-Tag: dos',
+        '',
+        'hola',
+      ]),
+    );
+    expect(m.headers.get('received')).toEqual([
+      'from a by b; Mon, 23 Nov 2026 10:00:00 +0000',
+      'from c by d; Mon, 23 Nov 2026 10:00:01 +0000',
+      'from e by f; Mon, 23 Nov 2026 10:00:02 +0000',
+    ]);
+    expect(m.headers.get('x-tag')).toEqual(['uno', 'dos']);
+    expect(m.headers.get('from')).toEqual(['a@b.mx']);
+  });
+
   it('reads old Mac mail with bare CR line ends', async () => {
     const m = await parseMail(Buffer.from('From: a@b.mx\rSubject: hola\rMessage-ID: <cr@b.mx>\r\rcuerpo\r'));
     expect(m).toMatchObject({ messageId: 'cr@b.mx', subject: 'hola', from: { address: 'a@b.mx' } });
