@@ -11,14 +11,13 @@
 // native addon from its own package folder; so does date-holidays, which src/domain/public-holidays.ts requires
 // only when the holiday table built with the project lacks a country or a year. Not minified: stack traces keep readable names, and minifying
 // gained nothing measurable. Source maps are written: `node --enable-source-maps` maps stacks to src/.
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 
 /**
  * Prisma ships its query planner (WebAssembly) as a JavaScript module holding the binary in base64, which the
  * generated client decodes. Loading that 2.2 MB module cost every command ~85 ms (reading, decoding and
  * compiling the source of one string), and decoding it 16 ms more. Here the binary is written next to the
- * bundle once, and the module the client imports reads it: ~25 ms. Measured: README, Performance.
+ * bundle once, and the module the client imports reads it: ~28 ms. Measured: README, Performance.
  */
 const WASM_BASE64_MODULE = '@prisma/client/runtime/query_compiler_small_bg.sqlite.wasm-base64.mjs';
 const WASM_FILE = 'query-compiler.wasm';
