@@ -1,5 +1,6 @@
 import type { Prisma } from '../generated/prisma/client.js';
 import type { Db, Tx } from './database.js';
+import { sqlDate } from './sql.js';
 
 // Bulletins and their deliveries: one BulletinDelivery row per (bulletin, subscriber), unique, written in
 // the same transaction as the outbox row that mails it.
@@ -101,8 +102,6 @@ export interface BulletinMail {
   detail: string | null;
 }
 
-// Dates as the Prisma SQLite adapter writes them (compared as text by the outbox's queries).
-const sqlDate = (d: Date): string => d.toISOString().replace('Z', '+00:00');
 const CHUNK = 100;
 
 /**

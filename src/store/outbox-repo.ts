@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { connectionOf, inTransaction, type Db, type Tx } from './database.js';
-import { sqlOf } from './sql.js';
+import { sqlDate, sqlOf } from './sql.js';
 
 export interface OutboxHeaders {
   inReplyTo?: string | null;
@@ -73,9 +73,8 @@ export interface ClaimedMail {
 
 // The drainer's statements are direct SQL on the connection Prisma uses (database.ts connectionOf): it runs
 // them once per mail, where a Prisma query or interactive transaction costs more than the statement itself.
-// Dates are written and compared as the Prisma adapter does (ISO text with +00:00); id lists go in as one
-// JSON parameter (json_each), so each statement is prepared once.
-const iso = (date: Date): string => date.toISOString().replace('Z', '+00:00');
+// Dates are written and compared as the Prisma adapter does (sql.ts sqlDate); id lists go in as one JSON
+// parameter (json_each), so each statement is prepared once.
 
 const DUE = `SELECT "id" FROM "OutboxMail"
   WHERE ("status" = 'pending' AND "nextAttemptAt" <= @now)
@@ -129,17 +128,17 @@ async function drainWrite<T>(db: Db, write: (connection: Database.Database) => T
  */
 export async function claimDueMails(db: Db, now: Date, leaseMs: number, limit: number, holder: string | null = null, deadHolders: string[] = []): Promise<ClaimedMail[]> {
   return drainWrite(db, (connection) => {
-    const ids = statement(connection, DUE).pluck().all({ now: iso(now), dead: JSON.stringify(deadHolders), limit }) as number[];
+    const ids = statement(connection, DUE).pluck().all({ now: sqlDate(now), dead: JSON.stringify(deadHolders), limit }) as number[];
     if (ids.length === 0) return [];
     const list = JSON.stringify(ids);
-    statement(connection, LEASE).run(iso(new Date(now.getTime() + leaseMs)), holder, list);
+    statement(connection, LEASE).run(sqlDate(new Date(now.getTime() + leaseMs)), holder, list);
     return statement(connection, CLAIMED).all(list) as ClaimedMail[];
   });
 }
 
 /** The holders of unexpired claims: the drainer takes over at once from those that are dead processes. */
 export async function leaseHolders(db: Db, now: Date): Promise<string[]> {
-  return statement(connectionOf(db), HOLDERS).pluck().all(iso(now)) as string[];
+  return statement(connectionOf(db), HOLDERS).pluck().all(sqlDate(now)) as string[];
 }
 
 /** Gives back claimed mails that were not tried (shutdown): as they were, the attempt not counted. */
@@ -157,7 +156,7 @@ export async function markManySent(db: Db, mails: Array<{ id: number; at: Date }
   if (mails.length === 0) return;
   await drainWrite(db, (connection) => {
     const sent = statement(connection, SENT);
-    for (const m of mails) sent.run(iso(m.at), m.id);
+    for (const m of mails) sent.run(sqlDate(m.at), m.id);
   });
 }
 
