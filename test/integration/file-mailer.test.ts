@@ -1,0 +1,77 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createMailer, type OutgoingMail } from '../../src/outbound/mailer.js';
+
+// Without SMTP_HOST, mail goes to DATA_DIR/outbox as .eml files. Each is written in a staging folder and renamed
+// into the outbox only once the drainer recorded it as sent: a reader of the outbox never sees half a mail.
+
+const root = mkdtempSync(join(tmpdir(), 'ventanilla-file-mailer-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const quiet = { error: () => undefined, warn: () => undefined };
+
+function mail(n: number): OutgoingMail {
+  return {
+    from: 'Soporte <soporte@example.com>', to: [`cliente${n}@example.org`], cc: [], subject: `[#${n}] Recibido`,
+    text: `Hola ${n}.\n`, html: `<p>Hola ${n}.</p>`, messageId: `n${n}.abc@example.com`, headers: { 'Auto-Submitted': 'auto-replied' }, attachments: [],
+  };
+}
+
+/** Every file under the folder, as paths relative to it. */
+function filesUnder(folder: string): string[] {
+  return readdirSync(folder, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name).slice(folder.length + 1))
+    .sort();
+}
+
+describe('the file mailer', () => {
+  it('writes each of many concurrent mails whole as one .eml in the outbox, and leaves nothing else', async () => {
+    const dataDir = mkdtempSync(join(root, 'many-'));
+    const mailer = createMailer({ smtp: undefined, dataDir }, quiet, { composeWorker: false });
+    const outbox = join(dataDir, 'outbox');
+    const count = 23;
+    await Promise.all(Array.from({ length: count }, (_, n) => mailer.send(mail(n))));
+    mailer.close();
+    const files = filesUnder(outbox);
+    expect(files).toHaveLength(count);
+    expect(files.every((name) => /^\d+-n\d+\.abc@example\.com\.eml$/.test(name))).toBe(true);
+    const ids = await Promise.all(files.map(async (name) => (await simpleParser(readFileSync(join(outbox, name)))).messageId));
+    expect(ids.sort()).toEqual(Array.from({ length: count }, (_, n) => `<n${n}.abc@example.com>`).sort());
+  });
+
+  it('shows a mail in the outbox only after it was recorded as sent', async () => {
+    const dataDir = mkdtempSync(join(root, 'confirm-'));
+    const mailer = createMailer({ smtp: undefined, dataDir }, quiet, { composeWorker: false });
+    const outbox = join(dataDir, 'outbox');
+    let seenAtConfirm: string[] | null = null;
+    await mailer.send(mail(1), {
+      confirm: async () => {
+        seenAtConfirm = filesUnder(outbox);
+      },
+    });
+    mailer.close();
+    // Written whole by then, but in a staging folder, under a name no outbox reader takes for a mail.
+    expect(seenAtConfirm).toHaveLength(1);
+    expect(seenAtConfirm![0]).toMatch(/^\.staging\/\d\/.*\.eml\.tmp$/);
+    expect(filesUnder(outbox)).toEqual([expect.stringMatching(/^\d+-n1\.abc@example\.com\.eml$/)]);
+  });
+
+  it('leaves no file when the mail could not be recorded as sent (the outbox sends it again)', async () => {
+    const dataDir = mkdtempSync(join(root, 'refused-'));
+    const mailer = createMailer({ smtp: undefined, dataDir }, quiet, { composeWorker: false });
+    const outbox = join(dataDir, 'outbox');
+    await expect(
+      mailer.send(mail(2), {
+        confirm: async () => {
+          throw new Error('database is locked');
+        },
+      }),
+    ).rejects.toThrow('database is locked');
+    mailer.close();
+    expect(existsSync(outbox)).toBe(true);
+    expect(filesUnder(outbox)).toEqual([]);
+  });
+});
