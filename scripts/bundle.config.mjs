@@ -47,6 +47,7 @@ export default {
     main: 'src/cli/main.ts',
     'prepare-worker': 'src/ingest/prepare-worker.ts',
     'compose-worker': 'src/outbound/compose-worker.ts',
+    'file-writer-worker': 'src/outbound/file-writer-worker.ts',
   },
   platform: 'node',
   external: ['better-sqlite3', 'date-holidays'],

@@ -1,15 +1,31 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { projectRoot } from '../../src/paths.js';
 import { cliBuilt, cliPath } from '../support/cli.js';
 
 // The shipped bundle (scripts/bundle.config.mjs) carries Prisma's query planner as a .wasm file beside it, not
 // as Prisma's 2.2 MB JavaScript module of base64 text: loading that module cost every command ~85 ms. The CLI
 // tests open databases through the bundle, so they prove the file is found and read; this proves it is the
-// planner Prisma ships, and that the base64 module is gone from the bundle.
+// planner Prisma ships, and that the base64 module is gone from the bundle. Each worker thread's script is an
+// entry of its own there too (workerScript in src/workers/thread-client.ts finds it beside the code).
 
 describe.skipIf(!cliBuilt)('the shipped bundle', () => {
   const bundleDir = join(cliPath, '..');
+
+  it('has an entry for every worker thread the code starts (without one, its work silently stays in the main thread)', () => {
+    const names = new Set<string>();
+    const walk = (folder: string): void => {
+      for (const entry of readdirSync(folder, { withFileTypes: true })) {
+        const path = join(folder, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (entry.name.endsWith('.ts')) for (const m of readFileSync(path, 'utf8').matchAll(/workerScript\(import\.meta\.url, '([\w-]+)'\)/g)) names.add(m[1] as string);
+      }
+    };
+    walk(join(projectRoot, 'src'));
+    expect([...names].sort()).toEqual(['compose-worker', 'file-writer-worker', 'prepare-worker']);
+    for (const name of names) expect(existsSync(join(bundleDir, `${name}.js`)), name).toBe(true);
+  });
 
   it("carries Prisma's query planner byte for byte as a .wasm file, and not its base64 module", async () => {
     const { wasm } = (await import('@prisma/client/runtime/query_compiler_small_bg.sqlite.wasm-base64.mjs' as string)) as { wasm: string };

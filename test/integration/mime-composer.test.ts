@@ -60,6 +60,22 @@ describe('MimeComposer', () => {
     }
   });
 
+  it('writes a mail built in this thread through the file writer thread (built), and reports its errors', async () => {
+    expect(workerScript(new URL('../../src/outbound/mime-composer.ts', import.meta.url).href, 'file-writer-worker')).toMatch(/dist\/src\/outbound\/file-writer-worker\.js$/);
+    const here = new MimeComposer({ error: () => undefined, warn: () => undefined }, false);
+    try {
+      const file = join(dir, 'written.eml');
+      await here.composeToFile(mail, 'unix', file);
+      const written = readFileSync(file);
+      expect(written.includes('\r\n')).toBe(false);
+      expect(await received(written)).toEqual(await received((await here.compose(mail, 'windows')).raw));
+      // The error of the write in the other thread reaches the caller: the drainer then retries the mail.
+      await expect(here.composeToFile(mail, 'unix', join(dir, 'no-such-folder', 'x.eml'))).rejects.toThrow(/ENOENT/);
+    } finally {
+      await here.close();
+    }
+  });
+
   it('gives every mail multipart boundaries of its own', async () => {
     const composer = new MimeComposer({ error: () => undefined, warn: () => undefined }, false);
     const boundaries = new Set<string>();
