@@ -153,12 +153,13 @@ const STAGING_FOLDERS = 4;
 function fileMailer(dir: string, composer: MimeComposer): Mailer {
   const staging = Array.from({ length: STAGING_FOLDERS }, (_, i) => join(dir, '.staging', String(i)));
   let turn = 0;
-  // Created once per mailer (a scheduler tick writes hundreds of mails; mkdir each time showed in its profile).
+  // Created once per mailer (a scheduler tick writes hundreds of mails; mkdir each time showed in its profile),
+  // the outbox with them.
   let folders: Promise<unknown> | null = null;
   return {
     kind: 'file',
     send: async (mail, options) => {
-      folders ??= Promise.all([dir, ...staging].map((folder) => mkdir(folder, { recursive: true }))).catch((error: unknown) => {
+      folders ??= Promise.all(staging.map((folder) => mkdir(folder, { recursive: true }))).catch((error: unknown) => {
         folders = null;
         throw error;
       });

@@ -14,15 +14,11 @@ describe.skipIf(!cliBuilt)('the shipped bundle', () => {
   const bundleDir = join(cliPath, '..');
 
   it('has an entry for every worker thread the code starts (without one, its work silently stays in the main thread)', () => {
+    const src = join(projectRoot, 'src');
     const names = new Set<string>();
-    const walk = (folder: string): void => {
-      for (const entry of readdirSync(folder, { withFileTypes: true })) {
-        const path = join(folder, entry.name);
-        if (entry.isDirectory()) walk(path);
-        else if (entry.name.endsWith('.ts')) for (const m of readFileSync(path, 'utf8').matchAll(/workerScript\(import\.meta\.url, '([\w-]+)'\)/g)) names.add(m[1] as string);
-      }
-    };
-    walk(join(projectRoot, 'src'));
+    for (const file of readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.ts'))) {
+      for (const m of readFileSync(join(src, file), 'utf8').matchAll(/workerScript\(import\.meta\.url, '([\w-]+)'\)/g)) names.add(m[1] as string);
+    }
     expect([...names].sort()).toEqual(['compose-worker', 'file-writer-worker', 'prepare-worker']);
     for (const name of names) expect(existsSync(join(bundleDir, `${name}.js`)), name).toBe(true);
   });
