@@ -1,5 +1,6 @@
 import { ErrorCode, VentanillaError } from '../errors.js';
-import type { BlobStore } from '../store/blobs.js';
+import { ATTACHMENT_IN_DATABASE_BYTES } from '../store/attachment-contents.js';
+import { sha256Of, type BlobStore } from '../store/blobs.js';
 import type { NewMessage } from '../store/tickets-repo.js';
 import type { Address, InboundMail } from './parse.js';
 import { classifyMail, type MailKind } from './classify/bounce.js';
@@ -60,8 +61,13 @@ export async function analyseMail(settings: AnalysisSettings, blobs: Pick<BlobSt
       omitted.push(`[${a.filename}: ${(size / 1048576).toFixed(1)} MB, above MAX_ATTACHMENT_BYTES; kept only in the raw mail ${sha256} (ventanilla raw-mail ${sha256})]`);
       continue;
     }
-    // A big mail's big parts were stored while it was parsed (parse.ts): only their hash is here.
-    const stored = a.streamed?.sha256 ? { sha256: a.streamed.sha256, size } : await blobs.put(a.content);
+    // A big mail's big parts were stored while it was parsed (parse.ts): only their hash is here. A small
+    // attachment goes to the database with its message (store/attachment-contents.ts), a bigger one to a file.
+    const stored = a.streamed?.sha256
+      ? { sha256: a.streamed.sha256, size }
+      : size <= ATTACHMENT_IN_DATABASE_BYTES
+        ? { sha256: sha256Of(a.content), size, content: new Uint8Array(a.content) }
+        : await blobs.put(a.content);
     attachments.push({ filename: a.filename, contentType: a.contentType, contentId: a.contentId, inline: a.inline, ...stored });
   }
   const visibleText = [extractVisibleText(mail.text, mail.html), ...omitted].filter(Boolean).join('\n\n');

@@ -134,7 +134,7 @@ export class InboundPipeline {
   /**
    * The database-free half of ingestMany (mail-preparer.ts): a source may prepare its next batch while
    * recordMany records the current one. Nothing is recorded here; a preparation that is never recorded leaves
-   * at most unreferenced attachment blobs.
+   * at most unreferenced attachment blobs (those above 128 KiB: smaller ones are kept with the record).
    */
   prepareMany(raws: Buffer[]): Promise<PreparedRaw[]> {
     return this.preparer.prepare(raws);

@@ -5,7 +5,8 @@ import { unpackRaws, type PackedRaws } from './packed-raws.js';
 import { prepareRaws, type PrepareSettings } from './prepare-raw.js';
 
 // The preparation worker's thread: parses and analyses the mails of a batch and stores their attachments
-// (prepare-raw.ts) while the main thread records the batch before it. Nothing here touches the database.
+// (prepare-raw.ts; those up to 128 KiB only come back with the analyses, for the recorder to keep) while the
+// main thread records the batch before it. Nothing here touches the database.
 
 export interface PrepareWorkerData {
   settings: PrepareSettings;

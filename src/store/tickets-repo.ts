@@ -1,6 +1,7 @@
 import type { TicketView } from '../domain/threading.js';
 import { isTicketStatus, type TicketStatus } from '../domain/ticket-status.js';
 import { domainOf } from '../domain/thread-refs.js';
+import { keepAttachmentContent } from './attachment-contents.js';
 import type { Tx } from './database.js';
 import { placeholders, sqlOf } from './sql.js';
 
@@ -180,7 +181,8 @@ export interface NewMessage {
   html: string | null;
   rawSha256: string | null;
   createdAt: Date;
-  attachments: Array<{ filename: string; contentType: string; size: number; sha256: string; contentId: string | null; inline: boolean }>;
+  /** `content`: bytes to keep in the database with the message (a small inbound attachment); without it, a blob file holds them. */
+  attachments: Array<{ filename: string; contentType: string; size: number; sha256: string; contentId: string | null; inline: boolean; content?: Uint8Array }>;
 }
 
 export async function addMessage(tx: Tx, m: NewMessage): Promise<number> {
@@ -196,6 +198,7 @@ export async function addMessage(tx: Tx, m: NewMessage): Promise<number> {
       'INSERT INTO "Attachment" ("messageId", "filename", "contentType", "size", "sha256", "contentId", "inline") VALUES (?, ?, ?, ?, ?, ?, ?)',
       id, a.filename, a.contentType, a.size, a.sha256, a.contentId, a.inline,
     );
+    if (a.content) keepAttachmentContent(tx, a.sha256, a.content, m.createdAt);
   }
   return id;
 }

@@ -4,24 +4,14 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIG_MAIL_BYTES } from '../../src/ingest/pipeline.js';
+import { readAttachment } from '../../src/store/attachment-contents.js';
 import { createTestApp, type TestApp } from '../support/app.js';
+import { mailWithAttachments } from '../support/multipart-mail.js';
 
 // A big mail goes through pipeline.ingestStream: stored raw while it streams in, parsed from the store with its
 // big attachments streamed back into it. The outcome must be the one the in-memory path gives.
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const CRLF = '\r\n';
-
-function bigMail(id: string, parts: Array<{ name: string; content: Buffer }>): Buffer {
-  const lines = ['From: Ana <ana@cliente.mx>', 'To: soporte@example.test', 'Subject: Respaldo', `Message-ID: <${id}@cliente.mx>`, 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b1"', '', '--b1', 'Content-Type: text/plain; charset=utf-8', '', 'Les envío el respaldo.'];
-  for (const p of parts) {
-    lines.push('--b1', `Content-Type: application/octet-stream; name="${p.name}"`, 'Content-Transfer-Encoding: base64', `Content-Disposition: attachment; filename="${p.name}"`, '');
-    lines.push(p.content.toString('base64').replace(/.{76}/g, (l) => l + CRLF).trimEnd());
-  }
-  lines.push('--b1--', '');
-  return Buffer.from(lines.join(CRLF));
-}
-
 /** The mail in 64 KiB chunks, as a file or a socket hands it over. */
 const chunked = (raw: Buffer) => Readable.from((function* () { for (let i = 0; i < raw.length; i += 65536) yield raw.subarray(i, i + 65536); })());
 
@@ -36,7 +26,7 @@ describe('a big mail streamed through the pipeline', () => {
     app = await createTestApp({ MAX_MESSAGE_BYTES: String(20 * 1024 * 1024), MAX_ATTACHMENT_BYTES: String(6 * 1024 * 1024) });
     const big = randomBytes(5 * 1024 * 1024);
     const small = randomBytes(1000);
-    const raw = bigMail('stream-1', [{ name: 'respaldo.bak', content: big }, { name: 'nota.bin', content: small }]);
+    const raw = mailWithAttachments('stream-1', [{ name: 'respaldo.bak', content: big }, { name: 'nota.bin', content: small }]);
     expect(raw.length).toBeGreaterThan(BIG_MAIL_BYTES);
     const result = await app.pipeline.ingestStream(chunked(raw), { source: 'file', sourceRef: 'test' });
     expect(result).toMatchObject({ outcome: 'created', rawSha256: sha(raw) });
@@ -44,6 +34,9 @@ describe('a big mail streamed through the pipeline', () => {
     const attachments = await app.db.attachment.findMany({ orderBy: { filename: 'asc' } });
     expect(attachments.map((a) => [a.filename, a.size, a.sha256])).toEqual([['nota.bin', 1000, sha(small)], ['respaldo.bak', big.length, sha(big)]]);
     expect((await app.blobs.get(sha(big))).equals(big)).toBe(true);
+    // The small one is kept in the database with its message, not as a file (store/attachment-contents.ts).
+    expect(app.blobs.has(sha(small))).toBe(false);
+    expect((await readAttachment(app.db, app.blobs, sha(small)))?.equals(small)).toBe(true);
     expect(readdirSync(join(app.dataDir, 'blobs', 'tmp'))).toEqual([]);
     // The same bytes through the in-memory path are the same mail.
     expect(await app.pipeline.ingest(raw, { source: 'file', sourceRef: 'again' })).toMatchObject({ outcome: 'duplicate', rawSha256: sha(raw) });
@@ -52,7 +45,7 @@ describe('a big mail streamed through the pipeline', () => {
   it('does not store an attachment above MAX_ATTACHMENT_BYTES, and says so on the message', async () => {
     app = await createTestApp({ MAX_MESSAGE_BYTES: String(20 * 1024 * 1024), MAX_ATTACHMENT_BYTES: String(2 * 1024 * 1024) });
     const big = randomBytes(5 * 1024 * 1024);
-    const raw = bigMail('stream-2', [{ name: 'enorme.bak', content: big }]);
+    const raw = mailWithAttachments('stream-2', [{ name: 'enorme.bak', content: big }]);
     const result = await app.pipeline.ingestStream(chunked(raw), { source: 'file', sourceRef: 'test' });
     expect(result.outcome).toBe('created');
     expect(await app.db.attachment.count()).toBe(0);
@@ -64,7 +57,7 @@ describe('a big mail streamed through the pipeline', () => {
 
   it('keeps a mail above MAX_MESSAGE_BYTES raw, without parsing it', async () => {
     app = await createTestApp({ MAX_MESSAGE_BYTES: String(5 * 1024 * 1024) });
-    const raw = bigMail('stream-3', [{ name: 'respaldo.bak', content: randomBytes(5 * 1024 * 1024) }]);
+    const raw = mailWithAttachments('stream-3', [{ name: 'respaldo.bak', content: randomBytes(5 * 1024 * 1024) }]);
     const result = await app.pipeline.ingestStream(chunked(raw), { source: 'stdin', sourceRef: null });
     expect(result).toMatchObject({ outcome: 'too_large', rawSha256: sha(raw) });
     expect(app.blobs.has(sha(raw))).toBe(true);

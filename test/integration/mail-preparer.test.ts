@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,10 +6,12 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MailPreparer } from '../../src/ingest/mail-preparer.js';
 import { prepareRaws, type PrepareSettings, type PreparedRaw } from '../../src/ingest/prepare-raw.js';
+import { ATTACHMENT_IN_DATABASE_BYTES } from '../../src/store/attachment-contents.js';
 import { BlobStore, sha256Of } from '../../src/store/blobs.js';
 import { workerScript } from '../../src/workers/thread-client.js';
 import { corpusRoot, walk } from '../support/corpus.js';
 import { mail } from '../support/app.js';
+import { mailWithAttachments } from '../support/multipart-mail.js';
 
 // The preparation worker must hand the recorder exactly what preparing in this thread gives: every field of
 // every analysis, across real-world mail (bounces, auto-replies, broken MIME), through structured cloning.
@@ -19,7 +22,7 @@ const settings: PrepareSettings = {
   ownAddresses: ['soporte@example.com'],
   trustedAuthservIds: ['mx.example.com'],
   maxAttachmentBytes: 200_000,
-  maxMessageBytes: 150_000,
+  maxMessageBytes: 200_000,
 };
 
 /**
@@ -54,7 +57,8 @@ describe('MailPreparer', () => {
     expect(files.length).toBeGreaterThan(300);
     const step = Math.floor(files.length / 300);
     const raws = files.filter((_, i) => i % step === 0).slice(0, 300).map((f) => readFileSync(f));
-    raws.push(...[mail({ headers: { From: null } }), mail({ body: 'x'.repeat(160_000) }), Buffer.from('not a mail at all')].map((b) => Buffer.from(b)));
+    raws.push(mailWithAttachments('big-attachment', [{ name: 'foto.jpg', content: randomBytes(ATTACHMENT_IN_DATABASE_BYTES + 1) }, { name: 'logo.png', content: randomBytes(3_000) }]));
+    raws.push(...[mail({ headers: { From: null } }), mail({ body: 'x'.repeat(210_000) }), Buffer.from('not a mail at all')].map((b) => Buffer.from(b)));
     const blobs = new BlobStore(join(dir, 'blobs'));
     const preparer = new MailPreparer(settings, blobs, pino({ level: 'silent' }));
     try {
@@ -65,20 +69,24 @@ describe('MailPreparer', () => {
       const kinds = inWorker.map((r) => r.kind);
       expect(kinds.filter((k) => k === 'analysed').length).toBeGreaterThan(200);
       expect(kinds.slice(-3)).toEqual(['unusable', 'too_large', 'unusable']);
-      // Every stored attachment is in the store the worker wrote to; the raw mails are not (the recorder keeps
-      // them with their outcome, store/raw-mails.ts), only named by their hash.
+      // Every big attachment is in the store the worker wrote to; a small one (store/attachment-contents.ts) and
+      // the raw mails are not: the recorder keeps them with their outcome, so only their bytes and hash come back.
       let attachments = 0;
+      let bigAttachments = 0;
       for (const [i, r] of inWorker.entries()) {
         if (r.kind === 'failed') throw new Error(r.error.message);
         const sha256 = r.kind === 'analysed' ? r.analysis.sha256 : r.sha256;
         expect(sha256).toBe(sha256Of(raws[i] as Buffer));
         expect(blobs.has(sha256), `raw mail ${i + 1} written as a blob`).toBe(false);
         for (const a of r.kind === 'analysed' ? r.analysis.message.attachments : []) {
-          expect(blobs.has(a.sha256)).toBe(true);
+          expect(blobs.has(a.sha256)).toBe(a.size > ATTACHMENT_IN_DATABASE_BYTES);
+          if (a.size <= ATTACHMENT_IN_DATABASE_BYTES) expect(sha256Of(a.content as Uint8Array)).toBe(a.sha256);
           attachments++;
+          if (a.size > ATTACHMENT_IN_DATABASE_BYTES) bigAttachments++;
         }
       }
       expect(attachments).toBeGreaterThan(20);
+      expect(bigAttachments).toBeGreaterThan(0);
     } finally {
       await preparer.close();
     }

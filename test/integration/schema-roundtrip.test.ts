@@ -355,6 +355,13 @@ const cases: Record<Prisma.ModelName, () => Promise<void>> = {
     await expectDuplicateRejected('RawMail', ['sha256'], () => db.rawMail.create({ data: { ...data, storedAt: at() } }));
   },
 
+  async AttachmentContent() {
+    const content = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff, 0x0d, 0x0a]);
+    const data = { sha256: 'c'.repeat(64), size: content.length, content, storedAt: at() };
+    await roundTrip('AttachmentContent', data, () => db.attachmentContent.create({ data }), () => db.attachmentContent.findUnique({ where: { sha256: data.sha256 } }));
+    await expectDuplicateRejected('AttachmentContent', ['sha256'], () => db.attachmentContent.create({ data: { ...data, storedAt: at() } }));
+  },
+
   async JobLease() {
     const data = { name: 'outbox-drain', holder: 'host-1:4242', leasedUntil: at(), lastRunAt: at(), lastNow: at() };
     await roundTrip('JobLease', data, () => db.jobLease.create({ data }), () => db.jobLease.findUnique({ where: { name: data.name } }));
