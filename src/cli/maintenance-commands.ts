@@ -7,7 +7,6 @@ import { publicUrl } from '../http/public-url.js';
 import { warmUp, warmUpAcknowledgements } from '../warm-up.js';
 import { InboundFirst } from '../outbound/inbound-first.js';
 import { migrateDatabase } from '../store/migrator.js';
-import { holdCheckpoints, releaseCheckpoints } from '../store/database.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -75,16 +74,12 @@ export function registerMaintenanceCommands(program: Command): void {
             },
             onBacklog: () => {
               mailboxRead();
-              if (inboundFirst.backlogStarted()) {
-                app.log.info('backlog in the mailbox: acknowledgements wait until it is recorded');
-                holdCheckpoints(app.db);
-              }
+              if (inboundFirst.backlogStarted()) app.log.info('backlog in the mailbox: acknowledgements wait until it is recorded');
             },
             onCaughtUp: () => {
               mailboxRead();
               if (inboundFirst.caughtUp()) {
                 app.log.info('backlog recorded: sending what waited');
-                releaseCheckpoints(app.db);
                 scheduler.trigger(OUTBOX_DRAIN);
               }
               void warmUpOnce();

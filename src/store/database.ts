@@ -27,32 +27,10 @@ export async function openDatabase(path: string): Promise<Db> {
   await db.$queryRawUnsafe(`PRAGMA cache_size = -${16 * 1024}`);
   await db.$executeRawUnsafe('PRAGMA temp_store = MEMORY');
   // Checkpoints (copying the WAL back into the file, with an fsync) ran inside the commits of a tick:
-  // a 64 MB WAL instead of 4 MB makes them rarer and larger; the WAL file is reused, not regrown. After a
-  // backlog (holdCheckpoints) the file is cut back to that size at the next checkpoint.
-  await db.$queryRawUnsafe(`PRAGMA wal_autocheckpoint = ${CHECKPOINT_PAGES}`);
-  await db.$queryRawUnsafe(`PRAGMA journal_size_limit = ${CHECKPOINT_PAGES * 4096}`);
+  // a 64 MB WAL instead of 4 MB makes them rarer and larger; the WAL file is reused, not regrown.
+  await db.$queryRawUnsafe('PRAGMA wal_autocheckpoint = 16384');
   connections.set(db, connection());
   return db;
-}
-
-/** WAL pages (4 KiB) after which a commit copies the WAL back into the database file: 64 MiB. */
-const CHECKPOINT_PAGES = 16_384;
-/** The same while a backlog is recorded (holdCheckpoints): 256 MiB, about 20,000 mails of the benchmark's mix. */
-const BACKLOG_CHECKPOINT_PAGES = 65_536;
-
-/**
- * While a backlog of mail is recorded, checkpoints wait until it is: each one held up the commit that triggered
- * it for 140-160 ms (writing and fsyncing 64 MiB), twice per 5,000 mails, on the thread that records. The WAL
- * then grows to 256 MiB at most (a checkpoint runs there all the same); releaseCheckpoints lets the next commit
- * copy it back. Durability is the same: every commit is in the WAL either way.
- */
-export function holdCheckpoints(db: Db): void {
-  connectionOf(db).pragma(`wal_autocheckpoint = ${BACKLOG_CHECKPOINT_PAGES}`);
-}
-
-/** The backlog is recorded: the next commit checkpoints as usual (and the WAL file shrinks back to 64 MiB). */
-export function releaseCheckpoints(db: Db): void {
-  connectionOf(db).pragma(`wal_autocheckpoint = ${CHECKPOINT_PAGES}`);
 }
 
 /** Each database's connection, and each open transaction's (set by inTransaction). */
