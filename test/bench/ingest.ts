@@ -5,7 +5,7 @@ import { backlog } from './corpus.js';
 import { messagesIn, outcomeCounts, spawnDaemon, unsentMails } from './daemon-run.js';
 import { startLineProcess } from './line-process.js';
 import { fetchAndParseAll } from './raw-ingest.js';
-import { type Benchmark, type BenchRow, BUDGET, median, note, procCpuSeconds, removeDir, repeatRuns, round, scaled, tempDir, until, rateRow, wallMs } from './lib.js';
+import { type Benchmark, type BenchRow, BUDGET, median, note, procCpuSeconds, removeDir, repeatRuns, round, scaled, tempDir, type ThreadCpu, procThreadCpu, until, rateRow, wallMs } from './lib.js';
 
 // Ingest backlog: N varied mails already in Dovecot; start the daemon; time until every one has its outcome
 // committed (the "mail processed" log line of the last one, stamped right after its commit). Baseline, in the
@@ -103,6 +103,8 @@ interface GatewayRun {
   acksOutSeconds: number | null;
   /** The daemon's CPU time (all threads) from its spawn to the last commit (read within 20 ms of it). */
   cpuSeconds: number;
+  /** The same per thread: the main thread first, then the busiest first (lib.ts procThreadCpu). */
+  threads: ThreadCpu[];
   outcomes: Record<string, number>;
 }
 
@@ -124,6 +126,7 @@ async function gatewayIngest(dovecot: DovecotServer, expected: number, capSecond
     const capAt = run.spawnedAt + capSeconds * 1000;
     await Promise.race([until(() => commits.length >= expected || Date.now() >= capAt, `${expected} commits`, capSeconds * 1000 + 60_000, 20), exited]);
     const cpuSeconds = procCpuSeconds(run.daemon.child.pid as number);
+    const threads = procThreadCpu(run.daemon.child.pid as number);
     const committed = Math.min(expected, commits.filter((t) => t <= capAt).length);
     if (committed < 2) throw new Error(`only ${committed} mails committed within ${capSeconds} s`);
     const capped = committed < expected;
@@ -141,11 +144,16 @@ async function gatewayIngest(dovecot: DovecotServer, expected: number, capSecond
     const outcomes = outcomeCounts(dataDir);
     const logged = Object.values(outcomes).reduce((a, b) => a + b, 0);
     if (!capped && logged !== expected) throw new Error(`the inbound log has ${logged} rows, expected ${expected}`);
-    return { committed, seconds: (last - run.spawnedAt) / 1000, capped, startupSeconds: ((opened || first) - run.spawnedAt) / 1000, steadyRate: (committed - 1) / ((last - first) / 1000), acksOutSeconds, cpuSeconds, outcomes };
+    return { committed, seconds: (last - run.spawnedAt) / 1000, capped, startupSeconds: ((opened || first) - run.spawnedAt) / 1000, steadyRate: (committed - 1) / ((last - first) / 1000), acksOutSeconds, cpuSeconds, threads, outcomes };
   } finally {
     await run.stop().catch(() => undefined);
     removeDir(dataDir);
   }
+}
+
+/** "main 2.05+0.31, 2.41+0.09, 0.55+0.02, ...": the main thread, then the others by CPU used. */
+function threadList(threads: ThreadCpu[]): string {
+  return threads.map((t, i) => `${i === 0 ? 'main ' : ''}${t.user.toFixed(2)}+${t.system.toFixed(2)}`).join(', ');
 }
 
 export const ingestBenchmark: Benchmark = {
@@ -157,7 +165,7 @@ export const ingestBenchmark: Benchmark = {
     const { raws, stats } = backlog(n);
     note(`ingest: ${n} mails (${(stats.bytes / 1048576).toFixed(1)} MiB): ${JSON.stringify(stats)}`);
     const dovecot = await startDovecot();
-    type Run = { rawRate: number; gatewayRate: number; ratio: number; committed: number; capSeconds: number | null; startupSeconds: number; steadyRate: number; fetchOnlyRate: number; acksOutSeconds: number | null; gatewayCpuMsPerMail: number; rawCpuMsPerMail: number; newProcessRawRate: number; newProcessRatio: number; newProcessRawCpuMsPerMail: number };
+    type Run = { rawRate: number; gatewayRate: number; ratio: number; committed: number; capSeconds: number | null; startupSeconds: number; steadyRate: number; fetchOnlyRate: number; acksOutSeconds: number | null; gatewayCpuMsPerMail: number; rawCpuMsPerMail: number; newProcessRawRate: number; newProcessRatio: number; newProcessRawCpuMsPerMail: number; gatewayThreads: ThreadCpu[] };
     let runs: Run[] = [];
     let outcomes: Record<string, number> = {};
     let appendRate = 0;
@@ -179,13 +187,14 @@ export const ingestBenchmark: Benchmark = {
         const gateway = await gatewayIngest(dovecot, n, cap, `ingest-run${r + 1}`);
         outcomes = gateway.outcomes;
         const gatewayRate = gateway.committed / gateway.seconds;
-        note(`ingest run ${r + 1}: gateway ${gatewayRate.toFixed(1)} msg/s (${gateway.committed}/${n} in ${gateway.seconds.toFixed(1)} s${gateway.capped ? `, cut at the ${cap.toFixed(0)} s cap` : ''}; startup ${gateway.startupSeconds.toFixed(2)} s; acknowledgements all sent at ${gateway.acksOutSeconds?.toFixed(1) ?? '-'} s), raw ${rawRate.toFixed(1)} msg/s, raw in a new process ${(n / fresh.seconds).toFixed(1)} msg/s; CPU a mail: gateway ${((1000 * gateway.cpuSeconds) / gateway.committed).toFixed(2)} ms, raw ${((1000 * raw.cpuSeconds) / n).toFixed(2)} ms, raw in a new process ${((1000 * fresh.cpuSeconds) / n).toFixed(2)} ms`);
+        note(`ingest run ${r + 1}: gateway ${gatewayRate.toFixed(1)} msg/s (${gateway.committed}/${n} in ${gateway.seconds.toFixed(1)} s${gateway.capped ? `, cut at the ${cap.toFixed(0)} s cap` : ''}; startup ${gateway.startupSeconds.toFixed(2)} s; acknowledgements all sent at ${gateway.acksOutSeconds?.toFixed(1) ?? '-'} s), raw ${rawRate.toFixed(1)} msg/s, raw in a new process ${(n / fresh.seconds).toFixed(1)} msg/s; CPU a mail: gateway ${((1000 * gateway.cpuSeconds) / gateway.committed).toFixed(2)} ms, raw ${((1000 * raw.cpuSeconds) / n).toFixed(2)} ms, raw in a new process ${((1000 * fresh.cpuSeconds) / n).toFixed(2)} ms; the daemon's threads (user+sys s): ${threadList(gateway.threads)}`);
         return {
           rawRate: round(rawRate, 1), gatewayRate: round(gatewayRate, 1), ratio: round(gatewayRate / rawRate, 3), committed: gateway.committed, capSeconds: gateway.capped ? round(cap, 0) : null,
           startupSeconds: round(gateway.startupSeconds), steadyRate: round(gateway.steadyRate, 1), fetchOnlyRate: round(n / raw.fetchOnlySeconds, 1),
           acksOutSeconds: gateway.acksOutSeconds === null ? null : round(gateway.acksOutSeconds),
           gatewayCpuMsPerMail: round((1000 * gateway.cpuSeconds) / gateway.committed, 3), rawCpuMsPerMail: round((1000 * raw.cpuSeconds) / n, 3),
           newProcessRawRate: round(n / fresh.seconds, 1), newProcessRatio: round(gatewayRate / (n / fresh.seconds), 3), newProcessRawCpuMsPerMail: round((1000 * fresh.cpuSeconds) / n, 3),
+          gatewayThreads: gateway.threads,
         };
       }));
     } finally {

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -244,6 +244,34 @@ export function procCpuSeconds(pid: number): number {
   // Fields after the command name (which may hold spaces, in parentheses): state is field 3, utime 14, stime 15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** One thread's CPU seconds (user, system), from /proc/<pid>/task/<tid>/stat. */
+export interface ThreadCpu {
+  tid: number;
+  user: number;
+  system: number;
+}
+
+/**
+ * Every thread of a live process that has used CPU, the main thread first, then the busiest first. In the daemon
+ * the others are the preparation worker (the busiest, as a rule), V8's helper threads (compiler and collector,
+ * four of them on two cores) and the I/O pool; they have no names of their own to tell them apart.
+ */
+export function procThreadCpu(pid: number): ThreadCpu[] {
+  const threads: ThreadCpu[] = [];
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const cpu = { tid: Number(task), user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
+      if (cpu.user + cpu.system > 0) threads.push(cpu);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  const total = (t: ThreadCpu) => t.user + t.system;
+  return threads.sort((a, b) => (a.tid === pid ? -1 : b.tid === pid ? 1 : total(b) - total(a)));
 }
 
 /** Resets a process's peak RSS to its current RSS (Linux >= 4.0: writing 5 to clear_refs). False when refused. */
