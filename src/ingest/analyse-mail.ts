@@ -63,6 +63,8 @@ export async function analyseMail(settings: AnalysisSettings, blobs: Pick<BlobSt
     }
     // A big mail's big parts were stored while it was parsed (parse.ts): only their hash is here. A small
     // attachment goes to the database with its message (store/attachment-contents.ts), a bigger one to a file.
+    // Its bytes are copied into memory of their own: a small Buffer is a view on a shared 8 KiB pool, which
+    // the worker's reply to the recorder would otherwise copy whole.
     const stored = a.streamed?.sha256
       ? { sha256: a.streamed.sha256, size }
       : size <= ATTACHMENT_IN_DATABASE_BYTES

@@ -240,10 +240,16 @@ export function procMemory(pid: number): { rss: number; hwm: number } {
  * 1/100 s (USER_HZ is 100 on Linux x86). Far less sensitive than wall time to what else the machine runs.
  */
 export function procCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const { user, system } = statCpu(`/proc/${pid}/stat`);
+  return user + system;
+}
+
+/** User and system CPU seconds from a /proc stat file (a process's, or one of its threads'). */
+function statCpu(path: string): { user: number; system: number } {
+  const stat = readFileSync(path, 'utf8');
   // Fields after the command name (which may hold spaces, in parentheses): state is field 3, utime 14, stime 15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
 }
 
 /** One thread's CPU seconds (user, system), from /proc/<pid>/task/<tid>/stat. */
@@ -262,9 +268,7 @@ export function procThreadCpu(pid: number): ThreadCpu[] {
   const threads: ThreadCpu[] = [];
   for (const task of readdirSync(`/proc/${pid}/task`)) {
     try {
-      const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const cpu = { tid: Number(task), user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
+      const cpu = { tid: Number(task), ...statCpu(`/proc/${pid}/task/${task}/stat`) };
       if (cpu.user + cpu.system > 0) threads.push(cpu);
     } catch {
       // The thread ended between the listing and the read.
