@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ImapFlow } from 'imapflow';
+import { ImapFlow, type SearchObject } from 'imapflow';
 import { freePort } from './ports.js';
 
 const DOVECOT = '/usr/sbin/dovecot';
@@ -48,6 +48,11 @@ export interface DovecotServer {
   append(raw: string | Buffer, mailbox?: string, user?: string): Promise<void>;
   appendMany(raws: Array<string | Buffer>, mailbox?: string, user?: string): Promise<void>;
   list(mailbox: string, user?: string): Promise<Array<{ uid: number; flags: string[]; messageId: string | null }>>;
+  /**
+   * How many mails the mailbox holds (IMAP STATUS), or how many match `search` (e.g. `{ unKeyword: ... }`):
+   * cheap enough to poll while a daemon works.
+   */
+  count(mailbox: string, search?: SearchObject, user?: string): Promise<number>;
   uidValidity(mailbox: string): Promise<bigint>;
   resetUidValidity(mailbox?: string): Promise<void>;
   /** Stops Dovecot (connections drop), waits `downMs`, starts it again on the same ports with the same mail. */
@@ -347,6 +352,14 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<DovecotSe
         return messages
           .map((m) => ({ uid: m.uid, flags: flags(m), messageId: m.envelope?.messageId ?? null }))
           .sort((a, b) => a.uid - b.uid);
+      });
+    },
+    async count(mailbox, search, user = first.user) {
+      return withClient(server.imapConfig(user), async (client) => {
+        if (!(await mailboxExists(client, mailbox))) return 0;
+        if (!search) return ((await client.status(mailbox, { messages: true })) || { messages: 0 }).messages ?? 0;
+        await client.mailboxOpen(mailbox, { readOnly: true });
+        return ((await client.search(search, { uid: true })) || []).length;
       });
     },
     async uidValidity(mailbox) {
