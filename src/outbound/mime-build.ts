@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import nodemailer from 'nodemailer';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { type CompiledNode, writeCompiled } from './mime-write.js';
 import type { OutgoingMail } from './mailer.js';
 
-// An outgoing mail as MIME bytes, built by nodemailer (its streaming transport, into a Buffer): done in the
-// compose worker (compose-worker.ts), so the sending thread only writes bytes.
+// An outgoing mail as MIME bytes, built by nodemailer (its MailComposer, then mime-write.ts or its stream
+// transport): done in the compose worker (compose-worker.ts), so the sending thread only writes bytes.
 
 /** Line ends: CRLF for SMTP, LF for the .eml files of the demo's file mailer. */
 export type Newline = 'windows' | 'unix';
@@ -42,6 +44,19 @@ export function toNodemailer(mail: OutgoingMail) {
 const transports = new Map<Newline, ReturnType<typeof nodemailer.createTransport>>();
 
 export async function buildMime(mail: OutgoingMail, newline: Newline): Promise<BuiltMail> {
+  // The usual case (text, HTML, headers) in one synchronous pass (mime-write.ts); attachments read from files,
+  // and anything else that pass does not know, through nodemailer's stream transport.
+  const root = new MailComposer(toNodemailer(mail)).compile();
+  const raw = writeCompiled(root as unknown as CompiledNode, newline);
+  if (raw) {
+    const envelope = root.getEnvelope();
+    return { raw, envelope: { from: envelope.from || '', to: envelope.to } };
+  }
+  return streamMime(mail, newline);
+}
+
+/** nodemailer's own way: its stream transport, into a Buffer. */
+export async function streamMime(mail: OutgoingMail, newline: Newline): Promise<BuiltMail> {
   let transport = transports.get(newline);
   if (!transport) transports.set(newline, (transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline })));
   const info = await transport.sendMail(toNodemailer(mail));
