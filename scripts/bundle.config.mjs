@@ -7,11 +7,13 @@
 // ~0.45 s sooner. Figures and the command that measured them: README, Performance.
 //
 // The worker threads' scripts are entries of their own, beside the chunks that start them (workerScript in
-// src/workers/thread-client.ts looks for them in the caller's folder). better-sqlite3 stays outside: it loads a
-// native addon from its own package folder; so does date-holidays, which src/domain/public-holidays.ts requires
+// src/workers/thread-client.ts looks for them in the caller's folder). better-sqlite3 stays outside (required at
+// run time by src/store/sqlite-driver.ts, which picks the build for the running Node): it loads a native addon
+// from its own package folder; date-holidays stays outside too, which src/domain/public-holidays.ts requires
 // only when the holiday table built with the project lacks a country or a year. Not minified: stack traces keep readable names, and minifying
 // gained nothing measurable. Source maps are written: `node --enable-source-maps` maps stacks to src/.
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 /**
  * Prisma ships its query planner (WebAssembly) as a JavaScript module holding the binary in base64, which the
@@ -41,8 +43,22 @@ function queryCompilerAsFile() {
   };
 }
 
+/**
+ * Prisma's SQLite adapter imports `better-sqlite3`; it gets src/store/sqlite-driver.ts instead, which loads the
+ * build for the running Node (version 12 aborts on Node 24; that file says why), as the project's own code does.
+ */
+function sqliteDriverForNode() {
+  const driver = fileURLToPath(new URL('../src/store/sqlite-driver.ts', import.meta.url));
+  return {
+    name: 'sqlite-driver-for-node',
+    resolveId(id) {
+      return id === 'better-sqlite3' ? driver : null;
+    },
+  };
+}
+
 export default {
-  plugins: [queryCompilerAsFile()],
+  plugins: [queryCompilerAsFile(), sqliteDriverForNode()],
   input: {
     main: 'src/cli/main.ts',
     'prepare-worker': 'src/ingest/prepare-worker.ts',
@@ -50,7 +66,7 @@ export default {
     'file-writer-worker': 'src/outbound/file-writer-worker.ts',
   },
   platform: 'node',
-  external: ['better-sqlite3', 'date-holidays'],
+  external: ['better-sqlite3-napi', 'date-holidays'],
   logLevel: 'warn',
   output: {
     dir: 'dist/bundle',

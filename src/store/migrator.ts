@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import Database from './sqlite-driver.js';
+import type { Database as Connection } from 'better-sqlite3';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { migrationsDir } from '../paths.js';
 
@@ -71,7 +72,7 @@ const LOCK_WAIT_MS = 15_000;
  * SQLITE_BUSY at once, without its busy handler, while another connection holds the write lock of a
  * rollback-journal file: two processes creating the same database together meet exactly that.
  */
-function enableWal(db: Database.Database): void {
+function enableWal(db: Connection): void {
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
     try {
@@ -87,7 +88,7 @@ function enableWal(db: Database.Database): void {
 // The migrator is synchronous (it runs before anything else opens the database), so it waits without the event loop.
 const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
-function applyOne(db: Database.Database, migration: MigrationFile): 'applied' | 'already' {
+function applyOne(db: Connection, migration: MigrationFile): 'applied' | 'already' {
   // IMMEDIATE takes the write lock first, so two processes starting together cannot both apply it.
   const run = db.transaction(() => {
     const row = db
