@@ -77,10 +77,10 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('crash safety: SIGKILL at rand
       const midBacklog = round % 2 === 1;
       if (midBacklog) {
         await waitFor(async () => (await unsettled()) < before, 'the daemon to acknowledge a batch', 60_000, 20);
-        await new Promise((r) => setTimeout(r, Math.random() * 150));
+        await new Promise((r) => setTimeout(r, Math.random() * 60));
       } else {
         // Anywhere from start-up (migrations, login) to the first batch.
-        await new Promise((r) => setTimeout(r, 300 + Math.random() * 700));
+        await new Promise((r) => setTimeout(r, 200 + Math.random() * 600));
       }
       await daemon.kill('SIGKILL');
       kills++;
