@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import Database from '../../src/store/sqlite-driver.js';
 import type { SendMailOptions } from 'nodemailer';
 import { fillBody } from '../../src/outbound/shared-body.js';
 import { migrateDatabase } from '../../src/store/migrator.js';

@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import Database from '../../src/store/sqlite-driver.js';
 import type { ImapFlow } from 'imapflow';
 import { join } from 'node:path';
 import { startDaemon, type Daemon } from '../support/daemon.js';
