@@ -45,7 +45,8 @@ const transports = new Map<Newline, ReturnType<typeof nodemailer.createTransport
 
 export async function buildMime(mail: OutgoingMail, newline: Newline): Promise<BuiltMail> {
   // The usual case (text, HTML, headers) in one synchronous pass (mime-write.ts); attachments read from files,
-  // and anything else that pass does not know, through nodemailer's stream transport.
+  // and anything else that pass does not know, through nodemailer's stream transport (which compiles anew).
+  if (mail.attachments.length > 0) return streamMime(mail, newline);
   const root = new MailComposer(toNodemailer(mail)).compile();
   const raw = writeCompiled(root as unknown as CompiledNode, newline);
   if (raw) {
