@@ -44,6 +44,8 @@ export function registerMaintenanceCommands(program: Command): void {
       });
       // Acknowledgements of a backlog go out once it is recorded (inbound-first.ts), a minute at most.
       const inboundFirst = new InboundFirst(INBOUND_FIRST_MAX_HOLD_MS);
+      // ...and so does their rendering: a backlog's automatic notices are owed rows until then (deferred-notices.ts).
+      app.lifecycle.notices.deferAutomatic = () => inboundFirst.holding();
       const scheduler = new Scheduler(gatewayJobs(app, { holdSending: () => inboundFirst.holding() }), app);
       // The HTTP server is built once the mailbox has been read (a backlog's first batch with the preparation
       // worker, or nothing to do), HTTP_WAITS_FOR_MAILBOX_MS at most: its modules and routes (~0.15 s of CPU), and

@@ -5,10 +5,12 @@ import { createSignedMessageId, domainOf, plusAddressFor } from '../domain/threa
 import type { Tx } from '../store/database.js';
 import { automaticMailsTo, insertOutboxMail, outboxKeyExists } from '../store/outbox-repo.js';
 import { addMessage, addTicketEvent } from '../store/tickets-repo.js';
-import { noticeTicket, type NoticeTicket } from '../store/notice-queries.js';
+import { lastMessageOf, noticeTicket, type NoticeTicket } from '../store/notice-queries.js';
 import { pickLocale, type AccessTemplateContext, type AccessTemplateName, type Locale, type TemplateContext, type TemplateRenderer } from './templates.js';
 import { mailsOfTemplateTo } from '../store/access-repo.js';
 import { suppressedAmong } from '../store/suppression-repo.js';
+import { insertDeferredNotice } from '../store/deferred-notice-repo.js';
+import { noticeToJson } from './notice-json.js';
 
 export interface NoticeDeps {
   /** At most `limit` automatic mails to one address per `windowMs`, whatever the headers say (loops). */
@@ -19,6 +21,12 @@ export interface NoticeDeps {
   secret: string;
   supportAddress: string;
   supportName: string;
+  /**
+   * True while automatic notices are to be owed rather than written: the daemon's InboundFirst, during a backlog.
+   * Such a notice is then one DeferredNotice row in the caller's transaction, rendered into the outbox once the
+   * mailbox is caught up (deferred-notices.ts).
+   */
+  deferAutomatic?: () => boolean;
 }
 
 export interface NoticeRequest {
@@ -38,6 +46,8 @@ export interface NoticeRequest {
   internalRecipients?: string[];
   attachments?: Array<{ filename: string; contentType: string; sha256: string; size: number }>;
   actor?: string;
+  /** Set when the notice was owed (deferred): the ticket's last message then, which it answers. */
+  messagesUpTo?: number;
 }
 
 const LOCALE_TAGS: Record<Locale, string> = { es: 'es-MX', pt: 'pt-PT', en: 'en-US' };
@@ -65,9 +75,15 @@ function threading(ticket: NoticeTicket): { inReplyTo: string | null; references
  * Renders a notice and writes it to the outbox, with the ticket message that records it, in the caller's
  * transaction: the change that causes a mail and the mail commit together or not at all.
  */
-export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest): Promise<{ queued: boolean; capped?: boolean; suppressed?: boolean }> {
+export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest): Promise<{ queued: boolean; capped?: boolean; suppressed?: boolean; deferred?: boolean }> {
+  // A person's answer is never deferred, nor words chosen per locale (a function: it cannot be stored).
+  if (req.autoSubmitted && typeof req.body !== 'function' && deps.deferAutomatic?.()) {
+    const owed = { ...req, messagesUpTo: lastMessageOf(tx, req.ticketId) };
+    insertDeferredNotice(tx, { ticketId: req.ticketId, idempotencyKey: req.idempotencyKey, request: noticeToJson(owed), createdAt: req.now });
+    return { queued: true, deferred: true };
+  }
   if (await outboxKeyExists(tx, req.idempotencyKey)) return { queued: false };
-  const ticket = await noticeTicket(tx, req.ticketId);
+  const ticket = await noticeTicket(tx, req.ticketId, req.messagesUpTo);
   const internal = req.internalRecipients !== undefined;
   const primary = internal ? (req.internalRecipients?.[0] ?? '') : ticket.requester.email;
   if (req.autoSubmitted && (await automaticMailsTo(tx, primary, new Date(req.now.getTime() - deps.automaticCap.windowMs))) >= deps.automaticCap.limit) {

@@ -5,6 +5,7 @@ import { runNpsCampaign } from '../surveys/nps-campaign.js';
 import { bulletinDeps } from '../bulletins/deps.js';
 import { runBulletinSends } from '../bulletins/send.js';
 import type { Job } from './runner.js';
+import { composeDeferredNotices } from '../outbound/deferred-notices.js';
 
 export const OUTBOX_DRAIN = 'outbox-drain';
 export const NPS_CAMPAIGN = 'nps-campaign';
@@ -26,6 +27,10 @@ export function gatewayJobs(app: App, options: { holdSending?: () => boolean } =
     // Bulletins at their send_at, queued into the outbox at BULLETIN_RATE_PER_MINUTE (src/bulletins/send.ts); before the drain.
     { name: BULLETIN_SEND, cron: '*/10 * * * * *', run: (now) => runBulletinSends(bulletinDeps(app), now) },
     // Sending uses the real clock: retry backoff is about real SMTP servers, whatever --now says.
-    { name: OUTBOX_DRAIN, cron: '*/5 * * * * *', run: async () => ({ ...(await app.drainer().drain(undefined, options.holdSending)) }), stop: () => app.drainer().stop() },
+    // Notices owed during a backlog are rendered into the outbox first, once it is over (outbound/deferred-notices.ts).
+    { name: OUTBOX_DRAIN, cron: '*/5 * * * * *', run: async () => {
+      const composed = options.holdSending?.() ? 0 : await composeDeferredNotices(app.db, app.lifecycle.notices, app.log);
+      return { ...(composed > 0 ? { composed } : {}), ...(await app.drainer().drain(undefined, options.holdSending)) };
+    }, stop: () => app.drainer().stop() },
   ];
 }

@@ -31,8 +31,16 @@ type NoticeRow = Pick<NoticeTicket, 'id' | 'number' | 'subject' | 'status' | 'pr
   followUpSubject: string | null;
 };
 
-/** What a notice needs to know about its ticket (direct SQL, store/sql.ts: every notice reads it). */
-export async function noticeTicket(tx: Tx, ticketId: number): Promise<NoticeTicket> {
+/**
+ * What a notice needs to know about its ticket (direct SQL, store/sql.ts: every notice reads it). `messagesUpTo`:
+ * only the ticket's messages up to that row id count for its threading (a notice owed then, rendered later).
+ */
+/** The ticket's last message now: what a notice owed now is threaded to, whenever it is rendered. */
+export function lastMessageOf(tx: Tx, ticketId: number): number {
+  return sqlOf(tx).get<{ id: number | null }>('SELECT max("id") AS "id" FROM "Message" WHERE "ticketId" = ?', ticketId)?.id ?? 0;
+}
+
+export async function noticeTicket(tx: Tx, ticketId: number, messagesUpTo?: number): Promise<NoticeTicket> {
   const sql = sqlOf(tx);
   const t = sql.get<NoticeRow>(
     `SELECT t."id", t."number", t."subject", t."status", t."priority", t."productIssueRef", t."firstResponseDueAt", t."firstRespondedAt",
@@ -44,7 +52,11 @@ export async function noticeTicket(tx: Tx, ticketId: number): Promise<NoticeTick
     ticketId,
   );
   if (!t) throw new Error(`notice for ticket id ${ticketId}: no such ticket`);
-  const messages = sql.all<{ messageId: string }>('SELECT "messageId" FROM "Message" WHERE "ticketId" = ? AND "messageId" IS NOT NULL AND "internal" = 0 ORDER BY "id"', ticketId);
+  const messages = sql.all<{ messageId: string }>(
+    'SELECT "messageId" FROM "Message" WHERE "ticketId" = ? AND "id" <= ? AND "messageId" IS NOT NULL AND "internal" = 0 ORDER BY "id"',
+    ticketId,
+    messagesUpTo ?? Number.MAX_SAFE_INTEGER,
+  );
   return {
     id: t.id,
     number: t.number,

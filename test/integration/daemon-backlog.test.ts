@@ -8,9 +8,10 @@ import { cliBuilt } from '../support/cli.js';
 import { daemonLogLines as logLines, imapDaemonEnv, startDaemon, waitFor, type Daemon } from '../support/daemon.js';
 import { dovecotAvailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { PROCESSED_KEYWORD } from '../../src/ingest/sources/imap.js';
+import { OUTBOX_DRAIN } from '../../src/scheduler/jobs.js';
 
 // Inbound first (src/outbound/inbound-first.ts): a backlog found in the mailbox (more than one batch of 100; here four) is
-// recorded before the acknowledgements its new tickets queued are sent; then every one of them goes out. A mail
+// recorded before the acknowledgements its new tickets owe are rendered and sent; then every one of them goes out. A mail
 // pushed to a caught-up daemon is acknowledged at once.
 
 const BACKLOG = 400;
@@ -99,6 +100,9 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('a backlog in the mailbox at s
     expect(recorded).toHaveLength(1);
     expect(found[0]).toBeLessThan(processed[0] as number);
     expect(recorded[0]).toBeGreaterThan(processed.at(-1) as number);
+    // During the backlog each acknowledgement was only owed; the drain rendered them all once it was over.
+    const drains = lines.filter((l) => l.msg === 'job ran' && l.job === OUTBOX_DRAIN);
+    expect(drains.reduce((sum, l) => sum + Number(l.composed ?? 0), 0)).toBe(BACKLOG);
     const sent = sentMails(run.dataDir);
     expect(sent).toHaveLength(BACKLOG);
     expect(new Set(sent.map(recipient))).toEqual(new Set(Array.from({ length: BACKLOG }, (_, i) => `cliente${i}@cliente.mx`)));

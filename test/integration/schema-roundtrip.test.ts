@@ -193,6 +193,19 @@ const cases: Record<Prisma.ModelName, () => Promise<void>> = {
     expect(await db.ticketEvent.findUnique({ where: { id: data.id } })).toBeNull();
   },
 
+  async DeferredNotice() {
+    const ticket = await newTicket();
+    const data = { id: 7351, ticketId: ticket.id, idempotencyKey: `ack:${ticket.id}`, request: '{"notice":"acknowledgement","now":"2026-11-30T06:00:00.000Z"}', createdAt: at() };
+    await roundTrip('DeferredNotice', data, () => db.deferredNotice.create({ data }), () => db.deferredNotice.findUnique({ where: { id: data.id } }));
+    expect((await db.deferredNotice.findUniqueOrThrow({ where: { id: data.id }, include: { ticket: true } })).ticket).toEqual(ticket);
+    included('DeferredNotice', 'ticket');
+    expect((await db.ticket.findUniqueOrThrow({ where: { id: ticket.id }, include: { deferredNotices: true } })).deferredNotices).toEqual([data]);
+    included('Ticket', 'deferredNotices');
+    onDelete('DeferredNotice', 'ticket', 'Cascade');
+    await db.ticket.delete({ where: { id: ticket.id } });
+    expect(await db.deferredNotice.findUnique({ where: { id: data.id } }), 'an owed notice goes with its ticket').toBeNull();
+  },
+
   async Message() {
     const ticket = await newTicket();
     const data = {

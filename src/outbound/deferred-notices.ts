@@ -1,0 +1,57 @@
+import type { Logger } from 'pino';
+import { isTemporaryFailure } from '../errors.js';
+import { inTransaction, type Db } from '../store/database.js';
+import { deferredNoticesAfter, deleteDeferredNotices, type DeferredNoticeRow } from '../store/deferred-notice-repo.js';
+import { noticeFromJson } from './notice-json.js';
+import { enqueueNotice, type NoticeDeps } from './notices.js';
+
+// While the daemon records a backlog (inbound-first.ts), an automatic notice (a new ticket's acknowledgement, a
+// reopening) is one DeferredNotice row in the transaction that caused it, instead of a rendered mail with its
+// checks and ticket message: some ten statements and a render, a fifth of the recording thread's work in a
+// burst. Nothing is sent during a backlog anyway. Once the mailbox is caught up, the outbox drain renders what is
+// owed here, oldest first, with the checks a notice always has (its idempotency key, the automatic-mail cap at the
+// instant it was owed, suppressions) and then sends it. A crash in between loses nothing: the rows are committed
+// with their tickets, and the next drain (of this daemon or of `scheduler run-once`) renders them.
+
+const BATCH = 100;
+
+/** Renders every owed notice into the outbox; returns how many rows it settled. */
+export async function composeDeferredNotices(db: Db, deps: NoticeDeps, log: Pick<Logger, 'error'>): Promise<number> {
+  const inline: NoticeDeps = { ...deps, deferAutomatic: undefined };
+  let settled = 0;
+  let after = 0;
+  for (;;) {
+    const rows = await inTransaction(db, async (tx) => deferredNoticesAfter(tx, after, BATCH));
+    if (rows.length === 0) return settled;
+    after = (rows.at(-1) as DeferredNoticeRow).id;
+    settled += await composeAll(db, inline, rows, log);
+    if (rows.length < BATCH) return settled;
+  }
+}
+
+/** One transaction for the batch; if it fails, one each, so that one bad row (logged, kept) holds up no other. */
+async function composeAll(db: Db, deps: NoticeDeps, rows: DeferredNoticeRow[], log: Pick<Logger, 'error'>): Promise<number> {
+  const compose = (batch: DeferredNoticeRow[]) =>
+    inTransaction(db, async (tx) => {
+      for (const row of batch) await enqueueNotice(tx, deps, noticeFromJson(row.request));
+      deleteDeferredNotices(tx, batch.map((row) => row.id));
+    });
+  try {
+    await compose(rows);
+    return rows.length;
+  } catch (error) {
+    // A busy database: the job fails this tick and the next drain tries again.
+    if (isTemporaryFailure(error)) throw error;
+  }
+  let settled = 0;
+  for (const row of rows) {
+    try {
+      await compose([row]);
+      settled++;
+    } catch (error) {
+      if (isTemporaryFailure(error)) throw error;
+      log.error({ err: error, ticketId: row.ticketId, notice: row.idempotencyKey }, 'owed notice could not be rendered; kept for the next drain');
+    }
+  }
+  return settled;
+}
