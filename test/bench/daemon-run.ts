@@ -54,7 +54,8 @@ export function outcomeCounts(dataDir: string): Record<string, number> {
 export function unsentMails(dataDir: string): number {
   const db = new Database(join(dataDir, 'ventanilla.db'), { readonly: true, fileMustExist: true });
   try {
-    return (db.prepare("SELECT count(*) AS n FROM OutboxMail WHERE status = 'pending'").get() as { n: number }).n;
+    // Notices still owed (rendered once the backlog is recorded: src/outbound/deferred-notices.ts) count as unsent.
+    return (db.prepare(`SELECT (SELECT count(*) FROM OutboxMail WHERE status = 'pending') + (SELECT count(*) FROM DeferredNotice) AS n`).get() as { n: number }).n;
   } finally {
     db.close();
   }
