@@ -17,15 +17,6 @@ function renderSamples(app: App, name: TemplateName): void {
 }
 
 /**
- * The acknowledgement, the template a backlog's first batch renders for each new ticket: compiling it there
- * (~0.1 s of this thread, in the daemon's CPU profile) held up the first commit. `ventanilla start` compiles it
- * while the preparation worker parses that batch.
- */
-export function warmUpAcknowledgements(app: App): void {
-  renderSamples(app, 'acknowledgement');
-}
-
-/**
  * The first mail after start-up pays for compiling templates and regexes and for the first queries (about
  * 1.5 s here). The daemon pays it at start instead, so the first customer's mail is as fast as the rest.
  */

@@ -4,7 +4,7 @@ import { loadConfig } from '../config.js';
 import { gatewayJobs, OUTBOX_DRAIN } from '../scheduler/jobs.js';
 import { Scheduler } from '../scheduler/runner.js';
 import { publicUrl } from '../http/public-url.js';
-import { warmUp, warmUpAcknowledgements } from '../warm-up.js';
+import { warmUp } from '../warm-up.js';
 import { InboundFirst } from '../outbound/inbound-first.js';
 import { migrateDatabase } from '../store/migrator.js';
 import { mkdirSync } from 'node:fs';
@@ -14,6 +14,8 @@ import { dirname } from 'node:path';
 const INBOUND_FIRST_MAX_HOLD_MS = 60_000;
 /** How long the HTTP server waits at most for the mailbox to be read at start-up (an IMAP server down, slow). */
 const HTTP_WAITS_FOR_MAILBOX_MS = 2_000;
+/** ...and for a backlog found at start-up to be recorded (survey and bulletin links wait, the tickets do not). */
+const HTTP_WAITS_FOR_BACKLOG_MS = 10_000;
 
 export function registerMaintenanceCommands(program: Command): void {
   program
@@ -47,14 +49,19 @@ export function registerMaintenanceCommands(program: Command): void {
       // ...and so does their rendering: a backlog's automatic notices are owed rows until then (deferred-notices.ts).
       app.lifecycle.notices.deferAutomatic = () => inboundFirst.holding();
       const scheduler = new Scheduler(gatewayJobs(app, { holdSending: () => inboundFirst.holding() }), app);
-      // The HTTP server is built once the mailbox has been read (a backlog's first batch with the preparation
-      // worker, or nothing to do), HTTP_WAITS_FOR_MAILBOX_MS at most: its modules and routes (~0.15 s of CPU), and
-      // compiling the acknowledgement template, then fill the time this thread waits for the worker's first batch,
-      // instead of holding up the mailbox's opening or that batch's recording.
+      // The HTTP server is built once the mailbox is caught up: its modules and routes (~0.15 s of CPU, and their
+      // compilation on the other core) would otherwise share the two cores with a backlog found at start-up. A
+      // mailbox that cannot be read (the server down) holds it HTTP_WAITS_FOR_MAILBOX_MS at most; a backlog being
+      // recorded, HTTP_WAITS_FOR_BACKLOG_MS at most.
       let mailboxRead = () => {};
+      const startedAt = Date.now();
       const mailboxWasRead = new Promise<void>((resolve) => {
         mailboxRead = resolve;
-        setTimeout(resolve, HTTP_WAITS_FOR_MAILBOX_MS).unref();
+        const check = () => {
+          if (!inboundFirst.holding() || Date.now() - startedAt >= HTTP_WAITS_FOR_BACKLOG_MS) resolve();
+          else setTimeout(check, 100).unref();
+        };
+        setTimeout(check, HTTP_WAITS_FOR_MAILBOX_MS).unref();
       });
       // Warming up (compiling every template of every locale, about a second of CPU) waits until the mailbox is
       // caught up: a backlog at start-up warms the paths it uses itself, and should not share the CPU with it.
@@ -75,7 +82,6 @@ export function registerMaintenanceCommands(program: Command): void {
               if (!inboundFirst.holding()) scheduler.trigger(OUTBOX_DRAIN);
             },
             onBacklog: () => {
-              mailboxRead();
               if (inboundFirst.backlogStarted()) app.log.info('backlog in the mailbox: acknowledgements wait until it is recorded');
             },
             onCaughtUp: () => {
@@ -114,7 +120,6 @@ export function registerMaintenanceCommands(program: Command): void {
       httpStarted = (async () => {
         if (source) await mailboxWasRead;
         if (stopping) return;
-        if (source) warmUpAcknowledgements(app);
         const [{ buildServer }] = await Promise.all([import('../http/server.js'), import('../http/routes.js')]);
         http = await buildServer(app);
         const address = await http.listen({ port: app.config.env.HTTP_PORT, host: app.config.env.HTTP_HOST });

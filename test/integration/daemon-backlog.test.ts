@@ -100,6 +100,9 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('a backlog in the mailbox at s
     expect(recorded).toHaveLength(1);
     expect(found[0]).toBeLessThan(processed[0] as number);
     expect(recorded[0]).toBeGreaterThan(processed.at(-1) as number);
+    // The HTTP server is built once the backlog is recorded, not while it is (the CPU goes to the tickets).
+    const listening = lines.findIndex((l) => l.msg === 'HTTP server listening');
+    expect(listening).toBeGreaterThan(processed.at(-1) as number);
     // During the backlog each acknowledgement was only owed; the drain rendered them all once it was over.
     const drains = lines.filter((l) => l.msg === 'job ran' && l.job === OUTBOX_DRAIN);
     expect(drains.reduce((sum, l) => sum + Number(l.composed ?? 0), 0)).toBe(BACKLOG);
