@@ -8,7 +8,8 @@ import { gatewayJobs, OUTBOX_DRAIN } from '../../src/scheduler/jobs.js';
 import { inTransaction } from '../../src/store/database.js';
 import { deferredNoticeCount } from '../../src/store/deferred-notice-repo.js';
 import { sqlOf } from '../../src/store/sql.js';
-import { createTestApp, mail, type TestApp } from '../support/app.js';
+import { createTestApp, mail, SURVEYS_OFF, type TestApp } from '../support/app.js';
+import { cliBuilt, runCli } from '../support/cli.js';
 
 // While the daemon records a backlog, an automatic notice is owed (one DeferredNotice row, committed with its
 // ticket) and rendered into the outbox once the mailbox is caught up (src/outbound/deferred-notices.ts). What
@@ -135,5 +136,20 @@ describe('notices owed during a backlog', () => {
     expect(await drain?.run(NOW)).toEqual({ composed: 14, sent: 12, retried: 0, failed: 0 });
     const outbox = join(app.dataDir, 'outbox');
     expect(existsSync(outbox) ? readdirSync(outbox).filter((name) => name.endsWith('.eml')) : []).toHaveLength(12);
+  });
+
+  // What an operator sees after a crash in the middle of a backlog: the owed notices, until a drain renders them.
+  it.skipIf(!cliBuilt)('are counted by `outbox list`, and rendered and sent by `scheduler run-once`', async () => {
+    const app = await newApp(true);
+    await ingest(app, backlog());
+    const env = { DATA_DIR: app.dataDir, SUPPORT_ADDRESS: 'soporte@example.test', SECRET_KEY: 'test-secret-key-0123456789', ...SURVEYS_OFF };
+    const before = await runCli(['outbox', 'list'], { env });
+    expect(before.stdout).toContain('0 mails; 14 notices owed, written here once the mailbox is caught up');
+    const run = await runCli(['scheduler', 'run-once'], { env });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/outbox-drain: \{"composed":14,"sent":12,"retried":0,"failed":0\}/);
+    const after = await runCli(['outbox', 'list'], { env });
+    expect(after.stdout.trim().split('\n').at(-1)).toBe('12 mails');
+    expect(deferredNoticeCount(app.db)).toBe(0);
   });
 });
