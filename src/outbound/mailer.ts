@@ -28,7 +28,7 @@ export interface SendOptions {
    * a crash before leaves the server with an unfinished message that it discards (the mail is sent again
    * later); a crash after leaves a mail recorded as sent whose end is already on its way. So a crash never
    * doubles a mail; only a crash in the instant between the commit and the write of the last bytes (a few
-   * microseconds per mail) could lose one.
+   * microseconds per mail) could lose one. Everything before the end has left the process by then (holdEnd).
    */
   confirm?: () => Promise<void>;
 }
@@ -71,8 +71,35 @@ function handedOn(stream: Readable): Promise<void> {
  */
 const GATHER_BYTES = 64 * 1024;
 
+/** The streams a readable pipes into (Node keeps them in the readable's state; nothing public lists them). */
+function pipesOf(stream: Readable): Readable[] {
+  const pipes = (stream as unknown as { _readableState?: { pipes?: unknown } })._readableState?.pipes;
+  return Array.isArray(pipes) ? (pipes as Readable[]) : pipes ? [pipes as Readable] : [];
+}
+
+/**
+ * Resolves once every byte the stream handed on has left this process: through the streams it pipes into
+ * (nodemailer's dot-escaping stream) and out of the socket's own queue, into the kernel, which delivers it even if
+ * this process is killed. A server that reads slowly leaves bytes queued here: a mail recorded as sent then, and
+ * the process killed, would reach the server without its end, and be lost (a bulletin crash test in CI lost three
+ * that way). Rejects if one of the streams is destroyed first (the connection broke: the mail is not recorded).
+ */
+async function leftTheProcess(stream: Readable): Promise<void> {
+  const hops: Readable[] = [];
+  for (let next = pipesOf(stream); next.length > 0; next = next.flatMap(pipesOf)) hops.push(...next);
+  // What a hop still holds: bytes not yet written on (the socket: not yet in the kernel), and for a stream that
+  // pipes on, bytes it produced that the next one has not taken (a socket's readable side is the server's answers).
+  const queued = (hop: Readable) => ((hop as unknown as { writableLength?: number }).writableLength ?? 0) + (pipesOf(hop).length > 0 ? hop.readableLength : 0);
+  for (;;) {
+    if (hops.some((hop) => hop.destroyed)) throw new Error('the connection closed before the message was sent');
+    if (hops.every((hop) => queued(hop) === 0)) return;
+    // Rare (a server slower than the socket's buffers): the socket's queue empties as the kernel takes it.
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
 /** Passes the message through; its end waits for confirm(). Errors of the input reach the output. */
-function holdEnd(input: Readable, confirm: () => Promise<void>): Readable {
+export function holdEnd(input: Readable, confirm: () => Promise<void>): Readable {
   let held: Buffer[] = [];
   let heldBytes = 0;
   const release = (gate: Transform) => {
@@ -89,7 +116,10 @@ function holdEnd(input: Readable, confirm: () => Promise<void>): Readable {
     },
     flush(callback) {
       if (heldBytes > 0) release(this);
-      handedOn(this).then(confirm).then(() => callback(), (error: Error) => callback(error));
+      handedOn(this)
+        .then(() => leftTheProcess(this))
+        .then(confirm)
+        .then(() => callback(), (error: Error) => callback(error));
     },
   });
   input.once('error', (error) => gate.destroy(error));
