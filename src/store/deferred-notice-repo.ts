@@ -15,8 +15,8 @@ export function insertDeferredNotice(tx: Tx, row: Omit<DeferredNoticeRow, 'id'> 
 }
 
 /** The oldest owed notices after `afterId`, at most `limit`. */
-export function deferredNoticesAfter(tx: Tx, afterId: number, limit: number): DeferredNoticeRow[] {
-  return sqlOf(tx).all<DeferredNoticeRow>('SELECT "id", "ticketId", "idempotencyKey", "request" FROM "DeferredNotice" WHERE "id" > ? ORDER BY "id" LIMIT ?', afterId, limit);
+export function deferredNoticesAfter(db: Db | Tx, afterId: number, limit: number): DeferredNoticeRow[] {
+  return sqlOf(db).all<DeferredNoticeRow>('SELECT "id", "ticketId", "idempotencyKey", "request" FROM "DeferredNotice" WHERE "id" > ? ORDER BY "id" LIMIT ?', afterId, limit);
 }
 
 export function deleteDeferredNotices(tx: Tx, ids: number[]): void {
