@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { BlobStore } from '../store/blobs.js';
 import { inTransaction, type Db } from '../store/database.js';
-import { claimDueMails, leaseHolders, markFailed, markManySent, markRetry, markSent, releaseClaims, type ClaimedMail, type OutboxHeaders } from '../store/outbox-repo.js';
+import { claimDueMails, isSentMessage, leaseHolders, markFailed, markManySent, markRetry, markSent, releaseClaims, type ClaimedMail, type OutboxHeaders } from '../store/outbox-repo.js';
 import { holderIsDead, newHolderId } from '../scheduler/lease.js';
 import type { Mailer, OutgoingMail } from './mailer.js';
 import { fillBody, SharedBodies } from './shared-body.js';
@@ -14,6 +14,9 @@ export interface DrainReport {
 
 const LEASE_MS = 5 * 60_000;
 const BATCH = 200;
+/** A half-sent mail a killed process left (Mailer.recover) is looked at once it is this old, once a minute at most. */
+const LEFTOVER_AGE_MS = LEASE_MS;
+const LEFTOVERS_EVERY_MS = 60_000;
 
 /** One drain() call: the claimed mails not handed to the mailer yet, and whether the outbox may hold more. */
 interface Run {
@@ -39,6 +42,7 @@ export class OutboxDrainer {
   private readonly bodies: SharedBodies;
   private readonly toRecord: Array<{ id: number; at: Date; resolve: () => void; reject: (error: unknown) => void }> = [];
   private recordScheduled = false;
+  private leftoversAt = 0;
 
   /** Shutdown: send nothing more; claimed mails not tried yet go back to the queue untouched. */
   stop(): void {
@@ -60,6 +64,7 @@ export class OutboxDrainer {
    * (inbound-first.ts) no more are claimed, and the drain ends once the claimed ones are sent.
    */
   async drain(now: () => Date = () => new Date(), holding: () => boolean = () => false): Promise<DrainReport> {
+    await this.finishLeftovers();
     const run: Run = { queue: [], more: true, claiming: null, error: null, report: { sent: 0, retried: 0, failed: 0 }, now, holding };
     const lanes = 2 * Math.max(1, this.opts.concurrency ?? 5);
     const worker = async () => {
@@ -76,6 +81,17 @@ export class OutboxDrainer {
     if (run.queue.length > 0) await releaseClaims(this.deps.db, run.queue.splice(0).map((r) => r.id));
     if (run.error) throw run.error;
     return run.report;
+  }
+
+  /**
+   * What a killed process left half-sent (the file mailer's staged files): a mail recorded as sent is delivered,
+   * any other dropped, as it is sent again. Only once the leftovers are older than any live send (a claim's lease).
+   */
+  private async finishLeftovers(): Promise<void> {
+    if (!this.deps.mailer.recover || Date.now() - this.leftoversAt < LEFTOVERS_EVERY_MS) return;
+    this.leftoversAt = Date.now();
+    const { finished, dropped } = await this.deps.mailer.recover((messageId) => isSentMessage(this.deps.db, messageId), LEFTOVER_AGE_MS);
+    if (finished + dropped > 0) this.deps.log.warn({ finished, dropped }, 'mails a stopped process left half-sent: the sent ones delivered, the others dropped (sent again)');
   }
 
   /** The next mail to send; claims more when few are left. Null: stopping, or nothing due. */

@@ -1,10 +1,10 @@
-import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import type { Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { MimeComposer } from './mime-composer.js';
+import { fileMailer } from './file-mailer.js';
 
 export interface OutgoingMail {
   from: string;
@@ -36,6 +36,11 @@ export interface SendOptions {
 export interface Mailer {
   readonly kind: 'smtp' | 'file';
   send(mail: OutgoingMail, options?: SendOptions): Promise<{ response: string }>;
+  /**
+   * Finishes or drops what a killed process left half-sent, untouched for `olderThanMs`: a mail `isSent` (its
+   * record committed) is delivered, any other dropped (it is sent again). Only the file mailer has such leftovers.
+   */
+  recover?(isSent: (messageId: string) => boolean, olderThanMs: number): Promise<{ finished: number; dropped: number }>;
   close(): void;
 }
 
@@ -167,48 +172,6 @@ function smtpMailer(smtp: NonNullable<Config['smtp']>, composer: MimeComposer): 
       void transport?.then((pool) => pool.close());
       void composer.close();
     },
-  };
-}
-
-/**
- * The file mailer writes each mail under a private name in one of these folders, in turn, then renames it into
- * the outbox. Creating a file is most of the cost of writing one on these machines (up to 1.1 ms of kernel time,
- * by the minute; a rename ~0.02 ms), and creations in the outbox folder itself, next to the renames into it,
- * queue for that folder: the 1M scheduler tick's drain (570 mails) took 0.83 s that way and 0.72 s with four
- * staging folders (medians of 24 alternating runs).
- */
-const STAGING_FOLDERS = 4;
-
-/** The demo's mail server: each mail becomes an .eml file under DATA_DIR/outbox. */
-function fileMailer(dir: string, composer: MimeComposer): Mailer {
-  const staging = Array.from({ length: STAGING_FOLDERS }, (_, i) => join(dir, '.staging', String(i)));
-  let turn = 0;
-  // Created once per mailer (a scheduler tick writes hundreds of mails; mkdir each time showed in its profile),
-  // the outbox with them.
-  let folders: Promise<unknown> | null = null;
-  return {
-    kind: 'file',
-    send: async (mail, options) => {
-      folders ??= Promise.all(staging.map((folder) => mkdir(folder, { recursive: true }))).catch((error: unknown) => {
-        folders = null;
-        throw error;
-      });
-      await folders;
-      const name = `${Date.now()}-${mail.messageId.replace(/[^A-Za-z0-9.@-]/g, '_')}.eml`;
-      const temp = join(staging[turn++ % STAGING_FOLDERS] as string, `${name}.tmp`);
-      try {
-        await composer.composeToFile(mail, 'unix', temp);
-        // The rename is this mailer's "end of message": recorded as sent first, like SMTP's final dot.
-        await options?.confirm?.();
-      } catch (error) {
-        // Not recorded as sent: the outbox will send it again, so the unfinished file goes.
-        await rm(temp, { force: true }).catch(() => undefined);
-        throw error;
-      }
-      await rename(temp, join(dir, name));
-      return { response: `written ${name}` };
-    },
-    close: () => void composer.close(),
   };
 }
 

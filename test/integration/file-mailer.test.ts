@@ -1,9 +1,11 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMailer, type OutgoingMail } from '../../src/outbound/mailer.js';
+import { sqlOf } from '../../src/store/sql.js';
+import { createTestApp, mail as appMail } from '../support/app.js';
 
 // Without SMTP_HOST, mail goes to DATA_DIR/outbox as .eml files. Each is written in a staging folder and renamed
 // into the outbox only once the drainer recorded it as sent: a reader of the outbox never sees half a mail.
@@ -73,5 +75,43 @@ describe('the file mailer', () => {
     mailer.close();
     expect(existsSync(outbox)).toBe(true);
     expect(filesUnder(outbox)).toEqual([]);
+  });
+});
+
+// A process killed between recording a mail as sent and renaming its file into the outbox leaves the file staged.
+// The next drain (of any process, once the file is older than a claim's lease) delivers it, and drops the staged
+// file of a mail that was not recorded (it is sent again).
+describe('the file mailer after a crash', () => {
+  it('delivers a staged mail recorded as sent, drops one that was not, and leaves a recent one alone', async () => {
+    const app = await createTestApp();
+    try {
+      const results = await app.pipeline.ingestMany([appMail(), appMail()].map((raw, i) => ({ raw, source: { source: 'file', sourceRef: `m${i}` } })));
+      expect(results.map((r) => r.outcome)).toEqual(['created', 'created']);
+      const sql = sqlOf(app.db);
+      const [recorded, pending] = sql.all<{ id: number; messageId: string }>('SELECT "id", "messageId" FROM "OutboxMail" ORDER BY "id"');
+      // The first one's record committed before the kill; the second one's did not.
+      sql.run(`UPDATE "OutboxMail" SET "status" = 'sent', "sentAt" = ? WHERE "id" = ?`, new Date(), recorded!.id);
+      const staging = join(app.dataDir, 'outbox', '.staging', '0');
+      mkdirSync(staging, { recursive: true });
+      const stage = (name: string, messageId: string, ageMs: number) => {
+        const path = join(staging, name);
+        writeFileSync(path, `From: soporte@example.test\nMessage-ID: <${messageId}>\nSubject: x\n\nHola.\n`);
+        const at = new Date(Date.now() - ageMs);
+        utimesSync(path, at, at);
+      };
+      stage('1000-a.eml.tmp', recorded!.messageId, 10 * 60_000);
+      stage('1001-b.eml.tmp', pending!.messageId, 10 * 60_000);
+      stage('1002-c.eml.tmp', 'in-flight@example.test', 1_000);
+      expect(await app.drainer().drain()).toEqual({ sent: 1, retried: 0, failed: 0 });
+      const files = filesUnder(join(app.dataDir, 'outbox'));
+      expect(files.filter((f) => f.startsWith('.staging'))).toEqual(['.staging/0/1002-c.eml.tmp']);
+      const delivered = files.filter((f) => !f.startsWith('.staging'));
+      expect(delivered).toHaveLength(2);
+      expect(delivered).toContain('1000-a.eml');
+      const ids = await Promise.all(delivered.map(async (f) => (await simpleParser(readFileSync(join(app.dataDir, 'outbox', f)))).messageId));
+      expect(ids.sort()).toEqual([`<${recorded!.messageId}>`, `<${pending!.messageId}>`].sort());
+    } finally {
+      await app.dispose();
+    }
   });
 });
