@@ -54,14 +54,11 @@ export function registerMaintenanceCommands(program: Command): void {
       // mailbox that cannot be read (the server down) holds it HTTP_WAITS_FOR_MAILBOX_MS at most; a backlog being
       // recorded, HTTP_WAITS_FOR_BACKLOG_MS at most.
       let mailboxRead = () => {};
-      const startedAt = Date.now();
       const mailboxWasRead = new Promise<void>((resolve) => {
         mailboxRead = resolve;
-        const check = () => {
-          if (!inboundFirst.holding() || Date.now() - startedAt >= HTTP_WAITS_FOR_BACKLOG_MS) resolve();
-          else setTimeout(check, 100).unref();
-        };
-        setTimeout(check, HTTP_WAITS_FOR_MAILBOX_MS).unref();
+        // A backlog ends with onCaughtUp (below), which resolves this at once.
+        setTimeout(() => !inboundFirst.holding() && resolve(), HTTP_WAITS_FOR_MAILBOX_MS).unref();
+        setTimeout(resolve, HTTP_WAITS_FOR_BACKLOG_MS).unref();
       });
       // Warming up (compiling every template of every locale, about a second of CPU) waits until the mailbox is
       // caught up: a backlog at start-up warms the paths it uses itself, and should not share the CPU with it.

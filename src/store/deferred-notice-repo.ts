@@ -1,5 +1,5 @@
 import type { Db, Tx } from './database.js';
-import { sqlOf } from './sql.js';
+import { placeholders, sqlOf } from './sql.js';
 
 // Notices owed while a backlog is recorded (outbound/deferred-notices.ts): one row each, in id order.
 
@@ -20,8 +20,7 @@ export function deferredNoticesAfter(db: Db | Tx, afterId: number, limit: number
 }
 
 export function deleteDeferredNotices(tx: Tx, ids: number[]): void {
-  const sql = sqlOf(tx);
-  for (const id of ids) sql.run('DELETE FROM "DeferredNotice" WHERE "id" = ?', id);
+  if (ids.length > 0) sqlOf(tx).run(`DELETE FROM "DeferredNotice" WHERE "id" IN (${placeholders(ids.length)})`, ...ids);
 }
 
 export function deferredNoticeCount(db: Db | Tx): number {

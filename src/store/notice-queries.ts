@@ -31,15 +31,15 @@ type NoticeRow = Pick<NoticeTicket, 'id' | 'number' | 'subject' | 'status' | 'pr
   followUpSubject: string | null;
 };
 
-/**
- * What a notice needs to know about its ticket (direct SQL, store/sql.ts: every notice reads it). `messagesUpTo`:
- * only the ticket's messages up to that row id count for its threading (a notice owed then, rendered later).
- */
 /** The ticket's last message now: what a notice owed now is threaded to, whenever it is rendered. */
 export function lastMessageOf(tx: Tx, ticketId: number): number {
   return sqlOf(tx).get<{ id: number | null }>('SELECT max("id") AS "id" FROM "Message" WHERE "ticketId" = ?', ticketId)?.id ?? 0;
 }
 
+/**
+ * What a notice needs to know about its ticket (direct SQL, store/sql.ts: every notice reads it). `messagesUpTo`:
+ * only the ticket's messages up to that row id count for its threading (a notice owed then, rendered later).
+ */
 export async function noticeTicket(tx: Tx, ticketId: number, messagesUpTo?: number): Promise<NoticeTicket> {
   const sql = sqlOf(tx);
   const t = sql.get<NoticeRow>(

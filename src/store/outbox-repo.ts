@@ -38,10 +38,9 @@ export async function automaticMailsTo(tx: Tx, address: string, since: Date): Pr
   return row?.n ?? 0;
 }
 
-/** True when the mail with this Message-ID (brackets or not) is recorded as sent. */
+/** True when the mail with this Message-ID (as the outbox keeps it: no angle brackets) is recorded as sent. */
 export function isSentMessage(db: Db, messageId: string): boolean {
-  const bare = messageId.replace(/^<|>$/g, '');
-  return sqlOf(db).get('SELECT 1 FROM "OutboxMail" WHERE "messageId" IN (?, ?) AND "status" = \'sent\'', bare, `<${bare}>`) !== undefined;
+  return sqlOf(db).get('SELECT 1 FROM "OutboxMail" WHERE "messageId" = ? AND "status" = \'sent\'', messageId) !== undefined;
 }
 
 export async function insertOutboxMail(tx: Tx, m: NewOutboxMail): Promise<number> {
