@@ -34,10 +34,12 @@ export interface MailAnalysis {
   loop: LoopVerdict | null;
   automatic: AutomaticVerdict | null;
   authenticity: SenderAuthenticity;
-  visibleText: string;
+  /** Notes on attachments above MAX_ATTACHMENT_BYTES, for the end of the visible text (visibleTextOf). */
+  omitted: string[];
   /** To and Cc addresses other than the sender and us. */
   ccs: string[];
-  message: Omit<NewMessage, 'ticketId' | 'createdAt' | 'direction'>;
+  /** The Message row but its visible text, which the recording thread works out (visibleTextOf). */
+  message: Omit<NewMessage, 'ticketId' | 'createdAt' | 'direction' | 'visibleText'>;
 }
 
 /** Screens a parsed mail and stores its attachments. Throws PIPELINE_FAILED for a mail with no sender at all. */
@@ -72,18 +74,26 @@ export async function analyseMail(settings: AnalysisSettings, blobs: Pick<BlobSt
         : await blobs.put(a.content);
     attachments.push({ filename: a.filename, contentType: a.contentType, contentId: a.contentId, inline: a.inline, ...stored });
   }
-  const visibleText = [extractVisibleText(mail.text, mail.html), ...omitted].filter(Boolean).join('\n\n');
   const ccs = [...mail.to, ...mail.cc].map((a) => a.address).filter((a) => a !== sender.address && !isSupportAddress(a, settings.ownAddresses));
   const message = {
     dedupKey, messageId: mail.messageId, inReplyTo: mail.inReplyTo, references: mail.references, fromAddress: sender.address, fromName: sender.name,
-    to: mail.to.map((a) => a.address), cc: mail.cc.map((a) => a.address), subject: mail.subject, sentAt: mail.date, text: mail.text, visibleText,
+    to: mail.to.map((a) => a.address), cc: mail.cc.map((a) => a.address), subject: mail.subject, sentAt: mail.date, text: mail.text,
     html: mail.html, rawSha256: sha256, attachments,
   };
   const stripped = { ...mail, attachments: mail.attachments.map((a) => ({ ...a, content: EMPTY })) };
-  return { mail: stripped, sender, dedupKey, size, sha256, report, loop, automatic, authenticity, visibleText, ccs, message };
+  return { mail: stripped, sender, dedupKey, size, sha256, report, loop, automatic, authenticity, omitted, ccs, message };
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * What the sender wrote, without the quotation and signature (visible-text/), and the notes on attachments not
+ * kept. Worked out by the thread that records the mail, not in the analysis: the preparation worker is the
+ * slower of the two threads during a backlog, and the recorder waits for it (README, Performance).
+ */
+export function visibleTextOf(analysis: Pick<MailAnalysis, 'mail' | 'omitted'>): string {
+  return [extractVisibleText(analysis.mail.text, analysis.mail.html), ...analysis.omitted].filter(Boolean).join('\n\n');
+}
 
 function senderFromHeaders(mail: InboundMail): Address | null {
   for (const name of ['sender', 'reply-to', 'return-path']) {

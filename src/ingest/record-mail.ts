@@ -12,7 +12,7 @@ import { applyDeliveryReport } from './stages/suppression.js';
 import { resolveThread } from './stages/thread.js';
 import { recordSurveyReply } from './stages/survey-reply.js';
 import { accessSettings, screenAccess } from './stages/access.js';
-import { analyseMail, type AnalysisSettings, type MailAnalysis } from './analyse-mail.js';
+import { analyseMail, visibleTextOf, type AnalysisSettings, type MailAnalysis } from './analyse-mail.js';
 
 type Recorded = { outcome: InboundOutcome; ticketNumber: number | null; detail: string | null };
 
@@ -80,7 +80,9 @@ export function analysisSettings(deps: Pick<PipelineDeps, 'secret' | 'supportAdd
 
 /** The database half of a mail: the writes of its one effect, given what was worked out without the database. */
 export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Buffer | null, source: IngestSource, now: Date): PreparedMail {
-  const { mail, sender, dedupKey, sha256, size, report, loop, automatic, authenticity, visibleText, ccs, message } = analysis;
+  const { mail, sender, dedupKey, sha256, size, report, loop, automatic, authenticity, ccs } = analysis;
+  const visibleText = visibleTextOf(analysis);
+  const message = { ...analysis.message, visibleText };
   const base = { source: source.source, sourceRef: source.sourceRef ?? null, dedupKey, messageId: mail.messageId, fromAddress: sender.address, subject: mail.subject, size, rawSha256: sha256, at: now };
 
   const body = async (tx: Tx): Promise<Recorded> => {
