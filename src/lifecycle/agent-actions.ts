@@ -26,7 +26,9 @@ async function ticketOrFail(ctx: ActionContext, number: number): Promise<TicketS
 function checkedTarget(ticket: TicketState, to: TicketStatus | undefined, issueRef?: string | null): { to: TicketStatus; notice: NoticeName | null } {
   if (!to || to === ticket.status) {
     if (ticket.status === 'closed') throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, describeTransitionError({ code: 'CLOSED_IS_FINAL' }));
-    return { to: ticket.status, notice: null };
+    // The same status given again: a new question (pending) or a corrected solution (solved). Its mail states
+    // the deadline from now, and the customer's window starts again (transitions.ts).
+    return { to: ticket.status, notice: to === 'pending' || to === 'solved' ? to : null };
   }
   const plan = planStatusChange(ticket.status, to, issueRef);
   if (isTransitionError(plan)) throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, describeTransitionError(plan));

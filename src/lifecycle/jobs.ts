@@ -3,7 +3,7 @@ import { slaClockRuns, slaPhaseOf, slaStep, targetHours, type SlaAction, type Sl
 import type { Priority } from '../domain/priority.js';
 import { enqueueNotice } from '../outbound/notices.js';
 import { inTransaction, type Db, type Tx } from '../store/database.js';
-import { loadTicketStates, saveTicketState, ticketsWithSlaCheckDue, ticketsWithTimerDue, type TicketState } from '../store/lifecycle-repo.js';
+import { loadTicketState, loadTicketStates, saveTicketState, ticketsWithSlaCheckDue, ticketsWithTimerDue, type TicketState } from '../store/lifecycle-repo.js';
 import { addTicketEvent } from '../store/tickets-repo.js';
 import { slaElapsedAt } from './clocks.js';
 import { applyChange, closeDeadline, type LifecycleDeps } from './transitions.js';
@@ -86,6 +86,23 @@ export async function runLifecycleTimers(db: Db, deps: LifecycleDeps, now: Date)
     await saveTicketState(tx, ticket.id, { timerDueAt: nextDue });
     return 'rescheduled';
   });
+}
+
+/**
+ * A customer's mail found its ticket pending or solved past its window (DOMAIN.md rules 3 and 4): the ticket is
+ * closed now, as the next tick would have closed it, so that the mail opens a follow-up rather than reopening
+ * it. The tick runs every 30 s, and not at all while the daemon is down and an MTA still delivers (`ingest -`).
+ * No closing notice: the follow-up's own says the ticket was closed. True when it closed the ticket.
+ */
+export async function closeIfWindowOver(tx: Tx, deps: LifecycleDeps, ticketId: number, now: Date): Promise<boolean> {
+  const ticket = await loadTicketState(tx, { id: ticketId });
+  const since = ticket?.status === 'pending' ? ticket.pendingSince : ticket?.status === 'solved' ? ticket.solvedAt : null;
+  if (!ticket || !since) return false;
+  const elapsed = deps.policies.calendar.businessHoursBetween(since, now);
+  const step = timerStep(ticket.status, elapsed, ticket.reminderSentAt !== null, deps.policies.lifecycle);
+  if (step.action.kind !== 'close') return false;
+  await applyChange(tx, deps, ticket, { to: 'closed', now, actor: 'system', event: 'auto_closed', detail: step.action.reason });
+  return true;
 }
 
 function contactsFor(deps: LifecycleDeps, action: SlaAction): { level: number; to: string[] } {

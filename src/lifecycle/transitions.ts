@@ -39,7 +39,10 @@ export function closeDeadline(status: TicketStatus, since: Date, policies: Polic
 export async function applyChange(tx: Tx, deps: LifecycleDeps, ticket: TicketState, req: ChangeRequest): Promise<void> {
   const statusChanges = req.to !== ticket.status;
   const clocks = slaFields(ticket, { status: req.to, respondedNow: req.respondedNow }, req.now, deps.policies);
-  const timers = statusChanges ? timerFields(req.to, req.now, deps.policies) : {};
+  // A pending or solved notice tells the customer a deadline from now: the timers keep to what it says, also
+  // when the ticket was pending or solved already (a new question, a corrected solution).
+  const statesDeadline = req.notice?.notice === 'pending' || req.notice?.notice === 'solved';
+  const timers = statusChanges || statesDeadline ? timerFields(req.to, req.now, deps.policies) : {};
   await saveTicketState(tx, ticket.id, {
     ...clocks,
     ...timers,

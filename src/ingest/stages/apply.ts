@@ -12,6 +12,7 @@ import {
   type NewMessage,
   type StoredTicket,
 } from '../../store/tickets-repo.js';
+import { closeIfWindowOver } from '../../lifecycle/jobs.js';
 import { applyChange, startTicket, type LifecycleDeps } from '../../lifecycle/transitions.js';
 import { loadTicketState } from '../../store/lifecycle-repo.js';
 import type { ResolvedThread } from './thread.js';
@@ -39,7 +40,10 @@ export async function applyInbound(tx: Tx, deps: LifecycleDeps, input: ApplyInpu
   const { thread, now } = input;
   const actor = input.requester.email;
   if (thread.kind === 'existing' && thread.ticket) {
-    const ticket = thread.ticket;
+    // Past its window the ticket is closed already, whether or not a tick has closed it yet.
+    const waiting = thread.ticket.status === 'pending' || thread.ticket.status === 'solved';
+    const expired = waiting && (await closeIfWindowOver(tx, deps, thread.ticket.id, now));
+    const ticket = expired ? { ...thread.ticket, status: 'closed' as const } : thread.ticket;
     const effect = effectOfReply(ticket.status);
     if (effect.kind === 'comment') {
       await addMessage(tx, { ...input.message, ticketId: ticket.id, direction: 'in', createdAt: now });

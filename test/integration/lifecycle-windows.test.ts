@@ -1,0 +1,125 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { replyToTicket } from '../../src/lifecycle/agent-actions.js';
+import { mail } from '../support/app.js';
+import { startSmtpPeer, type SmtpPeer } from '../support/smtp.js';
+import { startTimeTravel, type SeenMail, type TimeTravel } from '../support/time-travel.js';
+
+// The customer's window (DOMAIN.md rules 3 and 4) is the deadline the mail told them, not the moment a
+// scheduler tick happens to notice it: a reply after it opens a follow-up even when no tick ran since (the
+// daemon down while an MTA still delivers with `ingest -`), and a new question or solution while the ticket
+// is already pending or solved starts the window again, as its mail says. Mexico City, UTC-6; Mon-Fri 08-20.
+
+let smtp: SmtpPeer;
+let tt: TimeTravel;
+
+beforeAll(async () => {
+  smtp = await startSmtpPeer();
+});
+afterAll(async () => smtp.stop());
+beforeEach(() => {
+  smtp.received.length = 0;
+});
+afterEach(async () => tt?.dispose());
+
+const MX = (local: string) => `${local}-06:00`;
+const nothing = { timers: {}, sla: {} };
+
+async function openTicket(local: string, subject: string): Promise<number> {
+  const r = await tt.ingest(MX(local), mail({ headers: { Subject: subject } }));
+  expect(r.outcome).toBe('created');
+  tt.take();
+  return r.ticketNumber as number;
+}
+
+describe('a reply after the window, with no tick in between', () => {
+  it('solved: 10 s after the 84 business hours, it opens a follow-up; the old ticket is closed without a mail of its own', async () => {
+    tt = await startTimeTravel(smtp, MX('2026-11-13T11:00:00'));
+    const number = await openTicket('2026-11-13T11:00:00', 'Error en nómina');
+    await tt.agentReply(MX('2026-11-13T12:00:00'), number, 'Actualice a la versión 5.2.', 'solved');
+    const [solved] = tt.take();
+    // Fri 13 Nov 12:00 + 84 business hours (the 16 Nov holiday skipped) = Wed 25 Nov 12:00.
+    expect(solved?.text).toMatch(/25 de noviembre de 2026,? 12:00/);
+    expect(await tt.tick(MX('2026-11-25T11:59:50'))).toEqual(nothing);
+
+    const reply = await tt.answer(MX('2026-11-25T12:00:10'), solved as SeenMail, 'Sigue sin funcionar.');
+    expect(reply.outcome).toBe('followup');
+    expect(reply.ticketNumber).not.toBe(number);
+    const old = await tt.ticket(number);
+    expect(old.status).toBe('closed');
+    expect(old.events.map((e) => e.type).slice(-2)).toEqual(['auto_closed', 'follow_up_created']);
+    expect(old.events.at(-2)).toMatchObject({ actor: 'system', fromStatus: 'solved', toStatus: 'closed', detail: 'solved_expired' });
+    // One mail: the follow-up's, which says the ticket was closed already.
+    const mails = tt.take();
+    expect(mails.map((m) => m.subject)).toEqual([expect.stringContaining(`[#${reply.ticketNumber}]`)]);
+    expect(mails[0]?.text).toContain(`#${number}`);
+    // The tick after finds nothing left to close.
+    expect(await tt.tick(MX('2026-11-25T12:00:30'))).toEqual(nothing);
+    expect(tt.take()).toEqual([]);
+  });
+
+  it('pending: a day after the 60 business hours, it opens a follow-up', async () => {
+    tt = await startTimeTravel(smtp, MX('2026-11-12T09:00:00'));
+    const number = await openTicket('2026-11-12T09:00:00', 'No puedo timbrar');
+    await tt.agentReply(MX('2026-11-12T10:00:00'), number, '¿Nos envía el XML?', 'pending');
+    const [asked] = tt.take();
+    expect(asked?.text).toMatch(/20 de noviembre de 2026,? 10:00/);
+    const reply = await tt.answer(MX('2026-11-23T10:00:00'), asked as SeenMail, 'Adjunto el XML.');
+    expect(reply.outcome).toBe('followup');
+    expect((await tt.ticket(number)).status).toBe('closed');
+    expect((await tt.ticket(reply.ticketNumber as number)).followUpOf).toBe(number);
+  });
+
+  it('pending: a second before the deadline, with the reminder never sent, the reply still counts (open, same ticket)', async () => {
+    tt = await startTimeTravel(smtp, MX('2026-11-12T09:00:00'));
+    const number = await openTicket('2026-11-12T09:00:00', 'No puedo timbrar');
+    await tt.agentReply(MX('2026-11-12T10:00:00'), number, '¿Nos envía el XML?', 'pending');
+    const [asked] = tt.take();
+    const reply = await tt.answer(MX('2026-11-20T09:59:59'), asked as SeenMail, 'Adjunto el XML.');
+    expect(reply).toMatchObject({ outcome: 'comment', ticketNumber: number });
+    expect((await tt.ticket(number)).status).toBe('open');
+    expect(await tt.tick(MX('2026-11-20T10:00:00'))).toEqual(nothing);
+  });
+});
+
+describe('a new question or solution while the ticket is already pending or solved', () => {
+  it('pending again: the window restarts from the new question, as its mail says, with a reminder of its own', async () => {
+    tt = await startTimeTravel(smtp, MX('2026-11-23T08:00:00'));
+    const number = await openTicket('2026-11-23T08:00:00', 'Timbrado');
+    await tt.agentReply(MX('2026-11-23T08:00:00'), number, '¿Qué versión usa?', 'pending');
+    tt.take();
+    // An answer that keeps the ticket as it is (no status given) states no deadline, and moves none.
+    await tt.agentReply(MX('2026-11-24T08:00:00'), number, 'Seguimos atentos.');
+    expect(tt.take()[0]?.text).not.toMatch(/se cerrará automáticamente/);
+    // Fri 27 Nov 18:00, 58 business hours after the first question: another one.
+    await tt.agentReply(MX('2026-11-27T18:00:00'), number, 'Además necesitamos el XML.', 'pending');
+    const [again] = tt.take();
+    // Fri 18:00 + 60 business hours = Fri 4 Dec 18:00 (Fri 2 h, Mon-Thu 48 h, Fri 10 h).
+    expect(again?.text).toMatch(/4 de diciembre de 2026,? 6:00 p\.\s?m\./);
+    // The first question's deadline (Mon 23 Nov 08:00 + 60 = Fri 27 Nov 20:00) closes nothing now.
+    expect(await tt.tick(MX('2026-11-27T20:00:00'))).toEqual(nothing);
+    expect((await tt.ticket(number)).status).toBe('pending');
+    // The new period's reminder, at 36 business hours (Fri 2 + Mon-Tue 24 + Wed 10 = Wed 2 Dec 18:00).
+    expect((await tt.tick(MX('2026-12-02T18:00:00'))).timers).toEqual({ reminded: 1 });
+    expect(tt.take()[0]?.text).toMatch(/4 de diciembre de 2026/);
+    expect((await tt.tick(MX('2026-12-04T17:59:59'))).timers).toEqual({});
+    expect((await tt.tick(MX('2026-12-04T18:00:00'))).timers).toEqual({ closed: 1 });
+  });
+
+  it('solved again (a corrected solution): the 84 hours restart; an internal note restarts nothing', async () => {
+    tt = await startTimeTravel(smtp, MX('2026-11-23T08:00:00'));
+    const number = await openTicket('2026-11-23T08:00:00', 'Reporte de IVA');
+    await tt.agentReply(MX('2026-11-23T09:00:00'), number, 'Active la opción A.', 'solved');
+    tt.take();
+    // An internal note at Tue 24 Nov 09:00 changes nothing for the customer.
+    await replyToTicket(tt.app, { number, body: 'Revisar con desarrollo.', internal: true, actor: 'agent:maria', now: new Date(MX('2026-11-24T09:00:00')) });
+    // Wed 25 Nov 09:00: a corrected solution (solved again), the ticket stays solved.
+    await tt.agentReply(MX('2026-11-25T09:00:00'), number, 'Mejor active la opción B.', 'solved');
+    const [corrected] = tt.take();
+    expect(corrected?.text).toMatch(/4 de diciembre de 2026,? 9:00 a\.\s?m\./);
+    // Wed 25 Nov 09:00 + 84 business hours = Fri 4 Dec 09:00.
+    expect((await tt.ticket(number)).status).toBe('solved');
+    // The first solution's deadline (Mon 23 Nov 09:00 + 84 = Wed 2 Dec 09:00) closes nothing now.
+    expect(await tt.tick(MX('2026-12-02T09:00:00'))).toEqual(nothing);
+    expect((await tt.tick(MX('2026-12-04T09:00:00'))).timers).toEqual({ closed: 1 });
+  });
+});
