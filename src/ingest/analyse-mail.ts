@@ -4,7 +4,7 @@ import { sha256Of, type BlobStore } from '../store/blobs.js';
 import type { NewMessage } from '../store/tickets-repo.js';
 import type { Address, InboundMail } from './parse.js';
 import { classifyMail, type MailKind } from './classify/bounce.js';
-import { classifyAutomatic, type AutomaticVerdict } from './stages/automatic.js';
+import { asksNoAutoReply, classifyAutomatic, type AutomaticVerdict } from './stages/automatic.js';
 import { assessSender, type SenderAuthenticity } from './stages/authenticity.js';
 import { dedupKeyOf, isSupportAddress } from './stages/identify.js';
 import { detectLoop, stripReservedHeaders, type LoopVerdict } from './stages/loop.js';
@@ -33,6 +33,8 @@ export interface MailAnalysis {
   report: MailKind;
   loop: LoopVerdict | null;
   automatic: AutomaticVerdict | null;
+  /** A person's mail that asks not to be auto-answered (X-Auto-Response-Suppress): recorded, not acknowledged. */
+  noAutoReply: boolean;
   authenticity: SenderAuthenticity;
   /** Notes on attachments above MAX_ATTACHMENT_BYTES, for the end of the visible text (visibleTextOf). */
   omitted: string[];
@@ -52,7 +54,11 @@ export async function analyseMail(settings: AnalysisSettings, blobs: Pick<BlobSt
   if (!sender) throw new VentanillaError(ErrorCode.PIPELINE_FAILED, 'The mail has no sender address (no From, Sender or Return-Path).');
   const dedupKey = dedupKeyOf(mail, sha256);
   const loop = detectLoop(mail, settings);
-  const automatic = classifyAutomatic(mail) ?? (report.kind === 'vacation' ? { kind: 'auto-replied' as const, reason: 'an out-of-office reply (by its wording)' } : null);
+  // An out-of-office note (classify/vacation.ts weighs its headers and its wording) is one whatever else its
+  // headers say: Exchange's carry Return-Path: <> too, and must not open a ticket.
+  const byHeaders = classifyAutomatic(mail);
+  const automatic: AutomaticVerdict | null =
+    report.kind === 'vacation' && byHeaders?.kind !== 'auto-replied' ? { kind: 'auto-replied', reason: `an out-of-office reply (${byHeaders?.reason ?? 'by its wording'})` } : byHeaders;
   // Is the From address forged? Only the Authentication-Results of our own servers tell (stages/authenticity.ts).
   const authenticity = assessSender(mail.headers.get('authentication-results') ?? [], sender.address, settings.trustedAuthservIds);
   const attachments: NewMessage['attachments'] = [];
@@ -81,7 +87,7 @@ export async function analyseMail(settings: AnalysisSettings, blobs: Pick<BlobSt
     html: mail.html, rawSha256: sha256, attachments,
   };
   const stripped = { ...mail, attachments: mail.attachments.map((a) => ({ ...a, content: EMPTY })) };
-  return { mail: stripped, sender, dedupKey, size, sha256, report, loop, automatic, authenticity, omitted, ccs, message };
+  return { mail: stripped, sender, dedupKey, size, sha256, report, loop, automatic, noAutoReply: asksNoAutoReply(mail), authenticity, omitted, ccs, message };
 }
 
 const EMPTY = Buffer.alloc(0);

@@ -116,9 +116,9 @@ export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Bu
     // Who may open tickets (UNKNOWN_SENDER_POLICY) and administrators' commands: stages/access.ts.
     const access = await screenAccess(tx, deps, { mail, sender, thread, visibleText, authenticity, automatic: automatic !== null, dedupKey, now });
     if (access.kind === 'done') return access.recorded;
-    const applied = await applyInbound(tx, deps.lifecycle, { thread, requester: { id: contact.id, email: sender.address }, subject: mail.subject, visibleText, ccs, now, message, silent: automatic !== null, hold: access.hold });
+    const applied = await applyInbound(tx, deps.lifecycle, { thread, requester: { id: contact.id, email: sender.address }, subject: mail.subject, visibleText, ccs, now, message, silent: automatic !== null || analysis.noAutoReply, hold: access.hold });
     const asked = access.hold ? await access.afterHold(applied.ticketNumber) : null;
-    const detail = [thread.kind === 'existing' ? `via ${thread.via}` : thread.reason, automatic ? `automatic (${automatic.reason}): no answer sent` : null, access.note, asked].filter(Boolean).join('; ');
+    const detail = [thread.kind === 'existing' ? `via ${thread.via}` : thread.reason, automatic ? `automatic (${automatic.reason}): no answer sent` : analysis.noAutoReply ? 'X-Auto-Response-Suppress: no automatic answer sent' : null, access.note, asked].filter(Boolean).join('; ');
     return { ...applied, detail };
   };
 

@@ -3,7 +3,8 @@
  *
  * Recognised by a top-level multipart/report; report-type=feedback-report or a message/feedback-report part.
  * The complaining recipients are the Original-Rcpt-To fields, else the To of the reported message.
- * Apple Mail's one-click "unsubscribe" notice is reported as an opt-out complaint from its sender.
+ * Apple Mail's one-click "unsubscribe" notice is reported as an opt-out complaint from its sender, and
+ * Microsoft's JMRP reports (Outlook.com, Hotmail) as abuse complaints.
  */
 import { originalRecipients } from './heuristics.js';
 import { addressIn, findAddresses, toLines } from './text.js';
@@ -49,6 +50,10 @@ function renderedOriginalTo(view: MailView): string[] {
   return out;
 }
 
+/** Microsoft's JMRP (Outlook.com, Hotmail): not ARF, but the reported mail forwarded inline by this sender. */
+const JMRP_SENDER = /^staff@hotmail\.com$/i;
+const JMRP_SUBJECT = /^\s*complaint about message from\b/i;
+
 const APPLE_UNSUBSCRIBE = /^\s*Apple Mail sent this (?:e-?mail|message) to unsubscribe\b/i;
 
 export function detectComplaint(view: MailView): Complaint | null {
@@ -70,6 +75,11 @@ export function detectComplaint(view: MailView): Complaint | null {
     }
     if (recipients.length === 0) recipients.push(...renderedOriginalTo(view));
     return { recipients, feedbackType };
+  }
+  if (JMRP_SENDER.test(view.fromAddress ?? '') && JMRP_SUBJECT.test(view.subject)) {
+    const recipients: string[] = [];
+    for (const headers of view.originals) for (const value of headers.get('x-hmxmroriginalrecipient') ?? []) recipients.push(...findAddresses(value, 5).map((f) => f.address));
+    return { recipients: recipients.length > 0 ? recipients : renderedOriginalTo(view), feedbackType: 'abuse' };
   }
   const autoSubmitted = view.first('auto-submitted') ?? '';
   if (/^auto-/i.test(autoSubmitted) && APPLE_UNSUBSCRIBE.test(view.body) && view.fromAddress) {

@@ -4,12 +4,18 @@
  */
 import type { MailView } from './view.js';
 
-/** Subjects that only responders write (a person does not start a subject with "Automatic reply:"). */
+/**
+ * Subjects that only responders write (a person does not start a subject with "Automatic reply:"). "Out of
+ * office" and "OOO" only as a prefix with its colon: "Out of office hours support number?" is a question.
+ */
 const AUTO_REPLY_SUBJECT =
-  /^\s*(?:auto(?:matic|matische)?[ -]?(?:reply|response|responder|antwort|answer)\b|auto:\s|autoreply\b|out of (?:the )?office\b|ooo:?\s|abwesenheitsnotiz\b|automatische antwort\b|respuesta autom[aá]tica\b|r[ée]ponse automatique\b|risposta automatica\b|resposta autom[aá]tica\b|automatisch antwoord\b|automaattinen vastaus\b|autosvar\b|automatyczna odpowied[zź]\b|odpowied[zź] automatyczna\b|автоматический ответ\b|自動応答|自动回复)/i;
+  /^\s*(?:auto(?:matic|matische)?[ -]?(?:reply|response|responder|antwort|answer)\b|auto:\s|autoreply\b|out of (?:the )?office(?: auto ?reply)?\s*:|ooo:\s|abwesenheitsnotiz\b|automatische antwort\b|respuesta autom[aá]tica\b|r[ée]ponse automatique\b|risposta automatica\b|resposta autom[aá]tica\b|automatisch antwoord\b|automaattinen vastaus\b|autosvar\b|automatyczna odpowied[zź]\b|odpowied[zź] automatyczna\b|автоматический ответ\b|自動応答|自动回复)/i;
 /** Body openings of out-of-office notes, for subjects that do not say so. */
 const AWAY_BODY =
-  /\b(?:i am|i'm|i will be|we are) (?:currently )?(?:out of (?:the )?office|away|on (?:vacation|holiday|leave|annual leave|parental leave)|traveling|travelling|out of town)|\bout of (?:the )?office\b|\bwill be back on\b|\breturning (?:to the office )?on\b|\blimited access to (?:e-?mail|my email)\b|\bestoy fuera de la oficina\b|\bje suis absent|\bich bin (?:bis|vom|ab|derzeit|zurzeit) .{0,40}abwesend/i;
+  /\b(?:i am|i'm|i will be|we are) (?:currently )?(?:out of (?:the )?office|away|on (?:vacation|holiday|leave|annual leave|parental leave)|traveling|travelling|out of town)|\bout of (?:the )?office\b|\bwill be back on\b|\breturning (?:to the office )?on\b|\blimited access to (?:e-?mail|my email)\b|\bestoy fuera de la oficina\b|\b(?:estoy|estar[ée]|me encuentro) (?:de vacaciones|ausente|fuera)\b|\b(?:regreso|regresar[ée]|volver[ée]) (?:el|a la oficina)\b|\b(?:estou|estarei|encontro-me|me encontro) (?:de f[ée]rias|ausente|fora do escrit[óo]rio)\b|\bacesso limitado ao e-?mail\b|\bje suis absent|\bich bin (?:bis|vom|ab|derzeit|zurzeit) .{0,40}abwesend/i;
+
+/** The first lines of the body read like an out-of-office note. */
+export const hasAwayNote = (body: string | undefined): boolean => AWAY_BODY.test((body ?? '').slice(0, 2_000));
 
 /** The subject is one only an auto-responder writes. */
 export const isAutoReplySubject = (subject: string): boolean => AUTO_REPLY_SUBJECT.test(subject);
@@ -26,6 +32,6 @@ export function isVacation(view: MailView): boolean {
   if (AUTO_REPLY_SUBJECT.test(view.subject)) return true;
   // Exchange marks its own auto-replies so that they are not answered; with an out-of-office text that is enough.
   const suppress = view.first('x-auto-response-suppress') ?? '';
-  if (/\b(?:all|oof|autoreply)\b/i.test(suppress) && AWAY_BODY.test(view.body.slice(0, 2_000))) return true;
+  if (/\b(?:all|oof|autoreply)\b/i.test(suppress) && hasAwayNote(view.body)) return true;
   return false;
 }

@@ -1,3 +1,5 @@
+import { isDaemonAddress } from '../classify/text.js';
+import { hasAwayNote, isAutoReplySubject } from '../classify/vacation.js';
 import type { InboundMail } from '../parse.js';
 
 // RFC 3834 and the de-facto headers of the big mail systems: mail written by a machine must never get a
@@ -13,9 +15,18 @@ export interface AutomaticVerdict {
 
 const first = (mail: InboundMail, name: string) => mail.headers.get(name)?.[0]?.trim() ?? null;
 
-// Out-of-office subjects in the languages of the desk's customers and the usual mail systems.
-const AUTO_REPLY_SUBJECT =
-  /^\s*(auto(matic)?[ -]?(reply|response|antwort)|automatische antwort|respuesta autom[aá]tica|resposta autom[aá]tica|r[ée]ponse automatique|risposta automatica|out of (the )?office|fuera de (la )?oficina|ausente|ausencia|f[ée]rias|abwesend|vacation|on vacation|estoy de vacaciones)\b/i;
+/** A no-reply sender: a notification system that reads no answers (an acknowledgement to it is wasted, or bounces). */
+const NO_REPLY_LOCAL = /^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|donotreply)(?:[-_.+].*)?$/i;
+/** RFC 3834 section 2: a list's owner and request addresses are never auto-answered. */
+const LIST_ROBOT_LOCAL = /^owner-|-request$/i;
+/** Mailing-list servers' own marks (RFC 2369 and 2919, and those of fml, ezmlm, Mailman before them). */
+const LIST_HEADERS = ['list-id', 'list-unsubscribe', 'list-subscribe', 'list-post', 'x-mlserver', 'x-ml-name', 'mailing-list', 'x-mailing-list'];
+/**
+ * Subjects that start with ordinary words of an away note ("Ausencia de complemento de pago..." is a request a
+ * fiscal desk gets every day): they count only together with an away note in the body. A responder's own prefix
+ * ("Automatic reply:", "Respuesta automática:") is enough alone (classify/vacation.ts).
+ */
+const AWAY_WORDS_SUBJECT = /^\s*(?:out of (?:the )?office|fuera de (?:la )?oficina|ausente|ausencia|f[ée]rias|abwesend|vacation|on vacation|estoy de vacaciones|de vacaciones)\b/i;
 
 export function classifyAutomatic(mail: InboundMail): AutomaticVerdict | null {
   const autoSubmitted = first(mail, 'auto-submitted');
@@ -28,15 +39,27 @@ export function classifyAutomatic(mail: InboundMail): AutomaticVerdict | null {
   }
   if (/vacation|autoreply/i.test(first(mail, 'x-apple-action') ?? '')) return { kind: 'auto-replied', reason: 'X-Apple-Action: VACATION' };
   const precedence = first(mail, 'precedence');
+  if (precedence && /^auto[_-]?reply$/i.test(precedence)) return { kind: 'auto-replied', reason: `Precedence: ${precedence}` };
   if (precedence && /^(bulk|junk|list)$/i.test(precedence)) return { kind: 'bulk', reason: `Precedence: ${precedence}` };
-  // Senders that set this ask not to be auto-answered: Exchange sets it on its own automatic replies.
-  const suppress = first(mail, 'x-auto-response-suppress');
-  if (suppress && /all|oof|autoreply/i.test(suppress)) return { kind: 'auto-generated', reason: `X-Auto-Response-Suppress: ${suppress}` };
   const returnPath = first(mail, 'return-path');
   if (returnPath !== null && /^<\s*>$/.test(returnPath)) return { kind: 'mailer-daemon', reason: 'Return-Path: <>' };
-  const from = mail.from?.address ?? first(mail, 'from') ?? '';
-  if (/^(mailer-daemon|postmaster)\b/i.test(from.replace(/^.*</, ''))) return { kind: 'mailer-daemon', reason: `From: ${from}` };
-  if (first(mail, 'list-id') !== null || first(mail, 'list-unsubscribe') !== null) return { kind: 'bulk', reason: 'List-Id / List-Unsubscribe' };
-  if (AUTO_REPLY_SUBJECT.test(mail.subject)) return { kind: 'auto-replied', reason: `Subject: ${mail.subject.slice(0, 80)}` };
+  const from = mail.from?.address ?? first(mail, 'from')?.replace(/^.*</, '').replace(/>.*$/, '') ?? '';
+  if (isDaemonAddress(from)) return { kind: 'mailer-daemon', reason: `From: ${from}` };
+  const local = from.slice(0, from.lastIndexOf('@'));
+  if (NO_REPLY_LOCAL.test(local) || LIST_ROBOT_LOCAL.test(local)) return { kind: 'auto-generated', reason: `From: ${from} (an address that reads no answers)` };
+  const listHeader = LIST_HEADERS.find((name) => first(mail, name) !== null);
+  if (listHeader) return { kind: 'bulk', reason: `a mailing list's header (${listHeader})` };
+  if (isAutoReplySubject(mail.subject) || (AWAY_WORDS_SUBJECT.test(mail.subject) && hasAwayNote(mail.text))) {
+    return { kind: 'auto-replied', reason: `Subject: ${mail.subject.slice(0, 80)}` };
+  }
   return null;
+}
+
+/**
+ * The sender asks not to be answered by a machine: Exchange's X-Auto-Response-Suppress (All, or AutoReply; OOF
+ * only stops out-of-office notes, which we never send). Outlook puts it on some people's mail too, so such a
+ * mail is recorded like any other, only without our automatic answer.
+ */
+export function asksNoAutoReply(mail: InboundMail): boolean {
+  return /\b(?:all|autoreply)\b/i.test(first(mail, 'x-auto-response-suppress') ?? '');
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSignedMessageId } from '../../../src/domain/thread-refs.js';
 import { parseMail } from '../../../src/ingest/parse.js';
-import { classifyAutomatic } from '../../../src/ingest/stages/automatic.js';
+import { asksNoAutoReply, classifyAutomatic } from '../../../src/ingest/stages/automatic.js';
 import { detectLoop, stripReservedHeaders } from '../../../src/ingest/stages/loop.js';
 
 const parse = (headers: string[], body = 'hola') => parseMail(Buffer.from([...headers, '', body].join('\r\n')));
@@ -19,26 +19,62 @@ describe('machine-written mail (RFC 3834 and de-facto headers)', () => {
     ['Precedence: bulk', 'bulk'],
     ['Precedence: junk', 'bulk'],
     ['Precedence: list', 'bulk'],
-    ['X-Auto-Response-Suppress: All', 'auto-generated'],
     ['Return-Path: <>', 'mailer-daemon'],
     ['List-Id: <clientes.lists.example>', 'bulk'],
   ])('%s -> %s', async (header, kind) => {
     expect((await parse([...base, header]))?.subject).toBe('Consulta');
     expect(classifyAutomatic(await parse([...base, header]))?.kind).toBe(kind);
   });
-  it('mailer-daemon and postmaster senders', async () => {
-    expect(classifyAutomatic(await parse(['From: MAILER-DAEMON@mx.cliente.mx', 'Subject: x']))?.kind).toBe('mailer-daemon');
-    expect(classifyAutomatic(await parse(['From: Postmaster <postmaster@cliente.mx>', 'Subject: x']))?.kind).toBe('mailer-daemon');
+  it('mailer-daemon and postmaster senders, however the delivery agent spells them', async () => {
+    for (const from of ['MAILER-DAEMON@mx.cliente.mx', 'Postmaster <postmaster@cliente.mx>', 'post_master@vtext.com', 'mail-daemon@mx.example']) {
+      expect(classifyAutomatic(await parse([`From: ${from}`, 'Subject: x']))?.kind, from).toBe('mailer-daemon');
+    }
   });
-  it('out-of-office subjects in Spanish, Portuguese and English, with no header at all', async () => {
-    for (const subject of ['Respuesta automática: Consulta', 'Resposta automática: Pedido', 'Automatic reply: Consulta', 'Out of Office: hasta el lunes', 'Fuera de la oficina']) {
+  it('no-reply senders and list servers: machine-written, never answered by a machine', async () => {
+    for (const from of ['no-reply@sns.amazonaws.com', 'noreply@github.com', 'Avisos <do-not-reply@banco.mx>', 'donotreply@sat.gob.mx', 'no_reply@portal.example']) {
+      expect(classifyAutomatic(await parse([`From: ${from}`, 'Subject: Aviso']))?.kind, from).toBe('auto-generated');
+    }
+    for (const header of ['List-Subscribe: <mailto:neko-ctl@example.org>', 'X-MLServer: fml [fml 4.0.3 release]', 'Mailing-List: contact neko-help@example.org']) {
+      expect(classifyAutomatic(await parse([...base, header]))?.kind, header).toBe('bulk');
+    }
+    for (const from of ['owner-neko@example.co.jp', 'neko-request@example.org']) expect(classifyAutomatic(await parse([`From: ${from}`, 'Subject: x']))?.kind, from).toBe('auto-generated');
+    expect(classifyAutomatic(await parse(['From: replyto@cliente.mx', 'Subject: x']))).toBeNull();
+  });
+  it("an auto-responder's subject prefix is enough, in Spanish, Portuguese and English", async () => {
+    for (const subject of ['Respuesta automática: Consulta', 'Resposta automática: Pedido', 'Automatic reply: Consulta', 'Out of Office: hasta el lunes', 'Out of Office AutoReply: Consulta']) {
       expect(classifyAutomatic(await parse(['From: a@b.mx', `Subject: ${subject}`]))?.kind, subject).toBe('auto-replied');
     }
+  });
+  it('ordinary words of an away subject count only with an away note in the body', async () => {
+    const away: Array<[string, string]> = [
+      ['Fuera de la oficina', 'Estoy fuera de la oficina hasta el lunes 7 de diciembre.'],
+      ['Ausente', 'Me encuentro de vacaciones, regreso el 4 de enero.'],
+      ['Férias', 'Estou de férias até 10 de janeiro, com acesso limitado ao e-mail.'],
+      ['Vacation', "I'm on vacation until Monday."],
+    ];
+    for (const [subject, body] of away) expect(classifyAutomatic(await parse(['From: a@b.mx', `Subject: ${subject}`], body))?.kind, subject).toBe('auto-replied');
+    // Requests a desk gets every day: they start with the same words.
+    const requests: Array<[string, string]> = [
+      ['Ausencia de complemento de pago en el portal', 'En el portal no aparece el complemento de pago de la factura A-1234. ¿Pueden revisar?'],
+      ['Férias dos colaboradores não aparecem no recibo', 'O recibo de março não mostra as férias. Podem verificar?'],
+      ['Vacation accrual not computed in payroll export', 'The export leaves the vacation days empty since version 5.2.'],
+      ['Out of office hours support number?', 'Which number do we call outside business hours?'],
+      ['Ausente en el reporte', 'El empleado aparece ausente en el reporte de asistencia.'],
+    ];
+    for (const [subject, body] of requests) expect(classifyAutomatic(await parse(['From: a@b.mx', `Subject: ${subject}`], body)), subject).toBeNull();
   });
   it('a person writing is not automatic, even with Auto-Submitted: no', async () => {
     expect(classifyAutomatic(await parse(base))).toBeNull();
     expect(classifyAutomatic(await parse([...base, 'Auto-Submitted: no']))).toBeNull();
     expect(classifyAutomatic(await parse(['From: a@b.mx', 'Subject: Mi respuesta a la automática de ayer']))).toBeNull();
+  });
+  it('X-Auto-Response-Suppress alone is a wish not to be auto-answered, not proof of a machine (Exchange sets it on people\'s mail too)', async () => {
+    const mail = await parse([...base, 'X-Auto-Response-Suppress: All']);
+    expect(classifyAutomatic(mail)).toBeNull();
+    expect(asksNoAutoReply(mail)).toBe(true);
+    expect(asksNoAutoReply(await parse([...base, 'X-Auto-Response-Suppress: OOF, AutoReply']))).toBe(true);
+    expect(asksNoAutoReply(await parse([...base, 'X-Auto-Response-Suppress: DR, RN, NRN']))).toBe(false);
+    expect(asksNoAutoReply(await parse(base))).toBe(false);
   });
 });
 
