@@ -1,25 +1,15 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { replyToTicket } from '../../src/lifecycle/agent-actions.js';
 import { mail } from '../support/app.js';
-import { startSmtpPeer, type SmtpPeer } from '../support/smtp.js';
-import { startTimeTravel, type SeenMail, type TimeTravel } from '../support/time-travel.js';
+import { timeTravelSuite, type SeenMail, type TimeTravel } from '../support/time-travel.js';
 
 // The customer's window (DOMAIN.md rules 3 and 4) is the deadline the mail told them, not the moment a
 // scheduler tick happens to notice it: a reply after it opens a follow-up even when no tick ran since (the
 // daemon down while an MTA still delivers with `ingest -`), and a new question or solution while the ticket
 // is already pending or solved starts the window again, as its mail says. Mexico City, UTC-6; Mon-Fri 08-20.
 
-let smtp: SmtpPeer;
+const suite = timeTravelSuite();
 let tt: TimeTravel;
-
-beforeAll(async () => {
-  smtp = await startSmtpPeer();
-});
-afterAll(async () => smtp.stop());
-beforeEach(() => {
-  smtp.received.length = 0;
-});
-afterEach(async () => tt?.dispose());
 
 const MX = (local: string) => `${local}-06:00`;
 const nothing = { timers: {}, sla: {} };
@@ -33,7 +23,7 @@ async function openTicket(local: string, subject: string): Promise<number> {
 
 describe('a reply after the window, with no tick in between', () => {
   it('solved: 10 s after the 84 business hours, it opens a follow-up; the old ticket is closed without a mail of its own', async () => {
-    tt = await startTimeTravel(smtp, MX('2026-11-13T11:00:00'));
+    tt = await suite.start(MX('2026-11-13T11:00:00'));
     const number = await openTicket('2026-11-13T11:00:00', 'Error en nómina');
     await tt.agentReply(MX('2026-11-13T12:00:00'), number, 'Actualice a la versión 5.2.', 'solved');
     const [solved] = tt.take();
@@ -58,7 +48,7 @@ describe('a reply after the window, with no tick in between', () => {
   });
 
   it('pending: a day after the 60 business hours, it opens a follow-up', async () => {
-    tt = await startTimeTravel(smtp, MX('2026-11-12T09:00:00'));
+    tt = await suite.start(MX('2026-11-12T09:00:00'));
     const number = await openTicket('2026-11-12T09:00:00', 'No puedo timbrar');
     await tt.agentReply(MX('2026-11-12T10:00:00'), number, '¿Nos envía el XML?', 'pending');
     const [asked] = tt.take();
@@ -70,7 +60,7 @@ describe('a reply after the window, with no tick in between', () => {
   });
 
   it('pending: a second before the deadline, with the reminder never sent, the reply still counts (open, same ticket)', async () => {
-    tt = await startTimeTravel(smtp, MX('2026-11-12T09:00:00'));
+    tt = await suite.start(MX('2026-11-12T09:00:00'));
     const number = await openTicket('2026-11-12T09:00:00', 'No puedo timbrar');
     await tt.agentReply(MX('2026-11-12T10:00:00'), number, '¿Nos envía el XML?', 'pending');
     const [asked] = tt.take();
@@ -83,7 +73,7 @@ describe('a reply after the window, with no tick in between', () => {
 
 describe('a new question or solution while the ticket is already pending or solved', () => {
   it('pending again: the window restarts from the new question, as its mail says, with a reminder of its own', async () => {
-    tt = await startTimeTravel(smtp, MX('2026-11-23T08:00:00'));
+    tt = await suite.start(MX('2026-11-23T08:00:00'));
     const number = await openTicket('2026-11-23T08:00:00', 'Timbrado');
     await tt.agentReply(MX('2026-11-23T08:00:00'), number, '¿Qué versión usa?', 'pending');
     tt.take();
@@ -106,7 +96,7 @@ describe('a new question or solution while the ticket is already pending or solv
   });
 
   it('solved again (a corrected solution): the 84 hours restart; an internal note restarts nothing', async () => {
-    tt = await startTimeTravel(smtp, MX('2026-11-23T08:00:00'));
+    tt = await suite.start(MX('2026-11-23T08:00:00'));
     const number = await openTicket('2026-11-23T08:00:00', 'Reporte de IVA');
     await tt.agentReply(MX('2026-11-23T09:00:00'), number, 'Active la opción A.', 'solved');
     tt.take();

@@ -1,10 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/paths.js';
 import { mail } from '../support/app.js';
-import { startSmtpPeer, type SmtpPeer } from '../support/smtp.js';
-import { startTimeTravel, type SeenMail, type TimeTravel } from '../support/time-travel.js';
+import { timeTravelSuite, type SeenMail, type TimeTravel } from '../support/time-travel.js';
 
 // What the desk and the sender see for mail that is, or only looks, machine-written: real mail of the corpus
 // and the requests a reviewer found swallowed. A machine gets no machine's answer; a person is never dropped.
@@ -12,16 +11,8 @@ import { startTimeTravel, type SeenMail, type TimeTravel } from '../support/time
 const bsd = resolve(projectRoot, '..', 'shared', 'corpus', 'sisimai', 'set-of-emails', 'maildir', 'bsd');
 const corpus = (name: string) => readFileSync(join(bsd, name));
 
-let smtp: SmtpPeer;
+const suite = timeTravelSuite();
 let tt: TimeTravel;
-beforeAll(async () => {
-  smtp = await startSmtpPeer();
-});
-afterAll(async () => smtp.stop());
-beforeEach(() => {
-  smtp.received.length = 0;
-});
-afterEach(async () => tt?.dispose());
 
 const NOW = '2026-11-30T10:00:00-06:00';
 
@@ -32,7 +23,7 @@ describe('requests whose subject starts with the words of an away note', () => {
     ['Vacation accrual not computed in payroll export', 'The export leaves the vacation days empty since version 5.2.'],
     ['Out of office hours support number?', 'Which number do we call outside business hours?'],
   ])('"%s" opens a ticket and is acknowledged', async (subject, body) => {
-    tt = await startTimeTravel(smtp, NOW);
+    tt = await suite.start(NOW);
     const r = await tt.ingest(NOW, mail({ headers: { Subject: subject }, body }));
     expect(r.outcome).toBe('created');
     expect(tt.take().map((m) => m.autoSubmitted)).toEqual(['auto-replied']);
@@ -41,7 +32,7 @@ describe('requests whose subject starts with the words of an away note', () => {
 
 describe('X-Auto-Response-Suppress on a person\'s mail (Outlook)', () => {
   it('a reply to a pending ticket is the customer\'s answer: the ticket opens again, nobody is mailed', async () => {
-    tt = await startTimeTravel(smtp, NOW);
+    tt = await suite.start(NOW);
     const opened = await tt.ingest(NOW, mail({ headers: { Subject: 'No puedo timbrar facturas' } }));
     const number = opened.ticketNumber as number;
     tt.take();
@@ -58,7 +49,7 @@ describe('X-Auto-Response-Suppress on a person\'s mail (Outlook)', () => {
   });
 
   it('a new request opens a ticket without an acknowledgement, as its sender asked', async () => {
-    tt = await startTimeTravel(smtp, NOW);
+    tt = await suite.start(NOW);
     const r = await tt.ingest(NOW, mail({ headers: { Subject: 'Consulta', 'X-Auto-Response-Suppress': 'All' } }));
     expect(r.outcome).toBe('created');
     expect(r.detail).toContain('X-Auto-Response-Suppress');
@@ -69,7 +60,7 @@ describe('X-Auto-Response-Suppress on a person\'s mail (Outlook)', () => {
 
 describe.skipIf(!existsSync(bsd))('machine mail of the corpus', () => {
   it("Exchange's out-of-office replies (Return-Path: <>, X-Auto-Response-Suppress) open no ticket", async () => {
-    tt = await startTimeTravel(smtp, NOW);
+    tt = await suite.start(NOW);
     for (const file of ['rfc3834-02.eml', 'rfc3834-04.eml']) {
       const r = await tt.ingest(NOW, corpus(file));
       expect(r, file).toMatchObject({ outcome: 'auto_reply', ticketNumber: null });
@@ -79,7 +70,7 @@ describe.skipIf(!existsSync(bsd))('machine mail of the corpus', () => {
   });
 
   it("a delivery agent's notice from post_master@ gets no answer", async () => {
-    tt = await startTimeTravel(smtp, NOW);
+    tt = await suite.start(NOW);
     for (const file of ['lhost-verizon-02.eml', 'lhost-apachejames-01.eml']) {
       const r = await tt.ingest(NOW, corpus(file));
       expect(r.detail, file).toMatch(/automatic \(From: .*\): no answer sent|bounce/);
@@ -89,13 +80,13 @@ describe.skipIf(!existsSync(bsd))('machine mail of the corpus', () => {
   });
 
   it("Microsoft's JMRP report (Hotmail) is a complaint, not a ticket", async () => {
-    tt = await startTimeTravel(smtp, NOW);
+    tt = await suite.start(NOW);
     const r = await tt.ingest(NOW, corpus('arf-22.eml'));
     expect(r).toMatchObject({ outcome: 'complaint', ticketNumber: null });
   });
 
   it('notifications from no-reply senders and list servers get no acknowledgement', async () => {
-    tt = await startTimeTravel(smtp, NOW);
+    tt = await suite.start(NOW);
     for (const file of ['lhost-amazonses-12.eml', 'lhost-amazonses-13.eml', 'lhost-fml-02.eml', 'lhost-fml-03.eml']) {
       const r = await tt.ingest(NOW, corpus(file));
       expect(r.detail ?? '', file).toMatch(/no answer sent|bounce/);

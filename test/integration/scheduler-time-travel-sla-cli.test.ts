@@ -1,24 +1,13 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mail } from '../support/app.js';
 import { cliBuilt, runCli } from '../support/cli.js';
-import { startSmtpPeer, type SmtpPeer } from '../support/smtp.js';
-import { ESCALATION_CONTACTS, startTimeTravel, type SeenMail, type TimeTravel } from '../support/time-travel.js';
+import { ESCALATION_CONTACTS, timeTravelSuite, type SeenMail, type TimeTravel } from '../support/time-travel.js';
 
 // SLA warnings and escalations (DOMAIN.md rules 6 and 11), product-issue release, and `ventanilla scheduler
 // run-once --now` through the real CLI, by time travel. Mexico City is UTC-6 all year.
 
-let smtp: SmtpPeer;
+const suite = timeTravelSuite();
 let tt: TimeTravel;
-
-beforeAll(async () => {
-  smtp = await startSmtpPeer();
-});
-afterAll(async () => smtp.stop());
-beforeEach(() => {
-  smtp.received.length = 0;
-  smtp.failWith = null;
-});
-afterEach(async () => tt?.dispose());
 
 const MX = (local: string) => `${local}-06:00`;
 const ANA = 'ana@cliente.mx';
@@ -39,7 +28,7 @@ const slaEvents = async (n: number) => (await tt.ticket(n)).events.filter((e) =>
 
 describe('SLA: urgent ticket (Impacto: Alto, Urgencia: Alta -> first response in 2 business hours)', () => {
   it('warning to level 1 at 1.5 h, breach level 1 at 2 h, level 2 at 3 h, each once; level 3 has no contacts', async () => {
-    tt = await startTimeTravel(smtp, MX('2026-11-23T10:00:00'));
+    tt = await suite.start(MX('2026-11-23T10:00:00'));
     const { number, ack } = await openTicket('2026-11-23T10:00:00', { Subject: 'Timbrado caído' }, URGENT);
     expect(ack.text).toMatch(/Prioridad: Urgente/);
     expect(ack.text).toMatch(/lunes, 23 de noviembre de 2026,? 12:00/); // the due time the customer is promised
@@ -74,7 +63,7 @@ describe('SLA: urgent ticket (Impacto: Alto, Urgencia: Alta -> first response in
   });
 
   it('a first public answer before 75% prevents the first-response warning; the resolution clock keeps running', async () => {
-    tt = await startTimeTravel(smtp, MX('2026-11-23T10:00:00'));
+    tt = await suite.start(MX('2026-11-23T10:00:00'));
     const { number } = await openTicket('2026-11-23T10:00:00', { Subject: 'Timbrado caído' }, URGENT);
     await tt.agentReply(MX('2026-11-23T11:00:00'), number, 'Estamos revisando el PAC, le aviso en cuanto tenga novedades.');
     const [answer] = tt.take();
@@ -98,7 +87,7 @@ describe('SLA: urgent ticket (Impacto: Alto, Urgencia: Alta -> first response in
   });
 
   it('time spent pending does not count: the resolution warning moves by the days the customer took', async () => {
-    tt = await startTimeTravel(smtp, MX('2026-11-23T10:00:00'));
+    tt = await suite.start(MX('2026-11-23T10:00:00'));
     const { number } = await openTicket('2026-11-23T10:00:00', { Subject: 'Timbrado caído' }, URGENT);
     // 0.5 business hours used; then pending from Mon 10:30 to Wed 10:00.
     await tt.agentReply(MX('2026-11-23T10:30:00'), number, '¿Qué mensaje de error muestra?', 'pending');
@@ -119,7 +108,7 @@ describe('SLA: urgent ticket (Impacto: Alto, Urgencia: Alta -> first response in
   // again: the next sla-checks run records the level-1 breach a second time (the mail itself is suppressed by
   // its idempotency key). Fix: reset the levels only when the first response happens (see the report).
   it('a reopened ticket does not escalate again for a level it already reached', async () => {
-    tt = await startTimeTravel(smtp, MX('2026-11-23T10:00:00'));
+    tt = await suite.start(MX('2026-11-23T10:00:00'));
     const { number } = await openTicket('2026-11-23T10:00:00', { Subject: 'Timbrado caído' }, URGENT);
     await tt.agentReply(MX('2026-11-23T11:00:00'), number, 'Revisamos el PAC.');
     expect((await tt.tick(MX('2026-11-24T16:00:00'))).sla).toEqual({ warned: 1 });
@@ -156,7 +145,7 @@ describe.skipIf(!cliBuilt)('through the real CLI', { timeout: 180_000 }, () => {
     SUPPORT_NAME: 'Soporte Ventanilla',
     SECRET_KEY: 'test-secret-key-0123456789',
     ESCALATION_CONTACTS,
-    ...smtp.env(),
+    ...suite.smtp.env(),
   });
   const runOnce = async (iso: string) => {
     const r = await runCli(['scheduler', 'run-once', '--now', iso, '--json'], { env: cliEnv() });
@@ -167,7 +156,7 @@ describe.skipIf(!cliBuilt)('through the real CLI', { timeout: 180_000 }, () => {
   };
 
   it('`product-issue release BUG-1` solves the tickets on hold for BUG-1 and tells each customer; BUG-2 is untouched', async () => {
-    tt = await startTimeTravel(smtp, MX('2026-11-23T09:00:00'));
+    tt = await suite.start(MX('2026-11-23T09:00:00'));
     await tt.app.db.contact.create({ data: { email: 'john@acme.example', name: 'John', country: 'US' } });
     const a = await openTicket('2026-11-23T09:00:00', { Subject: 'Timbrado falla' });
     const b = await openTicket('2026-11-23T09:10:00', { From: 'John <john@acme.example>', Subject: 'Stamping fails' });
@@ -216,7 +205,7 @@ describe.skipIf(!cliBuilt)('through the real CLI', { timeout: 180_000 }, () => {
   });
 
   it('`scheduler run-once --now` twice with the same instant sends the reminder once; later the close, once', async () => {
-    tt = await startTimeTravel(smtp, MX('2026-11-12T09:00:00'));
+    tt = await suite.start(MX('2026-11-12T09:00:00'));
     const { number } = await openTicket('2026-11-12T09:00:00', { Subject: 'No puedo timbrar' });
     await tt.agentReply(MX('2026-11-12T10:00:00'), number, '¿Nos envía el XML?', 'pending');
     tt.take();
@@ -242,7 +231,7 @@ describe.skipIf(!cliBuilt)('through the real CLI', { timeout: 180_000 }, () => {
   // queues the reminder and reports `outbox-drain: {"sent":0}`: the customer gets nothing until the real
   // clock reaches that instant. Fix: make a new mail due no later than the wall clock when it is queued.
   it('`run-once --now` in the future delivers the notices it queues', async () => {
-    tt = await startTimeTravel(smtp, MX('2031-04-01T09:00:00'));
+    tt = await suite.start(MX('2031-04-01T09:00:00'));
     const { number } = await openTicket('2031-04-01T09:00:00', { Subject: 'Consulta' });
     await tt.agentReply(MX('2031-04-01T10:00:00'), number, '¿Nos envía el XML?', 'pending');
     tt.take();

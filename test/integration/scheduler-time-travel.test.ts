@@ -1,25 +1,14 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mail } from '../support/app.js';
-import { startSmtpPeer, type SmtpPeer } from '../support/smtp.js';
-import { startTimeTravel, type SeenMail, type TimeTravel } from '../support/time-travel.js';
+import { timeTravelSuite, type SeenMail, type TimeTravel } from '../support/time-travel.js';
 
 // Lifecycle timers by time travel (DOMAIN.md rules 3-5): the real scheduler jobs run with explicit instants,
 // the customer's mail goes through the pipeline, and what the customer sees is the ticket and the mail that
 // reached a real SMTP server. Mexico City is UTC-6 all year (no DST since 2022); the calendar is Mon-Fri
 // 08:00-20:00 with the Mexican public holidays of the library (16 Nov 2026, 25 Dec 2026, 1 Jan 2027).
 
-let smtp: SmtpPeer;
+const suite = timeTravelSuite();
 let tt: TimeTravel;
-
-beforeAll(async () => {
-  smtp = await startSmtpPeer();
-});
-afterAll(async () => smtp.stop());
-beforeEach(() => {
-  smtp.received.length = 0;
-  smtp.failWith = null;
-});
-afterEach(async () => tt?.dispose());
 
 const MX = (local: string) => `${local}-06:00`;
 const ANA = 'ana@cliente.mx';
@@ -38,7 +27,7 @@ const eventTypes = async (n: number) => (await tt.ticket(n)).events.map((e) => e
 
 describe('pending customer: reminder at 36 business hours, auto-close at 60 (rule 3)', () => {
   it('across a weekend and the Revolución holiday (Mon 16 Nov 2026), once each, then a reply opens a follow-up', async () => {
-    tt = await startTimeTravel(smtp, MX('2026-11-12T09:00:00'));
+    tt = await suite.start(MX('2026-11-12T09:00:00'));
     const { number } = await openTicket('2026-11-12T09:00:00', { Subject: 'No puedo timbrar' });
     // Thu 12 Nov 10:00: support asks for information.
     await tt.agentReply(MX('2026-11-12T10:00:00'), number, '¿Nos envía el XML de la factura?', 'pending');
@@ -103,7 +92,7 @@ describe('solved: 84 business hours to validate the solution (rule 4)', () => {
   const SOLVED_AT = '2026-11-13T12:00:00'; // Fri; the window ends Wed 25 Nov 12:00 (Mon 16 is a holiday)
 
   it('a reply within the window reopens the ticket and the customer gets the reopened mail', async () => {
-    tt = await startTimeTravel(smtp, MX('2026-11-13T11:00:00'));
+    tt = await suite.start(MX('2026-11-13T11:00:00'));
     const { number } = await openTicket('2026-11-13T11:00:00', { Subject: 'Error en nómina' });
     await tt.agentReply(MX(SOLVED_AT), number, 'Actualice a la versión 5.2 y vuelva a timbrar.', 'solved');
     const [solved] = tt.take();
@@ -130,7 +119,7 @@ describe('solved: 84 business hours to validate the solution (rule 4)', () => {
   });
 
   it('without a reply it closes at 84 business hours, not before (in English for a US contact)', async () => {
-    tt = await startTimeTravel(smtp, MX('2026-11-13T11:00:00'));
+    tt = await suite.start(MX('2026-11-13T11:00:00'));
     await tt.app.db.contact.create({ data: { email: 'john@acme.example', name: 'John', country: 'US' } });
     const { number, ack } = await openTicket('2026-11-13T11:00:00', { From: 'John <john@acme.example>', Subject: 'Payroll error' });
     expect(ack.lang).toBe('en');
@@ -160,7 +149,7 @@ describe('solved: 84 business hours to validate the solution (rule 4)', () => {
 
 describe('a pending ticket answered by the customer', () => {
   it('goes back to open, and the reminder and the auto-close of that period never fire', async () => {
-    tt = await startTimeTravel(smtp, MX('2026-11-12T09:00:00'));
+    tt = await suite.start(MX('2026-11-12T09:00:00'));
     const { number } = await openTicket('2026-11-12T09:00:00', { Subject: 'Consulta CFDI' });
     await tt.agentReply(MX('2026-11-12T10:00:00'), number, '¿Qué versión usa?', 'pending');
     const [asked] = tt.take();
@@ -194,7 +183,7 @@ describe('a pending ticket answered by the customer', () => {
 
 describe('deadlines across the year end (25 Dec 2026, 1 Jan 2027 and the weekend)', () => {
   it('pending on Wed 30 Dec 2026: reminder Tue 5 Jan 2027, closed Thu 7 Jan 2027 (in Portuguese for a contact in Portugal)', async () => {
-    tt = await startTimeTravel(smtp, MX('2026-12-30T09:00:00'));
+    tt = await suite.start(MX('2026-12-30T09:00:00'));
     await tt.app.db.contact.create({ data: { email: 'joana@contabil.pt', name: 'Joana', country: 'PT' } });
     const { number } = await openTicket('2026-12-30T09:00:00', { From: 'Joana <joana@contabil.pt>', Subject: 'SAF-T' });
     await tt.agentReply(MX('2026-12-30T10:00:00'), number, 'Pode enviar o ficheiro?', 'pending');
@@ -220,7 +209,7 @@ describe('deadlines across the year end (25 Dec 2026, 1 Jan 2027 and the weekend
   });
 
   it('solved on Thu 24 Dec 2026 closes on Wed 6 Jan 2027 12:00, skipping both holidays', async () => {
-    tt = await startTimeTravel(smtp, MX('2026-12-24T09:00:00'));
+    tt = await suite.start(MX('2026-12-24T09:00:00'));
     const { number } = await openTicket('2026-12-24T09:00:00', { Subject: 'Cierre anual' });
     await tt.agentReply(MX('2026-12-24T12:00:00'), number, 'Listo: ya puede cerrar el ejercicio.', 'solved');
     const [solved] = tt.take();

@@ -5,7 +5,8 @@ import { gatewayJobs } from '../../src/scheduler/jobs.js';
 import { Scheduler, type JobResult } from '../../src/scheduler/runner.js';
 import { showTicket, type TicketDetailJson } from '../../src/store/ticket-queries.js';
 import { createTestApp, mail, type TestApp } from './app.js';
-import type { ReceivedMail, SmtpPeer } from './smtp.js';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { startSmtpPeer, type ReceivedMail, type SmtpPeer } from './smtp.js';
 
 // Time travel for the lifecycle and SLA tests: one app whose clock is a variable, a scheduler driven with
 // explicit instants (never sleeps), and the mail that reached a real SMTP peer, taken in order.
@@ -104,4 +105,31 @@ export async function startTimeTravel(smtp: SmtpPeer, start: string, env: Record
     dispose: () => app.dispose(),
   };
   return tt;
+}
+
+/**
+ * The hooks of a time-travel test file: one SMTP peer for the file, emptied before each test; `start` makes the
+ * test's app, disposed after it.
+ */
+export function timeTravelSuite(): { readonly smtp: SmtpPeer; start(start: string, env?: Record<string, string>): Promise<TimeTravel> } {
+  let smtp: SmtpPeer;
+  let current: TimeTravel | null = null;
+  beforeAll(async () => {
+    smtp = await startSmtpPeer();
+  });
+  afterAll(async () => smtp.stop());
+  beforeEach(() => {
+    smtp.received.length = 0;
+    smtp.failWith = null;
+  });
+  afterEach(async () => {
+    await current?.dispose();
+    current = null;
+  });
+  return {
+    get smtp() {
+      return smtp;
+    },
+    start: async (start, env) => (current = await startTimeTravel(smtp, start, env)),
+  };
 }
