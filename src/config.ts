@@ -180,6 +180,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
   }
   const e = parsed.data;
   const problems: string[] = [];
+  // The reminder must come before the close, or it would hold the close back until the reminder's hour.
+  if (e.PENDING_REMINDER_HOURS >= e.PENDING_CLOSE_HOURS) {
+    problems.push(`  PENDING_REMINDER_HOURS: expected fewer hours than PENDING_CLOSE_HOURS (got ${e.PENDING_REMINDER_HOURS} and ${e.PENDING_CLOSE_HOURS})`);
+  }
   let imap: Config['imap'];
   if (e.IMAP_HOST) {
     if (!e.IMAP_USER) problems.push('  IMAP_USER: required when IMAP_HOST is set');

@@ -19,9 +19,9 @@ export function priorityOf(impact: Level, urgency: Level, matrix: PriorityMatrix
 }
 
 const VALUE_WORDS: Array<[Level, RegExp]> = [
-  ['high', /^(alt[oa]|high|elevad[oa]|critic[oa]|crític[oa]|critical)\b/i],
+  ['high', /^(alt[oa]|high|elevad[oa]|critic[oa]|crític[oa]|critical|(?:muy|muito|very) (?:alt[oa]|high)|urgente|urgent)\b/i],
   ['medium', /^(medi[oa]|médi[oa]|medium|moderad[oa]|normal)\b/i],
-  ['low', /^(baj[oa]|baix[oa]|low)\b/i],
+  ['low', /^((?:muy |muito |very )?(?:baj[oa]|baix[oa]|low))\b/i],
 ];
 
 // "Impacto: Alto", "**Urgência** - Alta", "> Urgency = high": a label at the start of a line, a separator,
@@ -48,7 +48,8 @@ export interface StatedSeverity {
 }
 
 export function readSeverity(text: string, matrix: PriorityMatrix = DEFAULT_PRIORITY_MATRIX): StatedSeverity {
-  const sample = text.length > 100_000 ? text.slice(0, 100_000) : text;
+  // NFC: a mail may spell "Urgência" with a combining accent (macOS, some webmail), which the labels would miss.
+  const sample = (text.length > 100_000 ? text.slice(0, 100_000) : text).normalize('NFC');
   const impact = readLevel(sample, 'impact');
   const urgency = readLevel(sample, 'urgency');
   return {

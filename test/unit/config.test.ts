@@ -55,6 +55,12 @@ describe('configuration from the environment', () => {
     expect(error.message).toMatch(/IMAP_PASSWORD: required when IMAP_HOST is set/);
   });
 
+  it('refuses a pending reminder at or after the close', () => {
+    expect(errorOf({ PENDING_REMINDER_HOURS: '72', PENDING_CLOSE_HOURS: '60' }).message).toMatch(/PENDING_REMINDER_HOURS: expected fewer hours than PENDING_CLOSE_HOURS \(got 72 and 60\)/);
+    expect(errorOf({ PENDING_CLOSE_HOURS: '36' }).message).toMatch(/got 36 and 36/);
+    expect(load({ PENDING_REMINDER_HOURS: '12', PENDING_CLOSE_HOURS: '24' }).env.PENDING_CLOSE_HOURS).toBe(24);
+  });
+
   it('treats empty values as unset', () => {
     expect(load({ IMAP_HOST: '', SECRET_KEY: '' }).imap).toBeUndefined();
   });

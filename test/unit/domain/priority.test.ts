@@ -33,6 +33,13 @@ describe('reading impact and urgency from the mail', () => {
     expect(readSeverity('**Impact**: HIGH\n> urgency = medium')).toMatchObject({ impact: 'high', urgency: 'medium', priority: 'high' });
     expect(readSeverity('Impact - low\nUrgency – high')).toMatchObject({ impact: 'low', urgency: 'high', priority: 'normal' });
   });
+  it('reads accents however they are encoded (a combining accent, NFD)', () => {
+    expect(readSeverity('Impacto: Alto\nUrgência: Alta'.normalize('NFD'))).toMatchObject({ impact: 'high', urgency: 'high', priority: 'urgent' });
+  });
+  it('reads "muy alta", "muito alta", "very high" and "urgente" as high, "muy baja" as low', () => {
+    for (const value of ['Muy alta', 'muito alta', 'Very high', 'URGENTE']) expect(readSeverity(`Impacto: bajo\nUrgencia: ${value}`).urgency, value).toBe('high');
+    for (const value of ['Muy baja', 'muito baixa', 'very low']) expect(readSeverity(`Impacto: alto\nUrgencia: ${value}`).urgency, value).toBe('low');
+  });
   it('reads unaccented Spanish typed in a hurry', () => {
     expect(readSeverity('impacto:bajo\nurgencia:media')).toMatchObject({ impact: 'low', urgency: 'medium', priority: 'low' });
   });
