@@ -45,7 +45,7 @@ export function answerFromValue(scale: SurveyScale, value: string | undefined | 
 
 const GOOD_WORDS = ['good', 'very good', 'bueno', 'buena', 'muy bueno', 'muy buena', 'bien', 'bom', 'boa', 'muito bom', 'muito boa'];
 const BAD_WORDS = ['bad', 'very bad', 'malo', 'mala', 'muy malo', 'muy mala', 'mal', 'mau', 'ma', 'muito mau', 'muito ma'];
-const NUMBER = /^(\d{1,2})(?:\s*(?:\/|de|of|em|out of)\s*(?:5|10))?$/;
+const NUMBER = /^(\d{1,2})(?:\s*(?:\/|de|of|em|out of)\s*(5|10))?$/;
 
 /** "  Bueno!! " -> "bueno"; "Má." -> "ma"; "9 / 10" -> "9 / 10". */
 function normalise(text: string): string {
@@ -69,6 +69,9 @@ export function answerFromReply(scale: SurveyScale, visibleText: string): Answer
   const number = NUMBER.exec(text);
   if (number) {
     const score = Number(number[1]);
+    // "5 de 5" on the 0-10 scale is a top mark, not a detractor's 5: a score out of another scale is no answer.
+    const outOf = number[2] === undefined ? null : Number(number[2]);
+    if (outOf !== null && outOf !== (scale === '0-10' ? 10 : 5)) return null;
     if (scale === '0-10') return score <= 10 ? { rating: null, score } : null;
     return score >= 1 && score <= 5 ? { rating: ratingOfScore(score), score } : null;
   }

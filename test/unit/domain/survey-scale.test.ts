@@ -55,6 +55,10 @@ describe('a reply that is only a score', () => {
     ['no es bueno', 'good_bad'],
     ['gracias', 'good_bad'],
     ['Ticket 1042', '0-10'],
+    // A score out of another scale: "5 de 5" is a top mark, not a detractor's 5 of 10.
+    ['5 de 5', '0-10'],
+    ['5/10', '1-5'],
+    ['4 of 10', 'good_bad'],
   ] as const)('%j on %s is an ordinary mail', (text, scale) => {
     expect(answerFromReply(scale, text)).toBeNull();
   });
