@@ -19,7 +19,8 @@ import {
 } from '../store/access-repo.js';
 import type { Tx } from '../store/database.js';
 import { addTicketEvent } from '../store/tickets-repo.js';
-import { startTicket, type LifecycleDeps } from './transitions.js';
+import { runningTicketsOfOrganisation } from '../store/lifecycle-repo.js';
+import { retimeSla, startTicket, type LifecycleDeps } from './transitions.js';
 
 const ADDRESS = /^[^\s@<>()",;:]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/i;
 const DOMAIN = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/;
@@ -133,6 +134,8 @@ export async function addOrganisation(tx: Tx, deps: LifecycleDeps, input: NewOrg
   if (taken.length) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `Domain already belongs to another organisation: ${taken.map((t) => `${t.domain} (${t.organisation})`).join(', ')}`);
   const id = await createOrganisation(tx, { name, country, slaPlan: plan, domains, at: input.now });
   const linked = await linkContactsOfDomains(tx, id, domains);
+  // The linked contacts' running tickets were timed on the standard plan: from now on they keep to this one.
+  if (linked > 0 && plan !== 'standard') await retimeSla(tx, deps, await runningTicketsOfOrganisation(tx, id), input.now);
   const adminResult = admin ? await authoriseContact(tx, deps, { email: admin, actor: input.actor, now: input.now, admin: true }) : null;
   return { id, linked, admin: adminResult };
 }

@@ -3,7 +3,7 @@ import type { TicketStatus } from '../domain/ticket-status.js';
 import { enqueueNotice, type NoticeDeps, type NoticeRequest } from '../outbound/notices.js';
 import type { Policies } from '../policy.js';
 import type { Tx } from '../store/database.js';
-import { loadTicketState, saveTicketState, type TicketState } from '../store/lifecycle-repo.js';
+import { loadTicketState, loadTicketStates, saveTicketState, type TicketState } from '../store/lifecycle-repo.js';
 import { addTicketEvent } from '../store/tickets-repo.js';
 import { slaFields, timerFields } from './clocks.js';
 
@@ -82,4 +82,14 @@ export async function startTicket(tx: Tx, deps: LifecycleDeps, ticketId: number,
   if (!ticket) return;
   await saveTicketState(tx, ticketId, { ...slaFields(ticket, { status: ticket.status }, now, deps.policies), statusChangedAt: now });
   if (notice) await enqueueNotice(tx, deps.notices, { ...notice, ticketId, now, autoSubmitted: 'auto-replied' });
+}
+
+/**
+ * The SLA due times of running tickets again, from the plan they fall under now (an organisation registered on
+ * the prime plan after its contacts wrote): what they used is kept, the targets are the new plan's.
+ */
+export async function retimeSla(tx: Tx, deps: LifecycleDeps, ticketIds: number[], now: Date): Promise<void> {
+  for (const ticket of await loadTicketStates(tx, ticketIds)) {
+    await saveTicketState(tx, ticket.id, slaFields(ticket, { status: ticket.status }, now, deps.policies));
+  }
 }

@@ -88,6 +88,15 @@ export async function ticketsWithSlaCheckDue(db: Db, now: Date, limit: number): 
   return sqlOf(db).all<{ id: number }>('SELECT "id" FROM "Ticket" WHERE "slaNextCheckAt" <= ? ORDER BY "slaNextCheckAt" LIMIT ?', now, limit).map((r) => r.id);
 }
 
+/** Ids of the tickets whose SLA clock runs and whose requester belongs to the organisation (its plan times them). */
+export async function runningTicketsOfOrganisation(tx: Tx, organisationId: number): Promise<number[]> {
+  const rows = sqlOf(tx).all<{ id: number }>(
+    'SELECT t."id" FROM "Ticket" t JOIN "Contact" c ON c."id" = t."requesterId" WHERE c."organisationId" = ? AND t."slaRunningSince" IS NOT NULL',
+    organisationId,
+  );
+  return rows.map((r) => r.id);
+}
+
 export async function ticketsOnHoldFor(db: Db, issueRef: string): Promise<number[]> {
   const rows = await db.ticket.findMany({ where: { status: 'on_hold', productIssueRef: issueRef }, select: { id: true }, orderBy: { number: 'asc' } });
   return rows.map((r) => r.id);

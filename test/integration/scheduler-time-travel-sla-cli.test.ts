@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { addOrganisation } from '../../src/lifecycle/access-actions.js';
+import { inTransaction } from '../../src/store/database.js';
 import { mail } from '../support/app.js';
 import { cliBuilt, runCli } from '../support/cli.js';
 import { ESCALATION_CONTACTS, timeTravelSuite, type SeenMail, type TimeTravel } from '../support/time-travel.js';
@@ -60,6 +62,24 @@ describe('SLA: urgent ticket (Impacto: Alto, Urgencia: Alta -> first response in
       'sla_breach first_response target 2 h; level 3 (no escalation contacts configured)',
     ]);
     expect((await tt.ticket(number)).status).toBe('new');
+  });
+
+  it('a Soporte Prime organisation registered after the ticket: the ticket keeps to the prime targets from then on', async () => {
+    tt = await suite.start(MX('2026-11-23T10:00:00'));
+    const { number } = await openTicket('2026-11-23T10:00:00', { Subject: 'Timbrado caído' }, URGENT);
+    // 10:15, a quarter of an hour spent: the customer's company is registered on the prime plan (urgent: 1 h).
+    await inTransaction(tt.app.db, (tx) => addOrganisation(tx, tt.app.lifecycle, { name: 'Cliente', domains: ['cliente.mx'], plan: 'prime', actor: 'admin', now: new Date(MX('2026-11-23T10:15:00')) }));
+    expect(await tt.tick(MX('2026-11-23T10:44:59'))).toEqual(nothing);
+    expect((await tt.tick(MX('2026-11-23T10:45:00'))).sla).toEqual({ warned: 1 });
+    expect((await tt.tick(MX('2026-11-23T11:00:00'))).sla).toEqual({ escalated: 1 });
+    const mails = tt.take();
+    expect(mails.map((m) => m.subject)).toEqual([
+      `[Escalamiento nivel 1] SLA por vencer · Ticket #${number}: Timbrado caído`,
+      `[Escalamiento nivel 1] SLA vencido · Ticket #${number}: Timbrado caído`,
+    ]);
+    // The due time the escalation names is the prime one, 11:00, not the standard 12:00.
+    expect(mails[1]?.text).toContain('Objetivo de SLA: 1 h');
+    expect(mails[1]?.text).toMatch(/23 de noviembre de 2026,? 11:00/);
   });
 
   it('a first public answer before 75% prevents the first-response warning; the resolution clock keeps running', async () => {
