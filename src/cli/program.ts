@@ -21,9 +21,20 @@ registerAccessCommands(program);
 registerSurveyCommands(program);
 registerBulletinCommands(program);
 
+// A reader that stops early (`ventanilla tickets list | head -1`): stop as a Unix tool killed by SIGPIPE does
+// (status 141), quietly. Work in flight is safe to drop there: nothing is acknowledged before it commits.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(141);
+});
+
 program.parseAsync(process.argv).catch((error: unknown) => {
+  const system = error as NodeJS.ErrnoException;
   if (error instanceof VentanillaError) {
     process.stderr.write(`ventanilla: ${error.code}: ${error.message}\n`);
+  } else if (typeof system?.code === 'string' && typeof system.syscall === 'string') {
+    // A file or network error says what and where ("ENOENT: no such file or directory, stat 'x.eml'"): no stack.
+    process.stderr.write(`ventanilla: ${system.message}\n`);
   } else {
     process.stderr.write(`ventanilla: ${(error as Error)?.stack ?? String(error)}\n`);
   }

@@ -1,10 +1,11 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cliBuilt, runCli } from '../support/cli.js';
+import { cliBuilt, cliPath, runCli } from '../support/cli.js';
 import { mail } from '../support/app.js';
 
 let dir: string;
@@ -144,6 +145,21 @@ describe.skipIf(!cliBuilt)('ventanilla ingest (MTA pipe, files, Maildir) and tic
     expect(missing.stderr).toMatch(/TICKET_NOT_FOUND: Ticket #4242 does not exist/);
     const bad = await runCli(['tickets', 'list', '--status', 'abierto'], { env });
     expect(bad.stderr).toMatch(/--status must be one of new, open, pending, on_hold, solved, closed/);
+  });
+
+  it('names a missing file clearly, without a stack trace', async () => {
+    const r = await runCli(['ingest', join(dir, 'nowhere.eml')], { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`ventanilla: ENOENT: no such file or directory, stat '${join(dir, 'nowhere.eml')}'\n`);
+  });
+
+  it('stops quietly, as a Unix tool does (status 141), when its reader goes away (`| head`)', async () => {
+    const child = spawn(process.execPath, [cliPath, 'tickets', 'list'], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    expect({ code, stderr }).toEqual({ code: 141, stderr: '' });
   });
 
   it('refuses a bad configuration, naming the variable', async () => {
