@@ -25,6 +25,11 @@ export interface PageCopy {
   ticket: string;
   thanks: string;
   recorded: string;
+  /** The page a link opens, its answer picked but not recorded until the button is pressed (link scanners open every link). */
+  confirmTitle: string;
+  confirm: string;
+  /** The same, when another answer is recorded already. */
+  confirmChange: string;
   saved: string;
   change: string;
   comment: string;
@@ -49,6 +54,9 @@ export const PAGE_COPY: Record<Locale, PageCopy> = {
     ticket: 'Ticket',
     thanks: '¡Gracias por su respuesta!',
     recorded: 'Registramos su respuesta:',
+    confirmTitle: 'Confirme su respuesta',
+    confirm: 'Marcamos la respuesta que eligió. Pulse «Enviar» para registrarla; antes puede agregar un comentario.',
+    confirmChange: 'Marcamos abajo la respuesta que eligió ahora. Pulse «Guardar cambios» para registrarla en lugar de la anterior.',
     saved: 'Guardamos sus cambios. ¡Gracias!',
     change: 'Puede cambiar su respuesta o agregar un comentario:',
     comment: 'Comentario (opcional)',
@@ -71,6 +79,9 @@ export const PAGE_COPY: Record<Locale, PageCopy> = {
     ticket: 'Ticket',
     thanks: 'Obrigado pela sua resposta!',
     recorded: 'Registámos a sua resposta:',
+    confirmTitle: 'Confirme a sua resposta',
+    confirm: 'Marcámos a resposta que escolheu. Carregue em «Enviar» para a registar; antes pode acrescentar um comentário.',
+    confirmChange: 'Marcámos abaixo a resposta que escolheu agora. Carregue em «Guardar alterações» para a registar em vez da anterior.',
     saved: 'Guardámos as suas alterações. Obrigado!',
     change: 'Pode alterar a sua resposta ou acrescentar um comentário:',
     comment: 'Comentário (opcional)',
@@ -93,6 +104,9 @@ export const PAGE_COPY: Record<Locale, PageCopy> = {
     ticket: 'Ticket',
     thanks: 'Thank you for your answer!',
     recorded: 'We recorded your answer:',
+    confirmTitle: 'Confirm your answer',
+    confirm: 'We marked the answer you chose. Press “Send” to record it; you can add a comment first.',
+    confirmChange: 'Below is the answer you chose now. Press “Save changes” to record it instead of the previous one.',
     saved: 'Your changes are saved. Thank you!',
     change: 'You can change your answer or add a comment:',
     comment: 'Comment (optional)',

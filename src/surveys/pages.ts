@@ -1,5 +1,5 @@
-// The public pages of the surveys: the answer page (thanks, the answer, a comment form) and the error page
-// of a link that is broken or expired. Plain HTML and inline CSS (the server's CSP allows no scripts and
+// The public pages of the surveys: the answer page (a link's answer to confirm, or thanks and the answer;
+// a comment form) and the error page of a link that is broken or expired. Plain HTML and inline CSS (the server's CSP allows no scripts and
 // nothing from outside), in the contact's language, readable on a phone. Everything shown is escaped.
 
 import { readFileSync } from 'node:fs';
@@ -31,6 +31,11 @@ export interface SurveyPageInput {
   ticket: { number: number; subject: string } | null;
   /** The current answer's value ('good', '4', '9') or null; the comment. */
   current: string | null;
+  /**
+   * The answer of the link that opened the page, or null. It comes picked but is not recorded: link scanners
+   * open every link of a mail, so only the form's button (a POST) answers.
+   */
+  picked: string | null;
   comment: string | null;
   /** The form's target: the page's own path. */
   action: string;
@@ -43,18 +48,23 @@ const SCALE_CLASS: Record<SurveyScale, string> = { good_bad: 'binary', '1-5': 'f
 
 export function renderSurveyPage(input: SurveyPageInput): string {
   const t = PAGE_COPY[input.locale];
-  const choices = choicesOf(input.scale).map((value) => ({ value, id: `answer-${value}`, label: choiceLabel(input.scale, value, input.locale), checked: value === input.current }));
+  const answered = input.current !== null;
+  const toConfirm = input.picked !== null && input.picked !== input.current;
+  const shown = toConfirm ? input.picked : input.current;
+  const choices = choicesOf(input.scale).map((value) => ({ value, id: `answer-${value}`, label: choiceLabel(input.scale, value, input.locale), checked: value === shown }));
   return page('survey', {
     locale: input.locale,
     t,
+    heading: answered ? t.thanks : toConfirm ? t.confirmTitle : t.title,
+    confirm: toConfirm ? (answered ? t.confirmChange : t.confirm) : null,
     question: t.question[input.kind],
     ticket: input.ticket,
     choices,
     scaleClass: SCALE_CLASS[input.scale],
     npsEnds: input.scale === '0-10' ? t.npsEnds : null,
     comment: input.comment ?? '',
-    answered: input.current !== null,
-    recordedLabel: choices.find((c) => c.checked)?.label ?? '',
+    answered,
+    recordedLabel: answered ? choiceLabel(input.scale, input.current as string, input.locale) : '',
     saved: input.saved,
     error: input.error,
     action: input.action,

@@ -1,7 +1,11 @@
 // The survey answer endpoints on the public HTTP server (src/http/server.ts):
-//   GET  /survey?t=<token>&a=<answer>  one click from the mail: records the answer, then shows the page
+//   GET  /survey?t=<token>&a=<answer>  a link in the mail: the page, that answer picked, NOT recorded
 //   GET  /survey?t=<token>             the page: thanks, the answer (changeable) and a comment form
-//   POST /survey?t=<token>             the form: answer and comment; every change is kept in the history
+//   POST /survey?t=<token>             the form's button: answer and comment; every change is kept in the history
+// A GET never records: the link scanners of mail providers (Defender Safe Links, Mimecast, Proofpoint...)
+// open every link of a mail before the person reads it, so a GET that answered would record each answer in
+// turn. As the bulletin's unsubscribe link does (src/bulletins/http-routes.ts), the GET shows a page and
+// only its form's POST acts; the token in the form's URL is what a forged POST from elsewhere lacks.
 // A token that is malformed, tampered with, expired, or names another survey, contact or ticket gets an
 // error page and stores nothing.
 
@@ -48,7 +52,7 @@ function currentValue(survey: StoredSurvey): string | null {
   return survey.score !== null ? String(survey.score) : survey.rating === 'good' || survey.rating === 'bad' ? survey.rating : null;
 }
 
-function showPage(reply: FastifyReply, opened: Extract<Opened, { ok: true }>, extra: { saved?: boolean; error?: string; status?: number } = {}): FastifyReply {
+function showPage(reply: FastifyReply, opened: Extract<Opened, { ok: true }>, extra: { picked?: string; saved?: boolean; error?: string; status?: number } = {}): FastifyReply {
   const { survey } = opened;
   const body = renderSurveyPage({
     locale: isLocale(survey.locale) ? survey.locale : 'es',
@@ -56,6 +60,7 @@ function showPage(reply: FastifyReply, opened: Extract<Opened, { ok: true }>, ex
     scale: survey.scale,
     ticket: survey.ticket,
     current: currentValue(survey),
+    picked: extra.picked ?? null,
     comment: survey.comment,
     action: surveyPath(opened.token),
     saved: extra.saved ?? false,
@@ -64,28 +69,29 @@ function showPage(reply: FastifyReply, opened: Extract<Opened, { ok: true }>, ex
   return html(reply, extra.status ?? 200, body);
 }
 
-/** Saves in one transaction, reading the survey again there (another click may have changed it). */
-async function save(app: App, surveyId: number, value: AnswerValue | null, comment: string | undefined): Promise<void> {
-  await inTransaction(app.db, async (tx) => {
+/**
+ * Saves in one transaction, reading the survey again there (another click may have changed it). True when
+ * this was the survey's first answer.
+ */
+async function save(app: App, surveyId: number, value: AnswerValue | null, comment: string | undefined): Promise<boolean> {
+  return inTransaction(app.db, async (tx) => {
     const fresh = await surveyById(tx, surveyId);
-    if (fresh) await saveSurveyAnswer(tx, fresh, { value, comment }, { channel: 'web', now: app.now() });
+    if (!fresh) return false;
+    await saveSurveyAnswer(tx, fresh, { value, comment }, { channel: 'web', now: app.now() });
+    return fresh.answeredAt === null;
   });
 }
 
 type Query = { t?: string; a?: string; saved?: string };
 
 registerRoutes((server, app) => {
-  // No automatic HEAD route: a link checker's HEAD must not answer a survey.
+  // Records nothing (see the top of this file). No automatic HEAD route: a link checker gets nothing to read.
   server.get<{ Querystring: Query }>(SURVEY_PATH, { exposeHeadRoute: false }, async (request, reply) => {
     const opened = await openSurvey(app, request.query.t);
     if (!opened.ok) return refuse(app, request, reply, opened);
-    const value = answerFromValue(opened.survey.scale, request.query.a);
-    if (value) {
-      await save(app, opened.survey.id, value, undefined);
-      // Post/Redirect/Get: reloading the page or going back never answers again.
-      return reply.code(303).header('Cache-Control', 'no-store').redirect(surveyPath(opened.token), 303);
-    }
-    return showPage(reply, opened, { saved: request.query.saved === '1' });
+    // A value the scale does not offer picks nothing: the page as it is.
+    const picked = answerFromValue(opened.survey.scale, request.query.a) ? request.query.a : undefined;
+    return showPage(reply, opened, { picked, saved: request.query.saved === '1' });
   });
 
   server.post<{ Querystring: Query; Body: { answer?: unknown; comment?: unknown } | undefined }>(SURVEY_PATH, async (request, reply) => {
@@ -98,7 +104,9 @@ registerRoutes((server, app) => {
       const t = PAGE_COPY[isLocale(opened.survey.locale) ? opened.survey.locale : 'es'];
       return showPage(reply, opened, { error: t.pickOne, status: 422 });
     }
-    await save(app, opened.survey.id, value, comment);
-    return reply.redirect(`${surveyPath(opened.token)}&saved=1`, 303);
+    const first = await save(app, opened.survey.id, value, comment);
+    // Post/Redirect/Get: reloading the page or going back never sends the form again. A first answer gets
+    // the page that names it; a change, the page that says it is saved.
+    return reply.redirect(first ? surveyPath(opened.token) : `${surveyPath(opened.token)}&saved=1`, 303);
   });
 });

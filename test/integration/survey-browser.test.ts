@@ -10,7 +10,8 @@ import { startSmtpPeer, type ReceivedMail, type SmtpPeer } from '../support/smtp
 import { startSurveyWeb, surveyMailOf, type SurveyWeb } from '../support/survey-web.js';
 
 // A real browser (Debian's chromium, driven by playwright-core) on a phone-sized screen: the customer opens
-// the survey mail, clicks an answer in it, changes it on the page, writes a comment and sends the form.
+// the survey mail, clicks an answer in it, sends it with the page's button, changes it, writes a comment and
+// sends the form again.
 // Screenshots go to test/artifacts/ for a person to look at. .ci/run installs chromium; on CI a missing
 // browser fails the run instead of skipping the test (TEST_PRETEND_NO_CHROMIUM=1 shows it without uninstalling).
 
@@ -62,11 +63,18 @@ describe.runIf(haveChromium)('the survey page in a real browser (headless Chromi
     page.on('console', (m) => void (m.type() === 'error' && problems.push(m.text())));
     page.on('pageerror', (e) => problems.push(e.message));
 
-    // The mail as the customer sees it; a tap on "5 · Muy satisfecho" answers and opens the page.
+    // The mail as the customer sees it; a tap on "5 · Muy satisfecho" opens the page with it picked, unrecorded.
     await page.setContent(csat.parsed.html as string);
     await page.screenshot({ path: join(ARTIFACTS, 'survey-mail-phone.png'), fullPage: true });
     await Promise.all([page.waitForURL(`${web.baseUrl}/survey?t=*`), page.getByRole('link', { name: '5 · Muy satisfecho' }).click()]);
-    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('¡Gracias por su respuesta!');
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Confirme su respuesta');
+    expect(await page.getByRole('radio', { name: '5 · Muy satisfecho' }).isChecked()).toBe(true);
+    expect(await web.app.db.surveyAnswer.count()).toBe(0);
+    await page.screenshot({ path: join(ARTIFACTS, 'survey-confirm-phone.png'), fullPage: true });
+
+    // A tap on "Enviar" records it.
+    await Promise.all([page.waitForURL((url) => !url.search.includes('&a='), { waitUntil: 'load' }), page.getByRole('button', { name: 'Enviar' }).click()]);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('¡Gracias por su respuesta!');
     expect(await page.getByRole('status').textContent()).toBe('Registramos su respuesta: 5 · Muy satisfecho');
     expect(await page.getByRole('radio', { name: '5 · Muy satisfecho' }).isChecked()).toBe(true);
     expect((await web.app.db.surveyRequest.findFirstOrThrow({ where: { ticket: { number } } })).score).toBe(5);

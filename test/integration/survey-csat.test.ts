@@ -3,10 +3,12 @@ import { signToken } from '../../src/http/tokens.js';
 import { releaseProductIssue, replyToTicket, setTicketStatus } from '../../src/lifecycle/agent-actions.js';
 import { mail } from '../support/app.js';
 import { startSmtpPeer, type ReceivedMail, type SmtpPeer } from '../support/smtp.js';
-import { follow, startSurveyWeb, surveyLinks, surveyMailOf, type SurveyWeb } from '../support/survey-web.js';
+import { surveyReport } from '../../src/surveys/report.js';
+import { follow, scanMail, sendForm, startSurveyWeb, surveyLinks, surveyMailOf, type SurveyWeb } from '../support/survey-web.js';
 
 // CSAT (DOMAIN.md rule 8): support solves a ticket -> the survey mail reaches a real SMTP server -> its link,
-// followed by an HTTP client, records the answer on the public HTTP server. Broken links store nothing.
+// followed by an HTTP client, opens the answer page on the public HTTP server, whose button records it (a GET
+// records nothing: link scanners open every link of a mail). Broken links store nothing.
 
 const SECRET = 'test-secret-key-0123456789';
 let smtp: SmtpPeer;
@@ -44,7 +46,7 @@ const survey = (ticketNumber: number) => web.app.db.surveyRequest.findFirstOrThr
 const answerCount = () => web.app.db.surveyAnswer.count();
 
 describe('CSAT after support solves a ticket', () => {
-  it('the survey mail reaches the customer; one click records the answer; the page lets them change it and comment', async () => {
+  it('the survey mail reaches the customer; a click opens the page with that answer picked, its button records it; the page lets them change it and comment', async () => {
     await start();
     const { number, csat } = await solvedTicket('Ana Pérez <ana@cliente.mx>', { Cc: 'luis@cliente.mx' });
     expect(csat.envelopeTo).toEqual(['ana@cliente.mx']); // the requester only, not the CCs
@@ -55,23 +57,32 @@ describe('CSAT after support solves a ticket', () => {
     expect([...links.keys()]).toEqual(['good', 'bad']);
     expect(links.get('good')?.startsWith(`${web.baseUrl}/survey?t=`)).toBe(true);
 
-    // One click: the answer is recorded and the page thanks the customer, in Spanish, with no script.
-    const page = await follow(links.get('good') as string);
+    // A click: the page asks to confirm, in Spanish, with no script, the answer clicked already picked. Nothing is recorded yet.
+    const picked = await follow(links.get('good') as string);
+    expect(picked.status).toBe(200);
+    expect(picked.html).toContain('<html lang="es"');
+    expect(picked.html).toContain('<h1>Confirme su respuesta</h1>');
+    expect(picked.html).toContain('Pulse «Enviar» para registrarla');
+    expect(picked.html).toMatch(/value="good" checked/);
+    expect(picked.html).not.toMatch(/value="bad" checked/);
+    expect(picked.html).not.toMatch(/<script|src=|https?:\/\//i);
+    expect(picked.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(picked.headers.get('cache-control')).toBe('no-store');
+    expect(await answerCount()).toBe(0);
+
+    // The button: the answer is recorded and the page thanks the customer.
+    const page = await sendForm(picked);
     expect(page.status).toBe(200);
-    expect(page.url).not.toContain('&a='); // redirected: reloading the page does not answer again
-    expect(page.html).toContain('<html lang="es"');
+    expect(page.url).not.toContain('&a='); // redirected: reloading the page does not send the form again
     expect(page.html).toContain('¡Gracias por su respuesta!');
     expect(page.html).toMatch(/Registramos su respuesta: <strong>Buena<\/strong>/);
     expect(page.html).toMatch(/value="good" checked/);
-    expect(page.html).not.toMatch(/<script|src=|https?:\/\//i);
-    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
-    expect(page.headers.get('cache-control')).toBe('no-store');
     let stored = await survey(number);
     expect(stored).toMatchObject({ kind: 'csat', rating: 'good', score: null, comment: null, agent: 'agent:maria', scale: 'good_bad', locale: 'es' });
     expect(stored.answers.map((a) => [a.rating, a.channel])).toEqual([['good', 'web']]);
 
     // The form: another answer and a comment. The history keeps both.
-    const posted = await follow(page.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ answer: 'bad', comment: 'Tardaron <b>dos días</b>' }).toString() });
+    const posted = await sendForm(page, { answer: 'bad', comment: 'Tardaron <b>dos días</b>' });
     expect(posted.status).toBe(200);
     expect(posted.html).toContain('Guardamos sus cambios');
     expect(posted.html).toContain('Tardaron &lt;b&gt;dos días&lt;/b&gt;</textarea>');
@@ -79,14 +90,41 @@ describe('CSAT after support solves a ticket', () => {
     expect(stored).toMatchObject({ rating: 'bad', comment: 'Tardaron <b>dos días</b>' });
     expect(stored.answers.map((a) => [a.rating, a.comment])).toEqual([['good', null], ['bad', 'Tardaron <b>dos días</b>']]);
 
-    // The same link again changes it back (the comment stays); clicking it once more changes nothing.
-    await follow(links.get('good') as string);
-    await follow(links.get('good') as string);
+    // The first link again: the page says what is recorded and picks the link's answer; its button changes it
+    // back (the comment stays); pressing it once more changes nothing.
+    const again = await follow(links.get('good') as string);
+    expect(again.html).toMatch(/Registramos su respuesta: <strong>Mala<\/strong>/);
+    expect(again.html).toContain('Pulse «Guardar cambios» para registrarla en lugar de la anterior.');
+    expect(again.html).toMatch(/value="good" checked/);
+    expect((await survey(number)).rating).toBe('bad');
+    await sendForm(again);
+    await sendForm(again);
     stored = await survey(number);
     expect(stored).toMatchObject({ rating: 'good', comment: 'Tardaron <b>dos días</b>' });
     expect(stored.answers).toHaveLength(3);
     const events = await web.app.db.ticketEvent.findMany({ where: { ticket: { number }, type: { startsWith: 'csat' } }, orderBy: { id: 'asc' } });
     expect(events.map((e) => e.type)).toEqual(['csat_sent', 'csat_answered', 'csat_changed', 'csat_changed']);
+  });
+
+  it('a link scanner that opens every link of the mail records nothing; the customer\'s button records their answer', async () => {
+    await start();
+    const { number, csat } = await solvedTicket();
+    // Before the customer reads the mail, their provider's scanner fetches both answers ("bad" last).
+    const scanned = await scanMail(csat);
+    expect(scanned.map((p) => new URL(p.url).searchParams.get('a'))).toEqual(['good', 'bad']);
+    expect(scanned.every((p) => p.status === 200)).toBe(true);
+    expect(await answerCount()).toBe(0);
+    expect((await survey(number)).answeredAt).toBeNull();
+
+    // The customer clicks "Buena" and presses the button: exactly that is recorded and reported.
+    await sendForm(await follow(surveyLinks(csat).get('good') as string));
+    // Scanned again (forwarded, re-checked on a later click): still that answer, once.
+    await scanMail(csat);
+    const stored = await survey(number);
+    expect(stored).toMatchObject({ rating: 'good', score: null });
+    expect(stored.answers.map((a) => [a.rating, a.channel])).toEqual([['good', 'web']]);
+    const report = await surveyReport(web.app.db, { from: null, to: new Date(clock.getTime() + 60_000) });
+    expect(report.csat).toEqual({ sent: 1, answered: 1, responseRate: 100, satisfied: 1, neutral: 0, unsatisfied: 0, satisfiedPercent: 100 });
   });
 
   it('tampered, expired or replayed tokens get a clear error page and store nothing', async () => {
@@ -110,6 +148,7 @@ describe('CSAT after support solves a ticket', () => {
     const replay = (payload: object) => `${web.baseUrl}/survey?t=${signToken(SECRET, 'survey', payload, sa.expiresAt)}&a=bad`;
     for (const payload of [{ r: sa.id, c: sb.contactId, t: sa.ticketId, k: 'csat' }, { r: sa.id, c: sa.contactId, t: sb.ticketId, k: 'csat' }, { r: sb.id, c: sa.contactId, t: sa.ticketId, k: 'csat' }]) {
       expect((await follow(replay(payload))).status, JSON.stringify(payload)).toBe(400);
+      expect((await follow(replay(payload), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'answer=bad' })).status, JSON.stringify(payload)).toBe(400);
     }
     const post = await follow(`${web.baseUrl}/survey?t=${body}.${flipped}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'answer=bad&comment=x' });
     expect(post.status).toBe(400);
@@ -119,16 +158,20 @@ describe('CSAT after support solves a ticket', () => {
     expect((await fetch(good, { method: 'HEAD', redirect: 'manual' })).status).toBe(404);
     expect(await answerCount()).toBe(0);
 
-    // Past SURVEY_LINK_DAYS (30): expired.
+    // Past SURVEY_LINK_DAYS (30): expired, even for a page opened in time and sent too late.
+    const openedInTime = await follow(good);
     clock = new Date(sa.expiresAt.getTime() + 60_000);
     const expired = await follow(good, { headers: { 'accept-language': 'pt-PT,pt;q=0.9' } });
     expect(expired.status).toBe(410);
     expect(expired.html).toContain('Esta ligação expirou');
+    expect((await sendForm(openedInTime)).status).toBe(410);
     expect(await answerCount()).toBe(0);
     expect((await survey(a.number)).answeredAt).toBeNull();
     // Still valid for its last minute before that.
     clock = new Date(sa.expiresAt.getTime() - 60_000);
-    expect((await follow(good)).status).toBe(200);
+    const page = await follow(good);
+    expect(page.status).toBe(200);
+    expect((await sendForm(page)).status).toBe(200);
     expect(await answerCount()).toBe(1);
   });
 

@@ -3,10 +3,11 @@ import { gatewayJobs } from '../../src/scheduler/jobs.js';
 import { surveyReport } from '../../src/surveys/report.js';
 import { mail } from '../support/app.js';
 import { startSmtpPeer, type ReceivedMail, type SmtpPeer } from '../support/smtp.js';
-import { follow, startSurveyWeb, surveyLinks, type SurveyWeb } from '../support/survey-web.js';
+import { follow, scanMail, sendForm, startSurveyWeb, surveyLinks, type SurveyWeb } from '../support/survey-web.js';
 
 // The yearly NPS campaign (DOMAIN.md rule 8) by time travel: who is asked, the daily cap spreading it over
-// days, business hours only, addresses that cannot get mail skipped, and the answers by link and by reply.
+// days, business hours only, addresses that cannot get mail skipped, and the answers by link (its page's button:
+// a link scanner's GETs record nothing) and by reply.
 // Mexico City is UTC-6 all year.
 
 let smtp: SmtpPeer;
@@ -87,11 +88,21 @@ describe('the NPS campaign', () => {
     expect(carla.header('auto-submitted')).toBe('auto-generated');
     expect([...surveyLinks(carla).keys()]).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10']);
 
-    // Answers: carla by link (9), ana by replying "6" to her mail.
+    // Every mail's eleven links opened by a link scanner, in order (10 last): no score is recorded.
+    const asked = smtp.received.filter((m) => m.header('x-ventanilla-survey') === 'nps');
+    for (const m of asked) expect((await scanMail(m)).map((p) => p.status)).toEqual(Array(11).fill(200));
+    expect(await web.app.db.surveyAnswer.count()).toBe(0);
+
+    // Answers: carla by link (9) and the page's button, ana by replying "6" to her mail.
     const page = await follow(surveyLinks(carla).get('9') as string);
     expect(page.html).toContain('¿Qué tan probable es que nos recomiende');
     expect(page.html).toMatch(/value="9" checked/);
     expect(page.html).toContain('0 &#x3D; nada probable'); // "=" is escaped by Handlebars, shown as "="
+    expect(await web.app.db.surveyAnswer.count()).toBe(0);
+    expect((await sendForm(page)).html).toMatch(/Registramos su respuesta: <strong>9<\/strong>/);
+    await scanMail(carla); // scanned again later: changes nothing
+    const carlaSurvey = await web.app.db.surveyRequest.findFirstOrThrow({ where: { kind: 'nps', contact: { email: 'carla@cliente.mx' } }, include: { answers: true } });
+    expect(carlaSurvey.answers.map((a) => [a.score, a.channel])).toEqual([[9, 'web']]);
     const anaMail = smtp.received.find((m) => m.header('x-ventanilla-survey') === 'nps' && m.envelopeTo[0] === 'ana@cliente.mx') as ReceivedMail;
     const reply = mail({ headers: { From: 'Ana <ana@cliente.mx>', 'In-Reply-To': anaMail.parsed.messageId as string, Subject: `Re: ${anaMail.parsed.subject}` }, body: '6' });
     expect(await web.app.pipeline.ingest(reply, { source: 'file' })).toMatchObject({ outcome: 'survey_answer', ticketNumber: null, detail: 'nps 6' });

@@ -46,3 +46,41 @@ export async function follow(url: string, init: RequestInit = {}): Promise<{ sta
   const response = await fetch(url, { redirect: 'follow', ...init });
   return { status: response.status, html: await response.text(), headers: response.headers, url: response.url };
 }
+
+/** What Handlebars escapes (attributes, text areas), read back as a browser does. */
+const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#x27;': "'", '&#x3D;': '=', '&#x60;': '`' };
+const unescapeHtml = (text: string): string => text.replace(/&(?:amp|lt|gt|quot|#x27|#x3D|#x60);/g, (e) => ENTITIES[e] as string);
+
+/** Every survey link of a mail, in its text and its HTML part, as a link scanner collects them. */
+function everySurveyLink(mail: ReceivedMail): string[] {
+  const text = [...(mail.parsed.text ?? '').matchAll(/https?:\/\/\S+\/survey\?\S+/g)].map((m) => m[0]);
+  const html = [...(typeof mail.parsed.html === 'string' ? mail.parsed.html : '').matchAll(/href="(https?:\/\/[^"]+\/survey\?[^"]+)"/g)].map((m) => unescapeHtml(m[1] as string));
+  return [...new Set([...text, ...html])];
+}
+
+/**
+ * Fetches every survey link of a mail as the link scanners of mail providers do (Defender Safe Links,
+ * Mimecast, Proofpoint...): a HEAD, then a GET following redirects, before the person reads the mail.
+ */
+export async function scanMail(mail: ReceivedMail): Promise<Array<{ url: string; status: number }>> {
+  const pages = [];
+  for (const url of everySurveyLink(mail)) {
+    await fetch(url, { method: 'HEAD', redirect: 'follow' });
+    pages.push({ url, status: (await follow(url, { headers: { 'user-agent': 'Mozilla/5.0 (link scanner)' } })).status });
+  }
+  return pages;
+}
+
+/**
+ * Presses the button of a survey page's form as a browser does: the answer checked on the page and the
+ * comment in its box are sent to the form's action, unless `change` says otherwise; redirects followed.
+ */
+export async function sendForm(page: { html: string; url: string }, change: { answer?: string; comment?: string } = {}): Promise<Awaited<ReturnType<typeof follow>>> {
+  const action = /<form method="post" action="([^"]*)">/.exec(page.html)?.[1];
+  if (action === undefined) throw new Error('the page has no form');
+  const checked = /name="answer" value="([^"]*)" checked/.exec(page.html)?.[1];
+  const comment = /<textarea[^>]*>([^<]*)<\/textarea>/.exec(page.html)?.[1] ?? '';
+  const fields = { ...(checked === undefined ? {} : { answer: checked }), comment: unescapeHtml(comment), ...change };
+  const body = new URLSearchParams(fields as Record<string, string>).toString();
+  return follow(new URL(unescapeHtml(action), page.url).toString(), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+}

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { localeFromAcceptLanguage } from '../../../src/surveys/copy.js';
+import { localeFromAcceptLanguage, PAGE_COPY } from '../../../src/surveys/copy.js';
 import { renderErrorPage, renderSurveyPage, type SurveyPageInput } from '../../../src/surveys/pages.js';
 
-const base: SurveyPageInput = { locale: 'es', kind: 'csat', scale: 'good_bad', ticket: { number: 1042, subject: 'Factura <script>alert(1)</script>' }, current: null, comment: null, action: '/survey?t=abc.def', saved: false };
+const base: SurveyPageInput = { locale: 'es', kind: 'csat', scale: 'good_bad', ticket: { number: 1042, subject: 'Factura <script>alert(1)</script>' }, current: null, picked: null, comment: null, action: '/survey?t=abc.def', saved: false };
 
 describe('the survey pages', () => {
   it('are self-contained, in the contact\'s language, and escape what people wrote', () => {
@@ -24,6 +24,32 @@ describe('the survey pages', () => {
     expect(html).toContain('aria-describedby="ends"');
     expect(html).toContain('<label class="field-label" for="comment">Comment (optional)</label>');
     expect(html).not.toContain('role="status"'); // not answered yet: no thanks
+  });
+
+  it('a link\'s answer comes picked, not recorded: the page asks to send it', () => {
+    const html = renderSurveyPage({ ...base, picked: 'bad' });
+    expect(html).toContain('<h1>Confirme su respuesta</h1>');
+    expect(html).toContain('Pulse «Enviar» para registrarla');
+    expect(html).toMatch(/value="bad" checked/);
+    expect(html).not.toMatch(/value="good" checked/);
+    expect(html).not.toContain('role="status"'); // nothing recorded: no thanks
+    expect(html).toContain('<button type="submit">Enviar</button>');
+
+    // Already answered "good", the link of "bad" opened: the page says what is recorded, picks "bad", asks to save.
+    const change = renderSurveyPage({ ...base, locale: 'en', current: 'good', picked: 'bad' });
+    expect(change).toContain('We recorded your answer: <strong>Good</strong>');
+    expect(change).toMatch(/value="bad" checked/);
+    expect(change).toContain('Press “Save changes” to record it instead of the previous one.');
+    expect(change).toContain('<button type="submit">Save changes</button>');
+    // The link of the answer already recorded: nothing to confirm.
+    expect(renderSurveyPage({ ...base, locale: 'en', current: 'good', picked: 'good' })).not.toContain('Press “Save changes”');
+  });
+
+  it('the words that ask to press the button name it, in every language', () => {
+    for (const t of Object.values(PAGE_COPY)) {
+      expect(t.confirm).toContain(t.submit);
+      expect(t.confirmChange).toContain(t.update);
+    }
   });
 
   it('error pages say what happened and that nothing was stored', () => {
