@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import type { AddressObject } from 'mailparser';
 import { normaliseMessageId, parseIdList } from '../domain/thread-refs.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
+import { legacyDisplayName, legacyHeaderValue, lostLetters } from './legacy-headers.js';
 import { runMailParser, type AttachmentSpill, type ParserOutput, type TakenAttachment } from './mail-parser-run.js';
 
 export interface Address {
@@ -156,7 +157,10 @@ async function toInboundMail(run: () => Promise<ParserOutput>, head: Buffer): Pr
     const delivered = ['delivered-to', 'x-original-to', 'envelope-to']
       .flatMap((name) => headers.get(name) ?? [])
       .map((v) => v.replace(/[<>]/g, '').trim().toLowerCase());
-    const from = addresses(parsed.from)[0] ?? null;
+    const parsedFrom = addresses(parsed.from)[0] ?? null;
+    const from = parsedFrom?.name && lostLetters(parsedFrom.name) ? { ...parsedFrom, name: legacyDisplayName(head, 'from') ?? parsedFrom.name } : parsedFrom;
+    const subjectLine = parsed.headerLines?.find((l) => l.key === 'subject')?.line ?? '';
+    const subject = (lostLetters(subjectLine) || lostLetters(parsed.subject ?? '') ? legacyHeaderValue(head, 'subject') : null) ?? parsed.subject ?? '';
     return {
       messageId: normaliseMessageId(parsed.messageId),
       inReplyTo: parseIdList(parsed.inReplyTo).at(-1) ?? null,
@@ -165,7 +169,7 @@ async function toInboundMail(run: () => Promise<ParserOutput>, head: Buffer): Pr
       to,
       cc,
       recipients: [...new Set([...to, ...cc].map((a) => a.address).concat(delivered))],
-      subject: (parsed.subject ?? '').replace(/[\r\n]+/g, ' ').trim(),
+      subject: subject.replace(/[\r\n]+/g, ' ').trim(),
       date: parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : null,
       text: decodeUtf7Text(head, parsed.text ?? ''),
       html: typeof parsed.html === 'string' ? parsed.html : null,

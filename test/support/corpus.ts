@@ -145,6 +145,15 @@ export function stalwartExpectedText(emlFile: string): string | null {
   return texts.join('\n');
 }
 
+/** The subject stalwart's parser reads in the sibling NNN.json, or null. */
+export function stalwartExpectedSubject(emlFile: string): string | null {
+  const json = emlFile.replace(/\.eml$/, '.json');
+  if (!fs.existsSync(json)) return null;
+  const tree = JSON.parse(fs.readFileSync(json, 'utf8')) as { parts?: Array<{ headers?: Array<{ name: unknown; value: { Text?: unknown } }> }> };
+  const subject = tree.parts?.[0]?.headers?.find((h) => h.name === 'subject')?.value.Text;
+  return typeof subject === 'string' ? subject : null;
+}
+
 export const normaliseWhitespace = (s: string): string => s.replace(/\s+/g, ' ').trim();
 
 /** Resolves with the promise's value, or rejects after ms with a message naming what hung. */

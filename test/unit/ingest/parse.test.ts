@@ -4,6 +4,31 @@ import { peekHeaders } from '../../../src/ingest/peek-headers.js';
 
 const crlf = (lines: string[]) => Buffer.from(lines.join('\r\n'));
 
+const latin1 = (lines: string[]) => Buffer.from(lines.join('\r\n'), 'latin1');
+
+describe('headers written in legacy bytes (not UTF-8)', () => {
+  it('a raw Latin-1 subject and display name keep their letters', async () => {
+    const m = await parseMail(latin1(['From: José Muñoz <jose@cliente.mx>', 'To: soporte@example.test', 'Subject: Facturación electrónica rechazada', 'Content-Type: text/plain; charset=iso-8859-1', '', 'La factura fue rechazada.']));
+    expect(m.subject).toBe('Facturación electrónica rechazada');
+    expect(m.from).toEqual({ address: 'jose@cliente.mx', name: 'José Muñoz' });
+  });
+  it('an encoded word with raw 8-bit bytes in it is read in its declared charset', async () => {
+    const m = await parseMail(latin1(['From: a@b.de', 'Subject: =?iso-8859-1?Q?Die_Hasen_und_die_Fr\xf6sche?=', '', 'x']));
+    expect(m.subject).toBe('Die Hasen und die Frösche');
+  });
+  it('UTF-7 encoded words (Outlook 2000) are decoded; adjacent encoded words join without their space', async () => {
+    const m = await parseMail(crlf(['From: a@b.de', 'Subject: =?utf-7?Q?Die_Hasen_und_die_Fr+APY-sche?= (Outlook)', '', 'x']));
+    expect(m.subject).toBe('Die Hasen und die Frösche (Outlook)');
+    const joined = await parseMail(latin1(['From: a@b.mx', 'Subject: =?iso-8859-1?Q?Cancelaci\xf3n?= =?iso-8859-1?Q?_de_CFDI?=', '', 'x']));
+    expect(joined.subject).toBe('Cancelación de CFDI');
+  });
+  it('UTF-8 headers, encoded or raw, are left as mailparser reads them', async () => {
+    const m = await parseMail(Buffer.from(['From: Zoë <z@b.mx>', 'Subject: Año fiscal =?UTF-8?Q?=E2=82=AC?=', '', 'x'].join('\r\n')));
+    expect(m.subject).toBe('Año fiscal €');
+    expect(m.from?.name).toBe('Zoë');
+  });
+});
+
 describe('parsing a raw mail', () => {
   it('reads addresses, ids and every recipient, lower-cased', async () => {
     const m = await parseMail(

@@ -1,0 +1,71 @@
+import iconv from 'iconv-lite';
+import { isUtf8 } from 'node:buffer';
+
+// Headers are ASCII by RFC 5322, but old clients write Latin-1 bytes raw, even inside encoded words
+// ("=?iso-8859-1?Q?Fr\xF6sche?="), and Outlook 2000 wrote UTF-7 encoded words. mailparser reads header bytes as
+// UTF-8 (the Latin-1 letters become U+FFFD, and inside an encoded word its UTF-8 bytes, "ï¿½") and leaves UTF-7
+// undecoded. For such a header only, this reads the value again from the mail's own bytes: each encoded word in
+// its declared charset, the text around them as Windows-1252 (the usual legacy charset of the desk's customers).
+
+/** How much of the mail's start is searched for its header block. */
+const HEADER_SCAN_BYTES = 256 * 1024;
+const ENCODED_WORD = /=\?([^?\s]+)\?([QqBb])\?([^?]*)\?=/g;
+
+/** Did mailparser lose letters of this header line (or leave UTF-7 in it)? A cheap check on its own output. */
+export function lostLetters(line: string): boolean {
+  return line.includes('\uFFFD') || line.includes('ï¿½') || /=\?utf-7\?/i.test(line);
+}
+
+/** The raw bytes of the first `name` header of the block at the start of `head`, unfolded; null if absent. */
+function rawHeader(head: Buffer, name: string): Buffer | null {
+  const text = head.subarray(0, HEADER_SCAN_BYTES).toString('latin1');
+  const end = text.search(/\r?\n\r?\n/);
+  const block = end === -1 ? text : text.slice(0, end);
+  const match = new RegExp(`(?:^|\\n)${name}[ \\t]*:([^\\n]*(?:\\r?\\n[ \\t][^\\n]*)*)`, 'i').exec(block);
+  return match ? Buffer.from((match[1] as string).replace(/\r?\n(?=[ \t])/g, '').replace(/\r$/, '').trim(), 'latin1') : null;
+}
+
+function decodeBytes(bytes: Buffer, charset: string): string {
+  const name = charset.split('*')[0]?.toLowerCase() ?? '';
+  return iconv.decode(bytes, iconv.encodingExists(name) ? name : 'windows-1252');
+}
+
+/** One encoded word's payload as bytes: Q keeps raw 8-bit bytes as they are, B is base64. */
+function payloadBytes(kind: string, payload: string): Buffer {
+  if (kind.toUpperCase() === 'B') return Buffer.from(payload, 'base64');
+  const latin1 = payload.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  return Buffer.from(latin1, 'latin1');
+}
+
+/**
+ * The header's value read from the mail's bytes, when they are not UTF-8 or hold UTF-7 encoded words; null when
+ * mailparser's reading stands (the header is absent, or its bytes are valid UTF-8 without UTF-7).
+ */
+export function legacyHeaderValue(head: Buffer, name: string): string | null {
+  const raw = rawHeader(head, name);
+  if (!raw) return null;
+  const text = raw.toString('latin1');
+  if (isUtf8(raw) && !/=\?utf-7\?/i.test(text)) return null;
+  // Text around the encoded words: UTF-8 if the bytes are (a UTF-7 word in a UTF-8 header), else Windows-1252.
+  const plain = isUtf8(raw) ? 'utf-8' : 'windows-1252';
+  let out = '';
+  let last = 0;
+  let previousWordEnd = -1;
+  for (const match of text.matchAll(ENCODED_WORD)) {
+    const between = text.slice(last, match.index);
+    // Whitespace between two encoded words is not part of the text (RFC 2047 section 6.2).
+    if (!(previousWordEnd === last && /^[ \t]*$/.test(between))) out += decodeBytes(Buffer.from(between, 'latin1'), plain);
+    out += decodeBytes(payloadBytes(match[2] as string, match[3] as string), match[1] as string);
+    last = match.index + match[0].length;
+    previousWordEnd = last;
+  }
+  out += decodeBytes(Buffer.from(text.slice(last), 'latin1'), plain);
+  return out.replace(/[\r\n]+/g, ' ').trim();
+}
+
+/** The display name of an address header ("José Muñoz" of `=?iso-8859-1?Q?Jos=E9?= Mu\xF1oz <jose@x>`), read the same way. */
+export function legacyDisplayName(head: Buffer, name: string): string | null {
+  const value = legacyHeaderValue(head, name);
+  const match = value === null ? null : /^\s*"?([^"<]*?)"?\s*<[^>]*>\s*$/.exec(value);
+  return match?.[1]?.trim() || null;
+}
