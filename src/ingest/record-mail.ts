@@ -14,6 +14,8 @@ import { recordSurveyReply } from './stages/survey-reply.js';
 import { accessSettings, screenAccess } from './stages/access.js';
 import { analyseMail, visibleTextOf, type AnalysisSettings, type MailAnalysis } from './analyse-mail.js';
 
+const isEscalationContact = (contacts: Map<number, string[]>, address: string): boolean => [...contacts.values()].some((list) => list.some((a) => a.toLowerCase() === address));
+
 type Recorded = { outcome: InboundOutcome; ticketNumber: number | null; detail: string | null };
 
 /** A raw mail being recorded: its bytes when they are to be kept with its outcome, null when it is a blob file already. */
@@ -86,8 +88,8 @@ export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Bu
   const base = { source: source.source, sourceRef: source.sourceRef ?? null, dedupKey, messageId: mail.messageId, fromAddress: sender.address, subject: mail.subject, size, rawSha256: sha256, at: now };
 
   const body = async (tx: Tx): Promise<Recorded> => {
-    const existing = await messageByDedupKey(tx, dedupKey);
-    if (existing) return { outcome: 'duplicate', ticketNumber: existing.ticketNumber, detail: null };
+    const seen = await messageByDedupKey(tx, dedupKey);
+    if (seen) return { outcome: 'duplicate', ticketNumber: seen.ticketNumber, detail: null };
     if (loop) {
       deps.log.warn({ from: sender.address, reason: loop.reason }, 'mail loop: our own mail came back; not processed');
       return { outcome: 'loop', ticketNumber: null, detail: loop.reason };
@@ -106,11 +108,20 @@ export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Bu
     if (surveyAnswer) return surveyAnswer;
     const contact = await ensureContact(tx, sender.address, sender.name, automatic ? {} : { locale: guessLanguage(visibleText), country: countryFromAddress(sender.address) });
     const thread = await resolveThread(tx, mail, sender.address, contact.organisationId, { secret: deps.secret, supportAddress: deps.supportAddress, senderTrusted: authenticity.trusted });
-    if (automatic && thread.kind === 'existing' && thread.ticket) {
-      // An out-of-office to one of our notices: kept on the ticket for the agents, changes nothing.
-      await addMessage(tx, { ...message, ticketId: thread.ticket.id, direction: 'in', internal: true, createdAt: now });
-      await addTicketEvent(tx, { ticketId: thread.ticket.id, type: 'automatic_reply', actor: sender.address, detail: automatic.reason, at: now });
-      return { outcome: 'auto_reply', ticketNumber: thread.ticket.number, detail: automatic.reason };
+    const existing = thread.kind === 'existing' ? thread.ticket : null;
+    // Kept on the ticket for the agents, and changes nothing: an out-of-office to one of our notices, or an
+    // escalation contact answering the (internal) escalation mail, which carries the ticket's Reply-To.
+    const internalNote = async (ticketId: number, type: string, detail: string) => {
+      await addMessage(tx, { ...message, ticketId, direction: 'in', internal: true, createdAt: now });
+      await addTicketEvent(tx, { ticketId, type, actor: sender.address, detail, at: now });
+    };
+    if (automatic && existing) {
+      await internalNote(existing.id, 'automatic_reply', automatic.reason);
+      return { outcome: 'auto_reply', ticketNumber: existing.number, detail: automatic.reason };
+    }
+    if (existing && isEscalationContact(deps.lifecycle.policies.escalationContacts, sender.address)) {
+      await internalNote(existing.id, 'internal_reply', 'an escalation contact');
+      return { outcome: 'comment', ticketNumber: existing.number, detail: 'an escalation contact: internal note' };
     }
     if (automatic?.kind === 'auto-replied') return { outcome: 'auto_reply', ticketNumber: null, detail: `${automatic.reason}; answers no ticket` };
     // Who may open tickets (UNKNOWN_SENDER_POLICY) and administrators' commands: stages/access.ts.

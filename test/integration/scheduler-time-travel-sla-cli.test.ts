@@ -82,6 +82,24 @@ describe('SLA: urgent ticket (Impacto: Alto, Urgencia: Alta -> first response in
     expect(mails[1]?.text).toMatch(/23 de noviembre de 2026,? 11:00/);
   });
 
+  it("an escalation contact's reply to the escalation is an internal note: the customer sees nothing, the status stays", async () => {
+    tt = await suite.start(MX('2026-11-23T10:00:00'));
+    const { number } = await openTicket('2026-11-23T10:00:00', { Subject: 'Timbrado caído' }, URGENT);
+    expect((await tt.tick(MX('2026-11-23T11:30:00'))).sla).toEqual({ warned: 1 });
+    const [warning] = tt.take() as [SeenMail];
+    expect(warning.to).toEqual([LEAD]);
+    await tt.agentReply(MX('2026-11-23T11:35:00'), number, '¿Nos envía el XML?', 'pending');
+    tt.take();
+    const reply = await tt.answer(MX('2026-11-23T11:40:00'), warning, 'Lo reviso con el equipo de timbrado.', LEAD);
+    expect(reply).toMatchObject({ outcome: 'comment', ticketNumber: number });
+    expect(reply.detail).toContain('internal note');
+    const ticket = await tt.ticket(number);
+    expect(ticket.status).toBe('pending');
+    expect(ticket.messages.at(-1)).toMatchObject({ direction: 'in', internal: true, from: LEAD });
+    await tt.flush();
+    expect(tt.take()).toEqual([]);
+  });
+
   it('a first public answer before 75% prevents the first-response warning; the resolution clock keeps running', async () => {
     tt = await suite.start(MX('2026-11-23T10:00:00'));
     const { number } = await openTicket('2026-11-23T10:00:00', { Subject: 'Timbrado caído' }, URGENT);
