@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { BusinessCalendar } from '../domain/business-clock.js';
+import { zonePhrase } from '../domain/calendar.js';
 import type { NoticeName } from '../domain/lifecycle.js';
 import { createSignedMessageId, domainOf, plusAddressFor } from '../domain/thread-refs.js';
 import type { Tx } from '../store/database.js';
@@ -52,14 +53,23 @@ export interface NoticeRequest {
 
 const LOCALE_TAGS: Record<Locale, string> = { es: 'es-MX', pt: 'pt-PT', en: 'en-US' };
 
-const formats = new Map<string, Intl.DateTimeFormat>();
+const formats = new Map<string, (instant: Date) => string>();
 
+/**
+ * "martes, 9 de diciembre de 2026, 20:00 (hora de Ciudad de México)": a date in customer mail names the business
+ * zone, as the hours in the footer do (zonePhrase), since a reader in Lisbon or New York would otherwise read
+ * 20:00 as their own time.
+ */
 export function formatInstant(instant: Date, locale: Locale, timeZone: string): string {
   // Building a DateTimeFormat costs far more than using one (it showed in the scheduler's profile): keep them.
   const key = `${locale} ${timeZone}`;
   let format = formats.get(key);
-  if (!format) formats.set(key, (format = new Intl.DateTimeFormat(LOCALE_TAGS[locale], { dateStyle: 'full', timeStyle: 'short', timeZone })));
-  return format.format(instant);
+  if (!format) {
+    const dateTime = new Intl.DateTimeFormat(LOCALE_TAGS[locale], { dateStyle: 'full', timeStyle: 'short', timeZone });
+    const zone = ` (${zonePhrase(timeZone, locale)})`;
+    formats.set(key, (format = (at: Date) => dateTime.format(at) + zone));
+  }
+  return format(instant);
 }
 
 /** The thread a notice continues: the ticket's first mail as root, its latest mail as the direct parent. */
