@@ -12,6 +12,7 @@ import { mailsOfTemplateTo } from '../store/access-repo.js';
 import { suppressedAmong } from '../store/suppression-repo.js';
 import { insertDeferredNotice } from '../store/deferred-notice-repo.js';
 import { noticeToJson } from './notice-json.js';
+import { LOCALE_TAGS, businessPeriod } from './locale.js';
 
 export interface NoticeDeps {
   /** At most `limit` automatic mails to one address per `windowMs`, whatever the headers say (loops). */
@@ -42,6 +43,8 @@ export interface NoticeRequest {
   body?: string | ((locale: Locale) => string);
   issueRef?: string;
   deadline?: Date;
+  /** The business hours from now to the deadline (pending, solved): the mail says them ("5 días hábiles"). */
+  windowHours?: number;
   escalation?: { level: number; kind: 'warning' | 'breach'; dueAt: Date; targetHours: number };
   /** Internal notices go to these people instead of the customer. */
   internalRecipients?: string[];
@@ -50,8 +53,6 @@ export interface NoticeRequest {
   /** Set when the notice was owed (deferred): the ticket's last message then, which it answers. */
   messagesUpTo?: number;
 }
-
-const LOCALE_TAGS: Record<Locale, string> = { es: 'es-MX', pt: 'pt-PT', en: 'en-US' };
 
 const formats = new Map<string, (instant: Date) => string>();
 
@@ -117,6 +118,7 @@ export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest
     support: { address: deps.supportAddress, hours: deps.calendar.describeHours(locale) },
     dueAt: ticket.firstResponseDueAt && !ticket.firstRespondedAt ? format(ticket.firstResponseDueAt) : undefined,
     deadline: req.deadline ? format(req.deadline) : undefined,
+    window: req.windowHours === undefined ? undefined : businessPeriod(req.windowHours, deps.calendar.hoursPerDay, locale),
     body,
     issueRef: req.issueRef ?? ticket.productIssueRef ?? undefined,
     previous: ticket.followUpOf ?? undefined,

@@ -53,3 +53,43 @@ describe('dates in customer mail name the business zone', () => {
     expect(ack?.parsed.text).toMatch(/\d:\d\d\s[AP]M \(Mexico City time\)/);
   });
 });
+
+describe('the window a pending or solved notice states follows the configuration', () => {
+  it('the defaults read "5 días hábiles" and "7 días hábiles", in the text and the HTML', async () => {
+    await start();
+    const r = await ingest(mail());
+    const number = r.ticketNumber as number;
+    await replyToTicket(app, { number, body: 'Envíe el XML.', status: 'pending', actor: 'agent:maria', now: new Date() });
+    await replyToTicket(app, { number, body: 'Listo.', status: 'solved', actor: 'agent:maria', now: new Date() });
+    await app.drainer().drain();
+    const [, pending, solved] = await smtp.waitFor(3);
+    for (const part of [pending?.parsed.text, pending?.parsed.html]) expect(part).toContain('en un plazo de 5 días hábiles');
+    for (const part of [solved?.parsed.text, solved?.parsed.html]) expect(part).toContain('Tiene 7 días hábiles');
+  });
+
+  it('PENDING_CLOSE_HOURS=24 reads "2 business days" next to its deadline; SOLVED_CLOSE_HOURS=30 reads "30 business hours"', async () => {
+    await start({ PENDING_CLOSE_HOURS: '24', SOLVED_CLOSE_HOURS: '30', PENDING_REMINDER_HOURS: '12' });
+    await app.db.contact.create({ data: { email: 'emily@corp.us', country: 'US' } });
+    const r = await ingest(mail({ headers: { From: 'emily@corp.us' } }));
+    const number = r.ticketNumber as number;
+    const now = new Date('2026-12-07T15:00:00Z'); // Monday 09:00 in Mexico City
+    await replyToTicket(app, { number, body: 'Please send the log.', status: 'pending', actor: 'agent:maria', now });
+    await replyToTicket(app, { number, body: 'Fixed.', status: 'solved', actor: 'agent:maria', now });
+    await app.drainer().drain();
+    const [, pending, solved] = await smtp.waitFor(3);
+    expect(lineOf(pending, /business days/)).toMatch(/within 2 business days, .*December 9, 2026 at 9:00\sAM \(Mexico City time\)/);
+    expect(pending?.parsed.html).toContain('within 2 business days');
+    expect(lineOf(solved, /to accept or reject/)).toMatch(/^You have 30 business hours, until Wednesday, December 9, 2026 at 3:00\sPM/);
+    expect(solved?.parsed.html).toContain('You have 30 business hours');
+  });
+
+  it('a Portuguese customer reads the window in Portuguese', async () => {
+    await start({ SOLVED_CLOSE_HOURS: '36' });
+    await app.db.contact.create({ data: { email: 'joao@contabil.pt', country: 'PT' } });
+    const r = await ingest(mail({ headers: { From: 'joao@contabil.pt' } }));
+    await replyToTicket(app, { number: r.ticketNumber as number, body: 'Veja a solução.', status: 'solved', actor: 'agent:maria', now: new Date() });
+    await app.drainer().drain();
+    const [, solved] = await smtp.waitFor(2);
+    for (const part of [solved?.parsed.text, solved?.parsed.html]) expect(part).toContain('Tem 3 dias úteis, até');
+  });
+});
