@@ -1,6 +1,7 @@
 // Which language a contact gets, the support phone line of their country, and the status/priority names
 // shown in mail (DOMAIN.md: statuses table, rule 12 contact guide). Pure: no I/O.
 
+import { NO_SUBJECT } from '../domain/thread-refs.js';
 import { STATUS_LABELS, isTicketStatus } from '../domain/ticket-status.js';
 
 export const LOCALES = ['es', 'pt', 'en'] as const;
@@ -93,6 +94,13 @@ export function statusLabel(status: string, locale: Locale): string {
 /** The customer-facing name of a priority code; an unknown code is shown as it is. */
 export function priorityLabel(priority: string, locale: Locale): string {
   return PRIORITY_LABELS[priority]?.[locale] ?? priority;
+}
+
+const NO_SUBJECT_WORDS: Record<Locale, string> = { es: NO_SUBJECT, pt: '(sem assunto)', en: '(no subject)' };
+
+/** A ticket's subject as the customer reads it: the stored marker of a mail without one, in their language. */
+export function subjectIn(subject: string, locale: Locale): string {
+  return subject === NO_SUBJECT ? NO_SUBJECT_WORDS[locale] : subject;
 }
 
 const PERIOD_WORDS: Record<Locale, { day: [string, string]; hour: [string, string] }> = {

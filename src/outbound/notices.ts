@@ -12,7 +12,7 @@ import { mailsOfTemplateTo } from '../store/access-repo.js';
 import { suppressedAmong } from '../store/suppression-repo.js';
 import { insertDeferredNotice } from '../store/deferred-notice-repo.js';
 import { noticeToJson } from './notice-json.js';
-import { LOCALE_TAGS, businessPeriod } from './locale.js';
+import { LOCALE_TAGS, businessPeriod, subjectIn } from './locale.js';
 
 export interface NoticeDeps {
   /** At most `limit` automatic mails to one address per `windowMs`, whatever the headers say (loops). */
@@ -113,7 +113,7 @@ export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest
   const format = (d: Date) => formatInstant(d, locale, deps.calendar.config.timeZone);
   const body = typeof req.body === 'function' ? req.body(locale) : req.body;
   const ctx: TemplateContext = {
-    ticket: { number: ticket.number, subject: ticket.subject, status: ticket.status, priority: ticket.priority },
+    ticket: { number: ticket.number, subject: subjectIn(ticket.subject, locale), status: ticket.status, priority: ticket.priority },
     contact: { name: ticket.requester.name, email: ticket.requester.email, country: ticket.requester.country },
     support: { address: deps.supportAddress, hours: deps.calendar.describeHours(locale) },
     dueAt: ticket.firstResponseDueAt && !ticket.firstRespondedAt ? format(ticket.firstResponseDueAt) : undefined,
@@ -121,7 +121,7 @@ export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest
     window: req.windowHours === undefined ? undefined : businessPeriod(req.windowHours, deps.calendar.hoursPerDay, locale),
     body,
     issueRef: req.issueRef ?? ticket.productIssueRef ?? undefined,
-    previous: ticket.followUpOf ?? undefined,
+    previous: ticket.followUpOf ? { ...ticket.followUpOf, subject: subjectIn(ticket.followUpOf.subject, locale) } : undefined,
     escalation: req.escalation && {
       level: req.escalation.level,
       kind: req.escalation.kind,

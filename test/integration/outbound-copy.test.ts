@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { replyToTicket } from '../../src/lifecycle/agent-actions.js';
+import { replyToTicket, setTicketStatus } from '../../src/lifecycle/agent-actions.js';
+import { showTicket } from '../../src/store/ticket-queries.js';
 import { createTestApp, mail, type TestApp } from '../support/app.js';
 import { startSmtpPeer, type ReceivedMail, type SmtpPeer } from '../support/smtp.js';
 
@@ -91,5 +92,39 @@ describe('the window a pending or solved notice states follows the configuration
     await app.drainer().drain();
     const [, solved] = await smtp.waitFor(2);
     for (const part of [solved?.parsed.text, solved?.parsed.html]) expect(part).toContain('Tem 3 dias úteis, até');
+  });
+});
+
+describe('a mail without a subject', () => {
+  it('is "(no subject)" / "(sem assunto)" / "(sin asunto)" in each customer\'s notices; the ticket keeps the desk\'s marker', async () => {
+    await start();
+    await app.db.contact.create({ data: { email: 'emily@corp.us', country: 'US' } });
+    await app.db.contact.create({ data: { email: 'joao@contabil.pt', country: 'PT' } });
+    const en = await ingest(mail({ headers: { From: 'emily@corp.us', Subject: null } }));
+    await ingest(mail({ headers: { From: 'joao@contabil.pt', Subject: '  Re:  ' } }));
+    await ingest(mail({ headers: { Subject: null } }));
+    await app.drainer().drain();
+    const acks = await smtp.waitFor(3);
+    const to = (address: string) => acks.find((m) => m.envelopeTo.includes(address));
+    expect(to('emily@corp.us')?.parsed.subject).toMatch(/^\[#\d+\] .*\(no subject\)$/);
+    expect(to('emily@corp.us')?.parsed.text).toContain('(no subject)');
+    expect(to('emily@corp.us')?.parsed.html).toContain('(no subject)');
+    expect(to('joao@contabil.pt')?.parsed.subject).toContain('(sem assunto)');
+    expect(to('ana@cliente.mx')?.parsed.subject).toContain('(sin asunto)');
+    for (const m of [to('emily@corp.us'), to('joao@contabil.pt')]) expect(`${m?.parsed.subject} ${m?.parsed.text} ${m?.parsed.html}`).not.toContain('sin asunto');
+    expect((await showTicket(app.db, en.ticketNumber as number))?.subject).toBe('(sin asunto)');
+  });
+
+  it('a follow-up of such a ticket names the old one in the customer\'s language', async () => {
+    await start();
+    await app.db.contact.create({ data: { email: 'emily@corp.us', country: 'US' } });
+    const r = await ingest(mail({ headers: { From: 'emily@corp.us', Subject: null, 'Message-ID': '<nosubject-root@corp.us>' } }));
+    await setTicketStatus(app, { number: r.ticketNumber as number, status: 'closed', actor: 'agent:maria', now: new Date() });
+    await ingest(mail({ headers: { From: 'emily@corp.us', Subject: null, 'In-Reply-To': '<nosubject-root@corp.us>' } }));
+    await app.drainer().drain();
+    const mails = await smtp.waitFor(3);
+    const followUp = mails.at(-1);
+    expect(followUp?.parsed.text).toContain('(no subject)');
+    expect(`${followUp?.parsed.subject} ${followUp?.parsed.text} ${followUp?.parsed.html}`).not.toContain('sin asunto');
   });
 });
