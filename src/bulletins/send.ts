@@ -1,3 +1,4 @@
+import { encodeWord } from 'nodemailer/lib/mime-funcs';
 import { domainOf } from '../domain/thread-refs.js';
 import { pickLocale, type Locale } from '../outbound/locale.js';
 import {
@@ -160,12 +161,16 @@ function localeFor(r: Recipient, variants: Partial<Record<Locale, BulletinVarian
   return variants[wanted] ? wanted : fallback;
 }
 
+/** RFC 2047 section 2: an encoded word is at most 75 characters long. */
+const ENCODED_WORD_MAX = 75;
+
 /**
  * RFC 2919: `phrase <list-id>`. The phrase is encoded here (RFC 2047) when it is not ASCII, because a
- * mailer encoding the whole value would hide the id inside the encoded word.
+ * mailer encoding the whole value would hide the id inside the encoded word. nodemailer's encoder splits a
+ * long name into several encoded words of at most 75 characters, each of whole characters.
  */
 export function listIdHeader(name: string, listId: string): string {
   const clean = name.replace(/["\\\r\n<>]/g, '').trim();
-  const phrase = /^[\x20-\x7e]*$/.test(clean) ? `"${clean}"` : `=?UTF-8?B?${Buffer.from(clean, 'utf8').toString('base64')}?=`;
+  const phrase = /^[\x20-\x7e]*$/.test(clean) ? `"${clean}"` : encodeWord(clean, 'B', ENCODED_WORD_MAX);
   return `${phrase} <${listId}>`;
 }
