@@ -19,6 +19,7 @@ import type { BulletinVariant } from './bulletin-file.js';
 import { decodeList } from './countries.js';
 import type { BulletinDeps } from './deps.js';
 import { bulletinMessageId, unsubscribeMailto, unsubscribeToken, unsubscribeUrl } from './links.js';
+import { readerFill } from './render.js';
 
 // The scheduler's bulletin-send job. At send_at a bulletin starts; each run then puts the next subscribers'
 // mails into the outbox, in batches, each batch one transaction with its delivery rows (unique per
@@ -117,6 +118,8 @@ async function queueBatch(
     }
     const token = unsubscribeToken(deps.links.secret, { s: r.id, b: bulletin.id }, at.now);
     const url = unsubscribeUrl(deps.links, token);
+    // Every recipient follows at least one of the bulletin's countries (audienceWhere): never an empty list.
+    const fill = readerFill({ email: r.email, countries: decodeList(r.countries) }, locale, url);
     mails.push({
       subscriberId: r.id,
       email: r.email,
@@ -142,8 +145,8 @@ async function queueBatch(
           },
         }),
         bodyId,
-        // The values of the body's placeholders (renderBulletin: placeholder('email'), placeholder('unsubscribe_url')).
-        fill: JSON.stringify({ email: r.email, unsubscribe_url: url }),
+        // The values of the body's placeholders (renderBulletin, readerFill).
+        fill: JSON.stringify(fill),
         nextAttemptAt: new Date(slot),
         primaryTo: r.email,
       },
