@@ -6,7 +6,7 @@ import { inTransaction } from '../store/database.js';
 import type { BulletinDraft, BulletinVariant } from './bulletin-file.js';
 import { decodeList, encodeList } from './countries.js';
 import type { BulletinDeps } from './deps.js';
-import type { RenderedParts } from './render.js';
+import { readerFill, type RenderedParts } from './render.js';
 
 // Bulletin use cases behind `ventanilla bulletin ...`: schedule, preview, status, cancel.
 
@@ -31,7 +31,8 @@ export function previewDraft(deps: BulletinDeps, draft: BulletinDraft, locale?: 
   const chosen = locale && draft.variants[locale] ? locale : draft.defaultLocale;
   const variant = draft.variants[chosen] as BulletinVariant;
   const parts = deps.renderer.renderBulletin(variant, chosen, { listName: deps.config.name, countries: draft.countries });
-  const fill = { email: 'lectora@example.com', unsubscribe_url: `${deps.links.baseUrl}/bulletins/unsubscribe?t=PREVIEW` };
+  // The sample reader follows the bulletin's countries.
+  const fill = readerFill({ email: 'lectora@example.com', countries: draft.countries }, chosen, `${deps.links.baseUrl}/bulletins/unsubscribe?t=PREVIEW`);
   return { locale: chosen, subject: parts.subject, text: fillBody(parts.text, fill, false), html: fillBody(parts.html, fill, true) };
 }
 

@@ -11,8 +11,13 @@ import { markdownToHtml, markdownToText } from './markdown.js';
 
 // Bulletin mails: templates/<locale>/bulletin.* (the bulletin in its layout) and bulletin_confirm.* (the
 // double opt-in link), with the partials templates/partials/bulletin-*.hbs. A bulletin is rendered once per
-// language; what differs per reader (the address, the unsubscribe link) stays a placeholder that the outbox
-// drainer fills in (src/outbound/shared-body.ts).
+// language; what differs per reader (the address, the unsubscribe link, the countries they subscribed to) stays
+// a placeholder that the outbox drainer fills in (src/outbound/shared-body.ts).
+
+/** The values of a bulletin body's placeholders for one reader (renderBulletin). */
+export function readerFill(reader: { email: string; countries: readonly string[] }, locale: Locale, unsubscribeUrl: string): Record<string, string> {
+  return { email: reader.email, unsubscribe_url: unsubscribeUrl, subscribed_countries: countryNames(reader.countries, locale) };
+}
 
 export interface RenderedParts {
   subject: string;
@@ -31,7 +36,10 @@ export class BulletinRenderer {
     this.hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   }
 
-  /** The bulletin in one language, with the reader's address and unsubscribe link as placeholders. */
+  /**
+   * The bulletin in one language, with the reader's address, unsubscribe link and subscribed countries as
+   * placeholders (readerFill gives their values). countriesLabel names the bulletin's own countries.
+   */
   renderBulletin(variant: BulletinVariant, locale: Locale, ctx: { listName: string; countries: string[] }): RenderedParts {
     const title = oneLine(variant.title);
     return this.render('bulletin', locale, {
@@ -43,6 +51,7 @@ export class BulletinRenderer {
       countriesLabel: countryNames(ctx.countries, locale),
       email: placeholder('email'),
       unsubscribeUrl: placeholder('unsubscribe_url'),
+      subscribedLabel: placeholder('subscribed_countries'),
     });
   }
 

@@ -1,3 +1,4 @@
+import { encodeWord } from 'nodemailer/lib/mime-funcs';
 import { domainOf } from '../domain/thread-refs.js';
 import { pickLocale, type Locale } from '../outbound/locale.js';
 import {
@@ -18,6 +19,7 @@ import type { BulletinVariant } from './bulletin-file.js';
 import { decodeList } from './countries.js';
 import type { BulletinDeps } from './deps.js';
 import { bulletinMessageId, unsubscribeMailto, unsubscribeToken, unsubscribeUrl } from './links.js';
+import { readerFill } from './render.js';
 
 // The scheduler's bulletin-send job. At send_at a bulletin starts; each run then puts the next subscribers'
 // mails into the outbox, in batches, each batch one transaction with its delivery rows (unique per
@@ -116,6 +118,8 @@ async function queueBatch(
     }
     const token = unsubscribeToken(deps.links.secret, { s: r.id, b: bulletin.id }, at.now);
     const url = unsubscribeUrl(deps.links, token);
+    // Every recipient follows at least one of the bulletin's countries (audienceWhere): never an empty list.
+    const fill = readerFill({ email: r.email, countries: decodeList(r.countries) }, locale, url);
     mails.push({
       subscriberId: r.id,
       email: r.email,
@@ -141,8 +145,8 @@ async function queueBatch(
           },
         }),
         bodyId,
-        // The values of the body's placeholders (renderBulletin: placeholder('email'), placeholder('unsubscribe_url')).
-        fill: JSON.stringify({ email: r.email, unsubscribe_url: url }),
+        // The values of the body's placeholders (renderBulletin, readerFill).
+        fill: JSON.stringify(fill),
         nextAttemptAt: new Date(slot),
         primaryTo: r.email,
       },
@@ -160,12 +164,16 @@ function localeFor(r: Recipient, variants: Partial<Record<Locale, BulletinVarian
   return variants[wanted] ? wanted : fallback;
 }
 
+/** RFC 2047 section 2: an encoded word is at most 75 characters long. */
+const ENCODED_WORD_MAX = 75;
+
 /**
  * RFC 2919: `phrase <list-id>`. The phrase is encoded here (RFC 2047) when it is not ASCII, because a
- * mailer encoding the whole value would hide the id inside the encoded word.
+ * mailer encoding the whole value would hide the id inside the encoded word. nodemailer's encoder splits a
+ * long name into several encoded words of at most 75 characters, each of whole characters.
  */
 export function listIdHeader(name: string, listId: string): string {
   const clean = name.replace(/["\\\r\n<>]/g, '').trim();
-  const phrase = /^[\x20-\x7e]*$/.test(clean) ? `"${clean}"` : `=?UTF-8?B?${Buffer.from(clean, 'utf8').toString('base64')}?=`;
+  const phrase = /^[\x20-\x7e]*$/.test(clean) ? `"${clean}"` : encodeWord(clean, 'B', ENCODED_WORD_MAX);
   return `${phrase} <${listId}>`;
 }

@@ -137,6 +137,11 @@ export class BusinessCalendar {
     return describeCalendar(this.resolved, locale);
   }
 
+  /** Business hours in one business day (12 by default): what "N business days" means in the mails. */
+  get hoursPerDay(): number {
+    return (this.resolved.closeMinute - this.resolved.openMinute) / 60;
+  }
+
   /** The public holidays (local dates) that close the desk in a year; none without a holiday country. */
   publicHolidays(year: number): string[] {
     return this.holidays?.dates(year) ?? [];

@@ -168,7 +168,8 @@ const ZONE_NAMES: Record<string, [es: string, pt: string, en: string]> = {
   'europe/lisbon': ['de Lisboa', 'de Lisboa', 'Lisbon'],
 };
 
-function zonePhrase(timeZone: string, locale: DescribeLocale): string {
+/** "hora de Ciudad de México" / "hora da Cidade do México" / "Mexico City time": the hours' footer and every date in mail. */
+export function zonePhrase(timeZone: string, locale: DescribeLocale): string {
   const known = ZONE_NAMES[timeZone.toLowerCase()];
   if (known) {
     const [es, pt, en] = known;

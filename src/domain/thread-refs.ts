@@ -90,8 +90,14 @@ export function isForwardSubject(subject: string): boolean {
   return FORWARD_PREFIX.test(rest);
 }
 
+/**
+ * The subject stored for a ticket whose mail had none: the desk's own language, which agents read in the
+ * queue. It is a marker, not the customer's words: mail to the customer says it in theirs (subjectIn, locale.ts).
+ */
+export const NO_SUBJECT = '(sin asunto)';
+
 /** The subject a new ticket gets: reply prefixes and any ticket tag removed, never empty. */
-export function ticketSubject(subject: string, fallback = '(sin asunto)'): string {
+export function ticketSubject(subject: string, fallback = NO_SUBJECT): string {
   let rest = subject.replace(/\[#\d{1,12}\]/g, ' ');
   for (let i = 0; i < 10 && REPLY_PREFIX.test(rest); i++) rest = rest.replace(REPLY_PREFIX, '');
   rest = rest.replace(/\s+/g, ' ').trim();

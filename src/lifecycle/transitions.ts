@@ -22,14 +22,20 @@ export interface ChangeRequest {
   detail?: string | null;
   issueRef?: string | null;
   respondedNow?: boolean;
-  notice?: Omit<NoticeRequest, 'ticketId' | 'now' | 'deadline'> & { notice: NoticeName };
+  notice?: Omit<NoticeRequest, 'ticketId' | 'now' | 'deadline' | 'windowHours'> & { notice: NoticeName };
+}
+
+/** The business hours a pending or solved ticket waits for the customer before it closes by itself. */
+export function closeHours(status: TicketStatus, policies: Policies): number | undefined {
+  if (status === 'pending') return policies.lifecycle.pendingCloseHours;
+  if (status === 'solved') return policies.lifecycle.solvedCloseHours;
+  return undefined;
 }
 
 /** When the ticket closes by itself if nobody writes: the deadline shown in pending and solved notices. */
 export function closeDeadline(status: TicketStatus, since: Date, policies: Policies): Date | undefined {
-  if (status === 'pending') return policies.calendar.addBusinessHours(since, policies.lifecycle.pendingCloseHours);
-  if (status === 'solved') return policies.calendar.addBusinessHours(since, policies.lifecycle.solvedCloseHours);
-  return undefined;
+  const hours = closeHours(status, policies);
+  return hours === undefined ? undefined : policies.calendar.addBusinessHours(since, hours);
 }
 
 /**
@@ -61,7 +67,7 @@ export async function applyChange(tx: Tx, deps: LifecycleDeps, ticket: TicketSta
   });
   if (req.notice) {
     const deadline = closeDeadline(req.to, req.now, deps.policies);
-    await enqueueNotice(tx, deps.notices, { ...req.notice, ticketId: ticket.id, now: req.now, deadline });
+    await enqueueNotice(tx, deps.notices, { ...req.notice, ticketId: ticket.id, now: req.now, deadline, windowHours: closeHours(req.to, deps.policies) });
   }
   // Only support solves tickets (an answer, a status change, a product release); timers only close them.
   if (statusChanges && req.to === 'solved') await deps.afterSolved?.(tx, { ticketId: ticket.id, actor: req.actor, now: req.now });

@@ -1,11 +1,15 @@
 // Which language a contact gets, the support phone line of their country, and the status/priority names
 // shown in mail (DOMAIN.md: statuses table, rule 12 contact guide). Pure: no I/O.
 
+import { NO_SUBJECT } from '../domain/thread-refs.js';
 import { STATUS_LABELS, isTicketStatus } from '../domain/ticket-status.js';
 
 export const LOCALES = ['es', 'pt', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
 export const DEFAULT_LOCALE: Locale = 'es';
+
+/** The BCP 47 tag each locale's dates and numbers are written with. */
+export const LOCALE_TAGS: Record<Locale, string> = { es: 'es-MX', pt: 'pt-PT', en: 'en-US' };
 
 export function isLocale(value: unknown): value is Locale {
   return typeof value === 'string' && (LOCALES as readonly string[]).includes(value);
@@ -90,4 +94,30 @@ export function statusLabel(status: string, locale: Locale): string {
 /** The customer-facing name of a priority code; an unknown code is shown as it is. */
 export function priorityLabel(priority: string, locale: Locale): string {
   return PRIORITY_LABELS[priority]?.[locale] ?? priority;
+}
+
+const NO_SUBJECT_WORDS: Record<Locale, string> = { es: NO_SUBJECT, pt: '(sem assunto)', en: '(no subject)' };
+
+/** A ticket's subject as the customer reads it: the stored marker of a mail without one, in their language. */
+export function subjectIn(subject: string, locale: Locale): string {
+  return subject === NO_SUBJECT ? NO_SUBJECT_WORDS[locale] : subject;
+}
+
+const PERIOD_WORDS: Record<Locale, { day: [string, string]; hour: [string, string] }> = {
+  es: { day: ['día hábil', 'días hábiles'], hour: ['hora hábil', 'horas hábiles'] },
+  pt: { day: ['dia útil', 'dias úteis'], hour: ['hora útil', 'horas úteis'] },
+  en: { day: ['business day', 'business days'], hour: ['business hour', 'business hours'] },
+};
+
+/**
+ * A window of business hours as the customer reads it: "5 días hábiles" when it is a whole number of business
+ * days (hoursPerDay each, DOMAIN.md rule 5), else "30 horas hábiles" / "1,5 horas úteis" / "30 business hours".
+ */
+export function businessPeriod(hours: number, hoursPerDay: number, locale: Locale): string {
+  const days = hours / hoursPerDay;
+  // Within a second of a whole day: 60 h of a 12-hour day is 5 days, however the division rounds.
+  const wholeDays = Math.round(days) >= 1 && Math.abs(days - Math.round(days)) * hoursPerDay * 3600 < 1;
+  const [count, [one, many]] = wholeDays ? [Math.round(days), PERIOD_WORDS[locale].day] : [hours, PERIOD_WORDS[locale].hour];
+  const number = new Intl.NumberFormat(LOCALE_TAGS[locale], { maximumFractionDigits: 2 }).format(count);
+  return `${number} ${count === 1 ? one : many}`;
 }

@@ -42,7 +42,9 @@ function writeNode(node: CompiledNode, out: Buffer[]): boolean {
   if (node._raw || node._transforms.length > 0 || node._processFuncs.length > 0) return false;
   const content = node.content;
   if (content !== undefined && content !== null && content !== '' && typeof content !== 'string' && !Buffer.isBuffer(content)) return false;
-  out.push(Buffer.from(`${node.buildHeaders()}\r\n\r\n`, 'latin1'));
+  // UTF-8, as MimeNode.stream writes the header string: a header nodemailer leaves unencoded (a UTF-8
+  // Message-ID in In-Reply-To/References, RFC 6532) must not lose its bytes to Latin-1.
+  out.push(Buffer.from(`${node.buildHeaders()}\r\n\r\n`, 'utf8'));
   if (content) {
     const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
     const encoding = node.getTransferEncoding();

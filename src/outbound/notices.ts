@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { BusinessCalendar } from '../domain/business-clock.js';
+import { zonePhrase } from '../domain/calendar.js';
 import type { NoticeName } from '../domain/lifecycle.js';
 import { createSignedMessageId, domainOf, plusAddressFor } from '../domain/thread-refs.js';
 import type { Tx } from '../store/database.js';
@@ -11,6 +12,7 @@ import { mailsOfTemplateTo } from '../store/access-repo.js';
 import { suppressedAmong } from '../store/suppression-repo.js';
 import { insertDeferredNotice } from '../store/deferred-notice-repo.js';
 import { noticeToJson } from './notice-json.js';
+import { LOCALE_TAGS, businessPeriod, subjectIn } from './locale.js';
 
 export interface NoticeDeps {
   /** At most `limit` automatic mails to one address per `windowMs`, whatever the headers say (loops). */
@@ -41,6 +43,8 @@ export interface NoticeRequest {
   body?: string | ((locale: Locale) => string);
   issueRef?: string;
   deadline?: Date;
+  /** The business hours from now to the deadline (pending, solved): the mail says them ("5 días hábiles"). */
+  windowHours?: number;
   escalation?: { level: number; kind: 'warning' | 'breach'; dueAt: Date; targetHours: number };
   /** Internal notices go to these people instead of the customer. */
   internalRecipients?: string[];
@@ -50,16 +54,23 @@ export interface NoticeRequest {
   messagesUpTo?: number;
 }
 
-const LOCALE_TAGS: Record<Locale, string> = { es: 'es-MX', pt: 'pt-PT', en: 'en-US' };
+const formats = new Map<string, (instant: Date) => string>();
 
-const formats = new Map<string, Intl.DateTimeFormat>();
-
+/**
+ * "martes, 9 de diciembre de 2026, 20:00 (hora de Ciudad de México)": a date in customer mail names the business
+ * zone, as the hours in the footer do (zonePhrase), since a reader in Lisbon or New York would otherwise read
+ * 20:00 as their own time.
+ */
 export function formatInstant(instant: Date, locale: Locale, timeZone: string): string {
   // Building a DateTimeFormat costs far more than using one (it showed in the scheduler's profile): keep them.
   const key = `${locale} ${timeZone}`;
   let format = formats.get(key);
-  if (!format) formats.set(key, (format = new Intl.DateTimeFormat(LOCALE_TAGS[locale], { dateStyle: 'full', timeStyle: 'short', timeZone })));
-  return format.format(instant);
+  if (!format) {
+    const dateTime = new Intl.DateTimeFormat(LOCALE_TAGS[locale], { dateStyle: 'full', timeStyle: 'short', timeZone });
+    const zone = ` (${zonePhrase(timeZone, locale)})`;
+    formats.set(key, (format = (at: Date) => dateTime.format(at) + zone));
+  }
+  return format(instant);
 }
 
 /** The thread a notice continues: the ticket's first mail as root, its latest mail as the direct parent. */
@@ -102,14 +113,15 @@ export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest
   const format = (d: Date) => formatInstant(d, locale, deps.calendar.config.timeZone);
   const body = typeof req.body === 'function' ? req.body(locale) : req.body;
   const ctx: TemplateContext = {
-    ticket: { number: ticket.number, subject: ticket.subject, status: ticket.status, priority: ticket.priority },
+    ticket: { number: ticket.number, subject: subjectIn(ticket.subject, locale), status: ticket.status, priority: ticket.priority },
     contact: { name: ticket.requester.name, email: ticket.requester.email, country: ticket.requester.country },
     support: { address: deps.supportAddress, hours: deps.calendar.describeHours(locale) },
     dueAt: ticket.firstResponseDueAt && !ticket.firstRespondedAt ? format(ticket.firstResponseDueAt) : undefined,
     deadline: req.deadline ? format(req.deadline) : undefined,
+    window: req.windowHours === undefined ? undefined : businessPeriod(req.windowHours, deps.calendar.hoursPerDay, locale),
     body,
     issueRef: req.issueRef ?? ticket.productIssueRef ?? undefined,
-    previous: ticket.followUpOf ?? undefined,
+    previous: ticket.followUpOf ? { ...ticket.followUpOf, subject: subjectIn(ticket.followUpOf.subject, locale) } : undefined,
     escalation: req.escalation && {
       level: req.escalation.level,
       kind: req.escalation.kind,

@@ -9,7 +9,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { templatesDir } from '../paths.js';
-import { LOCALES, isLocale, phoneFor, pickLocale, priorityLabel, statusLabel, type Locale } from './locale.js';
+import { LOCALES, businessPeriod, isLocale, phoneFor, pickLocale, priorityLabel, statusLabel, type Locale } from './locale.js';
 import { choicesOf, scaleOf, type SurveyKind, type SurveyScale } from '../domain/survey-scale.js';
 import { choiceLabel } from '../surveys/copy.js';
 import { RenderMemo } from './render-memo.js';
@@ -51,6 +51,8 @@ export interface TemplateContext {
   /** Already formatted by the caller in the contact's locale. */
   dueAt?: string;
   deadline?: string;
+  /** pending, solved: how long the customer has until the deadline, already localised ("5 días hábiles"). */
+  window?: string;
   body?: string;
   issueRef?: string;
   previous?: { number: number; subject?: string };
@@ -78,8 +80,8 @@ type Part = 'subject' | 'text' | 'html';
 /** What a template cannot do without: rendering refuses rather than mail a blank deadline. */
 const REQUIRED: Partial<Record<TemplateName, ReadonlyArray<keyof TemplateContext>>> = {
   answer: ['body'],
-  pending: ['deadline'],
-  solved: ['deadline'],
+  pending: ['deadline', 'window'],
+  solved: ['deadline', 'window'],
   pending_reminder: ['deadline'],
   follow_up_created: ['previous'],
   escalation: ['escalation'],
@@ -336,12 +338,13 @@ export function sampleContext(name: TemplateName, locale: Locale): TemplateConte
     case 'answer':
       return { ...ctx, body: s.answer };
     case 'pending':
+      return { ...ctx, body: s.needed, deadline: s.deadline, window: businessPeriod(60, 12, locale) };
     case 'pending_reminder':
       return { ...ctx, body: s.needed, deadline: s.deadline };
     case 'on_hold':
       return { ...ctx, issueRef: 'DMINA-4821' };
     case 'solved':
-      return { ...ctx, body: s.solution, deadline: s.deadline };
+      return { ...ctx, body: s.solution, deadline: s.deadline, window: businessPeriod(84, 12, locale) };
     case 'closed':
       return ctx;
     case 'follow_up_created':

@@ -6,6 +6,7 @@
 import { createSignedMessageId, domainOf, plusAddressFor } from '../domain/thread-refs.js';
 import { choicesOf, scaleOf, type SurveyKind } from '../domain/survey-scale.js';
 import { formatInstant } from '../outbound/notices.js';
+import { subjectIn } from '../outbound/locale.js';
 import { pickLocale, type TemplateContext } from '../outbound/templates.js';
 import type { Tx } from '../store/database.js';
 import { noticeTicket } from '../store/notice-queries.js';
@@ -50,7 +51,7 @@ export async function enqueueSurveyMail(tx: Tx, deps: SurveyDeps, req: SurveyMai
   });
   const token = surveyToken(notices.secret, { id: surveyId, contactId: req.contact.id, ticketId: csat ? ticket.id : null, kind: req.kind, expiresAt });
   const ctx: TemplateContext = {
-    ticket: { number: ticket.number, subject: ticket.subject, status: ticket.status, priority: ticket.priority },
+    ticket: { number: ticket.number, subject: subjectIn(ticket.subject, locale), status: ticket.status, priority: ticket.priority },
     contact: { name: req.contact.name, email, country: req.contact.country },
     support: { address: notices.supportAddress, hours: notices.calendar.describeHours(locale) },
     survey: {

@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { NoticeName } from '../../src/domain/lifecycle.js';
+import { closeHours } from '../../src/lifecycle/transitions.js';
 import { enqueueNotice } from '../../src/outbound/notices.js';
 import { migrateDatabase } from '../../src/store/migrator.js';
 import { inTransaction } from '../../src/store/database.js';
@@ -95,7 +96,7 @@ async function queueNotices(dataDir: string, smtpPort: number, n: number): Promi
             const result = await enqueueNotice(tx, app.lifecycle.notices, {
               ticketId: id, notice, idempotencyKey: `bench:${notice}:${id}`, autoSubmitted: auto, now,
               ...(notice === 'answer' ? { body: ANSWERS[locale], actor: 'agent:maria' } : {}),
-              ...(notice === 'pending' || notice === 'solved' ? { body: ANSWERS[locale], deadline: new Date(now.getTime() + 5 * 86_400_000) } : {}),
+              ...(notice === 'pending' || notice === 'solved' ? { body: ANSWERS[locale], deadline: new Date(now.getTime() + 5 * 86_400_000), windowHours: closeHours(notice, app.lifecycle.policies) } : {}),
             });
             if (!result.queued) throw new Error(`notice ${notice} for ticket ${id} was not queued`);
             kinds[notice] = (kinds[notice] ?? 0) + 1;

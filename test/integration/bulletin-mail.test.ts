@@ -1,6 +1,9 @@
 // Mail that concerns bulletins, through the real pipeline on a real SQLite file: subscribing by mail (double
 // opt-in through the HTTP pages), leaving by reply or by List-Unsubscribe's mailto, and what bounces and
 // complaints do: suppression of bulletins and ticket notifications, soft bounces counted, complaints unsubscribe.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bulletinDeps } from '../../src/bulletins/deps.js';
 import { unsubscribeToken } from '../../src/bulletins/links.js';
@@ -172,6 +175,34 @@ describe('bounces and complaints', () => {
     const rows = await app.db.subscriber.findMany({ orderBy: { id: 'asc' } });
     expect(rows.map((s) => [s.email, s.status, s.unsubscribeReason])).toEqual([['queja@cliente.mx', 'unsubscribed', 'complaint'], ['oculto@cliente.mx', 'unsubscribed', 'complaint']]);
     expect(await app.db.outboxMail.findUniqueOrThrow({ where: { id: hidden.id } })).toMatchObject({ status: 'cancelled' });
+  });
+});
+
+describe('what a reader reads', () => {
+  it('the footer names the countries the reader subscribed to, not every country of the bulletin', async () => {
+    // Every mail due at once (the default rate spaces them 100 ms apart), so that one drain sends them all.
+    await app.dispose();
+    app = await createTestApp({ BULLETIN_ADDRESS: 'boletin@example.test', PUBLIC_URL: 'https://soporte.example.test', BULLETIN_RATE_PER_MINUTE: '600000' }, () => NOW);
+    await addSubscriber(app.db, { email: 'ana@cliente.mx', countries: 'MX' }, NOW);
+    await addSubscriber(app.db, { email: 'luis@cliente.mx', countries: 'MX AR' }, NOW);
+    await addSubscriber(app.db, { email: 'jo@empresa.pt', countries: 'PT', locale: 'pt' }, NOW);
+    await addSubscriber(app.db, { email: 'emily@corp.us', countries: 'US', locale: 'en' }, NOW);
+    const deps = bulletinDeps(app);
+    const variants = { es: { title: 'IVA', markdown: 'Texto' }, pt: { title: 'IVA', markdown: 'Texto' }, en: { title: 'VAT', markdown: 'Text' } };
+    await scheduleBulletin(deps, { title: 'IVA', countries: ['MX', 'PT', 'US'], topics: [], defaultLocale: 'es', sendAt: NOW, variants, sourceFile: null }, NOW);
+    expect(await runBulletinSends(deps, NOW)).toMatchObject({ queued: 4 });
+    await app.drainer().drain();
+    const dir = join(app.dataDir, 'outbox');
+    const mails = await Promise.all(readdirSync(dir).filter((f) => f.endsWith('.eml')).map((f) => simpleParser(readFileSync(join(dir, f)))));
+    const to = (address: string) => {
+      const m = mails.find((p) => p.to && !Array.isArray(p.to) && p.to.value[0]?.address === address);
+      return `${m?.text ?? ''}\n${m?.html || ''}`;
+    };
+    expect(to('ana@cliente.mx')).toContain('ana@cliente.mx está suscrita a las novedades de México.');
+    expect(to('ana@cliente.mx')).not.toMatch(/novedades de [^.]*Portugal/);
+    expect(to('luis@cliente.mx')).toContain('está suscrita a las novedades de Argentina, México.');
+    expect(to('jo@empresa.pt')).toContain('está inscrito nas notícias de Portugal.');
+    expect(to('emily@corp.us')).toContain('is subscribed to news for United States.');
   });
 });
 

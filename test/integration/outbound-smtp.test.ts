@@ -48,6 +48,17 @@ describe('outbound mail through a real SMTP server', () => {
     expect(out?.messageId).toBe(messageId);
   });
 
+  it('a UTF-8 Message-ID (RFC 6532) comes back byte for byte in In-Reply-To and References', async () => {
+    const id = '<中文.ñ@qq.example>';
+    await ingest(Buffer.from(`From: Li <li@qq.example>\r\nTo: soporte@example.test\r\nSubject: ayuda\r\nMessage-ID: ${id}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nhola\r\n`, 'utf8'));
+    await app.drainer().drain();
+    const [ack] = await smtp.waitFor(1);
+    const head = (ack?.raw ?? Buffer.alloc(0)).subarray(0, ack?.raw.indexOf('\r\n\r\n'));
+    expect(head.includes(Buffer.from(`In-Reply-To: ${id}\r\n`, 'utf8'))).toBe(true);
+    expect(ack?.parsed.inReplyTo).toBe(id);
+    expect(ack?.parsed.references).toBe(id);
+  });
+
   it('picks the language from the contact (Portugal -> Portuguese)', async () => {
     await app.db.contact.create({ data: { email: 'joana@contabil.pt', country: 'PT' } });
     await ingest(mail({ headers: { From: 'Joana <joana@contabil.pt>' } }));

@@ -6,6 +6,7 @@ import { parseBulletinCommand } from '../../../src/bulletins/mail-commands.js';
 import { markdownToHtml, markdownToText } from '../../../src/bulletins/markdown.js';
 import { renderBulletinPage } from '../../../src/bulletins/pages.js';
 import { listIdHeader } from '../../../src/bulletins/send.js';
+import { buildMime } from '../../../src/outbound/mime-build.js';
 import { fillBody } from '../../../src/outbound/shared-body.js';
 
 const NOW = new Date('2026-11-30T12:00:00Z');
@@ -82,6 +83,27 @@ describe('small parsers', () => {
   it('List-Id keeps the id readable when the name is not ASCII', () => {
     expect(listIdHeader('Boletín fiscal', 'boletin.example.com')).toBe('=?UTF-8?B?Qm9sZXTDrW4gZmlzY2Fs?= <boletin.example.com>');
     expect(listIdHeader('Fiscal news', 'news.example.com')).toBe('"Fiscal news" <news.example.com>');
+  });
+
+  it('List-Id splits a long name into encoded words of at most 75 characters, each whole characters (RFC 2047)', async () => {
+    for (const name of ['Boletín fiscal y tributario de Latinoamérica', 'ñ'.repeat(80), 'Novedades 😀'.repeat(6)]) {
+      const header = listIdHeader(name, 'boletin.example.mx');
+      expect(header.endsWith(' <boletin.example.mx>')).toBe(true);
+      const words = header.slice(0, -' <boletin.example.mx>'.length).split(' ');
+      expect(words.length).toBeGreaterThan(1);
+      const decoded = words.map((word) => {
+        expect(word.length, word).toBeLessThanOrEqual(75);
+        const b64 = /^=\?UTF-8\?B\?([A-Za-z0-9+/=]+)\?=$/.exec(word)?.[1] ?? '';
+        // A word that split a character would not decode on its own (RFC 2047 6.3).
+        return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(b64, 'base64'));
+      });
+      expect(decoded.join('')).toBe(name);
+      // And the mail carries it so: no header line longer than 78 characters.
+      const { raw } = await buildMime({ from: 'boletin@example.mx', to: ['ana@example.mx'], cc: [], subject: 'x', text: 'x', html: '', messageId: 'b@example.mx', headers: { 'List-Id': header }, attachments: [] }, 'windows');
+      const head = raw.toString('latin1').split('\r\n\r\n')[0] ?? '';
+      expect(Math.max(...head.split('\r\n').map((line) => line.length))).toBeLessThanOrEqual(78);
+      expect(head.replace(/\r\n[ \t]+/g, ' ')).toContain(`List-ID: ${header}`);
+    }
   });
 });
 

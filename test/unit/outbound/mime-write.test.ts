@@ -22,6 +22,8 @@ const word = fc.stringMatching(/^[a-z]{1,8}$/);
 const address = fc.tuple(word, word).map(([local, domain]) => `${local}@${domain}.mx`);
 const named = fc.tuple(fc.constantFrom('', 'Ana Pérez', 'Soporte Técnico', 'O\'Brien, Pat', 'Zoë "Z" Ω'), address).map(([name, addr]) => (name ? `${name} <${addr}>` : addr));
 const messageId = fc.tuple(word, word).map(([a, b]) => `${a}.${b}@example.test`);
+// Inbound Message-IDs as other systems write them, UTF-8 included (RFC 6532): the replies carry them back.
+const inboundId = fc.oneof(messageId, fc.constantFrom('中文.ñ@qq.example', 'ñandú@host.mx', 'CAHx=Yw+9_fK1bA-Zq8kP3mQ$%&*!#@mail.gmail.com', 'Ω😀@señal.mx'));
 
 const mailArb: fc.Arbitrary<OutgoingMail> = fc.record({
   from: named,
@@ -32,8 +34,8 @@ const mailArb: fc.Arbitrary<OutgoingMail> = fc.record({
   text,
   html: fc.oneof(fc.constant(''), text.map((t) => `<p>${t}</p>`)),
   messageId,
-  inReplyTo: fc.option(messageId, { nil: null }),
-  references: fc.array(messageId, { maxLength: 3 }),
+  inReplyTo: fc.option(inboundId, { nil: null }),
+  references: fc.array(inboundId, { maxLength: 3 }),
   headers: fc.record({ Date: fc.constant(FIXED_DATE), 'Auto-Submitted': fc.constantFrom('auto-replied', 'auto-generated'), 'X-Ventanilla-Ticket': word }),
   attachments: fc.constant([]),
 });
@@ -57,6 +59,21 @@ describe('MIME in one pass (mime-write.ts)', () => {
       );
     });
   }
+
+  it('writes a UTF-8 Message-ID back into In-Reply-To and References as UTF-8, as nodemailer does', async () => {
+    const id = '<中文.ñ@qq.example>';
+    const mail: OutgoingMail = {
+      from: 'soporte@example.test', to: ['li@qq.example'], cc: [], subject: 'ayuda', text: 'hola', html: '',
+      messageId: 'vt.1.abc@example.test', inReplyTo: id, references: ['<root@qq.example>', id], headers: { Date: FIXED_DATE }, attachments: [],
+    };
+    const { raw } = await buildMime(mail, 'windows');
+    const head = raw.subarray(0, raw.indexOf('\r\n\r\n'));
+    expect(() => new TextDecoder('utf-8', { fatal: true }).decode(head)).not.toThrow();
+    expect(head.toString('utf8')).toContain(`In-Reply-To: ${id}`);
+    const parsed = await simpleParser(raw);
+    expect(parsed.inReplyTo).toBe(id);
+    expect(parsed.references).toEqual(['<root@qq.example>', id]);
+  });
 
   it('dates a mail that has no Date header as nodemailer does, and a client reads it back', async () => {
     const mail: OutgoingMail = {

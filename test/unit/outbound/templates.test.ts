@@ -258,6 +258,9 @@ describe('errors and caching', () => {
     const base = renderer.sampleContext('pending', 'es');
     const { deadline: _deadline, ...noDeadline } = base;
     expect(() => renderer.render('pending', 'es', noDeadline)).toThrow(/es[\\/]pending\.\*\.hbs: the context has no deadline/);
+    // Nor a pending or solved notice that cannot say how long the customer has ("5 días hábiles").
+    const { window: _window, ...noWindow } = renderer.sampleContext('solved', 'en');
+    expect(() => renderer.render('solved', 'en', noWindow)).toThrow(/the context has no window/);
     const { escalation: _escalation, ...noEscalation } = renderer.sampleContext('escalation', 'pt');
     expect(() => renderer.render('escalation', 'pt', noEscalation)).toThrow(/no escalation/);
     expect(() => renderer.render('answer', 'xx' as Locale, base)).toThrow(/Unknown locale "xx"/);
