@@ -99,6 +99,8 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('crash safety: SIGKILL at rand
     const db = await openDatabase(join(dataDir, 'ventanilla.db'));
     try {
       await waitFor(async () => (await db.inboundLog.count()) >= raws.length, 'an outcome for every delivery', 30_000, 200);
+      // The acknowledgements owed during the backlog are written once it is recorded (Inbound first).
+      await waitFor(async () => (await db.deferredNotice.count()) === 0, 'the owed acknowledgements to be written', 30_000, 200);
       await daemon.kill();
 
       // Delivery level: each UID has exactly one outcome row (none lost, none processed twice).
