@@ -113,3 +113,30 @@ describe('a new question or solution while the ticket is already pending or solv
     expect((await tt.tick(MX('2026-12-04T09:00:00'))).timers).toEqual({ closed: 1 });
   });
 });
+
+describe('one conversation per ticket in the customer\'s mail client', () => {
+  // Gmail keeps mails in one conversation only when their subjects match (but for "Re:") and their References
+  // name a mail seen before; a subject that changes with each status splits the ticket into several.
+  it('every mail of a ticket, whatever its status, has the same subject but for "Re:"', async () => {
+    tt = await suite.start(MX('2026-11-23T09:00:00'));
+    const opened = await tt.ingest(MX('2026-11-23T09:00:00'), mail({ headers: { Subject: 'Error al timbrar' } }));
+    const number = opened.ticketNumber as number;
+    const [ack] = tt.take() as [SeenMail];
+    await tt.agentReply(MX('2026-11-23T10:00:00'), number, 'Lo revisamos.');
+    await tt.agentReply(MX('2026-11-23T11:00:00'), number, '¿Nos envía el XML?', 'pending');
+    await tt.tick(MX('2026-11-26T11:00:00')); // the reminder
+    const [, , reminder] = tt.take() as SeenMail[];
+    await tt.answer(MX('2026-11-26T12:00:00'), reminder as SeenMail, 'Adjunto el XML.');
+    await tt.agentReply(MX('2026-11-26T13:00:00'), number, 'Corregido en la versión 5.3.', 'solved');
+    const [solved] = tt.take() as [SeenMail];
+    await tt.answer(MX('2026-11-26T14:00:00'), solved, 'Sigue fallando.');
+    await tt.agentReply(MX('2026-11-26T15:00:00'), number, 'Ahora sí: versión 5.3.1.', 'solved');
+    await tt.tick(MX('2026-12-09T15:00:00')); // closed after 84 business hours
+    const rest = tt.take().filter((m) => m.to.includes('ana@cliente.mx') && !/¿Cómo le atendimos\?/.test(m.subject));
+    const subjects = [ack, reminder as SeenMail, solved, ...rest].map((m) => m.subject);
+    expect(ack.subject).toBe(`[#${number}] Error al timbrar`);
+    expect(subjects.length).toBeGreaterThanOrEqual(6);
+    expect(new Set(subjects.map((s) => s.replace(/^Re: /, '')))).toEqual(new Set([`[#${number}] Error al timbrar`]));
+    expect((await tt.ticket(number)).status).toBe('closed');
+  });
+});

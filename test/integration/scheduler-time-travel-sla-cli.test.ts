@@ -105,7 +105,7 @@ describe('SLA: urgent ticket (Impacto: Alto, Urgencia: Alta -> first response in
     const { number } = await openTicket('2026-11-23T10:00:00', { Subject: 'Timbrado caído' }, URGENT);
     await tt.agentReply(MX('2026-11-23T11:00:00'), number, 'Estamos revisando el PAC, le aviso en cuanto tenga novedades.');
     const [answer] = tt.take();
-    expect(answer).toMatchObject({ to: [ANA], subject: `[#${number}] Nueva respuesta de Soporte: Timbrado caído`, autoSubmitted: undefined });
+    expect(answer).toMatchObject({ to: [ANA], subject: `Re: [#${number}] Timbrado caído`, autoSubmitted: undefined });
 
     for (const local of ['2026-11-23T11:30:00', '2026-11-23T12:00:00', '2026-11-23T13:00:00', '2026-11-23T14:00:00', '2026-11-24T15:59:59.999']) {
       expect(await tt.tick(MX(local)), local).toEqual(nothing);
@@ -153,7 +153,7 @@ describe('SLA: urgent ticket (Impacto: Alto, Urgencia: Alta -> first response in
     expect((await tt.tick(MX('2026-11-25T10:00:00'))).sla).toEqual({ escalated: 1 }); // resolution 24 h
     await tt.agentReply(MX('2026-11-25T11:00:00'), number, 'Ya quedó: el PAC respondió.', 'solved'); // 25 h used
     const early = tt.take();
-    const solved = early.find((m) => m.to.includes(ANA) && m.subject.includes('resuelto'));
+    const solved = early.find((m) => m.to.includes(ANA) && m.text.includes('Le enviamos la solución'));
     await tt.answer(MX('2026-11-25T12:00:00'), solved as SeenMail, 'Sigue fallando.');
     expect((await tt.ticket(number)).status).toBe('open');
     const afterReopen = await tt.tick(MX('2026-11-25T12:00:30'));
@@ -203,9 +203,9 @@ describe.skipIf(!cliBuilt)('through the real CLI', { timeout: 180_000 }, () => {
     await tt.agentReply(MX('2026-11-23T10:05:00'), b.number, 'This is a product defect.', 'on_hold', 'BUG-1');
     await tt.agentReply(MX('2026-11-23T10:10:00'), c.number, 'Registramos el issue.', 'on_hold', 'BUG-2');
     expect(tt.take().map((m) => m.subject)).toEqual([
-      `[#${a.number}] Hemos registrado un issue de producto: Timbrado falla`,
-      `[#${b.number}] We have raised a product issue: Stamping fails`,
-      `[#${c.number}] Hemos registrado un issue de producto: Reporte lento`,
+      `Re: [#${a.number}] Timbrado falla`,
+      `Re: [#${b.number}] Stamping fails`,
+      `Re: [#${c.number}] Reporte lento`,
     ]);
 
     const r = await runCli(['product-issue', 'release', 'BUG-1'], { env: { ...cliEnv(), VENTANILLA_AGENT: 'agent:dev' } });
@@ -214,8 +214,8 @@ describe.skipIf(!cliBuilt)('through the real CLI', { timeout: 180_000 }, () => {
     const mails = tt.take().sort((x, y) => x.subject.localeCompare(y.subject));
     expect(mails).toHaveLength(2);
     expect(mails).toMatchObject([
-      { to: [ANA], subject: `[#${a.number}] Hemos resuelto su ticket: Timbrado falla`, lang: 'es' },
-      { to: ['john@acme.example'], subject: `[#${b.number}] Your ticket has been solved: Stamping fails`, lang: 'en' },
+      { to: [ANA], subject: `Re: [#${a.number}] Timbrado falla`, lang: 'es' },
+      { to: ['john@acme.example'], subject: `Re: [#${b.number}] Stamping fails`, lang: 'en' },
     ]);
     expect(mails[0]?.text).toContain('La corrección BUG-1 del producto ya está disponible.');
     expect(mails[1]?.text).toContain('The product fix BUG-1 has been released.');
@@ -251,14 +251,14 @@ describe.skipIf(!cliBuilt)('through the real CLI', { timeout: 180_000 }, () => {
     expect(await runOnce('2026-11-18T09:59:59.999-06:00')).toMatchObject({ 'lifecycle-timers': {}, 'outbox-drain': { sent: 0 } });
     const first = await runOnce('2026-11-18T10:00:00-06:00');
     expect(first).toEqual({ 'lifecycle-timers': { reminded: 1 }, 'sla-checks': {}, 'bulletin-send': {}, 'outbox-drain': { sent: 1, retried: 0, failed: 0 } });
-    expect(tt.take()).toMatchObject([{ to: [ANA], subject: `[#${number}] Recordatorio: seguimos esperando su respuesta – No puedo timbrar`, autoSubmitted: 'auto-generated' }]);
+    expect(tt.take()).toMatchObject([{ to: [ANA], subject: `Re: [#${number}] No puedo timbrar`, autoSubmitted: 'auto-generated' }]);
     const second = await runOnce('2026-11-18T10:00:00-06:00');
     expect(second).toEqual({ 'lifecycle-timers': {}, 'sla-checks': {}, 'bulletin-send': {}, 'outbox-drain': { sent: 0, retried: 0, failed: 0 } });
     expect(tt.take()).toEqual([]);
 
     expect(await runOnce('2026-11-20T10:00:00-06:00')).toMatchObject({ 'lifecycle-timers': { closed: 1 }, 'outbox-drain': { sent: 1 } });
     expect(await runOnce('2026-11-20T10:00:00-06:00')).toMatchObject({ 'lifecycle-timers': {}, 'outbox-drain': { sent: 0 } });
-    expect(tt.take()).toMatchObject([{ to: [ANA], subject: `[#${number}] Su ticket ha sido cerrado: No puedo timbrar`, autoSubmitted: 'auto-generated' }]);
+    expect(tt.take()).toMatchObject([{ to: [ANA], subject: `Re: [#${number}] No puedo timbrar`, autoSubmitted: 'auto-generated' }]);
     const ticket = await tt.ticket(number);
     expect(ticket.status).toBe('closed');
     expect(ticket.events.map((e) => e.type).filter((t) => t === 'pending_reminder' || t === 'auto_closed')).toEqual(['pending_reminder', 'auto_closed']);
@@ -277,6 +277,6 @@ describe.skipIf(!cliBuilt)('through the real CLI', { timeout: 180_000 }, () => {
     const result = await runOnce('2031-04-04T10:00:00-06:00');
     expect(result['lifecycle-timers']).toEqual({ reminded: 1 });
     expect(result['outbox-drain']).toEqual({ sent: 1, retried: 0, failed: 0 }); // fails today: { sent: 0 }
-    expect(tt.take().map((m) => m.subject)).toEqual([`[#${number}] Recordatorio: seguimos esperando su respuesta – Consulta`]);
+    expect(tt.take().map((m) => m.subject)).toEqual([`Re: [#${number}] Consulta`]);
   });
 });

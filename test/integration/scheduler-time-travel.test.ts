@@ -32,7 +32,7 @@ describe('pending customer: reminder at 36 business hours, auto-close at 60 (rul
     // Thu 12 Nov 10:00: support asks for information.
     await tt.agentReply(MX('2026-11-12T10:00:00'), number, '¿Nos envía el XML de la factura?', 'pending');
     const [asked] = tt.take();
-    expect(asked?.subject).toBe(`[#${number}] Necesitamos su información para continuar: No puedo timbrar`);
+    expect(asked?.subject).toBe(`Re: [#${number}] No puedo timbrar`);
     // The deadline the customer is shown: 60 business hours = Fri 20 Nov 10:00 (Thu 10 h, Fri 12, Tue 12,
     // Wed 12, Thu 12, Fri 2), not a naive 60 h (Sat 14 Nov 22:00) nor 5 days ignoring the holiday (Thu 19).
     expect(asked?.text).toMatch(/viernes, 20 de noviembre de 2026,? 10:00/);
@@ -46,7 +46,7 @@ describe('pending customer: reminder at 36 business hours, auto-close at 60 (rul
     expect(reminders).toHaveLength(1);
     expect(reminders[0]).toMatchObject({
       to: [ANA],
-      subject: `[#${number}] Recordatorio: seguimos esperando su respuesta – No puedo timbrar`,
+      subject: `Re: [#${number}] No puedo timbrar`,
       autoSubmitted: 'auto-generated',
       lang: 'es',
     });
@@ -64,7 +64,7 @@ describe('pending customer: reminder at 36 business hours, auto-close at 60 (rul
     expect((await tt.tick(MX('2026-11-20T10:00:00'))).timers).toEqual({ closed: 1 });
     const [closed, ...more] = tt.take();
     expect(more).toEqual([]);
-    expect(closed).toMatchObject({ to: [ANA], subject: `[#${number}] Su ticket ha sido cerrado: No puedo timbrar`, autoSubmitted: 'auto-generated', lang: 'es' });
+    expect(closed).toMatchObject({ to: [ANA], subject: `Re: [#${number}] No puedo timbrar`, autoSubmitted: 'auto-generated', lang: 'es' });
     const ticket = await tt.ticket(number);
     expect(ticket.status).toBe('closed');
     expect(ticket.events.filter((e) => e.type === 'pending_reminder')).toHaveLength(1);
@@ -96,7 +96,7 @@ describe('solved: 84 business hours to validate the solution (rule 4)', () => {
     const { number } = await openTicket('2026-11-13T11:00:00', { Subject: 'Error en nómina' });
     await tt.agentReply(MX(SOLVED_AT), number, 'Actualice a la versión 5.2 y vuelva a timbrar.', 'solved');
     const [solved] = tt.take();
-    expect(solved?.subject).toBe(`[#${number}] Hemos resuelto su ticket: Error en nómina`);
+    expect(solved?.subject).toBe(`Re: [#${number}] Error en nómina`);
     expect(solved?.text).toMatch(/miércoles, 25 de noviembre de 2026,? 12:00/);
 
     expect(await tt.tick(MX('2026-11-25T11:58:00'))).toEqual(nothing);
@@ -106,7 +106,7 @@ describe('solved: 84 business hours to validate the solution (rule 4)', () => {
     const [reopened, ...rest] = tt.take();
     expect(rest).toEqual([]);
     // An automatic answer to the customer's own mail: auto-replied (RFC 3834), not auto-generated.
-    expect(reopened).toMatchObject({ to: [ANA], subject: `[#${number}] Hemos reabierto su ticket: Error en nómina`, autoSubmitted: 'auto-replied', lang: 'es' });
+    expect(reopened).toMatchObject({ to: [ANA], subject: `Re: [#${number}] Error en nómina`, autoSubmitted: 'auto-replied', lang: 'es' });
     const ticket = await tt.ticket(number);
     expect(ticket.status).toBe('open');
     expect(ticket.events.at(-1)).toMatchObject({ type: 'reopened', fromStatus: 'solved', toStatus: 'open' });
@@ -125,7 +125,7 @@ describe('solved: 84 business hours to validate the solution (rule 4)', () => {
     expect(ack.lang).toBe('en');
     await tt.agentReply(MX(SOLVED_AT), number, 'Please update to 5.2.', 'solved');
     const [solved] = tt.take();
-    expect(solved?.subject).toBe(`[#${number}] Your ticket has been solved: Payroll error`);
+    expect(solved?.subject).toBe(`Re: [#${number}] Payroll error`);
     expect(solved?.text).toMatch(/Wednesday, November 25, 2026,? at 12:00/);
 
     // A naive 84 h (Tue 17 Nov 00:00) and 7 business days ignoring the holiday (Tue 24 Nov 12:00) are too soon.
@@ -138,7 +138,7 @@ describe('solved: 84 business hours to validate the solution (rule 4)', () => {
     expect((await tt.tick(MX('2026-11-25T12:00:00'))).timers).toEqual({ closed: 1 });
     const mails = tt.take();
     expect(mails).toHaveLength(1);
-    expect(mails[0]).toMatchObject({ to: ['john@acme.example'], subject: `[#${number}] Your ticket has been closed: Payroll error`, autoSubmitted: 'auto-generated', lang: 'en' });
+    expect(mails[0]).toMatchObject({ to: ['john@acme.example'], subject: `Re: [#${number}] Payroll error`, autoSubmitted: 'auto-generated', lang: 'en' });
     const ticket = await tt.ticket(number);
     expect(ticket.status).toBe('closed');
     expect(ticket.events.at(-1)).toMatchObject({ type: 'auto_closed', fromStatus: 'solved', toStatus: 'closed', detail: 'solved_expired' });
@@ -176,7 +176,7 @@ describe('a pending ticket answered by the customer', () => {
     tt.take();
     expect(await tt.tick(MX('2026-11-27T09:59:59.999'))).toEqual(nothing);
     expect((await tt.tick(MX('2026-11-27T10:00:00'))).timers).toEqual({ reminded: 1 });
-    expect(tt.take().map((m) => m.subject)).toEqual([`[#${number}] Recordatorio: seguimos esperando su respuesta – Consulta CFDI`]);
+    expect(tt.take().map((m) => m.subject)).toEqual([`Re: [#${number}] Consulta CFDI`]);
     expect((await eventTypes(number)).filter((t) => t === 'pending_reminder')).toHaveLength(1);
   });
 });
@@ -188,7 +188,7 @@ describe('deadlines across the year end (25 Dec 2026, 1 Jan 2027 and the weekend
     const { number } = await openTicket('2026-12-30T09:00:00', { From: 'Joana <joana@contabil.pt>', Subject: 'SAF-T' });
     await tt.agentReply(MX('2026-12-30T10:00:00'), number, 'Pode enviar o ficheiro?', 'pending');
     const [asked] = tt.take();
-    expect(asked).toMatchObject({ subject: `[#${number}] Precisamos da sua informação para continuar: SAF-T`, lang: 'pt' });
+    expect(asked).toMatchObject({ subject: `Re: [#${number}] SAF-T`, lang: 'pt' });
     // Wed 10 h + Thu 31 Dec 12 h, Fri 1 Jan holiday, weekend, Mon 4 Jan 12 h, Tue 5 Jan 2 h = 36; close at 60.
     expect(asked?.text).toMatch(/quinta-feira, 7 de janeiro de 2027/);
 
@@ -198,13 +198,13 @@ describe('deadlines across the year end (25 Dec 2026, 1 Jan 2027 and the weekend
     expect((await tt.tick(MX('2027-01-05T10:00:00'))).timers).toEqual({ reminded: 1 });
     const [reminder] = tt.take();
     expect(reminder).toMatchObject({
-      to: ['joana@contabil.pt'], subject: `[#${number}] Lembrete: continuamos a aguardar a sua resposta – SAF-T`, autoSubmitted: 'auto-generated', lang: 'pt',
+      to: ['joana@contabil.pt'], subject: `Re: [#${number}] SAF-T`, autoSubmitted: 'auto-generated', lang: 'pt',
     });
     expect(reminder?.text).toMatch(/7 de janeiro de 2027/);
 
     expect(await tt.tick(MX('2027-01-07T09:59:59.999'))).toEqual(nothing);
     expect((await tt.tick(MX('2027-01-07T10:00:00'))).timers).toEqual({ closed: 1 });
-    expect(tt.take()).toMatchObject([{ to: ['joana@contabil.pt'], subject: `[#${number}] O seu ticket foi fechado: SAF-T`, autoSubmitted: 'auto-generated', lang: 'pt' }]);
+    expect(tt.take()).toMatchObject([{ to: ['joana@contabil.pt'], subject: `Re: [#${number}] SAF-T`, autoSubmitted: 'auto-generated', lang: 'pt' }]);
     expect((await tt.ticket(number)).status).toBe('closed');
   });
 
@@ -217,7 +217,7 @@ describe('deadlines across the year end (25 Dec 2026, 1 Jan 2027 and the weekend
     // Thu 8 h, Mon 28-Thu 31 48 h, Mon 4-Tue 5 Jan 24 h, Wed 6 Jan 4 h = 84.
     expect(await tt.tick(MX('2027-01-06T11:59:59.999'))).toEqual(nothing);
     expect((await tt.tick(MX('2027-01-06T12:00:00'))).timers).toEqual({ closed: 1 });
-    expect(tt.take().map((m) => m.subject)).toEqual([`[#${number}] Su ticket ha sido cerrado: Cierre anual`]);
+    expect(tt.take().map((m) => m.subject)).toEqual([`Re: [#${number}] Cierre anual`]);
     expect((await tt.ticket(number)).status).toBe('closed');
   });
 });
