@@ -11,7 +11,7 @@ import { policiesFromConfig } from './policy.js';
 import { resolveSecret } from './secret.js';
 import { BlobStore } from './store/blobs.js';
 import { openDatabase, type Db } from './store/database.js';
-import { baseUrlOf } from './bulletins/deps.js';
+import { publicUrlOf } from './http/public-url.js';
 import { BulletinRenderer } from './bulletins/render.js';
 import { queueCsatSurvey } from './surveys/csat.js';
 
@@ -71,14 +71,14 @@ export async function createApp(options: { config?: Config; log?: Logger; now?: 
     notices: {
       automaticCap: { limit: config.env.AUTO_MAIL_LIMIT, windowMs: config.env.AUTO_MAIL_WINDOW_MINUTES * 60_000 },
       log,
-      renderer: sharedRenderer(), calendar: policies.calendar, secret: config.secretKey, supportAddress: config.supportAddress, supportName: config.supportName },
+      renderer: sharedRenderer(), calendar: policies.calendar, secret: config.secretKey, supportAddress: config.supportAddress, supportName: config.supportName, replyToPlusAddress: config.replyToPlusAddress },
   };
   const pipeline = new InboundPipeline(
     {
       ...preparation,
       db,
       lifecycle,
-      bulletins: { config: config.bulletins, links: { secret: config.secretKey, baseUrl: baseUrlOf(config.env) }, renderer: new BulletinRenderer() },
+      bulletins: { config: config.bulletins, links: { secret: config.secretKey, baseUrl: publicUrlOf(config.env) }, renderer: new BulletinRenderer() },
       now,
     },
     preparer,

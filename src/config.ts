@@ -47,6 +47,7 @@ const envSchema = z.object({
   IMAP_TLS_REJECT_UNAUTHORIZED: bool(true),
   MAX_MESSAGE_BYTES: positiveInt(25 * 1024 * 1024),
   SUPPORT_NAME: z.string().trim().min(1).default('Soporte'),
+  REPLY_TO_PLUS_ADDRESS: bool(true),
   SMTP_HOST: optionalText,
   SMTP_PORT: port(587),
   SMTP_SECURE: bool(false),
@@ -136,6 +137,8 @@ export interface Config {
   };
   maxMessageBytes: number;
   supportName: string;
+  /** Reply-To a ticket's signed plus-address (soporte+1042-...@); false where the mail server refuses plus addressing. */
+  replyToPlusAddress: boolean;
   /** Raw calendar settings (BUSINESS_*, HOLIDAY_COUNTRY, CLOSED_DATES): an empty HOLIDAY_COUNTRY means none. */
   calendarEnv: Record<string, string | undefined>;
   /** Sender authorisation and authenticity: UNKNOWN_SENDER_POLICY, TRUSTED_AUTHSERV_IDS (lower case). */
@@ -213,6 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
     imap,
     maxMessageBytes: e.MAX_MESSAGE_BYTES,
     supportName: e.SUPPORT_NAME,
+    replyToPlusAddress: e.REPLY_TO_PLUS_ADDRESS,
     access: {
       unknownSenderPolicy: e.UNKNOWN_SENDER_POLICY,
       trustedAuthservIds: (e.TRUSTED_AUTHSERV_IDS ?? '').split(',').map((v) => v.trim().toLowerCase()).filter(Boolean),

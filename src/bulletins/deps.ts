@@ -4,6 +4,7 @@ import type { BulletinConfig } from '../config.js';
 import type { Db } from '../store/database.js';
 import type { LinkSettings } from './links.js';
 import { BulletinRenderer } from './render.js';
+import { publicUrlOf } from '../http/public-url.js';
 
 /** What the bulletin features need from the app: built once per app (the renderer caches its templates). */
 export interface BulletinDeps {
@@ -16,10 +17,6 @@ export interface BulletinDeps {
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
 }
 
-/** PUBLIC_URL, else the local server (as publicUrl() in src/http/server.ts). */
-export function baseUrlOf(env: { PUBLIC_URL?: string; HTTP_PORT: number }): string {
-  return (env.PUBLIC_URL ?? `http://localhost:${env.HTTP_PORT}`).replace(/\/+$/, '');
-}
 
 const cache = new WeakMap<App, BulletinDeps>();
 
@@ -29,7 +26,7 @@ export function bulletinDeps(app: App): BulletinDeps {
     deps = {
       db: app.db,
       config: app.config.bulletins,
-      links: { secret: app.config.secretKey, baseUrl: baseUrlOf(app.config.env) },
+      links: { secret: app.config.secretKey, baseUrl: publicUrlOf(app.config.env) },
       timeZone: app.lifecycle.policies.calendar.config.timeZone,
       renderer: new BulletinRenderer(),
       log: app.log,

@@ -3,7 +3,7 @@ import { createApp } from '../app.js';
 import { loadConfig } from '../config.js';
 import { gatewayJobs, OUTBOX_DRAIN } from '../scheduler/jobs.js';
 import { Scheduler } from '../scheduler/runner.js';
-import { publicUrl } from '../http/public-url.js';
+import { publicUrl, publicUrlProblem } from '../http/public-url.js';
 import { warmUp } from '../warm-up.js';
 import { InboundFirst } from '../outbound/inbound-first.js';
 import { migrateDatabase } from '../store/migrator.js';
@@ -121,6 +121,9 @@ export function registerMaintenanceCommands(program: Command): void {
         http = await buildServer(app);
         const address = await http.listen({ port: app.config.env.HTTP_PORT, host: app.config.env.HTTP_HOST });
         app.log.info({ address, publicUrl: publicUrl(app) }, 'HTTP server listening');
+        // Only once mail goes out to people (SMTP): the demo's files need no public links.
+        const problem = app.config.smtp ? publicUrlProblem(publicUrl(app)) : null;
+        if (problem) app.log.warn({ publicUrl: publicUrl(app) }, `PUBLIC_URL: ${problem}; set it to this server's public https address`);
       })();
       await httpStarted;
       app.log.info({ imap: app.config.imap ? `${app.config.imap.host}/${app.config.imap.mailbox}` : null, smtp: app.config.smtp?.host ?? 'files in DATA_DIR/outbox', data: app.config.dataDir }, 'ventanilla started');

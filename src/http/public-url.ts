@@ -1,9 +1,23 @@
 import type { App } from '../app.js';
 
-/**
- * The base of links in mail: PUBLIC_URL, else the local server (fine for a demo, not for customers). Apart from
- * server.ts, so that commands that only need the links do not load the HTTP server.
- */
+// The base of links in mail (surveys, bulletin unsubscribe). Apart from server.ts, so that commands that only
+// need the links do not load the HTTP server.
+
+/** PUBLIC_URL without a trailing slash, else the local server (fine for a demo, not for customers). */
+export function publicUrlOf(env: { PUBLIC_URL?: string; HTTP_PORT: number }): string {
+  return (env.PUBLIC_URL ?? `http://localhost:${env.HTTP_PORT}`).replace(/\/+$/, '');
+}
+
 export function publicUrl(app: App): string {
-  return (app.config.env.PUBLIC_URL ?? `http://localhost:${app.config.env.HTTP_PORT}`).replace(/\/+$/, '');
+  return publicUrlOf(app.config.env);
+}
+
+/** Why links built on `url` will not serve the people mailed, or null when they will. */
+export function publicUrlProblem(url: string): string | null {
+  const { protocol, hostname } = new URL(url);
+  if (hostname === 'localhost' || hostname.endsWith('.localhost') || /^127\./.test(hostname) || hostname === '[::1]') {
+    return "it names this machine, so the links in customers' mail (surveys, unsubscribe) will not open for them";
+  }
+  if (protocol !== 'https:') return 'it is not https: mail providers honour one-click unsubscribe (RFC 8058) only over https, and browsers warn on forms';
+  return null;
 }

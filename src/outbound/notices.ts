@@ -23,6 +23,8 @@ export interface NoticeDeps {
   secret: string;
   supportAddress: string;
   supportName: string;
+  /** False: Reply-To is the support address itself (a mail server without plus addressing); see replyToFor. */
+  replyToPlusAddress?: boolean;
   /**
    * True while automatic notices are to be owed rather than written: the daemon's InboundFirst, during a backlog.
    * Such a notice is then one DeferredNotice row in the caller's transaction, rendered into the outbox once the
@@ -52,6 +54,16 @@ export interface NoticeRequest {
   actor?: string;
   /** Set when the notice was owed (deferred): the ticket's last message then, which it answers. */
   messagesUpTo?: number;
+}
+
+/**
+ * Where a customer's answer to a ticket's mail goes: the ticket's signed plus-address, so that it finds its
+ * ticket even when the mail client drops In-Reply-To; or, where the server refuses plus addressing
+ * (REPLY_TO_PLUS_ADDRESS=false), the support address, and the answer finds its ticket by its References or
+ * the subject's [#n].
+ */
+export function replyToFor(deps: Pick<NoticeDeps, 'secret' | 'supportAddress' | 'replyToPlusAddress'>, ticketNumber: number): string {
+  return deps.replyToPlusAddress === false ? deps.supportAddress : plusAddressFor(deps.secret, deps.supportAddress, ticketNumber);
 }
 
 const formats = new Map<string, (instant: Date) => string>();
@@ -155,7 +167,7 @@ export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest
     text: rendered.text,
     html: rendered.html,
     messageId,
-    headers: { ...thread, replyTo: plusAddressFor(deps.secret, deps.supportAddress, ticket.number), extra },
+    headers: { ...thread, replyTo: replyToFor(deps, ticket.number), extra },
     attachments: attachments.map(({ filename, contentType, sha256 }) => ({ filename, contentType, sha256 })),
     automatic: req.autoSubmitted !== null,
     now: req.now,

@@ -3,9 +3,9 @@
 // not answer it. Its Message-ID is signed like a notice's, so a bounce of it is recognised as ours, and it
 // is stored with the survey: a reply to it that is only a score is an answer (src/ingest/stages/survey-reply.ts).
 
-import { createSignedMessageId, domainOf, plusAddressFor } from '../domain/thread-refs.js';
+import { createSignedMessageId, domainOf } from '../domain/thread-refs.js';
 import { choicesOf, scaleOf, type SurveyKind } from '../domain/survey-scale.js';
-import { formatInstant } from '../outbound/notices.js';
+import { formatInstant, replyToFor } from '../outbound/notices.js';
 import { subjectIn } from '../outbound/locale.js';
 import { pickLocale, type TemplateContext } from '../outbound/templates.js';
 import type { Tx } from '../store/database.js';
@@ -78,7 +78,7 @@ export async function enqueueSurveyMail(tx: Tx, deps: SurveyDeps, req: SurveyMai
     messageId,
     headers: {
       ...thread,
-      replyTo: csat ? plusAddressFor(notices.secret, notices.supportAddress, ticket.number) : null,
+      replyTo: csat ? replyToFor(notices, ticket.number) : null,
       extra: {
         'Auto-Submitted': 'auto-generated',
         'X-Auto-Response-Suppress': 'All',
