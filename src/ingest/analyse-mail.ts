@@ -33,8 +33,8 @@ export interface MailAnalysis {
   report: MailKind;
   loop: LoopVerdict | null;
   automatic: AutomaticVerdict | null;
-  /** A person's mail that asks not to be auto-answered (X-Auto-Response-Suppress): recorded, not acknowledged. */
-  noAutoReply: boolean;
+  /** Why a person's mail gets no automatic answer (X-Auto-Response-Suppress, a mailing list), or null. */
+  noAutoReply: string | null;
   authenticity: SenderAuthenticity;
   /** Notes on attachments above MAX_ATTACHMENT_BYTES, for the end of the visible text (visibleTextOf). */
   omitted: string[];

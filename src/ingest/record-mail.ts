@@ -101,7 +101,7 @@ export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Bu
       return effect ? { ...recorded, detail: `${recorded.detail}; ${effect}` } : recorded;
     }
     // Mail to the bulletin address: subscribe / unsubscribe commands, never a ticket (stages/bulletin-mail.ts).
-    const bulletinMail = await screenBulletinMail(tx, deps.bulletins, { mail, sender, visibleText, trusted: authenticity.trusted, automatic: automatic !== null, dedupKey, now });
+    const bulletinMail = await screenBulletinMail(tx, deps.bulletins, { mail, sender, visibleText, trusted: authenticity.trusted, automatic: automatic !== null || analysis.noAutoReply !== null, dedupKey, now });
     if (bulletinMail) return bulletinMail;
     // A reply to a survey mail that is only a score is its answer, not a comment (stages/survey-reply.ts).
     const surveyAnswer = automatic || !authenticity.trusted ? null : await recordSurveyReply(tx, { mail, sender: sender.address, visibleText, dedupKey, now });
@@ -125,11 +125,11 @@ export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Bu
     }
     if (automatic?.kind === 'auto-replied') return { outcome: 'auto_reply', ticketNumber: null, detail: `${automatic.reason}; answers no ticket` };
     // Who may open tickets (UNKNOWN_SENDER_POLICY) and administrators' commands: stages/access.ts.
-    const access = await screenAccess(tx, deps, { mail, sender, thread, visibleText, authenticity, automatic: automatic !== null, dedupKey, now });
+    const access = await screenAccess(tx, deps, { mail, sender, thread, visibleText, authenticity, automatic: automatic !== null, noAutoReply: analysis.noAutoReply !== null, dedupKey, now });
     if (access.kind === 'done') return access.recorded;
-    const applied = await applyInbound(tx, deps.lifecycle, { thread, requester: { id: contact.id, email: sender.address }, subject: mail.subject, visibleText, ccs, now, message, silent: automatic !== null || analysis.noAutoReply, hold: access.hold });
+    const applied = await applyInbound(tx, deps.lifecycle, { thread, requester: { id: contact.id, email: sender.address }, subject: mail.subject, visibleText, ccs, now, message, silent: automatic !== null || analysis.noAutoReply !== null, hold: access.hold });
     const asked = access.hold ? await access.afterHold(applied.ticketNumber) : null;
-    const detail = [thread.kind === 'existing' ? `via ${thread.via}` : thread.reason, automatic ? `automatic (${automatic.reason}): no answer sent` : analysis.noAutoReply ? 'X-Auto-Response-Suppress: no automatic answer sent' : null, access.note, asked].filter(Boolean).join('; ');
+    const detail = [thread.kind === 'existing' ? `via ${thread.via}` : thread.reason, automatic ? `automatic (${automatic.reason}): no answer sent` : analysis.noAutoReply ? `${analysis.noAutoReply}: no automatic answer sent` : null, access.note, asked].filter(Boolean).join('; ');
     return { ...applied, detail };
   };
 

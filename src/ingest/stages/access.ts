@@ -85,8 +85,10 @@ export interface AccessInput {
   thread: ResolvedThread;
   visibleText: string;
   authenticity: SenderAuthenticity;
-  /** Machine-written mail (RFC 3834): never answered by us. */
+  /** Machine-written mail (RFC 3834): never answered by us, and no administrator's commands in it. */
   automatic: boolean;
+  /** A person's mail that asks for no automatic answer (X-Auto-Response-Suppress, a mailing list). */
+  noAutoReply?: boolean;
   dedupKey: string;
   now: Date;
 }
@@ -139,7 +141,7 @@ export async function screenAccess(tx: Tx, deps: PipelineDeps, input: AccessInpu
     };
   }
   const policy = settings.unknownSenderPolicy === 'hold' ? `hold, but ${organisation ? `${organisation.name} has no administrator` : 'no known organisation'}` : 'reject';
-  if (!trusted || input.automatic) return done('rejected', `${why} (${policy}); no answer sent`);
+  if (!trusted || input.automatic || input.noAutoReply) return done('rejected', `${why} (${policy}); no answer sent`);
   const sent = await enqueueAccessMail(tx, deps.lifecycle.notices, {
     template: 'access_denied',
     to: [recipient(contact)],

@@ -40,15 +40,13 @@ export function classifyAutomatic(mail: InboundMail): AutomaticVerdict | null {
   if (/vacation|autoreply/i.test(first(mail, 'x-apple-action') ?? '')) return { kind: 'auto-replied', reason: 'X-Apple-Action: VACATION' };
   const precedence = first(mail, 'precedence');
   if (precedence && /^auto[_-]?reply$/i.test(precedence)) return { kind: 'auto-replied', reason: `Precedence: ${precedence}` };
-  if (precedence && /^(bulk|junk|list)$/i.test(precedence)) return { kind: 'bulk', reason: `Precedence: ${precedence}` };
+  if (precedence && /^(bulk|junk)$/i.test(precedence)) return { kind: 'bulk', reason: `Precedence: ${precedence}` };
   const returnPath = first(mail, 'return-path');
   if (returnPath !== null && /^<\s*>$/.test(returnPath)) return { kind: 'mailer-daemon', reason: 'Return-Path: <>' };
   const from = mail.from?.address ?? first(mail, 'from')?.replace(/^.*</, '').replace(/>.*$/, '') ?? '';
   if (isDaemonAddress(from)) return { kind: 'mailer-daemon', reason: `From: ${from}` };
   const local = from.slice(0, from.lastIndexOf('@'));
   if (NO_REPLY_LOCAL.test(local) || LIST_ROBOT_LOCAL.test(local)) return { kind: 'auto-generated', reason: `From: ${from} (an address that reads no answers)` };
-  const listHeader = LIST_HEADERS.find((name) => first(mail, name) !== null);
-  if (listHeader) return { kind: 'bulk', reason: `a mailing list's header (${listHeader})` };
   if (isAutoReplySubject(mail.subject) || (AWAY_WORDS_SUBJECT.test(mail.subject) && hasAwayNote(mail.text))) {
     return { kind: 'auto-replied', reason: `Subject: ${mail.subject.slice(0, 80)}` };
   }
@@ -56,10 +54,16 @@ export function classifyAutomatic(mail: InboundMail): AutomaticVerdict | null {
 }
 
 /**
- * The sender asks not to be answered by a machine: Exchange's X-Auto-Response-Suppress (All, or AutoReply; OOF
- * only stops out-of-office notes, which we never send). Outlook puts it on some people's mail too, so such a
- * mail is recorded like any other, only without our automatic answer.
+ * Why a person's mail must get no machine's answer, or null. Exchange's X-Auto-Response-Suppress (All, or
+ * AutoReply; OOF only stops out-of-office notes, which we never send): Outlook puts it on people's mail too.
+ * And mail that came through a mailing list (Google Groups, a shared "facturacion@" list): a customer's reply
+ * through the list is theirs, but an acknowledgement would go to the whole list. Such a mail is recorded like
+ * any other (a reply to a pending ticket opens it again), only without our automatic answer.
  */
-export function asksNoAutoReply(mail: InboundMail): boolean {
-  return /\b(?:all|autoreply)\b/i.test(first(mail, 'x-auto-response-suppress') ?? '');
+export function asksNoAutoReply(mail: InboundMail): string | null {
+  const suppress = first(mail, 'x-auto-response-suppress');
+  if (suppress && /\b(?:all|autoreply)\b/i.test(suppress)) return `X-Auto-Response-Suppress: ${suppress}`;
+  if (/^list$/i.test(first(mail, 'precedence') ?? '')) return 'through a mailing list (Precedence: list)';
+  const listHeader = LIST_HEADERS.find((name) => first(mail, name) !== null);
+  return listHeader ? `through a mailing list (${listHeader})` : null;
 }
