@@ -30,14 +30,18 @@ describe('requests whose subject starts with the words of an away note', () => {
   });
 });
 
+/** A new ticket at NOW, then support's question at 11:00: the ticket pending, the question's mail taken. */
+async function pendingTicket(subject: string): Promise<{ number: number; asked: SeenMail }> {
+  tt = await suite.start(NOW);
+  const number = (await tt.ingest(NOW, mail({ headers: { Subject: subject } }))).ticketNumber as number;
+  tt.take();
+  await tt.agentReply('2026-11-30T11:00:00-06:00', number, '¿Nos envía el XML?', 'pending');
+  return { number, asked: tt.take()[0] as SeenMail };
+}
+
 describe('a person\'s mail that asks for no automatic answer (Outlook\'s X-Auto-Response-Suppress, a mailing list)', () => {
   it('a reply to a pending ticket is the customer\'s answer: the ticket opens again, nobody is mailed', async () => {
-    tt = await suite.start(NOW);
-    const opened = await tt.ingest(NOW, mail({ headers: { Subject: 'No puedo timbrar facturas' } }));
-    const number = opened.ticketNumber as number;
-    tt.take();
-    await tt.agentReply('2026-11-30T11:00:00-06:00', number, '¿Nos envía el XML?', 'pending');
-    const [asked] = tt.take() as [SeenMail];
+    const { number, asked } = await pendingTicket('No puedo timbrar facturas');
     const raw = mail({ headers: { 'In-Reply-To': asked.messageId, References: asked.messageId, Subject: `RE: ${asked.subject}`, 'X-Auto-Response-Suppress': 'All' }, body: 'Adjunto el XML, la factura es la A-1234.' });
     const reply = await tt.ingest('2026-11-30T12:00:00-06:00', raw);
     expect(reply).toMatchObject({ outcome: 'comment', ticketNumber: number });
@@ -49,12 +53,7 @@ describe('a person\'s mail that asks for no automatic answer (Outlook\'s X-Auto-
   });
 
   it('a reply through a mailing list (a Google Group) to a pending ticket opens it again; the list gets no mail', async () => {
-    tt = await suite.start(NOW);
-    const opened = await tt.ingest(NOW, mail({ headers: { Subject: 'Complemento de pago' } }));
-    const number = opened.ticketNumber as number;
-    tt.take();
-    await tt.agentReply('2026-11-30T11:00:00-06:00', number, '¿Nos envía el folio?', 'pending');
-    const [asked] = tt.take() as [SeenMail];
+    const { number, asked } = await pendingTicket('Complemento de pago');
     const group = { 'List-Id': '<facturacion.cliente.mx>', 'List-Post': '<mailto:facturacion@cliente.mx>', Precedence: 'list' };
     const raw = mail({ headers: { 'In-Reply-To': asked.messageId, References: asked.messageId, Subject: `Re: ${asked.subject}`, ...group }, body: 'El folio es A-1234.' });
     const reply = await tt.ingest('2026-11-30T12:00:00-06:00', raw);
