@@ -134,10 +134,26 @@ function withLineFeeds(raw: Buffer): Buffer {
 
 const parseTimeout = () => new VentanillaError(ErrorCode.PARSE_FAILED, 'Parsing the mail took too long');
 
+/**
+ * A part's header parameter written on a line of its own without the indentation that folds it
+ * ("Content-Type: multipart/alternative;" then "boundary=..." at the start of the next line: some gateways,
+ * Verizon's and Apache James's among them). mailparser drops such a line, and with the boundary lost the whole
+ * text of the mail. Folded back (a tab in front), or null when the mail has no such line.
+ */
+export function withParameterLinesFolded(raw: Buffer): Buffer | null {
+  const text = raw.toString('latin1');
+  const folded = text.replace(/(;[ \t]*\r?\n)((?:boundary|charset|name|filename|format|delsp|type|report-type|protocol|micalg)[ \t]*=)/gi, '$1\t$2');
+  return folded === text ? null : Buffer.from(folded, 'latin1');
+}
+
 /** A mail in memory; its attachments are kept in memory too. */
 export async function parseMail(input: Buffer): Promise<InboundMail> {
   const raw = withLineFeeds(input);
-  return toInboundMail(() => runMailParser(raw, undefined, PARSE_TIMEOUT_MS, parseTimeout), raw);
+  const mail = await toInboundMail(() => runMailParser(raw, undefined, PARSE_TIMEOUT_MS, parseTimeout), raw);
+  // Nothing read at all: perhaps a part's parameters lost their fold. Only then (the repair could touch a
+  // body line), the mail is read again with them folded back.
+  const repaired = mail.text === '' && mail.html === null && mail.attachments.length === 0 ? withParameterLinesFolded(raw) : null;
+  return repaired ? toInboundMail(() => runMailParser(repaired, undefined, PARSE_TIMEOUT_MS, parseTimeout), repaired) : mail;
 }
 
 /**

@@ -29,6 +29,21 @@ describe('headers written in legacy bytes (not UTF-8)', () => {
   });
 });
 
+describe('a part whose parameter lost its fold ("boundary=" at the start of a line)', () => {
+  const broken = crlf([
+    'From: post_master@vtext.example', 'To: a@b.example', 'Subject: Re: Nyaan', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="outer"', '',
+    '--outer', 'Content-Type: multipart/alternative;', 'boundary="inner"', '',
+    '--inner', 'Content-Type: text/plain; charset=us-ascii', '', 'Error: Invalid user address', '550 no such user here', '--inner--', '--outer--', '',
+  ]);
+  it('keeps the text, read again with the parameter folded back', async () => {
+    expect((await parseMail(broken)).text).toContain('550 no such user here');
+  });
+  it('a mail read whole the first time is not read again, so its body is never touched', async () => {
+    const text = (await parseMail(crlf(['From: a@b.mx', 'Subject: x', '', 'Precio;', 'name=valor']))).text;
+    expect(text).toMatch(/^Precio;\r?\nname=valor/);
+  });
+});
+
 describe('parsing a raw mail', () => {
   it('reads addresses, ids and every recipient, lower-cased', async () => {
     const m = await parseMail(
