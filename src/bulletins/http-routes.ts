@@ -8,6 +8,7 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../app.js';
+import { acceptAnyBody, sendPage } from '../http/page-reply.js';
 import { registerRoutes } from '../http/server.js';
 import { pickLocale, type Locale } from '../outbound/locale.js';
 import { inTransaction } from '../store/database.js';
@@ -34,7 +35,7 @@ const localeOf = (s: SubscriberRow): Locale => pickLocale({ locale: s.locale, co
 
 function page(app: App, reply: FastifyReply, status: number, locale: Locale, kind: PageKind, v: { email?: string; countries?: string; action?: string } = {}): FastifyReply {
   const body = renderBulletinPage(locale, kind, { email: v.email ?? '', list: app.config.bulletins.name, countries: v.countries ?? '', action: v.action });
-  return reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(body);
+  return sendPage(reply, status, body);
 }
 
 function invalid(app: App, request: FastifyRequest, reply: FastifyReply): FastifyReply {
@@ -43,9 +44,8 @@ function invalid(app: App, request: FastifyRequest, reply: FastifyReply): Fastif
 }
 
 function routes(scope: FastifyInstance, app: App): void {
-  // RFC 8058 allows a multipart body too, and some clients send none or text/plain: the token in the URL is
-  // all that counts, so any body is accepted and ignored.
-  scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 64 * 1024 }, (_request, _body, done) => done(null, {}));
+  // Any body of a one-click POST is accepted and ignored: the token in the URL is all that counts.
+  acceptAnyBody(scope);
 
   scope.get('/bulletins/unsubscribe', async (request, reply) => {
     const payload = readUnsubscribeToken(app.config.secretKey, token(request), app.now());

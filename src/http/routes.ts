@@ -3,3 +3,4 @@
 export {};
 import '../surveys/routes.js';
 import '../bulletins/http-routes.js';
+import '../surveys/opt-out-routes.js';

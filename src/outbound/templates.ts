@@ -67,6 +67,8 @@ export interface SurveyMailView {
   choices: Array<{ value: string; label: string; url: string }>;
   /** Already formatted in the contact's locale. */
   expiresAt: string;
+  /** "Don't want these surveys?": the signed opt-out link (also in List-Unsubscribe). */
+  optOutUrl: string;
 }
 
 export interface RenderedMail {
@@ -361,12 +363,13 @@ export function sampleContext(name: TemplateName, locale: Locale): TemplateConte
   }
 }
 
-/** Sample survey links point at this page (PUBLIC_URL in real mail). */
+/** Sample survey links point at these pages (PUBLIC_URL in real mail). */
 export const SAMPLE_SURVEY_URL = 'https://soporte.ventanilla.test/survey?t=SAMPLE-TOKEN';
+export const SAMPLE_OPT_OUT_URL = 'https://soporte.ventanilla.test/survey/opt-out?t=SAMPLE-TOKEN';
 
 function sampleSurvey(kind: SurveyKind, locale: Locale, expiresAt: string): SurveyMailView {
   const scale = scaleOf(kind, 'good_bad');
-  return { kind, scale, expiresAt, choices: choicesOf(scale).map((value) => ({ value, label: choiceLabel(scale, value, locale), url: `${SAMPLE_SURVEY_URL}&a=${value}` })) };
+  return { kind, scale, expiresAt, optOutUrl: SAMPLE_OPT_OUT_URL, choices: choicesOf(scale).map((value) => ({ value, label: choiceLabel(scale, value, locale), url: `${SAMPLE_SURVEY_URL}&a=${value}` })) };
 }
 
 // ---- Access mails (UNKNOWN_SENDER_POLICY, administrators' commands): templates/<locale>/access_*.hbs ----

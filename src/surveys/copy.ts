@@ -123,6 +123,52 @@ export const PAGE_COPY: Record<Locale, PageCopy> = {
   },
 };
 
+/** The opt-out page ("Don't send me surveys"): asks with one button, then says it is done. */
+export interface OptOutCopy {
+  askTitle: string;
+  ask: (email: string) => string;
+  button: string;
+  doneTitle: string;
+  done: (email: string) => string;
+  /** The error page of a broken opt-out link: what it is, that nothing changed, whom to write to. */
+  invalidText: string;
+  nothingChanged: string;
+  contact: string;
+}
+
+export const OPT_OUT_COPY: Record<Locale, OptOutCopy> = {
+  es: {
+    askTitle: '¿Dejar de recibir encuestas?',
+    ask: (email) => `${email} no recibirá más encuestas de satisfacción ni la encuesta anual. Los avisos de sus tickets seguirán llegando.`,
+    button: 'No quiero más encuestas',
+    doneTitle: 'Listo',
+    done: (email) => `No le enviaremos más encuestas a ${email}. Los avisos de sus tickets seguirán llegando.`,
+    invalidText: 'El enlace para dejar de recibir encuestas está incompleto, fue modificado o es demasiado antiguo.',
+    nothingChanged: 'No se cambió nada.',
+    contact: 'Si no desea recibir encuestas, escríbanos a',
+  },
+  pt: {
+    askTitle: 'Deixar de receber inquéritos?',
+    ask: (email) => `${email} não receberá mais inquéritos de satisfação nem o inquérito anual. Os avisos dos seus tickets continuarão a chegar.`,
+    button: 'Não quero mais inquéritos',
+    doneTitle: 'Pronto',
+    done: (email) => `Não enviaremos mais inquéritos para ${email}. Os avisos dos seus tickets continuarão a chegar.`,
+    invalidText: 'A ligação para deixar de receber inquéritos está incompleta, foi alterada ou é demasiado antiga.',
+    nothingChanged: 'Nada foi alterado.',
+    contact: 'Se não quiser receber inquéritos, escreva-nos para',
+  },
+  en: {
+    askTitle: 'Stop receiving surveys?',
+    ask: (email) => `${email} will get no more satisfaction surveys and no yearly survey. The notices about your tickets will still arrive.`,
+    button: 'No more surveys',
+    doneTitle: 'Done',
+    done: (email) => `We will send you no more surveys at ${email}. The notices about your tickets will still arrive.`,
+    invalidText: 'The link to stop surveys is incomplete, was changed or is too old.',
+    nothingChanged: 'Nothing was changed.',
+    contact: 'If you do not want surveys, write to',
+  },
+};
+
 /** The page language for someone we cannot identify (a broken link): their browser's Accept-Language. */
 export function localeFromAcceptLanguage(header: string | undefined): Locale {
   for (const part of (header ?? '').split(',')) {

@@ -1,5 +1,5 @@
 // The public pages of the surveys: the answer page (a link's answer to confirm, or thanks and the answer;
-// a comment form) and the error page of a link that is broken or expired. Plain HTML and inline CSS (the server's CSP allows no scripts and
+// a comment form), the opt-out page ("Don't send me surveys") and the error page of a link that is broken or expired. Plain HTML and inline CSS (the server's CSP allows no scripts and
 // nothing from outside), in the contact's language, readable on a phone. Everything shown is escaped.
 
 import { readFileSync } from 'node:fs';
@@ -8,13 +8,13 @@ import Handlebars from 'handlebars';
 import { choicesOf, type SurveyKind, type SurveyScale } from '../domain/survey-scale.js';
 import type { Locale } from '../outbound/locale.js';
 import { templatesDir } from '../paths.js';
-import { choiceLabel, PAGE_COPY } from './copy.js';
+import { choiceLabel, OPT_OUT_COPY, PAGE_COPY } from './copy.js';
 
 const hb = Handlebars.create();
 const cache = new Map<string, Handlebars.TemplateDelegate>();
 let style: string | undefined;
 
-function page(name: 'survey' | 'error', view: object): string {
+function page(name: 'survey' | 'opt-out' | 'error', view: object): string {
   let template = cache.get(name);
   if (!template) {
     template = hb.compile(readFileSync(join(templatesDir, 'pages', `${name}.html.hbs`), 'utf8'), { strict: false });
@@ -71,8 +71,34 @@ export function renderSurveyPage(input: SurveyPageInput): string {
   });
 }
 
-export function renderErrorPage(locale: Locale, reason: 'invalid' | 'expired', supportAddress: string): string {
+export interface OptOutPageInput {
+  locale: Locale;
+  email: string;
+  /** Opted out already: the page says so and asks nothing. */
+  done: boolean;
+  /** The form's target: the page's own path (its token is what a forged POST from elsewhere lacks). */
+  action: string;
+}
+
+/** One button that POSTs: a GET (a link scanner) must not opt anyone out. */
+export function renderOptOutPage(input: OptOutPageInput): string {
+  const o = OPT_OUT_COPY[input.locale];
+  return page('opt-out', {
+    locale: input.locale,
+    t: PAGE_COPY[input.locale],
+    heading: input.done ? o.doneTitle : o.askTitle,
+    text: input.done ? o.done(input.email) : o.ask(input.email),
+    button: o.button,
+    done: input.done,
+    action: input.action,
+  });
+}
+
+/** `about`: the link of an answer (nothing recorded) or of the opt-out (nothing changed). */
+export function renderErrorPage(locale: Locale, reason: 'invalid' | 'expired', supportAddress: string, about: 'answer' | 'opt_out' = 'answer'): string {
   const t = PAGE_COPY[locale];
-  const [heading, text] = reason === 'expired' ? [t.expiredTitle, t.expiredText] : [t.invalidTitle, t.invalidText];
-  return page('error', { locale, t, heading, text, support: supportAddress });
+  const o = OPT_OUT_COPY[locale];
+  const [heading, text] = reason === 'expired' ? [t.expiredTitle, t.expiredText] : [t.invalidTitle, about === 'opt_out' ? o.invalidText : t.invalidText];
+  const [nothingStored, contact] = about === 'opt_out' ? [o.nothingChanged, o.contact] : [t.nothingStored, t.contact];
+  return page('error', { locale, t, heading, text, nothingStored, contact, support: supportAddress });
 }

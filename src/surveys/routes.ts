@@ -12,6 +12,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../app.js';
 import { answerFromValue, isSurveyScale, type AnswerValue, type SurveyScale } from '../domain/survey-scale.js';
+import { sendPage } from '../http/page-reply.js';
 import { registerRoutes } from '../http/server.js';
 import { isLocale } from '../outbound/locale.js';
 import { inTransaction } from '../store/database.js';
@@ -36,15 +37,10 @@ async function openSurvey(app: App, token: unknown): Promise<Opened> {
   return { ok: true, survey: { ...survey, scale: survey.scale }, token };
 }
 
-function html(reply: FastifyReply, status: number, body: string): FastifyReply {
-  // Answers are personal: never cached by a browser or a proxy.
-  return reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(body);
-}
-
 function refuse(app: App, request: FastifyRequest, reply: FastifyReply, opened: Extract<Opened, { ok: false }>): FastifyReply {
   app.log.warn({ reason: opened.why, ip: request.ip }, 'survey link refused: nothing stored');
   const locale = localeFromAcceptLanguage(request.headers['accept-language']);
-  return html(reply, opened.reason === 'expired' ? 410 : 400, renderErrorPage(locale, opened.reason, app.config.supportAddress));
+  return sendPage(reply, opened.reason === 'expired' ? 410 : 400, renderErrorPage(locale, opened.reason, app.config.supportAddress));
 }
 
 function currentValue(survey: StoredSurvey): string | null {
@@ -66,7 +62,7 @@ function showPage(reply: FastifyReply, opened: Extract<Opened, { ok: true }>, ex
     saved: extra.saved ?? false,
     error: extra.error,
   });
-  return html(reply, extra.status ?? 200, body);
+  return sendPage(reply, extra.status ?? 200, body);
 }
 
 /**

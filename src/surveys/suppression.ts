@@ -1,4 +1,6 @@
 // Addresses that must not get a survey. Both surveys (the CSAT mail and the NPS campaign) ask here:
+// - opted out: the person asked for no more surveys (the link in every survey mail, List-Unsubscribe;
+//   opt-out-routes.ts). Both kinds: that is what they asked;
 // - bounced: the suppression list of the bounces work (src/store/suppression-repo.ts), and any address whose
 //   mail the outbox could not deliver for good (a 5xx refusal, or every retry failed);
 // - unsubscribed (NPS only): someone who unsubscribed from, or complained about, our bulletins does not want
@@ -8,13 +10,15 @@ import type { SurveyKind } from '../domain/survey-scale.js';
 import type { Tx } from '../store/database.js';
 import { subscriberStatus } from '../store/subscriber-repo.js';
 import { suppressedAmong } from '../store/suppression-repo.js';
+import { optedOutOfSurveys } from '../store/survey-opt-out-repo.js';
 import { mailPermanentlyFailedTo } from '../store/survey-repo.js';
 
-export type SuppressionReason = 'bounced' | 'unsubscribed';
+export type SuppressionReason = 'bounced' | 'opted_out' | 'unsubscribed';
 
 /** Why a survey must not be mailed to this address, or null when it may. */
 export async function surveySuppression(tx: Tx, address: string, kind: SurveyKind, now: Date): Promise<SuppressionReason | null> {
   if ((await suppressedAmong(tx, [address], now)).size > 0 || (await mailPermanentlyFailedTo(tx, address))) return 'bounced';
+  if (await optedOutOfSurveys(tx, address)) return 'opted_out';
   if (kind === 'nps' && (await subscriberStatus(tx, address)) === 'unsubscribed') return 'unsubscribed';
   return null;
 }

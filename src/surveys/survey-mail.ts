@@ -2,6 +2,8 @@
 // Automatic mail (Auto-Submitted: auto-generated): the per-address cap applies, and an auto-responder does
 // not answer it. Its Message-ID is signed like a notice's, so a bounce of it is recognised as ours, and it
 // is stored with the survey: a reply to it that is only a score is an answer (src/ingest/stages/survey-reply.ts).
+// Every survey mail says how to get no more of them: a link in its footer and List-Unsubscribe with RFC 8058
+// one-click (Gmail's and Yahoo's rules for bulk senders), both to opt-out-routes.ts.
 
 import { createSignedMessageId, domainOf } from '../domain/thread-refs.js';
 import { choicesOf, scaleOf, type SurveyKind } from '../domain/survey-scale.js';
@@ -15,7 +17,7 @@ import { createSurveyRequest, surveyKeyExists, type SurveyContact } from '../sto
 import { addTicketEvent } from '../store/tickets-repo.js';
 import { choiceLabel } from './copy.js';
 import type { SurveyDeps } from './deps.js';
-import { surveyLink, surveyToken } from './links.js';
+import { optOutLink, optOutToken, surveyLink, surveyToken } from './links.js';
 import { surveySuppression, type SuppressionReason } from './suppression.js';
 
 export interface SurveyMailRequest {
@@ -50,6 +52,7 @@ export async function enqueueSurveyMail(tx: Tx, deps: SurveyDeps, req: SurveyMai
     country: req.contact.country, agent: req.agent, scale, locale, messageId, sentAt: req.now, expiresAt,
   });
   const token = surveyToken(notices.secret, { id: surveyId, contactId: req.contact.id, ticketId: csat ? ticket.id : null, kind: req.kind, expiresAt });
+  const optOutUrl = optOutLink(deps.baseUrl, optOutToken(notices.secret, req.contact.id, req.now));
   const ctx: TemplateContext = {
     ticket: { number: ticket.number, subject: subjectIn(ticket.subject, locale), status: ticket.status, priority: ticket.priority },
     contact: { name: req.contact.name, email, country: req.contact.country },
@@ -59,6 +62,7 @@ export async function enqueueSurveyMail(tx: Tx, deps: SurveyDeps, req: SurveyMai
       scale,
       choices: choicesOf(scale).map((value) => ({ value, label: choiceLabel(scale, value, locale), url: surveyLink(deps.baseUrl, token, value) })),
       expiresAt: formatInstant(expiresAt, locale, notices.calendar.config.timeZone),
+      optOutUrl,
     },
   };
   const rendered = notices.renderer.render(csat ? 'csat_survey' : 'nps_survey', locale, ctx);
@@ -84,6 +88,10 @@ export async function enqueueSurveyMail(tx: Tx, deps: SurveyDeps, req: SurveyMai
         'X-Auto-Response-Suppress': 'All',
         'X-Loop': notices.supportAddress,
         'X-Ventanilla-Survey': req.kind,
+        // RFC 2369 / RFC 8058. No mailto: unlike the bulletin address, the support address reads every mail
+        // as a ticket, and RFC 8058 asks for the https URI only.
+        'List-Unsubscribe': `<${optOutUrl}>`,
+        'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
         ...(csat ? { 'X-Ventanilla-Ticket': String(ticket.number) } : {}),
       },
     },

@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { buildServer } from '../../src/http/server.js';
 import '../../src/http/routes.js';
 import { createTestApp, type TestApp } from './app.js';
 import { freePort } from './ports.js';
-import type { ReceivedMail, SmtpPeer } from './smtp.js';
+import { startSmtpPeer, type ReceivedMail, type SmtpPeer } from './smtp.js';
 
 // An app with surveys on and its public HTTP server in this process, on a loopback port that PUBLIC_URL
 // names, so the links in the survey mails lead to it as they would lead a customer to the real one.
@@ -30,6 +31,30 @@ export async function startSurveyWeb(smtp: SmtpPeer, env: Record<string, string>
       await app.dispose();
     },
   };
+}
+
+/**
+ * For a test file: one SMTP peer for all its tests, and the app each test starts, disposed after it (the mail
+ * the peer received is forgotten then). Call it at the top level of the file.
+ */
+export function surveyWebPerTest(): { smtp: () => SmtpPeer; start: (env?: Record<string, string>, now?: () => Date) => Promise<SurveyWeb> } {
+  let smtp: SmtpPeer | undefined;
+  let web: SurveyWeb | undefined;
+  const peer = (): SmtpPeer => {
+    if (!smtp) throw new Error('the SMTP peer starts in beforeAll');
+    return smtp;
+  };
+  beforeAll(async () => {
+    smtp = await startSmtpPeer();
+  });
+  afterAll(async () => smtp?.stop());
+  afterEach(async () => {
+    await web?.dispose();
+    web = undefined;
+    peer().received.length = 0;
+    peer().failWith = null;
+  });
+  return { smtp: peer, start: async (env = {}, now) => (web = await startSurveyWeb(peer(), env, now)) };
 }
 
 export const surveyMailOf = (mails: ReceivedMail[], kind: 'csat' | 'nps'): ReceivedMail | undefined => mails.find((m) => m.header('x-ventanilla-survey') === kind);

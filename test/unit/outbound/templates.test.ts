@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { templatesDir } from '../../../src/paths.js';
 import {
   INTERNAL_TEMPLATES,
+  SAMPLE_OPT_OUT_URL,
   SAMPLE_SURVEY_URL,
   TEMPLATE_NAMES,
   TICKETLESS_TEMPLATES,
@@ -68,8 +69,12 @@ describe('every template in every locale renders its sample context', () => {
     expect(mail.html).toContain(`<html lang="${locale}"`);
     expect(mail.html).toContain('name="viewport"');
     expect(mail.html).toContain('max-width:600px');
-    // The only absolute links allowed are the survey answers, to our own PUBLIC_URL.
-    const ownLinksRemoved = mail.html.replaceAll(`href="${Handlebars.escapeExpression(SAMPLE_SURVEY_URL)}`, 'href="#');
+    // The only absolute links allowed are the survey answers and the survey opt-out, to our own PUBLIC_URL.
+    const ownLinksRemoved = [SAMPLE_SURVEY_URL, SAMPLE_OPT_OUT_URL].reduce((html, url) => html.replaceAll(`href="${Handlebars.escapeExpression(url)}`, 'href="#'), mail.html);
+    if (name === 'csat_survey' || name === 'nps_survey') {
+      expect(mail.text, 'the opt-out line of the text footer').toContain(SAMPLE_OPT_OUT_URL);
+      expect(mail.html).toContain(`href="${Handlebars.escapeExpression(SAMPLE_OPT_OUT_URL)}"`);
+    }
     expect(ownLinksRemoved).not.toMatch(/<script|<link|<img|<iframe|<style|src=|url\(|@import|href="(https?:)?\/\//i);
     expect(mail.html).toContain(`<title>${mail.subject.replace(/&/g, '&amp;')}</title>`);
     expect(mail.text.endsWith('\n')).toBe(true);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { signToken } from '../../../src/http/tokens.js';
-import { readSurveyToken, surveyLink, surveyToken, tokenMatches, type SurveyIdentity } from '../../../src/surveys/links.js';
+import { optOutLink, optOutToken, readOptOutToken, readSurveyToken, surveyLink, surveyToken, tokenMatches, type SurveyIdentity } from '../../../src/surveys/links.js';
 
 const secret = 'survey-secret-0123456789';
 const now = new Date('2026-12-01T12:00:00Z');
@@ -56,5 +56,26 @@ describe('survey links: signed, expiring tokens', () => {
     expect(surveyLink('https://soporte.example.com', token, 'good')).toBe(`https://soporte.example.com/survey?t=${token}&a=good`);
     expect(surveyLink('https://soporte.example.com', token)).toBe(`https://soporte.example.com/survey?t=${token}`);
     expect(token).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+  });
+});
+
+describe('the opt-out link (List-Unsubscribe): signed like the answers, naming the contact', () => {
+  it('names the contact and keeps working for years (an old survey mail may be kept)', () => {
+    const token = optOutToken(secret, 7, now);
+    expect(readOptOutToken(secret, token, now)).toEqual({ ok: true, payload: { c: 7 } });
+    expect(readOptOutToken(secret, token, new Date(now.getTime() + 4 * 365 * 86_400_000)).ok).toBe(true);
+    expect(optOutLink('https://soporte.example.com', token)).toBe(`https://soporte.example.com/survey/opt-out?t=${token}`);
+  });
+
+  it('cannot be tampered with, nor stand in for an answer token (or the reverse)', () => {
+    const token = optOutToken(secret, 7, now);
+    const [body, sig] = token.split('.') as [string, string];
+    const payload = JSON.parse(Buffer.from(body, 'base64url').toString()) as { d: { c: number } };
+    payload.d.c = 8;
+    expect(readOptOutToken(secret, `${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${sig}`, now)).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(readOptOutToken('another-secret-0123456789', token, now)).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(readOptOutToken(secret, surveyToken(secret, { ...csat, expiresAt }), now)).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(readSurveyToken(secret, token, now)).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(readOptOutToken(secret, signToken(secret, 'survey-opt-out', { c: '7' }, expiresAt), now)).toEqual({ ok: false, reason: 'malformed' });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { localeFromAcceptLanguage, PAGE_COPY } from '../../../src/surveys/copy.js';
-import { renderErrorPage, renderSurveyPage, type SurveyPageInput } from '../../../src/surveys/pages.js';
+import { renderErrorPage, renderOptOutPage, renderSurveyPage, type SurveyPageInput } from '../../../src/surveys/pages.js';
 
 const base: SurveyPageInput = { locale: 'es', kind: 'csat', scale: 'good_bad', ticket: { number: 1042, subject: 'Factura <script>alert(1)</script>' }, current: null, picked: null, comment: null, action: '/survey?t=abc.def', saved: false };
 
@@ -58,6 +58,27 @@ describe('the survey pages', () => {
     expect(expired).toContain('<h1>Esta ligação expirou</h1>');
     expect(expired).toContain('Nenhuma resposta foi registada.');
     expect(renderErrorPage('en', 'invalid', 's@x.example')).toContain('<h1>This link is not valid</h1>');
+  });
+
+  it('the opt-out page asks with one button (a GET records nothing), then says it is done; no script', () => {
+    const ask = renderOptOutPage({ locale: 'pt', email: 'joana@contabil.pt', done: false, action: '/survey/opt-out?t=abc.def' });
+    expect(ask).toMatch(/^<!DOCTYPE html>\n<html lang="pt"/);
+    expect(ask).toContain('<h1>Deixar de receber inquéritos?</h1>');
+    expect(ask).toContain('joana@contabil.pt');
+    expect(ask).toContain('<form method="post" action="/survey/opt-out?t&#x3D;abc.def"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Não quero mais inquéritos</button></form>');
+    expect(ask).not.toMatch(/<script|<img|src=|https?:\/\//i);
+    const done = renderOptOutPage({ locale: 'es', email: '<b>x</b>@cliente.mx', done: true, action: '/survey/opt-out?t=abc.def' });
+    expect(done).toContain('role="status"');
+    expect(done).toContain('No le enviaremos más encuestas');
+    expect(done).toContain('&lt;b&gt;x&lt;/b&gt;@cliente.mx');
+    expect(done).not.toContain('<form');
+  });
+
+  it('the error page of an opt-out link says nothing was changed', () => {
+    const html = renderErrorPage('en', 'invalid', 's@x.example', 'opt_out');
+    expect(html).toContain('<h1>This link is not valid</h1>');
+    expect(html).toContain('Nothing was changed.');
+    expect(html).not.toContain('No answer was recorded.');
   });
 
   it('an unknown visitor gets the page in their browser\'s language, Spanish by default', () => {

@@ -1,0 +1,17 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+
+// What the public pages behind links in mail (surveys, unsubscribe) share in how they answer.
+
+/** A page that names a person: never cached by a browser or a proxy. */
+export function sendPage(reply: FastifyReply, status: number, body: string): FastifyReply {
+  return reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(body);
+}
+
+/**
+ * RFC 8058 one-click: the mail provider POSTs `List-Unsubscribe=One-Click`, as a form, as multipart, as
+ * text/plain or with no body at all; the token in the URL is all that counts. Call it in a scope of the
+ * unsubscribe routes only (server.register), so that other routes keep refusing bodies they do not read.
+ */
+export function acceptAnyBody(scope: FastifyInstance): void {
+  scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 64 * 1024 }, (_request, _body, done) => done(null, {}));
+}
