@@ -9,10 +9,10 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { templatesDir } from '../paths.js';
-import { LOCALES, businessPeriod, isLocale, phoneFor, pickLocale, priorityLabel, statusLabel, type Locale } from './locale.js';
-import { choicesOf, scaleOf, type SurveyKind, type SurveyScale } from '../domain/survey-scale.js';
-import { choiceLabel } from '../surveys/copy.js';
+import { LOCALES, isLocale, phoneFor, pickLocale, priorityLabel, statusLabel, type Locale } from './locale.js';
+import type { SurveyKind, SurveyScale } from '../domain/survey-scale.js';
 import { RenderMemo } from './render-memo.js';
+import { sampleContext } from './template-samples.js';
 
 export { LOCALES, phoneFor, pickLocale, type Locale };
 
@@ -239,139 +239,6 @@ export class TemplateRenderer {
   }
 }
 
-interface SampleCopy {
-  contact: TemplateContext['contact'];
-  subject: string;
-  hours: string;
-  dueAt: string;
-  deadline: string;
-  answer: string;
-  needed: string;
-  solution: string;
-  organisation: string;
-  target: string;
-}
-
-const SAMPLES: Record<Locale, SampleCopy> = {
-  es: {
-    contact: { name: 'María Fernanda López', email: 'mflopez@distribuidorabajio.com.mx', country: 'MX' },
-    subject: 'Error al timbrar facturas CFDI 4.0',
-    hours: 'Atendemos de lunes a viernes, de 8:00 a 20:00 (hora de Ciudad de México).',
-    dueAt: 'martes 2 de diciembre de 2026, 16:00 (hora de Ciudad de México)',
-    deadline: 'martes 9 de diciembre de 2026, 20:00 (hora de Ciudad de México)',
-    answer:
-      'Revisamos el registro que nos envió: el certificado de sello digital (CSD) de la sucursal 02 venció el 28 de noviembre.\n\n' +
-      'Para continuar, cargue el nuevo CSD en Configuración > Facturación electrónica y vuelva a timbrar las facturas pendientes.',
-    needed:
-      'Para reproducir el caso en nuestro entorno necesitamos:\n- El archivo XML de una factura rechazada.\n' +
-      '- Una captura de pantalla del mensaje de error completo.\n- La versión del sistema (menú Ayuda > Acerca de).',
-    solution:
-      'Publicamos el paquete de actualización 12.1.2410, que corrige el cálculo del complemento de pago.\n' +
-      'Aplíquelo en su entorno y vuelva a timbrar las facturas pendientes.',
-    organisation: 'Distribuidora del Bajío S.A. de C.V.',
-    target: '8 horas hábiles',
-  },
-  pt: {
-    contact: { name: 'João Carvalho', email: 'joao.carvalho@conservasatlantico.pt', country: 'PT' },
-    subject: 'Erro ao comunicar faturas à AT (SAF-T)',
-    hours: 'Atendemos de segunda a sexta-feira, das 8h00 às 20h00 (hora da Cidade do México).',
-    dueAt: 'terça-feira, 2 de dezembro de 2026, 16:00 (hora da Cidade do México)',
-    deadline: 'terça-feira, 9 de dezembro de 2026, 20:00 (hora da Cidade do México)',
-    answer:
-      'Analisámos o registo que nos enviou: a série de faturação "FT2026" não está comunicada à AT, pelo que os documentos ficam sem ATCUD.\n\n' +
-      'Para resolver, comunique a série no Portal das Finanças e registe o código de validação em Configuração > Séries documentais.',
-    needed:
-      'Para reproduzirmos a situação no nosso ambiente, precisamos de:\n- O ficheiro SAF-T gerado em novembro.\n' +
-      '- Uma captura de ecrã da mensagem de erro completa.\n- A versão do sistema (menu Ajuda > Acerca de).',
-    solution:
-      'Disponibilizámos o pacote de atualização 12.1.2410, que corrige a geração do ficheiro SAF-T.\n' +
-      'Aplique-o no seu ambiente e volte a gerar o ficheiro do período.',
-    organisation: 'Conservas Atlântico, Lda.',
-    target: '8 horas úteis',
-  },
-  en: {
-    contact: { name: 'Emily Carter', email: 'emily.carter@northwind-supply.example', country: 'US' },
-    subject: 'Sales tax report shows wrong totals',
-    hours: 'Our support hours are Monday to Friday, 8:00 a.m. to 8:00 p.m. (Mexico City time).',
-    dueAt: 'Tuesday, December 2, 2026, 4:00 p.m. (Mexico City time)',
-    deadline: 'Tuesday, December 9, 2026, 8:00 p.m. (Mexico City time)',
-    answer:
-      "We reviewed the log you sent: the tax code assigned to branch 02 still uses last year's state rate.\n\n" +
-      'To fix it, update the rate under Settings > Taxes and run the report again.',
-    needed:
-      'To reproduce the issue in our environment, we need:\n- The exported report for November.\n' +
-      '- A screenshot of the full error message.\n- The system version (Help > About).',
-    solution:
-      'We released update package 12.1.2410, which fixes the sales tax totals.\n' +
-      'Please apply it to your environment and run the report again.',
-    organisation: 'Northwind Supply, Inc.',
-    target: '8 business hours',
-  },
-};
-
-const SAMPLE_STATUS: Record<TemplateName, string> = {
-  acknowledgement: 'new',
-  answer: 'open',
-  pending: 'pending',
-  on_hold: 'on_hold',
-  solved: 'solved',
-  reopened: 'open',
-  closed: 'closed',
-  follow_up_created: 'new',
-  pending_reminder: 'pending',
-  escalation: 'open',
-  too_large: 'new',
-  csat_survey: 'solved',
-  nps_survey: 'closed',
-};
-
-/** Realistic data for previews and tests: every field the template uses is filled in. */
-export function sampleContext(name: TemplateName, locale: Locale): TemplateContext {
-  const s = SAMPLES[locale];
-  const ctx: TemplateContext = {
-    ticket: { number: 1042, subject: s.subject, status: SAMPLE_STATUS[name], priority: 'high' },
-    contact: { ...s.contact },
-    support: { address: 'soporte@ventanilla.test', hours: s.hours },
-  };
-  switch (name) {
-    case 'acknowledgement':
-    case 'reopened':
-      return { ...ctx, dueAt: s.dueAt };
-    case 'answer':
-      return { ...ctx, body: s.answer };
-    case 'pending':
-      return { ...ctx, body: s.needed, deadline: s.deadline, window: businessPeriod(60, 12, locale) };
-    case 'pending_reminder':
-      return { ...ctx, body: s.needed, deadline: s.deadline };
-    case 'on_hold':
-      return { ...ctx, issueRef: 'DMINA-4821' };
-    case 'solved':
-      return { ...ctx, body: s.solution, deadline: s.deadline, window: businessPeriod(84, 12, locale) };
-    case 'closed':
-      return ctx;
-    case 'follow_up_created':
-      return { ...ctx, previous: { number: 987, subject: s.subject }, dueAt: s.dueAt };
-    case 'too_large':
-      return { ...ctx, body: locale === 'es' ? '31,4 MB (límite: 25 MB)' : locale === 'pt' ? '31,4 MB (limite: 25 MB)' : '31.4 MB (limit: 25 MB)' };
-    case 'escalation': {
-      const requester = `${s.contact.name ?? ''} <${s.contact.email}>`.trim();
-      return { ...ctx, escalation: { level: 1, kind: 'warning', dueAt: s.dueAt, target: s.target, organisation: s.organisation, requester } };
-    }
-    case 'csat_survey':
-    case 'nps_survey':
-      return { ...ctx, survey: sampleSurvey(name === 'nps_survey' ? 'nps' : 'csat', locale, s.deadline) };
-  }
-}
-
-/** Sample survey links point at these pages (PUBLIC_URL in real mail). */
-export const SAMPLE_SURVEY_URL = 'https://soporte.ventanilla.test/survey?t=SAMPLE-TOKEN';
-export const SAMPLE_OPT_OUT_URL = 'https://soporte.ventanilla.test/survey/opt-out?t=SAMPLE-TOKEN';
-
-function sampleSurvey(kind: SurveyKind, locale: Locale, expiresAt: string): SurveyMailView {
-  const scale = scaleOf(kind, 'good_bad');
-  return { kind, scale, expiresAt, optOutUrl: SAMPLE_OPT_OUT_URL, choices: choicesOf(scale).map((value) => ({ value, label: choiceLabel(scale, value, locale), url: `${SAMPLE_SURVEY_URL}&a=${value}` })) };
-}
-
 // ---- Access mails (UNKNOWN_SENDER_POLICY, administrators' commands): templates/<locale>/access_*.hbs ----
 
 export const ACCESS_TEMPLATE_NAMES = ['access_confirmation', 'access_request', 'access_denied'] as const;
@@ -413,31 +280,3 @@ export const ACCESS_KEYWORDS: Record<Locale, { authorise: string; revoke: string
   pt: { authorise: 'AUTORIZAR', revoke: 'REVOGAR' },
   en: { authorise: 'AUTHORIZE', revoke: 'REVOKE' },
 };
-
-/** Realistic data for previews and tests. */
-export function sampleAccessContext(name: AccessTemplateName, locale: Locale): AccessTemplateContext {
-  const s = SAMPLES[locale];
-  const domain = s.contact.email.slice(s.contact.email.indexOf('@') + 1);
-  const base: AccessTemplateContext = { contact: { ...s.contact }, support: { address: 'soporte@ventanilla.test', hours: s.hours } };
-  switch (name) {
-    case 'access_confirmation':
-      return {
-        ...base,
-        organisation: s.organisation,
-        domains: domain,
-        done: [
-          { action: 'authorise', email: `compras@${domain}`, released: '#1042, #1043' },
-          { action: 'authorise', email: `ventas@${domain}`, already: true },
-          { action: 'revoke', email: `exempleado@${domain}` },
-        ],
-        refused: [
-          { action: 'authorise', email: 'consultor@otra-empresa.example', reason: 'other_domain' },
-          { action: 'revoke', email: s.contact.email, reason: 'administrator' },
-        ],
-      };
-    case 'access_request':
-      return { ...base, organisation: s.organisation, domains: domain, requester: { email: `compras@${domain}`, name: 'Luis Ortega' }, ticketNumber: 1042, subject: s.subject };
-    case 'access_denied':
-      return { ...base, subject: s.subject };
-  }
-}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ACCESS_TEMPLATE_NAMES, LOCALES, TemplateRenderer, sampleAccessContext, type Locale } from '../../../src/outbound/templates.js';
+import { sampleAccessContext } from '../../../src/outbound/template-samples.js';
+import { ACCESS_TEMPLATE_NAMES, LOCALES, TemplateRenderer, type Locale } from '../../../src/outbound/templates.js';
 
 const renderer = new TemplateRenderer();
 const cases = ACCESS_TEMPLATE_NAMES.flatMap((name) => LOCALES.map((locale) => [name, locale] as const));

@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { afterEach, describe, expect, it } from 'vitest';
 import { templatesDir } from '../../../src/paths.js';
+import { SAMPLE_OPT_OUT_URL, SAMPLE_SURVEY_URL } from '../../../src/outbound/template-samples.js';
 import {
   INTERNAL_TEMPLATES,
-  SAMPLE_OPT_OUT_URL,
-  SAMPLE_SURVEY_URL,
   TEMPLATE_NAMES,
   TICKETLESS_TEMPLATES,
   TemplateRenderer,
