@@ -29,7 +29,9 @@ export interface NpsSummary {
   nps: number | null;
 }
 
-const oneDecimal = (value: number): number => Math.round(value * 10) / 10 + 0; // + 0: never -0
+// Halves away from zero, as a report reader expects -12.25 to show as -12.3 when 12.25 shows as 12.3 (Math.round
+// alone rounds -12.25 up, to -12.2). + 0: never -0.
+const oneDecimal = (value: number): number => (Math.sign(value) * Math.round(Math.abs(value) * 10)) / 10 + 0;
 
 export function percent(part: number, whole: number): number | null {
   return whole === 0 ? null : oneDecimal((100 * part) / whole);

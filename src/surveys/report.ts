@@ -51,7 +51,8 @@ export async function surveyReport(db: Db, q: { from: Date | null; to: Date; by?
  */
 export function parseReportDate(value: string, edge: 'from' | 'to', timeZone: string): Date {
   const day = /^\d{4}-\d{2}-\d{2}$/.test(value);
-  const parsed = day ? DateTime.fromISO(value, { zone: timeZone }) : DateTime.fromISO(value, { setZone: true });
+  // A time without an offset is the business zone's too, like a day: not the zone of the server the CLI runs on.
+  const parsed = DateTime.fromISO(value, { zone: timeZone, setZone: true });
   if (!parsed.isValid) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `--${edge} must be a day such as 2026-01-31 or an ISO 8601 time (got "${value}")`);
   return (day && edge === 'to' ? parsed.plus({ days: 1 }) : parsed).toJSDate();
 }

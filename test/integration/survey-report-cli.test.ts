@@ -88,6 +88,8 @@ describe.skipIf(!cliBuilt)('ventanilla survey report', () => {
     expect(parseReportDate('2026-11-26', 'from', zone).toISOString()).toBe('2026-11-26T06:00:00.000Z');
     expect(parseReportDate('2026-11-25', 'to', zone).toISOString()).toBe('2026-11-26T06:00:00.000Z');
     expect(parseReportDate('2026-11-25T10:00:00Z', 'to', zone).toISOString()).toBe('2026-11-25T10:00:00.000Z');
+    // A time without an offset is the business zone's (UTC-6), whatever the server's zone.
+    expect(parseReportDate('2026-11-25T10:00', 'from', zone).toISOString()).toBe('2026-11-25T16:00:00.000Z');
     expect(() => parseReportDate('yesterday', 'from', zone)).toThrow('--from must be a day such as 2026-01-31');
     expect((await period('2026-11-25', '2026-11-25')).nps.sent).toBe(4);
     expect((await period(null, '2026-11-24')).csat.sent).toBe(0);

@@ -42,6 +42,10 @@ describe('NPS arithmetic', () => {
   it('rounds to one decimal and is null without answers', () => {
     expect(summariseNps(scores(9, 9, 3)).nps).toBe(33.3);
     expect(summariseNps(scores(9, 3, 3)).nps).toBe(-33.3);
+    // Halves away from zero on both sides: 100 promoters, 149 detractors, 151 passives is -12.25.
+    const many = (score: number, n: number) => Array.from({ length: n }, () => score);
+    expect(summariseNps(scores(...many(9, 100), ...many(3, 149), ...many(7, 151))).nps).toBe(-12.3);
+    expect(summariseNps(scores(...many(9, 149), ...many(3, 100), ...many(7, 151))).nps).toBe(12.3);
     expect(summariseNps(scores(null)).nps).toBeNull();
     expect(summariseNps([])).toMatchObject({ sent: 0, responseRate: null, nps: null });
   });
