@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import type { CsatSummary, NpsSummary } from '../domain/survey-metrics.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { parseReportDate, REPORT_GROUPINGS, surveyReport, type ReportGrouping, type SurveyFigures } from '../surveys/report.js';
-import { readOnly } from './with-app.js';
+import { inTransaction } from '../store/database.js';
+import { setSurveysOptOut } from '../store/survey-opt-out-repo.js';
+import { readOnly, withApp } from './with-app.js';
 
 const pct = (value: number | null) => (value === null ? '-' : `${value.toFixed(1)}%`);
 const signed = (value: number | null) => (value === null ? '-' : `${value > 0 ? '+' : ''}${value.toFixed(1)}`);
@@ -44,4 +46,17 @@ export function registerSurveyCommands(program: Command): void {
       process.stdout.write(block(report, ''));
       for (const group of report.groups ?? []) process.stdout.write(`${group.key ?? `(no ${report.by})`}\n${block(group, '  ')}`);
     });
+  for (const [name, optOut] of [['opt-out', true], ['opt-in', false]] as const) {
+    survey
+      .command(name)
+      .description(optOut ? 'send this contact no more surveys (their wish given by phone or in a ticket)' : 'send surveys to this contact again after an opt-out')
+      .argument('<email>', "the contact's address")
+      .action(async (email: string) => {
+        const address = email.trim().toLowerCase();
+        const r = await withApp((app) => inTransaction(app.db, (tx) => setSurveysOptOut(tx, address, optOut ? app.now() : null)));
+        if (r === 'unknown') throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `No contact has the address ${address}; see \`ventanilla contacts list\`.`);
+        const state = optOut ? 'gets no surveys' : 'gets surveys';
+        process.stdout.write(`${address} ${r === 'changed' ? 'now ' : 'already '}${state}\n`);
+      });
+  }
 }

@@ -31,3 +31,15 @@ export async function optOutOfSurveys(tx: Tx, id: number, now: Date): Promise<bo
 export async function optedOutOfSurveys(tx: Tx | Db, email: string): Promise<boolean> {
   return sqlOf(tx).get(`SELECT 1 FROM "Contact" WHERE "email" = ? AND "surveysOptedOutAt" IS NOT NULL`, email) !== undefined;
 }
+
+/**
+ * Support records a customer's wish given another way (by phone, a ticket): `at` opts the address out (the first
+ * date is kept), null lets surveys go to it again. 'unknown' when no contact has that address.
+ */
+export async function setSurveysOptOut(tx: Tx, email: string, at: Date | null): Promise<'changed' | 'unchanged' | 'unknown'> {
+  const contact = await tx.contact.findUnique({ where: { email }, select: { surveysOptedOutAt: true } });
+  if (!contact) return 'unknown';
+  if ((contact.surveysOptedOutAt === null) === (at === null)) return 'unchanged';
+  await tx.contact.update({ where: { email }, data: { surveysOptedOutAt: at } });
+  return 'changed';
+}

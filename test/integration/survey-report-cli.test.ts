@@ -95,4 +95,17 @@ describe.skipIf(!cliBuilt)('ventanilla survey report', () => {
     expect((await period(null, '2026-11-24')).csat.sent).toBe(0);
     expect((await period('2026-11-26', '2026-12-31')).csat).toMatchObject({ sent: 0, satisfiedPercent: null, responseRate: null });
   });
+
+  it('`survey opt-out` / `opt-in` record a wish given by phone: no survey, then surveys again', async () => {
+    const optedOut = async () => (await app.db.contact.findUniqueOrThrow({ where: { email: 'p2@conservas.pt' } })).surveysOptedOutAt;
+    const out = await runCli(['survey', 'opt-out', 'P2@conservas.pt'], { env: env() });
+    expect(out).toMatchObject({ code: 0, stdout: 'p2@conservas.pt now gets no surveys\n' });
+    expect(await optedOut()).not.toBeNull();
+    expect((await runCli(['survey', 'opt-out', 'p2@conservas.pt'], { env: env() })).stdout).toBe('p2@conservas.pt already gets no surveys\n');
+    const unknown = await runCli(['survey', 'opt-out', 'nadie@conservas.pt'], { env: env() });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/No contact has the address nadie@conservas\.pt/);
+    expect((await runCli(['survey', 'opt-in', 'p2@conservas.pt'], { env: env() })).stdout).toBe('p2@conservas.pt now gets surveys\n');
+    expect(await optedOut()).toBeNull();
+  });
 });
