@@ -11,6 +11,7 @@ export type NoticeName =
   | 'on_hold'
   | 'solved'
   | 'reopened'
+  | 'in_progress'
   | 'closed'
   | 'follow_up_created'
   | 'pending_reminder'
@@ -58,7 +59,9 @@ export function noticeForStatus(from: TicketStatus, to: TicketStatus): NoticeNam
     case 'closed':
       return 'closed';
     case 'open':
-      return from === 'solved' ? 'reopened' : null;
+      // Each status change is the customer's news (DOMAIN.md rule 7): support took the ticket up (from new),
+      // or went on with it without the customer's answer (pending) or the product squad's (on hold).
+      return from === 'solved' ? 'reopened' : 'in_progress';
     case 'new':
       return null;
   }

@@ -53,6 +53,13 @@ function contentTypeOf(path: string): string {
   return known[ext] ?? 'application/octet-stream';
 }
 
+/**
+ * The notice of an agent's answer: the status's own when it states something the answer does not (a deadline, a
+ * product issue, the solution's window); the answer itself when the ticket just goes (on) to open, since the
+ * answer names the status and is the news.
+ */
+const answerNotice = (statusNotice: NoticeName | null): NoticeName => (statusNotice === null || statusNotice === 'in_progress' ? 'answer' : statusNotice);
+
 export interface ReplyInput {
   number: number;
   body: string;
@@ -92,7 +99,7 @@ export async function replyToTicket(ctx: ActionContext, input: ReplyInput): Prom
       respondedNow: !input.internal,
       notice: input.internal
         ? undefined
-        : { notice: target.notice ?? 'answer', idempotencyKey: `reply:${actionId}`, autoSubmitted: null, body: input.body, issueRef: input.issueRef ?? undefined, attachments, actor: input.actor },
+        : { notice: answerNotice(target.notice), idempotencyKey: `reply:${actionId}`, autoSubmitted: null, body: input.body, issueRef: input.issueRef ?? undefined, attachments, actor: input.actor },
     });
   });
   return { number: input.number, status: target.to, mailed: !input.internal };

@@ -83,6 +83,7 @@ const SAMPLE_STATUS: Record<TemplateName, string> = {
   on_hold: 'on_hold',
   solved: 'solved',
   reopened: 'open',
+  in_progress: 'open',
   closed: 'closed',
   follow_up_created: 'new',
   pending_reminder: 'pending',
@@ -103,6 +104,7 @@ export function sampleContext(name: TemplateName, locale: Locale): TemplateConte
   switch (name) {
     case 'acknowledgement':
     case 'reopened':
+    case 'in_progress':
       return { ...ctx, dueAt: s.dueAt };
     case 'answer':
       return { ...ctx, body: s.answer };

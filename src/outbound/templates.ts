@@ -23,6 +23,7 @@ export const TEMPLATE_NAMES = [
   'on_hold',
   'solved',
   'reopened',
+  'in_progress',
   'closed',
   'follow_up_created',
   'pending_reminder',

@@ -140,3 +140,33 @@ describe('one conversation per ticket in the customer\'s mail client', () => {
     expect((await tt.ticket(number)).status).toBe('closed');
   });
 });
+
+describe('each status change reaches the customer (DOMAIN.md rule 7)', () => {
+  it('support taking the ticket up, or going on with it after pending or on hold, mails "we are working on it"', async () => {
+    tt = await suite.start(MX('2026-11-23T09:00:00'));
+    const number = await openTicket('2026-11-23T09:00:00', 'Reporte de IVA');
+    const working = async (local: string, status: 'open') => {
+      await tt.agentSet(MX(local), number, status);
+      const mails = tt.take();
+      expect(mails.map((m) => m.subject)).toEqual([`Re: [#${number}] Reporte de IVA`]);
+      expect(mails[0]?.text).toMatch(/pasó a estado «Abierto»: nuestro equipo de Soporte está trabajando en él/);
+      expect(mails[0]?.autoSubmitted).toBeUndefined(); // a person did it
+    };
+    await working('2026-11-23T10:00:00', 'open'); // new -> open
+    await tt.agentSet(MX('2026-11-23T11:00:00'), number, 'on_hold', 'DMINA-1');
+    tt.take();
+    await working('2026-11-24T10:00:00', 'open'); // on hold -> open
+    await tt.agentSet(MX('2026-11-24T11:00:00'), number, 'pending');
+    tt.take();
+    await working('2026-11-24T12:00:00', 'open'); // pending -> open
+  });
+
+  it('an answer that moves the ticket to open is one mail, the answer (it names the status)', async () => {
+    tt = await suite.start(MX('2026-11-23T09:00:00'));
+    const number = await openTicket('2026-11-23T09:00:00', 'Reporte de IVA');
+    await tt.agentReply(MX('2026-11-23T10:00:00'), number, 'Lo estamos revisando.', 'open');
+    const mails = tt.take();
+    expect(mails).toHaveLength(1);
+    expect(mails[0]?.text).toMatch(/Soporte respondió a su ticket #\d+ «Reporte de IVA»:\s+Lo estamos revisando\./);
+  });
+});

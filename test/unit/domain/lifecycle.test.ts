@@ -19,7 +19,9 @@ describe('agent status changes', () => {
     expect(planStatusChange('open', 'on_hold', 'BUG-1')).toEqual({ from: 'open', to: 'on_hold', notice: 'on_hold' });
   });
   it('each change tells the customer the right thing', () => {
-    expect(planStatusChange('new', 'open')).toEqual({ from: 'new', to: 'open', notice: null });
+    expect(planStatusChange('new', 'open')).toEqual({ from: 'new', to: 'open', notice: 'in_progress' });
+    expect(planStatusChange('on_hold', 'open')).toEqual({ from: 'on_hold', to: 'open', notice: 'in_progress' });
+    expect(planStatusChange('pending', 'open')).toEqual({ from: 'pending', to: 'open', notice: 'in_progress' });
     expect(planStatusChange('open', 'pending')).toMatchObject({ notice: 'pending' });
     expect(planStatusChange('pending', 'solved')).toMatchObject({ notice: 'solved' });
     expect(planStatusChange('solved', 'open')).toMatchObject({ notice: 'reopened' });
