@@ -126,6 +126,10 @@ export function registerMaintenanceCommands(program: Command): void {
         if (problem) app.log.warn({ publicUrl: publicUrl(app) }, `PUBLIC_URL: ${problem}; set it to this server's public https address`);
       })();
       await httpStarted;
+      const { unknownSenderPolicy, trustedAuthservIds } = app.config.access;
+      if (unknownSenderPolicy !== 'accept' && trustedAuthservIds.length === 0) {
+        app.log.warn({ unknownSenderPolicy }, "TRUSTED_AUTHSERV_IDS is not set: an administrator's commands by mail are believed from whoever writes the administrator's address in From");
+      }
       app.log.info({ imap: app.config.imap ? `${app.config.imap.host}/${app.config.imap.mailbox}` : null, smtp: app.config.smtp?.host ?? 'files in DATA_DIR/outbox', data: app.config.dataDir }, 'ventanilla started');
       await Promise.all([running, stopped]);
       await warmedUp;

@@ -60,7 +60,12 @@ export async function analyseMail(settings: AnalysisSettings, blobs: Pick<BlobSt
   const automatic: AutomaticVerdict | null =
     report.kind === 'vacation' && byHeaders?.kind !== 'auto-replied' ? { kind: 'auto-replied', reason: `an out-of-office reply (${byHeaders?.reason ?? 'by its wording'})` } : byHeaders;
   // Is the From address forged? Only the Authentication-Results of our own servers tell (stages/authenticity.ts).
-  const authenticity = assessSender(mail.headers.get('authentication-results') ?? [], sender.address, settings.trustedAuthservIds);
+  // Only a single From address can be authenticated (DMARC checks that one): a mail with none (its sender taken
+  // from Sender or Reply-To) or with several is not believed to be from anyone in particular.
+  const authenticity: SenderAuthenticity =
+    mail.from && mail.fromCount === 1
+      ? assessSender(mail.headers.get('authentication-results') ?? [], sender.address, settings.trustedAuthservIds)
+      : { trusted: false, verdict: 'none', reason: mail.from ? `${mail.fromCount} From addresses` : 'no From address' };
   const attachments: NewMessage['attachments'] = [];
   const omitted: string[] = [];
   for (const a of mail.attachments) {

@@ -31,6 +31,8 @@ export interface InboundMail {
   inReplyTo: string | null;
   references: string[];
   from: Address | null;
+  /** How many addresses the From header names: more than one is a forgery's trick, or at least unverifiable. */
+  fromCount: number;
   to: Address[];
   cc: Address[];
   /** Every address the mail was delivered to: To, Cc, Delivered-To, X-Original-To, Envelope-To. */
@@ -173,7 +175,8 @@ async function toInboundMail(run: () => Promise<ParserOutput>, head: Buffer): Pr
     const delivered = ['delivered-to', 'x-original-to', 'envelope-to']
       .flatMap((name) => headers.get(name) ?? [])
       .map((v) => v.replace(/[<>]/g, '').trim().toLowerCase());
-    const parsedFrom = addresses(parsed.from)[0] ?? null;
+    const fromAddresses = addresses(parsed.from);
+    const parsedFrom = fromAddresses[0] ?? null;
     const from = parsedFrom?.name && lostLetters(parsedFrom.name) ? { ...parsedFrom, name: legacyDisplayName(head, 'from') ?? parsedFrom.name } : parsedFrom;
     const subjectLine = parsed.headerLines?.find((l) => l.key === 'subject')?.line ?? '';
     const subject = (lostLetters(subjectLine) || lostLetters(parsed.subject ?? '') ? legacyHeaderValue(head, 'subject') : null) ?? parsed.subject ?? '';
@@ -182,6 +185,7 @@ async function toInboundMail(run: () => Promise<ParserOutput>, head: Buffer): Pr
       inReplyTo: parseIdList(parsed.inReplyTo).at(-1) ?? null,
       references: parseIdList(parsed.references),
       from,
+      fromCount: fromAddresses.length,
       to,
       cc,
       recipients: [...new Set([...to, ...cc].map((a) => a.address).concat(delivered))],

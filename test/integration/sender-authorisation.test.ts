@@ -217,6 +217,60 @@ describe('forged senders (TRUSTED_AUTHSERV_IDS)', () => {
     expect(genuine.outcome).toBe('admin_command');
   });
 
+  it('commands need the trusted server\'s evidence for the From domain, from a single From address', async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'hold' });
+    const spfOfAttacker = { 'Authentication-Results': 'mx.example.test; spf=pass smtp.mailfrom=attacker@evil.example; dkim=none; dmarc=none' };
+    const dmarcOfAttacker = { 'Authentication-Results': 'mx.example.test; spf=pass smtp.mailfrom=attacker@evil.example; dkim=pass header.d=evil.example; dmarc=pass header.from=evil.example' };
+    const attempts: Array<[string, Record<string, string | null>]> = [
+      ['the envelope sender passes SPF, for its own domain', { From: 'admin@empresa.mx', ...spfOfAttacker }],
+      ['no From: the administrator in Reply-To', { From: null, 'Reply-To': 'admin@empresa.mx', ...spfOfAttacker }],
+      ['two From addresses, DMARC passing for the second', { From: 'Admin <admin@empresa.mx>, Att <attacker@evil.example>', Sender: 'admin@empresa.mx', ...dmarcOfAttacker }],
+    ];
+    for (const [i, [what, headers]] of attempts.entries()) {
+      const r = await ingest(mail({ headers: { ...headers, 'Message-ID': `<cmd${i}@evil.example>` }, body: `AUTORIZAR intruso${i}@empresa.mx` }));
+      expect(r.outcome, what).not.toBe('admin_command');
+      expect(await app.db.contact.findUnique({ where: { email: `intruso${i}@empresa.mx` } }), what).toBeNull();
+    }
+    // The administrator's own mail, signed for empresa.mx: carried out.
+    const genuine = await ingest(from('admin@empresa.mx', { 'Authentication-Results': 'mx.example.test; spf=pass smtp.mailfrom=empresa.mx; dkim=pass header.d=empresa.mx; dmarc=none' }, 'AUTORIZAR luis@empresa.mx'));
+    expect(genuine.outcome).toBe('admin_command');
+  });
+
+  it('a command inside a forwarded mail is not carried out: the administrator is asking about it', async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'hold' });
+    const held = await ingest(from('marta@empresa.mx'));
+    const body = ['No conozco a esta persona, ¿es spam? No la autoricen.', '', '---------- Forwarded message ---------', 'De: Soporte <soporte@example.test>', 'Subject: Solicitud de acceso a Soporte: marta@empresa.mx', '', 'Para autorizarlo, responda a este correo escribiendo esta línea:', '', 'AUTORIZAR marta@empresa.mx'].join('\n');
+    const r = await ingest(from('admin@empresa.mx', { Subject: 'Fwd: Solicitud de acceso a Soporte: marta@empresa.mx' }, body));
+    expect(r.outcome).not.toBe('admin_command');
+    expect((await app.db.contact.findUniqueOrThrow({ where: { email: 'marta@empresa.mx' } })).authorised).toBe(false);
+    expect((await ticket(held.ticketNumber)).heldForAuthorisation).toBe(true);
+  });
+
+  it('a reply to a closed ticket opens a follow-up only for someone who may open tickets', async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'reject' });
+    await authorise('ana@empresa.mx');
+    const opened = await ingest(mail({ headers: { From: 'ana@empresa.mx', Subject: 'Error al timbrar' } }));
+    await app.db.ticket.update({ where: { number: opened.ticketNumber as number }, data: { status: 'closed' } });
+    const tag = { Subject: `Re: [#${opened.ticketNumber}] Error al timbrar` };
+    // A colleague never authorised, who guessed the tag: refused, no ticket.
+    expect((await ingest(from('luis@empresa.mx', tag))).outcome).toBe('rejected');
+    // Ana, revoked since: refused too.
+    await inTransaction(app.db, (tx) => revokeContact(tx, { email: 'ana@empresa.mx', actor: 'agent:test', now: clock }));
+    expect((await ingest(from('ana@empresa.mx', { ...tag, 'Message-ID': '<again@empresa.mx>' }))).outcome).toBe('rejected');
+    expect(await app.db.ticket.count()).toBe(1);
+  });
+
+  it('under hold, a follow-up of someone not authorised is held like a new ticket', async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'hold' });
+    await authorise('ana@empresa.mx');
+    const opened = await ingest(mail({ headers: { From: 'ana@empresa.mx', Subject: 'Error al timbrar' } }));
+    await app.db.ticket.update({ where: { number: opened.ticketNumber as number }, data: { status: 'closed' } });
+    const follow = await ingest(from('luis@empresa.mx', { Subject: `Re: [#${opened.ticketNumber}] Error al timbrar` }));
+    expect(follow.outcome).toBe('followup');
+    expect(await ticket(follow.ticketNumber)).toMatchObject({ heldForAuthorisation: true, firstResponseDueAt: null });
+    expect(await mailsTo('luis@empresa.mx')).toHaveLength(0);
+  });
+
   it('a forged subject tag does not join the ticket; the same mail authenticated does', async () => {
     await start();
     const opened = await ingest(mail({ headers: { From: 'ana@empresa.mx', Subject: 'Error al timbrar' } }));

@@ -52,16 +52,23 @@ const KEYWORDS: Record<string, AdminCommand['action']> = {
   revogar: 'revoke',
   revoke: 'revoke',
 };
+/** Where a forwarded mail starts: Gmail's, Apple Mail's, Thunderbird's and Outlook's markers, in es/pt/en. */
+const FORWARD_MARKER =
+  /^[ \t]*(?:-{2,}[ \t]*(?:forwarded message|mensaje reenviado|mensagem encaminhada|mensagem reencaminhada|original message|mensaje original|mensagem original)[ \t]*-{2,}|(?:begin forwarded message|inicio del mensaje reenviado|in[íi]cio da mensagem reencaminhada)[ \t]*:)/im;
+
 const COMMAND_LINE = /^[ \t]*(autorizar|authori[sz]e|revocar|revogar|revoke)[ \t]*:?[ \t]+(.+?)[ \t]*$/i;
 
 /**
  * "AUTORIZAR ana@empresa.mx" / "REVOCAR ana@empresa.mx" lines (also AUTHORIZE, REVOKE, REVOGAR; several
  * addresses per line allowed). A line counts only when all that follows the keyword is addresses: a
- * sentence that starts with "Autorizar" is not a command. Quoted lines ("> AUTORIZAR ...") never count.
+ * sentence that starts with "Autorizar" is not a command. Quoted lines ("> AUTORIZAR ...") never count, nor do
+ * lines of a forwarded mail: an administrator forwarding our access request to ask about it is not authorising.
  */
 export function parseAdminCommands(visibleText: string): AdminCommand[] {
   const commands: AdminCommand[] = [];
-  for (const line of visibleText.split(/\r?\n/)) {
+  const forward = FORWARD_MARKER.exec(visibleText);
+  const own = forward ? visibleText.slice(0, forward.index) : visibleText;
+  for (const line of own.split(/\r?\n/)) {
     const match = COMMAND_LINE.exec(line);
     if (!match) continue;
     const action = KEYWORDS[(match[1] as string).toLowerCase()] as AdminCommand['action'];
@@ -107,7 +114,9 @@ export function accessSettings(deps: Pick<PipelineDeps, 'access'>): AccessSettin
 /** Decides whether the mail may go on to open a ticket (maybe held), or is done here (a command, a refusal). */
 export async function screenAccess(tx: Tx, deps: PipelineDeps, input: AccessInput): Promise<AccessDecision> {
   const forged = input.authenticity.trusted ? null : `the From address failed authentication (${input.authenticity.reason})`;
-  if (input.thread.kind === 'existing') return { kind: 'proceed', hold: false, note: forged };
+  // A mail to an open ticket joins it (its people take part already); one to a closed ticket opens a follow-up,
+  // a new ticket, which its sender may open only as they may open any other.
+  if (input.thread.kind === 'existing' && input.thread.ticket?.status !== 'closed') return { kind: 'proceed', hold: false, note: forged };
   const settings = accessSettings(deps);
   const done = (outcome: InboundOutcome, detail: string | null): AccessDecision => ({ kind: 'done', recorded: { outcome, ticketNumber: null, detail } });
   // A command or a refusal leaves no message behind: its log row is how a second delivery is recognised.
@@ -119,8 +128,11 @@ export async function screenAccess(tx: Tx, deps: PipelineDeps, input: AccessInpu
 
   const commands = input.automatic ? [] : parseAdminCommands(input.visibleText);
   if (isAdmin && commands.length > 0) {
-    if (!trusted) {
-      const detail = `administrator commands refused: ${forged}`;
+    // Commands change who gets service: when a trusted server reported on the mail, they need its evidence for
+    // the From address's own domain, not merely no proof of forgery (stages/authenticity.ts).
+    const unproven = input.authenticity.checked && input.authenticity.verdict !== 'pass' ? `nothing ties the mail to ${domainOf(input.sender.address)} (${input.authenticity.reason})` : null;
+    if (!trusted || unproven) {
+      const detail = `administrator commands refused: ${forged ?? unproven}`;
       deps.log.warn({ from: input.sender.address, authenticity: input.authenticity.reason }, 'forged administrator command refused');
       return done('rejected', detail);
     }

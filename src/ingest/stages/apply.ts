@@ -72,6 +72,11 @@ export async function applyInbound(tx: Tx, deps: LifecycleDeps, input: ApplyInpu
   return createNewTicket(tx, deps, input);
 }
 
+/** Released (clock started, acknowledgement sent) when the sender is authorised: lifecycle/access-actions.ts. */
+async function holdForAuthorisation(tx: Tx, ticketId: number, at: Date): Promise<void> {
+  await addTicketEvent(tx, { ticketId, type: 'held_for_authorisation', actor: 'system', detail: 'UNKNOWN_SENDER_POLICY=hold', at });
+}
+
 async function createNewTicket(tx: Tx, deps: LifecycleDeps, input: ApplyInput) {
   const severity = readSeverity(input.visibleText || input.message.text);
   const ticket = await createTicket(tx, {
@@ -88,8 +93,7 @@ async function createNewTicket(tx: Tx, deps: LifecycleDeps, input: ApplyInput) {
   const reason = input.thread.kind === 'new' ? input.thread.reason : 'no-reference';
   await addTicketEvent(tx, { ticketId: ticket.id, type: 'created', actor: input.requester.email, toStatus: 'new', detail: reason, at: input.now });
   if (input.hold) {
-    // Released (clock started, acknowledgement sent) when the sender is authorised: lifecycle/access-actions.ts.
-    await addTicketEvent(tx, { ticketId: ticket.id, type: 'held_for_authorisation', actor: 'system', detail: 'UNKNOWN_SENDER_POLICY=hold', at: input.now });
+    await holdForAuthorisation(tx, ticket.id, input.now);
     return { outcome: 'created' as const, ticketNumber: ticket.number };
   }
   await startTicket(tx, deps, ticket.id, input.now, input.silent ? null : { notice: 'acknowledgement', idempotencyKey: `ack:${ticket.id}` });
@@ -114,6 +118,7 @@ async function createFollowUp(tx: Tx, deps: LifecycleDeps, input: ApplyInput, cl
     followUpOfId: closed.id,
     ccs: people,
     createdAt: input.now,
+    held: input.hold,
   });
   await addMessage(tx, { ...input.message, ticketId: ticket.id, direction: 'in', createdAt: input.now });
   await addTicketEvent(tx, {
@@ -131,6 +136,10 @@ async function createFollowUp(tx: Tx, deps: LifecycleDeps, input: ApplyInput, cl
     detail: `#${ticket.number}`,
     at: input.now,
   });
+  if (input.hold) {
+    await holdForAuthorisation(tx, ticket.id, input.now);
+    return { outcome: 'followup' as const, ticketNumber: ticket.number };
+  }
   await startTicket(tx, deps, ticket.id, input.now, input.silent ? null : { notice: 'follow_up_created', idempotencyKey: `follow_up:${ticket.id}` });
   return { outcome: 'followup' as const, ticketNumber: ticket.number };
 }

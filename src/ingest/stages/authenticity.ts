@@ -25,7 +25,13 @@ export interface AuthenticationResults {
 export interface SenderAuthenticity {
   /** False only when a trusted server says the From address is forged. */
   trusted: boolean;
+  /** 'pass' only with evidence for the From address's own domain (DMARC, or SPF or DKIM aligned with it). */
   verdict: 'pass' | 'fail' | 'none';
+  /**
+   * A trusted server reported on this mail. An administrator's commands then need a 'pass': a verdict of
+   * 'none' there means the server found nothing that ties the mail to its From domain (stages/access.ts).
+   */
+  checked?: boolean;
   /** For the log and the inbound outcome: e.g. "dmarc=fail (mx.example.com)". */
   reason: string;
 }
@@ -158,6 +164,16 @@ export function assessSender(headerValues: readonly string[], fromAddress: strin
     for (const r of parsed.results) found.push({ ...r, by });
   }
   if (found.length === 0) return { trusted: true, verdict: 'none', reason: 'no authentication results from a trusted server' };
+  return { ...verdictOf(found, fromDomain), checked: true };
+}
+
+/** Evidence about `domain`: the property names none, or names that domain (or a parent or a child of it). */
+const about = (value: string | undefined, domain: string): boolean => {
+  const named = domainOfValue(value);
+  return named === null || aligned(named, domain);
+};
+
+function verdictOf(found: Array<AuthResult & { by: string }>, fromDomain: string): SenderAuthenticity {
   const show = (r: AuthResult & { by: string }) => `${r.method}=${r.result}${r.reason ? ` reason=${r.reason}` : ''} (${r.by})`;
 
   const dmarc = found.filter((r) => r.method === 'dmarc');
@@ -165,24 +181,23 @@ export function assessSender(headerValues: readonly string[], fromAddress: strin
   if (dmarcFail) return { trusted: false, verdict: 'fail', reason: show(dmarcFail) };
   const compauthFail = found.find((r) => r.method === 'compauth' && r.result === 'fail');
   if (compauthFail) return { trusted: false, verdict: 'fail', reason: show(compauthFail) };
-  const dmarcPass = dmarc.find((r) => r.result === 'pass' || r.result === 'bestguesspass');
+  // A DMARC pass for another domain (a second From address, an odd From syntax) says nothing about this one.
+  const dmarcPass = dmarc.find((r) => (r.result === 'pass' || r.result === 'bestguesspass') && about(r.props['header.from'], fromDomain));
   if (dmarcPass) return { trusted: true, verdict: 'pass', reason: show(dmarcPass) };
 
   // No DMARC verdict (the domain publishes no policy, or the server does not check DMARC).
   const spf = found.filter((r) => r.method === 'spf');
   const dkim = found.filter((r) => r.method === 'dkim');
   const spfFail = spf.find((r) => r.result === 'fail');
-  const spfPass = spf.some((r) => r.result === 'pass');
-  const dkimOfFrom = dkim.find((r) => {
-    if (r.result !== 'pass') return false;
-    const signer = domainOfValue(r.props['header.d'] ?? r.props['header.i']);
-    return signer === null || aligned(signer, fromDomain);
-  });
+  // SPF vouches for the envelope sender: a pass counts for the From address only when their domains align.
+  const spfPass = spf.find((r) => r.result === 'pass' && domainOfValue(r.props['smtp.mailfrom']) !== null && about(r.props['smtp.mailfrom'], fromDomain));
+  const dkimOfFrom = dkim.find((r) => r.result === 'pass' && about(r.props['header.d'] ?? r.props['header.i'], fromDomain));
   const dkimUnknown = dkim.some((r) => r.result === 'temperror');
-  if (spfFail && !spfPass && !dkimOfFrom && !dkimUnknown) {
+  if (spfFail && !spf.some((r) => r.result === 'pass') && !dkimOfFrom && !dkimUnknown) {
     const dkimShown = dkim.length ? dkim.map((r) => `dkim=${r.result}`).join(', ') : 'no dkim';
     return { trusted: false, verdict: 'fail', reason: `${show(spfFail)}, ${dkimShown}` };
   }
-  if (spfPass || dkimOfFrom) return { trusted: true, verdict: 'pass', reason: show(dkimOfFrom ?? (spf.find((r) => r.result === 'pass') as AuthResult & { by: string })) };
+  const evidence = dkimOfFrom ?? spfPass;
+  if (evidence) return { trusted: true, verdict: 'pass', reason: show(evidence) };
   return { trusted: true, verdict: 'none', reason: found.map(show).join(', ') };
 }

@@ -75,7 +75,7 @@ describe('assessSender: is the From address the real sender?', () => {
 
   it('Gmail: dmarc=pass is trusted, dmarc=fail is not', () => {
     expect(assessSender([GMAIL_PASS], from, ['mx.google.com'])).toMatchObject({ trusted: true, verdict: 'pass' });
-    expect(assessSender([GMAIL_SPOOF], from, ['mx.google.com'])).toEqual({ trusted: false, verdict: 'fail', reason: 'dmarc=fail (mx.google.com)' });
+    expect(assessSender([GMAIL_SPOOF], from, ['mx.google.com'])).toEqual({ trusted: false, verdict: 'fail', reason: 'dmarc=fail (mx.google.com)', checked: true });
   });
 
   it('Microsoft 365: trusted only when TRUSTED_AUTHSERV_IDS names microsoft365; compauth=fail is a forgery', () => {
@@ -88,7 +88,7 @@ describe('assessSender: is the From address the real sender?', () => {
   it('Postfix: the verdicts of several headers of the same server are read together', () => {
     expect(assessSender([OPENDMARC_FAIL, OPENDKIM_NONE, SPF_FAIL], from, ['mx.example.com'])).toMatchObject({ trusted: false, reason: 'dmarc=fail (mx.example.com)' });
     // No DMARC verdict: SPF failed and nothing signed for the From domain.
-    expect(assessSender([OPENDKIM_NONE, SPF_FAIL], from, ['mx.example.com'])).toEqual({ trusted: false, verdict: 'fail', reason: 'spf=fail (mx.example.com), dkim=none' });
+    expect(assessSender([OPENDKIM_NONE, SPF_FAIL], from, ['mx.example.com'])).toEqual({ trusted: false, verdict: 'fail', reason: 'spf=fail (mx.example.com), dkim=none', checked: true });
     expect(assessSender([SPF_FAIL], from, ['mx.example.com'])).toMatchObject({ trusted: false, reason: 'spf=fail (mx.example.com), no dkim' });
     // ... but a valid signature of the From domain saves a forwarded mail whose SPF broke.
     expect(assessSender([OPENDKIM_PASS, SPF_FAIL], from, ['mx.example.com'])).toMatchObject({ trusted: true, verdict: 'pass' });
@@ -108,6 +108,15 @@ describe('assessSender: is the From address the real sender?', () => {
     expect(assessSender([forgedFail], from, ['mx.example.com'])).toMatchObject({ trusted: true, verdict: 'none' });
     // A forged Microsoft-style header (no authserv-id) is ignored unless microsoft365 is trusted.
     expect(assessSender([M365_SPOOF, OPENDKIM_PASS], from, ['mx.example.com'])).toMatchObject({ trusted: true, verdict: 'pass' });
+  });
+
+  it("'pass' needs evidence for the From address's own domain", () => {
+    // SPF vouches for the envelope sender: an attacker's own domain passing says nothing about the From.
+    expect(assessSender(['mx.example.com; spf=pass smtp.mailfrom=attacker@evil.example; dkim=none; dmarc=none'], from, ['mx.example.com'])).toMatchObject({ trusted: true, verdict: 'none', checked: true });
+    expect(assessSender(['mx.example.com; spf=pass smtp.mailfrom=bounces@mail.empresa.mx; dmarc=none'], from, ['mx.example.com'])).toMatchObject({ verdict: 'pass' });
+    // A DMARC pass for another header.from (a second From address) neither.
+    expect(assessSender(['mx.example.com; dkim=pass header.d=evil.example; dmarc=pass header.from=evil.example'], from, ['mx.example.com'])).toMatchObject({ verdict: 'none' });
+    expect(assessSender(['mx.example.com; dmarc=pass header.from=empresa.mx'], from, ['mx.example.com'])).toMatchObject({ verdict: 'pass' });
   });
 
   it('nothing trusted configured, or no header at all: the From address is taken as it is', () => {
