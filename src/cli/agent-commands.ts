@@ -5,10 +5,10 @@ import { ErrorCode, VentanillaError } from '../errors.js';
 import { releaseProductIssue, replyToTicket, setTicketStatus } from '../lifecycle/agent-actions.js';
 import { collect, defaultActor, withApp } from './with-app.js';
 
-function parseNumber(text: string): number {
-  const number = Number(text.replace(/^#/, ''));
-  if (!Number.isInteger(number)) throw new VentanillaError(ErrorCode.TICKET_NOT_FOUND, `"${text}" is not a ticket number`);
-  return number;
+/** "1042" or "#1042"; not "0x412" nor "1e3", which Number() would take. */
+export function parseTicketNumber(text: string): number {
+  if (!/^#?\d{1,9}$/.test(text.trim())) throw new VentanillaError(ErrorCode.TICKET_NOT_FOUND, `"${text}" is not a ticket number`);
+  return Number(text.trim().replace(/^#/, ''));
 }
 
 function parseStatus(text: string | undefined): TicketStatus | undefined {
@@ -33,7 +33,7 @@ export function registerAgentCommands(program: Command, tickets: Command): void 
         throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `Cannot read --body-file ${opts.bodyFile}`);
       });
       const result = await withApp((app) =>
-        replyToTicket(app, { number: parseNumber(numberText), body, status: parseStatus(opts.status), issueRef: opts.issue, internal: opts.internal, attachmentPaths: opts.attach, actor: opts.as ?? defaultActor(), now: app.now() }),
+        replyToTicket(app, { number: parseTicketNumber(numberText), body, status: parseStatus(opts.status), issueRef: opts.issue, internal: opts.internal, attachmentPaths: opts.attach, actor: opts.as ?? defaultActor(), now: app.now() }),
       );
       process.stdout.write(`#${result.number} ${result.status}${result.mailed ? ' · answer queued for the customer' : ' · internal note'}\n`);
     });
@@ -47,7 +47,7 @@ export function registerAgentCommands(program: Command, tickets: Command): void 
     .option('--as <agent>', 'who does it')
     .action(async (numberText: string, opts: { status: string; issue?: string; as?: string }) => {
       const status = parseStatus(opts.status) as TicketStatus;
-      const result = await withApp((app) => setTicketStatus(app, { number: parseNumber(numberText), status, issueRef: opts.issue, actor: opts.as ?? defaultActor(), now: app.now() }));
+      const result = await withApp((app) => setTicketStatus(app, { number: parseTicketNumber(numberText), status, issueRef: opts.issue, actor: opts.as ?? defaultActor(), now: app.now() }));
       process.stdout.write(`#${result.number} ${result.from} -> ${result.to}\n`);
     });
 

@@ -84,7 +84,7 @@ async function ingestFromPipe(paths: string[], opts: { json?: boolean }): Promis
     app = await createApp();
     const result = await ingestStdin(app.pipeline);
     process.stdout.write(
-      (opts.json ? JSON.stringify({ outcome: result.outcome, ticket: result.ticketNumber, detail: result.detail }) : `${result.outcome} ${result.ticketNumber ? `#${result.ticketNumber}` : ''}`.trim()) + '\n',
+      (opts.json ? JSON.stringify({ file: '-', outcome: result.outcome, ticket: result.ticketNumber, detail: result.detail }) : `${result.outcome} ${result.ticketNumber ? `#${result.ticketNumber}` : ''}`.trim()) + '\n',
     );
   } catch (error) {
     process.stderr.write(`ventanilla: temporary failure, the MTA should retry: ${(error as Error)?.message ?? error}\n`);

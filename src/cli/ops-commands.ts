@@ -55,12 +55,17 @@ export function registerOpsCommands(program: Command): void {
     .description('send a failed mail again')
     .argument('<id>', 'outbox id (see outbox list --failed)')
     .action(async (idText: string) => {
+      if (!/^\d{1,9}$/.test(idText)) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `"${idText}" is not an outbox id; see \`ventanilla outbox list --failed\`.`);
+      const id = Number(idText);
       const app = await createApp();
       try {
-        const ok = await inTransaction(app.db, (tx) => retryOutboxMail(tx, Number(idText), app.now()));
+        const ok = await inTransaction(app.db, (tx) => retryOutboxMail(tx, id, app.now()));
         if (!ok) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `No failed mail with id ${idText}; see \`ventanilla outbox list --failed\`.`);
         const report = await app.drainer().drain();
+        const after = await app.db.outboxMail.findUnique({ where: { id }, select: { status: true, lastError: true } });
         process.stdout.write(`mail ${idText} queued again: ${JSON.stringify(report)}\n`);
+        // Sent, or waiting for its next attempt, is success; failed again is not, and says why.
+        if (after?.status === 'failed') throw new VentanillaError(ErrorCode.SMTP_FAILED, `mail ${idText} failed again: ${after.lastError ?? 'no reason recorded'}`);
       } finally {
         await app.close();
       }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createApp } from '../app.js';
-import { registerAgentCommands } from './agent-commands.js';
+import { parseTicketNumber, registerAgentCommands } from './agent-commands.js';
 import { isTicketStatus, TICKET_STATUSES } from '../domain/ticket-status.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { listTickets, showTicket, type TicketDetailJson } from '../store/ticket-queries.js';
@@ -23,7 +23,7 @@ export function registerTicketCommands(program: Command): void {
         const rows = await listTickets(app.db, { status: opts.status });
         if (opts.json) return void process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
         for (const t of rows) {
-          const follow = t.followUpOf ? ` (follow-up of #${t.followUpOf})` : '';
+          const follow = `${t.followUpOf ? ` (follow-up of #${t.followUpOf})` : ''}${t.held ? ' [held: sender not authorised]' : ''}`;
           process.stdout.write(`#${t.number}\t${t.status.padEnd(8)}\t${t.priority.padEnd(6)}\t${t.requester}\t${t.subject}${follow}\n`);
         }
         process.stdout.write(`${rows.length} tickets\n`);
@@ -38,8 +38,7 @@ export function registerTicketCommands(program: Command): void {
     .argument('<number>', 'ticket number')
     .option('--json', 'print JSON (format in the README)')
     .action(async (numberText: string, opts: { json?: boolean }) => {
-      const number = Number(numberText.replace(/^#/, ''));
-      if (!Number.isInteger(number)) throw new VentanillaError(ErrorCode.TICKET_NOT_FOUND, `"${numberText}" is not a ticket number`);
+      const number = parseTicketNumber(numberText);
       const app = await createApp();
       try {
         const ticket = await showTicket(app.db, number);
@@ -54,7 +53,7 @@ export function registerTicketCommands(program: Command): void {
 function formatTicket(t: TicketDetailJson): string {
   const lines = [
     `#${t.number} ${t.subject}`,
-    `status ${t.status} · priority ${t.priority} (impact ${t.impact}, urgency ${t.urgency})`,
+    `status ${t.status}${t.held ? ' (held until its sender is authorised: `ventanilla contacts authorise`)' : ''} · priority ${t.priority} (impact ${t.impact}, urgency ${t.urgency})`,
     `requester ${t.requester}${t.ccs.length ? ` · cc ${t.ccs.join(', ')}` : ''}`,
     `created ${t.createdAt}${t.followUpOf ? ` · follow-up of #${t.followUpOf}` : ''}${t.followUps.length ? ` · followed up by ${t.followUps.map((n) => `#${n}`).join(', ')}` : ''}`,
   ];

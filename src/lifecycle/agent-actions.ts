@@ -23,6 +23,25 @@ async function ticketOrFail(ctx: ActionContext, number: number): Promise<TicketS
   return ticket;
 }
 
+/**
+ * A ticket held for its sender's authorisation: its sender is not mailed and it does not move before then, but
+ * for closing it (spam) without a word. Throws for anything else; true when the ticket is held.
+ */
+async function checkHeld(ctx: ActionContext, ticket: TicketState, action: { mails: boolean; to?: TicketStatus }): Promise<boolean> {
+  const row = await ctx.db.ticket.findUnique({ where: { id: ticket.id }, select: { heldForAuthorisation: true, requester: { select: { email: true } } } });
+  if (!row?.heldForAuthorisation) return false;
+  if (action.mails || action.to !== 'closed') {
+    const who = row.requester.email;
+    throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, `Ticket #${ticket.number} is held until ${who} is authorised (\`ventanilla contacts authorise ${who}\`): before then its sender is not mailed and it can only be closed, without a mail. An internal note is possible.`);
+  }
+  return true;
+}
+
+/** --issue names what an on-hold ticket waits for: with any other status it would be recorded nowhere useful. */
+function checkIssue(to: TicketStatus | undefined, issueRef: string | null | undefined): void {
+  if (issueRef && to !== 'on_hold') throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, '--issue goes with --status on_hold (the product issue the ticket waits for).');
+}
+
 function checkedTarget(ticket: TicketState, to: TicketStatus | undefined, issueRef?: string | null): { to: TicketStatus; notice: NoticeName | null } {
   if (!to || to === ticket.status) {
     if (ticket.status === 'closed') throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, describeTransitionError({ code: 'CLOSED_IS_FINAL' }));
@@ -77,7 +96,13 @@ export interface ReplyInput {
  */
 export async function replyToTicket(ctx: ActionContext, input: ReplyInput): Promise<{ number: number; status: TicketStatus; mailed: boolean }> {
   if (!input.body.trim()) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, 'The answer is empty: write it in the --body-file.');
+  // A closing mail does not carry an answer, and new is where tickets start: neither goes with a reply.
+  if (input.status === 'closed' || input.status === 'new') {
+    throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, `A reply moves a ticket to pending, solved, on_hold or open, not ${input.status}${input.status === 'closed' ? ': reply, then `ventanilla tickets set N --status closed`' : ''}.`);
+  }
+  checkIssue(input.status, input.issueRef);
   const before = await ticketOrFail(ctx, input.number);
+  if (!input.internal || input.status) await checkHeld(ctx, before, { mails: !input.internal, to: input.status });
   const target = checkedTarget(before, input.status, input.issueRef);
   const attachments = await storeAttachments(ctx, input.attachmentPaths ?? []);
   const actionId = randomUUID();
@@ -107,12 +132,14 @@ export async function replyToTicket(ctx: ActionContext, input: ReplyInput): Prom
 
 /** `tickets set`: a status change by an agent, with the customer's notice when there is one. */
 export async function setTicketStatus(ctx: ActionContext, input: { number: number; status: TicketStatus; issueRef?: string | null; actor: string; now: Date }) {
+  checkIssue(input.status, input.issueRef);
   const before = await ticketOrFail(ctx, input.number);
+  const held = await checkHeld(ctx, before, { mails: false, to: input.status });
   const target = checkedTarget(before, input.status, input.issueRef);
   if (target.to === before.status) throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, `Ticket #${input.number} is already ${before.status}.`);
   await inTransaction(ctx.db, async (tx) => {
     const ticket = (await loadTicketState(tx, { id: before.id })) as TicketState;
-    const notice = target.notice ?? noticeForStatus(ticket.status, target.to);
+    const notice = held ? null : (target.notice ?? noticeForStatus(ticket.status, target.to));
     await applyChange(tx, ctx.lifecycle, ticket, {
       to: target.to,
       now: input.now,

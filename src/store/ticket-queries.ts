@@ -12,6 +12,8 @@ export interface TicketSummaryJson {
   requester: string;
   ccs: string[];
   followUpOf: number | null;
+  /** Held until its sender is authorised (UNKNOWN_SENDER_POLICY=hold): no clock, nothing mailed yet. */
+  held: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -69,6 +71,7 @@ function toSummary(t: SummaryRow): TicketSummaryJson {
     requester: t.requester.email,
     ccs: t.ccs.map((c) => c.email).sort(),
     followUpOf: t.followUpOf?.number ?? null,
+    held: t.heldForAuthorisation,
     createdAt: t.createdAt.toISOString(),
     updatedAt: t.updatedAt.toISOString(),
   };

@@ -80,7 +80,7 @@ describe.skipIf(!cliBuilt)('ventanilla ingest (MTA pipe, files, Maildir) and tic
     expect(outcomes).toEqual(['created', 'comment', 'duplicate']);
     const list = JSON.parse((await runCli(['tickets', 'list', '--json'], { env })).stdout);
     expect(list).toHaveLength(1);
-    expect(Object.keys(list[0]).sort()).toEqual(['ccs', 'createdAt', 'followUpOf', 'impact', 'number', 'priority', 'requester', 'status', 'subject', 'updatedAt', 'urgency']);
+    expect(Object.keys(list[0]).sort()).toEqual(['ccs', 'createdAt', 'followUpOf', 'held', 'impact', 'number', 'priority', 'requester', 'status', 'subject', 'updatedAt', 'urgency']);
   });
 
   it('an oversize mail is kept raw with the outcome too_large, never dropped', async () => {
@@ -145,6 +145,21 @@ describe.skipIf(!cliBuilt)('ventanilla ingest (MTA pipe, files, Maildir) and tic
     expect(missing.stderr).toMatch(/TICKET_NOT_FOUND: Ticket #4242 does not exist/);
     const bad = await runCli(['tickets', 'list', '--status', 'abierto'], { env });
     expect(bad.stderr).toMatch(/--status must be one of new, open, pending, on_hold, solved, closed/);
+  });
+
+  it('refuses what an agent did not mean: a hex ticket number, --issue without on_hold, a reply that closes', async () => {
+    const ingested = await runCli(['ingest', '-', '--json'], { env, input: mail({ headers: { Subject: 'Consulta' } }) });
+    expect(JSON.parse(ingested.stdout)).toMatchObject({ file: '-', outcome: 'created', ticket: 1000 });
+    writeFileSync(join(dir, 'answer.txt'), 'Respuesta.');
+    const hex = await runCli(['tickets', 'show', '0x3e8'], { env });
+    expect(hex.stderr).toMatch(/"0x3e8" is not a ticket number/);
+    const issue = await runCli(['tickets', 'set', '1000', '--status', 'open', '--issue', 'BUG-2'], { env });
+    expect({ code: issue.code, err: issue.stderr }).toMatchObject({ code: 1, err: expect.stringMatching(/--issue goes with --status on_hold/) });
+    const closing = await runCli(['tickets', 'reply', '1000', '--body-file', join(dir, 'answer.txt'), '--status', 'closed'], { env });
+    expect(closing.code).toBe(1);
+    expect(closing.stderr).toMatch(/not closed: reply, then `ventanilla tickets set N --status closed`/);
+    const retry = await runCli(['outbox', 'retry', 'abc'], { env });
+    expect(retry.stderr).toBe('ventanilla: INPUT_UNREADABLE: "abc" is not an outbox id; see `ventanilla outbox list --failed`.\n');
   });
 
   it('names a missing file clearly, without a stack trace', async () => {

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addOrganisation, authoriseContact, revokeContact } from '../../src/lifecycle/access-actions.js';
 import { inTransaction } from '../../src/store/database.js';
-import { showTicket } from '../../src/store/ticket-queries.js';
+import { listTickets, showTicket } from '../../src/store/ticket-queries.js';
+import { replyToTicket, setTicketStatus } from '../../src/lifecycle/agent-actions.js';
 import { cliBuilt, runCli } from '../support/cli.js';
 import { createTestApp, mail, type TestApp } from '../support/app.js';
 
@@ -154,6 +155,21 @@ describe('UNKNOWN_SENDER_POLICY=hold', () => {
     expect(r3.outcome).toBe('created');
     expect((await ticket(r3.ticketNumber)).heldForAuthorisation).toBe(false);
     expect(await mailsTo('ana@empresa.mx', 'acknowledgement')).toHaveLength(3);
+  });
+
+  it('an agent sees a held ticket as held, cannot mail its sender before the release, and can close it silently', async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'hold' });
+    const held = await ingest(from('marta@empresa.mx'));
+    const number = held.ticketNumber as number;
+    expect((await listTickets(app.db, {})).find((t) => t.number === number)).toMatchObject({ held: true });
+    expect((await showTicket(app.db, number))?.held).toBe(true);
+    const actor = { actor: 'agent:test', now: clock };
+    await expect(replyToTicket(app, { number, body: 'Hola', ...actor })).rejects.toThrow(/held until marta@empresa\.mx is authorised/);
+    await expect(setTicketStatus(app, { number, status: 'open', ...actor })).rejects.toThrow(/can only be closed, without a mail/);
+    await replyToTicket(app, { number, body: 'Parece spam.', internal: true, ...actor });
+    await setTicketStatus(app, { number, status: 'closed', ...actor });
+    expect((await ticket(number)).status).toBe('closed');
+    expect(await mailsTo('marta@empresa.mx')).toHaveLength(0);
   });
 
   it('a sender of no known organisation is answered as under reject; the CLI-side authorisation releases too', async () => {
