@@ -157,6 +157,15 @@ describe('UNKNOWN_SENDER_POLICY=hold', () => {
     expect(await mailsTo('ana@empresa.mx', 'acknowledgement')).toHaveLength(3);
   });
 
+  it("an administrator's command in a mail tagged with the held ticket's [#n] is carried out, not filed as a comment", async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'hold' });
+    const held = await ingest(from('marta@empresa.mx'));
+    const r = await ingest(from('admin@empresa.mx', { Subject: `Re: [#${held.ticketNumber}] Consulta` }, 'AUTORIZAR marta@empresa.mx'));
+    expect(r).toMatchObject({ outcome: 'admin_command' });
+    expect(r.detail).toContain(`released #${held.ticketNumber}`);
+    expect((await ticket(held.ticketNumber)).heldForAuthorisation).toBe(false);
+  });
+
   it('an agent sees a held ticket as held, cannot mail its sender before the release, and can close it silently', async () => {
     await start({ UNKNOWN_SENDER_POLICY: 'hold' });
     const held = await ingest(from('marta@empresa.mx'));

@@ -115,8 +115,11 @@ export function accessSettings(deps: Pick<PipelineDeps, 'access'>): AccessSettin
 export async function screenAccess(tx: Tx, deps: PipelineDeps, input: AccessInput): Promise<AccessDecision> {
   const forged = input.authenticity.trusted ? null : `the From address failed authentication (${input.authenticity.reason})`;
   // A mail to an open ticket joins it (its people take part already); one to a closed ticket opens a follow-up,
-  // a new ticket, which its sender may open only as they may open any other.
-  if (input.thread.kind === 'existing' && input.thread.ticket?.status !== 'closed') return { kind: 'proceed', hold: false, note: forged };
+  // a new ticket, which its sender may open only as they may open any other. Command lines are looked at in
+  // either case: an administrator may well answer about a held ticket with its [#n] in the subject.
+  const joins = input.thread.kind === 'existing' && input.thread.ticket?.status !== 'closed';
+  const commands = input.automatic ? [] : parseAdminCommands(input.visibleText);
+  if (joins && commands.length === 0) return { kind: 'proceed', hold: false, note: forged };
   const settings = accessSettings(deps);
   const done = (outcome: InboundOutcome, detail: string | null): AccessDecision => ({ kind: 'done', recorded: { outcome, ticketNumber: null, detail } });
   // A command or a refusal leaves no message behind: its log row is how a second delivery is recognised.
@@ -126,7 +129,6 @@ export async function screenAccess(tx: Tx, deps: PipelineDeps, input: AccessInpu
   const isAdmin = contact.role === ADMIN_ROLE;
   const trusted = input.authenticity.trusted;
 
-  const commands = input.automatic ? [] : parseAdminCommands(input.visibleText);
   if (isAdmin && commands.length > 0) {
     // Commands change who gets service: when a trusted server reported on the mail, they need its evidence for
     // the From address's own domain, not merely no proof of forgery (stages/authenticity.ts).
@@ -138,6 +140,7 @@ export async function screenAccess(tx: Tx, deps: PipelineDeps, input: AccessInpu
     }
     return done('admin_command', await runAdminCommands(tx, deps, contact, commands, input));
   }
+  if (joins) return { kind: 'proceed', hold: false, note: forged };
 
   const authorised = settings.unknownSenderPolicy === 'accept' || (trusted && (contact.authorised || isAdmin));
   if (authorised) return { kind: 'proceed', hold: false, note: forged };
