@@ -3,6 +3,8 @@ import { parseCountries } from './countries.js';
 // What a mail to the bulletin address asks (README "Bulletins"), from its subject and the first lines of
 // its visible text (quoted history already removed): "SUSCRIBIR MX AR", "SUBSCRIBE", "BAJA",
 // "UNSUBSCRIBE <token>" (the subject List-Unsubscribe's mailto writes). Any language is understood.
+// The subject of a reply is the bulletin's title ("Re: Baja de tasas del ISR"): it is no command, only
+// what the reader wrote is.
 
 export type BulletinCommand =
   | { kind: 'subscribe'; countries: string[]; unknown: string[] }
@@ -13,14 +15,18 @@ const UNSUBSCRIBE = /^(?:baja|dar(?:me)? de baja|darse de baja|unsubscribe|desus
 const TOKEN = /\b([A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,})\b/;
 const REPLY_PREFIX = /^\s*((re|fw|fwd|rv|enc|tr|wg|aw|res)\s*:\s*)+/i;
 
-function candidates(subject: string, visibleText: string): string[] {
+function candidates(subject: string, visibleText: string, isReply: boolean): string[] {
   const lines = visibleText.split(/\r?\n/).map((l) => l.trim()).filter(Boolean).slice(0, 5);
-  return [subject.replace(REPLY_PREFIX, '').trim(), ...lines];
+  return isReply ? lines : [subject.trim(), ...lines];
 }
 
-/** Unsubscribing wins over subscribing when a mail has both (the safe reading). Null: no command. */
-export function parseBulletinCommand(subject: string, visibleText: string): BulletinCommand | null {
-  const lines = candidates(subject, visibleText);
+/**
+ * Unsubscribing wins over subscribing when a mail has both (the safe reading). Null: no command.
+ * `inReplyTo`: the mail has In-Reply-To or References, so it answers a mail (a bulletin) even when its
+ * subject has no "Re:".
+ */
+export function parseBulletinCommand(subject: string, visibleText: string, opts: { inReplyTo?: boolean } = {}): BulletinCommand | null {
+  const lines = candidates(subject, visibleText, opts.inReplyTo === true || REPLY_PREFIX.test(subject));
   for (const line of lines) {
     const m = UNSUBSCRIBE.exec(line);
     if (m) return { kind: 'unsubscribe', token: TOKEN.exec(m[1] ?? '')?.[1] ?? null };

@@ -28,7 +28,8 @@ export async function screenBulletinMail(
   const done = (outcome: InboundOutcome, detail: string): Recorded => ({ outcome, ticketNumber: null, detail });
   if (input.automatic) return done('auto_reply', 'to the bulletin address: machine-written, ignored');
   if (!input.trusted) return done('rejected', 'to the bulletin address from a sender that failed authentication: ignored');
-  const command = parseBulletinCommand(input.mail.subject, input.visibleText);
+  const inReplyTo = input.mail.inReplyTo !== null || input.mail.references.length > 0;
+  const command = parseBulletinCommand(input.mail.subject, input.visibleText, { inReplyTo });
   if (!command) return done('bulletin_command', 'to the bulletin address without SUSCRIBIR/SUBSCRIBE or BAJA/UNSUBSCRIBE: ignored');
   if (command.kind === 'unsubscribe') {
     const payload = command.token ? readUnsubscribeToken(settings.links.secret, command.token, input.now) : null;

@@ -69,6 +69,9 @@ describe('small parsers', () => {
     ['unsubscribe eyJwIjoiYnVsbGV0aW4tdW5zdWJzY3JpYmUifQ.Sa07IXpEVN8jWTXOrnq80S5hlKs', '', { kind: 'unsubscribe', token: 'eyJwIjoiYnVsbGV0aW4tdW5zdWJzY3JpYmUifQ.Sa07IXpEVN8jWTXOrnq80S5hlKs' }],
     ['Cancelar inscrição', '', { kind: 'unsubscribe', token: null }],
     ['Pregunta', 'Hola, ¿cuándo sale el boletín?', null],
+    ['Re: Baja de tasas del ISR 2027', '¿Esto aplica a personas físicas?', null],
+    ['RE: Stop a las devoluciones del IVA', 'duda', null],
+    ['Fwd: Cancelar la retención', '', null],
   ])('mail commands: %j %j', (subject, body, expected) => {
     expect(parseBulletinCommand(subject, body)).toEqual(expected);
   });
