@@ -75,6 +75,11 @@ export async function ensurePendingSubscriber(tx: Tx, input: SubscriberInput, no
   return tx.subscriber.create({ data: { ...input, email, status: 'pending', source: 'mail', createdAt: now } });
 }
 
+/** A pending request asked again for other countries: they are the ones its next confirmation mail names. */
+export async function setPendingCountries(tx: Tx, id: number, countries: string): Promise<SubscriberRow> {
+  return tx.subscriber.update({ where: { id }, data: { countries } });
+}
+
 /** The link in the confirmation mail was used: active, with the countries that were asked for. */
 export async function confirmSubscriber(tx: Tx, id: number, countries: string, now: Date): Promise<SubscriberRow | null> {
   const current = await tx.subscriber.findUnique({ where: { id } });

@@ -94,6 +94,31 @@ describe('subscribing and leaving by mail', () => {
     }
   });
 
+  it('a subscription asked for in ordinary words gets a confirmation; one that names no country says how to name them', async () => {
+    for (const [from, subject] of [['a@empresa.com.mx', 'Suscripción al boletín fiscal'], ['b@empresa.com', 'SUSCRIBIR MX y AR'], ['c@empresa.pt', 'Suscribirme por favor'], ['d@empresa.com', 'Suscribir Narnia']]) {
+      expect((await ingest(toBulletins(from as string, subject as string))).detail, subject).toContain('confirmation link sent');
+    }
+    const text = async (to: string) => (await app.db.outboxMail.findFirstOrThrow({ where: { template: 'bulletin_confirm', primaryTo: to } })).text;
+    expect(await text('a@empresa.com.mx')).toContain('(México)');
+    expect(await text('a@empresa.com.mx')).toContain('responda a este correo (o escriba a boletin@example.test) con SUSCRIBIR y sus códigos');
+    expect(await text('b@empresa.com')).toContain('(Argentina, México)');
+    expect(await text('b@empresa.com')).not.toContain('SUSCRIBIR y sus códigos');
+    expect(await text('c@empresa.pt')).toContain('(Portugal)');
+    expect(await text('d@empresa.com')).toContain('No entendimos como país: Narnia.');
+    // The reader follows the hint within the hour: a second mail, naming what they chose.
+    const again = await ingest(toBulletins('d@empresa.com', 'Re: Confirme su suscripción', 'SUSCRIBIR CL PE', { 'In-Reply-To': '<x@example.test>' }));
+    expect(again.detail).toBe('subscribe CL PE: confirmation link sent');
+    expect(await app.db.outboxMail.count({ where: { template: 'bulletin_confirm', primaryTo: 'd@empresa.com' } })).toBe(2);
+    expect(await app.db.ticket.count()).toBe(0);
+  });
+
+  it('"Desuscribirse" and "Quiero darme de baja" unsubscribe', async () => {
+    await addSubscriber(app.db, { email: 'ana@cliente.mx', countries: 'MX' }, NOW);
+    await addSubscriber(app.db, { email: 'luis@cliente.mx', countries: 'MX' }, NOW);
+    expect((await ingest(toBulletins('ana@cliente.mx', 'Desuscribirse'))).detail).toBe('unsubscribe: ana@cliente.mx unsubscribed');
+    expect((await ingest(toBulletins('luis@cliente.mx', 'Hola', 'Quiero darme de baja, gracias'))).detail).toBe('unsubscribe: luis@cliente.mx unsubscribed');
+  });
+
   it('a reply BAJA unsubscribes the sender; the mailto of List-Unsubscribe unsubscribes whoever its token names', async () => {
     await addSubscriber(app.db, { email: 'ana@cliente.mx', countries: 'MX' }, NOW);
     await addSubscriber(app.db, { email: 'jo@empresa.pt', countries: 'PT', locale: 'pt' }, NOW);
