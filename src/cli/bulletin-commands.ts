@@ -32,12 +32,13 @@ export function registerBulletinCommands(program: Command): void {
     .command('schedule')
     .description('store a bulletin file (Markdown with front matter); the scheduler sends it at its send_at')
     .argument('<file>', 'the bulletin, e.g. iva-2027.md')
+    .option('--again', 'schedule it even if a bulletin with the same content is scheduled or was sent (a deliberate resend)')
     .option('--json', 'print JSON')
-    .action((file: string, opts: { json?: boolean }) =>
+    .action((file: string, opts: { json?: boolean; again?: boolean }) =>
       run(async (app) => {
         const deps = bulletinDeps(app);
         const draft = readBulletinFile(file, { timeZone: deps.timeZone, now: app.now() });
-        const { bulletin: b, audience } = await scheduleBulletin(deps, draft, app.now());
+        const { bulletin: b, audience } = await scheduleBulletin(deps, draft, app.now(), { again: opts.again });
         const view = { id: b.id, title: b.title, countries: draft.countries, locales: Object.keys(draft.variants), sendAt: b.sendAt.toISOString(), audience };
         if (opts.json) return out(JSON.stringify(view, null, 2));
         out(`bulletin ${b.id} scheduled: "${b.title}" for ${countryNames(draft.countries, 'en')} (${view.locales.join(', ')}), at ${view.sendAt}, to ${audience} subscribers now`);

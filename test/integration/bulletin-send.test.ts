@@ -181,6 +181,10 @@ describe.skipIf(!cliBuilt)('bulletins through the outbox to a real SMTP server',
       writeFileSync(join(dir, 'ganancias.md'), '---\ntitle: Ganancias 2027\ncountries: AR\n---\nNuevas escalas del impuesto a las ganancias.\n');
       const before = peer.received.length;
       expect((await runCli(['bulletin', 'schedule', join(dir, 'ganancias.md')], { env })).code).toBe(0);
+      // The same file again by mistake: refused, naming the bulletin already scheduled.
+      const twice = await runCli(['bulletin', 'schedule', join(dir, 'ganancias.md')], { env });
+      expect(twice.code).not.toBe(0);
+      expect(twice.stderr).toMatch(/Bulletin \d+ has the same title, countries and text and is scheduled/);
       for (let i = 0; i < 2; i++) expect((await runCli(['scheduler', 'run-once'], { env })).code).toBe(0);
       const second = peer.received.slice(before);
       const argentines = [...targets].filter((a) => a.endsWith('@ar.example') || a.startsWith('ambos'));
