@@ -19,6 +19,9 @@ describe('bulletin files', () => {
     expect(draft.variants).toEqual({ es: { title: 'Reforma', markdown: 'Texto\n' }, pt: { title: 'Reforma PT', markdown: 'Texto **pt**' } });
     expect(parse('---\ntitle: T\ncountries: PT\nsend_at: 2026-12-01T09:00:00Z\n---\nx').sendAt).toEqual(new Date('2026-12-01T09:00:00Z'));
     expect(parse('---\ntitle: T\ncountries: PT\n---\nx').sendAt).toEqual(NOW);
+    // A few minutes late is "now"; --send-now sends a past send_at at once.
+    expect(parse('---\ntitle: T\ncountries: PT\nsend_at: 2026-11-30T11:57:00Z\n---\nx').sendAt).toEqual(new Date('2026-11-30T11:57:00Z'));
+    expect(parseBulletin('---\ntitle: T\ncountries: PT\nsend_at: 2025-12-01 09:00\n---\nx', { timeZone: 'UTC', now: NOW, sendNow: true }).sendAt).toEqual(NOW);
   });
 
   it.each([
@@ -26,6 +29,7 @@ describe('bulletin files', () => {
     ['no countries', '---\ntitle: T\n---\nx', /"countries" is required/],
     ['an unknown country', '---\ntitle: T\ncountries: [MX, Narnia]\n---\nx', /Narnia/],
     ['a bad date', '---\ntitle: T\ncountries: MX\nsend_at: mañana\n---\nx', /"send_at" must be a date/],
+    ['a send_at in the past (a wrong year)', '---\ntitle: T\ncountries: MX\nsend_at: 2025-12-01 09:00\n---\nx', /"send_at" 2025-12-01T15:00:00.000Z is in the past .*--send-now/],
     ['no body', '---\ntitle: T\ncountries: MX\n---\n', /no text/],
     ['a variant in an unknown language', '---\ntitle: T\ncountries: MX\nvariants:\n  fr: { title: T, body: x }\n---\nx', /"fr" is not one of/],
   ])('refuses %s, naming the file', (_what, text, error) => {
