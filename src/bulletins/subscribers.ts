@@ -28,9 +28,10 @@ export function checkSubscriber(f: SubscriberFields): { ok: true; input: Subscri
   if (codes.length === 0) return { ok: false, reason: 'no country (e.g. "MX AR")' };
   const locale = f.locale?.trim().toLowerCase() || null;
   if (locale && !isLocale(locale.split(/[-_]/)[0])) return { ok: false, reason: `language must be es, pt or en (got ${JSON.stringify(f.locale)})` };
-  const topics = (Array.isArray(f.topics) ? f.topics : (f.topics ?? '').split(/[\s,;|]+/)).map((t) => t.trim().toLowerCase()).filter(Boolean);
-  if (topics.some((t) => !/^[a-z0-9_-]+$/.test(t))) return { ok: false, reason: `topics must be words of letters, digits, - or _ (got ${JSON.stringify(f.topics)})` };
-  return { ok: true, input: { email, name: f.name?.trim() || null, locale, countries: encodeList(codes), topics: encodeList(topics) } };
+  // No topics given (undefined: no such column) keeps a subscriber's topics; an empty field clears them.
+  const topics = f.topics === undefined ? null : (Array.isArray(f.topics) ? f.topics : f.topics.split(/[\s,;|]+/)).map((t) => t.trim().toLowerCase()).filter(Boolean);
+  if (topics?.some((t) => !/^[a-z0-9_-]+$/.test(t))) return { ok: false, reason: `topics must be words of letters, digits, - or _ (got ${JSON.stringify(f.topics)})` };
+  return { ok: true, input: { email, name: f.name?.trim() || null, locale, countries: encodeList(codes), topics: topics === null ? null : encodeList(topics) } };
 }
 
 const COLUMNS: Record<string, keyof SubscriberFields> = {
