@@ -87,6 +87,8 @@ function variant(value: unknown, where: string, locale: string, baseDir: string 
     } catch (error) {
       return fail(where, `variants.${locale}.file: cannot read ${path} (${(error as Error).message})`);
     }
+    // Its readers would get a mail with a title and nothing else, like a bulletin without a body.
+    if (markdown.trim() === '') fail(where, `variants.${locale}.file: ${path} has no text`);
     return { title, markdown };
   }
   return { title, markdown: text(v.body, where, `variants.${locale}.body (or .file)`) };

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseBulletin } from '../../../src/bulletins/bulletin-file.js';
 import { parseCountries } from '../../../src/bulletins/countries.js';
@@ -35,6 +38,21 @@ describe('bulletin files', () => {
   ])('refuses %s, naming the file', (_what, text, error) => {
     expect(() => parse(text)).toThrow(error);
     expect(() => parse(text)).toThrow(/^b\.md: /);
+  });
+});
+
+describe('bulletin files with translations in files of their own', () => {
+  it('refuses an empty translation file, like an empty body', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ventanilla-variant-'));
+    try {
+      writeFileSync(join(dir, 'vacio.pt.md'), '\n  \n');
+      writeFileSync(join(dir, 'iva.pt.md'), 'O **IVA** muda.\n');
+      const bulletin = (name: string) => `---\ntitle: T\ncountries: [PT, MX]\nvariants:\n  pt: { title: TP, file: ${join(dir, name)} }\n---\nTexto\n`;
+      expect(() => parse(bulletin('vacio.pt.md'))).toThrow(`b.md: variants.pt.file: ${join(dir, 'vacio.pt.md')} has no text`);
+      expect(parse(bulletin('iva.pt.md')).variants.pt).toEqual({ title: 'TP', markdown: 'O **IVA** muda.\n' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
