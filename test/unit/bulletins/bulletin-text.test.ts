@@ -70,6 +70,23 @@ describe('Markdown', () => {
   });
 });
 
+describe('character references (&euro;, &#8364;...)', () => {
+  it('the text part reads them as the HTML part shows them', () => {
+    const md = 'Precio: 5 &euro; &mdash; &#8364; &#x20AC; &ntilde;&Aacute;&ccedil;&otilde; &copy; &laquo;x&raquo; AT&amp;T &nosuch;\n';
+    expect(markdownToText(md)).toBe('Precio: 5 € — € € ñÁçõ © «x» AT&T &nosuch;');
+    expect(markdownToHtml(md)).toContain('&euro; &mdash;');
+  });
+
+  it('in code, "&lt;" is "<" in both parts (the HTML escapes it once, not twice)', () => {
+    const md = 'Código:\n\n```\na &lt; b &amp;&amp; c\n```\n\nY `x &gt; y`.\n';
+    expect(markdownToText(md)).toBe('Código:\n\n    a < b && c\n\nY x > y.');
+    const html = markdownToHtml(md);
+    expect(html).toContain('<code>a &lt; b &amp;&amp; c\n</code>');
+    expect(html).toContain('<code>x &gt; y</code>');
+    expect(html).not.toContain('&amp;lt;');
+  });
+});
+
 describe('small parsers', () => {
   it('CSV: quotes, the delimiter of Spanish spreadsheets, and the line each record starts on', () => {
     expect(parseCsv('email,countries\na@x.mx,"MX, AR"\n\n"b@x\nmx",PT\n')).toEqual([
