@@ -31,16 +31,15 @@ export function parseCsv(text: string): CsvRecord[] {
   let quoted = false;
   let line = 1;
   let start = 1;
-  let rowHasContent = false;
   const endField = () => {
     fields.push(field);
     field = '';
   };
   const endRecord = () => {
     endField();
-    if (rowHasContent || fields.length > 1 || fields[0] !== '') records.push({ line: start, fields });
+    // A row of empty fields (";;" where a spreadsheet had a blank row) is no row, like an empty line.
+    if (fields.some((f) => f.trim() !== '')) records.push({ line: start, fields });
     fields = [];
-    rowHasContent = false;
   };
   for (let i = 0; i < src.length; i++) {
     const c = src[i] as string;
@@ -55,10 +54,8 @@ export function parseCsv(text: string): CsvRecord[] {
       }
       continue;
     }
-    if (c === '"' && field === '') {
-      quoted = true;
-      rowHasContent = true;
-    } else if (c === delimiter) endField();
+    if (c === '"' && field === '') quoted = true;
+    else if (c === delimiter) endField();
     else if (c === '\r' && src[i + 1] === '\n') continue;
     else if (c === '\n' || c === '\r') {
       endRecord();
@@ -66,6 +63,6 @@ export function parseCsv(text: string): CsvRecord[] {
       start = line;
     } else field += c;
   }
-  if (field !== '' || fields.length > 0 || rowHasContent) endRecord();
+  if (field !== '' || fields.length > 0) endRecord();
   return records;
 }

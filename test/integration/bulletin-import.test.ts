@@ -38,4 +38,10 @@ describe('subscribers import', () => {
     expect(decodeCsvBytes(Buffer.from(`\uFEFF${text}`, 'utf8'))).toBe(`\uFEFF${text}`);
     expect(decodeCsvBytes(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]))).toBe(text);
   });
+
+  it('blank rows of a spreadsheet (";;", ",,") are skipped, not reported', async () => {
+    const report = await importSubscribers(app.db, 'correo;nombre;pais\r\na@example.com;A;MX\r\n;;\r\n;;\r\n', { now: NOW });
+    expect(report).toEqual({ rows: 1, added: 1, updated: 0, unchanged: 0, keptUnsubscribed: 0, bad: [] });
+    expect((await importSubscribers(app.db, 'email,name,countries\n"x@example.com","Name, with comma",MX\n,,\n', { now: NOW })).bad).toEqual([]);
+  });
 });

@@ -95,6 +95,12 @@ describe('small parsers', () => {
       { line: 4, fields: ['b@x\nmx', 'PT'] },
     ]);
     expect(parseCsv('correo;países\r\nc@x.mx;MX\r\n')).toEqual([{ line: 1, fields: ['correo', 'países'] }, { line: 2, fields: ['c@x.mx', 'MX'] }]);
+    // Blank spreadsheet rows are no rows.
+    expect(parseCsv('correo;países\r\nc@x.mx;MX\r\n;;\r\n ; \r\n"";""\r\nd@x.mx;AR\r\n')).toEqual([
+      { line: 1, fields: ['correo', 'países'] },
+      { line: 2, fields: ['c@x.mx', 'MX'] },
+      { line: 6, fields: ['d@x.mx', 'AR'] },
+    ]);
   });
 
   it('countries by code or name, two-word names included', () => {
