@@ -66,7 +66,9 @@ function sendTime(value: unknown, where: string, opts: { timeZone: string; now: 
   if (value instanceof Date) at = value;
   else {
     const raw = String(value).trim();
-    const parsed = DateTime.fromISO(raw.replace(' ', 'T'), { zone: opts.timeZone, setZone: true });
+    // "2026-12-01 09:00 -06:00": the spaces people write between the date, the time and the offset.
+    const iso = raw.replace(/\s+(?=(?:Z|[+-]\d{2}(?::?\d{2})?)$)/i, '').replace(/\s+/, 'T');
+    const parsed = DateTime.fromISO(iso, { zone: opts.timeZone, setZone: true });
     if (!parsed.isValid) fail(where, `"send_at" must be a date and time such as 2026-12-01T09:00:00-06:00 (got ${JSON.stringify(raw)})`);
     at = parsed.toJSDate();
   }

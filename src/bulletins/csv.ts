@@ -49,13 +49,17 @@ export function parseCsv(text: string): CsvRecord[] {
         i++;
       } else if (c === '"') quoted = false;
       else {
-        if (c === '\n') line++;
+        // A line break in a quoted field: "\n", "\r\n" (counted at its "\n") or an old Mac's "\r" alone.
+        if (c === '\n' || (c === '\r' && src[i + 1] !== '\n')) line++;
         field += c;
       }
       continue;
     }
-    if (c === '"' && field === '') quoted = true;
-    else if (c === delimiter) endField();
+    // `a@x.mx, Ana, "MX AR"`: the space after the delimiter is not part of a quoted field.
+    if (c === '"' && field.trim() === '') {
+      quoted = true;
+      field = '';
+    } else if (c === delimiter) endField();
     else if (c === '\r' && src[i + 1] === '\n') continue;
     else if (c === '\n' || c === '\r') {
       endRecord();

@@ -147,6 +147,20 @@ describe('subscribing and leaving by mail', () => {
     expect(await app.db.ticket.count()).toBe(0);
   });
 
+  it('a one-click POST unsubscribes whatever its body, also "application/json" that is no JSON', async () => {
+    await addSubscriber(app.db, { email: 'ana@cliente.mx', countries: 'MX' }, NOW);
+    const ana = await app.db.subscriber.findUniqueOrThrow({ where: { email: 'ana@cliente.mx' } });
+    const server = await buildServer(app);
+    try {
+      const url = `/bulletins/unsubscribe?t=${unsubscribeToken(app.config.secretKey, { s: ana.id, b: 1 }, NOW)}`;
+      const post = await server.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: 'List-Unsubscribe=One-Click' });
+      expect(post.statusCode).toBe(200);
+      expect((await app.db.subscriber.findUniqueOrThrow({ where: { id: ana.id } })).status).toBe('unsubscribed');
+    } finally {
+      await server.close();
+    }
+  });
+
   it('an out-of-office reply to a bulletin changes nothing and opens no ticket', async () => {
     await addSubscriber(app.db, { email: 'ana@cliente.mx', countries: 'MX' }, NOW);
     const r = await ingest(toBulletins('ana@cliente.mx', 'Respuesta automática: Reforma del IVA', 'Estoy fuera de la oficina. BAJA', { 'Auto-Submitted': 'auto-replied' }));

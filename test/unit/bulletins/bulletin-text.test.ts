@@ -22,6 +22,8 @@ describe('bulletin files', () => {
     expect(draft.variants).toEqual({ es: { title: 'Reforma', markdown: 'Texto\n' }, pt: { title: 'Reforma PT', markdown: 'Texto **pt**' } });
     expect(parse('---\ntitle: T\ncountries: PT\nsend_at: 2026-12-01T09:00:00Z\n---\nx').sendAt).toEqual(new Date('2026-12-01T09:00:00Z'));
     expect(parse('---\ntitle: T\ncountries: PT\n---\nx').sendAt).toEqual(NOW);
+    expect(parse('---\ntitle: T\ncountries: PT\nsend_at: 2026-12-01 09:00 -06:00\n---\nx').sendAt).toEqual(new Date('2026-12-01T15:00:00Z'));
+    expect(parse('---\ntitle: T\ncountries: PT\nsend_at: 2026-12-01 09:00 Z\n---\nx').sendAt).toEqual(new Date('2026-12-01T09:00:00Z'));
     // A few minutes late is "now"; --send-now sends a past send_at at once.
     expect(parse('---\ntitle: T\ncountries: PT\nsend_at: 2026-11-30T11:57:00Z\n---\nx').sendAt).toEqual(new Date('2026-11-30T11:57:00Z'));
     expect(parseBulletin('---\ntitle: T\ncountries: PT\nsend_at: 2025-12-01 09:00\n---\nx', { timeZone: 'UTC', now: NOW, sendNow: true }).sendAt).toEqual(NOW);
@@ -95,6 +97,9 @@ describe('small parsers', () => {
       { line: 4, fields: ['b@x\nmx', 'PT'] },
     ]);
     expect(parseCsv('correo;países\r\nc@x.mx;MX\r\n')).toEqual([{ line: 1, fields: ['correo', 'países'] }, { line: 2, fields: ['c@x.mx', 'MX'] }]);
+    // Old Mac line ends ("\r" alone) count as lines, inside quotes too; a space before a quote is no content.
+    expect(parseCsv('email,name,countries\ra@x.mx,"Ana\rPérez",MX\rbad,B,MX\r').map((r) => r.line)).toEqual([1, 2, 4]);
+    expect(parseCsv('email, name, countries\nana@x.mx, Ana, "MX AR"\n')[1]).toEqual({ line: 2, fields: ['ana@x.mx', ' Ana', 'MX AR'] });
     // Blank spreadsheet rows are no rows.
     expect(parseCsv('correo;países\r\nc@x.mx;MX\r\n;;\r\n ; \r\n"";""\r\nd@x.mx;AR\r\n')).toEqual([
       { line: 1, fields: ['correo', 'países'] },
