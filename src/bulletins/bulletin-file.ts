@@ -13,7 +13,7 @@ import { parseCountries } from './countries.js';
 //   countries: [MX, AR]          # ISO codes or names of the 13 countries served
 //   topics: [iva]                # optional; subscribers with no topics get every bulletin
 //   locale: es                   # the language of the body below (default es)
-//   send_at: 2026-12-01 09:00    # optional (default: at once); without an offset: BUSINESS_TIMEZONE
+//   send_at: 2026-12-01 09:00    # optional (default: at once); without an offset: BUSINESS_TIMEZONE; not past
 //   variants:                    # optional translations, by locale
 //     pt: { title: Reforma do IVA 2027, file: iva.pt.md }   # or body: | ...
 //   ---
@@ -57,13 +57,25 @@ function list(value: unknown): string[] {
   return String(value).split(/[\s,;]+/).filter(Boolean);
 }
 
-function sendTime(value: unknown, where: string, timeZone: string, now: Date): Date {
-  if (value === undefined || value === null || value === '') return now;
-  if (value instanceof Date) return value;
-  const raw = String(value).trim();
-  const parsed = DateTime.fromISO(raw.replace(' ', 'T'), { zone: timeZone, setZone: true });
-  if (!parsed.isValid) fail(where, `"send_at" must be a date and time such as 2026-12-01T09:00:00-06:00 (got ${JSON.stringify(raw)})`);
-  return parsed.toJSDate();
+/** A send_at this far in the past is taken for a slip (a wrong year), not for "at once". */
+const PAST_TOLERANCE_MS = 5 * 60_000;
+
+function sendTime(value: unknown, where: string, opts: { timeZone: string; now: Date; sendNow?: boolean }): Date {
+  if (opts.sendNow || value === undefined || value === null || value === '') return opts.now;
+  let at: Date;
+  if (value instanceof Date) at = value;
+  else {
+    const raw = String(value).trim();
+    // "2026-12-01 09:00 -06:00": the spaces people write between the date, the time and the offset.
+    const iso = raw.replace(/\s+(?=(?:Z|[+-]\d{2}(?::?\d{2})?)$)/i, '').replace(/\s+/, 'T');
+    const parsed = DateTime.fromISO(iso, { zone: opts.timeZone, setZone: true });
+    if (!parsed.isValid) fail(where, `"send_at" must be a date and time such as 2026-12-01T09:00:00-06:00 (got ${JSON.stringify(raw)})`);
+    at = parsed.toJSDate();
+  }
+  if (at.getTime() < opts.now.getTime() - PAST_TOLERANCE_MS) {
+    fail(where, `"send_at" ${at.toISOString()} is in the past (now ${opts.now.toISOString()}); a wrong year? To send at once, leave send_at out or use --send-now`);
+  }
+  return at;
 }
 
 function variant(value: unknown, where: string, locale: string, baseDir: string | null): BulletinVariant {
@@ -77,13 +89,16 @@ function variant(value: unknown, where: string, locale: string, baseDir: string 
     } catch (error) {
       return fail(where, `variants.${locale}.file: cannot read ${path} (${(error as Error).message})`);
     }
+    // Its readers would get a mail with a title and nothing else, like a bulletin without a body.
+    if (markdown.trim() === '') fail(where, `variants.${locale}.file: ${path} has no text`);
     return { title, markdown };
   }
   return { title, markdown: text(v.body, where, `variants.${locale}.body (or .file)`) };
 }
 
 /** Reads and checks a bulletin; every problem is reported with the file name. */
-export function parseBulletin(source: string, opts: { file?: string | null; timeZone: string; now: Date }): BulletinDraft {
+/** `sendNow`: at once, whatever send_at says (`--send-now`; also what a preview assumes). */
+export function parseBulletin(source: string, opts: { file?: string | null; timeZone: string; now: Date; sendNow?: boolean }): BulletinDraft {
   const where = opts.file ?? 'bulletin';
   const { yaml, body } = splitFrontMatter(source, where);
   let meta: Record<string, unknown>;
@@ -114,13 +129,13 @@ export function parseBulletin(source: string, opts: { file?: string | null; time
     countries: codes,
     topics,
     defaultLocale: defaultLocale as Locale,
-    sendAt: sendTime(meta.send_at ?? meta.sendAt, where, opts.timeZone, opts.now),
+    sendAt: sendTime(meta.send_at ?? meta.sendAt, where, opts),
     variants,
     sourceFile: opts.file ? resolve(opts.file) : null,
   };
 }
 
-export function readBulletinFile(path: string, opts: { timeZone: string; now: Date }): BulletinDraft {
+export function readBulletinFile(path: string, opts: { timeZone: string; now: Date; sendNow?: boolean }): BulletinDraft {
   let source: string;
   try {
     source = readFileSync(path, 'utf8');

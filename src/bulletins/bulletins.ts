@@ -1,7 +1,7 @@
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { isLocale, type Locale } from '../outbound/locale.js';
 import { fillBody } from '../outbound/shared-body.js';
-import { audienceCount, bulletinById, cancelBulletin, createBulletin, deliveryCounts, type BulletinRow } from '../store/bulletin-repo.js';
+import { audienceCount, bulletinById, cancelBulletin, createBulletin, deliveryCounts, sameBulletin, type BulletinRow } from '../store/bulletin-repo.js';
 import { inTransaction } from '../store/database.js';
 import type { BulletinDraft, BulletinVariant } from './bulletin-file.js';
 import { decodeList, encodeList } from './countries.js';
@@ -10,19 +10,24 @@ import { readerFill, type RenderedParts } from './render.js';
 
 // Bulletin use cases behind `ventanilla bulletin ...`: schedule, preview, status, cancel.
 
-export async function scheduleBulletin(deps: BulletinDeps, draft: BulletinDraft, now: Date): Promise<{ bulletin: BulletinRow; audience: number }> {
-  const bulletin = await inTransaction(deps.db, (tx) =>
-    createBulletin(tx, {
-      title: draft.title,
-      countries: encodeList(draft.countries),
-      topics: encodeList(draft.topics),
-      variants: JSON.stringify(draft.variants),
-      defaultLocale: draft.defaultLocale,
-      sourceFile: draft.sourceFile,
-      sendAt: draft.sendAt,
-      now,
-    }),
-  );
+/**
+ * Stores a bulletin to be sent. The same content (title, countries, topics, every language's text) again
+ * while the first one is scheduled, sending or sent is refused: scheduling one file twice would mail every
+ * reader twice. The send time is not compared, since a file without send_at gets a new one each time.
+ * `again`: a deliberate resend.
+ */
+export async function scheduleBulletin(deps: BulletinDeps, draft: BulletinDraft, now: Date, opts: { again?: boolean } = {}): Promise<{ bulletin: BulletinRow; audience: number }> {
+  const content = { title: draft.title, countries: encodeList(draft.countries), topics: encodeList(draft.topics), variants: JSON.stringify(draft.variants) };
+  const bulletin = await inTransaction(deps.db, async (tx) => {
+    const same = opts.again ? null : await sameBulletin(tx, content);
+    if (same) {
+      throw new VentanillaError(
+        ErrorCode.TRANSITION_REFUSED,
+        `Bulletin ${same.id} has the same title, countries and text and is ${same.status} (send_at ${same.sendAt.toISOString()}): not scheduled again. To send it a second time, use --again.`,
+      );
+    }
+    return createBulletin(tx, { ...content, defaultLocale: draft.defaultLocale, sourceFile: draft.sourceFile, sendAt: draft.sendAt, now });
+  });
   return { bulletin, audience: await audienceCount(deps.db, bulletin) };
 }
 

@@ -1,5 +1,19 @@
+import { isUtf8 } from 'node:buffer';
+import iconv from 'iconv-lite';
+
 // A small RFC 4180 reader that keeps the line each record starts on, so that an import can say
 // "line 7: ..." about a bad row. Quoted fields may hold commas, quotes ("") and line breaks.
+
+/**
+ * A CSV file's bytes as text. Excel on Windows saves "CSV" in Windows-1252, not UTF-8: read as UTF-8, its
+ * "México" would be "M\uFFFDxico" (refused) and "José" corrupted without a word. Bytes that are not valid
+ * UTF-8 are such a file; "Unicode text" (UTF-16 with its BOM) is read as what it is.
+ */
+export function decodeCsvBytes(bytes: Buffer): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return iconv.decode(bytes, 'utf-16le');
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return iconv.decode(bytes, 'utf-16be');
+  return isUtf8(bytes) ? bytes.toString('utf8') : iconv.decode(bytes, 'windows-1252');
+}
 
 export interface CsvRecord {
   line: number;
@@ -17,16 +31,15 @@ export function parseCsv(text: string): CsvRecord[] {
   let quoted = false;
   let line = 1;
   let start = 1;
-  let rowHasContent = false;
   const endField = () => {
     fields.push(field);
     field = '';
   };
   const endRecord = () => {
     endField();
-    if (rowHasContent || fields.length > 1 || fields[0] !== '') records.push({ line: start, fields });
+    // A row of empty fields (";;" where a spreadsheet had a blank row) is no row, like an empty line.
+    if (fields.some((f) => f.trim() !== '')) records.push({ line: start, fields });
     fields = [];
-    rowHasContent = false;
   };
   for (let i = 0; i < src.length; i++) {
     const c = src[i] as string;
@@ -36,14 +49,16 @@ export function parseCsv(text: string): CsvRecord[] {
         i++;
       } else if (c === '"') quoted = false;
       else {
-        if (c === '\n') line++;
+        // A line break in a quoted field: "\n", "\r\n" (counted at its "\n") or an old Mac's "\r" alone.
+        if (c === '\n' || (c === '\r' && src[i + 1] !== '\n')) line++;
         field += c;
       }
       continue;
     }
-    if (c === '"' && field === '') {
+    // `a@x.mx, Ana, "MX AR"`: the space after the delimiter is not part of a quoted field.
+    if (c === '"' && field.trim() === '') {
       quoted = true;
-      rowHasContent = true;
+      field = '';
     } else if (c === delimiter) endField();
     else if (c === '\r' && src[i + 1] === '\n') continue;
     else if (c === '\n' || c === '\r') {
@@ -52,6 +67,6 @@ export function parseCsv(text: string): CsvRecord[] {
       start = line;
     } else field += c;
   }
-  if (field !== '' || fields.length > 0 || rowHasContent) endRecord();
+  if (field !== '' || fields.length > 0) endRecord();
   return records;
 }

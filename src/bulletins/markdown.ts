@@ -1,4 +1,5 @@
 import { Marked, type Token, type Tokens } from 'marked';
+import { decodeEntities } from './entities.js';
 
 // A bulletin's Markdown as the HTML part and as the text part of its mail (marked, GitHub-flavoured).
 // Bulletins are written by the support team, yet what they paste is not trusted: raw HTML is shown as
@@ -7,8 +8,6 @@ import { Marked, type Token, type Tokens } from 'marked';
 const escapeHtml = (value: string): string =>
   value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 
-const decodeEntities = (value: string): string =>
-  value.replace(/&(amp|lt|gt|quot|#39|#x27|nbsp);/g, (_m, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", '#x27': "'", nbsp: ' ' })[e] as string);
 
 function safeHref(href: string, allowMailto = true): string | null {
   const value = href.trim();
@@ -22,6 +21,11 @@ const LINK_STYLE = 'color:#065f46;text-decoration:underline;';
 const marked = new Marked({
   gfm: true,
   breaks: false,
+  // "a &lt; b" in code means "a < b", as the text part reads it (decodeEntities below): the HTML part escapes
+  // it again rather than showing "&lt;" literally. Only parse runs this; the text part's lexer does not.
+  walkTokens(token) {
+    if (token.type === 'code' || token.type === 'codespan') token.text = decodeEntities(token.text);
+  },
   renderer: {
     html: ({ text }) => escapeHtml(text),
     link({ href, title, tokens }) {

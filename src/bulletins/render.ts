@@ -6,8 +6,9 @@ import type { Locale } from '../outbound/locale.js';
 import { placeholder } from '../outbound/shared-body.js';
 import { templatesDir } from '../paths.js';
 import type { BulletinVariant } from './bulletin-file.js';
-import { countryNames } from './countries.js';
+import { countryNames, SERVED_COUNTRIES } from './countries.js';
 import { markdownToHtml, markdownToText } from './markdown.js';
+import type { ConfirmationHint } from './subscription.js';
 
 // Bulletin mails: templates/<locale>/bulletin.* (the bulletin in its layout) and bulletin_confirm.* (the
 // double opt-in link), with the partials templates/partials/bulletin-*.hbs. A bulletin is rendered once per
@@ -56,8 +57,14 @@ export class BulletinRenderer {
   }
 
   /** The mail with the link that confirms a subscription asked for by mail. */
-  renderConfirmation(locale: Locale, ctx: { listName: string; countries: string[]; email: string; confirmUrl: string; days: number }): RenderedParts {
-    return this.render('bulletin_confirm', locale, { ...ctx, countriesLabel: countryNames(ctx.countries, locale) });
+  renderConfirmation(
+    locale: Locale,
+    ctx: { listName: string; countries: string[]; email: string; confirmUrl: string; days: number; hint?: ConfirmationHint; address?: string },
+  ): RenderedParts {
+    // The hint says how to name countries when none was named or some words were not understood.
+    const unknownWords = ctx.hint?.unknown.join(', ') ?? '';
+    const chooseHint = ctx.hint ? ctx.hint.guessed || unknownWords !== '' : false;
+    return this.render('bulletin_confirm', locale, { ...ctx, countriesLabel: countryNames(ctx.countries, locale), unknownWords, chooseHint, servedCodes: [...SERVED_COUNTRIES].sort().join(' ') });
   }
 
   private render(name: Name, locale: Locale, view: Record<string, unknown>): RenderedParts {

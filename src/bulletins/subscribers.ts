@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isLocale } from '../outbound/locale.js';
 import { inTransaction, type Db } from '../store/database.js';
 import { saveSubscriber, saveSubscribers, unsubscribe, type SaveOutcome, type SubscriberInput } from '../store/subscriber-repo.js';
+import { wordKey } from './command-words.js';
 import { encodeList, parseCountries } from './countries.js';
 import { parseCsv } from './csv.js';
 
@@ -28,18 +29,24 @@ export function checkSubscriber(f: SubscriberFields): { ok: true; input: Subscri
   if (codes.length === 0) return { ok: false, reason: 'no country (e.g. "MX AR")' };
   const locale = f.locale?.trim().toLowerCase() || null;
   if (locale && !isLocale(locale.split(/[-_]/)[0])) return { ok: false, reason: `language must be es, pt or en (got ${JSON.stringify(f.locale)})` };
-  const topics = (Array.isArray(f.topics) ? f.topics : (f.topics ?? '').split(/[\s,;|]+/)).map((t) => t.trim().toLowerCase()).filter(Boolean);
-  if (topics.some((t) => !/^[a-z0-9_-]+$/.test(t))) return { ok: false, reason: `topics must be words of letters, digits, - or _ (got ${JSON.stringify(f.topics)})` };
-  return { ok: true, input: { email, name: f.name?.trim() || null, locale, countries: encodeList(codes), topics: encodeList(topics) } };
+  // No topics given (undefined: no such column) keeps a subscriber's topics; an empty field clears them.
+  const topics = f.topics === undefined ? null : (Array.isArray(f.topics) ? f.topics : f.topics.split(/[\s,;|]+/)).map((t) => t.trim().toLowerCase()).filter(Boolean);
+  if (topics?.some((t) => !/^[a-z0-9_-]+$/.test(t))) return { ok: false, reason: `topics must be words of letters, digits, - or _ (got ${JSON.stringify(f.topics)})` };
+  return { ok: true, input: { email, name: f.name?.trim() || null, locale, countries: encodeList(codes), topics: topics === null ? null : encodeList(topics) } };
 }
 
+/** Header names as spreadsheets in Spanish, Portuguese and English write them, without accents or case. */
 const COLUMNS: Record<string, keyof SubscriberFields> = {
-  email: 'email', 'e-mail': 'email', correo: 'email', mail: 'email',
+  email: 'email', 'e-mail': 'email', correo: 'email', mail: 'email', 'correo electronico': 'email', 'email address': 'email',
+  'e-mail address': 'email', 'direccion de correo': 'email', 'endereco de email': 'email', 'endereco de e-mail': 'email',
   name: 'name', nombre: 'name', nome: 'name',
   locale: 'locale', language: 'locale', idioma: 'locale', lang: 'locale',
-  countries: 'countries', country: 'countries', paises: 'countries', países: 'countries', pais: 'countries', país: 'countries',
+  countries: 'countries', country: 'countries', paises: 'countries', pais: 'countries',
   topics: 'topics', temas: 'topics', topic: 'topics',
 };
+
+const columnOf = (header: string): keyof SubscriberFields | undefined =>
+  COLUMNS[wordKey(header).replace(/\s+/g, ' ').trim()];
 
 export interface ImportReport {
   rows: number;
@@ -56,7 +63,7 @@ export async function importSubscribers(db: Db, csv: string, opts: { now: Date; 
   const records = parseCsv(csv);
   const report: ImportReport = { rows: 0, added: 0, updated: 0, unchanged: 0, keptUnsubscribed: 0, bad: [] };
   const header = records.shift();
-  const columns = (header?.fields ?? []).map((h) => COLUMNS[h.trim().toLowerCase()]);
+  const columns = (header?.fields ?? []).map(columnOf);
   if (!header || !columns.includes('email') || !columns.includes('countries')) {
     report.bad.push({ line: header?.line ?? 1, reason: 'the first line must name the columns: email and countries (also name, locale, topics)' });
     return report;

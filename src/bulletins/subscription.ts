@@ -3,7 +3,7 @@ import { pickLocale } from '../outbound/locale.js';
 import { mailsOfTemplateTo } from '../store/access-repo.js';
 import type { Tx } from '../store/database.js';
 import { insertOutboxMail } from '../store/outbox-repo.js';
-import { confirmSubscriber, ensurePendingSubscriber, subscriberById, unsubscribe, type SubscriberRow } from '../store/subscriber-repo.js';
+import { confirmSubscriber, ensurePendingSubscriber, setPendingCountries, subscriberById, unsubscribe, type SubscriberRow } from '../store/subscriber-repo.js';
 import { suppressedAmong } from '../store/suppression-repo.js';
 import type { BulletinConfig } from '../config.js';
 import { decodeList, encodeList } from './countries.js';
@@ -19,23 +19,32 @@ export interface SubscriptionDeps {
   renderer: BulletinRenderer;
 }
 
-/** At most one confirmation mail per address in this time (a forged request cannot flood someone). */
+/** At most one confirmation mail per address in this time (a forged request cannot flood someone)... */
 const CONFIRMATION_INTERVAL_MS = 60 * 60_000;
+/** ...unless a pending request names other countries (the first mail explains how): a few more then. */
+const CONFIRMATIONS_WHEN_CHANGED = 3;
+
+/** What the confirmation explains beyond the link: no country was named, or some words were not understood. */
+export interface ConfirmationHint {
+  guessed: boolean;
+  unknown: string[];
+}
 
 export type RequestResult = { queued: true; subscriber: SubscriberRow } | { queued: false; subscriber: SubscriberRow; why: 'recently_sent' | 'suppressed' | 'already_subscribed' };
 
 export async function requestSubscription(
   tx: Tx,
   deps: SubscriptionDeps,
-  req: { email: string; name: string | null; locale: string | null; countries: string[]; idempotencyKey: string; inReplyTo: string | null; now: Date },
+  req: { email: string; name: string | null; locale: string | null; countries: string[]; hint?: ConfirmationHint; idempotencyKey: string; inReplyTo: string | null; now: Date },
 ): Promise<RequestResult> {
   const countries = encodeList(req.countries);
-  const subscriber = await ensurePendingSubscriber(tx, { email: req.email, name: req.name, locale: req.locale, countries, topics: '' }, req.now);
+  let subscriber = await ensurePendingSubscriber(tx, { email: req.email, name: req.name, locale: req.locale, countries, topics: '' }, req.now);
   if (subscriber.status === 'active' && subscriber.countries === countries) return { queued: false, subscriber, why: 'already_subscribed' };
   if ((await suppressedAmong(tx, [subscriber.email], req.now)).size > 0) return { queued: false, subscriber, why: 'suppressed' };
-  if ((await mailsOfTemplateTo(tx, 'bulletin_confirm', subscriber.email, new Date(req.now.getTime() - CONFIRMATION_INTERVAL_MS))) > 0) {
-    return { queued: false, subscriber, why: 'recently_sent' };
-  }
+  const changed = subscriber.status === 'pending' && subscriber.countries !== countries;
+  const recent = await mailsOfTemplateTo(tx, 'bulletin_confirm', subscriber.email, new Date(req.now.getTime() - CONFIRMATION_INTERVAL_MS));
+  if (recent >= (changed ? CONFIRMATIONS_WHEN_CHANGED : 1)) return { queued: false, subscriber, why: 'recently_sent' };
+  if (changed) subscriber = await setPendingCountries(tx, subscriber.id, countries);
   const locale = pickLocale({ locale: subscriber.locale ?? req.locale, country: req.countries[0] ?? null });
   const token = confirmToken(deps.links.secret, { s: subscriber.id, c: countries }, new Date(req.now.getTime() + deps.config.confirmDays * 86_400_000));
   const mail = deps.renderer.renderConfirmation(locale, {
@@ -44,6 +53,8 @@ export async function requestSubscription(
     email: subscriber.email,
     confirmUrl: confirmUrl(deps.links, token),
     days: deps.config.confirmDays,
+    hint: req.hint,
+    address: deps.config.address,
   });
   await insertOutboxMail(tx, {
     idempotencyKey: req.idempotencyKey,

@@ -32,12 +32,14 @@ export function registerBulletinCommands(program: Command): void {
     .command('schedule')
     .description('store a bulletin file (Markdown with front matter); the scheduler sends it at its send_at')
     .argument('<file>', 'the bulletin, e.g. iva-2027.md')
+    .option('--send-now', 'send it at once, whatever its send_at says (a send_at in the past is refused otherwise)')
+    .option('--again', 'schedule it even if a bulletin with the same content is scheduled or was sent (a deliberate resend)')
     .option('--json', 'print JSON')
-    .action((file: string, opts: { json?: boolean }) =>
+    .action((file: string, opts: { json?: boolean; again?: boolean; sendNow?: boolean }) =>
       run(async (app) => {
         const deps = bulletinDeps(app);
-        const draft = readBulletinFile(file, { timeZone: deps.timeZone, now: app.now() });
-        const { bulletin: b, audience } = await scheduleBulletin(deps, draft, app.now());
+        const draft = readBulletinFile(file, { timeZone: deps.timeZone, now: app.now(), sendNow: opts.sendNow });
+        const { bulletin: b, audience } = await scheduleBulletin(deps, draft, app.now(), { again: opts.again });
         const view = { id: b.id, title: b.title, countries: draft.countries, locales: Object.keys(draft.variants), sendAt: b.sendAt.toISOString(), audience };
         if (opts.json) return out(JSON.stringify(view, null, 2));
         out(`bulletin ${b.id} scheduled: "${b.title}" for ${countryNames(draft.countries, 'en')} (${view.locales.join(', ')}), at ${view.sendAt}, to ${audience} subscribers now`);
@@ -56,7 +58,8 @@ export function registerBulletinCommands(program: Command): void {
         const deps = bulletinDeps(app);
         const stored = /^\d+$/.test(source) && !existsSync(source) ? await bulletinById(app.db, Number(source)) : null;
         if (/^\d+$/.test(source) && !existsSync(source) && !stored) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `No bulletin ${source} and no such file.`);
-        const draft = stored ? draftOf(stored) : readBulletinFile(source, { timeZone: deps.timeZone, now: app.now() });
+        // A preview shows the text: an old file's past send_at is no reason to refuse it.
+        const draft = stored ? draftOf(stored) : readBulletinFile(source, { timeZone: deps.timeZone, now: app.now(), sendNow: true });
         const mail = previewDraft(deps, draft, opts.locale && isLocale(opts.locale) ? opts.locale : undefined);
         out(`Subject: ${mail.subject}\nLanguage: ${mail.locale}\n\n${opts.html ? mail.html : mail.text}`);
       }),

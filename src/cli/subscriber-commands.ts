@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { decodeCsvBytes } from '../bulletins/csv.js';
 import { addSubscriber, importSubscribers, removeSubscriber } from '../bulletins/subscribers.js';
 import { decodeList, parseCountries } from '../bulletins/countries.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
@@ -25,7 +26,7 @@ export function registerSubscriberCommands(program: Command): void {
       run(async (app) => {
         let csv: string;
         try {
-          csv = readFileSync(file, 'utf8');
+          csv = decodeCsvBytes(readFileSync(file));
         } catch (error) {
           throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `Cannot read ${file}: ${(error as Error).message}`);
         }

@@ -23,6 +23,11 @@ export async function createBulletin(tx: Tx, b: NewBulletin): Promise<BulletinRo
   return tx.bulletin.create({ data: { ...data, createdAt: now } });
 }
 
+/** A bulletin with this very content that is scheduled, being sent or sent (a second schedule of one file). */
+export async function sameBulletin(tx: Tx | Db, b: Pick<NewBulletin, 'title' | 'countries' | 'topics' | 'variants'>): Promise<BulletinRow | null> {
+  return tx.bulletin.findFirst({ where: { title: b.title, countries: b.countries, topics: b.topics, variants: b.variants, status: { in: ['scheduled', 'sending', 'sent'] } }, orderBy: { id: 'asc' } });
+}
+
 export async function bulletinById(tx: Tx | Db, id: number): Promise<BulletinRow | null> {
   return tx.bulletin.findUnique({ where: { id } });
 }

@@ -11,7 +11,8 @@ export interface SubscriberInput {
   locale: string | null;
   /** Encoded: ",AR,MX,". */
   countries: string;
-  topics: string;
+  /** Encoded like countries; null: not given (a CSV without a topics column), an existing subscriber keeps theirs. */
+  topics: string | null;
 }
 
 export async function subscriberByEmail(tx: Tx | Db, email: string): Promise<SubscriberRow | null> {
@@ -37,16 +38,18 @@ export async function saveSubscriber(tx: Tx, input: SubscriberInput, opts: { sou
   const email = input.email.toLowerCase();
   const current = await tx.subscriber.findUnique({ where: { email } });
   if (!current) {
-    await tx.subscriber.create({ data: { ...input, email, status: 'active', source: opts.source, confirmedAt: opts.now, createdAt: opts.now } });
+    await tx.subscriber.create({ data: { ...input, email, topics: input.topics ?? '', status: 'active', source: opts.source, confirmedAt: opts.now, createdAt: opts.now } });
     return 'added';
   }
   if (current.status === 'unsubscribed' && !opts.resubscribe) return 'kept_unsubscribed';
-  const same = current.status === 'active' && current.countries === input.countries && current.topics === input.topics &&
+  // What is not given (null) is kept, like the name and the language.
+  const topics = input.topics ?? current.topics;
+  const same = current.status === 'active' && current.countries === input.countries && current.topics === topics &&
     current.name === (input.name ?? current.name) && current.locale === (input.locale ?? current.locale);
   if (same) return 'unchanged';
   await tx.subscriber.update({
     where: { id: current.id },
-    data: { countries: input.countries, topics: input.topics, name: input.name ?? current.name, locale: input.locale ?? current.locale, status: 'active', confirmedAt: current.confirmedAt ?? opts.now, unsubscribedAt: null, unsubscribeReason: null },
+    data: { countries: input.countries, topics, name: input.name ?? current.name, locale: input.locale ?? current.locale, status: 'active', confirmedAt: current.confirmedAt ?? opts.now, unsubscribedAt: null, unsubscribeReason: null },
   });
   return 'updated';
 }
@@ -60,7 +63,7 @@ export async function saveSubscribers(tx: Tx, inputs: SubscriberInput[], opts: {
   const existing = new Set((await tx.subscriber.findMany({ where: { email: { in: emails } }, select: { email: true } })).map((s) => s.email));
   const fresh = inputs.filter((_, i) => !existing.has(emails[i] as string));
   if (fresh.length) {
-    await tx.subscriber.createMany({ data: fresh.map((f) => ({ ...f, email: f.email.toLowerCase(), status: 'active', source: opts.source, confirmedAt: opts.now, createdAt: opts.now })) });
+    await tx.subscriber.createMany({ data: fresh.map((f) => ({ ...f, email: f.email.toLowerCase(), topics: f.topics ?? '', status: 'active', source: opts.source, confirmedAt: opts.now, createdAt: opts.now })) });
   }
   const outcomes: SaveOutcome[] = [];
   for (const [i, input] of inputs.entries()) outcomes.push(existing.has(emails[i] as string) ? await saveSubscriber(tx, input, opts) : 'added');
@@ -72,7 +75,12 @@ export async function ensurePendingSubscriber(tx: Tx, input: SubscriberInput, no
   const email = input.email.toLowerCase();
   const current = await tx.subscriber.findUnique({ where: { email } });
   if (current) return current;
-  return tx.subscriber.create({ data: { ...input, email, status: 'pending', source: 'mail', createdAt: now } });
+  return tx.subscriber.create({ data: { ...input, email, topics: input.topics ?? '', status: 'pending', source: 'mail', createdAt: now } });
+}
+
+/** A pending request asked again for other countries: they are the ones its next confirmation mail names. */
+export async function setPendingCountries(tx: Tx, id: number, countries: string): Promise<SubscriberRow> {
+  return tx.subscriber.update({ where: { id }, data: { countries } });
 }
 
 /** The link in the confirmation mail was used: active, with the countries that were asked for. */

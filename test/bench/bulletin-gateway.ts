@@ -86,7 +86,8 @@ async function gatewaySend(dataDir: string, smtpPort: number, n: number, label: 
       profiled(label, async () => {
         const deps = bulletinDeps(app);
         const now = new Date();
-        bulletinId = (await scheduleBulletin(deps, { ...BULLETIN, sendAt: now }, now)).bulletin.id;
+        // A run may measure the same bulletin again on the same data: a deliberate resend.
+        bulletinId = (await scheduleBulletin(deps, { ...BULLETIN, sendAt: now }, now, { again: true })).bulletin.id;
         const t0 = wallMs();
         const queued = await runBulletinSends(deps, now);
         const t1 = wallMs();

@@ -94,6 +94,31 @@ describe('subscribing and leaving by mail', () => {
     }
   });
 
+  it('a subscription asked for in ordinary words gets a confirmation; one that names no country says how to name them', async () => {
+    for (const [from, subject] of [['a@empresa.com.mx', 'Suscripción al boletín fiscal'], ['b@empresa.com', 'SUSCRIBIR MX y AR'], ['c@empresa.pt', 'Suscribirme por favor'], ['d@empresa.com', 'Suscribir Narnia']]) {
+      expect((await ingest(toBulletins(from as string, subject as string))).detail, subject).toContain('confirmation link sent');
+    }
+    const text = async (to: string) => (await app.db.outboxMail.findFirstOrThrow({ where: { template: 'bulletin_confirm', primaryTo: to } })).text;
+    expect(await text('a@empresa.com.mx')).toContain('(México)');
+    expect(await text('a@empresa.com.mx')).toContain('responda a este correo (o escriba a boletin@example.test) con SUSCRIBIR y sus códigos');
+    expect(await text('b@empresa.com')).toContain('(Argentina, México)');
+    expect(await text('b@empresa.com')).not.toContain('SUSCRIBIR y sus códigos');
+    expect(await text('c@empresa.pt')).toContain('(Portugal)');
+    expect(await text('d@empresa.com')).toContain('No entendimos como país: Narnia.');
+    // The reader follows the hint within the hour: a second mail, naming what they chose.
+    const again = await ingest(toBulletins('d@empresa.com', 'Re: Confirme su suscripción', 'SUSCRIBIR CL PE', { 'In-Reply-To': '<x@example.test>' }));
+    expect(again.detail).toBe('subscribe CL PE: confirmation link sent');
+    expect(await app.db.outboxMail.count({ where: { template: 'bulletin_confirm', primaryTo: 'd@empresa.com' } })).toBe(2);
+    expect(await app.db.ticket.count()).toBe(0);
+  });
+
+  it('"Desuscribirse" and "Quiero darme de baja" unsubscribe', async () => {
+    await addSubscriber(app.db, { email: 'ana@cliente.mx', countries: 'MX' }, NOW);
+    await addSubscriber(app.db, { email: 'luis@cliente.mx', countries: 'MX' }, NOW);
+    expect((await ingest(toBulletins('ana@cliente.mx', 'Desuscribirse'))).detail).toBe('unsubscribe: ana@cliente.mx unsubscribed');
+    expect((await ingest(toBulletins('luis@cliente.mx', 'Hola', 'Quiero darme de baja, gracias'))).detail).toBe('unsubscribe: luis@cliente.mx unsubscribed');
+  });
+
   it('a reply BAJA unsubscribes the sender; the mailto of List-Unsubscribe unsubscribes whoever its token names', async () => {
     await addSubscriber(app.db, { email: 'ana@cliente.mx', countries: 'MX' }, NOW);
     await addSubscriber(app.db, { email: 'jo@empresa.pt', countries: 'PT', locale: 'pt' }, NOW);
@@ -107,6 +132,33 @@ describe('subscribing and leaving by mail', () => {
     const rows = await app.db.subscriber.findMany({ orderBy: { id: 'asc' } });
     expect(rows.map((s) => [s.email, s.status, s.unsubscribeReason])).toEqual([['ana@cliente.mx', 'unsubscribed', 'mail'], ['jo@empresa.pt', 'unsubscribed', 'mail']]);
     expect(await app.db.ticket.count()).toBe(0);
+  });
+
+  it('a question in reply to a bulletin titled "Baja ..." or "Stop ..." unsubscribes no one: a reply\'s subject is no command', async () => {
+    await addSubscriber(app.db, { email: 'ana@cliente.mx', countries: 'MX' }, NOW);
+    const replied = await ingest(toBulletins('Ana <ana@cliente.mx>', 'Re: Baja de tasas del ISR 2027', '¿Esto aplica a personas físicas?\n\n> El SAT publicó'));
+    expect(replied).toMatchObject({ outcome: 'bulletin_command', ticketNumber: null });
+    expect(replied.detail).toContain('ignored');
+    // A reply whose client dropped the "Re:": In-Reply-To says it answers a bulletin.
+    const threaded = await ingest(toBulletins('ana@cliente.mx', 'Stop a las devoluciones del IVA', 'duda', { 'In-Reply-To': '<b1.s1@example.test>' }));
+    expect(threaded.detail).toContain('ignored');
+    expect((await app.db.subscriber.findUniqueOrThrow({ where: { email: 'ana@cliente.mx' } })).status).toBe('active');
+    expect(await app.db.outboxMail.count()).toBe(0);
+    expect(await app.db.ticket.count()).toBe(0);
+  });
+
+  it('a one-click POST unsubscribes whatever its body, also "application/json" that is no JSON', async () => {
+    await addSubscriber(app.db, { email: 'ana@cliente.mx', countries: 'MX' }, NOW);
+    const ana = await app.db.subscriber.findUniqueOrThrow({ where: { email: 'ana@cliente.mx' } });
+    const server = await buildServer(app);
+    try {
+      const url = `/bulletins/unsubscribe?t=${unsubscribeToken(app.config.secretKey, { s: ana.id, b: 1 }, NOW)}`;
+      const post = await server.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: 'List-Unsubscribe=One-Click' });
+      expect(post.statusCode).toBe(200);
+      expect((await app.db.subscriber.findUniqueOrThrow({ where: { id: ana.id } })).status).toBe('unsubscribed');
+    } finally {
+      await server.close();
+    }
   });
 
   it('an out-of-office reply to a bulletin changes nothing and opens no ticket', async () => {

@@ -106,7 +106,11 @@ describe.skipIf(!cliBuilt)('bulletins through the outbox to a real SMTP server',
   });
 
   it('a crash halfway through the send and a restart still deliver to each of the 1,000 exactly once', async () => {
-    const scheduled = await runCli(['bulletin', 'schedule', join(dir, 'iva.md'), '--json'], { env });
+    // Its send_at is long past: refused (a wrong year?) unless --send-now says "at once".
+    const past = await runCli(['bulletin', 'schedule', join(dir, 'iva.md')], { env });
+    expect(past.code).not.toBe(0);
+    expect(past.stderr).toContain('"send_at" 2026-01-05T15:00:00.000Z is in the past');
+    const scheduled = await runCli(['bulletin', 'schedule', join(dir, 'iva.md'), '--send-now', '--json'], { env });
     expect(scheduled.code, scheduled.stderr).toBe(0);
     const { id, audience } = JSON.parse(scheduled.stdout) as { id: number; audience: number };
     expect(audience).toBe(TARGETS);
@@ -181,6 +185,10 @@ describe.skipIf(!cliBuilt)('bulletins through the outbox to a real SMTP server',
       writeFileSync(join(dir, 'ganancias.md'), '---\ntitle: Ganancias 2027\ncountries: AR\n---\nNuevas escalas del impuesto a las ganancias.\n');
       const before = peer.received.length;
       expect((await runCli(['bulletin', 'schedule', join(dir, 'ganancias.md')], { env })).code).toBe(0);
+      // The same file again by mistake: refused, naming the bulletin already scheduled.
+      const twice = await runCli(['bulletin', 'schedule', join(dir, 'ganancias.md')], { env });
+      expect(twice.code).not.toBe(0);
+      expect(twice.stderr).toMatch(/Bulletin \d+ has the same title, countries and text and is scheduled/);
       for (let i = 0; i < 2; i++) expect((await runCli(['scheduler', 'run-once'], { env })).code).toBe(0);
       const second = peer.received.slice(before);
       const argentines = [...targets].filter((a) => a.endsWith('@ar.example') || a.startsWith('ambos'));

@@ -1,5 +1,6 @@
 import type { BulletinConfig } from '../../config.js';
 import { parseBulletinCommand } from '../../bulletins/mail-commands.js';
+import { SERVED_COUNTRIES } from '../../bulletins/countries.js';
 import { readUnsubscribeToken } from '../../bulletins/links.js';
 import { requestSubscription, unsubscribeByToken, type SubscriptionDeps } from '../../bulletins/subscription.js';
 import { countryFromAddress, guessLanguage } from '../../domain/language.js';
@@ -28,7 +29,8 @@ export async function screenBulletinMail(
   const done = (outcome: InboundOutcome, detail: string): Recorded => ({ outcome, ticketNumber: null, detail });
   if (input.automatic) return done('auto_reply', 'to the bulletin address: machine-written, ignored');
   if (!input.trusted) return done('rejected', 'to the bulletin address from a sender that failed authentication: ignored');
-  const command = parseBulletinCommand(input.mail.subject, input.visibleText);
+  const inReplyTo = input.mail.inReplyTo !== null || input.mail.references.length > 0;
+  const command = parseBulletinCommand(input.mail.subject, input.visibleText, { inReplyTo });
   if (!command) return done('bulletin_command', 'to the bulletin address without SUSCRIBIR/SUBSCRIBE or BAJA/UNSUBSCRIBE: ignored');
   if (command.kind === 'unsubscribe') {
     const payload = command.token ? readUnsubscribeToken(settings.links.secret, command.token, input.now) : null;
@@ -39,18 +41,21 @@ export async function screenBulletinMail(
     const changed = await unsubscribe(tx, { email: input.sender.address }, 'mail', input.now);
     return done('bulletin_command', `unsubscribe: ${input.sender.address} ${changed ? 'unsubscribed' : 'was not subscribed'}`);
   }
-  if (command.unknown.length) return done('bulletin_command', `subscribe refused: not a country served: ${command.unknown.join(', ')}`);
-  // No country named: the one of the address's domain (.mx -> MX), else every country served.
+  // No country named: the one of the address's domain (.mx -> MX), else every country served. Words not
+  // understood do not leave the request unanswered: the confirmation names what was understood, what was
+  // not, and how to name countries.
   const guessed = countryFromAddress(input.sender.address);
-  const countries = command.countries.length ? command.countries : guessed ? [guessed] : ['AR', 'BO', 'CL', 'CO', 'CR', 'DO', 'EC', 'MX', 'PE', 'PT', 'PY', 'US', 'UY'];
+  const countries = command.countries.length ? command.countries : guessed ? [guessed] : [...SERVED_COUNTRIES].sort();
   const result = await requestSubscription(tx, settings, {
     email: input.sender.address,
     name: input.sender.name,
     locale: guessLanguage(input.visibleText),
     countries,
+    hint: { guessed: command.countries.length === 0, unknown: command.unknown },
     idempotencyKey: `bulletin_confirm:${input.dedupKey}`,
     inReplyTo: input.mail.messageId,
     now: input.now,
   });
-  return done('bulletin_command', `subscribe ${countries.join(' ')}: ${result.queued ? 'confirmation link sent' : `no confirmation sent (${result.why})`}`);
+  const notUnderstood = command.unknown.length ? ` (not a country served: ${command.unknown.join(', ')})` : '';
+  return done('bulletin_command', `subscribe ${countries.join(' ')}${notUnderstood}: ${result.queued ? 'confirmation link sent' : `no confirmation sent (${result.why})`}`);
 }

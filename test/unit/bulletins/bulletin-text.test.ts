@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseBulletin } from '../../../src/bulletins/bulletin-file.js';
 import { parseCountries } from '../../../src/bulletins/countries.js';
@@ -19,6 +22,11 @@ describe('bulletin files', () => {
     expect(draft.variants).toEqual({ es: { title: 'Reforma', markdown: 'Texto\n' }, pt: { title: 'Reforma PT', markdown: 'Texto **pt**' } });
     expect(parse('---\ntitle: T\ncountries: PT\nsend_at: 2026-12-01T09:00:00Z\n---\nx').sendAt).toEqual(new Date('2026-12-01T09:00:00Z'));
     expect(parse('---\ntitle: T\ncountries: PT\n---\nx').sendAt).toEqual(NOW);
+    expect(parse('---\ntitle: T\ncountries: PT\nsend_at: 2026-12-01 09:00 -06:00\n---\nx').sendAt).toEqual(new Date('2026-12-01T15:00:00Z'));
+    expect(parse('---\ntitle: T\ncountries: PT\nsend_at: 2026-12-01 09:00 Z\n---\nx').sendAt).toEqual(new Date('2026-12-01T09:00:00Z'));
+    // A few minutes late is "now"; --send-now sends a past send_at at once.
+    expect(parse('---\ntitle: T\ncountries: PT\nsend_at: 2026-11-30T11:57:00Z\n---\nx').sendAt).toEqual(new Date('2026-11-30T11:57:00Z'));
+    expect(parseBulletin('---\ntitle: T\ncountries: PT\nsend_at: 2025-12-01 09:00\n---\nx', { timeZone: 'UTC', now: NOW, sendNow: true }).sendAt).toEqual(NOW);
   });
 
   it.each([
@@ -26,11 +34,27 @@ describe('bulletin files', () => {
     ['no countries', '---\ntitle: T\n---\nx', /"countries" is required/],
     ['an unknown country', '---\ntitle: T\ncountries: [MX, Narnia]\n---\nx', /Narnia/],
     ['a bad date', '---\ntitle: T\ncountries: MX\nsend_at: mañana\n---\nx', /"send_at" must be a date/],
+    ['a send_at in the past (a wrong year)', '---\ntitle: T\ncountries: MX\nsend_at: 2025-12-01 09:00\n---\nx', /"send_at" 2025-12-01T15:00:00.000Z is in the past .*--send-now/],
     ['no body', '---\ntitle: T\ncountries: MX\n---\n', /no text/],
     ['a variant in an unknown language', '---\ntitle: T\ncountries: MX\nvariants:\n  fr: { title: T, body: x }\n---\nx', /"fr" is not one of/],
   ])('refuses %s, naming the file', (_what, text, error) => {
     expect(() => parse(text)).toThrow(error);
     expect(() => parse(text)).toThrow(/^b\.md: /);
+  });
+});
+
+describe('bulletin files with translations in files of their own', () => {
+  it('refuses an empty translation file, like an empty body', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ventanilla-variant-'));
+    try {
+      writeFileSync(join(dir, 'vacio.pt.md'), '\n  \n');
+      writeFileSync(join(dir, 'iva.pt.md'), 'O **IVA** muda.\n');
+      const bulletin = (name: string) => `---\ntitle: T\ncountries: [PT, MX]\nvariants:\n  pt: { title: TP, file: ${join(dir, name)} }\n---\nTexto\n`;
+      expect(() => parse(bulletin('vacio.pt.md'))).toThrow(`b.md: variants.pt.file: ${join(dir, 'vacio.pt.md')} has no text`);
+      expect(parse(bulletin('iva.pt.md')).variants.pt).toEqual({ title: 'TP', markdown: 'O **IVA** muda.\n' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -48,6 +72,23 @@ describe('Markdown', () => {
   });
 });
 
+describe('character references (&euro;, &#8364;...)', () => {
+  it('the text part reads them as the HTML part shows them', () => {
+    const md = 'Precio: 5 &euro; &mdash; &#8364; &#x20AC; &ntilde;&Aacute;&ccedil;&otilde; &copy; &laquo;x&raquo; AT&amp;T &nosuch;\n';
+    expect(markdownToText(md)).toBe('Precio: 5 € — € € ñÁçõ © «x» AT&T &nosuch;');
+    expect(markdownToHtml(md)).toContain('&euro; &mdash;');
+  });
+
+  it('in code, "&lt;" is "<" in both parts (the HTML escapes it once, not twice)', () => {
+    const md = 'Código:\n\n```\na &lt; b &amp;&amp; c\n```\n\nY `x &gt; y`.\n';
+    expect(markdownToText(md)).toBe('Código:\n\n    a < b && c\n\nY x > y.');
+    const html = markdownToHtml(md);
+    expect(html).toContain('<code>a &lt; b &amp;&amp; c\n</code>');
+    expect(html).toContain('<code>x &gt; y</code>');
+    expect(html).not.toContain('&amp;lt;');
+  });
+});
+
 describe('small parsers', () => {
   it('CSV: quotes, the delimiter of Spanish spreadsheets, and the line each record starts on', () => {
     expect(parseCsv('email,countries\na@x.mx,"MX, AR"\n\n"b@x\nmx",PT\n')).toEqual([
@@ -56,6 +97,15 @@ describe('small parsers', () => {
       { line: 4, fields: ['b@x\nmx', 'PT'] },
     ]);
     expect(parseCsv('correo;países\r\nc@x.mx;MX\r\n')).toEqual([{ line: 1, fields: ['correo', 'países'] }, { line: 2, fields: ['c@x.mx', 'MX'] }]);
+    // Old Mac line ends ("\r" alone) count as lines, inside quotes too; a space before a quote is no content.
+    expect(parseCsv('email,name,countries\ra@x.mx,"Ana\rPérez",MX\rbad,B,MX\r').map((r) => r.line)).toEqual([1, 2, 4]);
+    expect(parseCsv('email, name, countries\nana@x.mx, Ana, "MX AR"\n')[1]).toEqual({ line: 2, fields: ['ana@x.mx', ' Ana', 'MX AR'] });
+    // Blank spreadsheet rows are no rows.
+    expect(parseCsv('correo;países\r\nc@x.mx;MX\r\n;;\r\n ; \r\n"";""\r\nd@x.mx;AR\r\n')).toEqual([
+      { line: 1, fields: ['correo', 'países'] },
+      { line: 2, fields: ['c@x.mx', 'MX'] },
+      { line: 6, fields: ['d@x.mx', 'AR'] },
+    ]);
   });
 
   it('countries by code or name, two-word names included', () => {
@@ -69,6 +119,22 @@ describe('small parsers', () => {
     ['unsubscribe eyJwIjoiYnVsbGV0aW4tdW5zdWJzY3JpYmUifQ.Sa07IXpEVN8jWTXOrnq80S5hlKs', '', { kind: 'unsubscribe', token: 'eyJwIjoiYnVsbGV0aW4tdW5zdWJzY3JpYmUifQ.Sa07IXpEVN8jWTXOrnq80S5hlKs' }],
     ['Cancelar inscrição', '', { kind: 'unsubscribe', token: null }],
     ['Pregunta', 'Hola, ¿cuándo sale el boletín?', null],
+    ['Suscripción al boletín fiscal', '', { kind: 'subscribe', countries: [], unknown: [] }],
+    ['SUSCRIBIR MX y AR', '', { kind: 'subscribe', countries: ['AR', 'MX'], unknown: [] }],
+    ['Suscribirme por favor', '', { kind: 'subscribe', countries: [], unknown: [] }],
+    ['Suscribirse', '', { kind: 'subscribe', countries: [], unknown: [] }],
+    ['SUBSCREVER PT e MX', '', { kind: 'subscribe', countries: ['MX', 'PT'], unknown: [] }],
+    ['Subscribe me to Costa Rica and the United States, please', '', { kind: 'subscribe', countries: ['CR', 'US'], unknown: [] }],
+    ['SUSCRIBIR MX Narnia', '', { kind: 'subscribe', countries: ['MX'], unknown: ['Narnia'] }],
+    ['Desuscribirse', '', { kind: 'unsubscribe', token: null }],
+    ['Hola', 'Quiero darme de baja del boletín', { kind: 'unsubscribe', token: null }],
+    ['Baja por favor', '', { kind: 'unsubscribe', token: null }],
+    // "Baja", "Stop", "Alta" are ordinary words too: a command only when nothing but countries follows.
+    ['Baja de tasas del ISR', '', null],
+    ['Alta en el padrón de exportadores', '', null],
+    ['Re: Baja de tasas del ISR 2027', '¿Esto aplica a personas físicas?', null],
+    ['RE: Stop a las devoluciones del IVA', 'duda', null],
+    ['Fwd: Cancelar la retención', '', null],
   ])('mail commands: %j %j', (subject, body, expected) => {
     expect(parseBulletinCommand(subject, body)).toEqual(expected);
   });
