@@ -46,7 +46,9 @@ export async function releaseHeldTickets(tx: Tx, deps: LifecycleDeps, contactId:
     await setHeld(tx, ticket.id, false);
     await addTicketEvent(tx, { ticketId: ticket.id, type: 'released', actor, detail: 'the sender was authorised', at: now });
     // An agent may have answered it meanwhile: then it has its clock and its mail already.
-    if (ticket.status === 'new') await startTicket(tx, deps, ticket.id, now, { notice: 'acknowledgement', idempotencyKey: `ack:${ticket.id}` });
+    // A follow-up gets the mail a follow-up gets when it is not held (it names the closed ticket).
+    const notice = ticket.followUpOfId === null ? { notice: 'acknowledgement' as const, idempotencyKey: `ack:${ticket.id}` } : { notice: 'follow_up_created' as const, idempotencyKey: `follow_up:${ticket.id}` };
+    if (ticket.status === 'new') await startTicket(tx, deps, ticket.id, now, notice);
   }
   return held.map((t) => t.number);
 }

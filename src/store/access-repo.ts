@@ -79,8 +79,8 @@ export async function setAuthorisation(
 }
 
 /** Tickets of this requester still held for its authorisation, oldest first. */
-export async function heldTicketsOf(tx: Tx, contactId: number): Promise<Array<{ id: number; number: number; status: string }>> {
-  return tx.ticket.findMany({ where: { requesterId: contactId, heldForAuthorisation: true }, select: { id: true, number: true, status: true }, orderBy: { number: 'asc' } });
+export async function heldTicketsOf(tx: Tx, contactId: number): Promise<Array<{ id: number; number: number; status: string; followUpOfId: number | null }>> {
+  return tx.ticket.findMany({ where: { requesterId: contactId, heldForAuthorisation: true }, select: { id: true, number: true, status: true, followUpOfId: true }, orderBy: { number: 'asc' } });
 }
 
 export async function setHeld(tx: Tx, ticketId: number, held: boolean): Promise<void> {

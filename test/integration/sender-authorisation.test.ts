@@ -294,6 +294,9 @@ describe('forged senders (TRUSTED_AUTHSERV_IDS)', () => {
     expect(follow.outcome).toBe('followup');
     expect(await ticket(follow.ticketNumber)).toMatchObject({ heldForAuthorisation: true, firstResponseDueAt: null });
     expect(await mailsTo('luis@empresa.mx')).toHaveLength(0);
+    // Released: the follow-up's own mail, which names the closed ticket.
+    await authorise('luis@empresa.mx');
+    expect((await mailsTo('luis@empresa.mx')).map((m) => m.template)).toEqual(['follow_up_created']);
   });
 
   it('a forged subject tag does not join the ticket; the same mail authenticated does', async () => {
