@@ -21,7 +21,22 @@ export async function optOutContactById(tx: Tx | Db, id: number): Promise<OptOut
 /** Opts the contact out; the first date is kept (idempotent). False when it had opted out already, or is gone. */
 export async function optOutOfSurveys(tx: Tx, id: number, now: Date): Promise<boolean> {
   const changed = await tx.contact.updateMany({ where: { id, surveysOptedOutAt: null }, data: { surveysOptedOutAt: now } });
+  const contact = changed.count === 1 ? await tx.contact.findUnique({ where: { id }, select: { email: true } }) : null;
+  if (contact) await cancelQueuedSurveys(tx, contact.email, now);
   return changed.count === 1;
+}
+
+/**
+ * A survey mail still waiting in the outbox when its contact opts out is not sent either (cancelled, as a bulletin
+ * to someone who unsubscribes is), and its survey is dropped: it was never asked, so the report does not count it.
+ * One a drainer holds at this instant (its lease not run out) is on its way and goes.
+ */
+async function cancelQueuedSurveys(tx: Tx, email: string, now: Date): Promise<void> {
+  const where = { status: 'pending', primaryTo: email, template: { in: ['csat_survey', 'nps_survey'] }, OR: [{ leasedUntil: null }, { leasedUntil: { lt: now } }] };
+  const queued = await tx.outboxMail.findMany({ where, select: { messageId: true } });
+  if (queued.length === 0) return;
+  await tx.outboxMail.updateMany({ where, data: { status: 'cancelled', lastError: 'opted out of surveys' } });
+  await tx.surveyRequest.deleteMany({ where: { messageId: { in: queued.map((m) => m.messageId) } } });
 }
 
 /**
@@ -41,5 +56,6 @@ export async function setSurveysOptOut(tx: Tx, email: string, at: Date | null): 
   if (!contact) return 'unknown';
   if ((contact.surveysOptedOutAt === null) === (at === null)) return 'unchanged';
   await tx.contact.update({ where: { email }, data: { surveysOptedOutAt: at } });
+  if (at) await cancelQueuedSurveys(tx, email, at);
   return 'changed';
 }

@@ -100,6 +100,23 @@ describe('opting out of surveys', () => {
     expect(report.nps).toMatchObject({ sent: 0, answered: 0 });
   });
 
+  it('a survey still queued when its contact opts out is not sent, nor counted as sent', async () => {
+    await start();
+    const { csat } = await solvedTicket('Ana Pérez <ana@cliente.mx>');
+    if (!csat) throw new Error('no CSAT mail');
+    // A second ticket solved: its CSAT is queued, not yet sent, when Ana clicks the first mail's one-click.
+    const r = await web.app.pipeline.ingest(mail({ headers: { From: 'Ana Pérez <ana@cliente.mx>', 'Message-ID': '<second@cliente.mx>' } }), { source: 'file' });
+    await replyToTicket(web.app, { number: r.ticketNumber as number, body: 'Listo.', status: 'solved', actor: 'agent:maria', now: clock });
+    expect(await web.app.db.outboxMail.count({ where: { template: 'csat_survey', status: 'pending' } })).toBe(1);
+    expect((await oneClick(oneClickUrl(csat))).status).toBe(200);
+    const before = received().length;
+    await web.app.drainer().drain();
+    expect(surveyMailOf(received().slice(before), 'csat')).toBeUndefined();
+    expect(await web.app.db.outboxMail.findFirst({ where: { template: 'csat_survey', status: 'cancelled' } })).toMatchObject({ lastError: 'opted out of surveys' });
+    const report = await surveyReport(web.app.db, { from: null, to: new Date(clock.getTime() + 60_000) });
+    expect(report.csat).toMatchObject({ sent: 1 });
+  });
+
   it('NPS: the link opens a page in the customer\'s language whose button opts out; the next campaign and CSAT skip the address', async () => {
     await start();
     await web.app.pipeline.ingest(mail({ headers: { From: 'Tom <tom@client.example>' }, body: 'Hello, I cannot log in to the portal since yesterday. Could you please help me?' }), { source: 'file' });
