@@ -187,6 +187,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
   if (e.PENDING_REMINDER_HOURS >= e.PENDING_CLOSE_HOURS) {
     problems.push(`  PENDING_REMINDER_HOURS: expected fewer hours than PENDING_CLOSE_HOURS (got ${e.PENDING_REMINDER_HOURS} and ${e.PENDING_CLOSE_HOURS})`);
   }
+  // Moving each mail into the mailbox it came from gives it a new UID above the cursor: read again, for ever.
+  const sameMailbox = (a: string, b: string) => (a.toUpperCase() === 'INBOX' ? a.toUpperCase() === b.toUpperCase() : a === b);
+  if (e.IMAP_PROCESSED_MAILBOX && sameMailbox(e.IMAP_MAILBOX, e.IMAP_PROCESSED_MAILBOX)) {
+    problems.push(`  IMAP_PROCESSED_MAILBOX: expected another mailbox than IMAP_MAILBOX, or empty to flag only (got "${e.IMAP_PROCESSED_MAILBOX}")`);
+  }
   let imap: Config['imap'];
   if (e.IMAP_HOST) {
     if (!e.IMAP_USER) problems.push('  IMAP_USER: required when IMAP_HOST is set');

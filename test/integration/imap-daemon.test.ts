@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSignedMessageId } from '../../src/domain/thread-refs.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
@@ -131,5 +132,18 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('the daemon on a real Dovecot 
     await waitFor(async () => (await dovecot.list('INBOX')).length === 0, 'the inbox to be empty');
     const cursor = await db.mailboxCursor.findFirst();
     expect(cursor?.uidValidity).toBe(await dovecot.uidValidity('INBOX'));
+  });
+
+  it('the processed folder deleted by someone else: the mail is recorded, the daemon says so, and moves it once the folder is back', async () => {
+    const client = new ImapFlow({ ...dovecot.imapConfig(), logger: false });
+    await client.connect();
+    await client.mailboxDelete('Processed');
+    await client.logout();
+    await dovecot.append(mail({ headers: { 'Message-ID': '<no-folder@cliente.mx>' } }));
+    expect((await outcomeOf('no-folder@cliente.mx')).outcome).toBe('created');
+    // The refused MOVE ends the session (logged); the next one creates the folder and its sweep moves the mail.
+    await waitFor(() => daemon.log().includes('the server refused to move 1 processed mail(s) to Processed'), 'the refused move to be logged');
+    await waitFor(async () => (await dovecot.list('Processed')).some((m) => m.messageId === '<no-folder@cliente.mx>'), 'the mail in the recreated folder', 15_000);
+    expect(await dovecot.list('INBOX')).toEqual([]);
   });
 });

@@ -55,6 +55,12 @@ describe('configuration from the environment', () => {
     expect(error.message).toMatch(/IMAP_PASSWORD: required when IMAP_HOST is set/);
   });
 
+  it('refuses a processed mailbox that is the watched one (each move would bring the mail back)', () => {
+    expect(errorOf({ IMAP_PROCESSED_MAILBOX: 'inbox' }).message).toMatch(/IMAP_PROCESSED_MAILBOX: expected another mailbox than IMAP_MAILBOX, or empty to flag only \(got "inbox"\)/);
+    expect(errorOf({ IMAP_MAILBOX: 'Soporte', IMAP_PROCESSED_MAILBOX: 'Soporte' }).message).toMatch(/IMAP_PROCESSED_MAILBOX/);
+    expect(load({ IMAP_MAILBOX: 'Soporte', IMAP_PROCESSED_MAILBOX: 'soporte' }).env.IMAP_PROCESSED_MAILBOX).toBe('soporte');
+  });
+
   it('refuses a pending reminder at or after the close', () => {
     expect(errorOf({ PENDING_REMINDER_HOURS: '72', PENDING_CLOSE_HOURS: '60' }).message).toMatch(/PENDING_REMINDER_HOURS: expected fewer hours than PENDING_CLOSE_HOURS \(got 72 and 60\)/);
     expect(errorOf({ PENDING_CLOSE_HOURS: '36' }).message).toMatch(/got 36 and 36/);

@@ -49,6 +49,12 @@ export class Acknowledger {
   /** Moves what was flagged and not moved yet (the end of a drain). */
   async moveFlagged(client: ImapFlow): Promise<void> {
     if (this.processedMailbox === '' || this.unmoved.length === 0) return;
-    await client.messageMove(uidSet(this.unmoved.splice(0)), this.processedMailbox, { uid: true });
+    const uids = this.unmoved.splice(0);
+    // imapflow answers a refused MOVE with false, not an error. The mail is committed; ending the session is
+    // what gets it moved: the next one creates the folder if it went missing (imap-session.ts), and its sweep
+    // moves everything up to the cursor.
+    if (!(await client.messageMove(uidSet(uids), this.processedMailbox, { uid: true }))) {
+      throw new Error(`the server refused to move ${uids.length} processed mail(s) to ${this.processedMailbox} (deleted, full, or not allowed?)`);
+    }
   }
 }

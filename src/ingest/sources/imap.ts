@@ -60,6 +60,8 @@ export class ImapSource {
    * drain: Acknowledger); null until the session's first drain.
    */
   private cursorSeen: bigint | null = null;
+  /** The cursor the last FETCH of new mail started from (for the log of a session that failed). */
+  private fetchingAfter: bigint | null = null;
   private readonly acks: Acknowledger;
 
   /** A connection opened before this source existed (imap-session.ts), for its first session. */
@@ -81,10 +83,15 @@ export class ImapSource {
     let backoff = 1_000;
     while (!this.stopped) {
       try {
+        // Back to a short wait only once a session drained the mailbox: a session that fails each time after
+        // logging in (a message the server cannot return kills every FETCH of it) backs off to a minute.
         await this.session(() => (backoff = 1_000));
       } catch (error) {
         if (this.stopped) break;
-        this.deps.log.warn({ err: error, reason: imapFailureReason(error), retryInMs: backoff }, 'IMAP session failed; reconnecting');
+        // The cursor names where the failing FETCH started: a message just above it may be one the server
+        // cannot read, to be moved out of the mailbox by hand if the failure repeats.
+        const afterUid = this.fetchingAfter === null ? null : String(this.fetchingAfter);
+        this.deps.log.warn({ err: error, reason: imapFailureReason(error), retryInMs: backoff, afterUid }, 'IMAP session failed; reconnecting');
       }
       if (this.stopped) break;
       await this.backoff(backoff);
@@ -132,7 +139,7 @@ export class ImapSource {
     });
   }
 
-  private async session(onConnected: () => void): Promise<void> {
+  private async session(onDrained: () => void): Promise<void> {
     const s = this.settings;
     const { client, opened } = this.early ?? openSession(s);
     this.early = null;
@@ -150,11 +157,11 @@ export class ImapSource {
       const mailbox = await opened;
       // An early session may have lost its connection before anyone listened for its 'close'.
       if (!client.usable) throw new Error('the IMAP connection closed after the mailbox was opened');
-      onConnected();
       this.deps.log.info({ mailbox: s.mailbox, idle: client.capabilities.has('IDLE'), uidValidity: String(mailbox.uidValidity) }, 'IMAP mailbox open');
       while (!this.stopped && !closed) {
         this.pendingWake = false;
         await this.drain(client, mailbox.uidValidity);
+        onDrained();
         if (this.pendingWake || this.stopped || closed) continue;
         this.events.onCaughtUp?.();
         await this.sleep(s.pollSeconds * 1000);
@@ -204,6 +211,7 @@ export class ImapSource {
       cursor = { uidValidity, lastUid: 0n };
     }
     const lastUid = cursor.lastUid;
+    this.fetchingAfter = lastUid;
     // The early FETCH serves when it started at or below the cursor (another instance may have moved it on).
     const found = early && early.from <= lastUid ? unwrap(await early.found) : await fetchPending(client, lastUid);
     const pending = found.filter((m) => BigInt(m.uid) > lastUid);
