@@ -14,7 +14,7 @@ function fakeServer(inbox: number[] = []) {
       return inbox;
     },
     messageFlagsAdd: async (range: string, flags: string[]) => void commands.push(`STORE ${range} +${flags.join(' ')}`),
-    messageMove: async (range: string, target: string) => void commands.push(`MOVE ${range} ${target}`),
+    messageMove: async (range: string, target: string) => (commands.push(`MOVE ${range} ${target}`), { path: target }),
   };
   return { client: client as unknown as ImapFlow, commands };
 }
@@ -64,5 +64,13 @@ describe('Acknowledger', () => {
     acks.reset();
     await acks.moveFlagged(client);
     expect(commands.filter((c) => c.startsWith('MOVE'))).toEqual([]);
+  });
+
+  it('a MOVE the server refuses (imapflow answers false) is an error: the session ends, and the next one sweeps', async () => {
+    const { client } = fakeServer();
+    const refusing = { ...client, messageMove: async () => false } as unknown as typeof client;
+    const acks = new Acknowledger('Processed');
+    await acks.acknowledge(refusing, 1n, [1]);
+    await expect(acks.moveFlagged(refusing)).rejects.toThrow('the server refused to move 1 processed mail(s) to Processed');
   });
 });
