@@ -1,4 +1,5 @@
 import type { ImapFlow } from 'imapflow';
+import { UNREADABLE_KEYWORD } from './imap-unreadable.js';
 import { uidSet } from './uid-set.js';
 
 /** Keyword set on a message once its outcome is committed (RFC 3501 keywords need no declaration). */
@@ -35,7 +36,8 @@ export class Acknowledger {
   async acknowledge(client: ImapFlow, lastUid: bigint, uids?: number[]): Promise<void> {
     if (lastUid <= 0n) return;
     const moving = this.processedMailbox !== '';
-    const query = moving ? { uid: `1:${lastUid}` } : { uid: `1:${lastUid}`, unKeyword: PROCESSED_KEYWORD };
+    // A message set aside as unreadable (imap-unreadable.ts) stays in the mailbox for a person.
+    const query = moving ? { uid: `1:${lastUid}`, unKeyword: UNREADABLE_KEYWORD } : { uid: `1:${lastUid}`, unKeyword: PROCESSED_KEYWORD };
     const committed = uids ?? ((await client.search(query, { uid: true })) || []).filter((u) => BigInt(u) <= lastUid);
     if (committed.length === 0) return;
     // SILENT: the server does not answer with each message's new flags (an untagged FETCH per mail, parsed for nothing).

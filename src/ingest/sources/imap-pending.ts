@@ -53,6 +53,12 @@ export async function fetchPending(client: ImapFlow, lastUid: bigint): Promise<P
   return all.sort((a, b) => a - b).map((uid) => ({ uid, size: sizes.get(uid) ?? INLINE_SOURCE_BYTES }));
 }
 
+/** The messages above `lastUid` by a SEARCH alone, sizes unknown: one that cannot be read is only found by reading. */
+export async function listPending(client: ImapFlow, lastUid: bigint): Promise<Pending[]> {
+  const uids = (await searchUids(client, { uid: `${lastUid + 1n}:*` })).filter((uid) => BigInt(uid) > lastUid);
+  return uids.sort((a, b) => a - b).map((uid) => ({ uid, size: 0 }));
+}
+
 /** UIDs, sizes and the first INLINE_SOURCE_BYTES of the messages of `uids` (a UID set) that pass `keep`. */
 async function fetchWithSources(client: ImapFlow, uids: string, keep: (uid: number) => boolean): Promise<Pending[]> {
   const found = await client.fetchAll(uids, { uid: true, size: true, source: { start: 0, maxLength: INLINE_SOURCE_BYTES } }, { uid: true });
@@ -78,13 +84,13 @@ async function searchUids(client: ImapFlow, query: SearchObject): Promise<number
  * Takes the next batch off the front of `pending`: one big message alone (it is streamed), or small ones in
  * UID order up to a count and a total size (their sources are in memory together).
  */
-export function takeBatch(pending: Pending[]): Pending[] {
+export function takeBatch(pending: Pending[], maxMessages = BATCH_MAX_MESSAGES): Pending[] {
   const first = pending[0] as Pending;
   if (first.size > BIG_MAIL_BYTES) return pending.splice(0, 1);
   let count = 0;
   let bytes = 0;
   for (const m of pending) {
-    if (m.size > BIG_MAIL_BYTES || count >= BATCH_MAX_MESSAGES || (count > 0 && bytes + m.size > BATCH_MAX_BYTES)) break;
+    if (m.size > BIG_MAIL_BYTES || count >= maxMessages || (count > 0 && bytes + m.size > BATCH_MAX_BYTES)) break;
     count++;
     bytes += m.size;
   }

@@ -6,7 +6,8 @@ import { inTransaction } from '../../store/database.js';
 import { advanceCursor, readCursor, resetCursor } from '../../store/cursor-repo.js';
 import { acquireLease, newHolderId, releaseLease } from '../../scheduler/lease.js';
 import { BIG_MAIL_BYTES, type InboundPipeline, type IngestResult, type IngestSource } from '../pipeline.js';
-import { fetchPending, takeBatch, type Pending } from './imap-pending.js';
+import { fetchPending, listPending, takeBatch, type Pending } from './imap-pending.js';
+import { setAsideUnreadable, StuckWatch, UNREADABLE_KEYWORD } from './imap-unreadable.js';
 import { settled, unwrap, type Settled } from './settled.js';
 import { Acknowledger } from './imap-acknowledge.js';
 import { uidSet } from './uid-set.js';
@@ -62,6 +63,7 @@ export class ImapSource {
   private cursorSeen: bigint | null = null;
   /** The cursor the last FETCH of new mail started from (for the log of a session that failed). */
   private fetchingAfter: bigint | null = null;
+  private readonly stuck = new StuckWatch();
   private readonly acks: Acknowledger;
 
   /** A connection opened before this source existed (imap-session.ts), for its first session. */
@@ -85,12 +87,16 @@ export class ImapSource {
       try {
         // Back to a short wait only once a session drained the mailbox: a session that fails each time after
         // logging in (a message the server cannot return kills every FETCH of it) backs off to a minute.
-        await this.session(() => (backoff = 1_000));
+        await this.session(() => {
+          backoff = 1_000;
+          this.stuck.drained();
+        });
       } catch (error) {
         if (this.stopped) break;
         // The cursor names where the failing FETCH started: a message just above it may be one the server
         // cannot read, to be moved out of the mailbox by hand if the failure repeats.
         const afterUid = this.fetchingAfter === null ? null : String(this.fetchingAfter);
+        this.stuck.failed(this.fetchingAfter);
         this.deps.log.warn({ err: error, reason: imapFailureReason(error), retryInMs: backoff, afterUid }, 'IMAP session failed; reconnecting');
       }
       if (this.stopped) break;
@@ -145,6 +151,9 @@ export class ImapSource {
     this.early = null;
     this.client = client;
     this.cursorSeen = null;
+    // Only a failure while new mail is fetched counts toward setting a message aside (imap-unreadable.ts): not
+    // a server that is down, nor a connection lost while idle after a drain.
+    this.fetchingAfter = null;
     this.acks.reset();
     let closed = false;
     client.on('close', () => {
@@ -161,6 +170,7 @@ export class ImapSource {
       while (!this.stopped && !closed) {
         this.pendingWake = false;
         await this.drain(client, mailbox.uidValidity);
+        this.fetchingAfter = null;
         onDrained();
         if (this.pendingWake || this.stopped || closed) continue;
         this.events.onCaughtUp?.();
@@ -171,6 +181,16 @@ export class ImapSource {
       if (!closed && client.usable) await client.logout().catch(() => client.close());
       else client.close();
     }
+  }
+
+  /** The message the careful sessions failed on (imap-unreadable.ts), set aside; the cursor past it. */
+  private async setAsideFirst(client: ImapFlow, uidValidity: bigint, lastUid: bigint): Promise<bigint> {
+    const [first] = await listPending(client, lastUid);
+    if (!first) return lastUid;
+    const { db, log } = this.deps;
+    log.error({ uid: first.uid, mailbox: this.settings.mailbox }, `a message the IMAP server cannot return was set aside: left in the mailbox with the keyword ${UNREADABLE_KEYWORD}`);
+    await setAsideUnreadable(client, { db, account: this.account, mailbox: this.settings.mailbox, uidValidity }, first.uid, new Date());
+    return BigInt(first.uid);
   }
 
   private get leaseName(): string {
@@ -210,10 +230,14 @@ export class ImapSource {
       await inTransaction(db, (tx) => resetCursor(tx, this.account, mailbox, uidValidity));
       cursor = { uidValidity, lastUid: 0n };
     }
-    const lastUid = cursor.lastUid;
+    let lastUid = cursor.lastUid;
+    if (this.stuck.setAside(lastUid)) lastUid = await this.setAsideFirst(client, uidValidity, lastUid);
     this.fetchingAfter = lastUid;
+    // Sessions keep failing here: one message at a time, none read ahead, to find the one that cannot be read.
+    const careful = this.stuck.careful();
+    if (careful) this.deps.log.warn({ afterUid: String(lastUid) }, 'IMAP sessions keep failing at the same place: reading one message at a time');
     // The early FETCH serves when it started at or below the cursor (another instance may have moved it on).
-    const found = early && early.from <= lastUid ? unwrap(await early.found) : await fetchPending(client, lastUid);
+    const found = careful ? await listPending(client, lastUid) : early && early.from <= lastUid ? unwrap(await early.found) : await fetchPending(client, lastUid);
     const pending = found.filter((m) => BigInt(m.uid) > lastUid);
     // Committed but not yet moved (a crash, or another instance's work): only when the cursor is past what
     // this session has acknowledged itself, so an ordinary wake costs no SEARCH.
@@ -226,11 +250,11 @@ export class ImapSource {
     // committed already, and a sweep moves what a failure left).
     const ahead: Array<Promise<Settled<{ record: () => Promise<number[]> }>>> = [];
     const stageMore = () => {
-      while (ahead.length < BATCHES_AHEAD && pending.length > 0) ahead.push(settled(this.stageBatch(client, uidValidity, takeBatch(pending))));
+      while (ahead.length < (careful ? 1 : BATCHES_AHEAD) && pending.length > 0) ahead.push(settled(this.stageBatch(client, uidValidity, takeBatch(pending, careful ? 1 : undefined))));
     };
     let acknowledged: Promise<Settled<void>> = Promise.resolve({ value: undefined });
     if (pending.length > 0) {
-      const first = takeBatch(pending);
+      const first = takeBatch(pending, careful ? 1 : undefined);
       const backlog = pending.length > 0;
       ahead.push(settled(this.stageBatch(client, uidValidity, first, backlog ? () => this.events.onBacklog?.() : undefined)));
     }
@@ -245,6 +269,7 @@ export class ImapSource {
         const done = await staged.record();
         if (done.length === 0) continue;
         const last = BigInt(done.at(-1) as number);
+        this.fetchingAfter = last;
         const before = acknowledged;
         acknowledged = settled(
           (async () => {

@@ -2,6 +2,7 @@ import type { ImapFlow } from 'imapflow';
 import { describe, expect, it } from 'vitest';
 import { Acknowledger, MOVE_EVERY, PROCESSED_KEYWORD } from '../../../src/ingest/sources/imap-acknowledge.js';
 import { uidSet } from '../../../src/ingest/sources/uid-set.js';
+import { UNREADABLE_KEYWORD } from '../../../src/ingest/sources/imap-unreadable.js';
 
 // What the daemon asks of the IMAP server once mail is committed: each batch flagged at once, moves grouped
 // MOVE_EVERY at a time and at the end of a drain, and a start's sweep that finishes what a crash left.
@@ -42,10 +43,10 @@ describe('Acknowledger', () => {
     expect(commands.indexOf(`STORE ${MOVE_EVERY - 99}:${MOVE_EVERY} +${PROCESSED_KEYWORD}`)).toBeLessThan(commands.indexOf(`MOVE 1:${MOVE_EVERY} Processed`));
   });
 
-  it('at a start, moves everything up to the cursor still in the inbox, flagged or not', async () => {
+  it('at a start, moves everything up to the cursor still in the inbox, flagged or not, but a message set aside as unreadable', async () => {
     const { client, commands } = fakeServer([3, 4, 5, 9]);
     await new Acknowledger('Processed').acknowledge(client, 8n);
-    expect(commands).toEqual(['SEARCH 1:8', `STORE 3:5 +${PROCESSED_KEYWORD}`, 'MOVE 3:5 Processed']);
+    expect(commands).toEqual([`SEARCH 1:8 UNKEYWORD ${UNREADABLE_KEYWORD}`, `STORE 3:5 +${PROCESSED_KEYWORD}`, 'MOVE 3:5 Processed']);
   });
 
   it('flag only: at a start, flags what is not flagged yet, and never moves', async () => {

@@ -1,0 +1,77 @@
+import type { ImapFlow } from 'imapflow';
+import { advanceCursor } from '../../store/cursor-repo.js';
+import { inTransaction, type Db } from '../../store/database.js';
+import { logInbound } from '../../store/inbound-log-repo.js';
+
+// A message the server cannot return at all (Dovecot closes the connection on its FETCH: a mail file it may not
+// read, a corrupt one) fails every session at the same place, and would stop the mailbox there for good. So:
+// after two sessions failed with the cursor at the same place, the sessions read one message at a time, none
+// ahead, until one drains the mailbox; when two of those failed with the cursor at one place, the first message
+// above it is the one, and it is set aside: logged, skipped by the cursor, flagged, and left in the mailbox for a
+// person. Never a message that was read: only one whose own FETCH failed, alone, twice.
+
+/** Keyword of a message set aside: the sweep that moves processed mail leaves it where it is. */
+export const UNREADABLE_KEYWORD = '$VentanillaUnreadable';
+
+/** Counts the sessions that failed with the cursor at one place; any session that drains the mailbox resets it. */
+export class StuckWatch {
+  private at: bigint | null = null;
+  private failures = 0;
+  /** Of those, the failures of sessions that read one message at a time. */
+  private carefulFailures = 0;
+  private carefulNow = false;
+
+  failed(cursor: bigint | null): void {
+    if (cursor === null) return;
+    if (cursor !== this.at) {
+      this.at = cursor;
+      this.failures = 0;
+      this.carefulFailures = 0;
+    }
+    this.failures++;
+    if (this.carefulNow) this.carefulFailures++;
+    if (this.failures >= 2) this.carefulNow = true;
+  }
+
+  drained(): void {
+    this.at = null;
+    this.failures = 0;
+    this.carefulFailures = 0;
+    this.carefulNow = false;
+  }
+
+  /** Read one message at a time, none ahead. */
+  careful(): boolean {
+    return this.carefulNow;
+  }
+
+  /** Set the first message above this cursor aside. */
+  setAside(cursor: bigint): boolean {
+    return this.at === cursor && this.carefulFailures >= 2;
+  }
+}
+
+export interface SetAsideTarget {
+  db: Db;
+  account: string;
+  mailbox: string;
+  uidValidity: bigint;
+}
+
+/**
+ * Records `uid` as set aside (inbound outcome `quarantined`, without a raw copy: there is none) and moves the
+ * cursor past it in one transaction, then flags it on the server. A crash between the two leaves it unflagged:
+ * the sweep then moves it to the processed folder, where it still is, and the log row says what happened.
+ */
+export async function setAsideUnreadable(client: ImapFlow, target: SetAsideTarget, uid: number, now: Date): Promise<void> {
+  const sourceRef = `${target.mailbox};UIDVALIDITY=${target.uidValidity};UID=${uid}`;
+  const detail = `the IMAP server could not return this message: the connection closed on each FETCH of it, alone; left in ${target.mailbox} with the keyword ${UNREADABLE_KEYWORD}`;
+  await inTransaction(target.db, async (tx) => {
+    await logInbound(tx, {
+      source: 'imap', sourceRef, dedupKey: null, messageId: null, fromAddress: null, subject: null, size: 0, rawSha256: '',
+      outcome: 'quarantined', ticketNumber: null, detail, at: now,
+    });
+    await advanceCursor(tx, target.account, target.mailbox, target.uidValidity, BigInt(uid));
+  });
+  await client.messageFlagsAdd(String(uid), [UNREADABLE_KEYWORD], { uid: true, silent: true });
+}

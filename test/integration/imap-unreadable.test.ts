@@ -1,0 +1,69 @@
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { UNREADABLE_KEYWORD } from '../../src/ingest/sources/imap-unreadable.js';
+import { openDatabase, type Db } from '../../src/store/database.js';
+import { mail } from '../support/app.js';
+import { cliBuilt } from '../support/cli.js';
+import { imapDaemonEnv, startDaemon, waitFor, type Daemon } from '../support/daemon.js';
+import { dovecotAvailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
+
+// A message the server cannot return (its Maildir file unreadable: Dovecot closes the connection on each FETCH of
+// it) used to stop the mailbox there for good. Now, after sessions keep failing at the same place, the daemon
+// reads one message at a time, sets that one aside (logged, flagged, left in the mailbox) and goes on.
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** Every file of the user's Maildir (cur/ and new/). */
+function maildirFiles(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (/\/(cur|new)\//.test(path)) out.push(path);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+describe.skipIf(!dovecotAvailable() || !cliBuilt)('a message the IMAP server cannot return', () => {
+  it('is set aside after the sessions that fail on it; the mails before and after it become tickets', { timeout: 120_000 }, async () => {
+    const dovecot: DovecotServer = await startDovecot();
+    cleanups.push(() => dovecot.stop());
+    await dovecot.appendMany(['before', 'POISON', 'after'].map((name) => mail({ headers: { 'Message-ID': `<${name}@cliente.mx>`, Subject: name } })));
+    const victim = maildirFiles(join(dovecot.dir, 'mail')).find((file) => readFileSync(file, 'latin1').includes('<POISON@cliente.mx>'));
+    if (!victim) throw new Error('the poison message file was not found');
+    chmodSync(victim, 0);
+    const dataDir = mkdtempSync(join(tmpdir(), 'ventanilla-unreadable-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const daemon: Daemon = startDaemon(imapDaemonEnv(dovecot, dataDir, { IMAP_POLL_SECONDS: '2' }));
+    cleanups.push(() => daemon.kill());
+    const db: Db = await openDatabase(join(dataDir, 'ventanilla.db'));
+    cleanups.push(() => db.$disconnect());
+
+    const outcomes = async () => (await db.inboundLog.findMany({ orderBy: { id: 'asc' } })).map((r) => [r.messageId, r.outcome]);
+    await waitFor(async () => (await outcomes()).length >= 3, 'the three mails to have an outcome', 90_000, 500);
+    expect(await outcomes()).toEqual([
+      ['before@cliente.mx', 'created'],
+      [null, 'quarantined'],
+      ['after@cliente.mx', 'created'],
+    ]);
+    const setAside = await db.inboundLog.findFirstOrThrow({ where: { outcome: 'quarantined' } });
+    expect(setAside.detail).toMatch(/could not return this message/);
+    expect(daemon.log()).toContain('reading one message at a time');
+    expect(daemon.log()).toContain('set aside');
+
+    // Left in the mailbox, flagged, for a person; a mail arriving later is processed as usual.
+    await dovecot.append(mail({ headers: { 'Message-ID': '<later@cliente.mx>', Subject: 'later' } }));
+    await waitFor(async () => (await outcomes()).length >= 4, 'the later mail', 30_000, 500);
+    // STATUS and SEARCH only: a FETCH of the message would fail here too.
+    await waitFor(async () => (await dovecot.count('INBOX')) === 1, 'the others to leave the inbox', 30_000, 500);
+    expect(await dovecot.count('INBOX', { keyword: UNREADABLE_KEYWORD })).toBe(1);
+  });
+});
