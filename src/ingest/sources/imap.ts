@@ -3,14 +3,14 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import type { Db } from '../../store/database.js';
 import { inTransaction } from '../../store/database.js';
-import { advanceCursor, readCursor, resetCursor } from '../../store/cursor-repo.js';
+import { readCursor, resetCursor } from '../../store/cursor-repo.js';
 import { acquireLease, newHolderId, releaseLease } from '../../scheduler/lease.js';
-import { BIG_MAIL_BYTES, type InboundPipeline, type IngestResult, type IngestSource } from '../pipeline.js';
+import type { InboundPipeline, IngestResult } from '../pipeline.js';
 import { fetchPending, listPending, takeBatch, type Pending } from './imap-pending.js';
 import { setAsideUnreadable, StuckWatch, UNREADABLE_KEYWORD } from './imap-unreadable.js';
 import { settled, unwrap, type Settled } from './settled.js';
+import { stageBatch, type BatchContext } from './imap-batch.js';
 import { Acknowledger } from './imap-acknowledge.js';
-import { uidSet } from './uid-set.js';
 import { imapFailureReason, openSession, type OpeningSession } from './imap-session.js';
 
 export { PROCESSED_KEYWORD } from './imap-acknowledge.js';
@@ -18,8 +18,6 @@ export { openSession } from './imap-session.js';
 
 type ImapSettings = NonNullable<Config['imap']>;
 
-/** A big message is downloaded in partial FETCHes of this size (imapflow's default, 64 KiB, is many round trips). */
-const DOWNLOAD_CHUNK_BYTES = 1024 * 1024;
 const MAX_BACKOFF_MS = 60_000;
 /** Two daemons on one mailbox: one drains it at a time; the other takes over when this lease lapses. */
 const MAILBOX_LEASE_MS = 60_000;
@@ -193,6 +191,10 @@ export class ImapSource {
     return BigInt(first.uid);
   }
 
+  private get batchContext(): BatchContext {
+    return { mailbox: this.settings.mailbox, account: this.account, pipeline: this.deps.pipeline, onResult: this.events.onResult };
+  }
+
   private get leaseName(): string {
     return `mailbox:${this.account}/${this.settings.mailbox}`;
   }
@@ -250,13 +252,13 @@ export class ImapSource {
     // committed already, and a sweep moves what a failure left).
     const ahead: Array<Promise<Settled<{ record: () => Promise<number[]> }>>> = [];
     const stageMore = () => {
-      while (ahead.length < (careful ? 1 : BATCHES_AHEAD) && pending.length > 0) ahead.push(settled(this.stageBatch(client, uidValidity, takeBatch(pending, careful ? 1 : undefined))));
+      while (ahead.length < (careful ? 1 : BATCHES_AHEAD) && pending.length > 0) ahead.push(settled(stageBatch(this.batchContext, client, uidValidity, takeBatch(pending, careful ? 1 : undefined))));
     };
     let acknowledged: Promise<Settled<void>> = Promise.resolve({ value: undefined });
     if (pending.length > 0) {
       const first = takeBatch(pending, careful ? 1 : undefined);
       const backlog = pending.length > 0;
-      ahead.push(settled(this.stageBatch(client, uidValidity, first, backlog ? () => this.events.onBacklog?.() : undefined)));
+      ahead.push(settled(stageBatch(this.batchContext, client, uidValidity, first, backlog ? () => this.events.onBacklog?.() : undefined)));
     }
     stageMore();
     try {
@@ -284,60 +286,5 @@ export class ImapSource {
       await this.acks.moveFlagged(client);
     }
     // Mail that came in meanwhile was announced (EXISTS sets pendingWake): the session loop drains again.
-  }
-
-  /**
-   * One batch in UID order, made ready to record: small ones have their sources fetched (if the FETCH that
-   * found them did not bring them) and are prepared (pipeline.prepareMany); a big message is streamed alone
-   * when it is recorded. record() then commits the batch (few transactions) and says which UIDs are done.
-   * `handedOver` is called once the batch is with the preparation worker (or needs no preparation).
-   */
-  private async stageBatch(client: ImapFlow, uidValidity: bigint, batch: Pending[], handedOver?: () => void): Promise<{ record: () => Promise<number[]> }> {
-    const mailbox = this.settings.mailbox;
-    const sourceOf = (uid: number): IngestSource => ({
-      source: 'imap',
-      sourceRef: `${mailbox};UIDVALIDITY=${uidValidity};UID=${uid}`,
-      withinTransaction: (tx) => advanceCursor(tx, this.account, mailbox, uidValidity, BigInt(uid)),
-    });
-    const done: number[] = [];
-    const report = (uid: number, result: IngestResult | null) => {
-      if (!result) return; // gone from the server meanwhile
-      done.push(uid);
-      this.events.onResult?.({ ...result, uid });
-    };
-    const first = batch[0] as Pending;
-    if (batch.length === 1 && first.size > BIG_MAIL_BYTES) {
-      handedOver?.();
-      return { record: async () => (report(first.uid, await this.ingestBig(client, first.uid, sourceOf(first.uid))), done) };
-    }
-    const missing = batch.filter((m) => !m.source).map((m) => m.uid);
-    if (missing.length > 0) {
-      const fetched = new Map((await client.fetchAll(uidSet(missing), { uid: true, source: true }, { uid: true })).map((m) => [m.uid, m.source]));
-      for (const m of batch) m.source ??= fetched.get(m.uid);
-    }
-    const items = batch.flatMap((m) => (m.source ? [{ uid: m.uid, raw: m.source, source: sourceOf(m.uid) }] : []));
-    const [only] = items;
-    // One mail (the push path) takes ingest(), which parses in this thread while the raw mail is written.
-    if (items.length === 1 && only) {
-      handedOver?.();
-      return { record: async () => (report(only.uid, await this.deps.pipeline.ingest(only.raw, only.source)), done) };
-    }
-    const preparing = this.deps.pipeline.prepareMany(items.map((item) => item.raw));
-    handedOver?.();
-    const prepared = await preparing;
-    return {
-      record: async () => {
-        const results = await this.deps.pipeline.recordMany(items, prepared);
-        items.forEach((item, i) => report(item.uid, results[i] ?? null));
-        return done;
-      },
-    };
-  }
-
-  /** A big message is streamed from the server into the blob store, never held whole (pipeline.ingestStream). */
-  private async ingestBig(client: ImapFlow, uid: number, source: IngestSource): Promise<IngestResult | null> {
-    const download = await client.download(String(uid), undefined, { uid: true, chunkSize: DOWNLOAD_CHUNK_BYTES });
-    if (!download.content) return null;
-    return this.deps.pipeline.ingestStream(download.content as AsyncIterable<Buffer>, source);
   }
 }
