@@ -14,7 +14,10 @@ import { recordSurveyReply } from './stages/survey-reply.js';
 import { accessSettings, screenAccess } from './stages/access.js';
 import { analyseMail, visibleTextOf, type AnalysisSettings, type MailAnalysis } from './analyse-mail.js';
 
-const isEscalationContact = (contacts: Map<number, string[]>, address: string): boolean => [...contacts.values()].some((list) => list.some((a) => a.toLowerCase() === address));
+function isEscalationContact(contacts: Map<number, string[]>, address: string): boolean {
+  for (const list of contacts.values()) if (list.some((a) => a.toLowerCase() === address)) return true;
+  return false;
+}
 
 type Recorded = { outcome: InboundOutcome; ticketNumber: number | null; detail: string | null };
 
@@ -84,6 +87,8 @@ export function analysisSettings(deps: Pick<PipelineDeps, 'secret' | 'supportAdd
 export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Buffer | null, source: IngestSource, now: Date): PreparedMail {
   const { mail, sender, dedupKey, sha256, size, report, loop, automatic, authenticity, ccs } = analysis;
   const visibleText = visibleTextOf(analysis);
+  // Machine-written, or a person's mail that asks for no machine's answer: either way nothing automatic answers it.
+  const noAutomaticAnswer = automatic !== null || analysis.noAutoReply !== null;
   const message = { ...analysis.message, visibleText };
   const base = { source: source.source, sourceRef: source.sourceRef ?? null, dedupKey, messageId: mail.messageId, fromAddress: sender.address, subject: mail.subject, size, rawSha256: sha256, at: now };
 
@@ -101,7 +106,7 @@ export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Bu
       return effect ? { ...recorded, detail: `${recorded.detail}; ${effect}` } : recorded;
     }
     // Mail to the bulletin address: subscribe / unsubscribe commands, never a ticket (stages/bulletin-mail.ts).
-    const bulletinMail = await screenBulletinMail(tx, deps.bulletins, { mail, sender, visibleText, trusted: authenticity.trusted, automatic: automatic !== null || analysis.noAutoReply !== null, dedupKey, now });
+    const bulletinMail = await screenBulletinMail(tx, deps.bulletins, { mail, sender, visibleText, trusted: authenticity.trusted, automatic: noAutomaticAnswer, dedupKey, now });
     if (bulletinMail) return bulletinMail;
     // A reply to a survey mail that is only a score is its answer, not a comment (stages/survey-reply.ts).
     const surveyAnswer = automatic || !authenticity.trusted ? null : await recordSurveyReply(tx, { mail, sender: sender.address, visibleText, dedupKey, now });
@@ -127,7 +132,7 @@ export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Bu
     // Who may open tickets (UNKNOWN_SENDER_POLICY) and administrators' commands: stages/access.ts.
     const access = await screenAccess(tx, deps, { mail, sender, thread, visibleText, authenticity, automatic: automatic !== null, noAutoReply: analysis.noAutoReply !== null, dedupKey, now });
     if (access.kind === 'done') return access.recorded;
-    const applied = await applyInbound(tx, deps.lifecycle, { thread, requester: { id: contact.id, email: sender.address }, subject: mail.subject, visibleText, ccs, now, message, silent: automatic !== null || analysis.noAutoReply !== null, hold: access.hold });
+    const applied = await applyInbound(tx, deps.lifecycle, { thread, requester: { id: contact.id, email: sender.address }, subject: mail.subject, visibleText, ccs, now, message, silent: noAutomaticAnswer, hold: access.hold });
     const asked = access.hold ? await access.afterHold(applied.ticketNumber) : null;
     const detail = [thread.kind === 'existing' ? `via ${thread.via}` : thread.reason, automatic ? `automatic (${automatic.reason}): no answer sent` : analysis.noAutoReply ? `${analysis.noAutoReply}: no automatic answer sent` : null, access.note, asked].filter(Boolean).join('; ');
     return { ...applied, detail };

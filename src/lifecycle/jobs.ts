@@ -53,11 +53,14 @@ async function forEachDue(db: Db, due: (limit: number) => Promise<number[]>, ste
   }
 }
 
+/** When the customer's window began: the pending or solved instant; null in any other status. */
+const windowStart = (ticket: TicketState): Date | null => (ticket.status === 'pending' ? ticket.pendingSince : ticket.status === 'solved' ? ticket.solvedAt : null);
+
 /** Pending reminders and auto-close of pending (60 business hours) and solved (84) tickets. */
 export async function runLifecycleTimers(db: Db, deps: LifecycleDeps, now: Date): Promise<Record<string, number>> {
   const { calendar, lifecycle } = deps.policies;
   return forEachDue(db, (limit) => ticketsWithTimerDue(db, now, limit), async (tx, ticket) => {
-    const since = ticket.status === 'pending' ? ticket.pendingSince : ticket.status === 'solved' ? ticket.solvedAt : null;
+    const since = windowStart(ticket);
     if (!since) {
       await saveTicketState(tx, ticket.id, { timerDueAt: null });
       return 'cleared';
@@ -96,7 +99,7 @@ export async function runLifecycleTimers(db: Db, deps: LifecycleDeps, now: Date)
  */
 export async function closeIfWindowOver(tx: Tx, deps: LifecycleDeps, ticketId: number, now: Date): Promise<boolean> {
   const ticket = await loadTicketState(tx, { id: ticketId });
-  const since = ticket?.status === 'pending' ? ticket.pendingSince : ticket?.status === 'solved' ? ticket.solvedAt : null;
+  const since = ticket && windowStart(ticket);
   if (!ticket || !since) return false;
   const elapsed = deps.policies.calendar.businessHoursBetween(since, now);
   const step = timerStep(ticket.status, elapsed, ticket.reminderSentAt !== null, deps.policies.lifecycle);

@@ -18,14 +18,6 @@ export async function optOutContactById(tx: Tx | Db, id: number): Promise<OptOut
   return c && { id: c.id, email: c.email, locale: c.locale, country: c.country ?? c.organisation?.country ?? null, surveysOptedOutAt: c.surveysOptedOutAt };
 }
 
-/** Opts the contact out; the first date is kept (idempotent). False when it had opted out already, or is gone. */
-export async function optOutOfSurveys(tx: Tx, id: number, now: Date): Promise<boolean> {
-  const changed = await tx.contact.updateMany({ where: { id, surveysOptedOutAt: null }, data: { surveysOptedOutAt: now } });
-  const contact = changed.count === 1 ? await tx.contact.findUnique({ where: { id }, select: { email: true } }) : null;
-  if (contact) await cancelQueuedSurveys(tx, contact.email, now);
-  return changed.count === 1;
-}
-
 /**
  * A survey mail still waiting in the outbox when its contact opts out is not sent either (cancelled, as a bulletin
  * to someone who unsubscribes is), and its survey is dropped: it was never asked, so the report does not count it.
@@ -48,8 +40,8 @@ export async function optedOutOfSurveys(tx: Tx | Db, email: string): Promise<boo
 }
 
 /**
- * Support records a customer's wish given another way (by phone, a ticket): `at` opts the address out (the first
- * date is kept), null lets surveys go to it again. 'unknown' when no contact has that address.
+ * `at` opts the address out (the link in a survey mail, or support recording a wish given by phone; the first
+ * date is kept, idempotent), null lets surveys go to it again. 'unknown' when no contact has that address.
  */
 export async function setSurveysOptOut(tx: Tx, email: string, at: Date | null): Promise<'changed' | 'unchanged' | 'unknown'> {
   const contact = await tx.contact.findUnique({ where: { email }, select: { surveysOptedOutAt: true } });

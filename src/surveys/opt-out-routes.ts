@@ -13,7 +13,7 @@ import { acceptAnyBody, sendPage } from '../http/page-reply.js';
 import { registerRoutes } from '../http/server.js';
 import { pickLocale } from '../outbound/locale.js';
 import { inTransaction } from '../store/database.js';
-import { optOutContactById, optOutOfSurveys, type OptOutContact } from '../store/survey-opt-out-repo.js';
+import { optOutContactById, setSurveysOptOut, type OptOutContact } from '../store/survey-opt-out-repo.js';
 import { localeFromAcceptLanguage } from './copy.js';
 import { OPT_OUT_PATH, readOptOutToken } from './links.js';
 import { renderErrorPage, renderOptOutPage } from './pages.js';
@@ -54,7 +54,7 @@ function routes(scope: FastifyInstance, app: App): void {
   scope.post<{ Querystring: Query }>(OPT_OUT_PATH, async (request, reply) => {
     const found = await contactOf(app, request);
     if ('why' in found) return refuse(app, request, reply, found.why);
-    const changed = await inTransaction(app.db, (tx) => optOutOfSurveys(tx, found.contact.id, app.now()));
+    const changed = (await inTransaction(app.db, (tx) => setSurveysOptOut(tx, found.contact.email, app.now()))) === 'changed';
     if (changed) app.log.info({ contact: found.contact.id }, 'opted out of surveys');
     // 200 with the page, no redirect: RFC 8058's POST comes from the mail provider, not a browser.
     return showPage(reply, found.contact, found.token, true);

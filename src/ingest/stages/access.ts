@@ -56,6 +56,7 @@ const KEYWORDS: Record<string, AdminCommand['action']> = {
 const FORWARD_MARKER =
   /^[ \t]*(?:-{2,}[ \t]*(?:forwarded message|mensaje reenviado|mensagem encaminhada|mensagem reencaminhada|original message|mensaje original|mensagem original)[ \t]*-{2,}|(?:begin forwarded message|inicio del mensaje reenviado|in[íi]cio da mensagem reencaminhada)[ \t]*:)/im;
 
+const COMMAND_WORD = /auth?ori[zs]|revo[cgk]/i;
 const COMMAND_LINE = /^[ \t]*(autorizar|authori[sz]e|revocar|revogar|revoke)[ \t]*:?[ \t]+(.+?)[ \t]*$/i;
 
 /**
@@ -65,6 +66,8 @@ const COMMAND_LINE = /^[ \t]*(autorizar|authori[sz]e|revocar|revogar|revoke)[ \t
  * lines of a forwarded mail: an administrator forwarding our access request to ask about it is not authorising.
  */
 export function parseAdminCommands(visibleText: string): AdminCommand[] {
+  // Every reply to a ticket is asked (stages below): most have no command word at all, and need no line split.
+  if (!COMMAND_WORD.test(visibleText)) return [];
   const commands: AdminCommand[] = [];
   const forward = FORWARD_MARKER.exec(visibleText);
   const own = forward ? visibleText.slice(0, forward.index) : visibleText;
