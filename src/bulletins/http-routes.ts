@@ -8,7 +8,7 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../app.js';
-import { acceptAnyBody, sendPage } from '../http/page-reply.js';
+import { acceptAnyBody, sendPage, thisPageWith } from '../http/page-reply.js';
 import { registerRoutes } from '../http/server.js';
 import { pickLocale, type Locale } from '../outbound/locale.js';
 import { inTransaction } from '../store/database.js';
@@ -52,7 +52,7 @@ function routes(scope: FastifyInstance, app: App): void {
     const subscriber = payload ? await subscriberById(app.db, payload.s) : null;
     if (!subscriber) return invalid(app, request, reply);
     const kind = subscriber.status === 'unsubscribed' ? 'already_unsubscribed' : 'unsubscribe_ask';
-    return page(app, reply, 200, localeOf(subscriber), kind, { email: subscriber.email, action: `?t=${token(request)}` });
+    return page(app, reply, 200, localeOf(subscriber), kind, { email: subscriber.email, action: thisPageWith(token(request)) });
   });
 
   scope.post('/bulletins/unsubscribe', async (request, reply) => {
@@ -71,7 +71,7 @@ function routes(scope: FastifyInstance, app: App): void {
     const locale = localeOf(subscriber);
     const countries = countryNames(decodeList(payload.c), locale);
     const done = subscriber.status === 'active' && subscriber.countries === payload.c;
-    return page(app, reply, 200, locale, done ? 'confirmed' : 'confirm_ask', { email: subscriber.email, countries, action: `?t=${token(request)}` });
+    return page(app, reply, 200, locale, done ? 'confirmed' : 'confirm_ask', { email: subscriber.email, countries, action: thisPageWith(token(request)) });
   });
 
   scope.post('/bulletins/confirm', async (request, reply) => {

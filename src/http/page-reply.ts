@@ -8,6 +8,13 @@ export function sendPage(reply: FastifyReply, status: number, body: string): Fas
 }
 
 /**
+ * The page's own URL with this token, for its form and its redirect: relative (only the query), because
+ * PUBLIC_URL may have a path that a reverse proxy takes off (https://example.com/soporte/survey reaches the
+ * server as /survey); "/survey?t=..." would leave that path and miss the server.
+ */
+export const thisPageWith = (token: string): string => `?t=${token}`;
+
+/**
  * RFC 8058 one-click: the mail provider POSTs `List-Unsubscribe=One-Click`, as a form, as multipart, as
  * text/plain or with no body at all; the token in the URL is all that counts. Call it in a scope of the
  * unsubscribe routes only (server.register), so that other routes keep refusing bodies they do not read.
