@@ -18,7 +18,9 @@ export function registerRoutes(module: RouteModule): void {
  * resources from outside; every page escapes what it shows.
  */
 export async function buildServer(app: App): Promise<FastifyInstance> {
-  const server = Fastify({ logger: false, trustProxy: true, bodyLimit: 64 * 1024 });
+  // X-Forwarded-For is believed from a reverse proxy on this machine or a private network only: with `true`,
+  // anyone could write the address logged with a refused link (someone trying tokens).
+  const server = Fastify({ logger: false, trustProxy: 'loopback,linklocal,uniquelocal', bodyLimit: 64 * 1024 });
   await server.register(formbody);
   server.addHook('onSend', async (_request, reply, payload) => {
     reply.header('X-Content-Type-Options', 'nosniff');
