@@ -1,10 +1,20 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Locale } from '../outbound/locale.js';
 
 // What the public pages behind links in mail (surveys, unsubscribe) share in how they answer.
 
 /** A page that names a person: never cached by a browser or a proxy. */
 export function sendPage(reply: FastifyReply, status: number, body: string): FastifyReply {
   return reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(body);
+}
+
+/** The page language for someone we cannot identify (a broken link): their browser's Accept-Language. */
+export function localeFromAcceptLanguage(header: string | undefined): Locale {
+  for (const part of (header ?? '').split(',')) {
+    const tag = part.trim().split(';')[0]?.toLowerCase().split('-')[0];
+    if (tag === 'es' || tag === 'pt' || tag === 'en') return tag;
+  }
+  return 'es';
 }
 
 /**

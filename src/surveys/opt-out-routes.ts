@@ -9,12 +9,11 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../app.js';
-import { acceptAnyBody, sendPage, thisPageWith } from '../http/page-reply.js';
+import { acceptAnyBody, localeFromAcceptLanguage, sendPage, thisPageWith } from '../http/page-reply.js';
 import { registerRoutes } from '../http/server.js';
 import { pickLocale } from '../outbound/locale.js';
 import { inTransaction } from '../store/database.js';
 import { optOutContactById, setSurveysOptOut, type OptOutContact } from '../store/survey-opt-out-repo.js';
-import { localeFromAcceptLanguage } from './copy.js';
 import { OPT_OUT_PATH, readOptOutToken } from './links.js';
 import { renderErrorPage, renderOptOutPage } from './pages.js';
 

@@ -12,13 +12,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../app.js';
 import { answerFromValue, isSurveyScale, type AnswerValue, type SurveyScale } from '../domain/survey-scale.js';
-import { sendPage, thisPageWith } from '../http/page-reply.js';
+import { localeFromAcceptLanguage, sendPage, thisPageWith } from '../http/page-reply.js';
 import { registerRoutes } from '../http/server.js';
 import { isLocale } from '../outbound/locale.js';
 import { inTransaction } from '../store/database.js';
 import { surveyById, type StoredSurvey } from '../store/survey-repo.js';
 import { saveSurveyAnswer } from './answers.js';
-import { localeFromAcceptLanguage, PAGE_COPY } from './copy.js';
+import { PAGE_COPY } from './copy.js';
 import { readSurveyToken, SURVEY_PATH, tokenMatches } from './links.js';
 import { renderErrorPage, renderSurveyPage } from './pages.js';
 
