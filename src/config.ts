@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ErrorCode, VentanillaError } from './errors.js';
+import { isLinkBase } from './http/public-url.js';
 
 const bool = (fallback: boolean) =>
   z
@@ -81,7 +82,10 @@ const envSchema = z.object({
   // 0: any free port (tests); the address is logged at start.
   HTTP_PORT: z.coerce.number({ error: 'expected a port number' }).int('expected a whole number').min(0, 'expected a port between 0 and 65535').max(65535, 'expected a port between 0 and 65535').default(3000),
   HTTP_HOST: z.string().min(1).default('0.0.0.0'),
-  PUBLIC_URL: z.url({ error: 'expected a URL such as https://support.example.com' }).optional(),
+  PUBLIC_URL: z
+    .url({ error: 'expected a URL such as https://support.example.com' })
+    .refine(isLinkBase, 'expected an http(s) address such as https://support.example.com (a path may follow), with no query, fragment or user name: links in mail are built on it')
+    .optional(),
   // Satisfaction surveys (README "Surveys").
   CSAT_ENABLED: bool(true),
   CSAT_SCALE: z.enum(['good_bad', '1-5'], { error: 'expected good_bad or 1-5' }).default('good_bad'),

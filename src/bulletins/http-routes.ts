@@ -8,7 +8,7 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../app.js';
-import { acceptAnyBody, sendPage } from '../http/page-reply.js';
+import { acceptAnyBody, localeFromAcceptLanguage, sendPage, thisPageWith } from '../http/page-reply.js';
 import { registerRoutes } from '../http/server.js';
 import { pickLocale, type Locale } from '../outbound/locale.js';
 import { inTransaction } from '../store/database.js';
@@ -23,14 +23,6 @@ const token = (request: FastifyRequest): string => {
   return typeof t === 'string' ? t : '';
 };
 
-function browserLocale(header: string | undefined): Locale {
-  for (const part of (header ?? '').split(',')) {
-    const tag = part.trim().split(';')[0]?.toLowerCase().split('-')[0];
-    if (tag === 'es' || tag === 'pt' || tag === 'en') return tag;
-  }
-  return 'es';
-}
-
 const localeOf = (s: SubscriberRow): Locale => pickLocale({ locale: s.locale, country: decodeList(s.countries)[0] ?? null });
 
 function page(app: App, reply: FastifyReply, status: number, locale: Locale, kind: PageKind, v: { email?: string; countries?: string; action?: string } = {}): FastifyReply {
@@ -40,7 +32,7 @@ function page(app: App, reply: FastifyReply, status: number, locale: Locale, kin
 
 function invalid(app: App, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   app.log.warn({ path: request.url.split('?')[0], ip: request.ip }, 'bulletin link refused: bad or expired token');
-  return page(app, reply, 400, browserLocale(request.headers['accept-language']), 'invalid');
+  return page(app, reply, 400, localeFromAcceptLanguage(request.headers['accept-language']), 'invalid');
 }
 
 function routes(scope: FastifyInstance, app: App): void {
@@ -52,7 +44,7 @@ function routes(scope: FastifyInstance, app: App): void {
     const subscriber = payload ? await subscriberById(app.db, payload.s) : null;
     if (!subscriber) return invalid(app, request, reply);
     const kind = subscriber.status === 'unsubscribed' ? 'already_unsubscribed' : 'unsubscribe_ask';
-    return page(app, reply, 200, localeOf(subscriber), kind, { email: subscriber.email, action: `?t=${token(request)}` });
+    return page(app, reply, 200, localeOf(subscriber), kind, { email: subscriber.email, action: thisPageWith(token(request)) });
   });
 
   scope.post('/bulletins/unsubscribe', async (request, reply) => {
@@ -71,7 +63,7 @@ function routes(scope: FastifyInstance, app: App): void {
     const locale = localeOf(subscriber);
     const countries = countryNames(decodeList(payload.c), locale);
     const done = subscriber.status === 'active' && subscriber.countries === payload.c;
-    return page(app, reply, 200, locale, done ? 'confirmed' : 'confirm_ask', { email: subscriber.email, countries, action: `?t=${token(request)}` });
+    return page(app, reply, 200, locale, done ? 'confirmed' : 'confirm_ask', { email: subscriber.email, countries, action: thisPageWith(token(request)) });
   });
 
   scope.post('/bulletins/confirm', async (request, reply) => {

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Locale } from '../outbound/locale.js';
 
 // What the public pages behind links in mail (surveys, unsubscribe) share in how they answer.
 
@@ -6,6 +7,22 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 export function sendPage(reply: FastifyReply, status: number, body: string): FastifyReply {
   return reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(body);
 }
+
+/** The page language for someone we cannot identify (a broken link): their browser's Accept-Language. */
+export function localeFromAcceptLanguage(header: string | undefined): Locale {
+  for (const part of (header ?? '').split(',')) {
+    const tag = part.trim().split(';')[0]?.toLowerCase().split('-')[0];
+    if (tag === 'es' || tag === 'pt' || tag === 'en') return tag;
+  }
+  return 'es';
+}
+
+/**
+ * The page's own URL with this token, for its form and its redirect: relative (only the query), because
+ * PUBLIC_URL may have a path that a reverse proxy takes off (https://example.com/soporte/survey reaches the
+ * server as /survey); "/survey?t=..." would leave that path and miss the server.
+ */
+export const thisPageWith = (token: string): string => `?t=${token}`;
 
 /**
  * RFC 8058 one-click: the mail provider POSTs `List-Unsubscribe=One-Click`, as a form, as multipart, as

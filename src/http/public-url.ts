@@ -12,6 +12,15 @@ export function publicUrl(app: App): string {
   return publicUrlOf(app.config.env);
 }
 
+/**
+ * Whether links can be built on `url` by appending "/survey?t=...": http(s) with a host and perhaps a path;
+ * no query or fragment (the link's own path would land in them), no credentials (they would be in every mail).
+ */
+export function isLinkBase(url: string): boolean {
+  const { protocol, hostname, username, password } = new URL(url);
+  return (protocol === 'https:' || protocol === 'http:') && hostname !== '' && !/[?#]/.test(url) && username === '' && password === '';
+}
+
 /** Why links built on `url` will not serve the people mailed, or null when they will. */
 export function publicUrlProblem(url: string): string | null {
   const { protocol, hostname } = new URL(url);

@@ -7,6 +7,11 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 export type TokenResult<T> = { ok: true; payload: T } | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' | 'wrong_purpose' };
 
 const b64 = (buf: Buffer) => buf.toString('base64url');
+/**
+ * What signToken writes. Checked before decoding: Node's base64url decoder skips any other character, so
+ * "<sig>!!" or "<sig>\r\n" would check as "<sig>", and the page would echo that text (form, Location header).
+ */
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 function signature(secret: string, purpose: string, body: string): Buffer {
   return createHmac('sha256', secret).update(`${purpose}.${body}`).digest().subarray(0, 20);
@@ -19,7 +24,7 @@ export function signToken(secret: string, purpose: string, payload: object, expi
 
 export function verifyToken<T>(secret: string, purpose: string, token: string, now: Date): TokenResult<T> {
   const [body, sig, extra] = token.split('.');
-  if (!body || !sig || extra !== undefined || body.length > 4000) return { ok: false, reason: 'malformed' };
+  if (!body || !sig || extra !== undefined || body.length > 4000 || !BASE64URL.test(body) || !BASE64URL.test(sig)) return { ok: false, reason: 'malformed' };
   const expected = signature(secret, purpose, body);
   const given = Buffer.from(sig, 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {

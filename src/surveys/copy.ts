@@ -168,12 +168,3 @@ export const OPT_OUT_COPY: Record<Locale, OptOutCopy> = {
     contact: 'If you do not want surveys, write to',
   },
 };
-
-/** The page language for someone we cannot identify (a broken link): their browser's Accept-Language. */
-export function localeFromAcceptLanguage(header: string | undefined): Locale {
-  for (const part of (header ?? '').split(',')) {
-    const tag = part.trim().split(';')[0]?.toLowerCase().split('-')[0];
-    if (tag === 'es' || tag === 'pt' || tag === 'en') return tag;
-  }
-  return 'es';
-}

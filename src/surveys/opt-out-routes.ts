@@ -9,12 +9,11 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../app.js';
-import { acceptAnyBody, sendPage } from '../http/page-reply.js';
+import { acceptAnyBody, localeFromAcceptLanguage, sendPage, thisPageWith } from '../http/page-reply.js';
 import { registerRoutes } from '../http/server.js';
 import { pickLocale } from '../outbound/locale.js';
 import { inTransaction } from '../store/database.js';
 import { optOutContactById, setSurveysOptOut, type OptOutContact } from '../store/survey-opt-out-repo.js';
-import { localeFromAcceptLanguage } from './copy.js';
 import { OPT_OUT_PATH, readOptOutToken } from './links.js';
 import { renderErrorPage, renderOptOutPage } from './pages.js';
 
@@ -37,7 +36,7 @@ function refuse(app: App, request: FastifyRequest, reply: FastifyReply, why: str
 }
 
 function showPage(reply: FastifyReply, contact: OptOutContact, token: string, done: boolean): FastifyReply {
-  return sendPage(reply, 200, renderOptOutPage({ locale: pickLocale(contact), email: contact.email, done, action: `${OPT_OUT_PATH}?t=${token}` }));
+  return sendPage(reply, 200, renderOptOutPage({ locale: pickLocale(contact), email: contact.email, done, action: thisPageWith(token) }));
 }
 
 function routes(scope: FastifyInstance, app: App): void {

@@ -37,7 +37,7 @@ export interface SurveyPageInput {
    */
   picked: string | null;
   comment: string | null;
-  /** The form's target: the page's own path. */
+  /** The form's target: the page's own URL, relative (http/page-reply.ts thisPageWith). */
   action: string;
   /** Just saved by the form (the page after the redirect). */
   saved: boolean;
@@ -76,7 +76,7 @@ export interface OptOutPageInput {
   email: string;
   /** Opted out already: the page says so and asks nothing. */
   done: boolean;
-  /** The form's target: the page's own path (its token is what a forged POST from elsewhere lacks). */
+  /** The form's target: the page's own URL, relative (its token is what a forged POST from elsewhere lacks). */
   action: string;
 }
 

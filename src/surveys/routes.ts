@@ -12,14 +12,14 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../app.js';
 import { answerFromValue, isSurveyScale, type AnswerValue, type SurveyScale } from '../domain/survey-scale.js';
-import { sendPage } from '../http/page-reply.js';
+import { localeFromAcceptLanguage, sendPage, thisPageWith } from '../http/page-reply.js';
 import { registerRoutes } from '../http/server.js';
 import { isLocale } from '../outbound/locale.js';
 import { inTransaction } from '../store/database.js';
 import { surveyById, type StoredSurvey } from '../store/survey-repo.js';
 import { saveSurveyAnswer } from './answers.js';
-import { localeFromAcceptLanguage, PAGE_COPY } from './copy.js';
-import { readSurveyToken, SURVEY_PATH, surveyPath, tokenMatches } from './links.js';
+import { PAGE_COPY } from './copy.js';
+import { readSurveyToken, SURVEY_PATH, tokenMatches } from './links.js';
 import { renderErrorPage, renderSurveyPage } from './pages.js';
 
 type Opened = { ok: true; survey: StoredSurvey & { scale: SurveyScale }; token: string } | { ok: false; reason: 'invalid' | 'expired'; why: string };
@@ -58,7 +58,7 @@ function showPage(reply: FastifyReply, opened: Extract<Opened, { ok: true }>, ex
     current: currentValue(survey),
     picked: extra.picked ?? null,
     comment: survey.comment,
-    action: surveyPath(opened.token),
+    action: thisPageWith(opened.token),
     saved: extra.saved ?? false,
     error: extra.error,
   });
@@ -103,6 +103,6 @@ registerRoutes((server, app) => {
     const first = await save(app, opened.survey.id, value, comment);
     // Post/Redirect/Get: reloading the page or going back never sends the form again. A first answer gets
     // the page that names it; a change, the page that says it is saved.
-    return reply.redirect(first ? surveyPath(opened.token) : `${surveyPath(opened.token)}&saved=1`, 303);
+    return reply.redirect(first ? thisPageWith(opened.token) : `${thisPageWith(opened.token)}&saved=1`, 303);
   });
 });

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config.js';
 import { publicUrlOf, publicUrlProblem } from '../../../src/http/public-url.js';
+
+const publicUrlRefusal = (PUBLIC_URL: string): string | null => {
+  try {
+    loadConfig({ PUBLIC_URL }, { dotenv: false });
+    return null;
+  } catch (error) {
+    return (error as Error).message;
+  }
+};
 
 describe('the base of links in mail', () => {
   it('is PUBLIC_URL without its trailing slash, else the local server', () => {
@@ -10,5 +20,13 @@ describe('the base of links in mail', () => {
     for (const url of ['http://localhost:3000', 'https://127.0.0.1', 'http://app.localhost']) expect(publicUrlProblem(url), url).toMatch(/names this machine/);
     expect(publicUrlProblem('http://soporte.example.com')).toMatch(/not https/);
     expect(publicUrlProblem('https://soporte.example.com/base')).toBeNull();
+  });
+  it('is refused at the start when links built on it could not work: no http(s), a query, a fragment, credentials', () => {
+    // Links are PUBLIC_URL + "/survey?t=...": "localhost:3000" (no scheme) parses as a URL of scheme "localhost:",
+    // "https://x/?a=1" would give "https://x/?a=1/survey?t=...", and credentials would go into every mail.
+    for (const url of ['localhost:3000', 'soporte.example.com:8443', 'ftp://soporte.example.com', 'javascript:alert(1)', 'https://soporte.example.com/?a=1', 'https://soporte.example.com/?', 'https://soporte.example.com/#top', 'https://ops:secret@soporte.example.com']) {
+      expect(publicUrlRefusal(url), url).toMatch(/PUBLIC_URL: expected an http\(s\) address/);
+    }
+    for (const url of ['https://soporte.example.com', 'https://soporte.example.com/ayuda/', 'http://localhost:3000']) expect(publicUrlRefusal(url), url).toBeNull();
   });
 });

@@ -22,6 +22,16 @@ describe('signed, expiring tokens', () => {
     expect(verifyToken('other-secret-0123456789', 'csat', token, now)).toEqual({ ok: false, reason: 'bad_signature' });
     expect(verifyToken(secret, 'unsubscribe', token, now)).toEqual({ ok: false, reason: 'bad_signature' });
   });
+  it('are read only as written: characters the base64url decoder would skip (junk, CR LF) make a token malformed', () => {
+    // Node's decoder ignores what is not base64url, so "sig!!" or "sig\r\n" would check as "sig": the page would
+    // then put that text in its form and in the redirect's Location header (a 500 after the answer was saved).
+    const token = signToken(secret, 'csat', { t: 1 }, later);
+    for (const suffix of ['!!', '\r\n', ' ', '=', '%']) {
+      expect(verifyToken(secret, 'csat', `${token}${suffix}`, now), JSON.stringify(suffix)).toEqual({ ok: false, reason: 'malformed' });
+    }
+    const [body, sig] = token.split('.') as [string, string];
+    expect(verifyToken(secret, 'csat', `${body}\n.${sig}`, now)).toEqual({ ok: false, reason: 'malformed' });
+  });
   it('reject garbage', () => {
     for (const bad of ['', 'abc', 'a.b.c', '.', `${'x'.repeat(5000)}.y`]) expect(verifyToken(secret, 'csat', bad, now).ok).toBe(false);
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { localeFromAcceptLanguage, PAGE_COPY } from '../../../src/surveys/copy.js';
+import { localeFromAcceptLanguage } from '../../../src/http/page-reply.js';
+import { PAGE_COPY } from '../../../src/surveys/copy.js';
 import { renderErrorPage, renderOptOutPage, renderSurveyPage, type SurveyPageInput } from '../../../src/surveys/pages.js';
 
 const base: SurveyPageInput = { locale: 'es', kind: 'csat', scale: 'good_bad', ticket: { number: 1042, subject: 'Factura <script>alert(1)</script>' }, current: null, picked: null, comment: null, action: '/survey?t=abc.def', saved: false };
