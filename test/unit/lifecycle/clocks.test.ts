@@ -43,4 +43,16 @@ describe('SLA clock across pauses', () => {
     const step = slaStep({ phase: 'first_response', target: 24, elapsed, warnedForPhase: true, escalationLevel: 0 });
     expect(step.actions).toEqual([{ kind: 'breach', level: 1 }]);
   });
+
+  it('a target breached before a pause keeps its due time through the pause and after it', () => {
+    // Normal priority: 24 h from Mon 08:00 is Tue 20:00. Pending Wed 10:00 (no answer yet), open again Thu 10:00.
+    const tuesday20 = new Date('2025-03-05T02:00:00Z');
+    const paused = ticketThrough([['new', '2025-03-03T14:00:00Z'], ['pending', '2025-03-05T16:00:00Z']]);
+    expect(paused.firstResponseDueAt).toEqual(tuesday20);
+    const resumed = ticketThrough([['new', '2025-03-03T14:00:00Z'], ['pending', '2025-03-05T16:00:00Z'], ['open', '2025-03-06T16:00:00Z']]);
+    expect(resumed.firstResponseDueAt).toEqual(tuesday20);
+    // The resolution target (120 h) is not reached: no due time while paused, one ahead once running.
+    expect(paused.resolutionDueAt).toBeNull();
+    expect(resumed.resolutionDueAt?.getTime()).toBeGreaterThan(Date.parse('2025-03-06T16:00:00Z'));
+  });
 });
