@@ -62,6 +62,17 @@ export interface SlaProgress {
 
 export type SlaAction = { kind: 'warning' } | { kind: 'breach'; level: number };
 
+const HOUR_MS = 3_600_000;
+
+/**
+ * Whether `elapsed` business hours reach `mark`, compared in whole milliseconds as the business clock counts.
+ * The elapsed time is a sum of float segments (several pauses can make 24 h read 23.999999999999996): a mark
+ * missed by that much at closing time would otherwise wait for the next opening (a night, a weekend).
+ */
+export function reaches(elapsed: number, mark: number): boolean {
+  return Math.round(elapsed * HOUR_MS) >= Math.round(mark * HOUR_MS);
+}
+
 /**
  * What is owed now (a warning, escalation levels not sent yet) and the elapsed-hours mark of the next
  * threshold to watch (null: nothing left to watch in this phase).
@@ -71,12 +82,12 @@ export function slaStep(progress: SlaProgress, policy: SlaPolicy = DEFAULT_SLA_P
   const warnAt = (target * policy.warningPercent) / 100;
   const levelMarks = policy.escalationPercents.map((p) => (target * p) / 100);
   const actions: SlaAction[] = [];
-  const reachedLevel = levelMarks.filter((mark) => elapsed >= mark).length;
+  const reachedLevel = levelMarks.filter((mark) => reaches(elapsed, mark)).length;
   // A warning only makes sense before the breach; past it, the breach notice says more.
-  if (!progress.warnedForPhase && elapsed >= warnAt && reachedLevel === 0) actions.push({ kind: 'warning' });
+  if (!progress.warnedForPhase && reaches(elapsed, warnAt) && reachedLevel === 0) actions.push({ kind: 'warning' });
   for (let level = progress.escalationLevel + 1; level <= reachedLevel; level++) actions.push({ kind: 'breach', level });
   const warned = progress.warnedForPhase || actions.some((a) => a.kind === 'warning') || reachedLevel > 0;
   const marks = [...(warned ? [] : [warnAt]), ...levelMarks.slice(Math.max(progress.escalationLevel, reachedLevel))];
-  const next = marks.filter((m) => m > elapsed).sort((a, b) => a - b)[0];
+  const next = marks.filter((m) => !reaches(elapsed, m)).sort((a, b) => a - b)[0];
   return { actions, nextAtElapsed: next ?? null };
 }

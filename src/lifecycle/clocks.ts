@@ -1,5 +1,6 @@
 import type { Priority } from '../domain/priority.js';
-import { slaClockRuns, slaPhaseOf, slaStep, targetHours } from '../domain/sla.js';
+import type { SlaPhase } from '../domain/sla.js';
+import { reaches, slaClockRuns, slaPhaseOf, slaStep, targetHours } from '../domain/sla.js';
 import type { TicketStatus } from '../domain/ticket-status.js';
 import type { Policies } from '../policy.js';
 
@@ -14,6 +15,8 @@ export interface ClockState {
   slaElapsedHours: number;
   slaRunningSince: Date | null;
   firstRespondedAt: Date | null;
+  firstResponseDueAt: Date | null;
+  resolutionDueAt: Date | null;
   slaWarnedFor: string | null;
   escalationLevel: number;
 }
@@ -55,16 +58,31 @@ export function slaFields(state: ClockState, next: { status: TicketStatus; respo
     const step = slaStep({ phase, target, elapsed, warnedForPhase: state.slaWarnedFor === phase, escalationLevel }, policies.sla);
     slaNextCheckAt = step.actions.length > 0 ? now : step.nextAtElapsed === null ? null : dueIn(step.nextAtElapsed);
   }
+  const due = (phase: SlaPhase, stored: Date | null) => dueTime(state, { target: targetHours(policies.sla, state.slaPlan, priority, phase), elapsed, running, stored }, now, policies);
   return {
     slaElapsedHours: elapsed,
     slaRunningSince: running ? now : null,
     firstRespondedAt,
-    firstResponseDueAt: running && firstRespondedAt === null ? dueIn(targetHours(policies.sla, state.slaPlan, priority, 'first_response')) : null,
-    resolutionDueAt: running && phase ? dueIn(targetHours(policies.sla, state.slaPlan, priority, 'resolution')) : null,
+    firstResponseDueAt: firstRespondedAt === null ? due('first_response', state.firstResponseDueAt) : null,
+    resolutionDueAt: due('resolution', state.resolutionDueAt),
     slaWarnedFor: state.slaWarnedFor,
     escalationLevel,
     slaNextCheckAt,
   };
+}
+
+/**
+ * A target's due time: ahead of `now` while the clock has not reached it (none while paused: nothing is
+ * promised while the ticket waits), else the instant it did. A due time that has passed is a fact the mails
+ * quote ("Venció", "Respuesta a más tardar"): it must not move to each later status change, and a pause keeps it.
+ */
+function dueTime(state: ClockState, clock: { target: number; elapsed: number; running: boolean; stored: Date | null }, now: Date, policies: Policies): Date | null {
+  const { calendar } = policies;
+  if (!reaches(clock.elapsed, clock.target)) return clock.running ? calendar.addBusinessHours(now, clock.target - clock.elapsed) : null;
+  // Reached in the stretch that ran until now: counted from its start.
+  if (state.slaRunningSince && !reaches(state.slaElapsedHours, clock.target)) return calendar.addBusinessHours(state.slaRunningSince, clock.target - state.slaElapsedHours);
+  // Reached before a pause: the instant stored then (a target just shortened by a new plan has none: now).
+  return clock.stored !== null && clock.stored <= now ? clock.stored : calendar.nextOpening(now);
 }
 
 export interface TimerFields {

@@ -141,10 +141,7 @@ describe('SLA: urgent ticket (Impacto: Alto, Urgencia: Alta -> first response in
     expect(tt.take()).toMatchObject([{ to: [LEAD], subject: `[Escalamiento nivel 1] SLA por vencer · Ticket #${number}: Timbrado caído` }]);
     expect(await slaEvents(number)).toEqual([`sla_warning resolution target 24 h; level 1 -> ${LEAD}`]);
   });
-  // BUG: src/lifecycle/clocks.ts slaFields resets escalationLevel whenever slaPhaseOf changes, and slaPhaseOf is
-  // null while solved, so solved -> open (the customer rejects the solution) starts the resolution levels from 0
-  // again: the next sla-checks run records the level-1 breach a second time (the mail itself is suppressed by
-  // its idempotency key). Fix: reset the levels only when the first response happens (see the report).
+  // The levels reset only with the first response (slaFields): solved -> open keeps the resolution levels reached.
   it('a reopened ticket does not escalate again for a level it already reached', async () => {
     tt = await suite.start(MX('2026-11-23T10:00:00'));
     const { number } = await openTicket('2026-11-23T10:00:00', { Subject: 'Timbrado caído' }, URGENT);
@@ -166,7 +163,7 @@ describe('SLA: urgent ticket (Impacto: Alto, Urgencia: Alta -> first response in
       `[Escalamiento nivel 1] SLA vencido · Ticket #${number}: Timbrado caído`,
     ]);
     expect(mails.filter((m) => m.to.includes(MANAGER)).map((m) => m.subject)).toEqual([`[Escalamiento nivel 2] SLA vencido · Ticket #${number}: Timbrado caído`]);
-    // What fails today: the reopen re-records level 1 ({ escalated: 1 } and a second sla_breach level 1 event).
+    // The reopen records no second level-1 breach.
     expect(afterReopen).toEqual(nothing);
     expect(await slaEvents(number)).toEqual([
       `sla_warning resolution target 24 h; level 1 -> ${LEAD}`,

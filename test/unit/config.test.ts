@@ -67,6 +67,13 @@ describe('configuration from the environment', () => {
     expect(load({ PENDING_REMINDER_HOURS: '12', PENDING_CLOSE_HOURS: '24' }).env.PENDING_CLOSE_HOURS).toBe(24);
   });
 
+  it('refuses escalation levels out of order: the scheduler watches them in order, so a level written after a higher one waited for it', () => {
+    expect(errorOf({ SLA_ESCALATION_PERCENTS: '150,100,200' }).message).toMatch(/SLA_ESCALATION_PERCENTS: expected percents above 0 that rise from one level to the next, e\.g\. 100,150,200 \(got 150,100,200\)/);
+    expect(errorOf({ SLA_ESCALATION_PERCENTS: '0,100' }).message).toMatch(/SLA_ESCALATION_PERCENTS/);
+    expect(errorOf({ SLA_ESCALATION_PERCENTS: '100,100' }).message).toMatch(/SLA_ESCALATION_PERCENTS/);
+    expect(load({ SLA_ESCALATION_PERCENTS: '100,125.5,300' }).env.SLA_ESCALATION_PERCENTS).toBe('100,125.5,300');
+  });
+
   it('treats empty values as unset', () => {
     expect(load({ IMAP_HOST: '', SECRET_KEY: '' }).imap).toBeUndefined();
   });
