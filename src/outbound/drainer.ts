@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import type { BlobStore } from '../store/blobs.js';
 import { inTransaction, type Db } from '../store/database.js';
-import { claimDueMails, isSentMessage, leaseHolders, markFailed, markManySent, markRetry, markSent, releaseClaims, type ClaimedMail, type OutboxHeaders } from '../store/outbox-repo.js';
+import { claimDueMails, isSentMessage, leaseHolders, markFailed, markManySent, markRetry, markSent, noteRefusedRecipients, releaseClaims, type ClaimedMail, type OutboxHeaders } from '../store/outbox-repo.js';
 import { holderIsDead, newHolderId } from '../scheduler/lease.js';
-import type { Mailer, OutgoingMail } from './mailer.js';
+import type { Mailer, OutgoingMail, RefusedRecipient } from './mailer.js';
 import { fillBody, SharedBodies } from './shared-body.js';
 
 export interface DrainReport {
@@ -133,26 +133,45 @@ export class OutboxDrainer {
       await this.recordSent(row.id, now());
       recorded = true;
     };
+    let refused: RefusedRecipient[];
     try {
-      await this.deps.mailer.send(this.toOutgoing(row), { confirm });
+      refused = (await this.deps.mailer.send(this.toOutgoing(row), { confirm })).refused ?? [];
     } catch (error) {
-      const message = describe(error);
-      const permanent = isPermanent(error);
-      if (permanent || row.attempts >= this.opts.maxAttempts) {
-        await inTransaction(this.deps.db, (tx) => markFailed(tx, row.id, message));
-        report.failed++;
-        this.deps.log.error({ outboxId: row.id, to: row.toList, error: message, attempts: row.attempts }, 'mail failed permanently');
-      } else {
-        const delay = Math.min(30_000 * 2 ** (row.attempts - 1), 3_600_000);
-        await inTransaction(this.deps.db, (tx) => markRetry(tx, row.id, new Date(now().getTime() + delay), message));
-        report.retried++;
-        this.deps.log.warn({ outboxId: row.id, error: message, retryInMs: delay }, 'mail not sent; will retry');
-      }
+      await this.retryOrFail(row, describe(error), isPermanent(error), report, now);
       return;
     }
     // A mailer that does not call confirm (none of ours) is recorded once the server accepted.
     if (!recorded) await inTransaction(this.deps.db, (tx) => markSent(tx, row.id, now()));
+    if (refused.length > 0) return this.recordRefused(row, refused, report, now);
     report.sent++;
+  }
+
+  /** The server took the mail for some recipients only: it goes again to those refused for now (4xx), to them alone. */
+  private async recordRefused(row: ClaimedMail, refused: RefusedRecipient[], report: DrainReport, now: () => Date): Promise<void> {
+    const message = refused.map((r) => `${r.address}: ${r.response}`).join('; ');
+    const owed = refused.filter((r) => !isPermanentCode(r.responseCode)).map((r) => r.address);
+    if (owed.length > 0) return this.retryOrFail(row, message, false, report, now, owed);
+    await inTransaction(this.deps.db, (tx) => noteRefusedRecipients(tx, row.id, message));
+    report.sent++;
+    this.deps.log.warn({ outboxId: row.id, refused: message }, 'mail sent, but the server refused some of its recipients for good');
+  }
+
+  /**
+   * A failed try: marked failed when final (5xx) or out of attempts, else due again after the backoff.
+   * `owedTo`: the recipients it is still owed to, when others took it (the rest of the envelope is done).
+   */
+  private async retryOrFail(row: ClaimedMail, message: string, permanent: boolean, report: DrainReport, now: () => Date, owedTo?: string[]): Promise<void> {
+    const headers = owedTo ? JSON.stringify({ ...parse<OutboxHeaders>(row.headers), envelopeTo: owedTo }) : undefined;
+    if (permanent || row.attempts >= this.opts.maxAttempts) {
+      await inTransaction(this.deps.db, (tx) => markFailed(tx, row.id, message, headers));
+      report.failed++;
+      this.deps.log.error({ outboxId: row.id, to: owedTo ?? row.toList, error: message, attempts: row.attempts }, 'mail failed permanently');
+    } else {
+      const delay = Math.min(30_000 * 2 ** (row.attempts - 1), 3_600_000);
+      await inTransaction(this.deps.db, (tx) => markRetry(tx, row.id, new Date(now().getTime() + delay), message, headers));
+      report.retried++;
+      this.deps.log.warn({ outboxId: row.id, error: message, retryInMs: delay }, 'mail not sent; will retry');
+    }
   }
 
   /**
@@ -195,6 +214,7 @@ export class OutboxDrainer {
       inReplyTo: headers.inReplyTo,
       references: headers.references,
       headers: headers.extra,
+      envelopeTo: headers.envelopeTo,
       attachments: attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, path: this.deps.blobs.pathOf(a.sha256) })),
     };
   }
@@ -221,6 +241,9 @@ function describe(error: unknown): string {
 
 /** 5xx from the server is final; everything else (connection refused, timeouts, 4xx) may pass later. */
 function isPermanent(error: unknown): boolean {
-  const code = (error as { responseCode?: number }).responseCode;
+  return isPermanentCode((error as { responseCode?: number }).responseCode);
+}
+
+function isPermanentCode(code: number | undefined): boolean {
   return typeof code === 'number' && code >= 500 && code < 600;
 }

@@ -7,6 +7,8 @@ export interface OutboxHeaders {
   references?: string[];
   replyTo?: string | null;
   extra: Record<string, string>;
+  /** Set once some recipients took the mail and others refused it for now: the ones it still goes to. */
+  envelopeTo?: string[];
 }
 
 export interface NewOutboxMail {
@@ -166,13 +168,19 @@ export async function markManySent(db: Db, mails: Array<{ id: number; at: Date }
 }
 
 // Retry and failure clear sentAt: the mail may have been marked sent just before the server's final answer
-// refused it (the drainer commits "sent" before the end of the message; see drainer.ts).
-export async function markRetry(tx: Tx, id: number, nextAttemptAt: Date, error: string): Promise<void> {
-  await tx.outboxMail.update({ where: { id }, data: { status: 'pending', nextAttemptAt, sentAt: null, leasedUntil: null, leaseHolder: null, lastError: error.slice(0, 2000) } });
+// refused it (the drainer commits "sent" before the end of the message; see drainer.ts). `headers` (JSON)
+// replaces the row's when the mail is still owed to only some of its recipients (OutboxHeaders.envelopeTo).
+export async function markRetry(tx: Tx, id: number, nextAttemptAt: Date, error: string, headers?: string): Promise<void> {
+  await tx.outboxMail.update({ where: { id }, data: { status: 'pending', nextAttemptAt, sentAt: null, leasedUntil: null, leaseHolder: null, lastError: error.slice(0, 2000), ...(headers ? { headers } : {}) } });
 }
 
-export async function markFailed(tx: Tx, id: number, error: string): Promise<void> {
-  await tx.outboxMail.update({ where: { id }, data: { status: 'failed', sentAt: null, leasedUntil: null, leaseHolder: null, lastError: error.slice(0, 2000) } });
+export async function markFailed(tx: Tx, id: number, error: string, headers?: string): Promise<void> {
+  await tx.outboxMail.update({ where: { id }, data: { status: 'failed', sentAt: null, leasedUntil: null, leaseHolder: null, lastError: error.slice(0, 2000), ...(headers ? { headers } : {}) } });
+}
+
+/** A sent mail that some of its recipients refused for good (5xx to RCPT TO): the refusals, for `outbox list`. */
+export async function noteRefusedRecipients(tx: Tx, id: number, error: string): Promise<void> {
+  await tx.outboxMail.update({ where: { id }, data: { lastError: error.slice(0, 2000) } });
 }
 
 export async function listOutbox(db: Db, filter: { status?: string; limit?: number } = {}): Promise<OutboxRow[]> {

@@ -18,6 +18,7 @@ afterAll(async () => smtp.stop());
 beforeEach(async () => {
   smtp.received.length = 0;
   smtp.failWith = null;
+  smtp.refuseRecipients.clear();
   app = await createTestApp({ ...smtp.env(), SUPPORT_NAME: 'Soporte Ventanilla' });
 });
 afterEach(async () => app.dispose());
@@ -140,5 +141,51 @@ describe('outbound mail through a real SMTP server', () => {
     smtp.failWith = null;
     await app.db.outboxMail.update({ where: { id: failed.id }, data: { status: 'pending', attempts: 0 } });
     expect(await app.drainer().drain()).toEqual({ sent: 1, retried: 0, failed: 0 });
+  });
+});
+
+const HOUR = 3_600_000;
+const later = (ms: number) => () => new Date(Date.now() + ms);
+
+/** A ticket of ana@ with luis@ in copy, its acknowledgement sent; then the agent's answer, queued to both. */
+async function answerToBoth(): Promise<number> {
+  const r = await app.pipeline.ingest(mail({ headers: { Cc: 'luis@cliente.mx' } }), { source: 'file', sourceRef: 'cc' });
+  await app.drainer().drain();
+  await smtp.waitFor(1);
+  smtp.received.length = 0;
+  await replyToTicket(app, { number: r.ticketNumber as number, body: 'Adjunte el XML, por favor.', status: 'pending', actor: 'agent:maria', now: new Date() });
+  return (await app.db.outboxMail.findFirstOrThrow({ orderBy: { id: 'desc' } })).id;
+}
+
+describe('one recipient refused, the other accepted', () => {
+  it('a 451 (greylisting) for the copy: the customer gets the answer once, the copy gets it on the retry', async () => {
+    const id = await answerToBoth();
+    smtp.refuseRecipients.set('luis@cliente.mx', 451);
+    await app.drainer().drain();
+    expect(smtp.received.map((m) => m.envelopeTo)).toEqual([['ana@cliente.mx']]);
+    const owed = await app.db.outboxMail.findUniqueOrThrow({ where: { id } });
+    expect(owed.status).toBe('pending');
+    expect(owed.lastError).toMatch(/luis@cliente\.mx.*451/);
+    smtp.refuseRecipients.clear();
+    await app.drainer().drain(later(HOUR));
+    expect(smtp.received.map((m) => m.envelopeTo)).toEqual([['ana@cliente.mx'], ['luis@cliente.mx']]);
+    // The same message: its headers still name both, so the copy sees who else got it.
+    const [first, second] = smtp.received;
+    expect(second?.parsed.messageId).toBe(first?.parsed.messageId);
+    expect(second?.parsed.cc).toEqual(first?.parsed.cc);
+    expect(await app.db.outboxMail.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'sent', lastError: null });
+    expect(await app.drainer().drain(later(2 * HOUR))).toEqual({ sent: 0, retried: 0, failed: 0 });
+  });
+
+  it('a 550 (no such user) for the copy: sent to the customer, and the refusal shown on the outbox row', async () => {
+    const id = await answerToBoth();
+    smtp.refuseRecipients.set('luis@cliente.mx', 550);
+    expect(await app.drainer().drain()).toEqual({ sent: 1, retried: 0, failed: 0 });
+    expect(smtp.received.map((m) => m.envelopeTo)).toEqual([['ana@cliente.mx']]);
+    const row = await app.db.outboxMail.findUniqueOrThrow({ where: { id } });
+    expect(row.status).toBe('sent');
+    expect(row.lastError).toMatch(/luis@cliente\.mx.*550/);
+    expect(await app.drainer().drain(later(HOUR))).toEqual({ sent: 0, retried: 0, failed: 0 });
+    expect(smtp.received).toHaveLength(1);
   });
 });
