@@ -5,6 +5,8 @@ import { claimDueMails, isSentMessage, leaseHolders, markFailed, markManySent, m
 import { holderIsDead, newHolderId } from '../scheduler/lease.js';
 import type { Mailer, OutgoingMail, RefusedRecipient } from './mailer.js';
 import { fillBody, SharedBodies } from './shared-body.js';
+import { describeSmtpError, isPermanentCode, isPermanentError, isServerProblem } from './smtp-errors.js';
+import { ErrorCode } from '../errors.js';
 
 export interface DrainReport {
   sent: number;
@@ -17,6 +19,9 @@ const BATCH = 200;
 /** A half-sent mail a killed process left (Mailer.recover) is looked at once it is this old, once a minute at most. */
 const LEFTOVER_AGE_MS = LEASE_MS;
 const LEFTOVERS_EVERY_MS = 60_000;
+/** After the server failed us (smtp-errors.ts isServerProblem), the drain waits this long, doubling to the cap. */
+const FIRST_PAUSE_MS = 30_000;
+const MAX_PAUSE_MS = 15 * 60_000;
 
 /** One drain() call: the claimed mails not handed to the mailer yet, and whether the outbox may hold more. */
 interface Run {
@@ -28,6 +33,8 @@ interface Run {
   now: () => Date;
   /** While true, no more mails are claimed (InboundFirst): the ones claimed already are still sent. */
   holding: () => boolean;
+  /** Set when the server, not a mail, failed (unreachable, login refused): no more mails are tried. */
+  serverTrouble: string | null;
 }
 
 /**
@@ -43,6 +50,9 @@ export class OutboxDrainer {
   private readonly toRecord: Array<{ id: number; at: Date; resolve: () => void; reject: (error: unknown) => void }> = [];
   private recordScheduled = false;
   private leftoversAt = 0;
+  /** While the server is in trouble, drains before this time (ms) try nothing; the pause doubles each time. */
+  private pausedUntil = 0;
+  private pauseMs = 0;
 
   /** Shutdown: send nothing more; claimed mails not tried yet go back to the queue untouched. */
   stop(): void {
@@ -64,12 +74,13 @@ export class OutboxDrainer {
    * (inbound-first.ts) no more are claimed, and the drain ends once the claimed ones are sent.
    */
   async drain(now: () => Date = () => new Date(), holding: () => boolean = () => false): Promise<DrainReport> {
+    if (now().getTime() < this.pausedUntil) return { sent: 0, retried: 0, failed: 0 };
     await this.finishLeftovers();
-    const run: Run = { queue: [], more: true, claiming: null, error: null, report: { sent: 0, retried: 0, failed: 0 }, now, holding };
+    const run: Run = { queue: [], more: true, claiming: null, error: null, report: { sent: 0, retried: 0, failed: 0 }, now, holding, serverTrouble: null };
     const lanes = 2 * Math.max(1, this.opts.concurrency ?? 5);
     const worker = async () => {
       try {
-        for (let row = await this.next(run, lanes); row; row = await this.next(run, lanes)) await this.sendOne(row, run.report, now);
+        for (let row = await this.next(run, lanes); row; row = await this.next(run, lanes)) await this.sendOne(row, run);
       } catch (error) {
         // The database failed us (recording a failure): the other lanes take no new mail, and the rest goes back.
         run.error ??= error;
@@ -80,7 +91,26 @@ export class OutboxDrainer {
     // Stopped: what was claimed and not handed to the mailer goes back as it was.
     if (run.queue.length > 0) await releaseClaims(this.deps.db, run.queue.splice(0).map((r) => r.id));
     if (run.error) throw run.error;
+    this.pauseAfterTrouble(run);
     return run.report;
+  }
+
+  /**
+   * A server that is down or refuses our login would fail every mail alike: rather than mark each one (and log
+   * each), the drain stops, the mails wait untouched, and drains try again after a pause (30 s doubling to 15
+   * min, one log line each), however long the trouble lasts. A mail sent ends the pause's growth.
+   */
+  private pauseAfterTrouble(run: Run): void {
+    if (!run.serverTrouble) {
+      if (run.report.sent > 0) this.pauseMs = 0;
+      return;
+    }
+    this.pauseMs = Math.min(Math.max(FIRST_PAUSE_MS, this.pauseMs * 2), MAX_PAUSE_MS);
+    this.pausedUntil = run.now().getTime() + this.pauseMs;
+    this.deps.log.error(
+      { code: ErrorCode.SMTP_FAILED, error: run.serverTrouble, retryInMs: this.pauseMs },
+      'the SMTP server cannot take mail (unreachable, or it refused the login: check SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASSWORD); the outbox waits and tries again',
+    );
   }
 
   /**
@@ -97,7 +127,7 @@ export class OutboxDrainer {
   /** The next mail to send; claims more when few are left. Null: stopping, or nothing due. */
   private async next(run: Run, lowWater: number): Promise<ClaimedMail | null> {
     for (;;) {
-      if (this.stopping || run.error) return null;
+      if (this.stopping || run.error || run.serverTrouble) return null;
       if (run.queue.length <= lowWater && run.more && !run.claiming && !run.holding()) run.claiming = this.claim(run);
       const row = run.queue.shift();
       if (row) return row;
@@ -124,7 +154,8 @@ export class OutboxDrainer {
     }
   }
 
-  private async sendOne(row: ClaimedMail, report: DrainReport, now: () => Date): Promise<void> {
+  private async sendOne(row: ClaimedMail, run: Run): Promise<void> {
+    const { report, now } = run;
     // Recorded as sent just before the message's end goes to the server (mailer.ts SendOptions.confirm): a
     // crash before that is a mail the server discards and we send again, a crash after is a mail the server
     // gets whole and we never send again. A refusal in the server's last answer undoes the record (below).
@@ -137,7 +168,12 @@ export class OutboxDrainer {
     try {
       refused = (await this.deps.mailer.send(this.toOutgoing(row), { confirm })).refused ?? [];
     } catch (error) {
-      await this.retryOrFail(row, describe(error), isPermanent(error), report, now);
+      const message = describeSmtpError(error);
+      if (recorded || !isServerProblem(error)) return this.retryOrFail(row, message, isPermanentError(error), report, now);
+      // Not this mail's fault: back to the queue as it was (the attempt not counted), the reason on the row.
+      run.serverTrouble ??= message;
+      await releaseClaims(this.deps.db, [row.id], message);
+      report.retried++;
       return;
     }
     // A mailer that does not call confirm (none of ours) is recorded once the server accepted.
@@ -232,18 +268,4 @@ function parse<T>(json: string): T {
   if (json === '[]') return [] as T;
   if (json === '{}') return {} as T;
   return JSON.parse(json) as T;
-}
-
-function describe(error: unknown): string {
-  const e = error as { code?: string; responseCode?: number; response?: string; message?: string };
-  return [e.code, e.responseCode, e.response ?? e.message].filter(Boolean).join(' ') || String(error);
-}
-
-/** 5xx from the server is final; everything else (connection refused, timeouts, 4xx) may pass later. */
-function isPermanent(error: unknown): boolean {
-  return isPermanentCode((error as { responseCode?: number }).responseCode);
-}
-
-function isPermanentCode(code: number | undefined): boolean {
-  return typeof code === 'number' && code >= 500 && code < 600;
 }

@@ -94,7 +94,8 @@ const LEASE = `UPDATE "OutboxMail" SET "status" = 'sending', "leasedUntil" = ?, 
 const CLAIMED = `SELECT "id", "fromAddress", "toList", "ccList", "subject", "text", "html", "messageId", "headers", "attachments", "attempts", "bodyId", "fill"
   FROM "OutboxMail" WHERE "id" IN (SELECT "value" FROM json_each(?)) ORDER BY "id"`;
 const HOLDERS = `SELECT DISTINCT "leaseHolder" AS "holder" FROM "OutboxMail" WHERE "status" = 'sending' AND "leasedUntil" >= ? AND "leaseHolder" IS NOT NULL`;
-const RELEASE = `UPDATE "OutboxMail" SET "status" = 'pending', "leasedUntil" = NULL, "leaseHolder" = NULL, "attempts" = "attempts" - 1
+const RELEASE = `UPDATE "OutboxMail" SET "status" = 'pending', "leasedUntil" = NULL, "leaseHolder" = NULL, "attempts" = "attempts" - 1,
+    "lastError" = coalesce(?, "lastError")
   WHERE "status" = 'sending' AND "id" IN (SELECT "value" FROM json_each(?))`;
 const SENT = `UPDATE "OutboxMail" SET "status" = 'sent', "sentAt" = ?, "leasedUntil" = NULL, "leaseHolder" = NULL, "lastError" = NULL WHERE "id" = ?`;
 
@@ -148,10 +149,13 @@ export async function leaseHolders(db: Db, now: Date): Promise<string[]> {
   return statement(connectionOf(db), HOLDERS).pluck().all(sqlDate(now)) as string[];
 }
 
-/** Gives back claimed mails that were not tried (shutdown): as they were, the attempt not counted. */
-export async function releaseClaims(db: Db, ids: number[]): Promise<void> {
+/**
+ * Gives back claimed mails that were not tried (shutdown), or that the server could not take for reasons not
+ * theirs (`error`: kept as lastError): as they were, the attempt not counted.
+ */
+export async function releaseClaims(db: Db, ids: number[], error: string | null = null): Promise<void> {
   if (ids.length === 0) return;
-  await drainWrite(db, (connection) => statement(connection, RELEASE).run(JSON.stringify(ids)));
+  await drainWrite(db, (connection) => statement(connection, RELEASE).run(error?.slice(0, 2000) ?? null, JSON.stringify(ids)));
 }
 
 export async function markSent(tx: Tx, id: number, at: Date): Promise<void> {

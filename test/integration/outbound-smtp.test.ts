@@ -19,6 +19,7 @@ beforeEach(async () => {
   smtp.received.length = 0;
   smtp.failWith = null;
   smtp.refuseRecipients.clear();
+  smtp.droppedAfterDot.length = 0;
   app = await createTestApp({ ...smtp.env(), SUPPORT_NAME: 'Soporte Ventanilla' });
 });
 afterEach(async () => app.dispose());
@@ -187,5 +188,50 @@ describe('one recipient refused, the other accepted', () => {
     expect(row.lastError).toMatch(/luis@cliente\.mx.*550/);
     expect(await app.drainer().drain(later(HOUR))).toEqual({ sent: 0, retried: 0, failed: 0 });
     expect(smtp.received).toHaveLength(1);
+  });
+});
+
+describe('a connection that breaks after the end of the mail, before the server answers', () => {
+  it('the mail is retried, as the README says: the server had it, so the reader gets it twice', async () => {
+    smtp.dropAfterDot = 1;
+    await app.pipeline.ingest(mail(), { source: 'file', sourceRef: 'dot' });
+    expect(await app.drainer().drain()).toEqual({ sent: 0, retried: 1, failed: 0 });
+    expect(await app.drainer().drain(later(HOUR))).toEqual({ sent: 1, retried: 0, failed: 0 });
+    expect([smtp.droppedAfterDot.length, smtp.received.length]).toEqual([1, 1]);
+  });
+});
+
+describe('the server, not the mail, is the trouble', () => {
+  it('SMTP down for hours: no mail is marked failed, the drain waits instead of trying each mail, and all go out once it is back', async () => {
+    await smtp.down();
+    for (let i = 0; i < 3; i++) await app.pipeline.ingest(mail({ headers: { From: `c${i}@cliente.mx` } }), { source: 'file', sourceRef: `down${i}` });
+    expect(await app.drainer().drain()).toEqual({ sent: 0, retried: 3, failed: 0 });
+    // Ten hours of drains every ten minutes: the mails wait, none gives up.
+    for (let t = 10 * 60_000; t <= 10 * HOUR; t += 10 * 60_000) await app.drainer().drain(later(t));
+    const rows = await app.db.outboxMail.findMany();
+    expect(rows.map((r) => r.status)).toEqual(['pending', 'pending', 'pending']);
+    expect(rows[0]?.lastError).toMatch(/ECONNREFUSED|ECONNECTION/);
+    await smtp.up();
+    expect(await app.drainer().drain(later(11 * HOUR))).toEqual({ sent: 3, retried: 0, failed: 0 });
+    expect(smtp.received).toHaveLength(3);
+  });
+
+  it('a login the server refuses (a changed password) fails no mail: they wait, and go out once the login works', async () => {
+    const credentials = { user: 'ventanilla', pass: 'nueva-clave' };
+    const authed = await startSmtpPeer({ auth: credentials });
+    const other = await createTestApp({ ...authed.env(), SMTP_USER: 'ventanilla', SMTP_PASSWORD: 'vieja-clave' });
+    try {
+      for (let i = 0; i < 3; i++) await other.pipeline.ingest(mail({ headers: { From: `c${i}@cliente.mx` } }), { source: 'file', sourceRef: `auth${i}` });
+      await other.drainer().drain();
+      const rows = await other.db.outboxMail.findMany();
+      expect(rows.map((r) => r.status)).toEqual(['pending', 'pending', 'pending']);
+      expect(rows[0]?.lastError).toMatch(/EAUTH 535/);
+      credentials.pass = 'vieja-clave';
+      expect(await other.drainer().drain(later(HOUR))).toEqual({ sent: 3, retried: 0, failed: 0 });
+      expect(authed.received).toHaveLength(3);
+    } finally {
+      await other.dispose();
+      await authed.stop();
+    }
   });
 });

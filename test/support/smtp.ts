@@ -37,7 +37,8 @@ function headerOf(parsed: ParsedMail, name: string): string | undefined {
 
 /**
  * A real SMTP server in the test process (the `smtp-server` package), as nodemailer's own tests do. Its
- * bundled certificate expired, so STARTTLS is disabled; auth is optional.
+ * bundled certificate expired, so STARTTLS is disabled; auth is optional, unless `auth` names the one login
+ * it takes (read at each login: a test may change it).
  */
 export async function startSmtpPeer(options: { auth?: { user: string; pass: string } } = {}): Promise<SmtpPeer> {
   const port = await freePort();
