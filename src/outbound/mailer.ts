@@ -157,6 +157,9 @@ async function pooledTransport(smtp: NonNullable<Config['smtp']>): Promise<Trans
     host: smtp.host,
     port: smtp.port,
     secure: smtp.secure,
+    // With a login on a plain port: STARTTLS or no session, so a server that does not offer it (or someone
+    // between us that strips the offer) never sees the password in clear (a failed session is an ETLS error).
+    requireTLS: smtp.requireTLS,
     auth: smtp.user ? { user: smtp.user, pass: smtp.password ?? '' } : undefined,
     tls: { rejectUnauthorized: smtp.rejectUnauthorized },
     connectionTimeout: 15_000,

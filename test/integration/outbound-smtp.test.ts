@@ -219,7 +219,8 @@ describe('the server, not the mail, is the trouble', () => {
   it('a login the server refuses (a changed password) fails no mail: they wait, and go out once the login works', async () => {
     const credentials = { user: 'ventanilla', pass: 'nueva-clave' };
     const authed = await startSmtpPeer({ auth: credentials });
-    const other = await createTestApp({ ...authed.env(), SMTP_USER: 'ventanilla', SMTP_PASSWORD: 'vieja-clave' });
+    // This test server has no TLS (its bundled certificate expired): the login may go in clear, as asked here.
+    const other = await createTestApp({ ...authed.env(), SMTP_USER: 'ventanilla', SMTP_PASSWORD: 'vieja-clave', SMTP_REQUIRE_TLS: 'false' });
     try {
       for (let i = 0; i < 3; i++) await other.pipeline.ingest(mail({ headers: { From: `c${i}@cliente.mx` } }), { source: 'file', sourceRef: `auth${i}` });
       await other.drainer().drain();
@@ -229,6 +230,24 @@ describe('the server, not the mail, is the trouble', () => {
       credentials.pass = 'vieja-clave';
       expect(await other.drainer().drain(later(HOUR))).toEqual({ sent: 3, retried: 0, failed: 0 });
       expect(authed.received).toHaveLength(3);
+    } finally {
+      await other.dispose();
+      await authed.stop();
+    }
+  });
+});
+
+describe('a password never crosses the network in clear', () => {
+  it('with SMTP_USER, a server that offers no STARTTLS gets no login and no mail: the mail waits, the reason on it', async () => {
+    const authed = await startSmtpPeer({ auth: { user: 'ventanilla', pass: 'clave' } });
+    const other = await createTestApp({ ...authed.env(), SMTP_USER: 'ventanilla', SMTP_PASSWORD: 'clave' });
+    try {
+      await other.pipeline.ingest(mail(), { source: 'file', sourceRef: 'tls' });
+      await other.drainer().drain();
+      expect(authed.received).toHaveLength(0);
+      const row = await other.db.outboxMail.findFirstOrThrow();
+      expect(row.status).toBe('pending');
+      expect(row.lastError).toMatch(/ETLS/);
     } finally {
       await other.dispose();
       await authed.stop();
