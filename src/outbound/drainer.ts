@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { BlobStore } from '../store/blobs.js';
 import { inTransaction, type Db } from '../store/database.js';
-import { claimDueMails, isSentMessage, leaseHolders, markFailed, markManySent, markRetry, markSent, noteRefusedRecipients, releaseClaims, type ClaimedMail, type OutboxHeaders } from '../store/outbox-repo.js';
+import { claimDueMails, isSentMessage, leaseHolders, markFailed, renewClaims, markManySent, markRetry, markSent, noteRefusedRecipients, releaseClaims, type ClaimedMail, type OutboxHeaders } from '../store/outbox-repo.js';
 import { holderIsDead, newHolderId } from '../scheduler/lease.js';
 import type { Mailer, OutgoingMail, RefusedRecipient } from './mailer.js';
 import { fillBody, SharedBodies } from './shared-body.js';
@@ -35,6 +35,8 @@ interface Run {
   holding: () => boolean;
   /** Set when the server, not a mail, failed (unreachable, login refused): no more mails are tried. */
   serverTrouble: string | null;
+  /** The mails handed to the mailer and not yet recorded: held, like the queue's, under this drainer's lease. */
+  inFlight: Set<number>;
 }
 
 /**
@@ -76,23 +78,41 @@ export class OutboxDrainer {
   async drain(now: () => Date = () => new Date(), holding: () => boolean = () => false): Promise<DrainReport> {
     if (now().getTime() < this.pausedUntil) return { sent: 0, retried: 0, failed: 0 };
     await this.finishLeftovers();
-    const run: Run = { queue: [], more: true, claiming: null, error: null, report: { sent: 0, retried: 0, failed: 0 }, now, holding, serverTrouble: null };
+    const run: Run = { queue: [], more: true, claiming: null, error: null, report: { sent: 0, retried: 0, failed: 0 }, now, holding, serverTrouble: null, inFlight: new Set() };
     const lanes = 2 * Math.max(1, this.opts.concurrency ?? 5);
     const worker = async () => {
       try {
-        for (let row = await this.next(run, lanes); row; row = await this.next(run, lanes)) await this.sendOne(row, run);
+        for (let row = await this.next(run, lanes); row; row = await this.next(run, lanes)) {
+          run.inFlight.add(row.id);
+          await this.sendOne(row, run).finally(() => run.inFlight.delete(row.id));
+        }
       } catch (error) {
         // The database failed us (recording a failure): the other lanes take no new mail, and the rest goes back.
         run.error ??= error;
       }
     };
-    await Promise.all(Array.from({ length: lanes }, worker));
+    // A claim is leased for LEASE_MS; a drain can take longer (a relay that takes 30 mails a minute needs ~7 min
+    // for a batch of 200): renewed meanwhile, or another drainer (a CLI command's, another daemon's) would take
+    // the mails still queued here as abandoned and both would send them.
+    const renewal = setInterval(() => void this.renewHeld(run), LEASE_MS / 3);
+    await Promise.all(Array.from({ length: lanes }, worker)).finally(() => clearInterval(renewal));
     await run.claiming;
     // Stopped: what was claimed and not handed to the mailer goes back as it was.
     if (run.queue.length > 0) await releaseClaims(this.deps.db, run.queue.splice(0).map((r) => r.id));
     if (run.error) throw run.error;
     this.pauseAfterTrouble(run);
     return run.report;
+  }
+
+  /** Extends the lease of the mails this run holds; a queued one no longer held (taken over) is not sent here. */
+  private async renewHeld(run: Run): Promise<void> {
+    try {
+      const held = await renewClaims(this.deps.db, [...run.inFlight, ...run.queue.map((r) => r.id)], this.holder, new Date(run.now().getTime() + LEASE_MS));
+      const kept = run.queue.filter((r) => held.has(r.id));
+      run.queue.splice(0, run.queue.length, ...kept);
+    } catch (error) {
+      this.deps.log.warn({ error: String(error) }, 'could not renew the outbox claims; another drainer may send them once they expire');
+    }
   }
 
   /**

@@ -97,6 +97,8 @@ const HOLDERS = `SELECT DISTINCT "leaseHolder" AS "holder" FROM "OutboxMail" WHE
 const RELEASE = `UPDATE "OutboxMail" SET "status" = 'pending', "leasedUntil" = NULL, "leaseHolder" = NULL, "attempts" = "attempts" - 1,
     "lastError" = coalesce(?, "lastError")
   WHERE "status" = 'sending' AND "id" IN (SELECT "value" FROM json_each(?))`;
+const RENEW = `UPDATE "OutboxMail" SET "leasedUntil" = ?
+  WHERE "status" = 'sending' AND "leaseHolder" = ? AND "id" IN (SELECT "value" FROM json_each(?)) RETURNING "id"`;
 const SENT = `UPDATE "OutboxMail" SET "status" = 'sent', "sentAt" = ?, "leasedUntil" = NULL, "leaseHolder" = NULL, "lastError" = NULL WHERE "id" = ?`;
 
 const statementCache = new WeakMap<Database.Database, Map<string, Database.Statement<unknown[]>>>();
@@ -142,6 +144,15 @@ export async function claimDueMails(db: Db, now: Date, leaseMs: number, limit: n
     statement(connection, LEASE).run(sqlDate(new Date(now.getTime() + leaseMs)), holder, list);
     return statement(connection, CLAIMED).all(list) as ClaimedMail[];
   });
+}
+
+/**
+ * Extends this holder's claims to `until` while it still holds them (a drain slower than a lease: a rate-limited
+ * relay); returns the ids it still holds: a mail missing was taken over and must not be sent here.
+ */
+export async function renewClaims(db: Db, ids: number[], holder: string, until: Date): Promise<Set<number>> {
+  if (ids.length === 0) return new Set();
+  return drainWrite(db, (connection) => new Set(statement(connection, RENEW).pluck().all(sqlDate(until), holder, JSON.stringify(ids)) as number[]));
 }
 
 /** The holders of unexpired claims: the drainer takes over at once from those that are dead processes. */

@@ -1,6 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { OutboxDrainer } from '../../src/outbound/drainer.js';
+import type { Mailer } from '../../src/outbound/mailer.js';
 import { verifySignedMessageId } from '../../src/domain/thread-refs.js';
 import { replyToTicket } from '../../src/lifecycle/agent-actions.js';
 import { showTicket } from '../../src/store/ticket-queries.js';
@@ -252,5 +255,35 @@ describe('a password never crosses the network in clear', () => {
       await other.dispose();
       await authed.stop();
     }
+  });
+});
+
+describe('two drainers on one database', () => {
+  it('a drain slower than its 5-minute claim keeps its mails: a second drainer meanwhile sends none of them again', async () => {
+    for (let i = 0; i < 3; i++) await app.pipeline.ingest(mail({ headers: { From: `c${i}@cliente.mx` } }), { source: 'file', sourceRef: `lease${i}` });
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const real = app.mailer();
+    // A relay that takes few mails a minute: the first drainer's sends wait at the gate.
+    const slow: Mailer = { kind: 'smtp', send: async (m, o) => gate.then(() => real.send(m, o)), close: () => undefined };
+    const deps = { db: app.db, blobs: app.blobs, log: pino({ level: 'silent' }) };
+    let clock = Date.now();
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const first = new OutboxDrainer({ ...deps, mailer: slow }, { maxAttempts: 8 }).drain(() => new Date(clock));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Four minutes into the first drain (its lease renewed), another drainer runs at minute six.
+      clock += 4 * 60_000;
+      vi.advanceTimersByTime(2 * 60_000);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await new OutboxDrainer({ ...deps, mailer: real }, { maxAttempts: 8 }).drain(later(6 * 60_000))).toEqual({ sent: 0, retried: 0, failed: 0 });
+      open();
+      expect(await first).toEqual({ sent: 3, retried: 0, failed: 0 });
+    } finally {
+      vi.useRealTimers();
+    }
+    await smtp.waitFor(3);
+    expect(new Set(smtp.received.map((m) => m.parsed.messageId)).size).toBe(3);
+    expect(smtp.received).toHaveLength(3);
   });
 });
