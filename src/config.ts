@@ -55,6 +55,7 @@ const envSchema = z.object({
   SMTP_USER: optionalText,
   SMTP_PASSWORD: optionalText,
   SMTP_TLS_REJECT_UNAUTHORIZED: bool(true),
+  SMTP_REQUIRE_TLS: bool(true),
   SMTP_POOL_SIZE: positiveInt(5),
   OUTBOX_MAX_ATTEMPTS: positiveInt(8),
   MAX_ATTACHMENT_BYTES: positiveInt(20 * 1024 * 1024),
@@ -147,7 +148,8 @@ export interface Config {
   calendarEnv: Record<string, string | undefined>;
   /** Sender authorisation and authenticity: UNKNOWN_SENDER_POLICY, TRUSTED_AUTHSERV_IDS (lower case). */
   access: { unknownSenderPolicy: Env['UNKNOWN_SENDER_POLICY']; trustedAuthservIds: string[] };
-  smtp?: { host: string; port: number; secure: boolean; user?: string; password?: string; rejectUnauthorized: boolean; poolSize: number };
+  /** requireTLS: STARTTLS or nothing (a login is never sent in clear); only with a user, unless secure. */
+  smtp?: { host: string; port: number; secure: boolean; user?: string; password?: string; rejectUnauthorized: boolean; requireTLS: boolean; poolSize: number };
   /** CSAT after each ticket solved by support, NPS once a year per active contact (README "Surveys"). */
   surveys: SurveyConfig;
   /** Bulletins and bounce suppression (README "Bulletins"). */
@@ -237,7 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
     },
     calendarEnv: Object.fromEntries(CALENDAR_VARIABLES.map((name) => [name, env[name]])),
     smtp: e.SMTP_HOST
-      ? { host: e.SMTP_HOST, port: e.SMTP_PORT, secure: e.SMTP_SECURE, user: e.SMTP_USER, password: e.SMTP_PASSWORD, rejectUnauthorized: e.SMTP_TLS_REJECT_UNAUTHORIZED, poolSize: e.SMTP_POOL_SIZE }
+      ? { host: e.SMTP_HOST, port: e.SMTP_PORT, secure: e.SMTP_SECURE, user: e.SMTP_USER, password: e.SMTP_PASSWORD, rejectUnauthorized: e.SMTP_TLS_REJECT_UNAUTHORIZED, requireTLS: !e.SMTP_SECURE && e.SMTP_USER !== undefined && e.SMTP_REQUIRE_TLS, poolSize: e.SMTP_POOL_SIZE }
       : undefined,
     surveys: {
       csatEnabled: e.CSAT_ENABLED,

@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
 import type { BlobStore } from '../store/blobs.js';
 import { inTransaction, type Db } from '../store/database.js';
-import { claimDueMails, isSentMessage, leaseHolders, markFailed, markManySent, markRetry, markSent, releaseClaims, type ClaimedMail, type OutboxHeaders } from '../store/outbox-repo.js';
+import { claimDueMails, isSentMessage, leaseHolders, markFailed, renewClaims, markManySent, markRetry, markSent, noteRefusedRecipients, releaseClaims, type ClaimedMail, type OutboxHeaders } from '../store/outbox-repo.js';
 import { holderIsDead, newHolderId } from '../scheduler/lease.js';
-import type { Mailer, OutgoingMail } from './mailer.js';
+import type { Mailer, OutgoingMail, RefusedRecipient } from './mailer.js';
 import { fillBody, SharedBodies } from './shared-body.js';
+import { describeSmtpError, isPermanentCode, isPermanentError, isServerProblem } from './smtp-errors.js';
+import { ErrorCode } from '../errors.js';
 
 export interface DrainReport {
   sent: number;
@@ -17,6 +19,9 @@ const BATCH = 200;
 /** A half-sent mail a killed process left (Mailer.recover) is looked at once it is this old, once a minute at most. */
 const LEFTOVER_AGE_MS = LEASE_MS;
 const LEFTOVERS_EVERY_MS = 60_000;
+/** After the server failed us (smtp-errors.ts isServerProblem), the drain waits this long, doubling to the cap. */
+const FIRST_PAUSE_MS = 30_000;
+const MAX_PAUSE_MS = 15 * 60_000;
 
 /** One drain() call: the claimed mails not handed to the mailer yet, and whether the outbox may hold more. */
 interface Run {
@@ -28,6 +33,10 @@ interface Run {
   now: () => Date;
   /** While true, no more mails are claimed (InboundFirst): the ones claimed already are still sent. */
   holding: () => boolean;
+  /** Set when the server, not a mail, failed (unreachable, login refused): no more mails are tried. */
+  serverTrouble: string | null;
+  /** The mails handed to the mailer and not yet recorded: held, like the queue's, under this drainer's lease. */
+  inFlight: Set<number>;
 }
 
 /**
@@ -43,6 +52,9 @@ export class OutboxDrainer {
   private readonly toRecord: Array<{ id: number; at: Date; resolve: () => void; reject: (error: unknown) => void }> = [];
   private recordScheduled = false;
   private leftoversAt = 0;
+  /** While the server is in trouble, drains before this time (ms) try nothing; the pause doubles each time. */
+  private pausedUntil = 0;
+  private pauseMs = 0;
 
   /** Shutdown: send nothing more; claimed mails not tried yet go back to the queue untouched. */
   stop(): void {
@@ -64,23 +76,61 @@ export class OutboxDrainer {
    * (inbound-first.ts) no more are claimed, and the drain ends once the claimed ones are sent.
    */
   async drain(now: () => Date = () => new Date(), holding: () => boolean = () => false): Promise<DrainReport> {
+    if (now().getTime() < this.pausedUntil) return { sent: 0, retried: 0, failed: 0 };
     await this.finishLeftovers();
-    const run: Run = { queue: [], more: true, claiming: null, error: null, report: { sent: 0, retried: 0, failed: 0 }, now, holding };
+    const run: Run = { queue: [], more: true, claiming: null, error: null, report: { sent: 0, retried: 0, failed: 0 }, now, holding, serverTrouble: null, inFlight: new Set() };
     const lanes = 2 * Math.max(1, this.opts.concurrency ?? 5);
     const worker = async () => {
       try {
-        for (let row = await this.next(run, lanes); row; row = await this.next(run, lanes)) await this.sendOne(row, run.report, now);
+        for (let row = await this.next(run, lanes); row; row = await this.next(run, lanes)) {
+          run.inFlight.add(row.id);
+          await this.sendOne(row, run).finally(() => run.inFlight.delete(row.id));
+        }
       } catch (error) {
         // The database failed us (recording a failure): the other lanes take no new mail, and the rest goes back.
         run.error ??= error;
       }
     };
-    await Promise.all(Array.from({ length: lanes }, worker));
+    // A claim is leased for LEASE_MS; a drain can take longer (a relay that takes 30 mails a minute needs ~7 min
+    // for a batch of 200): renewed meanwhile, or another drainer (a CLI command's, another daemon's) would take
+    // the mails still queued here as abandoned and both would send them.
+    const renewal = setInterval(() => void this.renewHeld(run), LEASE_MS / 3);
+    await Promise.all(Array.from({ length: lanes }, worker)).finally(() => clearInterval(renewal));
     await run.claiming;
     // Stopped: what was claimed and not handed to the mailer goes back as it was.
     if (run.queue.length > 0) await releaseClaims(this.deps.db, run.queue.splice(0).map((r) => r.id));
     if (run.error) throw run.error;
+    this.pauseAfterTrouble(run);
     return run.report;
+  }
+
+  /** Extends the lease of the mails this run holds; a queued one no longer held (taken over) is not sent here. */
+  private async renewHeld(run: Run): Promise<void> {
+    try {
+      const held = await renewClaims(this.deps.db, [...run.inFlight, ...run.queue.map((r) => r.id)], this.holder, new Date(run.now().getTime() + LEASE_MS));
+      const kept = run.queue.filter((r) => held.has(r.id));
+      run.queue.splice(0, run.queue.length, ...kept);
+    } catch (error) {
+      this.deps.log.warn({ error: String(error) }, 'could not renew the outbox claims; another drainer may send them once they expire');
+    }
+  }
+
+  /**
+   * A server that is down or refuses our login would fail every mail alike: rather than mark each one (and log
+   * each), the drain stops, the mails wait untouched, and drains try again after a pause (30 s doubling to 15
+   * min, one log line each), however long the trouble lasts. A mail sent ends the pause's growth.
+   */
+  private pauseAfterTrouble(run: Run): void {
+    if (!run.serverTrouble) {
+      if (run.report.sent > 0) this.pauseMs = 0;
+      return;
+    }
+    this.pauseMs = Math.min(Math.max(FIRST_PAUSE_MS, this.pauseMs * 2), MAX_PAUSE_MS);
+    this.pausedUntil = run.now().getTime() + this.pauseMs;
+    this.deps.log.error(
+      { code: ErrorCode.SMTP_FAILED, error: run.serverTrouble, retryInMs: this.pauseMs },
+      'the SMTP server cannot take mail (unreachable, or it refused the login: check SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASSWORD); the outbox waits and tries again',
+    );
   }
 
   /**
@@ -97,7 +147,7 @@ export class OutboxDrainer {
   /** The next mail to send; claims more when few are left. Null: stopping, or nothing due. */
   private async next(run: Run, lowWater: number): Promise<ClaimedMail | null> {
     for (;;) {
-      if (this.stopping || run.error) return null;
+      if (this.stopping || run.error || run.serverTrouble) return null;
       if (run.queue.length <= lowWater && run.more && !run.claiming && !run.holding()) run.claiming = this.claim(run);
       const row = run.queue.shift();
       if (row) return row;
@@ -124,7 +174,8 @@ export class OutboxDrainer {
     }
   }
 
-  private async sendOne(row: ClaimedMail, report: DrainReport, now: () => Date): Promise<void> {
+  private async sendOne(row: ClaimedMail, run: Run): Promise<void> {
+    const { report, now } = run;
     // Recorded as sent just before the message's end goes to the server (mailer.ts SendOptions.confirm): a
     // crash before that is a mail the server discards and we send again, a crash after is a mail the server
     // gets whole and we never send again. A refusal in the server's last answer undoes the record (below).
@@ -133,26 +184,50 @@ export class OutboxDrainer {
       await this.recordSent(row.id, now());
       recorded = true;
     };
+    let refused: RefusedRecipient[];
     try {
-      await this.deps.mailer.send(this.toOutgoing(row), { confirm });
+      refused = (await this.deps.mailer.send(this.toOutgoing(row), { confirm })).refused ?? [];
     } catch (error) {
-      const message = describe(error);
-      const permanent = isPermanent(error);
-      if (permanent || row.attempts >= this.opts.maxAttempts) {
-        await inTransaction(this.deps.db, (tx) => markFailed(tx, row.id, message));
-        report.failed++;
-        this.deps.log.error({ outboxId: row.id, to: row.toList, error: message, attempts: row.attempts }, 'mail failed permanently');
-      } else {
-        const delay = Math.min(30_000 * 2 ** (row.attempts - 1), 3_600_000);
-        await inTransaction(this.deps.db, (tx) => markRetry(tx, row.id, new Date(now().getTime() + delay), message));
-        report.retried++;
-        this.deps.log.warn({ outboxId: row.id, error: message, retryInMs: delay }, 'mail not sent; will retry');
-      }
+      const message = describeSmtpError(error);
+      if (recorded || !isServerProblem(error)) return this.retryOrFail(row, message, isPermanentError(error), report, now);
+      // Not this mail's fault: back to the queue as it was (the attempt not counted), the reason on the row.
+      run.serverTrouble ??= message;
+      await releaseClaims(this.deps.db, [row.id], message);
+      report.retried++;
       return;
     }
     // A mailer that does not call confirm (none of ours) is recorded once the server accepted.
     if (!recorded) await inTransaction(this.deps.db, (tx) => markSent(tx, row.id, now()));
+    if (refused.length > 0) return this.recordRefused(row, refused, report, now);
     report.sent++;
+  }
+
+  /** The server took the mail for some recipients only: it goes again to those refused for now (4xx), to them alone. */
+  private async recordRefused(row: ClaimedMail, refused: RefusedRecipient[], report: DrainReport, now: () => Date): Promise<void> {
+    const message = refused.map((r) => `${r.address}: ${r.response}`).join('; ');
+    const owed = refused.filter((r) => !isPermanentCode(r.responseCode)).map((r) => r.address);
+    if (owed.length > 0) return this.retryOrFail(row, message, false, report, now, owed);
+    await inTransaction(this.deps.db, (tx) => noteRefusedRecipients(tx, row.id, message));
+    report.sent++;
+    this.deps.log.warn({ outboxId: row.id, refused: message }, 'mail sent, but the server refused some of its recipients for good');
+  }
+
+  /**
+   * A failed try: marked failed when final (5xx) or out of attempts, else due again after the backoff.
+   * `owedTo`: the recipients it is still owed to, when others took it (the rest of the envelope is done).
+   */
+  private async retryOrFail(row: ClaimedMail, message: string, permanent: boolean, report: DrainReport, now: () => Date, owedTo?: string[]): Promise<void> {
+    const headers = owedTo ? JSON.stringify({ ...parse<OutboxHeaders>(row.headers), envelopeTo: owedTo }) : undefined;
+    if (permanent || row.attempts >= this.opts.maxAttempts) {
+      await inTransaction(this.deps.db, (tx) => markFailed(tx, row.id, message, headers));
+      report.failed++;
+      this.deps.log.error({ outboxId: row.id, to: owedTo ?? row.toList, error: message, attempts: row.attempts }, 'mail failed permanently');
+    } else {
+      const delay = Math.min(30_000 * 2 ** (row.attempts - 1), 3_600_000);
+      await inTransaction(this.deps.db, (tx) => markRetry(tx, row.id, new Date(now().getTime() + delay), message, headers));
+      report.retried++;
+      this.deps.log.warn({ outboxId: row.id, error: message, retryInMs: delay }, 'mail not sent; will retry');
+    }
   }
 
   /**
@@ -195,6 +270,7 @@ export class OutboxDrainer {
       inReplyTo: headers.inReplyTo,
       references: headers.references,
       headers: headers.extra,
+      envelopeTo: headers.envelopeTo,
       attachments: attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, path: this.deps.blobs.pathOf(a.sha256) })),
     };
   }
@@ -212,15 +288,4 @@ function parse<T>(json: string): T {
   if (json === '[]') return [] as T;
   if (json === '{}') return {} as T;
   return JSON.parse(json) as T;
-}
-
-function describe(error: unknown): string {
-  const e = error as { code?: string; responseCode?: number; response?: string; message?: string };
-  return [e.code, e.responseCode, e.response ?? e.message].filter(Boolean).join(' ') || String(error);
-}
-
-/** 5xx from the server is final; everything else (connection refused, timeouts, 4xx) may pass later. */
-function isPermanent(error: unknown): boolean {
-  const code = (error as { responseCode?: number }).responseCode;
-  return typeof code === 'number' && code >= 500 && code < 600;
 }

@@ -19,6 +19,19 @@ export interface OutgoingMail {
   references?: string[];
   headers: Record<string, string>;
   attachments: Array<{ filename: string; contentType: string; path: string }>;
+  /**
+   * The recipients still owed the mail, when only some took it before (a 4xx to RCPT TO for the others):
+   * the envelope goes to them alone, while the headers still name everyone, as in the first sending.
+   */
+  envelopeTo?: string[];
+}
+
+/** A recipient the server refused at RCPT TO while it took the mail for others (nodemailer's rejectedErrors). */
+export interface RefusedRecipient {
+  address: string;
+  /** 4xx: try again later; 5xx: never (the server's reply code; absent when it gave none). */
+  responseCode?: number;
+  response: string;
 }
 
 export interface SendOptions {
@@ -35,7 +48,8 @@ export interface SendOptions {
 
 export interface Mailer {
   readonly kind: 'smtp' | 'file';
-  send(mail: OutgoingMail, options?: SendOptions): Promise<{ response: string }>;
+  /** Resolves once the server took the mail for at least one recipient; `refused` names those it did not take. */
+  send(mail: OutgoingMail, options?: SendOptions): Promise<{ response: string; refused?: RefusedRecipient[] }>;
   /**
    * Finishes or drops what a killed process left half-sent, untouched for `olderThanMs`: a mail `isSent` (its
    * record committed) is delivered, any other dropped (it is sent again). Only the file mailer has such leftovers.
@@ -143,6 +157,9 @@ async function pooledTransport(smtp: NonNullable<Config['smtp']>): Promise<Trans
     host: smtp.host,
     port: smtp.port,
     secure: smtp.secure,
+    // With a login on a plain port: STARTTLS or no session, so a server that does not offer it (or someone
+    // between us that strips the offer) never sees the password in clear (a failed session is an ETLS error).
+    requireTLS: smtp.requireTLS,
     auth: smtp.user ? { user: smtp.user, pass: smtp.password ?? '' } : undefined,
     tls: { rejectUnauthorized: smtp.rejectUnauthorized },
     connectionTimeout: 15_000,
@@ -158,6 +175,12 @@ async function pooledTransport(smtp: NonNullable<Config['smtp']>): Promise<Trans
   return transport;
 }
 
+/** The recipients nodemailer's envelope says the server refused (each error carries `recipient` and the reply). */
+function refusedOf(info: object): RefusedRecipient[] {
+  const errors = (info as { rejectedErrors?: Array<{ recipient?: string; responseCode?: number; response?: string; message?: string }> }).rejectedErrors ?? [];
+  return errors.map((e) => ({ address: e.recipient ?? '', responseCode: e.responseCode, response: e.response ?? e.message ?? '' }));
+}
+
 /** Pooled SMTP: a few long-lived connections, reused for every mail (nodemailer's pool). */
 function smtpMailer(smtp: NonNullable<Config['smtp']>, composer: MimeComposer): Mailer {
   let transport: Promise<Transporter> | null = null;
@@ -165,8 +188,9 @@ function smtpMailer(smtp: NonNullable<Config['smtp']>, composer: MimeComposer): 
     kind: 'smtp',
     send: async (mail, options) => {
       const [{ raw, envelope }, pool] = await Promise.all([composer.compose(mail, 'windows'), (transport ??= pooledTransport(smtp))]);
-      const data = { envelope, raw, ...(options?.confirm ? { [CONFIRM]: options.confirm } : {}) };
-      return { response: String((await pool.sendMail(data)).response ?? '') };
+      const data = { envelope: mail.envelopeTo ? { ...envelope, to: mail.envelopeTo } : envelope, raw, ...(options?.confirm ? { [CONFIRM]: options.confirm } : {}) };
+      const info = await pool.sendMail(data);
+      return { response: String(info.response ?? ''), refused: refusedOf(info) };
     },
     close: () => {
       void transport?.then((pool) => pool.close());

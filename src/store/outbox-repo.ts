@@ -7,6 +7,8 @@ export interface OutboxHeaders {
   references?: string[];
   replyTo?: string | null;
   extra: Record<string, string>;
+  /** Set once some recipients took the mail and others refused it for now: the ones it still goes to. */
+  envelopeTo?: string[];
 }
 
 export interface NewOutboxMail {
@@ -92,8 +94,11 @@ const LEASE = `UPDATE "OutboxMail" SET "status" = 'sending', "leasedUntil" = ?, 
 const CLAIMED = `SELECT "id", "fromAddress", "toList", "ccList", "subject", "text", "html", "messageId", "headers", "attachments", "attempts", "bodyId", "fill"
   FROM "OutboxMail" WHERE "id" IN (SELECT "value" FROM json_each(?)) ORDER BY "id"`;
 const HOLDERS = `SELECT DISTINCT "leaseHolder" AS "holder" FROM "OutboxMail" WHERE "status" = 'sending' AND "leasedUntil" >= ? AND "leaseHolder" IS NOT NULL`;
-const RELEASE = `UPDATE "OutboxMail" SET "status" = 'pending', "leasedUntil" = NULL, "leaseHolder" = NULL, "attempts" = "attempts" - 1
+const RELEASE = `UPDATE "OutboxMail" SET "status" = 'pending', "leasedUntil" = NULL, "leaseHolder" = NULL, "attempts" = "attempts" - 1,
+    "lastError" = coalesce(?, "lastError")
   WHERE "status" = 'sending' AND "id" IN (SELECT "value" FROM json_each(?))`;
+const RENEW = `UPDATE "OutboxMail" SET "leasedUntil" = ?
+  WHERE "status" = 'sending' AND "leaseHolder" = ? AND "id" IN (SELECT "value" FROM json_each(?)) RETURNING "id"`;
 const SENT = `UPDATE "OutboxMail" SET "status" = 'sent', "sentAt" = ?, "leasedUntil" = NULL, "leaseHolder" = NULL, "lastError" = NULL WHERE "id" = ?`;
 
 const statementCache = new WeakMap<Database.Database, Map<string, Database.Statement<unknown[]>>>();
@@ -141,15 +146,27 @@ export async function claimDueMails(db: Db, now: Date, leaseMs: number, limit: n
   });
 }
 
+/**
+ * Extends this holder's claims to `until` while it still holds them (a drain slower than a lease: a rate-limited
+ * relay); returns the ids it still holds: a mail missing was taken over and must not be sent here.
+ */
+export async function renewClaims(db: Db, ids: number[], holder: string, until: Date): Promise<Set<number>> {
+  if (ids.length === 0) return new Set();
+  return drainWrite(db, (connection) => new Set(statement(connection, RENEW).pluck().all(sqlDate(until), holder, JSON.stringify(ids)) as number[]));
+}
+
 /** The holders of unexpired claims: the drainer takes over at once from those that are dead processes. */
 export async function leaseHolders(db: Db, now: Date): Promise<string[]> {
   return statement(connectionOf(db), HOLDERS).pluck().all(sqlDate(now)) as string[];
 }
 
-/** Gives back claimed mails that were not tried (shutdown): as they were, the attempt not counted. */
-export async function releaseClaims(db: Db, ids: number[]): Promise<void> {
+/**
+ * Gives back claimed mails that were not tried (shutdown), or that the server could not take for reasons not
+ * theirs (`error`: kept as lastError): as they were, the attempt not counted.
+ */
+export async function releaseClaims(db: Db, ids: number[], error: string | null = null): Promise<void> {
   if (ids.length === 0) return;
-  await drainWrite(db, (connection) => statement(connection, RELEASE).run(JSON.stringify(ids)));
+  await drainWrite(db, (connection) => statement(connection, RELEASE).run(error?.slice(0, 2000) ?? null, JSON.stringify(ids)));
 }
 
 export async function markSent(tx: Tx, id: number, at: Date): Promise<void> {
@@ -166,13 +183,19 @@ export async function markManySent(db: Db, mails: Array<{ id: number; at: Date }
 }
 
 // Retry and failure clear sentAt: the mail may have been marked sent just before the server's final answer
-// refused it (the drainer commits "sent" before the end of the message; see drainer.ts).
-export async function markRetry(tx: Tx, id: number, nextAttemptAt: Date, error: string): Promise<void> {
-  await tx.outboxMail.update({ where: { id }, data: { status: 'pending', nextAttemptAt, sentAt: null, leasedUntil: null, leaseHolder: null, lastError: error.slice(0, 2000) } });
+// refused it (the drainer commits "sent" before the end of the message; see drainer.ts). `headers` (JSON)
+// replaces the row's when the mail is still owed to only some of its recipients (OutboxHeaders.envelopeTo).
+export async function markRetry(tx: Tx, id: number, nextAttemptAt: Date, error: string, headers?: string): Promise<void> {
+  await tx.outboxMail.update({ where: { id }, data: { status: 'pending', nextAttemptAt, sentAt: null, leasedUntil: null, leaseHolder: null, lastError: error.slice(0, 2000), ...(headers ? { headers } : {}) } });
 }
 
-export async function markFailed(tx: Tx, id: number, error: string): Promise<void> {
-  await tx.outboxMail.update({ where: { id }, data: { status: 'failed', sentAt: null, leasedUntil: null, leaseHolder: null, lastError: error.slice(0, 2000) } });
+export async function markFailed(tx: Tx, id: number, error: string, headers?: string): Promise<void> {
+  await tx.outboxMail.update({ where: { id }, data: { status: 'failed', sentAt: null, leasedUntil: null, leaseHolder: null, lastError: error.slice(0, 2000), ...(headers ? { headers } : {}) } });
+}
+
+/** A sent mail that some of its recipients refused for good (5xx to RCPT TO): the refusals, for `outbox list`. */
+export async function noteRefusedRecipients(tx: Tx, id: number, error: string): Promise<void> {
+  await tx.outboxMail.update({ where: { id }, data: { lastError: error.slice(0, 2000) } });
 }
 
 export async function listOutbox(db: Db, filter: { status?: string; limit?: number } = {}): Promise<OutboxRow[]> {

@@ -1,6 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { OutboxDrainer } from '../../src/outbound/drainer.js';
+import type { Mailer } from '../../src/outbound/mailer.js';
 import { verifySignedMessageId } from '../../src/domain/thread-refs.js';
 import { replyToTicket } from '../../src/lifecycle/agent-actions.js';
 import { showTicket } from '../../src/store/ticket-queries.js';
@@ -18,6 +21,8 @@ afterAll(async () => smtp.stop());
 beforeEach(async () => {
   smtp.received.length = 0;
   smtp.failWith = null;
+  smtp.refuseRecipients.clear();
+  smtp.droppedAfterDot.length = 0;
   app = await createTestApp({ ...smtp.env(), SUPPORT_NAME: 'Soporte Ventanilla' });
 });
 afterEach(async () => app.dispose());
@@ -140,5 +145,145 @@ describe('outbound mail through a real SMTP server', () => {
     smtp.failWith = null;
     await app.db.outboxMail.update({ where: { id: failed.id }, data: { status: 'pending', attempts: 0 } });
     expect(await app.drainer().drain()).toEqual({ sent: 1, retried: 0, failed: 0 });
+  });
+});
+
+const HOUR = 3_600_000;
+const later = (ms: number) => () => new Date(Date.now() + ms);
+
+/** A ticket of ana@ with luis@ in copy, its acknowledgement sent; then the agent's answer, queued to both. */
+async function answerToBoth(): Promise<number> {
+  const r = await app.pipeline.ingest(mail({ headers: { Cc: 'luis@cliente.mx' } }), { source: 'file', sourceRef: 'cc' });
+  await app.drainer().drain();
+  await smtp.waitFor(1);
+  smtp.received.length = 0;
+  await replyToTicket(app, { number: r.ticketNumber as number, body: 'Adjunte el XML, por favor.', status: 'pending', actor: 'agent:maria', now: new Date() });
+  return (await app.db.outboxMail.findFirstOrThrow({ orderBy: { id: 'desc' } })).id;
+}
+
+describe('one recipient refused, the other accepted', () => {
+  it('a 451 (greylisting) for the copy: the customer gets the answer once, the copy gets it on the retry', async () => {
+    const id = await answerToBoth();
+    smtp.refuseRecipients.set('luis@cliente.mx', 451);
+    await app.drainer().drain();
+    expect(smtp.received.map((m) => m.envelopeTo)).toEqual([['ana@cliente.mx']]);
+    const owed = await app.db.outboxMail.findUniqueOrThrow({ where: { id } });
+    expect(owed.status).toBe('pending');
+    expect(owed.lastError).toMatch(/luis@cliente\.mx.*451/);
+    smtp.refuseRecipients.clear();
+    await app.drainer().drain(later(HOUR));
+    expect(smtp.received.map((m) => m.envelopeTo)).toEqual([['ana@cliente.mx'], ['luis@cliente.mx']]);
+    // The same message: its headers still name both, so the copy sees who else got it.
+    const [first, second] = smtp.received;
+    expect(second?.parsed.messageId).toBe(first?.parsed.messageId);
+    expect(second?.parsed.cc).toEqual(first?.parsed.cc);
+    expect(await app.db.outboxMail.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'sent', lastError: null });
+    expect(await app.drainer().drain(later(2 * HOUR))).toEqual({ sent: 0, retried: 0, failed: 0 });
+  });
+
+  it('a 550 (no such user) for the copy: sent to the customer, and the refusal shown on the outbox row', async () => {
+    const id = await answerToBoth();
+    smtp.refuseRecipients.set('luis@cliente.mx', 550);
+    expect(await app.drainer().drain()).toEqual({ sent: 1, retried: 0, failed: 0 });
+    expect(smtp.received.map((m) => m.envelopeTo)).toEqual([['ana@cliente.mx']]);
+    const row = await app.db.outboxMail.findUniqueOrThrow({ where: { id } });
+    expect(row.status).toBe('sent');
+    expect(row.lastError).toMatch(/luis@cliente\.mx.*550/);
+    expect(await app.drainer().drain(later(HOUR))).toEqual({ sent: 0, retried: 0, failed: 0 });
+    expect(smtp.received).toHaveLength(1);
+  });
+});
+
+describe('a connection that breaks after the end of the mail, before the server answers', () => {
+  it('the mail is retried, as the README says: the server had it, so the reader gets it twice', async () => {
+    smtp.dropAfterDot = 1;
+    await app.pipeline.ingest(mail(), { source: 'file', sourceRef: 'dot' });
+    expect(await app.drainer().drain()).toEqual({ sent: 0, retried: 1, failed: 0 });
+    expect(await app.drainer().drain(later(HOUR))).toEqual({ sent: 1, retried: 0, failed: 0 });
+    expect([smtp.droppedAfterDot.length, smtp.received.length]).toEqual([1, 1]);
+  });
+});
+
+describe('the server, not the mail, is the trouble', () => {
+  it('SMTP down for hours: no mail is marked failed, the drain waits instead of trying each mail, and all go out once it is back', async () => {
+    await smtp.down();
+    for (let i = 0; i < 3; i++) await app.pipeline.ingest(mail({ headers: { From: `c${i}@cliente.mx` } }), { source: 'file', sourceRef: `down${i}` });
+    expect(await app.drainer().drain()).toEqual({ sent: 0, retried: 3, failed: 0 });
+    // Ten hours of drains every ten minutes: the mails wait, none gives up.
+    for (let t = 10 * 60_000; t <= 10 * HOUR; t += 10 * 60_000) await app.drainer().drain(later(t));
+    const rows = await app.db.outboxMail.findMany();
+    expect(rows.map((r) => r.status)).toEqual(['pending', 'pending', 'pending']);
+    expect(rows[0]?.lastError).toMatch(/ECONNREFUSED|ECONNECTION/);
+    await smtp.up();
+    expect(await app.drainer().drain(later(11 * HOUR))).toEqual({ sent: 3, retried: 0, failed: 0 });
+    expect(smtp.received).toHaveLength(3);
+  });
+
+  it('a login the server refuses (a changed password) fails no mail: they wait, and go out once the login works', async () => {
+    const credentials = { user: 'ventanilla', pass: 'nueva-clave' };
+    const authed = await startSmtpPeer({ auth: credentials });
+    // This test server has no TLS (its bundled certificate expired): the login may go in clear, as asked here.
+    const other = await createTestApp({ ...authed.env(), SMTP_USER: 'ventanilla', SMTP_PASSWORD: 'vieja-clave', SMTP_REQUIRE_TLS: 'false' });
+    try {
+      for (let i = 0; i < 3; i++) await other.pipeline.ingest(mail({ headers: { From: `c${i}@cliente.mx` } }), { source: 'file', sourceRef: `auth${i}` });
+      await other.drainer().drain();
+      const rows = await other.db.outboxMail.findMany();
+      expect(rows.map((r) => r.status)).toEqual(['pending', 'pending', 'pending']);
+      expect(rows[0]?.lastError).toMatch(/EAUTH 535/);
+      credentials.pass = 'vieja-clave';
+      expect(await other.drainer().drain(later(HOUR))).toEqual({ sent: 3, retried: 0, failed: 0 });
+      expect(authed.received).toHaveLength(3);
+    } finally {
+      await other.dispose();
+      await authed.stop();
+    }
+  });
+});
+
+describe('a password never crosses the network in clear', () => {
+  it('with SMTP_USER, a server that offers no STARTTLS gets no login and no mail: the mail waits, the reason on it', async () => {
+    const authed = await startSmtpPeer({ auth: { user: 'ventanilla', pass: 'clave' } });
+    const other = await createTestApp({ ...authed.env(), SMTP_USER: 'ventanilla', SMTP_PASSWORD: 'clave' });
+    try {
+      await other.pipeline.ingest(mail(), { source: 'file', sourceRef: 'tls' });
+      await other.drainer().drain();
+      expect(authed.received).toHaveLength(0);
+      const row = await other.db.outboxMail.findFirstOrThrow();
+      expect(row.status).toBe('pending');
+      expect(row.lastError).toMatch(/ETLS/);
+    } finally {
+      await other.dispose();
+      await authed.stop();
+    }
+  });
+});
+
+describe('two drainers on one database', () => {
+  it('a drain slower than its 5-minute claim keeps its mails: a second drainer meanwhile sends none of them again', async () => {
+    for (let i = 0; i < 3; i++) await app.pipeline.ingest(mail({ headers: { From: `c${i}@cliente.mx` } }), { source: 'file', sourceRef: `lease${i}` });
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const real = app.mailer();
+    // A relay that takes few mails a minute: the first drainer's sends wait at the gate.
+    const slow: Mailer = { kind: 'smtp', send: async (m, o) => gate.then(() => real.send(m, o)), close: () => undefined };
+    const deps = { db: app.db, blobs: app.blobs, log: pino({ level: 'silent' }) };
+    let clock = Date.now();
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const first = new OutboxDrainer({ ...deps, mailer: slow }, { maxAttempts: 8 }).drain(() => new Date(clock));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Four minutes into the first drain (its lease renewed), another drainer runs at minute six.
+      clock += 4 * 60_000;
+      vi.advanceTimersByTime(2 * 60_000);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await new OutboxDrainer({ ...deps, mailer: real }, { maxAttempts: 8 }).drain(later(6 * 60_000))).toEqual({ sent: 0, retried: 0, failed: 0 });
+      open();
+      expect(await first).toEqual({ sent: 3, retried: 0, failed: 0 });
+    } finally {
+      vi.useRealTimers();
+    }
+    await smtp.waitFor(3);
+    expect(new Set(smtp.received.map((m) => m.parsed.messageId)).size).toBe(3);
+    expect(smtp.received).toHaveLength(3);
   });
 });

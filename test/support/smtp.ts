@@ -15,6 +15,12 @@ export interface SmtpPeer {
   received: ReceivedMail[];
   /** Reply 451 (temporary) or 550 (permanent) to the next DATA commands; null: accept. */
   failWith: 451 | 550 | null;
+  /** RCPT TO replies by address (lower case), e.g. 451 greylisting or 550 no such user; others are accepted. */
+  refuseRecipients: Map<string, 451 | 550>;
+  /** The next N mails: the whole message is read, then the connection is dropped without a reply to the final dot. */
+  dropAfterDot: number;
+  /** The mails read whole before the connection was dropped (dropAfterDot): the sender could not know they arrived. */
+  droppedAfterDot: Buffer[];
   /** Called with each accepted mail, after it is in `received` (e.g. to deliver it on, or to answer it). */
   onMail: ((mail: ReceivedMail) => void) | null;
   down(): Promise<void>;
@@ -31,14 +37,18 @@ function headerOf(parsed: ParsedMail, name: string): string | undefined {
 
 /**
  * A real SMTP server in the test process (the `smtp-server` package), as nodemailer's own tests do. Its
- * bundled certificate expired, so STARTTLS is disabled; auth is optional.
+ * bundled certificate expired, so STARTTLS is disabled; auth is optional, unless `auth` names the one login
+ * it takes (read at each login: a test may change it).
  */
-export async function startSmtpPeer(): Promise<SmtpPeer> {
+export async function startSmtpPeer(options: { auth?: { user: string; pass: string } } = {}): Promise<SmtpPeer> {
   const port = await freePort();
   const peer: SmtpPeer = {
     port,
     received: [],
     failWith: null,
+    refuseRecipients: new Map(),
+    dropAfterDot: 0,
+    droppedAfterDot: [],
     onMail: null,
     down: async () => {
       await new Promise<void>((resolve) => server?.close(() => resolve()));
@@ -68,10 +78,20 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
   };
   const create = () =>
     new SMTPServer({
-      disabledCommands: ['STARTTLS', 'AUTH'],
-      authOptional: true,
+      disabledCommands: options.auth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
+      authOptional: !options.auth,
+      allowInsecureAuth: true,
       logger: false,
       size: 50 * 1024 * 1024,
+      onAuth(auth, _session, callback) {
+        if (auth.username === options.auth?.user && auth.password === options.auth?.pass) return callback(null, { user: auth.username });
+        callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
+      },
+      onRcptTo(address, _session, callback) {
+        const code = peer.refuseRecipients.get(address.address.toLowerCase());
+        if (!code) return callback();
+        callback(Object.assign(new Error(code === 451 ? 'Greylisted, try again later' : 'No such user'), { responseCode: code }));
+      },
       onData(stream, session, callback) {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
@@ -80,6 +100,13 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
             const error = new Error(peer.failWith === 451 ? 'Try again later' : 'Mailbox unavailable') as Error & { responseCode: number };
             error.responseCode = peer.failWith;
             return callback(error);
+          }
+          if (peer.dropAfterDot > 0) {
+            peer.dropAfterDot--;
+            // The whole message arrived, but its sender never hears so: the reply is lost with the connection.
+            peer.droppedAfterDot.push(Buffer.concat(chunks));
+            const connections = (server as unknown as { connections: Set<{ id: string; _socket: { destroy(): void } }> }).connections;
+            return [...connections].find((c) => c.id === session.id)?._socket.destroy();
           }
           const raw = Buffer.concat(chunks);
           const parsed = await simpleParser(raw);

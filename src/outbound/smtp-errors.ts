@@ -1,0 +1,47 @@
+// What an error from nodemailer's SMTP transport says about a mail: final (5xx), worth another try later
+// (4xx, a connection that broke mid-mail), or not about the mail at all but about the server or our account
+// with it (unreachable, refused our login): then every other mail would fail the same way.
+
+interface SmtpError {
+  code?: string;
+  /** The system error's code under nodemailer's own (ECONNECTION over ECONNREFUSED). */
+  originalCode?: string;
+  /** Which of nodemailer's timers ran out: connecting, the greeting, the TLS handshake, or a quiet socket. */
+  timeoutType?: string;
+  command?: string;
+  responseCode?: number;
+  response?: string;
+  message?: string;
+}
+
+/** For the outbox row's lastError and the log: nodemailer's code, the server's reply. */
+export function describeSmtpError(error: unknown): string {
+  const e = error as SmtpError;
+  return [e.code, e.originalCode, e.responseCode, e.response ?? e.message].filter(Boolean).join(' ') || String(error);
+}
+
+/** 5xx from the server is final; everything else (connection refused, timeouts, 4xx) may pass later. */
+export function isPermanentCode(code: number | undefined): boolean {
+  return typeof code === 'number' && code >= 500 && code < 600;
+}
+
+export function isPermanentError(error: unknown): boolean {
+  return isPermanentCode((error as SmtpError).responseCode);
+}
+
+const ACCOUNT_OR_TLS = new Set(['EAUTH', 'ENOAUTH', 'EDNS', 'ETLS']);
+const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const SETUP_TIMEOUTS = new Set(['CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'UPGRADE_TIMEOUT']);
+
+/**
+ * True when the failure came before any mail could be offered: the server cannot be reached or greets us with
+ * a refusal, TLS fails, or it refuses our login (535) or wants one (530); 421 is the server closing its
+ * service (RFC 5321 4.2.3). Not a connection that broke during a mail (that mail is retried alone).
+ */
+export function isServerProblem(error: unknown): boolean {
+  const e = error as SmtpError;
+  if (ACCOUNT_OR_TLS.has(e.code ?? '') || UNREACHABLE.has(e.originalCode ?? '') || SETUP_TIMEOUTS.has(e.timeoutType ?? '')) return true;
+  if (e.code === 'EPROTOCOL' && e.command === 'CONN') return true;
+  if (e.command === 'EHLO' || e.command === 'HELO') return true;
+  return e.responseCode === 421 || e.responseCode === 530;
+}
