@@ -1,9 +1,11 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/paths.js';
 import { cliBuilt, runCli } from '../support/cli.js';
+import { startDaemon } from '../support/daemon.js';
 
 // What an operator installing Ventanilla meets before any mail: the version, and a start-up that fails says
 // why in one line, with a non-zero exit code and no stack trace, instead of hanging or naming the wrong thing.
@@ -27,5 +29,23 @@ describe.skipIf(!cliBuilt)('the CLI at start-up, as an operator meets it', () =>
     const result = await runCli(['--version']);
     expect(result.stdout.trim()).toBe(version);
     expect(result.code).toBe(0);
+  });
+
+  it('`start` on an HTTP port already in use stops with a line naming HTTP_PORT, instead of running on', async () => {
+    const taken: Server = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as { port: number }).port;
+    const daemon = startDaemon({ ...env, HTTP_PORT: String(port), LOG_LEVEL: 'warn' });
+    const exited = new Promise<number | null>((resolve) => daemon.child.once('exit', (code) => resolve(code)));
+    const timeout = new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 15_000));
+    try {
+      expect(await Promise.race([exited, timeout])).toBe(1);
+      const lastLine = daemon.log().trim().split('\n').at(-1) ?? '';
+      expect(lastLine).toMatch(/HTTP_PORT/);
+      expect(lastLine).toContain(String(port));
+    } finally {
+      await daemon.kill('SIGKILL');
+      taken.close();
+    }
   });
 });
