@@ -8,8 +8,7 @@ import { warmUp } from '../warm-up.js';
 import { InboundFirst } from '../outbound/inbound-first.js';
 import { migrateDatabase } from '../store/migrator.js';
 import { httpListenError } from '../http/listen-error.js';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { ensureWritableFolders } from '../data-dir.js';
 
 /** How long a backlog may hold the outbox at most (inbound-first.ts). */
 const INBOUND_FIRST_MAX_HOLD_MS = 60_000;
@@ -24,7 +23,7 @@ export function registerMaintenanceCommands(program: Command): void {
     .description('apply pending database migrations (start-up does this too)')
     .action(() => {
       const config = loadConfig();
-      mkdirSync(dirname(config.databasePath), { recursive: true });
+      ensureWritableFolders(config);
       const report = migrateDatabase(config.databasePath);
       for (const name of report.applied) process.stdout.write(`applied ${name}\n`);
       process.stdout.write(`${report.applied.length} applied, ${report.alreadyApplied.length} already applied\n`);

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +46,22 @@ describe.skipIf(!cliBuilt)('the CLI at start-up, as an operator meets it', () =>
     } finally {
       await daemon.kill('SIGKILL');
       taken.close();
+    }
+  });
+
+  // Root writes anywhere: as root the CLI runs as nobody (65534), else as this user, in a folder it may not write.
+  const asAnotherUser = process.getuid?.() === 0 ? { uid: 65534 } : {};
+
+  it.each(['tickets list', 'migrate'])('`%s` with a DATA_DIR it may not write in names DATA_DIR, not secret.key or SQLite', async (command) => {
+    const readOnly = join(dir, 'read-only');
+    mkdirSync(readOnly);
+    chmodSync(dir, 0o755);
+    chmodSync(readOnly, 0o555);
+    const extras: Array<Record<string, string>> = [{}, { SECRET_KEY: 'operator-test-secret-0123456789' }];
+    for (const extra of extras) {
+      const result = await runCli(command.split(' '), { env: { ...env, ...extra, DATA_DIR: readOnly }, ...asAnotherUser });
+      expect(result.code).toBe(1);
+      expect(oneLineError(result.stderr)).toMatch(new RegExp(`^ventanilla: CONFIG_INVALID: DATA_DIR: cannot write in ${readOnly} \\(EACCES\\)`));
     }
   });
 });
