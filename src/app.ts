@@ -47,6 +47,7 @@ export async function createApp(options: { config?: Config; log?: Logger; now?: 
   const policies = policiesFromConfig(base);
   const config = { ...base, secretKey: resolveSecret(base.secretKey, base.dataDir) };
   const log = options.log ?? createLogger(config.logLevel);
+  for (const warning of config.warnings) log.warn(warning);
   const blobs = new BlobStore(join(config.dataDir, 'blobs'));
   const ownAddresses = [config.supportAddress, config.bulletins.address, ...(config.imap?.user.includes('@') ? [config.imap.user.toLowerCase()] : [])];
   const preparation: PreparationDeps = {
