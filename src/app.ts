@@ -9,6 +9,7 @@ import { createMailer, type Mailer } from './outbound/mailer.js';
 import { sharedRenderer } from './outbound/templates.js';
 import { policiesFromConfig } from './policy.js';
 import { resolveSecret } from './secret.js';
+import { ensureWritableFolders } from './data-dir.js';
 import { BlobStore } from './store/blobs.js';
 import { openDatabase, type Db } from './store/database.js';
 import { publicUrlOf } from './http/public-url.js';
@@ -42,9 +43,11 @@ export interface App {
  */
 export async function createApp(options: { config?: Config; log?: Logger; now?: () => Date; mailer?: Mailer; composeWorker?: boolean; preparationWorker?: boolean } = {}): Promise<App> {
   const base = options.config ?? loadConfig();
+  ensureWritableFolders(base);
   const policies = policiesFromConfig(base);
   const config = { ...base, secretKey: resolveSecret(base.secretKey, base.dataDir) };
   const log = options.log ?? createLogger(config.logLevel);
+  for (const warning of config.warnings) log.warn(warning);
   const blobs = new BlobStore(join(config.dataDir, 'blobs'));
   const ownAddresses = [config.supportAddress, config.bulletins.address, ...(config.imap?.user.includes('@') ? [config.imap.user.toLowerCase()] : [])];
   const preparation: PreparationDeps = {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { unknownSettingWarnings } from './config-typos.js';
 import { ErrorCode, VentanillaError } from './errors.js';
 import { isLinkBase } from './http/public-url.js';
 
@@ -120,6 +121,8 @@ export interface SurveyConfig {
 }
 
 const CALENDAR_VARIABLES = ['BUSINESS_TIMEZONE', 'BUSINESS_DAYS', 'BUSINESS_HOURS', 'HOLIDAY_COUNTRY', 'CLOSED_DATES'];
+/** Every variable Ventanilla reads; VENTANILLA_AGENT is the CLI's (cli/with-app.ts). */
+const KNOWN_VARIABLES: ReadonlySet<string> = new Set([...Object.keys(envSchema.shape), ...CALENDAR_VARIABLES, 'VENTANILLA_AGENT']);
 
 export interface Config {
   dataDir: string;
@@ -155,6 +158,8 @@ export interface Config {
   /** Bulletins and bounce suppression (README "Bulletins"). */
   bulletins: BulletinConfig;
   env: Env;
+  /** Variables that look like settings but are none (a misspelt IMAP_PASWORD): logged at start-up. */
+  warnings: string[];
 }
 
 export interface BulletinConfig {
@@ -251,6 +256,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
     },
     bulletins: bulletinConfig(e),
     env: e,
+    warnings: unknownSettingWarnings(env, KNOWN_VARIABLES),
   };
 }
 

@@ -14,8 +14,9 @@ export function resolveSecret(configured: string | undefined, dataDir: string): 
   const secret = randomBytes(32).toString('hex');
   try {
     writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
-  } catch {
-    // Another process created it first: use theirs.
+  } catch (error) {
+    // Another process created it first: use theirs. Any other failure (a folder not writable) is the caller's.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     return readFileSync(file, 'utf8').trim();
   }
   return secret;

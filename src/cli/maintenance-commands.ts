@@ -7,8 +7,8 @@ import { publicUrl, publicUrlProblem } from '../http/public-url.js';
 import { warmUp } from '../warm-up.js';
 import { InboundFirst } from '../outbound/inbound-first.js';
 import { migrateDatabase } from '../store/migrator.js';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { httpListenError } from '../http/listen-error.js';
+import { ensureWritableFolders } from '../data-dir.js';
 
 /** How long a backlog may hold the outbox at most (inbound-first.ts). */
 const INBOUND_FIRST_MAX_HOLD_MS = 60_000;
@@ -23,7 +23,7 @@ export function registerMaintenanceCommands(program: Command): void {
     .description('apply pending database migrations (start-up does this too)')
     .action(() => {
       const config = loadConfig();
-      mkdirSync(dirname(config.databasePath), { recursive: true });
+      ensureWritableFolders(config);
       const report = migrateDatabase(config.databasePath);
       for (const name of report.applied) process.stdout.write(`applied ${name}\n`);
       process.stdout.write(`${report.applied.length} applied, ${report.alreadyApplied.length} already applied\n`);
@@ -95,18 +95,19 @@ export function registerMaintenanceCommands(program: Command): void {
       let stopping = false;
       let http: Awaited<ReturnType<(typeof import('../http/server.js'))['buildServer']>> | undefined;
       let httpStarted: Promise<void> = Promise.resolve();
+      // In order: no new mail in, then jobs finish (the drain puts back what it did not send), then close.
+      const stopWork = async () => {
+        await source?.stop();
+        await scheduler.stop();
+        await httpStarted.catch(() => undefined);
+        await http?.close();
+      };
       const stopped = new Promise<void>((resolve) => {
         const shutdown = (signal: string) => {
           if (stopping) return;
           stopping = true;
           app.log.info({ signal }, 'stopping');
-          // In order: no new mail in, then jobs finish (the drain puts back what it did not send), then close.
-          void (async () => {
-            await source?.stop();
-            await scheduler.stop();
-            await httpStarted.catch(() => undefined);
-            await http?.close();
-          })().finally(resolve);
+          void stopWork().finally(resolve);
         };
         process.once('SIGTERM', () => shutdown('SIGTERM'));
         process.once('SIGINT', () => shutdown('SIGINT'));
@@ -125,7 +126,13 @@ export function registerMaintenanceCommands(program: Command): void {
         const problem = app.config.smtp ? publicUrlProblem(publicUrl(app)) : null;
         if (problem) app.log.warn({ publicUrl: publicUrl(app) }, `PUBLIC_URL: ${problem}; set it to this server's public https address`);
       })();
-      await httpStarted;
+      await httpStarted.catch(async (error: unknown) => {
+        // Without this the error was printed and the daemon ran on without its HTTP server, never exiting.
+        stopping = true;
+        await stopWork();
+        await app.close();
+        throw httpListenError(error, app.config.env);
+      });
       const { unknownSenderPolicy, trustedAuthservIds } = app.config.access;
       if (unknownSenderPolicy !== 'accept' && trustedAuthservIds.length === 0) {
         app.log.warn({ unknownSenderPolicy }, "TRUSTED_AUTHSERV_IDS is not set: an administrator's commands by mail are believed from whoever writes the administrator's address in From");

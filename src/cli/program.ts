@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { VentanillaError } from '../errors.js';
+import { projectRoot } from '../paths.js';
 import { registerAccessCommands } from './access-commands.js';
 import { registerBulletinCommands } from './bulletin-commands.js';
 import { registerIngestCommands } from './ingest-commands.js';
@@ -8,8 +11,13 @@ import { registerOpsCommands } from './ops-commands.js';
 import { registerSurveyCommands } from './survey-commands.js';
 import { registerTicketCommands } from './ticket-commands.js';
 
+// The version an operator names in a bug report or checks after an upgrade: package.json's, read at run time
+// (the bundle ships beside it) rather than copied into the code where it could drift.
+const { version } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string };
+
 const program = new Command()
   .name('ventanilla')
+  .version(version, '-V, --version', 'print the version')
   .description('Email-driven ticket gateway: every mail becomes a ticket, a comment or a follow-up.')
   .showHelpAfterError();
 

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
+import { ErrorCode, VentanillaError } from '../errors.js';
 import { templatesDir } from '../paths.js';
 import { LOCALES, isLocale, phoneFor, pickLocale, priorityLabel, statusLabel, type Locale } from './locale.js';
 import type { SurveyKind, SurveyScale } from '../domain/survey-scale.js';
@@ -212,7 +213,13 @@ export class TemplateRenderer {
     } catch (err) {
       this.compiled.delete(file);
       const reason = err instanceof Error ? err.message : String(err);
-      throw new Error(`Cannot render mail template ${file}: ${reason}`, { cause: err });
+      // Coded, so the CLI prints it without a stack; it names the command that checks an edited template.
+      throw new VentanillaError(
+        ErrorCode.TEMPLATE_INVALID,
+        `Cannot render mail template ${file}: ${reason}\nFix the file, then check it with \`ventanilla templates preview ${name} --locale ${locale}${part === 'html' ? ' --html' : ''}\`.`,
+        {},
+        { cause: err },
+      );
     }
   }
 

@@ -54,8 +54,10 @@ export function migrateDatabase(path: string, dir: string = migrationsDir): Migr
     // the pragma is ignored inside a transaction, so it is set here, and checked after each file instead.
     db.pragma('foreign_keys = OFF');
     db.exec(PRISMA_MIGRATIONS_TABLE);
+    const migrations = readMigrations(dir);
+    refuseNewerDatabase(db, path, migrations);
     const report: MigrationReport = { applied: [], alreadyApplied: [] };
-    for (const migration of readMigrations(dir)) {
+    for (const migration of migrations) {
       const outcome = applyOne(db, migration);
       (outcome === 'applied' ? report.applied : report.alreadyApplied).push(migration.name);
     }
@@ -66,6 +68,24 @@ export function migrateDatabase(path: string, dir: string = migrationsDir): Migr
 }
 
 const LOCK_WAIT_MS = 15_000;
+
+/**
+ * A migration recorded in the database that this version does not have: a newer version ran on it (an upgrade
+ * rolled back, a DATA_DIR copied from another machine). This version's code would read tables it does not know
+ * and write rows without columns the newer one needs; it stops instead.
+ */
+function refuseNewerDatabase(db: Connection, path: string, migrations: MigrationFile[]): void {
+  const known = new Set(migrations.map((m) => m.name));
+  const applied = db
+    .prepare('SELECT migration_name AS name FROM "_prisma_migrations" WHERE rolled_back_at IS NULL AND finished_at IS NOT NULL ORDER BY migration_name')
+    .all() as Array<{ name: string }>;
+  const unknown = applied.map((row) => row.name).filter((name) => !known.has(name));
+  if (unknown.length === 0) return;
+  throw new VentanillaError(
+    ErrorCode.DATABASE_TOO_NEW,
+    `The database ${path} was migrated by a newer Ventanilla (migration ${unknown.join(', ')} is not in this version): run that version or a later one, or restore a backup of DATA_DIR taken before it ran.`,
+  );
+}
 
 /**
  * Switches the file to WAL, waiting for another process's write lock. SQLite answers this switch with

@@ -145,6 +145,17 @@ describe('migrateDatabase', () => {
     expect(rows(path)).toEqual(before);
   });
 
+  it('refuses a database that a newer version migrated further (DATABASE_TOO_NEW), naming the migration', async () => {
+    const newer = copyMigrations();
+    addMigration(newer, '29990101000000_from_a_newer_version', 'CREATE TABLE "Later" (id INTEGER PRIMARY KEY);');
+    const path = join(tmp, 'newer.sqlite');
+    migrateDatabase(path, newer);
+    // This version's migrations: the database went one step past them (an upgrade rolled back, a restored copy).
+    const error = await expectCode(() => migrateDatabase(path), ErrorCode.DATABASE_TOO_NEW);
+    expect(error.message).toContain('29990101000000_from_a_newer_version');
+    expect(error.message).toContain(path);
+  });
+
   it('rolls back a broken migration completely (MIGRATION_FAILED) and applies nothing after it', async () => {
     const dir = copyMigrations();
     const path = join(tmp, 'broken.sqlite');

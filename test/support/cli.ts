@@ -15,13 +15,15 @@ export interface CliResult {
 }
 
 /** Runs the built `ventanilla` CLI as a user would (npm test builds it first). */
-export function runCli(args: string[], opts: { env?: Record<string, string>; input?: Buffer | string; cwd?: string; node?: string } = {}): Promise<CliResult> {
+export function runCli(args: string[], opts: { env?: Record<string, string>; input?: Buffer | string; cwd?: string; node?: string; uid?: number; gid?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     // `node`: another Node binary than the one running the tests (node24.test.ts).
     const child = spawn(opts.node ?? process.execPath, [cliPath, ...args], {
       cwd: opts.cwd ?? projectRoot,
       env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...SURVEYS_OFF, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
+      // Another user (tests run as root, who may write anywhere): what a folder's permissions do to the CLI.
+      ...(opts.uid === undefined ? {} : { uid: opts.uid, gid: opts.gid ?? opts.uid }),
     });
     let stdout = '';
     let stderr = '';

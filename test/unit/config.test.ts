@@ -78,3 +78,16 @@ describe('configuration from the environment', () => {
     expect(load({ IMAP_HOST: '', SECRET_KEY: '' }).imap).toBeUndefined();
   });
 });
+
+describe('settings that are not ours', () => {
+  it('a misspelt setting is named with the one meant, not silently ignored', () => {
+    expect(load({ IMAP_PASWORD: 'x' }).warnings).toEqual(['IMAP_PASWORD is no Ventanilla setting and is ignored: did you mean IMAP_PASSWORD?']);
+    expect(load({ SMTP_PASS: 'x' }).warnings).toEqual(['SMTP_PASS is no Ventanilla setting and is ignored: did you mean SMTP_PASSWORD?']);
+    expect(load({ BULLETIN_SENDER: 'x' }).warnings).toEqual(['BULLETIN_SENDER is no Ventanilla setting and is ignored (see the README, Configuration)']);
+  });
+
+  it("other programs' variables raise nothing", () => {
+    expect(load({ PATH: '/usr/bin', HOME: '/root', HTTP_PROXY: 'http://proxy:8080', NODE_ENV: 'production', LANG: 'es_MX.UTF-8', HOSTNAME: 'mx1' }).warnings).toEqual([]);
+    expect(load({ IMAP_PASSWORD: 'x', IMAP_HOST: 'h', IMAP_USER: 'u', HOLIDAY_COUNTRY: 'MX', VENTANILLA_AGENT: 'ana' }).warnings).toEqual([]);
+  });
+});

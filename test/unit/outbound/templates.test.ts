@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ErrorCode, VentanillaError } from '../../../src/errors.js';
 import { templatesDir } from '../../../src/paths.js';
 import { SAMPLE_OPT_OUT_URL, SAMPLE_SURVEY_URL } from '../../../src/outbound/template-samples.js';
 import {
@@ -257,6 +258,21 @@ describe('errors and caching', () => {
     const r = new TemplateRenderer(dir);
     expect(() => r.render('answer', 'es', r.sampleContext('answer', 'es'))).toThrow(/es[\\/]answer\.text\.hbs: Parse error/);
     expect(() => r.render('answer', 'en', r.sampleContext('answer', 'en'))).toThrow(/en[\\/]answer\.html\.hbs: .*nope\.html/);
+  });
+
+  it("a broken template is a coded error that says how to check the fix: the CLI prints it in a line, not a stack", () => {
+    const dir = copyOfTemplates();
+    writeFileSync(join(dir, 'es', 'answer.text.hbs'), '{{#if body}}\n{{body}}\n');
+    const r = new TemplateRenderer(dir);
+    let caught: unknown;
+    try {
+      r.render('answer', 'es', r.sampleContext('answer', 'es'));
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(VentanillaError);
+    expect((caught as VentanillaError).code).toBe(ErrorCode.TEMPLATE_INVALID);
+    expect((caught as VentanillaError).message).toContain('ventanilla templates preview answer --locale es');
   });
 
   it('refuses a context without what the template needs', () => {

@@ -1,0 +1,41 @@
+/**
+ * Variables that look like Ventanilla's but are none of its settings: a misspelt IMAP_PASWORD was silently
+ * ignored, and the gateway ran on the default it was meant to replace. Each becomes one warning naming the
+ * setting meant. Only names close to ours or with one of our prefixes count: the environment also holds PATH,
+ * HTTP_PROXY and every other program's variables.
+ */
+const OUR_PREFIXES = ['IMAP_', 'SMTP_', 'BULLETIN_', 'CSAT_', 'NPS_', 'SLA_', 'SURVEY_', 'BUSINESS_', 'SOFT_BOUNCE_', 'OUTBOX_', 'PENDING_', 'SOLVED_', 'VENTANILLA_'];
+
+export function unknownSettingWarnings(env: Record<string, unknown>, known: ReadonlySet<string>): string[] {
+  const warnings: string[] = [];
+  for (const name of Object.keys(env)) {
+    if (known.has(name)) continue;
+    const meant = closestSetting(name, known);
+    if (meant) warnings.push(`${name} is no Ventanilla setting and is ignored: did you mean ${meant}?`);
+    else if (OUR_PREFIXES.some((prefix) => name.startsWith(prefix))) warnings.push(`${name} is no Ventanilla setting and is ignored (see the README, Configuration)`);
+  }
+  return warnings;
+}
+
+/** Two edits or fewer away (a letter missing, doubled, swapped), or a shortened name (SMTP_PASS). */
+function closestSetting(name: string, known: ReadonlySet<string>): string | undefined {
+  let best: { setting: string; distance: number } | undefined;
+  for (const setting of known) {
+    const distance = editDistance(name, setting);
+    if (distance <= 2 && (!best || distance < best.distance)) best = { setting, distance };
+  }
+  if (best) return best.setting;
+  if (!name.includes('_') || name.length < 6) return undefined;
+  return [...known].find((setting) => setting.startsWith(name) || name.startsWith(setting));
+}
+
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length]!;
+}

@@ -1,0 +1,67 @@
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { projectRoot } from '../../src/paths.js';
+import { cliBuilt, runCli } from '../support/cli.js';
+import { startDaemon } from '../support/daemon.js';
+
+// What an operator installing Ventanilla meets before any mail: the version, and a start-up that fails says
+// why in one line, with a non-zero exit code and no stack trace, instead of hanging or naming the wrong thing.
+
+let dir: string;
+let env: Record<string, string>;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ventanilla-operator-'));
+  env = { DATA_DIR: join(dir, 'data'), SUPPORT_ADDRESS: 'soporte@example.test' };
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const oneLineError = (stderr: string) => {
+  expect(stderr).not.toMatch(/\n\s+at /);
+  return stderr.trim();
+};
+
+describe.skipIf(!cliBuilt)('the CLI at start-up, as an operator meets it', () => {
+  it('--version prints the package version', async () => {
+    const { version } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string };
+    const result = await runCli(['--version']);
+    expect(result.stdout.trim()).toBe(version);
+    expect(result.code).toBe(0);
+  });
+
+  it('`start` on an HTTP port already in use stops with a line naming HTTP_PORT, instead of running on', async () => {
+    const taken: Server = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as { port: number }).port;
+    const daemon = startDaemon({ ...env, HTTP_PORT: String(port), LOG_LEVEL: 'warn' });
+    const exited = new Promise<number | null>((resolve) => daemon.child.once('exit', (code) => resolve(code)));
+    const timeout = new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 15_000));
+    try {
+      expect(await Promise.race([exited, timeout])).toBe(1);
+      const lastLine = daemon.log().trim().split('\n').at(-1) ?? '';
+      expect(lastLine).toMatch(/HTTP_PORT/);
+      expect(lastLine).toContain(String(port));
+    } finally {
+      await daemon.kill('SIGKILL');
+      taken.close();
+    }
+  });
+
+  // Root writes anywhere: as root the CLI runs as nobody (65534), else as this user, in a folder it may not write.
+  const asAnotherUser = process.getuid?.() === 0 ? { uid: 65534 } : {};
+
+  it.each(['tickets list', 'migrate'])('`%s` with a DATA_DIR it may not write in names DATA_DIR, not secret.key or SQLite', async (command) => {
+    const readOnly = join(dir, 'read-only');
+    mkdirSync(readOnly);
+    chmodSync(dir, 0o755);
+    chmodSync(readOnly, 0o555);
+    const extras: Array<Record<string, string>> = [{}, { SECRET_KEY: 'operator-test-secret-0123456789' }];
+    for (const extra of extras) {
+      const result = await runCli(command.split(' '), { env: { ...env, ...extra, DATA_DIR: readOnly }, ...asAnotherUser });
+      expect(result.code).toBe(1);
+      expect(oneLineError(result.stderr)).toMatch(new RegExp(`^ventanilla: CONFIG_INVALID: DATA_DIR: cannot write in ${readOnly} \\(EACCES\\)`));
+    }
+  });
+});
