@@ -111,6 +111,9 @@ export function registerMaintenanceCommands(program: Command): void {
         };
         process.once('SIGTERM', () => shutdown('SIGTERM'));
         process.once('SIGINT', () => shutdown('SIGINT'));
+        // The terminal it ran in was closed: Node's default is to die on the spot, mid-batch (nothing is lost,
+        // but the session is not logged out and the jobs not finished). There is no configuration to reload.
+        process.once('SIGHUP', () => shutdown('SIGHUP'));
       });
       const running = source?.run();
       if (!source) await warmUpOnce();

@@ -64,4 +64,12 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('the daemon at start-up', () =
     expect(survey.status).not.toBe(404);
     expect(survey.headers.get('content-type')).toMatch(/text\/html/);
   });
+
+  // Last: it stops the daemon. Closing the terminal it runs in sends SIGHUP, which Node answers by dying on the spot.
+  it('stops cleanly on SIGHUP, as on SIGTERM: it says so and exits 0', async () => {
+    await daemon.kill('SIGHUP');
+    expect(logLines(daemon).find((l) => l.msg === 'stopping')).toMatchObject({ signal: 'SIGHUP' });
+    expect(daemon.child.signalCode).toBeNull();
+    expect(daemon.child.exitCode).toBe(0);
+  });
 });
