@@ -58,7 +58,10 @@ const envSchema = z.object({
   SMTP_TLS_REJECT_UNAUTHORIZED: bool(true),
   SMTP_REQUIRE_TLS: bool(true),
   SMTP_POOL_SIZE: positiveInt(5),
-  OUTBOX_MAX_ATTEMPTS: positiveInt(8),
+  // How long a mail the server keeps deferring (4xx) is tried again: 5 days, as mail servers keep their queue
+  // (Postfix's maximal_queue_lifetime). A count of tries, when set, gives up sooner.
+  OUTBOX_RETRY_HOURS: positiveInt(120),
+  OUTBOX_MAX_ATTEMPTS: z.coerce.number({ error: 'expected a number' }).int('expected a whole number').positive('expected a number above 0').optional(),
   MAX_ATTACHMENT_BYTES: positiveInt(20 * 1024 * 1024),
   AUTO_MAIL_LIMIT: positiveInt(10),
   AUTO_MAIL_WINDOW_MINUTES: positiveInt(60),

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { BlobStore } from '../store/blobs.js';
 import { inTransaction, type Db } from '../store/database.js';
+import { dateOf } from '../store/sql.js';
 import { claimDueMails, isSentMessage, leaseHolders, markFailed, renewClaims, markManySent, markRetry, markSent, noteRefusedRecipients, releaseClaims, type ClaimedMail, type OutboxHeaders } from '../store/outbox-repo.js';
 import { holderIsDead, newHolderId } from '../scheduler/lease.js';
 import type { Mailer, OutgoingMail, RefusedRecipient } from './mailer.js';
@@ -21,6 +22,8 @@ const LEFTOVER_AGE_MS = LEASE_MS;
 const LEFTOVERS_EVERY_MS = 60_000;
 /** After the server failed us (smtp-errors.ts isServerProblem), the drain waits this long, doubling to the cap. */
 const FIRST_PAUSE_MS = 30_000;
+/** OUTBOX_RETRY_HOURS' default: how long a mail the server keeps deferring is tried again. */
+const DEFAULT_RETRY_HOURS = 120;
 const MAX_PAUSE_MS = 15 * 60_000;
 
 /** One drain() call: the claimed mails not handed to the mailer yet, and whether the outbox may hold more. */
@@ -63,7 +66,7 @@ export class OutboxDrainer {
 
   constructor(
     private readonly deps: { db: Db; mailer: Mailer; blobs: BlobStore; log: Logger },
-    private readonly opts: { maxAttempts: number; concurrency?: number },
+    private readonly opts: { maxAttempts?: number; retryHours?: number; concurrency?: number },
   ) {
     this.bodies = new SharedBodies(deps.db);
   }
@@ -213,18 +216,24 @@ export class OutboxDrainer {
   }
 
   /**
-   * A failed try: marked failed when final (5xx) or out of attempts, else due again after the backoff.
+   * A failed try: marked failed when final (5xx), when the next try would fall past the retry window (or the
+   * tries run out, with OUTBOX_MAX_ATTEMPTS), else due again after the backoff (30 s doubling to 1 h).
    * `owedTo`: the recipients it is still owed to, when others took it (the rest of the envelope is done).
    */
   private async retryOrFail(row: ClaimedMail, message: string, permanent: boolean, report: DrainReport, now: () => Date, owedTo?: string[]): Promise<void> {
     const headers = owedTo ? JSON.stringify({ ...parse<OutboxHeaders>(row.headers), envelopeTo: owedTo }) : undefined;
-    if (permanent || row.attempts >= this.opts.maxAttempts) {
-      await inTransaction(this.deps.db, (tx) => markFailed(tx, row.id, message, headers));
+    const delay = Math.min(30_000 * 2 ** (row.attempts - 1), 3_600_000);
+    const next = new Date(now().getTime() + delay);
+    const retryHours = this.opts.retryHours ?? DEFAULT_RETRY_HOURS;
+    const windowOver = next.getTime() > (dateOf(row.createdAt) ?? now()).getTime() + retryHours * 3_600_000;
+    const triesOver = this.opts.maxAttempts !== undefined && row.attempts >= this.opts.maxAttempts;
+    if (permanent || windowOver || triesOver) {
+      const reason = permanent ? message : windowOver ? `${message} (gave up after ${retryHours} hours)` : `${message} (gave up after ${row.attempts} tries)`;
+      await inTransaction(this.deps.db, (tx) => markFailed(tx, row.id, reason, headers));
       report.failed++;
-      this.deps.log.error({ outboxId: row.id, to: owedTo ?? row.toList, error: message, attempts: row.attempts }, 'mail failed permanently');
+      this.deps.log.error({ outboxId: row.id, to: owedTo ?? row.toList, error: reason, attempts: row.attempts }, 'mail failed permanently');
     } else {
-      const delay = Math.min(30_000 * 2 ** (row.attempts - 1), 3_600_000);
-      await inTransaction(this.deps.db, (tx) => markRetry(tx, row.id, new Date(now().getTime() + delay), message, headers));
+      await inTransaction(this.deps.db, (tx) => markRetry(tx, row.id, next, message, headers));
       report.retried++;
       this.deps.log.warn({ outboxId: row.id, error: message, retryInMs: delay }, 'mail not sent; will retry');
     }

@@ -76,6 +76,8 @@ export interface ClaimedMail {
   attempts: number;
   bodyId: number | null;
   fill: string;
+  /** When it was queued, as stored (ISO text): how long it has been tried is counted from it. */
+  createdAt: string;
 }
 
 // The drainer's statements are direct SQL on the connection Prisma uses (database.ts connectionOf): it runs
@@ -91,7 +93,7 @@ const LEASE = `UPDATE "OutboxMail" SET "status" = 'sending', "leasedUntil" = ?, 
   WHERE "id" IN (SELECT "value" FROM json_each(?))`;
 // Read after the lease, so `attempts` counts this attempt. Only ids: selecting whole rows in DUE would sort
 // every due mail's text and HTML to keep the first `limit`.
-const CLAIMED = `SELECT "id", "fromAddress", "toList", "ccList", "subject", "text", "html", "messageId", "headers", "attachments", "attempts", "bodyId", "fill"
+const CLAIMED = `SELECT "id", "fromAddress", "toList", "ccList", "subject", "text", "html", "messageId", "headers", "attachments", "attempts", "bodyId", "fill", "createdAt"
   FROM "OutboxMail" WHERE "id" IN (SELECT "value" FROM json_each(?)) ORDER BY "id"`;
 const HOLDERS = `SELECT DISTINCT "leaseHolder" AS "holder" FROM "OutboxMail" WHERE "status" = 'sending' AND "leasedUntil" >= ? AND "leaseHolder" IS NOT NULL`;
 const RELEASE = `UPDATE "OutboxMail" SET "status" = 'pending', "leasedUntil" = NULL, "leaseHolder" = NULL, "attempts" = "attempts" - 1,

@@ -287,3 +287,33 @@ describe('two drainers on one database', () => {
     expect(smtp.received).toHaveLength(3);
   });
 });
+
+describe('a mail the server keeps deferring (4xx: a full mailbox, greylisting)', () => {
+  it('is tried again for OUTBOX_RETRY_HOURS (5 days by default, as mail servers keep mail), then marked failed', async () => {
+    smtp.failWith = 451;
+    await ingest(mail());
+    for (const hours of [0, 1, 2, 6, 24, 48, 96, 118]) {
+      expect(await app.drainer().drain(later(hours * HOUR)), `after ${hours} h`).toEqual({ sent: 0, retried: 1, failed: 0 });
+    }
+    expect(await app.drainer().drain(later(121 * HOUR))).toEqual({ sent: 0, retried: 0, failed: 1 });
+    const row = await app.db.outboxMail.findFirstOrThrow({ where: { status: 'failed' } });
+    expect(row.lastError).toMatch(/451.*gave up after 120 hours/);
+  });
+
+  it('goes out when the server takes it again, days later', async () => {
+    smtp.failWith = 451;
+    await ingest(mail());
+    expect(await app.drainer().drain(later(72 * HOUR))).toEqual({ sent: 0, retried: 1, failed: 0 });
+    smtp.failWith = null;
+    expect(await app.drainer().drain(later(74 * HOUR))).toEqual({ sent: 1, retried: 0, failed: 0 });
+  });
+
+  it('OUTBOX_MAX_ATTEMPTS, when set, gives up after that many tries instead', async () => {
+    await app.dispose();
+    app = await createTestApp({ ...smtp.env(), OUTBOX_MAX_ATTEMPTS: '2' });
+    smtp.failWith = 451;
+    await ingest(mail());
+    expect(await app.drainer().drain()).toEqual({ sent: 0, retried: 1, failed: 0 });
+    expect(await app.drainer().drain(later(HOUR))).toEqual({ sent: 0, retried: 0, failed: 1 });
+  });
+});
