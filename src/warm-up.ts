@@ -2,16 +2,22 @@ import type { App } from './app.js';
 import { parseMail } from './ingest/parse.js';
 import { extractVisibleText } from './ingest/visible-text/index.js';
 import { LOCALES } from './outbound/locale.js';
-import { TEMPLATE_NAMES, type TemplateName } from './outbound/templates.js';
+import { TEMPLATE_NAMES, type TemplateRenderer } from './outbound/templates.js';
 
-/** Compiles a template in every locale, by rendering its sample (Handlebars compiles on first use). */
-function renderSamples(app: App, name: TemplateName): void {
-  const renderer = app.lifecycle.notices.renderer;
-  for (const locale of LOCALES) {
-    try {
-      renderer.render(name, locale, renderer.sampleContext(name, locale));
-    } catch {
-      // A template that cannot render is reported when it is used; warming up must not stop the daemon.
+/**
+ * Compiles every template in every locale, by rendering its sample (Handlebars compiles on first use). One that
+ * cannot render (an operator's edit with a syntax error) is logged by name now, at start, rather than found
+ * when a customer's mail needs it; warming up goes on, and the daemon runs.
+ */
+export function renderEveryTemplate(renderer: TemplateRenderer, log: { error: (fields: object, msg: string) => void }): void {
+  for (const name of TEMPLATE_NAMES) {
+    for (const locale of LOCALES) {
+      try {
+        renderer.render(name, locale, renderer.sampleContext(name, locale));
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        log.error({ template: name, locale, code }, (error as Error).message ?? String(error));
+      }
     }
   }
 }
@@ -21,7 +27,7 @@ function renderSamples(app: App, name: TemplateName): void {
  * 1.5 s here). The daemon pays it at start instead, so the first customer's mail is as fast as the rest.
  */
 export async function warmUp(app: App): Promise<void> {
-  for (const name of TEMPLATE_NAMES) renderSamples(app, name);
+  renderEveryTemplate(app.lifecycle.notices.renderer, app.log);
   const mail = await parseMail(Buffer.from('From: a@b.example\r\nSubject: warm-up\r\nMessage-ID: <w@b.example>\r\n\r\nHola.\r\n\r\nEl lun, 1 ene 2026, A <a@b.example> escribió:\r\n> x\r\n'));
   extractVisibleText(mail.text, mail.html);
   await app.db.ticket.findFirst({ select: { id: true } });

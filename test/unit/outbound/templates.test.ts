@@ -5,6 +5,7 @@ import Handlebars from 'handlebars';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, VentanillaError } from '../../../src/errors.js';
 import { templatesDir } from '../../../src/paths.js';
+import { renderEveryTemplate } from '../../../src/warm-up.js';
 import { SAMPLE_OPT_OUT_URL, SAMPLE_SURVEY_URL } from '../../../src/outbound/template-samples.js';
 import {
   INTERNAL_TEMPLATES,
@@ -273,6 +274,20 @@ describe('errors and caching', () => {
     expect(caught).toBeInstanceOf(VentanillaError);
     expect((caught as VentanillaError).code).toBe(ErrorCode.TEMPLATE_INVALID);
     expect((caught as VentanillaError).message).toContain('ventanilla templates preview answer --locale es');
+  });
+
+  it("the daemon's warm-up names each template that cannot render, so the operator hears of it at start", () => {
+    const dir = copyOfTemplates();
+    writeFileSync(join(dir, 'pt', 'closed.html.hbs'), '{{#each}}');
+    const logged: Array<{ fields: object; msg: string }> = [];
+    renderEveryTemplate(new TemplateRenderer(dir), { error: (fields: object, msg: string) => logged.push({ fields, msg }) });
+    expect(logged).toHaveLength(1);
+    expect(logged[0]?.fields).toMatchObject({ template: 'closed', locale: 'pt', code: ErrorCode.TEMPLATE_INVALID });
+    expect(logged[0]?.msg).toMatch(/pt[\\/]closed\.html\.hbs/);
+    // Every template of the shipped set renders.
+    const none: unknown[] = [];
+    renderEveryTemplate(new TemplateRenderer(templatesDir), { error: (...args: unknown[]) => none.push(args) });
+    expect(none).toEqual([]);
   });
 
   it('refuses a context without what the template needs', () => {
