@@ -1,3 +1,4 @@
+import { reaches } from './sla.js';
 import type { TicketStatus } from './ticket-status.js';
 
 // The ticket lifecycle of DOMAIN.md as a pure state machine: which status changes an agent may make, and
@@ -116,13 +117,15 @@ export function timerStep(
   reminderSent: boolean,
   rules: LifecycleRules = DEFAULT_LIFECYCLE_RULES,
 ): { action: TimerAction; nextAtHours: number | null } {
+  // Compared in whole milliseconds (sla.ts reaches): fractional hours summed can fall short of a deadline by a
+  // rounding, and at closing time the next look would then wait for the next opening.
   if (status === 'pending') {
-    if (elapsedHours >= rules.pendingCloseHours) return { action: { kind: 'close', reason: 'pending_expired' }, nextAtHours: null };
-    if (!reminderSent && elapsedHours >= rules.pendingReminderHours) return { action: { kind: 'remind' }, nextAtHours: rules.pendingCloseHours };
+    if (reaches(elapsedHours, rules.pendingCloseHours)) return { action: { kind: 'close', reason: 'pending_expired' }, nextAtHours: null };
+    if (!reminderSent && reaches(elapsedHours, rules.pendingReminderHours)) return { action: { kind: 'remind' }, nextAtHours: rules.pendingCloseHours };
     return { action: { kind: 'none' }, nextAtHours: reminderSent ? rules.pendingCloseHours : rules.pendingReminderHours };
   }
   if (status === 'solved') {
-    if (elapsedHours >= rules.solvedCloseHours) return { action: { kind: 'close', reason: 'solved_expired' }, nextAtHours: null };
+    if (reaches(elapsedHours, rules.solvedCloseHours)) return { action: { kind: 'close', reason: 'solved_expired' }, nextAtHours: null };
     return { action: { kind: 'none' }, nextAtHours: rules.solvedCloseHours };
   }
   return { action: { kind: 'none' }, nextAtHours: null };

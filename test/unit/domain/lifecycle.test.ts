@@ -44,6 +44,15 @@ describe('lifecycle timers (business hours since pending / solved)', () => {
     expect(timerStep('solved', 83.99, false)).toEqual({ action: { kind: 'none' }, nextAtHours: 84 });
     expect(timerStep('solved', 84, false)).toEqual({ action: { kind: 'close', reason: 'solved_expired' }, nextAtHours: null });
   });
+  it('a deadline reached but for a float rounding (fractional hours summed) counts as reached: at 20:00 it would wait a night', () => {
+    const rules = { pendingReminderHours: 2 / 7, pendingCloseHours: 4 / 7, solvedCloseHours: 6 / 7 };
+    const justShort = (hours: number) => hours - 1e-15;
+    expect(timerStep('pending', justShort(4 / 7), true, rules).action).toEqual({ kind: 'close', reason: 'pending_expired' });
+    expect(timerStep('pending', justShort(2 / 7), false, rules).action).toEqual({ kind: 'remind' });
+    expect(timerStep('solved', justShort(6 / 7), false, rules).action).toEqual({ kind: 'close', reason: 'solved_expired' });
+    // A millisecond short is short.
+    expect(timerStep('solved', 6 / 7 - 1 / 3_600_000, false, rules).action).toEqual({ kind: 'none' });
+  });
   it('other statuses have no timer', () => {
     for (const s of ['new', 'open', 'on_hold', 'closed'] as const) expect(timerStep(s, 1000, false)).toEqual({ action: { kind: 'none' }, nextAtHours: null });
   });
