@@ -32,6 +32,10 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
     return payload;
   });
   server.setErrorHandler(answerFailure(app));
+  // Fastify's own 404 repeats the method and the whole address, a link's token included, to whoever asked.
+  server.setNotFoundHandler((_request, reply) =>
+    reply.code(404).header('Cache-Control', 'no-store').send({ statusCode: 404, error: 'Not Found', message: 'There is no page at this address.' }),
+  );
   server.get('/health', async () => {
     await app.db.$queryRawUnsafe('SELECT 1');
     return { status: 'ok', time: new Date().toISOString() };

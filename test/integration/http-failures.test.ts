@@ -46,4 +46,15 @@ describe('a route that fails', () => {
     expect(response.json()).toMatchObject({ statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE' });
     await server.close();
   });
+
+  it('an unknown path or method answers 404 without repeating the address (its token) back, and not cached', async () => {
+    const server = await serverWithFailingRoute();
+    for (const request of [{ method: 'GET', url: '/survey/?t=secret-token' }, { method: 'PUT', url: '/survey?t=secret-token' }] as const) {
+      const response = await server.inject(request);
+      expect(response.statusCode).toBe(404);
+      expect(response.body).not.toContain('secret-token');
+      expect(response.headers['cache-control']).toBe('no-store');
+    }
+    await server.close();
+  });
 });
