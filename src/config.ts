@@ -190,8 +190,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '?');
-      const got = blanksRemoved[name];
-      return `  ${name}: ${issue.message}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`;
+      const got = shownValue(name, blanksRemoved[name]);
+      return `  ${name}: ${issue.message}${got === undefined ? '' : ` (got ${got})`}`;
     });
     throw new VentanillaError(ErrorCode.CONFIG_INVALID, `Invalid configuration:\n${lines.join('\n')}`);
   }
@@ -261,6 +261,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
     env: e,
     warnings: unknownSettingWarnings(env, KNOWN_VARIABLES),
   };
+}
+
+/** Settings whose value is a credential: a refused one is named, never echoed (the error lands in terminals, CI logs, journald). */
+const SECRET_SETTINGS = new Set(['SECRET_KEY', 'IMAP_PASSWORD', 'SMTP_PASSWORD']);
+
+/** A refused value as the error repeats it: secrets hidden, and the password of a URL (postgres://user:pw@host) masked. */
+function shownValue(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (SECRET_SETTINGS.has(name)) return `a value of ${value.length} characters, not repeated here`;
+  return JSON.stringify(value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/?#@:]*):[^/?#@]*@/i, '$1:***@'));
 }
 
 function bulletinConfig(e: Env): BulletinConfig {

@@ -49,6 +49,17 @@ describe('configuration from the environment', () => {
     expect(error.message).toMatch(/DATABASE_URL: expected a SQLite URL/);
   });
 
+  // The error is printed to the terminal, and from there to CI logs and journald: a credential stays out of it.
+  it('names a refused secret without repeating it, and masks the password of a refused URL', () => {
+    const error = errorOf({ SECRET_KEY: 'short-s3cret', IMAP_PASSWORD: '   ', DATABASE_URL: 'postgres://ventanilla:db-pa55word@db.example.test/v' });
+    expect(error.message).toMatch(/SECRET_KEY: expected at least 16 characters .*\(got a value of 12 characters, not repeated here\)/);
+    expect(error.message).toMatch(/IMAP_PASSWORD: .*not repeated here/);
+    expect(error.message).toMatch(/DATABASE_URL: expected a SQLite URL .*\(got "postgres:\/\/ventanilla:\*\*\*@db\.example\.test\/v"\)/);
+    expect(error.message).not.toContain('short-s3cret');
+    expect(error.message).not.toContain('db-pa55word');
+    expect(errorOf({ PUBLIC_URL: 'https://admin:hunter22@support.example.test' }).message).not.toContain('hunter22');
+  });
+
   it('requires the IMAP login when IMAP_HOST is set', () => {
     const error = errorOf({ IMAP_HOST: 'imap.x.test' });
     expect(error.message).toMatch(/IMAP_USER: required when IMAP_HOST is set/);
