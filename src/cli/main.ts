@@ -2,6 +2,10 @@
 import module from 'node:module';
 import { keepWasmOnBaselineCompiler } from '../wasm-compiler.js';
 
+// Before any file is written: DATA_DIR holds the customers' mail (database, raw mails, attachments), the signing
+// key and the mail sent (signed Reply-To addresses, survey and unsubscribe links). With the usual umask 022 all
+// of it was readable by every user of the machine. The SQLite -wal/-shm files take the database file's mode.
+process.umask(0o077);
 // Before anything else is loaded (wasm-compiler.ts says why); the program itself is program.ts.
 keepWasmOnBaselineCompiler();
 // Node 22.1 and later keep V8's compiled code of the bundle between runs, in the system's temporary folder: on
