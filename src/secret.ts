@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ErrorCode, VentanillaError } from './errors.js';
+
+/** As for SECRET_KEY (config.ts): an HMAC under a short or empty key is one a stranger can compute. */
+const MIN_SECRET_LENGTH = 16;
 
 /**
  * SECRET_KEY signs Message-IDs, plus-addresses and links. When it is not configured (the demo), one is
@@ -9,15 +13,31 @@ import { join } from 'node:path';
 export function resolveSecret(configured: string | undefined, dataDir: string): string {
   if (configured) return configured;
   const file = join(dataDir, 'secret.key');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  if (existsSync(file)) return readSecretFile(file);
   mkdirSync(dataDir, { recursive: true });
-  const secret = randomBytes(32).toString('hex');
+  // Written whole under a name of its own, then linked into place: a process starting at the same moment (two
+  // `ingest -` from an MTA on a fresh install) finds either no secret.key or a complete one, never the empty
+  // file that a plain create-then-write shows for an instant.
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(temp, randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
   try {
-    writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
+    linkSync(temp, file);
   } catch (error) {
     // Another process created it first: use theirs. Any other failure (a folder not writable) is the caller's.
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    return readFileSync(file, 'utf8').trim();
+  } finally {
+    rmSync(temp, { force: true });
+  }
+  return readSecretFile(file);
+}
+
+function readSecretFile(file: string): string {
+  const secret = readFileSync(file, 'utf8').trim();
+  if (secret.length < MIN_SECRET_LENGTH) {
+    throw new VentanillaError(
+      ErrorCode.CONFIG_INVALID,
+      `${file} holds ${secret.length} characters, fewer than ${MIN_SECRET_LENGTH}: nothing is signed with it. Set SECRET_KEY to the key mail already sent was signed with, or put it back in that file; a new one (delete the file) makes the links and Reply-To addresses of mail already sent stop working`,
+    );
   }
   return secret;
 }
