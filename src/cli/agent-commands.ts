@@ -35,7 +35,8 @@ export function registerAgentCommands(program: Command, tickets: Command): void 
       const result = await withApp((app) =>
         replyToTicket(app, { number: parseTicketNumber(numberText), body, status: parseStatus(opts.status), issueRef: opts.issue, internal: opts.internal, attachmentPaths: opts.attach, actor: opts.as ?? defaultActor(), now: app.now() }),
       );
-      process.stdout.write(`#${result.number} ${result.status}${result.mailed ? ' · answer queued for the customer' : ' · internal note'}\n`);
+      const mailing = result.notMailed ? ` · NOT mailed: ${result.notMailed}` : result.mailed ? ' · answer queued for the customer' : ' · internal note';
+      process.stdout.write(`#${result.number} ${result.status}${mailing}\n`);
     });
 
   tickets

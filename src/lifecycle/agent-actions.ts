@@ -94,7 +94,7 @@ export interface ReplyInput {
  * An agent's answer: public (mailed to the requester and CCs, with the notice of the new status if it
  * changes) or an internal note (never mailed). The first public answer meets the first-response target.
  */
-export async function replyToTicket(ctx: ActionContext, input: ReplyInput): Promise<{ number: number; status: TicketStatus; mailed: boolean }> {
+export async function replyToTicket(ctx: ActionContext, input: ReplyInput): Promise<{ number: number; status: TicketStatus; mailed: boolean; notMailed?: string }> {
   if (!input.body.trim()) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, 'The answer is empty: write it in the --body-file.');
   // A closing mail does not carry an answer, and new is where tickets start: neither goes with a reply.
   if (input.status === 'closed' || input.status === 'new') {
@@ -106,7 +106,7 @@ export async function replyToTicket(ctx: ActionContext, input: ReplyInput): Prom
   const target = checkedTarget(before, input.status, input.issueRef);
   const attachments = await storeAttachments(ctx, input.attachmentPaths ?? []);
   const actionId = randomUUID();
-  await inTransaction(ctx.db, async (tx) => {
+  const notice = await inTransaction(ctx.db, async (tx) => {
     const ticket = (await loadTicketState(tx, { id: before.id })) as TicketState;
     if (input.internal) {
       await addMessage(tx, {
@@ -115,7 +115,7 @@ export async function replyToTicket(ctx: ActionContext, input: ReplyInput): Prom
         visibleText: input.body, html: null, rawSha256: null, createdAt: input.now, attachments: attachments.map((a) => ({ ...a, contentId: null, inline: false })),
       });
     }
-    await applyChange(tx, ctx.lifecycle, ticket, {
+    return applyChange(tx, ctx.lifecycle, ticket, {
       to: target.to,
       now: input.now,
       actor: input.actor,
@@ -127,6 +127,8 @@ export async function replyToTicket(ctx: ActionContext, input: ReplyInput): Prom
         : { notice: answerNotice(target.notice), idempotencyKey: `reply:${actionId}`, autoSubmitted: null, body: input.body, issueRef: input.issueRef ?? undefined, attachments, actor: input.actor },
     });
   });
+  // A requester whose address bounced (suppressed) gets no mail: the agent must hear it now, not find it later.
+  if (notice?.why) return { number: input.number, status: target.to, mailed: false, notMailed: notice.why };
   return { number: input.number, status: target.to, mailed: !input.internal };
 }
 

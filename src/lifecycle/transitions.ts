@@ -1,6 +1,6 @@
 import type { NoticeName } from '../domain/lifecycle.js';
 import type { TicketStatus } from '../domain/ticket-status.js';
-import { enqueueNotice, type NoticeDeps, type NoticeRequest } from '../outbound/notices.js';
+import { enqueueNotice, type NoticeDeps, type NoticeRequest, type NoticeResult } from '../outbound/notices.js';
 import type { Policies } from '../policy.js';
 import type { Tx } from '../store/database.js';
 import { loadTicketState, loadTicketStates, saveTicketState, type TicketState } from '../store/lifecycle-repo.js';
@@ -41,8 +41,9 @@ export function closeDeadline(status: TicketStatus, since: Date, policies: Polic
 /**
  * Moves a ticket to a status (or keeps it, for an answer without a status change), restarting its
  * timers and SLA clock, recording the event, and queueing the notice, all in the caller's transaction.
+ * Returns what became of the notice (null: none was asked), so an agent can be told it was not mailed.
  */
-export async function applyChange(tx: Tx, deps: LifecycleDeps, ticket: TicketState, req: ChangeRequest): Promise<void> {
+export async function applyChange(tx: Tx, deps: LifecycleDeps, ticket: TicketState, req: ChangeRequest): Promise<NoticeResult | null> {
   const statusChanges = req.to !== ticket.status;
   const clocks = slaFields(ticket, { status: req.to, respondedNow: req.respondedNow }, req.now, deps.policies);
   // A pending or solved notice tells the customer a deadline from now: the timers keep to what it says, also
@@ -65,12 +66,11 @@ export async function applyChange(tx: Tx, deps: LifecycleDeps, ticket: TicketSta
     detail: req.detail ?? null,
     at: req.now,
   });
-  if (req.notice) {
-    const deadline = closeDeadline(req.to, req.now, deps.policies);
-    await enqueueNotice(tx, deps.notices, { ...req.notice, ticketId: ticket.id, now: req.now, deadline, windowHours: closeHours(req.to, deps.policies) });
-  }
+  const deadline = closeDeadline(req.to, req.now, deps.policies);
+  const notice = req.notice ? await enqueueNotice(tx, deps.notices, { ...req.notice, ticketId: ticket.id, now: req.now, deadline, windowHours: closeHours(req.to, deps.policies) }) : null;
   // Only support solves tickets (an answer, a status change, a product release); timers only close them.
   if (statusChanges && req.to === 'solved') await deps.afterSolved?.(tx, { ticketId: ticket.id, actor: req.actor, now: req.now });
+  return notice;
 }
 
 /** Loads the ticket in the transaction (the state a concurrent change left) and applies the change. */

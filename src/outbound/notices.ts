@@ -98,7 +98,16 @@ function threading(ticket: NoticeTicket): { inReplyTo: string | null; references
  * Renders a notice and writes it to the outbox, with the ticket message that records it, in the caller's
  * transaction: the change that causes a mail and the mail commit together or not at all.
  */
-export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest): Promise<{ queued: boolean; capped?: boolean; suppressed?: boolean; deferred?: boolean }> {
+export interface NoticeResult {
+  queued: boolean;
+  capped?: boolean;
+  suppressed?: boolean;
+  deferred?: boolean;
+  /** Why a capped or suppressed notice was not written, as the ticket's event says it (for the agent who caused it). */
+  why?: string;
+}
+
+export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest): Promise<NoticeResult> {
   // A person's answer is never deferred, nor words chosen per locale (a function: it cannot be stored).
   if (req.autoSubmitted && typeof req.body !== 'function' && deps.deferAutomatic?.()) {
     const owed = { ...req, messagesUpTo: lastMessageOf(tx, req.ticketId) };
@@ -112,14 +121,16 @@ export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest
   if (req.autoSubmitted && (await automaticMailsTo(tx, primary, new Date(req.now.getTime() - deps.automaticCap.windowMs))) >= deps.automaticCap.limit) {
     // Whatever the other side's headers claim, a machine cannot make us mail it without end.
     deps.log?.warn({ ticket: ticket.number, notice: req.notice, to: primary, limit: deps.automaticCap.limit }, 'automatic mail capped: possible mail loop');
-    await addTicketEvent(tx, { ticketId: ticket.id, type: 'notice_capped', actor: 'system', detail: `${req.notice} to ${primary}: ${deps.automaticCap.limit} automatic mails already in the window`, at: req.now });
-    return { queued: false, capped: true };
+    const why = `${req.notice} to ${primary}: ${deps.automaticCap.limit} automatic mails already in the window`;
+    await addTicketEvent(tx, { ticketId: ticket.id, type: 'notice_capped', actor: 'system', detail: why, at: req.now });
+    return { queued: false, capped: true, why };
   }
   // Addresses that bounce hard (or keep bouncing) get no notices until the suppression ends (README "Bounces and suppression").
   const suppressed = internal ? new Set<string>() : await suppressedAmong(tx, [primary, ...ticket.ccs], req.now);
   if (suppressed.has(primary.toLowerCase())) {
-    await addTicketEvent(tx, { ticketId: ticket.id, type: 'notice_suppressed', actor: 'system', detail: `${req.notice} to ${primary}: the address is suppressed after bounces (ventanilla suppressions lift ${primary})`, at: req.now });
-    return { queued: false, suppressed: true };
+    const why = `${req.notice} to ${primary}: the address is suppressed after bounces (ventanilla suppressions lift ${primary})`;
+    await addTicketEvent(tx, { ticketId: ticket.id, type: 'notice_suppressed', actor: 'system', detail: why, at: req.now });
+    return { queued: false, suppressed: true, why };
   }
   const locale: Locale = internal ? 'es' : pickLocale(ticket.requester);
   const format = (d: Date) => formatInstant(d, locale, deps.calendar.config.timeZone);

@@ -22,6 +22,12 @@ const LIST_ROBOT_LOCAL = /^owner-|-request$/i;
 /** Mailing-list servers' own marks (RFC 2369 and 2919, and those of fml, ezmlm, Mailman before them). */
 const LIST_HEADERS = ['list-id', 'list-unsubscribe', 'list-subscribe', 'list-post', 'x-mlserver', 'x-ml-name', 'mailing-list', 'x-mailing-list'];
 /**
+ * Another helpdesk's marks: X-Loop (ours is a loop, stages/loop.ts; another's says a robot handled the mail)
+ * and Zendesk's and Freshdesk's own headers. Their acknowledgements often carry nothing else, and their agents
+ * write through the same software: so not machine-written, but never acknowledged (as Zendesk does itself).
+ */
+const HELPDESK_HEADER = /^(?:x-loop|x-zendesk-.+|x-freshdesk-.+)$/;
+/**
  * Subjects that start with ordinary words of an away note ("Ausencia de complemento de pago..." is a request a
  * fiscal desk gets every day): they count only together with an away note in the body. A responder's own prefix
  * ("Automatic reply:", "Respuesta automática:") is enough alone (classify/vacation.ts).
@@ -65,5 +71,7 @@ export function asksNoAutoReply(mail: InboundMail): string | null {
   if (suppress && /\b(?:all|autoreply)\b/i.test(suppress)) return `X-Auto-Response-Suppress: ${suppress}`;
   if (/^list$/i.test(first(mail, 'precedence') ?? '')) return 'through a mailing list (Precedence: list)';
   const listHeader = LIST_HEADERS.find((name) => first(mail, name) !== null);
-  return listHeader ? `through a mailing list (${listHeader})` : null;
+  if (listHeader) return `through a mailing list (${listHeader})`;
+  const helpdeskHeader = [...mail.headers.keys()].find((name) => HELPDESK_HEADER.test(name));
+  return helpdeskHeader ? `from another helpdesk (${helpdeskHeader})` : null;
 }

@@ -78,6 +78,14 @@ describe('machine-written mail (RFC 3834 and de-facto headers)', () => {
       expect(asksNoAutoReply(mail), header).not.toBeNull();
     }
   });
+  it("another helpdesk's mail (X-Loop of its own, Zendesk's or Freshdesk's marks) gets no acknowledgement, so two desks cannot ack each other", async () => {
+    for (const header of ['X-Loop: soporte@otra.example', 'X-Zendesk-From-Account-Id: 4f2a9c', 'X-Freshdesk-Ticket-Id: 77']) {
+      const mail = await parse([...base, header]);
+      // Their agents write through the same software: still a person's mail, only not answered by a machine.
+      expect(classifyAutomatic(mail), header).toBeNull();
+      expect(asksNoAutoReply(mail), header).toMatch(/helpdesk/);
+    }
+  });
 });
 
 describe('loops: our own mail coming back', () => {
