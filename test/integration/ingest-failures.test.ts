@@ -1,0 +1,32 @@
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { connectionOf } from '../../src/store/database.js';
+import { createTestApp, type TestApp } from '../support/app.js';
+import { mailWithAttachments } from '../support/multipart-mail.js';
+
+// Failures that are not the mail's fault must not quarantine it: the source (an MTA pipe, the IMAP session)
+// keeps the mail and tries again, instead of being told it is stored when its ticket is not.
+
+let app: TestApp | undefined;
+afterEach(async () => {
+  await app?.dispose();
+  app = undefined;
+});
+
+describe('ingest when the disk is full', () => {
+  it('a full database is a temporary failure (the MTA gets 75 and retries), not a quarantined mail', async () => {
+    app = await createTestApp();
+    // A customer's mail with a 100 KiB attachment: its ticket needs far more pages than a quarantine row.
+    const raw = mailWithAttachments('disk-full-1', [{ name: 'factura.pdf', content: randomBytes(100 * 1024) }]);
+    const db = connectionOf(app.db);
+    // SQLite's own "database or disk is full" (SQLITE_FULL), as a full disk gives it: room for a few pages only.
+    const pages = Number(db.pragma('page_count', { simple: true }));
+    db.pragma(`max_page_count = ${pages + 8}`);
+    await expect(app.pipeline.ingestStream(Readable.from([raw]), { source: 'stdin', sourceRef: null })).rejects.toThrow(/database or disk is full/);
+    expect(await app.db.quarantinedMail.count()).toBe(0);
+    // Room again: the retry makes the ticket.
+    db.pragma('max_page_count = 1073741823');
+    expect(await app.pipeline.ingestStream(Readable.from([raw]), { source: 'stdin', sourceRef: null })).toMatchObject({ outcome: 'created' });
+  });
+});
