@@ -25,8 +25,9 @@ export function registerIngestCommands(program: Command): void {
             ? JSON.stringify({ file: r.file, outcome: r.outcome, ticket: r.ticketNumber, detail: r.detail })
             : `${r.outcome.padEnd(11)} ${r.ticketNumber ? `#${r.ticketNumber}` : '-'}\t${r.file}`;
           process.stdout.write(line + '\n');
-        });
-        if (!opts.json) process.stdout.write(`${report.results.length} mails: ${JSON.stringify(report.counts)}\n`);
+        }, (file) => process.stderr.write(`ventanilla: skipped ${file}: it vanished before it was read (moved or deleted by another program)\n`));
+        const skipped = report.skipped.length > 0 ? `; ${report.skipped.length} vanished before they were read` : '';
+        if (!opts.json) process.stdout.write(`${report.results.length} mails: ${JSON.stringify(report.counts)}${skipped}\n`);
       } finally {
         await app.close();
       }

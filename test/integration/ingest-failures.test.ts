@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ingestPaths } from '../../src/ingest/sources/files.js';
 import { connectionOf } from '../../src/store/database.js';
-import { createTestApp, type TestApp } from '../support/app.js';
+import { createTestApp, mail, type TestApp } from '../support/app.js';
 import { mailWithAttachments } from '../support/multipart-mail.js';
 
 // Failures that are not the mail's fault must not quarantine it: the source (an MTA pipe, the IMAP session)
@@ -28,5 +32,29 @@ describe('ingest when the disk is full', () => {
     // Room again: the retry makes the ticket.
     db.pragma('max_page_count = 1073741823');
     expect(await app.pipeline.ingestStream(Readable.from([raw]), { source: 'stdin', sourceRef: null })).toMatchObject({ outcome: 'created' });
+  });
+});
+
+describe('a Maildir that changes while it is imported', () => {
+  it('a message moved away after it was listed (new/ to cur/ by a mail client) is skipped, and the import goes on', async () => {
+    app = await createTestApp();
+    const maildir = mkdtempSync(join(tmpdir(), 'ventanilla-maildir-'));
+    try {
+      for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(maildir, sub));
+      for (const n of [1, 2, 3]) writeFileSync(join(maildir, 'new', `${n}.host`), mail({ headers: { 'Message-ID': `<moved-${n}@cliente.mx>` } }));
+      const skipped: string[] = [];
+      // Once the first is in, a mail client takes the second: it leaves new/ for cur/, under its new name.
+      const report = await ingestPaths(app.pipeline, [maildir], (r) => {
+        if (r.file.endsWith('1.host')) renameSync(join(maildir, 'new', '2.host'), join(maildir, 'cur', '2.host:2,S'));
+      }, (file) => skipped.push(file));
+      expect(skipped).toEqual([join(maildir, 'new', '2.host')]);
+      expect(report.results.map((r) => [r.file.slice(maildir.length), r.outcome])).toEqual([
+        ['/new/1.host', 'created'],
+        ['/new/3.host', 'created'],
+        ['/cur/2.host:2,S', 'created'],
+      ]);
+    } finally {
+      rmSync(maildir, { recursive: true, force: true });
+    }
   });
 });
