@@ -79,9 +79,11 @@ export function registerIngestCommands(program: Command): void {
  * the MTA keeps the mail and retries. A mail is never bounced because of us.
  */
 async function ingestFromPipe(paths: string[], opts: { json?: boolean }): Promise<void> {
-  if (paths.length > 1) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, '`ingest -` reads one mail from stdin and takes no other paths.');
   let app;
   try {
+    // Inside the try: a pipe command with an extra argument (Postfix's `${recipient}`) must defer every mail,
+    // where exit 1 would bounce each one to its sender.
+    if (paths.length > 1) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, '`ingest -` reads one mail from stdin and takes no other paths.');
     app = await createApp();
     const result = await ingestStdin(app.pipeline);
     process.stdout.write(
