@@ -57,4 +57,22 @@ describe('a Maildir that changes while it is imported', () => {
       rmSync(maildir, { recursive: true, force: true });
     }
   });
+
+  it('a Maildir\'s new/ or cur/ named alone is imported as such (its files have no .eml ending); its tmp/ never', async () => {
+    app = await createTestApp();
+    const maildir = mkdtempSync(join(tmpdir(), 'ventanilla-maildir-'));
+    try {
+      for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(maildir, sub));
+      writeFileSync(join(maildir, 'new', '1.host'), mail({ headers: { 'Message-ID': '<sub-1@cliente.mx>' } }));
+      writeFileSync(join(maildir, 'cur', '2.host:2,S'), mail({ headers: { 'Message-ID': '<sub-2@cliente.mx>' } }));
+      writeFileSync(join(maildir, 'tmp', '3.host'), mail({ headers: { 'Message-ID': '<sub-3@cliente.mx>' } }));
+      const report = await ingestPaths(app.pipeline, [join(maildir, 'new'), join(maildir, 'cur'), join(maildir, 'tmp')]);
+      expect(report.results.map((r) => [r.file.slice(maildir.length), r.outcome])).toEqual([
+        ['/new/1.host', 'created'],
+        ['/cur/2.host:2,S', 'created'],
+      ]);
+    } finally {
+      rmSync(maildir, { recursive: true, force: true });
+    }
+  });
 });

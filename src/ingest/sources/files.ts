@@ -1,5 +1,5 @@
 import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { BIG_MAIL_BYTES, type InboundPipeline, type IngestResult } from '../pipeline.js';
 
 /** A Maildir holds its messages in cur/ and new/ (tmp/ is for deliveries in progress and is skipped). */
@@ -13,6 +13,14 @@ async function* mailFiles(path: string): AsyncGenerator<string> {
   const info = await stat(path);
   if (info.isFile()) {
     yield path;
+    return;
+  }
+  // A Maildir's own folder named alone (`ingest ~/Maildir/new`): its messages have no .eml ending, and tmp/
+  // holds deliveries still being written.
+  const folder = basename(path);
+  if (['new', 'cur', 'tmp'].includes(folder) && (await isMaildir(dirname(path)))) {
+    if (folder === 'tmp') return;
+    for (const name of (await readdir(path)).sort()) if (!name.startsWith('.')) yield join(path, name);
     return;
   }
   if (await isMaildir(path)) {
