@@ -61,6 +61,12 @@ export function registerIngestCommands(program: Command): void {
           const source = { source: 'replay' as const, sourceRef: `quarantine:${item.id}` };
           // A mail kept in the database is small; one kept as a blob file is streamed, as a big one is never held whole.
           const kept = rawMailInDatabase(app.db, item.rawSha256);
+          if (!kept && !app.blobs.has(item.rawSha256)) {
+            // Its file removed by hand, or lost: say so and go on, so one entry cannot block every later one.
+            process.stderr.write(`ventanilla: quarantine ${item.id}: its raw copy ${item.rawSha256} is not kept here any more; left in the quarantine\n`);
+            process.exitCode = 1;
+            continue;
+          }
           const result = kept ? await app.pipeline.ingest(kept, source) : await app.pipeline.ingestStream(app.blobs.openRead(item.rawSha256), source);
           // A mail that fails again is quarantined again as a new entry; this one is done either way.
           await inTransaction(app.db, (tx) => markReplayed(tx, item.id, result.outcome, app.now()));

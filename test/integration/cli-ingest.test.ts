@@ -117,6 +117,17 @@ describe.skipIf(!cliBuilt)('ventanilla ingest (MTA pipe, files, Maildir) and tic
     expect((await runCli(['replay'], { env })).stdout).toMatch(/quarantine 2: quarantined/);
   });
 
+  it('`replay` goes on past a quarantined mail whose raw copy is gone, and names it', async () => {
+    const lost = mail({ headers: { From: null, Subject: 'perdido' } });
+    for (const raw of [lost, mail({ headers: { From: null } })]) expect((await runCli(['ingest', '-'], { env, input: raw })).code).toBe(0);
+    const sha = createHash('sha256').update(lost).digest('hex');
+    rmSync(join(env.DATA_DIR as string, 'blobs', sha.slice(0, 2), sha.slice(2, 4), sha));
+    const replay = await runCli(['replay'], { env });
+    expect(replay.stdout).toMatch(/quarantine 2: quarantined/);
+    expect(replay.stderr).toContain(`quarantine 1: its raw copy ${sha} is not kept here any more; left in the quarantine`);
+    expect(replay.code).toBe(1);
+  });
+
   it('replays a quarantined mail kept in the database (an imported file), the same bytes again', async () => {
     const file = join(dir, 'nosender.eml');
     writeFileSync(file, mail({ headers: { From: null } }));
