@@ -29,10 +29,15 @@ export class VentanillaError extends Error {
   }
 }
 
-/** True for failures that may pass if retried later (database locked, disk momentarily full, network). */
+/**
+ * True for failures that may pass if retried later (database locked, disk momentarily full, network). A full
+ * disk shows as ENOSPC on a file, but as SQLite's "database or disk is full" (SQLITE_FULL) or "disk I/O error"
+ * (SQLITE_IOERR, a journal it could not grow) on the database: none of those is the mail's fault, so none may
+ * quarantine it (a smaller quarantine row still fits where the ticket did not, and the MTA would be told "stored").
+ */
 export function isTemporaryFailure(error: unknown): boolean {
   if (error instanceof VentanillaError) return error.code === ErrorCode.DB_BUSY;
   const text = String((error as { message?: unknown })?.message ?? error);
   const code = String((error as { code?: unknown })?.code ?? '');
-  return /SQLITE_BUSY|database is locked|ENOSPC|EAGAIN|ECONNREFUSED|ETIMEDOUT|EMFILE/i.test(text + ' ' + code);
+  return /SQLITE_BUSY|database is locked|SQLITE_FULL|database or disk is full|SQLITE_IOERR|disk I\/O error|ENOSPC|EAGAIN|ECONNREFUSED|ETIMEDOUT|EMFILE/i.test(text + ' ' + code);
 }

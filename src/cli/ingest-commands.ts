@@ -25,8 +25,9 @@ export function registerIngestCommands(program: Command): void {
             ? JSON.stringify({ file: r.file, outcome: r.outcome, ticket: r.ticketNumber, detail: r.detail })
             : `${r.outcome.padEnd(11)} ${r.ticketNumber ? `#${r.ticketNumber}` : '-'}\t${r.file}`;
           process.stdout.write(line + '\n');
-        });
-        if (!opts.json) process.stdout.write(`${report.results.length} mails: ${JSON.stringify(report.counts)}\n`);
+        }, (file) => process.stderr.write(`ventanilla: skipped ${file}: it vanished before it was read (moved or deleted by another program)\n`));
+        const skipped = report.skipped.length > 0 ? `; ${report.skipped.length} vanished before they were read` : '';
+        if (!opts.json) process.stdout.write(`${report.results.length} mails: ${JSON.stringify(report.counts)}${skipped}\n`);
       } finally {
         await app.close();
       }
@@ -60,6 +61,12 @@ export function registerIngestCommands(program: Command): void {
           const source = { source: 'replay' as const, sourceRef: `quarantine:${item.id}` };
           // A mail kept in the database is small; one kept as a blob file is streamed, as a big one is never held whole.
           const kept = rawMailInDatabase(app.db, item.rawSha256);
+          if (!kept && !app.blobs.has(item.rawSha256)) {
+            // Its file removed by hand, or lost: say so and go on, so one entry cannot block every later one.
+            process.stderr.write(`ventanilla: quarantine ${item.id}: its raw copy ${item.rawSha256} is not kept here any more; left in the quarantine\n`);
+            process.exitCode = 1;
+            continue;
+          }
           const result = kept ? await app.pipeline.ingest(kept, source) : await app.pipeline.ingestStream(app.blobs.openRead(item.rawSha256), source);
           // A mail that fails again is quarantined again as a new entry; this one is done either way.
           await inTransaction(app.db, (tx) => markReplayed(tx, item.id, result.outcome, app.now()));
@@ -78,9 +85,11 @@ export function registerIngestCommands(program: Command): void {
  * the MTA keeps the mail and retries. A mail is never bounced because of us.
  */
 async function ingestFromPipe(paths: string[], opts: { json?: boolean }): Promise<void> {
-  if (paths.length > 1) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, '`ingest -` reads one mail from stdin and takes no other paths.');
   let app;
   try {
+    // Inside the try: a pipe command with an extra argument (Postfix's `${recipient}`) must defer every mail,
+    // where exit 1 would bounce each one to its sender.
+    if (paths.length > 1) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, '`ingest -` reads one mail from stdin and takes no other paths.');
     app = await createApp();
     const result = await ingestStdin(app.pipeline);
     process.stdout.write(

@@ -67,6 +67,21 @@ describe.skipIf(!cliBuilt)('ventanilla ingest (MTA pipe, files, Maildir) and tic
     expect(r.stderr).toMatch(/temporary failure/);
   });
 
+  it('`ingest -` never exits 1 (a bounce to the customer, for Postfix): a wrong pipe command or no mail on stdin is 75', async () => {
+    // A master.cf line copied with Postfix's usual `${recipient}` argument: every mail would bounce on exit 1.
+    const extra = await runCli(['ingest', '-', 'soporte@example.test'], { env, input: mail() });
+    expect({ code: extra.code, err: extra.stderr }).toMatchObject({ code: 75, err: expect.stringMatching(/reads one mail from stdin and takes no other paths/) });
+    // Nothing on stdin is no mail at all: not a 0-byte mail quarantined as one "without a sender".
+    const empty = await runCli(['ingest', '-', '--json'], { env, input: '' });
+    expect({ code: empty.code, out: empty.stdout, err: empty.stderr }).toMatchObject({ code: 75, out: '', err: expect.stringMatching(/no mail on stdin/) });
+    const db = new Database(join(env.DATA_DIR as string, 'ventanilla.db'), { readonly: true });
+    try {
+      expect(db.prepare('SELECT count(*) AS n FROM "InboundLog"').get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
+  });
+
   it('imports .eml files and Maildir folders, each mail once', async () => {
     const maildir = join(dir, 'Maildir');
     for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(maildir, sub), { recursive: true });
@@ -100,6 +115,17 @@ describe.skipIf(!cliBuilt)('ventanilla ingest (MTA pipe, files, Maildir) and tic
     const replay = await runCli(['replay'], { env });
     expect(replay.stdout).toMatch(/quarantine 1: quarantined/);
     expect((await runCli(['replay'], { env })).stdout).toMatch(/quarantine 2: quarantined/);
+  });
+
+  it('`replay` goes on past a quarantined mail whose raw copy is gone, and names it', async () => {
+    const lost = mail({ headers: { From: null, Subject: 'perdido' } });
+    for (const raw of [lost, mail({ headers: { From: null } })]) expect((await runCli(['ingest', '-'], { env, input: raw })).code).toBe(0);
+    const sha = createHash('sha256').update(lost).digest('hex');
+    rmSync(join(env.DATA_DIR as string, 'blobs', sha.slice(0, 2), sha.slice(2, 4), sha));
+    const replay = await runCli(['replay'], { env });
+    expect(replay.stdout).toMatch(/quarantine 2: quarantined/);
+    expect(replay.stderr).toContain(`quarantine 1: its raw copy ${sha} is not kept here any more; left in the quarantine`);
+    expect(replay.code).toBe(1);
   });
 
   it('replays a quarantined mail kept in the database (an imported file), the same bytes again', async () => {

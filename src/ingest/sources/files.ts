@@ -1,6 +1,5 @@
-import { createReadStream } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { BIG_MAIL_BYTES, type InboundPipeline, type IngestResult } from '../pipeline.js';
 
 /** A Maildir holds its messages in cur/ and new/ (tmp/ is for deliveries in progress and is skipped). */
@@ -14,6 +13,14 @@ async function* mailFiles(path: string): AsyncGenerator<string> {
   const info = await stat(path);
   if (info.isFile()) {
     yield path;
+    return;
+  }
+  // A Maildir's own folder named alone (`ingest ~/Maildir/new`): its messages have no .eml ending, and tmp/
+  // holds deliveries still being written.
+  const folder = basename(path);
+  if (['new', 'cur', 'tmp'].includes(folder) && (await isMaildir(dirname(path)))) {
+    if (folder === 'tmp') return;
+    for (const name of (await readdir(path)).sort()) if (!name.startsWith('.')) yield join(path, name);
     return;
   }
   if (await isMaildir(path)) {
@@ -37,17 +44,52 @@ async function* mailFiles(path: string): AsyncGenerator<string> {
 export interface FileIngestReport {
   results: Array<{ file: string } & IngestResult>;
   counts: Record<string, number>;
+  /** Files listed that were gone when their turn came (moved or deleted by another program). */
+  skipped: string[];
 }
 
-/** Imports .eml files and Maildir folders, one pipeline call per message, in a stable order. */
-export async function ingestPaths(pipeline: InboundPipeline, paths: string[], onResult?: (r: { file: string } & IngestResult) => void): Promise<FileIngestReport> {
-  const report: FileIngestReport = { results: [], counts: {} };
+/**
+ * The file, open; null when it vanished since it was listed: in a live Maildir a mail client moves a message from
+ * new/ to cur/ (it is then found there, as cur/ is read after new/) or deletes it. Once open, it can be read
+ * whole whatever happens to its name.
+ */
+async function openListed(file: string): Promise<FileHandle | null> {
+  try {
+    return await open(file, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+/**
+ * Imports .eml files and Maildir folders, one pipeline call per message, in a stable order. A message that
+ * vanishes between the listing and its reading is skipped (onSkipped) rather than ending the import.
+ */
+export async function ingestPaths(
+  pipeline: InboundPipeline,
+  paths: string[],
+  onResult?: (r: { file: string } & IngestResult) => void,
+  onSkipped?: (file: string) => void,
+): Promise<FileIngestReport> {
+  const report: FileIngestReport = { results: [], counts: {}, skipped: [] };
   for (const path of paths) {
     for await (const file of mailFiles(resolve(path))) {
+      const handle = await openListed(file);
+      if (!handle) {
+        report.skipped.push(file);
+        onSkipped?.(file);
+        continue;
+      }
       const source = { source: 'file', sourceRef: file } as const;
-      // A big file is streamed (never held whole in memory); a small one is read at once, the faster way.
-      const big = (await stat(file)).size > BIG_MAIL_BYTES;
-      const outcome = big ? await pipeline.ingestStream(createReadStream(file, { highWaterMark: 256 * 1024 }), source) : await pipeline.ingest(await readFile(file), source);
+      let outcome: IngestResult;
+      try {
+        // A big file is streamed (never held whole in memory); a small one is read at once, the faster way.
+        const big = (await handle.stat()).size > BIG_MAIL_BYTES;
+        outcome = big ? await pipeline.ingestStream(handle.createReadStream({ highWaterMark: 256 * 1024, autoClose: false }), source) : await pipeline.ingest(await handle.readFile(), source);
+      } finally {
+        await handle.close();
+      }
       const result = { file, ...outcome };
       report.results.push(result);
       report.counts[result.outcome] = (report.counts[result.outcome] ?? 0) + 1;
