@@ -5,6 +5,7 @@ import { VentanillaError } from '../errors.js';
 import { projectRoot } from '../paths.js';
 import { registerAccessCommands } from './access-commands.js';
 import { registerBulletinCommands } from './bulletin-commands.js';
+import { registerInboundCommands } from './inbound-commands.js';
 import { registerIngestCommands } from './ingest-commands.js';
 import { registerMaintenanceCommands } from './maintenance-commands.js';
 import { registerOpsCommands } from './ops-commands.js';
@@ -23,6 +24,7 @@ const program = new Command()
 
 registerMaintenanceCommands(program);
 registerIngestCommands(program);
+registerInboundCommands(program);
 registerTicketCommands(program);
 registerOpsCommands(program);
 registerAccessCommands(program);

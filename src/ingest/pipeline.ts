@@ -234,10 +234,13 @@ export class InboundPipeline {
     const { size, sha256 } = raw;
     const code = error instanceof VentanillaError ? error.code : ErrorCode.PIPELINE_FAILED;
     const message = (error as Error)?.message ?? String(error);
+    // What the header block says of it, for the operator's `ventanilla quarantine` (the parse failed or was refused).
+    const head = raw.content ?? (await this.deps.blobs.head(sha256, HEADER_PEEK_BYTES).catch(() => null));
+    const peek = head ? peekHeaders(head) : { messageId: null, from: null, subject: null };
     await inTransaction(this.deps.db, async (tx) => {
       if (raw.content) keepRawMail(tx, sha256, raw.content, now);
       await quarantine(tx, { rawSha256: sha256, size, source: source.source, sourceRef: source.sourceRef ?? null, errorCode: code, error: message, at: now });
-      await logInbound(tx, { source: source.source, sourceRef: source.sourceRef ?? null, dedupKey: null, messageId: null, fromAddress: null, subject: null, size, rawSha256: sha256, outcome: 'quarantined', ticketNumber: null, detail: `${code}: ${message}`.slice(0, 1000), at: now });
+      await logInbound(tx, { source: source.source, sourceRef: source.sourceRef ?? null, dedupKey: null, messageId: peek.messageId, fromAddress: peek.from, subject: peek.subject, size, rawSha256: sha256, outcome: 'quarantined', ticketNumber: null, detail: `${code}: ${message}`.slice(0, 1000), at: now });
       await source.withinTransaction?.(tx);
     });
     return { outcome: 'quarantined', ticketNumber: null, dedupKey: null, rawSha256: sha256, detail: message };

@@ -59,3 +59,54 @@ export async function outcomeCounts(db: Db): Promise<Record<string, number>> {
   const rows = await db.inboundLog.groupBy({ by: ['outcome'], _count: { _all: true } });
   return Object.fromEntries(rows.map((r) => [r.outcome, r._count._all]));
 }
+
+/** One inbound log row as `ventanilla inbound` shows it (README, JSON output). */
+export interface InboundView {
+  id: number;
+  receivedAt: string;
+  source: string;
+  sourceRef: string | null;
+  outcome: string;
+  ticket: number | null;
+  from: string | null;
+  subject: string | null;
+  detail: string | null;
+  sha256: string;
+  size: number;
+}
+
+/** The newest entries of the inbound log, newest first; only those of one outcome when asked. */
+export async function recentInbound(db: Db, opts: { outcome?: InboundOutcome; limit: number }): Promise<InboundView[]> {
+  const rows = await db.inboundLog.findMany({ where: opts.outcome ? { outcome: opts.outcome } : {}, orderBy: { id: 'desc' }, take: opts.limit });
+  return rows.map((r) => ({
+    id: r.id, receivedAt: r.receivedAt.toISOString(), source: r.source, sourceRef: r.sourceRef, outcome: r.outcome, ticket: r.ticketNumber,
+    from: r.fromAddress, subject: r.subject, detail: r.detail, sha256: r.rawSha256, size: r.size,
+  }));
+}
+
+/** A quarantined mail waiting for `replay`, with the sender and subject its inbound log row read from it. */
+export interface QuarantineView {
+  id: number;
+  quarantinedAt: string;
+  source: string;
+  sourceRef: string | null;
+  from: string | null;
+  subject: string | null;
+  errorCode: string;
+  error: string;
+  sha256: string;
+  size: number;
+}
+
+export async function quarantineWaiting(db: Db): Promise<QuarantineView[]> {
+  const waiting = await pendingQuarantine(db);
+  const logged = await db.inboundLog.findMany({
+    where: { outcome: 'quarantined', rawSha256: { in: waiting.map((q) => q.rawSha256) } },
+    select: { rawSha256: true, fromAddress: true, subject: true },
+  });
+  const byRaw = new Map(logged.map((l) => [l.rawSha256, l]));
+  return waiting.map((q) => ({
+    id: q.id, quarantinedAt: q.createdAt.toISOString(), source: q.source, sourceRef: q.sourceRef, from: byRaw.get(q.rawSha256)?.fromAddress ?? null,
+    subject: byRaw.get(q.rawSha256)?.subject ?? null, errorCode: q.errorCode, error: q.error, sha256: q.rawSha256, size: q.size,
+  }));
+}
