@@ -16,6 +16,9 @@ export function registerIngestCommands(program: Command): void {
     .description('ingest one mail from stdin (`-`, for an MTA pipe) or .eml files and Maildir folders')
     .argument('<paths...>', '`-` for stdin, or files and directories')
     .option('--json', 'print one JSON line per mail')
+    // A command line this version cannot read (an unknown option): as a pipe, 75 as every other failure there,
+    // since commander's exit 1 makes Postfix bounce the mail to its sender. Its message is printed already.
+    .exitOverride((error) => process.exit(error.exitCode !== 0 && readsStdin() ? EX_TEMPFAIL : error.exitCode))
     .action(async (paths: string[], opts: { json?: boolean }) => {
       if (paths.includes('-')) return ingestFromPipe(paths, opts);
       const app = await createApp();
@@ -101,4 +104,11 @@ async function ingestFromPipe(paths: string[], opts: { json?: boolean }): Promis
   } finally {
     await app?.close().catch(() => undefined);
   }
+}
+
+/** Whether this process was started as `ingest -` (read before commander has parsed the arguments). */
+function readsStdin(): boolean {
+  const args = process.argv.slice(2);
+  const command = args.indexOf('ingest');
+  return command >= 0 && args.slice(command + 1).includes('-');
 }

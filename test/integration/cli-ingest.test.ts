@@ -71,6 +71,9 @@ describe.skipIf(!cliBuilt)('ventanilla ingest (MTA pipe, files, Maildir) and tic
     // A master.cf line copied with Postfix's usual `${recipient}` argument: every mail would bounce on exit 1.
     const extra = await runCli(['ingest', '-', 'soporte@example.test'], { env, input: mail() });
     expect({ code: extra.code, err: extra.stderr }).toMatchObject({ code: 75, err: expect.stringMatching(/reads one mail from stdin and takes no other paths/) });
+    // An option this version does not know (a pipe line written for another version): commander's exit 1 too.
+    const unknownOption = await runCli(['ingest', '-', '--recipient=soporte@example.test'], { env, input: mail() });
+    expect({ code: unknownOption.code, err: unknownOption.stderr }).toMatchObject({ code: 75, err: expect.stringMatching(/unknown option '--recipient/) });
     // Nothing on stdin is no mail at all: not a 0-byte mail quarantined as one "without a sender".
     const empty = await runCli(['ingest', '-', '--json'], { env, input: '' });
     expect({ code: empty.code, out: empty.stdout, err: empty.stderr }).toMatchObject({ code: 75, out: '', err: expect.stringMatching(/no mail on stdin/) });
