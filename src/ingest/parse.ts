@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import type { AddressObject } from 'mailparser';
 import { normaliseMessageId, parseIdList } from '../domain/thread-refs.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
+import { enclosedMessageIds } from './enclosed-ids.js';
 import { legacyDisplayName, legacyHeaderValue, lostLetters } from './legacy-headers.js';
 import { runMailParser, type AttachmentSpill, type ParserOutput, type TakenAttachment } from './mail-parser-run.js';
 
@@ -43,6 +44,8 @@ export interface InboundMail {
   html: string | null;
   attachments: InboundAttachment[];
   headers: Map<string, string[]>;
+  /** Message-IDs of the messages it encloses (message/rfc822 parts), from the raw bytes: a bounce's original. */
+  enclosedMessageIds: string[];
 }
 
 const PARSE_TIMEOUT_MS = 60_000;
@@ -195,6 +198,7 @@ async function toInboundMail(run: () => Promise<ParserOutput>, head: Buffer): Pr
       html: typeof parsed.html === 'string' ? parsed.html : null,
       attachments: parsed.attachments.map(toAttachment),
       headers,
+      enclosedMessageIds: enclosedMessageIds(head),
     };
   } catch (error) {
     if (error instanceof VentanillaError) throw error;

@@ -256,7 +256,7 @@ function originalSenders(view: MailView, notice: Notice): Set<string> {
   return out;
 }
 
-/** The Message-ID of the mail that bounced: attached original, quoted headers, then the notice's In-Reply-To. */
+/** The Message-ID of the mail that bounced: attached original, quoted headers, an inline original, then the notice's In-Reply-To. */
 function originalMessageId(view: MailView, notice: Notice): string | null {
   for (const headers of view.originals) {
     const id = messageIdIn(headers.get('message-id')?.[0]);
@@ -266,5 +266,6 @@ function originalMessageId(view: MailView, notice: Notice): string | null {
   if (quoted) return quoted;
   const anywhere = /^[ \t]*Message-ID:[ \t]*(<[^<>\s]{1,900}>)/im.exec(notice.original.join('\n').slice(0, 32_000));
   if (anywhere) return messageIdIn(anywhere[1]);
-  return view.mail.inReplyTo;
+  // An original returned inline, whose headers mailparser dropped: read from the raw mail (parse.ts).
+  return view.mail.enclosedMessageIds[0] ?? view.mail.inReplyTo;
 }

@@ -1,6 +1,11 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classifyMail, type MailKind } from '../../../src/ingest/classify/bounce.js';
 import { parseMail } from '../../../src/ingest/parse.js';
+import { corpusRoot } from '../../support/corpus.js';
+
+const MAILFOUNDRY = join(corpusRoot, 'sisimai', 'set-of-emails', 'maildir', 'bsd', 'lhost-mailfoundry-01.eml');
 
 const mail = (lines: string[]): Buffer => Buffer.from(lines.join('\r\n'));
 const classify = async (lines: string[]): Promise<MailKind> => classifyMail(await parseMail(mail(lines)));
@@ -338,5 +343,40 @@ describe('classifyMail', () => {
   it('never throws, even on a mail object it was not built for', () => {
     const broken = { headers: new Map([['content-type', [undefined]]]), attachments: [{ contentType: 'message/rfc822', content: null }] };
     expect(classifyMail(broken as never)).toEqual({ kind: 'normal' });
+  });
+});
+
+describe('a bounce that returns the original inline (Content-Disposition: inline, message/rfc822)', () => {
+  // mailparser renders such a part as a few header lines of text (From, To, Subject, Date): its Message-ID was lost,
+  // and the bounce reached no ticket (MailFoundry, SendGrid, Google and others send them so).
+  const inlineBounce = [
+    'Return-Path: <>',
+    'From: MAILER-DAEMON@mx.example.org',
+    'To: soporte@desk.example',
+    'Subject: Message delivery has failed',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/mixed; boundary="B1"',
+    '',
+    '--B1',
+    'Content-Type: text/plain',
+    '',
+    'Unable to deliver message to: <cliente@example.org>',
+    'Server mx.example.org failed with: 550 <cliente@example.org> No such user here',
+    '--B1',
+    'Content-Type: message/rfc822',
+    'Content-Disposition: inline',
+    '',
+    ...ORIGINAL,
+    '--B1--',
+    '',
+  ];
+
+  it('still names the Message-ID of the mail that bounced', async () => {
+    const kind = await classify(inlineBounce);
+    expect(kind).toMatchObject({ kind: 'bounce', originalMessageId: 'ticket-1042.1@desk.example' });
+  });
+
+  it.skipIf(!existsSync(MAILFOUNDRY))("in the corpus: MailFoundry's bounce", async () => {
+    expect(classifyMail(await parseMail(readFileSync(MAILFOUNDRY)))).toMatchObject({ kind: 'bounce', originalMessageId: '000000000.0000000000000.neko@gw.example.jp' });
   });
 });
