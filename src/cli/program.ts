@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { VentanillaError } from '../errors.js';
 import { projectRoot } from '../paths.js';
 import { registerAccessCommands } from './access-commands.js';
+import { failureMessage } from './failure-message.js';
 import { registerBulletinCommands } from './bulletin-commands.js';
 import { registerInboundCommands } from './inbound-commands.js';
 import { registerIngestCommands } from './ingest-commands.js';
@@ -39,14 +39,6 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 });
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  const system = error as NodeJS.ErrnoException;
-  if (error instanceof VentanillaError) {
-    process.stderr.write(`ventanilla: ${error.code}: ${error.message}\n`);
-  } else if (typeof system?.code === 'string' && typeof system.syscall === 'string') {
-    // A file or network error says what and where ("ENOENT: no such file or directory, stat 'x.eml'"): no stack.
-    process.stderr.write(`ventanilla: ${system.message}\n`);
-  } else {
-    process.stderr.write(`ventanilla: ${(error as Error)?.stack ?? String(error)}\n`);
-  }
+  process.stderr.write(failureMessage(error) + '\n');
   process.exitCode = process.exitCode && process.exitCode !== 0 ? process.exitCode : 1;
 });

@@ -1,0 +1,17 @@
+import { VentanillaError, isTemporaryFailure } from '../errors.js';
+
+/**
+ * The line the CLI prints for a failed command. A coded error and a file or network error ("ENOENT: no such
+ * file or directory, stat 'x.eml'") say what and where; a full disk or a locked database is a passing condition
+ * the operator can act on, not a bug (the driver's error has no syscall, and printed a stack); anything else
+ * is a bug, and its stack is what a report needs.
+ */
+export function failureMessage(error: unknown): string {
+  if (error instanceof VentanillaError) return `ventanilla: ${error.code}: ${error.message}`;
+  const system = error as NodeJS.ErrnoException;
+  if (typeof system?.code === 'string' && typeof system.syscall === 'string') return `ventanilla: ${system.message}`;
+  if (isTemporaryFailure(error)) {
+    return `ventanilla: TEMPORARY: ${(error as Error).message} (nothing was lost: free the disk or wait, then run the command again)`;
+  }
+  return `ventanilla: ${(error as Error)?.stack ?? String(error)}`;
+}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { failureMessage } from '../../../src/cli/failure-message.js';
+import { ErrorCode, VentanillaError } from '../../../src/errors.js';
+
+// What the CLI prints when a command fails: one line an operator can act on; a stack only for a bug.
+
+describe('failureMessage', () => {
+  it('a coded error: its code and message', () => {
+    expect(failureMessage(new VentanillaError(ErrorCode.INPUT_UNREADABLE, 'No ticket 1042.'))).toBe('ventanilla: INPUT_UNREADABLE: No ticket 1042.');
+  });
+
+  it('a file or network error: its message, no stack', () => {
+    const error = Object.assign(new Error("ENOENT: no such file or directory, open 'x.eml'"), { code: 'ENOENT', syscall: 'open' });
+    expect(failureMessage(error)).toBe("ventanilla: ENOENT: no such file or directory, open 'x.eml'");
+  });
+
+  it('a full disk or a locked database (the driver adapter\'s error, no syscall): one line saying to try again, no stack', () => {
+    const full = Object.assign(new Error('database or disk is full'), { name: 'DriverAdapterError', cause: { kind: 'sqlite', extendedCode: 13 } });
+    const line = failureMessage(full);
+    expect(line).toBe('ventanilla: TEMPORARY: database or disk is full (nothing was lost: free the disk or wait, then run the command again)');
+    expect(failureMessage(new Error('SQLITE_BUSY: database is locked'))).toMatch(/^ventanilla: TEMPORARY: SQLITE_BUSY: database is locked \(/);
+  });
+
+  it('anything else is a bug: its stack', () => {
+    const bug = new TypeError("Cannot read properties of undefined (reading 'x')");
+    expect(failureMessage(bug)).toBe(`ventanilla: ${bug.stack}`);
+  });
+});
