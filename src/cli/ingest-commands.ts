@@ -6,9 +6,13 @@ import { ingestStdin } from '../ingest/sources/stdin.js';
 import { inTransaction } from '../store/database.js';
 import { markReplayed, pendingQuarantine } from '../store/inbound-log-repo.js';
 import { rawMailInDatabase, readRawMail } from '../store/raw-mails.js';
+import { acquireLease, newHolderId, releaseLease } from '../scheduler/lease.js';
 
 /** sysexits.h: tells an MTA to keep the message and try again later. */
 export const EX_TEMPFAIL = 75;
+/** The lease a replay holds (the job leases' table); a killed replay's is taken over at once (scheduler/lease.ts). */
+const REPLAY_LEASE = 'quarantine-replay';
+const REPLAY_LEASE_MS = 10 * 60_000;
 
 export function registerIngestCommands(program: Command): void {
   program
@@ -57,10 +61,17 @@ export function registerIngestCommands(program: Command): void {
     .description('process the quarantined mails again (after a fix or an upgrade)')
     .action(async () => {
       const app = await createApp();
+      // One replay at a time: two would each quarantine a mail that still fails again, as two new entries.
+      const holder = newHolderId('replay:');
       try {
+        if (!(await acquireLease(app.db, REPLAY_LEASE, holder, REPLAY_LEASE_MS))) {
+          throw new VentanillaError(ErrorCode.DB_BUSY, 'another `ventanilla replay` is running on this database: let it finish, then run it again if mail is left.');
+        }
         const pending = await pendingQuarantine(app.db);
         let replayed = 0;
         for (const item of pending) {
+          // Renewed for each mail: a long quarantine outlasts one lease.
+          await acquireLease(app.db, REPLAY_LEASE, holder, REPLAY_LEASE_MS);
           const source = { source: 'replay' as const, sourceRef: `quarantine:${item.id}` };
           // A mail kept in the database is small; one kept as a blob file is streamed, as a big one is never held whole.
           const kept = rawMailInDatabase(app.db, item.rawSha256);
@@ -78,6 +89,7 @@ export function registerIngestCommands(program: Command): void {
         }
         process.stdout.write(`${replayed} replayed\n`);
       } finally {
+        await releaseLease(app.db, REPLAY_LEASE, holder, app.now()).catch(() => undefined);
         await app.close();
       }
     });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cliBuilt, cliPath, runCli } from '../support/cli.js';
@@ -129,6 +130,25 @@ describe.skipIf(!cliBuilt)('ventanilla ingest (MTA pipe, files, Maildir) and tic
     expect(replay.stdout).toMatch(/quarantine 2: quarantined/);
     expect(replay.stderr).toContain(`quarantine 1: its raw copy ${sha} is not kept here any more; left in the quarantine`);
     expect(replay.code).toBe(1);
+  });
+
+  it('`replay` while another replay runs does nothing and says so (each would quarantine a failing mail again)', async () => {
+    expect((await runCli(['ingest', '-'], { env, input: mail({ headers: { From: null } }) })).code).toBe(0);
+    // Another replay, alive (this test's own process), holds the quarantine.
+    const db = new Database(join(env.DATA_DIR as string, 'ventanilla.db'));
+    try {
+      db.prepare('INSERT INTO "JobLease" ("name", "holder", "leasedUntil") VALUES (?, ?, ?)').run('quarantine-replay', `${hostname()}:${process.pid}:abc123`, new Date(Date.now() + 600_000).toISOString());
+    } finally {
+      db.close();
+    }
+    const busy = await runCli(['replay'], { env });
+    expect({ code: busy.code, err: busy.stderr }).toMatchObject({ code: 1, err: expect.stringMatching(/another `ventanilla replay` is running/) });
+    const check = new Database(join(env.DATA_DIR as string, 'ventanilla.db'), { readonly: true });
+    try {
+      expect(check.prepare('SELECT count(*) AS n FROM "QuarantinedMail"').get()).toEqual({ n: 1 });
+    } finally {
+      check.close();
+    }
   });
 
   it('replays a quarantined mail kept in the database (an imported file), the same bytes again', async () => {
