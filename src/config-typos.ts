@@ -29,13 +29,19 @@ function closestSetting(name: string, known: ReadonlySet<string>): string | unde
   return [...known].find((setting) => setting.startsWith(name) || name.startsWith(setting));
 }
 
+/**
+ * Levenshtein distance, but only up to 3: once a whole row is past 2 the names cannot come closer. Every command
+ * checks every variable of its environment against every setting (an MTA's `ingest -` once per mail), and most
+ * pairs differ within their first letters.
+ */
 function editDistance(a: string, b: string): number {
   if (Math.abs(a.length - b.length) > 2) return 3;
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    if (Math.min(...current) > 2) return 3;
     previous = current;
   }
-  return previous[b.length]!;
+  return Math.min(previous[b.length]!, 3);
 }

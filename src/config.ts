@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { unknownSettingWarnings } from './config-typos.js';
 import { ErrorCode, VentanillaError } from './errors.js';
+import { MIN_SECRET_LENGTH } from './secret.js';
 import { isLinkBase } from './http/public-url.js';
 
 const bool = (fallback: boolean) =>
@@ -36,7 +37,7 @@ const envSchema = z.object({
     .regex(/^file:/, 'expected a SQLite URL such as file:./data/ventanilla.db (other databases are not supported yet)')
     .optional(),
   SUPPORT_ADDRESS: email.default('soporte@ventanilla.test'),
-  SECRET_KEY: z.string().min(16, 'expected at least 16 characters (use a long random string)').optional(),
+  SECRET_KEY: z.string().min(MIN_SECRET_LENGTH, `expected at least ${MIN_SECRET_LENGTH} characters (use a long random string)`).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   IMAP_HOST: optionalText,
   IMAP_PORT: port(993),

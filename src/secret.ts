@@ -3,8 +3,8 @@ import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } 
 import { join } from 'node:path';
 import { ErrorCode, VentanillaError } from './errors.js';
 
-/** As for SECRET_KEY (config.ts): an HMAC under a short or empty key is one a stranger can compute. */
-const MIN_SECRET_LENGTH = 16;
+/** For SECRET_KEY (config.ts) and secret.key alike: an HMAC under a short or empty key is one a stranger can compute. */
+export const MIN_SECRET_LENGTH = 16;
 
 /**
  * SECRET_KEY signs Message-IDs, plus-addresses and links. When it is not configured (the demo), one is

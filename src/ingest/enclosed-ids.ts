@@ -15,7 +15,7 @@ const MESSAGE_ID = /^message-id:\s*<([^<>\s]{1,900})>/im;
 export function enclosedMessageIds(raw: Buffer): string[] {
   const bytes = raw.subarray(0, SCAN_BYTES);
   // Most mail encloses nothing: a byte search decides before any text is made of the mail.
-  if (bytes.indexOf('/rfc822') < 0 && bytes.indexOf('/RFC822') < 0 && bytes.indexOf('/global') < 0) return [];
+  if (bytes.indexOf('/rfc822') < 0 && bytes.indexOf('/RFC822') < 0 && bytes.indexOf('essage/global') < 0) return [];
   const text = bytes.toString('latin1');
   const ids: string[] = [];
   for (const part of text.matchAll(ENCLOSED_PART)) {

@@ -22,8 +22,6 @@ const LEFTOVER_AGE_MS = LEASE_MS;
 const LEFTOVERS_EVERY_MS = 60_000;
 /** After the server failed us (smtp-errors.ts isServerProblem), the drain waits this long, doubling to the cap. */
 const FIRST_PAUSE_MS = 30_000;
-/** OUTBOX_RETRY_HOURS' default: how long a mail the server keeps deferring is tried again. */
-const DEFAULT_RETRY_HOURS = 120;
 const MAX_PAUSE_MS = 15 * 60_000;
 
 /** One drain() call: the claimed mails not handed to the mailer yet, and whether the outbox may hold more. */
@@ -66,7 +64,8 @@ export class OutboxDrainer {
 
   constructor(
     private readonly deps: { db: Db; mailer: Mailer; blobs: BlobStore; log: Logger },
-    private readonly opts: { maxAttempts?: number; retryHours?: number; concurrency?: number },
+    /** retryHours: OUTBOX_RETRY_HOURS; maxAttempts: OUTBOX_MAX_ATTEMPTS, no limit by count when absent. */
+    private readonly opts: { retryHours: number; maxAttempts?: number; concurrency?: number },
   ) {
     this.bodies = new SharedBodies(deps.db);
   }
@@ -224,7 +223,7 @@ export class OutboxDrainer {
     const headers = owedTo ? JSON.stringify({ ...parse<OutboxHeaders>(row.headers), envelopeTo: owedTo }) : undefined;
     const delay = Math.min(30_000 * 2 ** (row.attempts - 1), 3_600_000);
     const next = new Date(now().getTime() + delay);
-    const retryHours = this.opts.retryHours ?? DEFAULT_RETRY_HOURS;
+    const { retryHours } = this.opts;
     const windowOver = next.getTime() > (dateOf(row.createdAt) ?? now()).getTime() + retryHours * 3_600_000;
     const triesOver = this.opts.maxAttempts !== undefined && row.attempts >= this.opts.maxAttempts;
     if (permanent || windowOver || triesOver) {

@@ -270,13 +270,13 @@ describe('two drainers on one database', () => {
     let clock = Date.now();
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     try {
-      const first = new OutboxDrainer({ ...deps, mailer: slow }, { maxAttempts: 8 }).drain(() => new Date(clock));
+      const first = new OutboxDrainer({ ...deps, mailer: slow }, { retryHours: 120, maxAttempts: 8 }).drain(() => new Date(clock));
       await new Promise((resolve) => setTimeout(resolve, 300));
       // Four minutes into the first drain (its lease renewed), another drainer runs at minute six.
       clock += 4 * 60_000;
       vi.advanceTimersByTime(2 * 60_000);
       await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(await new OutboxDrainer({ ...deps, mailer: real }, { maxAttempts: 8 }).drain(later(6 * 60_000))).toEqual({ sent: 0, retried: 0, failed: 0 });
+      expect(await new OutboxDrainer({ ...deps, mailer: real }, { retryHours: 120, maxAttempts: 8 }).drain(later(6 * 60_000))).toEqual({ sent: 0, retried: 0, failed: 0 });
       open();
       expect(await first).toEqual({ sent: 3, retried: 0, failed: 0 });
     } finally {
