@@ -109,10 +109,27 @@ describe('inbound mail becomes one ticket, comment or follow-up', () => {
     expect(followUp?.history).toHaveLength(1);
     expect(followUp?.history[0]).toMatchObject({ number, status: 'closed' });
     expect((await showTicket(app.db, number))?.followUps).toEqual([r.ticketNumber]);
-    // A second reply to the old thread joins the same follow-up? No: it names the closed ticket, so it is another follow-up
-    // unless it answers the follow-up itself. Answering the follow-up's message is a comment on it:
+    // Answering the follow-up's own message is a comment on it:
     const onFollowUp = await ingest(mail({ headers: { 'In-Reply-To': `<${followUp?.messages[0]?.messageId}>` } }));
     expect(onFollowUp).toMatchObject({ outcome: 'comment', ticketNumber: r.ticketNumber });
+  });
+
+  it('more replies to the closed ticket join its follow-up instead of opening one ticket each', async () => {
+    const { number, messageId } = await openTicket({ Cc: 'luis@cliente.mx' });
+    await setStatus(number, 'closed');
+    const replyToClosed = (headers: Record<string, string>) => ingest(mail({ headers: { 'In-Reply-To': `<${messageId}>`, ...headers } }));
+    const first = await replyToClosed({ Subject: `Re: [#${number}] Consulta` });
+    expect(first.outcome).toBe('followup');
+    // The screenshot sent a minute later, and the colleague in CC answering the same closed thread.
+    expect(await replyToClosed({ Subject: `Re: [#${number}] Consulta` })).toMatchObject({ outcome: 'comment', ticketNumber: first.ticketNumber });
+    expect(await replyToClosed({ From: 'luis@cliente.mx' })).toMatchObject({ outcome: 'comment', ticketNumber: first.ticketNumber });
+    expect((await showTicket(app.db, number))?.followUps).toEqual([first.ticketNumber]);
+    expect(await listTickets(app.db)).toHaveLength(2);
+    // Once the follow-up is closed too, the next reply opens a follow-up of it, carrying both histories.
+    await setStatus(first.ticketNumber as number, 'closed');
+    const second = await replyToClosed({});
+    expect(second.outcome).toBe('followup');
+    expect((await showTicket(app.db, second.ticketNumber as number))?.history.map((h) => h.number)).toEqual([first.ticketNumber, number]);
   });
 });
 
