@@ -81,13 +81,22 @@ export function ticketFromSubjectTag(subject: string): number | null {
 }
 
 const REPLY_PREFIX = /^\s*(re|r|aw|sv|vs|res|resp|antw)\s*(\[\d+\])?\s*:\s*/i;
-const FORWARD_PREFIX = /^\s*(fwd?|fw|rv|enc|tr|wg|reenviado|encaminhado)\s*:\s*/i;
+// "[Fwd: x]" is how older clients (Netscape, early Thunderbird) wrote a forward's subject.
+const FORWARD_PREFIX = /^\s*\[?(fwd?|fw|rv|enc|tr|wg|reenviado|encaminhado)\s*:\s*/i;
+// A tag a mail gateway puts in front of the subject ("[EXTERNAL]", "[SPAM?]"), or a ticket tag.
+const LEADING_TAG = /^\s*\[[^\]]*\]\s*/;
 
 /** Forwards start a new conversation: "Fwd:", "FW:", Spanish "RV:", Portuguese "Enc:", French "TR:". */
 export function isForwardSubject(subject: string): boolean {
-  let rest = subject;
-  for (let i = 0; i < 10 && REPLY_PREFIX.test(rest); i++) rest = rest.replace(REPLY_PREFIX, '');
-  return FORWARD_PREFIX.test(rest);
+  // NFKC: a full-width colon ("RV：") is a colon.
+  let rest = subject.normalize('NFKC');
+  for (let i = 0; i < 10; i++) {
+    if (FORWARD_PREFIX.test(rest)) return true;
+    const next = rest.replace(REPLY_PREFIX, '').replace(LEADING_TAG, '');
+    if (next === rest) return false;
+    rest = next;
+  }
+  return false;
 }
 
 /**

@@ -84,6 +84,19 @@ describe('inbound mail becomes one ticket, comment or follow-up', () => {
     expect(r).toMatchObject({ outcome: 'created', detail: 'forward-from-stranger' });
   });
 
+  it('a stranger\'s forward is known behind a gateway\'s [EXTERNAL] tag and in the old "[Fwd: ...]" form', async () => {
+    const { number, messageId } = await openTicket();
+    const forwardedThread = { From: 'otro@tercero.com', Cc: 'colega@tercero.com', 'In-Reply-To': `<${messageId}>`, References: `<${messageId}>` };
+    for (const Subject of ['[EXTERNAL] RV: Consulta', '[EXT] [SPAM?] Fwd: Consulta', '[Fwd: Consulta]', 'RV： Consulta']) {
+      expect(await ingest(mail({ headers: { ...forwardedThread, Subject } })), Subject).toMatchObject({ outcome: 'created', detail: 'forward-from-stranger' });
+    }
+    // The stranger's colleague would otherwise be a CC of Ana's ticket and get every answer to it.
+    expect((await showTicket(app.db, number))?.ccs).toEqual([]);
+    // Ana's own forward, and a reply behind the same tag, still join her ticket.
+    expect(await ingest(mail({ headers: { Subject: '[EXTERNAL] RV: Consulta', 'In-Reply-To': `<${messageId}>` } }))).toMatchObject({ outcome: 'comment', ticketNumber: number });
+    expect(await ingest(mail({ headers: { From: 'otro@tercero.com', Subject: '[EXTERNAL] RE: Consulta', 'In-Reply-To': `<${messageId}>` } }))).toMatchObject({ outcome: 'comment', ticketNumber: number });
+  });
+
   it('pending -> open; solved -> reopened; on_hold stays on hold', async () => {
     const { number, messageId } = await openTicket();
     await setStatus(number, 'pending');
