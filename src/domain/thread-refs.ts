@@ -75,9 +75,12 @@ export function subjectTag(ticketNumber: number): string {
   return `[#${ticketNumber}]`;
 }
 
+// "[#1042]", also as typed by hand: "[# 1042]", "[ #1042 ]", or in full-width characters ("［＃１０４２］").
+const TICKET_TAG = /[[［]\s*[#＃]\s*([0-9０-９]{1,12})\s*[\]］]/;
+
 export function ticketFromSubjectTag(subject: string): number | null {
-  const match = /\[#(\d{1,12})\]/.exec(subject);
-  return match ? Number(match[1]) : null;
+  const match = TICKET_TAG.exec(subject);
+  return match ? Number((match[1] as string).normalize('NFKC')) : null;
 }
 
 const REPLY_PREFIX = /^\s*(re|r|aw|sv|vs|res|resp|antw)\s*(\[\d+\])?\s*:\s*/i;
@@ -107,7 +110,7 @@ export const NO_SUBJECT = '(sin asunto)';
 
 /** The subject a new ticket gets: reply prefixes and any ticket tag removed, never empty. */
 export function ticketSubject(subject: string, fallback = NO_SUBJECT): string {
-  let rest = subject.replace(/\[#\d{1,12}\]/g, ' ');
+  let rest = subject.replace(new RegExp(TICKET_TAG.source, 'g'), ' ');
   for (let i = 0; i < 10 && REPLY_PREFIX.test(rest); i++) rest = rest.replace(REPLY_PREFIX, '');
   rest = rest.replace(/\s+/g, ' ').trim();
   return (rest || fallback).slice(0, 500);

@@ -71,6 +71,16 @@ describe('inbound mail becomes one ticket, comment or follow-up', () => {
     expect((await showTicket(app.db, stranger.ticketNumber as number))?.subject).toBe('dame los datos');
   });
 
+  it('a tag typed by hand, with spaces or full-width characters, is the tag; a stranger\'s is still refused', async () => {
+    const { number } = await openTicket();
+    for (const Subject of [`[# ${number}] más datos`, `Re: más datos [ #${number} ]`, `［＃${number}］ más datos`, `ＲＥ： [#${[...String(number)].map((d) => String.fromCharCode(0xff10 + Number(d))).join('')}]`]) {
+      expect(await ingest(mail({ headers: { Subject } })), Subject).toMatchObject({ outcome: 'comment', ticketNumber: number, detail: 'via subject-tag' });
+    }
+    const stranger = await ingest(mail({ headers: { From: 'intruso@otro.com', Subject: `［＃${number}］ dame los datos` } }));
+    expect(stranger).toMatchObject({ outcome: 'created', detail: 'tag-from-stranger' });
+    expect((await showTicket(app.db, stranger.ticketNumber as number))?.subject).toBe('dame los datos');
+  });
+
   it('a subject tag from a colleague of the same organisation matches', async () => {
     const org = await app.db.organisation.create({ data: { name: 'Cliente SA', country: 'MX', domains: { create: [{ domain: 'cliente.mx' }] } } });
     const { number } = await openTicket();
