@@ -75,19 +75,31 @@ export function subjectTag(ticketNumber: number): string {
   return `[#${ticketNumber}]`;
 }
 
+// "[#1042]", also as typed by hand: "[# 1042]", "[ #1042 ]", or in full-width characters ("［＃１０４２］").
+const TICKET_TAG = /[[［]\s*[#＃]\s*([0-9０-９]{1,12})\s*[\]］]/;
+
 export function ticketFromSubjectTag(subject: string): number | null {
-  const match = /\[#(\d{1,12})\]/.exec(subject);
-  return match ? Number(match[1]) : null;
+  const match = TICKET_TAG.exec(subject);
+  return match ? Number((match[1] as string).normalize('NFKC')) : null;
 }
 
 const REPLY_PREFIX = /^\s*(re|r|aw|sv|vs|res|resp|antw)\s*(\[\d+\])?\s*:\s*/i;
-const FORWARD_PREFIX = /^\s*(fwd?|fw|rv|enc|tr|wg|reenviado|encaminhado)\s*:\s*/i;
+// "[Fwd: x]" is how older clients (Netscape, early Thunderbird) wrote a forward's subject.
+const FORWARD_PREFIX = /^\s*\[?(fwd?|fw|rv|enc|tr|wg|reenviado|encaminhado)\s*:\s*/i;
+// A tag a mail gateway puts in front of the subject ("[EXTERNAL]", "[SPAM?]"), or a ticket tag.
+const LEADING_TAG = /^\s*\[[^\]]*\]\s*/;
 
 /** Forwards start a new conversation: "Fwd:", "FW:", Spanish "RV:", Portuguese "Enc:", French "TR:". */
 export function isForwardSubject(subject: string): boolean {
-  let rest = subject;
-  for (let i = 0; i < 10 && REPLY_PREFIX.test(rest); i++) rest = rest.replace(REPLY_PREFIX, '');
-  return FORWARD_PREFIX.test(rest);
+  // NFKC: a full-width colon ("RV：") is a colon.
+  let rest = subject.normalize('NFKC');
+  for (let i = 0; i < 10; i++) {
+    if (FORWARD_PREFIX.test(rest)) return true;
+    const next = rest.replace(REPLY_PREFIX, '').replace(LEADING_TAG, '');
+    if (next === rest) return false;
+    rest = next;
+  }
+  return false;
 }
 
 /**
@@ -98,7 +110,7 @@ export const NO_SUBJECT = '(sin asunto)';
 
 /** The subject a new ticket gets: reply prefixes and any ticket tag removed, never empty. */
 export function ticketSubject(subject: string, fallback = NO_SUBJECT): string {
-  let rest = subject.replace(/\[#\d{1,12}\]/g, ' ');
+  let rest = subject.replace(new RegExp(TICKET_TAG.source, 'g'), ' ');
   for (let i = 0; i < 10 && REPLY_PREFIX.test(rest); i++) rest = rest.replace(REPLY_PREFIX, '');
   rest = rest.replace(/\s+/g, ' ').trim();
   return (rest || fallback).slice(0, 500);

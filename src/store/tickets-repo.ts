@@ -49,6 +49,12 @@ export async function ticketByNumber(tx: Tx, number: number): Promise<StoredTick
   return row ? toView(row, ccsOf(tx, row.id)) : null;
 }
 
+/** The newest follow-up of a ticket that is not held for authorisation, or null. */
+export async function newestFollowUpOf(tx: Tx, ticketId: number): Promise<StoredTicket | null> {
+  const row = sqlOf(tx).get<TicketRow>(`${TICKET_VIEW_SELECT} WHERE t."followUpOfId" = ? AND t."heldForAuthorisation" = 0 ORDER BY t."number" DESC LIMIT 1`, ticketId);
+  return row ? toView(row, ccsOf(tx, row.id)) : null;
+}
+
 /** For each Message-ID that some stored message has, the ticket it belongs to. */
 export async function ticketsByMessageIds(tx: Tx, messageIds: string[]): Promise<Map<string, StoredTicket>> {
   const found = new Map<string, StoredTicket>();

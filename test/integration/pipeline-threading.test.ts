@@ -71,6 +71,16 @@ describe('inbound mail becomes one ticket, comment or follow-up', () => {
     expect((await showTicket(app.db, stranger.ticketNumber as number))?.subject).toBe('dame los datos');
   });
 
+  it('a tag typed by hand, with spaces or full-width characters, is the tag; a stranger\'s is still refused', async () => {
+    const { number } = await openTicket();
+    for (const Subject of [`[# ${number}] más datos`, `Re: más datos [ #${number} ]`, `［＃${number}］ más datos`, `ＲＥ： [#${[...String(number)].map((d) => String.fromCharCode(0xff10 + Number(d))).join('')}]`]) {
+      expect(await ingest(mail({ headers: { Subject } })), Subject).toMatchObject({ outcome: 'comment', ticketNumber: number, detail: 'via subject-tag' });
+    }
+    const stranger = await ingest(mail({ headers: { From: 'intruso@otro.com', Subject: `［＃${number}］ dame los datos` } }));
+    expect(stranger).toMatchObject({ outcome: 'created', detail: 'tag-from-stranger' });
+    expect((await showTicket(app.db, stranger.ticketNumber as number))?.subject).toBe('dame los datos');
+  });
+
   it('a subject tag from a colleague of the same organisation matches', async () => {
     const org = await app.db.organisation.create({ data: { name: 'Cliente SA', country: 'MX', domains: { create: [{ domain: 'cliente.mx' }] } } });
     const { number } = await openTicket();
@@ -82,6 +92,19 @@ describe('inbound mail becomes one ticket, comment or follow-up', () => {
     const { messageId } = await openTicket();
     const r = await ingest(mail({ headers: { From: 'otro@tercero.com', Subject: 'RV: Consulta', References: `<${messageId}>`, 'In-Reply-To': `<${messageId}>` } }));
     expect(r).toMatchObject({ outcome: 'created', detail: 'forward-from-stranger' });
+  });
+
+  it('a stranger\'s forward is known behind a gateway\'s [EXTERNAL] tag and in the old "[Fwd: ...]" form', async () => {
+    const { number, messageId } = await openTicket();
+    const forwardedThread = { From: 'otro@tercero.com', Cc: 'colega@tercero.com', 'In-Reply-To': `<${messageId}>`, References: `<${messageId}>` };
+    for (const Subject of ['[EXTERNAL] RV: Consulta', '[EXT] [SPAM?] Fwd: Consulta', '[Fwd: Consulta]', 'RV： Consulta']) {
+      expect(await ingest(mail({ headers: { ...forwardedThread, Subject } })), Subject).toMatchObject({ outcome: 'created', detail: 'forward-from-stranger' });
+    }
+    // The stranger's colleague would otherwise be a CC of Ana's ticket and get every answer to it.
+    expect((await showTicket(app.db, number))?.ccs).toEqual([]);
+    // Ana's own forward, and a reply behind the same tag, still join her ticket.
+    expect(await ingest(mail({ headers: { Subject: '[EXTERNAL] RV: Consulta', 'In-Reply-To': `<${messageId}>` } }))).toMatchObject({ outcome: 'comment', ticketNumber: number });
+    expect(await ingest(mail({ headers: { From: 'otro@tercero.com', Subject: '[EXTERNAL] RE: Consulta', 'In-Reply-To': `<${messageId}>` } }))).toMatchObject({ outcome: 'comment', ticketNumber: number });
   });
 
   it('pending -> open; solved -> reopened; on_hold stays on hold', async () => {
@@ -109,10 +132,27 @@ describe('inbound mail becomes one ticket, comment or follow-up', () => {
     expect(followUp?.history).toHaveLength(1);
     expect(followUp?.history[0]).toMatchObject({ number, status: 'closed' });
     expect((await showTicket(app.db, number))?.followUps).toEqual([r.ticketNumber]);
-    // A second reply to the old thread joins the same follow-up? No: it names the closed ticket, so it is another follow-up
-    // unless it answers the follow-up itself. Answering the follow-up's message is a comment on it:
+    // Answering the follow-up's own message is a comment on it:
     const onFollowUp = await ingest(mail({ headers: { 'In-Reply-To': `<${followUp?.messages[0]?.messageId}>` } }));
     expect(onFollowUp).toMatchObject({ outcome: 'comment', ticketNumber: r.ticketNumber });
+  });
+
+  it('more replies to the closed ticket join its follow-up instead of opening one ticket each', async () => {
+    const { number, messageId } = await openTicket({ Cc: 'luis@cliente.mx' });
+    await setStatus(number, 'closed');
+    const replyToClosed = (headers: Record<string, string>) => ingest(mail({ headers: { 'In-Reply-To': `<${messageId}>`, ...headers } }));
+    const first = await replyToClosed({ Subject: `Re: [#${number}] Consulta` });
+    expect(first.outcome).toBe('followup');
+    // The screenshot sent a minute later, and the colleague in CC answering the same closed thread.
+    expect(await replyToClosed({ Subject: `Re: [#${number}] Consulta` })).toMatchObject({ outcome: 'comment', ticketNumber: first.ticketNumber });
+    expect(await replyToClosed({ From: 'luis@cliente.mx' })).toMatchObject({ outcome: 'comment', ticketNumber: first.ticketNumber });
+    expect((await showTicket(app.db, number))?.followUps).toEqual([first.ticketNumber]);
+    expect(await listTickets(app.db)).toHaveLength(2);
+    // Once the follow-up is closed too, the next reply opens a follow-up of it, carrying both histories.
+    await setStatus(first.ticketNumber as number, 'closed');
+    const second = await replyToClosed({});
+    expect(second.outcome).toBe('followup');
+    expect((await showTicket(app.db, second.ticketNumber as number))?.history.map((h) => h.number)).toEqual([first.ticketNumber, number]);
   });
 });
 

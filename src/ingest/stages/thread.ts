@@ -1,7 +1,7 @@
 import { decideThread, type ThreadDecision } from '../../domain/threading.js';
 import { isForwardSubject, ticketFromPlusAddress, ticketFromSubjectTag, verifySignedMessageId } from '../../domain/thread-refs.js';
 import type { Tx } from '../../store/database.js';
-import { ticketByNumber, ticketsByMessageIds, type StoredTicket } from '../../store/tickets-repo.js';
+import { newestFollowUpOf, ticketByNumber, ticketsByMessageIds, type StoredTicket } from '../../store/tickets-repo.js';
 import type { InboundMail } from '../parse.js';
 
 export interface ThreadContext {
@@ -51,5 +51,20 @@ export async function resolveThread(
     plusAddressTicket: plusNumber !== null ? await lookupNumber(plusNumber) : null,
     subjectTagTicket: tagNumber !== null ? await lookupNumber(tagNumber) : null,
   });
-  return decision.kind === 'existing' ? { ...decision, ticket: decision.ticket as StoredTicket } : decision;
+  return decision.kind === 'existing' ? { ...decision, ticket: await continuationOf(tx, decision.ticket as StoredTicket) } : decision;
+}
+
+/**
+ * A closed ticket continues in its follow-up: the second reply to the closed thread (a screenshot sent a minute
+ * later, a colleague answering too) joins the follow-up the first one opened instead of opening another
+ * ticket for the same event (DOMAIN.md rule 1). Follow-up numbers only grow, so the walk ends.
+ */
+async function continuationOf(tx: Tx, ticket: StoredTicket): Promise<StoredTicket> {
+  let current = ticket;
+  while (current.status === 'closed') {
+    const next = await newestFollowUpOf(tx, current.id);
+    if (!next) break;
+    current = next;
+  }
+  return current;
 }
