@@ -1,5 +1,8 @@
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../app.js';
+import { DEFAULT_LOCALE } from '../outbound/locale.js';
 import { errorPageKind, renderHttpErrorPage } from './error-page.js';
 import { HTML_PAGE_HEADERS, localeFromAcceptLanguage } from './page-reply.js';
 
@@ -37,5 +40,26 @@ export function answerFailure(app: App) {
     }
     app.log.error({ err: error, method: request.method, path: pathOf(request) }, 'HTTP request failed');
     return sendErrorPage(app, request, reply, 500);
+  };
+}
+
+/**
+ * What Node's parser refuses before there is a request (an address too long, bytes that are not HTTP, a
+ * request too slow): no header can be read, so the page is in the default language. The error carries the
+ * raw bytes read (the address, a token in it): only its code is logged.
+ */
+export function answerClientError(app: App) {
+  return (error: Error & { code?: string }, socket: Duplex) => {
+    // A connection reset has nobody left to answer.
+    if (error.code === 'ECONNRESET' || socket.destroyed) return;
+    const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    app.log.info({ status, code: error.code }, 'HTTP request refused');
+    if (socket.writable) {
+      const body = renderHttpErrorPage(DEFAULT_LOCALE, errorPageKind(status), app.config.supportAddress);
+      const headers = { ...HTML_PAGE_HEADERS, 'Content-Length': Buffer.byteLength(body), Connection: 'close' };
+      const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+      socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head}\r\n${body}`);
+    }
+    socket.destroy(error);
   };
 }

@@ -1,7 +1,7 @@
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { App } from '../app.js';
-import { answerFailure, answerNotFound } from './error-answers.js';
+import { answerClientError, answerFailure, answerNotFound } from './error-answers.js';
 import { PAGE_CSP, SECURITY_HEADERS } from './page-reply.js';
 
 /** A feature's routes (surveys, unsubscribe, ...): registered on the one HTTP server `ventanilla start` runs. */
@@ -27,6 +27,7 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
     bodyLimit: 64 * 1024,
     // An address that is not valid percent-encoding ("/survey/%zz"): Fastify's answer repeats it, token and all.
     frameworkErrors: answerFailure(app),
+    clientErrorHandler: answerClientError(app),
   });
   await server.register(formbody);
   server.addHook('onSend', async (_request, reply, payload) => {

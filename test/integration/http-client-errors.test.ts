@@ -104,6 +104,21 @@ describe('a request the gateway cannot read', () => {
     expectRefusalPage(await fetchPage(`/survey?t=${TOKEN}`, xml), 415, 'es');
     expectRefusalPage(await fetchPage(`/survey?t=${TOKEN}`, { ...xml, headers: { ...xml.headers, 'accept-language': 'en-US,en;q=0.9' } }), 415, 'en');
   });
+
+  it('an address too long to read (431) gets the page in Spanish (no header can be read), logged without the token', async () => {
+    expectRefusalPage(await fetchPage(`/survey?t=${TOKEN}${'a'.repeat(20_000)}`, { headers: PORTUGUESE }), 431, 'es');
+    expect(logOfRefusal()).toEqual([expect.objectContaining({ level: 30, status: 431 })]);
+    expect(JSON.stringify(logged)).not.toContain(TOKEN);
+  });
+
+  it('a request that is not HTTP gets a 400 page, not JSON', async () => {
+    const answer = await rawExchange('GARBAGE secret-token\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    const [head, html] = answer.split('\r\n\r\n') as [string, string];
+    const headers = new Headers(head.split('\r\n').slice(1).map((line) => line.split(/: (.*)/s).slice(0, 2) as [string, string]));
+    expectRefusalPage({ status: 400, html, headers }, 400, 'es');
+    expect(Buffer.byteLength(html)).toBe(Number(headers.get('content-length')));
+  });
 });
 
 describe('what is not an error page of its own', () => {
