@@ -3,6 +3,15 @@ import type { Locale } from '../outbound/locale.js';
 
 // What the public pages behind links in mail (surveys, unsubscribe) share in how they answer.
 
+/** Every answer's: no type sniffing, no referrer sent on, no framing by another site. */
+export const SECURITY_HEADERS = { 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'X-Frame-Options': 'DENY' } as const;
+
+/** An HTML page's: no scripts, and nothing loaded from elsewhere. */
+export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/** All that sendPage and the server's onSend hook give a page: for one sent without that hook (a bad address) or written on the socket. */
+export const HTML_PAGE_HEADERS = { ...SECURITY_HEADERS, 'Content-Security-Policy': PAGE_CSP, 'Cache-Control': 'no-store', 'Content-Type': 'text/html; charset=utf-8' } as const;
+
 /** A page that names a person: never cached by a browser or a proxy. */
 export function sendPage(reply: FastifyReply, status: number, body: string): FastifyReply {
   return reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(body);

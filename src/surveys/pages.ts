@@ -2,27 +2,10 @@
 // a comment form), the opt-out page ("Don't send me surveys") and the error page of a link that is broken or expired. Plain HTML and inline CSS (the server's CSP allows no scripts and
 // nothing from outside), in the contact's language, readable on a phone. Everything shown is escaped.
 
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import Handlebars from 'handlebars';
 import { choicesOf, type SurveyKind, type SurveyScale } from '../domain/survey-scale.js';
+import { renderPage } from '../http/page-template.js';
 import type { Locale } from '../outbound/locale.js';
-import { templatesDir } from '../paths.js';
 import { choiceLabel, OPT_OUT_COPY, PAGE_COPY } from './copy.js';
-
-const hb = Handlebars.create();
-const cache = new Map<string, Handlebars.TemplateDelegate>();
-let style: string | undefined;
-
-function page(name: 'survey' | 'opt-out' | 'error', view: object): string {
-  let template = cache.get(name);
-  if (!template) {
-    template = hb.compile(readFileSync(join(templatesDir, 'pages', `${name}.html.hbs`), 'utf8'), { strict: false });
-    cache.set(name, template);
-  }
-  style ??= readFileSync(join(templatesDir, 'pages', 'style.css'), 'utf8');
-  return template({ ...view, style });
-}
 
 export interface SurveyPageInput {
   locale: Locale;
@@ -52,7 +35,7 @@ export function renderSurveyPage(input: SurveyPageInput): string {
   const toConfirm = input.picked !== null && input.picked !== input.current;
   const shown = toConfirm ? input.picked : input.current;
   const choices = choicesOf(input.scale).map((value) => ({ value, id: `answer-${value}`, label: choiceLabel(input.scale, value, input.locale), checked: value === shown }));
-  return page('survey', {
+  return renderPage('survey', {
     locale: input.locale,
     t,
     heading: answered ? t.thanks : toConfirm ? t.confirmTitle : t.title,
@@ -83,7 +66,7 @@ export interface OptOutPageInput {
 /** One button that POSTs: a GET (a link scanner) must not opt anyone out. */
 export function renderOptOutPage(input: OptOutPageInput): string {
   const o = OPT_OUT_COPY[input.locale];
-  return page('opt-out', {
+  return renderPage('opt-out', {
     locale: input.locale,
     t: PAGE_COPY[input.locale],
     heading: input.done ? o.doneTitle : o.askTitle,
@@ -100,5 +83,5 @@ export function renderErrorPage(locale: Locale, reason: 'invalid' | 'expired', s
   const o = OPT_OUT_COPY[locale];
   const [heading, text] = reason === 'expired' ? [t.expiredTitle, t.expiredText] : [t.invalidTitle, about === 'opt_out' ? o.invalidText : t.invalidText];
   const [nothingStored, contact] = about === 'opt_out' ? [o.nothingChanged, o.contact] : [t.nothingStored, t.contact];
-  return page('error', { locale, t, heading, text, nothingStored, contact, support: supportAddress });
+  return renderPage('error', { locale, t, heading, text, nothingStored, contact, support: supportAddress });
 }
