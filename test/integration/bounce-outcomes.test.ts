@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { replyToTicket } from '../../src/lifecycle/agent-actions.js';
 import { mail } from '../support/app.js';
 import { cliBuilt, runCli } from '../support/cli.js';
-import { gmailDelay, postfixDsn, sentHeaders } from '../support/dsn.js';
+import { gmailDelay, postfixDsn, sentHeaders, sesDeliveryDelay } from '../support/dsn.js';
 import { timeTravelSuite, type TimeTravel } from '../support/time-travel.js';
 
 // What the desk sees when a mail it sent comes back as a bounce: the ticket's note, the suppression, and
@@ -68,6 +68,15 @@ describe('delay warnings about an acknowledgement (the server is still trying)',
     const notes = ticket.messages.filter((m) => m.internal).map((m) => m.visibleText);
     expect(notes).toHaveLength(3);
     for (const note of notes) expect(note).toMatch(/^ana@cliente\.mx: delivery delayed \(still being retried\)/);
+  });
+
+  it("Amazon SES's DeliveryDelay event opens no ticket: it is a note on the acknowledged one", async () => {
+    const { number, ack } = await acknowledgedTicket();
+    const r = await tt.ingest('2026-11-30T14:00:00-06:00', sesDeliveryDelay({ failed: 'ana@cliente.mx', messageId: ack.messageId }));
+    expect(r).toMatchObject({ outcome: 'bounce', ticketNumber: number, detail: 'ana@cliente.mx: delivery delayed (still being retried) 4.2.2 (452) 452 4.2.2 Mailbox full' });
+    expect(await tt.app.db.ticket.count()).toBe(1);
+    expect(await tt.app.db.suppression.count()).toBe(0);
+    expect((await tt.ticket(number)).events.map((e) => e.type)).toEqual(['created', 'notification_delayed']);
   });
 
   it.skipIf(!cliBuilt)('the final failure after them counts as one soft bounce, as before', async () => {

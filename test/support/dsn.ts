@@ -109,6 +109,37 @@ export function gmailDelay(input: { failed: string; original: string }): Buffer 
   return Buffer.from(lines.join('\r\n'));
 }
 
+/** Amazon SES's DeliveryDelay event (event publishing through SNS) about a mail the desk sent. */
+export function sesDeliveryDelay(input: { failed: string; messageId: string }): Buffer {
+  counter++;
+  const event = {
+    eventType: 'DeliveryDelay',
+    mail: { timestamp: '2026-11-30T16:00:01.000Z', source: 'soporte@example.test', destination: [input.failed], headers: [{ name: 'Message-ID', value: `<${input.messageId}>` }] },
+    deliveryDelay: {
+      timestamp: '2026-11-30T20:00:00.000Z',
+      delayType: 'MailboxFull',
+      expirationTime: '2026-12-01T16:00:01.000Z',
+      delayedRecipients: [{ emailAddress: input.failed, status: '4.2.2', diagnosticCode: 'smtp; 452 4.2.2 Mailbox full' }],
+    },
+  };
+  const lines = [
+    'From: SES-Eventos <no-reply@sns.amazonaws.com>',
+    'To: soporte@example.test',
+    'Subject: AWS Notification Message',
+    `Message-ID: <ses-${counter}.${process.pid}@email.amazonses.com>`,
+    'Date: Mon, 30 Nov 2026 20:00:05 +0000',
+    'Content-Type: text/plain; charset=UTF-8',
+    '',
+    JSON.stringify(event),
+    '',
+    '--',
+    'If you wish to stop receiving notifications from this topic, please click or visit the link below to unsubscribe:',
+    'https://sns.us-east-1.amazonaws.com/unsubscribe.html?SubscriptionArn=arn:aws:sns:us-east-1:123456789012:SES-Eventos:0f1e',
+    '',
+  ];
+  return Buffer.from(lines.join('\r\n'));
+}
+
 /** The header block of a mail the desk sent, as the outbox row keeps it. */
 export function sentHeaders(row: { messageId: string; subject: string; toList: string; ccList: string }): string {
   const cc = JSON.parse(row.ccList) as string[];

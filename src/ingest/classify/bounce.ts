@@ -66,7 +66,7 @@ function classify(view: MailView): MailKind {
   if (ses?.type === 'bounce') {
     return {
       kind: 'bounce',
-      recipients: ses.recipients.slice(0, MAX_RECIPIENTS).map((r) => recipient(r.address, { status: r.status, diagnostic: r.diagnostic, diagnosticType: 'smtp' }, '', ses.permanent ? '5' : '4', false)),
+      recipients: ses.recipients.slice(0, MAX_RECIPIENTS).map((r) => recipient(r.address, { status: r.status, diagnostic: r.diagnostic, diagnosticType: 'smtp' }, '', ses.permanent ? '5' : '4', ses.delayed)),
       originalMessageId: ses.originalMessageId,
     };
   }
