@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { replyToTicket } from '../../src/lifecycle/agent-actions.js';
 import { mail } from '../support/app.js';
-import { postfixDsn, sentHeaders } from '../support/dsn.js';
+import { cliBuilt, runCli } from '../support/cli.js';
+import { gmailDelay, postfixDsn, sentHeaders, sesDeliveryDelay } from '../support/dsn.js';
 import { timeTravelSuite, type TimeTravel } from '../support/time-travel.js';
 
 // What the desk sees when a mail it sent comes back as a bounce: the ticket's note, the suppression, and
@@ -33,5 +34,60 @@ describe('a hard bounce of an acknowledgement', () => {
     expect(result).toMatchObject({ mailed: false, notMailed: 'pending to ana@cliente.mx: the address is suppressed after bounces (ventanilla suppressions lift ana@cliente.mx)' });
     const ticket = await tt.ticket(number);
     expect(ticket.events.map((e) => e.type)).toEqual(['created', 'notification_bounced', 'agent_reply', 'notice_suppressed']);
+  });
+});
+
+describe('delay warnings about an acknowledgement (the server is still trying)', () => {
+  /** `ventanilla suppressions list --all --json` on the test's database, as an operator runs it. */
+  async function suppressionsListed() {
+    const env = { DATA_DIR: tt.app.dataDir, SUPPORT_ADDRESS: 'soporte@example.test', SECRET_KEY: 'test-secret-key-0123456789' };
+    const listed = await runCli(['suppressions', 'list', '--all', '--json'], { env });
+    expect(listed.code, listed.stderr).toBe(0);
+    return JSON.parse(listed.stdout) as Array<{ email: string; reason: string | null; until: string | null; softBounces: number }>;
+  }
+
+  it.skipIf(!cliBuilt)('at 4, 24 and 48 hours suppress nothing: the ticket notes each delay, and an answer is still mailed', async () => {
+    const { number, ack } = await acknowledgedTicket();
+    const original = sentHeaders(ack);
+    const warnings: Array<[string, Buffer]> = [
+      ['2026-11-30T14:00:00-06:00', postfixDsn({ failed: 'ana@cliente.mx', original, delayedHours: 4, status: '4.2.2', diagnostic: '452 4.2.2 Mailbox full' })],
+      ['2026-12-01T10:00:00-06:00', gmailDelay({ failed: 'ana@cliente.mx', original })],
+      ['2026-12-02T10:00:00-06:00', postfixDsn({ failed: 'ana@cliente.mx', original, delayedHours: 48, status: '4.2.2', diagnostic: '452 4.2.2 Mailbox full' })],
+    ];
+    for (const [at, warning] of warnings) {
+      const r = await tt.ingest(at, warning);
+      expect(r).toMatchObject({ outcome: 'bounce', ticketNumber: number });
+      expect(r.detail).toMatch(/^ana@cliente\.mx: delivery delayed \(still being retried\)/);
+    }
+    expect(await suppressionsListed()).toEqual([]);
+
+    await tt.agentReply('2026-12-02T11:00:00-06:00', number, '¿Nos envía el XML?', 'pending');
+    expect(tt.take().map((m) => m.to)).toEqual([['ana@cliente.mx']]);
+    const ticket = await tt.ticket(number);
+    expect(ticket.events.map((e) => e.type)).toEqual(['created', 'notification_delayed', 'notification_delayed', 'notification_delayed', 'agent_reply']);
+    const notes = ticket.messages.filter((m) => m.internal).map((m) => m.visibleText);
+    expect(notes).toHaveLength(3);
+    for (const note of notes) expect(note).toMatch(/^ana@cliente\.mx: delivery delayed \(still being retried\)/);
+  });
+
+  it("Amazon SES's DeliveryDelay event opens no ticket: it is a note on the acknowledged one", async () => {
+    const { number, ack } = await acknowledgedTicket();
+    const r = await tt.ingest('2026-11-30T14:00:00-06:00', sesDeliveryDelay({ failed: 'ana@cliente.mx', messageId: ack.messageId }));
+    expect(r).toMatchObject({ outcome: 'bounce', ticketNumber: number, detail: 'ana@cliente.mx: delivery delayed (still being retried) 4.2.2 (452) 452 4.2.2 Mailbox full' });
+    expect(await tt.app.db.ticket.count()).toBe(1);
+    expect(await tt.app.db.suppression.count()).toBe(0);
+    expect((await tt.ticket(number)).events.map((e) => e.type)).toEqual(['created', 'notification_delayed']);
+  });
+
+  it.skipIf(!cliBuilt)('the final failure after them counts as one soft bounce, as before', async () => {
+    const { number, ack } = await acknowledgedTicket();
+    const original = sentHeaders(ack);
+    for (const [at, hours] of [['2026-11-30T14:00:00-06:00', 4], ['2026-12-01T10:00:00-06:00', 24], ['2026-12-02T10:00:00-06:00', 48]] as const) {
+      await tt.ingest(at, postfixDsn({ failed: 'ana@cliente.mx', original, delayedHours: hours, status: '4.2.2', diagnostic: '452 4.2.2 Mailbox full' }));
+    }
+    const expired = await tt.ingest('2026-12-05T10:00:00-06:00', postfixDsn({ failed: 'ana@cliente.mx', original, status: '4.2.2', diagnostic: '452 4.2.2 Mailbox full' }));
+    expect(expired).toMatchObject({ outcome: 'bounce', ticketNumber: number, detail: 'ana@cliente.mx: soft bounce 4.2.2 (452) 452 4.2.2 Mailbox full' });
+    expect(await suppressionsListed()).toEqual([expect.objectContaining({ email: 'ana@cliente.mx', reason: null, until: null, softBounces: 1 })]);
+    expect((await tt.ticket(number)).events.map((e) => e.type).at(-1)).toBe('notification_bounced');
   });
 });

@@ -31,8 +31,8 @@ const ingest = (raw: Buffer) => app.pipeline.ingest(raw, { source: 'file', sourc
 const toBulletins = (from: string, subject: string, body = '', extra: Record<string, string> = {}) =>
   mail({ headers: { From: from, To: 'boletin@example.test', Subject: subject, 'Message-ID': `<bm${++seq}@example.org>`, ...extra }, body });
 
+/** A final failure (Action: failed; a 4.x.x status is a soft bounce after the queue time ran out). */
 function dsn(recipient: string, status: string, id = `dsn${++seq}`): Buffer {
-  const action = status.startsWith('5') ? 'failed' : 'delayed';
   return Buffer.from(
     [
       'From: Mail Delivery System <MAILER-DAEMON@mx.example.org>',
@@ -52,7 +52,7 @@ function dsn(recipient: string, status: string, id = `dsn${++seq}`): Buffer {
       'Reporting-MTA: dns; mx.example.org',
       '',
       `Final-Recipient: rfc822; ${recipient}`,
-      `Action: ${action}`,
+      'Action: failed',
       `Status: ${status}`,
       `Diagnostic-Code: smtp; ${status.startsWith('5') ? '550 5.1.1 User unknown' : '452 4.2.2 Mailbox full'}`,
       '--R--',

@@ -66,6 +66,32 @@ describe('a person\'s mail that asks for no automatic answer (Outlook\'s X-Auto-
     expect(tt.take()).toEqual([]);
   });
 
+  it("a reply written by a person in the customer's Zendesk opens the pending ticket again, though Zendesk marks it auto-generated", async () => {
+    // Zendesk puts these on every mail it sends, an agent's answer too (its help centre lists them as the headers
+    // that "should persist" when relaying outbound mail; a real agent reply relayed by Zendesk carries the same).
+    const zendesk = {
+      'Auto-Submitted': 'auto-generated',
+      'X-Auto-Response-Suppress': 'All',
+      'X-Mailer': 'Zendesk Mailer',
+      'X-Zendesk-From-Account-Id': '68b8aed',
+      'X-Zendesk-Email-Id': '01M3Q58ZANF2HQSGH9BZZ4ZS8S',
+      'X-Delivery-Context': 'event-id-686236246199',
+    };
+    const { number, asked } = await pendingTicket('No llegan los XML al portal');
+    const raw = mail({
+      headers: { From: 'Ana Pérez (Mesa de ayuda) <ana@cliente.mx>', 'In-Reply-To': asked.messageId, References: asked.messageId, Subject: `Re: ${asked.subject}`, ...zendesk },
+      body: '##- Please type your reply above this line -##\n\nAna Pérez, 30 nov. 2026 12:00\n\nAdjunto el XML de la factura A-1234.',
+    });
+    const reply = await tt.ingest('2026-11-30T12:00:00-06:00', raw);
+    expect(reply).toMatchObject({ outcome: 'comment', ticketNumber: number });
+    expect(reply.detail).toContain('no automatic answer sent');
+    const ticket = await tt.ticket(number);
+    expect(ticket.status).toBe('open');
+    expect(ticket.messages.at(-1)).toMatchObject({ direction: 'in', internal: false });
+    await tt.flush();
+    expect(tt.take()).toEqual([]);
+  });
+
   it('a new request opens a ticket without an acknowledgement, as its sender asked', async () => {
     tt = await suite.start(NOW);
     const r = await tt.ingest(NOW, mail({ headers: { Subject: 'Consulta', 'X-Auto-Response-Suppress': 'All' } }));

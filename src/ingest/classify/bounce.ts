@@ -9,11 +9,13 @@
  *   - RFC 3464 delivery status fields (report part or body)                                 dsn.ts
  *   - X-Failed-Recipients, then the recipients a human-readable notice names                heuristics.ts
  *   - RFC 3834 and de-facto auto-reply markers                                              vacation.ts
+ * A delay warning (the agent is still trying: delay.ts) names its recipients as delayed, never hard.
  * A body is only read as a bounce notice when the mail comes from a mail system (evidence.ts).
  * Hard vs soft follows sisimai (reason.ts): permanent AND the address itself is dead.
  */
 import type { InboundMail } from '../parse.js';
 import { detectComplaint } from './arf.js';
+import { isDelayWarning } from './delay.js';
 import { isFailure, parseDsnFields, type DsnRecipient } from './dsn.js';
 import { BOUNCE_PHRASE, BOUNCE_SUBJECT, machineEvidence } from './evidence.js';
 import { noticeRecipients, originalRecipients, splitNotice, type HeuristicRecipient, type Notice } from './heuristics.js';
@@ -31,6 +33,8 @@ export interface BounceRecipient {
   replyCode: string | null;
   /** Permanent and the address itself is dead (unknown user or domain, moved, domain accepts no mail). */
   hard: boolean;
+  /** A delay warning: the agent is still trying to deliver (DSN Action: delayed, or its words say so). */
+  delayed: boolean;
   diagnostic: string | null;
 }
 
@@ -62,7 +66,7 @@ function classify(view: MailView): MailKind {
   if (ses?.type === 'bounce') {
     return {
       kind: 'bounce',
-      recipients: ses.recipients.slice(0, MAX_RECIPIENTS).map((r) => recipient(r.address, { status: r.status, diagnostic: r.diagnostic, diagnosticType: 'smtp' }, '', ses.permanent ? '5' : '4')),
+      recipients: ses.recipients.slice(0, MAX_RECIPIENTS).map((r) => recipient(r.address, { status: r.status, diagnostic: r.diagnostic, diagnosticType: 'smtp' }, '', ses.permanent ? '5' : '4', ses.delayed)),
       originalMessageId: ses.originalMessageId,
     };
   }
@@ -112,6 +116,7 @@ function detectBounce(view: MailView): MailKind | null {
   const temporaryNotice = TEMPORARY_NOTICE.test(view.subject) || TEMPORARY_NOTICE.test(noticeText.slice(0, 4_000));
   const noticeClass = (): '4' | '5' => (temporaryNotice && !/permanent|fatal|failed permanently|given up|giving up/i.test(noticeText.slice(0, 4_000)) ? '4' : '5');
   const heuristic = () => noticeRecipients(notice, view.own, senders, MAX_RECIPIENTS);
+  const delayWarning = isDelayWarning(view.subject, noticeText.slice(0, 8_000));
 
   if (failures.length > 0) {
     const blocks = heuristic();
@@ -123,7 +128,8 @@ function detectBounce(view: MailView): MailKind | null {
       seen.add(address);
       const block = blockFor(blocks, [address, r.finalRecipient, r.originalRecipient]);
       const fallbackClass = r.action === 'delayed' ? '4' : noticeClass();
-      recipients.push(recipient(address, r, block ?? (failures.length === 1 ? noticeText : ''), fallbackClass));
+      const delayed = r.action === 'delayed' || (r.action === null && delayWarning);
+      recipients.push(recipient(address, r, block ?? (failures.length === 1 ? noticeText : ''), fallbackClass, delayed));
       if (recipients.length >= MAX_RECIPIENTS) break;
     }
     if (recipients.length > 0) return { kind: 'bounce', recipients, originalMessageId: originalMessageId(view, notice) };
@@ -164,7 +170,7 @@ function detectBounce(view: MailView): MailKind | null {
   const fallbackClass = noticeClass();
   return {
     kind: 'bounce',
-    recipients: found.slice(0, MAX_RECIPIENTS).map((r) => recipient(r.address, null, found.length === 1 ? noticeText : r.block || noticeText, fallbackClass)),
+    recipients: found.slice(0, MAX_RECIPIENTS).map((r) => recipient(r.address, null, found.length === 1 ? noticeText : r.block || noticeText, fallbackClass, delayWarning)),
     originalMessageId: originalMessageId(view, notice),
   };
 }
@@ -175,7 +181,7 @@ function nestedFailures(view: MailView): BounceRecipient[] {
     const recipients: BounceRecipient[] = [];
     for (const r of failures) {
       const address = preferredAddress(r);
-      if (address && !recipients.some((x) => x.address === address)) recipients.push(recipient(address, r, '', r.action === 'delayed' ? '4' : '5'));
+      if (address && !recipients.some((x) => x.address === address)) recipients.push(recipient(address, r, '', r.action === 'delayed' ? '4' : '5', r.action === 'delayed'));
       if (recipients.length >= MAX_RECIPIENTS) break;
     }
     if (recipients.length > 0) return recipients;
@@ -208,6 +214,7 @@ function recipient(
   dsn: Pick<DsnRecipient, 'status' | 'diagnostic' | 'diagnosticType'> | null,
   context: string,
   fallbackClass: '4' | '5',
+  delayed: boolean,
 ): BounceRecipient {
   const ctx = collapse(context.slice(0, 4_000));
   const dsnDiagnostic = dsn?.diagnostic ?? null;
@@ -224,7 +231,8 @@ function recipient(
     commandText: [dsnDiagnostic, ctx].filter(Boolean).join(' '),
     localMailer: dsn?.diagnosticType === 'x-unix',
   });
-  return { address, status, replyCode, hard: isHard(cls === '5', reason), diagnostic };
+  // A warning is never hard: the agent is still trying that very address.
+  return { address, status, replyCode, hard: !delayed && isHard(cls === '5', reason), delayed, diagnostic };
 }
 
 /** A short diagnostic from a notice block: from the first reply code or status on, else the block itself. */

@@ -14,7 +14,7 @@ export interface SesRecipient {
 }
 
 export type SesEvent =
-  | { type: 'bounce'; permanent: boolean; recipients: SesRecipient[]; originalMessageId: string | null }
+  | { type: 'bounce'; permanent: boolean; delayed: boolean; recipients: SesRecipient[]; originalMessageId: string | null }
   | { type: 'complaint'; recipients: string[]; feedbackType: string | null; originalMessageId: string | null }
   | { type: 'delivery' };
 
@@ -50,9 +50,11 @@ export function detectSesEvent(view: MailView): SesEvent | null {
   if (!/"notificationType"\s*:|\\"notificationType\\"\s*:|"eventType"\s*:/.test(view.body)) return null;
   const json = unfold(view.body);
   const type = stringField(json, 'notificationType') ?? stringField(json, 'eventType');
-  if (type === 'Bounce') {
+  // DeliveryDelay (event publishing only): SES is still retrying, a warning rather than a bounce (delay.ts).
+  if (type === 'Bounce' || type === 'DeliveryDelay') {
+    const delayed = type === 'DeliveryDelay';
     const recipients: SesRecipient[] = [];
-    for (const object of arrayObjects(json, 'bouncedRecipients')) {
+    for (const object of arrayObjects(json, delayed ? 'delayedRecipients' : 'bouncedRecipients')) {
       const address = addressIn(stringField(object, 'emailAddress'));
       if (!address) continue;
       const diagnostic = stringField(object, 'diagnosticCode');
@@ -62,7 +64,7 @@ export function detectSesEvent(view: MailView): SesEvent | null {
         diagnostic: diagnostic ? collapse(diagnostic.replace(/^\s*smtp\s*;\s*/i, '')).slice(0, MAX_DIAGNOSTIC_CHARS) : null,
       });
     }
-    return { type: 'bounce', permanent: stringField(json, 'bounceType') === 'Permanent', recipients, originalMessageId: originalId(json) };
+    return { type: 'bounce', permanent: stringField(json, 'bounceType') === 'Permanent', delayed, recipients, originalMessageId: originalId(json) };
   }
   if (type === 'Complaint') {
     const recipients: string[] = [];

@@ -28,6 +28,14 @@ const LIST_HEADERS = ['list-id', 'list-unsubscribe', 'list-subscribe', 'list-pos
  */
 const HELPDESK_HEADER = /^(?:x-loop|x-zendesk-.+|x-freshdesk-.+)$/;
 /**
+ * A helpdesk product's own headers (X-Zendesk-From-Account-Id, X-Zendesk-Email-Id...). Zendesk sends every
+ * mail with Auto-Submitted: auto-generated, its agents' answers too: on such a mail the mark tells nothing
+ * about who wrote it, and asksNoAutoReply keeps it unanswered.
+ */
+const HELPDESK_PRODUCT_HEADER = /^x-(?:zendesk|freshdesk)-.+$/;
+
+const fromHelpdeskProduct = (mail: InboundMail) => [...mail.headers.keys()].some((name) => HELPDESK_PRODUCT_HEADER.test(name));
+/**
  * Subjects that start with ordinary words of an away note ("Ausencia de complemento de pago..." is a request a
  * fiscal desk gets every day): they count only together with an away note in the body. A responder's own prefix
  * ("Automatic reply:", "Respuesta automática:") is enough alone (classify/vacation.ts).
@@ -37,7 +45,8 @@ const AWAY_WORDS_SUBJECT = /^\s*(?:out of (?:the )?office|fuera de (?:la )?ofici
 export function classifyAutomatic(mail: InboundMail): AutomaticVerdict | null {
   const autoSubmitted = first(mail, 'auto-submitted');
   if (autoSubmitted && !/^no\b/i.test(autoSubmitted)) {
-    return { kind: /auto-replied/i.test(autoSubmitted) ? 'auto-replied' : 'auto-generated', reason: `Auto-Submitted: ${autoSubmitted}` };
+    const kind = /auto-replied/i.test(autoSubmitted) ? 'auto-replied' : 'auto-generated';
+    if (kind === 'auto-replied' || !fromHelpdeskProduct(mail)) return { kind, reason: `Auto-Submitted: ${autoSubmitted}` };
   }
   for (const name of ['x-autoreply', 'x-autorespond', 'x-autoresponder']) {
     const value = first(mail, name);

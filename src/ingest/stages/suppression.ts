@@ -13,7 +13,7 @@ const DAY_MS = 86_400_000;
 /**
  * What a delivery report does to our sending (README "Bounces and suppression"): a hard bounce suppresses
  * the address for bulletins and notifications (SUPPRESSION_DAYS), soft bounces do after SOFT_BOUNCE_LIMIT
- * within SOFT_BOUNCE_WINDOW_DAYS, and a complaint (ARF) unsubscribes from bulletins. A report seen before
+ * within SOFT_BOUNCE_WINDOW_DAYS (a delay warning counts for nothing), and a complaint (ARF) unsubscribes from bulletins. A report seen before
  * (the same mail fetched twice) counts once. Returns a note for the inbound log, or null.
  */
 export async function applyDeliveryReport(tx: Tx, settings: BulletinConfig['suppression'], input: { report: Report; dedupKey: string; now: Date }): Promise<string | null> {
@@ -29,6 +29,8 @@ export async function applyDeliveryReport(tx: Tx, settings: BulletinConfig['supp
     return notes.length ? notes.join('; ') : null;
   }
   for (const r of report.recipients) {
+    // A delay warning is no bounce: the server is still trying, and usually delivers (README "Bounces and suppression").
+    if (r.delayed) continue;
     const facts = { email: r.address, status: r.status, detail: [r.replyCode, r.status, r.diagnostic].filter(Boolean).join(' '), now };
     if (r.hard) {
       const until = new Date(now.getTime() + settings.hardDays * DAY_MS);

@@ -91,6 +91,7 @@ describe('classifyMail', () => {
           status: '5.1.1',
           replyCode: '550',
           hard: true,
+          delayed: false,
           diagnostic: '550 5.1.1 <cliente@example.org>: Recipient address rejected: User unknown in virtual mailbox table',
         },
       ],
@@ -98,7 +99,7 @@ describe('classifyMail', () => {
     });
   });
 
-  it('reads a full mailbox (4.2.2, delayed) as a soft bounce', async () => {
+  it('reads a full mailbox reported with Action: delayed as a delay (still being retried), not a bounce', async () => {
     const kind = await classify(
       postfixDsn({
         status: '4.2.2',
@@ -110,7 +111,7 @@ describe('classifyMail', () => {
     expect(kind.kind).toBe('bounce');
     if (kind.kind !== 'bounce') return;
     expect(kind.recipients).toEqual([
-      { address: 'cliente@example.org', status: '4.2.2', replyCode: '452', hard: false, diagnostic: '452 4.2.2 <cliente@example.org>: Mailbox full' },
+      { address: 'cliente@example.org', status: '4.2.2', replyCode: '452', hard: false, delayed: true, diagnostic: '452 4.2.2 <cliente@example.org>: Mailbox full' },
     ]);
   });
 
@@ -173,11 +174,43 @@ describe('classifyMail', () => {
           status: '5.1.1',
           replyCode: '550',
           hard: true,
+          delayed: false,
           diagnostic: '550 5.1.1 <cliente@example.org>: Recipient address rejected: User unknown',
         },
       ],
       originalMessageId: 'ticket-1042.1@desk.example',
     });
+  });
+
+  // Exim's warnings, worded as in sisimai's lhost-exim-38.eml (a warning) and lhost-exim-60.eml (the final failure).
+  const eximDelayNotice = [
+    'This message was created automatically by mail delivery software.',
+    'A message that you sent has not yet been delivered to one or more of its',
+    'recipients after more than 24 hours on the queue on mx.example.net.',
+    '',
+    'The address to which the message has not yet been delivered is:',
+    '',
+    '  cliente@example.org',
+    '    host mx.example.org [192.0.2.10]',
+    '    Delay reason: SMTP error from remote mail server after RCPT TO:<cliente@example.org>:',
+    '    452 4.2.2 <cliente@example.org>: Mailbox full',
+    '',
+    'No action is required on your part. Delivery attempts will continue for',
+    'some time, and this warning may be repeated at intervals if the message',
+    'remains undelivered. Eventually the mail delivery software will give up,',
+    'and when that happens, the message will be returned to you.',
+  ];
+
+  it('reads an Exim delay warning (plain text) as a delay: the address is still being tried', async () => {
+    const headers = eximHeaders(false).map((h) => (h.startsWith('Subject:') ? 'Subject: Warning: message 1abc-0001 delayed 24 hours' : h));
+    const kind = await classify([...headers, ...eximDelayNotice]);
+    expect(kind.kind === 'bounce' && kind.recipients.map((r) => [r.address, r.status, r.hard, r.delayed])).toEqual([['cliente@example.org', '4.2.2', false, true]]);
+  });
+
+  it("reads Exim's final failure after its retry timeout as a bounce, not a delay", async () => {
+    const finalNotice = [...eximNotice.slice(0, 6), '    host mx.example.org [192.0.2.10]', '    452 4.2.2 <cliente@example.org>: Mailbox full: retry timeout exceeded'];
+    const kind = await classify([...eximHeaders(true), ...finalNotice]);
+    expect(kind.kind === 'bounce' && kind.recipients.map((r) => [r.address, r.status, r.hard, r.delayed])).toEqual([['cliente@example.org', '4.2.2', false, false]]);
   });
 
   it('reads a qmail bounce (no status code) from its text', async () => {

@@ -86,6 +86,15 @@ describe('machine-written mail (RFC 3834 and de-facto headers)', () => {
       expect(asksNoAutoReply(mail), header).toMatch(/helpdesk/);
     }
   });
+  it("Zendesk's Auto-Submitted: auto-generated, on every mail it sends (an agent's answer too), does not make it a machine's", async () => {
+    const zendesk = ['Auto-Submitted: auto-generated', 'X-Auto-Response-Suppress: All', 'X-Mailer: Zendesk Mailer', 'X-Zendesk-From-Account-Id: 68b8aed'];
+    const mail = await parse([...base, ...zendesk]);
+    expect(classifyAutomatic(mail)).toBeNull();
+    expect(asksNoAutoReply(mail)).not.toBeNull();
+    // An out-of-office reply stays one; and X-Loop alone (procmail, any robot) is no helpdesk product's mark.
+    expect(classifyAutomatic(await parse([...base, 'Auto-Submitted: auto-replied', 'X-Zendesk-From-Account-Id: 68b8aed']))?.kind).toBe('auto-replied');
+    expect(classifyAutomatic(await parse([...base, 'Auto-Submitted: auto-generated', 'X-Loop: robot@otra.example']))?.kind).toBe('auto-generated');
+  });
 });
 
 describe('loops: our own mail coming back', () => {
