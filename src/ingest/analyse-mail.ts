@@ -57,8 +57,13 @@ export async function analyseMail(settings: AnalysisSettings, blobs: Pick<BlobSt
   // An out-of-office note (classify/vacation.ts weighs its headers and its wording) is one whatever else its
   // headers say: Exchange's carry Return-Path: <> too, and must not open a ticket.
   const byHeaders = classifyAutomatic(mail);
+  // A report that our mail was delivered answers nothing either (SES's event publishing carries no machine's mark).
   const automatic: AutomaticVerdict | null =
-    report.kind === 'vacation' && byHeaders?.kind !== 'auto-replied' ? { kind: 'auto-replied', reason: `an out-of-office reply (${byHeaders?.reason ?? 'by its wording'})` } : byHeaders;
+    report.kind === 'vacation' && byHeaders?.kind !== 'auto-replied'
+      ? { kind: 'auto-replied', reason: `an out-of-office reply (${byHeaders?.reason ?? 'by its wording'})` }
+      : report.kind === 'delivered'
+        ? { kind: 'auto-replied', reason: 'a report that a mail was delivered' }
+        : byHeaders;
   // Is the From address forged? Only the Authentication-Results of our own servers tell (stages/authenticity.ts).
   // Only a single From address can be authenticated (DMARC checks that one): a mail with none (its sender taken
   // from Sender or Reply-To) or with several is not believed to be from anyone in particular.

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { replyToTicket } from '../../src/lifecycle/agent-actions.js';
 import { mail } from '../support/app.js';
 import { cliBuilt, runCli } from '../support/cli.js';
-import { gmailDelay, postfixDsn, sentHeaders, sesDeliveryDelay } from '../support/dsn.js';
+import { gmailDelay, postfixDsn, sentHeaders, sesDelivery, sesDeliveryDelay } from '../support/dsn.js';
 import { timeTravelSuite, type TimeTravel } from '../support/time-travel.js';
 
 // What the desk sees when a mail it sent comes back as a bounce: the ticket's note, the suppression, and
@@ -89,5 +89,27 @@ describe('delay warnings about an acknowledgement (the server is still trying)',
     expect(expired).toMatchObject({ outcome: 'bounce', ticketNumber: number, detail: 'ana@cliente.mx: soft bounce 4.2.2 (452) 452 4.2.2 Mailbox full' });
     expect(await suppressionsListed()).toEqual([expect.objectContaining({ email: 'ana@cliente.mx', reason: null, until: null, softBounces: 1 })]);
     expect((await tt.ticket(number)).events.map((e) => e.type).at(-1)).toBe('notification_bounced');
+  });
+});
+
+describe('a report that a mail was delivered (a success, not a bounce)', () => {
+  // SES's event publishing reports every mail delivered: a note each would bury the tickets' history.
+  it("Amazon SES's Delivery event opens no ticket, suppresses nothing and leaves the ticket as it was", async () => {
+    const { number, ack } = await acknowledgedTicket();
+    const r = await tt.ingest('2026-11-30T10:05:00-06:00', sesDelivery({ to: 'ana@cliente.mx', messageId: ack.messageId }));
+    expect(r).toMatchObject({ outcome: 'auto_reply', ticketNumber: null, detail: expect.stringMatching(/delivered/) });
+    expect(await tt.app.db.ticket.count()).toBe(1);
+    expect(await tt.app.db.suppression.count()).toBe(0);
+    expect(tt.take()).toEqual([]);
+    expect((await tt.ticket(number)).events.map((e) => e.type)).toEqual(['created']);
+  });
+
+  it('one about a mail of no ticket opens none and is answered by nothing', async () => {
+    tt = await suite.start(NOW);
+    const r = await tt.ingest(NOW, sesDelivery({ to: 'boletin-lector@cliente.mx', messageId: 'bulletin-7.abc@example.test' }));
+    expect(r).toMatchObject({ outcome: 'auto_reply', ticketNumber: null });
+    expect(await tt.app.db.ticket.count()).toBe(0);
+    await tt.flush();
+    expect(tt.take()).toEqual([]);
   });
 });

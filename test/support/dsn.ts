@@ -111,17 +111,32 @@ export function gmailDelay(input: { failed: string; original: string }): Buffer 
 
 /** Amazon SES's DeliveryDelay event (event publishing through SNS) about a mail the desk sent. */
 export function sesDeliveryDelay(input: { failed: string; messageId: string }): Buffer {
-  counter++;
-  const event = {
+  return snsNotification({
     eventType: 'DeliveryDelay',
-    mail: { timestamp: '2026-11-30T16:00:01.000Z', source: 'soporte@example.test', destination: [input.failed], headers: [{ name: 'Message-ID', value: `<${input.messageId}>` }] },
+    mail: sesMail(input.failed, input.messageId),
     deliveryDelay: {
       timestamp: '2026-11-30T20:00:00.000Z',
       delayType: 'MailboxFull',
       expirationTime: '2026-12-01T16:00:01.000Z',
       delayedRecipients: [{ emailAddress: input.failed, status: '4.2.2', diagnosticCode: 'smtp; 452 4.2.2 Mailbox full' }],
     },
-  };
+  });
+}
+
+/** Amazon SES's Delivery event (a success: the recipient's server took the mail), as SNS mails it. */
+export function sesDelivery(input: { to: string; messageId: string }): Buffer {
+  return snsNotification({
+    eventType: 'Delivery',
+    mail: sesMail(input.to, input.messageId),
+    delivery: { timestamp: '2026-11-30T16:00:03.000Z', processingTimeMillis: 1520, recipients: [input.to], smtpResponse: '250 2.0.0 OK', reportingMTA: 'a8-50.smtp-out.amazonses.com' },
+  });
+}
+
+const sesMail = (to: string, messageId: string) => ({ timestamp: '2026-11-30T16:00:01.000Z', source: 'soporte@example.test', destination: [to], headers: [{ name: 'Message-ID', value: `<${messageId}>` }] });
+
+/** An SES event as an SNS topic's e-mail subscription delivers it: the JSON as the body, no mark of a machine. */
+function snsNotification(event: object): Buffer {
+  counter++;
   const lines = [
     'From: SES-Eventos <no-reply@sns.amazonaws.com>',
     'To: soporte@example.test',

@@ -42,6 +42,8 @@ export type MailKind =
   | { kind: 'bounce'; recipients: BounceRecipient[]; originalMessageId: string | null }
   | { kind: 'complaint'; recipients: Array<{ address: string }>; feedbackType: string | null; originalMessageId: string | null }
   | { kind: 'vacation' }
+  /** A report that a mail was delivered (DSN Action: delivered/relayed/expanded only, SES's Delivery event). */
+  | { kind: 'delivered' }
   | { kind: 'normal' };
 
 const MAX_RECIPIENTS = 100;
@@ -73,7 +75,7 @@ function classify(view: MailView): MailKind {
   if (ses?.type === 'complaint') {
     return { kind: 'complaint', recipients: ses.recipients.map((address) => ({ address })), feedbackType: ses.feedbackType, originalMessageId: ses.originalMessageId };
   }
-  if (ses?.type === 'delivery') return { kind: 'normal' };
+  if (ses?.type === 'delivery') return { kind: 'delivered' };
 
   const complaint = detectComplaint(view);
   if (complaint) {
@@ -111,7 +113,7 @@ function detectBounce(view: MailView): MailKind | null {
   const failures = dsn.filter(isFailure);
 
   // A success notice ("delivered", "relayed", "expanded" only) is not a bounce.
-  if (dsn.length > 0 && failures.length === 0 && dsn.some((r) => r.action !== null)) return { kind: 'normal' };
+  if (dsn.length > 0 && failures.length === 0 && dsn.some((r) => r.action !== null)) return { kind: 'delivered' };
 
   const temporaryNotice = TEMPORARY_NOTICE.test(view.subject) || TEMPORARY_NOTICE.test(noticeText.slice(0, 4_000));
   const noticeClass = (): '4' | '5' => (temporaryNotice && !/permanent|fatal|failed permanently|given up|giving up/i.test(noticeText.slice(0, 4_000)) ? '4' : '5');

@@ -127,9 +127,9 @@ describe('classifyMail', () => {
     expect(kind.kind === 'bounce' && kind.recipients.map((r) => [r.status, r.hard])).toEqual([['5.7.1', false]]);
   });
 
-  it('does not take a success notice (Action: delivered) for a bounce', async () => {
+  it('takes a success notice (Action: delivered) for a delivery report, not a bounce', async () => {
     const kind = await classify(postfixDsn({ status: '2.0.0', action: 'delivered', diagnostic: '250 2.0.0 Ok: queued as BBB', notice: '<cliente@example.org>: delivery via mx.example.org: 250 2.0.0 Ok' }));
-    expect(kind).toEqual({ kind: 'normal' });
+    expect(kind).toEqual({ kind: 'delivered' });
   });
 
   const eximNotice = [
