@@ -43,7 +43,7 @@ describe('delay warnings about an acknowledgement (the server is still trying)',
     const env = { DATA_DIR: tt.app.dataDir, SUPPORT_ADDRESS: 'soporte@example.test', SECRET_KEY: 'test-secret-key-0123456789' };
     const listed = await runCli(['suppressions', 'list', '--all', '--json'], { env });
     expect(listed.code, listed.stderr).toBe(0);
-    return JSON.parse(listed.stdout) as Array<{ email: string; reason: string | null; until: string | null; softBounces: number }>;
+    return JSON.parse(listed.stdout) as Array<{ email: string; reason: string | null; until: string | null; softBounces: number; detail: string | null }>;
   }
 
   it.skipIf(!cliBuilt)('at 4, 24 and 48 hours suppress nothing: the ticket notes each delay, and an answer is still mailed', async () => {
@@ -87,7 +87,7 @@ describe('delay warnings about an acknowledgement (the server is still trying)',
     }
     const expired = await tt.ingest('2026-12-05T10:00:00-06:00', postfixDsn({ failed: 'ana@cliente.mx', original, status: '4.2.2', diagnostic: '452 4.2.2 Mailbox full' }));
     expect(expired).toMatchObject({ outcome: 'bounce', ticketNumber: number, detail: 'ana@cliente.mx: soft bounce 4.2.2 (452) 452 4.2.2 Mailbox full' });
-    expect(await suppressionsListed()).toEqual([expect.objectContaining({ email: 'ana@cliente.mx', reason: null, until: null, softBounces: 1 })]);
+    expect(await suppressionsListed()).toEqual([expect.objectContaining({ email: 'ana@cliente.mx', reason: null, until: null, softBounces: 1, detail: '452 4.2.2 Mailbox full' })]);
     expect((await tt.ticket(number)).events.map((e) => e.type).at(-1)).toBe('notification_bounced');
   });
 });

@@ -4,7 +4,7 @@ import { subscriberOfBulletinMail } from '../../store/bulletin-repo.js';
 import type { Tx } from '../../store/database.js';
 import { unsubscribe } from '../../store/subscriber-repo.js';
 import { countSoftBounce, suppressForHardBounce } from '../../store/suppression-repo.js';
-import type { MailKind } from '../classify/bounce.js';
+import type { BounceRecipient, MailKind } from '../classify/bounce.js';
 
 type Report = Extract<MailKind, { kind: 'bounce' } | { kind: 'complaint' }>;
 
@@ -31,7 +31,7 @@ export async function applyDeliveryReport(tx: Tx, settings: BulletinConfig['supp
   for (const r of report.recipients) {
     // A delay warning is no bounce: the server is still trying, and usually delivers (README "Bounces and suppression").
     if (r.delayed) continue;
-    const facts = { email: r.address, status: r.status, detail: [r.replyCode, r.status, r.diagnostic].filter(Boolean).join(' '), now };
+    const facts = { email: r.address, status: r.status, detail: bounceDetail(r), now };
     if (r.hard) {
       const until = new Date(now.getTime() + settings.hardDays * DAY_MS);
       await suppressForHardBounce(tx, facts, until);
@@ -42,4 +42,11 @@ export async function applyDeliveryReport(tx: Tx, settings: BulletinConfig['supp
     }
   }
   return notes.length ? notes.join('; ') : null;
+}
+
+/** The codes, then the server's words; a code its words already give is not repeated ("452 4.2.2 Mailbox full"). */
+function bounceDetail(r: BounceRecipient): string {
+  const words = r.diagnostic ?? '';
+  const codes = [r.replyCode, r.status].filter((code): code is string => code !== null && !words.includes(code));
+  return [...codes, ...(words ? [words] : [])].join(' ');
 }
