@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,8 @@ import { dovecotAvailable, startDovecot, type DovecotServer } from '../support/d
 
 // One mail without a Message-ID reaches the gateway twice: piped in by the MTA (`ingest -`, with the trace
 // fields the MTA prepends, LF line ends) and fetched from the mailbox Dovecot's LMTP delivered it to (other
-// trace fields, CRLF line ends over IMAP). Both copies are the mail its sender wrote: one ticket.
+// trace fields, CRLF line ends over IMAP), and is imported from a Maildir file too. All are the mail its sender
+// wrote: one ticket.
 
 const written = (body: string) =>
   [
@@ -35,7 +36,7 @@ const piped = (mail: string) =>
     mail,
   ].join('\n');
 
-describe.skipIf(!dovecotAvailable() || !cliBuilt)('a mail without Message-ID through the MTA pipe and over IMAP', () => {
+describe.skipIf(!dovecotAvailable() || !cliBuilt)('a mail without Message-ID through the MTA pipe, over IMAP and from a Maildir', () => {
   let dovecot: DovecotServer;
   let daemon: Daemon | undefined;
   let dataDir: string;
@@ -78,6 +79,12 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('a mail without Message-ID thr
       { source: 'imap', outcome: 'duplicate', ticketNumber: 1000 },
       { source: 'imap', outcome: 'created', ticketNumber: 1001 },
     ]);
+    // A third copy, imported from a Maildir an mbox was converted into (Dovecot's mbox lines kept).
+    const maildir = join(dataDir, 'import');
+    mkdirSync(join(maildir, 'cur'), { recursive: true });
+    writeFileSync(join(maildir, 'cur', '1700000001.m1.host:2,S'), `X-UID: 12\nStatus: RO\nX-Keywords:\nContent-Length: 32\n${mail}`);
+    const imported = await runCli(['ingest', maildir, '--json'], { env });
+    expect(JSON.parse(imported.stdout)).toMatchObject({ outcome: 'duplicate', ticket: 1000 });
     const tickets = await runCli(['tickets', 'list', '--json'], { env });
     expect(JSON.parse(tickets.stdout).map((t: { number: number }) => t.number).sort()).toEqual([1000, 1001]);
   }, 30_000);
