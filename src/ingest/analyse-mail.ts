@@ -6,7 +6,7 @@ import type { Address, InboundMail } from './parse.js';
 import { classifyMail, type MailKind } from './classify/bounce.js';
 import { asksNoAutoReply, classifyAutomatic, type AutomaticVerdict } from './stages/automatic.js';
 import { assessSender, type SenderAuthenticity } from './stages/authenticity.js';
-import { dedupKeyOf, isSupportAddress } from './stages/identify.js';
+import { isSupportAddress } from './stages/identify.js';
 import { detectLoop, stripReservedHeaders, type LoopVerdict } from './stages/loop.js';
 import { extractVisibleText } from './visible-text/index.js';
 
@@ -44,15 +44,18 @@ export interface MailAnalysis {
   message: Omit<NewMessage, 'ticketId' | 'createdAt' | 'direction' | 'visibleText'>;
 }
 
-/** Screens a parsed mail and stores its attachments. Throws PIPELINE_FAILED for a mail with no sender at all. */
-export async function analyseMail(settings: AnalysisSettings, blobs: Pick<BlobStore, 'put'>, parsed: InboundMail, size: number, sha256: string): Promise<MailAnalysis> {
+/**
+ * Screens a parsed mail and stores its attachments; `dedupKey` is the caller's (stages/identify.ts), who has the
+ * raw bytes. Throws PIPELINE_FAILED for a mail with no sender at all.
+ */
+export async function analyseMail(settings: AnalysisSettings, blobs: Pick<BlobStore, 'put'>, parsed: InboundMail, raw: { size: number; sha256: string; dedupKey: string }): Promise<MailAnalysis> {
+  const { size, sha256, dedupKey } = raw;
   const mail = stripReservedHeaders(parsed);
   // Delivery reports first: a bounce often has no usable sender ("MAILER-DAEMON", "<>"), and is never a ticket.
   const report = classifyMail(mail);
   const isReport = report.kind === 'bounce' || report.kind === 'complaint';
   const sender = mail.from ?? senderFromHeaders(mail) ?? (isReport ? { address: 'mailer-daemon', name: null } : null);
   if (!sender) throw new VentanillaError(ErrorCode.PIPELINE_FAILED, 'The mail has no sender address (no From, Sender or Return-Path).');
-  const dedupKey = dedupKeyOf(mail, sha256);
   const loop = detectLoop(mail, settings);
   // An out-of-office note (classify/vacation.ts weighs its headers and its wording) is one whatever else its
   // headers say: Exchange's carry Return-Path: <> too, and must not open a ticket.

@@ -9,7 +9,7 @@ import { peekHeaders } from './peek-headers.js';
 import { openTooLargeTicket } from './stages/too-large.js';
 import { messageByDedupKey } from '../store/tickets-repo.js';
 import { dedupKeyOf } from './stages/identify.js';
-import { analysisSettings, preparedFrom, recordMail, recordPrepared, type KeptRaw, type PreparedMail } from './record-mail.js';
+import { analysisSettings, keptBytes, preparedFrom, recordMail, recordPrepared, type KeptRaw, type PreparedMail } from './record-mail.js';
 import { MailPreparer } from './mail-preparer.js';
 import { errorFrom, type PreparedRaw } from './prepare-raw.js';
 import type { LifecycleDeps } from '../lifecycle/transitions.js';
@@ -212,7 +212,7 @@ export class InboundPipeline {
 
   private async recordTooLarge(peek: ReturnType<typeof peekHeaders>, raw: KeptRaw, source: IngestSource, now: Date): Promise<IngestResult> {
     const { size, sha256 } = raw;
-    const dedupKey = dedupKeyOf(peek, sha256);
+    const dedupKey = await dedupKeyOf(peek.messageId, () => keptBytes(raw, this.deps.blobs));
     const limit = this.deps.maxMessageBytes;
     const result = await inTransaction(this.deps.db, async (tx) => {
       if (raw.content) keepRawMail(tx, sha256, raw.content, now);

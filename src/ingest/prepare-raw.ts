@@ -3,6 +3,7 @@ import { sha256Of, type BlobStore } from '../store/blobs.js';
 import { analyseMail, type AnalysisSettings, type MailAnalysis } from './analyse-mail.js';
 import { parseMail } from './parse.js';
 import { peekHeaders } from './peek-headers.js';
+import { dedupKeyOf } from './stages/identify.js';
 
 // The database-free half of ingesting a small mail held in memory: hash it, parse and analyse it, store its
 // attachments. Runs in the preparation worker (prepare-worker.ts) or, without one, in the calling thread; the
@@ -53,7 +54,9 @@ async function prepareRaw(settings: PrepareSettings, blobs: BlobWriter, raw: Buf
   const sha256 = sha256Of(raw);
   if (raw.length > settings.maxMessageBytes) return { kind: 'too_large', sha256, size: raw.length, peek: peekHeaders(raw) };
   try {
-    return { kind: 'analysed', analysis: await analyseMail(settings, blobs, await parseMail(raw), raw.length, sha256) };
+    const mail = await parseMail(raw);
+    const dedupKey = await dedupKeyOf(mail.messageId, () => [raw]);
+    return { kind: 'analysed', analysis: await analyseMail(settings, blobs, mail, { size: raw.length, sha256, dedupKey }) };
   } catch (error) {
     // An attachment that could not be stored is a passing failure; anything else is the mail's.
     return isTemporaryFailure(error) ? { kind: 'failed', error: errorData(error) } : { kind: 'unusable', sha256, size: raw.length, error: errorData(error) };

@@ -1,6 +1,6 @@
 import { countryFromAddress, guessLanguage } from '../domain/language.js';
 import { inTransaction, isUniqueViolation, type Tx } from '../store/database.js';
-import { logInbound, type InboundLogEntry, type InboundOutcome } from '../store/inbound-log-repo.js';
+import { loggedUnder, logInbound, type InboundLogEntry, type InboundOutcome } from '../store/inbound-log-repo.js';
 import { keepRawMail } from '../store/raw-mails.js';
 import { addMessage, addTicketEvent, ensureContact, messageByDedupKey } from '../store/tickets-repo.js';
 import type { InboundMail } from './parse.js';
@@ -12,6 +12,7 @@ import { applyDeliveryReport } from './stages/suppression.js';
 import { resolveThread } from './stages/thread.js';
 import { recordSurveyReply } from './stages/survey-reply.js';
 import { accessSettings, screenAccess } from './stages/access.js';
+import { dedupKeyOf, rawBytesKeyOf } from './stages/identify.js';
 import { analyseMail, visibleTextOf, type AnalysisSettings, type MailAnalysis } from './analyse-mail.js';
 
 function isEscalationContact(contacts: Map<number, string[]>, address: string): boolean {
@@ -74,7 +75,13 @@ export async function recordPrepared(deps: PipelineDeps, mails: PreparedMail[]):
 
 /** Screens the parsed mail and stores its attachments; the database writes wait for recordPrepared. */
 export async function prepareMail(deps: PipelineDeps, parsed: InboundMail, raw: KeptRaw, source: IngestSource, now: Date): Promise<PreparedMail> {
-  return preparedFrom(deps, await analyseMail(analysisSettings(deps), deps.blobs, parsed, raw.size, raw.sha256), raw.content, source, now);
+  const dedupKey = await dedupKeyOf(parsed.messageId, () => keptBytes(raw, deps.blobs));
+  return preparedFrom(deps, await analyseMail(analysisSettings(deps), deps.blobs, parsed, { ...raw, dedupKey }), raw.content, source, now);
+}
+
+/** The raw mail's bytes: in memory, or read back from the blob file it streamed into. */
+export function keptBytes(raw: KeptRaw, blobs: Pick<PipelineDeps['blobs'], 'openRead'>): Iterable<Buffer> | AsyncIterable<Buffer> {
+  return raw.content ? [raw.content] : blobs.openRead(raw.sha256);
 }
 
 /** The part of the configuration the analysis reads (also handed to the preparation worker). */
@@ -90,10 +97,12 @@ export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Bu
   // Machine-written, or a person's mail that asks for no machine's answer: either way nothing automatic answers it.
   const noAutomaticAnswer = automatic !== null || analysis.noAutoReply !== null;
   const message = { ...analysis.message, visibleText };
+  // Recorded by an earlier version under the key of its raw bytes: whatever it did then, it is done.
+  const legacyKey = rawBytesKeyOf(mail.messageId, sha256);
   const base = { source: source.source, sourceRef: source.sourceRef ?? null, dedupKey, messageId: mail.messageId, fromAddress: sender.address, subject: mail.subject, size, rawSha256: sha256, at: now };
 
   const body = async (tx: Tx): Promise<Recorded> => {
-    const seen = await messageByDedupKey(tx, dedupKey);
+    const seen = (await messageByDedupKey(tx, dedupKey)) ?? (legacyKey ? await loggedUnder(tx, legacyKey) : null);
     if (seen) return { outcome: 'duplicate', ticketNumber: seen.ticketNumber, detail: null };
     if (loop) {
       deps.log.warn({ from: sender.address, reason: loop.reason }, 'mail loop: our own mail came back; not processed');

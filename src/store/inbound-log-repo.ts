@@ -27,6 +27,11 @@ export async function logInbound(tx: Tx, e: InboundLogEntry): Promise<number> {
   ).id;
 }
 
+/** The first mail logged under this key, with its ticket (null when it had none); null when there was none. */
+export async function loggedUnder(tx: Tx, dedupKey: string): Promise<{ ticketNumber: number | null } | null> {
+  return sqlOf(tx).get<{ ticketNumber: number | null }>('SELECT "ticketNumber" FROM "InboundLog" WHERE "dedupKey" = ? ORDER BY "id" LIMIT 1', dedupKey) ?? null;
+}
+
 export async function alreadyLoggedRaw(tx: Tx, rawSha256: string, outcome: InboundOutcome): Promise<boolean> {
   return sqlOf(tx).get('SELECT 1 FROM "InboundLog" WHERE "rawSha256" = ? AND "outcome" = ? LIMIT 1', rawSha256, outcome) !== undefined;
 }

@@ -65,6 +65,19 @@ describe('a big mail streamed through the pipeline', () => {
     expect(log).toMatchObject({ messageId: 'stream-3@cliente.mx', fromAddress: 'ana@cliente.mx', size: raw.length });
   });
 
+  it('a big mail without Message-ID, piped in and then fetched with other trace fields, is one ticket; too large, one too', async () => {
+    app = await createTestApp({ MAX_MESSAGE_BYTES: String(8 * 1024 * 1024) });
+    const withoutId = (size: number) => mailWithAttachments('-', [{ name: 'respaldo.bak', content: randomBytes(size) }]).toString('latin1').replace(/Message-ID: [^\r\n]*\r\n/, '');
+    const piped = (mail: string) => Buffer.from(`Return-Path: <ana@cliente.mx>\nDelivered-To: soporte@example.test\n${mail.replace(/\r\n/g, '\n')}`, 'latin1');
+    const fetched = (mail: string) => Buffer.from(`Received: from mx.example.test by imap.example.test with LMTP id Qx1\r\n${mail}`, 'latin1');
+    for (const [mail, outcome] of [[withoutId(5 * 1024 * 1024), 'created'], [withoutId(7 * 1024 * 1024), 'too_large']] as const) {
+      const first = await app.pipeline.ingestStream(chunked(piped(mail)), { source: 'stdin', sourceRef: null });
+      const again = await app.pipeline.ingestStream(chunked(fetched(mail)), { source: 'imap', sourceRef: 'INBOX:1' });
+      expect([first.outcome, again.outcome]).toEqual([outcome, 'duplicate']);
+    }
+    expect(await app.db.ticket.count()).toBe(2);
+  });
+
   it('a stream that fails midway stores nothing and throws (the source retries)', async () => {
     app = await createTestApp();
     const failing = Readable.from((async function* () {

@@ -168,11 +168,55 @@ describe('duplicates have one effect', () => {
     expect(await app.db.inboundLog.count({ where: { outcome: 'duplicate' } })).toBe(2);
   });
 
-  it('a mail without Message-ID is deduplicated by its raw bytes', async () => {
+  it('a mail without Message-ID is deduplicated by what its sender wrote', async () => {
     const raw = mail({ headers: { 'Message-ID': null } });
     expect((await ingest(raw)).outcome).toBe('created');
     expect((await ingest(raw)).outcome).toBe('duplicate');
     expect((await ingest(mail({ headers: { 'Message-ID': null } }))).outcome).toBe('created');
+  });
+
+  it('a mail without Message-ID is one ticket whatever servers added to each copy on the way', async () => {
+    const written = mail({ headers: { 'Message-ID': null, Subject: 'Sin id' }, body: 'No timbra.\n\n-- \nMarta' }).toString();
+    const lf = (text: string) => text.replace(/\r\n/g, '\n');
+    const copies = [
+      // Fetched over IMAP after Dovecot's LMTP delivered it.
+      `Return-Path: <ana@cliente.mx>\r\nDelivered-To: soporte@example.test\r\nReceived: from mx.example.test\r\n\tby imap.example.test with LMTP id Qx1; Mon, 23 Nov 2026 10:00:04 -0600\r\n${written}`,
+      // Piped in by Postfix: its "From " line, LF line ends, its own trace fields.
+      lf(`From ana@cliente.mx  Mon Nov 23 10:00:02 2026\r\nReturn-Path: <ana@cliente.mx>\r\nX-Original-To: soporte@example.test\r\nDelivered-To: soporte@example.test\r\nReceived: from mail.cliente.mx (mail.cliente.mx [203.0.113.5])\r\n\tby mx.example.test (Postfix) with ESMTPS id 4Ab7Q; Mon, 23 Nov 2026 10:00:02 -0600\r\n${written}`),
+      // A Maildir file written from an mbox by Dovecot, with a receiver's checks, and an empty line more at the end.
+      lf(`X-UID: 7\r\nStatus: RO\r\nX-Keywords: $Junk\r\nContent-Length: 31\r\nEnvelope-To: soporte@example.test\r\nX-Delivered-To: ayuda@example.test\r\nAuthentication-Results: mx.example.test; dkim=pass header.d=cliente.mx\r\nARC-Seal: i=1; a=rsa-sha256; d=example.test; s=arc; cv=none; b=abc\r\nDKIM-Signature: v=1; a=rsa-sha256; d=example.test; s=relay; b=xyz\r\n${written}\r\n`),
+    ];
+    const results = [];
+    for (const copy of copies) results.push(await ingest(Buffer.from(copy)));
+    expect(results.map((r) => [r.outcome, r.ticketNumber])).toEqual([['created', 1000], ['duplicate', 1000], ['duplicate', 1000]]);
+    expect(await listTickets(app.db)).toHaveLength(1);
+    expect(await app.db.inboundLog.count({ where: { outcome: 'duplicate', ticketNumber: 1000 } })).toBe(2);
+  });
+
+  it('mails without Message-ID that differ in their body or in a field their sender wrote stay apart', async () => {
+    const headers = { 'Message-ID': null, Subject: 'Igual' };
+    const raws = [
+      mail({ headers, body: 'Factura 88 no timbra.' }),
+      mail({ headers, body: 'Factura 89 no timbra.' }),
+      mail({ headers, body: 'Factura 88  no timbra.' }),
+      mail({ headers: { ...headers, Subject: 'Igual, otra' }, body: 'Factura 88 no timbra.' }),
+      mail({ headers: { ...headers, Date: 'Mon, 23 Nov 2026 10:00:01 -0600' }, body: 'Factura 88 no timbra.' }),
+      mail({ headers: { ...headers, Cc: 'luis@cliente.mx' }, body: 'Factura 88 no timbra.' }),
+      mail({ headers: { ...headers, 'Content-Type': 'text/html; charset=utf-8' }, body: 'Factura 88 no timbra.' }),
+    ];
+    const outcomes = [];
+    for (const raw of raws) outcomes.push((await ingest(raw)).outcome);
+    expect(outcomes).toEqual(raws.map(() => 'created'));
+  });
+
+  it('a mail recorded by a version that keyed it by its raw bytes is a duplicate when the same bytes come again', async () => {
+    const raw = mail({ headers: { 'Message-ID': null } });
+    const first = await ingest(raw);
+    // What that version wrote: the key "raw:" and the raw mail's SHA-256, on the message and the log row.
+    await app.db.$executeRawUnsafe(`UPDATE "Message" SET "dedupKey" = 'raw:' || "rawSha256" WHERE "dedupKey" LIKE 'content:%'`);
+    await app.db.$executeRawUnsafe(`UPDATE "InboundLog" SET "dedupKey" = 'raw:' || "rawSha256" WHERE "dedupKey" LIKE 'content:%'`);
+    expect(await ingest(raw)).toMatchObject({ outcome: 'duplicate', ticketNumber: first.ticketNumber });
+    expect(await listTickets(app.db)).toHaveLength(1);
   });
 
   it('concurrent deliveries of the same mail have one effect', async () => {

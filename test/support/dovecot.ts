@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ImapFlow, type SearchObject } from 'imapflow';
+import { createTransport } from 'nodemailer';
 import { freePort } from './ports.js';
 
 const DOVECOT = '/usr/sbin/dovecot';
@@ -46,6 +47,8 @@ export interface DovecotServer {
   /** Cleartext IMAP; with `tls` also `doSTARTTLS: false`, so the harness never meets the test certificate. */
   imapConfig(user?: string): { host: string; port: number; secure: false; doSTARTTLS?: false; auth: { user: string; pass: string } };
   append(raw: string | Buffer, mailbox?: string, user?: string): Promise<void>;
+  /** Delivers a mail over LMTP, as an MTA hands it to Dovecot: Dovecot adds its trace fields (Return-Path, Delivered-To, Received). */
+  deliver(raw: string | Buffer, envelope: { from: string; to: string }): Promise<void>;
   appendMany(raws: Array<string | Buffer>, mailbox?: string, user?: string): Promise<void>;
   list(mailbox: string, user?: string): Promise<Array<{ uid: number; flags: string[]; messageId: string | null }>>;
   /**
@@ -334,6 +337,14 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<DovecotSe
     },
     async append(raw, mailbox = 'INBOX', user = first.user) {
       await server.appendMany([raw], mailbox, user);
+    },
+    async deliver(raw, envelope) {
+      const lmtp = createTransport({ host: HOST, port: lmtpPort, lmtp: true, ignoreTLS: true });
+      try {
+        await lmtp.sendMail({ envelope, raw });
+      } finally {
+        lmtp.close();
+      }
     },
     async appendMany(raws, mailbox = 'INBOX', user = first.user) {
       await withClient(server.imapConfig(user), async (client) => {
