@@ -169,4 +169,15 @@ describe('each status change reaches the customer (DOMAIN.md rule 7)', () => {
     expect(mails).toHaveLength(1);
     expect(mails[0]?.text).toMatch(/Soporte respondió a su ticket #\d+ «Reporte de IVA»:\s+Lo estamos revisando\./);
   });
+
+  it('an answer that puts the ticket on hold carries the agent\'s words with the product issue, in the text and the HTML', async () => {
+    tt = await suite.start(MX('2026-11-23T09:00:00'));
+    const number = await openTicket('2026-11-23T09:00:00', 'Reporte de IVA');
+    await tt.agentReply(MX('2026-11-23T10:00:00'), number, 'Lo corregirá la versión 5.3, prevista para enero.', 'on_hold', 'BUG-9');
+    const [held, ...more] = suite.smtp.received.splice(0);
+    expect(more).toEqual([]);
+    expect(held?.parsed.text).toMatch(/registramos el issue BUG-9/);
+    expect(held?.parsed.text).toContain('Lo corregirá la versión 5.3, prevista para enero.');
+    expect(String(held?.parsed.html)).toContain('Lo corregirá la versión 5.3, prevista para enero.');
+  });
 });
