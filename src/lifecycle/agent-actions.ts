@@ -75,9 +75,11 @@ function contentTypeOf(path: string): string {
 /**
  * The notice of an agent's answer: the status's own when it states something the answer does not (a deadline, a
  * product issue, the solution's window); the answer itself when the ticket just goes (on) to open, since the
- * answer names the status and is the news.
+ * answer names the status and is the news. Reopening a solved ticket too: the reopened notice is the customer's
+ * receipt ("we received your reply"), and it has no room for the agent's words.
  */
-const answerNotice = (statusNotice: NoticeName | null): NoticeName => (statusNotice === null || statusNotice === 'in_progress' ? 'answer' : statusNotice);
+const answerNotice = (statusNotice: NoticeName | null): NoticeName =>
+  statusNotice === null || statusNotice === 'in_progress' || statusNotice === 'reopened' ? 'answer' : statusNotice;
 
 export interface ReplyInput {
   number: number;

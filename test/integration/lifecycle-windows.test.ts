@@ -170,6 +170,19 @@ describe('each status change reaches the customer (DOMAIN.md rule 7)', () => {
     expect(mails[0]?.text).toMatch(/Soporte respondió a su ticket #\d+ «Reporte de IVA»:\s+Lo estamos revisando\./);
   });
 
+  it('an answer that reopens a solved ticket is the answer, with its words; it does not say the customer replied', async () => {
+    tt = await suite.start(MX('2026-11-23T09:00:00'));
+    const number = await openTicket('2026-11-23T09:00:00', 'Reporte de IVA');
+    await tt.agentReply(MX('2026-11-23T10:00:00'), number, 'Active la opción A.', 'solved');
+    tt.take();
+    await tt.agentReply(MX('2026-11-23T11:00:00'), number, 'La opción A no aplica a su versión: lo revisamos de nuevo.', 'open');
+    const mails = tt.take();
+    expect(mails).toHaveLength(1);
+    expect(mails[0]?.text).toMatch(/Soporte respondió a su ticket #\d+ «Reporte de IVA»:\s+La opción A no aplica a su versión: lo revisamos de nuevo\./);
+    expect(mails[0]?.text).not.toMatch(/Recibimos su respuesta/);
+    expect((await tt.ticket(number)).status).toBe('open');
+  });
+
   it('an answer that puts the ticket on hold carries the agent\'s words with the product issue, in the text and the HTML', async () => {
     tt = await suite.start(MX('2026-11-23T09:00:00'));
     const number = await openTicket('2026-11-23T09:00:00', 'Reporte de IVA');
