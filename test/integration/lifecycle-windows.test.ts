@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { replyToTicket } from '../../src/lifecycle/agent-actions.js';
 import { mail } from '../support/app.js';
@@ -68,6 +71,51 @@ describe('a reply after the window, with no tick in between', () => {
     expect(reply).toMatchObject({ outcome: 'comment', ticketNumber: number });
     expect((await tt.ticket(number)).status).toBe('open');
     expect(await tt.tick(MX('2026-11-20T10:00:00'))).toEqual(nothing);
+  });
+});
+
+/** A file the agent attaches that is slow to read (a network share): a FIFO, held until `release` writes it. */
+async function slowAttachment(dir: string): Promise<{ path: string; reading(): Promise<void>; release(): void }> {
+  const path = join(dir, 'registro.txt');
+  execFileSync('mkfifo', [path]);
+  let fd = -1;
+  return {
+    path,
+    // Opening the writing end without blocking succeeds only once a reader waits on the file.
+    reading: async () => {
+      for (let tries = 0; fd < 0; tries++) {
+        try {
+          fd = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENXIO' || tries > 500) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      }
+    },
+    release: () => {
+      writeSync(fd, 'registro\n');
+      closeSync(fd);
+    },
+  };
+}
+
+describe('an agent answering while the scheduler closes the ticket', () => {
+  it('the answer, still reading its attachment when the 60 hours end, is refused: the closed ticket stays closed', async () => {
+    tt = await suite.start(MX('2026-11-12T09:00:00'));
+    const number = await openTicket('2026-11-12T09:00:00', 'No puedo timbrar');
+    await tt.agentReply(MX('2026-11-12T10:00:00'), number, '¿Nos envía el XML?', 'pending');
+    tt.take();
+    const file = await slowAttachment(tt.app.dataDir);
+    const answering = replyToTicket(tt.app, { number, body: 'Le adjunto el registro.', attachmentPaths: [file.path], actor: 'agent:maria', now: new Date(MX('2026-11-20T10:00:05')) });
+    await file.reading();
+    expect((await tt.tick(MX('2026-11-20T10:00:00'))).timers).toEqual({ closed: 1 });
+    file.release();
+    await expect(answering).rejects.toThrow(/closed, which is final/);
+    const ticket = await tt.ticket(number);
+    expect(ticket.status).toBe('closed');
+    expect(ticket.events.at(-1)).toMatchObject({ type: 'auto_closed', toStatus: 'closed' });
+    await tt.tick(MX('2026-11-20T10:01:00'));
+    expect(tt.take().map((m) => m.text)).toEqual([expect.stringMatching(/pasó a estado «Cerrado»/)]);
   });
 });
 
