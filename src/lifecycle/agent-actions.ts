@@ -75,11 +75,9 @@ function contentTypeOf(path: string): string {
 /**
  * The notice of an agent's answer: the status's own when it states something the answer does not (a deadline, a
  * product issue, the solution's window); the answer itself when the ticket just goes (on) to open, since the
- * answer names the status and is the news. Reopening a solved ticket too: the reopened notice is the customer's
- * receipt ("we received your reply"), and it has no room for the agent's words.
+ * answer names the status and is the news.
  */
-const answerNotice = (statusNotice: NoticeName | null): NoticeName =>
-  statusNotice === null || statusNotice === 'in_progress' || statusNotice === 'reopened' ? 'answer' : statusNotice;
+const answerNotice = (statusNotice: NoticeName | null): NoticeName => (statusNotice === null || statusNotice === 'in_progress' ? 'answer' : statusNotice);
 
 export interface ReplyInput {
   number: number;
@@ -148,7 +146,7 @@ export async function setTicketStatus(ctx: ActionContext, input: { number: numbe
     const ticket = (await loadTicketState(tx, { id: before.id })) as TicketState;
     const target = checkedTarget(ticket, input.status, input.issueRef);
     if (target.to === ticket.status) throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, `Ticket #${input.number} is already ${ticket.status}.`);
-    const notice = held ? null : (target.notice ?? noticeForStatus(ticket.status, target.to));
+    const notice = held ? null : (target.notice ?? noticeForStatus(target.to));
     await applyChange(tx, ctx.lifecycle, ticket, {
       to: target.to,
       now: input.now,

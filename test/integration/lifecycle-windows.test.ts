@@ -209,6 +209,18 @@ describe('each status change reaches the customer (DOMAIN.md rule 7)', () => {
     await working('2026-11-24T12:00:00', 'open'); // pending -> open
   });
 
+  it('support reopening a solved ticket on its own mails "we are working on it", not a receipt of a reply never sent', async () => {
+    tt = await suite.start(MX('2026-11-23T09:00:00'));
+    const number = await openTicket('2026-11-23T09:00:00', 'Reporte de IVA');
+    await tt.agentSet(MX('2026-11-23T10:00:00'), number, 'solved');
+    tt.take();
+    await tt.agentSet(MX('2026-11-23T11:00:00'), number, 'open');
+    const mails = tt.take();
+    expect(mails).toHaveLength(1);
+    expect(mails[0]?.text).toMatch(/pasó a estado «Abierto»: nuestro equipo de Soporte está trabajando en él/);
+    expect(mails[0]?.text).not.toMatch(/Recibimos su respuesta/);
+  });
+
   it('an answer that moves the ticket to open is one mail, the answer (it names the status)', async () => {
     tt = await suite.start(MX('2026-11-23T09:00:00'));
     const number = await openTicket('2026-11-23T09:00:00', 'Reporte de IVA');
