@@ -49,7 +49,7 @@ export interface StatusChange {
 }
 
 /** The notice that goes with an agent's change to `to` (an answer without a status change is 'answer'). */
-export function noticeForStatus(from: TicketStatus, to: TicketStatus): NoticeName | null {
+export function noticeForStatus(to: TicketStatus): NoticeName | null {
   switch (to) {
     case 'pending':
       return 'pending';
@@ -61,8 +61,9 @@ export function noticeForStatus(from: TicketStatus, to: TicketStatus): NoticeNam
       return 'closed';
     case 'open':
       // Each status change is the customer's news (DOMAIN.md rule 7): support took the ticket up (from new),
-      // or went on with it without the customer's answer (pending) or the product squad's (on hold).
-      return from === 'solved' ? 'reopened' : 'in_progress';
+      // or went on with it without the customer's answer (pending), the product squad's (on hold) or a
+      // rejection of its solution (solved). 'reopened' is the receipt of a customer's reply, which this is not.
+      return 'in_progress';
     case 'new':
       return null;
   }
@@ -74,7 +75,7 @@ export function planStatusChange(from: TicketStatus, to: TicketStatus, issueRef?
   if (from === 'closed') return { code: 'CLOSED_IS_FINAL' };
   if (!canTransition(from, to)) return { code: 'NOT_ALLOWED', from, to };
   if (to === 'on_hold' && !issueRef?.trim()) return { code: 'ISSUE_REQUIRED' };
-  return { from, to, notice: noticeForStatus(from, to) };
+  return { from, to, notice: noticeForStatus(to) };
 }
 
 export function isTransitionError(value: StatusChange | TransitionError): value is TransitionError {

@@ -103,11 +103,14 @@ export async function replyToTicket(ctx: ActionContext, input: ReplyInput): Prom
   checkIssue(input.status, input.issueRef);
   const before = await ticketOrFail(ctx, input.number);
   if (!input.internal || input.status) await checkHeld(ctx, before, { mails: !input.internal, to: input.status });
-  const target = checkedTarget(before, input.status, input.issueRef);
+  checkedTarget(before, input.status, input.issueRef);
   const attachments = await storeAttachments(ctx, input.attachmentPaths ?? []);
   const actionId = randomUUID();
-  const notice = await inTransaction(ctx.db, async (tx) => {
+  const { notice, target } = await inTransaction(ctx.db, async (tx) => {
     const ticket = (await loadTicketState(tx, { id: before.id })) as TicketState;
+    // Checked again on the ticket as it is now: a tick may have closed it (closed is final), or the customer's
+    // mail reopened it, since it was read (the attachments can take a while).
+    const target = checkedTarget(ticket, input.status, input.issueRef);
     if (input.internal) {
       await addMessage(tx, {
         ticketId: ticket.id, direction: 'out', internal: true, dedupKey: `note:${actionId}`, messageId: null, inReplyTo: null, references: [],
@@ -115,7 +118,7 @@ export async function replyToTicket(ctx: ActionContext, input: ReplyInput): Prom
         visibleText: input.body, html: null, rawSha256: null, createdAt: input.now, attachments: attachments.map((a) => ({ ...a, contentId: null, inline: false })),
       });
     }
-    return applyChange(tx, ctx.lifecycle, ticket, {
+    const notice = await applyChange(tx, ctx.lifecycle, ticket, {
       to: target.to,
       now: input.now,
       actor: input.actor,
@@ -126,6 +129,7 @@ export async function replyToTicket(ctx: ActionContext, input: ReplyInput): Prom
         ? undefined
         : { notice: answerNotice(target.notice), idempotencyKey: `reply:${actionId}`, autoSubmitted: null, body: input.body, issueRef: input.issueRef ?? undefined, attachments, actor: input.actor },
     });
+    return { notice, target };
   });
   // A requester whose address bounced (suppressed) gets no mail: the agent must hear it now, not find it later.
   if (notice?.why) return { number: input.number, status: target.to, mailed: false, notMailed: notice.why };
@@ -137,11 +141,12 @@ export async function setTicketStatus(ctx: ActionContext, input: { number: numbe
   checkIssue(input.status, input.issueRef);
   const before = await ticketOrFail(ctx, input.number);
   const held = await checkHeld(ctx, before, { mails: false, to: input.status });
-  const target = checkedTarget(before, input.status, input.issueRef);
-  if (target.to === before.status) throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, `Ticket #${input.number} is already ${before.status}.`);
-  await inTransaction(ctx.db, async (tx) => {
+  return inTransaction(ctx.db, async (tx) => {
+    // Read and checked in the transaction: a tick may close the ticket, or a customer's mail reopen it, at any time.
     const ticket = (await loadTicketState(tx, { id: before.id })) as TicketState;
-    const notice = held ? null : (target.notice ?? noticeForStatus(ticket.status, target.to));
+    const target = checkedTarget(ticket, input.status, input.issueRef);
+    if (target.to === ticket.status) throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, `Ticket #${input.number} is already ${ticket.status}.`);
+    const notice = held ? null : (target.notice ?? noticeForStatus(target.to));
     await applyChange(tx, ctx.lifecycle, ticket, {
       to: target.to,
       now: input.now,
@@ -151,8 +156,8 @@ export async function setTicketStatus(ctx: ActionContext, input: { number: numbe
       detail: input.issueRef ? `issue ${input.issueRef}` : null,
       notice: notice ? { notice, idempotencyKey: `status:${ticket.id}:${target.to}:${input.now.toISOString()}:${randomUUID()}`, autoSubmitted: null, issueRef: input.issueRef ?? undefined } : undefined,
     });
+    return { number: input.number, from: ticket.status, to: target.to };
   });
-  return { number: input.number, from: before.status, to: target.to };
 }
 
 const RELEASE_BODY = {

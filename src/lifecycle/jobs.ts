@@ -73,7 +73,7 @@ export async function runLifecycleTimers(db: Db, deps: LifecycleDeps, now: Date)
     if (step.action.kind === 'remind') {
       await enqueueNotice(tx, deps.notices, {
         ticketId: ticket.id, notice: 'pending_reminder', idempotencyKey: `pending_reminder:${period}`, autoSubmitted: 'auto-generated', now,
-        deadline: closeDeadline('pending', since, deps.policies),
+        deadline: closeDeadline('pending', since, deps.policies), pendingPeriod: since.toISOString(),
       });
       await saveTicketState(tx, ticket.id, { reminderSentAt: now, timerDueAt: nextDue });
       await addTicketEvent(tx, { ticketId: ticket.id, type: 'pending_reminder', actor: 'system', detail: `${elapsed.toFixed(1)} business hours pending`, at: now });

@@ -1,9 +1,11 @@
 import type { Logger } from 'pino';
 import { isTemporaryFailure } from '../errors.js';
-import { inTransaction, type Db } from '../store/database.js';
+import { inTransaction, type Db, type Tx } from '../store/database.js';
 import { deferredNoticesAfter, deleteDeferredNotices, type DeferredNoticeRow } from '../store/deferred-notice-repo.js';
+import { loadTicketState } from '../store/lifecycle-repo.js';
+import { addTicketEvent } from '../store/tickets-repo.js';
 import { noticeFromJson } from './notice-json.js';
-import { enqueueNotice, type NoticeDeps } from './notices.js';
+import { enqueueNotice, type NoticeDeps, type NoticeRequest } from './notices.js';
 
 // While the daemon records a backlog (inbound-first.ts), an automatic notice (a new ticket's acknowledgement, a
 // reopening) is one DeferredNotice row in the transaction that caused it, instead of a rendered mail with its
@@ -34,7 +36,10 @@ export async function composeDeferredNotices(db: Db, deps: NoticeDeps, log: Pick
 async function composeAll(db: Db, deps: NoticeDeps, rows: DeferredNoticeRow[], log: Pick<Logger, 'error'>): Promise<number> {
   const compose = (batch: DeferredNoticeRow[]) =>
     inTransaction(db, async (tx) => {
-      for (const row of batch) await enqueueNotice(tx, deps, noticeFromJson(row.request));
+      for (const row of batch) {
+        const request = noticeFromJson(row.request);
+        if (await stillOwed(tx, request)) await enqueueNotice(tx, deps, request);
+      }
       deleteDeferredNotices(tx, batch.map((row) => row.id));
     });
   try {
@@ -55,4 +60,17 @@ async function composeAll(db: Db, deps: NoticeDeps, rows: DeferredNoticeRow[], l
     }
   }
   return settled;
+}
+
+/**
+ * A reminder owed during a backlog whose pending period ended before it could be rendered (the backlog held the
+ * customer's answer): "we are still waiting for your reply" would now be false. Recorded on the ticket instead.
+ */
+async function stillOwed(tx: Tx, request: NoticeRequest): Promise<boolean> {
+  if (request.pendingPeriod === undefined) return true;
+  const ticket = await loadTicketState(tx, { id: request.ticketId });
+  if (ticket?.status === 'pending' && ticket.pendingSince?.toISOString() === request.pendingPeriod) return true;
+  const detail = `${request.notice}: the pending period it was owed for ended before it could be sent`;
+  await addTicketEvent(tx, { ticketId: request.ticketId, type: 'notice_dropped', actor: 'system', detail, at: request.now });
+  return false;
 }

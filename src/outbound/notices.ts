@@ -54,6 +54,8 @@ export interface NoticeRequest {
   actor?: string;
   /** Set when the notice was owed (deferred): the ticket's last message then, which it answers. */
   messagesUpTo?: number;
+  /** A reminder: when the pending period it is about began (ISO). Owed during a backlog, it lapses with the period. */
+  pendingPeriod?: string;
 }
 
 /**

@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { replyToTicket } from '../../src/lifecycle/agent-actions.js';
 import { mail } from '../support/app.js';
@@ -68,6 +71,51 @@ describe('a reply after the window, with no tick in between', () => {
     expect(reply).toMatchObject({ outcome: 'comment', ticketNumber: number });
     expect((await tt.ticket(number)).status).toBe('open');
     expect(await tt.tick(MX('2026-11-20T10:00:00'))).toEqual(nothing);
+  });
+});
+
+/** A file the agent attaches that is slow to read (a network share): a FIFO, held until `release` writes it. */
+async function slowAttachment(dir: string): Promise<{ path: string; reading(): Promise<void>; release(): void }> {
+  const path = join(dir, 'registro.txt');
+  execFileSync('mkfifo', [path]);
+  let fd = -1;
+  return {
+    path,
+    // Opening the writing end without blocking succeeds only once a reader waits on the file.
+    reading: async () => {
+      for (let tries = 0; fd < 0; tries++) {
+        try {
+          fd = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENXIO' || tries > 500) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      }
+    },
+    release: () => {
+      writeSync(fd, 'registro\n');
+      closeSync(fd);
+    },
+  };
+}
+
+describe('an agent answering while the scheduler closes the ticket', () => {
+  it('the answer, still reading its attachment when the 60 hours end, is refused: the closed ticket stays closed', async () => {
+    tt = await suite.start(MX('2026-11-12T09:00:00'));
+    const number = await openTicket('2026-11-12T09:00:00', 'No puedo timbrar');
+    await tt.agentReply(MX('2026-11-12T10:00:00'), number, '¿Nos envía el XML?', 'pending');
+    tt.take();
+    const file = await slowAttachment(tt.app.dataDir);
+    const answering = replyToTicket(tt.app, { number, body: 'Le adjunto el registro.', attachmentPaths: [file.path], actor: 'agent:maria', now: new Date(MX('2026-11-20T10:00:05')) });
+    await file.reading();
+    expect((await tt.tick(MX('2026-11-20T10:00:00'))).timers).toEqual({ closed: 1 });
+    file.release();
+    await expect(answering).rejects.toThrow(/closed, which is final/);
+    const ticket = await tt.ticket(number);
+    expect(ticket.status).toBe('closed');
+    expect(ticket.events.at(-1)).toMatchObject({ type: 'auto_closed', toStatus: 'closed' });
+    await tt.tick(MX('2026-11-20T10:01:00'));
+    expect(tt.take().map((m) => m.text)).toEqual([expect.stringMatching(/pasó a estado «Cerrado»/)]);
   });
 });
 
@@ -161,6 +209,18 @@ describe('each status change reaches the customer (DOMAIN.md rule 7)', () => {
     await working('2026-11-24T12:00:00', 'open'); // pending -> open
   });
 
+  it('support reopening a solved ticket on its own mails "we are working on it", not a receipt of a reply never sent', async () => {
+    tt = await suite.start(MX('2026-11-23T09:00:00'));
+    const number = await openTicket('2026-11-23T09:00:00', 'Reporte de IVA');
+    await tt.agentSet(MX('2026-11-23T10:00:00'), number, 'solved');
+    tt.take();
+    await tt.agentSet(MX('2026-11-23T11:00:00'), number, 'open');
+    const mails = tt.take();
+    expect(mails).toHaveLength(1);
+    expect(mails[0]?.text).toMatch(/pasó a estado «Abierto»: nuestro equipo de Soporte está trabajando en él/);
+    expect(mails[0]?.text).not.toMatch(/Recibimos su respuesta/);
+  });
+
   it('an answer that moves the ticket to open is one mail, the answer (it names the status)', async () => {
     tt = await suite.start(MX('2026-11-23T09:00:00'));
     const number = await openTicket('2026-11-23T09:00:00', 'Reporte de IVA');
@@ -168,5 +228,29 @@ describe('each status change reaches the customer (DOMAIN.md rule 7)', () => {
     const mails = tt.take();
     expect(mails).toHaveLength(1);
     expect(mails[0]?.text).toMatch(/Soporte respondió a su ticket #\d+ «Reporte de IVA»:\s+Lo estamos revisando\./);
+  });
+
+  it('an answer that reopens a solved ticket is the answer, with its words; it does not say the customer replied', async () => {
+    tt = await suite.start(MX('2026-11-23T09:00:00'));
+    const number = await openTicket('2026-11-23T09:00:00', 'Reporte de IVA');
+    await tt.agentReply(MX('2026-11-23T10:00:00'), number, 'Active la opción A.', 'solved');
+    tt.take();
+    await tt.agentReply(MX('2026-11-23T11:00:00'), number, 'La opción A no aplica a su versión: lo revisamos de nuevo.', 'open');
+    const mails = tt.take();
+    expect(mails).toHaveLength(1);
+    expect(mails[0]?.text).toMatch(/Soporte respondió a su ticket #\d+ «Reporte de IVA»:\s+La opción A no aplica a su versión: lo revisamos de nuevo\./);
+    expect(mails[0]?.text).not.toMatch(/Recibimos su respuesta/);
+    expect((await tt.ticket(number)).status).toBe('open');
+  });
+
+  it('an answer that puts the ticket on hold carries the agent\'s words with the product issue, in the text and the HTML', async () => {
+    tt = await suite.start(MX('2026-11-23T09:00:00'));
+    const number = await openTicket('2026-11-23T09:00:00', 'Reporte de IVA');
+    await tt.agentReply(MX('2026-11-23T10:00:00'), number, 'Lo corregirá la versión 5.3, prevista para enero.', 'on_hold', 'BUG-9');
+    const [held, ...more] = suite.smtp.received.splice(0);
+    expect(more).toEqual([]);
+    expect(held?.parsed.text).toMatch(/registramos el issue BUG-9/);
+    expect(held?.parsed.text).toContain('Lo corregirá la versión 5.3, prevista para enero.');
+    expect(String(held?.parsed.html)).toContain('Lo corregirá la versión 5.3, prevista para enero.');
   });
 });

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { runLifecycleTimers } from '../../src/lifecycle/jobs.js';
+import { composeDeferredNotices } from '../../src/outbound/deferred-notices.js';
 import { mail } from '../support/app.js';
 import { timeTravelSuite, type SeenMail, type TimeTravel } from '../support/time-travel.js';
 
@@ -178,6 +180,26 @@ describe('a pending ticket answered by the customer', () => {
     expect((await tt.tick(MX('2026-11-27T10:00:00'))).timers).toEqual({ reminded: 1 });
     expect(tt.take().map((m) => m.subject)).toEqual([`Re: [#${number}] Consulta CFDI`]);
     expect((await eventTypes(number)).filter((t) => t === 'pending_reminder')).toHaveLength(1);
+  });
+});
+
+describe('a reminder owed while the daemon records a backlog (README "Inbound first")', () => {
+  it('is not sent once the backlog brought the customer\'s answer: no "still pending" to a ticket that is open', async () => {
+    tt = await suite.start(MX('2026-11-12T09:00:00'));
+    const { number } = await openTicket('2026-11-12T09:00:00', { Subject: 'Consulta CFDI' });
+    await tt.agentReply(MX('2026-11-12T10:00:00'), number, '¿Qué versión usa?', 'pending');
+    const [asked] = tt.take();
+    // The daemon restarts on a backlog: the 36-hour tick owes the reminder, then the backlog records the answer.
+    tt.app.lifecycle.notices.deferAutomatic = () => true;
+    expect(await runLifecycleTimers(tt.app.db, tt.app.lifecycle, new Date(MX('2026-11-18T10:00:00')))).toEqual({ reminded: 1 });
+    expect((await tt.answer(MX('2026-11-18T10:00:05'), asked as SeenMail, 'Uso la versión 5.1.')).outcome).toBe('comment');
+    tt.app.lifecycle.notices.deferAutomatic = () => false;
+    await composeDeferredNotices(tt.app.db, tt.app.lifecycle.notices, tt.app.log);
+    await tt.flush();
+    expect(tt.take()).toEqual([]);
+    const ticket = await tt.ticket(number);
+    expect(ticket.status).toBe('open');
+    expect(ticket.events.at(-1)).toMatchObject({ type: 'notice_dropped', detail: expect.stringContaining('pending_reminder') });
   });
 });
 

@@ -24,7 +24,8 @@ describe('agent status changes', () => {
     expect(planStatusChange('pending', 'open')).toEqual({ from: 'pending', to: 'open', notice: 'in_progress' });
     expect(planStatusChange('open', 'pending')).toMatchObject({ notice: 'pending' });
     expect(planStatusChange('pending', 'solved')).toMatchObject({ notice: 'solved' });
-    expect(planStatusChange('solved', 'open')).toMatchObject({ notice: 'reopened' });
+    // Support reopening a solved ticket: 'reopened' is the receipt of a customer's reply, which this is not.
+    expect(planStatusChange('solved', 'open')).toEqual({ from: 'solved', to: 'open', notice: 'in_progress' });
     expect(planStatusChange('on_hold', 'closed')).toMatchObject({ notice: 'closed' });
     expect(planStatusChange('open', 'open')).toEqual({ code: 'SAME_STATUS', status: 'open' });
   });
