@@ -261,10 +261,8 @@ describe.skipIf(!cliBuilt)('through the real CLI', { timeout: 180_000 }, () => {
     expect(ticket.events.map((e) => e.type).filter((t) => t === 'pending_reminder' || t === 'auto_closed')).toEqual(['pending_reminder', 'auto_closed']);
   });
 
-  // BUG: src/store/outbox-repo.ts insertOutboxMail sets nextAttemptAt to the simulated `now`, but the outbox-drain
-  // job (src/scheduler/jobs.ts) sends with the wall clock. So `run-once --now <an instant later than today>`
-  // queues the reminder and reports `outbox-drain: {"sent":0}`: the customer gets nothing until the real
-  // clock reaches that instant. Fix: make a new mail due no later than the wall clock when it is queued.
+  // A mail queued at a simulated `now` ahead of the wall clock must not wait for the real clock to reach it:
+  // the outbox drain sends with the wall clock, so a new mail is due no later than the moment it is queued.
   it('`run-once --now` in the future delivers the notices it queues', async () => {
     tt = await suite.start(MX('2031-04-01T09:00:00'));
     const { number } = await openTicket('2031-04-01T09:00:00', { Subject: 'Consulta' });
@@ -273,7 +271,7 @@ describe.skipIf(!cliBuilt)('through the real CLI', { timeout: 180_000 }, () => {
     // Tue 10 h + Wed 12 h + Thu 12 h + Fri 2 h = 36 business hours.
     const result = await runOnce('2031-04-04T10:00:00-06:00');
     expect(result['lifecycle-timers']).toEqual({ reminded: 1 });
-    expect(result['outbox-drain']).toEqual({ sent: 1, retried: 0, failed: 0 }); // fails today: { sent: 0 }
+    expect(result['outbox-drain']).toEqual({ sent: 1, retried: 0, failed: 0 });
     expect(tt.take().map((m) => m.subject)).toEqual([`Re: [#${number}] Consulta`]);
   });
 });
