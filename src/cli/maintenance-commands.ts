@@ -48,7 +48,12 @@ export function registerMaintenanceCommands(program: Command): void {
       const inboundFirst = new InboundFirst(INBOUND_FIRST_MAX_HOLD_MS);
       // ...and so does their rendering: a backlog's automatic notices are owed rows until then (deferred-notices.ts).
       app.lifecycle.notices.deferAutomatic = () => inboundFirst.holding();
-      const scheduler = new Scheduler(gatewayJobs(app, { holdSending: () => inboundFirst.holding() }), app);
+      // A pending or solved ticket is closed for lack of an answer (and reminded) only once the mailbox has been read
+      // since the start, and not while a backlog is recorded: the answer may be waiting there (the daemon was down,
+      // the IMAP server unreachable at the start, a burst), and would otherwise open a follow-up of a closed ticket.
+      let mailboxReadOnce = !config.imap;
+      const holdTimers = () => !mailboxReadOnce || inboundFirst.holding();
+      const scheduler = new Scheduler(gatewayJobs(app, { holdSending: () => inboundFirst.holding(), holdTimers }), app);
       // The HTTP server is built once the mailbox is caught up: its modules and routes (~0.15 s of CPU, and their
       // compilation on the other core) would otherwise share the two cores with a backlog found at start-up. A
       // mailbox that cannot be read (the server down) holds it HTTP_WAITS_FOR_MAILBOX_MS at most; a backlog being
@@ -82,6 +87,7 @@ export function registerMaintenanceCommands(program: Command): void {
               if (inboundFirst.backlogStarted()) app.log.info('backlog in the mailbox: acknowledgements wait until it is recorded');
             },
             onCaughtUp: () => {
+              mailboxReadOnce = true;
               mailboxRead();
               if (inboundFirst.caughtUp()) {
                 app.log.info('backlog recorded: sending what waited');

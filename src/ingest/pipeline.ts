@@ -21,6 +21,11 @@ export interface IngestSource {
   sourceRef?: string | null;
   /** Writes that must commit in the same transaction as the mail's outcome (the IMAP UID cursor). */
   withinTransaction?: (tx: Tx) => Promise<void>;
+  /**
+   * When the mailbox received the mail (IMAP INTERNALDATE), if it may be processed later than that: an answer that
+   * arrived within a pending or solved ticket's window counts as in time, whenever the daemon gets to it.
+   */
+  arrivedAt?: Date;
 }
 
 /**

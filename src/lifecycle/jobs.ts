@@ -95,13 +95,14 @@ export async function runLifecycleTimers(db: Db, deps: LifecycleDeps, now: Date)
  * A customer's mail found its ticket pending or solved past its window (DOMAIN.md rules 3 and 4): the ticket is
  * closed now, as the next tick would have closed it, so that the mail opens a follow-up rather than reopening
  * it. The tick runs every 30 s, and not at all while the daemon is down and an MTA still delivers (`ingest -`).
- * No closing notice: the follow-up's own says the ticket was closed. True when it closed the ticket.
+ * No closing notice: the follow-up's own says the ticket was closed. True when it closed the ticket. The window
+ * is judged at `answeredAt`, when the mail reached the mailbox (an answer read late is still in time).
  */
-export async function closeIfWindowOver(tx: Tx, deps: LifecycleDeps, ticketId: number, now: Date): Promise<boolean> {
+export async function closeIfWindowOver(tx: Tx, deps: LifecycleDeps, ticketId: number, now: Date, answeredAt: Date = now): Promise<boolean> {
   const ticket = await loadTicketState(tx, { id: ticketId });
   const since = ticket && windowStart(ticket);
   if (!ticket || !since) return false;
-  const elapsed = deps.policies.calendar.businessHoursBetween(since, now);
+  const elapsed = deps.policies.calendar.businessHoursBetween(since, answeredAt);
   const step = timerStep(ticket.status, elapsed, ticket.reminderSentAt !== null, deps.policies.lifecycle);
   if (step.action.kind !== 'close') return false;
   await applyChange(tx, deps, ticket, { to: 'closed', now, actor: 'system', event: 'auto_closed', detail: step.action.reason });

@@ -13,14 +13,15 @@ export const BULLETIN_SEND = 'bulletin-send';
 
 /**
  * The scheduled work of the gateway. Each job's effects are idempotent (keys on every notice). `holdSending`: the
- * daemon's InboundFirst (outbound/inbound-first.ts); while it holds, the drain claims nothing.
+ * daemon's InboundFirst (outbound/inbound-first.ts); while it holds, the drain claims nothing. `holdTimers`: while
+ * it says so, the lifecycle timers wait (no reminder, no close for lack of an answer): the mailbox may hold the answer.
  */
-export function gatewayJobs(app: App, options: { holdSending?: () => boolean } = {}): Job[] {
+export function gatewayJobs(app: App, options: { holdSending?: () => boolean; holdTimers?: () => boolean } = {}): Job[] {
   // The drain comes last in a tick: its mailer is ready by then (the worker that builds the mails starts with the
   // first mail: mime-composer.ts).
   app.mailer();
   return [
-    { name: 'lifecycle-timers', cron: '*/30 * * * * *', run: (now) => runLifecycleTimers(app.db, app.lifecycle, now) },
+    { name: 'lifecycle-timers', cron: '*/30 * * * * *', run: (now) => (options.holdTimers?.() ? Promise.resolve({ held: 1 }) : runLifecycleTimers(app.db, app.lifecycle, now)) },
     { name: 'sla-checks', cron: '*/30 * * * * *', run: (now) => runSlaChecks(app.db, app.lifecycle, now) },
     // Hourly: the first run in business hours each day asks up to NPS_DAILY_LIMIT contacts (src/surveys).
     ...(app.config.surveys.npsEnabled ? [{ name: NPS_CAMPAIGN, cron: '0 0 * * * *', run: (now: Date) => runNpsCampaign(app.db, surveyDeps(app), now) }] : []),

@@ -1,7 +1,7 @@
 import type { ImapFlow } from 'imapflow';
 import { advanceCursor } from '../../store/cursor-repo.js';
 import { BIG_MAIL_BYTES, type InboundPipeline, type IngestResult, type IngestSource } from '../pipeline.js';
-import type { Pending } from './imap-pending.js';
+import { arrivalOf, type Pending } from './imap-pending.js';
 import { uidSet } from './uid-set.js';
 
 // One IMAP batch from its UIDs to its commit: the sources fetched, the mails prepared, then recorded with the
@@ -25,10 +25,11 @@ export interface BatchContext {
  */
 export async function stageBatch(ctx: BatchContext, client: ImapFlow, uidValidity: bigint, batch: Pending[], handedOver?: () => void): Promise<{ record: () => Promise<number[]> }> {
   const mailbox = ctx.mailbox;
-  const sourceOf = (uid: number): IngestSource => ({
+  const sourceOf = ({ uid, arrivedAt }: Pending): IngestSource => ({
     source: 'imap',
     sourceRef: `${mailbox};UIDVALIDITY=${uidValidity};UID=${uid}`,
     withinTransaction: (tx) => advanceCursor(tx, ctx.account, mailbox, uidValidity, BigInt(uid)),
+    arrivedAt,
   });
   const done: number[] = [];
   const report = (uid: number, result: IngestResult | null) => {
@@ -39,14 +40,17 @@ export async function stageBatch(ctx: BatchContext, client: ImapFlow, uidValidit
   const first = batch[0] as Pending;
   if (batch.length === 1 && first.size > BIG_MAIL_BYTES) {
     handedOver?.();
-    return { record: async () => (report(first.uid, await ingestBig(ctx, client, first.uid, sourceOf(first.uid))), done) };
+    return { record: async () => (report(first.uid, await ingestBig(ctx, client, first.uid, sourceOf(first))), done) };
   }
   const missing = batch.filter((m) => !m.source).map((m) => m.uid);
   if (missing.length > 0) {
-    const fetched = new Map((await client.fetchAll(uidSet(missing), { uid: true, source: true }, { uid: true })).map((m) => [m.uid, m.source]));
-    for (const m of batch) m.source ??= fetched.get(m.uid);
+    const fetched = new Map((await client.fetchAll(uidSet(missing), { uid: true, source: true, internalDate: true }, { uid: true })).map((m) => [m.uid, m]));
+    for (const m of batch) {
+      m.source ??= fetched.get(m.uid)?.source;
+      m.arrivedAt ??= arrivalOf(fetched.get(m.uid) ?? {});
+    }
   }
-  const items = batch.flatMap((m) => (m.source ? [{ uid: m.uid, raw: m.source, source: sourceOf(m.uid) }] : []));
+  const items = batch.flatMap((m) => (m.source ? [{ uid: m.uid, raw: m.source, source: sourceOf(m) }] : []));
   const [only] = items;
   // One mail (the push path) takes ingest(), which parses in this thread while the raw mail is written.
   if (items.length === 1 && only) {

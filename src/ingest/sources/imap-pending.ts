@@ -19,6 +19,14 @@ export interface Pending {
   size: number;
   /** The whole message, when it came with the FETCH that found it (or once fetched for its batch). */
   source?: Buffer;
+  /** When the server received it (INTERNALDATE), once a FETCH brought it. */
+  arrivedAt?: Date;
+}
+
+/** INTERNALDATE as imapflow gives it (a Date, or the server's text when it could not read it). */
+export function arrivalOf(m: { internalDate?: Date | string }): Date | undefined {
+  const at = m.internalDate instanceof Date ? m.internalDate : m.internalDate ? new Date(m.internalDate) : undefined;
+  return at && !Number.isNaN(at.getTime()) ? at : undefined;
 }
 
 /**
@@ -43,14 +51,14 @@ export async function fetchPending(client: ImapFlow, lastUid: bigint): Promise<P
   if (all.length === 0) return [];
   if (all.length <= BATCH_MAX_MESSAGES) return fetchWithSources(client, uidSet(all), above);
   const large = (await searchUids(client, { uid: range, larger: INLINE_SOURCE_BYTES - 1 })).filter(above);
-  const sizes = new Map<number, number>();
+  const sizes = new Map<number, { size: number; arrivedAt: Date | undefined }>();
   // In slices: a command line of thousands of scattered UIDs would pass the server's limit (Dovecot's is 64 KiB).
   for (let i = 0; i < large.length; i += SIZES_PER_FETCH) {
     const slice = uidSet(large.slice(i, i + SIZES_PER_FETCH));
-    for (const m of await client.fetchAll(slice, { uid: true, size: true }, { uid: true })) sizes.set(m.uid, m.size ?? 0);
+    for (const m of await client.fetchAll(slice, { uid: true, size: true, internalDate: true }, { uid: true })) sizes.set(m.uid, { size: m.size ?? 0, arrivedAt: arrivalOf(m) });
   }
   // A message expunged between the SEARCHes keeps the bound; its FETCH then brings nothing ("gone").
-  return all.sort((a, b) => a - b).map((uid) => ({ uid, size: sizes.get(uid) ?? INLINE_SOURCE_BYTES }));
+  return all.sort((a, b) => a - b).map((uid) => ({ uid, size: sizes.get(uid)?.size ?? INLINE_SOURCE_BYTES, arrivedAt: sizes.get(uid)?.arrivedAt }));
 }
 
 /** The messages above `lastUid` by a SEARCH alone, sizes unknown: one that cannot be read is only found by reading. */
@@ -61,7 +69,7 @@ export async function listPending(client: ImapFlow, lastUid: bigint): Promise<Pe
 
 /** UIDs, sizes and the first INLINE_SOURCE_BYTES of the messages of `uids` (a UID set) that pass `keep`. */
 async function fetchWithSources(client: ImapFlow, uids: string, keep: (uid: number) => boolean): Promise<Pending[]> {
-  const found = await client.fetchAll(uids, { uid: true, size: true, source: { start: 0, maxLength: INLINE_SOURCE_BYTES } }, { uid: true });
+  const found = await client.fetchAll(uids, { uid: true, size: true, internalDate: true, source: { start: 0, maxLength: INLINE_SOURCE_BYTES } }, { uid: true });
   return found
     .filter((m) => keep(m.uid))
     .sort((a, b) => a.uid - b.uid)
@@ -69,7 +77,7 @@ async function fetchWithSources(client: ImapFlow, uids: string, keep: (uid: numb
       const size = m.size ?? 0;
       // A partial answer is the whole message when it is shorter than asked for, or as long as the message.
       const whole = m.source && (m.source.length < INLINE_SOURCE_BYTES || m.source.length === size) ? m.source : undefined;
-      return { uid: m.uid, size: Math.max(size, whole?.length ?? 0), source: whole };
+      return { uid: m.uid, size: Math.max(size, whole?.length ?? 0), source: whole, arrivedAt: arrivalOf(m) };
     });
 }
 

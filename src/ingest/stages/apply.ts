@@ -29,6 +29,8 @@ export interface ApplyInput {
   ccs: string[];
   message: Omit<NewMessage, 'ticketId' | 'createdAt' | 'direction'>;
   now: Date;
+  /** When the mailbox received the mail, if before `now` (pipeline.ts IngestSource): its window is judged then. */
+  arrivedAt?: Date;
   /** Machine-written mail (RFC 3834): recorded, but never answered by another machine. */
   silent?: boolean;
   /** A new ticket from a sender not yet authorised (UNKNOWN_SENDER_POLICY=hold): no acknowledgement, no SLA clock. */
@@ -40,9 +42,11 @@ export async function applyInbound(tx: Tx, deps: LifecycleDeps, input: ApplyInpu
   const { thread, now } = input;
   const actor = input.requester.email;
   if (thread.kind === 'existing' && thread.ticket) {
-    // Past its window the ticket is closed already, whether or not a tick has closed it yet.
+    // Past its window the ticket is closed already, whether or not a tick has closed it yet; an answer is in time
+    // if it reached the mailbox within the window, though read later (the daemon down, a backlog).
     const waiting = thread.ticket.status === 'pending' || thread.ticket.status === 'solved';
-    const expired = waiting && (await closeIfWindowOver(tx, deps, thread.ticket.id, now));
+    const answeredAt = input.arrivedAt && input.arrivedAt < now ? input.arrivedAt : now;
+    const expired = waiting && (await closeIfWindowOver(tx, deps, thread.ticket.id, now, answeredAt));
     const ticket = expired ? { ...thread.ticket, status: 'closed' as const } : thread.ticket;
     const effect = effectOfReply(ticket.status);
     if (effect.kind === 'comment') {
