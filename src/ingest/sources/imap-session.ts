@@ -38,7 +38,8 @@ export function openSession(s: ImapSettings): OpeningSession {
   return { client, opened };
 }
 
-async function ensureMailbox(client: ImapFlow, path: string): Promise<void> {
+/** Creates `path` when the server does not list it. */
+export async function ensureMailbox(client: ImapFlow, path: string): Promise<void> {
   const list = await client.list();
   if (!list.some((m) => m.path === path)) await client.mailboxCreate(path);
 }

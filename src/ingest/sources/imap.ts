@@ -74,7 +74,7 @@ export class ImapSource {
     early?: OpeningSession,
   ) {
     this.account = `${settings.user}@${settings.host}:${settings.port}`;
-    this.acks = new Acknowledger(settings.processedMailbox);
+    this.acks = new Acknowledger(settings.processedMailbox, (reason) => deps.log.warn({ reason }, 'IMAP move refused; the mails stay flagged in the mailbox until a later drain moves them'));
     this.early = early ?? null;
   }
 
