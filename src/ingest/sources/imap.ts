@@ -174,6 +174,8 @@ export class ImapSource {
         this.events.onCaughtUp?.();
         await this.sleep(s.pollSeconds * 1000);
       }
+      // Lost while waiting for news: no command failed, but the operator must still read why it reconnects.
+      if (closed && !this.stopped) throw new Error(`the server closed the connection${client.byeReason ? `: ${client.byeReason}` : ''}`);
     } finally {
       this.client = null;
       if (!closed && client.usable) await client.logout().catch(() => client.close());
