@@ -91,9 +91,9 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('the daemon and its IMAP conne
   }
 
   describe('reconnecting', () => {
-    it('after Dovecot restarts on the same ports, the daemon reconnects and ingests again', async () => {
+    it('after Dovecot restarts on the same ports, the daemon says so, reconnects and ingests again', async () => {
       const dovecot = await dovecotWith();
-      const { daemon, outcomeOf, count } = await gateway(dovecot);
+      const { daemon, outcomeOf, count, lines } = await gateway(dovecot);
       await waitFor(() => count(OPEN) === 1, 'the first session');
       await idleAfterFirstMail(dovecot, outcomeOf);
 
@@ -101,6 +101,10 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('the daemon and its IMAP conne
       // Appended (most likely) while the daemon waits out its 1 s backoff: the new session's first sweep finds it.
       await deliver(dovecot, 'during-backoff@cliente.mx');
       await waitFor(() => count(OPEN) === 2, 'a second session after the restart', 15_000);
+      // The connection lost while idle is logged, with the server's word for it and the wait before the retry
+      // (then maybe failed attempts while Dovecot starts again).
+      const [lost] = lines.filter((l) => l.msg === FAILED);
+      expect([lost?.reason, lost?.retryInMs]).toEqual(['the server closed the connection: Server shutting down.', 1000]);
       expect((await outcomeOf('during-backoff@cliente.mx')).outcome).toBe('created');
       // Appended once the new session idles: IDLE push works on the new connection.
       await deliver(dovecot, 'after-reconnect@cliente.mx');

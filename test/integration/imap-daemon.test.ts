@@ -141,7 +141,7 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('the daemon on a real Dovecot 
     await client.logout();
     await dovecot.append(mail({ headers: { 'Message-ID': '<no-folder@cliente.mx>' } }));
     expect((await outcomeOf('no-folder@cliente.mx')).outcome).toBe('created');
-    // The refused MOVE ends the session (logged); the next one creates the folder and its sweep moves the mail.
+    // The refused MOVE is logged; the folder is created again and the mail moved.
     await waitFor(() => daemon.log().includes('the server refused to move 1 processed mail(s) to Processed'), 'the refused move to be logged');
     await waitFor(async () => (await dovecot.list('Processed')).some((m) => m.messageId === '<no-folder@cliente.mx>'), 'the mail in the recreated folder', 15_000);
     expect(await dovecot.list('INBOX')).toEqual([]);

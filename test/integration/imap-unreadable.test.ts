@@ -1,7 +1,9 @@
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ImapFlow } from 'imapflow';
 import { afterEach, describe, expect, it } from 'vitest';
+import { PROCESSED_KEYWORD } from '../../src/ingest/sources/imap-acknowledge.js';
 import { UNREADABLE_KEYWORD } from '../../src/ingest/sources/imap-unreadable.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
 import { mail } from '../support/app.js';
@@ -32,6 +34,18 @@ function maildirFiles(root: string): string[] {
   return out;
 }
 
+/** A daemon polling every 2 s on the mailbox, its database, and the outcomes of the mails in order. */
+async function watch(dovecot: DovecotServer) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ventanilla-unreadable-'));
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  const daemon: Daemon = startDaemon(imapDaemonEnv(dovecot, dataDir, { IMAP_POLL_SECONDS: '2' }));
+  cleanups.push(() => daemon.kill());
+  const db: Db = await openDatabase(join(dataDir, 'ventanilla.db'));
+  cleanups.push(() => db.$disconnect());
+  const outcomes = async () => (await db.inboundLog.findMany({ orderBy: { id: 'asc' } })).map((r) => [r.messageId, r.outcome]);
+  return { daemon, db, outcomes };
+}
+
 describe.skipIf(!dovecotAvailable() || !cliBuilt)('a message the IMAP server cannot return', () => {
   it('is set aside after the sessions that fail on it; the mails before and after it become tickets', { timeout: 120_000 }, async () => {
     const dovecot: DovecotServer = await startDovecot();
@@ -40,14 +54,7 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('a message the IMAP server can
     const victim = maildirFiles(join(dovecot.dir, 'mail')).find((file) => readFileSync(file, 'latin1').includes('<POISON@cliente.mx>'));
     if (!victim) throw new Error('the poison message file was not found');
     chmodSync(victim, 0);
-    const dataDir = mkdtempSync(join(tmpdir(), 'ventanilla-unreadable-'));
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    const daemon: Daemon = startDaemon(imapDaemonEnv(dovecot, dataDir, { IMAP_POLL_SECONDS: '2' }));
-    cleanups.push(() => daemon.kill());
-    const db: Db = await openDatabase(join(dataDir, 'ventanilla.db'));
-    cleanups.push(() => db.$disconnect());
-
-    const outcomes = async () => (await db.inboundLog.findMany({ orderBy: { id: 'asc' } })).map((r) => [r.messageId, r.outcome]);
+    const { daemon, db, outcomes } = await watch(dovecot);
     await waitFor(async () => (await outcomes()).length >= 3, 'the three mails to have an outcome', 90_000, 500);
     expect(await outcomes()).toEqual([
       ['before@cliente.mx', 'created'],
@@ -65,5 +72,39 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('a message the IMAP server can
     // STATUS and SEARCH only: a FETCH of the message would fail here too.
     await waitFor(async () => (await dovecot.count('INBOX')) === 1, 'the others to leave the inbox', 30_000, 500);
     expect(await dovecot.count('INBOX', { keyword: UNREADABLE_KEYWORD })).toBe(1);
+  });
+
+  // A refused MOVE (the processed folder full, or not writable) says nothing about the mail still to read: it used
+  // to end every session before new mail was read, and after four of them a readable mail was set aside.
+  it('a processed folder the server will not move into: every mail still becomes a ticket, none is set aside', { timeout: 120_000 }, async () => {
+    const dovecot: DovecotServer = await startDovecot();
+    cleanups.push(() => dovecot.stop());
+    const client = new ImapFlow({ ...dovecot.imapConfig(), logger: false });
+    await client.connect();
+    await client.mailboxCreate('Processed');
+    await client.logout();
+    // Dovecot writes mail as nobody: a folder it may not write to refuses every MOVE into it.
+    const processed = join(dovecot.dir, 'mail', 'example.test', 'support', 'Maildir', '.Processed');
+    const setWritable = (writable: boolean) => ['tmp', 'new', 'cur'].forEach((d) => chmodSync(join(processed, d), writable ? 0o777 : 0o555));
+    setWritable(false);
+    const { daemon, outcomes } = await watch(dovecot);
+    await dovecot.append(mail({ headers: { 'Message-ID': '<first@cliente.mx>' } }));
+    await waitFor(() => daemon.log().includes('the server refused to move 1 processed mail(s) to Processed'), 'the refused move to be logged');
+    // Mail that comes while the folder refuses (four failed sessions, ~16 s, used to set the first of it aside).
+    await dovecot.appendMany(['second', 'third'].map((name) => mail({ headers: { 'Message-ID': `<${name}@cliente.mx>` } })));
+    await waitFor(async () => (await outcomes()).length >= 3, 'the three mails to have an outcome', 30_000, 500);
+    expect(await outcomes()).toEqual([
+      ['first@cliente.mx', 'created'],
+      ['second@cliente.mx', 'created'],
+      ['third@cliente.mx', 'created'],
+    ]);
+    // Committed, flagged, and waiting in the inbox for the folder.
+    expect(await dovecot.count('INBOX', { keyword: PROCESSED_KEYWORD })).toBe(3);
+    expect(await dovecot.count('INBOX', { keyword: UNREADABLE_KEYWORD })).toBe(0);
+
+    // Once the folder takes mail again, they are moved.
+    setWritable(true);
+    await waitFor(async () => (await dovecot.count('Processed')) === 3, 'the mails to be moved', 30_000, 500);
+    expect(await dovecot.count('INBOX')).toBe(0);
   });
 });

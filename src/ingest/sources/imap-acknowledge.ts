@@ -1,4 +1,5 @@
 import type { ImapFlow } from 'imapflow';
+import { ensureMailbox } from './imap-session.js';
 import { UNREADABLE_KEYWORD } from './imap-unreadable.js';
 import { uidSet } from './uid-set.js';
 
@@ -21,7 +22,11 @@ export class Acknowledger {
   /** Committed and flagged in this session, not yet moved. */
   private unmoved: number[] = [];
 
-  constructor(private readonly processedMailbox: string) {}
+  /** `onRefused`: told, in words, of a MOVE the server refused (the mail stays flagged in the mailbox meanwhile). */
+  constructor(
+    private readonly processedMailbox: string,
+    private readonly onRefused: (reason: string) => void = () => undefined,
+  ) {}
 
   /** A new session: what an old one left unmoved is found again by the sweep. */
   reset(): void {
@@ -52,11 +57,20 @@ export class Acknowledger {
   async moveFlagged(client: ImapFlow): Promise<void> {
     if (this.processedMailbox === '' || this.unmoved.length === 0) return;
     const uids = this.unmoved.splice(0);
-    // imapflow answers a refused MOVE with false, not an error. The mail is committed; ending the session is
-    // what gets it moved: the next one creates the folder if it went missing (imap-session.ts), and its sweep
-    // moves everything up to the cursor.
-    if (!(await client.messageMove(uidSet(uids), this.processedMailbox, { uid: true }))) {
-      throw new Error(`the server refused to move ${uids.length} processed mail(s) to ${this.processedMailbox} (deleted, full, or not allowed?)`);
-    }
+    if (await this.move(client, uids)) return;
+    this.onRefused(`the server refused to move ${uids.length} processed mail(s) to ${this.processedMailbox} (deleted, full, or not allowed?)`);
+    // The folder deleted meanwhile is created again. A refusal that lasts (full, not allowed) must not stop the
+    // mailbox: these mails are committed and flagged, so they wait in it for a later drain's move while new mail
+    // is read as usual (ending the session here kept new mail from being read, and made it look unreadable).
+    await ensureMailbox(client, this.processedMailbox);
+    if (!(await this.move(client, uids))) this.unmoved = uids.concat(this.unmoved);
+  }
+
+  /** False when the server refused the MOVE; a connection lost during it is an error (the session is over). */
+  private async move(client: ImapFlow, uids: number[]): Promise<boolean> {
+    // imapflow answers a refused MOVE with false, not an error, and a MOVE cut by a lost connection too.
+    if (await client.messageMove(uidSet(uids), this.processedMailbox, { uid: true })) return true;
+    if (!client.usable) throw new Error(`the connection closed while ${uids.length} processed mail(s) were moved to ${this.processedMailbox}`);
+    return false;
   }
 }

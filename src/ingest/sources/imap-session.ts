@@ -3,6 +3,8 @@ import type { Config } from '../../config.js';
 
 type ImapSettings = NonNullable<Config['imap']>;
 
+const MAX_IDLE_SECONDS = 29 * 60;
+
 /** A connection on its way to the selected mailbox: the client at once (for its events), the mailbox when open. */
 export interface OpeningSession {
   client: ImapFlow;
@@ -24,7 +26,8 @@ export function openSession(s: ImapSettings): OpeningSession {
     logger: false,
     // Start IDLE almost at once when we are waiting, so new mail is pushed to us without delay.
     autoIdleDelay: 50,
-    maxIdleTime: s.pollSeconds * 1000,
+    // Renewed at each poll, and at least every 29 minutes: a server may log off an IDLE of 30 (RFC 2177).
+    maxIdleTime: Math.min(s.pollSeconds, MAX_IDLE_SECONDS) * 1000,
   });
   // Until the session listens: an 'error' event nobody listens to is thrown; the failure reaches it as `opened`.
   client.on('error', () => undefined);
@@ -38,7 +41,8 @@ export function openSession(s: ImapSettings): OpeningSession {
   return { client, opened };
 }
 
-async function ensureMailbox(client: ImapFlow, path: string): Promise<void> {
+/** Creates `path` when the server does not list it. */
+export async function ensureMailbox(client: ImapFlow, path: string): Promise<void> {
   const list = await client.list();
   if (!list.some((m) => m.path === path)) await client.mailboxCreate(path);
 }

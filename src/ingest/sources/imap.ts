@@ -74,7 +74,7 @@ export class ImapSource {
     early?: OpeningSession,
   ) {
     this.account = `${settings.user}@${settings.host}:${settings.port}`;
-    this.acks = new Acknowledger(settings.processedMailbox);
+    this.acks = new Acknowledger(settings.processedMailbox, (reason) => deps.log.warn({ reason }, 'IMAP move refused; the mails stay flagged in the mailbox until a later drain moves them'));
     this.early = early ?? null;
   }
 
@@ -174,6 +174,8 @@ export class ImapSource {
         this.events.onCaughtUp?.();
         await this.sleep(s.pollSeconds * 1000);
       }
+      // Lost while waiting for news: no command failed, but the operator must still read why it reconnects.
+      if (closed && !this.stopped) throw new Error(`the server closed the connection${client.byeReason ? `: ${client.byeReason}` : ''}`);
     } finally {
       this.client = null;
       if (!closed && client.usable) await client.logout().catch(() => client.close());

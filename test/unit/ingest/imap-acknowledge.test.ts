@@ -67,11 +67,35 @@ describe('Acknowledger', () => {
     expect(commands.filter((c) => c.startsWith('MOVE'))).toEqual([]);
   });
 
-  it('a MOVE the server refuses (imapflow answers false) is an error: the session ends, and the next one sweeps', async () => {
-    const { client } = fakeServer();
-    const refusing = { ...client, messageMove: async () => false } as unknown as typeof client;
+  it('a MOVE the server refuses (imapflow answers false) is reported, the folder created if missing, the move tried again', async () => {
+    const { client, commands } = fakeServer();
+    let refusals = 1;
+    const folders: string[] = [];
+    const server = {
+      ...client,
+      usable: true,
+      list: async () => folders.map((path) => ({ path })),
+      mailboxCreate: async (path: string) => void (folders.push(path), commands.push(`CREATE ${path}`)),
+      messageMove: async (range: string, target: string) => (commands.push(`MOVE ${range} ${target}`), refusals-- > 0 ? false : { path: target }),
+    } as unknown as typeof client;
+    const reported: string[] = [];
+    const acks = new Acknowledger('Processed', (reason) => reported.push(reason));
+    await acks.acknowledge(server, 1n, [1]);
+    await acks.moveFlagged(server);
+    expect(reported).toEqual(['the server refused to move 1 processed mail(s) to Processed (deleted, full, or not allowed?)']);
+    expect(commands.slice(1)).toEqual(['MOVE 1 Processed', 'CREATE Processed', 'MOVE 1 Processed']);
+  });
+
+  it('a MOVE still refused leaves the mails flagged for the next drain; one cut by a lost connection ends the session', async () => {
+    const { client, commands } = fakeServer();
+    const server = { ...client, usable: true, list: async () => [{ path: 'Processed' }], messageMove: async (range: string) => (commands.push(`MOVE ${range}`), false) };
     const acks = new Acknowledger('Processed');
-    await acks.acknowledge(refusing, 1n, [1]);
-    await expect(acks.moveFlagged(refusing)).rejects.toThrow('the server refused to move 1 processed mail(s) to Processed');
+    await acks.acknowledge(server as unknown as typeof client, 1n, [1]);
+    await acks.moveFlagged(server as unknown as typeof client);
+    await acks.acknowledge(server as unknown as typeof client, 2n, [2]);
+    await acks.moveFlagged(server as unknown as typeof client);
+    expect(commands.filter((c) => c.startsWith('MOVE'))).toEqual(['MOVE 1', 'MOVE 1', 'MOVE 1:2', 'MOVE 1:2']);
+    server.usable = false;
+    await expect(acks.moveFlagged(server as unknown as typeof client)).rejects.toThrow('the connection closed while 2 processed mail(s) were moved to Processed');
   });
 });
