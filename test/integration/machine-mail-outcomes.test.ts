@@ -133,9 +133,16 @@ describe.skipIf(!existsSync(bsd))('machine mail of the corpus', () => {
     tt = await suite.start(NOW);
     for (const file of ['lhost-amazonses-12.eml', 'lhost-amazonses-13.eml', 'lhost-fml-02.eml', 'lhost-fml-03.eml']) {
       const r = await tt.ingest(NOW, corpus(file));
-      expect(r.detail ?? '', file).toMatch(/no (automatic )?answer sent|bounce/);
+      expect(r.detail ?? '', file).toMatch(/no (automatic )?answer sent|bounce|a report that a mail was delivered; answers no ticket/);
     }
     await tt.flush();
     expect(tt.take()).toEqual([]);
+  });
+
+  it("SES's report that a mail was delivered opens no ticket", async () => {
+    tt = await suite.start(NOW);
+    const r = await tt.ingest(NOW, corpus('lhost-amazonses-12.eml'));
+    expect(r).toMatchObject({ outcome: 'auto_reply', ticketNumber: null });
+    expect(await tt.app.db.ticket.count()).toBe(0);
   });
 });
