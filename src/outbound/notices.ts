@@ -109,6 +109,17 @@ export interface NoticeResult {
   why?: string;
 }
 
+/**
+ * An automatic answer to a mail that came in (an acknowledgement, a reopening's receipt: `auto-replied`): what
+ * the per-address cap (AUTO_MAIL_LIMIT) counts and limits, the loop guard. The scheduler's own mails (a reminder,
+ * the close of a pending ticket, an escalation: `auto-generated`) answer no mail, so no machine can provoke them:
+ * capped, they were only lost (a customer's fifth ticket closed without a word, a lead's fourth breach unheard),
+ * and counted, they capped the customer's next acknowledgement.
+ */
+function answersMail(req: Pick<NoticeRequest, 'autoSubmitted'>): boolean {
+  return req.autoSubmitted === 'auto-replied';
+}
+
 export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest): Promise<NoticeResult> {
   // A person's answer is never deferred, nor words chosen per locale (a function: it cannot be stored).
   if (req.autoSubmitted && typeof req.body !== 'function' && deps.deferAutomatic?.()) {
@@ -120,7 +131,7 @@ export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest
   const ticket = await noticeTicket(tx, req.ticketId, req.messagesUpTo);
   const internal = req.internalRecipients !== undefined;
   const primary = internal ? (req.internalRecipients?.[0] ?? '') : ticket.requester.email;
-  if (req.autoSubmitted && (await automaticMailsTo(tx, primary, new Date(req.now.getTime() - deps.automaticCap.windowMs))) >= deps.automaticCap.limit) {
+  if (answersMail(req) && (await automaticMailsTo(tx, primary, new Date(req.now.getTime() - deps.automaticCap.windowMs))) >= deps.automaticCap.limit) {
     // Whatever the other side's headers claim, a machine cannot make us mail it without end.
     deps.log?.warn({ ticket: ticket.number, notice: req.notice, to: primary, limit: deps.automaticCap.limit }, 'automatic mail capped: possible mail loop');
     const why = `${req.notice} to ${primary}: ${deps.automaticCap.limit} automatic mails already in the window`;
@@ -182,7 +193,7 @@ export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest
     messageId,
     headers: { ...thread, replyTo: replyToFor(deps, ticket.number), extra },
     attachments: attachments.map(({ filename, contentType, sha256 }) => ({ filename, contentType, sha256 })),
-    automatic: req.autoSubmitted !== null,
+    automatic: answersMail(req),
     now: req.now,
   });
   await addMessage(tx, {

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { mail } from '../support/app.js';
+import { timeTravelSuite, type TimeTravel } from '../support/time-travel.js';
+
+// AUTO_MAIL_LIMIT is a loop guard: another machine answering our automatic answers cannot make us mail it
+// without end. The scheduler's own mails (a reminder, the close of a pending ticket, an escalation to a lead)
+// answer no mail, so no machine can provoke them; capping them only lost them: an integrator's five tickets
+// closing in one tick got three closing mails, a lead got three of a burst of SLA breaches.
+
+const suite = timeTravelSuite();
+let tt: TimeTravel;
+const MX = (local: string) => `${local}-06:00`;
+const ANA = 'ana@cliente.mx';
+const LIMIT = { AUTO_MAIL_LIMIT: '3' };
+
+describe('the scheduler\'s mails are not capped by the loop guard (AUTO_MAIL_LIMIT=3)', () => {
+  it('five pending tickets of one customer: five reminders, five closing mails, and her next mail is still acknowledged', async () => {
+    tt = await suite.start(MX('2026-11-23T08:00:00'), LIMIT);
+    const numbers: number[] = [];
+    // Opened an hour and a half apart: each acknowledgement in a window of its own.
+    for (const [i, at] of ['08:00', '09:30', '11:00', '12:30', '14:00'].entries()) {
+      const r = await tt.ingest(MX(`2026-11-23T${at}:00`), mail({ headers: { Subject: `Consulta ${i + 1}`, 'Message-ID': `<consulta-${i}@cliente.mx>` } }));
+      numbers.push(r.ticketNumber as number);
+    }
+    expect(tt.take().filter((m) => m.to.includes(ANA))).toHaveLength(5);
+    for (const n of numbers) await tt.agentReply(MX('2026-11-23T16:00:00'), n, '¿Nos envía el XML?', 'pending');
+    tt.take();
+
+    // 36 business hours later (Mon 4 h, Tue 12, Wed 12, Thu 8): Thu 26 Nov 16:00.
+    await tt.tick(MX('2026-11-26T16:00:00'));
+    expect(tt.take().map((m) => m.to)).toEqual(Array(5).fill([ANA]));
+    // 60 business hours: Tue 1 Dec 16:00.
+    await tt.tick(MX('2026-12-01T16:00:00'));
+    const closing = tt.take();
+    expect(closing).toHaveLength(5);
+    for (const n of numbers) expect((await tt.ticket(n)).events.map((e) => e.type)).not.toContain('notice_capped');
+
+    // The closes answered no mail of hers: her new mail in the same hour is acknowledged.
+    const next = await tt.ingest(MX('2026-12-01T16:10:00'), mail({ headers: { Subject: 'Otra consulta', 'Message-ID': '<otra@cliente.mx>' } }));
+    await tt.flush();
+    expect(tt.take().map((m) => m.subject)).toEqual([expect.stringContaining(`[#${next.ticketNumber}]`)]);
+  });
+
+  it('a burst of SLA breaches: the lead gets an escalation for every one', async () => {
+    tt = await suite.start(MX('2026-11-23T09:00:00'), LIMIT);
+    for (let i = 0; i < 5; i++) {
+      await tt.ingest(MX(`2026-11-23T09:0${i}:00`), mail({ headers: { From: `cliente${i}@cliente${i}.mx`, Subject: 'Caída total', 'Message-ID': `<caida-${i}@cliente.mx>` }, body: 'No podemos facturar.\nImpacto: Alto\nUrgencia: Alta' }));
+    }
+    tt.take();
+    // Urgent: first response within 2 business hours; 100% reached by 11:05 (level 1: lead@example.test).
+    await tt.tick(MX('2026-11-23T11:10:00'));
+    const toLead = tt.take().filter((m) => m.to.includes('lead@example.test'));
+    const breaches = await tt.app.db.ticketEvent.count({ where: { type: { in: ['sla_warning', 'sla_breach'] } } });
+    expect(breaches).toBeGreaterThanOrEqual(5);
+    expect(toLead).toHaveLength(breaches);
+    expect(await tt.app.db.ticketEvent.count({ where: { type: 'notice_capped' } })).toBe(0);
+  });
+});
