@@ -261,6 +261,18 @@ describe('forged senders (TRUSTED_AUTHSERV_IDS)', () => {
     expect(genuine.outcome).toBe('admin_command');
   });
 
+  it("a report in our server's name that the attacker wrote into the mail does not carry a forged command", async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'hold' });
+    const ours = 'Authentication-Results: mx.example.test; spf=pass smtp.mailfrom=attacker@evil.example; dkim=none; dmarc=none';
+    const theirs = 'Authentication-Results: mx.example.test; dkim=pass header.d=empresa.mx; dmarc=pass header.from=empresa.mx';
+    const head = 'From: admin@empresa.mx\r\nTo: soporte@example.test\r\nSubject: Accesos\r\nMessage-ID: <cmd@evil.example>';
+    const r = await ingest(Buffer.from(`${ours}\r\n${head}\r\n${theirs}\r\n\r\nAUTORIZAR intruso@empresa.mx\r\n`));
+    expect(r.outcome).toBe('rejected');
+    expect(r.detail).toMatch(/^administrator commands refused: the From address failed authentication \(conflicting reports of mx\.example\.test/);
+    expect(await app.db.contact.findUnique({ where: { email: 'intruso@empresa.mx' } })).toBeNull();
+    expect(await outbox()).toHaveLength(0);
+  });
+
   it('a command inside a forwarded mail is not carried out: the administrator is asking about it', async () => {
     await start({ UNKNOWN_SENDER_POLICY: 'hold' });
     const held = await ingest(from('marta@empresa.mx'));

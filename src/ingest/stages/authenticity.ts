@@ -164,7 +164,34 @@ export function assessSender(headerValues: readonly string[], fromAddress: strin
     for (const r of parsed.results) found.push({ ...r, by });
   }
   if (found.length === 0) return { trusted: true, verdict: 'none', reason: 'no authentication results from a trusted server' };
+  const conflict = conflictingReports(found);
+  if (conflict) return { trusted: false, verdict: 'fail', reason: conflict, checked: true };
   return { ...verdictOf(found, fromDomain), checked: true };
+}
+
+/** Methods a server checks once per mail: one envelope sender, one From domain. */
+const ONCE_PER_MAIL = new Set(['spf', 'dmarc', 'compauth']);
+
+/**
+ * Anyone can write a header in our server's name, below or above the real one (a filter may append its own at
+ * the bottom), and not every server deletes them as RFC 8601 section 5 asks. Two verdicts of a method checked
+ * once per mail, or "dkim=none" (no signature) beside a signature's verdict, mean one report came with the
+ * mail: then none of them is believed. Reports the real server does not write at all cannot be told apart.
+ */
+function conflictingReports(found: Array<AuthResult & { by: string }>): string | null {
+  const byMethod = new Map<string, Set<string>>();
+  for (const r of found) {
+    const key = `${r.by} ${r.method}`;
+    const results = byMethod.get(key) ?? new Set<string>();
+    results.add(r.result);
+    byMethod.set(key, results);
+  }
+  for (const [key, results] of byMethod) {
+    const [by, method] = key.split(' ') as [string, string];
+    const twoVerdicts = ONCE_PER_MAIL.has(method) ? results.size > 1 : method === 'dkim' && results.has('none') && results.size > 1;
+    if (twoVerdicts) return `conflicting reports of ${by}: ${[...results].map((result) => `${method}=${result}`).join(', ')}`;
+  }
+  return null;
 }
 
 /** Evidence about `domain`: the property names none, or names that domain (or a parent or a child of it). */

@@ -70,6 +70,8 @@ describe('parseTrustedAuthservIds', () => {
   });
 });
 
+const OPENDMARC_PASS_HEADER = 'mx.example.com; dmarc=pass (p=reject dis=none) header.from=empresa.mx';
+
 describe('assessSender: is the From address the real sender?', () => {
   const from = 'admin@empresa.mx';
 
@@ -108,6 +110,18 @@ describe('assessSender: is the From address the real sender?', () => {
     expect(assessSender([forgedFail], from, ['mx.example.com'])).toMatchObject({ trusted: true, verdict: 'none' });
     // A forged Microsoft-style header (no authserv-id) is ignored unless microsoft365 is trusted.
     expect(assessSender([M365_SPOOF, OPENDKIM_PASS], from, ['mx.example.com'])).toMatchObject({ trusted: true, verdict: 'pass' });
+  });
+
+  it('a report in our own name that came with the mail, contradicting ours, makes the From not believed', () => {
+    // Ours: nothing ties the mail to empresa.mx. The attacker's, below or above it: a pass.
+    const ours = 'mx.example.com; spf=pass smtp.mailfrom=attacker@evil.example; dkim=none; dmarc=none';
+    const theirs = 'mx.example.com; dkim=pass header.d=empresa.mx; dmarc=pass header.from=empresa.mx';
+    for (const headers of [[ours, theirs], [theirs, ours]]) {
+      expect(assessSender(headers, from, ['mx.example.com'])).toMatchObject({ trusted: false, verdict: 'fail', checked: true, reason: expect.stringMatching(/^conflicting reports of mx\.example\.com: dkim=/) });
+    }
+    // The same verdict written twice (two hops of one server) is no conflict; nor are two DKIM signatures.
+    expect(assessSender([OPENDMARC_PASS_HEADER, OPENDMARC_PASS_HEADER], from, ['mx.example.com'])).toMatchObject({ trusted: true, verdict: 'pass' });
+    expect(assessSender(['mx.example.com; dkim=pass header.d=empresa.mx; dkim=fail header.d=esp.example'], from, ['mx.example.com'])).toMatchObject({ trusted: true, verdict: 'pass' });
   });
 
   it("'pass' needs evidence for the From address's own domain", () => {
