@@ -78,9 +78,16 @@ export async function setAuthorisation(
   });
 }
 
-/** Tickets of this requester still held for its authorisation, oldest first. */
+/**
+ * The detail of the `held_for_authorisation` event of a ticket whose From address failed authentication: the
+ * contact it names did not write it, so authorising that contact does not release it (an agent may close it).
+ */
+export const HELD_FORGED = 'UNKNOWN_SENDER_POLICY=hold; From not authenticated: not released by an authorisation';
+
+/** Tickets of this requester still held for its authorisation (not those forged in its name), oldest first. */
 export async function heldTicketsOf(tx: Tx, contactId: number): Promise<Array<{ id: number; number: number; status: string; followUpOfId: number | null }>> {
-  return tx.ticket.findMany({ where: { requesterId: contactId, heldForAuthorisation: true }, select: { id: true, number: true, status: true, followUpOfId: true }, orderBy: { number: 'asc' } });
+  const forged = { events: { none: { type: 'held_for_authorisation', detail: HELD_FORGED } } };
+  return tx.ticket.findMany({ where: { requesterId: contactId, heldForAuthorisation: true, ...forged }, select: { id: true, number: true, status: true, followUpOfId: true }, orderBy: { number: 'asc' } });
 }
 
 export async function setHeld(tx: Tx, ticketId: number, held: boolean): Promise<void> {

@@ -341,6 +341,19 @@ describe('forged senders (TRUSTED_AUTHSERV_IDS)', () => {
   });
 });
 
+describe('a held ticket released', () => {
+  it("authorising a contact releases its own held tickets, not one an attacker opened in its name", async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'hold' });
+    const forged = await ingest(from('marta@empresa.mx', { Subject: 'Cambien el correo de facturación', ...FORGED }));
+    const genuine = await ingest(from('marta@empresa.mx', { Subject: 'Error al timbrar' }));
+    expect((await ingest(from('admin@empresa.mx', {}, 'AUTORIZAR marta@empresa.mx'))).detail).toMatch(`released #${genuine.ticketNumber};`);
+    expect((await mailsTo('marta@empresa.mx')).map((m) => m.subject)).toEqual([`[#${genuine.ticketNumber}] Error al timbrar`]);
+    expect(await ticket(forged.ticketNumber)).toMatchObject({ heldForAuthorisation: true, firstResponseDueAt: null });
+    // Authorised again from the CLI (no change): still held.
+    expect((await authorise('marta@empresa.mx')).released).toEqual([]);
+  });
+});
+
 describe.skipIf(!cliBuilt)('the CLI', () => {
   it('organisations add/list, contacts authorise/revoke/list', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ventanilla-access-cli-'));

@@ -106,7 +106,7 @@ export interface AccessInput {
 export type AccessDecision =
   | { kind: 'done'; recorded: { outcome: InboundOutcome; ticketNumber: null; detail: string | null } }
   | { kind: 'proceed'; hold: false; note: string | null }
-  | { kind: 'proceed'; hold: true; note: string; afterHold: (ticketNumber: number) => Promise<string | null> };
+  | { kind: 'proceed'; hold: true | 'forged'; note: string; afterHold: (ticketNumber: number) => Promise<string | null> };
 
 const recipient = (c: AccessContact): AccessRecipient => ({ email: c.email, name: c.name, locale: c.locale, country: c.country });
 
@@ -153,7 +153,7 @@ export async function screenAccess(tx: Tx, deps: PipelineDeps, input: AccessInpu
   if (settings.unknownSenderPolicy === 'hold' && organisation && organisation.admins.length > 0) {
     return {
       kind: 'proceed',
-      hold: true,
+      hold: forged ? 'forged' : true,
       note: `${why}: held for authorisation`,
       afterHold: (ticketNumber) => askAdministrators(tx, deps, organisation, contact, input, ticketNumber),
     };

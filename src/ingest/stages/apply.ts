@@ -1,6 +1,7 @@
 import { effectOfReply } from '../../domain/ticket-status.js';
 import { ticketSubject } from '../../domain/thread-refs.js';
 import { priorityOf, readSeverity, type Level } from '../../domain/priority.js';
+import { HELD_FORGED } from '../../store/access-repo.js';
 import type { Tx } from '../../store/database.js';
 import {
   addCcs,
@@ -33,8 +34,11 @@ export interface ApplyInput {
   arrivedAt?: Date;
   /** Machine-written mail (RFC 3834): recorded, but never answered by another machine. */
   silent?: boolean;
-  /** A new ticket from a sender not yet authorised (UNKNOWN_SENDER_POLICY=hold): no acknowledgement, no SLA clock. */
-  hold?: boolean;
+  /**
+   * A new ticket from a sender not yet authorised (UNKNOWN_SENDER_POLICY=hold): no acknowledgement, no SLA clock.
+   * 'forged': its From address failed authentication, and no authorisation releases it.
+   */
+  hold?: boolean | 'forged';
 }
 
 /** Writes the mail's one effect: a new ticket, a comment (maybe reopening), or a follow-up ticket. */
@@ -77,8 +81,8 @@ export async function applyInbound(tx: Tx, deps: LifecycleDeps, input: ApplyInpu
 }
 
 /** Released (clock started, acknowledgement sent) when the sender is authorised: lifecycle/access-actions.ts. */
-async function holdForAuthorisation(tx: Tx, ticketId: number, at: Date): Promise<void> {
-  await addTicketEvent(tx, { ticketId, type: 'held_for_authorisation', actor: 'system', detail: 'UNKNOWN_SENDER_POLICY=hold', at });
+async function holdForAuthorisation(tx: Tx, ticketId: number, at: Date, hold: true | 'forged'): Promise<void> {
+  await addTicketEvent(tx, { ticketId, type: 'held_for_authorisation', actor: 'system', detail: hold === 'forged' ? HELD_FORGED : 'UNKNOWN_SENDER_POLICY=hold', at });
 }
 
 async function createNewTicket(tx: Tx, deps: LifecycleDeps, input: ApplyInput) {
@@ -91,13 +95,13 @@ async function createNewTicket(tx: Tx, deps: LifecycleDeps, input: ApplyInput) {
     priority: severity.priority,
     ccs: input.ccs.filter((cc) => cc !== input.requester.email),
     createdAt: input.now,
-    held: input.hold,
+    held: Boolean(input.hold),
   });
   await addMessage(tx, { ...input.message, ticketId: ticket.id, direction: 'in', createdAt: input.now });
   const reason = input.thread.kind === 'new' ? input.thread.reason : 'no-reference';
   await addTicketEvent(tx, { ticketId: ticket.id, type: 'created', actor: input.requester.email, toStatus: 'new', detail: reason, at: input.now });
   if (input.hold) {
-    await holdForAuthorisation(tx, ticket.id, input.now);
+    await holdForAuthorisation(tx, ticket.id, input.now, input.hold);
     return { outcome: 'created' as const, ticketNumber: ticket.number };
   }
   await startTicket(tx, deps, ticket.id, input.now, input.silent ? null : { notice: 'acknowledgement', idempotencyKey: `ack:${ticket.id}` });
@@ -122,7 +126,7 @@ async function createFollowUp(tx: Tx, deps: LifecycleDeps, input: ApplyInput, cl
     followUpOfId: closed.id,
     ccs: people,
     createdAt: input.now,
-    held: input.hold,
+    held: Boolean(input.hold),
   });
   await addMessage(tx, { ...input.message, ticketId: ticket.id, direction: 'in', createdAt: input.now });
   await addTicketEvent(tx, {
@@ -141,7 +145,7 @@ async function createFollowUp(tx: Tx, deps: LifecycleDeps, input: ApplyInput, cl
     at: input.now,
   });
   if (input.hold) {
-    await holdForAuthorisation(tx, ticket.id, input.now);
+    await holdForAuthorisation(tx, ticket.id, input.now, input.hold);
     return { outcome: 'followup' as const, ticketNumber: ticket.number };
   }
   await startTicket(tx, deps, ticket.id, input.now, input.silent ? null : { notice: 'follow_up_created', idempotencyKey: `follow_up:${ticket.id}` });
