@@ -1,0 +1,36 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { showTicket } from '../../src/store/ticket-queries.js';
+import { createTestApp, type TestApp } from '../support/app.js';
+
+// What an agent reads of a customer's mail (the ticket's visible text), through the real ingest path.
+
+let app: TestApp;
+beforeEach(async () => {
+  app = await createTestApp();
+});
+afterEach(async () => app.dispose());
+
+/** A mail whose only text is an HTML part beside an attachment (no text/plain part), as web forms send it. */
+function htmlWithAttachment(id: string, html: string): Buffer {
+  const lines = [
+    'From: Ana <ana@cliente.mx>', 'To: soporte@example.test', 'Subject: Error al timbrar', `Message-ID: <${id}@cliente.mx>`,
+    'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"', '',
+    '--b', 'Content-Type: text/html; charset=utf-8', '', html,
+    '--b', 'Content-Type: application/pdf; name="f.pdf"', 'Content-Disposition: attachment; filename="f.pdf"', 'Content-Transfer-Encoding: base64', '', 'JVBERi0xLjQK',
+    '--b--', '',
+  ];
+  return Buffer.from(lines.join('\r\n'));
+}
+
+async function visibleTextOfTicket(raw: Buffer): Promise<string> {
+  const result = await app.pipeline.ingest(raw, { source: 'file', sourceRef: 'test' });
+  const ticket = await showTicket(app.db, result.ticketNumber as number);
+  return ticket?.messages.find((m) => m.direction === 'in')?.visibleText ?? '';
+}
+
+describe('an HTML-only mail as the agent reads it', () => {
+  it('keeps the address of a link the customer sent', async () => {
+    const text = await visibleTextOfTicket(htmlWithAttachment('link', '<p>El error está en <a href="https://portal.cliente.mx/err?id=301&amp;p=2">este enlace</a>.</p>'));
+    expect(text).toBe('El error está en este enlace <https://portal.cliente.mx/err?id=301&p=2>.');
+  });
+});
