@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { showTicket } from '../../src/store/ticket-queries.js';
-import { createTestApp, type TestApp } from '../support/app.js';
+import { createTestApp, mail, type TestApp } from '../support/app.js';
 
 // What an agent reads of a customer's mail (the ticket's visible text), through the real ingest path.
 
@@ -22,15 +22,29 @@ function htmlWithAttachment(id: string, html: string): Buffer {
   return Buffer.from(lines.join('\r\n'));
 }
 
-async function visibleTextOfTicket(raw: Buffer): Promise<string> {
+async function ticketOf(raw: Buffer) {
   const result = await app.pipeline.ingest(raw, { source: 'file', sourceRef: 'test' });
   const ticket = await showTicket(app.db, result.ticketNumber as number);
-  return ticket?.messages.find((m) => m.direction === 'in')?.visibleText ?? '';
+  return { priority: ticket?.priority, visibleText: ticket?.messages.find((m) => m.direction === 'in')?.visibleText ?? '' };
 }
+
+const visibleTextOfTicket = async (raw: Buffer) => (await ticketOf(raw)).visibleText;
 
 describe('an HTML-only mail as the agent reads it', () => {
   it('keeps the address of a link the customer sent', async () => {
     const text = await visibleTextOfTicket(htmlWithAttachment('link', '<p>El error está en <a href="https://portal.cliente.mx/err?id=301&amp;p=2">este enlace</a>.</p>'));
     expect(text).toBe('El error está en este enlace <https://portal.cliente.mx/err?id=301&p=2>.');
+  });
+});
+
+describe('impact and urgency written below a signature', () => {
+  it('are read after a "-- " signature with a phone number, and shown to the agent', async () => {
+    const body = ['No puedo timbrar facturas desde ayer.', '', '-- ', 'Ana Pérez', 'Tel. +52 55 1234 5678', '', 'Impacto: Alto', 'Urgencia: Alta'].join('\n');
+    expect(await ticketOf(mail({ body }))).toEqual({ priority: 'urgent', visibleText: 'No puedo timbrar facturas desde ayer.\n\nImpacto: Alto\nUrgencia: Alta' });
+  });
+
+  it('are read after a mobile footer', async () => {
+    const body = ['Não consigo emitir notas.', '', 'Enviado do meu iPhone', '', 'Impacto: Alto', 'Urgência: Média'].join('\n');
+    expect(await ticketOf(mail({ body }))).toEqual({ priority: 'high', visibleText: 'Não consigo emitir notas.\n\nImpacto: Alto\nUrgência: Média' });
   });
 });

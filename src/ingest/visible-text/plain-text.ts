@@ -1,4 +1,5 @@
 /** Plain text pipeline: bound the input, strip the quotation, cut signatures and footers. */
+import { statesSeverity } from '../../domain/priority.js';
 import { MAX_INPUT_CHARS, MAX_INPUT_LINES } from './limits.js';
 import { isBlank, type Marker } from './lines.js';
 import { protectLinks, restoreLinks, stripQuotation } from './planer-lines.js';
@@ -41,7 +42,11 @@ export function extractFromPlainText(input: string): string {
   out = cutSignatureBlock(out);
   out = cutMobileFooter(out);
   const removedSomething = result.removed || out.length !== before;
+  // Impact and urgency are the customer's words even below their signature or "Sent from my iPhone":
+  // the priority is read from this text, and the agent should see what was stated.
+  const stated = result.lines.slice(out.length).filter(statesSeverity);
   out = trimTrailingNoise(out);
+  if (stated.length > 0) out = [...out, '', ...stated];
 
   let visible = restoreLinks(out.join('\n')).trim();
   if (tail && !removedSomething) visible = (visible + tail).trim();
