@@ -48,3 +48,26 @@ describe('impact and urgency written below a signature', () => {
     expect(await ticketOf(mail({ body }))).toEqual({ priority: 'high', visibleText: 'Não consigo emitir notas.\n\nImpacto: Alto\nUrgência: Média' });
   });
 });
+
+describe('a forwarded message with a short note', () => {
+  const forwarded = ['De: Juan <juan@cliente.mx>', 'Enviado: lunes, 3 de marzo de 2025 10:00', 'Para: Ana <ana@cliente.mx>', 'Asunto: Error al timbrar', '', 'El sistema da error 301 al timbrar la factura A-1.'];
+
+  it('keeps the forwarded message below the forwarder\'s signature (Gmail)', async () => {
+    const body = ['Ver abajo, por favor.', '', '-- ', 'Ana Pérez', 'Tel. +52 55 1234 5678', '', '---------- Forwarded message ---------', ...forwarded].join('\n');
+    expect(await visibleTextOfTicket(mail({ headers: { Subject: 'Fwd: Error al timbrar' }, body }))).toBe(
+      ['Ver abajo, por favor.', '', '---------- Forwarded message ---------', ...forwarded].join('\n'),
+    );
+  });
+
+  it('keeps an Outlook forward, whose only mark is its subject', async () => {
+    const body = ['Les reenvío el error.', '', '________________________________', ...forwarded].join('\n');
+    expect(await visibleTextOfTicket(mail({ headers: { Subject: 'RV: Error al timbrar' }, body }))).toBe(
+      ['Les reenvío el error.', '', '________________________________', ...forwarded].join('\n'),
+    );
+  });
+
+  it('still cuts the history of an Outlook reply', async () => {
+    const body = ['Ya quedó, gracias.', '', '________________________________', ...forwarded].join('\n');
+    expect(await visibleTextOfTicket(mail({ headers: { Subject: 'RE: Error al timbrar' }, body }))).toBe('Ya quedó, gracias.');
+  });
+});
