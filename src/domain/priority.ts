@@ -31,6 +31,12 @@ const LABELS: Record<'impact' | 'urgency', RegExp> = {
   urgency: /^[\s>*_]*(?:urgencia|urgência|urgency)[\s*_]*[:=\-–][\s*_]*(.+)$/gim,
 };
 
+/** Whether a line states an impact or an urgency ("Impacto: Alto"). */
+export function statesSeverity(line: string): boolean {
+  const { stated } = readSeverity(line);
+  return stated.impact || stated.urgency;
+}
+
 function readLevel(text: string, label: 'impact' | 'urgency'): Level | null {
   for (const match of text.matchAll(LABELS[label])) {
     const value = (match[1] ?? '').trim();

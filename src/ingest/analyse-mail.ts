@@ -111,7 +111,7 @@ const EMPTY = Buffer.alloc(0);
  * slower of the two threads during a backlog, and the recorder waits for it (README, Performance).
  */
 export function visibleTextOf(analysis: Pick<MailAnalysis, 'mail' | 'omitted'>): string {
-  return [extractVisibleText(analysis.mail.text, analysis.mail.html), ...analysis.omitted].filter(Boolean).join('\n\n');
+  return [extractVisibleText(analysis.mail.text, analysis.mail.html, analysis.mail.subject), ...analysis.omitted].filter(Boolean).join('\n\n');
 }
 
 function senderFromHeaders(mail: InboundMail): Address | null {

@@ -283,6 +283,16 @@ describe('forged senders (TRUSTED_AUTHSERV_IDS)', () => {
     expect((await ticket(held.ticketNumber)).heldForAuthorisation).toBe(true);
   });
 
+  it('a command inside a mail forwarded by Outlook (a header block, no marker line) is not carried out either', async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'hold' });
+    const held = await ingest(from('marta@empresa.mx'));
+    const body = ['¿Quién es esta persona?', '', '________________________________', 'De: Soporte <soporte@example.test>', 'Enviado: lunes, 23 de noviembre de 2026 10:00', 'Para: admin@empresa.mx', 'Asunto: Solicitud de acceso a Soporte: marta@empresa.mx', '', 'Para autorizarlo, responda a este correo escribiendo esta línea:', '', 'AUTORIZAR marta@empresa.mx'].join('\n');
+    const r = await ingest(from('admin@empresa.mx', { Subject: 'RV: Solicitud de acceso a Soporte: marta@empresa.mx' }, body));
+    expect(r.outcome).not.toBe('admin_command');
+    expect((await app.db.contact.findUniqueOrThrow({ where: { email: 'marta@empresa.mx' } })).authorised).toBe(false);
+    expect((await ticket(held.ticketNumber)).heldForAuthorisation).toBe(true);
+  });
+
   it('a reply to a closed ticket opens a follow-up only for someone who may open tickets', async () => {
     await start({ UNKNOWN_SENDER_POLICY: 'reject' });
     await authorise('ana@empresa.mx');

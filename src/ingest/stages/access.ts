@@ -20,6 +20,7 @@ import type { InboundMail } from '../parse.js';
 import type { PipelineDeps } from '../pipeline.js';
 import type { SenderAuthenticity } from './authenticity.js';
 import type { ResolvedThread } from './thread.js';
+import { startsHeaderBlock } from '../visible-text/reply-headers.js';
 
 export type UnknownSenderPolicy = 'accept' | 'hold' | 'reject';
 
@@ -69,9 +70,10 @@ export function parseAdminCommands(visibleText: string): AdminCommand[] {
   // Every reply to a ticket is asked (stages below): most have no command word at all, and need no line split.
   if (!COMMAND_WORD.test(visibleText)) return [];
   const commands: AdminCommand[] = [];
-  const forward = FORWARD_MARKER.exec(visibleText);
-  const own = forward ? visibleText.slice(0, forward.index) : visibleText;
-  for (const line of own.split(/\r?\n/)) {
+  const lines = visibleText.split(/\r?\n/);
+  for (const [i, line] of lines.entries()) {
+    // A forward is kept in the visible text: its marker line, or (Outlook) only the header block it starts with.
+    if (FORWARD_MARKER.test(line) || startsHeaderBlock(lines, i)) break;
     const match = COMMAND_LINE.exec(line);
     if (!match) continue;
     const action = KEYWORDS[(match[1] as string).toLowerCase()] as AdminCommand['action'];

@@ -49,6 +49,15 @@ function decodeEntities(s: string): string {
 const HTML_TOKEN_RE =
   /<!--[\s\S]*?(?:-->|$)|<!\[CDATA\[[\s\S]*?(?:\]\]>|$)|<[!?][^<>]{0,10000}>|<(\/?)([a-zA-Z][a-zA-Z0-9:_-]{0,40})([^<>]{0,20000})>/g;
 
+const HREF_RE = /\shref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/i;
+
+/** A link's web address (http, https, ftp), entities decoded; '' for any other (mailto:, a page anchor). */
+function linkAddress(attributes: string): string {
+  const m = HREF_RE.exec(attributes);
+  const href = decodeEntities((m?.[1] ?? m?.[2] ?? m?.[3] ?? '').trim());
+  return /^(?:https?|ftp):\/\/[^\s<>]+$/i.test(href) ? href : '';
+}
+
 /**
  * Simple HTML to text: block elements become line breaks, <br> a line break,
  * <blockquote> content becomes "> " quoted lines (so talon's text algorithm sees it
@@ -62,6 +71,8 @@ export function htmlToText(html: string): string {
   let skipTag = '';
   let preDepth = 0;
   let last = 0;
+  // The link being read: its address and where its text starts in `out`.
+  let link: { href: string; from: number } | null = null;
 
   const push = (s: string): void => {
     if (s === '') return;
@@ -106,6 +117,15 @@ export function htmlToText(html: string): string {
     }
     if (name === 'br') {
       push('\n');
+      continue;
+    }
+    if (name === 'a') {
+      if (!closing) link = { href: linkAddress(m[3] ?? ''), from: out.length };
+      else if (link) {
+        // The text of a link is often not its address ("este enlace"): the address is what the agent needs.
+        if (link.href && !out.slice(link.from).join('').includes(link.href)) push(` <${link.href}>`);
+        link = null;
+      }
       continue;
     }
     if (name === 'pre') preDepth = Math.max(0, preDepth + (closing ? -1 : 1));

@@ -27,14 +27,17 @@ import { extractFromPlainText } from './plain-text.js';
 
 export { htmlToText };
 
-export function extractVisibleText(text: string, html?: string | null): string {
+/** "RV: ...", "Fwd: ...", "ENC: ...": a forward, in the languages of Outlook, Gmail and Apple Mail. */
+const FORWARD_SUBJECT_RE = /^\s*(?:fwd?|rv|enc|tr|wg)\s*:/i;
+
+export function extractVisibleText(text: string, html?: string | null, subject = ''): string {
   let source = '';
   try {
     source = typeof text === 'string' ? text : '';
     if (source.trim() === '' && typeof html === 'string' && html.trim() !== '') {
       source = htmlToText(html);
     }
-    return extractFromPlainText(source);
+    return extractFromPlainText(source, FORWARD_SUBJECT_RE.test(subject));
   } catch {
     // Defensive: the algorithm is not expected to throw, but a mail must never be lost.
     try {

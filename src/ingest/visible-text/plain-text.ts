@@ -1,10 +1,12 @@
 /** Plain text pipeline: bound the input, strip the quotation, cut signatures and footers. */
+import { statesSeverity } from '../../domain/priority.js';
 import { MAX_INPUT_CHARS, MAX_INPUT_LINES } from './limits.js';
 import { isBlank, type Marker } from './lines.js';
 import { protectLinks, restoreLinks, stripQuotation } from './planer-lines.js';
 import { cutMobileFooter, cutSignatureBlock, trimTrailingNoise } from './signatures.js';
 
-export function extractFromPlainText(input: string): string {
+/** `forwarded`: the subject says the mail forwards another (see stripQuotation). */
+export function extractFromPlainText(input: string, forwarded = false): string {
   let text = input.replace(/\r\n?/g, '\n').replace(/^\uFEFF/, '').replace(/\u00A0/g, ' ');
 
   let tail = '';
@@ -26,22 +28,28 @@ export function extractFromPlainText(input: string): string {
 
   const normalized = protectLinks(text);
   const lines = normalized.split('\n');
-  let result = stripQuotation(lines);
+  let result = stripQuotation(lines, forwarded);
 
   // A reply header at the very top (Android/Outlook quirks, mails that are only a
   // header + copied text) would make talon return nothing: drop that leading header
   // once and look again, unless what follows is only quoted ('>') text.
   if (!hasContent(result.lines)) {
     const rest = afterLeadingHeader(lines, result.markers);
-    if (rest) result = stripQuotation(rest);
+    if (rest) result = stripQuotation(rest, forwarded);
   }
 
-  let out = result.lines;
-  const before = out.length;
-  out = cutSignatureBlock(out);
-  out = cutMobileFooter(out);
-  const removedSomething = result.removed || out.length !== before;
+  // A forward (planer keeps it whole) is the sender's note, then the message forwarded: the signature and
+  // footer cuts apply to the note, or a signature above the forward would cut away the forwarded message.
+  const forwardAt = result.removed ? -1 : result.markers.indexOf('f');
+  const note = forwardAt >= 0 ? result.lines.slice(0, forwardAt) : result.lines;
+  let out = cutMobileFooter(cutSignatureBlock(note));
+  const removedSomething = result.removed || out.length !== note.length;
+  // Impact and urgency are the customer's words even below their signature or "Sent from my iPhone":
+  // the priority is read from this text, and the agent should see what was stated.
+  const stated = note.slice(out.length).filter(statesSeverity);
   out = trimTrailingNoise(out);
+  if (stated.length > 0) out = [...out, '', ...stated];
+  if (forwardAt >= 0) out = [...out, '', ...result.lines.slice(forwardAt)];
 
   let visible = restoreLinks(out.join('\n')).trim();
   if (tail && !removedSomething) visible = (visible + tail).trim();

@@ -14,11 +14,18 @@ export interface StripResult {
   removed: boolean;
 }
 
-export function stripQuotation(lines: string[]): StripResult {
+/**
+ * `forwarded`: the mail's subject says it forwards another ("RV:", "Fwd:"). Outlook writes a forward's header
+ * block exactly as a reply's, so only the subject tells the message below it from a reply's history: its first
+ * splitter is then a forward marker, and planer keeps the whole text, as it does for Gmail's forwards.
+ */
+export function stripQuotation(lines: string[], forwarded = false): StripResult {
   const clipped = lines.map((l) => (l.length > MAX_LINE_CHARS ? l.slice(0, MAX_LINE_CHARS) : l));
   const raw = planer.markMessageLines(planerProbe(clipped));
   const markers: Marker[] = clipped.map((_, i) => (raw[i] ?? 't') as Marker);
   markExtraSplitters(clipped, markers);
+  const firstMark = markers.findIndex((m) => m !== 't' && m !== 'e');
+  if (forwarded && markers[firstMark] === 's') markers[firstMark] = 'f';
   const flags: { wereLinesDeleted?: boolean } = {};
   const kept = planer.processMarkedLines(lines.slice(), markers.join(''), flags);
   return { lines: kept, markers, removed: flags.wereLinesDeleted === true };

@@ -83,6 +83,11 @@ export function markExtraSplitters(lines: string[], markers: Marker[]): void {
   }
 }
 
+/** Whether line `i` starts an Outlook-style header block ("De: ... Enviado: ... Para: ... Asunto: ..."). */
+export function startsHeaderBlock(lines: string[], i: number): boolean {
+  return headerBlockEnd(lines, i) >= 0;
+}
+
 /** Index of the last line of an Outlook-style header block starting at `i`, or -1. */
 function headerBlockEnd(lines: string[], i: number): number {
   if (!HEADER_FROM_OR_DATE_RE.test(lines[i] ?? '')) return -1;
