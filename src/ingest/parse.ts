@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import type { AddressObject } from 'mailparser';
 import { normaliseMessageId, parseIdList } from '../domain/thread-refs.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
+import { withTextCharsetsNamed } from './charset-repair.js';
 import { enclosedMessageIds } from './enclosed-ids.js';
 import { legacyDisplayName, legacyHeaderValue, lostLetters } from './legacy-headers.js';
 import { runMailParser, type AttachmentSpill, type ParserOutput, type TakenAttachment } from './mail-parser-run.js';
@@ -158,7 +159,28 @@ export async function parseMail(input: Buffer): Promise<InboundMail> {
   // Nothing read at all: perhaps a part's parameters lost their fold. Only then (the repair could touch a
   // body line), the mail is read again with them folded back.
   const repaired = mail.text === '' && mail.html === null && mail.attachments.length === 0 ? withParameterLinesFolded(raw) : null;
-  return repaired ? toInboundMail(() => runMailParser(repaired, undefined, PARSE_TIMEOUT_MS, parseTimeout), repaired) : mail;
+  const read = repaired ? await toInboundMail(() => runMailParser(repaired, undefined, PARSE_TIMEOUT_MS, parseTimeout), repaired) : mail;
+  return withLettersKept(read, repaired ?? raw);
+}
+
+const REPLACEMENT = /\uFFFD/g;
+const replacements = (s: string | null) => s?.match(REPLACEMENT)?.length ?? 0;
+
+/**
+ * Letters mailparser could not read (U+FFFD: Latin-1 bytes in a part without a charset, or declared UTF-8, or an
+ * HTML part whose charset is only in its <meta>): the mail read again with those parts' charsets named
+ * (charset-repair.ts), and its text and HTML taken from that reading where it lost fewer letters.
+ */
+async function withLettersKept(mail: InboundMail, raw: Buffer): Promise<InboundMail> {
+  if (replacements(mail.text) === 0 && replacements(mail.html) === 0) return mail;
+  const named = withTextCharsetsNamed(raw);
+  if (!named) return mail;
+  const again = await toInboundMail(() => runMailParser(named, undefined, PARSE_TIMEOUT_MS, parseTimeout), named);
+  return {
+    ...mail,
+    text: replacements(again.text) < replacements(mail.text) ? again.text : mail.text,
+    html: again.html !== null && replacements(again.html) < replacements(mail.html) ? again.html : mail.html,
+  };
 }
 
 /**

@@ -71,3 +71,32 @@ describe('a forwarded message with a short note', () => {
     expect(await visibleTextOfTicket(mail({ headers: { Subject: 'RE: Error al timbrar' }, body }))).toBe('Ya quedó, gracias.');
   });
 });
+
+describe('letters of a part whose charset is missing or wrong (old clients, web forms)', () => {
+  /** A mail whose body bytes are Latin-1, with `contentType` as the part says. */
+  function latin1Mail(id: string, contentType: string, body: string, multipart = false): Buffer {
+    const head = ['From: Ana <ana@cliente.mx>', 'To: soporte@example.test', 'Subject: Consulta', `Message-ID: <${id}@cliente.mx>`, 'MIME-Version: 1.0'];
+    const lines = multipart
+      ? [...head, 'Content-Type: multipart/alternative; boundary="b"', '', '--b', `Content-Type: ${contentType}`, 'Content-Transfer-Encoding: 8bit', '', body, '--b--', '']
+      : [...head, `Content-Type: ${contentType}`, 'Content-Transfer-Encoding: 8bit', '', body, ''];
+    return Buffer.from(lines.join('\r\n'), 'latin1');
+  }
+
+  it('8-bit Latin-1 text with no charset keeps its accents', async () => {
+    expect(await visibleTextOfTicket(latin1Mail('nocharset', 'text/plain', 'El año pasado la canción funcionaba.'))).toBe('El año pasado la canción funcionaba.');
+  });
+
+  it('Latin-1 text that says it is UTF-8 keeps its accents', async () => {
+    expect(await visibleTextOfTicket(latin1Mail('wrongutf8', 'text/plain; charset=utf-8', 'Mañana envío el archivo.'))).toBe('Mañana envío el archivo.');
+  });
+
+  it("an HTML part whose charset is only in its <meta> is read in that charset", async () => {
+    const html = '<html><head><meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1"></head><body><p>Año nuevo, canción nueva.</p></body></html>';
+    expect(await visibleTextOfTicket(latin1Mail('meta', 'text/html', html, true))).toBe('Año nuevo, canción nueva.');
+  });
+
+  it('real UTF-8 without a charset is left as it is', async () => {
+    const raw = Buffer.from(['From: Ana <ana@cliente.mx>', 'To: soporte@example.test', 'Subject: Consulta', 'Message-ID: <utf8ok@cliente.mx>', 'Content-Type: text/plain', 'Content-Transfer-Encoding: 8bit', '', 'Año: ¿ñandú? — 日本', ''].join('\r\n'), 'utf8');
+    expect(await visibleTextOfTicket(raw)).toBe('Año: ¿ñandú? — 日本');
+  });
+});

@@ -1,0 +1,94 @@
+// mailparser reads a text part whose charset is missing, or declared UTF-8 or ASCII, as UTF-8: the Latin-1 bytes
+// of old clients and web forms become U+FFFD, and an HTML part's own <meta charset> is never looked at. When what
+// it read has U+FFFD, the mail is read again with each such part's charset named (parse.ts): its <meta> charset,
+// else Windows-1252, in which every byte is a letter (a superset of Latin-1, what such senders write).
+
+const FALLBACK_CHARSET = 'windows-1252';
+/** Charsets mailparser does not convert from (it takes the bytes as UTF-8). */
+const READ_AS_UTF8 = /^(?:utf-?8|us-?ascii|ascii)$/i;
+const META_CHARSET = /<meta\b[^>]*?charset\s*=\s*["']?([A-Za-z0-9._:-]{1,40})/i;
+/** How far into a part's body its <meta> is looked for. */
+const META_SCAN_CHARS = 4096;
+
+/** The raw mail with the charset of each text part that mailparser would read as UTF-8 named; null when none is. */
+export function withTextCharsetsNamed(raw: Buffer): Buffer | null {
+  const lines = raw.toString('latin1').split(/(?<=\n)/);
+  const boundaries = new Set<string>();
+  const out: string[] = [];
+  let changed = false;
+  let header: string[] | null = [];
+  for (const [i, line] of lines.entries()) {
+    if (header === null) {
+      out.push(line);
+      const boundary = /^--(.+?)(--)?\s*$/.exec(line);
+      if (boundary && boundaries.has(boundary[1] as string) && !boundary[2]) header = [];
+      continue;
+    }
+    if (line.trim() !== '') {
+      header.push(line);
+      continue;
+    }
+    const named = namedHeader(header, lines, i + 1, boundaries);
+    changed ||= named !== null;
+    out.push(...(named ?? header), line);
+    header = null;
+  }
+  if (header) out.push(...header);
+  return changed ? Buffer.from(out.join(''), 'latin1') : null;
+}
+
+/** A part's header block with its text charset named, or null when it needs nothing; records its boundary. */
+function namedHeader(header: string[], lines: string[], bodyAt: number, boundaries: Set<string>): string[] | null {
+  const at = header.findIndex((l) => /^content-type\s*:/i.test(l));
+  let end = at + 1;
+  while (at >= 0 && end < header.length && /^[ \t]/.test(header[end] as string)) end++;
+  const field = at >= 0 ? header.slice(at, end).join('') : '';
+  const boundary = /boundary\s*=\s*(?:"([^"]+)"|([^\s;]+))/i.exec(field);
+  if (boundary) boundaries.add((boundary[1] ?? boundary[2]) as string);
+  const type = at >= 0 ? (/^content-type\s*:\s*([^;\s]+)/i.exec(field)?.[1] ?? '').toLowerCase() : 'text/plain';
+  if (type !== 'text/plain' && type !== 'text/html') return null;
+  const declared = /charset\s*=\s*"?([^";\s]+)/i.exec(field)?.[1];
+  if (declared && !READ_AS_UTF8.test(declared)) return null;
+  // A part that is UTF-8 indeed is read right: only one whose bytes are not is named.
+  const encoding = (header.find((l) => /^content-transfer-encoding\s*:/i.test(l)) ?? '').split(':')[1]?.trim().toLowerCase() ?? '';
+  const body = partBody(lines, bodyAt, boundaries);
+  if (isUtf8(decoded(body, encoding))) return null;
+  const meta = type === 'text/html' ? META_CHARSET.exec(body.slice(0, META_SCAN_CHARS))?.[1] : undefined;
+  const charset = meta && !READ_AS_UTF8.test(meta) ? meta : FALLBACK_CHARSET;
+  // Its other parameters (format=flowed...) kept, on one line.
+  const kept = at >= 0 ? field.replace(/\r?\n[ \t]+/g, ' ').replace(/;\s*charset\s*=\s*"?[^";\s]+"?/i, '').trimEnd() : `Content-Type: ${type}`;
+  const named = `${kept}; charset=${charset}\r\n`;
+  return at >= 0 ? [...header.slice(0, at), named, ...header.slice(end)] : [...header, named];
+}
+
+/** A part's body as written (latin1 text), up to the next boundary line of its mail. */
+function partBody(lines: string[], from: number, boundaries: Set<string>): string {
+  let to = from;
+  while (to < lines.length && !isBoundaryLine(lines[to] as string, boundaries)) to++;
+  return lines.slice(from, to).join('');
+}
+
+function isBoundaryLine(line: string, boundaries: Set<string>): boolean {
+  const m = /^--(.+?)(?:--)?\s*$/.exec(line);
+  return m !== null && boundaries.has(m[1] as string);
+}
+
+/** The part's bytes once its transfer encoding is undone. */
+function decoded(body: string, encoding: string): Buffer {
+  if (encoding === 'base64') return Buffer.from(body, 'base64');
+  if (encoding === 'quoted-printable') {
+    return Buffer.from(body.replace(/=\r?\n/g, '').replace(/=([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
+  }
+  return Buffer.from(body, 'latin1');
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function isUtf8(bytes: Buffer): boolean {
+  try {
+    strictUtf8.decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
