@@ -1,6 +1,7 @@
 // Which language a contact gets, the support phone line of their country, and the status/priority names
 // shown in mail (DOMAIN.md: statuses table, rule 12 contact guide). Pure: no I/O.
 
+import { LOCALE_TAGS } from '../domain/calendar.js';
 import { NO_SUBJECT } from '../domain/thread-refs.js';
 import { STATUS_LABELS, isTicketStatus } from '../domain/ticket-status.js';
 
@@ -8,8 +9,8 @@ export const LOCALES = ['es', 'pt', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
 export const DEFAULT_LOCALE: Locale = 'es';
 
-/** The BCP 47 tag each locale's dates and numbers are written with. */
-export const LOCALE_TAGS: Record<Locale, string> = { es: 'es-MX', pt: 'pt-PT', en: 'en-US' };
+/** The BCP 47 tag each locale's dates and numbers are written with (the business hours' too). */
+export { LOCALE_TAGS };
 
 export function isLocale(value: unknown): value is Locale {
   return typeof value === 'string' && (LOCALES as readonly string[]).includes(value);
