@@ -6,14 +6,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mail } from '../support/app.js';
 import { cliBuilt, runCli } from '../support/cli.js';
 
-// `tickets reply` as a support agent uses it: the answer written in whatever editor is at hand, and the mail
-// the customer then reads (no SMTP_HOST: the outbox folder holds it as an .eml file).
+// The agent's commands as a support agent uses them: what the agent reads (`tickets show`, `inbound`), and the
+// answer written in whatever editor is at hand as the customer then reads it (no SMTP_HOST: the outbox folder
+// holds it as an .eml file).
 
 let dir: string;
 let env: Record<string, string>;
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'ventanilla-reply-'));
-  env = { DATA_DIR: join(dir, 'data'), SUPPORT_ADDRESS: 'soporte@example.test', SECRET_KEY: 'cli-reply-secret-0123456789' };
+  dir = mkdtempSync(join(tmpdir(), 'ventanilla-agent-'));
+  env = { DATA_DIR: join(dir, 'data'), SUPPORT_ADDRESS: 'soporte@example.test', SECRET_KEY: 'cli-agent-secret-0123456789' };
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -35,5 +36,24 @@ describe.skipIf(!cliBuilt)('tickets reply --body-file, as the customer reads the
     const { text } = await answerMail();
     expect(text).toContain('Señora, la configuración está lista: “Guardar”.');
     expect(text).not.toContain('\uFFFD');
+  });
+});
+
+// The times of a ticket and of its mails on the desk's clock (BUSINESS_TIMEZONE), as the customers' notices
+// state them. `--json` keeps ISO 8601 UTC (README, "JSON output").
+describe.skipIf(!cliBuilt)('tickets show, inbound: times on the desk\'s clock', () => {
+  it('a mail written at 10:00 in Mexico City reads 10:00, not 16:00', async () => {
+    const written = mail({ headers: { Subject: 'Facturación — año 2026', Date: 'Mon, 23 Nov 2026 10:00:00 -0600' } });
+    expect(JSON.parse((await runCli(['ingest', '-', '--json'], { env, input: written })).stdout)).toMatchObject({ ticket: 1000 });
+    const show = await runCli(['tickets', 'show', '1000'], { env });
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toContain('Facturación — año 2026');
+    expect(show.stdout).toContain('--- from ana@cliente.mx · 2026-11-23 10:00 -06:00\n');
+    expect(show.stdout).toMatch(/^created \d{4}-\d{2}-\d{2} \d{2}:\d{2} -06:00$/m);
+    expect(show.stdout).not.toMatch(/\d{2}:\d{2}:\d{2}\.\d{3}Z/);
+    const inbound = await runCli(['inbound'], { env });
+    expect(inbound.stdout).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} -06:00\tcreated /);
+    const json = JSON.parse((await runCli(['tickets', 'show', '1000', '--json'], { env })).stdout);
+    expect(json.messages[0].date).toBe('2026-11-23T16:00:00.000Z');
   });
 });
