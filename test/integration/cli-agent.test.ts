@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { simpleParser } from 'mailparser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mail } from '../support/app.js';
@@ -56,4 +57,26 @@ describe.skipIf(!cliBuilt)('tickets show, inbound: times on the desk\'s clock', 
     const json = JSON.parse((await runCli(['tickets', 'show', '1000', '--json'], { env })).stdout);
     expect(json.messages[0].date).toBe('2026-11-23T16:00:00.000Z');
   });
+});
+
+describe.skipIf(!cliBuilt)('tickets list on a desk with years of tickets', () => {
+  it('lists every ticket: past 10,000 the newest were left out, and the count said 10000', async () => {
+    const written = mail({ headers: { Subject: 'Consulta' } });
+    expect(JSON.parse((await runCli(['ingest', '-', '--json'], { env, input: written })).stdout)).toMatchObject({ ticket: 1000 });
+    // 10,000 more tickets as copies of #1000 (#1001 to #11000): ingesting them would take minutes.
+    const db = new Database(join(env.DATA_DIR as string, 'ventanilla.db'));
+    const columns = (db.prepare('PRAGMA table_info(Ticket)').all() as Array<{ name: string }>).map((c) => `"${c.name}"`).filter((c) => c !== '"id"' && c !== '"number"');
+    const copy = db.prepare(`INSERT INTO Ticket (number, ${columns.join(', ')}) SELECT ?, ${columns.join(', ')} FROM Ticket WHERE number = 1000`);
+    db.transaction(() => {
+      for (let number = 1001; number <= 11_000; number++) copy.run(number);
+    })();
+    db.close();
+    const list = await runCli(['tickets', 'list'], { env });
+    expect(list.code, list.stderr).toBe(0);
+    const lines = list.stdout.trimEnd().split('\n');
+    expect(lines.at(-2)).toMatch(/^#11000\t/);
+    expect(lines.at(-1)).toBe('10001 tickets');
+    const json = JSON.parse((await runCli(['tickets', 'list', '--json'], { env })).stdout) as Array<{ number: number }>;
+    expect(json).toHaveLength(10_001);
+  }, 60_000);
 });
