@@ -42,7 +42,7 @@ describe.skipIf(!cliBuilt)('tickets reply --body-file, as the customer reads the
 
 // The times of a ticket and of its mails on the desk's clock (BUSINESS_TIMEZONE), as the customers' notices
 // state them. `--json` keeps ISO 8601 UTC (README, "JSON output").
-describe.skipIf(!cliBuilt)('tickets show, inbound: times on the desk\'s clock', () => {
+describe.skipIf(!cliBuilt)('tickets show, inbound, survey report: times on the desk\'s clock', () => {
   it('a mail written at 10:00 in Mexico City reads 10:00, not 16:00', async () => {
     const written = mail({ headers: { Subject: 'Facturación — año 2026', Date: 'Mon, 23 Nov 2026 10:00:00 -0600' } });
     expect(JSON.parse((await runCli(['ingest', '-', '--json'], { env, input: written })).stdout)).toMatchObject({ ticket: 1000 });
@@ -54,6 +54,9 @@ describe.skipIf(!cliBuilt)('tickets show, inbound: times on the desk\'s clock', 
     expect(show.stdout).not.toMatch(/\d{2}:\d{2}:\d{2}\.\d{3}Z/);
     const inbound = await runCli(['inbound'], { env });
     expect(inbound.stdout).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} -06:00\tcreated /);
+    // The period a report covers, as it was asked for: November, not "06:00Z to 2026-12-01T06:00Z".
+    const report = await runCli(['survey', 'report', '--from', '2026-11-01', '--to', '2026-11-30'], { env });
+    expect(report.stdout.split('\n')[0]).toBe('Surveys sent from 2026-11-01 00:00 -06:00, before 2026-12-01 00:00 -06:00');
     const json = JSON.parse((await runCli(['tickets', 'show', '1000', '--json'], { env })).stdout);
     expect(json.messages[0].date).toBe('2026-11-23T16:00:00.000Z');
   });
