@@ -40,6 +40,7 @@ export function registerSurveyCommands(program: Command): void {
         const zone = app.lifecycle.policies.calendar.config.timeZone;
         const from = opts.from ? parseReportDate(opts.from, 'from', zone) : null;
         const to = opts.to ? parseReportDate(opts.to, 'to', zone) : app.now();
+        if (from && from >= to) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `--from (${opts.from}) is after --to (${opts.to ?? 'now'}): the period is empty`);
         return { report: await surveyReport(app.db, { from, to, by: (opts.by as ReportGrouping | undefined) ?? null }), zone };
       });
       if (opts.json) return void process.stdout.write(JSON.stringify(report, null, 2) + '\n');
