@@ -122,3 +122,19 @@ export function businessPeriod(hours: number, hoursPerDay: number, locale: Local
   const number = new Intl.NumberFormat(LOCALE_TAGS[locale], { maximumFractionDigits: 2 }).format(count);
   return `${number} ${count === 1 ? one : many}`;
 }
+
+const MEGABYTE = 1024 * 1024;
+const LIMIT_WORDS: Record<Locale, string> = { es: 'el límite es de', pt: 'o limite é de', en: 'the limit is' };
+
+/**
+ * "31.4 MB; el límite es de 25 MB" / "31,4 MB; o limite é de 25 MB", per locale: what the too_large notice says
+ * between parentheses. It said "31.4 MB (25.0 MB max.)" to everyone: an English word, Portugal's decimal comma
+ * lost, and parentheses in the template's parentheses.
+ */
+export function sizeOverLimit(bytes: number, limitBytes: number): Record<Locale, string> {
+  const words = (locale: Locale) => {
+    const mb = (n: number) => `${new Intl.NumberFormat(LOCALE_TAGS[locale], { maximumFractionDigits: 1 }).format(n / MEGABYTE)} MB`;
+    return `${mb(bytes)}; ${LIMIT_WORDS[locale]} ${mb(limitBytes)}`;
+  };
+  return { es: words('es'), pt: words('pt'), en: words('en') };
+}

@@ -4,7 +4,7 @@
 import { DEFAULT_CALENDAR, describeCalendar, resolveCalendar } from '../domain/calendar.js';
 import { choicesOf, scaleOf, type SurveyKind } from '../domain/survey-scale.js';
 import { choiceLabel } from '../surveys/copy.js';
-import { businessPeriod, type Locale } from './locale.js';
+import { businessPeriod, sizeOverLimit, type Locale } from './locale.js';
 import { formatInstant } from './notices.js';
 import type { AccessTemplateContext, AccessTemplateName, SurveyMailView, TemplateContext, TemplateName } from './templates.js';
 
@@ -126,7 +126,7 @@ export function sampleContext(name: TemplateName, locale: Locale): TemplateConte
     case 'follow_up_created':
       return { ...ctx, previous: { number: 987, subject: s.subject }, dueAt: s.dueAt };
     case 'too_large':
-      return { ...ctx, body: locale === 'es' ? '31,4 MB (límite: 25 MB)' : locale === 'pt' ? '31,4 MB (limite: 25 MB)' : '31.4 MB (limit: 25 MB)' };
+      return { ...ctx, body: sizeOverLimit(31.4 * 1024 * 1024, 25 * 1024 * 1024)[locale] };
     case 'escalation': {
       const requester = `${s.contact.name ?? ''} <${s.contact.email}>`.trim();
       return { ...ctx, escalation: { level: 1, kind: 'warning', dueAt: s.dueAt, target: s.target, organisation: s.organisation, requester } };
