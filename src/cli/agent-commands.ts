@@ -33,8 +33,9 @@ export function registerAgentCommands(program: Command, tickets: Command): void 
       const bytes = opts.bodyFile === '-' ? await readStdin() : await readFile(opts.bodyFile).catch(() => {
         throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `Cannot read --body-file ${opts.bodyFile}`);
       });
-      // An editor's byte-order mark would reach the customer as an invisible first character.
-      const body = decodeTextFile(bytes).replace(/^\uFEFF/, '');
+      // An editor's byte-order mark would reach the customer as an invisible first character; a Windows editor's
+      // CRLF stayed in the ticket's copy of the answer and in notes (the mail itself is normalised when sent).
+      const body = decodeTextFile(bytes).replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
       const result = await withApp((app) =>
         replyToTicket(app, { number: parseTicketNumber(numberText), body, status: parseStatus(opts.status), issueRef: opts.issue, internal: opts.internal, attachmentPaths: opts.attach, actor: opts.as ?? defaultActor(), now: app.now() }),
       );

@@ -59,9 +59,15 @@ function formatTicket(t: TicketDetailJson, timeZone: string): string {
     `created ${deskTime(t.createdAt, timeZone)}${t.followUpOf ? ` · follow-up of #${t.followUpOf}` : ''}${t.followUps.length ? ` · followed up by ${t.followUps.map((n) => `#${n}`).join(', ')}` : ''}`,
   ];
   for (const m of t.messages) {
-    lines.push('', `--- ${m.direction === 'in' ? 'from' : 'to'} ${m.direction === 'in' ? m.from : m.to.join(', ')} · ${deskTime(m.date ?? m.createdAt, timeZone)}`);
+    lines.push('', `--- ${messageHeading(m)} · ${deskTime(m.date ?? m.createdAt, timeZone)}`);
     lines.push(m.visibleText || m.text);
     for (const a of m.attachments) lines.push(`  [attachment] ${a.filename} (${a.contentType}, ${a.size} bytes)`);
   }
   return lines.join('\n') + '\n';
+}
+
+/** Who a message came from or went to; a note is said to be one, with its author (it is mailed to nobody). */
+function messageHeading(m: TicketDetailJson['messages'][number]): string {
+  if (m.internal) return `internal note by ${m.from}`;
+  return m.direction === 'in' ? `from ${m.from}` : `to ${m.to.join(', ')}`;
 }

@@ -42,6 +42,24 @@ describe.skipIf(!cliBuilt)('tickets reply --body-file, as the customer reads the
 
 // The times of a ticket and of its mails on the desk's clock (BUSINESS_TIMEZONE), as the customers' notices
 // state them. `--json` keeps ISO 8601 UTC (README, "JSON output").
+describe.skipIf(!cliBuilt)('tickets reply --body-file with Windows line ends, and --internal, as the agent reads them back', () => {
+  it('the ticket keeps the answer and the note with plain line breaks, and `tickets show` says which is the note and whose', async () => {
+    expect(JSON.parse((await runCli(['ingest', '-', '--json'], { env, input: mail() })).stdout)).toMatchObject({ ticket: 1000 });
+    writeFileSync(join(dir, 'answer.txt'), 'Línea uno\r\nLínea dos\r\n');
+    writeFileSync(join(dir, 'note.txt'), 'Llamé al cliente.\r\nEspera el CSD.\r\n');
+    expect((await runCli(['tickets', 'reply', '1000', '--body-file', join(dir, 'answer.txt')], { env })).code).toBe(0);
+    expect((await runCli(['tickets', 'reply', '1000', '--body-file', join(dir, 'note.txt'), '--internal', '--as', 'lucia'], { env })).code).toBe(0);
+    const ticket = JSON.parse((await runCli(['tickets', 'show', '1000', '--json'], { env })).stdout) as { messages: Array<{ internal: boolean; visibleText: string; text: string }> };
+    const [answer, note] = ticket.messages.slice(-2);
+    expect(answer).toMatchObject({ internal: false, visibleText: 'Línea uno\nLínea dos\n' });
+    expect(note).toMatchObject({ internal: true, text: 'Llamé al cliente.\nEspera el CSD.\n' });
+    const show = (await runCli(['tickets', 'show', '1000'], { env })).stdout;
+    // Was "--- to  · 2026-…": a note read as a mail sent to nobody, by nobody.
+    expect(show).toMatch(/\n--- internal note by lucia · \d{4}-\d{2}-\d{2} \d{2}:\d{2} -06:00\nLlamé al cliente\.\nEspera el CSD\.\n/);
+    expect(show).not.toContain('\r');
+  });
+});
+
 describe.skipIf(!cliBuilt)('tickets show, inbound, survey report: times on the desk\'s clock', () => {
   it('a mail written at 10:00 in Mexico City reads 10:00, not 16:00', async () => {
     const written = mail({ headers: { Subject: 'Facturación — año 2026', Date: 'Mon, 23 Nov 2026 10:00:00 -0600' } });
