@@ -47,7 +47,8 @@ export function registerAgentCommands(program: Command, tickets: Command): void 
     .command('set')
     .description('change the status of a ticket (the customer is told when it matters)')
     .argument('<number>', 'ticket number')
-    .requiredOption('--status <status>', TICKET_STATUSES.join(', '))
+    // Not new: that is where tickets start, and no ticket can be set back to it.
+    .requiredOption('--status <status>', TICKET_STATUSES.filter((status) => status !== 'new').join(', '))
     .option('--issue <ref>', 'the product issue the ticket waits for (needed for on_hold)')
     .option('--as <agent>', 'who does it')
     .action(async (numberText: string, opts: { status: string; issue?: string; as?: string }) => {

@@ -117,3 +117,10 @@ describe.skipIf(!cliBuilt)('outbox list past its 100 newest mails', () => {
     expect(lines.at(-1)).toBe('the newest 100 of 101 mails');
   });
 });
+
+describe.skipIf(!cliBuilt)('--help, as an agent reads it', () => {
+  it('`tickets set --help` offers only the statuses a ticket can be set to (never new: where tickets start)', async () => {
+    const help = await runCli(['tickets', 'set', '--help']);
+    expect(help.stdout).toMatch(/--status <status>\s+open, pending, on_hold, solved, closed\n/);
+  });
+});
