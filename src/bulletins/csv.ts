@@ -1,19 +1,8 @@
-import { isUtf8 } from 'node:buffer';
-import iconv from 'iconv-lite';
-
 // A small RFC 4180 reader that keeps the line each record starts on, so that an import can say
 // "line 7: ..." about a bad row. Quoted fields may hold commas, quotes ("") and line breaks.
 
-/**
- * A CSV file's bytes as text. Excel on Windows saves "CSV" in Windows-1252, not UTF-8: read as UTF-8, its
- * "México" would be "M\uFFFDxico" (refused) and "José" corrupted without a word. Bytes that are not valid
- * UTF-8 are such a file; "Unicode text" (UTF-16 with its BOM) is read as what it is.
- */
-export function decodeCsvBytes(bytes: Buffer): string {
-  if (bytes[0] === 0xff && bytes[1] === 0xfe) return iconv.decode(bytes, 'utf-16le');
-  if (bytes[0] === 0xfe && bytes[1] === 0xff) return iconv.decode(bytes, 'utf-16be');
-  return isUtf8(bytes) ? bytes.toString('utf8') : iconv.decode(bytes, 'windows-1252');
-}
+/** A CSV file's bytes as text: Excel on Windows saves "CSV" in Windows-1252, not UTF-8. */
+export { decodeTextFile as decodeCsvBytes } from '../text-file.js';
 
 export interface CsvRecord {
   line: number;

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { isTicketStatus, TICKET_STATUSES, type TicketStatus } from '../domain/ticket-status.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { releaseProductIssue, replyToTicket, setTicketStatus } from '../lifecycle/agent-actions.js';
+import { decodeTextFile } from '../text-file.js';
 import { collect, defaultActor, withApp } from './with-app.js';
 
 /** "1042" or "#1042"; not "0x412" nor "1e3", which Number() would take. */
@@ -29,9 +30,12 @@ export function registerAgentCommands(program: Command, tickets: Command): void 
     .option('--attach <file>', 'attach a file (repeatable)', collect, [])
     .option('--as <agent>', 'who answers (default $VENTANILLA_AGENT or the OS user)')
     .action(async (numberText: string, opts: { bodyFile: string; status?: string; issue?: string; internal?: boolean; attach: string[]; as?: string }) => {
-      const body = opts.bodyFile === '-' ? await readStdin() : await readFile(opts.bodyFile, 'utf8').catch(() => {
+      const bytes = opts.bodyFile === '-' ? await readStdin() : await readFile(opts.bodyFile).catch(() => {
         throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `Cannot read --body-file ${opts.bodyFile}`);
       });
+      // An editor's byte-order mark would reach the customer as an invisible first character; a Windows editor's
+      // CRLF stayed in the ticket's copy of the answer and in notes (the mail itself is normalised when sent).
+      const body = decodeTextFile(bytes).replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
       const result = await withApp((app) =>
         replyToTicket(app, { number: parseTicketNumber(numberText), body, status: parseStatus(opts.status), issueRef: opts.issue, internal: opts.internal, attachmentPaths: opts.attach, actor: opts.as ?? defaultActor(), now: app.now() }),
       );
@@ -43,7 +47,8 @@ export function registerAgentCommands(program: Command, tickets: Command): void 
     .command('set')
     .description('change the status of a ticket (the customer is told when it matters)')
     .argument('<number>', 'ticket number')
-    .requiredOption('--status <status>', TICKET_STATUSES.join(', '))
+    // Not new: that is where tickets start, and no ticket can be set back to it.
+    .requiredOption('--status <status>', TICKET_STATUSES.filter((status) => status !== 'new').join(', '))
     .option('--issue <ref>', 'the product issue the ticket waits for (needed for on_hold)')
     .option('--as <agent>', 'who does it')
     .action(async (numberText: string, opts: { status: string; issue?: string; as?: string }) => {
@@ -65,8 +70,8 @@ export function registerAgentCommands(program: Command, tickets: Command): void 
     });
 }
 
-async function readStdin(): Promise<string> {
+async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }

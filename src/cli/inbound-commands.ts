@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { INBOUND_OUTCOMES, quarantineWaiting, recentInbound, type InboundOutcome } from '../store/inbound-log-repo.js';
+import { deskTime } from './desk-time.js';
 import { readOnly } from './with-app.js';
 
 // What became of the mail that came in, for an operator who would otherwise open the database: the inbound log
@@ -30,11 +31,11 @@ export function registerInboundCommands(program: Command): void {
     .action(async (opts: { outcome?: string; limit?: string; json?: boolean }) => {
       const outcome = parseOutcome(opts.outcome);
       const limit = parseLimit(opts.limit);
-      const rows = await readOnly((app) => recentInbound(app.db, { outcome, limit }));
+      const { rows, timeZone } = await readOnly(async (app) => ({ rows: await recentInbound(app.db, { outcome, limit }), timeZone: app.lifecycle.policies.calendar.config.timeZone }));
       if (opts.json) return void process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
       for (const r of rows) {
         const ticket = r.ticket === null ? '-' : `#${r.ticket}`;
-        process.stdout.write(`${r.receivedAt}\t${r.outcome.padEnd(11)}\t${ticket}\t${r.from ?? '-'}\t${r.subject ?? ''}${r.detail ? `\t(${r.detail})` : ''}\n`);
+        process.stdout.write(`${deskTime(r.receivedAt, timeZone)}\t${r.outcome.padEnd(11)}\t${ticket}\t${r.from ?? '-'}\t${r.subject ?? ''}${r.detail ? `\t(${r.detail})` : ''}\n`);
       }
     });
 
@@ -43,10 +44,10 @@ export function registerInboundCommands(program: Command): void {
     .description('the mails that could not be processed, with the reason: `replay` tries them again, `raw-mail` shows one')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
-      const rows = await readOnly((app) => quarantineWaiting(app.db));
+      const { rows, timeZone } = await readOnly(async (app) => ({ rows: await quarantineWaiting(app.db), timeZone: app.lifecycle.policies.calendar.config.timeZone }));
       if (opts.json) return void process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
       for (const q of rows) {
-        process.stdout.write(`${q.id}\t${q.quarantinedAt}\t${q.from ?? '-'}\t${q.subject ?? ''}\t${q.errorCode}: ${q.error}\n\traw-mail ${q.sha256}\n`);
+        process.stdout.write(`${q.id}\t${deskTime(q.quarantinedAt, timeZone)}\t${q.from ?? '-'}\t${q.subject ?? ''}\t${q.errorCode}: ${q.error}\n\traw-mail ${q.sha256}\n`);
       }
       process.stdout.write(`${rows.length} ${rows.length === 1 ? 'mail waits' : 'mails wait'} in the quarantine${rows.length > 0 ? ': `ventanilla replay` tries them again' : ''}\n`);
     });

@@ -8,7 +8,7 @@ import { gatewayJobs } from '../scheduler/jobs.js';
 import { Scheduler } from '../scheduler/runner.js';
 import { inTransaction } from '../store/database.js';
 import { deferredNoticeCount } from '../store/deferred-notice-repo.js';
-import { listOutbox, retryOutboxMail } from '../store/outbox-repo.js';
+import { countOutbox, listOutbox, retryOutboxMail } from '../store/outbox-repo.js';
 
 export function registerOpsCommands(program: Command): void {
   const scheduler = program.command('scheduler').description('scheduled jobs: reminders, auto-close, SLA, outbox');
@@ -39,13 +39,16 @@ export function registerOpsCommands(program: Command): void {
     .action(async (opts: { failed?: boolean; json?: boolean }) => {
       const app = await createApp();
       try {
-        const rows = await listOutbox(app.db, { status: opts.failed ? 'failed' : undefined });
+        const filter = { status: opts.failed ? 'failed' : undefined };
+        const [rows, total] = await Promise.all([listOutbox(app.db, filter), countOutbox(app.db, filter)]);
         const view = rows.map((r) => ({ id: r.id, status: r.status, template: r.template, to: JSON.parse(r.toList) as string[], subject: r.subject, attempts: r.attempts, lastError: r.lastError, createdAt: r.createdAt.toISOString(), sentAt: r.sentAt?.toISOString() ?? null }));
         if (opts.json) return void process.stdout.write(JSON.stringify(view, null, 2) + '\n');
         for (const r of view) process.stdout.write(`${r.id}\t${r.status.padEnd(7)}\t${r.template}\t${r.to.join(', ')}\t${r.subject}${r.lastError ? `\t(${r.lastError})` : ''}\n`);
         // A backlog's notices are owed, not in the outbox yet (outbound/deferred-notices.ts): say so, or a reader would miss them.
         const owed = deferredNoticeCount(app.db);
-        process.stdout.write(`${view.length} mails${owed > 0 ? `; ${owed} notices owed, written here once the mailbox is caught up` : ''}\n`);
+        // Only the newest are listed (listOutbox): "100 mails" read as all there were.
+        const shown = view.length < total ? `the newest ${view.length} of ${total} mails` : `${view.length} mails`;
+        process.stdout.write(`${shown}${owed > 0 ? `; ${owed} notices owed, written here once the mailbox is caught up` : ''}\n`);
       } finally {
         await app.close();
       }

@@ -4,6 +4,7 @@ import { ErrorCode, VentanillaError } from '../errors.js';
 import { parseReportDate, REPORT_GROUPINGS, surveyReport, type ReportGrouping, type SurveyFigures } from '../surveys/report.js';
 import { inTransaction } from '../store/database.js';
 import { setSurveysOptOut } from '../store/survey-opt-out-repo.js';
+import { deskTime } from './desk-time.js';
 import { readOnly, withApp } from './with-app.js';
 
 const pct = (value: number | null) => (value === null ? '-' : `${value.toFixed(1)}%`);
@@ -35,14 +36,16 @@ export function registerSurveyCommands(program: Command): void {
       if (opts.by !== undefined && !(REPORT_GROUPINGS as readonly string[]).includes(opts.by)) {
         throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `--by must be one of ${REPORT_GROUPINGS.join(', ')} (got "${opts.by}")`);
       }
-      const report = await readOnly((app) => {
+      const { report, zone } = await readOnly(async (app) => {
         const zone = app.lifecycle.policies.calendar.config.timeZone;
         const from = opts.from ? parseReportDate(opts.from, 'from', zone) : null;
         const to = opts.to ? parseReportDate(opts.to, 'to', zone) : app.now();
-        return surveyReport(app.db, { from, to, by: (opts.by as ReportGrouping | undefined) ?? null });
+        if (from && from >= to) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `--from (${opts.from}) is after --to (${opts.to ?? 'now'}): the period is empty`);
+        return { report: await surveyReport(app.db, { from, to, by: (opts.by as ReportGrouping | undefined) ?? null }), zone };
       });
       if (opts.json) return void process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-      process.stdout.write(`Surveys sent from ${report.from ?? 'the first'} to ${report.to}\n`);
+      // The period is [from, to): "--to 2026-11-30" ends before 1 December begins on the desk's clock.
+      process.stdout.write(`Surveys sent from ${report.from ? deskTime(report.from, zone) : 'the first'}, before ${deskTime(report.to, zone)}\n`);
       process.stdout.write(block(report, ''));
       for (const group of report.groups ?? []) process.stdout.write(`${group.key ?? `(no ${report.by})`}\n${block(group, '  ')}`);
     });

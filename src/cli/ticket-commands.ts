@@ -4,6 +4,7 @@ import { parseTicketNumber, registerAgentCommands } from './agent-commands.js';
 import { isTicketStatus, TICKET_STATUSES } from '../domain/ticket-status.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { listTickets, showTicket, type TicketDetailJson } from '../store/ticket-queries.js';
+import { deskTime } from './desk-time.js';
 
 export function registerTicketCommands(program: Command): void {
   const tickets = program.command('tickets').description('look at and work on tickets');
@@ -43,24 +44,30 @@ export function registerTicketCommands(program: Command): void {
       try {
         const ticket = await showTicket(app.db, number);
         if (!ticket) throw new VentanillaError(ErrorCode.TICKET_NOT_FOUND, `Ticket #${number} does not exist; see \`ventanilla tickets list\`.`);
-        process.stdout.write(opts.json ? JSON.stringify(ticket, null, 2) + '\n' : formatTicket(ticket));
+        process.stdout.write(opts.json ? JSON.stringify(ticket, null, 2) + '\n' : formatTicket(ticket, app.lifecycle.policies.calendar.config.timeZone));
       } finally {
         await app.close();
       }
     });
 }
 
-function formatTicket(t: TicketDetailJson): string {
+function formatTicket(t: TicketDetailJson, timeZone: string): string {
   const lines = [
     `#${t.number} ${t.subject}`,
     `status ${t.status}${t.held ? ' (held until its sender is authorised: `ventanilla contacts authorise`)' : ''} · priority ${t.priority} (impact ${t.impact}, urgency ${t.urgency})`,
     `requester ${t.requester}${t.ccs.length ? ` · cc ${t.ccs.join(', ')}` : ''}`,
-    `created ${t.createdAt}${t.followUpOf ? ` · follow-up of #${t.followUpOf}` : ''}${t.followUps.length ? ` · followed up by ${t.followUps.map((n) => `#${n}`).join(', ')}` : ''}`,
+    `created ${deskTime(t.createdAt, timeZone)}${t.followUpOf ? ` · follow-up of #${t.followUpOf}` : ''}${t.followUps.length ? ` · followed up by ${t.followUps.map((n) => `#${n}`).join(', ')}` : ''}`,
   ];
   for (const m of t.messages) {
-    lines.push('', `--- ${m.direction === 'in' ? 'from' : 'to'} ${m.direction === 'in' ? m.from : m.to.join(', ')} · ${m.date ?? m.createdAt}`);
+    lines.push('', `--- ${messageHeading(m)} · ${deskTime(m.date ?? m.createdAt, timeZone)}`);
     lines.push(m.visibleText || m.text);
     for (const a of m.attachments) lines.push(`  [attachment] ${a.filename} (${a.contentType}, ${a.size} bytes)`);
   }
   return lines.join('\n') + '\n';
+}
+
+/** Who a message came from or went to; a note is said to be one, with its author (it is mailed to nobody). */
+function messageHeading(m: TicketDetailJson['messages'][number]): string {
+  if (m.internal) return `internal note by ${m.from}`;
+  return m.direction === 'in' ? `from ${m.from}` : `to ${m.to.join(', ')}`;
 }

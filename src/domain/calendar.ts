@@ -200,11 +200,28 @@ function describeDays(days: ReadonlySet<number>, locale: DescribeLocale): string
   return items.length === 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} ${and} ${items[items.length - 1] ?? ''}`;
 }
 
+/** The BCP 47 tag each language's dates and times are written with in mail. */
+export const LOCALE_TAGS: Record<DescribeLocale, string> = { es: 'es-MX', pt: 'pt-PT', en: 'en-US' };
+
+const clockFormats = new Map<DescribeLocale, Intl.DateTimeFormat>();
+
+/**
+ * A time of day as the mail's dates write theirs (formatInstant): "8:00 PM" in US English, "8:00 p.m." in
+ * Mexican Spanish, "20:00" in Portugal. Written "20:00" beside a deadline at "4:15 PM", the hours read as if
+ * two people had written the mail, and a US reader does not count in 24 hours.
+ */
+function clockTime(minuteOfDay: number, locale: DescribeLocale): string {
+  let format = clockFormats.get(locale);
+  if (!format) clockFormats.set(locale, (format = new Intl.DateTimeFormat(LOCALE_TAGS[locale], { timeStyle: 'short', timeZone: 'UTC' })));
+  return format.format(new Date(minuteOfDay * 60_000));
+}
+
 export function describeCalendar(resolved: ResolvedCalendar, locale: DescribeLocale): string {
-  const { open, close, timeZone } = resolved.config;
+  const { timeZone } = resolved.config;
+  const [open, close] = [clockTime(resolved.openMinute, locale), clockTime(resolved.closeMinute, locale)];
   const days = describeDays(resolved.days, locale);
   const zone = zonePhrase(timeZone, locale);
   if (locale === 'es') return `${days} de ${open} a ${close} (${zone})`;
   if (locale === 'pt') return `${days}, das ${open} às ${close} (${zone})`;
-  return `${days[0]?.toUpperCase() ?? ''}${days.slice(1)}, ${open}-${close} (${zone})`;
+  return `${days[0]?.toUpperCase() ?? ''}${days.slice(1)}, ${open} to ${close} (${zone})`;
 }

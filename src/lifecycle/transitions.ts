@@ -83,7 +83,7 @@ export async function changeTicket(tx: Tx, deps: LifecycleDeps, ticketId: number
 }
 
 /** A ticket just created (new or follow-up): its SLA clock starts, and the customer gets `notice`. */
-export async function startTicket(tx: Tx, deps: LifecycleDeps, ticketId: number, now: Date, notice: { notice: NoticeName; idempotencyKey: string; body?: string } | null): Promise<void> {
+export async function startTicket(tx: Tx, deps: LifecycleDeps, ticketId: number, now: Date, notice: { notice: NoticeName; idempotencyKey: string; body?: NoticeRequest['body'] } | null): Promise<void> {
   const ticket = await loadTicketState(tx, { id: ticketId });
   if (!ticket) return;
   await saveTicketState(tx, ticketId, { ...slaFields(ticket, { status: ticket.status }, now, deps.policies), statusChangedAt: now });

@@ -1,6 +1,7 @@
 // Which language a contact gets, the support phone line of their country, and the status/priority names
 // shown in mail (DOMAIN.md: statuses table, rule 12 contact guide). Pure: no I/O.
 
+import { LOCALE_TAGS } from '../domain/calendar.js';
 import { NO_SUBJECT } from '../domain/thread-refs.js';
 import { STATUS_LABELS, isTicketStatus } from '../domain/ticket-status.js';
 
@@ -8,8 +9,8 @@ export const LOCALES = ['es', 'pt', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
 export const DEFAULT_LOCALE: Locale = 'es';
 
-/** The BCP 47 tag each locale's dates and numbers are written with. */
-export const LOCALE_TAGS: Record<Locale, string> = { es: 'es-MX', pt: 'pt-PT', en: 'en-US' };
+/** The BCP 47 tag each locale's dates and numbers are written with (the business hours' too). */
+export { LOCALE_TAGS };
 
 export function isLocale(value: unknown): value is Locale {
   return typeof value === 'string' && (LOCALES as readonly string[]).includes(value);
@@ -120,4 +121,20 @@ export function businessPeriod(hours: number, hoursPerDay: number, locale: Local
   const [count, [one, many]] = wholeDays ? [Math.round(days), PERIOD_WORDS[locale].day] : [hours, PERIOD_WORDS[locale].hour];
   const number = new Intl.NumberFormat(LOCALE_TAGS[locale], { maximumFractionDigits: 2 }).format(count);
   return `${number} ${count === 1 ? one : many}`;
+}
+
+const MEGABYTE = 1024 * 1024;
+const LIMIT_WORDS: Record<Locale, string> = { es: 'el límite es de', pt: 'o limite é de', en: 'the limit is' };
+
+/**
+ * "31.4 MB; el límite es de 25 MB" / "31,4 MB; o limite é de 25 MB", per locale: what the too_large notice says
+ * between parentheses. It said "31.4 MB (25.0 MB max.)" to everyone: an English word, Portugal's decimal comma
+ * lost, and parentheses in the template's parentheses.
+ */
+export function sizeOverLimit(bytes: number, limitBytes: number): Record<Locale, string> {
+  const words = (locale: Locale) => {
+    const mb = (n: number) => `${new Intl.NumberFormat(LOCALE_TAGS[locale], { maximumFractionDigits: 1 }).format(n / MEGABYTE)} MB`;
+    return `${mb(bytes)}; ${LIMIT_WORDS[locale]} ${mb(limitBytes)}`;
+  };
+  return { es: words('es'), pt: words('pt'), en: words('en') };
 }

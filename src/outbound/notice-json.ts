@@ -1,9 +1,10 @@
+import type { Locale } from './locale.js';
 import type { NoticeRequest } from './notices.js';
 
 // A notice request as stored in a DeferredNotice row: JSON, its instants as ISO text.
 
 type Stored = Omit<NoticeRequest, 'body' | 'now' | 'deadline' | 'escalation'> & {
-  body?: string;
+  body?: string | Record<Locale, string>;
   now: string;
   deadline?: string;
   escalation?: Omit<NonNullable<NoticeRequest['escalation']>, 'dueAt'> & { dueAt: string };

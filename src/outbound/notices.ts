@@ -41,8 +41,11 @@ export interface NoticeRequest {
   /** RFC 3834: auto-replied for the acknowledgement, auto-generated for scheduled notices, null for people's answers. */
   autoSubmitted: 'auto-replied' | 'auto-generated' | null;
   now: Date;
-  /** The agent's words, or words per locale for notices the system writes (e.g. a product release). */
-  body?: string | ((locale: Locale) => string);
+  /**
+   * The agent's words, or words per locale for notices the system writes: a function (a product release), or a
+   * map, which a deferred notice can store (the size of a mail too large).
+   */
+  body?: string | ((locale: Locale) => string) | Readonly<Record<Locale, string>>;
   issueRef?: string;
   deadline?: Date;
   /** The business hours from now to the deadline (pending, solved): the mail says them ("5 días hábiles"). */
@@ -147,7 +150,7 @@ export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest
   }
   const locale: Locale = internal ? 'es' : pickLocale(ticket.requester);
   const format = (d: Date) => formatInstant(d, locale, deps.calendar.config.timeZone);
-  const body = typeof req.body === 'function' ? req.body(locale) : req.body;
+  const body = typeof req.body === 'function' ? req.body(locale) : typeof req.body === 'object' ? req.body[locale] : req.body;
   const ctx: TemplateContext = {
     ticket: { number: ticket.number, subject: subjectIn(ticket.subject, locale), status: ticket.status, priority: ticket.priority },
     contact: { name: ticket.requester.name, email: ticket.requester.email, country: ticket.requester.country },

@@ -1,17 +1,16 @@
 // Sample data for previews (`ventanilla templates preview`), the warm-up and tests: every field a template uses
 // is filled in, with realistic values in each language.
 
+import { DEFAULT_CALENDAR, describeCalendar, resolveCalendar } from '../domain/calendar.js';
 import { choicesOf, scaleOf, type SurveyKind } from '../domain/survey-scale.js';
 import { choiceLabel } from '../surveys/copy.js';
-import { businessPeriod, type Locale } from './locale.js';
+import { businessPeriod, sizeOverLimit, type Locale } from './locale.js';
+import { formatInstant } from './notices.js';
 import type { AccessTemplateContext, AccessTemplateName, SurveyMailView, TemplateContext, TemplateName } from './templates.js';
 
 interface SampleCopy {
   contact: TemplateContext['contact'];
   subject: string;
-  hours: string;
-  dueAt: string;
-  deadline: string;
   answer: string;
   needed: string;
   solution: string;
@@ -23,9 +22,6 @@ const SAMPLES: Record<Locale, SampleCopy> = {
   es: {
     contact: { name: 'María Fernanda López', email: 'mflopez@distribuidorabajio.com.mx', country: 'MX' },
     subject: 'Error al timbrar facturas CFDI 4.0',
-    hours: 'Atendemos de lunes a viernes, de 8:00 a 20:00 (hora de Ciudad de México).',
-    dueAt: 'martes 2 de diciembre de 2026, 16:00 (hora de Ciudad de México)',
-    deadline: 'martes 9 de diciembre de 2026, 20:00 (hora de Ciudad de México)',
     answer:
       'Revisamos el registro que nos envió: el certificado de sello digital (CSD) de la sucursal 02 venció el 28 de noviembre.\n\n' +
       'Para continuar, cargue el nuevo CSD en Configuración > Facturación electrónica y vuelva a timbrar las facturas pendientes.',
@@ -41,9 +37,6 @@ const SAMPLES: Record<Locale, SampleCopy> = {
   pt: {
     contact: { name: 'João Carvalho', email: 'joao.carvalho@conservasatlantico.pt', country: 'PT' },
     subject: 'Erro ao comunicar faturas à AT (SAF-T)',
-    hours: 'Atendemos de segunda a sexta-feira, das 8h00 às 20h00 (hora da Cidade do México).',
-    dueAt: 'terça-feira, 2 de dezembro de 2026, 16:00 (hora da Cidade do México)',
-    deadline: 'terça-feira, 9 de dezembro de 2026, 20:00 (hora da Cidade do México)',
     answer:
       'Analisámos o registo que nos enviou: a série de faturação "FT2026" não está comunicada à AT, pelo que os documentos ficam sem ATCUD.\n\n' +
       'Para resolver, comunique a série no Portal das Finanças e registe o código de validação em Configuração > Séries documentais.',
@@ -59,9 +52,6 @@ const SAMPLES: Record<Locale, SampleCopy> = {
   en: {
     contact: { name: 'Emily Carter', email: 'emily.carter@northwind-supply.example', country: 'US' },
     subject: 'Sales tax report shows wrong totals',
-    hours: 'Our support hours are Monday to Friday, 8:00 a.m. to 8:00 p.m. (Mexico City time).',
-    dueAt: 'Tuesday, December 2, 2026, 4:00 p.m. (Mexico City time)',
-    deadline: 'Tuesday, December 9, 2026, 8:00 p.m. (Mexico City time)',
     answer:
       "We reviewed the log you sent: the tax code assigned to branch 02 still uses last year's state rate.\n\n" +
       'To fix it, update the rate under Settings > Taxes and run the report again.',
@@ -75,6 +65,21 @@ const SAMPLES: Record<Locale, SampleCopy> = {
     target: '8 business hours',
   },
 };
+
+// The sample's dates and hours are written by the code that writes a real notice's (formatInstant, the default
+// calendar's describeHours): written by hand they drifted from it ("martes 2 de diciembre de 2026" was a
+// Wednesday, "8h00 às 20h00" where mails said "08:00 às 20:00"), and the preview showed a mail nobody gets.
+const SAMPLE_ZONE = DEFAULT_CALENDAR.timeZone;
+const SAMPLE_DUE_AT = new Date('2026-12-02T22:00:00Z'); // Wednesday 2 December 2026, 16:00 in Mexico City
+const SAMPLE_DEADLINE = new Date('2026-12-10T02:00:00Z'); // Wednesday 9 December, 20:00: the close of a business day
+
+function sampleTimes(locale: Locale): { hours: string; dueAt: string; deadline: string } {
+  return {
+    hours: describeCalendar(resolveCalendar(), locale),
+    dueAt: formatInstant(SAMPLE_DUE_AT, locale, SAMPLE_ZONE),
+    deadline: formatInstant(SAMPLE_DEADLINE, locale, SAMPLE_ZONE),
+  };
+}
 
 const SAMPLE_STATUS: Record<TemplateName, string> = {
   acknowledgement: 'new',
@@ -95,7 +100,7 @@ const SAMPLE_STATUS: Record<TemplateName, string> = {
 
 /** Realistic data for previews and tests: every field the template uses is filled in. */
 export function sampleContext(name: TemplateName, locale: Locale): TemplateContext {
-  const s = SAMPLES[locale];
+  const s = { ...SAMPLES[locale], ...sampleTimes(locale) };
   const ctx: TemplateContext = {
     ticket: { number: 1042, subject: s.subject, status: SAMPLE_STATUS[name], priority: 'high' },
     contact: { ...s.contact },
@@ -121,7 +126,7 @@ export function sampleContext(name: TemplateName, locale: Locale): TemplateConte
     case 'follow_up_created':
       return { ...ctx, previous: { number: 987, subject: s.subject }, dueAt: s.dueAt };
     case 'too_large':
-      return { ...ctx, body: locale === 'es' ? '31,4 MB (límite: 25 MB)' : locale === 'pt' ? '31,4 MB (limite: 25 MB)' : '31.4 MB (limit: 25 MB)' };
+      return { ...ctx, body: sizeOverLimit(31.4 * 1024 * 1024, 25 * 1024 * 1024)[locale] };
     case 'escalation': {
       const requester = `${s.contact.name ?? ''} <${s.contact.email}>`.trim();
       return { ...ctx, escalation: { level: 1, kind: 'warning', dueAt: s.dueAt, target: s.target, organisation: s.organisation, requester } };
@@ -143,7 +148,7 @@ function sampleSurvey(kind: SurveyKind, locale: Locale, expiresAt: string): Surv
 
 /** Realistic data for previews and tests. */
 export function sampleAccessContext(name: AccessTemplateName, locale: Locale): AccessTemplateContext {
-  const s = SAMPLES[locale];
+  const s = { ...SAMPLES[locale], ...sampleTimes(locale) };
   const domain = s.contact.email.slice(s.contact.email.indexOf('@') + 1);
   const base: AccessTemplateContext = { contact: { ...s.contact }, support: { address: 'soporte@ventanilla.test', hours: s.hours } };
   switch (name) {

@@ -204,6 +204,11 @@ export async function listOutbox(db: Db, filter: { status?: string; limit?: numb
   return db.outboxMail.findMany({ where: filter.status ? { status: filter.status } : {}, orderBy: { id: 'desc' }, take: filter.limit ?? 100 });
 }
 
+/** How many mails listOutbox would list without its limit. */
+export async function countOutbox(db: Db, filter: { status?: string } = {}): Promise<number> {
+  return db.outboxMail.count({ where: filter.status ? { status: filter.status } : {} });
+}
+
 /** Puts a failed mail back in the queue; returns false when there is no such failed mail. */
 export async function retryOutboxMail(tx: Tx, id: number, now: Date): Promise<boolean> {
   const updated = await tx.outboxMail.updateMany({ where: { id, status: 'failed' }, data: { status: 'pending', nextAttemptAt: now, attempts: 0, lastError: null } });

@@ -56,7 +56,7 @@ const summaryInclude = { requester: { select: { email: true } }, ccs: true, foll
 
 type SummaryRow = Awaited<ReturnType<typeof findSummaries>>[number];
 
-function findSummaries(db: Db, where: { status?: string }, take: number) {
+function findSummaries(db: Db, where: { status?: string }, take: number | undefined) {
   return db.ticket.findMany({ where, include: summaryInclude, orderBy: { number: 'asc' }, take });
 }
 
@@ -77,8 +77,12 @@ function toSummary(t: SummaryRow): TicketSummaryJson {
   };
 }
 
+/**
+ * Every ticket unless a limit is given. A default cap of 10,000 (oldest first) hid a desk's newest tickets once
+ * it had more, and `tickets list` counted 10000 without a word.
+ */
 export async function listTickets(db: Db, filter: { status?: string; limit?: number } = {}): Promise<TicketSummaryJson[]> {
-  const rows = await findSummaries(db, filter.status ? { status: filter.status } : {}, filter.limit ?? 10_000);
+  const rows = await findSummaries(db, filter.status ? { status: filter.status } : {}, filter.limit);
   return rows.map(toSummary);
 }
 

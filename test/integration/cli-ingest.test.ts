@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import Database from 'better-sqlite3';
+import { simpleParser } from 'mailparser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cliBuilt, cliPath, runCli } from '../support/cli.js';
 import { mail } from '../support/app.js';
@@ -109,6 +110,17 @@ describe.skipIf(!cliBuilt)('ventanilla ingest (MTA pipe, files, Maildir) and tic
     expect(JSON.parse(r.stdout).outcome).toBe('too_large');
     const again = await runCli(['ingest', '-', '--json'], { env: { ...env, MAX_MESSAGE_BYTES: '1000' }, input: big });
     expect(JSON.parse(again.stdout).outcome).toBe('duplicate');
+  });
+
+  it('the sender of an oversize mail reads its size and the limit in their language', async () => {
+    const big = mail({ body: 'x'.repeat(1.5 * 1024 * 1024) });
+    const limited = { ...env, MAX_MESSAGE_BYTES: String(1024 * 1024) };
+    expect(JSON.parse((await runCli(['ingest', '-', '--json'], { env: limited, input: big })).stdout).outcome).toBe('too_large');
+    expect((await runCli(['scheduler', 'run-once'], { env: limited })).code).toBe(0);
+    const outbox = join(env.DATA_DIR as string, 'outbox');
+    const [notice] = await Promise.all(readdirSync(outbox).filter((f) => f.endsWith('.eml')).map(async (f) => (await simpleParser(readFileSync(join(outbox, f)))).text ?? ''));
+    // Was "su tamaño (1.5 MB (1.0 MB max.))": an English word, parentheses in parentheses. (Mexico writes 1.5.)
+    expect(notice).toContain('su tamaño (1.5 MB; el límite es de 1 MB) supera');
   });
 
   it('an unprocessable mail is quarantined, and `replay` processes it once it can be', async () => {

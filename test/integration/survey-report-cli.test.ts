@@ -80,6 +80,13 @@ describe.skipIf(!cliBuilt)('ventanilla survey report', () => {
     const bad = await runCli(['survey', 'report', '--by', 'planet', '--from', 'yesterday'], { env: env() });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('INPUT_UNREADABLE: --by must be one of organisation, country, agent');
+    // Swapped dates reported an empty period, as if no survey had been sent: say so instead.
+    const swapped = await runCli(['survey', 'report', '--from', '2026-12-01', '--to', '2026-11-01'], { env: env() });
+    expect({ code: swapped.code, stdout: swapped.stdout, stderr: swapped.stderr }).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'ventanilla: INPUT_UNREADABLE: --from (2026-12-01) is after --to (2026-11-01): the period is empty\n',
+    });
   });
 
   it('--from/--to: days in the business time zone, --to included', async () => {

@@ -1,5 +1,6 @@
 import { ticketSubject } from '../../domain/thread-refs.js';
 import { startTicket, type LifecycleDeps } from '../../lifecycle/transitions.js';
+import { sizeOverLimit } from '../../outbound/locale.js';
 import type { Tx } from '../../store/database.js';
 import { addMessage, addTicketEvent, createTicket, ensureContact } from '../../store/tickets-repo.js';
 import type { peekHeaders } from '../peek-headers.js';
@@ -35,7 +36,7 @@ export async function openTooLargeTicket(
   await startTicket(tx, deps, ticket.id, input.now, {
     notice: 'too_large',
     idempotencyKey: `too_large:${input.sha256}`,
-    body: `${megabytes(input.size)} (${megabytes(input.limit)} max.)`,
+    body: sizeOverLimit(input.size, input.limit),
   });
   return ticket.number;
 }

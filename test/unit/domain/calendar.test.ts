@@ -127,19 +127,20 @@ describe('construction', () => {
 
 describe('describeHours', () => {
   it('the default calendar in es, pt and en', () => {
-    expect(desk.describeHours('es')).toBe('lunes a viernes de 08:00 a 20:00 (hora de Ciudad de México)');
+    // The times are written as the mails' dates are (ICU's form: its spaces vary with Node's version).
+    expect(desk.describeHours('es')).toMatch(/^lunes a viernes de 8:00\sa\.\s?m\. a 8:00\sp\.\s?m\. \(hora de Ciudad de México\)$/);
     expect(desk.describeHours('pt')).toBe('segunda a sexta, das 08:00 às 20:00 (hora da Cidade do México)');
-    expect(desk.describeHours('en')).toBe('Monday to Friday, 08:00-20:00 (Mexico City time)');
+    expect(desk.describeHours('en')).toMatch(/^Monday to Friday, 8:00\sAM to 8:00\sPM \(Mexico City time\)$/);
   });
   it('other days, hours and zones', () => {
     const lisbon = new BusinessCalendar({ timeZone: LISBON, open: '9:00', close: '18:00', holidayCountry: 'PT' });
     expect(lisbon.describeHours('pt')).toBe('segunda a sexta, das 09:00 às 18:00 (hora de Lisboa)');
     const odd = new BusinessCalendar({ days: [1, 3, 5] });
-    expect(odd.describeHours('es')).toBe('lunes, miércoles y viernes de 08:00 a 20:00 (hora de Ciudad de México)');
-    expect(odd.describeHours('en')).toBe('Monday, Wednesday and Friday, 08:00-20:00 (Mexico City time)');
+    expect(odd.describeHours('es')).toMatch(/^lunes, miércoles y viernes de 8:00\sa\.\s?m\. a 8:00\sp\.\s?m\. \(hora de Ciudad de México\)$/);
+    expect(odd.describeHours('en')).toMatch(/^Monday, Wednesday and Friday, 8:00\sAM to 8:00\sPM \(Mexico City time\)$/);
     expect(new BusinessCalendar({ days: [1, 2, 3, 5] }).describeHours('pt')).toContain('segunda a quarta e sexta, das');
-    expect(new BusinessCalendar({ days: [6] }).describeHours('es')).toMatch(/^sábado de 08:00/);
-    expect(new BusinessCalendar({ days: [1, 2, 3, 4, 5, 6, 7] }).describeHours('en')).toMatch(/^Every day, 08:00-20:00/);
+    expect(new BusinessCalendar({ days: [6] }).describeHours('es')).toMatch(/^sábado de 8:00\sa\.\s?m\. a 8:00\sp\.\s?m\./);
+    expect(new BusinessCalendar({ days: [1, 2, 3, 4, 5, 6, 7] }).describeHours('en')).toMatch(/^Every day, 8:00\sAM to 8:00\sPM/);
     expect(new BusinessCalendar({ days: [1, 2, 3, 4, 5, 6, 7] }).describeHours('pt')).toMatch(/^todos os dias, das 08:00/);
     expect(new BusinessCalendar({ timeZone: 'America/Argentina/Buenos_Aires' }).describeHours('es')).toContain('(hora de Buenos Aires)');
     expect(new BusinessCalendar({ timeZone: 'Asia/Kolkata' }).describeHours('en')).toContain('(Kolkata time)');
