@@ -15,9 +15,10 @@ function parseOutcome(value: string | undefined): InboundOutcome | undefined {
   throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `--outcome: expected one of ${INBOUND_OUTCOMES.join(', ')} (got "${value}")`);
 }
 
-function parseLimit(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_LIMIT;
-  if (!/^\d{1,6}$/.test(value) || Number(value) === 0) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `--limit: expected a whole number above 0 (got "${value}")`);
+/** `--limit N`: a whole number above 0, or `fallback` when not given. */
+export function parseLimit(value: string | undefined, fallback = DEFAULT_LIMIT): number {
+  if (value === undefined) return fallback;
+  if (!/^\d{1,7}$/.test(value) || Number(value) === 0) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `--limit: expected a whole number above 0 (got "${value}")`);
   return Number(value);
 }
 

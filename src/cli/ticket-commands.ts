@@ -3,7 +3,8 @@ import { createApp } from '../app.js';
 import { parseTicketNumber, registerAgentCommands } from './agent-commands.js';
 import { isTicketStatus, TICKET_STATUSES } from '../domain/ticket-status.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
-import { listTickets, showTicket, type TicketDetailJson } from '../store/ticket-queries.js';
+import { DEFAULT_TICKET_LIST_LIMIT, listTickets, showTicket, ticketCount, type TicketDetailJson } from '../store/ticket-queries.js';
+import { parseLimit } from './inbound-commands.js';
 import { deskTime } from './desk-time.js';
 
 export function registerTicketCommands(program: Command): void {
@@ -12,22 +13,25 @@ export function registerTicketCommands(program: Command): void {
 
   tickets
     .command('list')
-    .description('list tickets, oldest first')
+    .description('list the newest tickets, oldest of them first')
     .option('--status <status>', `only this status (${TICKET_STATUSES.join(', ')})`)
+    .option('--limit <n>', `how many of the newest (default ${DEFAULT_TICKET_LIST_LIMIT})`)
     .option('--json', 'print a JSON array (format in the README)')
-    .action(async (opts: { status?: string; json?: boolean }) => {
+    .action(async (opts: { status?: string; limit?: string; json?: boolean }) => {
       if (opts.status && !isTicketStatus(opts.status)) {
         throw new VentanillaError(ErrorCode.CONFIG_INVALID, `--status must be one of ${TICKET_STATUSES.join(', ')} (got "${opts.status}")`);
       }
       const app = await createApp();
       try {
-        const rows = await listTickets(app.db, { status: opts.status });
+        const limit = parseLimit(opts.limit, DEFAULT_TICKET_LIST_LIMIT);
+        const rows = await listTickets(app.db, { status: opts.status, limit });
         if (opts.json) return void process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
         for (const t of rows) {
           const follow = `${t.followUpOf ? ` (follow-up of #${t.followUpOf})` : ''}${t.held ? ' [held: sender not authorised]' : ''}`;
           process.stdout.write(`#${t.number}\t${t.status.padEnd(8)}\t${t.priority.padEnd(6)}\t${t.requester}\t${t.subject}${follow}\n`);
         }
-        process.stdout.write(`${rows.length} tickets\n`);
+        const total = rows.length < limit ? rows.length : await ticketCount(app.db, { status: opts.status });
+        process.stdout.write(total > rows.length ? `the newest ${rows.length} of ${total} tickets (--limit N for more)\n` : `${total} ticket${total === 1 ? '' : 's'}\n`);
       } finally {
         await app.close();
       }

@@ -56,8 +56,8 @@ const summaryInclude = { requester: { select: { email: true } }, ccs: true, foll
 
 type SummaryRow = Awaited<ReturnType<typeof findSummaries>>[number];
 
-function findSummaries(db: Db, where: { status?: string }, take: number | undefined) {
-  return db.ticket.findMany({ where, include: summaryInclude, orderBy: { number: 'asc' }, take });
+function findSummaries(db: Db, where: { status?: string }, take: number) {
+  return db.ticket.findMany({ where, include: summaryInclude, orderBy: { number: 'desc' }, take });
 }
 
 function toSummary(t: SummaryRow): TicketSummaryJson {
@@ -77,13 +77,20 @@ function toSummary(t: SummaryRow): TicketSummaryJson {
   };
 }
 
+/** Tickets listed when no limit is given: a desk of years has hundreds of thousands, too many to read whole. */
+export const DEFAULT_TICKET_LIST_LIMIT = 10_000;
+
 /**
- * Every ticket unless a limit is given. A default cap of 10,000 (oldest first) hid a desk's newest tickets once
- * it had more, and `tickets list` counted 10000 without a word.
+ * The newest `limit` tickets, oldest first (the newest end next to the prompt). The cap kept the oldest ones
+ * before, which hid a desk's newest tickets, the ones an agent looks for; ticketCount says how many there are.
  */
 export async function listTickets(db: Db, filter: { status?: string; limit?: number } = {}): Promise<TicketSummaryJson[]> {
-  const rows = await findSummaries(db, filter.status ? { status: filter.status } : {}, filter.limit);
-  return rows.map(toSummary);
+  const rows = await findSummaries(db, filter.status ? { status: filter.status } : {}, filter.limit ?? DEFAULT_TICKET_LIST_LIMIT);
+  return rows.reverse().map(toSummary);
+}
+
+export async function ticketCount(db: Db, filter: { status?: string } = {}): Promise<number> {
+  return db.ticket.count({ where: filter.status ? { status: filter.status } : {} });
 }
 
 async function messagesOf(db: Db, ticketId: number): Promise<MessageJson[]> {
