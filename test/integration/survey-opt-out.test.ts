@@ -121,6 +121,8 @@ describe('opting out of surveys', () => {
     await start();
     await web.app.pipeline.ingest(mail({ headers: { From: 'Tom <tom@client.example>' }, body: 'Hello, I cannot log in to the portal since yesterday. Could you please help me?' }), { source: 'file' });
     await web.app.pipeline.ingest(mail({ headers: { From: 'Ana <ana@cliente.mx>' } }), { source: 'file' });
+    // Solved (NPS asks no one whose problem is still being worked on).
+    await web.app.db.ticket.updateMany({ data: { status: 'solved' } });
     const { result, mails } = await campaign('2026-03-04T10:00:00');
     expect(result).toEqual({ asked: 2 });
     const tom = mails.find((m) => m.envelopeTo[0] === 'tom@client.example') as ReceivedMail;
@@ -147,6 +149,7 @@ describe('opting out of surveys', () => {
     // A year later both wrote again: only ana is asked. Tom's solved ticket gets no CSAT mail.
     clock = MX('2027-03-01T10:00:00');
     await web.app.pipeline.ingest(mail({ headers: { From: 'Ana <ana@cliente.mx>' } }), { source: 'file' });
+    await web.app.db.ticket.updateMany({ data: { status: 'solved' } });
     expect((await solvedTicket('Tom <tom@client.example>', 'Hello again, the portal is down. Could you please help me?')).csat).toBeUndefined();
     const next = await campaign('2027-03-04T10:30:00');
     expect(next.result).toEqual({ asked: 1, opted_out: 1 });
