@@ -3,9 +3,8 @@ import { createApp } from '../app.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { ingestPaths } from '../ingest/sources/files.js';
 import { ingestStdin } from '../ingest/sources/stdin.js';
-import { inTransaction } from '../store/database.js';
-import { markReplayed, pendingQuarantine } from '../store/inbound-log-repo.js';
-import { rawMailInDatabase, readRawMail } from '../store/raw-mails.js';
+import { replayQuarantine } from '../ingest/sources/quarantine.js';
+import { readRawMail } from '../store/raw-mails.js';
 import { acquireLease, newHolderId, releaseLease } from '../scheduler/lease.js';
 
 /** sysexits.h: tells an MTA to keep the message and try again later. */
@@ -67,26 +66,17 @@ export function registerIngestCommands(program: Command): void {
         if (!(await acquireLease(app.db, REPLAY_LEASE, holder, REPLAY_LEASE_MS))) {
           throw new VentanillaError(ErrorCode.DB_BUSY, 'another `ventanilla replay` is running on this database: let it finish, then run it again if mail is left.');
         }
-        const pending = await pendingQuarantine(app.db);
-        let replayed = 0;
-        for (const item of pending) {
+        const replayed = await replayQuarantine(app, {
           // Renewed for each mail: a long quarantine outlasts one lease.
-          await acquireLease(app.db, REPLAY_LEASE, holder, REPLAY_LEASE_MS);
-          const source = { source: 'replay' as const, sourceRef: `quarantine:${item.id}` };
-          // A mail kept in the database is small; one kept as a blob file is streamed, as a big one is never held whole.
-          const kept = rawMailInDatabase(app.db, item.rawSha256);
-          if (!kept && !app.blobs.has(item.rawSha256)) {
-            // Its file removed by hand, or lost: say so and go on, so one entry cannot block every later one.
-            process.stderr.write(`ventanilla: quarantine ${item.id}: its raw copy ${item.rawSha256} is not kept here any more; left in the quarantine\n`);
+          beforeEach: async () => {
+            await acquireLease(app.db, REPLAY_LEASE, holder, REPLAY_LEASE_MS);
+          },
+          replayed: (id, outcome, ticket) => process.stdout.write(`quarantine ${id}: ${outcome}${ticket ? ` #${ticket}` : ''}\n`),
+          missing: (id, sha256) => {
+            process.stderr.write(`ventanilla: quarantine ${id}: its raw copy ${sha256} is not kept here any more; left in the quarantine\n`);
             process.exitCode = 1;
-            continue;
-          }
-          const result = kept ? await app.pipeline.ingest(kept, source) : await app.pipeline.ingestStream(app.blobs.openRead(item.rawSha256), source);
-          // A mail that fails again is quarantined again as a new entry; this one is done either way.
-          await inTransaction(app.db, (tx) => markReplayed(tx, item.id, result.outcome, app.now()));
-          process.stdout.write(`quarantine ${item.id}: ${result.outcome}${result.ticketNumber ? ` #${result.ticketNumber}` : ''}\n`);
-          replayed++;
-        }
+          },
+        });
         process.stdout.write(`${replayed} replayed\n`);
       } finally {
         await releaseLease(app.db, REPLAY_LEASE, holder, app.now()).catch(() => undefined);

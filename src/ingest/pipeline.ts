@@ -19,8 +19,8 @@ import type { BulletinMailSettings } from './stages/bulletin-mail.js';
 export interface IngestSource {
   source: 'imap' | 'stdin' | 'file' | 'replay';
   sourceRef?: string | null;
-  /** Writes that must commit in the same transaction as the mail's outcome (the IMAP UID cursor). */
-  withinTransaction?: (tx: Tx) => Promise<void>;
+  /** Writes that must commit in the same transaction as the mail's outcome (the IMAP UID cursor, a replay's mark). */
+  withinTransaction?: (tx: Tx, outcome: InboundOutcome) => Promise<void>;
   /**
    * When the mailbox received the mail (IMAP INTERNALDATE), if it may be processed later than that: an answer that
    * arrived within a pending or solved ticket's window counts as in time, whenever the daemon gets to it.
@@ -228,7 +228,7 @@ export class InboundPipeline {
       const outcome: InboundOutcome = seen ? 'duplicate' : 'too_large';
       const detail = `${size} bytes > MAX_MESSAGE_BYTES ${limit}; raw mail kept`;
       await logInbound(tx, { source: source.source, sourceRef: source.sourceRef ?? null, dedupKey, messageId: peek.messageId, fromAddress: peek.from, subject: peek.subject, size, rawSha256: sha256, outcome, ticketNumber, detail, at: now });
-      await source.withinTransaction?.(tx);
+      await source.withinTransaction?.(tx, outcome);
       return { outcome, ticketNumber };
     });
     this.deps.log.warn({ sha256, size, from: peek.from, ticket: result.ticketNumber }, 'mail too large: kept raw, sender told');
@@ -246,7 +246,7 @@ export class InboundPipeline {
       if (raw.content) keepRawMail(tx, sha256, raw.content, now);
       await quarantine(tx, { rawSha256: sha256, size, source: source.source, sourceRef: source.sourceRef ?? null, errorCode: code, error: message, at: now });
       await logInbound(tx, { source: source.source, sourceRef: source.sourceRef ?? null, dedupKey: null, messageId: peek.messageId, fromAddress: peek.from, subject: peek.subject, size, rawSha256: sha256, outcome: 'quarantined', ticketNumber: null, detail: `${code}: ${message}`.slice(0, 1000), at: now });
-      await source.withinTransaction?.(tx);
+      await source.withinTransaction?.(tx, 'quarantined');
     });
     return { outcome: 'quarantined', ticketNumber: null, dedupKey: null, rawSha256: sha256, detail: message };
   }

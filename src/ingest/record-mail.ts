@@ -59,7 +59,7 @@ export async function recordPrepared(deps: PipelineDeps, mails: PreparedMail[]):
         if (mail.raw) keepRawMail(tx, mail.sha256, mail.raw, mail.base.at);
         const recorded = await mail.body(tx);
         await logInbound(tx, { ...mail.base, ...recorded });
-        await mail.source.withinTransaction?.(tx);
+        await mail.source.withinTransaction?.(tx, recorded.outcome);
         results.push({ ...recorded, dedupKey: mail.dedupKey, rawSha256: mail.sha256 });
       }
       return results;

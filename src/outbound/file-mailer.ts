@@ -15,7 +15,6 @@ const STAGING_FOLDERS = 4;
 /** The demo's mail server: each mail becomes an .eml file under DATA_DIR/outbox. */
 export function fileMailer(dir: string, composer: MimeComposer): Mailer {
   const staging = Array.from({ length: STAGING_FOLDERS }, (_, i) => join(dir, '.staging', String(i)));
-  let turn = 0;
   // Created once per mailer (a scheduler tick writes hundreds of mails; mkdir each time showed in its profile),
   // the outbox with them.
   let folders: Promise<unknown> | null = null;
@@ -27,8 +26,11 @@ export function fileMailer(dir: string, composer: MimeComposer): Mailer {
         throw error;
       });
       await folders;
-      const name = `${Date.now()}-${mail.messageId.replace(/[^A-Za-z0-9.@-]/g, '_')}.eml`;
-      const temp = join(staging[turn++ % STAGING_FOLDERS] as string, `${name}.tmp`);
+      const id = mail.messageId.replace(/[^A-Za-z0-9.@-]/g, '_');
+      const name = `${Date.now()}-${id}.eml`;
+      // One staged name per mail, whatever the try: a killed try's file is overwritten by the next, not left
+      // beside it for recoverStaged to deliver once the mail is recorded as sent (that delivered it twice).
+      const temp = join(staging[folderOf(id)] as string, `${id}.eml.tmp`);
       try {
         await composer.composeToFile(mail, 'unix', temp);
         // The rename is this mailer's "end of message": recorded as sent first, like SMTP's final dot.
@@ -44,6 +46,13 @@ export function fileMailer(dir: string, composer: MimeComposer): Mailer {
     recover: (isSent, olderThanMs) => recoverStaged(dir, staging, isSent, olderThanMs),
     close: () => void composer.close(),
   };
+}
+
+/** The staging folder of a mail, the same for each of its tries; spread evenly over the folders. */
+function folderOf(id: string): number {
+  let hash = 0;
+  for (let i = 0; i < id.length; i++) hash = (hash * 31 + id.charCodeAt(i)) >>> 0;
+  return hash % STAGING_FOLDERS;
 }
 
 /** Enough of a staged mail to hold its header block, where its Message-ID is. */
@@ -64,9 +73,10 @@ async function recoverStaged(dir: string, staging: string[], isSent: (messageId:
     });
     for (const name of names.filter((n) => n.endsWith('.eml.tmp'))) {
       const path = join(folder, name);
-      if ((await stat(path)).mtimeMs > before) continue;
+      const { mtimeMs } = await stat(path);
+      if (mtimeMs > before) continue;
       if (isSent(messageIdIn(await readHead(path)) ?? '')) {
-        await rename(path, join(dir, name.slice(0, -'.tmp'.length)));
+        await rename(path, join(dir, deliveredName(name, mtimeMs)));
         result.finished++;
       } else {
         await rm(path, { force: true });
@@ -75,6 +85,12 @@ async function recoverStaged(dir: string, staging: string[], isSent: (messageId:
     }
   }
   return result;
+}
+
+/** The outbox name of a staged file: written at its mtime (files staged by versions before have that prefix). */
+function deliveredName(staged: string, mtimeMs: number): string {
+  const name = staged.slice(0, -'.tmp'.length);
+  return /^\d+-/.test(name) ? name : `${Math.floor(mtimeMs)}-${name}`;
 }
 
 async function readHead(path: string): Promise<string> {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createMailer, type OutgoingMail } from '../../src/outbound/mailer.js';
+import { OutboxDrainer } from '../../src/outbound/drainer.js';
+import { createMailer, type Mailer, type OutgoingMail } from '../../src/outbound/mailer.js';
 import { sqlOf } from '../../src/store/sql.js';
 import { createTestApp, mail as appMail } from '../support/app.js';
 
@@ -110,6 +111,34 @@ describe('the file mailer after a crash', () => {
       expect(delivered).toContain('1000-a.eml');
       const ids = await Promise.all(delivered.map(async (f) => (await simpleParser(readFileSync(join(app.dataDir, 'outbox', f)))).messageId));
       expect(ids.sort()).toEqual([`<${recorded!.messageId}>`, `<${pending!.messageId}>`].sort());
+    } finally {
+      await app.dispose();
+    }
+  });
+
+  it('does not deliver beside its resend the file of a process killed before its record', async () => {
+    const app = await createTestApp();
+    try {
+      await app.pipeline.ingestMany([{ raw: appMail(), source: { source: 'file', sourceRef: 'm0' } }]);
+      const outbox = join(app.dataDir, 'outbox');
+      const drainerWith = (mailer: Mailer) => new OutboxDrainer({ db: app.db, mailer, blobs: app.blobs, log: app.log }, { retryHours: 120 });
+      // The killed process: it wrote the mail's file, staged, and never got to record it as sent.
+      const fileMailer = createMailer({ smtp: undefined, dataDir: app.dataDir }, quiet, { composeWorker: false });
+      let staged!: () => void;
+      const atRecord = new Promise<void>((resolve) => (staged = resolve));
+      const dying: Mailer = { ...fileMailer, send: (m) => fileMailer.send(m, { confirm: () => (staged(), new Promise(() => undefined)) }) };
+      void drainerWith(dying).drain();
+      await atRecord;
+      // The restart takes the mail over once the dead claim's lease is over, and sends it.
+      expect(await drainerWith(fileMailer).drain(() => new Date(Date.now() + 10 * 60_000))).toEqual({ sent: 1, retried: 0, failed: 0 });
+      // Minutes later a drain finishes what the killed process left: its file is of a mail sent since, not by it.
+      const old = new Date(Date.now() - 10 * 60_000);
+      for (const f of filesUnder(outbox).filter((f) => f.startsWith('.staging'))) utimesSync(join(outbox, f), old, old);
+      await drainerWith(fileMailer).drain();
+      fileMailer.close();
+      const files = filesUnder(outbox);
+      expect(files.filter((f) => f.startsWith('.staging')), 'left staged').toEqual([]);
+      expect(files, 'the mail delivered once').toHaveLength(1);
     } finally {
       await app.dispose();
     }
