@@ -113,14 +113,15 @@ export interface NoticeResult {
 }
 
 /**
- * An automatic answer to a mail that came in (an acknowledgement, a reopening's receipt: `auto-replied`): what
- * the per-address cap (AUTO_MAIL_LIMIT) counts and limits, the loop guard. The scheduler's own mails (a reminder,
- * the close of a pending ticket, an escalation: `auto-generated`) answer no mail, so no machine can provoke them:
- * capped, they were only lost (a customer's fifth ticket closed without a word, a lead's fourth breach unheard),
- * and counted, they capped the customer's next acknowledgement.
+ * What the per-address cap (AUTO_MAIL_LIMIT) counts and limits: an automatic answer to a mail that came in (an
+ * acknowledgement, a reopening's receipt: `auto-replied`), the loop guard; and escalations, so that a burst of
+ * breaches does not bury a lead under a mail each (the rest are on their tickets as `notice_capped`). A customer's
+ * scheduled mails (a reminder, the close of a pending or solved ticket) answer no mail, so no machine can provoke
+ * them: capped, they were lost (a customer's eleventh ticket closed without a word), and counted, they capped the
+ * customer's next acknowledgement.
  */
-function answersMail(req: Pick<NoticeRequest, 'autoSubmitted'>): boolean {
-  return req.autoSubmitted === 'auto-replied';
+function answersMail(req: Pick<NoticeRequest, 'autoSubmitted' | 'internalRecipients'>): boolean {
+  return req.autoSubmitted === 'auto-replied' || req.internalRecipients !== undefined;
 }
 
 export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest): Promise<NoticeResult> {

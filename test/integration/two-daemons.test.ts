@@ -319,9 +319,9 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('two daemons on one database, 
     const slaEvents = await db.ticketEvent.groupBy({ by: ['ticketId', 'type', 'detail'], where: { type: { in: ['sla_warning', 'sla_breach'] } }, _count: { _all: true } });
     expect(slaEvents.filter((e) => e._count._all !== 1)).toEqual([]);
     expect(new Set(slaEvents.map((e) => e.ticketId))).toEqual(new Set(seeded.open.map((t) => ticketIdOf.get(t.number))));
-    // Escalations were mailed, none held back by the loop guard (the scheduler's mails are not capped by AUTO_MAIL_LIMIT).
+    // (Escalation mail to one contact is capped at AUTO_MAIL_LIMIT an hour, so only "some" is certain; a
+    // customer's reminders and closes are not capped, and each was mailed once, above.)
     expect(outboxRows.filter((r) => r.template === 'escalation').length).toBeGreaterThan(0);
-    expect(await db.ticketEvent.count({ where: { type: 'notice_capped' } })).toBe(0);
 
     // 4. Both daemons competed for the work: each held leases while the other ran. (Which one does most of
     // the work is up to timing: with leases one instance may be a hot standby most of the minute.)
