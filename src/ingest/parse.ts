@@ -98,8 +98,19 @@ export function storedContentType(declared: string | undefined, filename: string
   return ACTIVE_EXTENSIONS.test(filename) || ACTIVE_TYPES.test(type) || !type.includes('/') ? 'application/octet-stream' : type;
 }
 
+/**
+ * The extension an unnamed attachment gets from its type: a forwarded mail (message/rfc822) or a pasted
+ * screenshot without a name were "attachment-2", which the agent's computer does not know how to open.
+ */
+const EXTENSION_OF_TYPE: Record<string, string> = {
+  'message/rfc822': '.eml', 'message/global': '.eml', 'text/calendar': '.ics', 'text/plain': '.txt', 'text/csv': '.csv',
+  'application/pdf': '.pdf', 'application/zip': '.zip', 'application/xml': '.xml', 'text/xml': '.xml',
+  'image/png': '.png', 'image/jpeg': '.jpg', 'image/gif': '.gif', 'image/webp': '.webp',
+};
+
 function toAttachment(a: TakenAttachment, index: number): InboundAttachment {
-  const filename = safeFilename(a.filename, `attachment-${index + 1}`);
+  const type = (a.contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const filename = safeFilename(a.filename, `attachment-${index + 1}${EXTENSION_OF_TYPE[type] ?? ''}`);
   return {
     filename,
     contentType: storedContentType(a.contentType, filename),

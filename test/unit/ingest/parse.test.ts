@@ -158,6 +158,20 @@ describe('safe file names', () => {
   });
 });
 
+describe('an attachment without a name', () => {
+  it("gets the extension of its type, so that the agent's computer opens it: a forwarded mail is an .eml", async () => {
+    const m = await parseMail(crlf([
+      'From: Ana <ana@cliente.mx>', 'To: soporte@example.test', 'Subject: RV: Rechazo', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"', '',
+      '--b', 'Content-Type: text/plain', '', 'Les reenvío el correo del SAT.',
+      '--b', 'Content-Type: message/rfc822', 'Content-Disposition: attachment', '', 'From: sat@sat.gob.mx', 'Subject: Rechazo', '', 'Su factura fue rechazada.',
+      '--b', 'Content-Type: image/png', 'Content-Disposition: attachment', 'Content-Transfer-Encoding: base64', '', 'iVBORw0KGgo=',
+      '--b', 'Content-Type: application/x-unknown', 'Content-Disposition: attachment', '', 'datos',
+      '--b--', '',
+    ]));
+    expect(m.attachments.map((a) => a.filename)).toEqual(['attachment-1.eml', 'attachment-2.png', 'attachment-3']);
+  });
+});
+
 describe('peeking at the headers of a mail too large to parse', () => {
   it('finds Message-ID, From and Subject without reading the body', () => {
     const raw = Buffer.concat([crlf(['From: Ana <ana@x.mx>', 'Subject: big', ' one', 'Message-ID: <big@x.mx>', '', '']), Buffer.alloc(1000, 'x')]);
