@@ -38,7 +38,7 @@ export function registerAccessCommands(program: Command): void {
       for (const o of rows) {
         process.stdout.write(`${o.name}\t${o.country ?? '-'}\t${o.plan}\t${o.domains.join(', ')}\tadmin ${o.admins.join(', ') || '-'}\t${o.authorised}/${o.contacts} contacts authorised\n`);
       }
-      process.stdout.write(`${rows.length} organisations\n`);
+      process.stdout.write(`${rows.length} organisation${rows.length === 1 ? '' : 's'}\n`);
     });
 
   const contacts = program.command('contacts').description('the people who write to support, and who may open tickets');
@@ -80,6 +80,6 @@ export function registerAccessCommands(program: Command): void {
         const held = c.heldTickets.length ? `\theld ${c.heldTickets.map((n) => `#${n}`).join(', ')}` : '';
         process.stdout.write(`${c.email}\t${c.organisation ?? '-'}\t${c.role}\t${c.authorised ? 'authorised' : 'not authorised'}${held}\n`);
       }
-      process.stdout.write(`${rows.length} contacts\n`);
+      process.stdout.write(`${rows.length} contact${rows.length === 1 ? '' : 's'}\n`);
     });
 }

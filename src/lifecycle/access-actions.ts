@@ -126,7 +126,7 @@ export async function addOrganisation(tx: Tx, deps: LifecycleDeps, input: NewOrg
   const plan = input.plan ?? 'standard';
   if (!(SLA_PLANS as readonly string[]).includes(plan)) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `--plan must be one of ${SLA_PLANS.join(', ')} (got "${plan}")`);
   const country = input.country?.trim().toUpperCase() || null;
-  if (country !== null && !/^[A-Z]{2}$/.test(country)) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `--country must be an ISO 3166 code such as MX (got "${input.country}")`);
+  if (country !== null && !isCountryCode(country)) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `--country must be an ISO 3166 code such as MX (got "${input.country}")`);
   const admin = input.admin ? address(input.admin) : null;
   if (admin && !domains.includes(domainOf(admin))) {
     throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `The administrator ${admin} must have an address in one of the organisation's domains (${domains.join(', ')})`);
@@ -140,4 +140,11 @@ export async function addOrganisation(tx: Tx, deps: LifecycleDeps, input: NewOrg
   if (linked > 0 && plan !== 'standard') await retimeSla(tx, deps, await runningTicketsOfOrganisation(tx, id), input.now);
   const adminResult = admin ? await authoriseContact(tx, deps, { email: admin, actor: input.actor, now: input.now, admin: true }) : null;
   return { id, linked, admin: adminResult };
+}
+
+/** Names every assigned ISO 3166 code ("MX"), none for one that is not ("XX", which the two-letter check let in). */
+const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
+
+function isCountryCode(code: string): boolean {
+  return /^[A-Z]{2}$/.test(code) && code !== 'ZZ' && regionNames.of(code) !== undefined;
 }

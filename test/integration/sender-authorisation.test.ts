@@ -372,6 +372,9 @@ describe.skipIf(!cliBuilt)('the CLI', () => {
       const add = await runCli(['organisations', 'add', 'Empresa S.A.', '--domain', 'empresa.mx', '--domain', 'Empresa.COM', '--country', 'mx', '--plan', 'prime', '--admin', 'admin@empresa.mx'], { env });
       expect(add.stderr).toBe('');
       expect(add.stdout).toBe('organisation "Empresa S.A." added (empresa.mx, empresa.com) · administrator admin@empresa.mx\n');
+      const bogus = await runCli(['organisations', 'add', 'Otra', '--domain', 'otra.mx', '--country', 'XX'], { env });
+      expect({ code: bogus.code, err: bogus.stderr }).toEqual({ code: 1, err: expect.stringMatching(/--country must be an ISO 3166 code such as MX \(got "XX"\)/) });
+      expect((await runCli(['organisations', 'list'], { env })).stdout).toMatch(/\n1 organisation\n$/);
       const dup = await runCli(['organisations', 'add', 'Otra', '--domain', 'empresa.mx'], { env });
       expect(dup.code).toBe(1);
       expect(dup.stderr).toContain('Domain already belongs to another organisation: empresa.mx (Empresa S.A.)');
