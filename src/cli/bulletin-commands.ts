@@ -10,6 +10,7 @@ import { bulletinById, listBulletins } from '../store/bulletin-repo.js';
 import { progressLine, progressWriter } from './progress.js';
 import { registerSubscriberCommands } from './subscriber-commands.js';
 import { readOnly } from './with-app.js';
+import { deskTime } from './desk-time.js';
 
 /** Opens the app, runs the command, closes it; unlike withApp it sends nothing (the scheduler sends bulletins). */
 const run = readOnly;
@@ -42,7 +43,7 @@ export function registerBulletinCommands(program: Command): void {
         const { bulletin: b, audience } = await scheduleBulletin(deps, draft, app.now(), { again: opts.again });
         const view = { id: b.id, title: b.title, countries: draft.countries, locales: Object.keys(draft.variants), sendAt: b.sendAt.toISOString(), audience };
         if (opts.json) return out(JSON.stringify(view, null, 2));
-        out(`bulletin ${b.id} scheduled: "${b.title}" for ${countryNames(draft.countries, 'en')} (${view.locales.join(', ')}), at ${view.sendAt}, to ${audience} subscribers now`);
+        out(`bulletin ${b.id} scheduled: "${b.title}" for ${countryNames(draft.countries, 'en')} (${view.locales.join(', ')}), at ${deskTime(b.sendAt, deps.timeZone)}, to ${audience} subscribers now`);
       }),
     );
 
@@ -74,7 +75,8 @@ export function registerBulletinCommands(program: Command): void {
         const rows = await listBulletins(app.db);
         const view = rows.map((b) => ({ id: b.id, status: b.status, title: b.title, countries: b.countries.split(',').filter(Boolean), sendAt: b.sendAt.toISOString() }));
         if (opts.json) return out(JSON.stringify(view, null, 2));
-        for (const b of view) out(`${b.id}\t${b.status.padEnd(9)}\t${b.sendAt}\t${b.countries.join(' ')}\t${b.title}`);
+        const timeZone = bulletinDeps(app).timeZone;
+        for (const b of view) out(`${b.id}\t${b.status.padEnd(9)}\t${deskTime(b.sendAt, timeZone)}\t${b.countries.join(' ')}\t${b.title}`);
         out(`${view.length} bulletins`);
       }),
     );
@@ -90,7 +92,7 @@ export function registerBulletinCommands(program: Command): void {
         const deps = bulletinDeps(app);
         let status = await bulletinStatus(deps, bulletinId(idText));
         if (opts.json) return out(JSON.stringify(status, null, 2));
-        out(`bulletin ${status.id}: "${status.title}" (${status.countries.join(' ')}), ${status.status}${status.finishedAt ? ` at ${status.finishedAt}` : ''}`);
+        out(`bulletin ${status.id}: "${status.title}" (${status.countries.join(' ')}), ${status.status}${status.finishedAt ? ` at ${deskTime(status.finishedAt, deps.timeZone)}` : ''}`);
         const bar = progressWriter();
         const live = (s: BulletinStatus) => (s.status === 'sending' || (s.status === 'scheduled' && Date.parse(s.sendAt) <= Date.now())) && (process.stdout.isTTY || opts.watch);
         bar.update(progressLine(status));

@@ -184,7 +184,11 @@ describe.skipIf(!cliBuilt)('bulletins through the outbox to a real SMTP server',
 
       writeFileSync(join(dir, 'ganancias.md'), '---\ntitle: Ganancias 2027\ncountries: AR\n---\nNuevas escalas del impuesto a las ganancias.\n');
       const before = peer.received.length;
-      expect((await runCli(['bulletin', 'schedule', join(dir, 'ganancias.md')], { env })).code).toBe(0);
+      const scheduled = await runCli(['bulletin', 'schedule', join(dir, 'ganancias.md')], { env });
+      expect(scheduled.code).toBe(0);
+      // Times on the desk's clock (BUSINESS_TIMEZONE), as the agents' other commands print them; --json stays UTC.
+      expect(scheduled.stdout).toMatch(/, at \d{4}-\d\d-\d\d \d\d:\d\d -06:00, to /);
+      expect((await runCli(['bulletin', 'list'], { env })).stdout).toMatch(/^\d+\tscheduled\s*\t\d{4}-\d\d-\d\d \d\d:\d\d -06:00\tAR\tGanancias 2027$/m);
       // The same file again by mistake: refused, naming the bulletin already scheduled.
       const twice = await runCli(['bulletin', 'schedule', join(dir, 'ganancias.md')], { env });
       expect(twice.code).not.toBe(0);
