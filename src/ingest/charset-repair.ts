@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+
 // mailparser reads a text part whose charset is missing, or declared UTF-8 or ASCII, as UTF-8: the Latin-1 bytes
 // of old clients and web forms become U+FFFD, and an HTML part's own <meta charset> is never looked at. When what
 // it read has U+FFFD, the mail is read again with each such part's charset named (parse.ts): its <meta> charset,
@@ -20,8 +22,8 @@ export function withTextCharsetsNamed(raw: Buffer): Buffer | null {
   for (const [i, line] of lines.entries()) {
     if (header === null) {
       out.push(line);
-      const boundary = /^--(.+?)(--)?\s*$/.exec(line);
-      if (boundary && boundaries.has(boundary[1] as string) && !boundary[2]) header = [];
+      // A part's header block follows its boundary line (not the closing one).
+      if (boundaryLine(line, boundaries) === 'opens') header = [];
       continue;
     }
     if (line.trim() !== '') {
@@ -64,13 +66,15 @@ function namedHeader(header: string[], lines: string[], bodyAt: number, boundari
 /** A part's body as written (latin1 text), up to the next boundary line of its mail. */
 function partBody(lines: string[], from: number, boundaries: Set<string>): string {
   let to = from;
-  while (to < lines.length && !isBoundaryLine(lines[to] as string, boundaries)) to++;
+  while (to < lines.length && boundaryLine(lines[to] as string, boundaries) === null) to++;
   return lines.slice(from, to).join('');
 }
 
-function isBoundaryLine(line: string, boundaries: Set<string>): boolean {
-  const m = /^--(.+?)(?:--)?\s*$/.exec(line);
-  return m !== null && boundaries.has(m[1] as string);
+/** A boundary line of the mail: one that opens a part, the closing one (`--boundary--`), or null. */
+function boundaryLine(line: string, boundaries: Set<string>): 'opens' | 'closes' | null {
+  const m = /^--(.+?)(--)?\s*$/.exec(line);
+  if (!m || !boundaries.has(m[1] as string)) return null;
+  return m[2] ? 'closes' : 'opens';
 }
 
 /** The part's bytes once its transfer encoding is undone. */
@@ -80,15 +84,4 @@ function decoded(body: string, encoding: string): Buffer {
     return Buffer.from(body.replace(/=\r?\n/g, '').replace(/=([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
   }
   return Buffer.from(body, 'latin1');
-}
-
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-function isUtf8(bytes: Buffer): boolean {
-  try {
-    strictUtf8.decode(bytes);
-    return true;
-  } catch {
-    return false;
-  }
 }

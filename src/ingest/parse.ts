@@ -176,6 +176,7 @@ export async function parseMail(input: Buffer): Promise<InboundMail> {
 
 const REPLACEMENT = /\uFFFD/g;
 const replacements = (s: string | null) => s?.match(REPLACEMENT)?.length ?? 0;
+const hasReplacementChar = (s: string | null) => s?.includes('\uFFFD') ?? false;
 
 /**
  * Letters mailparser could not read (U+FFFD: Latin-1 bytes in a part without a charset, or declared UTF-8, or an
@@ -183,7 +184,8 @@ const replacements = (s: string | null) => s?.match(REPLACEMENT)?.length ?? 0;
  * (charset-repair.ts), and its text and HTML taken from that reading where it lost fewer letters.
  */
 async function withLettersKept(mail: InboundMail, raw: Buffer): Promise<InboundMail> {
-  if (replacements(mail.text) === 0 && replacements(mail.html) === 0) return mail;
+  // Every mail passes here: a search for the character, not a count of them.
+  if (!hasReplacementChar(mail.text) && !hasReplacementChar(mail.html)) return mail;
   const named = withTextCharsetsNamed(raw);
   if (!named) return mail;
   const again = await toInboundMail(() => runMailParser(named, undefined, PARSE_TIMEOUT_MS, parseTimeout), named);
