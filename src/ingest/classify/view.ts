@@ -55,6 +55,15 @@ const MAX_PARTS = 20;
 
 const bareType = (contentType: string) => contentType.split(/[;\s]/, 1)[0]?.toLowerCase() ?? '';
 
+/**
+ * Whether a text part may hold a header block (looksLikeHeaderBlock needs a Message-ID line in its first 2,000
+ * characters, which lie within the first 8,000 bytes): read as Latin-1, a copy of bytes, instead of decoding
+ * the whole part. Most text attachments are logs and notes, never read as text unless the mail's body is empty.
+ */
+function mayBeHeaderBlock(content: Buffer): boolean {
+  return /^message-id:/im.test(content.toString('latin1', 0, 8_000));
+}
+
 function looksLikeHeaderBlock(text: string): boolean {
   const head = text.slice(0, 2_000);
   return /^(?:received|return-path|from|to|subject|message-id|date|mime-version|x-[\w-]+|dkim-signature):/im.test(head) && /^message-id:/im.test(head);
@@ -72,7 +81,8 @@ export function buildView(mail: InboundMail): MailView {
   const feedbackParts: string[] = [];
   const originals: Array<Map<string, string[]>> = [];
   const attachedMessages: string[] = [];
-  const plainParts: string[] = [];
+  /** Decoded only if the body is too short to say anything (below). */
+  const plainParts: Buffer[] = [];
   for (const attachment of mail.attachments.slice(0, MAX_PARTS)) {
     const type = bareType(attachment.contentType);
     if (STATUS_TYPES.has(type)) statusParts.push(decodeBytes(attachment.content));
@@ -83,16 +93,16 @@ export function buildView(mail: InboundMail): MailView {
       if (type === 'message/rfc822' || type === 'message/global') attachedMessages.push(text);
     }
     else if (type.startsWith('text/plain') && attachment.content.length <= MAX_SCAN_CHARS) {
-      const text = decodeBytes(attachment.content);
-      if (looksLikeHeaderBlock(text)) originals.push(parseHeaderBlock(text));
-      else plainParts.push(text);
+      const text = mayBeHeaderBlock(attachment.content) ? decodeBytes(attachment.content) : null;
+      if (text !== null && looksLikeHeaderBlock(text)) originals.push(parseHeaderBlock(text));
+      else plainParts.push(attachment.content);
     }
   }
 
   let body = bounded(mail.text);
   if (body.trim() === '' && mail.html) body = bounded(htmlToText(bounded(mail.html, 4 * MAX_SCAN_CHARS)));
   // Some agents send the notification itself as a text/plain attachment ("deliveryproblems.txt").
-  if (body.trim().length < 40 && plainParts.length > 0) body = bounded(`${body}\n${plainParts.join('\n')}`);
+  if (body.trim().length < 40 && plainParts.length > 0) body = bounded(`${body}\n${plainParts.map((part) => decodeBytes(part)).join('\n')}`);
 
   const returnPath = first('return-path');
   const own = new Set<string>();

@@ -235,6 +235,44 @@ describe('classifyMail', () => {
     expect(kind.kind === 'bounce' && kind.recipients.map((r) => [r.address, r.status, r.hard])).toEqual([['cliente@example.org', '5.1.1', true]]);
   });
 
+  it('reads a notice sent as a text attachment, with the original headers in another (an empty body)', async () => {
+    // Some agents put the notification itself in "deliveryproblems.txt"; the original's headers, in a text/plain
+    // part of their own. Both are read from the attachments' bytes only when the body says nothing.
+    const kind = await classify([
+      'Return-Path: <>',
+      'From: Mail Delivery Subsystem <postmaster@relay.example>',
+      'To: soporte@desk.example',
+      'Subject: Delivery Status Notification (Failure)',
+      'Date: Mon, 23 Nov 2026 16:00:05 +0000',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="T1"',
+      '',
+      '--T1',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      '',
+      '--T1',
+      'Content-Type: text/plain; charset=utf-8; name="deliveryproblems.txt"',
+      'Content-Disposition: attachment; filename="deliveryproblems.txt"',
+      '',
+      'Delivery to the following recipient failed permanently:',
+      '',
+      '    cliente@example.org',
+      '',
+      'Technical details of permanent failure: 550 5.1.1 The email account that you tried to reach does not exist.',
+      '',
+      '--T1',
+      'Content-Type: text/plain; charset=us-ascii; name="headers.txt"',
+      'Content-Disposition: attachment; filename="headers.txt"',
+      '',
+      ...ORIGINAL.slice(0, 6),
+      '',
+      '--T1--',
+      '',
+    ]);
+    expect(kind).toEqual({ kind: 'bounce', recipients: [expect.objectContaining({ address: 'cliente@example.org', status: '5.1.1', hard: true })], originalMessageId: 'ticket-1042.1@desk.example' });
+  });
+
   it('reads an ARF feedback report as a complaint', async () => {
     const kind = await classify([
       'From: Feedback Loop <fbl@isp.example>',

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { Duplex } from 'node:stream';
+import { describe, expect, it, vi } from 'vitest';
 import { endsLinesWithBareCr, parseMail, safeFilename, storedContentType } from '../../../src/ingest/parse.js';
 import { peekHeaders } from '../../../src/ingest/peek-headers.js';
 
@@ -145,6 +146,46 @@ describe('parsing a raw mail', () => {
       ]),
     );
     expect(m.attachments).toEqual([{ filename: 'evil.png', contentType: 'image/png', content: Buffer.from('png'), contentId: 'img1@b.mx', inline: true }]);
+  });
+});
+
+describe('the parser ends each part once', () => {
+  it('builds no "stream already finished" error for a multipart mail (mailparser ended each decoder twice)', async () => {
+    const endedAgain: string[] = [];
+    const realEnd = Duplex.prototype.end;
+    const end = vi.spyOn(Duplex.prototype, 'end').mockImplementation(function (this: Duplex, ...args: unknown[]) {
+      if (this.writableEnded) endedAgain.push(this.constructor.name);
+      return (realEnd as (...a: unknown[]) => Duplex).apply(this, args);
+    });
+    try {
+      const m = await parseMail(
+        crlf([
+          'From: ana@cliente.mx',
+          'Subject: dos partes',
+          'MIME-Version: 1.0',
+          'Content-Type: multipart/mixed; boundary="P"',
+          '',
+          '--P',
+          'Content-Type: text/plain; charset=utf-8',
+          'Content-Transfer-Encoding: base64',
+          '',
+          Buffer.from('El error sigue.').toString('base64'),
+          '--P',
+          'Content-Type: text/plain; name="log.txt"',
+          'Content-Disposition: attachment; filename="log.txt"',
+          'Content-Transfer-Encoding: quoted-printable',
+          '',
+          'l=C3=ADnea 1',
+          '--P--',
+          'epilogue',
+        ]),
+      );
+      expect(m.text).toContain('El error sigue.');
+      expect(m.attachments.map((a) => a.content.toString())).toEqual(['línea 1']);
+    } finally {
+      end.mockRestore();
+    }
+    expect(endedAgain).toEqual([]);
   });
 });
 
