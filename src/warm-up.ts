@@ -1,5 +1,4 @@
 import type { App } from './app.js';
-import { parseMail } from './ingest/parse.js';
 import { extractVisibleText } from './ingest/visible-text/index.js';
 import { LOCALES } from './outbound/locale.js';
 import { TEMPLATE_NAMES, type TemplateRenderer } from './outbound/templates.js';
@@ -28,6 +27,8 @@ export function renderEveryTemplate(renderer: TemplateRenderer, log: { error: (f
  */
 export async function warmUp(app: App): Promise<void> {
   renderEveryTemplate(app.lifecycle.notices.renderer, app.log);
+  // The parser, loaded lazily by the pipeline (a pushed mail is parsed in this thread), is loaded now too.
+  const { parseMail } = await import('./ingest/parse.js');
   const mail = await parseMail(Buffer.from('From: a@b.example\r\nSubject: warm-up\r\nMessage-ID: <w@b.example>\r\n\r\nHola.\r\n\r\nEl lun, 1 ene 2026, A <a@b.example> escribió:\r\n> x\r\n'));
   extractVisibleText(mail.text, mail.html);
   await app.db.ticket.findFirst({ select: { id: true } });

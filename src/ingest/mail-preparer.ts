@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { BlobStore } from '../store/blobs.js';
 import { ThreadClient, workerScript } from '../workers/thread-client.js';
-import { prepareRaws, type PrepareSettings, type PreparedRaw } from './prepare-raw.js';
+import type { PrepareSettings, PreparedRaw } from './prepare-raw.js';
 import { packRaws, type PackedRaws } from './packed-raws.js';
 import type { PrepareWorkerData } from './prepare-worker.js';
 
@@ -23,7 +23,8 @@ export class MailPreparer {
   }
 
   prepare(raws: Buffer[]): Promise<PreparedRaw[]> {
-    if (!this.thread) return prepareRaws(this.settings, this.blobs, raws);
+    // In this thread (no built worker: tests, and the sources run from TypeScript), the parser is loaded now.
+    if (!this.thread) return import('./prepare-raw.js').then(({ prepareRaws }) => prepareRaws(this.settings, this.blobs, raws));
     const packed = packRaws(raws);
     return this.thread.request(packed, [packed.bytes.buffer]);
   }

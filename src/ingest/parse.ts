@@ -5,6 +5,8 @@ import { normaliseMessageId, parseIdList } from '../domain/thread-refs.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { withTextCharsetsNamed } from './charset-repair.js';
 import { enclosedMessageIds } from './enclosed-ids.js';
+import { safeFilename, storedContentType } from './attachment-names.js';
+import { endsLinesWithBareCr, UTF7_SCAN_BYTES } from './raw-head.js';
 import { legacyDisplayName, legacyHeaderValue, lostLetters } from './legacy-headers.js';
 import { runMailParser, type AttachmentSpill, type ParserOutput, type TakenAttachment } from './mail-parser-run.js';
 
@@ -50,8 +52,6 @@ export interface InboundMail {
 }
 
 const PARSE_TIMEOUT_MS = 60_000;
-/** How far into a mail a `charset=utf-7` is looked for. */
-export const UTF7_SCAN_BYTES = 1024 * 1024;
 
 function addresses(value: AddressObject | AddressObject[] | undefined): Address[] {
   const list = Array.isArray(value) ? value : value ? [value] : [];
@@ -78,24 +78,6 @@ function rawHeaders(lines: ReadonlyArray<{ key: string; line: string }>): Map<st
     else headers.set(name, [value]);
   }
   return headers;
-}
-
-/** Attachment names come from strangers: no paths, no control characters, a bounded length. */
-export function safeFilename(name: string | undefined, fallback: string): string {
-  const base = (name ?? '').split(/[\\/]/).pop() ?? '';
-  // eslint-disable-next-line no-control-regex
-  const cleaned = base.replace(/[\u0000-\u001f\u007f<>:"|?*]/g, '_').replace(/^\.+/, '').trim().slice(0, 200);
-  return cleaned || fallback;
-}
-
-// Content a browser or a desktop would run or render as active content. A declared type comes from the
-// sender and proves nothing, so such files are stored as opaque bytes: downloaded, never displayed or run.
-const ACTIVE_EXTENSIONS = /\.(exe|com|bat|cmd|scr|pif|msi|msp|dll|cpl|jar|js|jse|mjs|vbs|vbe|wsf|wsh|ps1|psm1|hta|lnk|reg|sh|app|html?|xhtml|svg|xml|swf)$/i;
-const ACTIVE_TYPES = /(html|javascript|ecmascript|x-msdownload|x-msdos|x-dosexec|x-executable|x-sh|svg|xml|java-archive|x-ms-shortcut|hta)/i;
-
-export function storedContentType(declared: string | undefined, filename: string): string {
-  const type = (declared || 'application/octet-stream').split(';')[0]!.toLowerCase().replace(/[^a-z0-9.+\/-]/g, '');
-  return ACTIVE_EXTENSIONS.test(filename) || ACTIVE_TYPES.test(type) || !type.includes('/') ? 'application/octet-stream' : type;
 }
 
 /**
@@ -130,18 +112,6 @@ function decodeUtf7Text(head: Buffer, text: string): string {
     return iconv.decode(Buffer.from(text, 'ascii'), 'utf7');
   }
   return text;
-}
-
-/** Bare CRs are the line ends (a stray CR inside a CRLF mail is left alone). */
-export function endsLinesWithBareCr(raw: Buffer): boolean {
-  // Counted on the bytes: every mail passes here, and a copy of it as text with two regex scans (an array of
-  // every line end) showed in the preparation worker's profile.
-  let bareCrs = 0;
-  for (let at = raw.indexOf(0x0d); at !== -1; at = raw.indexOf(0x0d, at + 1)) if (raw[at + 1] !== 0x0a) bareCrs++;
-  if (bareCrs === 0) return false;
-  let lineFeeds = 0;
-  for (let at = raw.indexOf(0x0a); at !== -1 && lineFeeds < bareCrs; at = raw.indexOf(0x0a, at + 1)) lineFeeds++;
-  return bareCrs > lineFeeds;
 }
 
 /** Old Mac mail ends lines with a bare CR; mailparser would read the whole mail as one header line. */

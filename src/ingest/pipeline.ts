@@ -4,14 +4,16 @@ import { inTransaction, type Db, type Tx } from '../store/database.js';
 import { sha256Of, type BlobStore } from '../store/blobs.js';
 import { keepRawMail } from '../store/raw-mails.js';
 import { alreadyLoggedRaw, logInbound, quarantine, type InboundOutcome } from '../store/inbound-log-repo.js';
-import { endsLinesWithBareCr, parseMail, parseMailStream, UTF7_SCAN_BYTES, type InboundMail } from './parse.js';
+import type { InboundMail } from './parse.js';
+import { endsLinesWithBareCr, UTF7_SCAN_BYTES } from './raw-head.js';
 import { peekHeaders } from './peek-headers.js';
 import { openTooLargeTicket } from './stages/too-large.js';
 import { messageByDedupKey } from '../store/tickets-repo.js';
 import { dedupKeyOf } from './stages/identify.js';
 import { analysisSettings, keptBytes, preparedFrom, recordMail, recordPrepared, type KeptRaw, type PreparedMail } from './record-mail.js';
 import { MailPreparer } from './mail-preparer.js';
-import { errorFrom, type PreparedRaw } from './prepare-raw.js';
+import { errorFrom } from './error-data.js';
+import type { PreparedRaw } from './prepare-raw.js';
 import type { LifecycleDeps } from '../lifecycle/transitions.js';
 import type { AccessSettings } from './stages/access.js';
 import type { BulletinMailSettings } from './stages/bulletin-mail.js';
@@ -44,6 +46,13 @@ type Parsed = { mail: InboundMail } | { error: unknown };
 function settle(parsing: Promise<InboundMail>): Promise<Parsed> {
   return parsing.then((mail) => ({ mail }), (error: unknown) => ({ error }));
 }
+
+/**
+ * The parser (mailparser and its charsets: ~0.1 s of CPU to load) is loaded when this thread first parses a mail:
+ * the daemon's backlogs are parsed by the preparation worker, and most commands parse none. Loaded outside
+ * `settle`: a module that fails to load is not the mail's fault (it would be quarantined).
+ */
+const parser = () => import('./parse.js');
 
 export interface IngestResult {
   outcome: InboundOutcome;
@@ -100,7 +109,7 @@ export class InboundPipeline {
     const now = this.deps.now();
     const kept = { size: raw.length, sha256: sha256Of(raw), content: raw };
     if (raw.length > this.deps.maxMessageBytes) return this.recordTooLarge(peekHeaders(raw), kept, source, now);
-    return this.parseAndRecord(() => settle(parseMail(raw)), kept, source, now);
+    return this.parseAndRecord(async () => settle((await parser()).parseMail(raw)), kept, source, now);
   }
 
   /**
@@ -118,10 +127,11 @@ export class InboundPipeline {
     if (size > maxMessageBytes) return this.recordTooLarge(peekHeaders(await blobs.head(sha256, HEADER_PEEK_BYTES)), kept, source, now);
     if (size <= BIG_MAIL_BYTES) {
       const raw = await blobs.get(sha256);
-      return this.parseAndRecord(() => settle(parseMail(raw)), kept, source, now);
+      return this.parseAndRecord(async () => settle((await parser()).parseMail(raw)), kept, source, now);
     }
     const head = await blobs.head(sha256, UTF7_SCAN_BYTES);
     // Old Mac mail (bare CR line ends) must be rewritten whole before parsing: rare, so read into memory.
+    const { parseMail, parseMailStream } = await parser();
     const parse = endsLinesWithBareCr(head)
       ? async () => settle(parseMail(await blobs.get(sha256)))
       : () => settle(parseMailStream(blobs.openRead(sha256), head, { blobs, inMemoryBytes: IN_MEMORY_ATTACHMENT_BYTES, maxBytes: maxAttachmentBytes }));

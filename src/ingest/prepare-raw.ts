@@ -1,4 +1,5 @@
-import { ErrorCode, VentanillaError, isTemporaryFailure } from '../errors.js';
+import { isTemporaryFailure } from '../errors.js';
+import { errorData, type ErrorData } from './error-data.js';
 import { sha256Of, type BlobStore } from '../store/blobs.js';
 import { analyseMail, type AnalysisSettings, type MailAnalysis } from './analyse-mail.js';
 import { parseMail } from './parse.js';
@@ -14,12 +15,6 @@ export interface PrepareSettings extends AnalysisSettings {
   maxMessageBytes: number;
 }
 
-/** An error as plain data (it crosses threads): its message, and its code when it has one. */
-export interface ErrorData {
-  message: string;
-  code?: string;
-}
-
 export type PreparedRaw =
   | { kind: 'analysed'; analysis: MailAnalysis }
   /** Above MAX_MESSAGE_BYTES: not parsed; the header block says whose it was. */
@@ -28,17 +23,6 @@ export type PreparedRaw =
   | { kind: 'unusable'; sha256: string; size: number; error: ErrorData }
   /** An attachment could not be stored (disk full...): nothing may be recorded, the source retries later. */
   | { kind: 'failed'; error: ErrorData };
-
-function errorData(error: unknown): ErrorData {
-  const code = (error as { code?: unknown })?.code;
-  return { message: (error as Error)?.message ?? String(error), ...(typeof code === 'string' ? { code } : {}) };
-}
-
-/** The error again, on the side that records: a VentanillaError keeps its code, a system error its errno code. */
-export function errorFrom(data: ErrorData): Error {
-  if (data.code && (Object.values(ErrorCode) as string[]).includes(data.code)) return new VentanillaError(data.code as ErrorCode, data.message);
-  return Object.assign(new Error(data.message), data.code ? { code: data.code } : {});
-}
 
 /** Where attachments go: the BlobStore itself, or in the worker its blocking writes (prepare-worker.ts). */
 export type BlobWriter = Pick<BlobStore, 'put'>;

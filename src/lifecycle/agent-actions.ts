@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import { describeTransitionError, isTransitionError, noticeForStatus, planStatusChange, type NoticeName } from '../domain/lifecycle.js';
 import type { TicketStatus } from '../domain/ticket-status.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
-import { safeFilename } from '../ingest/parse.js';
+import { safeFilename } from '../ingest/attachment-names.js';
 import type { BlobStore } from '../store/blobs.js';
 import { inTransaction, type Db } from '../store/database.js';
 import { loadTicketState, ticketsOnHoldFor, type TicketState } from '../store/lifecycle-repo.js';

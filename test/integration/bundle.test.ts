@@ -31,4 +31,28 @@ describe.skipIf(!cliBuilt)('the shipped bundle', () => {
     const probe = wasm.slice(1_000, 1_200);
     expect(chunks.filter((name) => readFileSync(join(bundleDir, name), 'latin1').includes(probe))).toEqual([]);
   });
+
+  it('starts a command without loading the mail parser (mailparser and its charsets: ~60 ms of every start-up)', () => {
+    // The chunks a command loads before it runs: main.js's program and what it imports statically. The parser
+    // comes with the first mail parsed in that thread (pipeline.ts) or in the preparation worker.
+    const importsOf = (chunk: string) => [...readFileSync(join(bundleDir, chunk), 'utf8').matchAll(/^import [^;]*?from "\.\/([^"]+)"/gm)].map((m) => m[1] as string);
+    const program = /import\("\.\/(program-[^"]+)"\)/.exec(readFileSync(cliPath, 'utf8'))?.[1];
+    expect(program).toBeDefined();
+    const reachable = (start: string) => {
+      const seen = new Set<string>();
+      const visit = (chunk: string) => {
+        if (seen.has(chunk)) return;
+        seen.add(chunk);
+        importsOf(chunk).forEach(visit);
+      };
+      visit(start);
+      return [...seen];
+    };
+    const packagesIn = (chunk: string) => [...readFileSync(join(bundleDir, chunk), 'utf8').matchAll(/^\/\/ node_modules\/([^/]+)\//gm)].map((m) => m[1]);
+    const startUp = new Set(reachable(program as string).flatMap(packagesIn));
+    expect(startUp.has('planer')).toBe(true); // what the recorder needs of a mail's text is there
+    expect([...startUp].filter((name) => ['mailparser', 'libmime', 'html-to-text', 'linkify-it', 'encoding-japanese'].includes(name as string))).toEqual([]);
+    // ...and the worker has it.
+    expect(reachable('prepare-worker.js').flatMap(packagesIn)).toContain('mailparser');
+  });
 });

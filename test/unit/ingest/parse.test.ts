@@ -1,6 +1,8 @@
 import { Duplex } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
-import { endsLinesWithBareCr, parseMail, safeFilename, storedContentType } from '../../../src/ingest/parse.js';
+import { safeFilename, storedContentType } from '../../../src/ingest/attachment-names.js';
+import { parseMail } from '../../../src/ingest/parse.js';
+import { endsLinesWithBareCr } from '../../../src/ingest/raw-head.js';
 import { peekHeaders } from '../../../src/ingest/peek-headers.js';
 
 const crlf = (lines: string[]) => Buffer.from(lines.join('\r\n'));
