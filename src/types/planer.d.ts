@@ -23,3 +23,8 @@ declare module 'planer' {
   const planer: Planer;
   export default planer;
 }
+
+declare module 'planer/lib/regexes.js' {
+  /** The patterns planer's isSplitter tries on a window of lines, accepting a match at the window's start only. */
+  export let SPLITTER_PATTERNS: RegExp[];
+}
