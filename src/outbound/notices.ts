@@ -138,7 +138,9 @@ export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest
   if (answersMail(req) && (await automaticMailsTo(tx, primary, new Date(req.now.getTime() - deps.automaticCap.windowMs))) >= deps.automaticCap.limit) {
     // Whatever the other side's headers claim, a machine cannot make us mail it without end.
     deps.log?.warn({ ticket: ticket.number, notice: req.notice, to: primary, limit: deps.automaticCap.limit }, 'automatic mail capped: possible mail loop');
-    const why = `${req.notice} to ${primary}: ${deps.automaticCap.limit} automatic mails already in the window`;
+    // A lead's later breaches are not mailed in this window: the agent reading the event is told where they all are.
+    const more = internal ? '; every ticket past its SLA: ventanilla tickets list --breached' : '';
+    const why = `${req.notice} to ${primary}: ${deps.automaticCap.limit} automatic mails already in the window${more}`;
     await addTicketEvent(tx, { ticketId: ticket.id, type: 'notice_capped', actor: 'system', detail: why, at: req.now });
     return { queued: false, capped: true, why };
   }

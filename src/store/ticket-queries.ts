@@ -14,6 +14,11 @@ export interface TicketSummaryJson {
   followUpOf: number | null;
   /** Held until its sender is authorised (UNKNOWN_SENDER_POLICY=hold): no clock, nothing mailed yet. */
   held: boolean;
+  /** SLA levels breached in the current phase (0: within its target), as of the scheduler's last SLA check. */
+  escalationLevel: number;
+  firstResponseDueAt: string | null;
+  firstRespondedAt: string | null;
+  resolutionDueAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -56,8 +61,24 @@ const summaryInclude = { requester: { select: { email: true } }, ccs: true, foll
 
 type SummaryRow = Awaited<ReturnType<typeof findSummaries>>[number];
 
-function findSummaries(db: Db, where: { status?: string }, take: number) {
-  return db.ticket.findMany({ where, include: summaryInclude, orderBy: { number: 'desc' }, take });
+export interface TicketFilter {
+  status?: string;
+  /** Only tickets past an SLA target and not yet solved or closed (an escalation's level above 0). */
+  breached?: boolean;
+}
+
+/** Solved and closed tickets keep the level they reached, but nobody owes them an answer any more. */
+const STILL_OWED = ['new', 'open', 'pending', 'on_hold'];
+
+function whereOf(filter: TicketFilter) {
+  return {
+    ...(filter.status ? { status: filter.status } : {}),
+    ...(filter.breached ? { escalationLevel: { gt: 0 }, AND: [{ status: { in: STILL_OWED } }] } : {}),
+  };
+}
+
+function findSummaries(db: Db, filter: TicketFilter, take: number) {
+  return db.ticket.findMany({ where: whereOf(filter), include: summaryInclude, orderBy: { number: 'desc' }, take });
 }
 
 function toSummary(t: SummaryRow): TicketSummaryJson {
@@ -72,6 +93,10 @@ function toSummary(t: SummaryRow): TicketSummaryJson {
     ccs: t.ccs.map((c) => c.email).sort(),
     followUpOf: t.followUpOf?.number ?? null,
     held: t.heldForAuthorisation,
+    escalationLevel: t.escalationLevel,
+    firstResponseDueAt: t.firstResponseDueAt?.toISOString() ?? null,
+    firstRespondedAt: t.firstRespondedAt?.toISOString() ?? null,
+    resolutionDueAt: t.resolutionDueAt?.toISOString() ?? null,
     createdAt: t.createdAt.toISOString(),
     updatedAt: t.updatedAt.toISOString(),
   };
@@ -84,13 +109,13 @@ export const DEFAULT_TICKET_LIST_LIMIT = 10_000;
  * The newest `limit` tickets, oldest first (the newest end next to the prompt). The cap kept the oldest ones
  * before, which hid a desk's newest tickets, the ones an agent looks for; ticketCount says how many there are.
  */
-export async function listTickets(db: Db, filter: { status?: string; limit?: number } = {}): Promise<TicketSummaryJson[]> {
-  const rows = await findSummaries(db, filter.status ? { status: filter.status } : {}, filter.limit ?? DEFAULT_TICKET_LIST_LIMIT);
+export async function listTickets(db: Db, filter: TicketFilter & { limit?: number } = {}): Promise<TicketSummaryJson[]> {
+  const rows = await findSummaries(db, filter, filter.limit ?? DEFAULT_TICKET_LIST_LIMIT);
   return rows.reverse().map(toSummary);
 }
 
-export async function ticketCount(db: Db, filter: { status?: string } = {}): Promise<number> {
-  return db.ticket.count({ where: filter.status ? { status: filter.status } : {} });
+export async function ticketCount(db: Db, filter: TicketFilter = {}): Promise<number> {
+  return db.ticket.count({ where: whereOf(filter) });
 }
 
 async function messagesOf(db: Db, ticketId: number): Promise<MessageJson[]> {

@@ -55,5 +55,8 @@ describe('the loop guard and the scheduler\'s mails (AUTO_MAIL_LIMIT=3)', () => 
     expect(toLead).toHaveLength(3);
     expect(escalations).toBeGreaterThanOrEqual(5);
     expect(toLead.length + capped).toBe(escalations);
+    // The agent reading a capped one's event is told where every breach is.
+    const event = await tt.app.db.ticketEvent.findFirst({ where: { type: 'notice_capped' } });
+    expect(event?.detail).toBe(`escalation to lead@example.test: ${LIMIT.AUTO_MAIL_LIMIT} automatic mails already in the window; every ticket past its SLA: ventanilla tickets list --breached`);
   });
 });

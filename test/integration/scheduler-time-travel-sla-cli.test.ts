@@ -190,6 +190,43 @@ describe.skipIf(!cliBuilt)('through the real CLI', { timeout: 180_000 }, () => {
     return Object.fromEntries(out.runs.map((run) => [run.job, run.ran ? run.result : run]));
   };
 
+  it('`tickets list --breached` lists the tickets past their SLA target still owed an answer, with the level and when it was due', async () => {
+    tt = await suite.start(MX('2026-11-23T10:00:00'));
+    const a = await openTicket('2026-11-23T10:00:00', { Subject: 'Timbrado caído' }, URGENT);
+    const b = await openTicket('2026-11-23T10:30:00', { From: 'Luis <luis@otra.mx>', Subject: 'No timbra' }, URGENT);
+    const c = await openTicket('2026-11-23T10:40:00', { From: 'Eva <eva@otra.mx>', Subject: 'Duda de factura' });
+    // Urgent: first response within 2 business hours. At 13:10, #a is at level 2 (150%), #b at level 1; #c (normal, 24 h) is within its target.
+    await tt.tick(MX('2026-11-23T12:00:00'));
+    await tt.tick(MX('2026-11-23T12:30:00'));
+    await tt.tick(MX('2026-11-23T13:00:00'));
+    tt.take();
+
+    const listed = await runCli(['tickets', 'list', '--breached'], { env: cliEnv() });
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout.split('\n')).toEqual([
+      `#${a.number}\tnew     \turgent\t${ANA}\tTimbrado caído [SLA breached: level 2, first response due 2026-11-23 12:00 -06:00]`,
+      `#${b.number}\tnew     \turgent\tluis@otra.mx\tNo timbra [SLA breached: level 1, first response due 2026-11-23 12:30 -06:00]`,
+      '2 tickets past an SLA target',
+      '',
+    ]);
+    // The plain list marks them too.
+    const all = await runCli(['tickets', 'list'], { env: cliEnv() });
+    expect(all.stdout).toContain(`#${c.number}\tnew     \tnormal\teva@otra.mx\tDuda de factura\n`);
+    expect(all.stdout).toContain('No timbra [SLA breached: level 1, first response due 2026-11-23 12:30 -06:00]');
+
+    // An answer to #b starts its resolution clock: the first response's breach is over, and so is its listing.
+    await tt.agentReply(MX('2026-11-23T13:05:00'), b.number, 'Lo estamos revisando.', 'open');
+    tt.take();
+    const json = await runCli(['tickets', 'list', '--breached', '--json'], { env: cliEnv() });
+    const rows = JSON.parse(json.stdout) as Array<{ number: number; escalationLevel: number; firstResponseDueAt: string; firstRespondedAt: string | null }>;
+    expect(rows).toMatchObject([{ number: a.number, escalationLevel: 2, firstResponseDueAt: new Date(MX('2026-11-23T12:00:00')).toISOString(), firstRespondedAt: null }]);
+
+    // Solved: nobody owes it an answer any more.
+    await tt.agentReply(MX('2026-11-23T13:10:00'), a.number, 'Ya quedó.', 'solved');
+    const none = await runCli(['tickets', 'list', '--breached'], { env: cliEnv() });
+    expect(none.stdout).toBe('0 tickets past an SLA target\n');
+  });
+
   it('`product-issue release BUG-1` solves the tickets on hold for BUG-1 and tells each customer; BUG-2 is untouched', async () => {
     tt = await suite.start(MX('2026-11-23T09:00:00'));
     await tt.app.db.contact.create({ data: { email: 'john@acme.example', name: 'John', country: 'US' } });
