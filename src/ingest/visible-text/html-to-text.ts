@@ -13,6 +13,9 @@ const SKIP_CONTENT_TAGS = new Set(['head', 'style', 'script', 'title', 'template
 
 const QUOTE_OPEN = '\u0001';
 const QUOTE_CLOSE = '\u0002';
+/** Starts a line of preformatted text: its leading spaces are kept (a pasted log, a stack trace). */
+const PRE_LINE = '\u0003';
+const START_RE = /\bstart\s*=\s*["']?(-?\d{1,9})/i;
 
 const NAMED_ENTITIES: Record<string, string> = {
   nbsp: ' ', amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", copy: '©', reg: '®', trade: '™',
@@ -61,7 +64,8 @@ function linkAddress(attributes: string): string {
 /**
  * Simple HTML to text: block elements become line breaks, <br> a line break,
  * <blockquote> content becomes "> " quoted lines (so talon's text algorithm sees it
- * as a quotation), head/style/script are dropped, entities decoded.
+ * as a quotation), list items "1. " or "- ", preformatted text keeps its indentation,
+ * head/style/script are dropped, entities decoded.
  */
 export function htmlToText(html: string): string {
   const src = html.length > MAX_HTML_CHARS ? html.slice(0, MAX_HTML_CHARS) : html;
@@ -70,6 +74,12 @@ export function htmlToText(html: string): string {
   let skipDepth = 0;
   let skipTag = '';
   let preDepth = 0;
+  // A newline right after <pre> is not shown (HTML's rule).
+  let preOpened = false;
+  // Open lists, innermost last: the next number of an ordered one, null for the others.
+  const lists: Array<number | null> = [];
+  // Just after a list item's "1. " or "- ": its text follows on the same line.
+  let atItemStart = false;
   let last = 0;
   // The link being read: its address and where its text starts in `out`.
   let link: { href: string; from: number } | null = null;
@@ -78,19 +88,23 @@ export function htmlToText(html: string): string {
     if (s === '') return;
     out.push(s);
     atLineStart = s.endsWith('\n');
+    atItemStart = false;
   };
   const softBreak = (): void => {
-    if (!atLineStart) push('\n');
+    if (!atLineStart && !atItemStart) push('\n');
   };
   const emitText = (raw: string): void => {
     if (skipDepth > 0 || raw === '') return;
     let t = decodeEntities(raw);
     if (preDepth > 0) {
-      push(t.replace(/\r\n?/g, '\n'));
+      t = t.replace(/\r\n?/g, '\n');
+      if (preOpened) t = t.replace(/^\n/, '');
+      preOpened = false;
+      push(t.split('\n').map((line, i) => (i > 0 || atLineStart ? `${PRE_LINE}${line}` : line)).join('\n'));
       return;
     }
     t = t.replace(/[ \t\r\n\f]+/g, ' ');
-    if (atLineStart) t = t.replace(/^ /, '');
+    if (atLineStart || atItemStart) t = t.replace(/^ /, '');
     push(t);
   };
 
@@ -128,7 +142,24 @@ export function htmlToText(html: string): string {
       }
       continue;
     }
-    if (name === 'pre') preDepth = Math.max(0, preDepth + (closing ? -1 : 1));
+    if (name === 'pre') {
+      preDepth = Math.max(0, preDepth + (closing ? -1 : 1));
+      preOpened = !closing;
+    }
+    if (name === 'ol' || name === 'ul') {
+      if (closing) lists.pop();
+      else lists.push(name === 'ol' ? Number(START_RE.exec(m[3] ?? '')?.[1] ?? 1) : null);
+    }
+    if (name === 'li' && !closing) {
+      // The customer's "in step 2" needs the 2: items are numbered as the list showed them.
+      softBreak();
+      const list = lists.length - 1;
+      const number = lists[list];
+      push(typeof number === 'number' ? `${number}. ` : '- ');
+      if (typeof number === 'number') lists[list] = number + 1;
+      atItemStart = true;
+      continue;
+    }
     if (name === 'blockquote') {
       softBreak();
       push(closing ? `${QUOTE_CLOSE}\n` : `${QUOTE_OPEN}\n`);
@@ -159,7 +190,7 @@ export function htmlToText(html: string): string {
       depth = Math.max(0, depth - 1);
       continue;
     }
-    const line = rawLine.trim();
+    const line = rawLine.startsWith(PRE_LINE) ? rawLine.replaceAll(PRE_LINE, '').trimEnd() : rawLine.trim();
     if (line === '' && lines.length > 0 && lines[lines.length - 1] === (depth > 0 ? '>'.repeat(Math.min(depth, MAX_QUOTE_DEPTH)) : '')) continue;
     lines.push(depth > 0 ? `${'>'.repeat(Math.min(depth, MAX_QUOTE_DEPTH))} ${line}`.trimEnd() : line);
   }

@@ -219,6 +219,24 @@ describe('extractVisibleText', () => {
     );
   });
 
+  it('keeps the numbers of an ordered list and marks the items of a list, as the customer saw them ("in step 2...")', () => {
+    expect(htmlToText('<p>Pasos:</p><ol><li>Abrir el portal</li><li>Clic en <b>Facturar</b></li><li>Error 500</li></ol><p>En el paso 2 falla.</p>')).toBe(
+      'Pasos:\n1. Abrir el portal\n2. Clic en Facturar\n3. Error 500\nEn el paso 2 falla.',
+    );
+    expect(htmlToText('<ul><li>uno</li><li><p>dos</p></li></ul>')).toBe('- uno\n- dos');
+    // start=, a nested list (numbering resumes after it), an item outside any list (Outlook's fragments)
+    expect(htmlToText('<ol start="3"><li>tres<ul><li>a</li><li>b</li></ul></li><li>cuatro</li></ol><li>suelto</li>')).toBe(
+      '3. tres\n- a\n- b\n4. cuatro\n- suelto',
+    );
+    expect(htmlToText('<OL START=7><LI>siete<LI>ocho</OL>')).toBe('7. siete\n8. ocho');
+  });
+
+  it('keeps the indentation of preformatted text (a pasted log or stack trace)', () => {
+    expect(htmlToText('<p>El log:</p><pre>Error: timeout\n    at connect (db.js:10)\n    at main (app.js:3)</pre><p>Saludos</p>')).toBe(
+      'El log:\nError: timeout\n    at connect (db.js:10)\n    at main (app.js:3)\nSaludos',
+    );
+  });
+
   it('never throws and handles degenerate input', () => {
     expect(extractVisibleText('')).toBe('');
     expect(extractVisibleText('', null)).toBe('');
