@@ -62,6 +62,14 @@ export const PHONE_LINES: Readonly<Record<string, string>> = {
   PE: '0800-55-372',
 };
 
+/** Every line, each with its country's name in `locale`: for a contact whose country has none of its own. */
+export function allPhoneLines(locale: string): string {
+  const names = new Intl.DisplayNames([locale], { type: 'region' });
+  return Object.entries(PHONE_LINES)
+    .map(([code, line]) => `${names.of(code) ?? code}: ${line}`)
+    .join('; ');
+}
+
 export function phoneFor(country: string | null | undefined): string | null {
   const code = normaliseCountry(country);
   return code === null ? null : (PHONE_LINES[code] ?? null);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { templatesDir } from '../paths.js';
-import { LOCALES, isLocale, phoneFor, pickLocale, priorityLabel, statusLabel, type Locale } from './locale.js';
+import { LOCALES, allPhoneLines, isLocale, phoneFor, pickLocale, priorityLabel, statusLabel, type Locale } from './locale.js';
 import type { SurveyKind, SurveyScale } from '../domain/survey-scale.js';
 import { RenderMemo } from './render-memo.js';
 import { sampleContext } from './template-samples.js';
@@ -187,7 +187,8 @@ export class TemplateRenderer {
     const missing = ACCESS_REQUIRED[name].filter((key) => ctx[key] === undefined || ctx[key] === null);
     if (missing.length > 0) throw new Error(`Cannot render ${join(this.dir, locale, name)}.*.hbs: the context has no ${missing.join(', ')}`);
     this.loadPartials();
-    const view = { ...ctx, locale, phone: phoneFor(ctx.contact.country), keywords: ACCESS_KEYWORDS[locale], exampleDomain: ctx.domains?.split(',')[0]?.trim() };
+    // A refusal asks the contact to call (to name an administrator): with no line in their country, every line.
+    const view = { ...ctx, locale, phone: phoneFor(ctx.contact.country), phoneLines: allPhoneLines(locale), keywords: ACCESS_KEYWORDS[locale], exampleDomain: ctx.domains?.split(',')[0]?.trim() };
     const subject = oneLine(this.run(name, locale, 'subject', view));
     if (subject === '') throw new Error(`Template ${this.file(name, locale, 'subject')} rendered an empty subject`);
     const text = tidyText(this.run(name, locale, 'text', view));

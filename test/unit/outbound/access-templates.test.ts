@@ -39,6 +39,21 @@ describe('access mails render in every locale', () => {
     }
   });
 
+  it('the refusal says which number to call to name an administrator: the country\'s line, or every line when it has none', () => {
+    const denied = (locale: Locale, country: string | null) => {
+      const ctx = sampleAccessContext('access_denied', locale);
+      return renderer.renderAccess('access_denied', locale, { ...ctx, contact: { ...ctx.contact, country } });
+    };
+    expect(denied('es', 'MX').text).toContain('comuníquese con nosotros por teléfono al 442 1-03-06-00 para definirlo.');
+    expect(denied('es', 'CL').text).toContain(
+      'comuníquese con nosotros por teléfono (Argentina: +54 11 5295 9300; Colombia: 01-800-913-55-29; México: 442 1-03-06-00; Perú: 0800-55-372) para definirlo.',
+    );
+    expect(denied('pt', 'PT').text).toContain('contacte-nos por telefone (Argentina: +54 11 5295 9300; Colômbia: 01-800-913-55-29; México: 442 1-03-06-00; Peru: 0800-55-372) para o definir.');
+    expect(denied('en', 'US').text).toContain('please call us (Argentina: +54 11 5295 9300; Colombia: 01-800-913-55-29; Mexico: 442 1-03-06-00; Peru: 0800-55-372) to set one up.');
+    expect(denied('en', null).html).toContain('please call us (Argentina: +54 11 5295 9300;');
+    expect(denied('en', 'AR').html).toContain('please call us at +54 11 5295 9300 to set one up.');
+  });
+
   it('the confirmation lists what was done and what was refused, and why', () => {
     const mail = renderer.renderAccess('access_confirmation', 'es', sampleAccessContext('access_confirmation', 'es'));
     expect(mail.text).toContain('Realizado:\n- Autorizado: compras@distribuidorabajio.com.mx. Solicitudes liberadas: #1042, #1043\n');
