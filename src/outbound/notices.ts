@@ -135,7 +135,8 @@ export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest
   const ticket = await noticeTicket(tx, req.ticketId, req.messagesUpTo);
   const internal = req.internalRecipients !== undefined;
   const primary = internal ? (req.internalRecipients?.[0] ?? '') : ticket.requester.email;
-  if (answersMail(req) && (await automaticMailsTo(tx, primary, new Date(req.now.getTime() - deps.automaticCap.windowMs))) >= deps.automaticCap.limit) {
+  const inWindow = answersMail(req) ? await automaticMailsTo(tx, primary, new Date(req.now.getTime() - deps.automaticCap.windowMs)) : 0;
+  if (answersMail(req) && inWindow >= deps.automaticCap.limit) {
     // Whatever the other side's headers claim, a machine cannot make us mail it without end.
     deps.log?.warn({ ticket: ticket.number, notice: req.notice, to: primary, limit: deps.automaticCap.limit }, 'automatic mail capped: possible mail loop');
     // A lead's later breaches are not mailed in this window: the agent reading the event is told where they all are.
@@ -171,6 +172,8 @@ export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest
       target: `${req.escalation.targetHours} h`,
       organisation: ticket.requester.organisation,
       requester: ticket.requester.email,
+      // The lead's last escalation in this window says so: the next breaches are only on their tickets.
+      capMinutes: internal && inWindow === deps.automaticCap.limit - 1 ? Math.round(deps.automaticCap.windowMs / 60_000) : undefined,
     },
   };
   const rendered = deps.renderer.render(req.notice, locale, ctx);

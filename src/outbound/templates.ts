@@ -58,7 +58,8 @@ export interface TemplateContext {
   body?: string;
   issueRef?: string;
   previous?: { number: number; subject?: string };
-  escalation?: { level: number; kind: 'warning' | 'breach'; dueAt: string; target: string; organisation?: string | null; requester?: string };
+  /** capMinutes: set on the escalation that fills the lead's AUTO_MAIL_LIMIT window (the next ones are not mailed). */
+  escalation?: { level: number; kind: 'warning' | 'breach'; dueAt: string; target: string; organisation?: string | null; requester?: string; capMinutes?: number };
   /** csat_survey, nps_survey: the one-click answers (links already signed) and until when they work. */
   survey?: SurveyMailView;
 }

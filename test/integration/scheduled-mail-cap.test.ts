@@ -53,6 +53,10 @@ describe('the loop guard and the scheduler\'s mails (AUTO_MAIL_LIMIT=3)', () => 
     const escalations = await tt.app.db.ticketEvent.count({ where: { type: { in: ['sla_warning', 'sla_breach'] } } });
     const capped = await tt.app.db.ticketEvent.count({ where: { type: 'notice_capped', detail: { startsWith: 'escalation to lead@example.test' } } });
     expect(toLead).toHaveLength(3);
+    // The escalation that fills the lead's window says the next breaches are not mailed, and where they are.
+    const says = 'Es el último aviso de escalamiento que se le enviará durante un máximo de 60 minutos';
+    expect(toLead.map((m) => m.text.includes(says))).toEqual([false, false, true]);
+    expect(toLead[2]?.text).toContain('Para verlos todos: ventanilla tickets list --breached');
     expect(escalations).toBeGreaterThanOrEqual(5);
     expect(toLead.length + capped).toBe(escalations);
     // The agent reading a capped one's event is told where every breach is.

@@ -206,6 +206,16 @@ describe('labels, greeting and footer', () => {
     expect(breach.html).toContain('Emily Carter &lt;emily.carter@northwind-supply.example&gt;');
     expect(breach.text).not.toContain('reply to this email');
     expect(breach.html).not.toContain('simply reply');
+    expect(breach.text).not.toContain('the last escalation');
+  });
+
+  it.each(['es', 'pt', 'en'] as const)('escalation (%s) that fills the lead\'s window says later breaches are not mailed, and where they all are', (locale) => {
+    const base = ctx('escalation', locale);
+    const last = renderer.render('escalation', locale, { ...base, escalation: { ...(base.escalation as NonNullable<typeof base.escalation>), capMinutes: 60 } });
+    for (const part of [last.text, last.html]) {
+      expect(part).toContain('60');
+      expect(part).toContain('ventanilla tickets list --breached');
+    }
   });
 });
 
