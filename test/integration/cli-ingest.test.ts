@@ -100,7 +100,7 @@ describe.skipIf(!cliBuilt)('ventanilla ingest (MTA pipe, files, Maildir) and tic
     expect(outcomes).toEqual(['created', 'comment', 'duplicate']);
     const list = JSON.parse((await runCli(['tickets', 'list', '--json'], { env })).stdout);
     expect(list).toHaveLength(1);
-    expect(Object.keys(list[0]).sort()).toEqual(['ccs', 'createdAt', 'followUpOf', 'held', 'impact', 'number', 'priority', 'requester', 'status', 'subject', 'updatedAt', 'urgency']);
+    expect(Object.keys(list[0]).sort()).toEqual(['ccs', 'createdAt', 'escalationLevel', 'firstRespondedAt', 'firstResponseDueAt', 'followUpOf', 'held', 'impact', 'number', 'priority', 'requester', 'resolutionDueAt', 'status', 'subject', 'updatedAt', 'urgency']);
   });
 
   it('an oversize mail is kept raw with the outcome too_large, never dropped', async () => {
