@@ -254,3 +254,64 @@ describe('each status change reaches the customer (DOMAIN.md rule 7)', () => {
     expect(String(held?.parsed.html)).toContain('Lo corregirá la versión 5.3, prevista para enero.');
   });
 });
+
+describe('a reply that only thanks (DOMAIN.md rule 4: the customer validates the solution)', () => {
+  it('solved: "¡Muchas gracias!" is kept on the ticket, which stays solved, its window and close unchanged; no mail', async () => {
+    tt = await suite.start(MX('2026-11-23T09:00:00'));
+    const number = await openTicket('2026-11-23T09:00:00', 'Error en nómina');
+    await tt.agentReply(MX('2026-11-23T10:00:00'), number, 'Actualice a la versión 5.2.', 'solved');
+    const [solved] = tt.take();
+    const thanks = await tt.answer(MX('2026-11-23T11:00:00'), solved as SeenMail, '¡Muchas gracias! Ya funciona.\n\nSaludos');
+    expect(thanks).toMatchObject({ outcome: 'comment', ticketNumber: number });
+    const ticket = await tt.ticket(number);
+    expect(ticket.status).toBe('solved');
+    expect(ticket.messages.at(-1)).toMatchObject({ direction: 'in', visibleText: '¡Muchas gracias! Ya funciona.\n\nSaludos' });
+    expect(ticket.events.at(-1)).toMatchObject({ type: 'thanks', fromStatus: 'solved', toStatus: 'solved', detail: 'kept solved: a reply that only thanks (via in-reply-to)' });
+    expect(tt.take()).toEqual([]);
+    // Mon 23 Nov 10:00 + 84 business hours = Wed 2 Dec 10:00: closed then, with its mail, as if no thanks had come.
+    expect(await tt.tick(MX('2026-12-02T09:59:00'))).toEqual(nothing);
+    expect((await tt.tick(MX('2026-12-02T10:00:00'))).timers).toEqual({ closed: 1 });
+    expect(tt.take().map((m) => m.subject)).toEqual([expect.stringContaining(`[#${number}]`)]);
+  });
+
+  it('solved: thanks with more to say ("pero sigue fallando") reopens it, as any reply', async () => {
+    tt = await suite.start(MX('2026-11-23T09:00:00'));
+    const number = await openTicket('2026-11-23T09:00:00', 'Error en nómina');
+    await tt.agentReply(MX('2026-11-23T10:00:00'), number, 'Actualice a la versión 5.2.', 'solved');
+    const [solved] = tt.take();
+    const reply = await tt.answer(MX('2026-11-23T11:00:00'), solved as SeenMail, 'Gracias, pero sigue fallando.');
+    expect(reply).toMatchObject({ outcome: 'reopened', ticketNumber: number });
+    expect((await tt.ticket(number)).status).toBe('open');
+  });
+
+  it('solved: "Gracias" with an attachment (the screenshot of what still fails) reopens it', async () => {
+    tt = await suite.start(MX('2026-11-23T09:00:00'));
+    const number = await openTicket('2026-11-23T09:00:00', 'Error en nómina');
+    await tt.agentReply(MX('2026-11-23T10:00:00'), number, 'Actualice a la versión 5.2.', 'solved');
+    const [solved] = tt.take();
+    const withShot = mail({
+      headers: { 'In-Reply-To': solved?.messageId ?? '', References: solved?.messageId ?? '', Subject: `Re: ${solved?.subject}`, 'Content-Type': 'multipart/mixed; boundary="B"', 'Content-Transfer-Encoding': null },
+      body: ['--B', 'Content-Type: text/plain; charset=utf-8', '', 'Gracias', '--B', 'Content-Type: image/png; name="error.png"', 'Content-Disposition: attachment; filename="error.png"', 'Content-Transfer-Encoding: base64', '', 'iVBORw0KGgo=', '--B--', ''].join('\r\n'),
+    });
+    expect(await tt.ingest(MX('2026-11-23T11:00:00'), withShot)).toMatchObject({ outcome: 'reopened', ticketNumber: number });
+  });
+
+  it('closed: "Gracias" opens no follow-up and sends no acknowledgement; it is kept on the closed ticket', async () => {
+    tt = await suite.start(MX('2026-11-23T09:00:00'));
+    const number = await openTicket('2026-11-23T09:00:00', 'Error en nómina');
+    await tt.agentReply(MX('2026-11-23T10:00:00'), number, 'Actualice a la versión 5.2.', 'solved');
+    tt.take();
+    expect((await tt.tick(MX('2026-12-02T10:00:00'))).timers).toEqual({ closed: 1 });
+    const [closed] = tt.take();
+    const thanks = await tt.answer(MX('2026-12-02T11:00:00'), closed as SeenMail, 'Gracias');
+    expect(thanks).toMatchObject({ outcome: 'comment', ticketNumber: number });
+    const ticket = await tt.ticket(number);
+    expect(ticket.status).toBe('closed');
+    expect(ticket.followUps).toEqual([]);
+    expect(ticket.events.at(-1)).toMatchObject({ type: 'thanks', fromStatus: 'closed', toStatus: 'closed', detail: 'no follow-up: a reply that only thanks (via in-reply-to)' });
+    expect(tt.take()).toEqual([]);
+    // More than thanks still opens the follow-up (DOMAIN.md rule 3).
+    const again = await tt.answer(MX('2026-12-02T12:00:00'), closed as SeenMail, 'Gracias. Volvió a fallar hoy.');
+    expect(again.outcome).toBe('followup');
+  });
+});

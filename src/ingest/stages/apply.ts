@@ -1,4 +1,5 @@
 import { effectOfReply } from '../../domain/ticket-status.js';
+import { isOnlyThanks } from '../../domain/thanks.js';
 import { ticketSubject } from '../../domain/thread-refs.js';
 import { priorityOf, readSeverity, type Level } from '../../domain/priority.js';
 import { HELD_FORGED } from '../../store/access-repo.js';
@@ -52,6 +53,7 @@ export async function applyInbound(tx: Tx, deps: LifecycleDeps, input: ApplyInpu
     const answeredAt = input.arrivedAt && input.arrivedAt < now ? input.arrivedAt : now;
     const expired = waiting && (await closeIfWindowOver(tx, deps, thread.ticket.id, now, answeredAt));
     const ticket = expired ? { ...thread.ticket, status: 'closed' as const } : thread.ticket;
+    if ((ticket.status === 'solved' || ticket.status === 'closed') && onlyThanks(input)) return keepThanks(tx, input, ticket, thread.via);
     const effect = effectOfReply(ticket.status);
     if (effect.kind === 'comment') {
       await addMessage(tx, { ...input.message, ticketId: ticket.id, direction: 'in', createdAt: now });
@@ -78,6 +80,25 @@ export async function applyInbound(tx: Tx, deps: LifecycleDeps, input: ApplyInpu
     return createFollowUp(tx, deps, input, ticket);
   }
   return createNewTicket(tx, deps, input);
+}
+
+/** A person's reply with nothing but thanks in its words and no attachment (domain/thanks.ts). */
+function onlyThanks(input: ApplyInput): boolean {
+  if (input.silent || input.message.attachments.some((a) => !a.inline)) return false;
+  return isOnlyThanks(input.visibleText, { name: input.message.fromName, address: input.requester.email });
+}
+
+/**
+ * The customer validates the solution: a solved ticket stays solved (its window and close unchanged), a closed one
+ * gets no follow-up (no new ticket, no acknowledgement). The words are kept on the ticket, for the agent.
+ */
+async function keepThanks(tx: Tx, input: ApplyInput, ticket: StoredTicket, via: string) {
+  await addMessage(tx, { ...input.message, ticketId: ticket.id, direction: 'in', createdAt: input.now });
+  await touchTicket(tx, ticket.id, input.now);
+  const kept = ticket.status === 'solved' ? 'kept solved' : 'no follow-up';
+  const detail = `${kept}: a reply that only thanks (via ${via})`;
+  await addTicketEvent(tx, { ticketId: ticket.id, type: 'thanks', actor: input.requester.email, fromStatus: ticket.status, toStatus: ticket.status, detail, at: input.now });
+  return { outcome: 'comment' as const, ticketNumber: ticket.number };
 }
 
 /** Released (clock started, acknowledgement sent) when the sender is authorised: lifecycle/access-actions.ts. */

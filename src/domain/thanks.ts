@@ -1,0 +1,50 @@
+// A reply that only thanks (DOMAIN.md rule 4: the customer has 84 business hours to validate or reject the
+// solution). "¡Muchas gracias!" to a solved ticket validates it: reopening it put a settled case back in the
+// agents' queue and restarted its window, and to a closed one it opened a follow-up with an acknowledgement
+// ("we received your request #1043"). What a mail says beyond thanks (a problem, a question, a negation,
+// another name than the sender's) keeps the rule's "a reply reopens": only the words below may appear.
+
+/** Words that thank: one of them must be there. */
+const THANKS = new Set([
+  'gracias', 'agradezco', 'agradecido', 'agradecida', 'agradecidos',
+  'obrigado', 'obrigada', 'obrigados', 'obrigadíssimo', 'obrigadíssima', 'agradeço', 'agradecemos',
+  'thanks', 'thank', 'thx', 'ty', 'cheers', 'appreciated', 'appreciate',
+]);
+
+/** Courtesy, praise and "it works now" in Spanish, Portuguese and English: nothing that asks or objects. */
+const COURTESY = new Set([
+  // es
+  'muchas', 'muchísimas', 'mil', 'por', 'la', 'el', 'su', 'tu', 'sus', 'ayuda', 'apoyo', 'atención', 'atencion',
+  'perfecto', 'perfecta', 'excelente', 'genial', 'listo', 'lista', 'ok', 'okay', 'vale', 'bien', 'todo', 'ya',
+  'funciona', 'quedó', 'resuelto', 'resuelta', 'solucionado', 'solucionada', 'saludos', 'saludo', 'cordiales',
+  'cordial', 'atentamente', 'un', 'una', 'abrazo', 'buen', 'buena', 'día', 'dia', 'tarde', 'tardes', 'noches', 'de',
+  'nuevo', 'nuevamente', 'servicio', 'muy', 'amable', 'amables', 'súper', 'super', 'equipo', 'soporte', 'hola',
+  'les', 'le', 'y',
+  // pt
+  'muito', 'muita', 'muitíssimo', 'pela', 'pelo', 'a', 'o', 'perfeito', 'perfeita', 'ótimo', 'ótima', 'otimo',
+  'já', 'ja', 'tudo', 'bem', 'resolvido', 'resolvida', 'cumprimentos', 'melhores', 'abraço', 'abraços', 'bom',
+  'boa', 'noite', 'mais', 'vez', 'olá', 'suporte', 'atenção', 'e', 'ajuda', 'apoio',
+  // en
+  'you', 'so', 'much', 'very', 'many', 'lot', 'for', 'the', 'your', 'help', 'support', 'great', 'perfect',
+  'awesome', 'excellent', 'regards', 'best', 'kind', 'it', 'works', 'working', 'now', 'all', 'good', 'again',
+  'that', 'did', 'trick', 'have', 'nice', 'day', 'sorted', 'fixed', 'resolved', 'solved', 'is', 'everything',
+  'fine', 'team', 'hi', 'hello', 'and', 'guys',
+]);
+
+/** Longer than this, a mail says more than thanks. */
+const MAX_CHARS = 120;
+
+const wordsOf = (text: string): string[] => text.toLowerCase().match(/\p{L}+(?:['’]\p{L}+)?/gu) ?? [];
+
+/**
+ * True when the visible text only thanks: a thanking word, and every other word a courtesy or the sender's own
+ * name (a sign-off), no question mark, at most MAX_CHARS characters.
+ */
+export function isOnlyThanks(visibleText: string, sender: { name: string | null; address: string }): boolean {
+  const text = visibleText.trim();
+  if (text === '' || text.length > MAX_CHARS || /[?¿]/.test(text)) return false;
+  const words = wordsOf(text);
+  if (!words.some((w) => THANKS.has(w))) return false;
+  const own = new Set([...wordsOf(sender.name ?? ''), ...wordsOf(sender.address.split('@')[0] ?? '')]);
+  return words.every((w) => THANKS.has(w) || COURTESY.has(w) || own.has(w));
+}

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { isOnlyThanks } from '../../../src/domain/thanks.js';
+
+// A reply that only thanks (DOMAIN.md rule 4: the customer validates the solution) keeps a solved ticket solved
+// and opens no follow-up of a closed one. Anything more than thanks keeps the rule's "a reply reopens".
+
+const ana = { name: 'Ana Pérez', address: 'ana.perez@cliente.mx' };
+
+describe('isOnlyThanks', () => {
+  it.each([
+    '¡Muchas gracias!',
+    'Gracias',
+    'gracias!!! 🙏',
+    'Perfecto, muchas gracias por la ayuda.',
+    'Ya funciona, gracias.',
+    'Mil gracias, excelente servicio',
+    'Listo, muchas gracias. Saludos',
+    'Gracias,\nAna',
+    'Muchas gracias\n\nSaludos cordiales,\nAna Pérez',
+    'Muito obrigada pela ajuda!',
+    'Obrigado, já funciona. Cumprimentos',
+    'Thanks!',
+    'Thank you so much for your help :)',
+    'Great, thanks a lot!',
+    'Thx',
+    'It works now, thank you!',
+  ])('%j is only thanks', (text) => {
+    expect(isOnlyThanks(text, ana)).toBe(true);
+  });
+
+  it.each([
+    ['no thanks at all', 'Ok'],
+    ['a problem', 'Gracias, pero sigue fallando.'],
+    ['a negation', 'No funciona, gracias'],
+    ['a question', 'Gracias. ¿Y el otro error?'],
+    ['another request', 'Thanks! Can you also check the March invoice?'],
+    ['a negation in English', "Thanks, but it doesn't work"],
+    ['still', 'Gracias, todavía aparece el error 500'],
+    ['a rejection', 'No, gracias'],
+    ['someone else named', 'Gracias,\nLuis'],
+    ['empty', ''],
+    ['long', `Muchas gracias ${'gracias '.repeat(20)}`],
+  ])('%s is not: %j', (_why, text) => {
+    expect(isOnlyThanks(text, ana)).toBe(false);
+  });
+});
