@@ -152,7 +152,8 @@ export function htmlToText(html: string): string {
     }
     if (name === 'li' && !closing) {
       // The customer's "in step 2" needs the 2: items are numbered as the list showed them.
-      softBreak();
+      if (atItemStart) push('\n'); // the item before was empty: its marker keeps a line of its own
+      else softBreak();
       const list = lists.length - 1;
       const number = lists[list];
       push(typeof number === 'number' ? `${number}. ` : '- ');

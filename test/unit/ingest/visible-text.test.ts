@@ -229,6 +229,7 @@ describe('extractVisibleText', () => {
       '3. tres\n- a\n- b\n4. cuatro\n- suelto',
     );
     expect(htmlToText('<OL START=7><LI>siete<LI>ocho</OL>')).toBe('7. siete\n8. ocho');
+    expect(htmlToText('<ul><li></li><li>b</li></ul>')).toBe('-\n- b');
   });
 
   it('keeps the indentation of preformatted text (a pasted log or stack trace)', () => {
