@@ -1,7 +1,7 @@
 import type { Tx, Db } from './database.js';
 import { sqlOf } from './sql.js';
 
-export const INBOUND_OUTCOMES = ['created', 'comment', 'reopened', 'followup', 'duplicate', 'too_large', 'quarantined', 'loop', 'auto_reply', 'admin_command', 'rejected', 'bounce', 'complaint', 'survey_answer', 'bulletin_command'] as const;
+export const INBOUND_OUTCOMES = ['created', 'comment', 'reopened', 'followup', 'duplicate', 'too_large', 'quarantined', 'loop', 'auto_reply', 'admin_command', 'rejected', 'bounce', 'complaint', 'survey_answer', 'bulletin_command', 'thanks'] as const;
 export type InboundOutcome = (typeof INBOUND_OUTCOMES)[number];
 
 export interface InboundLogEntry {

@@ -113,6 +113,12 @@ describe('the NPS campaign', () => {
     const anaMail = smtp.received.find((m) => m.header('x-ventanilla-survey') === 'nps' && m.envelopeTo[0] === 'ana@cliente.mx') as ReceivedMail;
     const reply = mail({ headers: { From: 'Ana <ana@cliente.mx>', 'In-Reply-To': anaMail.parsed.messageId as string, Subject: `Re: ${anaMail.parsed.subject}` }, body: '6' });
     expect(await web.app.pipeline.ingest(reply, { source: 'file' })).toMatchObject({ outcome: 'survey_answer', ticketNumber: null, detail: 'nps 6' });
+    // "¡Gracias!" to the NPS mail (it has no ticket) opens none, and nobody is mailed.
+    const tickets = await web.app.db.ticket.count();
+    const sent = await web.app.db.outboxMail.count();
+    const thanks = mail({ headers: { From: 'Ana <ana@cliente.mx>', 'In-Reply-To': anaMail.parsed.messageId as string, Subject: `Re: ${anaMail.parsed.subject}` }, body: '¡Gracias!\n\nAna' });
+    expect(await web.app.pipeline.ingest(thanks, { source: 'file' })).toMatchObject({ outcome: 'thanks', ticketNumber: null });
+    expect([await web.app.db.ticket.count(), await web.app.db.outboxMail.count()]).toEqual([tickets, sent]);
 
     const report = await surveyReport(web.app.db, { from: MX('2026-03-01T00:00:00'), to: MX('2026-04-01T00:00:00'), by: 'organisation' });
     expect(report.nps).toEqual({ sent: 4, answered: 2, responseRate: 50, promoters: 1, passives: 0, detractors: 1, nps: 0 });
