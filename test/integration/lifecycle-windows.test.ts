@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, mkdtempSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ingestPaths } from '../../src/ingest/sources/files.js';
 import { replyToTicket } from '../../src/lifecycle/agent-actions.js';
 import { mail } from '../support/app.js';
 import { timeTravelSuite, type SeenMail, type TimeTravel } from '../support/time-travel.js';
@@ -71,6 +73,34 @@ describe('a reply after the window, with no tick in between', () => {
     expect(reply).toMatchObject({ outcome: 'comment', ticketNumber: number });
     expect((await tt.ticket(number)).status).toBe('open');
     expect(await tt.tick(MX('2026-11-20T10:00:00'))).toEqual(nothing);
+  });
+});
+
+describe('a Maildir imported after the window (the gateway was down while the mail server delivered)', () => {
+  it('judges each answer at its delivery (the time its name starts with): in time reopens the same ticket, late opens a follow-up', async () => {
+    tt = await suite.start(MX('2026-11-12T09:00:00'));
+    const inTime = await openTicket('2026-11-12T09:00:00', 'No puedo timbrar');
+    const late = await openTicket('2026-11-12T09:05:00', 'Error en nómina');
+    await tt.agentReply(MX('2026-11-12T10:00:00'), inTime, '¿Nos envía el XML?', 'pending');
+    await tt.agentReply(MX('2026-11-12T10:05:00'), late, '¿Nos envía el recibo?', 'pending');
+    const [askedA, askedB] = tt.take();
+    // 60 business hours: due Fri 20 Nov 10:00 and 10:05. The answers reached the mail server's Maildir on Fri 20 Nov
+    // 09:00 and 11:00; the import runs on Mon 23 Nov, no tick in between.
+    const maildir = mkdtempSync(join(tmpdir(), 'maildir-'));
+    for (const sub of ['new', 'cur', 'tmp']) mkdirSync(join(maildir, sub));
+    const answer = (to: SeenMail, body: string) => mail({ headers: { 'In-Reply-To': to.messageId, References: to.messageId, Subject: `Re: ${to.subject}` }, body });
+    const seconds = (local: string) => Math.floor(new Date(MX(local)).getTime() / 1000);
+    writeFileSync(join(maildir, 'new', `${seconds('2026-11-20T09:00:00')}.M1P1.mx.cliente`), answer(askedA as SeenMail, 'Adjunto el XML.'));
+    writeFileSync(join(maildir, 'new', `${seconds('2026-11-20T11:00:00')}.M2P1.mx.cliente`), answer(askedB as SeenMail, 'Adjunto el recibo.'));
+    await tt.ingest(MX('2026-11-23T09:00:00'), mail({ headers: { From: 'Luis <luis@otra.mx>', Subject: 'Otra consulta' } })); // the clock: Monday
+    tt.take();
+    const report = await ingestPaths(tt.app.pipeline, [maildir]);
+    expect(report.results.map((r) => [r.outcome, r.ticketNumber === inTime || r.ticketNumber === late ? 'same' : 'new'])).toEqual([
+      ['comment', 'same'],
+      ['followup', 'new'],
+    ]);
+    expect((await tt.ticket(inTime)).status).toBe('open');
+    expect((await tt.ticket(late)).status).toBe('closed');
   });
 });
 

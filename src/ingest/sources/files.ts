@@ -9,10 +9,17 @@ async function isMaildir(dir: string): Promise<boolean> {
   return entries.has('cur') || entries.has('new');
 }
 
-async function* mailFiles(path: string): AsyncGenerator<string> {
+/** A file to import; `maildir`: a message in a Maildir's new/ or cur/ (its name tells when it was delivered). */
+interface MailFile {
+  path: string;
+  maildir: boolean;
+}
+
+async function* mailFiles(path: string): AsyncGenerator<MailFile> {
   const info = await stat(path);
   if (info.isFile()) {
-    yield path;
+    const folder = basename(dirname(path));
+    yield { path, maildir: (folder === 'new' || folder === 'cur') && (await isMaildir(dirname(dirname(path)))) };
     return;
   }
   // A Maildir's own folder named alone (`ingest ~/Maildir/new`): its messages have no .eml ending, and tmp/
@@ -20,13 +27,13 @@ async function* mailFiles(path: string): AsyncGenerator<string> {
   const folder = basename(path);
   if (['new', 'cur', 'tmp'].includes(folder) && (await isMaildir(dirname(path)))) {
     if (folder === 'tmp') return;
-    for (const name of (await readdir(path)).sort()) if (!name.startsWith('.')) yield join(path, name);
+    for (const name of (await readdir(path)).sort()) if (!name.startsWith('.')) yield { path: join(path, name), maildir: true };
     return;
   }
   if (await isMaildir(path)) {
     for (const sub of ['new', 'cur']) {
       const names = await readdir(join(path, sub)).catch(() => [] as string[]);
-      for (const name of names.sort()) if (!name.startsWith('.')) yield join(path, sub, name);
+      for (const name of names.sort()) if (!name.startsWith('.')) yield { path: join(path, sub, name), maildir: true };
     }
     // Maildir++ subfolders (".Sent", ".Archive") are mail folders too.
     for (const name of (await readdir(path)).sort()) {
@@ -37,8 +44,24 @@ async function* mailFiles(path: string): AsyncGenerator<string> {
   for (const entry of (await readdir(path, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
     const full = join(path, entry.name);
     if (entry.isDirectory()) yield* mailFiles(full);
-    else if (entry.isFile() && /\.(eml|msg|mbx|txt)$/i.test(entry.name)) yield full;
+    else if (entry.isFile() && /\.(eml|msg|mbx|txt)$/i.test(entry.name)) yield { path: full, maildir: false };
   }
+}
+
+/** 2000-01-01: a Maildir name's leading number before that is not a delivery time. */
+const EARLIEST_DELIVERY_S = 946_684_800;
+
+/**
+ * When a Maildir message was delivered: the time its name starts with (the Maildir convention, "1732352400.M1P2.host"),
+ * else the file's modification time. An answer delivered while the gateway was down is then judged in time or late
+ * at its delivery, not at the import (DOMAIN.md rules 3 and 4), as the IMAP source does with INTERNALDATE. A
+ * loose .eml file gets none: it was written when it was exported, not when it arrived.
+ */
+function deliveredAt(file: MailFile, modified: Date): Date | undefined {
+  if (!file.maildir) return undefined;
+  const seconds = Number(/^(\d{9,10})\./.exec(basename(file.path))?.[1]);
+  const named = seconds >= EARLIEST_DELIVERY_S ? new Date(seconds * 1000) : null;
+  return named && named.getTime() <= Date.now() + 86_400_000 ? named : modified;
 }
 
 export interface FileIngestReport {
@@ -74,18 +97,20 @@ export async function ingestPaths(
 ): Promise<FileIngestReport> {
   const report: FileIngestReport = { results: [], counts: {}, skipped: [] };
   for (const path of paths) {
-    for await (const file of mailFiles(resolve(path))) {
+    for await (const listed of mailFiles(resolve(path))) {
+      const file = listed.path;
       const handle = await openListed(file);
       if (!handle) {
         report.skipped.push(file);
         onSkipped?.(file);
         continue;
       }
-      const source = { source: 'file', sourceRef: file } as const;
       let outcome: IngestResult;
       try {
+        const info = await handle.stat();
+        const source = { source: 'file', sourceRef: file, arrivedAt: deliveredAt(listed, info.mtime) } as const;
         // A big file is streamed (never held whole in memory); a small one is read at once, the faster way.
-        const big = (await handle.stat()).size > BIG_MAIL_BYTES;
+        const big = info.size > BIG_MAIL_BYTES;
         outcome = big ? await pipeline.ingestStream(handle.createReadStream({ highWaterMark: 256 * 1024, autoClose: false }), source) : await pipeline.ingest(await handle.readFile(), source);
       } finally {
         await handle.close();
