@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createApp } from '../app.js';
 import { parseTicketNumber, registerAgentCommands } from './agent-commands.js';
-import { isTicketStatus, TICKET_STATUSES } from '../domain/ticket-status.js';
+import { isTicketStatus, isUnresolved, TICKET_STATUSES } from '../domain/ticket-status.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { DEFAULT_TICKET_LIST_LIMIT, listTickets, showTicket, ticketCount, type TicketDetailJson, type TicketSummaryJson } from '../store/ticket-queries.js';
 import { parseLimit } from './inbound-commands.js';
@@ -9,7 +9,7 @@ import { deskTime } from './desk-time.js';
 
 /** " [SLA breached: level 2, first response due 2026-11-23 12:00 -06:00]" for a ticket still owed an answer. */
 function slaMark(t: TicketSummaryJson, timeZone: string): string {
-  if (t.escalationLevel === 0 || t.status === 'solved' || t.status === 'closed') return '';
+  if (t.escalationLevel === 0 || !isUnresolved(t.status)) return '';
   const [what, due] = t.firstRespondedAt === null ? ['first response', t.firstResponseDueAt] : ['resolution', t.resolutionDueAt];
   return ` [SLA breached: level ${t.escalationLevel}${due ? `, ${what} due ${deskTime(due, timeZone)}` : ''}]`;
 }

@@ -12,6 +12,13 @@ export const STATUS_LABELS: Record<TicketStatus, { es: string; pt: string; en: s
   closed: { es: 'Cerrado', pt: 'Fechado', en: 'Closed' },
 };
 
+/** Support still owes these an answer or a fix: not solved, not closed. */
+export const UNRESOLVED_STATUSES: readonly TicketStatus[] = ['new', 'open', 'pending', 'on_hold'];
+
+export function isUnresolved(status: string): boolean {
+  return (UNRESOLVED_STATUSES as readonly string[]).includes(status);
+}
+
 export function isTicketStatus(value: string): value is TicketStatus {
   return (TICKET_STATUSES as readonly string[]).includes(value);
 }

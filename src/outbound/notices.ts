@@ -135,8 +135,9 @@ export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest
   const ticket = await noticeTicket(tx, req.ticketId, req.messagesUpTo);
   const internal = req.internalRecipients !== undefined;
   const primary = internal ? (req.internalRecipients?.[0] ?? '') : ticket.requester.email;
-  const inWindow = answersMail(req) ? await automaticMailsTo(tx, primary, new Date(req.now.getTime() - deps.automaticCap.windowMs)) : 0;
-  if (answersMail(req) && inWindow >= deps.automaticCap.limit) {
+  const counted = answersMail(req);
+  const inWindow = counted ? await automaticMailsTo(tx, primary, new Date(req.now.getTime() - deps.automaticCap.windowMs)) : 0;
+  if (counted && inWindow >= deps.automaticCap.limit) {
     // Whatever the other side's headers claim, a machine cannot make us mail it without end.
     deps.log?.warn({ ticket: ticket.number, notice: req.notice, to: primary, limit: deps.automaticCap.limit }, 'automatic mail capped: possible mail loop');
     // A lead's later breaches are not mailed in this window: the agent reading the event is told where they all are.
@@ -202,7 +203,7 @@ export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest
     messageId,
     headers: { ...thread, replyTo: replyToFor(deps, ticket.number), extra },
     attachments: attachments.map(({ filename, contentType, sha256 }) => ({ filename, contentType, sha256 })),
-    automatic: answersMail(req),
+    automatic: counted,
     now: req.now,
   });
   await addMessage(tx, {

@@ -1,4 +1,5 @@
 import type { Rating } from '../domain/survey-scale.js';
+import { UNRESOLVED_STATUSES } from '../domain/ticket-status.js';
 import { placeholders, sqlOf } from './sql.js';
 import type { Db, Tx } from './database.js';
 
@@ -123,18 +124,16 @@ export interface NpsCandidate extends SurveyContact {
   latestTicketId: number;
 }
 
-/** A ticket support is still working on: its requester is asked about us once it is solved, not in the middle of it. */
-const UNRESOLVED = ['new', 'open', 'pending', 'on_hold'];
-
 /**
- * Contacts with a ticket (not held for authorisation) created since `activeSince`, none still unresolved, and no
+ * Contacts with a ticket (not held for authorisation) created since `activeSince`, none still unresolved (its
+ * requester is asked about us once it is solved, not in the middle of it), and no
  * NPS survey since `askedSince`, by id after `afterId`.
  */
 export async function npsCandidates(db: Db, q: { activeSince: Date; askedSince: Date; afterId: number; limit: number }): Promise<NpsCandidate[]> {
   const rows = await db.contact.findMany({
     where: {
       id: { gt: q.afterId },
-      AND: [{ tickets: { some: { createdAt: { gte: q.activeSince }, heldForAuthorisation: false } } }, { tickets: { none: { status: { in: UNRESOLVED } } } }],
+      AND: [{ tickets: { some: { createdAt: { gte: q.activeSince }, heldForAuthorisation: false } } }, { tickets: { none: { status: { in: [...UNRESOLVED_STATUSES] } } } }],
       surveyRequests: { none: { kind: 'nps', sentAt: { gte: q.askedSince } } },
     },
     include: { organisation: { select: { country: true } }, tickets: { select: { id: true }, orderBy: { createdAt: 'desc' }, take: 1 } },

@@ -1,3 +1,4 @@
+import { UNRESOLVED_STATUSES } from '../domain/ticket-status.js';
 import type { Db } from './database.js';
 
 // Read models for the CLI and the JSON output: stable shapes, documented in the README.
@@ -67,13 +68,11 @@ export interface TicketFilter {
   breached?: boolean;
 }
 
-/** Solved and closed tickets keep the level they reached, but nobody owes them an answer any more. */
-const STILL_OWED = ['new', 'open', 'pending', 'on_hold'];
-
 function whereOf(filter: TicketFilter) {
   return {
     ...(filter.status ? { status: filter.status } : {}),
-    ...(filter.breached ? { escalationLevel: { gt: 0 }, AND: [{ status: { in: STILL_OWED } }] } : {}),
+    // Solved and closed tickets keep the level they reached, but nobody owes them an answer any more.
+    ...(filter.breached ? { escalationLevel: { gt: 0 }, AND: [{ status: { in: [...UNRESOLVED_STATUSES] } }] } : {}),
   };
 }
 
