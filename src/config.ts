@@ -47,6 +47,7 @@ const envSchema = z.object({
   IMAP_MAILBOX: z.string().min(1).default('INBOX'),
   IMAP_PROCESSED_MAILBOX: z.string().default('Processed'),
   IMAP_POLL_SECONDS: positiveInt(60),
+  IMAP_TIMEOUT_SECONDS: positiveInt(60),
   IMAP_TLS_REJECT_UNAUTHORIZED: bool(true),
   MAX_MESSAGE_BYTES: positiveInt(25 * 1024 * 1024),
   SUPPORT_NAME: z.string().trim().min(1).default('Soporte'),
@@ -145,6 +146,8 @@ export interface Config {
     mailbox: string;
     processedMailbox: string;
     pollSeconds: number;
+    /** How long a command may go unanswered (and an IDLE probe too) before the connection is given up. */
+    timeoutSeconds: number;
     rejectUnauthorized: boolean;
   };
   maxMessageBytes: number;
@@ -225,6 +228,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
       mailbox: e.IMAP_MAILBOX,
       processedMailbox: e.IMAP_PROCESSED_MAILBOX,
       pollSeconds: e.IMAP_POLL_SECONDS,
+      timeoutSeconds: e.IMAP_TIMEOUT_SECONDS,
       rejectUnauthorized: e.IMAP_TLS_REJECT_UNAUTHORIZED,
     };
   }

@@ -24,7 +24,7 @@ describe('configuration from the environment', () => {
 
   it('reads IMAP settings with types', () => {
     const c = load({ IMAP_HOST: 'imap.x.test', IMAP_PORT: '1143', IMAP_SECURE: 'false', IMAP_USER: 'u', IMAP_PASSWORD: 'p', IMAP_POLL_SECONDS: '5', IMAP_TLS_REJECT_UNAUTHORIZED: 'false' });
-    expect(c.imap).toEqual({ host: 'imap.x.test', port: 1143, secure: false, user: 'u', password: 'p', mailbox: 'INBOX', processedMailbox: 'Processed', pollSeconds: 5, rejectUnauthorized: false });
+    expect(c.imap).toEqual({ host: 'imap.x.test', port: 1143, secure: false, user: 'u', password: 'p', mailbox: 'INBOX', processedMailbox: 'Processed', pollSeconds: 5, timeoutSeconds: 60, rejectUnauthorized: false });
   });
 
   it('an empty IMAP_PROCESSED_MAILBOX means flag only; other blanks take their defaults', () => {

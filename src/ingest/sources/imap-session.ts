@@ -28,6 +28,10 @@ export function openSession(s: ImapSettings): OpeningSession {
     autoIdleDelay: 50,
     // Renewed at each poll, and at least every 29 minutes: a server may log off an IDLE of 30 (RFC 2177).
     maxIdleTime: Math.min(s.pollSeconds, MAX_IDLE_SECONDS) * 1000,
+    // A connection can die without closing (a NAT or firewall forgets the flow, the server hangs): nothing comes
+    // back and TCP tells no one for many minutes. imapflow gives a connection up when a command goes unanswered
+    // this long, and probes a quiet IDLE with a NOOP (its default, 5 minutes, held new mail back that long).
+    socketTimeout: s.timeoutSeconds * 1000,
   });
   // Until the session listens: an 'error' event nobody listens to is thrown; the failure reaches it as `opened`.
   client.on('error', () => undefined);
@@ -47,12 +51,18 @@ export async function ensureMailbox(client: ImapFlow, path: string): Promise<voi
   if (!list.some((m) => m.path === path)) await client.mailboxCreate(path);
 }
 
+/** imapflow's error for a command, or an IDLE probe, unanswered for `socketTimeout`. */
+export function isSilentConnection(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'ETIMEOUT';
+}
+
 /**
  * What a failed session's log says, in words: imapflow's own message for a refused command is only "Command
  * failed"; the server's answer is in the error's fields.
  */
-export function imapFailureReason(error: unknown): string {
-  const e = (error ?? {}) as { message?: string; authenticationFailed?: boolean; responseText?: string; serverResponseCode?: string; executedCommand?: string };
+export function imapFailureReason(error: unknown, timeoutSeconds: number): string {
+  const e = (error ?? {}) as { message?: string; code?: string; authenticationFailed?: boolean; responseText?: string; serverResponseCode?: string; executedCommand?: string };
+  if (isSilentConnection(e)) return `no answer from the server for ${timeoutSeconds} s (IMAP_TIMEOUT_SECONDS): the connection was lost on the way, or the server hangs`;
   const answer = [e.serverResponseCode && `[${e.serverResponseCode}]`, e.responseText].filter(Boolean).join(' ');
   if (e.authenticationFailed) return `the server refused the login${answer ? ` (${answer})` : ''}: check IMAP_USER and IMAP_PASSWORD`;
   const command = e.executedCommand?.split(' ')[1];

@@ -11,7 +11,7 @@ import { setAsideUnreadable, StuckWatch, UNREADABLE_KEYWORD } from './imap-unrea
 import { settled, unwrap, type Settled } from './settled.js';
 import { stageBatch, type BatchContext } from './imap-batch.js';
 import { Acknowledger } from './imap-acknowledge.js';
-import { imapFailureReason, openSession, type OpeningSession } from './imap-session.js';
+import { imapFailureReason, isSilentConnection, openSession, type OpeningSession } from './imap-session.js';
 
 export { PROCESSED_KEYWORD } from './imap-acknowledge.js';
 export { openSession } from './imap-session.js';
@@ -94,8 +94,9 @@ export class ImapSource {
         // The cursor names where the failing FETCH started: a message just above it may be one the server
         // cannot read, to be moved out of the mailbox by hand if the failure repeats.
         const afterUid = this.fetchingAfter === null ? null : String(this.fetchingAfter);
-        this.stuck.failed(this.fetchingAfter);
-        this.deps.log.warn({ err: error, reason: imapFailureReason(error), retryInMs: backoff, afterUid }, 'IMAP session failed; reconnecting');
+        // A connection gone silent, even in a FETCH, is the network's or the server's state, not the message's.
+        if (!isSilentConnection(error)) this.stuck.failed(this.fetchingAfter);
+        this.deps.log.warn({ err: error, reason: imapFailureReason(error, this.settings.timeoutSeconds), retryInMs: backoff, afterUid }, 'IMAP session failed; reconnecting');
       }
       if (this.stopped) break;
       await this.backoff(backoff);
@@ -154,11 +155,16 @@ export class ImapSource {
     this.fetchingAfter = null;
     this.acks.reset();
     let closed = false;
+    // What closed the connection, when imapflow said (a silent connection's timeout): the reason to log.
+    let lostWith: unknown = null;
     client.on('close', () => {
       closed = true;
       this.wake();
     });
-    client.on('error', (error) => this.deps.log.warn({ err: error }, 'IMAP connection error'));
+    client.on('error', (error) => {
+      lostWith ??= error;
+      this.deps.log.warn({ err: error }, 'IMAP connection error');
+    });
     client.on('exists', () => this.wake());
     try {
       const mailbox = await opened;
@@ -176,6 +182,10 @@ export class ImapSource {
       }
       // Lost while waiting for news: no command failed, but the operator must still read why it reconnects.
       if (closed && !this.stopped) throw new Error(`the server closed the connection${client.byeReason ? `: ${client.byeReason}` : ''}`);
+    } catch (error) {
+      // A command cut short by the connection's end fails with "Connection not available": the cause is what
+      // ended it (for the log, and for the unreadable rule, which a silent connection must not feed).
+      throw lostWith ?? error;
     } finally {
       this.client = null;
       if (!closed && client.usable) await client.logout().catch(() => client.close());

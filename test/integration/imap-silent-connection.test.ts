@@ -1,0 +1,87 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/store/database.js';
+import { mail } from '../support/app.js';
+import { cliBuilt } from '../support/cli.js';
+import { daemonLogLines, imapDaemonEnv, startDaemon, waitFor } from '../support/daemon.js';
+import { dovecotAvailable, startDovecot } from '../support/dovecot.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
+
+const OPEN = 'IMAP mailbox open';
+const FAILED = 'IMAP session failed; reconnecting';
+
+// A connection can die without closing: a NAT or firewall forgets an idle flow, a server hangs. Nothing arrives,
+// and what is written is not answered; TCP notices only after many minutes. The daemon must notice within
+// IMAP_TIMEOUT_SECONDS of an unanswered command, and must not mistake a quiet but healthy IDLE for one.
+describe.skipIf(!dovecotAvailable() || !cliBuilt)('an IMAP connection that goes silent', () => {
+  const cleanups: Array<() => Promise<unknown> | unknown> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  it('is given up after IMAP_TIMEOUT_SECONDS without an answer; the next connection ingests what came meanwhile', async () => {
+    const dovecot = await startDovecot();
+    cleanups.push(() => dovecot.stop());
+    const proxy = await startTcpProxy({ host: dovecot.host, port: dovecot.imapPort });
+    cleanups.push(() => proxy.close());
+    const dataDir = mkdtempSync(join(tmpdir(), 'ventanilla-silent-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    // Polling every 5 minutes: only the timeout can find the dead connection within the test.
+    const env = imapDaemonEnv({ ...dovecot, host: proxy.host, imapPort: proxy.port }, dataDir, { IMAP_POLL_SECONDS: '300', IMAP_TIMEOUT_SECONDS: '2' });
+    const daemon = startDaemon(env);
+    cleanups.push(() => daemon.kill());
+    const count = (msg: string) => daemonLogLines(daemon).filter((l) => l.msg === msg).length;
+    await waitFor(() => count(OPEN) === 1, 'the first session');
+    const db = await openDatabase(join(dataDir, 'ventanilla.db'));
+    cleanups.push(() => db.$disconnect());
+    const outcomeOf = (messageId: string, timeoutMs = 10_000) =>
+      waitFor(async () => (await db.inboundLog.findFirst({ where: { messageId } })) ?? null, `the outcome of ${messageId}`, timeoutMs);
+    const deliver = (messageId: string) => dovecot.append(mail({ headers: { 'Message-ID': `<${messageId}>` } }));
+
+    await deliver('before@cliente.mx');
+    expect((await outcomeOf('before@cliente.mx')).outcome).toBe('created');
+    // Quiet for three timeouts: the server answers the daemon's probes, so the session stays.
+    await new Promise((r) => setTimeout(r, 6_500));
+    expect([count(FAILED), count(OPEN), proxy.connections()]).toEqual([0, 1, 1]);
+
+    proxy.freeze();
+    const frozenAt = Date.now();
+    await deliver('while-silent@cliente.mx');
+    expect((await outcomeOf('while-silent@cliente.mx', 20_000)).outcome).toBe('created');
+    // A probe unanswered for 2 s, another 2 s, the 1 s backoff, the login: well within 15 s.
+    expect(Date.now() - frozenAt).toBeLessThan(15_000);
+    const failure = daemonLogLines(daemon).find((l) => l.msg === FAILED) as { reason?: string } | undefined;
+    expect(failure?.reason).toBe('no answer from the server for 2 s (IMAP_TIMEOUT_SECONDS): the connection was lost on the way, or the server hangs');
+    expect([count(OPEN), proxy.connections()]).toEqual([2, 2]);
+    expect(await db.inboundLog.count()).toBe(2);
+    expect(daemon.child.exitCode).toBeNull();
+  }, 60_000);
+
+  // Four sessions failing at one cursor set the next message aside (imap-unreadable.ts): a message Dovecot cannot
+  // read closes the connection on each FETCH of it. A FETCH that goes unanswered says nothing of the message.
+  it('a FETCH unanswered session after session does not set the message aside as unreadable', async () => {
+    const dovecot = await startDovecot();
+    cleanups.push(() => dovecot.stop());
+    await dovecot.append(mail({ headers: { 'Message-ID': '<patient@cliente.mx>' } }));
+    const proxy = await startTcpProxy({ host: dovecot.host, port: dovecot.imapPort });
+    cleanups.push(() => proxy.close());
+    proxy.freezeWhenClientSends(/\bFETCH\b/, 4);
+    const dataDir = mkdtempSync(join(tmpdir(), 'ventanilla-silent-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const daemon = startDaemon(imapDaemonEnv({ ...dovecot, host: proxy.host, imapPort: proxy.port }, dataDir, { IMAP_TIMEOUT_SECONDS: '2' }));
+    cleanups.push(() => daemon.kill());
+    const lines = () => daemonLogLines(daemon);
+    // Four sessions of 2 s each, with backoffs of 1, 2, 4 and 8 s between them: the fifth at ~23 s.
+    await waitFor(() => lines().some((l) => l.msg === 'mail processed'), 'the mail to be processed', 50_000);
+    const db = await openDatabase(join(dataDir, 'ventanilla.db'));
+    cleanups.push(() => db.$disconnect());
+    const rows = await db.inboundLog.findMany({ select: { messageId: true, outcome: true } });
+    expect(rows).toEqual([{ messageId: 'patient@cliente.mx', outcome: 'created' }]);
+    const failures = lines().filter((l) => l.msg === FAILED);
+    expect(failures.map((l) => l.reason)).toEqual(Array(4).fill('no answer from the server for 2 s (IMAP_TIMEOUT_SECONDS): the connection was lost on the way, or the server hangs'));
+    expect(lines().filter((l) => /one message at a time|set aside/.test(l.msg))).toEqual([]);
+    expect(proxy.connections()).toBe(5);
+  }, 70_000);
+});
