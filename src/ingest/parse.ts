@@ -8,6 +8,7 @@ import { enclosedMessageIds } from './enclosed-ids.js';
 import { safeFilename, storedContentType } from './attachment-names.js';
 import { endsLinesWithBareCr, UTF7_SCAN_BYTES } from './raw-head.js';
 import { legacyDisplayName, legacyHeaderValue, lostLetters } from './legacy-headers.js';
+import { withTnefUnpacked } from './tnef-attachments.js';
 import { runMailParser, type AttachmentSpill, type ParserOutput, type TakenAttachment } from './mail-parser-run.js';
 
 export interface Address {
@@ -201,7 +202,7 @@ async function toInboundMail(run: () => Promise<ParserOutput>, head: Buffer): Pr
       date: parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : null,
       text: decodeUtf7Text(head, parsed.text ?? ''),
       html: typeof parsed.html === 'string' ? parsed.html : null,
-      attachments: parsed.attachments.map(toAttachment),
+      attachments: withTnefUnpacked(parsed.attachments.map(toAttachment)),
       headers,
       enclosedMessageIds: enclosedMessageIds(head),
     };

@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { IngestSource } from '../../src/ingest/pipeline.js';
 import { ATTACHMENT_IN_DATABASE_BYTES, readAttachment } from '../../src/store/attachment-contents.js';
 import { sha256Of } from '../../src/store/blobs.js';
+import { projectRoot } from '../../src/paths.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { mailWithAttachments } from '../support/multipart-mail.js';
 
@@ -40,6 +43,19 @@ describe('attachment contents', () => {
     expect(app.blobs.has(sha256Of(photo))).toBe(true);
     for (const bytes of [logo, limit, photo]) expect((await readAttachment(app.db, app.blobs, sha256Of(bytes)))?.equals(bytes)).toBe(true);
     expect(await readAttachment(app.db, app.blobs, 'f'.repeat(64))).toBeNull();
+  });
+
+  it("keeps the files of an Outlook winmail.dat as the ticket's attachments, not the winmail.dat", async () => {
+    const winmail = readFileSync(join(projectRoot, 'test', 'fixtures', 'tnef', 'outlook-two-files.dat'));
+    const result = await app.pipeline.ingest(mailWithAttachments('att-tnef', [{ name: 'winmail.dat', content: winmail, type: 'application/ms-tnef' }]), file);
+    expect(result.outcome).toBe('created');
+    const attachments = await app.db.attachment.findMany({ orderBy: { id: 'asc' } });
+    expect(attachments.map((a) => [a.filename, a.contentType, a.size])).toEqual([
+      ['zappa_av1.jpg', 'image/jpeg', 2937],
+      ['bookmark.htm', 'application/octet-stream', 85805],
+    ]);
+    const photo = await readAttachment(app.db, app.blobs, attachments[0]!.sha256);
+    expect(photo?.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff])); // a JPEG
   });
 
   it('keeps the same bytes once, however many messages carry them', async () => {

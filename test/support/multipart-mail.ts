@@ -2,10 +2,10 @@
 
 const CRLF = '\r\n';
 
-export function mailWithAttachments(id: string, parts: Array<{ name: string; content: Buffer }>, from = 'Ana <ana@cliente.mx>') {
+export function mailWithAttachments(id: string, parts: Array<{ name: string; content: Buffer; type?: string }>, from = 'Ana <ana@cliente.mx>') {
   const lines = [`From: ${from}`, 'To: soporte@example.test', 'Subject: Respaldo', `Message-ID: <${id}@cliente.mx>`, 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b1"', '', '--b1', 'Content-Type: text/plain; charset=utf-8', '', 'Les envío el respaldo.'];
   for (const p of parts) {
-    lines.push('--b1', `Content-Type: application/octet-stream; name="${p.name}"`, 'Content-Transfer-Encoding: base64', `Content-Disposition: attachment; filename="${p.name}"`, '');
+    lines.push('--b1', `Content-Type: ${p.type ?? 'application/octet-stream'}; name="${p.name}"`, 'Content-Transfer-Encoding: base64', `Content-Disposition: attachment; filename="${p.name}"`, '');
     lines.push(p.content.toString('base64').replace(/.{76}/g, (l) => l + CRLF).trimEnd());
   }
   lines.push('--b1--', '');

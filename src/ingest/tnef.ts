@@ -1,0 +1,166 @@
+// Outlook, set to send "Rich Text", wraps a mail's attachments in one application/ms-tnef part, winmail.dat,
+// which no one but Outlook can open: the agent saw "winmail.dat" instead of the customer's screenshot or invoice.
+// This reads the files out of it (MS-OXTNEF). No well-kept JavaScript library does: node-tnef, the one on npm,
+// was last released in 2020 and brings a logger and a CLI parser with it. Only files are read out; the RTF body
+// and embedded messages stay in winmail.dat, which the raw mail keeps.
+
+export interface TnefFile {
+  filename: string;
+  /** The type Outlook recorded (PR_ATTACH_MIME_TAG), when it did. */
+  contentType: string | null;
+  contentId: string | null;
+  content: Buffer;
+}
+
+const SIGNATURE = 0x223e9f78;
+const LEVEL_ATTACHMENT = 2;
+const ATT_ATTACH_REND_DATA = 0x00069002; // starts each attachment
+const ATT_ATTACH_TITLE = 0x00018010; // its file name, in the message's code page
+const ATT_ATTACH_DATA = 0x0006800f; // its bytes
+const ATT_ATTACHMENT = 0x00069005; // its MAPI properties
+const ATT_OEM_CODEPAGE = 0x00069007;
+
+const PR_ATTACH_DATA_BIN = 0x3701;
+const PR_ATTACH_LONG_FILENAME = 0x3707;
+const PR_ATTACH_MIME_TAG = 0x370e;
+const PR_ATTACH_CONTENT_ID = 0x3712;
+const PR_DISPLAY_NAME = 0x3001;
+
+const PT_STRING8 = 0x001e;
+const PT_UNICODE = 0x001f;
+const PT_BINARY = 0x0102;
+const PT_OBJECT = 0x000d;
+const MULTI_VALUED = 0x1000;
+/** Bytes of each fixed-size MAPI type's value (before the padding to 4). */
+const FIXED_SIZE: Record<number, number> = { 0x0001: 4, 0x0002: 2, 0x0003: 4, 0x0004: 4, 0x0005: 8, 0x0006: 8, 0x0007: 8, 0x000a: 4, 0x000b: 2, 0x0014: 8, 0x0040: 8, 0x0048: 16 };
+
+/** A TNEF stream that is not what it says: the caller keeps winmail.dat as it came. */
+class Malformed extends Error {}
+
+class Reader {
+  offset = 0;
+  constructor(readonly bytes: Buffer) {}
+  need(n: number): void {
+    if (n < 0 || this.offset + n > this.bytes.length) throw new Malformed('truncated');
+  }
+  u16(): number {
+    this.need(2);
+    const v = this.bytes.readUInt16LE(this.offset);
+    this.offset += 2;
+    return v;
+  }
+  u32(): number {
+    this.need(4);
+    const v = this.bytes.readUInt32LE(this.offset);
+    this.offset += 4;
+    return v;
+  }
+  take(n: number): Buffer {
+    this.need(n);
+    const v = this.bytes.subarray(this.offset, this.offset + n);
+    this.offset += n;
+    return v;
+  }
+  skipPadded(n: number): void {
+    this.take(n);
+    this.take((4 - (n % 4)) % 4);
+  }
+}
+
+export function isTnef(content: Buffer): boolean {
+  return content.length >= 6 && content.readUInt32LE(0) === SIGNATURE;
+}
+
+interface Draft {
+  title: string | null;
+  longName: string | null;
+  contentType: string | null;
+  contentId: string | null;
+  data: Buffer | null;
+}
+
+export interface TnefContents {
+  files: TnefFile[];
+  /** Attachments that are not files (an embedded message, an OLE object): left in winmail.dat. */
+  others: number;
+}
+
+/** The files in a TNEF stream, or null when it is not one or is cut short or malformed. */
+export function tnefFiles(content: Buffer): TnefContents | null {
+  if (!isTnef(content)) return null;
+  try {
+    return readFiles(content);
+  } catch (error) {
+    if (error instanceof Malformed) return null;
+    throw error;
+  }
+}
+
+function readFiles(content: Buffer): TnefContents {
+  const r = new Reader(content);
+  r.offset = 6; // signature, legacy key
+  const drafts: Draft[] = [];
+  let codepage = 1252;
+  while (r.offset < content.length) {
+    const level = r.take(1)[0];
+    const id = r.u32();
+    const data = r.take(r.u32());
+    r.u16(); // checksum: Outlook's own are sometimes wrong, and a wrong one spoils nothing we read
+    if (id === ATT_OEM_CODEPAGE && data.length >= 4) codepage = data.readUInt32LE(0);
+    if (level !== LEVEL_ATTACHMENT) continue;
+    if (id === ATT_ATTACH_REND_DATA) drafts.push({ title: null, longName: null, contentType: null, contentId: null, data: null });
+    const current = drafts.at(-1);
+    if (!current) continue;
+    if (id === ATT_ATTACH_TITLE) current.title = decode8(data, codepage);
+    else if (id === ATT_ATTACH_DATA) current.data = data;
+    else if (id === ATT_ATTACHMENT) readAttachmentProperties(data, codepage, current);
+  }
+  const files = drafts.flatMap((d) => {
+    const filename = d.longName || d.title;
+    return d.data && filename ? [{ filename, contentType: d.contentType, contentId: d.contentId, content: d.data }] : [];
+  });
+  return { files, others: drafts.length - files.length };
+}
+
+function decode8(bytes: Buffer, codepage: number): string {
+  const text = bytes.subarray(0, bytes.indexOf(0) >= 0 ? bytes.indexOf(0) : bytes.length);
+  // Windows-1252 for Western code pages; anything else is read as Latin-1 rather than guessed.
+  const label = codepage === 65001 ? 'utf-8' : codepage === 1252 || codepage === 437 || codepage === 850 ? 'windows-1252' : 'latin1';
+  return new TextDecoder(label).decode(text).trim();
+}
+
+/** A MAPI property list (MS-OXTNEF 2.1.3.5): only the few properties of a file are kept. */
+function readAttachmentProperties(bytes: Buffer, codepage: number, into: Draft): void {
+  const r = new Reader(bytes);
+  const count = r.u32();
+  for (let i = 0; i < count; i++) {
+    const type = r.u16();
+    const id = r.u16();
+    if (id >= 0x8000) {
+      r.take(16); // named property: its GUID, then a number or a name
+      if (r.u32() === 0) r.u32();
+      else r.skipPadded(r.u32());
+    }
+    const base = type & ~MULTI_VALUED;
+    const variable = base === PT_STRING8 || base === PT_UNICODE || base === PT_BINARY || base === PT_OBJECT;
+    const values = variable || type & MULTI_VALUED ? r.u32() : 1;
+    for (let v = 0; v < values; v++) {
+      if (!variable) {
+        const size = FIXED_SIZE[base];
+        if (size === undefined) throw new Malformed(`unknown MAPI type ${base}`);
+        r.skipPadded(size);
+        continue;
+      }
+      const length = r.u32();
+      const value = r.take(length);
+      r.take((4 - (length % 4)) % 4);
+      if (v > 0) continue;
+      const text = () => (base === PT_UNICODE ? value.toString('utf16le').replace(/\0+$/, '').trim() : decode8(value, codepage));
+      if (id === PR_ATTACH_LONG_FILENAME && (base === PT_STRING8 || base === PT_UNICODE)) into.longName = text() || into.longName;
+      else if (id === PR_DISPLAY_NAME && !into.longName && (base === PT_STRING8 || base === PT_UNICODE)) into.longName = text() || null;
+      else if (id === PR_ATTACH_MIME_TAG && (base === PT_STRING8 || base === PT_UNICODE)) into.contentType = text() || null;
+      else if (id === PR_ATTACH_CONTENT_ID && (base === PT_STRING8 || base === PT_UNICODE)) into.contentId = text() || null;
+      else if (id === PR_ATTACH_DATA_BIN && base === PT_BINARY && !into.data) into.data = value;
+    }
+  }
+}
