@@ -13,6 +13,7 @@ import { ensureWritableFolders } from './data-dir.js';
 import { BlobStore } from './store/blobs.js';
 import { openDatabase, type Db } from './store/database.js';
 import { publicUrlOf } from './http/public-url.js';
+import { loadKnowledge } from './knowledge/for-notice.js';
 import { BulletinRenderer } from './bulletins/render.js';
 import { queueCsatSurvey } from './surveys/csat.js';
 
@@ -74,7 +75,9 @@ export async function createApp(options: { config?: Config; log?: Logger; now?: 
     notices: {
       automaticCap: { limit: config.env.AUTO_MAIL_LIMIT, windowMs: config.env.AUTO_MAIL_WINDOW_MINUTES * 60_000 },
       log,
-      renderer: sharedRenderer(), calendar: policies.calendar, secret: config.secretKey, supportAddress: config.supportAddress, supportName: config.supportName, replyToPlusAddress: config.replyToPlusAddress },
+      renderer: sharedRenderer(), calendar: policies.calendar, secret: config.secretKey, supportAddress: config.supportAddress, supportName: config.supportName, replyToPlusAddress: config.replyToPlusAddress,
+      knowledge: loadKnowledge(config.knowledgeBaseDir, publicUrlOf(config.env), (problem) => log.warn(problem)),
+    },
   };
   const pipeline = new InboundPipeline(
     {

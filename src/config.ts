@@ -48,6 +48,8 @@ const envSchema = z.object({
   IMAP_PROCESSED_MAILBOX: z.string().default('Processed'),
   IMAP_POLL_SECONDS: positiveInt(60),
   IMAP_TIMEOUT_SECONDS: positiveInt(60),
+  // Knowledge-base articles (README "Knowledge base"): default DATA_DIR/kb.
+  KNOWLEDGE_BASE_DIR: optionalText,
   IMAP_TLS_REJECT_UNAUTHORIZED: bool(true),
   MAX_MESSAGE_BYTES: positiveInt(25 * 1024 * 1024),
   SUPPORT_NAME: z.string().trim().min(1).default('Soporte'),
@@ -131,6 +133,8 @@ const KNOWN_VARIABLES: ReadonlySet<string> = new Set([...Object.keys(envSchema.s
 
 export interface Config {
   dataDir: string;
+  /** Knowledge-base articles, <slug>.md (src/knowledge/articles.ts); a missing folder means none. */
+  knowledgeBaseDir: string;
   databaseUrl: string;
   databasePath: string;
   supportAddress: string;
@@ -237,6 +241,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
   const databaseUrl = e.DATABASE_URL ?? `file:${resolve(dataDir, 'ventanilla.db')}`;
   return {
     dataDir,
+    knowledgeBaseDir: resolve(e.KNOWLEDGE_BASE_DIR ?? resolve(dataDir, 'kb')),
     databaseUrl,
     databasePath: resolve(databaseUrl.replace(/^file:/, '')),
     supportAddress: e.SUPPORT_ADDRESS.toLowerCase(),

@@ -7,6 +7,7 @@ import { failureMessage } from './failure-message.js';
 import { registerBulletinCommands } from './bulletin-commands.js';
 import { registerInboundCommands } from './inbound-commands.js';
 import { registerIngestCommands } from './ingest-commands.js';
+import { registerKnowledgeCommands } from './kb-commands.js';
 import { registerMaintenanceCommands } from './maintenance-commands.js';
 import { registerOpsCommands } from './ops-commands.js';
 import { registerSurveyCommands } from './survey-commands.js';
@@ -30,6 +31,7 @@ registerOpsCommands(program);
 registerAccessCommands(program);
 registerSurveyCommands(program);
 registerBulletinCommands(program);
+registerKnowledgeCommands(program);
 
 // A reader that stops early (`ventanilla tickets list | head -1`): stop as a Unix tool killed by SIGPIPE does
 // (status 141), quietly. Work in flight is safe to drop there: nothing is acknowledged before it commits.

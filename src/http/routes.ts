@@ -4,3 +4,4 @@ export {};
 import '../surveys/routes.js';
 import '../bulletins/http-routes.js';
 import '../surveys/opt-out-routes.js';
+import '../knowledge/http-routes.js';

@@ -13,6 +13,7 @@ import { suppressedAmong } from '../store/suppression-repo.js';
 import { insertDeferredNotice } from '../store/deferred-notice-repo.js';
 import { noticeToJson } from './notice-json.js';
 import { LOCALE_TAGS, businessPeriod, subjectIn } from './locale.js';
+import { articlesForTicket, type KnowledgeDeps } from '../knowledge/for-notice.js';
 
 export interface NoticeDeps {
   /** At most `limit` automatic mails to one address per `windowMs`, whatever the headers say (loops). */
@@ -31,6 +32,8 @@ export interface NoticeDeps {
    * mailbox is caught up (deferred-notices.ts).
    */
   deferAutomatic?: () => boolean;
+  /** Articles suggested in the mail that opens a ticket; absent or empty: none. */
+  knowledge?: KnowledgeDeps;
 }
 
 export interface NoticeRequest {
@@ -166,6 +169,7 @@ export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest
     body,
     issueRef: req.issueRef ?? ticket.productIssueRef ?? undefined,
     previous: ticket.followUpOf ? { ...ticket.followUpOf, subject: subjectIn(ticket.followUpOf.subject, locale) } : undefined,
+    articles: req.notice === 'acknowledgement' || req.notice === 'follow_up_created' ? articlesForTicket(tx, deps.knowledge, ticket.id, ticket.subject, locale) : undefined,
     escalation: req.escalation && {
       level: req.escalation.level,
       kind: req.escalation.kind,

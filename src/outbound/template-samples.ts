@@ -98,6 +98,13 @@ const SAMPLE_STATUS: Record<TemplateName, string> = {
   nps_survey: 'closed',
 };
 
+/** A knowledge-base article the sample acknowledgement suggests (DOMAIN.md rule 10). */
+export const SAMPLE_ARTICLE: Record<Locale, { title: string; url: string }> = {
+  es: { title: 'Cómo timbrar una factura electrónica', url: 'https://soporte.ventanilla.test/kb/timbrar-factura' },
+  pt: { title: 'Como emitir uma fatura eletrónica', url: 'https://soporte.ventanilla.test/kb/emitir-fatura' },
+  en: { title: 'How to stamp an electronic invoice', url: 'https://soporte.ventanilla.test/kb/stamp-invoice' },
+};
+
 /** Realistic data for previews and tests: every field the template uses is filled in. */
 export function sampleContext(name: TemplateName, locale: Locale): TemplateContext {
   const s = { ...SAMPLES[locale], ...sampleTimes(locale) };
@@ -108,6 +115,7 @@ export function sampleContext(name: TemplateName, locale: Locale): TemplateConte
   };
   switch (name) {
     case 'acknowledgement':
+      return { ...ctx, dueAt: s.dueAt, articles: [SAMPLE_ARTICLE[locale]] };
     case 'reopened':
     case 'in_progress':
       return { ...ctx, dueAt: s.dueAt };

@@ -60,6 +60,8 @@ export interface TemplateContext {
   previous?: { number: number; subject?: string };
   /** capMinutes: set on the escalation that fills the lead's AUTO_MAIL_LIMIT window (the next ones are not mailed). */
   escalation?: { level: number; kind: 'warning' | 'breach'; dueAt: string; target: string; organisation?: string | null; requester?: string; capMinutes?: number };
+  /** acknowledgement, follow_up_created: knowledge-base articles matching the customer's words (DOMAIN.md rule 10). */
+  articles?: Array<{ title: string; url: string }>;
   /** csat_survey, nps_survey: the one-click answers (links already signed) and until when they work. */
   survey?: SurveyMailView;
 }

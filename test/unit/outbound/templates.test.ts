@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, VentanillaError } from '../../../src/errors.js';
 import { templatesDir } from '../../../src/paths.js';
 import { renderEveryTemplate } from '../../../src/warm-up.js';
-import { SAMPLE_OPT_OUT_URL, SAMPLE_SURVEY_URL } from '../../../src/outbound/template-samples.js';
+import { SAMPLE_ARTICLE, SAMPLE_OPT_OUT_URL, SAMPLE_SURVEY_URL } from '../../../src/outbound/template-samples.js';
 import {
   INTERNAL_TEMPLATES,
   TEMPLATE_NAMES,
@@ -70,8 +70,9 @@ describe('every template in every locale renders its sample context', () => {
     expect(mail.html).toContain(`<html lang="${locale}"`);
     expect(mail.html).toContain('name="viewport"');
     expect(mail.html).toContain('max-width:600px');
-    // The only absolute links allowed are the survey answers and the survey opt-out, to our own PUBLIC_URL.
-    const ownLinksRemoved = [SAMPLE_SURVEY_URL, SAMPLE_OPT_OUT_URL].reduce((html, url) => html.replaceAll(`href="${Handlebars.escapeExpression(url)}`, 'href="#'), mail.html);
+    // The only absolute links allowed are the survey answers and the survey opt-out, to our own PUBLIC_URL, and
+    // the knowledge-base articles suggested.
+    const ownLinksRemoved = [SAMPLE_SURVEY_URL, SAMPLE_OPT_OUT_URL, SAMPLE_ARTICLE[locale].url].reduce((html, url) => html.replaceAll(`href="${Handlebars.escapeExpression(url)}`, 'href="#'), mail.html);
     if (name === 'csat_survey' || name === 'nps_survey') {
       expect(mail.text, 'the opt-out line of the text footer').toContain(SAMPLE_OPT_OUT_URL);
       expect(mail.html).toContain(`href="${Handlebars.escapeExpression(SAMPLE_OPT_OUT_URL)}"`);

@@ -1,0 +1,51 @@
+// The words of a text that say what it is about, for matching a new ticket's mail with knowledge-base articles
+// (DOMAIN.md rule 10): lower case, accents off, no words that every text has (Spanish, Portuguese, English).
+
+const STOPWORDS = new Set(
+  (
+    // Spanish
+    'para por con sin que como cuando donde desde hasta sobre entre pero porque pues del las los una uno unos unas ' +
+    'este esta estos estas ese esa esos esas aqui alli ahi muy mas menos tambien solo ya aun todo toda todos todas ' +
+    'hay tengo tiene tienen tenemos hacer hace hago hecho puedo puede pueden podemos favor gracias hola buenos buenas ' +
+    'dias tardes noches saludos cordiales atentamente estimado estimados estimada equipo soporte ayuda ayudar necesito ' +
+    'necesitamos quisiera quiero problema favor nos les sus mis tus ser estar esta estoy estamos fue sido son era ' +
+    'sea han has hemos habia algo alguien nada cual cuales quien mismo misma otro otra otros otras cada caso ' +
+    // Portuguese
+    'com sem nao sim mais muito muita nos voce voces seu sua seus suas meu minha isso isto aquilo esse essa pelo pela ' +
+    'pelos pelas num numa tenho temos fazer obrigado obrigada ola bom boa dia tarde noite cumprimentos preciso ajuda ' +
+    'quando onde porque entao tambem ainda ja estou esta sao foi ser ter tem ' +
+    // English
+    'the and for with without that this these those from have has had not are was were been being you your our ' +
+    'hello thanks thank please regards dear team support help need would could should can will just also any ' +
+    'some what when where which who how why there here into about after before them they their its issue problem'
+  ).split(' '),
+);
+
+/** Letters and digits only, accents folded (NFD, marks dropped): "Facturación" -> "facturacion". */
+export function foldedWords(text: string): string[] {
+  return text
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .split(/[^a-z0-9ñ]+/)
+    .filter(Boolean);
+}
+
+/** The words that carry meaning: three letters or more (or an all-digit code like "403"), not a stopword. */
+export function meaningfulTerms(text: string): string[] {
+  return foldedWords(text).filter((w) => (w.length >= 3 || /^\d{3,}$/.test(w)) && !STOPWORDS.has(w) && !/^\d{5,}$/.test(w));
+}
+
+/** Length of the prefix two forms of one word share ("factura", "facturas", "facturacion"). */
+export const STEM_PREFIX = 5;
+
+/**
+ * Whether two terms are forms of one word: equal, or one begins with the other and the shorter has at least
+ * STEM_PREFIX letters. No stemmer: a prefix is good enough for Spanish and Portuguese plurals and derivations
+ * ("error", "errores"; "factura", "facturacion"), and wrong only for short roots, which it leaves alone.
+ */
+export function sameWord(a: string, b: string): boolean {
+  if (a === b) return true;
+  const [short, long] = a.length <= b.length ? [a, b] : [b, a];
+  return short.length >= STEM_PREFIX && long.startsWith(short);
+}

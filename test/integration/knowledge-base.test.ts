@@ -1,0 +1,86 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildServer } from '../../src/http/server.js';
+import '../../src/http/routes.js';
+import { createTestApp, mail, type TestApp } from '../support/app.js';
+import { cliBuilt, runCli } from '../support/cli.js';
+
+// DOMAIN.md rule 10: articles are suggested to the customer when a ticket is opened, where the words written match
+// the articles. The articles are Markdown files; the mail that opens the ticket lists the matching ones, linked to
+// their page on this gateway (or to where they are published).
+
+const ARTICLES: Record<string, string> = {
+  'timbrar-factura.md': '---\nlang: es\nkeywords: CFDI, timbrado, SAT\n---\n# Cómo timbrar una factura electrónica\n\n1. Abra el portal.\n2. Elija la factura y pulse **Timbrar**.\n\nSi el SAT la rechaza, revise el RFC del receptor. <script>alert(1)</script>\n',
+  'restablecer-contrasena.md': '---\nlang: es\nkeywords: clave, acceso, bloqueado\nurl: https://ayuda.example.test/contrasena\n---\n# Restablecer la contraseña del portal\n\nPulse "Olvidé mi contraseña".\n',
+  'sin-titulo.md': 'Un archivo sin título.\n',
+};
+
+let app: TestApp;
+let kbDir: string;
+beforeEach(async () => {
+  kbDir = mkdtempSync(join(tmpdir(), 'ventanilla-kb-'));
+  for (const [name, text] of Object.entries(ARTICLES)) writeFileSync(join(kbDir, name), text);
+  app = await createTestApp({ KNOWLEDGE_BASE_DIR: kbDir, PUBLIC_URL: 'https://soporte.example.test/ayuda' });
+});
+afterEach(async () => {
+  await app.dispose();
+  rmSync(kbDir, { recursive: true, force: true });
+});
+
+const acknowledgementOf = async (subject: string) => app.db.outboxMail.findFirstOrThrow({ where: { template: 'acknowledgement', subject: { contains: subject } } });
+
+describe('the knowledge base', () => {
+  it("lists the matching articles in the mail that opens a ticket, linked, in the text and the HTML", async () => {
+    const result = await app.pipeline.ingest(mail({ headers: { Subject: 'No puedo timbrar' }, body: 'Hola, el SAT rechaza el CFDI de mis facturas desde ayer.\n\nSaludos,\nAna' }), { source: 'file', sourceRef: 'kb-1' });
+    expect(result.outcome).toBe('created');
+    const ack = await acknowledgementOf('No puedo timbrar');
+    expect(ack.text).toContain('Mientras tanto, estos artículos pueden ayudarle:\n- Cómo timbrar una factura electrónica: https://soporte.example.test/ayuda/kb/timbrar-factura\n');
+    expect(ack.text).not.toContain('contraseña');
+    expect(ack.html).toContain('<a href="https://soporte.example.test/ayuda/kb/timbrar-factura" style="color:#065f46;text-decoration:underline;">Cómo timbrar una factura electrónica</a>');
+  });
+
+  it('links an article to its own address when it has one, and suggests nothing when the words do not match', async () => {
+    await app.pipeline.ingest(mail({ headers: { Subject: 'Acceso bloqueado' }, body: 'Olvidé mi contraseña y el usuario quedó bloqueado.' }), { source: 'file', sourceRef: 'kb-2' });
+    expect((await acknowledgementOf('Acceso bloqueado')).text).toContain('- Restablecer la contraseña del portal: https://ayuda.example.test/contrasena\n');
+    await app.pipeline.ingest(mail({ headers: { Subject: 'Cambio de domicilio' }, body: 'Quiero actualizar el domicilio de mi empresa.' }), { source: 'file', sourceRef: 'kb-3' });
+    const plain = await acknowledgementOf('Cambio de domicilio');
+    expect(plain.text).not.toContain('artículos');
+    expect(plain.html).not.toContain('<ul');
+  });
+
+  it('serves an article as a page, its HTML escaped, and answers 404 for one that does not exist', async () => {
+    const server = await buildServer(app);
+    try {
+      const page = await server.inject({ method: 'GET', url: '/kb/timbrar-factura' });
+      expect(page.statusCode).toBe(200);
+      expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(page.body).toContain('<h1>Cómo timbrar una factura electrónica</h1>');
+      expect(page.body).toContain('<li>Elija la factura y pulse <strong>Timbrar</strong>.</li>');
+      expect(page.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+      expect(page.body).not.toContain('<script>');
+      expect(page.body).toContain('<a href="mailto:soporte@example.test">soporte@example.test</a>');
+      expect((await server.inject({ method: 'GET', url: '/kb/sin-titulo' })).statusCode).toBe(404);
+      expect((await server.inject({ method: 'GET', url: '/kb/no-existe' })).statusCode).toBe(404);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it.skipIf(!cliBuilt)('shows the owner what the folder holds and what a mail would be sent (ventanilla kb)', async () => {
+    const env = { DATA_DIR: app.dataDir, SUPPORT_ADDRESS: 'soporte@example.test', SECRET_KEY: 'test-secret-key-0123456789', KNOWLEDGE_BASE_DIR: kbDir, PUBLIC_URL: 'https://soporte.example.test/ayuda' };
+    const list = await runCli(['kb', 'list'], { env });
+    expect(list.stdout).toBe(
+      'restablecer-contrasena\tes\tRestablecer la contraseña del portal\thttps://ayuda.example.test/contrasena\n' +
+        'timbrar-factura\tes\tCómo timbrar una factura electrónica\thttps://soporte.example.test/ayuda/kb/timbrar-factura\n' +
+        `2 articles in ${kbDir}\n`,
+    );
+    // The file it cannot read is named, and skipped.
+    expect(list.stderr).toContain('knowledge base: sin-titulo.md: no title (a first line \\"# Title\\"); the file is skipped');
+    const suggest = await runCli(['kb', 'suggest', 'el SAT rechaza el timbrado'], { env });
+    expect(suggest.stdout).toMatch(/^timbrar-factura\t[\d.]+\tCómo timbrar una factura electrónica\t\(sat, rechaza, timbrado\)\n$/);
+    const none = await runCli(['kb', 'suggest', '--locale', 'pt', 'el SAT rechaza el timbrado'], { env });
+    expect(none.stdout).toBe(`no article matches (2 in ${kbDir}): an article needs two of the words, one of them in its title or keywords\n`);
+  });
+});
