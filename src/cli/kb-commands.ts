@@ -15,7 +15,7 @@ export function registerKnowledgeCommands(program: Command): void {
     .action((opts: { json?: boolean }) =>
       run(async (app) => {
         const knowledge = app.lifecycle.notices.knowledge;
-        const view = (knowledge?.base.articles ?? []).map((a) => ({ slug: a.slug, lang: a.lang, title: a.title, keywords: a.keywords, url: a.url ?? knowledge?.pageUrl(a.slug) }));
+        const view = (knowledge?.folder.current().articles ?? []).map((a) => ({ slug: a.slug, lang: a.lang, title: a.title, keywords: a.keywords, url: a.url ?? knowledge?.pageUrl(a.slug) }));
         if (opts.json) return out(JSON.stringify(view, null, 2));
         for (const a of view) out(`${a.slug}\t${a.lang ?? 'all'}\t${a.title}\t${a.url}`);
         out(`${view.length} articles in ${app.config.knowledgeBaseDir}`);
@@ -31,11 +31,11 @@ export function registerKnowledgeCommands(program: Command): void {
       run(async (app) => {
         if (!['es', 'pt', 'en'].includes(opts.locale)) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `--locale ${opts.locale}: expected es, pt or en`);
         const knowledge = app.lifecycle.notices.knowledge;
-        const found = knowledge?.base.suggest(words.join(' '), opts.locale as Locale) ?? [];
+        const found = knowledge?.folder.current().suggest(words.join(' '), opts.locale as Locale) ?? [];
         const view = found.map((s) => ({ slug: s.article.slug, title: s.article.title, score: s.score, words: s.words }));
         if (opts.json) return out(JSON.stringify(view, null, 2));
         for (const s of view) out(`${s.slug}\t${s.score}\t${s.title}\t(${s.words.join(', ')})`);
-        if (view.length === 0) out(`no article matches (${knowledge?.base.size ?? 0} in ${app.config.knowledgeBaseDir}): an article needs two of the words, one of them in its title or keywords`);
+        if (view.length === 0) out(`no article matches (${knowledge?.folder.current().size ?? 0} in ${app.config.knowledgeBaseDir}): an article needs two of the words, one of them in its title or keywords`);
       }),
     );
 }

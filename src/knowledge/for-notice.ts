@@ -1,12 +1,11 @@
 import type { Locale } from '../outbound/locale.js';
 import type { Tx } from '../store/database.js';
 import { sqlOf } from '../store/sql.js';
-import { loadArticles } from './articles.js';
-import { KnowledgeBase } from './suggest.js';
+import { KnowledgeFolder } from './folder.js';
 
 /** What the notices need of the knowledge base: the articles, and the address of the page of one. */
 export interface KnowledgeDeps {
-  base: KnowledgeBase;
+  folder: KnowledgeFolder;
   /** PUBLIC_URL/kb/<slug>: the gateway's own page of an article without a `url`. */
   pageUrl: (slug: string) => string;
 }
@@ -16,15 +15,14 @@ export interface KnowledgeDeps {
  * its first mail (the visible text: no quoted history, no signature); undefined when none match.
  */
 export function articlesForTicket(tx: Tx, knowledge: KnowledgeDeps | undefined, ticketId: number, subject: string, locale: Locale): Array<{ title: string; url: string }> | undefined {
-  if (!knowledge || knowledge.base.size === 0) return undefined;
+  const base = knowledge?.folder.current();
+  if (!knowledge || !base || base.size === 0) return undefined;
   const first = sqlOf(tx).get<{ visibleText: string }>(`SELECT "visibleText" FROM "Message" WHERE "ticketId" = ? AND "direction" = 'in' ORDER BY "id" LIMIT 1`, ticketId);
-  const found = knowledge.base.suggest(`${subject}\n${first?.visibleText ?? ''}`, locale);
+  const found = base.suggest(`${subject}\n${first?.visibleText ?? ''}`, locale);
   return found.length === 0 ? undefined : found.map(({ article }) => ({ title: article.title, url: article.url ?? knowledge.pageUrl(article.slug) }));
 }
 
 /** The articles of `dir`, each file that cannot be read named in the log (the others still serve). */
 export function loadKnowledge(dir: string, baseUrl: string, warn: (problem: string) => void): KnowledgeDeps {
-  const { articles, problems } = loadArticles(dir);
-  for (const problem of problems) warn(`knowledge base: ${problem}; the file is skipped`);
-  return { base: new KnowledgeBase(articles), pageUrl: (slug) => `${baseUrl}/kb/${slug}` };
+  return { folder: new KnowledgeFolder(dir, warn), pageUrl: (slug) => `${baseUrl}/kb/${slug}` };
 }

@@ -17,7 +17,7 @@ const STILL_STUCK: Record<Locale, string> = {
 
 registerRoutes((server, app: App) => {
   server.get<{ Params: { slug: string } }>('/kb/:slug', async (request, reply) => {
-    const article = app.lifecycle.notices.knowledge?.base.articles.find((a) => a.slug === request.params.slug.toLowerCase());
+    const article = app.lifecycle.notices.knowledge?.folder.current().articles.find((a) => a.slug === request.params.slug.toLowerCase());
     if (!article) return reply.callNotFound();
     const locale = article.lang ?? localeFromAcceptLanguage(request.headers['accept-language']);
     const page = renderPage('article', {

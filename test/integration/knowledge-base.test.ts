@@ -50,6 +50,17 @@ describe('the knowledge base', () => {
     expect(plain.html).not.toContain('<ul');
   });
 
+  it('suggests articles in the mail that opens a follow-up of a closed ticket too, from its new words', async () => {
+    const first = mail({ headers: { Subject: 'Cambio de domicilio' }, body: 'Quiero actualizar el domicilio de mi empresa.' });
+    const opened = await app.pipeline.ingest(first, { source: 'file', sourceRef: 'kb-4' });
+    await app.db.ticket.update({ where: { number: opened.ticketNumber as number }, data: { status: 'closed' } });
+    const messageId = /Message-ID: <([^>]+)>/.exec(first.toString())?.[1];
+    const reply = mail({ headers: { Subject: `Re: [#${opened.ticketNumber}] Cambio de domicilio`, 'In-Reply-To': `<${messageId}>` }, body: 'Ya cambié el domicilio, pero ahora no puedo timbrar: el SAT rechaza el CFDI.' });
+    expect((await app.pipeline.ingest(reply, { source: 'file', sourceRef: 'kb-5' })).outcome).toBe('followup');
+    const notice = await app.db.outboxMail.findFirstOrThrow({ where: { template: 'follow_up_created' } });
+    expect(notice.text).toContain('- Cómo timbrar una factura electrónica: https://soporte.example.test/ayuda/kb/timbrar-factura\n');
+  });
+
   it('serves an article as a page, its HTML escaped, and answers 404 for one that does not exist', async () => {
     const server = await buildServer(app);
     try {
