@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 export DATA_DIR="${DATA_DIR:-./data/demo}"
 export SUPPORT_ADDRESS="${SUPPORT_ADDRESS:-soporte@ventanilla.test}"
 export LOG_LEVEL="${LOG_LEVEL:-warn}"
+# Sample knowledge-base articles: the acknowledgements suggest the one matching each mail.
+export KNOWLEDGE_BASE_DIR="${KNOWLEDGE_BASE_DIR:-./scripts/demo-kb}"
 [ -d node_modules ] || npm ci
 npm run --silent build
 cli="node dist/bundle/main.js"

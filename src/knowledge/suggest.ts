@@ -1,6 +1,6 @@
 import type { Locale } from '../outbound/locale.js';
 import type { Article } from './articles.js';
-import { meaningfulTerms, sameWord, STEM_PREFIX } from './terms.js';
+import { meaningfulTerms, stemOf } from './terms.js';
 
 // Which articles to suggest for a new ticket (DOMAIN.md rule 10): those sharing words with what the customer
 // wrote, weighed by how rare each word is among the articles (idf), a word of the title or the keywords more
@@ -16,7 +16,6 @@ const QUERY_CHARS = 3000;
 
 interface Posting {
   article: number;
-  term: string;
   weight: number;
 }
 
@@ -27,20 +26,20 @@ export interface Suggestion {
   words: string[];
 }
 
-const bucketOf = (term: string) => term.slice(0, STEM_PREFIX);
-
 export class KnowledgeBase {
-  private readonly buckets = new Map<string, Posting[]>();
+  /** Per stem, the articles that have it and how much it weighs in each. */
+  private readonly postings = new Map<string, Posting[]>();
 
   constructor(readonly articles: readonly Article[]) {
     articles.forEach((article, index) => {
       const weights = new Map<string, number>();
-      for (const term of meaningfulTerms(article.body)) weights.set(term, Math.min(MAX_BODY_COUNT, (weights.get(term) ?? 0) + 1));
-      for (const term of meaningfulTerms(`${article.title} ${article.keywords.join(' ')}`)) weights.set(term, Math.max(weights.get(term) ?? 0, 0) + TITLE_WEIGHT);
+      for (const term of meaningfulTerms(article.body).map(stemOf)) weights.set(term, Math.min(MAX_BODY_COUNT, (weights.get(term) ?? 0) + 1));
+      const titled = new Set(meaningfulTerms(`${article.title} ${article.keywords.join(' ')}`).map(stemOf));
+      for (const term of titled) weights.set(term, (weights.get(term) ?? 0) + TITLE_WEIGHT);
       for (const [term, weight] of weights) {
-        const list = this.buckets.get(bucketOf(term)) ?? [];
-        list.push({ article: index, term, weight });
-        this.buckets.set(bucketOf(term), list);
+        const list = this.postings.get(term) ?? [];
+        list.push({ article: index, weight });
+        this.postings.set(term, list);
       }
     });
   }
@@ -53,12 +52,14 @@ export class KnowledgeBase {
   suggest(text: string, locale: Locale, max = MAX_SUGGESTIONS): Suggestion[] {
     if (this.articles.length === 0) return [];
     const found = new Map<number, { score: number; strong: boolean; words: string[] }>();
-    for (const word of new Set(meaningfulTerms(text.slice(0, QUERY_CHARS)))) {
-      // Per article, this word's best match (a title word and a body word count once).
+    // One entry per stem: "factura" and "facturas" in one mail are one word.
+    const words = new Map<string, string>();
+    for (const word of meaningfulTerms(text.slice(0, QUERY_CHARS))) if (!words.has(stemOf(word))) words.set(stemOf(word), word);
+    for (const [stem, word] of words) {
       const best = new Map<number, number>();
-      for (const p of this.buckets.get(bucketOf(word)) ?? []) {
+      for (const p of this.postings.get(stem) ?? []) {
         const lang = this.articles[p.article]?.lang;
-        if ((lang === null || lang === locale) && sameWord(word, p.term)) best.set(p.article, Math.max(best.get(p.article) ?? 0, p.weight));
+        if (lang === null || lang === locale) best.set(p.article, p.weight);
       }
       const idf = Math.log(1 + this.articles.length / Math.max(1, best.size));
       for (const [article, weight] of best) {

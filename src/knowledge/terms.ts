@@ -36,16 +36,20 @@ export function meaningfulTerms(text: string): string[] {
   return foldedWords(text).filter((w) => (w.length >= 3 || /^\d{3,}$/.test(w)) && !STOPWORDS.has(w) && !/^\d{5,}$/.test(w));
 }
 
-/** Length of the prefix two forms of one word share ("factura", "facturas", "facturacion"). */
-export const STEM_PREFIX = 5;
+// Inflections and derivations, longest first (accents folded): Spanish and Portuguese, then English.
+const SUFFIXES = [
+  'amientos', 'imientos', 'aciones', 'iciones', 'amiento', 'imiento', 'acoes', 'icoes', 'acion', 'icion', 'acao', 'icao',
+  'mente', 'ando', 'endo', 'indo', 'ados', 'adas', 'idos', 'idas', 'ado', 'ada', 'ido', 'ida', 'ar', 'er', 'ir',
+  'os', 'as', 'es', 'o', 'a', 'e', 's', 'ing', 'ed',
+].sort((a, b) => b.length - a.length);
+const MIN_STEM = 4;
 
 /**
- * Whether two terms are forms of one word: equal, or one begins with the other and the shorter has at least
- * STEM_PREFIX letters. No stemmer: a prefix is good enough for Spanish and Portuguese plurals and derivations
- * ("error", "errores"; "factura", "facturacion"), and wrong only for short roots, which it leaves alone.
+ * A word's stem, so that its forms match ("exporto", "exportar", "exportação"; "factura", "facturas",
+ * "facturación"; "error", "errores"): the longest known ending taken off, when at least four letters are left.
+ * Lighter than a Snowball stemmer, and enough for matching a mail with a few dozen articles.
  */
-export function sameWord(a: string, b: string): boolean {
-  if (a === b) return true;
-  const [short, long] = a.length <= b.length ? [a, b] : [b, a];
-  return short.length >= STEM_PREFIX && long.startsWith(short);
+export function stemOf(word: string): string {
+  for (const suffix of SUFFIXES) if (word.endsWith(suffix) && word.length - suffix.length >= MIN_STEM) return word.slice(0, -suffix.length);
+  return word;
 }
