@@ -5,6 +5,7 @@ import { unknownSettingWarnings } from './config-typos.js';
 import { ErrorCode, VentanillaError } from './errors.js';
 import { MIN_SECRET_LENGTH } from './secret.js';
 import { isLinkBase } from './http/public-url.js';
+import type { OAuth2Settings } from './ingest/sources/oauth2-token.js';
 
 const bool = (fallback: boolean) =>
   z
@@ -48,6 +49,12 @@ const envSchema = z.object({
   IMAP_PROCESSED_MAILBOX: z.string().default('Processed'),
   IMAP_POLL_SECONDS: positiveInt(60),
   IMAP_TIMEOUT_SECONDS: positiveInt(60),
+  // OAuth2 instead of IMAP_PASSWORD (Microsoft 365, Google): README "Configuration".
+  IMAP_OAUTH2_TOKEN_URL: z.url({ protocol: /^https?$/, error: 'expected the https address of the token endpoint' }).optional(),
+  IMAP_OAUTH2_CLIENT_ID: optionalText,
+  IMAP_OAUTH2_CLIENT_SECRET: optionalText,
+  IMAP_OAUTH2_SCOPE: optionalText,
+  IMAP_OAUTH2_REFRESH_TOKEN: optionalText,
   // Knowledge-base articles (README "Knowledge base"): default DATA_DIR/kb.
   KNOWLEDGE_BASE_DIR: optionalText,
   IMAP_TLS_REJECT_UNAUTHORIZED: bool(true),
@@ -150,6 +157,8 @@ export interface Config {
     mailbox: string;
     processedMailbox: string;
     pollSeconds: number;
+    /** Set: the mailbox is reached with OAuth2 access tokens (XOAUTH2), not the password. */
+    oauth2?: OAuth2Settings;
     /** How long a command may go unanswered (and an IDLE probe too) before the connection is given up. */
     timeoutSeconds: number;
     rejectUnauthorized: boolean;
@@ -222,7 +231,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
   let imap: Config['imap'];
   if (e.IMAP_HOST) {
     if (!e.IMAP_USER) problems.push('  IMAP_USER: required when IMAP_HOST is set');
-    if (!e.IMAP_PASSWORD) problems.push('  IMAP_PASSWORD: required when IMAP_HOST is set');
+    if (!e.IMAP_PASSWORD && !e.IMAP_OAUTH2_TOKEN_URL) problems.push('  IMAP_PASSWORD: required when IMAP_HOST is set (or IMAP_OAUTH2_TOKEN_URL and IMAP_OAUTH2_CLIENT_ID for OAuth2)');
+    if (e.IMAP_OAUTH2_TOKEN_URL && !e.IMAP_OAUTH2_CLIENT_ID) problems.push('  IMAP_OAUTH2_CLIENT_ID: required with IMAP_OAUTH2_TOKEN_URL');
     imap = {
       host: e.IMAP_HOST,
       port: e.IMAP_PORT,
@@ -232,6 +242,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
       mailbox: e.IMAP_MAILBOX,
       processedMailbox: e.IMAP_PROCESSED_MAILBOX,
       pollSeconds: e.IMAP_POLL_SECONDS,
+      ...(e.IMAP_OAUTH2_TOKEN_URL && e.IMAP_OAUTH2_CLIENT_ID
+        ? { oauth2: { tokenUrl: e.IMAP_OAUTH2_TOKEN_URL, clientId: e.IMAP_OAUTH2_CLIENT_ID, clientSecret: e.IMAP_OAUTH2_CLIENT_SECRET, scope: e.IMAP_OAUTH2_SCOPE, refreshToken: e.IMAP_OAUTH2_REFRESH_TOKEN } }
+        : {}),
       timeoutSeconds: e.IMAP_TIMEOUT_SECONDS,
       rejectUnauthorized: e.IMAP_TLS_REJECT_UNAUTHORIZED,
     };
@@ -274,7 +287,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
 }
 
 /** Settings whose value is a credential: a refused one is named, never echoed (the error lands in terminals, CI logs, journald). */
-const SECRET_SETTINGS = new Set(['SECRET_KEY', 'IMAP_PASSWORD', 'SMTP_PASSWORD']);
+const SECRET_SETTINGS = new Set(['SECRET_KEY', 'IMAP_PASSWORD', 'SMTP_PASSWORD', 'IMAP_OAUTH2_CLIENT_SECRET', 'IMAP_OAUTH2_REFRESH_TOKEN']);
 
 /** A refused value as the error repeats it: secrets hidden, and the password of a URL (postgres://user:pw@host) masked. */
 function shownValue(name: string, value: string | undefined): string | undefined {

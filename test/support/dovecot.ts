@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -32,6 +32,20 @@ export interface DovecotOptions {
   imapCapability?: string;
   /** PEM files: enables TLS (`ssl = yes`) and adds an implicit-TLS (imaps) listener. */
   tls?: { cert: string; key: string };
+  /**
+   * OAuth2 logins too (SASL XOAUTH2, OAUTHBEARER): each token is checked by POSTing it to this introspection
+   * endpoint (RFC 7662), which answers {"active": true, "username": ...} for a good one.
+   */
+  oauth2IntrospectionUrl?: string;
+}
+
+function oauth2Config(dir: string, opts: DovecotOptions): { mechanisms: string; passdb: string } {
+  if (!opts.oauth2IntrospectionUrl) return { mechanisms: '', passdb: '' };
+  writeFileSync(
+    join(dir, 'oauth2.conf.ext'),
+    `introspection_mode = post\nintrospection_url = ${opts.oauth2IntrospectionUrl}\nusername_attribute = username\nactive_attribute = active\nactive_value = true\n`,
+  );
+  return { mechanisms: ' xoauth2 oauthbearer', passdb: `passdb {\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = ${dir}/oauth2.conf.ext\n}\n` };
 }
 
 export interface DovecotServer {
@@ -126,6 +140,7 @@ function config(dir: string, ports: Ports, owner: ReturnType<typeof mailOwner>, 
   const { imap: imapPort, lmtp: lmtpPort, imaps } = ports;
   const imapsListener = imaps ? `  inet_listener imaps {\n    port = ${imaps}\n    ssl = yes\n  }\n` : '';
   const capability = opts.imapCapability ? `  imap_capability = ${opts.imapCapability}\n` : '';
+  const oauth2 = oauth2Config(dir, opts);
   return `instance_name = ventanilla-test-${imapPort}
 base_dir = ${dir}/run
 state_dir = ${dir}/state
@@ -133,9 +148,9 @@ log_path = ${dir}/dovecot.log
 protocols = imap lmtp
 listen = ${HOST}
 ${tlsConfig(opts)}disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login${oauth2.mechanisms}
 auth_failure_delay = 0
-${owner.extra}passdb {
+${owner.extra}${oauth2.passdb}passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%u ${dir}/users
 }

@@ -66,6 +66,15 @@ describe('configuration from the environment', () => {
     expect(error.message).toMatch(/IMAP_PASSWORD: required when IMAP_HOST is set/);
   });
 
+  it('reaches a mailbox with OAuth2 instead of a password, and names what is missing', () => {
+    const c = load({ IMAP_HOST: 'outlook.office365.com', IMAP_USER: 'soporte@example.com', IMAP_OAUTH2_TOKEN_URL: 'https://login.microsoftonline.com/tenant/oauth2/v2.0/token', IMAP_OAUTH2_CLIENT_ID: 'app', IMAP_OAUTH2_CLIENT_SECRET: 's3cret', IMAP_OAUTH2_SCOPE: 'https://outlook.office365.com/.default' });
+    expect(c.imap?.oauth2).toEqual({ tokenUrl: 'https://login.microsoftonline.com/tenant/oauth2/v2.0/token', clientId: 'app', clientSecret: 's3cret', scope: 'https://outlook.office365.com/.default', refreshToken: undefined });
+    expect(c.imap?.password).toBe('');
+    expect(errorOf({ IMAP_HOST: 'h', IMAP_USER: 'u', IMAP_OAUTH2_TOKEN_URL: 'https://login.example.test/token' }).message).toMatch(/IMAP_OAUTH2_CLIENT_ID: required with IMAP_OAUTH2_TOKEN_URL/);
+    expect(errorOf({ IMAP_HOST: 'h', IMAP_USER: 'u' }).message).toMatch(/IMAP_PASSWORD: required when IMAP_HOST is set \(or IMAP_OAUTH2_TOKEN_URL and IMAP_OAUTH2_CLIENT_ID for OAuth2\)/);
+    expect(errorOf({ IMAP_OAUTH2_TOKEN_URL: 'ftp://login.example.test/token' }).message).toMatch(/IMAP_OAUTH2_TOKEN_URL: expected the https address of the token endpoint/);
+  });
+
   it('refuses a processed mailbox that is the watched one (each move would bring the mail back)', () => {
     expect(errorOf({ IMAP_PROCESSED_MAILBOX: 'inbox' }).message).toMatch(/IMAP_PROCESSED_MAILBOX: expected another mailbox than IMAP_MAILBOX, or empty to flag only \(got "inbox"\)/);
     expect(errorOf({ IMAP_MAILBOX: 'Soporte', IMAP_PROCESSED_MAILBOX: 'Soporte' }).message).toMatch(/IMAP_PROCESSED_MAILBOX/);

@@ -1,5 +1,6 @@
 import { ImapFlow, type MailboxObject } from 'imapflow';
 import type { Config } from '../../config.js';
+import { tokenSourceFor } from './oauth2-token.js';
 
 type ImapSettings = NonNullable<Config['imap']>;
 
@@ -35,8 +36,17 @@ export function openSession(s: ImapSettings): OpeningSession {
   });
   // Until the session listens: an 'error' event nobody listens to is thrown; the failure reaches it as `opened`.
   client.on('error', () => undefined);
+  const tokens = s.oauth2 ? tokenSourceFor(s.user, s.oauth2) : null;
   const opened = (async () => {
-    await client.connect();
+    // imapflow reads its credentials when it logs in: a token fetched now is fresh for this session.
+    if (tokens) client.options.auth = { user: s.user, accessToken: await tokens.token() };
+    try {
+      await client.connect();
+    } catch (error) {
+      // A token the server refuses (revoked, rights changed) is not offered again: the next session asks anew.
+      if (tokens && (error as { authenticationFailed?: boolean }).authenticationFailed) tokens.forget();
+      throw error;
+    }
     if (s.processedMailbox) await ensureMailbox(client, s.processedMailbox);
     return client.mailboxOpen(s.mailbox);
   })();
@@ -60,11 +70,12 @@ export function isSilentConnection(error: unknown): boolean {
  * What a failed session's log says, in words: imapflow's own message for a refused command is only "Command
  * failed"; the server's answer is in the error's fields.
  */
-export function imapFailureReason(error: unknown, timeoutSeconds: number): string {
+export function imapFailureReason(error: unknown, timeoutSeconds: number, oauth2 = false): string {
   const e = (error ?? {}) as { message?: string; code?: string; authenticationFailed?: boolean; responseText?: string; serverResponseCode?: string; executedCommand?: string };
   if (isSilentConnection(e)) return `no answer from the server for ${timeoutSeconds} s (IMAP_TIMEOUT_SECONDS): the connection was lost on the way, or the server hangs`;
   const answer = [e.serverResponseCode && `[${e.serverResponseCode}]`, e.responseText].filter(Boolean).join(' ');
-  if (e.authenticationFailed) return `the server refused the login${answer ? ` (${answer})` : ''}: check IMAP_USER and IMAP_PASSWORD`;
+  const check = oauth2 ? "IMAP_USER and the OAuth2 app's rights on the mailbox (the next session asks for a new token)" : 'IMAP_USER and IMAP_PASSWORD';
+  if (e.authenticationFailed) return `the server refused the login${answer ? ` (${answer})` : ''}: check ${check}`;
   const command = e.executedCommand?.split(' ')[1];
   if (answer && command) return `the server refused ${command}: ${answer}`;
   return e.message ?? String(error);

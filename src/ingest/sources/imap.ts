@@ -96,7 +96,7 @@ export class ImapSource {
         const afterUid = this.fetchingAfter === null ? null : String(this.fetchingAfter);
         // A connection gone silent, even in a FETCH, is the network's or the server's state, not the message's.
         if (!isSilentConnection(error)) this.stuck.failed(this.fetchingAfter);
-        this.deps.log.warn({ err: error, reason: imapFailureReason(error, this.settings.timeoutSeconds), retryInMs: backoff, afterUid }, 'IMAP session failed; reconnecting');
+        this.deps.log.warn({ err: error, reason: imapFailureReason(error, this.settings.timeoutSeconds, this.settings.oauth2 !== undefined), retryInMs: backoff, afterUid }, 'IMAP session failed; reconnecting');
       }
       if (this.stopped) break;
       await this.backoff(backoff);

@@ -1,0 +1,84 @@
+// Microsoft 365 turned basic authentication off for IMAP, and Google wants OAuth2 too: a mailbox there is reached
+// with an access token (SASL XOAUTH2), fetched from the provider's token endpoint (RFC 6749) with the app's client
+// credentials (Microsoft's IMAP.AccessAsApp), or with a refresh token a person granted once (Google, Microsoft
+// delegated). Tokens live about an hour: one is kept until a minute before it expires, then fetched again.
+
+export interface OAuth2Settings {
+  tokenUrl: string;
+  clientId: string;
+  clientSecret?: string;
+  /** Microsoft: https://outlook.office365.com/.default; Google: https://mail.google.com/ */
+  scope?: string;
+  /** Given: the refresh_token grant (a person's consent); absent: client_credentials (the app's own right). */
+  refreshToken?: string;
+}
+
+const EARLY_MS = 60_000;
+const TIMEOUT_MS = 15_000;
+
+/** The token endpoint's refusal or failure, in words for the log ("the session failed: ..."). */
+export class OAuth2Error extends Error {}
+
+export class OAuth2TokenSource {
+  private cached: { token: string; until: number } | null = null;
+  private refreshToken: string | undefined;
+  private pending: Promise<string> | null = null;
+
+  constructor(
+    private readonly settings: OAuth2Settings,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.refreshToken = settings.refreshToken;
+  }
+
+  /** A token valid for at least another minute; one request at a time however many ask. */
+  async token(): Promise<string> {
+    if (this.cached && this.now() < this.cached.until) return this.cached.token;
+    this.pending ??= this.fetchToken().finally(() => {
+      this.pending = null;
+    });
+    return this.pending;
+  }
+
+  /** The server refused the token (revoked, or the app's rights changed): the next session asks for another. */
+  forget(): void {
+    this.cached = null;
+  }
+
+  private async fetchToken(): Promise<string> {
+    const s = this.settings;
+    const form = new URLSearchParams({ client_id: s.clientId });
+    if (s.clientSecret) form.set('client_secret', s.clientSecret);
+    if (s.scope) form.set('scope', s.scope);
+    if (this.refreshToken) {
+      form.set('grant_type', 'refresh_token');
+      form.set('refresh_token', this.refreshToken);
+    } else form.set('grant_type', 'client_credentials');
+    let response: Response;
+    try {
+      response = await fetch(s.tokenUrl, { method: 'POST', body: form, headers: { accept: 'application/json' }, signal: AbortSignal.timeout(TIMEOUT_MS) });
+    } catch (error) {
+      throw new OAuth2Error(`the OAuth2 token endpoint ${s.tokenUrl} did not answer: ${(error as Error).message}`);
+    }
+    const body = (await response.json().catch(() => ({}))) as { access_token?: unknown; expires_in?: unknown; refresh_token?: unknown; error?: unknown; error_description?: unknown };
+    if (!response.ok || typeof body.access_token !== 'string' || body.access_token === '') {
+      const why = [body.error, body.error_description].filter((v) => typeof v === 'string' && v !== '').join(': ') || `HTTP ${response.status}`;
+      throw new OAuth2Error(`the OAuth2 token endpoint refused a token (${why}): check IMAP_OAUTH2_CLIENT_ID, IMAP_OAUTH2_CLIENT_SECRET, IMAP_OAUTH2_SCOPE and the app's rights on the mailbox`);
+    }
+    // A provider may rotate the refresh token with each use (Microsoft does): the old one then stops working.
+    if (typeof body.refresh_token === 'string' && body.refresh_token !== '') this.refreshToken = body.refresh_token;
+    const seconds = typeof body.expires_in === 'number' ? body.expires_in : Number(body.expires_in) || 3600;
+    this.cached = { token: body.access_token, until: this.now() + Math.max(0, seconds * 1000 - EARLY_MS) };
+    return body.access_token;
+  }
+}
+
+const sources = new Map<string, OAuth2TokenSource>();
+
+/** One token source per app and mailbox, shared by the sessions of this process. */
+export function tokenSourceFor(user: string, settings: OAuth2Settings): OAuth2TokenSource {
+  const key = JSON.stringify([settings.tokenUrl, settings.clientId, settings.scope ?? '', user]);
+  let source = sources.get(key);
+  if (!source) sources.set(key, (source = new OAuth2TokenSource(settings)));
+  return source;
+}

@@ -1,0 +1,63 @@
+import { createServer, type Server } from 'node:http';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { OAuth2TokenSource } from '../../../src/ingest/sources/oauth2-token.js';
+
+// The token endpoint is asked as seldom as it can be: a token is kept until a minute before it expires, however
+// many sessions ask for one at once; a rotated refresh token replaces the old one.
+
+let server: Server;
+let url: string;
+const requests: Array<Record<string, string>> = [];
+let answer: (form: Record<string, string>, n: number) => [number, object];
+
+beforeEach(async () => {
+  requests.length = 0;
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      const form = Object.fromEntries(new URLSearchParams(body));
+      requests.push(form);
+      const [status, json] = answer(form, requests.length);
+      // A slow endpoint: concurrent askers must share one request.
+      setTimeout(() => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(json)), 20);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as { port: number }).port}/token`;
+});
+afterEach(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+describe('OAuth2TokenSource', () => {
+  it('keeps a token until a minute before it expires, and asks once for many askers', async () => {
+    answer = (_form, n) => [200, { access_token: `token-${n}`, expires_in: 3600 }];
+    let now = 0;
+    const source = new OAuth2TokenSource({ tokenUrl: url, clientId: 'app', clientSecret: 's', scope: 'https://outlook.office365.com/.default' }, () => now);
+    expect(await Promise.all([source.token(), source.token(), source.token()])).toEqual(['token-1', 'token-1', 'token-1']);
+    now = 3540_000 - 1;
+    expect(await source.token()).toBe('token-1');
+    now = 3540_000;
+    expect(await source.token()).toBe('token-2');
+    source.forget();
+    expect(await source.token()).toBe('token-3');
+    expect(requests[0]).toEqual({ client_id: 'app', client_secret: 's', scope: 'https://outlook.office365.com/.default', grant_type: 'client_credentials' });
+  });
+
+  it('uses the refresh token a person granted, and the one the provider rotates it to', async () => {
+    answer = (form, n) => [200, { access_token: `token-${n}`, expires_in: '60', refresh_token: `refresh-${n + 1}` }];
+    let now = 0;
+    const source = new OAuth2TokenSource({ tokenUrl: url, clientId: 'app', refreshToken: 'refresh-1' }, () => now);
+    expect(await source.token()).toBe('token-1');
+    now = 1; // expires_in 60 s: kept for 0 s, asked again
+    expect(await source.token()).toBe('token-2');
+    expect(requests.map((r) => [r.grant_type, r.refresh_token, r.client_secret])).toEqual([['refresh_token', 'refresh-1', undefined], ['refresh_token', 'refresh-2', undefined]]);
+  });
+
+  it("says what the endpoint answered when it refuses, and when it cannot be reached", async () => {
+    answer = () => [400, { error: 'invalid_grant', error_description: 'AADSTS70000: The refresh token has expired.' }];
+    const refused = new OAuth2TokenSource({ tokenUrl: url, clientId: 'app', refreshToken: 'old' });
+    await expect(refused.token()).rejects.toThrow("the OAuth2 token endpoint refused a token (invalid_grant: AADSTS70000: The refresh token has expired.): check IMAP_OAUTH2_CLIENT_ID, IMAP_OAUTH2_CLIENT_SECRET, IMAP_OAUTH2_SCOPE and the app's rights on the mailbox");
+    const unreachable = new OAuth2TokenSource({ tokenUrl: 'http://127.0.0.1:1/token', clientId: 'app' });
+    await expect(unreachable.token()).rejects.toThrow(/^the OAuth2 token endpoint http:\/\/127\.0\.0\.1:1\/token did not answer: /);
+  });
+});
