@@ -5,7 +5,7 @@ import { unknownSettingWarnings } from './config-typos.js';
 import { ErrorCode, VentanillaError } from './errors.js';
 import { MIN_SECRET_LENGTH } from './secret.js';
 import { isLinkBase } from './http/public-url.js';
-import type { OAuth2Settings } from './ingest/sources/oauth2-token.js';
+import type { OAuth2Settings } from './oauth2-token.js';
 
 const bool = (fallback: boolean) =>
   z
@@ -69,6 +69,8 @@ const envSchema = z.object({
   SMTP_TLS_REJECT_UNAUTHORIZED: bool(true),
   SMTP_REQUIRE_TLS: bool(true),
   SMTP_POOL_SIZE: positiveInt(5),
+  // The IMAP_OAUTH2_* app's tokens for SMTP too (Microsoft 365: SMTP.SendAsApp; Google: the same grant).
+  SMTP_OAUTH2: bool(false),
   // How long a mail the server keeps deferring (4xx) is tried again: 5 days, as mail servers keep their queue
   // (Postfix's maximal_queue_lifetime). A count of tries, when set, gives up sooner.
   OUTBOX_RETRY_HOURS: positiveInt(120),
@@ -172,7 +174,8 @@ export interface Config {
   /** Sender authorisation and authenticity: UNKNOWN_SENDER_POLICY, TRUSTED_AUTHSERV_IDS (lower case). */
   access: { unknownSenderPolicy: Env['UNKNOWN_SENDER_POLICY']; trustedAuthservIds: string[] };
   /** requireTLS: STARTTLS or nothing (a login is never sent in clear); only with a user, unless secure. */
-  smtp?: { host: string; port: number; secure: boolean; user?: string; password?: string; rejectUnauthorized: boolean; requireTLS: boolean; poolSize: number };
+  /** oauth2: the IMAP app's tokens (SMTP_OAUTH2) instead of the password. */
+  smtp?: { host: string; port: number; secure: boolean; user?: string; password?: string; oauth2?: OAuth2Settings; rejectUnauthorized: boolean; requireTLS: boolean; poolSize: number };
   /** CSAT after each ticket solved by support, NPS once a year per active contact (README "Surveys"). */
   surveys: SurveyConfig;
   /** Bulletins and bounce suppression (README "Bulletins"). */
@@ -249,6 +252,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
       rejectUnauthorized: e.IMAP_TLS_REJECT_UNAUTHORIZED,
     };
   }
+  const smtpOAuth2 = e.SMTP_OAUTH2 ? imap?.oauth2 : undefined;
+  if (e.SMTP_OAUTH2 && !smtpOAuth2) problems.push('  SMTP_OAUTH2: uses the IMAP_OAUTH2_* app, which is not set (IMAP_HOST, IMAP_USER, IMAP_OAUTH2_TOKEN_URL, IMAP_OAUTH2_CLIENT_ID)');
+  // The mailbox's own address logs in, unless SMTP_USER names another.
+  const smtpUser = e.SMTP_USER ?? (smtpOAuth2 ? imap?.user : undefined);
   if (problems.length) throw new VentanillaError(ErrorCode.CONFIG_INVALID, `Invalid configuration:\n${problems.join('\n')}`);
   const dataDir = resolve(e.DATA_DIR);
   const databaseUrl = e.DATABASE_URL ?? `file:${resolve(dataDir, 'ventanilla.db')}`;
@@ -270,7 +277,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
     },
     calendarEnv: Object.fromEntries(CALENDAR_VARIABLES.map((name) => [name, env[name]])),
     smtp: e.SMTP_HOST
-      ? { host: e.SMTP_HOST, port: e.SMTP_PORT, secure: e.SMTP_SECURE, user: e.SMTP_USER, password: e.SMTP_PASSWORD, rejectUnauthorized: e.SMTP_TLS_REJECT_UNAUTHORIZED, requireTLS: !e.SMTP_SECURE && e.SMTP_USER !== undefined && e.SMTP_REQUIRE_TLS, poolSize: e.SMTP_POOL_SIZE }
+      ? { host: e.SMTP_HOST, port: e.SMTP_PORT, secure: e.SMTP_SECURE, user: smtpUser, password: e.SMTP_PASSWORD, ...(smtpOAuth2 ? { oauth2: smtpOAuth2 } : {}), rejectUnauthorized: e.SMTP_TLS_REJECT_UNAUTHORIZED, requireTLS: !e.SMTP_SECURE && smtpUser !== undefined && e.SMTP_REQUIRE_TLS, poolSize: e.SMTP_POOL_SIZE }
       : undefined,
     surveys: {
       csatEnabled: e.CSAT_ENABLED,

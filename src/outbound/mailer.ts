@@ -3,6 +3,7 @@ import { Transform, type Readable } from 'node:stream';
 import type { Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import { tokenSourceFor, type OAuth2Settings } from '../oauth2-token.js';
 import { MimeComposer } from './mime-composer.js';
 import { fileMailer } from './file-mailer.js';
 
@@ -146,6 +147,22 @@ export function holdEnd(input: Readable, confirm: () => Promise<void>): Readable
 }
 
 /**
+ * SASL XOAUTH2 with the IMAP app's tokens (oauth2-token.ts): nodemailer asks for one when it logs in, again once
+ * it expires, and with `renew` when the server refused it.
+ */
+function oauth2Auth(user: string, settings: OAuth2Settings) {
+  const tokens = tokenSourceFor(user, settings);
+  return {
+    type: 'OAuth2' as const,
+    user,
+    provisionCallback: (_user: string, renew: boolean, done: (error: Error | null, token?: string, expires?: number) => void) => {
+      if (renew) tokens.forget();
+      tokens.tokenUntil().then(({ token, until }) => done(null, token, until), (error: Error) => done(error));
+    },
+  };
+}
+
+/**
  * nodemailer's pooled transport. Loaded with the first mail sent: most commands send none (an MTA's `ingest -`
  * queues its acknowledgement), and nodemailer is ~0.45 MB of the bundle, ~50 ms of each start-up.
  */
@@ -160,7 +177,7 @@ async function pooledTransport(smtp: NonNullable<Config['smtp']>): Promise<Trans
     // With a login on a plain port: STARTTLS or no session, so a server that does not offer it (or someone
     // between us that strips the offer) never sees the password in clear (a failed session is an ETLS error).
     requireTLS: smtp.requireTLS,
-    auth: smtp.user ? { user: smtp.user, pass: smtp.password ?? '' } : undefined,
+    auth: smtp.oauth2 && smtp.user ? oauth2Auth(smtp.user, smtp.oauth2) : smtp.user ? { user: smtp.user, pass: smtp.password ?? '' } : undefined,
     tls: { rejectUnauthorized: smtp.rejectUnauthorized },
     connectionTimeout: 15_000,
     greetingTimeout: 15_000,

@@ -38,9 +38,10 @@ function headerOf(parsed: ParsedMail, name: string): string | undefined {
 /**
  * A real SMTP server in the test process (the `smtp-server` package), as nodemailer's own tests do. Its
  * bundled certificate expired, so STARTTLS is disabled; auth is optional, unless `auth` names the one login
- * it takes (read at each login: a test may change it).
+ * it takes (read at each login: a test may change it): its password, or with `accessToken` (SASL XOAUTH2) the
+ * token it takes now.
  */
-export async function startSmtpPeer(options: { auth?: { user: string; pass: string } } = {}): Promise<SmtpPeer> {
+export async function startSmtpPeer(options: { auth?: { user: string; pass: string; accessToken?: () => string | null } } = {}): Promise<SmtpPeer> {
   const port = await freePort();
   const peer: SmtpPeer = {
     port,
@@ -83,7 +84,13 @@ export async function startSmtpPeer(options: { auth?: { user: string; pass: stri
       allowInsecureAuth: true,
       logger: false,
       size: 50 * 1024 * 1024,
+      ...(options.auth?.accessToken ? { authMethods: ['PLAIN', 'LOGIN', 'XOAUTH2'] } : {}),
       onAuth(auth, _session, callback) {
+        if (auth.method === 'XOAUTH2') {
+          const good = auth.username === options.auth?.user && auth.accessToken !== undefined && auth.accessToken === options.auth?.accessToken?.();
+          // As Gmail and Microsoft 365 answer a bad token: a 334 challenge with the error, then 535.
+          return good ? callback(null, { user: auth.username }) : callback(null, { data: { status: '401', schemes: 'bearer', scope: 'https://mail.google.com/' } });
+        }
         if (auth.username === options.auth?.user && auth.password === options.auth?.pass) return callback(null, { user: auth.username });
         callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
       },

@@ -75,6 +75,14 @@ describe('configuration from the environment', () => {
     expect(errorOf({ IMAP_OAUTH2_TOKEN_URL: 'ftp://login.example.test/token' }).message).toMatch(/IMAP_OAUTH2_TOKEN_URL: expected the https address of the token endpoint/);
   });
 
+  it("sends with the IMAP app's OAuth2 tokens when SMTP_OAUTH2 says so, as the mailbox's address unless SMTP_USER names another", () => {
+    const imap = { IMAP_HOST: 'outlook.office365.com', IMAP_USER: 'soporte@example.com', IMAP_OAUTH2_TOKEN_URL: 'https://login.example.test/token', IMAP_OAUTH2_CLIENT_ID: 'app' };
+    const c = load({ ...imap, SMTP_HOST: 'smtp.office365.com', SMTP_OAUTH2: 'true' });
+    expect([c.smtp?.user, c.smtp?.oauth2?.clientId, c.smtp?.requireTLS]).toEqual(['soporte@example.com', 'app', true]);
+    expect(load({ ...imap, SMTP_HOST: 'smtp.office365.com', SMTP_OAUTH2: 'true', SMTP_USER: 'avisos@example.com' }).smtp?.user).toBe('avisos@example.com');
+    expect(errorOf({ SMTP_HOST: 'smtp.office365.com', SMTP_OAUTH2: 'true' }).message).toMatch(/SMTP_OAUTH2: uses the IMAP_OAUTH2_\* app, which is not set/);
+  });
+
   it('refuses a processed mailbox that is the watched one (each move would bring the mail back)', () => {
     expect(errorOf({ IMAP_PROCESSED_MAILBOX: 'inbox' }).message).toMatch(/IMAP_PROCESSED_MAILBOX: expected another mailbox than IMAP_MAILBOX, or empty to flag only \(got "inbox"\)/);
     expect(errorOf({ IMAP_MAILBOX: 'Soporte', IMAP_PROCESSED_MAILBOX: 'Soporte' }).message).toMatch(/IMAP_PROCESSED_MAILBOX/);

@@ -1,6 +1,6 @@
 import { ImapFlow, type MailboxObject } from 'imapflow';
 import type { Config } from '../../config.js';
-import { tokenSourceFor } from './oauth2-token.js';
+import { tokenSourceFor } from '../../oauth2-token.js';
 
 type ImapSettings = NonNullable<Config['imap']>;
 

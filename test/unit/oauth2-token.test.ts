@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { OAuth2TokenSource } from '../../../src/ingest/sources/oauth2-token.js';
+import { OAuth2TokenSource } from '../../src/oauth2-token.js';
 
 // The token endpoint is asked as seldom as it can be: a token is kept until a minute before it expires, however
 // many sessions ask for one at once; a rotated refresh token replaces the old one.

@@ -22,7 +22,7 @@ export class OAuth2Error extends Error {}
 export class OAuth2TokenSource {
   private cached: { token: string; until: number } | null = null;
   private refreshToken: string | undefined;
-  private pending: Promise<string> | null = null;
+  private pending: Promise<{ token: string; until: number }> | null = null;
 
   constructor(
     private readonly settings: OAuth2Settings,
@@ -33,7 +33,12 @@ export class OAuth2TokenSource {
 
   /** A token valid for at least another minute; one request at a time however many ask. */
   async token(): Promise<string> {
-    if (this.cached && this.now() < this.cached.until) return this.cached.token;
+    return (await this.tokenUntil()).token;
+  }
+
+  /** The token, and until when it serves (ms since the epoch): nodemailer asks again after that. */
+  async tokenUntil(): Promise<{ token: string; until: number }> {
+    if (this.cached && this.now() < this.cached.until) return this.cached;
     this.pending ??= this.fetchToken().finally(() => {
       this.pending = null;
     });
@@ -45,7 +50,7 @@ export class OAuth2TokenSource {
     this.cached = null;
   }
 
-  private async fetchToken(): Promise<string> {
+  private async fetchToken(): Promise<{ token: string; until: number }> {
     const s = this.settings;
     const form = new URLSearchParams({ client_id: s.clientId });
     if (s.clientSecret) form.set('client_secret', s.clientSecret);
@@ -69,7 +74,7 @@ export class OAuth2TokenSource {
     if (typeof body.refresh_token === 'string' && body.refresh_token !== '') this.refreshToken = body.refresh_token;
     const seconds = typeof body.expires_in === 'number' ? body.expires_in : Number(body.expires_in) || 3600;
     this.cached = { token: body.access_token, until: this.now() + Math.max(0, seconds * 1000 - EARLY_MS) };
-    return body.access_token;
+    return this.cached;
   }
 }
 
