@@ -65,7 +65,16 @@ export function loadArticles(dir: string): LoadedArticles {
       problems.push(`${name}: the name must be letters, digits and hyphens (it is the page's address)`);
       continue;
     }
-    const parsed = parseArticle(slug, readFileSync(join(dir, name), 'utf8'));
+    // One entry that cannot be read (a folder so named, a file without read permission, one removed as the
+    // folder is read) is skipped like a bad one: thrown, it stopped the gateway's start and every new ticket.
+    let source: string;
+    try {
+      source = readFileSync(join(dir, name), 'utf8');
+    } catch (error) {
+      problems.push(`${name}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+      continue;
+    }
+    const parsed = parseArticle(slug, source);
     if (typeof parsed === 'string') problems.push(`${name}: ${parsed}`);
     else articles.push(parsed);
   }
