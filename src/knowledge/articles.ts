@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locale } from '../outbound/locale.js';
+import { decodeTextFile } from '../text-file.js';
 
 // Knowledge-base articles (DOMAIN.md rule 10): Markdown files in KNOWLEDGE_BASE_DIR, one per article, named
 // <slug>.md. The first "# " line is the title. An optional block at the top, between "---" lines, says
@@ -69,7 +70,9 @@ export function loadArticles(dir: string): LoadedArticles {
     // folder is read) is skipped like a bad one: thrown, it stopped the gateway's start and every new ticket.
     let source: string;
     try {
-      source = readFileSync(join(dir, name), 'utf8');
+      // Notepad saves "ANSI" (Windows-1252) or "Unicode" (UTF-16): read as UTF-8, the title the customer is
+      // sent read "C\uFFFDmo" and its words matched nothing (text-file.ts).
+      source = decodeTextFile(readFileSync(join(dir, name)));
     } catch (error) {
       problems.push(`${name}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
       continue;

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import iconv from 'iconv-lite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadArticles } from '../../../src/knowledge/articles.js';
 
@@ -24,5 +25,18 @@ describe('loadArticles', () => {
     const { articles, problems } = loadArticles(dir);
     expect(articles.map((a) => a.slug)).toEqual(['horario']);
     expect(problems).toEqual([expect.stringMatching(/^borrador\.md: cannot be read \(EISDIR\)$/)]);
+  });
+
+  it('reads an article saved by Notepad in Windows-1252 ("ANSI") or UTF-16 ("Unicode") as what it says', () => {
+    const dir = folder();
+    const text = '---\nlang: es\nkeywords: clave, contraseña\n---\n# Cómo cambiar la contraseña\n\nAbra Configuración.\n';
+    writeFileSync(join(dir, 'clave.md'), iconv.encode(text, 'windows-1252'));
+    writeFileSync(join(dir, 'clave-unicode.md'), iconv.encode(text, 'utf-16le', { addBOM: true }));
+    const { articles, problems } = loadArticles(dir);
+    expect(problems).toEqual([]);
+    expect(articles.map((a) => [a.slug, a.title, a.keywords, a.body])).toEqual([
+      ['clave-unicode', 'Cómo cambiar la contraseña', ['clave', 'contraseña'], 'Abra Configuración.'],
+      ['clave', 'Cómo cambiar la contraseña', ['clave', 'contraseña'], 'Abra Configuración.'],
+    ]);
   });
 });
