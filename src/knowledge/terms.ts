@@ -31,9 +31,16 @@ export function foldedWords(text: string): string[] {
     .filter(Boolean);
 }
 
+/**
+ * A stopword or its plural: "problemas", "issues", "casos" are as common as "problema", "issue", "caso" (left in,
+ * "Tengo problemas con el sistema" was sent an article titled "Solución de problemas ..."). From five letters:
+ * "eras", "sims", "sons" are words of their own.
+ */
+const isStopword = (w: string): boolean => STOPWORDS.has(w) || (w.length >= 5 && w.endsWith('s') && STOPWORDS.has(w.slice(0, -1)));
+
 /** The words that carry meaning: three letters or more (or an all-digit code like "403"), not a stopword. */
 export function meaningfulTerms(text: string): string[] {
-  return foldedWords(text).filter((w) => (w.length >= 3 || /^\d{3,}$/.test(w)) && !STOPWORDS.has(w) && !/^\d{5,}$/.test(w));
+  return foldedWords(text).filter((w) => (w.length >= 3 || /^\d{3,}$/.test(w)) && !isStopword(w) && !/^\d{5,}$/.test(w));
 }
 
 // Inflections and derivations, longest first (accents folded): Spanish and Portuguese, then English.

@@ -54,6 +54,18 @@ describe('KnowledgeBase.suggest', () => {
     expect(slugs('')).toEqual([]);
   });
 
+  it('takes the plural of a common word as common: "tengo problemas con el sistema" is sent nothing, as the singular is', () => {
+    const printing = new KnowledgeBase([
+      article('impresion', '---\nlang: es\nkeywords: impresora\n---\n# Solución de problemas de impresión\n\nSi el sistema no encuentra la impresora, revise que esté encendida.\n'),
+      article('printer', '---\nlang: en\n---\n# Troubleshooting printer issues\n\nIf the system cannot find the printer, check that it is on.\n'),
+    ]);
+    const found = (text: string, locale: 'es' | 'en') => printing.suggest(text, locale).map((s) => s.article.slug);
+    expect(found('Tengo un problema con el sistema', 'es')).toEqual([]);
+    expect(found('Tengo problemas con el sistema', 'es')).toEqual([]);
+    expect(found('We have issues with the system', 'en')).toEqual([]);
+    expect(found('Tengo problemas con la impresora: el sistema no la encuentra', 'es')).toEqual(['impresion']);
+  });
+
   it('ranks several matches best first, at most three', () => {
     const found = KB.suggest('No puedo timbrar la factura: el SAT dice que el certificado de sello digital venció, y la contraseña del portal está bloqueada', 'es');
     expect(found.length).toBeLessThanOrEqual(3);
