@@ -8,7 +8,7 @@ import { enclosedMessageIds } from './enclosed-ids.js';
 import { safeFilename, storedContentType } from './attachment-names.js';
 import { endsLinesWithBareCr, UTF7_SCAN_BYTES } from './raw-head.js';
 import { legacyDisplayName, legacyHeaderValue, lostLetters } from './legacy-headers.js';
-import { withTnefUnpacked } from './tnef-attachments.js';
+import { withStreamedTnefUnpacked, withTnefUnpacked } from './tnef-attachments.js';
 import { runMailParser, type AttachmentSpill, type ParserOutput, type TakenAttachment } from './mail-parser-run.js';
 
 export interface Address {
@@ -172,7 +172,8 @@ async function withLettersKept(mail: InboundMail, raw: Buffer): Promise<InboundM
  * store as they are decoded. `head` is the mail's first bytes (UTF-7 detection); bare-CR mail is not streamed.
  */
 export async function parseMailStream(input: Readable, head: Buffer, spill: AttachmentSpill): Promise<InboundMail> {
-  return toInboundMail(() => runMailParser(input, spill, PARSE_TIMEOUT_MS, parseTimeout), head);
+  const mail = await toInboundMail(() => runMailParser(input, spill, PARSE_TIMEOUT_MS, parseTimeout), head);
+  return { ...mail, attachments: await withStreamedTnefUnpacked(mail.attachments, spill.blobs) };
 }
 
 async function toInboundMail(run: () => Promise<ParserOutput>, head: Buffer): Promise<InboundMail> {

@@ -1,14 +1,37 @@
 import libmime from 'libmime';
 import { normaliseMessageId } from '../domain/thread-refs.js';
+import type { BlobStore } from '../store/blobs.js';
 import { safeFilename, storedContentType } from './attachment-names.js';
 import type { InboundAttachment } from './parse.js';
 import { isTnef, tnefFiles } from './tnef.js';
 
 const TNEF_TYPES = new Set(['application/ms-tnef', 'application/vnd.ms-tnef']);
 
+/** By its type or name, and its first bytes (a streamed part's are in memory too). */
+function isTnefPart(a: InboundAttachment): boolean {
+  return (TNEF_TYPES.has(a.contentType) || /^win(mail)?\.dat$/i.test(a.filename)) && isTnef(a.content);
+}
+
 function looksLikeTnef(a: InboundAttachment): boolean {
   if (a.streamed) return false; // a big part of a big mail: only its first bytes are in memory
-  return (TNEF_TYPES.has(a.contentType) || /^win(mail)?\.dat$/i.test(a.filename)) && isTnef(a.content);
+  return isTnefPart(a);
+}
+
+/** The files of winmail.dat `a`, whose whole bytes are `content`; or `a` itself, when it stays. */
+function unpacked(a: InboundAttachment, content: Buffer): InboundAttachment[] {
+  const contents = tnefFiles(content);
+  if (!contents || contents.files.length === 0) return [a];
+  const files = contents.files.map((f, i): InboundAttachment => {
+    const filename = safeFilename(f.filename, `winmail-${i + 1}`);
+    return {
+      filename,
+      contentType: storedContentType(f.contentType ?? libmime.detectMimeType(filename), filename),
+      content: f.content,
+      contentId: normaliseMessageId(f.contentId),
+      inline: false,
+    };
+  });
+  return contents.others > 0 ? [...files, a] : files;
 }
 
 /**
@@ -18,20 +41,21 @@ function looksLikeTnef(a: InboundAttachment): boolean {
  */
 export function withTnefUnpacked(attachments: InboundAttachment[]): InboundAttachment[] {
   if (!attachments.some(looksLikeTnef)) return attachments;
-  return attachments.flatMap((a) => {
-    if (!looksLikeTnef(a)) return [a];
-    const contents = tnefFiles(a.content);
-    if (!contents || contents.files.length === 0) return [a];
-    const files = contents.files.map((f, i): InboundAttachment => {
-      const filename = safeFilename(f.filename, `winmail-${i + 1}`);
-      return {
-        filename,
-        contentType: storedContentType(f.contentType ?? libmime.detectMimeType(filename), filename),
-        content: f.content,
-        contentId: normaliseMessageId(f.contentId),
-        inline: false,
-      };
-    });
-    return contents.others > 0 ? [...files, a] : files;
-  });
+  return attachments.flatMap((a) => (looksLikeTnef(a) ? unpacked(a, a.content) : [a]));
+}
+
+/**
+ * A big mail's big winmail.dat (a few MB of screenshots: a mail above 4 MiB is parsed as a stream) went to the
+ * blob store as it was parsed, and the agent saw it instead of the files. It is read back whole (it is at most
+ * MAX_ATTACHMENT_BYTES: a bigger one was not stored) and unpacked as a small one is.
+ */
+export async function withStreamedTnefUnpacked(attachments: InboundAttachment[], blobs: BlobStore): Promise<InboundAttachment[]> {
+  const stored = (a: InboundAttachment): string | null => (a.streamed?.sha256 && isTnefPart(a) ? a.streamed.sha256 : null);
+  if (!attachments.some(stored)) return attachments;
+  const out: InboundAttachment[] = [];
+  for (const a of attachments) {
+    const sha256 = stored(a);
+    out.push(...(sha256 ? unpacked(a, await blobs.get(sha256)) : [a]));
+  }
+  return out;
 }

@@ -7,6 +7,7 @@ import { BIG_MAIL_BYTES } from '../../src/ingest/pipeline.js';
 import { readAttachment } from '../../src/store/attachment-contents.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { mailWithAttachments } from '../support/multipart-mail.js';
+import { tnefStream } from '../support/tnef-stream.js';
 
 // A big mail goes through pipeline.ingestStream: stored raw while it streams in, parsed from the store with its
 // big attachments streamed back into it. The outcome must be the one the in-memory path gives.
@@ -40,6 +41,18 @@ describe('a big mail streamed through the pipeline', () => {
     expect(readdirSync(join(app.dataDir, 'blobs', 'tmp'))).toEqual([]);
     // The same bytes through the in-memory path are the same mail.
     expect(await app.pipeline.ingest(raw, { source: 'file', sourceRef: 'again' })).toMatchObject({ outcome: 'duplicate', rawSha256: sha(raw) });
+  });
+
+  it("replaces a big winmail.dat by the files in it, as the in-memory path does", async () => {
+    app = await createTestApp({ MAX_MESSAGE_BYTES: String(20 * 1024 * 1024) });
+    const screenshot = Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), randomBytes(4 * 1024 * 1024)]);
+    const winmail = tnefStream([{ title: 'CAPTUR~1.PNG', longName: 'Captura de pantalla.png', content: screenshot }]);
+    const raw = mailWithAttachments('stream-tnef', [{ name: 'winmail.dat', content: winmail, type: 'application/ms-tnef' }]);
+    expect(raw.length).toBeGreaterThan(BIG_MAIL_BYTES);
+    expect((await app.pipeline.ingestStream(chunked(raw), { source: 'file', sourceRef: 'test' })).outcome).toBe('created');
+    const attachments = await app.db.attachment.findMany();
+    expect(attachments.map((a) => [a.filename, a.contentType, a.size, a.sha256])).toEqual([['Captura de pantalla.png', 'image/png', screenshot.length, sha(screenshot)]]);
+    expect((await app.blobs.get(sha(screenshot))).equals(screenshot)).toBe(true);
   });
 
   it('does not store an attachment above MAX_ATTACHMENT_BYTES, and says so on the message', async () => {
