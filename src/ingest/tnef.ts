@@ -4,6 +4,8 @@
 // was last released in 2020 and brings a logger and a CLI parser with it. Only files are read out; the RTF body
 // and embedded messages stay in winmail.dat, which the raw mail keeps.
 
+import iconv from 'iconv-lite';
+
 export interface TnefFile {
   filename: string;
   /** The type Outlook recorded (PR_ATTACH_MIME_TAG), when it did. */
@@ -124,9 +126,12 @@ function readFiles(content: Buffer): TnefContents {
 
 function decode8(bytes: Buffer, codepage: number): string {
   const text = bytes.subarray(0, bytes.indexOf(0) >= 0 ? bytes.indexOf(0) : bytes.length);
-  // Windows-1252 for Western code pages; anything else is read as Latin-1 rather than guessed.
-  const label = codepage === 65001 ? 'utf-8' : codepage === 1252 || codepage === 437 || codepage === 850 ? 'windows-1252' : 'latin1';
-  return new TextDecoder(label).decode(text).trim();
+  // The code page the stream names (Outlook writes its ANSI one: 1250 in Poland, 1251 in Russia, 932 in Japan;
+  // read as Latin-1, "Faktura č.pdf" reached the agent as "Faktura è.pdf"). A Western PC's OEM code page means
+  // Windows-1252, as does one iconv does not know.
+  const named = `cp${codepage}`;
+  const label = codepage === 65001 ? 'utf-8' : codepage === 437 || codepage === 850 || !iconv.encodingExists(named) ? 'windows-1252' : named;
+  return iconv.decode(text, label).trim();
 }
 
 /** A MAPI property list (MS-OXTNEF 2.1.3.5): only the few properties of a file are kept. */

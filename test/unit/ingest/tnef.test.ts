@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { parseMail } from '../../../src/ingest/parse.js';
 import { tnefFiles } from '../../../src/ingest/tnef.js';
 import { projectRoot } from '../../../src/paths.js';
 import { mailWithAttachments } from '../../support/multipart-mail.js';
+import { tnefStream } from '../../support/tnef-stream.js';
 
 // Outlook in "Rich Text" mode puts the customer's attachments inside one winmail.dat (application/ms-tnef).
 const fixture = (name: string) => readFileSync(join(projectRoot, 'test', 'fixtures', 'tnef', name));
@@ -19,6 +21,14 @@ describe('tnefFiles', () => {
     const contents = tnefFiles(fixture('outlook-two-files.dat'));
     expect(contents?.others).toBe(0);
     expect(contents?.files.map((f) => [f.filename, f.content.length, sha256(f.content)])).toEqual([ZAPPA, BOOKMARKS]);
+  });
+
+  it("reads names in the code page the stream names, as a Polish, Russian or Japanese Outlook writes them", () => {
+    const named = (name: string, codepage: number) => tnefFiles(tnefStream([{ title: iconv.encode(name, `cp${codepage}`), content: Buffer.from('%PDF-1.4') }], codepage))?.files[0]?.filename;
+    expect(named('Faktura č. 12.pdf', 1250)).toBe('Faktura č. 12.pdf');
+    expect(named('Отчет.pdf', 1251)).toBe('Отчет.pdf');
+    expect(named('請求書.pdf', 932)).toBe('請求書.pdf');
+    expect(named('Facturación.pdf', 1252)).toBe('Facturación.pdf');
   });
 
   it('gives null for a stream that is malformed, cut short, or not TNEF at all', () => {
