@@ -38,7 +38,8 @@ export function parseArticle(slug: string, source: string): Article | string {
     }
     text = text.slice(block[0].length);
   }
-  const heading = /^#[ \t]+(.+?)[ \t#]*$/m.exec(text);
+  // A closing run of "#" is taken off only after a space (CommonMark): "# Integración con C#" keeps its "#".
+  const heading = /^#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$/m.exec(text);
   if (!heading) return 'no title (a first line "# Title")';
   const lang = meta.get('lang')?.toLowerCase() ?? null;
   if (lang !== null && lang !== 'es' && lang !== 'pt' && lang !== 'en') return `lang: ${lang} is not es, pt or en`;

@@ -75,6 +75,13 @@ describe('KnowledgeBase.suggest', () => {
 });
 
 describe('parseArticle', () => {
+  it('keeps a title that ends in "#" (C#), taking off only a closing run of "#" after a space, as Markdown does', () => {
+    const title = (source: string) => article('x', source).title;
+    expect(title('# Ejemplo de integración en C#\n\nTexto.')).toBe('Ejemplo de integración en C#');
+    expect(title('# Cómo usar F# ##\n')).toBe('Cómo usar F#');
+    expect(title('# Horario de atención #\n')).toBe('Horario de atención');
+  });
+
   it('refuses a file without a title, or with a language or an address it cannot use', () => {
     expect(parseArticle('x', 'Sin título')).toBe('no title (a first line "# Title")');
     expect(parseArticle('x', '---\nlang: fr\n---\n# Titre')).toBe('lang: fr is not es, pt or en');
