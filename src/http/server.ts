@@ -32,7 +32,8 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
   await server.register(formbody);
   server.addHook('onSend', async (_request, reply, payload) => {
     reply.headers(SECURITY_HEADERS);
-    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) reply.header('Content-Security-Policy', PAGE_CSP);
+    // A page that needs more (a knowledge-base article's pictures) sets its own.
+    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html') && !reply.hasHeader('Content-Security-Policy')) reply.header('Content-Security-Policy', PAGE_CSP);
     return payload;
   });
   server.setErrorHandler(answerFailure(app));

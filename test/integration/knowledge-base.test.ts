@@ -24,6 +24,11 @@ beforeEach(async () => {
   for (const [name, text] of Object.entries(ARTICLES)) writeFileSync(join(kbDir, name), text);
   app = await createTestApp({ KNOWLEDGE_BASE_DIR: kbDir, PUBLIC_URL: 'https://soporte.example.test/ayuda' });
 });
+/** The app again, for a folder changed after it read it (it reads it again only every 30 s). */
+const recreate = async (): Promise<TestApp> => {
+  await app.dispose();
+  return createTestApp({ KNOWLEDGE_BASE_DIR: kbDir, PUBLIC_URL: 'https://soporte.example.test/ayuda' });
+};
 afterEach(async () => {
   await app.dispose();
   rmSync(kbDir, { recursive: true, force: true });
@@ -74,6 +79,22 @@ describe('the knowledge base', () => {
       expect(page.body).toContain('<a href="mailto:soporte@example.test">soporte@example.test</a>');
       expect((await server.inject({ method: 'GET', url: '/kb/sin-titulo' })).statusCode).toBe(404);
       expect((await server.inject({ method: 'GET', url: '/kb/no-existe' })).statusCode).toBe(404);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("lets the page show the article's pictures (https), as its Markdown says, and nothing else from elsewhere", async () => {
+    writeFileSync(join(kbDir, 'pantalla.md'), '# Dónde está el botón Timbrar\n\n![El botón](https://ayuda.example.test/img/timbrar.png)\n');
+    app = await recreate();
+    const server = await buildServer(app);
+    try {
+      const page = await server.inject({ method: 'GET', url: '/kb/pantalla' });
+      expect(page.body).toContain('<img src="https://ayuda.example.test/img/timbrar.png" alt="El botón"');
+      const csp = String(page.headers['content-security-policy']);
+      expect(csp.split(';').map((d) => d.trim())).toEqual(expect.arrayContaining(["default-src 'none'", "img-src 'self' data: https:"]));
+      // Other pages keep theirs.
+      expect((await server.inject({ method: 'GET', url: '/kb/no-existe' })).headers['content-security-policy']).not.toContain('https:');
     } finally {
       await server.close();
     }
