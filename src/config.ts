@@ -236,6 +236,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
     if (!e.IMAP_USER) problems.push('  IMAP_USER: required when IMAP_HOST is set');
     if (!e.IMAP_PASSWORD && !e.IMAP_OAUTH2_TOKEN_URL) problems.push('  IMAP_PASSWORD: required when IMAP_HOST is set (or IMAP_OAUTH2_TOKEN_URL and IMAP_OAUTH2_CLIENT_ID for OAuth2)');
     if (e.IMAP_OAUTH2_TOKEN_URL && !e.IMAP_OAUTH2_CLIENT_ID) problems.push('  IMAP_OAUTH2_CLIENT_ID: required with IMAP_OAUTH2_TOKEN_URL');
+    // The client secret and the refresh token go in the request's body: plain http only to this machine (a test
+    // endpoint, a local proxy), never across a network, where anyone on the way would read them.
+    const tokenUrl = e.IMAP_OAUTH2_TOKEN_URL ? new URL(e.IMAP_OAUTH2_TOKEN_URL) : null;
+    if (tokenUrl?.protocol === 'http:' && !isThisMachine(tokenUrl.hostname)) {
+      problems.push('  IMAP_OAUTH2_TOKEN_URL: expected https: over http the client secret and the refresh token would cross the network in clear (http only to localhost, 127.0.0.1 or [::1])');
+    }
     imap = {
       host: e.IMAP_HOST,
       port: e.IMAP_PORT,
@@ -291,6 +297,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
     env: e,
     warnings: unknownSettingWarnings(env, KNOWN_VARIABLES),
   };
+}
+
+/** A loopback host name, as URL gives it (IPv6 in brackets). */
+function isThisMachine(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
 /** Settings whose value is a credential: a refused one is named, never echoed (the error lands in terminals, CI logs, journald). */

@@ -75,6 +75,14 @@ describe('configuration from the environment', () => {
     expect(errorOf({ IMAP_OAUTH2_TOKEN_URL: 'ftp://login.example.test/token' }).message).toMatch(/IMAP_OAUTH2_TOKEN_URL: expected the https address of the token endpoint/);
   });
 
+  it('refuses a token endpoint over plain http but on this machine: the client secret and refresh token would cross the network in clear', () => {
+    const oauth2 = { IMAP_HOST: 'outlook.office365.com', IMAP_USER: 'soporte@example.com', IMAP_OAUTH2_CLIENT_ID: 'app', IMAP_OAUTH2_CLIENT_SECRET: 's3cret' };
+    for (const remote of ['http://login.microsoftonline.com/tenant/oauth2/v2.0/token', 'HTTP://oauth2.googleapis.com/token', 'http://127.0.0.1.nip.io/token']) {
+      expect(errorOf({ ...oauth2, IMAP_OAUTH2_TOKEN_URL: remote }).message).toMatch(/IMAP_OAUTH2_TOKEN_URL: expected https: over http the client secret and the refresh token would cross the network in clear/);
+    }
+    for (const local of ['http://127.0.0.1:8080/token', 'http://localhost/token', 'http://[::1]:8080/token']) expect(load({ ...oauth2, IMAP_OAUTH2_TOKEN_URL: local }).imap?.oauth2?.tokenUrl).toBe(local);
+  });
+
   it("sends with the IMAP app's OAuth2 tokens when SMTP_OAUTH2 says so, as the mailbox's address unless SMTP_USER names another", () => {
     const imap = { IMAP_HOST: 'outlook.office365.com', IMAP_USER: 'soporte@example.com', IMAP_OAUTH2_TOKEN_URL: 'https://login.example.test/token', IMAP_OAUTH2_CLIENT_ID: 'app' };
     const c = load({ ...imap, SMTP_HOST: 'smtp.office365.com', SMTP_OAUTH2: 'true' });
