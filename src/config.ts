@@ -242,6 +242,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
     if (tokenUrl?.protocol === 'http:' && !isThisMachine(tokenUrl.hostname)) {
       problems.push('  IMAP_OAUTH2_TOKEN_URL: expected https: over http the client secret and the refresh token would cross the network in clear (http only to localhost, 127.0.0.1 or [::1])');
     }
+    // fetch refuses an address with credentials in it, and its error (logged at each session) repeats them.
+    if (tokenUrl && (tokenUrl.username || tokenUrl.password)) problems.push('  IMAP_OAUTH2_TOKEN_URL: expected no user or password in the address (the app is IMAP_OAUTH2_CLIENT_ID and IMAP_OAUTH2_CLIENT_SECRET)');
     imap = {
       host: e.IMAP_HOST,
       port: e.IMAP_PORT,

@@ -83,6 +83,13 @@ describe('configuration from the environment', () => {
     for (const local of ['http://127.0.0.1:8080/token', 'http://localhost/token', 'http://[::1]:8080/token']) expect(load({ ...oauth2, IMAP_OAUTH2_TOKEN_URL: local }).imap?.oauth2?.tokenUrl).toBe(local);
   });
 
+  it('refuses a token endpoint address with a user and password in it, without repeating them', () => {
+    // fetch refuses such an address: every session failed with "did not answer", the secret in each log line.
+    const message = errorOf({ IMAP_HOST: 'outlook.office365.com', IMAP_USER: 'soporte@example.com', IMAP_OAUTH2_CLIENT_ID: 'app', IMAP_OAUTH2_TOKEN_URL: 'https://app:s3cret@login.example.test/token' }).message;
+    expect(message).toMatch(/IMAP_OAUTH2_TOKEN_URL: expected no user or password in the address \(the app is IMAP_OAUTH2_CLIENT_ID and IMAP_OAUTH2_CLIENT_SECRET\)/);
+    expect(message).not.toContain('s3cret');
+  });
+
   it("sends with the IMAP app's OAuth2 tokens when SMTP_OAUTH2 says so, as the mailbox's address unless SMTP_USER names another", () => {
     const imap = { IMAP_HOST: 'outlook.office365.com', IMAP_USER: 'soporte@example.com', IMAP_OAUTH2_TOKEN_URL: 'https://login.example.test/token', IMAP_OAUTH2_CLIENT_ID: 'app' };
     const c = load({ ...imap, SMTP_HOST: 'smtp.office365.com', SMTP_OAUTH2: 'true' });
