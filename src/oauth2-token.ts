@@ -60,12 +60,27 @@ export class OAuth2TokenSource {
       form.set('refresh_token', this.refreshToken);
     } else form.set('grant_type', 'client_credentials');
     let response: Response;
+    const signal = AbortSignal.timeout(TIMEOUT_MS);
     try {
-      response = await fetch(s.tokenUrl, { method: 'POST', body: form, headers: { accept: 'application/json' }, signal: AbortSignal.timeout(TIMEOUT_MS) });
+      response = await fetch(s.tokenUrl, { method: 'POST', body: form, headers: { accept: 'application/json' }, signal });
     } catch (error) {
       throw new OAuth2Error(`the OAuth2 token endpoint ${s.tokenUrl} did not answer: ${(error as Error).message}`);
     }
-    const body = (await response.json().catch(() => ({}))) as { access_token?: unknown; expires_in?: unknown; refresh_token?: unknown; error?: unknown; error_description?: unknown };
+    let body: { access_token?: unknown; expires_in?: unknown; refresh_token?: unknown; error?: unknown; error_description?: unknown };
+    try {
+      // Any JSON that is not an object (null, a string) is one without a token: a refusal, below.
+      body = Object(await response.json()) as typeof body;
+    } catch (error) {
+      // Not the endpoint refusing the app: a page that is not its JSON (a proxy's error page; a login page, when
+      // IMAP_OAUTH2_TOKEN_URL names something else), or an answer cut short (the connection, or the timeout).
+      const why =
+        error instanceof SyntaxError
+          ? `answered HTTP ${response.status} with ${response.headers.get('content-type') ?? 'no content type'}, not the JSON of a token endpoint`
+          : signal.aborted
+            ? `did not finish its answer within ${TIMEOUT_MS / 1000} s`
+            : `did not finish its answer: ${(error as Error).message}`;
+      throw new OAuth2Error(`the OAuth2 token endpoint ${s.tokenUrl} ${why}`);
+    }
     if (!response.ok || typeof body.access_token !== 'string' || body.access_token === '') {
       const why = [body.error, body.error_description].filter((v) => typeof v === 'string' && v !== '').join(': ') || `HTTP ${response.status}`;
       throw new OAuth2Error(`the OAuth2 token endpoint refused a token (${why}): check IMAP_OAUTH2_CLIENT_ID, IMAP_OAUTH2_CLIENT_SECRET, IMAP_OAUTH2_SCOPE and the app's rights on the mailbox`);

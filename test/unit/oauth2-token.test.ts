@@ -60,4 +60,25 @@ describe('OAuth2TokenSource', () => {
     const unreachable = new OAuth2TokenSource({ tokenUrl: 'http://127.0.0.1:1/token', clientId: 'app' });
     await expect(unreachable.token()).rejects.toThrow(/^the OAuth2 token endpoint http:\/\/127\.0\.0\.1:1\/token did not answer: /);
   });
+
+  it("does not call a page that is not the endpoint's JSON, or an answer cut short, a refusal of the app", async () => {
+    // A proxy's error page, or a login page (IMAP_OAUTH2_TOKEN_URL names something else): "refused a token
+    // (HTTP 200): check IMAP_OAUTH2_CLIENT_ID..." sent the admin to credentials that were right.
+    const pages = createServer((req, res) => {
+      req.resume();
+      if (req.url === '/login') return res.writeHead(200, { 'content-type': 'text/html' }).end('<html>Sign in</html>');
+      if (req.url === '/down') return res.writeHead(502, { 'content-type': 'text/html' }).end('<html>Bad Gateway</html>');
+      res.writeHead(200, { 'content-type': 'application/json' }).write('{"access_token":"');
+      setTimeout(() => req.socket.destroy(), 20);
+    });
+    await new Promise<void>((resolve) => pages.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(pages.address() as { port: number }).port}`;
+    try {
+      await expect(new OAuth2TokenSource({ tokenUrl: `${base}/login`, clientId: 'app' }).token()).rejects.toThrow(`the OAuth2 token endpoint ${base}/login answered HTTP 200 with text/html, not the JSON of a token endpoint`);
+      await expect(new OAuth2TokenSource({ tokenUrl: `${base}/down`, clientId: 'app' }).token()).rejects.toThrow(`the OAuth2 token endpoint ${base}/down answered HTTP 502 with text/html, not the JSON of a token endpoint`);
+      await expect(new OAuth2TokenSource({ tokenUrl: `${base}/cut`, clientId: 'app' }).token()).rejects.toThrow(`the OAuth2 token endpoint ${base}/cut did not finish its answer: terminated`);
+    } finally {
+      await new Promise<void>((resolve) => pages.close(() => resolve()));
+    }
+  });
 });
