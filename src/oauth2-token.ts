@@ -83,7 +83,12 @@ export class OAuth2TokenSource {
     }
     if (!response.ok || typeof body.access_token !== 'string' || body.access_token === '') {
       const why = [body.error, body.error_description].filter((v) => typeof v === 'string' && v !== '').join(': ') || `HTTP ${response.status}`;
-      throw new OAuth2Error(`the OAuth2 token endpoint refused a token (${why}): check IMAP_OAUTH2_CLIENT_ID, IMAP_OAUTH2_CLIENT_SECRET, IMAP_OAUTH2_SCOPE and the app's rights on the mailbox`);
+      // With a person's grant, the refresh token is the usual culprit: it expires, is revoked, or was rotated (the
+      // new one lives in this process only, and a restart offers the old one again).
+      const check = this.refreshToken
+        ? 'IMAP_OAUTH2_REFRESH_TOKEN (expired or revoked: a person grants a new one; one the provider rotated it to is kept in memory only, and lost when the gateway restarts), IMAP_OAUTH2_CLIENT_ID, IMAP_OAUTH2_CLIENT_SECRET and IMAP_OAUTH2_SCOPE'
+        : "IMAP_OAUTH2_CLIENT_ID, IMAP_OAUTH2_CLIENT_SECRET, IMAP_OAUTH2_SCOPE and the app's rights on the mailbox";
+      throw new OAuth2Error(`the OAuth2 token endpoint refused a token (${why}): check ${check}`);
     }
     // A provider may rotate the refresh token with each use (Microsoft does): the old one then stops working.
     if (typeof body.refresh_token === 'string' && body.refresh_token !== '') this.refreshToken = body.refresh_token;

@@ -54,11 +54,21 @@ describe('OAuth2TokenSource', () => {
   });
 
   it("says what the endpoint answered when it refuses, and when it cannot be reached", async () => {
-    answer = () => [400, { error: 'invalid_grant', error_description: 'AADSTS70000: The refresh token has expired.' }];
-    const refused = new OAuth2TokenSource({ tokenUrl: url, clientId: 'app', refreshToken: 'old' });
-    await expect(refused.token()).rejects.toThrow("the OAuth2 token endpoint refused a token (invalid_grant: AADSTS70000: The refresh token has expired.): check IMAP_OAUTH2_CLIENT_ID, IMAP_OAUTH2_CLIENT_SECRET, IMAP_OAUTH2_SCOPE and the app's rights on the mailbox");
+    answer = () => [401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' }];
+    const refused = new OAuth2TokenSource({ tokenUrl: url, clientId: 'app', clientSecret: 'wrong' });
+    await expect(refused.token()).rejects.toThrow("the OAuth2 token endpoint refused a token (invalid_client: AADSTS7000215: Invalid client secret provided.): check IMAP_OAUTH2_CLIENT_ID, IMAP_OAUTH2_CLIENT_SECRET, IMAP_OAUTH2_SCOPE and the app's rights on the mailbox");
     const unreachable = new OAuth2TokenSource({ tokenUrl: 'http://127.0.0.1:1/token', clientId: 'app' });
     await expect(unreachable.token()).rejects.toThrow(/^the OAuth2 token endpoint http:\/\/127\.0\.0\.1:1\/token did not answer: /);
+  });
+
+  it('names the refresh token when the endpoint refuses it: expired, revoked, or rotated and lost at a restart', async () => {
+    // Google's testing apps' grants last 7 days, a person may revoke one, and a rotated one is kept in memory only:
+    // the log sent the admin to the client id, secret and scope, which were right.
+    answer = () => [400, { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' }];
+    const refused = new OAuth2TokenSource({ tokenUrl: url, clientId: 'app', clientSecret: 's', refreshToken: 'old' });
+    await expect(refused.token()).rejects.toThrow(
+      'the OAuth2 token endpoint refused a token (invalid_grant: Token has been expired or revoked.): check IMAP_OAUTH2_REFRESH_TOKEN (expired or revoked: a person grants a new one; one the provider rotated it to is kept in memory only, and lost when the gateway restarts), IMAP_OAUTH2_CLIENT_ID, IMAP_OAUTH2_CLIENT_SECRET and IMAP_OAUTH2_SCOPE',
+    );
   });
 
   it("does not call a page that is not the endpoint's JSON, or an answer cut short, a refusal of the app", async () => {
