@@ -16,6 +16,15 @@ export interface OAuth2Settings {
 const EARLY_MS = 60_000;
 const TIMEOUT_MS = 15_000;
 
+// A request in flight keeps the process alive until it ends: a token endpoint that does not answer held the
+// daemon's stop for the whole timeout (Docker kills after 10 s).
+const stopping = new AbortController();
+
+/** The process is stopping: requests in flight are given up (their askers get an OAuth2Error), and any later. */
+export function stopTokenRequests(): void {
+  stopping.abort();
+}
+
 /** The token endpoint's refusal or failure, in words for the log ("the session failed: ..."). */
 export class OAuth2Error extends Error {}
 
@@ -60,9 +69,9 @@ export class OAuth2TokenSource {
       form.set('refresh_token', this.refreshToken);
     } else form.set('grant_type', 'client_credentials');
     let response: Response;
-    const signal = AbortSignal.timeout(TIMEOUT_MS);
+    const timeout = AbortSignal.timeout(TIMEOUT_MS);
     try {
-      response = await fetch(s.tokenUrl, { method: 'POST', body: form, headers: { accept: 'application/json' }, signal });
+      response = await fetch(s.tokenUrl, { method: 'POST', body: form, headers: { accept: 'application/json' }, signal: AbortSignal.any([timeout, stopping.signal]) });
     } catch (error) {
       throw new OAuth2Error(`the OAuth2 token endpoint ${s.tokenUrl} did not answer: ${(error as Error).message}`);
     }
@@ -76,7 +85,7 @@ export class OAuth2TokenSource {
       const why =
         error instanceof SyntaxError
           ? `answered HTTP ${response.status} with ${response.headers.get('content-type') ?? 'no content type'}, not the JSON of a token endpoint`
-          : signal.aborted
+          : timeout.aborted
             ? `did not finish its answer within ${TIMEOUT_MS / 1000} s`
             : `did not finish its answer: ${(error as Error).message}`;
       throw new OAuth2Error(`the OAuth2 token endpoint ${s.tokenUrl} ${why}`);

@@ -9,6 +9,7 @@ import { InboundFirst } from '../outbound/inbound-first.js';
 import { migrateDatabase } from '../store/migrator.js';
 import { httpListenError } from '../http/listen-error.js';
 import { ensureWritableFolders } from '../data-dir.js';
+import { stopTokenRequests } from '../oauth2-token.js';
 
 /** How long a backlog may hold the outbox at most (inbound-first.ts). */
 const INBOUND_FIRST_MAX_HOLD_MS = 60_000;
@@ -103,6 +104,7 @@ export function registerMaintenanceCommands(program: Command): void {
       let httpStarted: Promise<void> = Promise.resolve();
       // In order: no new mail in, then jobs finish (the drain puts back what it did not send), then close.
       const stopWork = async () => {
+        stopTokenRequests();
         await source?.stop();
         await scheduler.stop();
         await httpStarted.catch(() => undefined);

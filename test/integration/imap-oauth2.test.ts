@@ -127,3 +127,31 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('an IMAP mailbox reached with 
     expect(daemon.child.exitCode).toBeNull();
   }, 40_000);
 });
+
+describe.skipIf(!cliBuilt)('a daemon whose OAuth2 token endpoint does not answer', () => {
+  it('stops at once on SIGTERM, without waiting for the token (Docker kills after 10 s)', async () => {
+    const silent = createServer((req) => req.resume());
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const dataDir = mkdtempSync(join(tmpdir(), 'ventanilla-oauth2-'));
+    const env = imapDaemonEnv({ host: '127.0.0.1', imapPort: 1, user: 'soporte@example.test', password: '' }, dataDir, {
+      IMAP_OAUTH2_TOKEN_URL: `http://127.0.0.1:${(silent.address() as { port: number }).port}/token`,
+      IMAP_OAUTH2_CLIENT_ID: CLIENT.id,
+      IMAP_OAUTH2_CLIENT_SECRET: CLIENT.secret,
+    });
+    delete env.IMAP_PASSWORD;
+    const daemon = startDaemon(env);
+    try {
+      // The HTTP server waits 2 s at most for the mailbox: the token is still being asked for then.
+      await waitFor(() => daemonLogLines(daemon).some((l) => l.msg === 'HTTP server listening'), 'the HTTP server', 15_000);
+      const started = Date.now();
+      await daemon.kill('SIGTERM');
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(daemon.child.exitCode).toBe(0);
+    } finally {
+      await daemon.kill('SIGKILL');
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 40_000);
+});
