@@ -131,7 +131,7 @@ export class OutboxDrainer {
     this.pausedUntil = run.now().getTime() + this.pauseMs;
     this.deps.log.error(
       { code: ErrorCode.SMTP_FAILED, error: run.serverTrouble, retryInMs: this.pauseMs },
-      'the SMTP server cannot take mail (unreachable, or it refused the login: check SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASSWORD); the outbox waits and tries again',
+      'the SMTP server cannot take mail (unreachable, or it refused the login: check SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASSWORD, or with SMTP_OAUTH2 the IMAP_OAUTH2_* app); the outbox waits and tries again',
     );
   }
 
