@@ -4,7 +4,7 @@
 import { DEFAULT_CALENDAR, describeCalendar, resolveCalendar } from '../domain/calendar.js';
 import { choicesOf, scaleOf, type SurveyKind } from '../domain/survey-scale.js';
 import { choiceLabel } from '../surveys/copy.js';
-import { businessPeriod, sizeOverLimit, type Locale } from './locale.js';
+import { businessPeriod, sizeOverLimit, statusLabel, type Locale } from './locale.js';
 import { formatInstant } from './notices.js';
 import type { AccessTemplateContext, AccessTemplateName, SurveyMailView, TemplateContext, TemplateName } from './templates.js';
 
@@ -93,6 +93,7 @@ const SAMPLE_STATUS: Record<TemplateName, string> = {
   follow_up_created: 'new',
   pending_reminder: 'pending',
   escalation: 'open',
+  escalation_digest: 'open',
   too_large: 'new',
   csat_survey: 'solved',
   nps_survey: 'closed',
@@ -138,6 +139,11 @@ export function sampleContext(name: TemplateName, locale: Locale): TemplateConte
     case 'escalation': {
       const requester = `${s.contact.name ?? ''} <${s.contact.email}>`.trim();
       return { ...ctx, escalation: { level: 1, kind: 'warning', dueAt: s.dueAt, target: s.target, organisation: s.organisation, requester } };
+    }
+    case 'escalation_digest': {
+      const item = (number: number, subject: string, level: number, kind: 'warning' | 'breach', status: string) => ({ number, subject, level, kind, dueAt: s.dueAt, status });
+      const items = [item(1042, s.subject, 1, 'breach', statusLabel('open', locale)), item(1043, s.subject, 1, 'warning', statusLabel('solved', locale))];
+      return { ...ctx, digest: { count: items.length, windowMinutes: 60, items } };
     }
     case 'csat_survey':
     case 'nps_survey':

@@ -29,6 +29,7 @@ export const TEMPLATE_NAMES = [
   'follow_up_created',
   'pending_reminder',
   'escalation',
+  'escalation_digest',
   'too_large',
   'csat_survey',
   'nps_survey',
@@ -36,10 +37,13 @@ export const TEMPLATE_NAMES = [
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
 /** Sent to escalation contacts, never to the customer: no "[#n]" subject tag, no customer footer. */
-export const INTERNAL_TEMPLATES: readonly TemplateName[] = ['escalation'];
+export const INTERNAL_TEMPLATES: readonly TemplateName[] = ['escalation', 'escalation_digest'];
 
-/** About the contact, not a ticket (the yearly NPS survey): no "[#n]" subject tag, so a reply joins no ticket. */
-export const TICKETLESS_TEMPLATES: readonly TemplateName[] = ['nps_survey'];
+/**
+ * About the contact (the yearly NPS survey) or several tickets (a lead's digest), not one ticket: no "[#n]" subject
+ * tag, so a reply joins no ticket.
+ */
+export const TICKETLESS_TEMPLATES: readonly TemplateName[] = ['nps_survey', 'escalation_digest'];
 
 export function isTemplateName(value: unknown): value is TemplateName {
   return typeof value === 'string' && (TEMPLATE_NAMES as readonly string[]).includes(value);
@@ -60,6 +64,8 @@ export interface TemplateContext {
   previous?: { number: number; subject?: string };
   /** capMinutes: set on the escalation that fills the lead's AUTO_MAIL_LIMIT window (the next ones are not mailed). */
   escalation?: { level: number; kind: 'warning' | 'breach'; dueAt: string; target: string; organisation?: string | null; requester?: string; capMinutes?: number };
+  /** escalation_digest: the escalations AUTO_MAIL_LIMIT held back, each ticket's status now (already localised). */
+  digest?: { count: number; windowMinutes: number; items: Array<{ number: number; subject: string; level: number; kind: 'warning' | 'breach'; dueAt: string; status: string }> };
   /** acknowledgement, follow_up_created: knowledge-base articles matching the customer's words (DOMAIN.md rule 10). */
   articles?: Array<{ title: string; url: string }>;
   /** csat_survey, nps_survey: the one-click answers (links already signed) and until when they work. */
@@ -92,6 +98,7 @@ const REQUIRED: Partial<Record<TemplateName, ReadonlyArray<keyof TemplateContext
   pending_reminder: ['deadline'],
   follow_up_created: ['previous'],
   escalation: ['escalation'],
+  escalation_digest: ['digest'],
   too_large: ['body'],
   csat_survey: ['survey'],
   nps_survey: ['survey'],

@@ -1,5 +1,6 @@
 import type { App } from '../app.js';
 import { runLifecycleTimers, runSlaChecks } from '../lifecycle/jobs.js';
+import { runEscalationDigests } from '../lifecycle/escalation-digest.js';
 import { surveyDeps } from '../surveys/deps.js';
 import { runNpsCampaign } from '../surveys/nps-campaign.js';
 import { bulletinDeps } from '../bulletins/deps.js';
@@ -23,6 +24,8 @@ export function gatewayJobs(app: App, options: { holdSending?: () => boolean; ho
   return [
     { name: 'lifecycle-timers', cron: '*/30 * * * * *', run: (now) => (options.holdTimers?.() ? Promise.resolve({ held: 1 }) : runLifecycleTimers(app.db, app.lifecycle, now)) },
     { name: 'sla-checks', cron: '*/30 * * * * *', run: (now) => runSlaChecks(app.db, app.lifecycle, now) },
+    // The escalations a lead's AUTO_MAIL_LIMIT held back, in one mail once the window has room (after the SLA checks).
+    { name: 'escalation-digest', cron: '15 * * * * *', run: (now) => runEscalationDigests(app.db, app.lifecycle, now) },
     // Hourly: the first run in business hours each day asks up to NPS_DAILY_LIMIT contacts (src/surveys).
     ...(app.config.surveys.npsEnabled ? [{ name: NPS_CAMPAIGN, cron: '0 0 * * * *', run: (now: Date) => runNpsCampaign(app.db, surveyDeps(app), now) }] : []),
     // Bulletins at their send_at, queued into the outbox at BULLETIN_RATE_PER_MINUTE (src/bulletins/send.ts); before the drain.

@@ -62,5 +62,22 @@ describe('the loop guard and the scheduler\'s mails (AUTO_MAIL_LIMIT=3)', () => 
     // The agent reading a capped one's event is told where every breach is.
     const event = await tt.app.db.ticketEvent.findFirst({ where: { type: 'notice_capped' } });
     expect(event?.detail).toBe(`escalation to lead@example.test: ${LIMIT.AUTO_MAIL_LIMIT} automatic mails already in the window; every ticket past its SLA: ventanilla tickets list --breached`);
+
+    // The ones held back reach the lead in one digest once the window has room again, not before, and once.
+    const cappedTickets = await tt.app.db.ticketEvent.findMany({ where: { type: 'notice_capped' }, select: { ticket: { select: { number: true } } }, orderBy: { id: 'asc' } });
+    await tt.tick(MX('2026-11-23T11:40:00'));
+    expect(tt.take().filter((m) => m.to.includes('lead@example.test'))).toEqual([]);
+    await tt.tick(MX('2026-11-23T12:15:00'));
+    const [digest, ...more] = tt.take().filter((m) => m.to.includes('lead@example.test'));
+    expect(more).toEqual([]);
+    const numbers = cappedTickets.map((e) => `#${e.ticket.number}`);
+    expect(digest?.subject).toBe(`[Escalamiento] ${capped} avisos de SLA retenidos por el límite de correos: ${numbers.join(', ')}`);
+    for (const n of numbers) expect(digest?.text).toMatch(new RegExp(`^${n} - Caída total\\n  SLA vencido, nivel 1; venció: lunes, 23 de noviembre de 2026, 11:0\\d a\\.m\\. \\(hora de Ciudad de México\\)\\. Estado ahora: Nuevo\\.$`, 'm'));
+    expect(digest?.text).toContain('Los que siguen pendientes de respuesta: ventanilla tickets list --breached');
+    // The lead's are gone; level 2 (the manager, at 150%) had its own burst at 12:15: two held for the manager's digest.
+    const held = await tt.app.db.heldEscalation.findMany();
+    expect(held.map((h) => [h.recipients, h.level])).toEqual([['["manager@example.test"]', 2], ['["manager@example.test"]', 2]]);
+    await tt.tick(MX('2026-11-23T12:20:00'));
+    expect(tt.take().filter((m) => m.to.includes('lead@example.test'))).toEqual([]);
   });
 });

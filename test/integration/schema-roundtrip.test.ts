@@ -206,6 +206,19 @@ const cases: Record<Prisma.ModelName, () => Promise<void>> = {
     expect(await db.deferredNotice.findUnique({ where: { id: data.id } }), 'an owed notice goes with its ticket').toBeNull();
   },
 
+  async HeldEscalation() {
+    const ticket = await newTicket();
+    const data = { id: 7361, recipients: '["lead@example.test","jefa@example.test"]', ticketId: ticket.id, level: 2, kind: 'breach', dueAt: at(), heldAt: at() };
+    await roundTrip('HeldEscalation', data, () => db.heldEscalation.create({ data }), () => db.heldEscalation.findUnique({ where: { id: data.id } }));
+    expect((await db.heldEscalation.findUniqueOrThrow({ where: { id: data.id }, include: { ticket: true } })).ticket).toEqual(ticket);
+    included('HeldEscalation', 'ticket');
+    expect((await db.ticket.findUniqueOrThrow({ where: { id: ticket.id }, include: { heldEscalations: true } })).heldEscalations).toEqual([data]);
+    included('Ticket', 'heldEscalations');
+    onDelete('HeldEscalation', 'ticket', 'Cascade');
+    await db.ticket.delete({ where: { id: ticket.id } });
+    expect(await db.heldEscalation.findUnique({ where: { id: data.id } }), 'a held escalation goes with its ticket').toBeNull();
+  },
+
   async Message() {
     const ticket = await newTicket();
     const data = {
