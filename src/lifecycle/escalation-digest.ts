@@ -14,7 +14,7 @@ import type { LifecycleDeps } from './transitions.js';
 const LOCALE = 'es';
 
 /** Sends each group of recipients the escalations held for it, when their window has room; returns how many. */
-export async function runEscalationDigests(db: Db, deps: LifecycleDeps, now: Date): Promise<{ digests: number; listed: number }> {
+export async function runEscalationDigests(db: Db, deps: LifecycleDeps, now: Date): Promise<{ digests?: number; listed?: number }> {
   const report = { digests: 0, listed: 0 };
   const groups = new Map<string, HeldEscalation[]>();
   await inTransaction(db, async (tx) => {
@@ -65,5 +65,6 @@ export async function runEscalationDigests(db: Db, deps: LifecycleDeps, now: Dat
       report.listed += items.length;
     }
   }
-  return report;
+  // Like the other jobs' reports: nothing said when nothing was done.
+  return report.digests > 0 ? report : {};
 }

@@ -5,7 +5,6 @@ import { enqueueNotice } from '../outbound/notices.js';
 import { inTransaction, type Db, type Tx } from '../store/database.js';
 import { loadTicketState, loadTicketStates, saveTicketState, ticketsWithSlaCheckDue, ticketsWithTimerDue, type TicketState } from '../store/lifecycle-repo.js';
 import { addTicketEvent } from '../store/tickets-repo.js';
-import { holdEscalation } from '../store/held-escalation-repo.js';
 import { slaElapsedAt } from './clocks.js';
 import { applyChange, closeDeadline, type LifecycleDeps } from './transitions.js';
 
@@ -151,7 +150,7 @@ async function escalate(tx: Tx, deps: LifecycleDeps, ticket: TicketState, phase:
     at: at.now,
   });
   if (to.length === 0) return;
-  const result = await enqueueNotice(tx, deps.notices, {
+  await enqueueNotice(tx, deps.notices, {
     ticketId: ticket.id,
     notice: 'escalation',
     idempotencyKey: `sla:${ticket.id}:${phase}:${kind}:${level}:${ticket.firstRespondedAt?.toISOString() ?? 'none'}`,
@@ -160,6 +159,4 @@ async function escalate(tx: Tx, deps: LifecycleDeps, ticket: TicketState, phase:
     internalRecipients: to,
     escalation: { level, kind, dueAt: at.dueAt, targetHours: at.target },
   });
-  // Capped (the lead's AUTO_MAIL_LIMIT): listed in their digest once the window has room (escalation-digest.ts).
-  if (result.capped) holdEscalation(tx, { recipients: to, ticketId: ticket.id, level, kind, dueAt: at.dueAt, heldAt: at.now });
 }

@@ -11,6 +11,7 @@ import { pickLocale, type AccessTemplateContext, type AccessTemplateName, type L
 import { mailsOfTemplateTo } from '../store/access-repo.js';
 import { suppressedAmong } from '../store/suppression-repo.js';
 import { insertDeferredNotice } from '../store/deferred-notice-repo.js';
+import { holdEscalation } from '../store/held-escalation-repo.js';
 import { noticeToJson } from './notice-json.js';
 import { LOCALE_TAGS, businessPeriod, subjectIn } from './locale.js';
 import { articlesForTicket, type KnowledgeDeps } from '../knowledge/for-notice.js';
@@ -147,6 +148,8 @@ export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest
     const more = internal ? '; every ticket past its SLA: ventanilla tickets list --breached' : '';
     const why = `${req.notice} to ${primary}: ${deps.automaticCap.limit} automatic mails already in the window${more}`;
     await addTicketEvent(tx, { ticketId: ticket.id, type: 'notice_capped', actor: 'system', detail: why, at: req.now });
+    // Listed in the lead's digest once the window has room (lifecycle/escalation-digest.ts), also when owed in a backlog.
+    if (req.escalation && req.internalRecipients) holdEscalation(tx, { recipients: req.internalRecipients, ticketId: ticket.id, level: req.escalation.level, kind: req.escalation.kind, dueAt: req.escalation.dueAt, heldAt: req.now });
     return { queued: false, capped: true, why };
   }
   // Addresses that bounce hard (or keep bouncing) get no notices until the suppression ends (README "Bounces and suppression").
