@@ -10,7 +10,7 @@ const hb = Handlebars.create();
 const cache = new Map<string, Handlebars.TemplateDelegate>();
 let style: string | undefined;
 
-export type PageName = 'survey' | 'opt-out' | 'error' | 'article';
+export type PageName = 'survey' | 'opt-out' | 'error' | 'article' | 'kb-solved';
 
 export function renderPage(name: PageName, view: object): string {
   let template = cache.get(name);

@@ -5,3 +5,4 @@ import '../surveys/routes.js';
 import '../bulletins/http-routes.js';
 import '../surveys/opt-out-routes.js';
 import '../knowledge/http-routes.js';
+import '../knowledge/solved-routes.js';

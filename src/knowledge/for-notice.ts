@@ -2,12 +2,15 @@ import type { Locale } from '../outbound/locale.js';
 import type { Tx } from '../store/database.js';
 import { sqlOf } from '../store/sql.js';
 import { KnowledgeFolder } from './folder.js';
+import { SOLVED_PATH, solvedToken } from './solved-link.js';
 
 /** What the notices need of the knowledge base: the articles, and the address of the page of one. */
 export interface KnowledgeDeps {
   folder: KnowledgeFolder;
   /** PUBLIC_URL/kb/<slug>: the gateway's own page of an article without a `url`. */
   pageUrl: (slug: string) => string;
+  /** PUBLIC_URL/kb/solved?t=<token>: where the customer says an article solved it. */
+  solvedUrl: (token: string) => string;
 }
 
 /**
@@ -22,7 +25,14 @@ export function articlesForTicket(tx: Tx, knowledge: KnowledgeDeps | undefined, 
   return found.length === 0 ? undefined : found.map(({ article }) => ({ title: article.title, url: article.url ?? knowledge.pageUrl(article.slug) }));
 }
 
+/** The articles a ticket's opening mail suggests, and the link where the customer says one solved it. */
+export function articlesAndLink(tx: Tx, knowledge: KnowledgeDeps | undefined, secret: string, ticket: { id: number; subject: string; requester: { email: string } }, now: Date, locale: Locale): { articles?: Array<{ title: string; url: string }>; solvedUrl?: string } {
+  const articles = articlesForTicket(tx, knowledge, ticket.id, ticket.subject, locale);
+  if (!articles || !knowledge) return {};
+  return { articles, solvedUrl: knowledge.solvedUrl(solvedToken(secret, ticket.id, ticket.requester.email, now)) };
+}
+
 /** The articles of `dir`, each file that cannot be read named in the log (the others still serve). */
 export function loadKnowledge(dir: string, baseUrl: string, warn: (problem: string) => void): KnowledgeDeps {
-  return { folder: new KnowledgeFolder(dir, warn), pageUrl: (slug) => `${baseUrl}/kb/${slug}` };
+  return { folder: new KnowledgeFolder(dir, warn), pageUrl: (slug) => `${baseUrl}/kb/${slug}`, solvedUrl: (token) => `${baseUrl}${SOLVED_PATH}?t=${token}` };
 }

@@ -14,7 +14,7 @@ import { insertDeferredNotice } from '../store/deferred-notice-repo.js';
 import { holdEscalation } from '../store/held-escalation-repo.js';
 import { noticeToJson } from './notice-json.js';
 import { LOCALE_TAGS, businessPeriod, subjectIn } from './locale.js';
-import { articlesForTicket, type KnowledgeDeps } from '../knowledge/for-notice.js';
+import { articlesAndLink, type KnowledgeDeps } from '../knowledge/for-notice.js';
 
 export interface NoticeDeps {
   /** At most `limit` automatic mails to one address per `windowMs`, whatever the headers say (loops). */
@@ -172,7 +172,7 @@ export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest
     body,
     issueRef: req.issueRef ?? ticket.productIssueRef ?? undefined,
     previous: ticket.followUpOf ? { ...ticket.followUpOf, subject: subjectIn(ticket.followUpOf.subject, locale) } : undefined,
-    articles: req.notice === 'acknowledgement' || req.notice === 'follow_up_created' ? articlesForTicket(tx, deps.knowledge, ticket.id, ticket.subject, locale) : undefined,
+    ...(req.notice === 'acknowledgement' || req.notice === 'follow_up_created' ? articlesAndLink(tx, deps.knowledge, deps.secret, ticket, req.now, locale) : {}),
     escalation: req.escalation && {
       level: req.escalation.level,
       kind: req.escalation.kind,

@@ -35,8 +35,8 @@ const SLOT_NAMES = SLOTS.map((slot) => slot.join('_').toLowerCase());
 const SLOT_INDEX = new Map(SLOT_NAMES.map((name, index) => [name, index]));
 const placeholderOf = (index: number): string => placeholder(SLOT_NAMES[index] as string);
 
-/** Contexts that carry free text or per-mail links (an agent's words, survey links): rendered in full. */
-const hasFreeText = (ctx: TemplateContext): boolean => ctx.body !== undefined || ctx.survey !== undefined || ctx.escalation !== undefined;
+/** Contexts that carry free text or per-mail links (an agent's words, survey links, a ticket's solved link): rendered in full. */
+const hasFreeText = (ctx: TemplateContext): boolean => ctx.body !== undefined || ctx.survey !== undefined || ctx.escalation !== undefined || ctx.solvedUrl !== undefined;
 
 function read(ctx: TemplateContext, slot: Slot): unknown {
   let value: unknown = ctx;

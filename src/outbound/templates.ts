@@ -68,6 +68,8 @@ export interface TemplateContext {
   digest?: { count: number; windowMinutes: number; items: Array<{ number: number; subject: string; level: number; kind: 'warning' | 'breach'; dueAt: string; status: string }> };
   /** acknowledgement, follow_up_created: knowledge-base articles matching the customer's words (DOMAIN.md rule 10). */
   articles?: Array<{ title: string; url: string }>;
+  /** With the articles: the link where the customer says one solved it, which closes the ticket (src/knowledge). */
+  solvedUrl?: string;
   /** csat_survey, nps_survey: the one-click answers (links already signed) and until when they work. */
   survey?: SurveyMailView;
 }

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Handlebars from 'handlebars';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/http/server.js';
 import '../../src/http/routes.js';
@@ -64,6 +65,41 @@ describe('the knowledge base', () => {
     expect((await app.pipeline.ingest(reply, { source: 'file', sourceRef: 'kb-5' })).outcome).toBe('followup');
     const notice = await app.db.outboxMail.findFirstOrThrow({ where: { template: 'follow_up_created' } });
     expect(notice.text).toContain('- Cómo timbrar una factura electrónica: https://soporte.example.test/ayuda/kb/timbrar-factura\n');
+  });
+
+  it('lets the customer close the ticket when an article solved it: the link asks, only its button closes', async () => {
+    const result = await app.pipeline.ingest(mail({ headers: { Subject: 'No puedo timbrar' }, body: 'El SAT rechaza el CFDI de mis facturas.' }), { source: 'file', sourceRef: 'kb-solved' });
+    const number = result.ticketNumber as number;
+    const ack = await acknowledgementOf('No puedo timbrar');
+    const link = /Si alguno resolvió su consulta, avísenos aquí y cerraremos el ticket: (https:\/\/soporte\.example\.test\/ayuda(\/kb\/solved\?t=[\w.-]+))\n/.exec(ack.text);
+    expect(link, ack.text).not.toBeNull();
+    expect(ack.html).toContain(`<a href="${Handlebars.escapeExpression(link![1] as string)}"`);
+    const path = link![2] as string;
+    const server = await buildServer(app);
+    try {
+      // A link scanner (or the customer's first click) opens it: a question and a button, nothing changed.
+      const asked = await server.inject({ method: 'GET', url: path });
+      expect(asked.statusCode).toBe(200);
+      expect(asked.body).toContain('¿Su consulta quedó resuelta?');
+      expect(asked.body).toContain('<button type="submit">Sí, cerrar mi ticket</button>');
+      expect((await app.db.ticket.findUniqueOrThrow({ where: { number } })).status).toBe('new');
+      // The button: closed, said on the ticket, confirmed by mail.
+      const done = await server.inject({ method: 'POST', url: path });
+      expect(done.statusCode).toBe(200);
+      expect(done.body).toContain(`Gracias: cerramos el ticket #${number}.`);
+      const ticket = await app.db.ticket.findUniqueOrThrow({ where: { number }, include: { events: true } });
+      expect(ticket.status).toBe('closed');
+      expect(ticket.events.find((e) => e.type === 'closed_by_customer')).toMatchObject({ actor: 'customer', detail: 'a knowledge-base article solved it (the link in the mail that opened the ticket)' });
+      expect(await app.db.outboxMail.count({ where: { template: 'closed', ticketId: ticket.id } })).toBe(1);
+      // Again: nothing more to do, no second mail.
+      expect((await server.inject({ method: 'POST', url: path })).body).toContain(`El ticket #${number} ya está resuelto o cerrado`);
+      expect(await app.db.outboxMail.count({ where: { template: 'closed', ticketId: ticket.id } })).toBe(1);
+      // A token altered by one character changes nothing and says so.
+      const forged = path.slice(0, -2) + (path.endsWith('AA') ? 'BB' : 'AA');
+      expect((await server.inject({ method: 'POST', url: forged })).statusCode).toBe(400);
+    } finally {
+      await server.close();
+    }
   });
 
   it('serves an article as a page, its HTML escaped, and answers 404 for one that does not exist', async () => {
