@@ -11,7 +11,7 @@ import { pickLocale, type AccessTemplateContext, type AccessTemplateName, type L
 import { mailsOfTemplateTo } from '../store/access-repo.js';
 import { suppressedAmong } from '../store/suppression-repo.js';
 import { insertDeferredNotice } from '../store/deferred-notice-repo.js';
-import { holdEscalation } from '../store/held-escalation-repo.js';
+import { hasHeldFor, holdEscalation } from '../store/held-escalation-repo.js';
 import { noticeToJson } from './notice-json.js';
 import { LOCALE_TAGS, businessPeriod, subjectIn } from './locale.js';
 import { articlesAndLink, type KnowledgeDeps } from '../knowledge/for-notice.js';
@@ -141,12 +141,17 @@ export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest
   const primary = internal ? (req.internalRecipients?.[0] ?? '') : ticket.requester.email;
   const counted = answersMail(req);
   const inWindow = counted ? await automaticMailsTo(tx, primary, new Date(req.now.getTime() - deps.automaticCap.windowMs)) : 0;
-  if (counted && inWindow >= deps.automaticCap.limit) {
+  // Escalations held back for these people wait for their digest: a new one joins them. Mailed on its own, it
+  // took the room the window had just made, and in an outage that goes on (breaches at every tick) the digest
+  // never found any: the breaches held back reached nobody.
+  const queued = counted && inWindow < deps.automaticCap.limit && req.escalation !== undefined && internal && hasHeldFor(tx, req.internalRecipients ?? []);
+  if (counted && (inWindow >= deps.automaticCap.limit || queued)) {
     // Whatever the other side's headers claim, a machine cannot make us mail it without end.
-    deps.log?.warn({ ticket: ticket.number, notice: req.notice, to: primary, limit: deps.automaticCap.limit }, 'automatic mail capped: possible mail loop');
+    if (!queued) deps.log?.warn({ ticket: ticket.number, notice: req.notice, to: primary, limit: deps.automaticCap.limit }, 'automatic mail capped: possible mail loop');
     // A lead's later breaches are not mailed in this window: the agent reading the event is told where they all are.
     const more = internal ? '; every ticket past its SLA: ventanilla tickets list --breached' : '';
-    const why = `${req.notice} to ${primary}: ${deps.automaticCap.limit} automatic mails already in the window${more}`;
+    const held = queued ? 'earlier escalations held back wait for their digest, this one joins them' : `${deps.automaticCap.limit} automatic mails already in the window`;
+    const why = `${req.notice} to ${primary}: ${held}${more}`;
     await addTicketEvent(tx, { ticketId: ticket.id, type: 'notice_capped', actor: 'system', detail: why, at: req.now });
     // Listed in the lead's digest once the window has room (lifecycle/escalation-digest.ts), also when owed in a backlog.
     if (req.escalation && req.internalRecipients) holdEscalation(tx, { recipients: req.internalRecipients, ticketId: ticket.id, level: req.escalation.level, kind: req.escalation.kind, dueAt: req.escalation.dueAt, heldAt: req.now });

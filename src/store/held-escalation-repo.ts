@@ -20,6 +20,11 @@ export function holdEscalation(tx: Tx, held: { recipients: string[]; ticketId: n
   );
 }
 
+/** True while escalations held for exactly these recipients (a digest's group) wait for their digest. */
+export function hasHeldFor(tx: Tx, recipients: string[]): boolean {
+  return sqlOf(tx).get('SELECT 1 FROM "HeldEscalation" WHERE "recipients" = ? LIMIT 1', JSON.stringify(recipients)) !== undefined;
+}
+
 /** Every held escalation, oldest first (a burst's: tens, at most AUTO_MAIL_LIMIT's complement of an outage). */
 export function heldEscalations(tx: Tx): HeldEscalation[] {
   const rows = sqlOf(tx).all<{ id: number; recipients: string; number: number; subject: string; status: string; level: number; kind: 'warning' | 'breach'; dueAt: string }>(

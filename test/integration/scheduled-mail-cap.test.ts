@@ -81,3 +81,31 @@ describe('the loop guard and the scheduler\'s mails (AUTO_MAIL_LIMIT=3)', () => 
     expect(tt.take().filter((m) => m.to.includes('lead@example.test'))).toEqual([]);
   });
 });
+
+describe('the escalation digest during an outage that goes on (AUTO_MAIL_LIMIT=3)', () => {
+  it('reaches the lead once the window has room, although new breaches are due at that very tick', async () => {
+    tt = await suite.start(MX('2026-11-23T09:00:00'), LIMIT);
+    const outage = async (at: string, from: number) => {
+      for (let i = from; i < from + 5; i++) {
+        await tt.ingest(MX(`2026-11-23T${at}:0${i - from}:00`), mail({ headers: { From: `cliente${i}@cliente${i}.mx`, Subject: `Caída total ${i}`, 'Message-ID': `<caida-${i}@cliente.mx>` }, body: 'No podemos facturar.\nImpacto: Alto\nUrgencia: Alta' }));
+      }
+    };
+    // Five urgent tickets at 09:0x, five more at 10:0x: first responses due at 11:0x and 12:0x.
+    await outage('09', 0);
+    await outage('10', 5);
+    tt.take();
+    await tt.tick(MX('2026-11-23T11:10:00'));
+    expect(tt.take().filter((m) => m.to.includes('lead@example.test'))).toHaveLength(3);
+    const heldAt1110 = (await tt.app.db.heldEscalation.findMany({ include: { ticket: true } })).map((h) => `#${h.ticket.number}`);
+    expect(heldAt1110).toHaveLength(2);
+    // 12:15: the 11:10 mails have left the window, and the second wave breaches at the same tick. The two held
+    // since 11:10 must not wait behind it: whatever the lead is mailed now lists them.
+    await tt.tick(MX('2026-11-23T12:15:00'));
+    const toLead = tt.take().filter((m) => m.to.includes('lead@example.test'));
+    const told = toLead.map((m) => `${m.subject}\n${m.text}`).join('\n');
+    for (const n of heldAt1110) expect(told, `${n} held since 11:10`).toContain(n);
+    // One mail: the second wave joins the digest instead of taking the room it waited for.
+    expect(toLead.map((m) => m.subject)).toEqual([expect.stringMatching(/^\[Escalamiento\] 7 avisos de SLA retenidos/)]);
+    expect(await tt.app.db.heldEscalation.count({ where: { recipients: '["lead@example.test"]' } })).toBe(0);
+  });
+});
