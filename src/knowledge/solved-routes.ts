@@ -16,7 +16,6 @@ import { pickLocale, type Locale } from '../outbound/locale.js';
 import { inTransaction } from '../store/database.js';
 import { loadTicketState } from '../store/lifecycle-repo.js';
 import { sqlOf } from '../store/sql.js';
-import { renderErrorPage } from '../surveys/pages.js';
 import { readSolvedToken, SOLVED_PATH } from './solved-link.js';
 
 type Query = { t?: unknown };
@@ -71,9 +70,44 @@ async function ticketOf(app: App, request: FastifyRequest<{ Querystring: Query }
   return { ticketId: row.id, number: row.number, status: row.status, locale: pickLocale({ locale: row.locale, country: row.country }), token };
 }
 
+// The error page of this link, in its own words: the surveys' (which it showed) told a customer who wanted a
+// ticket closed that "the time to answer this survey is over" and to write "if you do not want surveys".
+const REFUSED: Record<Locale, { brand: string; invalidTitle: string; invalidText: string; expiredTitle: string; expiredText: string; nothingChanged: string; contact: string }> = {
+  es: {
+    brand: 'Soporte Técnico',
+    invalidTitle: 'Este enlace no es válido',
+    invalidText: 'El enlace para cerrar el ticket está incompleto o fue modificado.',
+    expiredTitle: 'Este enlace ha caducado',
+    expiredText: 'El enlace para cerrar el ticket caducó.',
+    nothingChanged: 'El ticket sigue como estaba.',
+    contact: 'Si su consulta quedó resuelta, responda a nuestro correo y díganoslo, o escríbanos a',
+  },
+  pt: {
+    brand: 'Suporte Técnico',
+    invalidTitle: 'Esta ligação não é válida',
+    invalidText: 'A ligação para fechar o ticket está incompleta ou foi alterada.',
+    expiredTitle: 'Esta ligação expirou',
+    expiredText: 'A ligação para fechar o ticket expirou.',
+    nothingChanged: 'O ticket continua como estava.',
+    contact: 'Se a sua dúvida ficou resolvida, responda ao nosso e-mail e diga-nos, ou escreva-nos para',
+  },
+  en: {
+    brand: 'Technical Support',
+    invalidTitle: 'This link is not valid',
+    invalidText: 'The link to close the ticket is incomplete or was changed.',
+    expiredTitle: 'This link has expired',
+    expiredText: 'The link to close the ticket has expired.',
+    nothingChanged: 'The ticket is as it was.',
+    contact: 'If your question is answered, reply to our email and tell us, or write to',
+  },
+};
+
 function refuse(app: App, request: FastifyRequest, reply: FastifyReply, why: string): FastifyReply {
   app.log.warn({ reason: why, ip: request.ip }, 'knowledge-base solved link refused: nothing changed');
-  return sendPage(reply, 400, renderErrorPage(localeFromAcceptLanguage(request.headers['accept-language']), why === 'expired' ? 'expired' : 'invalid', app.config.supportAddress, 'opt_out'));
+  const locale = localeFromAcceptLanguage(request.headers['accept-language']);
+  const c = REFUSED[locale];
+  const [heading, text] = why === 'expired' ? [c.expiredTitle, c.expiredText] : [c.invalidTitle, c.invalidText];
+  return sendPage(reply, 400, renderPage('error', { locale, t: { brand: c.brand }, heading, text, nothingStored: c.nothingChanged, contact: c.contact, support: app.config.supportAddress }));
 }
 
 function page(app: App, reply: FastifyReply, found: Found, state: 'ask' | 'done' | 'already'): FastifyReply {

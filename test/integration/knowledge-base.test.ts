@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/http/server.js';
+import { solvedToken } from '../../src/knowledge/solved-link.js';
 import '../../src/http/routes.js';
 import { createTestApp, mail, type TestApp } from '../support/app.js';
 import { cliBuilt, runCli } from '../support/cli.js';
@@ -96,7 +97,29 @@ describe('the knowledge base', () => {
       expect(await app.db.outboxMail.count({ where: { template: 'closed', ticketId: ticket.id } })).toBe(1);
       // A token altered by one character changes nothing and says so.
       const forged = path.slice(0, -2) + (path.endsWith('AA') ? 'BB' : 'AA');
-      expect((await server.inject({ method: 'POST', url: forged })).statusCode).toBe(400);
+      const refused = await server.inject({ method: 'POST', url: forged });
+      expect(refused.statusCode).toBe(400);
+      // ...about this link: the customer asked to close a ticket, not to answer or stop a survey.
+      expect(refused.body).toContain('El enlace para cerrar el ticket está incompleto o fue modificado.');
+      expect(refused.body).not.toMatch(/encuesta/i);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('says of an expired link that the ticket stays open and how to close it, not that a survey is over', async () => {
+    const result = await app.pipeline.ingest(mail({ headers: { Subject: 'No puedo timbrar' }, body: 'El SAT rechaza el CFDI de mis facturas.' }), { source: 'file', sourceRef: 'kb-expired' });
+    const ticket = await app.db.ticket.findUniqueOrThrow({ where: { number: result.ticketNumber as number } });
+    const old = solvedToken(app.config.secretKey, ticket.id, 'ana@cliente.mx', new Date(Date.now() - 31 * 86_400_000));
+    const server = await buildServer(app);
+    try {
+      for (const method of ['GET', 'POST'] as const) {
+        const page = await server.inject({ method, url: `/kb/solved?t=${old}`, headers: { 'accept-language': 'es-MX' } });
+        expect(page.statusCode).toBe(400);
+        expect(page.body).toContain('El enlace para cerrar el ticket caducó');
+        expect(page.body).not.toMatch(/encuesta/i);
+      }
+      expect((await app.db.ticket.findUniqueOrThrow({ where: { id: ticket.id } })).status).toBe('new');
     } finally {
       await server.close();
     }
