@@ -3,6 +3,7 @@ import { inTransaction, isUniqueViolation, type Tx } from '../store/database.js'
 import { loggedUnder, logInbound, type InboundLogEntry, type InboundOutcome } from '../store/inbound-log-repo.js';
 import { keepRawMail } from '../store/raw-mails.js';
 import { addMessage, addTicketEvent, ensureContact, messageByDedupKey } from '../store/tickets-repo.js';
+import { isOurMailOf } from '../store/outbox-repo.js';
 import type { InboundMail } from './parse.js';
 import type { IngestResult, IngestSource, PipelineDeps } from './pipeline.js';
 import { applyInbound } from './stages/apply.js';
@@ -136,6 +137,13 @@ export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Bu
     if (existing && isEscalationContact(deps.lifecycle.policies.escalationContacts, sender.address)) {
       await internalNote(existing.id, 'internal_reply', 'an escalation contact');
       return { outcome: 'comment', ticketNumber: existing.number, detail: 'an escalation contact: internal note' };
+    }
+    // An answer to a lead's escalation digest (lifecycle/escalation-digest.ts): about many tickets, none its own. Its
+    // Message-ID names "ticket 0", which no ticket has, so the answer opened a ticket with the lead as customer,
+    // acknowledged it and put it on the SLA clock, whose breach escalated to the lead.
+    if (!existing && isOurMailOf(tx, 'escalation_digest', [...(mail.inReplyTo ? [mail.inReplyTo] : []), ...mail.references].slice(0, 100))) {
+      deps.log.info({ from: sender.address }, 'an answer to an escalation digest: no ticket');
+      return { outcome: 'comment', ticketNumber: null, detail: 'an answer to an escalation digest: no ticket' };
     }
     if (automatic?.kind === 'auto-replied') return { outcome: 'auto_reply', ticketNumber: null, detail: `${automatic.reason}; answers no ticket` };
     // Who may open tickets (UNKNOWN_SENDER_POLICY) and administrators' commands: stages/access.ts.

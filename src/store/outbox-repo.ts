@@ -45,6 +45,12 @@ export function isSentMessage(db: Db, messageId: string): boolean {
   return sqlOf(db).get('SELECT 1 FROM "OutboxMail" WHERE "messageId" = ? AND "status" = \'sent\'', messageId) !== undefined;
 }
 
+/** True when one of these Message-IDs (no angle brackets) is of a mail of ours made from `template`. */
+export function isOurMailOf(tx: Tx, template: string, messageIds: string[]): boolean {
+  const sql = sqlOf(tx);
+  return messageIds.some((id) => sql.get('SELECT 1 FROM "OutboxMail" WHERE "messageId" = ? AND "template" = ?', id, template) !== undefined);
+}
+
 export async function insertOutboxMail(tx: Tx, m: NewOutboxMail): Promise<number> {
   return sqlOf(tx).run(
     `INSERT INTO "OutboxMail" ("idempotencyKey", "ticketId", "template", "fromAddress", "toList", "ccList", "subject", "text", "html", "messageId", "headers", "attachments",

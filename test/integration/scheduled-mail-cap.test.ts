@@ -108,4 +108,20 @@ describe('the escalation digest during an outage that goes on (AUTO_MAIL_LIMIT=3
     expect(toLead.map((m) => m.subject)).toEqual([expect.stringMatching(/^\[Escalamiento\] 7 avisos de SLA retenidos/)]);
     expect(await tt.app.db.heldEscalation.count({ where: { recipients: '["lead@example.test"]' } })).toBe(0);
   });
+
+  it('an answer to the digest opens no ticket: the lead is not made a customer, acknowledged and escalated to', async () => {
+    tt = await suite.start(MX('2026-11-23T09:00:00'), LIMIT);
+    for (let i = 0; i < 5; i++) {
+      await tt.ingest(MX(`2026-11-23T09:0${i}:00`), mail({ headers: { From: `cliente${i}@cliente${i}.mx`, Subject: 'Caída total', 'Message-ID': `<caida-${i}@cliente.mx>` }, body: 'No podemos facturar.\nImpacto: Alto\nUrgencia: Alta' }));
+    }
+    await tt.tick(MX('2026-11-23T11:10:00'));
+    await tt.tick(MX('2026-11-23T12:15:00'));
+    const [digest] = tt.take().filter((m) => m.subject.startsWith('[Escalamiento] 2 avisos'));
+    expect(digest?.to).toEqual(['lead@example.test']);
+    const tickets = await tt.app.db.ticket.count();
+    const answered = await tt.answer(MX('2026-11-23T12:20:00'), digest!, 'Enterado, lo reviso con el equipo.', 'Lead <lead@example.test>');
+    expect(answered).toMatchObject({ outcome: 'comment', ticketNumber: null });
+    expect(await tt.app.db.ticket.count()).toBe(tickets);
+    expect(tt.take()).toEqual([]);
+  });
 });
