@@ -6,6 +6,7 @@ import { ErrorCode, VentanillaError } from './errors.js';
 import { MIN_SECRET_LENGTH } from './secret.js';
 import { isLinkBase } from './http/public-url.js';
 import type { OAuth2Settings } from './oauth2-token.js';
+import { imapConfig } from './config-imap.js';
 
 const bool = (fallback: boolean) =>
   z
@@ -231,35 +232,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
   if (e.IMAP_PROCESSED_MAILBOX && sameMailbox(e.IMAP_MAILBOX, e.IMAP_PROCESSED_MAILBOX)) {
     problems.push(`  IMAP_PROCESSED_MAILBOX: expected another mailbox than IMAP_MAILBOX, or empty to flag only (got "${e.IMAP_PROCESSED_MAILBOX}")`);
   }
-  let imap: Config['imap'];
-  if (e.IMAP_HOST) {
-    if (!e.IMAP_USER) problems.push('  IMAP_USER: required when IMAP_HOST is set');
-    if (!e.IMAP_PASSWORD && !e.IMAP_OAUTH2_TOKEN_URL) problems.push('  IMAP_PASSWORD: required when IMAP_HOST is set (or IMAP_OAUTH2_TOKEN_URL and IMAP_OAUTH2_CLIENT_ID for OAuth2)');
-    if (e.IMAP_OAUTH2_TOKEN_URL && !e.IMAP_OAUTH2_CLIENT_ID) problems.push('  IMAP_OAUTH2_CLIENT_ID: required with IMAP_OAUTH2_TOKEN_URL');
-    // The client secret and the refresh token go in the request's body: plain http only to this machine (a test
-    // endpoint, a local proxy), never across a network, where anyone on the way would read them.
-    const tokenUrl = e.IMAP_OAUTH2_TOKEN_URL ? new URL(e.IMAP_OAUTH2_TOKEN_URL) : null;
-    if (tokenUrl?.protocol === 'http:' && !isThisMachine(tokenUrl.hostname)) {
-      problems.push('  IMAP_OAUTH2_TOKEN_URL: expected https: over http the client secret and the refresh token would cross the network in clear (http only to localhost, 127.0.0.1 or [::1])');
-    }
-    // fetch refuses an address with credentials in it, and its error (logged at each session) repeats them.
-    if (tokenUrl && (tokenUrl.username || tokenUrl.password)) problems.push('  IMAP_OAUTH2_TOKEN_URL: expected no user or password in the address (the app is IMAP_OAUTH2_CLIENT_ID and IMAP_OAUTH2_CLIENT_SECRET)');
-    imap = {
-      host: e.IMAP_HOST,
-      port: e.IMAP_PORT,
-      secure: e.IMAP_SECURE,
-      user: e.IMAP_USER ?? '',
-      password: e.IMAP_PASSWORD ?? '',
-      mailbox: e.IMAP_MAILBOX,
-      processedMailbox: e.IMAP_PROCESSED_MAILBOX,
-      pollSeconds: e.IMAP_POLL_SECONDS,
-      ...(e.IMAP_OAUTH2_TOKEN_URL && e.IMAP_OAUTH2_CLIENT_ID
-        ? { oauth2: { tokenUrl: e.IMAP_OAUTH2_TOKEN_URL, clientId: e.IMAP_OAUTH2_CLIENT_ID, clientSecret: e.IMAP_OAUTH2_CLIENT_SECRET, scope: e.IMAP_OAUTH2_SCOPE, refreshToken: e.IMAP_OAUTH2_REFRESH_TOKEN } }
-        : {}),
-      timeoutSeconds: e.IMAP_TIMEOUT_SECONDS,
-      rejectUnauthorized: e.IMAP_TLS_REJECT_UNAUTHORIZED,
-    };
-  }
+  const imap = imapConfig(e, problems);
   const smtpOAuth2 = e.SMTP_OAUTH2 ? imap?.oauth2 : undefined;
   if (e.SMTP_OAUTH2 && !smtpOAuth2) problems.push('  SMTP_OAUTH2: uses the IMAP_OAUTH2_* app, which is not set (IMAP_HOST, IMAP_USER, IMAP_OAUTH2_TOKEN_URL, IMAP_OAUTH2_CLIENT_ID)');
   // The mailbox's own address logs in, unless SMTP_USER names another.
@@ -299,11 +272,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
     env: e,
     warnings: unknownSettingWarnings(env, KNOWN_VARIABLES),
   };
-}
-
-/** A loopback host name, as URL gives it (IPv6 in brackets). */
-function isThisMachine(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
 /** Settings whose value is a credential: a refused one is named, never echoed (the error lands in terminals, CI logs, journald). */

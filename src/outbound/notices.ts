@@ -7,8 +7,7 @@ import type { Tx } from '../store/database.js';
 import { automaticMailsTo, insertOutboxMail, outboxKeyExists } from '../store/outbox-repo.js';
 import { addMessage, addTicketEvent } from '../store/tickets-repo.js';
 import { lastMessageOf, noticeTicket, type NoticeTicket } from '../store/notice-queries.js';
-import { pickLocale, type AccessTemplateContext, type AccessTemplateName, type Locale, type TemplateContext, type TemplateRenderer } from './templates.js';
-import { mailsOfTemplateTo } from '../store/access-repo.js';
+import { pickLocale, type Locale, type TemplateContext, type TemplateRenderer } from './templates.js';
 import { suppressedAmong } from '../store/suppression-repo.js';
 import { insertDeferredNotice } from '../store/deferred-notice-repo.js';
 import { hasHeldFor, holdEscalation } from '../store/held-escalation-repo.js';
@@ -238,79 +237,6 @@ export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest
     rawSha256: null,
     createdAt: req.now,
     attachments: attachments.map((a) => ({ ...a, contentId: null, inline: false })),
-  });
-  return { queued: true };
-}
-
-// ---- Access mails (who may open tickets, README): about a person, not a ticket ----
-
-export interface AccessRecipient {
-  email: string;
-  name: string | null;
-  locale: string | null;
-  country: string | null;
-}
-
-export interface AccessMailRequest {
-  template: AccessTemplateName;
-  /** The first is the addressee (the mail is in their language); the others get a copy. */
-  to: AccessRecipient[];
-  /** Unique per effect, like a notice's. */
-  idempotencyKey: string;
-  autoSubmitted: 'auto-replied' | 'auto-generated';
-  now: Date;
-  /** The mail this one answers (a command, a refused mail), so the reader's client threads them. */
-  inReplyTo?: string | null;
-  context: Omit<AccessTemplateContext, 'contact' | 'support'>;
-  /** At most one mail of this template to the addressee in this window (a refusal per sender per day). */
-  oncePerMs?: number;
-}
-
-export type AccessMailResult = { queued: true } | { queued: false; why: 'duplicate' | 'capped' | 'recently_sent' | 'suppressed' };
-
-/**
- * Renders an access mail into the outbox (no ticket), in the caller's transaction. Automatic mail: the
- * per-address cap of automatic mail applies, as to notices. Its Message-ID is signed for "ticket 0", so
- * that a bounce of it is recognised as our own mail and an answer to it joins no ticket.
- */
-export async function enqueueAccessMail(tx: Tx, deps: NoticeDeps, req: AccessMailRequest): Promise<AccessMailResult> {
-  const primary = req.to[0];
-  if (!primary) throw new Error(`access mail ${req.template} has no recipient`);
-  if (await outboxKeyExists(tx, req.idempotencyKey)) return { queued: false, why: 'duplicate' };
-  if ((await suppressedAmong(tx, [primary.email], req.now)).size > 0) return { queued: false, why: 'suppressed' };
-  if (req.oncePerMs !== undefined && (await mailsOfTemplateTo(tx, req.template, primary.email, new Date(req.now.getTime() - req.oncePerMs))) > 0) {
-    return { queued: false, why: 'recently_sent' };
-  }
-  if ((await automaticMailsTo(tx, primary.email, new Date(req.now.getTime() - deps.automaticCap.windowMs))) >= deps.automaticCap.limit) {
-    return { queued: false, why: 'capped' };
-  }
-  const locale = pickLocale(primary);
-  const rendered = deps.renderer.renderAccess(req.template, locale, {
-    ...req.context,
-    contact: { name: primary.name, email: primary.email, country: primary.country },
-    support: { address: deps.supportAddress, hours: deps.calendar.describeHours(locale) },
-  });
-  const inReplyTo = req.inReplyTo ?? null;
-  await insertOutboxMail(tx, {
-    idempotencyKey: req.idempotencyKey,
-    ticketId: null,
-    template: req.template,
-    fromAddress: `"${deps.supportName.replace(/["\\\r\n]/g, '')}" <${deps.supportAddress}>`,
-    to: [primary.email],
-    cc: req.to.slice(1).map((r) => r.email),
-    subject: rendered.subject,
-    text: rendered.text,
-    html: rendered.html,
-    messageId: createSignedMessageId(deps.secret, 0, domainOf(deps.supportAddress)),
-    headers: {
-      inReplyTo,
-      references: inReplyTo ? [inReplyTo] : [],
-      replyTo: null,
-      extra: { 'X-Auto-Response-Suppress': 'All', 'X-Loop': deps.supportAddress, 'Auto-Submitted': req.autoSubmitted },
-    },
-    attachments: [],
-    automatic: true,
-    now: req.now,
   });
   return { queued: true };
 }

@@ -11,7 +11,7 @@
 
 import { domainOf } from '../../domain/thread-refs.js';
 import { authoriseContact, isEmailAddress, revokeContact } from '../../lifecycle/access-actions.js';
-import { enqueueAccessMail, type AccessRecipient } from '../../outbound/notices.js';
+import { enqueueAccessMail, type AccessRecipient } from '../../outbound/access-mails.js';
 import type { AccessRefusal, AccessTemplateContext } from '../../outbound/templates.js';
 import { accessContact, ADMIN_ROLE, loggedWithOutcome, organisationOf, type AccessContact, type AccessOrganisation } from '../../store/access-repo.js';
 import type { Tx } from '../../store/database.js';
