@@ -162,7 +162,9 @@ export function htmlToText(html: string): string {
       continue;
     }
     if (name === 'blockquote') {
-      softBreak();
+      // Its marker must be a line of its own, even right after an item's "1. ": else the quotation is not seen.
+      if (atItemStart) push('\n');
+      else softBreak();
       push(closing ? `${QUOTE_CLOSE}\n` : `${QUOTE_OPEN}\n`);
       continue;
     }

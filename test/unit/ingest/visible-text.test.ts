@@ -232,6 +232,11 @@ describe('extractVisibleText', () => {
     expect(htmlToText('<ul><li></li><li>b</li></ul>')).toBe('-\n- b');
   });
 
+  it('a quotation that opens a list item is still a quotation (no control character in the text)', () => {
+    expect(htmlToText('<p>Sigue fallando:</p><ol><li><blockquote>El paso 2 dice</blockquote></li></ol>')).toBe('Sigue fallando:\n1.\n> El paso 2 dice');
+    expect(htmlToText('<div>Gracias</div><ul><li><blockquote>¿Funciona ahora?</blockquote></li></ul>')).toBe('Gracias\n-\n> ¿Funciona ahora?');
+  });
+
   it('keeps the indentation of preformatted text (a pasted log or stack trace)', () => {
     expect(htmlToText('<p>El log:</p><pre>Error: timeout\n    at connect (db.js:10)\n    at main (app.js:3)</pre><p>Saludos</p>')).toBe(
       'El log:\nError: timeout\n    at connect (db.js:10)\n    at main (app.js:3)\nSaludos',
