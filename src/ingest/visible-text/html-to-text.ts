@@ -197,5 +197,6 @@ export function htmlToText(html: string): string {
     if (line === '' && lines.length > 0 && lines[lines.length - 1] === (depth > 0 ? '>'.repeat(Math.min(depth, MAX_QUOTE_DEPTH)) : '')) continue;
     lines.push(depth > 0 ? `${'>'.repeat(Math.min(depth, MAX_QUOTE_DEPTH))} ${line}`.trimEnd() : line);
   }
-  return lines.join('\n').trim();
+  // Blank lines around the text go, but not the indentation of a preformatted first line (a pasted trace).
+  return lines.join('\n').replace(/^\n+/, '').trimEnd();
 }

@@ -51,8 +51,10 @@ export function extractFromPlainText(input: string, forwarded = false): string {
   if (stated.length > 0) out = [...out, '', ...stated];
   if (forwardAt >= 0) out = [...out, '', ...result.lines.slice(forwardAt)];
 
-  let visible = restoreLinks(out.join('\n')).trim();
-  if (tail && !removedSomething) visible = (visible + tail).trim();
+  // Blank lines around the text go, but not the indentation of its first line (an HTML mail's pasted trace).
+  const tidy = (t: string): string => t.replace(/^\s*\n/, '').trimEnd();
+  let visible = tidy(restoreLinks(out.join('\n')));
+  if (tail && !removedSomething) visible = tidy(visible + tail);
   return visible;
 }
 

@@ -241,6 +241,13 @@ describe('extractVisibleText', () => {
     expect(htmlToText('<p>El log:</p><pre>Error: timeout\n    at connect (db.js:10)\n    at main (app.js:3)</pre><p>Saludos</p>')).toBe(
       'El log:\nError: timeout\n    at connect (db.js:10)\n    at main (app.js:3)\nSaludos',
     );
+    // The mail that starts with the pasted trace: its first line is indented like the others.
+    expect(htmlToText('<pre>    at connect (db.js:10)\n    at main (app.js:3)</pre><p>Ese es el error</p>')).toBe(
+      '    at connect (db.js:10)\n    at main (app.js:3)\nEse es el error',
+    );
+    expect(extractVisibleText('', '<pre>    at connect (db.js:10)\n    at main (app.js:3)</pre><p>Ese es el error</p>')).toBe(
+      '    at connect (db.js:10)\n    at main (app.js:3)\nEse es el error',
+    );
   });
 
   it('never throws and handles degenerate input', () => {
