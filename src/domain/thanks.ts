@@ -16,19 +16,19 @@ const COURTESY = new Set([
   // es
   'muchas', 'muchísimas', 'mil', 'por', 'la', 'el', 'su', 'tu', 'sus', 'ayuda', 'apoyo', 'atención', 'atencion',
   'perfecto', 'perfecta', 'excelente', 'genial', 'listo', 'lista', 'ok', 'okay', 'vale', 'bien', 'todo', 'ya',
-  'funciona', 'quedó', 'resuelto', 'resuelta', 'solucionado', 'solucionada', 'saludos', 'saludo', 'cordiales',
+  'funciona', 'funcionó', 'funcionando', 'sirvió', 'quedó', 'resuelto', 'resuelta', 'solucionado', 'solucionada', 'saludos', 'saludo', 'cordiales',
   'cordial', 'atentamente', 'un', 'una', 'abrazo', 'buen', 'buena', 'día', 'dia', 'tarde', 'tardes', 'noches', 'de',
   'nuevo', 'nuevamente', 'servicio', 'muy', 'amable', 'amables', 'súper', 'super', 'equipo', 'soporte', 'hola',
   'les', 'le', 'y',
   // pt
   'muito', 'muita', 'muitíssimo', 'pela', 'pelo', 'a', 'o', 'perfeito', 'perfeita', 'ótimo', 'ótima', 'otimo',
   'já', 'ja', 'tudo', 'bem', 'resolvido', 'resolvida', 'cumprimentos', 'melhores', 'abraço', 'abraços', 'bom',
-  'boa', 'noite', 'mais', 'vez', 'olá', 'suporte', 'atenção', 'e', 'ajuda', 'apoio',
+  'boa', 'noite', 'mais', 'vez', 'olá', 'suporte', 'atenção', 'e', 'ajuda', 'apoio', 'funcionou', 'funcionando',
   // en
   'you', 'so', 'much', 'very', 'many', 'lot', 'for', 'the', 'your', 'help', 'support', 'great', 'perfect',
   'awesome', 'excellent', 'regards', 'best', 'kind', 'it', 'works', 'working', 'now', 'all', 'good', 'again',
   'that', 'did', 'trick', 'have', 'nice', 'day', 'sorted', 'fixed', 'resolved', 'solved', 'is', 'everything',
-  'fine', 'team', 'hi', 'hello', 'and', 'guys',
+  'fine', 'team', 'hi', 'hello', 'and', 'guys', "it's", 'it’s', 'i', 'we',
 ]);
 
 /** Longer than this, a mail says more than thanks. */

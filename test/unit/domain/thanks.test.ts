@@ -24,6 +24,11 @@ describe('isOnlyThanks', () => {
     'Great, thanks a lot!',
     'Thx',
     'It works now, thank you!',
+    'Gracias, funcionó.',
+    'Ya quedó funcionando, gracias',
+    'Obrigado, funcionou!',
+    "Thanks, it's working now",
+    'Thanks, I appreciate it',
   ])('%j is only thanks', (text) => {
     expect(isOnlyThanks(text, ana)).toBe(true);
   });
@@ -37,6 +42,9 @@ describe('isOnlyThanks', () => {
     ['a negation in English', "Thanks, but it doesn't work"],
     ['still', 'Gracias, todavía aparece el error 500'],
     ['a rejection', 'No, gracias'],
+    ['it did not work', 'Gracias, no funcionó'],
+    ['still failing', "Thanks, it's still failing"],
+    ['still seen', 'Thanks, I still see the error'],
     ['someone else named', 'Gracias,\nLuis'],
     ['empty', ''],
     ['long', `Muchas gracias ${'gracias '.repeat(20)}`],
