@@ -3,6 +3,7 @@
  * planer's own HTML mode needs a full DOM with XPath (jsdom), which this project does not ship.
  */
 import { MAX_HTML_CHARS, MAX_QUOTE_DEPTH } from './limits.js';
+import { itemMarker, openList, type OpenList } from './list-markers.js';
 
 const BLOCK_TAGS = new Set([
   'address', 'article', 'aside', 'blockquote', 'center', 'dd', 'div', 'dl', 'dt', 'fieldset',
@@ -15,7 +16,6 @@ const QUOTE_OPEN = '\u0001';
 const QUOTE_CLOSE = '\u0002';
 /** Starts a line of preformatted text: its leading spaces are kept (a pasted log, a stack trace). */
 const PRE_LINE = '\u0003';
-const START_RE = /\bstart\s*=\s*["']?(-?\d{1,9})/i;
 
 const NAMED_ENTITIES: Record<string, string> = {
   nbsp: ' ', amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", copy: '©', reg: '®', trade: '™',
@@ -76,8 +76,8 @@ export function htmlToText(html: string): string {
   let preDepth = 0;
   // A newline right after <pre> is not shown (HTML's rule).
   let preOpened = false;
-  // Open lists, innermost last: the next number of an ordered one, null for the others.
-  const lists: Array<number | null> = [];
+  // Open lists, innermost last (list-markers.ts).
+  const lists: OpenList[] = [];
   // Just after a list item's "1. " or "- ": its text follows on the same line.
   let atItemStart = false;
   let last = 0;
@@ -147,17 +147,16 @@ export function htmlToText(html: string): string {
       preOpened = !closing;
     }
     if (name === 'ol' || name === 'ul') {
-      if (closing) lists.pop();
-      else lists.push(name === 'ol' ? Number(START_RE.exec(m[3] ?? '')?.[1] ?? 1) : null);
+      // A stray </ul> does not close the <ol> around it (nor the reverse): only a list of its kind, innermost.
+      const open = lists.map((l) => l.tag).lastIndexOf(name);
+      if (closing) lists.splice(open >= 0 ? open : lists.length);
+      else lists.push(openList(name, m[3] ?? '', () => src.slice(re.lastIndex)));
     }
     if (name === 'li' && !closing) {
       // The customer's "in step 2" needs the 2: items are numbered as the list showed them.
       if (atItemStart) push('\n'); // the item before was empty: its marker keeps a line of its own
       else softBreak();
-      const list = lists.length - 1;
-      const number = lists[list];
-      push(typeof number === 'number' ? `${number}. ` : '- ');
-      if (typeof number === 'number') lists[list] = number + 1;
+      push(itemMarker(lists.at(-1), m[3] ?? ''));
       atItemStart = true;
       continue;
     }

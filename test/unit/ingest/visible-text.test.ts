@@ -232,6 +232,19 @@ describe('extractVisibleText', () => {
     expect(htmlToText('<ul><li></li><li>b</li></ul>')).toBe('-\n- b');
   });
 
+  it('numbers lists with letters or roman numerals, counting down, or from an item\'s value, as the browser showed them', () => {
+    expect(htmlToText('<ol type="a"><li>Abrir</li><li>Facturar</li></ol><p>Falla en el paso b.</p>')).toBe('a. Abrir\nb. Facturar\nFalla en el paso b.');
+    expect(htmlToText('<ol type="I" start="3"><li>tres</li><li>cuatro</li></ol><ol type="i"><li>uno</li></ol>')).toBe('III. tres\nIV. cuatro\ni. uno');
+    expect(htmlToText('<ol reversed start="3"><li>tres</li><li>dos</li><li>uno</li></ol>')).toBe('3. tres\n2. dos\n1. uno');
+    expect(htmlToText('<ol reversed><li>dos<ol><li>x</li></ol></li><li>uno</li></ol><ol><li>otra</li></ol>')).toBe('2. dos\n1. x\n1. uno\n1. otra');
+    expect(htmlToText('<ol><li>uno</li><li value="10">diez</li><li>once</li></ol>')).toBe('1. uno\n10. diez\n11. once');
+    expect(htmlToText('<ol type="A" start="27"><li>x</li></ol>')).toBe('AA. x');
+  });
+
+  it('a stray closing tag of another kind of list does not end the list around it', () => {
+    expect(htmlToText('<ol><li>uno</ul></li><li>dos</li></ol>')).toBe('1. uno\n2. dos');
+  });
+
   it('a quotation that opens a list item is still a quotation (no control character in the text)', () => {
     expect(htmlToText('<p>Sigue fallando:</p><ol><li><blockquote>El paso 2 dice</blockquote></li></ol>')).toBe('Sigue fallando:\n1.\n> El paso 2 dice');
     expect(htmlToText('<div>Gracias</div><ul><li><blockquote>¿Funciona ahora?</blockquote></li></ul>')).toBe('Gracias\n-\n> ¿Funciona ahora?');
