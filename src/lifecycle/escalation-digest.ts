@@ -1,5 +1,5 @@
 import { createSignedMessageId, domainOf } from '../domain/thread-refs.js';
-import { formatInstant } from '../outbound/notices.js';
+import { formatInstant, supportFrom } from '../outbound/notices.js';
 import { statusLabel } from '../outbound/locale.js';
 import { inTransaction, type Db } from '../store/database.js';
 import { forgetHeld, heldEscalations, type HeldEscalation } from '../store/held-escalation-repo.js';
@@ -44,7 +44,7 @@ export async function runEscalationDigests(db: Db, deps: LifecycleDeps, now: Dat
         idempotencyKey: `digest:${first.id}-${items.at(-1)?.id}`,
         ticketId: null,
         template: 'escalation_digest',
-        fromAddress: `"${n.supportName.replace(/["\\\r\n]/g, '')}" <${n.supportAddress}>`,
+        fromAddress: supportFrom(n),
         to,
         cc: [],
         subject: rendered.subject,

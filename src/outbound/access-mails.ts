@@ -3,7 +3,7 @@ import type { Tx } from '../store/database.js';
 import { mailsOfTemplateTo } from '../store/access-repo.js';
 import { automaticMailsTo, insertOutboxMail, outboxKeyExists } from '../store/outbox-repo.js';
 import { suppressedAmong } from '../store/suppression-repo.js';
-import type { NoticeDeps } from './notices.js';
+import { supportFrom, type NoticeDeps } from './notices.js';
 import { pickLocale, type AccessTemplateContext, type AccessTemplateName } from './templates.js';
 
 // Access mails (who may open tickets, README): about a person, not a ticket. Apart from notices.ts, the mails
@@ -60,7 +60,7 @@ export async function enqueueAccessMail(tx: Tx, deps: NoticeDeps, req: AccessMai
     idempotencyKey: req.idempotencyKey,
     ticketId: null,
     template: req.template,
-    fromAddress: `"${deps.supportName.replace(/["\\\r\n]/g, '')}" <${deps.supportAddress}>`,
+    fromAddress: supportFrom(deps),
     to: [primary.email],
     cc: req.to.slice(1).map((r) => r.email),
     subject: rendered.subject,

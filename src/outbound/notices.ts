@@ -74,6 +74,11 @@ export function replyToFor(deps: Pick<NoticeDeps, 'secret' | 'supportAddress' | 
   return deps.replyToPlusAddress === false ? deps.supportAddress : plusAddressFor(deps.secret, deps.supportAddress, ticketNumber);
 }
 
+/** The From of every mail the desk sends: its name (quotes and line breaks taken out) and address. */
+export function supportFrom(deps: Pick<NoticeDeps, 'supportName' | 'supportAddress'>): string {
+  return `"${deps.supportName.replace(/["\\\r\n]/g, '')}" <${deps.supportAddress}>`;
+}
+
 const formats = new Map<string, (instant: Date) => string>();
 
 /**
@@ -199,7 +204,7 @@ export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest
     'X-Ventanilla-Ticket': String(ticket.number),
     ...(req.autoSubmitted ? { 'Auto-Submitted': req.autoSubmitted } : {}),
   };
-  const from = `"${deps.supportName.replace(/["\\\r\n]/g, '')}" <${deps.supportAddress}>`;
+  const from = supportFrom(deps);
   const attachments = req.attachments ?? [];
   await insertOutboxMail(tx, {
     idempotencyKey: req.idempotencyKey,

@@ -7,7 +7,7 @@
 
 import { createSignedMessageId, domainOf } from '../domain/thread-refs.js';
 import { choicesOf, scaleOf, type SurveyKind } from '../domain/survey-scale.js';
-import { formatInstant, replyToFor } from '../outbound/notices.js';
+import { formatInstant, replyToFor, supportFrom } from '../outbound/notices.js';
 import { subjectIn } from '../outbound/locale.js';
 import { pickLocale, type TemplateContext } from '../outbound/templates.js';
 import type { Tx } from '../store/database.js';
@@ -73,7 +73,7 @@ export async function enqueueSurveyMail(tx: Tx, deps: SurveyDeps, req: SurveyMai
     idempotencyKey: req.surveyKey,
     ticketId: csat ? ticket.id : null,
     template: csat ? 'csat_survey' : 'nps_survey',
-    fromAddress: `"${notices.supportName.replace(/["\\\r\n]/g, '')}" <${notices.supportAddress}>`,
+    fromAddress: supportFrom(notices),
     to: [email],
     cc: [],
     subject: rendered.subject,
