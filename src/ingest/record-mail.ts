@@ -4,6 +4,7 @@ import { loggedUnder, logInbound, type InboundLogEntry, type InboundOutcome } fr
 import { keepRawMail } from '../store/raw-mails.js';
 import { addMessage, addTicketEvent, ensureContact, messageByDedupKey } from '../store/tickets-repo.js';
 import { isOurMailOf } from '../store/outbox-repo.js';
+import { verifySignedMessageId } from '../domain/thread-refs.js';
 import type { InboundMail } from './parse.js';
 import type { IngestResult, IngestSource, PipelineDeps } from './pipeline.js';
 import { applyInbound } from './stages/apply.js';
@@ -141,7 +142,7 @@ export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Bu
     // An answer to a lead's escalation digest (lifecycle/escalation-digest.ts): about many tickets, none its own. Its
     // Message-ID names "ticket 0", which no ticket has, so the answer opened a ticket with the lead as customer,
     // acknowledged it and put it on the SLA clock, whose breach escalated to the lead.
-    if (!existing && isOurMailOf(tx, 'escalation_digest', [...(mail.inReplyTo ? [mail.inReplyTo] : []), ...mail.references].slice(0, 100))) {
+    if (!existing && answersDigest(tx, deps.secret, mail)) {
       deps.log.info({ from: sender.address }, 'an answer to an escalation digest: no ticket');
       return { outcome: 'comment', ticketNumber: null, detail: 'an answer to an escalation digest: no ticket' };
     }
@@ -156,4 +157,13 @@ export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Bu
   };
 
   return { dedupKey, sha256, raw, source, base, body };
+}
+
+/**
+ * Whether the mail answers one of our escalation digests. Only ids we signed for "ticket 0" can be a digest's: the
+ * outbox is asked about those alone, not about every foreign id a new mail refers to.
+ */
+function answersDigest(tx: Tx, secret: string, mail: InboundMail): boolean {
+  const ours = [...(mail.inReplyTo ? [mail.inReplyTo] : []), ...mail.references].filter((id) => verifySignedMessageId(secret, id) === 0);
+  return ours.length > 0 && isOurMailOf(tx, 'escalation_digest', ours.slice(0, 100));
 }
