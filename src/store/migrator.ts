@@ -45,9 +45,21 @@ export interface MigrationReport {
 }
 
 /** Applies pending migrations in order, each in its own transaction. Safe to call from two processes at once. */
+/**
+ * The page size of a new database. The database holds every raw mail and its text (7 KB a mail on average),
+ * which at SQLite's default 4 KiB span chains of overflow pages, each one WAL frame (two writes) at its commit.
+ * 16 KiB pages took 10% off the ingest recording thread's CPU a mail and 8% off the benchmark's wall time (seven
+ * alternating runs of 5,000 mails each: 4.21 s against 4.58 s); 32 KiB gained nothing more, and every small
+ * commit (a notice sent, a ticket's tick) writes whole pages. A file created earlier keeps 4 KiB: only a VACUUM
+ * changes it, which start-up does not run (it rewrites the whole file).
+ */
+export const PAGE_SIZE = 16384;
+
 export function migrateDatabase(path: string, dir: string = migrationsDir): MigrationReport {
   const db = new Database(path, { timeout: LOCK_WAIT_MS });
   try {
+    // Before WAL: SQLite takes a page size only while the file is empty (an existing file keeps its own).
+    db.pragma(`page_size = ${PAGE_SIZE}`);
     // WAL lets the CLI read while the daemon writes; it is a property of the file, so setting it here is enough.
     enableWal(db);
     // Prisma's SQLite migrations rebuild tables (create, copy, drop, rename) and expect foreign keys off;

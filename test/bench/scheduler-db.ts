@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import { policiesFromConfig } from '../../src/policy.js';
-import { migrateDatabase, readMigrations } from '../../src/store/migrator.js';
+import { migrateDatabase, PAGE_SIZE, readMigrations } from '../../src/store/migrator.js';
 import { note, rng, wallMs } from './lib.js';
 
 // Large ticket databases for the scheduler benchmark, written with plain SQL through better-sqlite3 on a file
-// migrated by the gateway's own migrator, and cached under os.tmpdir() keyed by the migration checksums (and
+// migrated by the gateway's own migrator, and cached under os.tmpdir() keyed by the migration checksums, the page size (and
 // this generator's version), so a changed schema or generator builds them again.
 //
 // Every ticket has its requester (Contact rows, some in organisations) and one inbound message; `due` tickets,
@@ -28,7 +28,7 @@ const sqlDate = (d: Date) => d.toISOString().replace('Z', '+00:00');
 
 function cacheKey(tickets: number, due: number): string {
   const migrations = readMigrations().map((m) => `${m.name}:${m.checksum}`).join('\n');
-  return createHash('sha256').update(`${migrations}\nv${GENERATOR_VERSION}\n${TICK_NOW.toISOString()}`).digest('hex').slice(0, 16) + `-${tickets}-${due}`;
+  return createHash('sha256').update(`${migrations}\npage ${PAGE_SIZE}\nv${GENERATOR_VERSION}\n${TICK_NOW.toISOString()}`).digest('hex').slice(0, 16) + `-${tickets}-${due}`;
 }
 
 export interface TicketDb {

@@ -24,9 +24,10 @@ describe('ingest when the disk is full', () => {
     // A customer's mail with a 100 KiB attachment: its ticket needs far more pages than a quarantine row.
     const raw = mailWithAttachments('disk-full-1', [{ name: 'factura.pdf', content: randomBytes(100 * 1024) }]);
     const db = connectionOf(app.db);
-    // SQLite's own "database or disk is full" (SQLITE_FULL), as a full disk gives it: room for a few pages only.
+    // SQLite's own "database or disk is full" (SQLITE_FULL), as a full disk gives it: room for 32 KiB only.
     const pages = Number(db.pragma('page_count', { simple: true }));
-    db.pragma(`max_page_count = ${pages + 8}`);
+    const pageSize = Number(db.pragma('page_size', { simple: true }));
+    db.pragma(`max_page_count = ${pages + Math.ceil((32 * 1024) / pageSize)}`);
     await expect(app.pipeline.ingestStream(Readable.from([raw]), { source: 'stdin', sourceRef: null })).rejects.toThrow(/database or disk is full/);
     expect(await app.db.quarantinedMail.count()).toBe(0);
     // Room again: the retry makes the ticket.
