@@ -31,6 +31,15 @@ const COURTESY = new Set([
   'fine', 'team', 'hi', 'hello', 'and', 'guys', "it's", 'it’s', 'i', 'we',
 ]);
 
+/**
+ * English auxiliaries that open a question when a clause starts with them ("Thanks, is it fixed now", its mark
+ * forgotten). Not "have": "Thanks, have a nice day".
+ */
+const QUESTION_OPENERS = new Set(['is', 'are', 'was', 'were', 'do', 'does', 'did', 'can', 'could', 'will', 'would', 'should', 'shall']);
+
+/** Emoji that disapprove: "Gracias 👎" is sarcasm or a rejection, not a validation. */
+const DISAPPROVING = /[\u{1F44E}\u{1F61E}\u{1F61F}\u{1F641}\u{2639}\u{1F620}\u{1F621}\u{1F92C}\u{1F622}\u{1F62D}\u{1F624}\u{1F612}\u{1F494}\u{1F615}\u{1F614}]/u;
+
 /** Longer than this, a mail says more than thanks. */
 const MAX_CHARS = 120;
 
@@ -38,11 +47,13 @@ const wordsOf = (text: string): string[] => text.toLowerCase().match(/\p{L}+(?:[
 
 /**
  * True when the visible text only thanks: a thanking word, and every other word a courtesy or the sender's own
- * name (a sign-off), no question mark, at most MAX_CHARS characters.
+ * name (a sign-off), no question (marked, or a clause opened by an auxiliary), no disapproving emoji, at most
+ * MAX_CHARS characters.
  */
 export function isOnlyThanks(visibleText: string, sender: { name: string | null; address: string }): boolean {
   const text = visibleText.trim();
-  if (text === '' || text.length > MAX_CHARS || /[?¿]/.test(text)) return false;
+  if (text === '' || text.length > MAX_CHARS || /[?¿]/.test(text) || DISAPPROVING.test(text)) return false;
+  if (text.split(/[,.;:!\n]+/).some((clause) => QUESTION_OPENERS.has(wordsOf(clause)[0] ?? ''))) return false;
   const words = wordsOf(text);
   if (!words.some((w) => THANKS.has(w))) return false;
   const own = new Set([...wordsOf(sender.name ?? ''), ...wordsOf(sender.address.split('@')[0] ?? '')]);

@@ -29,6 +29,10 @@ describe('isOnlyThanks', () => {
     'Obrigado, funcionou!',
     "Thanks, it's working now",
     'Thanks, I appreciate it',
+    'Thanks 👍',
+    'Gracias 😊',
+    'Thanks, have a nice day',
+    'It is fixed now, thanks',
   ])('%j is only thanks', (text) => {
     expect(isOnlyThanks(text, ana)).toBe(true);
   });
@@ -45,6 +49,11 @@ describe('isOnlyThanks', () => {
     ['it did not work', 'Gracias, no funcionó'],
     ['still failing', "Thanks, it's still failing"],
     ['still seen', 'Thanks, I still see the error'],
+    ['a question without its mark', 'Thanks, is it fixed now'],
+    ['a question without its mark, after the thanks', 'Thank you. Did it go through'],
+    ['a thumbs down', 'Gracias 👎'],
+    ['a sad face', 'Obrigado 🙁'],
+    ['an angry face', 'thanks 😡'],
     ['someone else named', 'Gracias,\nLuis'],
     ['empty', ''],
     ['long', `Muchas gracias ${'gracias '.repeat(20)}`],
