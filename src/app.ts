@@ -4,6 +4,7 @@ import { loadConfig, type Config } from './config.js';
 import { InboundPipeline, mailPreparerFor, type PreparationDeps } from './ingest/pipeline.js';
 import type { LifecycleDeps } from './lifecycle/transitions.js';
 import { createLogger } from './log.js';
+import { reportOAuth2WarningsTo } from './oauth2-token.js';
 import { OutboxDrainer } from './outbound/drainer.js';
 import { createMailer, type Mailer } from './outbound/mailer.js';
 import { sharedRenderer } from './outbound/templates.js';
@@ -49,6 +50,7 @@ export async function createApp(options: { config?: Config; log?: Logger; now?: 
   const config = { ...base, secretKey: resolveSecret(base.secretKey, base.dataDir) };
   const log = options.log ?? createLogger(config.logLevel);
   for (const warning of config.warnings) log.warn(warning);
+  reportOAuth2WarningsTo(log);
   const blobs = new BlobStore(join(config.dataDir, 'blobs'));
   const ownAddresses = [config.supportAddress, config.bulletins.address, ...(config.imap?.user.includes('@') ? [config.imap.user.toLowerCase()] : [])];
   const preparation: PreparationDeps = {

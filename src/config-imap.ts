@@ -1,7 +1,11 @@
+import { resolve } from 'node:path';
 import type { Config, Env } from './config.js';
 
 // The IMAP settings (README "Configuration"): the mailbox, and how to log in to it (a password, or an OAuth2 app's
 // tokens). Apart from config.ts, which holds every other setting.
+
+/** In DATA_DIR: the refresh token the provider last rotated to (oauth2-refresh-file.ts). */
+export const REFRESH_TOKEN_FILE = 'oauth2-refresh-token.json';
 
 /** The IMAP settings, or undefined without IMAP_HOST; what is wrong is added to `problems`. */
 export function imapConfig(e: Env, problems: string[]): Config['imap'] {
@@ -27,7 +31,7 @@ export function imapConfig(e: Env, problems: string[]): Config['imap'] {
     processedMailbox: e.IMAP_PROCESSED_MAILBOX,
     pollSeconds: e.IMAP_POLL_SECONDS,
     ...(e.IMAP_OAUTH2_TOKEN_URL && e.IMAP_OAUTH2_CLIENT_ID
-      ? { oauth2: { tokenUrl: e.IMAP_OAUTH2_TOKEN_URL, clientId: e.IMAP_OAUTH2_CLIENT_ID, clientSecret: e.IMAP_OAUTH2_CLIENT_SECRET, scope: e.IMAP_OAUTH2_SCOPE, refreshToken: e.IMAP_OAUTH2_REFRESH_TOKEN } }
+      ? { oauth2: { tokenUrl: e.IMAP_OAUTH2_TOKEN_URL, clientId: e.IMAP_OAUTH2_CLIENT_ID, clientSecret: e.IMAP_OAUTH2_CLIENT_SECRET, scope: e.IMAP_OAUTH2_SCOPE, refreshToken: e.IMAP_OAUTH2_REFRESH_TOKEN, ...(e.IMAP_OAUTH2_REFRESH_TOKEN ? { refreshTokenFile: resolve(e.DATA_DIR, REFRESH_TOKEN_FILE) } : {}) } }
       : {}),
     timeoutSeconds: e.IMAP_TIMEOUT_SECONDS,
     rejectUnauthorized: e.IMAP_TLS_REJECT_UNAUTHORIZED,

@@ -3,6 +3,8 @@
 // credentials (Microsoft's IMAP.AccessAsApp), or with a refresh token a person granted once (Google, Microsoft
 // delegated). Tokens live about an hour: one is kept until a minute before it expires, then fetched again.
 
+import { RefreshTokenFile } from './oauth2-refresh-file.js';
+
 export interface OAuth2Settings {
   tokenUrl: string;
   clientId: string;
@@ -11,6 +13,8 @@ export interface OAuth2Settings {
   scope?: string;
   /** Given: the refresh_token grant (a person's consent); absent: client_credentials (the app's own right). */
   refreshToken?: string;
+  /** Where the refresh token the provider rotates to is kept across restarts (oauth2-refresh-file.ts). */
+  refreshTokenFile?: string;
 }
 
 const EARLY_MS = 60_000;
@@ -25,6 +29,13 @@ export function stopTokenRequests(): void {
   stopping.abort();
 }
 
+let warn: (message: string) => void = (message) => process.emitWarning(message);
+
+/** Where a problem that fails nothing goes (a rotated refresh token that could not be kept): the app's log. */
+export function reportOAuth2WarningsTo(log: { warn: (message: string) => void }): void {
+  warn = (message) => log.warn(message);
+}
+
 /** The token endpoint's refusal or failure, in words for the log ("the session failed: ..."). */
 export class OAuth2Error extends Error {}
 
@@ -32,12 +43,14 @@ export class OAuth2TokenSource {
   private cached: { token: string; until: number } | null = null;
   private refreshToken: string | undefined;
   private pending: Promise<{ token: string; until: number }> | null = null;
+  private readonly kept: RefreshTokenFile | null;
 
   constructor(
     private readonly settings: OAuth2Settings,
     private readonly now: () => number = Date.now,
   ) {
     this.refreshToken = settings.refreshToken;
+    this.kept = settings.refreshToken && settings.refreshTokenFile ? new RefreshTokenFile(settings.refreshTokenFile, settings.refreshToken) : null;
   }
 
   /** A token valid for at least another minute; one request at a time however many ask. */
@@ -64,6 +77,9 @@ export class OAuth2TokenSource {
     const form = new URLSearchParams({ client_id: s.clientId });
     if (s.clientSecret) form.set('client_secret', s.clientSecret);
     if (s.scope) form.set('scope', s.scope);
+    // Read at each request, not once: the latest is on the disk after a restart, or after another process
+    // (a CLI command sending with SMTP_OAUTH2) used the grant.
+    this.refreshToken = this.kept?.read() ?? this.refreshToken;
     if (this.refreshToken) {
       form.set('grant_type', 'refresh_token');
       form.set('refresh_token', this.refreshToken);
@@ -92,18 +108,28 @@ export class OAuth2TokenSource {
     }
     if (!response.ok || typeof body.access_token !== 'string' || body.access_token === '') {
       const why = [body.error, body.error_description].filter((v) => typeof v === 'string' && v !== '').join(': ') || `HTTP ${response.status}`;
-      // With a person's grant, the refresh token is the usual culprit: it expires, is revoked, or was rotated (the
-      // new one lives in this process only, and a restart offers the old one again).
+      // With a person's grant, the refresh token is the usual culprit: it expired, or was revoked.
       const check = this.refreshToken
-        ? 'IMAP_OAUTH2_REFRESH_TOKEN (expired or revoked: a person grants a new one; one the provider rotated it to is kept in memory only, and lost when the gateway restarts), IMAP_OAUTH2_CLIENT_ID, IMAP_OAUTH2_CLIENT_SECRET and IMAP_OAUTH2_SCOPE'
+        ? `IMAP_OAUTH2_REFRESH_TOKEN (expired or revoked: a person grants a new one${this.refreshToken === s.refreshToken ? '' : `; the one offered is the token the provider rotated it to${this.kept ? `, kept in ${this.kept.path}` : ''}`}), IMAP_OAUTH2_CLIENT_ID, IMAP_OAUTH2_CLIENT_SECRET and IMAP_OAUTH2_SCOPE`
         : "IMAP_OAUTH2_CLIENT_ID, IMAP_OAUTH2_CLIENT_SECRET, IMAP_OAUTH2_SCOPE and the app's rights on the mailbox";
       throw new OAuth2Error(`the OAuth2 token endpoint refused a token (${why}): check ${check}`);
     }
     // A provider may rotate the refresh token with each use (Microsoft does): the old one then stops working.
-    if (typeof body.refresh_token === 'string' && body.refresh_token !== '') this.refreshToken = body.refresh_token;
+    if (typeof body.refresh_token === 'string' && body.refresh_token !== '' && body.refresh_token !== this.refreshToken) this.keepRefreshToken(body.refresh_token);
     const seconds = typeof body.expires_in === 'number' ? body.expires_in : Number(body.expires_in) || 3600;
     this.cached = { token: body.access_token, until: this.now() + Math.max(0, seconds * 1000 - EARLY_MS) };
     return this.cached;
+  }
+
+  /** The rotated token serves this process in any case; kept on the disk too, for the next one. */
+  private keepRefreshToken(token: string): void {
+    this.refreshToken = token;
+    if (!this.kept) return;
+    try {
+      this.kept.save(token);
+    } catch (error) {
+      warn(`the OAuth2 refresh token the provider rotated to could not be kept in ${this.kept.path} (${(error as Error).message}): it serves until the gateway stops, and a restart offers IMAP_OAUTH2_REFRESH_TOKEN again, which the provider may refuse by then`);
+    }
   }
 }
 

@@ -70,6 +70,9 @@ describe('configuration from the environment', () => {
     const c = load({ IMAP_HOST: 'outlook.office365.com', IMAP_USER: 'soporte@example.com', IMAP_OAUTH2_TOKEN_URL: 'https://login.microsoftonline.com/tenant/oauth2/v2.0/token', IMAP_OAUTH2_CLIENT_ID: 'app', IMAP_OAUTH2_CLIENT_SECRET: 's3cret', IMAP_OAUTH2_SCOPE: 'https://outlook.office365.com/.default' });
     expect(c.imap?.oauth2).toEqual({ tokenUrl: 'https://login.microsoftonline.com/tenant/oauth2/v2.0/token', clientId: 'app', clientSecret: 's3cret', scope: 'https://outlook.office365.com/.default', refreshToken: undefined });
     expect(c.imap?.password).toBe('');
+    // With a person's grant, the token it is rotated to is kept in DATA_DIR.
+    const granted = load({ IMAP_HOST: 'imap.gmail.com', IMAP_USER: 'soporte@example.com', IMAP_OAUTH2_TOKEN_URL: 'https://oauth2.googleapis.com/token', IMAP_OAUTH2_CLIENT_ID: 'app', IMAP_OAUTH2_REFRESH_TOKEN: '1//granted', DATA_DIR: '/var/lib/ventanilla' });
+    expect(granted.imap?.oauth2).toMatchObject({ refreshToken: '1//granted', refreshTokenFile: '/var/lib/ventanilla/oauth2-refresh-token.json' });
     expect(errorOf({ IMAP_HOST: 'h', IMAP_USER: 'u', IMAP_OAUTH2_TOKEN_URL: 'https://login.example.test/token' }).message).toMatch(/IMAP_OAUTH2_CLIENT_ID: required with IMAP_OAUTH2_TOKEN_URL/);
     expect(errorOf({ IMAP_HOST: 'h', IMAP_USER: 'u' }).message).toMatch(/IMAP_PASSWORD: required when IMAP_HOST is set \(or IMAP_OAUTH2_TOKEN_URL and IMAP_OAUTH2_CLIENT_ID for OAuth2\)/);
     expect(errorOf({ IMAP_OAUTH2_TOKEN_URL: 'ftp://login.example.test/token' }).message).toMatch(/IMAP_OAUTH2_TOKEN_URL: expected the https address of the token endpoint/);

@@ -1,6 +1,9 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { OAuth2TokenSource } from '../../src/oauth2-token.js';
+import { OAuth2TokenSource, reportOAuth2WarningsTo } from '../../src/oauth2-token.js';
 
 // The token endpoint is asked as seldom as it can be: a token is kept until a minute before it expires, however
 // many sessions ask for one at once; a rotated refresh token replaces the old one.
@@ -53,6 +56,71 @@ describe('OAuth2TokenSource', () => {
     expect(requests.map((r) => [r.grant_type, r.refresh_token, r.client_secret])).toEqual([['refresh_token', 'refresh-1', undefined], ['refresh_token', 'refresh-2', undefined]]);
   });
 
+  it('keeps the rotated refresh token across a restart, in a file only this user reads', async () => {
+    // Microsoft rotates the refresh token at each use, and the configured one dies with its own expiry (90 days):
+    // a restart months later offered it again, and the mailbox was not read until a person granted a new one.
+    const dir = mkdtempSync(join(tmpdir(), 'ventanilla-oauth2-'));
+    try {
+      const file = join(dir, 'oauth2-refresh-token.json');
+      answer = (form, n) => (form.refresh_token === 'refresh-1' && n > 1 ? [400, { error: 'invalid_grant' }] : [200, { access_token: `token-${n}`, expires_in: 3600, refresh_token: `refresh-${n + 1}` }]);
+      const settings = { tokenUrl: url, clientId: 'app', refreshToken: 'refresh-1', refreshTokenFile: file };
+      expect(await new OAuth2TokenSource(settings).token()).toBe('token-1');
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(readFileSync(file, 'utf8')).not.toContain('refresh-1');
+      // The restart: the configured token is refused by now, the kept one serves, and its successor is kept.
+      expect(await new OAuth2TokenSource(settings).token()).toBe('token-2');
+      expect(await new OAuth2TokenSource(settings).token()).toBe('token-3');
+      expect(requests.map((r) => r.refresh_token)).toEqual(['refresh-1', 'refresh-2', 'refresh-3']);
+      // The kept one refused (revoked): the log names it, not only the configured one.
+      const answered = answer;
+      answer = () => [400, { error: 'invalid_grant' }];
+      await expect(new OAuth2TokenSource(settings).token()).rejects.toThrow(`check IMAP_OAUTH2_REFRESH_TOKEN (expired or revoked: a person grants a new one; the one offered is the token the provider rotated it to, kept in ${file}), IMAP_OAUTH2_CLIENT_ID`);
+      answer = answered;
+      // A new IMAP_OAUTH2_REFRESH_TOKEN is a new consent: it is used, not the one kept from the old.
+      await new OAuth2TokenSource({ ...settings, refreshToken: 'granted-again' }).token();
+      expect(requests.at(-1)?.refresh_token).toBe('granted-again');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("picks up a rotation by another process, and works on when the token cannot be kept or the file is damaged", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ventanilla-oauth2-'));
+    const warnings: string[] = [];
+    reportOAuth2WarningsTo({ warn: (message) => warnings.push(message) });
+    try {
+      const file = join(dir, 'oauth2-refresh-token.json');
+      answer = (_form, n) => [200, { access_token: `token-${n}`, expires_in: 60, refresh_token: `refresh-${n + 1}` }];
+      const settings = { tokenUrl: url, clientId: 'app', refreshToken: 'refresh-1', refreshTokenFile: file };
+      let now = 0;
+      const daemon = new OAuth2TokenSource(settings, () => now);
+      const cli = new OAuth2TokenSource(settings, () => now);
+      await daemon.token(); // refresh-1 -> refresh-2
+      await cli.token(); // refresh-2 -> refresh-3, kept by the other process
+      now = 1;
+      await daemon.token();
+      expect(requests.map((r) => r.refresh_token)).toEqual(['refresh-1', 'refresh-2', 'refresh-3']);
+      // A damaged file: the token in memory serves, and the next rotation writes a good file again.
+      writeFileSync(file, '{"from": ');
+      now = 2;
+      await daemon.token();
+      expect(requests.at(-1)?.refresh_token).toBe('refresh-4');
+      expect(JSON.parse(readFileSync(file, 'utf8')).refreshToken).toBe('refresh-5');
+      expect(warnings).toEqual([]);
+      // A file it cannot write (its folder is gone): the token still comes, the rotated one serves this process,
+      // and the log says so.
+      const unkept = new OAuth2TokenSource({ ...settings, refreshTokenFile: join(dir, 'gone', 'oauth2-refresh-token.json') }, () => now);
+      expect(await unkept.token()).toMatch(/^token-/);
+      now = 3;
+      await unkept.token();
+      expect(requests.at(-1)?.refresh_token).toBe(`refresh-${requests.length}`);
+      expect(warnings[0]).toMatch(/^the OAuth2 refresh token the provider rotated to could not be kept in .*gone\/oauth2-refresh-token\.json \(ENOENT/);
+    } finally {
+      reportOAuth2WarningsTo({ warn: (message) => process.emitWarning(message) });
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("says what the endpoint answered when it refuses, and when it cannot be reached", async () => {
     answer = () => [401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' }];
     const refused = new OAuth2TokenSource({ tokenUrl: url, clientId: 'app', clientSecret: 'wrong' });
@@ -62,12 +130,12 @@ describe('OAuth2TokenSource', () => {
   });
 
   it('names the refresh token when the endpoint refuses it: expired, revoked, or rotated and lost at a restart', async () => {
-    // Google's testing apps' grants last 7 days, a person may revoke one, and a rotated one is kept in memory only:
-    // the log sent the admin to the client id, secret and scope, which were right.
+    // Google's testing apps' grants last 7 days, and a person may revoke one: the log sent the admin to the client
+    // id, secret and scope, which were right.
     answer = () => [400, { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' }];
     const refused = new OAuth2TokenSource({ tokenUrl: url, clientId: 'app', clientSecret: 's', refreshToken: 'old' });
     await expect(refused.token()).rejects.toThrow(
-      'the OAuth2 token endpoint refused a token (invalid_grant: Token has been expired or revoked.): check IMAP_OAUTH2_REFRESH_TOKEN (expired or revoked: a person grants a new one; one the provider rotated it to is kept in memory only, and lost when the gateway restarts), IMAP_OAUTH2_CLIENT_ID, IMAP_OAUTH2_CLIENT_SECRET and IMAP_OAUTH2_SCOPE',
+      'the OAuth2 token endpoint refused a token (invalid_grant: Token has been expired or revoked.): check IMAP_OAUTH2_REFRESH_TOKEN (expired or revoked: a person grants a new one), IMAP_OAUTH2_CLIENT_ID, IMAP_OAUTH2_CLIENT_SECRET and IMAP_OAUTH2_SCOPE',
     );
   });
 

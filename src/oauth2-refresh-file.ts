@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+
+// A provider may rotate the refresh token at each use (Microsoft does: the old one then lives only to its own
+// expiry, 90 days at most). Kept in memory only, a restart months later offered the configured one, long dead,
+// and the gateway stopped reading the mailbox until a person granted a new one. The latest is kept in a file in
+// DATA_DIR (readable by this user only), tied to the configured token it descends from: a new
+// IMAP_OAUTH2_REFRESH_TOKEN (a new consent) starts over from that one.
+
+interface Stored {
+  /** SHA-256 of the configured refresh token this one descends from. */
+  from: string;
+  refreshToken: string;
+  savedAt: string;
+}
+
+export class RefreshTokenFile {
+  private readonly from: string;
+
+  constructor(
+    readonly path: string,
+    configured: string,
+  ) {
+    this.from = createHash('sha256').update(configured).digest('hex');
+  }
+
+  /**
+   * The latest token descended from the configured one: null when there is none yet, when the file is another
+   * configured token's, or when it cannot be read (the configured one is tried then; nothing is lost).
+   */
+  read(): string | null {
+    let stored: Partial<Stored>;
+    try {
+      stored = Object(JSON.parse(readFileSync(this.path, 'utf8'))) as Partial<Stored>;
+    } catch {
+      return null;
+    }
+    return stored.from === this.from && typeof stored.refreshToken === 'string' && stored.refreshToken !== '' ? stored.refreshToken : null;
+  }
+
+  /**
+   * Keeps `refreshToken` whole or not at all (a crash leaves the previous file): written to a file of its own,
+   * flushed to the disk, then renamed over the old one. Throws what the file system said.
+   */
+  save(refreshToken: string, at: Date = new Date()): void {
+    const temp = `${this.path}.${process.pid}.tmp`;
+    const stored: Stored = { from: this.from, refreshToken, savedAt: at.toISOString() };
+    try {
+      const fd = openSync(temp, 'w', 0o600);
+      try {
+        writeSync(fd, `${JSON.stringify(stored)}\n`);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(temp, this.path);
+    } catch (error) {
+      rmSync(temp, { force: true });
+      throw error;
+    }
+  }
+}
