@@ -37,6 +37,29 @@ const COURTESY = new Set([
  */
 const QUESTION_OPENERS = new Set(['is', 'are', 'was', 'were', 'do', 'does', 'did', 'can', 'could', 'will', 'would', 'should', 'shall']);
 
+/** What an auxiliary asks about when it comes first ("is it", "did that", "is everything"). */
+const SUBJECTS = new Set(['it', 'that', 'this', 'everything', 'all', 'i', 'we', 'you', 'they', 'there']);
+
+/**
+ * A question without its mark. A clause opened by an auxiliary ("Thanks, is it fixed now"); clauses end at any
+ * sign, not only at , . ; : ! ("Thanks - is it fixed now", "Thanks 🙂 is it fixed now"). And, as customers leave
+ * out punctuation altogether ("Thanks so much is it fixed now"), an auxiliary before its subject with no subject
+ * in front of it: "it is all fixed", "that did the trick", "we did it" state. The "you" of "thank you" is no
+ * subject ("Thank you is it fixed now").
+ */
+function asksWithoutMark(text: string): boolean {
+  return text.split(/[^\p{L}\s'’]+/u).some((clause) => {
+    const words = wordsOf(clause);
+    return words.some((word, i) => {
+      if (!QUESTION_OPENERS.has(word)) return false;
+      if (i === 0) return true;
+      const before = words[i - 1] ?? '';
+      const subjectBefore = SUBJECTS.has(before) && !(before === 'you' && words[i - 2] === 'thank');
+      return SUBJECTS.has(words[i + 1] ?? '') && !subjectBefore;
+    });
+  });
+}
+
 /** Emoji that disapprove: "Gracias 👎" is sarcasm or a rejection, not a validation. */
 const DISAPPROVING = /[\u{1F44E}\u{1F61E}\u{1F61F}\u{1F641}\u{2639}\u{1F620}\u{1F621}\u{1F92C}\u{1F622}\u{1F62D}\u{1F624}\u{1F612}\u{1F494}\u{1F615}\u{1F614}]/u;
 
@@ -47,13 +70,13 @@ const wordsOf = (text: string): string[] => text.toLowerCase().match(/\p{L}+(?:[
 
 /**
  * True when the visible text only thanks: a thanking word, and every other word a courtesy or the sender's own
- * name (a sign-off), no question (marked, or a clause opened by an auxiliary), no disapproving emoji, at most
+ * name (a sign-off), no question (marked, or asked without its mark), no disapproving emoji, at most
  * MAX_CHARS characters.
  */
 export function isOnlyThanks(visibleText: string, sender: { name: string | null; address: string }): boolean {
   const text = visibleText.trim();
   if (text === '' || text.length > MAX_CHARS || /[?¿]/.test(text) || DISAPPROVING.test(text)) return false;
-  if (text.split(/[,.;:!\n]+/).some((clause) => QUESTION_OPENERS.has(wordsOf(clause)[0] ?? ''))) return false;
+  if (asksWithoutMark(text)) return false;
   const words = wordsOf(text);
   if (!words.some((w) => THANKS.has(w))) return false;
   const own = new Set([...wordsOf(sender.name ?? ''), ...wordsOf(sender.address.split('@')[0] ?? '')]);

@@ -33,6 +33,10 @@ describe('isOnlyThanks', () => {
     'Gracias 😊',
     'Thanks, have a nice day',
     'It is fixed now, thanks',
+    'Thanks, it is all fixed',
+    'That is all, thanks',
+    'Thanks, we did it',
+    'Everything is fine, thanks',
   ])('%j is only thanks', (text) => {
     expect(isOnlyThanks(text, ana)).toBe(true);
   });
@@ -51,6 +55,13 @@ describe('isOnlyThanks', () => {
     ['still seen', 'Thanks, I still see the error'],
     ['a question without its mark', 'Thanks, is it fixed now'],
     ['a question without its mark, after the thanks', 'Thank you. Did it go through'],
+    ['a question without its mark, after a dash', 'Thanks - is it fixed now'],
+    ['a question without its mark, after an ellipsis', 'Thanks… is it fixed now'],
+    ['a question without its mark, after an emoji', 'Thanks 🙂 is it fixed now'],
+    ['a question without any punctuation', 'Thanks so much is it fixed now'],
+    ['a question without any punctuation, after thank you', 'Thank you is it fixed now'],
+    ['a question after "and"', 'Thanks, and is everything fixed now'],
+    ['a question before the thanks', 'Hi team is everything fixed now thanks'],
     ['a thumbs down', 'Gracias 👎'],
     ['a sad face', 'Obrigado 🙁'],
     ['an angry face', 'thanks 😡'],
