@@ -60,8 +60,18 @@ function asksWithoutMark(text: string): boolean {
   });
 }
 
-/** Emoji that disapprove: "Gracias 👎" is sarcasm or a rejection, not a validation. */
-const DISAPPROVING = /[\u{1F44E}\u{1F61E}\u{1F61F}\u{1F641}\u{2639}\u{1F620}\u{1F621}\u{1F92C}\u{1F622}\u{1F62D}\u{1F624}\u{1F612}\u{1F494}\u{1F615}\u{1F614}]/u;
+/**
+ * Emoji that approve. Any other may disapprove ("Gracias 👎", "Gracias 🙄", "Thanks 🤦", "Obrigado ❌"): a list of
+ * the disapproving ones always missed some, and in doubt the reply reopens. (Skin tones, the variation selector
+ * and the joiner of a sequence are no pictographs: "👍🏽" and "❤️" are checked as 👍 and ❤.)
+ */
+const APPROVING = new Set([...'👍👌👏🙌🙏🤝💪😀😃😄😁😊🙂☺😉😍🥰🤗😇😎🥳🎉✨⭐🌟💯✅✔❤💙💚💛💜🧡🤍💐🌹']);
+
+/** Emoticons that disapprove: "Gracias :(", ":-(", ":'(", ":/", "-_-", "¬¬" (annoyance, in Latin America). */
+const DISAPPROVING_EMOTICON = /[:;=]['’]?-?[(\[/\\|{]|-_-|¬¬/;
+
+const disapproves = (text: string): boolean =>
+  DISAPPROVING_EMOTICON.test(text) || [...text.matchAll(/\p{Extended_Pictographic}/gu)].some(([emoji]) => !APPROVING.has(emoji));
 
 /** Longer than this, a mail says more than thanks. */
 const MAX_CHARS = 120;
@@ -75,7 +85,7 @@ const wordsOf = (text: string): string[] => text.toLowerCase().match(/\p{L}+(?:[
  */
 export function isOnlyThanks(visibleText: string, sender: { name: string | null; address: string }): boolean {
   const text = visibleText.trim();
-  if (text === '' || text.length > MAX_CHARS || /[?¿]/.test(text) || DISAPPROVING.test(text)) return false;
+  if (text === '' || text.length > MAX_CHARS || /[?¿]/.test(text) || disapproves(text)) return false;
   if (asksWithoutMark(text)) return false;
   const words = wordsOf(text);
   if (!words.some((w) => THANKS.has(w))) return false;

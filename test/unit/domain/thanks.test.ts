@@ -37,6 +37,10 @@ describe('isOnlyThanks', () => {
     'That is all, thanks',
     'Thanks, we did it',
     'Everything is fine, thanks',
+    'Gracias 👍🏽',
+    'Obrigada ❤️',
+    'Thanks 😀🎉',
+    'Gracias ;)',
   ])('%j is only thanks', (text) => {
     expect(isOnlyThanks(text, ana)).toBe(true);
   });
@@ -65,6 +69,16 @@ describe('isOnlyThanks', () => {
     ['a thumbs down', 'Gracias 👎'],
     ['a sad face', 'Obrigado 🙁'],
     ['an angry face', 'thanks 😡'],
+    ['rolled eyes', 'Gracias 🙄'],
+    ['a facepalm', 'Thanks 🤦‍♀️'],
+    ['a cross', 'Obrigado ❌'],
+    ['a blank face', 'Gracias 😐'],
+    ['a sad emoticon', 'Gracias :('],
+    ['a sad emoticon with a nose', 'Thanks :-('],
+    ['a crying emoticon', "Obrigado :'("],
+    ['a wry emoticon', 'gracias :/'],
+    ['an annoyed emoticon', 'Gracias ¬¬'],
+    ['an unamused emoticon', 'thanks -_-'],
     ['someone else named', 'Gracias,\nLuis'],
     ['empty', ''],
     ['long', `Muchas gracias ${'gracias '.repeat(20)}`],
