@@ -52,6 +52,9 @@ function asksWithoutMark(text: string): boolean {
     const words = wordsOf(clause);
     return words.some((word, i) => {
       if (!QUESTION_OPENERS.has(word)) return false;
+      // "Did the trick, thanks!" leaves out its subject ("that"): it states. ("Did the trick work" has a word
+      // beyond courtesy, and reopens anyway.)
+      if (word === 'did' && words[i + 1] === 'the' && words[i + 2] === 'trick') return false;
       if (i === 0) return true;
       const before = words[i - 1] ?? '';
       const subjectBefore = SUBJECTS.has(before) && !(before === 'you' && words[i - 2] === 'thank');
