@@ -44,6 +44,8 @@ export class OAuth2TokenSource {
   private refreshToken: string | undefined;
   private pending: Promise<{ token: string; until: number }> | null = null;
   private readonly kept: RefreshTokenFile | null;
+  /** What the file held when last read or written here: only a token that differs is another process's rotation. */
+  private onDisk: string | null = null;
 
   constructor(
     private readonly settings: OAuth2Settings,
@@ -78,8 +80,11 @@ export class OAuth2TokenSource {
     if (s.clientSecret) form.set('client_secret', s.clientSecret);
     if (s.scope) form.set('scope', s.scope);
     // Read at each request, not once: the latest is on the disk after a restart, or after another process
-    // (a CLI command sending with SMTP_OAUTH2) used the grant.
-    this.refreshToken = this.kept?.read() ?? this.refreshToken;
+    // (a CLI command sending with SMTP_OAUTH2) used the grant. The same token as last time is not taken: when a
+    // save failed (a full disk), the file holds an older one than this process's, which the provider may refuse.
+    const onDisk = this.kept?.read() ?? null;
+    if (onDisk !== null && onDisk !== this.onDisk) this.refreshToken = onDisk;
+    this.onDisk = onDisk;
     if (this.refreshToken) {
       form.set('grant_type', 'refresh_token');
       form.set('refresh_token', this.refreshToken);
@@ -110,7 +115,7 @@ export class OAuth2TokenSource {
       const why = [body.error, body.error_description].filter((v) => typeof v === 'string' && v !== '').join(': ') || `HTTP ${response.status}`;
       // With a person's grant, the refresh token is the usual culprit: it expired, or was revoked.
       const check = this.refreshToken
-        ? `IMAP_OAUTH2_REFRESH_TOKEN (expired or revoked: a person grants a new one${this.refreshToken === s.refreshToken ? '' : `; the one offered is the token the provider rotated it to${this.kept ? `, kept in ${this.kept.path}` : ''}`}), IMAP_OAUTH2_CLIENT_ID, IMAP_OAUTH2_CLIENT_SECRET and IMAP_OAUTH2_SCOPE`
+        ? `IMAP_OAUTH2_REFRESH_TOKEN (expired or revoked: a person grants a new one${this.refreshToken === s.refreshToken ? '' : `; the one offered is the token the provider rotated it to${this.kept && this.refreshToken === this.onDisk ? `, kept in ${this.kept.path}` : ''}`}), IMAP_OAUTH2_CLIENT_ID, IMAP_OAUTH2_CLIENT_SECRET and IMAP_OAUTH2_SCOPE`
         : "IMAP_OAUTH2_CLIENT_ID, IMAP_OAUTH2_CLIENT_SECRET, IMAP_OAUTH2_SCOPE and the app's rights on the mailbox";
       throw new OAuth2Error(`the OAuth2 token endpoint refused a token (${why}): check ${check}`);
     }
@@ -127,8 +132,9 @@ export class OAuth2TokenSource {
     if (!this.kept) return;
     try {
       this.kept.save(token);
+      this.onDisk = token;
     } catch (error) {
-      warn(`the OAuth2 refresh token the provider rotated to could not be kept in ${this.kept.path} (${(error as Error).message}): it serves until the gateway stops, and a restart offers IMAP_OAUTH2_REFRESH_TOKEN again, which the provider may refuse by then`);
+      warn(`the OAuth2 refresh token the provider rotated to could not be kept in ${this.kept.path} (${(error as Error).message}): it serves until the gateway stops, and a restart offers an older one (the one kept before, or IMAP_OAUTH2_REFRESH_TOKEN), which the provider may refuse by then`);
     }
   }
 }

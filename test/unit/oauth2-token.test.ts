@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { RefreshTokenFile } from '../../src/oauth2-refresh-file.js';
 import { OAuth2TokenSource, reportOAuth2WarningsTo } from '../../src/oauth2-token.js';
 
 // The token endpoint is asked as seldom as it can be: a token is kept until a minute before it expires, however
@@ -116,6 +117,47 @@ describe('OAuth2TokenSource', () => {
       expect(requests.at(-1)?.refresh_token).toBe(`refresh-${requests.length}`);
       expect(warnings[0]).toMatch(/^the OAuth2 refresh token the provider rotated to could not be kept in .*gone\/oauth2-refresh-token\.json \(ENOENT/);
     } finally {
+      reportOAuth2WarningsTo({ warn: (message) => process.emitWarning(message) });
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('offers the token it rotated to when it could not be kept, not the older one still in the file', async () => {
+    // A full disk (or DATA_DIR remounted read-only) after a first good save: the file holds an older token. Read
+    // before each request, it replaced the newer one in memory; a provider that revokes the old token at rotation
+    // then refused it at once, and Microsoft's kept working only until that older token's own expiry.
+    const dir = mkdtempSync(join(tmpdir(), 'ventanilla-oauth2-'));
+    const warnings: string[] = [];
+    reportOAuth2WarningsTo({ warn: (message) => warnings.push(message) });
+    try {
+      const file = join(dir, 'oauth2-refresh-token.json');
+      let latest = 'refresh-1';
+      answer = (form, n) => {
+        if (form.refresh_token !== latest) return [400, { error: 'invalid_grant' }];
+        latest = `refresh-${n + 1}`;
+        return [200, { access_token: `token-${n}`, expires_in: 60, refresh_token: latest }];
+      };
+      let now = 0;
+      const source = new OAuth2TokenSource({ tokenUrl: url, clientId: 'app', refreshToken: 'refresh-1', refreshTokenFile: file }, () => now);
+      expect(await source.token()).toBe('token-1'); // refresh-2, kept
+      const full = vi.spyOn(RefreshTokenFile.prototype, 'save').mockImplementation(() => {
+        throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+      });
+      now = 1;
+      expect(await source.token()).toBe('token-2'); // refresh-3, not kept
+      expect(warnings).toHaveLength(1);
+      now = 2;
+      expect(await source.token()).toBe('token-3');
+      expect(requests.map((r) => r.refresh_token)).toEqual(['refresh-1', 'refresh-2', 'refresh-3']);
+      // Another process's rotation, written to the file, is still picked up.
+      full.mockRestore();
+      new RefreshTokenFile(file, 'refresh-1').save('refresh-9');
+      latest = 'refresh-9';
+      now = 3;
+      expect(await source.token()).toBe('token-4');
+      expect(requests.at(-1)?.refresh_token).toBe('refresh-9');
+    } finally {
+      vi.restoreAllMocks();
       reportOAuth2WarningsTo({ warn: (message) => process.emitWarning(message) });
       rmSync(dir, { recursive: true, force: true });
     }
