@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 
 // A provider may rotate the refresh token at each use (Microsoft does: the old one then lives only to its own
@@ -43,10 +43,13 @@ export class RefreshTokenFile {
    * flushed to the disk, then renamed over the old one. Throws what the file system said.
    */
   save(refreshToken: string, at: Date = new Date()): void {
-    const temp = `${this.path}.${process.pid}.tmp`;
+    // The pid alone is not a name of its own: the daemon and a CLI command in two containers sharing DATA_DIR are
+    // both pid 1, and wrote into one temporary file at once. Random bytes, and 'wx' to never share one anyway.
+    const temp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     const stored: Stored = { from: this.from, refreshToken, savedAt: at.toISOString() };
+    // Opened before the try: a name that was taken after all is not ours to remove.
+    const fd = openSync(temp, 'wx', 0o600);
     try {
-      const fd = openSync(temp, 'w', 0o600);
       try {
         writeSync(fd, `${JSON.stringify(stored)}\n`);
         fsyncSync(fd);

@@ -1,0 +1,24 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RefreshTokenFile } from '../../src/oauth2-refresh-file.js';
+
+describe('RefreshTokenFile', () => {
+  it("writes under a temporary name of its own, not one another process with the same pid is writing", () => {
+    // The daemon and a CLI command in two containers sharing DATA_DIR are both pid 1: saving at the same moment,
+    // each truncated and renamed the other's half-written file (a damaged file, or a save failing with ENOENT).
+    const dir = mkdtempSync(join(tmpdir(), 'ventanilla-oauth2-'));
+    try {
+      const file = join(dir, 'oauth2-refresh-token.json');
+      const theirs = `${file}.${process.pid}.tmp`;
+      writeFileSync(theirs, '{"from":"...","refreshToken":"being written by the other process');
+      const kept = new RefreshTokenFile(file, 'configured');
+      kept.save('refresh-2');
+      expect(kept.read()).toBe('refresh-2');
+      expect(readFileSync(theirs, 'utf8')).toBe('{"from":"...","refreshToken":"being written by the other process');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
