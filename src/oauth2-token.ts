@@ -141,9 +141,14 @@ export class OAuth2TokenSource {
 
 const sources = new Map<string, OAuth2TokenSource>();
 
-/** One token source per app and mailbox, shared by the sessions of this process. */
-export function tokenSourceFor(user: string, settings: OAuth2Settings): OAuth2TokenSource {
-  const key = JSON.stringify([settings.tokenUrl, settings.clientId, settings.scope ?? '', user]);
+/**
+ * One token source per app and grant, shared by the sessions of this process, whichever address (`user`) logs in
+ * with it: the token is the app's, or the granting person's, either way. Keyed by the address too, SMTP_USER other
+ * than IMAP_USER made a second source that offered the same refresh token at the same moment, and a provider that
+ * revokes the old one at rotation refused one of them.
+ */
+export function tokenSourceFor(_user: string, settings: OAuth2Settings): OAuth2TokenSource {
+  const key = JSON.stringify([settings.tokenUrl, settings.clientId, settings.scope ?? '', settings.refreshToken ?? '']);
   let source = sources.get(key);
   if (!source) sources.set(key, (source = new OAuth2TokenSource(settings)));
   return source;

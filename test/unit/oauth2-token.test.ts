@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RefreshTokenFile } from '../../src/oauth2-refresh-file.js';
-import { OAuth2TokenSource, reportOAuth2WarningsTo } from '../../src/oauth2-token.js';
+import { OAuth2TokenSource, reportOAuth2WarningsTo, tokenSourceFor } from '../../src/oauth2-token.js';
 
 // The token endpoint is asked as seldom as it can be: a token is kept until a minute before it expires, however
 // many sessions ask for one at once; a rotated refresh token replaces the old one.
@@ -159,6 +159,28 @@ describe('OAuth2TokenSource', () => {
     } finally {
       vi.restoreAllMocks();
       reportOAuth2WarningsTo({ warn: (message) => process.emitWarning(message) });
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('gives the mailbox and SMTP_USER, when it names another address, one token source: one grant, one chain of rotations', async () => {
+    // SMTP_USER=avisos@ next to IMAP_USER=soporte@ made two sources of one refresh token in the daemon: asking at
+    // once (a restart with mail waiting in the outbox), both offered it, and a provider that revokes the old
+    // token at rotation refused the second ("expired or revoked: a person grants a new one").
+    const dir = mkdtempSync(join(tmpdir(), 'ventanilla-oauth2-'));
+    try {
+      let latest = 'refresh-1';
+      answer = (form, n) => {
+        if (form.refresh_token !== latest) return [400, { error: 'invalid_grant' }];
+        latest = `refresh-${n + 1}`;
+        return [200, { access_token: `token-${n}`, expires_in: 3600, refresh_token: latest }];
+      };
+      const settings = { tokenUrl: url, clientId: 'app', refreshToken: 'refresh-1', refreshTokenFile: join(dir, 'oauth2-refresh-token.json') };
+      const imap = tokenSourceFor('soporte@example.com', settings);
+      const smtp = tokenSourceFor('avisos@example.com', settings);
+      expect(await Promise.all([imap.token(), smtp.token()])).toEqual(['token-1', 'token-1']);
+      expect(requests).toHaveLength(1);
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
