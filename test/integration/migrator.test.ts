@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, VentanillaError } from '../../src/errors.js';
 import { projectRoot, migrationsDir } from '../../src/paths.js';
-import { migrateDatabase } from '../../src/store/migrator.js';
+import { migrateDatabase, PAGE_SIZE } from '../../src/store/migrator.js';
 
 interface MigrationRow {
   id: string;
@@ -88,31 +88,34 @@ describe('migrateDatabase', () => {
     }
   });
 
-  it('creates a new database with 16 KiB pages; an existing file keeps its own page size and still migrates', () => {
+  it('creates a new database with PAGE_SIZE pages; an existing file keeps its own page size and still migrates', () => {
     const fresh = join(tmp, 'fresh.sqlite');
     migrateDatabase(fresh);
-    expect(query<{ page_size: number }>(fresh, 'PRAGMA page_size')[0]?.page_size).toBe(16384);
-    // A database created by an earlier version (SQLite's default 4 KiB pages, WAL, the first migration applied):
+    expect(query<{ page_size: number }>(fresh, 'PRAGMA page_size')[0]?.page_size).toBe(PAGE_SIZE);
+    // A database created with other pages (by hand, or by a version with another PAGE_SIZE), in WAL, with a row:
     // the page size of a file with content changes only by a VACUUM, which start-up must not run on its own.
+    const other = (PAGE_SIZE as number) === 8192 ? 16384 : 8192;
     const older = join(tmp, 'older.sqlite');
     const db = new Database(older);
+    db.pragma(`page_size = ${other}`);
     db.pragma('journal_mode = WAL');
     db.exec('CREATE TABLE "Keep" ("id" INTEGER PRIMARY KEY, "note" TEXT)');
     db.prepare('INSERT INTO "Keep" ("note") VALUES (?)').run('still here');
     db.close();
     expect(migrateDatabase(older).applied).toEqual(migrationNames);
-    expect(query<{ page_size: number }>(older, 'PRAGMA page_size')[0]?.page_size).toBe(4096);
+    expect(query<{ page_size: number }>(older, 'PRAGMA page_size')[0]?.page_size).toBe(other);
     expect(query<{ note: string }>(older, 'SELECT "note" FROM "Keep"')).toEqual([{ note: 'still here' }]);
   });
 
   it('openDatabase checkpoints the WAL at 64 MiB whatever the page size of the file', async () => {
     const { openDatabase } = await import('../../src/store/database.js');
-    const older = join(tmp, 'older-4k.sqlite');
+    const older = join(tmp, 'older-16k.sqlite');
     const raw = new Database(older);
+    raw.pragma('page_size = 16384');
     raw.pragma('journal_mode = WAL');
     raw.exec('CREATE TABLE "Keep" ("id" INTEGER PRIMARY KEY)');
     raw.close();
-    for (const [file, pages] of [['new.sqlite', 4096], ['older-4k.sqlite', 16384]] as const) {
+    for (const [file, pages] of [['new.sqlite', (64 * 1024 * 1024) / PAGE_SIZE], ['older-16k.sqlite', 4096]] as const) {
       const db = await openDatabase(join(tmp, file));
       try {
         const [row] = await db.$queryRawUnsafe<[{ wal_autocheckpoint: number | bigint }]>('PRAGMA wal_autocheckpoint');
