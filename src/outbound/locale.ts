@@ -62,11 +62,35 @@ export const PHONE_LINES: Readonly<Record<string, string>> = {
   PE: '0800-55-372',
 };
 
-/** Every line, each with its country's name in `locale`: for a contact whose country has none of its own. */
-export function allPhoneLines(locale: string): string {
+/**
+ * The lines as dialled from another country. Colombia's 01-800 and Perú's 0800 are toll-free numbers that answer
+ * calls from inside the country only: a contact elsewhere cannot use them.
+ */
+const FROM_ABROAD: Readonly<Record<string, string>> = {
+  AR: '+54 11 5295 9300',
+  MX: '+52 442 103 0600',
+};
+
+const FROM_ABROAD_WORDS: Record<Locale, string> = { es: 'desde otro país', pt: 'de outro país', en: 'from abroad' };
+
+/**
+ * The lines for a contact whose country has none of its own, each with its country's name in `locale`: the ones
+ * callable from abroad, as dialled from there. A contact of unknown country may be in any of ours: every line as
+ * its own country dials it, and how to dial it from elsewhere when that differs.
+ */
+export function allPhoneLines(locale: Locale, country: string | null | undefined = null): string {
   const names = new Intl.DisplayNames([locale], { type: 'region' });
+  const name = (code: string) => names.of(code) ?? code;
+  if (normaliseCountry(country) !== null) {
+    return Object.entries(FROM_ABROAD)
+      .map(([code, line]) => `${name(code)}: ${line}`)
+      .join('; ');
+  }
   return Object.entries(PHONE_LINES)
-    .map(([code, line]) => `${names.of(code) ?? code}: ${line}`)
+    .map(([code, line]) => {
+      const abroad = FROM_ABROAD[code];
+      return `${name(code)}: ${line}${abroad && abroad !== line ? `, ${FROM_ABROAD_WORDS[locale]} ${abroad}` : ''}`;
+    })
     .join('; ');
 }
 

@@ -200,7 +200,7 @@ export class TemplateRenderer {
     if (missing.length > 0) throw new Error(`Cannot render ${join(this.dir, locale, name)}.*.hbs: the context has no ${missing.join(', ')}`);
     this.loadPartials();
     // A refusal asks the contact to call (to name an administrator): with no line in their country, every line.
-    const view = { ...ctx, locale, phone: phoneFor(ctx.contact.country), phoneLines: allPhoneLines(locale), keywords: ACCESS_KEYWORDS[locale], exampleDomain: ctx.domains?.split(',')[0]?.trim() };
+    const view = { ...ctx, locale, phone: phoneFor(ctx.contact.country), phoneLines: allPhoneLines(locale, ctx.contact.country), keywords: ACCESS_KEYWORDS[locale], exampleDomain: ctx.domains?.split(',')[0]?.trim() };
     const subject = oneLine(this.run(name, locale, 'subject', view));
     if (subject === '') throw new Error(`Template ${this.file(name, locale, 'subject')} rendered an empty subject`);
     const text = tidyText(this.run(name, locale, 'text', view));

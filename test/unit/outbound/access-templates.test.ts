@@ -39,17 +39,19 @@ describe('access mails render in every locale', () => {
     }
   });
 
-  it('the refusal says which number to call to name an administrator: the country\'s line, or every line when it has none', () => {
+  it('the refusal says which number to call to name an administrator: the country\'s line, or the lines callable from abroad', () => {
     const denied = (locale: Locale, country: string | null) => {
       const ctx = sampleAccessContext('access_denied', locale);
       return renderer.renderAccess('access_denied', locale, { ...ctx, contact: { ...ctx.contact, country } });
     };
     expect(denied('es', 'MX').text).toContain('comuníquese con nosotros por teléfono al 442 1-03-06-00 para definirlo.');
-    expect(denied('es', 'CL').text).toContain(
-      'comuníquese con nosotros por teléfono (Argentina: +54 11 5295 9300; Colombia: 01-800-913-55-29; México: 442 1-03-06-00; Perú: 0800-55-372) para definirlo.',
-    );
-    expect(denied('pt', 'PT').text).toContain('contacte-nos por telefone (Argentina: +54 11 5295 9300; Colômbia: 01-800-913-55-29; México: 442 1-03-06-00; Peru: 0800-55-372) para o definir.');
-    expect(denied('en', 'US').text).toContain('please call us (Argentina: +54 11 5295 9300; Colombia: 01-800-913-55-29; Mexico: 442 1-03-06-00; Peru: 0800-55-372) to set one up.');
+    // Chile, Portugal, the United States have no line: Colombia's 01-800 and Perú's 0800 are toll-free numbers
+    // that only answer calls from inside the country, and México's is given as dialled from abroad.
+    expect(denied('es', 'CL').text).toContain('comuníquese con nosotros por teléfono (Argentina: +54 11 5295 9300; México: +52 442 103 0600) para definirlo.');
+    expect(denied('pt', 'PT').text).toContain('contacte-nos por telefone (Argentina: +54 11 5295 9300; México: +52 442 103 0600) para o definir.');
+    expect(denied('en', 'US').text).toContain('please call us (Argentina: +54 11 5295 9300; Mexico: +52 442 103 0600) to set one up.');
+    // A country we do not know: the contact may be in any of them, so each line as its own country dials it.
+    expect(denied('es', null).text).toContain('(Argentina: +54 11 5295 9300; Colombia: 01-800-913-55-29; México: 442 1-03-06-00, desde otro país +52 442 103 0600; Perú: 0800-55-372)');
     expect(denied('en', null).html).toContain('please call us (Argentina: +54 11 5295 9300;');
     expect(denied('en', 'AR').html).toContain('please call us at +54 11 5295 9300 to set one up.');
   });
