@@ -21,6 +21,27 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('an IMAP connection that goes 
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
+  /** A daemon reading `messageIds` (already in the mailbox) through a proxy that freezes on `pattern`, `times` connections. */
+  async function daemonBehindFreezingProxy(messageIds: string[], pattern: RegExp, times: number) {
+    const dovecot = await startDovecot();
+    cleanups.push(() => dovecot.stop());
+    for (const id of messageIds) await dovecot.append(mail({ headers: { 'Message-ID': `<${id}>` } }));
+    const proxy = await startTcpProxy({ host: dovecot.host, port: dovecot.imapPort });
+    cleanups.push(() => proxy.close());
+    proxy.freezeWhenClientSends(pattern, times);
+    const dataDir = mkdtempSync(join(tmpdir(), 'ventanilla-silent-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const daemon = startDaemon(imapDaemonEnv({ ...dovecot, host: proxy.host, imapPort: proxy.port }, dataDir, { IMAP_TIMEOUT_SECONDS: '2' }));
+    cleanups.push(() => daemon.kill());
+    const lines = () => daemonLogLines(daemon);
+    const database = async () => {
+      const db = await openDatabase(join(dataDir, 'ventanilla.db'));
+      cleanups.push(() => db.$disconnect());
+      return db;
+    };
+    return { proxy, lines, database };
+  }
+
   it('is given up after IMAP_TIMEOUT_SECONDS without an answer; the next connection ingests what came meanwhile', async () => {
     const dovecot = await startDovecot();
     cleanups.push(() => dovecot.stop());
@@ -62,26 +83,35 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('an IMAP connection that goes 
   // Four sessions failing at one cursor set the next message aside (imap-unreadable.ts): a message Dovecot cannot
   // read closes the connection on each FETCH of it. A FETCH that goes unanswered says nothing of the message.
   it('a FETCH unanswered session after session does not set the message aside as unreadable', async () => {
-    const dovecot = await startDovecot();
-    cleanups.push(() => dovecot.stop());
-    await dovecot.append(mail({ headers: { 'Message-ID': '<patient@cliente.mx>' } }));
-    const proxy = await startTcpProxy({ host: dovecot.host, port: dovecot.imapPort });
-    cleanups.push(() => proxy.close());
-    proxy.freezeWhenClientSends(/\bFETCH\b/, 4);
-    const dataDir = mkdtempSync(join(tmpdir(), 'ventanilla-silent-'));
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    const daemon = startDaemon(imapDaemonEnv({ ...dovecot, host: proxy.host, imapPort: proxy.port }, dataDir, { IMAP_TIMEOUT_SECONDS: '2' }));
-    cleanups.push(() => daemon.kill());
-    const lines = () => daemonLogLines(daemon);
+    const { proxy, lines, database } = await daemonBehindFreezingProxy(['patient@cliente.mx'], /\bFETCH\b/, 4);
     // Four sessions of 2 s each, with backoffs of 1, 2, 4 and 8 s between them: the fifth at ~23 s.
     await waitFor(() => lines().some((l) => l.msg === 'mail processed'), 'the mail to be processed', 50_000);
-    const db = await openDatabase(join(dataDir, 'ventanilla.db'));
-    cleanups.push(() => db.$disconnect());
+    const db = await database();
     const rows = await db.inboundLog.findMany({ select: { messageId: true, outcome: true } });
     expect(rows).toEqual([{ messageId: 'patient@cliente.mx', outcome: 'created' }]);
     const failures = lines().filter((l) => l.msg === FAILED);
     expect(failures.map((l) => l.reason)).toEqual(Array(4).fill('no answer from the server for 2 s (IMAP_TIMEOUT_SECONDS): the connection was lost on the way, or the server hangs'));
-    expect(lines().filter((l) => /one message at a time|set aside/.test(l.msg))).toEqual([]);
+    // Three silent sessions make the fourth read one message at a time; it takes one more to set one aside.
+    expect(lines().filter((l) => /set aside/.test(l.msg))).toEqual([]);
     expect(proxy.connections()).toBe(5);
   }, 70_000);
+
+  // A server that hangs on one message for good (its FETCH never answered) held the mailbox behind it for ever:
+  // a silent connection did not count toward setting a message aside at all.
+  it('a message whose FETCH the server never answers is set aside after six sessions; the mail after it becomes a ticket', async () => {
+    // Any FETCH of UID 1's body, alone or in a range, goes unanswered; listings and UID 2's body pass.
+    const { lines, database } = await daemonBehindFreezingProxy(['hangs@cliente.mx', 'after@cliente.mx'], /UID FETCH 1[:\s,][^\r\n]*BODY\.PEEK\[/, 100);
+    // Six sessions of 2 s each, with backoffs of 1, 2, 4, 8, 16 and 32 s: the seventh at ~75 s.
+    await waitFor(() => lines().some((l) => l.msg === 'mail processed'), 'the mail after it to be processed', 110_000);
+    const db = await database();
+    const rows = await db.inboundLog.findMany({ orderBy: { id: 'asc' }, select: { messageId: true, outcome: true, sourceRef: true, detail: true } });
+    expect(rows.map((r) => [r.messageId, r.outcome, r.sourceRef?.replace(/UIDVALIDITY=\d+/, 'UIDVALIDITY=v')])).toEqual([
+      [null, 'quarantined', 'INBOX;UIDVALIDITY=v;UID=1'],
+      ['after@cliente.mx', 'created', 'INBOX;UIDVALIDITY=v;UID=2'],
+    ]);
+    expect(rows[0]?.detail).toMatch(/the server left the FETCH of it, alone, unanswered \(IMAP_TIMEOUT_SECONDS\) session after session/);
+    expect(lines().filter((l) => l.msg === FAILED)).toHaveLength(6);
+    const setAside = lines().find((l) => /set aside/.test(l.msg)) as { uid?: number; why?: string } | undefined;
+    expect([setAside?.uid, setAside?.why]).toEqual([1, 'each FETCH of it went unanswered']);
+  }, 130_000);
 });

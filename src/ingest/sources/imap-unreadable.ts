@@ -9,34 +9,48 @@ import { logInbound } from '../../store/inbound-log-repo.js';
 // ahead, until one drains the mailbox; when two of those failed with the cursor at one place, the first message
 // above it is the one, and it is set aside: logged, skipped by the cursor, flagged, and left in the mailbox for a
 // person. Never a message that was read: only one whose own FETCH failed, alone, twice.
+//
+// A server that hangs on a message (its FETCH never answered: IMAP_TIMEOUT_SECONDS) stops the mailbox as surely.
+// A connection can also go silent on the way (a NAT, a firewall), so a silent session weighs less: three in a
+// row at one place make the sessions careful, and three careful ones (of either kind) set the message aside.
 
 /** Keyword of a message set aside: the sweep that moves processed mail leaves it where it is. */
 export const UNREADABLE_KEYWORD = '$VentanillaUnreadable';
 
+/** How a session failed: the server closed the connection, or left a command unanswered. */
+export type SessionFailure = 'closed' | 'silent';
+
+const CLOSED_TO_ACT = 2;
+const ANY_TO_ACT = 3;
+
 /** Counts the sessions that failed with the cursor at one place; any session that drains the mailbox resets it. */
 export class StuckWatch {
   private at: bigint | null = null;
-  private failures = 0;
+  private closed = 0;
+  private silent = 0;
   /** Of those, the failures of sessions that read one message at a time. */
-  private carefulFailures = 0;
+  private carefulClosed = 0;
+  private carefulSilent = 0;
   private carefulNow = false;
 
-  failed(cursor: bigint | null): void {
+  failed(cursor: bigint | null, how: SessionFailure = 'closed'): void {
     if (cursor === null) return;
     if (cursor !== this.at) {
       this.at = cursor;
-      this.failures = 0;
-      this.carefulFailures = 0;
+      this.closed = this.silent = this.carefulClosed = this.carefulSilent = 0;
     }
-    this.failures++;
-    if (this.carefulNow) this.carefulFailures++;
-    if (this.failures >= 2) this.carefulNow = true;
+    if (how === 'closed') this.closed++;
+    else this.silent++;
+    if (this.carefulNow) {
+      if (how === 'closed') this.carefulClosed++;
+      else this.carefulSilent++;
+    }
+    if (this.closed >= CLOSED_TO_ACT || this.closed + this.silent >= ANY_TO_ACT) this.carefulNow = true;
   }
 
   drained(): void {
     this.at = null;
-    this.failures = 0;
-    this.carefulFailures = 0;
+    this.closed = this.silent = this.carefulClosed = this.carefulSilent = 0;
     this.carefulNow = false;
   }
 
@@ -45,9 +59,11 @@ export class StuckWatch {
     return this.carefulNow;
   }
 
-  /** Set the first message above this cursor aside. */
-  setAside(cursor: bigint): boolean {
-    return this.at === cursor && this.carefulFailures >= 2;
+  /** Whether to set the first message above this cursor aside, and why; null: not (yet). */
+  setAside(cursor: bigint): SessionFailure | null {
+    if (this.at !== cursor) return null;
+    if (this.carefulClosed >= CLOSED_TO_ACT) return 'closed';
+    return this.carefulClosed + this.carefulSilent >= ANY_TO_ACT ? 'silent' : null;
   }
 }
 
@@ -63,9 +79,10 @@ export interface SetAsideTarget {
  * cursor past it in one transaction, then flags it on the server. A crash between the two leaves it unflagged:
  * the sweep then moves it to the processed folder, where it still is, and the log row says what happened.
  */
-export async function setAsideUnreadable(client: ImapFlow, target: SetAsideTarget, uid: number, now: Date): Promise<void> {
+export async function setAsideUnreadable(client: ImapFlow, target: SetAsideTarget, uid: number, why: SessionFailure, now: Date): Promise<void> {
   const sourceRef = `${target.mailbox};UIDVALIDITY=${target.uidValidity};UID=${uid}`;
-  const detail = `the IMAP server could not return this message: the connection closed on each FETCH of it, alone; left in ${target.mailbox} with the keyword ${UNREADABLE_KEYWORD}`;
+  const how = why === 'closed' ? 'the connection closed on each FETCH of it, alone' : 'the server left the FETCH of it, alone, unanswered (IMAP_TIMEOUT_SECONDS) session after session';
+  const detail = `the IMAP server could not return this message: ${how}; left in ${target.mailbox} with the keyword ${UNREADABLE_KEYWORD}`;
   await inTransaction(target.db, async (tx) => {
     await logInbound(tx, {
       source: 'imap', sourceRef, dedupKey: null, messageId: null, fromAddress: null, subject: null, size: 0, rawSha256: '',

@@ -7,7 +7,7 @@ import { readCursor, resetCursor } from '../../store/cursor-repo.js';
 import { acquireLease, newHolderId, releaseLease } from '../../scheduler/lease.js';
 import type { InboundPipeline, IngestResult } from '../pipeline.js';
 import { fetchPending, listPending, takeBatch, type Pending } from './imap-pending.js';
-import { setAsideUnreadable, StuckWatch, UNREADABLE_KEYWORD } from './imap-unreadable.js';
+import { setAsideUnreadable, StuckWatch, UNREADABLE_KEYWORD, type SessionFailure } from './imap-unreadable.js';
 import { settled, unwrap, type Settled } from './settled.js';
 import { stageBatch, type BatchContext } from './imap-batch.js';
 import { Acknowledger } from './imap-acknowledge.js';
@@ -94,8 +94,8 @@ export class ImapSource {
         // The cursor names where the failing FETCH started: a message just above it may be one the server
         // cannot read, to be moved out of the mailbox by hand if the failure repeats.
         const afterUid = this.fetchingAfter === null ? null : String(this.fetchingAfter);
-        // A connection gone silent, even in a FETCH, is the network's or the server's state, not the message's.
-        if (!isSilentConnection(error)) this.stuck.failed(this.fetchingAfter);
+        // A connection gone silent in a FETCH may be the network's doing: it weighs less (imap-unreadable.ts).
+        this.stuck.failed(this.fetchingAfter, isSilentConnection(error) ? 'silent' : 'closed');
         this.deps.log.warn({ err: error, reason: imapFailureReason(error, this.settings.timeoutSeconds, this.settings.oauth2 !== undefined), retryInMs: backoff, afterUid }, 'IMAP session failed; reconnecting');
       }
       if (this.stopped) break;
@@ -184,7 +184,7 @@ export class ImapSource {
       if (closed && !this.stopped) throw new Error(`the server closed the connection${client.byeReason ? `: ${client.byeReason}` : ''}`);
     } catch (error) {
       // A command cut short by the connection's end fails with "Connection not available": the cause is what
-      // ended it (for the log, and for the unreadable rule, which a silent connection must not feed).
+      // ended it (for the log, and for the unreadable rule, where a silent connection weighs less).
       throw lostWith ?? error;
     } finally {
       this.client = null;
@@ -194,12 +194,12 @@ export class ImapSource {
   }
 
   /** The message the careful sessions failed on (imap-unreadable.ts), set aside; the cursor past it. */
-  private async setAsideFirst(client: ImapFlow, uidValidity: bigint, lastUid: bigint): Promise<bigint> {
+  private async setAsideFirst(client: ImapFlow, uidValidity: bigint, lastUid: bigint, why: SessionFailure): Promise<bigint> {
     const [first] = await listPending(client, lastUid);
     if (!first) return lastUid;
     const { db, log } = this.deps;
-    log.error({ uid: first.uid, mailbox: this.settings.mailbox }, `a message the IMAP server cannot return was set aside: left in the mailbox with the keyword ${UNREADABLE_KEYWORD}`);
-    await setAsideUnreadable(client, { db, account: this.account, mailbox: this.settings.mailbox, uidValidity }, first.uid, new Date());
+    log.error({ uid: first.uid, mailbox: this.settings.mailbox, why: why === 'closed' ? 'the connection closed on each FETCH of it' : 'each FETCH of it went unanswered' }, `a message the IMAP server cannot return was set aside: left in the mailbox with the keyword ${UNREADABLE_KEYWORD}`);
+    await setAsideUnreadable(client, { db, account: this.account, mailbox: this.settings.mailbox, uidValidity }, first.uid, why, new Date());
     return BigInt(first.uid);
   }
 
@@ -245,7 +245,8 @@ export class ImapSource {
       cursor = { uidValidity, lastUid: 0n };
     }
     let lastUid = cursor.lastUid;
-    if (this.stuck.setAside(lastUid)) lastUid = await this.setAsideFirst(client, uidValidity, lastUid);
+    const setAside = this.stuck.setAside(lastUid);
+    if (setAside) lastUid = await this.setAsideFirst(client, uidValidity, lastUid, setAside);
     this.fetchingAfter = lastUid;
     // Sessions keep failing here: one message at a time, none read ahead, to find the one that cannot be read.
     const careful = this.stuck.careful();
