@@ -122,6 +122,9 @@ function registerHelpers(hb: typeof Handlebars): void {
     const escaped = hb.escapeExpression(typeof value === 'string' ? value : value == null ? '' : String(value));
     return new hb.SafeString(escaped.replace(/\r\n|\r|\n/g, '<br>\n'));
   });
+  // A list's first `n` items, and how many come after them: a subject that names hundreds of tickets says "and N more".
+  hb.registerHelper('first', (list: unknown, n: unknown) => (Array.isArray(list) ? list.slice(0, Number(n)) : []));
+  hb.registerHelper('countBeyond', (list: unknown, n: unknown) => (Array.isArray(list) ? Math.max(0, list.length - Number(n)) : 0));
   // "+54 11 5295 9300" -> "+541152959300", for tel: links.
   hb.registerHelper('tel', (value: unknown) => (typeof value === 'string' ? value.replace(/[^\d+]/g, '') : ''));
 }

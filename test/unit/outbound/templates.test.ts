@@ -322,3 +322,21 @@ describe('errors and caching', () => {
     expect(r.render('reopened', 'en', r.sampleContext('reopened', 'en'))).toEqual(first);
   });
 });
+
+describe('the escalation digest', () => {
+  it('names at most ten tickets in its subject, and how many more (an outage can hold back hundreds)', () => {
+    const many = (locale: Locale) => {
+      const base = renderer.sampleContext('escalation_digest', locale);
+      const item = base.digest?.items[0];
+      const items = Array.from({ length: 12 }, (_, i) => ({ ...(item as NonNullable<typeof item>), number: 1000 + i }));
+      return renderer.render('escalation_digest', locale, { ...base, digest: { ...(base.digest as NonNullable<typeof base.digest>), count: items.length, items } });
+    };
+    const ten = Array.from({ length: 10 }, (_, i) => `#${1000 + i}`).join(', ');
+    expect(many('es').subject).toBe(`[Escalamiento] 12 avisos de SLA retenidos por el límite de correos: ${ten} y 2 más`);
+    expect(many('pt').subject).toBe(`[Escalonamento] 12 avisos de SLA retidos pelo limite de e-mails: ${ten} e mais 2`);
+    expect(many('en').subject).toBe(`[Escalation] 12 SLA alerts held back by the mail limit: ${ten} and 2 more`);
+    // The body still lists every one.
+    expect(many('es').text).toContain('#1011');
+    expect(renderer.render('escalation_digest', 'en', renderer.sampleContext('escalation_digest', 'en')).subject).toBe('[Escalation] 2 SLA alerts held back by the mail limit: #1042, #1043');
+  });
+});
