@@ -39,7 +39,7 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('an IMAP connection that goes 
       cleanups.push(() => db.$disconnect());
       return db;
     };
-    return { proxy, lines, database };
+    return { dovecot, proxy, lines, database };
   }
 
   it('is given up after IMAP_TIMEOUT_SECONDS without an answer; the next connection ingests what came meanwhile', async () => {
@@ -114,4 +114,27 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('an IMAP connection that goes 
     const setAside = lines().find((l) => /set aside/.test(l.msg)) as { uid?: number; why?: string } | undefined;
     expect([setAside?.uid, setAside?.why]).toEqual([1, 'each FETCH of it went unanswered']);
   }, 130_000);
+
+  // Only a FETCH of new mail counts toward setting a message aside. A MOVE of recorded mail left unanswered (here,
+  // and in the sweep that opens the next sessions) counted at the cursor: three such sessions made the sessions
+  // careful, three more set the mail after it aside, never read (a 78 s run: UID 2 quarantined, "its FETCH
+  // unanswered"), and then the next one, and so on, for as long as the MOVE hangs.
+  it('a MOVE unanswered session after session does not make the sessions careful; the mail after it becomes a ticket', async () => {
+    const { dovecot, proxy, lines, database } = await daemonBehindFreezingProxy(['moved@cliente.mx'], /\bUID MOVE\b/, 4);
+    await waitFor(() => lines().some((l) => l.msg === 'mail processed'), 'the first mail to be processed');
+    await dovecot.append(mail({ headers: { 'Message-ID': '<next@cliente.mx>' } }));
+    // Four sessions of 2 s each whose MOVE hangs, with backoffs of 1, 2, 4 and 8 s: the fifth at ~23 s.
+    await waitFor(() => lines().filter((l) => l.msg === 'mail processed').length === 2 || null, 'the next mail to be processed', 50_000, 200);
+    expect(lines().filter((l) => /one message at a time|set aside/.test(l.msg))).toEqual([]);
+    // No FETCH of new mail failed: the log names no cursor.
+    const failures = lines().filter((l) => l.msg === FAILED) as Array<{ afterUid?: string | null }>;
+    expect(failures.map((l) => l.afterUid)).toEqual([null, null, null, null]);
+    const db = await database();
+    const rows = await db.inboundLog.findMany({ orderBy: { id: 'asc' }, select: { messageId: true, outcome: true } });
+    expect(rows).toEqual([
+      { messageId: 'moved@cliente.mx', outcome: 'created' },
+      { messageId: 'next@cliente.mx', outcome: 'created' },
+    ]);
+    expect(proxy.connections()).toBe(5);
+  }, 70_000);
 });

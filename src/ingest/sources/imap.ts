@@ -255,8 +255,13 @@ export class ImapSource {
     const found = careful ? await listPending(client, lastUid) : early && early.from <= lastUid ? unwrap(await early.found) : await fetchPending(client, lastUid);
     const pending = found.filter((m) => BigInt(m.uid) > lastUid);
     // Committed but not yet moved (a crash, or another instance's work): only when the cursor is past what
-    // this session has acknowledged itself, so an ordinary wake costs no SEARCH.
-    if (this.cursorSeen === null || lastUid > this.cursorSeen) await this.acks.acknowledge(client, lastUid);
+    // this session has acknowledged itself, so an ordinary wake costs no SEARCH. Not a FETCH of new mail: a
+    // MOVE left unanswered here set the unread message above the cursor aside (imap-unreadable.ts).
+    if (this.cursorSeen === null || lastUid > this.cursorSeen) {
+      this.fetchingAfter = null;
+      await this.acks.acknowledge(client, lastUid);
+      this.fetchingAfter = lastUid;
+    }
     this.cursorSeen = lastUid;
     let renew = false;
     // While a batch is recorded, the next ones are fetched and prepared (parsed, stored raw: no database, no
@@ -294,6 +299,8 @@ export class ImapSource {
           })(),
         );
       }
+      // All fetched is recorded: only flags and moves are left, which do not count (as the sweep above).
+      this.fetchingAfter = null;
     } finally {
       unwrap(await acknowledged);
       await this.acks.moveFlagged(client);
