@@ -286,7 +286,12 @@ export class ImapSource {
         renew = true;
         const staged = unwrap(await (ahead.shift() as (typeof ahead)[number]));
         stageMore();
-        const done = await staged.record();
+        // A mail the pipeline could not record (a full disk) waits for a later session: not the server's failure,
+        // it set the mail aside as unreadable. A big mail's download is in record(): a lost connection counts.
+        const done = await staged.record().catch((error: unknown) => {
+          if (client.usable) this.fetchingAfter = null;
+          throw error;
+        });
         if (done.length === 0) continue;
         const last = BigInt(done.at(-1) as number);
         this.fetchingAfter = last;
