@@ -1,7 +1,9 @@
 import type { ImapFlow } from 'imapflow';
+import type { Logger } from 'pino';
 import { advanceCursor } from '../../store/cursor-repo.js';
 import { inTransaction, type Db } from '../../store/database.js';
 import { logInbound } from '../../store/inbound-log-repo.js';
+import { listPending } from './imap-pending.js';
 
 // A message the server cannot return at all (Dovecot closes the connection on its FETCH: a mail file it may not
 // read, a corrupt one) fails every session at the same place, and would stop the mailbox there for good. So:
@@ -91,4 +93,14 @@ export async function setAsideUnreadable(client: ImapFlow, target: SetAsideTarge
     await advanceCursor(tx, target.account, target.mailbox, target.uidValidity, BigInt(uid));
   });
   await client.messageFlagsAdd(String(uid), [UNREADABLE_KEYWORD], { uid: true, silent: true });
+}
+
+/** The message the careful sessions failed on, set aside (above); the cursor past it. */
+export async function setAsideFirstAbove(client: ImapFlow, target: SetAsideTarget, lastUid: bigint, why: SessionFailure, log: Pick<Logger, 'error'>): Promise<bigint> {
+  const [first] = await listPending(client, lastUid);
+  if (!first) return lastUid;
+  const how = why === 'closed' ? 'the connection closed on each FETCH of it' : 'each FETCH of it went unanswered';
+  log.error({ uid: first.uid, mailbox: target.mailbox, why: how }, `a message the IMAP server cannot return was set aside: left in the mailbox with the keyword ${UNREADABLE_KEYWORD}`);
+  await setAsideUnreadable(client, target, first.uid, why, new Date());
+  return BigInt(first.uid);
 }

@@ -7,7 +7,7 @@ import { readCursor, resetCursor } from '../../store/cursor-repo.js';
 import { acquireLease, newHolderId, releaseLease } from '../../scheduler/lease.js';
 import type { InboundPipeline, IngestResult } from '../pipeline.js';
 import { fetchPending, listPending, takeBatch, type Pending } from './imap-pending.js';
-import { setAsideUnreadable, StuckWatch, UNREADABLE_KEYWORD, type SessionFailure } from './imap-unreadable.js';
+import { setAsideFirstAbove, StuckWatch } from './imap-unreadable.js';
 import { settled, unwrap, type Settled } from './settled.js';
 import { stageBatch, type BatchContext } from './imap-batch.js';
 import { Acknowledger } from './imap-acknowledge.js';
@@ -193,16 +193,6 @@ export class ImapSource {
     }
   }
 
-  /** The message the careful sessions failed on (imap-unreadable.ts), set aside; the cursor past it. */
-  private async setAsideFirst(client: ImapFlow, uidValidity: bigint, lastUid: bigint, why: SessionFailure): Promise<bigint> {
-    const [first] = await listPending(client, lastUid);
-    if (!first) return lastUid;
-    const { db, log } = this.deps;
-    log.error({ uid: first.uid, mailbox: this.settings.mailbox, why: why === 'closed' ? 'the connection closed on each FETCH of it' : 'each FETCH of it went unanswered' }, `a message the IMAP server cannot return was set aside: left in the mailbox with the keyword ${UNREADABLE_KEYWORD}`);
-    await setAsideUnreadable(client, { db, account: this.account, mailbox: this.settings.mailbox, uidValidity }, first.uid, why, new Date());
-    return BigInt(first.uid);
-  }
-
   private get batchContext(): BatchContext {
     return { mailbox: this.settings.mailbox, account: this.account, pipeline: this.deps.pipeline, onResult: this.events.onResult };
   }
@@ -246,7 +236,7 @@ export class ImapSource {
     }
     let lastUid = cursor.lastUid;
     const setAside = this.stuck.setAside(lastUid);
-    if (setAside) lastUid = await this.setAsideFirst(client, uidValidity, lastUid, setAside);
+    if (setAside) lastUid = await setAsideFirstAbove(client, { db, account: this.account, mailbox, uidValidity }, lastUid, setAside, this.deps.log);
     this.fetchingAfter = lastUid;
     // Sessions keep failing here: one message at a time, none read ahead, to find the one that cannot be read.
     const careful = this.stuck.careful();
