@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import libmime from 'libmime';
 import { MailParser, type AddressObject, type AttachmentStream, type HeaderLines, type Headers } from 'mailparser';
 import type { BlobStore } from '../store/blobs.js';
 
@@ -139,7 +140,7 @@ export function runMailParser(input: Buffer | Readable, spill: AttachmentSpill |
           (taken) => {
             taking = null;
             mail.attachments.push({
-              filename: attachment.filename, contentType: attachment.contentType, contentId: attachment.contentId,
+              filename: attachment.filename, contentType: typeOf(attachment), contentId: attachment.contentId,
               contentDisposition: attachment.contentDisposition, related: attachment.related, ...taken,
             });
             attachment.release?.();
@@ -167,4 +168,14 @@ export function runMailParser(input: Buffer | Readable, spill: AttachmentSpill |
     if (Buffer.isBuffer(input)) parser.end(input);
     else input.once('error', (error) => settle(error)).pipe(parser);
   });
+}
+
+/**
+ * A part's declared type; for "Content-Type:" with no value (mailparser says `false`), the type its name tells, as
+ * mailparser does for application/octet-stream. Parsing failed on it, and the mail went to the quarantine.
+ */
+function typeOf(attachment: AttachmentStream): string {
+  const declared: unknown = attachment.contentType;
+  if (typeof declared === 'string' && declared !== '') return declared;
+  return attachment.filename ? libmime.detectMimeType(attachment.filename) || 'application/octet-stream' : 'application/octet-stream';
 }

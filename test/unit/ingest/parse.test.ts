@@ -237,3 +237,18 @@ describe('declared content types are not trusted for anything that runs', () => 
     expect(storedContentType(undefined, 'datos.bin')).toBe('application/octet-stream');
   });
 });
+
+describe('an attachment whose Content-Type has no value', () => {
+  // "Content-Type:" with nothing after it (a broken sender; the fuzz test found it): mailparser gives the part
+  // the type `false`, and parsing failed on it, so the mail went to the quarantine instead of becoming a ticket.
+  it('is kept, with a type from its name (or application/octet-stream)', async () => {
+    const m = await parseMail(
+      crlf(['From: a@b.mx', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="XX"', '', '--XX', 'Content-Type: text/plain', '', 'hola', '--XX', 'Content-Type:', 'Content-Disposition: attachment; filename="factura.pdf"', 'Content-Transfer-Encoding: base64', '', 'SG9sYQ==', '--XX', 'Content-Type: ;name=x', 'Content-Disposition: attachment', '', 'datos', '--XX--', '']),
+    );
+    expect(m.text.trim()).toBe('hola');
+    expect(m.attachments.map((a) => [a.filename, a.contentType, a.content?.toString()])).toEqual([
+      ['factura.pdf', 'application/pdf', 'Hola'],
+      ['x', 'application/octet-stream', 'datos'], // its name from the type's parameters
+    ]);
+  });
+});
