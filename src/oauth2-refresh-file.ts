@@ -26,13 +26,16 @@ export class RefreshTokenFile {
 
   /**
    * The latest token descended from the configured one: null when there is none yet, when the file is another
-   * configured token's, or when it cannot be read (the configured one is tried then; nothing is lost).
+   * configured token's, or when it cannot be read (`problem` hears why; the caller's token is tried then).
    */
-  read(): string | null {
+  read(problem: (why: string) => void = () => undefined): string | null {
     let stored: Partial<Stored>;
     try {
       stored = Object(JSON.parse(readFileSync(this.path, 'utf8'))) as Partial<Stored>;
-    } catch {
+    } catch (error) {
+      // No file before the first rotation is the usual case; anything else (a damaged file, one another user
+      // wrote) loses the chain of tokens, and the admin must hear why.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') problem((error as Error).message);
       return null;
     }
     return stored.from === this.from && typeof stored.refreshToken === 'string' && stored.refreshToken !== '' ? stored.refreshToken : null;

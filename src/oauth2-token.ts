@@ -46,6 +46,7 @@ export class OAuth2TokenSource {
   private readonly kept: RefreshTokenFile | null;
   /** What the file held when last read or written here: only a token that differs is another process's rotation. */
   private onDisk: string | null = null;
+  private lastFileProblem: string | null = null;
 
   constructor(
     private readonly settings: OAuth2Settings,
@@ -82,7 +83,8 @@ export class OAuth2TokenSource {
     // Read at each request, not once: the latest is on the disk after a restart, or after another process
     // (a CLI command sending with SMTP_OAUTH2) used the grant. The same token as last time is not taken: when a
     // save failed (a full disk), the file holds an older one than this process's, which the provider may refuse.
-    const onDisk = this.kept?.read() ?? null;
+    const onDisk = this.kept?.read((why) => this.fileProblem(why)) ?? null;
+    if (onDisk !== null) this.lastFileProblem = null;
     if (onDisk !== null && onDisk !== this.onDisk) this.refreshToken = onDisk;
     this.onDisk = onDisk;
     if (this.refreshToken) {
@@ -124,6 +126,13 @@ export class OAuth2TokenSource {
     const seconds = typeof body.expires_in === 'number' ? body.expires_in : Number(body.expires_in) || 3600;
     this.cached = { token: body.access_token, until: this.now() + Math.max(0, seconds * 1000 - EARLY_MS) };
     return this.cached;
+  }
+
+  /** Said once for each new problem with the file, not at every token request. */
+  private fileProblem(why: string): void {
+    if (why === this.lastFileProblem || !this.kept) return;
+    this.lastFileProblem = why;
+    warn(`the OAuth2 refresh token file ${this.kept.path} cannot be read (${why}): the token this process holds (or IMAP_OAUTH2_REFRESH_TOKEN) is offered instead; the next rotation writes the file again`);
   }
 
   /** The rotated token serves this process in any case; kept on the disk too, for the next one. */

@@ -107,6 +107,14 @@ describe('OAuth2TokenSource', () => {
       await daemon.token();
       expect(requests.at(-1)?.refresh_token).toBe('refresh-4');
       expect(JSON.parse(readFileSync(file, 'utf8')).refreshToken).toBe('refresh-5');
+      // ...and the log says what was wrong with it: a token lost there would otherwise fail with no reason given.
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/^the OAuth2 refresh token file .*oauth2-refresh-token\.json cannot be read \(.*JSON.*\): the token this process holds \(or IMAP_OAUTH2_REFRESH_TOKEN\) is offered instead; the next rotation writes the file again$/);
+      warnings.length = 0;
+      // A missing file is no problem: there is none before the first rotation.
+      rmSync(file);
+      now = 2.5;
+      await daemon.token();
       expect(warnings).toEqual([]);
       // A file it cannot write (its folder is gone): the token still comes, the rotated one serves this process,
       // and the log says so.
