@@ -7,9 +7,9 @@ import { migrateDatabase } from './migrator.js';
 import { cachedSqliteAdapter } from './sqlite-connection.js';
 
 export type Db = PrismaClient;
+export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
 const WAL_BYTES_BEFORE_CHECKPOINT = 64 * 1024 * 1024;
-export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
 /** Opens the SQLite database, applying pending migrations first. */
 export async function openDatabase(path: string): Promise<Db> {
@@ -31,9 +31,11 @@ export async function openDatabase(path: string): Promise<Db> {
   // Checkpoints (copying the WAL back into the file, with an fsync) ran inside the commits of a tick:
   // a 64 MB WAL instead of 4 MB makes them rarer and larger; the WAL file is reused, not regrown. The limit
   // is in pages, and a file's page size is its own (migrator.ts PAGE_SIZE: older files have 4 KiB).
-  const [{ page_size: pageSize }] = await db.$queryRawUnsafe<[{ page_size: number | bigint }]>('PRAGMA page_size');
-  await db.$queryRawUnsafe(`PRAGMA wal_autocheckpoint = ${Math.round(WAL_BYTES_BEFORE_CHECKPOINT / Number(pageSize))}`);
-  connections.set(db, connection());
+  // Read on the connection itself: every command opens the database, an MTA's `ingest -` once per mail.
+  const sqlite = connection();
+  const pageSize = Number(sqlite.pragma('page_size', { simple: true }));
+  await db.$queryRawUnsafe(`PRAGMA wal_autocheckpoint = ${Math.round(WAL_BYTES_BEFORE_CHECKPOINT / pageSize)}`);
+  connections.set(db, sqlite);
   return db;
 }
 
