@@ -40,18 +40,61 @@ for (const [code, aliases] of Object.entries(COUNTRY_ALIASES)) {
   for (const alias of aliases) ALIAS_TO_CODE.set(alias, code);
 }
 
-/** "MX", "mx", "México", "Mexico" -> "MX"; "EE.UU." -> "US"; unknown values -> their upper-cased form (or null when empty). */
-export function normaliseCountry(country: string | null | undefined): string | null {
-  if (typeof country !== 'string') return null;
-  const key = country
+const foldName = (name: string) =>
+  name
     .normalize('NFD')
     .replace(/\p{M}/gu, '')
     .toLowerCase()
     .replace(/[.]/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
+
+// CLDR's pseudo-regions: "unknown region", the EU, the UN, "outlying Oceania"... name no country a contact is in.
+const NOT_COUNTRIES = new Set(['ZZ', 'EU', 'EZ', 'UN', 'QO']);
+const regionDisplays = () => LOCALES.map((locale) => new Intl.DisplayNames([locale], { type: 'region', fallback: 'none' }));
+let regionsInEnglish: Intl.DisplayNames | null = null;
+let codesByName: Map<string, string> | null = null;
+
+/** Whether the runtime's CLDR knows `code` (two capital letters) as a country. */
+function isRegionCode(code: string): boolean {
+  regionsInEnglish ??= new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
+  return !NOT_COUNTRIES.has(code) && regionsInEnglish.of(code) !== undefined;
+}
+
+/** A country's code by its name in any of our languages ("Brasil", "Reino Unido", "Alemanha"); built on first use. */
+function regionByName(name: string): string | undefined {
+  if (!codesByName) {
+    codesByName = new Map();
+    const displays = regionDisplays();
+    for (let i = 0; i < 26 * 26; i++) {
+      const code = String.fromCharCode(65 + Math.floor(i / 26), 65 + (i % 26));
+      if (NOT_COUNTRIES.has(code)) continue;
+      for (const display of displays) {
+        const folded = display.of(code);
+        if (folded !== undefined && !codesByName.has(foldName(folded))) codesByName.set(foldName(folded), code);
+      }
+    }
+  }
+  return codesByName.get(name);
+}
+
+/**
+ * "MX", "mx", "México", "Mexico" -> "MX"; "EE.UU." -> "US"; "Brasil", "Reino Unido" -> "BR", "GB"; other values ->
+ * their upper-cased form (or null when empty).
+ */
+export function normaliseCountry(country: string | null | undefined): string | null {
+  if (typeof country !== 'string') return null;
+  const key = foldName(country);
   if (key === '') return null;
-  return ALIAS_TO_CODE.get(key) ?? ALIAS_TO_CODE.get(key.replace(/ /g, '')) ?? key.toUpperCase();
+  return ALIAS_TO_CODE.get(key) ?? ALIAS_TO_CODE.get(key.replace(/ /g, '')) ?? (key.length > 2 ? regionByName(key) : undefined) ?? key.toUpperCase();
+}
+
+/** The ISO 3166 code of a real country, or null: a placeholder an import left ("N/A", "-", "desconocido") names none. */
+export function countryCode(country: string | null | undefined): string | null {
+  const code = normaliseCountry(country);
+  if (code === null || !/^[A-Z]{2}$/.test(code)) return null;
+  // Ours first: the runtime's region names cost ~12 ms to load, once per process.
+  return code in COUNTRY_ALIASES || isRegionCode(code) ? code : null;
 }
 
 /** Local support lines (DOMAIN.md rule 12). Other countries have none: mail shows no phone. */
@@ -81,7 +124,7 @@ const FROM_ABROAD_WORDS: Record<Locale, string> = { es: 'desde otro país', pt: 
 export function allPhoneLines(locale: Locale, country: string | null | undefined = null): string {
   const names = new Intl.DisplayNames([locale], { type: 'region' });
   const name = (code: string) => names.of(code) ?? code;
-  if (normaliseCountry(country) !== null) {
+  if (countryCode(country) !== null) {
     return Object.entries(FROM_ABROAD)
       .map(([code, line]) => `${name(code)}: ${line}`)
       .join('; ');
@@ -101,15 +144,19 @@ export function phoneFor(country: string | null | undefined): string | null {
 
 /**
  * The contact's own locale wins when it names one of ours ("pt", "pt-PT", "pt_BR" -> pt; "en-US" -> en;
- * "es-MX" -> es); otherwise the country decides: Portugal -> pt, the United States -> en, the rest -> es.
+ * "es-MX" -> es); otherwise the country decides, by the language most spoken there (CLDR's likely subtags)
+ * when it is one of ours: Portugal and Brazil -> pt, the United States and Canada -> en; the rest -> es.
  */
 export function pickLocale(contact: { locale?: string | null; country?: string | null }): Locale {
   const language = (contact.locale ?? '').trim().toLowerCase().split(/[-_.@\s]/)[0] ?? '';
   if (isLocale(language)) return language;
-  const country = normaliseCountry(contact.country);
+  const country = countryCode(contact.country);
+  if (country === null) return DEFAULT_LOCALE;
   if (country === 'PT') return 'pt';
   if (country === 'US') return 'en';
-  return DEFAULT_LOCALE;
+  if (country in COUNTRY_ALIASES) return DEFAULT_LOCALE;
+  const spoken = new Intl.Locale('und', { region: country }).maximize().language;
+  return isLocale(spoken) ? spoken : DEFAULT_LOCALE;
 }
 
 const PRIORITY_LABELS: Record<string, Record<Locale, string>> = {

@@ -54,6 +54,13 @@ describe('access mails render in every locale', () => {
     expect(denied('es', null).text).toContain('(Argentina: +54 11 5295 9300; Colombia: 01-800-913-55-29; México: 442 1-03-06-00, desde otro país +52 442 103 0600; Perú: 0800-55-372)');
     expect(denied('en', null).html).toContain('please call us (Argentina: +54 11 5295 9300;');
     expect(denied('en', 'AR').html).toContain('please call us at +54 11 5295 9300 to set one up.');
+    // A placeholder an import left ("N/A", "-", "desconocido") names no country: every line, as for none.
+    const everyLine = '(Argentina: +54 11 5295 9300; Colombia: 01-800-913-55-29; México: 442 1-03-06-00, desde otro país +52 442 103 0600; Perú: 0800-55-372)';
+    for (const placeholder of ['N/A', '-', '?', 'desconocido', 'Unknown', 'XX', 'ZZ', 'none']) expect(denied('es', placeholder).text).toContain(everyLine);
+    // A real country we have no line in, by code or by its name in any of the three languages: the lines from abroad.
+    for (const abroad of ['BR', 'Brasil', 'España', 'Reino Unido', 'United Kingdom', 'Alemanha']) {
+      expect(denied('es', abroad).text).toContain('(Argentina: +54 11 5295 9300; México: +52 442 103 0600)');
+    }
   });
 
   it('the confirmation lists what was done and what was refused, and why', () => {

@@ -233,6 +233,15 @@ describe('pickLocale and phoneFor', () => {
     [{ country: 'Portugal' }, 'pt'],
     [{ country: 'EEUU' }, 'en'],
     [{ country: 'AR' }, 'es'],
+    // Countries outside the 13 served, by the language most spoken there when it is one of ours.
+    [{ country: 'BR' }, 'pt'],
+    [{ country: 'Brasil' }, 'pt'],
+    [{ country: 'Angola' }, 'pt'],
+    [{ country: 'GB' }, 'en'],
+    [{ country: 'Canadá' }, 'en'],
+    [{ country: 'España' }, 'es'],
+    [{ country: 'FR' }, 'es'],
+    [{ country: 'N/A' }, 'es'],
     [{ country: null }, 'es'],
     [{}, 'es'],
   ] as const)('%o -> %s', (contact, locale) => {
