@@ -13,6 +13,12 @@ export const PROCESSED_KEYWORD = '$VentanillaProcessed';
  */
 export const MOVE_EVERY = 1000;
 
+/** Sessions in a row that ended with one of our flags or moves unanswered (no FETCH of new mail out) before they wait. */
+const HUNG_TO_PUT_OFF = 2;
+/** How long they wait the first time; each wait that ends in another such session is twice as long, to the cap. */
+const FIRST_WAIT_MS = 15 * 60_000;
+const MAX_WAIT_MS = 4 * 60 * 60_000;
+
 /**
  * Marks committed messages on the server: the keyword, then (unless the processed mailbox is empty: flag only)
  * a move there. Only after the commit: a crash in between leaves the message in place, and the next session's
@@ -21,16 +27,72 @@ export const MOVE_EVERY = 1000;
 export class Acknowledger {
   /** Committed and flagged in this session, not yet moved. */
   private unmoved: number[] = [];
+  /** One of our commands failed in this session (the connection lost or given up while it was out). */
+  private failedThisSession = false;
+  /**
+   * A server that never answers a flag or MOVE of recorded mail ended each session in the sweep that opens it,
+   * before any new mail was read. The cursor, not the keyword or the folder, keeps a mail from being processed
+   * twice: so after HUNG_TO_PUT_OFF such sessions they wait, new mail is read meanwhile, and a sweep tries again.
+   */
+  private hungSessions = 0;
+  private waitMs = 0;
+  private putOffUntil = 0;
+  /** Mail recorded while put off: neither flagged nor moved until a sweep. */
+  private owed = false;
 
   /** `onRefused`: told, in words, of a MOVE the server refused (the mail stays flagged in the mailbox meanwhile). */
   constructor(
     private readonly processedMailbox: string,
     private readonly onRefused: (reason: string) => void = () => undefined,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** A new session: what an old one left unmoved is found again by the sweep. */
   reset(): void {
     this.unmoved = [];
+    this.failedThisSession = false;
+  }
+
+  /**
+   * The session ended in failure; `noFetchOut`: no FETCH of new mail was out then (those failures count toward
+   * setting a message aside instead: imap-unreadable.ts). Returns how long flags and moves are now put off, when
+   * this session's failure was one of theirs and made them wait; null otherwise.
+   */
+  sessionFailed(noFetchOut: boolean): number | null {
+    if (!noFetchOut || !this.failedThisSession) return null;
+    // Once put off, the first sweep that hangs again puts them off at once, for twice as long.
+    if (++this.hungSessions < HUNG_TO_PUT_OFF && this.waitMs === 0) return null;
+    this.waitMs = Math.min(this.waitMs === 0 ? FIRST_WAIT_MS : this.waitMs * 2, MAX_WAIT_MS);
+    this.putOffUntil = this.now() + this.waitMs;
+    this.owed = true;
+    return this.waitMs;
+  }
+
+  /** Mail was left unflagged while they waited, and the wait is over: the next drain sweeps. */
+  sweepOwed(): boolean {
+    return this.owed && !this.puttingOff();
+  }
+
+  private puttingOff(): boolean {
+    return this.now() < this.putOffUntil;
+  }
+
+  /**
+   * One of our commands: a failure marks the session. The answer to the last one of a pass (the MOVE; the flag
+   * when mail is only flagged) means the server answers them again: the count and the wait start over.
+   */
+  private async ask<T>(client: ImapFlow, what: string, command: () => Promise<T>, last = false): Promise<T> {
+    let answer: T;
+    try {
+      answer = await command();
+      // imapflow answers false, not an error, for a command cut by a lost connection as for one refused.
+      if (answer === false && !client.usable) throw new Error(`the connection closed while ${what}`);
+    } catch (error) {
+      this.failedThisSession = true;
+      throw error;
+    }
+    if (last) this.hungSessions = this.waitMs = 0;
+    return answer;
   }
 
   /**
@@ -40,13 +102,15 @@ export class Acknowledger {
    */
   async acknowledge(client: ImapFlow, lastUid: bigint, uids?: number[]): Promise<void> {
     if (lastUid <= 0n) return;
+    if (this.puttingOff()) return;
+    if (!uids) this.owed = false;
     const moving = this.processedMailbox !== '';
     // A message set aside as unreadable (imap-unreadable.ts) stays in the mailbox for a person.
     const query = moving ? { uid: `1:${lastUid}`, unKeyword: UNREADABLE_KEYWORD } : { uid: `1:${lastUid}`, unKeyword: PROCESSED_KEYWORD };
-    const committed = uids ?? ((await client.search(query, { uid: true })) || []).filter((u) => BigInt(u) <= lastUid);
+    const committed = uids ?? ((await this.ask(client, 'the mailbox was searched for recorded mail', () => client.search(query, { uid: true }))) || []).filter((u) => BigInt(u) <= lastUid);
     if (committed.length === 0) return;
     // SILENT: the server does not answer with each message's new flags (an untagged FETCH per mail, parsed for nothing).
-    await client.messageFlagsAdd(uidSet(committed), [PROCESSED_KEYWORD], { uid: true, silent: true });
+    await this.ask(client, `${committed.length} processed mail(s) were flagged`, () => client.messageFlagsAdd(uidSet(committed), [PROCESSED_KEYWORD], { uid: true, silent: true }), !moving);
     if (!moving) return;
     // concat, not push(...): a sweep's list may be longer than a call's arguments may be.
     this.unmoved = this.unmoved.concat(committed);
@@ -55,7 +119,7 @@ export class Acknowledger {
 
   /** Moves what was flagged and not moved yet (the end of a drain). */
   async moveFlagged(client: ImapFlow): Promise<void> {
-    if (this.processedMailbox === '' || this.unmoved.length === 0) return;
+    if (this.processedMailbox === '' || this.unmoved.length === 0 || this.puttingOff()) return;
     const uids = this.unmoved.splice(0);
     if (await this.move(client, uids)) return;
     this.onRefused(`the server refused to move ${uids.length} processed mail(s) to ${this.processedMailbox} (deleted, full, or not allowed?)`);
@@ -68,9 +132,7 @@ export class Acknowledger {
 
   /** False when the server refused the MOVE; a connection lost during it is an error (the session is over). */
   private async move(client: ImapFlow, uids: number[]): Promise<boolean> {
-    // imapflow answers a refused MOVE with false, not an error, and a MOVE cut by a lost connection too.
-    if (await client.messageMove(uidSet(uids), this.processedMailbox, { uid: true })) return true;
-    if (!client.usable) throw new Error(`the connection closed while ${uids.length} processed mail(s) were moved to ${this.processedMailbox}`);
-    return false;
+    const what = `${uids.length} processed mail(s) were moved to ${this.processedMailbox}`;
+    return Boolean(await this.ask(client, what, () => client.messageMove(uidSet(uids), this.processedMailbox, { uid: true }), true));
   }
 }

@@ -94,6 +94,8 @@ export class ImapSource {
         // The cursor names where the failing FETCH started: a message just above it may be one the server
         // cannot read, to be moved out of the mailbox by hand if the failure repeats.
         const afterUid = this.fetchingAfter === null ? null : String(this.fetchingAfter);
+        const waitMs = this.acks.sessionFailed(this.fetchingAfter === null);
+        if (waitMs !== null) this.deps.log.warn({ waitMinutes: waitMs / 60_000 }, 'IMAP flags and moves of recorded mail put off: the server leaves them unanswered session after session; new mail is read meanwhile, and recorded mail stays in the mailbox until a later sweep');
         // A connection gone silent in a FETCH may be the network's doing: it weighs less (imap-unreadable.ts).
         this.stuck.failed(this.fetchingAfter, isSilentConnection(error) ? 'silent' : 'closed');
         this.deps.log.warn({ err: error, reason: imapFailureReason(error, this.settings.timeoutSeconds, this.settings.oauth2 !== undefined), retryInMs: backoff, afterUid }, 'IMAP session failed; reconnecting');
@@ -247,7 +249,7 @@ export class ImapSource {
     // Committed but not yet moved (a crash, or another instance's work): only when the cursor is past what
     // this session has acknowledged itself, so an ordinary wake costs no SEARCH. Not a FETCH of new mail: a
     // MOVE left unanswered here set the unread message above the cursor aside (imap-unreadable.ts).
-    if (this.cursorSeen === null || lastUid > this.cursorSeen) {
+    if (this.cursorSeen === null || lastUid > this.cursorSeen || this.acks.sweepOwed()) {
       this.fetchingAfter = null;
       await this.acks.acknowledge(client, lastUid);
       this.fetchingAfter = lastUid;

@@ -98,4 +98,80 @@ describe('Acknowledger', () => {
     server.usable = false;
     await expect(acks.moveFlagged(server as unknown as typeof client)).rejects.toThrow('the connection closed while 2 processed mail(s) were moved to Processed');
   });
+
+  // A server that never answers a MOVE (or a flag) of recorded mail ended every session in the sweep that opens
+  // it, before any new mail was read: the mailbox stopped for good. The cursor, not the flag or the move, is what
+  // keeps a mail from being processed twice, so they can wait.
+  describe('flags and moves the server leaves unanswered, session after session', () => {
+    function hangingServer() {
+      const { client, commands } = fakeServer([1, 2]);
+      let hang = true;
+      const server = {
+        ...client,
+        usable: true,
+        messageMove: async (range: string, target: string) => {
+          commands.push(`MOVE ${range} ${target}`);
+          if (hang) throw new Error('Connection not available');
+          return { path: target };
+        },
+      } as unknown as typeof client;
+      return { server, commands, answer: (answers = true) => (hang = !answers) };
+    }
+    const start = Date.parse('2026-11-30T10:00:00Z');
+
+    it('are put off after two sessions ended in them: the sessions after read new mail without them; then tried again, the wait doubling', async () => {
+      const { server, commands, answer } = hangingServer();
+      let now = start;
+      const acks = new Acknowledger('Processed', undefined, () => now);
+      // Two sessions end in the sweep's MOVE.
+      for (let session = 0; session < 2; session++) {
+        acks.reset();
+        await expect(acks.acknowledge(server, 2n)).rejects.toThrow('Connection not available');
+        expect(acks.sessionFailed(true)).toBe(session === 0 ? null : 15 * 60_000);
+      }
+      // Put off: no sweep, no flag, no move, nothing asked of the server.
+      acks.reset();
+      const asked = commands.length;
+      expect(acks.sweepOwed()).toBe(false);
+      await acks.acknowledge(server, 3n, [3]);
+      await acks.moveFlagged(server);
+      expect(commands.length).toBe(asked);
+      // Fifteen minutes later the next drain sweeps again; it hangs once more: put off for 30 minutes at once.
+      now += 15 * 60_000;
+      expect(acks.sweepOwed()).toBe(true);
+      await expect(acks.acknowledge(server, 3n)).rejects.toThrow('Connection not available');
+      expect(acks.sessionFailed(true)).toBe(30 * 60_000);
+      now += 30 * 60_000;
+      // The server answers again: the sweep moves everything, and the waits start over.
+      answer();
+      acks.reset();
+      await acks.acknowledge(server, 3n);
+      expect(commands.at(-1)).toBe('MOVE 1:2 Processed');
+      expect(acks.sweepOwed()).toBe(false);
+      // It hangs again later: two sessions again, and 15 minutes again.
+      answer(false);
+      for (let session = 0; session < 2; session++) {
+        acks.reset();
+        await expect(acks.acknowledge(server, 3n)).rejects.toThrow('Connection not available');
+        expect(acks.sessionFailed(true)).toBe(session === 0 ? null : 15 * 60_000);
+      }
+    });
+
+    it('a session that failed while new mail was fetched, or without a command of theirs failing, does not count', async () => {
+      const { server } = hangingServer();
+      const acks = new Acknowledger('Processed', undefined, () => start);
+      for (let session = 0; session < 3; session++) {
+        acks.reset();
+        await expect(acks.acknowledge(server, 2n)).rejects.toThrow();
+        // A FETCH of new mail was out too: the failure is counted where unreadable mail is (imap-unreadable.ts).
+        expect(acks.sessionFailed(false)).toBe(null);
+      }
+      for (let session = 0; session < 3; session++) {
+        acks.reset();
+        // A connection lost while idle: none of these commands failed.
+        expect(acks.sessionFailed(true)).toBe(null);
+      }
+    });
+  });
 });
+
