@@ -180,7 +180,9 @@ export async function releaseProductIssue(ctx: ActionContext, input: { issueRef:
         actor: input.actor,
         event: 'product_issue_released',
         detail: input.issueRef,
-        notice: { notice: 'solved', idempotencyKey: `release:${input.issueRef}:${id}`, autoSubmitted: null, body: (locale) => RELEASE_BODY[locale](input.issueRef), issueRef: input.issueRef },
+        // Keyed by the release's instant too: a ticket put on hold for the same issue again (the fix failed) is told
+        // again. A hold is released once: the check above, in this transaction, stops a second release of it.
+        notice: { notice: 'solved', idempotencyKey: `release:${input.issueRef}:${id}:${input.now.toISOString()}`, autoSubmitted: null, body: (locale) => RELEASE_BODY[locale](input.issueRef), issueRef: input.issueRef },
       });
       solved.push(ticket.number);
     });
