@@ -79,6 +79,14 @@ function contentTypeOf(path: string): string {
  */
 const answerNotice = (statusNotice: NoticeName | null): NoticeName => (statusNotice === null || statusNotice === 'in_progress' ? 'answer' : statusNotice);
 
+/**
+ * A public answer to a new ticket opens it: "new" is a ticket support has not looked at yet (DOMAIN.md), and the
+ * answer's mail states the status ("Estado actual del ticket: Nuevo" under support's own words read as unread).
+ */
+function publicAnswerMovesTo(ticket: TicketState, input: { internal?: boolean }): TicketStatus | undefined {
+  return !input.internal && ticket.status === 'new' ? 'open' : undefined;
+}
+
 export interface ReplyInput {
   number: number;
   body: string;
@@ -110,7 +118,7 @@ export async function replyToTicket(ctx: ActionContext, input: ReplyInput): Prom
     const ticket = (await loadTicketState(tx, { id: before.id })) as TicketState;
     // Checked again on the ticket as it is now: a tick may have closed it (closed is final), or the customer's
     // mail reopened it, since it was read (the attachments can take a while).
-    const target = checkedTarget(ticket, input.status, input.issueRef);
+    const target = checkedTarget(ticket, input.status ?? publicAnswerMovesTo(ticket, input), input.issueRef);
     if (input.internal) {
       await addMessage(tx, {
         ticketId: ticket.id, direction: 'out', internal: true, dedupKey: `note:${actionId}`, messageId: null, inReplyTo: null, references: [],
