@@ -82,7 +82,7 @@ export async function runLifecycleTimers(db: Db, deps: LifecycleDeps, now: Date)
     if (step.action.kind === 'close') {
       await applyChange(tx, deps, ticket, {
         to: 'closed', now, actor: 'system', event: 'auto_closed', detail: step.action.reason,
-        notice: { notice: 'closed', idempotencyKey: `auto_close:${period}`, autoSubmitted: 'auto-generated' },
+        notice: { notice: 'closed', idempotencyKey: `auto_close:${period}`, autoSubmitted: 'auto-generated', closedAfter: ticket.status === 'pending' ? 'pending' : 'solved' },
       });
       return 'closed';
     }

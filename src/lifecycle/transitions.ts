@@ -67,7 +67,9 @@ export async function applyChange(tx: Tx, deps: LifecycleDeps, ticket: TicketSta
     at: req.now,
   });
   const deadline = closeDeadline(req.to, req.now, deps.policies);
-  const notice = req.notice ? await enqueueNotice(tx, deps.notices, { ...req.notice, ticketId: ticket.id, now: req.now, deadline, windowHours: closeHours(req.to, deps.policies) }) : null;
+  // A close by the timer says which window ran out, and how long it was.
+  const windowHours = closeHours(req.notice?.closedAfter ?? req.to, deps.policies);
+  const notice = req.notice ? await enqueueNotice(tx, deps.notices, { ...req.notice, ticketId: ticket.id, now: req.now, deadline, windowHours }) : null;
   // Only support solves tickets (an answer, a status change, a product release); timers only close them.
   if (statusChanges && req.to === 'solved') await deps.afterSolved?.(tx, { ticketId: ticket.id, actor: req.actor, now: req.now });
   return notice;

@@ -62,6 +62,8 @@ export interface NoticeRequest {
   messagesUpTo?: number;
   /** A reminder: when the pending period it is about began (ISO). Owed during a backlog, it lapses with the period. */
   pendingPeriod?: string;
+  /** closed by the lifecycle timer: the status whose window ran out, which the mail gives as the reason. */
+  closedAfter?: 'pending' | 'solved';
 }
 
 /**
@@ -179,6 +181,7 @@ export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest
     deadline: req.deadline ? format(req.deadline) : undefined,
     window: req.windowHours === undefined ? undefined : businessPeriod(req.windowHours, deps.calendar.hoursPerDay, locale),
     body,
+    closedAfter: req.closedAfter,
     issueRef: req.issueRef ?? ticket.productIssueRef ?? undefined,
     previous: ticket.followUpOf ? { ...ticket.followUpOf, subject: subjectIn(ticket.followUpOf.subject, locale) } : undefined,
     ...(req.notice === 'acknowledgement' || req.notice === 'follow_up_created' ? articlesAndLink(tx, deps.knowledge, deps.secret, ticket, req.now, locale) : {}),

@@ -131,7 +131,7 @@ export function sampleContext(name: TemplateName, locale: Locale): TemplateConte
     case 'solved':
       return { ...ctx, body: s.solution, deadline: s.deadline, window: businessPeriod(84, 12, locale) };
     case 'closed':
-      return ctx;
+      return { ...ctx, closedAfter: 'solved', window: businessPeriod(84, 12, locale) };
     case 'follow_up_created':
       return { ...ctx, previous: { number: 987, subject: s.subject }, dueAt: s.dueAt };
     case 'too_large':

@@ -60,6 +60,8 @@ export interface TemplateContext {
   /** pending, solved: how long the customer has until the deadline, already localised ("5 días hábiles"). */
   window?: string;
   body?: string;
+  /** closed by the lifecycle timer: the status whose window (`window`) ran out, given as the reason. */
+  closedAfter?: 'pending' | 'solved';
   issueRef?: string;
   previous?: { number: number; subject?: string };
   /** capMinutes: set on the escalation that fills the lead's AUTO_MAIL_LIMIT window (the next ones are not mailed). */

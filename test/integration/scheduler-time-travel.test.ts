@@ -67,6 +67,8 @@ describe('pending customer: reminder at 36 business hours, auto-close at 60 (rul
     const [closed, ...more] = tt.take();
     expect(more).toEqual([]);
     expect(closed).toMatchObject({ to: [ANA], subject: `Re: [#${number}] No puedo timbrar`, autoSubmitted: 'auto-generated', lang: 'es' });
+    // It says why: the customer did not send what was asked for within the window.
+    expect(closed?.text).toContain('No recibimos la información que le solicitamos en 5 días hábiles, por lo que cerramos el ticket.');
     const ticket = await tt.ticket(number);
     expect(ticket.status).toBe('closed');
     expect(ticket.events.filter((e) => e.type === 'pending_reminder')).toHaveLength(1);
@@ -141,6 +143,8 @@ describe('solved: 84 business hours to validate the solution (rule 4)', () => {
     const mails = tt.take();
     expect(mails).toHaveLength(1);
     expect(mails[0]).toMatchObject({ to: ['john@acme.example'], subject: `Re: [#${number}] Payroll error`, autoSubmitted: 'auto-generated', lang: 'en' });
+    // It says why: no objection to the solution within the window, so it is taken as accepted.
+    expect(mails[0]?.text).toContain('We received no objection to the solution within 7 business days, so we take it as accepted and have closed the ticket.');
     const ticket = await tt.ticket(number);
     expect(ticket.status).toBe('closed');
     expect(ticket.events.at(-1)).toMatchObject({ type: 'auto_closed', fromStatus: 'solved', toStatus: 'closed', detail: 'solved_expired' });
