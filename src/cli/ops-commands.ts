@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
 import { createApp } from '../app.js';
+import { loadConfig } from '../config.js';
+import { calendarFromEnv } from '../domain/business-clock.js';
+import { parseDeskTime } from './desk-time.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { isLocale, LOCALES } from '../outbound/locale.js';
 import { sampleAccessContext } from '../outbound/template-samples.js';
@@ -15,12 +18,13 @@ export function registerOpsCommands(program: Command): void {
   scheduler
     .command('run-once')
     .description('run every due job once, as if it were --now (default: now)')
-    .option('--now <iso>', 'the time to act as, e.g. 2026-12-01T10:00:00-06:00')
+    .option('--now <iso>', 'the time to act as, e.g. 2026-12-01T10:00:00-06:00 (without an offset: BUSINESS_TIMEZONE)')
     .option('--json', 'print the result of each job as JSON')
     .action(async (opts: { now?: string; json?: boolean }) => {
-      const now = opts.now ? new Date(opts.now) : new Date();
-      if (Number.isNaN(now.getTime())) throw new VentanillaError(ErrorCode.CONFIG_INVALID, `--now must be an ISO 8601 time (got "${opts.now}")`);
-      const app = await createApp({ now: () => now });
+      const config = loadConfig();
+      const now = opts.now ? parseDeskTime(opts.now, calendarFromEnv(config.calendarEnv).config.timeZone) : new Date();
+      if (!now) throw new VentanillaError(ErrorCode.CONFIG_INVALID, `--now must be an ISO 8601 time, e.g. 2026-12-01T10:00:00-06:00 (got "${opts.now}")`);
+      const app = await createApp({ config, now: () => now });
       try {
         const runs = await new Scheduler(gatewayJobs(app), app).runOnce(now);
         if (opts.json) process.stdout.write(JSON.stringify({ now: now.toISOString(), runs }, null, 2) + '\n');

@@ -182,11 +182,12 @@ describe.skipIf(!cliBuilt)('through the real CLI', { timeout: 180_000 }, () => {
     ESCALATION_CONTACTS,
     ...suite.smtp.env(),
   });
-  const runOnce = async (iso: string) => {
+  /** `instant`: what `iso` means, when it has no offset (the desk's clock: BUSINESS_TIMEZONE, Mexico City here). */
+  const runOnce = async (iso: string, instant = iso) => {
     const r = await runCli(['scheduler', 'run-once', '--now', iso, '--json'], { env: cliEnv() });
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { now: string; runs: Array<{ job: string; ran: boolean; result?: Record<string, number> }> };
-    expect(out.now).toBe(new Date(iso).toISOString());
+    expect(out.now).toBe(new Date(instant).toISOString());
     return Object.fromEntries(out.runs.map((run) => [run.job, run.ran ? run.result : run]));
   };
 
@@ -290,7 +291,8 @@ describe.skipIf(!cliBuilt)('through the real CLI', { timeout: 180_000 }, () => {
     expect(second).toEqual({ 'lifecycle-timers': {}, 'sla-checks': {}, 'escalation-digest': {}, 'bulletin-send': {}, 'outbox-drain': { sent: 0, retried: 0, failed: 0 } });
     expect(tt.take()).toEqual([]);
 
-    expect(await runOnce('2026-11-20T10:00:00-06:00')).toMatchObject({ 'lifecycle-timers': { closed: 1 }, 'outbox-drain': { sent: 1 } });
+    // Without an offset, --now is on the desk's clock, as the notices' dates are (it was the machine's: UTC here).
+    expect(await runOnce('2026-11-20T10:00:00', '2026-11-20T10:00:00-06:00')).toMatchObject({ 'lifecycle-timers': { closed: 1 }, 'outbox-drain': { sent: 1 } });
     expect(await runOnce('2026-11-20T10:00:00-06:00')).toMatchObject({ 'lifecycle-timers': {}, 'outbox-drain': { sent: 0 } });
     expect(tt.take()).toMatchObject([{ to: [ANA], subject: `Re: [#${number}] No puedo timbrar`, autoSubmitted: 'auto-generated' }]);
     const ticket = await tt.ticket(number);
