@@ -50,10 +50,13 @@ export function registerMaintenanceCommands(program: Command): void {
       // ...and so does their rendering: a backlog's automatic notices are owed rows until then (deferred-notices.ts).
       app.lifecycle.notices.deferAutomatic = () => inboundFirst.holding();
       // A pending or solved ticket is closed for lack of an answer (and reminded) only once the mailbox has been read
-      // since the start, and not while a backlog is recorded: the answer may be waiting there (the daemon was down,
-      // the IMAP server unreachable at the start, a burst), and would otherwise open a follow-up of a closed ticket.
+      // since the start, not while a backlog is recorded, and not while the mailbox has gone unread for longer than
+      // two polls and a timeout: the answer may be waiting there (the daemon was down, the IMAP server unreachable at
+      // the start or since, a burst), and would otherwise open a follow-up of a closed ticket.
       let mailboxReadOnce = !config.imap;
-      const holdTimers = () => !mailboxReadOnce || inboundFirst.holding();
+      let caughtUpAt = 0;
+      const unreadFor = config.imap ? (2 * config.imap.pollSeconds + config.imap.timeoutSeconds) * 1000 : Infinity;
+      const holdTimers = () => !mailboxReadOnce || inboundFirst.holding() || Date.now() - caughtUpAt > unreadFor;
       const scheduler = new Scheduler(gatewayJobs(app, { holdSending: () => inboundFirst.holding(), holdTimers }), app);
       // The HTTP server is built once the mailbox is caught up: its modules and routes (~0.15 s of CPU, and their
       // compilation on the other core) would otherwise share the two cores with a backlog found at start-up. A
@@ -89,6 +92,7 @@ export function registerMaintenanceCommands(program: Command): void {
             },
             onCaughtUp: () => {
               mailboxReadOnce = true;
+              caughtUpAt = Date.now();
               mailboxRead();
               if (inboundFirst.caughtUp()) {
                 app.log.info('backlog recorded: sending what waited');

@@ -8,6 +8,7 @@ import { mail } from '../support/app.js';
 import { cliBuilt, runCli } from '../support/cli.js';
 import { daemonLogLines, imapDaemonEnv, startDaemon, waitFor, type Daemon } from '../support/daemon.js';
 import { dovecotAvailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
 
 // A ticket waiting for the customer is closed for lack of an answer only once the daemon has read its mailbox,
 // and an answer that reached the mailbox within the window is in time however late it is read (the daemon was
@@ -67,5 +68,58 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('the lifecycle timers wait unt
     const events = db.prepare('SELECT "type" FROM "TicketEvent" e JOIN "Ticket" t ON t."id" = e."ticketId" WHERE t."number" = 1000 ORDER BY e."id"').all() as Array<{ type: string }>;
     expect(events.map((e) => e.type)).not.toContain('auto_closed');
     db.close();
+  });
+
+  // The same, with the IMAP server lost while the daemon runs: the hold at the start did not apply, so the tick
+  // closed the ticket whose answer waited in the mailbox, and the answer, read once the server came back, opened
+  // a follow-up with a new number.
+  it('while the mailbox goes unread (the server hangs), the timers wait; the answer read later reopens the ticket', { timeout: 120_000 }, async () => {
+    const server = await startDovecot();
+    const proxy = await startTcpProxy({ host: server.host, port: server.imapPort });
+    const dir = mkdtempSync(join(tmpdir(), 'timers-wait-run-'));
+    const env = imapDaemonEnv({ ...server, host: proxy.host, imapPort: proxy.port }, dir, { IMAP_POLL_SECONDS: '2', IMAP_TIMEOUT_SECONDS: '2' });
+    let running: Daemon | undefined;
+    try {
+      expect((await runCli(['ingest', '-'], { env, input: mail({ headers: { Subject: 'No puedo timbrar' } }) })).code).toBe(0);
+      writeFileSync(join(dir, 'answer.txt'), '¿Nos envía el XML?');
+      expect((await runCli(['tickets', 'reply', '1000', '--body-file', join(dir, 'answer.txt'), '--status', 'pending'], { env })).code).toBe(0);
+      running = startDaemon(env);
+      const lines = () => daemonLogLines(running as Daemon);
+      await waitFor(() => lines().some((l) => l.msg === 'IMAP mailbox open'), 'the mailbox open');
+      await sleep(1_000);
+      // The server hangs: the open connection and every new one go silent once the client speaks.
+      proxy.freeze();
+      proxy.freezeWhenClientSends(/./, 1_000);
+      // The answer reaches the mailbox the day after the question, in time; the 60 business hours are then long over.
+      const asked20DaysAgo = Date.now() - 20 * 86_400_000;
+      const client = new ImapFlow({ ...server.imapConfig(), logger: false });
+      await client.connect();
+      await client.append('INBOX', mail({ headers: { Subject: 'Re: [#1000] No puedo timbrar', 'Message-ID': '<respuesta-en-espera@cliente.mx>' }, body: 'Adjunto el XML.' }), [], new Date(asked20DaysAgo + 86_400_000));
+      await client.logout();
+      // Made due only once the mailbox has gone unread longer than two polls and a timeout (6 s here).
+      await sleep(7_000);
+      const db = new Database(join(dir, 'ventanilla.db'));
+      try {
+        db.prepare('UPDATE "Ticket" SET "pendingSince" = ?, "statusChangedAt" = ?, "timerDueAt" = ? WHERE "number" = 1000').run(asked20DaysAgo, asked20DaysAgo, Date.now() - 3_600_000);
+        const ticks = () => lines().filter((l) => l.msg === 'job ran' && l.job === 'lifecycle-timers');
+        await waitFor(() => ticks().length > 0 || null, 'a lifecycle tick while the mailbox is unread', TICK_EVERY_MS + 5_000);
+        expect(ticks()[0], running.log()).toMatchObject({ held: 1 });
+        // The server answers again: the daemon reconnects, reads the answer, and the ticket goes on.
+        proxy.freezeWhenClientSends(/./, 0);
+        const processed = await waitFor(() => lines().find((l) => l.msg === 'mail processed'), 'the answer processed', 60_000);
+        expect(processed, running.log()).toMatchObject({ outcome: 'comment', ticket: 1000 });
+        expect(db.prepare('SELECT "status" FROM "Ticket" WHERE "number" = 1000').get()).toEqual({ status: 'open' });
+        expect(db.prepare('SELECT count(*) AS n FROM "Ticket"').get()).toEqual({ n: 1 });
+        const events = db.prepare('SELECT "type" FROM "TicketEvent" e JOIN "Ticket" t ON t."id" = e."ticketId" WHERE t."number" = 1000').all() as Array<{ type: string }>;
+        expect(events.map((e) => e.type)).not.toContain('auto_closed');
+      } finally {
+        db.close();
+      }
+    } finally {
+      await running?.kill();
+      await proxy.close();
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
