@@ -9,6 +9,16 @@ export type RouteModule = (server: FastifyInstance, app: App) => void | Promise<
 
 const routeModules: RouteModule[] = [];
 
+/**
+ * The most a request may take to arrive whole. Fastify's default is no limit: a client that sends a POST's
+ * headers and then a body that never ends held its connection open for ever, and enough of them exhaust the
+ * daemon's file descriptors (IMAP, SMTP and SQLite share them). Node then answers 408 (error-answers.ts).
+ * The largest body taken (64 KiB) arrives in a few seconds even on a poor mobile link.
+ */
+const REQUEST_TIMEOUT_MS = 30_000;
+/** How often Node looks for such requests (its default, 30 s, could double the wait). */
+const TIMEOUT_CHECK_MS = 5_000;
+
 /** Features call this at import time; src/http/routes.ts imports them all. */
 export function registerRoutes(module: RouteModule): void {
   routeModules.push(module);
@@ -25,6 +35,10 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
     logger: false,
     trustProxy: 'loopback,linklocal,uniquelocal',
     bodyLimit: 64 * 1024,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    // Node's headersTimeout (60 s) may not exceed requestTimeout: when it did, a request whose headers had
+    // arrived was never timed out at all.
+    http: { headersTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: TIMEOUT_CHECK_MS },
     // An address that is not valid percent-encoding ("/survey/%zz"): Fastify's answer repeats it, token and all.
     frameworkErrors: answerFailure(app),
     clientErrorHandler: answerClientError(app),

@@ -60,6 +60,12 @@ function rawExchange(request: string): Promise<string> {
   });
 }
 
+/** An answer read off the socket as fetch would give it. */
+function rawPage(answer: string, status: number): { status: number; html: string; headers: Headers } {
+  const [head, html] = answer.split('\r\n\r\n') as [string, string];
+  return { status, html, headers: new Headers(head.split('\r\n').slice(1).map((line) => line.split(/: (.*)/s).slice(0, 2) as [string, string])) };
+}
+
 /** The page of a request the gateway could not read, as a person sees it: no code, no echo, no cache. */
 function expectRefusalPage(page: { status: number; html: string; headers: Headers }, status: number, locale: 'es' | 'pt' | 'en') {
   const heading = { es: 'No pudimos leer esta solicitud', pt: 'Não conseguimos ler este pedido', en: 'We could not read this request' }[locale];
@@ -111,13 +117,31 @@ describe('a request the gateway cannot read', () => {
     expect(JSON.stringify(logged)).not.toContain(TOKEN);
   });
 
+  it('a request whose body stops coming is answered 408 and closed, not held open for ever (each one a connection of the daemon)', async () => {
+    const started = Date.now();
+    // The headers of a one-click POST, then 3 of the 1000 bytes announced, then nothing: a slow-body attack.
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write(`POST /bulletins/unsubscribe?t=${TOKEN} HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\nabc`));
+      let received = '';
+      socket.on('data', (chunk) => (received += String(chunk)));
+      socket.on('close', () => resolve(received));
+      socket.on('error', reject);
+      // Still open after 50 s: held for ever (the test ends it rather than wait).
+      setTimeout(() => socket.destroy(), 50_000).unref();
+    });
+    expect(answer, `after ${Date.now() - started} ms`).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+    expect(Date.now() - started).toBeLessThan(45_000);
+    expectRefusalPage(rawPage(answer, 408), 408, 'es');
+    expect(logOfRefusal()).toContainEqual(expect.objectContaining({ level: 30, status: 408 }));
+    expect(JSON.stringify(logged)).not.toContain(TOKEN);
+  });
+
   it('a request that is not HTTP gets a 400 page, not JSON', async () => {
     const answer = await rawExchange('GARBAGE secret-token\r\n\r\n');
     expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
-    const [head, html] = answer.split('\r\n\r\n') as [string, string];
-    const headers = new Headers(head.split('\r\n').slice(1).map((line) => line.split(/: (.*)/s).slice(0, 2) as [string, string]));
-    expectRefusalPage({ status: 400, html, headers }, 400, 'es');
-    expect(Buffer.byteLength(html)).toBe(Number(headers.get('content-length')));
+    const page = rawPage(answer, 400);
+    expectRefusalPage(page, 400, 'es');
+    expect(Buffer.byteLength(page.html)).toBe(Number(page.headers.get('content-length')));
   });
 });
 
