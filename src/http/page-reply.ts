@@ -42,4 +42,9 @@ export function acceptAnyBody(scope: FastifyInstance): void {
   // The built-in JSON parser would answer 400 to a "Content-Type: application/json" POST whose body is no JSON.
   scope.removeAllContentTypeParsers();
   scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 64 * 1024 }, (_request, _body, done) => done(null, {}));
+  // A Content-Type that is empty or no media type ("form-urlencoded") is refused (415) before any parser,
+  // and the person stayed subscribed: the body is never read here, so its stated type is dropped.
+  scope.addHook('onRequest', async (request) => {
+    delete request.headers['content-type'];
+  });
 }

@@ -169,10 +169,13 @@ describe('RFC 8058 one-click, as mail providers post it', () => {
   const bodies: Array<[string, () => RequestInit]> = [
     ['a form (Gmail)', () => ({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' })],
     ['multipart (Yahoo)', () => ({ body: multipart({ 'List-Unsubscribe': 'One-Click' }) })],
+    // "Any body": the token in the URL is all that counts, whatever a client writes of its body's type.
+    ['an empty Content-Type', () => ({ headers: { 'content-type': '' }, body: 'List-Unsubscribe=One-Click' })],
+    ['a Content-Type that is no media type', () => ({ headers: { 'content-type': 'form-urlencoded' }, body: 'List-Unsubscribe=One-Click' })],
   ];
-  for (const [how, body] of bodies) {
+  for (const [index, [how, body]] of bodies.entries()) {
     it(`${how}: the bulletin's one-click unsubscribes, and the survey opt-out's opts out`, async () => {
-      const email = `ana.${how.length}@cliente.mx`;
+      const email = `ana.${index}@cliente.mx`;
       await addSubscriber(app.db, { email, countries: 'MX' }, NOW);
       const subscriber = await app.db.subscriber.findUniqueOrThrow({ where: { email } });
       const contact = await app.db.contact.create({ data: { email } });
