@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locale } from '../outbound/locale.js';
 import { decodeTextFile } from '../text-file.js';
+import { SOLVED_PATH } from './solved-link.js';
 
 // Knowledge-base articles (DOMAIN.md rule 10): Markdown files in KNOWLEDGE_BASE_DIR, one per article, named
 // <slug>.md. The first "# " line is the title. An optional block at the top, between "---" lines, says
@@ -26,6 +27,8 @@ export interface LoadedArticles {
 }
 
 const SLUG = /^[a-z0-9][a-z0-9-]{0,99}$/;
+/** An article's page is /kb/<slug>: this one is the page that closes a ticket, so its readers got that page's error. */
+const TAKEN_SLUG = SOLVED_PATH.slice('/kb/'.length);
 
 export function parseArticle(slug: string, source: string): Article | string {
   let text = source.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
@@ -65,6 +68,10 @@ export function loadArticles(dir: string): LoadedArticles {
     const slug = name.slice(0, -3).toLowerCase();
     if (!SLUG.test(slug)) {
       problems.push(`${name}: the name must be letters, digits and hyphens (it is the page's address)`);
+      continue;
+    }
+    if (slug === TAKEN_SLUG) {
+      problems.push(`${name}: the name is taken by the page that closes a ticket (${SOLVED_PATH}): rename the file`);
       continue;
     }
     // One entry that cannot be read (a folder so named, a file without read permission, one removed as the

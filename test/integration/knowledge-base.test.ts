@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/http/server.js';
+import { loadArticles } from '../../src/knowledge/articles.js';
 import { solvedToken } from '../../src/knowledge/solved-link.js';
 import '../../src/http/routes.js';
 import { createTestApp, mail, type TestApp } from '../support/app.js';
@@ -141,6 +142,22 @@ describe('the knowledge base', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('never links an article to an address another page takes: solved.md would open the page that closes a ticket', async () => {
+    writeFileSync(join(kbDir, 'solved.md'), '---\nkeywords: CFDI, timbrado\n---\n# Timbrado rechazado por el SAT: resuelto\n\nRevise el RFC del receptor.\n');
+    app = await recreate();
+    await app.pipeline.ingest(mail({ headers: { Subject: 'Timbrado rechazado' }, body: 'El SAT rechaza el timbrado del CFDI.' }), { source: 'file', sourceRef: 'kb-solved-slug' });
+    const links = [...(await acknowledgementOf('Timbrado rechazado')).text.matchAll(/https:\/\/soporte\.example\.test\/ayuda(\/kb\/\S+)/g)].map((m) => m[1] as string);
+    expect(links).toContain('/kb/timbrar-factura');
+    const server = await buildServer(app);
+    try {
+      // Every article the customer is offered opens as that article.
+      for (const path of links) expect((await server.inject({ method: 'GET', url: path })).statusCode, path).toBe(200);
+    } finally {
+      await server.close();
+    }
+    expect(loadArticles(kbDir).problems).toContain('solved.md: the name is taken by the page that closes a ticket (/kb/solved): rename the file');
   });
 
   it("lets the page show the article's pictures (https), as its Markdown says, and nothing else from elsewhere", async () => {
