@@ -41,6 +41,8 @@ export interface PageCopy {
   invalidText: string;
   expiredTitle: string;
   expiredText: string;
+  /** The same, of a survey answered in time. */
+  expiredAnsweredText: string;
   nothingStored: string;
   contact: string;
 }
@@ -68,6 +70,7 @@ export const PAGE_COPY: Record<Locale, PageCopy> = {
     invalidText: 'El enlace de la encuesta está incompleto o fue modificado.',
     expiredTitle: 'Este enlace ha caducado',
     expiredText: 'El plazo para responder esta encuesta terminó.',
+    expiredAnsweredText: 'El plazo para cambiar su respuesta terminó.',
     nothingStored: 'No se registró ninguna respuesta.',
     contact: 'Si desea darnos su opinión, escríbanos a',
   },
@@ -93,6 +96,7 @@ export const PAGE_COPY: Record<Locale, PageCopy> = {
     invalidText: 'A ligação do inquérito está incompleta ou foi alterada.',
     expiredTitle: 'Esta ligação expirou',
     expiredText: 'O prazo para responder a este inquérito terminou.',
+    expiredAnsweredText: 'O prazo para alterar a sua resposta terminou.',
     nothingStored: 'Nenhuma resposta foi registada.',
     contact: 'Se quiser dar-nos a sua opinião, escreva-nos para',
   },
@@ -118,6 +122,7 @@ export const PAGE_COPY: Record<Locale, PageCopy> = {
     invalidText: 'The survey link is incomplete or was changed.',
     expiredTitle: 'This link has expired',
     expiredText: 'The time to answer this survey is over.',
+    expiredAnsweredText: 'The time to change your answer is over.',
     nothingStored: 'No answer was recorded.',
     contact: 'If you would like to tell us your opinion, write to',
   },

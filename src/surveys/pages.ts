@@ -77,11 +77,17 @@ export function renderOptOutPage(input: OptOutPageInput): string {
   });
 }
 
-/** `about`: the link of an answer (nothing recorded) or of the opt-out (nothing changed). */
-export function renderErrorPage(locale: Locale, reason: 'invalid' | 'expired', supportAddress: string, about: 'answer' | 'opt_out' = 'answer'): string {
+/**
+ * `about`: the link of an answer (nothing recorded) or of the opt-out (nothing changed). `recorded`: the label of
+ * the answer an expired survey keeps, said instead of "no answer was recorded".
+ */
+export function renderErrorPage(locale: Locale, reason: 'invalid' | 'expired', supportAddress: string, about: 'answer' | 'opt_out' = 'answer', recorded?: string): string {
   const t = PAGE_COPY[locale];
   const o = OPT_OUT_COPY[locale];
   const [heading, text] = reason === 'expired' ? [t.expiredTitle, t.expiredText] : [t.invalidTitle, about === 'opt_out' ? o.invalidText : t.invalidText];
   const [nothingStored, contact] = about === 'opt_out' ? [o.nothingChanged, o.contact] : [t.nothingStored, t.contact];
+  if (reason === 'expired' && recorded !== undefined) {
+    return renderPage('error', { locale, t, heading, text: `${t.expiredAnsweredText} ${t.recorded} ${recorded}.`, nothingStored: null, contact, support: supportAddress });
+  }
   return renderPage('error', { locale, t, heading, text, nothingStored, contact, support: supportAddress });
 }

@@ -14,25 +14,31 @@ import type { App } from '../app.js';
 import { answerFromValue, isSurveyScale, type AnswerValue, type SurveyScale } from '../domain/survey-scale.js';
 import { localeFromAcceptLanguage, sendPage, thisPageWith } from '../http/page-reply.js';
 import { registerRoutes } from '../http/server.js';
-import { isLocale } from '../outbound/locale.js';
+import { isLocale, type Locale } from '../outbound/locale.js';
 import { inTransaction } from '../store/database.js';
 import { surveyById, type StoredSurvey } from '../store/survey-repo.js';
 import { saveSurveyAnswer } from './answers.js';
-import { PAGE_COPY } from './copy.js';
+import { choiceLabel, PAGE_COPY } from './copy.js';
 import { readSurveyToken, SURVEY_PATH, tokenMatches } from './links.js';
 import { renderErrorPage, renderSurveyPage } from './pages.js';
 
-type Opened = { ok: true; survey: StoredSurvey & { scale: SurveyScale }; token: string } | { ok: false; reason: 'invalid' | 'expired'; why: string };
+/** A refusal names the survey only when its link is genuine and past its time (its page tells an answer kept). */
+type Opened = { ok: true; survey: StoredSurvey & { scale: SurveyScale }; token: string } | { ok: false; reason: 'invalid' | 'expired'; why: string; survey?: StoredSurvey };
 
 /** The survey a token names, if the token is genuine, unexpired, and matches it in every name. */
 async function openSurvey(app: App, token: unknown): Promise<Opened> {
   if (typeof token !== 'string' || token === '') return { ok: false, reason: 'invalid', why: 'no token' };
   const now = app.now();
   const read = readSurveyToken(app.config.secretKey, token, now);
-  if (!read.ok) return { ok: false, reason: read.reason === 'expired' ? 'expired' : 'invalid', why: read.reason };
-  const survey = await surveyById(app.db, read.payload.r);
-  if (!survey || !tokenMatches(read.payload, survey)) return { ok: false, reason: 'invalid', why: 'names another survey, contact or ticket' };
-  if (survey.expiresAt.getTime() < now.getTime()) return { ok: false, reason: 'expired', why: 'survey closed' };
+  if (!read.ok && read.reason !== 'expired') return { ok: false, reason: 'invalid', why: read.reason };
+  // A genuine link past its time still names its survey (read as of the epoch: signature and shape only).
+  const genuine = read.ok ? read : readSurveyToken(app.config.secretKey, token, new Date(0));
+  if (!genuine.ok) return { ok: false, reason: 'invalid', why: genuine.reason };
+  const found = await surveyById(app.db, genuine.payload.r);
+  const survey = found && tokenMatches(genuine.payload, found) ? found : undefined;
+  if (!read.ok) return { ok: false, reason: 'expired', why: read.reason, survey };
+  if (!survey) return { ok: false, reason: 'invalid', why: 'names another survey, contact or ticket' };
+  if (survey.expiresAt.getTime() < now.getTime()) return { ok: false, reason: 'expired', why: 'survey closed', survey };
   if (!isSurveyScale(survey.scale)) return { ok: false, reason: 'invalid', why: `unknown scale ${survey.scale}` };
   return { ok: true, survey: { ...survey, scale: survey.scale }, token };
 }
@@ -40,7 +46,15 @@ async function openSurvey(app: App, token: unknown): Promise<Opened> {
 function refuse(app: App, request: FastifyRequest, reply: FastifyReply, opened: Extract<Opened, { ok: false }>): FastifyReply {
   app.log.warn({ reason: opened.why, ip: request.ip }, 'survey link refused: nothing stored');
   const locale = localeFromAcceptLanguage(request.headers['accept-language']);
-  return sendPage(reply, opened.reason === 'expired' ? 410 : 400, renderErrorPage(locale, opened.reason, app.config.supportAddress));
+  // "No answer was recorded" would tell someone who answered in time that their answer was lost.
+  const recorded = recordedLabel(opened.survey, locale);
+  return sendPage(reply, opened.reason === 'expired' ? 410 : 400, renderErrorPage(locale, opened.reason, app.config.supportAddress, 'answer', recorded));
+}
+
+/** The label of the answer a survey keeps, in this language; undefined when it has none. */
+function recordedLabel(survey: StoredSurvey | undefined, locale: Locale): string | undefined {
+  const value = survey ? currentValue(survey) : null;
+  return survey && value !== null && isSurveyScale(survey.scale) ? choiceLabel(survey.scale, value, locale) : undefined;
 }
 
 function currentValue(survey: StoredSurvey): string | null {

@@ -173,6 +173,16 @@ describe('CSAT after support solves a ticket', () => {
     expect(page.status).toBe(200);
     expect((await sendForm(page)).status).toBe(200);
     expect(await answerCount()).toBe(1);
+
+    // Answered, then opened again once the time is over: the page must not say that no answer was recorded.
+    clock = new Date(sa.expiresAt.getTime() + 60_000);
+    const later = await follow(good);
+    expect(later.status).toBe(410);
+    expect(later.html).toContain('<h1>Este enlace ha caducado</h1>');
+    expect(later.html).toContain('El plazo para cambiar su respuesta terminó.');
+    expect(later.html).toContain('Registramos su respuesta: Buena.');
+    expect(later.html).not.toContain('No se registró ninguna respuesta');
+    expect(await answerCount()).toBe(1);
   });
 
   it('once per ticket: reopened and solved again, no second survey; any way support solves it counts', async () => {
