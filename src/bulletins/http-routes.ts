@@ -26,13 +26,13 @@ const token = (request: FastifyRequest): string => {
 const localeOf = (s: SubscriberRow): Locale => pickLocale({ locale: s.locale, country: decodeList(s.countries)[0] ?? null });
 
 function page(app: App, reply: FastifyReply, status: number, locale: Locale, kind: PageKind, v: { email?: string; countries?: string; action?: string } = {}): FastifyReply {
-  const body = renderBulletinPage(locale, kind, { email: v.email ?? '', list: app.config.bulletins.name, countries: v.countries ?? '', action: v.action });
+  const body = renderBulletinPage(locale, kind, { email: v.email ?? '', list: app.config.bulletins.name, countries: v.countries ?? '', address: app.config.bulletins.address, action: v.action });
   return sendPage(reply, status, body);
 }
 
-function invalid(app: App, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+function invalid(app: App, request: FastifyRequest, reply: FastifyReply, kind: 'invalid' | 'confirm_invalid' = 'invalid'): FastifyReply {
   app.log.warn({ path: request.url.split('?')[0], ip: request.ip }, 'bulletin link refused: bad or expired token');
-  return page(app, reply, 400, localeFromAcceptLanguage(request.headers['accept-language']), 'invalid');
+  return page(app, reply, 400, localeFromAcceptLanguage(request.headers['accept-language']), kind);
 }
 
 function routes(scope: FastifyInstance, app: App): void {
@@ -59,7 +59,7 @@ function routes(scope: FastifyInstance, app: App): void {
   scope.get('/bulletins/confirm', async (request, reply) => {
     const payload = readConfirmToken(app.config.secretKey, token(request), app.now());
     const subscriber = payload ? await subscriberById(app.db, payload.s) : null;
-    if (!payload || !subscriber) return invalid(app, request, reply);
+    if (!payload || !subscriber) return invalid(app, request, reply, 'confirm_invalid');
     const locale = localeOf(subscriber);
     const countries = countryNames(decodeList(payload.c), locale);
     const done = subscriber.status === 'active' && subscriber.countries === payload.c;
@@ -68,9 +68,9 @@ function routes(scope: FastifyInstance, app: App): void {
 
   scope.post('/bulletins/confirm', async (request, reply) => {
     const payload = readConfirmToken(app.config.secretKey, token(request), app.now());
-    if (!payload) return invalid(app, request, reply);
+    if (!payload) return invalid(app, request, reply, 'confirm_invalid');
     const subscriber = await inTransaction(app.db, (tx) => confirmSubscription(tx, payload, app.now()));
-    if (!subscriber) return invalid(app, request, reply);
+    if (!subscriber) return invalid(app, request, reply, 'confirm_invalid');
     app.log.info({ subscriber: subscriber.id, countries: payload.c }, 'bulletin subscription confirmed');
     const locale = localeOf(subscriber);
     return page(app, reply, 200, locale, 'confirmed', { email: subscriber.email, countries: countryNames(decodeList(payload.c), locale) });

@@ -4,11 +4,12 @@ import type { Locale } from '../outbound/locale.js';
 // real heading, a labelled button, visible focus, high contrast), with no script and nothing loaded from
 // anywhere else (the server's Content-Security-Policy allows inline style only).
 
-export type PageKind = 'unsubscribe_ask' | 'unsubscribed' | 'already_unsubscribed' | 'confirm_ask' | 'confirmed' | 'invalid';
+/** `confirm_invalid`: a broken or expired confirmation link, whose reader wanted to subscribe, not to leave. */
+export type PageKind = 'unsubscribe_ask' | 'unsubscribed' | 'already_unsubscribed' | 'confirm_ask' | 'confirmed' | 'invalid' | 'confirm_invalid';
 
 interface Copy {
   title: string;
-  text: (v: { email: string; list: string; countries: string }) => string;
+  text: (v: { email: string; list: string; countries: string; address: string }) => string;
   button?: string;
 }
 
@@ -20,6 +21,7 @@ const COPY: Record<Locale, Record<PageKind, Copy>> = {
     confirm_ask: { title: 'Confirme su suscripción', text: (v) => `${v.email} recibirá el ${v.list} de: ${v.countries}.`, button: 'Confirmar la suscripción' },
     confirmed: { title: 'Suscripción confirmada', text: (v) => `Gracias: ${v.email} recibirá el ${v.list} de: ${v.countries}. Cada boletín trae un enlace para darse de baja.` },
     invalid: { title: 'Enlace no válido', text: () => 'El enlace no es válido o ya caducó. Si quiere darse de baja, responda a cualquier boletín con la palabra BAJA.' },
+    confirm_invalid: { title: 'Enlace no válido', text: (v) => `El enlace para confirmar la suscripción no es válido o ya caducó. Para suscribirse, escriba a ${v.address} con la palabra SUSCRIBIR: le enviaremos un enlace nuevo.` },
   },
   pt: {
     unsubscribe_ask: { title: 'Cancelar a inscrição?', text: (v) => `O endereço ${v.email} deixará de receber o ${v.list}.`, button: 'Cancelar a inscrição' },
@@ -28,6 +30,7 @@ const COPY: Record<Locale, Record<PageKind, Copy>> = {
     confirm_ask: { title: 'Confirme a sua inscrição', text: (v) => `${v.email} receberá o ${v.list} de: ${v.countries}.`, button: 'Confirmar a inscrição' },
     confirmed: { title: 'Inscrição confirmada', text: (v) => `Obrigado: ${v.email} receberá o ${v.list} de: ${v.countries}. Cada boletim traz uma ligação para cancelar a inscrição.` },
     invalid: { title: 'Ligação inválida', text: () => 'A ligação não é válida ou já expirou. Para cancelar a inscrição, responda a qualquer boletim com a palavra CANCELAR.' },
+    confirm_invalid: { title: 'Ligação inválida', text: (v) => `A ligação para confirmar a inscrição não é válida ou já expirou. Para se inscrever, escreva para ${v.address} com a palavra SUBSCREVER: enviaremos uma ligação nova.` },
   },
   en: {
     unsubscribe_ask: { title: 'Unsubscribe?', text: (v) => `${v.email} will no longer receive the ${v.list}.`, button: 'Unsubscribe' },
@@ -36,6 +39,7 @@ const COPY: Record<Locale, Record<PageKind, Copy>> = {
     confirm_ask: { title: 'Confirm your subscription', text: (v) => `${v.email} will receive the ${v.list} for: ${v.countries}.`, button: 'Confirm the subscription' },
     confirmed: { title: 'Subscription confirmed', text: (v) => `Thank you: ${v.email} will receive the ${v.list} for: ${v.countries}. Every bulletin has a link to unsubscribe.` },
     invalid: { title: 'Link not valid', text: () => 'This link is not valid or has expired. To unsubscribe, reply to any bulletin with the word UNSUBSCRIBE.' },
+    confirm_invalid: { title: 'Link not valid', text: (v) => `This link to confirm the subscription is not valid or has expired. To subscribe, write to ${v.address} with the word SUBSCRIBE: we will send you a new link.` },
   },
 };
 
@@ -55,7 +59,7 @@ button:focus-visible{outline:3px solid #1d4ed8;outline-offset:3px}
 `;
 
 /** A whole page; `action` (the same URL, with its token) gets the form when the page asks something. */
-export function renderBulletinPage(locale: Locale, kind: PageKind, v: { email: string; list: string; countries: string; action?: string }): string {
+export function renderBulletinPage(locale: Locale, kind: PageKind, v: { email: string; list: string; countries: string; address: string; action?: string }): string {
   const copy = COPY[locale][kind];
   const asks = copy.button !== undefined && v.action !== undefined;
   const form = asks

@@ -175,7 +175,7 @@ describe('small parsers', () => {
 
 describe('pages', () => {
   it('are in the reader’s language, escape what they show, and load nothing from elsewhere', () => {
-    const html = renderBulletinPage('en', 'unsubscribe_ask', { email: '<b>x</b>@example.com', list: 'Tax news', countries: '', action: '?t=a.b' });
+    const html = renderBulletinPage('en', 'unsubscribe_ask', { email: '<b>x</b>@example.com', list: 'Tax news', countries: '', address: 'news@example.com', action: '?t=a.b' });
     expect(html).toContain('<html lang="en"');
     expect(html).toContain('&lt;b&gt;x&lt;/b&gt;@example.com');
     expect(html).toContain('<button type="submit">Unsubscribe</button>');
