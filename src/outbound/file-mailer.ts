@@ -103,8 +103,12 @@ async function readHead(path: string): Promise<string> {
   }
 }
 
-/** The Message-ID of the header block, without its angle brackets; null when it has none. */
+/**
+ * The Message-ID of the header block, without its angle brackets; null when it has none. Unfolded first:
+ * nodemailer folds a long one onto the next line ("Message-ID:\n <vt...@a-long-support-domain>"), and a mail
+ * recorded as sent whose id went unread was dropped here, never to be sent again.
+ */
 function messageIdIn(mail: string): string | null {
-  const head = mail.split(/\r?\n\r?\n/, 1)[0] ?? '';
+  const head = (mail.split(/\r?\n\r?\n/, 1)[0] ?? '').replace(/\r?\n[ \t]+/g, ' ');
   return /^Message-ID:[ \t]*<([^>\r\n]+)>/im.exec(head)?.[1] ?? null;
 }

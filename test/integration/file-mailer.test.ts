@@ -79,6 +79,20 @@ describe('the file mailer', () => {
   });
 });
 
+/** The staged files made ten minutes old (older than a claim's lease), so that a drain finishes them; their names. */
+function ageStaged(outbox: string): string[] {
+  const staged = filesUnder(outbox).filter((f) => f.startsWith('.staging'));
+  const old = new Date(Date.now() - 10 * 60_000);
+  for (const f of staged) utimesSync(join(outbox, f), old, old);
+  return staged;
+}
+
+function expectDeliveredOnce(outbox: string): void {
+  const files = filesUnder(outbox);
+  expect(files.filter((f) => f.startsWith('.staging')), 'left staged').toEqual([]);
+  expect(files, 'the mail delivered once').toHaveLength(1);
+}
+
 // A process killed between recording a mail as sent and renaming its file into the outbox leaves the file staged.
 // The next drain (of any process, once the file is older than a claim's lease) delivers it, and drops the staged
 // file of a mail that was not recorded (it is sent again).
@@ -132,13 +146,38 @@ describe('the file mailer after a crash', () => {
       // The restart takes the mail over once the dead claim's lease is over, and sends it.
       expect(await drainerWith(fileMailer).drain(() => new Date(Date.now() + 10 * 60_000))).toEqual({ sent: 1, retried: 0, failed: 0 });
       // Minutes later a drain finishes what the killed process left: its file is of a mail sent since, not by it.
-      const old = new Date(Date.now() - 10 * 60_000);
-      for (const f of filesUnder(outbox).filter((f) => f.startsWith('.staging'))) utimesSync(join(outbox, f), old, old);
+      ageStaged(outbox);
       await drainerWith(fileMailer).drain();
       fileMailer.close();
-      const files = filesUnder(outbox);
-      expect(files.filter((f) => f.startsWith('.staging')), 'left staged').toEqual([]);
-      expect(files, 'the mail delivered once').toHaveLength(1);
+      expectDeliveredOnce(outbox);
+    } finally {
+      await app.dispose();
+    }
+  });
+});
+
+describe('the file mailer after a crash, on a long domain', () => {
+  it('delivers a mail recorded as sent whose Message-ID header is folded onto a second line', async () => {
+    // A support domain this long makes nodemailer fold the Message-ID header ("Message-ID:\n <vt...@...>").
+    const app = await createTestApp({ SUPPORT_ADDRESS: 'soporte@mesa-de-ayuda.contabilidad-electronica.com.mx' });
+    try {
+      await app.pipeline.ingestMany([{ raw: appMail({ headers: { To: 'soporte@mesa-de-ayuda.contabilidad-electronica.com.mx' } }), source: { source: 'file', sourceRef: 'long' } }]);
+      const outbox = join(app.dataDir, 'outbox');
+      const drainerWith = (mailer: Mailer) => new OutboxDrainer({ db: app.db, mailer, blobs: app.blobs, log: app.log }, { retryHours: 120 });
+      const fileMailer = createMailer({ smtp: undefined, dataDir: app.dataDir }, quiet, { composeWorker: false });
+      // The killed process: its record as sent committed, then it died before the rename into the outbox.
+      let recorded!: () => void;
+      const atRecord = new Promise<void>((resolve) => (recorded = resolve));
+      const dying: Mailer = { ...fileMailer, send: (m, o) => fileMailer.send(m, { confirm: async () => (await o?.confirm?.(), recorded(), new Promise(() => undefined)) }) };
+      void drainerWith(dying).drain();
+      await atRecord;
+      expect((await app.db.outboxMail.findFirstOrThrow()).status).toBe('sent');
+      const [staged] = ageStaged(outbox);
+      expect(readFileSync(join(outbox, staged!), 'latin1')).toMatch(/^Message-ID:\n </m);
+      // The restart finds it: recorded as sent, so delivered, not dropped (nothing would ever send it again).
+      expect(await drainerWith(fileMailer).drain()).toEqual({ sent: 0, retried: 0, failed: 0 });
+      fileMailer.close();
+      expectDeliveredOnce(outbox);
     } finally {
       await app.dispose();
     }
