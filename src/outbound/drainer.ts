@@ -6,7 +6,7 @@ import { claimDueMails, isSentMessage, leaseHolders, markFailed, renewClaims, ma
 import { holderIsDead, newHolderId } from '../scheduler/lease.js';
 import type { Mailer, OutgoingMail, RefusedRecipient } from './mailer.js';
 import { fillBody, SharedBodies } from './shared-body.js';
-import { describeSmtpError, isPermanentCode, isPermanentError, isServerProblem } from './smtp-errors.js';
+import { describeSmtpError, isPermanentError, isPermanentRecipientCode, isServerProblem } from './smtp-errors.js';
 import { ErrorCode } from '../errors.js';
 
 export interface DrainReport {
@@ -207,7 +207,7 @@ export class OutboxDrainer {
   /** The server took the mail for some recipients only: it goes again to those refused for now (4xx), to them alone. */
   private async recordRefused(row: ClaimedMail, refused: RefusedRecipient[], report: DrainReport, now: () => Date): Promise<void> {
     const message = refused.map((r) => `${r.address}: ${r.response}`).join('; ');
-    const owed = refused.filter((r) => !isPermanentCode(r.responseCode)).map((r) => r.address);
+    const owed = refused.filter((r) => !isPermanentRecipientCode(r.responseCode)).map((r) => r.address);
     if (owed.length > 0) return this.retryOrFail(row, message, false, report, now, owed);
     await inTransaction(this.deps.db, (tx) => noteRefusedRecipients(tx, row.id, message));
     report.sent++;

@@ -30,7 +30,7 @@ export interface OutgoingMail {
 /** A recipient the server refused at RCPT TO while it took the mail for others (nodemailer's rejectedErrors). */
 export interface RefusedRecipient {
   address: string;
-  /** 4xx: try again later; 5xx: never (the server's reply code; absent when it gave none). */
+  /** 4xx (and 552: smtp-errors.ts): try again later; other 5xx: never (the server's reply code; absent when it gave none). */
   responseCode?: number;
   response: string;
 }

@@ -25,8 +25,18 @@ export function isPermanentCode(code: number | undefined): boolean {
   return typeof code === 'number' && code >= 500 && code < 600;
 }
 
+/**
+ * A recipient refused at RCPT TO for good. Not a 552 there: RFC 821 listed 552 for "too many recipients", and
+ * RFC 5321 4.5.3.1.10 says clients SHOULD take it as 452, for now (servers still answer so, or so for a full
+ * mailbox); read as final, the copy past a server's limit never got its mail.
+ */
+export function isPermanentRecipientCode(code: number | undefined): boolean {
+  return isPermanentCode(code) && code !== 552;
+}
+
 export function isPermanentError(error: unknown): boolean {
-  return isPermanentCode((error as SmtpError).responseCode);
+  const e = error as SmtpError;
+  return e.command === 'RCPT TO' ? isPermanentRecipientCode(e.responseCode) : isPermanentCode(e.responseCode);
 }
 
 const ACCOUNT_OR_TLS = new Set(['EAUTH', 'ENOAUTH', 'EDNS', 'ETLS']);

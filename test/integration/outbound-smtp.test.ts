@@ -194,6 +194,27 @@ describe('one recipient refused, the other accepted', () => {
   });
 });
 
+describe('a 552 to RCPT TO (RFC 5321 4.5.3.1.10: read as 452, too many recipients, by old servers)', () => {
+  it('for the copy: the customer gets the answer once, the copy gets it on the retry', async () => {
+    const id = await answerToBoth();
+    smtp.refuseRecipients.set('luis@cliente.mx', 552);
+    expect(await app.drainer().drain()).toEqual({ sent: 0, retried: 1, failed: 0 });
+    expect(smtp.received.map((m) => m.envelopeTo)).toEqual([['ana@cliente.mx']]);
+    expect((await app.db.outboxMail.findUniqueOrThrow({ where: { id } })).lastError).toMatch(/luis@cliente\.mx.*552/);
+    smtp.refuseRecipients.clear();
+    expect(await app.drainer().drain(later(HOUR))).toEqual({ sent: 1, retried: 0, failed: 0 });
+    expect(smtp.received.map((m) => m.envelopeTo)).toEqual([['ana@cliente.mx'], ['luis@cliente.mx']]);
+  });
+
+  it('for the only recipient: the mail waits and goes out later, it is not marked failed', async () => {
+    smtp.refuseRecipients.set('ana@cliente.mx', 552);
+    await ingest(mail());
+    expect(await app.drainer().drain()).toEqual({ sent: 0, retried: 1, failed: 0 });
+    smtp.refuseRecipients.clear();
+    expect(await app.drainer().drain(later(HOUR))).toEqual({ sent: 1, retried: 0, failed: 0 });
+  });
+});
+
 describe('a connection that breaks after the end of the mail, before the server answers', () => {
   it('the mail is retried, as the README says: the server had it, so the reader gets it twice', async () => {
     smtp.dropAfterDot = 1;

@@ -15,8 +15,11 @@ export interface SmtpPeer {
   received: ReceivedMail[];
   /** Reply 451 (temporary) or 550 (permanent) to the next DATA commands; null: accept. */
   failWith: 451 | 550 | null;
-  /** RCPT TO replies by address (lower case), e.g. 451 greylisting or 550 no such user; others are accepted. */
-  refuseRecipients: Map<string, 451 | 550>;
+  /**
+   * RCPT TO replies by address (lower case), e.g. 451 greylisting, 550 no such user, 552 too many recipients or
+   * a full mailbox; others are accepted.
+   */
+  refuseRecipients: Map<string, 451 | 550 | 552>;
   /** The next N mails: the whole message is read, then the connection is dropped without a reply to the final dot. */
   dropAfterDot: number;
   /** The mails read whole before the connection was dropped (dropAfterDot): the sender could not know they arrived. */
@@ -97,7 +100,8 @@ export async function startSmtpPeer(options: { auth?: { user: string; pass: stri
       onRcptTo(address, _session, callback) {
         const code = peer.refuseRecipients.get(address.address.toLowerCase());
         if (!code) return callback();
-        callback(Object.assign(new Error(code === 451 ? 'Greylisted, try again later' : 'No such user'), { responseCode: code }));
+        const text = { 451: 'Greylisted, try again later', 550: 'No such user', 552: 'Too many recipients' }[code];
+        callback(Object.assign(new Error(text), { responseCode: code }));
       },
       onData(stream, session, callback) {
         const chunks: Buffer[] = [];
