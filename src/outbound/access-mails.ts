@@ -31,7 +31,8 @@ export interface AccessMailRequest {
   oncePerMs?: number;
 }
 
-export type AccessMailResult = { queued: true } | { queued: false; why: 'duplicate' | 'capped' | 'recently_sent' | 'suppressed' };
+/** `to`: the addresses it was queued to (those suppressed left out). */
+export type AccessMailResult = { queued: true; to: string[] } | { queued: false; why: 'duplicate' | 'capped' | 'recently_sent' | 'suppressed' };
 
 /**
  * Renders an access mail into the outbox (no ticket), in the caller's transaction. Automatic mail: the
@@ -39,10 +40,14 @@ export type AccessMailResult = { queued: true } | { queued: false; why: 'duplica
  * that a bounce of it is recognised as our own mail and an answer to it joins no ticket.
  */
 export async function enqueueAccessMail(tx: Tx, deps: NoticeDeps, req: AccessMailRequest): Promise<AccessMailResult> {
-  const primary = req.to[0];
-  if (!primary) throw new Error(`access mail ${req.template} has no recipient`);
+  if (req.to.length === 0) throw new Error(`access mail ${req.template} has no recipient`);
   if (await outboxKeyExists(tx, req.idempotencyKey)) return { queued: false, why: 'duplicate' };
-  if ((await suppressedAmong(tx, [primary.email], req.now)).size > 0) return { queued: false, why: 'suppressed' };
+  // Each address that bounces is left out, not only the first: an organisation's first administrator gone (a
+  // hard bounce) kept the request from the others, and a suppressed one in copy was mailed all the same.
+  const suppressed = await suppressedAmong(tx, req.to.map((r) => r.email), req.now);
+  const to = req.to.filter((r) => !suppressed.has(r.email.toLowerCase()));
+  const primary = to[0];
+  if (!primary) return { queued: false, why: 'suppressed' };
   if (req.oncePerMs !== undefined && (await mailsOfTemplateTo(tx, req.template, primary.email, new Date(req.now.getTime() - req.oncePerMs))) > 0) {
     return { queued: false, why: 'recently_sent' };
   }
@@ -62,7 +67,7 @@ export async function enqueueAccessMail(tx: Tx, deps: NoticeDeps, req: AccessMai
     template: req.template,
     fromAddress: supportFrom(deps),
     to: [primary.email],
-    cc: req.to.slice(1).map((r) => r.email),
+    cc: to.slice(1).map((r) => r.email),
     subject: rendered.subject,
     text: rendered.text,
     html: rendered.html,
@@ -77,5 +82,5 @@ export async function enqueueAccessMail(tx: Tx, deps: NoticeDeps, req: AccessMai
     automatic: true,
     now: req.now,
   });
-  return { queued: true };
+  return { queued: true, to: to.map((r) => r.email) };
 }

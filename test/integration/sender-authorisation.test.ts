@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addOrganisation, authoriseContact, revokeContact } from '../../src/lifecycle/access-actions.js';
 import { inTransaction } from '../../src/store/database.js';
+import { suppressForHardBounce } from '../../src/store/suppression-repo.js';
 import { listTickets, showTicket } from '../../src/store/ticket-queries.js';
 import { replyToTicket, setTicketStatus } from '../../src/lifecycle/agent-actions.js';
 import { cliBuilt, runCli } from '../support/cli.js';
@@ -179,6 +180,23 @@ describe('UNKNOWN_SENDER_POLICY=hold', () => {
     await setTicketStatus(app, { number, status: 'closed', ...actor });
     expect((await ticket(number)).status).toBe('closed');
     expect(await mailsTo('marta@empresa.mx')).toHaveLength(0);
+  });
+
+  it('an administrator whose address is suppressed (bounced: gone from the company) is not asked; the others are', async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'hold' });
+    await inTransaction(app.db, async (tx) => {
+      await authoriseContact(tx, app.lifecycle, { email: 'rosa@empresa.mx', actor: 'agent:test', now: clock, admin: true });
+      await authoriseContact(tx, app.lifecycle, { email: 'jorge@empresa.mx', actor: 'agent:test', now: clock, admin: true });
+      await suppressForHardBounce(tx, { email: 'admin@empresa.mx', status: '5.1.1', detail: 'User unknown', now: clock }, new Date(clock.getTime() + 180 * 86_400_000));
+    });
+    const r = await ingest(from('marta@empresa.mx'));
+    expect(r.detail).toMatch(/access_request sent to rosa@empresa\.mx, jorge@empresa\.mx/);
+    const requests = (await outbox()).filter((m) => m.template === 'access_request');
+    expect(requests.map((m) => [m.primaryTo, JSON.parse(m.ccList)])).toEqual([['rosa@empresa.mx', ['jorge@empresa.mx']]]);
+    // The one suppressed is not in copy either, when another comes first.
+    await inTransaction(app.db, (tx) => suppressForHardBounce(tx, { email: 'jorge@empresa.mx', status: '5.1.1', detail: 'User unknown', now: clock }, new Date(clock.getTime() + 180 * 86_400_000)));
+    expect((await ingest(from('pablo@empresa.mx'))).detail).toMatch(/access_request sent to rosa@empresa\.mx(;|$)/);
+    expect(JSON.parse((await outbox()).filter((m) => m.template === 'access_request')[1]?.ccList ?? 'null')).toEqual([]);
   });
 
   it('a sender of no known organisation is answered as under reject; the CLI-side authorisation releases too', async () => {

@@ -188,7 +188,7 @@ async function askAdministrators(tx: Tx, deps: PipelineDeps, org: AccessOrganisa
     now: input.now,
     context: { organisation: org.name, domains: org.domains.join(', '), requester: { email: contact.email, name: contact.name ?? input.sender.name }, ticketNumber, subject: input.mail.subject },
   });
-  return sent.queued ? `access_request sent to ${org.admins.map((a) => a.email).join(', ')}` : `access_request not sent (${sent.why})`;
+  return sent.queued ? `access_request sent to ${sent.to.join(', ')}` : `access_request not sent (${sent.why})`;
 }
 
 async function runAdminCommands(tx: Tx, deps: PipelineDeps, admin: AccessContact, commands: AdminCommand[], input: AccessInput): Promise<string> {
