@@ -181,7 +181,10 @@ async function pooledTransport(smtp: NonNullable<Config['smtp']>): Promise<Trans
     tls: { rejectUnauthorized: smtp.rejectUnauthorized },
     connectionTimeout: 15_000,
     greetingTimeout: 15_000,
-    socketTimeout: 60_000,
+    // RFC 5321 4.5.3.2.6: 10 minutes for the answer to the final dot, while the server delivers (or scans) the
+    // mail. A mail given up on sooner is sent again though the server took it: with 60 s, a relay that scanned
+    // a mail for a minute delivered it once per retry, for the 5 days of OUTBOX_RETRY_HOURS.
+    socketTimeout: 10 * 60_000,
   });
   // A plugin at nodemailer's "stream" step holds the message's end until the caller's confirm() resolved.
   transport.use('stream', (mail, done) => {

@@ -225,6 +225,20 @@ describe('a connection that breaks after the end of the mail, before the server 
   });
 });
 
+describe('a relay slow to answer the end of the mail (it scans it first)', () => {
+  it('is waited for, as RFC 5321 4.5.3.2.6 asks (10 minutes): the mail is not sent again, so the reader gets it once', async () => {
+    smtp.answerDotAfterMs = 65_000;
+    try {
+      await app.pipeline.ingest(mail(), { source: 'file', sourceRef: 'slow' });
+      expect(await app.drainer().drain()).toEqual({ sent: 1, retried: 0, failed: 0 });
+    } finally {
+      smtp.answerDotAfterMs = 0;
+    }
+    expect(await app.drainer().drain(later(HOUR))).toEqual({ sent: 0, retried: 0, failed: 0 });
+    expect(smtp.received).toHaveLength(1);
+  }, 90_000);
+});
+
 describe('the server, not the mail, is the trouble', () => {
   it('SMTP down for hours: no mail is marked failed, the drain waits instead of trying each mail, and all go out once it is back', async () => {
     await smtp.down();

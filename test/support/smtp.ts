@@ -22,6 +22,8 @@ export interface SmtpPeer {
   refuseRecipients: Map<string, 451 | 550 | 552>;
   /** The next N mails: the whole message is read, then the connection is dropped without a reply to the final dot. */
   dropAfterDot: number;
+  /** How long the server takes to answer the final dot (a relay that scans the mail first); 0: at once. */
+  answerDotAfterMs: number;
   /** The mails read whole before the connection was dropped (dropAfterDot): the sender could not know they arrived. */
   droppedAfterDot: Buffer[];
   /** Called with each accepted mail, after it is in `received` (e.g. to deliver it on, or to answer it). */
@@ -52,6 +54,7 @@ export async function startSmtpPeer(options: { auth?: { user: string; pass: stri
     failWith: null,
     refuseRecipients: new Map(),
     dropAfterDot: 0,
+    answerDotAfterMs: 0,
     droppedAfterDot: [],
     onMail: null,
     down: async () => {
@@ -119,6 +122,7 @@ export async function startSmtpPeer(options: { auth?: { user: string; pass: stri
             const connections = (server as unknown as { connections: Set<{ id: string; _socket: { destroy(): void } }> }).connections;
             return [...connections].find((c) => c.id === session.id)?._socket.destroy();
           }
+          if (peer.answerDotAfterMs > 0) await new Promise((resolve) => setTimeout(resolve, peer.answerDotAfterMs));
           const raw = Buffer.concat(chunks);
           const parsed = await simpleParser(raw);
           const received: ReceivedMail = { raw, parsed, envelopeTo: session.envelope.rcptTo.map((r) => r.address), header: (name) => headerOf(parsed, name) };
