@@ -6,6 +6,7 @@ import {
   ensureBody,
   finishBulletin,
   insertDeliveries,
+  latestNextSlot,
   nextRecipients,
   outstandingMails,
   setNextSlot,
@@ -69,9 +70,10 @@ async function queueDue(deps: BulletinDeps, bulletinId: number, now: Date, repor
     const step = await inTransaction(deps.db, async (tx) => {
       const bulletin = await tx.bulletin.findUnique({ where: { id: bulletinId } });
       if (!bulletin || bulletin.status !== 'sending') return 'stopped' as const;
-      // Slots run on the wall clock (like the outbox's retries), whatever `scheduler run-once --now` says.
+      // Slots run on the wall clock (like the outbox's retries), whatever `scheduler run-once --now` says. One
+      // chain of slots for every bulletin being sent: two sent at once went at twice BULLETIN_RATE_PER_MINUTE.
       const wall = Date.now();
-      const slot = Math.max(bulletin.nextSlotAt?.getTime() ?? wall, wall);
+      const slot = Math.max((await latestNextSlot(tx))?.getTime() ?? wall, wall);
       const room = Math.floor((wall + LOOKAHEAD_MS - slot) / interval) + 1;
       if (room <= 0) return 'later' as const;
       const want = Math.min(BATCH, room);

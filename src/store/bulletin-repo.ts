@@ -139,6 +139,11 @@ export async function insertDeliveries(tx: Tx, bulletinId: number, mails: Bullet
   }
 }
 
+/** The latest next slot of the bulletins being sent: the rate is one for all of them (send.ts). */
+export async function latestNextSlot(tx: Tx): Promise<Date | null> {
+  return (await tx.bulletin.aggregate({ where: { status: 'sending' }, _max: { nextSlotAt: true } }))._max.nextSlotAt;
+}
+
 export async function setNextSlot(tx: Tx, id: number, at: Date): Promise<void> {
   await tx.bulletin.update({ where: { id }, data: { nextSlotAt: at } });
 }

@@ -275,4 +275,22 @@ describe('the send rate', () => {
       await slow.dispose();
     }
   });
+
+  it('is one rate for all bulletins: two sent at once share it, rather than each going at the full rate', async () => {
+    const slow = await createTestApp({ BULLETIN_RATE_PER_MINUTE: '60', PUBLIC_URL: 'https://soporte.example.test' }, () => NOW);
+    try {
+      for (let i = 0; i < 100; i++) await addSubscriber(slow.db, { email: `s${i}@cliente.mx`, countries: 'MX AR' }, NOW);
+      const deps = bulletinDeps(slow);
+      for (const [title, country] of [['IVA', 'MX'], ['Ganancias', 'AR']] as const) {
+        await scheduleBulletin(deps, { title, countries: [country], topics: [], defaultLocale: 'es', sendAt: NOW, variants: { es: { title, markdown: 'Texto' } }, sourceFile: null }, NOW);
+      }
+      const report = await runBulletinSends(deps, NOW);
+      expect(report.started).toBe(2);
+      expect(report.queued, 'the next 30 s at 60 a minute').toBeLessThanOrEqual(32);
+      const due = (await slow.db.outboxMail.findMany({ select: { nextAttemptAt: true } })).map((m) => m.nextAttemptAt.getTime()).sort((a, b) => a - b);
+      expect(due.slice(1).every((t, i) => t - (due[i] as number) >= 1000), 'a second apart').toBe(true);
+    } finally {
+      await slow.dispose();
+    }
+  });
 });
