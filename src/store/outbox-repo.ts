@@ -215,9 +215,13 @@ export async function countOutbox(db: Db, filter: { status?: string } = {}): Pro
   return db.outboxMail.count({ where: filter.status ? { status: filter.status } : {} });
 }
 
-/** Puts a failed mail back in the queue; returns false when there is no such failed mail. */
+/**
+ * Puts a failed mail back in the queue, queued anew: its retries (OUTBOX_RETRY_HOURS, counted from createdAt)
+ * start again, as its attempts do. Kept from its first queueing, a mail that had given up after days of 4xx got
+ * one try, and a greylisting 451 on it was final. Returns false when there is no such failed mail.
+ */
 export async function retryOutboxMail(tx: Tx, id: number, now: Date): Promise<boolean> {
-  const updated = await tx.outboxMail.updateMany({ where: { id, status: 'failed' }, data: { status: 'pending', nextAttemptAt: now, attempts: 0, lastError: null } });
+  const updated = await tx.outboxMail.updateMany({ where: { id, status: 'failed' }, data: { status: 'pending', nextAttemptAt: now, createdAt: now, attempts: 0, lastError: null } });
   return updated.count === 1;
 }
 

@@ -6,6 +6,8 @@ import { OutboxDrainer } from '../../src/outbound/drainer.js';
 import type { Mailer } from '../../src/outbound/mailer.js';
 import { verifySignedMessageId } from '../../src/domain/thread-refs.js';
 import { replyToTicket } from '../../src/lifecycle/agent-actions.js';
+import { inTransaction } from '../../src/store/database.js';
+import { retryOutboxMail } from '../../src/store/outbox-repo.js';
 import { showTicket } from '../../src/store/ticket-queries.js';
 import { createTestApp, mail, type TestApp } from '../support/app.js';
 import { startSmtpPeer, type SmtpPeer } from '../support/smtp.js';
@@ -341,6 +343,19 @@ describe('a mail the server keeps deferring (4xx: a full mailbox, greylisting)',
     expect(await app.drainer().drain(later(72 * HOUR))).toEqual({ sent: 0, retried: 1, failed: 0 });
     smtp.failWith = null;
     expect(await app.drainer().drain(later(74 * HOUR))).toEqual({ sent: 1, retried: 0, failed: 0 });
+  });
+
+  it('`outbox retry` of a mail that gave up starts its retries again: a 451 on that try is tried again, not final', async () => {
+    smtp.failWith = 451;
+    await ingest(mail());
+    for (const hours of [0, 121]) await app.drainer().drain(later(hours * HOUR));
+    const row = await app.db.outboxMail.findFirstOrThrow({ where: { status: 'failed' } });
+    // Days later the operator retries it (the CLI: retryOutboxMail, then a drain); the server greylists it once more.
+    const retriedAt = later(130 * HOUR);
+    await inTransaction(app.db, (tx) => retryOutboxMail(tx, row.id, retriedAt()));
+    expect(await app.drainer().drain(retriedAt)).toEqual({ sent: 0, retried: 1, failed: 0 });
+    smtp.failWith = null;
+    expect(await app.drainer().drain(later(131 * HOUR))).toEqual({ sent: 1, retried: 0, failed: 0 });
   });
 
   it('OUTBOX_MAX_ATTEMPTS, when set, gives up after that many tries instead', async () => {
