@@ -6,7 +6,7 @@ import { claimDueMails, isSentMessage, leaseHolders, markFailed, renewClaims, ma
 import { holderIsDead, newHolderId } from '../scheduler/lease.js';
 import type { Mailer, OutgoingMail, RefusedRecipient } from './mailer.js';
 import { fillBody, SharedBodies } from './shared-body.js';
-import { describeSmtpError, isPermanentError, isPermanentRecipientCode, isServerProblem } from './smtp-errors.js';
+import { describeSmtpError, isPermanentError, isPermanentRecipientCode, isServerProblem, refusedOf } from './smtp-errors.js';
 import { ErrorCode } from '../errors.js';
 
 export interface DrainReport {
@@ -191,7 +191,12 @@ export class OutboxDrainer {
       refused = (await this.deps.mailer.send(this.toOutgoing(row), { confirm })).refused ?? [];
     } catch (error) {
       const message = describeSmtpError(error);
-      if (recorded || !isServerProblem(error)) return this.retryOrFail(row, message, isPermanentError(error), report, now);
+      if (recorded || !isServerProblem(error)) {
+        // Every recipient refused at RCPT TO: each as its own reply says (the error's code is one of them only).
+        const everyone = recorded ? [] : refusedOf(error as object);
+        if (everyone.length > 0) return this.recordRefused(row, everyone, report, now, false);
+        return this.retryOrFail(row, message, isPermanentError(error), report, now);
+      }
       // Not this mail's fault: back to the queue as it was (the attempt not counted), the reason on the row.
       run.serverTrouble ??= message;
       await releaseClaims(this.deps.db, [row.id], message);
@@ -204,11 +209,12 @@ export class OutboxDrainer {
     report.sent++;
   }
 
-  /** The server took the mail for some recipients only: it goes again to those refused for now (4xx), to them alone. */
-  private async recordRefused(row: ClaimedMail, refused: RefusedRecipient[], report: DrainReport, now: () => Date): Promise<void> {
+  /** Recipients refused at RCPT TO: the mail goes again to those refused for now, alone; refused by all for good, it failed. */
+  private async recordRefused(row: ClaimedMail, refused: RefusedRecipient[], report: DrainReport, now: () => Date, someTook = true): Promise<void> {
     const message = refused.map((r) => `${r.address}: ${r.response}`).join('; ');
     const owed = refused.filter((r) => !isPermanentRecipientCode(r.responseCode)).map((r) => r.address);
     if (owed.length > 0) return this.retryOrFail(row, message, false, report, now, owed);
+    if (!someTook) return this.retryOrFail(row, message, true, report, now);
     await inTransaction(this.deps.db, (tx) => noteRefusedRecipients(tx, row.id, message));
     report.sent++;
     this.deps.log.warn({ outboxId: row.id, refused: message }, 'mail sent, but the server refused some of its recipients for good');

@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import { tokenSourceFor, type OAuth2Settings } from '../oauth2-token.js';
 import { MimeComposer } from './mime-composer.js';
 import { fileMailer } from './file-mailer.js';
+import { refusedOf } from './smtp-errors.js';
 
 export interface OutgoingMail {
   from: string;
@@ -193,12 +194,6 @@ async function pooledTransport(smtp: NonNullable<Config['smtp']>): Promise<Trans
     done();
   });
   return transport;
-}
-
-/** The recipients nodemailer's envelope says the server refused (each error carries `recipient` and the reply). */
-function refusedOf(info: object): RefusedRecipient[] {
-  const errors = (info as { rejectedErrors?: Array<{ recipient?: string; responseCode?: number; response?: string; message?: string }> }).rejectedErrors ?? [];
-  return errors.map((e) => ({ address: e.recipient ?? '', responseCode: e.responseCode, response: e.response ?? e.message ?? '' }));
 }
 
 /** Pooled SMTP: a few long-lived connections, reused for every mail (nodemailer's pool). */

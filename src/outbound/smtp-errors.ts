@@ -1,3 +1,5 @@
+import type { RefusedRecipient } from './mailer.js';
+
 // What an error from nodemailer's SMTP transport says about a mail: final (5xx), worth another try later
 // (4xx, a connection that broke mid-mail), or not about the mail at all but about the server or our account
 // with it (unreachable, refused our login): then every other mail would fail the same way.
@@ -54,4 +56,13 @@ export function isServerProblem(error: unknown): boolean {
   if (e.code === 'EPROTOCOL' && e.command === 'CONN') return true;
   if (e.command === 'EHLO' || e.command === 'HELO') return true;
   return e.responseCode === 421 || e.responseCode === 530;
+}
+
+/**
+ * The recipients nodemailer's envelope says the server refused (each error carries `recipient` and the reply): on
+ * the result of a mail some took, or on the error of one all refused.
+ */
+export function refusedOf(info: object): RefusedRecipient[] {
+  const errors = (info as { rejectedErrors?: Array<{ recipient?: string; responseCode?: number; response?: string; message?: string }> }).rejectedErrors ?? [];
+  return errors.map((e) => ({ address: e.recipient ?? '', responseCode: e.responseCode, response: e.response ?? e.message ?? '' }));
 }

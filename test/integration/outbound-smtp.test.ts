@@ -208,6 +208,17 @@ describe('a 552 to RCPT TO (RFC 5321 4.5.3.1.10: read as 452, too many recipient
     expect(smtp.received.map((m) => m.envelopeTo)).toEqual([['ana@cliente.mx'], ['luis@cliente.mx']]);
   });
 
+  it('every recipient refused, the customer for now (552) and the copy for good (550): retried to the customer alone', async () => {
+    const id = await answerToBoth();
+    smtp.refuseRecipients.set('ana@cliente.mx', 552);
+    smtp.refuseRecipients.set('luis@cliente.mx', 550);
+    expect(await app.drainer().drain()).toEqual({ sent: 0, retried: 1, failed: 0 });
+    expect((await app.db.outboxMail.findUniqueOrThrow({ where: { id } })).lastError).toMatch(/ana@cliente\.mx.*552.*luis@cliente\.mx.*550/);
+    smtp.refuseRecipients.delete('ana@cliente.mx');
+    expect(await app.drainer().drain(later(HOUR))).toEqual({ sent: 1, retried: 0, failed: 0 });
+    expect(smtp.received.map((m) => m.envelopeTo)).toEqual([['ana@cliente.mx']]);
+  });
+
   it('for the only recipient: the mail waits and goes out later, it is not marked failed', async () => {
     smtp.refuseRecipients.set('ana@cliente.mx', 552);
     await ingest(mail());
