@@ -201,6 +201,18 @@ export async function markFailed(tx: Tx, id: number, error: string, headers?: st
   await tx.outboxMail.update({ where: { id }, data: { status: 'failed', sentAt: null, leasedUntil: null, leaseHolder: null, lastError: error.slice(0, 2000), ...(headers ? { headers } : {}) } });
 }
 
+/**
+ * A suppressed address gets nothing more: its mails queued and not yet left (a bulletin waiting for its send slot, a
+ * notice waiting for a retry) are taken back, as a notice queued from now on would not be written (notices.ts).
+ * Not the mails to the desk's own people (escalations), which suppression spares too. Returns those taken back.
+ */
+export async function cancelQueuedTo(tx: Tx, email: string, reason: string): Promise<Array<{ ticketId: number | null; template: string }>> {
+  const where = { status: 'pending', primaryTo: email.toLowerCase(), NOT: { template: { startsWith: 'escalation' } } };
+  const rows = await tx.outboxMail.findMany({ where, select: { ticketId: true, template: true } });
+  if (rows.length > 0) await tx.outboxMail.updateMany({ where, data: { status: 'cancelled', lastError: reason } });
+  return rows;
+}
+
 /** A sent mail that some of its recipients refused for good (5xx to RCPT TO): the refusals, for `outbox list`. */
 export async function noteRefusedRecipients(tx: Tx, id: number, error: string): Promise<void> {
   await tx.outboxMail.update({ where: { id }, data: { lastError: error.slice(0, 2000) } });

@@ -37,6 +37,26 @@ describe('a hard bounce of an acknowledgement', () => {
   });
 });
 
+describe('a hard bounce while an answer to the address waits for its retry', () => {
+  it('takes the answer back: it is not sent later, and the ticket says so', async () => {
+    const { number, ack } = await acknowledgedTicket();
+    // The relay defers the agent's answer for now (a full mailbox); the outbox will try it again.
+    suite.smtp.failWith = 451;
+    await tt.agentReply('2026-11-30T10:05:00-06:00', number, '¿Nos envía el XML?', 'pending');
+    expect((await tt.app.db.outboxMail.findFirstOrThrow({ where: { template: 'pending' } })).status).toBe('pending');
+    suite.smtp.failWith = null;
+    // Meanwhile the acknowledgement comes back: the address does not exist.
+    const bounce = await tt.ingest('2026-11-30T10:06:00-06:00', postfixDsn({ failed: 'ana@cliente.mx', original: sentHeaders(ack) }));
+    expect(bounce.detail).toContain('queued mails to it taken back: 1');
+    await tt.tick('2026-11-30T12:00:00-06:00');
+    expect(tt.take()).toEqual([]);
+    expect((await tt.app.db.outboxMail.findFirstOrThrow({ where: { template: 'pending' } })).status).toBe('cancelled');
+    const events = (await tt.ticket(number)).events;
+    expect(events.map((e) => e.type)).toContain('notice_suppressed');
+    expect(events.find((e) => e.type === 'notice_suppressed')?.detail).toBe('pending to ana@cliente.mx: the address is suppressed after bounces (ventanilla suppressions lift ana@cliente.mx)');
+  });
+});
+
 describe('delay warnings about an acknowledgement (the server is still trying)', () => {
   /** `ventanilla suppressions list --all --json` on the test's database, as an operator runs it. */
   async function suppressionsListed() {

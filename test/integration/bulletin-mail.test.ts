@@ -194,6 +194,19 @@ describe('bounces and complaints', () => {
     expect(await app.db.outboxMail.count({ where: { template: 'answer' } })).toBe(1);
   });
 
+  it('a hard bounce takes back the mails already queued to the address that have not left', async () => {
+    await addSubscriber(app.db, { email: 'ana@cliente.mx', countries: 'MX' }, NOW);
+    await addSubscriber(app.db, { email: 'beto@cliente.mx', countries: 'MX' }, NOW);
+    const deps = bulletinDeps(app);
+    await scheduleBulletin(deps, { title: 'IVA', countries: ['MX'], topics: [], defaultLocale: 'es', sendAt: NOW, variants: { es: { title: 'IVA', markdown: 'Texto' } }, sourceFile: null }, NOW);
+    expect(await runBulletinSends(deps, NOW)).toMatchObject({ queued: 2 });
+    // Beto's address bounces (a mail of before) while the bulletin waits for its send slot.
+    expect((await ingest(dsn('beto@cliente.mx', '5.1.1'))).detail).toMatch(/beto@cliente\.mx suppressed until [\d-]+; queued mails to it taken back: 1$/);
+    expect(await app.drainer().drain(() => new Date(Date.now() + 60_000))).toMatchObject({ sent: 1 });
+    const rows = await app.db.outboxMail.findMany({ where: { template: 'bulletin' }, orderBy: { id: 'asc' } });
+    expect(rows.map((r) => [r.primaryTo, r.status])).toEqual([['ana@cliente.mx', 'sent'], ['beto@cliente.mx', 'cancelled']]);
+  });
+
   it('soft bounces suppress at SOFT_BOUNCE_LIMIT; the same report fetched twice counts once', async () => {
     const first = dsn('lleno@cliente.mx', '4.2.2');
     expect((await ingest(first)).outcome).toBe('bounce');

@@ -2,6 +2,8 @@ import type { BulletinConfig } from '../../config.js';
 import { loggedWithOutcome } from '../../store/access-repo.js';
 import { subscriberOfBulletinMail } from '../../store/bulletin-repo.js';
 import type { Tx } from '../../store/database.js';
+import { cancelQueuedTo } from '../../store/outbox-repo.js';
+import { addTicketEvent } from '../../store/tickets-repo.js';
 import { unsubscribe } from '../../store/subscriber-repo.js';
 import { countSoftBounce, suppressForHardBounce } from '../../store/suppression-repo.js';
 import type { BounceRecipient, MailKind } from '../classify/bounce.js';
@@ -32,14 +34,20 @@ export async function applyDeliveryReport(tx: Tx, settings: BulletinConfig['supp
     // A delay warning is no bounce: the server is still trying, and usually delivers (README "Bounces and suppression").
     if (r.delayed) continue;
     const facts = { email: r.address, status: r.status, detail: bounceDetail(r), now };
+    let suppressed: string | null = null;
     if (r.hard) {
       const until = new Date(now.getTime() + settings.hardDays * DAY_MS);
       await suppressForHardBounce(tx, facts, until);
-      notes.push(`${r.address} suppressed until ${until.toISOString().slice(0, 10)}`);
-    } else {
-      const suppressed = await countSoftBounce(tx, facts, { limit: settings.softLimit, windowMs: settings.softWindowDays * DAY_MS, until: new Date(now.getTime() + settings.softDays * DAY_MS) });
-      if (suppressed) notes.push(`${r.address} suppressed after ${settings.softLimit} soft bounces`);
+      suppressed = `${r.address} suppressed until ${until.toISOString().slice(0, 10)}`;
+    } else if (await countSoftBounce(tx, facts, { limit: settings.softLimit, windowMs: settings.softWindowDays * DAY_MS, until: new Date(now.getTime() + settings.softDays * DAY_MS) })) {
+      suppressed = `${r.address} suppressed after ${settings.softLimit} soft bounces`;
     }
+    if (suppressed === null) continue;
+    const why = `the address is suppressed after bounces (ventanilla suppressions lift ${r.address.toLowerCase()})`;
+    const takenBack = await cancelQueuedTo(tx, r.address, why);
+    // A notice taken back is said on its ticket, as one not written for a suppressed address is (notices.ts).
+    for (const m of takenBack) if (m.ticketId !== null) await addTicketEvent(tx, { ticketId: m.ticketId, type: 'notice_suppressed', actor: 'system', detail: `${m.template} to ${r.address}: ${why}`, at: now });
+    notes.push(takenBack.length > 0 ? `${suppressed}; queued mails to it taken back: ${takenBack.length}` : suppressed);
   }
   return notes.length ? notes.join('; ') : null;
 }
