@@ -43,7 +43,7 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('the daemon on a real Dovecot 
 
   let first: { number: number; messageId: string };
 
-  it('a mail appended while the daemon idles becomes a ticket in under 2 s, then leaves the inbox', async () => {
+  it('a mail appended while the daemon idles becomes a ticket within seconds (pushed, not polled), then leaves the inbox', async () => {
     const messageId = 'imap-first@cliente.mx';
     const started = Date.now();
     await dovecot.append(mail({ headers: { 'Message-ID': `<${messageId}>`, Subject: 'No puedo timbrar' } }));
@@ -52,7 +52,9 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('the daemon on a real Dovecot 
     // Set before the checks: the later tests build on this ticket even when this one fails.
     first = { number: row.ticketNumber as number, messageId };
     expect(row.outcome).toBe('created');
-    expect(elapsed).toBeLessThan(2000);
+    // Pushed by IDLE (the poll is every 300 s). Not a speed goal (test/bench's push row measures that): 2 s failed
+    // at 2.15 s on a machine running other test suites at once.
+    expect(elapsed).toBeLessThan(5000);
     await waitFor(async () => (await dovecot.list('INBOX')).length === 0, 'the inbox to be empty');
     const processed = await dovecot.list('Processed');
     expect(processed.map((m) => m.messageId)).toContain(`<${messageId}>`);
