@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
+import { registerHrefHelper } from '../outbound/href.js';
 import { oneLine } from '../outbound/templates.js';
 import type { Locale } from '../outbound/locale.js';
 import { placeholder } from '../outbound/shared-body.js';
@@ -35,6 +36,7 @@ export class BulletinRenderer {
 
   constructor(readonly dir: string = templatesDir) {
     this.hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+    registerHrefHelper(this.hb);
   }
 
   /**

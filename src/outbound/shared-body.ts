@@ -1,4 +1,5 @@
 import type { Db } from '../store/database.js';
+import { hrefValue } from './href.js';
 
 // Mail sent to many (a bulletin) stores its text and HTML once per language (OutboxBody); each outbox row
 // carries only what differs per recipient (`fill`: the unsubscribe link, the address), and the drainer
@@ -25,7 +26,8 @@ export function fillPlaceholders(body: string, valueOf: (name: string) => string
 export function fillBody(body: string, fill: Record<string, string>, html: boolean): string {
   return fillPlaceholders(body, (name) => {
     const value = fill[name];
-    return value === undefined || !html ? value : escapeHtml(value);
+    // A link (unsubscribe_url) goes into an href attribute: escaped as one, its "=" kept (href.ts).
+    return value === undefined || !html ? value : name.endsWith('_url') ? hrefValue(value) : escapeHtml(value);
   });
 }
 

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
+import { registerHrefHelper } from './href.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { templatesDir } from '../paths.js';
 import { LOCALES, allPhoneLines, isLocale, phoneFor, pickLocale, priorityLabel, statusLabel, type Locale } from './locale.js';
@@ -119,6 +120,7 @@ function tidyText(value: string): string {
 
 function registerHelpers(hb: typeof Handlebars): void {
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  registerHrefHelper(hb);
   // Multi-line user text in HTML: escape first, then keep the line breaks.
   hb.registerHelper('nl2br', (value: unknown) => {
     const escaped = hb.escapeExpression(typeof value === 'string' ? value : value == null ? '' : String(value));

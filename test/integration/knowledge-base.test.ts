@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Handlebars from 'handlebars';
+import { hrefValue } from '../../src/outbound/href.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/http/server.js';
 import { loadArticles } from '../../src/knowledge/articles.js';
@@ -75,7 +75,7 @@ describe('the knowledge base', () => {
     const ack = await acknowledgementOf('No puedo timbrar');
     const link = /Si alguno resolvió su consulta, avísenos aquí y cerraremos el ticket: (https:\/\/soporte\.example\.test\/ayuda(\/kb\/solved\?t=[\w.-]+))\n/.exec(ack.text);
     expect(link, ack.text).not.toBeNull();
-    expect(ack.html).toContain(`<a href="${Handlebars.escapeExpression(link![1] as string)}"`);
+    expect(ack.html).toContain(`<a href="${hrefValue(link![1] as string)}"`);
     const path = link![2] as string;
     const server = await buildServer(app);
     try {

@@ -1,11 +1,11 @@
 import { cpSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Handlebars from 'handlebars';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, VentanillaError } from '../../../src/errors.js';
 import { templatesDir } from '../../../src/paths.js';
 import { renderEveryTemplate } from '../../../src/warm-up.js';
+import { hrefValue } from '../../../src/outbound/href.js';
 import { SAMPLE_ARTICLE, SAMPLE_OPT_OUT_URL, SAMPLE_SURVEY_URL } from '../../../src/outbound/template-samples.js';
 import {
   INTERNAL_TEMPLATES,
@@ -72,10 +72,10 @@ describe('every template in every locale renders its sample context', () => {
     expect(mail.html).toContain('max-width:600px');
     // The only absolute links allowed are the survey answers and the survey opt-out, to our own PUBLIC_URL, and
     // the knowledge-base articles suggested.
-    const ownLinksRemoved = [SAMPLE_SURVEY_URL, SAMPLE_OPT_OUT_URL, SAMPLE_ARTICLE[locale].url].reduce((html, url) => html.replaceAll(`href="${Handlebars.escapeExpression(url)}`, 'href="#'), mail.html);
+    const ownLinksRemoved = [SAMPLE_SURVEY_URL, SAMPLE_OPT_OUT_URL, SAMPLE_ARTICLE[locale].url].reduce((html, url) => html.replaceAll(`href="${hrefValue(url)}`, 'href="#'), mail.html);
     if (name === 'csat_survey' || name === 'nps_survey') {
       expect(mail.text, 'the opt-out line of the text footer').toContain(SAMPLE_OPT_OUT_URL);
-      expect(mail.html).toContain(`href="${Handlebars.escapeExpression(SAMPLE_OPT_OUT_URL)}"`);
+      expect(mail.html).toContain(`href="${hrefValue(SAMPLE_OPT_OUT_URL)}"`);
     }
     expect(ownLinksRemoved).not.toMatch(/<script|<link|<img|<iframe|<style|src=|url\(|@import|href="(https?:)?\/\//i);
     expect(mail.html).toContain(`<title>${mail.subject.replace(/&/g, '&amp;')}</title>`);
@@ -114,6 +114,25 @@ describe('escaping', () => {
     expect(mail.subject).toBe(`Re: [#1042] ${evil}`);
     expect(mail.text).toContain(evil);
     expect(mail.text).toContain('Hola, Ana <b>"Jefa"</b>:');
+  });
+
+  // Handlebars writes "=" as "&#x3D;" (for unquoted attributes). Browsers decode it, but relays that rewrite links
+  // for click tracking (SendGrid, GetResponse) read the attribute as it is: "?t&#x3D;..." lost its token, and the
+  // survey, opt-out or "it solved my question" page said the link was not valid.
+  it('links in HTML keep their "=", and only "&" and quotes are escaped', () => {
+    const hrefs = (html: string) => [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1] as string).filter((h) => h.startsWith('http'));
+    for (const locale of LOCALES) {
+      for (const name of ['csat_survey', 'nps_survey', 'acknowledgement'] as const) {
+        const links = hrefs(renderer.render(name, locale, { ...ctx(name, locale), solvedUrl: 'https://soporte.ventanilla.test/kb/solved?t=abc' }).html);
+        expect(links.length, name).toBeGreaterThan(0);
+        for (const link of links) expect(link, name).not.toMatch(/&#x3D;|&#x27;|&#x26;/);
+      }
+      const survey = hrefs(renderer.render('csat_survey', locale, ctx('csat_survey', locale)).html);
+      expect(survey).toContain(`${SAMPLE_SURVEY_URL}&amp;a=good`);
+      expect(survey).toContain(SAMPLE_OPT_OUT_URL);
+    }
+    const odd = renderer.render('acknowledgement', 'es', { ...ctx('acknowledgement', 'es'), articles: [{ title: 'x', url: 'https://kb.test/a?b=1&c="2"' }] });
+    expect(hrefs(odd.html)).toContain('https://kb.test/a?b=1&amp;c=&quot;2&quot;');
   });
 
   it('the body keeps its line breaks in HTML, escaped first', () => {
