@@ -48,7 +48,7 @@ const BAD_WORDS = ['bad', 'very bad', 'malo', 'mala', 'muy malo', 'muy mala', 'm
 const NUMBER = /^(\d{1,2})(?:\s*(?:\/|de|of|em|out of)\s*(5|10))?$/;
 
 /** "  Bueno!! " -> "bueno"; "Má." -> "ma"; "9 / 10" -> "9 / 10". */
-function normalise(text: string): string {
+export function normaliseReply(text: string): string {
   return text
     .normalize('NFD')
     .replace(/\p{M}/gu, '')
@@ -59,12 +59,27 @@ function normalise(text: string): string {
 }
 
 /**
- * The answer a reply mail gives when its visible text (quotes and signature already removed) is only a
- * score: a number of the survey's scale, or for CSAT a word (es/pt/en). Anything else (a sentence, a number
- * off the scale) is null: the mail is then an ordinary message, handled as any other.
+ * The 1-5 score a reply names by the words the mail shows beside it ("Muy satisfecho", "5 · Muy satisfecho"):
+ * `scoreWords` maps those words, normalised, to their number. Null for anything else, or a number that
+ * contradicts its words.
  */
-export function answerFromReply(scale: SurveyScale, visibleText: string): AnswerValue | null {
-  const text = normalise(visibleText);
+function wordedScore(text: string, scoreWords: ReadonlyMap<string, number>): number | null {
+  const parts = /^(?:(\d)\s*[·•:.)-]?\s*)?(\p{L}.*)$/u.exec(text);
+  const score = parts ? scoreWords.get(parts[2] as string) : undefined;
+  return score !== undefined && (parts?.[1] === undefined || Number(parts[1]) === score) ? score : null;
+}
+
+/**
+ * The answer a reply mail gives when its visible text (quotes and signature already removed) is only a
+ * score: a number of the survey's scale, or for CSAT a word (es/pt/en), or the words the mail shows by a
+ * score of the 1-5 scale (`scoreWords`, surveys/copy.ts). Anything else (a sentence, a number off the
+ * scale) is null: the mail is then an ordinary message, handled as any other.
+ */
+export function answerFromReply(scale: SurveyScale, visibleText: string, scoreWords: ReadonlyMap<string, number> = new Map()): AnswerValue | null {
+  const normalised = normaliseReply(visibleText);
+  // "Muy satisfecho" is the 5 of the mail's own list: a customer who copies the label means that score.
+  const worded = scale === '0-10' ? null : wordedScore(normalised, scoreWords);
+  const text = worded === null ? normalised : String(worded);
   if (text === '' || text.length > 20) return null;
   const number = NUMBER.exec(text);
   if (number) {

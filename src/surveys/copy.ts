@@ -1,7 +1,7 @@
 // The words of the surveys that are not in a mail template: the answers' labels (mail and page) and the
 // answer page, in the three languages of the desk (DOMAIN.md rule 12).
 
-import type { SurveyKind, SurveyScale } from '../domain/survey-scale.js';
+import { normaliseReply, type SurveyKind, type SurveyScale } from '../domain/survey-scale.js';
 import type { Locale } from '../outbound/locale.js';
 
 const CSAT_LABELS: Record<Locale, Record<string, string>> = {
@@ -9,6 +9,11 @@ const CSAT_LABELS: Record<Locale, Record<string, string>> = {
   pt: { good: 'Boa', bad: 'Má', '1': 'Muito insatisfeito', '2': 'Insatisfeito', '3': 'Nem satisfeito nem insatisfeito', '4': 'Satisfeito', '5': 'Muito satisfeito' },
   en: { good: 'Good', bad: 'Bad', '1': 'Very dissatisfied', '2': 'Dissatisfied', '3': 'Neither satisfied nor dissatisfied', '4': 'Satisfied', '5': 'Very satisfied' },
 };
+
+/** The words of the 1-5 scale in every language, as a reply is read, and their number: a reply "Muy satisfecho" is a 5. */
+export const CSAT_SCORE_WORDS: ReadonlyMap<string, number> = new Map(
+  Object.values(CSAT_LABELS).flatMap((labels) => ['1', '2', '3', '4', '5'].map((v) => [normaliseReply(labels[v] as string), Number(v)] as const)),
+);
 
 /** "Buena"; "5 · Muy satisfecho"; "9" (NPS numbers speak for themselves, the ends are explained apart). */
 export function choiceLabel(scale: SurveyScale, value: string, locale: Locale): string {

@@ -235,6 +235,18 @@ describe('a reply to the survey mail', () => {
     expect((await survey(number)).answers.map((a) => a.rating)).toEqual(['good', 'bad']);
   });
 
+  it('with the words the mail shows by a score ("Muy satisfecho"), in any of the desk\'s languages, is that score', async () => {
+    await start({ CSAT_SCALE: '1-5' });
+    const { number, csat } = await solvedTicket();
+    expect(csat.parsed.text).toContain('5 · Muy satisfecho');
+    expect(await web.app.pipeline.ingest(reply(csat, 'Muy satisfecho'), { source: 'file' })).toMatchObject({ outcome: 'survey_answer', detail: 'csat 5' });
+    expect(await web.app.pipeline.ingest(reply(csat, '3 · Ni satisfecho ni insatisfecho'), { source: 'file' })).toMatchObject({ outcome: 'survey_answer', detail: 'csat 3' });
+    expect(await web.app.pipeline.ingest(reply(csat, 'Satisfied.'), { source: 'file' })).toMatchObject({ outcome: 'survey_answer', detail: 'csat 4' });
+    expect(await web.app.pipeline.ingest(reply(csat, 'Muito insatisfeito'), { source: 'file' })).toMatchObject({ outcome: 'survey_answer', detail: 'csat 1' });
+    expect((await web.app.db.ticket.findFirstOrThrow({ where: { number } })).status).toBe('solved');
+    expect((await survey(number)).answers.map((a) => a.score)).toEqual([5, 3, 4, 1]);
+  });
+
   it('in words, or from someone else, is an ordinary mail: it reaches the ticket', async () => {
     await start();
     const { number, csat } = await solvedTicket();

@@ -4,6 +4,7 @@ import type { Tx } from '../../store/database.js';
 import type { InboundOutcome } from '../../store/inbound-log-repo.js';
 import { surveyAnswerDedupExists, surveyByMessageIds } from '../../store/survey-repo.js';
 import { saveSurveyAnswer } from '../../surveys/answers.js';
+import { CSAT_SCORE_WORDS } from '../../surveys/copy.js';
 import type { InboundMail } from '../parse.js';
 
 export interface SurveyReplyInput {
@@ -26,7 +27,7 @@ export async function recordSurveyReply(tx: Tx, input: SurveyReplyInput): Promis
   const ids = [...(input.mail.inReplyTo ? [input.mail.inReplyTo] : []), ...input.mail.references];
   const survey = await surveyByMessageIds(tx, ids);
   if (!survey || survey.contactEmail !== input.sender.toLowerCase() || !isSurveyScale(survey.scale)) return null;
-  const value = answerFromReply(survey.scale, input.visibleText);
+  const value = answerFromReply(survey.scale, input.visibleText, CSAT_SCORE_WORDS);
   // "¡Gracias!" to the yearly NPS mail, which has no ticket, opened one (and an acknowledgement) for nothing to
   // do. Kept in the inbound log with its raw mail. (To a CSAT mail, it reaches the solved ticket: apply.ts.)
   if (!value && survey.kind === 'nps' && isOnlyThanks(input.visibleText, { name: input.senderName ?? null, address: input.sender })) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { answerFromReply, answerFromValue, choicesOf, ratingOfScore } from '../../../src/domain/survey-scale.js';
+import { CSAT_SCORE_WORDS } from '../../../src/surveys/copy.js';
 
 describe('survey scales', () => {
   it('offers good/bad, 1-5 or 0-10', () => {
@@ -61,5 +62,26 @@ describe('a reply that is only a score', () => {
     ['4 of 10', 'good_bad'],
   ] as const)('%j on %s is an ordinary mail', (text, scale) => {
     expect(answerFromReply(scale, text)).toBeNull();
+  });
+});
+
+describe('a reply with the words the mail shows by a 1-5 score', () => {
+  it.each([
+    ['Muy satisfecho', '1-5', { rating: 'good', score: 5 }],
+    ['5 · Muy satisfecho', '1-5', { rating: 'good', score: 5 }],
+    ['¡Muy satisfecho!', 'good_bad', { rating: 'good', score: 5 }],
+    ['Ni satisfecho ni insatisfecho', '1-5', { rating: 'neutral', score: 3 }],
+    ['Insatisfeito.', '1-5', { rating: 'bad', score: 2 }],
+    ['very dissatisfied', '1-5', { rating: 'bad', score: 1 }],
+  ] as const)('%j on %s', (text, scale, expected) => {
+    expect(answerFromReply(scale, text, CSAT_SCORE_WORDS)).toEqual(expected);
+  });
+
+  it.each([
+    ['4 · Muy satisfecho', '1-5'], // the number and its words disagree
+    ['Muy satisfecho', '0-10'],
+    ['Muy satisfecho con la rapidez', '1-5'],
+  ] as const)('%j on %s is an ordinary mail', (text, scale) => {
+    expect(answerFromReply(scale, text, CSAT_SCORE_WORDS)).toBeNull();
   });
 });
