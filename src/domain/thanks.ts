@@ -82,16 +82,28 @@ const MAX_CHARS = 120;
 const wordsOf = (text: string): string[] => text.toLowerCase().match(/\p{L}+(?:['’]\p{L}+)?/gu) ?? [];
 
 /**
- * True when the visible text only thanks: a thanking word, and every other word a courtesy or the sender's own
+ * The words of a text that says nothing but courtesy: each a thanking word, a courtesy or the sender's own
  * name (a sign-off), no question (marked, or asked without its mark), no disapproving emoji, at most
- * MAX_CHARS characters.
+ * MAX_CHARS characters. Null when it says more.
  */
-export function isOnlyThanks(visibleText: string, sender: { name: string | null; address: string }): boolean {
+function courtesyWords(visibleText: string, sender: { name: string | null; address: string }): string[] | null {
   const text = visibleText.trim();
-  if (text === '' || text.length > MAX_CHARS || /[?¿]/.test(text) || disapproves(text)) return false;
-  if (asksWithoutMark(text)) return false;
+  if (text === '' || text.length > MAX_CHARS || /[?¿]/.test(text) || disapproves(text)) return null;
+  if (asksWithoutMark(text)) return null;
   const words = wordsOf(text);
-  if (!words.some((w) => THANKS.has(w))) return false;
   const own = new Set([...wordsOf(sender.name ?? ''), ...wordsOf(sender.address.split('@')[0] ?? '')]);
-  return words.every((w) => THANKS.has(w) || COURTESY.has(w) || own.has(w));
+  return words.every((w) => THANKS.has(w) || COURTESY.has(w) || own.has(w)) ? words : null;
+}
+
+/** True when the visible text only thanks: courtesy (above) with a thanking word among it. */
+export function isOnlyThanks(visibleText: string, sender: { name: string | null; address: string }): boolean {
+  return courtesyWords(visibleText, sender)?.some((w) => THANKS.has(w)) ?? false;
+}
+
+/**
+ * True when the text is only courtesy, thanks or not, and no number: what may follow a survey score in a
+ * reply ("9 / ¡Gracias!", "5 / Saludos, Ana") without saying anything more.
+ */
+export function isOnlyCourtesy(text: string, sender: { name: string | null; address: string }): boolean {
+  return !/\d/.test(text) && courtesyWords(text, sender) !== null;
 }

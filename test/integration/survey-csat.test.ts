@@ -247,6 +247,20 @@ describe('a reply to the survey mail', () => {
     expect((await survey(number)).answers.map((a) => a.score)).toEqual([5, 3, 4, 1]);
   });
 
+  it('with a score, then only thanks or a sign-off, is the answer: neither lost nor a comment', async () => {
+    await start();
+    const { number, csat } = await solvedTicket();
+    const messagesBefore = await web.app.db.message.count({ where: { ticket: { number } } });
+    expect(await web.app.pipeline.ingest(reply(csat, 'Bueno\n\nMuchas gracias'), { source: 'file' })).toMatchObject({ outcome: 'survey_answer', detail: 'csat good' });
+    expect(await web.app.pipeline.ingest(reply(csat, 'Malo\n\nSaludos,\nAna Pérez'), { source: 'file' })).toMatchObject({ outcome: 'survey_answer', detail: 'csat bad' });
+    expect(await web.app.pipeline.ingest(reply(csat, 'Bueno, gracias!'), { source: 'file' })).toMatchObject({ outcome: 'survey_answer', detail: 'csat good' });
+    expect((await survey(number)).answers.map((a) => a.rating)).toEqual(['good', 'bad', 'good']);
+    expect((await web.app.db.ticket.findFirstOrThrow({ where: { number } })).status).toBe('solved');
+    expect(await web.app.db.message.count({ where: { ticket: { number } } })).toBe(messagesBefore);
+    // More than courtesy under the score is something to read: the ticket gets it.
+    expect(await web.app.pipeline.ingest(reply(csat, 'Malo\n\nSigue fallando la factura 120.'), { source: 'file' })).toMatchObject({ outcome: 'reopened', ticketNumber: number });
+  });
+
   it('in words, or from someone else, is an ordinary mail: it reaches the ticket', async () => {
     await start();
     const { number, csat } = await solvedTicket();

@@ -131,6 +131,26 @@ describe('the NPS campaign', () => {
     expect([...npsMails().keys()]).toEqual(['ana@cliente.mx']);
   });
 
+  it('a reply with the score, then only thanks or a sign-off, is the answer: not lost, no ticket', async () => {
+    web = await startSurveyWeb(smtp, { CSAT_ENABLED: 'false' }, () => clock);
+    seen = 0;
+    for (const who of ['ana', 'bea', 'carla']) await write('2026-03-02T10:00:00', `${who} <${who}@cliente.mx>`);
+    expect(await campaign('2026-03-04T10:00:00')).toEqual({ asked: 3 });
+    const asked = npsMails();
+    const reply = (to: string, body: string) => {
+      const m = asked.get(to) as ReceivedMail;
+      return web.app.pipeline.ingest(mail({ headers: { From: `${to.split('@')[0]} <${to}>`, 'In-Reply-To': m.parsed.messageId as string, Subject: `Re: ${m.parsed.subject}` }, body }), { source: 'file' });
+    };
+    const tickets = await web.app.db.ticket.count();
+    // "9 / Gracias" was taken for a thanks and its score dropped; "10 / Saludos, Bea" opened a ticket.
+    expect(await reply('ana@cliente.mx', '9\n\n¡Gracias!')).toMatchObject({ outcome: 'survey_answer', detail: 'nps 9' });
+    expect(await reply('bea@cliente.mx', '10\n\nSaludos,\nBea')).toMatchObject({ outcome: 'survey_answer', detail: 'nps 10' });
+    expect(await reply('carla@cliente.mx', '4, excelente servicio')).toMatchObject({ outcome: 'survey_answer', detail: 'nps 4' });
+    expect(await web.app.db.ticket.count()).toBe(tickets);
+    const report = await surveyReport(web.app.db, { from: null, to: new Date(clock.getTime() + 60_000) });
+    expect(report.nps).toMatchObject({ sent: 3, answered: 3, promoters: 2, detractors: 1 });
+  });
+
   it('NPS_ENABLED=false: no campaign job', async () => {
     web = await startSurveyWeb(smtp, { NPS_ENABLED: 'false' }, () => clock);
     expect(gatewayJobs(web.app).map((j) => j.name)).not.toContain('nps-campaign');

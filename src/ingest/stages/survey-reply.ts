@@ -1,5 +1,5 @@
-import { answerFromReply, isSurveyScale } from '../../domain/survey-scale.js';
-import { isOnlyThanks } from '../../domain/thanks.js';
+import { answerFromReply, isSurveyScale, type AnswerValue, type SurveyScale } from '../../domain/survey-scale.js';
+import { isOnlyCourtesy, isOnlyThanks } from '../../domain/thanks.js';
 import type { Tx } from '../../store/database.js';
 import type { InboundOutcome } from '../../store/inbound-log-repo.js';
 import { surveyAnswerDedupExists, surveyByMessageIds } from '../../store/survey-repo.js';
@@ -17,6 +17,26 @@ export interface SurveyReplyInput {
   now: Date;
 }
 
+type Sender = { name: string | null; address: string };
+
+/**
+ * The score a reply gives: its whole visible text ("9", "Muy satisfecho"), or its first line, or what comes
+ * before its first comma, when all that follows is courtesy ("9 / ¡Gracias!", "Bueno, gracias", "5 / Saludos,
+ * Ana"). People thank and sign under a score: read as a thanks, its score was lost (NPS), or as a comment, the
+ * solved ticket reopened.
+ */
+function replyScore(scale: SurveyScale, visibleText: string, sender: Sender): AnswerValue | null {
+  const text = visibleText.trim();
+  const whole = answerFromReply(scale, text, CSAT_SCORE_WORDS);
+  if (whole) return whole;
+  for (const cut of [text.indexOf('\n'), text.indexOf(',')]) {
+    if (cut <= 0 || !isOnlyCourtesy(text.slice(cut + 1), sender)) continue;
+    const value = answerFromReply(scale, text.slice(0, cut), CSAT_SCORE_WORDS);
+    if (value) return value;
+  }
+  return null;
+}
+
 /**
  * A reply to a survey mail, from the person asked, whose visible text is only a score ("5", "9", "bueno",
  * "mau") is that survey's answer: recorded (with the history), and never a comment that would reopen the
@@ -27,10 +47,11 @@ export async function recordSurveyReply(tx: Tx, input: SurveyReplyInput): Promis
   const ids = [...(input.mail.inReplyTo ? [input.mail.inReplyTo] : []), ...input.mail.references];
   const survey = await surveyByMessageIds(tx, ids);
   if (!survey || survey.contactEmail !== input.sender.toLowerCase() || !isSurveyScale(survey.scale)) return null;
-  const value = answerFromReply(survey.scale, input.visibleText, CSAT_SCORE_WORDS);
+  const sender = { name: input.senderName ?? null, address: input.sender };
+  const value = replyScore(survey.scale, input.visibleText, sender);
   // "¡Gracias!" to the yearly NPS mail, which has no ticket, opened one (and an acknowledgement) for nothing to
   // do. Kept in the inbound log with its raw mail. (To a CSAT mail, it reaches the solved ticket: apply.ts.)
-  if (!value && survey.kind === 'nps' && isOnlyThanks(input.visibleText, { name: input.senderName ?? null, address: input.sender })) {
+  if (!value && survey.kind === 'nps' && isOnlyThanks(input.visibleText, sender)) {
     return { outcome: 'thanks', ticketNumber: null, detail: 'a reply to the NPS survey that only thanks: no ticket' };
   }
   if (!value) return null;

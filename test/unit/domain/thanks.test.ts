@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isOnlyThanks } from '../../../src/domain/thanks.js';
+import { isOnlyCourtesy, isOnlyThanks } from '../../../src/domain/thanks.js';
 
 // A reply that only thanks (DOMAIN.md rule 4: the customer validates the solution) keeps a solved ticket solved
 // and opens no follow-up of a closed one. Anything more than thanks keeps the rule's "a reply reopens".
@@ -87,5 +87,14 @@ describe('isOnlyThanks', () => {
     ['long', `Muchas gracias ${'gracias '.repeat(20)}`],
   ])('%s is not: %j', (_why, text) => {
     expect(isOnlyThanks(text, ana)).toBe(false);
+  });
+});
+
+describe('isOnlyCourtesy (what may follow a survey score in a reply)', () => {
+  it.each(['¡Gracias!', 'Saludos,\nAna Pérez', 'excelente servicio', 'Muy bien'])('%j is', (text) => {
+    expect(isOnlyCourtesy(text, ana)).toBe(true);
+  });
+  it.each(['Sigue fallando la factura', 'Saludos,\nLuis', 'gracias, ¿y el XML?', 'Gracias 2', 'Gracias :('])('%j is not', (text) => {
+    expect(isOnlyCourtesy(text, ana)).toBe(false);
   });
 });
