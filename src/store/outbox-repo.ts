@@ -206,9 +206,9 @@ export async function markFailed(tx: Tx, id: number, error: string, headers?: st
  * notice waiting for a retry) are taken back, as a notice queued from now on would not be written (notices.ts).
  * Not the mails to the desk's own people (escalations), which suppression spares too. Returns those taken back.
  */
-export async function cancelQueuedTo(tx: Tx, email: string, reason: string): Promise<Array<{ ticketId: number | null; template: string }>> {
+export async function cancelQueuedTo(tx: Tx, email: string, reason: string): Promise<Array<{ ticketId: number | null; template: string; messageId: string }>> {
   const where = { status: 'pending', primaryTo: email.toLowerCase(), NOT: { template: { startsWith: 'escalation' } } };
-  const rows = await tx.outboxMail.findMany({ where, select: { ticketId: true, template: true } });
+  const rows = await tx.outboxMail.findMany({ where, select: { ticketId: true, template: true, messageId: true } });
   if (rows.length > 0) await tx.outboxMail.updateMany({ where, data: { status: 'cancelled', lastError: reason } });
   return rows;
 }

@@ -1,5 +1,6 @@
 import type { Db, Tx } from './database.js';
 import { sqlOf } from './sql.js';
+import { dropSurveysOfMails } from './survey-repo.js';
 
 // "Don't send me surveys" (README "Surveys"): a date on the contact. Not the suppression list, which stops
 // every mail to an address; the opt-out stops surveys only, and ticket notices and bulletins still go.
@@ -28,7 +29,7 @@ async function cancelQueuedSurveys(tx: Tx, email: string, now: Date): Promise<vo
   const queued = await tx.outboxMail.findMany({ where, select: { messageId: true } });
   if (queued.length === 0) return;
   await tx.outboxMail.updateMany({ where, data: { status: 'cancelled', lastError: 'opted out of surveys' } });
-  await tx.surveyRequest.deleteMany({ where: { messageId: { in: queued.map((m) => m.messageId) } } });
+  await dropSurveysOfMails(tx, queued.map((m) => m.messageId));
 }
 
 /**

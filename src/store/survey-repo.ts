@@ -64,6 +64,14 @@ export async function surveyById(tx: Tx | Db, id: number): Promise<StoredSurvey 
   return row ? toStored(row) : null;
 }
 
+/**
+ * The surveys of these mails, taken back before they left (the contact opted out, the address was suppressed):
+ * never asked, so the report does not count them as sent.
+ */
+export async function dropSurveysOfMails(tx: Tx, messageIds: string[]): Promise<void> {
+  if (messageIds.length > 0) await tx.surveyRequest.deleteMany({ where: { messageId: { in: messageIds } } });
+}
+
 /** The survey whose mail one of these Message-IDs names (a reply's In-Reply-To / References). */
 export async function surveyByMessageIds(tx: Tx, messageIds: string[]): Promise<StoredSurvey | null> {
   const ids = messageIds.slice(-100);

@@ -4,6 +4,7 @@ import { replyToTicket } from '../../src/lifecycle/agent-actions.js';
 import { gatewayJobs } from '../../src/scheduler/jobs.js';
 import { surveyReport } from '../../src/surveys/report.js';
 import { mail } from '../support/app.js';
+import { postfixDsn, sentHeaders } from '../support/dsn.js';
 import type { ReceivedMail } from '../support/smtp.js';
 import { follow, sendForm, surveyMailOf, surveyWebPerTest, type SurveyWeb } from '../support/survey-web.js';
 
@@ -113,6 +114,24 @@ describe('opting out of surveys', () => {
     await web.app.drainer().drain();
     expect(surveyMailOf(received().slice(before), 'csat')).toBeUndefined();
     expect(await web.app.db.outboxMail.findFirst({ where: { template: 'csat_survey', status: 'cancelled' } })).toMatchObject({ lastError: 'opted out of surveys' });
+    const report = await surveyReport(web.app.db, { from: null, to: new Date(clock.getTime() + 60_000) });
+    expect(report.csat).toMatchObject({ sent: 1 });
+  });
+
+  it('a survey still queued when a bounce suppresses its address is not sent, nor counted as sent', async () => {
+    await start();
+    await solvedTicket('Ana Pérez <ana@cliente.mx>');
+    // Ana writes again; the acknowledgement leaves; her ticket is solved, its CSAT queued, not yet sent...
+    const r = await web.app.pipeline.ingest(mail({ headers: { From: 'Ana Pérez <ana@cliente.mx>', 'Message-ID': '<again@cliente.mx>' } }), { source: 'file' });
+    await web.app.drainer().drain();
+    await replyToTicket(web.app, { number: r.ticketNumber as number, body: 'Listo.', status: 'solved', actor: 'agent:maria', now: clock });
+    // ...when the acknowledgement comes back: her mailbox no longer exists.
+    const ack = await web.app.db.outboxMail.findFirstOrThrow({ where: { template: 'acknowledgement', ticket: { number: r.ticketNumber as number } } });
+    const bounce = await web.app.pipeline.ingest(postfixDsn({ failed: 'ana@cliente.mx', original: sentHeaders(ack) }), { source: 'file' });
+    expect(bounce.detail).toContain('queued mails to it taken back');
+    const before = received().length;
+    await web.app.drainer().drain();
+    expect(surveyMailOf(received().slice(before), 'csat')).toBeUndefined();
     const report = await surveyReport(web.app.db, { from: null, to: new Date(clock.getTime() + 60_000) });
     expect(report.csat).toMatchObject({ sent: 1 });
   });

@@ -5,6 +5,7 @@ import type { Tx } from '../../store/database.js';
 import { cancelQueuedTo } from '../../store/outbox-repo.js';
 import { addTicketEvent } from '../../store/tickets-repo.js';
 import { unsubscribe } from '../../store/subscriber-repo.js';
+import { dropSurveysOfMails } from '../../store/survey-repo.js';
 import { countSoftBounce, suppressForHardBounce } from '../../store/suppression-repo.js';
 import type { BounceRecipient, MailKind } from '../classify/bounce.js';
 
@@ -45,6 +46,8 @@ export async function applyDeliveryReport(tx: Tx, settings: BulletinConfig['supp
     if (suppressed === null) continue;
     const why = `the address is suppressed after bounces (ventanilla suppressions lift ${r.address.toLowerCase()})`;
     const takenBack = await cancelQueuedTo(tx, r.address, why);
+    // A survey whose mail never left was not asked: not a survey sent in the report (README "Surveys").
+    await dropSurveysOfMails(tx, takenBack.map((m) => m.messageId));
     // A notice taken back is said on its ticket, as one not written for a suppressed address is (notices.ts).
     for (const m of takenBack) if (m.ticketId !== null) await addTicketEvent(tx, { ticketId: m.ticketId, type: 'notice_suppressed', actor: 'system', detail: `${m.template} to ${r.address}: ${why}`, at: now });
     notes.push(takenBack.length > 0 ? `${suppressed}; queued mails to it taken back: ${takenBack.length}` : suppressed);
