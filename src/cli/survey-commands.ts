@@ -29,7 +29,7 @@ export function registerSurveyCommands(program: Command): void {
     .command('report')
     .description('CSAT, NPS and response rates of the surveys sent in a period')
     .option('--from <day>', 'first day (2026-01-01) or ISO time; default: since the first survey')
-    .option('--to <day>', 'last day, included (2026-12-31), or ISO time; default: now')
+    .option('--to <day>', 'last day, included (2026-12-31; a month 2026-12 or a year includes all of it), or ISO time; default: now')
     .option('--by <group>', REPORT_GROUPINGS.join(', '))
     .option('--json', 'print JSON')
     .action(async (opts: { from?: string; to?: string; by?: string; json?: boolean }) => {

@@ -45,14 +45,23 @@ export async function surveyReport(db: Db, q: { from: Date | null; to: Date; by?
   return report;
 }
 
+/** What a date without a time names, by its ISO form: a --to of it counts all of it. */
+function dateUnit(value: string): 'years' | 'months' | 'weeks' | 'days' | null {
+  if (value.includes('T')) return null;
+  if (/^\d{4}$/.test(value)) return 'years';
+  if (/^\d{4}-\d{2}$/.test(value)) return 'months';
+  return /^\d{4}-?W\d{2}$/.test(value) ? 'weeks' : 'days';
+}
+
 /**
- * --from / --to: a day (2026-01-31, in the business time zone; --to counts that whole day) or an ISO 8601
- * instant. Returns the instant the period starts (from) or ends before (to).
+ * --from / --to: a day (2026-01-31, in the business time zone; --to counts that whole day), a month, year or
+ * week the same way (--to 2026-11 counts November: it ended before it began), or an ISO 8601 instant.
+ * Returns the instant the period starts (from) or ends before (to).
  */
 export function parseReportDate(value: string, edge: 'from' | 'to', timeZone: string): Date {
-  const day = /^\d{4}-\d{2}-\d{2}$/.test(value);
   // A time without an offset is the business zone's too, like a day: not the zone of the server the CLI runs on.
   const parsed = DateTime.fromISO(value, { zone: timeZone, setZone: true });
   if (!parsed.isValid) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `--${edge} must be a day such as 2026-01-31 or an ISO 8601 time (got "${value}")`);
-  return (day && edge === 'to' ? parsed.plus({ days: 1 }) : parsed).toJSDate();
+  const unit = dateUnit(value);
+  return (unit && edge === 'to' ? parsed.plus({ [unit]: 1 }) : parsed).toJSDate();
 }

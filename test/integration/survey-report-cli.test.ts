@@ -103,6 +103,20 @@ describe.skipIf(!cliBuilt)('ventanilla survey report', () => {
     expect((await period('2026-11-26', '2026-12-31')).csat).toMatchObject({ sent: 0, satisfiedPercent: null, responseRate: null });
   });
 
+  it('--to a month, a year, a week or a day in any ISO form counts all of it; a period across the new year', async () => {
+    const zone = 'America/Mexico_City';
+    // "--to 2026-11" ended before 1 November: a month's report was empty ("--from 2026-11 --to 2026-11" refused).
+    expect(parseReportDate('2026-11', 'to', zone).toISOString()).toBe('2026-12-01T06:00:00.000Z');
+    expect(parseReportDate('2026', 'to', zone).toISOString()).toBe('2027-01-01T06:00:00.000Z');
+    expect(parseReportDate('2026-W48', 'to', zone).toISOString()).toBe('2026-11-30T06:00:00.000Z');
+    expect(parseReportDate('20261125', 'to', zone).toISOString()).toBe('2026-11-26T06:00:00.000Z');
+    expect(parseReportDate('2026-329', 'to', zone).toISOString()).toBe('2026-11-26T06:00:00.000Z');
+    expect(parseReportDate('2026-11', 'from', zone).toISOString()).toBe('2026-11-01T06:00:00.000Z');
+    expect((await report('--from', '2026-11', '--to', '2026-11')).nps.sent).toBe(4);
+    expect((await report('--from', '2026-11-20', '--to', '2027-01-10')).csat.sent).toBe(4);
+    expect((await report('--from', '2026-12', '--to', '2027-01')).csat).toMatchObject({ sent: 0, satisfiedPercent: null });
+  });
+
   it('`survey opt-out` / `opt-in` record a wish given by phone: no survey, then surveys again', async () => {
     const optedOut = async () => (await app.db.contact.findUniqueOrThrow({ where: { email: 'p2@conservas.pt' } })).surveysOptedOutAt;
     const out = await runCli(['survey', 'opt-out', 'P2@conservas.pt'], { env: env() });
