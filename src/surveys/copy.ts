@@ -19,7 +19,8 @@ export const CSAT_SCORE_WORDS: ReadonlyMap<string, number> = new Map(
 export function choiceLabel(scale: SurveyScale, value: string, locale: Locale): string {
   if (scale === '0-10') return value;
   const words = CSAT_LABELS[locale][value] ?? value;
-  return scale === '1-5' ? `${value} · ${words}` : words;
+  // A word answer on the 1-5 scale ("bueno" by mail) has no number to show: "Buena", not "good · Buena".
+  return scale === '1-5' && /^\d$/.test(value) ? `${value} · ${words}` : words;
 }
 
 export interface PageCopy {

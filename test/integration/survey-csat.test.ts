@@ -247,6 +247,16 @@ describe('a reply to the survey mail', () => {
     expect((await survey(number)).answers.map((a) => a.score)).toEqual([5, 3, 4, 1]);
   });
 
+  it('in a word on the 1-5 scale ("Bueno"): the page shows that word, as the mail\'s list words it', async () => {
+    await start({ CSAT_SCALE: '1-5' });
+    const { number, csat } = await solvedTicket();
+    expect(await web.app.pipeline.ingest(reply(csat, 'Bueno'), { source: 'file' })).toMatchObject({ outcome: 'survey_answer', detail: 'csat good' });
+    const page = await follow(`${web.baseUrl}/survey?t=${new URL(surveyLinks(csat).get('5') as string).searchParams.get('t')}`);
+    console.log('PAGE', page.html.match(/Registramos[^\n]*/)?.[0]);
+    expect(page.html).toMatch(/Registramos su respuesta: <strong>Buena<\/strong>/);
+    expect((await survey(number)).rating).toBe('good');
+  });
+
   it('with a score, then only thanks or a sign-off, is the answer: neither lost nor a comment', async () => {
     await start();
     const { number, csat } = await solvedTicket();
