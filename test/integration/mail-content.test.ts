@@ -49,6 +49,32 @@ describe('impact and urgency written below a signature', () => {
   });
 });
 
+describe('lines of the customer\'s own text that start like a mail header', () => {
+  // planer takes any line starting "De:", "From:" or "Date:" for the start of a quoted mail and cuts it and all
+  // below: a report's date range ("De: 01/11/2026"), a pasted log's "Date:", the mail an invoicing system sends.
+  // The agent lost the rest of the mail, and the impact stated in it set no priority.
+  it('keeps what follows a date range "De: ... Hasta: ..."', async () => {
+    const body = ['El reporte de ventas sale vacío con este filtro:', 'De: 01/11/2026', 'Hasta: 30/11/2026', '', '¿Es un error del sistema?', 'Impacto: Alto'].join('\n');
+    expect(await ticketOf(mail({ body }))).toEqual({ priority: 'high', visibleText: body });
+  });
+
+  it('keeps what follows a pasted log\'s "Date:" line', async () => {
+    const body = ['Al timbrar sale este error:', '', 'Date: 2026-11-23 10:00:01', 'Error: CFDI40102 sello inválido', '', 'Ya reinstalé el certificado y sigue igual.', 'Urgencia: Alta'].join('\n');
+    expect(await ticketOf(mail({ body }))).toEqual({ priority: 'high', visibleText: body });
+  });
+
+  it('keeps what follows "De: ... Para: ... Asunto: ..." lines with no date (not a quoted mail\'s header)', async () => {
+    const body = ['La factura sale así y al cliente no le llega:', '', 'De: facturacion@cliente.mx', 'Para: compras@proveedor.com', 'Asunto: Factura A-123', '', '¿Pueden revisar el servidor de correo?', 'Impacto: Alto'].join('\n');
+    expect(await ticketOf(mail({ body }))).toEqual({ priority: 'high', visibleText: body });
+  });
+
+  it('still cuts a quoted mail below a one-line "De:" header, and an Outlook header block', async () => {
+    expect(await visibleTextOfTicket(mail({ body: ['Sigue igual.', '', 'De: Soporte <soporte@example.test>', '', '> ¿Puede probar de nuevo?'].join('\n') }))).toBe('Sigue igual.');
+    const block = ['Sigue igual.', '', 'De: Soporte <soporte@example.test>', 'Enviado: lunes, 23 de noviembre de 2026 10:00', 'Para: Ana <ana@cliente.mx>', 'Asunto: [#1000] No timbra', '', '¿Puede probar de nuevo?'];
+    expect(await visibleTextOfTicket(mail({ body: block.join('\n') }))).toBe('Sigue igual.');
+  });
+});
+
 describe('a forwarded message with a short note', () => {
   const forwarded = ['De: Juan <juan@cliente.mx>', 'Enviado: lunes, 3 de marzo de 2025 10:00', 'Para: Ana <ana@cliente.mx>', 'Asunto: Error al timbrar', '', 'El sistema da error 301 al timbrar la factura A-1.'];
 

@@ -18,11 +18,14 @@ const GMAIL_ISO_HEADER_RE = /^\s*\d{4}-\d{2}-\d{2} \d{1,2}:\d{2} GMT[+-]\d{1,2}:
 
 /** Outlook-style header lines ("From:", "De:", "Enviado:", "Para:", "Asunto:", ...), optionally *bold*. */
 const HEADER_LINE_RE =
-  /^\s*[*_]{0,2}(from|de|da|von|van|fra|fr(?:å|a)n|od|от|sent|enviado(?: el| em)?|enviada(?: el| em)?|gesendet|envoy(?:é|e)|inviato|verzonden|отправлено|date|fecha|data|datum|дата|to|para|a|à|an|aan|til|till|do|кому|cc|bcc|копия|subject|asunto|assunto|oggetto|betreff|objet|onderwerp|emne|(?:ä|a)mne|temat|тема|reply-to|responder a|responder para|risposta)[*_]{0,2}\s?:[*_]{0,2}(?:\s|$)/i;
+  /^\s*[*_]{0,2}(from|de|da|von|van|fra|fr(?:å|a)n|od|от|sent|enviado(?: el| em)?|enviada(?: el| em)?|gesendet|envoy(?:é|e)|inviato|verzonden|skickat|sendt|wys(?:ł|l)ano|отправлено|date|fecha|data|datum|дата|to|para|a|à|an|aan|til|till|do|кому|cc|bcc|копия|subject|asunto|assunto|oggetto|betreff|objet|onderwerp|emne|(?:ä|a)mne|temat|тема|reply-to|responder a|responder para|risposta)[*_]{0,2}\s?:[*_]{0,2}(?:\s|$)/i;
 const HEADER_FROM_OR_DATE_RE =
   /^\s*[*_]{0,2}(from|de|da|von|van|fra|fr(?:å|a)n|od|от|sent|enviado(?: el| em)?|enviada(?: el| em)?|gesendet|envoy(?:é|e)|inviato|verzonden|отправлено|date|fecha|data|datum|дата)[*_]{0,2}\s?:/i;
 const HEADER_SUBJECT_OR_TO_RE =
   /^\s*[*_]{0,2}(to|para|a|à|an|aan|til|till|do|кому|subject|asunto|assunto|oggetto|betreff|objet|onderwerp|emne|(?:ä|a)mne|temat|тема)[*_]{0,2}\s?:/i;
+/** The line of a header block that dates the quoted mail: every client writes one ("Enviado:", "Fecha:", "Sent:"). */
+const HEADER_DATE_RE =
+  /^\s*[*_]{0,2}(sent|enviado(?: el| em)?|enviada(?: el| em)?|gesendet|envoy(?:é|e)|inviato|verzonden|skickat|sendt|wys(?:ł|l)ano|отправлено|date|fecha|data|datum|дата)[*_]{0,2}\s?:/i;
 const SEPARATOR_LINE_RE = /^\s*(?:_{5,}|-{5,})\s*$/;
 
 /** Reply-header verbs ("X wrote:") in the languages seen in practice. */
@@ -34,7 +37,32 @@ const INTRO_RE =
 const DATE_HINT_RE = /\b(?:19|20)\d{2}\b|\d{1,2}[:h.]\d{2}/;
 const HEADER_END_RE = /[:：]\s*$/;
 
+/** planer's one-line splitter (its FROM_COLON_OR_DATE_COLON): "From:", "De:", "Date:"... opening a line. */
+const PLANER_LONE_HEADER_RE = /^_*\s*:?[*]?(?:from|van|de|von|fra|fr(?:å|a)n|date|datum|envoy(?:é|e)|skickat|sendt)\s?:/i;
+
+/** A header block's other fields run into one line ("De: X Enviado: ... Para: ... Asunto: ..."), as some converters leave it. */
+const MORE_FIELDS_IN_LINE_RE = /\s(?:sent|enviad[oa]|date|fecha|data|to|para|subject|asunto|assunto)\s?:\s/i;
+
+/**
+ * planer takes any line starting "De:", "From:" or "Date:" for a quoted mail's header, and cuts it and every
+ * line below: a report's range ("De: 01/11/2026"), a pasted log's "Date:". (talon itself now asks for two header
+ * lines.) Such a line alone stays a header only when quoted lines follow it, or it holds the block's other
+ * fields; otherwise it is text again, and a real header block there (From, date, To, Subject) is found by
+ * headerBlockEnd below.
+ */
+function unmarkLoneHeaderLines(lines: string[], markers: Marker[]): void {
+  for (let i = 0; i < lines.length; i++) {
+    if (markers[i] !== 's' || markers[i - 1] === 's' || markers[i + 1] === 's') continue;
+    const line = lines[i] ?? '';
+    if (!PLANER_LONE_HEADER_RE.test(line) || MORE_FIELDS_IN_LINE_RE.test(line)) continue;
+    let next = i + 1;
+    while (markers[next] === 'e') next++;
+    if (markers[next] !== 'm') markers[i] = 't';
+  }
+}
+
 export function markExtraSplitters(lines: string[], markers: Marker[]): void {
+  unmarkLoneHeaderLines(lines, markers);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] ?? '';
     if (markers[i] !== 't') continue;
@@ -94,6 +122,9 @@ function headerBlockEnd(lines: string[], i: number): number {
   let count = 1;
   let last = i;
   let sawSubjectOrTo = false;
+  // A customer describing the mail their system sends writes "De: / Para: / Asunto:" too, but no date: without
+  // one, the lines are their text, and what follows them is not quoted history.
+  let sawDate = HEADER_DATE_RE.test(lines[i] ?? '');
   // Allow one wrapped continuation line between header lines (long To:/Subject: values).
   for (let j = i + 1; j < Math.min(lines.length, i + 10); j++) {
     const l = lines[j] ?? '';
@@ -101,11 +132,12 @@ function headerBlockEnd(lines: string[], i: number): number {
       count++;
       last = j;
       if (HEADER_SUBJECT_OR_TO_RE.test(l)) sawSubjectOrTo = true;
+      if (HEADER_DATE_RE.test(l)) sawDate = true;
       continue;
     }
     if (isBlank(l) || j - last > 1) break;
   }
-  return count >= 3 && sawSubjectOrTo ? last : -1;
+  return count >= 3 && sawSubjectOrTo && sawDate ? last : -1;
 }
 
 /** Start line of a "... wrote:" header that ends on line `k`, or -1. */
