@@ -99,7 +99,9 @@ function toAttachment(a: TakenAttachment, index: number): InboundAttachment {
     contentType: storedContentType(a.contentType, filename),
     content: a.content,
     contentId: normaliseMessageId(a.contentId ?? null),
-    inline: a.contentDisposition === 'inline' || Boolean(a.related),
+    // Part of the body: shown by the HTML (multipart/related, or a Content-ID it can name). Apple Mail marks every
+    // file the customer attaches "inline" (it shows them in the text), with no Content-ID: those are attachments.
+    inline: Boolean(a.related) || (a.contentDisposition === 'inline' && Boolean(a.contentId)),
     ...(a.streamed ? { streamed: a.streamed } : {}),
   };
 }

@@ -326,6 +326,24 @@ describe('a reply that only thanks (DOMAIN.md rule 4: the customer validates the
     expect(await tt.ingest(MX('2026-11-23T11:00:00'), withShot)).toMatchObject({ outcome: 'reopened', ticketNumber: number });
   });
 
+  it('solved: "Gracias" with a photo from an iPhone (Apple Mail shows its files inline) reopens it too', async () => {
+    tt = await suite.start(MX('2026-11-23T09:00:00'));
+    const number = await openTicket('2026-11-23T09:00:00', 'Error en nómina');
+    await tt.agentReply(MX('2026-11-23T10:00:00'), number, 'Actualice a la versión 5.2.', 'solved');
+    const [solved] = tt.take();
+    // Apple Mail's shape: the text, the file with Content-Disposition: inline (no Content-ID: no HTML shows it), the footer.
+    const fromIphone = mail({
+      headers: { 'In-Reply-To': solved?.messageId ?? '', References: solved?.messageId ?? '', Subject: `Re: ${solved?.subject}`, 'Content-Type': 'multipart/mixed; boundary="Apple-Mail-1"', 'Content-Transfer-Encoding': null },
+      body: [
+        '--Apple-Mail-1', 'Content-Type: text/plain; charset=us-ascii', '', 'Gracias', '',
+        '--Apple-Mail-1', 'Content-Type: image/jpeg; name=IMG_0412.jpeg', 'Content-Disposition: inline; filename=IMG_0412.jpeg', 'Content-Transfer-Encoding: base64', '', '/9j/4AAQSkZJRgABAQ==', '',
+        '--Apple-Mail-1', 'Content-Type: text/plain; charset=us-ascii', '', '', 'Enviado desde mi iPhone', '--Apple-Mail-1--', '',
+      ].join('\r\n'),
+    });
+    expect(await tt.ingest(MX('2026-11-23T11:00:00'), fromIphone)).toMatchObject({ outcome: 'reopened', ticketNumber: number });
+    expect((await tt.ticket(number)).messages.findLast((m) => m.direction === 'in')?.attachments).toEqual([expect.objectContaining({ filename: 'IMG_0412.jpeg', inline: false })]);
+  });
+
   it('closed: "Gracias" opens no follow-up and sends no acknowledgement; it is kept on the closed ticket', async () => {
     tt = await suite.start(MX('2026-11-23T09:00:00'));
     const number = await openTicket('2026-11-23T09:00:00', 'Error en nómina');
