@@ -22,6 +22,11 @@ describe('requests whose subject starts with the words of an away note', () => {
     ['Férias dos colaboradores não aparecem no recibo', 'O recibo de março não mostra as férias. Podem verificar?'],
     ['Vacation accrual not computed in payroll export', 'The export leaves the vacation days empty since version 5.2.'],
     ['Out of office hours support number?', 'Which number do we call outside business hours?'],
+    // The product's own auto-reply feature: a responder's words, but no responder's "Respuesta automática: <subject>".
+    ['Respuesta automática de facturas no se envía', 'Configuré la respuesta automática con el XML y el PDF, y los clientes no la reciben.'],
+    ['Resposta automática do portal com erro', 'A resposta automática enviada aos clientes chega sem o anexo.'],
+    ['Automatic reply emails not sent since 5.2', 'Customers no longer get the automatic reply with their invoice.'],
+    ['Autoresponder stopped working', 'The autoresponder of our portal stopped sending the receipts.'],
   ])('"%s" opens a ticket and is acknowledged', async (subject, body) => {
     tt = await suite.start(NOW);
     const r = await tt.ingest(NOW, mail({ headers: { Subject: subject }, body }));

@@ -5,11 +5,35 @@
 import type { MailView } from './view.js';
 
 /**
- * Subjects that only responders write (a person does not start a subject with "Automatic reply:"). "Out of
- * office" and "OOO" only as a prefix with its colon: "Out of office hours support number?" is a question.
+ * Subjects that only responders write: their words, then the colon before the subject they answer ("Automatic
+ * reply: Consulta", "Respuesta automática: Consulta"), or nothing after them. Without that colon they are a
+ * person's words: a software desk's customers write about their product's automatic replies ("Respuesta
+ * automática de facturas no se envía"), and such a mail was taken for an out-of-office note and opened no ticket.
+ * "Out of office hours support number?" is a question for the same reason.
  */
-const AUTO_REPLY_SUBJECT =
-  /^\s*(?:auto(?:matic|matische)?[ -]?(?:reply|response|responder|antwort|answer)\b|auto:\s|autoreply\b|out of (?:the )?office(?: auto ?reply)?\s*:|ooo:\s|abwesenheitsnotiz\b|automatische antwort\b|respuesta autom[aá]tica\b|r[ée]ponse automatique\b|risposta automatica\b|resposta autom[aá]tica\b|automatisch antwoord\b|automaattinen vastaus\b|autosvar\b|automatyczna odpowied[zź]\b|odpowied[zź] automatyczna\b|автоматический ответ\b|自動応答|自动回复)/i;
+const AUTO_REPLY_SUBJECT = new RegExp(
+  '^\\s*(?:(?:' +
+    [
+      'auto(?:matic|matische)?[ -]?(?:reply|response|responder|antwort|answer)',
+      'autoreply',
+      'out of (?:the )?office(?: auto ?reply)?',
+      'abwesenheitsnotiz',
+      'automatische antwort',
+      'respuesta autom[aá]tica',
+      'r[ée]ponse automatique',
+      'risposta automatica',
+      'resposta autom[aá]tica',
+      'automatisch antwoord',
+      'automaattinen vastaus',
+      'autosvar',
+      'automatyczna odpowied[zź]',
+      'odpowied[zź] automatyczna',
+      'автоматический ответ',
+    ].join('|') +
+    ')\\s*(?:[:：]|$)|(?:auto|ooo)\\s*[:：]|自動応答|自动回复)',
+  'i',
+);
+
 /** Body openings of out-of-office notes, for subjects that do not say so. */
 const AWAY_BODY =
   /\b(?:i am|i'm|i will be|we are) (?:currently )?(?:out of (?:the )?office|away|on (?:vacation|holiday|leave|annual leave|parental leave)|traveling|travelling|out of town)|\bout of (?:the )?office\b|\bwill be back on\b|\breturning (?:to the office )?on\b|\blimited access to (?:e-?mail|my email)\b|\bestoy fuera de la oficina\b|\b(?:estoy|estar[ée]|me encuentro) (?:de vacaciones|ausente|fuera)\b|\b(?:regreso|regresar[ée]|volver[ée]) (?:el|a la oficina)\b|\b(?:estou|estarei|encontro-me|me encontro) (?:de f[ée]rias|ausente|fora do escrit[óo]rio)\b|\bacesso limitado ao e-?mail\b|\bje suis absent|\bich bin (?:bis|vom|ab|derzeit|zurzeit) .{0,40}abwesend/i;

@@ -38,9 +38,9 @@ const fromHelpdeskProduct = (mail: InboundMail) => [...mail.headers.keys()].some
 /**
  * Subjects that start with ordinary words of an away note ("Ausencia de complemento de pago..." is a request a
  * fiscal desk gets every day): they count only together with an away note in the body. A responder's own prefix
- * ("Automatic reply:", "Respuesta automática:") is enough alone (classify/vacation.ts).
+ * ("Automatic reply:", "Respuesta automática:", with its colon) is enough alone (classify/vacation.ts).
  */
-const AWAY_WORDS_SUBJECT = /^\s*(?:out of (?:the )?office|fuera de (?:la )?oficina|ausente|ausencia|f[ée]rias|abwesend|vacation|on vacation|estoy de vacaciones|de vacaciones)\b/i;
+const AWAY_WORDS_SUBJECT = /^\s*(?:out of (?:the )?office|fuera de (?:la )?oficina|ausente|ausencia|f[ée]rias|abwesend|vacation|on vacation|estoy de vacaciones|de vacaciones|respuesta autom[aá]tica|resposta autom[aá]tica|auto(?:matic)?[ -]?reply)\b/i;
 
 export function classifyAutomatic(mail: InboundMail): AutomaticVerdict | null {
   const autoSubmitted = first(mail, 'auto-submitted');
