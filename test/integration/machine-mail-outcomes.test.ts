@@ -107,6 +107,21 @@ describe('a person\'s mail that asks for no automatic answer (Outlook\'s X-Auto-
   });
 });
 
+describe("a person's Outlook mail that says they will be away", () => {
+  // Outlook's X-Auto-Response-Suppress is on people's mail too: with it, words of an away note in the body
+  // ("estaré fuera de la oficina", "regreso el lunes") made a new request an out-of-office reply, which opens no
+  // ticket: the request was lost. A responder says what it is in its subject or its Auto-Submitted header.
+  it.each([
+    ['No timbra la nómina', 'Buenos días, la nómina de la quincena no timbra (error CFDI40102).\nEstaré fuera de la oficina a partir del viernes; si necesitan algo, llamen a Luis.'],
+    ['Payroll export fails', "The payroll export fails since this morning. I'm out of the office tomorrow, please copy my colleague Luis."],
+    ['Não consigo emitir notas', 'Não consigo emitir notas fiscais desde ontem. Estarei ausente amanhã, falem com o Rui.'],
+  ])('"%s" opens a ticket', async (subject, body) => {
+    tt = await suite.start(NOW);
+    const r = await tt.ingest(NOW, mail({ headers: { Subject: subject, 'X-Auto-Response-Suppress': 'All' }, body }));
+    expect(r.outcome).toBe('created');
+  });
+});
+
 describe.skipIf(!existsSync(bsd))('machine mail of the corpus', () => {
   it("Exchange's out-of-office replies (Return-Path: <>, X-Auto-Response-Suppress) open no ticket", async () => {
     tt = await suite.start(NOW);

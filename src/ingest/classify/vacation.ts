@@ -54,8 +54,11 @@ export function isVacation(view: MailView): boolean {
   if (/vacation|autoreply/i.test(view.first('x-apple-action') ?? '')) return true;
   if (/^\s*auto[_-]?reply\s*$/i.test(view.first('precedence') ?? '')) return true;
   if (AUTO_REPLY_SUBJECT.test(view.subject)) return true;
-  // Exchange marks its own auto-replies so that they are not answered; with an out-of-office text that is enough.
+  // Exchange marks its own auto-replies so that they are not answered, and sends them from the null sender (or
+  // by an inbox rule): with an out-of-office text that is enough. Outlook puts the mark on people's mail too, and
+  // a person writes "I'm out of the office tomorrow" in a request: the mark alone made it an auto-reply, lost.
   const suppress = view.first('x-auto-response-suppress') ?? '';
-  if (/\b(?:all|oof|autoreply)\b/i.test(suppress) && hasAwayNote(view.body)) return true;
+  const sentByExchange = /^<\s*>$/.test(view.first('return-path') ?? '') || view.first('x-ms-exchange-inbox-rules-loop') !== null;
+  if (/\b(?:all|oof|autoreply)\b/i.test(suppress) && sentByExchange && hasAwayNote(view.body)) return true;
   return false;
 }
