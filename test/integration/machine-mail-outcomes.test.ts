@@ -122,6 +122,24 @@ describe("a person's Outlook mail that says they will be away", () => {
   });
 });
 
+describe('a bounce the customer forwards to the desk', () => {
+  // "Our invoices to this client bounce": the customer forwards the bounce, often from the company's general
+  // address. admin@ and mail@ read like a system's sender, and the forwarded notice was then read as a bounce of
+  // our own: outcome bounce, no ticket, the request lost.
+  const forwarded = [
+    'Buenos días, las facturas a este cliente rebotan. ¿Pueden revisar?', '',
+    '---------- Forwarded message ---------', 'From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>', 'Date: Mon, Nov 23, 2026 at 10:00 AM',
+    'Subject: Delivery Status Notification (Failure)', 'To: <facturacion@empresa.mx>', '',
+    'Address not found', "Your message wasn't delivered to compras@proveedor.com because the address couldn't be found.", '',
+    'The response from the remote server was:', '550 5.1.1 The email account that you tried to reach does not exist.',
+  ].join('\n');
+  it.each(['Admin <admin@empresa.mx>', 'mail@empresa.mx'])('from %s, it opens a ticket', async (from) => {
+    tt = await suite.start(NOW);
+    const r = await tt.ingest(NOW, mail({ headers: { From: from, Subject: 'Fwd: Delivery Status Notification (Failure)' }, body: forwarded }));
+    expect(r.outcome).toBe('created');
+  });
+});
+
 describe.skipIf(!existsSync(bsd))('machine mail of the corpus', () => {
   it("Exchange's out-of-office replies (Return-Path: <>, X-Auto-Response-Suppress) open no ticket", async () => {
     tt = await suite.start(NOW);

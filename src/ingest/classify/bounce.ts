@@ -13,6 +13,7 @@
  * A body is only read as a bounce notice when the mail comes from a mail system (evidence.ts).
  * Hard vs soft follows sisimai (reason.ts): permanent AND the address itself is dead.
  */
+import { isForwardSubject } from '../../domain/thread-refs.js';
 import type { InboundMail } from '../parse.js';
 import { detectComplaint } from './arf.js';
 import { isDelayWarning } from './delay.js';
@@ -102,6 +103,9 @@ function detectBounce(view: MailView): MailKind | null {
   // A delivery-status part alone is not enough: a person can forward a bounce with its parts.
   const isReport = view.reportType === 'delivery-status';
   if (!machine.any && !isReport) return null;
+  // A forward ("Fwd:", "RV:") passes a notice on: a customer asking about a bounce, from a system-like address
+  // (admin@, mail@). A delivery agent's own notice is never one.
+  if (!machine.daemon && isForwardSubject(view.subject)) return null;
 
   const notice = splitNotice(view.body);
   const noticeText = notice.lines.join('\n');
