@@ -89,17 +89,30 @@ const FORWARD_PREFIX = /^\s*\[?(fwd?|fw|rv|enc|tr|wg|reenviado|encaminhado)\s*:\
 // A tag a mail gateway puts in front of the subject ("[EXTERNAL]", "[SPAM?]"), or a ticket tag.
 const LEADING_TAG = /^\s*\[[^\]]*\]\s*/;
 
-/** Forwards start a new conversation: "Fwd:", "FW:", Spanish "RV:", Portuguese "Enc:", French "TR:". */
-export function isForwardSubject(subject: string): boolean {
+/** Whether a forward's prefix opens the subject behind leading tags, and behind reply prefixes when `throughReplies`. */
+function forwardPrefixed(subject: string, throughReplies: boolean): boolean {
   // NFKC: a full-width colon ("RV：") is a colon.
   let rest = subject.normalize('NFKC');
   for (let i = 0; i < 10; i++) {
     if (FORWARD_PREFIX.test(rest)) return true;
-    const next = rest.replace(REPLY_PREFIX, '').replace(LEADING_TAG, '');
+    const next = (throughReplies ? rest.replace(REPLY_PREFIX, '') : rest).replace(LEADING_TAG, '');
     if (next === rest) return false;
     rest = next;
   }
   return false;
+}
+
+/** Forwards start a new conversation: "Fwd:", "FW:", Spanish "RV:", Portuguese "Enc:", French "TR:"; "Re: Fwd:" too. */
+export function isForwardSubject(subject: string): boolean {
+  return forwardPrefixed(subject, true);
+}
+
+/**
+ * The mail is itself a forward ("RV: x", behind a gateway's "[EXTERNAL]" too), not a reply to one ("RE: RV: x"):
+ * the message below its note is what it forwards, not a reply's history (visible-text/).
+ */
+export function forwardsAMessage(subject: string): boolean {
+  return forwardPrefixed(subject, false);
 }
 
 /**

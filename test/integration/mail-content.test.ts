@@ -92,6 +92,15 @@ describe('a forwarded message with a short note', () => {
     );
   });
 
+  it('keeps an Outlook forward whose subject a mail gateway tagged ("[EXTERNO] RV:")', async () => {
+    // Desks tag mail from outside ("[EXTERNAL]", "[EXTERNO]"): every customer's forward reached the agent cut to
+    // its one-line note, the forwarded message taken for a reply's history.
+    const body = ['Les reenvío el error.', '', '________________________________', ...forwarded].join('\n');
+    for (const Subject of ['[EXTERNO] RV: Error al timbrar', '[EXTERNAL] FW: Error al timbrar', '[Fwd: Error al timbrar]']) {
+      expect(await visibleTextOfTicket(mail({ headers: { Subject }, body })), Subject).toBe(body);
+    }
+  });
+
   it('still cuts the history of an Outlook reply', async () => {
     const body = ['Ya quedó, gracias.', '', '________________________________', ...forwarded].join('\n');
     expect(await visibleTextOfTicket(mail({ headers: { Subject: 'RE: Error al timbrar' }, body }))).toBe('Ya quedó, gracias.');

@@ -21,14 +21,12 @@
  * classification); our own regexes have no ambiguous nested quantifiers, and planer's
  * polynomial "On ... wrote:" regexes only see a tamed copy of the lines (planerProbe).
  */
+import { forwardsAMessage } from '../../domain/thread-refs.js';
 import { MAX_INPUT_CHARS } from './limits.js';
 import { htmlToText } from './html-to-text.js';
 import { extractFromPlainText } from './plain-text.js';
 
 export { htmlToText };
-
-/** "RV: ...", "Fwd: ...", "ENC: ...": a forward, in the languages of Outlook, Gmail and Apple Mail. */
-const FORWARD_SUBJECT_RE = /^\s*(?:fwd?|rv|enc|tr|wg)\s*:/i;
 
 export function extractVisibleText(text: string, html?: string | null, subject = ''): string {
   let source = '';
@@ -37,7 +35,8 @@ export function extractVisibleText(text: string, html?: string | null, subject =
     if (source.trim() === '' && typeof html === 'string' && html.trim() !== '') {
       source = htmlToText(html);
     }
-    return extractFromPlainText(source, FORWARD_SUBJECT_RE.test(subject));
+    // "RV: ...", "Fwd: ...", "ENC: ...", also behind a gateway's "[EXTERNAL]": a forward, in the languages of Outlook, Gmail and Apple Mail.
+    return extractFromPlainText(source, forwardsAMessage(subject));
   } catch {
     // Defensive: the algorithm is not expected to throw, but a mail must never be lost.
     try {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   createSignedMessageId,
+  forwardsAMessage,
   isForwardSubject,
   normaliseMessageId,
   parseIdList,
@@ -62,6 +63,10 @@ describe('subjects', () => {
   it('recognises forwards in several languages, after reply prefixes too', () => {
     for (const s of ['Fwd: x', 'FW: x', 'RV: x', 'Enc: x', 'TR: x', 'Re: Fwd: x', 'WG: x']) expect(isForwardSubject(s), s).toBe(true);
     for (const s of ['Re: x', 'RE: x', 'Factura', 'Enchufe: roto', 'Trámite: x']) expect(isForwardSubject(s), s).toBe(false);
+  });
+  it('tells a forward itself, behind a gateway\'s tag, from a reply to one', () => {
+    for (const s of ['RV: x', '[EXTERNO] RV: x', '[EXT] [SPAM?] FW: x', '[Fwd: x]', 'ENC： x']) expect(forwardsAMessage(s), s).toBe(true);
+    for (const s of ['RE: RV: x', 'Re: Fwd: x', '[EXTERNAL] RE: x', 'Factura']) expect(forwardsAMessage(s), s).toBe(false);
   });
   it('makes a clean ticket subject', () => {
     expect(ticketSubject('RE: Re: [#12] Error al timbrar')).toBe('Error al timbrar');
