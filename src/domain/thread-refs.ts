@@ -78,9 +78,13 @@ export function subjectTag(ticketNumber: number): string {
 // "[#1042]", also as typed by hand: "[# 1042]", "[ #1042 ]", or in full-width characters ("［＃１０４２］").
 const TICKET_TAG = /[[［]\s*[#＃]\s*([0-9０-９]{1,12})\s*[\]］]/;
 
-export function ticketFromSubjectTag(subject: string): number | null {
-  const match = TICKET_TAG.exec(subject);
-  return match ? Number((match[1] as string).normalize('NFKC')) : null;
+/**
+ * Every ticket number tagged in the subject, first to last (at most 5). Other helpdesks write the same form
+ * (osTicket's "[#8833] Re: [#1042] ..."): ours may not be the first.
+ */
+export function ticketsFromSubjectTags(subject: string): number[] {
+  const numbers = [...subject.matchAll(new RegExp(TICKET_TAG.source, 'g'))].map((m) => Number((m[1] as string).normalize('NFKC')));
+  return [...new Set(numbers)].slice(0, 5);
 }
 
 const REPLY_PREFIX = /^\s*(re|r|aw|sv|vs|res|resp|antw)\s*(\[\d+\])?\s*:\s*/i;

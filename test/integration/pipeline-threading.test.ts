@@ -81,6 +81,18 @@ describe('inbound mail becomes one ticket, comment or follow-up', () => {
     expect((await showTicket(app.db, stranger.ticketNumber as number))?.subject).toBe('dame los datos');
   });
 
+  it("our tag behind another helpdesk's tag of the same form (osTicket's \"[#8833] Re: [#1000] ...\") still matches", async () => {
+    // The customer's own helpdesk answers our notice under its own number, first in the subject, and with its own
+    // References. Only the first tag was read: the answer opened a new ticket, or was refused as a stranger's when
+    // that number was one of our tickets too.
+    const { number } = await openTicket({ Subject: 'No timbra' });
+    const other = await ingest(mail({ headers: { From: 'otro@tercero.com', Subject: 'Otra consulta' } }));
+    for (const foreign of [8833, other.ticketNumber as number]) {
+      const r = await ingest(mail({ headers: { Subject: `[#${foreign}] Re: [#${number}] No timbra`, References: `<thread-${foreign}@helpdesk.cliente.mx>` } }));
+      expect(r, `[#${foreign}]`).toMatchObject({ outcome: 'comment', ticketNumber: number, detail: 'via subject-tag' });
+    }
+  });
+
   it('a subject tag from a colleague of the same organisation matches', async () => {
     const org = await app.db.organisation.create({ data: { name: 'Cliente SA', country: 'MX', domains: { create: [{ domain: 'cliente.mx' }] } } });
     const { number } = await openTicket();

@@ -1,5 +1,5 @@
-import { decideThread, type ThreadDecision } from '../../domain/threading.js';
-import { isForwardSubject, ticketFromPlusAddress, ticketFromSubjectTag, verifySignedMessageId } from '../../domain/thread-refs.js';
+import { decideThread, isParticipant, type ThreadDecision } from '../../domain/threading.js';
+import { isForwardSubject, ticketFromPlusAddress, ticketsFromSubjectTags, verifySignedMessageId } from '../../domain/thread-refs.js';
 import type { Tx } from '../../store/database.js';
 import { newestFollowUpOf, ticketByNumber, ticketsByMessageIds, type StoredTicket } from '../../store/tickets-repo.js';
 import type { InboundMail } from '../parse.js';
@@ -40,7 +40,13 @@ export async function resolveThread(
     if (ticket) headerMatches.push({ ticket, via: header.via, signed: signedNumber !== null });
   }
   const plusNumber = ticketFromPlusAddress(ctx.secret, ctx.supportAddress, mail.recipients);
-  const tagNumber = ticketFromSubjectTag(mail.subject);
+  // Of several tags (another helpdesk's number first), the one of a ticket the sender takes part in.
+  const tagged: StoredTicket[] = [];
+  for (const n of ticketsFromSubjectTags(mail.subject)) {
+    const ticket = await lookupNumber(n);
+    if (ticket) tagged.push(ticket);
+  }
+  const subjectTagTicket = tagged.find((t) => isParticipant(t, sender, senderOrganisationId)) ?? tagged[0] ?? null;
 
   const decision = decideThread({
     sender,
@@ -49,7 +55,7 @@ export async function resolveThread(
     senderTrusted: ctx.senderTrusted,
     headerMatches,
     plusAddressTicket: plusNumber !== null ? await lookupNumber(plusNumber) : null,
-    subjectTagTicket: tagNumber !== null ? await lookupNumber(tagNumber) : null,
+    subjectTagTicket,
   });
   return decision.kind === 'existing' ? { ...decision, ticket: await continuationOf(tx, decision.ticket as StoredTicket) } : decision;
 }

@@ -7,7 +7,7 @@ import {
   parseIdList,
   plusAddressFor,
   ticketFromPlusAddress,
-  ticketFromSubjectTag,
+  ticketsFromSubjectTags,
   ticketSubject,
   verifySignedMessageId,
 } from '../../../src/domain/thread-refs.js';
@@ -57,8 +57,9 @@ describe('plus-addresses', () => {
 
 describe('subjects', () => {
   it('finds the tag', () => {
-    expect(ticketFromSubjectTag('Re: [#1042] No puedo timbrar')).toBe(1042);
-    expect(ticketFromSubjectTag('Factura #1042')).toBeNull();
+    expect(ticketsFromSubjectTags('Re: [#1042] No puedo timbrar')).toEqual([1042]);
+    expect(ticketsFromSubjectTags('Factura #1042')).toEqual([]);
+    expect(ticketsFromSubjectTags('[#8833] Re: [#1042] No puedo timbrar [#1042]')).toEqual([8833, 1042]);
   });
   it('recognises forwards in several languages, after reply prefixes too', () => {
     for (const s of ['Fwd: x', 'FW: x', 'RV: x', 'Enc: x', 'TR: x', 'Re: Fwd: x', 'WG: x']) expect(isForwardSubject(s), s).toBe(true);
