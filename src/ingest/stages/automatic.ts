@@ -50,7 +50,8 @@ export function classifyAutomatic(mail: InboundMail): AutomaticVerdict | null {
   }
   for (const name of ['x-autoreply', 'x-autorespond', 'x-autoresponder']) {
     const value = first(mail, name);
-    if (value !== null) return { kind: 'auto-replied', reason: `${name}: ${value}` };
+    // "no" is no mark: some mailers write the header on every mail (classify/vacation.ts reads it the same way).
+    if (value !== null && !/^(?:no|false|0)\b/i.test(value)) return { kind: 'auto-replied', reason: `${name}: ${value}` };
   }
   if (/vacation|autoreply/i.test(first(mail, 'x-apple-action') ?? '')) return { kind: 'auto-replied', reason: 'X-Apple-Action: VACATION' };
   const precedence = first(mail, 'precedence');

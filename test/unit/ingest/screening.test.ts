@@ -35,6 +35,11 @@ describe('machine-written mail (RFC 3834 and de-facto headers)', () => {
     for (const from of ['owner-neko@example.co.jp', 'neko-request@example.org']) expect(classifyAutomatic(await parse([`From: ${from}`, 'Subject: x']))?.kind, from).toBe('auto-generated');
     expect(classifyAutomatic(await parse(['From: replyto@cliente.mx', 'Subject: x']))).toBeNull();
   });
+  it('an X-Autoreply that says no (some mailers write it on every mail) is no mark', async () => {
+    for (const header of ['X-Autoreply: no', 'X-Autorespond: false', 'X-Autoresponder: 0', 'X-Autoreply: No']) {
+      expect(classifyAutomatic(await parse([...base, header])), header).toBeNull();
+    }
+  });
   it("an auto-responder's subject prefix is enough, in Spanish, Portuguese and English", async () => {
     for (const subject of ['Respuesta automática: Consulta', 'Resposta automática: Pedido', 'Automatic reply: Consulta', 'Out of Office: hasta el lunes', 'Out of Office AutoReply: Consulta']) {
       expect(classifyAutomatic(await parse(['From: a@b.mx', `Subject: ${subject}`]))?.kind, subject).toBe('auto-replied');
