@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Config } from './config.js';
 import { ErrorCode, VentanillaError } from './errors.js';
@@ -11,7 +11,9 @@ import { ErrorCode, VentanillaError } from './errors.js';
 export function ensureWritableFolders(config: Pick<Config, 'dataDir' | 'databasePath' | 'env'>): void {
   ensureWritable(config.dataDir, 'DATA_DIR');
   const databaseDir = dirname(config.databasePath);
-  if (databaseDir !== config.dataDir) ensureWritable(databaseDir, config.env.DATABASE_URL ? 'DATABASE_URL' : 'DATA_DIR');
+  const variable = config.env.DATABASE_URL ? 'DATABASE_URL' : 'DATA_DIR';
+  if (databaseDir !== config.dataDir) ensureWritable(databaseDir, variable);
+  ensureDatabaseFilesWritable(config.databasePath, variable);
 }
 
 function ensureWritable(dir: string, variable: string): void {
@@ -26,6 +28,37 @@ function ensureWritable(dir: string, variable: string): void {
       {},
       { cause: error },
     );
+  }
+}
+
+/**
+ * A database another user made (`sudo ventanilla migrate` before the daemon's first start: root's file, mode 600)
+ * or one made read-only stopped every command on SQLite's "unable to open database file" or "attempt to write a
+ * readonly database", with a stack trace naming neither the file nor its owner. Its -wal and -shm files count too.
+ */
+function ensureDatabaseFilesWritable(path: string, variable: string): void {
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      accessSync(file, constants.R_OK | constants.W_OK);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      if (code === 'ENOENT') continue;
+      const owner = ownerOf(file);
+      throw new VentanillaError(
+        ErrorCode.CONFIG_INVALID,
+        `${variable}: cannot read and write ${file} (${code}${owner === undefined ? '' : `; it belongs to uid ${owner}`}): run Ventanilla as the user the file belongs to, or give the database files to this user (${userName()}), e.g. chown`,
+        {},
+        { cause: error },
+      );
+    }
+  }
+}
+
+function ownerOf(file: string): number | undefined {
+  try {
+    return statSync(file).uid;
+  } catch {
+    return undefined;
   }
 }
 

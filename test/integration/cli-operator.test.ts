@@ -64,4 +64,26 @@ describe.skipIf(!cliBuilt)('the CLI at start-up, as an operator meets it', () =>
       expect(oneLineError(result.stderr)).toMatch(new RegExp(`^ventanilla: CONFIG_INVALID: DATA_DIR: cannot write in ${readOnly} \\(EACCES\\)`));
     }
   });
+
+  // `sudo ventanilla migrate` before the first start: the database is root's, mode 600, in the daemon's own folder.
+  // The daemon then stopped on SQLite's "unable to open database file" (or, for a file it may only read, "attempt
+  // to write a readonly database") with a stack trace, naming neither the file nor whose it is.
+  it.each(['tickets list', 'migrate', 'ingest -'])('`%s` on a database file this user may not write names the file and its owner, not SQLite', async (command) => {
+    const data = join(dir, 'data');
+    const migrated = await runCli(['migrate'], { env });
+    expect(migrated.code, migrated.stderr).toBe(0);
+    const database = join(data, 'ventanilla.db');
+    chmodSync(dir, 0o755);
+    if (asAnotherUser.uid === undefined) chmodSync(database, 0o400);
+    else chmodSync(data, 0o777);
+    const result = await runCli(command.split(' '), { env, ...asAnotherUser });
+    if (command === 'ingest -') {
+      expect(result.code).toBe(75);
+      expect(result.stderr).toContain(`cannot read and write ${database}`);
+      return;
+    }
+    expect(result.code).toBe(1);
+    const owner = process.getuid?.() ?? 0;
+    expect(oneLineError(result.stderr)).toMatch(new RegExp(`^ventanilla: CONFIG_INVALID: DATA_DIR: cannot read and write ${database} \\(EACCES; it belongs to uid ${owner}\\)`));
+  });
 });
