@@ -1,3 +1,5 @@
+import { ErrorCode, VentanillaError } from './errors.js';
+
 /**
  * Variables that look like Ventanilla's but are none of its settings: a misspelt IMAP_PASWORD was silently
  * ignored, and the gateway ran on the default it was meant to replace. Each becomes one warning naming the
@@ -44,4 +46,14 @@ function editDistance(a: string, b: string): number {
     previous = current;
   }
   return Math.min(previous[b.length]!, 3);
+}
+
+/**
+ * The error of a refused configuration: each problem on its line, then the variables that look like settings but
+ * are none. Those are logged once the configuration is accepted, so a refused one never showed them: the operator
+ * read "IMAP_PASSWORD: required when IMAP_HOST is set" about the very password they had set as IMAP_PASWORD.
+ */
+export function invalidConfiguration(problems: string[], warnings: string[]): VentanillaError {
+  const ignored = warnings.length ? `\nIgnored, as no setting of Ventanilla's:\n${warnings.map((w) => `  ${w}`).join('\n')}` : '';
+  return new VentanillaError(ErrorCode.CONFIG_INVALID, `Invalid configuration:\n${problems.join('\n')}${ignored}`);
 }

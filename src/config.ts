@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { unknownSettingWarnings } from './config-typos.js';
-import { ErrorCode, VentanillaError } from './errors.js';
+import { invalidConfiguration, unknownSettingWarnings } from './config-typos.js';
 import { MIN_SECRET_LENGTH } from './secret.js';
 import { isLinkBase } from './http/public-url.js';
 import type { OAuth2Settings } from './oauth2-token.js';
 import { imapConfig } from './config-imap.js';
+import { calendarFromEnv } from './domain/business-clock.js';
 
 const bool = (fallback: boolean) =>
   z
@@ -208,13 +208,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
   if (opts.dotenv !== false && env === process.env && existsSync('.env')) process.loadEnvFile('.env');
   const blanksRemoved = Object.fromEntries(Object.entries(env).filter(([k, v]) => v !== undefined && (v !== '' || BLANK_MEANS_NONE.has(k))));
   const parsed = envSchema.safeParse(blanksRemoved);
+  const warnings = unknownSettingWarnings(env, KNOWN_VARIABLES);
+  const calendarEnv = Object.fromEntries(CALENDAR_VARIABLES.map((name) => [name, env[name]]));
+  // Checked here so that a bad calendar is listed with the rest (policy.ts builds it again: ~0.1 ms, its data cached).
+  const calendarProblems = calendarProblem(calendarEnv);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '?');
       const got = shownValue(name, blanksRemoved[name]);
       return `  ${name}: ${issue.message}${got === undefined ? '' : ` (got ${got})`}`;
     });
-    throw new VentanillaError(ErrorCode.CONFIG_INVALID, `Invalid configuration:\n${lines.join('\n')}`);
+    throw invalidConfiguration([...lines, ...calendarProblems], warnings);
   }
   const e = parsed.data;
   const problems: string[] = [];
@@ -237,7 +241,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
   if (e.SMTP_OAUTH2 && !smtpOAuth2) problems.push('  SMTP_OAUTH2: uses the IMAP_OAUTH2_* app, which is not set (IMAP_HOST, IMAP_USER, IMAP_OAUTH2_TOKEN_URL, IMAP_OAUTH2_CLIENT_ID)');
   // The mailbox's own address logs in, unless SMTP_USER names another.
   const smtpUser = e.SMTP_USER ?? (smtpOAuth2 ? imap?.user : undefined);
-  if (problems.length) throw new VentanillaError(ErrorCode.CONFIG_INVALID, `Invalid configuration:\n${problems.join('\n')}`);
+  problems.push(...calendarProblems);
+  if (problems.length) throw invalidConfiguration(problems, warnings);
   const dataDir = resolve(e.DATA_DIR);
   const databaseUrl = e.DATABASE_URL ?? `file:${resolve(dataDir, 'ventanilla.db')}`;
   return {
@@ -256,7 +261,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
       unknownSenderPolicy: e.UNKNOWN_SENDER_POLICY,
       trustedAuthservIds: (e.TRUSTED_AUTHSERV_IDS ?? '').split(',').map((v) => v.trim().toLowerCase()).filter(Boolean),
     },
-    calendarEnv: Object.fromEntries(CALENDAR_VARIABLES.map((name) => [name, env[name]])),
+    calendarEnv,
     smtp: e.SMTP_HOST
       ? { host: e.SMTP_HOST, port: e.SMTP_PORT, secure: e.SMTP_SECURE, user: smtpUser, password: e.SMTP_PASSWORD, ...(smtpOAuth2 ? { oauth2: smtpOAuth2 } : {}), rejectUnauthorized: e.SMTP_TLS_REJECT_UNAUTHORIZED, requireTLS: !e.SMTP_SECURE && smtpUser !== undefined && e.SMTP_REQUIRE_TLS, poolSize: e.SMTP_POOL_SIZE }
       : undefined,
@@ -270,8 +275,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
     },
     bulletins: bulletinConfig(e),
     env: e,
-    warnings: unknownSettingWarnings(env, KNOWN_VARIABLES),
+    warnings,
   };
+}
+
+function calendarProblem(calendarEnv: Record<string, string | undefined>): string[] {
+  try {
+    calendarFromEnv(calendarEnv);
+    return [];
+  } catch (error) {
+    return [`  ${(error as Error).message}`];
+  }
 }
 
 /** Settings whose value is a credential: a refused one is named, never echoed (the error lands in terminals, CI logs, journald). */

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { Config } from './config.js';
+import { invalidConfiguration } from './config-typos.js';
 import { BusinessCalendar, calendarFromEnv } from './domain/business-clock.js';
 import { DEFAULT_LIFECYCLE_RULES, type LifecycleRules } from './domain/lifecycle.js';
 import { DEFAULT_SLA_POLICY, type SlaPolicy } from './domain/sla.js';
-import { ErrorCode, VentanillaError } from './errors.js';
 
 /** The business rules in force: calendar, lifecycle timers, SLA targets, escalation contacts. */
 export interface Policies {
@@ -24,11 +24,8 @@ const slaTargetsSchema = z
   .partial()
   .strict();
 
-function invalid(name: string, message: string): VentanillaError {
-  return new VentanillaError(ErrorCode.CONFIG_INVALID, `Invalid configuration:\n  ${name}: ${message}`);
-}
-
 function slaPolicy(config: Config): SlaPolicy {
+  const invalid = (name: string, message: string) => invalidConfiguration([`  ${name}: ${message}`], config.warnings);
   const plans = structuredClone(DEFAULT_SLA_POLICY.plans);
   if (config.env.SLA_TARGETS) {
     let parsed: unknown;
@@ -64,7 +61,8 @@ export function policiesFromConfig(config: Config): Policies {
   try {
     calendar = calendarFromEnv(config.calendarEnv);
   } catch (error) {
-    throw new VentanillaError(ErrorCode.CONFIG_INVALID, `Invalid configuration:\n  ${(error as Error).message}`, {}, { cause: error });
+    // loadConfig has checked it already; kept for a Config built otherwise (tests).
+    throw invalidConfiguration([`  ${(error as Error).message}`], config.warnings);
   }
   return {
     calendar,

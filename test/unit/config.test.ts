@@ -132,6 +132,21 @@ describe('settings that are not ours', () => {
     expect(load({ BULLETIN_SENDER: 'x' }).warnings).toEqual(['BULLETIN_SENDER is no Ventanilla setting and is ignored (see the README, Configuration)']);
   });
 
+  // The warning is logged once the configuration is accepted: a refused one never reached the log, and the
+  // operator read "IMAP_PASSWORD: required" about the very password they had set, misspelt.
+  it('a refused configuration names the misspelt settings too, next to the error they caused', () => {
+    const error = errorOf({ IMAP_HOST: 'imap.x.test', IMAP_USER: 'u', IMAP_PASWORD: 'p' });
+    expect(error.message).toMatch(/IMAP_PASSWORD: required when IMAP_HOST is set/);
+    expect(error.message).toContain('IMAP_PASWORD is no Ventanilla setting and is ignored: did you mean IMAP_PASSWORD?');
+    expect(errorOf({ BUSINESS_HOURS: 'all day', SMTP_PASS: 'x' }).message).toContain('did you mean SMTP_PASSWORD?');
+  });
+
+  it('a bad calendar setting is reported with the other bad values, not only once they are fixed', () => {
+    const error = errorOf({ IMAP_PORT: 'abc', BUSINESS_HOURS: 'all day' });
+    expect(error.message).toMatch(/IMAP_PORT: expected a port number/);
+    expect(error.message).toMatch(/BUSINESS_HOURS: expected opening-closing/);
+  });
+
   it("other programs' variables raise nothing", () => {
     expect(load({ PATH: '/usr/bin', HOME: '/root', HTTP_PROXY: 'http://proxy:8080', NODE_ENV: 'production', LANG: 'es_MX.UTF-8', HOSTNAME: 'mx1' }).warnings).toEqual([]);
     expect(load({ IMAP_PASSWORD: 'x', IMAP_HOST: 'h', IMAP_USER: 'u', HOLIDAY_COUNTRY: 'MX', VENTANILLA_AGENT: 'ana' }).warnings).toEqual([]);
