@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { invalidConfiguration, unknownSettingWarnings } from './config-typos.js';
@@ -7,6 +6,7 @@ import { isLinkBase } from './http/public-url.js';
 import type { OAuth2Settings } from './oauth2-token.js';
 import { imapConfig } from './config-imap.js';
 import { calendarFromEnv } from './domain/business-clock.js';
+import { loadDotenv } from './dotenv.js';
 
 const bool = (fallback: boolean) =>
   z
@@ -205,7 +205,7 @@ const BLANK_MEANS_NONE = new Set(['IMAP_PROCESSED_MAILBOX']);
 
 /** Reads the configuration from the environment (and ./.env when present); throws one error listing every bad value. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?: boolean } = {}): Config {
-  if (opts.dotenv !== false && env === process.env && existsSync('.env')) process.loadEnvFile('.env');
+  if (opts.dotenv !== false && env === process.env) loadDotenv(env);
   const blanksRemoved = Object.fromEntries(Object.entries(env).filter(([k, v]) => v !== undefined && (v !== '' || BLANK_MEANS_NONE.has(k))));
   const parsed = envSchema.safeParse(blanksRemoved);
   const warnings = unknownSettingWarnings(env, KNOWN_VARIABLES);

@@ -62,4 +62,4 @@ function ownerOf(file: string): number | undefined {
   }
 }
 
-const userName = () => process.env.USER ?? process.env.LOGNAME ?? `uid ${process.getuid?.() ?? '?'}`;
+export const userName = () => process.env.USER ?? process.env.LOGNAME ?? `uid ${process.getuid?.() ?? '?'}`;

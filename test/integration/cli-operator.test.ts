@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +63,34 @@ describe.skipIf(!cliBuilt)('the CLI at start-up, as an operator meets it', () =>
       expect(result.code).toBe(1);
       expect(oneLineError(result.stderr)).toMatch(new RegExp(`^ventanilla: CONFIG_INVALID: DATA_DIR: cannot write in ${readOnly} \\(EACCES\\)`));
     }
+  });
+
+  it('reads .env in the working directory (one saved with a byte order mark too), the environment winning over it', async () => {
+    // The .env's address would be refused: the command passes only if the environment's is the one read. Saved
+    // by Windows' Notepad: a byte order mark first, CRLF line ends (the mark hid its first variable).
+    writeFileSync(join(dir, '.env'), `\uFEFFDATA_DIR=${join(dir, 'from-dotenv')}\r\nSUPPORT_ADDRESS=not-an-address\r\n# a comment\r\n`);
+    const result = await runCli(['migrate'], { env: { SUPPORT_ADDRESS: 'soporte@example.test' }, cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    expect(existsSync(join(dir, 'from-dotenv', 'ventanilla.db'))).toBe(true);
+  });
+
+  // A .env kept from other users (mode 600, as credentials should be) read by the daemon's user: Node's
+  // loadEnvFile said "ENOENT: no such file or directory, open '.env'" of a file that is there; a folder named
+  // .env printed a TypeError and its stack.
+  it('names a .env it cannot read, with its full path and why, instead of "no such file" or a stack trace', async () => {
+    const dotenv = join(dir, '.env');
+    writeFileSync(dotenv, `DATA_DIR=${join(dir, 'data')}\n`, { mode: 0o600 });
+    chmodSync(dir, 0o755);
+    if (asAnotherUser.uid === undefined) chmodSync(dotenv, 0o000);
+    const unreadable = await runCli(['tickets', 'list'], { env: {}, cwd: dir, ...asAnotherUser });
+    expect(unreadable.code).toBe(1);
+    expect(oneLineError(unreadable.stderr)).toMatch(new RegExp(`^ventanilla: CONFIG_INVALID: \\.env: cannot read ${dotenv} \\(EACCES\\)`));
+
+    rmSync(dotenv);
+    mkdirSync(dotenv);
+    const folder = await runCli(['tickets', 'list'], { env: {}, cwd: dir });
+    expect(folder.code).toBe(1);
+    expect(oneLineError(folder.stderr)).toMatch(new RegExp(`^ventanilla: CONFIG_INVALID: \\.env: cannot read ${dotenv} \\(EISDIR\\)`));
   });
 
   // `sudo ventanilla migrate` before the first start: the database is root's, mode 600, in the daemon's own folder.
