@@ -1,5 +1,8 @@
 import { ErrorCode, VentanillaError } from './errors.js';
 
+// How the configuration's problems reach the operator (config.ts checks the values): variables that look like
+// settings but are none, the error of a refused configuration, and a refused value as that error repeats it.
+
 /**
  * Variables that look like Ventanilla's but are none of its settings: a misspelt IMAP_PASWORD was silently
  * ignored, and the gateway ran on the default it was meant to replace. Each becomes one warning naming the
@@ -56,4 +59,14 @@ function editDistance(a: string, b: string): number {
 export function invalidConfiguration(problems: string[], warnings: string[]): VentanillaError {
   const ignored = warnings.length ? `\nIgnored, as no setting of Ventanilla's:\n${warnings.map((w) => `  ${w}`).join('\n')}` : '';
   return new VentanillaError(ErrorCode.CONFIG_INVALID, `Invalid configuration:\n${problems.join('\n')}${ignored}`);
+}
+
+/** Settings whose value is a credential: a refused one is named, never echoed (the error lands in terminals, CI logs, journald). */
+const SECRET_SETTINGS = new Set(['SECRET_KEY', 'IMAP_PASSWORD', 'SMTP_PASSWORD', 'IMAP_OAUTH2_CLIENT_SECRET', 'IMAP_OAUTH2_REFRESH_TOKEN']);
+
+/** A refused value as the error repeats it: secrets hidden, and the password of a URL (postgres://user:pw@host) masked. */
+export function shownValue(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (SECRET_SETTINGS.has(name)) return `a value of ${value.length} characters, not repeated here`;
+  return JSON.stringify(value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/?#@:]*):[^/?#@]*@/i, '$1:***@'));
 }

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { invalidConfiguration, unknownSettingWarnings } from './config-typos.js';
+import { invalidConfiguration, shownValue, unknownSettingWarnings } from './config-typos.js';
 import { MIN_SECRET_LENGTH } from './secret.js';
 import { isLinkBase } from './http/public-url.js';
 import type { OAuth2Settings } from './oauth2-token.js';
@@ -39,7 +39,12 @@ const envSchema = z.object({
     .regex(/^file:/, 'expected a SQLite URL such as file:./data/ventanilla.db (other databases are not supported yet)')
     .optional(),
   SUPPORT_ADDRESS: email.default('soporte@ventanilla.test'),
-  SECRET_KEY: z.string().min(MIN_SECRET_LENGTH, `expected at least ${MIN_SECRET_LENGTH} characters (use a long random string)`).optional(),
+  SECRET_KEY: z
+    .string()
+    .min(MIN_SECRET_LENGTH, `expected at least ${MIN_SECRET_LENGTH} characters (use a long random string)`)
+    // .env.example's line uncommented as it stands: a key known to everyone who read the example.
+    .refine((v) => v !== 'change-me-to-a-long-random-string', "expected a key of your own, not .env.example's placeholder (e.g. `openssl rand -hex 32`)")
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   IMAP_HOST: optionalText,
   IMAP_PORT: port(993),
@@ -286,16 +291,6 @@ function calendarProblem(calendarEnv: Record<string, string | undefined>): strin
   } catch (error) {
     return [`  ${(error as Error).message}`];
   }
-}
-
-/** Settings whose value is a credential: a refused one is named, never echoed (the error lands in terminals, CI logs, journald). */
-const SECRET_SETTINGS = new Set(['SECRET_KEY', 'IMAP_PASSWORD', 'SMTP_PASSWORD', 'IMAP_OAUTH2_CLIENT_SECRET', 'IMAP_OAUTH2_REFRESH_TOKEN']);
-
-/** A refused value as the error repeats it: secrets hidden, and the password of a URL (postgres://user:pw@host) masked. */
-function shownValue(name: string, value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  if (SECRET_SETTINGS.has(name)) return `a value of ${value.length} characters, not repeated here`;
-  return JSON.stringify(value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/?#@:]*):[^/?#@]*@/i, '$1:***@'));
 }
 
 function bulletinConfig(e: Env): BulletinConfig {

@@ -60,6 +60,14 @@ describe('configuration from the environment', () => {
     expect(errorOf({ PUBLIC_URL: 'https://admin:hunter22@support.example.test' }).message).not.toContain('hunter22');
   });
 
+  // .env.example's commented line, uncommented as it stands: a key everyone who read the example knows, with which
+  // anyone could sign a plus-address onto another customer's ticket, or a survey or unsubscribe link.
+  it("refuses .env.example's placeholder as SECRET_KEY", () => {
+    const error = errorOf({ SECRET_KEY: 'change-me-to-a-long-random-string' });
+    expect(error.message).toMatch(/SECRET_KEY: .*placeholder/);
+    expect(error.message).not.toContain('change-me');
+  });
+
   it('requires the IMAP login when IMAP_HOST is set', () => {
     const error = errorOf({ IMAP_HOST: 'imap.x.test' });
     expect(error.message).toMatch(/IMAP_USER: required when IMAP_HOST is set/);
