@@ -210,10 +210,10 @@ const BLANK_MEANS_NONE = new Set(['IMAP_PROCESSED_MAILBOX']);
 
 /** Reads the configuration from the environment (and ./.env when present); throws one error listing every bad value. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?: boolean } = {}): Config {
-  if (opts.dotenv !== false && env === process.env) loadDotenv(env);
+  const dotenvWarnings = opts.dotenv !== false && env === process.env ? loadDotenv(env) : [];
   const blanksRemoved = Object.fromEntries(Object.entries(env).filter(([k, v]) => v !== undefined && (v !== '' || BLANK_MEANS_NONE.has(k))));
   const parsed = envSchema.safeParse(blanksRemoved);
-  const warnings = unknownSettingWarnings(env, KNOWN_VARIABLES);
+  const warnings = [...dotenvWarnings, ...unknownSettingWarnings(env, KNOWN_VARIABLES)];
   const calendarEnv = Object.fromEntries(CALENDAR_VARIABLES.map((name) => [name, env[name]]));
   // Checked here so that a bad calendar is listed with the rest (policy.ts builds it again: ~0.1 ms, its data cached).
   const calendarProblems = calendarProblem(calendarEnv);

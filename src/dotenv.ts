@@ -9,14 +9,14 @@ import { ErrorCode, VentanillaError } from './errors.js';
  * Not loadEnvFile itself: of a .env this user may not read (mode 600, another user's: the file holds passwords)
  * it said "ENOENT: no such file or directory, open '.env'", and of a folder named .env it threw a TypeError.
  */
-export function loadDotenv(env: NodeJS.ProcessEnv): void {
+export function loadDotenv(env: NodeJS.ProcessEnv): string[] {
   const file = resolve('.env');
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    if (code === 'ENOENT') return;
+    if (code === 'ENOENT') return [];
     throw new VentanillaError(
       ErrorCode.CONFIG_INVALID,
       `.env: cannot read ${file} (${code}): make it a file this user (${userName()}) may read, or remove it and set the variables in the environment`,
@@ -25,5 +25,21 @@ export function loadDotenv(env: NodeJS.ProcessEnv): void {
     );
   }
   // A byte order mark (Windows' Notepad) would be read as part of the first variable's name, which went unread.
-  for (const [name, value] of Object.entries(parseEnv(text.replace(/^\uFEFF/, '')))) if (env[name] === undefined) env[name] = value;
+  text = text.replace(/^\uFEFF/, '');
+  for (const [name, value] of Object.entries(parseEnv(text))) if (env[name] === undefined) env[name] = value;
+  return cutAtHash(text, file);
+}
+
+/**
+ * The parser ends an unquoted value at its first "#", wherever it stands: a password "Pa55#word" was read as "Pa55"
+ * and only the server's refusal told of it. A "#" right after a character is taken as part of the value (one after
+ * a space is a comment, as meant); the warning names the variable, never its value.
+ */
+function cutAtHash(text: string, file: string): string[] {
+  const warnings: string[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    const name = /^\s*(?:export\s+)?([\w.-]+)\s*=\s*[^\s'"`#](?:[^#]*[^\s#])?#/.exec(line)?.[1];
+    if (name) warnings.push(`${name} in ${file}: read up to its "#", the rest taken for a comment; put the value in quotes if the "#" is part of it`);
+  }
+  return warnings;
 }

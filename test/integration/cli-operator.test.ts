@@ -74,6 +74,17 @@ describe.skipIf(!cliBuilt)('the CLI at start-up, as an operator meets it', () =>
     expect(existsSync(join(dir, 'from-dotenv', 'ventanilla.db'))).toBe(true);
   });
 
+  // In .env (Node's parser) a "#" ends an unquoted value wherever it stands: a password "Pa55#word" was read as
+  // "Pa55", and the server's refusal was all the operator saw. A "#" after a space is a comment, as meant.
+  it('warns of an unquoted .env value cut at a "#" that looks part of it, naming the variable, not the value', async () => {
+    writeFileSync(join(dir, '.env'), `DATA_DIR=${join(dir, 'data')}\nSMTP_PASSWORD=Pa55#word\nSUPPORT_NAME=Soporte # the display name\nBULLETIN_NAME="Boletín #1"\n`);
+    const result = await runCli(['tickets', 'list'], { env: {}, cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    const warnings = result.stderr.trim().split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { msg: string }).msg);
+    expect(warnings).toEqual([expect.stringMatching(/^SMTP_PASSWORD in .*\.env: read up to its "#"/)]);
+    expect(result.stderr).not.toContain('word');
+  });
+
   // A .env kept from other users (mode 600, as credentials should be) read by the daemon's user: Node's
   // loadEnvFile said "ENOENT: no such file or directory, open '.env'" of a file that is there; a folder named
   // .env printed a TypeError and its stack.
