@@ -2,7 +2,16 @@ import { userInfo } from 'node:os';
 import { createApp, type App } from '../app.js';
 
 /** Who does an action: --as, else $VENTANILLA_AGENT, else the OS user. */
-export const defaultActor = (): string => process.env.VENTANILLA_AGENT ?? `agent:${userInfo().username}`;
+export const defaultActor = (): string => process.env.VENTANILLA_AGENT ?? `agent:${osUser()}`;
+
+/** A uid with no name here (a container run as `--user 1001`): userInfo() throws, and every agent action failed. */
+function osUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return `uid ${process.getuid?.() ?? '?'}`;
+  }
+}
 
 /** commander helper for repeatable options (--attach a --attach b). */
 export const collect = (value: string, previous: string[]): string[] => [...previous, value];

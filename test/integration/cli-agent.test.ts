@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -126,5 +126,21 @@ describe.skipIf(!cliBuilt)('--help, as an agent reads it', () => {
   it('`tickets set --help` offers only the statuses a ticket can be set to (never new: where tickets start)', async () => {
     const help = await runCli(['tickets', 'set', '--help']);
     expect(help.stdout).toMatch(/--status <status>\s+open, pending, on_hold, solved, closed\n/);
+  });
+});
+
+// A container run as a user the image does not list (`docker run --user 1001`, OpenShift's random uids): the OS
+// has no name for it, and every agent action without --as failed on "uv_os_get_passwd returned ENOENT".
+describe.skipIf(!cliBuilt || process.getuid?.() !== 0)('an agent action by a user without a name on this machine', () => {
+  it('is done and recorded as that uid', async () => {
+    const uid = 54321;
+    const shared = { ...env, DATA_DIR: join(dir, 'shared') };
+    chmodSync(dir, 0o777);
+    expect((await runCli(['ingest', '-'], { env: shared, input: mail(), uid })).code).toBe(0);
+    writeFileSync(join(dir, 'answer.txt'), 'Ya quedó.\n', { mode: 0o644 });
+    const reply = await runCli(['tickets', 'reply', '1000', '--body-file', join(dir, 'answer.txt')], { env: shared, uid });
+    expect(reply.code, reply.stderr).toBe(0);
+    const ticket = JSON.parse((await runCli(['tickets', 'show', '1000', '--json'], { env: shared, uid })).stdout) as { events: Array<{ type: string; actor: string }> };
+    expect(ticket.events.at(-1)?.actor).toBe(`agent:uid ${uid}`);
   });
 });
