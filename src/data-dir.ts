@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Config } from './config.js';
 import { ErrorCode, VentanillaError } from './errors.js';
@@ -37,6 +37,7 @@ function ensureWritable(dir: string, variable: string): void {
  * readonly database", with a stack trace naming neither the file nor its owner. Its -wal and -shm files count too.
  */
 function ensureDatabaseFilesWritable(path: string, variable: string): void {
+  ensureDatabaseFile(path, variable);
   for (const file of [path, `${path}-wal`, `${path}-shm`]) {
     try {
       accessSync(file, constants.R_OK | constants.W_OK);
@@ -51,6 +52,35 @@ function ensureDatabaseFilesWritable(path: string, variable: string): void {
         { cause: error },
       );
     }
+  }
+}
+
+/**
+ * DATABASE_URL naming the data folder (file:./data), or a file that is no SQLite database (another file named by
+ * mistake, a damaged header): SQLite said "unable to open database file" or "file is not a database", with a stack
+ * trace. An empty file is a new database (SQLite writes its header with the first migration).
+ */
+function ensureDatabaseFile(path: string, variable: string): void {
+  let problem: string | undefined;
+  try {
+    if (statSync(path).isDirectory()) problem = `is a folder: expected the database file in it, e.g. file:${path}/ventanilla.db`;
+    else if (!startsWithSqliteHeader(path)) problem = `is not a SQLite database (it does not start with "SQLite format 3"): ${variable} names another file, or the file is damaged (restore DATA_DIR from a backup)`;
+  } catch {
+    return; // Missing (a new database), or unreadable: ensureDatabaseFilesWritable names that.
+  }
+  if (problem) throw new VentanillaError(ErrorCode.CONFIG_INVALID, `${variable}: ${path} ${problem}`);
+}
+
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+
+function startsWithSqliteHeader(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(SQLITE_HEADER.length);
+    const read = readSync(fd, head, 0, head.length, 0);
+    return read === 0 || head.equals(SQLITE_HEADER);
+  } finally {
+    closeSync(fd);
   }
 }
 

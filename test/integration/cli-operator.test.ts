@@ -104,6 +104,19 @@ describe.skipIf(!cliBuilt)('the CLI at start-up, as an operator meets it', () =>
     expect(oneLineError(folder.stderr)).toMatch(new RegExp(`^ventanilla: CONFIG_INVALID: \\.env: cannot read ${dotenv} \\(EISDIR\\)`));
   });
 
+  // DATABASE_URL naming the data folder (file:./data), or a file that is no SQLite database (another file named by
+  // mistake, a damaged header): SQLite's "unable to open database file" or "file is not a database", with a stack.
+  it.each(['a folder', 'a text file'])('a DATABASE_URL naming %s is refused in one line that names it', async (what) => {
+    const target = join(dir, what === 'a folder' ? 'data' : 'notes.txt');
+    if (what === 'a folder') mkdirSync(target, { recursive: true });
+    else writeFileSync(target, 'not a database\n'.repeat(100));
+    for (const command of ['migrate', 'tickets list']) {
+      const result = await runCli(command.split(' '), { env: { ...env, DATABASE_URL: `file:${target}` } });
+      expect(result.code).toBe(1);
+      expect(oneLineError(result.stderr)).toMatch(new RegExp(`^ventanilla: CONFIG_INVALID: DATABASE_URL: ${target} is ${what === 'a folder' ? 'a folder' : 'not a SQLite database'}`));
+    }
+  });
+
   // `sudo ventanilla migrate` before the first start: the database is root's, mode 600, in the daemon's own folder.
   // The daemon then stopped on SQLite's "unable to open database file" (or, for a file it may only read, "attempt
   // to write a readonly database") with a stack trace, naming neither the file nor whose it is.
