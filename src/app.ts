@@ -47,8 +47,8 @@ export async function createApp(options: { config?: Config; log?: Logger; now?: 
   const base = options.config ?? loadConfig();
   ensureWritableFolders(base);
   const policies = policiesFromConfig(base);
-  const config = { ...base, secretKey: resolveSecret(base.secretKey, base.dataDir) };
-  const log = options.log ?? createLogger(config.logLevel);
+  const log = options.log ?? createLogger(base.logLevel);
+  const config = { ...base, secretKey: resolveSecret(base.secretKey, base.dataDir, (warning) => log.warn(warning)) };
   for (const warning of config.warnings) log.warn(warning);
   reportOAuth2WarningsTo(log);
   const blobs = new BlobStore(join(config.dataDir, 'blobs'));

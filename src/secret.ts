@@ -10,9 +10,16 @@ export const MIN_SECRET_LENGTH = 16;
  * SECRET_KEY signs Message-IDs, plus-addresses and links. When it is not configured (the demo), one is
  * generated once and kept in DATA_DIR, so references in mail already sent stay valid across restarts.
  */
-export function resolveSecret(configured: string | undefined, dataDir: string): string {
-  if (configured) return configured;
+export function resolveSecret(configured: string | undefined, dataDir: string, warn: (message: string) => void = () => {}): string {
   const file = join(dataDir, 'secret.key');
+  if (configured) {
+    // Set on an install that ran on its generated key (secrets moved to the environment, a container): every link
+    // and Reply-To address of the mail sent before stops working, and nothing said so. Neither key is repeated.
+    if ((readableSecret(file) ?? configured) !== configured) {
+      warn(`SECRET_KEY is not the key in ${file}, which signed the mail sent before it was set: the survey, unsubscribe and knowledge-base links and the Reply-To addresses of that mail no longer work. Set SECRET_KEY to the file's key to keep them, or delete the file once they no longer matter`);
+    }
+    return configured;
+  }
   if (existsSync(file)) return readSecretFile(file);
   mkdirSync(dataDir, { recursive: true });
   // Written whole under a name of its own, then linked into place: a process starting at the same moment (two
@@ -29,6 +36,14 @@ export function resolveSecret(configured: string | undefined, dataDir: string): 
     rmSync(temp, { force: true });
   }
   return readSecretFile(file);
+}
+
+function readableSecret(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function readSecretFile(file: string): string {

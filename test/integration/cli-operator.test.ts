@@ -117,6 +117,22 @@ describe.skipIf(!cliBuilt)('the CLI at start-up, as an operator meets it', () =>
     }
   });
 
+  // SECRET_KEY set on an install that ran on its generated secret.key (moving the secrets to the environment, a
+  // container): the links and Reply-To addresses of every mail sent before stop working, and nothing said so.
+  it('warns when SECRET_KEY is not the key DATA_DIR/secret.key signed the mail sent before with', async () => {
+    expect((await runCli(['migrate'], { env })).code).toBe(0);
+    expect((await runCli(['tickets', 'list'], { env })).code).toBe(0); // generates secret.key
+    const file = join(dir, 'data', 'secret.key');
+    const generated = readFileSync(file, 'utf8').trim();
+    const other = await runCli(['tickets', 'list'], { env: { ...env, SECRET_KEY: 'a-new-secret-0123456789' } });
+    expect(other.code, other.stderr).toBe(0);
+    expect(other.stderr).toContain(`SECRET_KEY is not the key in ${file}`);
+    expect(other.stderr).not.toContain(generated);
+    expect(other.stderr).not.toContain('a-new-secret');
+    const same = await runCli(['tickets', 'list'], { env: { ...env, SECRET_KEY: generated } });
+    expect(same.stderr).toBe('');
+  });
+
   // `sudo ventanilla migrate` before the first start: the database is root's, mode 600, in the daemon's own folder.
   // The daemon then stopped on SQLite's "unable to open database file" (or, for a file it may only read, "attempt
   // to write a readonly database") with a stack trace, naming neither the file nor whose it is.
