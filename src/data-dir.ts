@@ -45,9 +45,14 @@ function ensureDatabaseFilesWritable(path: string, variable: string): void {
       const code = (error as NodeJS.ErrnoException).code ?? 'error';
       if (code === 'ENOENT') continue;
       const owner = ownerOf(file);
+      // Its owner's own file made read-only (a -wal or -shm made while the database file was) needs a chmod, not a chown.
+      const fix =
+        owner !== undefined && owner === process.getuid?.()
+          ? `it is this user's, made read-only): chmod u+rw ${file}`
+          : `${owner === undefined ? 'not this user\'s' : `it belongs to uid ${owner}`}): run Ventanilla as the user the file belongs to, or give the database files to this user (${userName()}), e.g. chown`;
       throw new VentanillaError(
         ErrorCode.CONFIG_INVALID,
-        `${variable}: cannot read and write ${file} (${code}${owner === undefined ? '' : `; it belongs to uid ${owner}`}): run Ventanilla as the user the file belongs to, or give the database files to this user (${userName()}), e.g. chown`,
+        `${variable}: cannot read and write ${file} (${code}; ${fix}`,
         {},
         { cause: error },
       );

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -151,7 +151,25 @@ describe.skipIf(!cliBuilt)('the CLI at start-up, as an operator meets it', () =>
       return;
     }
     expect(result.code).toBe(1);
-    const owner = process.getuid?.() ?? 0;
-    expect(oneLineError(result.stderr)).toMatch(new RegExp(`^ventanilla: CONFIG_INVALID: DATA_DIR: cannot read and write ${database} \\(EACCES; it belongs to uid ${owner}\\)`));
+    // As root: root's file read by nobody. Else: this user's own file, made read-only.
+    const why = asAnotherUser.uid === undefined ? `it is this user's, made read-only\\): chmod u\\+rw ${database}$` : 'it belongs to uid 0\\): .*chown';
+    expect(oneLineError(result.stderr)).toMatch(new RegExp(`^ventanilla: CONFIG_INVALID: DATA_DIR: cannot read and write ${database} \\(EACCES; ${why}`));
+  });
+
+  // A listing run while the database file was read-only made its -wal and -shm read-only too: the file made
+  // writable again, every command still failed on "attempt to write a readonly database".
+  it('names a read-only -shm file of its own user with the chmod that mends it', async () => {
+    const data = join(dir, 'data');
+    mkdirSync(data, { mode: 0o777 });
+    chmodSync(data, 0o777);
+    chmodSync(dir, 0o755);
+    expect((await runCli(['migrate'], { env, ...asAnotherUser })).code).toBe(0);
+    const shm = join(data, 'ventanilla.db-shm');
+    writeFileSync(shm, Buffer.alloc(32768));
+    if (asAnotherUser.uid !== undefined) chownSync(shm, asAnotherUser.uid, asAnotherUser.uid);
+    chmodSync(shm, 0o444);
+    const result = await runCli(['tickets', 'list'], { env, ...asAnotherUser });
+    expect(result.code).toBe(1);
+    expect(oneLineError(result.stderr)).toBe(`ventanilla: CONFIG_INVALID: DATA_DIR: cannot read and write ${shm} (EACCES; it is this user's, made read-only): chmod u+rw ${shm}`);
   });
 });
