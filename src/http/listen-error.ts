@@ -15,5 +15,7 @@ export function httpListenError(error: unknown, env: { HTTP_HOST: string; HTTP_P
         : code === 'EADDRNOTAVAIL'
           ? `${env.HTTP_HOST} is no address of this machine: set HTTP_HOST to one of its addresses, or 0.0.0.0`
           : `cannot listen on ${where} (${(error as Error)?.message ?? String(error)}): check HTTP_HOST and HTTP_PORT`;
-  return new VentanillaError(ErrorCode.CONFIG_INVALID, `HTTP_PORT: ${hint}`, {}, { cause: error });
+  // The host's own errors name HTTP_HOST: the line began "HTTP_PORT:" and then asked to set HTTP_HOST.
+  const setting = code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' ? 'HTTP_HOST' : 'HTTP_PORT';
+  return new VentanillaError(ErrorCode.CONFIG_INVALID, `${setting}: ${hint}`, {}, { cause: error });
 }

@@ -49,6 +49,18 @@ describe.skipIf(!cliBuilt)('the CLI at start-up, as an operator meets it', () =>
     }
   });
 
+  it('`start` on an HTTP_HOST that is no address of this machine names HTTP_HOST, not HTTP_PORT', async () => {
+    // 192.0.2.1: TEST-NET-1 (RFC 5737), never an address of this machine.
+    const daemon = startDaemon({ ...env, HTTP_HOST: '192.0.2.1', LOG_LEVEL: 'warn' });
+    const exited = new Promise<number | null>((resolve) => daemon.child.once('exit', (code) => resolve(code)));
+    try {
+      expect(await exited).toBe(1);
+      expect(daemon.log().trim().split('\n').at(-1)).toBe('ventanilla: CONFIG_INVALID: HTTP_HOST: 192.0.2.1 is no address of this machine: set HTTP_HOST to one of its addresses, or 0.0.0.0');
+    } finally {
+      await daemon.kill('SIGKILL');
+    }
+  });
+
   // Root writes anywhere: as root the CLI runs as nobody (65534), else as this user, in a folder it may not write.
   const asAnotherUser = process.getuid?.() === 0 ? { uid: 65534 } : {};
 
