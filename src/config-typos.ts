@@ -57,7 +57,7 @@ function editDistance(a: string, b: string): number {
  * read "IMAP_PASSWORD: required when IMAP_HOST is set" about the very password they had set as IMAP_PASWORD.
  */
 export function invalidConfiguration(problems: string[], warnings: string[]): VentanillaError {
-  const ignored = warnings.length ? `\nIgnored, as no setting of Ventanilla's:\n${warnings.map((w) => `  ${w}`).join('\n')}` : '';
+  const ignored = warnings.length ? `\nAlso (see the README, Configuration):\n${warnings.map((w) => `  ${w}`).join('\n')}` : '';
   return new VentanillaError(ErrorCode.CONFIG_INVALID, `Invalid configuration:\n${problems.join('\n')}${ignored}`);
 }
 
