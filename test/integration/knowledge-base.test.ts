@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/http/server.js';
 import { loadArticles } from '../../src/knowledge/articles.js';
 import { solvedToken } from '../../src/knowledge/solved-link.js';
+import { signToken } from '../../src/http/tokens.js';
 import '../../src/http/routes.js';
 import { createTestApp, mail, type TestApp } from '../support/app.js';
 import { cliBuilt, runCli } from '../support/cli.js';
@@ -103,6 +104,28 @@ describe('the knowledge base', () => {
       // ...about this link: the customer asked to close a ticket, not to answer or stop a survey.
       expect(refused.body).toContain('El enlace para cerrar el ticket está incompleto o fue modificado.');
       expect(refused.body).not.toMatch(/encuesta/i);
+    } finally {
+      await server.close();
+    }
+  });
+
+  // The link passes through link scanners, proxies and their logs: it named the customer's address in plain base64.
+  it("the link does not carry the customer's address, and one that did (sent before) still closes the ticket", async () => {
+    const result = await app.pipeline.ingest(mail({ headers: { Subject: 'No puedo timbrar' }, body: 'El SAT rechaza el CFDI de mis facturas.' }), { source: 'file', sourceRef: 'kb-private' });
+    const ticket = await app.db.ticket.findUniqueOrThrow({ where: { number: result.ticketNumber as number } });
+    const token = solvedToken(app.config.secretKey, ticket.id, 'Ana@Cliente.mx', new Date());
+    const readable = Buffer.from(token.split('.')[0] as string, 'base64url').toString('latin1');
+    expect(readable).not.toMatch(/ana|cliente/i);
+    // Another requester's token for the same ticket is refused.
+    const other = solvedToken(app.config.secretKey, ticket.id, 'luis@cliente.mx', new Date());
+    // A link of the old form, in mail sent before: it still works, for as long as it lasts.
+    const before = signToken(app.config.secretKey, 'kb_solved', { t: ticket.id, e: 'ana@cliente.mx' }, new Date(Date.now() + 86_400_000));
+    const server = await buildServer(app);
+    try {
+      expect((await server.inject({ method: 'POST', url: `/kb/solved?t=${other}` })).statusCode).toBe(400);
+      expect((await server.inject({ method: 'GET', url: `/kb/solved?t=${token}` })).statusCode).toBe(200);
+      expect((await server.inject({ method: 'POST', url: `/kb/solved?t=${before}` })).statusCode).toBe(200);
+      expect((await app.db.ticket.findUniqueOrThrow({ where: { id: ticket.id } })).status).toBe('closed');
     } finally {
       await server.close();
     }
