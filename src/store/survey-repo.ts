@@ -65,11 +65,13 @@ export async function surveyById(tx: Tx | Db, id: number): Promise<StoredSurvey 
 }
 
 /**
- * The surveys of these mails, taken back before they left (the contact opted out, the address was suppressed):
- * never asked, so the report does not count them as sent.
+ * The surveys of these mails, taken back before they left (the contact opted out, the address was suppressed) or
+ * come back undelivered (`unansweredOnly`: a survey answered all the same was received): never asked, so the
+ * report does not count them as sent.
  */
-export async function dropSurveysOfMails(tx: Tx, messageIds: string[]): Promise<void> {
-  if (messageIds.length > 0) await tx.surveyRequest.deleteMany({ where: { messageId: { in: messageIds } } });
+export async function dropSurveysOfMails(tx: Tx, messageIds: string[], opts: { unansweredOnly?: boolean } = {}): Promise<void> {
+  if (messageIds.length === 0) return;
+  await tx.surveyRequest.deleteMany({ where: { messageId: { in: messageIds }, ...(opts.unansweredOnly ? { rating: null, score: null } : {}) } });
 }
 
 /** The survey whose mail one of these Message-IDs names (a reply's In-Reply-To / References). */
@@ -174,8 +176,12 @@ export interface SurveyReportRow {
 export async function surveysSentBetween(db: Db, from: Date | null, to: Date): Promise<SurveyReportRow[]> {
   const rows = await db.surveyRequest.findMany({
     where: { sentAt: { ...(from ? { gte: from } : {}), lt: to } },
-    select: { kind: true, rating: true, score: true, agent: true, country: true, organisation: { select: { name: true } } },
+    select: { kind: true, rating: true, score: true, agent: true, country: true, messageId: true, organisation: { select: { name: true } } },
     orderBy: { id: 'asc' },
   });
-  return rows.map(({ organisation, ...r }) => ({ ...r, organisation: organisation?.name ?? null }));
+  // A survey whose mail failed for good (refused at sending, out of retries) never reached anyone: not sent. (Few
+  // rows, read apart: a list of every survey's id would pass SQLite's limit on parameters.)
+  const failed = await db.outboxMail.findMany({ where: { status: 'failed', template: { in: ['csat_survey', 'nps_survey'] } }, select: { messageId: true } });
+  const undelivered = new Set(failed.map((m) => m.messageId));
+  return rows.filter((r) => !undelivered.has(r.messageId)).map(({ organisation, messageId: _id, ...r }) => ({ ...r, organisation: organisation?.name ?? null }));
 }

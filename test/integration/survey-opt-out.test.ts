@@ -136,6 +136,25 @@ describe('opting out of surveys', () => {
     expect(report.csat).toMatchObject({ sent: 1 });
   });
 
+  // The response rate is answers over surveys received: one that never arrived lowered it for nothing.
+  it('a survey whose mail bounced, or failed for good at sending, is not counted as sent', async () => {
+    await start();
+    const bounced = await solvedTicket('Ana Pérez <ana@cliente.mx>');
+    expect(bounced.csat).toBeDefined();
+    const csat = await web.app.db.outboxMail.findFirstOrThrow({ where: { template: 'csat_survey', ticket: { number: bounced.number } } });
+    const bounce = await web.app.pipeline.ingest(postfixDsn({ failed: 'ana@cliente.mx', original: sentHeaders(csat) }), { source: 'file' });
+    expect(bounce.outcome).toBe('bounce');
+    // Refused for good at RCPT TO: the outbox marks the mail failed.
+    fixture.smtp().refuseRecipients.set('luis@cliente.mx', 550);
+    const failed = await solvedTicket('Luis <luis@cliente.mx>');
+    expect(failed.csat).toBeUndefined();
+    expect(await web.app.db.outboxMail.count({ where: { template: 'csat_survey', status: 'failed' } })).toBe(1);
+    const delivered = await solvedTicket('Eva <eva@cliente.mx>');
+    expect(delivered.csat).toBeDefined();
+    const report = await surveyReport(web.app.db, { from: null, to: new Date(clock.getTime() + 60_000) });
+    expect(report.csat).toMatchObject({ sent: 1 });
+  });
+
   it('NPS: the link opens a page in the customer\'s language whose button opts out; the next campaign and CSAT skip the address', async () => {
     await start();
     await web.app.pipeline.ingest(mail({ headers: { From: 'Tom <tom@client.example>' }, body: 'Hello, I cannot log in to the portal since yesterday. Could you please help me?' }), { source: 'file' });

@@ -31,6 +31,8 @@ export async function applyDeliveryReport(tx: Tx, settings: BulletinConfig['supp
     if (byMessage !== null && (await unsubscribe(tx, { id: byMessage }, 'complaint', now))) notes.push(`subscriber ${byMessage} unsubscribed`);
     return notes.length ? notes.join('; ') : null;
   }
+  // A survey mail that came back was not received: not a survey sent in the report, unless answered all the same.
+  if (report.originalMessageId && report.recipients.some((r) => !r.delayed)) await dropSurveysOfMails(tx, [report.originalMessageId], { unansweredOnly: true });
   for (const r of report.recipients) {
     // A delay warning is no bounce: the server is still trying, and usually delivers (README "Bounces and suppression").
     if (r.delayed) continue;
