@@ -8,11 +8,15 @@ import { imapConfig } from './config-imap.js';
 import { calendarFromEnv } from './domain/business-clock.js';
 import { loadDotenv } from './dotenv.js';
 
+// Any letter case: container env files and YAML tools write "True", "FALSE".
 const bool = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' })
-    .default(fallback ? 'true' : 'false')
-    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+  z.preprocess(
+    (v) => (typeof v === 'string' ? v.trim().toLowerCase() : v),
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' })
+      .default(fallback ? 'true' : 'false')
+      .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+  );
 
 const port = (fallback: number) => {
   return z.coerce

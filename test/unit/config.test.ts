@@ -35,6 +35,12 @@ describe('configuration from the environment', () => {
     expect(load({ IMAP_HOST: 'h', IMAP_USER: 'u', IMAP_PASSWORD: 'p', IMAP_PROCESSED_MAILBOX: 'Hecho' }).imap?.processedMailbox).toBe('Hecho');
   });
 
+  it('reads yes/no settings in any letter case, as container files and YAML tools write them ("True", "FALSE")', () => {
+    const imap = { IMAP_HOST: 'h', IMAP_USER: 'u', IMAP_PASSWORD: 'p' };
+    expect(load({ ...imap, IMAP_SECURE: 'False', IMAP_TLS_REJECT_UNAUTHORIZED: 'NO' }).imap).toMatchObject({ secure: false, rejectUnauthorized: false });
+    expect(load({ ...imap, IMAP_SECURE: 'TRUE', IMAP_TLS_REJECT_UNAUTHORIZED: ' Yes ' }).imap).toMatchObject({ secure: true, rejectUnauthorized: true });
+  });
+
   it('refuses self-signed certificates unless told otherwise', () => {
     expect(load({ IMAP_HOST: 'h', IMAP_USER: 'u', IMAP_PASSWORD: 'p' }).imap?.rejectUnauthorized).toBe(true);
   });
