@@ -99,7 +99,8 @@ const envSchema = z.object({
   SLA_TARGETS: z.string().optional(),
   ESCALATION_CONTACTS: z
     .string()
-    .regex(/^(\d+:[^,:\s]+@[^,:\s]+)(,\d+:[^,:\s]+@[^,:\s]+)*$/, 'expected level:address pairs, e.g. 1:lead@example.com,2:manager@example.com')
+    // Spaces around the commas and colons, as people type lists ("1:lead@x.com, 2:manager@x.com").
+    .regex(/^\s*\d+\s*:\s*[^,:\s]+@[^,:\s]+\s*(,\s*\d+\s*:\s*[^,:\s]+@[^,:\s]+\s*)*$/, 'expected level:address pairs, e.g. 1:lead@example.com,2:manager@example.com')
     .optional(),
   // Who may open tickets (README "Who may open tickets") and whose From address is believed.
   UNKNOWN_SENDER_POLICY: z.enum(['accept', 'hold', 'reject'], { error: 'expected accept, hold or reject' }).default('accept'),

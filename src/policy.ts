@@ -50,7 +50,7 @@ function slaPolicy(config: Config): SlaPolicy {
 function escalationContacts(config: Config): Map<number, string[]> {
   const contacts = new Map<number, string[]>();
   for (const pair of (config.env.ESCALATION_CONTACTS ?? '').split(',').filter(Boolean)) {
-    const [level, address] = pair.split(':') as [string, string];
+    const [level, address] = pair.split(':').map((part) => part.trim()) as [string, string];
     contacts.set(Number(level), [...(contacts.get(Number(level)) ?? []), address.toLowerCase()]);
   }
   return contacts;

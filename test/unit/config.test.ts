@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { VentanillaError } from '../../src/errors.js';
+import { policiesFromConfig } from '../../src/policy.js';
 
 const load = (env: Record<string, string>) => loadConfig(env, { dotenv: false });
 
@@ -39,6 +40,15 @@ describe('configuration from the environment', () => {
     const imap = { IMAP_HOST: 'h', IMAP_USER: 'u', IMAP_PASSWORD: 'p' };
     expect(load({ ...imap, IMAP_SECURE: 'False', IMAP_TLS_REJECT_UNAUTHORIZED: 'NO' }).imap).toMatchObject({ secure: false, rejectUnauthorized: false });
     expect(load({ ...imap, IMAP_SECURE: 'TRUE', IMAP_TLS_REJECT_UNAUTHORIZED: ' Yes ' }).imap).toMatchObject({ secure: true, rejectUnauthorized: true });
+  });
+
+  it('reads escalation contacts with spaces around their commas and colons, as people type lists', () => {
+    const contacts = policiesFromConfig(load({ ESCALATION_CONTACTS: '1:Lead@example.com, 2: manager@example.com ,1:second@example.com' })).escalationContacts;
+    expect([...contacts.entries()]).toEqual([
+      [1, ['lead@example.com', 'second@example.com']],
+      [2, ['manager@example.com']],
+    ]);
+    expect(() => load({ ESCALATION_CONTACTS: '1:lead@example.com, manager@example.com' })).toThrow(/ESCALATION_CONTACTS: expected level:address pairs/);
   });
 
   it('refuses self-signed certificates unless told otherwise', () => {
