@@ -5,6 +5,7 @@ import { MIN_SECRET_LENGTH } from './secret.js';
 import { isLinkBase } from './http/public-url.js';
 import type { OAuth2Settings } from './oauth2-token.js';
 import { imapConfig } from './config-imap.js';
+import { timerAndSlaProblems } from './config-rules.js';
 import { calendarFromEnv } from './domain/business-clock.js';
 import { loadDotenv } from './dotenv.js';
 
@@ -232,15 +233,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
   }
   const e = parsed.data;
   const problems: string[] = [];
-  // The reminder must come before the close, or it would hold the close back until the reminder's hour.
-  if (e.PENDING_REMINDER_HOURS >= e.PENDING_CLOSE_HOURS) {
-    problems.push(`  PENDING_REMINDER_HOURS: expected fewer hours than PENDING_CLOSE_HOURS (got ${e.PENDING_REMINDER_HOURS} and ${e.PENDING_CLOSE_HOURS})`);
-  }
-  // slaStep watches the levels in order: one written after a higher one would wait for it (and 0% fires at once).
-  const levels = e.SLA_ESCALATION_PERCENTS.split(',').map(Number);
-  if (levels.some((p, i) => p <= 0 || (i > 0 && p <= (levels[i - 1] ?? 0)))) {
-    problems.push(`  SLA_ESCALATION_PERCENTS: expected percents above 0 that rise from one level to the next, e.g. 100,150,200 (got ${e.SLA_ESCALATION_PERCENTS})`);
-  }
+  problems.push(...timerAndSlaProblems(e));
   // Moving each mail into the mailbox it came from gives it a new UID above the cursor: read again, for ever.
   const sameMailbox = (a: string, b: string) => (a.toUpperCase() === 'INBOX' ? a.toUpperCase() === b.toUpperCase() : a === b);
   if (e.IMAP_PROCESSED_MAILBOX && sameMailbox(e.IMAP_MAILBOX, e.IMAP_PROCESSED_MAILBOX)) {

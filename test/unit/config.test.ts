@@ -51,6 +51,12 @@ describe('configuration from the environment', () => {
     expect(() => load({ ESCALATION_CONTACTS: '1:lead@example.com, manager@example.com' })).toThrow(/ESCALATION_CONTACTS: expected level:address pairs/);
   });
 
+  it('refuses an SLA warning at or past the first escalation: it would never be sent (the breach says more)', () => {
+    expect(() => load({ SLA_WARNING_PERCENT: '100' })).toThrow(/SLA_WARNING_PERCENT: expected a percent below the first of SLA_ESCALATION_PERCENTS \(got 100 and 100,150,200\)/);
+    expect(() => load({ SLA_WARNING_PERCENT: '90', SLA_ESCALATION_PERCENTS: '80,120' })).toThrow(/SLA_WARNING_PERCENT/);
+    expect(load({ SLA_WARNING_PERCENT: '90' }).env.SLA_WARNING_PERCENT).toBe(90);
+  });
+
   it('refuses self-signed certificates unless told otherwise', () => {
     expect(load({ IMAP_HOST: 'h', IMAP_USER: 'u', IMAP_PASSWORD: 'p' }).imap?.rejectUnauthorized).toBe(true);
   });
