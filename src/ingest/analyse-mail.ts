@@ -7,6 +7,7 @@ import { classifyMail, type MailKind } from './classify/bounce.js';
 import { asksNoAutoReply, classifyAutomatic, type AutomaticVerdict } from './stages/automatic.js';
 import { assessSender, type SenderAuthenticity } from './stages/authenticity.js';
 import { isSupportAddress } from './stages/identify.js';
+import { formRequester } from './stages/web-form.js';
 import { detectLoop, stripReservedHeaders, type LoopVerdict } from './stages/loop.js';
 import { extractVisibleText } from './visible-text/index.js';
 
@@ -20,6 +21,8 @@ export interface AnalysisSettings {
   supportAddress: string;
   ownAddresses: string[];
   trustedAuthservIds: string[];
+  /** FORM_SENDERS (stages/web-form.ts); absent: none. */
+  formSenders?: string[];
   maxAttachmentBytes: number;
 }
 
@@ -50,7 +53,10 @@ export interface MailAnalysis {
  */
 export async function analyseMail(settings: AnalysisSettings, blobs: Pick<BlobStore, 'put'>, parsed: InboundMail, raw: { size: number; sha256: string; dedupKey: string }): Promise<MailAnalysis> {
   const { size, sha256, dedupKey } = raw;
-  const mail = stripReservedHeaders(parsed);
+  // A web form's mail is its customer's, whom its Reply-To names (stages/web-form.ts).
+  const screened = stripReservedHeaders(parsed);
+  const form = formRequester(screened, settings.formSenders ?? [], settings.ownAddresses);
+  const mail = form ? { ...screened, from: form.requester, fromCount: 1 } : screened;
   // Delivery reports first: a bounce often has no usable sender ("MAILER-DAEMON", "<>"), and is never a ticket.
   const report = classifyMail(mail);
   const isReport = report.kind === 'bounce' || report.kind === 'complaint';
@@ -70,8 +76,9 @@ export async function analyseMail(settings: AnalysisSettings, blobs: Pick<BlobSt
   // Is the From address forged? Only the Authentication-Results of our own servers tell (stages/authenticity.ts).
   // Only a single From address can be authenticated (DMARC checks that one): a mail with none (its sender taken
   // from Sender or Reply-To) or with several is not believed to be from anyone in particular.
-  const authenticity: SenderAuthenticity =
-    mail.from && mail.fromCount === 1
+  const authenticity: SenderAuthenticity = form
+    ? { trusted: false, verdict: 'none', reason: `it came through the web form ${form.form}, whose Reply-To gives the customer's address: nothing authenticates it` }
+    : mail.from && mail.fromCount === 1
       ? assessSender(mail.headers.get('authentication-results') ?? [], sender.address, settings.trustedAuthservIds)
       : { trusted: false, verdict: 'none', reason: mail.from ? `${mail.fromCount} From addresses` : 'no From address' };
   const attachments: NewMessage['attachments'] = [];

@@ -40,6 +40,8 @@ export interface InboundMail {
   fromCount: number;
   to: Address[];
   cc: Address[];
+  /** The Reply-To addresses (a web form's customer: stages/web-form.ts); absent in mails built by hand. */
+  replyTo?: Address[];
   /** Every address the mail was delivered to: To, Cc, Delivered-To, X-Original-To, Envelope-To. */
   recipients: string[];
   subject: string;
@@ -200,6 +202,7 @@ async function toInboundMail(run: () => Promise<ParserOutput>, head: Buffer): Pr
       fromCount: fromAddresses.length,
       to,
       cc,
+      replyTo: addresses(parsed.headers.get('reply-to') as AddressObject | undefined),
       recipients: [...new Set([...to, ...cc].map((a) => a.address).concat(delivered))],
       subject: subject.replace(/[\r\n]+/g, ' ').trim(),
       date: parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : null,

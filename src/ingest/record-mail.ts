@@ -89,7 +89,8 @@ export function keptBytes(raw: KeptRaw, blobs: Pick<PipelineDeps['blobs'], 'open
 /** The part of the configuration the analysis reads (also handed to the preparation worker). */
 export function analysisSettings(deps: Pick<PipelineDeps, 'secret' | 'supportAddress' | 'ownAddresses' | 'maxAttachmentBytes' | 'access'>): AnalysisSettings {
   const { secret, supportAddress, ownAddresses, maxAttachmentBytes } = deps;
-  return { secret, supportAddress, ownAddresses, maxAttachmentBytes, trustedAuthservIds: accessSettings(deps).trustedAuthservIds };
+  const { trustedAuthservIds, formSenders } = accessSettings(deps);
+  return { secret, supportAddress, ownAddresses, maxAttachmentBytes, trustedAuthservIds, formSenders };
 }
 
 /** The database half of a mail: the writes of its one effect, given what was worked out without the database. */

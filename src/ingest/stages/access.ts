@@ -28,9 +28,11 @@ export interface AccessSettings {
   unknownSenderPolicy: UnknownSenderPolicy;
   /** Lower case; see stages/authenticity.ts. */
   trustedAuthservIds: string[];
+  /** FORM_SENDERS, lower case: see stages/web-form.ts. */
+  formSenders: string[];
 }
 
-export const DEFAULT_ACCESS: AccessSettings = { unknownSenderPolicy: 'accept', trustedAuthservIds: [] };
+export const DEFAULT_ACCESS: AccessSettings = { unknownSenderPolicy: 'accept', trustedAuthservIds: [], formSenders: [] };
 
 /** One refusal to the same sender per day, whatever they send. */
 export const ACCESS_DENIED_INTERVAL_MS = 24 * 60 * 60 * 1000;

@@ -44,12 +44,16 @@ describe('administrators\' commands in the visible text of a mail', () => {
 describe('configuration', () => {
   const load = (env: Record<string, string>) => loadConfig(env, { dotenv: false });
   it('UNKNOWN_SENDER_POLICY: accept by default, hold or reject; anything else is refused by name', () => {
-    expect(load({}).access).toEqual({ unknownSenderPolicy: 'accept', trustedAuthservIds: [] });
+    expect(load({}).access).toEqual({ unknownSenderPolicy: 'accept', trustedAuthservIds: [], formSenders: [] });
     expect(load({ UNKNOWN_SENDER_POLICY: 'hold' }).access.unknownSenderPolicy).toBe('hold');
     expect(() => load({ UNKNOWN_SENDER_POLICY: 'drop' })).toThrow(/UNKNOWN_SENDER_POLICY: expected accept, hold or reject \(got "drop"\)/);
   });
   it('TRUSTED_AUTHSERV_IDS: a comma list, lower-cased', () => {
     expect(load({ TRUSTED_AUTHSERV_IDS: 'MX.example.com, microsoft365' }).access.trustedAuthservIds).toEqual(['mx.example.com', 'microsoft365']);
     expect(() => load({ TRUSTED_AUTHSERV_IDS: 'mx example' })).toThrow(/TRUSTED_AUTHSERV_IDS: expected the authserv-ids/);
+  });
+  it('FORM_SENDERS: a comma list of addresses, lower-cased', () => {
+    expect(load({ FORM_SENDERS: 'Formulario@Example.com, web@example.com' }).access.formSenders).toEqual(['formulario@example.com', 'web@example.com']);
+    expect(() => load({ FORM_SENDERS: 'formulario' })).toThrow(/FORM_SENDERS: expected a comma list of addresses/);
   });
 });
