@@ -19,10 +19,19 @@ export function sendPage(reply: FastifyReply, status: number, body: string): Fas
 
 /** The page language for someone we cannot identify (a broken link): their browser's Accept-Language. */
 export function localeFromAcceptLanguage(header: string | undefined): Locale {
-  for (const part of (header ?? '').split(',')) {
-    const tag = part.trim().split(';')[0]?.toLowerCase().split('-')[0];
-    if (tag === 'es' || tag === 'pt' || tag === 'en') return tag;
-  }
+  // By the weights the browser gives (RFC 9110 12.5.4), the first listed first among equals; q=0 is "not this
+  // one", and an entry whose weight is unreadable counts for nothing.
+  const ranked = (header ?? '')
+    .split(',')
+    .map((part, index) => {
+      const [range, ...params] = part.trim().split(';');
+      const q = params.map((p) => /^\s*q\s*=\s*([0-9.]+)\s*$/i.exec(p)).find(Boolean);
+      const weight = params.some((p) => /^\s*q\s*=/i.test(p)) ? Number(q?.[1] ?? NaN) : 1;
+      return { tag: range?.trim().toLowerCase().split('-')[0], weight: Number.isFinite(weight) ? weight : 0, index };
+    })
+    .filter((r) => r.weight > 0)
+    .sort((a, b) => b.weight - a.weight || a.index - b.index);
+  for (const { tag } of ranked) if (tag === 'es' || tag === 'pt' || tag === 'en') return tag;
   return 'es';
 }
 

@@ -87,5 +87,11 @@ describe('the survey pages', () => {
     expect(localeFromAcceptLanguage('fr-FR, en-US;q=0.7')).toBe('en');
     expect(localeFromAcceptLanguage(undefined)).toBe('es');
     expect(localeFromAcceptLanguage('de')).toBe('es');
+    // By the weights the browser gives, not the order it lists them in; q=0 is "not this one" (RFC 9110 12.5.4).
+    expect(localeFromAcceptLanguage('en;q=0.3, pt-BR;q=0.9')).toBe('pt');
+    expect(localeFromAcceptLanguage('en;q=0, pt;q=0.1')).toBe('pt');
+    expect(localeFromAcceptLanguage('en;q=0')).toBe('es');
+    expect(localeFromAcceptLanguage('pt;q=0.5, en')).toBe('en');
+    expect(localeFromAcceptLanguage('en;q=abc, pt')).toBe('pt');
   });
 });
