@@ -51,7 +51,6 @@ const foldName = (name: string) =>
 
 // CLDR's pseudo-regions: "unknown region", the EU, the UN, "outlying Oceania"... name no country a contact is in.
 const NOT_COUNTRIES = new Set(['ZZ', 'EU', 'EZ', 'UN', 'QO']);
-const regionDisplays = () => LOCALES.map((locale) => new Intl.DisplayNames([locale], { type: 'region', fallback: 'none' }));
 let regionsInEnglish: Intl.DisplayNames | null = null;
 let codesByName: Map<string, string> | null = null;
 
@@ -65,13 +64,14 @@ function isRegionCode(code: string): boolean {
 function regionByName(name: string): string | undefined {
   if (!codesByName) {
     codesByName = new Map();
-    const displays = regionDisplays();
+    const displays = LOCALES.map((locale) => new Intl.DisplayNames([locale], { type: 'region', fallback: 'none' }));
     for (let i = 0; i < 26 * 26; i++) {
       const code = String.fromCharCode(65 + Math.floor(i / 26), 65 + (i % 26));
       if (NOT_COUNTRIES.has(code)) continue;
       for (const display of displays) {
-        const folded = display.of(code);
-        if (folded !== undefined && !codesByName.has(foldName(folded))) codesByName.set(foldName(folded), code);
+        const name = display.of(code);
+        const key = name === undefined ? undefined : foldName(name);
+        if (key !== undefined && !codesByName.has(key)) codesByName.set(key, code);
       }
     }
   }

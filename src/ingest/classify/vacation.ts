@@ -44,12 +44,14 @@ export const hasAwayNote = (body: string | undefined): boolean => AWAY_BODY.test
 /** The subject is one only an auto-responder writes. */
 export const isAutoReplySubject = (subject: string): boolean => AUTO_REPLY_SUBJECT.test(subject);
 
+/** An X-Autoreply-style header's value that says yes: "no", "false" or "0" is no mark (some mailers write it on every mail). */
+export const marksAutoReply = (value: string | null): boolean => value !== null && !/^\s*(?:no|false|0)\b/i.test(value);
+
 export function isVacation(view: MailView): boolean {
   const autoSubmitted = (view.first('auto-submitted') ?? '').toLowerCase();
   if (/^auto-replied\b/.test(autoSubmitted)) return true;
   for (const name of ['x-autoreply', 'x-autorespond', 'x-autoresponder', 'x-autoreply-from', 'x-mail-autoreply']) {
-    const value = view.first(name);
-    if (value !== null && !/^\s*(?:no|false|0)\b/i.test(value)) return true;
+    if (marksAutoReply(view.first(name))) return true;
   }
   if (/vacation|autoreply/i.test(view.first('x-apple-action') ?? '')) return true;
   if (/^\s*auto[_-]?reply\s*$/i.test(view.first('precedence') ?? '')) return true;

@@ -1,5 +1,5 @@
 import { isDaemonAddress } from '../classify/text.js';
-import { hasAwayNote, isAutoReplySubject } from '../classify/vacation.js';
+import { hasAwayNote, isAutoReplySubject, marksAutoReply } from '../classify/vacation.js';
 import type { InboundMail } from '../parse.js';
 
 // RFC 3834 and the de-facto headers of the big mail systems: mail written by a machine must never get a
@@ -50,8 +50,7 @@ export function classifyAutomatic(mail: InboundMail): AutomaticVerdict | null {
   }
   for (const name of ['x-autoreply', 'x-autorespond', 'x-autoresponder']) {
     const value = first(mail, name);
-    // "no" is no mark: some mailers write the header on every mail (classify/vacation.ts reads it the same way).
-    if (value !== null && !/^(?:no|false|0)\b/i.test(value)) return { kind: 'auto-replied', reason: `${name}: ${value}` };
+    if (marksAutoReply(value)) return { kind: 'auto-replied', reason: `${name}: ${value}` };
   }
   if (/vacation|autoreply/i.test(first(mail, 'x-apple-action') ?? '')) return { kind: 'auto-replied', reason: 'X-Apple-Action: VACATION' };
   const precedence = first(mail, 'precedence');
