@@ -39,7 +39,7 @@ export function registerAgentCommands(program: Command, tickets: Command): void 
       const result = await withApp((app) =>
         replyToTicket(app, { number: parseTicketNumber(numberText), body, status: parseStatus(opts.status), issueRef: opts.issue, internal: opts.internal, attachmentPaths: opts.attach, actor: opts.as ?? defaultActor(), now: app.now() }),
       );
-      const mailing = result.notMailed ? ` · NOT mailed: ${result.notMailed}` : result.mailed ? ' · answer queued for the customer' : ' · internal note';
+      const mailing = result.notMailed ? ` · NOT mailed to the requester: ${result.notMailed}` : result.mailed ? ' · answer queued for the customer' : ' · internal note';
       process.stdout.write(`#${result.number} ${result.status}${mailing}\n`);
     });
 

@@ -139,8 +139,9 @@ export async function replyToTicket(ctx: ActionContext, input: ReplyInput): Prom
     });
     return { notice, target };
   });
-  // A requester whose address bounced (suppressed) gets no mail: the agent must hear it now, not find it later.
-  if (notice?.why) return { number: input.number, status: target.to, mailed: false, notMailed: notice.why };
+  // A requester whose address bounced (suppressed) gets no mail: the agent must hear it now, not find it later
+  // (the colleagues in copy may have got it: `mailed` says whether anyone did).
+  if (notice?.why) return { number: input.number, status: target.to, mailed: notice.queued, notMailed: notice.why };
   return { number: input.number, status: target.to, mailed: !input.internal };
 }
 

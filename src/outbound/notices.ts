@@ -118,7 +118,10 @@ export interface NoticeResult {
   capped?: boolean;
   suppressed?: boolean;
   deferred?: boolean;
-  /** Why a capped or suppressed notice was not written, as the ticket's event says it (for the agent who caused it). */
+  /**
+   * Why a capped or suppressed notice was not written, or (queued, suppressed) was written for the copies alone, as
+   * the ticket's event says it (for the agent who caused it).
+   */
   why?: string;
 }
 
@@ -165,10 +168,13 @@ export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest
   }
   // Addresses that bounce hard (or keep bouncing) get no notices until the suppression ends (README "Bounces and suppression").
   const suppressed = internal ? new Set<string>() : await suppressedAmong(tx, [primary, ...ticket.ccs], req.now);
-  if (suppressed.has(primary.toLowerCase())) {
-    const why = `${req.notice} to ${primary}: the address is suppressed after bounces (ventanilla suppressions lift ${primary})`;
+  const copies = internal ? [] : ticket.ccs.filter((address) => !suppressed.has(address.toLowerCase()));
+  // A requester whose address bounces does not silence the ticket for the colleagues in copy: they get it alone.
+  const requesterSuppressed = suppressed.has(primary.toLowerCase());
+  const why = requesterSuppressed ? suppressedWhy(req.notice, primary, copies) : undefined;
+  if (why) {
     await addTicketEvent(tx, { ticketId: ticket.id, type: 'notice_suppressed', actor: 'system', detail: why, at: req.now });
-    return { queued: false, suppressed: true, why };
+    if (copies.length === 0) return { queued: false, suppressed: true, why };
   }
   const locale: Locale = internal ? 'es' : pickLocale(ticket.requester);
   const format = (d: Date) => formatInstant(d, locale, deps.calendar.config.timeZone);
@@ -199,8 +205,8 @@ export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest
   const rendered = deps.renderer.render(req.notice, locale, ctx);
   const messageId = createSignedMessageId(deps.secret, ticket.number, domainOf(deps.supportAddress));
   const thread = threading(ticket);
-  const to = internal ? (req.internalRecipients ?? []) : [ticket.requester.email];
-  const cc = internal ? [] : ticket.ccs.filter((address) => !suppressed.has(address.toLowerCase()));
+  const to = internal ? (req.internalRecipients ?? []) : requesterSuppressed ? copies : [ticket.requester.email];
+  const cc = internal || requesterSuppressed ? [] : copies;
   const extra: Record<string, string> = {
     'X-Auto-Response-Suppress': 'All',
     'X-Loop': deps.supportAddress,
@@ -246,5 +252,14 @@ export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest
     createdAt: req.now,
     attachments: attachments.map((a) => ({ ...a, contentId: null, inline: false })),
   });
-  return { queued: true };
+  return why ? { queued: true, suppressed: true, why } : { queued: true };
+}
+
+/**
+ * What the ticket's event (and the agent) says of a notice its requester does not get: the address, how to lift
+ * the suppression, and who got it instead (the copies), if anyone. Shared with the take-back of queued mails.
+ */
+export function suppressedWhy(notice: string, requester: string, copies: string[]): string {
+  const why = `${notice} to ${requester}: the address is suppressed after bounces (ventanilla suppressions lift ${requester.toLowerCase()})`;
+  return copies.length > 0 ? `${why}; sent to the copies only: ${copies.join(', ')}` : why;
 }

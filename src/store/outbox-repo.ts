@@ -203,14 +203,28 @@ export async function markFailed(tx: Tx, id: number, error: string, headers?: st
 
 /**
  * A suppressed address gets nothing more: its mails queued and not yet left (a bulletin waiting for its send slot, a
- * notice waiting for a retry) are taken back, as a notice queued from now on would not be written (notices.ts).
- * Not the mails to the desk's own people (escalations), which suppression spares too. Returns those taken back.
+ * notice waiting for a retry) are taken back, as a notice queued from now on would not be written (notices.ts),
+ * or, with others in copy, go to those alone (`copies`); in copy of a queued mail, it is left out of it. Not the
+ * mails to the desk's own people (escalations), which suppression spares too. Returns the mails it was the
+ * recipient of: cancelled, or (copies) sent to the copies only.
  */
-export async function cancelQueuedTo(tx: Tx, email: string, reason: string): Promise<Array<{ ticketId: number | null; template: string; messageId: string }>> {
-  const where = { status: 'pending', primaryTo: email.toLowerCase(), NOT: { template: { startsWith: 'escalation' } } };
-  const rows = await tx.outboxMail.findMany({ where, select: { ticketId: true, template: true, messageId: true } });
-  if (rows.length > 0) await tx.outboxMail.updateMany({ where, data: { status: 'cancelled', lastError: reason } });
-  return rows;
+export async function takeBackQueuedTo(tx: Tx, email: string, reason: string): Promise<Array<{ ticketId: number | null; template: string; messageId: string; copies: string[] }>> {
+  const address = email.toLowerCase();
+  const isAddress = (a: string) => a.toLowerCase() === address;
+  const where = { status: 'pending', primaryTo: address, NOT: { template: { startsWith: 'escalation' } } };
+  const rows = await tx.outboxMail.findMany({ where, select: { id: true, ticketId: true, template: true, messageId: true, ccList: true } });
+  const taken: Array<{ ticketId: number | null; template: string; messageId: string; copies: string[] }> = [];
+  for (const { id, ccList, ...row } of rows) {
+    // The colleagues in copy still get a ticket's mail that its requester cannot (notices.ts does the same).
+    const copies = (JSON.parse(ccList) as string[]).filter((a) => !isAddress(a));
+    if (copies.length > 0) await tx.outboxMail.update({ where: { id }, data: { toList: JSON.stringify(copies), ccList: '[]', primaryTo: (copies[0] as string).toLowerCase() } });
+    else await tx.outboxMail.update({ where: { id }, data: { status: 'cancelled', lastError: reason } });
+    taken.push({ ...row, copies });
+  }
+  // In copy of mails still queued: left out of them (the mail goes to the rest).
+  const copied = await tx.outboxMail.findMany({ where: { status: 'pending', ccList: { contains: `"${address}"` } }, select: { id: true, ccList: true } });
+  for (const { id, ccList } of copied) await tx.outboxMail.update({ where: { id }, data: { ccList: JSON.stringify((JSON.parse(ccList) as string[]).filter((a) => !isAddress(a))) } });
+  return taken;
 }
 
 /** A sent mail that some of its recipients refused for good (5xx to RCPT TO): the refusals, for `outbox list`. */

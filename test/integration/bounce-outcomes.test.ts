@@ -57,6 +57,65 @@ describe('a hard bounce while an answer to the address waits for its retry', () 
   });
 });
 
+describe('a suppressed requester with a colleague in copy', () => {
+  /** A ticket from ana@cliente.mx with luis@cliente.mx in copy; ana's address then bounces hard. */
+  async function ticketWithCopyAndBouncedRequester() {
+    tt = await suite.start(NOW);
+    const number = (await tt.ingest(NOW, mail({ headers: { Subject: 'No puedo timbrar', Cc: 'Luis <luis@cliente.mx>' } }))).ticketNumber as number;
+    expect(tt.take().map((m) => m.to)).toEqual([['ana@cliente.mx', 'luis@cliente.mx']]);
+    const ack = await tt.app.db.outboxMail.findFirstOrThrow({ where: { template: 'acknowledgement' } });
+    const bounce = await tt.ingest('2026-11-30T10:10:00-06:00', postfixDsn({ failed: 'ana@cliente.mx', original: sentHeaders(ack) }));
+    expect(bounce).toMatchObject({ outcome: 'bounce', ticketNumber: number });
+    return number;
+  }
+
+  /** A ticket from ana@cliente.mx with luis@cliente.mx in copy, and an agent's answer the relay deferred (451). */
+  async function answerWaitingForRetry() {
+    tt = await suite.start(NOW);
+    const number = (await tt.ingest(NOW, mail({ headers: { Subject: 'No puedo timbrar', Cc: 'luis@cliente.mx' } }))).ticketNumber as number;
+    tt.take();
+    const ack = await tt.app.db.outboxMail.findFirstOrThrow({ where: { template: 'acknowledgement' } });
+    suite.smtp.failWith = 451;
+    await tt.agentReply('2026-11-30T10:05:00-06:00', number, '¿Nos envía el XML?', 'pending');
+    suite.smtp.failWith = null;
+    return { number, ack };
+  }
+
+  it("an agent's answer still reaches the copy, and the agent is told the requester did not get it", async () => {
+    const number = await ticketWithCopyAndBouncedRequester();
+    const result = await replyToTicket(tt.app, { number, body: '¿Nos envía el XML?', status: 'pending', actor: 'agent:maria', now: new Date('2026-11-30T11:00:00-06:00') });
+    await tt.tick('2026-11-30T11:00:00-06:00');
+    const sent = tt.take();
+    expect(sent.map((m) => m.to)).toEqual([['luis@cliente.mx']]);
+    expect(sent[0]?.text).toContain('¿Nos envía el XML?');
+    expect(result).toMatchObject({ mailed: true, notMailed: 'pending to ana@cliente.mx: the address is suppressed after bounces (ventanilla suppressions lift ana@cliente.mx); sent to the copies only: luis@cliente.mx' });
+    const ticket = await tt.ticket(number);
+    expect(ticket.events.map((e) => e.type)).toEqual(['created', 'notification_bounced', 'agent_reply', 'notice_suppressed']);
+  });
+
+  it('an answer waiting for its retry when the requester bounces goes to the copy alone', async () => {
+    const { number, ack } = await answerWaitingForRetry();
+    const bounce = await tt.ingest('2026-11-30T10:06:00-06:00', postfixDsn({ failed: 'ana@cliente.mx', original: sentHeaders(ack) }));
+    expect(bounce.detail).toContain('queued mails to it sent to the copies only: 1');
+    await tt.tick('2026-11-30T12:00:00-06:00');
+    const sent = tt.take();
+    expect(sent.map((m) => m.to)).toEqual([['luis@cliente.mx']]);
+    expect(sent[0]?.text).toContain('¿Nos envía el XML?');
+    const events = (await tt.ticket(number)).events;
+    expect(events.find((e) => e.type === 'notice_suppressed')?.detail).toBe('pending to ana@cliente.mx: the address is suppressed after bounces (ventanilla suppressions lift ana@cliente.mx); sent to the copies only: luis@cliente.mx');
+  });
+
+  it('a copy whose address bounces is left out of the mails still queued, and of later ones', async () => {
+    const { number, ack } = await answerWaitingForRetry();
+    await tt.ingest('2026-11-30T10:06:00-06:00', postfixDsn({ failed: 'luis@cliente.mx', original: sentHeaders(ack) }));
+    await tt.tick('2026-11-30T12:00:00-06:00');
+    expect(tt.take().map((m) => m.to)).toEqual([['ana@cliente.mx']]);
+    await tt.agentReply('2026-11-30T12:05:00-06:00', number, 'Quedo atento.');
+    await tt.flush();
+    expect(tt.take().map((m) => m.to)).toEqual([['ana@cliente.mx']]);
+  });
+});
+
 describe('delay warnings about an acknowledgement (the server is still trying)', () => {
   /** `ventanilla suppressions list --all --json` on the test's database, as an operator runs it. */
   async function suppressionsListed() {
