@@ -121,7 +121,7 @@ export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Bu
     const bulletinMail = await screenBulletinMail(tx, deps.bulletins, { mail, sender, visibleText, trusted: authenticity.trusted, automatic: noAutomaticAnswer, dedupKey, now });
     if (bulletinMail) return bulletinMail;
     // A reply to a survey mail that is only a score is its answer, not a comment (stages/survey-reply.ts).
-    const surveyAnswer = automatic || !authenticity.trusted ? null : await recordSurveyReply(tx, { mail, sender: sender.address, senderName: sender.name, visibleText, dedupKey, now });
+    const surveyAnswer = automatic || !authenticity.trusted ? null : await recordSurveyReply(tx, { mail, sender: sender.address, senderName: sender.name, visibleText, dedupKey, now, arrivedAt: source.arrivedAt });
     if (surveyAnswer) return surveyAnswer;
     const contact = await ensureContact(tx, sender.address, sender.name, automatic ? {} : { locale: guessLanguage(visibleText), country: countryFromAddress(sender.address) });
     const thread = await resolveThread(tx, mail, sender.address, contact.organisationId, { secret: deps.secret, supportAddress: deps.supportAddress, senderTrusted: authenticity.trusted });

@@ -12,6 +12,14 @@ export interface AnswerChange {
   comment?: string;
 }
 
+/**
+ * Past its time a survey takes no answer and no change, by link or by mail: the page and the mail reader both
+ * ask this. (The links' tokens expire at the same instant: they are signed with this time.)
+ */
+export function surveyClosed(survey: Pick<StoredSurvey, 'expiresAt'>, at: Date): boolean {
+  return survey.expiresAt.getTime() < at.getTime();
+}
+
 /** Comments are kept as written, without control characters, trimmed, at most MAX_COMMENT_CHARS. */
 export function cleanComment(text: string): string {
   return text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '').trim().slice(0, MAX_COMMENT_CHARS);

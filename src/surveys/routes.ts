@@ -17,7 +17,7 @@ import { registerRoutes } from '../http/server.js';
 import { isLocale, type Locale } from '../outbound/locale.js';
 import { inTransaction } from '../store/database.js';
 import { surveyById, type StoredSurvey } from '../store/survey-repo.js';
-import { saveSurveyAnswer } from './answers.js';
+import { saveSurveyAnswer, surveyClosed } from './answers.js';
 import { choiceLabel, PAGE_COPY } from './copy.js';
 import { readSurveyToken, SURVEY_PATH, tokenMatches } from './links.js';
 import { renderErrorPage, renderSurveyPage } from './pages.js';
@@ -38,7 +38,7 @@ async function openSurvey(app: App, token: unknown): Promise<Opened> {
   const survey = found && tokenMatches(genuine.payload, found) ? found : undefined;
   if (!read.ok) return { ok: false, reason: 'expired', why: read.reason, survey };
   if (!survey) return { ok: false, reason: 'invalid', why: 'names another survey, contact or ticket' };
-  if (survey.expiresAt.getTime() < now.getTime()) return { ok: false, reason: 'expired', why: 'survey closed', survey };
+  if (surveyClosed(survey, now)) return { ok: false, reason: 'expired', why: 'survey closed', survey };
   if (!isSurveyScale(survey.scale)) return { ok: false, reason: 'invalid', why: `unknown scale ${survey.scale}` };
   return { ok: true, survey: { ...survey, scale: survey.scale }, token };
 }

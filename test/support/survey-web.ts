@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { buildServer } from '../../src/http/server.js';
 import '../../src/http/routes.js';
-import { createTestApp, type TestApp } from './app.js';
+import { replyToTicket } from '../../src/lifecycle/agent-actions.js';
+import { createTestApp, mail, type TestApp } from './app.js';
 import { freePort } from './ports.js';
 import { startSmtpPeer, type ReceivedMail, type SmtpPeer } from './smtp.js';
 
@@ -108,4 +109,19 @@ export async function sendForm(page: { html: string; url: string }, change: { an
   const fields = { ...(checked === undefined ? {} : { answer: checked }), comment: unescapeHtml(comment), ...change };
   const body = new URLSearchParams(fields as Record<string, string>).toString();
   return follow(new URL(unescapeHtml(action), page.url).toString(), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+}
+
+/**
+ * A customer writes, an agent answers with the solution, and the mails go out: the ticket's number and the CSAT
+ * mail the customer received.
+ */
+export async function solvedTicketWithSurvey(web: SurveyWeb, smtp: SmtpPeer, now: Date, from = 'Ana Pérez <ana@cliente.mx>'): Promise<{ number: number; csat: ReceivedMail }> {
+  const r = await web.app.pipeline.ingest(mail({ headers: { From: from } }), { source: 'file' });
+  const number = r.ticketNumber as number;
+  await replyToTicket(web.app, { number, body: 'Cargue el nuevo CSD y vuelva a timbrar.', status: 'solved', actor: 'agent:maria', now });
+  const before = smtp.received.length;
+  await web.app.drainer().drain();
+  const csat = surveyMailOf((await smtp.waitFor(before + 3)).slice(before), 'csat'); // acknowledgement, solved notice, CSAT
+  if (!csat) throw new Error('no CSAT mail was delivered');
+  return { number, csat };
 }

@@ -3,7 +3,7 @@ import { isOnlyCourtesy, isOnlyThanks } from '../../domain/thanks.js';
 import type { Tx } from '../../store/database.js';
 import type { InboundOutcome } from '../../store/inbound-log-repo.js';
 import { surveyAnswerDedupExists, surveyByMessageIds } from '../../store/survey-repo.js';
-import { saveSurveyAnswer } from '../../surveys/answers.js';
+import { saveSurveyAnswer, surveyClosed } from '../../surveys/answers.js';
 import { CSAT_SCORE_WORDS } from '../../surveys/copy.js';
 import type { InboundMail } from '../parse.js';
 
@@ -15,6 +15,8 @@ export interface SurveyReplyInput {
   visibleText: string;
   dedupKey: string;
   now: Date;
+  /** When the mailbox received it, if earlier than `now` (pipeline.ts IngestSource): the survey's time is judged then. */
+  arrivedAt?: Date;
 }
 
 type Sender = { name: string | null; address: string };
@@ -57,7 +59,16 @@ export async function recordSurveyReply(tx: Tx, input: SurveyReplyInput): Promis
   if (!value) return null;
   const ticketNumber = survey.ticket?.number ?? null;
   if (await surveyAnswerDedupExists(tx, input.dedupKey)) return { outcome: 'duplicate', ticketNumber, detail: `${survey.kind} answer already recorded` };
-  const saved = await saveSurveyAnswer(tx, survey, { value }, { channel: 'mail', dedupKey: input.dedupKey, now: input.now });
   const answer = value.score ?? value.rating;
+  // The page refuses a survey past its time (routes.ts); a reply is judged by when it reached the mailbox, as an
+  // answer on a ticket is (apply.ts). A bare score opens nothing either: as a comment it reopened the ticket, or
+  // opened a follow-up of the closed one, for a score nobody can use. Its raw mail is kept with this log line.
+  const arrivedAt = input.arrivedAt && input.arrivedAt < input.now ? input.arrivedAt : input.now;
+  if (surveyClosed(survey, arrivedAt)) {
+    const closed = `(closed ${survey.expiresAt.toISOString()})`;
+    const why = survey.answeredAt === null ? `the time to answer this survey is over ${closed}` : `the time to change the answer is over ${closed}; kept: ${survey.score ?? survey.rating}`;
+    return { outcome: 'survey_answer', ticketNumber, detail: `${survey.kind} ${answer} not recorded: ${why}` };
+  }
+  const saved = await saveSurveyAnswer(tx, survey, { value }, { channel: 'mail', dedupKey: input.dedupKey, now: input.now });
   return { outcome: 'survey_answer', ticketNumber, detail: `${survey.kind} ${answer}${saved === 'unchanged' ? ' (unchanged)' : ''}` };
 }

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { mail } from '../support/app.js';
+import type { ReceivedMail } from '../support/smtp.js';
+import { solvedTicketWithSurvey, surveyWebPerTest, type SurveyWeb } from '../support/survey-web.js';
+
+// Answers to a survey by mail (README "Surveys"), by the rules the survey's page keeps: a survey past its time
+// takes no answer, whichever way it comes.
+
+const { smtp, start } = surveyWebPerTest();
+let web: SurveyWeb;
+let clock: Date;
+
+async function solved(env: Record<string, string> = {}) {
+  clock = new Date();
+  web = await start(env, () => clock);
+  return solvedTicketWithSurvey(web, smtp(), clock);
+}
+
+const reply = (survey: ReceivedMail, body: string) =>
+  mail({ headers: { From: 'Ana Pérez <ana@cliente.mx>', 'In-Reply-To': survey.parsed.messageId as string, Subject: `Re: ${survey.parsed.subject}` }, body });
+const surveyOf = (number: number) => web.app.db.surveyRequest.findFirstOrThrow({ where: { ticket: { number } }, include: { answers: { orderBy: { id: 'asc' } } } });
+
+describe('a reply by mail after the survey closed', () => {
+  it('records no answer, as the page refuses one; a score that reached the mailbox in time still counts', async () => {
+    const { number, csat } = await solved();
+    const { expiresAt } = await surveyOf(number);
+    const tickets = await web.app.db.ticket.count();
+    clock = new Date(expiresAt.getTime() + 60_000);
+    // Logged with the reason, and neither a comment nor a follow-up ticket of a bare score.
+    expect(await web.app.pipeline.ingest(reply(csat, 'Bueno\n\nGracias'), { source: 'file' })).toMatchObject({
+      outcome: 'survey_answer',
+      ticketNumber: number,
+      detail: `csat good not recorded: the time to answer this survey is over (closed ${expiresAt.toISOString()})`,
+    });
+    expect(await surveyOf(number)).toMatchObject({ answeredAt: null, rating: null, answers: [] });
+    expect(await web.app.db.ticket.count()).toBe(tickets);
+    // Read late (the daemon down), but in the mailbox before the survey closed: in time, as on a ticket.
+    const inTime = await web.app.pipeline.ingest(reply(csat, 'Malo'), { source: 'file', arrivedAt: new Date(expiresAt.getTime() - 60_000) });
+    expect(inTime).toMatchObject({ outcome: 'survey_answer', detail: 'csat bad' });
+    expect((await surveyOf(number)).rating).toBe('bad');
+  });
+
+  it('does not change the answer given in time; words beyond a score still reach the desk', async () => {
+    const { number, csat } = await solved({ CSAT_SCALE: '1-5' });
+    const { expiresAt } = await surveyOf(number);
+    expect(await web.app.pipeline.ingest(reply(csat, '5'), { source: 'file' })).toMatchObject({ outcome: 'survey_answer', detail: 'csat 5' });
+    clock = new Date(expiresAt.getTime() + 60_000);
+    expect(await web.app.pipeline.ingest(reply(csat, '1'), { source: 'file' })).toMatchObject({
+      outcome: 'survey_answer',
+      detail: `csat 1 not recorded: the time to change the answer is over (closed ${expiresAt.toISOString()}); kept: 5`,
+    });
+    expect(await surveyOf(number)).toMatchObject({ score: 5, answers: [expect.objectContaining({ score: 5 })] });
+    // A month on, the solved ticket is closed: the customer's words open its follow-up, as any reply to it does.
+    const words = await web.app.pipeline.ingest(reply(csat, '1\n\nSigue fallando la factura 120.'), { source: 'file' });
+    expect(words).toMatchObject({ outcome: 'followup' });
+    expect(await web.app.db.message.count({ where: { ticket: { number: words.ticketNumber as number }, visibleText: { contains: 'Sigue fallando la factura 120.' } } })).toBe(1);
+    expect((await surveyOf(number)).score).toBe(5);
+  });
+});
