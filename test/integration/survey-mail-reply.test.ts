@@ -57,3 +57,17 @@ describe('a reply by mail after the survey closed', () => {
     expect((await surveyOf(number)).score).toBe(5);
   });
 });
+
+describe('a score and thanks on one line, with no comma ("9 gracias")', () => {
+  it('is the answer, alone or under a quote', async () => {
+    const { number, csat } = await solved({ CSAT_SCALE: '1-5' });
+    const marked = (csat.parsed.text as string).split('\n').map((line) => `> ${line}`).join('\n');
+    expect(await web.app.pipeline.ingest(reply(csat, `${marked}\n\n3 gracias`), { source: 'file' })).toMatchObject({ outcome: 'survey_answer', detail: 'csat 3' });
+    expect(await web.app.pipeline.ingest(reply(csat, '4 muchas gracias por la ayuda'), { source: 'file' })).toMatchObject({ outcome: 'survey_answer', detail: 'csat 4' });
+    expect(await web.app.pipeline.ingest(reply(csat, 'Muy satisfecho gracias'), { source: 'file' })).toMatchObject({ outcome: 'survey_answer', detail: 'csat 5' });
+    expect((await surveyOf(number)).answers.map((a) => a.score)).toEqual([3, 4, 5]);
+    // Words that are not courtesy are for the desk, and a number followed by another is no score.
+    expect(await web.app.pipeline.ingest(reply(csat, '2 no funcionó'), { source: 'file' })).toMatchObject({ outcome: 'reopened', ticketNumber: number });
+    expect((await surveyOf(number)).answers).toHaveLength(3);
+  });
+});

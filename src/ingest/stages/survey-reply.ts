@@ -21,17 +21,21 @@ export interface SurveyReplyInput {
 
 type Sender = { name: string | null; address: string };
 
+/** A score is short (domain/survey-scale.ts): where one may end is looked for this far into a reply's first line. */
+const SCORE_SEARCH_CHARS = 40;
+
 /**
  * The score a reply gives: its whole visible text ("9", "Muy satisfecho"), or its first line, or what comes
- * before its first comma, when all that follows is courtesy ("9 / ¡Gracias!", "Bueno, gracias", "5 / Saludos,
- * Ana"). People thank and sign under a score: read as a thanks, its score was lost (NPS), or as a comment, the
- * solved ticket reopened.
+ * before its first comma or one of the first spaces, when all that follows is courtesy ("9 / ¡Gracias!", "Bueno,
+ * gracias", "5 / Saludos, Ana", "9 gracias", "Muy satisfecho gracias"). People thank and sign under or beside a
+ * score: read as a thanks, its score was lost (NPS), or as a comment, the solved ticket reopened.
  */
 function replyScore(scale: SurveyScale, visibleText: string, sender: Sender): AnswerValue | null {
   const text = visibleText.trim();
   const whole = answerFromReply(scale, text, CSAT_SCORE_WORDS);
   if (whole) return whole;
-  for (const cut of [text.indexOf('\n'), text.indexOf(',')]) {
+  const spaces = [...(text.slice(0, SCORE_SEARCH_CHARS).split('\n')[0] ?? '').matchAll(/ /g)].map((m) => m.index);
+  for (const cut of [text.indexOf('\n'), text.indexOf(','), ...spaces]) {
     if (cut <= 0 || !isOnlyCourtesy(text.slice(cut + 1), sender)) continue;
     const value = answerFromReply(scale, text.slice(0, cut), CSAT_SCORE_WORDS);
     if (value) return value;
