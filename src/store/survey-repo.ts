@@ -85,6 +85,11 @@ export async function surveyByMessageIds(tx: Tx, messageIds: string[]): Promise<
   return row ? toStored(row) : null;
 }
 
+/** The text and HTML of the mail that asked this survey (the outbox keeps them): what a reply may quote. */
+export function surveyMailBody(tx: Tx, surveyId: number): { text: string; html: string } | null {
+  return sqlOf(tx).get<{ text: string; html: string }>('SELECT o."text", o."html" FROM "OutboxMail" o JOIN "SurveyRequest" s ON o."messageId" = s."messageId" WHERE s."id" = ?', surveyId) ?? null;
+}
+
 export async function surveyAnswerDedupExists(tx: Tx, dedupKey: string): Promise<boolean> {
   return (await tx.surveyAnswer.count({ where: { dedupKey } })) > 0;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { htmlToText } from '../../src/ingest/visible-text/index.js';
 import { mail } from '../support/app.js';
 import type { ReceivedMail } from '../support/smtp.js';
 import { solvedTicketWithSurvey, surveyWebPerTest, type SurveyWeb } from '../support/survey-web.js';
@@ -66,8 +67,38 @@ describe('a score and thanks on one line, with no comma ("9 gracias")', () => {
     expect(await web.app.pipeline.ingest(reply(csat, '4 muchas gracias por la ayuda'), { source: 'file' })).toMatchObject({ outcome: 'survey_answer', detail: 'csat 4' });
     expect(await web.app.pipeline.ingest(reply(csat, 'Muy satisfecho gracias'), { source: 'file' })).toMatchObject({ outcome: 'survey_answer', detail: 'csat 5' });
     expect((await surveyOf(number)).answers.map((a) => a.score)).toEqual([3, 4, 5]);
-    // Words that are not courtesy are for the desk, and a number followed by another is no score.
+    // Words that are not courtesy are for the desk.
     expect(await web.app.pipeline.ingest(reply(csat, '2 no funcionó'), { source: 'file' })).toMatchObject({ outcome: 'reopened', ticketNumber: number });
     expect((await surveyOf(number)).answers).toHaveLength(3);
+  });
+});
+
+describe('a score written under a quote of the survey mail', () => {
+  const withoutFooter = (text: string) => text.slice(0, text.indexOf('\n-- \n'));
+
+  it('is the answer, with or without "> " marks and with no "El ... escribió:" line above the quote', async () => {
+    const { number, csat } = await solved({ CSAT_SCALE: '1-5' });
+    const quote = csat.parsed.text as string;
+    expect(quote).toContain('un número del 1 al 5');
+    expect(await web.app.pipeline.ingest(reply(csat, `${quote}\n\n5`), { source: 'file' })).toMatchObject({ outcome: 'survey_answer', detail: 'csat 5' });
+    expect(await web.app.pipeline.ingest(reply(csat, `${withoutFooter(quote)}\n4\n\nSaludos,\nAna Pérez`), { source: 'file' })).toMatchObject({ outcome: 'survey_answer', detail: 'csat 4' });
+    // The HTML part quoted as text, as a client that writes plain text does.
+    expect(await web.app.pipeline.ingest(reply(csat, `${htmlToText(csat.parsed.html as string)}\n\n2`), { source: 'file' })).toMatchObject({ outcome: 'survey_answer', detail: 'csat 2' });
+    expect((await surveyOf(number)).answers.map((a) => a.score)).toEqual([5, 4, 2]);
+    expect((await web.app.db.ticket.findFirstOrThrow({ where: { number } })).status).toBe('solved');
+  });
+
+  it('never takes its number from the quote itself; words around the quote reach the ticket', async () => {
+    const { number, csat } = await solved({ CSAT_SCALE: '1-5' });
+    const quote = csat.parsed.text as string;
+    // The quote alone, or ending at the scale: nothing written, no answer.
+    const asText = htmlToText(csat.parsed.html as string);
+    for (const body of [quote, `${quote.slice(0, quote.indexOf('\n- 2 ·'))}\n`, asText]) {
+      expect(await web.app.pipeline.ingest(reply(csat, body), { source: 'file' }), body.slice(-40)).not.toMatchObject({ outcome: 'survey_answer' });
+    }
+    // Words above the quote are the customer's too: more than a score, for the desk to read.
+    const above = await web.app.pipeline.ingest(reply(csat, `La factura 120 sigue sin timbrar.\n\n${quote}\n\n5`), { source: 'file' });
+    expect(above).toMatchObject({ outcome: 'comment', ticketNumber: number });
+    expect((await surveyOf(number)).answers).toEqual([]);
   });
 });

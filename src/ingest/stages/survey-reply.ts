@@ -1,14 +1,16 @@
 import { answerFromReply, isSurveyScale, type AnswerValue, type SurveyScale } from '../../domain/survey-scale.js';
+import { surveyMailText, writtenOutsideQuote } from '../../domain/survey-quote.js';
 import { isOnlyCourtesy, isOnlyThanks } from '../../domain/thanks.js';
 import type { Tx } from '../../store/database.js';
 import type { InboundOutcome } from '../../store/inbound-log-repo.js';
-import { surveyAnswerDedupExists, surveyByMessageIds } from '../../store/survey-repo.js';
+import { surveyAnswerDedupExists, surveyByMessageIds, surveyMailBody, type StoredSurvey } from '../../store/survey-repo.js';
 import { saveSurveyAnswer, surveyClosed } from '../../surveys/answers.js';
 import { CSAT_SCORE_WORDS } from '../../surveys/copy.js';
 import type { InboundMail } from '../parse.js';
+import { extractVisibleText, htmlToText } from '../visible-text/index.js';
 
 export interface SurveyReplyInput {
-  mail: Pick<InboundMail, 'inReplyTo' | 'references'>;
+  mail: Pick<InboundMail, 'inReplyTo' | 'references' | 'text' | 'html'>;
   sender: string;
   senderName?: string | null;
   /** The reply without quoted history and signature. */
@@ -44,6 +46,19 @@ function replyScore(scale: SurveyScale, visibleText: string, sender: Sender): An
 }
 
 /**
+ * The visible text of what the reply says outside an unmarked quote of the survey mail (domain/survey-quote.ts),
+ * null when it has none: its own signature and marked quotes removed, as from any mail.
+ */
+function writtenBesideQuote(tx: Tx, survey: StoredSurvey, mail: SurveyReplyInput['mail'], scale: SurveyScale): string | null {
+  const body = surveyMailBody(tx, survey.id);
+  if (!body) return null;
+  const quoted = surveyMailText([body.text, htmlToText(body.html)]);
+  const isScore = (line: string) => answerFromReply(scale, line, CSAT_SCORE_WORDS) !== null;
+  const written = writtenOutsideQuote(mail.text.trim() === '' && mail.html ? htmlToText(mail.html) : mail.text, quoted, isScore);
+  return written === null ? null : extractVisibleText(written);
+}
+
+/**
  * A reply to a survey mail, from the person asked, whose visible text is only a score ("5", "9", "bueno",
  * "mau") is that survey's answer: recorded (with the history), and never a comment that would reopen the
  * ticket; one to an NPS mail that only thanks opens no ticket. Any other reply goes on as an ordinary mail
@@ -54,10 +69,14 @@ export async function recordSurveyReply(tx: Tx, input: SurveyReplyInput): Promis
   const survey = await surveyByMessageIds(tx, ids);
   if (!survey || survey.contactEmail !== input.sender.toLowerCase() || !isSurveyScale(survey.scale)) return null;
   const sender = { name: input.senderName ?? null, address: input.sender };
-  const value = replyScore(survey.scale, input.visibleText, sender);
+  const scale = survey.scale;
+  // Written under (or above) a quote of the survey mail that nothing marks as a quote: that part alone is read.
+  const direct = replyScore(scale, input.visibleText, sender);
+  const written = direct ? input.visibleText : (writtenBesideQuote(tx, survey, input.mail, scale) ?? input.visibleText);
+  const value = direct ?? replyScore(scale, written, sender);
   // "¡Gracias!" to the yearly NPS mail, which has no ticket, opened one (and an acknowledgement) for nothing to
   // do. Kept in the inbound log with its raw mail. (To a CSAT mail, it reaches the solved ticket: apply.ts.)
-  if (!value && survey.kind === 'nps' && isOnlyThanks(input.visibleText, sender)) {
+  if (!value && survey.kind === 'nps' && isOnlyThanks(written, sender)) {
     return { outcome: 'thanks', ticketNumber: null, detail: 'a reply to the NPS survey that only thanks: no ticket' };
   }
   if (!value) return null;
