@@ -125,10 +125,31 @@ export function forwardsAMessage(subject: string): boolean {
  */
 export const NO_SUBJECT = '(sin asunto)';
 
-/** The subject a new ticket gets: reply prefixes and any ticket tag removed, never empty. */
+// What corporate gateways write in front of a subject: Microsoft 365's and Proofpoint's "[EXTERNAL]", "[EXT]",
+// Spanish and Portuguese desks' "[EXTERNO]", "[CORREO EXTERNO]", "[E-mail externo]", spam filters' "[SPAM?]",
+// "[Suspected Spam]", SpamAssassin's "*****SPAM*****". Only these words: a customer's own "[URGENTE]" or
+// "[Sucursal Norte]" is part of their subject.
+const GATEWAY_WORDS =
+  'ext|extern[oa]|external(?: (?:e-?mail|mail|sender|message))?|(?:correo|e-?mail|mail|mensaje|mensagem|remitente|remetente) extern[oa]|' +
+  '(?:possible|suspected|posible|possível|suspeita de) spam|spam\\?*';
+const GATEWAY_TAG = new RegExp(`^\\s*(?:\\[\\s*(?:${GATEWAY_WORDS})\\s*\\]|\\*+\\s*(?:${GATEWAY_WORDS})\\s*\\*+)\\s*`, 'i');
+
+/**
+ * The subject a new ticket gets, shown in every notice: reply prefixes, any ticket tag and the gateway tags
+ * around the prefixes removed, never empty. A forward's prefix stays ("RV: x": a forward starts a conversation).
+ */
 export function ticketSubject(subject: string, fallback = NO_SUBJECT): string {
   let rest = subject.replace(new RegExp(TICKET_TAG.source, 'g'), ' ');
-  for (let i = 0; i < 10 && REPLY_PREFIX.test(rest); i++) rest = rest.replace(REPLY_PREFIX, '');
-  rest = rest.replace(/\s+/g, ' ').trim();
+  let kept = '';
+  for (let i = 0; i < 20; i++) {
+    const forward = FORWARD_PREFIX.exec(rest);
+    if (GATEWAY_TAG.test(rest)) rest = rest.replace(GATEWAY_TAG, '');
+    else if (kept === '' && REPLY_PREFIX.test(rest)) rest = rest.replace(REPLY_PREFIX, '');
+    else if (forward) {
+      kept += forward[0];
+      rest = rest.slice(forward[0].length);
+    } else break;
+  }
+  rest = `${kept}${rest}`.replace(/\s+/g, ' ').trim();
   return (rest || fallback).slice(0, 500);
 }

@@ -119,6 +119,17 @@ describe('inbound mail becomes one ticket, comment or follow-up', () => {
     expect(await ingest(mail({ headers: { From: 'otro@tercero.com', Subject: '[EXTERNAL] RE: Consulta', 'In-Reply-To': `<${messageId}>` } }))).toMatchObject({ outcome: 'comment', ticketNumber: number });
   });
 
+  it('a gateway\'s "[EXTERNO]" tag is not part of the ticket\'s subject, and the reply behind it still threads', async () => {
+    // Corporate gateways tag mail from outside: every notice read "[#1000] [EXTERNO] Error al timbrar factura".
+    const { number } = await openTicket({ Subject: '[EXTERNO] Error al timbrar factura' });
+    const t = await showTicket(app.db, number);
+    expect(t?.subject).toBe('Error al timbrar factura');
+    expect(t?.messages.find((m) => m.direction === 'out')?.subject).toBe(`[#${number}] Error al timbrar factura`);
+    // The customer's answer to that notice, tagged again by the gateway, and with no headers to go by.
+    const reply = await ingest(mail({ headers: { Subject: `[EXTERNO] RE: [#${number}] Error al timbrar factura` } }));
+    expect(reply).toMatchObject({ outcome: 'comment', ticketNumber: number });
+  });
+
   it('pending -> open; solved -> reopened; on_hold stays on hold', async () => {
     const { number, messageId } = await openTicket();
     await setStatus(number, 'pending');

@@ -74,6 +74,29 @@ describe('subjects', () => {
     expect(ticketSubject('   ')).toBe('(sin asunto)');
     expect(ticketSubject('Re: ', 'Old subject')).toBe('Old subject');
   });
+  it('leaves out the tags a mail gateway puts in front of the subject, not the customer\'s own brackets', () => {
+    const cases: Array<[string, string]> = [
+      ['[EXTERNO] Error al timbrar factura', 'Error al timbrar factura'],
+      ['[EXTERNAL] RE: [EXTERNAL] Error al timbrar', 'Error al timbrar'],
+      ['RE: [EXT] [SPAM?] [#12] Error al timbrar', 'Error al timbrar'],
+      ['*EXTERNAL* Error al timbrar', 'Error al timbrar'],
+      ['[External Email] Error al timbrar', 'Error al timbrar'],
+      ['[CORREO EXTERNO] Error al timbrar', 'Error al timbrar'],
+      ['[E-mail externo] Não consigo emitir', 'Não consigo emitir'],
+      ['[Suspected Spam] Error al timbrar', 'Error al timbrar'],
+      ['*****SPAM***** Error al timbrar', 'Error al timbrar'],
+      // A forward's prefix stays (a forward is a new conversation), the gateway's tag around it goes.
+      ['[EXTERNO] RV: [EXTERNO] Error al timbrar', 'RV: Error al timbrar'],
+      // The customer's own words in brackets, at the start or after a gateway's tag, are the subject.
+      ['[URGENTE] Error al timbrar', '[URGENTE] Error al timbrar'],
+      ['[EXTERNO] [Sucursal Norte] No imprime', '[Sucursal Norte] No imprime'],
+      ['[CFDI 4.0] Error al timbrar', '[CFDI 4.0] Error al timbrar'],
+      ['Error en cliente [EXTERNO]', 'Error en cliente [EXTERNO]'],
+      ['Externo: no timbra', 'Externo: no timbra'],
+      ['[EXTERNAL]', '(sin asunto)'],
+    ];
+    for (const [subject, expected] of cases) expect(ticketSubject(subject), subject).toBe(expected);
+  });
 });
 
 describe('Message-ID lists', () => {
