@@ -1,3 +1,5 @@
+import { aboveSignature } from './signature-block.js';
+
 // A reply that only thanks (DOMAIN.md rule 4: the customer has 84 business hours to validate or reject the
 // solution). "¡Muchas gracias!" to a solved ticket validates it: reopening it put a settled case back in the
 // agents' queue and restarted its window, and to a closed one it opened a follow-up with an acknowledgement
@@ -95,9 +97,15 @@ function courtesyWords(visibleText: string, sender: { name: string | null; addre
   return words.every((w) => THANKS.has(w) || COURTESY.has(w) || own.has(w)) ? words : null;
 }
 
-/** True when the visible text only thanks: courtesy (above) with a thanking word among it. */
+/**
+ * True when the visible text only thanks: courtesy (above) with a thanking word among it, alone or above the
+ * sender's signature (Outlook's has no "-- " line: signature-block.ts).
+ */
 export function isOnlyThanks(visibleText: string, sender: { name: string | null; address: string }): boolean {
-  return courtesyWords(visibleText, sender)?.some((w) => THANKS.has(w)) ?? false;
+  const thanks = (text: string) => courtesyWords(text, sender)?.some((w) => THANKS.has(w)) ?? false;
+  if (thanks(visibleText)) return true;
+  const above = aboveSignature(visibleText, sender, MAX_CHARS);
+  return above !== visibleText && thanks(above);
 }
 
 /**

@@ -130,6 +130,21 @@ describe('inbound mail becomes one ticket, comment or follow-up', () => {
     expect(reply).toMatchObject({ outcome: 'comment', ticketNumber: number });
   });
 
+  it('solved: thanks above an Outlook signature (no "-- ") keeps it solved; a problem above the same signature reopens it', async () => {
+    const { number, messageId } = await openTicket();
+    await setStatus(number, 'solved');
+    const signature = [
+      'Ana Pérez', 'Gerente de Sistemas', 'Comercializadora del Norte S.A. de C.V.', 'Tel. +52 (55) 1234 5678 Ext. 204 | Cel. 55 8765 4321',
+      'www.comnorte.com.mx', '', 'AVISO DE CONFIDENCIALIDAD: Este correo y sus anexos son confidenciales y para uso exclusivo del destinatario.',
+      '', '________________________________', 'De: Soporte <soporte@example.test>', 'Enviado: lunes, 23 de noviembre de 2026 10:00',
+      'Para: Ana Pérez <ana@cliente.mx>', `Asunto: [#${number}] Consulta`, '', 'Actualice a la versión 5.2.',
+    ].join('\n');
+    const reply = (first: string) => ingest(mail({ headers: { 'In-Reply-To': `<${messageId}>` }, body: `${first}\n\n${signature}` }));
+    expect(await reply('¡Gracias!')).toMatchObject({ outcome: 'comment', ticketNumber: number });
+    expect((await showTicket(app.db, number))?.status).toBe('solved');
+    expect(await reply('Gracias, pero sigue fallando.')).toMatchObject({ outcome: 'reopened', ticketNumber: number });
+  });
+
   it('pending -> open; solved -> reopened; on_hold stays on hold', async () => {
     const { number, messageId } = await openTicket();
     await setStatus(number, 'pending');

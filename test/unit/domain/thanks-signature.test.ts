@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { isOnlyThanks } from '../../../src/domain/thanks.js';
+
+// Outlook writes its signature with no "-- " line above it: a customer's "¡Gracias!" came with their name, job,
+// company, phones, address and the company's disclaimer, was taken for more than thanks, and reopened the solved
+// ticket. A signature after the thanks is no more than thanks; anything a customer writes around it still is.
+
+const ana = { name: 'Ana Pérez', address: 'ana.perez@cliente.mx' };
+
+const SPANISH_BLOCK = [
+  'Ana Pérez',
+  'Gerente de Sistemas',
+  'Comercializadora del Norte S.A. de C.V.',
+  'Tel. +52 (55) 1234 5678 Ext. 204 | Cel. 55 8765 4321',
+  'Av. Paseo de la Reforma 222, Piso 8, Col. Juárez, C.P. 06600, Ciudad de México',
+  'www.comnorte.com.mx',
+  '',
+  'AVISO DE CONFIDENCIALIDAD: Este correo electrónico y sus anexos son confidenciales y para uso exclusivo del',
+  'destinatario. Si usted no es el destinatario, notifique al remitente y elimínelo de su sistema.',
+].join('\n');
+
+const CONTACT = 'Ana Pérez\nTel. 55 1234 5678\nana.perez@cliente.mx';
+
+describe('thanks followed by a signature without "-- " (Outlook)', () => {
+  it.each([
+    ['a Spanish Outlook signature with a disclaimer', `¡Gracias!\n\n${SPANISH_BLOCK}`],
+    ['a sign-off before it', `Muchas gracias, ya funciona.\n\nSaludos cordiales,\n\n${SPANISH_BLOCK}`],
+    [
+      'a Portuguese one, name and title on one line, and an eco line',
+      [
+        'Muito obrigada pela ajuda!', '', 'Cumprimentos,', 'Ana Pérez | Analista Fiscal', 'Empresa Exemplo, Lda.', 'T: +351 21 123 4567 | M: +351 91 234 5678',
+        'ana.perez@cliente.pt', 'Rua Augusta 100, 1100-053 Lisboa', '',
+        'Esta mensagem e quaisquer anexos são confidenciais e destinados exclusivamente ao destinatário indicado. Se não for o destinatário, apague-a e avise o remetente.',
+        '', 'Antes de imprimir este e-mail, pense no meio ambiente.',
+      ].join('\n'),
+    ],
+    [
+      'an English one, the name without its accent, the logo Outlook writes as [cid:...]',
+      [
+        'Thanks!', '', 'Ana Perez', 'IT Manager | Cliente Inc.', 'Office: +1 (305) 555-0142', 'Mobile: +1 (305) 555-0199',
+        '1200 Brickell Ave, Suite 400, Miami, FL 33131', '[cid:image001.png@01DA2B3C.4D5E6F70]', '',
+        'CONFIDENTIALITY NOTICE: This e-mail message, including any attachments, is for the sole use of the intended recipient(s) and may contain confidential and privileged information.',
+      ].join('\n'),
+    ],
+    ['a title before the name and a second surname', 'Gracias.\n\nLic. Ana Pérez Gómez\nContadora General\nTel. 55 1234 5678 ext. 104\nana.perez@cliente.mx'],
+    ['contact icons', 'Gracias!\n\nAna Pérez\n📞 55 1234 5678\n✉ ana.perez@cliente.mx'],
+  ])('%s is only thanks', (_why, text) => {
+    expect(isOnlyThanks(text, ana)).toBe(true);
+  });
+
+  it.each([
+    ['a problem before the signature', `¡Gracias! Pero sigue fallando el timbrado.\n\n${SPANISH_BLOCK}`],
+    ['a question before the signature', `Gracias. ¿Y el XML del folio 1234?\n\n${SPANISH_BLOCK}`],
+    ['a disapproving emoji before the signature', `Gracias 👎\n\n${SPANISH_BLOCK}`],
+    ['a new problem below the name', 'Gracias!\n\nAna Pérez\nAhora no puedo cancelar facturas\nTel. 55 1234 5678'],
+    ['a question inside the block', `Gracias!\n\n${CONTACT}\n¿Pueden llamarme?`],
+    ['a request written in capitals inside the block', 'Gracias!\n\nAna Pérez\nEL XML TAMPOCO LLEGÓ\nTel. 55 1234 5678'],
+    ['a paragraph after the block', `Gracias!\n\n${CONTACT}\n\nPor cierto, el reporte de ventas sale vacío desde ayer.`],
+    ['a request in capitalised words inside the block', `Thanks!\n\n${CONTACT}\nCan You Call Me`],
+    ['another invoice in capitalised words inside the block', `Gracias!\n\n${CONTACT}\nOtra Factura Con El Mismo Error`],
+    ['a phone number in a sentence', 'Gracias!\n\nAna Pérez\nLlámenme al 55 1234 5678, sigue el error'],
+    ['someone else signing', 'Gracias!\n\nLuis Gómez\nGerente de Sistemas\nTel. 55 1234 5678'],
+    ['no name to start the block', 'Gracias!\n\nTel. 55 1234 5678\nSigue Sin Timbrar'],
+    ['more than thanks before the name', `Gracias, ${'ya revisé todo '.repeat(10)}\n\n${CONTACT}`],
+  ])('%s is not', (_why, text) => {
+    expect(isOnlyThanks(text, ana)).toBe(false);
+  });
+});
