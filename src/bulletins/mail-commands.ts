@@ -1,3 +1,4 @@
+import { withoutGatewayTags } from '../domain/thread-refs.js';
 import { matchCommand, wordsOf } from './command-words.js';
 import { parseCountries } from './countries.js';
 
@@ -43,7 +44,9 @@ function subscribeIn(line: string): BulletinCommand | null {
  * subject has no "Re:".
  */
 export function parseBulletinCommand(subject: string, visibleText: string, opts: { inReplyTo?: boolean } = {}): BulletinCommand | null {
-  const lines = candidates(subject, visibleText, opts.inReplyTo === true || REPLY_PREFIX.test(subject));
+  // A gateway's "[EXTERNAL]" is neither the reader's words nor hides a reply's "Re:".
+  const bare = withoutGatewayTags(subject);
+  const lines = candidates(bare, visibleText, opts.inReplyTo === true || REPLY_PREFIX.test(bare));
   for (const line of lines) {
     const command = unsubscribeIn(line);
     if (command) return command;

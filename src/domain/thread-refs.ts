@@ -134,6 +134,13 @@ const GATEWAY_WORDS =
   '(?:possible|suspected|posible|possível|suspeita de) spam|spam\\?*';
 const GATEWAY_TAG = new RegExp(`^\\s*(?:\\[\\s*(?:${GATEWAY_WORDS})\\s*\\]|\\*+\\s*(?:${GATEWAY_WORDS})\\s*\\*+)\\s*`, 'i');
 
+/** The subject without the tags mail gateways put in front of it: "[EXTERNAL] UNSUBSCRIBE" asks to unsubscribe. */
+export function withoutGatewayTags(subject: string): string {
+  let rest = subject;
+  for (let i = 0; i < 10 && GATEWAY_TAG.test(rest); i++) rest = rest.replace(GATEWAY_TAG, '');
+  return rest;
+}
+
 /**
  * The subject a new ticket gets, shown in every notice: reply prefixes, any ticket tag and the gateway tags
  * around the prefixes removed, never empty. A forward's prefix stays ("RV: x": a forward starts a conversation).

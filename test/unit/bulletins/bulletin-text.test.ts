@@ -135,6 +135,12 @@ describe('small parsers', () => {
     ['Re: Baja de tasas del ISR 2027', '¿Esto aplica a personas físicas?', null],
     ['RE: Stop a las devoluciones del IVA', 'duda', null],
     ['Fwd: Cancelar la retención', '', null],
+    // Behind the tag a subscriber's mail gateway puts in front of the subject.
+    ['[EXTERNO] SUSCRIBIR MX AR', '', { kind: 'subscribe', countries: ['AR', 'MX'], unknown: [] }],
+    ['[EXTERNAL] UNSUBSCRIBE', '', { kind: 'unsubscribe', token: null }],
+    ['*EXTERNAL* Baja por favor', '', { kind: 'unsubscribe', token: null }],
+    ['[EXTERNO] RE: Baja de tasas del ISR', 'Gracias por el boletín', null],
+    ['[EXTERNO] RE: Baja', '', null],
   ])('mail commands: %j %j', (subject, body, expected) => {
     expect(parseBulletinCommand(subject, body)).toEqual(expected);
   });
