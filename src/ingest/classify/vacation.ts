@@ -2,6 +2,7 @@
  * Vacation / out-of-office auto-replies (RFC 3834 and the de-facto markers of the big mail systems).
  * Only asked once a mail is known not to be a bounce or a complaint: bounces carry Auto-Submitted too.
  */
+import { withoutGatewayTags } from '../../domain/thread-refs.js';
 import type { MailView } from './view.js';
 
 /**
@@ -41,8 +42,8 @@ const AWAY_BODY =
 /** The first lines of the body read like an out-of-office note. */
 export const hasAwayNote = (body: string | undefined): boolean => AWAY_BODY.test((body ?? '').slice(0, 2_000));
 
-/** The subject is one only an auto-responder writes. */
-export const isAutoReplySubject = (subject: string): boolean => AUTO_REPLY_SUBJECT.test(subject);
+/** The subject is one only an auto-responder writes, also behind a gateway's "[EXTERNAL]" (a desk's own gateway tags every mail from outside). */
+export const isAutoReplySubject = (subject: string): boolean => AUTO_REPLY_SUBJECT.test(withoutGatewayTags(subject));
 
 /** An X-Autoreply-style header's value that says yes: "no", "false" or "0" is no mark (some mailers write it on every mail). */
 export const marksAutoReply = (value: string | null): boolean => value !== null && !/^\s*(?:no|false|0)\b/i.test(value);
@@ -55,7 +56,7 @@ export function isVacation(view: MailView): boolean {
   }
   if (/vacation|autoreply/i.test(view.first('x-apple-action') ?? '')) return true;
   if (/^\s*auto[_-]?reply\s*$/i.test(view.first('precedence') ?? '')) return true;
-  if (AUTO_REPLY_SUBJECT.test(view.subject)) return true;
+  if (isAutoReplySubject(view.subject)) return true;
   // Exchange marks its own auto-replies so that they are not answered, and sends them from the null sender (or
   // by an inbox rule): with an out-of-office text that is enough. Outlook puts the mark on people's mail too, and
   // a person writes "I'm out of the office tomorrow" in a request: the mark alone made it an auto-reply, lost.

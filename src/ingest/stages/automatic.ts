@@ -1,3 +1,4 @@
+import { withoutGatewayTags } from '../../domain/thread-refs.js';
 import { isDaemonAddress } from '../classify/text.js';
 import { hasAwayNote, isAutoReplySubject, marksAutoReply } from '../classify/vacation.js';
 import type { InboundMail } from '../parse.js';
@@ -62,7 +63,7 @@ export function classifyAutomatic(mail: InboundMail): AutomaticVerdict | null {
   if (isDaemonAddress(from)) return { kind: 'mailer-daemon', reason: `From: ${from}` };
   const local = from.slice(0, from.lastIndexOf('@'));
   if (NO_REPLY_LOCAL.test(local) || LIST_ROBOT_LOCAL.test(local)) return { kind: 'auto-generated', reason: `From: ${from} (an address that reads no answers)` };
-  if (isAutoReplySubject(mail.subject) || (AWAY_WORDS_SUBJECT.test(mail.subject) && hasAwayNote(mail.text))) {
+  if (isAutoReplySubject(mail.subject) || (AWAY_WORDS_SUBJECT.test(withoutGatewayTags(mail.subject)) && hasAwayNote(mail.text))) {
     return { kind: 'auto-replied', reason: `Subject: ${mail.subject.slice(0, 80)}` };
   }
   return null;

@@ -45,6 +45,14 @@ describe('machine-written mail (RFC 3834 and de-facto headers)', () => {
       expect(classifyAutomatic(await parse(['From: a@b.mx', `Subject: ${subject}`]))?.kind, subject).toBe('auto-replied');
     }
   });
+  it("an auto-responder's subject behind the tag the desk's mail gateway puts in front of it", async () => {
+    for (const subject of ['[EXTERNO] Respuesta automática: Consulta', '[EXTERNAL] Automatic reply: [#1042] Consulta', '*EXTERNAL* Out of Office: hasta el lunes']) {
+      expect(classifyAutomatic(await parse(['From: a@b.mx', `Subject: ${subject}`]))?.kind, subject).toBe('auto-replied');
+    }
+    expect(classifyAutomatic(await parse(['From: a@b.mx', 'Subject: [EXTERNO] Fuera de la oficina'], 'Estoy fuera de la oficina hasta el lunes.'))?.kind).toBe('auto-replied');
+    // Still a person's words without the responder's colon.
+    expect(classifyAutomatic(await parse(['From: a@b.mx', 'Subject: [EXTERNO] Respuesta automática de facturas no se envía']))).toBeNull();
+  });
   it('ordinary words of an away subject count only with an away note in the body', async () => {
     const away: Array<[string, string]> = [
       ['Fuera de la oficina', 'Estoy fuera de la oficina hasta el lunes 7 de diciembre.'],
