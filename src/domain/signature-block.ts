@@ -78,10 +78,22 @@ function isSignatureLine(line: string): boolean {
   return ok && (!shouted || words.some((w) => LEGAL_FORMS.has(fold(w).replace(/\./g, ''))));
 }
 
-/** Every paragraph of the block is a company's notice or made of signature lines. */
+/**
+ * Signature lines, then maybe a company's notice to the end of the paragraph: with no blank line before it when
+ * Outlook's HTML is read as text (its empty paragraphs leave no blank line).
+ */
+function isSignatureParagraph(lines: string[]): boolean {
+  for (let k = 0; k < lines.length; k++) {
+    if (isDisclaimer(lines.slice(k).join(' '))) return true;
+    if (!isSignatureLine(lines[k] ?? '')) return false;
+  }
+  return true;
+}
+
+/** Every paragraph of the block is signature lines or a company's notice. */
 function isSignatureBlock(lines: string[]): boolean {
   const paragraphs = lines.join('\n').split(/\n\s*\n/).filter((p) => p.trim() !== '');
-  return paragraphs.every((p) => isDisclaimer(p) || p.split('\n').every(isSignatureLine));
+  return paragraphs.every((p) => isSignatureParagraph(p.split('\n')));
 }
 
 /**

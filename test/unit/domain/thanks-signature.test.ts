@@ -43,6 +43,11 @@ describe('thanks followed by a signature without "-- " (Outlook)', () => {
       ].join('\n'),
     ],
     ['a title before the name and a second surname', 'Gracias.\n\nLic. Ana Pérez Gómez\nContadora General\nTel. 55 1234 5678 ext. 104\nana.perez@cliente.mx'],
+    [
+      "Outlook's HTML-only mail as text: no blank lines, the web address with its link, the notice right below",
+      '¡Gracias!\nAna Pérez\nGerente de Sistemas\nComercializadora del Norte S.A. de C.V.\nTel. +52 (55) 1234 5678 | Cel. 55 8765 4321\n' +
+        'www.comnorte.com.mx <http://www.comnorte.com.mx/>\nAVISO DE CONFIDENCIALIDAD: Este correo y sus anexos son confidenciales y para uso exclusivo del destinatario.',
+    ],
     ['contact icons', 'Gracias!\n\nAna Pérez\n📞 55 1234 5678\n✉ ana.perez@cliente.mx'],
   ])('%s is only thanks', (_why, text) => {
     expect(isOnlyThanks(text, ana)).toBe(true);
@@ -55,6 +60,7 @@ describe('thanks followed by a signature without "-- " (Outlook)', () => {
     ['a new problem below the name', 'Gracias!\n\nAna Pérez\nAhora no puedo cancelar facturas\nTel. 55 1234 5678'],
     ['a question inside the block', `Gracias!\n\n${CONTACT}\n¿Pueden llamarme?`],
     ['a request written in capitals inside the block', 'Gracias!\n\nAna Pérez\nEL XML TAMPOCO LLEGÓ\nTel. 55 1234 5678'],
+    ['a sentence between the signature and the notice', `Gracias!\n${CONTACT}\nMañana les mando el XML que falta.\nAVISO DE CONFIDENCIALIDAD: Este correo es confidencial.`],
     ['a paragraph after the block', `Gracias!\n\n${CONTACT}\n\nPor cierto, el reporte de ventas sale vacío desde ayer.`],
     ['a request in capitalised words inside the block', `Thanks!\n\n${CONTACT}\nCan You Call Me`],
     ['another invoice in capitalised words inside the block', `Gracias!\n\n${CONTACT}\nOtra Factura Con El Mismo Error`],
