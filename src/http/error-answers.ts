@@ -5,6 +5,7 @@ import type { App } from '../app.js';
 import { DEFAULT_LOCALE } from '../outbound/locale.js';
 import { errorPageKind, renderHttpErrorPage } from './error-page.js';
 import { HTML_PAGE_HEADERS, localeFromAcceptLanguage } from './page-reply.js';
+import { deskOf } from './page-template.js';
 
 // How the server answers what no route answers: the page of src/http/error-page.ts, never Fastify's or Node's
 // JSON (their internal codes, and for a bad address the address itself, a link's token included). A person
@@ -16,7 +17,7 @@ const pathOf = (request: FastifyRequest): string => request.url.split('?')[0] ??
 /** With every header of a page here: the answer to a bad address is sent without the server's onSend hook. */
 function sendErrorPage(app: App, request: FastifyRequest, reply: FastifyReply, status: number): FastifyReply {
   const locale = localeFromAcceptLanguage(request.headers['accept-language']);
-  return reply.code(status).headers(HTML_PAGE_HEADERS).send(renderHttpErrorPage(locale, errorPageKind(status), app.config.supportAddress));
+  return reply.code(status).headers(HTML_PAGE_HEADERS).send(renderHttpErrorPage(locale, errorPageKind(status), deskOf(app.config)));
 }
 
 /** Fastify's own 404 repeats the method and the whole address, a link's token included, to whoever asked. */
@@ -55,7 +56,7 @@ export function answerClientError(app: App) {
     const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
     app.log.info({ status, code: error.code }, 'HTTP request refused');
     if (socket.writable) {
-      const body = renderHttpErrorPage(DEFAULT_LOCALE, errorPageKind(status), app.config.supportAddress);
+      const body = renderHttpErrorPage(DEFAULT_LOCALE, errorPageKind(status), deskOf(app.config));
       const headers = { ...HTML_PAGE_HEADERS, 'Content-Length': Buffer.byteLength(body), Connection: 'close' };
       const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
       socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head}\r\n${body}`);

@@ -1,5 +1,5 @@
 import type { Locale } from '../outbound/locale.js';
-import { renderPage } from './page-template.js';
+import { renderPage, type Desk } from './page-template.js';
 
 // The page of an answer the server gives when no feature's page can: no page at the address (404), a request
 // it cannot read (the other 4xx: a body too large, a content type no route reads, an address that is not
@@ -9,7 +9,6 @@ import { renderPage } from './page-template.js';
 export type ErrorPageKind = 'not_found' | 'unreadable' | 'failure';
 
 interface ErrorCopy {
-  brand: string;
   heading: Record<ErrorPageKind, string>;
   text: Record<ErrorPageKind, string>;
   /** Said of a refused request only: a failure of ours may have happened halfway. */
@@ -19,7 +18,6 @@ interface ErrorCopy {
 
 const COPY: Record<Locale, ErrorCopy> = {
   es: {
-    brand: 'Soporte Técnico',
     heading: { not_found: 'No hay ninguna página en esta dirección', unreadable: 'No pudimos leer esta solicitud', failure: 'No pudimos atender su solicitud' },
     text: {
       not_found: 'Revise el enlace: puede estar incompleto. Si lo copió de un correo, cópielo entero.',
@@ -30,7 +28,6 @@ const COPY: Record<Locale, ErrorCopy> = {
     contact: 'Si necesita ayuda, escríbanos a',
   },
   pt: {
-    brand: 'Suporte Técnico',
     heading: { not_found: 'Não existe nenhuma página neste endereço', unreadable: 'Não conseguimos ler este pedido', failure: 'Não conseguimos atender o seu pedido' },
     text: {
       not_found: 'Verifique a ligação: pode estar incompleta. Se a copiou de um e-mail, copie-a inteira.',
@@ -41,7 +38,6 @@ const COPY: Record<Locale, ErrorCopy> = {
     contact: 'Se precisar de ajuda, escreva-nos para',
   },
   en: {
-    brand: 'Technical Support',
     heading: { not_found: 'There is no page at this address', unreadable: 'We could not read this request', failure: 'We could not answer your request' },
     text: {
       not_found: 'Check the link: it may be incomplete. If you copied it from an email, copy all of it.',
@@ -58,15 +54,15 @@ export function errorPageKind(status: number): ErrorPageKind {
   return status < 500 ? 'unreadable' : 'failure';
 }
 
-export function renderHttpErrorPage(locale: Locale, kind: ErrorPageKind, supportAddress: string): string {
+export function renderHttpErrorPage(locale: Locale, kind: ErrorPageKind, desk: Desk): string {
   const c = COPY[locale];
   return renderPage('error', {
     locale,
-    t: { brand: c.brand },
+    brand: desk.name,
     heading: c.heading[kind],
     text: c.text[kind],
     nothingStored: kind === 'failure' ? null : c.nothingDone,
     contact: c.contact,
-    support: supportAddress,
+    support: desk.address,
   });
 }

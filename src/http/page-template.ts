@@ -12,6 +12,14 @@ let style: string | undefined;
 
 export type PageName = 'survey' | 'opt-out' | 'error' | 'article' | 'kb-solved';
 
+/** Whom every page speaks for: each desk's own SUPPORT_NAME and SUPPORT_ADDRESS, never a name written here. */
+export interface Desk {
+  name: string;
+  address: string;
+}
+
+export const deskOf = (config: { supportName: string; supportAddress: string }): Desk => ({ name: config.supportName, address: config.supportAddress });
+
 export function renderPage(name: PageName, view: object): string {
   let template = cache.get(name);
   if (!template) {

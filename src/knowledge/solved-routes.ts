@@ -72,9 +72,8 @@ async function ticketOf(app: App, request: FastifyRequest<{ Querystring: Query }
 
 // The error page of this link, in its own words: the surveys' (which it showed) told a customer who wanted a
 // ticket closed that "the time to answer this survey is over" and to write "if you do not want surveys".
-const REFUSED: Record<Locale, { brand: string; invalidTitle: string; invalidText: string; expiredTitle: string; expiredText: string; nothingChanged: string; contact: string }> = {
+const REFUSED: Record<Locale, { invalidTitle: string; invalidText: string; expiredTitle: string; expiredText: string; nothingChanged: string; contact: string }> = {
   es: {
-    brand: 'Soporte Técnico',
     invalidTitle: 'Este enlace no es válido',
     invalidText: 'El enlace para cerrar el ticket está incompleto o fue modificado.',
     expiredTitle: 'Este enlace ha caducado',
@@ -83,7 +82,6 @@ const REFUSED: Record<Locale, { brand: string; invalidTitle: string; invalidText
     contact: 'Si su consulta quedó resuelta, responda a nuestro correo y díganoslo, o escríbanos a',
   },
   pt: {
-    brand: 'Suporte Técnico',
     invalidTitle: 'Esta ligação não é válida',
     invalidText: 'A ligação para fechar o ticket está incompleta ou foi alterada.',
     expiredTitle: 'Esta ligação expirou',
@@ -92,7 +90,6 @@ const REFUSED: Record<Locale, { brand: string; invalidTitle: string; invalidText
     contact: 'Se a sua dúvida ficou resolvida, responda ao nosso e-mail e diga-nos, ou escreva-nos para',
   },
   en: {
-    brand: 'Technical Support',
     invalidTitle: 'This link is not valid',
     invalidText: 'The link to close the ticket is incomplete or was changed.',
     expiredTitle: 'This link has expired',
@@ -107,7 +104,7 @@ function refuse(app: App, request: FastifyRequest, reply: FastifyReply, why: str
   const locale = localeFromAcceptLanguage(request.headers['accept-language']);
   const c = REFUSED[locale];
   const [heading, text] = why === 'expired' ? [c.expiredTitle, c.expiredText] : [c.invalidTitle, c.invalidText];
-  return sendPage(reply, 400, renderPage('error', { locale, t: { brand: c.brand }, heading, text, nothingStored: c.nothingChanged, contact: c.contact, support: app.config.supportAddress }));
+  return sendPage(reply, 400, renderPage('error', { locale, brand: app.config.supportName, heading, text, nothingStored: c.nothingChanged, contact: c.contact, support: app.config.supportAddress }));
 }
 
 function page(app: App, reply: FastifyReply, found: Found, state: 'ask' | 'done' | 'already'): FastifyReply {

@@ -24,7 +24,6 @@ export function choiceLabel(scale: SurveyScale, value: string, locale: Locale): 
 }
 
 export interface PageCopy {
-  brand: string;
   title: string;
   question: Record<SurveyKind, string>;
   npsEnds: string;
@@ -55,7 +54,6 @@ export interface PageCopy {
 
 export const PAGE_COPY: Record<Locale, PageCopy> = {
   es: {
-    brand: 'Soporte Técnico',
     title: 'Encuesta de satisfacción',
     question: { csat: '¿Cómo calificaría la atención que recibió?', nps: '¿Qué tan probable es que nos recomiende a un colega o a otra empresa?' },
     npsEnds: '0 = nada probable · 10 = muy probable',
@@ -81,7 +79,6 @@ export const PAGE_COPY: Record<Locale, PageCopy> = {
     contact: 'Si desea darnos su opinión, escríbanos a',
   },
   pt: {
-    brand: 'Suporte Técnico',
     title: 'Inquérito de satisfação',
     question: { csat: 'Como avalia o atendimento que recebeu?', nps: 'Qual a probabilidade de nos recomendar a um colega ou a outra empresa?' },
     npsEnds: '0 = nada provável · 10 = muito provável',
@@ -107,7 +104,6 @@ export const PAGE_COPY: Record<Locale, PageCopy> = {
     contact: 'Se quiser dar-nos a sua opinião, escreva-nos para',
   },
   en: {
-    brand: 'Technical Support',
     title: 'Satisfaction survey',
     question: { csat: 'How would you rate the support you received?', nps: 'How likely are you to recommend us to a colleague or another company?' },
     npsEnds: '0 = not at all likely · 10 = extremely likely',

@@ -10,6 +10,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../app.js';
 import { acceptAnyBody, localeFromAcceptLanguage, sendPage, thisPageWith } from '../http/page-reply.js';
+import { deskOf } from '../http/page-template.js';
 import { registerRoutes } from '../http/server.js';
 import { pickLocale } from '../outbound/locale.js';
 import { inTransaction } from '../store/database.js';
@@ -32,11 +33,11 @@ async function contactOf(app: App, request: FastifyRequest<{ Querystring: Query 
 function refuse(app: App, request: FastifyRequest, reply: FastifyReply, why: string): FastifyReply {
   app.log.warn({ reason: why, ip: request.ip }, 'survey opt-out link refused: nothing stored');
   // An expired link (five years) is shown as not valid: "the time to answer is over" would not fit.
-  return sendPage(reply, 400, renderErrorPage(localeFromAcceptLanguage(request.headers['accept-language']), 'invalid', app.config.supportAddress, 'opt_out'));
+  return sendPage(reply, 400, renderErrorPage(localeFromAcceptLanguage(request.headers['accept-language']), 'invalid', deskOf(app.config), 'opt_out'));
 }
 
-function showPage(reply: FastifyReply, contact: OptOutContact, token: string, done: boolean): FastifyReply {
-  return sendPage(reply, 200, renderOptOutPage({ locale: pickLocale(contact), email: contact.email, done, action: thisPageWith(token) }));
+function showPage(app: App, reply: FastifyReply, contact: OptOutContact, token: string, done: boolean): FastifyReply {
+  return sendPage(reply, 200, renderOptOutPage({ locale: pickLocale(contact), brand: app.config.supportName, email: contact.email, done, action: thisPageWith(token) }));
 }
 
 function routes(scope: FastifyInstance, app: App): void {
@@ -47,7 +48,7 @@ function routes(scope: FastifyInstance, app: App): void {
   scope.get<{ Querystring: Query }>(OPT_OUT_PATH, { exposeHeadRoute: false }, async (request, reply) => {
     const found = await contactOf(app, request);
     if ('why' in found) return refuse(app, request, reply, found.why);
-    return showPage(reply, found.contact, found.token, found.contact.surveysOptedOutAt !== null);
+    return showPage(app, reply, found.contact, found.token, found.contact.surveysOptedOutAt !== null);
   });
 
   scope.post<{ Querystring: Query }>(OPT_OUT_PATH, async (request, reply) => {
@@ -56,7 +57,7 @@ function routes(scope: FastifyInstance, app: App): void {
     const changed = (await inTransaction(app.db, (tx) => setSurveysOptOut(tx, found.contact.email, app.now()))) === 'changed';
     if (changed) app.log.info({ contact: found.contact.id }, 'opted out of surveys');
     // 200 with the page, no redirect: RFC 8058's POST comes from the mail provider, not a browser.
-    return showPage(reply, found.contact, found.token, true);
+    return showPage(app, reply, found.contact, found.token, true);
   });
 }
 

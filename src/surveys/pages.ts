@@ -3,12 +3,14 @@
 // nothing from outside), in the contact's language, readable on a phone. Everything shown is escaped.
 
 import { choicesOf, type SurveyKind, type SurveyScale } from '../domain/survey-scale.js';
-import { renderPage } from '../http/page-template.js';
+import { renderPage, type Desk } from '../http/page-template.js';
 import type { Locale } from '../outbound/locale.js';
 import { choiceLabel, OPT_OUT_COPY, PAGE_COPY } from './copy.js';
 
 export interface SurveyPageInput {
   locale: Locale;
+  /** SUPPORT_NAME: the desk the customer wrote to. */
+  brand: string;
   kind: SurveyKind;
   scale: SurveyScale;
   ticket: { number: number; subject: string } | null;
@@ -37,6 +39,7 @@ export function renderSurveyPage(input: SurveyPageInput): string {
   const choices = choicesOf(input.scale).map((value) => ({ value, id: `answer-${value}`, label: choiceLabel(input.scale, value, input.locale), checked: value === shown }));
   return renderPage('survey', {
     locale: input.locale,
+    brand: input.brand,
     t,
     heading: answered ? t.thanks : toConfirm ? t.confirmTitle : t.title,
     confirm: toConfirm ? (answered ? t.confirmChange : t.confirm) : null,
@@ -56,6 +59,8 @@ export function renderSurveyPage(input: SurveyPageInput): string {
 
 export interface OptOutPageInput {
   locale: Locale;
+  /** SUPPORT_NAME: the desk whose surveys these are. */
+  brand: string;
   email: string;
   /** Opted out already: the page says so and asks nothing. */
   done: boolean;
@@ -68,6 +73,7 @@ export function renderOptOutPage(input: OptOutPageInput): string {
   const o = OPT_OUT_COPY[input.locale];
   return renderPage('opt-out', {
     locale: input.locale,
+    brand: input.brand,
     t: PAGE_COPY[input.locale],
     heading: input.done ? o.doneTitle : o.askTitle,
     text: input.done ? o.done(input.email) : o.ask(input.email),
@@ -81,13 +87,13 @@ export function renderOptOutPage(input: OptOutPageInput): string {
  * `about`: the link of an answer (nothing recorded) or of the opt-out (nothing changed). `recorded`: the label of
  * the answer an expired survey keeps, said instead of "no answer was recorded".
  */
-export function renderErrorPage(locale: Locale, reason: 'invalid' | 'expired', supportAddress: string, about: 'answer' | 'opt_out' = 'answer', recorded?: string): string {
+export function renderErrorPage(locale: Locale, reason: 'invalid' | 'expired', desk: Desk, about: 'answer' | 'opt_out' = 'answer', recorded?: string): string {
   const t = PAGE_COPY[locale];
   const o = OPT_OUT_COPY[locale];
   const [heading, text] = reason === 'expired' ? [t.expiredTitle, t.expiredText] : [t.invalidTitle, about === 'opt_out' ? o.invalidText : t.invalidText];
   const [nothingStored, contact] = about === 'opt_out' ? [o.nothingChanged, o.contact] : [t.nothingStored, t.contact];
   if (reason === 'expired' && recorded !== undefined) {
-    return renderPage('error', { locale, t, heading, text: `${t.expiredAnsweredText} ${t.recorded} ${recorded}.`, nothingStored: null, contact, support: supportAddress });
+    return renderPage('error', { locale, brand: desk.name, t, heading, text: `${t.expiredAnsweredText} ${t.recorded} ${recorded}.`, nothingStored: null, contact, support: desk.address });
   }
-  return renderPage('error', { locale, t, heading, text, nothingStored, contact, support: supportAddress });
+  return renderPage('error', { locale, brand: desk.name, t, heading, text, nothingStored, contact, support: desk.address });
 }

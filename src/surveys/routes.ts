@@ -13,6 +13,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../app.js';
 import { answerFromValue, isSurveyScale, type AnswerValue, type SurveyScale } from '../domain/survey-scale.js';
 import { localeFromAcceptLanguage, sendPage, thisPageWith } from '../http/page-reply.js';
+import { deskOf } from '../http/page-template.js';
 import { registerRoutes } from '../http/server.js';
 import { isLocale, type Locale } from '../outbound/locale.js';
 import { inTransaction } from '../store/database.js';
@@ -48,7 +49,7 @@ function refuse(app: App, request: FastifyRequest, reply: FastifyReply, opened: 
   const locale = localeFromAcceptLanguage(request.headers['accept-language']);
   // "No answer was recorded" would tell someone who answered in time that their answer was lost.
   const recorded = recordedLabel(opened.survey, locale);
-  return sendPage(reply, opened.reason === 'expired' ? 410 : 400, renderErrorPage(locale, opened.reason, app.config.supportAddress, 'answer', recorded));
+  return sendPage(reply, opened.reason === 'expired' ? 410 : 400, renderErrorPage(locale, opened.reason, deskOf(app.config), 'answer', recorded));
 }
 
 /** The label of the answer a survey keeps, in this language; undefined when it has none. */
@@ -62,10 +63,11 @@ function currentValue(survey: StoredSurvey): string | null {
   return survey.score !== null ? String(survey.score) : survey.rating === 'good' || survey.rating === 'bad' ? survey.rating : null;
 }
 
-function showPage(reply: FastifyReply, opened: Extract<Opened, { ok: true }>, extra: { picked?: string; saved?: boolean; error?: string; status?: number } = {}): FastifyReply {
+function showPage(app: App, reply: FastifyReply, opened: Extract<Opened, { ok: true }>, extra: { picked?: string; saved?: boolean; error?: string; status?: number } = {}): FastifyReply {
   const { survey } = opened;
   const body = renderSurveyPage({
     locale: isLocale(survey.locale) ? survey.locale : 'es',
+    brand: app.config.supportName,
     kind: survey.kind === 'nps' ? 'nps' : 'csat',
     scale: survey.scale,
     ticket: survey.ticket,
@@ -101,7 +103,7 @@ registerRoutes((server, app) => {
     if (!opened.ok) return refuse(app, request, reply, opened);
     // A value the scale does not offer picks nothing: the page as it is.
     const picked = answerFromValue(opened.survey.scale, request.query.a) ? request.query.a : undefined;
-    return showPage(reply, opened, { picked, saved: request.query.saved === '1' });
+    return showPage(app, reply, opened, { picked, saved: request.query.saved === '1' });
   });
 
   server.post<{ Querystring: Query; Body: { answer?: unknown; comment?: unknown } | undefined }>(SURVEY_PATH, async (request, reply) => {
@@ -112,7 +114,7 @@ registerRoutes((server, app) => {
     const value = answerFromValue(opened.survey.scale, given);
     if ((given !== undefined && !value) || (!value && opened.survey.answeredAt === null)) {
       const t = PAGE_COPY[isLocale(opened.survey.locale) ? opened.survey.locale : 'es'];
-      return showPage(reply, opened, { error: t.pickOne, status: 422 });
+      return showPage(app, reply, opened, { error: t.pickOne, status: 422 });
     }
     const first = await save(app, opened.survey.id, value, comment);
     // Post/Redirect/Get: reloading the page or going back never sends the form again. A first answer gets

@@ -3,7 +3,7 @@ import { localeFromAcceptLanguage } from '../../../src/http/page-reply.js';
 import { PAGE_COPY } from '../../../src/surveys/copy.js';
 import { renderErrorPage, renderOptOutPage, renderSurveyPage, type SurveyPageInput } from '../../../src/surveys/pages.js';
 
-const base: SurveyPageInput = { locale: 'es', kind: 'csat', scale: 'good_bad', ticket: { number: 1042, subject: 'Factura <script>alert(1)</script>' }, current: null, picked: null, comment: null, action: '/survey?t=abc.def', saved: false };
+const base: SurveyPageInput = { locale: 'es', brand: 'Mesa de Ayuda', kind: 'csat', scale: 'good_bad', ticket: { number: 1042, subject: 'Factura <script>alert(1)</script>' }, current: null, picked: null, comment: null, action: '/survey?t=abc.def', saved: false };
 
 describe('the survey pages', () => {
   it('are self-contained, in the contact\'s language, and escape what people wrote', () => {
@@ -54,21 +54,23 @@ describe('the survey pages', () => {
   });
 
   it('error pages say what happened and that nothing was stored', () => {
-    const expired = renderErrorPage('pt', 'expired', 'suporte@example.pt');
+    const expired = renderErrorPage('pt', 'expired', { name: 'Apoio ao Cliente', address: 'suporte@example.pt' });
     expect(expired).toContain('<html lang="pt"');
     expect(expired).toContain('<h1>Esta ligação expirou</h1>');
     expect(expired).toContain('Nenhuma resposta foi registada.');
-    expect(renderErrorPage('en', 'invalid', 's@x.example')).toContain('<h1>This link is not valid</h1>');
+    expect(expired).toContain('<p class="brand">Apoio ao Cliente · Inquérito de satisfação</p>');
+    expect(renderErrorPage('en', 'invalid', { name: 'Help desk', address: 's@x.example' })).toContain('<h1>This link is not valid</h1>');
   });
 
   it('the opt-out page asks with one button (a GET records nothing), then says it is done; no script', () => {
-    const ask = renderOptOutPage({ locale: 'pt', email: 'joana@contabil.pt', done: false, action: '/survey/opt-out?t=abc.def' });
+    const ask = renderOptOutPage({ locale: 'pt', brand: 'Apoio ao Cliente', email: 'joana@contabil.pt', done: false, action: '/survey/opt-out?t=abc.def' });
     expect(ask).toMatch(/^<!DOCTYPE html>\n<html lang="pt"/);
     expect(ask).toContain('<h1>Deixar de receber inquéritos?</h1>');
+    expect(ask).toContain('<p class="brand">Apoio ao Cliente · Inquérito de satisfação</p>');
     expect(ask).toContain('joana@contabil.pt');
     expect(ask).toContain('<form method="post" action="/survey/opt-out?t&#x3D;abc.def"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Não quero mais inquéritos</button></form>');
     expect(ask).not.toMatch(/<script|<img|src=|https?:\/\//i);
-    const done = renderOptOutPage({ locale: 'es', email: '<b>x</b>@cliente.mx', done: true, action: '/survey/opt-out?t=abc.def' });
+    const done = renderOptOutPage({ locale: 'es', brand: 'Mesa de Ayuda', email: '<b>x</b>@cliente.mx', done: true, action: '/survey/opt-out?t=abc.def' });
     expect(done).toContain('role="status"');
     expect(done).toContain('No le enviaremos más encuestas');
     expect(done).toContain('&lt;b&gt;x&lt;/b&gt;@cliente.mx');
@@ -76,7 +78,7 @@ describe('the survey pages', () => {
   });
 
   it('the error page of an opt-out link says nothing was changed', () => {
-    const html = renderErrorPage('en', 'invalid', 's@x.example', 'opt_out');
+    const html = renderErrorPage('en', 'invalid', { name: 'Help desk', address: 's@x.example' }, 'opt_out');
     expect(html).toContain('<h1>This link is not valid</h1>');
     expect(html).toContain('Nothing was changed.');
     expect(html).not.toContain('No answer was recorded.');

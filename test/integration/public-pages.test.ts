@@ -1,0 +1,52 @@
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DESK_NAME, startPublicPages, type PublicPages } from '../support/public-pages.js';
+
+// What holds of every page a customer reaches from a link in a mail (surveys, opt-out, unsubscribe, the
+// confirmation of a subscription, the knowledge base) and of the gateway's own error pages.
+
+let web: PublicPages;
+beforeAll(async () => {
+  web = await startPublicPages();
+});
+afterAll(async () => web?.dispose());
+
+const LANGUAGES = ['es-MX,es;q=0.9', 'pt-PT,pt;q=0.9', 'en-US,en;q=0.9'];
+/** The names the pages once showed whatever SUPPORT_NAME said. */
+const FIXED_NAMES = /Soporte Técnico|Suporte Técnico|Technical Support/;
+
+/** Bytes written to the server as they are (what fetch refuses to send); the whole answer. */
+function rawExchange(request: string): Promise<string> {
+  const { port } = new URL(web.base);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1', () => socket.end(request));
+    let answer = '';
+    socket.on('data', (chunk) => (answer += String(chunk)));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
+
+describe("the desk's name", () => {
+  it('every page names the desk as SUPPORT_NAME says, in every language, never a fixed name', async () => {
+    const wrong: string[] = [];
+    for (const page of web.pages.filter((p) => p.html)) {
+      for (const language of LANGUAGES) {
+        const response = await fetch(web.base + page.path, { headers: { 'accept-language': language } });
+        const html = await response.text();
+        expect(response.status, page.name).toBe(page.status);
+        // The bulletin's pages name the bulletin (BULLETIN_NAME), the list the reader subscribed to.
+        const named = page.path.startsWith('/bulletins/') || html.includes(DESK_NAME);
+        if (FIXED_NAMES.test(html) || !named) wrong.push(`${page.name} (${language}): ${FIXED_NAMES.exec(html)?.[0] ?? 'no name'}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it("the page of a request no header can be read of (Node's parser refused it) names the desk too", async () => {
+    const answer = await rawExchange('GARBAGE /survey\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).not.toMatch(FIXED_NAMES);
+    expect(answer).toContain(DESK_NAME);
+  });
+});
