@@ -41,6 +41,11 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
     http: { headersTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: TIMEOUT_CHECK_MS },
     // An address that is not valid percent-encoding ("/survey/%zz"): Fastify's answer repeats it, token and all.
     frameworkErrors: answerFailure(app),
+    // HEAD on every GET route, as RFC 9110 9.3.2 asks: the GET's status and header fields, no body. It runs the
+    // GET's handler, which is safe because no GET changes anything (link scanners open every link of a mail).
+    // Without it, a HEAD of /kb/solved reached /kb/:slug ("no article"), and of /survey a 404: a link checker
+    // told the mail's links were broken.
+    exposeHeadRoutes: true,
     clientErrorHandler: answerClientError(app),
   });
   await server.register(formbody);

@@ -114,7 +114,7 @@ function page(app: App, reply: FastifyReply, found: Found, state: 'ask' | 'done'
 }
 
 registerRoutes((server, app: App) => {
-  server.get<{ Querystring: Query }>(SOLVED_PATH, { exposeHeadRoute: false }, async (request, reply) => {
+  server.get<{ Querystring: Query }>(SOLVED_PATH, async (request, reply) => {
     const found = await ticketOf(app, request);
     if ('why' in found) return refuse(app, request, reply, found.why);
     return page(app, reply, found, isUnresolved(found.status) ? 'ask' : 'already');

@@ -44,8 +44,7 @@ function routes(scope: FastifyInstance, app: App): void {
   // Any body of a one-click POST is accepted and ignored: the token in the URL is all that counts.
   acceptAnyBody(scope);
 
-  // No automatic HEAD route: a link checker gets nothing to read.
-  scope.get<{ Querystring: Query }>(OPT_OUT_PATH, { exposeHeadRoute: false }, async (request, reply) => {
+  scope.get<{ Querystring: Query }>(OPT_OUT_PATH, async (request, reply) => {
     const found = await contactOf(app, request);
     if ('why' in found) return refuse(app, request, reply, found.why);
     return showPage(app, reply, found.contact, found.token, found.contact.surveysOptedOutAt !== null);

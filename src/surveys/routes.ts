@@ -97,8 +97,8 @@ async function save(app: App, surveyId: number, value: AnswerValue | null, comme
 type Query = { t?: string; a?: string; saved?: string };
 
 registerRoutes((server, app) => {
-  // Records nothing (see the top of this file). No automatic HEAD route: a link checker gets nothing to read.
-  server.get<{ Querystring: Query }>(SURVEY_PATH, { exposeHeadRoute: false }, async (request, reply) => {
+  // Records nothing (see the top of this file).
+  server.get<{ Querystring: Query }>(SURVEY_PATH, async (request, reply) => {
     const opened = await openSurvey(app, request.query.t);
     if (!opened.ok) return refuse(app, request, reply, opened);
     // A value the scale does not offer picks nothing: the page as it is.

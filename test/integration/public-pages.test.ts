@@ -50,3 +50,33 @@ describe("the desk's name", () => {
     expect(answer).toContain(DESK_NAME);
   });
 });
+
+/** The header fields of an answer, but those of the moment (Date) and of the connection. */
+function fieldsOf(response: Response): Record<string, string> {
+  const fields = Object.fromEntries(response.headers);
+  for (const name of ['date', 'connection', 'keep-alive']) delete fields[name];
+  return fields;
+}
+
+describe('HEAD (RFC 9110 9.3.2)', () => {
+  it('every page answers HEAD with the status and header fields of its GET, and no body', async () => {
+    const differ: string[] = [];
+    for (const page of web.pages) {
+      const get = await fetch(web.base + page.path, { redirect: 'manual' });
+      await get.arrayBuffer();
+      const head = await fetch(web.base + page.path, { method: 'HEAD', redirect: 'manual' });
+      const body = await head.arrayBuffer();
+      expect(get.status, page.name).toBe(page.status);
+      if (head.status !== get.status) differ.push(`${page.name}: HEAD ${head.status}, GET ${get.status}`);
+      else expect(fieldsOf(head), page.name).toEqual(fieldsOf(get));
+      expect(body.byteLength, page.name).toBe(0);
+    }
+    expect(differ).toEqual([]);
+  });
+
+  it('HEAD changes nothing: no answer recorded, no opt-out, no unsubscription, no ticket closed, no mail', async () => {
+    const before = await web.state();
+    for (const page of web.pages) await fetch(web.base + page.path, { method: 'HEAD', redirect: 'manual' });
+    expect(await web.state()).toBe(before);
+  });
+});
