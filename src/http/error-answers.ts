@@ -4,8 +4,9 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../app.js';
 import { DEFAULT_LOCALE } from '../outbound/locale.js';
 import { errorPageKind, renderHttpErrorPage } from './error-page.js';
-import { HTML_PAGE_HEADERS, localeFromAcceptLanguage } from './page-reply.js';
+import { everyAnswerHeaders, HTML_PAGE_HEADERS, localeFromAcceptLanguage } from './page-reply.js';
 import { deskOf } from './page-template.js';
+import { publicUrl } from './public-url.js';
 
 // How the server answers what no route answers: the page of src/http/error-page.ts, never Fastify's or Node's
 // JSON (their internal codes, and for a bad address the address itself, a link's token included). A person
@@ -14,10 +15,12 @@ import { deskOf } from './page-template.js';
 
 const pathOf = (request: FastifyRequest): string => request.url.split('?')[0] ?? '';
 
-/** With every header of a page here: the answer to a bad address is sent without the server's onSend hook. */
+/** Every header of a page here (HSTS included): the answer to a bad address is sent without the server's onSend hook. */
+const errorPageHeaders = (app: App) => ({ ...HTML_PAGE_HEADERS, ...everyAnswerHeaders(publicUrl(app)) });
+
 function sendErrorPage(app: App, request: FastifyRequest, reply: FastifyReply, status: number): FastifyReply {
   const locale = localeFromAcceptLanguage(request.headers['accept-language']);
-  return reply.code(status).headers(HTML_PAGE_HEADERS).send(renderHttpErrorPage(locale, errorPageKind(status), deskOf(app.config)));
+  return reply.code(status).headers(errorPageHeaders(app)).send(renderHttpErrorPage(locale, errorPageKind(status), deskOf(app.config)));
 }
 
 /** Fastify's own 404 repeats the method and the whole address, a link's token included, to whoever asked. */
@@ -57,7 +60,7 @@ export function answerClientError(app: App) {
     app.log.info({ status, code: error.code }, 'HTTP request refused');
     if (socket.writable) {
       const body = renderHttpErrorPage(DEFAULT_LOCALE, errorPageKind(status), deskOf(app.config));
-      const headers = { ...HTML_PAGE_HEADERS, 'Content-Length': Buffer.byteLength(body), Connection: 'close' };
+      const headers = { ...errorPageHeaders(app), 'Content-Length': Buffer.byteLength(body), Connection: 'close' };
       const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
       socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head}\r\n${body}`);
     }

@@ -4,7 +4,23 @@ import type { Locale } from '../outbound/locale.js';
 // What the public pages behind links in mail (surveys, unsubscribe) share in how they answer.
 
 /** Every answer's: no type sniffing, no referrer sent on, no framing by another site. */
-export const SECURITY_HEADERS = { 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'X-Frame-Options': 'DENY' } as const;
+const SECURITY_HEADERS = { 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'X-Frame-Options': 'DENY' } as const;
+
+/**
+ * RFC 6797: a browser that got this over https uses https only for this host for a year, so a link typed or
+ * rewritten as http:// is never sent in the clear (its token, a form's answer). No includeSubDomains (the
+ * domain's other hosts are not the desk's to decide) and no preload (a list browsers ship, slow to leave).
+ */
+const HSTS = 'max-age=31536000';
+
+/**
+ * The fields of every answer of a server whose links are `publicUrl`: SECURITY_HEADERS, and HSTS when the
+ * links are https. Decided by PUBLIC_URL, not by the request: behind the TLS proxy every request is http. A
+ * browser ignores HSTS received over http (RFC 6797 8.1): a request that reaches the daemon directly is not hurt.
+ */
+export function everyAnswerHeaders(publicUrl: string): Record<string, string> {
+  return publicUrl.startsWith('https:') ? { ...SECURITY_HEADERS, 'Strict-Transport-Security': HSTS } : { ...SECURITY_HEADERS };
+}
 
 /** An HTML page's: no scripts, and nothing loaded from elsewhere. */
 export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";

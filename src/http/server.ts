@@ -2,7 +2,8 @@ import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { App } from '../app.js';
 import { answerClientError, answerFailure, answerNotFound } from './error-answers.js';
-import { PAGE_CSP, SECURITY_HEADERS } from './page-reply.js';
+import { everyAnswerHeaders, PAGE_CSP } from './page-reply.js';
+import { publicUrl } from './public-url.js';
 
 /** A feature's routes (surveys, unsubscribe, ...): registered on the one HTTP server `ventanilla start` runs. */
 export type RouteModule = (server: FastifyInstance, app: App) => void | Promise<void>;
@@ -49,8 +50,9 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
     clientErrorHandler: answerClientError(app),
   });
   await server.register(formbody);
+  const everyAnswer = everyAnswerHeaders(publicUrl(app));
   server.addHook('onSend', async (_request, reply, payload) => {
-    reply.headers(SECURITY_HEADERS);
+    reply.headers(everyAnswer);
     // A page that needs more (a knowledge-base article's pictures) sets its own.
     if (String(reply.getHeader('content-type') ?? '').startsWith('text/html') && !reply.hasHeader('Content-Security-Policy')) reply.header('Content-Security-Policy', PAGE_CSP);
     return payload;

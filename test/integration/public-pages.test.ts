@@ -16,8 +16,8 @@ const LANGUAGES = ['es-MX,es;q=0.9', 'pt-PT,pt;q=0.9', 'en-US,en;q=0.9'];
 const FIXED_NAMES = /Soporte Técnico|Suporte Técnico|Technical Support/;
 
 /** Bytes written to the server as they are (what fetch refuses to send); the whole answer. */
-function rawExchange(request: string): Promise<string> {
-  const { port } = new URL(web.base);
+function rawExchange(request: string, to: PublicPages = web): Promise<string> {
+  const { port } = new URL(to.base);
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), '127.0.0.1', () => socket.end(request));
     let answer = '';
@@ -78,5 +78,41 @@ describe('HEAD (RFC 9110 9.3.2)', () => {
     const before = await web.state();
     for (const page of web.pages) await fetch(web.base + page.path, { method: 'HEAD', redirect: 'manual' });
     expect(await web.state()).toBe(before);
+  });
+});
+
+describe('Strict-Transport-Security (RFC 6797)', () => {
+  /** Every kind of answer: each page's GET and HEAD, a refused POST, and a request Node's parser refused. */
+  async function everyAnswer(pages: PublicPages): Promise<Array<{ what: string; hsts: string | null }>> {
+    const answers = [];
+    for (const page of pages.pages) {
+      for (const method of ['GET', 'HEAD']) {
+        const response = await fetch(pages.base + page.path, { method, redirect: 'manual' });
+        await response.arrayBuffer();
+        answers.push({ what: `${method} ${page.name}`, hsts: response.headers.get('strict-transport-security') });
+      }
+    }
+    for (const path of ['/survey/opt-out?t=broken', '/health']) {
+      const response = await fetch(pages.base + path, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'List-Unsubscribe=One-Click' });
+      await response.arrayBuffer();
+      answers.push({ what: `POST ${path}`, hsts: response.headers.get('strict-transport-security') });
+    }
+    const raw = await rawExchange('GARBAGE /survey\r\n\r\n', pages);
+    answers.push({ what: 'bytes that are not HTTP', hsts: /^Strict-Transport-Security: (.*)\r$/im.exec(raw)?.[1] ?? null });
+    return answers;
+  }
+
+  it('PUBLIC_URL https: every answer tells the browser to use https only for a year; no preload, no other host', async () => {
+    const answers = await everyAnswer(web);
+    expect(answers.filter((a) => a.hsts !== 'max-age=31536000')).toEqual([]);
+  });
+
+  it('PUBLIC_URL http (a demo, the tests): no answer sends it', async () => {
+    const demo = await startPublicPages({ PUBLIC_URL: 'http://localhost:3000' });
+    try {
+      expect((await everyAnswer(demo)).filter((a) => a.hsts !== null)).toEqual([]);
+    } finally {
+      await demo.dispose();
+    }
   });
 });
