@@ -44,8 +44,8 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
     frameworkErrors: answerFailure(app),
     // HEAD on every GET route, as RFC 9110 9.3.2 asks: the GET's status and header fields, no body. It runs the
     // GET's handler, which is safe because no GET changes anything (link scanners open every link of a mail).
-    // Without it, a HEAD of /kb/solved reached /kb/:slug ("no article"), and of /survey a 404: a link checker
-    // told the mail's links were broken.
+    // No route turns it off (exposeHeadRoute: false): a HEAD of /kb/solved would then reach /kb/:slug ("no
+    // article") and of /survey get a 404, and link checkers would call the mail's links broken.
     exposeHeadRoutes: true,
     clientErrorHandler: answerClientError(app),
   });
