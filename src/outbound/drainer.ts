@@ -2,9 +2,10 @@ import type { Logger } from 'pino';
 import type { BlobStore } from '../store/blobs.js';
 import { inTransaction, type Db } from '../store/database.js';
 import { dateOf } from '../store/sql.js';
-import { claimDueMails, isSentMessage, leaseHolders, markFailed, renewClaims, markManySent, markRetry, markSent, noteRefusedRecipients, releaseClaims, type ClaimedMail, type OutboxHeaders } from '../store/outbox-repo.js';
+import { claimDueMails, isSentMessage, leaseHolders, renewClaims, markManySent, markRetry, markSent, noteRefusedRecipients, releaseClaims, type ClaimedMail, type OutboxHeaders } from '../store/outbox-repo.js';
 import { holderIsDead, newHolderId } from '../scheduler/lease.js';
 import type { Mailer, OutgoingMail, RefusedRecipient } from './mailer.js';
+import { missingAttachments, recordFailedMail } from './failed-mail.js';
 import { fillBody, SharedBodies } from './shared-body.js';
 import { describeSmtpError, isPermanentError, isPermanentRecipientCode, isServerProblem, refusedOf } from './smtp-errors.js';
 import { ErrorCode } from '../errors.js';
@@ -178,6 +179,9 @@ export class OutboxDrainer {
 
   private async sendOne(row: ClaimedMail, run: Run): Promise<void> {
     const { report, now } = run;
+    // An attachment gone from DATA_DIR/blobs never comes back by waiting: failed at once, not tried for days.
+    const missing = missingAttachments(row, this.deps.blobs);
+    if (missing) return this.retryOrFail(row, missing, true, report, now);
     // Recorded as sent just before the message's end goes to the server (mailer.ts SendOptions.confirm): a
     // crash before that is a mail the server discards and we send again, a crash after is a mail the server
     // gets whole and we never send again. A refusal in the server's last answer undoes the record (below).
@@ -234,7 +238,7 @@ export class OutboxDrainer {
     const triesOver = this.opts.maxAttempts !== undefined && row.attempts >= this.opts.maxAttempts;
     if (permanent || windowOver || triesOver) {
       const reason = permanent ? message : windowOver ? `${message} (gave up after ${retryHours} hours)` : `${message} (gave up after ${row.attempts} tries)`;
-      await inTransaction(this.deps.db, (tx) => markFailed(tx, row.id, reason, headers));
+      await inTransaction(this.deps.db, (tx) => recordFailedMail(tx, row, reason, now(), headers));
       report.failed++;
       this.deps.log.error({ outboxId: row.id, to: owedTo ?? row.toList, error: reason, attempts: row.attempts }, 'mail failed permanently');
     } else {

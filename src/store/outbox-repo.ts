@@ -69,6 +69,8 @@ export type OutboxRow = Awaited<ReturnType<Db['outboxMail']['findFirstOrThrow']>
 /** What the drainer reads of a mail it claimed (the columns it sends; JSON columns still as text). */
 export interface ClaimedMail {
   id: number;
+  /** The ticket whose mail it is (told when the mail fails for good); null for mail of no ticket (bulletins). */
+  ticketId: number | null;
   fromAddress: string;
   toList: string;
   ccList: string;
@@ -99,7 +101,7 @@ const LEASE = `UPDATE "OutboxMail" SET "status" = 'sending', "leasedUntil" = ?, 
   WHERE "id" IN (SELECT "value" FROM json_each(?))`;
 // Read after the lease, so `attempts` counts this attempt. Only ids: selecting whole rows in DUE would sort
 // every due mail's text and HTML to keep the first `limit`.
-const CLAIMED = `SELECT "id", "fromAddress", "toList", "ccList", "subject", "text", "html", "messageId", "headers", "attachments", "attempts", "bodyId", "fill", "createdAt"
+const CLAIMED = `SELECT "id", "ticketId", "fromAddress", "toList", "ccList", "subject", "text", "html", "messageId", "headers", "attachments", "attempts", "bodyId", "fill", "createdAt"
   FROM "OutboxMail" WHERE "id" IN (SELECT "value" FROM json_each(?)) ORDER BY "id"`;
 const HOLDERS = `SELECT DISTINCT "leaseHolder" AS "holder" FROM "OutboxMail" WHERE "status" = 'sending' AND "leasedUntil" >= ? AND "leaseHolder" IS NOT NULL`;
 const RELEASE = `UPDATE "OutboxMail" SET "status" = 'pending', "leasedUntil" = NULL, "leaseHolder" = NULL, "attempts" = "attempts" - 1,

@@ -140,10 +140,14 @@ describe('outbound mail through a real SMTP server', () => {
 
   it('a permanent refusal is marked failed, and `outbox retry` sends it again', async () => {
     smtp.failWith = 550;
-    await ingest(mail());
+    const r = await ingest(mail());
     expect(await app.drainer().drain()).toEqual({ sent: 0, retried: 0, failed: 1 });
     const failed = await app.db.outboxMail.findFirstOrThrow({ where: { status: 'failed' } });
     expect(failed.lastError).toMatch(/550/);
+    // Its ticket says so, as it does for a bounce: the agents know the customer did not get it.
+    const ticket = await showTicket(app.db, r.ticketNumber as number);
+    expect(ticket?.events.find((e) => e.type === 'notification_failed')?.detail).toMatch(/^not sent to ana@cliente\.mx: .*550/);
+    expect(ticket?.messages.some((m) => m.internal && /550/.test(m.visibleText))).toBe(true);
     smtp.failWith = null;
     await app.db.outboxMail.update({ where: { id: failed.id }, data: { status: 'pending', attempts: 0 } });
     expect(await app.drainer().drain()).toEqual({ sent: 1, retried: 0, failed: 0 });
