@@ -3,6 +3,7 @@ import nodemailer from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { type CompiledNode, writeCompiled } from './mime-write.js';
 import type { OutgoingMail } from './mailer.js';
+import { subjectForMime } from './subject-fold.js';
 
 // An outgoing mail as MIME bytes, built by nodemailer (its MailComposer, then mime-write.ts or its stream
 // transport): done in the compose worker (compose-worker.ts), so the sending thread only writes bytes.
@@ -19,18 +20,19 @@ export interface BuiltMail {
 const bracket = (id: string) => (id.startsWith('<') ? id : `<${id}>`);
 
 export function toNodemailer(mail: OutgoingMail) {
+  const subject = subjectForMime(mail.subject);
   return {
     from: mail.from,
     to: mail.to,
     cc: mail.cc.length ? mail.cc : undefined,
     replyTo: mail.replyTo ?? undefined,
-    subject: mail.subject,
+    subject: 'subject' in subject ? subject.subject : undefined,
     text: mail.text,
     html: mail.html,
     messageId: bracket(mail.messageId),
     inReplyTo: mail.inReplyTo ? bracket(mail.inReplyTo) : undefined,
     references: mail.references?.length ? mail.references.map(bracket) : undefined,
-    headers: mail.headers,
+    headers: 'header' in subject ? { ...mail.headers, Subject: subject.header } : mail.headers,
     attachments: mail.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, path: a.path })),
     // Never let nodemailer fetch remote content named in a mail.
     disableUrlAccess: true,
