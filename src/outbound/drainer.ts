@@ -2,11 +2,13 @@ import type { Logger } from 'pino';
 import type { BlobStore } from '../store/blobs.js';
 import { inTransaction, type Db } from '../store/database.js';
 import { dateOf } from '../store/sql.js';
-import { claimDueMails, isSentMessage, leaseHolders, renewClaims, markManySent, markRetry, markSent, noteRefusedRecipients, releaseClaims, type ClaimedMail, type OutboxHeaders } from '../store/outbox-repo.js';
+import { claimDueMails, isSentMessage, leaseHolders, renewClaims, markRetry, markSent, noteRefusedRecipients, releaseClaims, type ClaimedMail, type OutboxHeaders } from '../store/outbox-repo.js';
 import { holderIsDead, newHolderId } from '../scheduler/lease.js';
-import type { Mailer, OutgoingMail, RefusedRecipient } from './mailer.js';
+import type { Mailer, RefusedRecipient } from './mailer.js';
 import { missingAttachments, recordFailedMail } from './failed-mail.js';
-import { fillBody, SharedBodies } from './shared-body.js';
+import { outgoingMailOf, parseColumn } from './outgoing-mail.js';
+import { SentRecords } from './sent-records.js';
+import { SharedBodies } from './shared-body.js';
 import { describeSmtpError, isPermanentError, isPermanentRecipientCode, isServerProblem, refusedOf } from './smtp-errors.js';
 import { ErrorCode } from '../errors.js';
 
@@ -21,6 +23,11 @@ const BATCH = 200;
 /** A half-sent mail a killed process left (Mailer.recover) is looked at once it is this old, once a minute at most. */
 const LEFTOVER_AGE_MS = LEASE_MS;
 const LEFTOVERS_EVERY_MS = 60_000;
+/**
+ * On stop, the mails on their way are waited for this long, then given up on: the server may hold its answer to a
+ * mail's end for 10 minutes (mailer.ts socketTimeout), and `systemctl stop` kills a daemon after 90 s.
+ */
+export const STOP_GRACE_MS = 20_000;
 /** After the server failed us (smtp-errors.ts isServerProblem), the drain waits this long, doubling to the cap. */
 const FIRST_PAUSE_MS = 30_000;
 const MAX_PAUSE_MS = 15 * 60_000;
@@ -51,16 +58,29 @@ export class OutboxDrainer {
   /** Written on the mails this drainer claims: a restarted process takes over a dead one's claims at once. */
   readonly holder = newHolderId('drain:');
   private readonly bodies: SharedBodies;
-  private readonly toRecord: Array<{ id: number; at: Date; resolve: () => void; reject: (error: unknown) => void }> = [];
-  private recordScheduled = false;
+  private readonly sentRecords: SentRecords;
   private leftoversAt = 0;
   /** While the server is in trouble, drains before this time (ms) try nothing; the pause doubles each time. */
   private pausedUntil = 0;
   private pauseMs = 0;
 
-  /** Shutdown: send nothing more; claimed mails not tried yet go back to the queue untouched. */
+  /** Aborted STOP_GRACE_MS after stop(): the mails still on their way are given up on (sendOne). */
+  private readonly interrupt = new AbortController();
+  /** Mails handed to the mailer and not yet settled, in every drain of this drainer. */
+  private sending = 0;
+
+  /**
+   * Shutdown: send nothing more; claimed mails not tried yet go back to the queue untouched. The mails on their way
+   * get STOP_GRACE_MS to be answered; then their connections are closed and they are queued again, due at once.
+   */
   stop(): void {
+    if (this.stopping) return;
     this.stopping = true;
+    setTimeout(() => {
+      if (this.sending === 0) return;
+      this.deps.log.warn({ mails: this.sending, graceMs: STOP_GRACE_MS }, 'stopping: the SMTP server has not answered the mails on their way in time; closed the connection, they are sent again at the next start');
+      this.interrupt.abort();
+    }, STOP_GRACE_MS).unref();
   }
 
   constructor(
@@ -69,6 +89,7 @@ export class OutboxDrainer {
     private readonly opts: { retryHours: number; maxAttempts?: number; concurrency?: number },
   ) {
     this.bodies = new SharedBodies(deps.db);
+    this.sentRecords = new SentRecords(deps.db);
   }
 
   /**
@@ -186,14 +207,19 @@ export class OutboxDrainer {
     // crash before that is a mail the server discards and we send again, a crash after is a mail the server
     // gets whole and we never send again. A refusal in the server's last answer undoes the record (below).
     let recorded = false;
-    const confirm = async () => {
-      await this.recordSent(row.id, now());
-      recorded = true;
-    };
+    let recording: Promise<void> | null = null;
+    // Once the send failed, a record must not start any more: it would land after the retry below (the stream of a
+    // broken connection may still reach its end), and the mail, recorded as sent, would never be sent again.
+    let failed = false;
+    const confirm = () => (failed ? Promise.reject(new Error('the send failed')) : (recording = this.sentRecords.record(row.id, now()).then(() => void (recorded = true))));
     let refused: RefusedRecipient[];
     try {
-      refused = (await this.deps.mailer.send(this.toOutgoing(row), { confirm })).refused ?? [];
+      refused = (await this.handOver(row, confirm)).refused ?? [];
     } catch (error) {
+      failed = true;
+      // A record already on its way decides what the row says: settled first, then undone below.
+      await (recording as Promise<void> | null)?.catch(() => undefined);
+      if (this.interrupt.signal.aborted) return this.requeueStopped(row, recorded, report, now);
       const message = describeSmtpError(error);
       if (recorded || !isServerProblem(error)) {
         // Every recipient refused at RCPT TO: each as its own reply says (the error's code is one of them only).
@@ -213,6 +239,26 @@ export class OutboxDrainer {
     report.sent++;
   }
 
+  /** The mail to the mailer, counted while it is on its way (stop() gives those a grace). */
+  private async handOver(row: ClaimedMail, confirm: () => Promise<void>): Promise<{ refused?: RefusedRecipient[] }> {
+    this.sending++;
+    try {
+      return await this.deps.mailer.send(outgoingMailOf(row, this.bodies, this.deps.blobs), { confirm, signal: this.interrupt.signal });
+    } finally {
+      this.sending--;
+    }
+  }
+
+  /**
+   * Given up on at shutdown: due again at once. Recorded as sent already, its end may
+   * have reached the server, which may keep it: sent again all the same (RFC 1047: twice rather than never).
+   */
+  private async requeueStopped(row: ClaimedMail, recorded: boolean, report: DrainReport, now: () => Date): Promise<void> {
+    const reason = `the daemon stopped before the server answered${recorded ? ' the end of the mail (it may have it: sent again)' : ''}`;
+    await inTransaction(this.deps.db, (tx) => markRetry(tx, row.id, now(), reason));
+    report.retried++;
+  }
+
   /** Recipients refused at RCPT TO: the mail goes again to those refused for now, alone; refused by all for good, it failed. */
   private async recordRefused(row: ClaimedMail, refused: RefusedRecipient[], report: DrainReport, now: () => Date, someTook = true): Promise<void> {
     const message = refused.map((r) => `${r.address}: ${r.response}`).join('; ');
@@ -230,7 +276,7 @@ export class OutboxDrainer {
    * `owedTo`: the recipients it is still owed to, when others took it (the rest of the envelope is done).
    */
   private async retryOrFail(row: ClaimedMail, message: string, permanent: boolean, report: DrainReport, now: () => Date, owedTo?: string[]): Promise<void> {
-    const headers = owedTo ? JSON.stringify({ ...parse<OutboxHeaders>(row.headers), envelopeTo: owedTo }) : undefined;
+    const headers = owedTo ? JSON.stringify({ ...parseColumn<OutboxHeaders>(row.headers), envelopeTo: owedTo }) : undefined;
     const delay = Math.min(30_000 * 2 ** (row.attempts - 1), 3_600_000);
     const next = new Date(now().getTime() + delay);
     const { retryHours } = this.opts;
@@ -247,63 +293,4 @@ export class OutboxDrainer {
       this.deps.log.warn({ outboxId: row.id, error: message, retryInMs: delay }, 'mail not sent; will retry');
     }
   }
-
-  /**
-   * Group commit: the records asked for in one turn of the event loop (the pool's connections reach their
-   * mails' ends together) are written by one transaction, after the turn's I/O (setImmediate).
-   */
-  private recordSent(id: number, at: Date): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.toRecord.push({ id, at, resolve, reject });
-      if (!this.recordScheduled) {
-        this.recordScheduled = true;
-        setImmediate(() => void this.commitRecords());
-      }
-    });
-  }
-
-  private async commitRecords(): Promise<void> {
-    for (let group = this.toRecord.splice(0); group.length > 0; group = this.toRecord.splice(0)) {
-      try {
-        await markManySent(this.deps.db, group);
-        for (const g of group) g.resolve();
-      } catch (error) {
-        for (const g of group) g.reject(error);
-      }
-    }
-    this.recordScheduled = false;
-  }
-
-  private toOutgoing(row: ClaimedMail): OutgoingMail {
-    const headers = parse<OutboxHeaders>(row.headers);
-    const attachments = parse<Array<{ filename: string; contentType: string; sha256: string }>>(row.attachments);
-    return {
-      from: row.fromAddress,
-      to: parse<string[]>(row.toList),
-      cc: parse<string[]>(row.ccList),
-      replyTo: headers.replyTo,
-      subject: row.subject,
-      ...this.content(row),
-      messageId: row.messageId,
-      inReplyTo: headers.inReplyTo,
-      references: headers.references,
-      headers: headers.extra,
-      envelopeTo: headers.envelopeTo,
-      attachments: attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, path: this.deps.blobs.pathOf(a.sha256) })),
-    };
-  }
-
-  private content(row: ClaimedMail): { text: string; html: string } {
-    if (row.bodyId === null) return { text: row.text, html: row.html };
-    const body = this.bodies.get(row.bodyId);
-    const fill = parse<Record<string, string>>(row.fill);
-    return { text: fillBody(body.text, fill, false), html: fillBody(body.html, fill, true) };
-  }
-}
-
-/** JSON columns; the empty list and object (most cc lists and attachments) without the parser. */
-function parse<T>(json: string): T {
-  if (json === '[]') return [] as T;
-  if (json === '{}') return {} as T;
-  return JSON.parse(json) as T;
 }

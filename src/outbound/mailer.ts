@@ -46,6 +46,11 @@ export interface SendOptions {
    * microseconds per mail) could lose one. Everything before the end has left the process by then (holdEnd).
    */
   confirm?: () => Promise<void>;
+  /**
+   * Aborted: the mail is given up on where it is, its connection closed (nodemailer's pool), even while the server
+   * has yet to answer its end; the send rejects (EABORT). The daemon's stop does so after a grace (drainer.ts).
+   */
+  signal?: AbortSignal;
 }
 
 export interface Mailer {
@@ -203,7 +208,7 @@ function smtpMailer(smtp: NonNullable<Config['smtp']>, composer: MimeComposer): 
     kind: 'smtp',
     send: async (mail, options) => {
       const [{ raw, envelope }, pool] = await Promise.all([composer.compose(mail, 'windows'), (transport ??= pooledTransport(smtp))]);
-      const data = { envelope: mail.envelopeTo ? { ...envelope, to: mail.envelopeTo } : envelope, raw, ...(options?.confirm ? { [CONFIRM]: options.confirm } : {}) };
+      const data = { envelope: mail.envelopeTo ? { ...envelope, to: mail.envelopeTo } : envelope, raw, signal: options?.signal, ...(options?.confirm ? { [CONFIRM]: options.confirm } : {}) };
       const info = await pool.sendMail(data);
       return { response: String(info.response ?? ''), refused: refusedOf(info) };
     },

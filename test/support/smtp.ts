@@ -24,6 +24,8 @@ export interface SmtpPeer {
   dropAfterDot: number;
   /** How long the server takes to answer the final dot (a relay that scans the mail first); 0: at once. */
   answerDotAfterMs: number;
+  /** Mails read whole whose answer the server is holding back now (answerDotAfterMs). */
+  answering: number;
   /** The mails read whole before the connection was dropped (dropAfterDot): the sender could not know they arrived. */
   droppedAfterDot: Buffer[];
   /** Called with each accepted mail, after it is in `received` (e.g. to deliver it on, or to answer it). */
@@ -55,6 +57,7 @@ export async function startSmtpPeer(options: { auth?: { user: string; pass: stri
     refuseRecipients: new Map(),
     dropAfterDot: 0,
     answerDotAfterMs: 0,
+    answering: 0,
     droppedAfterDot: [],
     onMail: null,
     down: async () => {
@@ -122,7 +125,11 @@ export async function startSmtpPeer(options: { auth?: { user: string; pass: stri
             const connections = (server as unknown as { connections: Set<{ id: string; _socket: { destroy(): void } }> }).connections;
             return [...connections].find((c) => c.id === session.id)?._socket.destroy();
           }
-          if (peer.answerDotAfterMs > 0) await new Promise((resolve) => setTimeout(resolve, peer.answerDotAfterMs));
+          if (peer.answerDotAfterMs > 0) {
+            peer.answering++;
+            await new Promise((resolve) => setTimeout(resolve, peer.answerDotAfterMs));
+            peer.answering--;
+          }
           const raw = Buffer.concat(chunks);
           const parsed = await simpleParser(raw);
           const received: ReceivedMail = { raw, parsed, envelopeTo: session.envelope.rcptTo.map((r) => r.address), header: (name) => headerOf(parsed, name) };

@@ -1,0 +1,58 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mail } from '../support/app.js';
+import { cliBuilt, runCli } from '../support/cli.js';
+import { daemonLogLines, startDaemon, waitFor, type Daemon } from '../support/daemon.js';
+import { startSmtpPeer, type SmtpPeer } from '../support/smtp.js';
+
+// A relay that takes long to answer the end of a mail is waited for up to 10 minutes (RFC 5321 4.5.3.2.6). A daemon
+// stopped meanwhile (`systemctl stop`: SIGTERM, then SIGKILL after 90 s) must not wait that long: it gives the
+// answer a short grace, then closes the connection, and the mail stays queued for the next start.
+
+describe.skipIf(!cliBuilt)('the daemon stopped while the SMTP server holds its answer to a mail', () => {
+  let smtp: SmtpPeer;
+  let dataDir: string;
+  let env: Record<string, string>;
+  const daemons: Daemon[] = [];
+
+  beforeAll(async () => {
+    smtp = await startSmtpPeer();
+    dataDir = mkdtempSync(join(tmpdir(), 'ventanilla-stop-'));
+    env = { DATA_DIR: dataDir, SUPPORT_ADDRESS: 'soporte@example.test', SECRET_KEY: 'stop-test-secret-0123456789', ...smtp.env() };
+  });
+  afterAll(async () => {
+    for (const d of daemons) await d.kill('SIGKILL');
+    smtp.answerDotAfterMs = 0;
+    await smtp.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const outbox = async () => JSON.parse((await runCli(['outbox', 'list', '--json'], { env })).stdout) as Array<{ status: string; lastError: string | null }>;
+
+  it('exits within 30 s of SIGTERM, and the mail is sent at the next start: queued, never lost', async () => {
+    expect((await runCli(['ingest', '-'], { env, input: mail() })).code).toBe(0);
+    smtp.answerDotAfterMs = 90_000;
+    const first = startDaemon(env);
+    daemons.push(first);
+    await waitFor(() => smtp.answering === 1, 'the mail written to the server', 30_000);
+    const stoppedAt = Date.now();
+    await first.kill('SIGTERM');
+    const took = Date.now() - stoppedAt;
+    expect(took).toBeLessThan(30_000);
+    expect(first.child.exitCode).toBe(0);
+    expect(daemonLogLines(first).some((l) => /closed the connection/.test(l.msg))).toBe(true);
+    // Not recorded as sent: the server may not keep a mail whose sender left before its answer.
+    const [row] = await outbox();
+    expect(row?.status).toBe('pending');
+    expect(row?.lastError).toMatch(/stopped/);
+
+    smtp.answerDotAfterMs = 0;
+    const second = startDaemon(env);
+    daemons.push(second);
+    await smtp.waitFor(1, 30_000);
+    await waitFor(async () => (await outbox())[0]?.status === 'sent', 'the mail recorded as sent', 30_000);
+    await second.kill('SIGTERM');
+  }, 120_000);
+});
