@@ -7,6 +7,8 @@ import { publicUrl, publicUrlProblem } from '../http/public-url.js';
 import { warmUp } from '../warm-up.js';
 import { InboundFirst } from '../outbound/inbound-first.js';
 import { migrateDatabase } from '../store/migrator.js';
+import { resolveMigration } from '../store/migration-resolve.js';
+import { ErrorCode, VentanillaError } from '../errors.js';
 import { httpListenError } from '../http/listen-error.js';
 import { ensureWritableFolders } from '../data-dir.js';
 import { stopTokenRequests } from '../oauth2-token.js';
@@ -19,7 +21,7 @@ const HTTP_WAITS_FOR_MAILBOX_MS = 2_000;
 const HTTP_WAITS_FOR_BACKLOG_MS = 10_000;
 
 export function registerMaintenanceCommands(program: Command): void {
-  program
+  const migrate = program
     .command('migrate')
     .description('apply pending database migrations (start-up does this too)')
     .action(() => {
@@ -28,6 +30,21 @@ export function registerMaintenanceCommands(program: Command): void {
       const report = migrateDatabase(config.databasePath);
       for (const name of report.applied) process.stdout.write(`applied ${name}\n`);
       process.stdout.write(`${report.applied.length} applied, ${report.alreadyApplied.length} already applied\n`);
+    });
+  migrate
+    .command('resolve')
+    .description('say how a migration that failed under `prisma migrate deploy` ended, as `prisma migrate resolve` does')
+    .option('--applied <name>', 'its changes are all in the database: record it applied, never to be applied again')
+    .option('--rolled-back <name>', 'none of its changes is left: record it rolled back, to be applied again')
+    .action((opts: { applied?: string; rolledBack?: string }) => {
+      const name = opts.applied ?? opts.rolledBack;
+      if (!name || (opts.applied && opts.rolledBack)) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, 'give one of --applied <name> or --rolled-back <name>');
+      const config = loadConfig();
+      ensureWritableFolders(config);
+      resolveMigration(config.databasePath, name, opts.applied ? 'applied' : 'rolled-back');
+      process.stdout.write(
+        opts.applied ? `${name} marked applied: it is not applied again\n` : `${name} marked rolled back: \`ventanilla migrate\` (or start-up) applies it again\n`,
+      );
     });
 
   program

@@ -8,7 +8,7 @@ import { migrationsDir } from '../paths.js';
 
 // Prisma's own bookkeeping table, created the way `prisma migrate` creates it, so that a team with the
 // schema engine can take over this database with `prisma migrate deploy` and see every migration applied.
-const PRISMA_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+export const PRISMA_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
     "id"                    TEXT PRIMARY KEY NOT NULL,
     "checksum"              TEXT NOT NULL,
     "finished_at"           DATETIME,
@@ -59,6 +59,8 @@ export const PAGE_SIZE = 4096;
 export function migrateDatabase(path: string, dir: string = migrationsDir): MigrationReport {
   const db = new Database(path, { timeout: LOCK_WAIT_MS });
   try {
+    // Before anything changes in the file: a database with a failed migration is left as it was.
+    refuseUnresolvedMigrations(db);
     // Before WAL: SQLite takes a page size only while the file is empty (an existing file keeps its own).
     db.pragma(`page_size = ${PAGE_SIZE}`);
     // WAL lets the CLI read while the daemon writes; it is a property of the file, so setting it here is enough.
@@ -80,7 +82,35 @@ export function migrateDatabase(path: string, dir: string = migrationsDir): Migr
   }
 }
 
-const LOCK_WAIT_MS = 15_000;
+export const LOCK_WAIT_MS = 15_000;
+
+/**
+ * A migration `prisma migrate deploy` started and that failed (its row has no finished_at, nor rolled_back_at):
+ * Ventanilla's own migrator never leaves one, as each migration is one transaction, but Prisma's does not roll
+ * its SQL back, so half of it may be in the database. Applying it again would fail on what is there, or make a
+ * change twice; Prisma stops (P3009) until `prisma migrate resolve` says how it ended, and so does this.
+ */
+export function refuseUnresolvedMigrations(db: Connection): void {
+  const hasTable = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'`).get();
+  if (!hasTable) return;
+  const failed = db
+    .prepare('SELECT migration_name AS name, started_at AS startedAt, logs FROM "_prisma_migrations" WHERE finished_at IS NULL AND rolled_back_at IS NULL ORDER BY migration_name')
+    .all() as Array<{ name: string; startedAt: string; logs: string | null }>;
+  const [first] = failed;
+  if (!first) return;
+  const which = failed.map((m) => `${m.name} failed (started ${m.startedAt}${firstLine(m.logs)})`).join(', and migration ');
+  throw new VentanillaError(
+    ErrorCode.MIGRATION_UNRESOLVED,
+    `Migration ${which}: part of it may be in the database, and no migration is applied until it is resolved. If all its changes are there (finish them by hand), run \`ventanilla migrate resolve --applied ${first.name}\`; once none is left (undo them by hand), \`ventanilla migrate resolve --rolled-back ${first.name}\` and it is applied again (\`prisma migrate resolve\` does the same)`,
+    { failed: failed.map((m) => m.name) },
+  );
+}
+
+/** Prisma's logs of a failed migration (the database's error, then its backtrace), cut to their first line. */
+function firstLine(logs: string | null): string {
+  const line = logs?.trim().split('\n')[0]?.trim();
+  return line ? `: ${line.length > 200 ? `${line.slice(0, 200)}…` : line}` : '';
+}
 
 /**
  * A migration recorded in the database that this version does not have: a newer version ran on it (an upgrade
