@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { loadConfig, type Config } from './config.js';
@@ -9,8 +10,8 @@ import { OutboxDrainer } from './outbound/drainer.js';
 import { createMailer, type Mailer } from './outbound/mailer.js';
 import { sharedRenderer } from './outbound/templates.js';
 import { policiesFromConfig } from './policy.js';
-import { resolveSecret } from './secret.js';
-import { ensureWritableFolders } from './data-dir.js';
+import { resolveSecret, secretForReading } from './secret.js';
+import { ensureReadableDatabase, ensureWritableFolders } from './data-dir.js';
 import { BlobStore } from './store/blobs.js';
 import { openDatabase, type Db } from './store/database.js';
 import { publicUrlOf } from './http/public-url.js';
@@ -42,13 +43,21 @@ export interface App {
  * `composeWorker`: outgoing MIME is built in a worker thread. For the daemon, which sends all day; a one-shot
  * command would pay the worker's start-up and its cold compiler for nothing (a `scheduler run-once` tick was
  * 0.15 s slower with it).
+ * `readOnly`: for a command that only reads (a listing). A database that exists is opened read-only, with nothing
+ * migrated and no secret.key written, so that it works for a user who may read DATA_DIR but not write in it (a
+ * reporting user, a read-only snapshot); with none yet, it is created as by any command (`tickets list` on a new
+ * install says 0 tickets). Nothing the daemon and the commands that write need changes.
  */
-export async function createApp(options: { config?: Config; log?: Logger; now?: () => Date; mailer?: Mailer; composeWorker?: boolean; preparationWorker?: boolean } = {}): Promise<App> {
+export async function createApp(options: { config?: Config; log?: Logger; now?: () => Date; mailer?: Mailer; composeWorker?: boolean; preparationWorker?: boolean; readOnly?: boolean } = {}): Promise<App> {
   const base = options.config ?? loadConfig();
-  ensureWritableFolders(base);
+  const readOnly = options.readOnly === true && existsSync(base.databasePath);
+  if (readOnly) ensureReadableDatabase(base);
+  else ensureWritableFolders(base);
   const policies = policiesFromConfig(base);
   const log = options.log ?? createLogger(base.logLevel);
-  const config = { ...base, secretKey: resolveSecret(base.secretKey, base.dataDir, (warning) => log.warn(warning)) };
+  const warn = (warning: string) => log.warn(warning);
+  const secretKey = readOnly ? secretForReading(base.secretKey, base.dataDir, warn) : resolveSecret(base.secretKey, base.dataDir, warn);
+  const config = { ...base, secretKey };
   for (const warning of config.warnings) log.warn(warning);
   reportOAuth2WarningsTo(log);
   const blobs = new BlobStore(join(config.dataDir, 'blobs'));
@@ -67,7 +76,7 @@ export async function createApp(options: { config?: Config; log?: Logger; now?: 
   // Before the database opens (migrations, Prisma's query compiler: ~0.2 s of this thread), so that the worker
   // has loaded its modules by the time a backlog's first batch reaches it.
   if (options.preparationWorker) preparer.start();
-  const db = await openDatabase(config.databasePath).catch(async (error: unknown) => {
+  const db = await openDatabase(config.databasePath, { readOnly }).catch(async (error: unknown) => {
     await preparer.close();
     throw error;
   });

@@ -11,10 +11,23 @@ import { ErrorCode, VentanillaError } from './errors.js';
 export function ensureWritableFolders(config: Pick<Config, 'dataDir' | 'databasePath' | 'env'>): void {
   ensureWritable(config.dataDir, 'DATA_DIR');
   const databaseDir = dirname(config.databasePath);
-  const variable = config.env.DATABASE_URL ? 'DATABASE_URL' : 'DATA_DIR';
+  const variable = databaseVariable(config);
   if (databaseDir !== config.dataDir) ensureWritable(databaseDir, variable);
-  ensureDatabaseFilesWritable(config.databasePath, variable);
+  ensureDatabaseFile(config.databasePath, variable);
+  ensureDatabaseFilesAccessible(config.databasePath, variable, constants.R_OK | constants.W_OK);
 }
+
+/**
+ * For a command that only reads (a reporting user, a read-only snapshot of DATA_DIR): the database and its -wal
+ * and -shm files readable, nothing about writing. It opens the database read-only (store/read-only-database.ts).
+ */
+export function ensureReadableDatabase(config: Pick<Config, 'databasePath' | 'env'>): void {
+  const variable = databaseVariable(config);
+  ensureDatabaseFile(config.databasePath, variable);
+  ensureDatabaseFilesAccessible(config.databasePath, variable, constants.R_OK);
+}
+
+const databaseVariable = (config: Pick<Config, 'env'>) => (config.env.DATABASE_URL ? 'DATABASE_URL' : 'DATA_DIR');
 
 function ensureWritable(dir: string, variable: string): void {
   try {
@@ -36,11 +49,11 @@ function ensureWritable(dir: string, variable: string): void {
  * or one made read-only stopped every command on SQLite's "unable to open database file" or "attempt to write a
  * readonly database", with a stack trace naming neither the file nor its owner. Its -wal and -shm files count too.
  */
-function ensureDatabaseFilesWritable(path: string, variable: string): void {
-  ensureDatabaseFile(path, variable);
+function ensureDatabaseFilesAccessible(path: string, variable: string, mode: number): void {
+  const what = mode & constants.W_OK ? 'read and write' : 'read';
   for (const file of [path, `${path}-wal`, `${path}-shm`]) {
     try {
-      accessSync(file, constants.R_OK | constants.W_OK);
+      accessSync(file, mode);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'error';
       if (code === 'ENOENT') continue;
@@ -48,11 +61,11 @@ function ensureDatabaseFilesWritable(path: string, variable: string): void {
       // Its owner's own file made read-only (a -wal or -shm made while the database file was) needs a chmod, not a chown.
       const fix =
         owner !== undefined && owner === process.getuid?.()
-          ? `it is this user's, made read-only): chmod u+rw ${file}`
+          ? `it is this user's, made read-only): chmod u+${mode & constants.W_OK ? 'rw' : 'r'} ${file}`
           : `${owner === undefined ? 'not this user\'s' : `it belongs to uid ${owner}`}): run Ventanilla as the user the file belongs to, or give the database files to this user (${userName()}), e.g. chown`;
       throw new VentanillaError(
         ErrorCode.CONFIG_INVALID,
-        `${variable}: cannot read and write ${file} (${code}; ${fix}`,
+        `${variable}: cannot ${what} ${file} (${code}; ${fix}`,
         {},
         { cause: error },
       );
@@ -71,7 +84,7 @@ function ensureDatabaseFile(path: string, variable: string): void {
     if (statSync(path).isDirectory()) problem = `is a folder: expected the database file in it, e.g. file:${path}/ventanilla.db`;
     else if (!startsWithSqliteHeader(path)) problem = `is not a SQLite database (it does not start with "SQLite format 3"): ${variable} names another file, or the file is damaged (restore DATA_DIR from a backup)`;
   } catch {
-    return; // Missing (a new database), or unreadable: ensureDatabaseFilesWritable names that.
+    return; // Missing (a new database), or unreadable: ensureDatabaseFilesAccessible names that.
   }
   if (problem) throw new VentanillaError(ErrorCode.CONFIG_INVALID, `${variable}: ${path} ${problem}`);
 }

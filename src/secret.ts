@@ -12,14 +12,7 @@ export const MIN_SECRET_LENGTH = 16;
  */
 export function resolveSecret(configured: string | undefined, dataDir: string, warn: (message: string) => void = () => {}): string {
   const file = join(dataDir, 'secret.key');
-  if (configured) {
-    // Set on an install that ran on its generated key (secrets moved to the environment, a container): every link
-    // and Reply-To address of the mail sent before stops working, and nothing said so. Neither key is repeated.
-    if ((readableSecret(file) ?? configured) !== configured) {
-      warn(`SECRET_KEY is not the key in ${file}, which signed the mail sent before it was set: the survey, unsubscribe and knowledge-base links and the Reply-To addresses of that mail no longer work. Set SECRET_KEY to the file's key to keep them, or delete the file once they no longer matter`);
-    }
-    return configured;
-  }
+  if (configured) return configuredSecret(configured, file, warn);
   if (existsSync(file)) return readSecretFile(file);
   mkdirSync(dataDir, { recursive: true });
   // Written whole under a name of its own, then linked into place: a process starting at the same moment (two
@@ -36,6 +29,28 @@ export function resolveSecret(configured: string | undefined, dataDir: string, w
     rmSync(temp, { force: true });
   }
   return readSecretFile(file);
+}
+
+/**
+ * For a command that only reads (store/read-only-database.ts): it signs nothing that outlives it, so a DATA_DIR
+ * without a secret.key this user may read (a reporting user, a snapshot) is no reason to write one: the configured
+ * key, else the file's, else one for this run only.
+ */
+export function secretForReading(configured: string | undefined, dataDir: string, warn: (message: string) => void = () => {}): string {
+  const file = join(dataDir, 'secret.key');
+  if (configured) return configuredSecret(configured, file, warn);
+  return readableSecret(file) ?? randomBytes(32).toString('hex');
+}
+
+/**
+ * Set on an install that ran on its generated key (secrets moved to the environment, a container): every link
+ * and Reply-To address of the mail sent before stops working, and nothing said so. Neither key is repeated.
+ */
+function configuredSecret(configured: string, file: string, warn: (message: string) => void): string {
+  if ((readableSecret(file) ?? configured) !== configured) {
+    warn(`SECRET_KEY is not the key in ${file}, which signed the mail sent before it was set: the survey, unsubscribe and knowledge-base links and the Reply-To addresses of that mail no longer work. Set SECRET_KEY to the file's key to keep them, or delete the file once they no longer matter`);
+  }
+  return configured;
 }
 
 function readableSecret(file: string): string | undefined {

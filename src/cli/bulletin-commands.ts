@@ -9,11 +9,11 @@ import { isLocale, LOCALES } from '../outbound/locale.js';
 import { bulletinById, listBulletins } from '../store/bulletin-repo.js';
 import { progressLine, progressWriter } from './progress.js';
 import { registerSubscriberCommands } from './subscriber-commands.js';
-import { readOnly } from './with-app.js';
+import { readOnly, withoutSending } from './with-app.js';
 import { deskTime } from './desk-time.js';
 
 /** Opens the app, runs the command, closes it; unlike withApp it sends nothing (the scheduler sends bulletins). */
-const run = readOnly;
+const run = withoutSending;
 
 const out = (text: string): void => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 
@@ -71,7 +71,7 @@ export function registerBulletinCommands(program: Command): void {
     .description('bulletins, newest first')
     .option('--json', 'print JSON')
     .action((opts: { json?: boolean }) =>
-      run(async (app) => {
+      readOnly(async (app) => {
         const rows = await listBulletins(app.db);
         const view = rows.map((b) => ({ id: b.id, status: b.status, title: b.title, countries: b.countries.split(',').filter(Boolean), sendAt: b.sendAt.toISOString() }));
         if (opts.json) return out(JSON.stringify(view, null, 2));
@@ -88,7 +88,7 @@ export function registerBulletinCommands(program: Command): void {
     .option('--watch', 'keep updating until the send is over, also when the output is not a terminal')
     .option('--json', 'print JSON once')
     .action((idText: string, opts: { watch?: boolean; json?: boolean }) =>
-      run(async (app) => {
+      readOnly(async (app) => {
         const deps = bulletinDeps(app);
         let status = await bulletinStatus(deps, bulletinId(idText));
         if (opts.json) return out(JSON.stringify(status, null, 2));

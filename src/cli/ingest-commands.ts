@@ -45,7 +45,7 @@ export function registerIngestCommands(program: Command): void {
     .argument('<sha256>', 'the raw mail\'s SHA-256 (64 hex digits)')
     .action(async (sha256: string) => {
       if (!/^[0-9a-f]{64}$/.test(sha256)) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `"${sha256}" is not a SHA-256 (64 lowercase hex digits).`);
-      const app = await createApp();
+      const app = await createApp({ readOnly: true });
       try {
         const raw = await readRawMail(app.db, app.blobs, sha256);
         if (!raw) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `No raw mail ${sha256} is kept here (DATA_DIR ${app.config.dataDir}).`);

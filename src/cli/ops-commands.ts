@@ -41,7 +41,7 @@ export function registerOpsCommands(program: Command): void {
     .option('--failed', 'only mail that failed permanently')
     .option('--json', 'print JSON')
     .action(async (opts: { failed?: boolean; json?: boolean }) => {
-      const app = await createApp();
+      const app = await createApp({ readOnly: true });
       try {
         const filter = { status: opts.failed ? 'failed' : undefined };
         const [rows, total] = await Promise.all([listOutbox(app.db, filter), countOutbox(app.db, filter)]);

@@ -7,7 +7,7 @@ import { ErrorCode, VentanillaError } from '../errors.js';
 import { inTransaction } from '../store/database.js';
 import { listSubscribers } from '../store/subscriber-repo.js';
 import { liftSuppression, listSuppressions } from '../store/suppression-repo.js';
-import { collect, defaultActor, readOnly as run } from './with-app.js';
+import { collect, defaultActor, readOnly, withoutSending as run } from './with-app.js';
 
 const out = (text: string): void => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 
@@ -47,7 +47,7 @@ export function registerSubscriberCommands(program: Command): void {
     .option('--status <status>', 'active, pending (asked by mail, not confirmed) or unsubscribed')
     .option('--json', 'print JSON')
     .action((opts: { country?: string; status?: string; json?: boolean }) =>
-      run(async (app) => {
+      readOnly(async (app) => {
         const country = opts.country ? parseCountries(opts.country).codes[0] : undefined;
         if (opts.country && !country) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `"${opts.country}" is not a country served; use an ISO code such as MX`);
         const rows = await listSubscribers(app.db, { country, status: opts.status });
@@ -96,7 +96,7 @@ export function registerSubscriberCommands(program: Command): void {
     .option('--all', 'also expired and lifted suppressions, and soft bounces still counting')
     .option('--json', 'print JSON')
     .action((opts: { all?: boolean; json?: boolean }) =>
-      run(async (app) => {
+      readOnly(async (app) => {
         const rows = await listSuppressions(app.db, { now: app.now(), all: opts.all });
         const view = rows.map((r) => ({ email: r.email, reason: r.reason, until: r.suppressedUntil?.toISOString() ?? null, softBounces: r.softBounces, lastStatus: r.lastStatus, detail: r.detail, liftedBy: r.liftedBy }));
         if (opts.json) return out(JSON.stringify(view, null, 2));

@@ -29,7 +29,7 @@ export function registerTicketCommands(program: Command): void {
       if (opts.status && !isTicketStatus(opts.status)) {
         throw new VentanillaError(ErrorCode.CONFIG_INVALID, `--status must be one of ${TICKET_STATUSES.join(', ')} (got "${opts.status}")`);
       }
-      const app = await createApp();
+      const app = await createApp({ readOnly: true });
       try {
         const limit = parseLimit(opts.limit, DEFAULT_TICKET_LIST_LIMIT);
         const filter = { status: opts.status, breached: opts.breached === true };
@@ -55,7 +55,7 @@ export function registerTicketCommands(program: Command): void {
     .option('--json', 'print JSON (format in the README)')
     .action(async (numberText: string, opts: { json?: boolean }) => {
       const number = parseTicketNumber(numberText);
-      const app = await createApp();
+      const app = await createApp({ readOnly: true });
       try {
         const ticket = await showTicket(app.db, number);
         if (!ticket) throw new VentanillaError(ErrorCode.TICKET_NOT_FOUND, `Ticket #${number} does not exist; see \`ventanilla tickets list\`.`);

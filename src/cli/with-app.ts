@@ -29,9 +29,17 @@ export async function withApp<T>(action: (app: App) => Promise<T>): Promise<T> {
   }
 }
 
-/** Runs a read-only command and closes the app. */
-export async function readOnly<T>(action: (app: App) => Promise<T>): Promise<T> {
-  const app = await createApp();
+/** Runs a command that changes things but sends nothing now (the scheduler sends bulletins), and closes the app. */
+export const withoutSending = <T>(action: (app: App) => Promise<T>): Promise<T> => closing(createApp(), action);
+
+/**
+ * Runs a command that only reads, on the database opened read-only (createApp's `readOnly`): it works for a user
+ * who may read DATA_DIR but not write in it, and on a read-only snapshot.
+ */
+export const readOnly = <T>(action: (app: App) => Promise<T>): Promise<T> => closing(createApp({ readOnly: true }), action);
+
+async function closing<T>(opening: Promise<App>, action: (app: App) => Promise<T>): Promise<T> {
+  const app = await opening;
   try {
     return await action(app);
   } finally {

@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { migrateDatabase } from './migrator.js';
+import { checkDatabaseForReading } from './read-only-database.js';
 import { cachedSqliteAdapter } from './sqlite-connection.js';
 
 export type Db = PrismaClient;
@@ -11,11 +12,18 @@ export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
 const WAL_BYTES_BEFORE_CHECKPOINT = 64 * 1024 * 1024;
 
-/** Opens the SQLite database, applying pending migrations first. */
-export async function openDatabase(path: string): Promise<Db> {
-  mkdirSync(dirname(path), { recursive: true });
-  migrateDatabase(path);
-  const { factory, connection } = cachedSqliteAdapter(`file:${path}`, 15_000);
+/**
+ * Opens the SQLite database, applying pending migrations first; `readOnly` (a command that only reads): opens
+ * it read-only, migrating nothing, once it is checked to be migrated (read-only-database.ts).
+ */
+export async function openDatabase(path: string, options: { readOnly?: boolean } = {}): Promise<Db> {
+  if (options.readOnly) {
+    checkDatabaseForReading(path);
+  } else {
+    mkdirSync(dirname(path), { recursive: true });
+    migrateDatabase(path);
+  }
+  const { factory, connection } = cachedSqliteAdapter(`file:${path}`, 15_000, options.readOnly);
   const db = new PrismaClient({ adapter: factory });
   // Per-connection settings: NORMAL is durable in WAL mode across process crashes (only an OS crash can
   // lose the last commits); foreign keys are off by default in SQLite.

@@ -117,17 +117,22 @@ function firstLine(logs: string | null): string {
  * rolled back, a DATA_DIR copied from another machine). This version's code would read tables it does not know
  * and write rows without columns the newer one needs; it stops instead.
  */
-function refuseNewerDatabase(db: Connection, path: string, migrations: MigrationFile[]): void {
+export function refuseNewerDatabase(db: Connection, path: string, migrations: MigrationFile[]): void {
   const known = new Set(migrations.map((m) => m.name));
-  const applied = db
-    .prepare('SELECT migration_name AS name FROM "_prisma_migrations" WHERE rolled_back_at IS NULL AND finished_at IS NOT NULL ORDER BY migration_name')
-    .all() as Array<{ name: string }>;
-  const unknown = applied.map((row) => row.name).filter((name) => !known.has(name));
+  const unknown = appliedMigrationNames(db).filter((name) => !known.has(name));
   if (unknown.length === 0) return;
   throw new VentanillaError(
     ErrorCode.DATABASE_TOO_NEW,
     `The database ${path} was migrated by a newer Ventanilla (migration ${unknown.join(', ')} is not in this version): run that version or a later one, or restore a backup of DATA_DIR taken before it ran.`,
   );
+}
+
+/** The migrations recorded as applied: finished, and not rolled back since (as Prisma counts them). */
+export function appliedMigrationNames(db: Connection): string[] {
+  const rows = db
+    .prepare('SELECT migration_name AS name FROM "_prisma_migrations" WHERE rolled_back_at IS NULL AND finished_at IS NOT NULL ORDER BY migration_name')
+    .all() as Array<{ name: string }>;
+  return rows.map((row) => row.name);
 }
 
 /**

@@ -57,8 +57,8 @@ type Adapter = Awaited<ReturnType<AdapterFactory['connect']>> & { client: Databa
  * The adapter factory Prisma gets, and the raw connection it will use (set once Prisma connects, which
  * openDatabase forces before returning).
  */
-export function cachedSqliteAdapter(url: string, timeoutMs: number): { factory: AdapterFactory; connection: () => Database.Database } {
-  const inner = new PrismaBetterSqlite3({ url, timeout: timeoutMs });
+export function cachedSqliteAdapter(url: string, timeoutMs: number, readonly = false): { factory: AdapterFactory; connection: () => Database.Database } {
+  const inner = new PrismaBetterSqlite3({ url, timeout: timeoutMs, ...(readonly ? { readonly, fileMustExist: true } : {}) });
   let connection: Database.Database | null = null;
   const factory = Object.create(inner) as AdapterFactory;
   factory.connect = async () => {

@@ -11,6 +11,7 @@ import { ErrorCode, VentanillaError } from '../../src/errors.js';
 import { migrationsDir } from '../../src/paths.js';
 import { migrateDatabase } from '../../src/store/migrator.js';
 import { resolveMigration } from '../../src/store/migration-resolve.js';
+import { checkDatabaseForReading } from '../../src/store/read-only-database.js';
 import { cliBuilt, runCli } from '../support/cli.js';
 
 const LATER = '29990101000000_later';
@@ -113,6 +114,20 @@ describe('a migration recorded as failed by `prisma migrate deploy`', () => {
     const applied = '20261128000000_init';
     expect(caught(() => resolveMigration(path, applied, 'applied', dir)).message).toContain(`${applied} is already recorded as applied`);
     expect(caught(() => resolveMigration(path, '29990303000000_nowhere', 'applied', dir)).message).toContain('29990303000000_nowhere is not a migration of this version');
+  });
+});
+
+describe('a command that only reads (checkDatabaseForReading)', () => {
+  it('migrates nothing: a database that lacks a migration of this version is refused, naming it; a failed one too', () => {
+    const before = sql('SELECT * FROM "_prisma_migrations" ORDER BY rowid');
+    const pending = caught(() => checkDatabaseForReading(path, dir));
+    expect(pending.code).toBe(ErrorCode.MIGRATION_PENDING);
+    expect(pending.message).toContain(`lacks migration ${LATER} of this version`);
+    expect(pending.message).toContain('run `ventanilla migrate`');
+    expect(sql('SELECT * FROM "_prisma_migrations" ORDER BY rowid')).toEqual(before);
+    expect(() => checkDatabaseForReading(path)).not.toThrow(); // this version's own migrations are all there
+    recordFailed(LATER);
+    expect(caught(() => checkDatabaseForReading(path, dir)).code).toBe(ErrorCode.MIGRATION_UNRESOLVED);
   });
 });
 
