@@ -33,7 +33,7 @@ export async function runEscalationDigests(db: Db, deps: LifecycleDeps, now: Dat
       const rendered = n.renderer.renderFully('escalation_digest', LOCALE, {
         ticket: { number: first.ticketNumber, subject: first.subject, status: first.status, priority: 'medium' },
         contact: { name: null, email: to[0] ?? '', country: null },
-        support: { address: n.supportAddress, hours: n.calendar.describeHours(LOCALE) },
+        support: { name: n.supportName, address: n.supportAddress, hours: n.calendar.describeHours(LOCALE) },
         digest: {
           count: items.length,
           windowMinutes: Math.round(n.automaticCap.windowMs / 60_000),

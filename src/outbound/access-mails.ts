@@ -58,7 +58,7 @@ export async function enqueueAccessMail(tx: Tx, deps: NoticeDeps, req: AccessMai
   const rendered = deps.renderer.renderAccess(req.template, locale, {
     ...req.context,
     contact: { name: primary.name, email: primary.email, country: primary.country },
-    support: { address: deps.supportAddress, hours: deps.calendar.describeHours(locale) },
+    support: { name: deps.supportName, address: deps.supportAddress, hours: deps.calendar.describeHours(locale) },
   });
   const inReplyTo = req.inReplyTo ?? null;
   await insertOutboxMail(tx, {

@@ -182,7 +182,7 @@ export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest
   const ctx: TemplateContext = {
     ticket: { number: ticket.number, subject: subjectIn(ticket.subject, locale), status: ticket.status, priority: ticket.priority },
     contact: { name: ticket.requester.name, email: ticket.requester.email, country: ticket.requester.country },
-    support: { address: deps.supportAddress, hours: deps.calendar.describeHours(locale) },
+    support: { name: deps.supportName, address: deps.supportAddress, hours: deps.calendar.describeHours(locale) },
     dueAt: ticket.firstResponseDueAt && !ticket.firstRespondedAt ? format(ticket.firstResponseDueAt) : undefined,
     deadline: req.deadline ? format(req.deadline) : undefined,
     window: req.windowHours === undefined ? undefined : businessPeriod(req.windowHours, deps.calendar.hoursPerDay, locale),

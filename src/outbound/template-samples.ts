@@ -112,7 +112,7 @@ export function sampleContext(name: TemplateName, locale: Locale): TemplateConte
   const ctx: TemplateContext = {
     ticket: { number: 1042, subject: s.subject, status: SAMPLE_STATUS[name], priority: 'high' },
     contact: { ...s.contact },
-    support: { address: 'soporte@ventanilla.test', hours: s.hours },
+    support: { name: 'Soporte', address: 'soporte@ventanilla.test', hours: s.hours },
   };
   switch (name) {
     case 'acknowledgement':
@@ -164,7 +164,7 @@ function sampleSurvey(kind: SurveyKind, locale: Locale, expiresAt: string): Surv
 export function sampleAccessContext(name: AccessTemplateName, locale: Locale): AccessTemplateContext {
   const s = { ...SAMPLES[locale], ...sampleTimes(locale) };
   const domain = s.contact.email.slice(s.contact.email.indexOf('@') + 1);
-  const base: AccessTemplateContext = { contact: { ...s.contact }, support: { address: 'soporte@ventanilla.test', hours: s.hours } };
+  const base: AccessTemplateContext = { contact: { ...s.contact }, support: { name: 'Soporte', address: 'soporte@ventanilla.test', hours: s.hours } };
   switch (name) {
     case 'access_confirmation':
       return {

@@ -53,8 +53,8 @@ export function isTemplateName(value: unknown): value is TemplateName {
 export interface TemplateContext {
   ticket: { number: number; subject: string; status: string; priority: string; statusLabel?: string; priorityLabel?: string };
   contact: { name: string | null; email: string; country: string | null };
-  /** hours: a sentence already localised by the caller. */
-  support: { address: string; hours: string };
+  /** name: SUPPORT_NAME, the desk as its mail names it (header, signature); hours: a sentence already localised by the caller. */
+  support: { name: string; address: string; hours: string };
   /** Already formatted by the caller in the contact's locale. */
   dueAt?: string;
   deadline?: string;

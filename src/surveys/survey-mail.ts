@@ -56,7 +56,7 @@ export async function enqueueSurveyMail(tx: Tx, deps: SurveyDeps, req: SurveyMai
   const ctx: TemplateContext = {
     ticket: { number: ticket.number, subject: subjectIn(ticket.subject, locale), status: ticket.status, priority: ticket.priority },
     contact: { name: req.contact.name, email, country: req.contact.country },
-    support: { address: notices.supportAddress, hours: notices.calendar.describeHours(locale) },
+    support: { name: notices.supportName, address: notices.supportAddress, hours: notices.calendar.describeHours(locale) },
     survey: {
       kind: req.kind,
       scale,

@@ -135,3 +135,24 @@ describe('a mail without a subject', () => {
     expect(`${followUp?.parsed.subject} ${followUp?.parsed.text} ${followUp?.parsed.html}`).not.toContain('sin asunto');
   });
 });
+
+describe("the desk's name in its mail", () => {
+  it('is SUPPORT_NAME in the header and the signature, in every language, never a fixed "Soporte Técnico"', async () => {
+    await start({ SUPPORT_NAME: 'Mesa de Ayuda ACME', CSAT_ENABLED: 'true' });
+    await app.db.contact.create({ data: { email: 'joana@cliente.com.br', country: 'BR' } });
+    await app.db.contact.create({ data: { email: 'john@client.us', country: 'US' } });
+    const numbers: number[] = [];
+    for (const from of ['Ana Pérez <ana@cliente.mx>', 'Joana Silva <joana@cliente.com.br>', 'John Smith <john@client.us>']) numbers.push((await ingest(mail({ headers: { From: from } }))).ticketNumber as number);
+    for (const number of numbers) await setTicketStatus(app, { number, status: 'solved', actor: 'agent:maria', now: new Date() });
+    await app.drainer().drain();
+    const mails = await smtp.waitFor(6);
+    expect(mails.length).toBeGreaterThanOrEqual(6);
+    expect(new Set(mails.map((m) => /<html[^>]*\blang="([a-z-]+)"/i.exec(String(m.parsed.html))?.[1]))).toEqual(new Set(['es', 'pt', 'en']));
+    for (const m of mails) {
+      for (const part of [m.parsed.text ?? '', String(m.parsed.html)]) {
+        expect(part).toContain('Mesa de Ayuda ACME');
+        expect(part).not.toMatch(/Soporte Técnico|Suporte Técnico|Technical Support/);
+      }
+    }
+  });
+});
