@@ -84,6 +84,24 @@ describe('every template in every locale renders its sample context', () => {
   });
 });
 
+describe('a survey mail tells its deadline for an answer by reply too', () => {
+  // A score replied by mail after the survey closed is not recorded (stages/survey-reply.ts), as the page refuses it:
+  // the mail must not say only that its links expire.
+  const SAYS: Record<Locale, RegExp> = {
+    es: /por los enlaces o respondiendo a este correo, cuenta hasta el/,
+    pt: /pelas ligações ou respondendo a este e-mail, conta até/,
+    en: /by the links or by replying to this email, counts until/,
+  };
+  it.each(LOCALES.flatMap((locale) => (['csat_survey', 'nps_survey'] as const).map((name) => [name, locale] as const)))('%s (%s)', (name, locale) => {
+    const mail = renderer.render(name, locale, ctx(name, locale));
+    const expiresAt = ctx(name, locale).survey?.expiresAt as string;
+    for (const part of [mail.text.replace(/\s+/g, ' '), mail.html.replace(/\s+/g, ' ')]) {
+      expect(part).toMatch(SAYS[locale]);
+      expect(part).toContain(expiresAt);
+    }
+  });
+});
+
 describe('escaping', () => {
   const evil = '<script>alert("x")</script> & Co';
 
