@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { BlobStore } from '../store/blobs.js';
 import type { Tx } from '../store/database.js';
 import { markFailed, type ClaimedMail } from '../store/outbox-repo.js';
+import { parseColumn } from './outgoing-mail.js';
 import { addMessage, addTicketEvent } from '../store/tickets-repo.js';
 
 // A mail that failed for good: the outbox row says why (`outbox list --failed`), and so does its ticket, as a
@@ -15,8 +16,7 @@ import { addMessage, addTicketEvent } from '../store/tickets-repo.js';
  * never AttachmentContent rows.
  */
 export function missingAttachments(row: Pick<ClaimedMail, 'id' | 'attachments'>, blobs: BlobStore): string | null {
-  if (row.attachments === '[]') return null;
-  const listed = JSON.parse(row.attachments) as Array<{ filename: string; sha256: string }>;
+  const listed = parseColumn<Array<{ filename: string; sha256: string }>>(row.attachments);
   const missing = listed.filter((a) => !blobs.has(a.sha256));
   if (missing.length === 0) return null;
   const named = missing.map((a) => `${a.filename} (sha256 ${a.sha256}, ${blobs.pathOf(a.sha256)})`).join(', ');
@@ -27,7 +27,7 @@ export function missingAttachments(row: Pick<ClaimedMail, 'id' | 'attachments'>,
 export async function recordFailedMail(tx: Tx, row: Pick<ClaimedMail, 'id' | 'ticketId' | 'toList' | 'ccList' | 'subject'>, reason: string, at: Date, headers?: string): Promise<void> {
   await markFailed(tx, row.id, reason, headers);
   if (row.ticketId === null) return;
-  const to = [...(JSON.parse(row.toList) as string[]), ...(JSON.parse(row.ccList) as string[])].join(', ');
+  const to = [...parseColumn<string[]>(row.toList), ...parseColumn<string[]>(row.ccList)].join(', ');
   const detail = `not sent to ${to}: ${reason}`.slice(0, 2000);
   await addMessage(tx, {
     ticketId: row.ticketId, direction: 'out', internal: true, dedupKey: `send-failed:${row.id}:${randomUUID()}`, messageId: null, inReplyTo: null, references: [],

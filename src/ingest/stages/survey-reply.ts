@@ -72,8 +72,9 @@ export async function recordSurveyReply(tx: Tx, input: SurveyReplyInput): Promis
   const scale = survey.scale;
   // Written under (or above) a quote of the survey mail that nothing marks as a quote: that part alone is read.
   const direct = replyScore(scale, input.visibleText, sender);
-  const written = direct ? input.visibleText : (writtenBesideQuote(tx, survey, input.mail, scale) ?? input.visibleText);
-  const value = direct ?? replyScore(scale, written, sender);
+  const beside = direct ? null : writtenBesideQuote(tx, survey, input.mail, scale);
+  const written = beside ?? input.visibleText;
+  const value = direct ?? (beside === null ? null : replyScore(scale, beside, sender));
   // "¡Gracias!" to the yearly NPS mail, which has no ticket, opened one (and an acknowledgement) for nothing to
   // do. Kept in the inbound log with its raw mail. (To a CSAT mail, it reaches the solved ticket: apply.ts.)
   if (!value && survey.kind === 'nps' && isOnlyThanks(written, sender)) {
