@@ -2,6 +2,8 @@ import type { Readable, Writable } from 'node:stream';
 import libmime from 'libmime';
 import { MailParser, type AddressObject, type AttachmentStream, type HeaderLines, type Headers } from 'mailparser';
 import type { BlobStore } from '../store/blobs.js';
+import { MAX_HTML_CHARS } from './visible-text/limits.js';
+import { htmlToText } from './visible-text/html-to-text.js';
 
 // mailparser's simpleParser buffers every attachment whole (and then some: +240 MB on a 34 MiB mail). This runs
 // its streaming MailParser the same way simpleParser does, but lets big attachments flow straight into the blob
@@ -159,6 +161,7 @@ export function runMailParser(input: Buffer | Readable, spill: AttachmentSpill |
       const get = <T>(key: string) => (headers.has(key) ? (headers.get(key) as T) : undefined);
       settle(null, {
         ...mail,
+        text: textOfHtmlOnly(parser, mail.html) ?? mail.text,
         headers,
         headerLines: mail.headerLines ?? [],
         subject: get('subject'), from: get('from'), to: get('to'), cc: get('cc'), messageId: get('message-id'),
@@ -168,6 +171,17 @@ export function runMailParser(input: Buffer | Readable, spill: AttachmentSpill |
     if (Buffer.isBuffer(input)) parser.end(input);
     else input.once('error', (error) => settle(error)).pipe(parser);
   });
+}
+
+/**
+ * The text of a mail written in HTML alone, by the scanner the visible text uses (it keeps a table's cells and rows
+ * apart, and a blockquote as "> " lines). mailparser's own conversion glued a table's cells and rows into one word
+ * ("Impacto:AltoUrgencia:Alta"): the agent read that, and the severity stated in it was lost. Undefined for a mail
+ * with a text/plain part (its text is what was written) and for HTML past the scanner's bound (mailparser's stays).
+ */
+function textOfHtmlOnly(parser: MailParser, html: string | false | undefined): string | undefined {
+  if ((parser as unknown as { hasText?: boolean }).hasText !== false || typeof html !== 'string' || html.length > MAX_HTML_CHARS) return undefined;
+  return htmlToText(html);
 }
 
 /**

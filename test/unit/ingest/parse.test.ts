@@ -252,3 +252,20 @@ describe('an attachment whose Content-Type has no value', () => {
     ]);
   });
 });
+
+describe('a mail written in HTML alone (no text/plain part)', () => {
+  const table = '<p>Hola, no puedo timbrar.</p><table><tr><td>Impacto:</td><td>Alto</td></tr><tr><td>Urgencia:</td><td>Alta</td></tr></table><p>Saludos<br>Ana</p>';
+  const htmlOnly = (html: string) => crlf(['From: Ana <ana@cliente.mx>', 'Subject: x', 'Message-ID: <h@cliente.mx>', 'MIME-Version: 1.0', 'Content-Type: text/html; charset=utf-8', '', html, '']);
+  it("keeps a table's rows on lines of their own in its text: the agent reads them, and the severity is read from them", async () => {
+    const m = await parseMail(htmlOnly(table));
+    // mailparser's own conversion glued them: "Impacto:AltoUrgencia:Alta", the urgency lost.
+    expect(m.text.split('\n')).toEqual(expect.arrayContaining(['Impacto: Alto', 'Urgencia: Alta']));
+    expect(m.text).toContain('Hola, no puedo timbrar.');
+  });
+  it('leaves the text of a mail that has a text/plain part as it was written', async () => {
+    const m = await parseMail(
+      crlf(['From: ana@cliente.mx', 'Message-ID: <h2@cliente.mx>', 'MIME-Version: 1.0', 'Content-Type: multipart/alternative; boundary="b"', '', '--b', 'Content-Type: text/plain; charset=utf-8', '', 'Impacto: Alto  Urgencia: Alta', '--b', 'Content-Type: text/html; charset=utf-8', '', table, '--b--', '']),
+    );
+    expect(m.text.trim()).toBe('Impacto: Alto  Urgencia: Alta');
+  });
+});
