@@ -102,3 +102,18 @@ describe('a score written under a quote of the survey mail', () => {
     expect((await surveyOf(number)).answers).toEqual([]);
   });
 });
+
+describe('a score above an Outlook signature (no "-- " line)', () => {
+  const SIGNATURE = 'Ana Pérez\nGerente de Sistemas\nComercializadora del Norte S.A. de C.V.\nTel. +52 (55) 1234 5678 Ext. 204 | Cel. 55 8765 4321\nwww.comnorte.com.mx';
+
+  it('is the answer, the ticket kept solved; a problem written below the name is not', async () => {
+    const { number, csat } = await solved({ CSAT_SCALE: '1-5' });
+    expect(await web.app.pipeline.ingest(reply(csat, `4 / ¡Gracias!\n\n${SIGNATURE}`), { source: 'file' })).toMatchObject({ outcome: 'survey_answer', detail: 'csat 4' });
+    expect(await web.app.pipeline.ingest(reply(csat, `5\n\nSaludos cordiales,\n\n${SIGNATURE}`), { source: 'file' })).toMatchObject({ outcome: 'survey_answer', detail: 'csat 5' });
+    expect((await surveyOf(number)).answers.map((a) => a.score)).toEqual([4, 5]);
+    expect((await web.app.db.ticket.findFirstOrThrow({ where: { number } })).status).toBe('solved');
+    const problem = await web.app.pipeline.ingest(reply(csat, `2\n\n${SIGNATURE}\nSigue sin timbrar la factura 120`), { source: 'file' });
+    expect(problem).toMatchObject({ outcome: 'reopened', ticketNumber: number });
+    expect((await surveyOf(number)).answers).toHaveLength(2);
+  });
+});

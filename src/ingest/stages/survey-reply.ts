@@ -1,3 +1,4 @@
+import { aboveSignature } from '../../domain/signature-block.js';
 import { answerFromReply, isSurveyScale, type AnswerValue, type SurveyScale } from '../../domain/survey-scale.js';
 import { surveyMailText, writtenOutsideQuote } from '../../domain/survey-quote.js';
 import { isOnlyCourtesy, isOnlyThanks } from '../../domain/thanks.js';
@@ -25,15 +26,19 @@ type Sender = { name: string | null; address: string };
 
 /** A score is short (domain/survey-scale.ts): where one may end is looked for this far into a reply's first line. */
 const SCORE_SEARCH_CHARS = 40;
+/** A score with its thanks and sign-off is short too: the sender's signature is looked for this far down. */
+const SIGNATURE_SEARCH_CHARS = 120;
 
 /**
  * The score a reply gives: its whole visible text ("9", "Muy satisfecho"), or its first line, or what comes
  * before its first comma or one of the first spaces, when all that follows is courtesy ("9 / ¡Gracias!", "Bueno,
  * gracias", "5 / Saludos, Ana", "9 gracias", "Muy satisfecho gracias"). People thank and sign under or beside a
- * score: read as a thanks, its score was lost (NPS), or as a comment, the solved ticket reopened.
+ * score: read as a thanks, its score was lost (NPS), or as a comment, the solved ticket reopened. Read above
+ * the sender's own signature, which Outlook writes with no "-- " line (domain/signature-block.ts): "9 / ¡Gracias!"
+ * over a name, job and phones is that score too.
  */
 function replyScore(scale: SurveyScale, visibleText: string, sender: Sender): AnswerValue | null {
-  const text = visibleText.trim();
+  const text = aboveSignature(visibleText.trim(), sender, SIGNATURE_SEARCH_CHARS).trim();
   const whole = answerFromReply(scale, text, CSAT_SCORE_WORDS);
   if (whole) return whole;
   const spaces = [...(text.slice(0, SCORE_SEARCH_CHARS).split('\n')[0] ?? '').matchAll(/ /g)].map((m) => m.index);
