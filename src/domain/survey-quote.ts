@@ -2,7 +2,9 @@
 // webmails and phone apps, or a customer who pastes it): the quotation algorithm sees it all as written, and a
 // score under it was lost in a long "comment" that reopened the ticket. Only the survey mail itself tells its
 // lines from the customer's: they are found by their text, and what was written above or below them is the reply.
-// The quote's own numbers (the scale "del 1 al 5", the list of choices) are never read as the answer.
+// The quote's own numbers (the scale "del 1 al 5", the list of choices) are never read as the answer. A quote
+// marked with "> " takes a score typed between its lines (an inline answer), which the quotation algorithm keeps
+// whole with the quote around it (an inline reply needs it), so it too was a long "comment".
 // Pure: no I/O.
 
 /** A shorter line proves nothing ("Atentamente,", a "5" the customer wrote): only longer ones mark the quote. */
@@ -25,28 +27,43 @@ export function surveyMailText(texts: string[]): SurveyMailText {
   return { flat: texts.map(collapse).join('\n'), lines: new Set(texts.flatMap((t) => t.split(/\r?\n/).map(collapse)).filter(Boolean)) };
 }
 
+/** The "> " marks of a quoted line (">>" when quoted twice, "> >" as some clients nest them). */
+const QUOTE_MARKS = /^(?:[ \t]*>)+[ \t]?/;
+
 /**
- * What the customer wrote outside an unmarked quote of the survey mail: the text above it, or below it. Null
- * when the reply quotes none of it, when nothing was written, or when something was written both above and below
- * it or between its lines: more than a score, for the desk to read. `isScore` keeps a line the customer may
- * have copied from the mail ("Muy satisfecho") out of the quote's edges.
+ * What the customer wrote around a quote of the survey mail, piece by piece, empty ones left out: the text above
+ * it, the text below it, and the lines typed between the lines of a quote marked with "> " (an inline answer, the
+ * score under the quoted question: the marks tell the customer's lines from the mail's, which a bare "4" of the
+ * quote's own scale could not). Null when the reply quotes none of it, or when something was written between the
+ * lines of an unmarked quote (the text alone cannot tell it from a piece of the mail): more than a score, for the
+ * desk to read. `isScore` keeps a line the customer may have copied from the mail ("Muy satisfecho") out of the
+ * quote's edges.
  */
-export function writtenOutsideQuote(reply: string, mail: SurveyMailText, isScore: (line: string) => boolean): string | null {
+export function writtenAroundQuote(reply: string, mail: SurveyMailText, isScore: (line: string) => boolean): string[] | null {
   const raw = reply.replace(/\r\n?/g, '\n').split('\n');
   if (raw.length > MAX_LINES) return null;
-  const lines = raw.map(collapse);
+  const marked = raw.map((line) => QUOTE_MARKS.test(line));
+  const lines = raw.map((line) => collapse(line.replace(QUOTE_MARKS, '')));
   const marks = (line: string) => line.length >= MIN_MARKING_CHARS && !isScore(line) && mail.flat.includes(line);
   let first = lines.findIndex(marks);
   let last = lines.findLastIndex(marks);
   if (first < 0) return null;
-  // Between those lines nothing is read: any piece of the mail is the quote there (a choice cut by re-wrapping).
-  for (let i = first; i <= last; i++) if (lines[i] !== '' && !mail.flat.includes(lines[i] as string)) return null;
-  // Its short first and last lines ("Hola:", "Atentamente,"), but never a score, which may be the customer's.
-  const edge = (line: string) => line === '' || (mail.lines.has(line) && !isScore(line));
-  while (first > 0 && edge(lines[first - 1] as string)) first--;
-  while (last < lines.length - 1 && edge(lines[last + 1] as string)) last++;
-  const above = raw.slice(0, first).join('\n').trim();
-  const below = raw.slice(last + 1).join('\n').trim();
-  if (above !== '' && below !== '') return null;
-  return above || below || null;
+  const quoteMarked = marked.slice(first, last + 1).some(Boolean);
+  // Between those lines of an unmarked quote nothing is read: any piece of the mail is the quote there (a choice
+  // cut by re-wrapping). In a marked one, its marked lines are: the unmarked ones are the customer's.
+  for (let i = first; i <= last; i++) if ((marked[i] || !quoteMarked) && lines[i] !== '' && !mail.flat.includes(lines[i] as string)) return null;
+  const inside = quoteMarked ? typedBetween(raw.slice(first, last + 1), marked.slice(first, last + 1)) : [];
+  // Its short first and last lines ("Hola:", "Atentamente,"), but never an unmarked score, which may be the customer's.
+  const edge = (i: number) => lines[i] === '' || (mail.lines.has(lines[i] as string) && (marked[i] || !isScore(lines[i] as string)));
+  while (first > 0 && edge(first - 1)) first--;
+  while (last < lines.length - 1 && edge(last + 1)) last++;
+  const pieces = [raw.slice(0, first).join('\n'), ...inside, raw.slice(last + 1).join('\n')];
+  return pieces.map((piece) => piece.trim()).filter((piece) => piece !== '');
+}
+
+/** The runs of unmarked lines between the marked lines of a quote: what the customer typed into it. */
+function typedBetween(raw: string[], marked: boolean[]): string[] {
+  const runs: string[][] = [[]];
+  raw.forEach((line, i) => (marked[i] ? runs.push([]) : runs.at(-1)?.push(line)));
+  return runs.map((run) => run.join('\n'));
 }

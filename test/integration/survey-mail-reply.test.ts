@@ -117,3 +117,25 @@ describe('a score above an Outlook signature (no "-- " line)', () => {
     expect((await surveyOf(number)).answers).toHaveLength(2);
   });
 });
+
+describe('a score typed inside a "> " quote of the survey mail (an inline answer)', () => {
+  /** Gmail's reply: its "El ... escribió:" line, the mail quoted with "> ", `typed` under the question. */
+  const inline = (survey: ReceivedMail, typed: string, more = '') => {
+    const lines = (survey.parsed.text as string).split('\n').map((line) => `> ${line}`);
+    const question = lines.findIndex((line) => line.includes('¿Cómo calificaría'));
+    const after = lines.slice(question + 1);
+    if (more) after.splice(after.length - 3, 0, more);
+    const header = 'El lun, 7 dic 2026 a las 10:00, Soporte Ventanilla <soporte@example.test> escribió:';
+    return [header, ...lines.slice(0, question + 1), typed, ...after].join('\n');
+  };
+
+  it('is the answer, the ticket kept solved; more words between the quoted lines reach the desk', async () => {
+    const { number, csat } = await solved({ CSAT_SCALE: '1-5' });
+    expect(await web.app.pipeline.ingest(reply(csat, inline(csat, '4')), { source: 'file' })).toMatchObject({ outcome: 'survey_answer', detail: 'csat 4' });
+    expect(await web.app.pipeline.ingest(reply(csat, inline(csat, '\n5 ¡Gracias!\n')), { source: 'file' })).toMatchObject({ outcome: 'survey_answer', detail: 'csat 5' });
+    expect((await web.app.db.ticket.findFirstOrThrow({ where: { number } })).status).toBe('solved');
+    const more = await web.app.pipeline.ingest(reply(csat, inline(csat, '2', 'La factura 120 sigue sin timbrar.')), { source: 'file' });
+    expect(more).toMatchObject({ outcome: 'reopened', ticketNumber: number });
+    expect((await surveyOf(number)).answers.map((a) => a.score)).toEqual([4, 5]);
+  });
+});

@@ -1,6 +1,6 @@
 import { aboveSignature } from '../../domain/signature-block.js';
 import { answerFromReply, isSurveyScale, type AnswerValue, type SurveyScale } from '../../domain/survey-scale.js';
-import { surveyMailText, writtenOutsideQuote } from '../../domain/survey-quote.js';
+import { surveyMailText, writtenAroundQuote } from '../../domain/survey-quote.js';
 import { isOnlyCourtesy, isOnlyThanks } from '../../domain/thanks.js';
 import type { Tx } from '../../store/database.js';
 import type { InboundOutcome } from '../../store/inbound-log-repo.js';
@@ -51,16 +51,18 @@ function replyScore(scale: SurveyScale, visibleText: string, sender: Sender): An
 }
 
 /**
- * The visible text of what the reply says outside an unmarked quote of the survey mail (domain/survey-quote.ts),
- * null when it has none: its own signature and marked quotes removed, as from any mail.
+ * The visible text of what the reply says around a quote of the survey mail (domain/survey-quote.ts), null when it
+ * has none or says something in more than one place: each piece with its own signature, reply header ("El ...
+ * escribió:" above a marked quote) and marked quotes removed, as from any mail.
  */
 function writtenBesideQuote(tx: Tx, survey: StoredSurvey, mail: SurveyReplyInput['mail'], scale: SurveyScale): string | null {
   const body = surveyMailBody(tx, survey.id);
   if (!body) return null;
   const quoted = surveyMailText([body.text, htmlToText(body.html)]);
   const isScore = (line: string) => answerFromReply(scale, line, CSAT_SCORE_WORDS) !== null;
-  const written = writtenOutsideQuote(mail.text.trim() === '' && mail.html ? htmlToText(mail.html) : mail.text, quoted, isScore);
-  return written === null ? null : extractVisibleText(written);
+  const pieces = writtenAroundQuote(mail.text.trim() === '' && mail.html ? htmlToText(mail.html) : mail.text, quoted, isScore);
+  const said = (pieces ?? []).map((piece) => extractVisibleText(piece)).filter((text) => text !== '');
+  return said.length === 1 ? (said[0] as string) : null;
 }
 
 /**

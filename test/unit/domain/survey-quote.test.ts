@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { answerFromReply } from '../../../src/domain/survey-scale.js';
-import { surveyMailText, writtenOutsideQuote } from '../../../src/domain/survey-quote.js';
+import { surveyMailText, writtenAroundQuote } from '../../../src/domain/survey-quote.js';
 
 // The yearly NPS mail (0-10), as its text part reads: the numbers a quote of it carries must never be an answer.
 const NPS = [
@@ -19,7 +19,12 @@ const NPS = [
 
 const mail = surveyMailText([NPS]);
 const isScore = (line: string) => answerFromReply('0-10', line) !== null;
-const outside = (reply: string) => writtenOutsideQuote(reply, mail, isScore);
+const around = (reply: string) => writtenAroundQuote(reply, mail, isScore);
+/** The one piece written around the quote; null when there is none or more than one. */
+const outside = (reply: string) => {
+  const pieces = around(reply);
+  return pieces?.length === 1 ? (pieces[0] as string) : null;
+};
 /** As a client that wraps quoted text at 72 characters writes it. */
 const rewrapped = (text: string) => text.split('\n').flatMap((line) => line.match(/.{1,72}(\s|$)|\S+/g) ?? ['']).join('\n');
 
@@ -42,11 +47,33 @@ describe('what a reply writes outside an unmarked quote of the survey mail', () 
     }
   });
 
-  it('is null when the reply says more than what stands on one side of the quote, or quotes none of it', () => {
-    expect(outside(`La factura sigue fallando.\n\n${NPS}\n\n5`)).toBeNull();
+  it('is in more than one piece when the reply writes on both sides of the quote; null when it quotes none of it', () => {
+    expect(around(`La factura sigue fallando.\n\n${NPS}\n\n5`)).toEqual(['La factura sigue fallando.', '5']);
     const [head, tail] = [NPS.slice(0, NPS.indexOf('- 5:')), NPS.slice(NPS.indexOf('- 5:'))];
-    expect(outside(`${head}\nNo me atendieron bien.\n${tail}\n\n5`)).toBeNull();
-    expect(outside('9\n\nSaludos')).toBeNull();
-    expect(outside(`${NPS}\n${'\n'.repeat(600)}9`)).toBeNull();
+    expect(around(`${head}\nNo me atendieron bien.\n${tail}\n\n5`)).toBeNull();
+    expect(around('9\n\nSaludos')).toBeNull();
+    expect(around(`${NPS}\n${'\n'.repeat(600)}9`)).toBeNull();
+  });
+
+  describe('a quote marked with "> "', () => {
+    const marked = (text: string) => text.replace(/^/gm, '> ');
+    const [head, tail] = [NPS.slice(0, NPS.indexOf('\n\nElija')), NPS.slice(NPS.indexOf('\n\nElija'))];
+    const header = 'El lun, 7 dic 2026 a las 10:00, Soporte <soporte@example.test> escribió:';
+
+    it('has what is typed between its lines (an inline answer), its reply header above it a piece of its own', () => {
+      expect(around(`${header}\n${marked(head)}\n9\n${marked(tail)}`)).toEqual([header, '9']);
+      expect(around(`${marked(head)}\n\n10 ¡gracias!\n\n${marked(tail)}\n\nSaludos,\nAna`)).toEqual(['10 ¡gracias!', 'Saludos,\nAna']);
+      // Re-wrapped and quoted twice.
+      expect(around(`${rewrapped(head).replace(/^/gm, '>> ')}\n7\n${rewrapped(tail).replace(/^/gm, '> > ')}`)).toEqual(['7']);
+    });
+
+    it('never takes a marked line for the customer, however it is cut; each typed run is a piece', () => {
+      expect(around(marked(NPS))).toEqual([]);
+      const lines = marked(NPS).split('\n');
+      for (let end = 1; end <= lines.length; end++) expect(around(lines.slice(0, end).join('\n')) ?? [], lines[end - 1]).toEqual([]);
+      expect(around(`${marked(head)}\n9\n${marked(tail).replace('> Atentamente,', 'No me atendieron bien.\n> Atentamente,')}`)).toEqual(['9', 'No me atendieron bien.']);
+      // A marked line that is not the survey mail's: not a quote of it, for the desk.
+      expect(around(`${marked(head)}\n9\n> Otra cosa que nunca escribimos en la encuesta.\n${marked(tail)}`)).toBeNull();
+    });
   });
 });
