@@ -22,12 +22,17 @@ const CONNECTORS = new Set(['de', 'del', 'la', 'las', 'los', 'el', 'y', 'e', 'en
 
 /**
  * Words that object or ask: never part of a signature, whatever their capitals ("SIGUE SIN TIMBRAR",
- * "Can You Call Me").
+ * "Can You Call Me", "Falta El XML"), nor is what follows a postscript's mark ("P.D.", "PS:").
  */
 const OBJECTIONS = new Set([
   'no', 'not', 'nao', 'pero', 'but', 'sigue', 'still', 'todavia', 'aun', 'ainda', 'sin', 'sem', 'tampoco', 'nunca', 'never', 'nada',
   'error', 'erro', 'falla', 'fallo', 'problema', 'problem', 'favor', 'please', 'can', 'could', 'would', 'need', 'necesito', 'preciso',
   'ayuda', 'help', 'ajuda', 'urgente', 'urgent', 'tambien', 'tambem', 'also', 'otra', 'otro', 'outra', 'outro', 'another', 'again',
+  'falta', 'faltan', 'falha', 'missing', 'broken', 'failed', 'fails',
+  // Question words ask without their mark too, which customers leave out ("Como Descargo La Factura").
+  'como', 'donde', 'cuando', 'que', 'cual', 'cuales', 'quien', 'quienes', 'cuanto', 'cuanta', 'cuantos', 'cuantas', 'porque',
+  'onde', 'quando', 'quem', 'qual', 'quais', 'quanto', 'quanta', 'how', 'what', 'when', 'where', 'why', 'which', 'who',
+  'pd', 'p.d', 'ps', 'p.s', 'pps', 'p.p.s', 'nb', 'n.b', 'obs',
 ]);
 
 /** A company's legal form: what a line in capitals must carry ("COMERCIALIZADORA DEL NORTE SA DE CV"). */

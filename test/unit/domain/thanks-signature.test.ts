@@ -68,6 +68,12 @@ describe('thanks followed by a signature without "-- " (Outlook)', () => {
     ['someone else signing', 'Gracias!\n\nLuis Gómez\nGerente de Sistemas\nTel. 55 1234 5678'],
     ['no name to start the block', 'Gracias!\n\nTel. 55 1234 5678\nSigue Sin Timbrar'],
     ['more than thanks before the name', `Gracias, ${'ya revisé todo '.repeat(10)}\n\n${CONTACT}`],
+    ['a question without its mark, in capitalised words, below the name', 'Gracias!\n\nAna Pérez\nComo Descargo La Factura\nTel. 55 1234 5678'],
+    ['a Portuguese question without its mark below the name', 'Obrigada!\n\nAna Pérez\nOnde Está O Boleto'],
+    ['an English question without its mark inside the block', `Thanks!\n\n${CONTACT}\nWhy Was I Charged Twice`],
+    ['a postscript below the signature', `Gracias!\n\n${CONTACT}\nP.D. Falta el XML`],
+    ['a postscript with a colon', `Thanks!\n\n${CONTACT}\nPS: The PDF`],
+    ['a missing file in capitalised words below the name', 'Gracias!\n\nAna Pérez\nFalta el XML\nTel. 55 1234 5678'],
   ])('%s is not', (_why, text) => {
     expect(isOnlyThanks(text, ana)).toBe(false);
   });
