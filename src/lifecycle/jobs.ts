@@ -3,7 +3,7 @@ import { slaClockRuns, slaPhaseOf, slaStep, targetHours, type SlaAction, type Sl
 import type { Priority } from '../domain/priority.js';
 import { enqueueNotice } from '../outbound/notices.js';
 import { inTransaction, type Db, type Tx } from '../store/database.js';
-import { loadTicketState, loadTicketStates, saveTicketState, ticketsWithSlaCheckDue, ticketsWithTimerDue, type TicketState } from '../store/lifecycle-repo.js';
+import { lastStatusChange, loadTicketState, loadTicketStates, saveTicketState, ticketsWithSlaCheckDue, ticketsWithTimerDue, type TicketState } from '../store/lifecycle-repo.js';
 import { addTicketEvent } from '../store/tickets-repo.js';
 import { slaElapsedAt } from './clocks.js';
 import { applyChange, closeDeadline, type LifecycleDeps } from './transitions.js';
@@ -107,6 +107,21 @@ export async function closeIfWindowOver(tx: Tx, deps: LifecycleDeps, ticketId: n
   if (step.action.kind !== 'close') return false;
   await applyChange(tx, deps, ticket, { to: 'closed', now, actor: 'system', event: 'auto_closed', detail: step.action.reason });
   return true;
+}
+
+/**
+ * The status whose window the timer closed the ticket at the end of, if `answeredAt` (when the answer reached the
+ * mailbox) was still within that window: the tick closed it while the answer waited unread (between two polls,
+ * or read by a daemon that started after an operator's `run-once`). Null for any other closed ticket.
+ */
+export async function closedByTimerBefore(tx: Tx, deps: LifecycleDeps, ticketId: number, answeredAt: Date): Promise<'pending' | 'solved' | null> {
+  const ticket = await loadTicketState(tx, { id: ticketId });
+  const change = ticket?.status === 'closed' ? await lastStatusChange(tx, ticketId) : null;
+  if (!ticket || change?.type !== 'auto_closed' || (change.fromStatus !== 'pending' && change.fromStatus !== 'solved')) return null;
+  const since = windowStart({ ...ticket, status: change.fromStatus });
+  if (!since || answeredAt < since) return null;
+  const elapsed = deps.policies.calendar.businessHoursBetween(since, answeredAt);
+  return timerStep(change.fromStatus, elapsed, true, deps.policies.lifecycle).action.kind === 'close' ? null : change.fromStatus;
 }
 
 function contactsFor(deps: LifecycleDeps, action: SlaAction): { level: number; to: string[] } {

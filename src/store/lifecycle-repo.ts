@@ -78,6 +78,14 @@ export async function saveTicketState(tx: Tx, ticketId: number, data: TicketStat
   sqlOf(tx).run(`UPDATE "Ticket" SET ${assignments} WHERE "id" = ?`, ...(entries.map(([, v]) => v) as SqlValue[]), ticketId);
 }
 
+/** The ticket's last change of status: which event made it, and from what (null: it never changed). */
+export async function lastStatusChange(tx: Tx, ticketId: number): Promise<{ type: string; fromStatus: string | null } | null> {
+  return sqlOf(tx).get<{ type: string; fromStatus: string | null }>(
+    'SELECT "type", "fromStatus" FROM "TicketEvent" WHERE "ticketId" = ? AND "toStatus" IS NOT NULL AND "fromStatus" IS NOT "toStatus" ORDER BY "id" DESC LIMIT 1',
+    ticketId,
+  ) ?? null;
+}
+
 /** Ids of tickets whose lifecycle timer is due (indexed on timerDueAt). */
 export async function ticketsWithTimerDue(db: Db, now: Date, limit: number): Promise<number[]> {
   return sqlOf(db).all<{ id: number }>('SELECT "id" FROM "Ticket" WHERE "timerDueAt" <= ? ORDER BY "timerDueAt" LIMIT ?', now, limit).map((r) => r.id);

@@ -14,7 +14,7 @@ import {
   type NewMessage,
   type StoredTicket,
 } from '../../store/tickets-repo.js';
-import { closeIfWindowOver } from '../../lifecycle/jobs.js';
+import { closedByTimerBefore, closeIfWindowOver } from '../../lifecycle/jobs.js';
 import { applyChange, startTicket, type LifecycleDeps } from '../../lifecycle/transitions.js';
 import { loadTicketState } from '../../store/lifecycle-repo.js';
 import type { ResolvedThread } from './thread.js';
@@ -53,8 +53,12 @@ export async function applyInbound(tx: Tx, deps: LifecycleDeps, input: ApplyInpu
     const answeredAt = input.arrivedAt && input.arrivedAt < now ? input.arrivedAt : now;
     const expired = waiting && (await closeIfWindowOver(tx, deps, thread.ticket.id, now, answeredAt));
     const ticket = expired ? { ...thread.ticket, status: 'closed' as const } : thread.ticket;
-    if ((ticket.status === 'solved' || ticket.status === 'closed') && onlyThanks(input)) return keepThanks(tx, input, ticket, thread.via);
-    const effect = effectOfReply(ticket.status);
+    // And the other way round: closed by a tick while this answer, in time, waited unread. It does what it would
+    // have done if read before the tick (a thanks to a solution still closes nothing: the window ran out anyway).
+    const beaten = ticket.status === 'closed' && answeredAt < now ? await closedByTimerBefore(tx, deps, ticket.id, answeredAt) : null;
+    const status = beaten ?? ticket.status;
+    if ((status === 'solved' || status === 'closed') && onlyThanks(input)) return keepThanks(tx, input, ticket, thread.via);
+    const effect = effectOfReply(status);
     if (effect.kind === 'comment') {
       await addMessage(tx, { ...input.message, ticketId: ticket.id, direction: 'in', createdAt: now });
       await addCcs(tx, ticket.id, input.ccs.filter((cc) => cc !== ticket.requester));
@@ -68,7 +72,7 @@ export async function applyInbound(tx: Tx, deps: LifecycleDeps, input: ApplyInpu
             actor,
             event: effect.event,
             detail: `via ${thread.via}`,
-            notice: effect.event === 'reopened' && !input.silent ? { notice: 'reopened', idempotencyKey: `reopened:${input.message.dedupKey}`, autoSubmitted: 'auto-replied' } : undefined,
+            notice: input.silent ? undefined : replyNotice(effect.event, beaten, input.message.dedupKey),
           });
         }
       } else {
@@ -80,6 +84,17 @@ export async function applyInbound(tx: Tx, deps: LifecycleDeps, input: ApplyInpu
     return createFollowUp(tx, deps, input, ticket);
   }
   return createNewTicket(tx, deps, input);
+}
+
+/**
+ * The receipt of a reply that moves the ticket back to support: a solved ticket's reopening; and, where the timer had
+ * closed the ticket (its mail said so), that it goes on: a complement answered in time is otherwise acknowledged
+ * by nothing but the agent's next answer.
+ */
+function replyNotice(event: string, beaten: string | null, dedupKey: string) {
+  if (event === 'reopened') return { notice: 'reopened' as const, idempotencyKey: `reopened:${dedupKey}`, autoSubmitted: 'auto-replied' as const };
+  if (beaten) return { notice: 'in_progress' as const, idempotencyKey: `in_progress:${dedupKey}`, autoSubmitted: 'auto-replied' as const };
+  return undefined;
 }
 
 /** A person's reply with nothing but thanks in its words and no attachment (domain/thanks.ts). */
