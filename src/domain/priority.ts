@@ -25,10 +25,14 @@ const VALUE_WORDS: Array<[Level, RegExp]> = [
 ];
 
 // "Impacto: Alto", "**Urgência** - Alta", "> Urgency = high": a label at the start of a line, a separator,
-// a value word. Labels in es/pt/en; accents optional because people type without them.
+// a value word. Labels in es/pt/en; accents optional because people type without them. A label may also follow
+// the other one on its line, after a list's separator ("Impacto: Alto, Urgencia: Alta", "... / ...", "... - ..."):
+// read from the line's start only, the second was lost and defaulted to medium (urgent read as high).
+const LABEL_START = String.raw`(?:^[\s>*_]*|[,;/|][\s*_]*|\s[-–][\s*_]*)`;
+const labelled = (names: string) => new RegExp(String.raw`${LABEL_START}(?:${names})[\s*_]*[:=\-–][\s*_]*(.+)$`, 'gim');
 const LABELS: Record<'impact' | 'urgency', RegExp> = {
-  impact: /^[\s>*_]*(?:impacto|impact)[\s*_]*[:=\-–][\s*_]*(.+)$/gim,
-  urgency: /^[\s>*_]*(?:urgencia|urgência|urgency)[\s*_]*[:=\-–][\s*_]*(.+)$/gim,
+  impact: labelled('impacto|impact'),
+  urgency: labelled('urgencia|urgência|urgency'),
 };
 
 /** Whether a line states an impact or an urgency ("Impacto: Alto"). */

@@ -57,6 +57,12 @@ describe('reading impact and urgency from the mail', () => {
   it('ignores the words in running text, only labelled lines count', () => {
     expect(readSeverity('El impacto es alto y la urgencia alta')).toMatchObject({ stated: { impact: false, urgency: false } });
   });
+  it('reads both when one line states them, as a customer lists them ("Impacto: Alto, Urgencia: Alta")', () => {
+    for (const line of ['Impacto: Alto, Urgencia: Alta', 'Impacto: Alto / Urgencia: Alta', 'Impact: high; urgency: high', 'Impacto: Alto - Urgência: Alta', '**Impacto:** Alto | **Urgencia:** Alta']) {
+      expect(readSeverity(line), line).toMatchObject({ impact: 'high', urgency: 'high', priority: 'urgent' });
+    }
+    expect(readSeverity('Urgencia: Baja, impacto: Alto')).toMatchObject({ impact: 'high', urgency: 'low', priority: 'normal' });
+  });
   it('skips a label with an unknown value and uses the next one', () => {
     expect(readSeverity('Impacto: ???\nImpacto: bajo')).toMatchObject({ impact: 'low' });
   });
