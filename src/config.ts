@@ -98,6 +98,7 @@ const envSchema = z.object({
     .regex(/^\d+(\.\d+)?(,\d+(\.\d+)?)*$/, 'expected percents of the SLA target, one per escalation level, e.g. 100,150,200')
     .default('100,150,200'),
   SLA_TARGETS: z.string().optional(),
+  PRIORITY_MATRIX: z.string().optional(),
   ESCALATION_CONTACTS: z
     .string()
     // Spaces around the commas and colons, as people type lists ("1:lead@x.com, 2:manager@x.com").

@@ -37,6 +37,15 @@ describe('an HTML-only mail as the agent reads it', () => {
   });
 });
 
+describe('a desk\'s own priority matrix (PRIORITY_MATRIX)', () => {
+  it('sets the priority of a new ticket, for what the customer stated and for the medium/medium of nothing stated', async () => {
+    await app.dispose();
+    app = await createTestApp({ PRIORITY_MATRIX: '{"medium":{"medium":"high","low":"normal"}}' });
+    expect((await ticketOf(mail({ body: 'No puedo timbrar.\nImpacto: Medio\nUrgencia: Baja' }))).priority).toBe('normal');
+    expect((await ticketOf(mail({ body: 'No puedo timbrar.' }))).priority).toBe('high');
+  });
+});
+
 describe('impact and urgency written below a signature', () => {
   it('are read after a "-- " signature with a phone number, and shown to the agent', async () => {
     const body = ['No puedo timbrar facturas desde ayer.', '', '-- ', 'Ana Pérez', 'Tel. +52 55 1234 5678', '', 'Impacto: Alto', 'Urgencia: Alta'].join('\n');

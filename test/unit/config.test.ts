@@ -57,6 +57,18 @@ describe('configuration from the environment', () => {
     expect(load({ SLA_WARNING_PERCENT: '90' }).env.SLA_WARNING_PERCENT).toBe(90);
   });
 
+  it('reads the priority matrix as overrides of DOMAIN.md\'s default (rule 6: a default, so configurable), and refuses a wrong one', () => {
+    const matrix = policiesFromConfig(load({ PRIORITY_MATRIX: '{"medium":{"low":"normal"},"low":{"high":"high"}}' })).priorityMatrix;
+    expect(matrix).toEqual({
+      high: { high: 'urgent', medium: 'high', low: 'normal' },
+      medium: { high: 'high', medium: 'normal', low: 'normal' },
+      low: { high: 'high', medium: 'low', low: 'low' },
+    });
+    expect(policiesFromConfig(load({})).priorityMatrix.medium.medium).toBe('normal');
+    expect(() => policiesFromConfig(load({ PRIORITY_MATRIX: '{"medium":{"low":"critical"}}' }))).toThrow(/PRIORITY_MATRIX: expected/);
+    expect(() => policiesFromConfig(load({ PRIORITY_MATRIX: 'medium/low=normal' }))).toThrow(/PRIORITY_MATRIX: expected JSON/);
+  });
+
   it('refuses self-signed certificates unless told otherwise', () => {
     expect(load({ IMAP_HOST: 'h', IMAP_USER: 'u', IMAP_PASSWORD: 'p' }).imap?.rejectUnauthorized).toBe(true);
   });

@@ -122,7 +122,7 @@ async function holdForAuthorisation(tx: Tx, ticketId: number, at: Date, hold: tr
 }
 
 async function createNewTicket(tx: Tx, deps: LifecycleDeps, input: ApplyInput) {
-  const severity = readSeverity(input.visibleText || input.message.text);
+  const severity = readSeverity(input.visibleText || input.message.text, deps.policies.priorityMatrix);
   const ticket = await createTicket(tx, {
     subject: ticketSubject(input.subject),
     requesterId: input.requester.id,
@@ -149,7 +149,7 @@ async function createNewTicket(tx: Tx, deps: LifecycleDeps, input: ApplyInput) {
  * its people and severity unless the new mail states its own.
  */
 async function createFollowUp(tx: Tx, deps: LifecycleDeps, input: ApplyInput, closed: StoredTicket) {
-  const stated = readSeverity(input.visibleText || input.message.text);
+  const stated = readSeverity(input.visibleText || input.message.text, deps.policies.priorityMatrix);
   const impact = stated.stated.impact ? stated.impact : (closed.impact as Level);
   const urgency = stated.stated.urgency ? stated.urgency : (closed.urgency as Level);
   const people = [closed.requester, ...closed.ccs, ...input.ccs].filter((e) => e !== input.requester.email);
@@ -158,7 +158,7 @@ async function createFollowUp(tx: Tx, deps: LifecycleDeps, input: ApplyInput, cl
     requesterId: input.requester.id,
     impact,
     urgency,
-    priority: priorityOf(impact, urgency),
+    priority: priorityOf(impact, urgency, deps.policies.priorityMatrix),
     followUpOfId: closed.id,
     ccs: people,
     createdAt: input.now,

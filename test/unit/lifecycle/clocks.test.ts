@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BusinessCalendar } from '../../../src/domain/business-clock.js';
 import { DEFAULT_LIFECYCLE_RULES } from '../../../src/domain/lifecycle.js';
+import { DEFAULT_PRIORITY_MATRIX } from '../../../src/domain/priority.js';
 import { DEFAULT_SLA_POLICY, slaStep } from '../../../src/domain/sla.js';
 import type { TicketStatus } from '../../../src/domain/ticket-status.js';
 import { slaElapsedAt, slaFields, type ClockFields, type ClockState } from '../../../src/lifecycle/clocks.js';
@@ -9,7 +10,7 @@ import type { Policies } from '../../../src/policy.js';
 // The SLA clock of one ticket through status changes, with the default calendar (Mon-Fri 08:00-20:00, Mexico
 // City, UTC-6 all year). Week of Monday 3 March 2025: no holiday.
 
-const policies: Policies = { calendar: new BusinessCalendar(), lifecycle: DEFAULT_LIFECYCLE_RULES, sla: DEFAULT_SLA_POLICY, escalationContacts: new Map() };
+const policies: Policies = { calendar: new BusinessCalendar(), lifecycle: DEFAULT_LIFECYCLE_RULES, sla: DEFAULT_SLA_POLICY, priorityMatrix: DEFAULT_PRIORITY_MATRIX, escalationContacts: new Map() };
 
 type Clock = ClockState & ClockFields;
 
