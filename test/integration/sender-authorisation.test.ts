@@ -105,6 +105,22 @@ describe('UNKNOWN_SENDER_POLICY=reject', () => {
     expect(robot.detail).toMatch(/no answer sent$/);
     expect(await mailsTo('alertas@empresa.mx')).toHaveLength(0);
   });
+  it("mail our own spam filter marked as spam gets no answer: its From is most likely forged (backscatter)", async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'reject' });
+    const verdicts = ['X-Spam-Flag: YES', 'X-Spam-Status: Yes, score=12.3 required=5.0', 'X-Spam: Yes', 'X-MS-Exchange-Organization-SCL: 9'];
+    for (const [i, verdict] of verdicts.entries()) {
+      const [name, value] = verdict.split(': ') as [string, string];
+      const r = await ingest(from(`victima${i}@inocente.example`, { [name]: value }));
+      expect(r.outcome, verdict).toBe('rejected');
+      expect(r.detail, verdict).toMatch(/no answer sent$/);
+    }
+    // The filter's "not spam" verdicts change nothing: the sender is answered as before.
+    for (const verdict of ['X-Spam-Flag: NO', 'X-Spam-Status: No, score=0.1', 'X-MS-Exchange-Organization-SCL: 1']) {
+      const [name, value] = verdict.split(': ') as [string, string];
+      expect((await ingest(from(`ok-${name.length}-${value.length}@inocente.example`, { [name]: value }))).detail, verdict).toMatch(/access_denied sent/);
+    }
+    expect((await outbox()).filter((m) => m.primaryTo.startsWith('victima'))).toHaveLength(0);
+  });
 });
 
 describe('UNKNOWN_SENDER_POLICY=hold', () => {

@@ -70,6 +70,21 @@ export function classifyAutomatic(mail: InboundMail): AutomaticVerdict | null {
 }
 
 /**
+ * The receiving server's spam filter says spam: SpamAssassin's X-Spam-Flag / X-Spam-Status, rspamd's X-Spam,
+ * Exchange's spam confidence level (5 and above go to the junk folder). Most spam carries a forged From, so an
+ * answer (an acknowledgement, a refusal) would go to an innocent address: backscatter, which gets the desk's own
+ * server listed. Only the "spam" verdict is read: a sender who writes it into their own mail only loses our answer.
+ */
+function spamVerdict(mail: InboundMail): string | null {
+  for (const name of ['x-spam-flag', 'x-spam-status', 'x-spam']) {
+    const value = first(mail, name);
+    if (value && /^yes\b/i.test(value)) return `${name}: ${value.slice(0, 40)}`;
+  }
+  const scl = Number(first(mail, 'x-ms-exchange-organization-scl') ?? NaN);
+  return scl >= 5 ? `X-MS-Exchange-Organization-SCL: ${scl}` : null;
+}
+
+/**
  * Why a person's mail must get no machine's answer, or null. Exchange's X-Auto-Response-Suppress (All, or
  * AutoReply; OOF only stops out-of-office notes, which we never send): Outlook puts it on people's mail too.
  * And mail that came through a mailing list (Google Groups, a shared "facturacion@" list): a customer's reply
@@ -77,6 +92,8 @@ export function classifyAutomatic(mail: InboundMail): AutomaticVerdict | null {
  * any other (a reply to a pending ticket opens it again), only without our automatic answer.
  */
 export function asksNoAutoReply(mail: InboundMail): string | null {
+  const spam = spamVerdict(mail);
+  if (spam) return `marked as spam (${spam})`;
   const suppress = first(mail, 'x-auto-response-suppress');
   if (suppress && /\b(?:all|autoreply)\b/i.test(suppress)) return `X-Auto-Response-Suppress: ${suppress}`;
   if (/^list$/i.test(first(mail, 'precedence') ?? '')) return 'through a mailing list (Precedence: list)';
