@@ -38,7 +38,7 @@ export type ThreadVia = 'in-reply-to' | 'references' | 'plus-address' | 'subject
 
 export type ThreadDecision =
   | { kind: 'existing'; ticket: TicketView; via: ThreadVia }
-  | { kind: 'new'; reason: 'no-reference' | 'forward-from-stranger' | 'tag-from-stranger' | 'tag-from-unauthenticated' | 'ambiguous-references' };
+  | { kind: 'new'; reason: 'no-reference' | 'forward-from-stranger' | 'tag-from-stranger' | 'tag-from-unauthenticated' | 'ambiguous-references' | 'followup-from-stranger' };
 
 export function isParticipant(ticket: TicketView, sender: string, senderOrganisationId: number | null): boolean {
   const who = sender.toLowerCase();
@@ -49,9 +49,14 @@ export function isParticipant(ticket: TicketView, sender: string, senderOrganisa
   );
 }
 
+/** A participant whose From address is believed: a forged one makes no one a participant. */
+export function takesPart(ticket: TicketView, input: Pick<ThreadInput, 'sender' | 'senderOrganisationId' | 'senderTrusted'>): boolean {
+  return input.senderTrusted !== false && isParticipant(ticket, input.sender, input.senderOrganisationId);
+}
+
 export function decideThread(input: ThreadInput): ThreadDecision {
   const senderTrusted = input.senderTrusted !== false;
-  const participant = (t: TicketView) => senderTrusted && isParticipant(t, input.sender, input.senderOrganisationId);
+  const participant = (t: TicketView) => takesPart(t, input);
   // A forward carries the old thread's headers and subject to someone new: it only continues the ticket
   // when the person forwarding already takes part in it.
   const acceptable = (t: TicketView) => !input.isForward || participant(t);

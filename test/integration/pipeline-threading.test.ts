@@ -175,6 +175,24 @@ describe('inbound mail becomes one ticket, comment or follow-up', () => {
     expect(onFollowUp).toMatchObject({ outcome: 'comment', ticketNumber: r.ticketNumber });
   });
 
+  it("a stranger's reply to a closed ticket (a forwarded mail answered) opens a ticket of their own, not a follow-up that carries the customer's case", async () => {
+    const { number, messageId } = await openTicket({ Cc: 'luis@cliente.mx', Subject: 'Factura 123 rechazada' }, 'El RFC AAA010101AAA no timbra');
+    await setStatus(number, 'closed');
+    const ack = (await showTicket(app.db, number))?.messages.find((m) => m.direction === 'out')?.messageId;
+    const r = await ingest(mail({ headers: { From: 'extrano@otro.example', Subject: `Re: [#${number}] Factura 123 rechazada`, 'In-Reply-To': `<${ack}>`, References: `<${messageId}> <${ack}>` }, body: 'Me interesa' }));
+    expect(r).toMatchObject({ outcome: 'created', detail: 'followup-from-stranger' });
+    const own = await showTicket(app.db, r.ticketNumber as number);
+    expect(own).toMatchObject({ followUpOf: null, requester: 'extrano@otro.example', ccs: [], history: [] });
+    // Their acknowledgement goes to them alone, and names neither the closed ticket nor its people.
+    const { id } = await app.db.ticket.findUniqueOrThrow({ where: { number: r.ticketNumber as number } });
+    const sent = (await app.db.outboxMail.findMany({ where: { ticketId: id } }))[0];
+    expect(sent).toMatchObject({ template: 'acknowledgement', toList: '["extrano@otro.example"]', ccList: '[]' });
+    expect(sent?.text).not.toContain(`#${number}`);
+    expect((await showTicket(app.db, number))?.followUps).toEqual([]);
+    // The customer's colleague in copy still opens the follow-up.
+    expect(await ingest(mail({ headers: { From: 'luis@cliente.mx', 'In-Reply-To': `<${ack}>` } }))).toMatchObject({ outcome: 'followup' });
+  });
+
   it('more replies to the closed ticket join its follow-up instead of opening one ticket each', async () => {
     const { number, messageId } = await openTicket({ Cc: 'luis@cliente.mx' });
     await setStatus(number, 'closed');

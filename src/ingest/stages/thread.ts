@@ -1,4 +1,4 @@
-import { decideThread, isParticipant, type ThreadDecision } from '../../domain/threading.js';
+import { decideThread, isParticipant, takesPart, type ThreadDecision } from '../../domain/threading.js';
 import { isForwardSubject, ticketFromPlusAddress, ticketsFromSubjectTags, verifySignedMessageId } from '../../domain/thread-refs.js';
 import type { Tx } from '../../store/database.js';
 import { newestFollowUpOf, ticketByNumber, ticketsByMessageIds, type StoredTicket } from '../../store/tickets-repo.js';
@@ -57,7 +57,12 @@ export async function resolveThread(
     plusAddressTicket: plusNumber !== null ? await lookupNumber(plusNumber) : null,
     subjectTagTicket,
   });
-  return decision.kind === 'existing' ? { ...decision, ticket: await continuationOf(tx, decision.ticket as StoredTicket) } : decision;
+  if (decision.kind === 'new') return decision;
+  const ticket = await continuationOf(tx, decision.ticket as StoredTicket);
+  // A closed ticket answered by someone who takes no part in it (a customer's mail forwarded to them, answered):
+  // a follow-up would carry the customer's case to them, with the customer in copy. Their mail is their own.
+  if (ticket.status === 'closed' && !takesPart(ticket, { sender, senderOrganisationId, senderTrusted: ctx.senderTrusted })) return { kind: 'new', reason: 'followup-from-stranger' };
+  return { ...decision, ticket };
 }
 
 /**
