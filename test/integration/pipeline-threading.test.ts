@@ -119,6 +119,18 @@ describe('inbound mail becomes one ticket, comment or follow-up', () => {
     expect(await ingest(mail({ headers: { From: 'otro@tercero.com', Subject: '[EXTERNAL] RE: Consulta', 'In-Reply-To': `<${messageId}>` } }))).toMatchObject({ outcome: 'comment', ticketNumber: number });
   });
 
+  it("a stranger's reply joins the ticket, but the people they copy do not become the ticket's copies", async () => {
+    const { number } = await openTicket({ Cc: 'luis@cliente.mx' });
+    const ack = (await showTicket(app.db, number))?.messages.find((m) => m.direction === 'out')?.messageId;
+    const stranger = await ingest(mail({ headers: { From: 'otro@tercero.com', To: 'soporte@example.test, amigo@tercero.com', Cc: 'espia@tercero.com', Subject: `Re: [#${number}] Consulta`, 'In-Reply-To': `<${ack}>` } }));
+    expect(stranger).toMatchObject({ outcome: 'comment', ticketNumber: number });
+    // Else every answer to Ana's ticket (and its reopening receipt) went to addresses a stranger chose.
+    expect((await showTicket(app.db, number))?.ccs).toEqual(['luis@cliente.mx']);
+    // The customer's own reply still adds the colleague she copies.
+    await ingest(mail({ headers: { Cc: 'eva@cliente.mx', Subject: `Re: [#${number}] Consulta`, 'In-Reply-To': `<${ack}>` } }));
+    expect((await showTicket(app.db, number))?.ccs).toEqual(['eva@cliente.mx', 'luis@cliente.mx']);
+  });
+
   it('a gateway\'s "[EXTERNO]" tag is not part of the ticket\'s subject, and the reply behind it still threads', async () => {
     // Corporate gateways tag mail from outside: every notice read "[#1000] [EXTERNO] Error al timbrar factura".
     const { number } = await openTicket({ Subject: '[EXTERNO] Error al timbrar factura' });

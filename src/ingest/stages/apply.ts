@@ -61,7 +61,9 @@ export async function applyInbound(tx: Tx, deps: LifecycleDeps, input: ApplyInpu
     const effect = effectOfReply(status);
     if (effect.kind === 'comment') {
       await addMessage(tx, { ...input.message, ticketId: ticket.id, direction: 'in', createdAt: now });
-      await addCcs(tx, ticket.id, input.ccs.filter((cc) => cc !== ticket.requester));
+      // Only the ticket's own people add copies: a stranger's (a customer's notice forwarded and answered) would
+      // have every later mail about the customer's case go to addresses the stranger chose.
+      if (thread.takesPart) await addCcs(tx, ticket.id, input.ccs.filter((cc) => cc !== ticket.requester));
       if (effect.newStatus && effect.newStatus !== ticket.status) {
         // The customer's answer moves the ticket back to support: timers stop, the SLA clock runs again.
         const state = await loadTicketState(tx, { id: ticket.id });

@@ -11,7 +11,8 @@ export interface ThreadContext {
   senderTrusted?: boolean;
 }
 
-export type ResolvedThread = ThreadDecision & { ticket?: StoredTicket };
+/** `takesPart`: the sender is one of the ticket's people, believed (domain/threading.ts takesPart). */
+export type ResolvedThread = ThreadDecision & { ticket?: StoredTicket; takesPart?: boolean };
 
 /** Looks up every ticket the mail refers to (headers, plus-address, subject tag) and lets the domain decide. */
 export async function resolveThread(
@@ -61,8 +62,9 @@ export async function resolveThread(
   const ticket = await continuationOf(tx, decision.ticket as StoredTicket);
   // A closed ticket answered by someone who takes no part in it (a customer's mail forwarded to them, answered):
   // a follow-up would carry the customer's case to them, with the customer in copy. Their mail is their own.
-  if (ticket.status === 'closed' && !takesPart(ticket, { sender, senderOrganisationId, senderTrusted: ctx.senderTrusted })) return { kind: 'new', reason: 'followup-from-stranger' };
-  return { ...decision, ticket };
+  const participant = takesPart(ticket, { sender, senderOrganisationId, senderTrusted: ctx.senderTrusted });
+  if (ticket.status === 'closed' && !participant) return { kind: 'new', reason: 'followup-from-stranger' };
+  return { ...decision, ticket, takesPart: participant };
 }
 
 /**
