@@ -16,6 +16,9 @@ export interface AccessRecipient {
   country: string | null;
 }
 
+/** Who an access mail is to, from the contact the store knows. */
+export const accessRecipient = (c: AccessRecipient): AccessRecipient => ({ email: c.email, name: c.name, locale: c.locale, country: c.country });
+
 export interface AccessMailRequest {
   template: AccessTemplateName;
   /** The first is the addressee (the mail is in their language); the others get a copy. */

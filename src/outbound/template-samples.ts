@@ -182,7 +182,7 @@ export function sampleAccessContext(name: AccessTemplateName, locale: Locale): A
         ],
       };
     case 'access_request':
-      return { ...base, organisation: s.organisation, domains: domain, requester: { email: `compras@${domain}`, name: 'Luis Ortega' }, ticketNumber: 1042, subject: s.subject };
+      return { ...base, organisation: s.organisation, domains: domain, requester: { email: `compras@${domain}`, name: 'Luis Ortega' }, ticketNumber: 1042, subject: s.subject, others: [{ email: `ventas@${domain}`, name: null, tickets: '#1043, #1044' }] };
     case 'access_denied':
       return { ...base, subject: s.subject };
   }

@@ -292,6 +292,8 @@ export interface AccessTemplateContext {
   /** access_request: the person asking for access, and the mail that is held. */
   requester?: { email: string; name: string | null };
   ticketNumber?: number;
+  /** access_request: the others who wrote meanwhile and wait too (lifecycle/access-request-digest.ts), their tickets as "#1043, #1044". */
+  others?: Array<{ email: string; name: string | null; tickets: string }>;
   /** access_request, access_denied: the subject of the person's mail. */
   subject?: string;
 }

@@ -1,6 +1,7 @@
 import type { App } from '../app.js';
 import { runLifecycleTimers, runSlaChecks } from '../lifecycle/jobs.js';
 import { runEscalationDigests } from '../lifecycle/escalation-digest.js';
+import { runAccessRequestDigests } from '../lifecycle/access-request-digest.js';
 import { surveyDeps } from '../surveys/deps.js';
 import { runNpsCampaign } from '../surveys/nps-campaign.js';
 import { bulletinDeps } from '../bulletins/deps.js';
@@ -26,6 +27,8 @@ export function gatewayJobs(app: App, options: { holdSending?: () => boolean; ho
     { name: 'sla-checks', cron: '*/30 * * * * *', run: (now) => runSlaChecks(app.db, app.lifecycle, now) },
     // The escalations a lead's AUTO_MAIL_LIMIT held back, in one mail once the window has room (after the SLA checks).
     { name: 'escalation-digest', cron: '15 * * * * *', run: (now) => runEscalationDigests(app.db, app.lifecycle, now) },
+    // The access requests owed to organisations' administrators (one per AUTO_MAIL_WINDOW_MINUTES), listed together.
+    { name: 'access-request-digest', cron: '45 * * * * *', run: (now) => runAccessRequestDigests(app.db, app.lifecycle, now) },
     // Hourly: the first run in business hours each day asks up to NPS_DAILY_LIMIT contacts (src/surveys).
     ...(app.config.surveys.npsEnabled ? [{ name: NPS_CAMPAIGN, cron: '0 0 * * * *', run: (now: Date) => runNpsCampaign(app.db, surveyDeps(app), now) }] : []),
     // Bulletins at their send_at, queued into the outbox at BULLETIN_RATE_PER_MINUTE (src/bulletins/send.ts); before the drain.

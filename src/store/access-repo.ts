@@ -94,6 +94,27 @@ export async function setHeld(tx: Tx, ticketId: number, held: boolean): Promise<
   await tx.ticket.update({ where: { id: ticketId }, data: { heldForAuthorisation: held } });
 }
 
+/** The events that say whether a held ticket's administrators were asked about its sender (stages/access.ts). */
+export const ACCESS_REQUESTED = 'access_requested';
+export const ACCESS_REQUEST_OWED = 'access_request_owed';
+
+export interface OwedAccessRequest {
+  ticketId: number;
+  number: number;
+  subject: string;
+  requester: { email: string; name: string | null; organisationId: number | null };
+}
+
+/** Held tickets whose administrators are still to be asked about their sender (lifecycle/access-request-digest.ts), oldest first. */
+export async function owedAccessRequests(tx: Tx): Promise<OwedAccessRequest[]> {
+  const rows = await tx.ticket.findMany({
+    where: { heldForAuthorisation: true, status: { not: 'closed' }, AND: [{ events: { some: { type: ACCESS_REQUEST_OWED } } }, { events: { none: { type: ACCESS_REQUESTED } } }] },
+    select: { id: true, number: true, subject: true, requester: { select: { email: true, name: true, organisationId: true } } },
+    orderBy: { number: 'asc' },
+  });
+  return rows.map((r) => ({ ticketId: r.id, number: r.number, subject: r.subject, requester: r.requester }));
+}
+
 /** Mails of this template queued to this address since `since` (one access_denied per sender per day). */
 export async function mailsOfTemplateTo(tx: Tx, template: string, address: string, since: Date): Promise<number> {
   return tx.outboxMail.count({ where: { template, primaryTo: address.toLowerCase(), createdAt: { gte: since } } });

@@ -9,6 +9,7 @@ import { inTransaction } from '../../src/store/database.js';
 import { suppressForHardBounce } from '../../src/store/suppression-repo.js';
 import { listTickets, showTicket } from '../../src/store/ticket-queries.js';
 import { replyToTicket, setTicketStatus } from '../../src/lifecycle/agent-actions.js';
+import { runAccessRequestDigests } from '../../src/lifecycle/access-request-digest.js';
 import { cliBuilt, runCli } from '../support/cli.js';
 import { createTestApp, mail, type TestApp } from '../support/app.js';
 
@@ -138,7 +139,7 @@ describe('UNKNOWN_SENDER_POLICY=hold', () => {
     expect(request?.text).toContain('Ana Pérez <ana@empresa.mx>');
     expect(request?.text).toContain(`#${r1.ticketNumber}`);
     expect(request?.text).toContain('\nAUTORIZAR ana@empresa.mx\n');
-    expect((await showTicket(app.db, r1.ticketNumber as number))?.events.map((e) => e.type)).toEqual(['created', 'held_for_authorisation']);
+    expect((await showTicket(app.db, r1.ticketNumber as number))?.events.map((e) => e.type)).toEqual(['created', 'held_for_authorisation', 'access_requested']);
 
     // A second mail the same day: held too, the administrator is not asked twice.
     hours(1);
@@ -163,7 +164,7 @@ describe('UNKNOWN_SENDER_POLICY=hold', () => {
     const released = await ticket(r1.ticketNumber);
     expect(released.heldForAuthorisation).toBe(false);
     expect(released.firstResponseDueAt).not.toBeNull();
-    expect((await showTicket(app.db, r1.ticketNumber as number))?.events.map((e) => e.type)).toEqual(['created', 'held_for_authorisation', 'released']);
+    expect((await showTicket(app.db, r1.ticketNumber as number))?.events.map((e) => e.type)).toEqual(['created', 'held_for_authorisation', 'access_requested', 'released']);
     expect((await mailsTo('ana@empresa.mx', 'acknowledgement')).map((m) => m.ticketId)).toEqual([held.id, (await ticket(r2.ticketNumber)).id]);
     expect(await app.db.ticket.count()).toBe(2);
 
@@ -172,6 +173,34 @@ describe('UNKNOWN_SENDER_POLICY=hold', () => {
     expect(r3.outcome).toBe('created');
     expect((await ticket(r3.ticketNumber)).heldForAuthorisation).toBe(false);
     expect(await mailsTo('ana@empresa.mx', 'acknowledgement')).toHaveLength(3);
+  });
+
+  it('a flood of unknown senders: the administrators get one request at once and the others together once the window has passed; their own mail is still answered', async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'hold' });
+    for (let i = 0; i < 25; i++) expect((await ingest(from(`persona${i}@empresa.mx`))).outcome).toBe('created');
+    const requests = () => mailsTo('admin@empresa.mx', 'access_request');
+    expect(await requests()).toHaveLength(1);
+    // Twenty-five requests had filled the administrator's AUTO_MAIL_LIMIT: their own ticket went unacknowledged.
+    expect((await ingest(from('admin@empresa.mx'))).outcome).toBe('created');
+    expect(await mailsTo('admin@empresa.mx', 'acknowledgement')).toHaveLength(1);
+    const digest = () => runAccessRequestDigests(app.db, app.lifecycle, clock);
+    await digest();
+    expect(await requests()).toHaveLength(1);
+    hours(1.1);
+    await digest();
+    const [, listed] = await requests();
+    // One mail for the 24 waiting (before, the eleventh and later were never asked about at all).
+    expect(await requests()).toHaveLength(2);
+    for (let i = 1; i < 25; i++) expect(listed?.text).toContain(`\nAUTORIZAR persona${i}@empresa.mx\n`);
+    expect(listed?.text).not.toContain('AUTORIZAR persona0@');
+    expect(JSON.parse(listed?.headers ?? '{}')).toMatchObject({ extra: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' } });
+    hours(3);
+    await digest();
+    expect(await requests()).toHaveLength(2);
+    // Authorising them from that mail releases their tickets, as a request of their own would.
+    const r = await ingest(from('admin@empresa.mx', { 'Authentication-Results': 'mx.example.test; dmarc=pass header.from=empresa.mx' }, (listed?.text ?? '').split('\n').filter((l) => l.startsWith('AUTORIZAR persona')).join('\n')));
+    expect(r.outcome).toBe('admin_command');
+    expect(await app.db.ticket.count({ where: { heldForAuthorisation: true } })).toBe(1);
   });
 
   it("an administrator's command in a mail tagged with the held ticket's [#n] is carried out, not filed as a comment", async () => {
@@ -211,6 +240,7 @@ describe('UNKNOWN_SENDER_POLICY=hold', () => {
     expect(requests.map((m) => [m.primaryTo, JSON.parse(m.ccList)])).toEqual([['rosa@empresa.mx', ['jorge@empresa.mx']]]);
     // The one suppressed is not in copy either, when another comes first.
     await inTransaction(app.db, (tx) => suppressForHardBounce(tx, { email: 'jorge@empresa.mx', status: '5.1.1', detail: 'User unknown', now: clock }, new Date(clock.getTime() + 180 * 86_400_000)));
+    hours(1.1); // one request to the administrators per AUTO_MAIL_WINDOW_MINUTES
     expect((await ingest(from('pablo@empresa.mx'))).detail).toMatch(/access_request sent to rosa@empresa\.mx(;|$)/);
     expect(JSON.parse((await outbox()).filter((m) => m.template === 'access_request')[1]?.ccList ?? 'null')).toEqual([]);
   });

@@ -11,9 +11,10 @@
 
 import { domainOf } from '../../domain/thread-refs.js';
 import { authoriseContact, isEmailAddress, revokeContact } from '../../lifecycle/access-actions.js';
-import { enqueueAccessMail, type AccessRecipient } from '../../outbound/access-mails.js';
+import { accessRecipient as recipient, enqueueAccessMail } from '../../outbound/access-mails.js';
 import type { AccessRefusal, AccessTemplateContext } from '../../outbound/templates.js';
-import { accessContact, ADMIN_ROLE, loggedWithOutcome, organisationOf, type AccessContact, type AccessOrganisation } from '../../store/access-repo.js';
+import { ACCESS_REQUEST_OWED, ACCESS_REQUESTED, accessContact, ADMIN_ROLE, loggedWithOutcome, organisationOf, type AccessContact, type AccessOrganisation } from '../../store/access-repo.js';
+import { addTicketEvent, ticketByNumber } from '../../store/tickets-repo.js';
 import type { Tx } from '../../store/database.js';
 import type { InboundOutcome } from '../../store/inbound-log-repo.js';
 import type { InboundMail } from '../parse.js';
@@ -112,8 +113,6 @@ export type AccessDecision =
   | { kind: 'proceed'; hold: false; note: string | null }
   | { kind: 'proceed'; hold: true | 'forged'; note: string; afterHold: (ticketNumber: number) => Promise<string | null> };
 
-const recipient = (c: AccessContact): AccessRecipient => ({ email: c.email, name: c.name, locale: c.locale, country: c.country });
-
 export function accessSettings(deps: Pick<PipelineDeps, 'access'>): AccessSettings {
   return deps.access ?? DEFAULT_ACCESS;
 }
@@ -181,7 +180,8 @@ async function askAdministrators(tx: Tx, deps: PipelineDeps, org: AccessOrganisa
   // A forged From: asking the administrator about someone who did not write would mislead them.
   if (!input.authenticity.trusted) return 'administrator not asked (From not authenticated)';
   const day = input.now.toISOString().slice(0, 10);
-  const sent = await enqueueAccessMail(tx, deps.lifecycle.notices, {
+  const notices = deps.lifecycle.notices;
+  const sent = await enqueueAccessMail(tx, notices, {
     template: 'access_request',
     to: org.admins.map(recipient),
     // One request per person per day, however many mails they send meanwhile.
@@ -189,8 +189,16 @@ async function askAdministrators(tx: Tx, deps: PipelineDeps, org: AccessOrganisa
     autoSubmitted: 'auto-generated',
     now: input.now,
     context: { organisation: org.name, domains: org.domains.join(', '), requester: { email: contact.email, name: contact.name ?? input.sender.name }, ticketNumber, subject: input.mail.subject },
+    // One request to the administrators per AUTO_MAIL_WINDOW_MINUTES: the senders who write meanwhile wait for the
+    // next, which lists them all. A mail each used up the administrators' AUTO_MAIL_LIMIT (a flood of unknown
+    // senders left their own mail unanswered), and the senders past it were never asked about at all.
+    oncePerMs: notices.automaticCap.windowMs,
   });
-  return sent.queued ? `access_request sent to ${sent.to.join(', ')}` : `access_request not sent (${sent.why})`;
+  const owed = !sent.queued && (sent.why === 'recently_sent' || sent.why === 'capped');
+  const ticketId = (await ticketByNumber(tx, ticketNumber))?.id as number;
+  if (sent.queued || owed) await addTicketEvent(tx, { ticketId, type: owed ? ACCESS_REQUEST_OWED : ACCESS_REQUESTED, actor: 'system', detail: org.name, at: input.now });
+  if (sent.queued) return `access_request sent to ${sent.to.join(', ')}`;
+  return owed ? `access_request owed (${sent.why}): listed in the next one to ${org.name}'s administrators` : `access_request not sent (${sent.why})`;
 }
 
 async function runAdminCommands(tx: Tx, deps: PipelineDeps, admin: AccessContact, commands: AdminCommand[], input: AccessInput): Promise<string> {
