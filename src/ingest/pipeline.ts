@@ -9,7 +9,7 @@ import { endsLinesWithBareCr, UTF7_SCAN_BYTES } from './raw-head.js';
 import { peekHeaders } from './peek-headers.js';
 import { openTooLargeTicket } from './stages/too-large.js';
 import { messageByDedupKey } from '../store/tickets-repo.js';
-import { dedupKeyOf } from './stages/identify.js';
+import { dedupKeyOf, isSupportAddress } from './stages/identify.js';
 import { analysisSettings, keptBytes, preparedFrom, recordMail, recordPrepared, type KeptRaw, type PreparedMail } from './record-mail.js';
 import { MailPreparer } from './mail-preparer.js';
 import { errorFrom } from './error-data.js';
@@ -233,7 +233,7 @@ export class InboundPipeline {
       if (raw.content) keepRawMail(tx, sha256, raw.content, now);
       const seen = (await alreadyLoggedRaw(tx, sha256, 'too_large')) || (await messageByDedupKey(tx, dedupKey)) !== null;
       const from = peek.from;
-      const ownMail = from !== null && this.deps.ownAddresses.includes(from);
+      const ownMail = from !== null && isSupportAddress(from, this.deps.ownAddresses);
       const ticketNumber = seen || !from || ownMail ? null : await openTooLargeTicket(tx, this.deps.lifecycle, { peek: { ...peek, from }, dedupKey, sha256, size, limit, now });
       const outcome: InboundOutcome = seen ? 'duplicate' : 'too_large';
       const detail = `${size} bytes > MAX_MESSAGE_BYTES ${limit}; raw mail kept`;

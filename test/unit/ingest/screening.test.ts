@@ -121,6 +121,12 @@ describe('loops: our own mail coming back', () => {
   it('our own address as sender', async () => {
     expect(detectLoop(await parse(['From: Soporte <SOPORTE@example.test>', 'Subject: x']), ctx)?.reason).toMatch(/our own address/);
   });
+  it('our own plus-address (a ticket\'s Reply-To) as sender: else it opened a ticket and acknowledged it to ourselves', async () => {
+    for (const from of ['soporte+1000-abcdef0123@example.test', 'Soporte+x@EXAMPLE.test']) {
+      expect(detectLoop(await parse([`From: ${from}`, 'Subject: x']), ctx)?.reason, from).toMatch(/our own address/);
+    }
+    expect(detectLoop(await parse(['From: soporte+x@otro.example', 'Subject: x']), ctx)).toBeNull();
+  });
   it('our id format at our domain, signed by another instance', async () => {
     expect(detectLoop(await parse(['From: a@b.mx', 'Message-ID: <vt.1000.abcdefabcdef.0123456789abcdef@example.test>']), ctx)).not.toBeNull();
   });
