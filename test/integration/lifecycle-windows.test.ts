@@ -52,6 +52,22 @@ describe('a reply after the window, with no tick in between', () => {
     expect(tt.take()).toEqual([]);
   });
 
+  it("solved, its window over and no tick since: a stranger's answer opens a ticket of their own, not a follow-up that carries the customer's case", async () => {
+    tt = await suite.start(MX('2026-11-13T11:00:00'));
+    const number = await openTicket('2026-11-13T11:00:00', 'Error en nómina');
+    await tt.agentReply(MX('2026-11-13T12:00:00'), number, 'Actualice a la versión 5.2.', 'solved');
+    const [solved] = tt.take();
+    const reply = await tt.answer(MX('2026-11-25T12:00:10'), solved as SeenMail, 'Me interesa.', 'extrano@otro.example');
+    expect(reply.outcome).toBe('created');
+    const own = await tt.ticket(reply.ticketNumber as number);
+    expect(own).toMatchObject({ followUpOf: null, requester: 'extrano@otro.example', ccs: [] });
+    expect(own.events[0]).toMatchObject({ type: 'created', detail: 'followup-from-stranger' });
+    expect((await tt.ticket(number)).status).toBe('closed');
+    const mails = tt.take();
+    expect(mails.map((m) => m.to)).toEqual([['extrano@otro.example']]);
+    expect(mails[0]?.text).not.toContain(`#${number}`);
+  });
+
   it('pending: a day after the 60 business hours, it opens a follow-up', async () => {
     tt = await suite.start(MX('2026-11-12T09:00:00'));
     const number = await openTicket('2026-11-12T09:00:00', 'No puedo timbrar');

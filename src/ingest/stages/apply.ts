@@ -53,6 +53,8 @@ export async function applyInbound(tx: Tx, deps: LifecycleDeps, input: ApplyInpu
     const answeredAt = input.arrivedAt && input.arrivedAt < now ? input.arrivedAt : now;
     const expired = waiting && (await closeIfWindowOver(tx, deps, thread.ticket.id, now, answeredAt));
     const ticket = expired ? { ...thread.ticket, status: 'closed' as const } : thread.ticket;
+    // Closed now: a stranger's answer is theirs alone, not a follow-up carrying the customer's case (stages/thread.ts).
+    if (expired && thread.takesPart === false) return createNewTicket(tx, deps, { ...input, thread: { kind: 'new', reason: 'followup-from-stranger' } });
     // And the other way round: closed by a tick while this answer, in time, waited unread. It does what it would
     // have done if read before the tick (a thanks to a solution still closes nothing: the window ran out anyway).
     const beaten = ticket.status === 'closed' && answeredAt < now ? await closedByTimerBefore(tx, deps, ticket.id, answeredAt) : null;
