@@ -14,6 +14,7 @@ import { applyDeliveryReport } from './stages/suppression.js';
 import { resolveThread } from './stages/thread.js';
 import { recordSurveyReply } from './stages/survey-reply.js';
 import { accessSettings, screenAccess } from './stages/access.js';
+import { spamVerdict } from './stages/automatic.js';
 import { dedupKeyOf, rawBytesKeyOf } from './stages/identify.js';
 import { analyseMail, visibleTextOf, type AnalysisSettings, type MailAnalysis } from './analyse-mail.js';
 
@@ -149,7 +150,7 @@ export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Bu
     }
     if (automatic?.kind === 'auto-replied') return { outcome: 'auto_reply', ticketNumber: null, detail: `${automatic.reason}; answers no ticket` };
     // Who may open tickets (UNKNOWN_SENDER_POLICY) and administrators' commands: stages/access.ts.
-    const access = await screenAccess(tx, deps, { mail, sender, thread, visibleText, authenticity, automatic: automatic !== null, noAutoReply: analysis.noAutoReply !== null, dedupKey, now });
+    const access = await screenAccess(tx, deps, { mail, sender, thread, visibleText, authenticity, automatic: automatic !== null, noAutoReply: analysis.noAutoReply !== null, spam: spamVerdict(mail), dedupKey, now });
     if (access.kind === 'done') return access.recorded;
     const applied = await applyInbound(tx, deps.lifecycle, { thread, requester: { id: contact.id, email: sender.address }, subject: mail.subject, visibleText, ccs, now, arrivedAt: source.arrivedAt, message, silent: noAutomaticAnswer, hold: access.hold });
     const asked = access.hold ? await access.afterHold(applied.ticketNumber) : null;

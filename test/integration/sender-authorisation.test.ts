@@ -175,6 +175,15 @@ describe('UNKNOWN_SENDER_POLICY=hold', () => {
     expect(await mailsTo('ana@empresa.mx', 'acknowledgement')).toHaveLength(3);
   });
 
+  it('a mail our spam filter marked as spam is held, and its administrators are not asked about a sender who most likely did not write', async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'hold' });
+    const r = await ingest(from('ana@empresa.mx', { 'X-Spam-Flag': 'YES' }));
+    expect(r.outcome).toBe('created');
+    expect(r.detail).toMatch(/held for authorisation; administrator not asked \(marked as spam/);
+    expect(await ticket(r.ticketNumber)).toMatchObject({ heldForAuthorisation: true });
+    expect(await outbox()).toHaveLength(0);
+  });
+
   it('a flood of unknown senders: the administrators get one request at once and the others together once the window has passed; their own mail is still answered', async () => {
     await start({ UNKNOWN_SENDER_POLICY: 'hold' });
     for (let i = 0; i < 25; i++) expect((await ingest(from(`persona${i}@empresa.mx`))).outcome).toBe('created');

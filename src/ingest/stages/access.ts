@@ -104,6 +104,8 @@ export interface AccessInput {
   automatic: boolean;
   /** A person's mail that asks for no automatic answer (X-Auto-Response-Suppress, a mailing list). */
   noAutoReply?: boolean;
+  /** The spam filter's verdict (stages/automatic.ts spamVerdict), when it says spam. */
+  spam?: string | null;
   dedupKey: string;
   now: Date;
 }
@@ -179,6 +181,8 @@ export async function screenAccess(tx: Tx, deps: PipelineDeps, input: AccessInpu
 async function askAdministrators(tx: Tx, deps: PipelineDeps, org: AccessOrganisation, contact: AccessContact, input: AccessInput, ticketNumber: number): Promise<string | null> {
   // A forged From: asking the administrator about someone who did not write would mislead them.
   if (!input.authenticity.trusted) return 'administrator not asked (From not authenticated)';
+  // Spam: its From is most likely forged too, and the administrators would be asked about someone who did not write.
+  if (input.spam) return `administrator not asked (marked as spam: ${input.spam})`;
   const day = input.now.toISOString().slice(0, 10);
   const notices = deps.lifecycle.notices;
   const sent = await enqueueAccessMail(tx, notices, {

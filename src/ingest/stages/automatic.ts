@@ -75,7 +75,7 @@ export function classifyAutomatic(mail: InboundMail): AutomaticVerdict | null {
  * answer (an acknowledgement, a refusal) would go to an innocent address: backscatter, which gets the desk's own
  * server listed. Only the "spam" verdict is read: a sender who writes it into their own mail only loses our answer.
  */
-function spamVerdict(mail: InboundMail): string | null {
+export function spamVerdict(mail: InboundMail): string | null {
   for (const name of ['x-spam-flag', 'x-spam-status', 'x-spam']) {
     const value = first(mail, name);
     if (value && /^yes\b/i.test(value)) return `${name}: ${value.slice(0, 40)}`;
