@@ -1,0 +1,37 @@
+// The jobs that run every minute look for a handful of rows among up to a million tickets: each must find them
+// through an index, never by reading the whole table (the scheduler's 1M-ticket tick, test/bench/scheduler.ts).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrateDatabase } from '../../src/store/migrator.js';
+import { ACCESS_REQUEST_OWED, ACCESS_REQUESTED, OWED_ACCESS_REQUESTS_SQL } from '../../src/store/access-repo.js';
+
+let dir: string;
+let db: Database.Database;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ventanilla-plans-'));
+  const path = join(dir, 'plans.sqlite');
+  migrateDatabase(path);
+  db = new Database(path);
+});
+
+afterAll(() => {
+  db?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** EXPLAIN QUERY PLAN's steps, one line each ("SCAN t", "SEARCH t USING INDEX ..."). */
+function planOf(sql: string, ...args: unknown[]): string[] {
+  return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as Array<{ detail: string }>).map((row) => row.detail);
+}
+
+describe('the access-request digest (every minute)', () => {
+  it('finds the held tickets owed a request through an index, not by reading every ticket', () => {
+    const plan = planOf(OWED_ACCESS_REQUESTS_SQL, ACCESS_REQUEST_OWED, ACCESS_REQUESTED);
+    expect(plan.filter((step) => /^SCAN t\b/.test(step))).toEqual([]);
+    expect(plan.some((step) => /SEARCH t USING INDEX Ticket_heldForAuthorisation_idx/.test(step))).toBe(true);
+  });
+});
