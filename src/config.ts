@@ -119,7 +119,8 @@ const envSchema = z.object({
   HTTP_PORT: z.coerce.number({ error: 'expected a port number' }).int('expected a whole number').min(0, 'expected a port between 0 and 65535').max(65535, 'expected a port between 0 and 65535').default(3000),
   HTTP_HOST: z.string().min(1).default('0.0.0.0'),
   PUBLIC_URL: z
-    .url({ error: 'expected a URL such as https://support.example.com' })
+    // abort: the refinement's `new URL` throws on what is no URL at all ("support.example.com").
+    .url({ error: 'expected a URL such as https://support.example.com', abort: true })
     .refine(isLinkBase, 'expected an http(s) address such as https://support.example.com (a path may follow), with no query, fragment or user name: links in mail are built on it')
     .optional(),
   // Satisfaction surveys (README "Surveys").

@@ -162,6 +162,16 @@ describe('configuration from the environment', () => {
     expect(load({ SLA_ESCALATION_PERCENTS: '100,125.5,300' }).env.SLA_ESCALATION_PERCENTS).toBe('100,125.5,300');
   });
 
+  // z.url() does not stop its refinements: isLinkBase's `new URL` threw, and the operator read a TypeError's stack.
+  it('refuses a PUBLIC_URL that is no URL at all (a host without its scheme) by name, like any bad value', () => {
+    for (const notUrl of ['support.example.com', 'https://']) {
+      const error = errorOf({ PUBLIC_URL: notUrl, IMAP_PORT: 'abc' });
+      expect(error.code).toBe('CONFIG_INVALID');
+      expect(error.message).toMatch(/PUBLIC_URL: expected a URL such as https:\/\/support\.example\.com/);
+      expect(error.message).toMatch(/IMAP_PORT: expected a port number/);
+    }
+  });
+
   it('treats empty values as unset', () => {
     expect(load({ IMAP_HOST: '', SECRET_KEY: '' }).imap).toBeUndefined();
   });
