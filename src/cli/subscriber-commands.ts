@@ -11,6 +11,9 @@ import { collect, defaultActor, readOnly, withoutSending as run } from './with-a
 
 const out = (text: string): void => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 
+/** Subscriber.status (prisma/schema.prisma): a filter on any other word would list nobody, and say nothing. */
+const SUBSCRIBER_STATUSES = ['active', 'pending', 'unsubscribed'];
+
 /** `subscribers ...` and `suppressions ...` (README "Bulletins"). */
 export function registerSubscriberCommands(program: Command): void {
   const subscribers = program.command('subscribers').description('bulletin subscribers: by country (ISO codes of the 13 countries served) and topic');
@@ -50,6 +53,9 @@ export function registerSubscriberCommands(program: Command): void {
       readOnly(async (app) => {
         const country = opts.country ? parseCountries(opts.country).codes[0] : undefined;
         if (opts.country && !country) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `"${opts.country}" is not a country served; use an ISO code such as MX`);
+        if (opts.status && !SUBSCRIBER_STATUSES.includes(opts.status)) {
+          throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `--status must be one of ${SUBSCRIBER_STATUSES.join(', ')} (got "${opts.status}")`);
+        }
         const rows = await listSubscribers(app.db, { country, status: opts.status });
         const view = rows.map((s) => ({ email: s.email, name: s.name, locale: s.locale, countries: decodeList(s.countries), topics: decodeList(s.topics), status: s.status, source: s.source, unsubscribeReason: s.unsubscribeReason }));
         if (opts.json) return out(JSON.stringify(view, null, 2));

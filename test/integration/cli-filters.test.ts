@@ -1,0 +1,28 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cliBuilt, runCli } from '../support/cli.js';
+
+// A listing's filter given a value it cannot have (a typo, another command's word) is refused in one line naming
+// the values it takes: an empty listing with exit 0 told the operator there was nobody of that kind.
+
+let dir: string;
+let env: Record<string, string>;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ventanilla-filters-'));
+  env = { DATA_DIR: join(dir, 'data'), SUPPORT_ADDRESS: 'soporte@example.test' };
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe.skipIf(!cliBuilt)('listing filters', () => {
+  it('`subscribers list --status` takes active, pending or unsubscribed, and refuses anything else', async () => {
+    expect(await runCli(['subscribers', 'add', 'ana@example.test', '--country', 'MX'], { env })).toMatchObject({ code: 0 });
+    const active = await runCli(['subscribers', 'list', '--status', 'active'], { env });
+    expect(active.stdout).toMatch(/^ana@example\.test\tactive/m);
+    const typo = await runCli(['subscribers', 'list', '--status', 'unsubscribe'], { env });
+    expect(typo.code).toBe(1);
+    expect(typo.stdout).toBe('');
+    expect(typo.stderr.trim()).toBe('ventanilla: INPUT_UNREADABLE: --status must be one of active, pending, unsubscribed (got "unsubscribe")');
+  });
+});
