@@ -27,7 +27,7 @@ export function registerTicketCommands(program: Command): void {
     .option('--json', 'print a JSON array (format in the README)')
     .action(async (opts: { status?: string; breached?: boolean; limit?: string; json?: boolean }) => {
       if (opts.status && !isTicketStatus(opts.status)) {
-        throw new VentanillaError(ErrorCode.CONFIG_INVALID, `--status must be one of ${TICKET_STATUSES.join(', ')} (got "${opts.status}")`);
+        throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `--status must be one of ${TICKET_STATUSES.join(', ')} (got "${opts.status}")`);
       }
       const app = await createApp({ readOnly: true });
       try {

@@ -25,4 +25,12 @@ describe.skipIf(!cliBuilt)('listing filters', () => {
     expect(typo.stdout).toBe('');
     expect(typo.stderr.trim()).toBe('ventanilla: INPUT_UNREADABLE: --status must be one of active, pending, unsubscribed (got "unsubscribe")');
   });
+
+  // CONFIG_INVALID sent the operator to their environment and .env for a word typed on the command line.
+  it('a bad --status of `tickets list` or --now of `scheduler run-once` is called bad input, not a bad configuration', async () => {
+    const status = await runCli(['tickets', 'list', '--status', 'opened'], { env });
+    expect({ code: status.code, stderr: status.stderr.trim() }).toEqual({ code: 1, stderr: 'ventanilla: INPUT_UNREADABLE: --status must be one of new, open, pending, on_hold, solved, closed (got "opened")' });
+    const now = await runCli(['scheduler', 'run-once', '--now', 'tomorrow'], { env });
+    expect({ code: now.code, stderr: now.stderr.trim() }).toEqual({ code: 1, stderr: 'ventanilla: INPUT_UNREADABLE: --now must be an ISO 8601 time, e.g. 2026-12-01T10:00:00-06:00 (got "tomorrow")' });
+  });
 });
