@@ -1,4 +1,57 @@
+import { z } from 'zod';
 import type { Env } from './config.js';
+import { PRIORITIES } from './domain/priority.js';
+
+const hours = z.number().positive();
+const byPriority = z.object({ urgent: hours, high: hours, normal: hours, low: hours }).partial();
+const slaTargetsSchema = z
+  .object({
+    standard: z.object({ firstResponse: byPriority, resolution: byPriority }).partial(),
+    prime: z.object({ firstResponse: byPriority, resolution: byPriority }).partial(),
+  })
+  .partial()
+  .strict();
+
+const priority = z.enum(PRIORITIES);
+const byUrgency = z.object({ high: priority, medium: priority, low: priority }).partial().strict();
+const priorityMatrixSchema = z.object({ high: byUrgency, medium: byUrgency, low: byUrgency }).partial().strict();
+
+export type SlaTargets = z.infer<typeof slaTargetsSchema>;
+export type PriorityOverrides = z.infer<typeof priorityMatrixSchema>;
+type Read<T> = { value: T } | { problem: string };
+
+/** A setting written as JSON overrides, checked against `schema`: its value ({} when unset), or the line naming what is wrong. */
+function readJsonSetting<T>(name: string, raw: string | undefined, schema: z.ZodType<T>, shape: { example: string; expected: string }): Read<T | Record<string, never>> {
+  if (!raw) return { value: {} };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return { problem: `  ${name}: expected JSON such as ${shape.example}` };
+  }
+  const result = schema.safeParse(parsed);
+  if (!result.success) return { problem: `  ${name}: expected ${shape.expected} (${result.error.issues[0]?.message})` };
+  return { value: result.data };
+}
+
+/**
+ * SLA_TARGETS's overrides, or the line naming what is wrong with them. loadConfig checks them with the other
+ * values, so that every bad one is reported at once; policy.ts applies them.
+ */
+export function readSlaTargets(raw: string | undefined): Read<SlaTargets> {
+  return readJsonSetting('SLA_TARGETS', raw, slaTargetsSchema, {
+    example: '{"prime":{"firstResponse":{"urgent":1}}}',
+    expected: '{"standard"|"prime": {"firstResponse"|"resolution": {"urgent"|"high"|"normal"|"low": hours}}}',
+  });
+}
+
+/** PRIORITY_MATRIX's cells (DOMAIN.md rule 6's matrix is a default), or the line naming what is wrong; as SLA_TARGETS. */
+export function readPriorityMatrix(raw: string | undefined): Read<PriorityOverrides> {
+  return readJsonSetting('PRIORITY_MATRIX', raw, priorityMatrixSchema, {
+    example: '{"medium":{"low":"normal"}} (impact, then urgency)',
+    expected: '{"high"|"medium"|"low" (impact): {"high"|"medium"|"low" (urgency): "urgent"|"high"|"normal"|"low"}}',
+  });
+}
 
 /**
  * The lifecycle timers' and SLA settings that make sense only together (each alone is checked by the schema in

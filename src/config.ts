@@ -5,7 +5,7 @@ import { MIN_SECRET_LENGTH } from './secret.js';
 import { isLinkBase } from './http/public-url.js';
 import type { OAuth2Settings } from './oauth2-token.js';
 import { imapConfig } from './config-imap.js';
-import { timerAndSlaProblems } from './config-rules.js';
+import { readPriorityMatrix, readSlaTargets, timerAndSlaProblems } from './config-rules.js';
 import { calendarFromEnv } from './domain/business-clock.js';
 import { loadDotenv } from './dotenv.js';
 
@@ -228,15 +228,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
   const parsed = envSchema.safeParse(blanksRemoved);
   const warnings = [...dotenvWarnings, ...unknownSettingWarnings(env, KNOWN_VARIABLES)];
   const calendarEnv = Object.fromEntries(CALENDAR_VARIABLES.map((name) => [name, env[name]]));
-  // Checked here so that a bad calendar is listed with the rest (policy.ts builds it again: ~0.1 ms, its data cached).
-  const calendarProblems = calendarProblem(calendarEnv);
+  // The calendar, SLA_TARGETS and PRIORITY_MATRIX, which policy.ts builds (again: ~0.1 ms, the calendar's data
+  // cached), are checked here so that a bad one is listed with the rest.
+  const overrides = [readSlaTargets(blanksRemoved.SLA_TARGETS), readPriorityMatrix(blanksRemoved.PRIORITY_MATRIX)];
+  const policyProblems = [...calendarProblem(calendarEnv), ...overrides.flatMap((read) => ('problem' in read ? [read.problem] : []))];
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '?');
       const got = shownValue(name, blanksRemoved[name]);
       return `  ${name}: ${issue.message}${got === undefined ? '' : ` (got ${got})`}`;
     });
-    throw invalidConfiguration([...lines, ...calendarProblems], warnings);
+    throw invalidConfiguration([...lines, ...policyProblems], warnings);
   }
   const e = parsed.data;
   const problems: string[] = [];
@@ -251,7 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
   if (e.SMTP_OAUTH2 && !smtpOAuth2) problems.push('  SMTP_OAUTH2: uses the IMAP_OAUTH2_* app, which is not set (IMAP_HOST, IMAP_USER, IMAP_OAUTH2_TOKEN_URL, IMAP_OAUTH2_CLIENT_ID)');
   // The mailbox's own address logs in, unless SMTP_USER names another.
   const smtpUser = e.SMTP_USER ?? (smtpOAuth2 ? imap?.user : undefined);
-  problems.push(...calendarProblems);
+  problems.push(...policyProblems);
   if (problems.length) throw invalidConfiguration(problems, warnings);
   const dataDir = resolve(e.DATA_DIR);
   const databaseUrl = e.DATABASE_URL ?? `file:${resolve(dataDir, 'ventanilla.db')}`;
