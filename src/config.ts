@@ -35,7 +35,9 @@ const positiveNumber = (fallback: number) =>
   z.coerce.number({ error: 'expected a number' }).positive('expected a number above 0').default(fallback);
 
 const email = z.email({ error: 'expected an email address such as support@example.com' });
-const optionalText = z.string().trim().min(1).optional();
+// A value of spaces only is no value; an empty one is unset (loadConfig), and the default applies.
+const notBlank = 'expected a value, not only spaces (an empty value leaves it unset)';
+const optionalText = z.string().trim().min(1, notBlank).optional();
 
 const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
@@ -50,7 +52,7 @@ const envSchema = z.object({
     // .env.example's line uncommented as it stands: a key known to everyone who read the example.
     .refine((v) => v !== 'change-me-to-a-long-random-string', "expected a key of your own, not .env.example's placeholder (e.g. `openssl rand -hex 32`)")
     .optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'expected fatal, error, warn, info, debug, trace or silent' }).default('info'),
   IMAP_HOST: optionalText,
   IMAP_PORT: port(993),
   IMAP_SECURE: bool(true),
@@ -70,7 +72,7 @@ const envSchema = z.object({
   KNOWLEDGE_BASE_DIR: optionalText,
   IMAP_TLS_REJECT_UNAUTHORIZED: bool(true),
   MAX_MESSAGE_BYTES: positiveInt(25 * 1024 * 1024),
-  SUPPORT_NAME: z.string().trim().min(1).default('Soporte'),
+  SUPPORT_NAME: z.string().trim().min(1, notBlank).default('Soporte'),
   REPLY_TO_PLUS_ADDRESS: bool(true),
   SMTP_HOST: optionalText,
   SMTP_PORT: port(587),
@@ -132,7 +134,7 @@ const envSchema = z.object({
   NPS_INTERVAL_MONTHS: positiveInt(12),
   // Bulletins and bounce suppression (README "Bulletins").
   BULLETIN_ADDRESS: email.optional(),
-  BULLETIN_NAME: z.string().trim().min(1).default('Boletín fiscal'),
+  BULLETIN_NAME: z.string().trim().min(1, notBlank).default('Boletín fiscal'),
   BULLETIN_LIST_ID: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z0-9-]+$/, 'expected a list id such as boletin.example.com').optional(),
   BULLETIN_RATE_PER_MINUTE: positiveInt(600),
   BULLETIN_CONFIRM_DAYS: positiveInt(7),

@@ -83,6 +83,16 @@ describe('configuration from the environment', () => {
     expect(error.message).toMatch(/DATABASE_URL: expected a SQLite URL/);
   });
 
+  // These read in zod's words: "Too small: expected string to have >=1 characters", "Invalid option: expected
+  // one of "fatal"|"error"|...".
+  it('says in words what a value of spaces only, or an unknown LOG_LEVEL, should be', () => {
+    const error = errorOf({ SMTP_HOST: '  ', SUPPORT_NAME: ' ', LOG_LEVEL: 'verbose' });
+    expect(error.message).toMatch(/SMTP_HOST: expected a value, not only spaces \(an empty value leaves it unset\) \(got "  "\)/);
+    expect(error.message).toMatch(/SUPPORT_NAME: expected a value, not only spaces \(an empty value leaves it unset\)/);
+    expect(error.message).toMatch(/LOG_LEVEL: expected fatal, error, warn, info, debug, trace or silent \(got "verbose"\)/);
+    expect(error.message).not.toMatch(/Too small|Invalid option/);
+  });
+
   // The error is printed to the terminal, and from there to CI logs and journald: a credential stays out of it.
   it('names a refused secret without repeating it, and masks the password of a refused URL', () => {
     const error = errorOf({ SECRET_KEY: 'short-s3cret', IMAP_PASSWORD: '   ', DATABASE_URL: 'postgres://ventanilla:db-pa55word@db.example.test/v' });
