@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createTestApp, mail } from '../support/app.js';
-import type { ReceivedMail } from '../support/smtp.js';
+import { rawHeaderLines, type ReceivedMail } from '../support/smtp.js';
 import { smtpAppPerTest } from '../support/smtp-app.js';
 
 // RFC 5322 2.1.1: a line MUST be at most 998 characters, and SHOULD be at most 78. A header is folded only at
@@ -10,14 +10,7 @@ import { smtpAppPerTest } from '../support/smtp-app.js';
 const fixture = smtpAppPerTest();
 
 /** The Subject header as the SMTP peer got it: its lines, folding kept. */
-function subjectLines(m: ReceivedMail): string[] {
-  const head = m.raw.subarray(0, m.raw.indexOf('\r\n\r\n')).toString('latin1');
-  const lines = head.split('\r\n');
-  const start = lines.findIndex((l) => /^subject:/i.test(l));
-  let end = start + 1;
-  while (end < lines.length && /^[ \t]/.test(lines[end] as string)) end++;
-  return lines.slice(start, end);
-}
+const subjectLines = (m: ReceivedMail): string[] => rawHeaderLines(m, 'Subject');
 
 async function acknowledgementOf(subject: string): Promise<{ number: number; ack: ReceivedMail }> {
   const app = fixture.app();

@@ -37,6 +37,16 @@ export interface SmtpPeer {
   stop(): Promise<void>;
 }
 
+/** A header as the SMTP server got it: its lines, folding kept (the first field of that name). */
+export function rawHeaderLines(m: Pick<ReceivedMail, 'raw'>, name: string): string[] {
+  const head = m.raw.subarray(0, m.raw.indexOf('\r\n\r\n')).toString('latin1');
+  const lines = head.split('\r\n');
+  const start = lines.findIndex((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`));
+  let end = start + 1;
+  while (end < lines.length && /^[ \t]/.test(lines[end] as string)) end++;
+  return lines.slice(start, end);
+}
+
 function headerOf(parsed: ParsedMail, name: string): string | undefined {
   const line = parsed.headerLines.find((h) => h.key === name.toLowerCase())?.line;
   return line?.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim();

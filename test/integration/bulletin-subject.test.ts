@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { scheduleBulletin } from '../../src/bulletins/bulletins.js';
+import { bulletinDeps } from '../../src/bulletins/deps.js';
+import { runBulletinSends } from '../../src/bulletins/send.js';
+import { addSubscriber } from '../../src/bulletins/subscribers.js';
+import { rawHeaderLines, type ReceivedMail } from '../support/smtp.js';
+import { smtpAppPerTest } from '../support/smtp-app.js';
+
+// A bulletin's title is its Subject, in each reader's language, as it reaches the SMTP server. RFC 5322 2.1.1:
+// a header line SHOULD be at most 78 characters, so a long title is folded; a word too long for a line, and
+// any title that is not ASCII, only as RFC 2047 encoded-words (at most 75 characters each, whole characters).
+
+const fixture = smtpAppPerTest({ BULLETIN_ADDRESS: 'boletin@example.test', PUBLIC_URL: 'https://soporte.example.test' });
+
+/** The Subject header as the SMTP peer got it: its lines, folding kept. */
+const subjectLines = (m: ReceivedMail): string[] => rawHeaderLines(m, 'Subject');
+
+const TITLES = {
+  es: 'Reforma del IVA 2027: nuevas obligaciones de facturación electrónica (CFDI 4.0) para contribuyentes del Régimen Simplificado de Confianza, retenciones y fechas límite',
+  pt: 'Reforma do IVA 2027: novas obrigações de faturação eletrónica para sujeitos passivos do regime simplificado — alterações à retenção na fonte 📌',
+  en: `VAT reform 2027: new e-invoicing rules, see https://www.sat.gob.mx/consultas/${'a'.repeat(90)} for the withholding tables`,
+} as const;
+
+describe('a long bulletin title in the Subject', () => {
+  it('is folded into lines of at most 78 characters, and each reader reads their language’s title whole', async () => {
+    const app = fixture.app();
+    const now = new Date();
+    await addSubscriber(app.db, { email: 'ana@cliente.mx', countries: 'MX', locale: 'es' }, now);
+    await addSubscriber(app.db, { email: 'jo@empresa.pt', countries: 'PT', locale: 'pt' }, now);
+    await addSubscriber(app.db, { email: 'bob@corp.us', countries: 'US', locale: 'en' }, now);
+    const deps = bulletinDeps(app);
+    const variants = Object.fromEntries(Object.entries(TITLES).map(([locale, title]) => [locale, { title, markdown: 'Texto.\n' }]));
+    await scheduleBulletin(deps, { title: TITLES.es, countries: ['MX', 'PT', 'US'], topics: [], defaultLocale: 'es', sendAt: now, variants, sourceFile: null }, now);
+    expect(await runBulletinSends(deps, now)).toMatchObject({ started: 1, queued: 3 });
+    expect(await app.drainer().drain()).toMatchObject({ sent: 3 });
+    const got = await fixture.smtp().waitFor(3);
+    const to = (email: string) => got.find((m) => m.envelopeTo.includes(email)) as ReceivedMail;
+    for (const [email, title] of [['ana@cliente.mx', TITLES.es], ['jo@empresa.pt', TITLES.pt], ['bob@corp.us', TITLES.en]] as const) {
+      const m = to(email);
+      const lines = subjectLines(m);
+      expect(lines.length, email).toBeGreaterThan(1);
+      expect(Math.max(...lines.map((l) => l.length)), email).toBeLessThanOrEqual(78);
+      for (const word of lines.join(' ').match(/=\?[^?]+\?[BQ]\?[^?]*\?=/gi) ?? []) expect(word.length).toBeLessThanOrEqual(75);
+      expect(m.parsed.subject).toBe(title);
+      // The same title heads both parts.
+      expect((m.parsed.text ?? '').split('\n')[0]).toBe(title);
+      expect(m.parsed.html).toContain(`<title>${title}</title>`);
+    }
+    // An ASCII title stays readable in the raw header; only its over-long word is encoded.
+    expect(subjectLines(to('bob@corp.us'))[0]).toMatch(/^Subject: VAT reform 2027: new e-invoicing rules, see/);
+  });
+});
