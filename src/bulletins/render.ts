@@ -44,18 +44,28 @@ export class BulletinRenderer {
    * placeholders (readerFill gives their values). countriesLabel names the bulletin's own countries.
    */
   renderBulletin(variant: BulletinVariant, locale: Locale, ctx: { listName: string; countries: string[] }): RenderedParts {
-    const title = oneLine(variant.title);
     return this.render('bulletin', locale, {
-      title,
-      underline: '='.repeat(Math.min(title.length, 72)),
+      ...this.titleView(variant, locale, ctx),
       bodyHtml: new this.hb.SafeString(markdownToHtml(variant.markdown)),
       bodyText: markdownToText(variant.markdown),
-      listName: ctx.listName,
-      countriesLabel: countryNames(ctx.countries, locale),
       email: placeholder('email'),
       unsubscribeUrl: placeholder('unsubscribe_url'),
       subscribedLabel: placeholder('subscribed_countries'),
     });
+  }
+
+  /**
+   * The Subject alone (bulletin.subject.hbs), as renderBulletin gives it: the sender needs it for every batch,
+   * also one resumed after a restart, when the body is stored already and not rendered again.
+   */
+  bulletinSubject(variant: BulletinVariant, locale: Locale, ctx: { listName: string; countries: string[] }): string {
+    this.loadPartials();
+    return oneLine(this.run('bulletin', locale, 'subject', this.titleView(variant, locale, ctx)));
+  }
+
+  private titleView(variant: BulletinVariant, locale: Locale, ctx: { listName: string; countries: string[] }): Record<string, unknown> {
+    const title = oneLine(variant.title);
+    return { title, underline: '='.repeat(Math.min(title.length, 72)), listName: ctx.listName, countriesLabel: countryNames(ctx.countries, locale) };
   }
 
   /** The mail with the link that confirms a subscription asked for by mail. */

@@ -99,7 +99,8 @@ async function queueBatch(
 ): Promise<number> {
   const variants = JSON.parse(bulletin.variants) as Partial<Record<Locale, BulletinVariant>>;
   const blocked = await suppressedAmong(tx, recipients.map((r) => r.email), at.now);
-  const bodies = new Map<Locale, number>();
+  // Per language: the shared body and the Subject (bulletin.subject.hbs, what the preview shows).
+  const bodies = new Map<Locale, { bodyId: number; subject: string }>();
   const { address, name, listId } = deps.config;
   const from = `"${name.replace(/["\\\r\n]/g, '')}" <${address}>`;
   const domain = domainOf(address);
@@ -113,10 +114,12 @@ async function queueBatch(
       continue;
     }
     const variant = variants[locale] as BulletinVariant;
-    let bodyId = bodies.get(locale);
-    if (bodyId === undefined) {
-      bodyId = await ensureBody(tx, `bulletin:${bulletin.id}:${locale}`, () => deps.renderer.renderBulletin(variant, locale, { listName: name, countries: decodeList(bulletin.countries) }));
-      bodies.set(locale, bodyId);
+    let body = bodies.get(locale);
+    if (body === undefined) {
+      const ctx = { listName: name, countries: decodeList(bulletin.countries) };
+      const bodyId = await ensureBody(tx, `bulletin:${bulletin.id}:${locale}`, () => deps.renderer.renderBulletin(variant, locale, ctx));
+      body = { bodyId, subject: deps.renderer.bulletinSubject(variant, locale, ctx) };
+      bodies.set(locale, body);
     }
     const token = unsubscribeToken(deps.links.secret, { s: r.id, b: bulletin.id }, at.now);
     const url = unsubscribeUrl(deps.links, token);
@@ -132,7 +135,7 @@ async function queueBatch(
         template: 'bulletin',
         fromAddress: from,
         toList: JSON.stringify([r.email]),
-        subject: variant.title.replace(/[\s\u0000-\u001f]+/g, ' ').trim(),
+        subject: body.subject,
         messageId: bulletinMessageId(deps.links.secret, bulletin.id, r.id, domain),
         headers: JSON.stringify({
           replyTo: null,
@@ -146,7 +149,7 @@ async function queueBatch(
             'X-Auto-Response-Suppress': 'All',
           },
         }),
-        bodyId,
+        bodyId: body.bodyId,
         // The values of the body's placeholders (renderBulletin, readerFill).
         fill: JSON.stringify(fill),
         nextAttemptAt: new Date(slot),

@@ -1,8 +1,13 @@
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { scheduleBulletin } from '../../src/bulletins/bulletins.js';
+import { previewDraft, scheduleBulletin } from '../../src/bulletins/bulletins.js';
 import { bulletinDeps } from '../../src/bulletins/deps.js';
+import { BulletinRenderer } from '../../src/bulletins/render.js';
 import { runBulletinSends } from '../../src/bulletins/send.js';
 import { addSubscriber } from '../../src/bulletins/subscribers.js';
+import { templatesDir } from '../../src/paths.js';
 import { rawHeaderLines, type ReceivedMail } from '../support/smtp.js';
 import { smtpAppPerTest } from '../support/smtp-app.js';
 
@@ -48,5 +53,32 @@ describe('a long bulletin title in the Subject', () => {
     }
     // An ASCII title stays readable in the raw header; only its over-long word is encoded.
     expect(subjectLines(to('bob@corp.us'))[0]).toMatch(/^Subject: VAT reform 2027: new e-invoicing rules, see/);
+  });
+});
+
+describe('the subject template', () => {
+  it('an operator’s templates/<locale>/bulletin.subject.hbs is the Subject the readers get, as the preview shows it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ventanilla-templates-'));
+    try {
+      cpSync(templatesDir, dir, { recursive: true });
+      writeFileSync(join(dir, 'es', 'bulletin.subject.hbs'), 'Boletín fiscal: {{title}}\n');
+      writeFileSync(join(dir, 'pt', 'bulletin.subject.hbs'), 'Boletim fiscal: {{title}}\n');
+      const app = fixture.app();
+      const now = new Date();
+      await addSubscriber(app.db, { email: 'ana@cliente.mx', countries: 'MX', locale: 'es' }, now);
+      await addSubscriber(app.db, { email: 'jo@empresa.pt', countries: 'PT', locale: 'pt' }, now);
+      const deps = { ...bulletinDeps(app), renderer: new BulletinRenderer(dir) };
+      const draft = { title: 'Reforma del IVA', countries: ['MX', 'PT'], topics: [], defaultLocale: 'es' as const, sendAt: now, variants: { es: { title: 'Reforma del IVA', markdown: 'Texto.\n' }, pt: { title: 'Reforma do IVA', markdown: 'Texto.\n' } }, sourceFile: null };
+      expect(previewDraft(deps, draft, 'es').subject).toBe('Boletín fiscal: Reforma del IVA');
+      await scheduleBulletin(deps, draft, now);
+      expect(await runBulletinSends(deps, now)).toMatchObject({ queued: 2 });
+      expect(await app.drainer().drain()).toMatchObject({ sent: 2 });
+      const got = await fixture.smtp().waitFor(2);
+      const subjectTo = (email: string) => got.find((m) => m.envelopeTo.includes(email))?.parsed.subject;
+      expect(subjectTo('ana@cliente.mx')).toBe('Boletín fiscal: Reforma del IVA');
+      expect(subjectTo('jo@empresa.pt')).toBe('Boletim fiscal: Reforma do IVA');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
