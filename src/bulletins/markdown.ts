@@ -96,8 +96,11 @@ function block(t: Token): string {
         })
         .join('\n');
     }
-    case 'blockquote':
-      return (t as Tokens.Blockquote).tokens.map(block).join('\n\n').replace(/^/gm, '> ');
+    case 'blockquote': {
+      // Its blank lines ("space" tokens) are gaps between blocks already: one quoted empty line, as in the HTML.
+      const inner = (t as Tokens.Blockquote).tokens.map(block).filter((b) => b.trim() !== '').join('\n\n');
+      return inner.split('\n').map((line) => (line === '' ? '>' : `> ${line}`)).join('\n');
+    }
     case 'code':
       return (t as Tokens.Code).text.replace(/^/gm, '    ');
     case 'hr':

@@ -70,6 +70,10 @@ describe('Markdown', () => {
     const text = markdownToText('## Cambios\n\nLa **tasa** baja: [ver](https://sat.gob.mx) & más.\n\n- uno\n- dos\n\n| a | b |\n|---|---|\n| 1 | 2 |\n');
     expect(text).toBe('Cambios\n=======\n\nLa tasa baja: ver (https://sat.gob.mx) & más.\n\n- uno\n- dos\n\na | b\n1 | 2');
   });
+
+  it('a quote of several paragraphs keeps one quoted blank line between them, as the HTML part shows it', () => {
+    expect(markdownToText('> Artículo 1.\n>\n> Artículo 2.\n>> Nota del SAT.\n')).toBe('> Artículo 1.\n>\n> Artículo 2.\n>\n> > Nota del SAT.');
+  });
 });
 
 describe('character references (&euro;, &#8364;...)', () => {
