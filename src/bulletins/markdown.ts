@@ -90,8 +90,11 @@ function block(t: Token): string {
       const list = t as Tokens.List;
       return list.items
         .map((item, i) => {
+          // A task item's box is a token of its own (or, in a loose list, its paragraph's first, which reads as ''):
+          // written before the item's text, on its line, as the HTML part shows its checkbox.
+          const box = item.task ? (item.checked ? '[x] ' : '[ ] ') : '';
           const marker = list.ordered ? `${Number(list.start || 1) + i}. ` : '- ';
-          const body = item.tokens.map((x) => (x.type === 'text' ? inlineOne(x) : block(x))).join('\n');
+          const body = box + item.tokens.filter((x) => x.type !== 'checkbox').map((x) => (x.type === 'text' ? inlineOne(x) : block(x))).join('\n');
           return marker + body.replace(/\n/g, `\n${' '.repeat(marker.length)}`);
         })
         .join('\n');

@@ -74,6 +74,13 @@ describe('Markdown', () => {
   it('a quote of several paragraphs keeps one quoted blank line between them, as the HTML part shows it', () => {
     expect(markdownToText('> Artículo 1.\n>\n> Artículo 2.\n>> Nota del SAT.\n')).toBe('> Artículo 1.\n>\n> Artículo 2.\n>\n> > Nota del SAT.');
   });
+
+  it('a task list keeps its boxes, ticked or not, on the item’s line', () => {
+    const md = '- [x] **Presentar** la declaración\n- [ ] Pagar el ISR\n';
+    expect(markdownToText(md)).toBe('- [x] Presentar la declaración\n- [ ] Pagar el ISR');
+    expect(markdownToText('1. [ ] uno\n\n2. [x] dos\n')).toBe('1. [ ] uno\n2. [x] dos');
+    expect(markdownToHtml(md)).toContain('<input checked="" disabled="" type="checkbox"> <strong>Presentar</strong>');
+  });
 });
 
 describe('character references (&euro;, &#8364;...)', () => {
