@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { sameText } from '../domain/thread-refs.js';
 import { signToken, verifyToken } from '../http/tokens.js';
 
 // The links in bulletin mail: signed tokens (src/http/tokens.ts) that name a subscriber by id, never by
@@ -55,6 +56,16 @@ export function readConfirmToken(secret: string, token: string, now: Date): Conf
 
 /** One Message-ID per (bulletin, subscriber), signed so that no one else's mail can claim to be ours. */
 export function bulletinMessageId(secret: string, bulletinId: number, subscriberId: number, domain: string): string {
-  const sig = createHmac('sha256', secret).update(`bulletin:${bulletinId}:${subscriberId}`).digest('base64url').slice(0, 12).replace(/[-_]/g, 'x');
-  return `vb.${bulletinId}.${subscriberId}.${sig}@${domain}`;
+  return `vb.${bulletinId}.${subscriberId}.${messageSignature(secret, bulletinId, subscriberId)}@${domain}`;
+}
+
+const messageSignature = (secret: string, bulletinId: number, subscriberId: number): string =>
+  createHmac('sha256', secret).update(`bulletin:${bulletinId}:${subscriberId}`).digest('base64url').slice(0, 12).replace(/[-_]/g, 'x');
+
+/** The subscriber a bulletin mail of ours went to, by its Message-ID; null when it is not ours or is forged. */
+export function subscriberOfMessageId(secret: string, messageId: string): number | null {
+  const match = /^vb\.(\d{1,12})\.(\d{1,12})\.([A-Za-z0-9]{12})@/.exec(messageId);
+  if (!match) return null;
+  const [, bulletinId, subscriberId, signature] = match as unknown as [string, string, string, string];
+  return sameText(signature, messageSignature(secret, Number(bulletinId), Number(subscriberId))) ? Number(subscriberId) : null;
 }

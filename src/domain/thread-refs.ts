@@ -8,7 +8,8 @@ function sign(secret: string, purpose: string, payload: string, length: number):
   return createHmac('sha256', secret).update(`${purpose}:${payload}`).digest('hex').slice(0, length);
 }
 
-function sameText(a: string, b: string): boolean {
+/** Compares two signatures in constant time. */
+export function sameText(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);

@@ -134,6 +134,20 @@ describe('subscribing and leaving by mail', () => {
     expect(await app.db.ticket.count()).toBe(0);
   });
 
+  it('a reply BAJA from another address (the bulletin went to an alias) unsubscribes whoever the bulletin went to', async () => {
+    await addSubscriber(app.db, { email: 'contabilidad@empresa.mx', countries: 'MX' }, NOW);
+    const deps = bulletinDeps(app);
+    await scheduleBulletin(deps, { title: 'IVA', countries: ['MX'], topics: [], defaultLocale: 'es', sendAt: NOW, variants: { es: { title: 'IVA', markdown: 'Texto' } }, sourceFile: null }, NOW);
+    await runBulletinSends(deps, NOW);
+    const sent = await app.db.outboxMail.findFirstOrThrow({ where: { template: 'bulletin' } });
+    // A forged Message-ID (wrong signature) names no one.
+    const forged = sent.messageId.replace(/\.(\w+)@/, '.xxxxxxxxxxxx@');
+    expect((await ingest(toBulletins('Ana <ana@empresa.mx>', 'Re: IVA', 'BAJA', { 'In-Reply-To': `<${forged}>` }))).detail).toBe('unsubscribe: ana@empresa.mx was not subscribed');
+    const reply = await ingest(toBulletins('Ana <ana@empresa.mx>', 'Re: IVA', 'BAJA\n\n> Texto', { 'In-Reply-To': `<${sent.messageId}>`, References: `<${sent.messageId}>` }));
+    expect(reply.detail).toBe('unsubscribe (reply to a bulletin): contabilidad@empresa.mx unsubscribed');
+    expect((await app.db.subscriber.findUniqueOrThrow({ where: { email: 'contabilidad@empresa.mx' } })).status).toBe('unsubscribed');
+  });
+
   it('a question in reply to a bulletin titled "Baja ..." or "Stop ..." unsubscribes no one: a reply\'s subject is no command', async () => {
     await addSubscriber(app.db, { email: 'ana@cliente.mx', countries: 'MX' }, NOW);
     const replied = await ingest(toBulletins('Ana <ana@cliente.mx>', 'Re: Baja de tasas del ISR 2027', '¿Esto aplica a personas físicas?\n\n> El SAT publicó'));

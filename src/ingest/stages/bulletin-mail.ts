@@ -1,7 +1,7 @@
 import type { BulletinConfig } from '../../config.js';
 import { parseBulletinCommand } from '../../bulletins/mail-commands.js';
 import { SERVED_COUNTRIES } from '../../bulletins/countries.js';
-import { readUnsubscribeToken } from '../../bulletins/links.js';
+import { readUnsubscribeToken, subscriberOfMessageId } from '../../bulletins/links.js';
 import { requestSubscription, unsubscribeByToken, type SubscriptionDeps } from '../../bulletins/subscription.js';
 import { countryFromAddress, guessLanguage } from '../../domain/language.js';
 import type { Tx } from '../../store/database.js';
@@ -39,6 +39,13 @@ export async function screenBulletinMail(
       return done('bulletin_command', `unsubscribe (List-Unsubscribe mailto): ${subscriber?.email ?? `subscriber ${payload.s}`} ${changed ? 'unsubscribed' : 'was not subscribed'}`);
     }
     const changed = await unsubscribe(tx, { email: input.sender.address }, 'mail', input.now);
+    // A sender who is not subscribed may answer a bulletin that reached them through an alias or a forward:
+    // the bulletin's signed Message-ID, in In-Reply-To or References, names whom it went to.
+    const replied = changed ? null : repliedSubscriber(settings.links.secret, input.mail);
+    if (replied !== null) {
+      const { subscriber, changed: left } = await unsubscribeByToken(tx, { s: replied }, 'mail', input.now);
+      return done('bulletin_command', `unsubscribe (reply to a bulletin): ${subscriber?.email ?? `subscriber ${replied}`} ${left ? 'unsubscribed' : 'was not subscribed'}`);
+    }
     return done('bulletin_command', `unsubscribe: ${input.sender.address} ${changed ? 'unsubscribed' : 'was not subscribed'}`);
   }
   // No country named: the one of the address's domain (.mx -> MX), else every country served. Words not
@@ -58,4 +65,13 @@ export async function screenBulletinMail(
   });
   const notUnderstood = command.unknown.length ? ` (not a country served: ${command.unknown.join(', ')})` : '';
   return done('bulletin_command', `subscribe ${countries.join(' ')}${notUnderstood}: ${result.queued ? 'confirmation link sent' : `no confirmation sent (${result.why})`}`);
+}
+
+/** The subscriber whose bulletin a mail answers: the newest of our bulletin Message-IDs it refers to. */
+function repliedSubscriber(secret: string, mail: InboundMail): number | null {
+  for (const id of [mail.inReplyTo, ...mail.references.toReversed()]) {
+    const subscriber = id ? subscriberOfMessageId(secret, id) : null;
+    if (subscriber !== null) return subscriber;
+  }
+  return null;
 }
