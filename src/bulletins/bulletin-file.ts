@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DateTime } from 'luxon';
-import { parse as parseYaml } from 'yaml';
+import { isScalar, parseDocument, type Document } from 'yaml';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { isLocale, LOCALES, type Locale } from '../outbound/locale.js';
 import { parseCountries } from './countries.js';
@@ -96,18 +96,28 @@ function variant(value: unknown, where: string, locale: string, baseDir: string 
   return { title, markdown: text(v.body, where, `variants.${locale}.body (or .file)`) };
 }
 
+/**
+ * "title: Boletín fiscal #45" reads as "Boletín fiscal": in YAML, " #" starts a comment. A title cut so would
+ * go out as every reader's Subject without a word said, so it is refused (a title in quotes keeps its "#").
+ */
+function titleNotCut(doc: Document, yaml: string, path: string[], where: string): void {
+  const node = doc.getIn(path, true);
+  if (!isScalar(node) || node.type !== 'PLAIN' || !node.range) return;
+  const sameLine = yaml.slice(node.range[1]).split(/\r?\n/)[0] ?? '';
+  if (/^[ \t]+#/.test(sameLine)) fail(where, `"${path.join('.')}" is cut at " #", where a YAML comment starts (it would read ${JSON.stringify(node.value)}): put the whole title in double quotes`);
+}
+
 /** Reads and checks a bulletin; every problem is reported with the file name. */
 /** `sendNow`: at once, whatever send_at says (`--send-now`; also what a preview assumes). */
 export function parseBulletin(source: string, opts: { file?: string | null; timeZone: string; now: Date; sendNow?: boolean }): BulletinDraft {
   const where = opts.file ?? 'bulletin';
   const { yaml, body } = splitFrontMatter(source, where);
-  let meta: Record<string, unknown>;
-  try {
-    meta = (parseYaml(yaml) ?? {}) as Record<string, unknown>;
-  } catch (error) {
-    return fail(where, `the front matter is not valid YAML: ${(error as Error).message}`);
-  }
+  const doc = parseDocument(yaml);
+  const [yamlError] = doc.errors;
+  if (yamlError) fail(where, `the front matter is not valid YAML: ${yamlError.message}`);
+  const meta = (doc.toJS() ?? {}) as Record<string, unknown>;
   if (typeof meta !== 'object' || Array.isArray(meta)) fail(where, 'the front matter must be a list of "name: value" settings');
+  for (const path of [['title'], ...Object.keys((meta.variants ?? {}) as object).map((locale) => ['variants', locale, 'title'])]) titleNotCut(doc, yaml, path, where);
   const title = text(meta.title, where, 'title');
   const { codes, unknown } = parseCountries(list(meta.countries));
   if (unknown.length) fail(where, `"countries": not one of the countries served: ${unknown.join(', ')} (use ISO codes such as MX, AR, PT)`);

@@ -22,6 +22,8 @@ describe('bulletin files', () => {
     expect(draft.variants).toEqual({ es: { title: 'Reforma', markdown: 'Texto\n' }, pt: { title: 'Reforma PT', markdown: 'Texto **pt**' } });
     expect(parse('---\ntitle: T\ncountries: PT\nsend_at: 2026-12-01T09:00:00Z\n---\nx').sendAt).toEqual(new Date('2026-12-01T09:00:00Z'));
     expect(parse('---\ntitle: T\ncountries: PT\n---\nx').sendAt).toEqual(NOW);
+    // A title in quotes keeps its "#"; a comment on a line of its own, or after a quoted title, is a comment.
+    expect(parse('---\ntitle: "Boletín fiscal #45" # número\n  # otro\ncountries: PT\n---\nx').title).toBe('Boletín fiscal #45');
     expect(parse('---\ntitle: T\ncountries: PT\nsend_at: 2026-12-01 09:00 -06:00\n---\nx').sendAt).toEqual(new Date('2026-12-01T15:00:00Z'));
     expect(parse('---\ntitle: T\ncountries: PT\nsend_at: 2026-12-01 09:00 Z\n---\nx').sendAt).toEqual(new Date('2026-12-01T09:00:00Z'));
     // A few minutes late is "now"; --send-now sends a past send_at at once.
@@ -37,6 +39,8 @@ describe('bulletin files', () => {
     ['a send_at in the past (a wrong year)', '---\ntitle: T\ncountries: MX\nsend_at: 2025-12-01 09:00\n---\nx', /"send_at" 2025-12-01T15:00:00.000Z is in the past .*--send-now/],
     ['no body', '---\ntitle: T\ncountries: MX\n---\n', /no text/],
     ['a variant in an unknown language', '---\ntitle: T\ncountries: MX\nvariants:\n  fr: { title: T, body: x }\n---\nx', /"fr" is not one of/],
+    ['a title cut by " #" (a YAML comment)', '---\ntitle: Boletín fiscal #45\ncountries: MX\n---\nx', /"title" is cut at " #", where a YAML comment starts \(it would read "Boletín fiscal"\): put the whole title in double quotes/],
+    ['a translation\'s title cut by " #"', '---\ntitle: T\ncountries: MX\nvariants:\n  pt:\n    title: Boletim #45\n    body: x\n---\nx', /"variants\.pt\.title" is cut at " #"/],
   ])('refuses %s, naming the file', (_what, text, error) => {
     expect(() => parse(text)).toThrow(error);
     expect(() => parse(text)).toThrow(/^b\.md: /);
