@@ -96,6 +96,13 @@ function variant(value: unknown, where: string, locale: string, baseDir: string 
   return { title, markdown: text(v.body, where, `variants.${locale}.body (or .file)`) };
 }
 
+/** The usual slip behind a YAML error: a title with ": " not in quotes. Shown with the line quoted, when it is one. */
+function quoteHint(yaml: string, line: number | undefined): string {
+  const text = line ? (yaml.split(/\r?\n/)[line - 1] ?? '') : '';
+  const setting = /^\s*([\w-]+):[ \t]+([^"'{[\s].*?)\s*$/.exec(text);
+  return `A value with ": " or " #" in it goes in double quotes${setting ? `: ${setting[1]}: ${JSON.stringify(setting[2])}` : ''}`;
+}
+
 /**
  * "title: Boletín fiscal #45" reads as "Boletín fiscal": in YAML, " #" starts a comment. A title cut so would
  * go out as every reader's Subject without a word said, so it is refused (a title in quotes keeps its "#").
@@ -114,7 +121,7 @@ export function parseBulletin(source: string, opts: { file?: string | null; time
   const { yaml, body } = splitFrontMatter(source, where);
   const doc = parseDocument(yaml);
   const [yamlError] = doc.errors;
-  if (yamlError) fail(where, `the front matter is not valid YAML: ${yamlError.message}`);
+  if (yamlError) fail(where, `the front matter is not valid YAML: ${yamlError.message.trimEnd()}\n${quoteHint(yaml, yamlError.linePos?.[0]?.line)}`);
   const meta = (doc.toJS() ?? {}) as Record<string, unknown>;
   if (typeof meta !== 'object' || Array.isArray(meta)) fail(where, 'the front matter must be a list of "name: value" settings');
   for (const path of [['title'], ...Object.keys((meta.variants ?? {}) as object).map((locale) => ['variants', locale, 'title'])]) titleNotCut(doc, yaml, path, where);
