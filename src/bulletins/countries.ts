@@ -54,7 +54,11 @@ export function decodeList(stored: string): string[] {
   return stored.split(',').filter(Boolean);
 }
 
-/** "México, Argentina" in the reader's language. */
+const collators = new Map<Locale, Intl.Collator>();
+
+/** "Argentina, México" in the reader's language and alphabetical order (codes sort Perú after Portugal). */
 export function countryNames(codes: readonly string[], locale: Locale): string {
-  return codes.map((c) => NAMES[c]?.[locale] ?? c).join(', ');
+  let collator = collators.get(locale);
+  if (!collator) collators.set(locale, (collator = new Intl.Collator(locale)));
+  return codes.map((c) => NAMES[c]?.[locale] ?? c).sort(collator.compare).join(', ');
 }

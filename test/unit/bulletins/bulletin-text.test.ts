@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseBulletin } from '../../../src/bulletins/bulletin-file.js';
-import { parseCountries } from '../../../src/bulletins/countries.js';
+import { countryNames, parseCountries, SERVED_COUNTRIES } from '../../../src/bulletins/countries.js';
 import { parseCsv } from '../../../src/bulletins/csv.js';
 import { parseBulletinCommand } from '../../../src/bulletins/mail-commands.js';
 import { markdownToHtml, markdownToText } from '../../../src/bulletins/markdown.js';
@@ -122,6 +122,12 @@ describe('small parsers', () => {
       { line: 2, fields: ['c@x.mx', 'MX'] },
       { line: 6, fields: ['d@x.mx', 'AR'] },
     ]);
+  });
+
+  it('names countries in the reader’s alphabetical order, not by their codes', () => {
+    expect(countryNames([...SERVED_COUNTRIES].sort(), 'es')).toBe('Argentina, Bolivia, Chile, Colombia, Costa Rica, Ecuador, Estados Unidos, México, Paraguay, Perú, Portugal, República Dominicana, Uruguay');
+    expect(countryNames(['PE', 'PT', 'PY', 'US', 'DO'], 'en')).toBe('Dominican Republic, Paraguay, Peru, Portugal, United States');
+    expect(countryNames(['PE', 'PT', 'PY', 'EC'], 'pt')).toBe('Equador, Paraguai, Peru, Portugal');
   });
 
   it('countries by code or name, two-word names included', () => {
