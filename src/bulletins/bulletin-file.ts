@@ -43,7 +43,8 @@ const fail = (where: string, message: string): never => {
 function splitFrontMatter(text: string, where: string): { yaml: string; body: string } {
   const match = /^\uFEFF?---[ \t]*\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)([\s\S]*)$/.exec(text);
   if (!match) fail(where, 'no front matter: the file must start with a "---" line, the settings (title, countries...), and another "---" line');
-  return { yaml: match?.[1] ?? '', body: match?.[2] ?? '' };
+  // The first "---" stays as an empty line, so that YAML's errors name the file's lines, not the front matter's.
+  return { yaml: `\n${match?.[1] ?? ''}`, body: match?.[2] ?? '' };
 }
 
 function text(value: unknown, where: string, name: string): string {
