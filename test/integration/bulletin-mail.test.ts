@@ -148,6 +148,17 @@ describe('subscribing and leaving by mail', () => {
     expect((await app.db.subscriber.findUniqueOrThrow({ where: { email: 'contabilidad@empresa.mx' } })).status).toBe('unsubscribed');
   });
 
+  it('the List-Unsubscribe mailto sent by a program (Auto-Submitted, Precedence: bulk) still unsubscribes: its token names the subscriber', async () => {
+    for (const [email, headers] of [['u1@gmail.com', { 'Auto-Submitted': 'auto-generated' }], ['u2@gmail.com', { Precedence: 'bulk', 'X-Auto-Response-Suppress': 'All' }]] as const) {
+      await addSubscriber(app.db, { email, countries: 'MX' }, NOW);
+      const { id } = await app.db.subscriber.findUniqueOrThrow({ where: { email } });
+      const r = await ingest(toBulletins(email, `unsubscribe ${unsubscribeToken(app.config.secretKey, { s: id, b: 1 }, NOW)}`, 'This message was automatically generated.', headers));
+      expect(r).toMatchObject({ outcome: 'bulletin_command', detail: `unsubscribe (List-Unsubscribe mailto): ${email} unsubscribed` });
+    }
+    // Without a valid token, a machine's mail is still no command.
+    expect((await ingest(toBulletins('u3@gmail.com', 'unsubscribe', '', { 'Auto-Submitted': 'auto-generated' }))).outcome).toBe('auto_reply');
+  });
+
   it('a question in reply to a bulletin titled "Baja ..." or "Stop ..." unsubscribes no one: a reply\'s subject is no command', async () => {
     await addSubscriber(app.db, { email: 'ana@cliente.mx', countries: 'MX' }, NOW);
     const replied = await ingest(toBulletins('Ana <ana@cliente.mx>', 'Re: Baja de tasas del ISR 2027', '¿Esto aplica a personas físicas?\n\n> El SAT publicó'));

@@ -27,7 +27,11 @@ export async function screenBulletinMail(
 ): Promise<Recorded | null> {
   if (!settings || !input.mail.recipients.includes(settings.config.address)) return null;
   const done = (outcome: InboundOutcome, detail: string): Recorded => ({ outcome, ticketNumber: null, detail });
-  if (input.automatic) return done('auto_reply', 'to the bulletin address: machine-written, ignored');
+  // List-Unsubscribe's mailto ("unsubscribe <token>" as the subject) may be sent by a machine, a mail client's or an
+  // unsubscribe service's, marked Auto-Submitted or Precedence: bulk: its signed token alone names the subscriber.
+  const mailto = parseBulletinCommand(input.mail.subject, '');
+  const fromMailto = mailto?.kind === 'unsubscribe' && mailto.token !== null && readUnsubscribeToken(settings.links.secret, mailto.token, input.now) !== null;
+  if (input.automatic && !fromMailto) return done('auto_reply', 'to the bulletin address: machine-written, ignored');
   if (!input.trusted) return done('rejected', 'to the bulletin address from a sender that failed authentication: ignored');
   const inReplyTo = input.mail.inReplyTo !== null || input.mail.references.length > 0;
   const command = parseBulletinCommand(input.mail.subject, input.visibleText, { inReplyTo });
