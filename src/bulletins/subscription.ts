@@ -37,8 +37,10 @@ export async function requestSubscription(
   deps: SubscriptionDeps,
   req: { email: string; name: string | null; locale: string | null; countries: string[]; hint?: ConfirmationHint; idempotencyKey: string; inReplyTo: string | null; now: Date },
 ): Promise<RequestResult> {
-  const countries = encodeList(req.countries);
-  let subscriber = await ensurePendingSubscriber(tx, { email: req.email, name: req.name, locale: req.locale, countries, topics: '' }, req.now);
+  const asked = encodeList(req.countries);
+  let subscriber = await ensurePendingSubscriber(tx, { email: req.email, name: req.name, locale: req.locale, countries: asked, topics: '' }, req.now);
+  // A reader who follows México and writes "SUSCRIBIR AR" wants Argentina too: confirming must not drop México.
+  const countries = subscriber.status === 'active' ? encodeList([...decodeList(subscriber.countries), ...req.countries]) : asked;
   if (subscriber.status === 'active' && subscriber.countries === countries) return { queued: false, subscriber, why: 'already_subscribed' };
   if ((await suppressedAmong(tx, [subscriber.email], req.now)).size > 0) return { queued: false, subscriber, why: 'suppressed' };
   const changed = subscriber.status === 'pending' && subscriber.countries !== countries;

@@ -112,6 +112,24 @@ describe('subscribing and leaving by mail', () => {
     expect(await app.db.ticket.count()).toBe(0);
   });
 
+  it('SUSCRIBIR AR from someone who follows México adds Argentina: confirming keeps México', async () => {
+    await addSubscriber(app.db, { email: 'ana@cliente.mx', countries: 'MX' }, NOW);
+    expect((await ingest(toBulletins('ana@cliente.mx', 'SUSCRIBIR MX'))).detail).toBe('subscribe MX: no confirmation sent (already_subscribed)');
+    expect((await ingest(toBulletins('ana@cliente.mx', 'SUSCRIBIR AR'))).detail).toBe('subscribe AR: confirmation link sent');
+    const confirmation = await app.db.outboxMail.findFirstOrThrow({ where: { template: 'bulletin_confirm' } });
+    expect(confirmation.text).toContain('(Argentina, México)');
+    // Until it is confirmed, México goes on as before.
+    expect((await app.db.subscriber.findUniqueOrThrow({ where: { email: 'ana@cliente.mx' } })).countries).toBe(',MX,');
+    const link = /https:\/\/soporte\.example\.test(\/bulletins\/confirm\?t=[\w.-]+)/.exec(confirmation.text)?.[1] as string;
+    const server = await buildServer(app);
+    try {
+      expect((await server.inject({ method: 'POST', url: link, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: '' })).statusCode).toBe(200);
+    } finally {
+      await server.close();
+    }
+    expect(await app.db.subscriber.findUniqueOrThrow({ where: { email: 'ana@cliente.mx' } })).toMatchObject({ status: 'active', countries: ',AR,MX,' });
+  });
+
   it('"Desuscribirse" and "Quiero darme de baja" unsubscribe', async () => {
     await addSubscriber(app.db, { email: 'ana@cliente.mx', countries: 'MX' }, NOW);
     await addSubscriber(app.db, { email: 'luis@cliente.mx', countries: 'MX' }, NOW);
