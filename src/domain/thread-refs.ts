@@ -94,11 +94,23 @@ const FORWARD_PREFIX = /^\s*\[?(fwd?|fw|rv|enc|tr|wg|reenviado|encaminhado)\s*:\
 // A tag a mail gateway puts in front of the subject ("[EXTERNAL]", "[SPAM?]"), or a ticket tag.
 const LEADING_TAG = /^\s*\[[^\]]*\]\s*/;
 
-/** Whether a forward's prefix opens the subject behind leading tags, and behind reply prefixes when `throughReplies`. */
-function forwardPrefixed(subject: string, throughReplies: boolean): boolean {
+/** The subject as compared with a ticket's: spaces and letter case aside. */
+function comparable(subject: string): string {
+  return subject.normalize('NFKC').replace(/\s+/g, ' ').trim().toLowerCase();
+}
+
+/**
+ * Whether a forward's prefix opens the subject behind leading tags, and behind reply prefixes when `throughReplies`;
+ * not when what opens it there is `own`, a ticket's subject.
+ */
+function forwardPrefixed(subject: string, throughReplies: boolean, own?: string): boolean {
   // NFKC: a full-width colon ("RV：") is a colon.
   let rest = subject.normalize('NFKC');
+  // Only a subject that is itself a forward's ("RV: x") can hide one; "R" or "Fw" must not pass for "RV: y".
+  const ownText = own && FORWARD_PREFIX.test(own.normalize('NFKC')) ? comparable(own) : null;
   for (let i = 0; i < 10; i++) {
+    const text = ownText && comparable(rest);
+    if (text && (text === ownText || text.startsWith(`${ownText} `))) return false;
     if (FORWARD_PREFIX.test(rest)) return true;
     const next = (throughReplies ? rest.replace(REPLY_PREFIX, '') : rest).replace(LEADING_TAG, '');
     if (next === rest) return false;
@@ -107,9 +119,13 @@ function forwardPrefixed(subject: string, throughReplies: boolean): boolean {
   return false;
 }
 
-/** Forwards start a new conversation: "Fwd:", "FW:", Spanish "RV:", Portuguese "Enc:", French "TR:"; "Re: Fwd:" too. */
-export function isForwardSubject(subject: string): boolean {
-  return forwardPrefixed(subject, true);
+/**
+ * Forwards start a new conversation: "Fwd:", "FW:", Spanish "RV:", Portuguese "Enc:", French "TR:"; "Re: Fwd:" too.
+ * `ticketSubject`: the subject of the ticket the mail refers to. A ticket opened by a forward keeps its "RV: x"
+ * (ticketSubject below), and its notices say "[#1000] RV: x": a reply to them, "RE: [#1000] RV: x", forwards nothing.
+ */
+export function isForwardSubject(subject: string, ticketSubject?: string): boolean {
+  return forwardPrefixed(subject, true, ticketSubject);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { isForwardSubject } from './thread-refs.js';
 import type { TicketStatus } from './ticket-status.js';
 
 // Which ticket an inbound mail belongs to, decided in layers (issue 2 §4). Pure: the caller looks up
@@ -5,6 +6,7 @@ import type { TicketStatus } from './ticket-status.js';
 
 export interface TicketView {
   number: number;
+  subject: string;
   status: TicketStatus;
   requester: string;
   ccs: string[];
@@ -22,7 +24,8 @@ export interface HeaderMatch {
 export interface ThreadInput {
   sender: string;
   senderOrganisationId: number | null;
-  isForward: boolean;
+  /** The mail's subject: a forward's prefix there, not the ticket's own, makes it a forward (thread-refs.ts). */
+  subject: string;
   /** Matches from In-Reply-To first, then References newest first. */
   headerMatches: HeaderMatch[];
   plusAddressTicket: TicketView | null;
@@ -59,7 +62,7 @@ export function decideThread(input: ThreadInput): ThreadDecision {
   const participant = (t: TicketView) => takesPart(t, input);
   // A forward carries the old thread's headers and subject to someone new: it only continues the ticket
   // when the person forwarding already takes part in it.
-  const acceptable = (t: TicketView) => !input.isForward || participant(t);
+  const acceptable = (t: TicketView) => !isForwardSubject(input.subject, t.subject) || participant(t);
   let refused: ThreadDecision | null = null;
 
   const first = input.headerMatches[0];

@@ -5,7 +5,7 @@ import { keepAttachmentContent } from './attachment-contents.js';
 import type { Tx } from './database.js';
 import { placeholders, sqlOf } from './sql.js';
 
-export type StoredTicket = TicketView & { id: number; subject: string; impact: string; urgency: string };
+export type StoredTicket = TicketView & { id: number; impact: string; urgency: string };
 
 const FIRST_TICKET_NUMBER = 1000;
 

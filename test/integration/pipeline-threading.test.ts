@@ -131,6 +131,18 @@ describe('inbound mail becomes one ticket, comment or follow-up', () => {
     expect((await showTicket(app.db, number))?.ccs).toEqual(['eva@cliente.mx', 'luis@cliente.mx']);
   });
 
+  it('a ticket opened by a forward ("RV: x"): a reply to its notices is no forward, from anyone; a forward of them still is', async () => {
+    const { number } = await openTicket({ Subject: 'RV: Error al timbrar' });
+    const notice = (await showTicket(app.db, number))?.messages.find((m) => m.direction === 'out');
+    expect(notice?.subject).toBe(`[#${number}] RV: Error al timbrar`);
+    // Ana's notices, forwarded by her own rule to her personal mailbox, answered from there.
+    const thread = { From: 'ana.perez@gmail.com', 'In-Reply-To': `<${notice?.messageId}>` };
+    expect(await ingest(mail({ headers: { ...thread, Subject: `RE: ${notice?.subject}` } }))).toMatchObject({ outcome: 'comment', ticketNumber: number });
+    const plus = plusAddressFor(secret, 'soporte@example.test', number);
+    expect(await ingest(mail({ headers: { From: 'ana.perez@gmail.com', To: plus, Subject: `RE: RV: Error al timbrar` } }))).toMatchObject({ outcome: 'comment', ticketNumber: number });
+    expect(await ingest(mail({ headers: { ...thread, From: 'otro@tercero.com', Subject: `RV: ${notice?.subject}` } }))).toMatchObject({ outcome: 'created', detail: 'forward-from-stranger' });
+  });
+
   it('a gateway\'s "[EXTERNO]" tag is not part of the ticket\'s subject, and the reply behind it still threads', async () => {
     // Corporate gateways tag mail from outside: every notice read "[#1000] [EXTERNO] Error al timbrar factura".
     const { number } = await openTicket({ Subject: '[EXTERNO] Error al timbrar factura' });

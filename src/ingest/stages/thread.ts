@@ -1,5 +1,5 @@
 import { decideThread, isParticipant, takesPart, type ThreadDecision } from '../../domain/threading.js';
-import { isForwardSubject, ticketFromPlusAddress, ticketsFromSubjectTags, verifySignedMessageId } from '../../domain/thread-refs.js';
+import { ticketFromPlusAddress, ticketsFromSubjectTags, verifySignedMessageId } from '../../domain/thread-refs.js';
 import type { Tx } from '../../store/database.js';
 import { newestFollowUpOf, ticketByNumber, ticketsByMessageIds, type StoredTicket } from '../../store/tickets-repo.js';
 import type { InboundMail } from '../parse.js';
@@ -52,7 +52,7 @@ export async function resolveThread(
   const decision = decideThread({
     sender,
     senderOrganisationId,
-    isForward: isForwardSubject(mail.subject),
+    subject: mail.subject,
     senderTrusted: ctx.senderTrusted,
     headerMatches,
     plusAddressTicket: plusNumber !== null ? await lookupNumber(plusNumber) : null,

@@ -65,6 +65,11 @@ describe('subjects', () => {
     for (const s of ['Fwd: x', 'FW: x', 'RV: x', 'Enc: x', 'TR: x', 'Re: Fwd: x', 'WG: x']) expect(isForwardSubject(s), s).toBe(true);
     for (const s of ['Re: x', 'RE: x', 'Factura', 'Enchufe: roto', 'Trámite: x']) expect(isForwardSubject(s), s).toBe(false);
   });
+  it('a forward prefix that is the ticket\'s own subject ("RV: x", a ticket opened by a forward) makes no forward', () => {
+    for (const s of ['RE: [#1000] RV: x', '[#1000] rv:  X', 'Re: RV: x', '[EXTERNO] RE: [#1000] RV: x más datos']) expect(isForwardSubject(s, 'RV: x'), s).toBe(false);
+    for (const s of ['RV: [#1000] RV: x', 'Fwd: RV: x', 'RE: RV: [#1000] RV: x', 'RV: otra cosa']) expect(isForwardSubject(s, 'RV: x'), s).toBe(true);
+    expect(isForwardSubject('RV: [#1000] Error', 'Error')).toBe(true);
+  });
   it('tells a forward itself, behind a gateway\'s tag, from a reply to one', () => {
     for (const s of ['RV: x', '[EXTERNO] RV: x', '[EXT] [SPAM?] FW: x', '[Fwd: x]', 'ENC： x']) expect(forwardsAMessage(s), s).toBe(true);
     for (const s of ['RE: RV: x', 'Re: Fwd: x', '[EXTERNAL] RE: x', 'Factura']) expect(forwardsAMessage(s), s).toBe(false);

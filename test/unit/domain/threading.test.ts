@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { decideThread, type ThreadInput, type TicketView } from '../../../src/domain/threading.js';
 
-const ticketA: TicketView = { number: 1001, status: 'open', requester: 'ana@cliente.mx', ccs: ['luis@cliente.mx'], organisationId: 1 };
-const ticketB: TicketView = { number: 1002, status: 'open', requester: 'bea@otra.com', ccs: [], organisationId: 2 };
+const ticketA: TicketView = { number: 1001, subject: 'Error al timbrar', status: 'open', requester: 'ana@cliente.mx', ccs: ['luis@cliente.mx'], organisationId: 1 };
+const ticketB: TicketView = { number: 1002, subject: 'Factura', status: 'open', requester: 'bea@otra.com', ccs: [], organisationId: 2 };
 
 function input(over: Partial<ThreadInput>): ThreadInput {
-  return { sender: 'ana@cliente.mx', senderOrganisationId: 1, isForward: false, headerMatches: [], plusAddressTicket: null, subjectTagTicket: null, ...over };
+  return { sender: 'ana@cliente.mx', senderOrganisationId: 1, subject: 'Re: x', headerMatches: [], plusAddressTicket: null, subjectTagTicket: null, ...over };
 }
 
 describe('thread matching in layers', () => {
@@ -35,11 +35,11 @@ describe('thread matching in layers', () => {
     expect(decideThread(input({ sender: 'x@tercero.com', senderOrganisationId: null, headerMatches: matches }))).toEqual({ kind: 'new', reason: 'ambiguous-references' });
   });
   it('a forward by a stranger does not join the forwarded ticket, even with its headers', () => {
-    const d = decideThread(input({ sender: 'x@tercero.com', senderOrganisationId: null, isForward: true, headerMatches: [{ ticket: ticketA, via: 'in-reply-to', signed: true }] }));
+    const d = decideThread(input({ sender: 'x@tercero.com', senderOrganisationId: null, subject: 'RV: Error al timbrar', headerMatches: [{ ticket: ticketA, via: 'in-reply-to', signed: true }] }));
     expect(d).toEqual({ kind: 'new', reason: 'forward-from-stranger' });
   });
   it('a forward by a participant stays on the ticket', () => {
-    const d = decideThread(input({ sender: 'luis@cliente.mx', isForward: true, headerMatches: [{ ticket: ticketA, via: 'references', signed: true }] }));
+    const d = decideThread(input({ sender: 'luis@cliente.mx', subject: 'RV: Error al timbrar', headerMatches: [{ ticket: ticketA, via: 'references', signed: true }] }));
     expect(d).toMatchObject({ kind: 'existing', ticket: { number: 1001 } });
   });
   it('layer 2: the signed plus-address', () => {
@@ -67,7 +67,7 @@ describe('a From address that failed authentication (senderTrusted: false)', () 
     expect(decideThread(input({ senderTrusted: true, subjectTagTicket: ticketA }))).toMatchObject({ kind: 'existing', via: 'subject-tag' });
   });
   it('its identity makes no one a participant: a forged forward does not join, forged shared References are ambiguous', () => {
-    expect(decideThread(forged({ isForward: true, headerMatches: [{ ticket: ticketA, via: 'in-reply-to', signed: true }] }))).toEqual({ kind: 'new', reason: 'forward-from-stranger' });
+    expect(decideThread(forged({ subject: 'RV: Error al timbrar', headerMatches: [{ ticket: ticketA, via: 'in-reply-to', signed: true }] }))).toEqual({ kind: 'new', reason: 'forward-from-stranger' });
     const matches = [
       { ticket: ticketA, via: 'references' as const, signed: true },
       { ticket: ticketB, via: 'references' as const, signed: true },
