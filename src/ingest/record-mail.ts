@@ -15,7 +15,7 @@ import { resolveThread } from './stages/thread.js';
 import { recordSurveyReply } from './stages/survey-reply.js';
 import { accessSettings, screenAccess } from './stages/access.js';
 import { spamVerdict } from './stages/automatic.js';
-import { dedupKeyOf, rawBytesKeyOf } from './stages/identify.js';
+import { dedupKeyOf, isSupportAddress, rawBytesKeyOf } from './stages/identify.js';
 import { analyseMail, visibleTextOf, type AnalysisSettings, type MailAnalysis } from './analyse-mail.js';
 
 function isEscalationContact(contacts: Map<number, string[]>, address: string): boolean {
@@ -119,7 +119,9 @@ export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Bu
       return effect ? { ...recorded, detail: `${recorded.detail}; ${effect}` } : recorded;
     }
     // Mail to the bulletin address: subscribe / unsubscribe commands, never a ticket (stages/bulletin-mail.ts).
-    const bulletinMail = await screenBulletinMail(tx, deps.bulletins, { mail, sender, visibleText, trusted: authenticity.trusted, automatic: noAutomaticAnswer, dedupKey, now });
+    // To and Cc only: the bulletin address is delivered to the support mailbox, whose Delivered-To every copy may carry.
+    const toSupport = [...mail.to, ...mail.cc].some((a) => isSupportAddress(a.address, [deps.supportAddress]));
+    const bulletinMail = await screenBulletinMail(tx, deps.bulletins, { mail, sender, visibleText, trusted: authenticity.trusted, automatic: noAutomaticAnswer, toSupport, dedupKey, now });
     if (bulletinMail) return bulletinMail;
     // A reply to a survey mail that is only a score is its answer, not a comment (stages/survey-reply.ts).
     const surveyAnswer = automatic || !authenticity.trusted ? null : await recordSurveyReply(tx, { mail, sender: sender.address, senderName: sender.name, visibleText, dedupKey, now, arrivedAt: source.arrivedAt });

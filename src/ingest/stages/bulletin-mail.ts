@@ -23,7 +23,17 @@ type Recorded = { outcome: InboundOutcome; ticketNumber: null; detail: string };
 export async function screenBulletinMail(
   tx: Tx,
   settings: BulletinMailSettings | undefined,
-  input: { mail: InboundMail; sender: { address: string; name: string | null }; visibleText: string; trusted: boolean; automatic: boolean; dedupKey: string; now: Date },
+  input: {
+    mail: InboundMail;
+    sender: { address: string; name: string | null };
+    visibleText: string;
+    trusted: boolean;
+    automatic: boolean;
+    /** The mail names the support address too, in To or Cc. */
+    toSupport: boolean;
+    dedupKey: string;
+    now: Date;
+  },
 ): Promise<Recorded | null> {
   if (!settings || !input.mail.recipients.includes(settings.config.address)) return null;
   const done = (outcome: InboundOutcome, detail: string): Recorded => ({ outcome, ticketNumber: null, detail });
@@ -31,10 +41,14 @@ export async function screenBulletinMail(
   // unsubscribe service's, marked Auto-Submitted or Precedence: bulk: its signed token alone names the subscriber.
   const mailto = parseBulletinCommand(input.mail.subject, '');
   const fromMailto = mailto?.kind === 'unsubscribe' && mailto.token !== null && readUnsubscribeToken(settings.links.secret, mailto.token, input.now) !== null;
-  if (input.automatic && !fromMailto) return done('auto_reply', 'to the bulletin address: machine-written, ignored');
-  if (!input.trusted) return done('rejected', 'to the bulletin address from a sender that failed authentication: ignored');
   const inReplyTo = input.mail.inReplyTo !== null || input.mail.references.length > 0;
   const command = parseBulletinCommand(input.mail.subject, input.visibleText, { inReplyTo });
+  // Written to the desk as well ("To: soporte@, boletin@", a question about a bulletin with the desk added): a request
+  // for support, as it would be without the bulletin address, unless it is a command a trusted person gave.
+  const machine = input.automatic && !fromMailto;
+  if (input.toSupport && (!command || machine || !input.trusted)) return null;
+  if (machine) return done('auto_reply', 'to the bulletin address: machine-written, ignored');
+  if (!input.trusted) return done('rejected', 'to the bulletin address from a sender that failed authentication: ignored');
   if (!command) return done('bulletin_command', 'to the bulletin address without SUSCRIBIR/SUBSCRIBE or BAJA/UNSUBSCRIBE: ignored');
   if (command.kind === 'unsubscribe') {
     const payload = command.token ? readUnsubscribeToken(settings.links.secret, command.token, input.now) : null;
