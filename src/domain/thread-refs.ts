@@ -137,6 +137,18 @@ export function forwardsAMessage(subject: string): boolean {
 }
 
 /**
+ * Whether a reply to one of our mails about ticket `number` was given another subject: it names the ticket neither
+ * by its number ("[#1000]", or "#1000" as escalation mails write it) nor by its subject. Every mail of ours about a
+ * ticket carries both, and replying keeps them: its writer replaced them to write about something else. A ticket
+ * without a subject has none to keep; a reply without one replaced nothing.
+ */
+export function repliesUnderAnotherSubject(subject: string, number: number, ticketSubjectText: string): boolean {
+  if (ticketSubjectText === NO_SUBJECT || new RegExp(`#\\s*${number}(?!\\d)`).test(subject.normalize('NFKC'))) return false;
+  const written = ticketSubject(subject, '');
+  return written !== '' && !comparable(written).includes(comparable(ticketSubjectText));
+}
+
+/**
  * The subject stored for a ticket whose mail had none: the desk's own language, which agents read in the
  * queue. It is a marker, not the customer's words: mail to the customer says it in theirs (subjectIn, locale.ts).
  */

@@ -1,4 +1,4 @@
-import { isForwardSubject } from './thread-refs.js';
+import { isForwardSubject, repliesUnderAnotherSubject } from './thread-refs.js';
 import type { TicketStatus } from './ticket-status.js';
 
 // Which ticket an inbound mail belongs to, decided in layers (issue 2 §4). Pure: the caller looks up
@@ -35,13 +35,23 @@ export interface ThreadInput {
    * identity then proves nothing, so it makes no one a participant and the subject tag is skipped.
    */
   senderTrusted?: boolean;
+  /** Machine-written (an out-of-office): it writes a subject of its own, which says nothing of the conversation. */
+  automatic?: boolean;
+  /**
+   * Nothing but thanks (domain/thanks.ts): about the solution it answers, whatever subject it was given. Asked only
+   * of an answer under another subject: the words are not read for every mail.
+   */
+  onlyThanks?: () => boolean;
 }
 
 export type ThreadVia = 'in-reply-to' | 'references' | 'plus-address' | 'subject-tag';
 
 export type ThreadDecision =
   | { kind: 'existing'; ticket: TicketView; via: ThreadVia }
-  | { kind: 'new'; reason: 'no-reference' | 'forward-from-stranger' | 'tag-from-stranger' | 'tag-from-unauthenticated' | 'ambiguous-references' | 'followup-from-stranger' };
+  | {
+      kind: 'new';
+      reason: 'no-reference' | 'forward-from-stranger' | 'tag-from-stranger' | 'tag-from-unauthenticated' | 'ambiguous-references' | 'followup-from-stranger' | 'new-subject';
+    };
 
 export function isParticipant(ticket: TicketView, sender: string, senderOrganisationId: number | null): boolean {
   const who = sender.toLowerCase();
@@ -63,26 +73,36 @@ export function decideThread(input: ThreadInput): ThreadDecision {
   // A forward carries the old thread's headers and subject to someone new: it only continues the ticket
   // when the person forwarding already takes part in it.
   const acceptable = (t: TicketView) => !isForwardSubject(input.subject, t.subject) || participant(t);
+  // What keeps the mail from joining ticket t, found by one of our own mails (`ours`: a signed Message-ID or the
+  // plus-address); null when nothing does. An answer to our mail whose subject and [#n] its writer replaced is
+  // about something else (RT opens a ticket once its tag is gone; Zammad follows References under the same subject).
+  const refusal = (t: TicketView, ours: boolean): ThreadDecision | null => {
+    if (!acceptable(t)) return { kind: 'new', reason: 'forward-from-stranger' };
+    const another = ours && !input.automatic && repliesUnderAnotherSubject(input.subject, t.number, t.subject);
+    return another && !input.onlyThanks?.() ? { kind: 'new', reason: 'new-subject' } : null;
+  };
   let refused: ThreadDecision | null = null;
 
   const first = input.headerMatches[0];
   if (first) {
     const distinct = new Set(input.headerMatches.map((m) => m.ticket.number));
     if (first.via === 'in-reply-to' || distinct.size === 1) {
-      if (acceptable(first.ticket)) return { kind: 'existing', ticket: first.ticket, via: first.via };
-      refused = { kind: 'new', reason: 'forward-from-stranger' };
+      refused = refusal(first.ticket, first.signed);
+      if (!refused) return { kind: 'existing', ticket: first.ticket, via: first.via };
     } else if (participant(first.ticket)) {
       // References shared by several tickets (a long thread that spawned more than one): take the most
       // recent one, but only for someone who takes part in it.
-      return { kind: 'existing', ticket: first.ticket, via: 'references' };
+      refused = refusal(first.ticket, first.signed);
+      if (!refused) return { kind: 'existing', ticket: first.ticket, via: 'references' };
     } else {
       refused = { kind: 'new', reason: 'ambiguous-references' };
     }
   }
 
   if (input.plusAddressTicket) {
-    if (acceptable(input.plusAddressTicket)) return { kind: 'existing', ticket: input.plusAddressTicket, via: 'plus-address' };
-    refused ??= { kind: 'new', reason: 'forward-from-stranger' };
+    const refusedByPlus = refusal(input.plusAddressTicket, true);
+    if (!refusedByPlus) return { kind: 'existing', ticket: input.plusAddressTicket, via: 'plus-address' };
+    refused ??= refusedByPlus;
   }
 
   if (input.subjectTagTicket) {

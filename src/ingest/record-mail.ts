@@ -7,7 +7,7 @@ import { isOurMailOf } from '../store/outbox-repo.js';
 import { verifySignedMessageId } from '../domain/thread-refs.js';
 import type { InboundMail } from './parse.js';
 import type { IngestResult, IngestSource, PipelineDeps } from './pipeline.js';
-import { applyInbound } from './stages/apply.js';
+import { applyInbound, onlyThanks } from './stages/apply.js';
 import { recordDeliveryReport } from './stages/bounce.js';
 import { screenBulletinMail } from './stages/bulletin-mail.js';
 import { applyDeliveryReport } from './stages/suppression.js';
@@ -127,7 +127,13 @@ export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Bu
     const surveyAnswer = automatic || !authenticity.trusted ? null : await recordSurveyReply(tx, { mail, sender: sender.address, senderName: sender.name, visibleText, dedupKey, now, arrivedAt: source.arrivedAt });
     if (surveyAnswer) return surveyAnswer;
     const contact = await ensureContact(tx, sender.address, sender.name, automatic ? {} : { locale: guessLanguage(visibleText), country: countryFromAddress(sender.address) });
-    const thread = await resolveThread(tx, mail, sender.address, contact.organisationId, { secret: deps.secret, supportAddress: deps.supportAddress, senderTrusted: authenticity.trusted });
+    const thread = await resolveThread(tx, mail, sender.address, contact.organisationId, {
+      secret: deps.secret,
+      supportAddress: deps.supportAddress,
+      senderTrusted: authenticity.trusted,
+      automatic: automatic !== null,
+      onlyThanks: () => onlyThanks({ silent: noAutomaticAnswer, visibleText, message, sender: sender.address }),
+    });
     const existing = thread.kind === 'existing' ? thread.ticket : null;
     // Kept on the ticket for the agents, and changes nothing: an out-of-office to one of our notices, or an
     // escalation contact answering the (internal) escalation mail, which carries the ticket's Reply-To.

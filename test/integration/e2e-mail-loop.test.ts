@@ -57,9 +57,10 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('customer <-> gateway over rea
     const replies = {
       gmail: { 'In-Reply-To': ackId, References: `<e2e-1@cliente.mx> ${ackId}`, Subject: `Re: ${ack.parsed.subject}` },
       outlook: { 'In-Reply-To': ackId, Subject: `RE: ${ack.parsed.subject}`, 'Thread-Index': 'AQHZ1234abcd==' },
-      'references only': { References: ackId, Subject: 'Re: sin etiqueta' },
+      // The tag lost on the way, the subject kept: which layer matches is not the tag.
+      'references only': { References: ackId, Subject: 'Re: Error CFDI40102' },
       'apple mail, headers lost by a forwarder: tag only': { Subject: `Re: ${ack.parsed.subject}` },
-      'reply-to only': { To: plus, Subject: 'Más información' },
+      'reply-to only': { To: plus, Subject: 'Más información: Error CFDI40102' },
     };
     for (const [client, headers] of Object.entries(replies)) {
       const id = `reply-${client.replace(/\W+/g, '-')}@cliente.mx`;
@@ -75,7 +76,7 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('customer <-> gateway over rea
     expect(r.code, r.stderr).toBe(0);
     const pending = await waitFor(() => smtp.received.find((m) => m.parsed.text?.includes('XML de la factura')), 'the pending notice');
     expect(pending.parsed.subject).toContain(`[#${number}]`);
-    await dovecot.append(mail({ headers: { 'Message-ID': '<xml@cliente.mx>', 'In-Reply-To': pending.parsed.messageId as string }, body: 'Adjunto el XML' }));
+    await dovecot.append(mail({ headers: { 'Message-ID': '<xml@cliente.mx>', 'In-Reply-To': pending.parsed.messageId as string, Subject: `RE: ${pending.parsed.subject}` }, body: 'Adjunto el XML' }));
     expect(await outcomeOf('xml@cliente.mx')).toMatchObject({ outcome: 'comment', ticketNumber: number });
     expect((await db.ticket.findUniqueOrThrow({ where: { number } })).status).toBe('open');
   });

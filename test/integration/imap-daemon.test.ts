@@ -68,7 +68,7 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('the daemon on a real Dovecot 
     const replies = [
       mail({ headers: { 'Message-ID': '<r1@cliente.mx>', 'In-Reply-To': `<${first.messageId}>` } }),
       mail({ headers: { 'Message-ID': '<r2@cliente.mx>', References: `<${first.messageId}>`, From: 'luis@cliente.mx' } }),
-      mail({ headers: { 'Message-ID': '<r3@cliente.mx>', 'In-Reply-To': `<${ours}>` } }),
+      mail({ headers: { 'Message-ID': '<r3@cliente.mx>', 'In-Reply-To': `<${ours}>`, Subject: 'RE: No puedo timbrar' } }),
       mail({ headers: { 'Message-ID': '<r4@cliente.mx>', Subject: `Re: [#${first.number}] dato` } }),
     ];
     await dovecot.appendMany(replies);

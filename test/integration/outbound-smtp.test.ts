@@ -81,17 +81,21 @@ describe('outbound mail through a real SMTP server', () => {
     const ackId = ack?.parsed.messageId as string;
     const subject = `Re: ${ack?.parsed.subject}`;
     const plus = ack?.parsed.replyTo?.value[0]?.address as string;
+    // The tag lost on the way, the ticket's subject kept: the headers or the plus-address find the ticket alone.
+    const untagged = `RE: ${ack?.parsed.subject?.replace(/^\[#\d+\] /, '')}`;
     const styles: Record<string, Record<string, string>> = {
       'gmail (both headers)': { 'In-Reply-To': ackId, References: `<root@cliente.mx> ${ackId}`, Subject: subject },
-      'in-reply-to only': { 'In-Reply-To': ackId, Subject: 'sin asunto' },
-      'references only (Outlook on some servers)': { References: ackId, Subject: 'RE: algo' },
+      'in-reply-to only': { 'In-Reply-To': ackId, Subject: untagged },
+      'references only (Outlook on some servers)': { References: ackId, Subject: untagged },
       'subject tag only (headers stripped)': { Subject: subject },
-      'plus-address only (Reply-To used, new subject)': { To: plus, Subject: 'otra cosa' },
+      'plus-address only (Reply-To used)': { To: plus, Subject: untagged },
     };
     for (const [style, headers] of Object.entries(styles)) {
       const reply = await ingest(mail({ headers }));
       expect(reply, style).toMatchObject({ outcome: 'comment', ticketNumber: r.ticketNumber });
     }
+    // Another subject, the tag gone: another conversation (new-subject.test.ts).
+    expect(await ingest(mail({ headers: { To: plus, Subject: 'otra cosa' } }))).toMatchObject({ outcome: 'created', detail: 'new-subject' });
   });
 
   it('an agent answer with an attachment reaches the customer and CCs', async () => {

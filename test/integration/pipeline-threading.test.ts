@@ -48,7 +48,7 @@ describe('inbound mail becomes one ticket, comment or follow-up', () => {
   it('a reply to one of our signed Message-IDs finds its ticket', async () => {
     const { number } = await openTicket();
     const ours = createSignedMessageId(secret, number, 'example.test');
-    expect(await ingest(mail({ headers: { 'In-Reply-To': `<${ours}>` } }))).toMatchObject({ outcome: 'comment', ticketNumber: number });
+    expect(await ingest(mail({ headers: { 'In-Reply-To': `<${ours}>`, Subject: `RE: [#${number}] Consulta` } }))).toMatchObject({ outcome: 'comment', ticketNumber: number });
   });
 
   it('a forged signed Message-ID does not match', async () => {
@@ -60,7 +60,7 @@ describe('inbound mail becomes one ticket, comment or follow-up', () => {
   it('a mail to the ticket plus-address is a comment', async () => {
     const { number } = await openTicket();
     const plus = plusAddressFor(secret, 'soporte@example.test', number);
-    expect(await ingest(mail({ headers: { To: plus, Subject: 'otra cosa' } }))).toMatchObject({ outcome: 'comment', detail: 'via plus-address' });
+    expect(await ingest(mail({ headers: { To: plus, Subject: `RE: [#${number}] Consulta` } }))).toMatchObject({ outcome: 'comment', detail: 'via plus-address' });
   });
 
   it('a subject tag from the requester matches; from a stranger it opens a new ticket', async () => {

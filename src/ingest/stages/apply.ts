@@ -59,7 +59,7 @@ export async function applyInbound(tx: Tx, deps: LifecycleDeps, input: ApplyInpu
     // have done if read before the tick (a thanks to a solution still closes nothing: the window ran out anyway).
     const beaten = ticket.status === 'closed' && answeredAt < now ? await closedByTimerBefore(tx, deps, ticket.id, answeredAt) : null;
     const status = beaten ?? ticket.status;
-    if ((status === 'solved' || status === 'closed') && onlyThanks(input)) return keepThanks(tx, input, ticket, thread.via);
+    if ((status === 'solved' || status === 'closed') && onlyThanks({ ...input, sender: actor })) return keepThanks(tx, input, ticket, thread.via);
     const effect = effectOfReply(status);
     if (effect.kind === 'comment') {
       await addMessage(tx, { ...input.message, ticketId: ticket.id, direction: 'in', createdAt: now });
@@ -102,9 +102,9 @@ function replyNotice(event: string, beaten: string | null, dedupKey: string) {
 }
 
 /** A person's reply with nothing but thanks in its words and no attachment (domain/thanks.ts). */
-function onlyThanks(input: ApplyInput): boolean {
-  if (input.silent || input.message.attachments.some((a) => !a.inline)) return false;
-  return isOnlyThanks(input.visibleText, { name: input.message.fromName, address: input.requester.email });
+export function onlyThanks(mail: { silent?: boolean; visibleText: string; message: Pick<ApplyInput['message'], 'attachments' | 'fromName'>; sender: string }): boolean {
+  if (mail.silent || mail.message.attachments.some((a) => !a.inline)) return false;
+  return isOnlyThanks(mail.visibleText, { name: mail.message.fromName, address: mail.sender });
 }
 
 /**

@@ -9,6 +9,10 @@ export interface ThreadContext {
   supportAddress: string;
   /** False when the From address failed authentication: the subject tag is then not accepted (layer 3). */
   senderTrusted?: boolean;
+  /** Machine-written mail (stages/automatic.ts): its subject is not its writer's (domain/threading.ts). */
+  automatic?: boolean;
+  /** Nothing but thanks (stages/apply.ts onlyThanks), asked only when it matters. */
+  onlyThanks?: () => boolean;
 }
 
 /** `takesPart`: the sender is one of the ticket's people, believed (domain/threading.ts takesPart). */
@@ -54,6 +58,8 @@ export async function resolveThread(
     senderOrganisationId,
     subject: mail.subject,
     senderTrusted: ctx.senderTrusted,
+    automatic: ctx.automatic,
+    onlyThanks: ctx.onlyThanks,
     headerMatches,
     plusAddressTicket: plusNumber !== null ? await lookupNumber(plusNumber) : null,
     subjectTagTicket,

@@ -3,9 +3,11 @@ import {
   createSignedMessageId,
   forwardsAMessage,
   isForwardSubject,
+  NO_SUBJECT,
   normaliseMessageId,
   parseIdList,
   plusAddressFor,
+  repliesUnderAnotherSubject,
   ticketFromPlusAddress,
   ticketsFromSubjectTags,
   ticketSubject,
@@ -69,6 +71,14 @@ describe('subjects', () => {
     for (const s of ['RE: [#1000] RV: x', '[#1000] rv:  X', 'Re: RV: x', '[EXTERNO] RE: [#1000] RV: x más datos']) expect(isForwardSubject(s, 'RV: x'), s).toBe(false);
     for (const s of ['RV: [#1000] RV: x', 'Fwd: RV: x', 'RE: RV: [#1000] RV: x', 'RV: otra cosa']) expect(isForwardSubject(s, 'RV: x'), s).toBe(true);
     expect(isForwardSubject('RV: [#1000] Error', 'Error')).toBe(true);
+  });
+  it('tells a reply under another subject from one that names the ticket by its number or its subject', () => {
+    const other = (s: string, subject = 'Error al timbrar') => repliesUnderAnotherSubject(s, 1000, subject);
+    for (const s of ['RE: Consulta sobre nómina', 'Nueva consulta', 'RE: [#1001] otra cosa', 'RE: #10000 Error']) expect(other(s), s).toBe(true);
+    for (const s of ['RE: ［＃１０００］ otra cosa', 'RE: [Escalamiento nivel 1] SLA vencido · Ticket #1000: x', '[EXTERNO] RE: ERROR  al timbrar factura', 'RE: ', '']) {
+      expect(other(s), s).toBe(false);
+    }
+    expect(other('RE: Factura 123', NO_SUBJECT)).toBe(false);
   });
   it('tells a forward itself, behind a gateway\'s tag, from a reply to one', () => {
     for (const s of ['RV: x', '[EXTERNO] RV: x', '[EXT] [SPAM?] FW: x', '[Fwd: x]', 'ENC： x']) expect(forwardsAMessage(s), s).toBe(true);

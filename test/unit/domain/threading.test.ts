@@ -5,7 +5,7 @@ const ticketA: TicketView = { number: 1001, subject: 'Error al timbrar', status:
 const ticketB: TicketView = { number: 1002, subject: 'Factura', status: 'open', requester: 'bea@otra.com', ccs: [], organisationId: 2 };
 
 function input(over: Partial<ThreadInput>): ThreadInput {
-  return { sender: 'ana@cliente.mx', senderOrganisationId: 1, subject: 'Re: x', headerMatches: [], plusAddressTicket: null, subjectTagTicket: null, ...over };
+  return { sender: 'ana@cliente.mx', senderOrganisationId: 1, subject: 'RE: [#1001] Error al timbrar', headerMatches: [], plusAddressTicket: null, subjectTagTicket: null, ...over };
 }
 
 describe('thread matching in layers', () => {
@@ -52,6 +52,19 @@ describe('thread matching in layers', () => {
   });
   it('layer 3: the subject tag from a stranger is ignored', () => {
     expect(decideThread(input({ sender: 'x@tercero.com', senderOrganisationId: 9, subjectTagTicket: ticketA }))).toEqual({ kind: 'new', reason: 'tag-from-stranger' });
+  });
+  it('an answer to our mail under a subject of its own, our tag gone: a new ticket, unless machine-written', () => {
+    const ours = { headerMatches: [{ ticket: ticketA, via: 'in-reply-to' as const, signed: true }], plusAddressTicket: ticketA };
+    expect(decideThread(input({ ...ours, subject: 'RE: Consulta sobre nómina' }))).toEqual({ kind: 'new', reason: 'new-subject' });
+    expect(decideThread(input({ plusAddressTicket: ticketA, subject: 'Consulta sobre nómina' }))).toEqual({ kind: 'new', reason: 'new-subject' });
+    expect(decideThread(input({ ...ours, subject: 'Estoy de vacaciones', automatic: true }))).toMatchObject({ kind: 'existing', ticket: { number: 1001 } });
+    expect(decideThread(input({ ...ours, subject: 'Gracias', onlyThanks: () => true }))).toMatchObject({ kind: 'existing', ticket: { number: 1001 } });
+    for (const subject of ['RE: [#1001] nómina', 'RE: sigue el ERROR AL TIMBRAR', 'RE:']) {
+      expect(decideThread(input({ ...ours, subject })), subject).toMatchObject({ kind: 'existing', ticket: { number: 1001 } });
+    }
+    // A stored Message-ID of the customer's own thread: its subjects are the customer's, not ours.
+    const theirs = [{ ticket: ticketA, via: 'in-reply-to' as const, signed: false }];
+    expect(decideThread(input({ headerMatches: theirs, subject: 'RE: lo que hablamos' }))).toMatchObject({ kind: 'existing', ticket: { number: 1001 } });
   });
   it('a refused header layer still lets a valid tag from a participant match', () => {
     const d = decideThread(input({ sender: 'luis@cliente.mx', headerMatches: [{ ticket: ticketB, via: 'references', signed: false }, { ticket: ticketA, via: 'references', signed: false }], subjectTagTicket: ticketA }));
