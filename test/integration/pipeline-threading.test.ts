@@ -214,7 +214,7 @@ describe('inbound mail becomes one ticket, comment or follow-up', () => {
     expect(sent?.text).not.toContain(`#${number}`);
     expect((await showTicket(app.db, number))?.followUps).toEqual([]);
     // The customer's colleague in copy still opens the follow-up.
-    expect(await ingest(mail({ headers: { From: 'luis@cliente.mx', 'In-Reply-To': `<${ack}>` } }))).toMatchObject({ outcome: 'followup' });
+    expect(await ingest(mail({ headers: { From: 'luis@cliente.mx', Subject: `Re: [#${number}] Factura 123 rechazada`, 'In-Reply-To': `<${ack}>` } }))).toMatchObject({ outcome: 'followup' });
   });
 
   it('more replies to the closed ticket join its follow-up instead of opening one ticket each', async () => {
