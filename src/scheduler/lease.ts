@@ -4,15 +4,25 @@ import type { Db } from '../store/database.js';
 // A lease per job (or mailbox) in the database: whoever holds an unexpired lease is the only instance doing
 // that work. Leases use the wall clock (they guard real concurrency), never the simulated `--now` of run-once.
 
+/** The holder ids this process made: the only live holders with its pid. */
+const ownHolders = new Set<string>();
+
 /** "host:pid:random": unique per process, and tells whether the holder is a dead process on this host. */
 export function newHolderId(prefix = ''): string {
-  return `${prefix}${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+  const holder = `${prefix}${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+  ownHolders.add(holder);
+  return holder;
 }
 
-/** A holder that was a process on this machine and no longer runs (killed, crashed) holds nothing. */
+/**
+ * A holder that was a process on this machine and no longer runs (killed, crashed) holds nothing. One with this
+ * process's pid that this process did not make was an earlier process with the same pid: a container restarted
+ * after a crash runs the daemon as process 1 again, on the same host name.
+ */
 export function holderIsDead(holder: string): boolean {
   const match = /^(?:[a-z]+:)?(.+):(\d+):[a-z0-9]+$/.exec(holder);
   if (!match || match[1] !== hostname()) return false;
+  if (Number(match[2]) === process.pid) return !ownHolders.has(holder);
   try {
     process.kill(Number(match[2]), 0);
     return false;

@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mail } from '../support/app.js';
 import { cliBuilt, runCli } from '../support/cli.js';
-import { daemonLogLines, startDaemon, waitFor, type Daemon } from '../support/daemon.js';
+import { daemonLogLines, pidNamespaces, startDaemon, waitFor, type Daemon } from '../support/daemon.js';
 import { startSmtpPeer, type SmtpPeer } from '../support/smtp.js';
 
 // A relay that takes long to answer the end of a mail is waited for up to 10 minutes (RFC 5321 4.5.3.2.6). A daemon
 // stopped meanwhile (`systemctl stop`: SIGTERM, then SIGKILL after 90 s) must not wait that long: it gives the
 // answer a short grace, then closes the connection, and the mail stays queued for the next start.
+// Killed instead (SIGKILL), its leases are taken over at the next start, also when that start has the same pid.
 
 describe.skipIf(!cliBuilt)('the daemon stopped while the SMTP server holds its answer to a mail', () => {
   let smtp: SmtpPeer;
@@ -54,5 +55,25 @@ describe.skipIf(!cliBuilt)('the daemon stopped while the SMTP server holds its a
     await smtp.waitFor(1, 30_000);
     await waitFor(async () => (await outbox())[0]?.status === 'sent', 'the mail recorded as sent', 30_000);
     await second.kill('SIGTERM');
+  }, 120_000);
+
+  // A container restarted after a crash (OOM kill, `docker kill`) runs the daemon again as process 1 on the same host
+  // name: the leases the killed process held name the new one's pid. Waited out, the drain job's held every mail
+  // queued meanwhile for 10 minutes.
+  it.skipIf(!pidNamespaces)('killed, and started again as the same pid (a restarted container): the mail queued meanwhile is sent at once', async () => {
+    expect((await runCli(['ingest', '-'], { env, input: mail({ headers: { From: 'uno@cliente.mx' } }) })).code).toBe(0);
+    // Killed while its drain waits for the server's answer to a mail: the drain job's lease is held then.
+    smtp.answerDotAfterMs = 120_000;
+    const first = startDaemon(env, { asPidOne: true });
+    daemons.push(first);
+    await waitFor(() => smtp.answering === 1, 'the first mail written to the server', 30_000);
+    await first.kill('SIGKILL');
+
+    expect((await runCli(['ingest', '-'], { env, input: mail({ headers: { From: 'dos@cliente.mx' } }) })).code).toBe(0);
+    smtp.answerDotAfterMs = 0;
+    const second = startDaemon(env, { asPidOne: true });
+    daemons.push(second);
+    await waitFor(() => smtp.received.some((m) => m.envelopeTo.includes('dos@cliente.mx')), 'the mail queued while the daemon was down', 30_000, 100);
+    await second.kill('SIGKILL');
   }, 120_000);
 });

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cliPath } from './cli.js';
 import { projectRoot } from '../../src/paths.js';
 import { SURVEYS_OFF } from './app.js';
@@ -34,12 +34,23 @@ export function daemonLogLines(daemon: Pick<Daemon, 'log'>): DaemonLogLine[] {
 export interface DaemonOptions {
   /** How much output to keep (the newest part); default 200,000 characters. Busy daemons log a lot. */
   maxLogChars?: number;
+  /**
+   * Run it as process 1 of a PID namespace of its own (`unshare`, root only), as in a container: every start gets the
+   * same pid on the same host name, as a container restarted after a crash does. A SIGKILL then kills it through
+   * `unshare --kill-child`.
+   */
+  asPidOne?: boolean;
 }
+
+/** Whether this machine lets the tests start a process in a PID namespace of its own (DaemonOptions.asPidOne). */
+export const pidNamespaces = process.getuid?.() === 0 && spawnSync('unshare', ['--pid', '--fork', 'true']).status === 0;
 
 /** Starts `ventanilla start` as a separate process, the way an operator runs it. */
 export function startDaemon(env: Record<string, string>, opts: DaemonOptions = {}): Daemon {
   const maxLogChars = opts.maxLogChars ?? 200_000;
-  const child = spawn(process.execPath, [cliPath, 'start'], {
+  const argv = [process.execPath, cliPath, 'start'];
+  const [file, ...args] = opts.asPidOne ? ['unshare', '--pid', '--fork', '--kill-child', ...argv] : argv;
+  const child = spawn(file as string, args, {
     cwd: projectRoot,
     // HTTP_PORT 0: any free port, so daemons of parallel test files never collide.
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', ...SURVEYS_OFF, ...env },
@@ -52,7 +63,8 @@ export function startDaemon(env: Record<string, string>, opts: DaemonOptions = {
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // As process 1 the daemon is unshare's child, and holds the output pipes: they close when it is gone too.
+  const exited = new Promise<void>((resolve) => child.once(opts.asPidOne ? 'close' : 'exit', () => resolve()));
   return {
     child,
     log: () => output,
