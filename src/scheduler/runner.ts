@@ -18,7 +18,12 @@ export interface Job {
 
 export type JobRun = { job: string; ran: true; result: JobResult } | { job: string; ran: false; reason: 'lease-held' | 'already-running' };
 
-const LEASE_TTL_MS = 10 * 60_000;
+/**
+ * Short, and renewed while the job runs: a daemon killed on another host name (a re-created container) holds its
+ * jobs this long at most, where whether it is dead cannot be told (lease.ts holderIsDead). With 10 minutes unrenewed,
+ * the daemon that took over sent nothing for up to 10 minutes.
+ */
+const LEASE_TTL_MS = 60_000;
 
 /**
  * Runs jobs on their cron schedules, each under a database lease so that with two daemons on one database
@@ -69,11 +74,14 @@ export class Scheduler {
 
   private async runLeased(job: Job, now: Date): Promise<JobRun> {
     if (!(await acquireLease(this.deps.db, job.name, this.holder, LEASE_TTL_MS))) return { job: job.name, ran: false, reason: 'lease-held' };
+    // A renewal that fails (a busy database) only lets another daemon run the job too: its effects are idempotent.
+    const renewal = setInterval(() => void acquireLease(this.deps.db, job.name, this.holder, LEASE_TTL_MS).catch(() => undefined), LEASE_TTL_MS / 3);
     try {
       const result = await job.run(now);
       if (Object.values(result).some((n) => n > 0)) this.deps.log.info({ job: job.name, ...result }, 'job ran');
       return { job: job.name, ran: true, result };
     } finally {
+      clearInterval(renewal);
       await releaseLease(this.deps.db, job.name, this.holder, now);
     }
   }

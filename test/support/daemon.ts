@@ -40,6 +40,8 @@ export interface DaemonOptions {
    * `unshare --kill-child`.
    */
   asPidOne?: boolean;
+  /** As asPidOne, on a host name of its own (a UTS namespace): a container re-created, or another machine. */
+  hostname?: string;
 }
 
 /** Whether this machine lets the tests start a process in a PID namespace of its own (DaemonOptions.asPidOne). */
@@ -49,7 +51,9 @@ export const pidNamespaces = process.getuid?.() === 0 && spawnSync('unshare', ['
 export function startDaemon(env: Record<string, string>, opts: DaemonOptions = {}): Daemon {
   const maxLogChars = opts.maxLogChars ?? 200_000;
   const argv = [process.execPath, cliPath, 'start'];
-  const [file, ...args] = opts.asPidOne ? ['unshare', '--pid', '--fork', '--kill-child', ...argv] : argv;
+  const isolated = opts.asPidOne || opts.hostname !== undefined;
+  const named = opts.hostname === undefined ? argv : ['--uts', 'sh', '-c', 'hostname "$0" && exec "$@"', opts.hostname, ...argv];
+  const [file, ...args] = isolated ? ['unshare', '--pid', '--fork', '--kill-child', ...named] : argv;
   const child = spawn(file as string, args, {
     cwd: projectRoot,
     // HTTP_PORT 0: any free port, so daemons of parallel test files never collide.
@@ -64,7 +68,7 @@ export function startDaemon(env: Record<string, string>, opts: DaemonOptions = {
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   // As process 1 the daemon is unshare's child, and holds the output pipes: they close when it is gone too.
-  const exited = new Promise<void>((resolve) => child.once(opts.asPidOne ? 'close' : 'exit', () => resolve()));
+  const exited = new Promise<void>((resolve) => child.once(isolated ? 'close' : 'exit', () => resolve()));
   return {
     child,
     log: () => output,

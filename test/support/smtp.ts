@@ -26,6 +26,8 @@ export interface SmtpPeer {
   answerDotAfterMs: number;
   /** Mails read whole whose answer the server is holding back now (answerDotAfterMs). */
   answering: number;
+  /** Mails whose answer the server held back, in all (a hold still running from an earlier test counts in `answering`). */
+  held: number;
   /** The mails read whole before the connection was dropped (dropAfterDot): the sender could not know they arrived. */
   droppedAfterDot: Buffer[];
   /** Called with each accepted mail, after it is in `received` (e.g. to deliver it on, or to answer it). */
@@ -68,6 +70,7 @@ export async function startSmtpPeer(options: { auth?: { user: string; pass: stri
     dropAfterDot: 0,
     answerDotAfterMs: 0,
     answering: 0,
+    held: 0,
     droppedAfterDot: [],
     onMail: null,
     down: async () => {
@@ -137,6 +140,7 @@ export async function startSmtpPeer(options: { auth?: { user: string; pass: stri
           }
           if (peer.answerDotAfterMs > 0) {
             peer.answering++;
+            peer.held++;
             await new Promise((resolve) => setTimeout(resolve, peer.answerDotAfterMs));
             peer.answering--;
           }
