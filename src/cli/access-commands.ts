@@ -18,11 +18,12 @@ export function registerAccessCommands(program: Command): void {
     .option('--country <code>', 'ISO 3166 country code, e.g. MX (phone line, language of the mail)')
     .option('--plan <plan>', `SLA plan: ${SLA_PLANS.join(' or ')}`, 'standard')
     .option('--admin <email>', 'the administrator contact: authorises and revokes the other contacts')
+    .option('--allow-free-mail-domain', "take a free mail provider's domain (gmail.com...) all the same: every user of it counts as a colleague")
     .option('--as <agent>', 'who does it')
-    .action(async (name: string, opts: { domain: string[]; country?: string; plan: string; admin?: string; as?: string }) => {
+    .action(async (name: string, opts: { domain: string[]; country?: string; plan: string; admin?: string; allowFreeMailDomain?: boolean; as?: string }) => {
       const result = await withApp((app) =>
         inTransaction(app.db, (tx) =>
-          addOrganisation(tx, app.lifecycle, { name, domains: opts.domain, country: opts.country, plan: opts.plan, admin: opts.admin, actor: opts.as ?? defaultActor(), now: app.now() }),
+          addOrganisation(tx, app.lifecycle, { name, domains: opts.domain, country: opts.country, plan: opts.plan, admin: opts.admin, allowFreeMail: opts.allowFreeMailDomain, actor: opts.as ?? defaultActor(), now: app.now() }),
         ),
       );
       const admin = result.admin ? ` · administrator ${result.admin.email}${released(result.admin.released)}` : '';

@@ -2,6 +2,7 @@
 // administrator authorises or revokes (DOMAIN.md "Company administrators", PRIMER ACCESO). Used by the CLI
 // and by administrators' commands by mail; everything runs in the caller's transaction.
 
+import { isFreeMailDomain } from '../domain/free-mail.js';
 import { domainOf } from '../domain/thread-refs.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import {
@@ -111,6 +112,8 @@ export interface NewOrganisation {
   country?: string | null;
   plan?: string;
   admin?: string | null;
+  /** Takes a free mail provider's domain all the same (the operator insists). */
+  allowFreeMail?: boolean;
   actor: string;
   now: Date;
 }
@@ -123,6 +126,14 @@ export async function addOrganisation(tx: Tx, deps: LifecycleDeps, input: NewOrg
   if (domains.length === 0) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, 'Give the organisation at least one email domain: --domain empresa.mx');
   const bad = domains.filter((d) => !DOMAIN.test(d));
   if (bad.length) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `Not a domain name: ${bad.join(', ')}`);
+  // Every user of such a provider would be the company's colleague: able to join its tickets by their "[#n]".
+  const free = input.allowFreeMail ? [] : domains.filter(isFreeMailDomain);
+  if (free.length) {
+    throw new VentanillaError(
+      ErrorCode.INPUT_UNREADABLE,
+      `${free.join(', ')} is a free mail provider's domain: every one of its users would count as the organisation's colleague, able to join its tickets. Leave it out (authorise the company's people who write from it one by one: contacts authorise) or, if the company owns it, add --allow-free-mail-domain`,
+    );
+  }
   const plan = input.plan ?? 'standard';
   if (!(SLA_PLANS as readonly string[]).includes(plan)) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `--plan must be one of ${SLA_PLANS.join(', ')} (got "${plan}")`);
   const country = input.country?.trim().toUpperCase() || null;
