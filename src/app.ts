@@ -61,7 +61,7 @@ export async function createApp(options: { config?: Config; log?: Logger; now?: 
   for (const warning of config.warnings) log.warn(warning);
   reportOAuth2WarningsTo(log);
   const blobs = new BlobStore(join(config.dataDir, 'blobs'));
-  const ownAddresses = [config.supportAddress, config.bulletins.address, ...(config.imap?.user.includes('@') ? [config.imap.user.toLowerCase()] : [])];
+  const ownAddresses = [config.supportAddress, ...config.supportAliases, config.bulletins.address, ...(config.imap?.user.includes('@') ? [config.imap.user.toLowerCase()] : [])];
   const preparation: PreparationDeps = {
     secret: config.secretKey,
     supportAddress: config.supportAddress,

@@ -113,6 +113,11 @@ const envSchema = z.object({
     .string()
     .regex(/^\s*[^,\s@]+@[^,\s@]+\s*(,\s*[^,\s@]+@[^,\s@]+\s*)*$/, 'expected a comma list of addresses, e.g. formulario@example.com')
     .optional(),
+  // Other addresses of the desk delivered to the same mailbox (ventas@, facturacion@): ours, never a ticket's CC.
+  SUPPORT_ALIASES: z
+    .string()
+    .regex(/^\s*[^,\s@]+@[^,\s@]+\s*(,\s*[^,\s@]+@[^,\s@]+\s*)*$/, 'expected a comma list of addresses, e.g. ventas@example.com,facturacion@example.com')
+    .optional(),
   TRUSTED_AUTHSERV_IDS: z
     .string()
     .regex(/^\s*[^\s,;]+\s*(,\s*[^\s,;]*\s*)*$/, 'expected the authserv-ids of your receiving servers, comma-separated, e.g. mx.example.com,microsoft365')
@@ -168,6 +173,8 @@ export interface Config {
   databaseUrl: string;
   databasePath: string;
   supportAddress: string;
+  /** SUPPORT_ALIASES, lower case: the desk's other addresses (app.ts ownAddresses). */
+  supportAliases: string[];
   /** Undefined until resolved by loadSecret(); signs Message-IDs, plus-address tokens and links. */
   secretKey?: string;
   logLevel: Env['LOG_LEVEL'];
@@ -265,6 +272,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
     databaseUrl,
     databasePath: resolve(databaseUrl.replace(/^file:/, '')),
     supportAddress: e.SUPPORT_ADDRESS.toLowerCase(),
+    supportAliases: (e.SUPPORT_ALIASES ?? '').split(',').map((v) => v.trim().toLowerCase()).filter(Boolean),
     secretKey: e.SECRET_KEY,
     logLevel: e.LOG_LEVEL,
     imap,
