@@ -14,6 +14,7 @@ export type NoticeName =
   | 'reopened'
   | 'in_progress'
   | 'closed'
+  | 'close_undone'
   | 'follow_up_created'
   | 'pending_reminder'
   | 'escalation'

@@ -53,6 +53,10 @@ async function forEachDue(db: Db, due: (limit: number) => Promise<number[]>, ste
   }
 }
 
+const periodOf = (ticketId: number, since: Date) => `${ticketId}:${since.toISOString()}`;
+/** The timer's closing mail of a window: one per period, found again when an answer in time undoes the close. */
+const closingMailKey = (ticketId: number, since: Date) => `auto_close:${periodOf(ticketId, since)}`;
+
 /** When the customer's window began: the pending or solved instant; null in any other status. */
 const windowStart = (ticket: TicketState): Date | null => (ticket.status === 'pending' ? ticket.pendingSince : ticket.status === 'solved' ? ticket.solvedAt : null);
 
@@ -69,7 +73,7 @@ export async function runLifecycleTimers(db: Db, deps: LifecycleDeps, now: Date)
     const step = timerStep(ticket.status, elapsed, ticket.reminderSentAt !== null, lifecycle);
     const nextDue = step.nextAtHours === null ? null : calendar.addBusinessHours(since, step.nextAtHours);
     // Keys name the period (the instant it started), so a ticket pending twice gets two reminders, never more.
-    const period = `${ticket.id}:${since.toISOString()}`;
+    const period = periodOf(ticket.id, since);
     if (step.action.kind === 'remind') {
       await enqueueNotice(tx, deps.notices, {
         ticketId: ticket.id, notice: 'pending_reminder', idempotencyKey: `pending_reminder:${period}`, autoSubmitted: 'auto-generated', now,
@@ -82,7 +86,7 @@ export async function runLifecycleTimers(db: Db, deps: LifecycleDeps, now: Date)
     if (step.action.kind === 'close') {
       await applyChange(tx, deps, ticket, {
         to: 'closed', now, actor: 'system', event: 'auto_closed', detail: step.action.reason,
-        notice: { notice: 'closed', idempotencyKey: `auto_close:${period}`, autoSubmitted: 'auto-generated', closedAfter: ticket.status === 'pending' ? 'pending' : 'solved' },
+        notice: { notice: 'closed', idempotencyKey: closingMailKey(ticket.id, since), autoSubmitted: 'auto-generated', closedAfter: ticket.status === 'pending' ? 'pending' : 'solved' },
       });
       return 'closed';
     }
@@ -109,19 +113,26 @@ export async function closeIfWindowOver(tx: Tx, deps: LifecycleDeps, ticketId: n
   return true;
 }
 
+/** A close by the timer that an answer in time, read after it, undoes: the status it closed, and its closing mail's key. */
+export interface TimerClose {
+  from: 'pending' | 'solved';
+  closingMailKey: string;
+}
+
 /**
  * The status whose window the timer closed the ticket at the end of, if `answeredAt` (when the answer reached the
  * mailbox) was still within that window: the tick closed it while the answer waited unread (between two polls,
  * or read by a daemon that started after an operator's `run-once`). Null for any other closed ticket.
  */
-export async function closedByTimerBefore(tx: Tx, deps: LifecycleDeps, ticketId: number, answeredAt: Date): Promise<'pending' | 'solved' | null> {
+export async function closedByTimerBefore(tx: Tx, deps: LifecycleDeps, ticketId: number, answeredAt: Date): Promise<TimerClose | null> {
   const ticket = await loadTicketState(tx, { id: ticketId });
   const change = ticket?.status === 'closed' ? await lastStatusChange(tx, ticketId) : null;
   if (!ticket || change?.type !== 'auto_closed' || (change.fromStatus !== 'pending' && change.fromStatus !== 'solved')) return null;
   const since = windowStart({ ...ticket, status: change.fromStatus });
   if (!since || answeredAt < since) return null;
   const elapsed = deps.policies.calendar.businessHoursBetween(since, answeredAt);
-  return timerStep(change.fromStatus, elapsed, true, deps.policies.lifecycle).action.kind === 'close' ? null : change.fromStatus;
+  if (timerStep(change.fromStatus, elapsed, true, deps.policies.lifecycle).action.kind === 'close') return null;
+  return { from: change.fromStatus, closingMailKey: closingMailKey(ticketId, since) };
 }
 
 function contactsFor(deps: LifecycleDeps, action: SlaAction): { level: number; to: string[] } {

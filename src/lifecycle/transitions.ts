@@ -67,7 +67,7 @@ export async function applyChange(tx: Tx, deps: LifecycleDeps, ticket: TicketSta
     at: req.now,
   });
   const deadline = closeDeadline(req.to, req.now, deps.policies);
-  // A close by the timer says which window ran out, and how long it was.
+  // A close by the timer says which window ran out, and how long it was (and its undoing, which window the answer came in).
   const windowHours = closeHours(req.notice?.closedAfter ?? req.to, deps.policies);
   const notice = req.notice ? await enqueueNotice(tx, deps.notices, { ...req.notice, ticketId: ticket.id, now: req.now, deadline, windowHours }) : null;
   // Only support solves tickets (an answer, a status change, a product release); timers only close them.

@@ -62,7 +62,10 @@ export interface NoticeRequest {
   messagesUpTo?: number;
   /** A reminder: when the pending period it is about began (ISO). Owed during a backlog, it lapses with the period. */
   pendingPeriod?: string;
-  /** closed by the lifecycle timer: the status whose window ran out, which the mail gives as the reason. */
+  /**
+   * closed by the lifecycle timer: the status whose window ran out, which the mail gives as the reason; close_undone:
+   * the status whose window the customer's answer came in.
+   */
   closedAfter?: 'pending' | 'solved';
 }
 

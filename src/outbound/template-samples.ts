@@ -90,6 +90,7 @@ const SAMPLE_STATUS: Record<TemplateName, string> = {
   reopened: 'open',
   in_progress: 'open',
   closed: 'closed',
+  close_undone: 'open',
   follow_up_created: 'new',
   pending_reminder: 'pending',
   escalation: 'open',
@@ -131,6 +132,7 @@ export function sampleContext(name: TemplateName, locale: Locale): TemplateConte
     case 'solved':
       return { ...ctx, body: s.solution, deadline: s.deadline, window: businessPeriod(84, 12, locale) };
     case 'closed':
+    case 'close_undone':
       return { ...ctx, closedAfter: 'solved', window: businessPeriod(84, 12, locale) };
     case 'follow_up_created':
       return { ...ctx, previous: { number: 987, subject: s.subject }, dueAt: s.dueAt };

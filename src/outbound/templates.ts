@@ -27,6 +27,7 @@ export const TEMPLATE_NAMES = [
   'reopened',
   'in_progress',
   'closed',
+  'close_undone',
   'follow_up_created',
   'pending_reminder',
   'escalation',
@@ -61,7 +62,10 @@ export interface TemplateContext {
   /** pending, solved: how long the customer has until the deadline, already localised ("5 días hábiles"). */
   window?: string;
   body?: string;
-  /** closed by the lifecycle timer: the status whose window (`window`) ran out, given as the reason. */
+  /**
+   * closed by the lifecycle timer: the status whose window (`window`) ran out, given as the reason; close_undone: the
+   * status whose window the answer came in (the close it says was a mistake).
+   */
   closedAfter?: 'pending' | 'solved';
   issueRef?: string;
   previous?: { number: number; subject?: string };

@@ -229,6 +229,19 @@ export async function takeBackQueuedTo(tx: Tx, email: string, reason: string): P
   return taken;
 }
 
+/**
+ * Cancels the mail queued under this key if no drainer holds it (`cancelled`, `reason` as its lastError: kept in the
+ * outbox, never sent). Null without such a mail; else whether this cancelled it, and its tries: more than 0 if one
+ * reached the mail server (its readers may have it: a connection broken after the end of the mail, some recipients
+ * who took it).
+ */
+export function cancelQueuedMail(tx: Tx, idempotencyKey: string, reason: string): { cancelled: boolean; attempts: number } | null {
+  const sql = sqlOf(tx);
+  const { changes } = sql.run(`UPDATE "OutboxMail" SET "status" = 'cancelled', "lastError" = ? WHERE "idempotencyKey" = ? AND "status" = 'pending'`, reason, idempotencyKey);
+  const row = sql.get<{ attempts: number }>('SELECT "attempts" FROM "OutboxMail" WHERE "idempotencyKey" = ?', idempotencyKey);
+  return row ? { cancelled: changes > 0, attempts: row.attempts } : null;
+}
+
 /** A sent mail that some of its recipients refused for good (5xx to RCPT TO): the refusals, for `outbox list`. */
 export async function noteRefusedRecipients(tx: Tx, id: number, error: string): Promise<void> {
   await tx.outboxMail.update({ where: { id }, data: { lastError: error.slice(0, 2000) } });

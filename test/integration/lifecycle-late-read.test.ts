@@ -18,16 +18,16 @@ async function openTicket(local: string, subject: string): Promise<number> {
   return r.ticketNumber as number;
 }
 
-describe('an answer already on the mail server when the timer closed the ticket, read after it (INTERNALDATE)', () => {
-  /** The answer as the IMAP source hands it over: read at `read`, received by the mailbox at `arrived`. */
-  async function readLate(read: string, arrived: string, to: SeenMail, body: string) {
-    const raw = mail({ headers: { 'In-Reply-To': to.messageId, References: to.messageId, Subject: `Re: ${to.subject}` }, body });
-    await tt.tick(read);
-    const result = await tt.app.pipeline.ingest(raw, { source: 'imap', sourceRef: 'INBOX:7', arrivedAt: new Date(arrived) });
-    await tt.flush();
-    return result;
-  }
+/** The answer as the IMAP source hands it over: read at `read`, received by the mailbox at `arrived`. */
+async function readLate(read: string, arrived: string, to: SeenMail, body: string, from?: string) {
+  const raw = mail({ headers: { 'In-Reply-To': to.messageId, References: to.messageId, Subject: `Re: ${to.subject}`, ...(from ? { From: from } : {}) }, body });
+  await tt.tick(read);
+  const result = await tt.app.pipeline.ingest(raw, { source: 'imap', sourceRef: 'INBOX:7', arrivedAt: new Date(arrived) });
+  await tt.flush();
+  return result;
+}
 
+describe('an answer already on the mail server when the timer closed the ticket, read after it (INTERNALDATE)', () => {
   it('pending: the close is undone, the same ticket opens with the answer, and the customer is told it goes on; no follow-up', async () => {
     tt = await suite.start(MX('2026-11-12T09:00:00'));
     const number = await openTicket('2026-11-12T09:00:00', 'No puedo timbrar');
@@ -63,5 +63,101 @@ describe('an answer already on the mail server when the timer closed the ticket,
     const followUp = await readLate(MX('2026-11-25T12:01:30'), MX('2026-11-25T12:00:10'), solvedB as SeenMail, 'Sigue sin funcionar.');
     expect(followUp.outcome).toBe('followup');
     expect((await tt.ticket(late)).status).toBe('closed');
+  });
+});
+
+describe('what the customer reads when such a close is undone', () => {
+  // Both kinds are due Fri 20 Nov 10:00 (Mon 16 Nov is a holiday): pending 60 business hours after Thu 12 Nov
+  // 10:00, solved 84 after Tue 10 Nov 10:00. The answer reaches the mailbox at 09:59:50, the tick closes at 10:00:05.
+  const LEFT = { pending: '2026-11-12T10:00:00', solved: '2026-11-10T10:00:00' } as const;
+  const DUE = '2026-11-20T10:00:05';
+
+  /** A ticket the agent leaves pending or solved; returns its number and that notice (the mails so far are taken). */
+  async function leftWaiting(status: 'pending' | 'solved', from = 'Ana Pérez <ana@cliente.mx>') {
+    const opened = await tt.ingest(MX(LEFT[status].replace('10:00', '09:00')), mail({ headers: { From: from, Subject: 'No puedo timbrar' } }));
+    const number = opened.ticketNumber as number;
+    await tt.agentReply(MX(LEFT[status]), number, status === 'pending' ? '¿Nos envía el XML?' : 'Actualice a la versión 5.2.', status);
+    const notice = tt.take().find((m) => m.subject.startsWith('Re: ')) as SeenMail;
+    return { number, notice };
+  }
+
+  const outbox = async (ticketNumber: number) =>
+    (await tt.app.db.outboxMail.findMany({ where: { ticket: { number: ticketNumber } }, orderBy: { id: 'asc' } })).map((m) => [m.template, m.status]);
+
+  it('pending, the closed mail already sent: the next one says plainly that the ticket stays open, the answer having come in time', async () => {
+    tt = await suite.start(MX('2026-11-12T09:00:00'));
+    const { number, notice } = await leftWaiting('pending');
+    expect((await tt.tick(MX(DUE))).timers).toEqual({ closed: 1 });
+    await readLate(MX('2026-11-20T10:00:20'), MX('2026-11-20T09:59:50'), notice, 'Adjunto el XML.');
+    expect((await tt.ticket(number)).status).toBe('open');
+    const mails = tt.take();
+    expect(mails.map((m) => [m.subject, m.autoSubmitted])).toEqual([[`Re: [#${number}] No puedo timbrar`, 'auto-generated'], [`Re: [#${number}] No puedo timbrar`, 'auto-replied']]);
+    expect(mails[0]?.text).toContain('No recibimos la información que le solicitamos en 5 días hábiles, por lo que cerramos el ticket.');
+    expect(mails[1]?.text).toContain(
+      `Le avisamos que su ticket #${number} «No puedo timbrar» se había cerrado por falta de respuesta, pero su respuesta nos llegó a tiempo, ` +
+        'dentro del plazo de 5 días hábiles: el cierre fue un error y el ticket sigue abierto, en estado «Abierto».',
+    );
+    expect(mails[1]?.text).toContain('No se creó ningún ticket de seguimiento');
+    expect(await outbox(number)).toEqual([['acknowledgement', 'sent'], ['pending', 'sent'], ['closed', 'sent'], ['close_undone', 'sent']]);
+  });
+
+  it('solved (in English), the closed mail already sent: the next one says the reply about the solution came in time; the close queued no survey', async () => {
+    tt = await suite.start(MX('2026-11-10T09:00:00'), { CSAT_ENABLED: 'true' });
+    await tt.app.db.contact.create({ data: { email: 'john@acme.example', name: 'John', country: 'US' } });
+    const { number, notice } = await leftWaiting('solved', 'John <john@acme.example>');
+    expect((await tt.tick(MX(DUE))).timers).toEqual({ closed: 1 });
+    const reply = await readLate(MX('2026-11-20T10:00:20'), MX('2026-11-20T09:59:50'), notice, 'Still failing.', 'John <john@acme.example>');
+    expect(reply).toMatchObject({ outcome: 'reopened', ticketNumber: number });
+    const mails = tt.take();
+    expect(mails.map((m) => [m.subject, m.lang])).toEqual([[`Re: [#${number}] No puedo timbrar`, 'en'], [`Re: [#${number}] No puedo timbrar`, 'en']]);
+    expect(mails[0]?.text).toContain('We received no objection to the solution within 7 business days, so we take it as accepted and have closed the ticket.');
+    expect(mails[1]?.text).toContain(
+      `We let you know that your ticket #${number} “No puedo timbrar” had been closed with the solution taken as accepted, but your reply about the ` +
+        'solution reached us in time, within the 7 business days allowed: the closure was a mistake and the ticket remains open (“Open”).',
+    );
+    // The CSAT survey went with the solution, 7 business days before; neither the close nor its undoing queued one.
+    expect(await outbox(number)).toEqual([['acknowledgement', 'sent'], ['solved', 'sent'], ['csat_survey', 'sent'], ['closed', 'sent'], ['close_undone', 'sent']]);
+  });
+
+  it('pending and solved, the closed mail still unsent (the SMTP server down since the tick): cancelled, kept as such, never sent', async () => {
+    tt = await suite.start(MX('2026-11-10T09:00:00'));
+    const solved = await leftWaiting('solved');
+    const pending = await leftWaiting('pending');
+    await suite.smtp.down();
+    try {
+      expect((await tt.tick(MX(DUE))).timers).toEqual({ closed: 2 });
+      await readLate(MX('2026-11-20T10:00:20'), MX('2026-11-20T09:59:50'), solved.notice, 'Sigue sin funcionar.');
+      await readLate(MX('2026-11-20T10:00:25'), MX('2026-11-20T09:59:55'), pending.notice, 'Adjunto el XML.');
+    } finally {
+      await suite.smtp.up();
+    }
+    // The scheduler's own drain job (wall clock) met the server down and pauses drains for 30 s of the wall clock.
+    await tt.app.drainer().drain(() => new Date(Date.now() + 60_000));
+    // What an answer read before the tick gets: the reopening of a solved ticket; for a pending one, none.
+    const mails = tt.take();
+    expect(mails.map((m) => m.subject)).toEqual([`Re: [#${solved.number}] No puedo timbrar`]);
+    expect(mails[0]?.text).toContain(`Recibimos su respuesta sobre la solución enviada y reabrimos su ticket #${solved.number}.`);
+    expect(await outbox(solved.number)).toEqual([['acknowledgement', 'sent'], ['solved', 'sent'], ['closed', 'cancelled'], ['reopened', 'sent']]);
+    expect(await outbox(pending.number)).toEqual([['acknowledgement', 'sent'], ['pending', 'sent'], ['closed', 'cancelled']]);
+    for (const number of [solved.number, pending.number]) {
+      const ticket = await tt.ticket(number);
+      expect(ticket.status).toBe('open');
+      expect(ticket.events.find((e) => e.type === 'notice_cancelled')?.detail).toMatch(/^closed: not sent: the customer's answer reached the mailbox in time \(2026-11-20T15:59:5[05].000Z\), the close was undone$/);
+    }
+  });
+  it('pending, the closed mail tried once and refused for now (451): cancelled, and the correction sent, since a try may leave it with its reader', async () => {
+    // The scheduler's own drain job tries on the wall clock, days after these instants: retries kept for 100 days.
+    tt = await suite.start(MX('2026-11-12T09:00:00'), { OUTBOX_RETRY_HOURS: '2400' });
+    const { number, notice } = await leftWaiting('pending');
+    suite.smtp.failWith = 451;
+    expect((await tt.tick(MX(DUE))).timers).toEqual({ closed: 1 });
+    suite.smtp.failWith = null;
+    await readLate(MX('2026-11-20T10:00:20'), MX('2026-11-20T09:59:50'), notice, 'Adjunto el XML.');
+    await tt.app.drainer().drain(() => new Date(Date.now() + 3_600_000));
+    const mails = tt.take();
+    expect(mails.map((m) => m.subject)).toEqual([`Re: [#${number}] No puedo timbrar`]);
+    expect(mails[0]?.text).toContain('el cierre fue un error y el ticket sigue abierto');
+    expect(await outbox(number)).toEqual([['acknowledgement', 'sent'], ['pending', 'sent'], ['closed', 'cancelled'], ['close_undone', 'sent']]);
+    expect((await tt.ticket(number)).events.find((e) => e.type === 'notice_cancelled')?.detail).toContain('tried 1 time(s) before, so the customer is told the close was a mistake');
   });
 });

@@ -14,7 +14,8 @@ import {
   type NewMessage,
   type StoredTicket,
 } from '../../store/tickets-repo.js';
-import { closedByTimerBefore, closeIfWindowOver } from '../../lifecycle/jobs.js';
+import { withdrawClosingMail } from '../../lifecycle/close-undone.js';
+import { closedByTimerBefore, closeIfWindowOver, type TimerClose } from '../../lifecycle/jobs.js';
 import { applyChange, startTicket, type LifecycleDeps } from '../../lifecycle/transitions.js';
 import { loadTicketState } from '../../store/lifecycle-repo.js';
 import type { ResolvedThread } from './thread.js';
@@ -58,7 +59,7 @@ export async function applyInbound(tx: Tx, deps: LifecycleDeps, input: ApplyInpu
     // And the other way round: closed by a tick while this answer, in time, waited unread. It does what it would
     // have done if read before the tick (a thanks to a solution still closes nothing: the window ran out anyway).
     const beaten = ticket.status === 'closed' && answeredAt < now ? await closedByTimerBefore(tx, deps, ticket.id, answeredAt) : null;
-    const status = beaten ?? ticket.status;
+    const status = beaten?.from ?? ticket.status;
     if ((status === 'solved' || status === 'closed') && onlyThanks({ ...input, sender: actor })) return keepThanks(tx, input, ticket, thread.via);
     const effect = effectOfReply(status);
     if (effect.kind === 'comment') {
@@ -70,13 +71,14 @@ export async function applyInbound(tx: Tx, deps: LifecycleDeps, input: ApplyInpu
         // The customer's answer moves the ticket back to support: timers stop, the SLA clock runs again.
         const state = await loadTicketState(tx, { id: ticket.id });
         if (state) {
+          const closeRead = beaten ? await withdrawClosingMail(tx, ticket.id, beaten, answeredAt, now) : false;
           await applyChange(tx, deps, state, {
             to: effect.newStatus,
             now,
             actor,
             event: effect.event,
             detail: `via ${thread.via}`,
-            notice: input.silent ? undefined : replyNotice(effect.event, beaten, input.message.dedupKey),
+            notice: input.silent ? undefined : replyNotice(effect.event, closeRead ? beaten : null, input.message.dedupKey),
           });
         }
       } else {
@@ -91,13 +93,15 @@ export async function applyInbound(tx: Tx, deps: LifecycleDeps, input: ApplyInpu
 }
 
 /**
- * The receipt of a reply that moves the ticket back to support: a solved ticket's reopening; and, where the timer had
- * closed the ticket (its mail said so), that it goes on: a complement answered in time is otherwise acknowledged
- * by nothing but the agent's next answer.
+ * The receipt of a reply that moves the ticket back to support: a solved ticket's reopening. Where the customer may
+ * have read the timer's closing mail (`closeRead`: it was sent before the close was undone), the mail says plainly
+ * that the close was a mistake and the ticket stays open, their answer having come in time; a closing mail cancelled
+ * unsent leaves what an answer read before the tick gets (a complement: nothing until the agent's next answer).
  */
-function replyNotice(event: string, beaten: string | null, dedupKey: string) {
-  if (event === 'reopened') return { notice: 'reopened' as const, idempotencyKey: `reopened:${dedupKey}`, autoSubmitted: 'auto-replied' as const };
-  if (beaten) return { notice: 'in_progress' as const, idempotencyKey: `in_progress:${dedupKey}`, autoSubmitted: 'auto-replied' as const };
+function replyNotice(event: string, closeRead: TimerClose | null, dedupKey: string) {
+  const autoSubmitted = 'auto-replied' as const;
+  if (closeRead) return { notice: 'close_undone' as const, idempotencyKey: `close_undone:${dedupKey}`, autoSubmitted, closedAfter: closeRead.from };
+  if (event === 'reopened') return { notice: 'reopened' as const, idempotencyKey: `reopened:${dedupKey}`, autoSubmitted };
   return undefined;
 }
 

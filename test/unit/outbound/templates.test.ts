@@ -6,6 +6,7 @@ import { ErrorCode, VentanillaError } from '../../../src/errors.js';
 import { templatesDir } from '../../../src/paths.js';
 import { renderEveryTemplate } from '../../../src/warm-up.js';
 import { hrefValue } from '../../../src/outbound/href.js';
+import { businessPeriod } from '../../../src/outbound/locale.js';
 import { SAMPLE_ARTICLE, SAMPLE_OPT_OUT_URL, SAMPLE_SURVEY_URL } from '../../../src/outbound/template-samples.js';
 import {
   INTERNAL_TEMPLATES,
@@ -219,6 +220,13 @@ describe('labels, greeting and footer', () => {
     expect(mail.text).toContain('ticket de seguimiento');
     expect(mail.text).not.toContain('Para agregar información');
     expect(mail.html).not.toContain('Para agregar información');
+  });
+
+  it.each(LOCALES)('the mail that undoes a close (%s) says the close was a mistake, the window the answer came in, and that a reply adds to this ticket', (locale) => {
+    const said = { es: ['el cierre fue un error', '5 días hábiles', 'responda a este correo y quedarán en este mismo ticket'], pt: ['o encerramento foi um erro', '5 dias úteis', 'responda a este e-mail e ficarão neste mesmo ticket'], en: ['the closure was a mistake', '5 business days', 'reply to this email and they will be added to this same ticket'] }[locale];
+    const mail = renderer.render('close_undone', locale, ctx('close_undone', locale, { closedAfter: 'pending', window: businessPeriod(60, 12, locale) }));
+    for (const part of [mail.text, mail.html]) for (const words of said) expect(part).toContain(words);
+    expect(mail.subject).toBe(`Re: [#1042] ${ctx('close_undone', locale).ticket.subject}`);
   });
 
   it('the follow-up mail names both tickets', () => {
