@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { composeDeferredNotices } from '../../src/outbound/deferred-notices.js';
 import { mail } from '../support/app.js';
 import { timeTravelSuite, type SeenMail, type TimeTravel } from '../support/time-travel.js';
 
@@ -159,5 +160,19 @@ describe('what the customer reads when such a close is undone', () => {
     expect(mails[0]?.text).toContain('el cierre fue un error y el ticket sigue abierto');
     expect(await outbox(number)).toEqual([['acknowledgement', 'sent'], ['pending', 'sent'], ['closed', 'cancelled'], ['close_undone', 'sent']]);
     expect((await tt.ticket(number)).events.find((e) => e.type === 'notice_cancelled')?.detail).toContain('tried 1 time(s) before, so the customer is told the close was a mistake');
+  });
+  it('read in a backlog (the daemon restarted after the tick), the correction is owed, then sent in the customer\'s words once caught up', async () => {
+    tt = await suite.start(MX('2026-11-12T09:00:00'));
+    const { number, notice } = await leftWaiting('pending');
+    expect((await tt.tick(MX(DUE))).timers).toEqual({ closed: 1 });
+    tt.app.lifecycle.notices.deferAutomatic = () => true;
+    await readLate(MX('2026-11-20T10:00:20'), MX('2026-11-20T09:59:50'), notice, 'Adjunto el XML.');
+    expect(await tt.app.db.deferredNotice.count()).toBe(1);
+    tt.app.lifecycle.notices.deferAutomatic = () => false;
+    await composeDeferredNotices(tt.app.db, tt.app.lifecycle.notices, tt.app.log);
+    await tt.flush();
+    const mails = tt.take();
+    expect(mails.map((m) => m.subject)).toEqual([`Re: [#${number}] No puedo timbrar`, `Re: [#${number}] No puedo timbrar`]);
+    expect(mails[1]?.text).toContain('se había cerrado por falta de respuesta, pero su respuesta nos llegó a tiempo, dentro del plazo de 5 días hábiles');
   });
 });
