@@ -62,10 +62,13 @@ describe('a reply after the window, with no tick in between', () => {
     const own = await tt.ticket(reply.ticketNumber as number);
     expect(own).toMatchObject({ followUpOf: null, requester: 'extrano@otro.example', ccs: [] });
     expect(own.events[0]).toMatchObject({ type: 'created', detail: 'followup-from-stranger' });
-    expect((await tt.ticket(number)).status).toBe('closed');
     const mails = tt.take();
     expect(mails.map((m) => m.to)).toEqual([['extrano@otro.example']]);
     expect(mails[0]?.text).not.toContain(`#${number}`);
+    // The customer's ticket is closed by the tick, with the mail that tells her (a stranger's mail closed it silently).
+    await tt.tick(MX('2026-11-25T12:00:30'));
+    expect((await tt.ticket(number)).status).toBe('closed');
+    expect(tt.take().map((m) => m.to)).toEqual([['ana@cliente.mx']]);
   });
 
   it('pending: a day after the 60 business hours, it opens a follow-up', async () => {

@@ -68,8 +68,10 @@ export async function resolveThread(
   const ticket = await continuationOf(tx, decision.ticket as StoredTicket);
   // A closed ticket answered by someone who takes no part in it (a customer's mail forwarded to them, answered):
   // a follow-up would carry the customer's case to them, with the customer in copy. Their mail is their own.
+  // So is their answer to a solved one: only the customer validates or rejects her solution, and a reopening
+  // told her that "her answer" had reopened it, with a stranger's words on her case (screened as new mail).
   const participant = takesPart(ticket, { sender, senderOrganisationId, senderTrusted: ctx.senderTrusted });
-  if (ticket.status === 'closed' && !participant) return { kind: 'new', reason: 'followup-from-stranger' };
+  if ((ticket.status === 'closed' || ticket.status === 'solved') && !participant) return { kind: 'new', reason: 'followup-from-stranger' };
   return { ...decision, ticket, takesPart: participant };
 }
 
