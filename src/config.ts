@@ -108,6 +108,9 @@ const envSchema = z.object({
     .optional(),
   // Who may open tickets (README "Who may open tickets") and whose From address is believed.
   UNKNOWN_SENDER_POLICY: z.enum(['accept', 'hold', 'reject'], { error: 'expected accept, hold or reject' }).default('accept'),
+  // Refusals (access_denied) to all senders together per AUTO_MAIL_WINDOW_MINUTES: a spam run forging a new From
+  // in each mail is otherwise answered once per forged address (backscatter to innocent people).
+  REFUSAL_LIMIT: positiveInt(100),
   // The desk's own web forms: their mail's Reply-To names the customer (stages/web-form.ts).
   FORM_SENDERS: z
     .string()
@@ -200,7 +203,7 @@ export interface Config {
   /** Raw calendar settings (BUSINESS_*, HOLIDAY_COUNTRY, CLOSED_DATES): an empty HOLIDAY_COUNTRY means none. */
   calendarEnv: Record<string, string | undefined>;
   /** Sender authorisation and authenticity: UNKNOWN_SENDER_POLICY, TRUSTED_AUTHSERV_IDS (lower case). */
-  access: { unknownSenderPolicy: Env['UNKNOWN_SENDER_POLICY']; trustedAuthservIds: string[]; formSenders: string[] };
+  access: { unknownSenderPolicy: Env['UNKNOWN_SENDER_POLICY']; trustedAuthservIds: string[]; formSenders: string[]; refusalLimit: number };
   /** requireTLS: STARTTLS or nothing (a login is never sent in clear); only with a user, unless secure. */
   /** oauth2: the IMAP app's tokens (SMTP_OAUTH2) instead of the password. */
   smtp?: { host: string; port: number; secure: boolean; user?: string; password?: string; oauth2?: OAuth2Settings; rejectUnauthorized: boolean; requireTLS: boolean; poolSize: number };
@@ -283,6 +286,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
       unknownSenderPolicy: e.UNKNOWN_SENDER_POLICY,
       trustedAuthservIds: (e.TRUSTED_AUTHSERV_IDS ?? '').split(',').map((v) => v.trim().toLowerCase()).filter(Boolean),
       formSenders: (e.FORM_SENDERS ?? '').split(',').map((v) => v.trim().toLowerCase()).filter(Boolean),
+      refusalLimit: e.REFUSAL_LIMIT,
     },
     calendarEnv,
     smtp: e.SMTP_HOST

@@ -129,6 +129,16 @@ export async function mailsOfTemplateTo(tx: Tx, template: string, address: strin
   return tx.outboxMail.count({ where: { template, primaryTo: address.toLowerCase(), createdAt: { gte: since } } });
 }
 
+/** Mails of this template queued to anyone since `since` (REFUSAL_LIMIT); by the index on (template, createdAt). */
+export async function mailsOfTemplateSince(tx: Tx, template: string, since: Date): Promise<number> {
+  return sqlOf(tx).get<{ n: number }>('SELECT count(*) AS "n" FROM "OutboxMail" WHERE "template" = ? AND "createdAt" >= ?', template, since)?.n ?? 0;
+}
+
+/** Whether a mail with this outcome, its detail containing `marker`, was logged since `since` (by the index on (outcome, receivedAt)). */
+export async function loggedSinceWith(tx: Tx, outcome: string, marker: string, since: Date): Promise<boolean> {
+  return sqlOf(tx).get('SELECT 1 FROM "InboundLog" WHERE "outcome" = ? AND "receivedAt" >= ? AND instr("detail", ?) > 0 LIMIT 1', outcome, since, marker) !== undefined;
+}
+
 /** A mail with no ticket (a command, a refusal) seen before: its log row is its only trace. */
 export async function loggedWithOutcome(tx: Tx, dedupKey: string, outcomes: readonly string[]): Promise<boolean> {
   if (outcomes.length === 0) return false;

@@ -22,6 +22,7 @@ import type { PipelineDeps } from '../pipeline.js';
 import type { SenderAuthenticity } from './authenticity.js';
 import type { ResolvedThread } from './thread.js';
 import { startsHeaderBlock } from '../visible-text/reply-headers.js';
+import { refusalsCapped } from './refusal-cap.js';
 
 export type UnknownSenderPolicy = 'accept' | 'hold' | 'reject';
 
@@ -31,6 +32,8 @@ export interface AccessSettings {
   trustedAuthservIds: string[];
   /** FORM_SENDERS, lower case: see stages/web-form.ts. */
   formSenders: string[];
+  /** REFUSAL_LIMIT: refusals to all senders together per AUTO_MAIL_WINDOW_MINUTES (stages/refusal-cap.ts); absent: none. */
+  refusalLimit?: number;
 }
 
 export const DEFAULT_ACCESS: AccessSettings = { unknownSenderPolicy: 'accept', trustedAuthservIds: [], formSenders: [] };
@@ -165,6 +168,8 @@ export async function screenAccess(tx: Tx, deps: PipelineDeps, input: AccessInpu
   }
   const policy = settings.unknownSenderPolicy === 'hold' ? `hold, but ${organisation ? `${organisation.name} has no administrator` : 'no known organisation'}` : 'reject';
   if (!trusted || input.automatic || input.noAutoReply) return done('rejected', `${why} (${policy}); no answer sent`);
+  const capped = await refusalsCapped(tx, deps, settings.refusalLimit, input.now);
+  if (capped) return done('rejected', `${why} (${policy}); no answer sent (${capped})`);
   const sent = await enqueueAccessMail(tx, deps.lifecycle.notices, {
     template: 'access_denied',
     to: [recipient(contact)],
