@@ -7,7 +7,8 @@ import { isOurMailOf } from '../store/outbox-repo.js';
 import { verifySignedMessageId } from '../domain/thread-refs.js';
 import type { InboundMail } from './parse.js';
 import type { IngestResult, IngestSource, PipelineDeps } from './pipeline.js';
-import { applyInbound, onlyThanks } from './stages/apply.js';
+import { answeredAtOf, applyInbound, onlyThanks } from './stages/apply.js';
+import { windowOverAt } from '../lifecycle/jobs.js';
 import { recordDeliveryReport } from './stages/bounce.js';
 import { screenBulletinMail } from './stages/bulletin-mail.js';
 import { applyDeliveryReport } from './stages/suppression.js';
@@ -133,6 +134,7 @@ export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Bu
       senderTrusted: authenticity.trusted,
       automatic: automatic !== null,
       onlyThanks: () => onlyThanks({ silent: noAutomaticAnswer, visibleText, message, sender: sender.address }),
+      windowOver: async (ticketId) => (await windowOverAt(tx, deps.lifecycle, ticketId, answeredAtOf(source.arrivedAt, now))) !== null,
     });
     const existing = thread.kind === 'existing' ? thread.ticket : null;
     // Kept on the ticket for the agents, and changes nothing: an out-of-office to one of our notices, or an

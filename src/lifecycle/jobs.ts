@@ -103,14 +103,23 @@ export async function runLifecycleTimers(db: Db, deps: LifecycleDeps, now: Date)
  * is judged at `answeredAt`, when the mail reached the mailbox (an answer read late is still in time).
  */
 export async function closeIfWindowOver(tx: Tx, deps: LifecycleDeps, ticketId: number, now: Date, answeredAt: Date = now): Promise<boolean> {
+  const over = await windowOverAt(tx, deps, ticketId, answeredAt);
+  if (!over) return false;
+  await applyChange(tx, deps, over.ticket, { to: 'closed', now, actor: 'system', event: 'auto_closed', detail: over.reason });
+  return true;
+}
+
+/**
+ * The pending or solved ticket whose window was over at `answeredAt`, and why it closes; null for any other.
+ * Changes nothing: a stranger's answer closes no customer's ticket (stages/thread.ts), the tick does, with her mail.
+ */
+export async function windowOverAt(tx: Tx, deps: LifecycleDeps, ticketId: number, answeredAt: Date): Promise<{ ticket: TicketState; reason: string } | null> {
   const ticket = await loadTicketState(tx, { id: ticketId });
   const since = ticket && windowStart(ticket);
-  if (!ticket || !since) return false;
+  if (!ticket || !since) return null;
   const elapsed = deps.policies.calendar.businessHoursBetween(since, answeredAt);
   const step = timerStep(ticket.status, elapsed, ticket.reminderSentAt !== null, deps.policies.lifecycle);
-  if (step.action.kind !== 'close') return false;
-  await applyChange(tx, deps, ticket, { to: 'closed', now, actor: 'system', event: 'auto_closed', detail: step.action.reason });
-  return true;
+  return step.action.kind === 'close' ? { ticket, reason: step.action.reason } : null;
 }
 
 /** A close by the timer that an answer in time, read after it, undoes: the status it closed, and its closing mail's key. */

@@ -55,16 +55,33 @@ describe("a stranger's answer to a customer's ticket", () => {
     expect(t.messages.at(-1)).toMatchObject({ direction: 'in', from: 'extrano@otro.example' });
     expect(tt.take()).toEqual([]);
   });
+
+  it('pending, its window over and no tick since: a ticket of the stranger\'s own, and the customer\'s is closed by the tick, with her mail', async () => {
+    const { number, notice } = await answeredTicket('pending');
+    // Mon 23 Nov 10:00 + 60 business hours = Mon 30 Nov 10:00.
+    const r = await tt.answer(MX('2026-11-30T10:00:10'), notice, 'Yo tengo el XML.', 'extrano@otro.example');
+    expect(r).toMatchObject({ outcome: 'created', detail: 'followup-from-stranger' });
+    expect(tt.take().map((m) => m.to)).toEqual([['extrano@otro.example']]);
+    await tt.tick(MX('2026-11-30T10:00:30'));
+    expect((await tt.ticket(number)).status).toBe('closed');
+    expect(tt.take().map((m) => m.to)).toEqual([['ana@cliente.mx', 'luis@cliente.mx']]);
+  });
+
+  it('pending, its window over, under UNKNOWN_SENDER_POLICY=reject: the stranger is screened as for any new mail', async () => {
+    const { notice } = await answeredTicketUnder('reject', 'pending');
+    const r = await tt.answer(MX('2026-11-30T10:00:10'), notice, 'Me interesa.', 'extrano@otro.example');
+    expect(r).toMatchObject({ outcome: 'rejected', ticketNumber: null });
+  });
 });
 
-/** The same ticket, solved, with an authorised customer under another UNKNOWN_SENDER_POLICY. */
-async function answeredTicketUnder(policy: 'reject'): Promise<{ number: number; notice: SeenMail }> {
+/** The same ticket, solved or pending, with an authorised customer under another UNKNOWN_SENDER_POLICY. */
+async function answeredTicketUnder(policy: 'reject', status: 'solved' | 'pending' = 'solved'): Promise<{ number: number; notice: SeenMail }> {
   tt = await suite.start(MX('2026-11-23T09:00:00'), { UNKNOWN_SENDER_POLICY: policy });
   await inTransaction(tt.app.db, (tx) => authoriseContact(tx, tt.app.lifecycle, { email: 'ana@cliente.mx', actor: 'agent:test', now: tt.now() }));
   const r = await tt.ingest(MX('2026-11-23T09:00:00'), mail({ headers: { Subject: 'Error al timbrar' } }));
   expect(r.outcome).toBe('created');
   tt.take();
-  await tt.agentReply(MX('2026-11-23T10:00:00'), r.ticketNumber as number, 'Actualice a la versión 5.2.', 'solved');
+  await tt.agentReply(MX('2026-11-23T10:00:00'), r.ticketNumber as number, 'Actualice a la versión 5.2.', status);
   const [notice] = tt.take();
   return { number: r.ticketNumber as number, notice: notice as SeenMail };
 }

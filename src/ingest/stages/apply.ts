@@ -51,11 +51,10 @@ export async function applyInbound(tx: Tx, deps: LifecycleDeps, input: ApplyInpu
     // Past its window the ticket is closed already, whether or not a tick has closed it yet; an answer is in time
     // if it reached the mailbox within the window, though read later (the daemon down, a backlog).
     const waiting = thread.ticket.status === 'pending' || thread.ticket.status === 'solved';
-    const answeredAt = input.arrivedAt && input.arrivedAt < now ? input.arrivedAt : now;
+    // A stranger's answer past the window never comes here: it is their own new mail (stages/thread.ts).
+    const answeredAt = answeredAtOf(input.arrivedAt, now);
     const expired = waiting && (await closeIfWindowOver(tx, deps, thread.ticket.id, now, answeredAt));
     const ticket = expired ? { ...thread.ticket, status: 'closed' as const } : thread.ticket;
-    // Closed now: a stranger's answer is theirs alone, not a follow-up carrying the customer's case (stages/thread.ts).
-    if (expired && thread.takesPart === false) return createNewTicket(tx, deps, { ...input, thread: { kind: 'new', reason: 'followup-from-stranger' } });
     // And the other way round: closed by a tick while this answer, in time, waited unread. It does what it would
     // have done if read before the tick (a thanks to a solution still closes nothing: the window ran out anyway).
     const beaten = ticket.status === 'closed' && answeredAt < now ? await closedByTimerBefore(tx, deps, ticket.id, answeredAt) : null;
@@ -90,6 +89,11 @@ export async function applyInbound(tx: Tx, deps: LifecycleDeps, input: ApplyInpu
     return createFollowUp(tx, deps, input, ticket);
   }
   return createNewTicket(tx, deps, input);
+}
+
+/** When an answer counts as given: when it reached the mailbox, if before `now` (pipeline.ts IngestSource arrivedAt). */
+export function answeredAtOf(arrivedAt: Date | undefined, now: Date): Date {
+  return arrivedAt && arrivedAt < now ? arrivedAt : now;
 }
 
 /**

@@ -13,6 +13,8 @@ export interface ThreadContext {
   automatic?: boolean;
   /** Nothing but thanks (stages/apply.ts onlyThanks), asked only when it matters. */
   onlyThanks?: () => boolean;
+  /** Whether the pending ticket's window was over when the mail came (lifecycle/jobs.ts), asked of a stranger's answer. */
+  windowOver?: (ticketId: number) => Promise<boolean>;
 }
 
 /** `takesPart`: the sender is one of the ticket's people, believed (domain/threading.ts takesPart). */
@@ -69,9 +71,13 @@ export async function resolveThread(
   // A closed ticket answered by someone who takes no part in it (a customer's mail forwarded to them, answered):
   // a follow-up would carry the customer's case to them, with the customer in copy. Their mail is their own.
   // So is their answer to a solved one: only the customer validates or rejects her solution, and a reopening
-  // told her that "her answer" had reopened it, with a stranger's words on her case (screened as new mail).
+  // told her that "her answer" had reopened it, with a stranger's words on her case; and to a pending one past its
+  // window, which the tick closes with the customer's mail (closed by the stranger's mail, she was told nothing).
+  // Decided here, before the screening (stages/access.ts): it is new mail, to hold or refuse like any other.
   const participant = takesPart(ticket, { sender, senderOrganisationId, senderTrusted: ctx.senderTrusted });
-  if ((ticket.status === 'closed' || ticket.status === 'solved') && !participant) return { kind: 'new', reason: 'followup-from-stranger' };
+  if (!participant && (ticket.status === 'closed' || ticket.status === 'solved' || (ticket.status === 'pending' && (await ctx.windowOver?.(ticket.id))))) {
+    return { kind: 'new', reason: 'followup-from-stranger' };
+  }
   return { ...decision, ticket, takesPart: participant };
 }
 
