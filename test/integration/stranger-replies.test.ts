@@ -56,6 +56,18 @@ describe("a stranger's answer to a customer's ticket", () => {
     expect(tt.take()).toEqual([]);
   });
 
+  it("open: the stranger's words are an internal note, and the customer's next mail names nothing of theirs", async () => {
+    const { number, notice } = await answeredTicket('pending');
+    await tt.answer(MX('2026-11-23T10:30:00'), notice, 'Adjunto el XML.');
+    const stranger = mail({ headers: { From: 'extrano@otro.example', 'Message-ID': '<x1@mail.otro.example>', 'In-Reply-To': notice.messageId, Subject: `Re: ${notice.subject}` }, body: 'Yo también.' });
+    expect(await tt.ingest(MX('2026-11-23T11:00:00'), stranger)).toMatchObject({ outcome: 'comment', ticketNumber: number });
+    expect((await tt.ticket(number)).messages.at(-1)).toMatchObject({ from: 'extrano@otro.example', internal: true });
+    await tt.agentReply(MX('2026-11-23T12:00:00'), number, 'Revisamos su XML.');
+    const [answer] = await tt.app.db.outboxMail.findMany({ where: { template: 'answer' } });
+    // Its In-Reply-To was the stranger's Message-ID (their mail server's name with it): a mail she never saw.
+    expect(answer?.headers).not.toContain('otro.example');
+  });
+
   it('pending, its window over and no tick since: a ticket of the stranger\'s own, and the customer\'s is closed by the tick, with her mail', async () => {
     const { number, notice } = await answeredTicket('pending');
     // Mon 23 Nov 10:00 + 60 business hours = Mon 30 Nov 10:00.

@@ -62,7 +62,9 @@ export async function applyInbound(tx: Tx, deps: LifecycleDeps, input: ApplyInpu
     if ((status === 'solved' || status === 'closed') && onlyThanks({ ...input, sender: actor })) return keepThanks(tx, input, ticket, thread.via);
     const effect = effectOfReply(status);
     if (effect.kind === 'comment') {
-      await addMessage(tx, { ...input.message, ticketId: ticket.id, direction: 'in', createdAt: now });
+      // A stranger's words are for the agents: an internal note. Public, their Message-ID threaded the customer's
+      // next mail (its In-Reply-To) under a mail she never saw, naming the stranger's mail server.
+      await addMessage(tx, { ...input.message, ticketId: ticket.id, direction: 'in', internal: thread.takesPart === false, createdAt: now });
       // Only the ticket's own people add copies: a stranger's (a customer's notice forwarded and answered) would
       // have every later mail about the customer's case go to addresses the stranger chose.
       if (thread.takesPart) await addCcs(tx, ticket.id, input.ccs.filter((cc) => cc !== ticket.requester));
