@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateDatabase } from '../../src/store/migrator.js';
-import { ACCESS_REQUEST_OWED, ACCESS_REQUESTED, OWED_ACCESS_REQUESTS_SQL } from '../../src/store/access-repo.js';
+import { ACCESS_REQUEST_OWED, ACCESS_REQUESTED, MAILS_OF_TEMPLATE_TO_SQL, OWED_ACCESS_REQUESTS_SQL } from '../../src/store/access-repo.js';
 
 let dir: string;
 let db: Database.Database;
@@ -37,5 +37,12 @@ describe('the access-request digest (every minute)', () => {
   it('adds no index on Ticket that SQLite could take for the NPS campaign\'s lookups by requester (nearly every ticket is not held)', () => {
     const indexes = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'Ticket'`).all() as Array<{ name: string }>).map((r) => r.name);
     expect(indexes.filter((name) => /heldForAuthorisation/.test(name))).toEqual([]);
+  });
+});
+
+describe('the once-per-address checks of access and subscription mails (every mail that may get one)', () => {
+  it("count one address's mails by its index, not every mail of the template in the period (REFUSAL_LIMIT's index)", () => {
+    const plan = planOf(MAILS_OF_TEMPLATE_TO_SQL, 'ana@example.com', '2026-12-01T00:00:00.000Z', 'bulletin_confirm');
+    expect(plan).toEqual([expect.stringMatching(/SEARCH OutboxMail USING INDEX OutboxMail_primaryTo_createdAt_idx/)]);
   });
 });
