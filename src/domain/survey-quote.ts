@@ -34,9 +34,9 @@ const QUOTE_MARKS = /^(?:[ \t]*>)+[ \t]?/;
  * What the customer wrote around a quote of the survey mail, piece by piece, empty ones left out: the text above
  * it, the text below it, and the lines typed between the lines of a quote marked with "> " (an inline answer, the
  * score under the quoted question: the marks tell the customer's lines from the mail's, which a bare "4" of the
- * quote's own scale could not). Null when the reply quotes none of it, or when something was written between the
- * lines of an unmarked quote (the text alone cannot tell it from a piece of the mail): more than a score, for the
- * desk to read. `isScore` keeps a line the customer may have copied from the mail ("Muy satisfecho") out of the
+ * quote's own scale could not), and a score typed alone on a line between the lines of an unmarked quote. Null
+ * when the reply quotes none of it, or when anything else was written between the lines of an unmarked quote
+ * (the text alone cannot tell it from a piece of the mail): more than a score, for the desk to read. `isScore` keeps a line the customer may have copied from the mail ("Muy satisfecho") out of the
  * quote's edges.
  */
 export function writtenAroundQuote(reply: string, mail: SurveyMailText, isScore: (line: string) => boolean): string[] | null {
@@ -49,16 +49,32 @@ export function writtenAroundQuote(reply: string, mail: SurveyMailText, isScore:
   let last = lines.findLastIndex(marks);
   if (first < 0) return null;
   const quoteMarked = marked.slice(first, last + 1).some(Boolean);
-  // Between those lines of an unmarked quote nothing is read: any piece of the mail is the quote there (a choice
-  // cut by re-wrapping). In a marked one, its marked lines are: the unmarked ones are the customer's.
-  for (let i = first; i <= last; i++) if ((marked[i] || !quoteMarked) && lines[i] !== '' && !mail.flat.includes(lines[i] as string)) return null;
-  const inside = quoteMarked ? typedBetween(raw.slice(first, last + 1), marked.slice(first, last + 1)) : [];
+  // Between those lines of an unmarked quote only a score typed on a line of its own is read (Outlook quotes with
+  // no marks, and the customer types "5" under the question); any other piece of the mail is the quote there (a
+  // choice cut by re-wrapping). In a marked one, its marked lines are: the unmarked ones are the customer's.
+  const scores: string[] = [];
+  for (let i = first; i <= last; i++) {
+    if (!quoteMarked && isScore(lines[i] as string) && !joinsNeighbours(lines, i, mail)) scores.push(raw[i] as string);
+    else if ((marked[i] || !quoteMarked) && lines[i] !== '' && !mail.flat.includes(lines[i] as string)) return null;
+  }
+  const inside = quoteMarked ? typedBetween(raw.slice(first, last + 1), marked.slice(first, last + 1)) : scores;
   // Its short first and last lines ("Hola:", "Atentamente,"), but never an unmarked score, which may be the customer's.
   const edge = (i: number) => lines[i] === '' || (mail.lines.has(lines[i] as string) && (marked[i] || !isScore(lines[i] as string)));
   while (first > 0 && edge(first - 1)) first--;
   while (last < lines.length - 1 && edge(last + 1)) last++;
   const pieces = [raw.slice(0, first).join('\n'), ...inside, raw.slice(last + 1).join('\n')];
   return pieces.map((piece) => piece.trim()).filter((piece) => piece !== '');
+}
+
+/**
+ * Whether line `i` reads on in the mail with the line above or below it (blank lines skipped): a number of the
+ * mail's own text that a client's re-wrapping left alone on a line ("10 = muy probable)", "del 1 al / 5)", a
+ * row of the scale's numbers), not one the customer typed between its lines.
+ */
+function joinsNeighbours(lines: string[], i: number, mail: SurveyMailText): boolean {
+  const above = lines.slice(0, i).findLast((line) => line !== '');
+  const below = lines.slice(i + 1).find((line) => line !== '');
+  return [above && `${above} ${lines[i]}`, below && `${lines[i]} ${below}`].some((joined) => joined && mail.flat.includes(joined));
 }
 
 /** The runs of unmarked lines between the marked lines of a quote: what the customer typed into it. */

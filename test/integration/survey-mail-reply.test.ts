@@ -139,3 +139,35 @@ describe('a score typed inside a "> " quote of the survey mail (an inline answer
     expect((await surveyOf(number)).answers.map((a) => a.score)).toEqual([4, 5]);
   });
 });
+
+describe('a score typed inside an unmarked quote under Outlook\'s "De: … Enviado: …" block', () => {
+  /** Outlook's reply: its header block, the survey mail quoted with no marks, `typed` on a line after `after`. */
+  const outlook = (survey: ReceivedMail, typed: string, after = '¿Cómo calificaría') => {
+    const lines = (survey.parsed.text as string).split('\n');
+    const at = lines.findIndex((line) => line.includes(after));
+    const header = ['________________________________', 'De: Soporte Ventanilla <soporte@example.test>', 'Enviado: lunes, 7 de diciembre de 2026 10:00', 'Para: Ana Pérez <ana@cliente.mx>', `Asunto: ${survey.parsed.subject}`, ''];
+    return ['', ...header, ...lines.slice(0, at + 1), typed, ...lines.slice(at + 1)].join('\n');
+  };
+
+  it('is the answer when it is the one score typed there, the ticket kept solved', async () => {
+    const { number, csat } = await solved({ CSAT_SCALE: '1-5' });
+    expect(await web.app.pipeline.ingest(reply(csat, outlook(csat, '5')), { source: 'file' })).toMatchObject({ outcome: 'survey_answer', detail: 'csat 5' });
+    expect(await web.app.pipeline.ingest(reply(csat, outlook(csat, '4/5', '- 5 · Muy satisfecho')), { source: 'file' })).toMatchObject({ outcome: 'survey_answer', detail: 'csat 4' });
+    // Outlook's HTML-only reply: the header in a bordered <div>, the survey mail's HTML below it, "5" in a paragraph of its own.
+    const html = (csat.parsed.html as string).replace('recibió? ', 'recibió?</p><p>3</p><p>');
+    const header = `<div style="border-top:solid #E1E1E1 1.0pt"><p><b>De:</b> Soporte Ventanilla &lt;soporte@example.test&gt;<br><b>Enviado:</b> lunes, 7 de diciembre de 2026 10:00<br><b>Asunto:</b> ${csat.parsed.subject}</p></div>`;
+    const htmlOnly = mail({ headers: { From: 'Ana Pérez <ana@cliente.mx>', 'In-Reply-To': csat.parsed.messageId as string, Subject: `RE: ${csat.parsed.subject}`, 'Content-Type': 'text/html; charset=utf-8' }, body: `${header}${html}` });
+    expect(await web.app.pipeline.ingest(htmlOnly, { source: 'file' })).toMatchObject({ outcome: 'survey_answer', detail: 'csat 3' });
+    expect((await surveyOf(number)).answers.map((a) => a.score)).toEqual([5, 4, 3]);
+    expect((await web.app.db.ticket.findFirstOrThrow({ where: { number } })).status).toBe('solved');
+  });
+
+  it('is no answer when nothing, two scores or words are typed there: the quote\'s own numbers are never read', async () => {
+    const { number, csat } = await solved({ CSAT_SCALE: '1-5' });
+    expect(await web.app.pipeline.ingest(reply(csat, outlook(csat, '')), { source: 'file' })).not.toMatchObject({ outcome: 'survey_answer' });
+    expect(await web.app.pipeline.ingest(reply(csat, outlook(csat, '5', 'Atentamente').replace('Elija una', '2\nElija una')), { source: 'file' })).not.toMatchObject({ outcome: 'survey_answer' });
+    const words = await web.app.pipeline.ingest(reply(csat, outlook(csat, '5').replace('Elija una', 'La factura 120 sigue sin timbrar.\nElija una')), { source: 'file' });
+    expect(words).toMatchObject({ outcome: 'comment', ticketNumber: number });
+    expect((await surveyOf(number)).answers).toEqual([]);
+  });
+});

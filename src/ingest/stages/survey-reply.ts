@@ -8,7 +8,7 @@ import { surveyAnswerDedupExists, surveyByMessageIds, surveyMailBody, type Store
 import { saveSurveyAnswer, surveyClosed } from '../../surveys/answers.js';
 import { CSAT_SCORE_WORDS } from '../../surveys/copy.js';
 import type { InboundMail } from '../parse.js';
-import { extractVisibleText, htmlToText } from '../visible-text/index.js';
+import { extractVisibleText, htmlToText, isOnlyReplyHeader } from '../visible-text/index.js';
 
 export interface SurveyReplyInput {
   mail: Pick<InboundMail, 'inReplyTo' | 'references' | 'text' | 'html'>;
@@ -53,7 +53,8 @@ function replyScore(scale: SurveyScale, visibleText: string, sender: Sender): An
 /**
  * The visible text of what the reply says around a quote of the survey mail (domain/survey-quote.ts), null when it
  * has none or says something in more than one place: each piece with its own signature, reply header ("El ...
- * escribió:" above a marked quote) and marked quotes removed, as from any mail.
+ * escribió:" above a marked quote, Outlook's "De: ... Enviado: ..." block above an unmarked one) and marked
+ * quotes removed, as from any mail.
  */
 function writtenBesideQuote(tx: Tx, survey: StoredSurvey, mail: SurveyReplyInput['mail'], scale: SurveyScale): string | null {
   const body = surveyMailBody(tx, survey.id);
@@ -61,7 +62,8 @@ function writtenBesideQuote(tx: Tx, survey: StoredSurvey, mail: SurveyReplyInput
   const quoted = surveyMailText([body.text, htmlToText(body.html)]);
   const isScore = (line: string) => answerFromReply(scale, line, CSAT_SCORE_WORDS) !== null;
   const pieces = writtenAroundQuote(mail.text.trim() === '' && mail.html ? htmlToText(mail.html) : mail.text, quoted, isScore);
-  const said = (pieces ?? []).map((piece) => extractVisibleText(piece)).filter((text) => text !== '');
+  // Outlook's "De: … Enviado: …" block above its unmarked quote is no piece the customer wrote.
+  const said = (pieces ?? []).filter((piece) => !isOnlyReplyHeader(piece)).map((piece) => extractVisibleText(piece)).filter((text) => text !== '');
   return said.length === 1 ? (said[0] as string) : null;
 }
 

@@ -25,6 +25,7 @@ import { forwardsAMessage } from '../../domain/thread-refs.js';
 import { MAX_INPUT_CHARS } from './limits.js';
 import { htmlToText } from './html-to-text.js';
 import { extractFromPlainText } from './plain-text.js';
+import { protectLinks, stripQuotation } from './planer-lines.js';
 
 export { htmlToText };
 
@@ -45,4 +46,18 @@ export function extractVisibleText(text: string, html?: string | null, subject =
       return '';
     }
   }
+}
+
+/**
+ * True when the text is only a reply header ("De: … Enviado: … Para: … Asunto: …", "El … escribió:"): what a
+ * client writes above the quote it opens, nothing its sender said. (The visible text of such a text is the text
+ * itself: with no quote under it, nothing tells it from a customer's own "De:" lines.)
+ */
+export function isOnlyReplyHeader(text: string): boolean {
+  const lines = protectLinks(text.replace(/\r\n?/g, '\n')).split('\n');
+  const { lines: kept, markers } = stripQuotation(lines);
+  // Blank lines and the rule Outlook draws above its block say nothing either.
+  const rule = (line: string) => /^[\s_-]*$/.test(line);
+  // Every line a header's (planer keeps a header with no quote under it), or nothing left once it is cut.
+  return markers.includes('s') && (lines.every((line, i) => markers[i] === 's' || rule(line)) || kept.every(rule));
 }

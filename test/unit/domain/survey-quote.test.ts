@@ -55,6 +55,33 @@ describe('what a reply writes outside an unmarked quote of the survey mail', () 
     expect(around(`${NPS}\n${'\n'.repeat(600)}9`)).toBeNull();
   });
 
+  describe('a score typed on a line of its own between the lines of an unmarked quote (Outlook)', () => {
+    const question = NPS.indexOf('\n\nElija');
+    const typedAfterQuestion = (typed: string) => `${NPS.slice(0, question)}\n${typed}${NPS.slice(question)}`;
+
+    it('is a piece of its own when it is the only thing typed there', () => {
+      expect(around(typedAfterQuestion('9'))).toEqual(['9']);
+      expect(around(`De: Soporte <soporte@example.test>\nEnviado: lunes, 7 de diciembre de 2026 10:00\n\n${typedAfterQuestion('10/10')}`)).toEqual([
+        'De: Soporte <soporte@example.test>\nEnviado: lunes, 7 de diciembre de 2026 10:00',
+        '10/10',
+      ]);
+      // Two scores, or a score with words typed elsewhere in the quote: for the desk.
+      expect(around(typedAfterQuestion('9').replace('\nAtentamente,', '\n7\nAtentamente,'))).toEqual(['9', '7']);
+      expect(around(typedAfterQuestion('9').replace('\nAtentamente,', '\nNo me atendieron bien.\nAtentamente,'))).toBeNull();
+    });
+
+    it('is never a number of the quote itself, however a client re-wraps it', () => {
+      for (let width = 8; width <= 80; width++) {
+        const wrapped = NPS.split('\n').flatMap((line) => line.match(new RegExp(`.{1,${width}}(\\s|$)|\\S+`, 'g')) ?? ['']).join('\n');
+        expect((around(wrapped) ?? []).filter(isScore), `width ${width}`).toEqual([]);
+      }
+      // The scale as a row of numbers, one a line (an HTML mail as some clients quote it).
+      const row = surveyMailText([`${NPS}\n0 1 2 3 4 5 6 7 8 9 10\nFin de la encuesta de este año.`]);
+      const quote = `${NPS}\n${Array.from({ length: 11 }, (_, n) => String(n)).join('\n')}\nFin de la encuesta de este año.`;
+      expect((writtenAroundQuote(quote, row, isScore) ?? []).filter(isScore)).toEqual([]);
+    });
+  });
+
   describe('a quote marked with "> "', () => {
     const marked = (text: string) => text.replace(/^/gm, '> ');
     const [head, tail] = [NPS.slice(0, NPS.indexOf('\n\nElija')), NPS.slice(NPS.indexOf('\n\nElija'))];
