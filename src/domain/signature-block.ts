@@ -4,6 +4,8 @@
 // taken for a signature only when it starts with the sender's own name and every line of it is what signatures
 // are made of; in doubt it is not one, and the reply keeps the rule's "a reply reopens".
 
+import { readsAsSentence } from './sentence-words.js';
+
 /** Lower case without accents: "Pérez" signs as "Perez" too. */
 const fold = (text: string): string => text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
 
@@ -29,6 +31,11 @@ const OBJECTIONS = new Set([
   'error', 'erro', 'falla', 'fallo', 'problema', 'problem', 'favor', 'please', 'can', 'could', 'would', 'need', 'necesito', 'preciso',
   'ayuda', 'help', 'ajuda', 'urgente', 'urgent', 'tambien', 'tambem', 'also', 'otra', 'otro', 'outra', 'outro', 'another', 'again',
   'falta', 'faltan', 'falha', 'missing', 'broken', 'failed', 'fails',
+  // What a complaint says of a document with no verb ("Factura Vacía", "Funciona Mal", "Pésimo Servicio").
+  'vacia', 'vacio', 'vacias', 'vacios', 'vazia', 'vazio', 'empty', 'incorrecto', 'incorrecta', 'incorrectos', 'incorrectas',
+  'incorreto', 'incorreta', 'incorrect', 'wrong', 'duplicado', 'duplicada', 'duplicados', 'duplicadas', 'duplicate', 'duplicated',
+  'fallido', 'fallida', 'erroneo', 'erronea', 'errado', 'errada', 'equivocado', 'equivocada', 'incompleto', 'incompleta', 'mal',
+  'pesimo', 'pesima', 'urge',
   // Question words ask without their mark too, which customers leave out ("Como Descargo La Factura").
   'como', 'donde', 'cuando', 'que', 'cual', 'cuales', 'quien', 'quienes', 'cuanto', 'cuanta', 'cuantos', 'cuantas', 'porque',
   'onde', 'quando', 'quem', 'qual', 'quais', 'quanto', 'quanta', 'how', 'what', 'when', 'where', 'why', 'which', 'who',
@@ -76,7 +83,7 @@ function isSignatureLine(line: string): boolean {
   if ([...text.matchAll(/\p{Extended_Pictographic}/gu)].some(([icon]) => !CONTACT_ICONS.has(icon))) return false;
   const rest = text.replace(ADDRESSES, ' ');
   const words = tokensOf(rest);
-  if (words.some((w) => OBJECTIONS.has(fold(w)))) return false;
+  if (words.some((w) => OBJECTIONS.has(fold(w))) || readsAsSentence(words)) return false;
   const ok = words.every((w) => LABELS.has(fold(w).replace(/\./g, '')) || CONNECTORS.has(fold(w)) || /^\p{Lu}/u.test(w));
   // A line in capitals reads as a company only with its legal form: otherwise it may be a customer shouting.
   const shouted = words.filter((w) => w.length > 1).length > 1 && !/\p{Ll}/u.test(rest);

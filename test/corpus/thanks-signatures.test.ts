@@ -1,7 +1,8 @@
 /**
  * Real signatures of the corpora (talon's signature fixtures, a disclaimer from discourse's reply trimmer tests),
  * signed below a customer's thanks to a solved ticket, as Outlook does: no "-- " line above them. The thanks
- * keeps the ticket solved; the same signature below a problem reopens it.
+ * keeps the ticket solved; the same signature below a problem, or above one written in capitalised words,
+ * reopens it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -37,11 +38,15 @@ describe.skipIf(!haveCorpus)('thanks above a real signature without "-- "', () =
     const { ticketNumber } = await app.pipeline.ingest(opened, { source: 'file', sourceRef: 'test' });
     const messageId = /Message-ID: (<[^>]+>)/.exec(opened.toString())?.[1] as string;
     await app.db.ticket.update({ where: { number: ticketNumber as number }, data: { status: 'solved' } });
-    const signed = [read(path.join(signatures, `${fixture}_signature`)), ...(disclaimer ? [disclaimerOf(disclaimer)] : [])].join('\n\n');
-    const reply = (first: string) => app.pipeline.ingest(mail({ headers: { From: from, 'In-Reply-To': messageId }, body: `${first}\n\n${signed}` }), { source: 'file', sourceRef: 'test' });
+    const signed = (below: string) => [read(path.join(signatures, `${fixture}_signature`)) + below, ...(disclaimer ? [disclaimerOf(disclaimer)] : [])].join('\n\n');
+    const reply = (first: string, below = '') =>
+      app.pipeline.ingest(mail({ headers: { From: from, 'In-Reply-To': messageId }, body: `${first}\n\n${signed(below)}` }), { source: 'file', sourceRef: 'test' });
 
     expect(await reply('Thanks a lot!')).toMatchObject({ outcome: 'comment', ticketNumber });
     expect((await showTicket(app.db, ticketNumber as number))?.status).toBe('solved');
+    // A complaint in capitalised words below the signature is no line of it.
+    expect(await reply('Thanks a lot!', '\nThe Invoice Came Empty')).toMatchObject({ outcome: 'reopened', ticketNumber });
+    await app.db.ticket.update({ where: { number: ticketNumber as number }, data: { status: 'solved' } });
     expect(await reply("Thanks, but it still doesn't work.")).toMatchObject({ outcome: 'reopened', ticketNumber });
   });
 });

@@ -114,6 +114,9 @@ describe('a score above an Outlook signature (no "-- " line)', () => {
     expect((await web.app.db.ticket.findFirstOrThrow({ where: { number } })).status).toBe('solved');
     const problem = await web.app.pipeline.ingest(reply(csat, `2\n\n${SIGNATURE}\nSigue sin timbrar la factura 120`), { source: 'file' });
     expect(problem).toMatchObject({ outcome: 'reopened', ticketNumber: number });
+    // Written in capitalised words, a complaint is no line of the signature either.
+    await web.app.db.ticket.update({ where: { number }, data: { status: 'solved' } });
+    expect(await web.app.pipeline.ingest(reply(csat, '5\n\nAna\nLa Factura Llegó Vacía'), { source: 'file' })).toMatchObject({ outcome: 'reopened', ticketNumber: number });
     expect((await surveyOf(number)).answers).toHaveLength(2);
   });
 });

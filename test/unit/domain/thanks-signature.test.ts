@@ -78,3 +78,45 @@ describe('thanks followed by a signature without "-- " (Outlook)', () => {
     expect(isOnlyThanks(text, ana)).toBe(false);
   });
 });
+
+// Some customers write every word with a capital. A complaint so written below their name read as a job or
+// company line: the thanks above it kept the ticket solved, and the complaint was missed. A sentence (a verb,
+// a person) is never a signature line; a job, a company, an address is.
+describe('a line in capitalised words below the name', () => {
+  const COMPLAINTS = [
+    // es
+    'La Factura Llegó Vacía', 'El Sistema Se Cae Al Timbrar', 'Me Cobraron Dos Veces', 'El Reporte Está Incompleto',
+    'La Póliza Quedó Descuadrada', 'Nos Llegó Un Cargo Duplicado', 'Los Montos Están Mal', 'El PDF Sale En Blanco',
+    'Se Duplicó El Folio', 'Hay Un Cargo Extra', 'Esto Es Inaceptable', 'Quiero Hablar Con Un Supervisor',
+    'Se Perdieron Los Datos', 'El Timbrado Tarda Mucho', 'Me Aparece El Mismo Mensaje', 'Mi Factura Tiene Otro RFC',
+    'El Folio 120 Salió Duplicado', 'Las Facturas Siguen Sin Llegar', 'Revisaron Mal Mi Caso', 'Factura Vacía',
+    'Los Montos Son Incorrectos', 'Urge Respuesta', 'El Timbre Fallido', 'Funciona Mal', 'Pésimo Servicio',
+    'Llevo Tres Días Esperando', 'Esperamos Su Respuesta', 'Revisen El Folio 120', 'Wrong Total On Invoice',
+    // pt
+    'A Fatura Veio Vazia', 'O Sistema Continua Travando', 'O Relatório Está Errado', 'A Nota Fiscal Chegou Em Branco',
+    'Cobraram Duas Vezes', 'A Fatura É Inválida', 'O Boleto Sumiu', 'Meu Acesso Foi Bloqueado',
+    // en
+    'The Invoice Came Empty', 'The Report Is Wrong', 'Invoice Was Blank', 'Nothing Has Changed', 'I Was Charged Twice',
+    'We Lost All The Data', 'My Invoice Shows The Wrong Total', 'It Keeps Crashing',
+  ];
+  const SIGNATURE_LINES = [
+    'Grupo Industrial Del Norte', 'Gerente De Compras', 'Av. Reforma 222', 'Director General', 'Jefe De Sistemas',
+    'Contador Público', 'Ejecutiva De Cuenta', 'Departamento De Contabilidad', 'Col. Juárez, Cuauhtémoc', 'Ciudad De México',
+    'Cuentas Por Pagar', 'Facturación Y Cobranza', 'Recursos Humanos', 'Atención A Clientes', 'Coordinación Administrativa',
+    'Torre Mayor Piso 12', 'Comercializadora Del Norte S.A. De C.V.', 'Servicios Integrales Del Bajío', 'El Palacio De Hierro',
+    'São Paulo - SP', 'Praça Da Sé 100', 'Rua Augusta 100, Lisboa', 'Diretora Financeira', 'Empresa Exemplo, Lda.',
+    'Sales Manager', 'Head Of IT', 'Customer Success Manager', 'Detroit, MI 48201', 'Aracaju - SE', 'Vitória - ES',
+    'The Home Depot', 'Estados Unidos', 'Analista De Sistemas Sr.', 'Gerente De Marca', 'Coordinador De Mejora Continua',
+    'Gestor De Cobranza', 'Johnson & Son', 'Banco Do Brasil', 'São José Dos Campos - SP', 'Point Of Sale Specialist', 'Orlando, FL 32801', 'From My Iphone 6',
+  ];
+
+  it.each(COMPLAINTS)('"%s" is more than thanks', (line) => {
+    expect(isOnlyThanks(`¡Gracias!\nAna\n${line}`, ana)).toBe(false);
+    expect(isOnlyThanks(`Thanks!\n\nAna Pérez\n${line}\nTel. 55 1234 5678`, ana)).toBe(false);
+  });
+
+  it.each(SIGNATURE_LINES)('"%s" is a signature line', (line) => {
+    expect(isOnlyThanks(`¡Gracias!\nAna\n${line}`, ana)).toBe(true);
+    expect(isOnlyThanks(`Thanks!\n\nAna Pérez\n${line}\nTel. 55 1234 5678`, ana)).toBe(true);
+  });
+});
