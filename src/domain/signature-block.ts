@@ -22,6 +22,9 @@ const LABELS = new Set([
 /** Small words of company names, titles and addresses: "Gerente de Sistemas", "Av. Paseo de la Reforma". */
 const CONNECTORS = new Set(['de', 'del', 'la', 'las', 'los', 'el', 'y', 'e', 'en', 'of', 'the', 'and', 'for', 'do', 'da', 'dos', 'das', 'at', 'du', 'et']);
 
+/** A postscript's marks: "P.D.", "PS:", "N.B.", "Obs.". */
+const POSTSCRIPT_MARKS = ['pd', 'p.d', 'ps', 'p.s', 'pps', 'p.p.s', 'nb', 'n.b', 'obs'];
+
 /**
  * Words that object or ask: never part of a signature, whatever their capitals ("SIGUE SIN TIMBRAR",
  * "Can You Call Me", "Falta El XML"), nor is what follows a postscript's mark ("P.D.", "PS:").
@@ -39,7 +42,7 @@ const OBJECTIONS = new Set([
   // Question words ask without their mark too, which customers leave out ("Como Descargo La Factura").
   'como', 'donde', 'cuando', 'que', 'cual', 'cuales', 'quien', 'quienes', 'cuanto', 'cuanta', 'cuantos', 'cuantas', 'porque',
   'onde', 'quando', 'quem', 'qual', 'quais', 'quanto', 'quanta', 'how', 'what', 'when', 'where', 'why', 'which', 'who',
-  'pd', 'p.d', 'ps', 'p.s', 'pps', 'p.p.s', 'nb', 'n.b', 'obs',
+  ...POSTSCRIPT_MARKS,
 ]);
 
 /** A company's legal form: what a line in capitals must carry ("COMERCIALIZADORA DEL NORTE SA DE CV"). */
@@ -96,11 +99,14 @@ function isSignatureLine(line: string): boolean {
  */
 function isSignatureParagraph(lines: string[]): boolean {
   for (let k = 0; k < lines.length; k++) {
-    if (isDisclaimer(lines.slice(k).join(' '))) return true;
+    // A postscript below the notice, no blank line between, is the sender's: "P.D. Falta el XML".
+    if (isDisclaimer(lines.slice(k).join(' '))) return !lines.slice(k + 1).some(opensPostscript);
     if (!isSignatureLine(lines[k] ?? '')) return false;
   }
   return true;
 }
+
+const opensPostscript = (line: string): boolean => POSTSCRIPT_MARKS.includes(fold(tokensOf(line)[0] ?? ''));
 
 /** Every paragraph of the block is signature lines or a company's notice. */
 function isSignatureBlock(lines: string[]): boolean {

@@ -73,6 +73,8 @@ describe('thanks followed by a signature without "-- " (Outlook)', () => {
     ['an English question without its mark inside the block', `Thanks!\n\n${CONTACT}\nWhy Was I Charged Twice`],
     ['a postscript below the signature', `Gracias!\n\n${CONTACT}\nP.D. Falta el XML`],
     ['a postscript with a colon', `Thanks!\n\n${CONTACT}\nPS: The PDF`],
+    ['a postscript right below the company notice', `Gracias!\n${CONTACT}\nAVISO DE CONFIDENCIALIDAD: Este correo es confidencial.\nP.D. Falta el XML`],
+    ['a postscript below a notice of several lines', `Gracias!\n\n${SPANISH_BLOCK}\nPD: la factura 120 llegó vacía`],
     ['a missing file in capitalised words below the name', 'Gracias!\n\nAna Pérez\nFalta el XML\nTel. 55 1234 5678'],
   ])('%s is not', (_why, text) => {
     expect(isOnlyThanks(text, ana)).toBe(false);
