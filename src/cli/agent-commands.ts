@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { isTicketStatus, TICKET_STATUSES, type TicketStatus } from '../domain/ticket-status.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
-import { releaseProductIssue, replyToTicket, setTicketStatus } from '../lifecycle/agent-actions.js';
+import { releaseProductIssue, replyToTicket, setTicketStatus, type ReplyResult } from '../lifecycle/agent-actions.js';
+import { deskTime } from './desk-time.js';
 import { decodeTextFile } from '../text-file.js';
 import { collect, defaultActor, withApp } from './with-app.js';
 
@@ -29,18 +30,19 @@ export function registerAgentCommands(program: Command, tickets: Command): void 
     .option('--internal', 'an internal note: never mailed')
     .option('--attach <file>', 'attach a file (repeatable)', collect, [])
     .option('--as <agent>', 'who answers (default $VENTANILLA_AGENT or the OS user)')
-    .action(async (numberText: string, opts: { bodyFile: string; status?: string; issue?: string; internal?: boolean; attach: string[]; as?: string }) => {
+    .option('--again', 'the same words once more: without it, the same answer run again within a day is not recorded twice')
+    .action(async (numberText: string, opts: { bodyFile: string; status?: string; issue?: string; internal?: boolean; attach: string[]; as?: string; again?: boolean }) => {
       const bytes = opts.bodyFile === '-' ? await readStdin() : await readFile(opts.bodyFile).catch(() => {
         throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `Cannot read --body-file ${opts.bodyFile}`);
       });
       // An editor's byte-order mark would reach the customer as an invisible first character; a Windows editor's
       // CRLF stayed in the ticket's copy of the answer and in notes (the mail itself is normalised when sent).
       const body = decodeTextFile(bytes).replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
-      const result = await withApp((app) =>
-        replyToTicket(app, { number: parseTicketNumber(numberText), body, status: parseStatus(opts.status), issueRef: opts.issue, internal: opts.internal, attachmentPaths: opts.attach, actor: opts.as ?? defaultActor(), now: app.now() }),
-      );
-      const mailing = result.notMailed ? ` · NOT mailed to the requester: ${result.notMailed}` : result.mailed ? ' · answer queued for the customer' : ' · internal note';
-      process.stdout.write(`#${result.number} ${result.status}${mailing}\n`);
+      const { result, timeZone } = await withApp(async (app) => ({
+        result: await replyToTicket(app, { number: parseTicketNumber(numberText), body, status: parseStatus(opts.status), issueRef: opts.issue, internal: opts.internal, attachmentPaths: opts.attach, actor: opts.as ?? defaultActor(), now: app.now(), again: opts.again }),
+        timeZone: app.lifecycle.policies.calendar.config.timeZone,
+      }));
+      process.stdout.write(`#${result.number} ${result.status}${replyOutcome(result, timeZone)}\n`);
     });
 
   tickets
@@ -68,6 +70,17 @@ export function registerAgentCommands(program: Command, tickets: Command): void 
       const solved = await withApp((app) => releaseProductIssue(app, { issueRef: ref, actor: opts.as ?? defaultActor(), now: app.now() }));
       process.stdout.write(solved.length ? `solved ${solved.map((n) => `#${n}`).join(', ')}\n` : `no ticket is on hold for ${ref}\n`);
     });
+}
+
+/** What became of an answer, for the agent; the same answer run again (killed before) says it was not doubled. */
+function replyOutcome(result: ReplyResult, timeZone: string): string {
+  if (result.recordedBefore) {
+    const what = result.mailed ? 'answer' : 'note';
+    const mail = result.mailed ? ', its mail not sent twice' : '';
+    return ` · this ${what} was recorded already at ${deskTime(result.recordedBefore, timeZone)}: not recorded again${mail} (--again records the same words once more)`;
+  }
+  if (result.notMailed) return ` · NOT mailed to the requester: ${result.notMailed}`;
+  return result.mailed ? ' · answer queued for the customer' : ' · internal note';
 }
 
 async function readStdin(): Promise<Buffer> {

@@ -6,9 +6,10 @@ import type { TicketStatus } from '../domain/ticket-status.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { safeFilename } from '../ingest/attachment-names.js';
 import type { BlobStore } from '../store/blobs.js';
-import { inTransaction, type Db } from '../store/database.js';
+import { inTransaction, type Db, type Tx } from '../store/database.js';
 import { loadTicketState, ticketsOnHoldFor, type TicketState } from '../store/lifecycle-repo.js';
 import { addMessage } from '../store/tickets-repo.js';
+import { replyOperationKey, sameReplyRecordedAt } from './reply-operation.js';
 import { applyChange, type LifecycleDeps } from './transitions.js';
 
 export interface ActionContext {
@@ -54,14 +55,28 @@ function checkedTarget(ticket: TicketState, to: TicketStatus | undefined, issueR
   return { to, notice: plan.notice };
 }
 
-async function storeAttachments(ctx: ActionContext, paths: string[]) {
-  const stored = [];
+interface AttachmentFile {
+  path: string;
+  filename: string;
+  content: Buffer;
+}
+
+async function readAttachments(paths: string[]): Promise<AttachmentFile[]> {
+  const files = [];
   for (const path of paths) {
     const content = await readFile(path).catch(() => {
       throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `Cannot read the attachment ${path}`);
     });
-    const { sha256, size } = await ctx.blobs.put(content);
-    stored.push({ filename: safeFilename(basename(path), 'attachment'), contentType: contentTypeOf(path), sha256, size });
+    files.push({ path, filename: safeFilename(basename(path), 'attachment'), content });
+  }
+  return files;
+}
+
+async function storeAttachments(ctx: ActionContext, files: AttachmentFile[]) {
+  const stored = [];
+  for (const file of files) {
+    const { sha256, size } = await ctx.blobs.put(file.content);
+    stored.push({ filename: file.filename, contentType: contentTypeOf(file.path), sha256, size });
   }
   return stored;
 }
@@ -96,13 +111,25 @@ export interface ReplyInput {
   attachmentPaths?: string[];
   actor: string;
   now: Date;
+  /** The same words again on purpose: without it, the same answer recorded within a day is not recorded twice. */
+  again?: boolean;
+}
+
+export interface ReplyResult {
+  number: number;
+  status: TicketStatus;
+  mailed: boolean;
+  notMailed?: string;
+  /** The same answer was recorded then (the command run again after a kill): nothing was recorded now. */
+  recordedBefore?: Date;
 }
 
 /**
  * An agent's answer: public (mailed to the requester and CCs, with the notice of the new status if it
  * changes) or an internal note (never mailed). The first public answer meets the first-response target.
+ * The same answer run again (reply-operation.ts) records nothing: what it queued is sent by the caller's drain.
  */
-export async function replyToTicket(ctx: ActionContext, input: ReplyInput): Promise<{ number: number; status: TicketStatus; mailed: boolean; notMailed?: string }> {
+export async function replyToTicket(ctx: ActionContext, input: ReplyInput): Promise<ReplyResult> {
   if (!input.body.trim()) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, 'The answer is empty: write it in the --body-file.');
   // A closing mail does not carry an answer, and new is where tickets start: neither goes with a reply.
   if (input.status === 'closed' || input.status === 'new') {
@@ -110,12 +137,21 @@ export async function replyToTicket(ctx: ActionContext, input: ReplyInput): Prom
   }
   checkIssue(input.status, input.issueRef);
   const before = await ticketOrFail(ctx, input.number);
+  const files = await readAttachments(input.attachmentPaths ?? []);
+  const operationKey = replyOperationKey({ ...input, ticketId: before.id, attachments: files });
+  // Before the checks: the ticket may have moved since the answer was recorded (a timer closed it).
+  const recordedBefore = (handle: Db | Tx) => (input.again ? null : sameReplyRecordedAt(handle, before.id, operationKey, input.now));
+  const earlier = recordedBefore(ctx.db);
+  if (earlier) return { number: input.number, status: before.status, mailed: !input.internal, recordedBefore: earlier };
   if (!input.internal || input.status) await checkHeld(ctx, before, { mails: !input.internal, to: input.status });
   checkedTarget(before, input.status, input.issueRef);
-  const attachments = await storeAttachments(ctx, input.attachmentPaths ?? []);
+  const attachments = await storeAttachments(ctx, files);
   const actionId = randomUUID();
-  const { notice, target } = await inTransaction(ctx.db, async (tx) => {
+  return inTransaction(ctx.db, async (tx): Promise<ReplyResult> => {
     const ticket = (await loadTicketState(tx, { id: before.id })) as TicketState;
+    // Again in the transaction, which holds the write lock: the same command run twice at once records it once.
+    const earlier = recordedBefore(tx);
+    if (earlier) return { number: input.number, status: ticket.status, mailed: !input.internal, recordedBefore: earlier };
     // Checked again on the ticket as it is now: a tick may have closed it (closed is final), or the customer's
     // mail reopened it, since it was read (the attachments can take a while).
     const target = checkedTarget(ticket, input.status ?? publicAnswerMovesTo(ticket, input), input.issueRef);
@@ -133,16 +169,16 @@ export async function replyToTicket(ctx: ActionContext, input: ReplyInput): Prom
       event: input.internal ? 'internal_note' : 'agent_reply',
       issueRef: input.issueRef,
       respondedNow: !input.internal,
+      operationKey,
       notice: input.internal
         ? undefined
         : { notice: answerNotice(target.notice), idempotencyKey: `reply:${actionId}`, autoSubmitted: null, body: input.body, issueRef: input.issueRef ?? undefined, attachments, actor: input.actor },
     });
-    return { notice, target };
+    // A requester whose address bounced (suppressed) gets no mail: the agent must hear it now, not find it later
+    // (the colleagues in copy may have got it: `mailed` says whether anyone did).
+    if (notice?.why) return { number: input.number, status: target.to, mailed: notice.queued, notMailed: notice.why };
+    return { number: input.number, status: target.to, mailed: !input.internal };
   });
-  // A requester whose address bounced (suppressed) gets no mail: the agent must hear it now, not find it later
-  // (the colleagues in copy may have got it: `mailed` says whether anyone did).
-  if (notice?.why) return { number: input.number, status: target.to, mailed: notice.queued, notMailed: notice.why };
-  return { number: input.number, status: target.to, mailed: !input.internal };
 }
 
 /** `tickets set`: a status change by an agent, with the customer's notice when there is one. */

@@ -22,6 +22,8 @@ export interface ChangeRequest {
   detail?: string | null;
   issueRef?: string | null;
   respondedNow?: boolean;
+  /** An agent's answer or note: recorded with its event, so that the same command run again finds it. */
+  operationKey?: string;
   notice?: Omit<NoticeRequest, 'ticketId' | 'now' | 'deadline' | 'windowHours'> & { notice: NoticeName };
 }
 
@@ -65,6 +67,7 @@ export async function applyChange(tx: Tx, deps: LifecycleDeps, ticket: TicketSta
     toStatus: req.to,
     detail: req.detail ?? null,
     at: req.now,
+    operationKey: req.operationKey,
   });
   const deadline = closeDeadline(req.to, req.now, deps.policies);
   // A close by the timer says which window ran out, and how long it was (and its undoing, which window the answer came in).

@@ -2,8 +2,8 @@ import type { TicketView } from '../domain/threading.js';
 import { isTicketStatus, type TicketStatus } from '../domain/ticket-status.js';
 import { domainOf } from '../domain/thread-refs.js';
 import { keepAttachmentContent } from './attachment-contents.js';
-import type { Tx } from './database.js';
-import { placeholders, sqlOf } from './sql.js';
+import type { Db, Tx } from './database.js';
+import { dateOf, placeholders, sqlOf } from './sql.js';
 
 export type StoredTicket = TicketView & { id: number; impact: string; urgency: string };
 
@@ -159,13 +159,24 @@ export interface TicketEventInput {
   toStatus?: string | null;
   detail?: string | null;
   at: Date;
+  /** An agent's answer or note: what it said, hashed (lifecycle/reply-operation.ts). */
+  operationKey?: string;
 }
 
 export async function addTicketEvent(tx: Tx, e: TicketEventInput): Promise<void> {
   sqlOf(tx).run(
-    'INSERT INTO "TicketEvent" ("ticketId", "type", "fromStatus", "toStatus", "actor", "detail", "createdAt") VALUES (?, ?, ?, ?, ?, ?, ?)',
-    e.ticketId, e.type, e.fromStatus ?? null, e.toStatus ?? null, e.actor, e.detail ?? null, e.at,
+    'INSERT INTO "TicketEvent" ("ticketId", "type", "fromStatus", "toStatus", "actor", "detail", "createdAt", "operationKey") VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    e.ticketId, e.type, e.fromStatus ?? null, e.toStatus ?? null, e.actor, e.detail ?? null, e.at, e.operationKey ?? null,
   );
+}
+
+/** When the ticket's event with this operation key was recorded, the first since `since`; null: none was. */
+export function operationRecordedSince(handle: Db | Tx, ticketId: number, operationKey: string, since: Date): Date | null {
+  const row = sqlOf(handle).get<{ createdAt: string }>(
+    'SELECT "createdAt" FROM "TicketEvent" WHERE "operationKey" = ? AND "ticketId" = ? AND "createdAt" >= ? ORDER BY "id" LIMIT 1',
+    operationKey, ticketId, since,
+  );
+  return row ? dateOf(row.createdAt) : null;
 }
 
 export interface NewMessage {

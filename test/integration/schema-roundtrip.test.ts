@@ -184,7 +184,7 @@ const cases: Record<Prisma.ModelName, () => Promise<void>> = {
 
   async TicketEvent() {
     const ticket = await newTicket();
-    const data = { id: 7301, ticketId: ticket.id, type: 'status', fromStatus: 'new', toStatus: 'open', actor: 'agent:ana', detail: '{"via":"mail"}', createdAt: at() };
+    const data = { id: 7301, ticketId: ticket.id, type: 'status', fromStatus: 'new', toStatus: 'open', actor: 'agent:ana', detail: '{"via":"mail"}', createdAt: at(), operationKey: 'reply:5e1f' };
     await roundTrip('TicketEvent', data, () => db.ticketEvent.create({ data }), () => db.ticketEvent.findUnique({ where: { id: data.id } }));
     expect((await db.ticketEvent.findUniqueOrThrow({ where: { id: data.id }, include: { ticket: true } })).ticket).toEqual(ticket);
     included('TicketEvent', 'ticket');
