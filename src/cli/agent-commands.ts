@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { isTicketStatus, TICKET_STATUSES, type TicketStatus } from '../domain/ticket-status.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
-import { releaseProductIssue, replyToTicket, setTicketStatus, type ReplyResult } from '../lifecycle/agent-actions.js';
+import { replyToTicket, setTicketStatus, type ReplyResult } from '../lifecycle/agent-actions.js';
+import { releaseProductIssue } from '../lifecycle/product-issue-release.js';
 import { deskTime } from './desk-time.js';
 import { decodeTextFile } from '../text-file.js';
 import { collect, defaultActor, withApp } from './with-app.js';
@@ -67,8 +68,13 @@ export function registerAgentCommands(program: Command, tickets: Command): void 
     .argument('<ref>', 'the product issue reference')
     .option('--as <agent>', 'who does it')
     .action(async (ref: string, opts: { as?: string }) => {
-      const solved = await withApp((app) => releaseProductIssue(app, { issueRef: ref, actor: opts.as ?? defaultActor(), now: app.now() }));
-      process.stdout.write(solved.length ? `solved ${solved.map((n) => `#${n}`).join(', ')}\n` : `no ticket is on hold for ${ref}\n`);
+      const { released, timeZone } = await withApp(async (app) => ({
+        released: await releaseProductIssue(app, { issueRef: ref, actor: opts.as ?? defaultActor(), now: app.now() }),
+        timeZone: app.lifecycle.policies.calendar.config.timeZone,
+      }));
+      // A release killed before it was done is finished by this run (or by the daemon's next tick): say it was that one.
+      const resumed = released.resumedFrom ? `finished the release of ${ref} recorded at ${deskTime(released.resumedFrom, timeZone)}, which had stopped before it was done: ` : '';
+      process.stdout.write(released.solved.length ? `${resumed}solved ${released.solved.map((n) => `#${n}`).join(', ')}\n` : `${resumed}no ticket is on hold for ${ref}\n`);
     });
 }
 

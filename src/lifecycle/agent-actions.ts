@@ -7,7 +7,7 @@ import { ErrorCode, VentanillaError } from '../errors.js';
 import { safeFilename } from '../ingest/attachment-names.js';
 import type { BlobStore } from '../store/blobs.js';
 import { inTransaction, type Db, type Tx } from '../store/database.js';
-import { loadTicketState, ticketsOnHoldFor, type TicketState } from '../store/lifecycle-repo.js';
+import { loadTicketState, type TicketState } from '../store/lifecycle-repo.js';
 import { addMessage } from '../store/tickets-repo.js';
 import { replyOperationKey, sameReplyRecordedAt } from './reply-operation.js';
 import { applyChange, type LifecycleDeps } from './transitions.js';
@@ -203,34 +203,4 @@ export async function setTicketStatus(ctx: ActionContext, input: { number: numbe
     });
     return { number: input.number, from: ticket.status, to: target.to };
   });
-}
-
-const RELEASE_BODY = {
-  es: (ref: string) => `La corrección ${ref} del producto ya está disponible.`,
-  pt: (ref: string) => `A correção ${ref} do produto já está disponível.`,
-  en: (ref: string) => `The product fix ${ref} has been released.`,
-};
-
-/** A product issue was released: every ticket on hold for it is solved and its customer told. */
-export async function releaseProductIssue(ctx: ActionContext, input: { issueRef: string; actor: string; now: Date }): Promise<number[]> {
-  const solved: number[] = [];
-  for (const id of await ticketsOnHoldFor(ctx.db, input.issueRef)) {
-    await inTransaction(ctx.db, async (tx) => {
-      const ticket = await loadTicketState(tx, { id });
-      // Another release, or an agent, may have moved it since the list was read.
-      if (!ticket || ticket.status !== 'on_hold' || ticket.productIssueRef !== input.issueRef) return;
-      await applyChange(tx, ctx.lifecycle, ticket, {
-        to: 'solved',
-        now: input.now,
-        actor: input.actor,
-        event: 'product_issue_released',
-        detail: input.issueRef,
-        // Keyed by the release's instant too: a ticket put on hold for the same issue again (the fix failed) is told
-        // again. A hold is released once: the check above, in this transaction, stops a second release of it.
-        notice: { notice: 'solved', idempotencyKey: `release:${input.issueRef}:${id}:${input.now.toISOString()}`, autoSubmitted: null, body: (locale) => RELEASE_BODY[locale](input.issueRef), issueRef: input.issueRef },
-      });
-      solved.push(ticket.number);
-    });
-  }
-  return solved;
 }

@@ -2,6 +2,7 @@ import type { App } from '../app.js';
 import { runLifecycleTimers, runSlaChecks } from '../lifecycle/jobs.js';
 import { runEscalationDigests } from '../lifecycle/escalation-digest.js';
 import { runAccessRequestDigests } from '../lifecycle/access-request-digest.js';
+import { finishUnfinishedReleases } from '../lifecycle/product-issue-release.js';
 import { surveyDeps } from '../surveys/deps.js';
 import { runNpsCampaign } from '../surveys/nps-campaign.js';
 import { bulletinDeps } from '../bulletins/deps.js';
@@ -25,6 +26,8 @@ export function gatewayJobs(app: App, options: { holdSending?: () => boolean; ho
   return [
     { name: 'lifecycle-timers', cron: '*/30 * * * * *', run: (now) => (options.holdTimers?.() ? Promise.resolve({ held: 1 }) : runLifecycleTimers(app.db, app.lifecycle, now)) },
     { name: 'sla-checks', cron: '*/30 * * * * *', run: (now) => runSlaChecks(app.db, app.lifecycle, now) },
+    // A `product-issue release` killed before it was done: the tickets it had not solved yet (lifecycle/product-issue-release.ts).
+    { name: 'product-issue-releases', cron: '*/30 * * * * *', run: (now) => finishUnfinishedReleases(app, now) },
     // The escalations a lead's AUTO_MAIL_LIMIT held back, in one mail once the window has room (after the SLA checks).
     { name: 'escalation-digest', cron: '15 * * * * *', run: (now) => runEscalationDigests(app.db, app.lifecycle, now) },
     // The access requests owed to organisations' administrators (one per AUTO_MAIL_WINDOW_MINUTES), listed together.

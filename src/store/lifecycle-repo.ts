@@ -105,7 +105,7 @@ export async function runningTicketsOfOrganisation(tx: Tx, organisationId: numbe
   return rows.map((r) => r.id);
 }
 
-export async function ticketsOnHoldFor(db: Db, issueRef: string): Promise<number[]> {
+export async function ticketsOnHoldFor(db: Db | Tx, issueRef: string): Promise<number[]> {
   const rows = await db.ticket.findMany({ where: { status: 'on_hold', productIssueRef: issueRef }, select: { id: true }, orderBy: { number: 'asc' } });
   return rows.map((r) => r.id);
 }

@@ -285,10 +285,10 @@ describe.skipIf(!cliBuilt)('through the real CLI', { timeout: 180_000 }, () => {
 
     expect(await runOnce('2026-11-18T09:59:59.999-06:00')).toMatchObject({ 'lifecycle-timers': {}, 'outbox-drain': { sent: 0 } });
     const first = await runOnce('2026-11-18T10:00:00-06:00');
-    expect(first).toEqual({ 'lifecycle-timers': { reminded: 1 }, 'sla-checks': {}, 'escalation-digest': {}, 'access-request-digest': {}, 'bulletin-send': {}, 'outbox-drain': { sent: 1, retried: 0, failed: 0 } });
+    expect(first).toEqual({ 'lifecycle-timers': { reminded: 1 }, 'sla-checks': {}, 'product-issue-releases': {}, 'escalation-digest': {}, 'access-request-digest': {}, 'bulletin-send': {}, 'outbox-drain': { sent: 1, retried: 0, failed: 0 } });
     expect(tt.take()).toMatchObject([{ to: [ANA], subject: `Re: [#${number}] No puedo timbrar`, autoSubmitted: 'auto-generated' }]);
     const second = await runOnce('2026-11-18T10:00:00-06:00');
-    expect(second).toEqual({ 'lifecycle-timers': {}, 'sla-checks': {}, 'escalation-digest': {}, 'access-request-digest': {}, 'bulletin-send': {}, 'outbox-drain': { sent: 0, retried: 0, failed: 0 } });
+    expect(second).toEqual({ 'lifecycle-timers': {}, 'sla-checks': {}, 'product-issue-releases': {}, 'escalation-digest': {}, 'access-request-digest': {}, 'bulletin-send': {}, 'outbox-drain': { sent: 0, retried: 0, failed: 0 } });
     expect(tt.take()).toEqual([]);
 
     // Without an offset, --now is on the desk's clock, as the notices' dates are (it was the machine's: UTC here).

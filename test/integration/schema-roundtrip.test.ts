@@ -219,6 +219,37 @@ const cases: Record<Prisma.ModelName, () => Promise<void>> = {
     expect(await db.heldEscalation.findUnique({ where: { id: data.id } }), 'a held escalation goes with its ticket').toBeNull();
   },
 
+  async ProductIssueRelease() {
+    const data = { id: 7371, issueRef: 'BUG-7', actor: 'agent:dev', releasedAt: at(), finishedAt: at() };
+    await roundTrip('ProductIssueRelease', data, () => db.productIssueRelease.create({ data }), () => db.productIssueRelease.findUnique({ where: { id: data.id } }));
+    const ticket = await newTicket();
+    const part = await db.productIssueReleaseTicket.create({ data: { releaseId: data.id, ticketId: ticket.id } });
+    expect((await db.productIssueRelease.findUniqueOrThrow({ where: { id: data.id }, include: { tickets: true } })).tickets).toEqual([part]);
+    included('ProductIssueRelease', 'tickets');
+  },
+
+  async ProductIssueReleaseTicket() {
+    const release = await db.productIssueRelease.create({ data: { issueRef: 'BUG-8', actor: 'agent:dev', releasedAt: at() } });
+    const ticket = await newTicket();
+    const data = { releaseId: release.id, ticketId: ticket.id, outcome: 'solved', doneAt: at() };
+    const where = { releaseId_ticketId: { releaseId: release.id, ticketId: ticket.id } };
+    await roundTrip('ProductIssueReleaseTicket', data, () => db.productIssueReleaseTicket.create({ data }), () => db.productIssueReleaseTicket.findUnique({ where }));
+    const full = await db.productIssueReleaseTicket.findUniqueOrThrow({ where, include: { release: true, ticket: true } });
+    expect(full.release).toEqual(release);
+    expect(full.ticket).toEqual(ticket);
+    included('ProductIssueReleaseTicket', 'release', 'ticket');
+    expect((await db.ticket.findUniqueOrThrow({ where: { id: ticket.id }, include: { releases: true } })).releases).toEqual([data]);
+    included('Ticket', 'releases');
+    await expectDuplicateRejected('ProductIssueReleaseTicket', ['releaseId', 'ticketId'], () => db.productIssueReleaseTicket.create({ data }));
+    onDelete('ProductIssueReleaseTicket', 'ticket', 'Cascade');
+    await db.ticket.delete({ where: { id: ticket.id } });
+    expect(await db.productIssueReleaseTicket.findUnique({ where }), 'a ticket deleted leaves no part of a release').toBeNull();
+    const other = await db.productIssueReleaseTicket.create({ data: { releaseId: release.id, ticketId: (await newTicket()).id } });
+    onDelete('ProductIssueReleaseTicket', 'release', 'Cascade');
+    await db.productIssueRelease.delete({ where: { id: release.id } });
+    expect(await db.productIssueReleaseTicket.findUnique({ where: { releaseId_ticketId: { releaseId: other.releaseId, ticketId: other.ticketId } } })).toBeNull();
+  },
+
   async Message() {
     const ticket = await newTicket();
     const data = {

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../../src/http/tokens.js';
-import { releaseProductIssue, replyToTicket, setTicketStatus } from '../../src/lifecycle/agent-actions.js';
+import { replyToTicket, setTicketStatus } from '../../src/lifecycle/agent-actions.js';
+import { releaseProductIssue } from '../../src/lifecycle/product-issue-release.js';
 import { mail } from '../support/app.js';
 import { startSmtpPeer, type ReceivedMail, type SmtpPeer } from '../support/smtp.js';
 import { surveyReport } from '../../src/surveys/report.js';
