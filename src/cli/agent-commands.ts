@@ -56,7 +56,13 @@ export function registerAgentCommands(program: Command, tickets: Command): void 
     .option('--as <agent>', 'who does it')
     .action(async (numberText: string, opts: { status: string; issue?: string; as?: string }) => {
       const status = parseStatus(opts.status) as TicketStatus;
-      const result = await withApp((app) => setTicketStatus(app, { number: parseTicketNumber(numberText), status, issueRef: opts.issue, actor: opts.as ?? defaultActor(), now: app.now() }));
+      const actor = opts.as ?? defaultActor();
+      const { result, timeZone } = await withApp(async (app) => ({
+        result: await setTicketStatus(app, { number: parseTicketNumber(numberText), status, issueRef: opts.issue, actor, now: app.now() }),
+        timeZone: app.lifecycle.policies.calendar.config.timeZone,
+      }));
+      // Run again after a kill: the change was made then, and what it queued is sent now.
+      if (result.recordedBefore) return void process.stdout.write(`#${result.number} ${result.to} already: set so by ${actor} at ${deskTime(result.recordedBefore, timeZone)}, not again\n`);
       process.stdout.write(`#${result.number} ${result.from} -> ${result.to}\n`);
     });
 

@@ -9,7 +9,7 @@ import type { BlobStore } from '../store/blobs.js';
 import { inTransaction, type Db, type Tx } from '../store/database.js';
 import { loadTicketState, type TicketState } from '../store/lifecycle-repo.js';
 import { addMessage } from '../store/tickets-repo.js';
-import { replyOperationKey, sameReplyRecordedAt } from './reply-operation.js';
+import { replyOperationKey, sameCommandRecordedAt, setOperationKey } from './agent-operation.js';
 import { applyChange, type LifecycleDeps } from './transitions.js';
 
 export interface ActionContext {
@@ -127,7 +127,7 @@ export interface ReplyResult {
 /**
  * An agent's answer: public (mailed to the requester and CCs, with the notice of the new status if it
  * changes) or an internal note (never mailed). The first public answer meets the first-response target.
- * The same answer run again (reply-operation.ts) records nothing: what it queued is sent by the caller's drain.
+ * The same answer run again (agent-operation.ts) records nothing: what it queued is sent by the caller's drain.
  */
 export async function replyToTicket(ctx: ActionContext, input: ReplyInput): Promise<ReplyResult> {
   if (!input.body.trim()) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, 'The answer is empty: write it in the --body-file.');
@@ -140,7 +140,7 @@ export async function replyToTicket(ctx: ActionContext, input: ReplyInput): Prom
   const files = await readAttachments(input.attachmentPaths ?? []);
   const operationKey = replyOperationKey({ ...input, ticketId: before.id, attachments: files });
   // Before the checks: the ticket may have moved since the answer was recorded (a timer closed it).
-  const recordedBefore = (handle: Db | Tx) => (input.again ? null : sameReplyRecordedAt(handle, before.id, operationKey, input.now));
+  const recordedBefore = (handle: Db | Tx) => (input.again ? null : sameCommandRecordedAt(handle, before.id, operationKey, input.now));
   const earlier = recordedBefore(ctx.db);
   if (earlier) return { number: input.number, status: before.status, mailed: !input.internal, recordedBefore: earlier };
   if (!input.internal || input.status) await checkHeld(ctx, before, { mails: !input.internal, to: input.status });
@@ -181,14 +181,21 @@ export async function replyToTicket(ctx: ActionContext, input: ReplyInput): Prom
   });
 }
 
-/** `tickets set`: a status change by an agent, with the customer's notice when there is one. */
-export async function setTicketStatus(ctx: ActionContext, input: { number: number; status: TicketStatus; issueRef?: string | null; actor: string; now: Date }) {
+/**
+ * `tickets set`: a status change by an agent, with the customer's notice when there is one. The same command run
+ * again (agent-operation.ts) changes nothing and says when it was done (`recordedBefore`); the caller's drain sends
+ * what it queued.
+ */
+export async function setTicketStatus(ctx: ActionContext, input: { number: number; status: TicketStatus; issueRef?: string | null; actor: string; now: Date }): Promise<{ number: number; from: TicketStatus; to: TicketStatus; recordedBefore?: Date }> {
   checkIssue(input.status, input.issueRef);
   const before = await ticketOrFail(ctx, input.number);
+  const operationKey = setOperationKey({ ticketId: before.id, actor: input.actor, status: input.status, issueRef: input.issueRef });
   const held = await checkHeld(ctx, before, { mails: false, to: input.status });
   return inTransaction(ctx.db, async (tx) => {
     // Read and checked in the transaction: a tick may close the ticket, or a customer's mail reopen it, at any time.
     const ticket = (await loadTicketState(tx, { id: before.id })) as TicketState;
+    const earlier = ticket.status === input.status ? sameCommandRecordedAt(tx, ticket.id, operationKey, input.now) : null;
+    if (earlier) return { number: input.number, from: ticket.status, to: ticket.status, recordedBefore: earlier };
     const target = checkedTarget(ticket, input.status, input.issueRef);
     if (target.to === ticket.status) throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, `Ticket #${input.number} is already ${ticket.status}.`);
     const notice = held ? null : (target.notice ?? noticeForStatus(target.to));
@@ -199,6 +206,7 @@ export async function setTicketStatus(ctx: ActionContext, input: { number: numbe
       event: 'status_changed',
       issueRef: input.issueRef,
       detail: input.issueRef ? `issue ${input.issueRef}` : null,
+      operationKey,
       notice: notice ? { notice, idempotencyKey: `status:${ticket.id}:${target.to}:${input.now.toISOString()}:${randomUUID()}`, autoSubmitted: null, issueRef: input.issueRef ?? undefined } : undefined,
     });
     return { number: input.number, from: ticket.status, to: target.to };

@@ -159,7 +159,7 @@ export interface TicketEventInput {
   toStatus?: string | null;
   detail?: string | null;
   at: Date;
-  /** An agent's answer or note: what it said, hashed (lifecycle/reply-operation.ts). */
+  /** An agent's answer, note or status change: what the command asked, hashed (lifecycle/agent-operation.ts). */
   operationKey?: string;
 }
 

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { replyToTicket } from '../../src/lifecycle/agent-actions.js';
+import { replyToTicket, setTicketStatus } from '../../src/lifecycle/agent-actions.js';
 import { releaseProductIssue } from '../../src/lifecycle/product-issue-release.js';
 import { mail, SURVEYS_OFF } from '../support/app.js';
 import { cliBuilt, runCli } from '../support/cli.js';
@@ -117,5 +117,23 @@ describe.skipIf(!cliBuilt)('product-issue release run again after it was killed 
     // Once more: nothing is left on hold, nothing more is sent.
     expect((await runCli(['product-issue', 'release', 'BUG-7'], { env })).stdout).toBe('no ticket is on hold for BUG-7\n');
     expect(await solvedMails()).toHaveLength(2);
+  });
+});
+
+describe.skipIf(!cliBuilt)('tickets set run again after it was killed before its mail left', () => {
+  it('sends the notice once, says the ticket was set so already (exit 0); someone else\'s set to the same status is still refused', async () => {
+    expect((await runCli(['ingest', '-'], { env, input: mail({ headers: { Subject: 'Timbrado' } }) })).code).toBe(0);
+    await killedCommand((app) => setTicketStatus(app, { number: 1000, status: 'solved', actor: 'agent:maria', now: app.now() }));
+
+    const again = await runCli(['tickets', 'set', '1000', '--status', 'solved', '--as', 'agent:maria'], { env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/^#1000 solved already: set so by agent:maria at \d{4}-\d{2}-\d{2} \d{2}:\d{2} -06:00, not again\n$/);
+    const solvedNotices = async () => (await sentMails()).filter((m) => m.subject === 'Re: [#1000] Timbrado');
+    expect((await solvedNotices()).map((m) => m.to)).toEqual(['ana@cliente.mx']);
+
+    expect((await runCli(['tickets', 'set', '1000', '--status', 'solved', '--as', 'agent:maria'], { env })).code).toBe(0);
+    const other = await runCli(['tickets', 'set', '1000', '--status', 'solved', '--as', 'agent:lucia'], { env });
+    expect(other).toMatchObject({ code: 1, stderr: 'ventanilla: TRANSITION_REFUSED: Ticket #1000 is already solved.\n' });
+    expect(await solvedNotices()).toHaveLength(1);
   });
 });

@@ -1,6 +1,6 @@
--- An agent's answer run again (the command killed after it recorded the answer, before its mail left) is found
--- by what it said: the same ticket, agent and words within a day are the same answer, not a second mail to the
--- customer (README "Command line", src/lifecycle/reply-operation.ts).
+-- An agent's command run again (killed after it recorded the answer or status, before its mail left) is found by
+-- what it asked: the same ticket, agent and words (or status) within a day are the same command, not a second
+-- mail to the customer (README "Command line", src/lifecycle/agent-operation.ts).
 
 -- AlterTable
 ALTER TABLE "TicketEvent" ADD COLUMN "operationKey" TEXT;
