@@ -274,11 +274,13 @@ describe('a reply to the survey mail', () => {
     expect(await web.app.pipeline.ingest(reply(csat, 'Malo\n\nSigue fallando la factura 120.'), { source: 'file' })).toMatchObject({ outcome: 'reopened', ticketNumber: number });
   });
 
-  it('in words, or from someone else, is an ordinary mail: it reaches the ticket', async () => {
+  it('in words, or from someone else, is an ordinary mail: from a stranger a ticket of their own, in words it reaches the ticket', async () => {
     await start();
     const { number, csat } = await solvedTicket();
-    expect(await web.app.pipeline.ingest(reply(csat, '5', 'Luis <luis@otra.mx>'), { source: 'file' })).toMatchObject({ ticketNumber: number });
-    expect(await web.app.pipeline.ingest(reply(csat, 'La solución no funcionó, sigue el error.'), { source: 'file' })).toMatchObject({ outcome: 'comment', ticketNumber: number });
+    // Someone the survey was forwarded to: only the customer rates her case, nor may a stranger reopen it.
+    expect(await web.app.pipeline.ingest(reply(csat, '5', 'Luis <luis@otra.mx>'), { source: 'file' })).toMatchObject({ outcome: 'created', ticketNumber: number + 1 });
+    expect((await web.app.db.ticket.findFirstOrThrow({ where: { number } })).status).toBe('solved');
+    expect(await web.app.pipeline.ingest(reply(csat, 'La solución no funcionó, sigue el error.'), { source: 'file' })).toMatchObject({ outcome: 'reopened', ticketNumber: number });
     expect(await answerCount()).toBe(0);
   });
 });
