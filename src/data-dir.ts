@@ -1,4 +1,4 @@
-import { accessSync, closeSync, constants, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Config } from './config.js';
 import { ErrorCode, VentanillaError } from './errors.js';
@@ -31,16 +31,32 @@ const databaseVariable = (config: Pick<Config, 'env'>) => (config.env.DATABASE_U
 
 function ensureWritable(dir: string, variable: string): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeFolder(dir);
     accessSync(dir, constants.W_OK | constants.X_OK);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    const { code = 'error', path } = error as NodeJS.ErrnoException;
+    const where = path !== undefined && path !== dir ? ` making ${path}` : '';
     throw new VentanillaError(
       ErrorCode.CONFIG_INVALID,
-      `${variable}: cannot write in ${dir} (${code}): make it a folder this user (${userName()}) may write in, or set ${variable} to one`,
+      `${variable}: cannot write in ${dir} (${code}${where}): make it a folder this user (${userName()}) may write in, or set ${variable} to one`,
       {},
       { cause: error },
     );
+  }
+}
+
+/**
+ * mkdir -p, one folder at a time. Node's `mkdirSync(dir, { recursive: true })` loops for ever where mkdir answers
+ * ENOENT under a parent that exists (/proc/ventanilla): the command hung, silent. Here that ENOENT is thrown.
+ */
+function makeFolder(dir: string): void {
+  if (existsSync(dir)) return;
+  const parent = dirname(dir);
+  if (parent !== dir) makeFolder(parent);
+  try {
+    mkdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error; // another process made it meanwhile
   }
 }
 

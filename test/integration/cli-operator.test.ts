@@ -77,6 +77,24 @@ describe.skipIf(!cliBuilt)('the CLI at start-up, as an operator meets it', () =>
     }
   });
 
+  // Node's recursive mkdir loops for ever where mkdir answers ENOENT under a parent that exists (/proc): the command
+  // hung, silent, instead of saying it cannot make the folder.
+  it.each([
+    ['DATA_DIR', '/proc/ventanilla'],
+    ['DATA_DIR', '/proc/ventanilla/data'],
+    ['DATABASE_URL', 'file:/proc/ventanilla/ventanilla.db'],
+  ])('`migrate` and `tickets list` with %s=%s that cannot be made stop at once, naming it and why', async (variable, value) => {
+    const folder = value.replace(/^file:/, '').replace(/\/ventanilla\.db$/, '');
+    // The folder mkdir failed on, when it is not the one asked for.
+    const making = folder === '/proc/ventanilla' ? '' : ' making /proc/ventanilla';
+    for (const command of ['migrate', 'tickets list']) {
+      const result = await runCli(command.split(' '), { env: { ...env, [variable]: value }, timeoutMs: 10_000 });
+      expect(result.code, `${command} still running after 10 s`).toBe(1);
+      const reason = `${variable}: cannot write in ${folder} (ENOENT${making}): make it a folder this user`;
+      expect(oneLineError(result.stderr)).toMatch(new RegExp(`^ventanilla: CONFIG_INVALID: ${reason.replace(/[()]/g, '\\$&')} \\(.+\\) may write in, or set ${variable} to one$`));
+    }
+  });
+
   it('reads .env in the working directory (one saved with a byte order mark too), the environment winning over it', async () => {
     // The .env's address would be refused: the command passes only if the environment's is the one read. Saved
     // by Windows' Notepad: a byte order mark first, CRLF line ends (the mark hid its first variable).

@@ -15,7 +15,7 @@ export interface CliResult {
 }
 
 /** Runs the built `ventanilla` CLI as a user would (npm test builds it first). */
-export function runCli(args: string[], opts: { env?: Record<string, string>; input?: Buffer | string; cwd?: string; node?: string; uid?: number; gid?: number } = {}): Promise<CliResult> {
+export function runCli(args: string[], opts: { env?: Record<string, string>; input?: Buffer | string; cwd?: string; node?: string; uid?: number; gid?: number; timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     // `node`: another Node binary than the one running the tests (node24.test.ts).
     const child = spawn(opts.node ?? process.execPath, [cliPath, ...args], {
@@ -24,6 +24,8 @@ export function runCli(args: string[], opts: { env?: Record<string, string>; inp
       stdio: ['pipe', 'pipe', 'pipe'],
       // Another user (tests run as root, who may write anywhere): what a folder's permissions do to the CLI.
       ...(opts.uid === undefined ? {} : { uid: opts.uid, gid: opts.gid ?? opts.uid }),
+      // A command that could hang (a folder it cannot make): killed, its code null, rather than the test timing out.
+      ...(opts.timeoutMs === undefined ? {} : { timeout: opts.timeoutMs, killSignal: 'SIGKILL' as const }),
     });
     let stdout = '';
     let stderr = '';
