@@ -9,6 +9,7 @@ import {
   latestNextSlot,
   nextRecipients,
   outstandingMails,
+  sendingBulletins,
   setNextSlot,
   startBulletin,
   type BulletinMail,
@@ -53,14 +54,31 @@ async function sendDue(deps: BulletinDeps, now: Date): Promise<SendReport> {
       report.started++;
       deps.log.info({ bulletin: bulletin.id, title: bulletin.title }, 'bulletin sending started');
     }
-    const allQueued = await queueDue(deps, bulletin.id, now, report);
-    if (allQueued && (await outstandingMails(deps.db, bulletin.id)) === 0) {
-      await inTransaction(deps.db, (tx) => finishBulletin(tx, bulletin.id, now));
-      report.finished++;
-      deps.log.info({ bulletin: bulletin.id }, 'bulletin sent');
-    }
+    if ((await queueDue(deps, bulletin.id, now, report)) && (await finishIfAllLeft(deps, bulletin.id, now))) report.finished++;
   }
   return report;
+}
+
+/**
+ * After the outbox drain: a bulletin whose last mails that run sent is marked sent (with its finish time) at once.
+ * Left to the next bulletin-send run, which comes before the drain, `bulletin status` said "sending" for a run
+ * more (up to 10 s in the daemon, and until the next `scheduler run-once`), and its live bar kept waiting.
+ */
+export async function finishSentBulletins(deps: BulletinDeps, now: Date): Promise<number> {
+  let finished = 0;
+  for (const bulletin of await sendingBulletins(deps.db)) {
+    const everyoneQueued = (await nextRecipients(deps.db, bulletin, 1)).length === 0;
+    if (everyoneQueued && (await finishIfAllLeft(deps, bulletin.id, now))) finished++;
+  }
+  return finished;
+}
+
+/** Every subscriber has a delivery: sent once no mail of it is waiting in the outbox. */
+async function finishIfAllLeft(deps: BulletinDeps, bulletinId: number, now: Date): Promise<boolean> {
+  if ((await outstandingMails(deps.db, bulletinId)) > 0) return false;
+  if (!(await inTransaction(deps.db, (tx) => finishBulletin(tx, bulletinId, now)))) return false;
+  deps.log.info({ bulletin: bulletinId }, 'bulletin sent');
+  return true;
 }
 
 /** Queues batches until the lookahead is full or every subscriber has a delivery; true in the latter case. */

@@ -6,7 +6,7 @@ import { finishUnfinishedReleases } from '../lifecycle/product-issue-release.js'
 import { surveyDeps } from '../surveys/deps.js';
 import { runNpsCampaign } from '../surveys/nps-campaign.js';
 import { bulletinDeps } from '../bulletins/deps.js';
-import { runBulletinSends } from '../bulletins/send.js';
+import { finishSentBulletins, runBulletinSends } from '../bulletins/send.js';
 import type { Job } from './runner.js';
 import { composeDeferredNotices } from '../outbound/deferred-notices.js';
 
@@ -38,9 +38,12 @@ export function gatewayJobs(app: App, options: { holdSending?: () => boolean; ho
     { name: BULLETIN_SEND, cron: '*/10 * * * * *', run: (now) => runBulletinSends(bulletinDeps(app), now) },
     // Sending uses the real clock: retry backoff is about real SMTP servers, whatever --now says.
     // Notices owed during a backlog are rendered into the outbox first, once it is over (outbound/deferred-notices.ts).
-    { name: OUTBOX_DRAIN, cron: '*/5 * * * * *', run: async () => {
+    // A bulletin whose last mails this run sent is marked sent by it, not by the next bulletin-send run.
+    { name: OUTBOX_DRAIN, cron: '*/5 * * * * *', run: async (now) => {
       const composed = options.holdSending?.() ? 0 : await composeDeferredNotices(app.db, app.lifecycle.notices, app.log);
-      return { ...(composed > 0 ? { composed } : {}), ...(await app.drainer().drain(undefined, options.holdSending)) };
+      const report = await app.drainer().drain(undefined, options.holdSending);
+      const bulletinsSent = report.sent + report.failed > 0 ? await finishSentBulletins(bulletinDeps(app), now) : 0;
+      return { ...(composed > 0 ? { composed } : {}), ...report, ...(bulletinsSent > 0 ? { bulletinsSent } : {}) };
     }, stop: () => app.drainer().stop() },
   ];
 }

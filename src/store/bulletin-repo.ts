@@ -41,6 +41,10 @@ export async function bulletinsToWorkOn(db: Db, now: Date): Promise<BulletinRow[
   return db.bulletin.findMany({ where: { OR: [{ status: 'scheduled', sendAt: { lte: now } }, { status: 'sending' }] }, orderBy: { id: 'asc' } });
 }
 
+export async function sendingBulletins(db: Db): Promise<BulletinRow[]> {
+  return db.bulletin.findMany({ where: { status: 'sending' }, orderBy: { id: 'asc' } });
+}
+
 /** Active subscribers of the bulletin's countries (and topics), by id. */
 export function audienceWhere(b: Pick<BulletinRow, 'countries' | 'topics'>): Prisma.SubscriberWhereInput {
   const countries = b.countries.split(',').filter(Boolean);
@@ -153,8 +157,9 @@ export async function outstandingMails(tx: Tx | Db, bulletinId: number): Promise
   return tx.outboxMail.count({ where: { status: { in: ['pending', 'sending'] }, bulletinDelivery: { is: { bulletinId } } } });
 }
 
-export async function finishBulletin(tx: Tx, id: number, now: Date): Promise<void> {
-  await tx.bulletin.updateMany({ where: { id, status: 'sending' }, data: { status: 'sent', finishedAt: now } });
+/** False when it is no longer sending (cancelled, or finished by another run meanwhile). */
+export async function finishBulletin(tx: Tx, id: number, now: Date): Promise<boolean> {
+  return (await tx.bulletin.updateMany({ where: { id, status: 'sending' }, data: { status: 'sent', finishedAt: now } })).count > 0;
 }
 
 /** Stops a bulletin: nothing more is queued, and its mails that have not left are taken back. */
