@@ -13,6 +13,8 @@ export const ErrorCode = {
   PIPELINE_FAILED: 'PIPELINE_FAILED',
   IMAP_FAILED: 'IMAP_FAILED',
   TICKET_NOT_FOUND: 'TICKET_NOT_FOUND',
+  /** The ticket's twin for anything else a command names: a contact, subscriber, organisation, bulletin, mail... */
+  NOT_FOUND: 'NOT_FOUND',
   INPUT_UNREADABLE: 'INPUT_UNREADABLE',
   TRANSITION_REFUSED: 'TRANSITION_REFUSED',
   SMTP_FAILED: 'SMTP_FAILED',

@@ -74,7 +74,7 @@ export interface BulletinStatus {
 
 export async function bulletinStatus(deps: BulletinDeps, id: number): Promise<BulletinStatus> {
   const b = await bulletinById(deps.db, id);
-  if (!b) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `No bulletin ${id}; see \`ventanilla bulletin list\`.`);
+  if (!b) throw new VentanillaError(ErrorCode.NOT_FOUND, `No bulletin ${id}; see \`ventanilla bulletin list\`.`);
   const counts = await deliveryCounts(deps.db, id);
   const n = (k: string) => counts[k] ?? 0;
   const delivered = Object.values(counts).reduce((a, v) => a + v, 0);
@@ -98,10 +98,14 @@ export async function bulletinStatus(deps: BulletinDeps, id: number): Promise<Bu
   };
 }
 
-export async function cancelBulletinById(deps: BulletinDeps, id: number, now: Date): Promise<{ mailsTakenBack: number }> {
+/** `already`: it was cancelled before (nothing to do); a sent bulletin cannot be. */
+export async function cancelBulletinById(deps: BulletinDeps, id: number, now: Date): Promise<{ mailsTakenBack: number; already: boolean }> {
   const b = await bulletinById(deps.db, id);
-  if (!b) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `No bulletin ${id}; see \`ventanilla bulletin list\`.`);
+  if (!b) throw new VentanillaError(ErrorCode.NOT_FOUND, `No bulletin ${id}; see \`ventanilla bulletin list\`.`);
   const result = await inTransaction(deps.db, (tx) => cancelBulletin(tx, id, now));
-  if (!result.cancelled) throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, `Bulletin ${id} is ${b.status}: only a scheduled or sending bulletin can be cancelled.`);
-  return { mailsTakenBack: result.mailsTakenBack };
+  if (result.cancelled) return { mailsTakenBack: result.mailsTakenBack, already: false };
+  // Read again: a run may have finished it, or another cancel cancelled it, since it was read above.
+  const status = (await bulletinById(deps.db, id))?.status ?? b.status;
+  if (status === 'cancelled') return { mailsTakenBack: 0, already: true };
+  throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, `Bulletin ${id} is ${status}: only a scheduled or sending bulletin can be cancelled.`);
 }

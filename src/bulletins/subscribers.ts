@@ -115,6 +115,10 @@ export async function addSubscriber(db: Db, fields: SubscriberFields, now: Date)
 }
 
 /** `subscribers remove`: unsubscribed by the operator (the record stays, so an import cannot add them back). */
-export async function removeSubscriber(db: Db, email: string, now: Date): Promise<boolean> {
-  return inTransaction(db, (tx) => unsubscribe(tx, { email }, 'operator', now));
+/** 'already': unsubscribed before; 'unknown': no subscriber has the address. */
+export async function removeSubscriber(db: Db, email: string, now: Date): Promise<'unsubscribed' | 'already' | 'unknown'> {
+  return inTransaction(db, async (tx) => {
+    if (await unsubscribe(tx, { email }, 'operator', now)) return 'unsubscribed';
+    return (await tx.subscriber.count({ where: { email: email.toLowerCase() } })) > 0 ? 'already' : 'unknown';
+  });
 }

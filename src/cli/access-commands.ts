@@ -62,7 +62,8 @@ export function registerAccessCommands(program: Command): void {
     .option('--as <agent>', 'who does it')
     .action(async (email: string, opts: { as?: string }) => {
       const r = await withApp((app) => inTransaction(app.db, (tx) => revokeContact(tx, { email, actor: opts.as ?? defaultActor(), now: app.now() })));
-      process.stdout.write(`${r.email} ${r.already ? 'was not authorised' : `revoked${r.wasAdmin ? ' (no longer administrator)' : ''}`}\n`);
+      if (r.unknown) throw new VentanillaError(ErrorCode.NOT_FOUND, `No contact has the address ${r.email}; see \`ventanilla contacts list\`.`);
+      process.stdout.write(`${r.email} ${r.already ? 'already not authorised' : `revoked${r.wasAdmin ? ' (no longer administrator)' : ''}`}\n`);
     });
   contacts
     .command('list')
@@ -73,7 +74,7 @@ export function registerAccessCommands(program: Command): void {
       const rows = await readOnly(async (app) => {
         if (opts.organisation === undefined) return listContacts(app.db);
         const org = await organisationByName(app.db, opts.organisation);
-        if (!org) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `No organisation named "${opts.organisation}"; see \`ventanilla organisations list\`.`);
+        if (!org) throw new VentanillaError(ErrorCode.NOT_FOUND, `No organisation named "${opts.organisation}"; see \`ventanilla organisations list\`.`);
         return listContacts(app.db, { organisationId: org.id });
       });
       if (opts.json) return void process.stdout.write(JSON.stringify(rows, null, 2) + '\n');

@@ -4,13 +4,14 @@ import { isTicketStatus, TICKET_STATUSES, type TicketStatus } from '../domain/ti
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { replyToTicket, setTicketStatus, type ReplyResult } from '../lifecycle/agent-actions.js';
 import { releaseProductIssue } from '../lifecycle/product-issue-release.js';
+import { ticketNumbersOfIssue } from '../store/lifecycle-repo.js';
 import { deskTime } from './desk-time.js';
 import { decodeTextFile } from '../text-file.js';
 import { collect, defaultActor, withApp } from './with-app.js';
 
 /** "1042" or "#1042"; not "0x412" nor "1e3", which Number() would take. */
 export function parseTicketNumber(text: string): number {
-  if (!/^#?\d{1,9}$/.test(text.trim())) throw new VentanillaError(ErrorCode.TICKET_NOT_FOUND, `"${text}" is not a ticket number`);
+  if (!/^#?\d{1,9}$/.test(text.trim())) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `"${text}" is not a ticket number`);
   return Number(text.trim().replace(/^#/, ''));
 }
 
@@ -63,7 +64,7 @@ export function registerAgentCommands(program: Command, tickets: Command): void 
       }));
       // Run again after a kill: the change was made then, and what it queued is sent now.
       if (result.recordedBefore) return void process.stdout.write(`#${result.number} ${result.to} already: set so by ${actor} at ${deskTime(result.recordedBefore, timeZone)}, not again\n`);
-      process.stdout.write(`#${result.number} ${result.from} -> ${result.to}\n`);
+      process.stdout.write(result.already ? `#${result.number} already ${result.to}\n` : `#${result.number} ${result.from} -> ${result.to}\n`);
     });
 
   program
@@ -74,13 +75,17 @@ export function registerAgentCommands(program: Command, tickets: Command): void 
     .argument('<ref>', 'the product issue reference')
     .option('--as <agent>', 'who does it')
     .action(async (ref: string, opts: { as?: string }) => {
-      const { released, timeZone } = await withApp(async (app) => ({
-        released: await releaseProductIssue(app, { issueRef: ref, actor: opts.as ?? defaultActor(), now: app.now() }),
-        timeZone: app.lifecycle.policies.calendar.config.timeZone,
-      }));
+      const { released, before, timeZone } = await withApp(async (app) => {
+        const released = await releaseProductIssue(app, { issueRef: ref, actor: opts.as ?? defaultActor(), now: app.now() });
+        const before = released.solved.length ? [] : await ticketNumbersOfIssue(app.db, ref, 10);
+        return { released, before, timeZone: app.lifecycle.policies.calendar.config.timeZone };
+      });
+      // None on hold: released before (a script run twice), or a reference no ticket ever had (a typo).
+      if (!released.solved.length && !before.length) throw new VentanillaError(ErrorCode.NOT_FOUND, `No ticket was ever on hold for ${ref}; see \`ventanilla tickets list --status on_hold\`.`);
       // A release killed before it was done is finished by this run (or by the daemon's next tick): say it was that one.
       const resumed = released.resumedFrom ? `finished the release of ${ref} recorded at ${deskTime(released.resumedFrom, timeZone)}, which had stopped before it was done: ` : '';
-      process.stdout.write(released.solved.length ? `${resumed}solved ${released.solved.map((n) => `#${n}`).join(', ')}\n` : `${resumed}no ticket is on hold for ${ref}\n`);
+      const list = (numbers: number[]) => numbers.map((n) => `#${n}`).join(', ');
+      process.stdout.write(released.solved.length ? `${resumed}solved ${list(released.solved)}\n` : `already released: no ticket is on hold for ${ref} any more (${list(before)}${before.length === 10 ? '...' : ''} had been)\n`);
     });
 }
 

@@ -58,7 +58,7 @@ export function registerBulletinCommands(program: Command): void {
         if (opts.locale && !isLocale(opts.locale)) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `Unknown locale "${opts.locale}"; one of ${LOCALES.join(', ')}`);
         const deps = bulletinDeps(app);
         const stored = /^\d+$/.test(source) && !existsSync(source) ? await bulletinById(app.db, Number(source)) : null;
-        if (/^\d+$/.test(source) && !existsSync(source) && !stored) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `No bulletin ${source} and no such file.`);
+        if (/^\d+$/.test(source) && !existsSync(source) && !stored) throw new VentanillaError(ErrorCode.NOT_FOUND, `No bulletin ${source} and no such file.`);
         // A preview shows the text: an old file's past send_at is no reason to refuse it.
         const draft = stored ? draftOf(stored) : readBulletinFile(source, { timeZone: deps.timeZone, now: app.now(), sendNow: true });
         const mail = previewDraft(deps, draft, opts.locale && isLocale(opts.locale) ? opts.locale : undefined);
@@ -111,8 +111,8 @@ export function registerBulletinCommands(program: Command): void {
     .argument('<id>', 'bulletin id')
     .action((idText: string) =>
       run(async (app) => {
-        const { mailsTakenBack } = await cancelBulletinById(bulletinDeps(app), bulletinId(idText), app.now());
-        out(`bulletin ${idText} cancelled; ${mailsTakenBack} queued mails taken back`);
+        const { mailsTakenBack, already } = await cancelBulletinById(bulletinDeps(app), bulletinId(idText), app.now());
+        out(already ? `bulletin ${idText} already cancelled` : `bulletin ${idText} cancelled; ${mailsTakenBack} queued mails taken back`);
       }),
     );
 

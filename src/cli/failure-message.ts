@@ -1,4 +1,15 @@
-import { VentanillaError, isTemporaryFailure } from '../errors.js';
+import { ErrorCode, VentanillaError, isTemporaryFailure } from '../errors.js';
+
+/**
+ * The exit code of a failed command (README "Command line"): 3 when what it names does not exist, so that a script
+ * can tell "no such ticket" (a typo, a ticket deleted by a restore) from a refusal or a failure, 1 otherwise.
+ */
+export const EXIT_NOT_FOUND = 3;
+
+export function exitCodeFor(error: unknown): number {
+  const notFound = error instanceof VentanillaError && (error.code === ErrorCode.NOT_FOUND || error.code === ErrorCode.TICKET_NOT_FOUND);
+  return notFound ? EXIT_NOT_FOUND : 1;
+}
 
 /**
  * The line the CLI prints for a failed command. A coded error and a file or network error ("ENOENT: no such

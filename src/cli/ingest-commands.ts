@@ -48,7 +48,7 @@ export function registerIngestCommands(program: Command): void {
       const app = await createApp({ readOnly: true });
       try {
         const raw = await readRawMail(app.db, app.blobs, sha256);
-        if (!raw) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `No raw mail ${sha256} is kept here (DATA_DIR ${app.config.dataDir}).`);
+        if (!raw) throw new VentanillaError(ErrorCode.NOT_FOUND, `No raw mail ${sha256} is kept here (DATA_DIR ${app.config.dataDir}).`);
         process.stdout.write(raw);
       } finally {
         await app.close();

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createApp } from '../app.js';
+import { createApp, type App } from '../app.js';
 import { loadConfig } from '../config.js';
 import { calendarFromEnv } from '../domain/business-clock.js';
 import { parseDeskTime } from './desk-time.js';
@@ -67,7 +67,7 @@ export function registerOpsCommands(program: Command): void {
       const app = await createApp();
       try {
         const ok = await inTransaction(app.db, (tx) => retryOutboxMail(tx, id, app.now()));
-        if (!ok) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `No failed mail with id ${idText}; see \`ventanilla outbox list --failed\`.`);
+        if (!ok) return alreadyRetried(app, id);
         const report = await app.drainer().drain();
         const after = await app.db.outboxMail.findUnique({ where: { id }, select: { status: true, lastError: true } });
         process.stdout.write(`mail ${idText} queued again: ${JSON.stringify(report)}\n`);
@@ -98,4 +98,15 @@ export function registerOpsCommands(program: Command): void {
         : renderer.render(name, opts.locale, renderer.sampleContext(name, opts.locale));
       process.stdout.write(`Subject: ${mail.subject}\n\n${opts.html ? mail.html : mail.text}\n`);
     });
+}
+
+/**
+ * `outbox retry` of a mail that is not failed: sent or on its way is already what was asked (exit 0); one taken
+ * back (a cancelled bulletin, an unsubscribe) is not sent again; an id that is not there is NOT_FOUND (exit 3).
+ */
+async function alreadyRetried(app: App, id: number): Promise<void> {
+  const mail = await app.db.outboxMail.findUnique({ where: { id }, select: { status: true, lastError: true } });
+  if (!mail) throw new VentanillaError(ErrorCode.NOT_FOUND, `No mail with id ${id} in the outbox; see \`ventanilla outbox list --failed\`.`);
+  if (mail.status === 'cancelled') throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, `mail ${id} was taken back (${mail.lastError ?? 'cancelled'}): it is not sent again.`);
+  process.stdout.write(mail.status === 'sent' ? `mail ${id} already sent: nothing to retry\n` : `mail ${id} already queued (${mail.status}): nothing to retry\n`);
 }

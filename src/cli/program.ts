@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { projectRoot } from '../paths.js';
 import { registerAccessCommands } from './access-commands.js';
-import { failureMessage } from './failure-message.js';
+import { exitCodeFor, failureMessage } from './failure-message.js';
 import { registerBulletinCommands } from './bulletin-commands.js';
 import { registerInboundCommands } from './inbound-commands.js';
 import { registerIngestCommands } from './ingest-commands.js';
@@ -21,7 +21,9 @@ const program = new Command()
   .name('ventanilla')
   .version(version, '-V, --version', 'print the version')
   .description('Email-driven ticket gateway: every mail becomes a ticket, a comment or a follow-up.')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // For the scripts that run it (README "Command line" has the table).
+  .addHelpText('after', '\nExit codes: 0 done, or already so (the line says "already"); 1 refused or failed; 3 what it names does not exist\n(TICKET_NOT_FOUND, NOT_FOUND); 75 `ingest -` did not store the mail; 141 the reader stopped early.');
 
 registerMaintenanceCommands(program);
 registerIngestCommands(program);
@@ -42,5 +44,5 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(failureMessage(error) + '\n');
-  process.exitCode = process.exitCode && process.exitCode !== 0 ? process.exitCode : 1;
+  process.exitCode = process.exitCode && process.exitCode !== 0 ? process.exitCode : exitCodeFor(error);
 });

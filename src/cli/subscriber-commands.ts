@@ -6,7 +6,7 @@ import { decodeList, parseCountries } from '../bulletins/countries.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { inTransaction } from '../store/database.js';
 import { listSubscribers } from '../store/subscriber-repo.js';
-import { liftSuppression, listSuppressions } from '../store/suppression-repo.js';
+import { liftSuppression, listSuppressions, suppressionOf } from '../store/suppression-repo.js';
 import { collect, defaultActor, readOnly, withoutSending as run } from './with-app.js';
 
 const out = (text: string): void => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
@@ -90,8 +90,9 @@ export function registerSubscriberCommands(program: Command): void {
     .argument('<email>')
     .action((email: string) =>
       run(async (app) => {
-        const changed = await removeSubscriber(app.db, email, app.now());
-        out(changed ? `${email.toLowerCase()}: unsubscribed` : `${email.toLowerCase()}: was not subscribed`);
+        const outcome = await removeSubscriber(app.db, email, app.now());
+        if (outcome === 'unknown') throw new VentanillaError(ErrorCode.NOT_FOUND, `${email.toLowerCase()} is no subscriber; see \`ventanilla subscribers list\`.`);
+        out(`${email.toLowerCase()}: ${outcome === 'already' ? 'already unsubscribed' : 'unsubscribed'}`);
       }),
     );
 
@@ -118,8 +119,10 @@ export function registerSubscriberCommands(program: Command): void {
     .action((email: string, opts: { as?: string }) =>
       run(async (app) => {
         const lifted = await inTransaction(app.db, (tx) => liftSuppression(tx, email, opts.as ?? defaultActor(), app.now()));
-        if (!lifted) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `${email} is not suppressed; see \`ventanilla suppressions list\`.`);
-        out(`${email.toLowerCase()}: suppression lifted`);
+        if (lifted) return out(`${email.toLowerCase()}: suppression lifted`);
+        const bounced = await suppressionOf(app.db, email);
+        if (!bounced) throw new VentanillaError(ErrorCode.NOT_FOUND, `${email.toLowerCase()} never bounced; see \`ventanilla suppressions list --all\`.`);
+        out(`${email.toLowerCase()}: already not suppressed (${bounced.liftedBy ? `lifted by ${bounced.liftedBy}` : 'expired, or soft bounces below the limit'})`);
       }),
     );
 }

@@ -57,7 +57,7 @@ export function registerSurveyCommands(program: Command): void {
       .action(async (email: string) => {
         const address = email.trim().toLowerCase();
         const r = await withApp((app) => inTransaction(app.db, (tx) => setSurveysOptOut(tx, address, optOut ? app.now() : null)));
-        if (r === 'unknown') throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `No contact has the address ${address}; see \`ventanilla contacts list\`.`);
+        if (r === 'unknown') throw new VentanillaError(ErrorCode.NOT_FOUND, `No contact has the address ${address}; see \`ventanilla contacts list\`.`);
         const state = optOut ? 'gets no surveys' : 'gets surveys';
         process.stdout.write(`${address} ${r === 'changed' ? 'now ' : 'already '}${state}\n`);
       });

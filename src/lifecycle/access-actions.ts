@@ -91,6 +91,8 @@ export interface RevokeResult {
   email: string;
   /** Nothing changed: unknown, or not authorised. */
   already: boolean;
+  /** No contact has the address (the CLI says so: a typo revokes nobody). */
+  unknown?: boolean;
   /** The contact was an administrator (and is one no more). */
   wasAdmin: boolean;
 }
@@ -99,7 +101,7 @@ export interface RevokeResult {
 export async function revokeContact(tx: Tx, input: { email: string; actor: string; now: Date }): Promise<RevokeResult> {
   const email = address(input.email);
   const contact = await accessContact(tx, email);
-  if (!contact) return { email, already: true, wasAdmin: false };
+  if (!contact) return { email, already: true, unknown: true, wasAdmin: false };
   const wasAdmin = contact.role === ADMIN_ROLE;
   if (!contact.authorised && !wasAdmin) return { email, already: true, wasAdmin };
   await setAuthorisation(tx, contact.id, { authorised: false, by: input.actor, at: input.now, ...(wasAdmin ? { role: 'customer' } : {}) });

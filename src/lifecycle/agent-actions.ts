@@ -186,7 +186,7 @@ export async function replyToTicket(ctx: ActionContext, input: ReplyInput): Prom
  * again (agent-operation.ts) changes nothing and says when it was done (`recordedBefore`); the caller's drain sends
  * what it queued.
  */
-export async function setTicketStatus(ctx: ActionContext, input: { number: number; status: TicketStatus; issueRef?: string | null; actor: string; now: Date }): Promise<{ number: number; from: TicketStatus; to: TicketStatus; recordedBefore?: Date }> {
+export async function setTicketStatus(ctx: ActionContext, input: { number: number; status: TicketStatus; issueRef?: string | null; actor: string; now: Date }): Promise<{ number: number; from: TicketStatus; to: TicketStatus; already: boolean; recordedBefore?: Date }> {
   checkIssue(input.status, input.issueRef);
   const before = await ticketOrFail(ctx, input.number);
   const operationKey = setOperationKey({ ticketId: before.id, actor: input.actor, status: input.status, issueRef: input.issueRef });
@@ -194,10 +194,16 @@ export async function setTicketStatus(ctx: ActionContext, input: { number: numbe
   return inTransaction(ctx.db, async (tx) => {
     // Read and checked in the transaction: a tick may close the ticket, or a customer's mail reopen it, at any time.
     const ticket = (await loadTicketState(tx, { id: before.id })) as TicketState;
-    const earlier = ticket.status === input.status ? sameCommandRecordedAt(tx, ticket.id, operationKey, input.now) : null;
-    if (earlier) return { number: input.number, from: ticket.status, to: ticket.status, recordedBefore: earlier };
+    // Already so (the same command run again after a kill, a script run twice, a closed ticket closed again):
+    // nothing changes and nobody is mailed; the same agent's own earlier command is named with its time. On hold
+    // for another issue is a change, and refused as before.
+    const sameIssue = input.status !== 'on_hold' || !input.issueRef || input.issueRef === ticket.productIssueRef;
+    if (input.status === ticket.status && sameIssue) {
+      const earlier = sameCommandRecordedAt(tx, ticket.id, operationKey, input.now);
+      return { number: input.number, from: ticket.status, to: ticket.status, already: true, ...(earlier ? { recordedBefore: earlier } : {}) };
+    }
     const target = checkedTarget(ticket, input.status, input.issueRef);
-    if (target.to === ticket.status) throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, `Ticket #${input.number} is already ${ticket.status}.`);
+    if (target.to === ticket.status) throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, `Ticket #${input.number} is already ${ticket.status}${ticket.productIssueRef ? ` for ${ticket.productIssueRef}` : ''}.`);
     const notice = held ? null : (target.notice ?? noticeForStatus(target.to));
     await applyChange(tx, ctx.lifecycle, ticket, {
       to: target.to,
@@ -209,6 +215,6 @@ export async function setTicketStatus(ctx: ActionContext, input: { number: numbe
       operationKey,
       notice: notice ? { notice, idempotencyKey: `status:${ticket.id}:${target.to}:${input.now.toISOString()}:${randomUUID()}`, autoSubmitted: null, issueRef: input.issueRef ?? undefined } : undefined,
     });
-    return { number: input.number, from: ticket.status, to: target.to };
+    return { number: input.number, from: ticket.status, to: target.to, already: false };
   });
 }

@@ -105,6 +105,12 @@ export async function runningTicketsOfOrganisation(tx: Tx, organisationId: numbe
   return rows.map((r) => r.id);
 }
 
+/** Numbers of the tickets ever put on hold for the issue (a ticket keeps its last one), the first `limit`. */
+export async function ticketNumbersOfIssue(db: Db, issueRef: string, limit: number): Promise<number[]> {
+  const rows = await db.ticket.findMany({ where: { productIssueRef: issueRef }, select: { number: true }, orderBy: { number: 'asc' }, take: limit });
+  return rows.map((r) => r.number);
+}
+
 export async function ticketsOnHoldFor(db: Db | Tx, issueRef: string): Promise<number[]> {
   const rows = await db.ticket.findMany({ where: { status: 'on_hold', productIssueRef: issueRef }, select: { id: true }, orderBy: { number: 'asc' } });
   return rows.map((r) => r.id);

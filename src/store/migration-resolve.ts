@@ -43,7 +43,7 @@ function rollBack(db: Connection, rows: Array<{ id: string }>, now: string): voi
 
 function markApplied(db: Connection, name: string, dir: string): void {
   const migration = readMigrations(dir).find((m) => m.name === name);
-  if (!migration) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `Migration ${name} is not a migration of this version (${dir}): check the name.`);
+  if (!migration) throw new VentanillaError(ErrorCode.NOT_FOUND, `Migration ${name} is not a migration of this version (${dir}): check the name.`);
   const applied = db.prepare('SELECT 1 FROM "_prisma_migrations" WHERE migration_name = ? AND finished_at IS NOT NULL AND rolled_back_at IS NULL').get(name);
   if (applied) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `Migration ${name} is already recorded as applied: there is nothing to resolve.`);
   const now = new Date().toISOString();

@@ -61,6 +61,11 @@ export async function liftSuppression(tx: Tx, email: string, by: string, now: Da
   return lifted.count === 1;
 }
 
+/** The address's row, suppressed now or not (null: it never bounced). */
+export async function suppressionOf(db: Db, email: string): Promise<SuppressionRow | null> {
+  return db.suppression.findUnique({ where: { email: email.toLowerCase() } });
+}
+
 export async function listSuppressions(db: Db, opts: { now: Date; all?: boolean }): Promise<SuppressionRow[]> {
   return db.suppression.findMany({ where: opts.all ? {} : { suppressedUntil: { gt: opts.now } }, orderBy: [{ suppressedAt: 'desc' }, { email: 'asc' }] });
 }

@@ -195,14 +195,14 @@ describe.skipIf(!cliBuilt)('ventanilla ingest (MTA pipe, files, Maildir) and tic
     expect(out.code, out.stderr).toBe(0);
     expect(out.stdout).toBe(raw.toString('utf8'));
     const missing = await runCli(['raw-mail', '0'.repeat(64)], { env });
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/INPUT_UNREADABLE: No raw mail 0{64} is kept here/);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/NOT_FOUND: No raw mail 0{64} is kept here/);
     expect((await runCli(['raw-mail', 'abc'], { env })).stderr).toMatch(/is not a SHA-256/);
   });
 
   it('names a missing ticket and a bad status clearly', async () => {
     const missing = await runCli(['tickets', 'show', '4242'], { env });
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(3);
     expect(missing.stderr).toMatch(/TICKET_NOT_FOUND: Ticket #4242 does not exist/);
     const bad = await runCli(['tickets', 'list', '--status', 'abierto'], { env });
     expect(bad.stderr).toMatch(/--status must be one of new, open, pending, on_hold, solved, closed/);

@@ -124,7 +124,7 @@ describe.skipIf(!cliBuilt)('ventanilla survey report', () => {
     expect(await optedOut()).not.toBeNull();
     expect((await runCli(['survey', 'opt-out', 'p2@conservas.pt'], { env: env() })).stdout).toBe('p2@conservas.pt already gets no surveys\n');
     const unknown = await runCli(['survey', 'opt-out', 'nadie@conservas.pt'], { env: env() });
-    expect(unknown.code).toBe(1);
+    expect(unknown.code).toBe(3);
     expect(unknown.stderr).toMatch(/No contact has the address nadie@conservas\.pt/);
     expect((await runCli(['survey', 'opt-in', 'p2@conservas.pt'], { env: env() })).stdout).toBe('p2@conservas.pt now gets surveys\n');
     expect(await optedOut()).toBeNull();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { failureMessage } from '../../../src/cli/failure-message.js';
+import { exitCodeFor, failureMessage } from '../../../src/cli/failure-message.js';
 import { ErrorCode, VentanillaError } from '../../../src/errors.js';
 
 // What the CLI prints when a command fails: one line an operator can act on; a stack only for a bug.
@@ -24,5 +24,14 @@ describe('failureMessage', () => {
   it('anything else is a bug: its stack', () => {
     const bug = new TypeError("Cannot read properties of undefined (reading 'x')");
     expect(failureMessage(bug)).toBe(`ventanilla: ${bug.stack}`);
+  });
+});
+
+describe('exitCodeFor', () => {
+  it('3 when what the command names does not exist (a ticket or anything else), 1 for any other failure', () => {
+    expect(exitCodeFor(new VentanillaError(ErrorCode.TICKET_NOT_FOUND, 'Ticket #4242 does not exist'))).toBe(3);
+    expect(exitCodeFor(new VentanillaError(ErrorCode.NOT_FOUND, 'No bulletin 99'))).toBe(3);
+    expect(exitCodeFor(new VentanillaError(ErrorCode.TRANSITION_REFUSED, 'closed, which is final'))).toBe(1);
+    expect(exitCodeFor(new Error('a bug'))).toBe(1);
   });
 });
