@@ -57,7 +57,7 @@ describe.skipIf(!cliBuilt)('exit codes of the commands that name something', () 
 
   // Each pair: the command that does it, then the same again: 0 both times, the second saying "already".
   it.each([
-    ['tickets set 1000 --status closed', /^#1000 already closed$/],
+    ['tickets set 1000 --status closed', /^#1000 closed already: set so by agent:\S+ at .+, not again$/],
     ['contacts authorise ana@cliente.mx', /^ana@cliente\.mx already authorised$/],
     ['contacts revoke ana@cliente.mx', /^ana@cliente\.mx already not authorised$/],
     ['survey opt-out ana@cliente.mx', /^ana@cliente\.mx already gets no surveys$/],

@@ -115,7 +115,7 @@ describe.skipIf(!cliBuilt)('product-issue release run again after it was killed 
     }
 
     // Once more: nothing is left on hold, nothing more is sent.
-    expect((await runCli(['product-issue', 'release', 'BUG-7'], { env })).stdout).toBe('no ticket is on hold for BUG-7\n');
+    expect((await runCli(['product-issue', 'release', 'BUG-7'], { env })).stdout).toBe('already released: no ticket is on hold for BUG-7 any more (#1000, #1001 had been)\n');
     expect(await solvedMails()).toHaveLength(2);
   });
 });
