@@ -44,7 +44,7 @@ describe('administrators\' commands in the visible text of a mail', () => {
 describe('configuration', () => {
   const load = (env: Record<string, string>) => loadConfig(env, { dotenv: false });
   it('UNKNOWN_SENDER_POLICY: accept by default, hold or reject; anything else is refused by name', () => {
-    expect(load({}).access).toEqual({ unknownSenderPolicy: 'accept', trustedAuthservIds: [], formSenders: [] });
+    expect(load({}).access).toEqual({ unknownSenderPolicy: 'accept', trustedAuthservIds: [], formSenders: [], refusalLimit: 100 });
     expect(load({ UNKNOWN_SENDER_POLICY: 'hold' }).access.unknownSenderPolicy).toBe('hold');
     expect(() => load({ UNKNOWN_SENDER_POLICY: 'drop' })).toThrow(/UNKNOWN_SENDER_POLICY: expected accept, hold or reject \(got "drop"\)/);
   });
