@@ -85,6 +85,7 @@ export async function createApp(options: { config?: Config; log?: Logger; now?: 
     policies,
     notices: {
       automaticCap: { limit: config.env.AUTO_MAIL_LIMIT, windowMs: config.env.AUTO_MAIL_WINDOW_MINUTES * 60_000 },
+      ackLimit: config.env.ACK_LIMIT,
       log,
       renderer: sharedRenderer(), calendar: policies.calendar, secret: config.secretKey, supportAddress: config.supportAddress, supportName: config.supportName, replyToPlusAddress: config.replyToPlusAddress,
       knowledge: loadKnowledge(config.knowledgeBaseDir, publicUrlOf(config.env), (problem) => log.warn(problem)),

@@ -111,6 +111,9 @@ const envSchema = z.object({
   // Refusals (access_denied) to all senders together per AUTO_MAIL_WINDOW_MINUTES: a spam run forging a new From
   // in each mail is otherwise answered once per forged address (backscatter to innocent people).
   REFUSAL_LIMIT: positiveInt(100),
+  // New tickets' acknowledgements to all senders together per AUTO_MAIL_WINDOW_MINUTES; past it they are queued for
+  // when the window has room (the same spam run under accept; src/outbound/ack-throttle.ts). 0: no limit.
+  ACK_LIMIT: z.coerce.number({ error: 'expected a number' }).int('expected a whole number').min(0, 'expected 0 (no limit) or a number above 0').default(500),
   // The desk's own web forms: their mail's Reply-To names the customer (stages/web-form.ts).
   FORM_SENDERS: z
     .string()

@@ -4,7 +4,7 @@ import { zonePhrase } from '../domain/calendar.js';
 import type { NoticeName } from '../domain/lifecycle.js';
 import { createSignedMessageId, domainOf, plusAddressFor } from '../domain/thread-refs.js';
 import type { Tx } from '../store/database.js';
-import { automaticMailsTo, insertOutboxMail, outboxKeyExists } from '../store/outbox-repo.js';
+import { automaticMailsTo, dueAtOnce, insertOutboxMail, outboxKeyExists } from '../store/outbox-repo.js';
 import { addMessage, addTicketEvent } from '../store/tickets-repo.js';
 import { lastMessageOf, noticeTicket, type NoticeTicket } from '../store/notice-queries.js';
 import { pickLocale, type Locale, type TemplateContext, type TemplateRenderer } from './templates.js';
@@ -14,10 +14,13 @@ import { hasHeldFor, holdEscalation } from '../store/held-escalation-repo.js';
 import { noticeToJson } from './notice-json.js';
 import { LOCALE_TAGS, businessPeriod, subjectIn } from './locale.js';
 import { articlesAndLink, type KnowledgeDeps } from '../knowledge/for-notice.js';
+import { acknowledgementTurn, withdrawHeldAcknowledgement } from './ack-throttle.js';
 
 export interface NoticeDeps {
   /** At most `limit` automatic mails to one address per `windowMs`, whatever the headers say (loops). */
   automaticCap: { limit: number; windowMs: number };
+  /** ACK_LIMIT: new tickets' acknowledgements to all senders together per automaticCap.windowMs (ack-throttle.ts); absent or 0: none. */
+  ackLimit?: number;
   log?: Pick<Logger, 'warn'>;
   renderer: TemplateRenderer;
   calendar: BusinessCalendar;
@@ -218,6 +221,10 @@ export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest
   };
   const from = supportFrom(deps);
   const attachments = req.attachments ?? [];
+  // ACK_LIMIT: past it an acknowledgement is queued for later; a person's mail goes now, and an acknowledgement
+  // still held back for its ticket would follow it, so it is cancelled (ack-throttle.ts).
+  const turn = req.notice === 'acknowledgement' ? await acknowledgementTurn(tx, deps, ticket.id, to.join(', '), dueAtOnce(req.now), req.now) : null;
+  if (req.autoSubmitted === null && !internal) await withdrawHeldAcknowledgement(tx, ticket.id, req.notice, req.now);
   await insertOutboxMail(tx, {
     idempotencyKey: req.idempotencyKey,
     ticketId: ticket.id,
@@ -233,6 +240,7 @@ export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest
     attachments: attachments.map(({ filename, contentType, sha256 }) => ({ filename, contentType, sha256 })),
     automatic: counted,
     now: req.now,
+    ...(turn ? { dueAt: turn.dueAt, note: turn.why } : {}),
   });
   await addMessage(tx, {
     ticketId: ticket.id,

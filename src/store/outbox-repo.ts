@@ -26,6 +26,10 @@ export interface NewOutboxMail {
   attachments: Array<{ filename: string; contentType: string; sha256: string }>;
   automatic: boolean;
   now: Date;
+  /** Later than at once: an acknowledgement held back by ACK_LIMIT (outbound/ack-throttle.ts), `note` saying why. */
+  dueAt?: Date;
+  /** Kept as its lastError, which `outbox list` shows. */
+  note?: string;
 }
 
 // Direct SQL (store/sql.ts) for the three statements every notice runs.
@@ -51,16 +55,22 @@ export function isOurMailOf(tx: Tx, template: string, messageIds: string[]): boo
   return messageIds.some((id) => sql.get('SELECT 1 FROM "OutboxMail" WHERE "messageId" = ? AND "template" = ?', id, template) !== undefined);
 }
 
+/**
+ * When a mail queued at `now` is due: at once, never later than the wall clock: sending and its backoff run on the
+ * wall clock, even when a time-travelling `scheduler run-once --now` queued the mail.
+ */
+export function dueAtOnce(now: Date): Date {
+  return new Date(Math.min(now.getTime(), Date.now()));
+}
+
 export async function insertOutboxMail(tx: Tx, m: NewOutboxMail): Promise<number> {
   return sqlOf(tx).run(
     `INSERT INTO "OutboxMail" ("idempotencyKey", "ticketId", "template", "fromAddress", "toList", "ccList", "subject", "text", "html", "messageId", "headers", "attachments",
-       "status", "attempts", "nextAttemptAt", "createdAt", "automatic", "primaryTo", "fill")
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, '{}')`,
+       "status", "attempts", "nextAttemptAt", "createdAt", "automatic", "primaryTo", "fill", "lastError")
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, '{}', ?)`,
     m.idempotencyKey, m.ticketId, m.template, m.fromAddress, JSON.stringify(m.to), JSON.stringify(m.cc), m.subject, m.text, m.html, m.messageId,
     JSON.stringify(m.headers), JSON.stringify(m.attachments),
-    // Due at once, never later than the wall clock: sending and its backoff run on the wall clock,
-    // even when a time-travelling `scheduler run-once --now` queued the mail.
-    new Date(Math.min(m.now.getTime(), Date.now())), m.now, m.automatic, (m.to[0] ?? '').toLowerCase(),
+    m.dueAt ?? dueAtOnce(m.now), m.now, m.automatic, (m.to[0] ?? '').toLowerCase(), m.note ?? null,
   ).id;
 }
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateDatabase } from '../../src/store/migrator.js';
+import { ACK_SLOTS_SQL, CANCEL_HELD_ACK_SQL, LAST_THROTTLED_SQL } from '../../src/store/acknowledgement-repo.js';
 import { ACCESS_REQUEST_OWED, ACCESS_REQUESTED, MAILS_OF_TEMPLATE_TO_SQL, OWED_ACCESS_REQUESTS_SQL } from '../../src/store/access-repo.js';
 
 let dir: string;
@@ -44,5 +45,17 @@ describe('the once-per-address checks of access and subscription mails (every ma
   it("count one address's mails by its index, not every mail of the template in the period (REFUSAL_LIMIT's index)", () => {
     const plan = planOf(MAILS_OF_TEMPLATE_TO_SQL, 'ana@example.com', '2026-12-01T00:00:00.000Z', 'bulletin_confirm');
     expect(plan).toEqual([expect.stringMatching(/SEARCH OutboxMail USING INDEX OutboxMail_primaryTo_createdAt_idx/)]);
+  });
+});
+
+describe('ACK_LIMIT (every acknowledgement of a new ticket, thousands in a backlog; src/outbound/ack-throttle.ts)', () => {
+  it('reads the latest acknowledgements\' turns by the index on (template, createdAt), in its order (no sort)', () => {
+    expect(planOf(ACK_SLOTS_SQL, 1, 499)).toEqual([expect.stringMatching(/^SEARCH OutboxMail USING INDEX OutboxMail_template_createdAt_idx \(template=\?\)$/)]);
+  });
+  it('finds the latest held back by the index on TicketEvent (type, ticketId), in its order (no sort)', () => {
+    expect(planOf(LAST_THROTTLED_SQL)).toEqual([expect.stringMatching(/^SEARCH TicketEvent USING (COVERING )?INDEX TicketEvent_type_ticketId_idx \(type=\?\)$/)]);
+  });
+  it("cancels a ticket's held-back acknowledgement by its idempotency key", () => {
+    expect(planOf(CANCEL_HELD_ACK_SQL, 'x', 'ack:1', 'y')).toEqual([expect.stringMatching(/^SEARCH OutboxMail USING INDEX sqlite_autoindex_OutboxMail_1|^SEARCH OutboxMail USING INDEX OutboxMail_idempotencyKey_key/)]);
   });
 });

@@ -1,0 +1,44 @@
+import type { Tx } from './database.js';
+import { dateOf, sqlOf } from './sql.js';
+
+// The statements of ACK_LIMIT (src/outbound/ack-throttle.ts). Each goes through an index whatever the table holds
+// (test/integration/minute-job-plans.test.ts): they run for every acknowledgement, thousands in a backlog.
+
+/** An event on each ticket whose acknowledgement is held back (and the way the first of a run is found). */
+export const NOTICE_THROTTLED = 'notice_throttled';
+
+/**
+ * When an acknowledgement went or goes out: sent, when it was; never tried, when it is due (a held-back one's
+ * turn); else (retrying) when it was queued, since a retry's backoff is no turn of ours.
+ */
+const SLOT = `CASE WHEN "status" = 'sent' THEN "sentAt" WHEN "attempts" = 0 THEN "nextAttemptAt" ELSE "createdAt" END`;
+
+/** The turns of the latest acknowledgements, newest first; by the index on (template, createdAt). */
+export const ACK_SLOTS_SQL = `SELECT ${SLOT} AS "slot" FROM "OutboxMail" WHERE "template" = 'acknowledgement' ORDER BY "createdAt" DESC, "id" DESC LIMIT ? OFFSET ?`;
+
+/** The latest ticket whose acknowledgement was held back, when; by the index on TicketEvent (type, ticketId). */
+export const LAST_THROTTLED_SQL = `SELECT "createdAt" FROM "TicketEvent" WHERE "type" = '${NOTICE_THROTTLED}' ORDER BY "ticketId" DESC, "id" DESC LIMIT 1`;
+
+/** By the unique index on idempotencyKey: it runs for every answer and status notice of an agent's. */
+export const CANCEL_HELD_ACK_SQL = `UPDATE "OutboxMail" SET "status" = 'cancelled', "lastError" = ?
+  WHERE "idempotencyKey" = ? AND "status" = 'pending' AND "attempts" = 0 AND instr("lastError", ?) = 1`;
+
+/** The turns (epoch ms) of `count` acknowledgements, skipping the `skip` latest; newest first. */
+export function acknowledgementSlots(tx: Tx, count: number, skip: number): number[] {
+  return sqlOf(tx)
+    .all<{ slot: string }>(ACK_SLOTS_SQL, count, skip)
+    .map((row) => (dateOf(row.slot) as Date).getTime());
+}
+
+/** When an acknowledgement was last held back (to whichever ticket is newest); null: never. */
+export function lastThrottledAt(tx: Tx): Date | null {
+  return dateOf(sqlOf(tx).get<{ createdAt: string }>(LAST_THROTTLED_SQL)?.createdAt);
+}
+
+/**
+ * Cancels the ticket's acknowledgement if it is still held back and never tried (`marker` begins its lastError):
+ * kept in the outbox as `cancelled` with `reason`, never sent. True when it did.
+ */
+export function cancelHeldAcknowledgement(tx: Tx, ticketId: number, marker: string, reason: string): boolean {
+  return sqlOf(tx).run(CANCEL_HELD_ACK_SQL, reason, `ack:${ticketId}`, marker).changes > 0;
+}
