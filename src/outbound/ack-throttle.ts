@@ -32,13 +32,13 @@ export interface AckThrottleDeps {
 const turnsOf = new WeakMap<Tx, number[] | null>();
 
 /** The turn of the acknowledgement `limit` before the next one; undefined: there are fewer. */
-function turnLimitBefore(tx: Tx, limit: number): number | undefined {
+function turnLimitBefore(tx: Tx, limit: number, now: Date): number | undefined {
   const known = turnsOf.get(tx);
   if (known === undefined) {
     turnsOf.set(tx, null);
-    return acknowledgementSlots(tx, 1, limit - 1)[0];
+    return acknowledgementSlots(tx, 1, limit - 1, now)[0];
   }
-  const turns = known ?? acknowledgementSlots(tx, limit, 0).reverse();
+  const turns = known ?? acknowledgementSlots(tx, limit, 0, now).reverse();
   turnsOf.set(tx, turns);
   return turns.length >= limit ? turns[turns.length - limit] : undefined;
 }
@@ -51,7 +51,7 @@ export async function acknowledgementTurn(tx: Tx, deps: AckThrottleDeps, ticketI
   const limit = deps.ackLimit;
   if (!limit) return null;
   const windowMs = deps.automaticCap.windowMs;
-  const before = turnLimitBefore(tx, limit);
+  const before = turnLimitBefore(tx, limit, base);
   const due = before === undefined ? base.getTime() : Math.max(base.getTime(), before + windowMs);
   const turns = turnsOf.get(tx);
   if (turns) {

@@ -8,10 +8,14 @@ import { dateOf, sqlOf } from './sql.js';
 export const NOTICE_THROTTLED = 'notice_throttled';
 
 /**
- * When an acknowledgement went or goes out: sent, when it was; never tried, when it is due (a held-back one's
- * turn); else (retrying) when it was queued, since a retry's backoff is no turn of ours.
+ * When an acknowledgement went or goes out: sent, when it was; due and never tried, or being sent, when it is due or
+ * now (`?`), whichever is later: one overdue (no drain ran: the daemon down) goes with the next drain, so it takes a
+ * turn now; cancelled, the turn it had; else (retrying, failed) when it was queued, since a retry's backoff is no
+ * turn of ours.
  */
-const SLOT = `CASE WHEN "status" = 'sent' THEN "sentAt" WHEN "attempts" = 0 THEN "nextAttemptAt" ELSE "createdAt" END`;
+const SLOT = `CASE WHEN "status" = 'sent' THEN "sentAt"
+  WHEN "status" = 'sending' OR ("status" = 'pending' AND "attempts" = 0) THEN max("nextAttemptAt", ?)
+  WHEN "attempts" = 0 THEN "nextAttemptAt" ELSE "createdAt" END`;
 
 /** The turns of the latest acknowledgements, newest first; by the index on (template, createdAt). */
 export const ACK_SLOTS_SQL = `SELECT ${SLOT} AS "slot" FROM "OutboxMail" WHERE "template" = 'acknowledgement' ORDER BY "createdAt" DESC, "id" DESC LIMIT ? OFFSET ?`;
@@ -23,10 +27,10 @@ export const LAST_THROTTLED_SQL = `SELECT "createdAt" FROM "TicketEvent" WHERE "
 export const CANCEL_HELD_ACK_SQL = `UPDATE "OutboxMail" SET "status" = 'cancelled', "lastError" = ?
   WHERE "idempotencyKey" = ? AND "status" = 'pending' AND "attempts" = 0 AND instr("lastError", ?) = 1`;
 
-/** The turns (epoch ms) of `count` acknowledgements, skipping the `skip` latest; newest first. */
-export function acknowledgementSlots(tx: Tx, count: number, skip: number): number[] {
+/** The turns (epoch ms) of `count` acknowledgements, skipping the `skip` latest, as of `now`; newest first. */
+export function acknowledgementSlots(tx: Tx, count: number, skip: number, now: Date): number[] {
   return sqlOf(tx)
-    .all<{ slot: string }>(ACK_SLOTS_SQL, count, skip)
+    .all<{ slot: string }>(ACK_SLOTS_SQL, now, count, skip)
     .map((row) => (dateOf(row.slot) as Date).getTime());
 }
 

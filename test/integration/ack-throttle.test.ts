@@ -82,6 +82,15 @@ describe('ACK_LIMIT: acknowledgements of new tickets to all senders together per
     expect(throttleWarnings(run)).toHaveLength(1);
   });
 
+  it('counts acknowledgements still waiting for a drain (the daemon stopped) as going now: they go with the next one', async () => {
+    const run = await ForgedRun.start(THREE_AN_HOUR);
+    for (let i = 0; i < 3; i++) await run.forged();
+    // Nothing sent for 70 minutes: the three go with the next drain, so the fourth waits a window after that.
+    run.minutes(70);
+    await run.forged();
+    expect(await dueMinutes(run)).toEqual([-70, -70, -70, 60]);
+  });
+
   it('ACK_LIMIT=0: no limit', async () => {
     const run = await ForgedRun.start({ ACK_LIMIT: '0' });
     for (let i = 0; i < 12; i++) await run.forged();
