@@ -27,6 +27,19 @@ export const LAST_THROTTLED_SQL = `SELECT "createdAt" FROM "TicketEvent" WHERE "
 export const CANCEL_HELD_ACK_SQL = `UPDATE "OutboxMail" SET "status" = 'cancelled', "lastError" = ?
   WHERE "idempotencyKey" = ? AND "status" = 'pending' AND "attempts" = 0 AND instr("lastError", ?) = 1`;
 
+/**
+ * A requester the desk knows: authorised, a member of a registered organisation, or with an earlier ticket. By the
+ * primary keys and the index on Ticket (requesterId).
+ */
+export const KNOWN_REQUESTER_SQL = `SELECT (c."authorised" = 1 OR c."organisationId" IS NOT NULL
+    OR EXISTS (SELECT 1 FROM "Ticket" e WHERE e."requesterId" = t."requesterId" AND e."id" < t."id")) AS "known"
+  FROM "Ticket" t JOIN "Contact" c ON c."id" = t."requesterId" WHERE t."id" = ?`;
+
+/** Whether the ticket's requester is one the desk knows (KNOWN_REQUESTER_SQL). */
+export function requesterKnown(tx: Tx, ticketId: number): boolean {
+  return sqlOf(tx).get<{ known: number }>(KNOWN_REQUESTER_SQL, ticketId)?.known === 1;
+}
+
 /** The turns (epoch ms) of `count` acknowledgements, skipping the `skip` latest, as of `now`; newest first. */
 export function acknowledgementSlots(tx: Tx, count: number, skip: number, now: Date): number[] {
   return sqlOf(tx)

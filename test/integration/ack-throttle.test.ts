@@ -97,4 +97,20 @@ describe('ACK_LIMIT: acknowledgements of new tickets to all senders together per
     expect(await dueMinutes(run)).toEqual(Array(12).fill(0));
     expect(throttleWarnings(run)).toHaveLength(0);
   });
+  it("never delays a known customer's: one who wrote before, or a member of a registered organisation (a mass outage's customers)", async () => {
+    const run = await ForgedRun.start(THREE_AN_HOUR);
+    const { mail } = await import('../support/app.js');
+    const { createOrganisation } = await import('../../src/store/access-repo.js');
+    const ingest = (from: string, subject: string) => run.app.pipeline.ingest(mail({ headers: { From: from, Subject: subject } }), { source: 'file', sourceRef: 'test' });
+    await run.app.db.$transaction((tx) => createOrganisation(tx, { name: 'Cliente SA', country: 'MX', slaPlan: 'standard', domains: ['cliente.mx'], at: run.clock }));
+    expect((await ingest('ana@viejo.example', 'Primera consulta')).outcome).toBe('created');
+    run.minutes(1);
+    for (let i = 0; i < 4; i++) await run.forged();
+    // The limit is full and forged senders wait; the customer who wrote before, and one of a registered company, do not.
+    expect((await ingest('ana@viejo.example', 'Otra consulta')).outcome).toBe('created');
+    expect((await ingest('luis@cliente.mx', 'No timbra')).outcome).toBe('created');
+    const due = await dueMinutes(run);
+    expect(due.slice(-2)).toEqual([0, 0]);
+    expect(due.slice(1, 5).filter((m) => m > 0)).toHaveLength(2);
+  });
 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateDatabase } from '../../src/store/migrator.js';
-import { ACK_SLOTS_SQL, CANCEL_HELD_ACK_SQL, LAST_THROTTLED_SQL } from '../../src/store/acknowledgement-repo.js';
+import { ACK_SLOTS_SQL, CANCEL_HELD_ACK_SQL, KNOWN_REQUESTER_SQL, LAST_THROTTLED_SQL } from '../../src/store/acknowledgement-repo.js';
 import { ACCESS_REQUEST_OWED, ACCESS_REQUESTED, MAILS_OF_TEMPLATE_TO_SQL, OWED_ACCESS_REQUESTS_SQL } from '../../src/store/access-repo.js';
 
 let dir: string;
@@ -54,6 +54,11 @@ describe('ACK_LIMIT (every acknowledgement of a new ticket, thousands in a backl
   });
   it('finds the latest held back by the index on TicketEvent (type, ticketId), in its order (no sort)', () => {
     expect(planOf(LAST_THROTTLED_SQL)).toEqual([expect.stringMatching(/^SEARCH TicketEvent USING (COVERING )?INDEX TicketEvent_type_ticketId_idx \(type=\?\)$/)]);
+  });
+  it('tells a known requester by primary keys and the index on Ticket (requesterId)', () => {
+    const plan = planOf(KNOWN_REQUESTER_SQL, 1);
+    expect(plan.filter((step) => /^SCAN /.test(step))).toEqual([]);
+    expect(plan.some((step) => /SEARCH e USING (COVERING )?INDEX Ticket_requesterId_idx/.test(step))).toBe(true);
   });
   it("cancels a ticket's held-back acknowledgement by its idempotency key", () => {
     expect(planOf(CANCEL_HELD_ACK_SQL, 'x', 'ack:1', 'y')).toEqual([expect.stringMatching(/^SEARCH OutboxMail USING INDEX sqlite_autoindex_OutboxMail_1|^SEARCH OutboxMail USING INDEX OutboxMail_idempotencyKey_key/)]);
