@@ -14,6 +14,7 @@ import { resolveSecret, secretForReading } from './secret.js';
 import { ensureReadableDatabase, ensureWritableFolders } from './data-dir.js';
 import { BlobStore } from './store/blobs.js';
 import { openDatabase, type Db } from './store/database.js';
+import { dropLiveToken } from './scheduler/liveness.js';
 import { publicUrlOf } from './http/public-url.js';
 import { loadKnowledge } from './knowledge/for-notice.js';
 import { BulletinRenderer } from './bulletins/render.js';
@@ -117,6 +118,7 @@ export async function createApp(options: { config?: Config; log?: Logger; now?: 
       mailer?.close();
       await pipeline.close();
       await db.$disconnect();
+      dropLiveToken(config.databasePath);
     },
   };
   lifecycle.afterSolved = (tx, solved) => queueCsatSurvey(tx, surveyDeps(app), solved);

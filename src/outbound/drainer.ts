@@ -56,7 +56,7 @@ interface Run {
 export class OutboxDrainer {
   private stopping = false;
   /** Written on the mails this drainer claims: a restarted process takes over a dead one's claims at once. */
-  readonly holder = newHolderId('drain:');
+  readonly holder: string;
   private readonly bodies: SharedBodies;
   private readonly sentRecords: SentRecords;
   private leftoversAt = 0;
@@ -88,6 +88,7 @@ export class OutboxDrainer {
     /** retryHours: OUTBOX_RETRY_HOURS; maxAttempts: OUTBOX_MAX_ATTEMPTS, no limit by count when absent. */
     private readonly opts: { retryHours: number; maxAttempts?: number; concurrency?: number },
   ) {
+    this.holder = newHolderId(deps.db, 'drain:');
     this.bodies = new SharedBodies(deps.db);
     this.sentRecords = new SentRecords(deps.db);
   }
@@ -183,7 +184,7 @@ export class OutboxDrainer {
   private async claim(run: Run): Promise<void> {
     let batch: ClaimedMail[] = [];
     try {
-      const dead = (await leaseHolders(this.deps.db, run.now())).filter(holderIsDead);
+      const dead = (await leaseHolders(this.deps.db, run.now())).filter((holder) => holderIsDead(this.deps.db, holder));
       batch = await claimDueMails(this.deps.db, run.now(), LEASE_MS, BATCH, this.holder, dead);
       run.more = batch.length === BATCH;
       await this.bodies.load(batch.map((row) => row.bodyId));

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import type { Db } from '../store/database.js';
+import { databaseFileOf, type Db } from '../store/database.js';
+import { liveToken, tokenAlive } from './liveness.js';
 
 // A lease per job (or mailbox) in the database: whoever holds an unexpired lease is the only instance doing
 // that work. Leases use the wall clock (they guard real concurrency), never the simulated `--now` of run-once.
@@ -7,22 +8,33 @@ import type { Db } from '../store/database.js';
 /** The holder ids this process made: the only live holders with its pid. */
 const ownHolders = new Set<string>();
 
-/** "host:pid:random": unique per process, and tells whether the holder is a dead process on this host. */
-export function newHolderId(prefix = ''): string {
-  const holder = `${prefix}${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+/**
+ * "host:pid:random/token": unique per process; the token names the lock this process holds beside the database
+ * for its life (liveness.ts), which tells whether it still runs. Without one (a database in memory), "host:pid:random".
+ */
+export function newHolderId(db: Db, prefix = ''): string {
+  const file = databaseFileOf(db);
+  const token = file === undefined ? null : liveToken(file);
+  const holder = `${prefix}${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}${token ? `/${token}` : ''}`;
   ownHolders.add(holder);
   return holder;
 }
 
 /**
- * A holder that was a process on this machine and no longer runs (killed, crashed) holds nothing. One with this
- * process's pid that this process did not make was an earlier process with the same pid: a container restarted
- * after a crash runs the daemon as process 1 again, on the same host name.
+ * A holder whose process no longer runs (killed, crashed) holds nothing. With a token, its lock tells, on any host
+ * name: another container with this host name and pid is alive, a killed container's is dead at once. Without one
+ * (a version before the locks), host name and pid tell what they can: one of another host name is alive, and one
+ * with this process's pid that this process did not make was an earlier process with the same pid (a container
+ * restarted after a crash runs the daemon as process 1 again).
  */
-export function holderIsDead(holder: string): boolean {
-  const match = /^(?:[a-z]+:)?(.+):(\d+):[a-z0-9]+$/.exec(holder);
-  if (!match || match[1] !== hostname()) return false;
-  if (Number(match[2]) === process.pid) return !ownHolders.has(holder);
+export function holderIsDead(db: Db, holder: string): boolean {
+  if (ownHolders.has(holder)) return false;
+  const match = /^(?:[a-z]+:)?(.+):(\d+):[a-z0-9]+(?:\/([0-9a-f]+))?$/.exec(holder);
+  if (!match) return false;
+  const file = databaseFileOf(db);
+  if (match[3] !== undefined) return file !== undefined && !tokenAlive(file, match[3]);
+  if (match[1] !== hostname()) return false;
+  if (Number(match[2]) === process.pid) return true;
   try {
     process.kill(Number(match[2]), 0);
     return false;
@@ -39,7 +51,7 @@ export async function acquireLease(db: Db, name: string, holder: string, ttlMs: 
   });
   if (taken.count === 1) return true;
   const current = await db.jobLease.findUnique({ where: { name } });
-  if (current && holderIsDead(current.holder)) {
+  if (current && holderIsDead(db, current.holder)) {
     // Take over from a crashed process at once instead of waiting for its lease to lapse.
     const stolen = await db.jobLease.updateMany({ where: { name, holder: current.holder }, data: { holder, leasedUntil } });
     return stolen.count === 1;

@@ -19,9 +19,9 @@ export interface Job {
 export type JobRun = { job: string; ran: true; result: JobResult } | { job: string; ran: false; reason: 'lease-held' | 'already-running' };
 
 /**
- * Short, and renewed while the job runs: a daemon killed on another host name (a re-created container) holds its
- * jobs this long at most, where whether it is dead cannot be told (lease.ts holderIsDead). With 10 minutes unrenewed,
- * the daemon that took over sent nothing for up to 10 minutes.
+ * Short, and renewed while the job runs: a daemon whose death cannot be told (a version without liveness locks,
+ * or one that could not write beside the database: lease.ts holderIsDead) holds its jobs this long at most. With
+ * 10 minutes unrenewed, the daemon that took over sent nothing for up to 10 minutes.
  */
 const LEASE_TTL_MS = 60_000;
 
@@ -37,12 +37,14 @@ export class Scheduler {
   private rerun = new Set<string>();
   private inFlight = new Set<Promise<unknown>>();
   private stopping = false;
-  readonly holder = newHolderId();
+  readonly holder: string;
 
   constructor(
     private readonly jobs: Job[],
     private readonly deps: { db: Db; log: Logger },
-  ) {}
+  ) {
+    this.holder = newHolderId(deps.db);
+  }
 
   async runJob(job: Job, now: Date): Promise<JobRun> {
     if (this.running.has(job.name)) return { job: job.name, ran: false, reason: 'already-running' };

@@ -44,7 +44,16 @@ export async function openDatabase(path: string, options: { readOnly?: boolean }
   const pageSize = Number(sqlite.pragma('page_size', { simple: true }));
   await db.$queryRawUnsafe(`PRAGMA wal_autocheckpoint = ${Math.round(WAL_BYTES_BEFORE_CHECKPOINT / pageSize)}`);
   connections.set(db, sqlite);
+  files.set(db, path);
   return db;
+}
+
+/** Each database's file, for what lives beside it (scheduler/liveness.ts). */
+const files = new WeakMap<Db, string>();
+
+/** The file `db` was opened from; undefined for a client not opened by openDatabase. */
+export function databaseFileOf(db: Db): string | undefined {
+  return files.get(db);
 }
 
 /** Each database's connection, and each open transaction's (set by inTransaction). */

@@ -53,7 +53,7 @@ export class ImapSource {
   private endBackoff: (() => void) | null = null;
   private pendingWake = false;
   private readonly account: string;
-  private readonly holder = newHolderId('imap:');
+  private readonly holder: string;
   /**
    * The cursor as this session last read or moved it, everything up to it flagged (and moved by the end of the
    * drain: Acknowledger); null until the session's first drain.
@@ -73,6 +73,7 @@ export class ImapSource {
     private readonly events: ImapSourceEvents = {},
     early?: OpeningSession,
   ) {
+    this.holder = newHolderId(deps.db, 'imap:');
     this.account = `${settings.user}@${settings.host}:${settings.port}`;
     this.acks = new Acknowledger(settings.processedMailbox, (reason) => deps.log.warn({ reason }, 'IMAP move refused; the mails stay flagged in the mailbox until a later drain moves them'));
     this.early = early ?? null;

@@ -1,16 +1,69 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { describe, expect, it } from 'vitest';
-import { holderIsDead, newHolderId } from '../../../src/scheduler/lease.js';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../../../src/paths.js';
+import { acquireLease, holderIsDead, newHolderId } from '../../../src/scheduler/lease.js';
+import { createTestApp, type TestApp } from '../../support/app.js';
+
+/** Another process holding a lock in `folder` the way a daemon does (scheduler/liveness.ts) until it is killed. */
+async function lockingProcess(folder: string, token: string) {
+  const script = `const db = new (require('better-sqlite3'))(${JSON.stringify(join(folder, `${token}.lock`))});
+    db.pragma('journal_mode = MEMORY'); db.exec('BEGIN EXCLUSIVE'); console.log('held'); setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, ['-e', script], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  return {
+    kill: () => new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.kill('SIGKILL'))),
+  };
+}
 
 describe('holderIsDead', () => {
+  let app: TestApp;
+  let live: string;
+  beforeAll(async () => {
+    app = await createTestApp();
+    newHolderId(app.db); // makes this process's lock, and the folder
+    live = join(realpathSync(app.dataDir), '.live');
+  });
+  afterAll(() => app.dispose());
+
   it('takes a holder of this pid that this process did not make as an earlier, dead process (a restarted container)', () => {
-    expect(holderIsDead(`${hostname()}:${process.pid}:zz9zz9`)).toBe(true);
-    expect(holderIsDead(`drain:${hostname()}:${process.pid}:zz9zz9`)).toBe(true);
+    expect(holderIsDead(app.db, `${hostname()}:${process.pid}:zz9zz9`)).toBe(true);
+    expect(holderIsDead(app.db, `drain:${hostname()}:${process.pid}:zz9zz9`)).toBe(true);
   });
 
   it('keeps the holders this process made alive, and those of other hosts', () => {
-    expect(holderIsDead(newHolderId())).toBe(false);
-    expect(holderIsDead(newHolderId('imap:'))).toBe(false);
-    expect(holderIsDead(`another-host:${process.pid}:zz9zz9`)).toBe(false);
+    expect(holderIsDead(app.db, newHolderId(app.db))).toBe(false);
+    expect(holderIsDead(app.db, newHolderId(app.db, 'imap:'))).toBe(false);
+    expect(holderIsDead(app.db, `another-host:${process.pid}:zz9zz9`)).toBe(false);
+  });
+
+  // Two containers with one host name on one volume both run the daemon as process 1; a killed container's
+  // successor runs on another host name.
+  it("keeps another live process's holder with this host name and pid alive, and takes it as dead at once once that process is killed, on any host name", async () => {
+    const other = await lockingProcess(live, 'abcdef123456');
+    const samePid = `${hostname()}:${process.pid}:zz9zz9/abcdef123456`;
+    const elsewhere = `drain:another-host:1:zz9zz9/abcdef123456`;
+    expect(holderIsDead(app.db, samePid)).toBe(false);
+    expect(holderIsDead(app.db, elsewhere)).toBe(false);
+    await app.db.jobLease.create({ data: { name: 'twin', holder: samePid, leasedUntil: new Date(Date.now() + 60_000) } });
+    expect(await acquireLease(app.db, 'twin', newHolderId(app.db), 60_000)).toBe(false);
+
+    await other.kill();
+    expect(holderIsDead(app.db, elsewhere)).toBe(true);
+    expect(existsSync(join(live, 'abcdef123456.lock'))).toBe(false);
+    expect(holderIsDead(app.db, samePid)).toBe(true);
+    expect(await acquireLease(app.db, 'twin', newHolderId(app.db), 60_000)).toBe(true);
+  });
+
+  it('leaves no lock file of its own once the app is closed', async () => {
+    const other = await createTestApp();
+    newHolderId(other.db);
+    const folder = join(realpathSync(other.dataDir), '.live');
+    expect(readdirSync(folder)).toHaveLength(1);
+    await other.close();
+    expect(readdirSync(folder)).toHaveLength(0);
+    rmSync(other.dataDir, { recursive: true, force: true });
   });
 });
