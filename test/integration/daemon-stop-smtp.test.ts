@@ -94,6 +94,28 @@ describe.skipIf(!cliBuilt)('the daemon stopped while the SMTP server holds its a
     await killedThenStarted({ hostname: 'ventanilla-a' }, { hostname: 'ventanilla-b' }, 30_000);
   }, 120_000);
 
+  // Killed while its drain waited for the server (one connection), it had claimed the mails queued behind: a
+  // re-created container waited 5 minutes, the claims' lease, before sending them.
+  it.skipIf(!pidNamespaces)('killed with mails claimed and not yet written, and started again on another host name: those mails are sent at once', async () => {
+    const senders = ['claimed1@cliente.mx', 'claimed2@cliente.mx', 'claimed3@cliente.mx'];
+    for (const from of senders) expect((await runCli(['ingest', '-'], { env, input: mail({ headers: { From: from } }) })).code).toBe(0);
+    smtp.answerDotAfterMs = 120_000;
+    const held = smtp.held;
+    const oneConnection = { ...env, SMTP_POOL_SIZE: '1' };
+    const killed = startDaemon(oneConnection, { hostname: 'ventanilla-a' });
+    daemons.push(killed);
+    await waitFor(() => smtp.held > held, 'the first mail written to the server', 30_000);
+    expect((await outbox()).filter((m) => m.status === 'sending').length).toBeGreaterThan(0);
+    await killed.kill('SIGKILL');
+
+    smtp.answerDotAfterMs = 0;
+    const next = startDaemon(oneConnection, { hostname: 'ventanilla-b' });
+    daemons.push(next);
+    const arrived = (from: string) => smtp.received.some((m) => m.envelopeTo.includes(from));
+    await waitFor(() => senders.filter(arrived).length >= senders.length - 1, 'the claimed mails', 30_000, 100);
+    await next.kill('SIGKILL');
+  }, 120_000);
+
   // Two containers with one host name (compose's `hostname:`, scaled to 2) on one volume both run the daemon as
   // process 1: each took the other's leases and claims as those of a dead predecessor, so both ran every job at once.
   it.skipIf(!pidNamespaces)('two daemons on one host name, both process 1 (two containers): the second does not run the drain the first is running', async () => {
