@@ -63,14 +63,18 @@ async function composeAll(db: Db, deps: NoticeDeps, rows: DeferredNoticeRow[], l
 }
 
 /**
- * A reminder owed during a backlog whose pending period ended before it could be rendered (the backlog held the
- * customer's answer): "we are still waiting for your reply" would now be false. Recorded on the ticket instead.
+ * What a notice owed during a backlog may have become false meanwhile, recorded on the ticket instead of sent:
+ * a reminder whose pending period ended (the backlog held the customer's answer): "we are still waiting for your
+ * reply"; an acknowledgement of a ticket support answered (an agent at work during the backlog): "we received your
+ * request" after the answer.
  */
 async function stillOwed(tx: Tx, request: NoticeRequest): Promise<boolean> {
-  if (request.pendingPeriod === undefined) return true;
+  const reminder = request.pendingPeriod !== undefined;
+  if (!reminder && request.notice !== 'acknowledgement') return true;
   const ticket = await loadTicketState(tx, { id: request.ticketId });
-  if (ticket?.status === 'pending' && ticket.pendingSince?.toISOString() === request.pendingPeriod) return true;
-  const detail = `${request.notice}: the pending period it was owed for ended before it could be sent`;
-  await addTicketEvent(tx, { ticketId: request.ticketId, type: 'notice_dropped', actor: 'system', detail, at: request.now });
+  if (reminder && ticket?.status === 'pending' && ticket.pendingSince?.toISOString() === request.pendingPeriod) return true;
+  if (!reminder && ticket?.firstRespondedAt == null) return true;
+  const why = reminder ? 'the pending period it was owed for ended' : 'support answered the ticket';
+  await addTicketEvent(tx, { ticketId: request.ticketId, type: 'notice_dropped', actor: 'system', detail: `${request.notice}: ${why} before it could be sent`, at: request.now });
   return false;
 }

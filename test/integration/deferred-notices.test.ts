@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { IngestSource } from '../../src/ingest/pipeline.js';
+import { replyToTicket } from '../../src/lifecycle/agent-actions.js';
 import { composeDeferredNotices } from '../../src/outbound/deferred-notices.js';
 import { enqueueNotice } from '../../src/outbound/notices.js';
 import { gatewayJobs, OUTBOX_DRAIN } from '../../src/scheduler/jobs.js';
@@ -110,6 +111,22 @@ describe('notices owed during a backlog', () => {
     const result = await inTransaction(app.db, (tx) => enqueueNotice(tx, app.lifecycle.notices, { ticketId, notice: 'answer', idempotencyKey: 'reply:1', autoSubmitted: null, body: 'Ya quedó corregida.', now: NOW, actor: 'agent:ana' }));
     expect(result).toEqual({ queued: true });
     expect(sentState(app).outbox.map((m) => m.idempotencyKey)).toEqual(['reply:1']);
+  });
+
+  it('drop the acknowledgement of a ticket support answered meanwhile: it would come after the answer', async () => {
+    const app = await newApp(true);
+    await ingest(app, backlog());
+    const beto = ticketOf(app, 'beto@cliente.mx');
+    const number = sqlOf(app.db).get<{ number: number }>('SELECT "number" FROM "Ticket" WHERE "id" = ?', beto)?.number as number;
+    await replyToTicket(app, { number, body: 'Ya quedó corregida.', actor: 'agent:ana', now: NOW });
+    expect(await composeDeferredNotices(app.db, app.lifecycle.notices, app.log)).toBe(14);
+    const toBeto = sentState(app).outbox.filter((m) => m.number === number);
+    expect(toBeto.map((m) => m.template)).toEqual(['answer']);
+    expect(sentState(app).events.filter((e) => e.number === number)).toEqual([
+      { number, type: 'notice_dropped', detail: 'acknowledgement: support answered the ticket before it could be sent' },
+    ]);
+    // The others are rendered as before.
+    expect(sentState(app).outbox.filter((m) => m.template === 'acknowledgement')).toHaveLength(11);
   });
 
   it('keeps a notice that cannot be rendered (logged) and renders the others', async () => {
