@@ -10,7 +10,8 @@
 // so no window of that length holds more than ACK_LIMIT turns (a sliding window, as the other limits are).
 
 import type { Logger } from 'pino';
-import { acknowledgementSlots, cancelHeldAcknowledgement, lastThrottledAt, NOTICE_THROTTLED, requesterKnown } from '../store/acknowledgement-repo.js';
+import { acknowledgementSlots, lastThrottledAt, NOTICE_THROTTLED, requesterKnown } from '../store/acknowledgement-repo.js';
+import { cancelQueuedMail } from '../store/outbox-repo.js';
 import type { Tx } from '../store/database.js';
 import { addTicketEvent } from '../store/tickets-repo.js';
 
@@ -84,7 +85,7 @@ export async function acknowledgementTurn(tx: Tx, deps: AckThrottleDeps, ticketI
  */
 export async function withdrawHeldAcknowledgement(tx: Tx, ticketId: number, notice: string, now: Date): Promise<void> {
   const reason = `not sent: held back by ACK_LIMIT, and the ticket was answered (${notice}) before it could go`;
-  if (cancelHeldAcknowledgement(tx, ticketId, ACKS_THROTTLED, reason)) {
+  if (cancelQueuedMail(tx, `ack:${ticketId}`, reason, ACKS_THROTTLED)?.cancelled) {
     await addTicketEvent(tx, { ticketId, type: 'notice_cancelled', actor: 'system', detail: `acknowledgement: ${reason}`, at: now });
   }
 }

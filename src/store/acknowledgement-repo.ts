@@ -23,10 +23,6 @@ export const ACK_SLOTS_SQL = `SELECT ${SLOT} AS "slot" FROM "OutboxMail" WHERE "
 /** The latest ticket whose acknowledgement was held back, when; by the index on TicketEvent (type, ticketId). */
 export const LAST_THROTTLED_SQL = `SELECT "createdAt" FROM "TicketEvent" WHERE "type" = '${NOTICE_THROTTLED}' ORDER BY "ticketId" DESC, "id" DESC LIMIT 1`;
 
-/** By the unique index on idempotencyKey: it runs for every answer and status notice of an agent's. */
-export const CANCEL_HELD_ACK_SQL = `UPDATE "OutboxMail" SET "status" = 'cancelled', "lastError" = ?
-  WHERE "idempotencyKey" = ? AND "status" = 'pending' AND "attempts" = 0 AND instr("lastError", ?) = 1`;
-
 /**
  * A requester the desk knows: authorised, a member of a registered organisation, or with an earlier ticket. By the
  * primary keys and the index on Ticket (requesterId).
@@ -50,12 +46,4 @@ export function acknowledgementSlots(tx: Tx, count: number, skip: number, now: D
 /** When an acknowledgement was last held back (to whichever ticket is newest); null: never. */
 export function lastThrottledAt(tx: Tx): Date | null {
   return dateOf(sqlOf(tx).get<{ createdAt: string }>(LAST_THROTTLED_SQL)?.createdAt);
-}
-
-/**
- * Cancels the ticket's acknowledgement if it is still held back and never tried (`marker` begins its lastError):
- * kept in the outbox as `cancelled` with `reason`, never sent. True when it did.
- */
-export function cancelHeldAcknowledgement(tx: Tx, ticketId: number, marker: string, reason: string): boolean {
-  return sqlOf(tx).run(CANCEL_HELD_ACK_SQL, reason, `ack:${ticketId}`, marker).changes > 0;
 }

@@ -240,14 +240,21 @@ export async function takeBackQueuedTo(tx: Tx, email: string, reason: string): P
 }
 
 /**
- * Cancels the mail queued under this key if no drainer holds it (`cancelled`, `reason` as its lastError: kept in the
- * outbox, never sent). Null without such a mail; else whether this cancelled it, and its tries: more than 0 if one
- * reached the mail server (its readers may have it: a connection broken after the end of the mail, some recipients
- * who took it).
+ * By the unique index on idempotencyKey. The second and third values: a note the mail must have been held back with
+ * (its lastError begins with it) and never tried, or null for any queued mail.
  */
-export function cancelQueuedMail(tx: Tx, idempotencyKey: string, reason: string): { cancelled: boolean; attempts: number } | null {
+export const CANCEL_QUEUED_SQL = `UPDATE "OutboxMail" SET "status" = 'cancelled', "lastError" = ?
+  WHERE "idempotencyKey" = ? AND "status" = 'pending' AND (? IS NULL OR ("attempts" = 0 AND instr("lastError", ?) = 1))`;
+
+/**
+ * Cancels the mail queued under this key if no drainer holds it (`cancelled`, `reason` as its lastError: kept in the
+ * outbox, never sent); with `heldWith`, only one held back with that note (ACK_LIMIT) and never tried. Null without
+ * such a mail; else whether this cancelled it, and its tries: more than 0 if one reached the mail server (its
+ * readers may have it: a connection broken after the end of the mail, some recipients who took it).
+ */
+export function cancelQueuedMail(tx: Tx, idempotencyKey: string, reason: string, heldWith: string | null = null): { cancelled: boolean; attempts: number } | null {
   const sql = sqlOf(tx);
-  const { changes } = sql.run(`UPDATE "OutboxMail" SET "status" = 'cancelled', "lastError" = ? WHERE "idempotencyKey" = ? AND "status" = 'pending'`, reason, idempotencyKey);
+  const { changes } = sql.run(CANCEL_QUEUED_SQL, reason, idempotencyKey, heldWith, heldWith);
   const row = sql.get<{ attempts: number }>('SELECT "attempts" FROM "OutboxMail" WHERE "idempotencyKey" = ?', idempotencyKey);
   return row ? { cancelled: changes > 0, attempts: row.attempts } : null;
 }
