@@ -4,7 +4,7 @@
 // Why: Node loads ~300 separate modules for every `ventanilla` command, and resolving, reading and checking the
 // format of each cost more than running the command (`ventanilla ingest -` from an MTA took 1.45 s a mail, of
 // which ~0.5 s was the module loader). Bundled, the same command takes ~1.0 s, and the daemon opens its mailbox
-// ~0.45 s sooner. Figures and the command that measured them: README, Performance.
+// ~0.45 s sooner. Figures and the command that measured them: test/bench/HISTORY.md.
 //
 // The worker threads' scripts are entries of their own, beside the chunks that start them (workerScript in
 // src/workers/thread-client.ts looks for them in the caller's folder). better-sqlite3 stays outside (required at
@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
  * Prisma ships its query planner (WebAssembly) as a JavaScript module holding the binary in base64, which the
  * generated client decodes. Loading that 2.2 MB module cost every command ~85 ms (reading, decoding and
  * compiling the source of one string), and decoding it 16 ms more. Here the binary is written next to the
- * bundle once, and the module the client imports reads it: ~28 ms. Measured: README, Performance.
+ * bundle once, and the module the client imports reads it: ~28 ms. Measured: test/bench/HISTORY.md.
  */
 const WASM_BASE64_MODULE = '@prisma/client/runtime/query_compiler_small_bg.sqlite.wasm-base64.mjs';
 const WASM_FILE = 'query-compiler.wasm';

@@ -1,7 +1,7 @@
 // Public holidays of a country, year by year: from the table built with the project when it has the country
 // and year (holiday-table.ts), from date-holidays otherwise. date-holidays brings moment-timezone with every
 // zone's data and astronomia: ~2 MB of code that every command compiled at start, ~0.15 s of a ~1 s
-// `ventanilla ingest -` from an MTA (measured; README, Performance). It is loaded on first need only, with
+// `ventanilla ingest -` from an MTA (measured; test/bench/HISTORY.md). It is loaded on first need only, with
 // require, so that the calendar's API stays synchronous.
 import { createRequire } from 'node:module';
 import type HolidaysLibrary from 'date-holidays';

@@ -115,7 +115,7 @@ const EMPTY = Buffer.alloc(0);
 /**
  * What the sender wrote, without the quotation and signature (visible-text/), and the notes on attachments not
  * kept. Worked out by the thread that records the mail, not in the analysis: the preparation worker is the
- * slower of the two threads during a backlog, and the recorder waits for it (README, Performance).
+ * slower of the two threads during a backlog, and the recorder waits for it (test/bench/HISTORY.md).
  */
 export function visibleTextOf(analysis: Pick<MailAnalysis, 'mail' | 'omitted'>): string {
   return [extractVisibleText(analysis.mail.text, analysis.mail.html, analysis.mail.subject), ...analysis.omitted].filter(Boolean).join('\n\n');

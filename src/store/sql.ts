@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { connectionOf, type Db, type Tx } from './database.js';
 
 // Direct SQL for the hot paths (ingest, scheduler ticks). A Prisma query costs 230-330 µs here in its own
-// machinery against 7 µs for the same prepared statement (README "Performance"), and a mail
+// machinery against 7 µs for the same prepared statement (test/bench/HISTORY.md), and a mail
 // or a due ticket takes some 25 of them. The statements run on the connection Prisma's transaction holds,
 // so they commit or roll back with it. Values are written the way Prisma's SQLite adapter writes them
 // (dates as ISO text with +00:00, booleans as 0/1), so Prisma reads them back unchanged and the text
