@@ -18,7 +18,7 @@ import { dropLiveToken } from './scheduler/liveness.js';
 import { publicUrlOf } from './http/public-url.js';
 import { loadKnowledge } from './knowledge/for-notice.js';
 import { BulletinRenderer } from './bulletins/render.js';
-import { queueCsatSurvey } from './surveys/csat.js';
+import { queueCsatSurvey, withdrawCsatSurvey } from './surveys/csat.js';
 
 /** Without SMTP the outbox becomes .eml files: several in flight share the "sent" commits and overlap the file writes. */
 const FILE_MAILER_LANES = 8;
@@ -122,5 +122,6 @@ export async function createApp(options: { config?: Config; log?: Logger; now?: 
     },
   };
   lifecycle.afterSolved = (tx, solved) => queueCsatSurvey(tx, surveyDeps(app), solved);
+  lifecycle.afterReopened = withdrawCsatSurvey;
   return app;
 }

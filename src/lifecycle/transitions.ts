@@ -12,6 +12,8 @@ export interface LifecycleDeps {
   notices: NoticeDeps;
   /** Called in the transaction when support solves a ticket (the CSAT survey: src/surveys/csat.ts). */
   afterSolved?: (tx: Tx, solved: { ticketId: number; actor: string; now: Date }) => Promise<void>;
+  /** Called in the transaction when a solved ticket goes back to work (not closed): its survey may be withdrawn. */
+  afterReopened?: (tx: Tx, reopened: { ticketId: number; actor: string; now: Date }) => Promise<void>;
 }
 
 export interface ChangeRequest {
@@ -75,6 +77,7 @@ export async function applyChange(tx: Tx, deps: LifecycleDeps, ticket: TicketSta
   const notice = req.notice ? await enqueueNotice(tx, deps.notices, { ...req.notice, ticketId: ticket.id, now: req.now, deadline, windowHours }) : null;
   // Only support solves tickets (an answer, a status change, a product release); timers only close them.
   if (statusChanges && req.to === 'solved') await deps.afterSolved?.(tx, { ticketId: ticket.id, actor: req.actor, now: req.now });
+  else if (statusChanges && ticket.status === 'solved' && req.to !== 'closed') await deps.afterReopened?.(tx, { ticketId: ticket.id, actor: req.actor, now: req.now });
   return notice;
 }
 

@@ -259,6 +259,18 @@ export function cancelQueuedMail(tx: Tx, idempotencyKey: string, reason: string,
   return row ? { cancelled: changes > 0, attempts: row.attempts } : null;
 }
 
+/**
+ * A cancelled mail's idempotency key freed (the row keeps it with `:withdrawn:<id>` after it), so that the same
+ * effect may be queued again: a survey withdrawn unsent is asked when the ticket is solved again. Its Message-ID.
+ */
+export function setAsideCancelledMail(tx: Tx, idempotencyKey: string): string | null {
+  const sql = sqlOf(tx);
+  const row = sql.get<{ id: number; messageId: string }>(`SELECT "id", "messageId" FROM "OutboxMail" WHERE "idempotencyKey" = ? AND "status" = 'cancelled'`, idempotencyKey);
+  if (!row) return null;
+  sql.run('UPDATE "OutboxMail" SET "idempotencyKey" = ? WHERE "id" = ?', `${idempotencyKey}:withdrawn:${row.id}`, row.id);
+  return row.messageId;
+}
+
 /** A sent mail that some of its recipients refused for good (5xx to RCPT TO): the refusals, for `outbox list`. */
 export async function noteRefusedRecipients(tx: Tx, id: number, error: string): Promise<void> {
   await tx.outboxMail.update({ where: { id }, data: { lastError: error.slice(0, 2000) } });

@@ -206,6 +206,40 @@ describe('CSAT after support solves a ticket', () => {
     expect(await survey(held.ticketNumber as number)).toMatchObject({ agent: 'agent:release', locale: 'pt', country: 'PT' });
   });
 
+  it('a survey still unsent when the customer reopens the ticket is withdrawn; solved again, the customer is asked then', async () => {
+    await start();
+    const r = await web.app.pipeline.ingest(mail(), { source: 'file' });
+    const number = r.ticketNumber as number;
+    // Solved while the outbox cannot send (a mail server down, a backlog): the survey waits with the solution.
+    await replyToTicket(web.app, { number, body: 'Cargue el nuevo CSD y vuelva a timbrar.', status: 'solved', actor: 'agent:maria', now: clock });
+    const solvedMail = await web.app.db.outboxMail.findFirstOrThrow({ where: { template: 'solved' } });
+    expect(await web.app.db.outboxMail.count({ where: { template: 'csat_survey', status: 'pending' } })).toBe(1);
+    // The customer answers the solution before any of it left: it still fails. The ticket reopens.
+    const answer = mail({ headers: { 'In-Reply-To': solvedMail.messageId, Subject: `Re: ${solvedMail.subject}` }, body: 'Sigue fallando en la sucursal 02.' });
+    expect(await web.app.pipeline.ingest(answer, { source: 'file' })).toMatchObject({ outcome: 'reopened', ticketNumber: number });
+    // "How did we do?" about a problem that is open again is not sent: the mail is kept, cancelled, with why.
+    const before = smtp.received.length;
+    await web.app.drainer().drain();
+    const delivered = await smtp.waitFor(before + 3); // the solution, the reply's receipt... and no survey
+    expect(surveyMailOf(delivered.slice(before), 'csat')).toBeUndefined();
+    const withdrawn = await web.app.db.outboxMail.findFirstOrThrow({ where: { template: 'csat_survey' } });
+    expect(withdrawn.status).toBe('cancelled');
+    expect(withdrawn.lastError).toMatch(/^not sent: the ticket was reopened/);
+    expect(await web.app.db.surveyRequest.count()).toBe(0); // it never reached them: no survey to answer, none counted in the report
+    const events = await web.app.db.ticketEvent.findMany({ where: { ticket: { number }, type: { startsWith: 'csat' } }, orderBy: { id: 'asc' } });
+    expect(events.map((e) => e.type)).toEqual(['csat_sent', 'csat_withdrawn']);
+    // Solved again: this time the survey goes out, once, and its links work.
+    await replyToTicket(web.app, { number, body: 'Corregido en la sucursal 02.', status: 'solved', actor: 'agent:luis', now: clock });
+    const mark = smtp.received.length;
+    await web.app.drainer().drain();
+    const csat = surveyMailOf((await smtp.waitFor(mark + 2)).slice(mark), 'csat');
+    expect(csat?.envelopeTo).toEqual(['ana@cliente.mx']);
+    expect(await survey(number)).toMatchObject({ agent: 'agent:luis', rating: null });
+    const picked = await follow(surveyLinks(csat as ReceivedMail).get('good') as string);
+    await sendForm(picked);
+    expect(await survey(number)).toMatchObject({ rating: 'good' });
+  });
+
   it('a pending ticket that closes for lack of an answer gets no survey', async () => {
     await start();
     const r = await web.app.pipeline.ingest(mail(), { source: 'file' });
