@@ -1,5 +1,6 @@
 import { createSignedMessageId, domainOf } from '../domain/thread-refs.js';
-import { formatInstant, supportFrom } from '../outbound/notices.js';
+import { formatInstant } from '../outbound/notice-context.js';
+import { supportFrom } from '../outbound/notices.js';
 import { statusLabel } from '../outbound/locale.js';
 import { inTransaction, type Db } from '../store/database.js';
 import { forgetHeld, heldEscalations, type HeldEscalation } from '../store/held-escalation-repo.js';

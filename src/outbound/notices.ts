@@ -1,19 +1,18 @@
 import type { Logger } from 'pino';
 import type { BusinessCalendar } from '../domain/business-clock.js';
-import { zonePhrase } from '../domain/calendar.js';
 import type { NoticeName } from '../domain/lifecycle.js';
 import { createSignedMessageId, domainOf, plusAddressFor } from '../domain/thread-refs.js';
 import type { Tx } from '../store/database.js';
 import { automaticMailsTo, dueAtOnce, insertOutboxMail, outboxKeyExists } from '../store/outbox-repo.js';
 import { addMessage, addTicketEvent } from '../store/tickets-repo.js';
 import { lastMessageOf, noticeTicket, type NoticeTicket } from '../store/notice-queries.js';
-import { pickLocale, type Locale, type TemplateContext, type TemplateRenderer } from './templates.js';
+import { pickLocale, type Locale, type TemplateRenderer } from './templates.js';
 import { suppressedAmong } from '../store/suppression-repo.js';
 import { insertDeferredNotice } from '../store/deferred-notice-repo.js';
 import { hasHeldFor, holdEscalation } from '../store/held-escalation-repo.js';
 import { noticeToJson } from './notice-json.js';
-import { LOCALE_TAGS, businessPeriod, subjectIn } from './locale.js';
-import { articlesAndLink, type KnowledgeDeps } from '../knowledge/for-notice.js';
+import type { KnowledgeDeps } from '../knowledge/for-notice.js';
+import { noticeContext } from './notice-context.js';
 import { acknowledgementTurn, withdrawHeldAcknowledgement } from './ack-throttle.js';
 
 export interface NoticeDeps {
@@ -85,25 +84,6 @@ export function replyToFor(deps: Pick<NoticeDeps, 'secret' | 'supportAddress' | 
 /** The From of every mail the desk sends: its name (quotes and line breaks taken out) and address. */
 export function supportFrom(deps: Pick<NoticeDeps, 'supportName' | 'supportAddress'>): string {
   return `"${deps.supportName.replace(/["\\\r\n]/g, '')}" <${deps.supportAddress}>`;
-}
-
-const formats = new Map<string, (instant: Date) => string>();
-
-/**
- * "martes, 9 de diciembre de 2026, 20:00 (hora de Ciudad de México)": a date in customer mail names the business
- * zone, as the hours in the footer do (zonePhrase), since a reader in Lisbon or New York would otherwise read
- * 20:00 as their own time.
- */
-export function formatInstant(instant: Date, locale: Locale, timeZone: string): string {
-  // Building a DateTimeFormat costs far more than using one (it showed in the scheduler's profile): keep them.
-  const key = `${locale} ${timeZone}`;
-  let format = formats.get(key);
-  if (!format) {
-    const dateTime = new Intl.DateTimeFormat(LOCALE_TAGS[locale], { dateStyle: 'full', timeStyle: 'short', timeZone });
-    const zone = ` (${zonePhrase(timeZone, locale)})`;
-    formats.set(key, (format = (at: Date) => dateTime.format(at) + zone));
-  }
-  return format(instant);
 }
 
 /** The thread a notice continues: the ticket's first mail as root, its latest mail as the direct parent. */
@@ -183,31 +163,10 @@ export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest
     if (copies.length === 0) return { queued: false, suppressed: true, why };
   }
   const locale: Locale = internal ? 'es' : pickLocale(ticket.requester);
-  const format = (d: Date) => formatInstant(d, locale, deps.calendar.config.timeZone);
   const body = typeof req.body === 'function' ? req.body(locale) : typeof req.body === 'object' ? req.body[locale] : req.body;
-  const ctx: TemplateContext = {
-    ticket: { number: ticket.number, subject: subjectIn(ticket.subject, locale), status: ticket.status, priority: ticket.priority },
-    contact: { name: ticket.requester.name, email: ticket.requester.email, country: ticket.requester.country },
-    support: { name: deps.supportName, address: deps.supportAddress, hours: deps.calendar.describeHours(locale) },
-    dueAt: ticket.firstResponseDueAt && !ticket.firstRespondedAt ? format(ticket.firstResponseDueAt) : undefined,
-    deadline: req.deadline ? format(req.deadline) : undefined,
-    window: req.windowHours === undefined ? undefined : businessPeriod(req.windowHours, deps.calendar.hoursPerDay, locale),
-    body,
-    closedAfter: req.closedAfter,
-    issueRef: req.issueRef ?? ticket.productIssueRef ?? undefined,
-    previous: ticket.followUpOf ? { ...ticket.followUpOf, subject: subjectIn(ticket.followUpOf.subject, locale) } : undefined,
-    ...(req.notice === 'acknowledgement' || req.notice === 'follow_up_created' ? articlesAndLink(tx, deps.knowledge, deps.secret, ticket, req.now, locale) : {}),
-    escalation: req.escalation && {
-      level: req.escalation.level,
-      kind: req.escalation.kind,
-      dueAt: format(req.escalation.dueAt),
-      target: `${req.escalation.targetHours} h`,
-      organisation: ticket.requester.organisation,
-      requester: ticket.requester.email,
-      // The lead's last escalation in this window says so: the next breaches are only on their tickets.
-      capMinutes: internal && inWindow === deps.automaticCap.limit - 1 ? Math.round(deps.automaticCap.windowMs / 60_000) : undefined,
-    },
-  };
+  // The lead's last escalation in this window says so: the next breaches are only on their tickets.
+  const capMinutes = internal && inWindow === deps.automaticCap.limit - 1 ? Math.round(deps.automaticCap.windowMs / 60_000) : undefined;
+  const ctx = noticeContext(tx, deps, req, ticket, locale, body, capMinutes);
   const rendered = deps.renderer.render(req.notice, locale, ctx);
   const messageId = createSignedMessageId(deps.secret, ticket.number, domainOf(deps.supportAddress));
   const thread = threading(ticket);

@@ -5,7 +5,7 @@ import { DEFAULT_CALENDAR, describeCalendar, resolveCalendar } from '../domain/c
 import { choicesOf, scaleOf, type SurveyKind } from '../domain/survey-scale.js';
 import { choiceLabel } from '../surveys/copy.js';
 import { businessPeriod, sizeOverLimit, statusLabel, type Locale } from './locale.js';
-import { formatInstant } from './notices.js';
+import { formatInstant } from './notice-context.js';
 import type { AccessTemplateContext, AccessTemplateName, SurveyMailView, TemplateContext, TemplateName } from './templates.js';
 
 interface SampleCopy {

@@ -58,6 +58,8 @@ export interface TemplateContext {
   support: { name: string; address: string; hours: string };
   /** Already formatted by the caller in the contact's locale. */
   dueAt?: string;
+  /** The answer-by time has passed already: the mail says "a la brevedad posible" instead (outbound/notice-context.ts). */
+  dueAsap?: boolean;
   deadline?: string;
   /** pending, solved: how long the customer has until the deadline, already localised ("5 días hábiles"). */
   window?: string;

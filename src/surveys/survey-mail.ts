@@ -7,7 +7,8 @@
 
 import { createSignedMessageId, domainOf } from '../domain/thread-refs.js';
 import { choicesOf, scaleOf, type SurveyKind } from '../domain/survey-scale.js';
-import { formatInstant, replyToFor, supportFrom } from '../outbound/notices.js';
+import { formatInstant } from '../outbound/notice-context.js';
+import { replyToFor, supportFrom } from '../outbound/notices.js';
 import { subjectIn } from '../outbound/locale.js';
 import { pickLocale, type TemplateContext } from '../outbound/templates.js';
 import type { Tx } from '../store/database.js';

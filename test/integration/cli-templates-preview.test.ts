@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { calendarFromEnv } from '../../src/domain/business-clock.js';
-import { formatInstant } from '../../src/outbound/notices.js';
+import { formatInstant } from '../../src/outbound/notice-context.js';
 import { cliBuilt, runCli } from '../support/cli.js';
 
 // `templates preview` is how an operator checks a template before customers get it: its sample dates and

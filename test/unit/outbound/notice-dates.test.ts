@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { calendarFromEnv } from '../../../src/domain/business-clock.js';
-import { formatInstant } from '../../../src/outbound/notices.js';
+import { formatInstant } from '../../../src/outbound/notice-context.js';
 
 // A date in customer mail (answer-by time, closing deadline, survey expiry) is the business zone's wall time:
 // it names that zone as the hours in the footer do, or a reader in Lisbon or New York takes it for their own.

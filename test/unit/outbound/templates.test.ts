@@ -181,6 +181,22 @@ describe('labels, greeting and footer', () => {
     expect(given.text).toContain('Estado actual del ticket: En curso.');
   });
 
+  it('an answer-by time already past (dueAsap) is "as soon as possible" in each language, with no time', () => {
+    const said: Record<Locale, [string, string]> = {
+      es: ['Respuesta: a la brevedad posible', 'a la brevedad posible'],
+      pt: ['Resposta: o mais breve possível', 'o mais breve possível'],
+      en: ['Response: as soon as possible', 'as soon as possible'],
+    };
+    for (const locale of LOCALES) {
+      for (const name of ['acknowledgement', 'in_progress'] as const) {
+        const mail = renderer.render(name, locale, ctx(name, locale, { dueAt: undefined, dueAsap: true }));
+        expect(mail.text).toContain(said[locale][0]);
+        expect(mail.html).toContain(said[locale][1]);
+        expect(mail.text + mail.html).not.toMatch(/más tardar|Resposta até|Response by/);
+      }
+    }
+  });
+
   it('greets without a name when the contact has none', () => {
     const greetings: Record<Locale, string> = { es: 'Hola:', pt: 'Olá,', en: 'Hello,' };
     for (const locale of LOCALES) {
