@@ -8,6 +8,7 @@ import { createLogger } from './log.js';
 import { reportOAuth2WarningsTo } from './oauth2-token.js';
 import { OutboxDrainer } from './outbound/drainer.js';
 import { createMailer, type Mailer } from './outbound/mailer.js';
+import { prepareHeldAcknowledgement } from './outbound/held-acknowledgements.js';
 import { sharedRenderer } from './outbound/templates.js';
 import { policiesFromConfig } from './policy.js';
 import { resolveSecret, secretForReading } from './secret.js';
@@ -113,7 +114,7 @@ export async function createApp(options: { config?: Config; log?: Logger; now?: 
     pipeline,
     now,
     mailer: () => (mailer ??= createMailer(config, log, { composeWorker: options.composeWorker ?? false })),
-    drainer: () => (drainer ??= new OutboxDrainer({ db, mailer: app.mailer(), blobs, log }, { maxAttempts: config.env.OUTBOX_MAX_ATTEMPTS, retryHours: config.env.OUTBOX_RETRY_HOURS, concurrency: config.smtp?.poolSize ?? FILE_MAILER_LANES })),
+    drainer: () => (drainer ??= new OutboxDrainer({ db, mailer: app.mailer(), blobs, log, heldBack: (row, holder, at) => prepareHeldAcknowledgement(db, lifecycle.notices, row, holder, at) }, { maxAttempts: config.env.OUTBOX_MAX_ATTEMPTS, retryHours: config.env.OUTBOX_RETRY_HOURS, concurrency: config.smtp?.poolSize ?? FILE_MAILER_LANES })),
     close: async () => {
       mailer?.close();
       await pipeline.close();

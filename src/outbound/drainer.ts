@@ -11,6 +11,7 @@ import { SentRecords } from './sent-records.js';
 import { SharedBodies } from './shared-body.js';
 import { describeSmtpError, isPermanentError, isPermanentRecipientCode, isServerProblem, refusedOf } from './smtp-errors.js';
 import { ErrorCode } from '../errors.js';
+import type { HeldOutcome } from './held-acknowledgements.js';
 
 export interface DrainReport {
   sent: number;
@@ -84,7 +85,8 @@ export class OutboxDrainer {
   }
 
   constructor(
-    private readonly deps: { db: Db; mailer: Mailer; blobs: BlobStore; log: Logger },
+    /** heldBack: an acknowledgement ACK_LIMIT held back, written again before it goes (held-acknowledgements.ts). */
+    private readonly deps: { db: Db; mailer: Mailer; blobs: BlobStore; log: Logger; heldBack?: (row: ClaimedMail, holder: string, now: Date) => Promise<HeldOutcome> },
     /** retryHours: OUTBOX_RETRY_HOURS; maxAttempts: OUTBOX_MAX_ATTEMPTS, no limit by count when absent. */
     private readonly opts: { retryHours: number; maxAttempts?: number; concurrency?: number },
   ) {
@@ -201,6 +203,13 @@ export class OutboxDrainer {
 
   private async sendOne(row: ClaimedMail, run: Run): Promise<void> {
     const { report, now } = run;
+    // Written again as it goes, or settled unsent: cancelled, failed, or another drainer's by now.
+    const held = row.heldBack ? await this.deps.heldBack?.(row, this.holder, now()) : undefined;
+    if (held?.go === 'failed') {
+      report.failed++;
+      this.deps.log.error({ outboxId: row.id, to: row.toList, error: held.error }, 'mail failed permanently');
+    }
+    if (held && held.go !== 'send') return;
     // An attachment gone from DATA_DIR/blobs never comes back by waiting: failed at once, not tried for days.
     const missing = missingAttachments(row, this.deps.blobs);
     if (missing) return this.retryOrFail(row, missing, true, report, now);

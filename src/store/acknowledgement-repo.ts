@@ -47,3 +47,35 @@ export function acknowledgementSlots(tx: Tx, count: number, skip: number, now: D
 export function lastThrottledAt(tx: Tx): Date | null {
   return dateOf(sqlOf(tx).get<{ createdAt: string }>(LAST_THROTTLED_SQL)?.createdAt);
 }
+
+/**
+ * Of a mail claimed for sending (outbox-repo.ts CLAIMED_SQL): 1 for an acknowledgement that ACK_LIMIT held back (its
+ * ticket records NOTICE_THROTTLED, whatever became of the note on the mail since: a retry's error replaces it), which
+ * is written again before it goes (outbound/held-acknowledgements.ts). By the index on TicketEvent (type, ticketId).
+ */
+export const HELD_BACK_SQL = `CASE WHEN "template" = 'acknowledgement' THEN EXISTS (SELECT 1 FROM "TicketEvent" e
+    WHERE e."type" = '${NOTICE_THROTTLED}' AND e."ticketId" = "OutboxMail"."ticketId") ELSE 0 END`;
+
+/** Whether this drainer (`holder`) still holds the mail it claimed: not taken over since (its lease expired). */
+export function stillClaimedBy(tx: Tx, id: number, holder: string): boolean {
+  return sqlOf(tx).get(`SELECT 1 FROM "OutboxMail" WHERE "id" = ? AND "status" = 'sending' AND "leaseHolder" = ?`, id, holder) !== undefined;
+}
+
+/** A held-back acknowledgement's words, written again as it goes: on its outbox row and on the ticket's message of it. */
+export function rewriteHeldAcknowledgement(tx: Tx, id: number, messageId: string, mail: { subject: string; text: string; html: string }): void {
+  const sql = sqlOf(tx);
+  sql.run('UPDATE "OutboxMail" SET "subject" = ?, "text" = ?, "html" = ? WHERE "id" = ?', mail.subject, mail.text, mail.html, id);
+  sql.run('UPDATE "Message" SET "subject" = ?, "text" = ?, "visibleText" = ?, "html" = ? WHERE "dedupKey" = ?', mail.subject, mail.text, mail.text, mail.html, `out:${messageId}`);
+}
+
+/**
+ * A held-back acknowledgement claimed for sending, cancelled instead (`reason` as its lastError): kept in the outbox,
+ * never sent. The claim's attempt is taken back (no server saw it), so that its turn counts as a cancelled one's (SLOT).
+ */
+export function cancelClaimedAcknowledgement(tx: Tx, id: number, reason: string): void {
+  sqlOf(tx).run(
+    `UPDATE "OutboxMail" SET "status" = 'cancelled', "lastError" = ?, "leasedUntil" = NULL, "leaseHolder" = NULL, "attempts" = max("attempts" - 1, 0) WHERE "id" = ?`,
+    reason.slice(0, 2000),
+    id,
+  );
+}

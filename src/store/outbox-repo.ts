@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { connectionOf, inTransaction, type Db, type Tx } from './database.js';
 import { sqlDate, sqlOf } from './sql.js';
+import { HELD_BACK_SQL } from './acknowledgement-repo.js';
 
 export interface OutboxHeaders {
   inReplyTo?: string | null;
@@ -96,6 +97,8 @@ export interface ClaimedMail {
   fill: string;
   /** When it was queued, as stored (ISO text): how long it has been tried is counted from it. */
   createdAt: string;
+  /** 1: an acknowledgement ACK_LIMIT held back, written again before it goes (acknowledgement-repo.ts HELD_BACK_SQL). */
+  heldBack: number;
 }
 
 // The drainer's statements are direct SQL on the connection Prisma uses (database.ts connectionOf): it runs
@@ -111,7 +114,8 @@ const LEASE = `UPDATE "OutboxMail" SET "status" = 'sending', "leasedUntil" = ?, 
   WHERE "id" IN (SELECT "value" FROM json_each(?))`;
 // Read after the lease, so `attempts` counts this attempt. Only ids: selecting whole rows in DUE would sort
 // every due mail's text and HTML to keep the first `limit`.
-const CLAIMED = `SELECT "id", "ticketId", "fromAddress", "toList", "ccList", "subject", "text", "html", "messageId", "headers", "attachments", "attempts", "bodyId", "fill", "createdAt"
+export const CLAIMED_SQL = `SELECT "id", "ticketId", "fromAddress", "toList", "ccList", "subject", "text", "html", "messageId", "headers", "attachments", "attempts", "bodyId", "fill", "createdAt",
+    ${HELD_BACK_SQL} AS "heldBack"
   FROM "OutboxMail" WHERE "id" IN (SELECT "value" FROM json_each(?)) ORDER BY "id"`;
 const HOLDERS = `SELECT DISTINCT "leaseHolder" AS "holder" FROM "OutboxMail" WHERE "status" = 'sending' AND "leasedUntil" >= ? AND "leaseHolder" IS NOT NULL`;
 const RELEASE = `UPDATE "OutboxMail" SET "status" = 'pending', "leasedUntil" = NULL, "leaseHolder" = NULL, "attempts" = "attempts" - 1,
@@ -162,7 +166,7 @@ export async function claimDueMails(db: Db, now: Date, leaseMs: number, limit: n
     if (ids.length === 0) return [];
     const list = JSON.stringify(ids);
     statement(connection, LEASE).run(sqlDate(new Date(now.getTime() + leaseMs)), holder, list);
-    return statement(connection, CLAIMED).all(list) as ClaimedMail[];
+    return statement(connection, CLAIMED_SQL).all(list) as ClaimedMail[];
   });
 }
 

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateDatabase } from '../../src/store/migrator.js';
 import { ACK_SLOTS_SQL, KNOWN_REQUESTER_SQL, LAST_THROTTLED_SQL } from '../../src/store/acknowledgement-repo.js';
-import { CANCEL_QUEUED_SQL } from '../../src/store/outbox-repo.js';
+import { CANCEL_QUEUED_SQL, CLAIMED_SQL } from '../../src/store/outbox-repo.js';
 import { ACCESS_REQUEST_OWED, ACCESS_REQUESTED, MAILS_OF_TEMPLATE_TO_SQL, OWED_ACCESS_REQUESTS_SQL } from '../../src/store/access-repo.js';
 
 let dir: string;
@@ -60,6 +60,11 @@ describe('ACK_LIMIT (every acknowledgement of a new ticket, thousands in a backl
     const plan = planOf(KNOWN_REQUESTER_SQL, 1);
     expect(plan.filter((step) => /^SCAN /.test(step))).toEqual([]);
     expect(plan.some((step) => /SEARCH e USING (COVERING )?INDEX Ticket_requesterId_idx/.test(step))).toBe(true);
+  });
+  it('tells a claimed acknowledgement held back (written again before it goes) by the index on TicketEvent (type, ticketId)', () => {
+    const plan = planOf(CLAIMED_SQL, '[1,2]');
+    expect(plan.filter((step) => /^SCAN (OutboxMail|e)\b/.test(step))).toEqual([]);
+    expect(plan.some((step) => /SEARCH e USING (COVERING )?INDEX TicketEvent_type_ticketId_idx/.test(step))).toBe(true);
   });
   it("cancels a ticket's held-back acknowledgement by its idempotency key", () => {
     expect(planOf(CANCEL_QUEUED_SQL, 'x', 'ack:1', 'y', 'y')).toEqual([expect.stringMatching(/^SEARCH OutboxMail USING INDEX sqlite_autoindex_OutboxMail_1|^SEARCH OutboxMail USING INDEX OutboxMail_idempotencyKey_key/)]);

@@ -7,6 +7,7 @@ import { onTestFinished } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { IngestResult } from '../../src/ingest/pipeline.js';
+import type { Mailer } from '../../src/outbound/mailer.js';
 import { SURVEYS_OFF, mail } from './app.js';
 
 const START = '2026-11-24T16:00:00Z'; // a Tuesday, 10:00 in Mexico City
@@ -25,13 +26,13 @@ export class ForgedRun {
     private readonly dataDir: string,
   ) {}
 
-  /** For the running test, disposed of when it finishes. */
-  static async start(env: Record<string, string>): Promise<ForgedRun> {
+  /** For the running test, disposed of when it finishes; `mailer`: instead of the file mailer (one that keeps what it is given). */
+  static async start(env: Record<string, string>, options: { mailer?: Mailer } = {}): Promise<ForgedRun> {
     const dataDir = mkdtempSync(join(tmpdir(), 'ventanilla-test-'));
     const config = loadConfig({ DATA_DIR: dataDir, SUPPORT_ADDRESS: 'soporte@example.test', SECRET_KEY: 'test-secret-key-0123456789', ...SURVEYS_OFF, ...env }, { dotenv: false });
     let run: ForgedRun | undefined;
     const sink = new Writable({ write: (chunk, _enc, done) => void (run?.logged.push(JSON.parse(String(chunk))), done()) });
-    run = new ForgedRun(await createApp({ config, log: pino({ level: 'warn' }, sink), now: () => (run as ForgedRun).clock }), dataDir);
+    run = new ForgedRun(await createApp({ config, log: pino({ level: 'warn' }, sink), now: () => (run as ForgedRun).clock, mailer: options.mailer }), dataDir);
     onTestFinished(() => (run as ForgedRun).dispose());
     return run;
   }
