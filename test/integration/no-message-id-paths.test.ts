@@ -1,11 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../../src/store/database.js';
+import { describe, expect, it } from 'vitest';
 import { cliBuilt, runCli } from '../support/cli.js';
-import { imapDaemonEnv, startDaemon, waitFor, type Daemon } from '../support/daemon.js';
-import { dovecotAvailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
+import { waitFor } from '../support/daemon.js';
+import { dovecotAvailable } from '../support/dovecot.js';
+import { dovecotDaemonPerFile } from '../support/dovecot-daemon.js';
 
 // One mail without a Message-ID reaches the gateway twice: piped in by the MTA (`ingest -`, with the trace
 // fields the MTA prepends, LF line ends) and fetched from the mailbox Dovecot's LMTP delivered it to (other
@@ -37,26 +36,11 @@ const piped = (mail: string) =>
   ].join('\n');
 
 describe.skipIf(!dovecotAvailable() || !cliBuilt)('a mail without Message-ID through the MTA pipe, over IMAP and from a Maildir', () => {
-  let dovecot: DovecotServer;
-  let daemon: Daemon | undefined;
-  let dataDir: string;
-  let env: Record<string, string>;
-  let db: Db;
-
-  beforeAll(async () => {
-    dovecot = await startDovecot();
-    dataDir = mkdtempSync(join(tmpdir(), 'ventanilla-noid-'));
-    env = imapDaemonEnv(dovecot, dataDir);
-  });
-
-  afterAll(async () => {
-    await daemon?.kill();
-    await db?.$disconnect();
-    await dovecot?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
+  const fixture = dovecotDaemonPerFile('ventanilla-noid-');
 
   it('is one ticket, and the second copy is logged as a duplicate of it', async () => {
+    const env = fixture.env();
+    const dovecot = fixture.dovecot();
     const mail = written('No puedo timbrar la factura 88.');
     const other = written('No puedo timbrar la factura 89.');
     const first = await runCli(['ingest', '-', '--json'], { env, input: piped(mail) });
@@ -66,8 +50,7 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('a mail without Message-ID thr
     // The mailbox's copies, as Dovecot's LMTP delivered them: the same mail, and one of other words.
     await dovecot.deliver(mail, { from: 'marta@cliente.mx', to: dovecot.user });
     await dovecot.deliver(other, { from: 'marta@cliente.mx', to: dovecot.user });
-    daemon = startDaemon(env);
-    db = await openDatabase(join(dataDir, 'ventanilla.db'));
+    const db = await fixture.start();
     await waitFor(async () => (await db.inboundLog.count({ where: { source: 'imap' } })) === 2, 'the daemon to record both mails');
 
     const log = await db.inboundLog.findMany({ orderBy: { id: 'asc' }, select: { source: true, outcome: true, ticketNumber: true } });
@@ -80,7 +63,7 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('a mail without Message-ID thr
       { source: 'imap', outcome: 'created', ticketNumber: 1001 },
     ]);
     // A third copy, imported from a Maildir an mbox was converted into (Dovecot's mbox lines kept).
-    const maildir = join(dataDir, 'import');
+    const maildir = join(fixture.dataDir(), 'import');
     mkdirSync(join(maildir, 'cur'), { recursive: true });
     writeFileSync(join(maildir, 'cur', '1700000001.m1.host:2,S'), `X-UID: 12\nStatus: RO\nX-Keywords:\nContent-Length: 32\n${mail}`);
     const imported = await runCli(['ingest', maildir, '--json'], { env });
