@@ -2,7 +2,7 @@ import { countryFromAddress, guessLanguage } from '../domain/language.js';
 import { inTransaction, isUniqueViolation, type Tx } from '../store/database.js';
 import { loggedUnder, logInbound, type InboundLogEntry, type InboundOutcome } from '../store/inbound-log-repo.js';
 import { keepRawMail } from '../store/raw-mails.js';
-import { addMessage, addTicketEvent, ensureContact, messageByDedupKey } from '../store/tickets-repo.js';
+import { addMessage, addTicketEvent, ensureContact } from '../store/tickets-repo.js';
 import { isOurMailOf } from '../store/outbox-repo.js';
 import { verifySignedMessageId } from '../domain/thread-refs.js';
 import type { InboundMail } from './parse.js';
@@ -17,6 +17,7 @@ import { recordSurveyReply } from './stages/survey-reply.js';
 import { accessSettings, screenAccess } from './stages/access.js';
 import { spamVerdict } from './stages/automatic.js';
 import { dedupKeyOf, isSupportAddress, rawBytesKeyOf } from './stages/identify.js';
+import { keyToRecordUnder, noteReusedMessageId } from './stages/reused-message-id.js';
 import { analyseMail, visibleTextOf, type AnalysisSettings, type MailAnalysis } from './analyse-mail.js';
 
 function isEscalationContact(contacts: Map<number, string[]>, address: string): boolean {
@@ -24,7 +25,8 @@ function isEscalationContact(contacts: Map<number, string[]>, address: string): 
   return false;
 }
 
-type Recorded = { outcome: InboundOutcome; ticketNumber: number | null; detail: string | null };
+/** `dedupKey`: the key the mail was recorded under, when it is not the one it was prepared with (stages/reused-message-id.ts). */
+type Recorded = { outcome: InboundOutcome; ticketNumber: number | null; detail: string | null; dedupKey?: string };
 
 /** A raw mail being recorded: its bytes when they are to be kept with its outcome, null when it is a blob file already. */
 export type KeptRaw = { size: number; sha256: string; content: Buffer | null };
@@ -64,7 +66,7 @@ export async function recordPrepared(deps: PipelineDeps, mails: PreparedMail[]):
         const recorded = await mail.body(tx);
         await logInbound(tx, { ...mail.base, ...recorded });
         await mail.source.withinTransaction?.(tx, recorded.outcome);
-        results.push({ ...recorded, dedupKey: mail.dedupKey, rawSha256: mail.sha256 });
+        results.push({ ...recorded, dedupKey: recorded.dedupKey ?? mail.dedupKey, rawSha256: mail.sha256 });
       }
       return results;
     });
@@ -97,18 +99,17 @@ export function analysisSettings(deps: Pick<PipelineDeps, 'secret' | 'supportAdd
 
 /** The database half of a mail: the writes of its one effect, given what was worked out without the database. */
 export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Buffer | null, source: IngestSource, now: Date): PreparedMail {
-  const { mail, sender, dedupKey, sha256, size, report, loop, automatic, authenticity, ccs } = analysis;
+  const { mail, sender, dedupKey: preparedKey, sha256, size, report, loop, automatic, authenticity, ccs } = analysis;
   const visibleText = visibleTextOf(analysis);
   // Machine-written, or a person's mail that asks for no machine's answer: either way nothing automatic answers it.
   const noAutomaticAnswer = automatic !== null || analysis.noAutoReply !== null;
-  const message = { ...analysis.message, visibleText };
+  const preparedMessage = { ...analysis.message, visibleText };
   // Recorded by an earlier version under the key of its raw bytes: whatever it did then, it is done.
   const legacyKey = rawBytesKeyOf(mail.messageId, sha256);
-  const base = { source: source.source, sourceRef: source.sourceRef ?? null, dedupKey, messageId: mail.messageId, fromAddress: sender.address, subject: mail.subject, size, rawSha256: sha256, at: now };
+  const base = { source: source.source, sourceRef: source.sourceRef ?? null, dedupKey: preparedKey, messageId: mail.messageId, fromAddress: sender.address, subject: mail.subject, size, rawSha256: sha256, at: now };
 
-  const body = async (tx: Tx): Promise<Recorded> => {
-    const seen = (await messageByDedupKey(tx, dedupKey)) ?? (legacyKey ? await loggedUnder(tx, legacyKey) : null);
-    if (seen) return { outcome: 'duplicate', ticketNumber: seen.ticketNumber, detail: null };
+  /** The mail's one effect, recorded under `dedupKey`. */
+  const effectUnder = async (tx: Tx, dedupKey: string, message: typeof preparedMessage): Promise<Recorded> => {
     if (loop) {
       deps.log.warn({ from: sender.address, reason: loop.reason }, 'mail loop: our own mail came back; not processed');
       return { outcome: 'loop', ticketNumber: null, detail: loop.reason };
@@ -168,7 +169,18 @@ export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Bu
     return { ...applied, detail };
   };
 
-  return { dedupKey, sha256, raw, source, base, body };
+  const body = async (tx: Tx): Promise<Recorded> => {
+    // Another mail under a Message-ID already recorded goes under a key of its own (stages/reused-message-id.ts).
+    const key = await keyToRecordUnder(tx, preparedKey, preparedMessage);
+    if (key.kind === 'duplicate') return { outcome: 'duplicate', ticketNumber: key.ticketNumber, detail: null, dedupKey: key.dedupKey };
+    const legacy = legacyKey ? await loggedUnder(tx, legacyKey) : null;
+    if (legacy) return { outcome: 'duplicate', ticketNumber: legacy.ticketNumber, detail: null };
+    if (!key.reused) return effectUnder(tx, preparedKey, preparedMessage);
+    const recorded = await effectUnder(tx, key.dedupKey, { ...preparedMessage, dedupKey: key.dedupKey });
+    return { ...(await noteReusedMessageId(tx, deps.log, key.reused, recorded, now)), dedupKey: key.dedupKey };
+  };
+
+  return { dedupKey: preparedKey, sha256, raw, source, base, body };
 }
 
 /**

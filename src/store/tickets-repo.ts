@@ -73,9 +73,22 @@ export async function ticketsByMessageIds(tx: Tx, messageIds: string[]): Promise
   return found;
 }
 
-export async function messageByDedupKey(tx: Tx, dedupKey: string): Promise<{ ticketNumber: number } | null> {
-  const row = sqlOf(tx).get<{ number: number }>('SELECT t."number" FROM "Message" m JOIN "Ticket" t ON t."id" = m."ticketId" WHERE m."dedupKey" = ?', dedupKey);
-  return row ? { ticketNumber: row.number } : null;
+/** The message recorded under a key (its row id and raw mail, for ingest/stages/reused-message-id.ts), with its ticket's number. */
+export async function messageByDedupKey(tx: Tx, dedupKey: string): Promise<{ id: number; ticketNumber: number; rawSha256: string | null } | null> {
+  const row = sqlOf(tx).get<{ id: number; number: number; rawSha256: string | null }>(
+    'SELECT m."id", t."number", m."rawSha256" FROM "Message" m JOIN "Ticket" t ON t."id" = m."ticketId" WHERE m."dedupKey" = ?',
+    dedupKey,
+  );
+  return row ? { id: row.id, ticketNumber: row.number, rawSha256: row.rawSha256 } : null;
+}
+
+/** What a stored message's sameness with another mail is judged by (ingest/stages/reused-message-id.ts). */
+export async function storedMailContent(tx: Tx, messageRowId: number): Promise<{ sentAt: Date | null; subject: string; text: string; html: string | null; attachments: Array<{ sha256: string }> } | null> {
+  const sql = sqlOf(tx);
+  const row = sql.get<{ sentAt: unknown; subject: string; text: string; html: string | null }>('SELECT "sentAt", "subject", "text", "html" FROM "Message" WHERE "id" = ?', messageRowId);
+  if (!row) return null;
+  const attachments = sql.all<{ sha256: string }>('SELECT "sha256" FROM "Attachment" WHERE "messageId" = ?', messageRowId);
+  return { sentAt: dateOf(row.sentAt), subject: row.subject, text: row.text, html: row.html, attachments };
 }
 
 export async function organisationIdForEmail(tx: Tx, email: string): Promise<number | null> {

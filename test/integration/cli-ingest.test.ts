@@ -90,10 +90,12 @@ describe.skipIf(!cliBuilt)('ventanilla ingest (MTA pipe, files, Maildir) and tic
   it('imports .eml files and Maildir folders, each mail once', async () => {
     const maildir = join(dir, 'Maildir');
     for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(maildir, sub), { recursive: true });
-    writeFileSync(join(maildir, 'new', '1.host'), mail({ headers: { 'Message-ID': '<md1@x>' } }));
+    const md1 = mail({ headers: { 'Message-ID': '<md1@x>' } });
+    writeFileSync(join(maildir, 'new', '1.host'), md1);
     writeFileSync(join(maildir, 'cur', '2.host:2,S'), mail({ headers: { 'Message-ID': '<md2@x>', 'In-Reply-To': '<md1@x>' } }));
     writeFileSync(join(maildir, 'tmp', '3.host'), mail({ headers: { 'Message-ID': '<in-delivery@x>' } }));
-    writeFileSync(join(dir, 'single.eml'), mail({ headers: { 'Message-ID': '<md1@x>' } }));
+    // The same mail saved as a file too (another mail under its Message-ID would be one of its own: reused-message-id.test.ts).
+    writeFileSync(join(dir, 'single.eml'), md1);
     const r = await runCli(['ingest', maildir, join(dir, 'single.eml'), '--json'], { env });
     expect(r.code, r.stderr).toBe(0);
     const outcomes = r.stdout.trim().split('\n').map((l) => JSON.parse(l).outcome);

@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Tx } from '../../store/database.js';
+import type { InboundOutcome } from '../../store/inbound-log-repo.js';
+import { addTicketEvent, messageByDedupKey, storedMailContent, ticketByNumber } from '../../store/tickets-repo.js';
+
+// A Message-ID names one mail (RFC 5322 3.6.4), but some senders give one to several: a web form's mailer that
+// always writes <contact@site>, a script, a client that sends an edited mail again under the first one's ID.
+// Taken at its word, the second mail was a "duplicate" and lost. So a mail whose key is stored already is a
+// duplicate only when it is the same mail, judged by what its sender wrote and every copy of it carries alike:
+// its Date, its Subject, its words and its attachments, as parsed (decoded: an MTA that re-encodes a copy to
+// quoted-printable changes its bytes, not its words). Not its From: a mailing list rewrites it (DMARC) on the
+// copy it passes on. Another mail is recorded under a key of its own, `mid:<id>#<its content's hash>`, so a copy
+// of it is a duplicate in turn. A copy that a gateway changed on the way (a list's subject tag or footer, an
+// "[EXTERNAL]" banner) is taken for another mail: a second ticket an agent closes, rather than a mail lost.
+
+/** What a mail's sameness is judged by: the Message row's columns (store/tickets-repo.ts storedMailContent). */
+export interface MailContent {
+  sentAt: Date | null;
+  subject: string;
+  text: string;
+  html: string | null;
+  attachments: ReadonlyArray<{ sha256: string }>;
+}
+
+/** Hex characters of the content hash in a derived key: 64 bits, against the few mails that share one ID. */
+const DERIVED_KEY_HASH_CHARS = 16;
+
+/**
+ * A hash of the mail's content: the Date's instant, the Subject with its white space made one, the attachments'
+ * hashes in any order, and the text (the HTML when it has none) with line ends made one and the white space at
+ * line ends and around it dropped (an MTA pipes LF, IMAP serves CRLF; a mailbox may add an empty line).
+ */
+export function contentFingerprint(mail: MailContent): string {
+  const body = mail.text.trim() ? mail.text : (mail.html ?? '');
+  return createHash('sha256')
+    .update(`${mail.sentAt?.getTime() ?? ''}\n${mail.subject.replace(/\s+/g, ' ').trim()}\n${mail.attachments.map((a) => a.sha256).sort().join(' ')}\n`)
+    .update(body.replace(/\r\n?/g, '\n').replace(/[ \t]+$/gm, '').trim())
+    .digest('hex');
+}
+
+export type KeyDecision =
+  | { kind: 'duplicate'; dedupKey: string; ticketNumber: number }
+  /** `reused`: the mail's Message-ID was another mail's, recorded on that ticket; it goes under a derived key. */
+  | { kind: 'record'; dedupKey: string; reused: { messageId: string; ticketNumber: number } | null };
+
+/**
+ * The key to record a mail under, or the duplicate it is. A new Message-ID costs the one query it always did;
+ * the content is compared only when the key is stored (a copy of that mail, or another under its ID), and not
+ * even then when the stored mail has the same raw bytes (a mailbox scanned again).
+ */
+export async function keyToRecordUnder(tx: Tx, dedupKey: string, mail: MailContent & { messageId: string | null; rawSha256: string | null }): Promise<KeyDecision> {
+  const seen = await messageByDedupKey(tx, dedupKey);
+  if (!seen) return { kind: 'record', dedupKey, reused: null };
+  // A key of the content itself (a mail without Message-ID, identify.ts) names one mail already.
+  const sameBytes = seen.rawSha256 !== null && seen.rawSha256 === mail.rawSha256;
+  if (!mail.messageId || sameBytes) return { kind: 'duplicate', dedupKey, ticketNumber: seen.ticketNumber };
+  const fingerprint = contentFingerprint(mail);
+  const stored = await storedMailContent(tx, seen.id);
+  if (stored && contentFingerprint(stored) === fingerprint) return { kind: 'duplicate', dedupKey, ticketNumber: seen.ticketNumber };
+  const derived = `${dedupKey}#${fingerprint.slice(0, DERIVED_KEY_HASH_CHARS)}`;
+  const again = await messageByDedupKey(tx, derived);
+  if (again) return { kind: 'duplicate', dedupKey: derived, ticketNumber: again.ticketNumber };
+  return { kind: 'record', dedupKey: derived, reused: { messageId: mail.messageId, ticketNumber: seen.ticketNumber } };
+}
+
+type Recorded = { outcome: InboundOutcome; ticketNumber: number | null; detail: string | null };
+
+/**
+ * Says on the mail's ticket, in its inbound log row and in the log that its Message-ID was another mail's: an
+ * agent who finds two tickets behind one ID (a reply to it joins the newer: stages/thread.ts) knows why.
+ */
+export async function noteReusedMessageId(tx: Tx, log: Logger, reused: { messageId: string; ticketNumber: number }, recorded: Recorded, at: Date): Promise<Recorded> {
+  const note = `Message-ID <${reused.messageId}> reused: another mail had it (#${reused.ticketNumber}); recorded as a mail of its own`;
+  log.warn({ messageId: reused.messageId, firstTicket: reused.ticketNumber, ticket: recorded.ticketNumber }, 'a different mail under a Message-ID already recorded: recorded as a mail of its own');
+  const ticket = recorded.ticketNumber !== null ? await ticketByNumber(tx, recorded.ticketNumber) : null;
+  if (ticket) await addTicketEvent(tx, { ticketId: ticket.id, type: 'message_id_reused', actor: 'system', detail: note, at });
+  return { ...recorded, detail: [recorded.detail, note].filter(Boolean).join('; ') };
+}
