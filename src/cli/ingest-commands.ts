@@ -61,7 +61,7 @@ export function registerIngestCommands(program: Command): void {
     .action(async () => {
       const app = await createApp();
       // One replay at a time: two would each quarantine a mail that still fails again, as two new entries.
-      const holder = newHolderId(app.db, 'replay:');
+      const holder = newHolderId(app.db, 'replay:', app.log);
       try {
         if (!(await acquireLease(app.db, REPLAY_LEASE, holder, REPLAY_LEASE_MS))) {
           throw new VentanillaError(ErrorCode.DB_BUSY, 'another `ventanilla replay` is running on this database: let it finish, then run it again if mail is left.');

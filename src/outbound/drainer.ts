@@ -3,7 +3,7 @@ import type { BlobStore } from '../store/blobs.js';
 import { inTransaction, type Db } from '../store/database.js';
 import { dateOf } from '../store/sql.js';
 import { claimDueMails, isSentMessage, leaseHolders, renewClaims, markRetry, markSent, noteRefusedRecipients, releaseClaims, type ClaimedMail, type OutboxHeaders } from '../store/outbox-repo.js';
-import { holderIsDead, newHolderId } from '../scheduler/lease.js';
+import { holderIsDead, keepOwnLock, newHolderId } from '../scheduler/lease.js';
 import type { Mailer, RefusedRecipient } from './mailer.js';
 import { missingAttachments, recordFailedMail } from './failed-mail.js';
 import { outgoingMailOf, parseColumn } from './outgoing-mail.js';
@@ -90,7 +90,7 @@ export class OutboxDrainer {
     /** retryHours: OUTBOX_RETRY_HOURS; maxAttempts: OUTBOX_MAX_ATTEMPTS, no limit by count when absent. */
     private readonly opts: { retryHours: number; maxAttempts?: number; concurrency?: number },
   ) {
-    this.holder = newHolderId(deps.db, 'drain:');
+    this.holder = newHolderId(deps.db, 'drain:', deps.log);
     this.bodies = new SharedBodies(deps.db);
     this.sentRecords = new SentRecords(deps.db);
   }
@@ -134,6 +134,7 @@ export class OutboxDrainer {
   /** Extends the lease of the mails this run holds; a queued one no longer held (taken over) is not sent here. */
   private async renewHeld(run: Run): Promise<void> {
     try {
+      keepOwnLock(this.deps.db, this.holder);
       const held = await renewClaims(this.deps.db, [...run.inFlight, ...run.queue.map((r) => r.id)], this.holder, new Date(run.now().getTime() + LEASE_MS));
       const kept = run.queue.filter((r) => held.has(r.id));
       run.queue.splice(0, run.queue.length, ...kept);
@@ -186,6 +187,7 @@ export class OutboxDrainer {
   private async claim(run: Run): Promise<void> {
     let batch: ClaimedMail[] = [];
     try {
+      keepOwnLock(this.deps.db, this.holder);
       const dead = (await leaseHolders(this.deps.db, run.now())).filter((holder) => holderIsDead(this.deps.db, holder));
       batch = await claimDueMails(this.deps.db, run.now(), LEASE_MS, BATCH, this.holder, dead);
       run.more = batch.length === BATCH;

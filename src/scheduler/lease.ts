@@ -1,23 +1,39 @@
 import { hostname } from 'node:os';
+import type { Logger } from 'pino';
 import { databaseFileOf, type Db } from '../store/database.js';
-import { liveToken, tokenAlive } from './liveness.js';
+import { keepLiveToken, liveToken, tokenAlive } from './liveness.js';
 
 // A lease per job (or mailbox) in the database: whoever holds an unexpired lease is the only instance doing
 // that work. Leases use the wall clock (they guard real concurrency), never the simulated `--now` of run-once.
 
-/** The holder ids this process made: the only live holders with its pid. */
-const ownHolders = new Set<string>();
+/** The holder ids this process made (the only live holders with its pid), each with the log it reports to. */
+const ownHolders = new Map<string, Pick<Logger, 'warn'> | undefined>();
 
 /**
  * "host:pid:random/token": unique per process; the token names the lock this process holds beside the database
  * for its life (liveness.ts), which tells whether it still runs. Without one (a database in memory), "host:pid:random".
+ * `log`: where its renewals say that they made its lock file again (keepOwnLock).
  */
-export function newHolderId(db: Db, prefix = ''): string {
+export function newHolderId(db: Db, prefix = '', log?: Pick<Logger, 'warn'>): string {
   const file = databaseFileOf(db);
   const token = file === undefined ? null : liveToken(file);
   const holder = `${prefix}${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}${token ? `/${token}` : ''}`;
-  ownHolders.add(holder);
+  ownHolders.set(holder, log);
   return holder;
+}
+
+/**
+ * Before a holder of this process renews or takes a lease (or claims): its lock file deleted or replaced by hand
+ * is made again, so that the others see it run from then on, and its log says so.
+ */
+export function keepOwnLock(db: Db, holder: string): void {
+  const file = databaseFileOf(db);
+  if (file === undefined || !ownHolders.has(holder)) return;
+  const kept = keepLiveToken(file);
+  if (!kept) return;
+  const log = ownHolders.get(holder);
+  if (kept.error === undefined) log?.warn(kept, "this process's lock file beside the database was deleted or replaced (by hand, or by a cleanup of DATA_DIR): made again, so that other daemons see that this one runs");
+  else log?.warn(kept, "this process's lock file beside the database was deleted or replaced and cannot be made again: other daemons wait out its leases instead of seeing it run");
 }
 
 /**
@@ -44,6 +60,7 @@ export function holderIsDead(db: Db, holder: string): boolean {
 }
 
 export async function acquireLease(db: Db, name: string, holder: string, ttlMs: number, wallNow = new Date()): Promise<boolean> {
+  keepOwnLock(db, holder);
   const leasedUntil = new Date(wallNow.getTime() + ttlMs);
   const taken = await db.jobLease.updateMany({
     where: { name, OR: [{ leasedUntil: { lt: wallNow } }, { holder }] },

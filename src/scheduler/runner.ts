@@ -43,7 +43,7 @@ export class Scheduler {
     private readonly jobs: Job[],
     private readonly deps: { db: Db; log: Logger },
   ) {
-    this.holder = newHolderId(deps.db);
+    this.holder = newHolderId(deps.db, '', deps.log);
   }
 
   async runJob(job: Job, now: Date): Promise<JobRun> {

@@ -1,11 +1,10 @@
-import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mail } from '../support/app.js';
 import { cliBuilt, runCli } from '../support/cli.js';
-import { daemonLogLines, pidNamespaces, startDaemon, waitFor, type Daemon, type DaemonOptions } from '../support/daemon.js';
+import { daemonLogLines, jobLeaseHolder, pidNamespaces, startDaemon, waitFor, type Daemon, type DaemonOptions } from '../support/daemon.js';
 import { startSmtpPeer, type SmtpPeer } from '../support/smtp.js';
 
 // A relay that takes long to answer the end of a mail is waited for up to 10 minutes (RFC 5321 4.5.3.2.6). A daemon
@@ -125,14 +124,7 @@ describe.skipIf(!cliBuilt)('the daemon stopped while the SMTP server holds its a
     const first = startDaemon(env, { asPidOne: true });
     daemons.push(first);
     await waitFor(() => smtp.held > held, 'the mail written to the server', 30_000);
-    const drainHolder = () => {
-      const db = new Database(join(dataDir, 'ventanilla.db'), { readonly: true });
-      try {
-        return (db.prepare(`SELECT "holder" FROM "JobLease" WHERE "name" = 'outbox-drain'`).get() as { holder: string }).holder;
-      } finally {
-        db.close();
-      }
-    };
+    const drainHolder = () => jobLeaseHolder(dataDir, 'outbox-drain');
     const running = drainHolder();
     const second = startDaemon(env, { asPidOne: true });
     daemons.push(second);

@@ -1,4 +1,6 @@
+import Database from 'better-sqlite3';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { cliPath } from './cli.js';
 import { projectRoot } from '../../src/paths.js';
 import { SURVEYS_OFF } from './app.js';
@@ -112,4 +114,14 @@ export function imapDaemonEnv(
     IMAP_POLL_SECONDS: '300',
     ...extra,
   };
+}
+
+/** Who holds the job lease `name` in the database of DATA_DIR `dataDir` now (read as another process would). */
+export function jobLeaseHolder(dataDir: string, name: string): string {
+  const db = new Database(join(dataDir, 'ventanilla.db'), { readonly: true });
+  try {
+    return (db.prepare(`SELECT "holder" FROM "JobLease" WHERE "name" = ?`).get(name) as { holder: string }).holder;
+  } finally {
+    db.close();
+  }
 }

@@ -73,7 +73,7 @@ export class ImapSource {
     private readonly events: ImapSourceEvents = {},
     early?: OpeningSession,
   ) {
-    this.holder = newHolderId(deps.db, 'imap:');
+    this.holder = newHolderId(deps.db, 'imap:', deps.log);
     this.account = `${settings.user}@${settings.host}:${settings.port}`;
     this.acks = new Acknowledger(settings.processedMailbox, (reason) => deps.log.warn({ reason }, 'IMAP move refused; the mails stay flagged in the mailbox until a later drain moves them'));
     this.early = early ?? null;

@@ -1,22 +1,10 @@
-import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../../src/paths.js';
 import { acquireLease, holderIsDead, newHolderId } from '../../../src/scheduler/lease.js';
 import { createTestApp, type TestApp } from '../../support/app.js';
-
-/** Another process holding a lock in `folder` the way a daemon does (scheduler/liveness.ts) until it is killed. */
-async function lockingProcess(folder: string, token: string) {
-  const script = `const db = new (require('better-sqlite3'))(${JSON.stringify(join(folder, `${token}.lock`))});
-    db.pragma('journal_mode = MEMORY'); db.exec('BEGIN EXCLUSIVE'); console.log('held'); setInterval(() => {}, 1000);`;
-  const child = spawn(process.execPath, ['-e', script], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
-  return {
-    kill: () => new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.kill('SIGKILL'))),
-  };
-}
+import { lockingProcess } from '../../support/live-lock.js';
 
 describe('holderIsDead', () => {
   let app: TestApp;
@@ -55,15 +43,5 @@ describe('holderIsDead', () => {
     expect(existsSync(join(live, 'abcdef123456.lock'))).toBe(false);
     expect(holderIsDead(app.db, samePid)).toBe(true);
     expect(await acquireLease(app.db, 'twin', newHolderId(app.db), 60_000)).toBe(true);
-  });
-
-  it('leaves no lock file of its own once the app is closed', async () => {
-    const other = await createTestApp();
-    newHolderId(other.db);
-    const folder = join(realpathSync(other.dataDir), '.live');
-    expect(readdirSync(folder)).toHaveLength(1);
-    await other.close();
-    expect(readdirSync(folder)).toHaveLength(0);
-    rmSync(other.dataDir, { recursive: true, force: true });
   });
 });
