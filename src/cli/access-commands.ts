@@ -26,8 +26,10 @@ export function registerAccessCommands(program: Command): void {
           addOrganisation(tx, app.lifecycle, { name, domains: opts.domain, country: opts.country, plan: opts.plan, admin: opts.admin, allowFreeMail: opts.allowFreeMailDomain, actor: opts.as ?? defaultActor(), now: app.now() }),
         ),
       );
+      const domains = opts.domain.join(', ').toLowerCase();
+      if (result.unchanged) return void process.stdout.write(`organisation "${name}" already exists, unchanged (${domains})\n`);
       const admin = result.admin ? ` · administrator ${result.admin.email}${released(result.admin.released)}` : '';
-      process.stdout.write(`organisation "${name}" added (${opts.domain.join(', ').toLowerCase()})${result.linked ? ` · ${result.linked} existing contacts linked` : ''}${admin}\n`);
+      process.stdout.write(`organisation "${name}" added (${domains})${result.linked ? ` · ${result.linked} existing contacts linked` : ''}${admin}\n`);
     });
   organisations
     .command('list')

@@ -12,8 +12,8 @@ import {
   findOrCreateContact,
   heldTicketsOf,
   linkContactsOfDomains,
-  organisationByName,
   organisationOf,
+  organisationSettings,
   accessContact,
   setAuthorisation,
   setHeld,
@@ -120,8 +120,11 @@ export interface NewOrganisation {
   now: Date;
 }
 
-/** A customer company: its email domains, SLA plan, and (optionally) its administrator contact. */
-export async function addOrganisation(tx: Tx, deps: LifecycleDeps, input: NewOrganisation): Promise<{ id: number; linked: number; admin: AuthoriseResult | null }> {
+/**
+ * A customer company: its email domains, SLA plan, and (optionally) its administrator contact. One of that name with
+ * the same values is left as it is (`unchanged`: a setup script run again); with other values it is refused.
+ */
+export async function addOrganisation(tx: Tx, deps: LifecycleDeps, input: NewOrganisation): Promise<{ id: number; linked: number; admin: AuthoriseResult | null; unchanged: boolean }> {
   const name = input.name.trim();
   if (!name) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, 'The organisation needs a name');
   const domains = [...new Set(input.domains.map((d) => d.trim().toLowerCase().replace(/^@/, '')))];
@@ -144,7 +147,14 @@ export async function addOrganisation(tx: Tx, deps: LifecycleDeps, input: NewOrg
   if (admin && !domains.includes(domainOf(admin))) {
     throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `The administrator ${admin} must have an address in one of the organisation's domains (${domains.join(', ')})`);
   }
-  if (await organisationByName(tx, name)) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `An organisation named "${name}" already exists`);
+  const existing = await organisationSettings(tx, name);
+  if (existing) {
+    const other = otherValues(existing, { domains, country, plan, admin });
+    if (other.length) {
+      throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `An organisation named "${name}" already exists with other values: ${other.join(', ')}; nothing changed (see \`ventanilla organisations list\`; an administrator is made with \`contacts authorise --admin\`)`);
+    }
+    return { id: existing.id, linked: 0, admin: null, unchanged: true };
+  }
   const taken = await domainOwners(tx, domains);
   if (taken.length) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `Domain already belongs to another organisation: ${taken.map((t) => `${t.domain} (${t.organisation})`).join(', ')}`);
   const id = await createOrganisation(tx, { name, country, slaPlan: plan, domains, at: input.now });
@@ -152,7 +162,21 @@ export async function addOrganisation(tx: Tx, deps: LifecycleDeps, input: NewOrg
   // The linked contacts' running tickets were timed on the standard plan: from now on they keep to this one.
   if (linked > 0 && plan !== 'standard') await retimeSla(tx, deps, await runningTicketsOfOrganisation(tx, id), input.now);
   const adminResult = admin ? await authoriseContact(tx, deps, { email: admin, actor: input.actor, now: input.now, admin: true }) : null;
-  return { id, linked, admin: adminResult };
+  return { id, linked, admin: adminResult, unchanged: false };
+}
+
+/** How an organisation differs from what an add of the same name gives: its administrators only if one is given. */
+function otherValues(
+  existing: { country: string | null; plan: string; domains: string[]; admins: string[] },
+  given: { domains: string[]; country: string | null; plan: string; admin: string | null },
+): string[] {
+  const domains = [...given.domains].sort();
+  return [
+    ...(domains.join() !== existing.domains.join() ? [`domains ${existing.domains.join(', ')} (given: ${domains.join(', ')})`] : []),
+    ...(given.country !== existing.country ? [`country ${existing.country ?? 'none'} (given: ${given.country ?? 'none'})`] : []),
+    ...(given.plan !== existing.plan ? [`plan ${existing.plan} (given: ${given.plan})`] : []),
+    ...(given.admin && !existing.admins.includes(given.admin) ? [`administrators ${existing.admins.join(', ') || 'none'} (given: ${given.admin})`] : []),
+  ];
 }
 
 /** Names every assigned ISO 3166 code ("MX"), none for one that is not ("XX", which the two-letter check let in). */

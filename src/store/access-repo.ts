@@ -157,6 +157,15 @@ export async function organisationByName(tx: Tx | Db, name: string): Promise<{ i
   return tx.organisation.findFirst({ where: { name }, select: { id: true } });
 }
 
+/** What `organisations add` set for the organisation of this name: an add run again is told from another by it. */
+export async function organisationSettings(tx: Tx | Db, name: string): Promise<{ id: number; country: string | null; plan: string; domains: string[]; admins: string[] } | null> {
+  const org = await tx.organisation.findFirst({
+    where: { name },
+    include: { domains: { orderBy: { domain: 'asc' } }, contacts: { where: { role: ADMIN_ROLE }, select: { email: true }, orderBy: { email: 'asc' } } },
+  });
+  return org ? { id: org.id, country: org.country, plan: org.slaPlan, domains: org.domains.map((d) => d.domain), admins: org.contacts.map((c) => c.email) } : null;
+}
+
 export async function domainOwners(tx: Tx, domains: string[]): Promise<Array<{ domain: string; organisation: string }>> {
   const rows = await tx.organisationDomain.findMany({ where: { domain: { in: domains } }, include: { organisation: { select: { name: true } } } });
   return rows.map((r) => ({ domain: r.domain, organisation: r.organisation.name }));
