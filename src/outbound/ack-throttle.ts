@@ -11,7 +11,7 @@
 
 import type { Logger } from 'pino';
 import { acknowledgementSlots, lastThrottledAt, NOTICE_THROTTLED, requesterKnown } from '../store/acknowledgement-repo.js';
-import { cancelQueuedMail } from '../store/outbox-repo.js';
+import { cancelQueuedMail } from '../store/outbox-cancel.js';
 import type { Tx } from '../store/database.js';
 import { addTicketEvent } from '../store/tickets-repo.js';
 

@@ -9,7 +9,7 @@ import { missingAttachments, recordFailedMail } from './failed-mail.js';
 import { outgoingMailOf, parseColumn } from './outgoing-mail.js';
 import { SentRecords } from './sent-records.js';
 import { SharedBodies } from './shared-body.js';
-import { describeSmtpError, isPermanentError, isPermanentRecipientCode, isServerProblem, refusedOf } from './smtp-errors.js';
+import { describeSmtpError, isPermanentError, isPermanentRecipientCode, isServerProblem, mayHaveDelivered, refusedOf } from './smtp-errors.js';
 import { ErrorCode } from '../errors.js';
 import type { HeldOutcome } from './held-acknowledgements.js';
 
@@ -223,7 +223,11 @@ export class OutboxDrainer {
     // Once the send failed, a record must not start any more: it would land after the retry below (the stream of a
     // broken connection may still reach its end), and the mail, recorded as sent, would never be sent again.
     let failed = false;
-    const confirm = () => (failed ? Promise.reject(new Error('the send failed')) : (recording = this.sentRecords.record(row.id, now()).then(() => void (recorded = true))));
+    let confirmAsked = false;
+    const confirm = () => {
+      confirmAsked = true;
+      return failed ? Promise.reject(new Error('the send failed')) : (recording = this.sentRecords.record(row.id, now()).then(() => void (recorded = true)));
+    };
     let refused: RefusedRecipient[];
     try {
       refused = (await this.handOver(row, confirm)).refused ?? [];
@@ -231,17 +235,21 @@ export class OutboxDrainer {
       failed = true;
       // A record already on its way decides what the row says: settled first, then undone below.
       await (recording as Promise<void> | null)?.catch(() => undefined);
-      if (this.interrupt.signal.aborted) return this.requeueStopped(row, recorded, report, now);
+      // Whether this try may have left the mail with a reader (the row's mayHaveReached: close-undone and CSAT
+      // withdrawal go by it). Not once the end was asked for and not recorded: the mailer holds it until the record,
+      // so it never left; nor a file the file mailer did not rename into the outbox. Else as the error says.
+      const reached = this.deps.mailer.kind !== 'file' && (recorded || !confirmAsked) && mayHaveDelivered(error);
+      if (this.interrupt.signal.aborted) return this.requeueStopped(row, recorded, reached, report, now);
       const message = describeSmtpError(error);
       if (recorded || !isServerProblem(error)) {
         // Every recipient refused at RCPT TO: each as its own reply says (the error's code is one of them only).
         const everyone = recorded ? [] : refusedOf(error as object);
         if (everyone.length > 0) return this.recordRefused(row, everyone, report, now, false);
-        return this.retryOrFail(row, message, isPermanentError(error), report, now);
+        return this.retryOrFail(row, message, isPermanentError(error), report, now, { reached });
       }
       // Not this mail's fault: back to the queue as it was (the attempt not counted), the reason on the row.
       run.serverTrouble ??= message;
-      await releaseClaims(this.deps.db, [row.id], message);
+      await releaseClaims(this.deps.db, [row.id], message, reached);
       report.retried++;
       return;
     }
@@ -265,17 +273,20 @@ export class OutboxDrainer {
    * Given up on at shutdown: due again at once. Recorded as sent already, its end may
    * have reached the server, which may keep it: sent again all the same (RFC 1047: twice rather than never).
    */
-  private async requeueStopped(row: ClaimedMail, recorded: boolean, report: DrainReport, now: () => Date): Promise<void> {
+  private async requeueStopped(row: ClaimedMail, recorded: boolean, reached: boolean, report: DrainReport, now: () => Date): Promise<void> {
     const reason = `the daemon stopped before the server answered${recorded ? ' the end of the mail (it may have it: sent again)' : ''}`;
-    await inTransaction(this.deps.db, (tx) => markRetry(tx, row.id, now(), reason));
+    await inTransaction(this.deps.db, (tx) => markRetry(tx, row.id, now(), reason, undefined, reached));
     report.retried++;
   }
 
-  /** Recipients refused at RCPT TO: the mail goes again to those refused for now, alone; refused by all for good, it failed. */
+  /**
+   * Recipients refused at RCPT TO: the mail goes again to those refused for now, alone; refused by all for good, it
+   * failed. Taken by some (`someTook`), it reached them.
+   */
   private async recordRefused(row: ClaimedMail, refused: RefusedRecipient[], report: DrainReport, now: () => Date, someTook = true): Promise<void> {
     const message = refused.map((r) => `${r.address}: ${r.response}`).join('; ');
     const owed = refused.filter((r) => !isPermanentRecipientCode(r.responseCode)).map((r) => r.address);
-    if (owed.length > 0) return this.retryOrFail(row, message, false, report, now, owed);
+    if (owed.length > 0) return this.retryOrFail(row, message, false, report, now, { owedTo: owed, reached: someTook });
     if (!someTook) return this.retryOrFail(row, message, true, report, now);
     await inTransaction(this.deps.db, (tx) => noteRefusedRecipients(tx, row.id, message));
     report.sent++;
@@ -285,9 +296,11 @@ export class OutboxDrainer {
   /**
    * A failed try: marked failed when final (5xx), when the next try would fall past the retry window (or the
    * tries run out, with OUTBOX_MAX_ATTEMPTS), else due again after the backoff (30 s doubling to 1 h).
-   * `owedTo`: the recipients it is still owed to, when others took it (the rest of the envelope is done).
+   * `owedTo`: the recipients it is still owed to, when others took it (the rest of the envelope is done); `reached`:
+   * this try may have left it with a reader (kept on the row for good: OutboxMail.mayHaveReached).
    */
-  private async retryOrFail(row: ClaimedMail, message: string, permanent: boolean, report: DrainReport, now: () => Date, owedTo?: string[]): Promise<void> {
+  private async retryOrFail(row: ClaimedMail, message: string, permanent: boolean, report: DrainReport, now: () => Date, tried: { owedTo?: string[]; reached?: boolean } = {}): Promise<void> {
+    const { owedTo, reached = false } = tried;
     const headers = owedTo ? JSON.stringify({ ...parseColumn<OutboxHeaders>(row.headers), envelopeTo: owedTo }) : undefined;
     const delay = Math.min(30_000 * 2 ** (row.attempts - 1), 3_600_000);
     const next = new Date(now().getTime() + delay);
@@ -296,11 +309,11 @@ export class OutboxDrainer {
     const triesOver = this.opts.maxAttempts !== undefined && row.attempts >= this.opts.maxAttempts;
     if (permanent || windowOver || triesOver) {
       const reason = permanent ? message : windowOver ? `${message} (gave up after ${retryHours} hours)` : `${message} (gave up after ${row.attempts} tries)`;
-      await inTransaction(this.deps.db, (tx) => recordFailedMail(tx, row, reason, now(), headers));
+      await inTransaction(this.deps.db, (tx) => recordFailedMail(tx, row, reason, now(), headers, reached));
       report.failed++;
       this.deps.log.error({ outboxId: row.id, to: owedTo ?? row.toList, error: reason, attempts: row.attempts }, 'mail failed permanently');
     } else {
-      await inTransaction(this.deps.db, (tx) => markRetry(tx, row.id, next, message, headers));
+      await inTransaction(this.deps.db, (tx) => markRetry(tx, row.id, next, message, headers, reached));
       report.retried++;
       this.deps.log.warn({ outboxId: row.id, error: message, retryInMs: delay }, 'mail not sent; will retry');
     }

@@ -23,9 +23,12 @@ export function missingAttachments(row: Pick<ClaimedMail, 'id' | 'attachments'>,
   return `attachment missing: ${named}; put the file back and run \`ventanilla outbox retry ${row.id}\`, or answer again without it`;
 }
 
-/** Marks the mail failed and, for a ticket's mail, tells its ticket whom it did not reach and why. */
-export async function recordFailedMail(tx: Tx, row: Pick<ClaimedMail, 'id' | 'ticketId' | 'toList' | 'ccList' | 'subject'>, reason: string, at: Date, headers?: string): Promise<void> {
-  await markFailed(tx, row.id, reason, headers);
+/**
+ * Marks the mail failed and, for a ticket's mail, tells its ticket whom it did not reach and why. `reached`: its last
+ * try may have left it with a reader all the same (outbox-repo.ts markFailed).
+ */
+export async function recordFailedMail(tx: Tx, row: Pick<ClaimedMail, 'id' | 'ticketId' | 'toList' | 'ccList' | 'subject'>, reason: string, at: Date, headers?: string, reached = false): Promise<void> {
+  await markFailed(tx, row.id, reason, headers, reached);
   if (row.ticketId === null) return;
   const to = [...parseColumn<string[]>(row.toList), ...parseColumn<string[]>(row.ccList)].join(', ');
   const detail = `not sent to ${to}: ${reason}`.slice(0, 2000);

@@ -58,6 +58,32 @@ export function isServerProblem(error: unknown): boolean {
   return e.responseCode === 421 || e.responseCode === 530;
 }
 
+/** nodemailer's codes for the server's "no" (to MAIL FROM, RCPT TO, DATA or the end of the mail) or its own, sending nothing. */
+const REFUSED = new Set(['EENVELOPE', 'EMESSAGE']);
+/** Failures of the session's setup, before any mail: DNS, TLS, the login, a pool with no login for it. */
+const BEFORE_ANY_MAIL = new Set(['EDNS', 'ETLS', 'EAUTH', 'ENOAUTH', 'EREQUIRETLS']);
+const SETUP_COMMANDS = new Set(['EHLO', 'HELO', 'LHLO', 'STARTTLS']);
+
+/**
+ * Whether a failed try may have left the mail with a reader all the same. Not when the server said no (a 4xx or 5xx
+ * reply to MAIL FROM, to every RCPT TO, to DATA or to the end of the mail; a failure reply it closed the connection
+ * with), nor when the mail never got that far (no connection, no greeting, TLS or the login failed, nodemailer
+ * refused it before sending). A connection lost or gone quiet while the mail was on its way, its end perhaps sent
+ * and the server's answer lost (RFC 1047), may have; so may any error of a shape not known here.
+ */
+export function mayHaveDelivered(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return true;
+  const e = error as SmtpError;
+  const code = e.code ?? '';
+  if (REFUSED.has(code) || BEFORE_ANY_MAIL.has(code)) return false;
+  if (UNREACHABLE.has(e.originalCode ?? '') || SETUP_TIMEOUTS.has(e.timeoutType ?? '')) return false;
+  if (SETUP_COMMANDS.has(e.command ?? '') || e.command?.startsWith('AUTH ')) return false;
+  // nodemailer's own checks before it writes (a connection closed already, a message stream that failed).
+  if (e.command === 'API') return false;
+  // The server's failure reply, read as it closed the connection: the mail it answered was not taken.
+  return !(code === 'ECONNECTION' && typeof e.responseCode === 'number' && e.responseCode >= 400 && e.responseCode < 600);
+}
+
 /**
  * The recipients nodemailer's envelope says the server refused (each error carries `recipient` and the reply): on
  * the result of a mail some took, or on the error of one all refused.

@@ -119,7 +119,7 @@ export const CLAIMED_SQL = `SELECT "id", "ticketId", "fromAddress", "toList", "c
   FROM "OutboxMail" WHERE "id" IN (SELECT "value" FROM json_each(?)) ORDER BY "id"`;
 const HOLDERS = `SELECT DISTINCT "leaseHolder" AS "holder" FROM "OutboxMail" WHERE "status" = 'sending' AND "leasedUntil" >= ? AND "leaseHolder" IS NOT NULL`;
 const RELEASE = `UPDATE "OutboxMail" SET "status" = 'pending', "leasedUntil" = NULL, "leaseHolder" = NULL, "attempts" = "attempts" - 1,
-    "lastError" = coalesce(?, "lastError")
+    "lastError" = coalesce(?, "lastError"), "mayHaveReached" = "mayHaveReached" OR ?
   WHERE "status" = 'sending' AND "id" IN (SELECT "value" FROM json_each(?))`;
 const RENEW = `UPDATE "OutboxMail" SET "leasedUntil" = ?
   WHERE "status" = 'sending' AND "leaseHolder" = ? AND "id" IN (SELECT "value" FROM json_each(?)) RETURNING "id"`;
@@ -186,11 +186,12 @@ export async function leaseHolders(db: Db, now: Date): Promise<string[]> {
 
 /**
  * Gives back claimed mails that were not tried (shutdown), or that the server could not take for reasons not
- * theirs (`error`: kept as lastError): as they were, the attempt not counted.
+ * theirs (`error`: kept as lastError): as they were, the attempt not counted; `reached` if the try may have left
+ * them with a reader all the same (an error of a shape not known: smtp-errors.ts mayHaveDelivered).
  */
-export async function releaseClaims(db: Db, ids: number[], error: string | null = null): Promise<void> {
+export async function releaseClaims(db: Db, ids: number[], error: string | null = null, reached = false): Promise<void> {
   if (ids.length === 0) return;
-  await drainWrite(db, (connection) => statement(connection, RELEASE).run(error?.slice(0, 2000) ?? null, JSON.stringify(ids)));
+  await drainWrite(db, (connection) => statement(connection, RELEASE).run(error?.slice(0, 2000) ?? null, reached ? 1 : 0, JSON.stringify(ids)));
 }
 
 export async function markSent(tx: Tx, id: number, at: Date): Promise<void> {
@@ -209,12 +210,18 @@ export async function markManySent(db: Db, mails: Array<{ id: number; at: Date }
 // Retry and failure clear sentAt: the mail may have been marked sent just before the server's final answer
 // refused it (the drainer commits "sent" before the end of the message; see drainer.ts). `headers` (JSON)
 // replaces the row's when the mail is still owed to only some of its recipients (OutboxHeaders.envelopeTo).
-export async function markRetry(tx: Tx, id: number, nextAttemptAt: Date, error: string, headers?: string): Promise<void> {
-  await tx.outboxMail.update({ where: { id }, data: { status: 'pending', nextAttemptAt, sentAt: null, leasedUntil: null, leaseHolder: null, lastError: error.slice(0, 2000), ...(headers ? { headers } : {}) } });
+// `reached`: the try may have left it with a reader (taken for some, or its answer lost): mayHaveReached is set,
+// and stays set, whatever later tries say (the retry of `outbox retry` too).
+export async function markRetry(tx: Tx, id: number, nextAttemptAt: Date, error: string, headers?: string, reached = false): Promise<void> {
+  await tx.outboxMail.update({ where: { id }, data: { status: 'pending', nextAttemptAt, sentAt: null, leasedUntil: null, leaseHolder: null, lastError: error.slice(0, 2000), ...settled(headers, reached) } });
 }
 
-export async function markFailed(tx: Tx, id: number, error: string, headers?: string): Promise<void> {
-  await tx.outboxMail.update({ where: { id }, data: { status: 'failed', sentAt: null, leasedUntil: null, leaseHolder: null, lastError: error.slice(0, 2000), ...(headers ? { headers } : {}) } });
+export async function markFailed(tx: Tx, id: number, error: string, headers?: string, reached = false): Promise<void> {
+  await tx.outboxMail.update({ where: { id }, data: { status: 'failed', sentAt: null, leasedUntil: null, leaseHolder: null, lastError: error.slice(0, 2000), ...settled(headers, reached) } });
+}
+
+function settled(headers: string | undefined, reached: boolean) {
+  return { ...(headers ? { headers } : {}), ...(reached ? { mayHaveReached: true } : {}) };
 }
 
 /**
@@ -241,38 +248,6 @@ export async function takeBackQueuedTo(tx: Tx, email: string, reason: string): P
   const copied = await tx.outboxMail.findMany({ where: { status: 'pending', ccList: { contains: `"${address}"` } }, select: { id: true, ccList: true } });
   for (const { id, ccList } of copied) await tx.outboxMail.update({ where: { id }, data: { ccList: JSON.stringify((JSON.parse(ccList) as string[]).filter((a) => !isAddress(a))) } });
   return taken;
-}
-
-/**
- * By the unique index on idempotencyKey. The second and third values: a note the mail must have been held back with
- * (its lastError begins with it) and never tried, or null for any queued mail.
- */
-export const CANCEL_QUEUED_SQL = `UPDATE "OutboxMail" SET "status" = 'cancelled', "lastError" = ?
-  WHERE "idempotencyKey" = ? AND "status" = 'pending' AND (? IS NULL OR ("attempts" = 0 AND instr("lastError", ?) = 1))`;
-
-/**
- * Cancels the mail queued under this key if no drainer holds it (`cancelled`, `reason` as its lastError: kept in the
- * outbox, never sent); with `heldWith`, only one held back with that note (ACK_LIMIT) and never tried. Null without
- * such a mail; else whether this cancelled it, and its tries: more than 0 if one reached the mail server (its
- * readers may have it: a connection broken after the end of the mail, some recipients who took it).
- */
-export function cancelQueuedMail(tx: Tx, idempotencyKey: string, reason: string, heldWith: string | null = null): { cancelled: boolean; attempts: number } | null {
-  const sql = sqlOf(tx);
-  const { changes } = sql.run(CANCEL_QUEUED_SQL, reason, idempotencyKey, heldWith, heldWith);
-  const row = sql.get<{ attempts: number }>('SELECT "attempts" FROM "OutboxMail" WHERE "idempotencyKey" = ?', idempotencyKey);
-  return row ? { cancelled: changes > 0, attempts: row.attempts } : null;
-}
-
-/**
- * A cancelled mail's idempotency key freed (the row keeps it with `:withdrawn:<id>` after it), so that the same
- * effect may be queued again: a survey withdrawn unsent is asked when the ticket is solved again. Its Message-ID.
- */
-export function setAsideCancelledMail(tx: Tx, idempotencyKey: string): string | null {
-  const sql = sqlOf(tx);
-  const row = sql.get<{ id: number; messageId: string }>(`SELECT "id", "messageId" FROM "OutboxMail" WHERE "idempotencyKey" = ? AND "status" = 'cancelled'`, idempotencyKey);
-  if (!row) return null;
-  sql.run('UPDATE "OutboxMail" SET "idempotencyKey" = ? WHERE "id" = ?', `${idempotencyKey}:withdrawn:${row.id}`, row.id);
-  return row.messageId;
 }
 
 /** A sent mail that some of its recipients refused for good (5xx to RCPT TO): the refusals, for `outbox list`. */

@@ -1,5 +1,5 @@
 import type { Tx } from '../store/database.js';
-import { cancelQueuedMail, setAsideCancelledMail } from '../store/outbox-repo.js';
+import { cancelQueuedMail, setAsideCancelledMail } from '../store/outbox-cancel.js';
 import { dropSurveysOfMails, requesterOf } from '../store/survey-repo.js';
 import { addTicketEvent } from '../store/tickets-repo.js';
 import type { SurveyDeps } from './deps.js';
@@ -36,17 +36,18 @@ export async function queueCsatSurvey(tx: Tx, deps: SurveyDeps, solved: SolvedBy
 
 /**
  * A solved ticket back at work (the customer says it still fails, or an agent reopens it): its CSAT survey, still
- * queued and never tried (the outbox held back by a backlog or a mail server down), is withdrawn, as "how did we
- * do?" about a problem open again reads as a mistake. The mail stays in the outbox, cancelled with why; the survey,
- * never asked, is dropped (the report does not count it) and the ticket solved again is asked then. A survey tried
- * already may have reached them: it stays, to be answered, and the ticket is not asked twice.
+ * queued and never delivered (the outbox held back by a backlog or a mail server down, or each try refused by the
+ * server), is withdrawn, as "how did we do?" about a problem open again reads as a mistake. The mail stays in the
+ * outbox, cancelled with why; the survey, never asked, is dropped (the report does not count it) and the ticket
+ * solved again is asked then. A survey that may have reached them (a try whose connection broke after the end of
+ * the mail) stays, to be answered, and the ticket is not asked twice.
  */
 export async function withdrawCsatSurvey(tx: Tx, reopened: { ticketId: number; actor: string; now: Date }): Promise<void> {
   const key = `csat:${reopened.ticketId}`;
   const reason = `not sent: the ticket was reopened (${reopened.actor}, ${reopened.now.toISOString()}) before the survey left`;
   const mail = cancelQueuedMail(tx, key, reason);
-  if (!mail?.cancelled || mail.attempts > 0) return;
+  if (!mail?.cancelled || mail.mayHaveReached) return;
   const messageId = setAsideCancelledMail(tx, key);
   if (messageId) await dropSurveysOfMails(tx, [messageId]);
-  await addTicketEvent(tx, { ticketId: reopened.ticketId, type: 'csat_withdrawn', actor: 'system', detail: reason, at: reopened.now });
+  await addTicketEvent(tx, { ticketId: reopened.ticketId, type: 'csat_withdrawn', actor: 'system', detail: mail.reason, at: reopened.now });
 }

@@ -85,6 +85,23 @@ describe('what the customer reads when such a close is undone', () => {
   const outbox = async (ticketNumber: number) =>
     (await tt.app.db.outboxMail.findMany({ where: { ticket: { number: ticketNumber } }, orderBy: { id: 'asc' } })).map((m) => [m.template, m.status]);
 
+  type Waiting = Awaited<ReturnType<typeof leftWaiting>>;
+
+  /** The answers to the solved and the pending ticket, in time, read after the tick. */
+  async function bothAnswerInTime(solved: Waiting, pending: Waiting) {
+    await readLate(MX('2026-11-20T10:00:20'), MX('2026-11-20T09:59:50'), solved.notice, 'Sigue sin funcionar.');
+    await readLate(MX('2026-11-20T10:00:25'), MX('2026-11-20T09:59:55'), pending.notice, 'Adjunto el XML.');
+  }
+
+  /** Closing mails cancelled, and what an answer read before the tick gets: a solved ticket's reopening; for a pending one, none. */
+  async function expectNoCorrection(solved: Waiting, pending: Waiting) {
+    const mails = tt.take();
+    expect(mails.map((m) => m.subject)).toEqual([`Re: [#${solved.number}] No puedo timbrar`]);
+    expect(mails[0]?.text).toContain(`Recibimos su respuesta sobre la solución enviada y reabrimos su ticket #${solved.number}.`);
+    expect(await outbox(solved.number)).toEqual([['acknowledgement', 'sent'], ['solved', 'sent'], ['closed', 'cancelled'], ['reopened', 'sent']]);
+    expect(await outbox(pending.number)).toEqual([['acknowledgement', 'sent'], ['pending', 'sent'], ['closed', 'cancelled']]);
+  }
+
   it('pending, the closed mail already sent: the next one says plainly that the ticket stays open, the answer having come in time', async () => {
     tt = await suite.start(MX('2026-11-12T09:00:00'));
     const { number, notice } = await leftWaiting('pending');
@@ -127,39 +144,81 @@ describe('what the customer reads when such a close is undone', () => {
     await suite.smtp.down();
     try {
       expect((await tt.tick(MX(DUE))).timers).toEqual({ closed: 2 });
-      await readLate(MX('2026-11-20T10:00:20'), MX('2026-11-20T09:59:50'), solved.notice, 'Sigue sin funcionar.');
-      await readLate(MX('2026-11-20T10:00:25'), MX('2026-11-20T09:59:55'), pending.notice, 'Adjunto el XML.');
+      await bothAnswerInTime(solved, pending);
     } finally {
       await suite.smtp.up();
     }
     // The scheduler's own drain job (wall clock) met the server down and pauses drains for 30 s of the wall clock.
     await tt.app.drainer().drain(() => new Date(Date.now() + 60_000));
-    // What an answer read before the tick gets: the reopening of a solved ticket; for a pending one, none.
-    const mails = tt.take();
-    expect(mails.map((m) => m.subject)).toEqual([`Re: [#${solved.number}] No puedo timbrar`]);
-    expect(mails[0]?.text).toContain(`Recibimos su respuesta sobre la solución enviada y reabrimos su ticket #${solved.number}.`);
-    expect(await outbox(solved.number)).toEqual([['acknowledgement', 'sent'], ['solved', 'sent'], ['closed', 'cancelled'], ['reopened', 'sent']]);
-    expect(await outbox(pending.number)).toEqual([['acknowledgement', 'sent'], ['pending', 'sent'], ['closed', 'cancelled']]);
+    await expectNoCorrection(solved, pending);
     for (const number of [solved.number, pending.number]) {
       const ticket = await tt.ticket(number);
       expect(ticket.status).toBe('open');
       expect(ticket.events.find((e) => e.type === 'notice_cancelled')?.detail).toMatch(/^closed: not sent: the customer's answer reached the mailbox in time \(2026-11-20T15:59:5[05].000Z\), the close was undone$/);
     }
   });
-  it('pending, the closed mail tried once and refused for now (451): cancelled, and the correction sent, since a try may leave it with its reader', async () => {
+  it('pending and solved, the closed mail refused by the server (451 to its end): it never reached them, so cancelled as if unsent, no correction', async () => {
     // The scheduler's own drain job tries on the wall clock, days after these instants: retries kept for 100 days.
+    tt = await suite.start(MX('2026-11-10T09:00:00'), { OUTBOX_RETRY_HOURS: '2400' });
+    const solved = await leftWaiting('solved');
+    const pending = await leftWaiting('pending');
+    suite.smtp.failWith = 451;
+    expect((await tt.tick(MX(DUE))).timers).toEqual({ closed: 2 });
+    suite.smtp.failWith = null;
+    expect(await tt.app.db.outboxMail.findMany({ where: { template: 'closed' }, select: { status: true, attempts: true, mayHaveReached: true } })).toEqual([
+      { status: 'pending', attempts: 1, mayHaveReached: false },
+      { status: 'pending', attempts: 1, mayHaveReached: false },
+    ]);
+    await bothAnswerInTime(solved, pending);
+    await tt.app.drainer().drain(() => new Date(Date.now() + 3_600_000));
+    await expectNoCorrection(solved, pending);
+    for (const number of [solved.number, pending.number]) {
+      const detail = (await tt.ticket(number)).events.find((e) => e.type === 'notice_cancelled')?.detail;
+      expect(detail).toMatch(/^closed: not sent: the customer's answer reached the mailbox in time \(.*\), the close was undone; refused by the mail server at its 1 try, never delivered \(last: .*451 Try again later\)$/);
+    }
+  });
+  it('pending, the closed mail refused for good (550 to its end): failed, the ticket told; it never reached them, so no correction', async () => {
+    tt = await suite.start(MX('2026-11-12T09:00:00'));
+    const { number, notice } = await leftWaiting('pending');
+    suite.smtp.failWith = 550;
+    try {
+      expect((await tt.tick(MX(DUE))).timers).toEqual({ closed: 1 });
+    } finally {
+      suite.smtp.failWith = null;
+    }
+    await readLate(MX('2026-11-20T10:00:20'), MX('2026-11-20T09:59:50'), notice, 'Adjunto el XML.');
+    expect(tt.take()).toEqual([]);
+    expect(await outbox(number)).toEqual([['acknowledgement', 'sent'], ['pending', 'sent'], ['closed', 'failed']]);
+    expect((await tt.ticket(number)).events.map((e) => e.type)).toContain('notification_failed');
+  });
+  it('pending, the closed mail\'s connection lost after its end, the server\'s answer with it: it may have reached them, so the correction is sent', async () => {
     tt = await suite.start(MX('2026-11-12T09:00:00'), { OUTBOX_RETRY_HOURS: '2400' });
     const { number, notice } = await leftWaiting('pending');
-    suite.smtp.failWith = 451;
+    suite.smtp.dropAfterDot = 1;
     expect((await tt.tick(MX(DUE))).timers).toEqual({ closed: 1 });
-    suite.smtp.failWith = null;
+    expect(suite.smtp.droppedAfterDot.at(-1)?.toString('latin1')).toContain('cerramos el ticket');
     await readLate(MX('2026-11-20T10:00:20'), MX('2026-11-20T09:59:50'), notice, 'Adjunto el XML.');
     await tt.app.drainer().drain(() => new Date(Date.now() + 3_600_000));
     const mails = tt.take();
     expect(mails.map((m) => m.subject)).toEqual([`Re: [#${number}] No puedo timbrar`]);
     expect(mails[0]?.text).toContain('el cierre fue un error y el ticket sigue abierto');
     expect(await outbox(number)).toEqual([['acknowledgement', 'sent'], ['pending', 'sent'], ['closed', 'cancelled'], ['close_undone', 'sent']]);
-    expect((await tt.ticket(number)).events.find((e) => e.type === 'notice_cancelled')?.detail).toContain('tried 1 time(s) before, so the customer is told the close was a mistake');
+    expect((await tt.ticket(number)).events.find((e) => e.type === 'notice_cancelled')?.detail).toMatch(/the close was undone; a try may have left it with the customer, so they are told the close was a mistake$/);
+  });
+  it('pending, the closed mail taken by the customer\'s server and refused for now for the copy (451 to RCPT TO): the customer has it, so the correction is sent', async () => {
+    tt = await suite.start(MX('2026-11-12T09:00:00'), { OUTBOX_RETRY_HOURS: '2400' });
+    const { number, notice } = await leftWaiting('pending');
+    await tt.app.db.ticketCc.create({ data: { ticket: { connect: { number } }, email: 'luis@cliente.mx' } });
+    suite.smtp.refuseRecipients.set('luis@cliente.mx', 451);
+    try {
+      expect((await tt.tick(MX(DUE))).timers).toEqual({ closed: 1 });
+    } finally {
+      suite.smtp.refuseRecipients.clear();
+    }
+    expect(tt.take().map((m) => [m.to, m.subject])).toEqual([[['ana@cliente.mx'], `Re: [#${number}] No puedo timbrar`]]);
+    await readLate(MX('2026-11-20T10:00:20'), MX('2026-11-20T09:59:50'), notice, 'Adjunto el XML.');
+    expect(tt.take().map((m) => m.text).join()).toContain('el cierre fue un error y el ticket sigue abierto');
+    expect(await outbox(number)).toEqual([['acknowledgement', 'sent'], ['pending', 'sent'], ['closed', 'cancelled'], ['close_undone', 'sent']]);
   });
   it('read in a backlog (the daemon restarted after the tick), the correction is owed, then sent in the customer\'s words once caught up', async () => {
     tt = await suite.start(MX('2026-11-12T09:00:00'));

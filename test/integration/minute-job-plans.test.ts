@@ -7,7 +7,8 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateDatabase } from '../../src/store/migrator.js';
 import { ACK_SLOTS_SQL, KNOWN_REQUESTER_SQL, LAST_THROTTLED_SQL } from '../../src/store/acknowledgement-repo.js';
-import { CANCEL_QUEUED_SQL, CLAIMED_SQL } from '../../src/store/outbox-repo.js';
+import { CANCEL_QUEUED_SQL } from '../../src/store/outbox-cancel.js';
+import { CLAIMED_SQL } from '../../src/store/outbox-repo.js';
 import { ACCESS_REQUEST_OWED, ACCESS_REQUESTED, MAILS_OF_TEMPLATE_TO_SQL, OWED_ACCESS_REQUESTS_SQL } from '../../src/store/access-repo.js';
 
 let dir: string;
