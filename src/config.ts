@@ -68,6 +68,8 @@ const envSchema = z.object({
   IMAP_OAUTH2_CLIENT_SECRET: optionalText,
   IMAP_OAUTH2_SCOPE: optionalText,
   IMAP_OAUTH2_REFRESH_TOKEN: optionalText,
+  // A Google Workspace service account's JSON key (domain-wide delegation) instead of a secret or refresh token.
+  IMAP_OAUTH2_SERVICE_ACCOUNT_FILE: optionalText,
   // Knowledge-base articles (README "Knowledge base"): default DATA_DIR/kb.
   KNOWLEDGE_BASE_DIR: optionalText,
   IMAP_TLS_REJECT_UNAUTHORIZED: bool(true),
@@ -82,7 +84,8 @@ const envSchema = z.object({
   SMTP_TLS_REJECT_UNAUTHORIZED: bool(true),
   SMTP_REQUIRE_TLS: bool(true),
   SMTP_POOL_SIZE: positiveInt(5),
-  // The IMAP_OAUTH2_* app's tokens for SMTP too (Microsoft 365: SMTP.SendAsApp; Google: the same grant).
+  // The IMAP_OAUTH2_* app's tokens for SMTP too (Microsoft 365: SMTP.SendAsApp; Google: the same grant, or the
+  // service account acting for the address that sends).
   SMTP_OAUTH2: bool(false),
   // How long a mail the server keeps deferring (4xx) is tried again: 5 days, as mail servers keep their queue
   // (Postfix's maximal_queue_lifetime). A count of tries, when set, gives up sooner.
@@ -263,9 +266,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
   if (e.IMAP_PROCESSED_MAILBOX && sameMailbox(e.IMAP_MAILBOX, e.IMAP_PROCESSED_MAILBOX)) {
     problems.push(`  IMAP_PROCESSED_MAILBOX: expected another mailbox than IMAP_MAILBOX, or empty to flag only (got "${e.IMAP_PROCESSED_MAILBOX}")`);
   }
-  const imap = imapConfig(e, problems);
+  const imap = imapConfig(e, problems, warnings);
   const smtpOAuth2 = e.SMTP_OAUTH2 ? imap?.oauth2 : undefined;
-  if (e.SMTP_OAUTH2 && !smtpOAuth2) problems.push('  SMTP_OAUTH2: uses the IMAP_OAUTH2_* app, which is not set (IMAP_HOST, IMAP_USER, IMAP_OAUTH2_TOKEN_URL, IMAP_OAUTH2_CLIENT_ID)');
+  if (e.SMTP_OAUTH2 && !smtpOAuth2) problems.push('  SMTP_OAUTH2: uses the IMAP_OAUTH2_* app, which is not set (IMAP_HOST, IMAP_USER, and IMAP_OAUTH2_TOKEN_URL with IMAP_OAUTH2_CLIENT_ID, or IMAP_OAUTH2_SERVICE_ACCOUNT_FILE)');
   // The mailbox's own address logs in, unless SMTP_USER names another.
   const smtpUser = e.SMTP_USER ?? (smtpOAuth2 ? imap?.user : undefined);
   problems.push(...policyProblems);

@@ -1,9 +1,11 @@
 // Microsoft 365 turned basic authentication off for IMAP, and Google wants OAuth2 too: a mailbox there is reached
 // with an access token (SASL XOAUTH2), fetched from the provider's token endpoint (RFC 6749) with the app's client
 // credentials (Microsoft's IMAP.AccessAsApp), or with a refresh token a person granted once (Google, Microsoft
-// delegated). Tokens live about an hour: one is kept until a minute before it expires, then fetched again.
+// delegated), or with a JWT a Google service account signs (oauth2-service-account.ts). Tokens live about an hour:
+// one is kept until a minute before it expires, then fetched again.
 
 import { RefreshTokenFile } from './oauth2-refresh-file.js';
+import { GOOGLE_MAIL_SCOPE, JWT_BEARER_GRANT, serviceAccountAssertion, serviceAccountFix, type ServiceAccountKey } from './oauth2-service-account.js';
 
 export interface OAuth2Settings {
   tokenUrl: string;
@@ -15,6 +17,10 @@ export interface OAuth2Settings {
   refreshToken?: string;
   /** Where the refresh token the provider rotates to is kept across restarts (oauth2-refresh-file.ts). */
   refreshTokenFile?: string;
+  /** Given: the JWT bearer grant, the key signing for `subject` (Google Workspace domain-wide delegation). */
+  serviceAccount?: ServiceAccountKey;
+  /** The mailbox a service account acts for: the address that logs in (tokenSourceFor). */
+  subject?: string;
 }
 
 const EARLY_MS = 60_000;
@@ -75,8 +81,12 @@ export class OAuth2TokenSource {
     this.cached = null;
   }
 
-  private async fetchToken(): Promise<{ token: string; until: number }> {
+  /** The request's form: a service account's signed assertion, a person's refresh token, or the app's credentials. */
+  private grantForm(): URLSearchParams {
     const s = this.settings;
+    // The key's signature is the credential: no client ID or secret goes with it. Signed anew for each request
+    // (~1 ms): an assertion lives an hour, as long as the token it is exchanged for.
+    if (s.serviceAccount) return new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion: serviceAccountAssertion(s.serviceAccount, s.subject ?? '', s.scope ?? GOOGLE_MAIL_SCOPE, this.now()) });
     const form = new URLSearchParams({ client_id: s.clientId });
     if (s.clientSecret) form.set('client_secret', s.clientSecret);
     if (s.scope) form.set('scope', s.scope);
@@ -91,6 +101,12 @@ export class OAuth2TokenSource {
       form.set('grant_type', 'refresh_token');
       form.set('refresh_token', this.refreshToken);
     } else form.set('grant_type', 'client_credentials');
+    return form;
+  }
+
+  private async fetchToken(): Promise<{ token: string; until: number }> {
+    const s = this.settings;
+    const form = this.grantForm();
     let response: Response;
     const timeout = AbortSignal.timeout(TIMEOUT_MS);
     try {
@@ -115,6 +131,7 @@ export class OAuth2TokenSource {
     }
     if (!response.ok || typeof body.access_token !== 'string' || body.access_token === '') {
       const why = [body.error, body.error_description].filter((v) => typeof v === 'string' && v !== '').join(': ') || `HTTP ${response.status}`;
+      if (s.serviceAccount) throw new OAuth2Error(`the OAuth2 token endpoint refused a token (${why}): ${serviceAccountFix(s.serviceAccount, s.subject ?? '', s.scope ?? GOOGLE_MAIL_SCOPE, body.error)}`);
       // With a person's grant, the refresh token is the usual culprit: it expired, or was revoked.
       const check = this.refreshToken
         ? `IMAP_OAUTH2_REFRESH_TOKEN (expired or revoked: a person grants a new one${this.refreshToken === s.refreshToken ? '' : `; the one offered is the token the provider rotated it to${this.kept && this.refreshToken === this.onDisk ? `, kept in ${this.kept.path}` : ''}`}), IMAP_OAUTH2_CLIENT_ID, IMAP_OAUTH2_CLIENT_SECRET and IMAP_OAUTH2_SCOPE`
@@ -154,11 +171,13 @@ const sources = new Map<string, OAuth2TokenSource>();
  * One token source per app and grant, shared by the sessions of this process, whichever address (`user`) logs in
  * with it: the token is the app's, or the granting person's, either way. Keyed by the address too, SMTP_USER other
  * than IMAP_USER made a second source that offered the same refresh token at the same moment, and a provider that
- * revokes the old one at rotation refused one of them.
+ * revokes the old one at rotation refused one of them. A service account's token is the mailbox's it acts for:
+ * one source per address there.
  */
-export function tokenSourceFor(_user: string, settings: OAuth2Settings): OAuth2TokenSource {
-  const key = JSON.stringify([settings.tokenUrl, settings.clientId, settings.scope ?? '', settings.refreshToken ?? '']);
+export function tokenSourceFor(user: string, settings: OAuth2Settings): OAuth2TokenSource {
+  const account = settings.serviceAccount ? [user, settings.serviceAccount.clientEmail, settings.serviceAccount.privateKeyId] : [];
+  const key = JSON.stringify([settings.tokenUrl, settings.clientId, settings.scope ?? '', settings.refreshToken ?? '', ...account]);
   let source = sources.get(key);
-  if (!source) sources.set(key, (source = new OAuth2TokenSource(settings)));
+  if (!source) sources.set(key, (source = new OAuth2TokenSource(settings.serviceAccount ? { ...settings, subject: user } : settings)));
   return source;
 }

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,54 +8,11 @@ import { mail } from '../support/app.js';
 import { cliBuilt } from '../support/cli.js';
 import { daemonLogLines, imapDaemonEnv, startDaemon, waitFor } from '../support/daemon.js';
 import { dovecotAvailable, startDovecot } from '../support/dovecot.js';
+import { startOAuth2Provider } from '../support/oauth2-provider.js';
 
 // Microsoft 365 and Google refuse passwords over IMAP: the gateway logs in with an OAuth2 access token (SASL
 // XOAUTH2), asked of the provider's token endpoint with the app's client credentials. Here the provider is a
-// small HTTP server: its token endpoint issues tokens, its introspection endpoint (RFC 7662) tells Dovecot which
-// are good and whose mailbox they open.
-
-interface Provider {
-  url: string;
-  /** The mailbox its tokens open. */
-  user: string;
-  /** Token requests so far, as form fields. */
-  requests: Array<Record<string, string>>;
-  revokeAll(): void;
-  close(): Promise<void>;
-}
-
-async function startProvider(client: { id: string; secret: string }): Promise<Provider> {
-  const issued = new Set<string>();
-  const requests: Provider['requests'] = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => (body += d));
-    req.on('end', () => {
-      const form = Object.fromEntries(new URLSearchParams(body));
-      const json = (status: number, value: object) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
-      if (req.url === '/token') {
-        requests.push(form);
-        if (form.client_id !== client.id || form.client_secret !== client.secret) return json(401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' });
-        if (form.grant_type !== 'client_credentials' || form.scope !== 'https://outlook.office365.com/.default') return json(400, { error: 'invalid_request' });
-        const token = randomBytes(24).toString('base64url');
-        issued.add(token);
-        return json(200, { token_type: 'Bearer', access_token: token, expires_in: 3599 });
-      }
-      if (req.url === '/introspect') return json(200, issued.has(form.token ?? '') ? { active: true, username: provider.user } : { active: false });
-      json(404, {});
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address() as { port: number };
-  const provider: Provider = {
-    url: `http://127.0.0.1:${address.port}`,
-    user: '',
-    requests,
-    revokeAll: () => issued.clear(),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-  return provider;
-}
+// small HTTP server (test/support/oauth2-provider.ts) that Dovecot asks whether a token is good.
 
 const CLIENT = { id: '7f0c2a4e-app', secret: 'the-app-secret' };
 const OPEN = 'IMAP mailbox open';
@@ -69,11 +25,16 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('an IMAP mailbox reached with 
   });
 
   async function setUp(secret: string) {
-    const provider = await startProvider(CLIENT);
+    let user = '';
+    const provider = await startOAuth2Provider((form) => {
+      if (form.client_id !== CLIENT.id || form.client_secret !== CLIENT.secret) return { status: 401, error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' };
+      if (form.grant_type !== 'client_credentials' || form.scope !== 'https://outlook.office365.com/.default') return { status: 400, error: 'invalid_request' };
+      return { user };
+    });
     cleanups.push(() => provider.close());
     const dovecot = await startDovecot({ oauth2IntrospectionUrl: `${provider.url}/introspect` });
     cleanups.push(() => dovecot.stop());
-    provider.user = dovecot.user;
+    user = dovecot.user;
     const dataDir = mkdtempSync(join(tmpdir(), 'ventanilla-oauth2-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
     const env = imapDaemonEnv(dovecot, dataDir, {

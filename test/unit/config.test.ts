@@ -126,7 +126,7 @@ describe('configuration from the environment', () => {
     const granted = load({ IMAP_HOST: 'imap.gmail.com', IMAP_USER: 'soporte@example.com', IMAP_OAUTH2_TOKEN_URL: 'https://oauth2.googleapis.com/token', IMAP_OAUTH2_CLIENT_ID: 'app', IMAP_OAUTH2_REFRESH_TOKEN: '1//granted', DATA_DIR: '/var/lib/ventanilla' });
     expect(granted.imap?.oauth2).toMatchObject({ refreshToken: '1//granted', refreshTokenFile: '/var/lib/ventanilla/oauth2-refresh-token.json' });
     expect(errorOf({ IMAP_HOST: 'h', IMAP_USER: 'u', IMAP_OAUTH2_TOKEN_URL: 'https://login.example.test/token' }).message).toMatch(/IMAP_OAUTH2_CLIENT_ID: required with IMAP_OAUTH2_TOKEN_URL/);
-    expect(errorOf({ IMAP_HOST: 'h', IMAP_USER: 'u' }).message).toMatch(/IMAP_PASSWORD: required when IMAP_HOST is set \(or IMAP_OAUTH2_TOKEN_URL and IMAP_OAUTH2_CLIENT_ID for OAuth2\)/);
+    expect(errorOf({ IMAP_HOST: 'h', IMAP_USER: 'u' }).message).toMatch(/IMAP_PASSWORD: required when IMAP_HOST is set \(or IMAP_OAUTH2_TOKEN_URL and IMAP_OAUTH2_CLIENT_ID for OAuth2, or IMAP_OAUTH2_SERVICE_ACCOUNT_FILE for a Google service account\)/);
     expect(errorOf({ IMAP_OAUTH2_TOKEN_URL: 'ftp://login.example.test/token' }).message).toMatch(/IMAP_OAUTH2_TOKEN_URL: expected the https address of the token endpoint/);
   });
 
