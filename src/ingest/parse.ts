@@ -180,6 +180,16 @@ export async function parseMailStream(input: Readable, head: Buffer, spill: Atta
   return { ...mail, attachments: await withStreamedTnefUnpacked(mail.attachments, spill.blobs) };
 }
 
+/**
+ * The Date header's instant, or null without one that can be read. mailparser gives a Date it cannot read
+ * ("Lun, 19 Ene 2026": a mailer's Spanish names) the instant it parses the mail, so two copies of one mail had two
+ * dates, and the second was taken for another mail under the same Message-ID (stages/reused-message-id.ts).
+ */
+function writtenDate(parsed: Date | undefined, written: string | undefined): Date | null {
+  if (!parsed || Number.isNaN(parsed.getTime())) return null;
+  return written !== undefined && Number.isNaN(new Date(written).getTime()) ? null : parsed;
+}
+
 async function toInboundMail(run: () => Promise<ParserOutput>, head: Buffer): Promise<InboundMail> {
   try {
     const parsed = await run();
@@ -205,7 +215,7 @@ async function toInboundMail(run: () => Promise<ParserOutput>, head: Buffer): Pr
       replyTo: addresses(parsed.headers.get('reply-to') as AddressObject | undefined),
       recipients: [...new Set([...to, ...cc].map((a) => a.address).concat(delivered))],
       subject: subject.replace(/[\r\n]+/g, ' ').trim(),
-      date: parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : null,
+      date: writtenDate(parsed.date, headers.get('date')?.[0]),
       text: decodeUtf7Text(head, parsed.text ?? ''),
       html: typeof parsed.html === 'string' ? parsed.html : null,
       attachments: withTnefUnpacked(parsed.attachments.map(toAttachment)),
