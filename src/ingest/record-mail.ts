@@ -17,7 +17,7 @@ import { recordSurveyReply } from './stages/survey-reply.js';
 import { accessSettings, screenAccess } from './stages/access.js';
 import { spamVerdict } from './stages/automatic.js';
 import { dedupKeyOf, isSupportAddress, rawBytesKeyOf } from './stages/identify.js';
-import { keyToRecordUnder, noteReusedMessageId } from './stages/reused-message-id.js';
+import { fingerprintToLog, keyToRecordUnder, noteReusedMessageId } from './stages/reused-message-id.js';
 import { analyseMail, visibleTextOf, type AnalysisSettings, type MailAnalysis } from './analyse-mail.js';
 
 function isEscalationContact(contacts: Map<number, string[]>, address: string): boolean {
@@ -25,8 +25,11 @@ function isEscalationContact(contacts: Map<number, string[]>, address: string): 
   return false;
 }
 
-/** `dedupKey`: the key the mail was recorded under, when it is not the one it was prepared with (stages/reused-message-id.ts). */
-type Recorded = { outcome: InboundOutcome; ticketNumber: number | null; detail: string | null; dedupKey?: string };
+/**
+ * `dedupKey`: the key the mail was recorded under, when it is not the one it was prepared with; `contentFingerprint`:
+ * for its log row, when that row is all it leaves (both stages/reused-message-id.ts).
+ */
+type Recorded = { outcome: InboundOutcome; ticketNumber: number | null; detail: string | null; dedupKey?: string; contentFingerprint?: string };
 
 /** A raw mail being recorded: its bytes when they are to be kept with its outcome, null when it is a blob file already. */
 export type KeptRaw = { size: number; sha256: string; content: Buffer | null };
@@ -66,7 +69,7 @@ export async function recordPrepared(deps: PipelineDeps, mails: PreparedMail[]):
         const recorded = await mail.body(tx);
         await logInbound(tx, { ...mail.base, ...recorded });
         await mail.source.withinTransaction?.(tx, recorded.outcome);
-        results.push({ ...recorded, dedupKey: recorded.dedupKey ?? mail.dedupKey, rawSha256: mail.sha256 });
+        results.push({ outcome: recorded.outcome, ticketNumber: recorded.ticketNumber, detail: recorded.detail, dedupKey: recorded.dedupKey ?? mail.dedupKey, rawSha256: mail.sha256 });
       }
       return results;
     });
@@ -169,7 +172,7 @@ export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Bu
     return { ...applied, detail };
   };
 
-  const body = async (tx: Tx): Promise<Recorded> => {
+  const recordedUnderKey = async (tx: Tx): Promise<Recorded> => {
     // Another mail under a Message-ID already recorded goes under a key of its own (stages/reused-message-id.ts).
     const key = await keyToRecordUnder(tx, preparedKey, preparedMessage);
     if (key.kind === 'duplicate') return { outcome: 'duplicate', ticketNumber: key.ticketNumber, detail: null, dedupKey: key.dedupKey };
@@ -178,6 +181,12 @@ export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Bu
     if (!key.reused) return effectUnder(tx, preparedKey, preparedMessage);
     const recorded = await effectUnder(tx, key.dedupKey, { ...preparedMessage, dedupKey: key.dedupKey });
     return { ...(await noteReusedMessageId(tx, deps.log, key.reused, recorded, now)), dedupKey: key.dedupKey };
+  };
+  // A mail that leaves only its log row keeps its content's fingerprint there: another mail under its ID is not it.
+  const body = async (tx: Tx): Promise<Recorded> => {
+    const recorded = await recordedUnderKey(tx);
+    const contentFingerprint = fingerprintToLog(recorded, preparedMessage);
+    return contentFingerprint ? { ...recorded, contentFingerprint } : recorded;
   };
 
   return { dedupKey: preparedKey, sha256, raw, source, base, body };

@@ -16,20 +16,32 @@ export interface InboundLogEntry {
   outcome: InboundOutcome;
   ticketNumber: number | null;
   detail: string | null;
+  /** Only for a mail whose log row is all it leaves (ingest/stages/reused-message-id.ts fingerprintToLog). */
+  contentFingerprint?: string | null;
   at: Date;
 }
 
 export async function logInbound(tx: Tx, e: InboundLogEntry): Promise<number> {
   // Direct SQL (store/sql.ts): one row per inbound mail.
   return sqlOf(tx).run(
-    'INSERT INTO "InboundLog" ("receivedAt", "source", "sourceRef", "dedupKey", "messageId", "fromAddress", "subject", "size", "rawSha256", "outcome", "ticketNumber", "detail") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    e.at, e.source, e.sourceRef, e.dedupKey, e.messageId, e.fromAddress, e.subject?.slice(0, 500) ?? null, e.size, e.rawSha256, e.outcome, e.ticketNumber, e.detail,
+    'INSERT INTO "InboundLog" ("receivedAt", "source", "sourceRef", "dedupKey", "messageId", "fromAddress", "subject", "size", "rawSha256", "outcome", "ticketNumber", "detail", "contentFingerprint") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    e.at, e.source, e.sourceRef, e.dedupKey, e.messageId, e.fromAddress, e.subject?.slice(0, 500) ?? null, e.size, e.rawSha256, e.outcome, e.ticketNumber, e.detail, e.contentFingerprint ?? null,
   ).id;
 }
 
 /** The first mail logged under this key, with its ticket (null when it had none); null when there was none. */
 export async function loggedUnder(tx: Tx, dedupKey: string): Promise<{ ticketNumber: number | null } | null> {
   return sqlOf(tx).get<{ ticketNumber: number | null }>('SELECT "ticketNumber" FROM "InboundLog" WHERE "dedupKey" = ? ORDER BY "id" LIMIT 1', dedupKey) ?? null;
+}
+
+/** The first mail logged under this key with its content's fingerprint: one that left nothing but its log row. */
+export async function loggedFingerprint(tx: Tx, dedupKey: string): Promise<{ fingerprint: string; outcome: string; ticketNumber: number | null } | null> {
+  return (
+    sqlOf(tx).get<{ fingerprint: string; outcome: string; ticketNumber: number | null }>(
+      'SELECT "contentFingerprint" AS "fingerprint", "outcome", "ticketNumber" FROM "InboundLog" WHERE "dedupKey" = ? AND "contentFingerprint" IS NOT NULL ORDER BY "id" LIMIT 1',
+      dedupKey,
+    ) ?? null
+  );
 }
 
 export async function alreadyLoggedRaw(tx: Tx, rawSha256: string, outcome: InboundOutcome): Promise<boolean> {

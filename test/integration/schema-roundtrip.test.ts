@@ -297,7 +297,7 @@ const cases: Record<Prisma.ModelName, () => Promise<void>> = {
   async InboundLog() {
     const data = {
       id: 7701, receivedAt: at(), source: 'imap', sourceRef: 'INBOX/17', dedupKey: 'mid:<x@y>', messageId: '<x@y>', fromAddress: 'x@y.example',
-      subject: 'Hola', size: 2048, rawSha256: 'd'.repeat(64), outcome: 'created', ticketNumber: 1234, detail: 'ok',
+      subject: 'Hola', size: 2048, rawSha256: 'd'.repeat(64), outcome: 'created', ticketNumber: 1234, detail: 'ok', contentFingerprint: 'f'.repeat(64),
     };
     await roundTrip('InboundLog', data, () => db.inboundLog.create({ data }), () => db.inboundLog.findUnique({ where: { id: data.id } }));
   },

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Tx } from '../../store/database.js';
-import type { InboundOutcome } from '../../store/inbound-log-repo.js';
+import { loggedFingerprint, type InboundOutcome } from '../../store/inbound-log-repo.js';
 import { addTicketEvent, messageByDedupKey, storedMailContent, ticketByNumber } from '../../store/tickets-repo.js';
 
 // A Message-ID names one mail (RFC 5322 3.6.4), but some senders give one to several: a web form's mailer that
@@ -13,6 +13,9 @@ import { addTicketEvent, messageByDedupKey, storedMailContent, ticketByNumber } 
 // copy it passes on. Another mail is recorded under a key of its own, `mid:<id>#<its content's hash>`, so a copy
 // of it is a duplicate in turn. A copy that a gateway changed on the way (a list's subject tag or footer, an
 // "[EXTERNAL]" banner) is taken for another mail: a second ticket an agent closes, rather than a mail lost.
+// A first mail that left no message, only its inbound log row (refused by UNKNOWN_SENDER_POLICY, an administrator's
+// command), is compared by the fingerprint logged with it: the form's next customer, or the command edited and sent
+// again, is then handled on its own rather than answered "duplicate".
 
 /** What a mail's sameness is judged by: the Message row's columns (store/tickets-repo.ts storedMailContent). */
 export interface MailContent {
@@ -40,28 +43,62 @@ export function contentFingerprint(mail: MailContent): string {
 }
 
 export type KeyDecision =
-  | { kind: 'duplicate'; dedupKey: string; ticketNumber: number }
-  /** `reused`: the mail's Message-ID was another mail's, recorded on that ticket; it goes under a derived key. */
-  | { kind: 'record'; dedupKey: string; reused: { messageId: string; ticketNumber: number } | null };
+  | { kind: 'duplicate'; dedupKey: string; ticketNumber: number | null }
+  /** `reused`: the mail's Message-ID was another mail's (`had`: its ticket, or what it was); it goes under a derived key. */
+  | { kind: 'record'; dedupKey: string; reused: Reused | null };
+
+type Reused = { messageId: string; ticketNumber: number | null; had: string };
+type Candidate = MailContent & { messageId: string | null; rawSha256: string | null };
 
 /**
- * The key to record a mail under, or the duplicate it is. A new Message-ID costs the one query it always did;
- * the content is compared only when the key is stored (a copy of that mail, or another under its ID), and not
- * even then when the stored mail has the same raw bytes (a mailbox scanned again).
+ * The key to record a mail under, or the duplicate it is. A new Message-ID costs the one query it always did, and
+ * one look in the inbound log (indexed by key); the content is compared only when the key is stored (a copy of
+ * that mail, or another under its ID), and not even then when the stored mail has the same raw bytes (a mailbox
+ * scanned again).
  */
-export async function keyToRecordUnder(tx: Tx, dedupKey: string, mail: MailContent & { messageId: string | null; rawSha256: string | null }): Promise<KeyDecision> {
+export async function keyToRecordUnder(tx: Tx, dedupKey: string, mail: Candidate): Promise<KeyDecision> {
   const seen = await messageByDedupKey(tx, dedupKey);
-  if (!seen) return { kind: 'record', dedupKey, reused: null };
+  if (!seen) return mail.messageId ? afterLogRowOnly(tx, dedupKey, { ...mail, messageId: mail.messageId }) : { kind: 'record', dedupKey, reused: null };
   // A key of the content itself (a mail without Message-ID, identify.ts) names one mail already.
   const sameBytes = seen.rawSha256 !== null && seen.rawSha256 === mail.rawSha256;
   if (!mail.messageId || sameBytes) return { kind: 'duplicate', dedupKey, ticketNumber: seen.ticketNumber };
   const fingerprint = contentFingerprint(mail);
   const stored = await storedMailContent(tx, seen.id);
   if (stored && contentFingerprint(stored) === fingerprint) return { kind: 'duplicate', dedupKey, ticketNumber: seen.ticketNumber };
+  return underDerivedKey(tx, dedupKey, fingerprint, { messageId: mail.messageId, ticketNumber: seen.ticketNumber, had: `#${seen.ticketNumber}` });
+}
+
+/**
+ * No message under the key: a new Message-ID, or a first mail whose log row is all it left (refused, a command:
+ * stages/access.ts and suppression.ts know a second delivery of it by that row). The fingerprint logged with it
+ * (fingerprintToLog) tells a copy of it from another mail; a row logged before fingerprints were has none, and the
+ * stages' check of the log takes a mail under its key for a duplicate, as it did.
+ */
+async function afterLogRowOnly(tx: Tx, dedupKey: string, mail: Candidate & { messageId: string }): Promise<KeyDecision> {
+  const logged = await loggedFingerprint(tx, dedupKey);
+  if (!logged) return { kind: 'record', dedupKey, reused: null };
+  const fingerprint = contentFingerprint(mail);
+  if (logged.fingerprint === fingerprint) return { kind: 'duplicate', dedupKey, ticketNumber: logged.ticketNumber };
+  return underDerivedKey(tx, dedupKey, fingerprint, { messageId: mail.messageId, ticketNumber: logged.ticketNumber, had: logged.outcome });
+}
+
+/** Another mail than the first under its Message-ID: recorded under `<key>#<hash>`, unless a copy of it is there already. */
+async function underDerivedKey(tx: Tx, dedupKey: string, fingerprint: string, reused: Reused): Promise<KeyDecision> {
   const derived = `${dedupKey}#${fingerprint.slice(0, DERIVED_KEY_HASH_CHARS)}`;
-  const again = await messageByDedupKey(tx, derived);
+  const again = (await messageByDedupKey(tx, derived)) ?? (await loggedFingerprint(tx, derived));
   if (again) return { kind: 'duplicate', dedupKey: derived, ticketNumber: again.ticketNumber };
-  return { kind: 'record', dedupKey: derived, reused: { messageId: mail.messageId, ticketNumber: seen.ticketNumber } };
+  return { kind: 'record', dedupKey: derived, reused };
+}
+
+/** The outcomes that leave only a log row, by which their stages (access.ts, suppression.ts) know a second delivery. */
+const LOG_ROW_ONLY: ReadonlySet<InboundOutcome> = new Set(['rejected', 'admin_command', 'bounce', 'complaint']);
+
+/**
+ * The fingerprint to log with a mail whose log row is all it leaves (no ticket), so that another mail under its
+ * Message-ID is not taken for it (afterLogRowOnly); null for every other mail, which costs no hashing.
+ */
+export function fingerprintToLog(recorded: { outcome: InboundOutcome; ticketNumber: number | null }, mail: MailContent & { messageId: string | null }): string | null {
+  return mail.messageId && recorded.ticketNumber === null && LOG_ROW_ONLY.has(recorded.outcome) ? contentFingerprint(mail) : null;
 }
 
 type Recorded = { outcome: InboundOutcome; ticketNumber: number | null; detail: string | null };
@@ -70,8 +107,8 @@ type Recorded = { outcome: InboundOutcome; ticketNumber: number | null; detail: 
  * Says on the mail's ticket, in its inbound log row and in the log that its Message-ID was another mail's: an
  * agent who finds two tickets behind one ID (a reply to it joins the newer: stages/thread.ts) knows why.
  */
-export async function noteReusedMessageId(tx: Tx, log: Logger, reused: { messageId: string; ticketNumber: number }, recorded: Recorded, at: Date): Promise<Recorded> {
-  const note = `Message-ID <${reused.messageId}> reused: another mail had it (#${reused.ticketNumber}); recorded as a mail of its own`;
+export async function noteReusedMessageId(tx: Tx, log: Logger, reused: Reused, recorded: Recorded, at: Date): Promise<Recorded> {
+  const note = `Message-ID <${reused.messageId}> reused: another mail had it (${reused.had}); recorded as a mail of its own`;
   log.warn({ messageId: reused.messageId, firstTicket: reused.ticketNumber, ticket: recorded.ticketNumber }, 'a different mail under a Message-ID already recorded: recorded as a mail of its own');
   const ticket = recorded.ticketNumber !== null ? await ticketByNumber(tx, recorded.ticketNumber) : null;
   if (ticket) await addTicketEvent(tx, { ticketId: ticket.id, type: 'message_id_reused', actor: 'system', detail: note, at });
