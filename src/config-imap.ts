@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import type { Config, Env } from './config.js';
+import type { Config } from './config.js';
+import type { Env } from './config-variables.js';
 import type { OAuth2Settings } from './oauth2-token.js';
 import { GOOGLE_MAIL_SCOPE, readServiceAccountKey } from './oauth2-service-account.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Env } from './config.js';
+import type { Env } from './config-variables.js';
 import { PRIORITIES } from './domain/priority.js';
 
 const hours = z.number().positive();
@@ -55,7 +55,7 @@ export function readPriorityMatrix(raw: string | undefined): Read<PriorityOverri
 
 /**
  * The lifecycle timers' and SLA settings that make sense only together (each alone is checked by the schema in
- * config.ts): the problems, each a line naming the setting.
+ * config-variables.ts): the problems, each a line naming the setting.
  */
 export function timerAndSlaProblems(e: Pick<Env, 'PENDING_REMINDER_HOURS' | 'PENDING_CLOSE_HOURS' | 'SLA_ESCALATION_PERCENTS' | 'SLA_WARNING_PERCENT'>): string[] {
   const problems: string[] = [];

@@ -3,7 +3,7 @@ import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } 
 import { join } from 'node:path';
 import { ErrorCode, VentanillaError } from './errors.js';
 
-/** For SECRET_KEY (config.ts) and secret.key alike: an HMAC under a short or empty key is one a stranger can compute. */
+/** For SECRET_KEY (config-variables.ts) and secret.key alike: an HMAC under a short or empty key is one a stranger can compute. */
 export const MIN_SECRET_LENGTH = 16;
 
 /**
