@@ -5,16 +5,13 @@
 // text part are plain text, compiled with noEscape. The subject is folded to a single line afterwards, so
 // a ticket subject carrying "\r\nBcc: x" can never become a header.
 
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Handlebars from 'handlebars';
-import { registerHrefHelper } from './href.js';
-import { ErrorCode, VentanillaError } from '../errors.js';
 import { templatesDir } from '../paths.js';
 import { LOCALES, allPhoneLines, isLocale, phoneFor, pickLocale, priorityLabel, statusLabel, type Locale } from './locale.js';
 import type { SurveyKind, SurveyScale } from '../domain/survey-scale.js';
 import { RenderMemo } from './render-memo.js';
 import { sampleContext } from './template-samples.js';
+import { TemplateFiles } from './template-files.js';
 
 export { LOCALES, phoneFor, pickLocale, type Locale };
 
@@ -99,8 +96,6 @@ export interface RenderedMail {
   html: string;
 }
 
-type Part = 'subject' | 'text' | 'html';
-
 /** What a template cannot do without: rendering refuses rather than mail a blank deadline. */
 const REQUIRED: Partial<Record<TemplateName, ReadonlyArray<keyof TemplateContext>>> = {
   answer: ['body'],
@@ -124,21 +119,6 @@ function tidyText(value: string): string {
   return value.replace(/\r\n?/g, '\n').replace(/\n{3,}/g, '\n\n').replace(/^\n+/, '').trimEnd() + '\n';
 }
 
-function registerHelpers(hb: typeof Handlebars): void {
-  hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
-  registerHrefHelper(hb);
-  // Multi-line user text in HTML: escape first, then keep the line breaks.
-  hb.registerHelper('nl2br', (value: unknown) => {
-    const escaped = hb.escapeExpression(typeof value === 'string' ? value : value == null ? '' : String(value));
-    return new hb.SafeString(escaped.replace(/\r\n|\r|\n/g, '<br>\n'));
-  });
-  // A list's first `n` items, and how many come after them: a subject that names hundreds of tickets says "and N more".
-  hb.registerHelper('first', (list: unknown, n: unknown) => (Array.isArray(list) ? list.slice(0, Number(n)) : []));
-  hb.registerHelper('countBeyond', (list: unknown, n: unknown) => (Array.isArray(list) ? Math.max(0, list.length - Number(n)) : 0));
-  // "+54 11 5295 9300" -> "+541152959300", for tel: links.
-  hb.registerHelper('tel', (value: unknown) => (typeof value === 'string' ? value.replace(/[^\d+]/g, '') : ''));
-}
-
 const sharedRenderers = new Map<string, TemplateRenderer>();
 
 /**
@@ -154,14 +134,12 @@ export function sharedRenderer(dir: string = templatesDir): TemplateRenderer {
 
 export class TemplateRenderer {
   readonly dir: string;
-  private readonly hb = Handlebars.create();
-  private readonly compiled = new Map<string, Handlebars.TemplateDelegate>();
-  private partialsLoaded = false;
+  private readonly files: TemplateFiles;
   private readonly memo = new RenderMemo();
 
   constructor(dir: string = templatesDir) {
     this.dir = dir;
-    registerHelpers(this.hb);
+    this.files = new TemplateFiles(dir);
   }
 
   /** A notice's subject, text and HTML (from a skeleton of its shape when it has one: render-memo.ts). */
@@ -184,10 +162,10 @@ export class TemplateRenderer {
       phone: phoneFor(ctx.contact.country),
       internal: INTERNAL_TEMPLATES.includes(name),
     };
-    const subject = oneLine(this.run(name, locale, 'subject', view));
-    if (subject === '') throw new Error(`Template ${this.file(name, locale, 'subject')} rendered an empty subject`);
-    const text = tidyText(this.run(name, locale, 'text', view));
-    const html = this.run(name, locale, 'html', { ...view, mailSubject: subject });
+    const subject = oneLine(this.files.run(name, locale, 'subject', view));
+    if (subject === '') throw new Error(`Template ${this.files.file(name, locale, 'subject')} rendered an empty subject`);
+    const text = tidyText(this.files.run(name, locale, 'text', view));
+    const html = this.files.run(name, locale, 'html', { ...view, mailSubject: subject });
     return { subject, text, html };
   }
 
@@ -198,7 +176,7 @@ export class TemplateRenderer {
     if (missing.length > 0) {
       throw new Error(`Cannot render ${join(this.dir, locale, name)}.*.hbs: the context has no ${missing.join(', ')}`);
     }
-    this.loadPartials();
+    this.files.loadPartials();
   }
 
   sampleContext(name: TemplateName, locale: Locale): TemplateContext {
@@ -211,65 +189,14 @@ export class TemplateRenderer {
     if (!isLocale(locale)) throw new Error(`Unknown locale "${String(locale)}" for mail template "${name}"; expected one of ${LOCALES.join(', ')}`);
     const missing = ACCESS_REQUIRED[name].filter((key) => ctx[key] === undefined || ctx[key] === null);
     if (missing.length > 0) throw new Error(`Cannot render ${join(this.dir, locale, name)}.*.hbs: the context has no ${missing.join(', ')}`);
-    this.loadPartials();
+    this.files.loadPartials();
     // A refusal asks the contact to call (to name an administrator): with no line in their country, every line.
     const view = { ...ctx, locale, phone: phoneFor(ctx.contact.country), phoneLines: allPhoneLines(locale, ctx.contact.country), keywords: ACCESS_KEYWORDS[locale], exampleDomain: ctx.domains?.split(',')[0]?.trim() };
-    const subject = oneLine(this.run(name, locale, 'subject', view));
-    if (subject === '') throw new Error(`Template ${this.file(name, locale, 'subject')} rendered an empty subject`);
-    const text = tidyText(this.run(name, locale, 'text', view));
-    const html = this.run(name, locale, 'html', { ...view, mailSubject: subject });
+    const subject = oneLine(this.files.run(name, locale, 'subject', view));
+    if (subject === '') throw new Error(`Template ${this.files.file(name, locale, 'subject')} rendered an empty subject`);
+    const text = tidyText(this.files.run(name, locale, 'text', view));
+    const html = this.files.run(name, locale, 'html', { ...view, mailSubject: subject });
     return { subject, text, html };
-  }
-
-  private file(name: string, locale: Locale, part: Part): string {
-    return join(this.dir, locale, `${name}.${part}.hbs`);
-  }
-
-  private run(name: TemplateName | AccessTemplateName, locale: Locale, part: Part, view: object): string {
-    const file = this.file(name, locale, part);
-    let template = this.compiled.get(file);
-    if (!template) {
-      if (!existsSync(file)) throw new Error(`Mail template not found: ${file} (template "${name}", locale "${locale}", ${part} part)`);
-      template = this.hb.compile(readFileSync(file, 'utf8'), { noEscape: part !== 'html' });
-      this.compiled.set(file, template);
-    }
-    try {
-      // Handlebars compiles lazily: syntax errors surface here too, so they get the file name as well.
-      return template(view);
-    } catch (err) {
-      this.compiled.delete(file);
-      const reason = err instanceof Error ? err.message : String(err);
-      // Coded, so the CLI prints it without a stack; it names the command that checks an edited template.
-      throw new VentanillaError(
-        ErrorCode.TEMPLATE_INVALID,
-        `Cannot render mail template ${file}: ${reason}\nFix the file, then check it with \`ventanilla templates preview ${name} --locale ${locale}${part === 'html' ? ' --html' : ''}\`.`,
-        {},
-        { cause: err },
-      );
-    }
-  }
-
-  /** templates/partials/<name>.hbs -> partial "<name>" ("footer.text", "layout.html"); *.text.* ones are not HTML-escaped. */
-  private loadPartials(): void {
-    if (this.partialsLoaded) return;
-    const partialsDir = join(this.dir, 'partials');
-    if (existsSync(partialsDir)) {
-      for (const entry of readdirSync(partialsDir)) {
-        if (!entry.endsWith('.hbs')) continue;
-        const partialName = entry.slice(0, -'.hbs'.length);
-        const file = join(partialsDir, entry);
-        const compiled = this.hb.compile(readFileSync(file, 'utf8'), { noEscape: !partialName.endsWith('.html') });
-        this.hb.registerPartial(partialName, (context: unknown, options?: Handlebars.RuntimeOptions) => {
-          try {
-            return compiled(context, options);
-          } catch (err) {
-            if (err instanceof Error && err.message.includes(file)) throw err;
-            throw new Error(`partial ${file}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-          }
-        });
-      }
-    }
-    this.partialsLoaded = true;
   }
 }
 
