@@ -72,6 +72,25 @@ export function readServiceAccountKey(file: string): { key: ServiceAccountKey; w
   return warning ? { key, warning } : { key };
 }
 
+/**
+ * The key the file holds now, read when a new token is needed (about once an hour): an admin rotates a key by
+ * replacing the file, then deletes the old key at Google, and a key read once at start-up failed every token from
+ * then until a restart. `held` when the file still holds it; `warning` only for a key new to this process.
+ */
+export function rereadServiceAccountKey(held: ServiceAccountKey): { key: ServiceAccountKey; warning?: string } | { problem: string } {
+  const read = readServiceAccountKey(held.file);
+  // Not the key held, which the file no longer vouches for: a token the admin thinks revoked is not asked with it.
+  const unusable = (why: string) => ({ problem: `IMAP_OAUTH2_SERVICE_ACCOUNT_FILE ${held.file} was changed and cannot be used: ${why}; no token is asked for until it is fixed (it is read again when a session needs one)` });
+  if ('problem' in read) return unusable(read.problem);
+  const key = read.key;
+  if (sameKey(key, held)) return { key: held };
+  // Where the request goes was checked at start-up (https, no credentials in it) and is not checked again here.
+  if (key.tokenUri !== held.tokenUri) return unusable(`its token_uri is ${JSON.stringify(key.tokenUri)}, not ${JSON.stringify(held.tokenUri)} as at start-up: restart the gateway to use it`);
+  return read;
+}
+
+const sameKey = (a: ServiceAccountKey, b: ServiceAccountKey): boolean => (Object.keys(a) as Array<keyof ServiceAccountKey>).every((field) => a[field] === b[field]);
+
 /** What the file is instead, for the admin who picked the wrong download. */
 function notAKey(json: Record<string, unknown>): string {
   if (json.type === 'authorized_user') return "type \"authorized_user\": a person's grant, which IMAP_OAUTH2_CLIENT_ID, IMAP_OAUTH2_CLIENT_SECRET and IMAP_OAUTH2_REFRESH_TOKEN take";
@@ -81,7 +100,13 @@ function notAKey(json: Record<string, unknown>): string {
 
 /** The key reads the mail of every user of the domain its client ID is granted: no one else on this machine should. */
 function readableByOthers(file: string): string | undefined {
-  const mode = statSync(file).mode & 0o777;
+  let mode: number;
+  try {
+    mode = statSync(file).mode & 0o777;
+  } catch {
+    // Removed since it was read (replaced by an admin's move): what was read serves; the next read says more.
+    return undefined;
+  }
   if ((mode & 0o044) === 0) return undefined;
   const who = mode & 0o004 ? 'every user of this machine' : "the file's group";
   return `IMAP_OAUTH2_SERVICE_ACCOUNT_FILE ${file} is readable by ${who} (mode ${mode.toString(8)}): the key reads the mail of any user of the Google Workspace domain; make it readable by the gateway's user only (chmod 600)`;

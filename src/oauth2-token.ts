@@ -5,7 +5,7 @@
 // one is kept until a minute before it expires, then fetched again.
 
 import { RefreshTokenFile } from './oauth2-refresh-file.js';
-import { GOOGLE_MAIL_SCOPE, JWT_BEARER_GRANT, serviceAccountAssertion, serviceAccountFix, type ServiceAccountKey } from './oauth2-service-account.js';
+import { GOOGLE_MAIL_SCOPE, JWT_BEARER_GRANT, rereadServiceAccountKey, serviceAccountAssertion, serviceAccountFix, type ServiceAccountKey } from './oauth2-service-account.js';
 
 export interface OAuth2Settings {
   tokenUrl: string;
@@ -53,12 +53,15 @@ export class OAuth2TokenSource {
   /** What the file held when last read or written here: only a token that differs is another process's rotation. */
   private onDisk: string | null = null;
   private lastFileProblem: string | null = null;
+  /** The service account's key as its file held it at the last token request (a rotated key replaces the file). */
+  private serviceAccount: ServiceAccountKey | undefined;
 
   constructor(
     private readonly settings: OAuth2Settings,
     private readonly now: () => number = Date.now,
   ) {
     this.refreshToken = settings.refreshToken;
+    this.serviceAccount = settings.serviceAccount;
     this.kept = settings.refreshToken && settings.refreshTokenFile ? new RefreshTokenFile(settings.refreshTokenFile, settings.refreshToken) : null;
   }
 
@@ -86,7 +89,7 @@ export class OAuth2TokenSource {
     const s = this.settings;
     // The key's signature is the credential: no client ID or secret goes with it. Signed anew for each request
     // (~1 ms): an assertion lives an hour, as long as the token it is exchanged for.
-    if (s.serviceAccount) return new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion: serviceAccountAssertion(s.serviceAccount, s.subject ?? '', s.scope ?? GOOGLE_MAIL_SCOPE, this.now()) });
+    if (this.serviceAccount) return new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion: serviceAccountAssertion(this.currentKey(this.serviceAccount), s.subject ?? '', s.scope ?? GOOGLE_MAIL_SCOPE, this.now()) });
     const form = new URLSearchParams({ client_id: s.clientId });
     if (s.clientSecret) form.set('client_secret', s.clientSecret);
     if (s.scope) form.set('scope', s.scope);
@@ -131,7 +134,7 @@ export class OAuth2TokenSource {
     }
     if (!response.ok || typeof body.access_token !== 'string' || body.access_token === '') {
       const why = [body.error, body.error_description].filter((v) => typeof v === 'string' && v !== '').join(': ') || `HTTP ${response.status}`;
-      if (s.serviceAccount) throw new OAuth2Error(`the OAuth2 token endpoint refused a token (${why}): ${serviceAccountFix(s.serviceAccount, s.subject ?? '', s.scope ?? GOOGLE_MAIL_SCOPE, body.error)}`);
+      if (this.serviceAccount) throw new OAuth2Error(`the OAuth2 token endpoint refused a token (${why}): ${serviceAccountFix(this.serviceAccount, s.subject ?? '', s.scope ?? GOOGLE_MAIL_SCOPE, body.error)}`);
       // With a person's grant, the refresh token is the usual culprit: it expired, or was revoked.
       const check = this.refreshToken
         ? `IMAP_OAUTH2_REFRESH_TOKEN (expired or revoked: a person grants a new one${this.refreshToken === s.refreshToken ? '' : `; the one offered is the token the provider rotated it to${this.kept && this.refreshToken === this.onDisk ? `, kept in ${this.kept.path}` : ''}`}), IMAP_OAUTH2_CLIENT_ID, IMAP_OAUTH2_CLIENT_SECRET and IMAP_OAUTH2_SCOPE`
@@ -143,6 +146,15 @@ export class OAuth2TokenSource {
     const seconds = typeof body.expires_in === 'number' ? body.expires_in : Number(body.expires_in) || 3600;
     this.cached = { token: body.access_token, until: this.now() + Math.max(0, seconds * 1000 - EARLY_MS) };
     return this.cached;
+  }
+
+  /** The key its file holds now (oauth2-service-account.ts): a file that cannot be used fails this request. */
+  private currentKey(held: ServiceAccountKey): ServiceAccountKey {
+    const read = rereadServiceAccountKey(held);
+    if ('problem' in read) throw new OAuth2Error(read.problem);
+    if (read.warning) warn(read.warning);
+    this.serviceAccount = read.key;
+    return read.key;
   }
 
   /** Said once for each new problem with the file, not at every token request. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readServiceAccountKey, serviceAccountAssertion, type ServiceAccountKey } from '../../src/oauth2-service-account.js';
-import { OAuth2TokenSource, tokenSourceFor } from '../../src/oauth2-token.js';
+import { OAuth2TokenSource, reportOAuth2WarningsTo, tokenSourceFor } from '../../src/oauth2-token.js';
 import { googleTokenEndpoint, readAssertion, serviceAccount, startOAuth2Provider, writeKeyFile, type OAuth2Provider } from '../support/oauth2-provider.js';
 
 // A Google Workspace service account with domain-wide delegation: the gateway signs a JWT with the account's key
@@ -113,6 +113,55 @@ describe('tokens for a service account', () => {
     // Each request signs an assertion of its moment: one an hour old would be refused.
     const iat = Math.floor(start / 1000);
     expect(provider.requests.map((r) => readAssertion(r.assertion ?? '').claims.iat)).toEqual([iat, iat + 3539, iat + 3539]);
+  });
+
+  it('takes a key the admin rotated (the file replaced) at the next token it needs, without a restart', async () => {
+    const source = new OAuth2TokenSource(settings('soporte@example.com'), () => now);
+    const first = await source.token();
+    // The admin adds a key, replaces the file with it, and deletes the old key: Google knows only the new one.
+    const before = local;
+    local = serviceAccount(`${provider.url}/token`);
+    writeKeyFile(dir, local.json);
+    // The token held serves until it expires: nothing is read or asked for before.
+    now += 3539_000 - 1;
+    expect(await source.token()).toBe(first);
+    expect(provider.requests).toHaveLength(1);
+    now += 1;
+    const second = await source.token();
+    expect(second).not.toBe(first);
+    expect(provider.requests).toHaveLength(2);
+    const jwt = readAssertion(provider.requests[1]?.assertion ?? '');
+    expect(jwt.header.kid).toBe(local.json.private_key_id);
+    expect(jwt.signedBy(local.publicKey)).toBe(true);
+    expect(jwt.signedBy(before.publicKey)).toBe(false);
+  });
+
+  it('names the file when the one put in its place cannot be used, and takes it once it is fixed', async () => {
+    const warnings: string[] = [];
+    reportOAuth2WarningsTo({ warn: (message) => warnings.push(message) });
+    try {
+      const source = new OAuth2TokenSource(settings('soporte@example.com'), () => now);
+      const first = await source.token();
+      const file = join(dir, 'key.json');
+      writeKeyFile(dir, '{"type": "service_account", "private_key": "-----BEGIN PRIV');
+      // Read only when a token is needed: the one held serves on.
+      expect(await source.token()).toBe(first);
+      now += 3539_000;
+      await expect(source.token()).rejects.toThrow(
+        `IMAP_OAUTH2_SERVICE_ACCOUNT_FILE ${file} was changed and cannot be used: ${file} is not JSON (`,
+      );
+      rmSync(file);
+      await expect(source.token()).rejects.toThrow(new RegExp(`^IMAP_OAUTH2_SERVICE_ACCOUNT_FILE ${file} was changed and cannot be used: cannot read ${file} \\(ENOENT`));
+      expect(provider.requests).toHaveLength(1);
+      // Fixed (here: the new key, readable by others too): the next session's token is asked with it.
+      local = serviceAccount(`${provider.url}/token`);
+      writeKeyFile(dir, local.json, 0o644);
+      expect(await source.token()).not.toBe(first);
+      expect(readAssertion(provider.requests[1]?.assertion ?? '').header.kid).toBe(local.json.private_key_id);
+      expect(warnings).toEqual([expect.stringContaining(`IMAP_OAUTH2_SERVICE_ACCOUNT_FILE ${file} is readable by every user of this machine (mode 644)`)]);
+    } finally {
+      reportOAuth2WarningsTo({ warn: (message) => process.emitWarning(message) });
+    }
   });
 
   it('acts for each mailbox on its own: SMTP_USER other than IMAP_USER has a token of its own', async () => {
