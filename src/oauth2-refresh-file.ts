@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { readableBeyondOwner } from './private-file.js';
 
 // A provider may rotate the refresh token at each use (Microsoft does: the old one then lives only to its own
 // expiry, 90 days at most). Kept in memory only, a restart months later offered the configured one, long dead,
@@ -39,6 +40,16 @@ export class RefreshTokenFile {
       return null;
     }
     return stored.from === this.from && typeof stored.refreshToken === 'string' && stored.refreshToken !== '' ? stored.refreshToken : null;
+  }
+
+  /**
+   * What to tell the admin when others than its owner may read the file (a copy restored or moved with the usual
+   * umask 022): the refresh token in it opens the mailbox. The files saved here are readable by their owner only.
+   */
+  exposure(): string | undefined {
+    const readable = readableBeyondOwner(this.path);
+    if (!readable) return undefined;
+    return `the OAuth2 refresh token file ${this.path} is readable by ${readable.who} (mode ${readable.mode}): the refresh token opens the mailbox; make it readable by the gateway's user only (chmod 600 ${this.path})`;
   }
 
   /**

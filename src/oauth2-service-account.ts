@@ -1,5 +1,6 @@
 import { createPrivateKey, sign } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { readableBeyondOwner } from './private-file.js';
 
 // A Google Workspace admin may rather give the gateway a service account with domain-wide delegation than a
 // person's refresh token: no consent screen, and nothing that dies when that person's password changes. The
@@ -100,16 +101,9 @@ function notAKey(json: Record<string, unknown>): string {
 
 /** The key reads the mail of every user of the domain its client ID is granted: no one else on this machine should. */
 function readableByOthers(file: string): string | undefined {
-  let mode: number;
-  try {
-    mode = statSync(file).mode & 0o777;
-  } catch {
-    // Removed since it was read (replaced by an admin's move): what was read serves; the next read says more.
-    return undefined;
-  }
-  if ((mode & 0o044) === 0) return undefined;
-  const who = mode & 0o004 ? 'every user of this machine' : "the file's group";
-  return `IMAP_OAUTH2_SERVICE_ACCOUNT_FILE ${file} is readable by ${who} (mode ${mode.toString(8)}): the key reads the mail of any user of the Google Workspace domain; make it readable by the gateway's user only (chmod 600)`;
+  const readable = readableBeyondOwner(file);
+  if (!readable) return undefined;
+  return `IMAP_OAUTH2_SERVICE_ACCOUNT_FILE ${file} is readable by ${readable.who} (mode ${readable.mode}): the key reads the mail of any user of the Google Workspace domain; make it readable by the gateway's user only (chmod 600)`;
 }
 
 /**

@@ -53,6 +53,7 @@ export class OAuth2TokenSource {
   /** What the file held when last read or written here: only a token that differs is another process's rotation. */
   private onDisk: string | null = null;
   private lastFileProblem: string | null = null;
+  private lastExposure: string | undefined;
   /** The service account's key as its file held it at the last token request (a rotated key replaces the file). */
   private serviceAccount: ServiceAccountKey | undefined;
 
@@ -98,6 +99,7 @@ export class OAuth2TokenSource {
     // save failed (a full disk), the file holds an older one than this process's, which the provider may refuse.
     const onDisk = this.kept?.read((why) => this.fileProblem(why)) ?? null;
     if (onDisk !== null) this.lastFileProblem = null;
+    if (onDisk !== null) this.warnIfExposed();
     if (onDisk !== null && onDisk !== this.onDisk) this.refreshToken = onDisk;
     this.onDisk = onDisk;
     if (this.refreshToken) {
@@ -164,6 +166,13 @@ export class OAuth2TokenSource {
     warn(`the OAuth2 refresh token file ${this.kept.path} cannot be read (${why}): the token this process holds (or IMAP_OAUTH2_REFRESH_TOKEN) is offered instead; the next rotation writes the file again`);
   }
 
+  /** Said once for as long as the file stays so (read at each token request), again if it becomes so anew. */
+  private warnIfExposed(): void {
+    const exposure = this.kept?.exposure();
+    if (exposure !== undefined && exposure !== this.lastExposure) warn(exposure);
+    this.lastExposure = exposure;
+  }
+
   /** The rotated token serves this process in any case; kept on the disk too, for the next one. */
   private keepRefreshToken(token: string): void {
     this.refreshToken = token;
@@ -171,6 +180,8 @@ export class OAuth2TokenSource {
     try {
       this.kept.save(token);
       this.onDisk = token;
+      // Written anew by its owner only: should it be opened up again, that is news.
+      this.lastExposure = undefined;
     } catch (error) {
       warn(`the OAuth2 refresh token the provider rotated to could not be kept in ${this.kept.path} (${(error as Error).message}): it serves until the gateway stops, and a restart offers an older one (the one kept before, or IMAP_OAUTH2_REFRESH_TOKEN), which the provider may refuse by then`);
     }

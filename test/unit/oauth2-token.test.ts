@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -124,6 +124,39 @@ describe('OAuth2TokenSource', () => {
       await unkept.token();
       expect(requests.at(-1)?.refresh_token).toBe(`refresh-${requests.length}`);
       expect(warnings[0]).toMatch(/^the OAuth2 refresh token the provider rotated to could not be kept in .*gone\/oauth2-refresh-token\.json \(ENOENT/);
+    } finally {
+      reportOAuth2WarningsTo({ warn: (message) => process.emitWarning(message) });
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('warns, once, that a refresh token file other users may read should be chmod 600; its next rotation writes it so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ventanilla-oauth2-'));
+    const warnings: string[] = [];
+    reportOAuth2WarningsTo({ warn: (message) => warnings.push(message) });
+    try {
+      const file = join(dir, 'oauth2-refresh-token.json');
+      // Copied in by an admin (a restored backup, a move to another machine) with the usual umask 022.
+      new RefreshTokenFile(file, 'refresh-1').save('refresh-2');
+      chmodSync(file, 0o644);
+      answer = () => [200, { access_token: 'token', expires_in: 60 }];
+      let now = 0;
+      const source = new OAuth2TokenSource({ tokenUrl: url, clientId: 'app', refreshToken: 'refresh-1', refreshTokenFile: file }, () => now);
+      await source.token();
+      expect(requests.at(-1)?.refresh_token).toBe('refresh-2');
+      now = 1;
+      await source.token();
+      expect(warnings).toEqual([
+        `the OAuth2 refresh token file ${file} is readable by every user of this machine (mode 644): the refresh token opens the mailbox; make it readable by the gateway's user only (chmod 600 ${file})`,
+      ]);
+      // Rotated: written anew, mode 600, and nothing more to say.
+      answer = () => [200, { access_token: 'token', expires_in: 60, refresh_token: 'refresh-3' }];
+      now = 2;
+      await source.token();
+      chmodSync(file, 0o640);
+      now = 3;
+      await source.token();
+      expect(warnings.slice(1)).toEqual([expect.stringContaining(`${file} is readable by the file's group (mode 640)`)]);
     } finally {
       reportOAuth2WarningsTo({ warn: (message) => process.emitWarning(message) });
       rmSync(dir, { recursive: true, force: true });
