@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createApp } from '../app.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
@@ -24,6 +26,7 @@ export function registerIngestCommands(program: Command): void {
     .exitOverride((error) => process.exit(error.exitCode !== 0 && readsStdin() ? EX_TEMPFAIL : error.exitCode))
     .action(async (paths: string[], opts: { json?: boolean }) => {
       if (paths.includes('-')) return ingestFromPipe(paths, opts);
+      await checkPathsExist(paths);
       const app = await createApp();
       try {
         const report = await ingestPaths(app.pipeline, paths, (r) => {
@@ -106,6 +109,26 @@ async function ingestFromPipe(paths: string[], opts: { json?: boolean }): Promis
   } finally {
     await app?.close().catch(() => undefined);
   }
+}
+
+/**
+ * Every path given is there, before any mail is ingested: a typo among good paths stopped the import halfway with
+ * the file system's words (exit 1, "ENOENT ... stat"), and what to run again was the operator's puzzle. Exit 3, as
+ * for anything else a command names that does not exist; a path that is there but cannot be read fails later, as
+ * the file system says.
+ */
+async function checkPathsExist(paths: string[]): Promise<void> {
+  const missing: string[] = [];
+  for (const path of paths) {
+    const found = await stat(path).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => error.code !== 'ENOENT' && error.code !== 'ENOTDIR',
+    );
+    // A relative path is found from the folder the command runs in, which in cron or a service is not the operator's.
+    if (!found) missing.push(isAbsolute(path) ? path : `${path} (${resolve(path)})`);
+  }
+  if (missing.length === 0) return;
+  throw new VentanillaError(ErrorCode.NOT_FOUND, `No file or folder at ${missing.join(', ')}: nothing was ingested; check the path${missing.length > 1 ? 's' : ''}.`);
 }
 
 /** Whether this process was started as `ingest -` (read before commander has parsed the arguments). */

@@ -47,7 +47,9 @@ describe.skipIf(!cliBuilt)('exit codes of the commands that name something', () 
     ['bulletin status 99 --json', /^ventanilla: NOT_FOUND: No bulletin 99/],
     ['bulletin cancel 99', /^ventanilla: NOT_FOUND: No bulletin 99/],
     ['bulletin preview 99', /^ventanilla: NOT_FOUND: No bulletin 99 and no such file/],
-    ['migrate resolve --applied 29990101000000_nowhere', /^ventanilla: NOT_FOUND: Migration 29990101000000_nowhere is not a migration of this version/],
+    ['migrate resolve --applied 29990101000000_nowhere', /^ventanilla: NOT_FOUND: Migration 29990101000000_nowhere is not a migration of this version: check the name; no migration is recorded as failed here/],
+    ['migrate resolve --rolled-back 29990101000000_nowhere', /^ventanilla: NOT_FOUND: Migration 29990101000000_nowhere is not a migration of this version/],
+    ['ingest /nowhere/mail.eml', /^ventanilla: NOT_FOUND: No file or folder at \/nowhere\/mail\.eml: nothing was ingested/],
   ])('`%s` on something that does not exist: exit 3, nothing on stdout', async (line, message) => {
     const result = await cli(line.replace('ANSWER', join(dir, 'answer.txt')));
     expect({ code: result.code, stdout: result.stdout }).toEqual({ code: 3, stdout: '' });

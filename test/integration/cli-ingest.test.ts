@@ -225,10 +225,19 @@ describe.skipIf(!cliBuilt)('ventanilla ingest (MTA pipe, files, Maildir) and tic
     expect(retry.stderr).toBe('ventanilla: INPUT_UNREADABLE: "abc" is not an outbox id; see `ventanilla outbox list --failed`.\n');
   });
 
-  it('names a missing file clearly, without a stack trace', async () => {
+  it('names a missing file clearly, without a stack trace, exits 3 (what it names does not exist) and ingests none of the others', async () => {
     const r = await runCli(['ingest', join(dir, 'nowhere.eml')], { env });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`ventanilla: ENOENT: no such file or directory, stat '${join(dir, 'nowhere.eml')}'\n`);
+    expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 3, stdout: '', stderr: `ventanilla: NOT_FOUND: No file or folder at ${join(dir, 'nowhere.eml')}: nothing was ingested; check the path.\n` });
+    // A typo among good paths: checked before any is ingested, so the command is simply run again once fixed.
+    const good = join(dir, 'good.eml');
+    writeFileSync(good, mail({ headers: { Subject: 'Before the typo' } }));
+    const relative = await runCli(['ingest', good, 'nowhere.eml', 'neither/'], { env, cwd: dir });
+    expect({ code: relative.code, stdout: relative.stdout }).toEqual({ code: 3, stdout: '' });
+    // A relative path is named as given and as found from the folder the command ran in (cron's is not yours).
+    expect(relative.stderr).toBe(`ventanilla: NOT_FOUND: No file or folder at nowhere.eml (${join(dir, 'nowhere.eml')}), neither/ (${join(dir, 'neither')}): nothing was ingested; check the paths.\n`);
+    const listed = await runCli(['tickets', 'list', '--json'], { env });
+    expect(listed.code, listed.stderr).toBe(0);
+    expect((JSON.parse(listed.stdout) as Array<{ subject: string }>).map((t) => t.subject)).not.toContain('Before the typo');
   });
 
   it('stops quietly, as a Unix tool does (status 141), when its reader goes away (`| head`)', async () => {

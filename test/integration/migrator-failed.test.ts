@@ -147,6 +147,17 @@ describe.skipIf(!cliBuilt)('`ventanilla migrate` and start-up on a failed migrat
       expect(result.stderr, command).toContain(`resolve --rolled-back ${failed}`);
       expect(result.stderr.trim().split('\n'), command).toHaveLength(1);
     }
+    // A typo in the name: exit 3 (what it names does not exist), one line naming the failed one and where the
+    // names are; nothing recorded.
+    const before = sql('SELECT * FROM "_prisma_migrations" ORDER BY rowid');
+    for (const how of ['--applied', '--rolled-back']) {
+      const typo = await runCli(['migrate', 'resolve', how, '20261202010000_held_escalation'], { env });
+      expect({ code: typo.code, stdout: typo.stdout }, how).toEqual({ code: 3, stdout: '' });
+      expect(typo.stderr, how).toBe(
+        `ventanilla: NOT_FOUND: Migration 20261202010000_held_escalation is not a migration of this version: check the name; the one recorded as failed here is ${failed} (\`ventanilla migrate\` names it too), and this version's migrations are the folders in ${migrationsDir} (\`ls ${migrationsDir}\`).\n`,
+      );
+    }
+    expect(sql('SELECT * FROM "_prisma_migrations" ORDER BY rowid')).toEqual(before);
     const resolved = await runCli(['migrate', 'resolve', '--rolled-back', failed], { env });
     expect(resolved.code, resolved.stderr).toBe(0);
     expect(resolved.stdout).toBe(`${failed} marked rolled back: \`ventanilla migrate\` (or start-up) applies it again\n`);
