@@ -37,9 +37,12 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('an IMAP mailbox reached with 
     const dovecot = await startDovecot({ oauth2IntrospectionUrl: `${provider.url}/introspect` });
     cleanups.push(() => dovecot.stop());
     const dataDir = tempDir();
-    const env = imapDaemonEnv(dovecot, dataDir, { IMAP_OAUTH2_SERVICE_ACCOUNT_FILE: writeKeyFile(tempDir(), account.json) });
+    const keyDir = tempDir();
+    const env = imapDaemonEnv(dovecot, dataDir, { IMAP_OAUTH2_SERVICE_ACCOUNT_FILE: writeKeyFile(keyDir, account.json) });
     delete env.IMAP_PASSWORD;
-    return { account, provider, dovecot, dataDir, env };
+    /** The admin adds a key and deletes the old one at Google, which then takes the new one's signatures only. */
+    const rotate = () => (account = serviceAccount(`${provider.url}/token`));
+    return { account, provider, dovecot, dataDir, env, keyDir, rotate };
   }
 
   function daemon(env: Record<string, string>) {
@@ -81,6 +84,24 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('an IMAP mailbox reached with 
     granted.push('https://mail.google.com/');
     await waitFor(() => count(OPEN) === 1, 'a session once the scope is granted', 20_000);
   }, 40_000);
+
+  it('takes a rotated key from the replaced file without a restart, and names the file while it cannot be used', async () => {
+    const { provider, dovecot, env, keyDir, rotate } = await setUp(['https://mail.google.com/']);
+    const { count, lines } = daemon(env);
+    await waitFor(() => count(OPEN) === 1, 'the mailbox to open');
+    // The old key is deleted at Google and its token revoked; the file is replaced, first by a half-copied one.
+    const rotated = rotate();
+    const file = writeKeyFile(keyDir, JSON.stringify(rotated.json).slice(0, 300));
+    provider.revokeAll();
+    await dovecot.restart();
+    const unusable = `IMAP_OAUTH2_SERVICE_ACCOUNT_FILE ${file} was changed and cannot be used: ${file} is not JSON (`;
+    await waitFor(() => lines().some((l) => l.msg === FAILED && String(l.reason).startsWith(unusable)), 'a session failing on the file', 20_000);
+    expect(provider.requests).toHaveLength(1);
+    // The whole file: the next session's token is asked with the new key.
+    writeKeyFile(keyDir, rotated.json);
+    await waitFor(() => count(OPEN) === 2, 'a session with the new key', 20_000);
+    expect(readAssertion(provider.requests.at(-1)?.assertion ?? '').signedBy(rotated.publicKey)).toBe(true);
+  }, 60_000);
 
   it('does not start with a key file it cannot sign with, and says why', async () => {
     const { account, env } = await setUp(['https://mail.google.com/']);
