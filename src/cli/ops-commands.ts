@@ -45,9 +45,10 @@ export function registerOpsCommands(program: Command): void {
       try {
         const filter = { status: opts.failed ? 'failed' : undefined };
         const [rows, total] = await Promise.all([listOutbox(app.db, filter), countOutbox(app.db, filter)]);
-        const view = rows.map((r) => ({ id: r.id, status: r.status, template: r.template, to: JSON.parse(r.toList) as string[], subject: r.subject, attempts: r.attempts, lastError: r.lastError, createdAt: r.createdAt.toISOString(), sentAt: r.sentAt?.toISOString() ?? null }));
+        // mayHaveReached: a try may have left it with its reader (OutboxMail.mayHaveReached), though it was never sent.
+        const view = rows.map((r) => ({ id: r.id, status: r.status, template: r.template, to: JSON.parse(r.toList) as string[], subject: r.subject, attempts: r.attempts, lastError: r.lastError, mayHaveReached: r.mayHaveReached, createdAt: r.createdAt.toISOString(), sentAt: r.sentAt?.toISOString() ?? null }));
         if (opts.json) return void process.stdout.write(JSON.stringify(view, null, 2) + '\n');
-        for (const r of view) process.stdout.write(`${r.id}\t${r.status.padEnd(7)}\t${r.template}\t${r.to.join(', ')}\t${r.subject}${r.lastError ? `\t(${r.lastError})` : ''}\n`);
+        for (const r of view) process.stdout.write(`${r.id}\t${r.status.padEnd(7)}\t${r.template}\t${r.to.join(', ')}\t${r.subject}${r.lastError ? `\t(${r.lastError})` : ''}${mayHaveReachedNote(r)}\n`);
         // A backlog's notices are owed, not in the outbox yet (outbound/deferred-notices.ts): say so, or a reader would miss them.
         const owed = deferredNoticeCount(app.db);
         // Only the newest are listed (listOutbox): "100 mails" read as all there were.
@@ -98,6 +99,14 @@ export function registerOpsCommands(program: Command): void {
         : renderer.render(name, opts.locale, renderer.sampleContext(name, opts.locale));
       process.stdout.write(`Subject: ${mail.subject}\n\n${opts.html ? mail.html : mail.text}\n`);
     });
+}
+
+/**
+ * A mail not sent whose reader may have it all the same (a connection lost after its end, the server's answer with
+ * it; some recipients took it): the operator who reads "failed" or "cancelled" would take it for never delivered.
+ */
+function mayHaveReachedNote(mail: { status: string; mayHaveReached: boolean }): string {
+  return (mail.status === 'failed' || mail.status === 'cancelled') && mail.mayHaveReached ? '\t[may have reached the recipient]' : '';
 }
 
 /**
