@@ -223,11 +223,7 @@ export class OutboxDrainer {
     // Once the send failed, a record must not start any more: it would land after the retry below (the stream of a
     // broken connection may still reach its end), and the mail, recorded as sent, would never be sent again.
     let failed = false;
-    let confirmAsked = false;
-    const confirm = () => {
-      confirmAsked = true;
-      return failed ? Promise.reject(new Error('the send failed')) : (recording = this.sentRecords.record(row.id, now()).then(() => void (recorded = true)));
-    };
+    const confirm = () => (failed ? Promise.reject(new Error('the send failed')) : (recording = this.sentRecords.record(row.id, now()).then(() => void (recorded = true))));
     let refused: RefusedRecipient[];
     try {
       refused = (await this.handOver(row, confirm)).refused ?? [];
@@ -236,9 +232,12 @@ export class OutboxDrainer {
       // A record already on its way decides what the row says: settled first, then undone below.
       await (recording as Promise<void> | null)?.catch(() => undefined);
       // Whether this try may have left the mail with a reader (the row's mayHaveReached: close-undone and CSAT
-      // withdrawal go by it). Not once the end was asked for and not recorded: the mailer holds it until the record,
-      // so it never left; nor a file the file mailer did not rename into the outbox. Else as the error says.
-      const reached = this.deps.mailer.kind !== 'file' && (recorded || !confirmAsked) && mayHaveDelivered(error);
+      // withdrawal go by it). Not unless recorded: the mailer writes the end (SMTP's final ".") only once the record
+      // is in (SendOptions.confirm), so a try that failed before never finished the message, and no server takes an
+      // unfinished one. A connection lost while the message was written fails as one lost after its end does
+      // (nodemailer: ECONNECTION or ESOCKET, command CONN, no reply), so the error cannot tell which. Nor a file the
+      // file mailer did not rename into the outbox. Recorded, as the error says (a refusal of the end reached no one).
+      const reached = this.deps.mailer.kind !== 'file' && recorded && mayHaveDelivered(error);
       if (this.interrupt.signal.aborted) return this.requeueStopped(row, recorded, reached, report, now);
       const message = describeSmtpError(error);
       if (recorded || !isServerProblem(error)) {

@@ -69,7 +69,9 @@ const SETUP_COMMANDS = new Set(['EHLO', 'HELO', 'LHLO', 'STARTTLS']);
  * reply to MAIL FROM, to every RCPT TO, to DATA or to the end of the mail; a failure reply it closed the connection
  * with), nor when the mail never got that far (no connection, no greeting, TLS or the login failed, nodemailer
  * refused it before sending). A connection lost or gone quiet while the mail was on its way, its end perhaps sent
- * and the server's answer lost (RFC 1047), may have; so may any error of a shape not known here.
+ * and the server's answer lost (RFC 1047), may have; so may any error of a shape not known here. Whether the end was
+ * sent this error does not say (nodemailer fails a connection lost mid-message and one lost after its end alike:
+ * ECONNECTION or ESOCKET, command CONN, no reply): the drainer does, by its record the end waits for (drainer.ts).
  */
 export function mayHaveDelivered(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return true;

@@ -22,6 +22,13 @@ export interface SmtpPeer {
   refuseRecipients: Map<string, 451 | 550 | 552>;
   /** The next N mails: the whole message is read, then the connection is dropped without a reply to the final dot. */
   dropAfterDot: number;
+  /**
+   * The next N mails: the connection is dropped at the first bytes of the message, long before its end (a server
+   * that crashed, or a link that broke, mid-transfer); a message bigger than the socket buffers is still being written.
+   */
+  dropMidData: number;
+  /** The mails whose connection was dropped mid-message (dropMidData), and the bytes of each the server had read. */
+  droppedMidData: number[];
   /** How long the server takes to answer the final dot (a relay that scans the mail first); 0: at once. */
   answerDotAfterMs: number;
   /** Mails read whole whose answer the server is holding back now (answerDotAfterMs). */
@@ -68,6 +75,8 @@ export async function startSmtpPeer(options: { auth?: { user: string; pass: stri
     failWith: null,
     refuseRecipients: new Map(),
     dropAfterDot: 0,
+    dropMidData: 0,
+    droppedMidData: [],
     answerDotAfterMs: 0,
     answering: 0,
     held: 0,
@@ -126,6 +135,15 @@ export async function startSmtpPeer(options: { auth?: { user: string; pass: stri
         callback(Object.assign(new Error(text), { responseCode: code }));
       },
       onData(stream, session, callback) {
+        const socketOf = () => (server as unknown as { connections: Set<{ id: string; _socket: { destroy(): void } }> }).connections;
+        if (peer.dropMidData > 0) {
+          peer.dropMidData--;
+          // The first chunk, not the end: what the server read of the message then is kept, the rest never read.
+          return void stream.once('data', (first: Buffer) => {
+            peer.droppedMidData.push(first.length);
+            [...socketOf()].find((c) => c.id === session.id)?._socket.destroy();
+          });
+        }
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', async () => {
@@ -138,8 +156,7 @@ export async function startSmtpPeer(options: { auth?: { user: string; pass: stri
             peer.dropAfterDot--;
             // The whole message arrived, but its sender never hears so: the reply is lost with the connection.
             peer.droppedAfterDot.push(Buffer.concat(chunks));
-            const connections = (server as unknown as { connections: Set<{ id: string; _socket: { destroy(): void } }> }).connections;
-            return [...connections].find((c) => c.id === session.id)?._socket.destroy();
+            return [...socketOf()].find((c) => c.id === session.id)?._socket.destroy();
           }
           if (peer.answerDotAfterMs > 0) {
             peer.answering++;
