@@ -1,15 +1,15 @@
 import type { Logger } from 'pino';
 import type { BlobStore } from '../store/blobs.js';
 import { inTransaction, type Db } from '../store/database.js';
-import { dateOf } from '../store/sql.js';
-import { claimDueMails, isSentMessage, leaseHolders, renewClaims, markRetry, markSent, noteRefusedRecipients, releaseClaims, type ClaimedMail, type OutboxHeaders } from '../store/outbox-repo.js';
+import { claimDueMails, isSentMessage, leaseHolders, renewClaims, markSent, releaseClaims, type ClaimedMail } from '../store/outbox-repo.js';
 import { holderIsDead, keepOwnLock, newHolderId } from '../scheduler/lease.js';
 import type { Mailer, RefusedRecipient } from './mailer.js';
-import { missingAttachments, recordFailedMail } from './failed-mail.js';
-import { outgoingMailOf, parseColumn } from './outgoing-mail.js';
+import { missingAttachments } from './failed-mail.js';
+import { FailedTries } from './failed-tries.js';
+import { outgoingMailOf } from './outgoing-mail.js';
 import { SentRecords } from './sent-records.js';
 import { SharedBodies } from './shared-body.js';
-import { describeSmtpError, isPermanentError, isPermanentRecipientCode, isServerProblem, mayHaveDelivered, refusedOf } from './smtp-errors.js';
+import { describeSmtpError, isPermanentError, isServerProblem, mayHaveDelivered, refusedOf } from './smtp-errors.js';
 import { ErrorCode } from '../errors.js';
 import type { HeldOutcome } from './held-acknowledgements.js';
 
@@ -60,6 +60,7 @@ export class OutboxDrainer {
   readonly holder: string;
   private readonly bodies: SharedBodies;
   private readonly sentRecords: SentRecords;
+  private readonly tries: FailedTries;
   private leftoversAt = 0;
   /** While the server is in trouble, drains before this time (ms) try nothing; the pause doubles each time. */
   private pausedUntil = 0;
@@ -93,6 +94,7 @@ export class OutboxDrainer {
     this.holder = newHolderId(deps.db, 'drain:', deps.log);
     this.bodies = new SharedBodies(deps.db);
     this.sentRecords = new SentRecords(deps.db);
+    this.tries = new FailedTries(deps, opts);
   }
 
   /**
@@ -214,7 +216,7 @@ export class OutboxDrainer {
     if (held && held.go !== 'send') return;
     // An attachment gone from DATA_DIR/blobs never comes back by waiting: failed at once, not tried for days.
     const missing = missingAttachments(row, this.deps.blobs);
-    if (missing) return this.retryOrFail(row, missing, true, report, now);
+    if (missing) return this.tries.retryOrFail(row, missing, true, report, now);
     // Recorded as sent just before the message's end goes to the server (mailer.ts SendOptions.confirm): a
     // crash before that is a mail the server discards and we send again, a crash after is a mail the server
     // gets whole and we never send again. A refusal in the server's last answer undoes the record (below).
@@ -238,13 +240,13 @@ export class OutboxDrainer {
       // (nodemailer: ECONNECTION or ESOCKET, command CONN, no reply), so the error cannot tell which. Nor a file the
       // file mailer did not rename into the outbox. Recorded, as the error says (a refusal of the end reached no one).
       const reached = this.deps.mailer.kind !== 'file' && recorded && mayHaveDelivered(error);
-      if (this.interrupt.signal.aborted) return this.requeueStopped(row, recorded, reached, report, now);
+      if (this.interrupt.signal.aborted) return this.tries.requeueStopped(row, recorded, reached, report, now);
       const message = describeSmtpError(error);
       if (recorded || !isServerProblem(error)) {
         // Every recipient refused at RCPT TO: each as its own reply says (the error's code is one of them only).
         const everyone = recorded ? [] : refusedOf(error as object);
-        if (everyone.length > 0) return this.recordRefused(row, everyone, report, now, false);
-        return this.retryOrFail(row, message, isPermanentError(error), report, now, { reached });
+        if (everyone.length > 0) return this.tries.recordRefused(row, everyone, report, now, false);
+        return this.tries.retryOrFail(row, message, isPermanentError(error), report, now, { reached });
       }
       // Not this mail's fault: back to the queue as it was (the attempt not counted), the reason on the row.
       run.serverTrouble ??= message;
@@ -254,7 +256,7 @@ export class OutboxDrainer {
     }
     // A mailer that does not call confirm (none of ours) is recorded once the server accepted.
     if (!recorded) await inTransaction(this.deps.db, (tx) => markSent(tx, row.id, now()));
-    if (refused.length > 0) return this.recordRefused(row, refused, report, now);
+    if (refused.length > 0) return this.tries.recordRefused(row, refused, report, now);
     report.sent++;
   }
 
@@ -265,56 +267,6 @@ export class OutboxDrainer {
       return await this.deps.mailer.send(outgoingMailOf(row, this.bodies, this.deps.blobs), { confirm, signal: this.interrupt.signal });
     } finally {
       this.sending--;
-    }
-  }
-
-  /**
-   * Given up on at shutdown: due again at once. Recorded as sent already, its end may
-   * have reached the server, which may keep it: sent again all the same (RFC 1047: twice rather than never).
-   */
-  private async requeueStopped(row: ClaimedMail, recorded: boolean, reached: boolean, report: DrainReport, now: () => Date): Promise<void> {
-    const reason = `the daemon stopped before the server answered${recorded ? ' the end of the mail (it may have it: sent again)' : ''}`;
-    await inTransaction(this.deps.db, (tx) => markRetry(tx, row.id, now(), reason, undefined, reached));
-    report.retried++;
-  }
-
-  /**
-   * Recipients refused at RCPT TO: the mail goes again to those refused for now, alone; refused by all for good, it
-   * failed. Taken by some (`someTook`), it reached them.
-   */
-  private async recordRefused(row: ClaimedMail, refused: RefusedRecipient[], report: DrainReport, now: () => Date, someTook = true): Promise<void> {
-    const message = refused.map((r) => `${r.address}: ${r.response}`).join('; ');
-    const owed = refused.filter((r) => !isPermanentRecipientCode(r.responseCode)).map((r) => r.address);
-    if (owed.length > 0) return this.retryOrFail(row, message, false, report, now, { owedTo: owed, reached: someTook });
-    if (!someTook) return this.retryOrFail(row, message, true, report, now);
-    await inTransaction(this.deps.db, (tx) => noteRefusedRecipients(tx, row.id, message));
-    report.sent++;
-    this.deps.log.warn({ outboxId: row.id, refused: message }, 'mail sent, but the server refused some of its recipients for good');
-  }
-
-  /**
-   * A failed try: marked failed when final (5xx), when the next try would fall past the retry window (or the
-   * tries run out, with OUTBOX_MAX_ATTEMPTS), else due again after the backoff (30 s doubling to 1 h).
-   * `owedTo`: the recipients it is still owed to, when others took it (the rest of the envelope is done); `reached`:
-   * this try may have left it with a reader (kept on the row for good: OutboxMail.mayHaveReached).
-   */
-  private async retryOrFail(row: ClaimedMail, message: string, permanent: boolean, report: DrainReport, now: () => Date, tried: { owedTo?: string[]; reached?: boolean } = {}): Promise<void> {
-    const { owedTo, reached = false } = tried;
-    const headers = owedTo ? JSON.stringify({ ...parseColumn<OutboxHeaders>(row.headers), envelopeTo: owedTo }) : undefined;
-    const delay = Math.min(30_000 * 2 ** (row.attempts - 1), 3_600_000);
-    const next = new Date(now().getTime() + delay);
-    const { retryHours } = this.opts;
-    const windowOver = next.getTime() > (dateOf(row.createdAt) ?? now()).getTime() + retryHours * 3_600_000;
-    const triesOver = this.opts.maxAttempts !== undefined && row.attempts >= this.opts.maxAttempts;
-    if (permanent || windowOver || triesOver) {
-      const reason = permanent ? message : windowOver ? `${message} (gave up after ${retryHours} hours)` : `${message} (gave up after ${row.attempts} tries)`;
-      await inTransaction(this.deps.db, (tx) => recordFailedMail(tx, row, reason, now(), headers, reached));
-      report.failed++;
-      this.deps.log.error({ outboxId: row.id, to: owedTo ?? row.toList, error: reason, attempts: row.attempts }, 'mail failed permanently');
-    } else {
-      await inTransaction(this.deps.db, (tx) => markRetry(tx, row.id, next, message, headers, reached));
-      report.retried++;
-      this.deps.log.warn({ outboxId: row.id, error: message, retryInMs: delay }, 'mail not sent; will retry');
     }
   }
 }

@@ -69,5 +69,5 @@ describe.skipIf(!cliBuilt)('outbox list: a mail not sent that may have reached i
     expect(lineOf('Cerrado y cancelado')).toMatch(/\(not sent: the close was undone\)\t\[may have reached the recipient\]$/);
     expect(lineOf('Rechazado por el servidor')).toMatch(/^\d+\tfailed \t/);
     expect(lineOf('Rechazado por el servidor')).not.toContain('may have reached');
-  }, 60_000);
+  }, 150_000);
 });

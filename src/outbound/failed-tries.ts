@@ -1,0 +1,71 @@
+import type { Logger } from 'pino';
+import { inTransaction, type Db } from '../store/database.js';
+import { dateOf } from '../store/sql.js';
+import { markRetry, noteRefusedRecipients, type ClaimedMail, type OutboxHeaders } from '../store/outbox-repo.js';
+import type { DrainReport } from './drainer.js';
+import { recordFailedMail } from './failed-mail.js';
+import type { RefusedRecipient } from './mailer.js';
+import { parseColumn } from './outgoing-mail.js';
+import { isPermanentRecipientCode } from './smtp-errors.js';
+
+/**
+ * What a try that did not deliver a mail to everyone leaves on its row (for the drainer, drainer.ts): due again after
+ * the backoff, failed for good, or the recipients refused noted; each counted in the drain's report and logged.
+ */
+export class FailedTries {
+  constructor(
+    private readonly deps: { db: Db; log: Logger },
+    /** retryHours: OUTBOX_RETRY_HOURS; maxAttempts: OUTBOX_MAX_ATTEMPTS, no limit by count when absent. */
+    private readonly opts: { retryHours: number; maxAttempts?: number },
+  ) {}
+
+  /**
+   * Given up on at shutdown: due again at once. Recorded as sent already, its end may
+   * have reached the server, which may keep it: sent again all the same (RFC 1047: twice rather than never).
+   */
+  async requeueStopped(row: ClaimedMail, recorded: boolean, reached: boolean, report: DrainReport, now: () => Date): Promise<void> {
+    const reason = `the daemon stopped before the server answered${recorded ? ' the end of the mail (it may have it: sent again)' : ''}`;
+    await inTransaction(this.deps.db, (tx) => markRetry(tx, row.id, now(), reason, undefined, reached));
+    report.retried++;
+  }
+
+  /**
+   * Recipients refused at RCPT TO: the mail goes again to those refused for now, alone; refused by all for good, it
+   * failed. Taken by some (`someTook`), it reached them.
+   */
+  async recordRefused(row: ClaimedMail, refused: RefusedRecipient[], report: DrainReport, now: () => Date, someTook = true): Promise<void> {
+    const message = refused.map((r) => `${r.address}: ${r.response}`).join('; ');
+    const owed = refused.filter((r) => !isPermanentRecipientCode(r.responseCode)).map((r) => r.address);
+    if (owed.length > 0) return this.retryOrFail(row, message, false, report, now, { owedTo: owed, reached: someTook });
+    if (!someTook) return this.retryOrFail(row, message, true, report, now);
+    await inTransaction(this.deps.db, (tx) => noteRefusedRecipients(tx, row.id, message));
+    report.sent++;
+    this.deps.log.warn({ outboxId: row.id, refused: message }, 'mail sent, but the server refused some of its recipients for good');
+  }
+
+  /**
+   * A failed try: marked failed when final (5xx), when the next try would fall past the retry window (or the
+   * tries run out, with OUTBOX_MAX_ATTEMPTS), else due again after the backoff (30 s doubling to 1 h).
+   * `owedTo`: the recipients it is still owed to, when others took it (the rest of the envelope is done); `reached`:
+   * this try may have left it with a reader (kept on the row for good: OutboxMail.mayHaveReached).
+   */
+  async retryOrFail(row: ClaimedMail, message: string, permanent: boolean, report: DrainReport, now: () => Date, tried: { owedTo?: string[]; reached?: boolean } = {}): Promise<void> {
+    const { owedTo, reached = false } = tried;
+    const headers = owedTo ? JSON.stringify({ ...parseColumn<OutboxHeaders>(row.headers), envelopeTo: owedTo }) : undefined;
+    const delay = Math.min(30_000 * 2 ** (row.attempts - 1), 3_600_000);
+    const next = new Date(now().getTime() + delay);
+    const { retryHours } = this.opts;
+    const windowOver = next.getTime() > (dateOf(row.createdAt) ?? now()).getTime() + retryHours * 3_600_000;
+    const triesOver = this.opts.maxAttempts !== undefined && row.attempts >= this.opts.maxAttempts;
+    if (permanent || windowOver || triesOver) {
+      const reason = permanent ? message : windowOver ? `${message} (gave up after ${retryHours} hours)` : `${message} (gave up after ${row.attempts} tries)`;
+      await inTransaction(this.deps.db, (tx) => recordFailedMail(tx, row, reason, now(), headers, reached));
+      report.failed++;
+      this.deps.log.error({ outboxId: row.id, to: owedTo ?? row.toList, error: reason, attempts: row.attempts }, 'mail failed permanently');
+    } else {
+      await inTransaction(this.deps.db, (tx) => markRetry(tx, row.id, next, message, headers, reached));
+      report.retried++;
+      this.deps.log.warn({ outboxId: row.id, error: message, retryInMs: delay }, 'mail not sent; will retry');
+    }
+  }
+}
