@@ -30,7 +30,8 @@ export function withTextCharsetsNamed(raw: Buffer): Buffer | null {
       header.push(line);
       continue;
     }
-    const named = namedHeader(header, lines, i + 1, boundaries);
+    const part = textPartOf(header, boundaries);
+    const named = part && namedHeader(part, partBody(lines, i + 1, boundaries));
     changed ||= named !== null;
     out.push(...(named ?? header), line);
     header = null;
@@ -39,8 +40,19 @@ export function withTextCharsetsNamed(raw: Buffer): Buffer | null {
   return changed ? Buffer.from(out.join(''), 'latin1') : null;
 }
 
-/** A part's header block with its text charset named, or null when it needs nothing; records its boundary. */
-function namedHeader(header: string[], lines: string[], bodyAt: number, boundaries: Set<string>): string[] | null {
+/** A text part whose charset mailparser would take as UTF-8: whether it is depends on its body. */
+export interface TextPart {
+  header: string[];
+  /** Where its Content-Type field is in `header` (-1: none) and the line after it. */
+  at: number;
+  end: number;
+  field: string;
+  type: 'text/plain' | 'text/html';
+  encoding: string;
+}
+
+/** The part of this header block that needs its body looked at, or null; records the block's boundary. */
+export function textPartOf(header: string[], boundaries: Set<string>): TextPart | null {
   const at = header.findIndex((l) => /^content-type\s*:/i.test(l));
   let end = at + 1;
   while (at >= 0 && end < header.length && /^[ \t]/.test(header[end] as string)) end++;
@@ -51,9 +63,14 @@ function namedHeader(header: string[], lines: string[], bodyAt: number, boundari
   if (type !== 'text/plain' && type !== 'text/html') return null;
   const declared = /charset\s*=\s*"?([^";\s]+)/i.exec(field)?.[1];
   if (declared && !READ_AS_UTF8.test(declared)) return null;
-  // A part that is UTF-8 indeed is read right: only one whose bytes are not is named.
   const encoding = (header.find((l) => /^content-transfer-encoding\s*:/i.test(l)) ?? '').split(':')[1]?.trim().toLowerCase() ?? '';
-  const body = partBody(lines, bodyAt, boundaries);
+  return { header, at, end, field, type, encoding };
+}
+
+/** The part's header block with its charset named, or null when its body (latin1 text, as written) is UTF-8 indeed. */
+export function namedHeader(part: TextPart, body: string): string[] | null {
+  const { header, at, end, field, type, encoding } = part;
+  // A part that is UTF-8 indeed is read right: only one whose bytes are not is named.
   if (isUtf8(decoded(body, encoding))) return null;
   const meta = type === 'text/html' ? META_CHARSET.exec(body.slice(0, META_SCAN_CHARS))?.[1] : undefined;
   const charset = meta && !READ_AS_UTF8.test(meta) ? meta : FALLBACK_CHARSET;
@@ -71,7 +88,7 @@ function partBody(lines: string[], from: number, boundaries: Set<string>): strin
 }
 
 /** A boundary line of the mail: one that opens a part, the closing one (`--boundary--`), or null. */
-function boundaryLine(line: string, boundaries: Set<string>): 'opens' | 'closes' | null {
+export function boundaryLine(line: string, boundaries: Set<string>): 'opens' | 'closes' | null {
   const m = /^--(.+?)(--)?\s*$/.exec(line);
   if (!m || !boundaries.has(m[1] as string)) return null;
   return m[2] ? 'closes' : 'opens';

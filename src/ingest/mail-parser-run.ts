@@ -46,6 +46,12 @@ export interface AttachmentSpill {
   maxBytes: number;
 }
 
+/**
+ * How a parse takes attachments: all in memory (undefined: a small mail), the big ones into the blob store (a big
+ * mail), or none, read through and dropped ('drop': a big mail read again for its text alone).
+ */
+export type AttachmentTaking = AttachmentSpill | 'drop' | undefined;
+
 const PARSER_OPTIONS = { skipImageLinks: true, skipTextToHtml: true, keepCidLinks: true, checksumAlgo: false } as const;
 
 /**
@@ -71,8 +77,12 @@ function endDecodersOnce(parser: MailParser): void {
   };
 }
 
-/** Reads one attachment: whole into memory, or, past `spill.inMemoryBytes`, into the blob store. */
-async function takeContent(stream: Readable, spill: AttachmentSpill | undefined): Promise<Pick<TakenAttachment, 'content' | 'streamed'>> {
+/** Reads one attachment: whole into memory, or, past `spill.inMemoryBytes`, into the blob store; null: dropped. */
+async function takeContent(stream: Readable, spill: AttachmentTaking): Promise<Pick<TakenAttachment, 'content' | 'streamed'> | null> {
+  if (spill === 'drop') {
+    for await (const chunk of stream) void chunk;
+    return null;
+  }
   const chunks: Buffer[] = [];
   let length = 0;
   const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
@@ -96,7 +106,7 @@ async function takeContent(stream: Readable, spill: AttachmentSpill | undefined)
  * Parses a mail given whole (a Buffer) or as a stream (read with backpressure: the parser waits for each
  * attachment to be taken before it reads on). Rejects on the first parser or input error, or after `timeoutMs`.
  */
-export function runMailParser(input: Buffer | Readable, spill: AttachmentSpill | undefined, timeoutMs: number, timeoutError: () => Error): Promise<ParserOutput> {
+export function runMailParser(input: Buffer | Readable, spill: AttachmentTaking, timeoutMs: number, timeoutError: () => Error): Promise<ParserOutput> {
   return new Promise<ParserOutput>((resolve, reject) => {
     const parser = new MailParser(PARSER_OPTIONS);
     endDecodersOnce(parser);
@@ -141,10 +151,12 @@ export function runMailParser(input: Buffer | Readable, spill: AttachmentSpill |
         takeContent(attachment.content, spill).then(
           (taken) => {
             taking = null;
-            mail.attachments.push({
-              filename: attachment.filename, contentType: typeOf(attachment), contentId: attachment.contentId,
-              contentDisposition: attachment.contentDisposition, related: attachment.related, ...taken,
-            });
+            if (taken) {
+              mail.attachments.push({
+                filename: attachment.filename, contentType: typeOf(attachment), contentId: attachment.contentId,
+                contentDisposition: attachment.contentDisposition, related: attachment.related, ...taken,
+              });
+            }
             attachment.release?.();
             reader();
           },

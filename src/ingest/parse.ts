@@ -4,6 +4,7 @@ import type { AddressObject } from 'mailparser';
 import { normaliseMessageId, parseIdList } from '../domain/thread-refs.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { withTextCharsetsNamed } from './charset-repair.js';
+import { withTextCharsetsNamedStream } from './charset-repair-stream.js';
 import { enclosedMessageIds } from './enclosed-ids.js';
 import { safeFilename, storedContentType } from './attachment-names.js';
 import { endsLinesWithBareCr, UTF7_SCAN_BYTES } from './raw-head.js';
@@ -146,7 +147,11 @@ export async function parseMail(input: Buffer): Promise<InboundMail> {
   // body line), the mail is read again with them folded back.
   const repaired = mail.text === '' && mail.html === null && mail.attachments.length === 0 ? withParameterLinesFolded(raw) : null;
   const read = repaired ? await toInboundMail(() => runMailParser(repaired, undefined, PARSE_TIMEOUT_MS, parseTimeout), repaired) : mail;
-  return withLettersKept(read, repaired ?? raw);
+  const kept = repaired ?? raw;
+  return withLettersKept(read, async () => {
+    const named = withTextCharsetsNamed(kept);
+    return named ? toInboundMail(() => runMailParser(named, undefined, PARSE_TIMEOUT_MS, parseTimeout), named) : null;
+  });
 }
 
 const REPLACEMENT = /\uFFFD/g;
@@ -156,14 +161,14 @@ const hasReplacementChar = (s: string | null) => s?.includes('\uFFFD') ?? false;
 /**
  * Letters mailparser could not read (U+FFFD: Latin-1 bytes in a part without a charset, or declared UTF-8, or an
  * HTML part whose charset is only in its <meta>): the mail read again with those parts' charsets named
- * (charset-repair.ts), and its text and HTML taken from that reading where it lost fewer letters.
+ * (`readNamed`: charset-repair.ts; null when no part's is), and its text and HTML taken from that reading where it
+ * lost fewer letters. Big and small mails alike: the same mail must read the same whatever its attachment's size.
  */
-async function withLettersKept(mail: InboundMail, raw: Buffer): Promise<InboundMail> {
+async function withLettersKept(mail: InboundMail, readNamed: () => Promise<InboundMail | null>): Promise<InboundMail> {
   // Every mail passes here: a search for the character, not a count of them.
   if (!hasReplacementChar(mail.text) && !hasReplacementChar(mail.html)) return mail;
-  const named = withTextCharsetsNamed(raw);
-  if (!named) return mail;
-  const again = await toInboundMail(() => runMailParser(named, undefined, PARSE_TIMEOUT_MS, parseTimeout), named);
+  const again = await readNamed();
+  if (!again) return mail;
   return {
     ...mail,
     text: replacements(again.text) < replacements(mail.text) ? again.text : mail.text,
@@ -172,12 +177,19 @@ async function withLettersKept(mail: InboundMail, raw: Buffer): Promise<InboundM
 }
 
 /**
- * A big mail read as a stream (from the blob store), its attachments above `spill.inMemoryBytes` written to the
- * store as they are decoded. `head` is the mail's first bytes (UTF-7 detection); bare-CR mail is not streamed.
+ * A big mail read as a stream (`open`: from the blob store), its attachments above `spill.inMemoryBytes` written to
+ * the store as they are decoded. `head` is the mail's first bytes (UTF-7 detection, headers written in Latin-1);
+ * bare-CR mail is not streamed. When it lost letters, it is read a second time, streamed again, for its text alone
+ * (its attachments read through and dropped: they were taken the first time).
  */
-export async function parseMailStream(input: Readable, head: Buffer, spill: AttachmentSpill): Promise<InboundMail> {
-  const mail = await toInboundMail(() => runMailParser(input, spill, PARSE_TIMEOUT_MS, parseTimeout), head);
-  return { ...mail, attachments: await withStreamedTnefUnpacked(mail.attachments, spill.blobs) };
+export async function parseMailStream(open: () => Readable, head: Buffer, spill: AttachmentSpill): Promise<InboundMail> {
+  const mail = await toInboundMail(() => runMailParser(open(), spill, PARSE_TIMEOUT_MS, parseTimeout), head);
+  const read = await withLettersKept(mail, async () => {
+    const named = withTextCharsetsNamedStream(open());
+    const again = await toInboundMail(() => runMailParser(named.stream, 'drop', PARSE_TIMEOUT_MS, parseTimeout), head);
+    return named.changed() ? again : null;
+  });
+  return { ...read, attachments: await withStreamedTnefUnpacked(read.attachments, spill.blobs) };
 }
 
 /**

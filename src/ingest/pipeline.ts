@@ -134,7 +134,7 @@ export class InboundPipeline {
     const { parseMail, parseMailStream } = await parser();
     const parse = endsLinesWithBareCr(head)
       ? async () => settle(parseMail(await blobs.get(sha256)))
-      : () => settle(parseMailStream(blobs.openRead(sha256), head, { blobs, inMemoryBytes: IN_MEMORY_ATTACHMENT_BYTES, maxBytes: maxAttachmentBytes }));
+      : () => settle(parseMailStream(() => blobs.openRead(sha256), head, { blobs, inMemoryBytes: IN_MEMORY_ATTACHMENT_BYTES, maxBytes: maxAttachmentBytes }));
     return this.parseAndRecord(parse, kept, source, now);
   }
 

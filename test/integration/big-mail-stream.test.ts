@@ -7,7 +7,10 @@ import { BIG_MAIL_BYTES } from '../../src/ingest/pipeline.js';
 import { readAttachment } from '../../src/store/attachment-contents.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { mailWithAttachments } from '../support/multipart-mail.js';
+import { corpusMailWithAttachment, mislabelledMail } from '../support/mislabelled-mail.js';
+import { showTicket } from '../../src/store/ticket-queries.js';
 import { tnefStream } from '../support/tnef-stream.js';
+import { corpusRoot } from '../support/corpus.js';
 
 // A big mail goes through pipeline.ingestStream: stored raw while it streams in, parsed from the store with its
 // big attachments streamed back into it. The outcome must be the one the in-memory path gives.
@@ -89,6 +92,55 @@ describe('a big mail streamed through the pipeline', () => {
       expect([first.outcome, again.outcome]).toEqual([outcome, 'duplicate']);
     }
     expect(await app.db.ticket.count()).toBe(2);
+  });
+
+  describe('a mislabelled charset reads the same just under and just over the big-mail size', () => {
+    /** Attachment sizes whose mails fall either side of BIG_MAIL_BYTES (base64 makes them about 4/3 bigger). */
+    const UNDER = 2_900_000;
+    const OVER = 3_200_000;
+
+    /** What the agent sees of the ticket each mail opens: its subject, the customer, the text, the attachments. */
+    async function ticketSeen(raw: Buffer) {
+      const result = await app!.pipeline.ingestStream(chunked(raw), { source: 'file', sourceRef: 'test' });
+      expect(result.outcome).toBe('created');
+      const ticket = await showTicket(app!.db, result.ticketNumber as number);
+      const message = ticket!.messages.find((m) => m.direction === 'in')!;
+      return {
+        subject: ticket!.subject, fromName: message.fromName, text: message.text, visibleText: message.visibleText, html: message.html,
+        attachments: message.attachments.map((a) => [a.filename, a.size, a.sha256]),
+      };
+    }
+
+    it('text, HTML, subject and sender name', async () => {
+      app = await createTestApp({ MAX_MESSAGE_BYTES: String(20 * 1024 * 1024) });
+      const small = { name: 'factura.zip', content: randomBytes(UNDER) };
+      const big = { name: 'factura.zip', content: randomBytes(OVER) };
+      const [under, over] = [mislabelledMail('latin-under', small), mislabelledMail('latin-over', big)];
+      expect([under.length < BIG_MAIL_BYTES, over.length > BIG_MAIL_BYTES]).toEqual([true, true]);
+      const [seenUnder, seenOver] = [await ticketSeen(under), await ticketSeen(over)];
+      expect(seenUnder).toMatchObject({ subject: 'Facturación electrónica rechazada', fromName: 'José Muñoz' });
+      expect(seenUnder.visibleText).toBe('Mañana envío la factura; el año pasado la recepción no falló.');
+      expect({ ...seenOver, attachments: null }).toEqual({ ...seenUnder, attachments: null });
+      expect(seenUnder.attachments).toEqual([['factura.zip', UNDER, sha(small.content)]]);
+      expect(seenOver.attachments).toEqual([['factura.zip', OVER, sha(big.content)]]);
+      expect(readdirSync(join(app.dataDir, 'blobs', 'tmp'))).toEqual([]);
+    });
+
+    // Real mails of old clients: Outlook 2000 writing raw Latin-1 with no MIME headers at all, Netscape 4.7
+    // writing Latin-1 quoted-printable under "charset=UTF-8".
+    const corpus = join(corpusRoot, 'stalwart-mail-parser', 'resources', 'eml', 'legacy');
+    for (const file of ['052.eml', '033.eml']) {
+      it(`the corpus's ${file} with an attachment`, async (context) => {
+        const under = corpusMailWithAttachment(join(corpus, file), `${file}-under`, { name: 'hasen.bin', content: randomBytes(UNDER) });
+        const over = corpusMailWithAttachment(join(corpus, file), `${file}-over`, { name: 'hasen.bin', content: randomBytes(OVER) });
+        if (!under || !over) return context.skip(`corpus absent: ${corpus}`);
+        app = await createTestApp({ MAX_MESSAGE_BYTES: String(20 * 1024 * 1024) });
+        const [seenUnder, seenOver] = [await ticketSeen(under), await ticketSeen(over)];
+        expect(seenUnder.text).toContain('Die Hasen klagten einst über ihre mißliche Lage');
+        expect({ ...seenOver, attachments: null }).toEqual({ ...seenUnder, attachments: null });
+        expect(seenOver.attachments.map(([name, size]) => [name, size])).toEqual([['hasen.bin', OVER]]);
+      });
+    }
   });
 
   it('a stream that fails midway stores nothing and throws (the source retries)', async () => {

@@ -9,6 +9,7 @@ import { simpleParser } from 'mailparser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cliBuilt, cliPath, runCli } from '../support/cli.js';
 import { mail } from '../support/app.js';
+import { mislabelledMail } from '../support/mislabelled-mail.js';
 
 let dir: string;
 let env: Record<string, string>;
@@ -59,6 +60,19 @@ describe.skipIf(!cliBuilt)('ventanilla ingest (MTA pipe, files, Maildir) and tic
     expect(ticket.messages[0].attachments).toEqual([
       { filename: 'factura.pdf', contentType: 'application/pdf', size: 13, sha256: expect.stringMatching(/^[0-9a-f]{64}$/), inline: false },
     ]);
+  });
+
+  it('`ingest -` of a mail above 4 MiB whose text is Latin-1 labelled UTF-8 shows its letters, as a small one does', async () => {
+    const shown = async (id: string, size: number) => {
+      const r = await runCli(['ingest', '-', '--json'], { env, input: mislabelledMail(id, { name: 'respaldo.zip', content: Buffer.alloc(size, 'respaldo ') }) });
+      expect(r.code, r.stderr).toBe(0);
+      const ticket = JSON.parse((await runCli(['tickets', 'show', String(JSON.parse(r.stdout).ticket), '--json'], { env })).stdout);
+      const { text, fromName, attachments } = ticket.messages[0];
+      return { subject: ticket.subject, text, fromName, attachments: attachments.map((a: { filename: string; size: number }) => [a.filename, a.size]) };
+    };
+    const expected = { subject: 'Facturación electrónica rechazada', text: 'Mañana envío la factura; el año pasado la recepción no falló.', fromName: 'José Muñoz' };
+    expect(await shown('cli-small', 1000)).toEqual({ ...expected, attachments: [['respaldo.zip', 1000]] });
+    expect(await shown('cli-big', 4 * 1024 * 1024)).toEqual({ ...expected, attachments: [['respaldo.zip', 4 * 1024 * 1024]] });
   });
 
   it('`ingest -` exits 75 (EX_TEMPFAIL) when it cannot store the mail, so the MTA retries', async () => {
