@@ -1,10 +1,8 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import Handlebars from 'handlebars';
-import { registerHrefHelper } from '../outbound/href.js';
-import { oneLine } from '../outbound/templates.js';
 import type { Locale } from '../outbound/locale.js';
 import { placeholder } from '../outbound/shared-body.js';
+import { TemplateFiles, type CheckCommand } from '../outbound/template-files.js';
+import { oneLine } from '../outbound/templates.js';
 import { templatesDir } from '../paths.js';
 import type { BulletinVariant } from './bulletin-file.js';
 import { countryNames, SERVED_COUNTRIES } from './countries.js';
@@ -29,14 +27,18 @@ export interface RenderedParts {
 
 type Name = 'bulletin' | 'bulletin_confirm';
 
+/**
+ * A fixed bulletin template is checked with `bulletin preview`, which renders the bulletin (its Subject in both
+ * outputs); no command renders the confirmation mail on its own.
+ */
+const bulletinPreview: CheckCommand = (name, locale, part) =>
+  name === 'bulletin' ? `ventanilla bulletin preview <file-or-id> --locale ${locale}${part === 'html' ? ' --html' : ''}` : null;
+
 export class BulletinRenderer {
-  private readonly hb = Handlebars.create();
-  private readonly compiled = new Map<string, Handlebars.TemplateDelegate>();
-  private partialsLoaded = false;
+  private readonly files: TemplateFiles;
 
   constructor(readonly dir: string = templatesDir) {
-    this.hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
-    registerHrefHelper(this.hb);
+    this.files = new TemplateFiles(dir, bulletinPreview);
   }
 
   /**
@@ -46,7 +48,7 @@ export class BulletinRenderer {
   renderBulletin(variant: BulletinVariant, locale: Locale, ctx: { listName: string; countries: string[] }): RenderedParts {
     return this.render('bulletin', locale, {
       ...this.titleView(variant, locale, ctx),
-      bodyHtml: new this.hb.SafeString(markdownToHtml(variant.markdown)),
+      bodyHtml: new Handlebars.SafeString(markdownToHtml(variant.markdown)),
       bodyText: markdownToText(variant.markdown),
       email: placeholder('email'),
       unsubscribeUrl: placeholder('unsubscribe_url'),
@@ -59,8 +61,8 @@ export class BulletinRenderer {
    * also one resumed after a restart, when the body is stored already and not rendered again.
    */
   bulletinSubject(variant: BulletinVariant, locale: Locale, ctx: { listName: string; countries: string[] }): string {
-    this.loadPartials();
-    return oneLine(this.run('bulletin', locale, 'subject', this.titleView(variant, locale, ctx)));
+    this.files.loadPartials();
+    return oneLine(this.files.run('bulletin', locale, 'subject', { ...this.titleView(variant, locale, ctx), locale }));
   }
 
   private titleView(variant: BulletinVariant, locale: Locale, ctx: { listName: string; countries: string[] }): Record<string, unknown> {
@@ -79,33 +81,12 @@ export class BulletinRenderer {
     return this.render('bulletin_confirm', locale, { ...ctx, countriesLabel: countryNames(ctx.countries, locale), unknownWords, chooseHint, servedCodes: [...SERVED_COUNTRIES].sort().join(' ') });
   }
 
-  private render(name: Name, locale: Locale, view: Record<string, unknown>): RenderedParts {
-    this.loadPartials();
-    const subject = oneLine(this.run(name, locale, 'subject', view));
-    const text = this.run(name, locale, 'text', view).replace(/\r\n?/g, '\n').replace(/\n{3,}/g, '\n\n').trim() + '\n';
-    const html = this.run(name, locale, 'html', { ...view, locale, mailSubject: subject });
+  private render(name: Name, locale: Locale, fields: Record<string, unknown>): RenderedParts {
+    this.files.loadPartials();
+    const view = { ...fields, locale };
+    const subject = oneLine(this.files.run(name, locale, 'subject', view));
+    const text = this.files.run(name, locale, 'text', view).replace(/\r\n?/g, '\n').replace(/\n{3,}/g, '\n\n').trim() + '\n';
+    const html = this.files.run(name, locale, 'html', { ...view, mailSubject: subject });
     return { subject, text, html };
-  }
-
-  private run(name: Name, locale: Locale, part: 'subject' | 'text' | 'html', view: Record<string, unknown>): string {
-    const file = join(this.dir, locale, `${name}.${part}.hbs`);
-    let template = this.compiled.get(file);
-    if (!template) {
-      if (!existsSync(file)) throw new Error(`Mail template not found: ${file}`);
-      template = this.hb.compile(readFileSync(file, 'utf8'), { noEscape: part !== 'html' });
-      this.compiled.set(file, template);
-    }
-    return template({ ...view, locale });
-  }
-
-  private loadPartials(): void {
-    if (this.partialsLoaded) return;
-    const dir = join(this.dir, 'partials');
-    for (const entry of existsSync(dir) ? readdirSync(dir) : []) {
-      if (!entry.startsWith('bulletin-') || !entry.endsWith('.hbs')) continue;
-      const name = entry.slice(0, -'.hbs'.length);
-      this.hb.registerPartial(name, this.hb.compile(readFileSync(join(dir, entry), 'utf8'), { noEscape: !name.endsWith('.html') }));
-    }
-    this.partialsLoaded = true;
   }
 }

@@ -4,13 +4,18 @@ import Handlebars from 'handlebars';
 import { registerHrefHelper } from './href.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import type { Locale } from './locale.js';
-import type { AccessTemplateName, TemplateName } from './templates.js';
 
 // A template folder's .hbs files as Handlebars templates: each compiled on first use and kept, the partials
-// registered once, with the helpers the templates call. Apart from templates.ts, which checks a mail's context
-// and builds what its templates see.
+// registered once, with the helpers the templates call. Shared by the notices (templates.ts) and the bulletin
+// mails (bulletins/render.ts), which check their own context and build what their templates see.
 
-type Part = 'subject' | 'text' | 'html';
+export type Part = 'subject' | 'text' | 'html';
+
+/** The command that renders a template again, so the operator can check a fixed file; null when none does. */
+export type CheckCommand = (name: string, locale: Locale, part: Part) => string | null;
+
+/** Notices and access mails: `ventanilla templates preview`. */
+const previewCommand: CheckCommand = (name, locale, part) => `ventanilla templates preview ${name} --locale ${locale}${part === 'html' ? ' --html' : ''}`;
 
 function registerHelpers(hb: typeof Handlebars): void {
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
@@ -32,7 +37,10 @@ export class TemplateFiles {
   private readonly compiled = new Map<string, Handlebars.TemplateDelegate>();
   private partialsLoaded = false;
 
-  constructor(readonly dir: string) {
+  constructor(
+    readonly dir: string,
+    private readonly checkCommand: CheckCommand = previewCommand,
+  ) {
     registerHelpers(this.hb);
   }
 
@@ -40,7 +48,7 @@ export class TemplateFiles {
     return join(this.dir, locale, `${name}.${part}.hbs`);
   }
 
-  run(name: TemplateName | AccessTemplateName, locale: Locale, part: Part, view: object): string {
+  run(name: string, locale: Locale, part: Part, view: object): string {
     const file = this.file(name, locale, part);
     let template = this.compiled.get(file);
     if (!template) {
@@ -54,10 +62,11 @@ export class TemplateFiles {
     } catch (err) {
       this.compiled.delete(file);
       const reason = err instanceof Error ? err.message : String(err);
+      const check = this.checkCommand(name, locale, part);
       // Coded, so the CLI prints it without a stack; it names the command that checks an edited template.
       throw new VentanillaError(
         ErrorCode.TEMPLATE_INVALID,
-        `Cannot render mail template ${file}: ${reason}\nFix the file, then check it with \`ventanilla templates preview ${name} --locale ${locale}${part === 'html' ? ' --html' : ''}\`.`,
+        `Cannot render mail template ${file}: ${reason}\nFix the file${check ? `, then check it with \`${check}\`` : ''}.`,
         {},
         { cause: err },
       );

@@ -1,25 +1,13 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { templatesDir } from '../../../src/paths.js';
+import { describe, expect, it, vi } from 'vitest';
 import { TEMPLATE_NAMES, TemplateRenderer, type Locale, type TemplateContext } from '../../../src/outbound/templates.js';
+import { copyOfTemplates } from '../../support/template-copy.js';
 
 // Notices are rendered from a skeleton per shape (src/outbound/render-memo.ts). What a customer receives must
 // be exactly what a full Handlebars rendering gives, whatever the per-ticket values hold.
 
 const LOCALES: Locale[] = ['es', 'pt', 'en'];
-
-const tempDirs: string[] = [];
-afterEach(() => {
-  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-function copyOfTemplates(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ventanilla-memo-'));
-  tempDirs.push(dir);
-  cpSync(templatesDir, dir, { recursive: true });
-  return dir;
-}
 
 /** Per-ticket values as mail brings them: HTML's special characters, accents, emoji, empty names, long subjects. */
 function variants(base: TemplateContext): TemplateContext[] {

@@ -1,7 +1,6 @@
-import { cpSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode, VentanillaError } from '../../../src/errors.js';
 import { templatesDir } from '../../../src/paths.js';
 import { renderEveryTemplate } from '../../../src/warm-up.js';
@@ -19,6 +18,7 @@ import {
   type TemplateContext,
   type TemplateName,
 } from '../../../src/outbound/templates.js';
+import { copyOfTemplates } from '../../support/template-copy.js';
 
 const LOCALES: Locale[] = ['es', 'pt', 'en'];
 const renderer = new TemplateRenderer();
@@ -27,17 +27,6 @@ const PHONES = ['+54 11 5295 9300', '01-800-913-55-29', '442 1-03-06-00', '0800-
 function ctx(name: TemplateName, locale: Locale, patch: Partial<TemplateContext> = {}): TemplateContext {
   return { ...renderer.sampleContext(name, locale), ...patch };
 }
-
-const tempDirs: string[] = [];
-function copyOfTemplates(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ventanilla-templates-'));
-  tempDirs.push(dir);
-  cpSync(templatesDir, dir, { recursive: true });
-  return dir;
-}
-afterEach(() => {
-  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
 
 describe('every template in every locale renders its sample context', () => {
   const cases = TEMPLATE_NAMES.flatMap((name) => LOCALES.map((locale) => [name, locale] as const));
