@@ -12,6 +12,7 @@ import { settled, unwrap, type Settled } from './settled.js';
 import { stageBatch, type BatchContext } from './imap-batch.js';
 import { Acknowledger } from './imap-acknowledge.js';
 import { imapFailureReason, isSilentConnection, openSession, type OpeningSession } from './imap-session.js';
+import { ImapWaits } from './imap-waits.js';
 
 export { PROCESSED_KEYWORD } from './imap-acknowledge.js';
 export { openSession } from './imap-session.js';
@@ -49,9 +50,7 @@ export interface ImapSourceEvents {
 export class ImapSource {
   private client: ImapFlow | null = null;
   private stopped = false;
-  private wakeUp: (() => void) | null = null;
-  private endBackoff: (() => void) | null = null;
-  private pendingWake = false;
+  private readonly waits = new ImapWaits();
   private readonly account: string;
   private readonly holder: string;
   /**
@@ -102,7 +101,7 @@ export class ImapSource {
         this.deps.log.warn({ err: error, reason: imapFailureReason(error, this.settings.timeoutSeconds, this.settings.oauth2 !== undefined), retryInMs: backoff, afterUid }, 'IMAP session failed; reconnecting');
       }
       if (this.stopped) break;
-      await this.backoff(backoff);
+      await this.waits.backoff(backoff);
       backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
     }
   }
@@ -111,40 +110,8 @@ export class ImapSource {
     this.stopped = true;
     this.early?.client.close();
     this.early = null;
-    this.endBackoff?.();
-    this.wake();
+    this.waits.stop();
     await this.client?.logout().catch(() => this.client?.close());
-  }
-
-  private wake(): void {
-    this.pendingWake = true;
-    this.wakeUp?.();
-  }
-
-  /** The wait between sessions: only stop() ends it early (a failed client's late 'close' also wakes the loop). */
-  private backoff(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.endBackoff = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    }).finally(() => {
-      this.endBackoff = null;
-    });
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeUp = done;
-    }).then(() => {
-      this.wakeUp = null;
-    });
   }
 
   private async session(onDrained: () => void): Promise<void> {
@@ -162,26 +129,26 @@ export class ImapSource {
     let lostWith: unknown = null;
     client.on('close', () => {
       closed = true;
-      this.wake();
+      this.waits.wake();
     });
     client.on('error', (error) => {
       lostWith ??= error;
       this.deps.log.warn({ err: error }, 'IMAP connection error');
     });
-    client.on('exists', () => this.wake());
+    client.on('exists', () => this.waits.wake());
     try {
       const mailbox = await opened;
       // An early session may have lost its connection before anyone listened for its 'close'.
       if (!client.usable) throw new Error('the IMAP connection closed after the mailbox was opened');
       this.deps.log.info({ mailbox: s.mailbox, idle: client.capabilities.has('IDLE'), uidValidity: String(mailbox.uidValidity) }, 'IMAP mailbox open');
       while (!this.stopped && !closed) {
-        this.pendingWake = false;
+        this.waits.drainStarts();
         await this.drain(client, mailbox.uidValidity);
         this.fetchingAfter = null;
         onDrained();
-        if (this.pendingWake || this.stopped || closed) continue;
+        if (this.waits.wokenSinceDrain || this.stopped || closed) continue;
         this.events.onCaughtUp?.();
-        await this.sleep(s.pollSeconds * 1000);
+        await this.waits.sleep(s.pollSeconds * 1000);
       }
       // Lost while waiting for news: no command failed, but the operator must still read why it reconnects.
       if (closed && !this.stopped) throw new Error(`the server closed the connection${client.byeReason ? `: ${client.byeReason}` : ''}`);
@@ -303,6 +270,6 @@ export class ImapSource {
       unwrap(await acknowledged);
       await this.acks.moveFlagged(client);
     }
-    // Mail that came in meanwhile was announced (EXISTS sets pendingWake): the session loop drains again.
+    // Mail that came in meanwhile was announced (EXISTS woke the waits): the session loop drains again.
   }
 }
