@@ -71,6 +71,7 @@ export async function createApp(options: { config?: Config; log?: Logger; now?: 
     maxMessageBytes: config.maxMessageBytes,
     maxAttachmentBytes: config.env.MAX_ATTACHMENT_BYTES,
     access: config.access,
+    timeZone: policies.calendar.config.timeZone,
     blobs,
     log,
   };

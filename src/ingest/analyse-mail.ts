@@ -6,6 +6,7 @@ import type { Address, InboundMail } from './parse.js';
 import { classifyMail, type MailKind } from './classify/bounce.js';
 import { asksNoAutoReply, classifyAutomatic, type AutomaticVerdict } from './stages/automatic.js';
 import { assessSender, type SenderAuthenticity } from './stages/authenticity.js';
+import { writtenDateOnDeskClock } from './desk-date.js';
 import { isSupportAddress } from './stages/identify.js';
 import { formRequester } from './stages/web-form.js';
 import { detectLoop, stripReservedHeaders, type LoopVerdict } from './stages/loop.js';
@@ -24,6 +25,8 @@ export interface AnalysisSettings {
   /** FORM_SENDERS (stages/web-form.ts); absent: none. */
   formSenders?: string[];
   maxAttachmentBytes: number;
+  /** The desk's clock (BUSINESS_TIMEZONE): a Date header without a zone is read in it (desk-date.ts). */
+  timeZone: string;
 }
 
 export interface MailAnalysis {
@@ -54,7 +57,7 @@ export interface MailAnalysis {
 export async function analyseMail(settings: AnalysisSettings, blobs: Pick<BlobStore, 'put'>, parsed: InboundMail, raw: { size: number; sha256: string; dedupKey: string }): Promise<MailAnalysis> {
   const { size, sha256, dedupKey } = raw;
   // A web form's mail is its customer's, whom its Reply-To names (stages/web-form.ts).
-  const screened = stripReservedHeaders(parsed);
+  const screened = { ...stripReservedHeaders(parsed), date: writtenDateOnDeskClock(parsed.date, parsed.headers.get('date')?.[0], settings.timeZone) };
   const form = formRequester(screened, settings.formSenders ?? [], settings.ownAddresses);
   const mail = form ? { ...screened, from: form.requester, fromCount: 1 } : screened;
   // Delivery reports first: a bounce often has no usable sender ("MAILER-DAEMON", "<>"), and is never a ticket.

@@ -63,7 +63,7 @@ export interface IngestResult {
 }
 
 /** What the preparation of mails needs: configuration only, no database. */
-export type PreparationDeps = Pick<PipelineDeps, 'secret' | 'supportAddress' | 'ownAddresses' | 'maxAttachmentBytes' | 'access' | 'maxMessageBytes' | 'blobs' | 'log'>;
+export type PreparationDeps = Pick<PipelineDeps, 'secret' | 'supportAddress' | 'ownAddresses' | 'maxAttachmentBytes' | 'access' | 'timeZone' | 'maxMessageBytes' | 'blobs' | 'log'>;
 
 /**
  * The pipeline's mail preparer, made apart from the pipeline so that a daemon can start its worker before the
@@ -84,6 +84,8 @@ export interface PipelineDeps {
   maxMessageBytes: number;
   /** Attachments above this are not extracted (they stay in the raw mail, which is always kept). */
   maxAttachmentBytes: number;
+  /** The desk's clock (BUSINESS_TIMEZONE): a Date header without a zone is read in it (desk-date.ts). */
+  timeZone: string;
   /** Who may open tickets and which Authentication-Results are believed (default: accept, none). */
   access?: AccessSettings;
   /** The bulletin address's commands and bounce suppression (README "Bulletins"); absent: neither. */

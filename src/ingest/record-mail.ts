@@ -94,10 +94,10 @@ export function keptBytes(raw: KeptRaw, blobs: Pick<PipelineDeps['blobs'], 'open
 }
 
 /** The part of the configuration the analysis reads (also handed to the preparation worker). */
-export function analysisSettings(deps: Pick<PipelineDeps, 'secret' | 'supportAddress' | 'ownAddresses' | 'maxAttachmentBytes' | 'access'>): AnalysisSettings {
-  const { secret, supportAddress, ownAddresses, maxAttachmentBytes } = deps;
+export function analysisSettings(deps: Pick<PipelineDeps, 'secret' | 'supportAddress' | 'ownAddresses' | 'maxAttachmentBytes' | 'access' | 'timeZone'>): AnalysisSettings {
+  const { secret, supportAddress, ownAddresses, maxAttachmentBytes, timeZone } = deps;
   const { trustedAuthservIds, formSenders } = accessSettings(deps);
-  return { secret, supportAddress, ownAddresses, maxAttachmentBytes, trustedAuthservIds, formSenders };
+  return { secret, supportAddress, ownAddresses, maxAttachmentBytes, trustedAuthservIds, formSenders, timeZone };
 }
 
 /** The database half of a mail: the writes of its one effect, given what was worked out without the database. */

@@ -23,6 +23,7 @@ const settings: PrepareSettings = {
   trustedAuthservIds: ['mx.example.com'],
   maxAttachmentBytes: 200_000,
   maxMessageBytes: 200_000,
+  timeZone: 'America/Mexico_City',
 };
 
 /**
