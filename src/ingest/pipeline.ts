@@ -3,13 +3,13 @@ import { ErrorCode, VentanillaError, isTemporaryFailure } from '../errors.js';
 import { inTransaction, type Db, type Tx } from '../store/database.js';
 import { sha256Of, type BlobStore } from '../store/blobs.js';
 import { keepRawMail } from '../store/raw-mails.js';
-import { alreadyLoggedRaw, logInbound, quarantine, type InboundOutcome } from '../store/inbound-log-repo.js';
+import { logInbound, quarantine, type InboundOutcome } from '../store/inbound-log-repo.js';
 import type { InboundMail } from './parse.js';
 import { endsLinesWithBareCr, UTF7_SCAN_BYTES } from './raw-head.js';
 import { peekHeaders } from './peek-headers.js';
-import { openTooLargeTicket } from './stages/too-large.js';
-import { messageByDedupKey } from '../store/tickets-repo.js';
-import { dedupKeyOf, isSupportAddress } from './stages/identify.js';
+import { recordTooLarge } from './stages/too-large.js';
+import { dedupKeyOf } from './stages/identify.js';
+import { writtenContentSha256 } from './written-content.js';
 import { analysisSettings, keptBytes, preparedFrom, recordMail, recordPrepared, type KeptRaw, type PreparedMail } from './record-mail.js';
 import { MailPreparer } from './mail-preparer.js';
 import { errorFrom } from './error-data.js';
@@ -230,21 +230,17 @@ export class InboundPipeline {
   private async recordTooLarge(peek: ReturnType<typeof peekHeaders>, raw: KeptRaw, source: IngestSource, now: Date): Promise<IngestResult> {
     const { size, sha256 } = raw;
     const dedupKey = await dedupKeyOf(peek.messageId, () => keptBytes(raw, this.deps.blobs));
-    const limit = this.deps.maxMessageBytes;
+    // What its copies are known by under a Message-ID another mail may have had too (stages/too-large.ts).
+    const written = peek.messageId ? await writtenContentSha256(keptBytes(raw, this.deps.blobs)) : null;
     const result = await inTransaction(this.deps.db, async (tx) => {
       if (raw.content) keepRawMail(tx, sha256, raw.content, now);
-      const seen = (await alreadyLoggedRaw(tx, sha256, 'too_large')) || (await messageByDedupKey(tx, dedupKey)) !== null;
-      const from = peek.from;
-      const ownMail = from !== null && isSupportAddress(from, this.deps.ownAddresses);
-      const ticketNumber = seen || !from || ownMail ? null : await openTooLargeTicket(tx, this.deps.lifecycle, { peek: { ...peek, from }, dedupKey, sha256, size, limit, now });
-      const outcome: InboundOutcome = seen ? 'duplicate' : 'too_large';
-      const detail = `${size} bytes > MAX_MESSAGE_BYTES ${limit}; raw mail kept`;
-      await logInbound(tx, { source: source.source, sourceRef: source.sourceRef ?? null, dedupKey, messageId: peek.messageId, fromAddress: peek.from, subject: peek.subject, size, rawSha256: sha256, outcome, ticketNumber, detail, at: now });
-      await source.withinTransaction?.(tx, outcome);
-      return { outcome, ticketNumber };
+      const recorded = await recordTooLarge(tx, this.deps, { peek, dedupKey, sha256, size, limit: this.deps.maxMessageBytes, written, now });
+      await logInbound(tx, { source: source.source, sourceRef: source.sourceRef ?? null, messageId: peek.messageId, fromAddress: peek.from, subject: peek.subject, size, rawSha256: sha256, at: now, ...recorded });
+      await source.withinTransaction?.(tx, recorded.outcome);
+      return recorded;
     });
     this.deps.log.warn({ sha256, size, from: peek.from, ticket: result.ticketNumber }, 'mail too large: kept raw, sender told');
-    return { ...result, dedupKey, rawSha256: sha256, detail: 'too large' };
+    return { outcome: result.outcome, ticketNumber: result.ticketNumber, dedupKey: result.dedupKey, rawSha256: sha256, detail: result.detail };
   }
 
   private async recordQuarantine(raw: KeptRaw, source: IngestSource, now: Date, error: unknown): Promise<IngestResult> {

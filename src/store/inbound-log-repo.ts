@@ -29,9 +29,9 @@ export async function logInbound(tx: Tx, e: InboundLogEntry): Promise<number> {
   ).id;
 }
 
-/** The first mail logged under this key, with its ticket (null when it had none); null when there was none. */
-export async function loggedUnder(tx: Tx, dedupKey: string): Promise<{ ticketNumber: number | null } | null> {
-  return sqlOf(tx).get<{ ticketNumber: number | null }>('SELECT "ticketNumber" FROM "InboundLog" WHERE "dedupKey" = ? ORDER BY "id" LIMIT 1', dedupKey) ?? null;
+/** The first mail logged under this key, with its ticket (null when it had none) and outcome; null when there was none. */
+export async function loggedUnder(tx: Tx, dedupKey: string): Promise<{ ticketNumber: number | null; outcome: InboundOutcome } | null> {
+  return sqlOf(tx).get<{ ticketNumber: number | null; outcome: InboundOutcome }>('SELECT "ticketNumber", "outcome" FROM "InboundLog" WHERE "dedupKey" = ? ORDER BY "id" LIMIT 1', dedupKey) ?? null;
 }
 
 /** The first mail logged under this key with its content's fingerprint: one that left nothing but its log row. */

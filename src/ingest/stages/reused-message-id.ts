@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Tx } from '../../store/database.js';
-import { loggedFingerprint, type InboundOutcome } from '../../store/inbound-log-repo.js';
+import { loggedFingerprint, loggedUnder, type InboundOutcome } from '../../store/inbound-log-repo.js';
 import { addTicketEvent, messageByDedupKey, storedMailContent, ticketByNumber } from '../../store/tickets-repo.js';
 
 // A Message-ID names one mail (RFC 5322 3.6.4), but some senders give one to several: a web form's mailer that
@@ -15,7 +15,8 @@ import { addTicketEvent, messageByDedupKey, storedMailContent, ticketByNumber } 
 // "[EXTERNAL]" banner) is taken for another mail: a second ticket an agent closes, rather than a mail lost.
 // A first mail that left no message, only its inbound log row (refused by UNKNOWN_SENDER_POLICY, an administrator's
 // command), is compared by the fingerprint logged with it: the form's next customer, or the command edited and sent
-// again, is then handled on its own rather than answered "duplicate".
+// again, is then handled on its own rather than answered "duplicate". A mail too large to parse is judged by what
+// its sender wrote (keyForTooLarge).
 
 /** What a mail's sameness is judged by: the Message row's columns (store/tickets-repo.ts storedMailContent). */
 export interface MailContent {
@@ -80,6 +81,25 @@ async function afterLogRowOnly(tx: Tx, dedupKey: string, mail: Candidate & { mes
   const fingerprint = contentFingerprint(mail);
   if (logged.fingerprint === fingerprint) return { kind: 'duplicate', dedupKey, ticketNumber: logged.ticketNumber };
   return underDerivedKey(tx, dedupKey, fingerprint, { messageId: mail.messageId, ticketNumber: logged.ticketNumber, had: logged.outcome });
+}
+
+/**
+ * The key for a mail too large to parse (too-large.ts), judged by `written`: the hash of the fields its sender wrote
+ * and its body's bytes (written-content.ts), which its log row keeps (a copy that came another way has the same).
+ * Another mail under its Message-ID, parsed or not, is never it unless it has the same raw bytes (the limit was
+ * raised and the mailbox read again). A too-large mail logged before its row kept the hash takes a mail under its
+ * key for a duplicate, as it did.
+ */
+export async function keyForTooLarge(tx: Tx, dedupKey: string, mail: { messageId: string | null; rawSha256: string; written: string | null }): Promise<KeyDecision> {
+  const seen = await messageByDedupKey(tx, dedupKey);
+  // Without a Message-ID the key is the written content's hash already (identify.ts).
+  if (!mail.messageId || !mail.written) return seen ? { kind: 'duplicate', dedupKey, ticketNumber: seen.ticketNumber } : { kind: 'record', dedupKey, reused: null };
+  const logged = await loggedFingerprint(tx, dedupKey);
+  if (!seen && !logged) return { kind: 'record', dedupKey, reused: null };
+  const ticketNumber = seen?.ticketNumber ?? logged?.ticketNumber ?? null;
+  if (seen?.rawSha256 === mail.rawSha256 || logged?.fingerprint === mail.written) return { kind: 'duplicate', dedupKey, ticketNumber };
+  if (!logged && (await loggedUnder(tx, dedupKey))?.outcome === 'too_large') return { kind: 'duplicate', dedupKey, ticketNumber };
+  return underDerivedKey(tx, dedupKey, mail.written, { messageId: mail.messageId, ticketNumber, had: seen ? `#${seen.ticketNumber}` : (logged?.outcome ?? 'a mail') });
 }
 
 /** Another mail than the first under its Message-ID: recorded under `<key>#<hash>`, unless a copy of it is there already. */

@@ -1,11 +1,52 @@
+import type { Logger } from 'pino';
 import { ticketSubject } from '../../domain/thread-refs.js';
 import { startTicket, type LifecycleDeps } from '../../lifecycle/transitions.js';
 import { sizeOverLimit } from '../../outbound/locale.js';
 import type { Tx } from '../../store/database.js';
+import { alreadyLoggedRaw, type InboundOutcome } from '../../store/inbound-log-repo.js';
 import { addMessage, addTicketEvent, createTicket, ensureContact } from '../../store/tickets-repo.js';
 import type { peekHeaders } from '../peek-headers.js';
+import { isSupportAddress } from './identify.js';
+import { keyForTooLarge, noteReusedMessageId } from './reused-message-id.js';
 
 const megabytes = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+
+type Peek = ReturnType<typeof peekHeaders>;
+
+export interface TooLargeMail {
+  peek: Peek;
+  dedupKey: string;
+  sha256: string;
+  size: number;
+  limit: number;
+  /** The hash of what its sender wrote (written-content.ts): with a Message-ID, what its copies are known by. */
+  written: string | null;
+  now: Date;
+}
+
+/**
+ * The outcome of a mail above MAX_MESSAGE_BYTES, and the key it is logged under: a ticket (not for our own mail or
+ * one without a From), or the duplicate it is. Another mail under a Message-ID already recorded goes under a key of
+ * its own (stages/reused-message-id.ts): it was dropped as a duplicate, its sender never told.
+ */
+export async function recordTooLarge(
+  tx: Tx,
+  deps: { lifecycle: LifecycleDeps; ownAddresses: string[]; log: Logger },
+  mail: TooLargeMail,
+): Promise<{ outcome: InboundOutcome; ticketNumber: number | null; detail: string; dedupKey: string; contentFingerprint: string | null }> {
+  const { peek, sha256, size, limit, now } = mail;
+  const key = await keyForTooLarge(tx, mail.dedupKey, { messageId: peek.messageId, rawSha256: sha256, written: mail.written });
+  const detail = `${size} bytes > MAX_MESSAGE_BYTES ${limit}; raw mail kept`;
+  if (key.kind === 'duplicate' || (await alreadyLoggedRaw(tx, sha256, 'too_large'))) {
+    return { outcome: 'duplicate', ticketNumber: key.kind === 'duplicate' ? key.ticketNumber : null, detail, dedupKey: key.dedupKey, contentFingerprint: null };
+  }
+  const from = peek.from;
+  const ownMail = from !== null && isSupportAddress(from, deps.ownAddresses);
+  const ticketNumber = !from || ownMail ? null : await openTooLargeTicket(tx, deps.lifecycle, { peek: { ...peek, from }, dedupKey: key.dedupKey, sha256, size, limit, now });
+  const recorded = { outcome: 'too_large' as const, ticketNumber, detail };
+  const noted = key.reused ? await noteReusedMessageId(tx, deps.log, key.reused, recorded, now) : recorded;
+  return { ...noted, detail: noted.detail ?? detail, dedupKey: key.dedupKey, contentFingerprint: mail.written };
+}
 
 /**
  * A mail too large to parse is never dropped silently: it becomes a ticket (support sees it in the queue,
@@ -14,7 +55,7 @@ const megabytes = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 export async function openTooLargeTicket(
   tx: Tx,
   deps: LifecycleDeps,
-  input: { peek: ReturnType<typeof peekHeaders> & { from: string }; dedupKey: string; sha256: string; size: number; limit: number; now: Date },
+  input: { peek: Peek & { from: string }; dedupKey: string; sha256: string; size: number; limit: number; now: Date },
 ): Promise<number> {
   const contact = await ensureContact(tx, input.peek.from, null);
   const ticket = await createTicket(tx, {
