@@ -14,9 +14,9 @@ import { addTicketEvent, messageByDedupKey, storedMailContent, ticketByNumber } 
 // of it is a duplicate in turn. A copy that a gateway changed on the way (a list's subject tag or footer, an
 // "[EXTERNAL]" banner) is taken for another mail: a second ticket an agent closes, rather than a mail lost.
 // A first mail that left no message, only its inbound log row (refused by UNKNOWN_SENDER_POLICY, an administrator's
-// command), is compared by the fingerprint logged with it: the form's next customer, or the command edited and sent
-// again, is then handled on its own rather than answered "duplicate". A mail too large to parse is judged by what
-// its sender wrote (keyForTooLarge).
+// command, a survey's answer, a command to the bulletin address), is compared by the fingerprint logged with it: the
+// form's next customer, the command edited and sent again, the answer changed, is then handled on its own rather
+// than answered "duplicate". A mail too large to parse is judged by what its sender wrote (keyForTooLarge).
 
 /** What a mail's sameness is judged by: the Message row's columns (store/tickets-repo.ts storedMailContent). */
 export interface MailContent {
@@ -110,15 +110,22 @@ async function underDerivedKey(tx: Tx, dedupKey: string, fingerprint: string, re
   return { kind: 'record', dedupKey: derived, reused };
 }
 
-/** The outcomes that leave only a log row, by which their stages (access.ts, suppression.ts) know a second delivery. */
+/** The outcomes that leave only a log row without a ticket, by which their stages (access.ts, suppression.ts) know a second delivery. */
 const LOG_ROW_ONLY: ReadonlySet<InboundOutcome> = new Set(['rejected', 'admin_command', 'bounce', 'complaint']);
+/**
+ * The outcomes that never leave a message, even with a ticket: a survey's answer (a CSAT's ticket gets only an
+ * event; survey-reply.ts knows a second delivery by the answer's key), a command to the bulletin address (its
+ * confirmation is queued once per key: bulletin-mail.ts).
+ */
+const NEVER_A_MESSAGE: ReadonlySet<InboundOutcome> = new Set(['survey_answer', 'bulletin_command']);
 
 /**
- * The fingerprint to log with a mail whose log row is all it leaves (no ticket), so that another mail under its
- * Message-ID is not taken for it (afterLogRowOnly); null for every other mail, which costs no hashing.
+ * The fingerprint to log with a mail whose log row is all it leaves, so that another mail under its Message-ID is
+ * not taken for it (afterLogRowOnly); null for every other mail, which costs no hashing.
  */
 export function fingerprintToLog(recorded: { outcome: InboundOutcome; ticketNumber: number | null }, mail: MailContent & { messageId: string | null }): string | null {
-  return mail.messageId && recorded.ticketNumber === null && LOG_ROW_ONLY.has(recorded.outcome) ? contentFingerprint(mail) : null;
+  const onlyLogRow = NEVER_A_MESSAGE.has(recorded.outcome) || (recorded.ticketNumber === null && LOG_ROW_ONLY.has(recorded.outcome));
+  return mail.messageId && onlyLogRow ? contentFingerprint(mail) : null;
 }
 
 type Recorded = { outcome: InboundOutcome; ticketNumber: number | null; detail: string | null };
