@@ -4,14 +4,18 @@ import { loadConfig } from '../config.js';
 import { calendarFromEnv } from '../domain/business-clock.js';
 import { parseDeskTime } from './desk-time.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
+import { failureMessage } from './failure-message.js';
 import { isLocale, LOCALES } from '../outbound/locale.js';
 import { sampleAccessContext } from '../outbound/template-samples.js';
 import { ACCESS_TEMPLATE_NAMES, isAccessTemplateName, isTemplateName, TEMPLATE_NAMES, TemplateRenderer } from '../outbound/templates.js';
 import { gatewayJobs } from '../scheduler/jobs.js';
-import { Scheduler } from '../scheduler/runner.js';
+import { Scheduler, type JobRun } from '../scheduler/runner.js';
 import { inTransaction } from '../store/database.js';
 import { deferredNoticeCount } from '../store/deferred-notice-repo.js';
 import { countOutbox, listOutbox, retryOutboxMail } from '../store/outbox-repo.js';
+
+/** A failed job's line in `run-once`'s report: what the command's own failure would say, without its stack. */
+const failureLine = (error: unknown) => failureMessage(error).replace(/^ventanilla: /, '').split('\n')[0];
 
 export function registerOpsCommands(program: Command): void {
   const scheduler = program.command('scheduler').description('scheduled jobs: reminders, auto-close, SLA, outbox');
@@ -27,8 +31,12 @@ export function registerOpsCommands(program: Command): void {
       const app = await createApp({ config, now: () => now });
       try {
         const runs = await new Scheduler(gatewayJobs(app), app).runOnce(now);
-        if (opts.json) process.stdout.write(JSON.stringify({ now: now.toISOString(), runs }, null, 2) + '\n');
-        else for (const run of runs) process.stdout.write(`${run.job}: ${run.ran ? JSON.stringify(run.result) : `skipped (${run.reason})`}\n`);
+        const shown = runs.map((run) => (!run.ran && run.reason === 'failed' ? { ...run, error: failureLine(run.error) } : run));
+        if (opts.json) process.stdout.write(JSON.stringify({ now: now.toISOString(), runs: shown }, null, 2) + '\n');
+        else for (const run of shown) process.stdout.write(`${run.job}: ${run.ran ? JSON.stringify(run.result) : 'error' in run ? `failed (${String(run.error)})` : `skipped (${run.reason})`}\n`);
+        // The jobs after a failed one ran; the command still fails, with the first failure's message and exit code.
+        const failed = runs.find((run): run is Extract<JobRun, { reason: 'failed' }> => !run.ran && run.reason === 'failed');
+        if (failed) throw failed.error;
       } finally {
         await app.close();
       }

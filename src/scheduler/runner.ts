@@ -16,7 +16,10 @@ export interface Job {
   stop?(): void;
 }
 
-export type JobRun = { job: string; ran: true; result: JobResult } | { job: string; ran: false; reason: 'lease-held' | 'already-running' };
+export type JobRun =
+  | { job: string; ran: true; result: JobResult }
+  | { job: string; ran: false; reason: 'lease-held' | 'already-running' }
+  | { job: string; ran: false; reason: 'failed'; error: unknown };
 
 /**
  * Short, and renewed while the job runs: a daemon whose death cannot be told (a version without liveness locks,
@@ -88,10 +91,14 @@ export class Scheduler {
     }
   }
 
-  /** Every job once, in order, as if it were `now` (operators and time-travel tests). */
+  /**
+   * Every job once, in order, as if it were `now` (operators, a system cron instead of the daemon, time-travel
+   * tests). A job that fails is a run that says so, and the jobs after it run: a broken digest template held back
+   * the outbox drain, which comes last, and so every acknowledgement, until the file was fixed.
+   */
   async runOnce(now: Date): Promise<JobRun[]> {
     const runs: JobRun[] = [];
-    for (const job of this.jobs) runs.push(await this.runJob(job, now));
+    for (const job of this.jobs) runs.push(await this.runJob(job, now).catch((error: unknown) => ({ job: job.name, ran: false as const, reason: 'failed' as const, error })));
     return runs;
   }
 
