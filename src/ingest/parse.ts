@@ -6,11 +6,12 @@ import { ErrorCode, VentanillaError } from '../errors.js';
 import { withTextCharsetsNamed } from './charset-repair.js';
 import { withTextCharsetsNamedStream } from './charset-repair-stream.js';
 import { enclosedMessageIds } from './enclosed-ids.js';
+import { withParameterLinesFolded, withParameterLinesFoldedStream } from './parameter-lines.js';
 import { safeFilename, storedContentType } from './attachment-names.js';
 import { endsLinesWithBareCr, UTF7_SCAN_BYTES } from './raw-head.js';
 import { legacyDisplayName, legacyHeaderValue, lostLetters } from './legacy-headers.js';
 import { withStreamedTnefUnpacked, withTnefUnpacked } from './tnef-attachments.js';
-import { runMailParser, type AttachmentSpill, type ParserOutput, type TakenAttachment } from './mail-parser-run.js';
+import { runMailParser, type AttachmentSpill, type AttachmentTaking, type ParserOutput, type TakenAttachment } from './mail-parser-run.js';
 
 export interface Address {
   address: string;
@@ -127,17 +128,8 @@ function withLineFeeds(raw: Buffer): Buffer {
 
 const parseTimeout = () => new VentanillaError(ErrorCode.PARSE_FAILED, 'Parsing the mail took too long');
 
-/**
- * A part's header parameter written on a line of its own without the indentation that folds it
- * ("Content-Type: multipart/alternative;" then "boundary=..." at the start of the next line: some gateways,
- * Verizon's and Apache James's among them). mailparser drops such a line, and with the boundary lost the whole
- * text of the mail. Folded back (a tab in front), or null when the mail has no such line.
- */
-export function withParameterLinesFolded(raw: Buffer): Buffer | null {
-  const text = raw.toString('latin1');
-  const folded = text.replace(/(;[ \t]*\r?\n)((?:boundary|charset|name|filename|format|delsp|type|report-type|protocol|micalg)[ \t]*=)/gi, '$1\t$2');
-  return folded === text ? null : Buffer.from(folded, 'latin1');
-}
+/** No text, no HTML, no attachment: perhaps a part's parameters lost their fold (parameter-lines.ts). */
+const readNothing = (mail: InboundMail) => mail.text === '' && mail.html === null && mail.attachments.length === 0;
 
 /** A mail in memory; its attachments are kept in memory too. */
 export async function parseMail(input: Buffer): Promise<InboundMail> {
@@ -145,7 +137,7 @@ export async function parseMail(input: Buffer): Promise<InboundMail> {
   const mail = await toInboundMail(() => runMailParser(raw, undefined, PARSE_TIMEOUT_MS, parseTimeout), raw);
   // Nothing read at all: perhaps a part's parameters lost their fold. Only then (the repair could touch a
   // body line), the mail is read again with them folded back.
-  const repaired = mail.text === '' && mail.html === null && mail.attachments.length === 0 ? withParameterLinesFolded(raw) : null;
+  const repaired = readNothing(mail) ? withParameterLinesFolded(raw) : null;
   const read = repaired ? await toInboundMail(() => runMailParser(repaired, undefined, PARSE_TIMEOUT_MS, parseTimeout), repaired) : mail;
   const kept = repaired ?? raw;
   return withLettersKept(read, async () => {
@@ -179,17 +171,24 @@ async function withLettersKept(mail: InboundMail, readNamed: () => Promise<Inbou
 /**
  * A big mail read as a stream (`open`: from the blob store), its attachments above `spill.inMemoryBytes` written to
  * the store as they are decoded. `head` is the mail's first bytes (UTF-7 detection, headers written in Latin-1);
- * bare-CR mail is not streamed. When it lost letters, it is read a second time, streamed again, for its text alone
- * (its attachments read through and dropped: they were taken the first time).
+ * bare-CR mail is not streamed. As parseMail does, a mail that read as nothing is streamed again with its
+ * parameter lines folded back, and that reading taken (its attachments stored: the first found none). When it lost
+ * letters, it is read once more, streamed again, for its text alone (its attachments read through and dropped:
+ * they were taken already).
  */
 export async function parseMailStream(open: () => Readable, head: Buffer, spill: AttachmentSpill): Promise<InboundMail> {
-  const mail = await toInboundMail(() => runMailParser(open(), spill, PARSE_TIMEOUT_MS, parseTimeout), head);
-  const read = await withLettersKept(mail, async () => {
-    const named = withTextCharsetsNamedStream(open());
-    const again = await toInboundMail(() => runMailParser(named.stream, 'drop', PARSE_TIMEOUT_MS, parseTimeout), head);
-    return named.changed() ? again : null;
-  });
+  const first = await toInboundMail(() => runMailParser(open(), spill, PARSE_TIMEOUT_MS, parseTimeout), head);
+  const refold = () => withParameterLinesFoldedStream(open());
+  const refolded = readNothing(first) ? await readChanged(refold(), spill, head) : null;
+  const reopen = refolded ? () => refold().stream : open;
+  const read = await withLettersKept(refolded ?? first, () => readChanged(withTextCharsetsNamedStream(reopen()), 'drop', head));
   return { ...read, attachments: await withStreamedTnefUnpacked(read.attachments, spill.blobs) };
+}
+
+/** The mail read from a repairing stream, or null when the repair changed nothing (the reading is the first's). */
+async function readChanged(repairing: { stream: Readable; changed: () => boolean }, taking: AttachmentTaking, head: Buffer): Promise<InboundMail | null> {
+  const again = await toInboundMail(() => runMailParser(repairing.stream, taking, PARSE_TIMEOUT_MS, parseTimeout), head);
+  return repairing.changed() ? again : null;
 }
 
 /**

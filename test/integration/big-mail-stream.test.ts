@@ -8,22 +8,40 @@ import { readAttachment } from '../../src/store/attachment-contents.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { mailWithAttachments } from '../support/multipart-mail.js';
 import { corpusMailWithAttachment, mislabelledMail } from '../support/mislabelled-mail.js';
+import { UNFOLDED_TEXT, unfoldedBoundaryMail } from '../support/unfolded-boundary-mail.js';
 import { showTicket } from '../../src/store/ticket-queries.js';
 import { tnefStream } from '../support/tnef-stream.js';
 import { corpusRoot } from '../support/corpus.js';
+import { chunks } from '../support/chunks.js';
 
 // A big mail goes through pipeline.ingestStream: stored raw while it streams in, parsed from the store with its
 // big attachments streamed back into it. The outcome must be the one the in-memory path gives.
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 /** The mail in 64 KiB chunks, as a file or a socket hands it over. */
-const chunked = (raw: Buffer) => Readable.from((function* () { for (let i = 0; i < raw.length; i += 65536) yield raw.subarray(i, i + 65536); })());
+const chunked = (raw: Buffer) => chunks(raw, 65536);
 
 let app: TestApp | undefined;
 afterEach(async () => {
   await app?.dispose();
   app = undefined;
 });
+
+/** Attachment sizes whose mails fall either side of BIG_MAIL_BYTES (base64 makes them about 4/3 bigger). */
+const UNDER = 2_900_000;
+const OVER = 3_200_000;
+
+/** What the agent sees of the ticket each mail opens: its subject, the customer, the text, the attachments. */
+async function ticketSeen(raw: Buffer) {
+  const result = await app!.pipeline.ingestStream(chunked(raw), { source: 'file', sourceRef: 'test' });
+  expect(result.outcome).toBe('created');
+  const ticket = await showTicket(app!.db, result.ticketNumber as number);
+  const message = ticket!.messages.find((m) => m.direction === 'in')!;
+  return {
+    subject: ticket!.subject, fromName: message.fromName, text: message.text, visibleText: message.visibleText, html: message.html,
+    attachments: message.attachments.map((a) => [a.filename, a.size, a.sha256]),
+  };
+}
 
 describe('a big mail streamed through the pipeline', () => {
   it('stores the raw mail and each attachment under its hash, keeps small ones in memory, leaves no temporary file', async () => {
@@ -95,22 +113,6 @@ describe('a big mail streamed through the pipeline', () => {
   });
 
   describe('a mislabelled charset reads the same just under and just over the big-mail size', () => {
-    /** Attachment sizes whose mails fall either side of BIG_MAIL_BYTES (base64 makes them about 4/3 bigger). */
-    const UNDER = 2_900_000;
-    const OVER = 3_200_000;
-
-    /** What the agent sees of the ticket each mail opens: its subject, the customer, the text, the attachments. */
-    async function ticketSeen(raw: Buffer) {
-      const result = await app!.pipeline.ingestStream(chunked(raw), { source: 'file', sourceRef: 'test' });
-      expect(result.outcome).toBe('created');
-      const ticket = await showTicket(app!.db, result.ticketNumber as number);
-      const message = ticket!.messages.find((m) => m.direction === 'in')!;
-      return {
-        subject: ticket!.subject, fromName: message.fromName, text: message.text, visibleText: message.visibleText, html: message.html,
-        attachments: message.attachments.map((a) => [a.filename, a.size, a.sha256]),
-      };
-    }
-
     it('text, HTML, subject and sender name', async () => {
       app = await createTestApp({ MAX_MESSAGE_BYTES: String(20 * 1024 * 1024) });
       const small = { name: 'factura.zip', content: randomBytes(UNDER) };
@@ -141,6 +143,22 @@ describe('a big mail streamed through the pipeline', () => {
         expect(seenOver.attachments.map(([name, size]) => [name, size])).toEqual([['hasen.bin', OVER]]);
       });
     }
+  });
+
+  it('a mail whose boundary lost its fold keeps its text and attachment just under and just over the big-mail size', async () => {
+    app = await createTestApp({ MAX_MESSAGE_BYTES: String(20 * 1024 * 1024) });
+    const small = { name: 'escaneo.pdf', content: randomBytes(UNDER) };
+    const big = { name: 'escaneo.pdf', content: randomBytes(OVER) };
+    const [under, over] = [unfoldedBoundaryMail('fold-under', small), unfoldedBoundaryMail('fold-over', big)];
+    expect([under.length < BIG_MAIL_BYTES, over.length > BIG_MAIL_BYTES]).toEqual([true, true]);
+    const [seenUnder, seenOver] = [await ticketSeen(under), await ticketSeen(over)];
+    expect(seenUnder.text.trim()).toBe(UNFOLDED_TEXT);
+    expect({ ...seenOver, attachments: null }).toEqual({ ...seenUnder, attachments: null });
+    expect(seenUnder.attachments).toEqual([['escaneo.pdf', UNDER, sha(small.content)]]);
+    expect(seenOver.attachments).toEqual([['escaneo.pdf', OVER, sha(big.content)]]);
+    // The store holds the two raw mails and the two attachments, each once; the empty first reading left nothing.
+    const stored = readdirSync(join(app.dataDir, 'blobs'), { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
+    expect(stored.map((f) => f.name).sort()).toEqual([sha(under), sha(over), sha(small.content), sha(big.content)].sort());
   });
 
   it('a stream that fails midway stores nothing and throws (the source retries)', async () => {

@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 
 const CRLF = '\r\n';
 
-function attachmentPart(name: string, content: Buffer): string[] {
+/** A base64 attachment part's header and body lines. */
+export function attachmentPart(name: string, content: Buffer): string[] {
   return [`Content-Type: application/octet-stream; name="${name}"`, 'Content-Transfer-Encoding: base64', `Content-Disposition: attachment; filename="${name}"`, '',
     content.toString('base64').replace(/.{76}/g, (l) => l + CRLF).trimEnd()];
 }

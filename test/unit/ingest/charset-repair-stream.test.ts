@@ -2,20 +2,19 @@ import { randomBytes } from 'node:crypto';
 import fs, { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { withTextCharsetsNamed } from '../../../src/ingest/charset-repair.js';
 import { withTextCharsetsNamedStream } from '../../../src/ingest/charset-repair-stream.js';
 import { parseMail, parseMailStream } from '../../../src/ingest/parse.js';
 import { BlobStore, sha256Of } from '../../../src/store/blobs.js';
+import { chunks } from '../../support/chunks.js';
 import { corpusRoot, walk } from '../../support/corpus.js';
 import { mislabelledMail } from '../../support/mislabelled-mail.js';
 
 // A big mail is parsed as a stream (parse.ts parseMailStream), and its mislabelled text parts must be read as the
 // same mail's in memory are: charset-repair-stream.ts names their charsets as charset-repair.ts does, holding only
 // text parts, never an attachment.
-
-const chunks = (raw: Buffer, size: number) => Readable.from((function* () { for (let i = 0; i < raw.length; i += size) yield raw.subarray(i, i + size); })());
 
 async function named(raw: Buffer, chunkSize: number): Promise<{ out: Buffer; changed: boolean }> {
   const { stream, changed } = withTextCharsetsNamedStream(chunks(raw, chunkSize));

@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import fs, { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { withParameterLinesFolded, withParameterLinesFoldedStream } from '../../../src/ingest/parameter-lines.js';
+import { parseMail, parseMailStream } from '../../../src/ingest/parse.js';
+import { BlobStore, sha256Of } from '../../../src/store/blobs.js';
+import { chunks } from '../../support/chunks.js';
+import { corpusRoot } from '../../support/corpus.js';
+import { UNFOLDED_TEXT, unfoldedBoundaryMail } from '../../support/unfolded-boundary-mail.js';
+
+// A big mail is parsed as a stream (parse.ts parseMailStream): one whose boundary line lost its fold must be read
+// as the same mail in memory is, with its parameter lines folded back by parameter-lines.ts byte for byte as the
+// in-memory repair folds them, however the stream is cut.
+
+async function folded(raw: Buffer, chunkSize: number): Promise<{ out: Buffer; changed: boolean }> {
+  const { stream, changed } = withParameterLinesFoldedStream(chunks(raw, chunkSize));
+  const parts: Buffer[] = [];
+  for await (const part of stream) parts.push(part as Buffer);
+  return { out: Buffer.concat(parts), changed: changed() };
+}
+
+const crlf = (lines: string[]) => Buffer.from(lines.join('\r\n'), 'latin1');
+
+describe('parameter lines folded on a mail read as a stream', () => {
+  /** Each mail, and whether it has a line to fold back. */
+  const cases: Record<string, [Buffer, boolean]> = {
+    'the boundary of an inner part, with an attachment': [unfoldedBoundaryMail('unit', { name: 'escaneo.pdf', content: randomBytes(20_000) }), true],
+    'several parameters, blanks before the line end and the "=", LF line ends': [Buffer.from(
+      'Content-Type: multipart/related;  \ntype="text/html";\r\nBoundary =\t"b1"\n\n--b1\nContent-Type: text/plain;\t\r\n' +
+      'charset=utf-8; \r\nformat=flowed\n\nhola\n--b1--\n', 'latin1'), true],
+    'no such line ("name" not at a line start, no ";" before it, a longer word)': [crlf(['Content-Type: text/plain; name=a.txt', 'X: y;', ' name=b', 'X: z;', 'names=c', '', 'Precio; nombre=x']), false],
+  };
+  for (const [name, [raw, folds]] of Object.entries(cases)) {
+    it(`${name}: the bytes of the in-memory repair, cut in 1-, 7- and 65536-byte chunks`, async () => {
+      const whole = withParameterLinesFolded(raw);
+      expect(whole !== null).toBe(folds);
+      for (const size of [1, 7, 65536]) {
+        const { out, changed } = await folded(raw, size);
+        expect([out.equals(whole ?? raw), changed], `${size}-byte chunks`).toEqual([true, whole !== null]);
+      }
+    });
+  }
+
+  const corpus = path.join(corpusRoot, 'sisimai', 'set-of-emails', 'maildir', 'bsd');
+  it.skipIf(!fs.existsSync(corpus))("gives, on the corpus's Verizon and Apache James mails, the bytes the in-memory repair gives", async () => {
+    for (const file of ['lhost-verizon-02.eml', 'lhost-apachejames-01.eml']) {
+      const raw = fs.readFileSync(path.join(corpus, file));
+      const whole = withParameterLinesFolded(raw);
+      expect(whole, file).not.toBeNull();
+      for (const size of [1, 7, 65536]) expect((await folded(raw, size)).out.equals(whole as Buffer), `${file} in ${size}-byte chunks`).toBe(true);
+    }
+  });
+});
+
+describe('a big mail whose boundary lost its fold reads as it does in memory', () => {
+  let root: string | undefined;
+  afterEach(() => {
+    if (root) rmSync(root, { recursive: true, force: true });
+    root = undefined;
+  });
+
+  it('the same text and attachment, the attachment streamed into the store, nothing left in its temporary folder', async () => {
+    root = mkdtempSync(path.join(tmpdir(), 'ventanilla-blobs-'));
+    const blobs = new BlobStore(root);
+    const content = randomBytes(200_000);
+    const raw = unfoldedBoundaryMail('same', { name: 'escaneo.pdf', content });
+    let opened = 0;
+    const open = () => (opened++, chunks(raw, 4096));
+    const streamed = await parseMailStream(open, raw.subarray(0, 64 * 1024), { blobs, inMemoryBytes: 1024, maxBytes: 10 * 1024 * 1024 });
+    const inMemory = await parseMail(raw);
+    expect(inMemory.text.trim()).toBe(UNFOLDED_TEXT);
+    expect([streamed.text, streamed.html, streamed.subject]).toEqual([inMemory.text, inMemory.html, inMemory.subject]);
+    expect(streamed.attachments.map((a) => [a.filename, a.streamed?.size, a.streamed?.sha256])).toEqual([['escaneo.pdf', content.length, sha256Of(content)]]);
+    expect(inMemory.attachments.map((a) => [a.filename, a.content.length])).toEqual([['escaneo.pdf', content.length]]);
+    // Read once as written (nothing), once folded back.
+    expect(opened).toBe(2);
+    expect(readdirSync(path.join(root, 'tmp'))).toEqual([]);
+  });
+
+  it('its text written in Latin-1 under "charset=utf-8" keeps its letters: read a third time, folded back and named', async () => {
+    root = mkdtempSync(path.join(tmpdir(), 'ventanilla-blobs-'));
+    const raw = Buffer.from(unfoldedBoundaryMail('latin', { name: 'escaneo.pdf', content: randomBytes(5000) }).toString('utf8'), 'latin1');
+    let opened = 0;
+    const streamed = await parseMailStream(() => (opened++, chunks(raw, 4096)), raw, { blobs: new BlobStore(root), inMemoryBytes: 1024, maxBytes: 1024 * 1024 });
+    expect(streamed.text.trim()).toBe(UNFOLDED_TEXT);
+    expect(streamed.text).toBe((await parseMail(raw)).text);
+    expect([streamed.attachments.map((a) => a.filename), opened]).toEqual([['escaneo.pdf'], 3]);
+  });
+
+  it('a mail that reads as nothing with nothing to fold back is read twice and stays empty', async () => {
+    root = mkdtempSync(path.join(tmpdir(), 'ventanilla-blobs-'));
+    const raw = crlf(['From: a@b.mx', 'Subject: vacío', 'Content-Type: multipart/mixed', '', 'nada']);
+    let opened = 0;
+    const mail = await parseMailStream(() => (opened++, chunks(raw, 7)), raw, { blobs: new BlobStore(root), inMemoryBytes: 1024, maxBytes: 1024 * 1024 });
+    expect([mail.text, mail.html, mail.attachments, opened]).toEqual(['', null, [], 2]);
+  });
+});
