@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { readableBeyondOwner } from './private-file.js';
+import { dirname } from 'node:path';
 
 // A provider may rotate the refresh token at each use (Microsoft does: the old one then lives only to its own
 // expiry, 90 days at most). Kept in memory only, a restart months later offered the configured one, long dead,
@@ -75,5 +76,23 @@ export class RefreshTokenFile {
       rmSync(temp, { force: true });
       throw error;
     }
+    syncFolder(dirname(this.path));
+  }
+}
+
+/**
+ * The rename itself is kept by the folder, which the file's flush does not write: after a power cut the old file
+ * could come back, holding a refresh token the provider retired when it issued this one (Microsoft rotates them),
+ * and the mailbox would stay shut until someone signed in again. A file system that cannot flush a folder is left as is.
+ */
+function syncFolder(folder: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(folder, 'r');
+    fsyncSync(fd);
+  } catch {
+    // EISDIR/EINVAL/EPERM on some systems: the rename stands, only its durability across a power cut is not forced.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
