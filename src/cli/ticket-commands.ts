@@ -3,9 +3,10 @@ import { createApp } from '../app.js';
 import { parseTicketNumber, registerAgentCommands } from './agent-commands.js';
 import { isTicketStatus, isUnresolved, TICKET_STATUSES } from '../domain/ticket-status.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
-import { DEFAULT_TICKET_LIST_LIMIT, listTickets, showTicket, ticketCount, type TicketDetailJson, type TicketSummaryJson } from '../store/ticket-queries.js';
+import { DEFAULT_TICKET_LIST_LIMIT, listTickets, showTicket, ticketCount, type TicketSummaryJson } from '../store/ticket-queries.js';
 import { parseLimit } from './inbound-commands.js';
 import { deskTime } from './desk-time.js';
+import { formatTicket } from './ticket-show-format.js';
 
 /** " [SLA breached: level 2, first response due 2026-11-23 12:00 -06:00]" for a ticket still owed an answer. */
 function slaMark(t: TicketSummaryJson, timeZone: string): string {
@@ -52,37 +53,17 @@ export function registerTicketCommands(program: Command): void {
     .command('show')
     .description('show one ticket with its messages, attachments and links')
     .argument('<number>', 'ticket number')
-    .option('--json', 'print JSON (format in the README)')
-    .action(async (numberText: string, opts: { json?: boolean }) => {
+    .option('--full', "each message's whole text: a mail's quoted history and signature too (hidden by default), a mail sent as its reader got it")
+    .option('--json', 'print JSON (format in the README; each message has its whole `text` and its `visibleText`)')
+    .action(async (numberText: string, opts: { json?: boolean; full?: boolean }) => {
       const number = parseTicketNumber(numberText);
       const app = await createApp({ readOnly: true });
       try {
         const ticket = await showTicket(app.db, number);
         if (!ticket) throw new VentanillaError(ErrorCode.TICKET_NOT_FOUND, `Ticket #${number} does not exist; see \`ventanilla tickets list\`.`);
-        process.stdout.write(opts.json ? JSON.stringify(ticket, null, 2) + '\n' : formatTicket(ticket, app.lifecycle.policies.calendar.config.timeZone));
+        process.stdout.write(opts.json ? JSON.stringify(ticket, null, 2) + '\n' : formatTicket(ticket, app.lifecycle.policies.calendar.config.timeZone, opts.full === true));
       } finally {
         await app.close();
       }
     });
-}
-
-function formatTicket(t: TicketDetailJson, timeZone: string): string {
-  const lines = [
-    `#${t.number} ${t.subject}`,
-    `status ${t.status}${t.held ? ' (held until its sender is authorised: `ventanilla contacts authorise`)' : ''} · priority ${t.priority} (impact ${t.impact}, urgency ${t.urgency})`,
-    `requester ${t.requester}${t.ccs.length ? ` · cc ${t.ccs.join(', ')}` : ''}`,
-    `created ${deskTime(t.createdAt, timeZone)}${t.followUpOf ? ` · follow-up of #${t.followUpOf}` : ''}${t.followUps.length ? ` · followed up by ${t.followUps.map((n) => `#${n}`).join(', ')}` : ''}`,
-  ];
-  for (const m of t.messages) {
-    lines.push('', `--- ${messageHeading(m)} · ${deskTime(m.date ?? m.createdAt, timeZone)}`);
-    lines.push(m.visibleText || m.text);
-    for (const a of m.attachments) lines.push(`  [attachment] ${a.filename} (${a.contentType}, ${a.size} bytes)`);
-  }
-  return lines.join('\n') + '\n';
-}
-
-/** Who a message came from or went to; a note is said to be one, with its author (it is mailed to nobody). */
-function messageHeading(m: TicketDetailJson['messages'][number]): string {
-  if (m.internal) return `internal note by ${m.from}`;
-  return m.direction === 'in' ? `from ${m.from}` : `to ${m.to.join(', ')}`;
 }

@@ -1,5 +1,6 @@
 import { UNRESOLVED_STATUSES } from '../domain/ticket-status.js';
 import type { Db } from './database.js';
+import { deliveriesOf, type DeliveryJson } from './message-delivery.js';
 
 // Read models for the CLI and the JSON output: stable shapes, documented in the README.
 
@@ -48,6 +49,8 @@ export interface MessageJson {
   visibleText: string;
   html: string | null;
   attachments: AttachmentJson[];
+  /** A mail the desk sent or meant to send: whether it left (cancelled, failed, still queued). Null for the rest. */
+  delivery: DeliveryJson | null;
 }
 
 export interface TicketDetailJson extends TicketSummaryJson {
@@ -119,6 +122,9 @@ export async function ticketCount(db: Db, filter: TicketFilter = {}): Promise<nu
 
 async function messagesOf(db: Db, ticketId: number): Promise<MessageJson[]> {
   const rows = await db.message.findMany({ where: { ticketId }, include: { attachments: true }, orderBy: { id: 'asc' } });
+  // Only the desk's own mails (dedupKey out:<Message-ID>): an inbound mail might carry one of our Message-IDs.
+  const ours = (m: (typeof rows)[number]) => (m.direction === 'out' && m.messageId !== null && m.dedupKey === `out:${m.messageId}` ? m.messageId : null);
+  const deliveries = await deliveriesOf(db, rows.flatMap((m) => ours(m) ?? []));
   return rows.map((m) => ({
     direction: m.direction === 'out' ? 'out' : 'in',
     internal: m.internal,
@@ -135,6 +141,7 @@ async function messagesOf(db: Db, ticketId: number): Promise<MessageJson[]> {
     visibleText: m.visibleText,
     html: m.html,
     attachments: m.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size, sha256: a.sha256, inline: a.inline })),
+    delivery: deliveries.get(ours(m) ?? '') ?? null,
   }));
 }
 

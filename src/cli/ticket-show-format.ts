@@ -1,0 +1,63 @@
+import type { MessageJson, TicketDetailJson } from '../store/ticket-queries.js';
+import { deskTime } from './desk-time.js';
+
+// `tickets show` as text: each message as its reader reads it. An inbound mail shows what its sender wrote (its
+// visible text: quoted history and signature cut, src/ingest/visible-text), and says when more was cut, since the
+// cut is a guess: `--full` shows each message's whole stored text. A mail of the desk's that never left says so.
+
+export function formatTicket(t: TicketDetailJson, timeZone: string, full: boolean): string {
+  const lines = [
+    `#${t.number} ${t.subject}`,
+    `status ${t.status}${t.held ? ' (held until its sender is authorised: `ventanilla contacts authorise`)' : ''} · priority ${t.priority} (impact ${t.impact}, urgency ${t.urgency})`,
+    `requester ${t.requester}${t.ccs.length ? ` · cc ${t.ccs.join(', ')}` : ''}`,
+    `created ${deskTime(t.createdAt, timeZone)}${t.followUpOf ? ` · follow-up of #${t.followUpOf}` : ''}${t.followUps.length ? ` · followed up by ${t.followUps.map((n) => `#${n}`).join(', ')}` : ''}`,
+  ];
+  for (const m of t.messages) {
+    lines.push('', `--- ${messageHeading(m)} · ${deskTime(m.date ?? m.createdAt, timeZone)}${deliveryMark(m)}`);
+    const shown = full || !m.visibleText ? m.text : m.visibleText;
+    lines.push(shown.replace(/\n+$/, ''));
+    const hidden = full ? null : hiddenNote(m, t.number);
+    if (hidden) lines.push(hidden);
+    for (const a of m.attachments) lines.push(`  [attachment] ${a.filename} (${a.contentType}, ${a.size} bytes)`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Who a message came from or went to; a note is said to be one, with its author (it is mailed to nobody). */
+function messageHeading(m: MessageJson): string {
+  if (m.internal) return `internal note by ${m.from}`;
+  return m.direction === 'in' ? `from ${m.from}` : `to ${m.to.join(', ')}`;
+}
+
+const lineCount = (text: string) => text.replace(/\s+$/, '').split('\n').length;
+
+/**
+ * For an inbound mail whose visible text is not all of it: how many lines were cut and how to read them. Not for
+ * the desk's own mails, whose visible text is the agent's words and whose whole text is the template around them.
+ */
+function hiddenNote(m: MessageJson, ticket: number): string | null {
+  if (m.direction !== 'in' || !m.visibleText || m.visibleText.trim() === m.text.trim()) return null;
+  const cut = lineCount(m.text) - lineCount(m.visibleText);
+  const what = cut > 0 ? `${cut} more line${cut === 1 ? '' : 's'} hidden` : 'the whole text differs';
+  return `  [${what} (quoted history, signature): \`ventanilla tickets show ${ticket} --full\` shows the whole text]`;
+}
+
+/** " (cancelled, never sent: why)" for a mail of the desk's the customer did not get (or not yet); "" when sent. */
+function deliveryMark(m: MessageJson): string {
+  const d = m.delivery;
+  if (!d) return '';
+  // The reasons a mail is taken back begin "not sent: ..." (outbound/ack-throttle.ts, lifecycle/close-undone.ts).
+  const why = d.detail ? `: ${d.detail.replace(/^not sent: /, '')}` : '';
+  switch (d.status) {
+    case 'sent':
+      return d.detail ? ` (sent${why})` : '';
+    case 'pending':
+    case 'sending':
+      return ` (queued, not sent yet${why})`;
+    case 'failed':
+    case 'cancelled':
+      return ` (${d.status}, ${d.mayHaveReached ? 'a try may have reached the recipient' : 'never sent'}${why})`;
+    default:
+      return ` (${d.status}${why})`;
+  }
+}

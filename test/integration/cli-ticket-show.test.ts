@@ -1,0 +1,116 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { replyToTicket } from '../../src/lifecycle/agent-actions.js';
+import { createTestApp, mail } from '../support/app.js';
+import { cliBuilt, runCli } from '../support/cli.js';
+
+// `tickets show` as an agent reads a ticket: what the customer wrote (the cut of quoted history and signature, and
+// the way to see past it), and which of the ticket's mails the customer got (a mail taken back was never sent).
+
+let dir: string;
+let env: Record<string, string>;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ventanilla-show-'));
+  env = { DATA_DIR: join(dir, 'data'), SUPPORT_ADDRESS: 'soporte@example.test', SECRET_KEY: 'cli-show-secret-0123456789' };
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+interface ShownMessage {
+  direction: string;
+  internal: boolean;
+  subject: string;
+  text: string;
+  visibleText: string;
+  delivery: { status: string; detail: string | null; mayHaveReached: boolean; sentAt: string | null } | null;
+}
+const showJson = async (n: number) => JSON.parse((await runCli(['tickets', 'show', String(n), '--json'], { env })).stdout) as { messages: ShownMessage[]; events: Array<{ type: string; detail: string | null }> };
+
+// A reply above the quote of our question: the cut keeps the customer's line, and hides the quote.
+const REPLY = [
+  'Sigue fallando el timbrado.',
+  '',
+  'El lun, 23 nov 2026 a las 9:00, Soporte <soporte@example.test> escribió:',
+  '> ¿Nos envía el RFC del emisor?',
+  '> Saludos',
+].join('\n');
+
+describe.skipIf(!cliBuilt)('tickets show: the text cut from a mail, and --full', () => {
+  it('says a message has more than its visible text and how to see it; --full shows the whole text; --json has both', async () => {
+    expect(JSON.parse((await runCli(['ingest', '-', '--json'], { env, input: mail({ body: REPLY }) })).stdout)).toMatchObject({ ticket: 1000 });
+    const [message] = (await showJson(1000)).messages;
+    expect(message?.visibleText).toBe('Sigue fallando el timbrado.');
+    expect(message?.text).toContain('> ¿Nos envía el RFC del emisor?');
+
+    const shown = await runCli(['tickets', 'show', '1000'], { env });
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).not.toContain('RFC del emisor');
+    expect(shown.stdout).toMatch(/\n--- from ana@cliente\.mx · [^\n]+\nSigue fallando el timbrado\.\n {2}\[4 more lines hidden \(quoted history, signature\): `ventanilla tickets show 1000 --full` shows the whole text\]\n/);
+
+    const full = await runCli(['tickets', 'show', '1000', '--full'], { env });
+    expect(full.code, full.stderr).toBe(0);
+    expect(full.stdout).toContain(`\n${REPLY}\n`);
+    expect(full.stdout).not.toContain('more lines hidden');
+  });
+
+  it('says nothing more of a mail whose visible text is all of it', async () => {
+    expect(JSON.parse((await runCli(['ingest', '-', '--json'], { env, input: mail({ body: 'Hola,\nnecesito ayuda.' }) })).stdout)).toMatchObject({ ticket: 1000 });
+    const shown = await runCli(['tickets', 'show', '1000'], { env });
+    expect(shown.stdout).toMatch(/\n--- from ana@cliente\.mx · [^\n]+\nHola,\nnecesito ayuda\.\n\n--- to ana@cliente\.mx/);
+    expect(shown.stdout).not.toContain('hidden');
+  });
+});
+
+describe.skipIf(!cliBuilt)('tickets show: a mail taken back before it was sent', () => {
+  it('an acknowledgement held back by ACK_LIMIT and cancelled by the answer is marked not sent, with why, in text and --json', async () => {
+    const limited = { ...env, ACK_LIMIT: '1', AUTO_MAIL_WINDOW_MINUTES: '60' };
+    const ingest = async (from: string) => JSON.parse((await runCli(['ingest', '-', '--json'], { env: limited, input: mail({ headers: { From: from } }) })).stdout) as { ticket: number };
+    expect(await ingest('ana@cliente.mx')).toMatchObject({ ticket: 1000 });
+    expect(await ingest('luis@otro.example')).toMatchObject({ ticket: 1001 });
+    // Held back, it is due later: the agent reads that the customer has not got it yet, and when it goes.
+    const waiting = (await runCli(['tickets', 'show', '1001'], { env })).stdout;
+    expect(waiting).toMatch(/\n--- to luis@otro\.example · [^\n]+ \(queued, not sent yet: acknowledgements throttled: ACK_LIMIT 1 per AUTO_MAIL_WINDOW_MINUTES 60; due [^\n]+\)\n/);
+    expect((await showJson(1001)).messages[1]?.delivery).toMatchObject({ status: 'pending', sentAt: null });
+    writeFileSync(join(dir, 'answer.txt'), 'Revisamos su caso.\n');
+    const reply = await runCli(['tickets', 'reply', '1001', '--body-file', join(dir, 'answer.txt')], { env: limited });
+    expect(reply.code, reply.stderr).toBe(0);
+
+    const ticket = await showJson(1001);
+    const [, ack, answer] = ticket.messages;
+    expect(ack).toMatchObject({ direction: 'out', delivery: { status: 'cancelled', mayHaveReached: false } });
+    expect(ack?.delivery?.detail).toMatch(/^not sent: held back by ACK_LIMIT, and the ticket was answered \(answer\) before it could go/);
+    expect(answer).toMatchObject({ direction: 'out', delivery: { status: 'sent', detail: null } });
+    expect(ticket.messages[0]?.delivery).toBeNull(); // the customer's mail
+    expect(ticket.events.map((e) => e.type)).toContain('notice_cancelled');
+
+    const shown = (await runCli(['tickets', 'show', '1001'], { env })).stdout;
+    expect(shown).toMatch(/\n--- to luis@otro\.example · [^\n]+ \(cancelled, never sent: held back by ACK_LIMIT, and the ticket was answered \(answer\) before it could go\)\n/);
+    // The answer the customer got reads as sent, with nothing added.
+    expect(shown).toMatch(/\n--- to luis@otro\.example · \d{4}-\d{2}-\d{2} \d{2}:\d{2} -06:00\nRevisamos su caso\.\n/);
+    // The first ticket's acknowledgement went at once.
+    expect((await showJson(1000)).messages[1]?.delivery).toMatchObject({ status: 'sent' });
+  });
+
+  it('one the drainer drops (the ticket solved by an internal note meanwhile) reads the same, with the notice_dropped event', async () => {
+    let clock = new Date('2026-11-24T16:00:00Z');
+    const app = await createTestApp({ ACK_LIMIT: '1', AUTO_MAIL_WINDOW_MINUTES: '60' }, () => clock);
+    try {
+      const ingest = async (from: string) => (await app.pipeline.ingest(mail({ headers: { From: from } }), { source: 'file', sourceRef: 'test' })).ticketNumber as number;
+      await ingest('ana@cliente.mx');
+      const number = await ingest('luis@otro.example');
+      await replyToTicket(app, { number, body: 'Resuelto por teléfono.', internal: true, status: 'solved', actor: 'agent:maria', now: clock });
+      clock = new Date(clock.getTime() + 60 * 60_000);
+      await app.drainer().drain(() => clock);
+      const cliEnv = { DATA_DIR: app.dataDir, SUPPORT_ADDRESS: 'soporte@example.test', SECRET_KEY: 'test-secret-key-0123456789' };
+      const json = JSON.parse((await runCli(['tickets', 'show', String(number), '--json'], { env: cliEnv })).stdout) as { messages: ShownMessage[]; events: Array<{ type: string; detail: string }> };
+      const why = 'held back by ACK_LIMIT, and the ticket was solved before it could go';
+      expect(json.messages[1]?.delivery).toMatchObject({ status: 'cancelled', detail: `not sent: ${why}` });
+      expect(json.events.find((e) => e.type === 'notice_dropped')?.detail).toBe(`acknowledgement: not sent: ${why}`);
+      const shown = (await runCli(['tickets', 'show', String(number)], { env: cliEnv })).stdout;
+      expect(shown.split('\n').filter((line) => line.startsWith('--- to luis@otro.example'))).toEqual([expect.stringMatching(/-06:00 \(cancelled, never sent: held back by ACK_LIMIT, and the ticket was solved before it could go\)$/)]);
+    } finally {
+      await app.dispose();
+    }
+  });
+});
