@@ -10,7 +10,7 @@ import { withParameterLinesFolded, withParameterLinesFoldedStream } from './para
 import { safeFilename, storedContentType } from './attachment-names.js';
 import { endsLinesWithBareCr, UTF7_SCAN_BYTES } from './raw-head.js';
 import { legacyDisplayName, legacyHeaderValue, lostLetters } from './legacy-headers.js';
-import { withStreamedTnefUnpacked, withTnefUnpacked } from './tnef-attachments.js';
+import { withStreamedTnefUnpacked, withTnefRead } from './tnef-attachments.js';
 import { runMailParser, type AttachmentSpill, type AttachmentTaking, type ParserOutput, type TakenAttachment } from './mail-parser-run.js';
 
 export interface Address {
@@ -227,9 +227,7 @@ async function toInboundMail(run: () => Promise<ParserOutput>, head: Buffer): Pr
       recipients: [...new Set([...to, ...cc].map((a) => a.address).concat(delivered))],
       subject: subject.replace(/[\r\n]+/g, ' ').trim(),
       date: writtenDate(parsed.date, headers.get('date')?.[0]),
-      text: decodeUtf7Text(head, parsed.text ?? ''),
-      html: typeof parsed.html === 'string' ? parsed.html : null,
-      attachments: withTnefUnpacked(parsed.attachments.map(toAttachment)),
+      ...withTnefRead({ text: decodeUtf7Text(head, parsed.text ?? ''), html: typeof parsed.html === 'string' ? parsed.html : null }, parsed.attachments.map(toAttachment)),
       headers,
       enclosedMessageIds: enclosedMessageIds(head),
     };

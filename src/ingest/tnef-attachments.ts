@@ -4,6 +4,8 @@ import type { BlobStore } from '../store/blobs.js';
 import { safeFilename, storedContentType } from './attachment-names.js';
 import type { InboundAttachment } from './parse.js';
 import { isTnef, tnefFiles } from './tnef.js';
+import { tnefBody, type MailBody } from './tnef-body.js';
+import { htmlToText } from './visible-text/html-to-text.js';
 
 const TNEF_TYPES = new Set(['application/ms-tnef', 'application/vnd.ms-tnef']);
 
@@ -42,6 +44,21 @@ function unpacked(a: InboundAttachment, content: Buffer): InboundAttachment[] {
 export function withTnefUnpacked(attachments: InboundAttachment[]): InboundAttachment[] {
   if (!attachments.some(looksLikeTnef)) return attachments;
   return attachments.flatMap((a) => (looksLikeTnef(a) ? unpacked(a, a.content) : [a]));
+}
+
+/** No text to show: none, or only white space (an HTML part without any text either). */
+function isEmpty(body: MailBody): boolean {
+  return body.text.trim() === '' && (body.html === null || htmlToText(body.html).trim() === '');
+}
+
+/**
+ * The mail's body and attachments with its winmail.dat read: a mail with no text of its own (Outlook's "Rich Text"
+ * sends it in winmail.dat alone) gets the text of the first winmail.dat that has one (tnef-body.ts); its files
+ * replace it as withTnefUnpacked says.
+ */
+export function withTnefRead(body: MailBody, attachments: InboundAttachment[]): MailBody & { attachments: InboundAttachment[] } {
+  const inside = isEmpty(body) ? attachments.filter(looksLikeTnef).map((a) => tnefBody(a.content)).find((b) => b !== null) : undefined;
+  return { ...(inside ?? body), attachments: withTnefUnpacked(attachments) };
 }
 
 /**

@@ -1,8 +1,9 @@
 // Outlook, set to send "Rich Text", wraps a mail's attachments in one application/ms-tnef part, winmail.dat,
 // which no one but Outlook can open: the agent saw "winmail.dat" instead of the customer's screenshot or invoice.
 // This reads the files out of it (MS-OXTNEF). No well-kept JavaScript library does: node-tnef, the one on npm,
-// was last released in 2020 and brings a logger and a CLI parser with it. Only files are read out; the RTF body
-// and embedded messages stay in winmail.dat, which the raw mail keeps.
+// was last released in 2020 and brings a logger and a CLI parser with it. Embedded messages stay in winmail.dat,
+// which the raw mail keeps; the message's own properties (its body, when Outlook sent no other: tnef-body.ts) are
+// read by the same walk (readTnef).
 
 import iconv from 'iconv-lite';
 
@@ -15,6 +16,7 @@ export interface TnefFile {
 }
 
 const SIGNATURE = 0x223e9f78;
+export const LEVEL_MESSAGE = 1;
 const LEVEL_ATTACHMENT = 2;
 const ATT_ATTACH_REND_DATA = 0x00069002; // starts each attachment
 const ATT_ATTACH_TITLE = 0x00018010; // its file name, in the message's code page
@@ -28,9 +30,10 @@ const PR_ATTACH_MIME_TAG = 0x370e;
 const PR_ATTACH_CONTENT_ID = 0x3712;
 const PR_DISPLAY_NAME = 0x3001;
 
-const PT_STRING8 = 0x001e;
-const PT_UNICODE = 0x001f;
-const PT_BINARY = 0x0102;
+export const PT_LONG = 0x0003;
+export const PT_STRING8 = 0x001e;
+export const PT_UNICODE = 0x001f;
+export const PT_BINARY = 0x0102;
 const PT_OBJECT = 0x000d;
 const MULTI_VALUED = 0x1000;
 /** Bytes of each fixed-size MAPI type's value (before the padding to 4). */
@@ -87,28 +90,50 @@ export interface TnefContents {
   others: number;
 }
 
-/** The files in a TNEF stream, or null when it is not one or is cut short or malformed. */
-export function tnefFiles(content: Buffer): TnefContents | null {
+/** One attribute of a TNEF stream, with the code page the stream named before it. */
+export interface TnefAttribute {
+  level: number;
+  id: number;
+  data: Buffer;
+  codepage: number;
+}
+
+/**
+ * What `read` makes of the attributes of a TNEF stream, or null when it is not one or is cut short or malformed
+ * (`read` throws Malformed for a part it finds malformed).
+ */
+export function readTnef<T>(content: Buffer, read: (attributes: Iterable<TnefAttribute>) => T): T | null {
   if (!isTnef(content)) return null;
   try {
-    return readFiles(content);
+    return read(attributes(content));
   } catch (error) {
     if (error instanceof Malformed) return null;
     throw error;
   }
 }
 
-function readFiles(content: Buffer): TnefContents {
+function* attributes(content: Buffer): Generator<TnefAttribute> {
   const r = new Reader(content);
   r.offset = 6; // signature, legacy key
-  const drafts: Draft[] = [];
   let codepage = 1252;
   while (r.offset < content.length) {
-    const level = r.take(1)[0];
+    const level = r.take(1)[0]!;
     const id = r.u32();
     const data = r.take(r.u32());
     r.u16(); // checksum: Outlook's own are sometimes wrong, and a wrong one spoils nothing we read
     if (id === ATT_OEM_CODEPAGE && data.length >= 4) codepage = data.readUInt32LE(0);
+    yield { level, id, data, codepage };
+  }
+}
+
+/** The files in a TNEF stream, or null when it is not one or is cut short or malformed. */
+export function tnefFiles(content: Buffer): TnefContents | null {
+  return readTnef(content, readFiles);
+}
+
+function readFiles(attributes: Iterable<TnefAttribute>): TnefContents {
+  const drafts: Draft[] = [];
+  for (const { level, id, data, codepage } of attributes) {
     if (level !== LEVEL_ATTACHMENT) continue;
     if (id === ATT_ATTACH_REND_DATA) drafts.push({ title: null, longName: null, contentType: null, contentId: null, data: null });
     const current = drafts.at(-1);
@@ -124,18 +149,29 @@ function readFiles(content: Buffer): TnefContents {
   return { files, others: drafts.length - files.length };
 }
 
-function decode8(bytes: Buffer, codepage: number): string {
-  const text = bytes.subarray(0, bytes.indexOf(0) >= 0 ? bytes.indexOf(0) : bytes.length);
+/** iconv-lite's name for a Windows code page. */
+export function codepageLabel(codepage: number): string {
   // The code page the stream names (Outlook writes its ANSI one: 1250 in Poland, 1251 in Russia, 932 in Japan;
   // read as Latin-1, "Faktura č.pdf" reached the agent as "Faktura è.pdf"). A Western PC's OEM code page means
   // Windows-1252, as does one iconv does not know.
   const named = `cp${codepage}`;
-  const label = codepage === 65001 ? 'utf-8' : codepage === 437 || codepage === 850 || !iconv.encodingExists(named) ? 'windows-1252' : named;
-  return iconv.decode(text, label).trim();
+  return codepage === 65001 ? 'utf-8' : codepage === 437 || codepage === 850 || !iconv.encodingExists(named) ? 'windows-1252' : named;
 }
 
-/** A MAPI property list (MS-OXTNEF 2.1.3.5): only the few properties of a file are kept. */
-function readAttachmentProperties(bytes: Buffer, codepage: number, into: Draft): void {
+export function decode8(bytes: Buffer, codepage: number): string {
+  const text = bytes.subarray(0, bytes.indexOf(0) >= 0 ? bytes.indexOf(0) : bytes.length);
+  return iconv.decode(text, codepageLabel(codepage)).trim();
+}
+
+/** A MAPI property's first value: the bytes of a variable-size one, the (unpadded) bytes of a fixed-size one. */
+export interface MapiProperty {
+  id: number;
+  type: number;
+  value: Buffer;
+}
+
+/** A MAPI property list (MS-OXTNEF 2.1.3.5), each property's first value given to `visit`. */
+export function readProperties(bytes: Buffer, visit: (property: MapiProperty) => void): void {
   const r = new Reader(bytes);
   const count = r.u32();
   for (let i = 0; i < count; i++) {
@@ -150,22 +186,36 @@ function readAttachmentProperties(bytes: Buffer, codepage: number, into: Draft):
     const variable = base === PT_STRING8 || base === PT_UNICODE || base === PT_BINARY || base === PT_OBJECT;
     const values = variable || type & MULTI_VALUED ? r.u32() : 1;
     for (let v = 0; v < values; v++) {
-      if (!variable) {
+      let value: Buffer;
+      if (variable) {
+        const length = r.u32();
+        value = r.take(length);
+        r.take((4 - (length % 4)) % 4);
+      } else {
         const size = FIXED_SIZE[base];
         if (size === undefined) throw new Malformed(`unknown MAPI type ${base}`);
-        r.skipPadded(size);
-        continue;
+        value = r.take(size);
+        r.take((4 - (size % 4)) % 4);
       }
-      const length = r.u32();
-      const value = r.take(length);
-      r.take((4 - (length % 4)) % 4);
-      if (v > 0) continue;
-      const text = () => (base === PT_UNICODE ? value.toString('utf16le').replace(/\0+$/, '').trim() : decode8(value, codepage));
-      if (id === PR_ATTACH_LONG_FILENAME && (base === PT_STRING8 || base === PT_UNICODE)) into.longName = text() || into.longName;
-      else if (id === PR_DISPLAY_NAME && !into.longName && (base === PT_STRING8 || base === PT_UNICODE)) into.longName = text() || null;
-      else if (id === PR_ATTACH_MIME_TAG && (base === PT_STRING8 || base === PT_UNICODE)) into.contentType = text() || null;
-      else if (id === PR_ATTACH_CONTENT_ID && (base === PT_STRING8 || base === PT_UNICODE)) into.contentId = text() || null;
-      else if (id === PR_ATTACH_DATA_BIN && base === PT_BINARY && !into.data) into.data = value;
+      if (v === 0) visit({ id, type: base, value });
     }
   }
+}
+
+/** A string property's text (PT_STRING8 in the stream's code page, PT_UNICODE), or null for another type. */
+export function propertyText({ type, value }: MapiProperty, codepage: number): string | null {
+  if (type === PT_UNICODE) return value.toString('utf16le').replace(/\0+$/, '').trim();
+  return type === PT_STRING8 ? decode8(value, codepage) : null;
+}
+
+/** Only the few properties of a file are kept. */
+function readAttachmentProperties(bytes: Buffer, codepage: number, into: Draft): void {
+  readProperties(bytes, (p) => {
+    const text = () => propertyText(p, codepage);
+    if (p.id === PR_ATTACH_LONG_FILENAME && text() !== null) into.longName = text() || into.longName;
+    else if (p.id === PR_DISPLAY_NAME && !into.longName && text() !== null) into.longName = text() || null;
+    else if (p.id === PR_ATTACH_MIME_TAG && text() !== null) into.contentType = text() || null;
+    else if (p.id === PR_ATTACH_CONTENT_ID && text() !== null) into.contentId = text() || null;
+    else if (p.id === PR_ATTACH_DATA_BIN && p.type === PT_BINARY && !into.data) into.data = p.value;
+  });
 }

@@ -11,3 +11,12 @@ export function mailWithAttachments(id: string, parts: Array<{ name: string; con
   lines.push('--b1--', '');
   return Buffer.from(lines.join(CRLF));
 }
+
+/** An Outlook "Rich Text" mail: winmail.dat and, when given, a text/plain part (Outlook's is sometimes empty). */
+export function richTextMail(id: string, winmail: Buffer, textPart?: string): Buffer {
+  const lines = ['From: Ana <ana@cliente.mx>', 'To: soporte@example.test', 'Subject: No factura', `Message-ID: <${id}@cliente.mx>`, 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b1"', ''];
+  if (textPart !== undefined) lines.push('--b1', 'Content-Type: text/plain; charset=utf-8', '', textPart);
+  lines.push('--b1', 'Content-Type: application/ms-tnef; name="winmail.dat"', 'Content-Transfer-Encoding: base64', 'Content-Disposition: attachment; filename="winmail.dat"', '');
+  lines.push(winmail.toString('base64').replace(/.{76}/g, (l) => l + CRLF).trimEnd(), '--b1--', '');
+  return Buffer.from(lines.join(CRLF));
+}

@@ -1,0 +1,113 @@
+// The text of a native RTF, as Outlook writes a "Rich Text" mail's body (rtf-body.ts): no library on npm reads it
+// as text without also showing the font table, the document's title or a picture's hex (rtf-stream-parser's
+// ToPlainText, not exported, does), so this small reader does. It knows what Outlook's RTF holds: paragraphs and
+// line breaks, tabs, \'xx bytes in the document's code page (\ansicpg), \uN characters (with the \uc fallback
+// skipped), hyperlink fields (their shown text); destinations that are no text (tables, metadata, pictures,
+// objects, {\*\...}) are skipped. Per-font character sets (\fcharset) are not followed: Outlook writes characters
+// outside the code page as \u.
+
+import iconv from 'iconv-lite';
+import { codepageLabel } from './tnef.js';
+
+/** Destinations whose contents are not the text a reader sees. */
+const HIDDEN = new Set([
+  'fonttbl', 'colortbl', 'stylesheet', 'info', 'pict', 'object', 'objdata', 'fldinst', 'nonshppict', 'themedata',
+  'colorschememapping', 'latentstyles', 'datastore', 'listtable', 'listoverridetable', 'rsidtbl', 'generator',
+  'xmlnstbl', 'filetbl', 'revtbl', 'pntext', 'pntxta', 'pntxtb', 'listtext', 'header', 'headerl', 'headerr',
+  'headerf', 'footer', 'footerl', 'footerr', 'footerf', 'footnote', 'annotation', 'bkmkstart', 'bkmkend', 'xe', 'tc',
+  'template', 'userprops', 'docvar', 'falt', 'panose', 'fontemb', 'fontfile', 'pgdsctbl', 'mmathPr', 'htmltag',
+]);
+
+/** Control words that stand for characters. */
+const CHARACTERS: Record<string, string> = {
+  par: '\n', line: '\n', sect: '\n', page: '\n', row: '\n', cell: '\t', tab: '\t', emdash: '\u2014', endash: '\u2013',
+  lquote: '\u2018', rquote: '\u2019', ldblquote: '\u201c', rdblquote: '\u201d', bullet: '\u2022', emspace: ' ', enspace: ' ',
+  '~': '\u00a0', _: '\u2011', '\\': '\\', '{': '{', '}': '}',
+};
+
+// A control word and its parameter (the space after them is theirs), a \'xx byte, a control symbol, a brace, a
+// line end (not text in RTF), or a run of text.
+const TOKEN = /\\([a-zA-Z]{1,32})(-?\d{1,10})? ?|\\'([0-9a-fA-F]{2})|\\([^a-zA-Z'])|([{}])|[\r\n]+|([^\\{}\r\n]+)|\\/gy;
+
+interface Group {
+  hidden: boolean;
+  uc: number;
+}
+
+/** The text of the RTF; '' when it has none. Never throws on bad input. */
+export function rtfText(rtf: Buffer): string {
+  const source = rtf.toString('latin1');
+  const out: string[] = [];
+  let bytes: number[] = [];
+  let codepage = 1252;
+  const flush = () => {
+    if (bytes.length) out.push(iconv.decode(Buffer.from(bytes), codepageLabel(codepage)));
+    bytes = [];
+  };
+  const stack: Group[] = [];
+  let group: Group = { hidden: false, uc: 1 };
+  let opened = false; // just after "{": a control word here names the group's destination
+  let starred = false; // just after "{\*": an unknown destination is skipped too
+  let skip = 0; // fallback characters still to skip after a \uN
+  TOKEN.lastIndex = 0;
+  for (let match = TOKEN.exec(source); match; match = TOKEN.exec(source)) {
+    const [, word, param, hex, symbol, brace, text] = match;
+    const atStart = opened;
+    opened = false;
+    if (stack.length === 0 && brace !== '{') continue; // outside the document's group (Outlook ends it with NULs)
+    if (brace === '{') {
+      stack.push(group);
+      group = { ...group };
+      opened = true;
+      starred = false;
+      skip = 0;
+    } else if (brace === '}') {
+      group = stack.pop() ?? group;
+      skip = 0;
+    } else if (word !== undefined) {
+      if (atStart || starred) {
+        if (HIDDEN.has(word) || starred) group.hidden = true;
+        starred = false;
+      }
+      const n = param === undefined ? null : Number(param);
+      if (skip > 0) skip--;
+      if (word === 'ansicpg' && n !== null) codepage = n;
+      else if (word === 'uc' && n !== null) group.uc = Math.max(0, Math.min(n, 8));
+      else if (word === 'bin' && n !== null) TOKEN.lastIndex += Math.max(0, n); // binary data, never text
+      else if (word === 'u' && n !== null && !group.hidden) {
+        flush();
+        out.push(String.fromCharCode(n < 0 ? n + 0x10000 : n & 0xffff));
+        skip = group.uc;
+      } else if (CHARACTERS[word] && !group.hidden) {
+        flush();
+        out.push(CHARACTERS[word]);
+      }
+    } else if (symbol !== undefined) {
+      if (symbol === '*' && atStart) starred = true;
+      else if (skip > 0) skip--;
+      else if (CHARACTERS[symbol] && !group.hidden) {
+        flush();
+        out.push(CHARACTERS[symbol]);
+      }
+    } else if (hex !== undefined) {
+      if (skip > 0) skip--;
+      else if (!group.hidden) bytes.push(parseInt(hex, 16));
+    } else if (text !== undefined) {
+      const shown = text.slice(skip);
+      skip = Math.max(0, skip - text.length);
+      if (group.hidden) continue;
+      for (let i = 0; i < shown.length; i++) if (shown.charCodeAt(i) >= 0x20) bytes.push(shown.charCodeAt(i) & 0xff);
+    }
+  }
+  flush();
+  return tidy(out.join(''));
+}
+
+/** Lines without the spaces RTF leaves at their ends, and no blank lines above or below the text. */
+function tidy(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .join('\n')
+    .replace(/^\n+|\n+$/g, '');
+}
