@@ -11,6 +11,12 @@ import { rtfText } from './rtf-text.js';
 const COMPRESSED = 0x75465a4c; // "LZFu"
 const UNCOMPRESSED = 0x414c454d; // "MELA"
 const HEADER_BYTES = 16;
+/**
+ * The decompressor builds its output as a plain array of numbers (8 bytes each), up to ~8 bytes out per byte in: a
+ * crafted 4 MiB body would hold ~250 MB for a moment. Outlook's RTF of a mail's text is a few KiB compressed (one
+ * with pasted pictures, a few hundred); a bigger one is left in winmail.dat, as every RTF was before.
+ */
+export const MAX_COMPRESSED_RTF_BYTES = 1024 * 1024;
 
 /** The RTF in PR_RTF_COMPRESSED's bytes, or null when they are not what their header says. */
 export function decompressedRtf(bytes: Buffer): Buffer | null {
@@ -20,7 +26,7 @@ export function decompressedRtf(bytes: Buffer): Buffer | null {
   const size = bytes.readUInt32LE(0);
   const rawSize = bytes.readUInt32LE(4);
   const type = bytes.readUInt32LE(8);
-  if (size + 4 > bytes.length || size < HEADER_BYTES - 4) return null;
+  if (size + 4 > bytes.length || size < HEADER_BYTES - 4 || size > MAX_COMPRESSED_RTF_BYTES) return null;
   if (type === UNCOMPRESSED) return bytes.subarray(HEADER_BYTES, HEADER_BYTES + Math.min(rawSize, size - 12));
   if (type !== COMPRESSED) return null;
   try {

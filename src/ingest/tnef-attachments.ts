@@ -57,7 +57,8 @@ function isEmpty(body: MailBody): boolean {
  * replace it as withTnefUnpacked says.
  */
 export function withTnefRead(body: MailBody, attachments: InboundAttachment[]): MailBody & { attachments: InboundAttachment[] } {
-  const inside = isEmpty(body) ? attachments.filter(looksLikeTnef).map((a) => tnefBody(a.content)).find((b) => b !== null) : undefined;
+  // The winmail.dat first: every mail passes here, and an HTML-only one would pay htmlToText a second time.
+  const inside = attachments.some(looksLikeTnef) && isEmpty(body) ? attachments.filter(looksLikeTnef).map((a) => tnefBody(a.content)).find((b) => b !== null) : undefined;
   return { ...(inside ?? body), attachments: withTnefUnpacked(attachments) };
 }
 

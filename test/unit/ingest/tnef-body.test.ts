@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { parseMail } from '../../../src/ingest/parse.js';
-import { decompressedRtf, rtfBody } from '../../../src/ingest/rtf-body.js';
+import { decompressedRtf, MAX_COMPRESSED_RTF_BYTES, rtfBody } from '../../../src/ingest/rtf-body.js';
 import { rtfText } from '../../../src/ingest/rtf-text.js';
 import { tnefBody } from '../../../src/ingest/tnef-body.js';
 import { projectRoot } from '../../../src/paths.js';
@@ -48,6 +48,16 @@ describe('decompressedRtf (MS-OXRTFCP)', () => {
     const claimsMore = compressedRtf(rtf);
     claimsMore.writeUInt32LE(0x7fffffff, 0);
     expect(decompressedRtf(claimsMore)).toBeNull();
+  });
+
+  it('leaves a compressed RTF above MAX_COMPRESSED_RTF_BYTES unread (its output would be ~8 times bigger, as an array)', () => {
+    const body = (n: number) => Buffer.from(`{\\rtf1 ${'a'.repeat(n)}}`);
+    const under = compressedRtf(body(MAX_COMPRESSED_RTF_BYTES / 2));
+    expect(under.length).toBeLessThan(MAX_COMPRESSED_RTF_BYTES);
+    expect(decompressedRtf(under)?.length).toBe(MAX_COMPRESSED_RTF_BYTES / 2 + 8);
+    const over = compressedRtf(body(MAX_COMPRESSED_RTF_BYTES + 1000));
+    expect(over.length).toBeGreaterThan(MAX_COMPRESSED_RTF_BYTES);
+    expect(decompressedRtf(over)).toBeNull();
   });
 });
 
