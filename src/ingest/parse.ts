@@ -227,7 +227,7 @@ async function toInboundMail(run: () => Promise<ParserOutput>, head: Buffer): Pr
       recipients: [...new Set([...to, ...cc].map((a) => a.address).concat(delivered))],
       subject: subject.replace(/[\r\n]+/g, ' ').trim(),
       date: writtenDate(parsed.date, headers.get('date')?.[0]),
-      ...withTnefRead({ text: decodeUtf7Text(head, parsed.text ?? ''), html: typeof parsed.html === 'string' ? parsed.html : null }, parsed.attachments.map(toAttachment)),
+      ...(await withTnefRead({ text: decodeUtf7Text(head, parsed.text ?? ''), html: typeof parsed.html === 'string' ? parsed.html : null }, parsed.attachments.map(toAttachment))),
       headers,
       enclosedMessageIds: enclosedMessageIds(head),
     };

@@ -56,9 +56,11 @@ function isEmpty(body: MailBody): boolean {
  * sends it in winmail.dat alone) gets the text of the first winmail.dat that has one (tnef-body.ts); its files
  * replace it as withTnefUnpacked says.
  */
-export function withTnefRead(body: MailBody, attachments: InboundAttachment[]): MailBody & { attachments: InboundAttachment[] } {
+export async function withTnefRead(body: MailBody, attachments: InboundAttachment[]): Promise<MailBody & { attachments: InboundAttachment[] }> {
   // The winmail.dat first: every mail passes here, and an HTML-only one would pay htmlToText a second time.
-  const inside = attachments.some(looksLikeTnef) && isEmpty(body) ? attachments.filter(looksLikeTnef).map((a) => tnefBody(a.content)).find((b) => b !== null) : undefined;
+  if (!attachments.some(looksLikeTnef) || !isEmpty(body)) return { ...body, attachments: withTnefUnpacked(attachments) };
+  let inside: MailBody | null = null;
+  for (const a of attachments.filter(looksLikeTnef)) if ((inside = await tnefBody(a.content))) break;
   return { ...(inside ?? body), attachments: withTnefUnpacked(attachments) };
 }
 

@@ -95,26 +95,26 @@ describe('rtfBody', () => {
 describe('tnefBody', () => {
   const rtf = compressedRtf(Buffer.from(OUTLOOK_RTF, 'latin1'));
 
-  it("reads the body of a real Outlook winmail.dat from its compressed RTF (the mail's text part was beside it)", () => {
-    expect(tnefBody(fixture('outlook-two-files.dat'))).toEqual({ text: REAL_OUTLOOK_TEXT, html: null });
+  it("reads the body of a real Outlook winmail.dat from its compressed RTF (the mail's text part was beside it)", async () => {
+    expect(await tnefBody(fixture('outlook-two-files.dat'))).toEqual({ text: REAL_OUTLOOK_TEXT, html: null });
   });
 
-  it('takes the text of the compressed RTF in the message properties', () => {
-    expect(tnefBody(tnefStream([], 1250, { rtfCompressed: rtf }))?.text).toMatch(/^Dzień dobry,\nFaktura nr 12 nie działa/);
+  it('takes the text of the compressed RTF in the message properties', async () => {
+    expect((await tnefBody(tnefStream([], 1250, { rtfCompressed: rtf })))?.text).toMatch(/^Dzień dobry,\nFaktura nr 12 nie działa/);
   });
 
-  it('prefers PR_BODY, then PR_BODY_HTML, to the RTF when the sender included them', () => {
-    expect(tnefBody(tnefStream([], 1252, { rtfCompressed: rtf, body: 'Texto llano.' }))).toEqual({ text: 'Texto llano.', html: null });
-    const html = tnefBody(tnefStream([], 1252, { rtfCompressed: rtf, bodyHtml: Buffer.from('<p>Texto <b>HTML</b>.</p>\0') }));
+  it('prefers PR_BODY, then PR_BODY_HTML, to the RTF when the sender included them', async () => {
+    expect(await tnefBody(tnefStream([], 1252, { rtfCompressed: rtf, body: 'Texto llano.' }))).toEqual({ text: 'Texto llano.', html: null });
+    const html = await tnefBody(tnefStream([], 1252, { rtfCompressed: rtf, bodyHtml: Buffer.from('<p>Texto <b>HTML</b>.</p>\0') }));
     expect(html).toEqual({ text: 'Texto HTML.', html: '<p>Texto <b>HTML</b>.</p>' });
     const older = tnefStream([], 1251, { rtfCompressed: rtf, attBody: iconv.encode('Счет не проходит.', 'cp1251') });
-    expect(tnefBody(older)).toEqual({ text: 'Счет не проходит.', html: null });
+    expect(await tnefBody(older)).toEqual({ text: 'Счет не проходит.', html: null });
   });
 
-  it('gives null for a stream without a body, or one it cannot read', () => {
-    expect(tnefBody(tnefStream([{ title: 'a.pdf', content: Buffer.from('%PDF') }]))).toBeNull();
-    expect(tnefBody(fixture('malformed.dat'))).toBeNull();
-    expect(tnefBody(Buffer.from('%PDF-1.4'))).toBeNull();
+  it('gives null for a stream without a body, or one it cannot read', async () => {
+    expect(await tnefBody(tnefStream([{ title: 'a.pdf', content: Buffer.from('%PDF') }]))).toBeNull();
+    expect(await tnefBody(fixture('malformed.dat'))).toBeNull();
+    expect(await tnefBody(Buffer.from('%PDF-1.4'))).toBeNull();
   });
 });
 
