@@ -10,6 +10,7 @@ import { inTransaction } from '../../src/store/database.js';
 import { retryOutboxMail } from '../../src/store/outbox-repo.js';
 import { showTicket } from '../../src/store/ticket-queries.js';
 import { createTestApp, mail, type TestApp } from '../support/app.js';
+import { waitFor } from '../support/daemon.js';
 import { startSmtpPeer, type SmtpPeer } from '../support/smtp.js';
 
 const SECRET = 'test-secret-key-0123456789';
@@ -321,17 +322,21 @@ describe('two drainers on one database', () => {
     const gate = new Promise<void>((resolve) => (open = resolve));
     const real = app.mailer();
     // A relay that takes few mails a minute: the first drainer's sends wait at the gate.
-    const slow: Mailer = { kind: 'smtp', send: async (m, o) => gate.then(() => real.send(m, o)), close: () => undefined };
+    let atTheGate = 0;
+    const slow: Mailer = { kind: 'smtp', send: async (m, o) => (atTheGate++, gate.then(() => real.send(m, o))), close: () => undefined };
     const deps = { db: app.db, blobs: app.blobs, log: pino({ level: 'silent' }) };
     let clock = Date.now();
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     try {
       const first = new OutboxDrainer({ ...deps, mailer: slow }, { retryHours: 120, maxAttempts: 8 }).drain(() => new Date(clock));
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      // Four minutes into the first drain (its lease renewed), another drainer runs at minute six.
+      // Waited for, not slept on (a loaded machine is slow to claim and to renew): its three mails claimed and at the gate.
+      await waitFor(() => atTheGate === 3, "the first drainer's mails at the relay", 10_000);
+      // Four minutes into the first drain its claims are renewed, to minute nine; another drainer runs at minute six.
       clock += 4 * 60_000;
       vi.advanceTimersByTime(2 * 60_000);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      const renewedUntil = clock + 5 * 60_000;
+      const renewed = async () => (await app.db.outboxMail.findMany({ where: { status: 'sending' } })).filter((r) => (r.leasedUntil?.getTime() ?? 0) >= renewedUntil).length === 3;
+      await waitFor(renewed, "the first drainer's claims renewed", 10_000);
       expect(await new OutboxDrainer({ ...deps, mailer: real }, { retryHours: 120, maxAttempts: 8 }).drain(later(6 * 60_000))).toEqual({ sent: 0, retried: 0, failed: 0 });
       open();
       expect(await first).toEqual({ sent: 3, retried: 0, failed: 0 });
