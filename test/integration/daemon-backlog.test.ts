@@ -70,6 +70,8 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('a backlog in the mailbox at s
     // The drain writes its last mail before it returns and logs its report ('job ran'): wait for that line too.
     const drains = () => logLines(run.daemon).filter((l) => l.msg === 'job ran' && l.job === OUTBOX_DRAIN);
     await waitFor(() => drains().reduce((sent, l) => sent + Number(l.sent ?? 0), 0) >= BACKLOG, "the drains' reports", 10_000, 100);
+    // The HTTP server is built while the drain sends (both start once the backlog is recorded): its line may come later.
+    await waitFor(() => logLines(run.daemon).some((l) => l.msg === 'HTTP server listening'), 'the HTTP server', 15_000, 100);
     const lines = logLines(run.daemon);
     const processed = lines.map((l, i) => (l.msg === 'mail processed' ? i : -1)).filter((i) => i >= 0);
     expect(processed).toHaveLength(BACKLOG);
