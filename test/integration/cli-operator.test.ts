@@ -36,7 +36,8 @@ describe.skipIf(!cliBuilt)('the CLI at start-up, as an operator meets it', () =>
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const port = (taken.address() as { port: number }).port;
     const daemon = startDaemon({ ...env, HTTP_PORT: String(port), LOG_LEVEL: 'warn' });
-    const exited = new Promise<number | null>((resolve) => daemon.child.once('exit', (code) => resolve(code)));
+    // 'close', not 'exit': its output read to the end (its last line is read below), not only the process gone.
+    const exited = new Promise<number | null>((resolve) => daemon.child.once('close', (code) => resolve(code)));
     const timeout = new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 15_000));
     try {
       expect(await Promise.race([exited, timeout])).toBe(1);
@@ -52,7 +53,7 @@ describe.skipIf(!cliBuilt)('the CLI at start-up, as an operator meets it', () =>
   it('`start` on an HTTP_HOST that is no address of this machine names HTTP_HOST, not HTTP_PORT', async () => {
     // 192.0.2.1: TEST-NET-1 (RFC 5737), never an address of this machine.
     const daemon = startDaemon({ ...env, HTTP_HOST: '192.0.2.1', LOG_LEVEL: 'warn' });
-    const exited = new Promise<number | null>((resolve) => daemon.child.once('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) => daemon.child.once('close', (code) => resolve(code)));
     try {
       expect(await exited).toBe(1);
       expect(daemon.log().trim().split('\n').at(-1)).toBe('ventanilla: CONFIG_INVALID: HTTP_HOST: 192.0.2.1 is no address of this machine: set HTTP_HOST to one of its addresses, or 0.0.0.0');

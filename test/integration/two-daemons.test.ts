@@ -233,7 +233,7 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('two daemons on one database, 
     const stopStarted = Date.now();
     const exits = daemons.map((d) => new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
       if (d.child.exitCode !== null || d.child.signalCode !== null) resolve({ code: d.child.exitCode, signal: d.child.signalCode });
-      else d.child.once('exit', (code, signal) => resolve({ code, signal }));
+      else d.child.once('close', (code, signal) => resolve({ code, signal }));
     }));
     for (const d of daemons) d.child.kill('SIGTERM');
     const exited = await Promise.race([Promise.all(exits), new Promise<null>((r) => setTimeout(() => r(null), 30_000))]);

@@ -69,8 +69,10 @@ export function startDaemon(env: Record<string, string>, opts: DaemonOptions = {
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  // As process 1 the daemon is unshare's child, and holds the output pipes: they close when it is gone too.
-  const exited = new Promise<void>((resolve) => child.once(isolated ? 'close' : 'exit', () => resolve()));
+  // Its output read to the end, not only the process gone: 'exit' may come before the last lines are read (Node's
+  // docs), and a test reads the log right after kill() (the stop's own lines). As process 1 the daemon is unshare's
+  // child, and holds the output pipes: they close when it is gone too.
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   return {
     child,
     log: () => output,
