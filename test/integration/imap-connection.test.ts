@@ -146,10 +146,11 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('the daemon and its IMAP conne
       }
       expect(count(OPEN)).toBe(0);
       expect(daemon.child.exitCode).toBeNull();
-      // The HTTP server waits for the mailbox to be read at start-up, but not for one that cannot be: 2 s at most.
+      // The HTTP server waits for the mailbox to be read at start-up, but not for one that cannot be: 2 s at most,
+      // then its build (slow on a loaded machine), far short of the 10 s a backlog being recorded may hold it.
       const listening = lines.find((l) => l.msg === 'HTTP server listening');
       expect(listening?.time).toBeDefined();
-      expect((listening?.time as number) - (failures[0]?.time as number)).toBeLessThan(3_000);
+      expect((listening?.time as number) - (failures[0]?.time as number)).toBeLessThan(6_000);
     });
   });
 
