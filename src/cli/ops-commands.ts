@@ -114,7 +114,8 @@ export function registerOpsCommands(program: Command): void {
  * it; some recipients took it): the operator who reads "failed" or "cancelled" would take it for never delivered.
  */
 function mayHaveReachedNote(mail: { status: string; mayHaveReached: boolean }): string {
-  return (mail.status === 'failed' || mail.status === 'cancelled') && mail.mayHaveReached ? '\t[may have reached the recipient]' : '';
+  // A pending one too: its next try may give its reader a second copy.
+  return mail.status !== 'sent' && mail.mayHaveReached ? '\t[may have reached the recipient]' : '';
 }
 
 /**

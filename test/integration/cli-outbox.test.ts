@@ -40,7 +40,7 @@ describe.skipIf(!cliBuilt)('outbox list: a mail not sent that may have reached i
     expect(run.code, run.stderr).toBe(0);
   }
 
-  it('says "may have reached the recipient" for a failed or cancelled one whose try may have, and not for one the server refused', async () => {
+  it('says "may have reached the recipient" for a failed, cancelled or pending one whose try may have, and not for one the server refused', async () => {
     smtp.dropAfterDot = 1;
     await acknowledgementTried('Conexión perdida tras el punto');
     expect(smtp.droppedAfterDot).toHaveLength(1);
@@ -49,6 +49,12 @@ describe.skipIf(!cliBuilt)('outbox list: a mail not sent that may have reached i
     smtp.failWith = null;
     // A closing mail taken back (close-undone) after such a try: cancelled, and its reader may have it all the same.
     await acknowledgementTried('Cerrado y cancelado');
+    // One still to be retried after such a try: its reader may get it twice, which the operator should know too.
+    smtp.dropAfterDot = 1;
+    const retried = env;
+    env = { ...env, OUTBOX_MAX_ATTEMPTS: '3' };
+    await acknowledgementTried('Reintento tras el punto');
+    env = retried;
     const db = new Database(join(env.DATA_DIR as string, 'ventanilla.db'));
     db.prepare(`UPDATE "OutboxMail" SET "status" = 'cancelled', "mayHaveReached" = 1, "lastError" = 'not sent: the close was undone' WHERE "subject" LIKE '%Cerrado y cancelado%'`).run();
     db.close();
@@ -57,6 +63,7 @@ describe.skipIf(!cliBuilt)('outbox list: a mail not sent that may have reached i
     expect(json.code, json.stderr).toBe(0);
     const rows = (JSON.parse(json.stdout) as Listed[]).map((r) => ({ status: r.status, subject: r.subject, mayHaveReached: r.mayHaveReached }));
     expect(rows).toEqual([
+      { status: 'pending', subject: expect.stringContaining('Reintento tras el punto'), mayHaveReached: true },
       { status: 'cancelled', subject: expect.stringContaining('Cerrado y cancelado'), mayHaveReached: true },
       { status: 'failed', subject: expect.stringContaining('Rechazado por el servidor'), mayHaveReached: false },
       { status: 'failed', subject: expect.stringContaining('Conexión perdida tras el punto'), mayHaveReached: true },
@@ -67,6 +74,7 @@ describe.skipIf(!cliBuilt)('outbox list: a mail not sent that may have reached i
     const lineOf = (subject: string) => text.stdout.split('\n').find((l) => l.includes(subject)) ?? '';
     expect(lineOf('Conexión perdida tras el punto')).toMatch(/^\d+\tfailed \t.*\t\[may have reached the recipient\]$/);
     expect(lineOf('Cerrado y cancelado')).toMatch(/\(not sent: the close was undone\)\t\[may have reached the recipient\]$/);
+    expect(lineOf('Reintento tras el punto')).toMatch(/^\d+\tpending\t.*\t\[may have reached the recipient\]$/);
     expect(lineOf('Rechazado por el servidor')).toMatch(/^\d+\tfailed \t/);
     expect(lineOf('Rechazado por el servidor')).not.toContain('may have reached');
   }, 150_000);
