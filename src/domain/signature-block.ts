@@ -39,6 +39,12 @@ const OBJECTIONS = new Set([
   'incorreto', 'incorreta', 'incorrect', 'wrong', 'duplicado', 'duplicada', 'duplicados', 'duplicadas', 'duplicate', 'duplicated',
   'fallido', 'fallida', 'erroneo', 'erronea', 'errado', 'errada', 'equivocado', 'equivocada', 'incompleto', 'incompleta', 'mal',
   'pesimo', 'pesima', 'urge',
+  // ... of a charge or the system ("Doble Cobro", "Timbrado Caído", "Acceso Bloqueado", "Payment Declined"). Not
+  // "vencido" ("Cartera Vencida" is a department) nor the nouns "cobro", "charge" ("Person In Charge").
+  'doble', 'double', 'twice', 'dobro', 'duplo', 'dupla', 'caido', 'caida', 'caidos', 'caidas', 'bloqueado', 'bloqueada',
+  'bloqueados', 'bloqueadas', 'blocked', 'locked', 'rechazado', 'rechazada', 'rechazados', 'rechazadas', 'rejeitado', 'rejeitada',
+  'recusado', 'recusada', 'rejected', 'declined', 'denied', 'cancelado', 'cancelada', 'cancelados', 'canceladas', 'cancelled',
+  'canceled', 'lento', 'lenta', 'slow', 'travado', 'travada', 'invalido', 'invalida', 'invalid', 'outage',
   // Question words ask without their mark too, which customers leave out ("Como Descargo La Factura").
   'como', 'donde', 'cuando', 'que', 'cual', 'cuales', 'quien', 'quienes', 'cuanto', 'cuanta', 'cuantos', 'cuantas', 'porque',
   'onde', 'quando', 'quem', 'qual', 'quais', 'quanto', 'quanta', 'how', 'what', 'when', 'where', 'why', 'which', 'who',

@@ -47,6 +47,9 @@ describe.skipIf(!haveCorpus)('thanks above a real signature without "-- "', () =
     // A complaint in capitalised words below the signature is no line of it.
     expect(await reply('Thanks a lot!', '\nThe Invoice Came Empty')).toMatchObject({ outcome: 'reopened', ticketNumber });
     await app.db.ticket.update({ where: { number: ticketNumber as number }, data: { status: 'solved' } });
+    // So is one with neither a verb nor a pronoun, in a paragraph of its own.
+    expect(await reply('Thanks a lot!', '\n\nDouble Charge')).toMatchObject({ outcome: 'reopened', ticketNumber });
+    await app.db.ticket.update({ where: { number: ticketNumber as number }, data: { status: 'solved' } });
     expect(await reply("Thanks, but it still doesn't work.")).toMatchObject({ outcome: 'reopened', ticketNumber });
   });
 });

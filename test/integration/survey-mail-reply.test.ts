@@ -117,6 +117,9 @@ describe('a score above an Outlook signature (no "-- " line)', () => {
     // Written in capitalised words, a complaint is no line of the signature either.
     await web.app.db.ticket.update({ where: { number }, data: { status: 'solved' } });
     expect(await web.app.pipeline.ingest(reply(csat, '5\n\nAna\nLa Factura Llegó Vacía'), { source: 'file' })).toMatchObject({ outcome: 'reopened', ticketNumber: number });
+    // So is one with neither a verb nor a pronoun: "Doble Cobro" is no company line.
+    await web.app.db.ticket.update({ where: { number }, data: { status: 'solved' } });
+    expect(await web.app.pipeline.ingest(reply(csat, '5\n\nAna\nDoble Cobro'), { source: 'file' })).toMatchObject({ outcome: 'reopened', ticketNumber: number });
     expect((await surveyOf(number)).answers).toHaveLength(2);
   });
 });

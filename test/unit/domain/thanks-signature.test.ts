@@ -76,6 +76,7 @@ describe('thanks followed by a signature without "-- " (Outlook)', () => {
     ['a postscript right below the company notice', `Gracias!\n${CONTACT}\nAVISO DE CONFIDENCIALIDAD: Este correo es confidencial.\nP.D. Falta el XML`],
     ['a postscript below a notice of several lines', `Gracias!\n\n${SPANISH_BLOCK}\nPD: la factura 120 llegó vacía`],
     ['a missing file in capitalised words below the name', 'Gracias!\n\nAna Pérez\nFalta el XML\nTel. 55 1234 5678'],
+    ['a complaint with no verb in a paragraph after the block', 'Gracias!\n\nAna Pérez\nContador Público\nDespacho Fiscal Pérez S.C.\n\nDoble Cobro'],
   ])('%s is not', (_why, text) => {
     expect(isOnlyThanks(text, ana)).toBe(false);
   });
@@ -94,12 +95,17 @@ describe('a line in capitalised words below the name', () => {
     'El Folio 120 Salió Duplicado', 'Las Facturas Siguen Sin Llegar', 'Revisaron Mal Mi Caso', 'Factura Vacía',
     'Los Montos Son Incorrectos', 'Urge Respuesta', 'El Timbre Fallido', 'Funciona Mal', 'Pésimo Servicio',
     'Llevo Tres Días Esperando', 'Esperamos Su Respuesta', 'Revisen El Folio 120', 'Wrong Total On Invoice',
+    // with neither a verb nor a pronoun: a charge, a document or the system and what is wrong with it
+    'Doble Cobro', 'Cobro Doble', 'Factura Duplicada', 'Cargo No Reconocido', 'Timbrado Caído', 'Portal Caído', 'Error 500 Portal',
+    'Acceso Bloqueado', 'Timbre Rechazado', 'Pago Rechazado', 'Factura Cancelada', 'Saldo Incorrecto', 'Sistema Lento',
     // pt
     'A Fatura Veio Vazia', 'O Sistema Continua Travando', 'O Relatório Está Errado', 'A Nota Fiscal Chegou Em Branco',
     'Cobraram Duas Vezes', 'A Fatura É Inválida', 'O Boleto Sumiu', 'Meu Acesso Foi Bloqueado',
+    'Cobrança Em Dobro', 'Nota Fiscal Rejeitada', 'Boleto Duplicado', 'Acesso Bloqueado', 'Sistema Travado',
     // en
     'The Invoice Came Empty', 'The Report Is Wrong', 'Invoice Was Blank', 'Nothing Has Changed', 'I Was Charged Twice',
     'We Lost All The Data', 'My Invoice Shows The Wrong Total', 'It Keeps Crashing',
+    'Double Charge', 'Charged Twice', 'Payment Declined', 'Account Locked', 'Invoice Rejected', 'Portal Outage',
   ];
   const SIGNATURE_LINES = [
     'Grupo Industrial Del Norte', 'Gerente De Compras', 'Av. Reforma 222', 'Director General', 'Jefe De Sistemas',
@@ -110,6 +116,8 @@ describe('a line in capitalised words below the name', () => {
     'Sales Manager', 'Head Of IT', 'Customer Success Manager', 'Detroit, MI 48201', 'Aracaju - SE', 'Vitória - ES',
     'The Home Depot', 'Estados Unidos', 'Analista De Sistemas Sr.', 'Gerente De Marca', 'Coordinador De Mejora Continua',
     'Gestor De Cobranza', 'Johnson & Son', 'Banco Do Brasil', 'São José Dos Campos - SP', 'Point Of Sale Specialist', 'Orlando, FL 32801', 'From My Iphone 6',
+    'Contador', 'Gerente de Ventas', 'Despacho Fiscal Pérez S.C.', 'Gerente De Cartera Vencida', 'Person In Charge',
+    'Juiz De Fora - MG',
   ];
 
   it.each(COMPLAINTS)('"%s" is more than thanks', (line) => {
