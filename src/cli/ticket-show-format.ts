@@ -13,7 +13,7 @@ export function formatTicket(t: TicketDetailJson, timeZone: string, full: boolea
     `created ${deskTime(t.createdAt, timeZone)}${t.followUpOf ? ` · follow-up of #${t.followUpOf}` : ''}${t.followUps.length ? ` · followed up by ${t.followUps.map((n) => `#${n}`).join(', ')}` : ''}`,
   ];
   for (const m of t.messages) {
-    lines.push('', `--- ${messageHeading(m)} · ${deskTime(m.date ?? m.createdAt, timeZone)}${deliveryMark(m)}`);
+    lines.push('', `--- ${messageHeading(m)} · ${deskTime(m.date ?? m.createdAt, timeZone)}${deliveryMark(m, timeZone)}`);
     const shown = full || !m.visibleText ? m.text : m.visibleText;
     lines.push(shown.replace(/\n+$/, ''));
     const hidden = full ? null : hiddenNote(m, t.number);
@@ -43,14 +43,17 @@ function hiddenNote(m: MessageJson, ticket: number): string | null {
 }
 
 /** " (cancelled, never sent: why)" for a mail of the desk's the customer did not get (or not yet); "" when sent. */
-function deliveryMark(m: MessageJson): string {
+function deliveryMark(m: MessageJson, timeZone: string): string {
   const d = m.delivery;
   if (!d) return '';
   // The reasons a mail is taken back begin "not sent: ..." (outbound/ack-throttle.ts, lifecycle/close-undone.ts).
   const why = d.detail ? `: ${d.detail.replace(/^not sent: /, '')}` : '';
   switch (d.status) {
-    case 'sent':
-      return d.detail ? ` (sent${why})` : '';
+    case 'sent': {
+      // The heading's time is when it was written; one held back (ACK_LIMIT, a backlog, retries) left later.
+      const late = d.sentAt && Date.parse(d.sentAt) - Date.parse(m.createdAt) >= 60_000 ? ` ${deskTime(d.sentAt, timeZone)}` : '';
+      return d.detail || late ? ` (sent${late}${why})` : '';
+    }
     case 'pending':
     case 'sending':
       return ` (queued, not sent yet${why})`;

@@ -29,6 +29,12 @@ describe('tickets show: whether each of the desk\'s mails left', () => {
     expect(heading(delivery('sent', 'refused for good: 550 luis@cliente.mx'))).toBe('--- to ana@cliente.mx · 2026-11-23 10:05 -06:00 (sent: refused for good: 550 luis@cliente.mx)');
   });
 
+  it('a mail sent a minute or more after it was queued (ACK_LIMIT, a retry, a backlog) says when it left', () => {
+    const at = (sentAt: string): DeliveryJson => ({ status: 'sent', detail: null, mayHaveReached: false, sentAt });
+    expect(heading(at('2026-11-23T17:35:00.000Z'))).toBe('--- to ana@cliente.mx · 2026-11-23 10:05 -06:00 (sent 2026-11-23 11:35 -06:00)');
+    expect(heading(at('2026-11-23T16:05:30.000Z'))).toBe('--- to ana@cliente.mx · 2026-11-23 10:05 -06:00');
+  });
+
   it('failed or cancelled: never sent, or, after a try that may have left it with them, said so', () => {
     expect(heading(delivery('failed', '550 mailbox unavailable'))).toMatch(/ \(failed, never sent: 550 mailbox unavailable\)$/);
     expect(heading(delivery('cancelled', 'not sent: the ticket was reopened'))).toMatch(/ \(cancelled, never sent: the ticket was reopened\)$/);
