@@ -34,17 +34,19 @@ const QUOTE_MARKS = /^(?:[ \t]*>)+[ \t]?/;
  * What the customer wrote around a quote of the survey mail, piece by piece, empty ones left out: the text above
  * it, the text below it, and the lines typed between the lines of a quote marked with "> " (an inline answer, the
  * score under the quoted question: the marks tell the customer's lines from the mail's, which a bare "4" of the
- * quote's own scale could not), and a score typed alone on a line between the lines of an unmarked quote. Null
+ * quote's own scale could not), a score typed before the marks on a quoted line ("9 > En una escala…": scoreBeforeMarks),
+ * and a score typed alone on a line between the lines of an unmarked quote. Null
  * when the reply quotes none of it, or when anything else was written between the lines of an unmarked quote
  * (the text alone cannot tell it from a piece of the mail): more than a score, for the desk to read. `isScore` keeps a line the customer may have copied from the mail ("Muy satisfecho") out of the
  * quote's edges.
  */
 export function writtenAroundQuote(reply: string, mail: SurveyMailText, isScore: (line: string) => boolean): string[] | null {
-  const raw = reply.replace(/\r\n?/g, '\n').split('\n');
-  if (raw.length > MAX_LINES) return null;
+  const marks = (line: string) => line.length >= MIN_MARKING_CHARS && !isScore(line) && mail.flat.includes(line);
+  const typed = reply.replace(/\r\n?/g, '\n').split('\n');
+  if (typed.length > MAX_LINES) return null;
+  const raw = typed.flatMap((line) => scoreBeforeMarks(line, mail, isScore, marks) ?? [line]);
   const marked = raw.map((line) => QUOTE_MARKS.test(line));
   const lines = raw.map((line) => collapse(line.replace(QUOTE_MARKS, '')));
-  const marks = (line: string) => line.length >= MIN_MARKING_CHARS && !isScore(line) && mail.flat.includes(line);
   let first = lines.findIndex(marks);
   let last = lines.findLastIndex(marks);
   if (first < 0) return null;
@@ -64,6 +66,22 @@ export function writtenAroundQuote(reply: string, mail: SurveyMailText, isScore:
   while (last < lines.length - 1 && edge(last + 1)) last++;
   const pieces = [raw.slice(0, first).join('\n'), ...inside, raw.slice(last + 1).join('\n')];
   return pieces.map((piece) => piece.trim()).filter((piece) => piece !== '');
+}
+
+/** "9 > En una escala del 0 al 10, …": a number, then "> " and the rest of the line. */
+const SCORE_THEN_MARKS = /^\s*(\S+)(\s+>.*)$/;
+
+/**
+ * A score the customer typed on the first line of a "> " quote, before its marks ("9 > En una escala…", as phone
+ * clients and Outlook's inline reply leave it), split off that line: [score, quoted line]. Only when what follows
+ * the marks is itself a line that marks the survey mail, and the whole line is not the mail's: a number after the
+ * marks is the quote's own text ("del 1 al 5"), one before other words a sentence (for the desk). Null otherwise.
+ */
+function scoreBeforeMarks(line: string, mail: SurveyMailText, isScore: (line: string) => boolean, marks: (line: string) => boolean): [string, string] | null {
+  const parts = SCORE_THEN_MARKS.exec(line);
+  if (!parts || !isScore(parts[1] as string) || mail.flat.includes(collapse(line))) return null;
+  const quoted = (parts[2] as string).trimStart();
+  return marks(collapse(quoted.replace(QUOTE_MARKS, ''))) ? [parts[1] as string, quoted] : null;
 }
 
 /**

@@ -177,3 +177,37 @@ describe('a score typed inside an unmarked quote under Outlook\'s "De: … Envia
     expect((await surveyOf(number)).answers).toEqual([]);
   });
 });
+
+describe('a score typed on the same line as the quote (phone clients, Outlook\'s inline reply)', () => {
+  const quoted = (survey: ReceivedMail) => (survey.parsed.text as string).split('\n').map((line) => `> ${line}`);
+  /** `typed` written before the marks of the quoted question, the rest of the mail quoted under it. */
+  const beforeQuestion = (survey: ReceivedMail, typed: string) => {
+    const lines = quoted(survey);
+    const question = lines.findIndex((line) => line.includes('¿Cómo calificaría'));
+    return [`${typed} ${lines[question]}`, ...lines.slice(question + 1)].join('\n');
+  };
+  const outlookBlock = (survey: ReceivedMail) =>
+    ['De: Soporte Ventanilla <soporte@example.test>', 'Enviado: lunes, 7 de diciembre de 2026 10:00', 'Para: Ana Pérez <ana@cliente.mx>', `Asunto: ${survey.parsed.subject}`, '', survey.parsed.text as string].join('\n');
+
+  it('is the answer when it stands alone before the quote marks or the "-----Mensaje original-----" line', async () => {
+    const { number, csat } = await solved({ CSAT_SCALE: '1-5' });
+    expect(await web.app.pipeline.ingest(reply(csat, beforeQuestion(csat, '5')), { source: 'file' })).toMatchObject({ outcome: 'survey_answer', detail: 'csat 5' });
+    expect(await web.app.pipeline.ingest(reply(csat, `4 -----Mensaje original-----\n${outlookBlock(csat)}`), { source: 'file' })).toMatchObject({ outcome: 'survey_answer', detail: 'csat 4' });
+    expect(await web.app.pipeline.ingest(reply(csat, `3 gracias -----Original Message-----\n${outlookBlock(csat)}`), { source: 'file' })).toMatchObject({ outcome: 'survey_answer', detail: 'csat 3' });
+    expect((await surveyOf(number)).answers.map((a) => a.score)).toEqual([5, 4, 3]);
+    expect((await web.app.db.ticket.findFirstOrThrow({ where: { number } })).status).toBe('solved');
+  });
+
+  it('is no answer after the marks (the quote\'s own text) or in a sentence: for the desk', async () => {
+    const { number, csat } = await solved({ CSAT_SCALE: '1-5' });
+    const lines = quoted(csat);
+    const question = lines.findIndex((line) => line.includes('¿Cómo calificaría'));
+    const afterMarks = [...lines.slice(0, question), `${lines[question]} 4`, ...lines.slice(question + 1)].join('\n');
+    // The first reaches the solved ticket and reopens it, the others are comments on it.
+    expect(await web.app.pipeline.ingest(reply(csat, afterMarks), { source: 'file' })).toMatchObject({ outcome: 'reopened', ticketNumber: number });
+    for (const body of [beforeQuestion(csat, 'Le di 5 y'), beforeQuestion(csat, '11'), `2 no funcionó -----Mensaje original-----\n${outlookBlock(csat)}`, '5 -----Mensaje original-----\nLa factura 120 sigue sin timbrar.']) {
+      expect(await web.app.pipeline.ingest(reply(csat, body), { source: 'file' }), body.slice(0, 40)).toMatchObject({ outcome: 'comment', ticketNumber: number });
+    }
+    expect((await surveyOf(number)).answers).toEqual([]);
+  });
+});

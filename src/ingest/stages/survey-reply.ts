@@ -9,6 +9,7 @@ import { saveSurveyAnswer, surveyClosed } from '../../surveys/answers.js';
 import { CSAT_SCORE_WORDS } from '../../surveys/copy.js';
 import type { InboundMail } from '../parse.js';
 import { extractVisibleText, htmlToText, isOnlyReplyHeader } from '../visible-text/index.js';
+import { textBeforeClosingOriginalMessage } from '../visible-text/reply-headers.js';
 
 export interface SurveyReplyInput {
   mail: Pick<InboundMail, 'inReplyTo' | 'references' | 'text' | 'html'>;
@@ -38,7 +39,11 @@ const SIGNATURE_SEARCH_CHARS = 120;
  * over a name, job and phones is that score too.
  */
 function replyScore(scale: SurveyScale, visibleText: string, sender: Sender): AnswerValue | null {
-  const text = aboveSignature(visibleText.trim(), sender, SIGNATURE_SEARCH_CHARS).trim();
+  // "4 -----Mensaje original-----": a phone client's separator on the line the score was typed on, the quoted mail
+  // under it (cut from the visible text by its header block, or told by the survey's text). Only what is before it
+  // is the customer's; words under a separator the quote does not follow are more than a score, for the desk.
+  const typed = textBeforeClosingOriginalMessage(visibleText) ?? visibleText;
+  const text = aboveSignature(typed.trim(), sender, SIGNATURE_SEARCH_CHARS).trim();
   const whole = answerFromReply(scale, text, CSAT_SCORE_WORDS);
   if (whole) return whole;
   const spaces = [...(text.slice(0, SCORE_SEARCH_CHARS).split('\n')[0] ?? '').matchAll(/ /g)].map((m) => m.index);

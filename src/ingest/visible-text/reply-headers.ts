@@ -3,11 +3,30 @@
  * ("El ... escribió:", "Em ... escreveu:", ...), localised "Original Message" lines,
  * forward markers, old Gmail ISO-date headers and Outlook header blocks.
  */
+import { MAX_LINE_CHARS } from './limits.js';
 import { isBlank, type Marker } from './lines.js';
 
 /** "-----Original Message-----" in the languages our users write in, with optional *bold*. */
-const ORIGINAL_MESSAGE_RE =
-  /^[\s*_>]*-{2,}\s*(?:original message|mensaje original|mensagem original|message d'origine|messaggio originale|urspr(?:ü|ue)ngliche nachricht|oorspronkelijk bericht|originalmeddelande|opprinnelig melding|oprindelig meddelelse|wiadomo(?:ś|s)(?:ć|c) oryginalna|исходное сообщение)\s*-{2,}[\s*_]*$/i;
+const ORIGINAL_MESSAGE =
+  /-{2,}\s*(?:original message|mensaje original|mensagem original|message d'origine|messaggio originale|urspr(?:ü|ue)ngliche nachricht|oorspronkelijk bericht|originalmeddelande|opprinnelig melding|oprindelig meddelelse|wiadomo(?:ś|s)(?:ć|c) oryginalna|исходное сообщение)\s*-{2,}[\s*_]*$/i.source;
+const ORIGINAL_MESSAGE_RE = new RegExp(`^[\\s*_>]*${ORIGINAL_MESSAGE}`, 'i');
+/** The same line ending one the sender typed on ("4 -----Mensaje original-----", as some phone clients write it). */
+const ORIGINAL_MESSAGE_AFTER_TEXT_RE = new RegExp(`^(.*\\S)\\s+[*_]*${ORIGINAL_MESSAGE}`, 'i');
+
+/**
+ * The text before an "-----Original Message-----" that ends it, on the line the sender typed on ("4 -----Mensaje
+ * original-----", as some phone clients write it) or on a line of its own; null when the text ends otherwise.
+ */
+export function textBeforeClosingOriginalMessage(text: string): string | null {
+  const trimmed = text.trimEnd();
+  const cut = trimmed.lastIndexOf('\n') + 1;
+  const last = trimmed.slice(cut);
+  // A separator line is short: a longer one is no separator, and is kept from the regexes (bounded input, index.ts).
+  if (last.length > MAX_LINE_CHARS) return null;
+  if (ORIGINAL_MESSAGE_RE.test(last)) return trimmed.slice(0, cut);
+  const typed = ORIGINAL_MESSAGE_AFTER_TEXT_RE.exec(last);
+  return typed ? trimmed.slice(0, cut) + (typed[1] as string) : null;
+}
 
 /** Forward markers planer does not know; marked 'f' so forwards are kept, like planer does. */
 const FORWARD_RE =

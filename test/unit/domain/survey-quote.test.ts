@@ -102,5 +102,22 @@ describe('what a reply writes outside an unmarked quote of the survey mail', () 
       // A marked line that is not the survey mail's: not a quote of it, for the desk.
       expect(around(`${marked(head)}\n9\n> Otra cosa que nunca escribimos en la encuesta.\n${marked(tail)}`)).toBeNull();
     });
+
+    describe('a score typed on the same line as the quote (phone clients, Outlook inline)', () => {
+      const [first, ...rest] = marked(NPS.slice(NPS.indexOf('Una vez'))).split('\n');
+
+      it('is a piece of its own when it stands alone before the marks of a line of the survey mail', () => {
+        expect(around(`9 ${first}\n${rest.join('\n')}`)).toEqual(['9']);
+        expect(around(`10/10 >> ${first?.slice(2)}\n${rest.join('\n').replace(/^/gm, '>')}`)).toEqual(['10/10']);
+      });
+
+      it('is not split off a line that is not the survey mail\'s, nor read after the marks or inside a sentence', () => {
+        // After the marks it is the quote's text, as the "0 al 10" of its question is.
+        expect((around(`${first} 9\n${rest.join('\n')}`) ?? []).filter(isScore)).toEqual([]);
+        for (const line of ['9 > Otra cosa que nunca escribimos en la encuesta.', '9 > 5 en la factura 120', 'Le doy 9 > nada de lo que esperaba.', '11 ' + first]) {
+          expect((around(`${line}\n${rest.join('\n')}`) ?? []).filter(isScore), line).toEqual([]);
+        }
+      });
+    });
   });
 });

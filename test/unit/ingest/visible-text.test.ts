@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { extractVisibleText, htmlToText } from '../../../src/ingest/visible-text/index.js';
+import { textBeforeClosingOriginalMessage } from '../../../src/ingest/visible-text/reply-headers.js';
 
 describe('extractVisibleText', () => {
   it('strips a Gmail English reply header and the quote', () => {
@@ -307,5 +308,20 @@ describe('extractVisibleText', () => {
   it('keeps text beyond the analysed window when nothing was cut', () => {
     const big = 'word '.repeat(50_000) + '\nEND-MARKER';
     expect(extractVisibleText(big).endsWith('END-MARKER')).toBe(true);
+  });
+});
+
+describe('textBeforeClosingOriginalMessage', () => {
+  it('is the text before an "-----Original Message-----" that ends it, on the typed line or one of its own', () => {
+    expect(textBeforeClosingOriginalMessage('4 -----Mensaje original-----')).toBe('4');
+    expect(textBeforeClosingOriginalMessage('Hola\n5 gracias  *-----Original Message-----*\n')).toBe('Hola\n5 gracias');
+    expect(textBeforeClosingOriginalMessage('Aprobado.\n-----Mensagem original-----')).toBe('Aprobado.\n');
+  });
+
+  it('is null when the text ends otherwise: words under the separator, a dash in a sentence, a line too long to be one', () => {
+    expect(textBeforeClosingOriginalMessage('5 -----Mensaje original-----\nLa factura sigue mal.')).toBeNull();
+    expect(textBeforeClosingOriginalMessage('5 - mensaje original')).toBeNull();
+    expect(textBeforeClosingOriginalMessage(`${'a '.repeat(200)}-----Original Message-----`)).toBeNull();
+    expect(textBeforeClosingOriginalMessage(`${' --'.repeat(5000)}x`)).toBeNull();
   });
 });
