@@ -4,6 +4,7 @@
 // taken for a signature only when it starts with the sender's own name and every line of it is what signatures
 // are made of; in doubt it is not one, and the reply keeps the rule's "a reply reopens".
 
+import { saysSomethingIsOverdue } from './overdue-words.js';
 import { readsAsSentence } from './sentence-words.js';
 
 /** Lower case without accents: "Pérez" signs as "Perez" too. */
@@ -40,7 +41,8 @@ const OBJECTIONS = new Set([
   'fallido', 'fallida', 'erroneo', 'erronea', 'errado', 'errada', 'equivocado', 'equivocada', 'incompleto', 'incompleta', 'mal',
   'pesimo', 'pesima', 'urge',
   // ... of a charge or the system ("Doble Cobro", "Timbrado Caído", "Acceso Bloqueado", "Payment Declined"). Not
-  // "vencido" ("Cartera Vencida" is a department) nor the nouns "cobro", "charge" ("Person In Charge").
+  // "vencido" nor "pendiente" alone ("Cartera Vencida" is a department: overdue-words.ts tells), nor the nouns
+  // "cobro", "charge" ("Person In Charge").
   'doble', 'double', 'twice', 'dobro', 'duplo', 'dupla', 'caido', 'caida', 'caidos', 'caidas', 'bloqueado', 'bloqueada',
   'bloqueados', 'bloqueadas', 'blocked', 'locked', 'rechazado', 'rechazada', 'rechazados', 'rechazadas', 'rejeitado', 'rejeitada',
   'recusado', 'recusada', 'rejected', 'declined', 'denied', 'cancelado', 'cancelada', 'cancelados', 'canceladas', 'cancelled',
@@ -92,7 +94,8 @@ function isSignatureLine(line: string): boolean {
   if ([...text.matchAll(/\p{Extended_Pictographic}/gu)].some(([icon]) => !CONTACT_ICONS.has(icon))) return false;
   const rest = text.replace(ADDRESSES, ' ');
   const words = tokensOf(rest);
-  if (words.some((w) => OBJECTIONS.has(fold(w))) || readsAsSentence(words)) return false;
+  const folded = words.map(fold);
+  if (folded.some((w) => OBJECTIONS.has(w)) || readsAsSentence(words) || saysSomethingIsOverdue(folded)) return false;
   const ok = words.every((w) => LABELS.has(fold(w).replace(/\./g, '')) || CONNECTORS.has(fold(w)) || /^\p{Lu}/u.test(w));
   // A line in capitals reads as a company only with its legal form: otherwise it may be a customer shouting.
   const shouted = words.filter((w) => w.length > 1).length > 1 && !/\p{Ll}/u.test(rest);

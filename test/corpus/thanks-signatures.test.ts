@@ -50,6 +50,12 @@ describe.skipIf(!haveCorpus)('thanks above a real signature without "-- "', () =
     // So is one with neither a verb nor a pronoun, in a paragraph of its own.
     expect(await reply('Thanks a lot!', '\n\nDouble Charge')).toMatchObject({ outcome: 'reopened', ticketNumber });
     await app.db.ticket.update({ where: { number: ticketNumber as number }, data: { status: 'solved' } });
+    // And one of something owed still pending; an overdue-accounts team is the sender's department.
+    expect(await reply('Thanks a lot!', '\n\nPayment Pending')).toMatchObject({ outcome: 'reopened', ticketNumber });
+    expect((await showTicket(app.db, ticketNumber as number))?.status).toBe('open');
+    await app.db.ticket.update({ where: { number: ticketNumber as number }, data: { status: 'solved' } });
+    expect(await reply('Thanks a lot!', '\nOverdue Accounts Team')).toMatchObject({ outcome: 'comment', ticketNumber });
+    expect((await showTicket(app.db, ticketNumber as number))?.status).toBe('solved');
     expect(await reply("Thanks, but it still doesn't work.")).toMatchObject({ outcome: 'reopened', ticketNumber });
   });
 });

@@ -120,7 +120,13 @@ describe('a score above an Outlook signature (no "-- " line)', () => {
     // So is one with neither a verb nor a pronoun: "Doble Cobro" is no company line.
     await web.app.db.ticket.update({ where: { number }, data: { status: 'solved' } });
     expect(await web.app.pipeline.ingest(reply(csat, '5\n\nAna\nDoble Cobro'), { source: 'file' })).toMatchObject({ outcome: 'reopened', ticketNumber: number });
-    expect((await surveyOf(number)).answers).toHaveLength(2);
+    // Nor is a payment still pending, while the department of overdue accounts is the sender's job line.
+    await web.app.db.ticket.update({ where: { number }, data: { status: 'solved' } });
+    expect(await web.app.pipeline.ingest(reply(csat, '5\n\nAna\nPago Pendiente'), { source: 'file' })).toMatchObject({ outcome: 'reopened', ticketNumber: number });
+    await web.app.db.ticket.update({ where: { number }, data: { status: 'solved' } });
+    expect(await web.app.pipeline.ingest(reply(csat, '3\n\nAna\nGerente De Cartera Vencida'), { source: 'file' })).toMatchObject({ outcome: 'survey_answer', detail: 'csat 3' });
+    expect((await web.app.db.ticket.findFirstOrThrow({ where: { number } })).status).toBe('solved');
+    expect((await surveyOf(number)).answers.map((a) => a.score)).toEqual([4, 5, 3]);
   });
 });
 

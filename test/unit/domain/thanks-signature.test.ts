@@ -49,6 +49,7 @@ describe('thanks followed by a signature without "-- " (Outlook)', () => {
         'www.comnorte.com.mx <http://www.comnorte.com.mx/>\nAVISO DE CONFIDENCIALIDAD: Este correo y sus anexos son confidenciales y para uso exclusivo del destinatario.',
     ],
     ['contact icons', 'Gracias!\n\nAna Pérez\n📞 55 1234 5678\n✉ ana.perez@cliente.mx'],
+    ['a department of overdue accounts', 'Gracias!\n\nAna Pérez\nGerente De Cartera Vencida\nCuentas Por Cobrar\nTel. 55 1234 5678'],
   ])('%s is only thanks', (_why, text) => {
     expect(isOnlyThanks(text, ana)).toBe(true);
   });
@@ -77,6 +78,7 @@ describe('thanks followed by a signature without "-- " (Outlook)', () => {
     ['a postscript below a notice of several lines', `Gracias!\n\n${SPANISH_BLOCK}\nPD: la factura 120 llegó vacía`],
     ['a missing file in capitalised words below the name', 'Gracias!\n\nAna Pérez\nFalta el XML\nTel. 55 1234 5678'],
     ['a complaint with no verb in a paragraph after the block', 'Gracias!\n\nAna Pérez\nContador Público\nDespacho Fiscal Pérez S.C.\n\nDoble Cobro'],
+    ['a payment still pending in a paragraph after the block', 'Gracias!\n\nAna Pérez\nContador Público\nDespacho Fiscal Pérez S.C.\n\nPago Pendiente'],
   ])('%s is not', (_why, text) => {
     expect(isOnlyThanks(text, ana)).toBe(false);
   });
@@ -98,14 +100,21 @@ describe('a line in capitalised words below the name', () => {
     // with neither a verb nor a pronoun: a charge, a document or the system and what is wrong with it
     'Doble Cobro', 'Cobro Doble', 'Factura Duplicada', 'Cargo No Reconocido', 'Timbrado Caído', 'Portal Caído', 'Error 500 Portal',
     'Acceso Bloqueado', 'Timbre Rechazado', 'Pago Rechazado', 'Factura Cancelada', 'Saldo Incorrecto', 'Sistema Lento',
+    // something the customer is owed or uses, still pending or expired ("Cartera Vencida" below is a department)
+    'Pago Pendiente', 'Factura Pendiente', 'Certificado Vencido', 'Timbre Vencido', 'Sello Vencido', 'Licencia Vencida',
+    'Contraseña Vencida', 'Reembolso Pendiente', 'Devolución Pendiente', 'Pedido Pendiente', 'Facturas Pendientes',
+    'Certificado De Sello Digital Vencido', 'Licencia Caducada', 'Cuenta Vencida',
     // pt
     'A Fatura Veio Vazia', 'O Sistema Continua Travando', 'O Relatório Está Errado', 'A Nota Fiscal Chegou Em Branco',
     'Cobraram Duas Vezes', 'A Fatura É Inválida', 'O Boleto Sumiu', 'Meu Acesso Foi Bloqueado',
     'Cobrança Em Dobro', 'Nota Fiscal Rejeitada', 'Boleto Duplicado', 'Acesso Bloqueado', 'Sistema Travado',
+    'Pagamento Pendente', 'Nota Fiscal Pendente', 'Boleto Vencido', 'Senha Expirada', // "Certificado Vencido" as in es
     // en
     'The Invoice Came Empty', 'The Report Is Wrong', 'Invoice Was Blank', 'Nothing Has Changed', 'I Was Charged Twice',
     'We Lost All The Data', 'My Invoice Shows The Wrong Total', 'It Keeps Crashing',
     'Double Charge', 'Charged Twice', 'Payment Declined', 'Account Locked', 'Invoice Rejected', 'Portal Outage',
+    'Payment Pending', 'Certificate Expired', 'Invoice Overdue', 'Refund Pending', 'Pending Refund', 'Expired Password',
+    'License Expired', 'Overdue Invoice', 'Account Expired',
   ];
   const SIGNATURE_LINES = [
     'Grupo Industrial Del Norte', 'Gerente De Compras', 'Av. Reforma 222', 'Director General', 'Jefe De Sistemas',
@@ -118,6 +127,10 @@ describe('a line in capitalised words below the name', () => {
     'Gestor De Cobranza', 'Johnson & Son', 'Banco Do Brasil', 'São José Dos Campos - SP', 'Point Of Sale Specialist', 'Orlando, FL 32801', 'From My Iphone 6',
     'Contador', 'Gerente de Ventas', 'Despacho Fiscal Pérez S.C.', 'Gerente De Cartera Vencida', 'Person In Charge',
     'Juiz De Fora - MG',
+    // pending or overdue accounts are a department's business, not a complaint
+    'Cartera Vencida', 'Cuentas Pendientes', 'Cuentas Por Cobrar', 'Departamento De Cobranza', 'Crédito Y Cobranza',
+    'Jefe De Cartera Vencida', 'Cobranza De Facturas Vencidas', 'Carteira Vencida', 'Contas A Receber',
+    'Accounts Payable', 'Overdue Accounts Team', 'Past Due Accounts', 'Collections Department', 'Patent Pending',
   ];
 
   it.each(COMPLAINTS)('"%s" is more than thanks', (line) => {
