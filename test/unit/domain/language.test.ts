@@ -11,6 +11,14 @@ describe('first-contact guesses', () => {
     expect(guessLanguage('SAF-T CFDI 4.0')).toBeNull();
     expect(guessLanguage('')).toBeNull();
   });
+  it('is not swayed by words the languages share or by a language of none of them', () => {
+    // 'do', 'as' and 'a' are Portuguese words too; 'a' a Spanish one.
+    expect(guessLanguage('Ok, will do. As a test, this is a reply from a webmail client.')).toBe('en');
+    expect(guessLanguage('Voy a enviar a Juan el archivo')).toBe('es');
+    expect(guessLanguage("yes we're fine, thanks")).toBe('en');
+    // German: "E-Mail" is no Portuguese 'e', and a 'da' among many words says nothing.
+    expect(guessLanguage('Hallo Stoiko, alles klar, deine Reply Mail war jetzt nicht im Spam und eine E-Mail von Daniela vor ein paar Tagen war es auch nicht, da bin ich sicher. Beste Grüße')).toBeNull();
+  });
   it('reads the country of the 13 served from the email domain', () => {
     expect(countryFromAddress('ana@contadores.com.mx')).toBe('MX');
     expect(countryFromAddress('joana@contabil.pt')).toBe('PT');

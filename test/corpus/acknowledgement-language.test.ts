@@ -1,0 +1,56 @@
+/**
+ * The language of the acknowledgement a first-time sender gets, for short replies of the discourse corpus
+ * (../shared/corpus/discourse-email_reply_trimmer: real bodies, wrapped in minimal headers) and a German mail of
+ * stalwart's. A sender of no served country's domain is answered in the language of their words; a Portuguese
+ * or English customer whose few words were mistaken got their acknowledgement in Spanish, and a German one in
+ * Portuguese.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { corpusRoot } from '../support/corpus.js';
+import { createTestApp, mail, type TestApp } from '../support/app.js';
+
+const discourseDir = path.join(corpusRoot, 'discourse-email_reply_trimmer', 'test', 'emails');
+const stalwartDir = path.join(corpusRoot, 'stalwart-mail-parser', 'resources', 'eml', 'thirdparty');
+const haveCorpus = fs.existsSync(discourseDir) && fs.existsSync(stalwartDir);
+
+// The first line of the acknowledgement in each language (templates/*/acknowledgement).
+const GREETING = { es: /^Hola[ ,:]/, pt: /^Olá[ ,:]/, en: /^Hello[ ,:]/ } as const;
+
+let app: TestApp;
+afterEach(async () => app?.dispose());
+
+async function acknowledgementLanguage(raw: Buffer, ref: string): Promise<string> {
+  const result = await app.pipeline.ingest(raw, { source: 'file', sourceRef: ref });
+  const ack = await app.db.outboxMail.findFirstOrThrow({ where: { template: 'acknowledgement', ticket: { number: result.ticketNumber as number } } });
+  const first = ack.text.trim().split('\n')[0] ?? '';
+  return Object.entries(GREETING).find(([, re]) => re.test(first))?.[0] ?? `unknown: ${first}`;
+}
+
+describe.skipIf(!haveCorpus)(`the acknowledgement is in the language the customer wrote (${haveCorpus ? 'present' : 'corpus absent'})`, () => {
+  it('short Portuguese and English replies of the discourse corpus, Spanish ones unchanged', async () => {
+    app = await createTestApp();
+    const expected: Record<string, string> = {
+      'embedded_email_portuguese.txt': 'pt', // "Olá, Qualquer dúvida estamos ai."
+      'embedded_email_italian.txt': 'en', // "Ok, will do. As a test, this is a reply from a webmail client."
+      'embedded_email_russian_1.txt': 'en', // "Why don't you override particular strings with JS?"
+      'text_only.txt': 'en', // "Email with only text."
+      'embedded_email_spanish_2.txt': 'es', // "Igual que siempre (inclusive ahora), sin nada raro :/"
+      'embedded_email_french_2.txt': 'en', // "Thanks for your answer."
+    };
+    const got: Record<string, string> = {};
+    for (const [index, file] of Object.keys(expected).entries()) {
+      const body = fs.readFileSync(path.join(discourseDir, file), 'utf8');
+      // One sender each, on a domain of no served country (.org): only their words can say their language.
+      got[file] = await acknowledgementLanguage(mail({ headers: { From: `Sender ${index} <sender${index}@example.org>` }, body }), file);
+    }
+    expect(got).toEqual(expected);
+  });
+
+  it("a German customer's mail (stalwart thirdparty/015.eml) is not taken for Portuguese", async () => {
+    app = await createTestApp();
+    const file = path.join(stalwartDir, '015.eml');
+    expect(await acknowledgementLanguage(fs.readFileSync(file), file)).not.toBe('pt');
+  });
+});
