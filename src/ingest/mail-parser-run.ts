@@ -32,6 +32,8 @@ export interface TakenAttachment {
   contentId?: string;
   contentDisposition?: string;
   related?: boolean;
+  /** The part's Content-Transfer-Encoding, lower-cased: mailparser leaves x-uuencode undecoded (uuencode.ts). */
+  transferEncoding?: string;
   /** The decoded bytes; for a part streamed to the store only its first `inMemoryBytes` (what classifiers read). */
   content: Buffer;
   /** Set when the part went to the blob store: its hash (null when above `maxBytes`: not kept) and its size. */
@@ -155,6 +157,7 @@ export function runMailParser(input: Buffer | Readable, spill: AttachmentTaking,
               mail.attachments.push({
                 filename: attachment.filename, contentType: typeOf(attachment), contentId: attachment.contentId,
                 contentDisposition: attachment.contentDisposition, related: attachment.related, ...taken,
+                transferEncoding: transferEncodingOf(attachment),
               });
             }
             attachment.release?.();
@@ -204,4 +207,9 @@ function typeOf(attachment: AttachmentStream): string {
   const declared: unknown = attachment.contentType;
   if (typeof declared === 'string' && declared !== '') return declared;
   return attachment.filename ? libmime.detectMimeType(attachment.filename) || 'application/octet-stream' : 'application/octet-stream';
+}
+
+function transferEncodingOf(attachment: AttachmentStream): string | undefined {
+  const value = (attachment as { headers?: Map<string, unknown> }).headers?.get('content-transfer-encoding');
+  return typeof value === 'string' ? value.trim().toLowerCase() : undefined;
 }

@@ -8,6 +8,7 @@ import { withTextCharsetsNamedStream } from './charset-repair-stream.js';
 import { enclosedMessageIds } from './enclosed-ids.js';
 import { withParameterLinesFolded, withParameterLinesFoldedStream } from './parameter-lines.js';
 import { safeFilename, storedContentType } from './attachment-names.js';
+import { takeUuencodedFiles, uudecodePart } from './uuencode.js';
 import { endsLinesWithBareCr, UTF7_SCAN_BYTES } from './raw-head.js';
 import { legacyDisplayName, legacyHeaderValue, lostLetters } from './legacy-headers.js';
 import { withStreamedTnefUnpacked, withTnefRead } from './tnef-attachments.js';
@@ -95,7 +96,8 @@ const EXTENSION_OF_TYPE: Record<string, string> = {
   'image/png': '.png', 'image/jpeg': '.jpg', 'image/gif': '.gif', 'image/webp': '.webp',
 };
 
-function toAttachment(a: TakenAttachment, index: number): InboundAttachment {
+function toAttachment(taken: TakenAttachment, index: number): InboundAttachment {
+  const a = withUuencodeDecoded(taken);
   const type = (a.contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   const filename = safeFilename(a.filename, `attachment-${index + 1}${EXTENSION_OF_TYPE[type] ?? ''}`);
   return {
@@ -109,6 +111,29 @@ function toAttachment(a: TakenAttachment, index: number): InboundAttachment {
     ...(a.streamed ? { streamed: a.streamed } : {}),
   };
 }
+
+const UUENCODE = /^(x-)?uu(encode|e)?$/;
+
+/** A part sent x-uuencode (mailparser passes it on as it came): its file's bytes, under the part's name or the file's. */
+function withUuencodeDecoded(a: TakenAttachment): TakenAttachment {
+  if (a.streamed || !UUENCODE.test(a.transferEncoding ?? '')) return a;
+  const file = uudecodePart(a.content);
+  return file ? { ...a, filename: a.filename ?? file.name, content: file.content } : a;
+}
+
+/** Files uuencoded in the text itself: taken out of it (the agent read their lines as the message) and attached. */
+function withUuencodedFilesTaken(text: string, attachments: InboundAttachment[]): { text: string; attachments: InboundAttachment[] } {
+  const taken = takeUuencodedFiles(text);
+  if (taken.files.length === 0) return { text, attachments };
+  const files = taken.files.map((file, i): InboundAttachment => {
+    const filename = safeFilename(file.name, `attachment-${attachments.length + i + 1}`);
+    return { filename, contentType: storedContentType(TYPE_OF_EXTENSION[extensionOf(filename)], filename), content: file.content, contentId: null, inline: false };
+  });
+  return { text: taken.text, attachments: [...attachments, ...files] };
+}
+
+const TYPE_OF_EXTENSION: Record<string, string> = Object.fromEntries(Object.entries(EXTENSION_OF_TYPE).reverse().map(([type, ext]) => [ext, type]));
+const extensionOf = (name: string) => /\.[^.]+$/.exec(name.toLowerCase())?.[0] ?? '';
 
 /**
  * mailparser refuses to decode UTF-7 (it can smuggle "<script>" past HTML filters). Plain text is safe to
@@ -214,6 +239,7 @@ async function toInboundMail(run: () => Promise<ParserOutput>, head: Buffer): Pr
     const parsedFrom = fromAddresses[0] ?? null;
     const from = parsedFrom?.name && lostLetters(parsedFrom.name) ? { ...parsedFrom, name: legacyDisplayName(head, 'from') ?? parsedFrom.name } : parsedFrom;
     const subjectLine = parsed.headerLines?.find((l) => l.key === 'subject')?.line ?? '';
+    const uuTaken = withUuencodedFilesTaken(decodeUtf7Text(head, parsed.text ?? ''), parsed.attachments.map(toAttachment));
     const subject = (lostLetters(subjectLine) || lostLetters(parsed.subject ?? '') ? legacyHeaderValue(head, 'subject') : null) ?? parsed.subject ?? '';
     return {
       messageId: normaliseMessageId(parsed.messageId),
@@ -227,7 +253,7 @@ async function toInboundMail(run: () => Promise<ParserOutput>, head: Buffer): Pr
       recipients: [...new Set([...to, ...cc].map((a) => a.address).concat(delivered))],
       subject: subject.replace(/[\r\n]+/g, ' ').trim(),
       date: writtenDate(parsed.date, headers.get('date')?.[0]),
-      ...(await withTnefRead({ text: decodeUtf7Text(head, parsed.text ?? ''), html: typeof parsed.html === 'string' ? parsed.html : null }, parsed.attachments.map(toAttachment))),
+      ...(await withTnefRead({ text: uuTaken.text, html: typeof parsed.html === 'string' ? parsed.html : null }, uuTaken.attachments)),
       headers,
       enclosedMessageIds: enclosedMessageIds(head),
     };
