@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { createSignedMessageId, domainOf } from '../domain/thread-refs.js';
 import { formatInstant } from '../outbound/notice-context.js';
 import { supportFrom } from '../outbound/notices.js';
@@ -5,6 +6,7 @@ import { statusLabel } from '../outbound/locale.js';
 import { inTransaction, type Db } from '../store/database.js';
 import { forgetHeld, heldEscalations, type HeldEscalation } from '../store/held-escalation-repo.js';
 import { automaticMailsTo, insertOutboxMail } from '../store/outbox-repo.js';
+import { sendEachGroup } from './digest-groups.js';
 import type { LifecycleDeps } from './transitions.js';
 
 // An outage breaches many SLAs at once; AUTO_MAIL_LIMIT keeps the lead from getting a mail each (the last one
@@ -14,8 +16,11 @@ import type { LifecycleDeps } from './transitions.js';
 /** Escalation contacts get their digests in the desk's language, as their escalations. */
 const LOCALE = 'es';
 
-/** Sends each group of recipients the escalations held for it, when their window has room; returns how many. */
-export async function runEscalationDigests(db: Db, deps: LifecycleDeps, now: Date): Promise<{ digests?: number; listed?: number }> {
+/**
+ * Sends each group of recipients the escalations held for it, when their window has room; returns how many. A group
+ * whose digest fails keeps its escalations for the next run, and the others are sent (digest-groups.ts).
+ */
+export async function runEscalationDigests(db: Db, deps: LifecycleDeps, now: Date, log?: Pick<Logger, 'error'>): Promise<{ digests?: number; listed?: number }> {
   const report = { digests: 0, listed: 0 };
   const groups = new Map<string, HeldEscalation[]>();
   await inTransaction(db, async (tx) => {
@@ -24,7 +29,8 @@ export async function runEscalationDigests(db: Db, deps: LifecycleDeps, now: Dat
       groups.set(key, [...(groups.get(key) ?? []), held]);
     }
   });
-  for (const items of groups.values()) {
+  const named = [...groups.values()].map((items) => ({ name: (items[0]?.recipients ?? []).join(', '), items }));
+  await sendEachGroup('escalation digest', named, async (items) => {
     const sent = await inTransaction(db, async (tx) => {
       const n = deps.notices;
       const to = items[0]?.recipients ?? [];
@@ -65,7 +71,7 @@ export async function runEscalationDigests(db: Db, deps: LifecycleDeps, now: Dat
       report.digests++;
       report.listed += items.length;
     }
-  }
+  }, log);
   // Like the other jobs' reports: nothing said when nothing was done.
   return report.digests > 0 ? report : {};
 }

@@ -29,9 +29,9 @@ export function gatewayJobs(app: App, options: { holdSending?: () => boolean; ho
     // A `product-issue release` killed before it was done: the tickets it had not solved yet (lifecycle/product-issue-release.ts).
     { name: 'product-issue-releases', cron: '*/30 * * * * *', run: (now) => finishUnfinishedReleases(app, now) },
     // The escalations a lead's AUTO_MAIL_LIMIT held back, in one mail once the window has room (after the SLA checks).
-    { name: 'escalation-digest', cron: '15 * * * * *', run: (now) => runEscalationDigests(app.db, app.lifecycle, now) },
+    { name: 'escalation-digest', cron: '15 * * * * *', run: (now) => runEscalationDigests(app.db, app.lifecycle, now, app.log) },
     // The access requests owed to organisations' administrators (one per AUTO_MAIL_WINDOW_MINUTES), listed together.
-    { name: 'access-request-digest', cron: '45 * * * * *', run: (now) => runAccessRequestDigests(app.db, app.lifecycle, now) },
+    { name: 'access-request-digest', cron: '45 * * * * *', run: (now) => runAccessRequestDigests(app.db, app.lifecycle, now, app.log) },
     // Hourly: the first run in business hours each day asks up to NPS_DAILY_LIMIT contacts (src/surveys).
     ...(app.config.surveys.npsEnabled ? [{ name: NPS_CAMPAIGN, cron: '0 0 * * * *', run: (now: Date) => runNpsCampaign(app.db, surveyDeps(app), now) }] : []),
     // Bulletins at their send_at, queued into the outbox at BULLETIN_RATE_PER_MINUTE (src/bulletins/send.ts); before the drain.
