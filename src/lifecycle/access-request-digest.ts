@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { domainOf } from '../domain/thread-refs.js';
 import { accessRecipient, enqueueAccessMail } from '../outbound/access-mails.js';
-import { ACCESS_REQUESTED, organisationOf, owedAccessRequests, type AccessOrganisation, type OwedAccessRequest } from '../store/access-repo.js';
+import { ACCESS_REQUESTED, accessRequestsSent, forgetSettledAccessRequests, organisationOf, owedAccessRequests, type AccessOrganisation, type OwedAccessRequest } from '../store/access-repo.js';
 import { inTransaction, type Db } from '../store/database.js';
 import { addTicketEvent } from '../store/tickets-repo.js';
 import { sendEachGroup } from './digest-groups.js';
@@ -48,6 +48,7 @@ export async function runAccessRequestDigests(db: Db, deps: LifecycleDeps, now: 
       });
       if (!sent.queued) return 0;
       for (const item of items) await addTicketEvent(tx, { ticketId: item.ticketId, type: ACCESS_REQUESTED, actor: 'system', detail: `listed in a request to ${sent.to.join(', ')}`, at: now });
+      accessRequestsSent(tx, items.map((item) => item.ticketId));
       return people.size;
     });
     if (listed > 0) {
@@ -66,6 +67,7 @@ export async function runAccessRequestDigests(db: Db, deps: LifecycleDeps, now: 
 async function owedByOrganisation(db: Db): Promise<Map<number, { org: AccessOrganisation; items: OwedAccessRequest[] }>> {
   const groups = new Map<number, { org: AccessOrganisation; items: OwedAccessRequest[] }>();
   await inTransaction(db, async (tx) => {
+    forgetSettledAccessRequests(tx);
     // A requester's organisation is its own link, else its domain's (organisationOf): read once for each of them.
     const known = new Map<string, AccessOrganisation | null>();
     for (const owed of await owedAccessRequests(tx)) {

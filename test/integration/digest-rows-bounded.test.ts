@@ -12,8 +12,9 @@ import { copyOfTemplates } from '../support/template-copy.js';
 import { timeTravelSuite, type TimeTravel } from '../support/time-travel.js';
 
 // Does what the digests keep pile up on a busy desk over months? A held escalation (HeldEscalation) is owed to its
-// people until its digest is queued, and is deleted in that transaction; an access request owed is an event on its
-// held ticket (history, as every event), read until the administrators are asked or the ticket is closed. What
+// people until its digest is queued, and is deleted in that transaction; an access request owed is a row of
+// AccessRequestOwed (beside its event, history), deleted when the administrators are asked, and by the digest's next
+// run once its ticket was closed or released: the digest reads those rows, not every owed event ever recorded. What
 // AUTO_MAIL_LIMIT and ACK_LIMIT count is the outbox (the record of every mail, whose keys also stop a notice going
 // twice: never pruned), by indexed ranges of time; the leases are one row per job. These tests age a desk through
 // outages and floods: the rows go once sent, and those still owed to someone stay until they are sent.
@@ -114,7 +115,9 @@ describe('the access requests owed to an organisation\'s administrators (UNKNOWN
     for (let i = 0; i < 5; i++) numbers.push((await desk.pipeline.ingest(mail({ headers: { From: `persona${i}@empresa.mx` } }), { source: 'file', sourceRef: 'test' })).ticketNumber as number);
     const owed = async () => (await inTransaction(desk.db, (tx) => owedAccessRequests(tx))).map((o) => o.number);
     const requests = () => desk.db.outboxMail.findMany({ where: { template: 'access_request' }, orderBy: { id: 'asc' } });
+    const rows = async () => (await desk.db.accessRequestOwed.findMany({ include: { ticket: true } })).map((r) => r.ticket.number).sort((a, b) => a - b);
     expect(await owed()).toEqual(numbers.slice(1));
+    expect(await rows()).toEqual(numbers.slice(1));
 
     // The only administrator leaves: nobody to ask, the requests stay owed (nothing sent, nothing dropped).
     await inTransaction(desk.db, (tx) => revokeContact(tx, { email: 'admin@empresa.mx', ...act, now: clock }));
@@ -124,6 +127,7 @@ describe('the access requests owed to an organisation\'s administrators (UNKNOWN
     // A held ticket closed by an agent is read no more.
     await setTicketStatus(desk, { number: numbers[1] as number, status: 'closed', ...act, now: clock });
     expect(await owed()).toEqual(numbers.slice(2));
+    expect(await rows()).toEqual(numbers.slice(1));
 
     // A new administrator: the next digest asks about those still waiting, and then none is read again.
     await inTransaction(desk.db, (tx) => authoriseContact(tx, desk.lifecycle, { email: 'jefa@empresa.mx', admin: true, ...act, now: clock }));
@@ -132,6 +136,8 @@ describe('the access requests owed to an organisation\'s administrators (UNKNOWN
     expect(digest?.primaryTo).toBe('jefa@empresa.mx');
     for (const i of [2, 3, 4]) expect(digest?.text).toContain(`AUTORIZAR persona${i}@empresa.mx`);
     expect(await owed()).toEqual([]);
+    // Those asked went with their request, the closed one with the run: nothing left to read every minute.
+    expect(await rows()).toEqual([]);
     hours(24 * 90);
     expect(await runAccessRequestDigests(desk.db, desk.lifecycle, clock)).toEqual({});
     expect(await requests()).toHaveLength(2);

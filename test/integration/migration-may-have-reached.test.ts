@@ -1,26 +1,16 @@
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, expect, it } from 'vitest';
-import { migrationsDir } from '../../src/paths.js';
+import { expect, it } from 'vitest';
 import { migrateDatabase } from '../../src/store/migrator.js';
+import { databaseBefore } from '../support/migrated-before.js';
 
 // OutboxMail.mayHaveReached (a try that may have left the mail with its reader) is recorded by the drainer from the
 // migration on. What the tries of mails already in the outbox did is unknown: those tried may have reached their
 // readers, as before the column the closing mail's correction and the CSAT survey's withdrawal assumed.
 
 const MIGRATION = '20261206010000_outbox_may_have_reached';
-let tmp: string;
-afterEach(() => rmSync(tmp, { recursive: true, force: true }));
 
 it('mails tried before the migration may have reached their readers; mails never tried did not', () => {
-  tmp = mkdtempSync(join(tmpdir(), 'ventanilla-reached-'));
-  const before = join(tmp, 'migrations');
-  cpSync(migrationsDir, before, { recursive: true });
-  rmSync(join(before, MIGRATION), { recursive: true });
-  const path = join(tmp, 'db.sqlite');
-  migrateDatabase(path, before);
+  const path = databaseBefore(MIGRATION);
   const db = new Database(path);
   const insert = db.prepare(`INSERT INTO "OutboxMail" ("idempotencyKey", "template", "fromAddress", "toList", "subject", "text", "html", "messageId", "status", "attempts")
     VALUES (?, 'closed', 'soporte@example.test', '["ana@cliente.mx"]', 's', 't', 'h', ?, ?, ?)`);

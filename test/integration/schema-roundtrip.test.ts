@@ -219,6 +219,20 @@ const cases: Record<Prisma.ModelName, () => Promise<void>> = {
     expect(await db.heldEscalation.findUnique({ where: { id: data.id } }), 'a held escalation goes with its ticket').toBeNull();
   },
 
+  async AccessRequestOwed() {
+    const ticket = await newTicket();
+    const data = { ticketId: ticket.id, owedAt: at() };
+    await roundTrip('AccessRequestOwed', data, () => db.accessRequestOwed.create({ data }), () => db.accessRequestOwed.findUnique({ where: { ticketId: ticket.id } }));
+    expect((await db.accessRequestOwed.findUniqueOrThrow({ where: { ticketId: ticket.id }, include: { ticket: true } })).ticket).toEqual(ticket);
+    included('AccessRequestOwed', 'ticket');
+    expect((await db.ticket.findUniqueOrThrow({ where: { id: ticket.id }, include: { accessRequestOwed: true } })).accessRequestOwed).toEqual(data);
+    included('Ticket', 'accessRequestOwed');
+    await expectDuplicateRejected('AccessRequestOwed', ['ticketId'], () => db.accessRequestOwed.create({ data }));
+    onDelete('AccessRequestOwed', 'ticket', 'Cascade');
+    await db.ticket.delete({ where: { id: ticket.id } });
+    expect(await db.accessRequestOwed.findUnique({ where: { ticketId: ticket.id } }), 'what is owed goes with its ticket').toBeNull();
+  },
+
   async ProductIssueRelease() {
     const data = { id: 7371, issueRef: 'BUG-7', actor: 'agent:dev', releasedAt: at(), finishedAt: at() };
     await roundTrip('ProductIssueRelease', data, () => db.productIssueRelease.create({ data }), () => db.productIssueRelease.findUnique({ where: { id: data.id } }));

@@ -13,7 +13,7 @@ import { domainOf } from '../../domain/thread-refs.js';
 import { authoriseContact, isEmailAddress, revokeContact } from '../../lifecycle/access-actions.js';
 import { accessRecipient as recipient, enqueueAccessMail } from '../../outbound/access-mails.js';
 import type { AccessRefusal, AccessTemplateContext } from '../../outbound/templates.js';
-import { ACCESS_REQUEST_OWED, ACCESS_REQUESTED, accessContact, ADMIN_ROLE, loggedWithOutcome, organisationOf, type AccessContact, type AccessOrganisation } from '../../store/access-repo.js';
+import { ACCESS_REQUEST_OWED, ACCESS_REQUESTED, accessContact, ADMIN_ROLE, loggedWithOutcome, organisationOf, oweAccessRequest, type AccessContact, type AccessOrganisation } from '../../store/access-repo.js';
 import { addTicketEvent, ticketByNumber } from '../../store/tickets-repo.js';
 import type { Tx } from '../../store/database.js';
 import type { InboundOutcome } from '../../store/inbound-log-repo.js';
@@ -206,6 +206,7 @@ async function askAdministrators(tx: Tx, deps: PipelineDeps, org: AccessOrganisa
   const owed = !sent.queued && (sent.why === 'recently_sent' || sent.why === 'capped');
   const ticketId = (await ticketByNumber(tx, ticketNumber))?.id as number;
   if (sent.queued || owed) await addTicketEvent(tx, { ticketId, type: owed ? ACCESS_REQUEST_OWED : ACCESS_REQUESTED, actor: 'system', detail: org.name, at: input.now });
+  if (owed) oweAccessRequest(tx, ticketId, input.now);
   if (sent.queued) return `access_request sent to ${sent.to.join(', ')}`;
   return owed ? `access_request owed (${sent.why}): listed in the next one to ${org.name}'s administrators` : `access_request not sent (${sent.why})`;
 }
