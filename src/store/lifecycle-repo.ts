@@ -1,5 +1,5 @@
 import type { ClockFields, ClockState, TimerFields } from '../lifecycle/clocks.js';
-import { isTicketStatus } from '../domain/ticket-status.js';
+import { isTicketStatus, TICKET_STATUSES } from '../domain/ticket-status.js';
 import type { Db, Tx } from './database.js';
 import { dateOf, placeholders, sqlOf, type SqlValue } from './sql.js';
 
@@ -105,10 +105,16 @@ export async function runningTicketsOfOrganisation(tx: Tx, organisationId: numbe
   return rows.map((r) => r.id);
 }
 
+/**
+ * By the index on (status, productIssueRef), a search per status: by the reference alone SQLite read every ticket in
+ * number's order, all of them for a reference no ticket had (`product-issue release` with a typo, or run twice).
+ */
+export const TICKETS_OF_ISSUE_SQL = `SELECT "number" FROM "Ticket"
+  WHERE "status" IN (${TICKET_STATUSES.map((status) => `'${status}'`).join(', ')}) AND "productIssueRef" = ? ORDER BY "number" LIMIT ?`;
+
 /** Numbers of the tickets ever put on hold for the issue (a ticket keeps its last one), the first `limit`. */
 export async function ticketNumbersOfIssue(db: Db, issueRef: string, limit: number): Promise<number[]> {
-  const rows = await db.ticket.findMany({ where: { productIssueRef: issueRef }, select: { number: true }, orderBy: { number: 'asc' }, take: limit });
-  return rows.map((r) => r.number);
+  return sqlOf(db).all<{ number: number }>(TICKETS_OF_ISSUE_SQL, issueRef, limit).map((r) => r.number);
 }
 
 export async function ticketsOnHoldFor(db: Db | Tx, issueRef: string): Promise<number[]> {

@@ -9,6 +9,7 @@ import { migrateDatabase } from '../../src/store/migrator.js';
 import { ACK_SLOTS_SQL, KNOWN_REQUESTER_SQL, LAST_THROTTLED_SQL } from '../../src/store/acknowledgement-repo.js';
 import { CANCEL_QUEUED_SQL } from '../../src/store/outbox-cancel.js';
 import { CLAIMED_SQL } from '../../src/store/outbox-repo.js';
+import { TICKETS_OF_ISSUE_SQL } from '../../src/store/lifecycle-repo.js';
 import { MAILS_OF_TEMPLATE_TO_SQL, OWED_ACCESS_REQUESTS_SQL, SETTLED_ACCESS_REQUESTS_SQL } from '../../src/store/access-repo.js';
 
 let dir: string;
@@ -76,5 +77,13 @@ describe('ACK_LIMIT (every acknowledgement of a new ticket, thousands in a backl
   });
   it("cancels a ticket's held-back acknowledgement by its idempotency key", () => {
     expect(planOf(CANCEL_QUEUED_SQL, 'x', 'ack:1', 'y', 'y')).toEqual([expect.stringMatching(/^SEARCH OutboxMail USING INDEX sqlite_autoindex_OutboxMail_1|^SEARCH OutboxMail USING INDEX OutboxMail_idempotencyKey_key/)]);
+  });
+});
+
+describe('`product-issue release REF` with none on hold for REF (a typo, or released already)', () => {
+  it("tells whether a ticket was ever on hold for it by the index on (status, productIssueRef), not by reading every ticket in number's order", () => {
+    const plan = planOf(TICKETS_OF_ISSUE_SQL, 'BUG-404', 10);
+    expect(plan.filter((step) => /^SCAN /.test(step))).toEqual([]);
+    expect(plan).toContainEqual(expect.stringMatching(/^SEARCH Ticket USING (COVERING )?INDEX Ticket_status_productIssueRef_idx \(status=\? AND productIssueRef=\?\)$/));
   });
 });
