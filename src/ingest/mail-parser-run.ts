@@ -79,8 +79,11 @@ function endDecodersOnce(parser: MailParser): void {
   };
 }
 
-/** Reads one attachment: whole into memory, or, past `spill.inMemoryBytes`, into the blob store; null: dropped. */
-async function takeContent(stream: Readable, spill: AttachmentTaking): Promise<Pick<TakenAttachment, 'content' | 'streamed'> | null> {
+/**
+ * Reads one attachment: whole into memory, or, past `spill.inMemoryBytes`, into the blob store; null: dropped.
+ * (A big winmail.dat's files are taken the same way: tnef-stream-read.ts.)
+ */
+export async function takeContent(stream: AsyncIterable<Buffer>, spill: AttachmentTaking): Promise<Pick<TakenAttachment, 'content' | 'streamed'> | null> {
   if (spill === 'drop') {
     for await (const chunk of stream) void chunk;
     return null;

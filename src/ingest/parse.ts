@@ -11,7 +11,7 @@ import { safeFilename, storedContentType } from './attachment-names.js';
 import { takeUuencodedFiles, uudecodePart } from './uuencode.js';
 import { endsLinesWithBareCr, UTF7_SCAN_BYTES } from './raw-head.js';
 import { legacyDisplayName, legacyHeaderValue, lostLetters } from './legacy-headers.js';
-import { withStreamedTnefUnpacked, withTnefRead } from './tnef-attachments.js';
+import { withStreamedTnefRead, withTnefRead } from './tnef-attachments.js';
 import { runMailParser, type AttachmentSpill, type AttachmentTaking, type ParserOutput, type TakenAttachment } from './mail-parser-run.js';
 
 export interface Address {
@@ -199,7 +199,8 @@ async function withLettersKept(mail: InboundMail, readNamed: () => Promise<Inbou
  * bare-CR mail is not streamed. As parseMail does, a mail that read as nothing is streamed again with its
  * parameter lines folded back, and that reading taken (its attachments stored: the first found none). When it lost
  * letters, it is read once more, streamed again, for its text alone (its attachments read through and dropped:
- * they were taken already).
+ * they were taken already). A big winmail.dat is then read from the store as a stream: its files, and its body for
+ * a mail with no text of its own (tnef-attachments.ts).
  */
 export async function parseMailStream(open: () => Readable, head: Buffer, spill: AttachmentSpill): Promise<InboundMail> {
   const first = await toInboundMail(() => runMailParser(open(), spill, PARSE_TIMEOUT_MS, parseTimeout), head);
@@ -207,7 +208,7 @@ export async function parseMailStream(open: () => Readable, head: Buffer, spill:
   const refolded = readNothing(first) ? await readChanged(refold(), spill, head) : null;
   const reopen = refolded ? () => refold().stream : open;
   const read = await withLettersKept(refolded ?? first, () => readChanged(withTextCharsetsNamedStream(reopen()), 'drop', head));
-  return { ...read, attachments: await withStreamedTnefUnpacked(read.attachments, spill.blobs) };
+  return { ...read, ...(await withStreamedTnefRead({ text: read.text, html: read.html }, read.attachments, spill)) };
 }
 
 /** The mail read from a repairing stream, or null when the repair changed nothing (the reading is the first's). */

@@ -1,10 +1,11 @@
 import libmime from 'libmime';
 import { normaliseMessageId } from '../domain/thread-refs.js';
-import type { BlobStore } from '../store/blobs.js';
 import { safeFilename, storedContentType } from './attachment-names.js';
+import type { AttachmentSpill } from './mail-parser-run.js';
 import type { InboundAttachment } from './parse.js';
-import { isTnef, tnefFiles } from './tnef.js';
+import { isTnef, tnefFiles, type TnefContents } from './tnef.js';
 import { tnefBody, type MailBody } from './tnef-body.js';
+import { readStreamedTnef, type StreamedTnef } from './tnef-stream-read.js';
 import { htmlToText } from './visible-text/html-to-text.js';
 
 const TNEF_TYPES = new Set(['application/ms-tnef', 'application/vnd.ms-tnef']);
@@ -19,9 +20,8 @@ function looksLikeTnef(a: InboundAttachment): boolean {
   return isTnefPart(a);
 }
 
-/** The files of winmail.dat `a`, whose whole bytes are `content`; or `a` itself, when it stays. */
-function unpacked(a: InboundAttachment, content: Buffer): InboundAttachment[] {
-  const contents = tnefFiles(content);
+/** The files of winmail.dat `a` (null: it could not be read); or `a` itself, when it stays. */
+function unpacked(a: InboundAttachment, contents: TnefContents | null): InboundAttachment[] {
   if (!contents || contents.files.length === 0) return [a];
   const files = contents.files.map((f, i): InboundAttachment => {
     const filename = safeFilename(f.filename, `winmail-${i + 1}`);
@@ -31,6 +31,7 @@ function unpacked(a: InboundAttachment, content: Buffer): InboundAttachment[] {
       content: f.content,
       contentId: normaliseMessageId(f.contentId),
       inline: false,
+      ...(f.streamed ? { streamed: f.streamed } : {}),
     };
   });
   return contents.others > 0 ? [...files, a] : files;
@@ -43,7 +44,7 @@ function unpacked(a: InboundAttachment, content: Buffer): InboundAttachment[] {
  */
 export function withTnefUnpacked(attachments: InboundAttachment[]): InboundAttachment[] {
   if (!attachments.some(looksLikeTnef)) return attachments;
-  return attachments.flatMap((a) => (looksLikeTnef(a) ? unpacked(a, a.content) : [a]));
+  return attachments.flatMap((a) => (looksLikeTnef(a) ? unpacked(a, tnefFiles(a.content)) : [a]));
 }
 
 /** No text to show: none, or only white space (an HTML part without any text either). */
@@ -65,17 +66,22 @@ export async function withTnefRead(body: MailBody, attachments: InboundAttachmen
 }
 
 /**
- * A big mail's big winmail.dat (a few MB of screenshots: a mail above 4 MiB is parsed as a stream) went to the
- * blob store as it was parsed, and the agent saw it instead of the files. It is read back whole (it is at most
- * MAX_ATTACHMENT_BYTES: a bigger one was not stored) and unpacked as a small one is.
+ * withTnefRead for a big mail's big winmail.dats (a few MB of screenshots or a PDF: a mail above 4 MiB is parsed as
+ * a stream), which went to the blob store as it was parsed: each is read back as a stream (tnef-stream-read.ts),
+ * never whole, its files stored as it is read (the big ones: as the mail's own parts are) and its body picked out
+ * when the mail has no text of its own. The agent saw winmail.dat, then its files without the customer's text.
  */
-export async function withStreamedTnefUnpacked(attachments: InboundAttachment[], blobs: BlobStore): Promise<InboundAttachment[]> {
+export async function withStreamedTnefRead(body: MailBody, attachments: InboundAttachment[], spill: AttachmentSpill): Promise<MailBody & { attachments: InboundAttachment[] }> {
   const stored = (a: InboundAttachment): string | null => (a.streamed?.sha256 && isTnefPart(a) ? a.streamed.sha256 : null);
-  if (!attachments.some(stored)) return attachments;
+  if (!attachments.some(stored)) return { ...body, attachments };
+  const wantsBody = isEmpty(body);
+  let inside: MailBody | null = null;
   const out: InboundAttachment[] = [];
   for (const a of attachments) {
     const sha256 = stored(a);
-    out.push(...(sha256 ? unpacked(a, await blobs.get(sha256)) : [a]));
+    const read: StreamedTnef | null = sha256 ? await readStreamedTnef(spill.blobs.openRead(sha256), spill, wantsBody && !inside) : null;
+    out.push(...(sha256 ? unpacked(a, read?.contents ?? null) : [a]));
+    inside ??= read?.body ?? null;
   }
-  return out;
+  return { ...(inside ?? body), attachments: out };
 }

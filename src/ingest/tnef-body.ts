@@ -4,7 +4,7 @@
 
 import iconv from 'iconv-lite';
 import { htmlToText } from './visible-text/html-to-text.js';
-import { codepageLabel, decode8, LEVEL_MESSAGE, PT_BINARY, PT_LONG, propertyText, readProperties, readTnef, type TnefAttribute } from './tnef.js';
+import { codepageLabel, decode8, LEVEL_MESSAGE, PT_BINARY, PT_LONG, propertyText, readProperties, readTnef, unlessMalformed, type TnefAttribute } from './tnef.js';
 
 export interface MailBody {
   text: string;
@@ -13,6 +13,8 @@ export interface MailBody {
 
 const ATT_MSG_PROPS = 0x00069003; // the message's MAPI properties
 const ATT_BODY = 0x0002800c; // the plain text, as older Outlooks wrote it beside them
+/** The message attributes the body is read from (a stream read as it comes keeps only these: tnef-stream-read.ts). */
+export const BODY_ATTRIBUTES: ReadonlySet<number> = new Set([ATT_MSG_PROPS, ATT_BODY]);
 
 const PR_BODY = 0x1000;
 const PR_RTF_COMPRESSED = 0x1009;
@@ -30,7 +32,15 @@ interface Found {
  * included them, else what its compressed RTF says (rtf-body.ts). Null when it has none, or cannot be read.
  */
 export async function tnefBody(content: Buffer): Promise<MailBody | null> {
-  const found = readTnef(content, readBody);
+  return bodyOf(readTnef(content, readBody));
+}
+
+/** The body of the message whose attributes (BODY_ATTRIBUTES, read from a stream) are these; as tnefBody. */
+export async function tnefBodyOf(attributes: TnefAttribute[]): Promise<MailBody | null> {
+  return bodyOf(unlessMalformed(() => readBody(attributes)));
+}
+
+async function bodyOf(found: Found | null): Promise<MailBody | null> {
   if (!found) return null;
   if (found.text) return { text: found.text, html: found.html };
   if (found.html) return { text: htmlToText(found.html), html: found.html };

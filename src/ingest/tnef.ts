@@ -3,7 +3,8 @@
 // This reads the files out of it (MS-OXTNEF). No well-kept JavaScript library does: node-tnef, the one on npm,
 // was last released in 2020 and brings a logger and a CLI parser with it. Embedded messages stay in winmail.dat,
 // which the raw mail keeps; the message's own properties (its body, when Outlook sent no other: tnef-body.ts) are
-// read by the same walk (readTnef).
+// read by the same walk (readTnef). A big mail's winmail.dat is walked as a stream instead (tnef-stream-read.ts),
+// with the same steps (FileGatherer, readProperties).
 
 import iconv from 'iconv-lite';
 
@@ -12,17 +13,24 @@ export interface TnefFile {
   /** The type Outlook recorded (PR_ATTACH_MIME_TAG), when it did. */
   contentType: string | null;
   contentId: string | null;
+  /** Its bytes; for a file read from a stream and stored as it was read, its first bytes. */
   content: Buffer;
+  /** Set for a file stored as it was read (tnef-stream-read.ts): as InboundAttachment's. */
+  streamed?: { sha256: string | null; size: number };
 }
 
 const SIGNATURE = 0x223e9f78;
+/** The signature and the legacy key, before the first attribute. */
+export const TNEF_HEAD_BYTES = 6;
 export const LEVEL_MESSAGE = 1;
-const LEVEL_ATTACHMENT = 2;
+export const LEVEL_ATTACHMENT = 2;
 const ATT_ATTACH_REND_DATA = 0x00069002; // starts each attachment
 const ATT_ATTACH_TITLE = 0x00018010; // its file name, in the message's code page
-const ATT_ATTACH_DATA = 0x0006800f; // its bytes
+export const ATT_ATTACH_DATA = 0x0006800f; // its bytes
 const ATT_ATTACHMENT = 0x00069005; // its MAPI properties
-const ATT_OEM_CODEPAGE = 0x00069007;
+export const ATT_OEM_CODEPAGE = 0x00069007;
+/** The attachment attributes FileGatherer reads besides attAttachData. */
+export const FILE_ATTRIBUTES: ReadonlySet<number> = new Set([ATT_ATTACH_REND_DATA, ATT_ATTACH_TITLE, ATT_ATTACHMENT]);
 
 const PR_ATTACH_DATA_BIN = 0x3701;
 const PR_ATTACH_LONG_FILENAME = 0x3707;
@@ -40,7 +48,7 @@ const MULTI_VALUED = 0x1000;
 const FIXED_SIZE: Record<number, number> = { 0x0001: 4, 0x0002: 2, 0x0003: 4, 0x0004: 4, 0x0005: 8, 0x0006: 8, 0x0007: 8, 0x000a: 4, 0x000b: 2, 0x0014: 8, 0x0040: 8, 0x0048: 16 };
 
 /** A TNEF stream that is not what it says: the caller keeps winmail.dat as it came. */
-class Malformed extends Error {}
+export class Malformed extends Error {}
 
 class Reader {
   offset = 0;
@@ -73,15 +81,18 @@ class Reader {
 }
 
 export function isTnef(content: Buffer): boolean {
-  return content.length >= 6 && content.readUInt32LE(0) === SIGNATURE;
+  return content.length >= TNEF_HEAD_BYTES && content.readUInt32LE(0) === SIGNATURE;
 }
+
+/** A file's bytes: whole, or (read from a stream) its first ones and where the rest went. */
+export type FileData = Pick<TnefFile, 'content' | 'streamed'>;
 
 interface Draft {
   title: string | null;
   longName: string | null;
   contentType: string | null;
   contentId: string | null;
-  data: Buffer | null;
+  data: FileData | null;
 }
 
 export interface TnefContents {
@@ -103,9 +114,13 @@ export interface TnefAttribute {
  * (`read` throws Malformed for a part it finds malformed).
  */
 export function readTnef<T>(content: Buffer, read: (attributes: Iterable<TnefAttribute>) => T): T | null {
-  if (!isTnef(content)) return null;
+  return isTnef(content) ? unlessMalformed(() => read(attributes(content))) : null;
+}
+
+/** What `read` gives, or null when it finds the stream malformed. */
+export function unlessMalformed<T>(read: () => T): T | null {
   try {
-    return read(attributes(content));
+    return read();
   } catch (error) {
     if (error instanceof Malformed) return null;
     throw error;
@@ -114,7 +129,7 @@ export function readTnef<T>(content: Buffer, read: (attributes: Iterable<TnefAtt
 
 function* attributes(content: Buffer): Generator<TnefAttribute> {
   const r = new Reader(content);
-  r.offset = 6; // signature, legacy key
+  r.offset = TNEF_HEAD_BYTES;
   let codepage = 1252;
   while (r.offset < content.length) {
     const level = r.take(1)[0]!;
@@ -132,21 +147,43 @@ export function tnefFiles(content: Buffer): TnefContents | null {
 }
 
 function readFiles(attributes: Iterable<TnefAttribute>): TnefContents {
-  const drafts: Draft[] = [];
-  for (const { level, id, data, codepage } of attributes) {
-    if (level !== LEVEL_ATTACHMENT) continue;
-    if (id === ATT_ATTACH_REND_DATA) drafts.push({ title: null, longName: null, contentType: null, contentId: null, data: null });
-    const current = drafts.at(-1);
-    if (!current) continue;
+  const gatherer = new FileGatherer();
+  for (const attribute of attributes) gatherer.add(attribute);
+  return gatherer.contents();
+}
+
+/** The files of a TNEF stream, put together from its attachment attributes as they come. */
+export class FileGatherer {
+  private readonly drafts: Draft[] = [];
+
+  /** Whether an attAttachData now has a file to belong to (one before any attachment starts is not read). */
+  get expectsData(): boolean {
+    return this.drafts.length > 0;
+  }
+
+  /** `data`: attAttachData's bytes as they were read from a stream; else the attribute's own are. */
+  add({ level, id, data, codepage }: TnefAttribute, fileData?: FileData): void {
+    if (level !== LEVEL_ATTACHMENT) return;
+    if (id === ATT_ATTACH_REND_DATA) this.drafts.push({ title: null, longName: null, contentType: null, contentId: null, data: null });
+    const current = this.drafts.at(-1);
+    if (!current) return;
     if (id === ATT_ATTACH_TITLE) current.title = decode8(data, codepage);
-    else if (id === ATT_ATTACH_DATA) current.data = data;
+    else if (id === ATT_ATTACH_DATA) current.data = fileData ?? { content: data };
     else if (id === ATT_ATTACHMENT) readAttachmentProperties(data, codepage, current);
   }
-  const files = drafts.flatMap((d) => {
-    const filename = d.longName || d.title;
-    return d.data && filename ? [{ filename, contentType: d.contentType, contentId: d.contentId, content: d.data }] : [];
-  });
-  return { files, others: drafts.length - files.length };
+
+  /** An attribute too long to hold (tnef-stream-read.ts): a file it starts is counted, and stays unread. */
+  skipped(id: number): void {
+    if (id === ATT_ATTACH_REND_DATA) this.drafts.push({ title: null, longName: null, contentType: null, contentId: null, data: null });
+  }
+
+  contents(): TnefContents {
+    const files = this.drafts.flatMap((d): TnefFile[] => {
+      const filename = d.longName || d.title;
+      return d.data && filename ? [{ filename, contentType: d.contentType, contentId: d.contentId, ...d.data }] : [];
+    });
+    return { files, others: this.drafts.length - files.length };
+  }
 }
 
 /** iconv-lite's name for a Windows code page. */
@@ -216,6 +253,6 @@ function readAttachmentProperties(bytes: Buffer, codepage: number, into: Draft):
     else if (p.id === PR_DISPLAY_NAME && !into.longName && text() !== null) into.longName = text() || null;
     else if (p.id === PR_ATTACH_MIME_TAG && text() !== null) into.contentType = text() || null;
     else if (p.id === PR_ATTACH_CONTENT_ID && text() !== null) into.contentId = text() || null;
-    else if (p.id === PR_ATTACH_DATA_BIN && p.type === PT_BINARY && !into.data) into.data = p.value;
+    else if (p.id === PR_ATTACH_DATA_BIN && p.type === PT_BINARY && !into.data) into.data = { content: p.value };
   });
 }

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -6,12 +8,16 @@ import { rtfBody } from '../../src/ingest/rtf-body.js';
 import { rtfText } from '../../src/ingest/rtf-text.js';
 import { tnefFiles } from '../../src/ingest/tnef.js';
 import { tnefBody } from '../../src/ingest/tnef-body.js';
+import { readStreamedTnef } from '../../src/ingest/tnef-stream-read.js';
 import { projectRoot } from '../../src/paths.js';
+import { BlobStore } from '../../src/store/blobs.js';
+import { chunks } from '../support/chunks.js';
 import { compressedRtf, tnefStream } from '../support/tnef-stream.js';
 
 // Property: whatever a winmail.dat holds (it comes from strangers), reading it ends, without an exception, in
 // either its files or null; a file read out is never longer than the stream it came from. Its body (the compressed
-// RTF of a "Rich Text" mail) is a text or null, never an exception either.
+// RTF of a "Rich Text" mail) is a text or null, never an exception either. Read as a stream (a big mail's
+// winmail.dat), it reads the same files and body, in chunks of any size.
 
 const seed = readFileSync(join(projectRoot, 'test', 'fixtures', 'tnef', 'outlook-two-files.dat'));
 
@@ -56,5 +62,29 @@ describe('the body of damaged streams and RTF', () => {
   it('rtfText reads any string of RTF-like tokens without throwing', () => {
     const token = fc.constantFrom('{', '}', '\\', '\\*', '\\par ', '\\u-3913?', '\\uc3 ', "\\'e9", "\\'", '\\bin5 ', '\\ansicpg932 ', '\\fonttbl ', '\\pict ', 'ab', '\0', '\r\n');
     fc.assert(fc.property(fc.array(token, { maxLength: 60 }), (tokens) => void rtfText(Buffer.from(tokens.join(''), 'latin1'))), { numRuns: 2000, seed: 20261202 });
+  });
+});
+
+describe('readStreamedTnef on damaged streams', () => {
+  it('reads the files and body the in-memory readers read, or null where they read nothing, never throws', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ventanilla-tnef-fuzz-'));
+    const spill = { blobs: new BlobStore(dir), inMemoryBytes: 1 << 30, maxBytes: 1 << 30 };
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    try {
+      for (const stream of [seed, withRtf]) {
+        await fc.assert(
+          fc.asyncProperty(mutatedFrom(stream), fc.integer({ min: 1, max: 70_000 }), async (bytes, size) => {
+            const read = await readStreamedTnef(chunks(bytes, size), spill, true);
+            const files = tnefFiles(bytes);
+            const seen = (contents: typeof files) => contents && { others: contents.others, files: contents.files.map((f) => [f.filename, f.contentType, f.contentId, sha(f.content)]) };
+            if (read === null) expect([files, await tnefBody(bytes)]).toEqual([null, null]);
+            else expect({ contents: seen(read.contents), body: read.body }).toEqual({ contents: seen(files), body: await tnefBody(bytes) });
+          }),
+          { numRuns: 500, seed: 20261203 },
+        );
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -6,11 +6,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BIG_MAIL_BYTES } from '../../src/ingest/pipeline.js';
 import { readAttachment } from '../../src/store/attachment-contents.js';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { mailWithAttachments } from '../support/multipart-mail.js';
+import { mailWithAttachments, richTextMail } from '../support/multipart-mail.js';
 import { corpusMailWithAttachment, mislabelledMail } from '../support/mislabelled-mail.js';
 import { UNFOLDED_TEXT, unfoldedBoundaryMail } from '../support/unfolded-boundary-mail.js';
 import { showTicket } from '../../src/store/ticket-queries.js';
-import { tnefStream } from '../support/tnef-stream.js';
+import { compressedRtf, tnefStream } from '../support/tnef-stream.js';
 import { corpusRoot } from '../support/corpus.js';
 import { chunks } from '../support/chunks.js';
 
@@ -74,6 +74,47 @@ describe('a big mail streamed through the pipeline', () => {
     const attachments = await app.db.attachment.findMany();
     expect(attachments.map((a) => [a.filename, a.contentType, a.size, a.sha256])).toEqual([['Captura de pantalla.png', 'image/png', screenshot.length, sha(screenshot)]]);
     expect((await app.blobs.get(sha(screenshot))).equals(screenshot)).toBe(true);
+  });
+
+  describe('an Outlook "Rich Text" mail whose text and files are all in a big winmail.dat', () => {
+    const RTF = String.raw`{\rtf1\ansi\ansicpg1252\deff0{\fonttbl{\f0\fswiss Calibri;}}\uc1\pard\f0 Buenos d\'edas,\par les adjunto el estado de cuenta: no puedo timbrar.\par Impacto: Alto\par}`;
+    const TEXT = 'Buenos días,\nles adjunto el estado de cuenta: no puedo timbrar.\nImpacto: Alto';
+    const pdfOf = (bytes: number) => Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(bytes)]);
+    const winmailWith = (pdf: Buffer) => tnefStream([{ title: 'ESTADO~1.PDF', longName: 'Estado de cuenta.pdf', content: pdf }], 1252, { rtfCompressed: compressedRtf(Buffer.from(RTF, 'latin1')) });
+
+    it("shows the customer's text beside the 5 MiB PDF, and reads the impact in it", async () => {
+      app = await createTestApp({ MAX_MESSAGE_BYTES: String(20 * 1024 * 1024) });
+      const pdf = pdfOf(5 * 1024 * 1024);
+      const raw = richTextMail('stream-rich-text', winmailWith(pdf));
+      expect(raw.length).toBeGreaterThan(BIG_MAIL_BYTES);
+      const seen = await ticketSeen(raw);
+      expect(seen.visibleText).toBe(TEXT);
+      expect(seen.attachments).toEqual([['Estado de cuenta.pdf', pdf.length, sha(pdf)]]);
+      expect((await app.blobs.get(sha(pdf))).equals(pdf)).toBe(true);
+      expect((await app.db.ticket.findFirstOrThrow()).impact).toBe('high');
+      expect(readdirSync(join(app.dataDir, 'blobs', 'tmp'))).toEqual([]);
+    });
+
+    it('reads the same just under and just over the big-mail size', async () => {
+      app = await createTestApp({ MAX_MESSAGE_BYTES: String(20 * 1024 * 1024) });
+      const [small, big] = [pdfOf(UNDER), pdfOf(OVER)];
+      const [under, over] = [richTextMail('rich-under', winmailWith(small)), richTextMail('rich-over', winmailWith(big))];
+      expect([under.length < BIG_MAIL_BYTES, over.length > BIG_MAIL_BYTES]).toEqual([true, true]);
+      const [seenUnder, seenOver] = [await ticketSeen(under), await ticketSeen(over)];
+      expect(seenUnder.visibleText).toBe(TEXT);
+      expect({ ...seenOver, attachments: null }).toEqual({ ...seenUnder, attachments: null });
+      expect(seenOver.attachments).toEqual([['Estado de cuenta.pdf', big.length, sha(big)]]);
+    });
+
+    it('keeps a big winmail.dat cut short as it came, with no text, and leaves no temporary file', async () => {
+      app = await createTestApp({ MAX_MESSAGE_BYTES: String(20 * 1024 * 1024) });
+      const whole = winmailWith(pdfOf(5 * 1024 * 1024));
+      const cut = whole.subarray(0, whole.length - 1024 * 1024);
+      const seen = await ticketSeen(richTextMail('stream-rich-cut', cut));
+      expect(seen.visibleText).toBe('');
+      expect(seen.attachments).toEqual([['winmail.dat', cut.length, sha(cut)]]);
+      expect(readdirSync(join(app.dataDir, 'blobs', 'tmp'))).toEqual([]);
+    });
   });
 
   it('does not store an attachment above MAX_ATTACHMENT_BYTES, and says so on the message', async () => {

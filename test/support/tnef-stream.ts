@@ -51,6 +51,8 @@ export interface TnefMessageSpec {
   bodyHtml?: Buffer;
   /** attBody: the plain text as an attribute of its own, in the stream's code page (older Outlooks). */
   attBody?: Buffer;
+  /** Written after the attachments' attributes: MS-OXTNEF puts them before, a writer of its own may not. */
+  afterFiles?: boolean;
 }
 
 function messageProperties(m: TnefMessageSpec): Buffer {
@@ -89,8 +91,10 @@ export function tnefStream(files: TnefFileSpec[], codepage = 1252, message?: Tne
   const parts: Buffer[] = [u32(0x223e9f78), Buffer.from([0x01, 0x00])];
   parts.push(attribute(1, 0x00089006, u32(0x00010000))); // attTnefVersion
   parts.push(attribute(1, 0x00069007, Buffer.concat([u32(codepage), u32(0)]))); // attOemCodepage
-  if (message) parts.push(attribute(1, 0x00069003, messageProperties(message))); // attMsgProps
-  if (message?.attBody) parts.push(attribute(1, 0x0002800c, Buffer.concat([message.attBody, Buffer.from([0])])));
+  const messageParts: Buffer[] = [];
+  if (message) messageParts.push(attribute(1, 0x00069003, messageProperties(message))); // attMsgProps
+  if (message?.attBody) messageParts.push(attribute(1, 0x0002800c, Buffer.concat([message.attBody, Buffer.from([0])])));
+  if (!message?.afterFiles) parts.push(...messageParts);
   for (const f of files) {
     parts.push(attribute(2, 0x00069002, Buffer.alloc(14))); // attAttachRendData
     const title = typeof f.title === 'string' ? Buffer.from(`${f.title}\0`, 'latin1') : Buffer.concat([f.title, Buffer.from([0])]);
@@ -98,5 +102,6 @@ export function tnefStream(files: TnefFileSpec[], codepage = 1252, message?: Tne
     parts.push(attribute(2, 0x0006800f, f.content));
     if (f.longName !== undefined) parts.push(attribute(2, 0x00069005, Buffer.concat([u32(1), unicodeProperty(0x3707, f.longName)])));
   }
+  if (message?.afterFiles) parts.push(...messageParts);
   return Buffer.concat(parts);
 }
