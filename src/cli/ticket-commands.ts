@@ -51,9 +51,9 @@ export function registerTicketCommands(program: Command): void {
 
   tickets
     .command('show')
-    .description('show one ticket with its messages, attachments and links')
+    .description('show one ticket with its messages, attachments, links and history (its events, the newest 20)')
     .argument('<number>', 'ticket number')
-    .option('--full', "each message's whole text: a mail's quoted history and signature too (hidden by default), a mail sent as its reader got it")
+    .option('--full', "each message's whole text: a mail's quoted history and signature too (hidden by default), a mail sent as its reader got it; and every event")
     .option('--json', 'print JSON (format in the README; each message has its whole `text` and its `visibleText`)')
     .action(async (numberText: string, opts: { json?: boolean; full?: boolean }) => {
       const number = parseTicketNumber(numberText);

@@ -1,9 +1,11 @@
 import type { MessageJson, TicketDetailJson } from '../store/ticket-queries.js';
 import { deskTime } from './desk-time.js';
+import { historyLines } from './ticket-history-format.js';
 
 // `tickets show` as text: each message as its reader reads it. An inbound mail shows what its sender wrote (its
 // visible text: quoted history and signature cut, src/ingest/visible-text), and says when more was cut, since the
 // cut is a guess: `--full` shows each message's whole stored text. A mail of the desk's that never left says so.
+// The ticket's events follow the messages (ticket-history-format.ts).
 
 export function formatTicket(t: TicketDetailJson, timeZone: string, full: boolean): string {
   const lines = [
@@ -20,6 +22,8 @@ export function formatTicket(t: TicketDetailJson, timeZone: string, full: boolea
     if (hidden) lines.push(hidden);
     for (const a of m.attachments) lines.push(`  [attachment] ${a.filename} (${a.contentType}, ${a.size} bytes)`);
   }
+  const history = historyLines(t.events, t.number, timeZone, full);
+  if (history.length > 0) lines.push('', ...history);
   return lines.join('\n') + '\n';
 }
 

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { replyToTicket } from '../../src/lifecycle/agent-actions.js';
 import { createTestApp, mail } from '../support/app.js';
 import { cliBuilt, runCli } from '../support/cli.js';
+import { timeTravelSuite } from '../support/time-travel.js';
 
 // `tickets show` as an agent reads a ticket: what the customer wrote (the cut of quoted history and signature, and
 // the way to see past it), and which of the ticket's mails the customer got (a mail taken back was never sent).
@@ -112,5 +113,60 @@ describe.skipIf(!cliBuilt)('tickets show: a mail taken back before it was sent',
     } finally {
       await app.dispose();
     }
+  });
+});
+
+// A ticket's life as the agent reads it back in the terminal: who moved it, when and why, and the tickets it
+// continues or that continue it. Simulated time (the scheduler's timers and SLA checks), read by the real CLI.
+describe.skipIf(!cliBuilt)('tickets show: the ticket\'s history and its follow-ups', () => {
+  const suite = timeTravelSuite();
+  const MX = (local: string) => `${local}-06:00`;
+
+  it('lists the events after the messages, on the desk\'s clock, with who and why; the closed ticket and its follow-up name each other', async () => {
+    const tt = await suite.start(MX('2026-11-23T10:00:00'), { CSAT_ENABLED: 'true' });
+    const cliEnv = { DATA_DIR: tt.app.dataDir, SUPPORT_ADDRESS: 'soporte@example.test', SECRET_KEY: 'test-secret-key-0123456789' };
+    const urgent = 'El timbrado está caído para toda la empresa.\nImpacto: Alto\nUrgencia: Alta';
+    const number = (await tt.ingest(MX('2026-11-23T10:00:00'), mail({ headers: { Subject: 'Timbrado caído' }, body: urgent }))).ticketNumber as number;
+    await tt.tick(MX('2026-11-23T11:30:00'));
+    await tt.tick(MX('2026-11-23T12:00:00'));
+    await tt.agentReply(MX('2026-11-23T12:30:00'), number, '¿Nos envía el RFC?', 'pending');
+    const question = tt.take().find((m) => m.text.includes('RFC')) as NonNullable<ReturnType<typeof tt.take>[number]>;
+    await tt.answer(MX('2026-11-25T13:00:00'), question, 'Es XAXX010101000.');
+    await tt.agentSet(MX('2026-11-25T14:00:00'), number, 'on_hold', 'BUG-7');
+    await tt.agentReply(MX('2026-11-25T15:00:00'), number, 'Listo.', 'solved');
+    await tt.answer(MX('2026-11-25T16:00:00'), question, 'Sigue fallando, no funciona.');
+    await tt.agentReply(MX('2026-11-25T17:00:00'), number, 'Ahora sí.', 'solved');
+    await tt.tick(MX('2026-12-20T12:00:00'));
+    const followUp = (await tt.answer(MX('2026-12-21T10:00:00'), question, 'Otra vez falla el timbrado.')).ticketNumber as number;
+
+    const shown = await runCli(['tickets', 'show', String(number)], { env: cliEnv });
+    expect(shown.code, shown.stderr).toBe(0);
+    const lines = shown.stdout.split('\n');
+    expect(lines[3]).toBe(`created 2026-11-23 10:00 -06:00 · followed up by #${followUp}`);
+    // After the last message: the history, to the end of the output.
+    expect(lines.slice(lines.indexOf('--- history'))).toEqual([
+      '--- history',
+      '2026-11-23 10:00 -06:00  ana@cliente.mx  new ticket: a mail that answers no ticket',
+      '2026-11-23 11:30 -06:00  system          SLA warning: first response target 2 h; level 1 -> lead@example.test',
+      '2026-11-23 12:00 -06:00  system          SLA breached: first response target 2 h; level 1 -> lead@example.test',
+      '2026-11-23 12:30 -06:00  agent:maria     answer to the customer, new -> pending',
+      '2026-11-25 13:00 -06:00  ana@cliente.mx  the customer\'s answer, pending -> open (via in-reply-to)',
+      '2026-11-25 14:00 -06:00  agent:maria     status set, open -> on_hold (issue BUG-7)',
+      '2026-11-25 15:00 -06:00  agent:maria     answer to the customer, on_hold -> solved',
+      '2026-11-25 15:00 -06:00  system          CSAT survey sent to ana@cliente.mx',
+      '2026-11-25 16:00 -06:00  ana@cliente.mx  reopened by the customer\'s answer, solved -> open (via in-reply-to)',
+      '2026-11-25 17:00 -06:00  agent:maria     answer to the customer, open -> solved',
+      '2026-12-20 12:00 -06:00  system          closed by the timer, solved -> closed (the solution went unanswered for its whole window)',
+      `2026-12-21 10:00 -06:00  ana@cliente.mx  followed up by #${followUp}`,
+      '',
+    ]);
+    expect(lines.indexOf('--- history')).toBeGreaterThan(lines.findLastIndex((l) => l.startsWith('--- to ') || l.startsWith('--- from ')));
+
+    const next = (await runCli(['tickets', 'show', String(followUp)], { env: cliEnv })).stdout.split('\n');
+    expect(next[3]).toBe(`created 2026-12-21 10:00 -06:00 · follow-up of #${number}`);
+    expect(next.slice(next.indexOf('--- history'), next.indexOf('--- history') + 2)).toEqual(['--- history', `2026-12-21 10:00 -06:00  ana@cliente.mx  new ticket, follow-up of #${number}`]);
+    // --json keeps its events as they were (type, statuses, actor, raw detail, ISO time).
+    const json = JSON.parse((await runCli(['tickets', 'show', String(number), '--json'], { env: cliEnv })).stdout) as { events: unknown[] };
+    expect(json.events[10]).toEqual({ type: 'auto_closed', fromStatus: 'solved', toStatus: 'closed', actor: 'system', detail: 'solved_expired', at: '2026-12-20T18:00:00.000Z' });
   });
 });

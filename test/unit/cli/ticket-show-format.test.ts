@@ -52,3 +52,131 @@ describe('tickets show: whether each of the desk\'s mails left', () => {
     expect(formatTicket(ticket([sent(null)]), 'America/Mexico_City', true)).toMatch(/\nHola, Ana:\n\nRevisamos su caso\.\n\nSoporte\n$/);
   });
 });
+
+type TicketEventJson = TicketDetailJson['events'][number];
+const event = (at: string, type: string, actor: string, detail: string | null = null, fromStatus: string | null = null, toStatus: string | null = null): TicketEventJson => ({ type, fromStatus, toStatus, actor, detail, at });
+/** The lines of the ticket's history section, as `tickets show` prints it. */
+const historyOf = (events: TicketEventJson[], full = false) => {
+  const shown = formatTicket({ ...ticket([]), events }, 'America/Mexico_City', full).split('\n');
+  return shown.slice(shown.indexOf('--- history')).filter((line) => line !== '');
+};
+
+describe('tickets show: the ticket\'s history, after its messages', () => {
+  it('each event in time order on the desk\'s clock, who did it, and what happened: a status change says from, to and why', () => {
+    // The common life of a ticket, read through the CLI, is in test/integration/cli-ticket-show.test.ts; here the rest.
+    expect(historyOf([
+      event('2026-11-23T16:00:00.000Z', 'created', 'ana@cliente.mx', 'new-subject', null, 'new'),
+      event('2026-11-23T16:20:00.000Z', 'internal_note', 'agent:maria', null, 'new', 'open'),
+      event('2026-11-23T16:30:00.000Z', 'status_changed', 'agent:maria', 'issue BUG-7', 'open', 'on_hold'),
+      event('2026-11-24T17:30:00.000Z', 'sla_warning', 'system', 'resolution target 40 h; level 1 -> lead@example.test'),
+      event('2026-11-25T21:00:00.000Z', 'product_issue_released', 'agent:jose', 'BUG-7', 'on_hold', 'solved'),
+      event('2026-11-25T22:30:00.000Z', 'internal_note', 'agent:maria', null, 'solved', 'solved'),
+      event('2026-11-26T15:00:00.000Z', 'csat_answered', 'ana@cliente.mx', 'good, 5, with a comment (web)'),
+      event('2026-11-27T15:00:00.000Z', 'csat_changed', 'ana@cliente.mx', 'bad, 2 (mail)'),
+      event('2026-11-27T16:00:00.000Z', 'status_changed', 'agent:maria', null, 'solved', 'pending'),
+      event('2026-12-20T18:00:00.000Z', 'auto_closed', 'system', 'pending_expired', 'pending', 'closed'),
+    ])).toEqual([
+      '--- history',
+      '2026-11-23 10:00 -06:00  ana@cliente.mx  new ticket: an answer to one of our mails under a subject of its own',
+      '2026-11-23 10:20 -06:00  agent:maria     internal note, new -> open',
+      '2026-11-23 10:30 -06:00  agent:maria     status set, open -> on_hold (issue BUG-7)',
+      '2026-11-24 11:30 -06:00  system          SLA warning: resolution target 40 h; level 1 -> lead@example.test',
+      '2026-11-25 15:00 -06:00  agent:jose      product issue BUG-7 released, on_hold -> solved',
+      '2026-11-25 16:30 -06:00  agent:maria     internal note',
+      '2026-11-26 09:00 -06:00  ana@cliente.mx  CSAT survey answered: good, 5, with a comment (web)',
+      '2026-11-27 09:00 -06:00  ana@cliente.mx  CSAT answer changed: bad, 2 (mail)',
+      '2026-11-27 10:00 -06:00  agent:maria     status set, solved -> pending',
+      '2026-12-20 12:00 -06:00  system          closed by the timer, pending -> closed (the customer did not answer the pending ticket within its window)',
+    ]);
+  });
+
+  it('mails not sent, held back or bounced, holds and releases, and a Message-ID reused, each in words; times in a detail on the desk\'s clock', () => {
+    expect(historyOf([
+      event('2026-11-23T16:00:00.000Z', 'created', 'luis@otro.example', 'follow-up of #999', null, 'new'),
+      event('2026-11-23T16:00:00.000Z', 'held_for_authorisation', 'system', 'UNKNOWN_SENDER_POLICY=hold'),
+      event('2026-11-23T16:00:00.000Z', 'access_requested', 'system', 'Cliente SA'),
+      event('2026-11-23T17:00:00.000Z', 'released', 'agent:maria', 'the sender was authorised'),
+      event('2026-11-23T17:00:00.000Z', 'notice_throttled', 'system', 'acknowledgement to luis@otro.example: acknowledgements throttled: ACK_LIMIT 1 per AUTO_MAIL_WINDOW_MINUTES 60; due 2026-11-23T18:00:00.000Z'),
+      event('2026-11-23T17:30:00.000Z', 'notice_dropped', 'system', 'acknowledgement: not sent: held back by ACK_LIMIT, and the ticket was solved before it could go', 'open', 'open'),
+      event('2026-11-23T17:31:00.000Z', 'notice_cancelled', 'system', 'acknowledgement: not sent: held back by ACK_LIMIT, and the ticket was answered (answer) before it could go'),
+      event('2026-11-23T17:32:00.000Z', 'notice_suppressed', 'system', 'pending to luis@otro.example: the address is suppressed after bounces (ventanilla suppressions lift luis@otro.example)'),
+      event('2026-11-23T17:33:00.000Z', 'notice_capped', 'system', 'acknowledgement to luis@otro.example: 10 automatic mails already in the window'),
+      event('2026-11-23T17:34:00.000Z', 'notification_bounced', 'system', 'luis@otro.example: hard bounce 5.1.1 (550) User unknown'),
+      event('2026-11-23T17:35:00.000Z', 'notification_failed', 'system', 'not sent to luis@otro.example: 550 mailbox unavailable'),
+      event('2026-11-23T17:36:00.000Z', 'message_id_reused', 'system', 'Message-ID <a@b> reused: another mail had it (ticket #998); recorded as a mail of its own'),
+      event('2026-11-23T17:37:00.000Z', 'pending_reminder', 'system', '16.0 business hours pending'),
+      event('2026-11-23T17:38:00.000Z', 'comment', 'luis@otro.example', 'via references', 'open', 'open'),
+      event('2026-11-23T17:39:00.000Z', 'thanks', 'luis@otro.example', 'kept solved: a reply that only thanks (via in-reply-to)', 'solved', 'solved'),
+      event('2026-11-23T17:40:00.000Z', 'closed_by_customer', 'customer', 'a knowledge-base article solved it (the link in the mail that opened the ticket)', 'open', 'closed'),
+    ])).toEqual([
+      '--- history',
+      '2026-11-23 10:00 -06:00  luis@otro.example  new ticket, follow-up of #999',
+      '2026-11-23 10:00 -06:00  system             held until its sender is authorised (UNKNOWN_SENDER_POLICY=hold)',
+      '2026-11-23 10:00 -06:00  system             authorisation asked: Cliente SA',
+      '2026-11-23 11:00 -06:00  agent:maria        released: the sender was authorised',
+      '2026-11-23 11:00 -06:00  system             mail queued for later: acknowledgement to luis@otro.example: acknowledgements throttled: ACK_LIMIT 1 per AUTO_MAIL_WINDOW_MINUTES 60; due 2026-11-23 12:00 -06:00',
+      '2026-11-23 11:30 -06:00  system             mail dropped, not sent: acknowledgement: held back by ACK_LIMIT, and the ticket was solved before it could go',
+      '2026-11-23 11:31 -06:00  system             mail taken back, not sent: acknowledgement: held back by ACK_LIMIT, and the ticket was answered (answer) before it could go',
+      '2026-11-23 11:32 -06:00  system             mail not sent: pending to luis@otro.example: the address is suppressed after bounces (ventanilla suppressions lift luis@otro.example)',
+      '2026-11-23 11:33 -06:00  system             mail capped (AUTO_MAIL_LIMIT): acknowledgement to luis@otro.example: 10 automatic mails already in the window',
+      '2026-11-23 11:34 -06:00  system             mail bounced: luis@otro.example: hard bounce 5.1.1 (550) User unknown',
+      '2026-11-23 11:35 -06:00  system             mail failed: not sent to luis@otro.example: 550 mailbox unavailable',
+      '2026-11-23 11:36 -06:00  system             Message-ID <a@b> reused: another mail had it (ticket #998); recorded as a mail of its own',
+      '2026-11-23 11:37 -06:00  system             reminder to the customer (16.0 business hours pending)',
+      '2026-11-23 11:38 -06:00  luis@otro.example  mail on the ticket (via references)',
+      '2026-11-23 11:39 -06:00  luis@otro.example  kept solved: a reply that only thanks (via in-reply-to)',
+      '2026-11-23 11:40 -06:00  customer           closed by the customer, open -> closed (a knowledge-base article solved it (the link in the mail that opened the ticket))',
+    ]);
+  });
+
+  it('an event of a type it does not know still prints, with its raw type, status change and detail', () => {
+    expect(historyOf([
+      event('2026-11-23T16:00:00.000Z', 'merged_into', 'agent:maria', '#1200', 'open', 'closed'),
+      event('2026-11-23T16:01:00.000Z', 'some_new_event', 'system'),
+      event('2026-11-23T16:02:00.000Z', 'constructor', 'system', 'toString'),
+      event('2026-11-23T16:03:00.000Z', 'created', 'system', 'hasOwnProperty', null, 'new'),
+    ])).toEqual([
+      '--- history',
+      '2026-11-23 10:00 -06:00  agent:maria  merged_into, open -> closed: #1200',
+      '2026-11-23 10:01 -06:00  system       some_new_event',
+      '2026-11-23 10:02 -06:00  system       constructor: toString',
+      '2026-11-23 10:03 -06:00  system       new ticket: hasOwnProperty',
+    ]);
+  });
+
+  it('in time order, also when recorded out of it (a `scheduler run-once --now` in the past)', () => {
+    expect(historyOf([
+      event('2026-11-25T16:00:00.000Z', 'agent_reply', 'agent:maria', null, 'open', 'solved'),
+      event('2026-11-24T16:00:00.000Z', 'pending_reminder', 'system', '16.0 business hours pending'),
+    ])).toEqual([
+      '--- history',
+      '2026-11-24 10:00 -06:00  system       reminder to the customer (16.0 business hours pending)',
+      '2026-11-25 10:00 -06:00  agent:maria  answer to the customer, open -> solved',
+    ]);
+  });
+
+  it('a long history shows its newest 20 events and says how many earlier ones --full shows', () => {
+    const events = Array.from({ length: 23 }, (_, i) => event(new Date(Date.parse('2026-11-23T16:00:00.000Z') + i * 60_000).toISOString(), 'pending_reminder', 'system', `${i}.0 business hours pending`));
+    const shown = historyOf(events);
+    expect(shown.slice(0, 3)).toEqual([
+      '--- history',
+      '  [3 earlier events hidden: `ventanilla tickets show 1000 --full` shows them all]',
+      '2026-11-23 10:03 -06:00  system  reminder to the customer (3.0 business hours pending)',
+    ]);
+    expect(shown).toHaveLength(22);
+    expect(historyOf(events, true)).toHaveLength(24);
+    expect(historyOf(events, true)[1]).toBe('2026-11-23 10:00 -06:00  system  reminder to the customer (0.0 business hours pending)');
+  });
+
+  it('a ticket with no events has no history section', () => {
+    expect(formatTicket(ticket([]), 'America/Mexico_City', false)).not.toContain('--- history');
+  });
+});
+
+describe('tickets show: the chain of follow-ups', () => {
+  it('a follow-up names the ticket it follows up; a closed ticket names its follow-ups', () => {
+    const line = (t: Partial<TicketDetailJson>) => formatTicket({ ...ticket([]), ...t }, 'America/Mexico_City', false).split('\n')[3];
+    expect(line({ followUpOf: 999 })).toBe('created 2026-11-23 10:00 -06:00 · follow-up of #999');
+    expect(line({ status: 'closed', followUps: [1001, 1004] })).toBe('created 2026-11-23 10:00 -06:00 · followed up by #1001, #1004');
+  });
+});
