@@ -1,13 +1,15 @@
+import type { NotSentToJson } from '../store/message-delivery.js';
 import type { MessageJson, TicketDetailJson } from '../store/ticket-queries.js';
 import { deskTime } from './desk-time.js';
 import { historyLines } from './ticket-history-format.js';
 
 // `tickets show` as text: each message as its reader reads it. An inbound mail shows what its sender wrote (its
 // visible text: quoted history and signature cut, src/ingest/visible-text), and says when more was cut, since the
-// cut is a guess: `--full` shows each message's whole stored text. A mail of the desk's that never left says so.
-// The ticket's events follow the messages (ticket-history-format.ts).
+// cut is a guess: `--full` shows each message's whole stored text. A mail of the desk's that never left says so, and
+// so does each recipient it was not sent to. The ticket's events follow the messages (ticket-history-format.ts).
 
-export function formatTicket(t: TicketDetailJson, timeZone: string, full: boolean): string {
+/** `now`: what a suppression is compared with (still in force, or over), as the rest of the CLI does on the wall clock. */
+export function formatTicket(t: TicketDetailJson, timeZone: string, full: boolean, now: Date = new Date()): string {
   const lines = [
     `#${t.number} ${t.subject}`,
     `status ${t.status}${t.held ? ' (held until its sender is authorised: `ventanilla contacts authorise`)' : ''} · priority ${t.priority} (impact ${t.impact}, urgency ${t.urgency})`,
@@ -15,7 +17,7 @@ export function formatTicket(t: TicketDetailJson, timeZone: string, full: boolea
     `created ${deskTime(t.createdAt, timeZone)}${t.followUpOf ? ` · follow-up of #${t.followUpOf}` : ''}${t.followUps.length ? ` · followed up by ${t.followUps.map((n) => `#${n}`).join(', ')}` : ''}`,
   ];
   for (const m of t.messages) {
-    lines.push('', `--- ${messageHeading(m)} · ${deskTime(m.date ?? m.createdAt, timeZone)}${deliveryMark(m, timeZone)}`);
+    lines.push('', `--- ${messageHeading(m, timeZone, now)} · ${deskTime(m.date ?? m.createdAt, timeZone)}${deliveryMark(m, timeZone)}`);
     const shown = full || !m.visibleText ? m.text : m.visibleText;
     lines.push(shown.replace(/\n+$/, ''));
     const hidden = full ? null : hiddenNote(m, t.number);
@@ -27,10 +29,29 @@ export function formatTicket(t: TicketDetailJson, timeZone: string, full: boolea
   return lines.join('\n') + '\n';
 }
 
-/** Who a message came from or went to; a note is said to be one, with its author (it is mailed to nobody). */
-function messageHeading(m: MessageJson): string {
+/**
+ * Who a message came from or went to; a note is said to be one, with its author (it is mailed to nobody). A recipient
+ * the mail was not sent to is marked, and the copies are then listed too: who got it is no longer who it names.
+ */
+function messageHeading(m: MessageJson, timeZone: string, now: Date): string {
   if (m.internal) return `internal note by ${m.from}`;
-  return m.direction === 'in' ? `from ${m.from}` : `to ${m.to.join(', ')}`;
+  if (m.direction === 'in') return `from ${m.from}`;
+  const notSent = new Map((m.delivery?.notSentTo ?? []).map((r) => [r.address.toLowerCase(), r]));
+  const named = (address: string) => {
+    const left = notSent.get(address.toLowerCase());
+    return left ? `${address} (${notSentNote(left, timeZone, now)})` : address;
+  };
+  const copies = notSent.size > 0 && m.cc.length > 0 ? ` · cc ${m.cc.map(named).join(', ')}` : '';
+  return `to ${m.to.map(named).join(', ')}${copies}`;
+}
+
+/** Why a recipient did not get the mail: its address bounced, and since when (and until when) it is suppressed. */
+function notSentNote(r: NotSentToJson, timeZone: string, now: Date): string {
+  if (!r.suppressedAt) return 'not sent: left out of the queued mail, the address bounced';
+  const since = deskTime(r.suppressedAt, timeZone);
+  if (r.liftedAt) return `not sent: the address bounced, suppressed ${since}, lifted ${deskTime(r.liftedAt, timeZone)}`;
+  if (r.suppressedUntil && Date.parse(r.suppressedUntil) > now.getTime()) return `not sent: the address bounces, suppressed since ${since}`;
+  return `not sent: the address bounced, suppressed ${since}${r.suppressedUntil ? ` until ${deskTime(r.suppressedUntil, timeZone)}` : ''}`;
 }
 
 const lineCount = (text: string) => text.replace(/\s+$/, '').split('\n').length;

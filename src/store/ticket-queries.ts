@@ -124,7 +124,12 @@ async function messagesOf(db: Db, ticketId: number): Promise<MessageJson[]> {
   const rows = await db.message.findMany({ where: { ticketId }, include: { attachments: true }, orderBy: { id: 'asc' } });
   // Only the desk's own mails (dedupKey out:<Message-ID>): an inbound mail might carry one of our Message-IDs.
   const ours = (m: (typeof rows)[number]) => (m.direction === 'out' && m.messageId !== null && m.dedupKey === `out:${m.messageId}` ? m.messageId : null);
-  const deliveries = await deliveriesOf(db, rows.flatMap((m) => ours(m) ?? []));
+  const recipients = (m: (typeof rows)[number]) => ({ to: JSON.parse(m.toList) as string[], cc: JSON.parse(m.ccList) as string[] });
+  const deliveries = await deliveriesOf(db, rows.flatMap((m) => {
+    const messageId = ours(m);
+    const { to, cc } = recipients(m);
+    return messageId === null ? [] : [{ messageId, recipients: [...to, ...cc] }];
+  }));
   return rows.map((m) => ({
     direction: m.direction === 'out' ? 'out' : 'in',
     internal: m.internal,
@@ -132,8 +137,7 @@ async function messagesOf(db: Db, ticketId: number): Promise<MessageJson[]> {
     inReplyTo: m.inReplyTo,
     from: m.fromAddress,
     fromName: m.fromName,
-    to: JSON.parse(m.toList) as string[],
-    cc: JSON.parse(m.ccList) as string[],
+    ...recipients(m),
     subject: m.subject,
     date: m.sentAt?.toISOString() ?? null,
     createdAt: m.createdAt.toISOString(),

@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { replyToTicket } from '../../src/lifecycle/agent-actions.js';
+import { deskTime } from '../../src/cli/desk-time.js';
 import { createTestApp, mail } from '../support/app.js';
 import { cliBuilt, runCli } from '../support/cli.js';
+import { postfixDsn, sentHeaders } from '../support/dsn.js';
 import { timeTravelSuite } from '../support/time-travel.js';
 
 // `tickets show` as an agent reads a ticket: what the customer wrote (the cut of quoted history and signature, and
@@ -24,9 +26,9 @@ interface ShownMessage {
   subject: string;
   text: string;
   visibleText: string;
-  delivery: { status: string; detail: string | null; mayHaveReached: boolean; sentAt: string | null } | null;
+  delivery: { status: string; detail: string | null; mayHaveReached: boolean; sentAt: string | null; notSentTo: Array<{ address: string; suppressedAt: string | null; suppressedUntil: string | null; liftedAt: string | null }> } | null;
 }
-const showJson = async (n: number) => JSON.parse((await runCli(['tickets', 'show', String(n), '--json'], { env })).stdout) as { messages: ShownMessage[]; events: Array<{ type: string; detail: string | null }> };
+const showJson = async (n: number, cliEnv = env) => JSON.parse((await runCli(['tickets', 'show', String(n), '--json'], { env: cliEnv })).stdout) as { messages: ShownMessage[]; events: Array<{ type: string; detail: string | null }> };
 
 // A reply above the quote of our question: the cut keeps the customer's line, and hides the quote.
 const REPLY = [
@@ -168,5 +170,38 @@ describe.skipIf(!cliBuilt)('tickets show: the ticket\'s history and its follow-u
     // --json keeps its events as they were (type, statuses, actor, raw detail, ISO time).
     const json = JSON.parse((await runCli(['tickets', 'show', String(number), '--json'], { env: cliEnv })).stdout) as { events: unknown[] };
     expect(json.events[10]).toEqual({ type: 'auto_closed', fromStatus: 'solved', toStatus: 'closed', actor: 'system', detail: 'solved_expired', at: '2026-12-20T18:00:00.000Z' });
+  });
+});
+
+// A recipient whose address bounced while a mail to them waited in the outbox is left out of it (outbox-repo.ts
+// takeBackQueuedTo); the drainer sends to whom the outbox row names, so the ticket's message must not list them as sent.
+describe.skipIf(!cliBuilt)('tickets show: a recipient suppressed after the mail was queued', () => {
+  const suite = timeTravelSuite();
+
+  it('the requester bounced while the answer waited for a retry: marked not sent, with since when; the copy that got it listed', async () => {
+    // Now, to the minute: the suppression (SUPPRESSION_DAYS 180) is in force when the CLI reads it.
+    const start = new Date(Math.floor(Date.now() / 60_000) * 60_000);
+    const at = (minutes: number) => new Date(start.getTime() + minutes * 60_000).toISOString();
+    const tt = await suite.start(at(0));
+    const cliEnv = { DATA_DIR: tt.app.dataDir, SUPPORT_ADDRESS: 'soporte@example.test', SECRET_KEY: 'test-secret-key-0123456789' };
+    const number = (await tt.ingest(at(0), mail({ headers: { Subject: 'No puedo timbrar', Cc: 'luis@cliente.mx' } }))).ticketNumber as number;
+    tt.take();
+    const ack = await tt.app.db.outboxMail.findFirstOrThrow({ where: { template: 'acknowledgement' } });
+    suite.smtp.failWith = 451;
+    await tt.agentReply(at(5), number, '¿Nos envía el XML?', 'pending');
+    suite.smtp.failWith = null;
+    // The bounce takes her out of the answer, which then goes (its retry due) to the copy alone.
+    await tt.ingest(at(6), postfixDsn({ failed: 'ana@cliente.mx', original: sentHeaders(ack) }));
+    expect(tt.take().map((m) => m.to)).toEqual([['luis@cliente.mx']]);
+
+    const shown = (await runCli(['tickets', 'show', String(number)], { env: cliEnv })).stdout;
+    const mx = (minutes: number) => deskTime(at(minutes), 'America/Mexico_City');
+    expect(shown.split('\n').filter((line) => line.startsWith('--- to '))).toEqual([
+      // The acknowledgement left before the bounce, to both.
+      `--- to ana@cliente.mx · ${mx(0)}`,
+      `--- to ana@cliente.mx (not sent: the address bounces, suppressed since ${mx(6)}) · cc luis@cliente.mx · ${mx(5)} (sent ${mx(6)})`,
+    ]);
+    const answer = (await showJson(number, cliEnv)).messages.find((m) => m.visibleText.includes('XML'));
+    expect(answer?.delivery?.notSentTo).toEqual([{ address: 'ana@cliente.mx', suppressedAt: at(6), suppressedUntil: new Date(Date.parse(at(6)) + 180 * 86_400_000).toISOString(), liftedAt: null }]);
   });
 });

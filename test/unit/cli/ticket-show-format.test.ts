@@ -20,7 +20,7 @@ const sent = (delivery: DeliveryJson | null): MessageJson => ({
 
 /** The heading line of the ticket's one message. */
 const heading = (delivery: DeliveryJson | null) => formatTicket(ticket([sent(delivery)]), 'America/Mexico_City', false).split('\n').find((l) => l.startsWith('--- '));
-const delivery = (status: string, detail: string | null, mayHaveReached = false): DeliveryJson => ({ status, detail, mayHaveReached, sentAt: null });
+const delivery = (status: string, detail: string | null, mayHaveReached = false): DeliveryJson => ({ status, detail, mayHaveReached, sentAt: null, notSentTo: [] });
 
 describe('tickets show: whether each of the desk\'s mails left', () => {
   it('a sent mail reads as it always did; one refused for some recipients says whom', () => {
@@ -30,7 +30,7 @@ describe('tickets show: whether each of the desk\'s mails left', () => {
   });
 
   it('a mail sent a minute or more after it was queued (ACK_LIMIT, a retry, a backlog) says when it left', () => {
-    const at = (sentAt: string): DeliveryJson => ({ status: 'sent', detail: null, mayHaveReached: false, sentAt });
+    const at = (sentAt: string): DeliveryJson => ({ status: 'sent', detail: null, mayHaveReached: false, sentAt, notSentTo: [] });
     expect(heading(at('2026-11-23T17:35:00.000Z'))).toBe('--- to ana@cliente.mx · 2026-11-23 10:05 -06:00 (sent 2026-11-23 11:35 -06:00)');
     expect(heading(at('2026-11-23T16:05:30.000Z'))).toBe('--- to ana@cliente.mx · 2026-11-23 10:05 -06:00');
   });
@@ -178,5 +178,29 @@ describe('tickets show: the chain of follow-ups', () => {
     const line = (t: Partial<TicketDetailJson>) => formatTicket({ ...ticket([]), ...t }, 'America/Mexico_City', false).split('\n')[3];
     expect(line({ followUpOf: 999 })).toBe('created 2026-11-23 10:00 -06:00 · follow-up of #999');
     expect(line({ status: 'closed', followUps: [1001, 1004] })).toBe('created 2026-11-23 10:00 -06:00 · followed up by #1001, #1004');
+  });
+});
+
+describe('tickets show: a recipient left out of a queued mail when the address was suppressed', () => {
+  const withCopy = (notSentTo: DeliveryJson['notSentTo']): MessageJson => ({ ...sent({ status: 'sent', detail: null, mayHaveReached: false, sentAt: '2026-11-23T16:05:00.000Z', notSentTo }), cc: ['luis@cliente.mx'] });
+  const headingAt = (m: MessageJson, now: Date) => formatTicket(ticket([m]), 'America/Mexico_City', false, now).split('\n').find((l) => l.startsWith('--- '));
+  const now = new Date('2026-12-01T16:00:00.000Z');
+
+  it('the requester: marked not sent, with since when the address is suppressed; the copies who got it are listed', () => {
+    const m = withCopy([{ address: 'ana@cliente.mx', suppressedAt: '2026-11-23T16:06:00.000Z', suppressedUntil: '2027-05-22T16:06:00.000Z', liftedAt: null }]);
+    expect(headingAt(m, now)).toBe('--- to ana@cliente.mx (not sent: the address bounces, suppressed since 2026-11-23 10:06 -06:00) · cc luis@cliente.mx · 2026-11-23 10:05 -06:00');
+  });
+
+  it('a copy left out; a suppression since lifted or over says when it was', () => {
+    const copy = withCopy([{ address: 'luis@cliente.mx', suppressedAt: '2026-11-23T16:06:00.000Z', suppressedUntil: null, liftedAt: '2026-11-24T16:00:00.000Z' }]);
+    expect(headingAt(copy, now)).toBe('--- to ana@cliente.mx · cc luis@cliente.mx (not sent: the address bounced, suppressed 2026-11-23 10:06 -06:00, lifted 2026-11-24 10:00 -06:00) · 2026-11-23 10:05 -06:00');
+    const over = withCopy([{ address: 'luis@cliente.mx', suppressedAt: '2026-11-23T16:06:00.000Z', suppressedUntil: '2026-11-30T16:06:00.000Z', liftedAt: null }]);
+    expect(headingAt(over, now)).toBe('--- to ana@cliente.mx · cc luis@cliente.mx (not sent: the address bounced, suppressed 2026-11-23 10:06 -06:00 until 2026-11-30 10:06 -06:00) · 2026-11-23 10:05 -06:00');
+    const unknown = withCopy([{ address: 'luis@cliente.mx', suppressedAt: null, suppressedUntil: null, liftedAt: null }]);
+    expect(headingAt(unknown, now)).toBe('--- to ana@cliente.mx · cc luis@cliente.mx (not sent: left out of the queued mail, the address bounced) · 2026-11-23 10:05 -06:00');
+  });
+
+  it('a mail that went to all its recipients does not list its copies on its heading, as before', () => {
+    expect(headingAt(withCopy([]), now)).toBe('--- to ana@cliente.mx · 2026-11-23 10:05 -06:00');
   });
 });
