@@ -151,6 +151,36 @@ describe('the NPS campaign', () => {
     expect(report.nps).toMatchObject({ sent: 3, answered: 3, promoters: 2, detractors: 1 });
   });
 
+  it('a reply that only thanks, delivered again, is a duplicate; another mail under its Message-ID is itself', async () => {
+    web = await startSurveyWeb(smtp, { CSAT_ENABLED: 'false' }, () => clock);
+    seen = 0;
+    for (const who of ['ana', 'bea']) await write('2026-03-02T10:00:00', `${who} <${who}@cliente.mx>`);
+    expect(await campaign('2026-03-04T10:00:00')).toEqual({ asked: 2 });
+    const asked = npsMails();
+    const reply = (to: string, body: string, headers: Record<string, string | null> = {}) => {
+      const m = asked.get(to) as ReceivedMail;
+      return mail({ headers: { From: `${to.split('@')[0]} <${to}>`, 'In-Reply-To': m.parsed.messageId as string, Subject: `Re: ${m.parsed.subject}`, ...headers }, body });
+    };
+    const thanks = reply('ana@cliente.mx', '¡Gracias!\n\nAna', { 'Message-ID': '<gracias-1@cliente.mx>' });
+    const tickets = await web.app.db.ticket.count();
+    const sent = await web.app.db.outboxMail.count();
+
+    expect(await web.app.pipeline.ingest(thanks, { source: 'file' })).toMatchObject({ outcome: 'thanks', ticketNumber: null });
+    // Fetched again from the mailbox (a rescan, a copy to another of our addresses): was logged 'thanks' a second time.
+    expect(await web.app.pipeline.ingest(Buffer.concat([Buffer.from('Delivered-To: ventas@example.test\r\n'), thanks]), { source: 'imap' })).toMatchObject({ outcome: 'duplicate', ticketNumber: null });
+    // Her score, sent later by a client that gave it the same Message-ID, is her answer, not a copy of the thanks.
+    const score = reply('ana@cliente.mx', '8', { 'Message-ID': '<gracias-1@cliente.mx>', Date: 'Tue, 24 Nov 2026 10:00:00 -0600' });
+    expect(await web.app.pipeline.ingest(score, { source: 'file' })).toMatchObject({ outcome: 'survey_answer', detail: expect.stringMatching(/^nps 8; Message-ID <gracias-1@cliente\.mx> reused/) });
+    // A thanks without Message-ID is known by what its sender wrote.
+    const bare = reply('bea@cliente.mx', 'Muchas gracias', { 'Message-ID': null });
+    expect(await web.app.pipeline.ingest(bare, { source: 'file' })).toMatchObject({ outcome: 'thanks', ticketNumber: null });
+    expect(await web.app.pipeline.ingest(bare, { source: 'imap' })).toMatchObject({ outcome: 'duplicate', ticketNumber: null });
+
+    const logged = await web.app.db.inboundLog.findMany({ where: { outcome: { in: ['thanks', 'duplicate', 'survey_answer'] } }, orderBy: { id: 'asc' } });
+    expect(logged.map((r) => r.outcome)).toEqual(['thanks', 'duplicate', 'survey_answer', 'thanks', 'duplicate']);
+    expect([await web.app.db.ticket.count(), await web.app.db.outboxMail.count()]).toEqual([tickets, sent]);
+  });
+
   it('NPS_ENABLED=false: no campaign job', async () => {
     web = await startSurveyWeb(smtp, { NPS_ENABLED: 'false' }, () => clock);
     expect(gatewayJobs(web.app).map((j) => j.name)).not.toContain('nps-campaign');

@@ -14,7 +14,7 @@ import { addTicketEvent, messageByDedupKey, storedMailContent, ticketByNumber } 
 // of it is a duplicate in turn. A copy that a gateway changed on the way (a list's subject tag or footer, an
 // "[EXTERNAL]" banner) is taken for another mail: a second ticket an agent closes, rather than a mail lost.
 // A first mail that left no message, only its inbound log row (refused by UNKNOWN_SENDER_POLICY, an administrator's
-// command, a survey's answer, a command to the bulletin address), is compared by the fingerprint logged with it: the
+// command, a survey's answer or an NPS mail's thanks, a command to the bulletin address), is compared by the fingerprint logged with it: the
 // form's next customer, the command edited and sent again, the answer changed, is then handled on its own rather
 // than answered "duplicate". A mail too large to parse is judged by what its sender wrote (keyForTooLarge).
 
@@ -115,9 +115,9 @@ const LOG_ROW_ONLY: ReadonlySet<InboundOutcome> = new Set(['rejected', 'admin_co
 /**
  * The outcomes that never leave a message, even with a ticket: a survey's answer (a CSAT's ticket gets only an
  * event; survey-reply.ts knows a second delivery by the answer's key), a command to the bulletin address (its
- * confirmation is queued once per key: bulletin-mail.ts).
+ * confirmation is queued once per key: bulletin-mail.ts), a reply to the NPS mail that only thanks (no ticket).
  */
-const NEVER_A_MESSAGE: ReadonlySet<InboundOutcome> = new Set(['survey_answer', 'bulletin_command']);
+const NEVER_A_MESSAGE: ReadonlySet<InboundOutcome> = new Set(['survey_answer', 'bulletin_command', 'thanks']);
 
 /**
  * The fingerprint to log with a mail whose log row is all it leaves, so that another mail under its Message-ID is

@@ -2,6 +2,7 @@ import { aboveSignature } from '../../domain/signature-block.js';
 import { answerFromReply, isSurveyScale, type AnswerValue, type SurveyScale } from '../../domain/survey-scale.js';
 import { surveyMailText, writtenAroundQuote } from '../../domain/survey-quote.js';
 import { isOnlyCourtesy, isOnlyThanks } from '../../domain/thanks.js';
+import { loggedWithOutcome } from '../../store/access-repo.js';
 import type { Tx } from '../../store/database.js';
 import type { InboundOutcome } from '../../store/inbound-log-repo.js';
 import { surveyAnswerDedupExists, surveyByMessageIds, surveyMailBody, type StoredSurvey } from '../../store/survey-repo.js';
@@ -91,7 +92,10 @@ export async function recordSurveyReply(tx: Tx, input: SurveyReplyInput): Promis
   const value = direct ?? (beside === null ? null : replyScore(scale, beside, sender));
   // "¡Gracias!" to the yearly NPS mail, which has no ticket, opened one (and an acknowledgement) for nothing to
   // do. Kept in the inbound log with its raw mail. (To a CSAT mail, it reaches the solved ticket: apply.ts.)
+  // Its row is all it leaves: a second delivery is known by it (by its fingerprint under a Message-ID, before
+  // this stage: reused-message-id.ts; by its key without one, or under a row logged before fingerprints were).
   if (!value && survey.kind === 'nps' && isOnlyThanks(written, sender)) {
+    if (await loggedWithOutcome(tx, input.dedupKey, ['thanks'])) return { outcome: 'duplicate', ticketNumber: null, detail: 'thanks to the NPS survey already logged' };
     return { outcome: 'thanks', ticketNumber: null, detail: 'a reply to the NPS survey that only thanks: no ticket' };
   }
   if (!value) return null;
