@@ -1,7 +1,7 @@
 import { countryFromAddress, guessLanguage } from '../domain/language.js';
 import { inTransaction, isUniqueViolation, type Tx } from '../store/database.js';
 import { loggedUnder, logInbound, type InboundLogEntry, type InboundOutcome } from '../store/inbound-log-repo.js';
-import { keepRawMail } from '../store/raw-mails.js';
+import { keepRawMail, rawMailInDatabase } from '../store/raw-mails.js';
 import { addMessage, addTicketEvent, ensureContact } from '../store/tickets-repo.js';
 import { isOurMailOf } from '../store/outbox-repo.js';
 import { verifySignedMessageId } from '../domain/thread-refs.js';
@@ -18,6 +18,8 @@ import { accessSettings, screenAccess } from './stages/access.js';
 import { spamVerdict } from './stages/automatic.js';
 import { dedupKeyOf, isSupportAddress, rawBytesKeyOf } from './stages/identify.js';
 import { fingerprintToLog, keyToRecordUnder, noteReusedMessageId } from './stages/reused-message-id.js';
+import { readTooLarge } from './stages/too-large-read.js';
+import { writtenContentSha256 } from './written-content.js';
 import { analyseMail, visibleTextOf, type AnalysisSettings, type MailAnalysis } from './analyse-mail.js';
 
 function isEscalationContact(contacts: Map<number, string[]>, address: string): boolean {
@@ -172,10 +174,17 @@ export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Bu
     return { ...applied, detail };
   };
 
+  // What its sender wrote, hashed only to tell whether it is a mail once too large to parse (stages/too-large-read.ts).
+  let writtenHash: Promise<string> | undefined;
+  const written = () => (writtenHash ??= writtenContentSha256(raw ? [raw] : deps.blobs.openRead(sha256)));
+
   const recordedUnderKey = async (tx: Tx): Promise<Recorded> => {
+    const writtenOfKept = (kept: string) => writtenOfKeptRaw(tx, deps.blobs, kept);
     // Another mail under a Message-ID already recorded goes under a key of its own (stages/reused-message-id.ts).
-    const key = await keyToRecordUnder(tx, preparedKey, preparedMessage);
+    const key = await keyToRecordUnder(tx, preparedKey, { ...preparedMessage, written, writtenOfKept });
     if (key.kind === 'duplicate') return { outcome: 'duplicate', ticketNumber: key.ticketNumber, detail: null, dedupKey: key.dedupKey };
+    // A mail once too large to parse, read now that the limit allows: its content goes on the ticket it opened.
+    if (key.kind === 'too_large_read') return readTooLarge(tx, deps, { read: key, message: preparedMessage, ccs, now });
     const legacy = legacyKey ? await loggedUnder(tx, legacyKey) : null;
     if (legacy) return { outcome: 'duplicate', ticketNumber: legacy.ticketNumber, detail: null };
     if (!key.reused) return effectUnder(tx, preparedKey, preparedMessage);
@@ -190,6 +199,13 @@ export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Bu
   };
 
   return { dedupKey: preparedKey, sha256, raw, source, base, body };
+}
+
+/** The hash of what the sender of a raw mail kept here wrote (written-content.ts); null when it is not kept. */
+async function writtenOfKeptRaw(tx: Tx, blobs: PipelineDeps['blobs'], sha256: string): Promise<string | null> {
+  const inDatabase = rawMailInDatabase(tx, sha256);
+  if (inDatabase) return writtenContentSha256([inDatabase]);
+  return blobs.has(sha256) ? writtenContentSha256(blobs.openRead(sha256)) : null;
 }
 
 /**

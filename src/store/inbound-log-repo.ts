@@ -1,7 +1,7 @@
 import type { Tx, Db } from './database.js';
 import { sqlOf } from './sql.js';
 
-export const INBOUND_OUTCOMES = ['created', 'comment', 'reopened', 'followup', 'duplicate', 'too_large', 'quarantined', 'loop', 'auto_reply', 'admin_command', 'rejected', 'bounce', 'complaint', 'survey_answer', 'bulletin_command', 'thanks'] as const;
+export const INBOUND_OUTCOMES = ['created', 'comment', 'reopened', 'followup', 'duplicate', 'too_large', 'quarantined', 'loop', 'auto_reply', 'admin_command', 'rejected', 'bounce', 'complaint', 'survey_answer', 'bulletin_command', 'thanks', 'too_large_read'] as const;
 export type InboundOutcome = (typeof INBOUND_OUTCOMES)[number];
 
 export interface InboundLogEntry {
@@ -42,6 +42,36 @@ export async function loggedFingerprint(tx: Tx, dedupKey: string): Promise<{ fin
       dedupKey,
     ) ?? null
   );
+}
+
+/** A mail too large to parse that opened a ticket, as its log row keeps it: the evidence a copy read later is it. */
+export interface TooLargeLogged {
+  dedupKey: string;
+  rawSha256: string;
+  /** The hash of what its sender wrote (ingest/written-content.ts); null without Message-ID (its key is that hash) or before the column. */
+  written: string | null;
+  fromAddress: string | null;
+  subject: string | null;
+  ticketNumber: number;
+  /** Whether a copy of it was read since (`too_large_read`). */
+  read: boolean;
+}
+
+/**
+ * The mails too large to parse that opened a ticket, logged under this key or a key derived from it (`<key>#<hash>`:
+ * another mail under its Message-ID, ingest/stages/reused-message-id.ts). '#' + 1 is '$': the range is the derived
+ * keys, read from the key's index.
+ */
+export async function tooLargeLoggedUnder(tx: Tx, dedupKey: string): Promise<TooLargeLogged[]> {
+  const rows = sqlOf(tx).all<Omit<TooLargeLogged, 'read'> & { read: number }>(
+    `SELECT l."dedupKey", l."rawSha256", l."contentFingerprint" AS "written", l."fromAddress", l."subject", l."ticketNumber",
+       EXISTS (SELECT 1 FROM "InboundLog" r WHERE r."dedupKey" = l."dedupKey" AND r."outcome" = 'too_large_read') AS "read"
+     FROM "InboundLog" l
+     WHERE (l."dedupKey" = ? OR (l."dedupKey" > ? AND l."dedupKey" < ?)) AND l."outcome" = 'too_large' AND l."ticketNumber" IS NOT NULL
+     ORDER BY l."id"`,
+    dedupKey, `${dedupKey}#`, `${dedupKey}$`,
+  );
+  return rows.map((row) => ({ ...row, read: row.read === 1 }));
 }
 
 export async function alreadyLoggedRaw(tx: Tx, rawSha256: string, outcome: InboundOutcome): Promise<boolean> {

@@ -223,12 +223,35 @@ export async function addMessage(tx: Tx, m: NewMessage): Promise<number> {
     m.ticketId, m.direction, m.internal ?? false, m.dedupKey, m.messageId, m.inReplyTo, m.references.join(' '), m.fromAddress, m.fromName,
     JSON.stringify(m.to), JSON.stringify(m.cc), m.subject, m.sentAt, m.text, m.visibleText, m.html, m.rawSha256, m.createdAt,
   );
-  for (const a of m.attachments) {
-    sql.run(
-      'INSERT INTO "Attachment" ("messageId", "filename", "contentType", "size", "sha256", "contentId", "inline") VALUES (?, ?, ?, ?, ?, ?, ?)',
-      id, a.filename, a.contentType, a.size, a.sha256, a.contentId, a.inline,
-    );
-    if (a.content) keepAttachmentContent(tx, a.sha256, a.content, m.createdAt);
-  }
+  addAttachments(tx, id, m.attachments, m.createdAt);
   return id;
+}
+
+function addAttachments(tx: Tx, messageRowId: number, attachments: NewMessage['attachments'], at: Date): void {
+  for (const a of attachments) {
+    sqlOf(tx).run(
+      'INSERT INTO "Attachment" ("messageId", "filename", "contentType", "size", "sha256", "contentId", "inline") VALUES (?, ?, ?, ?, ?, ?, ?)',
+      messageRowId, a.filename, a.contentType, a.size, a.sha256, a.contentId, a.inline,
+    );
+    if (a.content) keepAttachmentContent(tx, a.sha256, a.content, at);
+  }
+}
+
+/** What a mail read later puts on the message that stood for it (ingest/stages/too-large-read.ts): its parsed content. */
+export type MessageContent = Omit<NewMessage, 'ticketId' | 'direction' | 'internal' | 'dedupKey' | 'createdAt'>;
+
+/** Puts a mail's content on its message, which keeps its key, ticket and time; its attachments are added. */
+export async function fillInboundMessage(tx: Tx, messageRowId: number, m: MessageContent, at: Date): Promise<void> {
+  sqlOf(tx).run(
+    `UPDATE "Message" SET "messageId" = ?, "inReplyTo" = ?, "references" = ?, "fromAddress" = ?, "fromName" = ?, "toList" = ?, "ccList" = ?, "subject" = ?, "sentAt" = ?, "text" = ?, "visibleText" = ?, "html" = ?, "rawSha256" = ?
+     WHERE "id" = ?`,
+    m.messageId, m.inReplyTo, m.references.join(' '), m.fromAddress, m.fromName, JSON.stringify(m.to), JSON.stringify(m.cc), m.subject, m.sentAt, m.text, m.visibleText, m.html, m.rawSha256,
+    messageRowId,
+  );
+  addAttachments(tx, messageRowId, m.attachments, at);
+}
+
+/** A ticket's subject, as its first mail gives it (domain/thread-refs.ts ticketSubject). */
+export async function setTicketSubject(tx: Tx, ticketId: number, subject: string): Promise<void> {
+  sqlOf(tx).run('UPDATE "Ticket" SET "subject" = ? WHERE "id" = ?', subject, ticketId);
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Tx } from '../../store/database.js';
 import { loggedFingerprint, loggedUnder, type InboundOutcome } from '../../store/inbound-log-repo.js';
 import { addTicketEvent, messageByDedupKey, storedMailContent, ticketByNumber } from '../../store/tickets-repo.js';
+import { tooLargeToRead, type ReadCandidate, type TooLargeToRead } from './too-large-read.js';
 
 // A Message-ID names one mail (RFC 5322 3.6.4), but some senders give one to several: a web form's mailer that
 // always writes <contact@site>, a script, a client that sends an edited mail again under the first one's ID.
@@ -16,7 +17,8 @@ import { addTicketEvent, messageByDedupKey, storedMailContent, ticketByNumber } 
 // A first mail that left no message, only its inbound log row (refused by UNKNOWN_SENDER_POLICY, an administrator's
 // command, a survey's answer or an NPS mail's thanks, a command to the bulletin address), is compared by the fingerprint logged with it: the
 // form's next customer, the command edited and sent again, the answer changed, is then handled on its own rather
-// than answered "duplicate". A mail too large to parse is judged by what its sender wrote (keyForTooLarge).
+// than answered "duplicate". A mail too large to parse is judged by what its sender wrote (keyForTooLarge); parsed
+// later, once the limit allows, it is read into the ticket it opened (too-large-read.ts).
 
 /** What a mail's sameness is judged by: the Message row's columns (store/tickets-repo.ts storedMailContent). */
 export interface MailContent {
@@ -49,17 +51,19 @@ export type KeyDecision =
   | { kind: 'record'; dedupKey: string; reused: Reused | null };
 
 type Reused = { messageId: string; ticketNumber: number | null; had: string };
-type Candidate = MailContent & { messageId: string | null; rawSha256: string | null };
+type Candidate = MailContent & ReadCandidate;
 
 /**
- * The key to record a mail under, or the duplicate it is. A new Message-ID costs the one query it always did, and
- * one look in the inbound log (indexed by key); the content is compared only when the key is stored (a copy of
- * that mail, or another under its ID), and not even then when the stored mail has the same raw bytes (a mailbox
- * scanned again).
+ * The key to record a mail under, the duplicate it is, or the mail too large to parse it is, read now
+ * (too-large-read.ts). A new Message-ID costs the one query it always did, and one look in the inbound log (indexed
+ * by key); the content is compared only when the key is stored (a copy of that mail, or another under its ID), and
+ * not even then when the stored mail has the same raw bytes (a mailbox scanned again).
  */
-export async function keyToRecordUnder(tx: Tx, dedupKey: string, mail: Candidate): Promise<KeyDecision> {
+export async function keyToRecordUnder(tx: Tx, dedupKey: string, mail: Candidate): Promise<KeyDecision | TooLargeToRead> {
   const seen = await messageByDedupKey(tx, dedupKey);
   if (!seen) return mail.messageId ? afterLogRowOnly(tx, dedupKey, { ...mail, messageId: mail.messageId }) : { kind: 'record', dedupKey, reused: null };
+  const tooLarge = await tooLargeToRead(tx, dedupKey, mail);
+  if (tooLarge) return tooLarge;
   // A key of the content itself (a mail without Message-ID, identify.ts) names one mail already.
   const sameBytes = seen.rawSha256 !== null && seen.rawSha256 === mail.rawSha256;
   if (!mail.messageId || sameBytes) return { kind: 'duplicate', dedupKey, ticketNumber: seen.ticketNumber };
@@ -75,11 +79,14 @@ export async function keyToRecordUnder(tx: Tx, dedupKey: string, mail: Candidate
  * (fingerprintToLog) tells a copy of it from another mail; a row logged before fingerprints were has none, and the
  * stages' check of the log takes a mail under its key for a duplicate, as it did.
  */
-async function afterLogRowOnly(tx: Tx, dedupKey: string, mail: Candidate & { messageId: string }): Promise<KeyDecision> {
+async function afterLogRowOnly(tx: Tx, dedupKey: string, mail: Candidate & { messageId: string }): Promise<KeyDecision | TooLargeToRead> {
   const logged = await loggedFingerprint(tx, dedupKey);
   if (!logged) return { kind: 'record', dedupKey, reused: null };
   const fingerprint = contentFingerprint(mail);
   if (logged.fingerprint === fingerprint) return { kind: 'duplicate', dedupKey, ticketNumber: logged.ticketNumber };
+  // A mail too large to parse after that row went under a key of its own (keyForTooLarge): read now, it is that one.
+  const tooLarge = await tooLargeToRead(tx, dedupKey, mail);
+  if (tooLarge) return tooLarge;
   return underDerivedKey(tx, dedupKey, fingerprint, { messageId: mail.messageId, ticketNumber: logged.ticketNumber, had: logged.outcome });
 }
 
