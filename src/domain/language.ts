@@ -50,3 +50,25 @@ export function countryFromAddress(address: string): string | null {
   const tld = address.slice(address.lastIndexOf('.') + 1).toLowerCase();
   return TLD_COUNTRIES[tld] ?? null;
 }
+
+/**
+ * What a mail says of its sender's language: their own words' (a confident guess), and their mail client's reply
+ * header's, asked for only when it can matter (reading it runs the quote detection again).
+ */
+export interface LanguageClues {
+  words: 'es' | 'pt' | 'en' | null;
+  header: () => 'es' | 'pt' | 'en' | null;
+}
+
+/**
+ * The language to record for a contact after a mail of theirs, or null to leave theirs as it is. A language set
+ * by a person (an agent, an administrator, an import: `guessed` false) is never changed. A guessed one (or none)
+ * takes that of the sender's words, as their first mail's did, so a customer whose first mail said too little
+ * ("Hello") is not answered in Spanish for good. Their client's header, weaker (a Mexican customer's Outlook may
+ * be in English), only speaks for a contact of no language and no country at all.
+ */
+export function languageToRecord(contact: { locale: string | null; guessed: boolean; country: string | null }, clues: LanguageClues): 'es' | 'pt' | 'en' | null {
+  if (contact.locale && !contact.guessed) return null;
+  if (clues.words) return clues.words === contact.locale ? null : clues.words;
+  return contact.locale || contact.country ? null : clues.header();
+}

@@ -20,6 +20,7 @@ import { dedupKeyOf, isSupportAddress, rawBytesKeyOf } from './stages/identify.j
 import { fingerprintToLog, keyToRecordUnder, noteReusedMessageId } from './stages/reused-message-id.js';
 import { readTooLarge } from './stages/too-large-read.js';
 import { writtenContentSha256 } from './written-content.js';
+import { replyHeaderLanguage } from './visible-text/reply-language.js';
 import { analyseMail, visibleTextOf, type AnalysisSettings, type MailAnalysis } from './analyse-mail.js';
 
 function isEscalationContact(contacts: Map<number, string[]>, address: string): boolean {
@@ -133,7 +134,10 @@ export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Bu
     // A reply to a survey mail that is only a score is its answer, not a comment (stages/survey-reply.ts).
     const surveyAnswer = automatic || !authenticity.trusted ? null : await recordSurveyReply(tx, { mail, sender: sender.address, senderName: sender.name, visibleText, dedupKey, now, arrivedAt: source.arrivedAt });
     if (surveyAnswer) return surveyAnswer;
-    const contact = await ensureContact(tx, sender.address, sender.name, automatic ? {} : { locale: guessLanguage(visibleText), country: countryFromAddress(sender.address) });
+    const contact = await ensureContact(tx, sender.address, sender.name, automatic ? {} : {
+      clues: { words: guessLanguage(visibleText), header: () => replyHeaderLanguage(mail.text, mail.html) },
+      country: countryFromAddress(sender.address),
+    });
     const thread = await resolveThread(tx, mail, sender.address, contact.organisationId, {
       secret: deps.secret,
       supportAddress: deps.supportAddress,

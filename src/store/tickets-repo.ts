@@ -1,3 +1,4 @@
+import { languageToRecord, type LanguageClues } from '../domain/language.js';
 import type { TicketView } from '../domain/threading.js';
 import { isTicketStatus, type TicketStatus } from '../domain/ticket-status.js';
 import { domainOf } from '../domain/thread-refs.js';
@@ -96,24 +97,36 @@ export async function organisationIdForEmail(tx: Tx, email: string): Promise<num
   return row?.organisationId ?? null;
 }
 
-/** Finds the sender's contact, creating it (linked to the organisation owning its domain) on first mail. */
+/**
+ * Finds the sender's contact, creating it (linked to the organisation owning its domain) on first mail. `clues`:
+ * what the mail says of its sender's language, recorded as languageToRecord decides (a guess, never over a
+ * language a person set); none for a machine's mail.
+ */
 export async function ensureContact(
   tx: Tx,
   email: string,
   name: string | null,
-  guesses: { locale?: string | null; country?: string | null } = {},
+  guesses: { clues?: LanguageClues; country?: string | null } = {},
 ): Promise<{ id: number; organisationId: number | null }> {
   const sql = sqlOf(tx);
-  const existing = sql.get<{ id: number; name: string | null; organisationId: number | null }>('SELECT "id", "name", "organisationId" FROM "Contact" WHERE "email" = ?', email);
+  const existing = sql.get<{ id: number; name: string | null; locale: string | null; localeGuessed: unknown; country: string | null; organisationId: number | null }>(
+    `SELECT c."id", c."name", c."locale", c."localeGuessed", coalesce(c."country", o."country") AS "country", c."organisationId"
+     FROM "Contact" c LEFT JOIN "Organisation" o ON o."id" = c."organisationId" WHERE c."email" = ?`,
+    email,
+  );
   if (existing) {
     if (!existing.name && name) sql.run('UPDATE "Contact" SET "name" = ? WHERE "id" = ?', name, existing.id);
+    const locale = guesses.clues ? languageToRecord({ locale: existing.locale, guessed: Boolean(existing.localeGuessed), country: existing.country }, guesses.clues) : null;
+    if (locale) sql.run('UPDATE "Contact" SET "locale" = ?, "localeGuessed" = 1 WHERE "id" = ?', locale, existing.id);
     return { id: existing.id, organisationId: existing.organisationId };
   }
   const organisationId = await organisationIdForEmail(tx, email);
   const organisation = organisationId ? sql.get<{ country: string | null }>('SELECT "country" FROM "Organisation" WHERE "id" = ?', organisationId) : undefined;
+  const country = organisation?.country ?? guesses.country ?? null;
+  const locale = guesses.clues ? languageToRecord({ locale: null, guessed: false, country }, guesses.clues) : null;
   const created = sql.run(
-    'INSERT INTO "Contact" ("email", "name", "locale", "country", "role", "authorised", "organisationId", "createdAt") VALUES (?, ?, ?, ?, \'customer\', 0, ?, ?)',
-    email, name, guesses.locale ?? null, organisation?.country ?? guesses.country ?? null, organisationId, new Date(),
+    'INSERT INTO "Contact" ("email", "name", "locale", "localeGuessed", "country", "role", "authorised", "organisationId", "createdAt") VALUES (?, ?, ?, ?, ?, \'customer\', 0, ?, ?)',
+    email, name, locale, locale !== null, country, organisationId, new Date(),
   );
   return { id: created.id, organisationId };
 }

@@ -3,7 +3,7 @@
  * (../shared/corpus/discourse-email_reply_trimmer: real bodies, wrapped in minimal headers) and a German mail of
  * stalwart's. A sender of no served country's domain is answered in the language of their words; a Portuguese
  * or English customer whose few words were mistaken got their acknowledgement in Spanish, and a German one in
- * Portuguese.
+ * Portuguese. A reply too short to tell is answered in the language of the reply header its client wrote.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -38,6 +38,10 @@ describe.skipIf(!haveCorpus)(`the acknowledgement is in the language the custome
       'text_only.txt': 'en', // "Email with only text."
       'embedded_email_spanish_2.txt': 'es', // "Igual que siempre (inclusive ahora), sin nada raro :/"
       'embedded_email_french_2.txt': 'en', // "Thanks for your answer."
+      // Too short to tell: the reply header their client wrote decides, when it is in one of the three.
+      'embedded_email_10.txt': 'en', // "Thank you." above "On Sun, Feb 7, 2016 at 12:12 AM -0800, "Arpit Jalan" <…> wrote:"
+      'embedded_email_8.txt': 'en', // "Foo" above "-------- Original Message --------"
+      'email_headers_4.txt': 'es', // "test" above an Italian Outlook's "Da: … Data: … Oggetto: …": no guess
     };
     const got: Record<string, string> = {};
     for (const [index, file] of Object.keys(expected).entries()) {

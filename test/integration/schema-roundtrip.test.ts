@@ -122,7 +122,7 @@ const cases: Record<Prisma.ModelName, () => Promise<void>> = {
 
   async Contact() {
     const org = await newOrganisation();
-    const data = { id: 7101, email: 'ana@cliente.example', name: 'Ana Pérez', locale: 'es-MX', country: 'MX', role: 'agent', authorised: true, authorisedAt: at(), authorisedBy: 'admin@cliente.example', surveysOptedOutAt: at(), organisationId: org.id, createdAt: at() };
+    const data = { id: 7101, email: 'ana@cliente.example', name: 'Ana Pérez', locale: 'es-MX', localeGuessed: true, country: 'MX', role: 'agent', authorised: true, authorisedAt: at(), authorisedBy: 'admin@cliente.example', surveysOptedOutAt: at(), organisationId: org.id, createdAt: at() };
     await roundTrip('Contact', data, () => db.contact.create({ data }), () => db.contact.findUnique({ where: { id: data.id } }));
     const ticket = await newTicket(data.id);
     const full = await db.contact.findUniqueOrThrow({ where: { id: data.id }, include: { organisation: true, tickets: true } });

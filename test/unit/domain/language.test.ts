@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countryFromAddress, guessLanguage } from '../../../src/domain/language.js';
+import { countryFromAddress, guessLanguage, languageToRecord } from '../../../src/domain/language.js';
 
 describe('first-contact guesses', () => {
   it('tells Spanish, Portuguese and English apart', () => {
@@ -23,5 +23,24 @@ describe('first-contact guesses', () => {
     expect(countryFromAddress('ana@contadores.com.mx')).toBe('MX');
     expect(countryFromAddress('joana@contabil.pt')).toBe('PT');
     expect(countryFromAddress('john@acme.com')).toBeNull();
+  });
+});
+
+describe("a contact's language from their mails", () => {
+  const none = { locale: null, guessed: false, country: null };
+  it('a new contact takes the guess from their words, else, with no country, the language of their reply header', () => {
+    expect(languageToRecord(none, { words: 'pt', header: () => 'en' })).toBe('pt');
+    expect(languageToRecord(none, { words: null, header: () => 'en' })).toBe('en');
+    // A Mexican customer on an English Outlook who wrote too little to tell: the country says more than the client.
+    expect(languageToRecord({ ...none, country: 'MX' }, { words: null, header: () => 'en' })).toBeNull();
+    expect(languageToRecord(none, { words: null, header: () => null })).toBeNull();
+  });
+  it('a guessed language gives way to a later confident guess, never to a reply header alone', () => {
+    expect(languageToRecord({ locale: 'es', guessed: true, country: null }, { words: 'en', header: () => null })).toBe('en');
+    expect(languageToRecord({ locale: 'es', guessed: true, country: null }, { words: null, header: () => 'en' })).toBeNull();
+    expect(languageToRecord({ locale: 'en', guessed: true, country: null }, { words: 'en', header: () => null })).toBeNull();
+  });
+  it('a language set by a person is never overwritten', () => {
+    expect(languageToRecord({ locale: 'es-MX', guessed: false, country: null }, { words: 'en', header: () => 'en' })).toBeNull();
   });
 });
