@@ -1,9 +1,13 @@
 // What an attachment is called and stored as. Apart from the parser (parse.ts), so that what only needs these
 // (an agent's attachments, agent-actions.ts) does not load mailparser.
 
-/** Attachment names come from strangers: no paths, no control characters, a bounded length. */
+/**
+ * Attachment names come from strangers: no paths, no control characters, a bounded length. A path's base name is
+ * the name ("C:\\TEMP\\x.png", "\\\\server\\share\\x.png", "C:/TEMP/x.png", "C:x.png": "x.png"); a folder alone
+ * ("C:\\TEMP\\", "C:") is no name, and gets the fallback.
+ */
 export function safeFilename(name: string | undefined, fallback: string): string {
-  const base = (name ?? '').split(/[\\/]/).pop() ?? '';
+  const base = (name ?? '').split(/[\\/]/).pop()?.replace(/^[a-z]:/i, '') ?? '';
   // eslint-disable-next-line no-control-regex
   const cleaned = base.replace(/[\u0000-\u001f\u007f<>:"|?*]/g, '_').replace(/^\.+/, '').trim().slice(0, 200);
   return cleaned || fallback;

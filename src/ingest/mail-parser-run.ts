@@ -4,6 +4,7 @@ import { MailParser, type AddressObject, type AttachmentStream, type HeaderLines
 import type { BlobStore } from '../store/blobs.js';
 import { MAX_HTML_CHARS } from './visible-text/limits.js';
 import { htmlToText } from './visible-text/html-to-text.js';
+import { unescapedPathName, type RawHeaderLine } from './raw-filename.js';
 
 // mailparser's simpleParser buffers every attachment whole (and then some: +240 MB on a 34 MiB mail). This runs
 // its streaming MailParser the same way simpleParser does, but lets big attachments flow straight into the blob
@@ -80,6 +81,25 @@ function endDecodersOnce(parser: MailParser): void {
 }
 
 /**
+ * The names of parts whose header wrote a Windows path unescaped (raw-filename.ts), by the part's headers, which
+ * mailparser hands on as the attachment's. Only its internal createNode sees a part's raw header lines: left as
+ * mailparser reads them if it is renamed.
+ */
+function keepPathNames(parser: MailParser): WeakMap<object, string> {
+  const names = new WeakMap<object, string>();
+  const internal = parser as unknown as { createNode?: (data: unknown) => { headers?: object; headerLines?: RawHeaderLine[] | false } };
+  const createNode = internal.createNode;
+  if (typeof createNode !== 'function') return names;
+  internal.createNode = function (this: unknown, data: unknown) {
+    const node = createNode.call(this, data);
+    const name = unescapedPathName(node.headerLines);
+    if (name !== null && node.headers) names.set(node.headers, name);
+    return node;
+  };
+  return names;
+}
+
+/**
  * Reads one attachment: whole into memory, or, past `spill.inMemoryBytes`, into the blob store; null: dropped.
  * (A big winmail.dat's files are taken the same way: tnef-stream-read.ts.)
  */
@@ -115,6 +135,7 @@ export function runMailParser(input: Buffer | Readable, spill: AttachmentTaking,
   return new Promise<ParserOutput>((resolve, reject) => {
     const parser = new MailParser(PARSER_OPTIONS);
     endDecodersOnce(parser);
+    const pathNames = keepPathNames(parser);
     const mail: Partial<ParserOutput> & { attachments: TakenAttachment[] } = { attachments: [] };
     let settled = false;
     /** The attachment being taken: on a failure it is ended too, so its blob writer drops its temporary file. */
@@ -158,7 +179,7 @@ export function runMailParser(input: Buffer | Readable, spill: AttachmentTaking,
             taking = null;
             if (taken) {
               mail.attachments.push({
-                filename: attachment.filename, contentType: typeOf(attachment), contentId: attachment.contentId,
+                filename: pathNames.get(attachment.headers) ?? attachment.filename, contentType: typeOf(attachment), contentId: attachment.contentId,
                 contentDisposition: attachment.contentDisposition, related: attachment.related, ...taken,
                 transferEncoding: transferEncodingOf(attachment),
               });

@@ -199,6 +199,35 @@ describe('safe file names', () => {
     expect(safeFilename('..', 'attachment-1')).toBe('attachment-1');
     expect(safeFilename(undefined, 'attachment-2')).toBe('attachment-2');
   });
+  it('keeps the base name of a Windows path, a share or a drive, and names a folder path as it names no name', () => {
+    expect(safeFilename('C:/TEMP/x.png', 'f')).toBe('x.png');
+    expect(safeFilename('\\\\server\\share\\x.png', 'f')).toBe('x.png');
+    expect(safeFilename('C:x.png', 'f')).toBe('x.png');
+    expect(safeFilename('C:\\TEMP\\', 'attachment-1.png')).toBe('attachment-1.png');
+    expect(safeFilename('C:', 'attachment-1.png')).toBe('attachment-1.png');
+    // A colon that is no drive's is only unsafe.
+    expect(safeFilename('Factura 10:30.pdf', 'f')).toBe('Factura 10_30.pdf');
+  });
+});
+
+describe('a file name written as a Windows path without escapes (Netscape 4: filename="C:\\TEMP\\nsmailEG.png")', () => {
+  /** The stored names of a mail's one picture, its Content-Disposition and Content-Type given these parameters. */
+  const names = async (disposition: string, type = '') => {
+    const raw = crlf(['From: a@b.mx', 'To: soporte@example.test', 'Subject: x', 'Content-Type: multipart/mixed; boundary="b"', '', '--b', 'Content-Type: text/plain', '', 'x', '--b', `Content-Type: image/png${type}`, 'Content-Transfer-Encoding: base64', `Content-Disposition: inline${disposition}`, '', 'iVBORw0KGgo=', '--b--', '']);
+    return (await parseMail(raw)).attachments.map((a) => a.filename);
+  };
+  it("is the path's base name, not its letters run together", async () => {
+    expect(await names('; filename="C:\\TEMP\\nsmailEG.png"')).toEqual(['nsmailEG.png']);
+    expect(await names('; filename="\\\\server\\share\\x.png"')).toEqual(['x.png']);
+    expect(await names('; filename="C:/TEMP/x.png"')).toEqual(['x.png']);
+    // In the type's name alone, folded onto a line of its own.
+    expect(await names('', ';\r\n name="C:\\Mis documentos\\logo.png"')).toEqual(['logo.png']);
+  });
+  it('a folder alone is named as a file without a name is; escapes written as RFC 2045 asks still read as escapes', async () => {
+    expect(await names('; filename="C:\\TEMP\\"')).toEqual(['attachment-1.png']);
+    expect(await names('; filename="C:\\\\TEMP\\\\nsmailEG.png"')).toEqual(['nsmailEG.png']);
+    expect(await names('; filename="el \\"bueno\\".png"')).toEqual(['el _bueno_.png']);
+  });
 });
 
 describe('an attachment without a name', () => {
