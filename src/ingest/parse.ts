@@ -1,4 +1,5 @@
 import iconv from 'iconv-lite';
+import libmime from 'libmime';
 import type { Readable } from 'node:stream';
 import type { AddressObject } from 'mailparser';
 import { normaliseMessageId, parseIdList } from '../domain/thread-refs.js';
@@ -9,6 +10,7 @@ import { enclosedMessageIds } from './enclosed-ids.js';
 import { withParameterLinesFolded, withParameterLinesFoldedStream } from './parameter-lines.js';
 import { safeFilename, storedContentType } from './attachment-names.js';
 import { takeUuencodedFiles, uudecodePart } from './uuencode.js';
+import { decodeBinHex } from './binhex.js';
 import { endsLinesWithBareCr, UTF7_SCAN_BYTES } from './raw-head.js';
 import { legacyDisplayName, legacyHeaderValue, lostLetters } from './legacy-headers.js';
 import { withStreamedTnefRead, withTnefRead } from './tnef-attachments.js';
@@ -97,7 +99,7 @@ const EXTENSION_OF_TYPE: Record<string, string> = {
 };
 
 function toAttachment(taken: TakenAttachment, index: number): InboundAttachment {
-  const a = withUuencodeDecoded(taken);
+  const a = withBinHexDecoded(withUuencodeDecoded(taken));
   const type = (a.contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   const filename = safeFilename(a.filename, `attachment-${index + 1}${EXTENSION_OF_TYPE[type] ?? ''}`);
   return {
@@ -119,6 +121,20 @@ function withUuencodeDecoded(a: TakenAttachment): TakenAttachment {
   if (a.streamed || !UUENCODE.test(a.transferEncoding ?? '')) return a;
   const file = uudecodePart(a.content);
   return file ? { ...a, filename: a.filename ?? file.name, content: file.content } : a;
+}
+
+const BINHEX = /^application\/(?:x-)?mac-binhex(?:40)?$/i;
+
+/**
+ * A part sent in BinHex 4.0 (binhex.ts): the file it holds, under the part's name or the file's, typed by its name.
+ * One streamed to the store (above the in-memory size) is kept as it came.
+ */
+function withBinHexDecoded(a: TakenAttachment): TakenAttachment {
+  if (a.streamed || !BINHEX.test((a.contentType ?? '').split(';')[0]?.trim() ?? '')) return a;
+  const file = decodeBinHex(a.content);
+  if (!file) return a;
+  const filename = a.filename ?? file.name;
+  return { ...a, filename, contentType: libmime.detectMimeType(filename) || 'application/octet-stream', content: file.content };
 }
 
 /** Files uuencoded in the text itself: taken out of it (the agent read their lines as the message) and attached. */
