@@ -58,6 +58,8 @@ export function countryFromAddress(address: string): string | null {
 export interface LanguageClues {
   words: 'es' | 'pt' | 'en' | null;
   header: () => 'es' | 'pt' | 'en' | null;
+  /** The mail forwards another ("RV:", "Fwd:"): its words are mostly the forwarded mail's, not its sender's. */
+  forwarded?: boolean;
 }
 
 /**
@@ -65,10 +67,13 @@ export interface LanguageClues {
  * by a person (an agent, an administrator, an import: `guessed` false) is never changed. A guessed one (or none)
  * takes that of the sender's words, as their first mail's did, so a customer whose first mail said too little
  * ("Hello") is not answered in Spanish for good. Their client's header, weaker (a Mexican customer's Outlook may
- * be in English), only speaks for a contact of no language and no country at all.
+ * be in English), only speaks for a contact of no language and no country at all. A forward changes no language
+ * already recorded.
  */
 export function languageToRecord(contact: { locale: string | null; guessed: boolean; country: string | null }, clues: LanguageClues): 'es' | 'pt' | 'en' | null {
   if (contact.locale && !contact.guessed) return null;
+  // A Mexican customer forwarding an English vendor's mail with a line of their own is still Spanish.
+  if (contact.locale && clues.forwarded) return null;
   if (clues.words) return clues.words === contact.locale ? null : clues.words;
   return contact.locale || contact.country ? null : clues.header();
 }

@@ -4,7 +4,7 @@ import { loggedUnder, logInbound, type InboundLogEntry, type InboundOutcome } fr
 import { keepRawMail, rawMailInDatabase } from '../store/raw-mails.js';
 import { addMessage, addTicketEvent, ensureContact } from '../store/tickets-repo.js';
 import { isOurMailOf } from '../store/outbox-repo.js';
-import { verifySignedMessageId } from '../domain/thread-refs.js';
+import { forwardsAMessage, verifySignedMessageId } from '../domain/thread-refs.js';
 import type { InboundMail } from './parse.js';
 import type { IngestResult, IngestSource, PipelineDeps } from './pipeline.js';
 import { answeredAtOf, applyInbound, onlyThanks } from './stages/apply.js';
@@ -135,7 +135,7 @@ export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Bu
     const surveyAnswer = automatic || !authenticity.trusted ? null : await recordSurveyReply(tx, { mail, sender: sender.address, senderName: sender.name, visibleText, dedupKey, now, arrivedAt: source.arrivedAt });
     if (surveyAnswer) return surveyAnswer;
     const contact = await ensureContact(tx, sender.address, sender.name, automatic ? {} : {
-      clues: { words: guessLanguage(visibleText), header: () => replyHeaderLanguage(mail.text, mail.html) },
+      clues: { words: guessLanguage(visibleText), header: () => replyHeaderLanguage(mail.text, mail.html), forwarded: forwardsAMessage(mail.subject) },
       country: countryFromAddress(sender.address),
     });
     const thread = await resolveThread(tx, mail, sender.address, contact.organisationId, {

@@ -40,6 +40,12 @@ describe("a contact's language from their mails", () => {
     expect(languageToRecord({ locale: 'es', guessed: true, country: null }, { words: null, header: () => 'en' })).toBeNull();
     expect(languageToRecord({ locale: 'en', guessed: true, country: null }, { words: 'en', header: () => null })).toBeNull();
   });
+  it("a forward does not change a language already guessed: its words are mostly the forwarded mail's", () => {
+    // A Mexican customer forwarding an English vendor's error mail with a line of their own stays Spanish.
+    expect(languageToRecord({ locale: 'es', guessed: true, country: null }, { words: 'en', header: () => null, forwarded: true })).toBeNull();
+    // A first mail that is a forward still gives its guess: there is nothing better to go by.
+    expect(languageToRecord(none, { words: 'en', header: () => null, forwarded: true })).toBe('en');
+  });
   it('a language set by a person is never overwritten', () => {
     expect(languageToRecord({ locale: 'es-MX', guessed: false, country: null }, { words: 'en', header: () => 'en' })).toBeNull();
   });
