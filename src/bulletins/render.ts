@@ -2,7 +2,7 @@ import Handlebars from 'handlebars';
 import type { Locale } from '../outbound/locale.js';
 import { placeholder } from '../outbound/shared-body.js';
 import { TemplateFiles, type CheckCommand } from '../outbound/template-files.js';
-import { oneLine } from '../outbound/templates.js';
+import { oneLine } from '../domain/one-line.js';
 import { templatesDir } from '../paths.js';
 import type { BulletinVariant } from './bulletin-file.js';
 import { countryNames, SERVED_COUNTRIES } from './countries.js';

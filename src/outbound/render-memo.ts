@@ -1,6 +1,7 @@
 import Handlebars from 'handlebars';
 import { fillPlaceholders, placeholder } from './shared-body.js';
-import { oneLine, type RenderedMail, type TemplateContext } from './templates.js';
+import { oneLine } from '../domain/one-line.js';
+import type { RenderedMail, TemplateContext } from './templates.js';
 
 // Notices of one kind differ from ticket to ticket in a few values: its number and subject, the customer's
 // name and address, a date. Rendering one with Handlebars cost 150-250 µs in a new process (its compiled

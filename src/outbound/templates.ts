@@ -7,6 +7,7 @@
 
 import { join } from 'node:path';
 import { templatesDir } from '../paths.js';
+import { oneLine } from '../domain/one-line.js';
 import { LOCALES, allPhoneLines, isLocale, phoneFor, pickLocale, priorityLabel, statusLabel, type Locale } from './locale.js';
 import type { SurveyKind, SurveyScale } from '../domain/survey-scale.js';
 import { RenderMemo } from './render-memo.js';
@@ -110,10 +111,6 @@ const REQUIRED: Partial<Record<TemplateName, ReadonlyArray<keyof TemplateContext
   nps_survey: ['survey'],
 };
 
-/** One header line: every run of whitespace or control characters (CR, LF, NEL, U+2028...) becomes a space. */
-export function oneLine(value: string): string {
-  return value.replace(/[\s\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
-}
 
 function tidyText(value: string): string {
   return value.replace(/\r\n?/g, '\n').replace(/\n{3,}/g, '\n\n').replace(/^\n+/, '').trimEnd() + '\n';
