@@ -69,3 +69,16 @@ export function legacyDisplayName(head: Buffer, name: string): string | null {
   const match = value === null ? null : /^\s*"?([^"<]*?)"?\s*<[^>]*>\s*$/.exec(value);
   return match?.[1]?.trim() || null;
 }
+
+/**
+ * The subject as decoded from its header line (`line`, read as UTF-8 the way mailparser reads it), or read again
+ * from the mail's bytes when that lost letters: what the full parse and the peek at a too-large mail both show.
+ */
+export function subjectWithLetters(head: Buffer, line: string, decoded: string): string {
+  return (lostLetters(line) || lostLetters(decoded) ? legacyHeaderValue(head, 'subject') : null) ?? decoded;
+}
+
+/** The From display name as decoded, or read again from the mail's bytes when that lost letters. */
+export function fromNameWithLetters(head: Buffer, name: string): string {
+  return lostLetters(name) ? (legacyDisplayName(head, 'from') ?? name) : name;
+}

@@ -2,6 +2,7 @@ import iconv from 'iconv-lite';
 import libmime from 'libmime';
 import type { Readable } from 'node:stream';
 import type { AddressObject } from 'mailparser';
+import { oneLine } from '../domain/one-line.js';
 import { normaliseMessageId, parseIdList } from '../domain/thread-refs.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { withTextCharsetsNamed } from './charset-repair.js';
@@ -12,7 +13,7 @@ import { safeFilename, storedContentType } from './attachment-names.js';
 import { takeUuencodedFiles, uudecodePart } from './uuencode.js';
 import { decodeBinHex } from './binhex.js';
 import { endsLinesWithBareCr, UTF7_SCAN_BYTES } from './raw-head.js';
-import { legacyDisplayName, legacyHeaderValue, lostLetters } from './legacy-headers.js';
+import { fromNameWithLetters, subjectWithLetters } from './legacy-headers.js';
 import { withStreamedTnefRead, withTnefRead } from './tnef-attachments.js';
 import { runMailParser, type AttachmentSpill, type AttachmentTaking, type ParserOutput, type TakenAttachment } from './mail-parser-run.js';
 
@@ -254,10 +255,10 @@ async function toInboundMail(run: () => Promise<ParserOutput>, head: Buffer): Pr
       .map((v) => v.replace(/[<>]/g, '').trim().toLowerCase());
     const fromAddresses = addresses(parsed.from);
     const parsedFrom = fromAddresses[0] ?? null;
-    const from = parsedFrom?.name && lostLetters(parsedFrom.name) ? { ...parsedFrom, name: legacyDisplayName(head, 'from') ?? parsedFrom.name } : parsedFrom;
+    const from = parsedFrom?.name ? { ...parsedFrom, name: fromNameWithLetters(head, parsedFrom.name) } : parsedFrom;
     const subjectLine = parsed.headerLines?.find((l) => l.key === 'subject')?.line ?? '';
     const uuTaken = withUuencodedFilesTaken(decodeUtf7Text(head, parsed.text ?? ''), parsed.attachments.map(toAttachment));
-    const subject = (lostLetters(subjectLine) || lostLetters(parsed.subject ?? '') ? legacyHeaderValue(head, 'subject') : null) ?? parsed.subject ?? '';
+    const subject = subjectWithLetters(head, subjectLine, parsed.subject ?? '');
     return {
       messageId: normaliseMessageId(parsed.messageId),
       inReplyTo: parseIdList(parsed.inReplyTo).at(-1) ?? null,
@@ -268,7 +269,7 @@ async function toInboundMail(run: () => Promise<ParserOutput>, head: Buffer): Pr
       cc,
       replyTo: addresses(parsed.headers.get('reply-to') as AddressObject | undefined),
       recipients: [...new Set([...to, ...cc].map((a) => a.address).concat(delivered))],
-      subject: subject.replace(/[\r\n]+/g, ' ').trim(),
+      subject: oneLine(subject),
       date: writtenDate(parsed.date, headers.get('date')?.[0]),
       ...(await withTnefRead({ text: uuTaken.text, html: typeof parsed.html === 'string' ? parsed.html : null }, uuTaken.attachments)),
       headers,

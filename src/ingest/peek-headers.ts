@@ -1,18 +1,59 @@
+import libmime from 'libmime';
+import addressparser from 'nodemailer/lib/addressparser';
+import { oneLine } from '../domain/one-line.js';
 import { normaliseMessageId } from '../domain/thread-refs.js';
+import { fromNameWithLetters, subjectWithLetters } from './legacy-headers.js';
+
+/** How much of a mail's start holds the headers read. */
+const PEEK_BYTES = 64 * 1024;
+
+export interface PeekedHeaders {
+  messageId: string | null;
+  /** The sender's address, lower-cased. */
+  from: string | null;
+  fromName: string | null;
+  subject: string | null;
+}
 
 /**
- * Reads Message-ID, From and Subject from the header block without parsing the body: used for mail too
- * large to parse, so the log still says whose mail it was.
+ * Reads Message-ID, From and Subject from the header block without parsing the body: used for mail too large to
+ * parse, whose ticket and notice to the sender come from it. Subject and display name are decoded as the full parse
+ * decodes them (encoded words with libmime as mailparser does, a legacy client's raw 8-bit bytes repaired), so the
+ * ticket reads "Factura número 90", not "=?utf-8?Q?Factura_n=C3=BAmero_90?=", and on one line.
  */
-export function peekHeaders(raw: Buffer): { messageId: string | null; from: string | null; subject: string | null } {
-  const head = raw.subarray(0, 64 * 1024).toString('latin1');
+export function peekHeaders(raw: Buffer): PeekedHeaders {
+  const bytes = raw.subarray(0, PEEK_BYTES);
+  const head = bytes.toString('latin1');
   const end = head.search(/\r?\n\r?\n|\r\r/);
   const block = (end >= 0 ? head.slice(0, end) : head).replace(/(\r\n|\r|\n)[ \t]+/g, ' ').replace(/\r\n?/g, '\n');
   const header = (name: string) => new RegExp(`^${name}:[ \\t]*(.*)$`, 'im').exec(block)?.[1]?.trim() ?? null;
-  const from = header('From');
+  // The value's bytes read as UTF-8, as mailparser reads a header (bytes that are not become U+FFFD, repaired below).
+  const text = (name: string) => {
+    const value = header(name);
+    return value === null ? null : Buffer.from(value, 'latin1').toString('utf8');
+  };
+  const sender = senderOf(text('From'));
+  const subject = text('Subject');
   return {
     messageId: normaliseMessageId(header('Message-ID')),
-    from: from ? (/([^\s<>"]+@[^\s<>"]+)/.exec(from)?.[1]?.toLowerCase() ?? null) : null,
-    subject: header('Subject'),
+    from: sender?.address ?? null,
+    fromName: sender?.name ? oneLine(fromNameWithLetters(bytes, decodeWords(sender.name))) || null : null,
+    subject: subject === null ? null : oneLine(subjectWithLetters(bytes, subject, decodeWords(subject))),
   };
+}
+
+/** The first address of a From line, as mailparser finds it: not an address written in the display name. */
+function senderOf(line: string | null): { address: string; name: string } | null {
+  if (!line) return null;
+  const first = addressparser(line, { flatten: true }).find((a) => a.address.includes('@'));
+  return first ? { address: first.address.trim().toLowerCase(), name: first.name.trim() } : null;
+}
+
+/** RFC 2047 encoded words decoded; text libmime cannot decode is kept as written (as mailparser keeps it). */
+function decodeWords(text: string): string {
+  try {
+    return libmime.decodeWords(text);
+  } catch {
+    return text;
+  }
 }

@@ -249,7 +249,7 @@ export class InboundPipeline {
     const message = (error as Error)?.message ?? String(error);
     // What the header block says of it, for the operator's `ventanilla quarantine` (the parse failed or was refused).
     const head = raw.content ?? (await this.deps.blobs.head(sha256, HEADER_PEEK_BYTES).catch(() => null));
-    const peek = head ? peekHeaders(head) : { messageId: null, from: null, subject: null };
+    const peek = head ? peekHeaders(head) : { messageId: null, from: null, fromName: null, subject: null };
     await inTransaction(this.deps.db, async (tx) => {
       if (raw.content) keepRawMail(tx, sha256, raw.content, now);
       await quarantine(tx, { rawSha256: sha256, size, source: source.source, sourceRef: source.sourceRef ?? null, errorCode: code, error: message, at: now });

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseMail } from '../../src/ingest/parse.js';
+import { peekHeaders } from '../../src/ingest/peek-headers.js';
 import { corpusRoot, normaliseWhitespace, stalwartExpectedSubject, walk } from '../support/corpus.js';
 
 // Subjects as the customer wrote them, on stalwart's samples (legacy clients' raw Latin-1 bytes, 8-bit bytes
@@ -25,5 +26,21 @@ describe.skipIf(!fs.existsSync(stalwart))('subjects of the stalwart corpus', () 
     }
     expect(compared).toBeGreaterThan(50);
     expect(wrong).toEqual([]);
+  });
+
+  it('a mail too large to parse gets the same subject and display name from a peek at its header block', async () => {
+    const differ: string[] = [];
+    let compared = 0;
+    for (const file of walk(stalwart).filter((f) => f.endsWith('.eml'))) {
+      const raw = fs.readFileSync(file);
+      const parsed = await parseMail(raw).catch(() => null);
+      if (!parsed?.subject) continue;
+      compared++;
+      const peek = peekHeaders(raw);
+      const [got, expected] = [[peek.subject, peek.fromName], [parsed.subject, parsed.from?.name ?? null]].map((v) => JSON.stringify(v));
+      if (got !== expected) differ.push(`${path.relative(stalwart, file)}: ${got} (parsed: ${expected})`);
+    }
+    expect(compared).toBeGreaterThan(50);
+    expect(differ).toEqual([]);
   });
 });

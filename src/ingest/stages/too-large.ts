@@ -5,13 +5,13 @@ import { sizeOverLimit } from '../../outbound/locale.js';
 import type { Tx } from '../../store/database.js';
 import { alreadyLoggedRaw, type InboundOutcome } from '../../store/inbound-log-repo.js';
 import { addMessage, addTicketEvent, createTicket, ensureContact } from '../../store/tickets-repo.js';
-import type { peekHeaders } from '../peek-headers.js';
+import type { PeekedHeaders } from '../peek-headers.js';
 import { isSupportAddress } from './identify.js';
 import { keyForTooLarge, noteReusedMessageId } from './reused-message-id.js';
 
 const megabytes = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 
-type Peek = ReturnType<typeof peekHeaders>;
+type Peek = PeekedHeaders;
 
 export interface TooLargeMail {
   peek: Peek;
@@ -57,7 +57,7 @@ export async function openTooLargeTicket(
   deps: LifecycleDeps,
   input: { peek: Peek & { from: string }; dedupKey: string; sha256: string; size: number; limit: number; now: Date },
 ): Promise<number> {
-  const contact = await ensureContact(tx, input.peek.from, null);
+  const contact = await ensureContact(tx, input.peek.from, input.peek.fromName);
   const ticket = await createTicket(tx, {
     subject: ticketSubject(input.peek.subject ?? ''),
     requesterId: contact.id,
@@ -70,7 +70,7 @@ export async function openTooLargeTicket(
   const note = `[${megabytes(input.size)} > ${megabytes(input.limit)}: the mail was not parsed; its raw copy is kept as ${input.sha256} (ventanilla raw-mail ${input.sha256} writes it out)]`;
   await addMessage(tx, {
     ticketId: ticket.id, direction: 'in', dedupKey: input.dedupKey, messageId: input.peek.messageId, inReplyTo: null, references: [],
-    fromAddress: input.peek.from, fromName: null, to: [], cc: [], subject: input.peek.subject ?? '', sentAt: null, text: note, visibleText: note,
+    fromAddress: input.peek.from, fromName: input.peek.fromName, to: [], cc: [], subject: input.peek.subject ?? '', sentAt: null, text: note, visibleText: note,
     html: null, rawSha256: input.sha256, createdAt: input.now, attachments: [],
   });
   await addTicketEvent(tx, { ticketId: ticket.id, type: 'too_large', actor: 'system', detail: note, at: input.now });

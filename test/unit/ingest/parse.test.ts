@@ -15,6 +15,10 @@ describe('headers written in legacy bytes (not UTF-8)', () => {
     expect(m.subject).toBe('Facturación electrónica rechazada');
     expect(m.from).toEqual({ address: 'jose@cliente.mx', name: 'José Muñoz' });
   });
+  it('control characters inside encoded words (a bell, an escape sequence for the terminal) become spaces', async () => {
+    const m = await parseMail(crlf(['From: a@b.de', 'Subject: =?utf-8?Q?Factura=07_90=1B[31m=0D=0Afin?=', '', 'x']));
+    expect(m.subject).toBe('Factura 90 [31m fin');
+  });
   it('an encoded word with raw 8-bit bytes in it is read in its declared charset', async () => {
     const m = await parseMail(latin1(['From: a@b.de', 'Subject: =?iso-8859-1?Q?Die_Hasen_und_die_Fr\xf6sche?=', '', 'x']));
     expect(m.subject).toBe('Die Hasen und die Frösche');
@@ -247,7 +251,13 @@ describe('an attachment without a name', () => {
 describe('peeking at the headers of a mail too large to parse', () => {
   it('finds Message-ID, From and Subject without reading the body', () => {
     const raw = Buffer.concat([crlf(['From: Ana <ana@x.mx>', 'Subject: big', ' one', 'Message-ID: <big@x.mx>', '', '']), Buffer.alloc(1000, 'x')]);
-    expect(peekHeaders(raw)).toEqual({ messageId: 'big@x.mx', from: 'ana@x.mx', subject: 'big one' });
+    expect(peekHeaders(raw)).toEqual({ messageId: 'big@x.mx', from: 'ana@x.mx', fromName: 'Ana', subject: 'big one' });
+  });
+  it('reads subject and display name as the full parse does (encoded words, raw Latin-1, UTF-7 words)', async () => {
+    const raw = latin1(['From: =?utf-7?Q?Jos+AOk-?= Mu\xf1oz <jose@cliente.mx>', 'Subject: =?utf-7?Q?Facturaci+APM-n?=', ' =?iso-8859-1?Q?_electr=F3nica?= rechazada', '', 'x']);
+    const parsed = await parseMail(raw);
+    expect(peekHeaders(raw)).toMatchObject({ from: 'jose@cliente.mx', fromName: parsed.from?.name, subject: parsed.subject });
+    expect(peekHeaders(raw)).toMatchObject({ fromName: 'José Muñoz', subject: 'Facturación electrónica rechazada' });
   });
 });
 
