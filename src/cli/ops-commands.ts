@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { createApp, type App } from '../app.js';
 import { loadConfig } from '../config.js';
 import { calendarFromEnv } from '../domain/business-clock.js';
-import { parseDeskTime } from './desk-time.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { failureMessage } from './failure-message.js';
 import { isLocale, LOCALES } from '../outbound/locale.js';
@@ -12,7 +11,9 @@ import { gatewayJobs } from '../scheduler/jobs.js';
 import { Scheduler, type JobRun } from '../scheduler/runner.js';
 import { inTransaction } from '../store/database.js';
 import { deferredNoticeCount } from '../store/deferred-notice-repo.js';
-import { countOutbox, listOutbox, retryOutboxMail } from '../store/outbox-repo.js';
+import { countOutbox, listOutbox } from '../store/outbox-repo.js';
+import { retryUnsuppressed, type SuppressedRecipient } from '../outbound/suppressed-recipients.js';
+import { deskTime, parseDeskTime } from './desk-time.js';
 
 /** A failed job's line in `run-once`'s report: what the command's own failure would say, without its stack. */
 const failureLine = (error: unknown) => failureMessage(error).replace(/^ventanilla: /, '').split('\n')[0];
@@ -75,11 +76,18 @@ export function registerOpsCommands(program: Command): void {
       const id = Number(idText);
       const app = await createApp();
       try {
-        const ok = await inTransaction(app.db, (tx) => retryOutboxMail(tx, id, app.now()));
-        if (!ok) return alreadyRetried(app, id);
+        const timeZone = app.lifecycle.policies.calendar.config.timeZone;
+        const retry = await inTransaction(app.db, (tx) => retryUnsuppressed(tx, id, app.now()));
+        if (!retry) return alreadyRetried(app, id);
+        // To suppressed addresses alone: sending it again would only bounce again (README "Bounces and suppression").
+        if (!retry.retried) {
+          const lift = retry.refused.map((r) => `\`ventanilla suppressions lift ${r.address}\``).join(' and ');
+          throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, `mail ${id} is not sent again: ${retry.refused.map((r) => `${r.address} bounces (suppressed${sinceOf(r, timeZone)})`).join(', ')}; if ${retry.refused.length > 1 ? 'they work' : 'the address works'} again, ${lift}, then retry.`);
+        }
         const report = await app.drainer().drain();
         const after = await app.db.outboxMail.findUnique({ where: { id }, select: { status: true, lastError: true } });
-        process.stdout.write(`mail ${idText} queued again: ${JSON.stringify(report)}\n`);
+        const leftOut = retry.leftOut.map((r) => `${r.address} (suppressed${sinceOf(r, timeZone)}: \`ventanilla suppressions lift ${r.address}\`)`).join(', ');
+        process.stdout.write(`mail ${idText} queued again${leftOut ? `, not to ${leftOut}` : ''}: ${JSON.stringify(report)}\n`);
         // Sent, or waiting for its next attempt, is success; failed again is not, and says why.
         if (after?.status === 'failed') throw new VentanillaError(ErrorCode.SMTP_FAILED, `mail ${idText} failed again: ${after.lastError ?? 'no reason recorded'}`);
       } finally {
@@ -117,6 +125,9 @@ function mayHaveReachedNote(mail: { status: string; mayHaveReached: boolean }): 
   // A pending one too: its next try may give its reader a second copy.
   return mail.status !== 'sent' && mail.mayHaveReached ? '\t[may have reached the recipient]' : '';
 }
+
+/** " since <time>" on the desk's clock, of a suppression (one made by hand before suppressedAt was kept has none). */
+const sinceOf = (r: SuppressedRecipient, timeZone: string) => (r.since ? ` since ${deskTime(r.since, timeZone)}` : '');
 
 /**
  * `outbox retry` of a mail that is not failed: sent or on its way is already what was asked (exit 0); one taken

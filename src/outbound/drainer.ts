@@ -9,6 +9,7 @@ import { FailedTries } from './failed-tries.js';
 import { outgoingMailOf } from './outgoing-mail.js';
 import { SentRecords } from './sent-records.js';
 import { SharedBodies } from './shared-body.js';
+import { screenClaimed } from './suppressed-recipients.js';
 import { describeSmtpError, isPermanentError, isServerProblem, mayHaveDelivered, refusedOf } from './smtp-errors.js';
 import { ErrorCode } from '../errors.js';
 import type { HeldOutcome } from './held-acknowledgements.js';
@@ -32,12 +33,21 @@ export const STOP_GRACE_MS = 20_000;
 /** After the server failed us (smtp-errors.ts isServerProblem), the drain waits this long, doubling to the cap. */
 const FIRST_PAUSE_MS = 30_000;
 const MAX_PAUSE_MS = 15 * 60_000;
+/**
+ * A claimed batch is checked against the suppressions once more before its next mail goes when this long has passed
+ * since the last check: a relay that takes few mails a minute spends minutes on a batch, and a bounce recorded
+ * meanwhile must stop the mails still queued here. A fast drain never waits that long over a batch.
+ */
+const RESCREEN_MS = 30_000;
 
 /** One drain() call: the claimed mails not handed to the mailer yet, and whether the outbox may hold more. */
 interface Run {
   queue: ClaimedMail[];
   more: boolean;
   claiming: Promise<void> | null;
+  /** The queue's look at the suppressions (suppressed-recipients.ts screenClaimed) under way, and when the last was. */
+  screening: Promise<void> | null;
+  screenedAt: number;
   error: unknown;
   report: DrainReport;
   now: () => Date;
@@ -89,7 +99,7 @@ export class OutboxDrainer {
     /** heldBack: an acknowledgement ACK_LIMIT held back, written again before it goes (held-acknowledgements.ts). */
     private readonly deps: { db: Db; mailer: Mailer; blobs: BlobStore; log: Logger; heldBack?: (row: ClaimedMail, holder: string, now: Date) => Promise<HeldOutcome> },
     /** retryHours: OUTBOX_RETRY_HOURS; maxAttempts: OUTBOX_MAX_ATTEMPTS, no limit by count when absent. */
-    private readonly opts: { retryHours: number; maxAttempts?: number; concurrency?: number },
+    private readonly opts: { retryHours: number; maxAttempts?: number; concurrency?: number; rescreenMs?: number },
   ) {
     this.holder = newHolderId(deps.db, 'drain:', deps.log);
     this.bodies = new SharedBodies(deps.db);
@@ -107,7 +117,7 @@ export class OutboxDrainer {
   async drain(now: () => Date = () => new Date(), holding: () => boolean = () => false): Promise<DrainReport> {
     if (now().getTime() < this.pausedUntil) return { sent: 0, retried: 0, failed: 0 };
     await this.finishLeftovers();
-    const run: Run = { queue: [], more: true, claiming: null, error: null, report: { sent: 0, retried: 0, failed: 0 }, now, holding, serverTrouble: null, inFlight: new Set() };
+    const run: Run = { queue: [], more: true, claiming: null, screening: null, screenedAt: Date.now(), error: null, report: { sent: 0, retried: 0, failed: 0 }, now, holding, serverTrouble: null, inFlight: new Set() };
     const lanes = 2 * Math.max(1, this.opts.concurrency ?? 5);
     const worker = async () => {
       try {
@@ -178,6 +188,11 @@ export class OutboxDrainer {
   private async next(run: Run, lowWater: number): Promise<ClaimedMail | null> {
     for (;;) {
       if (this.stopping || run.error || run.serverTrouble) return null;
+      if (!run.screening && run.queue.length > 0 && Date.now() - run.screenedAt >= (this.opts.rescreenMs ?? RESCREEN_MS)) run.screening = this.rescreen(run);
+      if (run.screening) {
+        await run.screening;
+        if (run.error) return null;
+      }
       if (run.queue.length <= lowWater && run.more && !run.claiming && !run.holding()) run.claiming = this.claim(run);
       const row = run.queue.shift();
       if (row) return row;
@@ -193,6 +208,10 @@ export class OutboxDrainer {
       const dead = (await leaseHolders(this.deps.db, run.now())).filter((holder) => holderIsDead(this.deps.db, holder));
       batch = await claimDueMails(this.deps.db, run.now(), LEASE_MS, BATCH, this.holder, dead);
       run.more = batch.length === BATCH;
+      // An address suppressed since these mails were queued (a bounce recorded while they were claimed, or
+      // retried, or put back by `outbox retry`) gets none of them: left out, or the mail cancelled.
+      batch = await screenClaimed(this.deps.db, batch, this.holder, run.now());
+      run.screenedAt = Date.now();
       await this.bodies.load(batch.map((row) => row.bodyId));
       run.queue.push(...batch);
     } catch (error) {
@@ -202,6 +221,21 @@ export class OutboxDrainer {
       if (batch.length > 0) await releaseClaims(this.deps.db, batch.map((r) => r.id)).catch(() => undefined);
     } finally {
       run.claiming = null;
+    }
+  }
+
+  /** The queued mails checked against the suppressions again (RESCREEN_MS), out of the queue meanwhile: none goes unchecked. */
+  private async rescreen(run: Run): Promise<void> {
+    const rows = run.queue.splice(0);
+    try {
+      run.queue.unshift(...(await screenClaimed(this.deps.db, rows, this.holder, run.now())));
+    } catch (error) {
+      // The database failed us: no lane takes another mail, and these go back to the queue with the rest (drain).
+      run.error ??= error;
+      run.queue.unshift(...rows);
+    } finally {
+      run.screenedAt = Date.now();
+      run.screening = null;
     }
   }
 

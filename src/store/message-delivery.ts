@@ -7,10 +7,9 @@ import type { Db } from './database.js';
 // customer never got as one they did.
 
 /**
- * A recipient of the message whom its outbox row no longer names. The drainer sends to the row's recipients as they
- * stand and never reads the suppressions itself: an address suppressed after bounces while the mail waited (a retry,
- * ACK_LIMIT) is taken out of it then (outbox-repo.ts takeBackQueuedTo), the only change made to a queued mail's
- * recipients. With the address's suppression as it is now (null: no row, which nothing removes).
+ * A recipient of the message whom its outbox row no longer names: an address suppressed after bounces before the mail
+ * left (while it waited for a retry or ACK_LIMIT, while a drainer held it, or before `outbox retry`) is taken out of
+ * it (outbound/suppressed-recipients.ts), the only change made to a queued mail's recipients. With the address's suppression as it is now (null: no row, which nothing removes).
  */
 export interface NotSentToJson {
   address: string;

@@ -82,6 +82,8 @@ export interface ClaimedMail {
   id: number;
   /** The ticket whose mail it is (told when the mail fails for good); null for mail of no ticket (bulletins). */
   ticketId: number | null;
+  /** Which mail it is: an escalation (to the desk's own people) is spared by suppression. */
+  template: string;
   fromAddress: string;
   toList: string;
   ccList: string;
@@ -114,7 +116,7 @@ const LEASE = `UPDATE "OutboxMail" SET "status" = 'sending', "leasedUntil" = ?, 
   WHERE "id" IN (SELECT "value" FROM json_each(?))`;
 // Read after the lease, so `attempts` counts this attempt. Only ids: selecting whole rows in DUE would sort
 // every due mail's text and HTML to keep the first `limit`.
-export const CLAIMED_SQL = `SELECT "id", "ticketId", "fromAddress", "toList", "ccList", "subject", "text", "html", "messageId", "headers", "attachments", "attempts", "bodyId", "fill", "createdAt",
+export const CLAIMED_SQL = `SELECT "id", "ticketId", "template", "fromAddress", "toList", "ccList", "subject", "text", "html", "messageId", "headers", "attachments", "attempts", "bodyId", "fill", "createdAt",
     ${HELD_BACK_SQL} AS "heldBack"
   FROM "OutboxMail" WHERE "id" IN (SELECT "value" FROM json_each(?)) ORDER BY "id"`;
 const HOLDERS = `SELECT DISTINCT "leaseHolder" AS "holder" FROM "OutboxMail" WHERE "status" = 'sending' AND "leasedUntil" >= ? AND "leaseHolder" IS NOT NULL`;
@@ -222,32 +224,6 @@ export async function markFailed(tx: Tx, id: number, error: string, headers?: st
 
 function settled(headers: string | undefined, reached: boolean) {
   return { ...(headers ? { headers } : {}), ...(reached ? { mayHaveReached: true } : {}) };
-}
-
-/**
- * A suppressed address gets nothing more: its mails queued and not yet left (a bulletin waiting for its send slot, a
- * notice waiting for a retry) are taken back, as a notice queued from now on would not be written (notices.ts),
- * or, with others in copy, go to those alone (`copies`); in copy of a queued mail, it is left out of it. Not the
- * mails to the desk's own people (escalations), which suppression spares too. Returns the mails it was the
- * recipient of: cancelled, or (copies) sent to the copies only.
- */
-export async function takeBackQueuedTo(tx: Tx, email: string, reason: string): Promise<Array<{ ticketId: number | null; template: string; messageId: string; copies: string[] }>> {
-  const address = email.toLowerCase();
-  const isAddress = (a: string) => a.toLowerCase() === address;
-  const where = { status: 'pending', primaryTo: address, NOT: { template: { startsWith: 'escalation' } } };
-  const rows = await tx.outboxMail.findMany({ where, select: { id: true, ticketId: true, template: true, messageId: true, ccList: true } });
-  const taken: Array<{ ticketId: number | null; template: string; messageId: string; copies: string[] }> = [];
-  for (const { id, ccList, ...row } of rows) {
-    // The colleagues in copy still get a ticket's mail that its requester cannot (notices.ts does the same).
-    const copies = (JSON.parse(ccList) as string[]).filter((a) => !isAddress(a));
-    if (copies.length > 0) await tx.outboxMail.update({ where: { id }, data: { toList: JSON.stringify(copies), ccList: '[]', primaryTo: (copies[0] as string).toLowerCase() } });
-    else await tx.outboxMail.update({ where: { id }, data: { status: 'cancelled', lastError: reason } });
-    taken.push({ ...row, copies });
-  }
-  // In copy of mails still queued: left out of them (the mail goes to the rest).
-  const copied = await tx.outboxMail.findMany({ where: { status: 'pending', ccList: { contains: `"${address}"` } }, select: { id: true, ccList: true } });
-  for (const { id, ccList } of copied) await tx.outboxMail.update({ where: { id }, data: { ccList: JSON.stringify((JSON.parse(ccList) as string[]).filter((a) => !isAddress(a))) } });
-  return taken;
 }
 
 /** A sent mail that some of its recipients refused for good (5xx to RCPT TO): the refusals, for `outbox list`. */

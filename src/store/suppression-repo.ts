@@ -1,5 +1,5 @@
 import type { Db, Tx } from './database.js';
-import { placeholders, sqlOf } from './sql.js';
+import { dateOf, placeholders, sqlOf } from './sql.js';
 
 // Addresses that bounce (README "Bounces and suppression"). While suppressedUntil is in the future, no
 // bulletin and no notification is mailed to the address.
@@ -12,6 +12,19 @@ export async function suppressedAmong(tx: Tx | Db, emails: string[], now: Date):
   if (list.length === 0) return new Set();
   const rows = sqlOf(tx).all<{ email: string }>(`SELECT "email" FROM "Suppression" WHERE "email" IN (${placeholders(list.length)}) AND "suppressedUntil" > ?`, ...list, now);
   return new Set(rows.map((r) => r.email));
+}
+
+/**
+ * Of these addresses (any case), those suppressed at `now`, by address in lower case, with since when. One
+ * statement for a drainer's whole batch, each address by the primary key (the list as one JSON parameter).
+ */
+export const SUPPRESSED_SINCE_SQL = `SELECT "email", "suppressedAt" FROM "Suppression" WHERE "email" IN (SELECT "value" FROM json_each(?)) AND "suppressedUntil" > ?`;
+
+export function suppressedSince(tx: Tx | Db, emails: string[], now: Date): Map<string, Date | null> {
+  const list = [...new Set(emails.map((e) => e.toLowerCase()).filter(Boolean))];
+  if (list.length === 0) return new Map();
+  const rows = sqlOf(tx).all<{ email: string; suppressedAt: string | null }>(SUPPRESSED_SINCE_SQL, JSON.stringify(list), now);
+  return new Map(rows.map((r) => [r.email, dateOf(r.suppressedAt)]));
 }
 
 export interface BounceFacts {

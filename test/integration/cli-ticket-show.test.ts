@@ -173,8 +173,8 @@ describe.skipIf(!cliBuilt)('tickets show: the ticket\'s history and its follow-u
   });
 });
 
-// A recipient whose address bounced while a mail to them waited in the outbox is left out of it (outbox-repo.ts
-// takeBackQueuedTo); the drainer sends to whom the outbox row names, so the ticket's message must not list them as sent.
+// A recipient whose address bounced while a mail to them waited in the outbox is left out of it
+// (outbound/suppressed-recipients.ts), so the ticket's message must not list them as sent.
 describe.skipIf(!cliBuilt)('tickets show: a recipient suppressed after the mail was queued', () => {
   const suite = timeTravelSuite();
 

@@ -9,6 +9,7 @@ import { migrateDatabase } from '../../src/store/migrator.js';
 import { ACK_SLOTS_SQL, KNOWN_REQUESTER_SQL, LAST_THROTTLED_SQL } from '../../src/store/acknowledgement-repo.js';
 import { CANCEL_QUEUED_SQL } from '../../src/store/outbox-cancel.js';
 import { CLAIMED_SQL } from '../../src/store/outbox-repo.js';
+import { SUPPRESSED_SINCE_SQL } from '../../src/store/suppression-repo.js';
 import { TICKETS_OF_ISSUE_SQL } from '../../src/store/lifecycle-repo.js';
 import { MAILS_OF_TEMPLATE_TO_SQL, OWED_ACCESS_REQUESTS_SQL, SETTLED_ACCESS_REQUESTS_SQL } from '../../src/store/access-repo.js';
 
@@ -77,6 +78,14 @@ describe('ACK_LIMIT (every acknowledgement of a new ticket, thousands in a backl
   });
   it("cancels a ticket's held-back acknowledgement by its idempotency key", () => {
     expect(planOf(CANCEL_QUEUED_SQL, 'x', 'ack:1', 'y', 'y')).toEqual([expect.stringMatching(/^SEARCH OutboxMail USING INDEX sqlite_autoindex_OutboxMail_1|^SEARCH OutboxMail USING INDEX OutboxMail_idempotencyKey_key/)]);
+  });
+});
+
+describe('the outbox drain (each claimed batch of up to 200 mails; src/outbound/suppressed-recipients.ts)', () => {
+  it('looks up the suppression of each recipient of the batch by the primary key, not by reading the whole list', () => {
+    const plan = planOf(SUPPRESSED_SINCE_SQL, '["ana@cliente.mx","luis@cliente.mx"]', '2026-12-01T00:00:00.000+00:00');
+    expect(plan.filter((step) => /^SCAN Suppression\b/.test(step))).toEqual([]);
+    expect(plan).toContainEqual(expect.stringMatching(/^SEARCH Suppression USING INDEX sqlite_autoindex_Suppression_1 \(email=\?\)$/));
   });
 });
 

@@ -2,9 +2,8 @@ import type { BulletinConfig } from '../../config.js';
 import { loggedWithOutcome } from '../../store/access-repo.js';
 import { subscriberOfBulletinMail } from '../../store/bulletin-repo.js';
 import type { Tx } from '../../store/database.js';
-import { suppressedWhy } from '../../outbound/notices.js';
-import { takeBackQueuedTo } from '../../store/outbox-repo.js';
-import { addTicketEvent } from '../../store/tickets-repo.js';
+import { leaveOutSuppressed } from '../../outbound/suppressed-recipients.js';
+import { queuedMailsNaming } from '../../store/outbox-recipients.js';
 import { unsubscribe } from '../../store/subscriber-repo.js';
 import { dropSurveysOfMails } from '../../store/survey-repo.js';
 import { countSoftBounce, suppressForHardBounce } from '../../store/suppression-repo.js';
@@ -47,15 +46,13 @@ export async function applyDeliveryReport(tx: Tx, settings: BulletinConfig['supp
       suppressed = `${r.address} suppressed after ${settings.softLimit} soft bounces`;
     }
     if (suppressed === null) continue;
-    const why = `the address is suppressed after bounces (ventanilla suppressions lift ${r.address.toLowerCase()})`;
-    const queued = await takeBackQueuedTo(tx, r.address, why);
-    const takenBack = queued.filter((m) => m.copies.length === 0);
-    const toCopies = queued.length - takenBack.length;
-    // A survey whose mail never left was not asked: not a survey sent in the report (README "Surveys").
-    await dropSurveysOfMails(tx, takenBack.map((m) => m.messageId));
-    // A notice taken back (or left to the copies) is said on its ticket, as one written so for a suppressed address is (notices.ts).
-    for (const m of queued) if (m.ticketId !== null) await addTicketEvent(tx, { ticketId: m.ticketId, type: 'notice_suppressed', actor: 'system', detail: suppressedWhy(m.template, r.address, m.copies), at: now });
-    const counts = [...(takenBack.length > 0 ? [`queued mails to it taken back: ${takenBack.length}`] : []), ...(toCopies > 0 ? [`queued mails to it sent to the copies only: ${toCopies}`] : [])];
+    const address = r.address.toLowerCase();
+    const left = await leaveOutSuppressed(tx, queuedMailsNaming(tx, address), new Set([address]), { now, holder: null });
+    // Counted: the mails it was the recipient of (in copy of one, it is only left out of it).
+    const asRecipient = left.filter((m) => m.requesters.length > 0);
+    const takenBack = asRecipient.filter((m) => m.outcome === 'cancelled').length;
+    const toCopies = asRecipient.length - takenBack;
+    const counts = [...(takenBack > 0 ? [`queued mails to it taken back: ${takenBack}`] : []), ...(toCopies > 0 ? [`queued mails to it sent to the copies only: ${toCopies}`] : [])];
     notes.push([suppressed, ...counts].join('; '));
   }
   return notes.length ? notes.join('; ') : null;
