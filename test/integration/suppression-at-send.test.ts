@@ -85,6 +85,40 @@ describe('a mail claimed for sending when its address is suppressed', () => {
   });
 });
 
+describe('a mail owed to one recipient only (the relay greylisted it) when that address is suppressed', () => {
+  it('is not sent to it: settled as sent to the others, with why it went to no one else', async () => {
+    const tt = await suite.start('2026-11-30T10:00:00-06:00');
+    const number = (await tt.ingest('2026-11-30T10:00:00-06:00', mail({ headers: { Subject: 'No puedo timbrar', Cc: 'luis@cliente.mx' } }))).ticketNumber as number;
+    tt.take();
+    const ack = await tt.app.db.outboxMail.findFirstOrThrow({ where: { template: 'acknowledgement' } });
+    suite.smtp.refuseRecipients.set('luis@cliente.mx', 451);
+    await tt.agentReply('2026-11-30T10:05:00-06:00', number, '¿Nos envía el XML?', 'pending');
+    suite.smtp.refuseRecipients.clear();
+    expect(tt.take().map((m) => m.to)).toEqual([['ana@cliente.mx']]);
+    await tt.ingest('2026-11-30T10:06:00-06:00', postfixDsn({ failed: 'luis@cliente.mx', original: sentHeaders(ack) }));
+    await tt.tick('2026-11-30T12:00:00-06:00');
+    expect(tt.take()).toEqual([]);
+    expect(await answerRow(tt)).toMatchObject({ status: 'sent', lastError: 'not sent to luis@cliente.mx: the address is suppressed after bounces (ventanilla suppressions lift luis@cliente.mx)' });
+  });
+});
+
+describe('a mail to the copies alone (its requester suppressed) when one of them is suppressed too', () => {
+  it('still goes to the other copies', async () => {
+    const tt = await suite.start('2026-11-30T10:00:00-06:00');
+    const number = (await tt.ingest('2026-11-30T10:00:00-06:00', mail({ headers: { Subject: 'No puedo timbrar', Cc: 'luis@cliente.mx, pepe@cliente.mx' } }))).ticketNumber as number;
+    tt.take();
+    const ack = await tt.app.db.outboxMail.findFirstOrThrow({ where: { template: 'acknowledgement' } });
+    await tt.ingest('2026-11-30T10:01:00-06:00', postfixDsn({ failed: 'ana@cliente.mx', original: sentHeaders(ack) }));
+    suite.smtp.failWith = 451;
+    await tt.agentReply('2026-11-30T10:05:00-06:00', number, '¿Nos envía el XML?', 'pending');
+    suite.smtp.failWith = null;
+    expect((await answerRow(tt)).toList).toBe('["luis@cliente.mx","pepe@cliente.mx"]');
+    await tt.ingest('2026-11-30T10:06:00-06:00', postfixDsn({ failed: 'luis@cliente.mx', original: sentHeaders(ack) }));
+    await tt.tick('2026-11-30T12:00:00-06:00');
+    expect(tt.take().map((m) => m.to)).toEqual([['pepe@cliente.mx']]);
+  });
+});
+
 describe('a bounce recorded while a slow relay works through a claimed batch', () => {
   it('stops the mails of the batch still queued to the address: cancelled, or to the copy alone', async () => {
     const tt = await suite.start('2026-11-30T10:00:00-06:00');
