@@ -1,8 +1,15 @@
-import libmime from 'libmime';
 import addressparser from 'nodemailer/lib/addressparser';
 import { oneLine } from '../domain/one-line.js';
 import { normaliseMessageId } from '../domain/thread-refs.js';
 import { fromNameWithLetters, subjectWithLetters } from './legacy-headers.js';
+
+type Libmime = (typeof import('libmime'))['default'];
+let libmime: Promise<Libmime> | undefined;
+/**
+ * libmime (mailparser's decoder), loaded with the first peek: this module comes with the pipeline, which every
+ * command loads, and the mail parser's code waits for the first mail parsed (test/integration/bundle.test.ts).
+ */
+const loadLibmime = () => (libmime ??= import('libmime').then((m) => m.default));
 
 /** How much of a mail's start holds the headers read. */
 const PEEK_BYTES = 64 * 1024;
@@ -21,7 +28,9 @@ export interface PeekedHeaders {
  * decodes them (encoded words with libmime as mailparser does, a legacy client's raw 8-bit bytes repaired), so the
  * ticket reads "Factura número 90", not "=?utf-8?Q?Factura_n=C3=BAmero_90?=", and on one line.
  */
-export function peekHeaders(raw: Buffer): PeekedHeaders {
+export async function peekHeaders(raw: Buffer): Promise<PeekedHeaders> {
+  const decoder = await loadLibmime();
+  const decodeWords = (text: string) => decodedWords(decoder, text);
   const bytes = raw.subarray(0, PEEK_BYTES);
   const head = bytes.toString('latin1');
   const end = head.search(/\r?\n\r?\n|\r\r/);
@@ -50,9 +59,9 @@ function senderOf(line: string | null): { address: string; name: string } | null
 }
 
 /** RFC 2047 encoded words decoded; text libmime cannot decode is kept as written (as mailparser keeps it). */
-function decodeWords(text: string): string {
+function decodedWords(decoder: Libmime, text: string): string {
   try {
-    return libmime.decodeWords(text);
+    return decoder.decodeWords(text);
   } catch {
     return text;
   }

@@ -6,7 +6,7 @@ import { keepRawMail } from '../store/raw-mails.js';
 import { logInbound, quarantine, type InboundOutcome } from '../store/inbound-log-repo.js';
 import type { InboundMail } from './parse.js';
 import { endsLinesWithBareCr, UTF7_SCAN_BYTES } from './raw-head.js';
-import { peekHeaders } from './peek-headers.js';
+import { peekHeaders, type PeekedHeaders } from './peek-headers.js';
 import { recordTooLarge } from './stages/too-large.js';
 import { dedupKeyOf } from './stages/identify.js';
 import { writtenContentSha256 } from './written-content.js';
@@ -110,7 +110,7 @@ export class InboundPipeline {
   async ingest(raw: Buffer, source: IngestSource): Promise<IngestResult> {
     const now = this.deps.now();
     const kept = { size: raw.length, sha256: sha256Of(raw), content: raw };
-    if (raw.length > this.deps.maxMessageBytes) return this.recordTooLarge(peekHeaders(raw), kept, source, now);
+    if (raw.length > this.deps.maxMessageBytes) return this.recordTooLarge(await peekHeaders(raw), kept, source, now);
     return this.parseAndRecord(async () => settle((await parser()).parseMail(raw)), kept, source, now);
   }
 
@@ -126,7 +126,7 @@ export class InboundPipeline {
     const { sha256, size } = await blobs.putStream(input);
     // Kept as the blob file it streamed into: nothing more to store with the outcome.
     const kept = { size, sha256, content: null };
-    if (size > maxMessageBytes) return this.recordTooLarge(peekHeaders(await blobs.head(sha256, HEADER_PEEK_BYTES)), kept, source, now);
+    if (size > maxMessageBytes) return this.recordTooLarge(await peekHeaders(await blobs.head(sha256, HEADER_PEEK_BYTES)), kept, source, now);
     if (size <= BIG_MAIL_BYTES) {
       const raw = await blobs.get(sha256);
       return this.parseAndRecord(async () => settle((await parser()).parseMail(raw)), kept, source, now);
@@ -227,7 +227,7 @@ export class InboundPipeline {
     }
   }
 
-  private async recordTooLarge(peek: ReturnType<typeof peekHeaders>, raw: KeptRaw, source: IngestSource, now: Date): Promise<IngestResult> {
+  private async recordTooLarge(peek: PeekedHeaders, raw: KeptRaw, source: IngestSource, now: Date): Promise<IngestResult> {
     const { size, sha256 } = raw;
     const dedupKey = await dedupKeyOf(peek.messageId, () => keptBytes(raw, this.deps.blobs));
     // What its copies are known by under a Message-ID another mail may have had too (stages/too-large.ts).
@@ -249,7 +249,7 @@ export class InboundPipeline {
     const message = (error as Error)?.message ?? String(error);
     // What the header block says of it, for the operator's `ventanilla quarantine` (the parse failed or was refused).
     const head = raw.content ?? (await this.deps.blobs.head(sha256, HEADER_PEEK_BYTES).catch(() => null));
-    const peek = head ? peekHeaders(head) : { messageId: null, from: null, fromName: null, subject: null };
+    const peek = head ? await peekHeaders(head) : { messageId: null, from: null, fromName: null, subject: null };
     await inTransaction(this.deps.db, async (tx) => {
       if (raw.content) keepRawMail(tx, sha256, raw.content, now);
       await quarantine(tx, { rawSha256: sha256, size, source: source.source, sourceRef: source.sourceRef ?? null, errorCode: code, error: message, at: now });

@@ -3,7 +3,7 @@ import { errorData, type ErrorData } from './error-data.js';
 import { sha256Of, type BlobStore } from '../store/blobs.js';
 import { analyseMail, type AnalysisSettings, type MailAnalysis } from './analyse-mail.js';
 import { parseMail } from './parse.js';
-import { peekHeaders } from './peek-headers.js';
+import { peekHeaders, type PeekedHeaders } from './peek-headers.js';
 import { dedupKeyOf } from './stages/identify.js';
 
 // The database-free half of ingesting a small mail held in memory: hash it, parse and analyse it, store its
@@ -18,7 +18,7 @@ export interface PrepareSettings extends AnalysisSettings {
 export type PreparedRaw =
   | { kind: 'analysed'; analysis: MailAnalysis }
   /** Above MAX_MESSAGE_BYTES: not parsed; the header block says whose it was. */
-  | { kind: 'too_large'; sha256: string; size: number; peek: ReturnType<typeof peekHeaders> }
+  | { kind: 'too_large'; sha256: string; size: number; peek: PeekedHeaders }
   /** Not usable (unparseable, no sender): it is quarantined. */
   | { kind: 'unusable'; sha256: string; size: number; error: ErrorData }
   /** An attachment could not be stored (disk full...): nothing may be recorded, the source retries later. */
@@ -36,7 +36,7 @@ export async function prepareRaws(settings: PrepareSettings, blobs: BlobWriter, 
 
 async function prepareRaw(settings: PrepareSettings, blobs: BlobWriter, raw: Buffer): Promise<PreparedRaw> {
   const sha256 = sha256Of(raw);
-  if (raw.length > settings.maxMessageBytes) return { kind: 'too_large', sha256, size: raw.length, peek: peekHeaders(raw) };
+  if (raw.length > settings.maxMessageBytes) return { kind: 'too_large', sha256, size: raw.length, peek: await peekHeaders(raw) };
   try {
     const mail = await parseMail(raw);
     const dedupKey = await dedupKeyOf(mail.messageId, () => [raw]);

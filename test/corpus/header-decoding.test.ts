@@ -36,7 +36,7 @@ describe.skipIf(!fs.existsSync(stalwart))('subjects of the stalwart corpus', () 
       const parsed = await parseMail(raw).catch(() => null);
       if (!parsed?.subject) continue;
       compared++;
-      const peek = peekHeaders(raw);
+      const peek = await peekHeaders(raw);
       const [got, expected] = [[peek.subject, peek.fromName], [parsed.subject, parsed.from?.name ?? null]].map((v) => JSON.stringify(v));
       if (got !== expected) differ.push(`${path.relative(stalwart, file)}: ${got} (parsed: ${expected})`);
     }
