@@ -1,4 +1,5 @@
 import type { BulletinStatus } from '../bulletins/bulletins.js';
+import { terminalSafe, writeControl } from './terminal-safe.js';
 
 /** "[#########---------]  50%  500/1000  sent 480  failed 2  skipped 18  pending 500" */
 export function progressLine(s: BulletinStatus, width = 30): string {
@@ -16,7 +17,7 @@ export function progressWriter(out: NodeJS.WriteStream = process.stdout): { upda
     update(line) {
       if (line === last) return;
       last = line;
-      if (out.isTTY) out.write(`\r${line}\u001b[K`);
+      if (out.isTTY) writeControl(out, `\r${terminalSafe(line)}\u001b[K`);
       else out.write(`${line}\n`);
     },
     end() {
