@@ -57,46 +57,45 @@ export type AttachmentTaking = AttachmentSpill | 'drop' | undefined;
 
 const PARSER_OPTIONS = { skipImageLinks: true, skipTextToHtml: true, keepCidLinks: true, checksumAlgo: false } as const;
 
+/** A part's node as mailparser's internal createNode makes it: its decoder, its headers and raw header lines. */
+type PartNode = { decoder?: Writable; headers?: object; headerLines?: RawHeaderLine[] | false };
+
 /**
- * mailparser ends a part's decoder again at the boundary after it and at the end of the mail (about once a mail).
- * Node then builds an ERR_STREAM_ALREADY_FINISHED error, with a full stack trace, that nobody reads: 2% of a
- * backlog's preparation in its profile. A second end() without arguments does nothing else, so it is skipped.
- * (createNode is mailparser's internal method, which gives each part its decoder: left alone if it is renamed.)
+ * Shows `see` each part's node as mailparser makes it (createNode, its internal method: left alone if it is renamed,
+ * and the parse goes on as mailparser does it). One wrapper for every use: it runs for every part of every mail.
  */
-function endDecodersOnce(parser: MailParser): void {
-  const internal = parser as unknown as { createNode?: (data: unknown) => { decoder?: Writable } };
+function onEachPart(parser: MailParser, see: (node: PartNode) => void): void {
+  const internal = parser as unknown as { createNode?: (data: unknown) => PartNode };
   const createNode = internal.createNode;
   if (typeof createNode !== 'function') return;
   internal.createNode = function (this: unknown, data: unknown) {
     const node = createNode.call(this, data);
-    const decoder = node.decoder;
-    if (decoder) {
-      const end = decoder.end;
-      decoder.end = function (this: Writable, ...args: unknown[]) {
-        return args.length === 0 && this.writableEnded ? this : (end as (...a: unknown[]) => Writable).apply(this, args);
-      } as Writable['end'];
-    }
+    see(node);
     return node;
   };
 }
 
 /**
- * The names of parts whose header wrote a Windows path unescaped (raw-filename.ts), by the part's headers, which
- * mailparser hands on as the attachment's. Only its internal createNode sees a part's raw header lines: left as
- * mailparser reads them if it is renamed.
+ * mailparser ends a part's decoder again at the boundary after it and at the end of the mail (about once a mail).
+ * Node then builds an ERR_STREAM_ALREADY_FINISHED error, with a full stack trace, that nobody reads: 2% of a
+ * backlog's preparation in its profile. A second end() without arguments does nothing else, so it is skipped.
  */
-function keepPathNames(parser: MailParser): WeakMap<object, string> {
-  const names = new WeakMap<object, string>();
-  const internal = parser as unknown as { createNode?: (data: unknown) => { headers?: object; headerLines?: RawHeaderLine[] | false } };
-  const createNode = internal.createNode;
-  if (typeof createNode !== 'function') return names;
-  internal.createNode = function (this: unknown, data: unknown) {
-    const node = createNode.call(this, data);
-    const name = unescapedPathName(node.headerLines);
-    if (name !== null && node.headers) names.set(node.headers, name);
-    return node;
-  };
-  return names;
+function endDecoderOnce(node: PartNode): void {
+  const decoder = node.decoder;
+  if (!decoder) return;
+  const end = decoder.end;
+  decoder.end = function (this: Writable, ...args: unknown[]) {
+    return args.length === 0 && this.writableEnded ? this : (end as (...a: unknown[]) => Writable).apply(this, args);
+  } as Writable['end'];
+}
+
+/**
+ * The name of a part whose header wrote a Windows path unescaped (raw-filename.ts), by the part's headers, which
+ * mailparser hands on as the attachment's: only createNode sees a part's raw header lines.
+ */
+function keepPathName(names: WeakMap<object, string>, node: PartNode): void {
+  const name = unescapedPathName(node.headerLines);
+  if (name !== null && node.headers) names.set(node.headers, name);
 }
 
 /**
@@ -134,8 +133,11 @@ export async function takeContent(stream: AsyncIterable<Buffer>, spill: Attachme
 export function runMailParser(input: Buffer | Readable, spill: AttachmentTaking, timeoutMs: number, timeoutError: () => Error): Promise<ParserOutput> {
   return new Promise<ParserOutput>((resolve, reject) => {
     const parser = new MailParser(PARSER_OPTIONS);
-    endDecodersOnce(parser);
-    const pathNames = keepPathNames(parser);
+    const pathNames = new WeakMap<object, string>();
+    onEachPart(parser, (node) => {
+      endDecoderOnce(node);
+      keepPathName(pathNames, node);
+    });
     const mail: Partial<ParserOutput> & { attachments: TakenAttachment[] } = { attachments: [] };
     let settled = false;
     /** The attachment being taken: on a failure it is ended too, so its blob writer drops its temporary file. */

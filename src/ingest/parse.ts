@@ -144,13 +144,11 @@ function withUuencodedFilesTaken(text: string, attachments: InboundAttachment[])
   if (taken.files.length === 0) return { text, attachments };
   const files = taken.files.map((file, i): InboundAttachment => {
     const filename = safeFilename(file.name, `attachment-${attachments.length + i + 1}`);
-    return { filename, contentType: storedContentType(TYPE_OF_EXTENSION[extensionOf(filename)], filename), content: file.content, contentId: null, inline: false };
+    return { filename, contentType: storedContentType(libmime.detectMimeType(filename), filename), content: file.content, contentId: null, inline: false };
   });
   return { text: taken.text, attachments: [...attachments, ...files] };
 }
 
-const TYPE_OF_EXTENSION: Record<string, string> = Object.fromEntries(Object.entries(EXTENSION_OF_TYPE).reverse().map(([type, ext]) => [ext, type]));
-const extensionOf = (name: string) => /\.[^.]+$/.exec(name.toLowerCase())?.[0] ?? '';
 
 /**
  * mailparser refuses to decode UTF-7 (it can smuggle "<script>" past HTML filters). Plain text is safe to
