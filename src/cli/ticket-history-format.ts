@@ -44,6 +44,7 @@ const LABELS = new Map<string, string>([
   ['automatic_reply', 'automatic reply, kept as a note'],
   ['internal_reply', 'mail kept as an internal note'],
   ['too_large', 'mail too large'],
+  ['ccs_withheld', "the mail's To/Cc not copied"],
   ['csat_skipped', 'CSAT survey not sent'],
   ['csat_answered', 'CSAT survey answered'],
   ['csat_changed', 'CSAT answer changed'],

@@ -7,7 +7,7 @@ import { classifyMail, type MailKind } from './classify/bounce.js';
 import { asksNoAutoReply, classifyAutomatic, type AutomaticVerdict } from './stages/automatic.js';
 import { assessSender, type SenderAuthenticity } from './stages/authenticity.js';
 import { writtenDateOnDeskClock } from './desk-date.js';
-import { isSupportAddress } from './stages/identify.js';
+import { copiesOf } from './stages/mail-copies.js';
 import { formRequester } from './stages/web-form.js';
 import { detectLoop, stripReservedHeaders, type LoopVerdict } from './stages/loop.js';
 import { extractVisibleText } from './visible-text/index.js';
@@ -44,8 +44,10 @@ export interface MailAnalysis {
   authenticity: SenderAuthenticity;
   /** Notes on attachments above MAX_ATTACHMENT_BYTES, for the end of the visible text (visibleTextOf). */
   omitted: string[];
-  /** To and Cc addresses other than the sender and us. */
+  /** To and Cc addresses other than the sender and us, to copy; none when the desk is named in neither (stages/mail-copies.ts). */
   ccs: string[];
+  /** The To and Cc addresses left out so, for the ticket's event. */
+  ccsWithheld: string[];
   /** The Message row but its visible text, which the recording thread works out (visibleTextOf). */
   message: Omit<NewMessage, 'ticketId' | 'createdAt' | 'direction' | 'visibleText'>;
 }
@@ -103,14 +105,14 @@ export async function analyseMail(settings: AnalysisSettings, blobs: Pick<BlobSt
         : await blobs.put(a.content);
     attachments.push({ filename: a.filename, contentType: a.contentType, contentId: a.contentId, inline: a.inline, ...stored });
   }
-  const ccs = [...mail.to, ...mail.cc].map((a) => a.address).filter((a) => a !== sender.address && !isSupportAddress(a, settings.ownAddresses));
+  const { ccs, withheld: ccsWithheld } = copiesOf(mail, sender.address, settings.ownAddresses);
   const message = {
     dedupKey, messageId: mail.messageId, inReplyTo: mail.inReplyTo, references: mail.references, fromAddress: sender.address, fromName: sender.name,
     to: mail.to.map((a) => a.address), cc: mail.cc.map((a) => a.address), subject: mail.subject, sentAt: mail.date, text: mail.text,
     html: mail.html, rawSha256: sha256, attachments,
   };
   const stripped = { ...mail, attachments: mail.attachments.map((a) => ({ ...a, content: EMPTY })) };
-  return { mail: stripped, sender, dedupKey, size, sha256, report, loop, automatic, noAutoReply: asksNoAutoReply(mail), authenticity, omitted, ccs, message };
+  return { mail: stripped, sender, dedupKey, size, sha256, report, loop, automatic, noAutoReply: asksNoAutoReply(mail), authenticity, omitted, ccs, ccsWithheld, message };
 }
 
 const EMPTY = Buffer.alloc(0);

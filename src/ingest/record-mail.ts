@@ -105,7 +105,7 @@ export function analysisSettings(deps: Pick<PipelineDeps, 'secret' | 'supportAdd
 
 /** The database half of a mail: the writes of its one effect, given what was worked out without the database. */
 export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Buffer | null, source: IngestSource, now: Date): PreparedMail {
-  const { mail, sender, dedupKey: preparedKey, sha256, size, report, loop, automatic, authenticity, ccs } = analysis;
+  const { mail, sender, dedupKey: preparedKey, sha256, size, report, loop, automatic, authenticity, ccs, ccsWithheld } = analysis;
   const visibleText = visibleTextOf(analysis);
   // Machine-written, or a person's mail that asks for no machine's answer: either way nothing automatic answers it.
   const noAutomaticAnswer = automatic !== null || analysis.noAutoReply !== null;
@@ -172,7 +172,7 @@ export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Bu
     // Who may open tickets (UNKNOWN_SENDER_POLICY) and administrators' commands: stages/access.ts.
     const access = await screenAccess(tx, deps, { mail, sender, thread, visibleText, authenticity, automatic: automatic !== null, noAutoReply: analysis.noAutoReply !== null, spam: spamVerdict(mail), dedupKey, now });
     if (access.kind === 'done') return access.recorded;
-    const applied = await applyInbound(tx, deps.lifecycle, { thread, requester: { id: contact.id, email: sender.address }, subject: mail.subject, visibleText, ccs, now, arrivedAt: source.arrivedAt, message, silent: noAutomaticAnswer, hold: access.hold });
+    const applied = await applyInbound(tx, deps.lifecycle, { thread, requester: { id: contact.id, email: sender.address }, subject: mail.subject, visibleText, ccs, ccsWithheld, now, arrivedAt: source.arrivedAt, message, silent: noAutomaticAnswer, hold: access.hold });
     const asked = access.hold ? await access.afterHold(applied.ticketNumber) : null;
     const detail = [thread.kind === 'existing' ? `via ${thread.via}` : thread.reason, automatic ? `automatic (${automatic.reason}): no answer sent` : analysis.noAutoReply ? `${analysis.noAutoReply}: no automatic answer sent` : null, access.note, asked].filter(Boolean).join('; ');
     return { ...applied, detail };
@@ -188,7 +188,7 @@ export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Bu
     const key = await keyToRecordUnder(tx, preparedKey, { ...preparedMessage, written, writtenOfKept });
     if (key.kind === 'duplicate') return { outcome: 'duplicate', ticketNumber: key.ticketNumber, detail: null, dedupKey: key.dedupKey };
     // A mail once too large to parse, read now that the limit allows: its content goes on the ticket it opened.
-    if (key.kind === 'too_large_read') return readTooLarge(tx, deps, { read: key, message: preparedMessage, ccs, now });
+    if (key.kind === 'too_large_read') return readTooLarge(tx, deps, { read: key, message: preparedMessage, ccs, ccsWithheld, now });
     const legacy = legacyKey ? await loggedUnder(tx, legacyKey) : null;
     if (legacy) return { outcome: 'duplicate', ticketNumber: legacy.ticketNumber, detail: null };
     if (!key.reused) return effectUnder(tx, preparedKey, preparedMessage);

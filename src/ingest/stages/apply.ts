@@ -18,6 +18,7 @@ import { withdrawClosingMail } from '../../lifecycle/close-undone.js';
 import { closedByTimerBefore, closeIfWindowOver, type TimerClose } from '../../lifecycle/jobs.js';
 import { applyChange, startTicket, type LifecycleDeps } from '../../lifecycle/transitions.js';
 import { loadTicketState } from '../../store/lifecycle-repo.js';
+import { noteCcsWithheld } from './mail-copies.js';
 import type { ResolvedThread } from './thread.js';
 
 export type AppliedOutcome = 'created' | 'comment' | 'reopened' | 'followup';
@@ -30,6 +31,8 @@ export interface ApplyInput {
   visibleText: string;
   /** Other people the mail was addressed to (support addresses already removed). */
   ccs: string[];
+  /** Those it was addressed to but not copied: the desk was in neither To nor Cc (stages/mail-copies.ts). */
+  ccsWithheld?: string[];
   message: Omit<NewMessage, 'ticketId' | 'createdAt' | 'direction'>;
   now: Date;
   /** When the mailbox received the mail, if before `now` (pipeline.ts IngestSource): its window is judged then. */
@@ -86,6 +89,7 @@ export async function applyInbound(tx: Tx, deps: LifecycleDeps, input: ApplyInpu
         await touchTicket(tx, ticket.id, now);
         await addTicketEvent(tx, { ticketId: ticket.id, type: effect.event, actor, fromStatus: ticket.status, toStatus: ticket.status, detail: `via ${thread.via}`, at: now });
       }
+      if (thread.takesPart) await noteCcsWithheld(tx, ticket.id, input.ccsWithheld ?? [], now);
       return { outcome: effect.event === 'reopened' ? 'reopened' : 'comment', ticketNumber: ticket.number };
     }
     return createFollowUp(tx, deps, input, ticket);
@@ -150,6 +154,7 @@ async function createNewTicket(tx: Tx, deps: LifecycleDeps, input: ApplyInput) {
   await addMessage(tx, { ...input.message, ticketId: ticket.id, direction: 'in', createdAt: input.now });
   const reason = input.thread.kind === 'new' ? input.thread.reason : 'no-reference';
   await addTicketEvent(tx, { ticketId: ticket.id, type: 'created', actor: input.requester.email, toStatus: 'new', detail: reason, at: input.now });
+  await noteCcsWithheld(tx, ticket.id, input.ccsWithheld ?? [], input.now);
   if (input.hold) {
     await holdForAuthorisation(tx, ticket.id, input.now, input.hold);
     return { outcome: 'created' as const, ticketNumber: ticket.number };
@@ -187,6 +192,7 @@ async function createFollowUp(tx: Tx, deps: LifecycleDeps, input: ApplyInput, cl
     detail: `follow-up of #${closed.number}`,
     at: input.now,
   });
+  await noteCcsWithheld(tx, ticket.id, input.ccsWithheld ?? [], input.now);
   await addTicketEvent(tx, {
     ticketId: closed.id,
     type: 'follow_up_created',

@@ -14,7 +14,7 @@ export interface AutomaticVerdict {
   reason: string;
 }
 
-const first = (mail: InboundMail, name: string) => mail.headers.get(name)?.[0]?.trim() ?? null;
+const first = (mail: Pick<InboundMail, 'headers'>, name: string) => mail.headers.get(name)?.[0]?.trim() ?? null;
 
 /** A no-reply sender: a notification system that reads no answers (an acknowledgement to it is wasted, or bounces). */
 const NO_REPLY_LOCAL = /^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|donotreply)(?:[-_.+].*)?$/i;
@@ -96,9 +96,15 @@ export function asksNoAutoReply(mail: InboundMail): string | null {
   if (spam) return `marked as spam (${spam})`;
   const suppress = first(mail, 'x-auto-response-suppress');
   if (suppress && /\b(?:all|autoreply)\b/i.test(suppress)) return `X-Auto-Response-Suppress: ${suppress}`;
-  if (/^list$/i.test(first(mail, 'precedence') ?? '')) return 'through a mailing list (Precedence: list)';
-  const listHeader = LIST_HEADERS.find((name) => first(mail, name) !== null);
-  if (listHeader) return `through a mailing list (${listHeader})`;
+  const list = throughMailingList(mail);
+  if (list) return list;
   const helpdeskHeader = [...mail.headers.keys()].find((name) => HELPDESK_HEADER.test(name));
   return helpdeskHeader ? `from another helpdesk (${helpdeskHeader})` : null;
+}
+
+/** Why the mail came through a mailing list (its server's marks), or null. */
+export function throughMailingList(mail: Pick<InboundMail, 'headers'>): string | null {
+  if (/^list$/i.test(first(mail, 'precedence') ?? '')) return 'through a mailing list (Precedence: list)';
+  const listHeader = LIST_HEADERS.find((name) => first(mail, name) !== null);
+  return listHeader ? `through a mailing list (${listHeader})` : null;
 }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { ticketSubject } from '../../domain/thread-refs.js';
 import type { Tx } from '../../store/database.js';
 import { tooLargeLoggedUnder, type InboundOutcome, type TooLargeLogged } from '../../store/inbound-log-repo.js';
+import { noteCcsWithheld } from './mail-copies.js';
 import { addCcs, addTicketEvent, ensureContact, fillInboundMessage, messageByDedupKey, setTicketSubject, ticketByNumber, touchTicket, type MessageContent } from '../../store/tickets-repo.js';
 
 // A mail above MAX_MESSAGE_BYTES opens a ticket whose one message is a note: the mail was not parsed, its raw copy is
@@ -57,13 +58,14 @@ async function isThatMail(logged: TooLargeLogged, mail: ReadCandidate): Promise<
 /**
  * The mail's content on the message of the ticket it opened: its text, HTML, attachments, addresses and Date. The
  * ticket keeps its status, clocks and history, and nobody is mailed (its sender was told when it came); the people it
- * was copied to take part, as in a ticket it had opened, and the subject is read as the parser reads it (the note's
- * was the raw header). An event says so.
+ * was copied to take part, as in a ticket it had opened (none when it named the desk in neither To nor Cc:
+ * stages/mail-copies.ts), and the subject is read as the parser reads it (the note's was the raw header). An event
+ * says so.
  */
 export async function readTooLarge(
   tx: Tx,
   deps: { log: Logger; maxMessageBytes: number },
-  input: { read: TooLargeToRead; message: MessageContent; ccs: string[]; now: Date },
+  input: { read: TooLargeToRead; message: MessageContent; ccs: string[]; ccsWithheld: string[]; now: Date },
 ): Promise<{ outcome: InboundOutcome; ticketNumber: number; detail: string; dedupKey: string }> {
   const { read, message, now } = input;
   const ticket = await ticketByNumber(tx, read.ticketNumber);
@@ -71,6 +73,7 @@ export async function readTooLarge(
   await fillInboundMessage(tx, read.messageRowId, message, now);
   if (message.fromAddress === read.logged.fromAddress) await ensureContact(tx, message.fromAddress, message.fromName);
   await addCcs(tx, ticket.id, input.ccs.filter((cc) => cc !== ticket.requester));
+  await noteCcsWithheld(tx, ticket.id, input.ccsWithheld, now);
   if (ticket.subject === ticketSubject(read.logged.subject ?? '')) await setTicketSubject(tx, ticket.id, ticketSubject(message.subject));
   const attachments = message.attachments.length === 1 ? '1 attachment' : `${message.attachments.length} attachments`;
   const detail = `the mail kept raw as ${read.logged.rawSha256} was read (MAX_MESSAGE_BYTES ${deps.maxMessageBytes}): its text and ${attachments} are on its message`;

@@ -90,7 +90,7 @@ describe('tickets show: the ticket\'s history, after its messages', () => {
     ]);
   });
 
-  it('mails not sent, held back or bounced, holds and releases, and a Message-ID reused, each in words; times in a detail on the desk\'s clock', () => {
+  it('mails not sent, held back or bounced, holds and releases, a Message-ID reused and a mail\'s To/Cc not copied, each in words; times in a detail on the desk\'s clock', () => {
     expect(historyOf([
       event('2026-11-23T16:00:00.000Z', 'created', 'luis@otro.example', 'follow-up of #999', null, 'new'),
       event('2026-11-23T16:00:00.000Z', 'held_for_authorisation', 'system', 'UNKNOWN_SENDER_POLICY=hold'),
@@ -108,6 +108,7 @@ describe('tickets show: the ticket\'s history, after its messages', () => {
       event('2026-11-23T17:38:00.000Z', 'comment', 'luis@otro.example', 'via references', 'open', 'open'),
       event('2026-11-23T17:39:00.000Z', 'thanks', 'luis@otro.example', 'kept solved: a reply that only thanks (via in-reply-to)', 'solved', 'solved'),
       event('2026-11-23T17:40:00.000Z', 'closed_by_customer', 'customer', 'a knowledge-base article solved it (the link in the mail that opened the ticket)', 'open', 'closed'),
+      event('2026-11-23T17:41:00.000Z', 'ccs_withheld', 'system', 'the desk is in neither To nor Cc (a Bcc, or an address not in SUPPORT_ALIASES): jefe@cliente.mx'),
     ])).toEqual([
       '--- history',
       '2026-11-23 10:00 -06:00  luis@otro.example  new ticket, follow-up of #999',
@@ -126,6 +127,7 @@ describe('tickets show: the ticket\'s history, after its messages', () => {
       '2026-11-23 11:38 -06:00  luis@otro.example  mail on the ticket (via references)',
       '2026-11-23 11:39 -06:00  luis@otro.example  kept solved: a reply that only thanks (via in-reply-to)',
       '2026-11-23 11:40 -06:00  customer           closed by the customer, open -> closed (a knowledge-base article solved it (the link in the mail that opened the ticket))',
+      "2026-11-23 11:41 -06:00  system             the mail's To/Cc not copied: the desk is in neither To nor Cc (a Bcc, or an address not in SUPPORT_ALIASES): jefe@cliente.mx",
     ]);
   });
 
