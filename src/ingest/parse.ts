@@ -62,6 +62,15 @@ export interface InboundMail {
 
 const PARSE_TIMEOUT_MS = 60_000;
 
+/**
+ * A display name as it is stored (the contact's name, the message's fromName) and greeted in every notice: on one
+ * line, its control characters (an encoded word's ESC sequence, NUL, CR/LF) gone, as a too-large mail's
+ * (peek-headers.ts). Null when nothing is left.
+ */
+function displayName(name: string | null | undefined): string | null {
+  return name ? oneLine(name) || null : null;
+}
+
 function addresses(value: AddressObject | AddressObject[] | undefined): Address[] {
   const list = Array.isArray(value) ? value : value ? [value] : [];
   const out: Address[] = [];
@@ -69,7 +78,7 @@ function addresses(value: AddressObject | AddressObject[] | undefined): Address[
     for (const entry of entries) {
       if (entry.group) walk(entry.group);
       else if (entry.address && entry.address.includes('@')) {
-        out.push({ address: entry.address.trim().toLowerCase(), name: entry.name?.trim() || null });
+        out.push({ address: entry.address.trim().toLowerCase(), name: displayName(entry.name) });
       }
     }
   };
@@ -253,7 +262,7 @@ async function toInboundMail(run: () => Promise<ParserOutput>, head: Buffer): Pr
       .map((v) => v.replace(/[<>]/g, '').trim().toLowerCase());
     const fromAddresses = addresses(parsed.from);
     const parsedFrom = fromAddresses[0] ?? null;
-    const from = parsedFrom?.name ? { ...parsedFrom, name: fromNameWithLetters(head, parsedFrom.name) } : parsedFrom;
+    const from = parsedFrom?.name ? { ...parsedFrom, name: displayName(fromNameWithLetters(head, parsedFrom.name)) } : parsedFrom;
     const subjectLine = parsed.headerLines?.find((l) => l.key === 'subject')?.line ?? '';
     const uuTaken = withUuencodedFilesTaken(decodeUtf7Text(head, parsed.text ?? ''), parsed.attachments.map(toAttachment));
     const subject = subjectWithLetters(head, subjectLine, parsed.subject ?? '');

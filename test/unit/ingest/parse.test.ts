@@ -19,6 +19,17 @@ describe('headers written in legacy bytes (not UTF-8)', () => {
     const m = await parseMail(crlf(['From: a@b.de', 'Subject: =?utf-8?Q?Factura=07_90=1B[31m=0D=0Afin?=', '', 'x']));
     expect(m.subject).toBe('Factura 90 [31m fin');
   });
+  it('so do they in every display name (From, To, Cc, Reply-To); a name of nothing else is none', async () => {
+    const m = await parseMail(crlf([
+      'From: =?utf-8?Q?Ana=1B=5D0=3Bt=07_P=C3=A9rez?= <ana@b.mx>',
+      'To: =?utf-8?Q?Soporte=00?= <soporte@example.test>',
+      'Cc: =?utf-8?Q?Luis=0D=0ABcc=3A_x?= <luis@b.mx>',
+      'Reply-To: =?utf-8?Q?=1B=0D=0A?= <ana@b.mx>',
+      'Subject: x', '', 'x',
+    ]));
+    expect(m.from).toEqual({ address: 'ana@b.mx', name: 'Ana ]0;t Pérez' });
+    expect([...m.to, ...m.cc, ...(m.replyTo ?? [])].map((a) => a.name)).toEqual(['Soporte', 'Luis Bcc: x', null]);
+  });
   it('an encoded word with raw 8-bit bytes in it is read in its declared charset', async () => {
     const m = await parseMail(latin1(['From: a@b.de', 'Subject: =?iso-8859-1?Q?Die_Hasen_und_die_Fr\xf6sche?=', '', 'x']));
     expect(m.subject).toBe('Die Hasen und die Frösche');
