@@ -8,7 +8,7 @@ import { ErrorCode, VentanillaError } from '../errors.js';
 import { withTextCharsetsNamed } from './charset-repair.js';
 import { withTextCharsetsNamedStream } from './charset-repair-stream.js';
 import { enclosedMessageIds } from './enclosed-ids.js';
-import { withParameterLinesFolded, withParameterLinesFoldedStream } from './parameter-lines.js';
+import { withParameterLinesFolded, withParameterLinesFoldedStream, withParameterLinesSeen } from './parameter-lines.js';
 import { safeFilename, storedContentType } from './attachment-names.js';
 import { takeUuencodedFiles, uudecodePart } from './uuencode.js';
 import { decodeBinHex } from './binhex.js';
@@ -221,15 +221,18 @@ async function withLettersKept(mail: InboundMail, readNamed: () => Promise<Inbou
  * A big mail read as a stream (`open`: from the blob store), its attachments above `spill.inMemoryBytes` written to
  * the store as they are decoded. `head` is the mail's first bytes (UTF-7 detection, headers written in Latin-1);
  * bare-CR mail is not streamed. As parseMail does, a mail that read as nothing is streamed again with its
- * parameter lines folded back, and that reading taken (its attachments stored: the first found none). When it lost
+ * parameter lines folded back, and that reading taken (its attachments stored: the first found none); only when
+ * the first reading saw such a line. When it lost
  * letters, it is read once more, streamed again, for its text alone (its attachments read through and dropped:
  * they were taken already). A big winmail.dat is then read from the store as a stream: its files, and its body for
  * a mail with no text of its own (tnef-attachments.ts).
  */
 export async function parseMailStream(open: () => Readable, head: Buffer, spill: AttachmentSpill): Promise<InboundMail> {
-  const first = await toInboundMail(() => runMailParser(open(), spill, PARSE_TIMEOUT_MS, parseTimeout), head);
+  // Looked at on the way for a line to fold back: a mail read as nothing without one is not streamed again for nothing.
+  const firstRead = withParameterLinesSeen(open());
+  const first = await toInboundMail(() => runMailParser(firstRead.stream, spill, PARSE_TIMEOUT_MS, parseTimeout), head);
   const refold = () => withParameterLinesFoldedStream(open());
-  const refolded = readNothing(first) ? await readChanged(refold(), spill, head) : null;
+  const refolded = readNothing(first) && firstRead.found() ? await readChanged(refold(), spill, head) : null;
   const reopen = refolded ? () => refold().stream : open;
   const read = await withLettersKept(refolded ?? first, () => readChanged(withTextCharsetsNamedStream(reopen()), 'drop', head));
   return { ...read, ...(await withStreamedTnefRead({ text: read.text, html: read.html }, read.attachments, spill)) };

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BIG_MAIL_BYTES } from '../../src/ingest/pipeline.js';
 import { readAttachment } from '../../src/store/attachment-contents.js';
 import { createTestApp, type TestApp } from '../support/app.js';
@@ -200,6 +200,17 @@ describe('a big mail streamed through the pipeline', () => {
     // The store holds the two raw mails and the two attachments, each once; the empty first reading left nothing.
     const stored = readdirSync(join(app.dataDir, 'blobs'), { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
     expect(stored.map((f) => f.name).sort()).toEqual([sha(under), sha(over), sha(small.content), sha(big.content)].sort());
+  });
+
+  it('a big mail that reads as nothing, with no parameter line to fold back, is read from the store once', async () => {
+    app = await createTestApp({ MAX_MESSAGE_BYTES: String(20 * 1024 * 1024) });
+    // Its parts are written under another boundary than the one it declares: mailparser reads no text, HTML or file.
+    const written = mailWithAttachments('stream-nothing', [{ name: 'respaldo.bak', content: randomBytes(5 * 1024 * 1024) }]);
+    const raw = Buffer.from(written.toString('latin1').replace('boundary="b1"', 'boundary="otro"'), 'latin1');
+    const [opened, got] = [vi.spyOn(app.blobs, 'openRead'), vi.spyOn(app.blobs, 'get')];
+    const seen = await ticketSeen(raw);
+    expect([seen.text, seen.html, seen.attachments]).toEqual(['', null, []]);
+    expect([opened.mock.calls.length, got.mock.calls.length]).toEqual([1, 0]);
   });
 
   it('a stream that fails midway stores nothing and throws (the source retries)', async () => {
