@@ -1,138 +1,185 @@
+import { isUtf8 } from 'node:buffer';
 import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
-import { boundaryLine, namedHeader, textPartOf, type TextPart } from './charset-repair.js';
+import { headerWithCharset, META_SCAN_CHARS, type TextPart } from './charset-repair.js';
+import { TextPartWalk } from './text-part-walk.js';
 
 // The repair of charset-repair.ts for a big mail, read as a stream: a mail past BIG_MAIL_BYTES lost the letters of
-// its mislabelled text ("Ma�ana") that the same mail with a smaller attachment kept. The decision needs a text part's
-// body before its header may be passed on, so a text part is held until the boundary after it; every other part
-// (the attachments) flows through line by line, and whatever outgrows the bounds below is passed on as written.
+// its mislabelled text ("Ma�ana") that the same mail with a smaller attachment kept. Whether a text part's charset
+// is named depends on its whole body, and its header comes first; rather than hold the body until its end (a
+// customer's pasted log is megabytes), the mail is walked twice (text-part-walk.ts): once to judge each text part as
+// its body streams by (its bytes decoded and checked as UTF-8 on the way, nothing of it held but its first chars,
+// where an HTML part's <meta> is), then again, streamed to mailparser with the header blocks of those that are not
+// UTF-8 given their charset. Only a mail that lost letters is walked at all (parse.ts).
 
-/** A text part bigger than this (a log written as text/plain) is left as declared: it is not held whole. */
-const MAX_HELD_BYTES = 1024 * 1024;
-/** A line longer than this (8-bit bytes written raw) is taken in pieces: it is no boundary and no header. */
-const MAX_LINE_BYTES = 64 * 1024;
+const NOTHING = Buffer.alloc(0);
 
-/** What the transform holds back: a header block, or a text part's header and body until its boundary. */
-type Held = { kind: 'header'; lines: string[]; bytes: number } | { kind: 'text'; part: TextPart; blank: string; body: string[]; bytes: number };
+/** A text part's bytes as its transfer encoding gives them, decoded as they stream by, as charset-repair.ts decodes them whole. */
+interface BodyBytes {
+  add(text: string): Buffer;
+  end(): Buffer;
+}
 
-class TextCharsetsNamed extends Transform {
-  /** Whether a part's charset was named (else the mail passed through unchanged). */
-  changed = false;
-  private readonly boundaries = new Set<string>();
-  /** The mail starts with its header block. */
-  private held: Held | null = { kind: 'header', lines: [], bytes: 0 };
-  /** The text after the last line feed. */
-  private partial = '';
-  /** The next line is the end of a line already taken in pieces. */
-  private midLine = false;
-  private out: string[] = [];
+/** Node's base64 decoding (the in-memory repair's): non-alphabet characters skipped, nothing read after a "=". */
+class Base64Bytes implements BodyBytes {
+  private carried = '';
+  private stopped = false;
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    const text = this.partial + chunk.toString('latin1');
-    let from = 0;
-    while (from < text.length) {
-      // In a part's body only a boundary line matters: the lines up to the next one that starts with "--" go on whole.
-      if (this.held === null && !this.midLine && !text.startsWith('--', from)) {
-        const dashes = text.indexOf('\n--', from);
-        const to = dashes === -1 ? text.lastIndexOf('\n') + 1 : dashes + 1;
-        if (to <= from) break;
-        this.out.push(text.slice(from, to));
-        from = to;
-        continue;
-      }
-      const end = text.indexOf('\n', from);
-      if (end === -1) break;
-      this.line(text.slice(from, end + 1));
-      from = end + 1;
-    }
-    this.partial = text.slice(from);
-    if (this.partial.length > MAX_LINE_BYTES) {
-      // Its pieces are a text part's (HTML written on one line) while it is held; anything else is passed on.
-      if (this.held?.kind !== 'text') this.passHeld();
-      this.midLine = true;
-      this.piece(this.partial);
-      this.partial = '';
-    }
-    this.send();
-    done();
+  add(text: string): Buffer {
+    if (this.stopped) return NOTHING;
+    const pad = text.indexOf('=');
+    if (pad >= 0) this.stopped = true;
+    const chars = this.carried + (pad >= 0 ? text.slice(0, pad) : text).replace(/[^A-Za-z0-9+/_-]/g, '');
+    const whole = chars.length - (chars.length % 4);
+    this.carried = chars.slice(whole);
+    return Buffer.from(chars.slice(0, whole), 'base64');
   }
 
-  override _flush(done: TransformCallback): void {
-    if (this.partial !== '') this.line(this.partial);
-    // A text part that runs to the end of the mail: decided on what there is, as charset-repair.ts does.
-    if (this.held?.kind === 'text') this.decide(this.held);
-    this.passHeld();
-    this.send();
-    done();
-  }
-
-  private line(line: string): void {
-    if (this.midLine) {
-      this.midLine = false;
-      return this.piece(line);
-    }
-    const held = this.held;
-    if (held?.kind === 'header') return this.headerLine(held, line);
-    if (held?.kind === 'text') {
-      if (boundaryLine(line, this.boundaries) === null) return this.hold(held, held.body, line);
-      this.decide(held);
-    }
-    this.out.push(line);
-    // A part's header block follows its boundary line (not the closing one).
-    if (boundaryLine(line, this.boundaries) === 'opens') this.held = { kind: 'header', lines: [], bytes: 0 };
-  }
-
-  /** A piece of a line passed on in pieces. */
-  private piece(text: string): void {
-    if (this.held?.kind === 'text') this.hold(this.held, this.held.body, text);
-    else this.out.push(text);
-  }
-
-  private headerLine(held: Held & { kind: 'header' }, line: string): void {
-    if (line.trim() !== '') return this.hold(held, held.lines, line);
-    const part = textPartOf(held.lines, this.boundaries);
-    if (part) {
-      this.held = { kind: 'text', part, blank: line, body: [], bytes: 0 };
-      return;
-    }
-    this.out.push(held.lines.join(''), line);
-    this.held = null;
-  }
-
-  private hold(held: Held, lines: string[], line: string): void {
-    lines.push(line);
-    held.bytes += line.length;
-    if (held.bytes > MAX_HELD_BYTES) this.passHeld();
-  }
-
-  /** The text part with its charset named if its body is not UTF-8. */
-  private decide(held: Held & { kind: 'text' }): void {
-    const named = namedHeader(held.part, held.body.join(''));
-    this.changed ||= named !== null;
-    this.out.push((named ?? held.part.header).join(''), held.blank, held.body.join(''));
-    this.held = null;
-  }
-
-  /** Whatever is held, passed on as written. */
-  private passHeld(): void {
-    const held = this.held;
-    if (held?.kind === 'header') this.out.push(held.lines.join(''));
-    if (held?.kind === 'text') this.out.push(held.part.header.join(''), held.blank, held.body.join(''));
-    this.held = null;
-  }
-
-  private send(): void {
-    if (this.out.length === 0) return;
-    this.push(Buffer.from(this.out.join(''), 'latin1'));
-    this.out = [];
+  end(): Buffer {
+    return Buffer.from(this.carried, 'base64');
   }
 }
 
 /**
- * The mail with the charset of each text part that mailparser would read as UTF-8 named, as withTextCharsetsNamed
- * does for a mail in memory; `changed()`, once it has been read, tells whether any was. An error of `input` is the
- * returned stream's; destroying the returned stream destroys `input`.
+ * Soft line breaks ("=" at a line's end) taken out, then each "=XX" decoded, as charset-repair.ts does it whole: an
+ * end that may be the start of either is decided with the text that follows.
  */
-export function withTextCharsetsNamedStream(input: Readable): { stream: Readable; changed: () => boolean } {
-  const named = new TextCharsetsNamed();
-  return { stream: pipeline(input, named, () => undefined), changed: () => named.changed };
+class QuotedPrintableBytes implements BodyBytes {
+  private carriedBreak = '';
+  private carriedEscape = '';
+
+  add(text: string): Buffer {
+    const s = this.carriedBreak + text;
+    const cut = s.endsWith('=') ? s.length - 1 : s.endsWith('=\r') ? s.length - 2 : s.length;
+    this.carriedBreak = s.slice(cut);
+    const joined = this.carriedEscape + s.slice(0, cut).replace(/=\r?\n/g, '');
+    const escape = joined.indexOf('=', joined.length - 2);
+    const decided = escape >= 0 ? escape : joined.length;
+    this.carriedEscape = joined.slice(decided);
+    return unescaped(joined.slice(0, decided));
+  }
+
+  end(): Buffer {
+    return unescaped(this.carriedEscape + this.carriedBreak);
+  }
+}
+
+const unescaped = (text: string) => Buffer.from(text.replace(/=([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
+
+const asWritten: BodyBytes = { add: (text) => Buffer.from(text, 'latin1'), end: () => NOTHING };
+
+/** Whether bytes given piece by piece are UTF-8: each piece checked up to a character that may go on in the next. */
+class Utf8Check {
+  valid = true;
+  private carried: Buffer = NOTHING;
+
+  add(bytes: Buffer): void {
+    if (!this.valid || bytes.length === 0) return;
+    const all = this.carried.length > 0 ? Buffer.concat([this.carried, bytes]) : bytes;
+    const cut = lastCharacterStart(all);
+    this.valid = isUtf8(all.subarray(0, cut));
+    this.carried = Buffer.from(all.subarray(cut));
+  }
+
+  end(): boolean {
+    return this.valid && isUtf8(this.carried);
+  }
+}
+
+/** Where the last character of `bytes` starts, when it may be cut short (its lead byte promises more than follow); else the end. */
+function lastCharacterStart(bytes: Buffer): number {
+  for (let back = 1; back <= Math.min(3, bytes.length); back++) {
+    const byte = bytes[bytes.length - back]!;
+    if (byte < 0x80) break;
+    if (byte >= 0xc0) return back < (byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : 2) ? bytes.length - back : bytes.length;
+  }
+  return bytes.length;
+}
+
+/** One text part's body, judged as it streams by. */
+class TextBodyJudge {
+  private start = '';
+  private readonly bytes: BodyBytes;
+  private readonly utf8 = new Utf8Check();
+
+  constructor(private readonly part: TextPart) {
+    this.bytes = part.encoding === 'base64' ? new Base64Bytes() : part.encoding === 'quoted-printable' ? new QuotedPrintableBytes() : asWritten;
+  }
+
+  add(text: string): void {
+    if (this.start.length < META_SCAN_CHARS) this.start += text.slice(0, META_SCAN_CHARS - this.start.length);
+    if (this.utf8.valid) this.utf8.add(this.bytes.add(text));
+  }
+
+  /** Its header block with its charset named; null when its body is UTF-8 indeed. */
+  named(): string[] | null {
+    if (this.utf8.valid) this.utf8.add(this.bytes.end());
+    return this.utf8.end() ? null : headerWithCharset(this.part, this.start);
+  }
+}
+
+/** The header blocks to rewrite, by their place in the mail: as written (to make sure), and with the charset named. */
+export type CharsetsToName = Map<number, { written: string; named: string[] }>;
+
+/**
+ * The text parts of the mail `input` whose charset mailparser would take as UTF-8 though their bytes are not, with
+ * their header blocks as withTextCharsetsNamed would name them; null when there is none. Holds no body.
+ */
+export async function charsetsToName(input: AsyncIterable<Buffer>): Promise<CharsetsToName | null> {
+  const found: CharsetsToName = new Map();
+  let judged: { index: number; written: string; judge: TextBodyJudge } | null = null;
+  const walk = new TextPartWalk({
+    header: (index, lines, part) => {
+      judged = part ? { index, written: lines.join(''), judge: new TextBodyJudge(part) } : null;
+      return lines;
+    },
+    textBody: (text) => judged?.judge.add(text),
+    textEnd: () => {
+      const named = judged?.judge.named();
+      if (judged && named) found.set(judged.index, { written: judged.written, named });
+      judged = null;
+    },
+  }, false);
+  for await (const chunk of input) walk.add(chunk.toString('latin1'));
+  walk.end();
+  return found.size > 0 ? found : null;
+}
+
+class TextCharsetsNamed extends Transform {
+  private readonly walk: TextPartWalk;
+
+  constructor(toName: CharsetsToName) {
+    super();
+    const noText = () => undefined;
+    this.walk = new TextPartWalk({
+      header: (index, lines, part) => {
+        const named = part ? toName.get(index) : undefined;
+        return named && named.written === lines.join('') ? named.named : lines;
+      },
+      textBody: noText,
+      textEnd: noText,
+    }, true);
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.send(this.walk.add(chunk.toString('latin1')));
+    done();
+  }
+
+  override _flush(done: TransformCallback): void {
+    this.send(this.walk.end());
+    done();
+  }
+
+  private send(text: string): void {
+    if (text !== '') this.push(Buffer.from(text, 'latin1'));
+  }
+}
+
+/**
+ * The mail with the charsets `charsetsToName` found (on the same bytes) named, as withTextCharsetsNamed does for a
+ * mail in memory; nothing but header blocks held. An error of `input` is the returned stream's; destroying the
+ * returned stream destroys `input`.
+ */
+export function withTextCharsetsNamedStream(input: Readable, toName: CharsetsToName): Readable {
+  return pipeline(input, new TextCharsetsNamed(toName), () => undefined);
 }

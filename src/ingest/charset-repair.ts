@@ -10,7 +10,7 @@ const FALLBACK_CHARSET = 'windows-1252';
 const READ_AS_UTF8 = /^(?:utf-?8|us-?ascii|ascii)$/i;
 const META_CHARSET = /<meta\b[^>]*?charset\s*=\s*["']?([A-Za-z0-9._:-]{1,40})/i;
 /** How far into a part's body its <meta> is looked for. */
-const META_SCAN_CHARS = 4096;
+export const META_SCAN_CHARS = 4096;
 
 /** The raw mail with the charset of each text part that mailparser would read as UTF-8 named; null when none is. */
 export function withTextCharsetsNamed(raw: Buffer): Buffer | null {
@@ -68,11 +68,18 @@ export function textPartOf(header: string[], boundaries: Set<string>): TextPart 
 }
 
 /** The part's header block with its charset named, or null when its body (latin1 text, as written) is UTF-8 indeed. */
-export function namedHeader(part: TextPart, body: string): string[] | null {
-  const { header, at, end, field, type, encoding } = part;
+function namedHeader(part: TextPart, body: string): string[] | null {
   // A part that is UTF-8 indeed is read right: only one whose bytes are not is named.
-  if (isUtf8(decoded(body, encoding))) return null;
-  const meta = type === 'text/html' ? META_CHARSET.exec(body.slice(0, META_SCAN_CHARS))?.[1] : undefined;
+  return isUtf8(decoded(body, part.encoding)) ? null : headerWithCharset(part, body.slice(0, META_SCAN_CHARS));
+}
+
+/**
+ * The header block of a part whose bytes are not UTF-8 with its charset named: the <meta> one of an HTML part (looked
+ * for in `bodyStart`, its body's first META_SCAN_CHARS as written), else Windows-1252.
+ */
+export function headerWithCharset(part: TextPart, bodyStart: string): string[] {
+  const { header, at, end, field, type } = part;
+  const meta = type === 'text/html' ? META_CHARSET.exec(bodyStart)?.[1] : undefined;
   const charset = meta && !READ_AS_UTF8.test(meta) ? meta : FALLBACK_CHARSET;
   // Its other parameters (format=flowed...) kept, on one line.
   const kept = at >= 0 ? field.replace(/\r?\n[ \t]+/g, ' ').replace(/;\s*charset\s*=\s*"?[^";\s]+"?/i, '').trimEnd() : `Content-Type: ${type}`;

@@ -6,7 +6,7 @@ import { oneLine } from '../domain/one-line.js';
 import { normaliseMessageId, parseIdList } from '../domain/thread-refs.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { withTextCharsetsNamed } from './charset-repair.js';
-import { withTextCharsetsNamedStream } from './charset-repair-stream.js';
+import { charsetsToName, withTextCharsetsNamedStream } from './charset-repair-stream.js';
 import { enclosedMessageIds } from './enclosed-ids.js';
 import { withParameterLinesFolded, withParameterLinesFoldedStream, withParameterLinesSeen } from './parameter-lines.js';
 import { safeFilename, storedContentType } from './attachment-names.js';
@@ -222,9 +222,9 @@ async function withLettersKept(mail: InboundMail, readNamed: () => Promise<Inbou
  * the store as they are decoded. `head` is the mail's first bytes (UTF-7 detection, headers written in Latin-1);
  * bare-CR mail is not streamed. As parseMail does, a mail that read as nothing is streamed again with its
  * parameter lines folded back, and that reading taken (its attachments stored: the first found none); only when
- * the first reading saw such a line. When it lost
- * letters, it is read once more, streamed again, for its text alone (its attachments read through and dropped:
- * they were taken already). A big winmail.dat is then read from the store as a stream: its files, and its body for
+ * the first reading saw such a line. When it lost letters, it is walked for the charsets of its text parts
+ * (charset-repair-stream.ts) and, if one is to be named, read once more, streamed again with it named, for its text
+ * alone (its attachments read through and dropped: they were taken already). A big winmail.dat is then read from the store as a stream: its files, and its body for
  * a mail with no text of its own (tnef-attachments.ts).
  */
 export async function parseMailStream(open: () => Readable, head: Buffer, spill: AttachmentSpill): Promise<InboundMail> {
@@ -234,7 +234,11 @@ export async function parseMailStream(open: () => Readable, head: Buffer, spill:
   const refold = () => withParameterLinesFoldedStream(open());
   const refolded = readNothing(first) && firstRead.found() ? await readChanged(refold(), spill, head) : null;
   const reopen = refolded ? () => refold().stream : open;
-  const read = await withLettersKept(refolded ?? first, () => readChanged(withTextCharsetsNamedStream(reopen()), 'drop', head));
+  const read = await withLettersKept(refolded ?? first, async () => {
+    // Walked for its text parts' charsets first (cheap: no parser, no attachment decoded), parsed again only if one is named.
+    const toName = await charsetsToName(reopen());
+    return toName ? toInboundMail(() => runMailParser(withTextCharsetsNamedStream(reopen(), toName), 'drop', PARSE_TIMEOUT_MS, parseTimeout), head) : null;
+  });
   return { ...read, ...(await withStreamedTnefRead({ text: read.text, html: read.html }, read.attachments, spill)) };
 }
 
