@@ -10,12 +10,12 @@ import { charsetsToName, withTextCharsetsNamedStream } from './charset-repair-st
 import { enclosedMessageIds } from './enclosed-ids.js';
 import { withParameterLinesFolded, withParameterLinesFoldedStream, withParameterLinesSeen } from './parameter-lines.js';
 import { safeFilename, storedContentType } from './attachment-names.js';
-import { takeUuencodedFiles, uudecodePart } from './uuencode.js';
-import { decodeBinHex } from './binhex.js';
+import { takeUuencodedFiles } from './uuencode.js';
+import { withEncodedPartDecoded, withStreamedPartsDecoded } from './encoded-parts.js';
 import { endsLinesWithBareCr, UTF7_SCAN_BYTES } from './raw-head.js';
 import { fromNameWithLetters, subjectWithLetters } from './legacy-headers.js';
 import { withStreamedTnefRead, withTnefRead } from './tnef-attachments.js';
-import { runMailParser, type AttachmentSpill, type AttachmentTaking, type ParserOutput, type TakenAttachment } from './mail-parser-run.js';
+import { runMailParser, type AttachmentSpill, type ParserOutput, type TakenAttachment } from './mail-parser-run.js';
 
 export interface Address {
   address: string;
@@ -109,7 +109,7 @@ const EXTENSION_OF_TYPE: Record<string, string> = {
 };
 
 function toAttachment(taken: TakenAttachment, index: number): InboundAttachment {
-  const a = withBinHexDecoded(withUuencodeDecoded(taken));
+  const a = withEncodedPartDecoded(taken);
   const type = (a.contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   const filename = safeFilename(a.filename, `attachment-${index + 1}${EXTENSION_OF_TYPE[type] ?? ''}`);
   return {
@@ -122,29 +122,6 @@ function toAttachment(taken: TakenAttachment, index: number): InboundAttachment 
     inline: Boolean(a.related) || (a.contentDisposition === 'inline' && Boolean(a.contentId)),
     ...(a.streamed ? { streamed: a.streamed } : {}),
   };
-}
-
-const UUENCODE = /^(x-)?uu(encode|e)?$/;
-
-/** A part sent x-uuencode (mailparser passes it on as it came): its file's bytes, under the part's name or the file's. */
-function withUuencodeDecoded(a: TakenAttachment): TakenAttachment {
-  if (a.streamed || !UUENCODE.test(a.transferEncoding ?? '')) return a;
-  const file = uudecodePart(a.content);
-  return file ? { ...a, filename: a.filename ?? file.name, content: file.content } : a;
-}
-
-const BINHEX = /^application\/(?:x-)?mac-binhex(?:40)?$/i;
-
-/**
- * A part sent in BinHex 4.0 (binhex.ts): the file it holds, under the part's name or the file's, typed by its name.
- * One streamed to the store (above the in-memory size) is kept as it came.
- */
-function withBinHexDecoded(a: TakenAttachment): TakenAttachment {
-  if (a.streamed || !BINHEX.test((a.contentType ?? '').split(';')[0]?.trim() ?? '')) return a;
-  const file = decodeBinHex(a.content);
-  if (!file) return a;
-  const filename = a.filename ?? file.name;
-  return { ...a, filename, contentType: libmime.detectMimeType(filename) || 'application/octet-stream', content: file.content };
 }
 
 /** Files uuencoded in the text itself: taken out of it (the agent read their lines as the message) and attached. */
@@ -230,7 +207,7 @@ async function withLettersKept(mail: InboundMail, readNamed: () => Promise<Inbou
 export async function parseMailStream(open: () => Readable, head: Buffer, spill: AttachmentSpill): Promise<InboundMail> {
   // Looked at on the way for a line to fold back: a mail read as nothing without one is not streamed again for nothing.
   const firstRead = withParameterLinesSeen(open());
-  const first = await toInboundMail(() => runMailParser(firstRead.stream, spill, PARSE_TIMEOUT_MS, parseTimeout), head);
+  const first = await toInboundMail(() => runMailParser(firstRead.stream, spill, PARSE_TIMEOUT_MS, parseTimeout), head, spill);
   const refold = () => withParameterLinesFoldedStream(open());
   const refolded = readNothing(first) && firstRead.found() ? await readChanged(refold(), spill, head) : null;
   const reopen = refolded ? () => refold().stream : open;
@@ -243,8 +220,8 @@ export async function parseMailStream(open: () => Readable, head: Buffer, spill:
 }
 
 /** The mail read from a repairing stream, or null when the repair changed nothing (the reading is the first's). */
-async function readChanged(repairing: { stream: Readable; changed: () => boolean }, taking: AttachmentTaking, head: Buffer): Promise<InboundMail | null> {
-  const again = await toInboundMail(() => runMailParser(repairing.stream, taking, PARSE_TIMEOUT_MS, parseTimeout), head);
+async function readChanged(repairing: { stream: Readable; changed: () => boolean }, spill: AttachmentSpill, head: Buffer): Promise<InboundMail | null> {
+  const again = await toInboundMail(() => runMailParser(repairing.stream, spill, PARSE_TIMEOUT_MS, parseTimeout), head, spill);
   return repairing.changed() ? again : null;
 }
 
@@ -258,9 +235,11 @@ function writtenDate(parsed: Date | undefined, written: string | undefined): Dat
   return written !== undefined && Number.isNaN(new Date(written).getTime()) ? null : parsed;
 }
 
-async function toInboundMail(run: () => Promise<ParserOutput>, head: Buffer): Promise<InboundMail> {
+/** `spill`: where a big mail's big parts went, for those sent x-uuencode or BinHex to be decoded from (encoded-parts.ts). */
+async function toInboundMail(run: () => Promise<ParserOutput>, head: Buffer, spill?: AttachmentSpill): Promise<InboundMail> {
   try {
     const parsed = await run();
+    const taken = spill ? await withStreamedPartsDecoded(parsed.attachments, spill) : parsed.attachments;
     const headers = rawHeaders(parsed.headerLines ?? []);
     const to = addresses(parsed.to);
     const cc = addresses(parsed.cc);
@@ -271,7 +250,7 @@ async function toInboundMail(run: () => Promise<ParserOutput>, head: Buffer): Pr
     const parsedFrom = fromAddresses[0] ?? null;
     const from = parsedFrom?.name ? { ...parsedFrom, name: displayName(fromNameWithLetters(head, parsedFrom.name)) } : parsedFrom;
     const subjectLine = parsed.headerLines?.find((l) => l.key === 'subject')?.line ?? '';
-    const uuTaken = withUuencodedFilesTaken(decodeUtf7Text(head, parsed.text ?? ''), parsed.attachments.map(toAttachment));
+    const uuTaken = withUuencodedFilesTaken(decodeUtf7Text(head, parsed.text ?? ''), taken.map(toAttachment));
     const subject = subjectWithLetters(head, subjectLine, parsed.subject ?? '');
     return {
       messageId: normaliseMessageId(parsed.messageId),

@@ -2,12 +2,19 @@
 // (`uuencode report.pdf report.pdf | mail`). A file may sit in the text itself, between a "begin 644 name" line
 // and an "end" line, or fill a MIME part whose Content-Transfer-Encoding is x-uuencode, which mailparser passes
 // on undecoded. Either way the agent read pages of "M9W5E..." lines and got no file, or a file nothing opens.
-// Pure: lines in, bytes out.
+// Pure: lines in, bytes out (encoded-parts.ts reads a big part's lines from the store as a stream).
 
+/** A part's Content-Transfer-Encoding that says uuencode. */
+export const UUENCODE_TRANSFER = /^(x-)?uu(encode|e)?$/;
 const BEGIN = /^begin [0-7]{3,4} (.+)$/;
 
+/** The file's name a "begin" line gives; null when it is no "begin 644 name" line. */
+export function beginName(line: string): string | null {
+  return BEGIN.exec(line.trimEnd())?.[1]?.trim() || null;
+}
+
 /** The bytes of one uuencoded line, or null when it is not one (its length character promises more than it has). */
-function decodeLine(line: string): Buffer | null {
+export function decodeLine(line: string): Buffer | null {
   if (!/^[\x20-\x60]+$/.test(line)) return null;
   const length = (line.charCodeAt(0) - 32) & 63;
   const chars = line.slice(1);
@@ -31,7 +38,7 @@ export interface UuencodedFile {
 
 /** The file whose "begin" line is lines[start]: its bytes and the index of its "end" line; null when it is not one. */
 function fileAt(lines: string[], start: number): { file: UuencodedFile; end: number } | null {
-  const name = BEGIN.exec(lines[start]!.trimEnd())?.[1]?.trim();
+  const name = beginName(lines[start]!);
   if (!name) return null;
   const chunks: Buffer[] = [];
   for (let i = start + 1; i < lines.length; i++) {

@@ -2,11 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { BIG_MAIL_BYTES } from '../../src/ingest/pipeline.js';
-import { showTicket } from '../../src/store/ticket-queries.js';
+import { BIG_MAIL_BYTES, type IngestResult } from '../../src/ingest/pipeline.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { chunks } from '../support/chunks.js';
 import { attachmentPart } from '../support/mislabelled-mail.js';
+import { openedMessage } from '../support/opened-message.js';
 
 // A customer pastes a long log (Windows-1252 bytes, as their tool wrote it) into a mail that also carries a big
 // attachment. Its text part, above 1 MiB, was passed to mailparser as declared in a mail above 4 MiB (read as a
@@ -49,9 +49,8 @@ afterEach(async () => {
 });
 
 /** What the agent sees of the ticket the mail opens: the message's text and its attachments. */
-async function seen(result: { outcome: string; ticketNumber: number | null }) {
-  expect(result.outcome).toBe('created');
-  const message = (await showTicket(app!.db, result.ticketNumber as number))!.messages.find((m) => m.direction === 'in')!;
+async function seen(result: IngestResult) {
+  const message = await openedMessage(app!, result);
   return { text: message.text, attachments: message.attachments.map((a) => [a.filename, a.size, a.sha256]) };
 }
 
