@@ -200,9 +200,10 @@ async function withLettersKept(mail: InboundMail, readNamed: () => Promise<Inbou
  * bare-CR mail is not streamed. As parseMail does, a mail that read as nothing is streamed again with its
  * parameter lines folded back, and that reading taken (its attachments stored: the first found none); only when
  * the first reading saw such a line. When it lost letters, it is walked for the charsets of its text parts
- * (charset-repair-stream.ts) and, if one is to be named, read once more, streamed again with it named, for its text
- * alone (its attachments read through and dropped: they were taken already). A big winmail.dat is then read from the store as a stream: its files, and its body for
- * a mail with no text of its own (tnef-attachments.ts).
+ * (charset-repair-stream.ts) and, if one is to be named, read once more, streamed again with it named, for its
+ * text alone (its attachments read through and dropped: they were taken already). Its big parts sent x-uuencode or
+ * BinHex are decoded from the store (encoded-parts.ts); a big winmail.dat is then read from the store as a stream:
+ * its files, and its body for a mail with no text of its own (tnef-attachments.ts).
  */
 export async function parseMailStream(open: () => Readable, head: Buffer, spill: AttachmentSpill): Promise<InboundMail> {
   // Looked at on the way for a line to fold back: a mail read as nothing without one is not streamed again for nothing.
