@@ -4,7 +4,7 @@
 // solved, closed or answered meanwhile is cancelled in the outbox with why, and its ticket records `notice_dropped`.
 import { describe, expect, it } from 'vitest';
 import { replyToTicket, setTicketStatus } from '../../src/lifecycle/agent-actions.js';
-import type { Mailer, OutgoingMail } from '../../src/outbound/mailer.js';
+import { keepingMailer } from '../support/keeping-mailer.js';
 import type { TemplateRenderer } from '../../src/outbound/templates.js';
 import { claimDueMails } from '../../src/store/outbox-repo.js';
 import { showTicket } from '../../src/store/ticket-queries.js';
@@ -12,21 +12,6 @@ import { mail } from '../support/app.js';
 import { ForgedRun } from '../support/forged-run.js';
 
 const URGENT = 'El timbrado está caído para toda la empresa.\nImpacto: Alto\nUrgencia: Alta';
-
-/** A mail server that keeps what it is given, recorded as sent as a real one is (before the end of the mail). */
-function keepingMailer(): Mailer & { sent: OutgoingMail[] } {
-  const sent: OutgoingMail[] = [];
-  return {
-    kind: 'file',
-    sent,
-    send: async (m, options) => {
-      await options?.confirm?.();
-      sent.push(m);
-      return { response: 'kept' };
-    },
-    close: () => undefined,
-  };
-}
 
 /** A run whose first mail takes the window's only turn: the next new ticket's acknowledgement waits `minutes`. */
 async function oneTurnPer(minutes: number) {
