@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { loadConfig, type Config } from './config.js';
+import { loadConfig, ownAddressesOf, type Config } from './config.js';
 import { InboundPipeline, mailPreparerFor, type PreparationDeps } from './ingest/pipeline.js';
 import type { LifecycleDeps } from './lifecycle/transitions.js';
 import { createLogger } from './log.js';
@@ -63,7 +63,7 @@ export async function createApp(options: { config?: Config; log?: Logger; now?: 
   for (const warning of config.warnings) log.warn(warning);
   reportOAuth2WarningsTo(log);
   const blobs = new BlobStore(join(config.dataDir, 'blobs'));
-  const ownAddresses = [config.supportAddress, ...config.supportAliases, config.bulletins.address, ...(config.imap?.user.includes('@') ? [config.imap.user.toLowerCase()] : [])];
+  const ownAddresses = ownAddressesOf(config);
   const preparation: PreparationDeps = {
     secret: config.secretKey,
     supportAddress: config.supportAddress,
@@ -89,6 +89,7 @@ export async function createApp(options: { config?: Config; log?: Logger; now?: 
     notices: {
       automaticCap: { limit: config.env.AUTO_MAIL_LIMIT, windowMs: config.env.AUTO_MAIL_WINDOW_MINUTES * 60_000 },
       ackLimit: config.env.ACK_LIMIT,
+      alertAddresses: config.alertAddresses,
       log,
       renderer: sharedRenderer(), calendar: policies.calendar, secret: config.secretKey, supportAddress: config.supportAddress, supportName: config.supportName, replyToPlusAddress: config.replyToPlusAddress,
       knowledge: loadKnowledge(config.knowledgeBaseDir, publicUrlOf(config.env), (problem) => log.warn(problem)),

@@ -123,6 +123,11 @@ export const envSchema = z.object({
     .string()
     .regex(/^\s*[^,\s@]+@[^,\s@]+\s*(,\s*[^,\s@]+@[^,\s@]+\s*)*$/, 'expected a comma list of addresses, e.g. ventas@example.com,facturacion@example.com')
     .optional(),
+  // The desk's administrators, mailed when the gateway needs a person (outbound/operator-alerts.ts); never the desk's own.
+  ALERT_ADDRESS: z
+    .string()
+    .regex(/^\s*[^,\s@]+@[^,\s@]+\s*(,\s*[^,\s@]+@[^,\s@]+\s*)*$/, 'expected a comma list of addresses, e.g. ops@example.com,admin@example.org')
+    .optional(),
   TRUSTED_AUTHSERV_IDS: z
     .string()
     .regex(/^\s*[^\s,;]+\s*(,\s*[^\s,;]*\s*)*$/, 'expected the authserv-ids of your receiving servers, comma-separated, e.g. mx.example.com,microsoft365')

@@ -6,6 +6,7 @@ import { imapConfig } from './config-imap.js';
 import { readPriorityMatrix, readSlaTargets, timerAndSlaProblems } from './config-rules.js';
 import { calendarFromEnv } from './domain/business-clock.js';
 import { loadDotenv } from './dotenv.js';
+import { isSupportAddress } from './ingest/stages/identify.js';
 
 export interface SurveyConfig {
   csatEnabled: boolean;
@@ -25,8 +26,10 @@ export interface Config {
   databaseUrl: string;
   databasePath: string;
   supportAddress: string;
-  /** SUPPORT_ALIASES, lower case: the desk's other addresses (app.ts ownAddresses). */
+  /** SUPPORT_ALIASES, lower case: the desk's other addresses (ownAddresses). */
   supportAliases: string[];
+  /** ALERT_ADDRESS, lower case: the desk's administrators, mailed when the gateway needs a person; empty: only the log. */
+  alertAddresses: string[];
   /** Undefined until resolved by loadSecret(); signs Message-IDs, plus-address tokens and links. */
   secretKey?: string;
   logLevel: Env['LOG_LEVEL'];
@@ -114,6 +117,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
   if (e.SMTP_OAUTH2 && !smtpOAuth2) problems.push('  SMTP_OAUTH2: uses the IMAP_OAUTH2_* app, which is not set (IMAP_HOST, IMAP_USER, and IMAP_OAUTH2_TOKEN_URL with IMAP_OAUTH2_CLIENT_ID, or IMAP_OAUTH2_SERVICE_ACCOUNT_FILE)');
   // The mailbox's own address logs in, unless SMTP_USER names another.
   const smtpUser = e.SMTP_USER ?? (smtpOAuth2 ? imap?.user : undefined);
+  const alertAddresses = commaList(e.ALERT_ADDRESS);
+  problems.push(...alertLoops(alertAddresses, ownAddressesOf({ supportAddress: e.SUPPORT_ADDRESS, supportAliases: commaList(e.SUPPORT_ALIASES), bulletins: bulletinConfig(e), imap })));
   problems.push(...policyProblems);
   if (problems.length) throw invalidConfiguration(problems, warnings);
   const dataDir = resolve(e.DATA_DIR);
@@ -124,7 +129,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
     databaseUrl,
     databasePath: resolve(databaseUrl.replace(/^file:/, '')),
     supportAddress: e.SUPPORT_ADDRESS.toLowerCase(),
-    supportAliases: (e.SUPPORT_ALIASES ?? '').split(',').map((v) => v.trim().toLowerCase()).filter(Boolean),
+    supportAliases: commaList(e.SUPPORT_ALIASES),
+    alertAddresses,
     secretKey: e.SECRET_KEY,
     logLevel: e.LOG_LEVEL,
     imap,
@@ -133,8 +139,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
     replyToPlusAddress: e.REPLY_TO_PLUS_ADDRESS,
     access: {
       unknownSenderPolicy: e.UNKNOWN_SENDER_POLICY,
-      trustedAuthservIds: (e.TRUSTED_AUTHSERV_IDS ?? '').split(',').map((v) => v.trim().toLowerCase()).filter(Boolean),
-      formSenders: (e.FORM_SENDERS ?? '').split(',').map((v) => v.trim().toLowerCase()).filter(Boolean),
+      trustedAuthservIds: commaList(e.TRUSTED_AUTHSERV_IDS),
+      formSenders: commaList(e.FORM_SENDERS),
       refusalLimit: e.REFUSAL_LIMIT,
     },
     calendarEnv,
@@ -153,6 +159,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
     env: e,
     warnings,
   };
+}
+
+/** A comma list setting, each item trimmed and in lower case; unset: none. */
+function commaList(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((v) => v.trim().toLowerCase()).filter(Boolean);
+}
+
+/** Every address that is the desk: the support address, its aliases, the bulletin address, the IMAP login. */
+export function ownAddressesOf(c: Pick<Config, 'supportAddress' | 'supportAliases' | 'bulletins' | 'imap'>): string[] {
+  return [c.supportAddress.toLowerCase(), ...c.supportAliases, c.bulletins.address, ...(c.imap?.user.includes('@') ? [c.imap.user.toLowerCase()] : [])];
+}
+
+/** An alert to the desk's own address (or a plus-address of it) comes back as mail to the desk: a loop. */
+function alertLoops(alertAddresses: string[], own: string[]): string[] {
+  return alertAddresses
+    .filter((address) => isSupportAddress(address, own))
+    .map((address) => `  ALERT_ADDRESS: ${address} is the desk's own address (SUPPORT_ADDRESS, SUPPORT_ALIASES, BULLETIN_ADDRESS or IMAP_USER, or a plus-address of one): an alert to it would come back to the desk; give the administrators' own addresses`);
 }
 
 function calendarProblem(calendarEnv: Record<string, string | undefined>): string[] {

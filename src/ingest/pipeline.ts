@@ -17,6 +17,8 @@ import type { PreparedRaw } from './prepare-raw.js';
 import type { LifecycleDeps } from '../lifecycle/transitions.js';
 import type { AccessSettings } from './stages/access.js';
 import type { BulletinMailSettings } from './stages/bulletin-mail.js';
+import { enqueueOperatorAlert } from '../outbound/operator-alerts.js';
+import { quarantinedAlert } from './quarantined-alert.js';
 
 export interface IngestSource {
   source: 'imap' | 'stdin' | 'file' | 'replay';
@@ -255,6 +257,8 @@ export class InboundPipeline {
       await quarantine(tx, { rawSha256: sha256, size, source: source.source, sourceRef: source.sourceRef ?? null, errorCode: code, error: message, at: now });
       await logInbound(tx, { source: source.source, sourceRef: source.sourceRef ?? null, dedupKey: null, messageId: peek.messageId, fromAddress: peek.from, subject: peek.subject, size, rawSha256: sha256, outcome: 'quarantined', ticketNumber: null, detail: `${code}: ${message}`.slice(0, 1000), at: now });
       await source.withinTransaction?.(tx, 'quarantined');
+      // A replay's operator reads its report; anything else quarantined waits for a person who may not know.
+      if (source.source !== 'replay') await enqueueOperatorAlert(tx, this.deps.lifecycle.notices, quarantinedAlert({ code, from: peek.from, subject: peek.subject, sha256 }, now));
     });
     return { outcome: 'quarantined', ticketNumber: null, dedupKey: null, rawSha256: sha256, detail: message };
   }

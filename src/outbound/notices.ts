@@ -34,6 +34,8 @@ export interface NoticeDeps {
    * mailbox is caught up (deferred-notices.ts).
    */
   deferAutomatic?: () => boolean;
+  /** ALERT_ADDRESS: the desk's administrators, mailed when the gateway needs a person (operator-alerts.ts); absent or empty: none. */
+  alertAddresses?: string[];
   /** Articles suggested in the mail that opens a ticket; absent or empty: none. */
   knowledge?: KnowledgeDeps;
 }

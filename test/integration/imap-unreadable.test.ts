@@ -1,7 +1,8 @@
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
+import { simpleParser } from 'mailparser';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PROCESSED_KEYWORD } from '../../src/ingest/sources/imap-acknowledge.js';
 import { UNREADABLE_KEYWORD } from '../../src/ingest/sources/imap-unreadable.js';
@@ -35,25 +36,33 @@ function maildirFiles(root: string): string[] {
 }
 
 /** A daemon polling every 2 s on the mailbox, its database, and the outcomes of the mails in order. */
-async function watch(dovecot: DovecotServer) {
+async function watch(dovecot: DovecotServer, env: Record<string, string> = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'ventanilla-unreadable-'));
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  const daemon: Daemon = startDaemon(imapDaemonEnv(dovecot, dataDir, { IMAP_POLL_SECONDS: '2' }));
+  const daemon: Daemon = startDaemon(imapDaemonEnv(dovecot, dataDir, { IMAP_POLL_SECONDS: '2', ...env }));
   cleanups.push(() => daemon.kill());
   const db: Db = await openDatabase(join(dataDir, 'ventanilla.db'));
   cleanups.push(() => db.$disconnect());
   const outcomes = async () => (await db.inboundLog.findMany({ orderBy: { id: 'asc' } })).map((r) => [r.messageId, r.outcome]);
-  return { daemon, db, outcomes };
+  return { daemon, db, outcomes, dataDir };
+}
+
+/** Appends the mails named, each with its name as Message-ID and subject; those named POISON... unreadable to the server. */
+async function appendWithPoison(dovecot: DovecotServer, names: string[]): Promise<void> {
+  await dovecot.appendMany(names.map((name) => mail({ headers: { 'Message-ID': `<${name}@cliente.mx>`, Subject: name } })));
+  const files = maildirFiles(join(dovecot.dir, 'mail'));
+  for (const name of names.filter((n) => n.startsWith('POISON'))) {
+    const victim = files.find((file) => readFileSync(file, 'latin1').includes(`<${name}@cliente.mx>`));
+    if (!victim) throw new Error(`the message file of ${name} was not found`);
+    chmodSync(victim, 0);
+  }
 }
 
 describe.skipIf(!dovecotAvailable() || !cliBuilt)('a message the IMAP server cannot return', () => {
   it('is set aside after the sessions that fail on it; the mails before and after it become tickets', { timeout: 120_000 }, async () => {
     const dovecot: DovecotServer = await startDovecot();
     cleanups.push(() => dovecot.stop());
-    await dovecot.appendMany(['before', 'POISON', 'after'].map((name) => mail({ headers: { 'Message-ID': `<${name}@cliente.mx>`, Subject: name } })));
-    const victim = maildirFiles(join(dovecot.dir, 'mail')).find((file) => readFileSync(file, 'latin1').includes('<POISON@cliente.mx>'));
-    if (!victim) throw new Error('the poison message file was not found');
-    chmodSync(victim, 0);
+    await appendWithPoison(dovecot, ['before', 'POISON', 'after']);
     const { daemon, db, outcomes } = await watch(dovecot);
     await waitFor(async () => (await outcomes()).length >= 3, 'the three mails to have an outcome', 90_000, 500);
     expect(await outcomes()).toEqual([
@@ -72,6 +81,28 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('a message the IMAP server can
     // STATUS and SEARCH only: a FETCH of the message would fail here too.
     await waitFor(async () => (await dovecot.count('INBOX')) === 1, 'the others to leave the inbox', 30_000, 500);
     expect(await dovecot.count('INBOX', { keyword: UNREADABLE_KEYWORD })).toBe(1);
+  });
+
+  // ALERT_ADDRESS: the administrators used to learn of it from the log alone; now they are mailed, once a window.
+  it('with ALERT_ADDRESS, the administrators are mailed once per window, however many are set aside', { timeout: 240_000 }, async () => {
+    const dovecot: DovecotServer = await startDovecot();
+    cleanups.push(() => dovecot.stop());
+    await appendWithPoison(dovecot, ['before', 'POISON', 'POISON2', 'after']);
+    const { db, outcomes, dataDir } = await watch(dovecot, { ALERT_ADDRESS: 'ops@example.com' });
+    await waitFor(async () => (await outcomes()).length >= 4, 'the four mails to have an outcome', 200_000, 500);
+    expect((await outcomes()).map(([, outcome]) => outcome)).toEqual(['created', 'quarantined', 'quarantined', 'created']);
+    const alerts = await db.outboxMail.findMany({ where: { template: { startsWith: 'alert_' } } });
+    expect(alerts.map((a) => [a.template, a.toList])).toEqual([['alert_mail_set_aside', '["ops@example.com"]']]);
+
+    // Without SMTP the daemon writes what it sends as .eml files.
+    const outbox = join(dataDir, 'outbox');
+    const file = await waitFor(() => (existsSync(outbox) ? readdirSync(outbox).find((name) => name.endsWith('.eml') && readFileSync(join(outbox, name), 'utf8').includes('To: ops@example.com')) : undefined), 'the alert to be sent', 15_000, 200);
+    const sent = await simpleParser(readFileSync(join(outbox, file)));
+    expect(sent.subject).toBe('Ventanilla alert (support@example.test): a message the IMAP server cannot return was set aside');
+    expect(sent.headers.get('auto-submitted')).toBe('auto-generated');
+    expect(sent.html).toBe(false);
+    expect(sent.text).toContain(UNREADABLE_KEYWORD);
+    expect(sent.text).toContain('ventanilla inbound --outcome quarantined');
   });
 
   // A refused MOVE (the processed folder full, or not writable) says nothing about the mail still to read: it used

@@ -224,3 +224,31 @@ describe('settings that are not ours', () => {
     expect(load({ IMAP_PASSWORD: 'x', IMAP_HOST: 'h', IMAP_USER: 'u', HOLIDAY_COUNTRY: 'MX', VENTANILLA_AGENT: 'ana' }).warnings).toEqual([]);
   });
 });
+
+// ALERT_ADDRESS: the desk's administrators, mailed when the gateway needs a person (outbound/operator-alerts.ts).
+// An address of the desk's own would bring every alert back as mail to the desk: refused at start.
+describe('ALERT_ADDRESS', () => {
+  it('unset: no alerts; set: a comma list, spaces around the commas, lower case', () => {
+    expect(load({}).alertAddresses).toEqual([]);
+    expect(load({ ALERT_ADDRESS: 'Ops@Example.com, admin@example.org' }).alertAddresses).toEqual(['ops@example.com', 'admin@example.org']);
+  });
+
+  it('what is no address list is refused by name', () => {
+    const error = errorOf({ ALERT_ADDRESS: 'ops, admin@example.org' });
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toMatch(/ALERT_ADDRESS: expected a comma list of addresses/);
+  });
+
+  it.each([
+    ['the support address', {}, 'Soporte@ventanilla.test'],
+    ['a plus-address of it', {}, 'soporte+ops@ventanilla.test'],
+    ['an alias', { SUPPORT_ALIASES: 'ventas@ventanilla.test' }, 'ventas@ventanilla.test'],
+    ['the bulletin address', {}, 'boletin@ventanilla.test'],
+    ['the IMAP login', { IMAP_HOST: 'imap.ventanilla.test', IMAP_USER: 'buzon@ventanilla.test', IMAP_PASSWORD: 'p' }, 'buzon@ventanilla.test'],
+  ])("the desk's own address is refused (a loop): %s", (_what, env, address) => {
+    const error = errorOf({ ...env, ALERT_ADDRESS: `ops@example.com,${address}` });
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toContain(`ALERT_ADDRESS: ${address.toLowerCase()} is the desk's own address`);
+    expect(error.message).not.toContain('ops@example.com');
+  });
+});

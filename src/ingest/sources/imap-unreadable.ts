@@ -4,6 +4,8 @@ import { advanceCursor } from '../../store/cursor-repo.js';
 import { inTransaction, type Db } from '../../store/database.js';
 import { logInbound } from '../../store/inbound-log-repo.js';
 import { listPending } from './imap-pending.js';
+import { enqueueOperatorAlert, type AlertDeps } from '../../outbound/operator-alerts.js';
+import { setAsideAlert } from '../quarantined-alert.js';
 
 // A message the server cannot return at all (Dovecot closes the connection on its FETCH: a mail file it may not
 // read, a corrupt one) fails every session at the same place, and would stop the mailbox there for good. So:
@@ -71,6 +73,8 @@ export class StuckWatch {
 
 export interface SetAsideTarget {
   db: Db;
+  /** ALERT_ADDRESS and what an alert needs (outbound/operator-alerts.ts); absent: the log alone. */
+  alerts?: AlertDeps;
   account: string;
   mailbox: string;
   uidValidity: bigint;
@@ -91,6 +95,7 @@ export async function setAsideUnreadable(client: ImapFlow, target: SetAsideTarge
       outcome: 'quarantined', ticketNumber: null, detail, at: now,
     });
     await advanceCursor(tx, target.account, target.mailbox, target.uidValidity, BigInt(uid));
+    await enqueueOperatorAlert(tx, target.alerts, setAsideAlert({ mailbox: target.mailbox, uid, how, keyword: UNREADABLE_KEYWORD }, now));
   });
   await client.messageFlagsAdd(String(uid), [UNREADABLE_KEYWORD], { uid: true, silent: true });
 }

@@ -8,6 +8,7 @@ import { acquireLease, newHolderId, releaseLease } from '../../scheduler/lease.j
 import type { InboundPipeline, IngestResult } from '../pipeline.js';
 import { fetchPending, listPending, takeBatch, type Pending } from './imap-pending.js';
 import { setAsideFirstAbove, StuckWatch } from './imap-unreadable.js';
+import type { AlertDeps } from '../../outbound/operator-alerts.js';
 import { settled, unwrap, type Settled } from './settled.js';
 import { stageBatch, type BatchContext } from './imap-batch.js';
 import { Acknowledger } from './imap-acknowledge.js';
@@ -68,7 +69,7 @@ export class ImapSource {
 
   constructor(
     private readonly settings: ImapSettings,
-    private readonly deps: { db: Db; pipeline: InboundPipeline; log: Logger },
+    private readonly deps: { db: Db; pipeline: InboundPipeline; log: Logger; lifecycle?: { notices: AlertDeps } },
     private readonly events: ImapSourceEvents = {},
     early?: OpeningSession,
   ) {
@@ -206,7 +207,7 @@ export class ImapSource {
     }
     let lastUid = cursor.lastUid;
     const setAside = this.stuck.setAside(lastUid);
-    if (setAside) lastUid = await setAsideFirstAbove(client, { db, account: this.account, mailbox, uidValidity }, lastUid, setAside, this.deps.log);
+    if (setAside) lastUid = await setAsideFirstAbove(client, { db, alerts: this.deps.lifecycle?.notices, account: this.account, mailbox, uidValidity }, lastUid, setAside, this.deps.log);
     this.fetchingAfter = lastUid;
     // Sessions keep failing here: one message at a time, none read ahead, to find the one that cannot be read.
     const careful = this.stuck.careful();

@@ -3,11 +3,12 @@
 // 10,000 forged senders were 10,000 refusals to innocent addresses, and the desk's mail server on blocklists.
 // REFUSAL_LIMIT caps the refusals to all senders together per AUTO_MAIL_WINDOW_MINUTES; past it a refusal is
 // recorded (outcome `rejected`, the reason in its detail) but not sent, and the administrators are told once per
-// window, in the log: the desk has no address of its own administrators to mail.
+// window: in the log, and by mail with ALERT_ADDRESS (outbound/operator-alerts.ts).
 
 import { loggedSinceWith, mailsOfTemplateSince } from '../../store/access-repo.js';
 import type { Tx } from '../../store/database.js';
 import type { PipelineDeps } from '../pipeline.js';
+import { enqueueOperatorAlert } from '../../outbound/operator-alerts.js';
 
 /** In the detail of every refused mail not answered for the cap: how the first of a window is found. */
 export const REFUSALS_CAPPED = 'refusals capped';
@@ -26,6 +27,14 @@ export async function refusalsCapped(tx: Tx, deps: Pick<PipelineDeps, 'lifecycle
       { code: 'REFUSALS_CAPPED', limit, windowMinutes },
       `${why}: a run of mail from senders not authorised (most likely forged From addresses); the refused mails are recorded but not answered until the window has room (ventanilla inbound --outcome rejected)`,
     );
+    await enqueueOperatorAlert(tx, deps.lifecycle.notices, {
+      kind: 'refusals_capped',
+      headline: 'refusals capped',
+      what: `The refusal cap was reached (${why}): a run of mail from senders not authorised, most likely a spam run forging a new From address in each mail.`,
+      doing: 'each refused mail is still recorded (outcome rejected) but not answered until the window has room, so forged senders get no backscatter; a refusal held back is not sent later. Other mail is handled as usual.',
+      commands: ['ventanilla inbound --outcome rejected'],
+      at: now,
+    });
   }
   return why;
 }
