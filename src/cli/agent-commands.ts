@@ -5,7 +5,7 @@ import { ErrorCode, VentanillaError } from '../errors.js';
 import { replyToTicket, setTicketStatus, type ReplyResult } from '../lifecycle/agent-actions.js';
 import { releaseProductIssue } from '../lifecycle/product-issue-release.js';
 import { ticketNumbersOfIssue } from '../store/lifecycle-repo.js';
-import { deskTime } from './desk-time.js';
+import { deskTime } from '../domain/desk-time.js';
 import { decodeTextFile } from '../text-file.js';
 import { collect, defaultActor, withApp } from './with-app.js';
 

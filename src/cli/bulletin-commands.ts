@@ -10,7 +10,7 @@ import { bulletinById, listBulletins } from '../store/bulletin-repo.js';
 import { progressLine, progressWriter } from './progress.js';
 import { registerSubscriberCommands } from './subscriber-commands.js';
 import { readOnly, withoutSending } from './with-app.js';
-import { deskTime } from './desk-time.js';
+import { deskTime } from '../domain/desk-time.js';
 
 /** Opens the app, runs the command, closes it; unlike withApp it sends nothing (the scheduler sends bulletins). */
 const run = withoutSending;

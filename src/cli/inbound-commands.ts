@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { INBOUND_OUTCOMES, quarantineWaiting, recentInbound, type InboundOutcome } from '../store/inbound-log-repo.js';
-import { deskTime } from './desk-time.js';
+import { deskTime } from '../domain/desk-time.js';
 import { readOnly } from './with-app.js';
 
 // What became of the mail that came in, for an operator who would otherwise open the database: the inbound log

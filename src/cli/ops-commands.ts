@@ -13,7 +13,7 @@ import { inTransaction } from '../store/database.js';
 import { deferredNoticeCount } from '../store/deferred-notice-repo.js';
 import { countOutbox, listOutbox } from '../store/outbox-repo.js';
 import { retryUnsuppressed, type SuppressedRecipient } from '../outbound/suppressed-recipients.js';
-import { deskTime, parseDeskTime } from './desk-time.js';
+import { deskTime, parseDeskTime } from '../domain/desk-time.js';
 
 /** A failed job's line in `run-once`'s report: what the command's own failure would say, without its stack. */
 const failureLine = (error: unknown) => failureMessage(error).replace(/^ventanilla: /, '').split('\n')[0];

@@ -4,7 +4,7 @@ import { ErrorCode, VentanillaError } from '../errors.js';
 import { parseReportDate, REPORT_GROUPINGS, surveyReport, type ReportGrouping, type SurveyFigures } from '../surveys/report.js';
 import { inTransaction } from '../store/database.js';
 import { setSurveysOptOut } from '../store/survey-opt-out-repo.js';
-import { deskTime } from './desk-time.js';
+import { deskTime } from '../domain/desk-time.js';
 import { readOnly, withApp } from './with-app.js';
 
 const pct = (value: number | null) => (value === null ? '-' : `${value.toFixed(1)}%`);

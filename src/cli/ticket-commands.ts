@@ -5,7 +5,7 @@ import { isTicketStatus, isUnresolved, TICKET_STATUSES } from '../domain/ticket-
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { DEFAULT_TICKET_LIST_LIMIT, listTickets, showTicket, ticketCount, type TicketSummaryJson } from '../store/ticket-queries.js';
 import { parseLimit } from './inbound-commands.js';
-import { deskTime } from './desk-time.js';
+import { deskTime } from '../domain/desk-time.js';
 import { formatTicket } from './ticket-show-format.js';
 
 /** " [SLA breached: level 2, first response due 2026-11-23 12:00 -06:00]" for a ticket still owed an answer. */

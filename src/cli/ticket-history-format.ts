@@ -1,5 +1,5 @@
 import type { TicketDetailJson } from '../store/ticket-queries.js';
-import { deskTime } from './desk-time.js';
+import { deskTime } from '../domain/desk-time.js';
 
 // The "--- history" section of `tickets show`: the ticket's events (TicketEvent rows, written across src/ with
 // addTicketEvent) oldest first, one line each: when (on the desk's clock), who, and what happened in words, a status

@@ -1,6 +1,6 @@
 import type { NotSentToJson } from '../store/message-delivery.js';
 import type { MessageJson, TicketDetailJson } from '../store/ticket-queries.js';
-import { deskTime } from './desk-time.js';
+import { deskTime } from '../domain/desk-time.js';
 import { historyLines } from './ticket-history-format.js';
 
 // `tickets show` as text: each message as its reader reads it. An inbound mail shows what its sender wrote (its

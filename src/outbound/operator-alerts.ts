@@ -1,4 +1,4 @@
-import { deskTime } from '../cli/desk-time.js';
+import { deskTime } from '../domain/desk-time.js';
 import { createSignedMessageId, domainOf } from '../domain/thread-refs.js';
 import { mailsOfTemplateSince } from '../store/access-repo.js';
 import type { Tx } from '../store/database.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { replyToTicket } from '../../src/lifecycle/agent-actions.js';
-import { deskTime } from '../../src/cli/desk-time.js';
+import { deskTime } from '../../src/domain/desk-time.js';
 import { createTestApp, mail } from '../support/app.js';
 import { cliBuilt, runCli } from '../support/cli.js';
 import { postfixDsn, sentHeaders } from '../support/dsn.js';

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { deskTime } from '../../src/cli/desk-time.js';
+import { deskTime } from '../../src/domain/desk-time.js';
 import { replyToTicket } from '../../src/lifecycle/agent-actions.js';
 import { OutboxDrainer } from '../../src/outbound/drainer.js';
 import type { Mailer } from '../../src/outbound/mailer.js';
