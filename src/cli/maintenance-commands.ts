@@ -12,6 +12,7 @@ import { ErrorCode, VentanillaError } from '../errors.js';
 import { httpListenError } from '../http/listen-error.js';
 import { ensureWritableFolders } from '../data-dir.js';
 import { stopTokenRequests } from '../oauth2-token.js';
+import { mailboxUnreadForMs } from '../ingest/sources/imap-outage.js';
 
 /** How long a backlog may hold the outbox at most (inbound-first.ts). */
 const INBOUND_FIRST_MAX_HOLD_MS = 60_000;
@@ -72,7 +73,7 @@ export function registerMaintenanceCommands(program: Command): void {
       // the start or since, a burst), and would otherwise open a follow-up of a closed ticket.
       let mailboxReadOnce = !config.imap;
       let caughtUpAt = 0;
-      const unreadFor = config.imap ? (2 * config.imap.pollSeconds + config.imap.timeoutSeconds) * 1000 : Infinity;
+      const unreadFor = config.imap ? mailboxUnreadForMs(config.imap) : Infinity;
       const holdTimers = () => !mailboxReadOnce || inboundFirst.holding() || Date.now() - caughtUpAt > unreadFor;
       const scheduler = new Scheduler(gatewayJobs(app, { holdSending: () => inboundFirst.holding(), holdTimers }), app);
       // The HTTP server is built once the mailbox is caught up: its modules and routes (~0.15 s of CPU, and their

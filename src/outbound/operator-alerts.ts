@@ -6,13 +6,14 @@ import { insertOutboxMail, outboxKeyExists } from '../store/outbox-repo.js';
 import { supportFrom, type NoticeDeps } from './notices.js';
 
 // ALERT_ADDRESS: the desk's administrators have no address of their own here, so trouble that needs a person (the
-// refusal cap holding refusals back, a mail quarantined, a message the IMAP server cannot return) reached them only
+// refusal cap holding refusals back, a mail quarantined, a message the IMAP server cannot return, a mailbox that
+// cannot be read at all: ingest/sources/imap-outage.ts) reached them only
 // as a log line. Each is now also one short mail to them, in English as the CLI and the log are, written to the
 // outbox in the transaction that records what it reports. At most one of a kind per AUTO_MAIL_WINDOW_MINUTES: a
 // flood of bad mail must not become a flood of alerts. No ticket: no survey, no acknowledgement, no AUTO_MAIL_LIMIT
 // (its own window caps it; counted, it took the room of an administrator's escalations).
 
-export type AlertKind = 'refusals_capped' | 'mail_quarantined' | 'mail_set_aside';
+export type AlertKind = 'refusals_capped' | 'mail_quarantined' | 'mail_set_aside' | 'mailbox_unreadable' | 'mailbox_readable_again';
 
 export type AlertDeps = Pick<NoticeDeps, 'alertAddresses' | 'automaticCap' | 'secret' | 'supportAddress' | 'supportName' | 'calendar'>;
 
@@ -26,6 +27,8 @@ export interface Alert {
   doing: string;
   /** The exact commands that show more, one a line. */
   commands: string[];
+  /** When the next alert of the kind may come, when not simply after the window (the mailbox alerts: one an outage). */
+  next?: string;
   at: Date;
 }
 
@@ -72,7 +75,7 @@ function alertText(deps: AlertDeps, alert: Alert): string {
     'More:',
     ...alert.commands.map((command) => `  ${command}`),
     '',
-    `No other alert of this kind is sent for ${minutes} minutes (AUTO_MAIL_WINDOW_MINUTES), however many follow; the first command above lists them all.`,
+    alert.next ?? `No other alert of this kind is sent for ${minutes} minutes (AUTO_MAIL_WINDOW_MINUTES), however many follow; the first command above lists them all.`,
     '',
     `-- Ventanilla at ${deps.supportAddress}, to ALERT_ADDRESS`,
     '',

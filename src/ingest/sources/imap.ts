@@ -14,6 +14,7 @@ import { stageBatch, type BatchContext } from './imap-batch.js';
 import { Acknowledger } from './imap-acknowledge.js';
 import { imapFailureReason, isSilentConnection, openSession, type OpeningSession } from './imap-session.js';
 import { ImapWaits } from './imap-waits.js';
+import { OutageWatch } from './imap-outage.js';
 
 export { PROCESSED_KEYWORD } from './imap-acknowledge.js';
 export { openSession } from './imap-session.js';
@@ -63,6 +64,8 @@ export class ImapSource {
   private fetchingAfter: bigint | null = null;
   private readonly stuck = new StuckWatch();
   private readonly acks: Acknowledger;
+  /** A mailbox that cannot be read at all, for ALERT_ADDRESS (imap-outage.ts). */
+  private readonly outage: OutageWatch;
 
   /** A connection opened before this source existed (imap-session.ts), for its first session. */
   private early: OpeningSession | null;
@@ -77,6 +80,7 @@ export class ImapSource {
     this.account = `${settings.user}@${settings.host}:${settings.port}`;
     this.acks = new Acknowledger(settings.processedMailbox, (reason) => deps.log.warn({ reason }, 'IMAP move refused; the mails stay flagged in the mailbox until a later drain moves them'));
     this.early = early ?? null;
+    this.outage = new OutageWatch(settings, { db: deps.db, alerts: deps.lifecycle?.notices, log: deps.log });
   }
 
   /** Runs until stop(): connects, drains the mailbox, waits for news, reconnects with backoff on failure. */
@@ -86,9 +90,10 @@ export class ImapSource {
       try {
         // Back to a short wait only once a session drained the mailbox: a session that fails each time after
         // logging in (a message the server cannot return kills every FETCH of it) backs off to a minute.
-        await this.session(() => {
+        await this.session(async () => {
           backoff = 1_000;
           this.stuck.drained();
+          await this.outage.read();
         });
       } catch (error) {
         if (this.stopped) break;
@@ -99,7 +104,9 @@ export class ImapSource {
         if (waitMs !== null) this.deps.log.warn({ waitMinutes: waitMs / 60_000 }, 'IMAP flags and moves of recorded mail put off: the server leaves them unanswered session after session; new mail is read meanwhile, and recorded mail stays in the mailbox until a later sweep');
         // A connection gone silent in a FETCH may be the network's doing: it weighs less (imap-unreadable.ts).
         this.stuck.failed(this.fetchingAfter, isSilentConnection(error) ? 'silent' : 'closed');
-        this.deps.log.warn({ err: error, reason: imapFailureReason(error, this.settings.timeoutSeconds, this.settings.oauth2 !== undefined), retryInMs: backoff, afterUid }, 'IMAP session failed; reconnecting');
+        const reason = imapFailureReason(error, this.settings.timeoutSeconds, this.settings.oauth2 !== undefined);
+        this.deps.log.warn({ err: error, reason, retryInMs: backoff, afterUid }, 'IMAP session failed; reconnecting');
+        await this.outage.failed(reason);
       }
       if (this.stopped) break;
       await this.waits.backoff(backoff);
@@ -115,7 +122,7 @@ export class ImapSource {
     await this.client?.logout().catch(() => this.client?.close());
   }
 
-  private async session(onDrained: () => void): Promise<void> {
+  private async session(onDrained: () => Promise<void>): Promise<void> {
     const s = this.settings;
     const { client, opened } = this.early ?? openSession(s);
     this.early = null;
@@ -146,7 +153,7 @@ export class ImapSource {
         this.waits.drainStarts();
         await this.drain(client, mailbox.uidValidity);
         this.fetchingAfter = null;
-        onDrained();
+        await onDrained();
         if (this.waits.wokenSinceDrain || this.stopped || closed) continue;
         this.events.onCaughtUp?.();
         await this.waits.sleep(s.pollSeconds * 1000);
@@ -254,6 +261,7 @@ export class ImapSource {
           throw error;
         });
         if (done.length === 0) continue;
+        this.outage.progress();
         const last = BigInt(done.at(-1) as number);
         this.fetchingAfter = last;
         const before = acknowledged;

@@ -1,0 +1,92 @@
+import type { Logger } from 'pino';
+import type { Config } from '../../config.js';
+import { inTransaction, type Db } from '../../store/database.js';
+import { enqueueOperatorAlert, type Alert, type AlertDeps } from '../../outbound/operator-alerts.js';
+import { mailboxReadableAgainAlert, mailboxUnreadableAlert } from '../mailbox-unreadable-alert.js';
+
+type ImapSettings = NonNullable<Config['imap']>;
+
+/**
+ * How long the mailbox may go unread before the daemon holds the lifecycle timers (cli/maintenance-commands.ts) and
+ * the administrators are told: two polls and a timeout (3 minutes by default). Shorter, an ordinary wait between
+ * polls, or a mail server restarted, would page them; the same bound, so the alert's "timers are held" is true.
+ */
+export function mailboxUnreadForMs(s: Pick<ImapSettings, 'pollSeconds' | 'timeoutSeconds'>): number {
+  return (2 * s.pollSeconds + s.timeoutSeconds) * 1000;
+}
+
+/**
+ * Watches whether the daemon can read its mailbox at all, for ALERT_ADDRESS: once it has gone unread for longer
+ * than mailboxUnreadForMs and a session just failed, one `mailbox_unreadable` alert for the outage (and at most
+ * one a window: enqueueOperatorAlert); once it is read again after such an alert, one `mailbox_readable_again`.
+ * Without ALERT_ADDRESS it does nothing.
+ */
+export class OutageWatch {
+  private since: number;
+  private everRead = false;
+  private failures = 0;
+  /** An alert of this outage was written (or one of another outage is in the window): none more until it is read. */
+  private told = false;
+  /** This outage's alert was written: its end is told too. */
+  private alerted = false;
+
+  constructor(
+    private readonly settings: ImapSettings,
+    private readonly deps: { db: Db; alerts: AlertDeps | undefined; log: Pick<Logger, 'warn' | 'info'> },
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.since = clock();
+  }
+
+  private get enabled(): boolean {
+    return (this.deps.alerts?.alertAddresses?.length ?? 0) > 0;
+  }
+
+  /** A mail was recorded: the mailbox is being read (a long backlog is no outage). */
+  progress(): void {
+    this.since = this.clock();
+    this.everRead = true;
+    this.failures = 0;
+  }
+
+  /** The mailbox was drained: read, and caught up. */
+  async read(): Promise<void> {
+    const unreadSince = new Date(this.since);
+    const wasAlerted = this.alerted;
+    this.progress();
+    this.told = false;
+    this.alerted = false;
+    if (!wasAlerted || !this.enabled) return;
+    const s = this.settings;
+    if (await this.enqueue(mailboxReadableAgainAlert({ mailbox: s.mailbox, host: s.host, port: s.port, user: s.user, unreadSince }, this.timeZone, new Date(this.clock())))) {
+      this.deps.log.info({ unreadSince }, 'IMAP mailbox read again: the administrators are mailed');
+    }
+  }
+
+  /** A session failed, for `reason` (imapFailureReason). */
+  async failed(reason: string): Promise<void> {
+    this.failures++;
+    if (this.told || !this.enabled || this.clock() - this.since <= mailboxUnreadForMs(this.settings)) return;
+    const s = this.settings;
+    const outage = { mailbox: s.mailbox, host: s.host, port: s.port, secure: s.secure, user: s.user, oauth2: s.oauth2 !== undefined, since: new Date(this.since), everRead: this.everRead, failures: this.failures, reason };
+    const written = await this.enqueue(mailboxUnreadableAlert(outage, this.timeZone, new Date(this.clock())));
+    if (written === null) return;
+    this.told = true;
+    this.alerted = written;
+    if (written) this.deps.log.warn({ since: outage.since, failures: this.failures }, 'IMAP mailbox unreadable: the administrators are mailed');
+  }
+
+  private get timeZone(): string {
+    return (this.deps.alerts as AlertDeps).calendar.config.timeZone;
+  }
+
+  /** Whether it was written; null when the database failed (tried again at the next failure). */
+  private async enqueue(alert: Alert): Promise<boolean | null> {
+    try {
+      return await inTransaction(this.deps.db, (tx) => enqueueOperatorAlert(tx, this.deps.alerts, alert));
+    } catch (error) {
+      this.deps.log.warn({ err: error, kind: alert.kind }, 'the alert to the administrators could not be written');
+      return null;
+    }
+  }
+}

@@ -1,0 +1,94 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { OutageWatch, mailboxUnreadForMs } from '../../../src/ingest/sources/imap-outage.js';
+import { createTestApp, type TestApp } from '../../support/app.js';
+
+// The mailbox-unreadable alert (ALERT_ADDRESS) for one outage: once it has gone unread past the lifecycle timers'
+// hold, at a failed session; one for the outage however long it lasts; one "read again" after it. The daemon with a
+// refused login: test/integration/mailbox-unreadable-alert.test.ts.
+
+const settings = {
+  host: 'imap.example.test', port: 993, secure: true, user: 'soporte@example.test', password: 'x',
+  mailbox: 'INBOX', processedMailbox: 'Processed', pollSeconds: 60, timeoutSeconds: 60, rejectUnauthorized: true,
+};
+const REFUSED = 'the server refused the login ([AUTHENTICATIONFAILED] Authentication failed.): check IMAP_USER and IMAP_PASSWORD';
+
+let app: TestApp | undefined;
+afterEach(async () => {
+  await app?.dispose();
+  app = undefined;
+});
+
+async function watchWith(env: Record<string, string>) {
+  app = await createTestApp({ BUSINESS_TIMEZONE: 'America/Mexico_City', ...env });
+  let now = Date.parse('2026-11-24T16:00:00Z');
+  const watch = new OutageWatch(settings, { db: app.db, alerts: app.lifecycle.notices, log: app.log }, () => now);
+  const alerts = () => (app as TestApp).db.outboxMail.findMany({ where: { template: { startsWith: 'alert_' } }, orderBy: { id: 'asc' } });
+  return { watch, alerts, minutes: (n: number) => void (now += n * 60_000) };
+}
+
+describe('OutageWatch', () => {
+  it('holds for two polls and a timeout: 3 minutes by default', () => {
+    expect(mailboxUnreadForMs(settings)).toBe(180_000);
+  });
+
+  it('one alert once the mailbox has gone unread past the hold, none more for the outage, one when it is read again', async () => {
+    const { watch, alerts, minutes } = await watchWith({ ALERT_ADDRESS: 'ops@example.com' });
+    await watch.failed('connect ECONNREFUSED');
+    minutes(3);
+    await watch.failed('connect ECONNREFUSED');
+    expect(await alerts()).toEqual([]);
+    minutes(1);
+    await watch.failed(REFUSED);
+    const [alert, ...more] = await alerts();
+    expect(more).toEqual([]);
+    expect(alert?.template).toBe('alert_mailbox_unreadable');
+    expect(alert?.subject).toBe('Ventanilla alert (soporte@example.test): the mailbox cannot be read');
+    expect(alert?.text).toContain(
+      'The gateway could not read the mailbox INBOX of soporte@example.test@imap.example.test:993 since the gateway started at 2026-11-24 10:00 -06:00 (about 4 min, 3 failed attempts)',
+    );
+    expect(alert?.text).toContain(`The last error: ${REFUSED}.`);
+    expect(alert?.text).toContain('No other alert of this kind is sent until the mailbox has been read again');
+    expect(alert?.text).toContain("curl --user 'soporte@example.test' 'imaps://imap.example.test:993/INBOX'");
+
+    // However long it lasts, past the window too: one for the outage.
+    for (let i = 0; i < 5; i++) {
+      minutes(30);
+      await watch.failed(REFUSED);
+    }
+    expect(await alerts()).toHaveLength(1);
+
+    await watch.read();
+    const again = (await alerts())[1];
+    expect(again?.template).toBe('alert_mailbox_readable_again');
+    expect(again?.text).toContain('it had not been read since 2026-11-24 10:00 -06:00');
+
+    // A new outage (the last alert's window is over): told again, counted from when the mailbox was last read.
+    minutes(2);
+    await watch.failed(REFUSED);
+    expect(await alerts()).toHaveLength(2);
+    minutes(2);
+    await watch.failed(REFUSED);
+    expect((await alerts()).map((a) => a.template)).toEqual(['alert_mailbox_unreadable', 'alert_mailbox_readable_again', 'alert_mailbox_unreadable']);
+    expect((await alerts())[2]?.text).toContain('since it was last read at 2026-11-24 12:34 -06:00 (about 4 min, 2 failed attempts)');
+  });
+
+  it('a mail recorded is the mailbox read: a long backlog that then fails starts its count there', async () => {
+    const { watch, alerts, minutes } = await watchWith({ ALERT_ADDRESS: 'ops@example.com' });
+    minutes(10);
+    watch.progress();
+    minutes(2);
+    await watch.failed(REFUSED);
+    expect(await alerts()).toEqual([]);
+    // Read, never alerted: no "read again".
+    await watch.read();
+    expect(await alerts()).toEqual([]);
+  });
+
+  it('without ALERT_ADDRESS nothing is written', async () => {
+    const { watch, alerts, minutes } = await watchWith({});
+    minutes(10);
+    await watch.failed(REFUSED);
+    await watch.read();
+    expect(await alerts()).toEqual([]);
+  });
+});
