@@ -109,6 +109,8 @@ export function registerMaintenanceCommands(program: Command): void {
               if (inboundFirst.backlogStarted()) app.log.info('backlog in the mailbox: acknowledgements wait until it is recorded');
             },
             onCaughtUp: () => {
+              // Said once: until then every lifecycle tick says `held` (an IMAP server down at the start holds them all).
+              if (!mailboxReadOnce) app.log.info('mailbox read since the start: the lifecycle timers no longer wait for it');
               mailboxReadOnce = true;
               caughtUpAt = Date.now();
               mailboxRead();
