@@ -6,7 +6,7 @@ import { ImapFlow } from 'imapflow';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mail } from '../support/app.js';
 import { cliBuilt, runCli } from '../support/cli.js';
-import { daemonLogLines, imapDaemonEnv, startDaemon, waitFor, type Daemon } from '../support/daemon.js';
+import { daemonLogLines, imapDaemonEnv, startDaemon, waitFor, type Daemon, type DaemonLogLine } from '../support/daemon.js';
 import { dovecotAvailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
 
@@ -15,9 +15,17 @@ import { startTcpProxy } from '../support/tcp-proxy.js';
 // down over the deadline, the IMAP server unreachable when it starts). Here the deadline has passed, the answer
 // waits in the mailbox since before it, and the IMAP server is down when the daemon starts, so the lifecycle
 // tick comes first. The answer must reopen the ticket, not make a follow-up of a closed one.
+//
+// Each step waits for what the daemon logs (its tick, its lost connection, its read), never for a fixed time: CI
+// runs other test files beside these on two cores, where a daemon's start or a read can take seconds.
 
 const TICK_EVERY_MS = 30_000; // the lifecycle-timers job runs at seconds 0 and 30 (src/scheduler/jobs.ts)
+/** Long enough for a tick missed by a slow start or a busy machine to come round again. */
+const A_TICK_MS = 2 * TICK_EVERY_MS + 15_000;
+/** The daemon's reconnection backs off to a minute between tries (src/ingest/sources/imap.ts MAX_BACKOFF_MS). */
+const A_RECONNECTION_MS = 90_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const isTick = (l: DaemonLogLine) => l.msg === 'job ran' && l.job === 'lifecycle-timers';
 
 describe.skipIf(!dovecotAvailable() || !cliBuilt)('the lifecycle timers wait until the mailbox is read', () => {
   let dovecot: DovecotServer | undefined;
@@ -29,7 +37,7 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('the lifecycle timers wait unt
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('an answer waiting in the mailbox when the 60 hours are over reopens the ticket: no close, no follow-up', { timeout: 90_000 }, async () => {
+  it('an answer waiting in the mailbox when the 60 hours are over reopens the ticket: no close, no follow-up', { timeout: 180_000 }, async () => {
     dovecot = await startDovecot();
     const env = imapDaemonEnv(dovecot, dataDir);
     const ingested = await runCli(['ingest', '-', '--json'], { env, input: mail({ headers: { Subject: 'No puedo timbrar' } }) });
@@ -48,18 +56,17 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('the lifecycle timers wait unt
     await client.append('INBOX', answer, [], new Date(asked20DaysAgo + 86_400_000));
     await client.logout();
 
-    // Start the daemon 5 s before a tick, with the IMAP server down for 6.5 s: the tick comes while the mailbox
-    // cannot be read, and the daemon's reconnection (1, 3, 7 s after its first try) finds the server back.
-    const untilTick = TICK_EVERY_MS - (Date.now() % TICK_EVERY_MS);
-    await sleep(untilTick > 5_300 ? untilTick - 5_000 : untilTick + TICK_EVERY_MS - 5_000);
-    const back = dovecot.restart({ downMs: 6_500 });
-    await sleep(300);
+    // The IMAP server is down from before the daemon starts until the daemon's first lifecycle tick has run, so that
+    // tick comes while the mailbox cannot be read, however slowly the daemon starts; then the daemon's reconnection
+    // finds the server back.
+    await dovecot.down();
     daemon = startDaemon(env);
-    await back;
-    const processed = await waitFor(() => daemonLogLines(daemon as Daemon).find((l) => l.msg === 'mail processed'), 'the answer processed', 30_000);
-    const tick = daemonLogLines(daemon).find((l) => l.msg === 'job ran' && l.job === 'lifecycle-timers');
+    const lines = () => daemonLogLines(daemon as Daemon);
+    const tick = await waitFor(() => lines().find(isTick), 'the first lifecycle tick', A_TICK_MS);
     expect(tick, daemon.log()).toMatchObject({ held: 1 });
-    expect(tick?.time ?? Infinity).toBeLessThan(processed.time);
+    await dovecot.up();
+    const processed = await waitFor(() => lines().find((l) => l.msg === 'mail processed'), 'the answer processed', A_RECONNECTION_MS);
+    expect(tick.time).toBeLessThan(processed.time);
     expect(processed, daemon.log()).toMatchObject({ outcome: 'comment', ticket: 1000 });
 
     const ticket = db.prepare('SELECT "status" FROM "Ticket" WHERE "number" = 1000').get() as { status: string };
@@ -73,11 +80,13 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('the lifecycle timers wait unt
   // The same, with the IMAP server lost while the daemon runs: the hold at the start did not apply, so the tick
   // closed the ticket whose answer waited in the mailbox, and the answer, read once the server came back, opened
   // a follow-up with a new number.
-  it('while the mailbox goes unread (the server hangs), the timers wait; the answer read later reopens the ticket', { timeout: 120_000 }, async () => {
+  it('while the mailbox goes unread (the server hangs), the timers wait; the answer read later reopens the ticket', { timeout: 240_000 }, async () => {
     const server = await startDovecot();
     const proxy = await startTcpProxy({ host: server.host, port: server.imapPort });
     const dir = mkdtempSync(join(tmpdir(), 'timers-wait-run-'));
     const env = imapDaemonEnv({ ...server, host: proxy.host, imapPort: proxy.port }, dir, { IMAP_POLL_SECONDS: '2', IMAP_TIMEOUT_SECONDS: '2' });
+    // The timers wait once the mailbox has gone unread for longer than two polls and a timeout.
+    const unreadForMs = (2 * 2 + 2) * 1000;
     let running: Daemon | undefined;
     try {
       expect((await runCli(['ingest', '-'], { env, input: mail({ headers: { Subject: 'No puedo timbrar' } }) })).code).toBe(0);
@@ -85,9 +94,10 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('the lifecycle timers wait unt
       expect((await runCli(['tickets', 'reply', '1000', '--body-file', join(dir, 'answer.txt'), '--status', 'pending'], { env })).code).toBe(0);
       running = startDaemon(env);
       const lines = () => daemonLogLines(running as Daemon);
-      await waitFor(() => lines().some((l) => l.msg === 'IMAP mailbox open'), 'the mailbox open');
-      await sleep(1_000);
+      // Read once since the start: a tick from now on is held only because the mailbox goes unread (the rule under test).
+      await waitFor(() => lines().some((l) => l.msg === 'mailbox read since the start: the lifecycle timers no longer wait for it'), 'the mailbox read', 30_000);
       // The server hangs: the open connection and every new one go silent once the client speaks.
+      const linesBeforeHang = lines().length;
       proxy.freeze();
       proxy.freezeWhenClientSends(/./, 1_000);
       // The answer reaches the mailbox the day after the question, in time; the 60 business hours are then long over.
@@ -96,17 +106,21 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('the lifecycle timers wait unt
       await client.connect();
       await client.append('INBOX', mail({ headers: { Subject: 'Re: [#1000] No puedo timbrar', 'Message-ID': '<respuesta-en-espera@cliente.mx>' }, body: 'Adjunto el XML.' }), [], new Date(asked20DaysAgo + 86_400_000));
       await client.logout();
-      // Made due only once the mailbox has gone unread longer than two polls and a timeout (6 s here).
-      await sleep(7_000);
+      // The daemon's last read came before it logged the lost session (every connection since is silent). The ticket
+      // is made due only once the mailbox has gone unread for longer than the rule's time since then (by the daemon's
+      // clock, with 2 s to spare), so no tick could close it before the timers wait.
+      const lost = await waitFor(() => lines().slice(linesBeforeHang).find((l) => l.msg === 'IMAP session failed; reconnecting'), 'the daemon to lose the mailbox', 30_000);
+      await sleep(lost.time + unreadForMs + 2_000 - Date.now());
       const db = new Database(join(dir, 'ventanilla.db'));
       try {
+        const ticksBefore = lines().filter(isTick).length;
         db.prepare('UPDATE "Ticket" SET "pendingSince" = ?, "statusChangedAt" = ?, "timerDueAt" = ? WHERE "number" = 1000').run(asked20DaysAgo, asked20DaysAgo, Date.now() - 3_600_000);
-        const ticks = () => lines().filter((l) => l.msg === 'job ran' && l.job === 'lifecycle-timers');
-        await waitFor(() => ticks().length > 0 || null, 'a lifecycle tick while the mailbox is unread', TICK_EVERY_MS + 5_000);
-        expect(ticks()[0], running.log()).toMatchObject({ held: 1 });
+        // The first tick with the ticket due: held (a tick that ran the timers would have closed it, and said so).
+        const tick = await waitFor(() => lines().filter(isTick)[ticksBefore], 'a lifecycle tick while the mailbox is unread', A_TICK_MS);
+        expect(tick, running.log()).toMatchObject({ held: 1 });
         // The server answers again: the daemon reconnects, reads the answer, and the ticket goes on.
         proxy.freezeWhenClientSends(/./, 0);
-        const processed = await waitFor(() => lines().find((l) => l.msg === 'mail processed'), 'the answer processed', 60_000);
+        const processed = await waitFor(() => lines().find((l) => l.msg === 'mail processed'), 'the answer processed', A_RECONNECTION_MS);
         expect(processed, running.log()).toMatchObject({ outcome: 'comment', ticket: 1000 });
         expect(db.prepare('SELECT "status" FROM "Ticket" WHERE "number" = 1000').get()).toEqual({ status: 'open' });
         expect(db.prepare('SELECT count(*) AS n FROM "Ticket"').get()).toEqual({ n: 1 });

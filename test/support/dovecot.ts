@@ -74,6 +74,12 @@ export interface DovecotServer {
   resetUidValidity(mailbox?: string): Promise<void>;
   /** Stops Dovecot (connections drop), waits `downMs`, starts it again on the same ports with the same mail. */
   restart(opts?: { downMs?: number }): Promise<void>;
+  /**
+   * restart() in two halves, for a test that keeps the server down until something it can observe has happened
+   * (rather than for a fixed time): down() stops it, up() starts it again on the same ports with the same mail.
+   */
+  down(): Promise<void>;
+  up(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -418,13 +424,21 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<DovecotSe
     },
     async restart({ downMs = 0 } = {}) {
       const restarting = (async () => {
-        const current = live.get(dir);
-        if (current) await terminate(dir, current);
+        await server.down();
         if (downMs > 0) await sleep(downMs);
         await launch(dir, imapPort, lmtpPort);
       })();
       inFlight = restarting.catch(() => undefined);
       await restarting;
+    },
+    async down() {
+      const current = live.get(dir);
+      if (current) await terminate(dir, current);
+    },
+    async up() {
+      const launching = launch(dir, imapPort, lmtpPort);
+      inFlight = launching.catch(() => undefined);
+      await launching;
     },
     async stop() {
       await inFlight; // a restart still in progress would otherwise relaunch into a deleted dir
