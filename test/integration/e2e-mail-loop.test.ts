@@ -11,6 +11,12 @@ import { startSmtpPeer, type ReceivedMail, type SmtpPeer } from '../support/smtp
 
 // The whole loop as a customer lives it: they write to the support mailbox (real Dovecot), the daemon
 // answers through a real SMTP server, and every way mail clients reply to that answer lands on the ticket.
+
+/**
+ * How long each step may take: a step takes about a second, up to 7 s seen with two busy loops on the two cores
+ * (CI runs other test files beside this one). Every wait is for a row or a mail, so only a failure waits this long.
+ */
+const STEP_MS = 30_000;
 describe.skipIf(!dovecotAvailable() || !cliBuilt)('customer <-> gateway over real IMAP and SMTP', () => {
   let dovecot: DovecotServer;
   let smtp: SmtpPeer;
@@ -25,7 +31,7 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('customer <-> gateway over rea
     env = imapDaemonEnv(dovecot, dataDir, smtp.env());
     daemon = startDaemon(env);
     db = await openDatabase(join(dataDir, 'ventanilla.db'));
-    await waitFor(() => daemon.log().includes('IMAP mailbox open'), 'the daemon to open the mailbox');
+    await waitFor(() => daemon.log().includes('IMAP mailbox open'), 'the daemon to open the mailbox', STEP_MS);
   });
 
   afterAll(async () => {
@@ -36,7 +42,7 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('customer <-> gateway over rea
   });
 
   const outcomeOf = (messageId: string) =>
-    waitFor(async () => (await db.inboundLog.findFirst({ where: { messageId }, orderBy: { id: 'desc' } })) ?? null, `the outcome of ${messageId}`);
+    waitFor(async () => (await db.inboundLog.findFirst({ where: { messageId }, orderBy: { id: 'desc' } })) ?? null, `the outcome of ${messageId}`, STEP_MS);
 
   let ack: ReceivedMail;
   let number: number;
@@ -44,7 +50,7 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('customer <-> gateway over rea
   it('a customer writes; the acknowledgement arrives with the threading headers', async () => {
     await dovecot.append(mail({ headers: { 'Message-ID': '<e2e-1@cliente.mx>', Subject: 'Error CFDI40102' }, body: 'Hola, el timbrado falla.\nImpacto: Alto\nUrgencia: Media' }));
     number = (await outcomeOf('e2e-1@cliente.mx')).ticketNumber as number;
-    ack = (await smtp.waitFor(1))[0] as ReceivedMail;
+    ack = (await smtp.waitFor(1, STEP_MS))[0] as ReceivedMail;
     expect(ack.parsed.subject).toMatch(new RegExp(`^\\[#${number}\\] `));
     expect(ack.parsed.inReplyTo).toBe('<e2e-1@cliente.mx>');
     expect(ack.header('auto-submitted')).toBe('auto-replied');
@@ -74,7 +80,7 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('customer <-> gateway over rea
     (await import('node:fs')).writeFileSync(answer, '¿Nos comparte el XML de la factura?');
     const r = await runCli(['tickets', 'reply', String(number), '--body-file', answer, '--status', 'pending', '--as', 'agent:maria'], { env });
     expect(r.code, r.stderr).toBe(0);
-    const pending = await waitFor(() => smtp.received.find((m) => m.parsed.text?.includes('XML de la factura')), 'the pending notice');
+    const pending = await waitFor(() => smtp.received.find((m) => m.parsed.text?.includes('XML de la factura')), 'the pending notice', STEP_MS);
     expect(pending.parsed.subject).toContain(`[#${number}]`);
     await dovecot.append(mail({ headers: { 'Message-ID': '<xml@cliente.mx>', 'In-Reply-To': pending.parsed.messageId as string, Subject: `RE: ${pending.parsed.subject}` }, body: 'Adjunto el XML' }));
     expect(await outcomeOf('xml@cliente.mx')).toMatchObject({ outcome: 'comment', ticketNumber: number });
