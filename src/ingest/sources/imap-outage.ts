@@ -58,9 +58,10 @@ export class OutageWatch {
     this.alerted = false;
     if (!wasAlerted || !this.enabled) return;
     const s = this.settings;
-    if (await this.enqueue(mailboxReadableAgainAlert({ mailbox: s.mailbox, host: s.host, port: s.port, user: s.user, unreadSince }, this.timeZone, new Date(this.clock())))) {
-      this.deps.log.info({ unreadSince }, 'IMAP mailbox read again: the administrators are mailed');
-    }
+    const written = await this.enqueue(mailboxReadableAgainAlert({ mailbox: s.mailbox, host: s.host, port: s.port, user: s.user, unreadSince }, this.timeZone, new Date(this.clock())));
+    // The database failed: the administrators' last word is still "cannot be read", so the next read tries again.
+    if (written === null) this.alerted = true;
+    if (written) this.deps.log.info({ unreadSince }, 'IMAP mailbox read again: the administrators are mailed');
   }
 
   /** A session failed, for `reason` (imapFailureReason). */
@@ -70,10 +71,12 @@ export class OutageWatch {
     const s = this.settings;
     const outage = { mailbox: s.mailbox, host: s.host, port: s.port, secure: s.secure, user: s.user, oauth2: s.oauth2 !== undefined, since: new Date(this.since), everRead: this.everRead, failures: this.failures, reason };
     const written = await this.enqueue(mailboxUnreadableAlert(outage, this.timeZone, new Date(this.clock())));
-    if (written === null) return;
+    // Not written (the database failed, or an alert of an earlier outage is in the window): tried again at the next
+    // failure, so an outage that starts soon after another is still told once the window has room.
+    if (!written) return;
     this.told = true;
-    this.alerted = written;
-    if (written) this.deps.log.warn({ since: outage.since, failures: this.failures }, 'IMAP mailbox unreadable: the administrators are mailed');
+    this.alerted = true;
+    this.deps.log.warn({ since: outage.since, failures: this.failures }, 'IMAP mailbox unreadable: the administrators are mailed');
   }
 
   private get timeZone(): string {

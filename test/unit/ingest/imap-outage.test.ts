@@ -72,6 +72,22 @@ describe('OutageWatch', () => {
     expect((await alerts())[2]?.text).toContain('since it was last read at 2026-11-24 12:34 -06:00 (about 4 min, 2 failed attempts)');
   });
 
+  it('a second outage soon after the first is told once the window has room, not never', async () => {
+    const { watch, alerts, minutes } = await watchWith({ ALERT_ADDRESS: 'ops@example.com', AUTO_MAIL_WINDOW_MINUTES: '60' });
+    minutes(4);
+    await watch.failed(REFUSED);
+    minutes(2);
+    await watch.read();
+    minutes(5);
+    await watch.failed(REFUSED);
+    // Down again within the hour of the first alert: nothing yet (one a window) ...
+    expect((await alerts()).map((a) => a.template)).toEqual(['alert_mailbox_unreadable', 'alert_mailbox_readable_again']);
+    // ... and once the window is over, the next failure tells it: the last word was "read again".
+    minutes(60);
+    await watch.failed(REFUSED);
+    expect((await alerts()).map((a) => a.template)).toEqual(['alert_mailbox_unreadable', 'alert_mailbox_readable_again', 'alert_mailbox_unreadable']);
+  });
+
   it('a mail recorded is the mailbox read: a long backlog that then fails starts its count there', async () => {
     const { watch, alerts, minutes } = await watchWith({ ALERT_ADDRESS: 'ops@example.com' });
     minutes(10);
