@@ -3,7 +3,7 @@ import { inTransaction, isUniqueViolation, type Tx } from '../store/database.js'
 import { loggedUnder, logInbound, type InboundLogEntry, type InboundOutcome } from '../store/inbound-log-repo.js';
 import { keepRawMail, rawMailInDatabase } from '../store/raw-mails.js';
 import { addMessage, addTicketEvent, ensureContact } from '../store/tickets-repo.js';
-import { isOurMailOf } from '../store/outbox-repo.js';
+import { templateOfOurMail } from '../store/outbox-repo.js';
 import { forwardsAMessage, verifySignedMessageId } from '../domain/thread-refs.js';
 import type { InboundMail } from './parse.js';
 import type { IngestResult, IngestSource, PipelineDeps } from './pipeline.js';
@@ -161,12 +161,15 @@ export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Bu
       await internalNote(existing.id, 'internal_reply', 'an escalation contact');
       return { outcome: 'comment', ticketNumber: existing.number, detail: 'an escalation contact: internal note' };
     }
-    // An answer to a lead's escalation digest (lifecycle/escalation-digest.ts): about many tickets, none its own. Its
-    // Message-ID names "ticket 0", which no ticket has, so the answer opened a ticket with the lead as customer,
-    // acknowledged it and put it on the SLA clock, whose breach escalated to the lead.
-    if (!existing && answersDigest(tx, deps.secret, mail)) {
-      deps.log.info({ from: sender.address }, 'an answer to an escalation digest: no ticket');
-      return { outcome: 'comment', ticketNumber: null, detail: 'an answer to an escalation digest: no ticket' };
+    // An answer to a lead's escalation digest (lifecycle/escalation-digest.ts: about many tickets, none its own) or to
+    // an administrators' alert (outbound/operator-alerts.ts). Their Message-IDs name "ticket 0", which no ticket
+    // has, so the answer opened a ticket with the lead or administrator as customer, acknowledged it and put it on
+    // the SLA clock.
+    const answered = existing ? null : deskMailAnswered(tx, deps.secret, mail);
+    if (answered) {
+      const detail = `an answer to ${answered}: no ticket`;
+      deps.log.info({ from: sender.address }, detail);
+      return { outcome: 'comment', ticketNumber: null, detail };
     }
     if (automatic?.kind === 'auto-replied') return { outcome: 'auto_reply', ticketNumber: null, detail: `${automatic.reason}; answers no ticket` };
     // Who may open tickets (UNKNOWN_SENDER_POLICY) and administrators' commands: stages/access.ts.
@@ -213,10 +216,13 @@ async function writtenOfKeptRaw(tx: Tx, blobs: PipelineDeps['blobs'], sha256: st
 }
 
 /**
- * Whether the mail answers one of our escalation digests. Only ids we signed for "ticket 0" can be a digest's: the
- * outbox is asked about those alone, not about every foreign id a new mail refers to.
+ * What of ours, about no ticket, the mail answers: an escalation digest or an administrators' alert; null when
+ * neither. Only ids we signed for "ticket 0" can be theirs: the outbox is asked about those alone, not about every
+ * foreign id a new mail refers to. (Access mails also name "ticket 0": their answers are commands, stages/access.ts.)
  */
-function answersDigest(tx: Tx, secret: string, mail: InboundMail): boolean {
+function deskMailAnswered(tx: Tx, secret: string, mail: InboundMail): string | null {
   const ours = [...(mail.inReplyTo ? [mail.inReplyTo] : []), ...mail.references].filter((id) => verifySignedMessageId(secret, id) === 0);
-  return ours.length > 0 && isOurMailOf(tx, 'escalation_digest', ours.slice(0, 100));
+  const template = ours.length > 0 ? templateOfOurMail(tx, ours.slice(0, 100)) : null;
+  if (template === 'escalation_digest') return 'an escalation digest';
+  return template?.startsWith('alert_') ? "an administrators' alert" : null;
 }

@@ -51,9 +51,14 @@ export function isSentMessage(db: Db, messageId: string): boolean {
 }
 
 /** True when one of these Message-IDs (no angle brackets) is of a mail of ours made from `template`. */
-export function isOurMailOf(tx: Tx, template: string, messageIds: string[]): boolean {
+/** The template of the first of `messageIds` that is a mail of ours in the outbox; null when none is. */
+export function templateOfOurMail(tx: Tx, messageIds: string[]): string | null {
   const sql = sqlOf(tx);
-  return messageIds.some((id) => sql.get('SELECT 1 FROM "OutboxMail" WHERE "messageId" = ? AND "template" = ?', id, template) !== undefined);
+  for (const id of messageIds) {
+    const row = sql.get('SELECT "template" FROM "OutboxMail" WHERE "messageId" = ? LIMIT 1', id) as { template: string } | undefined;
+    if (row) return row.template;
+  }
+  return null;
 }
 
 /**

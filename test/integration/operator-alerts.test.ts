@@ -84,6 +84,18 @@ describe('ALERT_ADDRESS: the administrators are mailed when the gateway needs a 
     expect(await alerts()).toHaveLength(2);
   });
 
+  it("an administrator's answer to an alert opens no ticket and is answered by nothing", async () => {
+    const { run, alerts } = await alertRun(ALERTS);
+    await unprocessable(run);
+    const [alert] = await alerts();
+    const answer = mail({ headers: { From: 'Jefa <jefa@example.org>', Subject: `Re: ${alert?.subject}`, 'In-Reply-To': alert?.messageId ?? null, References: alert?.messageId ?? null } });
+    const result = await run.app.pipeline.ingest(answer, { source: 'stdin' });
+    expect(result.ticketNumber).toBeNull();
+    expect(result.detail).toBe("an answer to an administrators' alert: no ticket");
+    expect(await run.app.db.ticket.count()).toBe(0);
+    expect(await run.app.db.outboxMail.count()).toBe(1);
+  });
+
   it('a replay that fails again alerts nobody: the operator running it reads its report', async () => {
     const { run, alerts } = await alertRun(ALERTS);
     await run.app.pipeline.ingest(mail({ headers: { From: null } }), { source: 'replay', sourceRef: 'quarantine:1' });
