@@ -42,6 +42,8 @@ export interface BinHexFile {
 export class BinHexDecoder {
   /** The file's name, once its header is read. */
   name: string | null = null;
+  /** `maxDataBytes`: a data fork declared longer is no file here (decodeBinHex: runs can make a small text huge). */
+  constructor(private readonly maxDataBytes = Number.POSITIVE_INFINITY) {}
   private failed = false;
   private closed = false;
   private held = 0;
@@ -122,6 +124,8 @@ export class BinHexDecoder {
       if (this.checksum.length < 2) return;
       this.failed = this.crc !== ((this.checksum[0]! << 8) | this.checksum[1]!);
       this.stage = 'rest';
+      // The resource fork means nothing here: not read (its runs would cost time for nothing).
+      this.closed = true;
     }
   }
 
@@ -134,6 +138,10 @@ export class BinHexDecoder {
     // Mac Roman letters outside ASCII are few in names; read as Latin-1 they keep the name's plain letters.
     this.name = header.subarray(1, 1 + header[0]!).toString('latin1');
     this.dataLeft = header.readUInt32BE(end - 8);
+    if (this.dataLeft > this.maxDataBytes) {
+      this.failed = true;
+      return;
+    }
     this.stage = this.dataLeft > 0 ? 'data' : 'data checksum';
   }
 }
@@ -144,11 +152,19 @@ export function binHexBodyStart(text: Buffer): number {
   return match ? match.index + match[0].length : -1;
 }
 
-/** The file a BinHex 4.0 text holds; null when it is none, or damaged (a checksum that does not match, cut short). */
+/**
+ * BinHex's runs shrink a real file a few times at most; a data fork declared far beyond its text ("0x90 255" over and
+ * over: 3 MiB of text, hundreds of MB) is kept as it came rather than built in memory (a part streamed from the
+ * store is decoded into the store instead: encoded-parts.ts).
+ */
+const MAX_IN_MEMORY_GROWTH = 16;
+const IN_MEMORY_FLOOR_BYTES = 1024 * 1024;
+
+/** The file a BinHex 4.0 text holds; null when it is none, damaged (a checksum that does not match, cut short) or a bomb (above). */
 export function decodeBinHex(text: Buffer): BinHexFile | null {
   const start = binHexBodyStart(text);
   if (start < 0) return null;
-  const decoder = new BinHexDecoder();
+  const decoder = new BinHexDecoder(Math.max(IN_MEMORY_FLOOR_BYTES, MAX_IN_MEMORY_GROWTH * text.length));
   const parts: Buffer[] = [];
   decoder.add(text.subarray(start), (bytes) => parts.push(bytes));
   return decoder.end() && decoder.name !== null ? { name: decoder.name, content: Buffer.concat(parts) } : null;

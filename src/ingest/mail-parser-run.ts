@@ -118,8 +118,15 @@ export async function takeContent(stream: AsyncIterable<Buffer>, spill: Attachme
     if (spill && length > spill.inMemoryBytes) {
       const head = Buffer.concat(chunks, length).subarray(0, spill.inMemoryBytes);
       const rest = async function* (): AsyncGenerator<Buffer> {
-        while (chunks.length > 0) yield chunks.shift() as Buffer;
-        for (let item = await iterator.next(); !item.done; item = await iterator.next()) yield item.value;
+        let done = false;
+        try {
+          while (chunks.length > 0) yield chunks.shift() as Buffer;
+          for (let item = await iterator.next(); !item.done; item = await iterator.next()) yield item.value;
+          done = true;
+        } finally {
+          // The store gave up (a write failed): the source is closed too, not left open (a blob's file handle).
+          if (!done) await iterator.return?.();
+        }
       };
       return { content: Buffer.from(head), streamed: await spill.blobs.putStream(rest(), spill.maxBytes) };
     }
