@@ -88,4 +88,22 @@ describe('a mail that names no desk address in To or Cc', () => {
     // No acknowledgement to a list's post, as before.
     expect(delivered()).toEqual([]);
   });
+  it("a reply to her closed ticket that Bcc's the desk opens a follow-up with the ticket's people only", async () => {
+    tt = await suite.start(MX('2026-11-23T09:00:00'));
+    const r = await tt.ingest(MX('2026-11-23T09:00:00'), mail({ headers: { Cc: 'luis@cliente.mx', Subject: 'Error al timbrar' } }));
+    const number = r.ticketNumber as number;
+    await tt.agentSet(MX('2026-11-23T10:00:00'), number, 'closed');
+    const [ack] = tt.take();
+    delivered();
+    const reply = mail({
+      headers: { To: 'jefe@cliente.mx', 'In-Reply-To': ack?.messageId ?? null, References: ack?.messageId ?? null, Subject: `Re: ${ack?.subject}` },
+      body: 'Volvió a fallar el timbrado hoy.',
+    });
+    const followUp = await tt.ingest(MX('2026-11-25T11:00:00'), reply);
+    expect(followUp).toMatchObject({ outcome: 'followup' });
+    const ticket = await tt.ticket(followUp.ticketNumber as number);
+    expect(ticket.ccs).toEqual(['luis@cliente.mx']);
+    expect(ticket.events.find((e) => e.type === 'ccs_withheld')?.detail).toMatch(/jefe@cliente\.mx$/);
+    expect(delivered().flatMap((m) => m.envelopeTo)).not.toContain('jefe@cliente.mx');
+  });
 });
