@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, renameSync, rmSync, writeFileSync, type ReadStream } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, renameSync, rmSync, utimesSync, writeFileSync, type ReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, writeFile, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
@@ -31,7 +31,9 @@ const READ_CHUNK_BYTES = 256 * 1024;
  * Content-addressed files under DATA_DIR/blobs: attachments, and the raw mails that came in as streams (the
  * others are in the database: raw-mails.ts), are stored once per SHA-256, whatever the number of messages that
  * point at them. Files are written before the database commit that references them (a crash leaves at worst
- * an unreferenced file, never a reference to nothing).
+ * an unreferenced file, never a reference to nothing); `ventanilla blobs sweep` (blob-sweep.ts) removes the files
+ * no row references once they are a day old. Storing content whose file exists sets the file's times to now, so
+ * that the sweep never takes a file between its put and the commit that references it (the argument is there).
  */
 export class BlobStore {
   /** Folders known to exist (at most 65,536: two levels of two hex digits); mkdir per blob showed in profiles. */
@@ -49,22 +51,21 @@ export class BlobStore {
     return join(this.root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
   }
 
-  /** Where `content` goes, and the private name it is written under first; null when it is stored already. */
-  private placeOf(content: Buffer): { sha256: string; target: string; temp: string } | { sha256: string; target: null } {
-    const sha256 = sha256Of(content);
-    const target = this.pathOf(sha256);
-    // Written to a private name, then renamed: readers never see a half-written blob.
-    return existsSync(target) ? { sha256, target: null } : { sha256, target, temp: `${target}.${tempSuffix()}.tmp` };
+  /** The private name a blob is written under first, then renamed: readers never see a half-written blob. */
+  private tempFor(target: string): string {
+    return `${target}.${tempSuffix()}.tmp`;
   }
 
   async put(content: Buffer): Promise<StoredBlob> {
-    const place = this.placeOf(content);
-    if (place.target) {
-      await this.ensureFolder(dirname(place.target));
-      await writeFile(place.temp, content);
-      await this.publish(place.temp, place.target);
+    const sha256 = sha256Of(content);
+    const target = this.pathOf(sha256);
+    if (!refreshed(target)) {
+      const temp = this.tempFor(target);
+      await this.ensureFolder(dirname(target));
+      await writeFile(temp, content);
+      await this.publish(temp, target);
     }
-    return { sha256: place.sha256, size: content.length };
+    return { sha256, size: content.length };
   }
 
   /**
@@ -72,22 +73,24 @@ export class BlobStore {
    * asynchronous call's round trip to the I/O pool cost more than the write itself.
    */
   putSync(content: Buffer): StoredBlob {
-    const place = this.placeOf(content);
-    if (place.target) {
-      const folder = dirname(place.target);
+    const sha256 = sha256Of(content);
+    const target = this.pathOf(sha256);
+    if (!refreshed(target)) {
+      const temp = this.tempFor(target);
+      const folder = dirname(target);
       if (!this.folders.has(folder)) {
         mkdirSync(folder, { recursive: true });
         this.folders.add(folder);
       }
-      writeFileSync(place.temp, content);
+      writeFileSync(temp, content);
       try {
-        renameSync(place.temp, place.target);
+        renameSync(temp, target);
       } catch (error) {
-        rmSync(place.temp, { force: true });
+        rmSync(temp, { force: true });
         throw error;
       }
     }
-    return { sha256: place.sha256, size: content.length };
+    return { sha256, size: content.length };
   }
 
   /**
@@ -131,7 +134,7 @@ export class BlobStore {
     }
     const sha256 = hash.digest('hex');
     const target = this.pathOf(sha256);
-    if (existsSync(target)) {
+    if (refreshed(target)) {
       await unlink(temp).catch(() => undefined);
     } else {
       await this.ensureFolder(dirname(target));
@@ -170,5 +173,19 @@ export class BlobStore {
       await unlink(temp).catch(() => undefined);
       throw error;
     });
+  }
+}
+
+// Whether a blob's file is there, its times set to now if so (the sweep's grace starts again). A file that cannot be
+// touched (gone: a sweep took it aside this instant; another owner's, restored from a backup) is written anew, as
+// for content never stored: the rename over it leaves a file of this writer's, just made. One blocking call, as the
+// existsSync it replaces was: cheaper than a round trip to the I/O pool.
+function refreshed(target: string): boolean {
+  const now = new Date();
+  try {
+    utimesSync(target, now, now);
+    return true;
+  } catch {
+    return false;
   }
 }
