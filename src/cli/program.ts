@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { projectRoot } from '../paths.js';
 import { registerAccessCommands } from './access-commands.js';
+import { registerBlobCommands } from './blob-commands.js';
 import { exitCodeFor, failureMessage } from './failure-message.js';
 import { registerBulletinCommands } from './bulletin-commands.js';
 import { registerInboundCommands } from './inbound-commands.js';
@@ -34,6 +35,7 @@ registerAccessCommands(program);
 registerSurveyCommands(program);
 registerBulletinCommands(program);
 registerKnowledgeCommands(program);
+registerBlobCommands(program);
 
 // A reader that stops early (`ventanilla tickets list | head -1`): stop as a Unix tool killed by SIGPIPE does
 // (status 141), quietly. Work in flight is safe to drop there: nothing is acknowledged before it commits.

@@ -8,7 +8,8 @@ import { beginName, decodeLine, uudecodePart, UUENCODE_TRANSFER } from './uuenco
 // first bytes in memory), and is read back from the store as a stream and decoded on the way, its file taken as the
 // mail's own parts are (takeContent: in memory up to the spill's bound, else streamed into the store), never held
 // whole. One that holds no file, or a damaged one, stays as it came either way. The encoded blob of one decoded
-// from the store is left unreferenced, as a big winmail.dat's is once its files are taken (tnef-stream-read.ts). One
+// from the store is left unreferenced, as a big winmail.dat's is once its files are taken (tnef-stream-read.ts), for
+// the blob sweep to remove a day later (store/blob-sweep.ts). One
 // above MAX_ATTACHMENT_BYTES as it came was not stored (mail-parser-run.ts): it cannot be read back, and stays out.
 
 const isUuencoded = (a: TakenAttachment) => UUENCODE_TRANSFER.test(a.transferEncoding ?? '');

@@ -88,7 +88,7 @@ export interface StreamedTnef {
  * The files of the TNEF stream `chunks` (each above `spill.inMemoryBytes` stored as it is read, as a big mail's
  * parts are) and, when `withBody`, its message's body: as the in-memory readers read them. Null when it is not
  * TNEF or is cut short: the caller keeps winmail.dat as it came (a file stored before the cut is left
- * unreferenced, as after a crash).
+ * unreferenced, as after a crash, for the blob sweep: store/blob-sweep.ts).
  */
 export async function readStreamedTnef(chunks: AsyncIterable<Buffer>, spill: AttachmentSpill, withBody: boolean): Promise<StreamedTnef | null> {
   const source = chunks[Symbol.asyncIterator]();

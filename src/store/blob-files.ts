@@ -1,0 +1,120 @@
+import { lstat, readdir, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+
+// What lies under DATA_DIR/blobs, for the sweep (blob-sweep.ts): the blobs (aa/bb/<sha256>), the temporary files of
+// writers (aa/bb/<sha256>.<pid>-<thread>-<n>.tmp for put(), tmp/<pid>-<thread>-<n>.tmp for putStream()), and blobs a
+// sweep holds aside while it looks again (aa/bb/<sha256>.<pid>.sweep). Anything else is not ours, and left alone.
+
+const HEX2 = /^[0-9a-f]{2}$/;
+const BLOB = /^[0-9a-f]{64}$/;
+const TEMPORARY = /^[0-9a-f]{64}\.[0-9]+-[0-9]+-[0-9]+\.tmp$/;
+const STREAM_TEMPORARY = /^[0-9]+-[0-9]+-[0-9]+\.tmp$/;
+const ASIDE = /^([0-9a-f]{64})\.([0-9]+)\.sweep$/;
+
+/** A blob held aside by a sweep for longer than this was left by one that died (and its pid was reused since). */
+const ASIDE_STALE_MS = 60 * 60 * 1000;
+
+/** The names this process's sweeps hold aside right now (two sweeps in one process must not put back each other's). */
+export const heldAside = new Set<string>();
+
+/** The name a sweep of this process holds a blob under while it looks again. */
+export const asideName = (path: string): string => `${path}.${process.pid}.sweep`;
+
+export interface BlobFile {
+  path: string;
+  bytes: number;
+}
+
+export interface BlobListing {
+  /** The blobs older than the cutoff, by SHA-256. */
+  old: Map<string, BlobFile>;
+  /** How many blobs are younger. */
+  young: number;
+  /** The temporary files older than the cutoff. */
+  temporary: BlobFile[];
+  /** How many blobs a dead sweep held aside were put back (in a dry run: would be). */
+  restored: number;
+}
+
+/** Lists the store under `root` by modification time against `cutoff` (epoch ms); puts back what dead sweeps held aside. */
+export async function listBlobFiles(root: string, cutoff: number, dryRun: boolean): Promise<BlobListing> {
+  const listing: BlobListing = { old: new Map(), young: 0, temporary: [], restored: 0 };
+  for (const top of await folders(root)) {
+    if (top === 'tmp') {
+      for (const name of await names(join(root, top))) if (STREAM_TEMPORARY.test(name)) await addTemporary(listing, join(root, top, name), cutoff);
+      continue;
+    }
+    if (!HEX2.test(top)) continue;
+    for (const sub of await folders(join(root, top))) {
+      if (HEX2.test(sub)) await listFolder(listing, join(root, top, sub), `${top}${sub}`, cutoff, dryRun);
+    }
+  }
+  return listing;
+}
+
+async function listFolder(listing: BlobListing, folder: string, prefix: string, cutoff: number, dryRun: boolean): Promise<void> {
+  let entries = await names(folder);
+  const leftovers = entries.filter((name) => ASIDE.test(name));
+  for (const name of leftovers) if (await putBackLeftover(join(folder, name), dryRun)) listing.restored++;
+  if (leftovers.length > 0 && !dryRun) entries = await names(folder);
+  for (const name of entries) {
+    if (BLOB.test(name) && name.startsWith(prefix)) {
+      const file = await fileAt(join(folder, name));
+      if (!file) continue;
+      if (file.mtimeMs < cutoff) listing.old.set(name, { path: file.path, bytes: file.bytes });
+      else listing.young++;
+    } else if (TEMPORARY.test(name) && name.startsWith(prefix)) {
+      await addTemporary(listing, join(folder, name), cutoff);
+    }
+  }
+}
+
+/**
+ * A blob another sweep held aside goes back under its name when that sweep is gone (killed between its move and its
+ * decision): it then is judged as any other. One of a sweep still at work is left to it.
+ */
+async function putBackLeftover(path: string, dryRun: boolean): Promise<boolean> {
+  if (heldAside.has(path)) return false;
+  const pid = Number(ASIDE.exec(path.slice(path.lastIndexOf('/') + 1))?.[2]);
+  const since = await lstat(path).then((s) => s.ctimeMs, () => null);
+  if (since === null) return false;
+  const gone = pid === process.pid || !processRuns(pid) || since < Date.now() - ASIDE_STALE_MS;
+  if (!gone) return false;
+  if (dryRun) return true;
+  return rename(path, path.replace(/\.[0-9]+\.sweep$/, '')).then(() => true, () => false);
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+async function addTemporary(listing: BlobListing, path: string, cutoff: number): Promise<void> {
+  const file = await fileAt(path);
+  if (file && file.mtimeMs < cutoff) listing.temporary.push({ path, bytes: file.bytes });
+}
+
+/** A regular file's size and time; null when it is something else or gone (another sweep, a writer's rename). */
+export async function fileAt(path: string): Promise<(BlobFile & { mtimeMs: number }) | null> {
+  const s = await lstat(path).catch(() => null);
+  return s?.isFile() ? { path, bytes: s.size, mtimeMs: s.mtimeMs } : null;
+}
+
+async function folders(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(missingAsEmpty);
+  return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+}
+
+async function names(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(missingAsEmpty);
+  return entries.filter((e) => e.isFile()).map((e) => e.name);
+}
+
+function missingAsEmpty(error: NodeJS.ErrnoException): never[] {
+  if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return [];
+  throw error;
+}

@@ -1,0 +1,157 @@
+import { rename, unlink } from 'node:fs/promises';
+import { ErrorCode, VentanillaError } from '../errors.js';
+import { asideName, fileAt, heldAside, listBlobFiles, type BlobFile } from './blob-files.js';
+import { blobsReferencedAmong, forEachBlobReference, recordsAnyMail } from './blob-references.js';
+import type { BlobStore } from './blobs.js';
+import type { Db } from './database.js';
+
+// `ventanilla blobs sweep` and the daemon's nightly run: removes the blob files no row names (blob-references.ts)
+// once they are a day old, and the temporary files of writers dead as long. Files nothing names are left by design:
+// the encoded copy of a big uuencoded or BinHex part once decoded (encoded-parts.ts), a big winmail.dat's once its
+// files are taken (tnef-stream-read.ts), a batch prepared and never recorded, a transaction that failed or a process
+// killed after its files were written (a blob is always written before the commit that names it).
+//
+// Why no committed reference is ever left to a missing file, with other processes storing and committing meanwhile:
+// 1. A writer (put, putSync, putStream) that finds its file there sets its times to now, else writes it (anew), and
+//    only then commits a row naming it. So between a put and its commit the file is young, or absent and being
+//    written again; and every reference is committed after a put of its file or copied from a row that names it.
+//    The day of grace bounds how long a writer may take from its put to its commit.
+// 2. The sweep lists the files, keeps the young ones, and reads every reference in one statement (one snapshot):
+//    an old file named there is kept. The others are candidates.
+// 3. A candidate is renamed to a name of this sweep's (`<sha256>.<pid>.sweep`): from then on a writer's touch fails
+//    (ENOENT) and it writes the file anew under the blob's name, which the sweep never removes. A touch before the
+//    rename shows in the file's time (a rename keeps it): read right after the rename, a young time puts it back at
+//    once. So a put between the listing and the rename keeps the file, and one after writes it anew.
+// 4. Then the references are read once more, fresh (one statement for all the candidates held aside): a file a row
+//    came to name since step 2 (a reference moved from one row to another, or the commit of a writer slower than
+//    the grace) goes back; the rest are unlinked. On any failure everything still aside goes back.
+// What is left: a file is absent from its name between the rename and its putting back (microseconds for a young
+// one; the second look for a named one): only a reader of a reference committed in that window, from a put made
+// just before the rename, or from a writer slower than a day, could miss it. A sweep killed while it holds files
+// aside leaves them under its name: the next sweep puts them back first (blob-files.ts), and a writer meanwhile
+// writes its file anew. Folders are never removed: a writer remembers the ones it made (BlobStore.ensureFolder).
+
+/** A blob stays at least this long after its last put: the time a writer has from its put to its commit. */
+export const BLOB_GRACE_MS = 24 * 60 * 60 * 1000;
+
+export type SweepStep = 'listed' | 'moved';
+
+export interface BlobSweepReport {
+  dryRun: boolean;
+  /** Blobs no row names, older than the grace period: removed (in a dry run: to be). */
+  removed: { files: number; bytes: number };
+  /** Temporary files of writers dead for the grace period: removed (in a dry run: to be). */
+  temporary: { files: number; bytes: number };
+  /** Blobs older than the grace period that a row names: kept. */
+  referenced: number;
+  /** Blobs younger than the grace period: not judged. */
+  young: number;
+  /** Blobs a killed sweep had left aside, put back (in a dry run: to be). */
+  restored: number;
+}
+
+export interface SweepOptions {
+  dryRun?: boolean;
+  /** Told of each blob removed (the nightly job logs them). */
+  removed?: (sha256: string, bytes: number) => void;
+  /** Tests: awaited after each step, where another process may act. */
+  between?: (step: SweepStep) => Promise<void>;
+}
+
+interface Aside extends BlobFile {
+  away: string;
+}
+
+export async function sweepBlobs(db: Db, blobs: BlobStore, options: SweepOptions = {}): Promise<BlobSweepReport> {
+  const dryRun = options.dryRun === true;
+  // The wall clock: files' times are real ones, whatever time a `scheduler run-once --now` acts as.
+  const cutoff = Date.now() - BLOB_GRACE_MS;
+  const listing = await listBlobFiles(blobs.root, cutoff, dryRun);
+  await options.between?.('listed');
+  const candidates = new Map(listing.old);
+  if (candidates.size > 0) forEachBlobReference(db, (sha256) => candidates.delete(sha256));
+  if (candidates.size > 0 && !recordsAnyMail(db)) {
+    throw new VentanillaError(
+      ErrorCode.CONFIG_INVALID,
+      `The database records no mail at all, and ${blobs.root} holds ${candidates.size} files: is DATABASE_URL the database of this DATA_DIR? Nothing was removed.`,
+    );
+  }
+  const removed = dryRun ? toRemove(db, candidates) : await removeUnreferenced(db, candidates, cutoff, options);
+  const temporary = dryRun ? sum(listing.temporary) : await removeTemporary(listing.temporary, cutoff);
+  return { dryRun, removed, temporary, referenced: listing.old.size - candidates.size, young: listing.young, restored: listing.restored };
+}
+
+function toRemove(db: Db, candidates: Map<string, BlobFile>): { files: number; bytes: number } {
+  const named = blobsReferencedAmong(db, [...candidates.keys()]);
+  return sum([...candidates].filter(([sha256]) => !named.has(sha256)).map(([, file]) => file));
+}
+
+/** Steps 3 and 4 above. */
+async function removeUnreferenced(db: Db, candidates: Map<string, BlobFile>, cutoff: number, options: SweepOptions): Promise<{ files: number; bytes: number }> {
+  const aside = new Map<string, Aside>();
+  const done = { files: 0, bytes: 0 };
+  try {
+    for (const [sha256, file] of candidates) {
+      const away = asideName(file.path);
+      heldAside.add(away);
+      // Gone: another sweep took it (or holds it aside).
+      if (!(await unlessGone(rename(file.path, away)))) {
+        heldAside.delete(away);
+        continue;
+      }
+      const held = await fileAt(away);
+      if (!held) {
+        heldAside.delete(away);
+        continue;
+      }
+      aside.set(sha256, { path: file.path, bytes: held.bytes, away });
+      // Stored again before the move: its writer is about to name it.
+      if (held.mtimeMs >= cutoff) await putBack(aside, sha256);
+    }
+    await options.between?.('moved');
+    const named = blobsReferencedAmong(db, [...aside.keys()]);
+    for (const [sha256, file] of aside) {
+      if (named.has(sha256)) continue;
+      const unlinked = await unlessGone(unlink(file.away));
+      aside.delete(sha256);
+      heldAside.delete(file.away);
+      if (!unlinked) continue;
+      done.files++;
+      done.bytes += file.bytes;
+      options.removed?.(sha256, file.bytes);
+    }
+  } finally {
+    // The named ones, and all of them when something failed: each tried, the first failure thrown.
+    let failure: unknown;
+    for (const sha256 of [...aside.keys()]) await putBack(aside, sha256).catch((error: unknown) => (failure ??= error));
+    if (failure) throw failure;
+  }
+  return done;
+}
+
+/** Renames a blob held aside back to its name (over the file a writer may have written anew: the same bytes). */
+async function putBack(aside: Map<string, Aside>, sha256: string): Promise<void> {
+  const file = aside.get(sha256) as Aside;
+  await rename(file.away, file.path);
+  aside.delete(sha256);
+  heldAside.delete(file.away);
+}
+
+async function removeTemporary(files: BlobFile[], cutoff: number): Promise<{ files: number; bytes: number }> {
+  const done = { files: 0, bytes: 0 };
+  for (const { path } of files) {
+    // Looked at again: a writer at work since the listing wrote to it.
+    const file = await fileAt(path);
+    if (!file || file.mtimeMs >= cutoff) continue;
+    if (!(await unlessGone(unlink(path)))) continue;
+    done.files++;
+    done.bytes += file.bytes;
+  }
+  return done;
+}
+
+/** True once done; false when the file was gone already; any other failure (a folder this user may not write in) thrown. */
+const unlessGone = (step: Promise<void>): Promise<boolean> =>
+  step.then(() => true, (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? false : Promise.reject(error)));
+
+const sum = (files: BlobFile[]) => ({ files: files.length, bytes: files.reduce((total, f) => total + f.bytes, 0) });
