@@ -18,7 +18,7 @@ export function registerBlobCommands(program: Command): void {
   const blobs = program.command('blobs').description('the files under DATA_DIR/blobs: bigger attachments, an agent\'s, raw mails that streamed in');
   blobs
     .command('sweep')
-    .description('remove the blob files no row names and untouched for a day, and the temporary files of writers dead as long')
+    .description('remove the blob files no row names and untouched for a day, and the temporary files of writers dead as long (the daemon does it nightly)')
     .option('--dry-run', 'remove nothing: say what would be removed')
     .option('--json', 'print the report as JSON')
     .action(async (opts: { dryRun?: boolean; json?: boolean }) => {

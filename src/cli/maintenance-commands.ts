@@ -75,7 +75,7 @@ export function registerMaintenanceCommands(program: Command): void {
       let caughtUpAt = 0;
       const unreadFor = config.imap ? mailboxUnreadForMs(config.imap) : Infinity;
       const holdTimers = () => !mailboxReadOnce || inboundFirst.holding() || Date.now() - caughtUpAt > unreadFor;
-      const scheduler = new Scheduler(gatewayJobs(app, { holdSending: () => inboundFirst.holding(), holdTimers }), app);
+      const scheduler = new Scheduler(gatewayJobs(app, { holdSending: () => inboundFirst.holding(), holdTimers, nightly: true }), app);
       // The HTTP server is built once the mailbox is caught up: its modules and routes (~0.15 s of CPU, and their
       // compilation on the other core) would otherwise share the two cores with a backlog found at start-up. A
       // mailbox that cannot be read (the server down) holds it HTTP_WAITS_FOR_MAILBOX_MS at most; a backlog being

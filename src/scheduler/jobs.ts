@@ -7,19 +7,23 @@ import { surveyDeps } from '../surveys/deps.js';
 import { runNpsCampaign } from '../surveys/nps-campaign.js';
 import { bulletinDeps } from '../bulletins/deps.js';
 import { finishSentBulletins, runBulletinSends } from '../bulletins/send.js';
-import type { Job } from './runner.js';
+import type { Job, JobResult } from './runner.js';
 import { composeDeferredNotices } from '../outbound/deferred-notices.js';
+import { sweepBlobs } from '../store/blob-sweep.js';
 
 export const OUTBOX_DRAIN = 'outbox-drain';
 export const NPS_CAMPAIGN = 'nps-campaign';
 export const BULLETIN_SEND = 'bulletin-send';
+export const BLOB_SWEEP = 'blob-sweep';
 
 /**
  * The scheduled work of the gateway. Each job's effects are idempotent (keys on every notice). `holdSending`: the
  * daemon's InboundFirst (outbound/inbound-first.ts); while it holds, the drain claims nothing. `holdTimers`: while
  * it says so, the lifecycle timers wait (no reminder, no close for lack of an answer): the mailbox may hold the answer.
+ * `nightly`: the daemon's nightly upkeep too (the blob sweep), which `scheduler run-once` leaves out: run by a system
+ * cron each minute, or by a test's time travel, it would walk the whole blob store each time.
  */
-export function gatewayJobs(app: App, options: { holdSending?: () => boolean; holdTimers?: () => boolean } = {}): Job[] {
+export function gatewayJobs(app: App, options: { holdSending?: () => boolean; holdTimers?: () => boolean; nightly?: boolean } = {}): Job[] {
   // The drain comes last in a tick: its mailer is ready by then (the worker that builds the mails starts with the
   // first mail: mime-composer.ts).
   app.mailer();
@@ -36,6 +40,8 @@ export function gatewayJobs(app: App, options: { holdSending?: () => boolean; ho
     ...(app.config.surveys.npsEnabled ? [{ name: NPS_CAMPAIGN, cron: '0 0 * * * *', run: (now: Date) => runNpsCampaign(app.db, surveyDeps(app), now) }] : []),
     // Bulletins at their send_at, queued into the outbox at BULLETIN_RATE_PER_MINUTE (src/bulletins/send.ts); before the drain.
     { name: BULLETIN_SEND, cron: '*/10 * * * * *', run: (now) => runBulletinSends(bulletinDeps(app), now) },
+    // At night, the blob files no row names any more (store/blob-sweep.ts: safe with mail and answers being stored).
+    ...(options.nightly ? [{ name: BLOB_SWEEP, cron: '0 30 3 * * *', run: () => nightlyBlobSweep(app) }] : []),
     // Sending uses the real clock: retry backoff is about real SMTP servers, whatever --now says.
     // Notices owed during a backlog are rendered into the outbox first, once it is over (outbound/deferred-notices.ts).
     // A bulletin whose last mails this run sent is marked sent by it, not by the next bulletin-send run.
@@ -46,4 +52,10 @@ export function gatewayJobs(app: App, options: { holdSending?: () => boolean; ho
       return { ...(composed > 0 ? { composed } : {}), ...report, ...(bulletinsSent > 0 ? { bulletinsSent } : {}) };
     }, stop: () => app.drainer().stop() },
   ];
+}
+
+/** The sweep, each file it removed logged (a customer's file missing one day is then traced to its night). */
+async function nightlyBlobSweep(app: App): Promise<JobResult> {
+  const report = await sweepBlobs(app.db, app.blobs, { removed: (sha256, bytes) => app.log.info({ sha256, bytes }, 'blob removed: no row names it') });
+  return { removed: report.removed.files, removedBytes: report.removed.bytes, temporary: report.temporary.files, temporaryBytes: report.temporary.bytes, restored: report.restored };
 }
