@@ -45,9 +45,9 @@ export async function listBlobFiles(root: string, cutoff: number, dryRun: boolea
       continue;
     }
     if (!HEX2.test(top)) continue;
-    for (const sub of await folders(join(root, top))) {
-      if (HEX2.test(sub)) await listFolder(listing, join(root, top, sub), `${top}${sub}`, cutoff, dryRun);
-    }
+    // A top folder's (up to 256) folders at once: one after the other, 20,000 blobs took 3 s, mostly waits.
+    const subs = (await folders(join(root, top))).filter((sub) => HEX2.test(sub));
+    await Promise.all(subs.map((sub) => listFolder(listing, join(root, top, sub), `${top}${sub}`, cutoff, dryRun)));
   }
   return listing;
 }
