@@ -26,8 +26,11 @@ export interface BlobFile {
 }
 
 export interface BlobListing {
-  /** The blobs older than the cutoff, by SHA-256. */
-  old: Map<string, BlobFile>;
+  /**
+   * The size of each blob older than the cutoff, by SHA-256 (its path is BlobStore.pathOf's): a name and a number,
+   * ~110 bytes a file, for a store of millions (every mail an MTA pipes in is one).
+   */
+  old: Map<string, number>;
   /** How many blobs are younger. */
   young: number;
   /** The temporary files older than the cutoff. */
@@ -61,7 +64,7 @@ async function listFolder(listing: BlobListing, folder: string, prefix: string, 
     if (BLOB.test(name) && name.startsWith(prefix)) {
       const file = await fileAt(join(folder, name));
       if (!file) continue;
-      if (file.mtimeMs < cutoff) listing.old.set(name, { path: file.path, bytes: file.bytes });
+      if (file.mtimeMs < cutoff) listing.old.set(name, file.bytes);
       else listing.young++;
     } else if (TEMPORARY.test(name) && name.startsWith(prefix)) {
       await addTemporary(listing, join(folder, name), cutoff);

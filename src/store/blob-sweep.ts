@@ -68,7 +68,9 @@ export async function sweepBlobs(db: Db, blobs: BlobStore, options: SweepOptions
   const cutoff = Date.now() - BLOB_GRACE_MS;
   const listing = await listBlobFiles(blobs.root, cutoff, dryRun);
   await options.between?.('listed');
-  const candidates = new Map(listing.old);
+  const old = listing.old.size;
+  // The old blobs, those a row names taken out: the candidates.
+  const candidates = listing.old;
   if (candidates.size > 0) forEachBlobReference(db, (sha256) => candidates.delete(sha256));
   if (candidates.size > 0 && !recordsAnyMail(db)) {
     throw new VentanillaError(
@@ -76,26 +78,27 @@ export async function sweepBlobs(db: Db, blobs: BlobStore, options: SweepOptions
       `The database records no mail at all, and ${blobs.root} holds ${candidates.size} files: is DATABASE_URL the database of this DATA_DIR? Nothing was removed.`,
     );
   }
-  const removed = dryRun ? toRemove(db, candidates) : await removeUnreferenced(db, candidates, cutoff, options);
+  const removed = dryRun ? toRemove(db, candidates) : await removeUnreferenced(db, blobs, candidates, cutoff, options);
   const temporary = dryRun ? sum(listing.temporary) : await removeTemporary(listing.temporary, cutoff);
-  return { dryRun, removed, temporary, referenced: listing.old.size - candidates.size, young: listing.young, restored: listing.restored };
+  return { dryRun, removed, temporary, referenced: old - candidates.size, young: listing.young, restored: listing.restored };
 }
 
-function toRemove(db: Db, candidates: Map<string, BlobFile>): { files: number; bytes: number } {
+function toRemove(db: Db, candidates: Map<string, number>): { files: number; bytes: number } {
   const named = blobsReferencedAmong(db, [...candidates.keys()]);
-  return sum([...candidates].filter(([sha256]) => !named.has(sha256)).map(([, file]) => file));
+  return sum([...candidates].filter(([sha256]) => !named.has(sha256)).map(([, bytes]) => ({ bytes })));
 }
 
 /** Steps 3 and 4 above. */
-async function removeUnreferenced(db: Db, candidates: Map<string, BlobFile>, cutoff: number, options: SweepOptions): Promise<{ files: number; bytes: number }> {
+async function removeUnreferenced(db: Db, blobs: BlobStore, candidates: Map<string, number>, cutoff: number, options: SweepOptions): Promise<{ files: number; bytes: number }> {
   const aside = new Map<string, Aside>();
   const done = { files: 0, bytes: 0 };
   try {
-    for (const [sha256, file] of candidates) {
-      const away = asideName(file.path);
+    for (const sha256 of candidates.keys()) {
+      const path = blobs.pathOf(sha256);
+      const away = asideName(path);
       heldAside.add(away);
       // Gone: another sweep took it (or holds it aside).
-      if (!(await unlessGone(rename(file.path, away)))) {
+      if (!(await unlessGone(rename(path, away)))) {
         heldAside.delete(away);
         continue;
       }
@@ -104,7 +107,7 @@ async function removeUnreferenced(db: Db, candidates: Map<string, BlobFile>, cut
         heldAside.delete(away);
         continue;
       }
-      aside.set(sha256, { path: file.path, bytes: held.bytes, away });
+      aside.set(sha256, { path, bytes: held.bytes, away });
       // Stored again before the move: its writer is about to name it.
       if (held.mtimeMs >= cutoff) await putBack(aside, sha256);
     }
@@ -154,4 +157,4 @@ async function removeTemporary(files: BlobFile[], cutoff: number): Promise<{ fil
 const unlessGone = (step: Promise<void>): Promise<boolean> =>
   step.then(() => true, (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? false : Promise.reject(error)));
 
-const sum = (files: BlobFile[]) => ({ files: files.length, bytes: files.reduce((total, f) => total + f.bytes, 0) });
+const sum = (files: Array<Pick<BlobFile, 'bytes'>>) => ({ files: files.length, bytes: files.reduce((total, f) => total + f.bytes, 0) });
