@@ -26,8 +26,9 @@ import type { Db } from './database.js';
 //    came to name since step 2 (a reference moved from one row to another, or the commit of a writer slower than
 //    the grace) goes back; the rest are unlinked. On any failure everything still aside goes back.
 // What is left: a file is absent from its name between the rename and its putting back (microseconds for a young
-// one; the second look for a named one): only a reader of a reference committed in that window, from a put made
-// just before the rename, or from a writer slower than a day, could miss it. A sweep killed while it holds files
+// one; the second look for a named one): only a reader in that window could miss it, of a file put just before the
+// rename (the writer reading back what it stored, as a big mail's winmail.dat is; a reference committed at once), or
+// of a reference from a writer slower than a day. A sweep killed while it holds files
 // aside leaves them under its name: the next sweep puts them back first (blob-files.ts), and a writer meanwhile
 // writes its file anew. Folders are never removed: a writer remembers the ones it made (BlobStore.ensureFolder).
 
