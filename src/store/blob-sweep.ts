@@ -76,7 +76,7 @@ export async function sweepBlobs(db: Db, blobs: BlobStore, options: SweepOptions
   if (candidates.size > 0 && !recordsAnyMail(db)) {
     throw new VentanillaError(
       ErrorCode.CONFIG_INVALID,
-      `The database records no mail at all, and ${blobs.root} holds ${candidates.size} files: is DATABASE_URL the database of this DATA_DIR? Nothing was removed.`,
+      `The database records no mail at all, and ${blobs.root} holds ${candidates.size} old file${candidates.size === 1 ? '' : 's'}: is DATABASE_URL the database of this DATA_DIR? Nothing was removed.`,
     );
   }
   const removed = dryRun ? toRemove(db, candidates) : await removeUnreferenced(db, blobs, candidates, cutoff, options);
