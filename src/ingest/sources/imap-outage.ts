@@ -27,8 +27,11 @@ export class OutageWatch {
   private failures = 0;
   /** An alert of this outage was written (or one of another outage is in the window): none more until it is read. */
   private told = false;
-  /** This outage's alert was written: its end is told too. */
-  private alerted = false;
+  /**
+   * This outage's alert was written: its end is told too, with the unread-since the alert gave (the drain that reads
+   * the mailbox again records the waiting mail, progress(), before it ends, read(): `since` is then that moment).
+   */
+  private alertedSince: number | null = null;
 
   constructor(
     private readonly settings: ImapSettings,
@@ -51,16 +54,16 @@ export class OutageWatch {
 
   /** The mailbox was drained: read, and caught up. */
   async read(): Promise<void> {
-    const unreadSince = new Date(this.since);
-    const wasAlerted = this.alerted;
+    const alertedSince = this.alertedSince;
     this.progress();
     this.told = false;
-    this.alerted = false;
-    if (!wasAlerted || !this.enabled) return;
+    this.alertedSince = null;
+    if (alertedSince === null || !this.enabled) return;
     const s = this.settings;
+    const unreadSince = new Date(alertedSince);
     const written = await this.enqueue(mailboxReadableAgainAlert({ mailbox: s.mailbox, host: s.host, port: s.port, user: s.user, unreadSince }, this.timeZone, new Date(this.clock())));
     // The database failed: the administrators' last word is still "cannot be read", so the next read tries again.
-    if (written === null) this.alerted = true;
+    if (written === null) this.alertedSince = alertedSince;
     if (written) this.deps.log.info({ unreadSince }, 'IMAP mailbox read again: the administrators are mailed');
   }
 
@@ -75,7 +78,7 @@ export class OutageWatch {
     // failure, so an outage that starts soon after another is still told once the window has room.
     if (!written) return;
     this.told = true;
-    this.alerted = true;
+    this.alertedSince = this.since;
     this.deps.log.warn({ since: outage.since, failures: this.failures }, 'IMAP mailbox unreadable: the administrators are mailed');
   }
 
