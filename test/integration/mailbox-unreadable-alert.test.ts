@@ -1,57 +1,92 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { simpleParser } from 'mailparser';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/store/database.js';
+import { mail } from '../support/app.js';
 import { cliBuilt } from '../support/cli.js';
 import { imapDaemonEnv, startDaemon, waitFor } from '../support/daemon.js';
 import { dovecotAvailable, startDovecot } from '../support/dovecot.js';
+import { startSmtpPeer, type ReceivedMail } from '../support/smtp.js';
 
 // A gateway that cannot read its mailbox at all (the IMAP password changed, an OAuth2 grant revoked, the server
 // down) used to say so only in its log, retrying for ever while customers' mail piled up unanswered. With
 // ALERT_ADDRESS the administrators are now mailed once the mailbox has gone unread for 2 x IMAP_POLL_SECONDS +
-// IMAP_TIMEOUT_SECONDS (the moment the lifecycle timers are held): here 2 x 2 + 5 = 9 s, so the failed login at
-// ~15 s (backoff 1, 2, 4, 8 s) raises it. The outbox drainer is not held meanwhile: the alert is written as .eml.
+// IMAP_TIMEOUT_SECONDS (the moment the lifecycle timers are held): here 2 x 1 + 3 = 5 s, so the failed login at
+// ~7 s (backoff 1, 2, 4 s; at ~3 s on a busy machine) raises it. Once the mailbox is read again (the password fixed
+// on the server, the next try 8 s later, or 4), a second mail says so, once. The outbox drainer is not held meanwhile: both go through the outbox
+// to the SMTP server.
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
+const WRONG_PASSWORD = 'not-the-password';
+const alertsOf = (received: ReceivedMail[], subject: string) => received.filter((m) => m.parsed.subject === `Ventanilla alert (support@example.test): ${subject}`);
+
 describe.skipIf(!dovecotAvailable() || !cliBuilt)('a mailbox the gateway cannot read', () => {
-  it('a refused login: the administrators are mailed once, with since when and the error in words', { timeout: 45_000 }, async () => {
-    const dovecot = await startDovecot();
-    cleanups.push(() => dovecot.stop());
+  it('a refused login: the administrators are mailed once, with since when and the error in words; once it is read again, once more', { timeout: 60_000 }, async () => {
+    const [dovecot, smtp] = await Promise.all([startDovecot(), startSmtpPeer()]);
+    cleanups.push(() => dovecot.stop(), () => smtp.stop());
     const dataDir = mkdtempSync(join(tmpdir(), 'ventanilla-mailbox-alert-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    const env = imapDaemonEnv({ ...dovecot, password: 'not-the-password' }, dataDir, { IMAP_POLL_SECONDS: '2', IMAP_TIMEOUT_SECONDS: '5', ALERT_ADDRESS: 'ops@example.com' });
+    // A customer's mail waits in the mailbox all along.
+    await dovecot.append(mail({ headers: { 'Message-ID': '<waiting@cliente.mx>', Subject: 'No puedo timbrar' } }));
+    const env = imapDaemonEnv({ ...dovecot, password: WRONG_PASSWORD }, dataDir, { ...smtp.env(), IMAP_POLL_SECONDS: '1', IMAP_TIMEOUT_SECONDS: '3', ALERT_ADDRESS: 'ops@example.com' });
     const daemon = startDaemon(env);
     cleanups.push(() => daemon.kill());
     await waitFor(() => daemon.log().includes('ventanilla started') || daemon.child.exitCode !== null, 'the daemon to start');
     const db: Db = await openDatabase(join(dataDir, 'ventanilla.db'));
     cleanups.push(() => db.$disconnect());
 
-    const outbox = join(dataDir, 'outbox');
-    const file = await waitFor(
-      () => (existsSync(outbox) ? readdirSync(outbox).find((name) => name.endsWith('.eml') && readFileSync(join(outbox, name), 'utf8').includes('To: ops@example.com')) : undefined),
-      'the alert to be written',
-      30_000,
-      200,
-    );
-    const alerts = await db.outboxMail.findMany({ where: { template: { startsWith: 'alert_' } } });
-    expect(alerts.map((a) => [a.template, a.toList])).toEqual([['alert_mailbox_unreadable', '["ops@example.com"]']]);
-    expect(daemon.log()).toContain('IMAP mailbox unreadable: the administrators are mailed');
+    const written = await waitFor(() => db.outboxMail.findFirst({ where: { template: { startsWith: 'alert_' } } }), 'the alert to be written', 30_000, 100);
+    expect([written.template, written.toList]).toEqual(['alert_mailbox_unreadable', '["ops@example.com"]']);
+    // At once, not once it is sent (the outbox's next tick, up to 5 s): the next try is 4 or 8 s away. The
+    // administrator gives the mailbox the password the gateway has; Dovecot reads its users file anew at the next login.
+    writeFileSync(join(dovecot.dir, 'users'), `${dovecot.user}:{PLAIN}${WRONG_PASSWORD}::::::\n`);
 
-    const sent = await simpleParser(readFileSync(join(outbox, file)));
-    expect(sent.subject).toBe('Ventanilla alert (support@example.test): the mailbox cannot be read');
-    expect(sent.headers.get('auto-submitted')).toBe('auto-generated');
-    const text = sent.text ?? '';
+    const sent = await waitFor(() => alertsOf(smtp.received, 'the mailbox cannot be read').at(0), 'the alert to be sent', 15_000, 100);
+    expect(daemon.log()).toContain('IMAP mailbox unreadable: the administrators are mailed');
+    expect(sent.envelopeTo).toEqual(['ops@example.com']);
+    expect(sent.header('auto-submitted')).toBe('auto-generated');
+    const text = sent.parsed.text ?? '';
+    const started = /since the gateway started at (\d{4}-\d\d-\d\d \d\d:\d\d [+-]\d\d:\d\d)/.exec(text)?.[1];
     expect(text).toMatch(/could not read the mailbox INBOX of support@example\.test@127\.0\.0\.1:\d+ since the gateway started at \d{4}-\d\d-\d\d \d\d:\d\d/);
     expect(text).toContain('The last error: the server refused the login ([AUTHENTICATIONFAILED] Authentication failed.): check IMAP_USER and IMAP_PASSWORD.');
     expect(text).toContain('tries again every minute');
     expect(text).toContain('reminders and closes for lack of an answer are held');
     expect(text).toMatch(/curl --user 'support@example\.test' 'imap:\/\/127\.0\.0\.1:\d+\/INBOX'/);
     expect(daemon.child.exitCode).toBeNull();
+
+    const readAgain = await waitFor(() => db.outboxMail.findFirst({ where: { template: 'alert_mailbox_readable_again' } }), 'the read-again alert to be written', 30_000, 100);
+    // The mail that waited was recorded before the administrators were told.
+    expect(await db.inboundLog.findFirst({ where: { messageId: 'waiting@cliente.mx' } })).toMatchObject({ outcome: 'created' });
+    // Read on: a new mail is recorded (its answer sends the outbox at once, the alert with it) in a later drain.
+    // Delivered as an MTA does (LMTP): the harness's own IMAP login has the old password.
+    await dovecot.deliver(mail({ headers: { 'Message-ID': '<after@cliente.mx>', Subject: 'Otra consulta' } }), { from: 'ana@cliente.mx', to: dovecot.user });
+    // The two acknowledgements and the two alerts.
+    await waitFor(() => smtp.received.length >= 4, 'the later mail to be answered', 15_000, 100);
+    expect(await db.inboundLog.findFirst({ where: { messageId: 'after@cliente.mx' } })).toMatchObject({ outcome: 'created' });
+    expect(daemon.log()).toContain('IMAP mailbox read again: the administrators are mailed');
+
+    const [again, ...more] = alertsOf(smtp.received, 'the mailbox is read again');
+    expect(more).toEqual([]);
+    expect(again?.envelopeTo).toEqual(['ops@example.com']);
+    expect(again?.header('to')).toBe('ops@example.com');
+    expect(again?.header('from')).toMatch(/<support@example\.test>$/);
+    expect(again?.header('auto-submitted')).toBe('auto-generated');
+    expect(again?.header('x-auto-response-suppress')).toBe('All');
+    expect(again?.header('x-loop')).toBe('support@example.test');
+    expect(again?.parsed.inReplyTo).toBeUndefined();
+    const againText = again?.parsed.text ?? '';
+    expect(againText).toMatch(new RegExp(`^The gateway reads the mailbox INBOX of support@example\\.test@127\\.0\\.0\\.1:${dovecot.imapPort} again: it had not been read since ${started}\\. The mail that waited has been recorded\\.`));
+    expect(againText).toContain('mail is answered as usual, and the reminders and closes held meanwhile run again');
+    expect(againText).toContain('  ventanilla inbound\n');
+    // Through the outbox: its row, sent, is the mail the server got.
+    expect(await db.outboxMail.findUniqueOrThrow({ where: { id: readAgain.id } })).toMatchObject({ ticketId: null, toList: '["ops@example.com"]', status: 'sent' });
+    expect(again?.parsed.messageId).toBe(`<${readAgain.messageId}>`);
+    expect(alertsOf(smtp.received, 'the mailbox cannot be read')).toHaveLength(1);
+    expect(await db.outboxMail.count({ where: { template: { startsWith: 'alert_' } } })).toBe(2);
   });
 });
