@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { replyToTicket } from '../../src/lifecycle/agent-actions.js';
+import { showTicket } from '../../src/store/ticket-queries.js';
 import { createTestApp } from '../support/app.js';
 import { cliBuilt, runCli } from '../support/cli.js';
 
@@ -24,12 +26,12 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const LIMITED = { MAX_MESSAGE_BYTES: '3000' };
 
-type Mail = { messageId?: string | null; subject?: string; text?: string; xmlBytes?: number };
+type Mail = { messageId?: string | null; subject?: string; text?: string; xmlBytes?: number; to?: string; cc?: string | null };
 const written = (m: Mail = {}) => {
   const xml = `<cfdi:Comprobante Total="1160.00">\n${'<cfdi:Concepto Importe="100.00"/>\n'.repeat(Math.ceil((m.xmlBytes ?? 4000) / 34))}</cfdi:Comprobante>\n`;
   const id = m.messageId === undefined ? 'factura-90@cliente.mx' : m.messageId;
   return [
-    'From: Ana Gil <ana@cliente.mx>', 'To: soporte@example.test, ventas@example.test', 'Cc: Luis Paz <luis@cliente.mx>', `Subject: ${m.subject ?? 'Factura 90 con el XML'}`,
+    'From: Ana Gil <ana@cliente.mx>', `To: ${m.to ?? 'soporte@example.test, ventas@example.test'}`, ...(m.cc === null ? [] : [`Cc: ${m.cc ?? 'Luis Paz <luis@cliente.mx>'}`]), `Subject: ${m.subject ?? 'Factura 90 con el XML'}`,
     'Date: Tue, 24 Nov 2026 10:00:00 -0600', ...(id ? [`Message-ID: <${id}>`] : []), 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b1"', '',
     '--b1', 'Content-Type: text/plain; charset=utf-8', '', m.text ?? 'No puedo timbrar la factura 90; les mando el XML.', '',
     '--b1', 'Content-Type: text/xml; name="factura-90.xml"', 'Content-Disposition: attachment; filename="factura-90.xml"', 'Content-Transfer-Encoding: base64', '',
@@ -172,6 +174,38 @@ describe('a mail too large to parse, fetched again in an IMAP batch once MAX_MES
         expect(message.text).toContain('No puedo timbrar la factura 90');
         expect(message.attachments.map((a) => a.filename)).toEqual(['factura-90.xml']);
         expect(await raised.db.outboxMail.count()).toBe(1);
+      } finally {
+        await raised.close();
+      }
+    } finally {
+      rmSync(shared, { recursive: true, force: true });
+    }
+  });
+
+  it('to a vendor alone, the desk in Bcc: once read, the vendor is no CC and gets no mail, and an event says why', async () => {
+    const shared = mkdtempSync(join(tmpdir(), 'ventanilla-too-large-bcc-'));
+    try {
+      // Ana writes to her vendor and copies the desk in secret: no desk address in To or Cc.
+      const toVendor = copyTo('soporte@example.test', written({ to: 'Proveedor <ventas@proveedor.mx>', cc: null }));
+      const limited = await createTestApp({ DATA_DIR: shared, ...LIMITED });
+      expect(await limited.pipeline.ingest(Buffer.from(toVendor), { source: 'imap' })).toMatchObject({ outcome: 'too_large', ticketNumber: 1000 });
+      await limited.close();
+      const raised = await createTestApp({ DATA_DIR: shared });
+      try {
+        const [read] = await raised.pipeline.ingestMany([{ raw: Buffer.from(toVendor), source: { source: 'imap' as const } }]);
+        expect(read).toMatchObject({ outcome: 'too_large_read', ticketNumber: 1000 });
+        const ticket = await showTicket(raised.db, 1000);
+        expect(ticket?.ccs).toEqual([]);
+        // The mail is kept as it came, and the ticket says why its To was not copied.
+        expect(ticket?.messages.find((m) => m.direction === 'in')).toMatchObject({ to: ['ventas@proveedor.mx'], cc: [] });
+        expect(ticket?.events.find((e) => e.type === 'ccs_withheld')?.detail).toMatch(/neither To nor Cc.*: ventas@proveedor\.mx$/);
+        // An agent's answer goes to Ana alone, as the notice of the too-large mail did.
+        await replyToTicket(raised, { number: 1000, body: 'Recibimos el XML de la factura 90.', actor: 'agent:maria', now: new Date() });
+        const mails = await raised.db.outboxMail.findMany({ orderBy: { id: 'asc' } });
+        expect(mails.map((m) => [m.template, [...JSON.parse(m.toList), ...JSON.parse(m.ccList)]])).toEqual([
+          ['too_large', ['ana@cliente.mx']],
+          ['answer', ['ana@cliente.mx']],
+        ]);
       } finally {
         await raised.close();
       }
