@@ -2,6 +2,7 @@
  * HTML to text (only used when there is no text/plain part). A small linear tag scanner;
  * planer's own HTML mode needs a full DOM with XPath (jsdom), which this project does not ship.
  */
+import { HtmlFonts } from './html-fonts.js';
 import { MAX_HTML_CHARS, MAX_QUOTE_DEPTH } from './limits.js';
 import { itemMarker, openList, type OpenList } from './list-markers.js';
 
@@ -83,6 +84,8 @@ export function htmlToText(html: string): string {
   let last = 0;
   // The link being read: its address and where its text starts in `out`.
   let link: { href: string; from: number } | null = null;
+  // Outlook's symbol fonts (its ":)" is a Wingdings "J"), followed only in HTML that names one.
+  const fonts = HtmlFonts.of(src);
 
   const push = (s: string): void => {
     if (s === '') return;
@@ -96,6 +99,7 @@ export function htmlToText(html: string): string {
   const emitText = (raw: string): void => {
     if (skipDepth > 0 || raw === '') return;
     let t = decodeEntities(raw);
+    if (fonts) t = fonts.text(t);
     if (preDepth > 0) {
       t = t.replace(/\r\n?/g, '\n');
       if (preOpened) t = t.replace(/^\n/, '');
@@ -129,6 +133,7 @@ export function htmlToText(html: string): string {
       }
       continue;
     }
+    fonts?.tag(name, closing, selfClosing, m[3] ?? '');
     if (name === 'br') {
       push('\n');
       continue;
