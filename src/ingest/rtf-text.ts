@@ -3,10 +3,12 @@
 // ToPlainText, not exported, does), so this small reader does. It knows what Outlook's RTF holds: paragraphs and
 // line breaks, tabs, \'xx bytes in the document's code page (\ansicpg), \uN characters (with the \uc fallback
 // skipped), hyperlink fields (their shown text); destinations that are no text (tables, metadata, pictures,
-// objects, {\*\...}) are skipped. Per-font character sets (\fcharset) are not followed: Outlook writes characters
-// outside the code page as \u.
+// objects, {\*\...}) are skipped. Text under a font follows the font table (rtf-fonts.ts): its \fcharset's code
+// page, or a symbol font's characters (Wingdings' "J" is a smiley).
 
 import iconv from 'iconv-lite';
+import { encodingOf, type RtfEncoding, type RtfFont } from './rtf-fonts.js';
+import { symbolChar } from './symbol-fonts.js';
 import { codepageLabel } from './tnef.js';
 
 /** Destinations whose contents are not the text a reader sees. */
@@ -32,20 +34,41 @@ const TOKEN = /\\([a-zA-Z]{1,32})(-?\d{1,10})? ?|\\'([0-9a-fA-F]{2})|\\([^a-zA-Z
 interface Group {
   hidden: boolean;
   uc: number;
+  /** Its font (\fN); null: the default one (\deff). */
+  font: number | null;
+  /** In the font table, outside a font's other destinations (\panose, \falt): a font's name is text here. */
+  table: boolean;
 }
 
 /** The text of the RTF; '' when it has none. Never throws on bad input. */
 export function rtfText(rtf: Buffer): string {
   const source = rtf.toString('latin1');
   const out: string[] = [];
-  let bytes: number[] = [];
   let codepage = 1252;
+  const fonts = new Map<number, RtfFont>();
+  let defining: RtfFont | null = null; // the font the font table is describing
+  let deff = 0;
+  // Bytes not yet decoded, all in one encoding (a double-byte character's two bytes stay together).
+  let bytes: number[] = [];
+  let encoding: Exclude<RtfEncoding, null> = codepage;
   const flush = () => {
-    if (bytes.length) out.push(iconv.decode(Buffer.from(bytes), codepageLabel(codepage)));
+    const by = encoding;
+    if (bytes.length) out.push(typeof by === 'number' ? iconv.decode(Buffer.from(bytes), codepageLabel(by)) : bytes.map((b) => symbolChar(by, b)).join(''));
     bytes = [];
   };
   const stack: Group[] = [];
-  let group: Group = { hidden: false, uc: 1 };
+  let group: Group = { hidden: false, uc: 1, font: null, table: false };
+  /** The encoding of the text at this point. */
+  const current = () => encodingOf(fonts.get(group.font ?? deff)) ?? codepage;
+  /** The buffer for bytes of the text at this point: the bytes before it are decoded when the encoding changes. */
+  const bytesHere = (): number[] => {
+    const now = current();
+    if (now !== encoding) {
+      flush();
+      encoding = now;
+    }
+    return bytes;
+  };
   let opened = false; // just after "{": a control word here names the group's destination
   let starred = false; // just after "{\*": an unknown destination is skipped too
   let skip = 0; // fallback characters still to skip after a \uN
@@ -66,17 +89,27 @@ export function rtfText(rtf: Buffer): string {
       skip = 0;
     } else if (word !== undefined) {
       if (atStart || starred) {
-        if (HIDDEN.has(word) || starred) group.hidden = true;
+        if (HIDDEN.has(word) || starred) {
+          group.hidden = true;
+          group.table = word === 'fonttbl';
+        }
         starred = false;
       }
       const n = param === undefined ? null : Number(param);
       if (skip > 0) skip--;
       if (word === 'ansicpg' && n !== null) codepage = n;
+      else if (word === 'f' && n !== null && group.table) fonts.set(n, (defining = { name: '', charset: null }));
+      else if (word === 'f' && n !== null) group.font = n;
+      else if (word === 'fcharset' && n !== null && group.table && defining) defining.charset = n;
+      else if (word === 'deff' && n !== null) deff = n;
+      else if (word === 'plain') group.font = null;
       else if (word === 'uc' && n !== null) group.uc = Math.max(0, Math.min(n, 8));
       else if (word === 'bin' && n !== null) TOKEN.lastIndex += Math.max(0, n); // binary data, never text
       else if (word === 'u' && n !== null && !group.hidden) {
+        const code = n < 0 ? n + 0x10000 : n & 0xffff;
+        const here = current();
         flush();
-        out.push(String.fromCharCode(n < 0 ? n + 0x10000 : n & 0xffff));
+        out.push(typeof here === 'string' ? symbolChar(here, code) : String.fromCharCode(code));
         skip = group.uc;
       } else if (CHARACTERS[word] && !group.hidden) {
         flush();
@@ -91,12 +124,14 @@ export function rtfText(rtf: Buffer): string {
       }
     } else if (hex !== undefined) {
       if (skip > 0) skip--;
-      else if (!group.hidden) bytes.push(parseInt(hex, 16));
+      else if (!group.hidden) bytesHere().push(parseInt(hex, 16));
     } else if (text !== undefined) {
       const shown = text.slice(skip);
       skip = Math.max(0, skip - text.length);
+      if (group.table && defining && defining.name.length < 64) defining.name += shown.slice(0, 64); // a name, not a text
       if (group.hidden) continue;
-      for (let i = 0; i < shown.length; i++) if (shown.charCodeAt(i) >= 0x20) bytes.push(shown.charCodeAt(i) & 0xff);
+      const into = bytesHere();
+      for (let i = 0; i < shown.length; i++) if (shown.charCodeAt(i) >= 0x20) into.push(shown.charCodeAt(i) & 0xff);
     }
   }
   flush();

@@ -1,5 +1,10 @@
+import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
+import { parseMail } from '../../../src/ingest/parse.js';
+import { rtfText } from '../../../src/ingest/rtf-text.js';
 import { extractVisibleText, htmlToText } from '../../../src/ingest/visible-text/index.js';
+import { richTextMail } from '../../support/multipart-mail.js';
+import { compressedRtf, tnefStream } from '../../support/tnef-stream.js';
 
 // Outlook writes ":)" as a "J" in Wingdings, "-->" as "à", a list's bullets as "·" in Symbol: the agent must read
 // the smiley, the arrow and the bullet, not the letters they are encoded with.
@@ -61,4 +66,39 @@ describe('the visible text of Outlook HTML in symbol fonts', () => {
     expect(htmlToText(`<p><span style='font-family:Wingdings'>J<span style='font:7.0pt "Times New Roman"'>J</span>K</span></p>`)).toBe('☺J😐');
   });
 
+});
+
+/** An RTF as Outlook's Rich Text editor (Riched20) writes it, with the given fonts and body. */
+const riched = (fonts: string, body: string) =>
+  `{\\rtf1\\ansi\\ansicpg1252\\deff0\\nouicompat\\deflang3082{\\fonttbl{\\f0\\fswiss\\fcharset0 Calibri;}${fonts}}\r\n{\\*\\generator Riched20 16.0.13901}\\viewkind4\\uc1 \r\n\\pard\\sa200\\sl276\\slmult1\\f0\\fs22\\lang10 ${body}\\par\r\n}\r\n\0`;
+const bytes = (text: string, codepage: string) => [...iconv.encode(text, codepage)].map((b) => `\\'${b.toString(16)}`).join('');
+
+describe('the text of an RTF body in symbol fonts and other character sets', () => {
+  it('shows the characters of Wingdings and Symbol fonts, from bytes and from private-use \\u codes', () => {
+    const rtf = riched(
+      String.raw`{\f1\fnil\fcharset2 Symbol;}{\f2\fnil\fcharset2 Wingdings;}{\f3\fbidi \fnil\fcharset2\fprq2{\*\panose 05000000000000000000}Wingdings;}`,
+      String.raw`Gracias \f2 J\f0  Juan\par Men\'fa \f2\'e0\f0  Opciones\par \f1\'b7\f0  Hecho \f3\u-3844?\f0\par Otra vez \f3\u-4022\'4a\f0  y {\f2 L} J`,
+    );
+    expect(rtfText(Buffer.from(rtf, 'latin1'))).toBe('Gracias ☺ Juan\nMenú → Opciones\n• Hecho ✓\nOtra vez ☺ y ☹ J');
+  });
+
+  it("decodes text under a font's \\fcharset in its code page, double-byte ones too; \\ansicpg stays the default", () => {
+    const fonts = String.raw`{\f1\fswiss\fcharset204 Calibri;}{\f2\fswiss\fcharset161 Calibri;}{\f3\fswiss\fcharset238 Calibri;}{\f4\fswiss\fcharset162 Calibri;}{\f5\fnil\fcharset128 MS Gothic;}{\f6\fnil\fcharset134 SimSun;}{\f7\fnil\fcharset177 Arial;}{\f8\fnil\fcharset222 Tahoma;}{\f9\fnil\fcharset129 Malgun Gothic;}{\f10\fnil\fcharset136 PMingLiU;}`;
+    const body = [
+      `\\f1\\lang1049 ${bytes('Счет не проходит', 'cp1251')}\\f0  (caf\\'e9)`,
+      `{\\f2 ${bytes('Τιμολόγιο', 'cp1253')}} ${bytes('señal', 'cp1252')}`,
+      `\\f3 ${bytes('Faktura nie działa', 'cp1250')}\\f4  ${bytes('Fatura değil', 'cp1254')}`,
+      `\\f5 ${bytes('請求書', 'cp932')}\\f6 ${bytes('发票', 'cp936')}\\f9 ${bytes('청구서', 'cp949')}\\f10 ${bytes('發票', 'cp950')}`,
+      `\\f7 ${bytes('חשבונית', 'cp1255')}\\f8  ${bytes('ใบแจ้งหนี้', 'cp874')}\\plain  ${bytes('fin', 'cp1252')}`,
+    ].join('\\par\r\n');
+    expect(rtfText(Buffer.from(riched(fonts, body), 'latin1'))).toBe(
+      'Счет не проходит (café)\nΤιμολόγιο señal\nFaktura nie działa Fatura değil\n請求書发票청구서發票\nחשבונית ใบแจ้งหนี้ fin',
+    );
+  });
+
+  it("gives the ticket the text of a Rich Text mail whose body is in winmail.dat, in the fonts' character sets", async () => {
+    const rtf = riched(String.raw`{\f1\fswiss\fcharset204 Calibri;}{\f2\fnil\fcharset2 Wingdings;}`, `\\f1 ${bytes('Спасибо', 'cp1251')}\\f0  \\f2 J`);
+    const winmail = tnefStream([], 1252, { rtfCompressed: compressedRtf(Buffer.from(rtf, 'latin1')) });
+    expect((await parseMail(richTextMail('fonts-1', winmail))).text).toBe('Спасибо ☺');
+  });
 });
