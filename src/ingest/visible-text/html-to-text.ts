@@ -84,8 +84,8 @@ export function htmlToText(html: string): string {
   let last = 0;
   // The link being read: its address and where its text starts in `out`.
   let link: { href: string; from: number } | null = null;
-  // Outlook's symbol fonts (its ":)" is a Wingdings "J"), followed only in HTML that names one.
-  const fonts = HtmlFonts.of(src);
+  // Outlook's symbol fonts (its ":)" is a Wingdings "J"), followed only in HTML that names one, up to its last one.
+  let fonts = HtmlFonts.of(src);
 
   const push = (s: string): void => {
     if (s === '') return;
@@ -133,7 +133,7 @@ export function htmlToText(html: string): string {
       }
       continue;
     }
-    fonts?.tag(name, closing, selfClosing, m[3] ?? '');
+    if (fonts && !fonts.tag(name, closing, selfClosing, m[3] ?? '', last)) fonts = null;
     if (name === 'br') {
       push('\n');
       continue;
