@@ -6,10 +6,8 @@
 // objects, {\*\...}) are skipped. Text under a font follows the font table (rtf-fonts.ts): its \fcharset's code
 // page, or a symbol font's characters (Wingdings' "J" is a smiley).
 
-import iconv from 'iconv-lite';
-import { encodingOf, type RtfEncoding, type RtfFont } from './rtf-fonts.js';
+import { decodeBytes, encodingOf, type RtfEncoding, type RtfFont } from './rtf-fonts.js';
 import { symbolChar } from './symbol-fonts.js';
-import { codepageLabel } from './tnef.js';
 
 /** Destinations whose contents are not the text a reader sees. */
 const HIDDEN = new Set([
@@ -52,8 +50,7 @@ export function rtfText(rtf: Buffer): string {
   let bytes: number[] = [];
   let encoding: Exclude<RtfEncoding, null> = codepage;
   const flush = () => {
-    const by = encoding;
-    if (bytes.length) out.push(typeof by === 'number' ? iconv.decode(Buffer.from(bytes), codepageLabel(by)) : bytes.map((b) => symbolChar(by, b)).join(''));
+    if (bytes.length) out.push(decodeBytes(bytes, encoding));
     bytes = [];
   };
   const stack: Group[] = [];
