@@ -65,7 +65,6 @@ describe('the visible text of Outlook HTML in symbol fonts', () => {
     expect(htmlToText(`<p class=MsoNormal><span style='font-family:"Calibri",sans-serif'>Bien <span style='mso-char-type:symbol;mso-symbol-font-family:Wingdings'>J</span></span></p>`)).toBe('Bien ☺');
     expect(htmlToText(`<p><span style='font-family:Wingdings'>J<span style='font:7.0pt "Times New Roman"'>J</span>K</span></p>`)).toBe('☺J😐');
   });
-
 });
 
 /** An RTF as Outlook's Rich Text editor (Riched20) writes it, with the given fonts and body. */
