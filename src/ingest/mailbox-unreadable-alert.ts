@@ -25,6 +25,15 @@ export interface MailboxOutage {
 
 const account = (o: Pick<MailboxOutage, 'user' | 'host' | 'port'>) => `${o.user}@${o.host}:${o.port}`;
 
+/**
+ * Both alerts name their mailbox in a header (several desks on one database, or one ALERT_ADDRESS: a filter tells
+ * them apart), as its lease and cursor do; the first also says since when in one. A restart reads them back from
+ * the outbox (sources/imap-outage.ts), to send the "read again" that an alert before it is owed.
+ */
+export const MAILBOX_HEADER = 'X-Ventanilla-Mailbox';
+export const UNREAD_SINCE_HEADER = 'X-Ventanilla-Unread-Since';
+export const mailboxKey = (o: Pick<MailboxOutage, 'mailbox' | 'user' | 'host' | 'port'>) => `${account(o)}/${o.mailbox}`;
+
 /** The mailbox has gone unread for longer than the lifecycle timers' hold (imap-outage.ts) and the last attempt failed. */
 export function mailboxUnreadableAlert(o: MailboxOutage, timeZone: string, at: Date): Alert {
   const since = `${o.everRead ? 'it was last read at' : 'the gateway started at'} ${deskTime(o.since, timeZone)}`;
@@ -44,6 +53,7 @@ export function mailboxUnreadableAlert(o: MailboxOutage, timeZone: string, at: D
       'Each attempt is logged as "IMAP session failed; reconnecting" with its reason; another mail says when the mailbox is read again.',
     commands: [...login, 'ventanilla inbound --limit 5'],
     next: 'No other alert of this kind is sent until the mailbox has been read again, however long that takes (and never two within AUTO_MAIL_WINDOW_MINUTES).',
+    headers: { [MAILBOX_HEADER]: mailboxKey(o), [UNREAD_SINCE_HEADER]: o.since.toISOString() },
     at,
   };
 }
@@ -57,6 +67,7 @@ export function mailboxReadableAgainAlert(o: Pick<MailboxOutage, 'mailbox' | 'ho
     doing: 'mail is answered as usual, and the reminders and closes held meanwhile run again.',
     commands: ['ventanilla inbound'],
     next: 'At most one of these per AUTO_MAIL_WINDOW_MINUTES.',
+    headers: { [MAILBOX_HEADER]: mailboxKey(o) },
     at,
   };
 }

@@ -29,6 +29,8 @@ export interface Alert {
   commands: string[];
   /** When the next alert of the kind may come, when not simply after the window (the mailbox alerts: one an outage). */
   next?: string;
+  /** Headers of the mail beyond the usual ones: what a restart reads back from the outbox (the mailbox alerts). */
+  headers?: Record<string, string>;
   at: Date;
 }
 
@@ -56,7 +58,7 @@ export async function enqueueOperatorAlert(tx: Tx, deps: AlertDeps | undefined, 
     html: '',
     // Signed for "ticket 0", as access mails are: a bounce of it is known as ours, an answer to it joins no ticket.
     messageId: createSignedMessageId(deps.secret, 0, domainOf(deps.supportAddress)),
-    headers: { inReplyTo: null, references: [], replyTo: null, extra: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All', 'X-Loop': deps.supportAddress } },
+    headers: { inReplyTo: null, references: [], replyTo: null, extra: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All', 'X-Loop': deps.supportAddress, ...alert.headers } },
     attachments: [],
     automatic: false,
     now: alert.at,

@@ -50,6 +50,20 @@ export function isSentMessage(db: Db, messageId: string): boolean {
   return sqlOf(db).get('SELECT 1 FROM "OutboxMail" WHERE "messageId" = ? AND "status" = \'sent\'', messageId) !== undefined;
 }
 
+/**
+ * The newest mail of one of `templates` whose extra header `name` is `value` (by id: the order they were queued in),
+ * with its status and headers (JSON text); null when there is none. By the index on (template, createdAt): only
+ * those templates' rows are read (the mailbox alerts: a few, read once at a daemon's start).
+ */
+export function newestMailWithHeader(db: Db, templates: string[], name: string, value: string): { template: string; status: string; headers: string } | null {
+  return (
+    sqlOf(db).get<{ template: string; status: string; headers: string }>(
+      `SELECT "template", "status", "headers" FROM "OutboxMail" WHERE "template" IN (SELECT "value" FROM json_each(?)) AND json_extract("headers", ?) = ? ORDER BY "id" DESC LIMIT 1`,
+      JSON.stringify(templates), `$.extra.${JSON.stringify(name)}`, value,
+    ) ?? null
+  );
+}
+
 /** True when one of these Message-IDs (no angle brackets) is of a mail of ours made from `template`. */
 /** The template of the first of `messageIds` that is a mail of ours in the outbox; null when none is. */
 export function templateOfOurMail(tx: Tx, messageIds: string[]): string | null {

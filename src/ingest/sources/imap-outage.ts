@@ -2,9 +2,13 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import { inTransaction, type Db } from '../../store/database.js';
 import { enqueueOperatorAlert, type Alert, type AlertDeps } from '../../outbound/operator-alerts.js';
-import { mailboxReadableAgainAlert, mailboxUnreadableAlert } from '../mailbox-unreadable-alert.js';
+import { newestMailWithHeader, type OutboxHeaders } from '../../store/outbox-repo.js';
+import { MAILBOX_HEADER, UNREAD_SINCE_HEADER, mailboxKey, mailboxReadableAgainAlert, mailboxUnreadableAlert } from '../mailbox-unreadable-alert.js';
 
 type ImapSettings = NonNullable<Config['imap']>;
+
+const UNREADABLE = 'alert_mailbox_unreadable';
+const READ_AGAIN = 'alert_mailbox_readable_again';
 
 /**
  * How long the mailbox may go unread before the daemon holds the lifecycle timers (cli/maintenance-commands.ts) and
@@ -18,8 +22,8 @@ export function mailboxUnreadForMs(s: Pick<ImapSettings, 'pollSeconds' | 'timeou
 /**
  * Watches whether the daemon can read its mailbox at all, for ALERT_ADDRESS: once it has gone unread for longer
  * than mailboxUnreadForMs and a session just failed, one `mailbox_unreadable` alert for the outage (and at most
- * one a window: enqueueOperatorAlert); once it is read again after such an alert, one `mailbox_readable_again`.
- * Without ALERT_ADDRESS it does nothing.
+ * one a window: enqueueOperatorAlert); once it is read again after such an alert, one `mailbox_readable_again`,
+ * also after a restart (toldBefore). Without ALERT_ADDRESS it does nothing.
  */
 export class OutageWatch {
   private since: number;
@@ -39,6 +43,29 @@ export class OutageWatch {
     private readonly clock: () => number = Date.now,
   ) {
     this.since = clock();
+    if (this.enabled) this.alertedSince = this.toldBefore();
+    this.told = this.alertedSince !== null;
+  }
+
+  /**
+   * An outage told before this start and not yet over: this mailbox's last alert (the outbox keeps them) is an
+   * "unreadable" one that is to go or has gone, no "read again" after it. A changed IMAP_PASSWORD needs a restart,
+   * so the end of most outages is seen by a later process than their alert; it owes the "read again", with the
+   * unread-since that alert gave, and no second alert for the same outage. One that failed or was taken back
+   * told nobody: the outage is told again (once the window has room). Null when none, or the database failed.
+   */
+  private toldBefore(): number | null {
+    try {
+      const last = newestMailWithHeader(this.deps.db, [UNREADABLE, READ_AGAIN], MAILBOX_HEADER, mailboxKey(this.settings));
+      if (last?.template !== UNREADABLE || last.status === 'failed' || last.status === 'cancelled') return null;
+      const since = Date.parse((JSON.parse(last.headers) as OutboxHeaders).extra[UNREAD_SINCE_HEADER] ?? '');
+      if (Number.isNaN(since)) return null;
+      this.deps.log.info({ unreadSince: new Date(since) }, 'IMAP mailbox unreadable before this start, the administrators told: they are mailed once it is read again');
+      return since;
+    } catch (error) {
+      this.deps.log.warn({ err: error }, 'the alerts to the administrators could not be read: an outage told before this start is not told to be over');
+      return null;
+    }
   }
 
   private get enabled(): boolean {

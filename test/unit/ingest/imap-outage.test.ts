@@ -20,10 +20,13 @@ afterEach(async () => {
 
 async function watchWith(env: Record<string, string>) {
   app = await createTestApp({ BUSINESS_TIMEZONE: 'America/Mexico_City', ...env });
+  const started = app;
   let now = Date.parse('2026-11-24T16:00:00Z');
-  const watch = new OutageWatch(settings, { db: app.db, alerts: app.lifecycle.notices, log: app.log }, () => now);
-  const alerts = () => (app as TestApp).db.outboxMail.findMany({ where: { template: { startsWith: 'alert_' } }, orderBy: { id: 'asc' } });
-  return { watch, alerts, minutes: (n: number) => void (now += n * 60_000) };
+  // A daemon started (again) on the same database: its watch of `of` is made then, as ImapSource makes it.
+  const restart = (of: typeof settings = settings) => new OutageWatch(of, { db: started.db, alerts: started.lifecycle.notices, log: started.log }, () => now);
+  const watch = restart();
+  const alerts = () => started.db.outboxMail.findMany({ where: { template: { startsWith: 'alert_' } }, orderBy: { id: 'asc' } });
+  return { watch, alerts, restart, db: started.db, minutes: (n: number) => void (now += n * 60_000) };
 }
 
 describe('OutageWatch', () => {
@@ -101,6 +104,66 @@ describe('OutageWatch', () => {
     // Read, never alerted: no "read again".
     await watch.read();
     expect(await alerts()).toEqual([]);
+  });
+
+  it('restarted during an outage it told (a fixed IMAP_PASSWORD needs one): no second alert, and the read-again mail once it is read', async () => {
+    const { watch, alerts, restart, minutes } = await watchWith({ ALERT_ADDRESS: 'ops@example.com' });
+    minutes(4);
+    await watch.failed(REFUSED);
+    expect((await alerts()).map((a) => a.template)).toEqual(['alert_mailbox_unreadable']);
+    // The administrator changes IMAP_PASSWORD and starts the daemon again, but types it wrong: still refused, past
+    // the hold and past the window of the first alert, the outage goes on (one alert an outage).
+    minutes(70);
+    const again = restart();
+    for (let i = 0; i < 4; i++) {
+      await again.failed(REFUSED);
+      minutes(2);
+    }
+    expect((await alerts()).map((a) => a.template)).toEqual(['alert_mailbox_unreadable']);
+    // Started once more, with the right password: the first drain tells them, since when the first alert said.
+    const fixed = restart();
+    fixed.progress();
+    await fixed.read();
+    const [, back, ...more] = await alerts();
+    expect(more).toEqual([]);
+    expect(back?.template).toBe('alert_mailbox_readable_again');
+    expect(back?.text).toContain('The gateway reads the mailbox INBOX of soporte@example.test@imap.example.test:993 again: it had not been read since 2026-11-24 10:00 -06:00.');
+    // Read on: told once.
+    await fixed.read();
+    restart().progress();
+    await restart().read();
+    expect(await alerts()).toHaveLength(2);
+  });
+
+  it('a restart is not told of an outage it did not tell: another mailbox\'s, or an alert that failed or was cancelled', async () => {
+    const { watch, alerts, restart, db, minutes } = await watchWith({ ALERT_ADDRESS: 'ops@example.com' });
+    // Another mailbox on the same database (another user, the same server): its alert is not this mailbox's.
+    const other = restart({ ...settings, user: 'ventas@example.test' });
+    minutes(4);
+    await other.failed(REFUSED);
+    await restart().read();
+    expect((await alerts()).map((a) => a.template)).toEqual(['alert_mailbox_unreadable']);
+    // Nor a folder of this account: IMAP_MAILBOX is part of it.
+    await restart({ ...settings, mailbox: 'Soporte' }).read();
+    expect(await alerts()).toHaveLength(1);
+    // This mailbox's own alert, which failed (or was taken back): it told nobody, so nothing is closed...
+    minutes(70);
+    await watch.failed(REFUSED);
+    const [, own] = await alerts();
+    expect(own?.text).toContain('the mailbox INBOX of soporte@example.test@imap.example.test:993');
+    for (const status of ['failed', 'cancelled']) {
+      await db.outboxMail.update({ where: { id: (own as { id: number }).id }, data: { status } });
+      await restart().read();
+      expect(await alerts()).toHaveLength(2);
+    }
+    // ... and the restarted daemon tells the outage itself, once the window has room.
+    const again = restart();
+    minutes(4);
+    await again.failed(REFUSED);
+    expect(await alerts()).toHaveLength(2);
+    minutes(60);
+    await again.failed(REFUSED);
+    expect((await alerts()).map((a) => a.template)).toEqual(['alert_mailbox_unreadable', 'alert_mailbox_unreadable', 'alert_mailbox_unreadable']);
   });
 
   it('without ALERT_ADDRESS nothing is written', async () => {
