@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,9 +13,10 @@ import { startSmtpPeer, type ReceivedMail } from '../support/smtp.js';
 // down) used to say so only in its log, retrying for ever while customers' mail piled up unanswered. With
 // ALERT_ADDRESS the administrators are now mailed once the mailbox has gone unread for 2 x IMAP_POLL_SECONDS +
 // IMAP_TIMEOUT_SECONDS (the moment the lifecycle timers are held): here 2 x 1 + 3 = 5 s, so the failed login at
-// ~7 s (backoff 1, 2, 4 s; at ~3 s on a busy machine) raises it. Once the mailbox is read again (the password fixed
-// on the server, the next try 8 s later, or 4), a second mail says so, once. The outbox drainer is not held meanwhile: both go through the outbox
-// to the SMTP server.
+// ~7 s (backoff 1, 2, 4 s; at ~3 s on a busy machine) raises it. The alert says a changed IMAP_PASSWORD needs the
+// daemon started again; once the daemon so started reads the mailbox, a second mail says so, once: the first
+// process's alert is read back from the outbox. The outbox drainer is not held meanwhile: both go through the
+// outbox to the SMTP server.
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -26,7 +27,7 @@ const WRONG_PASSWORD = 'not-the-password';
 const alertsOf = (received: ReceivedMail[], subject: string) => received.filter((m) => m.parsed.subject === `Ventanilla alert (support@example.test): ${subject}`);
 
 describe.skipIf(!dovecotAvailable() || !cliBuilt)('a mailbox the gateway cannot read', () => {
-  it('a refused login: the administrators are mailed once, with since when and the error in words; once it is read again, once more', { timeout: 60_000 }, async () => {
+  it('a refused login: the administrators are mailed once, with since when and the error in words; once IMAP_PASSWORD is fixed and the daemon started again, once more', { timeout: 60_000 }, async () => {
     const [dovecot, smtp] = await Promise.all([startDovecot(), startSmtpPeer()]);
     cleanups.push(() => dovecot.stop(), () => smtp.stop());
     const dataDir = mkdtempSync(join(tmpdir(), 'ventanilla-mailbox-alert-'));
@@ -34,20 +35,22 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('a mailbox the gateway cannot 
     // A customer's mail waits in the mailbox all along.
     await dovecot.append(mail({ headers: { 'Message-ID': '<waiting@cliente.mx>', Subject: 'No puedo timbrar' } }));
     const env = imapDaemonEnv({ ...dovecot, password: WRONG_PASSWORD }, dataDir, { ...smtp.env(), IMAP_POLL_SECONDS: '1', IMAP_TIMEOUT_SECONDS: '3', ALERT_ADDRESS: 'ops@example.com' });
-    const daemon = startDaemon(env);
-    cleanups.push(() => daemon.kill());
-    await waitFor(() => daemon.log().includes('ventanilla started') || daemon.child.exitCode !== null, 'the daemon to start');
+    const first = startDaemon(env);
+    cleanups.push(() => first.kill());
+    await waitFor(() => first.log().includes('ventanilla started') || first.child.exitCode !== null, 'the daemon to start');
     const db: Db = await openDatabase(join(dataDir, 'ventanilla.db'));
     cleanups.push(() => db.$disconnect());
 
     const written = await waitFor(() => db.outboxMail.findFirst({ where: { template: { startsWith: 'alert_' } } }), 'the alert to be written', 30_000, 100);
     expect([written.template, written.toList]).toEqual(['alert_mailbox_unreadable', '["ops@example.com"]']);
-    // At once, not once it is sent (the outbox's next tick, up to 5 s): the next try is 4 or 8 s away. The
-    // administrator gives the mailbox the password the gateway has; Dovecot reads its users file anew at the next login.
-    writeFileSync(join(dovecot.dir, 'users'), `${dovecot.user}:{PLAIN}${WRONG_PASSWORD}::::::\n`);
+    // The administrator sets the right IMAP_PASSWORD and starts the daemon again, as the alert says: at once, before
+    // the alert is sent (the outbox's next tick, up to 5 s; the new daemon sends it).
+    await first.kill();
+    expect(first.log()).toContain('IMAP mailbox unreadable: the administrators are mailed');
+    const daemon = startDaemon({ ...env, IMAP_PASSWORD: dovecot.password });
+    cleanups.push(() => daemon.kill());
 
     const sent = await waitFor(() => alertsOf(smtp.received, 'the mailbox cannot be read').at(0), 'the alert to be sent', 15_000, 100);
-    expect(daemon.log()).toContain('IMAP mailbox unreadable: the administrators are mailed');
     expect(sent.envelopeTo).toEqual(['ops@example.com']);
     expect(sent.header('auto-submitted')).toBe('auto-generated');
     const text = sent.parsed.text ?? '';
@@ -57,13 +60,19 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('a mailbox the gateway cannot 
     expect(text).toContain('tries again every minute');
     expect(text).toContain('reminders and closes for lack of an answer are held');
     expect(text).toMatch(/curl --user 'support@example\.test' 'imap:\/\/127\.0\.0\.1:\d+\/INBOX'/);
+    expect(text).toContain('needs the daemon (`ventanilla start`) started again');
+    // The mailbox it is about, for a filter (and for the daemon started again: below).
+    const mailboxHeader = `support@example.test@127.0.0.1:${dovecot.imapPort}/INBOX`;
+    expect(sent.header('x-ventanilla-mailbox')).toBe(mailboxHeader);
     expect(daemon.child.exitCode).toBeNull();
 
-    const readAgain = await waitFor(() => db.outboxMail.findFirst({ where: { template: 'alert_mailbox_readable_again' } }), 'the read-again alert to be written', 30_000, 100);
+    // The new process never failed to read it: what it owes it learnt from the outbox at its start.
+    const readAgain = await waitFor(() => db.outboxMail.findFirst({ where: { template: 'alert_mailbox_readable_again' } }), 'the read-again alert to be written', 15_000, 100);
+    expect(daemon.log()).toContain('IMAP mailbox unreadable before this start, the administrators told');
     // The mail that waited was recorded before the administrators were told.
     expect(await db.inboundLog.findFirst({ where: { messageId: 'waiting@cliente.mx' } })).toMatchObject({ outcome: 'created' });
     // Read on: a new mail is recorded (its answer sends the outbox at once, the alert with it) in a later drain.
-    // Delivered as an MTA does (LMTP): the harness's own IMAP login has the old password.
+    // Delivered as an MTA does (LMTP).
     await dovecot.deliver(mail({ headers: { 'Message-ID': '<after@cliente.mx>', Subject: 'Otra consulta' } }), { from: 'ana@cliente.mx', to: dovecot.user });
     // The two acknowledgements and the two alerts.
     await waitFor(() => smtp.received.length >= 4, 'the later mail to be answered', 15_000, 100);
@@ -78,6 +87,7 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('a mailbox the gateway cannot 
     expect(again?.header('auto-submitted')).toBe('auto-generated');
     expect(again?.header('x-auto-response-suppress')).toBe('All');
     expect(again?.header('x-loop')).toBe('support@example.test');
+    expect(again?.header('x-ventanilla-mailbox')).toBe(mailboxHeader);
     expect(again?.parsed.inReplyTo).toBeUndefined();
     const againText = again?.parsed.text ?? '';
     expect(againText).toMatch(new RegExp(`^The gateway reads the mailbox INBOX of support@example\\.test@127\\.0\\.0\\.1:${dovecot.imapPort} again: it had not been read since ${started}\\. The mail that waited has been recorded\\.`));
