@@ -1,4 +1,4 @@
-import { lstat, readdir, rename } from 'node:fs/promises';
+import { link, lstat, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 // What lies under DATA_DIR/blobs, for the sweep (blob-sweep.ts): the blobs (aa/bb/<sha256>), the temporary files of
@@ -19,6 +19,19 @@ export const heldAside = new Set<string>();
 
 /** The name a sweep of this process holds a blob under while it looks again. */
 export const asideName = (path: string): string => `${path}.${process.pid}.sweep`;
+
+/**
+ * Puts a blob held aside back under its name, never over a file there (a rename would replace it): a writer whose
+ * touch found the name empty wrote the file anew meanwhile, young, and is about to name it; the old-dated copy put
+ * over it would be taken by the next sweep, and the writer's reference left to nothing. The copy aside has the same
+ * bytes: then it is only dropped. A link, then an unlink: killed between them, the next sweep drops the copy.
+ */
+export async function putBackAside(away: string, path: string): Promise<void> {
+  await link(away, path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error;
+  });
+  await unlink(away);
+}
 
 export interface BlobFile {
   path: string;
@@ -58,11 +71,18 @@ export async function listBlobFiles(root: string, cutoff: number, dryRun: boolea
 async function listFolder(listing: BlobListing, folder: string, prefix: string, cutoff: number, dryRun: boolean): Promise<void> {
   let entries = await names(folder);
   const leftovers = entries.filter((name) => ASIDE.test(name));
-  for (const name of leftovers) if (await putBackLeftover(join(folder, name), dryRun)) listing.restored++;
-  if (leftovers.length > 0 && !dryRun) entries = await names(folder);
+  // A dry run judges a leftover it would put back as the blob it would be (unless a file has the name: that one is).
+  const wouldBe = new Map<string, string>();
+  for (const name of leftovers) {
+    if (!(await putBackLeftover(join(folder, name), dryRun))) continue;
+    listing.restored++;
+    const blob = name.replace(ASIDE, '$1');
+    if (dryRun && !entries.includes(blob)) wouldBe.set(blob, join(folder, name));
+  }
+  if (leftovers.length > 0) entries = dryRun ? [...entries, ...wouldBe.keys()] : await names(folder);
   for (const name of entries) {
     if (BLOB.test(name) && name.startsWith(prefix)) {
-      const file = await fileAt(join(folder, name));
+      const file = await fileAt(wouldBe.get(name) ?? join(folder, name));
       if (!file) continue;
       if (file.mtimeMs < cutoff) listing.old.set(name, file.bytes);
       else listing.young++;
@@ -74,7 +94,8 @@ async function listFolder(listing: BlobListing, folder: string, prefix: string, 
 
 /**
  * A blob another sweep held aside goes back under its name when that sweep is gone (killed between its move and its
- * decision): it then is judged as any other. One of a sweep still at work is left to it.
+ * decision): it then is judged as any other (or dropped, when a writer stored it anew: putBackAside). One of a sweep
+ * still at work is left to it.
  */
 async function putBackLeftover(path: string, dryRun: boolean): Promise<boolean> {
   if (heldAside.has(path)) return false;
@@ -84,7 +105,7 @@ async function putBackLeftover(path: string, dryRun: boolean): Promise<boolean> 
   const gone = pid === process.pid || !processRuns(pid) || since < Date.now() - ASIDE_STALE_MS;
   if (!gone) return false;
   if (dryRun) return true;
-  return rename(path, path.replace(/\.[0-9]+\.sweep$/, '')).then(() => true, () => false);
+  return putBackAside(path, path.replace(/\.[0-9]+\.sweep$/, '')).then(() => true, () => false);
 }
 
 function processRuns(pid: number): boolean {

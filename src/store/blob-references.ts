@@ -12,7 +12,7 @@ import { connectionOf, type Db } from './database.js';
 // - DeferredNotice.request (JSON): a notice owed during a backlog; a person's answer, the only kind with files,
 //   is never owed, but a request may carry them and is moved into the outbox in one transaction.
 // Bulletins, surveys, the knowledge base and the templates name no blob.
-const REFERENCES = [
+export const REFERENCES = [
   'SELECT "sha256" AS "sha256" FROM "Attachment"',
   'SELECT "rawSha256" FROM "Message" WHERE "rawSha256" IS NOT NULL',
   'SELECT "rawSha256" FROM "InboundLog"',

@@ -1,6 +1,6 @@
 import { rename, unlink } from 'node:fs/promises';
 import { ErrorCode, VentanillaError } from '../errors.js';
-import { asideName, fileAt, heldAside, listBlobFiles, type BlobFile } from './blob-files.js';
+import { asideName, fileAt, heldAside, listBlobFiles, putBackAside, type BlobFile } from './blob-files.js';
 import { blobsReferencedAmong, forEachBlobReference, recordsAnyMail } from './blob-references.js';
 import type { BlobStore } from './blobs.js';
 import type { Db } from './database.js';
@@ -24,7 +24,8 @@ import type { Db } from './database.js';
 //    once. So a put between the listing and the rename keeps the file, and one after writes it anew.
 // 4. Then the references are read once more, fresh (one statement for all the candidates held aside): a file a row
 //    came to name since step 2 (a reference moved from one row to another, or the commit of a writer slower than
-//    the grace) goes back; the rest are unlinked. On any failure everything still aside goes back.
+//    the grace) goes back; the rest are unlinked. On any failure everything still aside goes back. Going back never
+//    replaces a file at the name: that is one a writer wrote anew, young, and about to be named (blob-files.ts).
 // What is left: a file is absent from its name between the rename and its putting back (microseconds for a young
 // one; the second look for a named one): only a reader in that window could miss it, of a file put just before the
 // rename (the writer reading back what it stored, as a big mail's winmail.dat is; a reference committed at once), or
@@ -133,10 +134,10 @@ async function removeUnreferenced(db: Db, blobs: BlobStore, candidates: Map<stri
   return done;
 }
 
-/** Renames a blob held aside back to its name (over the file a writer may have written anew: the same bytes). */
+/** Puts a blob held aside back under its name, unless a writer wrote it anew meanwhile (then it is dropped). */
 async function putBack(aside: Map<string, Aside>, sha256: string): Promise<void> {
   const file = aside.get(sha256) as Aside;
-  await rename(file.away, file.path);
+  await putBackAside(file.away, file.path);
   aside.delete(sha256);
   heldAside.delete(file.away);
 }

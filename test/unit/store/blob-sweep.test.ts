@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sweepBlobs, type SweepStep } from '../../../src/store/blob-sweep.js';
+import { REFERENCES } from '../../../src/store/blob-references.js';
 import { sha256Of } from '../../../src/store/blobs.js';
 import { createTestApp, mail, type TestApp } from '../../support/app.js';
 
@@ -41,6 +42,8 @@ async function stored(hours = 48, bytes = 1000): Promise<{ content: Buffer; sha2
 }
 
 const kept = (blob: { content: Buffer; path: string }) => existsSync(blob.path) && readFileSync(blob.path).equals(blob.content);
+/** Touched within the hour: the next sweep leaves it for a day. */
+const young = (blob: { path: string }) => statSync(blob.path).mtimeMs > Date.now() - HOUR_MS;
 
 /** Every row that may name a blob by its SHA-256 (prisma/schema.prisma), each made to name it alone. */
 const references: Array<[string, (sha256: string) => Promise<unknown>]> = [
@@ -55,6 +58,26 @@ const references: Array<[string, (sha256: string) => Promise<unknown>]> = [
 ];
 
 describe('blobs sweep', () => {
+  it('knows every column of prisma/schema.prisma that names a blob (a table added later must be added to it)', () => {
+    // Those that hold the bytes themselves, by their SHA-256: no file.
+    const holdBytes = ['RawMail.sha256', 'AttachmentContent.sha256'];
+    const schema = readFileSync(join(import.meta.dirname, '../../../prisma/schema.prisma'), 'utf8');
+    const naming: string[] = [];
+    let model = '';
+    for (const line of schema.split('\n')) {
+      model = /^model (\w+) \{/.exec(line)?.[1] ?? model;
+      const [, field, type] = /^\s+(\w+)\s+(\w+)(\?|\[\])?\s*/.exec(line) ?? [];
+      if (field && (/sha256$/i.test(field) || (field === 'attachments' && type === 'String'))) naming.push(`${model}.${field}`);
+    }
+    expect(naming).toEqual(expect.arrayContaining([...holdBytes, 'Attachment.sha256', 'OutboxMail.attachments']));
+    const selects = REFERENCES.split(' UNION ALL ');
+    const missing = naming.filter((column) => !holdBytes.includes(column)).filter((column) => {
+      const [table, field] = column.split('.');
+      return !selects.some((select) => select.includes(`FROM "${table}"`) && select.includes(`"${field}"`));
+    });
+    expect(missing).toEqual([]);
+  });
+
   for (const [kind, refer] of references) {
     it(`keeps an old blob named by ${kind}, and removes an old one nothing names`, async () => {
       const referenced = await stored();
@@ -104,6 +127,18 @@ describe('blobs sweep', () => {
     const report = await sweepBlobs(app.db, app.blobs, { dryRun: true });
     expect(report).toEqual({ dryRun: true, removed: { files: 1, bytes: 2500 }, temporary: { files: 1, bytes: 10 }, referenced: 1, young: 0, restored: 0 });
     expect([kept(referenced), kept(orphan), existsSync(temp)]).toEqual([true, true, true]);
+    expect((await sweepBlobs(app.db, app.blobs)).removed).toEqual({ files: 1, bytes: 2500 });
+  });
+
+  it('--dry-run judges what a killed sweep left aside as it would once put back, and moves nothing', async () => {
+    const [referenced, orphan] = [await stored(), await stored(48, 2500)];
+    await references[0]![1](referenced.sha256);
+    const leftovers = [referenced, orphan].map((blob) => `${blob.path}.99999999.sweep`);
+    renameSync(referenced.path, leftovers[0]!);
+    renameSync(orphan.path, leftovers[1]!);
+    const report = await sweepBlobs(app.db, app.blobs, { dryRun: true });
+    expect(report).toMatchObject({ restored: 2, removed: { files: 1, bytes: 2500 }, referenced: 1 });
+    expect(leftovers.map((p) => existsSync(p))).toEqual([true, true]);
     expect((await sweepBlobs(app.db, app.blobs)).removed).toEqual({ files: 1, bytes: 2500 });
   });
 
@@ -166,6 +201,33 @@ describe('blobs sweep, with other processes at work (the daemon, `ingest`, `tick
     expect(existsSync(orphan.path)).toBe(false);
     expect(readdirSync(dirname(orphan.path))).toEqual([]);
     expect(report).toMatchObject({ restored: 2, removed: { files: 1, bytes: 1000 }, referenced: 1 });
+  });
+
+  it('a killed sweep\'s leftover does not replace the copy a writer stored anew meanwhile (it names it soon)', async () => {
+    const blob = await stored();
+    renameSync(blob.path, `${blob.path}.99999999.sweep`);
+    // The writer's touch finds nothing: it writes the file anew, young, and commits its reference in a moment.
+    await app.blobs.put(blob.content);
+    const report = await sweepBlobs(app.db, app.blobs);
+    expect([kept(blob), young(blob)]).toEqual([true, true]);
+    expect(readdirSync(dirname(blob.path))).toEqual([blob.sha256]);
+    expect(report).toMatchObject({ restored: 1, removed: { files: 0 }, young: 1 });
+    expect((await sweepBlobs(app.db, app.blobs)).removed.files).toBe(0);
+    expect(kept(blob)).toBe(true);
+  });
+
+  it('a file stored anew while the sweep held it aside stays young when the sweep fails and puts back, and outlives the next sweep', async () => {
+    const blob = await stored();
+    const broken = sweepWith('moved', async () => {
+      await app.blobs.put(blob.content);
+      await app.db.$executeRawUnsafe('ALTER TABLE "QuarantinedMail" RENAME TO "QuarantinedMailAway"');
+    });
+    await expect(broken).rejects.toThrow(/QuarantinedMail/);
+    await app.db.$executeRawUnsafe('ALTER TABLE "QuarantinedMailAway" RENAME TO "QuarantinedMail"');
+    expect([kept(blob), young(blob)]).toEqual([true, true]);
+    expect((await sweepBlobs(app.db, app.blobs)).removed.files).toBe(0);
+    expect(kept(blob)).toBe(true);
+    expect(readdirSync(dirname(blob.path))).toEqual([blob.sha256]);
   });
 
   it('leaves alone what another sweep at work holds aside', async () => {
