@@ -2,7 +2,7 @@ import { rename, unlink } from 'node:fs/promises';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { asideName, fileAt, heldAside, listBlobFiles, putBackAside, type BlobFile } from './blob-files.js';
 import { blobsReferencedAmong, forEachBlobReference, recordsAnyMail } from './blob-references.js';
-import type { BlobStore } from './blobs.js';
+import { BLOB_GRACE_MS, type BlobStore } from './blobs.js';
 import type { Db } from './database.js';
 
 // `ventanilla blobs sweep` and the daemon's nightly run: removes the blob files no row names (blob-references.ts)
@@ -15,7 +15,8 @@ import type { Db } from './database.js';
 // 1. A writer (put, putSync, putStream) that finds its file there sets its times to now, else writes it (anew), and
 //    only then commits a row naming it. So between a put and its commit the file is young, or absent and being
 //    written again; and every reference is committed after a put of its file or copied from a row that names it.
-//    The day of grace bounds how long a writer may take from its put to its commit.
+//    The day of grace bounds how long a writer may take from its put to its commit. (A writer not allowed to set the
+//    file's times, another OS user's, leaves it as it is only when it is younger than half the grace: blobs.ts.)
 // 2. The sweep lists the files, keeps the young ones, and reads every reference in one statement (one snapshot):
 //    an old file named there is kept. The others are candidates.
 // 3. A candidate is renamed to a name of this sweep's (`<sha256>.<pid>.sweep`): from then on a writer's touch fails
@@ -32,9 +33,6 @@ import type { Db } from './database.js';
 // of a reference from a writer slower than a day. A sweep killed while it holds files
 // aside leaves them under its name: the next sweep puts them back first (blob-files.ts), and a writer meanwhile
 // writes its file anew. Folders are never removed: a writer remembers the ones it made (BlobStore.ensureFolder).
-
-/** A blob stays at least this long after its last put: the time a writer has from its put to its commit. */
-export const BLOB_GRACE_MS = 24 * 60 * 60 * 1000;
 
 export type SweepStep = 'listed' | 'moved';
 

@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, renameSync, rmSync, utimesSync, writeFileSync, type ReadStream } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync, type ReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, writeFile, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 
 let tempCounter = 0;
+
+/** A blob stays at least this long after its last put (blob-sweep.ts): the time a writer has from its put to its commit. */
+export const BLOB_GRACE_MS = 24 * 60 * 60 * 1000;
 
 /**
  * A name no other writer uses: this process's id, the thread's (the preparation worker writes blobs too) and a
@@ -177,15 +180,26 @@ export class BlobStore {
 }
 
 // Whether a blob's file is there, its times set to now if so (the sweep's grace starts again). A file that cannot be
-// touched (gone: a sweep took it aside this instant; another owner's, restored from a backup) is written anew, as
-// for content never stored: the rename over it leaves a file of this writer's, just made. One blocking call, as the
-// existsSync it replaces was: cheaper than a round trip to the I/O pool.
+// touched because it is gone (a sweep holds it aside this instant) is written anew, as for content never stored: the
+// rename over it leaves a file of this writer's, just made. One blocking call, as the existsSync it replaced was:
+// cheaper than a round trip to the I/O pool.
+// Another OS user's file (`tickets reply --attach` run by an operator in a group the DATA_DIR is shared with): setting
+// its times needs its owner (Node cannot ask for UTIME_NOW, which write access allows), and writing it anew would make
+// it this user's, mode 600 (umask 077), its owner unable to read it for the rows that name it already. So it is left as
+// it is when it was touched within half the grace: no sweep takes it for 12 hours more, the time such a writer has to
+// commit. An older one is written anew: a sweep could take it before the commit.
 function refreshed(target: string): boolean {
   const now = new Date();
   try {
     utimesSync(target, now, now);
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'EACCES') return false;
+    try {
+      return statSync(target).mtimeMs > now.getTime() - BLOB_GRACE_MS / 2;
+    } catch {
+      return false;
+    }
   }
 }
