@@ -8,6 +8,15 @@ import { symbolFont, symbolText, type SymbolFont } from '../symbol-fonts.js';
 const NAMES_A_SYMBOL_FONT = /w[ie][nb]gdings|(?<!ui )symbol(?!s)/gi;
 
 const VOID_TAGS = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr']);
+/**
+ * Blocks: a browser ends the inline elements (span, font, b...) left open in one at its end, so an unclosed
+ * `<span style='font-family:Wingdings'>` ends with its paragraph, not with the mail.
+ */
+const BLOCK_TAGS = new Set([
+  'address', 'article', 'aside', 'blockquote', 'body', 'caption', 'center', 'dd', 'details', 'dir', 'div', 'dl', 'dt',
+  'fieldset', 'figcaption', 'figure', 'footer', 'form', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'html', 'li',
+  'main', 'menu', 'nav', 'ol', 'p', 'pre', 'section', 'table', 'tbody', 'td', 'tfoot', 'th', 'thead', 'tr', 'ul',
+]);
 const STYLE_RE = /\sstyle\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/i;
 const FACE_RE = /\sface\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/i;
 /** The family list of a `font:` shorthand: what follows its size (and line height). */
@@ -15,7 +24,10 @@ const SHORTHAND_FAMILY_RE = /(?:^|\s)[\d.]+[a-z%]*(?:\s*\/\s*\S+)?\s+(\S.*)$/i;
 /** Open elements followed at most: deeper ones count as elements of the innermost, so the lookups stay short. */
 const MAX_OPEN = 64;
 
-/** An open element that sets a font (null: not a symbol font), and how many elements of its name it holds open. */
+/**
+ * An open element that sets a font (null: not a symbol font), or a block opened in one (with the font it is in), and
+ * how many elements of its name it holds open.
+ */
 interface Open {
   name: string;
   font: SymbolFont | null;
@@ -28,7 +40,7 @@ interface Open {
  * its font (Outlook names a font in nearly every span: reading each one's made the scanner 1.5 times slower).
  */
 export class HtmlFonts {
-  /** The open elements that set a font, innermost last; only while one of them is in a symbol font. */
+  /** The open elements that set a font, and blocks in them, innermost last; only while one is in a symbol font. */
   private readonly open: Open[] = [];
   /** How many of them are in a symbol font. */
   private symbols = 0;
@@ -60,10 +72,13 @@ export class HtmlFonts {
     const inner = this.innermost(name);
     if (closing) {
       if (inner && inner.nested > 0) inner.nested--;
-      else if (inner) for (const closed of this.open.splice(this.open.lastIndexOf(inner))) if (closed.font) this.symbols--;
+      else if (inner) this.close(this.open.lastIndexOf(inner));
+      else if (BLOCK_TAGS.has(name)) this.close(this.innermostBlock() + 1); // a block opened before the font ends
       return true;
     }
-    const font = fontOf(name, attributes);
+    // A block opened in the font is followed too: its end is then not the end of the block the font was opened in.
+    let font = fontOf(name, attributes);
+    if (font === undefined && BLOCK_TAGS.has(name)) font = this.open[this.open.length - 1]?.font ?? null;
     if (font !== undefined && this.open.length < MAX_OPEN) {
       this.open.push({ name, font, nested: 0 });
       if (font) this.symbols++;
@@ -75,6 +90,17 @@ export class HtmlFonts {
   text(text: string): string {
     const font = this.symbols > 0 ? this.open[this.open.length - 1]?.font : null;
     return font ? symbolText(font, text) : text;
+  }
+
+  /** Ends the open elements from the index on. */
+  private close(from: number): void {
+    for (const closed of this.open.splice(from)) if (closed.font) this.symbols--;
+  }
+
+  /** The index of the innermost open block (-1 for none): the inline elements after it end with a block. */
+  private innermostBlock(): number {
+    for (let i = this.open.length - 1; i >= 0; i--) if (BLOCK_TAGS.has(this.open[i]?.name as string)) return i;
+    return -1;
   }
 
   private innermost(name: string): Open | undefined {

@@ -65,6 +65,21 @@ describe('the visible text of Outlook HTML in symbol fonts', () => {
     expect(htmlToText(`<p class=MsoNormal><span style='font-family:"Calibri",sans-serif'>Bien <span style='mso-char-type:symbol;mso-symbol-font-family:Wingdings'>J</span></span></p>`)).toBe('Bien ☺');
     expect(htmlToText(`<p><span style='font-family:Wingdings'>J<span style='font:7.0pt "Times New Roman"'>J</span>K</span></p>`)).toBe('☺J😐');
   });
+
+  it('ends a symbol font left open at the end of its paragraph, cell or item: the rest of the mail stays letters', async () => {
+    // An unclosed span, as a browser shows it: the span ends with its paragraph. For an HTML-only mail this is the ticket.
+    const unclosed = '<p>Gracias <span style="font-family:Wingdings">J</p><p>El pedido 1234 llega mañana</p>';
+    const mail = Buffer.from(`From: Ana <ana@cliente.mx>\r\nSubject: Pedido\r\nMessage-ID: <fonts-2@cliente.mx>\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n${unclosed}\r\n`);
+    expect((await parseMail(mail)).text).toBe('Gracias ☺\nEl pedido 1234 llega mañana');
+    // An old <font> and formatting inside it, a table cell, a list item, a heading, a div: each ends the symbols.
+    expect(htmlToText('<p>Bien <font face=Wingdings><b><i>J</p><p>Juan</p>')).toBe('Bien ☺\nJuan');
+    expect(htmlToText('<table><tr><td><span style="font-family:Symbol">a</td><td>abc</td></tr></table>')).toBe('α abc');
+    expect(htmlToText('<ul><li>Hecho <span style="font-family:Wingdings">ü</li><li>Juan</li></ul>')).toBe('- Hecho ✓\n- Juan');
+    expect(htmlToText('<h2><font face="Wingdings">J</h2><div>Juan</div>')).toBe('☺\nJuan');
+    // A paragraph, cell or list opened inside the symbol font is the font's: its end does not end the font.
+    expect(htmlToText('<div style="font-family:Wingdings"><p>J</p><p>L</p></div><p>Juan</p>')).toBe('☺\n☹\nJuan');
+    expect(htmlToText('<span style="font-family:Wingdings"><p>J</p>K</span> Juan')).toBe('☺\n😐 Juan');
+  });
 });
 
 /** An RTF as Outlook's Rich Text editor (Riched20) writes it, with the given fonts and body. */
