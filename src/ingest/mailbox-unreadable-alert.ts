@@ -33,6 +33,8 @@ const account = (o: Pick<MailboxOutage, 'user' | 'host' | 'port'>) => `${o.user}
 export const MAILBOX_HEADER = 'X-Ventanilla-Mailbox';
 export const UNREAD_SINCE_HEADER = 'X-Ventanilla-Unread-Since';
 export const mailboxKey = (o: Pick<MailboxOutage, 'mailbox' | 'user' | 'host' | 'port'>) => `${account(o)}/${o.mailbox}`;
+/** The lease a drain of the mailbox takes (sources/imap.ts): when it was last released, the mailbox was last opened. */
+export const mailboxLeaseName = (o: Pick<MailboxOutage, 'mailbox' | 'user' | 'host' | 'port'>) => `mailbox:${mailboxKey(o)}`;
 
 /** The mailbox has gone unread for longer than the lifecycle timers' hold (imap-outage.ts) and the last attempt failed. */
 export function mailboxUnreadableAlert(o: MailboxOutage, timeZone: string, at: Date): Alert {

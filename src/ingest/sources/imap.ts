@@ -15,6 +15,7 @@ import { Acknowledger } from './imap-acknowledge.js';
 import { imapFailureReason, isSilentConnection, openSession, type OpeningSession } from './imap-session.js';
 import { ImapWaits } from './imap-waits.js';
 import { OutageWatch } from './imap-outage.js';
+import { mailboxLeaseName } from '../mailbox-unreadable-alert.js';
 
 export { PROCESSED_KEYWORD } from './imap-acknowledge.js';
 export { openSession } from './imap-session.js';
@@ -176,7 +177,7 @@ export class ImapSource {
   }
 
   private get leaseName(): string {
-    return `mailbox:${this.account}/${this.settings.mailbox}`;
+    return mailboxLeaseName(this.settings);
   }
 
   /**
