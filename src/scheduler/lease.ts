@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { databaseFileOf, type Db } from '../store/database.js';
+import { dateOf, sqlOf } from '../store/sql.js';
 import { keepLiveToken, liveToken, tokenAlive } from './liveness.js';
 
 // A lease per job (or mailbox) in the database: whoever holds an unexpired lease is the only instance doing
@@ -82,6 +83,11 @@ export async function acquireLease(db: Db, name: string, holder: string, ttlMs: 
     if ((error as { code?: string }).code === 'P2002') return false;
     throw error;
   }
+}
+
+/** When the lease was last released (the end of its last run), null when never. */
+export function leaseLastRun(db: Db, name: string): Date | null {
+  return dateOf(sqlOf(db).get<{ lastRunAt: string | null }>('SELECT "lastRunAt" FROM "JobLease" WHERE "name" = ?', name)?.lastRunAt);
 }
 
 export async function releaseLease(db: Db, name: string, holder: string, simulatedNow: Date, wallNow = new Date()): Promise<void> {

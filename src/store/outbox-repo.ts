@@ -55,10 +55,10 @@ export function isSentMessage(db: Db, messageId: string): boolean {
  * with its status and headers (JSON text); null when there is none. By the index on (template, createdAt): only
  * those templates' rows are read (the mailbox alerts: a few, read once at a daemon's start).
  */
-export function newestMailWithHeader(db: Db, templates: string[], name: string, value: string): { template: string; status: string; headers: string } | null {
+export function newestMailWithHeader(db: Db, templates: string[], name: string, value: string): { template: string; status: string; headers: string; createdAt: string } | null {
   return (
-    sqlOf(db).get<{ template: string; status: string; headers: string }>(
-      `SELECT "template", "status", "headers" FROM "OutboxMail" WHERE "template" IN (SELECT "value" FROM json_each(?)) AND json_extract("headers", ?) = ? ORDER BY "id" DESC LIMIT 1`,
+    sqlOf(db).get<{ template: string; status: string; headers: string; createdAt: string }>(
+      `SELECT "template", "status", "headers", "createdAt" FROM "OutboxMail" WHERE "template" IN (SELECT "value" FROM json_each(?)) AND json_extract("headers", ?) = ? ORDER BY "id" DESC LIMIT 1`,
       JSON.stringify(templates), `$.extra.${JSON.stringify(name)}`, value,
     ) ?? null
   );

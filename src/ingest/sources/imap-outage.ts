@@ -3,7 +3,9 @@ import type { Config } from '../../config.js';
 import { inTransaction, type Db } from '../../store/database.js';
 import { enqueueOperatorAlert, type Alert, type AlertDeps } from '../../outbound/operator-alerts.js';
 import { newestMailWithHeader, type OutboxHeaders } from '../../store/outbox-repo.js';
-import { MAILBOX_HEADER, UNREAD_SINCE_HEADER, mailboxKey, mailboxReadableAgainAlert, mailboxUnreadableAlert } from '../mailbox-unreadable-alert.js';
+import { dateOf } from '../../store/sql.js';
+import { leaseLastRun } from '../../scheduler/lease.js';
+import { MAILBOX_HEADER, UNREAD_SINCE_HEADER, mailboxKey, mailboxLeaseName, mailboxReadableAgainAlert, mailboxUnreadableAlert } from '../mailbox-unreadable-alert.js';
 
 type ImapSettings = NonNullable<Config['imap']>;
 
@@ -52,12 +54,18 @@ export class OutageWatch {
    * "unreadable" one that is to go or has gone, no "read again" after it. A changed IMAP_PASSWORD needs a restart,
    * so the end of most outages is seen by a later process than their alert; it owes the "read again", with the
    * unread-since that alert gave, and no second alert for the same outage. One that failed or was taken back
-   * told nobody: the outage is told again (once the window has room). Null when none, or the database failed.
+   * told nobody: the outage is told again (once the window has room). Nor one after which the mailbox was read (a
+   * drain released its lease: ImapSource opens the mailbox first, so a refused login or a server down never does),
+   * its "read again" refused by the window and the daemon stopped before it went: that outage is over, and armed
+   * with it, a later start would tell no new outage and date its end from the old one. Null when none, or the
+   * database failed.
    */
   private toldBefore(): number | null {
     try {
       const last = newestMailWithHeader(this.deps.db, [UNREADABLE, READ_AGAIN], MAILBOX_HEADER, mailboxKey(this.settings));
       if (last?.template !== UNREADABLE || last.status === 'failed' || last.status === 'cancelled') return null;
+      const lastRead = leaseLastRun(this.deps.db, mailboxLeaseName(this.settings));
+      if (lastRead && lastRead.getTime() > (dateOf(last.createdAt)?.getTime() ?? Infinity)) return null;
       const since = Date.parse((JSON.parse(last.headers) as OutboxHeaders).extra[UNREAD_SINCE_HEADER] ?? '');
       if (Number.isNaN(since)) return null;
       this.deps.log.info({ unreadSince: new Date(since) }, 'IMAP mailbox unreadable before this start, the administrators told: they are mailed once it is read again');
@@ -89,8 +97,10 @@ export class OutageWatch {
     const s = this.settings;
     const unreadSince = new Date(alertedSince);
     const written = await this.enqueue(mailboxReadableAgainAlert({ mailbox: s.mailbox, host: s.host, port: s.port, user: s.user, unreadSince }, this.timeZone, new Date(this.clock())));
-    // The database failed: the administrators' last word is still "cannot be read", so the next read tries again.
-    if (written === null) this.alertedSince = alertedSince;
+    // Not written (the database failed, or another "read again" is in the window, all mailboxes together): the
+    // administrators' last word is still "cannot be read", so the next read tries again, with the same since (a
+    // drain a poll: one count of the outbox each). A new outage told meanwhile replaces it (failed()).
+    if (!written) this.alertedSince = alertedSince;
     if (written) this.deps.log.info({ unreadSince }, 'IMAP mailbox read again: the administrators are mailed');
   }
 

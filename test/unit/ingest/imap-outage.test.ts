@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { OutageWatch, mailboxUnreadForMs } from '../../../src/ingest/sources/imap-outage.js';
+import { mailboxLeaseName } from '../../../src/ingest/mailbox-unreadable-alert.js';
+import { acquireLease, newHolderId, releaseLease } from '../../../src/scheduler/lease.js';
 import { createTestApp, type TestApp } from '../../support/app.js';
 
 // The mailbox-unreadable alert (ALERT_ADDRESS) for one outage: once it has gone unread past the lifecycle timers'
@@ -26,7 +28,13 @@ async function watchWith(env: Record<string, string>) {
   const restart = (of: typeof settings = settings) => new OutageWatch(of, { db: started.db, alerts: started.lifecycle.notices, log: started.log }, () => now);
   const watch = restart();
   const alerts = () => started.db.outboxMail.findMany({ where: { template: { startsWith: 'alert_' } }, orderBy: { id: 'asc' } });
-  return { watch, alerts, restart, db: started.db, minutes: (n: number) => void (now += n * 60_000) };
+  // A drain of the mailbox, as ImapSource runs it: under its lease, released when done (read() follows it).
+  const holder = newHolderId(started.db, 'imap:');
+  const drained = async () => {
+    await acquireLease(started.db, mailboxLeaseName(settings), holder, 60_000, new Date(now));
+    await releaseLease(started.db, mailboxLeaseName(settings), holder, new Date(now), new Date(now));
+  };
+  return { watch, alerts, restart, drained, db: started.db, minutes: (n: number) => void (now += n * 60_000) };
 }
 
 describe('OutageWatch', () => {
@@ -107,7 +115,8 @@ describe('OutageWatch', () => {
   });
 
   it('restarted during an outage it told (a fixed IMAP_PASSWORD needs one): no second alert, and the read-again mail once it is read', async () => {
-    const { watch, alerts, restart, minutes } = await watchWith({ ALERT_ADDRESS: 'ops@example.com' });
+    const { watch, alerts, restart, drained, minutes } = await watchWith({ ALERT_ADDRESS: 'ops@example.com' });
+    await drained(); // read before the outage: that does not end it
     minutes(4);
     await watch.failed(REFUSED);
     expect((await alerts()).map((a) => a.template)).toEqual(['alert_mailbox_unreadable']);
@@ -164,6 +173,55 @@ describe('OutageWatch', () => {
     minutes(60);
     await again.failed(REFUSED);
     expect((await alerts()).map((a) => a.template)).toEqual(['alert_mailbox_unreadable', 'alert_mailbox_unreadable', 'alert_mailbox_unreadable']);
+  });
+
+  it('a "read again" refused by the window (one a window, all mailboxes together) goes at the first read after it', async () => {
+    const { watch, alerts, drained, minutes } = await watchWith({ ALERT_ADDRESS: 'ops@example.com', AUTO_MAIL_WINDOW_MINUTES: '30' });
+    minutes(4);
+    await watch.failed(REFUSED);
+    minutes(6);
+    await watch.read();
+    // A second outage past the "unreadable" window, read again within the "read again" one: that mail is refused.
+    minutes(20);
+    await watch.read();
+    minutes(5);
+    await watch.failed(REFUSED);
+    minutes(2);
+    await drained();
+    await watch.read();
+    const templates = ['alert_mailbox_unreadable', 'alert_mailbox_readable_again', 'alert_mailbox_unreadable'];
+    expect((await alerts()).map((a) => a.template)).toEqual(templates);
+    // Owed still: the first read after the window sends it, with the second alert's since.
+    minutes(1);
+    await watch.read();
+    expect(await alerts()).toHaveLength(3);
+    minutes(10);
+    await watch.read();
+    const owed = (await alerts())[3];
+    expect(owed?.template).toBe('alert_mailbox_readable_again');
+    expect(owed?.text).toContain('it had not been read since 2026-11-24 10:30 -06:00.');
+  });
+
+  it('a restart after the mailbox was read is not armed by an alert whose "read again" never went: a new outage is told, with its own since', async () => {
+    const { watch, alerts, restart, drained, minutes } = await watchWith({ ALERT_ADDRESS: 'ops@example.com' });
+    minutes(4);
+    await watch.failed(REFUSED);
+    // Read again (a drain), but its "read again" not written (the window, then the daemon stopped): the mailbox's
+    // last alert stays the "unreadable" one.
+    minutes(2);
+    await drained();
+    // Started days later with the mailbox broken again: that outage is over, this one is told...
+    minutes(3 * 24 * 60);
+    const later = restart();
+    await later.failed(REFUSED);
+    minutes(4);
+    await later.failed(REFUSED);
+    expect((await alerts()).map((a) => a.template)).toEqual(['alert_mailbox_unreadable', 'alert_mailbox_unreadable']);
+    expect((await alerts())[1]?.text).toContain('since the gateway started at 2026-11-27 10:06 -06:00');
+    // ... and its end names since when this one lasted, not the old outage's start.
+    later.progress();
+    await later.read();
+    expect((await alerts())[2]?.text).toContain('it had not been read since 2026-11-27 10:06 -06:00.');
   });
 
   it('without ALERT_ADDRESS nothing is written', async () => {
