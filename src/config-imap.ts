@@ -30,6 +30,7 @@ export function imapConfig(e: Env, problems: string[], warnings: string[]): Conf
     pollSeconds: e.IMAP_POLL_SECONDS,
     ...(oauth2 ? { oauth2 } : {}),
     timeoutSeconds: e.IMAP_TIMEOUT_SECONDS,
+    reconnectMaxSeconds: e.IMAP_RECONNECT_MAX_SECONDS,
     rejectUnauthorized: e.IMAP_TLS_REJECT_UNAUTHORIZED,
   };
 }

@@ -58,6 +58,9 @@ export const envSchema = z.object({
   IMAP_PROCESSED_MAILBOX: z.string().default('Processed'),
   IMAP_POLL_SECONDS: positiveInt(60),
   IMAP_TIMEOUT_SECONDS: positiveInt(60),
+  // The longest wait between reconnections after failed sessions (1 s, doubling up to it): shorter for a server on
+  // this machine or network, longer for a provider that throttles logins.
+  IMAP_RECONNECT_MAX_SECONDS: positiveInt(60),
   // OAuth2 instead of IMAP_PASSWORD (Microsoft 365, Google): README "Configuration".
   IMAP_OAUTH2_TOKEN_URL: z.url({ protocol: /^https?$/, error: 'expected the https address of the token endpoint' }).optional(),
   IMAP_OAUTH2_CLIENT_ID: optionalText,

@@ -46,6 +46,8 @@ export interface Config {
     oauth2?: OAuth2Settings;
     /** How long a command may go unanswered (and an IDLE probe too) before the connection is given up. */
     timeoutSeconds: number;
+    /** The longest wait between reconnections after failed sessions (they start at 1 s and double). */
+    reconnectMaxSeconds: number;
     rejectUnauthorized: boolean;
   };
   maxMessageBytes: number;

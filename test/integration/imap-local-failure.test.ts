@@ -45,7 +45,7 @@ describe.skipIf(!dovecotAvailable())('a mail the pipeline cannot record for now'
     const results: Array<{ uid: number; outcome: string }> = [];
     const settings = {
       host: dovecot.host, port: dovecot.imapPort, secure: false, user: dovecot.user, password: dovecot.password,
-      mailbox: 'INBOX', processedMailbox: 'Processed', pollSeconds: 300, timeoutSeconds: 5, rejectUnauthorized: true,
+      mailbox: 'INBOX', processedMailbox: 'Processed', pollSeconds: 300, timeoutSeconds: 5, reconnectMaxSeconds: 60, rejectUnauthorized: true,
     };
     const source = new ImapSource(settings, { db, pipeline, log }, { onResult: (r) => results.push({ uid: r.uid, outcome: r.outcome }) });
     const running = source.run();

@@ -25,7 +25,14 @@ describe('configuration from the environment', () => {
 
   it('reads IMAP settings with types', () => {
     const c = load({ IMAP_HOST: 'imap.x.test', IMAP_PORT: '1143', IMAP_SECURE: 'false', IMAP_USER: 'u', IMAP_PASSWORD: 'p', IMAP_POLL_SECONDS: '5', IMAP_TLS_REJECT_UNAUTHORIZED: 'false' });
-    expect(c.imap).toEqual({ host: 'imap.x.test', port: 1143, secure: false, user: 'u', password: 'p', mailbox: 'INBOX', processedMailbox: 'Processed', pollSeconds: 5, timeoutSeconds: 60, rejectUnauthorized: false });
+    expect(c.imap).toEqual({ host: 'imap.x.test', port: 1143, secure: false, user: 'u', password: 'p', mailbox: 'INBOX', processedMailbox: 'Processed', pollSeconds: 5, timeoutSeconds: 60, reconnectMaxSeconds: 60, rejectUnauthorized: false });
+  });
+
+  it('reads the cap on the wait between IMAP reconnections, and refuses one that is not a number of seconds', () => {
+    const imap = { IMAP_HOST: 'h', IMAP_USER: 'u', IMAP_PASSWORD: 'p' };
+    expect(load({ ...imap, IMAP_RECONNECT_MAX_SECONDS: '5' }).imap?.reconnectMaxSeconds).toBe(5);
+    expect(() => load({ ...imap, IMAP_RECONNECT_MAX_SECONDS: '0' })).toThrow(/IMAP_RECONNECT_MAX_SECONDS: expected a number above 0 \(got "0"\)/);
+    expect(() => load({ ...imap, IMAP_RECONNECT_MAX_SECONDS: '1m' })).toThrow(/IMAP_RECONNECT_MAX_SECONDS: expected a number \(got "1m"\)/);
   });
 
   it('an empty IMAP_PROCESSED_MAILBOX means flag only; other blanks take their defaults', () => {

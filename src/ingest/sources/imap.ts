@@ -22,7 +22,6 @@ export { openSession } from './imap-session.js';
 
 type ImapSettings = NonNullable<Config['imap']>;
 
-const MAX_BACKOFF_MS = 60_000;
 /** Two daemons on one mailbox: one drains it at a time; the other takes over when this lease lapses. */
 const MAILBOX_LEASE_MS = 60_000;
 /**
@@ -84,13 +83,16 @@ export class ImapSource {
     this.outage = new OutageWatch(settings, { db: deps.db, alerts: deps.lifecycle?.notices, log: deps.log });
   }
 
-  /** Runs until stop(): connects, drains the mailbox, waits for news, reconnects with backoff on failure. */
+  /**
+   * Runs until stop(): connects, drains the mailbox, waits for news, reconnects with backoff on failure (1 s,
+   * doubling up to IMAP_RECONNECT_MAX_SECONDS).
+   */
   async run(): Promise<void> {
     let backoff = 1_000;
     while (!this.stopped) {
       try {
         // Back to a short wait only once a session drained the mailbox: a session that fails each time after
-        // logging in (a message the server cannot return kills every FETCH of it) backs off to a minute.
+        // logging in (a message the server cannot return kills every FETCH of it) backs off to IMAP_RECONNECT_MAX_SECONDS.
         await this.session(async () => {
           backoff = 1_000;
           this.stuck.drained();
@@ -111,7 +113,7 @@ export class ImapSource {
       }
       if (this.stopped) break;
       await this.waits.backoff(backoff);
-      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      backoff = Math.min(backoff * 2, this.settings.reconnectMaxSeconds * 1000);
     }
   }
 

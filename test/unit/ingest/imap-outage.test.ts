@@ -10,7 +10,7 @@ import { createTestApp, type TestApp } from '../../support/app.js';
 
 const settings = {
   host: 'imap.example.test', port: 993, secure: true, user: 'soporte@example.test', password: 'x',
-  mailbox: 'INBOX', processedMailbox: 'Processed', pollSeconds: 60, timeoutSeconds: 60, rejectUnauthorized: true,
+  mailbox: 'INBOX', processedMailbox: 'Processed', pollSeconds: 60, timeoutSeconds: 60, reconnectMaxSeconds: 60, rejectUnauthorized: true,
 };
 const REFUSED = 'the server refused the login ([AUTHENTICATIONFAILED] Authentication failed.): check IMAP_USER and IMAP_PASSWORD';
 
