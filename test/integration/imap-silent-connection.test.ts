@@ -21,7 +21,11 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('an IMAP connection that goes 
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  /** A daemon reading `messageIds` (already in the mailbox) through a proxy that freezes on `pattern`, `times` connections. */
+  /**
+   * A daemon reading `messageIds` (already in the mailbox) through a proxy that freezes on `pattern`, `times`
+   * connections. What is counted is sessions, not time: reconnections wait 1 s, then 2 s (IMAP_RECONNECT_MAX_SECONDS),
+   * rather than doubling to a minute.
+   */
   async function daemonBehindFreezingProxy(messageIds: string[], pattern: RegExp, times: number) {
     const dovecot = await startDovecot();
     cleanups.push(() => dovecot.stop());
@@ -31,7 +35,7 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('an IMAP connection that goes 
     proxy.freezeWhenClientSends(pattern, times);
     const dataDir = mkdtempSync(join(tmpdir(), 'ventanilla-silent-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    const daemon = startDaemon(imapDaemonEnv({ ...dovecot, host: proxy.host, imapPort: proxy.port }, dataDir, { IMAP_TIMEOUT_SECONDS: '2' }));
+    const daemon = startDaemon(imapDaemonEnv({ ...dovecot, host: proxy.host, imapPort: proxy.port }, dataDir, { IMAP_TIMEOUT_SECONDS: '2', IMAP_RECONNECT_MAX_SECONDS: '2' }));
     cleanups.push(() => daemon.kill());
     const lines = () => daemonLogLines(daemon);
     const database = async () => {
@@ -84,8 +88,8 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('an IMAP connection that goes 
   // read closes the connection on each FETCH of it. A FETCH that goes unanswered says nothing of the message.
   it('a FETCH unanswered session after session does not set the message aside as unreadable', async () => {
     const { proxy, lines, database } = await daemonBehindFreezingProxy(['patient@cliente.mx'], /\bFETCH\b/, 4);
-    // Four sessions of 2 s each, with backoffs of 1, 2, 4 and 8 s between them: the fifth at ~23 s.
-    await waitFor(() => lines().some((l) => l.msg === 'mail processed'), 'the mail to be processed', 50_000);
+    // Four sessions of 2 s each, with backoffs of 1, 2, 2 and 2 s between them: the fifth at ~15 s.
+    await waitFor(() => lines().some((l) => l.msg === 'mail processed'), 'the mail to be processed', 40_000);
     const db = await database();
     const rows = await db.inboundLog.findMany({ select: { messageId: true, outcome: true } });
     expect(rows).toEqual([{ messageId: 'patient@cliente.mx', outcome: 'created' }]);
@@ -94,15 +98,15 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('an IMAP connection that goes 
     // Three silent sessions make the fourth read one message at a time; it takes one more to set one aside.
     expect(lines().filter((l) => /set aside/.test(l.msg))).toEqual([]);
     expect(proxy.connections()).toBe(5);
-  }, 70_000);
+  }, 60_000);
 
   // A server that hangs on one message for good (its FETCH never answered) held the mailbox behind it for ever:
   // a silent connection did not count toward setting a message aside at all.
   it('a message whose FETCH the server never answers is set aside after six sessions; the mail after it becomes a ticket', async () => {
     // Any FETCH of UID 1's body, alone or in a range, goes unanswered; listings and UID 2's body pass.
     const { lines, database } = await daemonBehindFreezingProxy(['hangs@cliente.mx', 'after@cliente.mx'], /UID FETCH 1[:\s,][^\r\n]*BODY\.PEEK\[/, 100);
-    // Six sessions of 2 s each, with backoffs of 1, 2, 4, 8, 16 and 32 s: the seventh at ~75 s.
-    await waitFor(() => lines().some((l) => l.msg === 'mail processed'), 'the mail after it to be processed', 110_000);
+    // Six sessions of 2 s each, with backoffs of 1, 2, 2, 2, 2 and 2 s: the seventh at ~23 s.
+    await waitFor(() => lines().some((l) => l.msg === 'mail processed'), 'the mail after it to be processed', 60_000);
     const db = await database();
     const rows = await db.inboundLog.findMany({ orderBy: { id: 'asc' }, select: { messageId: true, outcome: true, sourceRef: true, detail: true } });
     expect(rows.map((r) => [r.messageId, r.outcome, r.sourceRef?.replace(/UIDVALIDITY=\d+/, 'UIDVALIDITY=v')])).toEqual([
@@ -110,10 +114,11 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('an IMAP connection that goes 
       ['after@cliente.mx', 'created', 'INBOX;UIDVALIDITY=v;UID=2'],
     ]);
     expect(rows[0]?.detail).toMatch(/the server left the FETCH of it, alone, unanswered \(IMAP_TIMEOUT_SECONDS\) session after session/);
-    expect(lines().filter((l) => l.msg === FAILED)).toHaveLength(6);
+    // Each wait before the next session as IMAP_RECONNECT_MAX_SECONDS caps it: doubling from 1 s, never above 2 s.
+    expect(lines().filter((l) => l.msg === FAILED).map((l) => l.retryInMs)).toEqual([1000, 2000, 2000, 2000, 2000, 2000]);
     const setAside = lines().find((l) => /set aside/.test(l.msg)) as { uid?: number; why?: string } | undefined;
     expect([setAside?.uid, setAside?.why]).toEqual([1, 'each FETCH of it went unanswered']);
-  }, 130_000);
+  }, 80_000);
 
   // Only a FETCH of new mail counts toward setting a message aside. A MOVE of recorded mail left unanswered (here,
   // and in the sweep that opens the next sessions) counted at the cursor: three such sessions made the sessions
