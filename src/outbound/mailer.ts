@@ -174,8 +174,20 @@ function oauth2Auth(user: string, settings: OAuth2Settings) {
  */
 async function pooledTransport(smtp: NonNullable<Config['smtp']>): Promise<Transporter> {
   const { default: nodemailer } = await import('nodemailer');
-  const transport = nodemailer.createTransport({
-    pool: true,
+  const transport = nodemailer.createTransport(smtpTransportOptions(smtp));
+  // A plugin at nodemailer's "stream" step holds the message's end until the caller's confirm() resolved.
+  transport.use('stream', (mail, done) => {
+    const confirm = (mail.data as Record<string, unknown>)[CONFIRM] as SendOptions['confirm'];
+    if (confirm) mail.message.processFunc((input) => holdEnd(input, confirm));
+    done();
+  });
+  return transport;
+}
+
+/** nodemailer's options for SMTP_*: apart from pooledTransport, so that their waits are checked without waiting (smtp-transport.test.ts). */
+export function smtpTransportOptions(smtp: NonNullable<Config['smtp']>) {
+  return {
+    pool: true as const,
     maxConnections: smtp.poolSize,
     host: smtp.host,
     port: smtp.port,
@@ -191,14 +203,7 @@ async function pooledTransport(smtp: NonNullable<Config['smtp']>): Promise<Trans
     // mail. A mail given up on sooner is sent again though the server took it: with 60 s, a relay that scanned
     // a mail for a minute delivered it once per retry, for the 5 days of OUTBOX_RETRY_HOURS.
     socketTimeout: 10 * 60_000,
-  });
-  // A plugin at nodemailer's "stream" step holds the message's end until the caller's confirm() resolved.
-  transport.use('stream', (mail, done) => {
-    const confirm = (mail.data as Record<string, unknown>)[CONFIRM] as SendOptions['confirm'];
-    if (confirm) mail.message.processFunc((input) => holdEnd(input, confirm));
-    done();
-  });
-  return transport;
+  };
 }
 
 /** Pooled SMTP: a few long-lived connections, reused for every mail (nodemailer's pool). */

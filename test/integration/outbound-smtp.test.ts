@@ -248,8 +248,11 @@ describe('a connection that breaks after the end of the mail, before the server 
 });
 
 describe('a relay slow to answer the end of the mail (it scans it first)', () => {
+  // How long it is waited for (10 minutes, not a minute) is checked on the transport's options (smtp-transport.test.ts):
+  // a relay holding its answer past a minute here made this test take more than a minute. A few seconds, well past
+  // a usual answer, show that the answer is waited for and what it means is kept.
   it('is waited for, as RFC 5321 4.5.3.2.6 asks (10 minutes): the mail is not sent again, so the reader gets it once', async () => {
-    smtp.answerDotAfterMs = 65_000;
+    smtp.answerDotAfterMs = 5_000;
     try {
       await app.pipeline.ingest(mail(), { source: 'file', sourceRef: 'slow' });
       expect(await app.drainer().drain()).toEqual({ sent: 1, retried: 0, failed: 0 });
@@ -258,7 +261,7 @@ describe('a relay slow to answer the end of the mail (it scans it first)', () =>
     }
     expect(await app.drainer().drain(later(HOUR))).toEqual({ sent: 0, retried: 0, failed: 0 });
     expect(smtp.received).toHaveLength(1);
-  }, 90_000);
+  }, 30_000);
 });
 
 describe('the server, not the mail, is the trouble', () => {
