@@ -20,6 +20,12 @@ const REQUEST_TIMEOUT_MS = 30_000;
 /** How often Node looks for such requests (its default, 30 s, could double the wait). */
 const TIMEOUT_CHECK_MS = 5_000;
 
+/** How long a request may take to arrive, and how often that is looked at: shorter in a test, not to wait 30 s. */
+export interface RequestWaits {
+  timeoutMs: number;
+  checkEveryMs: number;
+}
+
 /** Features call this at import time; src/http/routes.ts imports them all. */
 export function registerRoutes(module: RouteModule): void {
   routeModules.push(module);
@@ -29,17 +35,17 @@ export function registerRoutes(module: RouteModule): void {
  * The public HTTP side: small pages reached from links in mail, and a health endpoint. No scripts or
  * resources from outside; every page escapes what it shows.
  */
-export async function buildServer(app: App): Promise<FastifyInstance> {
+export async function buildServer(app: App, waits: RequestWaits = { timeoutMs: REQUEST_TIMEOUT_MS, checkEveryMs: TIMEOUT_CHECK_MS }): Promise<FastifyInstance> {
   // X-Forwarded-For is believed from a reverse proxy on this machine or a private network only: with `true`,
   // anyone could write the address logged with a refused link (someone trying tokens).
   const server = Fastify({
     logger: false,
     trustProxy: 'loopback,linklocal,uniquelocal',
     bodyLimit: 64 * 1024,
-    requestTimeout: REQUEST_TIMEOUT_MS,
+    requestTimeout: waits.timeoutMs,
     // Node's headersTimeout (60 s) may not exceed requestTimeout: when it did, a request whose headers had
     // arrived was never timed out at all.
-    http: { headersTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: TIMEOUT_CHECK_MS },
+    http: { headersTimeout: waits.timeoutMs, connectionsCheckingInterval: waits.checkEveryMs },
     // An address that is not valid percent-encoding ("/survey/%zz"): Fastify's answer repeats it, token and all.
     frameworkErrors: answerFailure(app),
     // HEAD on every GET route, as RFC 9110 9.3.2 asks: the GET's status and header fields, no body. It runs the
