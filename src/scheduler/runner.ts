@@ -78,7 +78,11 @@ export class Scheduler {
   }
 
   private async runLeased(job: Job, now: Date): Promise<JobRun> {
-    if (!(await acquireLease(this.deps.db, job.name, this.holder, LEASE_TTL_MS))) return { job: job.name, ran: false, reason: 'lease-held' };
+    if (!(await acquireLease(this.deps.db, job.name, this.holder, LEASE_TTL_MS))) {
+      // At each tick of a second daemon on the database (a standby): at debug, to tell it tries and leaves the job.
+      this.deps.log.debug({ job: job.name }, 'job left to the process holding its lease');
+      return { job: job.name, ran: false, reason: 'lease-held' };
+    }
     // A renewal that fails (a busy database) only lets another daemon run the job too: its effects are idempotent.
     const renewal = setInterval(() => void acquireLease(this.deps.db, job.name, this.holder, LEASE_TTL_MS).catch(() => undefined), LEASE_TTL_MS / 3);
     try {
