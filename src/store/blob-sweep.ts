@@ -78,14 +78,10 @@ export async function sweepBlobs(db: Db, blobs: BlobStore, options: SweepOptions
       `The database records no mail at all, and ${blobs.root} holds ${candidates.size} old file${candidates.size === 1 ? '' : 's'}: is DATABASE_URL the database of this DATA_DIR? Nothing was removed.`,
     );
   }
-  const removed = dryRun ? toRemove(db, candidates) : await removeUnreferenced(db, blobs, candidates, cutoff, options);
+  // A dry run moves nothing, so it has no second look to take: the candidates are what it would remove.
+  const removed = dryRun ? sum([...candidates.values()].map((bytes) => ({ bytes }))) : await removeUnreferenced(db, blobs, candidates, cutoff, options);
   const temporary = dryRun ? sum(listing.temporary) : await removeTemporary(listing.temporary, cutoff);
   return { dryRun, removed, temporary, referenced: old - candidates.size, young: listing.young, restored: listing.restored };
-}
-
-function toRemove(db: Db, candidates: Map<string, number>): { files: number; bytes: number } {
-  const named = blobsReferencedAmong(db, [...candidates.keys()]);
-  return sum([...candidates].filter(([sha256]) => !named.has(sha256)).map(([, bytes]) => ({ bytes })));
 }
 
 /** Steps 3 and 4 above. */

@@ -121,8 +121,10 @@ function fontOf(name: string, attributes: string): SymbolFont | null | undefined
       const property = declaration.slice(0, colon).trim().toLowerCase();
       const value = declaration.slice(colon + 1);
       // Word's symbol characters: the font in which the character is to be read, whatever the text's font.
-      if (property === 'mso-symbol-font-family' && symbolFont(firstFamily(value))) return symbolFont(firstFamily(value));
-      if (property === 'font-family') family = value;
+      if (property === 'mso-symbol-font-family') {
+        const symbol = symbolFont(firstFamily(value));
+        if (symbol) return symbol;
+      } else if (property === 'font-family') family = value;
       else if (property === 'font') family = SHORTHAND_FAMILY_RE.exec(value.trim())?.[1] ?? family;
     }
   }
