@@ -19,8 +19,14 @@ const BLOCK_TAGS = new Set([
 ]);
 const STYLE_RE = /\sstyle\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/i;
 const FACE_RE = /\sface\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/i;
-/** The family list of a `font:` shorthand: what follows its size (and line height). */
-const SHORTHAND_FAMILY_RE = /(?:^|\s)[\d.]+[a-z%]*(?:\s*\/\s*\S+)?\s+(\S.*)$/i;
+/**
+ * The family list of a `font:` shorthand: what follows its size (and line height), line ends included (Outlook wraps
+ * long style attributes). `[^]*` rather than `.*`: with `.*` a value holding a line end failed at every start and
+ * was tried again from the next, time growing with the square of its length (3 s for one mail of 26 such tags).
+ */
+const SHORTHAND_FAMILY_RE = /(?:^|\s)[\d.]+[a-z%]*(?:\s*\/\s*\S+)?\s+(\S[^]*)$/i;
+/** A `font:` value is read this far at most: a real one is a size and a few family names. */
+const MAX_SHORTHAND_CHARS = 256;
 /** Open elements followed at most: deeper ones count as elements of the innermost, so the lookups stay short. */
 const MAX_OPEN = 64;
 
@@ -125,7 +131,7 @@ function fontOf(name: string, attributes: string): SymbolFont | null | undefined
         const symbol = symbolFont(firstFamily(value));
         if (symbol) return symbol;
       } else if (property === 'font-family') family = value;
-      else if (property === 'font') family = SHORTHAND_FAMILY_RE.exec(value.trim())?.[1] ?? family;
+      else if (property === 'font') family = SHORTHAND_FAMILY_RE.exec(value.slice(0, MAX_SHORTHAND_CHARS).trim())?.[1] ?? family;
     }
   }
   if (family === undefined && name === 'font') {

@@ -64,6 +64,8 @@ describe('the visible text of Outlook HTML in symbol fonts', () => {
     // The symbol font Word names for a character alone, and a font: shorthand's family inside a Wingdings span.
     expect(htmlToText(`<p class=MsoNormal><span style='font-family:"Calibri",sans-serif'>Bien <span style='mso-char-type:symbol;mso-symbol-font-family:Wingdings'>J</span></span></p>`)).toBe('Bien ☺');
     expect(htmlToText(`<p><span style='font-family:Wingdings'>J<span style='font:7.0pt "Times New Roman"'>J</span>K</span></p>`)).toBe('☺J😐');
+    // Outlook wraps a long style attribute: a family list that goes on past a line end is still read.
+    expect(htmlToText(`<p>Listo <span style='font:10.0pt Wingdings,\nserif'>J</span></p>`)).toBe('Listo ☺');
   });
 
   it('ends a symbol font left open at the end of its paragraph, cell or item: the rest of the mail stays letters', async () => {
