@@ -29,6 +29,13 @@ const CHARACTERS: Record<string, string> = {
 // line end (not text in RTF), or a run of text.
 const TOKEN = /\\([a-zA-Z]{1,32})(-?\d{1,10})? ?|\\'([0-9a-fA-F]{2})|\\([^a-zA-Z'])|([{}])|[\r\n]+|([^\\{}\r\n]+)|\\/gy;
 
+/**
+ * Groups followed at most: what is nested deeper is skipped, braces counted. Each group holds a copy of its
+ * parent's state, and a crafted RTF (up to 8 MiB out of the 1 MiB compressed rtf-body.ts reads) of nothing but "{"
+ * held millions of them: 2 million took ~320 MB. Outlook's and Word's RTF nest a few dozen deep.
+ */
+const MAX_DEPTH = 256;
+
 interface Group {
   hidden: boolean;
   uc: number;
@@ -69,9 +76,16 @@ export function rtfText(rtf: Buffer): string {
   let opened = false; // just after "{": a control word here names the group's destination
   let starred = false; // just after "{\*": an unknown destination is skipped too
   let skip = 0; // fallback characters still to skip after a \uN
+  let tooDeep = 0; // groups open past MAX_DEPTH: their contents are skipped
   TOKEN.lastIndex = 0;
   for (let match = TOKEN.exec(source); match; match = TOKEN.exec(source)) {
     const [, word, param, hex, symbol, brace, text] = match;
+    if (tooDeep > 0 || (brace === '{' && stack.length >= MAX_DEPTH)) {
+      if (brace === '{') tooDeep++;
+      else if (brace === '}') tooDeep--;
+      else if (word === 'bin' && param !== undefined) TOKEN.lastIndex += Math.max(0, Number(param)); // bytes, not braces
+      continue;
+    }
     const atStart = opened;
     opened = false;
     if (stack.length === 0 && brace !== '{') continue; // outside the document's group (Outlook ends it with NULs)

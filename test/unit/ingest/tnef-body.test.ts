@@ -72,6 +72,15 @@ describe('rtfText', () => {
     expect(rtfText(Buffer.from("{\\rtf1\\ansi\\uc2 caf\\u233\\'65\\'3f! \\uc0\\u8364 5}", 'latin1'))).toBe('café! €5');
   });
 
+  it('skips what is nested past 256 groups (a crafted RTF of millions of "{" held a copy of each), and reads on after it', () => {
+    const deep = (inner: string) => `${'{'.repeat(300)}${inner}${'}'.repeat(300)}`;
+    expect(rtfText(Buffer.from(`{\\rtf1 Antes ${deep('oculto')} despu\\'e9s}`, 'latin1'))).toBe('Antes  después');
+    // A destination opened past the limit hides nothing after it; a font chosen there changes nothing after it.
+    const fonts = '{\\fonttbl{\\f0 Arial;}{\\f1 Wingdings;}}';
+    expect(rtfText(Buffer.from(`{\\rtf1\\deff0${fonts}Uno ${deep('{\\*\\foo x}')} dos ${deep('\\f1 J')} J}`, 'latin1'))).toBe('Uno  dos  J');
+    expect(rtfText(Buffer.from(`{\\rtf1 ${deep('texto')}`, 'latin1'))).toBe('');
+  });
+
   it('never throws on broken RTF', () => {
     for (const broken of ['', '{', '}}}}', '{\\rtf1 \\', "{\\rtf1 \\'", "{\\rtf1 \\'zz", '{\\rtf1 \\u', '{\\rtf1 \\bin999999 x', '{\\rtf1\\ansicpg99999 \\\'e9}']) {
       expect(() => rtfText(Buffer.from(broken, 'latin1'))).not.toThrow();
