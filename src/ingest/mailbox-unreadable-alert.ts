@@ -27,8 +27,9 @@ const account = (o: Pick<MailboxOutage, 'user' | 'host' | 'port'>) => `${o.user}
 
 /**
  * Both alerts name their mailbox in a header (several desks on one database, or one ALERT_ADDRESS: a filter tells
- * them apart), as its lease and cursor do; the first also says since when in one. A restart reads them back from
- * the outbox (sources/imap-outage.ts), to send the "read again" that an alert before it is owed.
+ * them apart), as its lease and cursor do, and since when it went unread in another (the "read again" the same as
+ * its alert). A restart reads them back from the outbox (sources/imap-outage.ts), to send the "read again" that an
+ * alert before it is owed.
  */
 export const MAILBOX_HEADER = 'X-Ventanilla-Mailbox';
 export const UNREAD_SINCE_HEADER = 'X-Ventanilla-Unread-Since';
@@ -69,7 +70,7 @@ export function mailboxReadableAgainAlert(o: Pick<MailboxOutage, 'mailbox' | 'ho
     doing: 'mail is answered as usual, and the reminders and closes held meanwhile run again.',
     commands: ['ventanilla inbound'],
     next: 'At most one of these per AUTO_MAIL_WINDOW_MINUTES.',
-    headers: { [MAILBOX_HEADER]: mailboxKey(o) },
+    headers: { [MAILBOX_HEADER]: mailboxKey(o), [UNREAD_SINCE_HEADER]: o.unreadSince.toISOString() },
     at,
   };
 }

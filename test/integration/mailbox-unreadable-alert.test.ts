@@ -88,6 +88,9 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('a mailbox the gateway cannot 
     expect(again?.header('x-auto-response-suppress')).toBe('All');
     expect(again?.header('x-loop')).toBe('support@example.test');
     expect(again?.header('x-ventanilla-mailbox')).toBe(mailboxHeader);
+    // Since when, as the alert said: the first process's start.
+    expect(sent.header('x-ventanilla-unread-since')).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(again?.header('x-ventanilla-unread-since')).toBe(sent.header('x-ventanilla-unread-since'));
     expect(again?.parsed.inReplyTo).toBeUndefined();
     const againText = again?.parsed.text ?? '';
     expect(againText).toMatch(new RegExp(`^The gateway reads the mailbox INBOX of support@example\\.test@127\\.0\\.0\\.1:${dovecot.imapPort} again: it had not been read since ${started}\\. The mail that waited has been recorded\\.`));

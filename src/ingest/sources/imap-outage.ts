@@ -25,7 +25,8 @@ export function mailboxUnreadForMs(s: Pick<ImapSettings, 'pollSeconds' | 'timeou
  * Watches whether the daemon can read its mailbox at all, for ALERT_ADDRESS: once it has gone unread for longer
  * than mailboxUnreadForMs and a session just failed, one `mailbox_unreadable` alert for the outage (and at most
  * one a window: enqueueOperatorAlert); once it is read again after such an alert, one `mailbox_readable_again`,
- * also after a restart (toldBefore). Without ALERT_ADDRESS it does nothing.
+ * also after a restart, or when the one written before it was refused by the window (toldBefore). Without
+ * ALERT_ADDRESS it does nothing.
  */
 export class OutageWatch {
   private since: number;
@@ -45,31 +46,34 @@ export class OutageWatch {
     private readonly clock: () => number = Date.now,
   ) {
     this.since = clock();
-    if (this.enabled) this.alertedSince = this.toldBefore();
-    this.told = this.alertedSince !== null;
+    const before = this.enabled ? this.toldBefore() : null;
+    this.alertedSince = before?.since ?? null;
+    // Over: the "read again" is owed (read() sends it), and a new outage is told as one (failed()).
+    this.told = before !== null && !before.over;
   }
 
   /**
-   * An outage told before this start and not yet over: this mailbox's last alert (the outbox keeps them) is an
-   * "unreadable" one that is to go or has gone, no "read again" after it. A changed IMAP_PASSWORD needs a restart,
-   * so the end of most outages is seen by a later process than their alert; it owes the "read again", with the
-   * unread-since that alert gave, and no second alert for the same outage. One that failed or was taken back
-   * told nobody: the outage is told again (once the window has room). Nor one after which the mailbox was read (a
-   * drain released its lease: ImapSource opens the mailbox first, so a refused login or a server down never does),
-   * its "read again" refused by the window and the daemon stopped before it went: that outage is over, and armed
-   * with it, a later start would tell no new outage and date its end from the old one. Null when none, or the
-   * database failed.
+   * An outage told before this start whose end was not: this mailbox's last alert (the outbox keeps them) is an
+   * "unreadable" one that is to go or has gone, no "read again" after it; null when none, or the database failed.
+   * One that failed or was taken back told nobody: the outage is told again (once the window has room). A changed
+   * IMAP_PASSWORD needs a restart, so the end of most outages is seen by a later process than their alert: it owes
+   * the "read again", with the unread-since that alert gave, and no second alert for the same outage. `over`: the
+   * mailbox was read after the alert (a drain ran to its end and dated the lease: a refused login, a server down, a
+   * failed FETCH never do), its "read again" refused by the window and the daemon stopped before it went: owed
+   * still, sent at the first read; a new outage meanwhile is told as new (failed()), and its end replaces it.
    */
-  private toldBefore(): number | null {
+  private toldBefore(): { since: number; over: boolean } | null {
     try {
       const last = newestMailWithHeader(this.deps.db, [UNREADABLE, READ_AGAIN], MAILBOX_HEADER, mailboxKey(this.settings));
       if (last?.template !== UNREADABLE || last.status === 'failed' || last.status === 'cancelled') return null;
-      const lastRead = leaseLastRun(this.deps.db, mailboxLeaseName(this.settings));
-      if (lastRead && lastRead.getTime() > (dateOf(last.createdAt)?.getTime() ?? Infinity)) return null;
       const since = Date.parse((JSON.parse(last.headers) as OutboxHeaders).extra[UNREAD_SINCE_HEADER] ?? '');
       if (Number.isNaN(since)) return null;
-      this.deps.log.info({ unreadSince: new Date(since) }, 'IMAP mailbox unreadable before this start, the administrators told: they are mailed once it is read again');
-      return since;
+      const lastRead = leaseLastRun(this.deps.db, mailboxLeaseName(this.settings));
+      const over = lastRead !== null && lastRead.getTime() > (dateOf(last.createdAt)?.getTime() ?? Infinity);
+      const unreadSince = new Date(since);
+      if (over) this.deps.log.info({ unreadSince }, 'IMAP mailbox read again before this start, the administrators not told yet: they are mailed at the next read');
+      else this.deps.log.info({ unreadSince }, 'IMAP mailbox unreadable before this start, the administrators told: they are mailed once it is read again');
+      return { since, over };
     } catch (error) {
       this.deps.log.warn({ err: error }, 'the alerts to the administrators could not be read: an outage told before this start is not told to be over');
       return null;

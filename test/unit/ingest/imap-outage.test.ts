@@ -37,6 +37,29 @@ async function watchWith(env: Record<string, string>) {
   return { watch, alerts, restart, drained, db: started.db, minutes: (n: number) => void (now += n * 60_000) };
 }
 
+/**
+ * Two outages, the second read again within the window (30 minutes) of the first one's "read again": that mail is
+ * refused, the administrators' last word "cannot be read" (since 10:30).
+ */
+async function readAgainRefused() {
+  const harness = await watchWith({ ALERT_ADDRESS: 'ops@example.com', AUTO_MAIL_WINDOW_MINUTES: '30' });
+  const { watch, alerts, drained, minutes } = harness;
+  minutes(4);
+  await watch.failed(REFUSED);
+  minutes(6);
+  await watch.read();
+  // A second outage past the "unreadable" window, read again within the "read again" one.
+  minutes(20);
+  await watch.read();
+  minutes(5);
+  await watch.failed(REFUSED);
+  minutes(2);
+  await drained();
+  await watch.read();
+  expect((await alerts()).map((a) => a.template)).toEqual(['alert_mailbox_unreadable', 'alert_mailbox_readable_again', 'alert_mailbox_unreadable']);
+  return harness;
+}
+
 describe('OutageWatch', () => {
   it('holds for two polls and a timeout: 3 minutes by default', () => {
     expect(mailboxUnreadForMs(settings)).toBe(180_000);
@@ -176,21 +199,7 @@ describe('OutageWatch', () => {
   });
 
   it('a "read again" refused by the window (one a window, all mailboxes together) goes at the first read after it', async () => {
-    const { watch, alerts, drained, minutes } = await watchWith({ ALERT_ADDRESS: 'ops@example.com', AUTO_MAIL_WINDOW_MINUTES: '30' });
-    minutes(4);
-    await watch.failed(REFUSED);
-    minutes(6);
-    await watch.read();
-    // A second outage past the "unreadable" window, read again within the "read again" one: that mail is refused.
-    minutes(20);
-    await watch.read();
-    minutes(5);
-    await watch.failed(REFUSED);
-    minutes(2);
-    await drained();
-    await watch.read();
-    const templates = ['alert_mailbox_unreadable', 'alert_mailbox_readable_again', 'alert_mailbox_unreadable'];
-    expect((await alerts()).map((a) => a.template)).toEqual(templates);
+    const { watch, alerts, minutes } = await readAgainRefused();
     // Owed still: the first read after the window sends it, with the second alert's since.
     minutes(1);
     await watch.read();
@@ -202,7 +211,31 @@ describe('OutageWatch', () => {
     expect(owed?.text).toContain('it had not been read since 2026-11-24 10:30 -06:00.');
   });
 
-  it('a restart after the mailbox was read is not armed by an alert whose "read again" never went: a new outage is told, with its own since', async () => {
+  it('a "read again" refused by the window, the daemon restarted before it went: the restarted daemon sends it at its first read, once, naming the outage\'s start', async () => {
+    const { alerts, restart, drained, minutes } = await readAgainRefused();
+    // Stopped before the next read: the administrators' last word is "cannot be read". Started again, read within
+    // the window (refused still), then after it: sent, since the second outage began.
+    minutes(1);
+    const again = restart();
+    await drained();
+    await again.read();
+    expect(await alerts()).toHaveLength(3);
+    minutes(10);
+    await drained();
+    await again.read();
+    const owed = (await alerts())[3];
+    expect(owed?.template).toBe('alert_mailbox_readable_again');
+    expect(owed?.text).toContain('it had not been read since 2026-11-24 10:30 -06:00.');
+    expect(JSON.parse(owed?.headers ?? '{}')).toMatchObject({ extra: { 'X-Ventanilla-Unread-Since': '2026-11-24T16:30:00.000Z' } });
+    // Told: a later start owes nothing.
+    minutes(60);
+    const later = restart();
+    await drained();
+    await later.read();
+    expect(await alerts()).toHaveLength(4);
+  });
+
+  it('a restart that owes a "read again" and finds the mailbox broken again: the new outage is told, with its own since, and its end names it', async () => {
     const { watch, alerts, restart, drained, minutes } = await watchWith({ ALERT_ADDRESS: 'ops@example.com' });
     minutes(4);
     await watch.failed(REFUSED);
@@ -210,7 +243,7 @@ describe('OutageWatch', () => {
     // last alert stays the "unreadable" one.
     minutes(2);
     await drained();
-    // Started days later with the mailbox broken again: that outage is over, this one is told...
+    // Started days later with the mailbox broken again: that outage is over (its end owed), this one is told...
     minutes(3 * 24 * 60);
     const later = restart();
     await later.failed(REFUSED);
