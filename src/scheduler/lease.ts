@@ -85,11 +85,18 @@ export async function acquireLease(db: Db, name: string, holder: string, ttlMs: 
   }
 }
 
-/** When the lease was last released (the end of its last run), null when never. */
+/** When the lease was last released after a run (the end of its last run), null when never. */
 export function leaseLastRun(db: Db, name: string): Date | null {
   return dateOf(sqlOf(db).get<{ lastRunAt: string | null }>('SELECT "lastRunAt" FROM "JobLease" WHERE "name" = ?', name)?.lastRunAt);
 }
 
-export async function releaseLease(db: Db, name: string, holder: string, simulatedNow: Date, wallNow = new Date()): Promise<void> {
-  await db.jobLease.updateMany({ where: { name, holder }, data: { leasedUntil: wallNow, lastRunAt: wallNow, lastNow: simulatedNow } });
+/**
+ * Gives the lease up, and dates the run: lastRunAt (and lastNow, the run's `now`). `ran: false` gives it up only,
+ * the last run left as it was: a mailbox's drain that failed, whose lastRunAt means "last read" (imap-outage.ts). A
+ * scheduler job's run dates it either way (runner.ts): its end, which no one reads as a success.
+ */
+export async function releaseLease(db: Db, name: string, holder: string, simulatedNow: Date, opts: { ran?: boolean; wallNow?: Date } = {}): Promise<void> {
+  const wallNow = opts.wallNow ?? new Date();
+  const run = opts.ran === false ? {} : { lastRunAt: wallNow, lastNow: simulatedNow };
+  await db.jobLease.updateMany({ where: { name, holder }, data: { leasedUntil: wallNow, ...run } });
 }

@@ -11,6 +11,7 @@ import { mail } from '../support/app.js';
 import { cliBuilt } from '../support/cli.js';
 import { imapDaemonEnv, startDaemon, waitFor, type Daemon } from '../support/daemon.js';
 import { dovecotAvailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
+import { appendWithPoison } from '../support/maildir.js';
 
 // A message the server cannot return (its Maildir file unreadable: Dovecot closes the connection on each FETCH of
 // it) used to stop the mailbox there for good. Now, after sessions keep failing at the same place, the daemon
@@ -20,20 +21,6 @@ const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-/** Every file of the user's Maildir (cur/ and new/). */
-function maildirFiles(root: string): string[] {
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (/\/(cur|new)\//.test(path)) out.push(path);
-    }
-  };
-  walk(root);
-  return out;
-}
 
 /** A daemon polling every 2 s on the mailbox, its database, and the outcomes of the mails in order. */
 async function watch(dovecot: DovecotServer, env: Record<string, string> = {}) {
@@ -45,17 +32,6 @@ async function watch(dovecot: DovecotServer, env: Record<string, string> = {}) {
   cleanups.push(() => db.$disconnect());
   const outcomes = async () => (await db.inboundLog.findMany({ orderBy: { id: 'asc' } })).map((r) => [r.messageId, r.outcome]);
   return { daemon, db, outcomes, dataDir };
-}
-
-/** Appends the mails named, each with its name as Message-ID and subject; those named POISON... unreadable to the server. */
-async function appendWithPoison(dovecot: DovecotServer, names: string[]): Promise<void> {
-  await dovecot.appendMany(names.map((name) => mail({ headers: { 'Message-ID': `<${name}@cliente.mx>`, Subject: name } })));
-  const files = maildirFiles(join(dovecot.dir, 'mail'));
-  for (const name of names.filter((n) => n.startsWith('POISON'))) {
-    const victim = files.find((file) => readFileSync(file, 'latin1').includes(`<${name}@cliente.mx>`));
-    if (!victim) throw new Error(`the message file of ${name} was not found`);
-    chmodSync(victim, 0);
-  }
 }
 
 describe.skipIf(!dovecotAvailable() || !cliBuilt)('a message the IMAP server cannot return', () => {

@@ -194,10 +194,15 @@ export class ImapSource {
       await early;
       return;
     }
+    // The lease's last run is when the mailbox was last read, caught up (imap-outage.ts): a drain that failed (a
+    // FETCH, a mail not recorded), or that stop() cut short, gives the lease up undated, so that a daemon started
+    // during an outage does not take it for over.
+    let ran = false;
     try {
       await this.drainLeased(client, uidValidity, early && from !== null ? { from, found: early } : null);
+      ran = !this.stopped;
     } finally {
-      await releaseLease(this.deps.db, this.leaseName, this.holder, new Date());
+      await releaseLease(this.deps.db, this.leaseName, this.holder, new Date(), { ran });
     }
   }
 

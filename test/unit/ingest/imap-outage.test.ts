@@ -32,7 +32,7 @@ async function watchWith(env: Record<string, string>) {
   const holder = newHolderId(started.db, 'imap:');
   const drained = async () => {
     await acquireLease(started.db, mailboxLeaseName(settings), holder, 60_000, new Date(now));
-    await releaseLease(started.db, mailboxLeaseName(settings), holder, new Date(now), new Date(now));
+    await releaseLease(started.db, mailboxLeaseName(settings), holder, new Date(now), { wallNow: new Date(now) });
   };
   return { watch, alerts, restart, drained, db: started.db, minutes: (n: number) => void (now += n * 60_000) };
 }

@@ -2,7 +2,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquireLease, holderIsDead, newHolderId } from '../../../src/scheduler/lease.js';
+import { acquireLease, holderIsDead, leaseLastRun, newHolderId, releaseLease } from '../../../src/scheduler/lease.js';
 import { createTestApp, type TestApp } from '../../support/app.js';
 import { lockingProcess } from '../../support/live-lock.js';
 
@@ -43,5 +43,27 @@ describe('holderIsDead', () => {
     expect(existsSync(join(live, 'abcdef123456.lock'))).toBe(false);
     expect(holderIsDead(app.db, samePid)).toBe(true);
     expect(await acquireLease(app.db, 'twin', newHolderId(app.db), 60_000)).toBe(true);
+  });
+});
+
+describe('releaseLease', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await createTestApp();
+  });
+  afterAll(() => app.dispose());
+
+  // A mailbox's lease dates its last read (imap-outage.ts): a drain that failed gives the lease up undated. A
+  // scheduler job's run dates it, failed or not (runner.ts).
+  it('dates the last run, unless told the run did not happen; frees the lease either way', async () => {
+    const holder = newHolderId(app.db);
+    const at = (iso: string) => new Date(iso);
+    expect(await acquireLease(app.db, 'job', holder, 60_000, at('2026-11-24T16:00:00Z'))).toBe(true);
+    await releaseLease(app.db, 'job', holder, at('2026-11-24T16:00:00Z'), { wallNow: at('2026-11-24T16:01:00Z') });
+    expect(leaseLastRun(app.db, 'job')).toEqual(at('2026-11-24T16:01:00Z'));
+    expect(await acquireLease(app.db, 'job', holder, 60_000, at('2026-11-24T16:02:00Z'))).toBe(true);
+    await releaseLease(app.db, 'job', holder, at('2026-11-24T16:02:00Z'), { ran: false, wallNow: at('2026-11-24T16:03:00Z') });
+    expect(leaseLastRun(app.db, 'job')).toEqual(at('2026-11-24T16:01:00Z'));
+    expect(await acquireLease(app.db, 'job', newHolderId(app.db), 60_000, at('2026-11-24T16:03:01Z'))).toBe(true);
   });
 });
