@@ -18,6 +18,8 @@ export const ErrorCode = {
   INPUT_UNREADABLE: 'INPUT_UNREADABLE',
   TRANSITION_REFUSED: 'TRANSITION_REFUSED',
   SMTP_FAILED: 'SMTP_FAILED',
+  /** `blobs sweep` (and the nightly job) would remove what it cannot tell is garbage: store/blob-sweep-guard.ts. */
+  SWEEP_REFUSED: 'SWEEP_REFUSED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -11,7 +11,10 @@ const amount = (n: { files: number; bytes: number }, what: string) => `${n.files
 /** The report in one line: what went (or would go), and what stayed. */
 export function sweepSummary(r: BlobSweepReport): string {
   const restored = r.restored > 0 ? `; put back ${r.restored} a killed sweep had left aside` : '';
-  return `${r.dryRun ? 'would remove' : 'removed'} ${amount(r.removed, 'unreferenced blob file')} and ${amount(r.temporary, 'temporary file')}; kept ${r.referenced} that rows name, ${r.young} younger than a day${restored}`;
+  const line = `${r.dryRun ? 'would remove' : 'removed'} ${amount(r.removed, 'unreferenced blob file')} and ${amount(r.temporary, 'temporary file')}; kept ${r.referenced} that rows name, ${r.young} younger than a day${restored}`;
+  // What the guard says (store/blob-sweep-guard.ts): a dry run is how an operator looks before --force.
+  if (r.refusal === null) return line;
+  return `${line}\n${r.dryRun ? 'without --force, a sweep refuses' : 'removed with --force, although'}: ${r.refusal}`;
 }
 
 export function registerBlobCommands(program: Command): void {
@@ -21,8 +24,9 @@ export function registerBlobCommands(program: Command): void {
     .description('remove the blob files no row names and untouched for a day, and the temporary files of writers dead as long (the daemon does it nightly)')
     .option('--dry-run', 'remove nothing: say what would be removed')
     .option('--json', 'print the report as JSON')
-    .action(async (opts: { dryRun?: boolean; json?: boolean }) => {
-      const sweep = (app: App) => sweepBlobs(app.db, app.blobs, { dryRun: opts.dryRun === true });
+    .option('--force', 'remove them even when they are most of the old files (refused otherwise: the wrong DATABASE_URL or DATA_DIR)')
+    .action(async (opts: { dryRun?: boolean; json?: boolean; force?: boolean }) => {
+      const sweep = (app: App) => sweepBlobs(app, { dryRun: opts.dryRun === true, force: opts.force === true });
       // A dry run changes nothing: it works for a user who may only read DATA_DIR.
       const report = await (opts.dryRun ? readOnly(sweep) : withoutSending(sweep));
       process.stdout.write((opts.json ? JSON.stringify(report) : sweepSummary(report)) + '\n');

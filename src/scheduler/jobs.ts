@@ -10,6 +10,7 @@ import { finishSentBulletins, runBulletinSends } from '../bulletins/send.js';
 import type { Job, JobResult } from './runner.js';
 import { composeDeferredNotices } from '../outbound/deferred-notices.js';
 import { sweepBlobs } from '../store/blob-sweep.js';
+import { ErrorCode, VentanillaError } from '../errors.js';
 
 export const OUTBOX_DRAIN = 'outbox-drain';
 export const NPS_CAMPAIGN = 'nps-campaign';
@@ -54,8 +55,16 @@ export function gatewayJobs(app: App, options: { holdSending?: () => boolean; ho
   ];
 }
 
-/** The sweep, each file it removed logged (a customer's file missing one day is then traced to its night). */
+/**
+ * The sweep, each file it removed logged (a customer's file missing one day is then traced to its night). One that
+ * refuses (the wrong database: store/blob-sweep-guard.ts) removes nothing, says why with the counts, and fails: the
+ * scheduler logs the job failed, and it tries again the next night. Never forced: that is an operator's call.
+ */
 async function nightlyBlobSweep(app: App): Promise<JobResult> {
-  const report = await sweepBlobs(app.db, app.blobs, { removed: (sha256, bytes) => app.log.info({ sha256, bytes }, 'blob removed: no row names it') });
+  const removed = (sha256: string, bytes: number) => app.log.info({ sha256, bytes }, 'blob removed: no row names it');
+  const report = await sweepBlobs(app, { removed }).catch((error: unknown) => {
+    if (error instanceof VentanillaError && error.code === ErrorCode.SWEEP_REFUSED) app.log.error({ code: error.code, ...error.details }, `blob sweep refused: ${error.message}`);
+    throw error;
+  });
   return { removed: report.removed.files, removedBytes: report.removed.bytes, temporary: report.temporary.files, temporaryBytes: report.temporary.bytes, restored: report.restored };
 }

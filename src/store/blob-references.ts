@@ -39,7 +39,3 @@ export function blobsReferencedAmong(db: Db, shas: string[]): Set<string> {
   return new Set(statement.all(JSON.stringify(shas)) as string[]);
 }
 
-/** Whether the database records any mail: one that records none is not the one the blobs were stored for. */
-export function recordsAnyMail(db: Db): boolean {
-  return Number(connectionOf(db).prepare('SELECT EXISTS (SELECT 1 FROM "InboundLog") OR EXISTS (SELECT 1 FROM "Message")').pluck().get()) === 1;
-}

@@ -1,7 +1,8 @@
 import { rename, unlink } from 'node:fs/promises';
-import { ErrorCode, VentanillaError } from '../errors.js';
+import type { Logger } from 'pino';
 import { asideName, fileAt, heldAside, listBlobFiles, putBackAside, type BlobFile } from './blob-files.js';
-import { blobsReferencedAmong, forEachBlobReference, recordsAnyMail } from './blob-references.js';
+import { blobsReferencedAmong, forEachBlobReference } from './blob-references.js';
+import { implausibleSweep, sweepRefused } from './blob-sweep-guard.js';
 import { BLOB_GRACE_MS, type BlobStore } from './blobs.js';
 import type { Db } from './database.js';
 
@@ -18,7 +19,8 @@ import type { Db } from './database.js';
 //    The day of grace bounds how long a writer may take from its put to its commit. (A writer not allowed to set the
 //    file's times, another OS user's, leaves it as it is only when it is younger than half the grace: blobs.ts.)
 // 2. The sweep lists the files, keeps the young ones, and reads every reference in one statement (one snapshot):
-//    an old file named there is kept. The others are candidates.
+//    an old file named there is kept. The others are candidates; when they are more than half of the old files, the
+//    database is not this store's (blob-sweep-guard.ts) and the sweep refuses, nothing moved.
 // 3. A candidate is renamed to a name of this sweep's (`<sha256>.<pid>.sweep`): from then on a writer's touch fails
 //    (ENOENT) and it writes the file anew under the blob's name, which the sweep never removes. A touch before the
 //    rename shows in the file's time (a rename keeps it): read right after the rename, a young time puts it back at
@@ -48,10 +50,24 @@ export interface BlobSweepReport {
   young: number;
   /** Blobs a killed sweep had left aside, put back (in a dry run: to be). */
   restored: number;
+  /**
+   * Why a sweep without --force refuses (blob-sweep-guard.ts: the counts, what to check), or null when it does not:
+   * said by a dry run, and by a sweep forced past it.
+   */
+  refusal: string | null;
+}
+
+/** The store to sweep and the database that names its files. */
+export interface SweptStore {
+  db: Db;
+  blobs: BlobStore;
+  log: Logger;
 }
 
 export interface SweepOptions {
   dryRun?: boolean;
+  /** Removes what no row names even when that is most of the store (the CLI's --force; never the nightly job). */
+  force?: boolean;
   /** Told of each blob removed (the nightly job logs them). */
   removed?: (sha256: string, bytes: number) => void;
   /** Tests: awaited after each step, where another process may act. */
@@ -62,7 +78,8 @@ interface Aside extends BlobFile {
   away: string;
 }
 
-export async function sweepBlobs(db: Db, blobs: BlobStore, options: SweepOptions = {}): Promise<BlobSweepReport> {
+export async function sweepBlobs(store: SweptStore, options: SweepOptions = {}): Promise<BlobSweepReport> {
+  const { db, blobs } = store;
   const dryRun = options.dryRun === true;
   // The wall clock: files' times are real ones, whatever time a `scheduler run-once --now` acts as.
   const cutoff = Date.now() - BLOB_GRACE_MS;
@@ -72,16 +89,14 @@ export async function sweepBlobs(db: Db, blobs: BlobStore, options: SweepOptions
   // The old blobs, those a row names taken out: the candidates.
   const candidates = listing.old;
   if (candidates.size > 0) forEachBlobReference(db, (sha256) => candidates.delete(sha256));
-  if (candidates.size > 0 && !recordsAnyMail(db)) {
-    throw new VentanillaError(
-      ErrorCode.CONFIG_INVALID,
-      `The database records no mail at all, and ${blobs.root} holds ${candidates.size} old file${candidates.size === 1 ? '' : 's'}: is DATABASE_URL the database of this DATA_DIR? Nothing was removed.`,
-    );
-  }
+  // The wrong database names none of the store's files: refused before anything is moved (a dry run only says so).
+  const share = { old, unreferenced: candidates.size };
+  const refused = dryRun || options.force ? null : sweepRefused(blobs.root, share);
+  if (refused) throw refused;
   // A dry run moves nothing, so it has no second look to take: the candidates are what it would remove.
   const removed = dryRun ? sum([...candidates.values()].map((bytes) => ({ bytes }))) : await removeUnreferenced(db, blobs, candidates, cutoff, options);
   const temporary = dryRun ? sum(listing.temporary) : await removeTemporary(listing.temporary, cutoff);
-  return { dryRun, removed, temporary, referenced: old - candidates.size, young: listing.young, restored: listing.restored };
+  return { dryRun, removed, temporary, referenced: old - share.unreferenced, young: listing.young, restored: listing.restored, refusal: implausibleSweep(blobs.root, share) };
 }
 
 /** Steps 3 and 4 above. */

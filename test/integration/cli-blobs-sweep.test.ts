@@ -68,7 +68,7 @@ describe.skipIf(!cliBuilt)('ventanilla blobs sweep', () => {
 
     const swept = await runCli(['blobs', 'sweep', '--json'], { env });
     expect(swept.code, swept.stderr).toBe(0);
-    expect(JSON.parse(swept.stdout)).toEqual({ dryRun: false, removed: { files: 1, bytes: winmail.length }, temporary: { files: 1, bytes: 4096 }, referenced: 3, young: 0, restored: 0 });
+    expect(JSON.parse(swept.stdout)).toEqual({ dryRun: false, removed: { files: 1, bytes: winmail.length }, temporary: { files: 1, bytes: 4096 }, referenced: 3, young: 0, restored: 0, refusal: null });
     expect(existsSync(fileOf(sha(winmail)))).toBe(false);
     expect(readdirSync(join(blobs, 'tmp'))).toEqual([]);
 
@@ -87,5 +87,36 @@ describe.skipIf(!cliBuilt)('ventanilla blobs sweep', () => {
     } finally {
       await app.close();
     }
+  });
+
+  it("refuses to sweep this desk's store with another desk's database, says so with --dry-run, and sweeps with --force", async () => {
+    for (const id of ['guard-1', 'guard-2']) {
+      const ingested = await runCli(['ingest', '-'], { env, input: mailWithAttachments(id, [{ name: 'respaldo.zip', content: randomBytes(200 * 1024) }]) });
+      expect(ingested.code, ingested.stderr).toBe(0);
+    }
+    // The other desk's database, with one mail of its own (its raw mail, streamed in, lands in this store).
+    const other = { ...env, DATABASE_URL: `file:${join(dir, 'other.db')}` };
+    expect((await runCli(['ingest', '-'], { env: other, input: mailWithAttachments('other-desk', []) })).code).toBe(0);
+    const blobs = join(env.DATA_DIR!, 'blobs');
+    ageAll(blobs);
+    const count = () => readdirSync(blobs, { withFileTypes: true, recursive: true }).filter((e) => e.isFile() && /^[0-9a-f]{64}$/.test(e.name)).length;
+    expect(count()).toBe(5);
+
+    const refused = await runCli(['blobs', 'sweep'], { env: other });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toMatch(/^ventanilla: SWEEP_REFUSED: 4 of the 5 blob files older than a day in \S+ are named by no row of this database \(1 is\).*DATA_DIR.*DATABASE_URL.*--force.*Nothing was removed\.\n$/);
+    expect(count()).toBe(5);
+
+    const dry = await runCli(['blobs', 'sweep', '--dry-run', '--json'], { env: other });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, removed: { files: 4 }, referenced: 1, refusal: expect.stringMatching(/^4 of the 5 blob files/) });
+    const dryText = await runCli(['blobs', 'sweep', '--dry-run'], { env: other });
+    expect(dryText.stdout).toMatch(/^would remove 4 unreferenced blob files .*\nwithout --force, a sweep refuses: 4 of the 5 blob files/);
+
+    const forced = await runCli(['blobs', 'sweep', '--force', '--json'], { env: other });
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(JSON.parse(forced.stdout)).toMatchObject({ dryRun: false, removed: { files: 4 }, referenced: 1 });
+    expect(count()).toBe(1);
   });
 });

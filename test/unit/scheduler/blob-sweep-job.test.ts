@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, utimesSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Scheduler } from '../../../src/scheduler/runner.js';
 import { gatewayJobs } from '../../../src/scheduler/jobs.js';
 import { createTestApp, mail, type TestApp } from '../../support/app.js';
 
@@ -9,9 +10,11 @@ import { createTestApp, mail, type TestApp } from '../../support/app.js';
 // a test's time travel, each minute) does not walk the store: such a desk runs `ventanilla blobs sweep` itself.
 
 let app: TestApp;
+let messageId: number;
 beforeEach(async () => {
   app = await createTestApp();
-  await app.pipeline.ingest(mail(), { source: 'file', sourceRef: 'first' });
+  const result = await app.pipeline.ingest(mail(), { source: 'file', sourceRef: 'first' });
+  messageId = (await app.db.message.findFirstOrThrow({ where: { ticket: { number: result.ticketNumber as number } } })).id;
 });
 afterEach(() => app.dispose());
 
@@ -22,17 +25,34 @@ async function orphan(hours: number): Promise<string> {
   return sha256;
 }
 
+/** An old blob a customer's attachment row names: a desk's store is mostly those. */
+async function named(): Promise<string> {
+  const sha256 = await orphan(30);
+  await app.db.attachment.create({ data: { messageId, filename: 'factura.pdf', contentType: 'application/pdf', size: 2000, sha256 } });
+  return sha256;
+}
+
 describe('the nightly blob sweep', () => {
   it("runs in the daemon's jobs at night, removes what no row names, and logs each file", async () => {
     const job = gatewayJobs(app, { nightly: true }).find((j) => j.name === 'blob-sweep');
     expect(job?.cron).toBe('0 30 3 * * *');
-    const [old, young] = [await orphan(30), await orphan(2)];
+    const [old, young, kept] = [await orphan(30), await orphan(2), await named()];
     const info = vi.spyOn(app.log, 'info');
     // A run-once --now years ahead changes nothing: files are judged by the wall clock.
     const result = await job!.run(new Date('2031-01-01T03:30:00Z'));
     expect(result).toEqual({ removed: 1, removedBytes: 2000, temporary: 0, temporaryBytes: 0, restored: 0 });
-    expect([existsSync(app.blobs.pathOf(old)), existsSync(app.blobs.pathOf(young))]).toEqual([false, true]);
+    expect([old, young, kept].map((sha256) => existsSync(app.blobs.pathOf(sha256)))).toEqual([false, true, true]);
     expect(info).toHaveBeenCalledWith({ sha256: old, bytes: 2000 }, 'blob removed: no row names it');
+  });
+
+  it('removes nothing when most old files are named by no row (the wrong database), logs why with the counts, and fails', async () => {
+    const olds = [await orphan(30), await orphan(30), await named()];
+    const job = gatewayJobs(app, { nightly: true }).find((j) => j.name === 'blob-sweep')!;
+    const error = vi.spyOn(app.log, 'error');
+    const [run] = await new Scheduler([job], app).runOnce(new Date());
+    expect(run).toMatchObject({ job: 'blob-sweep', ran: false, reason: 'failed', error: { code: 'SWEEP_REFUSED' } });
+    expect(olds.map((sha256) => existsSync(app.blobs.pathOf(sha256)))).toEqual([true, true, true]);
+    expect(error).toHaveBeenCalledWith(expect.objectContaining({ code: 'SWEEP_REFUSED', old: 3, referenced: 1, unreferenced: 2 }), expect.stringMatching(/^blob sweep refused: 2 of the 3 blob files/));
   });
 
   it('is not among the jobs of `scheduler run-once`', () => {
