@@ -1,5 +1,7 @@
-import { link, lstat, readdir, unlink } from 'node:fs/promises';
+import { link, lstat, readdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { ErrorCode, VentanillaError } from '../errors.js';
 
 // What lies under DATA_DIR/blobs, for the sweep (blob-sweep.ts): the blobs (aa/bb/<sha256>), the temporary files of
 // writers (aa/bb/<sha256>.<pid>-<thread>-<n>.tmp for put(), tmp/<pid>-<thread>-<n>.tmp for putStream()), and blobs a
@@ -33,6 +35,37 @@ export async function putBackAside(away: string, path: string): Promise<void> {
   await unlink(away);
 }
 
+/** Said at error level of a blob left aside (its rows name a file that is not at its name): an operator moves it back. */
+export function logStuckAside(log: Logger, away: string, path: string, error: unknown): void {
+  log.error({ err: error, path: away, blob: path }, `a blob held aside by a sweep could not be put back: its rows name ${path}, which is missing until it is moved back (mv ${away} ${path})`);
+}
+
+let probes = 0;
+
+/**
+ * Refuses to sweep where link() fails (SMB, some FUSE mounts, vfat: EPERM): putBackAside could not put back what the
+ * sweep held aside, and a blob a writer named meanwhile would be missing from its name. Asked before anything is moved,
+ * with a file of its own in the store's root, where nothing is listed (only folders are). A store not made yet has
+ * nothing to move.
+ */
+export async function assertHardLinks(root: string): Promise<void> {
+  const probe = join(root, `.link-probe.${process.pid}.${++probes}`);
+  const made = await writeFile(probe, '').then(() => true, (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? false : Promise.reject(error)));
+  if (!made) return;
+  try {
+    await link(probe, `${probe}.linked`);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new VentanillaError(
+      ErrorCode.SWEEP_REFUSED,
+      `${root} is on a filesystem that makes no hard links (link(): ${code}; SMB, some FUSE mounts, vfat): the sweep puts a file it held aside back with one, and without it a blob named meanwhile would stay missing. Nothing was moved. Keep DATA_DIR/blobs on a filesystem with hard links (ext4, xfs, NFS), or do not sweep it.`,
+      { root, link: code },
+    );
+  } finally {
+    await Promise.all([probe, `${probe}.linked`].map((path) => unlink(path).catch(() => undefined)));
+  }
+}
+
 export interface BlobFile {
   path: string;
   bytes: number;
@@ -53,7 +86,7 @@ export interface BlobListing {
 }
 
 /** Lists the store under `root` by modification time against `cutoff` (epoch ms); puts back what dead sweeps held aside. */
-export async function listBlobFiles(root: string, cutoff: number, dryRun: boolean): Promise<BlobListing> {
+export async function listBlobFiles(root: string, cutoff: number, dryRun: boolean, log: Logger): Promise<BlobListing> {
   const listing: BlobListing = { old: new Map(), young: 0, temporary: [], restored: 0 };
   for (const top of await folders(root)) {
     if (top === 'tmp') {
@@ -63,18 +96,18 @@ export async function listBlobFiles(root: string, cutoff: number, dryRun: boolea
     if (!HEX2.test(top)) continue;
     // A top folder's (up to 256) folders at once: one after the other, 20,000 blobs took 3 s, mostly waits.
     const subs = (await folders(join(root, top))).filter((sub) => HEX2.test(sub));
-    await Promise.all(subs.map((sub) => listFolder(listing, join(root, top, sub), `${top}${sub}`, cutoff, dryRun)));
+    await Promise.all(subs.map((sub) => listFolder(listing, join(root, top, sub), `${top}${sub}`, cutoff, dryRun, log)));
   }
   return listing;
 }
 
-async function listFolder(listing: BlobListing, folder: string, prefix: string, cutoff: number, dryRun: boolean): Promise<void> {
+async function listFolder(listing: BlobListing, folder: string, prefix: string, cutoff: number, dryRun: boolean, log: Logger): Promise<void> {
   let entries = await names(folder);
   const leftovers = entries.filter((name) => ASIDE.test(name));
   // A dry run judges a leftover it would put back as the blob it would be (unless a file has the name: that one is).
   const wouldBe = new Map<string, string>();
   for (const name of leftovers) {
-    if (!(await putBackLeftover(join(folder, name), dryRun))) continue;
+    if (!(await putBackLeftover(join(folder, name), dryRun, log))) continue;
     listing.restored++;
     const blob = name.replace(ASIDE, '$1');
     if (dryRun && !entries.includes(blob)) wouldBe.set(blob, join(folder, name));
@@ -95,9 +128,9 @@ async function listFolder(listing: BlobListing, folder: string, prefix: string, 
 /**
  * A blob another sweep held aside goes back under its name when that sweep is gone (killed between its move and its
  * decision): it then is judged as any other (or dropped, when a writer stored it anew: putBackAside). One of a sweep
- * still at work is left to it.
+ * still at work is left to it. One that cannot be put back is left, and logged (never in silence: its rows name it).
  */
-async function putBackLeftover(path: string, dryRun: boolean): Promise<boolean> {
+async function putBackLeftover(path: string, dryRun: boolean, log: Logger): Promise<boolean> {
   if (heldAside.has(path)) return false;
   const pid = Number(ASIDE.exec(path.slice(path.lastIndexOf('/') + 1))?.[2]);
   const since = await lstat(path).then((s) => s.ctimeMs, () => null);
@@ -105,7 +138,14 @@ async function putBackLeftover(path: string, dryRun: boolean): Promise<boolean> 
   const gone = pid === process.pid || !processRuns(pid) || since < Date.now() - ASIDE_STALE_MS;
   if (!gone) return false;
   if (dryRun) return true;
-  return putBackAside(path, path.replace(/\.[0-9]+\.sweep$/, '')).then(() => true, () => false);
+  const blob = path.replace(/\.[0-9]+\.sweep$/, '');
+  return putBackAside(path, blob).then(
+    () => true,
+    (error: unknown) => {
+      logStuckAside(log, path, blob, error);
+      return false;
+    },
+  );
 }
 
 function processRuns(pid: number): boolean {

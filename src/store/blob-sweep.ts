@@ -1,6 +1,6 @@
 import { rename, unlink } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { asideName, fileAt, heldAside, listBlobFiles, putBackAside, type BlobFile } from './blob-files.js';
+import { asideName, assertHardLinks, fileAt, heldAside, listBlobFiles, logStuckAside, putBackAside, type BlobFile } from './blob-files.js';
 import { blobsReferencedAmong, forEachBlobReference } from './blob-references.js';
 import { implausibleSweep, sweepRefused } from './blob-sweep-guard.js';
 import { BLOB_GRACE_MS, type BlobStore } from './blobs.js';
@@ -29,6 +29,8 @@ import type { Db } from './database.js';
 //    came to name since step 2 (a reference moved from one row to another, or the commit of a writer slower than
 //    the grace) goes back; the rest are unlinked. On any failure everything still aside goes back. Going back never
 //    replaces a file at the name: that is one a writer wrote anew, young, and about to be named (blob-files.ts).
+//    It is a hard link: where link() fails (SMB, vfat) the file would stay aside, so the sweep asks first, before
+//    moving anything, and refuses there (assertHardLinks); one that still cannot go back is logged with its path.
 // What is left: a file is absent from its name between the rename and its putting back (microseconds for a young
 // one; the second look for a named one): only a reader in that window could miss it, of a file put just before the
 // rename (the writer reading back what it stored, as a big mail's winmail.dat is; a reference committed at once), or
@@ -83,7 +85,9 @@ export async function sweepBlobs(store: SweptStore, options: SweepOptions = {}):
   const dryRun = options.dryRun === true;
   // The wall clock: files' times are real ones, whatever time a `scheduler run-once --now` acts as.
   const cutoff = Date.now() - BLOB_GRACE_MS;
-  const listing = await listBlobFiles(blobs.root, cutoff, dryRun);
+  // Before anything is moved (the listing puts back what a dead sweep left aside): a dry run moves nothing.
+  if (!dryRun) await assertHardLinks(blobs.root);
+  const listing = await listBlobFiles(blobs.root, cutoff, dryRun, store.log);
   await options.between?.('listed');
   const old = listing.old.size;
   // The old blobs, those a row names taken out: the candidates.
@@ -94,13 +98,13 @@ export async function sweepBlobs(store: SweptStore, options: SweepOptions = {}):
   const refused = dryRun || options.force ? null : sweepRefused(blobs.root, share);
   if (refused) throw refused;
   // A dry run moves nothing, so it has no second look to take: the candidates are what it would remove.
-  const removed = dryRun ? sum([...candidates.values()].map((bytes) => ({ bytes }))) : await removeUnreferenced(db, blobs, candidates, cutoff, options);
+  const removed = dryRun ? sum([...candidates.values()].map((bytes) => ({ bytes }))) : await removeUnreferenced(store, candidates, cutoff, options);
   const temporary = dryRun ? sum(listing.temporary) : await removeTemporary(listing.temporary, cutoff);
   return { dryRun, removed, temporary, referenced: old - share.unreferenced, young: listing.young, restored: listing.restored, refusal: implausibleSweep(blobs.root, share) };
 }
 
 /** Steps 3 and 4 above. */
-async function removeUnreferenced(db: Db, blobs: BlobStore, candidates: Map<string, number>, cutoff: number, options: SweepOptions): Promise<{ files: number; bytes: number }> {
+async function removeUnreferenced({ db, blobs, log }: SweptStore, candidates: Map<string, number>, cutoff: number, options: SweepOptions): Promise<{ files: number; bytes: number }> {
   const aside = new Map<string, Aside>();
   const done = { files: 0, bytes: 0 };
   try {
@@ -135,9 +139,15 @@ async function removeUnreferenced(db: Db, blobs: BlobStore, candidates: Map<stri
       options.removed?.(sha256, file.bytes);
     }
   } finally {
-    // The named ones, and all of them when something failed: each tried, the first failure thrown.
+    // The named ones, and all of them when something failed: each tried, each failure logged with its path (the file
+    // stays aside, missing from its name), the first one thrown.
     let failure: unknown;
-    for (const sha256 of [...aside.keys()]) await putBack(aside, sha256).catch((error: unknown) => (failure ??= error));
+    for (const [sha256, file] of [...aside]) {
+      await putBack(aside, sha256).catch((error: unknown) => {
+        logStuckAside(log, file.away, file.path, error);
+        failure ??= error;
+      });
+    }
     if (failure) throw failure;
   }
   return done;

@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, utimesSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Scheduler } from '../../../src/scheduler/runner.js';
 import { gatewayJobs } from '../../../src/scheduler/jobs.js';
-import { createTestApp, mail, type TestApp } from '../../support/app.js';
+import type { TestApp } from '../../support/app.js';
+import { deskWithOneMail, nameBlob, oldBlob } from '../../support/old-blobs.js';
 
 // The daemon sweeps the blob store each night (store/blob-sweep.ts) and logs each file it removed: a desk that
 // receives big Outlook mails would otherwise lose disk month after month. `scheduler run-once` (a system cron's,
@@ -11,25 +11,16 @@ import { createTestApp, mail, type TestApp } from '../../support/app.js';
 
 let app: TestApp;
 let messageId: number;
-beforeEach(async () => {
-  app = await createTestApp();
-  const result = await app.pipeline.ingest(mail(), { source: 'file', sourceRef: 'first' });
-  messageId = (await app.db.message.findFirstOrThrow({ where: { ticket: { number: result.ticketNumber as number } } })).id;
-});
+beforeEach(async () => ({ app, messageId } = await deskWithOneMail()));
 afterEach(() => app.dispose());
 
-async function orphan(hours: number): Promise<string> {
-  const { sha256 } = await app.blobs.put(randomBytes(2000));
-  const then = new Date(Date.now() - hours * 60 * 60 * 1000);
-  utimesSync(app.blobs.pathOf(sha256), then, then);
-  return sha256;
-}
+const orphan = async (hours: number) => (await oldBlob(app, hours, 2000)).sha256;
 
 /** An old blob a customer's attachment row names: a desk's store is mostly those. */
 async function named(): Promise<string> {
-  const sha256 = await orphan(30);
-  await app.db.attachment.create({ data: { messageId, filename: 'factura.pdf', contentType: 'application/pdf', size: 2000, sha256 } });
-  return sha256;
+  const blob = await oldBlob(app, 30, 2000);
+  await nameBlob(app, messageId, blob);
+  return blob.sha256;
 }
 
 describe('the nightly blob sweep', () => {

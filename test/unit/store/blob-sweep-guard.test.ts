@@ -1,33 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, utimesSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, VentanillaError } from '../../../src/errors.js';
 import { sweepBlobs } from '../../../src/store/blob-sweep.js';
 import { createTestApp, mail, type TestApp } from '../../support/app.js';
+import { deskWithOneMail, nameBlob, oldBlob } from '../../support/old-blobs.js';
 
 // The sweep removes what the database it is given does not name: given the wrong one (another desk's DATABASE_URL,
 // a DATA_DIR mounted from elsewhere, a database restored alone), that is every old file of the store. So it refuses
 // when it would remove a share of the old files that a desk's own garbage never reaches (store/blob-sweep-guard.ts).
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-
 let app: TestApp;
 let messageId: number;
-beforeEach(async () => {
-  app = await createTestApp();
-  const result = await app.pipeline.ingest(mail(), { source: 'file', sourceRef: 'first' });
-  const ticket = await app.db.ticket.findUniqueOrThrow({ where: { number: result.ticketNumber as number }, include: { messages: true } });
-  messageId = ticket.messages[0]!.id;
-});
+beforeEach(async () => ({ app, messageId } = await deskWithOneMail()));
 afterEach(() => app.dispose());
 
 /** A blob three days old; named by an attachment row of this desk's database when `named`. */
 async function old(named: boolean): Promise<string> {
-  const { sha256 } = await app.blobs.put(randomBytes(500));
-  if (named) await app.db.attachment.create({ data: { messageId, filename: 'factura.pdf', contentType: 'application/pdf', size: 500, sha256 } });
-  const then = new Date(Date.now() - 3 * DAY_MS);
-  utimesSync(app.blobs.pathOf(sha256), then, then);
-  return sha256;
+  const blob = await oldBlob(app, 72);
+  if (named) await nameBlob(app, messageId, blob);
+  return blob.sha256;
 }
 
 const many = async (n: number, named: boolean) => Promise.all(Array.from({ length: n }, () => old(named)));
