@@ -3,7 +3,6 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync,
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sweepBlobs, type SweepStep } from '../../../src/store/blob-sweep.js';
-import { REFERENCES } from '../../../src/store/blob-references.js';
 import { sha256Of } from '../../../src/store/blobs.js';
 import { createTestApp, mail, type TestApp } from '../../support/app.js';
 
@@ -63,26 +62,6 @@ const references: Array<[string, (sha256: string) => Promise<unknown>]> = [
 ];
 
 describe('blobs sweep', () => {
-  it('knows every column of prisma/schema.prisma that names a blob (a table added later must be added to it)', () => {
-    // Those that hold the bytes themselves, by their SHA-256: no file.
-    const holdBytes = ['RawMail.sha256', 'AttachmentContent.sha256'];
-    const schema = readFileSync(join(import.meta.dirname, '../../../prisma/schema.prisma'), 'utf8');
-    const naming: string[] = [];
-    let model = '';
-    for (const line of schema.split('\n')) {
-      model = /^model (\w+) \{/.exec(line)?.[1] ?? model;
-      const [, field, type] = /^\s+(\w+)\s+(\w+)(\?|\[\])?\s*/.exec(line) ?? [];
-      if (field && (/sha256$/i.test(field) || (field === 'attachments' && type === 'String'))) naming.push(`${model}.${field}`);
-    }
-    expect(naming).toEqual(expect.arrayContaining([...holdBytes, 'Attachment.sha256', 'OutboxMail.attachments']));
-    const selects = REFERENCES.split(' UNION ALL ');
-    const missing = naming.filter((column) => !holdBytes.includes(column)).filter((column) => {
-      const [table, field] = column.split('.');
-      return !selects.some((select) => select.includes(`FROM "${table}"`) && select.includes(`"${field}"`));
-    });
-    expect(missing).toEqual([]);
-  });
-
   for (const [kind, refer] of references) {
     it(`keeps an old blob named by ${kind}, and removes an old one nothing names`, async () => {
       const referenced = await stored();
