@@ -150,6 +150,10 @@ export const envSchema = z.object({
   NPS_ENABLED: bool(true),
   NPS_DAILY_LIMIT: positiveInt(50),
   NPS_INTERVAL_MONTHS: positiveInt(12),
+  // The daemon's nightly blob sweep (store/blob-sweep.ts): off where writers on several hosts share DATA_DIR (NFS),
+  // whose touch of a blob through a stale cached path the sweep cannot see (README "Database"). `blobs sweep` still
+  // runs when an operator asks.
+  BLOB_SWEEP: z.enum(['off', 'nightly'], { error: 'expected off or nightly' }).default('nightly'),
   // Bulletins and bounce suppression (README "Bulletins").
   BULLETIN_ADDRESS: email.optional(),
   BULLETIN_NAME: z.string().trim().min(1, notBlank).default('Boletín fiscal'),

@@ -41,8 +41,9 @@ export function gatewayJobs(app: App, options: { holdSending?: () => boolean; ho
     ...(app.config.surveys.npsEnabled ? [{ name: NPS_CAMPAIGN, cron: '0 0 * * * *', run: (now: Date) => runNpsCampaign(app.db, surveyDeps(app), now) }] : []),
     // Bulletins at their send_at, queued into the outbox at BULLETIN_RATE_PER_MINUTE (src/bulletins/send.ts); before the drain.
     { name: BULLETIN_SEND, cron: '*/10 * * * * *', run: (now) => runBulletinSends(bulletinDeps(app), now) },
-    // At night, the blob files no row names any more (store/blob-sweep.ts: safe with mail and answers being stored).
-    ...(options.nightly ? [{ name: BLOB_SWEEP, cron: '0 30 3 * * *', run: () => nightlyBlobSweep(app) }] : []),
+    // At night, the blob files no row names any more (store/blob-sweep.ts: safe with mail and answers being stored,
+    // by this host's writers); BLOB_SWEEP=off where other hosts write in DATA_DIR too.
+    ...(options.nightly && app.config.env.BLOB_SWEEP === 'nightly' ? [{ name: BLOB_SWEEP, cron: '0 30 3 * * *', run: () => nightlyBlobSweep(app) }] : []),
     // Sending uses the real clock: retry backoff is about real SMTP servers, whatever --now says.
     // Notices owed during a backlog are rendered into the outbox first, once it is over (outbound/deferred-notices.ts).
     // A bulletin whose last mails this run sent is marked sent by it, not by the next bulletin-send run.

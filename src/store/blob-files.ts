@@ -58,7 +58,7 @@ export async function assertHardLinks(root: string): Promise<void> {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
     throw new VentanillaError(
       ErrorCode.SWEEP_REFUSED,
-      `${root} is on a filesystem that makes no hard links (link(): ${code}; SMB, some FUSE mounts, vfat): the sweep puts a file it held aside back with one, and without it a blob named meanwhile would stay missing. Nothing was moved. Keep DATA_DIR/blobs on a filesystem with hard links (ext4, xfs, NFS), or do not sweep it.`,
+      `${root} is on a filesystem that makes no hard links (link(): ${code}; SMB, some FUSE mounts, vfat): the sweep puts a file it held aside back with one, and without it a blob named meanwhile would stay missing. Nothing was moved. Keep DATA_DIR/blobs on a filesystem with hard links (ext4, xfs, NFS), or do not sweep it (BLOB_SWEEP=off for the nightly job).`,
       { root, link: code },
     );
   } finally {

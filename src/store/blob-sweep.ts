@@ -37,6 +37,8 @@ import type { Db } from './database.js';
 // of a reference from a writer slower than a day. A sweep killed while it holds files
 // aside leaves them under its name: the next sweep puts them back first (blob-files.ts), and a writer meanwhile
 // writes its file anew. Folders are never removed: a writer remembers the ones it made (BlobStore.ensureFolder).
+// All this needs writers that see the files as the sweep does: one on another host sharing DATA_DIR over NFS may
+// touch a blob through a path its client cached before the rename, unseen here (README: BLOB_SWEEP=off there).
 
 export type SweepStep = 'listed' | 'moved';
 

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Scheduler } from '../../../src/scheduler/runner.js';
 import { gatewayJobs } from '../../../src/scheduler/jobs.js';
-import type { TestApp } from '../../support/app.js';
+import { loadConfig } from '../../../src/config.js';
+import { createTestApp, type TestApp } from '../../support/app.js';
 import { deskWithOneMail, nameBlob, oldBlob } from '../../support/old-blobs.js';
 
 // The daemon sweeps the blob store each night (store/blob-sweep.ts) and logs each file it removed: a desk that
@@ -48,5 +49,16 @@ describe('the nightly blob sweep', () => {
 
   it('is not among the jobs of `scheduler run-once`', () => {
     expect(gatewayJobs(app).map((j) => j.name)).not.toContain('blob-sweep');
+  });
+
+  it("is not among the daemon's jobs with BLOB_SWEEP=off (writers on several hosts share DATA_DIR), and BLOB_SWEEP is off or nightly", async () => {
+    expect(gatewayJobs(app, { nightly: true }).map((j) => j.name)).toContain('blob-sweep');
+    const off = await createTestApp({ BLOB_SWEEP: 'off' });
+    try {
+      expect(gatewayJobs(off, { nightly: true }).map((j) => j.name)).not.toContain('blob-sweep');
+    } finally {
+      await off.dispose();
+    }
+    expect(() => loadConfig({ BLOB_SWEEP: 'weekly' }, { dotenv: false })).toThrow(/BLOB_SWEEP: expected off or nightly \(got "weekly"\)/);
   });
 });
