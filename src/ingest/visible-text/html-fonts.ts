@@ -8,6 +8,14 @@ import { fontMentions, fontOfClasses, fontOfDeclarations, firstFamily, type Clas
 /** Where the HTML names one of the fonts ("Segoe UI Symbol" and "Noto Sans Symbols" are other fonts). */
 const NAMES_A_SYMBOL_FONT = /w[ie][nb]gdings|(?<!ui )symbol(?!s)/gi;
 
+/**
+ * Marks around a character of a symbol font in the text of `HtmlFonts.of(html, true)`: the letter written, then the
+ * character shown (\u0004J\u0005☺\u0006), for lining the HTML's text up with its mail's text/plain part (plain-symbols.ts).
+ */
+export const MARK_OPEN = '\u0004';
+export const MARK_SHOWN = '\u0005';
+export const MARK_CLOSE = '\u0006';
+
 const VOID_TAGS = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr']);
 /**
  * Blocks: a browser ends the inline elements (span, font, b...) left open in one at its end, so an unclosed
@@ -46,17 +54,18 @@ export class HtmlFonts {
   /** The next of the places where the HTML names a symbol font. */
   private next = 0;
 
-  private constructor(private readonly mentions: number[], private readonly classes: ClassFonts | null) {}
+  private constructor(private readonly mentions: number[], private readonly classes: ClassFonts | null, private readonly marked: boolean) {}
 
   /**
    * A tracker for the HTML, or null when no tag of it is in a symbol font (its text is then never mapped): it names
-   * none, or only in its style sheet's font list and list styles.
+   * none, or only in its style sheet's font list and list styles. `marked`: each character shown in a symbol font
+   * is given as the letter written and the character shown, between the MARK_ characters.
    */
-  static of(html: string): HtmlFonts | null {
+  static of(html: string, marked = false): HtmlFonts | null {
     const mentions = Array.from(html.matchAll(NAMES_A_SYMBOL_FONT), (m) => m.index);
     if (mentions.length === 0) return null;
     const { tags, classes } = fontMentions(html, mentions);
-    return tags.length > 0 ? new HtmlFonts(tags, classes) : null;
+    return tags.length > 0 ? new HtmlFonts(tags, classes, marked) : null;
   }
 
   /**
@@ -93,7 +102,14 @@ export class HtmlFonts {
   /** Text read at this point, as its font shows it. */
   text(text: string): string {
     const font = this.symbols > 0 ? this.open[this.open.length - 1]?.font : null;
-    return font ? symbolText(font, text) : text;
+    if (!font) return text;
+    if (!this.marked) return symbolText(font, text);
+    let out = '';
+    for (const char of text) {
+      const shown = symbolText(font, char);
+      out += shown === char ? char : `${MARK_OPEN}${char}${MARK_SHOWN}${shown}${MARK_CLOSE}`;
+    }
+    return out;
   }
 
   /** Ends the open elements from the index on. */
