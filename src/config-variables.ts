@@ -83,6 +83,9 @@ export const envSchema = z.object({
   SMTP_TLS_REJECT_UNAUTHORIZED: bool(true),
   SMTP_REQUIRE_TLS: bool(true),
   SMTP_POOL_SIZE: positiveInt(5),
+  // On stop, how long the mails on their way wait for the server's answer (outbound/drainer.ts): below the
+  // supervisor's own wait before SIGKILL (systemd 90 s; Docker 10 s), or the clean stop never comes.
+  SMTP_STOP_GRACE_SECONDS: positiveInt(20),
   // The IMAP_OAUTH2_* app's tokens for SMTP too (Microsoft 365: SMTP.SendAsApp; Google: the same grant, or the
   // service account acting for the address that sends).
   SMTP_OAUTH2: bool(false),

@@ -26,8 +26,9 @@ const BATCH = 200;
 const LEFTOVER_AGE_MS = LEASE_MS;
 const LEFTOVERS_EVERY_MS = 60_000;
 /**
- * On stop, the mails on their way are waited for this long, then given up on: the server may hold its answer to a
- * mail's end for 10 minutes (mailer.ts socketTimeout), and `systemctl stop` kills a daemon after 90 s.
+ * On stop, the mails on their way are waited for this long by default (SMTP_STOP_GRACE_SECONDS), then given up on: the
+ * server may hold its answer to a mail's end for 10 minutes (mailer.ts socketTimeout), and `systemctl stop` kills a
+ * daemon after 90 s.
  */
 export const STOP_GRACE_MS = 20_000;
 /** After the server failed us (smtp-errors.ts isServerProblem), the drain waits this long, doubling to the cap. */
@@ -76,30 +77,31 @@ export class OutboxDrainer {
   private pausedUntil = 0;
   private pauseMs = 0;
 
-  /** Aborted STOP_GRACE_MS after stop(): the mails still on their way are given up on (sendOne). */
+  /** Aborted the stop's grace after stop(): the mails still on their way are given up on (sendOne). */
   private readonly interrupt = new AbortController();
   /** Mails handed to the mailer and not yet settled, in every drain of this drainer. */
   private sending = 0;
 
   /**
    * Shutdown: send nothing more; claimed mails not tried yet go back to the queue untouched. The mails on their way
-   * get STOP_GRACE_MS to be answered; then their connections are closed and they are queued again, due at once.
+   * get the grace (stopGraceMs) to be answered; then their connections are closed and they are queued again, due at once.
    */
   stop(): void {
     if (this.stopping) return;
     this.stopping = true;
+    const graceMs = this.opts.stopGraceMs ?? STOP_GRACE_MS;
     setTimeout(() => {
       if (this.sending === 0) return;
-      this.deps.log.warn({ mails: this.sending, graceMs: STOP_GRACE_MS }, 'stopping: the SMTP server has not answered the mails on their way in time; closed the connection, they are sent again at the next start');
+      this.deps.log.warn({ mails: this.sending, graceMs }, 'stopping: the SMTP server has not answered the mails on their way in time; closed the connection, they are sent again at the next start');
       this.interrupt.abort();
-    }, STOP_GRACE_MS).unref();
+    }, graceMs).unref();
   }
 
   constructor(
     /** heldBack: an acknowledgement ACK_LIMIT held back, written again before it goes (held-acknowledgements.ts). */
     private readonly deps: { db: Db; mailer: Mailer; blobs: BlobStore; log: Logger; heldBack?: (row: ClaimedMail, holder: string, now: Date) => Promise<HeldOutcome> },
-    /** retryHours: OUTBOX_RETRY_HOURS; maxAttempts: OUTBOX_MAX_ATTEMPTS, no limit by count when absent. */
-    private readonly opts: { retryHours: number; maxAttempts?: number; concurrency?: number; rescreenMs?: number },
+    /** retryHours: OUTBOX_RETRY_HOURS; maxAttempts: OUTBOX_MAX_ATTEMPTS, no limit by count when absent; stopGraceMs: SMTP_STOP_GRACE_SECONDS. */
+    private readonly opts: { retryHours: number; maxAttempts?: number; concurrency?: number; rescreenMs?: number; stopGraceMs?: number },
   ) {
     this.holder = newHolderId(deps.db, 'drain:', deps.log);
     this.bodies = new SharedBodies(deps.db);

@@ -28,6 +28,13 @@ describe('configuration from the environment', () => {
     expect(c.imap).toEqual({ host: 'imap.x.test', port: 1143, secure: false, user: 'u', password: 'p', mailbox: 'INBOX', processedMailbox: 'Processed', pollSeconds: 5, timeoutSeconds: 60, reconnectMaxSeconds: 60, rejectUnauthorized: false });
   });
 
+  // The stop's grace for mails on their way: under systemd's 90 s before SIGKILL; shorter where the supervisor waits less.
+  it('gives the mails on their way 20 s on stop unless SMTP_STOP_GRACE_SECONDS says otherwise', () => {
+    expect(load({}).env.SMTP_STOP_GRACE_SECONDS).toBe(20);
+    expect(load({ SMTP_STOP_GRACE_SECONDS: '5' }).env.SMTP_STOP_GRACE_SECONDS).toBe(5);
+    expect(() => load({ SMTP_STOP_GRACE_SECONDS: '0' })).toThrow(/SMTP_STOP_GRACE_SECONDS: expected a number above 0 \(got "0"\)/);
+  });
+
   it('reads the cap on the wait between IMAP reconnections, and refuses one that is not a number of seconds', () => {
     const imap = { IMAP_HOST: 'h', IMAP_USER: 'u', IMAP_PASSWORD: 'p' };
     expect(load({ ...imap, IMAP_RECONNECT_MAX_SECONDS: '5' }).imap?.reconnectMaxSeconds).toBe(5);
