@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { mail } from '../support/app.js';
 import { cliBuilt, runCli } from '../support/cli.js';
 import { daemonLogLines, imapDaemonEnv, startDaemon, waitFor, type Daemon, type DaemonLogLine } from '../support/daemon.js';
-import { dovecotAvailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
+import { dovecotAvailable, startDovecot } from '../support/dovecot.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
 
 // A ticket waiting for the customer is closed for lack of an answer only once the daemon has read its mailbox,
@@ -18,6 +18,10 @@ import { startTcpProxy } from '../support/tcp-proxy.js';
 //
 // Each step waits for what the daemon logs (its tick, its lost connection, its read), never for a fixed time: CI
 // runs other test files beside these on two cores, where a daemon's start or a read can take seconds.
+//
+// The two tests run at once (concurrent): each has its own Dovecot, DATA_DIR and daemon, and nothing at the describe's
+// level. Each waits for a lifecycle tick, which comes at seconds 0 and 30 for both: one after the other, the second
+// waited out its tick again (~55 s together; at once, ~30 s).
 
 const TICK_EVERY_MS = 30_000; // the lifecycle-timers job runs at seconds 0 and 30 (src/scheduler/jobs.ts)
 /** Long enough for a tick missed by a slow start or a busy machine to come round again. */
@@ -32,18 +36,16 @@ const A_RECONNECTION_MS = 30_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const isTick = (l: DaemonLogLine) => l.msg === 'job ran' && l.job === 'lifecycle-timers';
 
-describe.skipIf(!dovecotAvailable() || !cliBuilt)('the lifecycle timers wait until the mailbox is read', () => {
-  let dovecot: DovecotServer | undefined;
-  let daemon: Daemon | undefined;
-  const dataDir = mkdtempSync(join(tmpdir(), 'timers-wait-'));
-  afterAll(async () => {
-    await daemon?.kill();
-    await dovecot?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  it('an answer waiting in the mailbox when the 60 hours are over reopens the ticket: no close, no follow-up', { timeout: 180_000 }, async () => {
-    dovecot = await startDovecot();
+describe.skipIf(!dovecotAvailable() || !cliBuilt)('the lifecycle timers wait until the mailbox is read', { concurrent: true }, () => {
+  it('an answer waiting in the mailbox when the 60 hours are over reopens the ticket: no close, no follow-up', { timeout: 180_000 }, async ({ expect, onTestFinished }) => {
+    let daemon: Daemon | undefined;
+    const dataDir = mkdtempSync(join(tmpdir(), 'timers-wait-'));
+    const dovecot = await startDovecot();
+    onTestFinished(async () => {
+      await daemon?.kill();
+      await dovecot.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
     const env = imapDaemonEnv(dovecot, dataDir, RECONNECT);
     const ingested = await runCli(['ingest', '-', '--json'], { env, input: mail({ headers: { Subject: 'No puedo timbrar' } }) });
     expect(JSON.parse(ingested.stdout)).toMatchObject({ outcome: 'created', ticket: 1000 });
@@ -85,7 +87,7 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('the lifecycle timers wait unt
   // The same, with the IMAP server lost while the daemon runs: the hold at the start did not apply, so the tick
   // closed the ticket whose answer waited in the mailbox, and the answer, read once the server came back, opened
   // a follow-up with a new number.
-  it('while the mailbox goes unread (the server hangs), the timers wait; the answer read later reopens the ticket', { timeout: 240_000 }, async () => {
+  it('while the mailbox goes unread (the server hangs), the timers wait; the answer read later reopens the ticket', { timeout: 240_000 }, async ({ expect }) => {
     const server = await startDovecot();
     const proxy = await startTcpProxy({ host: server.host, port: server.imapPort });
     const dir = mkdtempSync(join(tmpdir(), 'timers-wait-run-'));
