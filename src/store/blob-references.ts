@@ -1,4 +1,5 @@
 import { connectionOf, type Db } from './database.js';
+import { sqlDate } from './sql.js';
 
 // Every place a row names a blob by its SHA-256, for the sweep (blob-sweep.ts): a file none of these names is
 // removed, so one left out here would delete customers' files (test/unit/store/blob-references.test.ts fails on any
@@ -40,3 +41,37 @@ export function blobsReferencedAmong(db: Db, shas: string[]): Set<string> {
   return new Set(statement.all(JSON.stringify(shas)) as string[]);
 }
 
+
+// The references whose bytes the database does not hold itself, so that this store must have them as files: an
+// attachment with no AttachmentContent row, a raw mail with no RawMail row, an outbox mail's or an owed notice's
+// attachments (always files: outbound/failed-mail.ts). Each with the time of its row: the guard against the wrong
+// database (blob-sweep-guard.ts) reads the newest of them older than the grace (a writer's file is put before its
+// commit, so a row that old has had its file for as long). Dates are ISO text, or epoch ms in rows of older
+// versions, which SQLite sorts below any text: older either way. Each table's newest first, at most `limit` each
+// (its own sort, never the whole table's), then the newest `limit` of them all, each file once. An empty hash (the
+// log row of a mail IMAP could not read) names nothing.
+const EXPECTED_FILES = `SELECT "sha256" FROM (
+  SELECT * FROM (SELECT a."sha256" AS "sha256", m."createdAt" AS "at" FROM "Attachment" a JOIN "Message" m ON m."id" = a."messageId"
+    WHERE m."createdAt" < @before AND NOT EXISTS (SELECT 1 FROM "AttachmentContent" c WHERE c."sha256" = a."sha256") ORDER BY m."createdAt" DESC LIMIT @limit)
+  UNION ALL SELECT * FROM (SELECT m."rawSha256", m."createdAt" FROM "Message" m
+    WHERE m."rawSha256" IS NOT NULL AND m."createdAt" < @before AND NOT EXISTS (SELECT 1 FROM "RawMail" r WHERE r."sha256" = m."rawSha256") ORDER BY m."createdAt" DESC LIMIT @limit)
+  UNION ALL SELECT * FROM (SELECT l."rawSha256", l."receivedAt" FROM "InboundLog" l
+    WHERE l."receivedAt" < @before AND NOT EXISTS (SELECT 1 FROM "RawMail" r WHERE r."sha256" = l."rawSha256") ORDER BY l."receivedAt" DESC LIMIT @limit)
+  UNION ALL SELECT * FROM (SELECT q."rawSha256", q."createdAt" FROM "QuarantinedMail" q
+    WHERE q."createdAt" < @before AND NOT EXISTS (SELECT 1 FROM "RawMail" r WHERE r."sha256" = q."rawSha256") ORDER BY q."createdAt" DESC LIMIT @limit)
+  UNION ALL SELECT * FROM (SELECT json_extract(a."value", '$.sha256'), o."createdAt" FROM "OutboxMail" o, json_each(o."attachments") a
+    WHERE o."attachments" <> '[]' AND o."createdAt" < @before ORDER BY o."createdAt" DESC LIMIT @limit)
+  UNION ALL SELECT * FROM (SELECT json_extract(a."value", '$.sha256'), d."createdAt" FROM "DeferredNotice" d, json_each(d."request", '$.attachments') a
+    WHERE d."createdAt" < @before ORDER BY d."createdAt" DESC LIMIT @limit)
+) WHERE "sha256" IS NOT NULL AND "sha256" <> '' GROUP BY "sha256" ORDER BY max("at") DESC LIMIT @limit`;
+
+/** The newest `limit` files the database expects in the store (see EXPECTED_FILES), of rows older than `before`. */
+export function expectedFiles(db: Db, before: Date, limit: number): string[] {
+  return connectionOf(db).prepare(EXPECTED_FILES).pluck().all({ before: sqlDate(before), limit }) as string[];
+}
+
+/** How many mails the database records, counted up to `upTo`: its inbound log's rows, or its inbound messages' if more. */
+export function mailsRecorded(db: Db, upTo: number): number {
+  const count = (rows: string) => `(SELECT count(*) FROM (SELECT 1 FROM ${rows} LIMIT @upTo))`;
+  return Number(connectionOf(db).prepare(`SELECT max(${count('"InboundLog"')}, ${count('"Message" WHERE "direction" = \'in\'')})`).pluck().get({ upTo }) as number | bigint);
+}

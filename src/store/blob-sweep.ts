@@ -2,7 +2,7 @@ import { rename, unlink } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { asideName, assertHardLinks, fileAt, heldAside, listBlobFiles, logStuckAside, putBackAside, type BlobFile } from './blob-files.js';
 import { blobsReferencedAmong, forEachBlobReference } from './blob-references.js';
-import { implausibleSweep, sweepRefused } from './blob-sweep-guard.js';
+import { filesExpected, implausibleSweep, sweepRefused } from './blob-sweep-guard.js';
 import { BLOB_GRACE_MS, type BlobStore } from './blobs.js';
 import type { Db } from './database.js';
 
@@ -19,8 +19,9 @@ import type { Db } from './database.js';
 //    The day of grace bounds how long a writer may take from its put to its commit. (A writer not allowed to set the
 //    file's times, another OS user's, leaves it as it is only when it is younger than half the grace: blobs.ts.)
 // 2. The sweep lists the files, keeps the young ones, and reads every reference in one statement (one snapshot):
-//    an old file named there is kept. The others are candidates; when they are more than half of the old files, the
-//    database is not this store's (blob-sweep-guard.ts) and the sweep refuses, nothing moved.
+//    an old file named there is kept. The others are candidates; when most of the files the database expects are not
+//    in the store (or it expects none, names none and records next to no mail), the database is not this store's
+//    (blob-sweep-guard.ts) and the sweep refuses, nothing moved.
 // 3. A candidate is renamed to a name of this sweep's (`<sha256>.<pid>.sweep`): from then on a writer's touch fails
 //    (ENOENT) and it writes the file anew under the blob's name, which the sweep never removes. A touch before the
 //    rename shows in the file's time (a rename keeps it): read right after the rename, a young time puts it back at
@@ -92,17 +93,20 @@ export async function sweepBlobs(store: SweptStore, options: SweepOptions = {}):
   const listing = await listBlobFiles(blobs.root, cutoff, dryRun, store.log);
   await options.between?.('listed');
   const old = listing.old.size;
+  // Whether the files the database expects are here, looked up before the named ones are taken out of the listing (a
+  // dry run lists what a dead sweep left aside as the blob it would be put back as).
+  const expected = old > 0 ? filesExpected(db, new Date(cutoff), (sha256) => listing.old.has(sha256) || blobs.has(sha256)) : null;
   // The old blobs, those a row names taken out: the candidates.
   const candidates = listing.old;
   if (candidates.size > 0) forEachBlobReference(db, (sha256) => candidates.delete(sha256));
-  // The wrong database names none of the store's files: refused before anything is moved (a dry run only says so).
-  const share = { old, unreferenced: candidates.size };
-  const refused = dryRun || options.force ? null : sweepRefused(blobs.root, share);
+  // The wrong database: refused before anything is moved (a dry run only says so).
+  const identity = { old, unreferenced: candidates.size, ...(expected ?? { expected: 0, missing: 0, mails: 0 }) };
+  const refused = dryRun || options.force ? null : sweepRefused(blobs.root, identity);
   if (refused) throw refused;
   // A dry run moves nothing, so it has no second look to take: the candidates are what it would remove.
   const removed = dryRun ? sum([...candidates.values()].map((bytes) => ({ bytes }))) : await removeUnreferenced(store, candidates, cutoff, options);
   const temporary = dryRun ? sum(listing.temporary) : await removeTemporary(listing.temporary, cutoff);
-  return { dryRun, removed, temporary, referenced: old - share.unreferenced, young: listing.young, restored: listing.restored, refusal: implausibleSweep(blobs.root, share) };
+  return { dryRun, removed, temporary, referenced: old - identity.unreferenced, young: listing.young, restored: listing.restored, refusal: implausibleSweep(blobs.root, identity) };
 }
 
 /** Steps 3 and 4 above. */

@@ -26,7 +26,7 @@ let app: TestApp;
 let messageId: number;
 beforeEach(async () => {
   ({ app, messageId } = await deskWithOneMail());
-  // The desk's files rows name (the guard against the wrong database wants most old files named).
+  // The desk's files rows name (a database of one mail naming none of the old files is taken for the wrong one).
   for (let i = 0; i < 3; i++) await name(await old());
 });
 afterEach(async () => {

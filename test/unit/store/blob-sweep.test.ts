@@ -25,8 +25,8 @@ beforeEach(async () => {
   const ticket = await app.db.ticket.findUniqueOrThrow({ where: { number: result.ticketNumber as number }, include: { messages: true } });
   ticketId = ticket.id;
   messageId = ticket.messages[0]!.id;
-  // A desk's store holds mostly files rows name: a sweep refuses to remove most of the old ones (the wrong database:
-  // blob-sweep-guard.test.ts), so each test starts with some.
+  // A database of one mail that names none of the store's old files is taken for the wrong one (a near-empty
+  // database beside an old store: blob-sweep-guard.test.ts), so each test starts with some files rows name.
   for (let i = 0; i < NAMED_ALREADY; i++) await references[0]![1]((await stored()).sha256);
 });
 afterEach(() => app.dispose());
@@ -130,7 +130,7 @@ describe('blobs sweep', () => {
     const other = await createTestApp();
     try {
       const blob = await stored();
-      await expect(sweepBlobs({ ...app, db: other.db })).rejects.toThrow(/named by no row of this database \(0 are\).*DATABASE_URL/);
+      await expect(sweepBlobs({ ...app, db: other.db })).rejects.toThrow(/this database records no mail, expects no file .*named by no row.*DATABASE_URL/);
       expect(kept(blob)).toBe(true);
     } finally {
       await other.dispose();
