@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { link, lstat, readdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -40,18 +41,22 @@ export function logStuckAside(log: Logger, away: string, path: string, error: un
   log.error({ err: error, path: away, blob: path }, `a blob held aside by a sweep could not be put back: its rows name ${path}, which is missing until it is moved back (mv ${away} ${path})`);
 }
 
-let probes = 0;
+/** The hard-link probe's files in the store's root: `.link-probe.<pid>.<random>`, and its link (`.linked`). */
+const PROBE = /^\.link-probe\.([0-9]+)\.[0-9a-f]+(?:\.linked)?$/;
 
 /**
  * Refuses to sweep where link() fails (SMB, some FUSE mounts, vfat: EPERM): putBackAside could not put back what the
  * sweep held aside, and a blob a writer named meanwhile would be missing from its name. Asked before anything is moved,
  * with a file of its own in the store's root, where nothing is listed (only folders are). A store not made yet has
- * nothing to move.
+ * nothing to move. The probe's name is random and made with O_EXCL ('wx'): two sweeps at once (the nightly job and a
+ * command) never share one, nor remove each other's; a name taken is left to its owner and another drawn. The probes
+ * a killed sweep left are removed first, so they do not pile up. A store this user cannot write in (a read-only mount,
+ * another user's DATA_DIR) is refused with that said: the sweep renames and removes files there.
  */
 export async function assertHardLinks(root: string): Promise<void> {
-  const probe = join(root, `.link-probe.${process.pid}.${++probes}`);
-  const made = await writeFile(probe, '').then(() => true, (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? false : Promise.reject(error)));
-  if (!made) return;
+  await removeDeadProbes(root);
+  const probe = await makeProbe(root);
+  if (probe === null) return;
   try {
     await link(probe, `${probe}.linked`);
   } catch (error) {
@@ -63,6 +68,40 @@ export async function assertHardLinks(root: string): Promise<void> {
     );
   } finally {
     await Promise.all([probe, `${probe}.linked`].map((path) => unlink(path).catch(() => undefined)));
+  }
+}
+
+/** A new empty probe file under `root`; null when the store does not exist yet. */
+async function makeProbe(root: string): Promise<string | null> {
+  for (let tries = 0; ; tries++) {
+    const probe = join(root, `.link-probe.${process.pid}.${randomBytes(8).toString('hex')}`);
+    try {
+      await writeFile(probe, '', { flag: 'wx' });
+      return probe;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return null;
+      if (code === 'EEXIST' && tries < 5) continue;
+      if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
+        const why = code === 'EROFS' ? 'is on a read-only filesystem' : 'cannot be written by this user';
+        throw new VentanillaError(
+          ErrorCode.SWEEP_REFUSED,
+          `${root} ${why} (${code}): the sweep renames and removes files there. Nothing was moved. Run it as the user the daemon runs as, on DATA_DIR mounted read-write; \`ventanilla blobs sweep --dry-run\` only reads.`,
+          { root, write: code },
+        );
+      }
+      throw error;
+    }
+  }
+}
+
+/** Removes the probe files of sweeps that died between making and removing them (their process is gone). */
+async function removeDeadProbes(root: string): Promise<void> {
+  const entries = await readdir(root).catch(() => [] as string[]);
+  for (const name of entries) {
+    const pid = Number(PROBE.exec(name)?.[1]);
+    if (!pid || pid === process.pid || processRuns(pid)) continue;
+    await unlink(join(root, name)).catch(() => undefined);
   }
 }
 

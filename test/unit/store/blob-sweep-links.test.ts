@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, renameSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCode } from '../../../src/errors.js';
 import { sweepBlobs } from '../../../src/store/blob-sweep.js';
@@ -13,13 +14,23 @@ import { deskWithOneMail, nameBlob, oldBlob } from '../../support/old-blobs.js';
 
 /** Which link() calls fail with EPERM, as on such a filesystem: by their source path. */
 const linkFails = vi.hoisted(() => ({ when: null as ((from: string) => boolean) | null }));
+/** The errors the next writes of a probe file fail with, one each (EEXIST: a name taken; EROFS: a read-only mount). */
+const probeFails = vi.hoisted(() => ({ codes: [] as string[], names: [] as string[] }));
 vi.mock('node:fs/promises', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs/promises')>();
   const link: typeof fs.link = async (from, to) => {
     if (linkFails.when?.(String(from))) throw Object.assign(new Error(`EPERM: operation not permitted, link '${String(from)}' -> '${String(to)}'`), { code: 'EPERM', syscall: 'link' });
     return fs.link(from, to);
   };
-  return { ...fs, default: { ...fs, link }, link };
+  const writeFile = (async (path: string, ...rest: Parameters<typeof fs.writeFile> extends [unknown, ...infer R] ? R : never) => {
+    if (String(path).includes('.link-probe.')) {
+      probeFails.names.push(String(path));
+      const code = probeFails.codes.shift();
+      if (code) throw Object.assign(new Error(`${code}: open '${String(path)}'`), { code, syscall: 'open' });
+    }
+    return fs.writeFile(path, ...rest);
+  }) as typeof fs.writeFile;
+  return { ...fs, default: { ...fs, link, writeFile }, link, writeFile };
 });
 
 let app: TestApp;
@@ -31,6 +42,8 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   linkFails.when = null;
+  probeFails.codes = [];
+  probeFails.names = [];
   await app.dispose();
 });
 
@@ -73,5 +86,39 @@ describe('blobs sweep, on a filesystem without hard links', () => {
     await expect(run).rejects.toMatchObject({ code: 'EPERM' });
     const [held] = aside();
     expect(error).toHaveBeenCalledWith(expect.objectContaining({ path: `${app.blobs.root}/${held}`, blob: blob.path }), expect.stringMatching(/could not be put back/));
+  });
+});
+
+describe('blobs sweep, its hard-link probe', () => {
+  const probes = () => readdirSync(app.blobs.root).filter((n) => n.startsWith('.link-probe.'));
+
+  it("removes the probes a killed sweep left, not a running one's, and leaves none of its own", async () => {
+    const root = app.blobs.root;
+    const dead = ['.link-probe.99999999.1', '.link-probe.99999999.1.linked', '.link-probe.99999998.0a1b2c3d4e5f6071'];
+    const running = `.link-probe.${process.ppid}.00ff00ff00ff00ff`;
+    for (const name of [...dead, running]) writeFileSync(join(root, name), '');
+    await sweepBlobs(app);
+    expect(probes()).toEqual([running]);
+  });
+
+  it('draws another name when its name is taken (made with O_EXCL, never shared with another sweep)', async () => {
+    probeFails.codes = ['EEXIST'];
+    const blob = await old();
+    expect((await sweepBlobs(app)).removed.files).toBe(1);
+    expect(existsSync(blob.path)).toBe(false);
+    expect(probeFails.names).toHaveLength(2);
+    expect(new Set(probeFails.names).size).toBe(2);
+    expect(probeFails.names[0]).toMatch(new RegExp(`/\\.link-probe\\.${process.pid}\\.[0-9a-f]{16}$`));
+    expect(probes()).toEqual([]);
+  });
+
+  it.each([
+    ['EROFS', /is on a read-only filesystem \(EROFS\).*Nothing was moved/],
+    ['EACCES', /cannot be written by this user \(EACCES\).*Nothing was moved/],
+  ])('refuses, saying why, where the store cannot be written (%s)', async (code, message) => {
+    probeFails.codes = [code];
+    const blob = await old();
+    await expect(sweepBlobs(app)).rejects.toMatchObject({ code: ErrorCode.SWEEP_REFUSED, message: expect.stringMatching(message), details: { write: code } });
+    expect(existsSync(blob.path)).toBe(true);
   });
 });
