@@ -82,6 +82,18 @@ describe('blobs sweep, against the wrong database', () => {
     expect(files.every((f) => existsSync(f))).toBe(true);
   });
 
+  it("refuses desk A's store swept with desk B's database whose mails streamed in (stdin: their raw mails are files)", async () => {
+    const a = await desk();
+    const b = await desk();
+    await tickets(a, 3, 1);
+    for (let i = 0; i < 12; i++) await b.pipeline.ingestStream([mail()], { source: 'stdin' });
+    await Promise.all([ageDesk(a), ageDesk(b)]);
+    const error = await refusal(sweepBlobs({ ...a, db: b.db }));
+    expect(error?.message).toMatch(/^12 of the 12 files this database expects/);
+    // Its own store has them all: swept there, nothing to object to.
+    expect((await sweepBlobs(b)).refusal).toBeNull();
+  });
+
   it("refuses desk A's store with a near-empty database (one small mail), and sweeps it with --force", async () => {
     const a = await desk();
     const b = await desk();
