@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, VentanillaError } from '../../../src/errors.js';
 import { sweepBlobs } from '../../../src/store/blob-sweep.js';
@@ -86,7 +87,7 @@ describe('blobs sweep, against the wrong database', () => {
     const a = await desk();
     const b = await desk();
     await tickets(a, 3, 1);
-    for (let i = 0; i < 12; i++) await b.pipeline.ingestStream([mail()], { source: 'stdin' });
+    for (let i = 0; i < 12; i++) await b.pipeline.ingestStream(Readable.from([mail()]), { source: 'stdin' });
     await Promise.all([ageDesk(a), ageDesk(b)]);
     const error = await refusal(sweepBlobs({ ...a, db: b.db }));
     expect(error?.message).toMatch(/^12 of the 12 files this database expects/);
