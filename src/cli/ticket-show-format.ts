@@ -1,6 +1,7 @@
 import type { NotSentToJson } from '../store/message-delivery.js';
 import type { MessageJson, TicketDetailJson } from '../store/ticket-queries.js';
 import { deskTime } from '../domain/desk-time.js';
+import { plainWithSymbols } from '../ingest/visible-text/plain-symbols.js';
 import { historyLines } from './ticket-history-format.js';
 
 // `tickets show` as text: each message as its reader reads it. An inbound mail shows what its sender wrote (its
@@ -18,7 +19,7 @@ export function formatTicket(t: TicketDetailJson, timeZone: string, full: boolea
   ];
   for (const m of t.messages) {
     lines.push('', `--- ${messageHeading(m, timeZone, now)} · ${deskTime(m.date ?? m.createdAt, timeZone)}${deliveryMark(m, timeZone)}`);
-    const shown = full || !m.visibleText ? m.text : m.visibleText;
+    const shown = full || !m.visibleText ? wholeText(m) : m.visibleText;
     lines.push(shown.replace(/\n+$/, ''));
     const hidden = full ? null : hiddenNote(m, t.number);
     if (hidden) lines.push(hidden);
@@ -61,10 +62,19 @@ const lineCount = (text: string) => text.replace(/\s+$/, '').split('\n').length;
  * the desk's own mails, whose visible text is the agent's words and whose whole text is the template around them.
  */
 function hiddenNote(m: MessageJson, ticket: number): string | null {
-  if (m.direction !== 'in' || !m.visibleText || m.visibleText.trim() === m.text.trim()) return null;
-  const cut = lineCount(m.text) - lineCount(m.visibleText);
+  const whole = wholeText(m);
+  if (m.direction !== 'in' || !m.visibleText || m.visibleText.trim() === whole.trim()) return null;
+  const cut = lineCount(whole) - lineCount(m.visibleText);
   const what = cut > 0 ? `${cut} more line${cut === 1 ? '' : 's'} hidden` : 'the whole text differs';
   return `  [${what} (quoted history, signature): \`ventanilla tickets show ${ticket} --full\` shows the whole text]`;
+}
+
+/**
+ * A message's whole text as its reader sees it: a customer's Outlook mail with the symbols its HTML part shows, as
+ * its visible text has them ("gracias ☺", not the stored text/plain part's "gracias J": plain-symbols.ts).
+ */
+function wholeText(m: MessageJson): string {
+  return m.direction === 'in' ? plainWithSymbols(m.text, m.html) : m.text;
 }
 
 /** " (cancelled, never sent: why)" for a mail of the desk's the customer did not get (or not yet); "" when sent. */

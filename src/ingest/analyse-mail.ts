@@ -11,6 +11,7 @@ import { copiesOf } from './stages/mail-copies.js';
 import { formRequester } from './stages/web-form.js';
 import { detectLoop, stripReservedHeaders, type LoopVerdict } from './stages/loop.js';
 import { extractVisibleText } from './visible-text/index.js';
+import { plainWithSymbols } from './visible-text/plain-symbols.js';
 
 // What can be known of a mail without the database: who sent it, what kind of mail it is, its visible text,
 // its attachments stored. Plain data only, so it can be worked out in another thread (prepare-worker.ts) and
@@ -123,7 +124,10 @@ const EMPTY = Buffer.alloc(0);
  * slower of the two threads during a backlog, and the recorder waits for it (test/bench/HISTORY.md).
  */
 export function visibleTextOf(analysis: Pick<MailAnalysis, 'mail' | 'omitted'>): string {
-  return [extractVisibleText(analysis.mail.text, analysis.mail.html, analysis.mail.subject), ...analysis.omitted].filter(Boolean).join('\n\n');
+  const { text, html, subject } = analysis.mail;
+  // Outlook's text/plain part has the letters its HTML part shows in a symbol font ("gracias J" for "gracias ☺"):
+  // the agent reads what the sender saw (visible-text/plain-symbols.ts). The stored text stays the part as written.
+  return [extractVisibleText(plainWithSymbols(text, html), html, subject), ...analysis.omitted].filter(Boolean).join('\n\n');
 }
 
 function senderFromHeaders(mail: InboundMail): Address | null {

@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { formatTicket } from '../../src/cli/ticket-show-format.js';
 import { showTicket } from '../../src/store/ticket-queries.js';
 import { createTestApp, mail, type TestApp } from '../support/app.js';
+import { outlookHtml, outlookMail, p, wingdings } from '../support/outlook-html.js';
 
 // What an agent reads of a customer's mail (the ticket's visible text), through the real ingest path.
 
@@ -142,5 +144,48 @@ describe('letters of a part whose charset is missing or wrong (old clients, web 
   it('real UTF-8 without a charset is left as it is', async () => {
     const raw = Buffer.from(['From: Ana <ana@cliente.mx>', 'To: soporte@example.test', 'Subject: Consulta', 'Message-ID: <utf8ok@cliente.mx>', 'Content-Type: text/plain', 'Content-Transfer-Encoding: 8bit', '', 'Año: ¿ñandú? — 日本', ''].join('\r\n'), 'utf8');
     expect(await visibleTextOfTicket(raw)).toBe('Año: ¿ñandú? — 日本');
+  });
+});
+
+describe("Outlook's symbol fonts in a mail with a text/plain part (its smileys and arrows)", () => {
+  // Outlook writes ":)" as a Wingdings "J" and "-->" as a Wingdings "à": its HTML part says so, its text/plain part,
+  // which the ticket's text is taken from, has the bare letters. The agent read "gracias J".
+  async function messageOf(raw: Buffer) {
+    const result = await app.pipeline.ingest(raw, { source: 'file', sourceRef: 'test' });
+    const ticket = await showTicket(app.db, result.ticketNumber as number);
+    const message = ticket?.messages.find((m) => m.direction === 'in');
+    const shown = (full: boolean) => (ticket ? formatTicket(ticket, 'America/Mexico_City', full) : '');
+    return { text: message?.text, visibleText: message?.visibleText, shown: shown(false), full: shown(true) };
+  }
+
+  it('shows the symbols the HTML part shows in the visible text, and in the whole text `tickets show --full` shows', async () => {
+    const html = outlookHtml([
+      p('Hola,'), p('&nbsp;'), p(`Ya funciona, gracias ${wingdings('J')}`), p('&nbsp;'),
+      p(`Configuraci&oacute;n ${wingdings('à')} Cuentas ${wingdings('à')} Sincronizar`), p('&nbsp;'), p('Ana Ruiz'), p('&nbsp;'),
+      "<div style='border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm'><p class=MsoNormal><b>De:</b> Soporte &lt;soporte@example.test&gt; <br><b>Enviado:</b> lunes, 23 de noviembre de 2026 09:00<br><b>Para:</b> Ana Ruiz &lt;ana@cliente.mx&gt;<br><b>Asunto:</b> RE: Pedido 1234<o:p></o:p></p></div>",
+      p('&nbsp;'), p(`Hola Ana, &iquest;ya puede sincronizar? ${wingdings('K')}`),
+    ].join('\n'));
+    const plain = [
+      'Hola,', '', 'Ya funciona, gracias J', '', 'Configuración à Cuentas à Sincronizar', '', 'Ana Ruiz', '',
+      'De: Soporte <soporte@example.test>', 'Enviado: lunes, 23 de noviembre de 2026 09:00', 'Para: Ana Ruiz <ana@cliente.mx>', 'Asunto: RE: Pedido 1234', '',
+      'Hola Ana, ¿ya puede sincronizar? K', '',
+    ].join('\n');
+    const { text, visibleText, full } = await messageOf(outlookMail('symbols-1', plain, html));
+    expect(visibleText).toBe('Hola,\n\nYa funciona, gracias ☺\n\nConfiguración → Cuentas → Sincronizar\n\nAna Ruiz');
+    // The stored text is the text/plain part as written (a copy of the mail is known by it: reused-message-id.ts).
+    expect(text).toBe(plain);
+    expect(full).toContain(plain.replace('gracias J', 'gracias ☺').replaceAll(' à ', ' → ').replace('sincronizar? K', 'sincronizar? 😐').trimEnd());
+  });
+
+  it('says nothing of text hidden when only the symbols differ from the text/plain part', async () => {
+    const { text, visibleText, shown } = await messageOf(outlookMail('symbols-2', 'Gracias J\n', outlookHtml(p(`Gracias ${wingdings('J')}`))));
+    expect([text, visibleText]).toEqual(['Gracias J\n', 'Gracias ☺']);
+    expect(shown).toContain('\nGracias ☺\n');
+    expect(shown).not.toContain('hidden');
+  });
+
+  it('shows text in a symbol font that a class of the style sheet gives it', async () => {
+    const html = outlookHtml(p('Listo <span class=Emoticono>J</span>, ya sali&oacute; el pedido'), '\nspan.Emoticono\n\t{font-family:Wingdings;}');
+    expect((await messageOf(outlookMail('symbols-3', 'Listo J, ya salió el pedido\n', html))).visibleText).toBe('Listo ☺, ya salió el pedido');
   });
 });

@@ -1,11 +1,20 @@
 // The font of the text the HTML scanner reads, for Outlook's symbol fonts: `<span style='font-family:Wingdings'>J</span>`
 // is its ":)" (symbol-fonts.ts). Outlook names the font in a style's font-family, in mso-symbol-font-family (with
-// mso-char-type:symbol), or in an older <font face=...>. Fonts a <style> sheet gives a class are not followed.
+// mso-char-type:symbol), in an older <font face=...>, or in a class its <style> sheet gives the font (css-fonts.ts).
 
 import { symbolFont, symbolText, type SymbolFont } from '../symbol-fonts.js';
+import { fontMentions, fontOfClasses, fontOfDeclarations, firstFamily, type ClassFonts } from './css-fonts.js';
 
 /** Where the HTML names one of the fonts ("Segoe UI Symbol" and "Noto Sans Symbols" are other fonts). */
 const NAMES_A_SYMBOL_FONT = /w[ie][nb]gdings|(?<!ui )symbol(?!s)/gi;
+
+/**
+ * Marks around a character of a symbol font in the text of `HtmlFonts.of(html, true)`: the letter written, then the
+ * character shown (\u0004J\u0005☺\u0006), for lining the HTML's text up with its mail's text/plain part (plain-symbols.ts).
+ */
+export const MARK_OPEN = '\u0004';
+export const MARK_SHOWN = '\u0005';
+export const MARK_CLOSE = '\u0006';
 
 const VOID_TAGS = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr']);
 /**
@@ -19,14 +28,6 @@ const BLOCK_TAGS = new Set([
 ]);
 const STYLE_RE = /\sstyle\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/i;
 const FACE_RE = /\sface\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/i;
-/**
- * The family list of a `font:` shorthand: what follows its size (and line height), line ends included (Outlook wraps
- * long style attributes). `[^]*` rather than `.*`: with `.*` a value holding a line end failed at every start and
- * was tried again from the next, time growing with the square of its length (3 s for one mail of 26 such tags).
- */
-const SHORTHAND_FAMILY_RE = /(?:^|\s)[\d.]+[a-z%]*(?:\s*\/\s*\S+)?\s+(\S[^]*)$/i;
-/** A `font:` value is read this far at most: a real one is a size and a few family names. */
-const MAX_SHORTHAND_CHARS = 256;
 /** Open elements followed at most: deeper ones count as elements of the innermost, so the lookups stay short. */
 const MAX_OPEN = 64;
 
@@ -53,12 +54,18 @@ export class HtmlFonts {
   /** The next of the places where the HTML names a symbol font. */
   private next = 0;
 
-  private constructor(private readonly mentions: number[]) {}
+  private constructor(private readonly mentions: number[], private readonly classes: ClassFonts | null, private readonly marked: boolean) {}
 
-  /** A tracker for the HTML, or null when it names no symbol font (its text is then never mapped). */
-  static of(html: string): HtmlFonts | null {
+  /**
+   * A tracker for the HTML, or null when no tag of it is in a symbol font (its text is then never mapped): it names
+   * none, or only in its style sheet's font list and list styles. `marked`: each character shown in a symbol font
+   * is given as the letter written and the character shown, between the MARK_ characters.
+   */
+  static of(html: string, marked = false): HtmlFonts | null {
     const mentions = Array.from(html.matchAll(NAMES_A_SYMBOL_FONT), (m) => m.index);
-    return mentions.length > 0 ? new HtmlFonts(mentions) : null;
+    if (mentions.length === 0) return null;
+    const { tags, classes } = fontMentions(html, mentions);
+    return tags.length > 0 ? new HtmlFonts(tags, classes, marked) : null;
   }
 
   /**
@@ -83,7 +90,7 @@ export class HtmlFonts {
       return true;
     }
     // A block opened in the font is followed too: its end is then not the end of the block the font was opened in.
-    let font = fontOf(name, attributes);
+    let font = fontOf(name, attributes, this.classes);
     if (font === undefined && BLOCK_TAGS.has(name)) font = this.open[this.open.length - 1]?.font ?? null;
     if (font !== undefined && this.open.length < MAX_OPEN) {
       this.open.push({ name, font, nested: 0 });
@@ -95,7 +102,14 @@ export class HtmlFonts {
   /** Text read at this point, as its font shows it. */
   text(text: string): string {
     const font = this.symbols > 0 ? this.open[this.open.length - 1]?.font : null;
-    return font ? symbolText(font, text) : text;
+    if (!font) return text;
+    if (!this.marked) return symbolText(font, text);
+    let out = '';
+    for (const char of text) {
+      const shown = symbolText(font, char);
+      out += shown === char ? char : `${MARK_OPEN}${char}${MARK_SHOWN}${shown}${MARK_CLOSE}`;
+    }
+    return out;
   }
 
   /** Ends the open elements from the index on. */
@@ -115,33 +129,16 @@ export class HtmlFonts {
   }
 }
 
-/** The font an element sets: a symbol font, null for another, undefined when it sets none. */
-function fontOf(name: string, attributes: string): SymbolFont | null | undefined {
-  let family: string | undefined;
+/**
+ * The font an element sets: a symbol font, null for another, undefined when it sets none. Its style attribute
+ * overrides its classes, and both a <font face> (CSS's rule for HTML's own attributes).
+ */
+function fontOf(name: string, attributes: string, classes: ClassFonts | null): SymbolFont | null | undefined {
   const style = STYLE_RE.exec(attributes);
-  if (style) {
-    const css = (style[1] ?? style[2] ?? style[3] ?? '').replace(/&quot;|&#34;|&#39;|&apos;/gi, '"');
-    for (const declaration of css.split(';')) {
-      const colon = declaration.indexOf(':');
-      if (colon < 0) continue;
-      const property = declaration.slice(0, colon).trim().toLowerCase();
-      const value = declaration.slice(colon + 1);
-      // Word's symbol characters: the font in which the character is to be read, whatever the text's font.
-      if (property === 'mso-symbol-font-family') {
-        const symbol = symbolFont(firstFamily(value));
-        if (symbol) return symbol;
-      } else if (property === 'font-family') family = value;
-      else if (property === 'font') family = SHORTHAND_FAMILY_RE.exec(value.slice(0, MAX_SHORTHAND_CHARS).trim())?.[1] ?? family;
-    }
-  }
-  if (family === undefined && name === 'font') {
-    const face = FACE_RE.exec(attributes);
-    if (face) family = face[1] ?? face[2] ?? face[3];
-  }
-  return family === undefined ? undefined : symbolFont(firstFamily(family));
-}
-
-/** The family a browser uses (the first, which Windows has): the rest are fallbacks. */
-function firstFamily(list: string): string {
-  return list.split(',')[0] ?? '';
+  const inline = style ? fontOfDeclarations((style[1] ?? style[2] ?? style[3] ?? '').replace(/&quot;|&#34;|&#39;|&apos;/gi, '"')) : undefined;
+  if (inline !== undefined) return inline;
+  const classed = classes ? fontOfClasses(classes, name, attributes) : undefined;
+  if (classed !== undefined || name !== 'font') return classed;
+  const face = FACE_RE.exec(attributes);
+  return face ? symbolFont(firstFamily(face[1] ?? face[2] ?? face[3] ?? '')) : undefined;
 }

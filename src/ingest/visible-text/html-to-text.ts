@@ -1,5 +1,6 @@
 /**
- * HTML to text (only used when there is no text/plain part). A small linear tag scanner;
+ * HTML to text (used when there is no text/plain part, and to line an HTML part's symbol fonts up with the text/plain
+ * part: plain-symbols.ts). A small linear tag scanner;
  * planer's own HTML mode needs a full DOM with XPath (jsdom), which this project does not ship.
  */
 import { HtmlFonts } from './html-fonts.js';
@@ -66,9 +67,10 @@ function linkAddress(attributes: string): string {
  * Simple HTML to text: block elements become line breaks, <br> a line break,
  * <blockquote> content becomes "> " quoted lines (so talon's text algorithm sees it
  * as a quotation), list items "1. " or "- ", preformatted text keeps its indentation,
- * head/style/script are dropped, entities decoded.
+ * head/style/script are dropped, entities decoded. `markSymbols`: text in a symbol font is given marked, letter
+ * and character shown (html-fonts.ts MARK_OPEN), for plain-symbols.ts.
  */
-export function htmlToText(html: string): string {
+export function htmlToText(html: string, { markSymbols = false } = {}): string {
   const src = html.length > MAX_HTML_CHARS ? html.slice(0, MAX_HTML_CHARS) : html;
   const out: string[] = [];
   let atLineStart = true;
@@ -85,7 +87,7 @@ export function htmlToText(html: string): string {
   // The link being read: its address and where its text starts in `out`.
   let link: { href: string; from: number } | null = null;
   // Outlook's symbol fonts (its ":)" is a Wingdings "J"), followed only in HTML that names one, up to its last one.
-  let fonts = HtmlFonts.of(src);
+  let fonts = HtmlFonts.of(src, markSymbols);
 
   const push = (s: string): void => {
     if (s === '') return;

@@ -4,30 +4,11 @@ import { parseMail } from '../../../src/ingest/parse.js';
 import { rtfText } from '../../../src/ingest/rtf-text.js';
 import { extractVisibleText, htmlToText } from '../../../src/ingest/visible-text/index.js';
 import { richTextMail } from '../../support/multipart-mail.js';
+import { outlookHtml as outlook, p } from '../../support/outlook-html.js';
 import { compressedRtf, tnefStream } from '../../support/tnef-stream.js';
 
 // Outlook writes ":)" as a "J" in Wingdings, "-->" as "à", a list's bullets as "·" in Symbol: the agent must read
 // the smiley, the arrow and the bullet, not the letters they are encoded with.
-
-/** The head of an Outlook 2016 mail ("filtered medium" HTML), with the fonts it declares. */
-const OUTLOOK_HEAD = `<html xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" xmlns:w="urn:schemas-microsoft-com:office:word" xmlns:m="http://schemas.microsoft.com/office/2004/12/omml" xmlns="http://www.w3.org/TR/REC-html40"><head><meta http-equiv=Content-Type content="text/html; charset=iso-8859-1"><meta name=Generator content="Microsoft Word 15 (filtered medium)"><style><!--
-/* Font Definitions */
-@font-face
-	{font-family:Wingdings;
-	panose-1:5 0 0 0 0 0 0 0 0 0;}
-@font-face
-	{font-family:"Cambria Math";
-	panose-1:2 4 5 3 5 4 6 3 2 4;}
-@font-face
-	{font-family:Calibri;
-	panose-1:2 15 5 2 2 2 4 3 2 4;}
-/* Style Definitions */
-p.MsoNormal, li.MsoNormal, div.MsoNormal
-	{margin:0cm;
-	font-size:11.0pt;
-	font-family:"Calibri",sans-serif;}
---></style></head><body lang=ES link="#0563C1" vlink="#954F72" style='word-wrap:break-word'><div class=WordSection1>`;
-const outlook = (body: string) => `${OUTLOOK_HEAD}\n${body}\n</div></body></html>`;
 
 describe('the visible text of Outlook HTML in symbol fonts', () => {
   it("shows Outlook's smileys and arrows, not the Wingdings letters they are written with", () => {
@@ -66,6 +47,19 @@ describe('the visible text of Outlook HTML in symbol fonts', () => {
     expect(htmlToText(`<p><span style='font-family:Wingdings'>J<span style='font:7.0pt "Times New Roman"'>J</span>K</span></p>`)).toBe('☺J😐');
     // Outlook wraps a long style attribute: a family list that goes on past a line end is still read.
     expect(htmlToText(`<p>Listo <span style='font:10.0pt Wingdings,\nserif'>J</span></p>`)).toBe('Listo ☺');
+  });
+
+  it('reads a symbol font a <style> sheet gives a class; not where an inline font or an element of another name overrides it', () => {
+    const styles = '\nspan.Emoticono\n\t{font-family:Wingdings;}\np.Griego, li.Griego\n\t{font-family:Symbol;}\n@media screen {\n.Flecha {font:11.0pt Wingdings}}\n.Calibri\n\t{font-family:Calibri}';
+    const html = outlook([
+      p('Gracias <span class=Emoticono>J</span> <span class=Emoticono style="font-family:Calibri">J</span> <span class=EMOTICONO>J</span>'),
+      '<p class=Griego>abg</p>',
+      p('<span class=Griego>abg</span> <b class="negrita Flecha">à</b> <span class=Flecha><span class=Calibri>à</span></span>'),
+    ].join('\n'), styles);
+    expect(htmlToText(html)).toBe('Gracias ☺ J ☺\nαβγ\nabg → à');
+    // A style sheet in the body, and a class of it used before a span that names Wingdings itself.
+    const inBody = `<p><span class=smile>J</span> y <span style='font-family:Wingdings'>J</span></p><style>.smile{font-family:Wingdings}</style><p><span class=smile>L</span></p>`;
+    expect(htmlToText(inBody)).toBe('☺ y ☺\n☹');
   });
 
   it('ends a symbol font left open at the end of its paragraph, cell or item: the rest of the mail stays letters', async () => {
