@@ -79,14 +79,18 @@ function withSymbols(text: string, html: string): string {
   }
   if (letters.length === 0) return text;
   written.push(marked.slice(last));
-  const fromHtml = squeeze(written.join(''));
+  const htmlText = written.join('');
+  const fromHtml = squeeze(htmlText);
   const plain = squeeze(text.length > MAX_INPUT_CHARS ? text.slice(0, MAX_INPUT_CHARS) : text);
 
   const replaced: Array<[number, string]> = [];
   let done = 0; // the squeezed plain text is lined up to here: a later run is found after it
   const budget = { left: MAX_SEARCHED };
   for (const run of runs(fromHtml, letters).slice(0, MAX_RUNS)) {
-    const found = lineUp(fromHtml.text, plain.text, { ...run, after: done }, budget);
+    // The squeezed texts have no white space: "todo ☺\nJuan" against "todo\nJuan" lines up the J of Juan. The
+    // letters replaced must sit as the run's do in the HTML (sitsAlike), else a real letter would become a symbol.
+    const fits = (found: number, open: OpenSide) => sitsAlike(htmlText, run.at, text, run.at.map((_, i) => inText(plain, found + i)), open);
+    const found = lineUp(fromHtml.text, plain.text, { ...run, after: done }, budget, fits);
     if (budget.left < 0) break;
     if (found < 0) continue;
     run.shown.forEach((char, i) => replaced.push([inText(plain, found + i), char]));
@@ -101,9 +105,20 @@ function withSymbols(text: string, html: string): string {
   return out + text.slice(next);
 }
 
+/** A run of letters marked: [from, to) in the squeezed HTML text, what each shows, and where each is in the HTML's text. */
+interface Run {
+  from: number;
+  to: number;
+  shown: string[];
+  at: number[];
+}
+
+/** The side of a run a one-sided context leaves open (CONTEXTS [16, 0]: 'after'), null for none. */
+type OpenSide = 'before' | 'after' | null;
+
 /** The runs of letters marked, next to each other in the squeezed HTML text: [from, to) and what each letter shows. */
-function runs(squeezed: Squeezed, letters: Array<[number, string]>): Array<{ from: number; to: number; shown: string[] }> {
-  const found: Array<{ from: number; to: number; shown: string[] }> = [];
+function runs(squeezed: Squeezed, letters: Array<[number, string]>): Run[] {
+  const found: Run[] = [];
   for (const [at, shown] of letters) {
     const i = inSqueezed(squeezed, at);
     if (i < 0) continue; // a quote mark's ">" at a line's start
@@ -111,10 +126,10 @@ function runs(squeezed: Squeezed, letters: Array<[number, string]>): Array<{ fro
     if (open && open.to === i) {
       open.to = i + 1;
       open.shown.push(shown);
-    } else found.push({ from: i, to: i + 1, shown: [shown] });
+      open.at.push(at);
+    } else found.push({ from: i, to: i + 1, shown: [shown], at: [at] });
   }
   return found;
-
 }
 
 /**
@@ -122,7 +137,7 @@ function runs(squeezed: Squeezed, letters: Array<[number, string]>): Array<{ fro
  * as often, and the run's place in the plain text after `after` (the runs before it were found before it). Each try
  * takes the length of both texts from the budget; -1 once it is spent.
  */
-function lineUp(html: string, plain: string, { from, to, after }: { from: number; to: number; after: number }, budget: { left: number }): number {
+function lineUp(html: string, plain: string, { from, to, after }: { from: number; to: number; after: number }, budget: { left: number }, fits: (found: number, open: OpenSide) => boolean): number {
   for (const [before, behind] of CONTEXTS) {
     const start = Math.max(0, from - before);
     const end = Math.min(html.length, to + behind);
@@ -138,9 +153,48 @@ function lineUp(html: string, plain: string, { from, to, after }: { from: number
     const inPlain = occurrences(plain, around, inHtml.length + 1);
     if (inPlain.length !== inHtml.length) continue;
     const found = (inPlain[nth] as number) + (from - start);
-    if (found >= after) return found;
+    const open: OpenSide = before === 0 ? 'before' : behind === 0 ? 'after' : null;
+    if (found >= after && fits(found, open)) return found;
   }
   return -1;
+}
+
+/** White space, and the characters that show nothing: a letter next to one (or to a text's end) starts or ends a word. */
+const BLANK = /[\s\x00-\x20\x7f\u00a0\u00ad\u200b-\u200f]/;
+/** What may stand between a line's edge and its first or last letter: blanks, and a quote's ">" at its start. */
+const AT_LINE_EDGE = /[^\S\n]|[\x00-\x09\x0b-\x20\x7f\u00ad\u200b-\u200f]/;
+/** Characters stepped over looking for a line's edge: beyond, a run is taken not to be at one. */
+const MAX_EDGE_STEPS = 256;
+
+/**
+ * Whether the plain text's letters at `inPlain` sit as the HTML text's run at `inHtml` does: each with a blank (or
+ * the text's end) on the same sides, and at a line's edge on the side a one-sided context left open, in both texts.
+ * The texts compared are squeezed: without this, the letter next to a symbol the plain part lacks was taken for it.
+ */
+function sitsAlike(html: string, inHtml: number[], plain: string, inPlain: number[], open: OpenSide): boolean {
+  for (let i = 0; i < inHtml.length; i++) {
+    const h = inHtml[i] as number;
+    const t = inPlain[i] as number;
+    if (blankAt(html, h - 1) !== blankAt(plain, t - 1) || blankAt(html, h + 1) !== blankAt(plain, t + 1)) return false;
+  }
+  if (open === null) return true;
+  const step = open === 'before' ? -1 : 1;
+  const [h, t] = open === 'before' ? [inHtml[0], inPlain[0]] : [inHtml[inHtml.length - 1], inPlain[inPlain.length - 1]];
+  return atLineEdge(html, (h as number) + step, step) && atLineEdge(plain, (t as number) + step, step);
+}
+
+function blankAt(text: string, i: number): boolean {
+  return i < 0 || i >= text.length || BLANK.test(text[i] as string);
+}
+
+/** Whether from `i` on, stepping by `step`, only blanks (and, before, quote marks) come before a line break or the text's end. */
+function atLineEdge(text: string, i: number, step: -1 | 1): boolean {
+  for (let steps = 0; steps < MAX_EDGE_STEPS; steps++, i += step) {
+    if (i < 0 || i >= text.length || text[i] === '\n') return true;
+    const c = text[i] as string;
+    if (!AT_LINE_EDGE.test(c) && !(step < 0 && c === '>')) return false;
+  }
+  return false;
 }
 
 /** Where the needle starts in the text, overlapping ones too, up to `most` of them. */

@@ -52,8 +52,25 @@ describe("a text/plain part's letters that its HTML part shows in a symbol font"
     const plain = 'Hola\nMuchas gracias por toda la ayuda de ayer J hasta pronto, buen fin de semana\nMuchas gracias por toda la ayuda de ayer J hasta pronto, buen fin de semana\nJuan';
     expect(plainWithSymbols(plain, twice)).toBe(plain);
     // Characters in the HTML that look like the marks of a symbol (html-fonts.ts MARK_OPEN) are not taken for one.
-    const forged = outlookHtml(p(`Hola \u0004J\u0005☹\u0006 y ${wingdings('J')} adi&oacute;s`));
-    expect(plainWithSymbols('Hola J y J adiós', forged)).toBe('Hola J y ☺ adiós');
+    const forged = outlookHtml(p(`Hola \u0004J\u0005☹\u0006 y muchas gracias por la ayuda ${wingdings('J')} hasta luego, adi&oacute;s`));
+    expect(plainWithSymbols('Hola J y muchas gracias por la ayuda J hasta luego, adiós', forged)).toBe('Hola J y muchas gracias por la ayuda ☺ hasta luego, adiós');
+  });
+
+  it('leaves a real letter next to a symbol the text/plain part lacks: the letters replaced sit as the HTML run does', () => {
+    // The text/plain part without the smiley's J: the J of Juan, on the next line, is not the smiley.
+    const juan = outlookHtml([p(`Muchas gracias por todo ${wingdings('J')}`), p('Juan P&eacute;rez')].join('\n'));
+    expect(plainWithSymbols('Muchas gracias por todo\nJuan Pérez\n', juan)).toBe('Muchas gracias por todo\nJuan Pérez\n');
+    // Nor the L ending the word before a frown the part lacks.
+    const portal = outlookHtml(p(`No puedo entrar otra vez en el PORTAL ${wingdings('L')} de nuevo hoy`));
+    expect(plainWithSymbols('No puedo entrar otra vez en el PORTAL de nuevo hoy', portal)).toBe('No puedo entrar otra vez en el PORTAL de nuevo hoy');
+    // Nor a real "à" after an arrow the part lacks: a one-sided context's open side must be a line's edge.
+    const menu = outlookHtml(p(`Voir le menu ${wingdings('à')} &agrave; droite`));
+    expect(plainWithSymbols('Voir le menu à droite', menu)).toBe('Voir le menu à droite');
+    // A real J next to a real smiley: the smiley is replaced, the J stays.
+    const initial = outlookHtml([p(`Saludos, J ${wingdings('J')}`), p('Juan')].join('\n'));
+    expect(plainWithSymbols('Saludos, J J\nJuan', initial)).toBe('Saludos, J ☺\nJuan');
+    const nextLine = outlookHtml([p(`Muchas gracias por todo ${wingdings('J')}`), p('Juan P&eacute;rez')].join('\n'));
+    expect(plainWithSymbols('Muchas gracias por todo J\r\nJuan Pérez\r\n', nextLine)).toBe('Muchas gracias por todo ☺\r\nJuan Pérez\r\n');
   });
 
   it('reads a symbol font a class of the style sheet gives, as the HTML shows it', () => {
