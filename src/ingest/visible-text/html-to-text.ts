@@ -3,7 +3,7 @@
  * part: plain-symbols.ts). A small linear tag scanner;
  * planer's own HTML mode needs a full DOM with XPath (jsdom), which this project does not ship.
  */
-import { HtmlFonts } from './html-fonts.js';
+import { HtmlFonts, MARK_CLOSE, MARK_OPEN, MARK_SHOWN } from './html-fonts.js';
 import { MAX_HTML_CHARS, MAX_QUOTE_DEPTH } from './limits.js';
 import { itemMarker, openList, type OpenList } from './list-markers.js';
 
@@ -54,13 +54,20 @@ function decodeEntities(s: string): string {
 const HTML_TOKEN_RE =
   /<!--[\s\S]*?(?:-->|$)|<!\[CDATA\[[\s\S]*?(?:\]\]>|$)|<[!?][^<>]{0,10000}>|<(\/?)([a-zA-Z][a-zA-Z0-9:_-]{0,40})([^<>]{0,20000})>/g;
 
+/**
+ * The marks of a symbol (markSymbols): an entity (&#4;) decodes into one, which would forge a symbol's letter and
+ * what it shows; they are taken out of the decoded text before the fonts mark it.
+ */
+const MARKS_RE = new RegExp(`[${MARK_OPEN}${MARK_SHOWN}${MARK_CLOSE}]`, 'g');
+
 const HREF_RE = /\shref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/i;
 
 /** A link's web address (http, https, ftp), entities decoded; '' for any other (mailto:, a page anchor). */
 function linkAddress(attributes: string): string {
   const m = HREF_RE.exec(attributes);
   const href = decodeEntities((m?.[1] ?? m?.[2] ?? m?.[3] ?? '').trim());
-  return /^(?:https?|ftp):\/\/[^\s<>]+$/i.test(href) ? href : '';
+  // No control characters: no address has them, and &#4; would forge a symbol's marks (MARKS_RE).
+  return /^(?:https?|ftp):\/\/[^\s<>\x00-\x1f\x7f]+$/i.test(href) ? href : '';
 }
 
 /**
@@ -101,6 +108,7 @@ export function htmlToText(html: string, { markSymbols = false } = {}): string {
   const emitText = (raw: string): void => {
     if (skipDepth > 0 || raw === '') return;
     let t = decodeEntities(raw);
+    if (markSymbols) t = t.replace(MARKS_RE, '');
     if (fonts) t = fonts.text(t);
     if (preDepth > 0) {
       t = t.replace(/\r\n?/g, '\n');

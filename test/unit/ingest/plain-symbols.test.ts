@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HtmlFonts } from '../../../src/ingest/visible-text/html-fonts.js';
+import { htmlToText } from '../../../src/ingest/visible-text/html-to-text.js';
 import { plainWithSymbols } from '../../../src/ingest/visible-text/plain-symbols.js';
 import { outlookHtml, outlookItem, p, wingdings } from '../../support/outlook-html.js';
 
@@ -71,6 +72,19 @@ describe("a text/plain part's letters that its HTML part shows in a symbol font"
     expect(plainWithSymbols('Saludos, J J\nJuan', initial)).toBe('Saludos, J ☺\nJuan');
     const nextLine = outlookHtml([p(`Muchas gracias por todo ${wingdings('J')}`), p('Juan P&eacute;rez')].join('\n'));
     expect(plainWithSymbols('Muchas gracias por todo J\r\nJuan Pérez\r\n', nextLine)).toBe('Muchas gracias por todo ☺\r\nJuan Pérez\r\n');
+  });
+
+  it('takes no marks from entities or link addresses: only a symbol font marks a letter', () => {
+    // &#4;J&#5;...&#6; decodes into the marks html-fonts.ts puts around a symbol: they are not taken for one.
+    const html = outlookHtml(p(`Hola &#4;J&#5;XXX INJECTED&#6; y muchas gracias por la ayuda ${wingdings('J')} hasta luego`));
+    expect(plainWithSymbols('Hola J y muchas gracias por la ayuda J hasta luego', html)).toBe('Hola J y muchas gracias por la ayuda ☺ hasta luego');
+    const hex = outlookHtml(p(`Hola &#x4;J&#x5;XXX&#x6; ${wingdings('J')}`));
+    expect(plainWithSymbols('Hola JXXX J', hex)).toBe('Hola JXXX ☺');
+    // A link's address is written out after its text: its entities neither.
+    const link = outlookHtml(p(`Hola <a href="https://x.example/&#4;J&#5;XXX&#6;">aqu&iacute;</a> gracias por la ayuda ${wingdings('J')}`));
+    const plain = 'Hola aquí <https://x.example/J> gracias por la ayuda J';
+    expect(plainWithSymbols(plain, link)).toBe('Hola aquí <https://x.example/J> gracias por la ayuda ☺');
+    expect(htmlToText(html, { markSymbols: true })).not.toContain('INJECTED\u0006');
   });
 
   it('reads a symbol font a class of the style sheet gives, as the HTML shows it', () => {
