@@ -21,6 +21,8 @@ const CLASS_ATTRIBUTE_RE = /\sclass\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/i;
 interface ClassFont {
   tag: string | null;
   font: SymbolFont | null;
+  /** Its rule's place in the sheets: of two rules as specific, the later wins. */
+  order: number;
 }
 
 /** The fonts a style sheet gives classes, by lower-case class name (HTML without a doctype, as Outlook's, ignores case). */
@@ -51,18 +53,27 @@ export function firstFamily(list: string): string {
   return list.split(',')[0] ?? '';
 }
 
-/** The font an element's classes give it (undefined: none of them sets one); a rule for its name before one for any. */
+/**
+ * The font an element's classes give it (undefined: none of them sets one): CSS's cascade, a rule for its name and a
+ * class (span.x) before one for a class alone (.x), and of equal ones the later in the sheets, whatever the order of
+ * the names in its class attribute (`.a{Wingdings} .b{Calibri}`: class="b a" is in Calibri).
+ */
 export function fontOfClasses(classes: ClassFonts, name: string, attributes: string): SymbolFont | null | undefined {
   const attribute = CLASS_ATTRIBUTE_RE.exec(attributes);
   if (!attribute) return undefined;
   let found: ClassFont | undefined;
   for (const token of (attribute[1] ?? attribute[2] ?? attribute[3] ?? '').toLowerCase().split(/\s+/)) {
     for (const rule of classes.get(token) ?? []) {
-      if (rule.tag === name) return rule.font;
-      if (rule.tag === null) found = rule;
+      if (rule.tag !== null && rule.tag !== name) continue;
+      if (!found || weight(rule) > weight(found)) found = rule;
     }
   }
   return found?.font;
+}
+
+/** A rule's precedence: its specificity (an element's name counts), then its place in the sheets. */
+function weight(rule: ClassFont): number {
+  return (rule.tag === null ? 0 : 1e9) + rule.order;
 }
 
 /**
@@ -125,18 +136,20 @@ function lastBefore(html: string, char: string): (at: number) => number {
 function classFonts(html: string, sheets: Sheet[]): ClassFonts | null {
   const classes: ClassFonts = new Map();
   let symbols = false;
+  let order = 0;
   for (const sheet of sheets) {
     for (const { start, open, close, atRule } of sheet.rules) {
       if (atRule) continue;
       const font = fontOfDeclarations(html.slice(open + 1, close));
       if (font === undefined) continue;
+      order++;
       for (const one of selectorText(html.slice(start, open)).split(',')) {
         const match = CLASS_SELECTOR_RE.exec(one.trim());
         if (!match) continue; // descendants, ids, attributes, pseudo-classes: not followed
         const name = (match[2] as string).toLowerCase();
         const tag = match[1]?.toLowerCase() ?? null;
         const rules = (classes.get(name) ?? []).filter((rule) => rule.tag !== tag);
-        classes.set(name, [...rules, { tag, font }]);
+        classes.set(name, [...rules, { tag, font, order }]);
         if (font) symbols = true;
       }
     }

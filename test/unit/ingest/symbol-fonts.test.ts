@@ -62,6 +62,19 @@ describe('the visible text of Outlook HTML in symbol fonts', () => {
     expect(htmlToText(inBody)).toBe('☺ y ☺\n☹');
   });
 
+  it("gives an element of several classes the font of the sheet's later rule, whatever the classes' order; span.x over .x", () => {
+    // CSS: at equal specificity the later rule wins; the order of the names in class="..." does not matter.
+    const later = '<style>.a{font-family:Wingdings} .b{font-family:Calibri}</style>';
+    expect(htmlToText(`${later}<p><span class="b a">J</span> <span class="a b">J</span> <span class=a>J</span></p>`)).toBe('J J ☺');
+    const earlier = '<style>.b{font-family:Calibri} .a{font-family:Wingdings}</style>';
+    expect(htmlToText(`${earlier}<p><span class="b a">J</span> <span class="a b">J</span> <span class=b>J</span></p>`)).toBe('☺ ☺ J');
+    // An element's name and a class say more than a class alone, before or after it in the sheet.
+    const named = '<style>span.a{font-family:Wingdings} .b{font-family:Calibri}</style>';
+    expect(htmlToText(`${named}<p><span class="b a">J</span> <b class="b a">J</b></p>`)).toBe('☺ J');
+    const namedOff = '<style>.a{font-family:Wingdings} span.b{font-family:Calibri}</style>';
+    expect(htmlToText(`${namedOff}<p><span class="a b">J</span> <b class="a b">J</b></p>`)).toBe('J ☺');
+  });
+
   it('ends a symbol font left open at the end of its paragraph, cell or item: the rest of the mail stays letters', async () => {
     // An unclosed span, as a browser shows it: the span ends with its paragraph. For an HTML-only mail this is the ticket.
     const unclosed = '<p>Gracias <span style="font-family:Wingdings">J</p><p>El pedido 1234 llega mañana</p>';
