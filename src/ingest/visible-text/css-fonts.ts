@@ -34,17 +34,21 @@ export type ClassFonts = Map<string, ClassFont[]>;
  */
 export function fontOfDeclarations(css: string): SymbolFont | null | undefined {
   let family: string | undefined;
+  let symbolFamily: string | undefined;
+  let symbolChar = false;
   for (const declaration of css.split(';')) {
     const colon = declaration.indexOf(':');
     if (colon < 0) continue;
     const property = declaration.slice(0, colon).trim().toLowerCase();
     const value = declaration.slice(colon + 1);
-    if (property === 'mso-symbol-font-family') {
-      const symbol = symbolFont(firstFamily(value));
-      if (symbol) return symbol;
-    } else if (property === 'font-family') family = value;
+    if (property === 'mso-symbol-font-family') symbolFamily = value;
+    else if (property === 'mso-char-type') symbolChar = value.trim().toLowerCase() === 'symbol';
+    else if (property === 'font-family') family = value;
     else if (property === 'font') family = SHORTHAND_FAMILY_RE.exec(value.slice(0, MAX_SHORTHAND_CHARS).trim())?.[1] ?? family;
   }
+  // Word reads the text in mso-symbol-font-family only as a symbol character (mso-char-type:symbol); a browser never.
+  const symbol = symbolChar && symbolFamily !== undefined ? symbolFont(firstFamily(symbolFamily)) : null;
+  if (symbol) return symbol;
   return family === undefined ? undefined : symbolFont(firstFamily(family));
 }
 

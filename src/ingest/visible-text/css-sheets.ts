@@ -13,7 +13,11 @@ export interface Rule {
   start: number;
   open: number;
   close: number;
-  /** Its selector is an at-rule's (@font-face, @list): its declarations give no class a font. */
+  /**
+   * Its selector is an at-rule's (@font-face, @list), or it is inside one (@media, @supports): its declarations give
+   * no class a font. When a nested rule applies is not known here (a print sheet, a phone's width), and one followed
+   * wrongly turned a whole passage into symbols; Outlook's own sheet nests none.
+   */
   atRule: boolean;
 }
 
@@ -47,8 +51,8 @@ export function styleSheets(html: string, before: number): Sheet[] {
 
 /**
  * The rules of a sheet's text, at `offset` in the HTML: a selector is the text since the last brace before its "{",
- * its declarations the text to the next "}" when no "{" comes first (a rule inside @media is found by itself, its
- * @media is not one).
+ * its declarations the text to the next "}" when no "{" comes first (a rule inside @media is found by itself, marked
+ * as an at-rule's; its @media is not one).
  */
 function rules(sheet: string, offset: number): Rule[] {
   const found: Rule[] = [];
@@ -61,19 +65,24 @@ function rules(sheet: string, offset: number): Rule[] {
   let start = 0;
   let open = nextOf('{', 0);
   let close = nextOf('}', 0);
+  let nested = 0; // blocks of at-rules open ("@media screen {")
   while (open < to || close < to) {
     if (close < open) {
-      start = close + 1; // a stray "}", or the end of an @media block
+      if (nested > 0) nested--; // the end of an @media block, or a stray "}"
+      start = close + 1;
       close = nextOf('}', start);
       continue;
     }
     const after = nextOf('{', open + 1);
     if (close < after) {
-      const atRule = selectorText(sheet.slice(start, open)).startsWith('@');
+      const atRule = nested > 0 || selectorText(sheet.slice(start, open)).startsWith('@');
       found.push({ start: offset + start, open: offset + open, close: offset + close, atRule });
       start = close + 1;
       close = nextOf('}', start);
-    } else start = open + 1; // "@media screen {": the rule is inside
+    } else {
+      nested++; // "@media screen {": the rules are inside
+      start = open + 1;
+    }
     open = after;
   }
   return found;
