@@ -168,7 +168,8 @@ const MAX_EDGE_STEPS = 256;
 
 /**
  * Whether the plain text's letters at `inPlain` sit as the HTML text's run at `inHtml` does: each with a blank (or
- * the text's end) on the same sides, and at a line's edge on the side a one-sided context left open, in both texts.
+ * the text's end) on the same sides, and at a line's edge on the side a one-sided context left open, in both texts
+ * (and on its other side, in both or in neither).
  * The texts compared are squeezed: without this, the letter next to a symbol the plain part lacks was taken for it.
  */
 function sitsAlike(html: string, inHtml: number[], plain: string, inPlain: number[], open: OpenSide): boolean {
@@ -179,8 +180,14 @@ function sitsAlike(html: string, inHtml: number[], plain: string, inPlain: numbe
   }
   if (open === null) return true;
   const step = open === 'before' ? -1 : 1;
-  const [h, t] = open === 'before' ? [inHtml[0], inPlain[0]] : [inHtml[inHtml.length - 1], inPlain[inPlain.length - 1]];
-  return atLineEdge(html, (h as number) + step, step) && atLineEdge(plain, (t as number) + step, step);
+  const first = [inHtml[0] as number, inPlain[0] as number] as const;
+  const last = [inHtml[inHtml.length - 1] as number, inPlain[inPlain.length - 1] as number] as const;
+  const [h, t] = open === 'before' ? first : last;
+  if (!atLineEdge(html, h + step, step) || !atLineEdge(plain, t + step, step)) return false;
+  // The side the context lined up: at a line's edge in both or in neither. A line of that one letter under "Un
+  // saludo ☺" (an initial; the part lacking the smiley) lines up with the smiley's one-sided context, but is alone.
+  const [hc, tc] = open === 'before' ? last : first;
+  return atLineEdge(html, hc - step, -step as -1 | 1) === atLineEdge(plain, tc - step, -step as -1 | 1);
 }
 
 function blankAt(text: string, i: number): boolean {

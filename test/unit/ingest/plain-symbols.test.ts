@@ -74,6 +74,18 @@ describe("a text/plain part's letters that its HTML part shows in a symbol font"
     expect(plainWithSymbols('Muchas gracias por todo J\r\nJuan Pérez\r\n', nextLine)).toBe('Muchas gracias por todo ☺\r\nJuan Pérez\r\n');
   });
 
+  it('leaves a line of that one letter alone when only one side of the symbol lines up (an initial under a smiley the part lacks)', () => {
+    const initial = outlookHtml([p(`Un saludo ${wingdings('J')}`), p('J')].join('\n'));
+    expect(plainWithSymbols('Un saludo\nJ\n', initial)).toBe('Un saludo\nJ\n');
+    const before = outlookHtml([p('L'), p(`${wingdings('L')} no funciona el portal otra vez`)].join('\n'));
+    expect(plainWithSymbols('L\nno funciona el portal otra vez', before)).toBe('L\nno funciona el portal otra vez');
+    const quoted = outlookHtml(`${p('Ok')}<blockquote>${p(`Gracias por todo ${wingdings('J')}`)}${p('J')}</blockquote>`);
+    expect(plainWithSymbols('Ok\n\n> Gracias por todo\n> J\n', quoted)).toBe('Ok\n\n> Gracias por todo\n> J\n');
+    // With both sides lining up, a smiley alone on its line is still one.
+    const alone = outlookHtml([p('Muchas gracias por todo'), p(wingdings('J')), p('Juan P&eacute;rez')].join('\n'));
+    expect(plainWithSymbols('Muchas gracias por todo\nJ\nJuan Pérez', alone)).toBe('Muchas gracias por todo\n☺\nJuan Pérez');
+  });
+
   it('takes no marks from entities or link addresses: only a symbol font marks a letter', () => {
     // &#4;J&#5;...&#6; decodes into the marks html-fonts.ts puts around a symbol: they are not taken for one.
     const html = outlookHtml(p(`Hola &#4;J&#5;XXX INJECTED&#6; y muchas gracias por la ayuda ${wingdings('J')} hasta luego`));
