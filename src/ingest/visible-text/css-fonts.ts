@@ -16,6 +16,7 @@ const MAX_SHORTHAND_CHARS = 256;
 /** A selector this reads: an element's name and a class, or a class alone (`span.EmailStyle17`, `.MsoWingdings`). */
 const CLASS_SELECTOR_RE = /^([a-z][a-z0-9]*)?\.([\w-]+)$/i;
 const CLASS_ATTRIBUTE_RE = /\sclass\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/i;
+const CLASS_ATTRIBUTES_RE = new RegExp(CLASS_ATTRIBUTE_RE.source, 'gi');
 
 /** The font a class gives, for an element of any name (`tag` null) or of one; symbol fonts and the others that undo them. */
 interface ClassFont {
@@ -116,7 +117,7 @@ export function fontMentions(html: string, mentions: number[]): { tags: number[]
   if (!classes) return { tags, classes: null };
   // The elements of the classes in a symbol font: their tags are read too (the others' are, inside one).
   const symbolic = new Set([...classes].filter(([, rules]) => rules.some((one) => one.font)).map(([name]) => name));
-  for (const attribute of html.matchAll(new RegExp(CLASS_ATTRIBUTE_RE.source, 'gi'))) {
+  for (const attribute of html.matchAll(CLASS_ATTRIBUTES_RE)) {
     const names = (attribute[1] ?? attribute[2] ?? attribute[3] ?? '').toLowerCase().split(/\s+/);
     if (names.some((name) => symbolic.has(name))) tags.push(attribute.index);
   }

@@ -28,7 +28,6 @@ const MIN_CONTEXT = 4;
 const MAX_RUNS = 200;
 const MAX_OCCURRENCES = 64;
 const MAX_SEARCHED = 8_000_000;
-const STRAY_MARKS = new RegExp(`[${MARK_OPEN}${MARK_SHOWN}${MARK_CLOSE}]`, 'g');
 const MARKED = new RegExp(`${MARK_OPEN}([^${MARK_OPEN}${MARK_SHOWN}${MARK_CLOSE}]*)${MARK_SHOWN}([^${MARK_OPEN}${MARK_SHOWN}${MARK_CLOSE}]*)${MARK_CLOSE}`, 'g');
 /**
  * What a text is compared without: the quote marks at a line's start (the HTML's blockquote is "> ", the text/plain
@@ -64,7 +63,9 @@ export function plainWithSymbols(text: string, html: string | null | undefined):
 }
 
 function withSymbols(text: string, html: string): string {
-  const marked = htmlToText(html.replace(STRAY_MARKS, ''), { markSymbols: true });
+  // htmlToText takes any mark the mail itself holds (a raw one, an entity, a link's address) out of its text: the
+  // only marks in it are the fonts'.
+  const marked = htmlToText(html, { markSymbols: true });
   // The HTML's text with the letters written, and where each letter marked is in it, with what it shows.
   const written: string[] = [];
   const letters: Array<[number, string]> = [];
