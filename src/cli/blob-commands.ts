@@ -24,7 +24,7 @@ export function registerBlobCommands(program: Command): void {
     .description('remove the blob files no row names and untouched for a day, and the temporary files of writers dead as long (the daemon does it nightly)')
     .option('--dry-run', 'remove nothing: say what would be removed')
     .option('--json', 'print the report as JSON')
-    .option('--force', 'remove them even when they are most of the old files (refused otherwise: the wrong DATABASE_URL or DATA_DIR)')
+    .option('--force', 'remove them even when the database does not look like this store\'s (refused otherwise: the wrong DATABASE_URL or DATA_DIR)')
     .action(async (opts: { dryRun?: boolean; json?: boolean; force?: boolean }) => {
       const sweep = (app: App) => sweepBlobs(app, { dryRun: opts.dryRun === true, force: opts.force === true });
       // A dry run changes nothing: it works for a user who may only read DATA_DIR.
