@@ -24,6 +24,11 @@ export interface ChangeRequest {
   detail?: string | null;
   issueRef?: string | null;
   respondedNow?: boolean;
+  /**
+   * When the SLA clock changes, if before `now`: a customer's answer read late runs it again from when the mail
+   * reached the mailbox (never before the clock paused). The status, the event and the notice are of `now`.
+   */
+  clockAt?: Date;
   /** An agent's answer or note: recorded with its event, so that the same command run again finds it. */
   operationKey?: string;
   notice?: Omit<NoticeRequest, 'ticketId' | 'now' | 'deadline' | 'windowHours'> & { notice: NoticeName };
@@ -49,7 +54,7 @@ export function closeDeadline(status: TicketStatus, since: Date, policies: Polic
  */
 export async function applyChange(tx: Tx, deps: LifecycleDeps, ticket: TicketState, req: ChangeRequest): Promise<NoticeResult | null> {
   const statusChanges = req.to !== ticket.status;
-  const clocks = slaFields(ticket, { status: req.to, respondedNow: req.respondedNow }, req.now, deps.policies);
+  const clocks = slaFields(ticket, { status: req.to, respondedNow: req.respondedNow }, req.clockAt ?? req.now, deps.policies);
   // A pending or solved notice tells the customer a deadline from now: the timers keep to what it says, also
   // when the ticket was pending or solved already (a new question, a corrected solution).
   const statesDeadline = req.notice?.notice === 'pending' || req.notice?.notice === 'solved';
@@ -90,11 +95,21 @@ export async function changeTicket(tx: Tx, deps: LifecycleDeps, ticketId: number
   return ticket;
 }
 
-/** A ticket just created (new or follow-up): its SLA clock starts, and the customer gets `notice`. */
-export async function startTicket(tx: Tx, deps: LifecycleDeps, ticketId: number, now: Date, notice: { notice: NoticeName; idempotencyKey: string; body?: NoticeRequest['body'] } | null): Promise<void> {
+/**
+ * A ticket just created (new or follow-up): its SLA clock starts, and the customer gets `notice`. `clockAt`: when
+ * its mail reached the mailbox, if it was read later (the customer waited from then: DOMAIN.md rule 6).
+ */
+export async function startTicket(
+  tx: Tx,
+  deps: LifecycleDeps,
+  ticketId: number,
+  now: Date,
+  notice: { notice: NoticeName; idempotencyKey: string; body?: NoticeRequest['body'] } | null,
+  clockAt: Date = now,
+): Promise<void> {
   const ticket = await loadTicketState(tx, { id: ticketId });
   if (!ticket) return;
-  await saveTicketState(tx, ticketId, { ...slaFields(ticket, { status: ticket.status }, now, deps.policies), statusChangedAt: now });
+  await saveTicketState(tx, ticketId, { ...slaFields(ticket, { status: ticket.status }, clockAt, deps.policies), statusChangedAt: now });
   if (notice) await enqueueNotice(tx, deps.notices, { ...notice, ticketId, now, autoSubmitted: 'auto-replied' });
 }
 

@@ -37,8 +37,11 @@ export function seen(m: ReceivedMail): SeenMail {
 export interface TimeTravel {
   app: TestApp;
   now(): Date;
-  /** The customer's mail arrives at `iso` (the pipeline's clock is the app's). */
-  ingest(iso: string, raw: Buffer): Promise<IngestResult>;
+  /**
+   * The customer's mail is read at `iso` (the pipeline's clock is the app's); `arrivedAt`: it reached the mailbox
+   * earlier (IMAP INTERNALDATE), as the IMAP source says of a mail read late.
+   */
+  ingest(iso: string, raw: Buffer, arrivedAt?: string): Promise<IngestResult>;
   /** The customer answers a mail they received (In-Reply-To, References, "Re:" subject). */
   answer(iso: string, to: SeenMail, body: string, from?: string): Promise<IngestResult>;
   /** An agent's public answer at `iso`, optionally moving the ticket. */
@@ -66,9 +69,10 @@ export async function startTimeTravel(smtp: SmtpPeer, start: string, env: Record
   const tt: TimeTravel = {
     app,
     now: () => clock,
-    ingest: async (iso, raw) => {
+    ingest: async (iso, raw, arrivedAt) => {
       move(iso);
-      const result = await app.pipeline.ingest(raw, { source: 'file', sourceRef: 'time-travel' });
+      const source = arrivedAt === undefined ? { source: 'file' as const } : { source: 'imap' as const, arrivedAt: new Date(arrivedAt) };
+      const result = await app.pipeline.ingest(raw, { ...source, sourceRef: 'time-travel' });
       await flush();
       return result;
     },

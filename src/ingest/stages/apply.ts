@@ -17,7 +17,7 @@ import {
 import { withdrawClosingMail } from '../../lifecycle/close-undone.js';
 import { closedByTimerBefore, closeIfWindowOver, type TimerClose } from '../../lifecycle/jobs.js';
 import { applyChange, startTicket, type LifecycleDeps } from '../../lifecycle/transitions.js';
-import { loadTicketState } from '../../store/lifecycle-repo.js';
+import { loadTicketState, type TicketState } from '../../store/lifecycle-repo.js';
 import { noteCcsWithheld } from './mail-copies.js';
 import type { ResolvedThread } from './thread.js';
 
@@ -79,6 +79,7 @@ export async function applyInbound(tx: Tx, deps: LifecycleDeps, input: ApplyInpu
           await applyChange(tx, deps, state, {
             to: effect.newStatus,
             now,
+            clockAt: clockResumesAt(state, beaten?.from ?? state.status, answeredAt, now),
             actor,
             event: effect.event,
             detail: `via ${thread.via}`,
@@ -100,6 +101,17 @@ export async function applyInbound(tx: Tx, deps: LifecycleDeps, input: ApplyInpu
 /** When an answer counts as given: when it reached the mailbox, if before `now` (pipeline.ts IngestSource arrivedAt). */
 export function answeredAtOf(arrivedAt: Date | undefined, now: Date): Date {
   return arrivedAt && arrivedAt < now ? arrivedAt : now;
+}
+
+/**
+ * When the SLA clock, paused while the ticket waited for the customer, runs again: when their answer reached the
+ * mailbox, not when it was read (the daemon down, a backlog), but never before the pause began (a mail that came
+ * just before support asked: that stretch was counted already).
+ */
+function clockResumesAt(state: TicketState, waited: string, answeredAt: Date, now: Date): Date {
+  const pausedAt = waited === 'pending' ? state.pendingSince : waited === 'solved' ? state.solvedAt : null;
+  if (!pausedAt) return now;
+  return answeredAt < pausedAt ? pausedAt : answeredAt;
 }
 
 /**
@@ -159,7 +171,7 @@ async function createNewTicket(tx: Tx, deps: LifecycleDeps, input: ApplyInput) {
     await holdForAuthorisation(tx, ticket.id, input.now, input.hold);
     return { outcome: 'created' as const, ticketNumber: ticket.number };
   }
-  await startTicket(tx, deps, ticket.id, input.now, input.silent ? null : { notice: 'acknowledgement', idempotencyKey: `ack:${ticket.id}` });
+  await startTicket(tx, deps, ticket.id, input.now, input.silent ? null : { notice: 'acknowledgement', idempotencyKey: `ack:${ticket.id}` }, answeredAtOf(input.arrivedAt, input.now));
   return { outcome: 'created' as const, ticketNumber: ticket.number };
 }
 
@@ -204,6 +216,6 @@ async function createFollowUp(tx: Tx, deps: LifecycleDeps, input: ApplyInput, cl
     await holdForAuthorisation(tx, ticket.id, input.now, input.hold);
     return { outcome: 'followup' as const, ticketNumber: ticket.number };
   }
-  await startTicket(tx, deps, ticket.id, input.now, input.silent ? null : { notice: 'follow_up_created', idempotencyKey: `follow_up:${ticket.id}` });
+  await startTicket(tx, deps, ticket.id, input.now, input.silent ? null : { notice: 'follow_up_created', idempotencyKey: `follow_up:${ticket.id}` }, answeredAtOf(input.arrivedAt, input.now));
   return { outcome: 'followup' as const, ticketNumber: ticket.number };
 }
