@@ -46,9 +46,10 @@ const COPY: Record<Locale, Record<PageKind, Copy>> = {
 const escapeHtml = (value: string): string =>
   value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 
+// overflow-wrap: a long address (the page names the reader's) wraps; unbroken, a phone zoomed the page out to fit it.
 const STYLE = `
 body{margin:0;background:#f3f4f6;color:#111827;font:18px/1.5 Arial,Helvetica,sans-serif}
-main{max-width:36rem;margin:3rem auto;padding:2rem;background:#fff;border:1px solid #d1d5db;border-radius:8px}
+main{max-width:36rem;margin:3rem auto;padding:2rem;background:#fff;border:1px solid #d1d5db;border-radius:8px;overflow-wrap:break-word}
 h1{margin:0 0 1rem;font-size:1.6rem;line-height:1.25}
 p{margin:0 0 1.25rem}
 .list{margin:0 0 .5rem;color:#065f46;font-weight:bold;font-size:1rem}

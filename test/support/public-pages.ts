@@ -45,9 +45,11 @@ async function linkIn(app: TestApp, template: string, path: string): Promise<str
   return found[1] as string;
 }
 
-export async function startPublicPages(env: Record<string, string> = {}): Promise<PublicPages> {
+/** `articles`: more knowledge-base files (name: Markdown) beside the one every run has. */
+export async function startPublicPages(env: Record<string, string> = {}, articles: Record<string, string> = {}): Promise<PublicPages> {
   const kbDir = mkdtempSync(join(tmpdir(), 'ventanilla-pages-kb-'));
   writeFileSync(join(kbDir, 'timbrar.md'), ARTICLE);
+  for (const [name, text] of Object.entries(articles)) writeFileSync(join(kbDir, name), text);
   const app = await createTestApp({ SUPPORT_NAME: DESK_NAME, CSAT_ENABLED: 'true', KNOWLEDGE_BASE_DIR: kbDir, BULLETIN_ADDRESS: 'boletin@example.test', PUBLIC_URL: 'https://soporte.example.test', ...env });
   const now = app.now();
 
