@@ -25,10 +25,15 @@ export function articlesForTicket(tx: Tx, knowledge: KnowledgeDeps | undefined, 
   return found.length === 0 ? undefined : found.map(({ article }) => ({ title: article.title, url: article.url ?? knowledge.pageUrl(article.slug) }));
 }
 
-/** The articles a ticket's opening mail suggests, and the link where the customer says one solved it. */
-export function articlesAndLink(tx: Tx, knowledge: KnowledgeDeps | undefined, secret: string, ticket: { id: number; subject: string; requester: { email: string } }, now: Date, locale: Locale): { articles?: Array<{ title: string; url: string }>; solvedUrl?: string } {
+/**
+ * The articles a ticket's opening mail suggests, and the link where the customer says one solved it. Whoever holds
+ * the link can close the ticket, so a mail copied to others (the ticket's Cc: a colleague, an outside accountant)
+ * lists the articles without it: only the customer who wrote closes their ticket by a click.
+ */
+export function articlesAndLink(tx: Tx, knowledge: KnowledgeDeps | undefined, secret: string, ticket: { id: number; subject: string; requester: { email: string }; ccs: string[] }, now: Date, locale: Locale): { articles?: Array<{ title: string; url: string }>; solvedUrl?: string } {
   const articles = articlesForTicket(tx, knowledge, ticket.id, ticket.subject, locale);
   if (!articles || !knowledge) return {};
+  if (ticket.ccs.length > 0) return { articles };
   return { articles, solvedUrl: knowledge.solvedUrl(solvedToken(secret, ticket.id, ticket.requester.email, now)) };
 }
 

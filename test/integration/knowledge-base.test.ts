@@ -109,6 +109,18 @@ describe('the knowledge base', () => {
     }
   });
 
+  // Whoever has the link can close the ticket: a mail copied to others (a colleague, an outside accountant) does
+  // not carry it, so only the customer who wrote can close their ticket by it. The articles are still listed.
+  it('leaves the closing link out of an acknowledgement copied to others, and keeps the articles', async () => {
+    await app.pipeline.ingest(mail({ headers: { Subject: 'No puedo timbrar', Cc: 'contador@despacho-externo.mx' }, body: 'El SAT rechaza el CFDI de mis facturas.' }), { source: 'file', sourceRef: 'kb-cc' });
+    const ack = await acknowledgementOf('No puedo timbrar');
+    expect(JSON.parse(ack.ccList as string)).toEqual(['contador@despacho-externo.mx']);
+    expect(ack.text).toContain('- Cómo timbrar una factura electrónica: https://soporte.example.test/ayuda/kb/timbrar-factura\n');
+    expect(ack.text).not.toContain('/kb/solved');
+    expect(ack.html).not.toContain('/kb/solved');
+    expect(ack.text).not.toContain('cerraremos el ticket');
+  });
+
   // The link passes through link scanners, proxies and their logs: it named the customer's address in plain base64.
   it("the link does not carry the customer's address, and one that did (sent before) still closes the ticket", async () => {
     const result = await app.pipeline.ingest(mail({ headers: { Subject: 'No puedo timbrar' }, body: 'El SAT rechaza el CFDI de mis facturas.' }), { source: 'file', sourceRef: 'kb-private' });
