@@ -187,5 +187,14 @@ export function ticketSubject(subject: string, fallback = NO_SUBJECT): string {
     } else break;
   }
   rest = `${kept}${rest}`.replace(/\s+/g, ' ').trim();
-  return (rest || fallback).slice(0, 500);
+  return wholeCharacters(rest || fallback, 500);
+}
+
+/**
+ * The first `max` UTF-16 units of `text`, less the first half of a character cut in two (an emoji, a surrogate
+ * pair): a lone half has no UTF-8 form, and every mail about the ticket showed "\uFFFD" where the subject was cut.
+ */
+function wholeCharacters(text: string, max: number): string {
+  const cut = text.slice(0, max);
+  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
 }

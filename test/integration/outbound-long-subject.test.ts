@@ -59,6 +59,14 @@ describe('a subject with a word too long for one header line', () => {
     }
   });
 
+  it('a subject whose 500th character is half of an emoji: the cut keeps whole characters, no "\uFFFD" in any mail', async () => {
+    const subject = `${'a'.repeat(499)}😀 y más texto`;
+    const { number, ack } = await acknowledgementOf(subject);
+    expect(ack.parsed.subject).toBe(`[#${number}] ${'a'.repeat(499)}`);
+    expect(ack.parsed.text).not.toContain('\uFFFD');
+    expect((await fixture.app().db.ticket.findFirstOrThrow()).subject).toBe('a'.repeat(499));
+  });
+
   it('an ordinary subject is left as it was, plain text', async () => {
     const { number, ack } = await acknowledgementOf('No puedo timbrar la factura de noviembre');
     expect(subjectLines(ack)).toEqual([`Subject: [#${number}] No puedo timbrar la factura de noviembre`]);
