@@ -21,18 +21,21 @@ export interface PreparedSubject {
  * The subject as nodemailer's `subject` when nodemailer folds it within 78 characters itself; else as a prepared
  * header: its long words, from the first to the last (the spaces between them kept), as encoded-words nodemailer
  * folds between, so a reader sees the subject unchanged. The words before them (the "[#n]" tag) stay plain text.
+ * A subject with a literal "=?" is encoded whole.
  */
 export function subjectForMime(subject: string): { subject: string } | { header: PreparedSubject } {
   // Non-ASCII or a quote: nodemailer encodes the whole subject itself (mime-funcs encodeWords).
   if (/["\u0080-\uffff]/.test(subject)) return { subject };
+  // A literal "=?" left plain could read as an encoded-word of its own (nodemailer leaves a well-formed one as it is,
+  // taking it for one already encoded): a customer's subject quoting a raw header reached them decoded, another
+  // subject than their ticket's. Then the whole subject is encoded, whatever its length.
+  const literal = subject.includes('=?');
   const long = [...subject.matchAll(LONG_WORD)];
   const first = long[0];
   const last = long.at(-1);
-  if (!first || !last) return { subject };
-  // A literal "=?" left plain could read as an encoded-word of its own: then the whole subject is encoded.
-  const literal = subject.includes('=?');
-  const start = literal ? 0 : first.index;
-  const end = literal ? subject.length : last.index + last[0].length;
+  if (!literal && (!first || !last)) return { subject };
+  const start = literal || !first ? 0 : first.index;
+  const end = literal || !last ? subject.length : last.index + last[0].length;
   const value = `${subject.slice(0, start)}${encodeWord(subject.slice(start, end), 'Q', 52)}${subject.slice(end)}`;
   return { header: { prepared: true, foldLines: true, value } };
 }

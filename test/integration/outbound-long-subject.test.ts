@@ -67,6 +67,18 @@ describe('a subject with a word too long for one header line', () => {
     expect((await fixture.app().db.ticket.findFirstOrThrow()).subject).toBe('a'.repeat(499));
   });
 
+  // A customer writing about mail their program sends pastes a raw header into the subject; their client encodes it,
+  // so the ticket's subject holds the encoded-word as text. Sent back plain, every reader would decode it.
+  it.each([
+    ['ASCII', 'Los correos llegan con =?UTF-8?Q?Factura_n=C2=BA_12?= en el asunto'],
+    ['with accents before it', 'Año fiscal: =?UTF-8?B?Q2Fmw6k=?='],
+  ])('a subject holding a literal encoded-word (%s): the reader sees it as the customer wrote it', async (_, subject) => {
+    const encoded = `=?UTF-8?B?${Buffer.from(subject).toString('base64')}?=`;
+    const { number, ack } = await acknowledgementOf(encoded);
+    expect(ack.parsed.subject).toBe(`[#${number}] ${subject}`);
+    expect(Math.max(...subjectLines(ack).map((l) => l.length))).toBeLessThanOrEqual(78);
+  });
+
   it('an ordinary subject is left as it was, plain text', async () => {
     const { number, ack } = await acknowledgementOf('No puedo timbrar la factura de noviembre');
     expect(subjectLines(ack)).toEqual([`Subject: [#${number}] No puedo timbrar la factura de noviembre`]);
