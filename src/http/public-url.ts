@@ -3,9 +3,14 @@ import type { App } from '../app.js';
 // The base of links in mail (surveys, bulletin unsubscribe). Apart from server.ts, so that commands that only
 // need the links do not load the HTTP server.
 
-/** PUBLIC_URL without a trailing slash, else the local server (fine for a demo, not for customers). */
+/**
+ * PUBLIC_URL without a trailing slash, else the local server (fine for a demo, not for customers). Written as the
+ * URL parser writes it, in ASCII: an accented domain ("soporte.compañía.mx") in punycode, a path's accents and
+ * spaces percent-encoded. As given, it went into List-Unsubscribe as an RFC 2047 encoded-word, which no mail
+ * provider reads as a link, and a space cut every link in the text part in two.
+ */
 export function publicUrlOf(env: { PUBLIC_URL?: string; HTTP_PORT: number }): string {
-  return (env.PUBLIC_URL ?? `http://localhost:${env.HTTP_PORT}`).replace(/\/+$/, '');
+  return (env.PUBLIC_URL === undefined ? `http://localhost:${env.HTTP_PORT}` : new URL(env.PUBLIC_URL).href).replace(/\/+$/, '');
 }
 
 export function publicUrl(app: App): string {

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
 import { publicUrlOf, publicUrlProblem } from '../../../src/http/public-url.js';
+import type { OutgoingMail } from '../../../src/outbound/mailer.js';
+import { buildMime } from '../../../src/outbound/mime-build.js';
+import { simpleParser } from 'mailparser';
 
 const publicUrlRefusal = (PUBLIC_URL: string): string | null => {
   try {
@@ -15,6 +18,18 @@ describe('the base of links in mail', () => {
   it('is PUBLIC_URL without its trailing slash, else the local server', () => {
     expect(publicUrlOf({ PUBLIC_URL: 'https://soporte.example.com/', HTTP_PORT: 3000 })).toBe('https://soporte.example.com');
     expect(publicUrlOf({ HTTP_PORT: 3000 })).toBe('http://localhost:3000');
+  });
+  it('is written in ASCII when PUBLIC_URL is not: an accented domain in punycode, its path percent-encoded', async () => {
+    const base = publicUrlOf({ PUBLIC_URL: 'https://soporte.compañía.mx/atención al cliente/', HTTP_PORT: 3000 });
+    expect(base).toBe('https://soporte.xn--compaa-7va5a.mx/atenci%C3%B3n%20al%20cliente');
+    // The survey's and bulletins' List-Unsubscribe: a URL in angle brackets (RFC 2369), never an RFC 2047
+    // encoded-word, which no mail provider reads as one, so its one-click unsubscribe did not show.
+    const mail: OutgoingMail = {
+      from: 'soporte@example.test', to: ['ana@cliente.mx'], cc: [], subject: 'Encuesta', text: 'Hola', html: '', messageId: 'vt.0.abc@example.test',
+      headers: { 'List-Unsubscribe': `<${base}/survey/opt-out?t=abc.def>` }, attachments: [],
+    };
+    const parsed = await simpleParser((await buildMime(mail, 'windows')).raw);
+    expect(parsed.headerLines.find((h) => h.key === 'list-unsubscribe')?.line.replace(/\r\n[ \t]/g, ' ')).toBe(`List-Unsubscribe: <${base}/survey/opt-out?t=abc.def>`);
   });
   it('is questioned when it names this machine or is not https', () => {
     for (const url of ['http://localhost:3000', 'https://127.0.0.1', 'http://app.localhost']) expect(publicUrlProblem(url), url).toMatch(/names this machine/);
