@@ -3,6 +3,7 @@ import libmime from 'libmime';
 import type { Readable } from 'node:stream';
 import type { AddressObject } from 'mailparser';
 import { oneLine } from '../domain/one-line.js';
+import { personName } from '../domain/display-name.js';
 import { normaliseMessageId, parseIdList } from '../domain/thread-refs.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { withTextCharsetsNamed } from './charset-repair.js';
@@ -62,15 +63,6 @@ export interface InboundMail {
 
 const PARSE_TIMEOUT_MS = 60_000;
 
-/**
- * A display name as it is stored (the contact's name, the message's fromName) and greeted in every notice: on one
- * line, its control characters (an encoded word's ESC sequence, NUL, CR/LF) gone, as a too-large mail's
- * (peek-headers.ts). Null when nothing is left.
- */
-function displayName(name: string | null | undefined): string | null {
-  return name ? oneLine(name) || null : null;
-}
-
 function addresses(value: AddressObject | AddressObject[] | undefined): Address[] {
   const list = Array.isArray(value) ? value : value ? [value] : [];
   const out: Address[] = [];
@@ -78,7 +70,7 @@ function addresses(value: AddressObject | AddressObject[] | undefined): Address[
     for (const entry of entries) {
       if (entry.group) walk(entry.group);
       else if (entry.address && entry.address.includes('@')) {
-        out.push({ address: entry.address.trim().toLowerCase(), name: displayName(entry.name) });
+        out.push({ address: entry.address.trim().toLowerCase(), name: personName(entry.name, entry.address) });
       }
     }
   };
@@ -249,7 +241,7 @@ async function toInboundMail(run: () => Promise<ParserOutput>, head: Buffer, spi
       .map((v) => v.replace(/[<>]/g, '').trim().toLowerCase());
     const fromAddresses = addresses(parsed.from);
     const parsedFrom = fromAddresses[0] ?? null;
-    const from = parsedFrom?.name ? { ...parsedFrom, name: displayName(fromNameWithLetters(head, parsedFrom.name)) } : parsedFrom;
+    const from = parsedFrom?.name ? { ...parsedFrom, name: personName(fromNameWithLetters(head, parsedFrom.name), parsedFrom.address) } : parsedFrom;
     const subjectLine = parsed.headerLines?.find((l) => l.key === 'subject')?.line ?? '';
     const uuTaken = withUuencodedFilesTaken(decodeUtf7Text(head, parsed.text ?? ''), taken.map(toAttachment));
     const subject = subjectWithLetters(head, subjectLine, parsed.subject ?? '');

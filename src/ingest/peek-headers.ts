@@ -1,5 +1,6 @@
 import addressparser from 'nodemailer/lib/addressparser';
 import { oneLine } from '../domain/one-line.js';
+import { personName } from '../domain/display-name.js';
 import { normaliseMessageId } from '../domain/thread-refs.js';
 import { fromNameWithLetters, subjectWithLetters } from './legacy-headers.js';
 
@@ -46,7 +47,7 @@ export async function peekHeaders(raw: Buffer): Promise<PeekedHeaders> {
   return {
     messageId: normaliseMessageId(header('Message-ID')),
     from: sender?.address ?? null,
-    fromName: sender?.name ? oneLine(fromNameWithLetters(bytes, decodeWords(sender.name))) || null : null,
+    fromName: sender?.name ? personName(fromNameWithLetters(bytes, decodeWords(sender.name)), sender.address) : null,
     subject: subject === null ? null : oneLine(subjectWithLetters(bytes, subject, decodeWords(subject))),
   };
 }

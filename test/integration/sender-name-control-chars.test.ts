@@ -25,3 +25,22 @@ describe("a sender's display name with control characters", () => {
     expect(ack.html).toContain(`Hola, ${name}:`);
   });
 });
+
+// Outlook writes a sender without a display name as the address in single quotes ("'ana@cliente.mx'"), and an
+// address-book entry as a name in single quotes ("'Ana Pérez'"); other clients repeat the address in capitals.
+// Greeted as written, the customer read "Hola, 'ana@cliente.mx':" in every notice.
+describe("a sender's display name as mail clients write it", () => {
+  it.each([
+    ["'Ana Pérez' <ana@cliente.mx>", 'Ana Pérez', 'Hola, Ana Pérez:'],
+    [`"'ana@cliente.mx'" <ana@cliente.mx>`, null, 'Hola:'],
+    ['ANA@CLIENTE.MX <ana@cliente.mx>', null, 'Hola:'],
+    [`"'Chino' Pérez" <ana@cliente.mx>`, "'Chino' Pérez", "Hola, 'Chino' Pérez:"],
+  ])('%s is stored as %s and greeted "%s"', async (from, name, greeting) => {
+    app = await createTestApp();
+    const r = await app.pipeline.ingest(mail({ headers: { From: from, Subject: 'Factura' } }), { source: 'file', sourceRef: 'test' });
+    expect(r).toMatchObject({ outcome: 'created' });
+    expect((await app.db.contact.findUniqueOrThrow({ where: { email: 'ana@cliente.mx' } })).name).toBe(name);
+    const ack = await app.db.outboxMail.findFirstOrThrow({ where: { template: 'acknowledgement' } });
+    expect(ack.text.split('\n')[0]).toBe(greeting);
+  });
+});
