@@ -63,7 +63,9 @@ export function ticketFromPlusAddress(secret: string, supportAddress: string, re
   const local = supportAddress.slice(0, at).toLowerCase();
   const domain = supportAddress.slice(at + 1).toLowerCase();
   for (const recipient of recipients) {
-    const match = /^([^@+]+)\+(\d{1,12})-([0-9a-f]{10})@(.+)$/i.exec(recipient.trim());
+    // The ticket's part follows the last "+": the support address may have one of its own (soporte+mx@), and its
+    // answers then came to soporte+mx+1042-<sig>@, which was read as no ticket's.
+    const match = /^([^@]+)\+(\d{1,12})-([0-9a-f]{10})@(.+)$/i.exec(recipient.trim());
     if (!match) continue;
     const [, rLocal, number, signature, rDomain] = match as unknown as [string, string, string, string, string];
     if (rLocal.toLowerCase() !== local || rDomain.toLowerCase() !== domain) continue;

@@ -49,6 +49,14 @@ describe('plus-addresses', () => {
     expect(address).toMatch(/^soporte\+1042-[0-9a-f]{10}@example\.test$/);
     expect(ticketFromPlusAddress(secret, 'soporte@example.test', ['ana@x.mx', address.toUpperCase()])).toBe(1042);
   });
+  it('is read back when the support address has a plus of its own (soporte+mx@, an alias of a shared mailbox)', () => {
+    const address = plusAddressFor(secret, 'soporte+mx@example.test', 1042);
+    expect(address).toMatch(/^soporte\+mx\+1042-[0-9a-f]{10}@example\.test$/);
+    expect(ticketFromPlusAddress(secret, 'soporte+mx@example.test', [address])).toBe(1042);
+    // Not another alias of the same mailbox.
+    expect(ticketFromPlusAddress(secret, 'soporte+mx@example.test', [address.replace('+mx+', '+ar+')])).toBeNull();
+    expect(ticketFromPlusAddress(secret, 'soporte@example.test', [address])).toBeNull();
+  });
   it('refuses a guessed token, another mailbox or another domain', () => {
     const address = plusAddressFor(secret, 'soporte@example.test', 1042);
     expect(ticketFromPlusAddress(secret, 'soporte@example.test', ['soporte+1042-0000000000@example.test'])).toBeNull();
