@@ -17,8 +17,8 @@ import { enqueueNotice, type NoticeDeps, type NoticeRequest } from './notices.js
 
 const BATCH = 100;
 
-/** Renders every owed notice into the outbox; returns how many rows it settled. */
-export async function composeDeferredNotices(db: Db, deps: NoticeDeps, log: Pick<Logger, 'error'>): Promise<number> {
+/** Renders every owed notice into the outbox, written at `now`; returns how many rows it settled. */
+export async function composeDeferredNotices(db: Db, deps: NoticeDeps, log: Pick<Logger, 'error'>, now?: Date): Promise<number> {
   const inline: NoticeDeps = { ...deps, deferAutomatic: undefined };
   let settled = 0;
   let after = 0;
@@ -27,18 +27,19 @@ export async function composeDeferredNotices(db: Db, deps: NoticeDeps, log: Pick
     const rows = deferredNoticesAfter(db, after, BATCH);
     if (rows.length === 0) return settled;
     after = (rows.at(-1) as DeferredNoticeRow).id;
-    settled += await composeAll(db, inline, rows, log);
+    settled += await composeAll(db, inline, rows, log, now);
     if (rows.length < BATCH) return settled;
   }
 }
 
 /** One transaction for the batch; if it fails, one each, so that one bad row (logged, kept) holds up no other. */
-async function composeAll(db: Db, deps: NoticeDeps, rows: DeferredNoticeRow[], log: Pick<Logger, 'error'>): Promise<number> {
+async function composeAll(db: Db, deps: NoticeDeps, rows: DeferredNoticeRow[], log: Pick<Logger, 'error'>, now: Date | undefined): Promise<number> {
   const compose = (batch: DeferredNoticeRow[]) =>
     inTransaction(db, async (tx) => {
       for (const row of batch) {
         const request = noticeFromJson(row.request);
-        if (await stillOwed(tx, request)) await enqueueNotice(tx, deps, request);
+        // Checked as of when it was owed; its answer-by time told as of now (a daemon stopped in a backlog writes it hours later).
+        if (await stillOwed(tx, request)) await enqueueNotice(tx, deps, now && now > request.now ? { ...request, writtenAt: now } : request);
       }
       deleteDeferredNotices(tx, batch.map((row) => row.id));
     });

@@ -40,7 +40,7 @@ function answerBy(ticket: NoticeTicket, now: Date, format: (d: Date) => string):
 }
 
 /** The request's fields a notice's words come from. */
-export type NoticeWording = Pick<NoticeRequest, 'notice' | 'now' | 'deadline' | 'windowHours' | 'closedAfter' | 'issueRef' | 'escalation'>;
+export type NoticeWording = Pick<NoticeRequest, 'notice' | 'now' | 'writtenAt' | 'deadline' | 'windowHours' | 'closedAfter' | 'issueRef' | 'escalation'>;
 
 /**
  * The templates' context of a notice about `ticket` in `locale`, dates as of `req.now`; `capMinutes`: set on the
@@ -52,7 +52,7 @@ export function noticeContext(tx: Tx, deps: NoticeDeps, req: NoticeWording, tick
     ticket: { number: ticket.number, subject: subjectIn(ticket.subject, locale), status: ticket.status, priority: ticket.priority },
     contact: { name: ticket.requester.name, email: ticket.requester.email, country: ticket.requester.country },
     support: { name: deps.supportName, address: deps.supportAddress, hours: deps.calendar.describeHours(locale) },
-    ...answerBy(ticket, req.now, format),
+    ...answerBy(ticket, req.writtenAt ?? req.now, format),
     deadline: req.deadline ? format(req.deadline) : undefined,
     window: req.windowHours === undefined ? undefined : businessPeriod(req.windowHours, deps.calendar.hoursPerDay, locale),
     body,

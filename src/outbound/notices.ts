@@ -64,6 +64,11 @@ export interface NoticeRequest {
   actor?: string;
   /** Set when the notice was owed (deferred): the ticket's last message then, which it answers. */
   messagesUpTo?: number;
+  /**
+   * When the mail is written, when later than `now`, the instant it was owed: a notice owed during a backlog and
+   * rendered once it is over (deferred-notices.ts). What it says of the answer-by time is as of then.
+   */
+  writtenAt?: Date;
   /** A reminder: when the pending period it is about began (ISO). Owed during a backlog, it lapses with the period. */
   pendingPeriod?: string;
   /**

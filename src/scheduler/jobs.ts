@@ -48,7 +48,7 @@ export function gatewayJobs(app: App, options: { holdSending?: () => boolean; ho
     // Notices owed during a backlog are rendered into the outbox first, once it is over (outbound/deferred-notices.ts).
     // A bulletin whose last mails this run sent is marked sent by it, not by the next bulletin-send run.
     { name: OUTBOX_DRAIN, cron: '*/5 * * * * *', run: async (now) => {
-      const composed = options.holdSending?.() ? 0 : await composeDeferredNotices(app.db, app.lifecycle.notices, app.log);
+      const composed = options.holdSending?.() ? 0 : await composeDeferredNotices(app.db, app.lifecycle.notices, app.log, now);
       const report = await app.drainer().drain(undefined, options.holdSending);
       const bulletinsSent = report.sent + report.failed > 0 ? await finishSentBulletins(bulletinDeps(app), now) : 0;
       return { ...(composed > 0 ? { composed } : {}), ...report, ...(bulletinsSent > 0 ? { bulletinsSent } : {}) };

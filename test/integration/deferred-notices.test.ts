@@ -129,6 +129,21 @@ describe('notices owed during a backlog', () => {
     expect(sentState(app).outbox.filter((m) => m.template === 'acknowledgement')).toHaveLength(11);
   });
 
+  it('written after the answer-by time went by (the daemon stopped in the backlog, started hours later): "a la brevedad posible", no time past', async () => {
+    let clock = NOW;
+    const app = await createTestApp({}, () => clock);
+    apps.push(app);
+    app.lifecycle.notices.deferAutomatic = () => true;
+    // Urgent: answered within 2 business hours, by 12:00 in Mexico City.
+    const urgent = mail({ headers: { 'Message-ID': '<urgente@cliente.mx>', Subject: 'Timbrado caído' }, body: 'No timbra nadie.\nImpacto: Alto\nUrgencia: Alta' });
+    expect((await app.pipeline.ingest(urgent, source('uid1'))).outcome).toBe('created');
+    clock = new Date(NOW.getTime() + 5 * 3_600_000);
+    expect(await composeDeferredNotices(app.db, app.lifecycle.notices, app.log, clock)).toBe(1);
+    const ack = sentState(app).outbox[0] as { text: string };
+    expect(ack.text).toContain('Respuesta: a la brevedad posible');
+    expect(ack.text).not.toContain('Respuesta a más tardar');
+  });
+
   it('keeps a notice that cannot be rendered (logged) and renders the others', async () => {
     const app = await newApp(true);
     await ingest(app, backlog());
