@@ -166,6 +166,13 @@ const ZONE_NAMES: Record<string, [es: string, pt: string, en: string]> = {
   'america/denver': ['de Denver', 'de Denver', 'Denver'],
   'america/los_angeles': ['de Los Ángeles', 'de Los Angeles', 'Los Angeles'],
   'europe/lisbon': ['de Lisboa', 'de Lisboa', 'Lisbon'],
+  // Mexico's and Portugal's other zones: their ids drop the accents ("America/Cancun").
+  'america/cancun': ['de Cancún', 'de Cancún', 'Cancún'],
+  'america/merida': ['de Mérida', 'de Mérida', 'Mérida'],
+  'america/mazatlan': ['de Mazatlán', 'de Mazatlán', 'Mazatlán'],
+  'america/ciudad_juarez': ['de Ciudad Juárez', 'de Ciudad Juárez', 'Ciudad Juárez'],
+  'atlantic/azores': ['de las Azores', 'dos Açores', 'Azores'],
+  'atlantic/madeira': ['de Madeira', 'da Madeira', 'Madeira'],
 };
 
 /** "hora de Ciudad de México" / "hora da Cidade do México" / "Mexico City time": the hours' footer and every date in mail. */

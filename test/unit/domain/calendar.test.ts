@@ -143,6 +143,13 @@ describe('describeHours', () => {
     expect(new BusinessCalendar({ days: [1, 2, 3, 4, 5, 6, 7] }).describeHours('en')).toMatch(/^Every day, 8:00\sAM to 8:00\sPM/);
     expect(new BusinessCalendar({ days: [1, 2, 3, 4, 5, 6, 7] }).describeHours('pt')).toMatch(/^todos os dias, das 08:00/);
     expect(new BusinessCalendar({ timeZone: 'America/Argentina/Buenos_Aires' }).describeHours('es')).toContain('(hora de Buenos Aires)');
+    // Mexico's other zones and Portugal's islands are named with their accents, not as the zone's id writes them.
+    expect(new BusinessCalendar({ timeZone: 'America/Cancun' }).describeHours('es')).toContain('(hora de Cancún)');
+    expect(new BusinessCalendar({ timeZone: 'America/Merida' }).describeHours('pt')).toContain('(hora de Mérida)');
+    expect(new BusinessCalendar({ timeZone: 'America/Mazatlan' }).describeHours('en')).toContain('(Mazatlán time)');
+    expect(new BusinessCalendar({ timeZone: 'America/Ciudad_Juarez' }).describeHours('es')).toContain('(hora de Ciudad Juárez)');
+    expect(new BusinessCalendar({ timeZone: 'Atlantic/Azores' }).describeHours('pt')).toContain('(hora dos Açores)');
+    expect(new BusinessCalendar({ timeZone: 'Atlantic/Madeira' }).describeHours('en')).toContain('(Madeira time)');
     expect(new BusinessCalendar({ timeZone: 'Asia/Kolkata' }).describeHours('en')).toContain('(Kolkata time)');
     expect(new BusinessCalendar({ timeZone: 'Asia/Kolkata' }).describeHours('es')).toContain('(hora de Kolkata)');
     expect(new BusinessCalendar({ timeZone: 'UTC' }).describeHours('es')).toContain('(hora UTC)');
