@@ -12,11 +12,18 @@ export interface TcpProxy {
   freeze(): void;
   /** The next `times` connections go silent (as freeze) as soon as the client sends something matching `pattern`. */
   freezeWhenClientSends(pattern: RegExp, times: number): void;
+  /**
+   * The connections open now are closed, both ways, as when the server drops them (a restart, `doveadm kick`, a
+   * route lost); resolves once they are. Later connections are forwarded as usual.
+   */
+  cut(): Promise<void>;
   close(): Promise<void>;
 }
 
 interface Pair {
   frozen: boolean;
+  closed: Promise<void>;
+  end(): void;
 }
 
 /** A loopback TCP proxy to `target`, to make a live connection go silent without closing it. */
@@ -28,7 +35,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const server = createServer((client) => {
     made++;
     const upstream = createConnection(target);
-    const pair: Pair = { frozen: false };
+    let closed!: () => void;
+    const pair: Pair = { frozen: false, closed: new Promise<void>((resolve) => (closed = resolve)), end: () => end() };
     // A rule for the next connections applies to this one, from its start.
     const freezeOn = rule && rule.times > 0 ? (rule.times--, rule.pattern) : null;
     open.add(pair);
@@ -47,6 +55,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       sockets.delete(client);
       sockets.delete(upstream);
       open.delete(pair);
+      closed();
     };
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
@@ -63,6 +72,11 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     },
     freezeWhenClientSends(pattern: RegExp, times: number) {
       rule = { pattern, times };
+    },
+    async cut() {
+      const pairs = [...open];
+      for (const pair of pairs) pair.end();
+      await Promise.all(pairs.map((pair) => pair.closed));
     },
     async close() {
       for (const socket of sockets) socket.destroy();
