@@ -72,6 +72,12 @@ export async function stageBatch(ctx: BatchContext, client: ImapFlow, uidValidit
 /** A big message is streamed from the server into the blob store, never held whole (pipeline.ingestStream). */
 async function ingestBig(ctx: BatchContext, client: ImapFlow, uid: number, source: IngestSource): Promise<IngestResult | null> {
   const download = await client.download(String(uid), undefined, { uid: true, chunkSize: DOWNLOAD_CHUNK_BYTES });
-  if (!download.content) return null;
+  if (!download.content) {
+    // imapflow answers nothing alike for a message expunged meanwhile and for a connection closed before the call
+    // (no mailbox selected any more). Taken for gone, the mail was skipped: the batches fetched ahead of it then
+    // moved the cursor past it, and the next sweep moved it to the processed folder unrecorded.
+    if (!client.usable || !client.mailbox) throw new Error(`the IMAP connection closed before message ${uid} (a big mail) could be downloaded`);
+    return null;
+  }
   return ctx.pipeline.ingestStream(download.content as AsyncIterable<Buffer>, source);
 }
