@@ -70,7 +70,21 @@ export async function keyToRecordUnder(tx: Tx, dedupKey: string, mail: Candidate
   const fingerprint = contentFingerprint(mail);
   const stored = await storedMailContent(tx, seen.id);
   if (stored && contentFingerprint(stored) === fingerprint) return { kind: 'duplicate', dedupKey, ticketNumber: seen.ticketNumber };
+  if (await sameWritten(seen.rawSha256, mail)) return { kind: 'duplicate', dedupKey, ticketNumber: seen.ticketNumber };
   return underDerivedKey(tx, dedupKey, fingerprint, { messageId: mail.messageId, ticketNumber: seen.ticketNumber, had: `#${seen.ticketNumber}` });
+}
+
+/**
+ * The stored mail's kept raw copy and this one are what one sender wrote (written-content.ts: its fields and body,
+ * line ends made one, servers' trace fields left out). The fingerprint compares attachments by their bytes, and an
+ * attachment the sender's client did not encode (a forwarded mail, message/rfc822; a 7bit CSV or .txt) carries the
+ * copy's line ends: the MTA's LF copy and the mailbox's CRLF copy of one mail were taken for two mails, two tickets.
+ * Asked only when the fingerprints differ (a reused Message-ID, or such a copy): a new mail costs nothing.
+ */
+async function sameWritten(storedRaw: string | null, mail: Candidate): Promise<boolean> {
+  if (!storedRaw || !mail.written || !mail.writtenOfKept) return false;
+  const stored = await mail.writtenOfKept(storedRaw);
+  return stored !== null && stored === (await mail.written());
 }
 
 /**
