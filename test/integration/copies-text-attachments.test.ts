@@ -1,4 +1,6 @@
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { createTestApp } from '../support/app.js';
 import { cliBuilt, runCli } from '../support/cli.js';
 import { waitFor } from '../support/daemon.js';
 import { dovecotAvailable } from '../support/dovecot.js';
@@ -68,4 +70,20 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('a mail with unencoded text at
     ]);
     expect(await db.ticket.count()).toBe(1);
   }, 30_000);
+});
+
+describe('a refused mail with unencoded text attachments, and its other copy', () => {
+  it('is refused once: the copy is a duplicate, and no second refusal is sent', async () => {
+    const app = await createTestApp({ UNKNOWN_SENDER_POLICY: 'reject' });
+    try {
+      // Its log row is all a refused mail leaves: the copy is known by the fingerprint logged with it.
+      const fromMailbox = await app.pipeline.ingest(Buffer.from(written.replace(/\n/g, '\r\n')), { source: 'imap' });
+      expect(fromMailbox.outcome).toBe('rejected');
+      const piped = await app.pipeline.ingestStream(Readable.from([Buffer.from(written)]), { source: 'stdin' });
+      expect(piped.outcome).toBe('duplicate');
+      expect(await app.db.outboxMail.count({ where: { template: 'access_denied' } })).toBe(1);
+    } finally {
+      await app.dispose();
+    }
+  });
 });
