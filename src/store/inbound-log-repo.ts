@@ -35,10 +35,10 @@ export async function loggedUnder(tx: Tx, dedupKey: string): Promise<{ ticketNum
 }
 
 /** The first mail logged under this key with its content's fingerprint: one that left nothing but its log row. */
-export async function loggedFingerprint(tx: Tx, dedupKey: string): Promise<{ fingerprint: string; outcome: string; ticketNumber: number | null } | null> {
+export async function loggedFingerprint(tx: Tx, dedupKey: string): Promise<{ fingerprint: string; outcome: string; ticketNumber: number | null; rawSha256: string } | null> {
   return (
-    sqlOf(tx).get<{ fingerprint: string; outcome: string; ticketNumber: number | null }>(
-      'SELECT "contentFingerprint" AS "fingerprint", "outcome", "ticketNumber" FROM "InboundLog" WHERE "dedupKey" = ? AND "contentFingerprint" IS NOT NULL ORDER BY "id" LIMIT 1',
+    sqlOf(tx).get<{ fingerprint: string; outcome: string; ticketNumber: number | null; rawSha256: string }>(
+      'SELECT "contentFingerprint" AS "fingerprint", "outcome", "ticketNumber", "rawSha256" FROM "InboundLog" WHERE "dedupKey" = ? AND "contentFingerprint" IS NOT NULL ORDER BY "id" LIMIT 1',
       dedupKey,
     ) ?? null
   );

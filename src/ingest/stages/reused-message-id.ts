@@ -97,7 +97,7 @@ async function afterLogRowOnly(tx: Tx, dedupKey: string, mail: Candidate & { mes
   const logged = await loggedFingerprint(tx, dedupKey);
   if (!logged) return { kind: 'record', dedupKey, reused: null };
   const fingerprint = contentFingerprint(mail);
-  if (logged.fingerprint === fingerprint) return { kind: 'duplicate', dedupKey, ticketNumber: logged.ticketNumber };
+  if (logged.fingerprint === fingerprint || (await sameWritten(logged.rawSha256, mail))) return { kind: 'duplicate', dedupKey, ticketNumber: logged.ticketNumber };
   // A mail too large to parse after that row went under a key of its own (keyForTooLarge): read now, it is that one.
   const tooLarge = await tooLargeToRead(tx, dedupKey, mail);
   if (tooLarge) return tooLarge;
