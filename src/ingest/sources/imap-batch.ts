@@ -44,7 +44,10 @@ export async function stageBatch(ctx: BatchContext, client: ImapFlow, uidValidit
   }
   const missing = batch.filter((m) => !m.source).map((m) => m.uid);
   if (missing.length > 0) {
-    const fetched = new Map((await client.fetchAll(uidSet(missing), { uid: true, source: true, internalDate: true }, { uid: true })).map((m) => [m.uid, m]));
+    // Rows without a source are flags another client changed, told unasked: one taken for the message's answer
+    // would make it look expunged, and the mails after it would move the cursor past it.
+    const rows = await client.fetchAll(uidSet(missing), { uid: true, source: true, internalDate: true }, { uid: true });
+    const fetched = new Map(rows.filter((m) => m.source).map((m) => [m.uid, m]));
     for (const m of batch) {
       m.source ??= fetched.get(m.uid)?.source;
       m.arrivedAt ??= arrivalOf(fetched.get(m.uid) ?? {});

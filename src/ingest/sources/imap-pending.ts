@@ -71,7 +71,9 @@ export async function listPending(client: ImapFlow, lastUid: bigint): Promise<Pe
 async function fetchWithSources(client: ImapFlow, uids: string, keep: (uid: number) => boolean): Promise<Pending[]> {
   const found = await client.fetchAll(uids, { uid: true, size: true, internalDate: true, source: { start: 0, maxLength: INLINE_SOURCE_BYTES } }, { uid: true });
   return found
-    .filter((m) => keep(m.uid))
+    // A row without UID or size is no answer to this FETCH: a flag another client changed, told unasked (Dovecot
+    // writes it after the FETCH's rows, without UID; imapflow hands it over as one of them).
+    .filter((m) => typeof m.uid === 'number' && m.size !== undefined && keep(m.uid))
     .sort((a, b) => a.uid - b.uid)
     .map((m) => {
       const size = m.size ?? 0;
