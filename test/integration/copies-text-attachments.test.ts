@@ -87,3 +87,21 @@ describe('a refused mail with unencoded text attachments, and its other copy', (
     }
   });
 });
+
+describe('a second mail under a Message-ID already recorded, with unencoded text attachments, and its other copy', () => {
+  it('is one more ticket, not two: its copy is a duplicate of it', async () => {
+    const app = await createTestApp();
+    try {
+      // The first mail under the ID: other words, no attachment.
+      const first = written.replace(/No puedo timbrar la factura 88[^\n]*/, 'Otra consulta.').replace(/\n--b1\nContent-Type: message[\s\S]*--b1--\n/, '\n--b1--\n');
+      expect((await app.pipeline.ingest(Buffer.from(first), { source: 'file' })).outcome).toBe('created');
+      const second = await app.pipeline.ingest(Buffer.from(written.replace(/\n/g, '\r\n')), { source: 'imap' });
+      expect(second.outcome).toBe('created');
+      const copy = await app.pipeline.ingestStream(Readable.from([Buffer.from(written)]), { source: 'stdin' });
+      expect(copy).toMatchObject({ outcome: 'duplicate', ticketNumber: second.ticketNumber });
+      expect(await app.db.ticket.count()).toBe(2);
+    } finally {
+      await app.dispose();
+    }
+  });
+});
