@@ -44,6 +44,18 @@ export async function loggedFingerprint(tx: Tx, dedupKey: string): Promise<{ fin
   );
 }
 
+/**
+ * The mails recorded under keys derived from `dedupKey` (`<key>#<content hash>`: other mails under one Message-ID,
+ * ingest/stages/reused-message-id.ts), first rows first, at most `limit`: a range on the indexed key, '$' being the
+ * character after '#'.
+ */
+export function loggedUnderDerivedKeys(tx: Tx, dedupKey: string, limit = 20): Array<{ dedupKey: string; rawSha256: string; ticketNumber: number | null }> {
+  return sqlOf(tx).all<{ dedupKey: string; rawSha256: string; ticketNumber: number | null }>(
+    'SELECT "dedupKey", "rawSha256", "ticketNumber" FROM "InboundLog" WHERE "dedupKey" > ? AND "dedupKey" < ? AND "outcome" <> \'duplicate\' ORDER BY "id" LIMIT ?',
+    `${dedupKey}#`, `${dedupKey}$`, limit,
+  );
+}
+
 /** A mail too large to parse that opened a ticket, as its log row keeps it: the evidence a copy read later is it. */
 export interface TooLargeLogged {
   dedupKey: string;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Tx } from '../../store/database.js';
-import { loggedFingerprint, loggedUnder, type InboundOutcome } from '../../store/inbound-log-repo.js';
+import { loggedFingerprint, loggedUnder, loggedUnderDerivedKeys, type InboundOutcome } from '../../store/inbound-log-repo.js';
 import { addTicketEvent, messageByDedupKey, storedMailContent, ticketByNumber } from '../../store/tickets-repo.js';
 import { tooLargeToRead, type ReadCandidate, type TooLargeToRead } from './too-large-read.js';
 
@@ -71,7 +71,7 @@ export async function keyToRecordUnder(tx: Tx, dedupKey: string, mail: Candidate
   const stored = await storedMailContent(tx, seen.id);
   if (stored && contentFingerprint(stored) === fingerprint) return { kind: 'duplicate', dedupKey, ticketNumber: seen.ticketNumber };
   if (await sameWritten(seen.rawSha256, mail)) return { kind: 'duplicate', dedupKey, ticketNumber: seen.ticketNumber };
-  return underDerivedKey(tx, dedupKey, fingerprint, { messageId: mail.messageId, ticketNumber: seen.ticketNumber, had: `#${seen.ticketNumber}` });
+  return underDerivedKey(tx, dedupKey, fingerprint, { messageId: mail.messageId, ticketNumber: seen.ticketNumber, had: `#${seen.ticketNumber}` }, mail);
 }
 
 /**
@@ -101,7 +101,7 @@ async function afterLogRowOnly(tx: Tx, dedupKey: string, mail: Candidate & { mes
   // A mail too large to parse after that row went under a key of its own (keyForTooLarge): read now, it is that one.
   const tooLarge = await tooLargeToRead(tx, dedupKey, mail);
   if (tooLarge) return tooLarge;
-  return underDerivedKey(tx, dedupKey, fingerprint, { messageId: mail.messageId, ticketNumber: logged.ticketNumber, had: logged.outcome });
+  return underDerivedKey(tx, dedupKey, fingerprint, { messageId: mail.messageId, ticketNumber: logged.ticketNumber, had: logged.outcome }, mail);
 }
 
 /**
@@ -123,11 +123,18 @@ export async function keyForTooLarge(tx: Tx, dedupKey: string, mail: { messageId
   return underDerivedKey(tx, dedupKey, mail.written, { messageId: mail.messageId, ticketNumber, had: seen ? `#${seen.ticketNumber}` : (logged?.outcome ?? 'a mail') });
 }
 
-/** Another mail than the first under its Message-ID: recorded under `<key>#<hash>`, unless a copy of it is there already. */
-async function underDerivedKey(tx: Tx, dedupKey: string, fingerprint: string, reused: Reused): Promise<KeyDecision> {
+/**
+ * Another mail than the first under its Message-ID: recorded under `<key>#<hash>`, unless a copy of it is there
+ * already: under that key, or, when its text attachments carry the other copy's line ends (sameWritten), under the
+ * key that copy's fingerprint gave.
+ */
+async function underDerivedKey(tx: Tx, dedupKey: string, fingerprint: string, reused: Reused, mail?: Candidate): Promise<KeyDecision> {
   const derived = `${dedupKey}#${fingerprint.slice(0, DERIVED_KEY_HASH_CHARS)}`;
   const again = (await messageByDedupKey(tx, derived)) ?? (await loggedFingerprint(tx, derived));
   if (again) return { kind: 'duplicate', dedupKey: derived, ticketNumber: again.ticketNumber };
+  for (const other of mail ? loggedUnderDerivedKeys(tx, dedupKey) : []) {
+    if (await sameWritten(other.rawSha256, mail as Candidate)) return { kind: 'duplicate', dedupKey: other.dedupKey, ticketNumber: other.ticketNumber };
+  }
   return { kind: 'record', dedupKey: derived, reused };
 }
 
