@@ -31,7 +31,7 @@ describe('an mbox file among the files imported', () => {
     const report = await ingestPaths(app.pipeline, [dir]);
 
     expect(report.results.map((r) => r.outcome)).toEqual(['created', 'created']);
-    const messages = await app.db.message.findMany({ orderBy: { id: 'asc' }, select: { text: true, messageId: true } });
+    const messages = await app.db.message.findMany({ where: { direction: 'in' }, orderBy: { id: 'asc' }, select: { text: true, messageId: true } });
     expect(messages.map((m) => m.messageId)).toEqual(['mbx-1@cliente.mx', 'mbx-2@otro.mx']);
     expect(messages[0]?.text).not.toContain('portal');
     expect(messages[1]?.text).toContain('\nFrom the portal it fails too.');

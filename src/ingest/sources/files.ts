@@ -1,6 +1,8 @@
 import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { BIG_MAIL_BYTES, type InboundPipeline, type IngestResult } from '../pipeline.js';
+import { Readable } from 'node:stream';
+import { BIG_MAIL_BYTES, type InboundPipeline, type IngestResult, type IngestSource } from '../pipeline.js';
+import { mboxMails, startsWithSeparator } from './mbox.js';
 
 /** A Maildir holds its messages in cur/ and new/ (tmp/ is for deliveries in progress and is skipped). */
 async function isMaildir(dir: string): Promise<boolean> {
@@ -105,21 +107,52 @@ export async function ingestPaths(
         onSkipped?.(file);
         continue;
       }
-      let outcome: IngestResult;
+      const done = (result: { file: string } & IngestResult) => {
+        report.results.push(result);
+        report.counts[result.outcome] = (report.counts[result.outcome] ?? 0) + 1;
+        onResult?.(result);
+      };
       try {
         const info = await handle.stat();
+        // A mailbox of several mails (mbox): each is a mail of its own, `<file>#<n>`. One mail behind a "From " line
+        // goes the usual way, as it did.
+        if (!listed.maildir && (await ingestedAsMbox(pipeline, handle, file, done))) continue;
         const source = { source: 'file', sourceRef: file, arrivedAt: deliveredAt(listed, info.mtime) } as const;
         // A big file is streamed (never held whole in memory); a small one is read at once, the faster way.
         const big = info.size > BIG_MAIL_BYTES;
-        outcome = big ? await pipeline.ingestStream(handle.createReadStream({ highWaterMark: 256 * 1024, autoClose: false }), source) : await pipeline.ingest(await handle.readFile(), source);
+        done({ file, ...(big ? await pipeline.ingestStream(handle.createReadStream({ start: 0, highWaterMark: 256 * 1024, autoClose: false }), source) : await pipeline.ingest(await handle.readFile(), source)) });
       } finally {
         await handle.close();
       }
-      const result = { file, ...outcome };
-      report.results.push(result);
-      report.counts[result.outcome] = (report.counts[result.outcome] ?? 0) + 1;
-      onResult?.(result);
     }
   }
   return report;
+}
+
+/**
+ * Ingests the mails of an mbox file one by one (mbox.ts); false, having ingested nothing, when the file is not one
+ * or holds one mail only. A mail is held whole while it is ingested, never the file.
+ */
+async function ingestedAsMbox(pipeline: InboundPipeline, handle: FileHandle, file: string, done: (r: { file: string } & IngestResult) => void): Promise<boolean> {
+  const head = Buffer.alloc(512);
+  const { bytesRead } = await handle.read(head, 0, head.length, 0);
+  if (!startsWithSeparator(head.subarray(0, bytesRead))) return false;
+  let n = 0;
+  let first: Buffer | null = null;
+  const ingest = async (raw: Buffer, at: number) => {
+    const source: IngestSource = { source: 'file', sourceRef: `${file}#${at}` };
+    const outcome = raw.length > BIG_MAIL_BYTES ? await pipeline.ingestStream(Readable.from([raw]), source) : await pipeline.ingest(raw, source);
+    done({ file: source.sourceRef as string, ...outcome });
+  };
+  for await (const raw of mboxMails(handle.createReadStream({ start: 0, highWaterMark: 256 * 1024, autoClose: false }))) {
+    n++;
+    if (n === 1) {
+      first = raw;
+      continue;
+    }
+    if (first) await ingest(first, 1);
+    first = null;
+    await ingest(raw, n);
+  }
+  return n > 1;
 }
