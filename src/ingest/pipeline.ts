@@ -254,7 +254,7 @@ export class InboundPipeline {
     const peek = head ? await peekHeaders(head) : { messageId: null, from: null, fromName: null, subject: null };
     await inTransaction(this.deps.db, async (tx) => {
       if (raw.content) keepRawMail(tx, sha256, raw.content, now);
-      await quarantine(tx, { rawSha256: sha256, size, source: source.source, sourceRef: source.sourceRef ?? null, errorCode: code, error: message, at: now });
+      await quarantine(tx, { rawSha256: sha256, size, source: source.source, sourceRef: source.sourceRef ?? null, errorCode: code, error: message, at: now, arrivedAt: source.arrivedAt });
       await logInbound(tx, { source: source.source, sourceRef: source.sourceRef ?? null, dedupKey: null, messageId: peek.messageId, fromAddress: peek.from, subject: peek.subject, size, rawSha256: sha256, outcome: 'quarantined', ticketNumber: null, detail: `${code}: ${message}`.slice(0, 1000), at: now });
       await source.withinTransaction?.(tx, 'quarantined');
       // A replay's operator reads its report; anything else quarantined waits for a person who may not know.

@@ -98,11 +98,13 @@ export interface QuarantineEntry {
   errorCode: string;
   error: string;
   at: Date;
+  /** When the mail reached the mailbox, if the source knows (IngestSource.arrivedAt). */
+  arrivedAt?: Date;
 }
 
 export async function quarantine(tx: Tx, e: QuarantineEntry): Promise<number> {
-  const { at, ...rest } = e;
-  const row = await tx.quarantinedMail.create({ data: { ...rest, error: rest.error.slice(0, 4000), createdAt: at } });
+  const { at, arrivedAt, ...rest } = e;
+  const row = await tx.quarantinedMail.create({ data: { ...rest, error: rest.error.slice(0, 4000), createdAt: at, arrivedAt: arrivedAt && arrivedAt < at ? arrivedAt : null } });
   return row.id;
 }
 

@@ -319,7 +319,7 @@ const cases: Record<Prisma.ModelName, () => Promise<void>> = {
   async QuarantinedMail() {
     const data = {
       id: 7801, rawSha256: 'e'.repeat(64), size: 99, source: 'maildir', sourceRef: 'new/123.eml', errorCode: 'PARSE_FAILED', error: 'bad MIME',
-      createdAt: at(), replayedAt: at(), replayOutcome: 'created',
+      createdAt: at(), arrivedAt: at(), replayedAt: at(), replayOutcome: 'created',
     };
     await roundTrip('QuarantinedMail', data, () => db.quarantinedMail.create({ data }), () => db.quarantinedMail.findUnique({ where: { id: data.id } }));
   },

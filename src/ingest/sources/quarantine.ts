@@ -30,9 +30,11 @@ export async function replayQuarantine(deps: ReplayDeps, report: ReplayReport): 
     await report.beforeEach?.();
     // Marked replayed in the mail's own transaction: a replay killed just after that commit left the entry
     // waiting, so a mail that failed again was listed twice, and one that became a ticket was still listed.
+    // The mail as it reached the mailbox, not at the replay: an answer that came on time is on time.
     const source = {
       source: 'replay' as const,
       sourceRef: `quarantine:${item.id}`,
+      arrivedAt: item.arrivedAt ?? item.createdAt,
       withinTransaction: (tx: Tx, outcome: string) => markReplayed(tx, item.id, outcome, deps.now()),
     };
     // A mail kept in the database is small; one kept as a blob file is streamed, as a big one is never held whole.
