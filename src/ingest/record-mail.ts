@@ -175,7 +175,7 @@ export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Bu
     // Who may open tickets (UNKNOWN_SENDER_POLICY) and administrators' commands: stages/access.ts.
     const access = await screenAccess(tx, deps, { mail, sender, thread, visibleText, authenticity, automatic: automatic !== null, noAutoReply: analysis.noAutoReply !== null, spam: spamVerdict(mail), dedupKey, now });
     if (access.kind === 'done') return access.recorded;
-    const applied = await applyInbound(tx, deps.lifecycle, { thread, requester: { id: contact.id, email: sender.address }, subject: mail.subject, visibleText, ccs, ccsWithheld, now, arrivedAt: source.arrivedAt, message, silent: noAutomaticAnswer, hold: access.hold });
+    const applied = await applyInbound(tx, deps.lifecycle, { thread, requester: { id: contact.id, email: sender.address }, subject: mail.subject, visibleText, ccs, ccsWithheld, now, arrivedAt: source.arrivedAt, readBefore: source.readBefore, message, silent: noAutomaticAnswer, hold: access.hold });
     const asked = access.hold ? await access.afterHold(applied.ticketNumber) : null;
     const detail = [thread.kind === 'existing' ? `via ${thread.via}` : thread.reason, automatic ? `automatic (${automatic.reason}): no answer sent` : analysis.noAutoReply ? `${analysis.noAutoReply}: no automatic answer sent` : null, access.note, asked].filter(Boolean).join('; ');
     return { ...applied, detail };

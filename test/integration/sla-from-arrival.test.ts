@@ -44,6 +44,28 @@ describe('a new ticket read after it reached the mailbox', () => {
   });
 });
 
+describe('a mail older than the mailbox\'s last read', () => {
+  it('moved into the inbox with its old date (another folder, a restore, a migration): due from that last read, not escalated at once', async () => {
+    tt = await suite.start(MX('2026-11-23T09:00:00'));
+    // Reached some mailbox in March; the gateway had read the inbox at 08:55 and finds it there at 09:00.
+    const r = await tt.ingest(MX('2026-11-23T09:00:00'), mail({ headers: { Subject: 'Timbrado caído' }, body: URGENT }), MX('2026-03-02T10:00:00'), MX('2026-11-23T08:55:00'));
+    const number = r.ticketNumber as number;
+    expect((await tt.ticket(number)).firstResponseDueAt).toBe(new Date(MX('2026-11-23T10:55:00')).toISOString());
+    const [ack] = tt.take();
+    expect(ack?.text).toMatch(/Respuesta a más tardar: lunes, 23 de noviembre de 2026,? 10:55/);
+    expect((await tt.tick(MX('2026-11-23T09:00:30'))).sla).toEqual({});
+    expect(tt.take()).toEqual([]);
+  });
+
+  it('imported from a file (an archive, a Maildir restored): due from the import, whatever its delivery date', async () => {
+    tt = await suite.start(MX('2026-11-23T09:00:00'));
+    const raw = mail({ headers: { Subject: 'Timbrado caído' }, body: URGENT });
+    const r = await tt.app.pipeline.ingest(raw, { source: 'file', sourceRef: 'archive/1733000000.M1P1.host', arrivedAt: new Date(MX('2024-11-30T12:00:00')) });
+    expect((await tt.ticket(r.ticketNumber as number)).firstResponseDueAt).toBe(new Date(MX('2026-11-23T11:00:00')).toISOString());
+    expect((await tt.tick(MX('2026-11-23T09:00:30'))).sla).toEqual({});
+  });
+});
+
 describe("a customer's answer read after it reached the mailbox", () => {
   it('pending -> open: the SLA clock runs again from the answer, not from the reading', async () => {
     tt = await suite.start(MX('2026-11-23T09:00:00'));

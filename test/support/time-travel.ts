@@ -39,9 +39,10 @@ export interface TimeTravel {
   now(): Date;
   /**
    * The customer's mail is read at `iso` (the pipeline's clock is the app's); `arrivedAt`: it reached the mailbox
-   * earlier (IMAP INTERNALDATE), as the IMAP source says of a mail read late.
+   * earlier (IMAP INTERNALDATE), as the IMAP source says of a mail read late; `readBefore`: when the mailbox had last
+   * been read (default: as the mail arrived, so it waited unread from then).
    */
-  ingest(iso: string, raw: Buffer, arrivedAt?: string): Promise<IngestResult>;
+  ingest(iso: string, raw: Buffer, arrivedAt?: string, readBefore?: string): Promise<IngestResult>;
   /** The customer answers a mail they received (In-Reply-To, References, "Re:" subject). */
   answer(iso: string, to: SeenMail, body: string, from?: string): Promise<IngestResult>;
   /** An agent's public answer at `iso`, optionally moving the ticket. */
@@ -69,9 +70,9 @@ export async function startTimeTravel(smtp: SmtpPeer, start: string, env: Record
   const tt: TimeTravel = {
     app,
     now: () => clock,
-    ingest: async (iso, raw, arrivedAt) => {
+    ingest: async (iso, raw, arrivedAt, readBefore) => {
       move(iso);
-      const source = arrivedAt === undefined ? { source: 'file' as const } : { source: 'imap' as const, arrivedAt: new Date(arrivedAt) };
+      const source = arrivedAt === undefined ? { source: 'file' as const } : { source: 'imap' as const, arrivedAt: new Date(arrivedAt), readBefore: new Date(readBefore ?? arrivedAt) };
       const result = await app.pipeline.ingest(raw, { ...source, sourceRef: 'time-travel' });
       await flush();
       return result;

@@ -15,6 +15,8 @@ export interface BatchContext {
   account: string;
   pipeline: InboundPipeline;
   onResult?: (r: IngestResult & { uid: number }) => void;
+  /** When the mailbox had last been read, caught up, before this drain (pipeline.ts IngestSource readBefore). */
+  readBefore?: Date;
 }
 
 /**
@@ -30,6 +32,7 @@ export async function stageBatch(ctx: BatchContext, client: ImapFlow, uidValidit
     sourceRef: `${mailbox};UIDVALIDITY=${uidValidity};UID=${uid}`,
     withinTransaction: (tx) => advanceCursor(tx, ctx.account, mailbox, uidValidity, BigInt(uid)),
     arrivedAt,
+    readBefore: ctx.readBefore,
   });
   const done: number[] = [];
   const report = (uid: number, result: IngestResult | null) => {

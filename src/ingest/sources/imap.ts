@@ -4,7 +4,7 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../store/database.js';
 import { inTransaction } from '../../store/database.js';
 import { readCursor, resetCursor } from '../../store/cursor-repo.js';
-import { acquireLease, newHolderId, releaseLease } from '../../scheduler/lease.js';
+import { acquireLease, leaseLastRun, newHolderId, releaseLease } from '../../scheduler/lease.js';
 import type { InboundPipeline, IngestResult } from '../pipeline.js';
 import { fetchPending, listPending, takeBatch, type Pending } from './imap-pending.js';
 import { setAsideFirstAbove, StuckWatch } from './imap-unreadable.js';
@@ -60,6 +60,8 @@ export class ImapSource {
    * drain: Acknowledger); null until the session's first drain.
    */
   private cursorSeen: bigint | null = null;
+  /** The mailbox lease's last run when the current drain took it: when the mailbox was last read, caught up. */
+  private readBefore: Date | undefined;
   /** The cursor the last FETCH of new mail started from (for the log of a session that failed). */
   private fetchingAfter: bigint | null = null;
   private readonly stuck = new StuckWatch();
@@ -175,7 +177,7 @@ export class ImapSource {
   }
 
   private get batchContext(): BatchContext {
-    return { mailbox: this.settings.mailbox, account: this.account, pipeline: this.deps.pipeline, onResult: this.events.onResult };
+    return { mailbox: this.settings.mailbox, account: this.account, pipeline: this.deps.pipeline, onResult: this.events.onResult, readBefore: this.readBefore };
   }
 
   private get leaseName(): string {
@@ -198,6 +200,8 @@ export class ImapSource {
     // FETCH, a mail not recorded), or that stop() cut short, gives the lease up undated, so that a daemon started
     // during an outage does not take it for over.
     let ran = false;
+    // When the mailbox was last read, caught up: the SLA of a mail that reached it since counts from its arrival.
+    this.readBefore = leaseLastRun(this.deps.db, this.leaseName) ?? undefined;
     try {
       await this.drainLeased(client, uidValidity, early && from !== null ? { from, found: early } : null);
       ran = !this.stopped;

@@ -35,6 +35,8 @@ export async function replayQuarantine(deps: ReplayDeps, report: ReplayReport): 
       source: 'replay' as const,
       sourceRef: `quarantine:${item.id}`,
       arrivedAt: item.arrivedAt ?? item.createdAt,
+      // Read first when it was quarantined: its SLA counts from then at the earliest (apply.ts slaStartOf).
+      readBefore: item.createdAt,
       withinTransaction: (tx: Tx, outcome: string) => markReplayed(tx, item.id, outcome, deps.now()),
     };
     // A mail kept in the database is small; one kept as a blob file is streamed, as a big one is never held whole.

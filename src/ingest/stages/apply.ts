@@ -37,6 +37,8 @@ export interface ApplyInput {
   now: Date;
   /** When the mailbox received the mail, if before `now` (pipeline.ts IngestSource): its window is judged then. */
   arrivedAt?: Date;
+  /** When the mailbox had last been read before (pipeline.ts IngestSource): the SLA counts from no earlier. */
+  readBefore?: Date;
   /** Machine-written mail (RFC 3834): recorded, but never answered by another machine. */
   silent?: boolean;
   /**
@@ -79,7 +81,7 @@ export async function applyInbound(tx: Tx, deps: LifecycleDeps, input: ApplyInpu
           await applyChange(tx, deps, state, {
             to: effect.newStatus,
             now,
-            clockAt: clockResumesAt(state, beaten?.from ?? state.status, answeredAt, now),
+            clockAt: clockResumesAt(state, beaten?.from ?? state.status, slaStartOf(input.arrivedAt, input.readBefore, now)),
             actor,
             event: effect.event,
             detail: `via ${thread.via}`,
@@ -104,14 +106,27 @@ export function answeredAtOf(arrivedAt: Date | undefined, now: Date): Date {
 }
 
 /**
- * When the SLA clock, paused while the ticket waited for the customer, runs again: when their answer reached the
- * mailbox, not when it was read (the daemon down, a backlog), but never before the pause began (a mail that came
- * just before support asked: that stretch was counted already).
+ * When a mail's SLA clock starts (or runs again): when it reached the mailbox if the mailbox had been read before
+ * that (`readBefore`: it waited unread, the daemon down or the server unreachable), else when it is read. A mail
+ * older than the mailbox's last read was put there since (moved in from another folder, restored, migrated with
+ * its date), or came from a file: counted from its arrival, such a ticket was due before it existed and escalated
+ * at once. So it counts from that last read at the earliest.
  */
-function clockResumesAt(state: TicketState, waited: string, answeredAt: Date, now: Date): Date {
+export function slaStartOf(arrivedAt: Date | undefined, readBefore: Date | undefined, now: Date): Date {
+  if (!arrivedAt || !readBefore) return now;
+  const start = arrivedAt > readBefore ? arrivedAt : readBefore;
+  return start < now ? start : now;
+}
+
+/**
+ * When the SLA clock, paused while the ticket waited for the customer, runs again: when their answer's clock starts
+ * (slaStartOf), but never before the pause began (a mail that came just before support asked: that stretch was
+ * counted already).
+ */
+function clockResumesAt(state: TicketState, waited: string, start: Date): Date {
   const pausedAt = waited === 'pending' ? state.pendingSince : waited === 'solved' ? state.solvedAt : null;
-  if (!pausedAt) return now;
-  return answeredAt < pausedAt ? pausedAt : answeredAt;
+  if (!pausedAt) return start;
+  return start < pausedAt ? pausedAt : start;
 }
 
 /**
@@ -171,7 +186,7 @@ async function createNewTicket(tx: Tx, deps: LifecycleDeps, input: ApplyInput) {
     await holdForAuthorisation(tx, ticket.id, input.now, input.hold);
     return { outcome: 'created' as const, ticketNumber: ticket.number };
   }
-  await startTicket(tx, deps, ticket.id, input.now, input.silent ? null : { notice: 'acknowledgement', idempotencyKey: `ack:${ticket.id}` }, answeredAtOf(input.arrivedAt, input.now));
+  await startTicket(tx, deps, ticket.id, input.now, input.silent ? null : { notice: 'acknowledgement', idempotencyKey: `ack:${ticket.id}` }, slaStartOf(input.arrivedAt, input.readBefore, input.now));
   return { outcome: 'created' as const, ticketNumber: ticket.number };
 }
 
@@ -216,6 +231,6 @@ async function createFollowUp(tx: Tx, deps: LifecycleDeps, input: ApplyInput, cl
     await holdForAuthorisation(tx, ticket.id, input.now, input.hold);
     return { outcome: 'followup' as const, ticketNumber: ticket.number };
   }
-  await startTicket(tx, deps, ticket.id, input.now, input.silent ? null : { notice: 'follow_up_created', idempotencyKey: `follow_up:${ticket.id}` }, answeredAtOf(input.arrivedAt, input.now));
+  await startTicket(tx, deps, ticket.id, input.now, input.silent ? null : { notice: 'follow_up_created', idempotencyKey: `follow_up:${ticket.id}` }, slaStartOf(input.arrivedAt, input.readBefore, input.now));
   return { outcome: 'followup' as const, ticketNumber: ticket.number };
 }

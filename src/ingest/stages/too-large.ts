@@ -22,6 +22,8 @@ export interface TooLargeMail {
   /** The hash of what its sender wrote (written-content.ts): with a Message-ID, what its copies are known by. */
   written: string | null;
   now: Date;
+  /** When its SLA clock starts (apply.ts slaStartOf). */
+  slaFrom?: Date;
 }
 
 /**
@@ -42,7 +44,7 @@ export async function recordTooLarge(
   }
   const from = peek.from;
   const ownMail = from !== null && isSupportAddress(from, deps.ownAddresses);
-  const ticketNumber = !from || ownMail ? null : await openTooLargeTicket(tx, deps.lifecycle, { peek: { ...peek, from }, dedupKey: key.dedupKey, sha256, size, limit, now });
+  const ticketNumber = !from || ownMail ? null : await openTooLargeTicket(tx, deps.lifecycle, { peek: { ...peek, from }, dedupKey: key.dedupKey, sha256, size, limit, now, slaFrom: mail.slaFrom });
   const recorded = { outcome: 'too_large' as const, ticketNumber, detail };
   const noted = key.reused ? await noteReusedMessageId(tx, deps.log, key.reused, recorded, now) : recorded;
   return { ...noted, detail: noted.detail ?? detail, dedupKey: key.dedupKey, contentFingerprint: mail.written };
@@ -55,7 +57,7 @@ export async function recordTooLarge(
 export async function openTooLargeTicket(
   tx: Tx,
   deps: LifecycleDeps,
-  input: { peek: Peek & { from: string }; dedupKey: string; sha256: string; size: number; limit: number; now: Date },
+  input: { peek: Peek & { from: string }; dedupKey: string; sha256: string; size: number; limit: number; now: Date; slaFrom?: Date },
 ): Promise<number> {
   const contact = await ensureContact(tx, input.peek.from, input.peek.fromName);
   const ticket = await createTicket(tx, {
@@ -78,6 +80,6 @@ export async function openTooLargeTicket(
     notice: 'too_large',
     idempotencyKey: `too_large:${input.sha256}`,
     body: sizeOverLimit(input.size, input.limit),
-  });
+  }, input.slaFrom);
   return ticket.number;
 }
