@@ -208,11 +208,26 @@ export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Bu
   return { dedupKey: preparedKey, sha256, raw, source, base, body };
 }
 
+/**
+ * The hashes of what kept raw mails' senders wrote, by the raw mail's SHA-256 (which fixes its content, so an entry
+ * never goes stale). Each mail under a Message-ID used before compares itself with up to ~20 kept mails
+ * (stages/reused-message-id.ts): without it, each such mail read and hashed them all again (25 MB mails: ~0.5 GB
+ * a mail, in the write transaction).
+ */
+const writtenOfKeptSeen = new Map<string, string>();
+const WRITTEN_OF_KEPT_ENTRIES = 4096;
+
 /** The hash of what the sender of a raw mail kept here wrote (written-content.ts); null when it is not kept. */
 async function writtenOfKeptRaw(tx: Tx, blobs: PipelineDeps['blobs'], sha256: string): Promise<string | null> {
+  const seen = writtenOfKeptSeen.get(sha256);
+  if (seen) return seen;
   const inDatabase = rawMailInDatabase(tx, sha256);
-  if (inDatabase) return writtenContentSha256([inDatabase]);
-  return blobs.has(sha256) ? writtenContentSha256(blobs.openRead(sha256)) : null;
+  const written = inDatabase ? await writtenContentSha256([inDatabase]) : blobs.has(sha256) ? await writtenContentSha256(blobs.openRead(sha256)) : null;
+  if (written) {
+    if (writtenOfKeptSeen.size >= WRITTEN_OF_KEPT_ENTRIES) writtenOfKeptSeen.delete(writtenOfKeptSeen.keys().next().value as string);
+    writtenOfKeptSeen.set(sha256, written);
+  }
+  return written;
 }
 
 /**
