@@ -44,4 +44,32 @@ describe('an mbox file among the files imported', () => {
     const report = await ingestPaths(app.pipeline, [dir]);
     expect(report.results.map((r) => r.outcome)).toEqual(['created']);
   });
+
+  it('a body paragraph that starts "From 9:00 to 11:30" after a blank line is not a mail of its own', async () => {
+    app = await createTestApp();
+    dir = mkdtempSync(join(tmpdir(), 'ventanilla-mbox-'));
+    const body = 'Hi,\n\nFrom 9:00 to 11:30 the portal failed with error 500.\n\nFrom Monday 10:00 on it works again.';
+    writeFileSync(join(dir, 'saved.eml'), separated('ana@cliente.mx', mail({ headers: { 'Message-ID': '<mbx-hours@cliente.mx>' }, body })));
+    const report = await ingestPaths(app.pipeline, [dir]);
+    expect(report.results.map((r) => r.outcome)).toEqual(['created']);
+    const messages = await app.db.message.findMany({ where: { direction: 'in' }, select: { text: true } });
+    expect(messages).toHaveLength(1);
+    expect(messages[0]?.text).toContain('From 9:00 to 11:30 the portal failed with error 500.');
+    expect(messages[0]?.text).toContain('From Monday 10:00 on it works again.');
+  });
+
+  it('an Eudora mailbox ("From ???@???", CRLF, a space-padded day) is each of its three mails', async () => {
+    app = await createTestApp();
+    dir = mkdtempSync(join(tmpdir(), 'ventanilla-mbox-'));
+    const lines = ['From ???@??? Mon Jan 01 12:00:00 2001', 'From ana@cliente.mx  Tue Dec  1 09:30:00 2026', 'From ???@??? Wed Dec  2 18:05:00 2026 -0600'];
+    const mbx = lines
+      .map((line, i) => `${line}\r\n${mail({ headers: { 'Message-ID': `<eudora-${i}@cliente.mx>`, Subject: `Factura ${i}` }, body: `Texto ${i}.` }).toString('latin1').replace(/\r?\n/g, '\r\n')}\r\n`)
+      .join('');
+    writeFileSync(join(dir, 'In.mbx'), mbx);
+    const report = await ingestPaths(app.pipeline, [dir]);
+    expect(report.results.map((r) => [r.file.replace(/.*#/, '#'), r.outcome])).toEqual([['#1', 'created'], ['#2', 'created'], ['#3', 'created']]);
+    const messages = await app.db.message.findMany({ where: { direction: 'in' }, orderBy: { id: 'asc' }, select: { messageId: true, text: true } });
+    expect(messages.map((m) => m.messageId)).toEqual(['eudora-0@cliente.mx', 'eudora-1@cliente.mx', 'eudora-2@cliente.mx']);
+    expect(messages[0]?.text).not.toContain('Texto 1');
+  });
 });

@@ -1,8 +1,11 @@
 import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { Readable } from 'node:stream';
 import { BIG_MAIL_BYTES, type InboundPipeline, type IngestResult, type IngestSource } from '../pipeline.js';
-import { mboxMails, startsWithSeparator } from './mbox.js';
+import { mboxMailRanges, startsWithSeparator } from './mbox.js';
+import { unescapedFrom, unescapeFrom } from './mbox-unescape.js';
+
+/** The pieces a file is read in. */
+const CHUNK_BYTES = 256 * 1024;
 
 /** A Maildir holds its messages in cur/ and new/ (tmp/ is for deliveries in progress and is skipped). */
 async function isMaildir(dir: string): Promise<boolean> {
@@ -120,7 +123,7 @@ export async function ingestPaths(
         const source = { source: 'file', sourceRef: file, arrivedAt: deliveredAt(listed, info.mtime) } as const;
         // A big file is streamed (never held whole in memory); a small one is read at once, the faster way.
         const big = info.size > BIG_MAIL_BYTES;
-        done({ file, ...(big ? await pipeline.ingestStream(handle.createReadStream({ start: 0, highWaterMark: 256 * 1024, autoClose: false }), source) : await pipeline.ingest(await handle.readFile(), source)) });
+        done({ file, ...(big ? await pipeline.ingestStream(handle.createReadStream({ start: 0, highWaterMark: CHUNK_BYTES, autoClose: false }), source) : await pipeline.ingest(await handle.readFile(), source)) });
       } finally {
         await handle.close();
       }
@@ -131,28 +134,32 @@ export async function ingestPaths(
 
 /**
  * Ingests the mails of an mbox file one by one (mbox.ts); false, having ingested nothing, when the file is not one
- * or holds one mail only. A mail is held whole while it is ingested, never the file.
+ * or holds one mail only (it then goes the usual way, streamed when big). The file is scanned once for where its
+ * mails are, then each is read from its byte range: a small one into memory, a big one streamed, never held whole.
  */
 async function ingestedAsMbox(pipeline: InboundPipeline, handle: FileHandle, file: string, done: (r: { file: string } & IngestResult) => void): Promise<boolean> {
   const head = Buffer.alloc(512);
   const { bytesRead } = await handle.read(head, 0, head.length, 0);
   if (!startsWithSeparator(head.subarray(0, bytesRead))) return false;
-  let n = 0;
-  let first: Buffer | null = null;
-  const ingest = async (raw: Buffer, at: number) => {
-    const source: IngestSource = { source: 'file', sourceRef: `${file}#${at}` };
-    const outcome = raw.length > BIG_MAIL_BYTES ? await pipeline.ingestStream(Readable.from([raw]), source) : await pipeline.ingest(raw, source);
-    done({ file: source.sourceRef as string, ...outcome });
-  };
-  for await (const raw of mboxMails(handle.createReadStream({ start: 0, highWaterMark: 256 * 1024, autoClose: false }))) {
-    n++;
-    if (n === 1) {
-      first = raw;
-      continue;
+  const ranges = await mboxMailRanges(handle.createReadStream({ start: 0, highWaterMark: CHUNK_BYTES, autoClose: false }));
+  if (ranges.length < 2) return false;
+  for (const [i, { start, end }] of ranges.entries()) {
+    const source: IngestSource = { source: 'file', sourceRef: `${file}#${i + 1}` };
+    const size = end - start;
+    let outcome: IngestResult;
+    if (size > BIG_MAIL_BYTES) {
+      outcome = await pipeline.ingestStream(unescapedFrom(handle.createReadStream({ start, end: end - 1, highWaterMark: CHUNK_BYTES, autoClose: false })), source);
+    } else {
+      const raw = Buffer.alloc(size);
+      let read = 0;
+      while (read < size) {
+        const { bytesRead: n } = await handle.read(raw, read, size - read, start + read);
+        if (n === 0) break;
+        read += n;
+      }
+      outcome = await pipeline.ingest(unescapeFrom(raw.subarray(0, read)), source);
     }
-    if (first) await ingest(first, 1);
-    first = null;
-    await ingest(raw, n);
+    done({ file: source.sourceRef as string, ...outcome });
   }
-  return n > 1;
+  return true;
 }

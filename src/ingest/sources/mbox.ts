@@ -1,47 +1,76 @@
 // An mbox file (RFC 4155): mails one after the other, each behind a "From <sender> <date>" line, a body line that
 // starts with "From " written ">From " (mboxrd: one ">" more on any ">...From " line). `ingest` reads .mbx files,
 // which are such mailboxes (Eudora's In.mbx, Outlook Express 4's), and a mail saved by mutt or formail has its line.
+// The file is scanned once for where its mails start, keeping only the first bytes of each line, so neither a big
+// mail nor a long line is ever held (README: a big mail streams); each mail is then read from its byte range.
 
-/** A separator: after an empty line (or first in the file), "From ", the envelope sender, a date with its time. */
-const SEPARATOR = /^From \S+ .*\b\d{1,2}:\d{2}(:\d{2})?\b/;
+/**
+ * A separator's line: "From ", the envelope sender, an asctime date ("Mon Jan 01 12:00:00 2001", the day often
+ * space-padded after two spaces), a zone before or after the year and "remote from <host>" as old writers added
+ * them. A body line such as "From 9:00 to 11:30 the portal failed" is none: it was taken for one and cut a mail.
+ */
+const SEPARATOR =
+  /^From \S+ +(Mon|Tue|Wed|Thu|Fri|Sat|Sun) +(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} +\d{1,2}:\d{2}(:\d{2})?( +([A-Z]{1,5}|[+-]\d{4}))? +\d{4}( +([A-Z]{1,5}|[+-]\d{4}))?( +remote from \S+)? *\r?\n?$/i;
+/** A header field's start: a separator is followed by the mail's first header (an empty line is none). */
+const HEADER_FIELD = /^[!-9;-~]+:/;
+/** The bytes of a line looked at: a separator or a field name is shorter; a longer line is neither. */
+const LINE_HEAD_BYTES = 200;
 
-/** Whether `head` (the file's first bytes) starts with an mbox separator line. */
+/** Whether `head` (the file's first bytes) starts with an mbox separator line followed by a header field. */
 export function startsWithSeparator(head: Buffer): boolean {
   const end = head.indexOf(10);
-  return SEPARATOR.test(head.subarray(0, end === -1 ? head.length : end).toString('latin1'));
+  if (end === -1 || end >= LINE_HEAD_BYTES) return false;
+  return SEPARATOR.test(head.toString('latin1', 0, end + 1)) && HEADER_FIELD.test(head.toString('latin1', end + 1, end + 1 + LINE_HEAD_BYTES));
 }
 
-/** The mails of an mbox, in order, each without its separator line and the empty line that ends it, ">From " unescaped. */
-export async function* mboxMails(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  let current: Buffer[] | null = null;
+/** A mail's bytes in the file: after its separator line, before the empty line that ends it (`end` excluded). */
+export interface MailRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * The byte ranges of an mbox's mails, in order, from one pass over its chunks: linear (each chunk is searched for
+ * line ends once) and in bounded memory (at most LINE_HEAD_BYTES of the current line are kept, whatever its length).
+ */
+export async function mboxMailRanges(chunks: AsyncIterable<Buffer>): Promise<MailRange[]> {
+  const separators: Array<{ start: number; contentStart: number; blankBefore: number }> = [];
+  let candidate: (typeof separators)[number] | null = null;
+  const head = Buffer.alloc(LINE_HEAD_BYTES);
+  let headLength = 0;
+  let lineStart = 0;
+  // The line before a separator is empty (or there is none: the file's start); its length is dropped from the mail.
   let previousBlank = true;
-  const finish = (lines: Buffer[]) => {
-    const last = lines.at(-1);
-    if (last && /^\r?\n$/.test(last.toString('latin1'))) lines.pop();
-    return Buffer.concat(lines);
+  let previousLength = 0;
+  let lastBlank = false;
+  const endLine = (lineEnd: number) => {
+    const text = head.toString('latin1', 0, headLength);
+    if (candidate && HEADER_FIELD.test(text)) separators.push(candidate);
+    candidate = null;
+    const whole = lineEnd - lineStart <= LINE_HEAD_BYTES;
+    if (previousBlank && whole && SEPARATOR.test(text)) candidate = { start: lineStart, contentStart: lineEnd, blankBefore: previousLength };
+    previousBlank = lastBlank = whole && /^\r?\n$/.test(text);
+    previousLength = lineEnd - lineStart;
+    lineStart = lineEnd;
+    headLength = 0;
   };
-  function* take(line: Buffer): Generator<Buffer> {
-    const text = line.toString('latin1');
-    if (previousBlank && SEPARATOR.test(text)) {
-      if (current && current.length > 0) yield finish(current);
-      current = [];
-      previousBlank = false;
-      return;
-    }
-    current ??= [];
-    current.push(/^>+From /.test(text) ? line.subarray(1) : line);
-    previousBlank = /^\r?\n$/.test(text);
-  }
-  let rest = Buffer.alloc(0);
+  let offset = 0;
   for await (const chunk of chunks) {
-    const data = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
-    let start = 0;
-    for (let nl = data.indexOf(10, start); nl !== -1; nl = data.indexOf(10, start)) {
-      yield* take(Buffer.from(data.subarray(start, nl + 1)));
-      start = nl + 1;
+    let from = 0;
+    while (from < chunk.length) {
+      const nl = chunk.indexOf(10, from);
+      const to = nl === -1 ? chunk.length : nl + 1;
+      if (headLength < LINE_HEAD_BYTES) headLength += chunk.copy(head, headLength, from, Math.min(to, from + LINE_HEAD_BYTES - headLength));
+      from = to;
+      if (nl !== -1) endLine(offset + to);
     }
-    rest = Buffer.from(data.subarray(start));
+    offset += chunk.length;
   }
-  if (rest.length > 0) yield* take(rest);
-  if (current !== null && (current as Buffer[]).length > 0) yield finish(current);
+  if (offset > lineStart) endLine(offset);
+  // The last mail ends before the file's last line when that is empty, as every other one before its separator.
+  const fileEnd = lastBlank ? offset - previousLength : offset;
+  return separators.map((s, i) => {
+    const next = separators[i + 1];
+    return { start: s.contentStart, end: Math.max(s.contentStart, next ? next.start - next.blankBefore : fileEnd) };
+  });
 }
