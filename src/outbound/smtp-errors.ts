@@ -16,10 +16,25 @@ interface SmtpError {
   message?: string;
 }
 
-/** For the outbox row's lastError and the log: nodemailer's code, the server's reply. */
+/** For the outbox row's lastError and the log: nodemailer's code, the server's reply, on one line (`outbox list`). */
 export function describeSmtpError(error: unknown): string {
   const e = error as SmtpError;
-  return [e.code, e.originalCode, e.responseCode, e.response ?? e.message].filter(Boolean).join(' ') || String(error);
+  // OpenSSL's text for a server that answered TLS in clear names a C file, not what to change.
+  const text = e.originalCode === 'ERR_SSL_WRONG_VERSION_NUMBER'
+    ? 'the server does not speak TLS on SMTP_PORT from the start: set SMTP_SECURE=false for a port such as 587 or 25 (STARTTLS), or SMTP_PORT to its TLS port (465)'
+    : (e.response ?? e.message);
+  const said = [e.code, e.originalCode, e.responseCode, text].filter(Boolean).join(' ') || String(error);
+  return said.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * TLS that failed as the connection opened (SMTP_SECURE=true against a plain port, a certificate not trusted on
+ * port 465): Node's TLS codes, and OpenSSL's certificate verification names as Node gives them.
+ */
+function isTlsSetupFailure(e: SmtpError): boolean {
+  const code = e.originalCode ?? '';
+  if (e.command !== 'CONN' || !code) return false;
+  return /^ERR_(SSL|TLS)_/.test(code) || /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY|DECRYPT|DECODE)|HOSTNAME_MISMATCH/.test(code);
 }
 
 /** 5xx from the server is final; everything else (connection refused, timeouts, 4xx) may pass later. */
@@ -52,7 +67,7 @@ const SETUP_TIMEOUTS = new Set(['CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'UPGRADE_
  */
 export function isServerProblem(error: unknown): boolean {
   const e = error as SmtpError;
-  if (ACCOUNT_OR_TLS.has(e.code ?? '') || UNREACHABLE.has(e.originalCode ?? '') || SETUP_TIMEOUTS.has(e.timeoutType ?? '')) return true;
+  if (ACCOUNT_OR_TLS.has(e.code ?? '') || UNREACHABLE.has(e.originalCode ?? '') || SETUP_TIMEOUTS.has(e.timeoutType ?? '') || isTlsSetupFailure(e)) return true;
   if (e.code === 'EPROTOCOL' && e.command === 'CONN') return true;
   if (e.command === 'EHLO' || e.command === 'HELO') return true;
   return e.responseCode === 421 || e.responseCode === 530;
@@ -78,7 +93,7 @@ export function mayHaveDelivered(error: unknown): boolean {
   const e = error as SmtpError;
   const code = e.code ?? '';
   if (REFUSED.has(code) || BEFORE_ANY_MAIL.has(code)) return false;
-  if (UNREACHABLE.has(e.originalCode ?? '') || SETUP_TIMEOUTS.has(e.timeoutType ?? '')) return false;
+  if (UNREACHABLE.has(e.originalCode ?? '') || SETUP_TIMEOUTS.has(e.timeoutType ?? '') || isTlsSetupFailure(e)) return false;
   if (SETUP_COMMANDS.has(e.command ?? '') || e.command?.startsWith('AUTH ')) return false;
   // nodemailer's own checks before it writes (a connection closed already, a message stream that failed).
   if (e.command === 'API') return false;
