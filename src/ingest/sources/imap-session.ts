@@ -70,9 +70,12 @@ export function isSilentConnection(error: unknown): boolean {
  * What a failed session's log says, in words: imapflow's own message for a refused command is only "Command
  * failed"; the server's answer is in the error's fields.
  */
-export function imapFailureReason(error: unknown, timeoutSeconds: number, oauth2 = false): string {
+export function imapFailureReason(error: unknown, timeoutSeconds: number, oauth2 = false, secure = true): string {
   const e = (error ?? {}) as { message?: string; code?: string; authenticationFailed?: boolean; responseText?: string; serverResponseCode?: string; executedCommand?: string };
   if (isSilentConnection(e)) return `no answer from the server for ${timeoutSeconds} s (IMAP_TIMEOUT_SECONDS): the connection was lost on the way, or the server hangs`;
+  // IMAP_SECURE that does not match the port: OpenSSL's text names a C file, imapflow's asks "Maybe should use TLS?".
+  if (e.code === 'ERR_SSL_WRONG_VERSION_NUMBER') return 'the server does not speak TLS on IMAP_PORT from the start: set IMAP_SECURE=false for a plain port such as 143 (STARTTLS when offered), or IMAP_PORT to its TLS port (993)';
+  if (e.code === 'GREETING_TIMEOUT' && !secure) return 'no greeting from the server: IMAP_PORT may be a TLS port (993): set IMAP_SECURE=true, or IMAP_PORT to the plain port (143)';
   const answer = [e.serverResponseCode && `[${e.serverResponseCode}]`, e.responseText].filter(Boolean).join(' ');
   const check = oauth2 ? "IMAP_USER and the OAuth2 app's rights on the mailbox (the next session asks for a new token)" : 'IMAP_USER and IMAP_PASSWORD';
   if (e.authenticationFailed) return `the server refused the login${answer ? ` (${answer})` : ''}: check ${check}`;

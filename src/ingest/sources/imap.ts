@@ -109,7 +109,7 @@ export class ImapSource {
         if (waitMs !== null) this.deps.log.warn({ waitMinutes: waitMs / 60_000 }, 'IMAP flags and moves of recorded mail put off: the server leaves them unanswered session after session; new mail is read meanwhile, and recorded mail stays in the mailbox until a later sweep');
         // A connection gone silent in a FETCH may be the network's doing: it weighs less (imap-unreadable.ts).
         this.stuck.failed(this.fetchingAfter, isSilentConnection(error) ? 'silent' : 'closed');
-        const reason = imapFailureReason(error, this.settings.timeoutSeconds, this.settings.oauth2 !== undefined);
+        const reason = imapFailureReason(error, this.settings.timeoutSeconds, this.settings.oauth2 !== undefined, this.settings.secure);
         this.deps.log.warn({ err: error, reason, retryInMs: backoff, afterUid }, 'IMAP session failed; reconnecting');
         await this.outage.failed(reason);
       }
