@@ -57,7 +57,7 @@ export function readPriorityMatrix(raw: string | undefined): Read<PriorityOverri
  * The lifecycle timers' and SLA settings that make sense only together (each alone is checked by the schema in
  * config-variables.ts): the problems, each a line naming the setting.
  */
-export function timerAndSlaProblems(e: Pick<Env, 'PENDING_REMINDER_HOURS' | 'PENDING_CLOSE_HOURS' | 'SLA_ESCALATION_PERCENTS' | 'SLA_WARNING_PERCENT'>): string[] {
+export function timerAndSlaProblems(e: Pick<Env, 'PENDING_REMINDER_HOURS' | 'PENDING_CLOSE_HOURS' | 'SLA_ESCALATION_PERCENTS' | 'SLA_WARNING_PERCENT' | 'ESCALATION_CONTACTS'>): string[] {
   const problems: string[] = [];
   // The reminder must come before the close, or it would hold the close back until the reminder's hour.
   if (e.PENDING_REMINDER_HOURS >= e.PENDING_CLOSE_HOURS) {
@@ -71,6 +71,12 @@ export function timerAndSlaProblems(e: Pick<Env, 'PENDING_REMINDER_HOURS' | 'PEN
   // A warning is sent only before the first escalation (slaStep): at or past it, it was silently never sent.
   if (e.SLA_WARNING_PERCENT >= (levels[0] ?? Infinity)) {
     problems.push(`  SLA_WARNING_PERCENT: expected a percent below the first of SLA_ESCALATION_PERCENTS (got ${e.SLA_WARNING_PERCENT} and ${e.SLA_ESCALATION_PERCENTS})`);
+  }
+  // A ticket escalates to as many levels as SLA_ESCALATION_PERCENTS has: a contact at another level was never told.
+  const beyond = (e.ESCALATION_CONTACTS ?? '').split(',').filter((pair) => pair.trim()).map((pair) => pair.split(':').map((part) => part.trim())).filter(([level]) => Number(level) < 1 || Number(level) > levels.length);
+  if (beyond.length) {
+    const got = beyond.map(([level, address]) => `level ${Number(level)} for ${address?.toLowerCase()}`).join(', ');
+    problems.push(`  ESCALATION_CONTACTS: expected levels from 1 to ${levels.length}, one per percent of SLA_ESCALATION_PERCENTS (got ${got}, and ${e.SLA_ESCALATION_PERCENTS}): add a percent for each level, or give the contact a level that exists`);
   }
   return problems;
 }

@@ -186,6 +186,15 @@ describe('configuration from the environment', () => {
     expect(load({ SLA_ESCALATION_PERCENTS: '100,125.5,300' }).env.SLA_ESCALATION_PERCENTS).toBe('100,125.5,300');
   });
 
+  it('refuses escalation contacts at a level no escalation reaches: they were silently never told', () => {
+    expect(errorOf({ ESCALATION_CONTACTS: '1:lead@example.com,4:director@example.com' }).message).toMatch(
+      /ESCALATION_CONTACTS: expected levels from 1 to 3, one per percent of SLA_ESCALATION_PERCENTS \(got level 4 for director@example\.com, and 100,150,200\)/,
+    );
+    expect(errorOf({ ESCALATION_CONTACTS: '0:lead@example.com' }).message).toMatch(/ESCALATION_CONTACTS: expected levels from 1 to 3.*got level 0 for lead@example\.com/);
+    expect(errorOf({ ESCALATION_CONTACTS: '3:director@example.com', SLA_ESCALATION_PERCENTS: '100,200' }).message).toMatch(/expected levels from 1 to 2.*and 100,200/);
+    expect(policiesFromConfig(load({ ESCALATION_CONTACTS: '4:director@example.com', SLA_ESCALATION_PERCENTS: '100,150,200,300' })).escalationContacts.get(4)).toEqual(['director@example.com']);
+  });
+
   // z.url() does not stop its refinements: isLinkBase's `new URL` threw, and the operator read a TypeError's stack.
   it('refuses a PUBLIC_URL that is no URL at all (a host without its scheme) by name, like any bad value', () => {
     for (const notUrl of ['support.example.com', 'https://']) {
