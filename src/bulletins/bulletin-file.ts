@@ -4,6 +4,7 @@ import { DateTime } from 'luxon';
 import { isScalar, parseDocument, type Document } from 'yaml';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { isLocale, LOCALES, type Locale } from '../outbound/locale.js';
+import { decodeTextFile } from '../text-file.js';
 import { parseCountries } from './countries.js';
 
 // A bulletin file: Markdown with YAML front matter (README "Bulletins").
@@ -86,7 +87,7 @@ function variant(value: unknown, where: string, locale: string, baseDir: string 
     const path = resolve(baseDir ?? '.', v.file);
     let markdown: string;
     try {
-      markdown = readFileSync(path, 'utf8');
+      markdown = decodeTextFile(readFileSync(path));
     } catch (error) {
       return fail(where, `variants.${locale}.file: cannot read ${path} (${(error as Error).message})`);
     }
@@ -156,7 +157,7 @@ export function parseBulletin(source: string, opts: { file?: string | null; time
 export function readBulletinFile(path: string, opts: { timeZone: string; now: Date; sendNow?: boolean }): BulletinDraft {
   let source: string;
   try {
-    source = readFileSync(path, 'utf8');
+    source = decodeTextFile(readFileSync(path));
   } catch (error) {
     throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `Cannot read ${path}: ${(error as Error).message}`);
   }
