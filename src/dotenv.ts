@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { userName } from './data-dir.js';
 import { ErrorCode, VentanillaError } from './errors.js';
+import { decodeTextFile } from './text-file.js';
 
 /**
  * Reads ./.env into `env`, a variable already set winning, as Node's process.loadEnvFile does, with its parser.
@@ -13,7 +14,8 @@ export function loadDotenv(env: NodeJS.ProcessEnv): string[] {
   const file = resolve('.env');
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    // Windows-1252 when it is not UTF-8 (Notepad's "ANSI"): SUPPORT_NAME's accents reach every mail's From.
+    text = decodeTextFile(readFileSync(file));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
     if (code === 'ENOENT') return [];
