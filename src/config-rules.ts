@@ -80,3 +80,27 @@ export function timerAndSlaProblems(e: Pick<Env, 'PENDING_REMINDER_HOURS' | 'PEN
   }
   return problems;
 }
+
+/** The well-known ports, with whether their TLS starts with the connection (README "Configuration"). */
+const TLS_FROM_THE_START: Record<'IMAP' | 'SMTP', Record<number, boolean>> = { IMAP: { 993: true, 143: false }, SMTP: { 465: true, 587: false, 25: false } };
+
+/**
+ * IMAP_SECURE or SMTP_SECURE that contradicts its well-known port (143 with TLS, 465 without): the gateway starts,
+ * and its sessions fail in the log with the TLS library's words or a greeting that never comes. Warned, not refused:
+ * a tunnel or a test server may use a port otherwise.
+ */
+export function tlsPortWarnings(e: Pick<Env, 'IMAP_HOST' | 'IMAP_PORT' | 'IMAP_SECURE' | 'SMTP_HOST' | 'SMTP_PORT' | 'SMTP_SECURE'>): string[] {
+  const warnings: string[] = [];
+  const check = (kind: 'IMAP' | 'SMTP', port: number, secure: boolean, plainPort: number, tlsPort: number) => {
+    const tls = TLS_FROM_THE_START[kind][port];
+    if (tls === undefined || tls === secure) return;
+    warnings.push(
+      tls
+        ? `${kind}_PORT ${port} is the ${kind} port with TLS from the start, but ${kind}_SECURE is false: set ${kind}_SECURE=true, or ${kind}_PORT=${plainPort}`
+        : `${kind}_PORT ${port} is ${kind === 'IMAP' ? 'the plain IMAP port' : 'a plain SMTP port (STARTTLS)'}, but ${kind}_SECURE is true (TLS from the start): set ${kind}_SECURE=false${kind === 'IMAP' ? ' (STARTTLS when offered)' : ''}, or ${kind}_PORT=${tlsPort}`,
+    );
+  };
+  if (e.IMAP_HOST) check('IMAP', e.IMAP_PORT, e.IMAP_SECURE, 143, 993);
+  if (e.SMTP_HOST) check('SMTP', e.SMTP_PORT, e.SMTP_SECURE, 587, 465);
+  return warnings;
+}

@@ -195,6 +195,18 @@ describe('configuration from the environment', () => {
     expect(policiesFromConfig(load({ ESCALATION_CONTACTS: '4:director@example.com', SLA_ESCALATION_PERCENTS: '100,150,200,300' })).escalationContacts.get(4)).toEqual(['director@example.com']);
   });
 
+  it('warns when IMAP_SECURE or SMTP_SECURE contradicts its well-known port: the session fails only later, in the log', () => {
+    const imap = { IMAP_HOST: 'imap.x.test', IMAP_USER: 'u', IMAP_PASSWORD: 'p' };
+    expect(load({ ...imap, IMAP_PORT: '143' }).warnings).toEqual(['IMAP_PORT 143 is the plain IMAP port, but IMAP_SECURE is true (TLS from the start): set IMAP_SECURE=false (STARTTLS when offered), or IMAP_PORT=993']);
+    expect(load({ ...imap, IMAP_SECURE: 'false' }).warnings).toEqual(['IMAP_PORT 993 is the IMAP port with TLS from the start, but IMAP_SECURE is false: set IMAP_SECURE=true, or IMAP_PORT=143']);
+    expect(load({ SMTP_HOST: 'smtp.x.test', SMTP_PORT: '465' }).warnings).toEqual(['SMTP_PORT 465 is the SMTP port with TLS from the start, but SMTP_SECURE is false: set SMTP_SECURE=true, or SMTP_PORT=587']);
+    expect(load({ SMTP_HOST: 'smtp.x.test', SMTP_SECURE: 'true' }).warnings).toEqual(['SMTP_PORT 587 is a plain SMTP port (STARTTLS), but SMTP_SECURE is true (TLS from the start): set SMTP_SECURE=false, or SMTP_PORT=465']);
+    // As they should be, or a port of its own (a tunnel, a test server): nothing to say.
+    expect(load({ ...imap, SMTP_HOST: 'smtp.x.test', SMTP_PORT: '25' }).warnings).toEqual([]);
+    expect(load({ ...imap, IMAP_PORT: '1143', IMAP_SECURE: 'false', SMTP_HOST: 'smtp.x.test', SMTP_PORT: '2525', SMTP_SECURE: 'true' }).warnings).toEqual([]);
+    expect(load({ IMAP_PORT: '143', SMTP_PORT: '465' }).warnings).toEqual([]);
+  });
+
   // z.url() does not stop its refinements: isLinkBase's `new URL` threw, and the operator read a TypeError's stack.
   it('refuses a PUBLIC_URL that is no URL at all (a host without its scheme) by name, like any bad value', () => {
     for (const notUrl of ['support.example.com', 'https://']) {
