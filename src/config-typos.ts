@@ -15,6 +15,11 @@ export function unknownSettingWarnings(env: Record<string, unknown>, known: Read
   const warnings: string[] = [];
   for (const name of Object.keys(env)) {
     if (known.has(name)) continue;
+    // Variables are read by their exact name: a `smtp_host=` in .env went unread without a word.
+    if (known.has(name.toUpperCase())) {
+      warnings.push(`${name} is no Ventanilla setting and is ignored: did you mean ${name.toUpperCase()}? (names are in capitals)`);
+      continue;
+    }
     const meant = closestSetting(name, known);
     if (meant) warnings.push(`${name} is no Ventanilla setting and is ignored: did you mean ${meant}?`);
     else if (OUR_PREFIXES.some((prefix) => name.startsWith(prefix))) warnings.push(`${name} is no Ventanilla setting and is ignored (see the README, Configuration)`);

@@ -231,6 +231,14 @@ describe('settings that are not ours', () => {
 
   // The warning is logged once the configuration is accepted: a refused one never reached the log, and the
   // operator read "IMAP_PASSWORD: required" about the very password they had set, misspelt.
+  it('a setting written in lower case (smtp_host in .env) is named with the one meant, not silently ignored', () => {
+    expect(load({ smtp_host: 'mail.example.com', Data_Dir: '/srv/ventanilla' }).warnings).toEqual([
+      'smtp_host is no Ventanilla setting and is ignored: did you mean SMTP_HOST? (names are in capitals)',
+      'Data_Dir is no Ventanilla setting and is ignored: did you mean DATA_DIR? (names are in capitals)',
+    ]);
+    expect(load({ http_proxy: 'http://proxy:8080', no_proxy: 'localhost' }).warnings).toEqual([]);
+  });
+
   it('a refused configuration names the misspelt settings too, next to the error they caused', () => {
     const error = errorOf({ IMAP_HOST: 'imap.x.test', IMAP_USER: 'u', IMAP_PASWORD: 'p' });
     expect(error.message).toMatch(/IMAP_PASSWORD: required when IMAP_HOST is set/);
