@@ -15,10 +15,13 @@ function parseOutcome(value: string | undefined): InboundOutcome | undefined {
   throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `--outcome: expected one of ${INBOUND_OUTCOMES.join(', ')} (got "${value}")`);
 }
 
-/** `--limit N`: a whole number above 0, or `fallback` when not given. */
+/** Seven digits: what the check below lets through. */
+const MAX_LIMIT = 9_999_999;
+
+/** `--limit N`: a whole number from 1 to MAX_LIMIT, or `fallback` when not given. */
 export function parseLimit(value: string | undefined, fallback = DEFAULT_LIMIT): number {
   if (value === undefined) return fallback;
-  if (!/^\d{1,7}$/.test(value) || Number(value) === 0) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `--limit: expected a whole number above 0 (got "${value}")`);
+  if (!/^\d{1,7}$/.test(value) || Number(value) === 0) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `--limit: expected a whole number from 1 to ${MAX_LIMIT} (got "${value}")`);
   return Number(value);
 }
 
