@@ -22,7 +22,10 @@ export function failureMessage(error: unknown): string {
   const system = error as NodeJS.ErrnoException;
   if (typeof system?.code === 'string' && typeof system.syscall === 'string') return `ventanilla: ${system.message}`;
   if (isTemporaryFailure(error)) {
-    return `ventanilla: TEMPORARY: ${(error as Error).message} (nothing was lost: free the disk or wait, then run the command again)`;
+    const message = (error as Error).message;
+    // SQLite waits 15 s for a lock (store/database.ts) before it says "database is locked": no disk to free there.
+    const why = /SQLITE_BUSY|database is locked/i.test(message) ? 'another process held the database for 15 s, a command or a daemon busy writing, a backup; wait' : 'free the disk or wait';
+    return `ventanilla: TEMPORARY: ${message} (nothing was lost: ${why}, then run the command again)`;
   }
   return `ventanilla: ${(error as Error)?.stack ?? String(error)}`;
 }

@@ -18,7 +18,10 @@ describe('failureMessage', () => {
     const full = Object.assign(new Error('database or disk is full'), { name: 'DriverAdapterError', cause: { kind: 'sqlite', extendedCode: 13 } });
     const line = failureMessage(full);
     expect(line).toBe('ventanilla: TEMPORARY: database or disk is full (nothing was lost: free the disk or wait, then run the command again)');
-    expect(failureMessage(new Error('SQLITE_BUSY: database is locked'))).toMatch(/^ventanilla: TEMPORARY: SQLITE_BUSY: database is locked \(/);
+    // A lock is no full disk: "free the disk" sent the operator of a `migrate` waiting on a daemon to df.
+    expect(failureMessage(new Error('SQLITE_BUSY: database is locked'))).toBe(
+      'ventanilla: TEMPORARY: SQLITE_BUSY: database is locked (nothing was lost: another process held the database for 15 s, a command or a daemon busy writing, a backup; wait, then run the command again)',
+    );
   });
 
   it('anything else is a bug: its stack', () => {
