@@ -7,6 +7,7 @@ import { releaseProductIssue } from '../lifecycle/product-issue-release.js';
 import { ticketNumbersOfIssue } from '../store/lifecycle-repo.js';
 import { deskTime } from '../domain/desk-time.js';
 import { decodeTextFile } from '../text-file.js';
+import { fileReadReason } from '../file-read-reason.js';
 import { collect, defaultActor, withApp } from './with-app.js';
 
 /** "1042" or "#1042"; not "0x412" nor "1e3", which Number() would take. */
@@ -34,8 +35,8 @@ export function registerAgentCommands(program: Command, tickets: Command): void 
     .option('--as <agent>', 'who answers (default $VENTANILLA_AGENT or the OS user)')
     .option('--again', 'the same words once more: without it, the same answer run again within a day is not recorded twice')
     .action(async (numberText: string, opts: { bodyFile: string; status?: string; issue?: string; internal?: boolean; attach: string[]; as?: string; again?: boolean }) => {
-      const bytes = opts.bodyFile === '-' ? await readStdin() : await readFile(opts.bodyFile).catch(() => {
-        throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `Cannot read --body-file ${opts.bodyFile}`);
+      const bytes = opts.bodyFile === '-' ? await readStdin() : await readFile(opts.bodyFile).catch((error: unknown) => {
+        throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `Cannot read --body-file ${opts.bodyFile}: ${fileReadReason(error)}`);
       });
       // An editor's byte-order mark would reach the customer as an invisible first character; a Windows editor's
       // CRLF stayed in the ticket's copy of the answer and in notes (the mail itself is normalised when sent).

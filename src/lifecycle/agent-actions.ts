@@ -4,6 +4,7 @@ import { basename } from 'node:path';
 import { describeTransitionError, isTransitionError, noticeForStatus, planStatusChange, type NoticeName } from '../domain/lifecycle.js';
 import type { TicketStatus } from '../domain/ticket-status.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
+import { fileReadReason } from '../file-read-reason.js';
 import { safeFilename } from '../ingest/attachment-names.js';
 import type { BlobStore } from '../store/blobs.js';
 import { inTransaction, type Db, type Tx } from '../store/database.js';
@@ -64,8 +65,8 @@ interface AttachmentFile {
 async function readAttachments(paths: string[]): Promise<AttachmentFile[]> {
   const files = [];
   for (const path of paths) {
-    const content = await readFile(path).catch(() => {
-      throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `Cannot read the attachment ${path}`);
+    const content = await readFile(path).catch((error: unknown) => {
+      throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `Cannot read the attachment ${path}: ${fileReadReason(error)}`);
     });
     files.push({ path, filename: safeFilename(basename(path), 'attachment'), content });
   }

@@ -38,6 +38,18 @@ describe.skipIf(!cliBuilt)('tickets reply --body-file, as the customer reads the
     expect(text).toContain('Señora, la configuración está lista: “Guardar”.');
     expect(text).not.toContain('\uFFFD');
   });
+
+  // "Cannot read --body-file x" alone left the agent to guess between a typo, a folder and another user's file.
+  it('a --body-file or --attach that cannot be read is named with why', async () => {
+    expect((await runCli(['ingest', '-'], { env, input: mail() })).code).toBe(0);
+    writeFileSync(join(dir, 'answer.txt'), 'Respuesta.\n');
+    const folder = await runCli(['tickets', 'reply', '1000', '--body-file', dir], { env });
+    expect(folder.code).toBe(1);
+    expect(folder.stderr.trim()).toBe(`ventanilla: INPUT_UNREADABLE: Cannot read --body-file ${dir}: it is a folder (EISDIR)`);
+    const missing = await runCli(['tickets', 'reply', '1000', '--body-file', join(dir, 'answer.txt'), '--attach', join(dir, 'factura.pdf')], { env });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim()).toBe(`ventanilla: INPUT_UNREADABLE: Cannot read the attachment ${join(dir, 'factura.pdf')}: no such file (ENOENT)`);
+  });
 });
 
 // The times of a ticket and of its mails on the desk's clock (BUSINESS_TIMEZONE), as the customers' notices
