@@ -78,4 +78,19 @@ describe.skipIf(!cliBuilt)('outbox list: a mail not sent that may have reached i
     expect(lineOf('Rechazado por el servidor')).toMatch(/^\d+\tfailed \t/);
     expect(lineOf('Rechazado por el servidor')).not.toContain('may have reached');
   }, 150_000);
+
+  // A server's reply of several lines (421-... 421 ...), or OpenSSL's text ending in a line break, kept as the row's
+  // lastError: the list's line for the mail broke in two, and a script reading one mail a line read half of one.
+  it('keeps each mail on one line when its last error has several', async () => {
+    const db = new Database(join(env.DATA_DIR as string, 'ventanilla.db'));
+    db.prepare(`UPDATE "OutboxMail" SET "lastError" = ? WHERE "subject" LIKE '%Rechazado por el servidor%'`).run('EENVELOPE 550 550-5.7.1 Refused\n550 5.7.1 see https://example.test\n');
+    db.close();
+    const text = await runCli(['outbox', 'list'], { env });
+    expect(text.code, text.stderr).toBe(0);
+    const lines = text.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(5);
+    expect(lines.find((l) => l.includes('Rechazado por el servidor'))).toMatch(/\(EENVELOPE 550 550-5\.7\.1 Refused 550 5\.7\.1 see https:\/\/example\.test\)$/);
+    const json = JSON.parse((await runCli(['outbox', 'list', '--json'], { env })).stdout) as Array<{ lastError: string | null }>;
+    expect(json.some((r) => r.lastError?.includes('Refused\n550'))).toBe(true);
+  });
 });
