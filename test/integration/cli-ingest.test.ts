@@ -119,6 +119,19 @@ describe.skipIf(!cliBuilt)('ventanilla ingest (MTA pipe, files, Maildir) and tic
     expect(Object.keys(list[0]).sort()).toEqual(['ccs', 'createdAt', 'escalationLevel', 'firstRespondedAt', 'firstResponseDueAt', 'followUpOf', 'held', 'impact', 'number', 'priority', 'requester', 'resolutionDueAt', 'status', 'subject', 'updatedAt', 'urgency']);
   });
 
+  // A folder copied from a Windows share or unzipped from a Windows archive names its files in Latin-1: read back
+  // as UTF-8 the name was no longer the file's, and each mail was "skipped: it vanished before it was read", exit 0.
+  it('imports a file whose name is not UTF-8 (Latin-1 from a Windows share), in a folder of such a name too', async () => {
+    const folder = Buffer.from(join(dir, 'a\xf1o-2026'), 'latin1');
+    mkdirSync(folder);
+    writeFileSync(Buffer.concat([folder, Buffer.from('/factura-a\xf1o.eml', 'latin1')]), mail({ headers: { Subject: 'Factura del año', 'Message-ID': '<latin1-name@cliente.mx>' } }));
+    const r = await runCli(['ingest', '--json', dir], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('vanished');
+    const [line] = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { file: string; outcome: string });
+    expect(line).toMatchObject({ outcome: 'created', file: expect.stringContaining('factura-a') });
+  });
+
   it('an oversize mail is kept raw with the outcome too_large, never dropped', async () => {
     const big = mail({ body: 'x'.repeat(5000) });
     const r = await runCli(['ingest', '-', '--json'], { env: { ...env, MAX_MESSAGE_BYTES: '1000' }, input: big });

@@ -1,5 +1,5 @@
 import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { BIG_MAIL_BYTES, type InboundPipeline, type IngestResult, type IngestSource } from '../pipeline.js';
 import { mboxMailRanges, startsWithSeparator } from './mbox.js';
 import { unescapedFrom, unescapeFrom } from './mbox-unescape.js';
@@ -7,49 +7,62 @@ import { unescapedFrom, unescapeFrom } from './mbox-unescape.js';
 /** The pieces a file is read in. */
 const CHUNK_BYTES = 256 * 1024;
 
+// Paths are kept as their bytes: a folder copied from a Windows share or unzipped from a Windows archive names its
+// files in Latin-1, and such a name read as UTF-8 (Node's strings) is no longer the file's: each of its mails was
+// "skipped: it vanished before it was read", and a folder of such a name stopped the import with ENOENT. A "/" byte
+// is never part of a UTF-8 sequence, so the bytes split on it as the string would. Reports show the name as UTF-8.
+type RawPath = Buffer;
+const SLASH = 0x2f;
+const joinRaw = (dir: RawPath, name: RawPath | string): RawPath => Buffer.concat([dir, Buffer.from('/'), typeof name === 'string' ? Buffer.from(name) : name]);
+const dirnameRaw = (path: RawPath): RawPath => path.subarray(0, Math.max(1, path.lastIndexOf(SLASH)));
+const basenameOf = (path: RawPath): string => path.subarray(path.lastIndexOf(SLASH) + 1).toString();
+const listRaw = (dir: RawPath) => readdir(dir, { encoding: 'buffer' });
+const byName = (a: RawPath, b: RawPath) => a.toString().localeCompare(b.toString());
+
 /** A Maildir holds its messages in cur/ and new/ (tmp/ is for deliveries in progress and is skipped). */
-async function isMaildir(dir: string): Promise<boolean> {
+async function isMaildir(dir: RawPath): Promise<boolean> {
   // Either folder may be missing (git keeps no empty folders; some tools create them lazily).
-  const entries = new Set(await readdir(dir));
+  const entries = new Set((await listRaw(dir)).map((name) => name.toString()));
   return entries.has('cur') || entries.has('new');
 }
 
 /** A file to import; `maildir`: a message in a Maildir's new/ or cur/ (its name tells when it was delivered). */
 interface MailFile {
-  path: string;
+  path: RawPath;
   maildir: boolean;
 }
 
-async function* mailFiles(path: string): AsyncGenerator<MailFile> {
+async function* mailFiles(path: RawPath): AsyncGenerator<MailFile> {
   const info = await stat(path);
   if (info.isFile()) {
-    const folder = basename(dirname(path));
-    yield { path, maildir: (folder === 'new' || folder === 'cur') && (await isMaildir(dirname(dirname(path)))) };
+    const folder = basenameOf(dirnameRaw(path));
+    yield { path, maildir: (folder === 'new' || folder === 'cur') && (await isMaildir(dirnameRaw(dirnameRaw(path)))) };
     return;
   }
   // A Maildir's own folder named alone (`ingest ~/Maildir/new`): its messages have no .eml ending, and tmp/
   // holds deliveries still being written.
-  const folder = basename(path);
-  if (['new', 'cur', 'tmp'].includes(folder) && (await isMaildir(dirname(path)))) {
+  const folder = basenameOf(path);
+  if (['new', 'cur', 'tmp'].includes(folder) && (await isMaildir(dirnameRaw(path)))) {
     if (folder === 'tmp') return;
-    for (const name of (await readdir(path)).sort()) if (!name.startsWith('.')) yield { path: join(path, name), maildir: true };
+    for (const name of (await listRaw(path)).sort(Buffer.compare)) if (name[0] !== 0x2e) yield { path: joinRaw(path, name), maildir: true };
     return;
   }
   if (await isMaildir(path)) {
     for (const sub of ['new', 'cur']) {
-      const names = await readdir(join(path, sub)).catch(() => [] as string[]);
-      for (const name of names.sort()) if (!name.startsWith('.')) yield { path: join(path, sub, name), maildir: true };
+      const names = await listRaw(joinRaw(path, sub)).catch(() => [] as Buffer[]);
+      for (const name of names.sort(Buffer.compare)) if (name[0] !== 0x2e) yield { path: joinRaw(joinRaw(path, sub), name), maildir: true };
     }
     // Maildir++ subfolders (".Sent", ".Archive") are mail folders too.
-    for (const name of (await readdir(path)).sort()) {
-      if (name.startsWith('.') && name !== '.' && name !== '..' && (await stat(join(path, name))).isDirectory()) yield* mailFiles(join(path, name));
+    for (const name of (await listRaw(path)).sort(Buffer.compare)) {
+      const text = name.toString();
+      if (text.startsWith('.') && text !== '.' && text !== '..' && (await stat(joinRaw(path, name))).isDirectory()) yield* mailFiles(joinRaw(path, name));
     }
     return;
   }
-  for (const entry of (await readdir(path, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
-    const full = join(path, entry.name);
+  for (const entry of (await readdir(path, { withFileTypes: true, encoding: 'buffer' })).sort((a, b) => byName(a.name, b.name))) {
+    const full = joinRaw(path, entry.name);
     if (entry.isDirectory()) yield* mailFiles(full);
-    else if (entry.isFile() && /\.(eml|msg|mbx|txt)$/i.test(entry.name)) yield { path: full, maildir: false };
+    else if (entry.isFile() && /\.(eml|msg|mbx|txt)$/i.test(entry.name.toString())) yield { path: full, maildir: false };
   }
 }
 
@@ -64,7 +77,7 @@ const EARLIEST_DELIVERY_S = 946_684_800;
  */
 function deliveredAt(file: MailFile, modified: Date): Date | undefined {
   if (!file.maildir) return undefined;
-  const seconds = Number(/^(\d{9,10})\./.exec(basename(file.path))?.[1]);
+  const seconds = Number(/^(\d{9,10})\./.exec(basenameOf(file.path))?.[1]);
   const named = seconds >= EARLIEST_DELIVERY_S ? new Date(seconds * 1000) : null;
   return named && named.getTime() <= Date.now() + 86_400_000 ? named : modified;
 }
@@ -81,7 +94,7 @@ export interface FileIngestReport {
  * new/ to cur/ (it is then found there, as cur/ is read after new/) or deletes it. Once open, it can be read
  * whole whatever happens to its name.
  */
-async function openListed(file: string): Promise<FileHandle | null> {
+async function openListed(file: RawPath): Promise<FileHandle | null> {
   try {
     return await open(file, 'r');
   } catch (error) {
@@ -102,9 +115,9 @@ export async function ingestPaths(
 ): Promise<FileIngestReport> {
   const report: FileIngestReport = { results: [], counts: {}, skipped: [] };
   for (const path of paths) {
-    for await (const listed of mailFiles(resolve(path))) {
-      const file = listed.path;
-      const handle = await openListed(file);
+    for await (const listed of mailFiles(Buffer.from(resolve(path)))) {
+      const file = listed.path.toString();
+      const handle = await openListed(listed.path);
       if (!handle) {
         report.skipped.push(file);
         onSkipped?.(file);
