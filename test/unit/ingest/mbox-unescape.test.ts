@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { unescapedFrom, unescapeFrom } from '../../src/ingest/sources/mbox-unescape.js';
+import { unescapedFrom, unescapeFrom } from '../../../src/ingest/sources/mbox-unescape.js';
 
 // mboxrd: a line that starts with ">...>From " lost one ">" when written back; a big mail is unescaped as it streams,
 // so the line start may be split anywhere between two chunks.
