@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
@@ -14,8 +15,7 @@ export function loadDotenv(env: NodeJS.ProcessEnv): string[] {
   const file = resolve('.env');
   let text: string;
   try {
-    // Windows-1252 when it is not UTF-8 (Notepad's "ANSI"): SUPPORT_NAME's accents reach every mail's From.
-    text = decodeTextFile(readFileSync(file));
+    text = decodeDotenv(readFileSync(file));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
     if (code === 'ENOENT') return [];
@@ -30,6 +30,23 @@ export function loadDotenv(env: NodeJS.ProcessEnv): string[] {
   text = text.replace(/^\uFEFF/, '');
   for (const [name, value] of Object.entries(parseEnv(text))) if (env[name] === undefined) env[name] = value;
   return cutAtHash(text, file);
+}
+
+/**
+ * Windows-1252 where it is not UTF-8 (Notepad's "ANSI"): SUPPORT_NAME's accents reach every mail's From. Line by
+ * line: a UTF-8 file with one line added from a Windows console (`echo X=ñ >> .env`) read whole as Windows-1252
+ * turned every other line's accents into "Ã³".
+ */
+function decodeDotenv(bytes: Buffer): string {
+  if (isUtf8(bytes) || bytes[0] === 0xff || bytes[0] === 0xfe) return decodeTextFile(bytes);
+  const lines: string[] = [];
+  for (let start = 0; start < bytes.length; ) {
+    const nl = bytes.indexOf(10, start);
+    const end = nl === -1 ? bytes.length : nl + 1;
+    lines.push(decodeTextFile(bytes.subarray(start, end)));
+    start = end;
+  }
+  return lines.join('');
 }
 
 /**

@@ -28,6 +28,13 @@ describe('.env', () => {
     expect(env).toEqual({ SUPPORT_NAME: 'Atención al cliente', BULLETIN_NAME: 'Boletín fiscal' });
   });
 
+  it('of UTF-8 lines and one added in Windows-1252 (echo X=ñ >> .env from a Windows console) reads each line as written', () => {
+    writeFileSync(join(dir, '.env'), Buffer.concat([Buffer.from('SUPPORT_NAME="Atención al cliente"\n'), iconv.encode('BULLETIN_NAME=Boletín fiscal\n', 'windows-1252')]));
+    const env: NodeJS.ProcessEnv = {};
+    loadDotenv(env);
+    expect(env).toEqual({ SUPPORT_NAME: 'Atención al cliente', BULLETIN_NAME: 'Boletín fiscal' });
+  });
+
   it('saved as UTF-8 (with or without a byte order mark) is read as it is', () => {
     writeFileSync(join(dir, '.env'), '\uFEFFSUPPORT_NAME="Atención al cliente"\n');
     const env: NodeJS.ProcessEnv = {};
