@@ -29,12 +29,15 @@ export function describeSmtpError(error: unknown): string {
 
 /**
  * TLS that failed as the connection opened (SMTP_SECURE=true against a plain port, a certificate not trusted on
- * port 465): Node's TLS codes, and OpenSSL's certificate verification names as Node gives them.
+ * port 465, no protocol in common): only the codes of a handshake. nodemailer names every socket error ESOCKET with
+ * command CONN, whenever it comes, so a TLS record broken while a mail is written (ERR_SSL_DECRYPTION_FAILED...,
+ * BAD_RECORD_MAC) stays that mail's try, which may have reached the server.
  */
 function isTlsSetupFailure(e: SmtpError): boolean {
   const code = e.originalCode ?? '';
   if (e.command !== 'CONN' || !code) return false;
-  return /^ERR_(SSL|TLS)_/.test(code) || /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY|DECRYPT|DECODE)|HOSTNAME_MISMATCH/.test(code);
+  if (/^ERR_SSL_(WRONG_VERSION_NUMBER|UNSUPPORTED_PROTOCOL|NO_PROTOCOLS_AVAILABLE|.*ALERT_(HANDSHAKE_FAILURE|PROTOCOL_VERSION|UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_\w+))$/.test(code)) return true;
+  return code === 'ERR_TLS_CERT_ALTNAME_INVALID' || /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|HOSTNAME_MISMATCH/.test(code);
 }
 
 /** 5xx from the server is final; everything else (connection refused, timeouts, 4xx) may pass later. */

@@ -63,6 +63,14 @@ describe('TLS that fails as the connection opens', () => {
     expect(describeSmtpError(untrusted)).toBe('ESOCKET DEPTH_ZERO_SELF_SIGNED_CERT self-signed certificate');
   });
 
+  // nodemailer names every socket error ESOCKET with command CONN, whenever it comes: a TLS record broken while a
+  // mail is written (a middlebox inspecting TLS) is that mail's try, which may have reached the server.
+  it('a TLS error once the session is up stays the mail\'s own failure, which may have been delivered', () => {
+    const broken = Object.assign(new Error('decryption failed or bad record mac'), { code: 'ESOCKET', originalCode: 'ERR_SSL_DECRYPTION_FAILED_OR_BAD_RECORD_MAC', command: 'CONN' });
+    expect(isServerProblem(broken)).toBe(false);
+    expect(mayHaveDelivered(broken)).toBe(true);
+  });
+
   it('a connection reset mid-session stays the mail\'s own failure', () => {
     const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ESOCKET', originalCode: 'ECONNRESET', command: 'CONN' });
     expect(isServerProblem(reset)).toBe(false);
