@@ -190,6 +190,9 @@ export class ImapSource {
    * on the push path the database work and the IMAP round trip overlap (the FETCH only reads, BODY.PEEK).
    */
   private async drain(client: ImapFlow, uidValidity: bigint): Promise<void> {
+    // The mailbox is read as of now (the listing goes out next): a drain that ran dates its lease so. Dated at its
+    // end, a mail that came during a long drain (a backlog, big mails) had its SLA counted from that end.
+    const listedAt = new Date();
     const from = this.cursorSeen;
     const early = from === null ? null : settled(fetchPending(client, from));
     if (!(await acquireLease(this.deps.db, this.leaseName, this.holder, MAILBOX_LEASE_MS))) {
@@ -200,13 +203,13 @@ export class ImapSource {
     // FETCH, a mail not recorded), or that stop() cut short, gives the lease up undated, so that a daemon started
     // during an outage does not take it for over.
     let ran = false;
-    // When the mailbox was last read, caught up: the SLA of a mail that reached it since counts from its arrival.
-    this.readBefore = leaseLastRun(this.deps.db, this.leaseName) ?? undefined;
     try {
+      // When the mailbox was last read, caught up: the SLA of a mail that reached it since counts from its arrival.
+      this.readBefore = leaseLastRun(this.deps.db, this.leaseName) ?? undefined;
       await this.drainLeased(client, uidValidity, early && from !== null ? { from, found: early } : null);
       ran = !this.stopped;
     } finally {
-      await releaseLease(this.deps.db, this.leaseName, this.holder, new Date(), { ran });
+      await releaseLease(this.deps.db, this.leaseName, this.holder, new Date(), { ran, wallNow: listedAt });
     }
   }
 
