@@ -33,7 +33,7 @@ export interface IngestSource {
   arrivedAt?: Date;
   /**
    * When the source had last been read in full before the read that found this mail (IMAP: the mailbox's last
-   * drain; a replay: when the mail was first read). The SLA counts from the mail's arrival no earlier than this
+   * drain; a replay: when the mail was quarantined). The SLA counts from the mail's arrival no earlier than this
    * (stages/apply.ts slaStartOf); absent, it counts from the reading.
    */
   readBefore?: Date;

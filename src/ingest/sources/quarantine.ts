@@ -35,7 +35,7 @@ export async function replayQuarantine(deps: ReplayDeps, report: ReplayReport): 
       source: 'replay' as const,
       sourceRef: `quarantine:${item.id}`,
       arrivedAt: item.arrivedAt ?? item.createdAt,
-      // Read first when it was quarantined: its SLA counts from then at the earliest (apply.ts slaStartOf).
+      // Read when it was quarantined: its SLA counts from then (apply.ts slaStartOf).
       readBefore: item.createdAt,
       withinTransaction: (tx: Tx, outcome: string) => markReplayed(tx, item.id, outcome, deps.now()),
     };
