@@ -73,12 +73,22 @@ export function timerAndSlaProblems(e: Pick<Env, 'PENDING_REMINDER_HOURS' | 'PEN
     problems.push(`  SLA_WARNING_PERCENT: expected a percent below the first of SLA_ESCALATION_PERCENTS (got ${e.SLA_WARNING_PERCENT} and ${e.SLA_ESCALATION_PERCENTS})`);
   }
   // A ticket escalates to as many levels as SLA_ESCALATION_PERCENTS has: a contact at another level was never told.
-  const beyond = (e.ESCALATION_CONTACTS ?? '').split(',').filter((pair) => pair.trim()).map((pair) => pair.split(':').map((part) => part.trim())).filter(([level]) => Number(level) < 1 || Number(level) > levels.length);
+  const beyond = [...readEscalationContacts(e.ESCALATION_CONTACTS)].filter(([level]) => level < 1 || level > levels.length);
   if (beyond.length) {
-    const got = beyond.map(([level, address]) => `level ${Number(level)} for ${address?.toLowerCase()}`).join(', ');
+    const got = beyond.flatMap(([level, addresses]) => addresses.map((address) => `level ${level} for ${address}`)).join(', ');
     problems.push(`  ESCALATION_CONTACTS: expected levels from 1 to ${levels.length}, one per percent of SLA_ESCALATION_PERCENTS (got ${got}, and ${e.SLA_ESCALATION_PERCENTS}): add a percent for each level, or give the contact a level that exists`);
   }
   return problems;
+}
+
+/** ESCALATION_CONTACTS ("1:lead@x.com, 2:manager@x.com", checked by the schema): the addresses of each level, lower-cased. */
+export function readEscalationContacts(raw: string | undefined): Map<number, string[]> {
+  const contacts = new Map<number, string[]>();
+  for (const pair of (raw ?? '').split(',').filter((p) => p.trim())) {
+    const [level, address] = pair.split(':').map((part) => part.trim()) as [string, string];
+    contacts.set(Number(level), [...(contacts.get(Number(level)) ?? []), address.toLowerCase()]);
+  }
+  return contacts;
 }
 
 /** The well-known ports, with whether their TLS starts with the connection (README "Configuration"). */

@@ -1,6 +1,6 @@
 import type { Config } from './config.js';
 import { invalidConfiguration } from './config-typos.js';
-import { readPriorityMatrix, readSlaTargets } from './config-rules.js';
+import { readEscalationContacts, readPriorityMatrix, readSlaTargets } from './config-rules.js';
 import { BusinessCalendar, calendarFromEnv } from './domain/business-clock.js';
 import { DEFAULT_LIFECYCLE_RULES, type LifecycleRules } from './domain/lifecycle.js';
 import { DEFAULT_PRIORITY_MATRIX, type PriorityMatrix } from './domain/priority.js';
@@ -42,15 +42,6 @@ function priorityMatrix(config: Config): PriorityMatrix {
   return matrix;
 }
 
-function escalationContacts(config: Config): Map<number, string[]> {
-  const contacts = new Map<number, string[]>();
-  for (const pair of (config.env.ESCALATION_CONTACTS ?? '').split(',').filter(Boolean)) {
-    const [level, address] = pair.split(':').map((part) => part.trim()) as [string, string];
-    contacts.set(Number(level), [...(contacts.get(Number(level)) ?? []), address.toLowerCase()]);
-  }
-  return contacts;
-}
-
 export function policiesFromConfig(config: Config): Policies {
   let calendar: BusinessCalendar;
   try {
@@ -68,6 +59,6 @@ export function policiesFromConfig(config: Config): Policies {
     },
     sla: slaPolicy(config),
     priorityMatrix: priorityMatrix(config),
-    escalationContacts: escalationContacts(config),
+    escalationContacts: readEscalationContacts(config.env.ESCALATION_CONTACTS),
   };
 }

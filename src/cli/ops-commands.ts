@@ -14,6 +14,7 @@ import { deferredNoticeCount } from '../store/deferred-notice-repo.js';
 import { countOutbox, listOutbox } from '../store/outbox-repo.js';
 import { retryUnsuppressed, type SuppressedRecipient } from '../outbound/suppressed-recipients.js';
 import { deskTime, parseDeskTime } from '../domain/desk-time.js';
+import { oneLine } from '../domain/one-line.js';
 
 /** A failed job's line in `run-once`'s report: what the command's own failure would say, without its stack. */
 const failureLine = (error: unknown) => failureMessage(error).replace(/^ventanilla: /, '').split('\n')[0];
@@ -57,6 +58,7 @@ export function registerOpsCommands(program: Command): void {
         // mayHaveReached: a try may have left it with its reader (OutboxMail.mayHaveReached), though it was never sent.
         const view = rows.map((r) => ({ id: r.id, status: r.status, template: r.template, to: JSON.parse(r.toList) as string[], subject: r.subject, attempts: r.attempts, lastError: r.lastError, mayHaveReached: r.mayHaveReached, createdAt: r.createdAt.toISOString(), sentAt: r.sentAt?.toISOString() ?? null }));
         if (opts.json) return void process.stdout.write(JSON.stringify(view, null, 2) + '\n');
+        // One mail a line: a server's reply of several lines stays as it came in lastError (and in --json).
         for (const r of view) process.stdout.write(`${r.id}\t${r.status.padEnd(7)}\t${r.template}\t${r.to.join(', ')}\t${r.subject}${r.lastError ? `\t(${oneLine(r.lastError)})` : ''}${mayHaveReachedNote(r)}\n`);
         // A backlog's notices are owed, not in the outbox yet (outbound/deferred-notices.ts): say so, or a reader would miss them.
         const owed = deferredNoticeCount(app.db);
@@ -125,9 +127,6 @@ function mayHaveReachedNote(mail: { status: string; mayHaveReached: boolean }): 
   // A pending one too: its next try may give its reader a second copy.
   return mail.status !== 'sent' && mail.mayHaveReached ? '\t[may have reached the recipient]' : '';
 }
-
-/** One mail a line: a server's reply of several lines, kept as it came in lastError (and in --json), on one. */
-const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
 
 /** " since <time>" on the desk's clock, of a suppression (one made by hand before suppressedAt was kept has none). */
 const sinceOf = (r: SuppressedRecipient, timeZone: string) => (r.since ? ` since ${deskTime(r.since, timeZone)}` : '');
