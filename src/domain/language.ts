@@ -30,10 +30,13 @@ const STOPWORD_SETS = Object.entries(STOPWORDS).map(([lang, list]) => ({ lang: l
  * es, pt or en by counting common words; null when the text is too short, too close to call, or in none of them:
  * a third of the words of a text in one of ours are common ones, and a German mail has a few Portuguese-looking
  * ones ('da', 'e') among hundreds, so fewer than one word in thirty says nothing (an English question above a
- * pasted log still has more). A word keeps its hyphen or apostrophe: "E-Mail" is not the Portuguese 'e'.
+ * pasted log still has more). A word keeps its hyphen or apostrophe: "E-Mail" is not the Portuguese 'e'. A token
+ * with a digit in it is a code, not words: the hex of a CFDI's folio fiscal (5e2a1c3d-e0a1-...) or of a file name
+ * (2aa5e03a.png) read as lone 'e's and 'a's, and two such made a Spanish or German mail Portuguese.
  */
 export function guessLanguage(text: string): 'es' | 'pt' | 'en' | null {
-  const words = text.toLowerCase().slice(0, 5000).match(/\p{L}+(?:['’-]\p{L}+)*/gu) ?? [];
+  const tokens = text.toLowerCase().slice(0, 5000).match(/[\p{L}\p{N}_]+(?:['’-][\p{L}\p{N}_]+)*/gu) ?? [];
+  const words = tokens.filter((token) => !/[\p{N}_]/u.test(token));
   if (words.length < 4) return null;
   const scores = STOPWORD_SETS.map(({ lang, words: set }) => ({ lang, score: words.filter((w) => set.has(w)).length }));
   scores.sort((a, b) => b.score - a.score);

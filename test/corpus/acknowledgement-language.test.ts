@@ -13,7 +13,8 @@ import { createTestApp, mail, type TestApp } from '../support/app.js';
 
 const discourseDir = path.join(corpusRoot, 'discourse-email_reply_trimmer', 'test', 'emails');
 const stalwartDir = path.join(corpusRoot, 'stalwart-mail-parser', 'resources', 'eml', 'thirdparty');
-const haveCorpus = fs.existsSync(discourseDir) && fs.existsSync(stalwartDir);
+const legacyDir = path.join(corpusRoot, 'stalwart-mail-parser', 'resources', 'eml', 'legacy');
+const haveCorpus = fs.existsSync(discourseDir) && fs.existsSync(stalwartDir) && fs.existsSync(legacyDir);
 
 // The first line of the acknowledgement in each language (templates/*/acknowledgement).
 const GREETING = { es: /^Hola[ ,:]/, pt: /^Olá[ ,:]/, en: /^Hello[ ,:]/ } as const;
@@ -50,6 +51,12 @@ describe.skipIf(!haveCorpus)(`the acknowledgement is in the language the custome
       got[file] = await acknowledgementLanguage(mail({ headers: { From: `Sender ${index} <sender${index}@example.org>` }, body }), file);
     }
     expect(got).toEqual(expected);
+  });
+
+  it("a German Eudora mail whose text names its images by hex (stalwart legacy/051.eml: 2aa5e03a.png2aa5e044.png) is not taken for Portuguese", async () => {
+    app = await createTestApp();
+    const file = path.join(legacyDir, '051.eml');
+    expect(await acknowledgementLanguage(fs.readFileSync(file), file)).not.toBe('pt');
   });
 
   it("a German customer's mail (stalwart thirdparty/015.eml) is not taken for Portuguese", async () => {

@@ -19,6 +19,13 @@ describe('first-contact guesses', () => {
     // German: "E-Mail" is no Portuguese 'e', and a 'da' among many words says nothing.
     expect(guessLanguage('Hallo Stoiko, alles klar, deine Reply Mail war jetzt nicht im Spam und eine E-Mail von Daniela vor ein paar Tagen war es auch nicht, da bin ich sicher. Beste Grüße')).toBeNull();
   });
+  it('takes no letters of a code, a hash or a file name for words', () => {
+    // A CFDI's folio fiscal (a UUID) is hex: its lone 'e's and 'a's are Portuguese and Spanish words, and two of them
+    // made a Spanish customer's mail Portuguese; a Eudora mail's image names (2aa5e03a.png) did the same to a German one.
+    expect(guessLanguage('Hola, no puedo timbrar. Folio fiscal 5e2a1c3d-e0a1-4b5c-a7e8-9f0e1d2c3b4a y 7e3a9b0c-1e2a-4c5e-8a9e-0e1a2b3c4d5e. Gracias')).toBe('es');
+    expect(guessLanguage('Buenas tardes, el CFDI con UUID 0e1a2e3a-4e5a-6e7a-8e9a-0e1a2e3a4e5a no timbra')).toBe('es');
+    expect(guessLanguage('Hi, the invoice fails: ids 3e4a5e6a 7e8a9e0a 1e2a3e4a 5e6a7e8a. Thanks')).toBe('en');
+  });
   it('reads the country of the 13 served from the email domain', () => {
     expect(countryFromAddress('ana@contadores.com.mx')).toBe('MX');
     expect(countryFromAddress('joana@contabil.pt')).toBe('PT');
