@@ -14,7 +14,8 @@ import { createTestApp, mail, type TestApp } from '../support/app.js';
 const discourseDir = path.join(corpusRoot, 'discourse-email_reply_trimmer', 'test', 'emails');
 const stalwartDir = path.join(corpusRoot, 'stalwart-mail-parser', 'resources', 'eml', 'thirdparty');
 const legacyDir = path.join(corpusRoot, 'stalwart-mail-parser', 'resources', 'eml', 'legacy');
-const haveCorpus = fs.existsSync(discourseDir) && fs.existsSync(stalwartDir) && fs.existsSync(legacyDir);
+const talonDir = path.join(corpusRoot, 'talon', 'tests', 'fixtures', 'standard_replies');
+const haveCorpus = [discourseDir, stalwartDir, legacyDir, talonDir].every((dir) => fs.existsSync(dir));
 
 // The first line of the acknowledgement in each language (templates/*/acknowledgement).
 const GREETING = { es: /^Hola[ ,:]/, pt: /^Olá[ ,:]/, en: /^Hello[ ,:]/ } as const;
@@ -51,6 +52,14 @@ describe.skipIf(!haveCorpus)(`the acknowledgement is in the language the custome
       got[file] = await acknowledgementLanguage(mail({ headers: { From: `Sender ${index} <sender${index}@example.org>` }, body }), file);
     }
     expect(got).toEqual(expected);
+  });
+
+  it('a reply too short to tell whose client quotes its own header (talon: Apple Mail\'s "> On … wrote:", Hotmail\'s "> Subject: … From: …") is answered in that header\'s language', async () => {
+    app = await createTestApp();
+    for (const name of ['apple_mail_2.eml', 'hotmail.eml']) {
+      const file = path.join(talonDir, name);
+      expect(await acknowledgementLanguage(fs.readFileSync(file), file), name).toBe('en');
+    }
   });
 
   it("a German Eudora mail whose text names its images by hex (stalwart legacy/051.eml: 2aa5e03a.png2aa5e044.png) is not taken for Portuguese", async () => {

@@ -29,7 +29,11 @@ const CUES: Record<Language | Other, RegExp[]> = {
 /** A header block is a few lines: these many from its first are read. */
 const HEADER_LINES = 8;
 
-/** es, pt or en by the first reply header of the mail (its sender's client; those below are the history's); null when it has none, or one in another language. */
+/**
+ * es, pt or en by the first reply header of the mail (its sender's client; those below are the history's); null when
+ * it has none, or one in another language. Apple Mail and Hotmail write theirs inside the quote ("> On … wrote:",
+ * "> Subject: … > From: …"): a quote that opens with a header line, above any header outside it, opens with theirs.
+ */
 export function replyHeaderLanguage(text: string, html?: string | null): Language | null {
   try {
     let source = typeof text === 'string' ? text : '';
@@ -37,16 +41,35 @@ export function replyHeaderLanguage(text: string, html?: string | null): Languag
     const lines = protectLinks(source.slice(0, MAX_INPUT_CHARS).replace(/\r\n?/g, '\n')).split('\n').slice(0, MAX_INPUT_LINES);
     const { markers } = stripQuotation(lines);
     const first = markers.findIndex((m) => m === 's' || m === 'f');
+    const quote = markers.indexOf('m');
+    const quoted = quote >= 0 && (first < 0 || quote < first) ? headerInQuote(lines, markers, quote) : [];
+    if (quoted.length > 0) return languageOf(quoted);
     if (first < 0) return null;
     const header: string[] = [];
     // Up to the quote's first line ('>'-marked) or a blank one: the quote may hold its own headers, in its writer's language.
     for (let i = first; i < Math.min(lines.length, first + HEADER_LINES) && markers[i] !== 'm' && !isBlank(lines[i] ?? ''); i++) header.push(lines[i] ?? '');
-    const scores = (Object.keys(CUES) as Array<Language | Other>).map((lang) => ({ lang, score: header.filter((line) => CUES[lang].some((cue) => cue.test(line))).length }));
-    scores.sort((a, b) => b.score - a.score);
-    const [best, second] = scores as [{ lang: Language | Other; score: number }, { score: number }];
-    return best.score > second.score && best.lang !== 'other' ? best.lang : null;
+    return languageOf(header);
   } catch {
     // Defensive, as extractVisibleText: a mail's language is never worth losing the mail.
     return null;
   }
+}
+
+/** The quote's first lines, one '>' taken off, up to a blank one; none when the first is no header line (the quoted mail's own words). */
+function headerInQuote(lines: string[], markers: string[], start: number): string[] {
+  const header: string[] = [];
+  for (let i = start; i < Math.min(lines.length, start + HEADER_LINES) && markers[i] === 'm'; i++) {
+    const line = (lines[i] ?? '').replace(/^\s*>\s?/, '');
+    if (isBlank(line)) break;
+    header.push(line);
+  }
+  const opens = header[0] ?? '';
+  return (Object.keys(CUES) as Array<Language | Other>).some((lang) => CUES[lang].some((cue) => cue.test(opens))) ? header : [];
+}
+
+function languageOf(header: string[]): Language | null {
+  const scores = (Object.keys(CUES) as Array<Language | Other>).map((lang) => ({ lang, score: header.filter((line) => CUES[lang].some((cue) => cue.test(line))).length }));
+  scores.sort((a, b) => b.score - a.score);
+  const [best, second] = scores as [{ lang: Language | Other; score: number }, { score: number }];
+  return best.score > second.score && best.lang !== 'other' ? best.lang : null;
 }

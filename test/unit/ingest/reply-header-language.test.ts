@@ -23,6 +23,16 @@ describe('the language of the reply header a mail client wrote above the quote',
     expect(replyHeaderLanguage(text)).toBe('en');
   });
 
+  it('reads a header the client put inside the quote, when nothing above it is one (Apple Mail, Hotmail)', () => {
+    expect(replyHeaderLanguage(['Hello', '> On 22 Aug 2015, at 19:21, Adam <a@x.com> wrote:', '>', '> Hi there!'].join('\n'))).toBe('en');
+    expect(replyHeaderLanguage(['Hello', '', '> Subject: Test', '> From: bob@x.com', '> Date: Mon, 2 Apr 2012 17:44:22 +0400', '> ', '> Hi'].join('\n'))).toBe('en');
+    expect(replyHeaderLanguage(['Hola', '> El 5 ene 2026, a las 10:00, Ana <a@x.com> escribió:', '>', '> Hi there!'].join('\n'))).toBe('es');
+    // A quote that opens with the quoted mail's own words is no header, whatever words follow it.
+    expect(replyHeaderLanguage(['Hello', '> Hola, Ana:', '> Asunto: Consulta', '>', '> Soporte'].join('\n'))).toBeNull();
+    // A header above the quote is the client's; one inside the quote under it is the history's.
+    expect(replyHeaderLanguage(['Hello', 'El lun, 5 ene 2026 a las 10:00, Ana <a@x.com> escribió:', '> On Sun, Jan 4, 2026 at 9:00 AM Bo <b@x.com> wrote:', '>> Hi'].join('\n'))).toBe('es');
+  });
+
   it('says nothing without a header, or of one in none of the three', () => {
     expect(replyHeaderLanguage('Hello')).toBeNull();
     expect(replyHeaderLanguage('')).toBeNull();
