@@ -34,6 +34,13 @@ export async function loggedUnder(tx: Tx, dedupKey: string): Promise<{ ticketNum
   return sqlOf(tx).get<{ ticketNumber: number | null; outcome: InboundOutcome }>('SELECT "ticketNumber", "outcome" FROM "InboundLog" WHERE "dedupKey" = ? ORDER BY "id" LIMIT 1', dedupKey) ?? null;
 }
 
+/** The first mail logged under this key with one of `outcomes`, or null. */
+export async function loggedWithOutcomeUnder(tx: Tx, dedupKey: string, outcomes: readonly InboundOutcome[]): Promise<{ ticketNumber: number | null } | null> {
+  if (outcomes.length === 0) return null;
+  const marks = outcomes.map(() => '?').join(', ');
+  return sqlOf(tx).get<{ ticketNumber: number | null }>(`SELECT "ticketNumber" FROM "InboundLog" WHERE "dedupKey" = ? AND "outcome" IN (${marks}) ORDER BY "id" LIMIT 1`, dedupKey, ...outcomes) ?? null;
+}
+
 /** The first mail logged under this key with its content's fingerprint: one that left nothing but its log row. */
 export async function loggedFingerprint(tx: Tx, dedupKey: string): Promise<{ fingerprint: string; outcome: string; ticketNumber: number | null; rawSha256: string } | null> {
   return (

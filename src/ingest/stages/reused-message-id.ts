@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Tx } from '../../store/database.js';
-import { loggedFingerprint, loggedUnder, loggedUnderDerivedKeys, type InboundOutcome } from '../../store/inbound-log-repo.js';
+import { loggedFingerprint, loggedUnder, loggedUnderDerivedKeys, loggedWithOutcomeUnder, type InboundOutcome } from '../../store/inbound-log-repo.js';
 import { addTicketEvent, messageByDedupKey, storedMailContent, ticketByNumber } from '../../store/tickets-repo.js';
 import { tooLargeToRead, type ReadCandidate, type TooLargeToRead } from './too-large-read.js';
 
@@ -61,7 +61,7 @@ type Candidate = MailContent & ReadCandidate;
  */
 export async function keyToRecordUnder(tx: Tx, dedupKey: string, mail: Candidate): Promise<KeyDecision | TooLargeToRead> {
   const seen = await messageByDedupKey(tx, dedupKey);
-  if (!seen) return mail.messageId ? afterLogRowOnly(tx, dedupKey, { ...mail, messageId: mail.messageId }) : { kind: 'record', dedupKey, reused: null };
+  if (!seen) return mail.messageId ? afterLogRowOnly(tx, dedupKey, { ...mail, messageId: mail.messageId }) : afterLogRowOfContentKey(tx, dedupKey);
   const tooLarge = await tooLargeToRead(tx, dedupKey, mail);
   if (tooLarge) return tooLarge;
   // A key of the content itself (a mail without Message-ID, identify.ts) names one mail already.
@@ -105,6 +105,17 @@ async function afterLogRowOnly(tx: Tx, dedupKey: string, mail: Candidate & { mes
 }
 
 /**
+ * A mail without Message-ID is keyed by what its sender wrote (identify.ts): a row under its key that is all a mail
+ * left (a bounce or an out-of-office on no ticket, a refusal) is this very mail's, another copy of it (the MTA's LF
+ * and the mailbox's CRLF): a duplicate, not a second bounce in the log. A row of another outcome (quarantined, a
+ * loop, too large) left the mail to be processed again.
+ */
+async function afterLogRowOfContentKey(tx: Tx, dedupKey: string): Promise<KeyDecision> {
+  const logged = await loggedWithOutcomeUnder(tx, dedupKey, [...LOG_ROW_ONLY, ...NEVER_A_MESSAGE]);
+  return logged ? { kind: 'duplicate', dedupKey, ticketNumber: logged.ticketNumber } : { kind: 'record', dedupKey, reused: null };
+}
+
+/**
  * The key for a mail too large to parse (too-large.ts), judged by `written`: the hash of the fields its sender wrote
  * and its body's bytes (written-content.ts), which its log row keeps (a copy that came another way has the same).
  * Another mail under its Message-ID, parsed or not, is never it unless it has the same raw bytes (the limit was
@@ -138,8 +149,12 @@ async function underDerivedKey(tx: Tx, dedupKey: string, fingerprint: string, re
   return { kind: 'record', dedupKey: derived, reused };
 }
 
-/** The outcomes that leave only a log row without a ticket, by which their stages (access.ts, suppression.ts) know a second delivery. */
-const LOG_ROW_ONLY: ReadonlySet<InboundOutcome> = new Set(['rejected', 'admin_command', 'bounce', 'complaint']);
+/**
+ * The outcomes that leave only a log row without a ticket, by which their stages (access.ts, suppression.ts) know a
+ * second delivery; and an automatic reply (an out-of-office, a report that a mail was delivered) that answers none,
+ * whose copy was logged as a second auto-reply.
+ */
+const LOG_ROW_ONLY: ReadonlySet<InboundOutcome> = new Set(['rejected', 'admin_command', 'bounce', 'complaint', 'auto_reply']);
 /**
  * The outcomes that never leave a message, even with a ticket: a survey's answer (a CSAT's ticket gets only an
  * event; survey-reply.ts knows a second delivery by the answer's key), a command to the bulletin address (its
