@@ -161,9 +161,17 @@ export async function npsCandidates(db: Db, q: { activeSince: Date; askedSince: 
   }));
 }
 
-/** Mail to this address was refused for good (5xx, or every retry failed): what the outbox knows of bounces. */
+/**
+ * Mail to this address was refused for good (5xx, or every retry failed), and none has reached it since: what the
+ * outbox knows of bounces. A mail delivered after the failed one's last try (nextAttemptAt: it is not moved when
+ * the mail fails) says the address works again: a mailbox full for a few days, a relay that refused one mail's
+ * content, must not keep its owner from ever being asked again.
+ */
+export const FAILED_NOT_SINCE_DELIVERED_SQL = `SELECT 1 FROM "OutboxMail" f WHERE f."primaryTo" = ? AND f."status" = 'failed'
+  AND NOT EXISTS (SELECT 1 FROM "OutboxMail" s WHERE s."primaryTo" = f."primaryTo" AND s."status" = 'sent' AND s."sentAt" > f."nextAttemptAt") LIMIT 1`;
+
 export async function mailPermanentlyFailedTo(tx: Tx, address: string): Promise<boolean> {
-  return sqlOf(tx).get(`SELECT 1 FROM "OutboxMail" WHERE "primaryTo" = ? AND "status" = 'failed'`, address.toLowerCase()) !== undefined;
+  return sqlOf(tx).get(FAILED_NOT_SINCE_DELIVERED_SQL, address.toLowerCase()) !== undefined;
 }
 
 // ---- Reports ----

@@ -2,7 +2,7 @@
 // - opted out: the person asked for no more surveys (the link in every survey mail, List-Unsubscribe;
 //   opt-out-routes.ts). Both kinds: that is what they asked;
 // - bounced: the suppression list of the bounces work (src/store/suppression-repo.ts), and any address whose
-//   mail the outbox could not deliver for good (a 5xx refusal, or every retry failed);
+//   mail the outbox could not deliver for good (a 5xx refusal, or every retry failed) and has delivered none since;
 // - unsubscribed (NPS only): someone who unsubscribed from, or complained about, our bulletins does not want
 //   mail they did not ask for. A CSAT mail is about the customer's own ticket, like the ticket's notices.
 

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { replyToTicket } from '../../src/lifecycle/agent-actions.js';
+import { gatewayJobs } from '../../src/scheduler/jobs.js';
+import { mail } from '../support/app.js';
+import type { ReceivedMail } from '../support/smtp.js';
+import { surveyMailOf, surveyWebPerTest, type SurveyWeb } from '../support/survey-web.js';
+
+// Who a survey goes to (src/surveys/suppression.ts), as a customer meets it through a real SMTP server:
+// - an address whose mail once failed for good, and that has taken mail since, is asked again: a mailbox full
+//   for a few days in March is no reason to never ask its owner how we did.
+// Mexico City is UTC-6 all year.
+
+const fixture = surveyWebPerTest();
+let web: SurveyWeb;
+let clock = new Date();
+
+const MX = (local: string) => new Date(`${local}-06:00`);
+const received = () => fixture.smtp().received;
+
+async function start() {
+  clock = MX('2026-03-02T10:00:00');
+  web = await fixture.start({}, () => clock);
+}
+
+/** A mail from `from` opens a ticket, an agent solves it, the outbox drains; returns what was delivered. */
+async function solvedTicket(from: string, messageId: string): Promise<{ number: number; mails: ReceivedMail[] }> {
+  const r = await web.app.pipeline.ingest(mail({ headers: { From: from, 'Message-ID': messageId } }), { source: 'file' });
+  const number = r.ticketNumber as number;
+  await replyToTicket(web.app, { number, body: 'Cargue el nuevo CSD y vuelva a timbrar.', status: 'solved', actor: 'agent:maria', now: clock });
+  const before = received().length;
+  await web.app.drainer().drain();
+  return { number, mails: received().slice(before) };
+}
+
+const csatEvents = async (number: number) =>
+  (await web.app.db.ticketEvent.findMany({ where: { ticket: { number }, type: { startsWith: 'csat' } }, orderBy: { id: 'asc' } })).map((e) => `${e.type}: ${e.detail}`);
+
+async function campaign(local: string): Promise<{ result: Record<string, number>; mails: ReceivedMail[] }> {
+  clock = MX(local);
+  const job = gatewayJobs(web.app).find((j) => j.name === 'nps-campaign');
+  if (!job) throw new Error('the nps-campaign job is not registered');
+  const before = received().length;
+  const result = await job.run(clock);
+  await web.app.drainer().drain();
+  return { result, mails: received().slice(before).filter((m) => m.header('x-ventanilla-survey') === 'nps') };
+}
+
+describe('an address whose mail once failed for good', () => {
+  it('is asked again once mail reaches it: CSAT and NPS', async () => {
+    await start();
+    // March: Luis's server refuses every mail to him; each of his ticket's mails fails for good, the survey too.
+    fixture.smtp().refuseRecipients.set('luis@cliente.mx', 550);
+    const refused = await solvedTicket('Luis <luis@cliente.mx>', '<m1@cliente.mx>');
+    expect(surveyMailOf(refused.mails, 'csat')).toBeUndefined();
+    expect(await web.app.db.outboxMail.count({ where: { primaryTo: 'luis@cliente.mx', status: 'failed' } })).toBeGreaterThan(0);
+    // A second ticket while it still refuses: not asked (the address does not take mail).
+    const still = await solvedTicket('Luis <luis@cliente.mx>', '<m2@cliente.mx>');
+    expect(await csatEvents(still.number)).toEqual(['csat_skipped: luis@cliente.mx: bounced']);
+    // May: his mailbox works again. He writes, his acknowledgement and the solution reach him: so does the survey.
+    fixture.smtp().refuseRecipients.delete('luis@cliente.mx');
+    clock = MX('2026-05-04T10:00:00');
+    const ack = await web.app.pipeline.ingest(mail({ headers: { From: 'Luis <luis@cliente.mx>', 'Message-ID': '<m3@cliente.mx>' } }), { source: 'file' });
+    await web.app.drainer().drain();
+    expect(received().some((m) => m.envelopeTo.includes('luis@cliente.mx'))).toBe(true);
+    await replyToTicket(web.app, { number: ack.ticketNumber as number, body: 'Listo.', status: 'solved', actor: 'agent:maria', now: clock });
+    const before = received().length;
+    await web.app.drainer().drain();
+    expect(surveyMailOf(received().slice(before), 'csat')?.envelopeTo).toEqual(['luis@cliente.mx']);
+    // And the yearly NPS asks him too.
+    const { mails } = await campaign('2026-05-05T10:00:00');
+    expect(mails.map((m) => m.envelopeTo)).toEqual([['luis@cliente.mx']]);
+  });
+});
