@@ -3,20 +3,24 @@
 //   opt-out-routes.ts). Both kinds: that is what they asked;
 // - bounced: the suppression list of the bounces work (src/store/suppression-repo.ts), and any address whose
 //   mail the outbox could not deliver for good (a 5xx refusal, or every retry failed) and has delivered none since;
+// - no_reply: an address nobody reads (no-reply@, MAILER-DAEMON@, a list's owner-): a monitoring system or a
+//   notifier may open tickets (machine-written mail does, without an acknowledgement), but no one would answer;
 // - unsubscribed (NPS only): someone who unsubscribed from, or complained about, our bulletins does not want
 //   mail they did not ask for. A CSAT mail is about the customer's own ticket, like the ticket's notices.
 
 import type { SurveyKind } from '../domain/survey-scale.js';
+import { readsNoAnswers } from '../ingest/stages/automatic.js';
 import type { Tx } from '../store/database.js';
 import { subscriberStatus } from '../store/subscriber-repo.js';
 import { suppressedAmong } from '../store/suppression-repo.js';
 import { optedOutOfSurveys } from '../store/survey-opt-out-repo.js';
 import { mailPermanentlyFailedTo } from '../store/survey-repo.js';
 
-export type SuppressionReason = 'bounced' | 'opted_out' | 'unsubscribed';
+export type SuppressionReason = 'no_reply' | 'bounced' | 'opted_out' | 'unsubscribed';
 
 /** Why a survey must not be mailed to this address, or null when it may. */
 export async function surveySuppression(tx: Tx, address: string, kind: SurveyKind, now: Date): Promise<SuppressionReason | null> {
+  if (readsNoAnswers(address)) return 'no_reply';
   if ((await suppressedAmong(tx, [address], now)).size > 0 || (await mailPermanentlyFailedTo(tx, address))) return 'bounced';
   if (await optedOutOfSurveys(tx, address)) return 'opted_out';
   if (kind === 'nps' && (await subscriberStatus(tx, address)) === 'unsubscribed') return 'unsubscribed';

@@ -7,7 +7,8 @@ import { surveyMailOf, surveyWebPerTest, type SurveyWeb } from '../support/surve
 
 // Who a survey goes to (src/surveys/suppression.ts), as a customer meets it through a real SMTP server:
 // - an address whose mail once failed for good, and that has taken mail since, is asked again: a mailbox full
-//   for a few days in March is no reason to never ask its owner how we did.
+//   for a few days in March is no reason to never ask its owner how we did;
+// - an address that reads no answers (no-reply@, mailer-daemon@, a list's owner-) is never asked: nobody reads it.
 // Mexico City is UTC-6 all year.
 
 const fixture = surveyWebPerTest();
@@ -69,5 +70,22 @@ describe('an address whose mail once failed for good', () => {
     // And the yearly NPS asks him too.
     const { mails } = await campaign('2026-05-05T10:00:00');
     expect(mails.map((m) => m.envelopeTo)).toEqual([['luis@cliente.mx']]);
+  });
+});
+
+describe('an address that reads no answers', () => {
+  it('gets no CSAT and no NPS: its tickets (a monitoring alert, a no-reply notifier) are worked, but nobody would read a survey', async () => {
+    await start();
+    const noReply = await solvedTicket('Facturación <no-reply@facturas.cliente.mx>', '<n1@cliente.mx>');
+    expect(surveyMailOf(noReply.mails, 'csat')).toBeUndefined();
+    expect(await csatEvents(noReply.number)).toEqual(['csat_skipped: no-reply@facturas.cliente.mx: no_reply']);
+    const daemon = await solvedTicket('MAILER-DAEMON@cliente.mx', '<n2@cliente.mx>');
+    expect(surveyMailOf(daemon.mails, 'csat')).toBeUndefined();
+    const person = await solvedTicket('Ana Pérez <ana@cliente.mx>', '<n3@cliente.mx>');
+    expect(surveyMailOf(person.mails, 'csat')?.envelopeTo).toEqual(['ana@cliente.mx']);
+    const { result, mails } = await campaign('2026-03-03T10:00:00');
+    expect(mails.map((m) => m.envelopeTo)).toEqual([['ana@cliente.mx']]);
+    expect(result).toMatchObject({ asked: 1, no_reply: 2 });
+    expect(await web.app.db.surveyRequest.count({ where: { contact: { email: { not: 'ana@cliente.mx' } } } })).toBe(0);
   });
 });

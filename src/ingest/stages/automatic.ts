@@ -35,6 +35,16 @@ const HELPDESK_HEADER = /^(?:x-loop|x-zendesk-.+|x-freshdesk-.+)$/;
  */
 const HELPDESK_PRODUCT_HEADER = /^x-(?:zendesk|freshdesk)-.+$/;
 
+/**
+ * An address no person reads answers at: a delivery agent (MAILER-DAEMON, postmaster), a no-reply sender, a list's
+ * owner- or -request robot. Mail from it is machine-written (classifyAutomatic); mail that asks its reader something
+ * (a survey) must not go to it either (surveys/suppression.ts).
+ */
+export function readsNoAnswers(address: string): boolean {
+  const local = address.slice(0, address.lastIndexOf('@'));
+  return isDaemonAddress(address) || NO_REPLY_LOCAL.test(local) || LIST_ROBOT_LOCAL.test(local);
+}
+
 const fromHelpdeskProduct = (mail: InboundMail) => [...mail.headers.keys()].some((name) => HELPDESK_PRODUCT_HEADER.test(name));
 /**
  * Subjects that start with ordinary words of an away note ("Ausencia de complemento de pago..." is a request a
@@ -61,8 +71,7 @@ export function classifyAutomatic(mail: InboundMail): AutomaticVerdict | null {
   if (returnPath !== null && /^<\s*>$/.test(returnPath)) return { kind: 'mailer-daemon', reason: 'Return-Path: <>' };
   const from = mail.from?.address ?? first(mail, 'from')?.replace(/^.*</, '').replace(/>.*$/, '') ?? '';
   if (isDaemonAddress(from)) return { kind: 'mailer-daemon', reason: `From: ${from}` };
-  const local = from.slice(0, from.lastIndexOf('@'));
-  if (NO_REPLY_LOCAL.test(local) || LIST_ROBOT_LOCAL.test(local)) return { kind: 'auto-generated', reason: `From: ${from} (an address that reads no answers)` };
+  if (readsNoAnswers(from)) return { kind: 'auto-generated', reason: `From: ${from} (an address that reads no answers)` };
   if (isAutoReplySubject(mail.subject) || (AWAY_WORDS_SUBJECT.test(withoutGatewayTags(mail.subject)) && hasAwayNote(mail.text))) {
     return { kind: 'auto-replied', reason: `Subject: ${mail.subject.slice(0, 80)}` };
   }
