@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { addOrganisation, authoriseContact } from '../../src/lifecycle/access-actions.js';
 import { replyToTicket } from '../../src/lifecycle/agent-actions.js';
+import { inTransaction } from '../../src/store/database.js';
 import { gatewayJobs } from '../../src/scheduler/jobs.js';
 import { mail } from '../support/app.js';
 import type { ReceivedMail } from '../support/smtp.js';
@@ -8,7 +10,9 @@ import { surveyMailOf, surveyWebPerTest, type SurveyWeb } from '../support/surve
 // Who a survey goes to (src/surveys/suppression.ts), as a customer meets it through a real SMTP server:
 // - an address whose mail once failed for good, and that has taken mail since, is asked again: a mailbox full
 //   for a few days in March is no reason to never ask its owner how we did;
-// - an address that reads no answers (no-reply@, mailer-daemon@, a list's owner-) is never asked: nobody reads it.
+// - an address that reads no answers (no-reply@, mailer-daemon@, a list's owner-) is never asked: nobody reads it;
+// - a ticket held for authorisation (a mail forged in a customer's name, which nothing releases) is no ticket being
+//   worked on: it does not keep its contact from the yearly NPS.
 // Mexico City is UTC-6 all year.
 
 const fixture = surveyWebPerTest();
@@ -18,9 +22,9 @@ let clock = new Date();
 const MX = (local: string) => new Date(`${local}-06:00`);
 const received = () => fixture.smtp().received;
 
-async function start() {
+async function start(env: Record<string, string> = {}) {
   clock = MX('2026-03-02T10:00:00');
-  web = await fixture.start({}, () => clock);
+  web = await fixture.start(env, () => clock);
 }
 
 /** A mail from `from` opens a ticket, an agent solves it, the outbox drains; returns what was delivered. */
@@ -87,5 +91,23 @@ describe('an address that reads no answers', () => {
     expect(mails.map((m) => m.envelopeTo)).toEqual([['ana@cliente.mx']]);
     expect(result).toMatchObject({ asked: 1, no_reply: 2 });
     expect(await web.app.db.surveyRequest.count({ where: { contact: { email: { not: 'ana@cliente.mx' } } } })).toBe(0);
+  });
+});
+
+describe('a ticket held for authorisation', () => {
+  it('does not keep its contact from the NPS: a mail forged in her name, held for good, is not her problem being worked on', async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'hold', TRUSTED_AUTHSERV_IDS: 'mx.example.test' });
+    await inTransaction(web.app.db, async (tx) => {
+      await addOrganisation(tx, web.app.lifecycle, { name: 'Cliente S.A.', domains: ['cliente.mx'], country: 'MX', admin: 'admin@cliente.mx', actor: 'agent:test', now: clock });
+      await authoriseContact(tx, web.app.lifecycle, { email: 'ana@cliente.mx', actor: 'agent:test', now: clock });
+    });
+    const genuine = await solvedTicket('Ana Pérez <ana@cliente.mx>', '<h1@cliente.mx>');
+    expect(surveyMailOf(genuine.mails, 'csat')?.envelopeTo).toEqual(['ana@cliente.mx']);
+    // A phishing mail in Ana's name: her domain's DMARC fails, so it is held, and no authorisation releases it.
+    const forged = { 'Authentication-Results': 'mx.example.test; spf=fail smtp.mailfrom=cliente.mx; dkim=none; dmarc=fail (p=reject) header.from=cliente.mx' };
+    const held = await web.app.pipeline.ingest(mail({ headers: { From: 'ana@cliente.mx', 'Message-ID': '<h2@attacker.example>', ...forged } }), { source: 'file' });
+    expect(await web.app.db.ticket.findUniqueOrThrow({ where: { number: held.ticketNumber as number } })).toMatchObject({ status: 'new', heldForAuthorisation: true });
+    const { mails } = await campaign('2026-03-03T10:00:00');
+    expect(mails.map((m) => m.envelopeTo)).toEqual([['ana@cliente.mx']]);
   });
 });
