@@ -12,7 +12,10 @@ import { surveyMailOf, surveyWebPerTest, type SurveyWeb } from '../support/surve
 //   for a few days in March is no reason to never ask its owner how we did;
 // - an address that reads no answers (no-reply@, mailer-daemon@, a list's owner-) is never asked: nobody reads it;
 // - a ticket held for authorisation (a mail forged in a customer's name, which nothing releases) is no ticket being
-//   worked on: it does not keep its contact from the yearly NPS.
+//   worked on: it does not keep its contact from the yearly NPS;
+// - a customer who presses "This is spam" on a survey mail (her provider's feedback loop, ARF, RFC 5965; Outlook.com's
+//   JMRP, Yahoo's CFL: often with her address redacted) gets no more surveys, as if she had used its opt-out link;
+//   her ticket notices still go.
 // Mexico City is UTC-6 all year.
 
 const fixture = surveyWebPerTest();
@@ -21,6 +24,7 @@ let clock = new Date();
 
 const MX = (local: string) => new Date(`${local}-06:00`);
 const received = () => fixture.smtp().received;
+let seq = 0;
 
 async function start(env: Record<string, string> = {}) {
   clock = MX('2026-03-02T10:00:00');
@@ -49,6 +53,18 @@ async function campaign(local: string): Promise<{ result: Record<string, number>
   await web.app.drainer().drain();
   return { result, mails: received().slice(before).filter((m) => m.header('x-ventanilla-survey') === 'nps') };
 }
+
+/** An ARF abuse report about the mail `messageId`; `rcpt` null: the address redacted, as Outlook.com and Yahoo do. */
+const arf = (rcpt: string | null, messageId: string, subject: string) =>
+  Buffer.from(
+    [
+      'From: Feedback Loop <fbl@isp.example>', 'To: soporte@example.test', 'Subject: Abuse Report', `Message-ID: <arf${++seq}@isp.example>`,
+      'MIME-Version: 1.0', 'Content-Type: multipart/report; report-type=feedback-report; boundary="F1"', '',
+      '--F1', 'Content-Type: text/plain', '', 'This is an email abuse report.', '',
+      '--F1', 'Content-Type: message/feedback-report', '', 'Feedback-Type: abuse', 'Version: 1', ...(rcpt ? [`Original-Rcpt-To: <${rcpt}>`] : []), '',
+      '--F1', 'Content-Type: text/rfc822-headers', '', 'From: soporte@example.test', `Subject: ${subject}`, `Message-ID: <${messageId}>`, '', '--F1--', '',
+    ].join('\r\n'),
+  );
 
 describe('an address whose mail once failed for good', () => {
   it('is asked again once mail reaches it: CSAT and NPS', async () => {
@@ -109,5 +125,24 @@ describe('a ticket held for authorisation', () => {
     expect(await web.app.db.ticket.findUniqueOrThrow({ where: { number: held.ticketNumber as number } })).toMatchObject({ status: 'new', heldForAuthorisation: true });
     const { mails } = await campaign('2026-03-03T10:00:00');
     expect(mails.map((m) => m.envelopeTo)).toEqual([['ana@cliente.mx']]);
+  });
+});
+
+describe('a spam complaint about a survey mail', () => {
+  it.each([['with her address', true], ['with the address redacted', false]])('%s: opts its contact out of surveys; her notices still go', async (_label, named) => {
+    await start();
+    await solvedTicket('Ana Pérez <ana@cliente.mx>', '<c1@cliente.mx>');
+    const survey = await web.app.db.outboxMail.findFirstOrThrow({ where: { template: 'csat_survey' } });
+    const r = await web.app.pipeline.ingest(arf(named ? 'ana@cliente.mx' : null, survey.messageId, survey.subject), { source: 'file' });
+    expect(r.outcome).toBe('complaint');
+    expect(r.detail).toContain('ana@cliente.mx opted out of surveys');
+    expect((await web.app.db.contact.findUniqueOrThrow({ where: { email: 'ana@cliente.mx' } })).surveysOptedOutAt).not.toBeNull();
+    // Her next ticket: the acknowledgement and the solution reach her, no survey does.
+    const next = await solvedTicket('Ana Pérez <ana@cliente.mx>', '<c2@cliente.mx>');
+    expect(next.mails.filter((m) => m.envelopeTo.includes('ana@cliente.mx'))).toHaveLength(2);
+    expect(surveyMailOf(next.mails, 'csat')).toBeUndefined();
+    const { result, mails } = await campaign('2026-03-03T10:00:00');
+    expect(result).toMatchObject({ opted_out: 1 });
+    expect(mails).toEqual([]);
   });
 });

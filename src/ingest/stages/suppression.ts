@@ -5,7 +5,8 @@ import type { Tx } from '../../store/database.js';
 import { leaveOutSuppressed } from '../../outbound/suppressed-recipients.js';
 import { queuedMailsNaming } from '../../store/outbox-recipients.js';
 import { unsubscribe } from '../../store/subscriber-repo.js';
-import { dropSurveysOfMails } from '../../store/survey-repo.js';
+import { setSurveysOptOut } from '../../store/survey-opt-out-repo.js';
+import { dropSurveysOfMails, surveyByMessageIds } from '../../store/survey-repo.js';
 import { countSoftBounce, suppressForHardBounce } from '../../store/suppression-repo.js';
 import type { BounceRecipient, MailKind } from '../classify/bounce.js';
 
@@ -16,7 +17,8 @@ const DAY_MS = 86_400_000;
 /**
  * What a delivery report does to our sending (README "Bounces and suppression"): a hard bounce suppresses
  * the address for bulletins and notifications (SUPPRESSION_DAYS), soft bounces do after SOFT_BOUNCE_LIMIT
- * within SOFT_BOUNCE_WINDOW_DAYS (a delay warning counts for nothing), and a complaint (ARF) unsubscribes from bulletins. A report seen before
+ * within SOFT_BOUNCE_WINDOW_DAYS (a delay warning counts for nothing), and a complaint (ARF) unsubscribes from bulletins,
+ * or, about a survey mail, opts its contact out of surveys. A report seen before
  * (the same mail fetched twice) counts once. Returns a note for the inbound log, or null.
  */
 export async function applyDeliveryReport(tx: Tx, settings: BulletinConfig['suppression'], input: { report: Report; dedupKey: string; now: Date }): Promise<string | null> {
@@ -29,6 +31,8 @@ export async function applyDeliveryReport(tx: Tx, settings: BulletinConfig['supp
     const byMessage = addresses.length === 0 && report.originalMessageId ? await subscriberOfBulletinMail(tx, report.originalMessageId) : null;
     for (const email of addresses) if (await unsubscribe(tx, { email }, 'complaint', now)) notes.push(`${email} unsubscribed`);
     if (byMessage !== null && (await unsubscribe(tx, { id: byMessage }, 'complaint', now))) notes.push(`subscriber ${byMessage} unsubscribed`);
+    const optedOut = await optOutOfSurveysByComplaint(tx, report.originalMessageId, now);
+    if (optedOut) notes.push(`${optedOut} opted out of surveys`);
     return notes.length ? notes.join('; ') : null;
   }
   // A survey mail that came back was not received: not a survey sent in the report, unless answered all the same.
@@ -56,6 +60,19 @@ export async function applyDeliveryReport(tx: Tx, settings: BulletinConfig['supp
     notes.push([suppressed, ...counts].join('; '));
   }
   return notes.length ? notes.join('; ') : null;
+}
+
+/**
+ * "This is spam" pressed on a survey mail (its Message-ID names the survey, whether or not the report hides the
+ * address): the strongest "no more of these" a reader gives. Opted out as by the survey's own link (their ticket
+ * notices still go); asked again, the next survey went on to someone who had complained, and a provider's complaint
+ * rate is what puts a sender in the spam folder. Returns the address opted out now, or null.
+ */
+async function optOutOfSurveysByComplaint(tx: Tx, originalMessageId: string | null, now: Date): Promise<string | null> {
+  if (!originalMessageId) return null;
+  const survey = await surveyByMessageIds(tx, [originalMessageId.replace(/^<|>$/g, '')]);
+  if (!survey) return null;
+  return (await setSurveysOptOut(tx, survey.contactEmail, now)) === 'changed' ? survey.contactEmail : null;
 }
 
 /** The codes, then the server's words; a code its words already give is not repeated ("452 4.2.2 Mailbox full"). */
