@@ -116,7 +116,7 @@ export async function createApp(options: { config?: Config; log?: Logger; now?: 
     pipeline,
     now,
     mailer: () => (mailer ??= createMailer(config, log, { composeWorker: options.composeWorker ?? false })),
-    drainer: () => (drainer ??= new OutboxDrainer({ db, mailer: app.mailer(), blobs, log, heldBack: (row, holder, at) => prepareHeldAcknowledgement(db, lifecycle.notices, row, holder, at) }, { maxAttempts: config.env.OUTBOX_MAX_ATTEMPTS, retryHours: config.env.OUTBOX_RETRY_HOURS, concurrency: config.smtp?.poolSize ?? FILE_MAILER_LANES, stopGraceMs: config.env.SMTP_STOP_GRACE_SECONDS * 1000 })),
+    drainer: () => (drainer ??= new OutboxDrainer({ db, mailer: app.mailer(), blobs, log, heldBack: (row, holder, at) => prepareHeldAcknowledgement(db, lifecycle.notices, row, holder, at) }, { maxAttempts: config.env.OUTBOX_MAX_ATTEMPTS, retryHours: config.env.OUTBOX_RETRY_HOURS, concurrency: config.smtp?.poolSize ?? FILE_MAILER_LANES, stopGraceMs: config.env.SMTP_STOP_GRACE_SECONDS * 1000, suppressionDays: config.bulletins.suppression.hardDays })),
     close: async () => {
       mailer?.close();
       await pipeline.close();

@@ -100,8 +100,11 @@ export class OutboxDrainer {
   constructor(
     /** heldBack: an acknowledgement ACK_LIMIT held back, written again before it goes (held-acknowledgements.ts). */
     private readonly deps: { db: Db; mailer: Mailer; blobs: BlobStore; log: Logger; heldBack?: (row: ClaimedMail, holder: string, now: Date) => Promise<HeldOutcome> },
-    /** retryHours: OUTBOX_RETRY_HOURS; maxAttempts: OUTBOX_MAX_ATTEMPTS, no limit by count when absent; stopGraceMs: SMTP_STOP_GRACE_SECONDS. */
-    private readonly opts: { retryHours: number; maxAttempts?: number; concurrency?: number; rescreenMs?: number; stopGraceMs?: number },
+    /**
+     * retryHours: OUTBOX_RETRY_HOURS; maxAttempts: OUTBOX_MAX_ATTEMPTS, no limit by count when absent; stopGraceMs:
+     * SMTP_STOP_GRACE_SECONDS; suppressionDays: SUPPRESSION_DAYS, for an address refused as unknown (failed-tries.ts).
+     */
+    private readonly opts: { retryHours: number; maxAttempts?: number; concurrency?: number; rescreenMs?: number; stopGraceMs?: number; suppressionDays?: number },
   ) {
     this.holder = newHolderId(deps.db, 'drain:', deps.log);
     this.bodies = new SharedBodies(deps.db);

@@ -6,6 +6,7 @@ import type { DrainReport } from './drainer.js';
 import { recordFailedMail } from './failed-mail.js';
 import type { RefusedRecipient } from './mailer.js';
 import { parseColumn } from './outgoing-mail.js';
+import { suppressDeadRecipients } from './refused-suppression.js';
 import { isPermanentRecipientCode } from './smtp-errors.js';
 
 /**
@@ -15,8 +16,11 @@ import { isPermanentRecipientCode } from './smtp-errors.js';
 export class FailedTries {
   constructor(
     private readonly deps: { db: Db; log: Logger },
-    /** retryHours: OUTBOX_RETRY_HOURS; maxAttempts: OUTBOX_MAX_ATTEMPTS, no limit by count when absent. */
-    private readonly opts: { retryHours: number; maxAttempts?: number },
+    /**
+     * retryHours: OUTBOX_RETRY_HOURS; maxAttempts: OUTBOX_MAX_ATTEMPTS, no limit by count when absent; suppressionDays:
+     * SUPPRESSION_DAYS, for an address refused as unknown (refused-suppression.ts), none suppressed when absent.
+     */
+    private readonly opts: { retryHours: number; maxAttempts?: number; suppressionDays?: number },
   ) {}
 
   /**
@@ -35,6 +39,10 @@ export class FailedTries {
    */
   async recordRefused(row: ClaimedMail, refused: RefusedRecipient[], report: DrainReport, now: () => Date, someTook = true): Promise<void> {
     const message = refused.map((r) => `${r.address}: ${r.response}`).join('; ');
+    if (this.opts.suppressionDays !== undefined) {
+      const dead = await suppressDeadRecipients(this.deps.db, refused, { hardDays: this.opts.suppressionDays, now: now() });
+      if (dead.length > 0) this.deps.log.warn({ outboxId: row.id, suppressed: dead }, 'refused at sending as unknown: address suppressed');
+    }
     const owed = refused.filter((r) => !isPermanentRecipientCode(r.responseCode)).map((r) => r.address);
     if (owed.length > 0) return this.retryOrFail(row, message, false, report, now, { owedTo: owed, reached: someTook });
     if (!someTook) return this.retryOrFail(row, message, true, report, now);

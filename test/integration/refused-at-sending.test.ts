@@ -1,0 +1,82 @@
+// An address our SMTP server refuses at RCPT TO because it does not exist ("550 5.1.1 User unknown": a relay that
+// verifies recipients, or sending straight to the reader's MX) is as dead as one a DSN reports later: it is
+// suppressed for SUPPRESSION_DAYS, so the next bulletin skips it instead of knocking at a dead address again, which
+// is how a sender's reputation goes (Gmail and Yahoo count the attempts to unknown users). A refusal that says
+// nothing about the address (relaying denied, a policy or spam block, a full mailbox, greylisting) suppresses nothing.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { bulletinDeps } from '../../src/bulletins/deps.js';
+import { scheduleBulletin } from '../../src/bulletins/bulletins.js';
+import { runBulletinSends } from '../../src/bulletins/send.js';
+import { addSubscriber } from '../../src/bulletins/subscribers.js';
+import { refusedAddressIsDead } from '../../src/outbound/refused-suppression.js';
+import { createTestApp, type TestApp } from '../support/app.js';
+import { startSmtpPeer, type SmtpPeer } from '../support/smtp.js';
+
+let smtp: SmtpPeer;
+let app: TestApp;
+const NOW = new Date('2026-12-01T16:00:00Z');
+const later = () => new Date(Date.now() + 60_000);
+
+beforeAll(async () => {
+  smtp = await startSmtpPeer();
+});
+afterAll(async () => smtp.stop());
+afterEach(async () => {
+  await app?.dispose();
+  smtp.received.length = 0;
+  smtp.refuseRecipients.clear();
+});
+
+async function bulletin(title: string) {
+  const deps = bulletinDeps(app);
+  await scheduleBulletin(deps, { title, countries: ['MX'], topics: [], defaultLocale: 'es', sendAt: NOW, variants: { es: { title, markdown: 'Texto' } }, sourceFile: null }, NOW);
+  const queued = await runBulletinSends(deps, NOW);
+  await app.drainer().drain(later);
+  return queued;
+}
+
+describe('an address the SMTP server refuses at sending as unknown', () => {
+  it('is suppressed: the next bulletin skips it, the other readers get theirs', async () => {
+    // Every mail due at once (the default rate spaces them 100 ms apart), so that one drain sends them all.
+    app = await createTestApp({ ...smtp.env(), BULLETIN_ADDRESS: 'boletin@example.test', PUBLIC_URL: 'https://soporte.example.test', BULLETIN_RATE_PER_MINUTE: '600000' }, () => NOW);
+    await addSubscriber(app.db, { email: 'ana@cliente.mx', countries: 'MX' }, NOW);
+    await addSubscriber(app.db, { email: 'beto@cliente.mx', countries: 'MX' }, NOW);
+    smtp.refuseRecipients.set('ana@cliente.mx', 550);
+    expect(await bulletin('IVA 2027')).toMatchObject({ queued: 2 });
+    expect(smtp.received.map((m) => m.envelopeTo)).toEqual([['beto@cliente.mx']]);
+    expect(await app.db.outboxMail.findFirstOrThrow({ where: { primaryTo: 'ana@cliente.mx' } })).toMatchObject({ status: 'failed' });
+    const suppression = await app.db.suppression.findUniqueOrThrow({ where: { email: 'ana@cliente.mx' } });
+    expect(suppression).toMatchObject({ reason: 'hard_bounce' });
+    expect(suppression.detail).toContain('No such user');
+    expect(suppression.suppressedUntil?.getTime()).toBeGreaterThan(NOW.getTime() + 179 * 86_400_000);
+
+    smtp.received.length = 0;
+    expect(await bulletin('ISR 2027')).toMatchObject({ queued: 1, skipped: 1 });
+    expect(smtp.received.map((m) => m.envelopeTo)).toEqual([['beto@cliente.mx']]);
+  });
+
+  it('a temporary or a policy refusal suppresses nothing', async () => {
+    app = await createTestApp({ ...smtp.env(), BULLETIN_ADDRESS: 'boletin@example.test', PUBLIC_URL: 'https://soporte.example.test', BULLETIN_RATE_PER_MINUTE: '600000' }, () => NOW);
+    await addSubscriber(app.db, { email: 'ana@cliente.mx', countries: 'MX' }, NOW);
+    smtp.refuseRecipients.set('ana@cliente.mx', 552);
+    await bulletin('IVA 2027');
+    expect(await app.db.suppression.count()).toBe(0);
+  });
+});
+
+describe('which refusals say the address is dead', () => {
+  it.each([
+    [550, '550 5.1.1 <ana@cliente.mx>: Recipient address rejected: User unknown in virtual mailbox table', true],
+    [550, '550 No such user', true],
+    [550, "550-5.1.1 The email account that you tried to reach does not exist.", true],
+    [550, '550 5.1.2 Host unknown', true],
+    [554, '554 5.7.1 <ana@cliente.mx>: Relay access denied', false],
+    [550, '550 5.7.1 Service unavailable; client host blocked using Spamhaus', false],
+    [550, '550 5.2.1 Mailbox disabled, not accepting messages', false],
+    [552, '552 5.2.2 Mailbox full', false],
+    [450, '450 4.1.1 User unknown (try again)', false],
+    [451, '451 Greylisted, try again later', false],
+  ])('%i %s: %s', (code, response, dead) => {
+    expect(refusedAddressIsDead({ address: 'ana@cliente.mx', responseCode: code, response })).toBe(dead);
+  });
+});
