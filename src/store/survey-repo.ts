@@ -106,6 +106,14 @@ export async function addSurveyAnswer(tx: Tx, surveyId: number, state: SurveyAns
   await tx.surveyRequest.update({ where: { id: surveyId }, data: { ...state, answeredAt: meta.at } });
 }
 
+/**
+ * An answer older than the survey's current one, read late: in the history (with its own time), the survey unchanged.
+ * The comment stays the survey's: a mail answer carries none.
+ */
+export async function addSupersededAnswer(tx: Tx, surveyId: number, value: Pick<SurveyAnswerState, 'rating' | 'score'>, meta: { channel: 'web' | 'mail'; dedupKey: string | null; at: Date }): Promise<void> {
+  await tx.surveyAnswer.create({ data: { requestId: surveyId, rating: value.rating, score: value.score, comment: null, channel: meta.channel, dedupKey: meta.dedupKey, createdAt: meta.at } });
+}
+
 export async function surveyHistory(db: Db | Tx, surveyId: number) {
   return db.surveyAnswer.findMany({ where: { requestId: surveyId }, orderBy: { id: 'asc' } });
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { htmlToText } from '../../src/ingest/visible-text/index.js';
 import { mail } from '../support/app.js';
 import type { ReceivedMail } from '../support/smtp.js';
-import { solvedTicketWithSurvey, surveyWebPerTest, type SurveyWeb } from '../support/survey-web.js';
+import { follow, sendForm, solvedTicketWithSurvey, surveyLinks, surveyWebPerTest, type SurveyWeb } from '../support/survey-web.js';
 
 // Answers to a survey by mail (README "Surveys"), by the rules the survey's page keeps: a survey past its time
 // takes no answer, whichever way it comes.
@@ -215,5 +215,33 @@ describe('a score typed on the same line as the quote (phone clients, Outlook\'s
       expect(await web.app.pipeline.ingest(reply(csat, body), { source: 'file' }), body.slice(0, 40)).toMatchObject({ outcome: 'comment', ticketNumber: number });
     }
     expect((await surveyOf(number)).answers).toEqual([]);
+  });
+});
+
+// A reply read late (the daemon down, a backlog) after the customer changed her answer on the page: the answer she
+// gave last stands, as the page shows it. Read as it was, the older mail overwrote it.
+describe('an answer by mail that reached the mailbox before a later answer on the page', () => {
+  it('is kept in the history, and the later answer stands; two mails read late count in the order they arrived', async () => {
+    const { number, csat } = await solved({ CSAT_SCALE: '1-5' });
+    // 10:00 she replies "2"; 10:20, the mail unread, she opens the link and picks 5 on the page.
+    const sent = new Date(clock.getTime() - 20 * 60_000);
+    const page = await sendForm(await follow(surveyLinks(csat).get('5') as string));
+    expect(page.status).toBe(200);
+    const lateMail = reply(csat, '2');
+    const late = await web.app.pipeline.ingest(lateMail, { source: 'file', arrivedAt: sent });
+    expect(late).toMatchObject({ outcome: 'survey_answer', ticketNumber: number });
+    expect(late.detail).toMatch(/^csat 2 not the answer: a later one stands \(5, given .*\)$/);
+    const survey = await surveyOf(number);
+    expect(survey).toMatchObject({ score: 5, rating: 'good' });
+    expect(survey.answers.map((a) => [a.channel, a.score])).toEqual([['web', 5], ['mail', 2]]);
+    expect((await web.app.pipeline.ingest(lateMail, { source: 'file', arrivedAt: sent })).outcome).toBe('duplicate');
+
+    // Two mails read together after an outage: the one that arrived last is the answer.
+    const first = new Date(clock.getTime() + 60_000);
+    clock = new Date(clock.getTime() + 3_600_000);
+    const mails = [reply(csat, '3'), reply(csat, '4')];
+    await web.app.pipeline.ingest(mails[0] as Buffer, { source: 'file', arrivedAt: first });
+    await web.app.pipeline.ingest(mails[1] as Buffer, { source: 'file', arrivedAt: new Date(first.getTime() + 60_000) });
+    expect(await surveyOf(number)).toMatchObject({ score: 4 });
   });
 });

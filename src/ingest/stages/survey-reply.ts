@@ -5,7 +5,7 @@ import { isOnlyCourtesy, isOnlyThanks } from '../../domain/thanks.js';
 import { loggedWithOutcome } from '../../store/access-repo.js';
 import type { Tx } from '../../store/database.js';
 import type { InboundOutcome } from '../../store/inbound-log-repo.js';
-import { surveyAnswerDedupExists, surveyByMessageIds, surveyMailBody, type StoredSurvey } from '../../store/survey-repo.js';
+import { addSupersededAnswer, surveyAnswerDedupExists, surveyByMessageIds, surveyMailBody, type StoredSurvey } from '../../store/survey-repo.js';
 import { saveSurveyAnswer, surveyClosed } from '../../surveys/answers.js';
 import { CSAT_SCORE_WORDS } from '../../surveys/copy.js';
 import type { InboundMail } from '../parse.js';
@@ -111,6 +111,14 @@ export async function recordSurveyReply(tx: Tx, input: SurveyReplyInput): Promis
     const why = survey.answeredAt === null ? `the time to answer this survey is over ${closed}` : `the time to change the answer is over ${closed}; kept: ${survey.score ?? survey.rating}`;
     return { outcome: 'survey_answer', ticketNumber, detail: `${survey.kind} ${answer} not recorded: ${why}` };
   }
-  const saved = await saveSurveyAnswer(tx, survey, { value }, { channel: 'mail', dedupKey: input.dedupKey, now: input.now });
+  // Read late (the daemon down, a backlog) after a later answer (the page, or a mail that arrived after it): that one
+  // is what the customer said last. Kept in the history, with when it arrived; the answer stands.
+  if (survey.answeredAt !== null && arrivedAt < survey.answeredAt) {
+    await addSupersededAnswer(tx, survey.id, value, { channel: 'mail', dedupKey: input.dedupKey, at: arrivedAt });
+    const kept = `${survey.score ?? survey.rating}, given ${survey.answeredAt.toISOString()}`;
+    return { outcome: 'survey_answer', ticketNumber, detail: `${survey.kind} ${answer} not the answer: a later one stands (${kept})` };
+  }
+  // Dated when it reached the mailbox, so that of two mails read late the one that came last stands.
+  const saved = await saveSurveyAnswer(tx, survey, { value }, { channel: 'mail', dedupKey: input.dedupKey, now: arrivedAt });
   return { outcome: 'survey_answer', ticketNumber, detail: `${survey.kind} ${answer}${saved === 'unchanged' ? ' (unchanged)' : ''}` };
 }
