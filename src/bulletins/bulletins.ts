@@ -13,13 +13,19 @@ import { readerFill, type RenderedParts } from './render.js';
 /**
  * Stores a bulletin to be sent. The same content (title, countries, topics, every language's text) again
  * while the first one is scheduled, sending or sent is refused: scheduling one file twice would mail every
- * reader twice. The send time is not compared, since a file without send_at gets a new one each time.
+ * reader twice. So is it after the first was cancelled halfway: the readers its mails reached would get it again. The send time is not compared, since a file without send_at gets a new one each time.
  * `again`: a deliberate resend.
  */
 export async function scheduleBulletin(deps: BulletinDeps, draft: BulletinDraft, now: Date, opts: { again?: boolean } = {}): Promise<{ bulletin: BulletinRow; audience: number }> {
   const content = { title: draft.title, countries: encodeList(draft.countries), topics: encodeList(draft.topics), variants: JSON.stringify(draft.variants) };
   const bulletin = await inTransaction(deps.db, async (tx) => {
     const same = opts.again ? null : await sameBulletin(tx, content);
+    if (same?.status === 'cancelled') {
+      throw new VentanillaError(
+        ErrorCode.TRANSITION_REFUSED,
+        `Bulletin ${same.id} has the same title, countries and text and was cancelled after ${same.sentMails} of its mails had left: scheduled again, it goes to those readers a second time. To send it anyway, use --again.`,
+      );
+    }
     if (same) {
       throw new VentanillaError(
         ErrorCode.TRANSITION_REFUSED,

@@ -23,9 +23,17 @@ export async function createBulletin(tx: Tx, b: NewBulletin): Promise<BulletinRo
   return tx.bulletin.create({ data: { ...data, createdAt: now } });
 }
 
-/** A bulletin with this very content that is scheduled, being sent or sent (a second schedule of one file). */
-export async function sameBulletin(tx: Tx | Db, b: Pick<NewBulletin, 'title' | 'countries' | 'topics' | 'variants'>): Promise<BulletinRow | null> {
-  return tx.bulletin.findFirst({ where: { title: b.title, countries: b.countries, topics: b.topics, variants: b.variants, status: { in: ['scheduled', 'sending', 'sent'] } }, orderBy: { id: 'asc' } });
+/**
+ * A bulletin with this very content that is scheduled, being sent or sent (a second schedule of one file), or that
+ * was cancelled after some of its mails had left (`sentMails`: how many): scheduled again, it reached them twice.
+ */
+export async function sameBulletin(tx: Tx | Db, b: Pick<NewBulletin, 'title' | 'countries' | 'topics' | 'variants'>): Promise<(BulletinRow & { sentMails: number }) | null> {
+  const content = { title: b.title, countries: b.countries, topics: b.topics, variants: b.variants };
+  const left = { deliveries: { some: { outboxMail: { is: { status: 'sent' } } } } };
+  const found = await tx.bulletin.findFirst({ where: { ...content, OR: [{ status: { in: ['scheduled', 'sending', 'sent'] } }, { status: 'cancelled', ...left }] }, orderBy: { id: 'asc' } });
+  if (!found) return null;
+  const sentMails = found.status === 'cancelled' ? await tx.bulletinDelivery.count({ where: { bulletinId: found.id, outboxMail: { is: { status: 'sent' } } } }) : 0;
+  return { ...found, sentMails };
 }
 
 export async function bulletinById(tx: Tx | Db, id: number): Promise<BulletinRow | null> {

@@ -7,6 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readBulletinFile } from '../../src/bulletins/bulletin-file.js';
 import { cancelBulletinById, scheduleBulletin } from '../../src/bulletins/bulletins.js';
 import { bulletinDeps } from '../../src/bulletins/deps.js';
+import { runBulletinSends } from '../../src/bulletins/send.js';
+import { addSubscriber } from '../../src/bulletins/subscribers.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 
 let app: TestApp;
@@ -47,5 +49,24 @@ describe('bulletin schedule', () => {
     await cancelBulletinById(bulletinDeps(app), first.bulletin.id, NOW);
     await expect(schedule(iva)).resolves.toBeDefined();
     expect(await app.db.bulletin.count()).toBe(5);
+  });
+});
+
+// Cancelled halfway (`bulletin cancel` while it was being sent), the same file scheduled again went to every
+// reader: those whose mail had left got it twice.
+describe('a bulletin cancelled after some of its mails left', () => {
+  it('is not scheduled again unasked: the readers it reached would get it twice; --again sends it anyway', async () => {
+    const iva = file('iva.md', '---\ntitle: Reforma del IVA 2027\ncountries: [MX]\n---\nEl **SAT** publicó...\n');
+    for (const email of ['ana@cliente.mx', 'beto@cliente.mx', 'caro@cliente.mx']) await addSubscriber(app.db, { email, countries: 'MX' }, NOW);
+    const first = await schedule(iva);
+    await runBulletinSends(bulletinDeps(app), NOW);
+    // The first mail leaves; then the operator cancels: the other two are taken back.
+    const [left] = await app.db.outboxMail.findMany({ where: { template: 'bulletin' }, orderBy: { id: 'asc' }, take: 1 });
+    await app.db.outboxMail.update({ where: { id: left?.id }, data: { status: 'sent', sentAt: NOW } });
+    expect(await cancelBulletinById(bulletinDeps(app), first.bulletin.id, NOW)).toMatchObject({ mailsTakenBack: 2 });
+    await expect(schedule(iva)).rejects.toThrow(
+      `Bulletin ${first.bulletin.id} has the same title, countries and text and was cancelled after 1 of its mails had left: scheduled again, it goes to those readers a second time. To send it anyway, use --again.`,
+    );
+    expect((await schedule(iva, { again: true })).bulletin.id).toBeGreaterThan(first.bulletin.id);
   });
 });
