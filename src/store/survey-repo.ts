@@ -65,13 +65,23 @@ export async function surveyById(tx: Tx | Db, id: number): Promise<StoredSurvey 
 }
 
 /**
- * The surveys of these mails, taken back before they left (the contact opted out, the address was suppressed) or
- * come back undelivered (`unansweredOnly`: a survey answered all the same was received): never asked, so the
- * report does not count them as sent.
+ * The unanswered survey of a mail that came back undelivered to its contact: one of `failed` (the addresses the
+ * bounce names) is the survey's. A bounce that names another address (a forward or an alias of the contact's that
+ * failed; the survey mail has no copies) says nothing about the contact's own copy, which reached them.
  */
-export async function dropSurveysOfMails(tx: Tx, messageIds: string[], opts: { unansweredOnly?: boolean } = {}): Promise<void> {
+export async function dropSurveyOfBouncedMail(tx: Tx, messageId: string, failed: string[]): Promise<void> {
+  const addresses = [...new Set(failed.map((a) => a.toLowerCase()))];
+  if (addresses.length === 0) return;
+  await tx.surveyRequest.deleteMany({ where: { messageId, rating: null, score: null, contact: { email: { in: addresses } } } });
+}
+
+/**
+ * The surveys of these mails, taken back before they left (the contact opted out, the address was suppressed): never
+ * asked, so the report does not count them as sent.
+ */
+export async function dropSurveysOfMails(tx: Tx, messageIds: string[]): Promise<void> {
   if (messageIds.length === 0) return;
-  await tx.surveyRequest.deleteMany({ where: { messageId: { in: messageIds }, ...(opts.unansweredOnly ? { rating: null, score: null } : {}) } });
+  await tx.surveyRequest.deleteMany({ where: { messageId: { in: messageIds } } });
 }
 
 /** The survey whose mail one of these Message-IDs names (a reply's In-Reply-To / References). */

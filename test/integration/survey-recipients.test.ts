@@ -4,6 +4,7 @@ import { replyToTicket } from '../../src/lifecycle/agent-actions.js';
 import { inTransaction } from '../../src/store/database.js';
 import { gatewayJobs } from '../../src/scheduler/jobs.js';
 import { mail } from '../support/app.js';
+import { postfixDsn, sentHeaders } from '../support/dsn.js';
 import type { ReceivedMail } from '../support/smtp.js';
 import { surveyMailOf, surveyWebPerTest, type SurveyWeb } from '../support/survey-web.js';
 
@@ -146,5 +147,27 @@ describe('a spam complaint about a survey mail', () => {
     const { result, mails } = await campaign('2026-03-03T10:00:00');
     expect(result).toMatchObject({ opted_out: 1 });
     expect(mails).toEqual([]);
+  });
+});
+
+// Ana's mailbox forwards a copy to an old address of hers that no longer exists; that server's bounce names the
+// survey mail (the forward kept its Message-ID) and the old address. The survey reached Ana: it is not dropped
+// as never received, and its link and a reply still take her answer.
+describe('a bounce of a survey mail that names another address (a forward, an alias)', () => {
+  it('leaves the survey: it reached the person asked, whose answer still counts', async () => {
+    await start({ CSAT_SCALE: '1-5' });
+    const { number, mails } = await solvedTicket('Ana Pérez <ana@cliente.mx>', '<f1@cliente.mx>');
+    const csat = surveyMailOf(mails, 'csat') as ReceivedMail;
+    const row = await web.app.db.outboxMail.findFirstOrThrow({ where: { template: 'csat_survey' } });
+    const bounce = await web.app.pipeline.ingest(postfixDsn({ failed: 'ana@viejo-isp.mx', original: sentHeaders(row) }), { source: 'file' });
+    expect(bounce.outcome).toBe('bounce');
+    expect(await web.app.db.surveyRequest.count()).toBe(1);
+    const answer = mail({ headers: { From: 'Ana Pérez <ana@cliente.mx>', 'In-Reply-To': csat.parsed.messageId as string, Subject: `Re: ${csat.parsed.subject}` }, body: '5' });
+    expect(await web.app.pipeline.ingest(answer, { source: 'file' })).toMatchObject({ outcome: 'survey_answer', ticketNumber: number, detail: 'csat 5' });
+    // Her own address bouncing is another matter: that survey never reached her (an unanswered one is dropped).
+    const again = await solvedTicket('Ana Pérez <ana@cliente.mx>', '<f2@cliente.mx>');
+    const second = await web.app.db.outboxMail.findFirstOrThrow({ where: { template: 'csat_survey', ticket: { number: again.number } } });
+    await web.app.pipeline.ingest(postfixDsn({ failed: 'ana@cliente.mx', original: sentHeaders(second), status: '4.2.2', diagnostic: '452 4.2.2 Mailbox full' }), { source: 'file' });
+    expect(await web.app.db.surveyRequest.count()).toBe(1);
   });
 });

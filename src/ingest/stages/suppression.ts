@@ -6,7 +6,7 @@ import { leaveOutSuppressed } from '../../outbound/suppressed-recipients.js';
 import { queuedMailsNaming } from '../../store/outbox-recipients.js';
 import { unsubscribe } from '../../store/subscriber-repo.js';
 import { setSurveysOptOut } from '../../store/survey-opt-out-repo.js';
-import { dropSurveysOfMails, surveyByMessageIds } from '../../store/survey-repo.js';
+import { dropSurveyOfBouncedMail, surveyByMessageIds } from '../../store/survey-repo.js';
 import { countSoftBounce, suppressForHardBounce } from '../../store/suppression-repo.js';
 import type { BounceRecipient, MailKind } from '../classify/bounce.js';
 
@@ -35,8 +35,9 @@ export async function applyDeliveryReport(tx: Tx, settings: BulletinConfig['supp
     if (optedOut) notes.push(`${optedOut} opted out of surveys`);
     return notes.length ? notes.join('; ') : null;
   }
-  // A survey mail that came back was not received: not a survey sent in the report, unless answered all the same.
-  if (report.originalMessageId && report.recipients.some((r) => !r.delayed)) await dropSurveysOfMails(tx, [report.originalMessageId], { unansweredOnly: true });
+  // A survey mail that came back to its contact was not received: not a survey sent in the report, unless answered
+  // all the same. Only the contact's address counts: a forward of theirs that failed leaves the survey they got.
+  if (report.originalMessageId) await dropSurveyOfBouncedMail(tx, report.originalMessageId, report.recipients.filter((r) => !r.delayed).map((r) => r.address));
   for (const r of report.recipients) {
     // A delay warning is no bounce: the server is still trying, and usually delivers (README "Bounces and suppression").
     if (r.delayed) continue;
