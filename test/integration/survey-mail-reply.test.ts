@@ -245,3 +245,19 @@ describe('an answer by mail that reached the mailbox before a later answer on th
     expect(await surveyOf(number)).toMatchObject({ score: 4 });
   });
 });
+
+// "Darme de baja" in answer to a survey mail: a wish for no more surveys, as the link in its footer says. As an
+// ordinary reply it reopened the solved ticket (and mailed the customer a receipt), and the surveys went on.
+describe('a reply to a survey mail that asks for no more of them', () => {
+  it('opts its sender out of surveys, the ticket kept solved; a word that could be a rating ("Baja") is not read so', async () => {
+    const { number, csat } = await solved();
+    const r = await web.app.pipeline.ingest(reply(csat, 'Quiero darme de baja de estas encuestas, gracias.\n\nAna Pérez'), { source: 'file' });
+    expect(r).toMatchObject({ outcome: 'survey_answer', ticketNumber: number, detail: 'csat: no more surveys, asked by reply' });
+    expect((await web.app.db.contact.findUniqueOrThrow({ where: { email: 'ana@cliente.mx' } })).surveysOptedOutAt).not.toBeNull();
+    expect((await web.app.db.ticket.findUniqueOrThrow({ where: { number } })).status).toBe('solved');
+    expect(await surveyOf(number)).toMatchObject({ answeredAt: null });
+    // "Unsubscribe" alone too; "Baja" is left to the desk (a low mark, or the tax?), as any reply in words.
+    expect((await web.app.pipeline.ingest(reply(csat, 'Unsubscribe'), { source: 'file' })).detail).toBe('csat: no more surveys, asked by reply');
+    expect((await web.app.pipeline.ingest(reply(csat, 'Baja'), { source: 'file' })).outcome).toBe('reopened');
+  });
+});

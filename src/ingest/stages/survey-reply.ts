@@ -6,7 +6,9 @@ import { loggedWithOutcome } from '../../store/access-repo.js';
 import type { Tx } from '../../store/database.js';
 import type { InboundOutcome } from '../../store/inbound-log-repo.js';
 import { addSupersededAnswer, surveyAnswerDedupExists, surveyByMessageIds, surveyMailBody, type StoredSurvey } from '../../store/survey-repo.js';
+import { setSurveysOptOut } from '../../store/survey-opt-out-repo.js';
 import { saveSurveyAnswer, surveyClosed } from '../../surveys/answers.js';
+import { asksNoMoreSurveys } from '../../surveys/opt-out-reply.js';
 import { CSAT_SCORE_WORDS } from '../../surveys/copy.js';
 import type { InboundMail } from '../parse.js';
 import { extractVisibleText, htmlToText, isOnlyReplyHeader } from '../visible-text/index.js';
@@ -97,6 +99,11 @@ export async function recordSurveyReply(tx: Tx, input: SurveyReplyInput): Promis
   if (!value && survey.kind === 'nps' && isOnlyThanks(written, sender)) {
     if (await loggedWithOutcome(tx, input.dedupKey, ['thanks'])) return { outcome: 'duplicate', ticketNumber: null, detail: 'thanks to the NPS survey already logged' };
     return { outcome: 'thanks', ticketNumber: null, detail: 'a reply to the NPS survey that only thanks: no ticket' };
+  }
+  if (!value && asksNoMoreSurveys(aboveSignature(written.trim(), sender, SIGNATURE_SEARCH_CHARS))) {
+    // Recorded as the footer's link records it; the solved ticket stays as it is.
+    await setSurveysOptOut(tx, survey.contactEmail, input.now);
+    return { outcome: 'survey_answer', ticketNumber: survey.ticket?.number ?? null, detail: `${survey.kind}: no more surveys, asked by reply` };
   }
   if (!value) return null;
   const ticketNumber = survey.ticket?.number ?? null;
