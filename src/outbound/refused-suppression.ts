@@ -12,13 +12,20 @@ import { suppressForHardBounce } from '../store/suppression-repo.js';
 import type { RefusedRecipient } from './mailer.js';
 
 const DAY_MS = 86_400_000;
+/**
+ * A refusal about our sender, given at RCPT TO (Postfix delays its sender checks to it): "550 5.1.0 <soporte@…>:
+ * Sender address rejected". It would name every recipient of every mail, none of them dead.
+ */
+const ABOUT_SENDER = /\bsender\b|\bmail from\b|\bremitente\b|\bremetente\b|\bexpéditeur\b/i;
+const SENDER_STATUSES = new Set(['5.1.7', '5.1.8']);
 
 /** The refusal says the address itself is dead (user or host unknown, moved, a domain that takes no mail). */
 export function refusedAddressIsDead(r: RefusedRecipient): boolean {
   const code = r.responseCode;
   if (code === undefined || code < 500 || code > 599) return false;
   const status = normaliseStatus(findStatus(r.response));
-  if (status !== null && !status.startsWith('5.')) return false;
+  if (status !== null && (!status.startsWith('5.') || SENDER_STATUSES.has(status))) return false;
+  if (ABOUT_SENDER.test(r.response)) return false;
   const reason = reasonOf({ status, replyCode: String(code), text: r.response, commandText: 'RCPT TO' });
   return isHard(true, reason);
 }

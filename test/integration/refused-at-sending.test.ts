@@ -76,6 +76,10 @@ describe('which refusals say the address is dead', () => {
     [552, '552 5.2.2 Mailbox full', false],
     [450, '450 4.1.1 User unknown (try again)', false],
     [451, '451 Greylisted, try again later', false],
+    // About our sender, given at RCPT TO: every recipient would be suppressed.
+    [550, '550 5.1.0 <soporte@example.test>: Sender address rejected: User unknown in local recipient table', false],
+    [553, '553 5.1.8 <soporte@example.test>: Sender address rejected: Domain not found', false],
+    [550, '550 5.7.54 SMTP; Unable to relay recipient in non-accepted domain', false],
   ])('%i %s: %s', (code, response, dead) => {
     expect(refusedAddressIsDead({ address: 'ana@cliente.mx', responseCode: code, response })).toBe(dead);
   });
