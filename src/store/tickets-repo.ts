@@ -56,20 +56,25 @@ export async function newestFollowUpOf(tx: Tx, ticketId: number): Promise<Stored
   return row ? toView(row, ccsOf(tx, row.id)) : null;
 }
 
-/** For each Message-ID that some stored message has, the ticket it belongs to. */
-export async function ticketsByMessageIds(tx: Tx, messageIds: string[]): Promise<Map<string, StoredTicket>> {
-  const found = new Map<string, StoredTicket>();
+/**
+ * For each Message-ID that some stored message has, the tickets whose messages carry it, newest mail first: one
+ * ID may be several tickets' (a web form's or an ERP's mailer that writes the same ID for every customer).
+ */
+export async function ticketsByMessageIds(tx: Tx, messageIds: string[]): Promise<Map<string, StoredTicket[]>> {
+  const found = new Map<string, StoredTicket[]>();
   const ids = messageIds.slice(-100);
   if (ids.length === 0) return found;
   const rows = sqlOf(tx).all<TicketRow & { messageId: string }>(
-    `SELECT m."messageId", v.* FROM "Message" m JOIN (${TICKET_VIEW_SELECT}) v ON v."id" = m."ticketId" WHERE m."messageId" IN (${placeholders(ids.length)}) ORDER BY m."id"`,
+    `SELECT m."messageId", v.* FROM "Message" m JOIN (${TICKET_VIEW_SELECT}) v ON v."id" = m."ticketId" WHERE m."messageId" IN (${placeholders(ids.length)}) ORDER BY m."id" DESC`,
     ...ids,
   );
   const views = new Map<number, StoredTicket>();
   for (const row of rows) {
     let view = views.get(row.id);
     if (!view) views.set(row.id, (view = toView(row, ccsOf(tx, row.id))));
-    found.set(row.messageId, view);
+    const carriers = found.get(row.messageId) ?? [];
+    if (!carriers.includes(view)) carriers.push(view);
+    found.set(row.messageId, carriers);
   }
   return found;
 }

@@ -37,7 +37,7 @@ export async function recordDeliveryReport(
   const detail = describe(report);
   const original = report.originalMessageId;
   const number = original ? verifySignedMessageId(input.secret, original) : null;
-  const ticket = number !== null ? await ticketByNumber(tx, number) : original ? ((await ticketsByMessageIds(tx, [original])).get(original) ?? null) : null;
+  const ticket = number !== null ? await ticketByNumber(tx, number) : original ? ((await ticketsByMessageIds(tx, [original])).get(original)?.[0] ?? null) : null;
   if (ticket) {
     await addMessage(tx, { ...input.message, visibleText: detail, ticketId: ticket.id, direction: 'in', internal: true, createdAt: input.now });
     await addTicketEvent(tx, { ticketId: ticket.id, type: eventType(report), actor: 'system', detail, at: input.now });

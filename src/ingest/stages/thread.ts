@@ -40,10 +40,15 @@ export async function resolveThread(
     return byNumber.get(n) ?? null;
   };
 
+  const who = { sender, senderOrganisationId, senderTrusted: ctx.senderTrusted };
+  // An inbound Message-ID that mails of several tickets carried (a web form's or an ERP's mailer that writes one ID
+  // for every customer) names the sender's own ticket: the newest of them she takes part in, else the newest. The
+  // newest alone put a customer's answer to her own copy on another company's ticket, as a stranger's note.
+  const carrierFor = (carriers: StoredTicket[]) => carriers.find((t) => takesPart(t, who)) ?? carriers[0] ?? null;
   const headerMatches = [];
   for (const header of headerIds) {
     const signedNumber = verifySignedMessageId(ctx.secret, header.id);
-    const ticket = signedNumber !== null ? await lookupNumber(signedNumber) : (stored.get(header.id) ?? null);
+    const ticket = signedNumber !== null ? await lookupNumber(signedNumber) : carrierFor(stored.get(header.id) ?? []);
     if (ticket) headerMatches.push({ ticket, via: header.via, signed: signedNumber !== null });
   }
   const plusNumber = ticketFromPlusAddress(ctx.secret, ctx.supportAddress, mail.recipients);
@@ -74,7 +79,7 @@ export async function resolveThread(
   // told her that "her answer" had reopened it, with a stranger's words on her case; and to a pending one past its
   // window, which the tick closes with the customer's mail (closed by the stranger's mail, she was told nothing).
   // Decided here, before the screening (stages/access.ts): it is new mail, to hold or refuse like any other.
-  const participant = takesPart(ticket, { sender, senderOrganisationId, senderTrusted: ctx.senderTrusted });
+  const participant = takesPart(ticket, who);
   if (!participant && (ticket.status === 'closed' || ticket.status === 'solved' || (ticket.status === 'pending' && (await ctx.windowOver?.(ticket.id))))) {
     return { kind: 'new', reason: 'followup-from-stranger' };
   }

@@ -1,0 +1,47 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { showTicket } from '../../src/store/ticket-queries.js';
+import { createTestApp, mail, type TestApp } from '../support/app.js';
+
+// Some mailers give every mail one Message-ID: a web form's, or the mailer of an ERP that each customer company runs
+// (`<1@erp.local>`). Each such mail opens a ticket of its own (stages/reused-message-id.ts); a reply that names the
+// ID (the customer answering her own copy, Cc'd on the ERP's mail) is about her ticket, not about the newest one
+// that carried it: that one may be another company's.
+
+let app: TestApp;
+beforeEach(async () => {
+  app = await createTestApp();
+});
+afterEach(async () => app.dispose());
+
+const ingest = (raw: Buffer) => app.pipeline.ingest(raw, { source: 'file', sourceRef: 'test' });
+const erp = (From: string, body: string) => mail({ headers: { From, 'Message-ID': '<1@erp.local>', Subject: 'Error de timbrado' }, body });
+const reply = (From: string, body: string, headers: Record<string, string> = {}) =>
+  mail({ headers: { From, Subject: 'RE: Error de timbrado', 'In-Reply-To': '<1@erp.local>', References: '<1@erp.local>', ...headers }, body });
+const inbound = async (n: number) => (await showTicket(app.db, n))?.messages.filter((m) => m.direction === 'in').map((m) => [m.visibleText, m.internal]);
+
+describe('a reply to a Message-ID that mails of several tickets carried', () => {
+  it("joins the ticket its sender takes part in, not the newest (another company's)", async () => {
+    expect(await ingest(erp('ana@cliente.mx', 'El ERP de Cliente no timbra.'))).toMatchObject({ outcome: 'created', ticketNumber: 1000 });
+    expect(await ingest(erp('luis@otra.com.ar', 'El ERP de Otra no timbra.'))).toMatchObject({ outcome: 'created', ticketNumber: 1001 });
+
+    // Before: Ana's answer became an internal note on Luis's ticket, and hers never heard of it.
+    expect(await ingest(reply('ana@cliente.mx', 'Adjunto el XML del ERP de Cliente.'))).toMatchObject({ outcome: 'comment', ticketNumber: 1000 });
+    expect(await ingest(reply('luis@otra.com.ar', 'Adjunto el XML del ERP de Otra.'))).toMatchObject({ outcome: 'comment', ticketNumber: 1001 });
+    expect(await inbound(1000)).toEqual([['El ERP de Cliente no timbra.', false], ['Adjunto el XML del ERP de Cliente.', false]]);
+    expect(await inbound(1001)).toEqual([['El ERP de Otra no timbra.', false], ['Adjunto el XML del ERP de Otra.', false]]);
+  });
+
+  it('by References alone, and for a colleague in copy of the older ticket', async () => {
+    await ingest(mail({ headers: { From: 'ana@cliente.mx', Cc: 'eva@cliente.mx', 'Message-ID': '<1@erp.local>', Subject: 'Error de timbrado' }, body: 'No timbra.' }));
+    await ingest(erp('luis@otra.com.ar', 'Tampoco timbra.'));
+    const r = await ingest(mail({ headers: { From: 'eva@cliente.mx', Subject: 'RE: Error de timbrado', References: '<otro@cliente.mx> <1@erp.local>' }, body: 'Lo mismo en la sucursal.' }));
+    expect(r).toMatchObject({ outcome: 'comment', ticketNumber: 1000, detail: 'via references' });
+  });
+
+  it('from someone who takes part in none of them: the newest, as a stranger\'s note, as before', async () => {
+    await ingest(erp('ana@cliente.mx', 'No timbra.'));
+    await ingest(erp('luis@otra.com.ar', 'Tampoco timbra.'));
+    expect(await ingest(reply('extrano@tercero.example', 'Yo también.'))).toMatchObject({ outcome: 'comment', ticketNumber: 1001 });
+    expect((await inbound(1001))?.at(-1)).toEqual(['Yo también.', true]);
+  });
+});
