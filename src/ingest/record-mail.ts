@@ -126,10 +126,12 @@ export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Bu
       const recorded = await recordDeliveryReport(tx, { report, secret: deps.secret, message, now });
       return effect ? { ...recorded, detail: `${recorded.detail}; ${effect}` } : recorded;
     }
-    // Mail to the bulletin address: subscribe / unsubscribe commands, never a ticket (stages/bulletin-mail.ts).
+    // Mail to the bulletin address: subscribe / unsubscribe commands, never a ticket (stages/bulletin-mail.ts); a
+    // reader's question there goes on. Only a machine's mail is no command: a person's, though it asks for no
+    // automatic answer (Outlook's X-Auto-Response-Suppress), is done.
     // To and Cc only: the bulletin address is delivered to the support mailbox, whose Delivered-To every copy may carry.
     const toSupport = [...mail.to, ...mail.cc].some((a) => isSupportAddress(a.address, [deps.supportAddress]));
-    const bulletinMail = await screenBulletinMail(tx, deps.bulletins, { mail, sender, visibleText, trusted: authenticity.trusted, automatic: noAutomaticAnswer, toSupport, dedupKey, now });
+    const bulletinMail = await screenBulletinMail(tx, deps.bulletins, { mail, sender, visibleText, trusted: authenticity.trusted, automatic: automatic !== null, toSupport, dedupKey, now });
     if (bulletinMail) return bulletinMail;
     // A reply to a survey mail that is only a score is its answer, not a comment (stages/survey-reply.ts).
     const surveyAnswer = automatic || !authenticity.trusted ? null : await recordSurveyReply(tx, { mail, sender: sender.address, senderName: sender.name, visibleText, dedupKey, now, arrivedAt: source.arrivedAt });

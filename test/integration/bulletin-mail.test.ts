@@ -177,19 +177,6 @@ describe('subscribing and leaving by mail', () => {
     expect((await ingest(toBulletins('u3@gmail.com', 'unsubscribe', '', { 'Auto-Submitted': 'auto-generated' }))).outcome).toBe('auto_reply');
   });
 
-  it('a question in reply to a bulletin titled "Baja ..." or "Stop ..." unsubscribes no one: a reply\'s subject is no command', async () => {
-    await addSubscriber(app.db, { email: 'ana@cliente.mx', countries: 'MX' }, NOW);
-    const replied = await ingest(toBulletins('Ana <ana@cliente.mx>', 'Re: Baja de tasas del ISR 2027', '¿Esto aplica a personas físicas?\n\n> El SAT publicó'));
-    expect(replied).toMatchObject({ outcome: 'bulletin_command', ticketNumber: null });
-    expect(replied.detail).toContain('ignored');
-    // A reply whose client dropped the "Re:": In-Reply-To says it answers a bulletin.
-    const threaded = await ingest(toBulletins('ana@cliente.mx', 'Stop a las devoluciones del IVA', 'duda', { 'In-Reply-To': '<b1.s1@example.test>' }));
-    expect(threaded.detail).toContain('ignored');
-    expect((await app.db.subscriber.findUniqueOrThrow({ where: { email: 'ana@cliente.mx' } })).status).toBe('active');
-    expect(await app.db.outboxMail.count()).toBe(0);
-    expect(await app.db.ticket.count()).toBe(0);
-  });
-
   it('a one-click POST unsubscribes whatever its body, also "application/json" that is no JSON', async () => {
     await addSubscriber(app.db, { email: 'ana@cliente.mx', countries: 'MX' }, NOW);
     const ana = await app.db.subscriber.findUniqueOrThrow({ where: { email: 'ana@cliente.mx' } });

@@ -28,7 +28,8 @@ describe('a mail to the support address and the bulletin address', () => {
   it('a bulletin command stays a command, and the support address alone is never read for one', async () => {
     const command = await ingest(mail({ headers: { To: 'boletin@example.test', Cc: 'soporte@example.test', Subject: 'SUSCRIBIR MX' } }));
     expect(command).toMatchObject({ outcome: 'bulletin_command', ticketNumber: null });
-    expect(await ingest(mail({ headers: { To: 'boletin@example.test', Subject: 'Hola' } }))).toMatchObject({ outcome: 'bulletin_command', ticketNumber: null });
+    // No command, to the bulletin address alone: a request to the desk all the same ("Hola, necesito ayuda.").
+    expect(await ingest(mail({ headers: { To: 'boletin@example.test', Subject: 'Hola' } }))).toMatchObject({ outcome: 'created' });
     expect(await ingest(mail({ headers: { To: 'soporte@example.test', Subject: 'SUSCRIBIR MX' } }))).toMatchObject({ outcome: 'created' });
   });
 });

@@ -4,21 +4,27 @@ import { SERVED_COUNTRIES } from '../../bulletins/countries.js';
 import { readUnsubscribeToken, subscriberOfMessageId } from '../../bulletins/links.js';
 import { requestSubscription, unsubscribeByToken, type SubscriptionDeps } from '../../bulletins/subscription.js';
 import { countryFromAddress, guessLanguage } from '../../domain/language.js';
+import { isOnlyThanks } from '../../domain/thanks.js';
 import type { Tx } from '../../store/database.js';
 import type { InboundOutcome } from '../../store/inbound-log-repo.js';
 import { unsubscribe } from '../../store/subscriber-repo.js';
 import type { InboundMail } from '../parse.js';
+import { spamVerdict } from './automatic.js';
 
 export interface BulletinMailSettings extends SubscriptionDeps {
   config: BulletinConfig;
 }
 
+/** What a reader thanks a bulletin for ("Gracias por la información", "Obrigado pelo boletim", "Thanks for the update"). */
+const THE_BULLETIN = /(?<!\p{L})(?:informaci[oó]n|info|informa[cç][aã]o|information|bolet[ií]n|boletim|bulletin|newsletter|noticias?|not[ií]cias?|news|avisos?|actualizaci[oó]n|atualiza[cç][aã]o|update)(?!\p{L})/giu;
+
 type Recorded = { outcome: InboundOutcome; ticketNumber: null; detail: string };
 
 /**
- * Mail to the bulletin address (BULLETIN_ADDRESS) is never a ticket: "SUSCRIBIR MX AR" / "SUBSCRIBE" asks
+ * A command to the bulletin address (BULLETIN_ADDRESS) is never a ticket: "SUSCRIBIR MX AR" / "SUBSCRIBE" asks
  * for a subscription (a confirmation link is mailed: double opt-in), "BAJA" / "UNSUBSCRIBE" (a reply to a
- * bulletin, or List-Unsubscribe's mailto with its token) unsubscribes at once. Null: not to that address.
+ * bulletin, or List-Unsubscribe's mailto with its token) unsubscribes at once. Null: not to that address, or no
+ * command but a request to the desk (a reader's question), which goes on as any mail.
  */
 export async function screenBulletinMail(
   tx: Tx,
@@ -45,11 +51,20 @@ export async function screenBulletinMail(
   const command = parseBulletinCommand(input.mail.subject, input.visibleText, { inReplyTo });
   // Written to the desk as well ("To: soporte@, boletin@", a question about a bulletin with the desk added): a request
   // for support, as it would be without the bulletin address, unless it is a command a trusted person gave.
-  const machine = input.automatic && !fromMailto;
+  // A machine's mail, or one the spam filter marked (its From most likely forged: a confirmation would go to an
+  // innocent address). Not a person's mail that only asks for no automatic answer: Outlook writes
+  // X-Auto-Response-Suppress on people's mail too, and the reader's "BAJA" was ignored, the bulletins still sent.
+  const machine = (input.automatic || spamVerdict(input.mail) !== null) && !fromMailto;
   if (input.toSupport && (!command || machine || !input.trusted)) return null;
   if (machine) return done('auto_reply', 'to the bulletin address: machine-written, ignored');
   if (!input.trusted) return done('rejected', 'to the bulletin address from a sender that failed authentication: ignored');
-  if (!command) return done('bulletin_command', 'to the bulletin address without SUSCRIBIR/SUBSCRIBE or BAJA/UNSUBSCRIBE: ignored');
+  if (!command) {
+    // A reader's question ("¿Esto aplica a personas físicas?", a reply to a bulletin) is for a person: a request to
+    // the desk, as with the support address in copy. It was recorded and ignored, the reader left waiting. Only
+    // thanks, or nothing written, is left in the log.
+    if (input.visibleText.trim() === '' || isOnlyThanks(input.visibleText.replace(THE_BULLETIN, ''), input.sender)) return done('bulletin_command', 'to the bulletin address, only thanks or nothing written: ignored');
+    return null;
+  }
   if (command.kind === 'unsubscribe') {
     const payload = command.token ? readUnsubscribeToken(settings.links.secret, command.token, input.now) : null;
     if (payload) {
