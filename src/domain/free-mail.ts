@@ -12,6 +12,13 @@ const FREE_MAIL_DOMAINS = new Set([
   'proton.me', 'protonmail.com', 'pm.me', 'tutanota.com', 'tuta.io', 'fastmail.com', 'zoho.com', 'hey.com',
   'gmx.com', 'gmx.net', 'gmx.es', 'mail.com', 'yandex.com', 'yandex.ru', 'mail.ru',
   'prodigy.net.mx', 'terra.com.mx', 'terra.com.br', 'uol.com.br', 'bol.com.br', 'ig.com.br', 'sapo.pt',
+  // The internet providers' mail of the countries served, which small companies write from: Argentina, Chile,
+  // Colombia, Perú, Uruguay, Bolivia, Costa Rica, República Dominicana, Ecuador, Portugal, EEUU.
+  'fibertel.com.ar', 'speedy.com.ar', 'arnet.com.ar', 'ciudad.com.ar', 'vtr.net', 'terra.cl', 'une.net.co', 'etb.net.co',
+  'terra.com.pe', 'speedy.com.pe', 'adinet.com.uy', 'montevideo.com.uy', 'vera.com.uy', 'entelnet.bo', 'cotas.com.bo',
+  'racsa.co.cr', 'codetel.net.do', 'claro.net.do', 'andinanet.net', 'netcabo.pt', 'clix.pt', 'iol.pt', 'portugalmail.pt',
+  'telepac.pt', 'comcast.net', 'att.net', 'sbcglobal.net', 'verizon.net', 'bellsouth.net', 'cox.net', 'charter.net',
+  'earthlink.net', 'optonline.net', 'juno.com', 'qq.com', '163.com',
 ]);
 
 /** Whether `domain` (lower case) is a free mail provider's. */

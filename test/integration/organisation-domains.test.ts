@@ -23,6 +23,15 @@ describe("an organisation's domains", () => {
     }
     expect(await app.db.organisation.count()).toBe(0);
   });
+  it("refuse the big internet providers' mail of the countries served, which small companies write from", async () => {
+    // Accepted before: every subscriber of Fibertel, Adinet or Comcast was the company's colleague, could join its
+    // tickets by their "[#n]" and copy themselves on every later mail about them.
+    app = await createTestApp();
+    for (const domain of ['fibertel.com.ar', 'speedy.com.ar', 'arnet.com.ar', 'vtr.net', 'une.net.co', 'etb.net.co', 'adinet.com.uy', 'entelnet.bo', 'racsa.co.cr', 'codetel.net.do', 'andinanet.net', 'terra.com.pe', 'netcabo.pt', 'clix.pt', 'comcast.net', 'att.net', 'verizon.net']) {
+      await expect(add(['cliente.mx', domain]), domain).rejects.toMatchObject({ message: expect.stringContaining(`${domain} is a free mail provider's`) });
+    }
+    expect(await app.db.organisation.count()).toBe(0);
+  });
   it("take one when the operator insists, and a company's own domain as before", async () => {
     app = await createTestApp();
     await expect(add(['cliente.mx'])).resolves.toMatchObject({ linked: 0 });
