@@ -18,7 +18,7 @@ import { withdrawClosingMail } from '../../lifecycle/close-undone.js';
 import { closedByTimerBefore, closeIfWindowOver, type TimerClose } from '../../lifecycle/jobs.js';
 import { applyChange, startTicket, type LifecycleDeps } from '../../lifecycle/transitions.js';
 import { loadTicketState, type TicketState } from '../../store/lifecycle-repo.js';
-import { noteCcsWithheld } from './mail-copies.js';
+import { noteCcsWithheld, type WithheldWhy } from './mail-copies.js';
 import type { ResolvedThread } from './thread.js';
 
 export type AppliedOutcome = 'created' | 'comment' | 'reopened' | 'followup';
@@ -33,6 +33,8 @@ export interface ApplyInput {
   ccs: string[];
   /** Those it was addressed to but not copied: the desk was in neither To nor Cc (stages/mail-copies.ts). */
   ccsWithheld?: string[];
+  /** Why they were left out (stages/mail-copies.ts): a Bcc by default. */
+  ccsWithheldWhy?: WithheldWhy;
   message: Omit<NewMessage, 'ticketId' | 'createdAt' | 'direction'>;
   now: Date;
   /** When the mailbox received the mail, if before `now` (pipeline.ts IngestSource): its window is judged then. */
@@ -92,7 +94,7 @@ export async function applyInbound(tx: Tx, deps: LifecycleDeps, input: ApplyInpu
         await touchTicket(tx, ticket.id, now);
         await addTicketEvent(tx, { ticketId: ticket.id, type: effect.event, actor, fromStatus: ticket.status, toStatus: ticket.status, detail: `via ${thread.via}`, at: now });
       }
-      if (thread.takesPart) await noteCcsWithheld(tx, ticket.id, input.ccsWithheld ?? [], now);
+      if (thread.takesPart) await noteCcsWithheld(tx, ticket.id, input.ccsWithheld ?? [], now, input.ccsWithheldWhy);
       return { outcome: effect.event === 'reopened' ? 'reopened' : 'comment', ticketNumber: ticket.number };
     }
     return createFollowUp(tx, deps, input, ticket);
@@ -181,7 +183,7 @@ async function createNewTicket(tx: Tx, deps: LifecycleDeps, input: ApplyInput) {
   await addMessage(tx, { ...input.message, ticketId: ticket.id, direction: 'in', createdAt: input.now });
   const reason = input.thread.kind === 'new' ? input.thread.reason : 'no-reference';
   await addTicketEvent(tx, { ticketId: ticket.id, type: 'created', actor: input.requester.email, toStatus: 'new', detail: reason, at: input.now });
-  await noteCcsWithheld(tx, ticket.id, input.ccsWithheld ?? [], input.now);
+  await noteCcsWithheld(tx, ticket.id, input.ccsWithheld ?? [], input.now, input.ccsWithheldWhy);
   if (input.hold) {
     await holdForAuthorisation(tx, ticket.id, input.now, input.hold);
     return { outcome: 'created' as const, ticketNumber: ticket.number };
@@ -219,7 +221,7 @@ async function createFollowUp(tx: Tx, deps: LifecycleDeps, input: ApplyInput, cl
     detail: `follow-up of #${closed.number}`,
     at: input.now,
   });
-  await noteCcsWithheld(tx, ticket.id, input.ccsWithheld ?? [], input.now);
+  await noteCcsWithheld(tx, ticket.id, input.ccsWithheld ?? [], input.now, input.ccsWithheldWhy);
   await addTicketEvent(tx, {
     ticketId: closed.id,
     type: 'follow_up_created',

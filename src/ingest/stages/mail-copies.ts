@@ -24,15 +24,35 @@ export function copiesOf(mail: Pick<InboundMail, 'to' | 'cc' | 'headers'>, sende
   return deskNamed || throughMailingList(mail) !== null ? { ccs: others, withheld: [] } : { ccs: [], withheld: [...new Set(others)] };
 }
 
+/**
+ * The copies a mail matched to its ticket may add. A mail that names its ticket by the subject tag alone proves
+ * nothing of its writer: the [#n] is a number anyone can count to, the From a line anyone can write, unless a
+ * trusted server vouches for it (stages/authenticity.ts verdict 'pass'). Its words still reach the ticket (an
+ * Outlook reply that lost its headers), but its copies do not become the ticket's: else "From: ana@cliente.mx",
+ * "[#1042]" and "Cc: me" got the writer every later answer about Ana's case. A reply to one of our mails (its signed
+ * Message-ID, the plus-address) shows its writer received them.
+ */
+export function copiesOnMatch(copies: MailCopies, via: string | null, fromVouched: boolean): MailCopies & { why?: WithheldWhy } {
+  if (via !== 'subject-tag' || fromVouched || copies.ccs.length === 0) return copies;
+  return { ccs: [], withheld: [...new Set([...copies.withheld, ...copies.ccs])], why: 'tag-alone' };
+}
+
+/** Why a mail's To/Cc were not copied: the desk was in neither (a Bcc), or the mail named its ticket by the tag alone. */
+export type WithheldWhy = 'bcc' | 'tag-alone';
+const WITHHELD_WHY: Record<WithheldWhy, string> = {
+  bcc: 'the desk is in neither To nor Cc (a Bcc, or an address not in SUPPORT_ALIASES)',
+  'tag-alone': 'the mail named its ticket by the subject tag alone, and no trusted server vouched for its From',
+};
+
 export const CCS_WITHHELD = 'ccs_withheld';
 /** A mail to hundreds: the event names the first of them and counts the rest. */
 const NAMED_AT_MOST = 10;
 
 /** Records on the ticket that the mail's To/Cc were not made its CCs, and why; nothing when none were left out. */
-export async function noteCcsWithheld(tx: Tx, ticketId: number, withheld: readonly string[], at: Date): Promise<void> {
+export async function noteCcsWithheld(tx: Tx, ticketId: number, withheld: readonly string[], at: Date, why: WithheldWhy = 'bcc'): Promise<void> {
   if (withheld.length === 0) return;
   const rest = withheld.length - NAMED_AT_MOST;
   const names = `${withheld.slice(0, NAMED_AT_MOST).join(', ')}${rest > 0 ? ` and ${rest} more` : ''}`;
-  const detail = `the desk is in neither To nor Cc (a Bcc, or an address not in SUPPORT_ALIASES): ${names}`;
+  const detail = `${WITHHELD_WHY[why]}: ${names}`;
   await addTicketEvent(tx, { ticketId, type: CCS_WITHHELD, actor: 'system', detail, at });
 }
