@@ -2,6 +2,7 @@ import { languageToRecord, type LanguageClues } from '../domain/language.js';
 import type { TicketView } from '../domain/threading.js';
 import { isTicketStatus, type TicketStatus } from '../domain/ticket-status.js';
 import { domainOf } from '../domain/thread-refs.js';
+import { HELD_FORGED } from './access-repo.js';
 import { keepAttachmentContent } from './attachment-contents.js';
 import type { Db, Tx } from './database.js';
 import { dateOf, placeholders, sqlOf } from './sql.js';
@@ -51,8 +52,20 @@ export async function ticketByNumber(tx: Tx, number: number): Promise<StoredTick
 }
 
 /** The newest follow-up of a ticket that is not held for authorisation, or null. */
-export async function newestFollowUpOf(tx: Tx, ticketId: number): Promise<StoredTicket | null> {
-  const row = sqlOf(tx).get<TicketRow>(`${TICKET_VIEW_SELECT} WHERE t."followUpOfId" = ? AND t."heldForAuthorisation" = 0 ORDER BY t."number" DESC LIMIT 1`, ticketId);
+/**
+ * The newest follow-up of a ticket that is not held for authorisation; with `heldFor`, the newest held one whose
+ * requester that address is (their own, waiting for their authorisation; not one forged in their name, which no
+ * authorisation releases). Null when there is none.
+ */
+export async function newestFollowUpOf(tx: Tx, ticketId: number, heldFor?: string): Promise<StoredTicket | null> {
+  const row = heldFor
+    ? sqlOf(tx).get<TicketRow>(
+        `${TICKET_VIEW_SELECT} WHERE t."followUpOfId" = ? AND t."heldForAuthorisation" = 1 AND c."email" = ?
+         AND NOT EXISTS (SELECT 1 FROM "TicketEvent" e WHERE e."ticketId" = t."id" AND e."type" = 'held_for_authorisation' AND e."detail" = ?)
+         ORDER BY t."number" DESC LIMIT 1`,
+        ticketId, heldFor, HELD_FORGED,
+      )
+    : sqlOf(tx).get<TicketRow>(`${TICKET_VIEW_SELECT} WHERE t."followUpOfId" = ? AND t."heldForAuthorisation" = 0 ORDER BY t."number" DESC LIMIT 1`, ticketId);
   return row ? toView(row, ccsOf(tx, row.id)) : null;
 }
 

@@ -72,7 +72,7 @@ export async function resolveThread(
     subjectTagTicket,
   });
   if (decision.kind === 'new') return decision;
-  const ticket = await continuationOf(tx, decision.ticket as StoredTicket);
+  const ticket = await continuationOf(tx, decision.ticket as StoredTicket, sender);
   // A closed ticket answered by someone who takes no part in it (a customer's mail forwarded to them, answered):
   // a follow-up would carry the customer's case to them, with the customer in copy. Their mail is their own.
   // So is their answer to a solved one: only the customer validates or rejects her solution, and a reopening
@@ -89,12 +89,14 @@ export async function resolveThread(
 /**
  * A closed ticket continues in its follow-up: the second reply to the closed thread (a screenshot sent a minute
  * later, a colleague answering too) joins the follow-up the first one opened instead of opening another
- * ticket for the same event (DOMAIN.md rule 1). Follow-up numbers only grow, so the walk ends.
+ * ticket for the same event (DOMAIN.md rule 1). Follow-up numbers only grow, so the walk ends. A follow-up held for
+ * authorisation (UNKNOWN_SENDER_POLICY=hold) is the continuation only of its own requester's mail: their second mail
+ * opened a second held ticket, both acknowledged once they were authorised; another's is not held in it.
  */
-async function continuationOf(tx: Tx, ticket: StoredTicket): Promise<StoredTicket> {
+async function continuationOf(tx: Tx, ticket: StoredTicket, sender: string): Promise<StoredTicket> {
   let current = ticket;
   while (current.status === 'closed') {
-    const next = await newestFollowUpOf(tx, current.id);
+    const next = (await newestFollowUpOf(tx, current.id)) ?? (await newestFollowUpOf(tx, current.id, sender));
     if (!next) break;
     current = next;
   }
