@@ -35,8 +35,8 @@ describe('a reply to a bulletin', () => {
     expect(await status()).toBe('active');
   });
 
-  it('thanks alone, or nothing written, opens no ticket', async () => {
-    for (const body of ['¡Muchas gracias por la información!', 'Obrigado pelo boletim', 'Thanks for the update!', '']) {
+  it('thanks, an acknowledgement or courtesy alone, or nothing written, opens no ticket', async () => {
+    for (const body of ['¡Muchas gracias por la información!', 'Obrigado pelo boletim', 'Thanks for the update!', 'Enterado.', 'Recibido, saludos', 'OK', '👍', '']) {
       const r = await ingest(toBulletins('RE: Reforma del IVA 2027', body, { 'In-Reply-To': '<b1.s1@example.test>' }));
       expect(r, body).toMatchObject({ outcome: 'bulletin_command', ticketNumber: null });
       expect(r.detail, body).toContain('ignored');

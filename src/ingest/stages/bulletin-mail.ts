@@ -4,7 +4,7 @@ import { SERVED_COUNTRIES } from '../../bulletins/countries.js';
 import { readUnsubscribeToken, subscriberOfMessageId } from '../../bulletins/links.js';
 import { requestSubscription, unsubscribeByToken, type SubscriptionDeps } from '../../bulletins/subscription.js';
 import { countryFromAddress, guessLanguage } from '../../domain/language.js';
-import { isOnlyThanks } from '../../domain/thanks.js';
+import { isOnlyCourtesy, isOnlyThanks } from '../../domain/thanks.js';
 import type { Tx } from '../../store/database.js';
 import type { InboundOutcome } from '../../store/inbound-log-repo.js';
 import { unsubscribe } from '../../store/subscriber-repo.js';
@@ -17,6 +17,15 @@ export interface BulletinMailSettings extends SubscriptionDeps {
 
 /** What a reader thanks a bulletin for ("Gracias por la información", "Obrigado pelo boletim", "Thanks for the update"). */
 const THE_BULLETIN = /(?<!\p{L})(?:informaci[oó]n|info|informa[cç][aã]o|information|bolet[ií]n|boletim|bulletin|newsletter|noticias?|not[ií]cias?|news|avisos?|actualizaci[oó]n|atualiza[cç][aã]o|update)(?!\p{L})/giu;
+
+/** How a reader acknowledges a bulletin: "Enterado", "Recibido", "De acuerdo", "Recebido", "Ciente", "Noted". */
+const ACKNOWLEDGED = /(?<!\p{L})(?:enterad[oa]s?|recibid[oa]s?|de acuerdo|recebid[oa]s?|ciente|noted|received)(?!\p{L})/giu;
+
+/** A reply to a bulletin that asks nothing: thanks, an acknowledgement, courtesy, an emoji, or nothing written. */
+function nothingToAnswer(visibleText: string, sender: { name: string | null; address: string }): boolean {
+  const rest = visibleText.replace(THE_BULLETIN, ' ').replace(ACKNOWLEDGED, ' ');
+  return !/[\p{L}\p{N}]/u.test(rest) || isOnlyThanks(rest, sender) || isOnlyCourtesy(rest, sender);
+}
 
 type Recorded = { outcome: InboundOutcome; ticketNumber: null; detail: string };
 
@@ -62,7 +71,7 @@ export async function screenBulletinMail(
     // A reader's question ("¿Esto aplica a personas físicas?", a reply to a bulletin) is for a person: a request to
     // the desk, as with the support address in copy. It was recorded and ignored, the reader left waiting. Only
     // thanks, or nothing written, is left in the log.
-    if (input.visibleText.trim() === '' || isOnlyThanks(input.visibleText.replace(THE_BULLETIN, ''), input.sender)) return done('bulletin_command', 'to the bulletin address, only thanks or nothing written: ignored');
+    if (nothingToAnswer(input.visibleText, input.sender)) return done('bulletin_command', 'to the bulletin address, only thanks, courtesy or nothing written: ignored');
     return null;
   }
   if (command.kind === 'unsubscribe') {
