@@ -7,6 +7,7 @@ import { lastStatusChange, loadTicketState, loadTicketStates, saveTicketState, t
 import { addTicketEvent } from '../store/tickets-repo.js';
 import { slaElapsedAt } from './clocks.js';
 import { applyChange, closeDeadline, type LifecycleDeps } from './transitions.js';
+import { reminderKey } from './stale-reminder.js';
 
 const BATCH = 500;
 /** Tickets per transaction: one commit for many (a transaction costs more than a ticket's statements). */
@@ -73,10 +74,9 @@ export async function runLifecycleTimers(db: Db, deps: LifecycleDeps, now: Date)
     const step = timerStep(ticket.status, elapsed, ticket.reminderSentAt !== null, lifecycle);
     const nextDue = step.nextAtHours === null ? null : calendar.addBusinessHours(since, step.nextAtHours);
     // Keys name the period (the instant it started), so a ticket pending twice gets two reminders, never more.
-    const period = periodOf(ticket.id, since);
     if (step.action.kind === 'remind') {
       await enqueueNotice(tx, deps.notices, {
-        ticketId: ticket.id, notice: 'pending_reminder', idempotencyKey: `pending_reminder:${period}`, autoSubmitted: 'auto-generated', now,
+        ticketId: ticket.id, notice: 'pending_reminder', idempotencyKey: reminderKey(ticket.id, since), autoSubmitted: 'auto-generated', now,
         deadline: closeDeadline('pending', since, deps.policies), pendingPeriod: since.toISOString(),
       });
       await saveTicketState(tx, ticket.id, { reminderSentAt: now, timerDueAt: nextDue });

@@ -6,6 +6,7 @@ import type { Tx } from '../store/database.js';
 import { loadTicketState, loadTicketStates, saveTicketState, type TicketState } from '../store/lifecycle-repo.js';
 import { addTicketEvent } from '../store/tickets-repo.js';
 import { slaFields, timerFields } from './clocks.js';
+import { withdrawStaleReminder } from './stale-reminder.js';
 
 export interface LifecycleDeps {
   policies: Policies;
@@ -59,6 +60,8 @@ export async function applyChange(tx: Tx, deps: LifecycleDeps, ticket: TicketSta
   // when the ticket was pending or solved already (a new question, a corrected solution).
   const statesDeadline = req.notice?.notice === 'pending' || req.notice?.notice === 'solved';
   const timers = statusChanges || statesDeadline ? timerFields(req.to, req.now, deps.policies) : {};
+  // The pending period ends (left, or begun again with a new date): a reminder of it still queued would say false things.
+  if (statusChanges || statesDeadline) await withdrawStaleReminder(tx, ticket, { event: req.event, to: req.to, now: req.now });
   await saveTicketState(tx, ticket.id, {
     ...clocks,
     ...timers,
