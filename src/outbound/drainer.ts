@@ -7,7 +7,7 @@ import type { Mailer, RefusedRecipient } from './mailer.js';
 import { missingAttachments } from './failed-mail.js';
 import { FailedTries } from './failed-tries.js';
 import { outgoingMailOf } from './outgoing-mail.js';
-import { SentRecords } from './sent-records.js';
+import { ClaimTakenOver, SentRecords } from './sent-records.js';
 import { SharedBodies } from './shared-body.js';
 import { screenClaimed } from './suppressed-recipients.js';
 import { describeSmtpError, isPermanentError, isServerProblem, mayHaveDelivered, refusedOf } from './smtp-errors.js';
@@ -108,8 +108,8 @@ export class OutboxDrainer {
   ) {
     this.holder = newHolderId(deps.db, 'drain:', deps.log);
     this.bodies = new SharedBodies(deps.db);
-    this.sentRecords = new SentRecords(deps.db);
-    this.tries = new FailedTries(deps, opts);
+    this.sentRecords = new SentRecords(deps.db, this.holder);
+    this.tries = new FailedTries(deps, opts, this.holder);
   }
 
   /**
@@ -142,7 +142,7 @@ export class OutboxDrainer {
     await Promise.all(Array.from({ length: lanes }, worker)).finally(() => clearInterval(renewal));
     await run.claiming;
     // Stopped: what was claimed and not handed to the mailer goes back as it was.
-    if (run.queue.length > 0) await releaseClaims(this.deps.db, run.queue.splice(0).map((r) => r.id));
+    if (run.queue.length > 0) await releaseClaims(this.deps.db, run.queue.splice(0).map((r) => r.id), this.holder);
     if (run.error) throw run.error;
     this.pauseAfterTrouble(run);
     return run.report;
@@ -223,7 +223,7 @@ export class OutboxDrainer {
       run.error ??= error;
       run.more = false;
       // Claimed but unsendable (its body did not load): back to the queue rather than held for the lease.
-      if (batch.length > 0) await releaseClaims(this.deps.db, batch.map((r) => r.id)).catch(() => undefined);
+      if (batch.length > 0) await releaseClaims(this.deps.db, batch.map((r) => r.id), this.holder).catch(() => undefined);
     } finally {
       run.claiming = null;
     }
@@ -270,8 +270,9 @@ export class OutboxDrainer {
       refused = (await this.handOver(row, confirm)).refused ?? [];
     } catch (error) {
       failed = true;
-      // A record already on its way decides what the row says: settled first, then undone below.
-      await (recording as Promise<void> | null)?.catch(() => undefined);
+      // A record already on its way decides what the row says: settled first, then undone below. Refused, the mail
+      // was taken over by another drainer, which sends it (this claim ran out): its end never written, the row the other's.
+      if (await (recording as Promise<void> | null)?.then(() => false, (e: unknown) => e instanceof ClaimTakenOver)) return this.leftToOther(row);
       // Whether this try may have left the mail with a reader (the row's mayHaveReached: close-undone and CSAT
       // withdrawal go by it). Not unless recorded: the mailer writes the end (SMTP's final ".") only once the record
       // is in (SendOptions.confirm), so a try that failed before never finished the message, and no server takes an
@@ -289,14 +290,18 @@ export class OutboxDrainer {
       }
       // Not this mail's fault: back to the queue as it was (the attempt not counted), the reason on the row.
       run.serverTrouble ??= message;
-      await releaseClaims(this.deps.db, [row.id], message, reached);
+      await releaseClaims(this.deps.db, [row.id], this.holder, message, reached);
       report.retried++;
       return;
     }
     // A mailer that does not call confirm (none of ours) is recorded once the server accepted.
-    if (!recorded) await inTransaction(this.deps.db, (tx) => markSent(tx, row.id, now()));
+    if (!recorded && !(await inTransaction(this.deps.db, (tx) => markSent(tx, row.id, now(), this.holder)))) return this.leftToOther(row);
     if (refused.length > 0) return this.tries.recordRefused(row, refused, report, now);
     report.sent++;
+  }
+
+  private leftToOther(row: ClaimedMail): void {
+    this.deps.log.warn({ outboxId: row.id, to: row.toList }, 'mail taken over by another drainer before its end was written (this claim ran out); not sent here');
   }
 
   /** The mail to the mailer, counted while it is on its way (stop() gives those a grace). */

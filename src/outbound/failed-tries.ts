@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { inTransaction, type Db } from '../store/database.js';
 import { dateOf } from '../store/sql.js';
-import { markRetry, noteRefusedRecipients, type ClaimedMail, type OutboxHeaders } from '../store/outbox-repo.js';
+import { holdsClaim, markRetry, noteRefusedRecipients, type ClaimedMail, type OutboxHeaders } from '../store/outbox-repo.js';
+import type { Tx } from '../store/database.js';
 import type { DrainReport } from './drainer.js';
 import { recordFailedMail } from './failed-mail.js';
 import type { RefusedRecipient } from './mailer.js';
@@ -21,7 +22,24 @@ export class FailedTries {
      * SUPPRESSION_DAYS, for an address refused as unknown (refused-suppression.ts), none suppressed when absent.
      */
     private readonly opts: { retryHours: number; maxAttempts?: number; suppressionDays?: number },
+    /** The drainer whose claims these are. */
+    private readonly holder: string,
   ) {}
+
+  /**
+   * Writes what the try left, in one transaction, only while this drainer still holds the mail: one taken over
+   * meanwhile (this claim ran out) is the other drainer's, and a retry written over its record would send it again.
+   * False when it was taken over.
+   */
+  private async whileHeld(row: ClaimedMail, write: (tx: Tx) => Promise<void>): Promise<boolean> {
+    const held = await inTransaction(this.deps.db, async (tx) => {
+      if (!holdsClaim(tx, row.id, this.holder)) return false;
+      await write(tx);
+      return true;
+    });
+    if (!held) this.deps.log.warn({ outboxId: row.id }, 'mail taken over by another drainer while this one tried it (its claim ran out); left to it');
+    return held;
+  }
 
   /**
    * Given up on at shutdown: due again at once. Recorded as sent already, its end may
@@ -29,8 +47,7 @@ export class FailedTries {
    */
   async requeueStopped(row: ClaimedMail, recorded: boolean, reached: boolean, report: DrainReport, now: () => Date): Promise<void> {
     const reason = `the daemon stopped before the server answered${recorded ? ' the end of the mail (it may have it: sent again)' : ''}`;
-    await inTransaction(this.deps.db, (tx) => markRetry(tx, row.id, now(), reason, undefined, reached));
-    report.retried++;
+    if (await this.whileHeld(row, (tx) => markRetry(tx, row.id, now(), reason, undefined, reached))) report.retried++;
   }
 
   /**
@@ -46,7 +63,7 @@ export class FailedTries {
     const owed = refused.filter((r) => !isPermanentRecipientCode(r.responseCode)).map((r) => r.address);
     if (owed.length > 0) return this.retryOrFail(row, message, false, report, now, { owedTo: owed, reached: someTook });
     if (!someTook) return this.retryOrFail(row, message, true, report, now);
-    await inTransaction(this.deps.db, (tx) => noteRefusedRecipients(tx, row.id, message));
+    if (!(await this.whileHeld(row, (tx) => noteRefusedRecipients(tx, row.id, message)))) return;
     report.sent++;
     this.deps.log.warn({ outboxId: row.id, refused: message }, 'mail sent, but the server refused some of its recipients for good');
   }
@@ -67,11 +84,11 @@ export class FailedTries {
     const triesOver = this.opts.maxAttempts !== undefined && row.attempts >= this.opts.maxAttempts;
     if (permanent || windowOver || triesOver) {
       const reason = permanent ? message : windowOver ? `${message} (gave up after ${retryHours} hours)` : `${message} (gave up after ${row.attempts} tries)`;
-      await inTransaction(this.deps.db, (tx) => recordFailedMail(tx, row, reason, now(), headers, reached));
+      if (!(await this.whileHeld(row, (tx) => recordFailedMail(tx, row, reason, now(), headers, reached)))) return;
       report.failed++;
       this.deps.log.error({ outboxId: row.id, to: owedTo ?? row.toList, error: reason, attempts: row.attempts }, 'mail failed permanently');
     } else {
-      await inTransaction(this.deps.db, (tx) => markRetry(tx, row.id, next, message, headers, reached));
+      if (!(await this.whileHeld(row, (tx) => markRetry(tx, row.id, next, message, headers, reached)))) return;
       report.retried++;
       this.deps.log.warn({ outboxId: row.id, error: message, retryInMs: delay }, 'mail not sent; will retry');
     }

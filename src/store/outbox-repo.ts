@@ -141,10 +141,17 @@ export const CLAIMED_SQL = `SELECT "id", "ticketId", "template", "fromAddress", 
 const HOLDERS = `SELECT DISTINCT "leaseHolder" AS "holder" FROM "OutboxMail" WHERE "status" = 'sending' AND "leasedUntil" >= ? AND "leaseHolder" IS NOT NULL`;
 const RELEASE = `UPDATE "OutboxMail" SET "status" = 'pending', "leasedUntil" = NULL, "leaseHolder" = NULL, "attempts" = "attempts" - 1,
     "lastError" = coalesce(?, "lastError"), "mayHaveReached" = "mayHaveReached" OR ?
-  WHERE "status" = 'sending' AND "id" IN (SELECT "value" FROM json_each(?))`;
+  WHERE "status" = 'sending' AND "leaseHolder" IS ? AND "id" IN (SELECT "value" FROM json_each(?))`;
 const RENEW = `UPDATE "OutboxMail" SET "leasedUntil" = ?
   WHERE "status" = 'sending' AND "leaseHolder" = ? AND "id" IN (SELECT "value" FROM json_each(?)) RETURNING "id"`;
-const SENT = `UPDATE "OutboxMail" SET "status" = 'sent', "sentAt" = ?, "leasedUntil" = NULL, "leaseHolder" = NULL, "lastError" = NULL WHERE "id" = ?`;
+// Every write of a drainer about a mail it claimed holds only while the claim is its own: one frozen past the lease (a
+// VM suspended, SIGSTOP) or whose renewals failed (the database held by another command) may find the mail taken
+// over and sent by another drainer, and its record would send it a second time (or its retry a third). A sent row
+// keeps its sender as leaseHolder: what the server said after the record (a refusal of the end, of some recipients)
+// is still that sender's to write.
+const SENT = `UPDATE "OutboxMail" SET "status" = 'sent', "sentAt" = ?, "leasedUntil" = NULL, "lastError" = NULL
+  WHERE "id" = ? AND "status" = 'sending' AND "leaseHolder" IS ?`;
+const HOLDS = `SELECT 1 FROM "OutboxMail" WHERE "id" = ? AND "status" IN ('sending', 'sent') AND "leaseHolder" IS ?`;
 
 const statementCache = new WeakMap<Database.Database, Map<string, Database.Statement<unknown[]>>>();
 
@@ -210,21 +217,33 @@ export async function leaseHolders(db: Db, now: Date): Promise<string[]> {
  * theirs (`error`: kept as lastError): as they were, the attempt not counted; `reached` if the try may have left
  * them with a reader all the same (an error of a shape not known: smtp-errors.ts mayHaveDelivered).
  */
-export async function releaseClaims(db: Db, ids: number[], error: string | null = null, reached = false): Promise<void> {
+export async function releaseClaims(db: Db, ids: number[], holder: string | null, error: string | null = null, reached = false): Promise<void> {
   if (ids.length === 0) return;
-  await drainWrite(db, (connection) => statement(connection, RELEASE).run(error?.slice(0, 2000) ?? null, reached ? 1 : 0, JSON.stringify(ids)));
+  await drainWrite(db, (connection) => statement(connection, RELEASE).run(error?.slice(0, 2000) ?? null, reached ? 1 : 0, holder, JSON.stringify(ids)));
 }
 
-export async function markSent(tx: Tx, id: number, at: Date): Promise<void> {
-  await tx.outboxMail.update({ where: { id }, data: { status: 'sent', sentAt: at, leasedUntil: null, leaseHolder: null, lastError: null } });
+/** Records the mail sent if `holder` still holds its claim; false when another drainer took it over. */
+export async function markSent(tx: Tx, id: number, at: Date, holder: string | null): Promise<boolean> {
+  const { count } = await tx.outboxMail.updateMany({ where: { id, status: 'sending', leaseHolder: holder }, data: { status: 'sent', sentAt: at, leasedUntil: null, lastError: null } });
+  return count > 0;
 }
 
-/** markSent for several mails in one transaction (the drainer's group commit), each with its own time. */
-export async function markManySent(db: Db, mails: Array<{ id: number; at: Date }>): Promise<void> {
-  if (mails.length === 0) return;
-  await drainWrite(db, (connection) => {
+/** Whether the mail is still `holder`'s: claimed by it, or recorded sent by it (read in the transaction that then writes the row). */
+export function holdsClaim(tx: Tx, id: number, holder: string | null): boolean {
+  return sqlOf(tx).get(HOLDS, id, holder) !== undefined;
+}
+
+/**
+ * markSent for several mails in one transaction (the drainer's group commit), each with its own time; returns the ids
+ * not recorded because `holder` no longer held them (taken over by another drainer).
+ */
+export async function markManySent(db: Db, mails: Array<{ id: number; at: Date }>, holder: string | null): Promise<Set<number>> {
+  if (mails.length === 0) return new Set();
+  return drainWrite(db, (connection) => {
     const sent = statement(connection, SENT);
-    for (const m of mails) sent.run(sqlDate(m.at), m.id);
+    const lost = new Set<number>();
+    for (const m of mails) if (sent.run(sqlDate(m.at), m.id, holder).changes === 0) lost.add(m.id);
+    return lost;
   });
 }
 

@@ -20,6 +20,12 @@ export interface SmtpPeer {
    * a full mailbox; others are accepted.
    */
   refuseRecipients: Map<string, 451 | 550 | 552>;
+  /** While set, RCPT TO is answered only once it resolves (a server slow in the dialogue): the sender waits there. */
+  rcptGate: Promise<void> | null;
+  /** RCPT TO commands waiting for the gate now. */
+  rcptWaiting: number;
+  /** The sessions waiting at the gate when it opens are dropped, unanswered (an idle dialogue timed out by the server or a NAT). */
+  dropAtGate: boolean;
   /** The next N mails: the whole message is read, then the connection is dropped without a reply to the final dot. */
   dropAfterDot: number;
   /**
@@ -74,6 +80,9 @@ export async function startSmtpPeer(options: { auth?: { user: string; pass: stri
     received: [],
     failWith: null,
     refuseRecipients: new Map(),
+    rcptGate: null,
+    rcptWaiting: 0,
+    dropAtGate: false,
     dropAfterDot: 0,
     dropMidData: 0,
     droppedMidData: [],
@@ -128,7 +137,14 @@ export async function startSmtpPeer(options: { auth?: { user: string; pass: stri
         if (auth.username === options.auth?.user && auth.password === options.auth?.pass) return callback(null, { user: auth.username });
         callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
       },
-      onRcptTo(address, _session, callback) {
+      async onRcptTo(address, session, callback) {
+        if (peer.rcptGate) {
+          peer.rcptWaiting++;
+          await peer.rcptGate;
+          peer.rcptWaiting--;
+          const connections = (server as unknown as { connections: Set<{ id: string; _socket: { destroy(): void } }> }).connections;
+          if (peer.dropAtGate) return [...connections].find((c) => c.id === session.id)?._socket.destroy();
+        }
         const code = peer.refuseRecipients.get(address.address.toLowerCase());
         if (!code) return callback();
         const text = { 451: 'Greylisted, try again later', 550: 'No such user', 552: 'Too many recipients' }[code];
