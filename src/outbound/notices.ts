@@ -14,6 +14,7 @@ import { noticeToJson } from './notice-json.js';
 import type { KnowledgeDeps } from '../knowledge/for-notice.js';
 import { noticeContext } from './notice-context.js';
 import { acknowledgementTurn, withdrawHeldAcknowledgement } from './ack-throttle.js';
+import { capAutomaticCopies } from './automatic-copies.js';
 
 export interface NoticeDeps {
   /** At most `limit` automatic mails to one address per `windowMs`, whatever the headers say (loops). */
@@ -161,7 +162,15 @@ export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest
   }
   // Addresses that bounce hard (or keep bouncing) get no notices until the suppression ends (README "Bounces and suppression").
   const suppressed = internal ? new Set<string>() : await suppressedAmong(tx, [primary, ...ticket.ccs], req.now);
-  const copies = internal ? [] : ticket.ccs.filter((address) => !suppressed.has(address.toLowerCase()));
+  const unsuppressed = internal ? [] : ticket.ccs.filter((address) => !suppressed.has(address.toLowerCase()));
+  // An automatic answer's copies are chosen by whoever wrote the mail: each held to the per-address cap, and a few at most.
+  const since = new Date(req.now.getTime() - deps.automaticCap.windowMs);
+  const capped = counted && unsuppressed.length > 0 ? await capAutomaticCopies(tx, req.notice, unsuppressed, { limit: deps.automaticCap.limit, since }, (address) => automaticMailsTo(tx, address, since)) : null;
+  if (capped?.why) {
+    deps.log?.warn({ ticket: ticket.number, notice: req.notice, limit: deps.automaticCap.limit }, 'automatic mail: copies left out');
+    await addTicketEvent(tx, { ticketId: ticket.id, type: 'notice_capped', actor: 'system', detail: capped.why, at: req.now });
+  }
+  const copies = capped?.kept ?? unsuppressed;
   // A requester whose address bounces does not silence the ticket for the colleagues in copy: they get it alone.
   const requesterSuppressed = suppressed.has(primary.toLowerCase());
   const why = requesterSuppressed ? suppressedWhy(req.notice, primary, copies) : undefined;
