@@ -1,3 +1,4 @@
+import { fromFieldCount } from './from-fields.js';
 import iconv from 'iconv-lite';
 import libmime from 'libmime';
 import type { Readable } from 'node:stream';
@@ -250,7 +251,8 @@ async function toInboundMail(run: () => Promise<ParserOutput>, head: Buffer, spi
       inReplyTo: parseIdList(parsed.inReplyTo).at(-1) ?? null,
       references: parseIdList(parsed.references),
       from,
-      fromCount: fromAddresses.length,
+      // A second From field (from-fields.ts) is a second sender: the mail is believed from no one (analyse-mail.ts).
+      fromCount: fromAddresses.length + Math.max(0, fromFieldCount(head) - 1),
       to,
       cc,
       replyTo: addresses(parsed.headers.get('reply-to') as AddressObject | undefined),

@@ -3,6 +3,8 @@
 // write such a header too, so only those whose authserv-id (the first word) names one of our own servers
 // (TRUSTED_AUTHSERV_IDS) are read; the others are ignored. Pure: no I/O.
 
+import { domainToASCII } from 'node:url';
+
 /** Microsoft 365 writes its Authentication-Results without an authserv-id; this name in TRUSTED_AUTHSERV_IDS trusts those. */
 export const NO_AUTHSERV_ID = 'microsoft365';
 
@@ -139,7 +141,8 @@ export function parseTrustedAuthservIds(value: string | undefined): string[] {
 function domainOfValue(value: string | undefined): string | null {
   if (!value) return null;
   const domain = value.slice(value.lastIndexOf('@') + 1).trim().toLowerCase().replace(/\.$/, '');
-  return domain || null;
+  // An internationalised domain as one form (Punycode): a server may write it so, and the parser give it in Unicode.
+  return domain ? domainToASCII(domain) || domain : null;
 }
 
 /** Relaxed alignment, approximated: the same domain, or one a subdomain of the other. */
@@ -208,7 +211,11 @@ function verdictOf(found: Array<AuthResult & { by: string }>, fromDomain: string
   if (dmarcFail) return { trusted: false, verdict: 'fail', reason: show(dmarcFail) };
   const compauthFail = found.find((r) => r.method === 'compauth' && r.result === 'fail');
   if (compauthFail) return { trusted: false, verdict: 'fail', reason: show(compauthFail) };
-  // A DMARC pass for another domain (a second From address, an odd From syntax) says nothing about this one.
+  // DMARC is about the From field: a verdict on another domain means the server read another From than the one read
+  // here (a second From field or address, a syntax two parsers read apart), and vouched for that one, the attacker's
+  // own domain, not for this address. Taken as "says nothing", it left the customer's address believed.
+  const elsewhere = dmarc.find((r) => !about(r.props['header.from'], fromDomain));
+  if (elsewhere) return { trusted: false, verdict: 'fail', reason: `${show(elsewhere)} is about header.from=${domainOfValue(elsewhere.props['header.from'])}, not ${fromDomain}: the server read another From address` };
   const dmarcPass = dmarc.find((r) => (r.result === 'pass' || r.result === 'bestguesspass') && about(r.props['header.from'], fromDomain));
   if (dmarcPass) return { trusted: true, verdict: 'pass', reason: show(dmarcPass) };
 

@@ -128,8 +128,11 @@ describe('assessSender: is the From address the real sender?', () => {
     // SPF vouches for the envelope sender: an attacker's own domain passing says nothing about the From.
     expect(assessSender(['mx.example.com; spf=pass smtp.mailfrom=attacker@evil.example; dkim=none; dmarc=none'], from, ['mx.example.com'])).toMatchObject({ trusted: true, verdict: 'none', checked: true });
     expect(assessSender(['mx.example.com; spf=pass smtp.mailfrom=bounces@mail.empresa.mx; dmarc=none'], from, ['mx.example.com'])).toMatchObject({ verdict: 'pass' });
-    // A DMARC pass for another header.from (a second From address) neither.
-    expect(assessSender(['mx.example.com; dkim=pass header.d=evil.example; dmarc=pass header.from=evil.example'], from, ['mx.example.com'])).toMatchObject({ verdict: 'none' });
+    // A DMARC verdict on another header.from: the server read another From (a second field, a syntax read apart), and
+    // vouched for the attacker's domain; the From read here is not believed. The same domain in Punycode is this one.
+    expect(assessSender(['mx.example.com; dkim=pass header.d=evil.example; dmarc=pass header.from=evil.example'], from, ['mx.example.com'])).toMatchObject({ trusted: false, verdict: 'fail', reason: expect.stringMatching(/not empresa\.mx: the server read another From address$/) });
+    expect(assessSender(['mx.example.com; dmarc=none header.from=evil.example'], from, ['mx.example.com'])).toMatchObject({ trusted: false, verdict: 'fail' });
+    expect(assessSender(['mx.example.com; dmarc=pass header.from=xn--compaia-8za.mx'], 'ana@compañia.mx', ['mx.example.com'])).toMatchObject({ trusted: true, verdict: 'pass' });
     expect(assessSender(['mx.example.com; dmarc=pass header.from=empresa.mx'], from, ['mx.example.com'])).toMatchObject({ verdict: 'pass' });
   });
 
