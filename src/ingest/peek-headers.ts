@@ -2,6 +2,7 @@ import addressparser from 'nodemailer/lib/addressparser';
 import { oneLine } from '../domain/one-line.js';
 import { personName } from '../domain/display-name.js';
 import { normaliseMessageId } from '../domain/thread-refs.js';
+import { fromFieldCount } from './from-fields.js';
 import { fromNameWithLetters, subjectWithLetters } from './legacy-headers.js';
 
 type Libmime = (typeof import('libmime'))['default'];
@@ -21,6 +22,13 @@ export interface PeekedHeaders {
   from: string | null;
   fromName: string | null;
   subject: string | null;
+  /**
+   * Every field of the header block, by lower-case name (values on one line, as read): what the screening of a new
+   * mail reads (stages/too-large-screen.ts: Authentication-Results, Auto-Submitted, the spam filter's verdict...).
+   */
+  headers?: Map<string, string[]>;
+  /** The From addresses, in every From field (from-fields.ts): more than one is believed from no one. */
+  fromCount?: number;
 }
 
 /**
@@ -44,7 +52,18 @@ export async function peekHeaders(raw: Buffer): Promise<PeekedHeaders> {
   };
   const sender = senderOf(text('From'));
   const subject = text('Subject');
+  const headers = new Map<string, string[]>();
+  for (const line of block.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    headers.set(name, [...(headers.get(name) ?? []), line.slice(colon + 1).trim()]);
+  }
+  const fromLine = text('From');
+  const firstFieldAddresses = fromLine ? addressparser(fromLine, { flatten: true }).filter((a) => a.address.includes('@')).length : 0;
   return {
+    headers,
+    fromCount: firstFieldAddresses + Math.max(0, fromFieldCount(bytes) - 1),
     messageId: normaliseMessageId(header('Message-ID')),
     from: sender?.address ?? null,
     fromName: sender?.name ? personName(fromNameWithLetters(bytes, decodeWords(sender.name)), sender.address) : null,

@@ -45,7 +45,10 @@ export function readsNoAnswers(address: string): boolean {
   return isDaemonAddress(address) || NO_REPLY_LOCAL.test(local) || LIST_ROBOT_LOCAL.test(local);
 }
 
-const fromHelpdeskProduct = (mail: InboundMail) => [...mail.headers.keys()].some((name) => HELPDESK_PRODUCT_HEADER.test(name));
+const fromHelpdeskProduct = (mail: Pick<InboundMail, 'headers'>) => [...mail.headers.keys()].some((name) => HELPDESK_PRODUCT_HEADER.test(name));
+/** What the screening reads of a mail: also of one too large to parse, from its header block (too-large-screen.ts). */
+export type ScreenedFields = Pick<InboundMail, 'headers' | 'from' | 'subject' | 'text'>;
+
 /**
  * Subjects that start with ordinary words of an away note ("Ausencia de complemento de pago..." is a request a
  * fiscal desk gets every day): they count only together with an away note in the body. A responder's own prefix
@@ -53,7 +56,7 @@ const fromHelpdeskProduct = (mail: InboundMail) => [...mail.headers.keys()].some
  */
 const AWAY_WORDS_SUBJECT = /^\s*(?:out of (?:the )?office|fuera de (?:la )?oficina|ausente|ausencia|f[ée]rias|abwesend|vacation|on vacation|estoy de vacaciones|de vacaciones|respuesta autom[aá]tica|resposta autom[aá]tica|auto(?:matic)?[ -]?reply)\b/i;
 
-export function classifyAutomatic(mail: InboundMail): AutomaticVerdict | null {
+export function classifyAutomatic(mail: ScreenedFields): AutomaticVerdict | null {
   const autoSubmitted = first(mail, 'auto-submitted');
   if (autoSubmitted && !/^no\b/i.test(autoSubmitted)) {
     const kind = /auto-replied/i.test(autoSubmitted) ? 'auto-replied' : 'auto-generated';
@@ -84,7 +87,7 @@ export function classifyAutomatic(mail: InboundMail): AutomaticVerdict | null {
  * answer (an acknowledgement, a refusal) would go to an innocent address: backscatter, which gets the desk's own
  * server listed. Only the "spam" verdict is read: a sender who writes it into their own mail only loses our answer.
  */
-export function spamVerdict(mail: InboundMail): string | null {
+export function spamVerdict(mail: Pick<InboundMail, 'headers'>): string | null {
   for (const name of ['x-spam-flag', 'x-spam-status', 'x-spam']) {
     const value = first(mail, name);
     if (value && /^yes\b/i.test(value)) return `${name}: ${value.slice(0, 40)}`;
@@ -100,7 +103,7 @@ export function spamVerdict(mail: InboundMail): string | null {
  * through the list is theirs, but an acknowledgement would go to the whole list. Such a mail is recorded like
  * any other (a reply to a pending ticket opens it again), only without our automatic answer.
  */
-export function asksNoAutoReply(mail: InboundMail): string | null {
+export function asksNoAutoReply(mail: Pick<InboundMail, 'headers'>): string | null {
   const spam = spamVerdict(mail);
   if (spam) return `marked as spam (${spam})`;
   const suppress = first(mail, 'x-auto-response-suppress');

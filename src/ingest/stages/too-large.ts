@@ -6,7 +6,9 @@ import type { Tx } from '../../store/database.js';
 import { alreadyLoggedRaw, type InboundOutcome } from '../../store/inbound-log-repo.js';
 import { addMessage, addTicketEvent, createTicket, ensureContact } from '../../store/tickets-repo.js';
 import type { PeekedHeaders } from '../peek-headers.js';
+import { DEFAULT_ACCESS, type AccessSettings } from './access.js';
 import { isSupportAddress } from './identify.js';
+import { screenTooLarge } from './too-large-screen.js';
 import { keyForTooLarge, noteReusedMessageId } from './reused-message-id.js';
 
 const megabytes = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
@@ -33,7 +35,7 @@ export interface TooLargeMail {
  */
 export async function recordTooLarge(
   tx: Tx,
-  deps: { lifecycle: LifecycleDeps; ownAddresses: string[]; log: Logger },
+  deps: { lifecycle: LifecycleDeps; ownAddresses: string[]; log: Logger; access?: AccessSettings },
   mail: TooLargeMail,
 ): Promise<{ outcome: InboundOutcome; ticketNumber: number | null; detail: string; dedupKey: string; contentFingerprint: string | null }> {
   const { peek, sha256, size, limit, now } = mail;
@@ -44,8 +46,9 @@ export async function recordTooLarge(
   }
   const from = peek.from;
   const ownMail = from !== null && isSupportAddress(from, deps.ownAddresses);
-  const ticketNumber = !from || ownMail ? null : await openTooLargeTicket(tx, deps.lifecycle, { peek: { ...peek, from }, dedupKey: key.dedupKey, sha256, size, limit, now, slaFrom: mail.slaFrom });
-  const recorded = { outcome: 'too_large' as const, ticketNumber, detail };
+  const screen = !from || ownMail ? null : await screenTooLarge(tx, deps.access ?? DEFAULT_ACCESS, { ...peek, from });
+  const ticketNumber = !from || !screen?.open ? null : await openTooLargeTicket(tx, deps.lifecycle, { peek: { ...peek, from }, dedupKey: key.dedupKey, sha256, size, limit, now, slaFrom: mail.slaFrom, answer: screen.silent === null });
+  const recorded = { outcome: 'too_large' as const, ticketNumber, detail: screen?.silent ? `${detail}; ${screen.open ? `not answered: ${screen.silent}` : screen.silent}` : detail };
   const noted = key.reused ? await noteReusedMessageId(tx, deps.log, key.reused, recorded, now) : recorded;
   return { ...noted, detail: noted.detail ?? detail, dedupKey: key.dedupKey, contentFingerprint: mail.written };
 }
@@ -57,7 +60,7 @@ export async function recordTooLarge(
 export async function openTooLargeTicket(
   tx: Tx,
   deps: LifecycleDeps,
-  input: { peek: Peek & { from: string }; dedupKey: string; sha256: string; size: number; limit: number; now: Date; slaFrom?: Date },
+  input: { peek: Peek & { from: string }; dedupKey: string; sha256: string; size: number; limit: number; now: Date; slaFrom?: Date; answer?: boolean },
 ): Promise<number> {
   const contact = await ensureContact(tx, input.peek.from, input.peek.fromName);
   const ticket = await createTicket(tx, {
@@ -76,10 +79,8 @@ export async function openTooLargeTicket(
     html: null, rawSha256: input.sha256, createdAt: input.now, attachments: [],
   });
   await addTicketEvent(tx, { ticketId: ticket.id, type: 'too_large', actor: 'system', detail: note, at: input.now });
-  await startTicket(tx, deps, ticket.id, input.now, {
-    notice: 'too_large',
-    idempotencyKey: `too_large:${input.sha256}`,
-    body: sizeOverLimit(input.size, input.limit),
-  }, input.slaFrom);
+  // Not answered when its sender is not believed, it is spam or a machine's (too-large-screen.ts).
+  const notice = { notice: 'too_large' as const, idempotencyKey: `too_large:${input.sha256}`, body: sizeOverLimit(input.size, input.limit) };
+  await startTicket(tx, deps, ticket.id, input.now, input.answer === false ? null : notice, input.slaFrom);
   return ticket.number;
 }

@@ -1,0 +1,36 @@
+import type { Tx } from '../../store/database.js';
+import { accessContact, ADMIN_ROLE } from '../../store/access-repo.js';
+import type { PeekedHeaders } from '../peek-headers.js';
+import type { AccessSettings } from './access.js';
+import { assessSender } from './authenticity.js';
+import { asksNoAutoReply, classifyAutomatic } from './automatic.js';
+
+// A mail too large to parse (too-large.ts) opens its ticket from its header block alone. It is screened as any new
+// mail is (access.ts, automatic.ts), from the same header fields: before, anyone opened a ticket under
+// UNKNOWN_SENDER_POLICY=reject or hold by sending a mail above MAX_MESSAGE_BYTES (its SLA running), and its notice
+// went to whatever From it carried, forged, marked spam or a robot's. Its body is not read, so there are no
+// administrator's commands to run and no out-of-office words to weigh; and under hold the administrators are not
+// asked: when the limit is raised and it is ingested again, it is screened, and asked about, as any mail.
+
+export interface TooLargeScreen {
+  /** Whether it opens a ticket. */
+  open: boolean;
+  /** Why its sender is not sent the too_large notice (or why it opens no ticket); null: it is sent. */
+  silent: string | null;
+}
+
+export async function screenTooLarge(tx: Tx, access: AccessSettings, peek: PeekedHeaders & { from: string }): Promise<TooLargeScreen> {
+  const headers = peek.headers ?? new Map<string, string[]>();
+  const fromCount = peek.fromCount ?? 1;
+  const authenticity =
+    fromCount === 1 ? assessSender(headers.get('authentication-results') ?? [], peek.from, access.trustedAuthservIds) : { trusted: false, reason: `${fromCount} From addresses` };
+  const fields = { headers, from: { address: peek.from, name: peek.fromName }, subject: peek.subject ?? '', text: '' };
+  const automatic = classifyAutomatic(fields);
+  const forged = authenticity.trusted ? null : `the From address failed authentication (${authenticity.reason})`;
+  const silent = forged ?? (automatic ? `machine-written (${automatic.reason})` : asksNoAutoReply(fields));
+  if (access.unknownSenderPolicy === 'accept') return { open: true, silent };
+  const contact = await accessContact(tx, peek.from);
+  const authorised = authenticity.trusted && contact !== null && (contact.authorised || contact.role === ADMIN_ROLE);
+  if (authorised) return { open: true, silent };
+  return { open: false, silent: `sender not authorised (${access.unknownSenderPolicy})${forged ? `: ${forged}` : ''}: no ticket, no answer` };
+}

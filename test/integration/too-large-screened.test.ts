@@ -1,0 +1,61 @@
+// A mail above MAX_MESSAGE_BYTES is not parsed: its ticket and its notice came from its From line alone. So it was
+// never screened as every other new mail is: under UNKNOWN_SENDER_POLICY=reject or hold anyone opened a ticket (its
+// SLA running) by sending 25 MB, and the notice went to whatever From it carried, forged, marked spam or a robot's.
+import { afterEach, describe, expect, it } from 'vitest';
+import { addOrganisation, authoriseContact } from '../../src/lifecycle/access-actions.js';
+import { inTransaction } from '../../src/store/database.js';
+import { createTestApp, mail, type TestApp } from '../support/app.js';
+
+let app: TestApp;
+const clock = new Date('2026-11-24T16:00:00Z');
+afterEach(async () => app?.dispose());
+
+async function start(env: Record<string, string> = {}) {
+  app = await createTestApp({ MAX_MESSAGE_BYTES: '2000', TRUSTED_AUTHSERV_IDS: 'mx.example.test', ...env }, () => clock);
+  await inTransaction(app.db, (tx) =>
+    addOrganisation(tx, app.lifecycle, { name: 'Empresa S.A. de C.V.', domains: ['empresa.mx'], country: 'MX', admin: 'admin@empresa.mx', actor: 'agent:test', now: clock }),
+  );
+  await inTransaction(app.db, (tx) => authoriseContact(tx, app.lifecycle, { email: 'luis@empresa.mx', actor: 'agent:test', now: clock }));
+}
+
+const big = (headers: Record<string, string>) => mail({ headers: { Subject: 'Factura con anexos', ...headers }, body: 'x'.repeat(5000) });
+const ingest = (raw: Buffer) => app.pipeline.ingest(raw, { source: 'file', sourceRef: 'test' });
+const templates = async () => (await app.db.outboxMail.findMany({ orderBy: { id: 'asc' } })).map((m) => `${m.template} ${m.primaryTo}`);
+const FORGED = { 'Authentication-Results': 'mx.example.test; spf=fail smtp.mailfrom=empresa.mx; dkim=none; dmarc=fail (p=reject) header.from=empresa.mx' };
+
+describe('a mail too large to parse is screened as a new mail is', () => {
+  for (const policy of ['reject', 'hold']) {
+    it(`${policy}: a sender not authorised opens no ticket and is not answered; an authorised one as before`, async () => {
+      await start({ UNKNOWN_SENDER_POLICY: policy });
+      const stranger = await ingest(big({ From: 'x@desconocido.com' }));
+      expect(stranger).toMatchObject({ outcome: 'too_large', ticketNumber: null });
+      expect(stranger.detail).toMatch(/sender not authorised/);
+      expect(await app.db.ticket.count()).toBe(0);
+      const luis = await ingest(big({ From: 'luis@empresa.mx' }));
+      expect(luis).toMatchObject({ outcome: 'too_large' });
+      expect(luis.ticketNumber).not.toBeNull();
+      expect(await templates()).toEqual(['too_large luis@empresa.mx']);
+    });
+  }
+
+  it('a forged authorised sender is not believed (reject): no ticket, nothing mailed to the innocent address', async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'reject' });
+    const r = await ingest(big({ From: 'luis@empresa.mx', ...FORGED }));
+    expect(r).toMatchObject({ outcome: 'too_large', ticketNumber: null });
+    expect(r.detail).toMatch(/the From address failed authentication \(dmarc=fail/);
+    // A second From field (from-fields.ts) is a second sender: believed from no one.
+    const two = await ingest(big({ From: 'luis@empresa.mx\r\nFrom: attacker@evil.example' }));
+    expect(two).toMatchObject({ outcome: 'too_large', ticketNumber: null });
+    expect(await templates()).toEqual([]);
+  });
+
+  it('accept: the ticket is opened, but a forged, spam or machine-written mail gets no notice', async () => {
+    await start();
+    const marks: Array<Record<string, string>> = [FORGED, { 'X-Spam-Flag': 'YES' }, { 'Auto-Submitted': 'auto-replied' }, { From: 'mailer-daemon@relay.example' }];
+    for (const headers of marks) {
+      const r = await ingest(big({ From: 'luis@empresa.mx', ...headers }));
+      expect(r.ticketNumber, JSON.stringify(headers)).not.toBeNull();
+    }
+    expect(await templates()).toEqual([]);
+  });
+});
