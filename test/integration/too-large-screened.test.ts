@@ -1,6 +1,8 @@
 // A mail above MAX_MESSAGE_BYTES is not parsed: its ticket and its notice came from its From line alone. So it was
 // never screened as every other new mail is: under UNKNOWN_SENDER_POLICY=reject or hold anyone opened a ticket (its
 // SLA running) by sending 25 MB, and the notice went to whatever From it carried, forged, marked spam or a robot's.
+// Now such a ticket is held for authorisation, as a new mail's is, and the notice goes only to a sender believed.
+import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addOrganisation, authoriseContact } from '../../src/lifecycle/access-actions.js';
 import { inTransaction } from '../../src/store/database.js';
@@ -21,16 +23,33 @@ async function start(env: Record<string, string> = {}) {
 const big = (headers: Record<string, string>) => mail({ headers: { Subject: 'Factura con anexos', ...headers }, body: 'x'.repeat(5000) });
 const ingest = (raw: Buffer) => app.pipeline.ingest(raw, { source: 'file', sourceRef: 'test' });
 const templates = async () => (await app.db.outboxMail.findMany({ orderBy: { id: 'asc' } })).map((m) => `${m.template} ${m.primaryTo}`);
+const held = (number: number | null) => app.db.ticket.findUniqueOrThrow({ where: { number: number as number }, select: { heldForAuthorisation: true, firstResponseDueAt: true } });
 const FORGED = { 'Authentication-Results': 'mx.example.test; spf=fail smtp.mailfrom=empresa.mx; dkim=none; dmarc=fail (p=reject) header.from=empresa.mx' };
 
 describe('a mail too large to parse is screened as a new mail is', () => {
+  it('held, it is read later on its held ticket once the limit is raised, as any too-large mail', async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'reject' });
+    const raw = big({ From: 'x@desconocido.com' });
+    const first = await ingest(raw);
+    const dataDir = app.config.dataDir;
+    await app.close();
+    app = await createTestApp({ MAX_MESSAGE_BYTES: '20000', UNKNOWN_SENDER_POLICY: 'reject', DATA_DIR: dataDir }, () => clock);
+    try {
+      const again = await ingest(raw);
+      expect(again).toMatchObject({ outcome: 'too_large_read', ticketNumber: first.ticketNumber });
+      expect(await templates()).toEqual([]);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   for (const policy of ['reject', 'hold']) {
-    it(`${policy}: a sender not authorised opens no ticket and is not answered; an authorised one as before`, async () => {
+    it(`${policy}: a sender not authorised gets a ticket held for authorisation and is not answered; an authorised one as before`, async () => {
       await start({ UNKNOWN_SENDER_POLICY: policy });
       const stranger = await ingest(big({ From: 'x@desconocido.com' }));
-      expect(stranger).toMatchObject({ outcome: 'too_large', ticketNumber: null });
-      expect(stranger.detail).toMatch(/sender not authorised/);
-      expect(await app.db.ticket.count()).toBe(0);
+      expect(stranger.outcome).toBe('too_large');
+      expect(stranger.detail).toMatch(/sender not authorised \(\w+\): held for authorisation, no answer$/);
+      expect(await held(stranger.ticketNumber)).toEqual({ heldForAuthorisation: true, firstResponseDueAt: null });
       const luis = await ingest(big({ From: 'luis@empresa.mx' }));
       expect(luis).toMatchObject({ outcome: 'too_large' });
       expect(luis.ticketNumber).not.toBeNull();
@@ -41,12 +60,14 @@ describe('a mail too large to parse is screened as a new mail is', () => {
   it('a forged authorised sender is not believed (reject): no ticket, nothing mailed to the innocent address', async () => {
     await start({ UNKNOWN_SENDER_POLICY: 'reject' });
     const r = await ingest(big({ From: 'luis@empresa.mx', ...FORGED }));
-    expect(r).toMatchObject({ outcome: 'too_large', ticketNumber: null });
     expect(r.detail).toMatch(/the From address failed authentication \(dmarc=fail/);
+    expect((await held(r.ticketNumber)).heldForAuthorisation).toBe(true);
     // A second From field (from-fields.ts) is a second sender: believed from no one.
     const two = await ingest(big({ From: 'luis@empresa.mx\r\nFrom: attacker@evil.example' }));
-    expect(two).toMatchObject({ outcome: 'too_large', ticketNumber: null });
+    expect((await held(two.ticketNumber)).heldForAuthorisation).toBe(true);
     expect(await templates()).toEqual([]);
+    // Neither is released by authorising the address it names.
+    expect(await app.db.ticketEvent.count({ where: { type: 'held_for_authorisation', detail: { contains: 'not released by an authorisation' } } })).toBe(2);
   });
 
   it('accept: the ticket is opened, but a forged, spam or machine-written mail gets no notice', async () => {

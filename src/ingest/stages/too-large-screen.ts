@@ -9,13 +9,16 @@ import { asksNoAutoReply, classifyAutomatic } from './automatic.js';
 // mail is (access.ts, automatic.ts), from the same header fields: before, anyone opened a ticket under
 // UNKNOWN_SENDER_POLICY=reject or hold by sending a mail above MAX_MESSAGE_BYTES (its SLA running), and its notice
 // went to whatever From it carried, forged, marked spam or a robot's. Its body is not read, so there are no
-// administrator's commands to run and no out-of-office words to weigh; and under hold the administrators are not
-// asked: when the limit is raised and it is ingested again, it is screened, and asked about, as any mail.
+// administrator's commands to run and no out-of-office words to weigh, and its administrators are not asked.
 
 export interface TooLargeScreen {
-  /** Whether it opens a ticket. */
-  open: boolean;
-  /** Why its sender is not sent the too_large notice (or why it opens no ticket); null: it is sent. */
+  /**
+   * Its ticket is held for authorisation (no SLA clock, no mail; released when the sender is authorised, never when
+   * its From is not believed: 'forged'). Held rather than refused under reject too: the mail is read later on that
+   * ticket once the limit is raised (too-large-read.ts); a refused one had no ticket to go to.
+   */
+  hold: false | true | 'forged';
+  /** Why its sender is not sent the too_large notice; null: it is sent. */
   silent: string | null;
 }
 
@@ -28,9 +31,9 @@ export async function screenTooLarge(tx: Tx, access: AccessSettings, peek: Peeke
   const automatic = classifyAutomatic(fields);
   const forged = authenticity.trusted ? null : `the From address failed authentication (${authenticity.reason})`;
   const silent = forged ?? (automatic ? `machine-written (${automatic.reason})` : asksNoAutoReply(fields));
-  if (access.unknownSenderPolicy === 'accept') return { open: true, silent };
+  if (access.unknownSenderPolicy === 'accept') return { hold: false, silent };
   const contact = await accessContact(tx, peek.from);
   const authorised = authenticity.trusted && contact !== null && (contact.authorised || contact.role === ADMIN_ROLE);
-  if (authorised) return { open: true, silent };
-  return { open: false, silent: `sender not authorised (${access.unknownSenderPolicy})${forged ? `: ${forged}` : ''}: no ticket, no answer` };
+  if (authorised) return { hold: false, silent };
+  return { hold: forged ? 'forged' : true, silent: `sender not authorised (${access.unknownSenderPolicy})${forged ? `: ${forged}` : ''}: held for authorisation, no answer` };
 }

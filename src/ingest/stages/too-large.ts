@@ -4,11 +4,12 @@ import { startTicket, type LifecycleDeps } from '../../lifecycle/transitions.js'
 import { sizeOverLimit } from '../../outbound/locale.js';
 import type { Tx } from '../../store/database.js';
 import { alreadyLoggedRaw, type InboundOutcome } from '../../store/inbound-log-repo.js';
+import { HELD_FORGED } from '../../store/access-repo.js';
 import { addMessage, addTicketEvent, createTicket, ensureContact } from '../../store/tickets-repo.js';
 import type { PeekedHeaders } from '../peek-headers.js';
 import { DEFAULT_ACCESS, type AccessSettings } from './access.js';
 import { isSupportAddress } from './identify.js';
-import { screenTooLarge } from './too-large-screen.js';
+import { screenTooLarge, type TooLargeScreen } from './too-large-screen.js';
 import { keyForTooLarge, noteReusedMessageId } from './reused-message-id.js';
 
 const megabytes = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
@@ -47,8 +48,8 @@ export async function recordTooLarge(
   const from = peek.from;
   const ownMail = from !== null && isSupportAddress(from, deps.ownAddresses);
   const screen = !from || ownMail ? null : await screenTooLarge(tx, deps.access ?? DEFAULT_ACCESS, { ...peek, from });
-  const ticketNumber = !from || !screen?.open ? null : await openTooLargeTicket(tx, deps.lifecycle, { peek: { ...peek, from }, dedupKey: key.dedupKey, sha256, size, limit, now, slaFrom: mail.slaFrom, answer: screen.silent === null });
-  const recorded = { outcome: 'too_large' as const, ticketNumber, detail: screen?.silent ? `${detail}; ${screen.open ? `not answered: ${screen.silent}` : screen.silent}` : detail };
+  const ticketNumber = !from || !screen ? null : await openTooLargeTicket(tx, deps.lifecycle, { peek: { ...peek, from }, dedupKey: key.dedupKey, sha256, size, limit, now, slaFrom: mail.slaFrom, screen });
+  const recorded = { outcome: 'too_large' as const, ticketNumber, detail: screen?.silent ? `${detail}; not answered: ${screen.silent}` : detail };
   const noted = key.reused ? await noteReusedMessageId(tx, deps.log, key.reused, recorded, now) : recorded;
   return { ...noted, detail: noted.detail ?? detail, dedupKey: key.dedupKey, contentFingerprint: mail.written };
 }
@@ -60,7 +61,7 @@ export async function recordTooLarge(
 export async function openTooLargeTicket(
   tx: Tx,
   deps: LifecycleDeps,
-  input: { peek: Peek & { from: string }; dedupKey: string; sha256: string; size: number; limit: number; now: Date; slaFrom?: Date; answer?: boolean },
+  input: { peek: Peek & { from: string }; dedupKey: string; sha256: string; size: number; limit: number; now: Date; slaFrom?: Date; screen?: TooLargeScreen },
 ): Promise<number> {
   const contact = await ensureContact(tx, input.peek.from, input.peek.fromName);
   const ticket = await createTicket(tx, {
@@ -71,6 +72,7 @@ export async function openTooLargeTicket(
     priority: 'normal',
     ccs: [],
     createdAt: input.now,
+    held: Boolean(input.screen?.hold),
   });
   const note = `[${megabytes(input.size)} > ${megabytes(input.limit)}: the mail was not parsed; its raw copy is kept as ${input.sha256} (ventanilla raw-mail ${input.sha256} writes it out)]`;
   await addMessage(tx, {
@@ -79,8 +81,14 @@ export async function openTooLargeTicket(
     html: null, rawSha256: input.sha256, createdAt: input.now, attachments: [],
   });
   await addTicketEvent(tx, { ticketId: ticket.id, type: 'too_large', actor: 'system', detail: note, at: input.now });
+  const hold = input.screen?.hold ?? false;
+  if (hold) {
+    // No clock and no mail until the sender is authorised (lifecycle/access-actions.ts releases it), as a held new mail.
+    await addTicketEvent(tx, { ticketId: ticket.id, type: 'held_for_authorisation', actor: 'system', detail: hold === 'forged' ? HELD_FORGED : 'a mail too large to parse from a sender not authorised', at: input.now });
+    return ticket.number;
+  }
   // Not answered when its sender is not believed, it is spam or a machine's (too-large-screen.ts).
   const notice = { notice: 'too_large' as const, idempotencyKey: `too_large:${input.sha256}`, body: sizeOverLimit(input.size, input.limit) };
-  await startTicket(tx, deps, ticket.id, input.now, input.answer === false ? null : notice, input.slaFrom);
+  await startTicket(tx, deps, ticket.id, input.now, input.screen?.silent ? null : notice, input.slaFrom);
   return ticket.number;
 }
