@@ -6,6 +6,9 @@ import { pipeline, Transform, type Readable, type TransformCallback } from 'node
 // text of the mail, and its attachments. parse.ts reads a mail that came out empty again with them folded back:
 // in memory (withParameterLinesFolded) or, a big mail, as a stream (withParameterLinesFoldedStream), byte for byte
 // the same; a big one only when its first reading saw such a line (withParameterLinesSeen).
+// The same repair puts back the ";" of a Content-Type whose first parameter is folded onto the next line without it
+// ("Content-Type: multipart/mixed" then "\tboundary=...": stalwart's malformed/017): mailparser reads the folded
+// line as part of the type and loses the boundary (or a file's name) just the same.
 
 const PARAMETER_NAMES = ['boundary', 'charset', 'name', 'filename', 'format', 'delsp', 'type', 'report-type', 'protocol', 'micalg'];
 const UNFOLDED = new RegExp(`(;[ \\t]*\\r?\\n)((?:${PARAMETER_NAMES.join('|')})[ \\t]*=)`, 'gi');
@@ -15,7 +18,23 @@ const MAY_BE_UNFOLDED = new RegExp(`^;[ \\t]*(?:\\r|\\r?\\n[a-z-]{0,${LONGEST_NA
 /** A longer undecided end (a run of blanks after a ";") is passed on as written: memory stays bounded. */
 const MAX_CARRIED_CHARS = 64 * 1024;
 
-const folded = (text: string) => text.replace(UNFOLDED, '$1\t$2');
+/** A type or subtype (RFC 2045's token, at most 127 characters: RFC 6838). */
+const TOKEN = "[!#$%&'*+.^_`|~0-9a-z-]{1,127}";
+/**
+ * A Content-Type line of a type alone, followed by a folded line that starts with a parameter (RFC 2231's `name*0*=`
+ * too): the ";" goes after the type. A line ending in ";" or after a parameter (a folded value, a quoted string) is
+ * not one. Blanks are bounded so that a match, and what it looks ahead at, fits in MAX_UNTYPED_CHARS.
+ */
+const UNTYPED = new RegExp(
+  `(?<![^\\n])(content-type:[ \\t]{0,64}${TOKEN}\\/${TOKEN})(?=[ \\t]{0,64}\\r?\\n[ \\t]{1,64}(?:${PARAMETER_NAMES.join('|')})(?:\\*\\d{1,3})?\\*?[ \\t]{0,64}=)`,
+  'gi',
+);
+const MAX_UNTYPED_CHARS = 1024;
+/** The end of a chunk, from a line's start, that may be the start of an UNTYPED match: decided with the next chunk. */
+const MAY_BE_UNTYPED = /^(?:[a-z-]{0,12}|content-type:[ \t]*[^\s;]*(?:[ \t]*(?:\r|\r?\n(?:[ \t]+[a-z0-9*-]*[ \t]*)?)?)?)$/i;
+
+/** The repairs of `text`, whose previous character (the lines' start are known by it) is `before`. */
+const folded = (text: string, before = '\n') => (before + text.replace(UNFOLDED, '$1\t$2')).replace(UNTYPED, '$1;').slice(1);
 
 /** The mail with its unfolded parameter lines folded back (a tab in front), or null when it has none. */
 export function withParameterLinesFolded(raw: Buffer): Buffer | null {
@@ -24,36 +43,73 @@ export function withParameterLinesFolded(raw: Buffer): Buffer | null {
   return out === text ? null : Buffer.from(out, 'latin1');
 }
 
-/** UNFOLDED for a test (a global regex keeps its place between tests). */
+/** UNFOLDED and UNTYPED for a test (a global regex keeps its place between tests). */
 const HAS_UNFOLDED = new RegExp(UNFOLDED.source, 'i');
+const HAS_UNTYPED = new RegExp(UNTYPED.source, 'i');
+const needsRepair = (piece: Piece) => HAS_UNFOLDED.test(piece.text) || HAS_UNTYPED.test(piece.before + piece.text);
 const SEMICOLON = 0x3b;
+const COLON = 0x3a;
+
+/** Decided text, and the character before it. */
+interface Piece {
+  before: string;
+  text: string;
+}
+
+/** Where an UNTYPED match may start that the next chunk decides: the start of the last line or the one before. */
+function untypedStart(text: string, before: string): number {
+  const last = text.lastIndexOf('\n');
+  const lineStart = (newline: number) => (newline >= 0 ? newline + 1 : before === '\n' ? 0 : -1);
+  const starts = last >= 0 ? [lineStart(last > 0 ? text.lastIndexOf('\n', last - 1) : -1), last + 1] : [lineStart(-1)];
+  return starts.find((s) => s >= 0 && text.length - s <= MAX_UNTYPED_CHARS && MAY_BE_UNTYPED.test(text.slice(s))) ?? text.length;
+}
 
 /**
- * A mail's text cut into pieces that are decided on their own: a match holds no ";" after its first character, so
- * only one from the last ";" of a chunk can run past it, and that end is carried to the next chunk.
+ * A mail's text cut into pieces that are decided on their own: an UNFOLDED match holds no ";" after its first
+ * character, so only one from the last ";" of a chunk can run past it; an UNTYPED one holds no ";" and spans a line
+ * and the next one's start, so only one from the start of the last two lines can. The earlier of those ends is
+ * carried to the next chunk, with the character before it (UNTYPED starts a line).
  */
 class Pieces {
   private carried = '';
+  private before = '\n';
 
-  /** Whether an end is carried: a chunk without ";" is a piece of its own only when none is. */
+  /** Whether an end is carried: a chunk without ";" or ":" is a piece of its own only when none is. */
   get carrying(): boolean {
     return this.carried !== '';
   }
 
   /** The text decided once `chunk` is added. */
-  take(chunk: Buffer): string {
+  take(chunk: Buffer): Piece {
     const text = this.carried + chunk.toString('latin1');
     const last = text.lastIndexOf(';');
     const undecided = last >= 0 && text.length - last <= MAX_CARRIED_CHARS && MAY_BE_UNFOLDED.test(text.slice(last));
-    this.carried = undecided ? text.slice(last) : '';
-    return undecided ? text.slice(0, last) : text;
+    const cut = Math.min(undecided ? last : text.length, untypedStart(text, this.before));
+    this.carried = text.slice(cut);
+    return this.decided(text.slice(0, cut));
+  }
+
+  /**
+   * A chunk with no ";" nor ":" (an attachment's base64), not carrying: it holds no match, but its last line may start
+   * one ("Content-Ty"). Only its end is turned into text.
+   */
+  passOver(chunk: Buffer): void {
+    const end = chunk.length - MAX_UNTYPED_CHARS;
+    if (end > 0) this.before = String.fromCharCode(chunk[end - 1] as number);
+    this.take(end > 0 ? chunk.subarray(end) : chunk);
   }
 
   /** What is carried at the end of the mail. */
-  rest(): string {
+  rest(): Piece {
     const rest = this.carried;
     this.carried = '';
-    return rest;
+    return this.decided(rest);
+  }
+
+  private decided(text: string): Piece {
+    const piece = { before: this.before, text };
+    if (text !== '') this.before = text.slice(-1);
+    return piece;
   }
 }
 
@@ -72,9 +128,9 @@ class ParameterLinesFolded extends Transform {
     done();
   }
 
-  private pass(text: string): void {
+  private pass({ before, text }: Piece): void {
     if (text === '') return;
-    const out = folded(text);
+    const out = folded(text, before);
     this.changed ||= out !== text;
     this.push(Buffer.from(out, 'latin1'));
   }
@@ -86,13 +142,15 @@ class ParameterLinesSeen extends Transform {
   private readonly pieces = new Pieces();
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    // Attachments (base64) hold no ";": their chunks are not turned into text.
-    if (!this.found && (this.pieces.carrying || chunk.includes(SEMICOLON))) this.found = HAS_UNFOLDED.test(this.pieces.take(chunk));
+    // Attachments (base64) hold no ";" nor ":": their chunks are not turned into text, only their ends.
+    if (this.found) return done(null, chunk);
+    if (this.pieces.carrying || chunk.includes(SEMICOLON) || chunk.includes(COLON)) this.found = needsRepair(this.pieces.take(chunk));
+    else this.pieces.passOver(chunk);
     done(null, chunk);
   }
 
   override _flush(done: TransformCallback): void {
-    this.found ||= HAS_UNFOLDED.test(this.pieces.rest());
+    this.found ||= needsRepair(this.pieces.rest());
     done();
   }
 }

@@ -39,12 +39,20 @@ describe('parameter lines folded on a mail read as a stream', () => {
       'Content-Type: multipart/related;  \ntype="text/html";\r\nBoundary =\t"b1"\n\n--b1\nContent-Type: text/plain;\t\r\n' +
       'charset=utf-8; \r\nformat=flowed\n\nhola\n--b1--\n', 'latin1'), true],
     'no such line ("name" not at a line start, no ";" before it, a longer word)': [crlf(['Content-Type: text/plain; name=a.txt', 'X: y;', ' name=b', 'X: z;', 'names=c', '', 'Precio; nombre=x']), false],
+    'a Content-Type whose parameter is folded without its ";" (stalwart malformed/017), after a long base64 line': [crlf([
+      'Subject: x', 'Content-Type: multipart/mixed', '\tboundary="b1"', '', '--b1', 'Content-Type: application/pdf  ', '   name*0*=utf-8\'\'a%C3%B1o.pdf',
+      'Content-Transfer-Encoding: base64', '', 'QUJD'.repeat(20_000), 'content-type: TEXT/Plain', ' charset = utf-8', '', 'hola', '--b1--', '']), true],
+    'LF line ends, the header last in a chunk-sized mail': [Buffer.from('From: a@b.mx\nContent-Type: multipart/alternative\n\t\tboundary=x\n\n', 'latin1'), true],
+    'no Content-Type to repair (a ";" already, a value or quoted string or RFC 2231 parameter folded, another header, no fold, a comment)': [crlf([
+      'Content-Type: multipart/mixed;', '\tboundary="b1"', 'Content-Type: multipart/mixed; boundary=', '\t"b2"', 'Content-Type: text/plain; name="a', '\tcharset=x.txt"',
+      'Content-Type: application/pdf;', ' name*0="a";', ' name*1="b=c.pdf"', 'X-Content-Type: text/plain', '\tcharset=x', 'Content-Type: text/plain', 'charset=x',
+      'Content-Type: text/plain', ' (comentario) charset=x', 'Content-Type: text/plain', ' nombre=x', 'A: Content-Type: text/plain', ' charset=x', '', 'Content-Type:']), false],
   };
   for (const [name, [raw, folds]] of Object.entries(cases)) {
-    it(`${name}: the bytes of the in-memory repair, cut in 1-, 7- and 65536-byte chunks`, async () => {
+    it(`${name}: the bytes of the in-memory repair, cut in 1-, 7-, 2000- and 65536-byte chunks`, async () => {
       const whole = withParameterLinesFolded(raw);
       expect(whole !== null).toBe(folds);
-      for (const size of [1, 7, 65536]) {
+      for (const size of [1, 7, 2000, 65536]) {
         const { out, changed } = await folded(raw, size);
         expect([out.equals(whole ?? raw), changed], `${size}-byte chunks`).toEqual([true, whole !== null]);
         // The first reading passes the mail on as it is, and tells whether the repair would fold a line back.
@@ -53,6 +61,12 @@ describe('parameter lines folded on a mail read as a stream', () => {
       }
     });
   }
+
+  it('puts the ";" back after the type of a Content-Type whose parameter is folded without it, and nowhere else', () => {
+    const raw = crlf(['Content-Type: multipart/mixed', '\tboundary="b1"', '', '--b1', 'Content-Type: image/png \t', '   Name = "a b.png"', '', 'x', '--b1--']);
+    expect(withParameterLinesFolded(raw)?.toString('latin1')).toBe(
+      crlf(['Content-Type: multipart/mixed;', '\tboundary="b1"', '', '--b1', 'Content-Type: image/png; \t', '   Name = "a b.png"', '', 'x', '--b1--']).toString('latin1'));
+  });
 
   const corpus = path.join(corpusRoot, 'sisimai', 'set-of-emails', 'maildir', 'bsd');
   it.skipIf(!fs.existsSync(corpus))("gives, on the corpus's Verizon and Apache James mails, the bytes the in-memory repair gives", async () => {
