@@ -128,8 +128,8 @@ export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Bu
       return effect ? { ...recorded, detail: `${recorded.detail}; ${effect}` } : recorded;
     }
     // Mail to the bulletin address: subscribe / unsubscribe commands, never a ticket (stages/bulletin-mail.ts); a
-    // reader's question there goes on. Only a machine's mail is no command: a person's, though it asks for no
-    // automatic answer (Outlook's X-Auto-Response-Suppress), is done.
+    // reader's question or request there goes on. Machine-written mail, spam, a list's copy, another helpdesk's
+    // receipt or an away note is nothing there; Outlook's X-Auto-Response-Suppress alone (people's mail) is no sign.
     // To and Cc only: the bulletin address is delivered to the support mailbox, whose Delivered-To every copy may carry.
     const toSupport = [...mail.to, ...mail.cc].some((a) => isSupportAddress(a.address, [deps.supportAddress]));
     const bulletinMail = await screenBulletinMail(tx, deps.bulletins, { mail, sender, visibleText, trusted: authenticity.trusted, automatic: automatic !== null, toSupport, dedupKey, now });

@@ -61,4 +61,68 @@ describe('a reply to a bulletin', () => {
     expect(await app.db.ticket.count()).toBe(0);
     expect(await app.db.outboxMail.count()).toBe(0);
   });
+
+  // Review R2: a reply becomes a ticket only when it asks or requests something.
+  it.each([
+    'Gracias por compartir',
+    'Muito obrigado pelas informações',
+    'Gracias por las noticias',
+    'Gracias por mantenernos informados',
+    'Thanks for sharing',
+    'Thank you for keeping us informed',
+    'Muchas gracias, que tengan buen fin de semana',
+    'Gracias por su ayuda, saludos',
+    'Enterado.\n\nAna Pérez\nContadora General\nCliente S.A. de C.V.\nTel. +52 55 1234 5678\nhttps://cliente.mx/contacto?ref=firma',
+  ])('%j asks nothing: no ticket, no acknowledgement', async (body) => {
+    const r = await ingest(toBulletins('RE: Reforma del IVA 2027', body, { 'In-Reply-To': '<b1.s1@example.test>' }));
+    expect(r).toMatchObject({ outcome: 'bulletin_command', ticketNumber: null });
+    expect(await app.db.outboxMail.count()).toBe(0);
+  });
+
+  it('a question or request, in the new text or only in the subject, is a ticket; a signature full of digits changes nothing', async () => {
+    const signed = '¿Esto aplica a personas morales?\n\nAna Pérez\nContadora General\nCliente S.A. de C.V.\nTel. +52 55 1234 5678\n\n> El SAT publicó';
+    const opened = [
+      await ingest(toBulletins('RE: Reforma del IVA 2027', signed, { 'In-Reply-To': '<b1.s1@example.test>' })),
+      await ingest(toBulletins('RE: Reforma del IVA 2027', 'Buenas tardes, necesito el formato del aviso. Saludos', { 'In-Reply-To': '<b1.s1@example.test>' })),
+      await ingest(toBulletins('RE: Reforma do IVA', 'Obrigado. Gostaria de saber se vale para o Simples Nacional.')),
+      await ingest(toBulletins('RE: VAT reform', 'Thanks. Could you send the source of the decree')),
+      // The question only in the subject: the body a courtesy, or nothing.
+      await ingest(toBulletins('¿La reforma del IVA aplica a personas físicas?', 'Gracias, saludos', { 'In-Reply-To': '<b1.s1@example.test>' })),
+      await ingest(toBulletins('Consulta: ¿retenciones ISR aplican a honorarios?', '')),
+      await ingest(toBulletins('RE: Reforma del IVA 2027 - duda sobre personas morales', 'Gracias')),
+    ];
+    expect(opened.map((r) => r.outcome)).toEqual(Array(opened.length).fill('created'));
+  });
+
+  it("the bulletin's own title in a reply's subject asks nothing, even a title that is a question", async () => {
+    const variants = JSON.stringify({ es: { title: '¿Qué cambia con la reforma del IVA?', markdown: 'x' }, pt: { title: 'O que muda com a reforma?', markdown: 'x' } });
+    await app.db.bulletin.create({ data: { title: '¿Qué cambia con la reforma del IVA?', countries: ',MX,', variants, sendAt: NOW, status: 'sent' } });
+    const replies = [
+      await ingest(toBulletins('RE: ¿Qué cambia con la reforma del IVA?', 'Gracias por la información')),
+      // The client dropped the "Re:", In-Reply-To says it answers.
+      await ingest(toBulletins('¿Qué  cambia con la reforma del IVA?', 'Enterado', { 'In-Reply-To': '<b1.s1@example.test>' })),
+      await ingest(toBulletins('[EXTERNO] RES: O que muda com a reforma?', 'Obrigada')),
+    ];
+    expect(replies.map((r) => r.outcome)).toEqual(['bulletin_command', 'bulletin_command', 'bulletin_command']);
+    // What the reader added to the title asks.
+    expect((await ingest(toBulletins('RE: ¿Qué cambia con la reforma del IVA? ¿y para personas morales?', 'Gracias'))).outcome).toBe('created');
+  });
+
+  it("another helpdesk's receipt (Zendesk, OTRS X-Loop), an inbox-rule away note or a list's copy opens no ticket, question or not", async () => {
+    const receipts = [
+      await ingest(toBulletins('[Cliente] Re: Reforma del IVA 2027', 'Hemos recibido su solicitud (#4711). ¿Necesita algo más? Un agente le responderá.', { 'Auto-Submitted': 'auto-generated', 'X-Zendesk-From-Account-Id': 'abc123' })),
+      await ingest(toBulletins('Re: Reforma del IVA 2027', 'Su solicitud fue registrada con el número 2026120110000123. Consulte su estado en el portal.', { 'X-Loop': 'otrs' })),
+      await ingest(toBulletins('RE: Reforma del IVA 2027', 'Estoy fuera de la oficina hasta el 5 de enero con acceso limitado al correo. Para asuntos urgentes escriba a luis@cliente.mx.', { 'X-MS-Exchange-Inbox-Rules-Loop': 'ana@cliente.mx' })),
+      await ingest(toBulletins('Re: Reforma del IVA 2027', '¿Alguien sabe si aplica a honorarios?', { 'List-Id': '<contadores.cliente.mx>' })),
+    ];
+    expect(receipts.map((r) => r.ticketNumber)).toEqual([null, null, null, null]);
+    expect(await app.db.ticket.count()).toBe(0);
+    expect(await app.db.outboxMail.count()).toBe(0);
+  });
+
+  it("a question from Outlook (X-Auto-Response-Suppress, a person's mail) is a ticket, without an acknowledgement", async () => {
+    const r = await ingest(toBulletins('RE: Reforma del IVA 2027', '¿Desde cuándo aplica?', { 'X-Auto-Response-Suppress': 'All' }));
+    expect(r).toMatchObject({ outcome: 'created', ticketNumber: 1000 });
+    expect(await app.db.outboxMail.count()).toBe(0);
+  });
 });

@@ -110,6 +110,11 @@ export function asksNoAutoReply(mail: Pick<InboundMail, 'headers'>): string | nu
   if (suppress && /\b(?:all|autoreply)\b/i.test(suppress)) return `X-Auto-Response-Suppress: ${suppress}`;
   const list = throughMailingList(mail);
   if (list) return list;
+  return fromAnotherHelpdesk(mail);
+}
+
+/** Why the mail came from another helpdesk (X-Loop, its product's headers), or null. */
+export function fromAnotherHelpdesk(mail: Pick<InboundMail, 'headers'>): string | null {
   const helpdeskHeader = [...mail.headers.keys()].find((name) => HELPDESK_HEADER.test(name));
   return helpdeskHeader ? `from another helpdesk (${helpdeskHeader})` : null;
 }

@@ -2,29 +2,42 @@ import type { BulletinConfig } from '../../config.js';
 import { parseBulletinCommand } from '../../bulletins/mail-commands.js';
 import { SERVED_COUNTRIES } from '../../bulletins/countries.js';
 import { readUnsubscribeToken, subscriberOfMessageId } from '../../bulletins/links.js';
+import { asksSomething, writtenSubject } from '../../bulletins/reader-asks.js';
 import { requestSubscription, unsubscribeByToken, type SubscriptionDeps } from '../../bulletins/subscription.js';
 import { countryFromAddress, guessLanguage } from '../../domain/language.js';
-import { isOnlyCourtesy, isOnlyThanks } from '../../domain/thanks.js';
 import type { Tx } from '../../store/database.js';
 import type { InboundOutcome } from '../../store/inbound-log-repo.js';
 import { unsubscribe } from '../../store/subscriber-repo.js';
 import type { InboundMail } from '../parse.js';
-import { spamVerdict } from './automatic.js';
+import { hasAwayNote } from '../classify/vacation.js';
+import { fromAnotherHelpdesk, spamVerdict, throughMailingList } from './automatic.js';
 
 export interface BulletinMailSettings extends SubscriptionDeps {
   config: BulletinConfig;
 }
 
-/** What a reader thanks a bulletin for ("Gracias por la información", "Obrigado pelo boletim", "Thanks for the update"). */
-const THE_BULLETIN = /(?<!\p{L})(?:informaci[oó]n|info|informa[cç][aã]o|information|bolet[ií]n|boletim|bulletin|newsletter|noticias?|not[ií]cias?|news|avisos?|actualizaci[oó]n|atualiza[cç][aã]o|update)(?!\p{L})/giu;
+/**
+ * Why a mail to the bulletin address is no reader's own, or null: machine-written (`automatic`), marked as spam
+ * (its From most likely forged), a mailing list's copy, another helpdesk's receipt (X-Loop, Zendesk's headers:
+ * "Hemos recibido su solicitud", one per bulletin otherwise), or an away note an inbox rule sent without any mark
+ * (Exchange's X-MS-Exchange-Inbox-Rules-Loop, "Estoy fuera de la oficina hasta el 5 de enero"). Not Outlook's
+ * X-Auto-Response-Suppress: it writes that on people's mail too, and their "BAJA" or question counts.
+ */
+function notTheReaders(mail: InboundMail, automatic: boolean, visibleText: string): string | null {
+  if (automatic) return 'machine-written';
+  return spamVerdict(mail) ?? throughMailingList(mail) ?? fromAnotherHelpdesk(mail) ?? (hasAwayNote(visibleText) ? 'an away note' : null);
+}
 
-/** How a reader acknowledges a bulletin: "Enterado", "Recibido", "De acuerdo", "Recebido", "Ciente", "Noted". */
-const ACKNOWLEDGED = /(?<!\p{L})(?:enterad[oa]s?|recibid[oa]s?|de acuerdo|recebid[oa]s?|ciente|noted|received)(?!\p{L})/giu;
-
-/** A reply to a bulletin that asks nothing: thanks, an acknowledgement, courtesy, an emoji, or nothing written. */
-function nothingToAnswer(visibleText: string, sender: { name: string | null; address: string }): boolean {
-  const rest = visibleText.replace(THE_BULLETIN, ' ').replace(ACKNOWLEDGED, ' ');
-  return !/[\p{L}\p{N}]/u.test(rest) || isOnlyThanks(rest, sender) || isOnlyCourtesy(rest, sender);
+/** The titles of the bulletins sent lately, in every language they were written in. */
+async function bulletinTitles(tx: Tx): Promise<string[]> {
+  const sent = await tx.bulletin.findMany({ where: { status: { in: ['sending', 'sent'] } }, orderBy: { sendAt: 'desc' }, take: 500, select: { title: true, variants: true } });
+  return sent.flatMap((b) => {
+    try {
+      return [b.title, ...Object.values(JSON.parse(b.variants) as Record<string, { title?: unknown }>).map((v) => (typeof v?.title === 'string' ? v.title : ''))];
+    } catch {
+      return [b.title];
+    }
+  });
 }
 
 type Recorded = { outcome: InboundOutcome; ticketNumber: null; detail: string };
@@ -60,18 +73,16 @@ export async function screenBulletinMail(
   const command = parseBulletinCommand(input.mail.subject, input.visibleText, { inReplyTo });
   // Written to the desk as well ("To: soporte@, boletin@", a question about a bulletin with the desk added): a request
   // for support, as it would be without the bulletin address, unless it is a command a trusted person gave.
-  // A machine's mail, or one the spam filter marked (its From most likely forged: a confirmation would go to an
-  // innocent address). Not a person's mail that only asks for no automatic answer: Outlook writes
-  // X-Auto-Response-Suppress on people's mail too, and the reader's "BAJA" was ignored, the bulletins still sent.
-  const machine = (input.automatic || spamVerdict(input.mail) !== null) && !fromMailto;
-  if (input.toSupport && (!command || machine || !input.trusted)) return null;
-  if (machine) return done('auto_reply', 'to the bulletin address: machine-written, ignored');
+  const notReaders = fromMailto ? null : notTheReaders(input.mail, input.automatic, input.visibleText);
+  if (input.toSupport && (!command || notReaders || !input.trusted)) return null;
+  if (notReaders) return done('auto_reply', `to the bulletin address: ${notReaders}, ignored`);
   if (!input.trusted) return done('rejected', 'to the bulletin address from a sender that failed authentication: ignored');
   if (!command) {
-    // A reader's question ("¿Esto aplica a personas físicas?", a reply to a bulletin) is for a person: a request to
-    // the desk, as with the support address in copy. It was recorded and ignored, the reader left waiting. Only
-    // thanks, or nothing written, is left in the log.
-    if (nothingToAnswer(input.visibleText, input.sender)) return done('bulletin_command', 'to the bulletin address, only thanks, courtesy or nothing written: ignored');
+    // A bulletin goes to thousands: a reply is for a person (a ticket, screened as any new mail) only when the
+    // reader asks or requests something, in what they wrote (not the quoted bulletin) or in the subject (not the
+    // bulletin's title). Thanks, an acknowledgement, a courtesy or nothing written is left in the log.
+    const subject = writtenSubject(input.mail.subject, await bulletinTitles(tx));
+    if (!asksSomething(input.visibleText) && !asksSomething(subject)) return done('bulletin_command', 'to the bulletin address, no command and nothing asked: ignored');
     return null;
   }
   if (command.kind === 'unsubscribe') {
