@@ -51,16 +51,15 @@ export async function ticketByNumber(tx: Tx, number: number): Promise<StoredTick
   return row ? toView(row, ccsOf(tx, row.id)) : null;
 }
 
-/** The newest follow-up of a ticket that is not held for authorisation, or null. */
 /**
  * The newest follow-up of a ticket that is not held for authorisation; with `heldFor`, the newest held one whose
  * requester that address is (their own, waiting for their authorisation; not one forged in their name, which no
- * authorisation releases). Null when there is none.
+ * authorisation releases; not one an agent closed unreleased, set aside). Null when there is none.
  */
 export async function newestFollowUpOf(tx: Tx, ticketId: number, heldFor?: string): Promise<StoredTicket | null> {
   const row = heldFor
     ? sqlOf(tx).get<TicketRow>(
-        `${TICKET_VIEW_SELECT} WHERE t."followUpOfId" = ? AND t."heldForAuthorisation" = 1 AND c."email" = ?
+        `${TICKET_VIEW_SELECT} WHERE t."followUpOfId" = ? AND t."heldForAuthorisation" = 1 AND t."status" <> 'closed' AND c."email" = ?
          AND NOT EXISTS (SELECT 1 FROM "TicketEvent" e WHERE e."ticketId" = t."id" AND e."type" = 'held_for_authorisation' AND e."detail" = ?)
          ORDER BY t."number" DESC LIMIT 1`,
         ticketId, heldFor, HELD_FORGED,

@@ -91,7 +91,8 @@ export async function resolveThread(
  * later, a colleague answering too) joins the follow-up the first one opened instead of opening another
  * ticket for the same event (DOMAIN.md rule 1). Follow-up numbers only grow, so the walk ends. A follow-up held for
  * authorisation (UNKNOWN_SENDER_POLICY=hold) is the continuation only of its own requester's mail: their second mail
- * opened a second held ticket, both acknowledged once they were authorised; another's is not held in it.
+ * opened a second held ticket, both acknowledged once they were authorised; another's is not held in it. One an
+ * agent closed unreleased is none: the walk went on from it, and their next mail followed up the discarded ticket.
  */
 async function continuationOf(tx: Tx, ticket: StoredTicket, sender: string): Promise<StoredTicket> {
   let current = ticket;
