@@ -178,8 +178,9 @@ export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Bu
     // Who may open tickets (UNKNOWN_SENDER_POLICY) and administrators' commands: stages/access.ts.
     const access = await screenAccess(tx, deps, { mail, sender, thread, visibleText, authenticity, automatic: automatic !== null, noAutoReply: analysis.noAutoReply !== null, spam: spamVerdict(mail), dedupKey, now });
     if (access.kind === 'done') return access.recorded;
-    // Copies of a mail that names its ticket by the subject tag alone, from a From no trusted server vouched for, are not made (stages/mail-copies.ts).
-    const copies = copiesOnMatch({ ccs, withheld: ccsWithheld }, thread.kind === 'existing' ? thread.via : null, authenticity.verdict === 'pass');
+    // Copies of a mail found by the tag or an inbound Message-ID, from a From no trusted server vouched for: only those the ticket trusts (stages/mail-copies.ts).
+    const match = thread.kind === 'existing' && thread.ticket ? { via: thread.via, byOurMail: thread.byOurMail === true, ticket: thread.ticket } : null;
+    const copies = await copiesOnMatch(tx, { ccs, withheld: ccsWithheld }, match, authenticity.verdict === 'pass');
     const applied = await applyInbound(tx, deps.lifecycle, { thread, requester: { id: contact.id, email: sender.address }, subject: mail.subject, visibleText, ccs: copies.ccs, ccsWithheld: copies.withheld, ccsWithheldWhy: copies.why, now, arrivedAt: source.arrivedAt, readBefore: source.readBefore, message, silent: noAutomaticAnswer, hold: access.hold });
     const asked = access.hold ? await access.afterHold(applied.ticketNumber) : null;
     const detail = [thread.kind === 'existing' ? `via ${thread.via}` : thread.reason, automatic ? `automatic (${automatic.reason}): no answer sent` : analysis.noAutoReply ? `${analysis.noAutoReply}: no automatic answer sent` : null, access.note, asked].filter(Boolean).join('; ');

@@ -45,3 +45,28 @@ describe('a reply to a Message-ID that mails of several tickets carried', () => 
     expect((await inbound(1001))?.at(-1)).toEqual(['Yo también.', true]);
   });
 });
+
+// A stored inbound Message-ID is no proof of who writes: every customer of the ERP knows `<1@erp.local>`, and any
+// mail's ID can be read off a forwarded copy. Found by one, a mail proves no more than one that names its ticket by
+// the subject tag: its copies are those of a tag-only mail (tag-only-copies.test.ts), unless a trusted server vouched
+// for its From. Only our own signed Message-IDs and plus-addresses show the writer received our mail.
+describe('the copies of a reply found by an inbound Message-ID', () => {
+  it("a forged From and the ERP's shared ID: the forger's Cc is not made the victim's ticket's", async () => {
+    await ingest(erp('ana@cliente.mx', 'No timbra.'));
+    await ingest(erp('luis@otra.com.ar', 'Tampoco.'));
+    const r = await ingest(reply('ana@cliente.mx', 'Copien a mi asistente.', { Cc: 'espia@otra.com.ar' }));
+    expect(r).toMatchObject({ outcome: 'comment', ticketNumber: 1000, detail: 'via in-reply-to' });
+    const ticket = await showTicket(app.db, 1000);
+    expect(ticket?.ccs).toEqual([]);
+    expect(ticket?.events.find((e) => e.type === 'ccs_withheld')?.detail).toMatch(/Message-ID not one of ours.*espia@otra\.com\.ar/);
+  });
+
+  it("one that a single ticket carried: the customer's colleague is copied, an outsider is not", async () => {
+    await ingest(mail({ headers: { From: 'ana@cliente.mx', 'Message-ID': '<propio@cliente.mx>', Subject: 'Error de timbrado' }, body: 'No timbra.' }));
+    const r = await ingest(mail({ headers: { From: 'ana@cliente.mx', Cc: 'eva@cliente.mx, espia@otra.com.ar', Subject: 'RE: Error de timbrado', References: '<propio@cliente.mx>' }, body: 'Copio a Eva.' }));
+    expect(r).toMatchObject({ outcome: 'comment', ticketNumber: 1000, detail: 'via references' });
+    const ticket = await showTicket(app.db, 1000);
+    expect(ticket?.ccs).toEqual(['eva@cliente.mx']);
+    expect(ticket?.events.find((e) => e.type === 'ccs_withheld')?.detail).toMatch(/: espia@otra\.com\.ar$/);
+  });
+});

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { addOrganisation } from '../../src/lifecycle/access-actions.js';
+import { inTransaction } from '../../src/store/database.js';
 import { showTicket } from '../../src/store/ticket-queries.js';
 import { createTestApp, mail, type TestApp } from '../support/app.js';
 
@@ -45,5 +47,52 @@ describe('a mail that names its ticket by the subject tag alone', () => {
     const ack = (await showTicket(app.db, number))?.messages.find((m) => m.direction === 'out')?.messageId;
     await ingest(mail({ headers: { From: 'ana@cliente.mx', Cc: 'pablo@cliente.mx', Subject: `RE: [#${number}] Factura 88 rechazada`, 'In-Reply-To': `<${ack}>` } }));
     expect((await showTicket(app.db, number))?.ccs).toEqual(['eva@cliente.mx', 'luis@cliente.mx', 'pablo@cliente.mx']);
+  });
+});
+
+// With the default configuration (no TRUSTED_AUTHSERV_IDS) no From is ever vouched for: a customer's own tag-only
+// reply lost every copy, silently for her. Only the copies the ticket would not otherwise trust are left out: its
+// own people, and addresses of its organisation (a registered domain, or the requester's own domain when it is no
+// free mail provider's), are copied; outsiders are named in the ccs_withheld event, and nobody is sent anything more.
+describe('the copies of a tag-only mail kept by default', () => {
+  const tagReply = (number: number, Cc: string) =>
+    mail({ headers: { From: 'ana@cliente.mx', Cc, Subject: `RE: [#${number}] Factura 88 rechazada` }, body: 'Copio a mi equipo.' });
+  const withheldEvents = async (number: number) => (await showTicket(app.db, number))?.events.filter((e) => e.type === 'ccs_withheld') ?? [];
+
+  it("keeps the requester's colleagues and the ticket's people, withholds outsiders and names them for the agents", async () => {
+    app = await createTestApp();
+    const opened = await ingest(mail({ headers: { From: 'ana@cliente.mx', Cc: 'contador@despacho.mx', Subject: 'Factura 88 rechazada' } }));
+    const number = opened.ticketNumber as number;
+    const before = await app.db.outboxMail.count();
+    const r = await ingest(tagReply(number, 'eva@cliente.mx, contador@despacho.mx, espia@otro.example'));
+    expect(r).toMatchObject({ outcome: 'comment', ticketNumber: number, detail: 'via subject-tag' });
+    expect((await showTicket(app.db, number))?.ccs).toEqual(['contador@despacho.mx', 'eva@cliente.mx']);
+    const events = await withheldEvents(number);
+    expect(events).toHaveLength(1);
+    expect(events[0]?.detail).toMatch(/subject tag alone.*: espia@otro\.example$/);
+    // Nobody is told: no mail to the sender about it, none to the one left out.
+    const sent = await app.db.outboxMail.findMany({ orderBy: { id: 'asc' } });
+    expect(sent.length).toBe(before);
+    expect(sent.some((m) => `${m.toList} ${m.ccList}`.includes('espia@otro.example'))).toBe(false);
+  });
+
+  it("keeps an address of the requester's registered organisation under another of its domains", async () => {
+    app = await createTestApp();
+    await inTransaction(app.db, (tx) =>
+      addOrganisation(tx, app.lifecycle, { name: 'Cliente S.A.', domains: ['cliente.mx', 'cliente.com.mx'], country: 'MX', admin: 'admin@cliente.mx', actor: 'agent:test', now: new Date() }),
+    );
+    const number = await anaTicket();
+    await ingest(tagReply(number, 'pedro@cliente.com.mx'));
+    expect((await showTicket(app.db, number))?.ccs).toEqual(['luis@cliente.mx', 'pedro@cliente.com.mx']);
+    expect(await withheldEvents(number)).toEqual([]);
+  });
+
+  it("a requester on a free mail provider makes no one of that provider her colleague", async () => {
+    app = await createTestApp();
+    const opened = await ingest(mail({ headers: { From: 'ana.perez@gmail.com', Subject: 'Factura 88 rechazada' } }));
+    const number = opened.ticketNumber as number;
+    await ingest(mail({ headers: { From: 'ana.perez@gmail.com', Cc: 'otro@gmail.com', Subject: `RE: [#${number}] Factura 88 rechazada` } }));
+    expect((await showTicket(app.db, number))?.ccs).toEqual([]);
+    expect((await withheldEvents(number))[0]?.detail).toMatch(/otro@gmail\.com/);
   });
 });

@@ -1,5 +1,8 @@
 import type { Tx } from '../../store/database.js';
-import { addTicketEvent } from '../../store/tickets-repo.js';
+import { isFreeMailDomain } from '../../domain/free-mail.js';
+import { domainOf } from '../../domain/thread-refs.js';
+import type { ThreadVia } from '../../domain/threading.js';
+import { addTicketEvent, organisationIdForEmail, type StoredTicket } from '../../store/tickets-repo.js';
 import type { InboundMail } from '../parse.js';
 import { throughMailingList } from './automatic.js';
 import { isSupportAddress } from './identify.js';
@@ -24,24 +27,57 @@ export function copiesOf(mail: Pick<InboundMail, 'to' | 'cc' | 'headers'>, sende
   return deskNamed || throughMailingList(mail) !== null ? { ccs: others, withheld: [] } : { ccs: [], withheld: [...new Set(others)] };
 }
 
-/**
- * The copies a mail matched to its ticket may add. A mail that names its ticket by the subject tag alone proves
- * nothing of its writer: the [#n] is a number anyone can count to, the From a line anyone can write, unless a
- * trusted server vouches for it (stages/authenticity.ts verdict 'pass'). Its words still reach the ticket (an
- * Outlook reply that lost its headers), but its copies do not become the ticket's: else "From: ana@cliente.mx",
- * "[#1042]" and "Cc: me" got the writer every later answer about Ana's case. A reply to one of our mails (its signed
- * Message-ID, the plus-address) shows its writer received them.
- */
-export function copiesOnMatch(copies: MailCopies, via: string | null, fromVouched: boolean): MailCopies & { why?: WithheldWhy } {
-  if (via !== 'subject-tag' || fromVouched || copies.ccs.length === 0) return copies;
-  return { ccs: [], withheld: [...new Set([...copies.withheld, ...copies.ccs])], why: 'tag-alone' };
+/** How a mail found its ticket, for its copies: `byOurMail` when through one of our mails (a signed Message-ID, the plus-address). */
+export interface CopiesMatch {
+  via: ThreadVia;
+  byOurMail: boolean;
+  ticket: StoredTicket;
 }
 
-/** Why a mail's To/Cc were not copied: the desk was in neither (a Bcc), or the mail named its ticket by the tag alone. */
-export type WithheldWhy = 'bcc' | 'tag-alone';
+/**
+ * The copies a mail matched to its ticket may add. A mail found by the subject tag, or by a Message-ID that is not
+ * one of ours, proves nothing of its writer: the [#n] is a number anyone can count to, an inbound Message-ID one that
+ * every customer of an ERP writing `<1@erp.local>` knows (or anyone who saw a forwarded copy), and the From a line
+ * anyone can write, unless a trusted server vouches for it (stages/authenticity.ts verdict 'pass'). Its words still
+ * reach the ticket, but copies the ticket would not otherwise trust do not become its own: else "From:
+ * ana@cliente.mx", "[#1042]" and "Cc: me" got the writer every later answer about Ana's case. The ticket's own
+ * people and its organisation's addresses are copied (`trustedByTicket`): with no TRUSTED_AUTHSERV_IDS no From is
+ * ever vouched for, and a customer's own reply lost every copy, silently. A reply to one of our mails shows its
+ * writer received them, and copies as before.
+ */
+export async function copiesOnMatch(tx: Tx, copies: MailCopies, match: CopiesMatch | null, fromVouched: boolean): Promise<MailCopies & { why?: WithheldWhy }> {
+  if (!match || match.byOurMail || fromVouched || copies.ccs.length === 0) return copies;
+  const outsiders = await outsidersOf(tx, match.ticket, copies.ccs);
+  if (outsiders.length === 0) return copies;
+  const why = match.via === 'subject-tag' ? 'tag-alone' : 'foreign-reference';
+  return { ccs: copies.ccs.filter((a) => !outsiders.includes(a)), withheld: [...new Set([...copies.withheld, ...outsiders])], why };
+}
+
+/**
+ * Those of `addresses` the ticket does not trust without proof. It trusts its requester and CCs, and addresses of its
+ * organisation: a domain registered as the requester's organisation's, or the requester's own domain when no free
+ * mail provider's (a gmail.com customer makes no gmail.com user her colleague).
+ */
+async function outsidersOf(tx: Tx, ticket: StoredTicket, addresses: readonly string[]): Promise<string[]> {
+  const people = new Set([ticket.requester, ...ticket.ccs].map((a) => a.toLowerCase()));
+  const own = domainOf(ticket.requester);
+  const outsiders: string[] = [];
+  for (const address of addresses) {
+    if (people.has(address.toLowerCase())) continue;
+    if (domainOf(address) === own && !isFreeMailDomain(own)) continue;
+    if (ticket.organisationId !== null && (await organisationIdForEmail(tx, address)) === ticket.organisationId) continue;
+    outsiders.push(address);
+  }
+  return outsiders;
+}
+
+/** Why a mail's To/Cc were not copied: the desk was in neither (a Bcc), or the mail proved nothing of its writer. */
+export type WithheldWhy = 'bcc' | 'tag-alone' | 'foreign-reference';
+const UNTRUSTED = "no trusted server vouched for its From, and they are neither the ticket's people nor of its organisation";
 const WITHHELD_WHY: Record<WithheldWhy, string> = {
   bcc: 'the desk is in neither To nor Cc (a Bcc, or an address not in SUPPORT_ALIASES)',
-  'tag-alone': 'the mail named its ticket by the subject tag alone, and no trusted server vouched for its From',
+  'tag-alone': `the mail named its ticket by the subject tag alone, ${UNTRUSTED}`,
+  'foreign-reference': `the mail named its ticket by a Message-ID not one of ours, ${UNTRUSTED}`,
 };
 
 export const CCS_WITHHELD = 'ccs_withheld';

@@ -17,8 +17,12 @@ export interface ThreadContext {
   windowOver?: (ticketId: number) => Promise<boolean>;
 }
 
-/** `takesPart`: the sender is one of the ticket's people, believed (domain/threading.ts takesPart). */
-export type ResolvedThread = ThreadDecision & { ticket?: StoredTicket; takesPart?: boolean };
+/**
+ * `takesPart`: the sender is one of the ticket's people, believed (domain/threading.ts takesPart). `byOurMail`: found
+ * through one of our own mails (a signed Message-ID, the plus-address), which shows its writer received it; the tag
+ * or an inbound Message-ID (one an ERP writes for every customer) shows nothing (stages/mail-copies.ts).
+ */
+export type ResolvedThread = ThreadDecision & { ticket?: StoredTicket; takesPart?: boolean; byOurMail?: boolean };
 
 /** Looks up every ticket the mail refers to (headers, plus-address, subject tag) and lets the domain decide. */
 export async function resolveThread(
@@ -83,7 +87,9 @@ export async function resolveThread(
   if (!participant && (ticket.status === 'closed' || ticket.status === 'solved' || (ticket.status === 'pending' && (await ctx.windowOver?.(ticket.id))))) {
     return { kind: 'new', reason: 'followup-from-stranger' };
   }
-  return { ...decision, ticket, takesPart: participant };
+  const via = decision.via;
+  const byOurMail = via === 'plus-address' || ((via === 'in-reply-to' || via === 'references') && headerMatches[0]?.signed === true);
+  return { ...decision, ticket, takesPart: participant, byOurMail };
 }
 
 /**
