@@ -260,4 +260,16 @@ describe('a reply to a survey mail that asks for no more of them', () => {
     expect((await web.app.pipeline.ingest(reply(csat, 'Unsubscribe'), { source: 'file' })).detail).toBe('csat: no more surveys, asked by reply');
     expect((await web.app.pipeline.ingest(reply(csat, 'Baja'), { source: 'file' })).outcome).toBe('reopened');
   });
+
+  // A silent opt-out only when the reply is plainly about the surveys: one about all mail, the address or a
+  // subscription was swallowed as one, the ticket left solved and the desk never saw it.
+  for (const body of ['Por favor dar de baja mi correo', 'Unsubscribe me from all emails', 'Quiero cancelar suscripción']) {
+    it(`"${body}" reaches the desk: it is not only about surveys`, async () => {
+      const { number, csat } = await solved();
+      const r = await web.app.pipeline.ingest(reply(csat, body), { source: 'file' });
+      expect(r.outcome, `${r.outcome}: ${r.detail}`).toBe('reopened');
+      expect((await web.app.db.ticket.findUniqueOrThrow({ where: { number } })).status).not.toBe('solved');
+      expect((await web.app.db.contact.findUniqueOrThrow({ where: { email: 'ana@cliente.mx' } })).surveysOptedOutAt).toBeNull();
+    });
+  }
 });
