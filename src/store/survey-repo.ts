@@ -117,6 +117,14 @@ export async function addSurveyAnswer(tx: Tx, surveyId: number, state: SurveyAns
 }
 
 /**
+ * The current answer given again (a link clicked twice, the same score by mail): no new history row, but it is the
+ * customer's latest word, so a mail answer read late that reached the mailbox before it does not win over it.
+ */
+export async function markSurveyAnsweredAgain(tx: Tx, surveyId: number, at: Date): Promise<void> {
+  await tx.surveyRequest.updateMany({ where: { id: surveyId, answeredAt: { lt: at } }, data: { answeredAt: at } });
+}
+
+/**
  * An answer older than the survey's current one, read late: in the history (with its own time), the survey unchanged.
  * The comment stays the survey's: a mail answer carries none.
  */

@@ -1,6 +1,6 @@
 import type { AnswerValue } from '../domain/survey-scale.js';
 import type { Tx } from '../store/database.js';
-import { addSurveyAnswer, type StoredSurvey, type SurveyAnswerState } from '../store/survey-repo.js';
+import { addSurveyAnswer, markSurveyAnsweredAgain, type StoredSurvey, type SurveyAnswerState } from '../store/survey-repo.js';
 import { addTicketEvent } from '../store/tickets-repo.js';
 
 export const MAX_COMMENT_CHARS = 2000;
@@ -26,8 +26,8 @@ export function cleanComment(text: string): string {
 }
 
 /**
- * Records an answer or a change of it: a new row in the history and the survey's current answer. Nothing is
- * written when nothing changes (a link clicked twice, a form sent again).
+ * Records an answer or a change of it: a new row in the history and the survey's current answer. When nothing
+ * changes (a link clicked twice, a form sent again) no row is added, only the time of the latest answer.
  */
 export async function saveSurveyAnswer(
   tx: Tx,
@@ -42,7 +42,11 @@ export async function saveSurveyAnswer(
     comment,
   };
   const answered = survey.answeredAt !== null;
-  if (answered && next.rating === survey.rating && next.score === survey.score && next.comment === survey.comment) return 'unchanged';
+  if (answered && next.rating === survey.rating && next.score === survey.score && next.comment === survey.comment) {
+    // A repeat is still the latest answer: dated, so that a different answer read late but sent before it loses.
+    await markSurveyAnsweredAgain(tx, survey.id, meta.now);
+    return 'unchanged';
+  }
   await addSurveyAnswer(tx, survey.id, next, { channel: meta.channel, dedupKey: meta.dedupKey ?? null, at: meta.now });
   if (survey.ticketId !== null) {
     const what = [next.rating, next.score === null ? null : String(next.score), next.comment ? 'with a comment' : null].filter(Boolean).join(', ');

@@ -244,6 +244,24 @@ describe('an answer by mail that reached the mailbox before a later answer on th
     await web.app.pipeline.ingest(mails[1] as Buffer, { source: 'file', arrivedAt: new Date(first.getTime() + 60_000) });
     expect(await surveyOf(number)).toMatchObject({ score: 4 });
   });
+
+  // 09:40 she picks 5 on the page; 10:00 she replies "2" (unread: a backlog); 10:20 she picks 5 again (the page says
+  // nothing changed, and answeredAt stayed 09:40). Her last word is 5; the mail, read at 10:30, came at 10:00.
+  it('loses to a later page answer that repeated the current one: the repeat is her latest answer', async () => {
+    const { number, csat } = await solved({ CSAT_SCALE: '1-5' });
+    const t0 = clock;
+    expect((await sendForm(await follow(surveyLinks(csat).get('5') as string))).status).toBe(200);
+    const mailArrived = new Date(t0.getTime() + 20 * 60_000);
+    clock = new Date(t0.getTime() + 40 * 60_000);
+    expect((await sendForm(await follow(surveyLinks(csat).get('5') as string))).status).toBe(200);
+    clock = new Date(t0.getTime() + 50 * 60_000);
+    const late = await web.app.pipeline.ingest(reply(csat, '2'), { source: 'file', arrivedAt: mailArrived });
+    expect(late.detail).toMatch(/^csat 2 not the answer: a later one stands/);
+    const survey = await surveyOf(number);
+    expect(survey).toMatchObject({ score: 5, answeredAt: new Date(t0.getTime() + 40 * 60_000) });
+    // The repeat adds no row to the history; the late mail is there, with when it arrived.
+    expect(survey.answers.map((a) => [a.channel, a.score])).toEqual([['web', 5], ['mail', 2]]);
+  });
 });
 
 // "Darme de baja" in answer to a survey mail: a wish for no more surveys, as the link in its footer says. As an
