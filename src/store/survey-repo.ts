@@ -193,9 +193,13 @@ export async function npsCandidates(db: Db, q: { activeSince: Date; askedSince: 
  * outbox knows of bounces. A mail delivered after the failed one's last try (nextAttemptAt: it is not moved when
  * the mail fails) says the address works again: a mailbox full for a few days, a relay that refused one mail's
  * content, must not keep its owner from ever being asked again.
+ *
+ * A mail sent to others while this address was refused for good at RCPT TO (a Cc took it) is no delivery to it: its
+ * lastError, cleared when a mail is sent, then names the refusals ("luis@cliente.mx: 550 …; …": failed-tries.ts).
  */
 export const FAILED_NOT_SINCE_DELIVERED_SQL = `SELECT 1 FROM "OutboxMail" f WHERE f."primaryTo" = ? AND f."status" = 'failed'
-  AND NOT EXISTS (SELECT 1 FROM "OutboxMail" s WHERE s."primaryTo" = f."primaryTo" AND s."status" = 'sent' AND s."sentAt" > f."nextAttemptAt") LIMIT 1`;
+  AND NOT EXISTS (SELECT 1 FROM "OutboxMail" s WHERE s."primaryTo" = f."primaryTo" AND s."status" = 'sent' AND s."sentAt" > f."nextAttemptAt"
+    AND instr('; ' || lower(coalesce(s."lastError", '')), '; ' || f."primaryTo" || ':') = 0) LIMIT 1`;
 
 export async function mailPermanentlyFailedTo(tx: Tx, address: string): Promise<boolean> {
   return sqlOf(tx).get(FAILED_NOT_SINCE_DELIVERED_SQL, address.toLowerCase()) !== undefined;

@@ -9,6 +9,7 @@ import { migrateDatabase } from '../../src/store/migrator.js';
 import { ACK_SLOTS_SQL, KNOWN_REQUESTER_SQL, LAST_THROTTLED_SQL } from '../../src/store/acknowledgement-repo.js';
 import { CANCEL_QUEUED_SQL } from '../../src/store/outbox-cancel.js';
 import { CLAIMED_SQL } from '../../src/store/outbox-repo.js';
+import { FAILED_NOT_SINCE_DELIVERED_SQL } from '../../src/store/survey-repo.js';
 import { SUPPRESSED_SINCE_SQL } from '../../src/store/suppression-repo.js';
 import { TICKETS_OF_ISSUE_SQL } from '../../src/store/lifecycle-repo.js';
 import { MAILS_OF_TEMPLATE_TO_SQL, OWED_ACCESS_REQUESTS_SQL, SETTLED_ACCESS_REQUESTS_SQL } from '../../src/store/access-repo.js';
@@ -94,5 +95,13 @@ describe('`product-issue release REF` with none on hold for REF (a typo, or rele
     const plan = planOf(TICKETS_OF_ISSUE_SQL, 'BUG-404', 10);
     expect(plan.filter((step) => /^SCAN /.test(step))).toEqual([]);
     expect(plan).toContainEqual(expect.stringMatching(/^SEARCH Ticket USING (COVERING )?INDEX Ticket_status_productIssueRef_idx \(status=\? AND productIssueRef=\?\)$/));
+  });
+});
+
+describe('whether mail to an address failed for good and none reached it since (each survey to send; src/surveys/suppression.ts)', () => {
+  it("reads that address's mails by the index on (primaryTo, createdAt), the later ones too, not every mail", () => {
+    const plan = planOf(FAILED_NOT_SINCE_DELIVERED_SQL, 'luis@cliente.mx');
+    expect(plan.filter((step) => /^SCAN\b/.test(step))).toEqual([]);
+    expect(plan.filter((step) => /^SEARCH [fs] USING INDEX OutboxMail_primaryTo_createdAt_idx \(primaryTo=\?\)$/.test(step))).toHaveLength(2);
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { addOrganisation, authoriseContact } from '../../src/lifecycle/access-actions.js';
 import { replyToTicket } from '../../src/lifecycle/agent-actions.js';
 import { inTransaction } from '../../src/store/database.js';
+import { surveySuppression } from '../../src/surveys/suppression.js';
 import { gatewayJobs } from '../../src/scheduler/jobs.js';
 import { mail } from '../support/app.js';
 import { postfixDsn, sentHeaders } from '../support/dsn.js';
@@ -93,6 +94,23 @@ describe('an address whose mail once failed for good', () => {
     // And the yearly NPS asks him too.
     const { mails } = await campaign('2026-05-05T10:00:00');
     expect(mails.map((m) => m.envelopeTo)).toEqual([['luis@cliente.mx']]);
+  });
+});
+
+describe('an address refused for good at sending while a Cc took the mail', () => {
+  // drainer.ts marks such a mail sent; failed-tries.ts recordRefused notes the refusal in its lastError. A 550 that is
+  // no "user unknown" suppresses nothing, so only the outbox tells that the address still takes no mail.
+  it('is not taken for an address that works again: the sent mail never reached it', async () => {
+    await start();
+    const base = { template: 't', fromAddress: 'soporte@example.test', toList: '["luis@cliente.mx"]', subject: 's', text: 'x', html: '', primaryTo: 'luis@cliente.mx' };
+    const refusal = 'Luis@Cliente.mx: 550 5.2.1 Mailbox disabled';
+    await web.app.db.outboxMail.create({ data: { ...base, idempotencyKey: 'a', messageId: 'a@x', status: 'failed', nextAttemptAt: MX('2026-02-01T10:00:00'), lastError: refusal } });
+    await web.app.db.outboxMail.create({ data: { ...base, idempotencyKey: 'b', messageId: 'b@x', ccList: '["ana@cliente.mx"]', status: 'sent', sentAt: MX('2026-02-10T10:00:00'), lastError: `ana2@cliente.mx: 550 5.1.1 User unknown; ${refusal}` } });
+    const why = () => inTransaction(web.app.db, (tx) => surveySuppression(tx, 'luis@cliente.mx', 'csat', clock));
+    expect(await why()).toBe('bounced');
+    // A later mail that reached him (its refusals name someone else, "xluis@…" too) says the address works again.
+    await web.app.db.outboxMail.create({ data: { ...base, idempotencyKey: 'c', messageId: 'c@x', ccList: '["xluis@cliente.mx"]', status: 'sent', sentAt: MX('2026-02-20T10:00:00'), lastError: 'xluis@cliente.mx: 550 5.2.1 Mailbox disabled' } });
+    expect(await why()).toBeNull();
   });
 });
 
