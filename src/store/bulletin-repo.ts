@@ -24,15 +24,22 @@ export async function createBulletin(tx: Tx, b: NewBulletin): Promise<BulletinRo
 }
 
 /**
+ * A mail of a cancelled bulletin that left or is leaving: sent; claimed by a drainer at the cancel (which takes back
+ * only the pending ones), so sent after it, or due again after such a try; or one a try may have left with the reader
+ * (mayHaveReached: a connection lost after the end of the mail), taken back or failed since.
+ */
+const LEFT_OR_LEAVING = { OR: [{ status: { in: ['sent', 'sending', 'pending'] } }, { mayHaveReached: true }] };
+
+/**
  * A bulletin with this very content that is scheduled, being sent or sent (a second schedule of one file), or that
- * was cancelled after some of its mails had left (`sentMails`: how many): scheduled again, it reached them twice.
+ * was cancelled after some of its mails had left (`sentMails`: how many, with those leaving or that may have reached a reader): scheduled again, it reached them twice.
  */
 export async function sameBulletin(tx: Tx | Db, b: Pick<NewBulletin, 'title' | 'countries' | 'topics' | 'variants'>): Promise<(BulletinRow & { sentMails: number }) | null> {
   const content = { title: b.title, countries: b.countries, topics: b.topics, variants: b.variants };
-  const left = { deliveries: { some: { outboxMail: { is: { status: 'sent' } } } } };
+  const left = { deliveries: { some: { outboxMail: { is: LEFT_OR_LEAVING } } } };
   const found = await tx.bulletin.findFirst({ where: { ...content, OR: [{ status: { in: ['scheduled', 'sending', 'sent'] } }, { status: 'cancelled', ...left }] }, orderBy: { id: 'asc' } });
   if (!found) return null;
-  const sentMails = found.status === 'cancelled' ? await tx.bulletinDelivery.count({ where: { bulletinId: found.id, outboxMail: { is: { status: 'sent' } } } }) : 0;
+  const sentMails = found.status === 'cancelled' ? await tx.bulletinDelivery.count({ where: { bulletinId: found.id, outboxMail: { is: LEFT_OR_LEAVING } } }) : 0;
   return { ...found, sentMails };
 }
 

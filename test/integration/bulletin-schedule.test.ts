@@ -52,14 +52,20 @@ describe('bulletin schedule', () => {
   });
 });
 
+/** The IVA bulletin scheduled and queued to three readers (its mails pending in the outbox). */
+async function queuedToThreeReaders() {
+  const iva = file('iva.md', '---\ntitle: Reforma del IVA 2027\ncountries: [MX]\n---\nEl **SAT** publicó...\n');
+  for (const email of ['ana@cliente.mx', 'beto@cliente.mx', 'caro@cliente.mx']) await addSubscriber(app.db, { email, countries: 'MX' }, NOW);
+  const first = await schedule(iva);
+  await runBulletinSends(bulletinDeps(app), NOW);
+  return { iva, first };
+}
+
 // Cancelled halfway (`bulletin cancel` while it was being sent), the same file scheduled again went to every
 // reader: those whose mail had left got it twice.
 describe('a bulletin cancelled after some of its mails left', () => {
   it('is not scheduled again unasked: the readers it reached would get it twice; --again sends it anyway', async () => {
-    const iva = file('iva.md', '---\ntitle: Reforma del IVA 2027\ncountries: [MX]\n---\nEl **SAT** publicó...\n');
-    for (const email of ['ana@cliente.mx', 'beto@cliente.mx', 'caro@cliente.mx']) await addSubscriber(app.db, { email, countries: 'MX' }, NOW);
-    const first = await schedule(iva);
-    await runBulletinSends(bulletinDeps(app), NOW);
+    const { iva, first } = await queuedToThreeReaders();
     // The first mail leaves; then the operator cancels: the other two are taken back.
     const [left] = await app.db.outboxMail.findMany({ where: { template: 'bulletin' }, orderBy: { id: 'asc' }, take: 1 });
     await app.db.outboxMail.update({ where: { id: left?.id }, data: { status: 'sent', sentAt: NOW } });
@@ -70,3 +76,29 @@ describe('a bulletin cancelled after some of its mails left', () => {
     expect((await schedule(iva, { again: true })).bulletin.id).toBeGreaterThan(first.bulletin.id);
   });
 });
+
+// Cancelled while the drainer had mails in flight ('sending', claimed): the cancel takes back only the pending ones,
+// those in flight go out after it; one a try may have left with its reader (a connection lost after the end of the
+// mail: pending again, mayHaveReached) is taken back but may have reached them. Neither counted as left: a schedule
+// in between was allowed, and those readers got it twice.
+describe('a bulletin cancelled with mails in flight, or that may have reached their readers', () => {
+  it('is not scheduled again unasked either, the message counting them', async () => {
+    const { iva, first } = await queuedToThreeReaders();
+    const [inFlight, reached] = await app.db.outboxMail.findMany({ where: { template: 'bulletin' }, orderBy: { id: 'asc' }, take: 2 });
+    await app.db.outboxMail.update({ where: { id: inFlight?.id }, data: { status: 'sending', leaseHolder: 'drain:x', leasedUntil: new Date(NOW.getTime() + 60_000) } });
+    await app.db.outboxMail.update({ where: { id: reached?.id }, data: { mayHaveReached: true } });
+    expect(await cancelBulletinById(bulletinDeps(app), first.bulletin.id, NOW)).toMatchObject({ mailsTakenBack: 2 });
+    expect((await app.db.outboxMail.findUniqueOrThrow({ where: { id: inFlight?.id } })).status).toBe('sending');
+    await expect(schedule(iva)).rejects.toThrow(`Bulletin ${first.bulletin.id} has the same title, countries and text and was cancelled after 2 of its mails had left`);
+  });
+
+  it('is scheduled again when none had left or was leaving', async () => {
+    const iva = file('iva.md', '---\ntitle: Reforma del IVA 2027\ncountries: [MX]\n---\nEl **SAT** publicó...\n');
+    await addSubscriber(app.db, { email: 'ana@cliente.mx', countries: 'MX' }, NOW);
+    const first = await schedule(iva);
+    await runBulletinSends(bulletinDeps(app), NOW);
+    expect(await cancelBulletinById(bulletinDeps(app), first.bulletin.id, NOW)).toMatchObject({ mailsTakenBack: 1 });
+    expect((await schedule(iva)).bulletin.id).toBeGreaterThan(first.bulletin.id);
+  });
+});
+
