@@ -56,16 +56,27 @@ export class FailedTries {
    */
   async recordRefused(row: ClaimedMail, refused: RefusedRecipient[], report: DrainReport, now: () => Date, someTook = true): Promise<void> {
     const message = refused.map((r) => `${r.address}: ${r.response}`).join('; ');
-    if (this.opts.suppressionDays !== undefined) {
-      const dead = await suppressDeadRecipients(this.deps.db, refused, { hardDays: this.opts.suppressionDays, now: now() });
-      if (dead.length > 0) this.deps.log.warn({ outboxId: row.id, suppressed: dead }, 'refused at sending as unknown: address suppressed');
-    }
+    if (this.opts.suppressionDays !== undefined) await this.suppressDead(row, refused, this.opts.suppressionDays, now);
     const owed = refused.filter((r) => !isPermanentRecipientCode(r.responseCode)).map((r) => r.address);
     if (owed.length > 0) return this.retryOrFail(row, message, false, report, now, { owedTo: owed, reached: someTook });
     if (!someTook) return this.retryOrFail(row, message, true, report, now);
     if (!(await this.whileHeld(row, (tx) => noteRefusedRecipients(tx, row.id, message)))) return;
     report.sent++;
     this.deps.log.warn({ outboxId: row.id, refused: message }, 'mail sent, but the server refused some of its recipients for good');
+  }
+
+  /**
+   * Addresses refused as unknown suppressed (refused-suppression.ts), in a transaction of their own. Its failure (a
+   * locked or full database) is logged and no more: thrown, it left the try's outcome unwritten, the mail claimed,
+   * and sent again once the claim ran out (to those who had taken it, twice). The outbox keeps the refusal anyway.
+   */
+  private async suppressDead(row: ClaimedMail, refused: RefusedRecipient[], hardDays: number, now: () => Date): Promise<void> {
+    try {
+      const dead = await suppressDeadRecipients(this.deps.db, refused, { hardDays, now: now() });
+      if (dead.length > 0) this.deps.log.warn({ outboxId: row.id, suppressed: dead }, 'refused at sending as unknown: address suppressed');
+    } catch (err) {
+      this.deps.log.error({ outboxId: row.id, refused: refused.map((r) => r.address), err }, 'refused at sending as unknown, but the suppression could not be written; the try is recorded all the same');
+    }
   }
 
   /**

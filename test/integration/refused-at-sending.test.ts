@@ -64,6 +64,23 @@ describe('an address the SMTP server refuses at sending as unknown', () => {
   });
 });
 
+// The suppression is written before the try's outcome; when it failed (a locked or full database, a constraint), the
+// outcome was never written: the mail stayed claimed, and once its claim ran out it was sent again (to a Cc that had
+// taken it, a second time). Now the failure is logged and the outcome recorded all the same.
+describe('a refusal whose suppression cannot be written', () => {
+  it('still records the try: the mail is not left claimed to be sent again', async () => {
+    app = await createTestApp({ ...smtp.env(), BULLETIN_ADDRESS: 'boletin@example.test', PUBLIC_URL: 'https://soporte.example.test', BULLETIN_RATE_PER_MINUTE: '600000' }, () => NOW);
+    await addSubscriber(app.db, { email: 'ana@cliente.mx', countries: 'MX' }, NOW);
+    smtp.refuseRecipients.set('ana@cliente.mx', 550);
+    for (const when of ['INSERT', 'UPDATE']) {
+      await app.db.$executeRawUnsafe(`CREATE TRIGGER no_suppression_${when} BEFORE ${when} ON "Suppression" BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
+    }
+    await bulletin('IVA 2027');
+    expect(await app.db.outboxMail.findFirstOrThrow({ where: { primaryTo: 'ana@cliente.mx' } })).toMatchObject({ status: 'failed', leasedUntil: null });
+    expect(await app.db.suppression.count()).toBe(0);
+  });
+});
+
 describe('which refusals say the address is dead', () => {
   it.each([
     [550, '550 5.1.1 <ana@cliente.mx>: Recipient address rejected: User unknown in virtual mailbox table', true],
