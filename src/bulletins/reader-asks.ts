@@ -1,4 +1,5 @@
 import { withoutGatewayTags } from '../domain/thread-refs.js';
+import { aboveSignatureMarks, withoutCourtesies } from './courtesies.js';
 
 // A bulletin goes to thousands of readers, and many answer it: thanks ("Gracias por compartir", "Thanks for
 // sharing"), an acknowledgement ("Enterado", then a signature with a title and a phone), "buen fin de semana".
@@ -15,43 +16,77 @@ const REQUEST_WORDS = new RegExp(
       // es
       'necesit(?:o|amos|ar[ií]a|ar[ií]amos)', 'requiero', 'requerimos', 'consultas?', 'consultar(?:les|le)?', 'dudas?',
       'preguntas?', 'preguntar(?:les|le)?', 'podr[ií]an?', 'pudieran?', 'quisi[ée]ramos', 'quisiera', 'me gustar[ií]a', 'nos gustar[ií]a',
-      'favor de', 'solicit(?:o|amos|arles?)', 'ay[uú]d(?:enme|ennos|arme|arnos)', 'aclar(?:ar|en|aci[oó]n)', 'expli(?:car|quen)',
+      'favor de', 'solicit(?:o|amos|arles?)', 'pueden', 'agradecer[ií]a(?:mos)?', 'me interesa(?:r[ií]a)? recibir', 'nos interesa(?:r[ií]a)? recibir',
+      'env[ií]en(?:me|nos|lo|la|los|las)?', 'm[aá]nd(?:en|enme|ennos)', 'manden', 'compartan(?:me|nos)?', 'indiqu(?:en|enme|ennos)', 'ay[uú]d(?:enme|ennos|arme|arnos)', 'aclar(?:ar|en|aci[oó]n)', 'expli(?:car|quen)',
       // pt
       'preciso', 'precisamos', 'precisaria', 'd[uú]vidas?', 'perguntas?', 'gostar[ií]a(?:mos)?', 'poderiam?', 'solicitamos',
-      'esclarec(?:er|imento)', 'ajud(?:ar|em)',
+      'esclarec(?:er|imento)', 'ajud(?:ar|em)', 'podem', 'enviem(?:-me)?', 'mandem', 'me (?:enviem|mandem)',
       // en
       'could you', 'can you', 'would you', 'could we', 'can we', 'i need', 'we need', 'questions?', 'please (?:advise|clarify|confirm|send|explain)',
-      'help (?:me|us)', 'wondering', "i'?d like to know", 'we would like to know',
+      'help (?:me|us)', 'send me', 'send us', 'share', 'kindly (?:send|share|advise|confirm)', 'wondering', "i'?d like to know", 'we would like to know',
     ].join('|') +
     ')(?![\\p{L}\\p{N}])',
   'iu',
 );
 
-/** A link: a signature's "cliente.mx/contacto?ref=firma" asks nothing. */
-const LINK = /\b(?:https?:\/\/|www\.)\S+|\S+@\S+\.\S+/gi;
+/** A question opening an English sentence: "Does this apply to Jalisco", "Is this applicable to us". */
+const ENGLISH_QUESTION = /(?:^|[.!;:\n]\s*)(?:does|do|is|are|can|could|would)\s+(?:this|that|it|the|these|those|you|we|i|they|there|he|she|a|an|our|my|your|its|their|anyone|someone)\b/i;
 
-/** True when `text` asks something: a question mark (¿ or ?) outside links, or a word that asks or requests. */
+/**
+ * A link or an address: a signature's "cliente.mx/contacto?ref=firma" asks nothing. A "?" is part of a link only
+ * when more of the link follows it: "a ana@cliente.mx?" or "www.sat.gob.mx/tramite?" ends a question.
+ */
+const URL_CHARS = "[\\p{L}\\p{N}\\-._~/%#&=+:;,@!$'*()\\[\\]]";
+const LINK = new RegExp(
+  `(?:https?://|www\\.|[\\p{L}\\p{N}-]+(?:\\.[\\p{L}\\p{N}-]+)+/)(?:${URL_CHARS}|\\?(?=${URL_CHARS}))*(?<![.,;:!)])` +
+    `|[\\p{L}\\p{N}._%+-]+@[\\p{L}\\p{N}-]+(?:\\.[\\p{L}\\p{N}-]+)+(?:\\?(?=${URL_CHARS})(?:${URL_CHARS}|\\?)*)?`,
+  'giu',
+);
+
+/**
+ * True when `text` asks something: a question mark (¿ or ?) outside links, a word that asks or requests, or an
+ * English question opening a sentence, once a signature set off by "--" or "|" and courtesies are removed.
+ */
 export function asksSomething(text: string): boolean {
-  const plain = text.replace(LINK, ' ');
-  return /[?¿？]/.test(plain) || REQUEST_WORDS.test(plain);
+  const plain = withoutCourtesies(aboveSignatureMarks(text).replace(LINK, ' '));
+  return /[?¿？]/.test(plain) || REQUEST_WORDS.test(plain) || ENGLISH_QUESTION.test(plain);
 }
 
-/** A reply's or a forward's prefix, or a tag in front ("[EXTERNAL]", another helpdesk's "[Cliente]"). */
-const PREFIX = /^\s*(?:\[[^\]]*\]|(?:re|r|aw|sv|vs|res|resp|antw|fwd?|fw|rv|enc|tr|wg)\s*(?:\[\d+\])?\s*[:：])\s*/i;
+/** A tag in front ("[EXTERNAL]", another helpdesk's "[Cliente]"), or a reply's or a forward's prefix. */
+const TAG = /^\s*\[[^\]]*\]\s*/;
+const PREFIX = /^\s*(?:re|r|aw|sv|vs|res|resp|antw|fwd?|fw|rv|enc|tr|wg)\s*(?:\[\d+\])?\s*[:：]\s*/i;
 
 const comparable = (text: string): string => text.normalize('NFKC').replace(/\s+/g, ' ').trim().toLowerCase();
 
 /**
- * What the reader wrote in a subject: without reply and forward prefixes, tags, and the title of a bulletin sent
- * (`titles`, every language's), which may itself be a question ("RE: ¿Qué cambia con la reforma?" asks nothing;
- * "RE: Reforma del IVA - duda sobre personas morales" does).
+ * What the reader wrote in a subject: without reply and forward prefixes and tags, and, in a reply (`reply`: the
+ * mail has In-Reply-To or References, or a "Re:"-like prefix), without the title of a bulletin sent (`titles`,
+ * every language's) when the subject is that title, alone or followed by separators and the reader's words. A
+ * title may itself be a question ("RE: ¿Qué cambia con la reforma?" asks nothing; "RE: Reforma del IVA - duda
+ * sobre personas morales" does). Never part of a word, and never in a fresh mail: "Consulta sobre retenciones"
+ * asks even if a bulletin was titled "Consulta".
  */
-export function writtenSubject(subject: string, titles: readonly string[]): string {
+export function writtenSubject(subject: string, titles: readonly string[], options: { reply?: boolean } = {}): string {
   let rest = withoutGatewayTags(subject);
-  for (let i = 0; i < 20 && PREFIX.test(rest); i++) rest = rest.replace(PREFIX, '');
-  let text = comparable(rest);
-  for (const title of [...titles].map(comparable).filter((t) => t !== '').sort((a, b) => b.length - a.length)) {
-    text = text.split(title).join(' ');
+  let reply = options.reply === true;
+  for (let i = 0; i < 20 && (TAG.test(rest) || PREFIX.test(rest)); i++) {
+    if (PREFIX.test(rest)) reply = true;
+    rest = rest.replace(TAG, '').replace(PREFIX, '');
   }
-  return text.trim();
+  const text = comparable(rest);
+  if (!reply) return text;
+  for (const title of [...titles].map(comparable).filter((t) => t !== '').sort((a, b) => b.length - a.length)) {
+    if (text === title) return '';
+    // The title, then the reader's words after a separator; "Dudas" does not start with a title "Duda".
+    const after = text.slice(title.length);
+    if (text.startsWith(title) && /^[^\p{L}\p{N}]/u.test(after)) return after.replace(/^[\s\-–—:;,.|/()[\]]+/u, '').trim();
+  }
+  return text;
+}
+
+/** Whether a subject carries a reply's or a forward's prefix (behind tags): a reply's subject may hold a title. */
+export function looksLikeReply(subject: string): boolean {
+  let rest = withoutGatewayTags(subject);
+  for (let i = 0; i < 20 && TAG.test(rest); i++) rest = rest.replace(TAG, '');
+  return PREFIX.test(rest);
 }

@@ -126,3 +126,52 @@ describe('a reply to a bulletin', () => {
     expect(await app.db.outboxMail.count()).toBe(0);
   });
 });
+
+describe('a reply to a bulletin: courtesies, away wording and titles (review R4)', () => {
+  it('a greeting with a question mark is left in the log', async () => {
+    const r = await ingest(toBulletins('RE: Reforma del IVA 2027', 'Saludos, ¿cómo están? Muchas gracias por la información.'));
+    expect(r).toMatchObject({ outcome: 'bulletin_command', ticketNumber: null });
+  });
+
+  it('a signature line that asks, set off by "|" after the sender\'s name, asks nothing', async () => {
+    const r = await ingest(toBulletins('RE: Reforma del IVA 2027', 'Muchas gracias.\n\nAna Pérez | Contadora | ¿Sabías que puedes facturar en línea? Visítanos'));
+    expect(r).toMatchObject({ outcome: 'bulletin_command', ticketNumber: null });
+  });
+
+  it.each([
+    ['RE: Reforma del IVA 2027', 'Estaré fuera la próxima semana: ¿el aviso se presenta antes del 31 de diciembre?'],
+    ['RE: VAT reform', "I'm out of the office on Friday. Could you confirm the filing deadline?"],
+  ])('a question that mentions being away is a ticket (%j)', async (subject, body) => {
+    expect((await ingest(toBulletins(subject, body))).outcome).toBe('created');
+  });
+
+  it('an away note that asks nothing is still left in the log', async () => {
+    const r = await ingest(toBulletins('RE: Reforma del IVA 2027', 'Estoy fuera de la oficina hasta el 5 de enero.'));
+    expect(r).toMatchObject({ outcome: 'auto_reply', ticketNumber: null });
+  });
+
+  it('a fresh mail whose subject equals an old title, a question, is a ticket', async () => {
+    await app.db.bulletin.create({ data: { title: '¿Aplica a personas físicas?', countries: ',MX,', variants: JSON.stringify({ es: { title: '¿Aplica a personas físicas?', markdown: 'x' } }), sendAt: NOW, status: 'sent' } });
+    expect((await ingest(toBulletins('¿Aplica a personas físicas?', 'Saludos'))).outcome).toBe('created');
+  });
+
+  it('a title made of an asking word is not cut out of a fresh subject', async () => {
+    await app.db.bulletin.create({ data: { title: 'Consulta', countries: ',MX,', variants: JSON.stringify({ es: { title: 'Consulta', markdown: 'x' } }), sendAt: NOW, status: 'sent' } });
+    expect((await ingest(toBulletins('Consulta sobre retenciones de honorarios', ''))).outcome).toBe('created');
+  });
+
+  it('a reply whose subject is a bulletin\'s title in another language asks nothing', async () => {
+    await app.db.bulletin.create({ data: { title: 'Reforma', countries: ',MX,', variants: JSON.stringify({ pt: { title: 'O que muda?', markdown: 'x'.repeat(20_000) } }), sendAt: NOW, status: 'sent' } });
+    const r = await ingest(toBulletins('RE: O que muda?', 'Obrigado'));
+    expect(r).toMatchObject({ outcome: 'bulletin_command', ticketNumber: null });
+  });
+
+  it('500 bulletins sent do not slow down every thanks', async () => {
+    const md = 'x'.repeat(20_000);
+    const time = async (n: number) => { const t = performance.now(); for (let i = 0; i < n; i++) await ingest(toBulletins('RE: Boletín', 'Gracias')); return (performance.now() - t) / n; };
+    const before = await time(10);
+    await app.db.bulletin.createMany({ data: Array.from({ length: 500 }, (_, i) => ({ title: `Boletín ${i}`, countries: ',MX,', variants: JSON.stringify({ es: { title: `T ${i}`, markdown: md }, pt: { title: `P ${i}`, markdown: md }, en: { title: `E ${i}`, markdown: md } }), sendAt: NOW, status: 'sent' })) });
+    const after = await time(10);
+    expect(after).toBeLessThan(before * 2 + 5);
+  }, 60_000);
+});

@@ -17,7 +17,73 @@ describe('what a reader of a bulletin asks', () => {
   it("a subject less its prefixes, tags and a bulletin's title", () => {
     const titles = ['¿Qué cambia en 2027?', 'O que muda?'];
     expect(writtenSubject('RE: [EXTERNAL] RE:  ¿qué cambia en 2027?', titles)).toBe('');
-    expect(writtenSubject('[EXTERNO] Re: Fwd: O que muda? - dúvida', titles)).toBe('- dúvida');
+    expect(writtenSubject('[EXTERNO] Re: Fwd: O que muda? - dúvida', titles)).toBe('dúvida');
     expect(writtenSubject('Consulta: ¿retenciones?', titles)).toBe('consulta: ¿retenciones?');
+  });
+});
+
+describe('requests a reader writes (review R4)', () => {
+  it.each([
+    'Envíen el formato, por favor',
+    'Me pueden indicar si aplica a RESICO',
+    'Me podrían indicar el plazo',
+    'Favor de confirmar',
+    'Solicito el anexo',
+    'Requiero la constancia',
+    'Nos pueden enviar el formato',
+    'Agradecería me envíen el formato',
+    'Mándenme el archivo por favor',
+    'Me interesa recibir el formato en Excel',
+    'Quisiéramos saber si aplica',
+    'Pueden enviarlo a ana@cliente.mx?',
+    'Aplica también a www.sat.gob.mx/tramite?',
+    'Por favor envíenme el decreto',
+    'Pueden compartir el PDF',
+    'Podem enviar o formulário?',
+    'Podem enviar o formulário',
+    'Me mandem o modelo, por favor',
+    'Please send me the form',
+    'Kindly share the decree',
+    'Send me the form please',
+    'Is this applicable to us',
+    'Does this apply to Jalisco',
+    'Gracias. Could you confirm the deadline',
+    '¿Qué tal? ¿Aplica a RESICO?',
+  ])('%j asks', (text) => expect(asksSomething(text)).toBe(true));
+});
+
+describe('courtesies ask nothing (review R4)', () => {
+  it.each([
+    '¿Qué tal? Gracias por la información',
+    'Saludos, ¿cómo están?',
+    'Hola, ¿cómo les va? Muchas gracias por compartir',
+    'Tudo bem? Obrigado pelo boletim',
+    'How are you? Thanks for the update',
+    'Gracias. Ana Pérez | Tel. (55) 1234-5678 | ¿Sabías que puedes facturar en línea? Visítanos',
+    'Gracias\n--\nEste correo es confidencial. ¿Necesita factura? Escriba a facturas@cliente.mx',
+    'Gracias por la información, quedamos a sus órdenes para cualquier duda',
+    'Gracias, quedamos a sus órdenes para cualquier duda o aclaración',
+    'Gracias, quedamos a sus órdenes para cualquier duda (o aclaración)',
+    'Gracias, cualquier duda les escribo',
+    'Muchas gracias, sin dudas muy útil',
+    'Obrigado, qualquer dúvida entro em contato',
+    'Thanks, no questions from our side',
+    'Gracias, nos podría ser útil más adelante',
+    'Ver cliente.mx/contacto?ref=firma',
+    'Thanks for sharing. Do not hesitate to contact us',
+  ])('%j asks nothing', (text) => expect(asksSomething(text)).toBe(false));
+});
+
+describe('the subject less a bulletin title', () => {
+  it('keeps a fresh mail\'s subject whole, even when it equals a title', () => {
+    expect(asksSomething(writtenSubject('¿Aplica a personas físicas?', ['¿Aplica a personas físicas?']))).toBe(true);
+    expect(writtenSubject('Dudas sobre retenciones', ['Dudas'])).toContain('dudas');
+  });
+  it('removes the title from a reply\'s subject, and only whole', () => {
+    expect(writtenSubject('RE: ¿Qué cambia con la reforma?', ['¿Qué cambia con la reforma?'])).toBe('');
+    expect(writtenSubject('RE: Reforma del IVA - duda sobre personas morales', ['Reforma del IVA'])).toBe('duda sobre personas morales');
+    expect(writtenSubject('¿Qué cambia con la reforma?', ['¿Qué cambia con la reforma?'], { reply: true })).toBe('');
+    expect(writtenSubject('RE: Dudas sobre retenciones', ['Duda'])).toContain('dudas');
+    expect(writtenSubject('[EXTERNAL] Consulta sobre retenciones', ['Consulta'])).toContain('consulta');
   });
 });
