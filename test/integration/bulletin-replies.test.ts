@@ -166,12 +166,12 @@ describe('a reply to a bulletin: courtesies, away wording and titles (review R4)
     expect(r).toMatchObject({ outcome: 'bulletin_command', ticketNumber: null });
   });
 
-  it('500 bulletins sent do not slow down every thanks', async () => {
+  // Which titles are read: their languages' titles only, from the latest sent bulletins (no markdown). What that
+  // costs is a benchmark's business, not a timed test's; this checks the answer with many bulletins on record.
+  it('with 500 bulletins sent, a reply whose subject is one of their titles (a question) and a thanks opens nothing', async () => {
     const md = 'x'.repeat(20_000);
-    const time = async (n: number) => { const t = performance.now(); for (let i = 0; i < n; i++) await ingest(toBulletins('RE: Boletín', 'Gracias')); return (performance.now() - t) / n; };
-    const before = await time(10);
-    await app.db.bulletin.createMany({ data: Array.from({ length: 500 }, (_, i) => ({ title: `Boletín ${i}`, countries: ',MX,', variants: JSON.stringify({ es: { title: `T ${i}`, markdown: md }, pt: { title: `P ${i}`, markdown: md }, en: { title: `E ${i}`, markdown: md } }), sendAt: NOW, status: 'sent' })) });
-    const after = await time(10);
-    expect(after).toBeLessThan(before * 2 + 5);
+    await app.db.bulletin.createMany({ data: Array.from({ length: 500 }, (_, i) => ({ title: `Boletín ${i}`, countries: ',MX,', variants: JSON.stringify({ es: { title: `¿Aplica el cambio ${i}?`, markdown: md }, pt: { title: `P ${i}`, markdown: md }, en: { title: `E ${i}`, markdown: md } }), sendAt: NOW, status: 'sent' })) });
+    expect(await ingest(toBulletins('RE: ¿Aplica el cambio 499?', 'Gracias'))).toMatchObject({ outcome: 'bulletin_command', ticketNumber: null });
+    expect(await ingest(toBulletins('RE: ¿Aplica el cambio 499? - ¿y a RESICO?', 'Gracias'))).toMatchObject({ outcome: 'created' });
   }, 60_000);
 });
