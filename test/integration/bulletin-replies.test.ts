@@ -170,7 +170,7 @@ describe('a reply to a bulletin: courtesies, away wording and titles (review R4)
   // costs is a benchmark's business, not a timed test's; this checks the answer with many bulletins on record.
   it('with 500 bulletins sent, a reply whose subject is one of their titles (a question) and a thanks opens nothing', async () => {
     const md = 'x'.repeat(20_000);
-    await app.db.bulletin.createMany({ data: Array.from({ length: 500 }, (_, i) => ({ title: `Boletín ${i}`, countries: ',MX,', variants: JSON.stringify({ es: { title: `¿Aplica el cambio ${i}?`, markdown: md }, pt: { title: `P ${i}`, markdown: md }, en: { title: `E ${i}`, markdown: md } }), sendAt: NOW, status: 'sent' })) });
+    await app.db.bulletin.createMany({ data: Array.from({ length: 500 }, (_, i) => ({ title: `Boletín ${i}`, countries: ',MX,', variants: JSON.stringify({ es: { title: `¿Aplica el cambio ${i}?`, markdown: md }, pt: { title: `P ${i}`, markdown: md }, en: { title: `E ${i}`, markdown: md } }), sendAt: new Date(NOW.getTime() - (500 - i) * 60_000), status: 'sent' })) });
     expect(await ingest(toBulletins('RE: ¿Aplica el cambio 499?', 'Gracias'))).toMatchObject({ outcome: 'bulletin_command', ticketNumber: null });
     expect(await ingest(toBulletins('RE: ¿Aplica el cambio 499? - ¿y a RESICO?', 'Gracias'))).toMatchObject({ outcome: 'created' });
   }, 60_000);
