@@ -114,6 +114,11 @@ export async function organisationIdForEmail(tx: Tx, email: string): Promise<num
   return row?.organisationId ?? null;
 }
 
+/** The domains registered as the organisation's (lower case). */
+export async function organisationDomains(tx: Tx, organisationId: number): Promise<string[]> {
+  return sqlOf(tx).all<{ domain: string }>('SELECT "domain" FROM "OrganisationDomain" WHERE "organisationId" = ?', organisationId).map((r) => r.domain.toLowerCase());
+}
+
 /**
  * Finds the sender's contact, creating it (linked to the organisation owning its domain) on first mail. `clues`:
  * what the mail says of its sender's language, recorded as languageToRecord decides (a guess, never over a

@@ -70,3 +70,40 @@ describe('the copies of a reply found by an inbound Message-ID', () => {
     expect(ticket?.events.find((e) => e.type === 'ccs_withheld')?.detail).toMatch(/: espia@otra\.com\.ar$/);
   });
 });
+
+// Ours anywhere in the thread shows the writer received our mail: answering her own sent reply, Ana's In-Reply-To
+// is her own (inbound) Message-ID and our acknowledgement is only in References; so for a colleague replying to all.
+describe('the copies of a reply whose References carry our signed Message-ID', () => {
+  async function threadWithOurAck() {
+    await ingest(mail({ headers: { From: 'ana@cliente.mx', Cc: 'luis@cliente.mx', Subject: 'Factura 88 rechazada' }, body: 'Rechazada.' }));
+    const ack = (await showTicket(app.db, 1000))?.messages.find((m) => m.direction === 'out')?.messageId as string;
+    expect(ack).toBeTruthy();
+    await ingest(mail({ headers: { From: 'ana@cliente.mx', 'Message-ID': '<r1@cliente.mx>', Subject: 'RE: [#1000] Factura 88 rechazada', 'In-Reply-To': `<${ack}>`, References: `<${ack}>` }, body: 'Sigue igual.' }));
+    return ack;
+  }
+  const onHerReply = (From: string, ack: string) =>
+    mail({ headers: { From, Cc: 'contador@despacho.mx', Subject: 'RE: [#1000] Factura 88 rechazada', 'In-Reply-To': '<r1@cliente.mx>', References: `<${ack}> <r1@cliente.mx>` }, body: 'Copio al contador.' });
+
+  it('the requester answering her own reply: her outsider Cc is copied', async () => {
+    const ack = await threadWithOurAck();
+    expect(await ingest(onHerReply('ana@cliente.mx', ack))).toMatchObject({ outcome: 'comment', ticketNumber: 1000, detail: 'via in-reply-to' });
+    const ticket = await showTicket(app.db, 1000);
+    expect(ticket?.ccs).toEqual(['contador@despacho.mx', 'luis@cliente.mx']);
+    expect(ticket?.events.filter((e) => e.type === 'ccs_withheld')).toEqual([]);
+  });
+
+  it('a colleague replying to all on it: the outsider Cc is copied', async () => {
+    const ack = await threadWithOurAck();
+    expect(await ingest(onHerReply('luis@cliente.mx', ack))).toMatchObject({ outcome: 'comment', ticketNumber: 1000 });
+    expect((await showTicket(app.db, 1000))?.ccs).toEqual(['contador@despacho.mx', 'luis@cliente.mx']);
+  });
+
+  it("our signed Message-ID of another ticket in References proves nothing for this one", async () => {
+    await ingest(mail({ headers: { From: 'eva@otra.com.ar', Subject: 'Otro caso' }, body: 'Otro.' }));
+    const other = (await showTicket(app.db, 1000))?.messages.find((m) => m.direction === 'out')?.messageId as string;
+    await ingest(mail({ headers: { From: 'ana@cliente.mx', 'Message-ID': '<r2@cliente.mx>', Subject: 'Factura 88 rechazada' }, body: 'Rechazada.' }));
+    const r = await ingest(mail({ headers: { From: 'ana@cliente.mx', Cc: 'contador@despacho.mx', Subject: 'RE: Factura 88 rechazada', 'In-Reply-To': '<r2@cliente.mx>', References: `<${other}> <r2@cliente.mx>` }, body: 'Copio.' }));
+    expect(r).toMatchObject({ outcome: 'comment', ticketNumber: 1001, detail: 'via in-reply-to' });
+    expect((await showTicket(app.db, 1001))?.ccs).toEqual([]);
+  });
+});

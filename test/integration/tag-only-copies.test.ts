@@ -40,13 +40,26 @@ describe('a mail that names its ticket by the subject tag alone', () => {
     expect((await showTicket(app.db, r.ticketNumber as number))?.ccs).toEqual(['luis@cliente.mx']);
   });
 
-  it('copies as before when a trusted server vouches for its From, or when it answers one of our mails', async () => {
+  // The copies are outsiders (another company's): an address on the requester's own domain is kept on every path,
+  // and would pass with the vouched and the signed paths both broken.
+  it('copies an outsider as before when a trusted server vouches for its From', async () => {
     app = await createTestApp({ TRUSTED_AUTHSERV_IDS: 'mx.example.test' });
     const number = await anaTicket();
-    await ingest(mail({ headers: { From: 'ana@cliente.mx', Cc: 'eva@cliente.mx', Subject: `RE: [#${number}] Factura 88 rechazada`, 'Authentication-Results': PASS } }));
+    await ingest(mail({ headers: { From: 'ana@cliente.mx', Cc: 'contador@despacho.mx', Subject: `RE: [#${number}] Factura 88 rechazada`, 'Authentication-Results': PASS } }));
+    const ticket = await showTicket(app.db, number);
+    expect(ticket?.ccs).toEqual(['contador@despacho.mx', 'luis@cliente.mx']);
+    expect(ticket?.events.filter((e) => e.type === 'ccs_withheld')).toEqual([]);
+  });
+
+  it('copies an outsider as before when it answers one of our mails (our signed Message-ID)', async () => {
+    app = await createTestApp();
+    const number = await anaTicket();
     const ack = (await showTicket(app.db, number))?.messages.find((m) => m.direction === 'out')?.messageId;
-    await ingest(mail({ headers: { From: 'ana@cliente.mx', Cc: 'pablo@cliente.mx', Subject: `RE: [#${number}] Factura 88 rechazada`, 'In-Reply-To': `<${ack}>` } }));
-    expect((await showTicket(app.db, number))?.ccs).toEqual(['eva@cliente.mx', 'luis@cliente.mx', 'pablo@cliente.mx']);
+    expect(ack).toBeTruthy();
+    await ingest(mail({ headers: { From: 'ana@cliente.mx', Cc: 'contador@despacho.mx', Subject: `RE: [#${number}] Factura 88 rechazada`, 'In-Reply-To': `<${ack}>` } }));
+    const ticket = await showTicket(app.db, number);
+    expect(ticket?.ccs).toEqual(['contador@despacho.mx', 'luis@cliente.mx']);
+    expect(ticket?.events.filter((e) => e.type === 'ccs_withheld')).toEqual([]);
   });
 });
 
@@ -57,6 +70,10 @@ describe('a mail that names its ticket by the subject tag alone', () => {
 describe('the copies of a tag-only mail kept by default', () => {
   const tagReply = (number: number, Cc: string) =>
     mail({ headers: { From: 'ana@cliente.mx', Cc, Subject: `RE: [#${number}] Factura 88 rechazada` }, body: 'Copio a mi equipo.' });
+  const registerCliente = () =>
+    inTransaction(app.db, (tx) =>
+      addOrganisation(tx, app.lifecycle, { name: 'Cliente S.A.', domains: ['cliente.mx', 'cliente.com.mx'], country: 'MX', admin: 'admin@cliente.mx', actor: 'agent:test', now: new Date() }),
+    );
   const withheldEvents = async (number: number) => (await showTicket(app.db, number))?.events.filter((e) => e.type === 'ccs_withheld') ?? [];
 
   it("keeps the requester's colleagues and the ticket's people, withholds outsiders and names them for the agents", async () => {
@@ -78,21 +95,36 @@ describe('the copies of a tag-only mail kept by default', () => {
 
   it("keeps an address of the requester's registered organisation under another of its domains", async () => {
     app = await createTestApp();
-    await inTransaction(app.db, (tx) =>
-      addOrganisation(tx, app.lifecycle, { name: 'Cliente S.A.', domains: ['cliente.mx', 'cliente.com.mx'], country: 'MX', admin: 'admin@cliente.mx', actor: 'agent:test', now: new Date() }),
-    );
+    await registerCliente();
     const number = await anaTicket();
     await ingest(tagReply(number, 'pedro@cliente.com.mx'));
     expect((await showTicket(app.db, number))?.ccs).toEqual(['luis@cliente.mx', 'pedro@cliente.com.mx']);
     expect(await withheldEvents(number)).toEqual([]);
   });
 
-  it("a requester on a free mail provider makes no one of that provider her colleague", async () => {
+  it("keeps an address in a subdomain of the requester's own domain, withholds one of a lookalike domain", async () => {
+    app = await createTestApp();
+    const number = await anaTicket();
+    await ingest(tagReply(number, 'jefe@mx.cliente.mx, falso@otrocliente.mx'));
+    expect((await showTicket(app.db, number))?.ccs).toEqual(['jefe@mx.cliente.mx', 'luis@cliente.mx']);
+    expect((await withheldEvents(number))[0]?.detail).toMatch(/: falso@otrocliente\.mx$/);
+  });
+
+  it("keeps an address in a subdomain of the organisation's registered domain", async () => {
+    app = await createTestApp();
+    await registerCliente();
+    const number = await anaTicket();
+    await ingest(tagReply(number, 'pedro@gdl.cliente.com.mx'));
+    expect((await showTicket(app.db, number))?.ccs).toEqual(['luis@cliente.mx', 'pedro@gdl.cliente.com.mx']);
+    expect(await withheldEvents(number)).toEqual([]);
+  });
+
+  it("a requester on a free mail provider makes no one of that provider, nor of its subdomains, her colleague", async () => {
     app = await createTestApp();
     const opened = await ingest(mail({ headers: { From: 'ana.perez@gmail.com', Subject: 'Factura 88 rechazada' } }));
     const number = opened.ticketNumber as number;
-    await ingest(mail({ headers: { From: 'ana.perez@gmail.com', Cc: 'otro@gmail.com', Subject: `RE: [#${number}] Factura 88 rechazada` } }));
+    await ingest(mail({ headers: { From: 'ana.perez@gmail.com', Cc: 'otro@gmail.com, otro@mx.gmail.com', Subject: `RE: [#${number}] Factura 88 rechazada` } }));
     expect((await showTicket(app.db, number))?.ccs).toEqual([]);
-    expect((await withheldEvents(number))[0]?.detail).toMatch(/otro@gmail\.com/);
+    expect((await withheldEvents(number))[0]?.detail).toMatch(/otro@gmail\.com, otro@mx\.gmail\.com$/);
   });
 });

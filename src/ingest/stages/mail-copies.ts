@@ -2,7 +2,7 @@ import type { Tx } from '../../store/database.js';
 import { isFreeMailDomain } from '../../domain/free-mail.js';
 import { domainOf } from '../../domain/thread-refs.js';
 import type { ThreadVia } from '../../domain/threading.js';
-import { addTicketEvent, organisationIdForEmail, type StoredTicket } from '../../store/tickets-repo.js';
+import { addTicketEvent, organisationDomains, type StoredTicket } from '../../store/tickets-repo.js';
 import type { InboundMail } from '../parse.js';
 import { throughMailingList } from './automatic.js';
 import { isSupportAddress } from './identify.js';
@@ -55,17 +55,21 @@ export async function copiesOnMatch(tx: Tx, copies: MailCopies, match: CopiesMat
 
 /**
  * Those of `addresses` the ticket does not trust without proof. It trusts its requester and CCs, and addresses of its
- * organisation: a domain registered as the requester's organisation's, or the requester's own domain when no free
- * mail provider's (a gmail.com customer makes no gmail.com user her colleague).
+ * organisation: in a domain registered as the requester's organisation's, or in the requester's own domain when no
+ * free mail provider's (a gmail.com customer makes no gmail.com user her colleague), or in a subdomain of either
+ * (jefe@mx.cliente.mx is Ana's of cliente.mx: a company's subdomains are its own to hand out).
  */
 async function outsidersOf(tx: Tx, ticket: StoredTicket, addresses: readonly string[]): Promise<string[]> {
   const people = new Set([ticket.requester, ...ticket.ccs].map((a) => a.toLowerCase()));
   const own = domainOf(ticket.requester);
+  const registered = ticket.organisationId !== null ? await organisationDomains(tx, ticket.organisationId) : [];
+  // Exact registered domains are trusted as registered; only a subdomain asks that its parent be no mail provider's.
+  const parents = [own, ...registered].filter((d) => !isFreeMailDomain(d));
   const outsiders: string[] = [];
   for (const address of addresses) {
     if (people.has(address.toLowerCase())) continue;
-    if (domainOf(address) === own && !isFreeMailDomain(own)) continue;
-    if (ticket.organisationId !== null && (await organisationIdForEmail(tx, address)) === ticket.organisationId) continue;
+    const domain = domainOf(address);
+    if (registered.includes(domain) || parents.some((parent) => domain === parent || domain.endsWith(`.${parent}`))) continue;
     outsiders.push(address);
   }
   return outsiders;

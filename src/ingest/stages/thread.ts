@@ -19,7 +19,8 @@ export interface ThreadContext {
 
 /**
  * `takesPart`: the sender is one of the ticket's people, believed (domain/threading.ts takesPart). `byOurMail`: found
- * through one of our own mails (a signed Message-ID, the plus-address), which shows its writer received it; the tag
+ * through one of our own mails (the plus-address, or a signed Message-ID of the ticket anywhere in its
+ * In-Reply-To or References), which shows its writer received it; the tag
  * or an inbound Message-ID (one an ERP writes for every customer) shows nothing (stages/mail-copies.ts).
  */
 export type ResolvedThread = ThreadDecision & { ticket?: StoredTicket; takesPart?: boolean; byOurMail?: boolean };
@@ -87,8 +88,11 @@ export async function resolveThread(
   if (!participant && (ticket.status === 'closed' || ticket.status === 'solved' || (ticket.status === 'pending' && (await ctx.windowOver?.(ticket.id))))) {
     return { kind: 'new', reason: 'followup-from-stranger' };
   }
-  const via = decision.via;
-  const byOurMail = via === 'plus-address' || ((via === 'in-reply-to' || via === 'references') && headerMatches[0]?.signed === true);
+  // Any of our signed Message-IDs for this ticket in In-Reply-To or References shows the writer received our mail,
+  // whichever header found the ticket: Ana answering her own sent reply has In-Reply-To her own (inbound) ID and
+  // ours only in References, as has a colleague replying to all on it. One signed for another ticket shows nothing.
+  const ours = new Set([(decision.ticket as StoredTicket).number, ticket.number]);
+  const byOurMail = decision.via === 'plus-address' || headerMatches.some((m) => m.signed && ours.has(m.ticket.number));
   return { ...decision, ticket, takesPart: participant, byOurMail };
 }
 
