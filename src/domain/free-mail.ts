@@ -19,6 +19,9 @@ const FREE_MAIL_DOMAINS = new Set([
   'racsa.co.cr', 'codetel.net.do', 'claro.net.do', 'andinanet.net', 'netcabo.pt', 'clix.pt', 'iol.pt', 'portugalmail.pt',
   'telepac.pt', 'comcast.net', 'att.net', 'sbcglobal.net', 'verizon.net', 'bellsouth.net', 'cox.net', 'charter.net',
   'earthlink.net', 'optonline.net', 'juno.com', 'qq.com', '163.com',
+  // More of México's, Brazil's, Colombia's and Venezuela's mass providers (a review found them missing).
+  'infinitummail.com', 'globo.com', 'r7.com', 'oi.com.br', 'hotmail.com.co', 'outlook.com.co', 'cantv.net', 'yahoo.com.ve',
+  'hotmail.co', 'hotmail.com.pe', 'outlook.com.pe', 'live.com.co', 'live.com.pe', 'hotmail.com.ve',
 ]);
 
 /** Whether `domain` (lower case) is a free mail provider's. */

@@ -27,7 +27,7 @@ describe("an organisation's domains", () => {
     // Accepted before: every subscriber of Fibertel, Adinet or Comcast was the company's colleague, could join its
     // tickets by their "[#n]" and copy themselves on every later mail about them.
     app = await createTestApp();
-    for (const domain of ['fibertel.com.ar', 'speedy.com.ar', 'arnet.com.ar', 'vtr.net', 'une.net.co', 'etb.net.co', 'adinet.com.uy', 'entelnet.bo', 'racsa.co.cr', 'codetel.net.do', 'andinanet.net', 'terra.com.pe', 'netcabo.pt', 'clix.pt', 'comcast.net', 'att.net', 'verizon.net']) {
+    for (const domain of ['fibertel.com.ar', 'speedy.com.ar', 'arnet.com.ar', 'vtr.net', 'une.net.co', 'etb.net.co', 'adinet.com.uy', 'entelnet.bo', 'racsa.co.cr', 'codetel.net.do', 'andinanet.net', 'terra.com.pe', 'netcabo.pt', 'clix.pt', 'comcast.net', 'att.net', 'verizon.net', 'globo.com', 'infinitummail.com', 'r7.com', 'cantv.net']) {
       await expect(add(['cliente.mx', domain]), domain).rejects.toMatchObject({ message: expect.stringContaining(`${domain} is a free mail provider's`) });
     }
     expect(await app.db.organisation.count()).toBe(0);
