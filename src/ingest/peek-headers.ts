@@ -3,6 +3,7 @@ import { oneLine } from '../domain/one-line.js';
 import { personName } from '../domain/display-name.js';
 import { normaliseMessageId } from '../domain/thread-refs.js';
 import { fromFieldCount } from './from-fields.js';
+import { headerEnd } from './header-end.js';
 import { fromNameWithLetters, subjectWithLetters } from './legacy-headers.js';
 
 type Libmime = (typeof import('libmime'))['default'];
@@ -42,8 +43,7 @@ export async function peekHeaders(raw: Buffer): Promise<PeekedHeaders> {
   const decodeWords = (text: string) => decodedWords(decoder, text);
   const bytes = raw.subarray(0, PEEK_BYTES);
   const head = bytes.toString('latin1');
-  const end = head.search(/\r?\n\r?\n|\r\r/);
-  const block = (end >= 0 ? head.slice(0, end) : head).replace(/(\r\n|\r|\n)[ \t]+/g, ' ').replace(/\r\n?/g, '\n');
+  const block = head.slice(0, headerEnd(head)?.head ?? head.length).replace(/(\r\n|\r|\n)[ \t]+/g, ' ').replace(/\r\n?/g, '\n');
   const header = (name: string) => new RegExp(`^${name}:[ \\t]*(.*)$`, 'im').exec(block)?.[1]?.trim() ?? null;
   // The value's bytes read as UTF-8, as mailparser reads a header (bytes that are not become U+FFFD, repaired below).
   const text = (name: string) => {

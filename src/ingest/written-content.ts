@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { headerEnd } from './header-end.js';
 
 // A hash of what a mail's sender wrote, the same for every copy of the mail whatever way it came: the key of a
 // mail without Message-ID (stages/identify.ts). Two copies of one mail differ in what servers added on the
@@ -44,13 +45,6 @@ export async function writtenContentSha256(raw: Iterable<Buffer | string> | Asyn
   }
   if (!inBody) hash.update(writtenFields(head), 'latin1');
   return hash.digest('hex');
-}
-
-/** Where the header block ends (the empty line) and the body starts; null while it has not been seen. */
-function headerEnd(head: string): { head: number; body: number } | null {
-  if (/^\r?\n/.test(head)) return { head: 0, body: head.indexOf('\n') + 1 };
-  const match = /\r?\n\r?\n|\r\r/.exec(head);
-  return match ? { head: match.index, body: match.index + match[0].length } : null;
 }
 
 /** One line per written field, `name:value`, sorted by name (a server may reorder fields, never one name's values); then an empty line. */

@@ -67,4 +67,13 @@ describe('a From the trusted server did not authenticate', () => {
     const own = 'Authentication-Results: mx.example.test; spf=pass smtp.mailfrom=luis@empresa.mx; dkim=pass header.d=empresa.mx; dmarc=pass header.from=empresa.mx';
     expect((await ingest(raw([own, 'From: Luis <luis@empresa.mx>', 'Subject: Urgente']))).outcome).toBe('created');
   });
+
+  it('a forwarded mail quoted in the body (LF header lines, a CRLF empty line): the authorised customer is believed, not held as forged', async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'hold' });
+    const forwarded = Buffer.from('From: Luis <luis@empresa.mx>\nTo: soporte@example.test\nSubject: Reenvio factura\nMessage-ID: <fw2@empresa.mx>\nDate: Thu, 3 Dec 2026 10:00:00 -0600\n\r\nLes reenvio lo que me mando el proveedor.\r\n-----Original Message-----\r\nFrom: Proveedor <ventas@proveedor.mx>\r\nSubject: factura\r\n\r\nAdjunto.\r\n', 'latin1');
+    const r = await ingest(forwarded);
+    expect(r.outcome).toBe('created');
+    expect((await app.db.ticket.findFirst({ select: { heldForAuthorisation: true } }))?.heldForAuthorisation).toBe(false);
+    expect((await app.db.outboxMail.findMany()).map((m) => `${m.template} ${m.primaryTo}`)).toEqual(['acknowledgement luis@empresa.mx']);
+  });
 });

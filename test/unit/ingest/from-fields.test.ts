@@ -1,0 +1,36 @@
+// The From-field count reads only the header block, wherever its empty line ends (LF, CRLF, bare CR, mixed): a
+// forwarded mail's quoted "From:" in the body counted as a second From and an authorised customer's mail was
+// believed from no one (held or rejected as forged).
+import { describe, expect, it } from 'vitest';
+import { fromFieldCount } from '../../../src/ingest/from-fields.js';
+import { peekHeaders } from '../../../src/ingest/peek-headers.js';
+import { parseMail } from '../../../src/ingest/parse.js';
+import { headerEnd } from '../../../src/ingest/header-end.js';
+
+const b = (s: string) => Buffer.from(s, 'latin1');
+const quoted = 'Hola\r\n-----Original Message-----\r\nFrom: Luis <luis@cliente.mx>\r\n';
+
+describe('From fields counted in the header block only', () => {
+  it('lookalikes (mbox From line, X-Original-From, Resent-From, a folded "from:") and a body From: count one', () => {
+    expect(fromFieldCount(b('From ana@cliente.mx Thu Dec  3 10:00:00 2026\r\nFrom: ana@cliente.mx\r\nX-Original-From: x@y.z\r\nResent-From: r@y.z\r\nSubject: hi\r\n from: folded\r\n\r\nFrom: in body\r\n'))).toBe(1);
+  });
+  for (const [what, mail] of [
+    ['LF header lines, CRLF empty line', `From: ana@cliente.mx\nSubject: hi\nMessage-ID: <a@b>\n\r\n${quoted}`],
+    ['bare-CR line ends', 'From: ana@cliente.mx\rSubject: hi\rMessage-ID: <a@b>\r\rHola\r-----Mensaje original-----\rFrom: Luis <luis@cliente.mx>\r'],
+    ['CRLF header lines, bare-CR empty line', `From: ana@cliente.mx\r\nSubject: hi\r\nMessage-ID: <a@b>\r\n\r${quoted}`],
+    ['CRLF header lines, LF empty line', `From: ana@cliente.mx\r\nSubject: hi\r\nMessage-ID: <a@b>\r\n\n${quoted}`],
+  ] as const) {
+    it(`${what}: the quoted From: of the body is no second field (count, peek, parse)`, async () => {
+      expect(fromFieldCount(b(mail))).toBe(1);
+      expect((await peekHeaders(b(mail))).fromCount).toBe(1);
+      expect((await parseMail(b(mail))).fromCount).toBe(1);
+    });
+  }
+  it('two From fields in the header block still count two', () => {
+    expect(fromFieldCount(b('From: ana@cliente.mx\nFrom: x@evil.example\n\r\nbody\r\n'))).toBe(2);
+  });
+  it('a CR last in what was read is not yet an empty line (it may start a CRLF)', () => {
+    expect(headerEnd('From: a@b\r\n\r')).toBeNull();
+    expect(headerEnd('From: a@b\r\n\r\nbody')).toEqual({ head: 9, body: 13 });
+  });
+});
