@@ -21,6 +21,7 @@ import {
 import type { Tx } from '../store/database.js';
 import { addTicketEvent } from '../store/tickets-repo.js';
 import { runningTicketsOfOrganisation } from '../store/lifecycle-repo.js';
+import { owedAtRelease } from './held-too-large.js';
 import { retimeSla, startTicket, type LifecycleDeps } from './transitions.js';
 
 const ADDRESS = /^[^\s@<>()",;:]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/i;
@@ -48,7 +49,10 @@ export async function releaseHeldTickets(tx: Tx, deps: LifecycleDeps, contactId:
     await addTicketEvent(tx, { ticketId: ticket.id, type: 'released', actor, detail: 'the sender was authorised', at: now });
     // An agent may have answered it meanwhile: then it has its clock and its mail already.
     // A follow-up gets the mail a follow-up gets when it is not held (it names the closed ticket).
-    const notice = ticket.followUpOfId === null ? { notice: 'acknowledgement' as const, idempotencyKey: `ack:${ticket.id}` } : { notice: 'follow_up_created' as const, idempotencyKey: `follow_up:${ticket.id}` };
+    const usual = ticket.followUpOfId === null ? { notice: 'acknowledgement' as const, idempotencyKey: `ack:${ticket.id}` } : { notice: 'follow_up_created' as const, idempotencyKey: `follow_up:${ticket.id}` };
+    // A too-large mail gets the too_large notice it was owed (or nothing: spam, a machine's), not an acknowledgement.
+    const owed = ticket.status === 'new' ? await owedAtRelease(tx, ticket.id) : null;
+    const notice = owed === 'nothing' ? null : (owed ?? usual);
     if (ticket.status === 'new') await startTicket(tx, deps, ticket.id, now, notice);
   }
   return held.map((t) => t.number);

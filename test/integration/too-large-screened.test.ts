@@ -79,4 +79,22 @@ describe('a mail too large to parse is screened as a new mail is', () => {
     }
     expect(await templates()).toEqual([]);
   });
+
+  it('released on authorisation, the sender is sent the too_large notice (asking to send it smaller), not an acknowledgement', async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'hold' });
+    const r = await ingest(big({ From: 'ana@desconocido.com' }));
+    expect(await templates()).toEqual([]);
+    await inTransaction(app.db, (tx) => authoriseContact(tx, app.lifecycle, { email: 'ana@desconocido.com', actor: 'agent:test', now: clock }));
+    expect((await held(r.ticketNumber)).heldForAuthorisation).toBe(false);
+    expect(await templates()).toEqual(['too_large ana@desconocido.com']);
+  });
+
+  it('released, one marked spam or written by a machine gets no mail at all', async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'hold' });
+    await ingest(big({ From: 'ana@desconocido.com', 'X-Spam-Flag': 'YES' }));
+    await ingest(big({ From: 'ana@desconocido.com', 'Auto-Submitted': 'auto-generated', Subject: 'Reporte diario' }));
+    await inTransaction(app.db, (tx) => authoriseContact(tx, app.lifecycle, { email: 'ana@desconocido.com', actor: 'agent:test', now: clock }));
+    expect(await app.db.ticket.count({ where: { heldForAuthorisation: true } })).toBe(0);
+    expect(await templates()).toEqual([]);
+  });
 });

@@ -20,6 +20,8 @@ export interface TooLargeScreen {
   hold: false | true | 'forged';
   /** Why its sender is not sent the too_large notice; null: it is sent. */
   silent: string | null;
+  /** Held: why it gets no notice once its sender is authorised (spam, a machine's); null: the too_large notice. */
+  silentAtRelease?: string | null;
 }
 
 export async function screenTooLarge(tx: Tx, access: AccessSettings, peek: PeekedHeaders & { from: string }): Promise<TooLargeScreen> {
@@ -35,5 +37,5 @@ export async function screenTooLarge(tx: Tx, access: AccessSettings, peek: Peeke
   const contact = await accessContact(tx, peek.from);
   const authorised = authenticity.trusted && contact !== null && (contact.authorised || contact.role === ADMIN_ROLE);
   if (authorised) return { hold: false, silent };
-  return { hold: forged ? 'forged' : true, silent: `sender not authorised (${access.unknownSenderPolicy})${forged ? `: ${forged}` : ''}: held for authorisation, no answer` };
+  return { hold: forged ? 'forged' : true, silentAtRelease: silent, silent: `sender not authorised (${access.unknownSenderPolicy})${forged ? `: ${forged}` : ''}: held for authorisation, no answer` };
 }

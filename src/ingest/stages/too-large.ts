@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { ticketSubject } from '../../domain/thread-refs.js';
+import { heldTooLargeDetail } from '../../lifecycle/held-too-large.js';
 import { startTicket, type LifecycleDeps } from '../../lifecycle/transitions.js';
 import { sizeOverLimit } from '../../outbound/locale.js';
 import type { Tx } from '../../store/database.js';
@@ -84,7 +85,7 @@ export async function openTooLargeTicket(
   const hold = input.screen?.hold ?? false;
   if (hold) {
     // No clock and no mail until the sender is authorised (lifecycle/access-actions.ts releases it), as a held new mail.
-    await addTicketEvent(tx, { ticketId: ticket.id, type: 'held_for_authorisation', actor: 'system', detail: hold === 'forged' ? HELD_FORGED : 'a mail too large to parse from a sender not authorised', at: input.now });
+    await addTicketEvent(tx, { ticketId: ticket.id, type: 'held_for_authorisation', actor: 'system', detail: hold === 'forged' ? HELD_FORGED : heldTooLargeDetail({ size: input.size, limit: input.limit, sha256: input.sha256, silent: input.screen?.silentAtRelease ?? null }), at: input.now });
     return ticket.number;
   }
   // Not answered when its sender is not believed, it is spam or a machine's (too-large-screen.ts).
