@@ -97,4 +97,20 @@ describe('a mail too large to parse is screened as a new mail is', () => {
     expect(await app.db.ticket.count({ where: { heldForAuthorisation: true } })).toBe(0);
     expect(await templates()).toEqual([]);
   });
+
+  it('a Cc\'d colleague\'s too-large reply to our acknowledgement is not held as a new mail: a ticket and the too_large notice, as before', async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'hold' });
+    const first = await ingest(mail({ headers: { From: 'luis@empresa.mx', Cc: 'pepe@otra.mx', Subject: 'Factura 12' }, body: 'hola' }));
+    const ack = (await app.db.outboxMail.findFirstOrThrow()).messageId;
+    const r = await ingest(big({ From: 'pepe@otra.mx', 'In-Reply-To': `<${ack}>`, Subject: `Re: Factura 12 [#${first.ticketNumber}]` }));
+    expect((await held(r.ticketNumber)).heldForAuthorisation).toBe(false);
+    expect(await templates()).toContain('too_large pepe@otra.mx');
+  });
+
+  it('a stranger\'s subject tag alone is no continuation: still held', async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'hold' });
+    const first = await ingest(mail({ headers: { From: 'luis@empresa.mx', Subject: 'Factura 12' }, body: 'hola' }));
+    const r = await ingest(big({ From: 'x@desconocido.com', Subject: `Re: Factura 12 [#${first.ticketNumber}]` }));
+    expect((await held(r.ticketNumber)).heldForAuthorisation).toBe(true);
+  });
 });

@@ -10,6 +10,7 @@ import { addMessage, addTicketEvent, createTicket, ensureContact } from '../../s
 import type { PeekedHeaders } from '../peek-headers.js';
 import { DEFAULT_ACCESS, type AccessSettings } from './access.js';
 import { isSupportAddress } from './identify.js';
+import { continuesATicket } from './too-large-continues.js';
 import { screenTooLarge, type TooLargeScreen } from './too-large-screen.js';
 import { keyForTooLarge, noteReusedMessageId } from './reused-message-id.js';
 
@@ -37,7 +38,7 @@ export interface TooLargeMail {
  */
 export async function recordTooLarge(
   tx: Tx,
-  deps: { lifecycle: LifecycleDeps; ownAddresses: string[]; log: Logger; access?: AccessSettings },
+  deps: { lifecycle: LifecycleDeps; ownAddresses: string[]; log: Logger; access?: AccessSettings; secret?: string },
   mail: TooLargeMail,
 ): Promise<{ outcome: InboundOutcome; ticketNumber: number | null; detail: string; dedupKey: string; contentFingerprint: string | null }> {
   const { peek, sha256, size, limit, now } = mail;
@@ -48,7 +49,8 @@ export async function recordTooLarge(
   }
   const from = peek.from;
   const ownMail = from !== null && isSupportAddress(from, deps.ownAddresses);
-  const screen = !from || ownMail ? null : await screenTooLarge(tx, deps.access ?? DEFAULT_ACCESS, { ...peek, from });
+  const continues = !from || ownMail ? false : await continuesATicket(tx, deps.secret, { ...peek, from });
+  const screen = !from || ownMail ? null : await screenTooLarge(tx, deps.access ?? DEFAULT_ACCESS, { ...peek, from }, continues);
   const ticketNumber = !from || !screen ? null : await openTooLargeTicket(tx, deps.lifecycle, { peek: { ...peek, from }, dedupKey: key.dedupKey, sha256, size, limit, now, slaFrom: mail.slaFrom, screen });
   const recorded = { outcome: 'too_large' as const, ticketNumber, detail: screen?.silent ? `${detail}; not answered: ${screen.silent}` : detail };
   const noted = key.reused ? await noteReusedMessageId(tx, deps.log, key.reused, recorded, now) : recorded;
