@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AUTOMATIC_COPIES_SQL, AUTOMATIC_TEMPLATES } from '../../src/outbound/automatic-copies.js';
+import { sqlOf } from '../../src/store/sql.js';
 import { createTestApp, mail, type TestApp } from '../support/app.js';
 
 // The desk's automatic answers (an acknowledgement, a receipt) go to the ticket's copies too: whoever writes a mail
@@ -48,5 +50,21 @@ describe('automatic answers and the addresses in copy', () => {
     const [ack] = (await outbox()).filter((m) => m.template === 'acknowledgement');
     expect(JSON.parse(ack?.ccList ?? '[]')).toEqual(['contador@despacho.mx', 'luis@cliente.mx']);
     expect(await app.db.ticketEvent.count({ where: { type: 'notice_capped' } })).toBe(0);
+  });
+
+  it('the copies are counted over the window\'s rows alone, by the (template, createdAt) index, whatever tickets the address was copied on before', async () => {
+    const plan = sqlOf(app.db).all<{ detail: string }>(`EXPLAIN QUERY PLAN ${AUTOMATIC_COPIES_SQL}`, ...AUTOMATIC_TEMPLATES, new Date(), 'a', 'a', 'a');
+    expect(plan.map((p) => p.detail).join('\n')).toMatch(/USING INDEX OutboxMail_template_createdAt_idx \(template=\? AND createdAt>\?\)/);
+    // Every template an automatic mail is written under is listed (else its copies went uncounted).
+    for (const template of ['acknowledgement', 'too_large', 'escalation_digest', 'csat_survey', 'nps_survey', 'access_request', 'bulletin_confirm']) expect(AUTOMATIC_TEMPLATES).toContain(template);
+  });
+
+  it('a mail Cc\'d to many, all at the cap: the notice_capped event names ten and counts the rest', async () => {
+    // 25 addresses, ten reached by each acknowledgement until each had 3 (AUTO_MAIL_LIMIT): nine mails; the tenth finds all full.
+    const many = Array.from({ length: 25 }, (_, i) => `persona${i}@lista.example`).join(', ');
+    for (let i = 0; i < 10; i++) await ingest(mail({ headers: { From: `bot${i}@spammer.example`, Cc: many, Subject: `Oferta ${i}` } }));
+    const details = (await app.db.ticketEvent.findMany({ where: { type: 'notice_capped' } })).map((e) => e.detail ?? '');
+    expect(details.some((d) => /and \d+ more: 3 automatic mails/.test(d))).toBe(true);
+    expect(details.every((d) => d.length < 2000)).toBe(true);
   });
 });
