@@ -1,4 +1,3 @@
-import { fromFieldCount } from './from-fields.js';
 import iconv from 'iconv-lite';
 import libmime from 'libmime';
 import type { Readable } from 'node:stream';
@@ -10,6 +9,7 @@ import { ErrorCode, VentanillaError } from '../errors.js';
 import { withTextCharsetsNamed } from './charset-repair.js';
 import { charsetsToName, withTextCharsetsNamedStream } from './charset-repair-stream.js';
 import { enclosedMessageIds } from './enclosed-ids.js';
+import { fromFieldCount } from './from-fields.js';
 import { withParameterLinesFolded, withParameterLinesFoldedStream, withParameterLinesSeen } from './parameter-lines.js';
 import { safeFilename, storedContentType } from './attachment-names.js';
 import { takeUuencodedFiles } from './uuencode.js';

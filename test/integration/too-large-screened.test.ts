@@ -107,6 +107,15 @@ describe('a mail too large to parse is screened as a new mail is', () => {
     expect(await templates()).toContain('too_large pepe@otra.mx');
   });
 
+  it('a forged too-large mail naming a ticket is held as any forged mail, not taken for a continuation', async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'hold' });
+    const first = await ingest(mail({ headers: { From: 'luis@empresa.mx', Subject: 'Factura 12' }, body: 'hola' }));
+    const ack = (await app.db.outboxMail.findFirstOrThrow()).messageId;
+    const r = await ingest(big({ From: 'luis@empresa.mx', 'In-Reply-To': `<${ack}>`, Subject: `Re: Factura 12 [#${first.ticketNumber}]`, ...FORGED }));
+    expect((await held(r.ticketNumber)).heldForAuthorisation).toBe(true);
+    expect(await templates()).toEqual([`acknowledgement luis@empresa.mx`]);
+  });
+
   it('a stranger\'s subject tag alone is no continuation: still held', async () => {
     await start({ UNKNOWN_SENDER_POLICY: 'hold' });
     const first = await ingest(mail({ headers: { From: 'luis@empresa.mx', Subject: 'Factura 12' }, body: 'hola' }));

@@ -24,7 +24,7 @@ export interface TooLargeScreen {
   silentAtRelease?: string | null;
 }
 
-/** `continues`: it names an existing ticket (too-large-continues.ts), so who may open tickets is not asked. */
+/** `continues`: it names an existing ticket (too-large-continues.ts), so who may open tickets is not asked, unless its From is forged (held as any forged mail is). */
 export async function screenTooLarge(tx: Tx, access: AccessSettings, peek: PeekedHeaders & { from: string }, continues = false): Promise<TooLargeScreen> {
   const headers = peek.headers ?? new Map<string, string[]>();
   const fromCount = peek.fromCount ?? 1;
@@ -34,7 +34,7 @@ export async function screenTooLarge(tx: Tx, access: AccessSettings, peek: Peeke
   const automatic = classifyAutomatic(fields);
   const forged = authenticity.trusted ? null : `the From address failed authentication (${authenticity.reason})`;
   const silent = forged ?? (automatic ? `machine-written (${automatic.reason})` : asksNoAutoReply(fields));
-  if (access.unknownSenderPolicy === 'accept' || continues) return { hold: false, silent };
+  if (access.unknownSenderPolicy === 'accept' || (continues && !forged)) return { hold: false, silent };
   const contact = await accessContact(tx, peek.from);
   const authorised = authenticity.trusted && contact !== null && (contact.authorised || contact.role === ADMIN_ROLE);
   if (authorised) return { hold: false, silent };
