@@ -29,7 +29,7 @@ export const AUTOMATIC_TEMPLATES: readonly string[] = [...new Set<string>([...TE
  */
 export const AUTOMATIC_COPIES_SQL = `SELECT count(*) AS "n" FROM "OutboxMail" o
      WHERE o."template" IN (${AUTOMATIC_TEMPLATES.map(() => '?').join(', ')}) AND o."createdAt" >= ? AND o."automatic" = 1 AND o."primaryTo" <> ?
-       AND EXISTS (SELECT 1 FROM json_each(o."ccList") WHERE lower(json_each."value") = ? UNION ALL SELECT 1 FROM json_each(o."toList") WHERE lower(json_each."value") = ?)`;
+       AND EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(o."ccList") THEN o."ccList" ELSE '[]' END) WHERE lower(json_each."value") = ? UNION ALL SELECT 1 FROM json_each(CASE WHEN json_valid(o."toList") THEN o."toList" ELSE '[]' END) WHERE lower(json_each."value") = ?)`;
 
 function automaticCopiesTo(tx: Tx, address: string, since: Date): number {
   const lower = address.toLowerCase();

@@ -175,3 +175,20 @@ describe('a reply to a bulletin: courtesies, away wording and titles (review R4)
     expect(await ingest(toBulletins('RE: ¿Aplica el cambio 499? - ¿y a RESICO?', 'Gracias'))).toMatchObject({ outcome: 'created' });
   }, 60_000);
 });
+
+// Found by a review of this file's first version: the patterns' optional spaces tried a long run of them again from
+// each character (a reply of "Gracias", 100 KB of spaces and "saludos" held the ingest transaction 34 s; 1 MB
+// would be ~40 minutes), and a bulletin whose language variant is a string (valid JSON, not an object) made the
+// titles' query fail, quarantining every reply asking in its subject. A hang is what the timeout guards against.
+describe('odd replies and odd bulletins', () => {
+  it('a reply of long runs of spaces and blank lines is screened, its question read', async () => {
+    const body = 'Gracias' + ' '.repeat(100_000) + 'saludos' + '\n \n'.repeat(20_000) + '¿aplica?';
+    expect(await ingest(toBulletins('RE: Reforma', body, { 'In-Reply-To': '<b1.s1@example.test>' }))).toMatchObject({ outcome: 'created' });
+  }, 20_000);
+
+  it('a bulletin whose variants hold a language as a string does not break the screening of replies', async () => {
+    await app.db.bulletin.create({ data: { title: 'Reforma', countries: ',MX,', variants: JSON.stringify({ es: 'legacy markdown' }), sendAt: NOW, status: 'sent' } });
+    const r = await ingest(toBulletins('RE: Reforma ¿aplica?', 'Gracias', { 'In-Reply-To': '<b1.s1@example.test>' }));
+    expect(r).toMatchObject({ outcome: 'created' });
+  });
+});

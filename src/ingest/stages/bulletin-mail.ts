@@ -42,7 +42,7 @@ async function bulletinTitles(tx: Tx): Promise<string[]> {
   const rows = await tx.$queryRaw<{ t: string | null }[]>`
     WITH latest AS (SELECT title, variants FROM Bulletin WHERE status IN ('sending', 'sent') ORDER BY sendAt DESC LIMIT ${TITLES_COMPARED})
     SELECT title AS t FROM latest
-    UNION SELECT json_extract(v.value, '$.title') AS t FROM latest, json_each(CASE WHEN json_valid(latest.variants) THEN latest.variants ELSE '{}' END) AS v`;
+    UNION SELECT CASE WHEN v.type = 'object' THEN json_extract(v.value, '$.title') END AS t FROM latest, json_each(CASE WHEN json_valid(latest.variants) THEN latest.variants ELSE '{}' END) AS v`;
   return rows.flatMap((r) => (typeof r.t === 'string' ? [r.t] : []));
 }
 
