@@ -1,3 +1,4 @@
+import { namedList } from '../domain/named-list.js';
 import type { Tx } from '../store/database.js';
 import { sqlOf } from '../store/sql.js';
 import { ACCESS_TEMPLATE_NAMES, TEMPLATE_NAMES } from './templates.js';
@@ -61,11 +62,7 @@ export async function capAutomaticCopies(tx: Tx, notice: string, copies: string[
     else kept.push(address);
   }
   const reasons: string[] = [];
-  // The first AUTOMATIC_COPIES_AT_MOST named, each cut short, the rest counted: a mail Cc'd to hundreds whose copies
-  // are all at the cap wrote every address in the event's detail.
-  const more = full.length > AUTOMATIC_COPIES_AT_MOST ? ` and ${full.length - AUTOMATIC_COPIES_AT_MOST} more` : '';
-  const named = `${full.slice(0, AUTOMATIC_COPIES_AT_MOST).map((a) => a.slice(0, 100)).join(', ')}${more}`;
-  if (full.length > 0) reasons.push(`${named}: ${cap.limit} automatic mails already in the window`);
+  if (full.length > 0) reasons.push(`${namedList(full, AUTOMATIC_COPIES_AT_MOST, 100)}: ${cap.limit} automatic mails already in the window`);
   if (beyond > 0) reasons.push(`${beyond} more in copy: an automatic mail goes to at most ${AUTOMATIC_COPIES_AT_MOST} copies (a person's answer goes to all)`);
   return { kept, why: reasons.length > 0 ? `${notice}, copies left out: ${reasons.join('; ')}` : null };
 }

@@ -1,5 +1,6 @@
 import type { Tx } from '../../store/database.js';
 import { isFreeMailDomain } from '../../domain/free-mail.js';
+import { namedList } from '../../domain/named-list.js';
 import { domainOf } from '../../domain/thread-refs.js';
 import type { ThreadVia } from '../../domain/threading.js';
 import { addTicketEvent, organisationDomains, type StoredTicket } from '../../store/tickets-repo.js';
@@ -91,8 +92,6 @@ const NAMED_AT_MOST = 10;
 /** Records on the ticket that the mail's To/Cc were not made its CCs, and why; nothing when none were left out. */
 export async function noteCcsWithheld(tx: Tx, ticketId: number, withheld: readonly string[], at: Date, why: WithheldWhy = 'bcc'): Promise<void> {
   if (withheld.length === 0) return;
-  const rest = withheld.length - NAMED_AT_MOST;
-  const names = `${withheld.slice(0, NAMED_AT_MOST).join(', ')}${rest > 0 ? ` and ${rest} more` : ''}`;
-  const detail = `${WITHHELD_WHY[why]}: ${names}`;
+  const detail = `${WITHHELD_WHY[why]}: ${namedList(withheld, NAMED_AT_MOST)}`;
   await addTicketEvent(tx, { ticketId, type: CCS_WITHHELD, actor: 'system', detail, at });
 }
