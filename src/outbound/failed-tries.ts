@@ -55,12 +55,16 @@ export class FailedTries {
    * failed. Taken by some (`someTook`), it reached them.
    */
   async recordRefused(row: ClaimedMail, refused: RefusedRecipient[], report: DrainReport, now: () => Date, someTook = true): Promise<void> {
-    const message = refused.map((r) => `${r.address}: ${r.response}`).join('; ');
+    const said = (list: RefusedRecipient[]) => list.map((r) => `${r.address}: ${r.response}`).join('; ');
+    const message = said(refused);
     if (this.opts.suppressionDays !== undefined) await this.suppressDead(row, refused, this.opts.suppressionDays, now);
+    // The refusals for good of the earlier tries too: the retry to the others, once it reaches them, must not wipe them.
+    const before = parseColumn<OutboxHeaders>(row.headers).refusedForGood;
+    const refusedForGood = [before, said(refused.filter((r) => isPermanentRecipientCode(r.responseCode)))].filter(Boolean).join('; ');
     const owed = refused.filter((r) => !isPermanentRecipientCode(r.responseCode)).map((r) => r.address);
-    if (owed.length > 0) return this.retryOrFail(row, message, false, report, now, { owedTo: owed, reached: someTook });
+    if (owed.length > 0) return this.retryOrFail(row, message, false, report, now, { owedTo: owed, reached: someTook, refusedForGood });
     if (!someTook) return this.retryOrFail(row, message, true, report, now);
-    if (!(await this.whileHeld(row, (tx) => noteRefusedRecipients(tx, row.id, message)))) return;
+    if (!(await this.whileHeld(row, (tx) => noteRefusedRecipients(tx, row.id, [before, message].filter(Boolean).join('; '))))) return;
     report.sent++;
     this.deps.log.warn({ outboxId: row.id, refused: message }, 'mail sent, but the server refused some of its recipients for good');
   }
@@ -83,11 +87,12 @@ export class FailedTries {
    * A failed try: marked failed when final (5xx), when the next try would fall past the retry window (or the
    * tries run out, with OUTBOX_MAX_ATTEMPTS), else due again after the backoff (30 s doubling to 1 h).
    * `owedTo`: the recipients it is still owed to, when others took it (the rest of the envelope is done); `reached`:
-   * this try may have left it with a reader (kept on the row for good: OutboxMail.mayHaveReached).
+   * this try may have left it with a reader (kept on the row for good: OutboxMail.mayHaveReached); `refusedForGood`:
+   * the recipients refused for good so far, kept for when it is sent (OutboxHeaders.refusedForGood).
    */
-  async retryOrFail(row: ClaimedMail, message: string, permanent: boolean, report: DrainReport, now: () => Date, tried: { owedTo?: string[]; reached?: boolean } = {}): Promise<void> {
-    const { owedTo, reached = false } = tried;
-    const headers = owedTo ? JSON.stringify({ ...parseColumn<OutboxHeaders>(row.headers), envelopeTo: owedTo }) : undefined;
+  async retryOrFail(row: ClaimedMail, message: string, permanent: boolean, report: DrainReport, now: () => Date, tried: { owedTo?: string[]; reached?: boolean; refusedForGood?: string } = {}): Promise<void> {
+    const { owedTo, reached = false, refusedForGood } = tried;
+    const headers = owedTo ? JSON.stringify({ ...parseColumn<OutboxHeaders>(row.headers), envelopeTo: owedTo, ...(refusedForGood ? { refusedForGood } : {}) }) : undefined;
     const delay = Math.min(30_000 * 2 ** (row.attempts - 1), 3_600_000);
     const next = new Date(now().getTime() + delay);
     const { retryHours } = this.opts;

@@ -85,7 +85,11 @@ function applied(tx: Tx, change: LeftOut, opts: { now: Date; holder: string | nu
   const { id } = change.mail;
   const why = suppressedReason(change.leftOut);
   if (change.outcome === 'cancelled') return settleUnsent(tx, id, opts.holder, 'cancelled', why, change.headers, opts.now);
-  if (change.outcome === 'done') return settleUnsent(tx, id, opts.holder, 'sent', `not sent to ${change.leftOut.join(', ')}: ${why}`, change.headers, opts.now);
+  if (change.outcome === 'done') {
+    // Sent to the others already: the refusals for good an earlier try met stay named first (OutboxHeaders.refusedForGood).
+    const before = parseColumn<OutboxHeaders>(change.headers).refusedForGood;
+    return settleUnsent(tx, id, opts.holder, 'sent', [before, `not sent to ${change.leftOut.join(', ')}: ${why}`].filter(Boolean).join('; '), change.headers, opts.now);
+  }
   return setRecipients(tx, id, opts.holder, change);
 }
 

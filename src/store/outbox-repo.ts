@@ -10,6 +10,12 @@ export interface OutboxHeaders {
   extra: Record<string, string>;
   /** Set once some recipients took the mail and others refused it for now: the ones it still goes to. */
   envelopeTo?: string[];
+  /**
+   * The recipients an earlier try was refused for good ("luis@cliente.mx: 550 …; …"), while it still goes to others:
+   * its lastError once sent (SENT), as a try that took them all and refused these leaves it (failed-tries.ts), so a
+   * mail that reached only the copies is never read as one that reached these (survey-repo.ts).
+   */
+  refusedForGood?: string;
 }
 
 export interface NewOutboxMail {
@@ -149,7 +155,8 @@ const RENEW = `UPDATE "OutboxMail" SET "leasedUntil" = ?
 // over and sent by another drainer, and its record would send it a second time (or its retry a third). A sent row
 // keeps its sender as leaseHolder: what the server said after the record (a refusal of the end, of some recipients)
 // is still that sender's to write.
-const SENT = `UPDATE "OutboxMail" SET "status" = 'sent', "sentAt" = ?, "leasedUntil" = NULL, "lastError" = NULL
+const SENT = `UPDATE "OutboxMail" SET "status" = 'sent', "sentAt" = ?, "leasedUntil" = NULL,
+    "lastError" = CASE WHEN json_valid("headers") THEN json_extract("headers", '$.refusedForGood') END
   WHERE "id" = ? AND "status" = 'sending' AND "leaseHolder" IS ?`;
 const HOLDS = `SELECT 1 FROM "OutboxMail" WHERE "id" = ? AND "status" IN ('sending', 'sent') AND "leaseHolder" IS ?`;
 
@@ -224,8 +231,7 @@ export async function releaseClaims(db: Db, ids: number[], holder: string | null
 
 /** Records the mail sent if `holder` still holds its claim; false when another drainer took it over. */
 export async function markSent(tx: Tx, id: number, at: Date, holder: string | null): Promise<boolean> {
-  const { count } = await tx.outboxMail.updateMany({ where: { id, status: 'sending', leaseHolder: holder }, data: { status: 'sent', sentAt: at, leasedUntil: null, lastError: null } });
-  return count > 0;
+  return sqlOf(tx).run(SENT, sqlDate(at), id, holder).changes > 0;
 }
 
 /** Whether the mail is still `holder`'s: claimed by it, or recorded sent by it (read in the transaction that then writes the row). */

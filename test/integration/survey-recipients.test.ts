@@ -114,6 +114,44 @@ describe('an address refused for good at sending while a Cc took the mail', () =
   });
 });
 
+// The mixed refusal as a customer meets it: Luis's mailbox is disabled (a 550 that says nothing of a dead address, so
+// nothing suppresses it: only the outbox knows), and his colleague Ana, in copy, is greylisted (451). The mail goes
+// again to Ana alone and reaches her: marked sent, it must still say that Luis refused it, or it read as mail that
+// reached him since his last failure, and his surveys resumed.
+describe('a refusal of the asked address while a Cc is greylisted, then takes the retry', () => {
+  it('still keeps surveys from the refused address: the retry reached the Cc, not him', async () => {
+    await start();
+    // The drains run on the test's clock: the retry due after its backoff, within OUTBOX_RETRY_HOURS.
+    const at = (minutes: number) => () => new Date(clock.getTime() + minutes * 60_000);
+    const smtp = fixture.smtp();
+    smtp.refuseRecipients.set('luis@cliente.mx', 550);
+    smtp.recipientReplies.set('luis@cliente.mx', '5.2.1 Mailbox disabled, not accepting messages');
+    try {
+      // His first ticket's mails fail for good: his address is blocked from surveys.
+      await solvedTicket('Luis <luis@cliente.mx>', '<x1@cliente.mx>');
+      expect(await web.app.db.outboxMail.count({ where: { primaryTo: 'luis@cliente.mx', status: 'failed' } })).toBeGreaterThan(0);
+      expect(await inTransaction(web.app.db, (tx) => surveySuppression(tx, 'luis@cliente.mx', 'csat', clock))).toBe('bounced');
+      // A second ticket with Ana in copy: Luis refused for good, Ana greylisted, then Ana takes the retry.
+      smtp.refuseRecipients.set('ana@cliente.mx', 451);
+      const r = await web.app.pipeline.ingest(mail({ headers: { From: 'Luis <luis@cliente.mx>', Cc: 'Ana <ana@cliente.mx>', 'Message-ID': '<x2@cliente.mx>' } }), { source: 'file' });
+      await web.app.drainer().drain(at(0));
+      smtp.refuseRecipients.delete('ana@cliente.mx');
+      const before = received().length;
+      await web.app.drainer().drain(at(60));
+      expect(received().slice(before).map((m) => m.envelopeTo)).toEqual([['ana@cliente.mx']]);
+      const ack = await web.app.db.outboxMail.findFirstOrThrow({ where: { ticket: { number: r.ticketNumber as number } } });
+      // Solved: Luis is not asked (his address still takes no mail).
+      await replyToTicket(web.app, { number: r.ticketNumber as number, body: 'Listo.', status: 'solved', actor: 'agent:maria', now: clock });
+      expect(await csatEvents(r.ticketNumber as number)).toEqual(['csat_skipped: luis@cliente.mx: bounced']);
+      // `outbox list` still names his refusal on the mail sent to Ana.
+      expect(await web.app.db.outboxMail.findUniqueOrThrow({ where: { id: ack.id } })).toMatchObject({ status: 'sent', lastError: expect.stringContaining('luis@cliente.mx: 550 5.2.1 Mailbox disabled') });
+    } finally {
+      smtp.refuseRecipients.clear();
+      smtp.recipientReplies.clear();
+    }
+  });
+});
+
 describe('an address that reads no answers', () => {
   it('gets no CSAT and no NPS: its tickets (a monitoring alert, a no-reply notifier) are worked, but nobody would read a survey', async () => {
     await start();

@@ -20,6 +20,8 @@ export interface SmtpPeer {
    * a full mailbox; others are accepted.
    */
   refuseRecipients: Map<string, 451 | 550 | 552>;
+  /** The text of a refusal of refuseRecipients, by address, instead of the code's usual one ("No such user" for 550). */
+  recipientReplies: Map<string, string>;
   /** While set, RCPT TO is answered only once it resolves (a server slow in the dialogue): the sender waits there. */
   rcptGate: Promise<void> | null;
   /** RCPT TO commands waiting for the gate now. */
@@ -80,6 +82,7 @@ export async function startSmtpPeer(options: { auth?: { user: string; pass: stri
     received: [],
     failWith: null,
     refuseRecipients: new Map(),
+    recipientReplies: new Map(),
     rcptGate: null,
     rcptWaiting: 0,
     dropAtGate: false,
@@ -147,7 +150,7 @@ export async function startSmtpPeer(options: { auth?: { user: string; pass: stri
         }
         const code = peer.refuseRecipients.get(address.address.toLowerCase());
         if (!code) return callback();
-        const text = { 451: 'Greylisted, try again later', 550: 'No such user', 552: 'Too many recipients' }[code];
+        const text = peer.recipientReplies.get(address.address.toLowerCase()) ?? { 451: 'Greylisted, try again later', 550: 'No such user', 552: 'Too many recipients' }[code];
         callback(Object.assign(new Error(text), { responseCode: code }));
       },
       onData(stream, session, callback) {
