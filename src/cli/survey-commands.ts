@@ -18,8 +18,11 @@ function npsLine(n: NpsSummary): string {
   return `NPS ${signed(n.nps)} (${n.promoters} promoters, ${n.passives} passives, ${n.detractors} detractors) · ${n.answered}/${n.sent} answered (${pct(n.responseRate)})`;
 }
 
+/** Surveys asked whose mail has not left yet: not in the counts before it. */
+const waiting = (pending: number) => (pending > 0 ? ` · ${pending} waiting in the outbox` : '');
+
 function block(f: SurveyFigures, indent: string): string {
-  return `${indent}${csatLine(f.csat)}\n${indent}${npsLine(f.nps)}\n`;
+  return `${indent}${csatLine(f.csat)}${waiting(f.csat.pending)}\n${indent}${npsLine(f.nps)}${waiting(f.nps.pending)}\n`;
 }
 
 /** `ventanilla survey report`: CSAT % satisfied, NPS, response rates and counts (README "Surveys"). */

@@ -214,18 +214,24 @@ export interface SurveyReportRow {
   agent: string | null;
   country: string | null;
   organisation: string | null;
+  /** Its mail still waits in the outbox (queued, claimed, due again after a deferral): asked, but not sent yet. */
+  pending: boolean;
 }
 
-/** Surveys sent in [from, to), with their current answer. */
+/** Surveys asked in [from, to), with their current answer; those whose mail has not left yet marked `pending`. */
 export async function surveysSentBetween(db: Db, from: Date | null, to: Date): Promise<SurveyReportRow[]> {
   const rows = await db.surveyRequest.findMany({
     where: { sentAt: { ...(from ? { gte: from } : {}), lt: to } },
     select: { kind: true, rating: true, score: true, agent: true, country: true, messageId: true, organisation: { select: { name: true } } },
     orderBy: { id: 'asc' },
   });
-  // A survey whose mail failed for good (refused at sending, out of retries) never reached anyone: not sent. (Few
-  // rows, read apart: a list of every survey's id would pass SQLite's limit on parameters.)
-  const failed = await db.outboxMail.findMany({ where: { status: 'failed', template: { in: ['csat_survey', 'nps_survey'] } }, select: { messageId: true } });
-  const undelivered = new Set(failed.map((m) => m.messageId));
-  return rows.filter((r) => !undelivered.has(r.messageId)).map(({ organisation, messageId: _id, ...r }) => ({ ...r, organisation: organisation?.name ?? null }));
+  // A survey whose mail failed for good (refused at sending, out of retries) never reached anyone: not sent. One whose
+  // mail still waits has reached no one yet, unless answered all the same (a try whose connection broke after the
+  // mail's end, retried: it got there). (Few rows, the failed and the queue, read apart: a list of every survey's id
+  // would pass SQLite's limit on parameters. A survey with no outbox row left was sent.)
+  const unsent = await db.outboxMail.findMany({ where: { status: { in: ['failed', 'pending', 'sending'] }, template: { in: ['csat_survey', 'nps_survey'] } }, select: { messageId: true, status: true } });
+  const statusOf = new Map(unsent.map((m) => [m.messageId, m.status]));
+  return rows
+    .filter((r) => statusOf.get(r.messageId) !== 'failed')
+    .map(({ organisation, messageId, ...r }) => ({ ...r, organisation: organisation?.name ?? null, pending: statusOf.has(messageId) && r.rating === null && r.score === null }));
 }

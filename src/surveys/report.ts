@@ -10,9 +10,10 @@ import { surveysSentBetween, type SurveyReportRow } from '../store/survey-repo.j
 export const REPORT_GROUPINGS = ['organisation', 'country', 'agent'] as const;
 export type ReportGrouping = (typeof REPORT_GROUPINGS)[number];
 
+/** `pending`: surveys asked whose mail still waits in the outbox; not counted in `sent` (nor in the rates). */
 export interface SurveyFigures {
-  csat: CsatSummary;
-  nps: NpsSummary;
+  csat: CsatSummary & { pending: number };
+  nps: NpsSummary & { pending: number };
 }
 
 export interface SurveyReport extends SurveyFigures {
@@ -25,7 +26,12 @@ export interface SurveyReport extends SurveyFigures {
 }
 
 function figures(rows: SurveyReportRow[]): SurveyFigures {
-  return { csat: summariseCsat(rows.filter((r) => r.kind === 'csat')), nps: summariseNps(rows.filter((r) => r.kind === 'nps')) };
+  const of = (kind: string) => rows.filter((r) => r.kind === kind);
+  const sent = (list: SurveyReportRow[]) => list.filter((r) => !r.pending);
+  const pending = (list: SurveyReportRow[]) => list.length - sent(list).length;
+  const csat = of('csat');
+  const nps = of('nps');
+  return { csat: { ...summariseCsat(sent(csat)), pending: pending(csat) }, nps: { ...summariseNps(sent(nps)), pending: pending(nps) } };
 }
 
 export async function surveyReport(db: Db, q: { from: Date | null; to: Date; by?: ReportGrouping | null }): Promise<SurveyReport> {

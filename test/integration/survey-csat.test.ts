@@ -125,7 +125,7 @@ describe('CSAT after support solves a ticket', () => {
     expect(stored).toMatchObject({ rating: 'good', score: null });
     expect(stored.answers.map((a) => [a.rating, a.channel])).toEqual([['good', 'web']]);
     const report = await surveyReport(web.app.db, { from: null, to: new Date(clock.getTime() + 60_000) });
-    expect(report.csat).toEqual({ sent: 1, answered: 1, responseRate: 100, satisfied: 1, neutral: 0, unsatisfied: 0, satisfiedPercent: 100 });
+    expect(report.csat).toEqual({ sent: 1, answered: 1, responseRate: 100, satisfied: 1, neutral: 0, unsatisfied: 0, satisfiedPercent: 100, pending: 0 });
   });
 
   it('tampered, expired or replayed tokens get a clear error page and store nothing', async () => {

@@ -121,7 +121,7 @@ describe('the NPS campaign', () => {
     expect([await web.app.db.ticket.count(), await web.app.db.outboxMail.count()]).toEqual([tickets, sent]);
 
     const report = await surveyReport(web.app.db, { from: MX('2026-03-01T00:00:00'), to: MX('2026-04-01T00:00:00'), by: 'organisation' });
-    expect(report.nps).toEqual({ sent: 4, answered: 2, responseRate: 50, promoters: 1, passives: 0, detractors: 1, nps: 0 });
+    expect(report.nps).toEqual({ sent: 4, answered: 2, responseRate: 50, promoters: 1, passives: 0, detractors: 1, nps: 0, pending: 0 });
     expect(report.groups).toEqual([{ key: 'Cliente MX', csat: expect.objectContaining({ sent: 0 }), nps: report.nps }]);
 
     // A year later: asked again only with a ticket in the last 12 months and 12 months after the last time.
