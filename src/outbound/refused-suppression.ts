@@ -18,8 +18,25 @@ const DAY_MS = 86_400_000;
  */
 const ABOUT_SENDER = /\bsender\b|\bmail from\b|\bremitente\b|\bremetente\b|\bexpéditeur\b/i;
 const SENDER_STATUSES = new Set(['5.1.7', '5.1.8']);
+/**
+ * Words that say the user, mailbox or address does not exist, in English, Spanish and Portuguese: what a refusal
+ * without an enhanced code 5.1.x must say to count as dead. Not "mailbox unavailable": RFC 5321's text for any 550,
+ * which servers give for a policy or spam block as well.
+ */
+const NO_SUCH_ADDRESS = new RegExp(
+  [
+    String.raw`\b(?:user|recipient|mailbox|address|account)\b(?:\s+\S+){0,5}?\s+(?:does ?n[o']?t exist|not exist|not found|unknown)`,
+    String.raw`\bunknown (?:user|recipient|mailbox|address)|\bno such (?:user|recipient|mailbox|address|account)`,
+    String.raw`\b(?:usuario|usuário|utilizador|destinatari[oa]|destinatári[oa]|buz[oó]n|cuenta|conta|direcci[oó]n|endereço|caixa postal)(?:\s+\S+){0,3}?\s+(?:no existe|n[aã]o existe|inexistente|desconocid[oa]|desconhecid[oa]|no encontrad[oa]|n[aã]o encontrad[oa])`,
+  ].join('|'),
+  'i',
+);
 
-/** The refusal says the address itself is dead (user or host unknown, moved, a domain that takes no mail). */
+/**
+ * The refusal says the address itself is dead (user or host unknown, moved, a domain that takes no mail). Without an
+ * enhanced code 5.1.x, only when its words say the user or mailbox does not exist (NO_SUCH_ADDRESS), and the
+ * classifier reads nothing else in them ("your hostname does not exist": a reverse DNS check).
+ */
 export function refusedAddressIsDead(r: RefusedRecipient): boolean {
   const code = r.responseCode;
   if (code === undefined || code < 500 || code > 599) return false;
@@ -27,7 +44,8 @@ export function refusedAddressIsDead(r: RefusedRecipient): boolean {
   if (status !== null && (!status.startsWith('5.') || SENDER_STATUSES.has(status))) return false;
   if (ABOUT_SENDER.test(r.response)) return false;
   const reason = reasonOf({ status, replyCode: String(code), text: r.response, commandText: 'RCPT TO' });
-  return isHard(true, reason);
+  if (status?.startsWith('5.1.')) return isHard(true, reason);
+  return NO_SUCH_ADDRESS.test(r.response) && (reason === null || isHard(true, reason));
 }
 
 /**

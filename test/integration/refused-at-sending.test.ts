@@ -62,6 +62,28 @@ describe('an address the SMTP server refuses at sending as unknown', () => {
     await bulletin('IVA 2027');
     expect(await app.db.suppression.count()).toBe(0);
   });
+
+  // RFC 5321 words every 550 "Requested action not taken: mailbox unavailable", and servers answer so for a policy or
+  // spam block too: without an enhanced code 5.1.x, a bare 550 says the address is dead only in words that say so.
+  it('a bare 550 "mailbox unavailable" suppresses nothing; one that says the user does not exist does', async () => {
+    app = await createTestApp({ ...smtp.env(), BULLETIN_ADDRESS: 'boletin@example.test', PUBLIC_URL: 'https://soporte.example.test', BULLETIN_RATE_PER_MINUTE: '600000' }, () => NOW);
+    await addSubscriber(app.db, { email: 'ana@cliente.mx', countries: 'MX' }, NOW);
+    await addSubscriber(app.db, { email: 'beto@cliente.mx', countries: 'MX' }, NOW);
+    smtp.refuseRecipients.set('ana@cliente.mx', 550);
+    smtp.recipientReplies.set('ana@cliente.mx', 'Requested action not taken: mailbox unavailable');
+    smtp.refuseRecipients.set('beto@cliente.mx', 550);
+    smtp.recipientReplies.set('beto@cliente.mx', 'El usuario no existe');
+    try {
+      await bulletin('IVA 2027');
+      expect((await app.db.suppression.findMany()).map((s) => s.email)).toEqual(['beto@cliente.mx']);
+      // Ana's server takes mail again (its block lifted): the next bulletin reaches her.
+      smtp.refuseRecipients.delete('ana@cliente.mx');
+      expect(await bulletin('ISR 2027')).toMatchObject({ queued: 1, skipped: 1 });
+      expect(smtp.received.map((m) => m.envelopeTo)).toEqual([['ana@cliente.mx']]);
+    } finally {
+      smtp.recipientReplies.clear();
+    }
+  });
 });
 
 // The suppression is written before the try's outcome; when it failed (a locked or full database, a constraint), the
@@ -97,6 +119,24 @@ describe('which refusals say the address is dead', () => {
     [550, '550 5.1.0 <soporte@example.test>: Sender address rejected: User unknown in local recipient table', false],
     [553, '553 5.1.8 <soporte@example.test>: Sender address rejected: Domain not found', false],
     [550, '550 5.7.54 SMTP; Unable to relay recipient in non-accepted domain', false],
+    // No enhanced code 5.1.x: dead only in words that say the user or mailbox does not exist.
+    [550, '550 mailbox unavailable', false],
+    [550, '550 Requested action not taken: mailbox unavailable', false],
+    [550, '550 5.0.0 Mailbox unavailable', false],
+    [550, '550 No reverse DNS: your hostname does not exist', false],
+    [550, '550 5.1.1 Requested action not taken: mailbox unavailable', true],
+    [550, '550 User unknown', true],
+    [550, '550 Recipient not found', true],
+    [550, '550 Unknown recipient', true],
+    [550, '550 <ana@cliente.mx>: mailbox does not exist', true],
+    [550, '550 The email account that you tried to reach does not exist', true],
+    [550, '550 El usuario no existe', true],
+    [550, '550 Usuario desconocido', true],
+    [550, '550 El buzón solicitado no existe', true],
+    [550, '550 Destinatario no encontrado', true],
+    [550, '550 Utilizador desconhecido', true],
+    [550, '550 O endereço de e-mail não existe', true],
+    [550, '550 Usuário inexistente', true],
   ])('%i %s: %s', (code, response, dead) => {
     expect(refusedAddressIsDead({ address: 'ana@cliente.mx', responseCode: code, response })).toBe(dead);
   });
