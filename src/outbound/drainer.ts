@@ -10,8 +10,8 @@ import { outgoingMailOf } from './outgoing-mail.js';
 import { ClaimTakenOver, SentRecords } from './sent-records.js';
 import { SharedBodies } from './shared-body.js';
 import { screenClaimed } from './suppressed-recipients.js';
+import { ServerPause } from './server-pause.js';
 import { describeSmtpError, isPermanentError, isServerProblem, mayHaveDelivered, refusedOf } from './smtp-errors.js';
-import { ErrorCode } from '../errors.js';
 import type { HeldOutcome } from './held-acknowledgements.js';
 
 export interface DrainReport {
@@ -31,9 +31,6 @@ const LEFTOVERS_EVERY_MS = 60_000;
  * daemon after 90 s.
  */
 export const STOP_GRACE_MS = 20_000;
-/** After the server failed us (smtp-errors.ts isServerProblem), the drain waits this long, doubling to the cap. */
-const FIRST_PAUSE_MS = 30_000;
-const MAX_PAUSE_MS = 15 * 60_000;
 /**
  * A claimed batch is checked against the suppressions once more before its next mail goes when this long has passed
  * since the last check: a relay that takes few mails a minute spends minutes on a batch, and a bounce recorded
@@ -73,9 +70,8 @@ export class OutboxDrainer {
   private readonly sentRecords: SentRecords;
   private readonly tries: FailedTries;
   private leftoversAt = 0;
-  /** While the server is in trouble, drains before this time (ms) try nothing; the pause doubles each time. */
-  private pausedUntil = 0;
-  private pauseMs = 0;
+  /** While the server is in trouble, drains try nothing for a while (server-pause.ts). */
+  private readonly pause: ServerPause;
 
   /** Aborted the stop's grace after stop(): the mails still on their way are given up on (sendOne). */
   private readonly interrupt = new AbortController();
@@ -110,6 +106,7 @@ export class OutboxDrainer {
     this.bodies = new SharedBodies(deps.db);
     this.sentRecords = new SentRecords(deps.db, this.holder);
     this.tries = new FailedTries(deps, opts, this.holder);
+    this.pause = new ServerPause(deps.log);
   }
 
   /**
@@ -120,7 +117,7 @@ export class OutboxDrainer {
    * (inbound-first.ts) no more are claimed, and the drain ends once the claimed ones are sent.
    */
   async drain(now: () => Date = () => new Date(), holding: () => boolean = () => false): Promise<DrainReport> {
-    if (now().getTime() < this.pausedUntil) return { sent: 0, retried: 0, failed: 0 };
+    if (this.pause.holds(now())) return { sent: 0, retried: 0, failed: 0 };
     await this.finishLeftovers();
     const run: Run = { queue: [], more: true, claiming: null, screening: null, screenedAt: Date.now(), error: null, report: { sent: 0, retried: 0, failed: 0 }, now, holding, serverTrouble: null, inFlight: new Set() };
     const lanes = 2 * Math.max(1, this.opts.concurrency ?? 5);
@@ -144,7 +141,7 @@ export class OutboxDrainer {
     // Stopped: what was claimed and not handed to the mailer goes back as it was.
     if (run.queue.length > 0) await releaseClaims(this.deps.db, run.queue.splice(0).map((r) => r.id), this.holder);
     if (run.error) throw run.error;
-    this.pauseAfterTrouble(run);
+    this.pause.after(run.serverTrouble, run.report.sent, run.now());
     return run.report;
   }
 
@@ -158,24 +155,6 @@ export class OutboxDrainer {
     } catch (error) {
       this.deps.log.warn({ error: String(error) }, 'could not renew the outbox claims; another drainer may send them once they expire');
     }
-  }
-
-  /**
-   * A server that is down or refuses our login would fail every mail alike: rather than mark each one (and log
-   * each), the drain stops, the mails wait untouched, and drains try again after a pause (30 s doubling to 15
-   * min, one log line each), however long the trouble lasts. A mail sent ends the pause's growth.
-   */
-  private pauseAfterTrouble(run: Run): void {
-    if (!run.serverTrouble) {
-      if (run.report.sent > 0) this.pauseMs = 0;
-      return;
-    }
-    this.pauseMs = Math.min(Math.max(FIRST_PAUSE_MS, this.pauseMs * 2), MAX_PAUSE_MS);
-    this.pausedUntil = run.now().getTime() + this.pauseMs;
-    this.deps.log.error(
-      { code: ErrorCode.SMTP_FAILED, error: run.serverTrouble, retryInMs: this.pauseMs },
-      'the SMTP server cannot take mail (unreachable, or it refused the login: check SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASSWORD, or with SMTP_OAUTH2 the IMAP_OAUTH2_* app); the outbox waits and tries again',
-    );
   }
 
   /**
