@@ -10,9 +10,10 @@ import type { PeekedHeaders } from '../peek-headers.js';
 // sent the too_large notice (its body is not read, so it is not threaded into the ticket it continues).
 
 /**
- * Whether the peeked headers name an existing ticket: a Message-ID of ours (signed) or of a stored mail in
- * In-Reply-To or References, or a subject tag of a ticket its sender takes part in (a tag alone is anyone's to write:
- * it would let any stranger past the screening with "[#1]" in a 25 MB mail's subject).
+ * Whether the peeked headers name an existing ticket: a Message-ID of ours (signed) in In-Reply-To or References, or
+ * a stored mail's Message-ID there or a subject tag, of a ticket its sender takes part in. A stored mail's Message-ID
+ * is no more proof than a tag: a customer's travels in list copies and forwards, and any stranger naming one passed
+ * the screening with a 25 MB mail (its own ticket opened, its clock running, its notice sent), as "[#1]" would.
  */
 export async function continuesATicket(tx: Tx, secret: string | undefined, peek: PeekedHeaders & { from: string }): Promise<boolean> {
   const headers = peek.headers ?? new Map<string, string[]>();
@@ -21,11 +22,14 @@ export async function continuesATicket(tx: Tx, secret: string | undefined, peek:
     const signed = secret ? verifySignedMessageId(secret, id) : null;
     if (signed !== null && (await ticketByNumber(tx, signed))) return true;
   }
-  if (ids.length > 0 && (await ticketsByMessageIds(tx, ids)).size > 0) return true;
   const organisationId = await organisationIdForEmail(tx, peek.from);
+  const takesPart = (ticket: Parameters<typeof isParticipant>[0]) => isParticipant(ticket, peek.from, organisationId);
+  if (ids.length > 0) {
+    for (const tickets of (await ticketsByMessageIds(tx, ids)).values()) if (tickets.some(takesPart)) return true;
+  }
   for (const n of ticketsFromSubjectTags(peek.subject ?? '')) {
     const ticket = await ticketByNumber(tx, n);
-    if (ticket && isParticipant(ticket, peek.from, organisationId)) return true;
+    if (ticket && takesPart(ticket)) return true;
   }
   return false;
 }

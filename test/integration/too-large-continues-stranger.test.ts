@@ -1,0 +1,72 @@
+// A mail too large to parse that continues a ticket is not held as a new mail (too-large-continues.ts). "Continues"
+// was any stored Message-ID in In-Reply-To or References: a stranger who saw a customer's Message-ID (a list copy, a
+// forwarded mail) passed the hold with a 25 MB mail naming it, its ticket opened, its clock running, its notice sent.
+// Only a person of that ticket, or a reply to a Message-ID we signed for it, continues it.
+import { afterEach, describe, expect, it } from 'vitest';
+import { addOrganisation, authoriseContact } from '../../src/lifecycle/access-actions.js';
+import { inTransaction } from '../../src/store/database.js';
+import { createTestApp, mail, type TestApp } from '../support/app.js';
+
+let app: TestApp;
+const clock = new Date('2026-11-24T16:00:00Z');
+afterEach(async () => app?.dispose());
+
+async function start() {
+  app = await createTestApp({ MAX_MESSAGE_BYTES: '2000', TRUSTED_AUTHSERV_IDS: 'mx.example.test', UNKNOWN_SENDER_POLICY: 'hold' }, () => clock);
+  await inTransaction(app.db, (tx) =>
+    addOrganisation(tx, app.lifecycle, { name: 'Empresa S.A. de C.V.', domains: ['empresa.mx'], country: 'MX', admin: 'admin@empresa.mx', actor: 'agent:test', now: clock }),
+  );
+  await inTransaction(app.db, (tx) => authoriseContact(tx, app.lifecycle, { email: 'luis@empresa.mx', actor: 'agent:test', now: clock }));
+}
+
+const passes = (domain: string) => ({ 'Authentication-Results': `mx.example.test; spf=pass smtp.mailfrom=${domain}; dkim=pass header.d=${domain}; dmarc=pass header.from=${domain}` });
+const big = (headers: Record<string, string>) => mail({ headers: { Subject: 'Re: Factura 12', ...headers }, body: 'x'.repeat(5000) });
+const ingest = (raw: Buffer) => app.pipeline.ingest(raw, { source: 'file', sourceRef: 'test' });
+const templates = async () => (await app.db.outboxMail.findMany({ orderBy: { id: 'asc' } })).map((m) => `${m.template} ${m.primaryTo}`);
+const ticketOf = (number: number | null) =>
+  app.db.ticket.findUniqueOrThrow({ where: { number: number as number }, select: { heldForAuthorisation: true, firstResponseDueAt: true, events: { select: { type: true } } } });
+
+async function customerTicket(headers: Record<string, string> = {}) {
+  const first = await ingest(mail({ headers: { From: 'luis@empresa.mx', 'Message-ID': '<luis-1@empresa.mx>', Subject: 'Factura 12', ...headers }, body: 'hola' }));
+  return first.ticketNumber;
+}
+
+describe('a too-large mail naming a stored Message-ID continues a ticket only for its people', () => {
+  for (const field of ['In-Reply-To', 'References']) {
+    it(`an authenticated stranger naming a customer's Message-ID in ${field} is held as any new mail`, async () => {
+      await start();
+      await customerTicket();
+      const r = await ingest(big({ From: 'x@desconocido.com', [field]: '<luis-1@empresa.mx>', ...passes('desconocido.com') }));
+      expect(r.outcome).toBe('too_large');
+      expect(r.detail).toMatch(/sender not authorised \(hold\): held for authorisation, no answer$/);
+      const ticket = await ticketOf(r.ticketNumber);
+      expect(ticket).toMatchObject({ heldForAuthorisation: true, firstResponseDueAt: null });
+      expect(ticket.events.map((e) => e.type)).toContain('held_for_authorisation');
+      expect(await templates()).toEqual(['acknowledgement luis@empresa.mx']);
+    });
+  }
+
+  it("a Cc'd person replying to all on the customer's own mail (its Message-ID, not ours) is not held", async () => {
+    await start();
+    await customerTicket({ Cc: 'pepe@otra.mx' });
+    const r = await ingest(big({ From: 'pepe@otra.mx', 'In-Reply-To': '<luis-1@empresa.mx>', ...passes('otra.mx') }));
+    expect((await ticketOf(r.ticketNumber)).heldForAuthorisation).toBe(false);
+    expect(await templates()).toEqual(['acknowledgement luis@empresa.mx', 'too_large pepe@otra.mx']);
+  });
+
+  it("a colleague of the requester's organisation naming the customer's Message-ID is not held", async () => {
+    await start();
+    await customerTicket();
+    const r = await ingest(big({ From: 'marta@empresa.mx', References: '<luis-1@empresa.mx>', ...passes('empresa.mx') }));
+    expect((await ticketOf(r.ticketNumber)).heldForAuthorisation).toBe(false);
+    expect(await templates()).toContain('too_large marta@empresa.mx');
+  });
+
+  it('a reply to a Message-ID we signed for the ticket still continues it, whoever it came from', async () => {
+    await start();
+    await customerTicket();
+    const ack = (await app.db.outboxMail.findFirstOrThrow()).messageId;
+    const r = await ingest(big({ From: 'x@desconocido.com', 'In-Reply-To': `<${ack}>`, ...passes('desconocido.com') }));
+    expect((await ticketOf(r.ticketNumber)).heldForAuthorisation).toBe(false);
+  });
+});
