@@ -5,7 +5,8 @@ import { headerEnd } from './header-end.js';
 // one of them (DMARC on the attacker's own domain, passing) and the parser reads the other (a customer's address),
 // so the desk would believe an address nothing vouched for. Counted here, not from the parser's header lines:
 // mailparser keeps only the first field's addresses, and drops a field written the obsolete way ("From :", RFC 5322
-// 4.5.3), which mail servers read.
+// 4.5.3), which mail servers read. The header block is the parser's (header-end.ts): a field it reads as a header is
+// counted, also one after a bare CR ("\r\n\rFrom: b"), which an earlier rule took for the block's end.
 
 /** The From fields of the header block: a line that starts "From", then spaces or tabs and a colon (not an mbox "From " line). */
 export function fromFieldCount(head: Buffer): number {

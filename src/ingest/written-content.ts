@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { headerEnd } from './header-end.js';
+import { anyLineEndHeaderEnd as headerEnd } from './header-end.js';
 
 // A hash of what a mail's sender wrote, the same for every copy of the mail whatever way it came: the key of a
 // mail without Message-ID (stages/identify.ts). Two copies of one mail differ in what servers added on the

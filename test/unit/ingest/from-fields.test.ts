@@ -1,6 +1,7 @@
-// The From-field count reads only the header block, wherever its empty line ends (LF, CRLF, bare CR, mixed): a
-// forwarded mail's quoted "From:" in the body counted as a second From and an authorised customer's mail was
-// believed from no one (held or rejected as forged).
+// The From-field count reads only the header block, wherever its empty line ends (LF, CRLF, an old Mac mail's bare
+// CR, mixed): a forwarded mail's quoted "From:" in the body counted as a second From and an authorised customer's
+// mail was believed from no one (held or rejected as forged). The block ends where mailparser ends it: a bare CR
+// line in a mail of LF or CRLF lines is no empty line to it, and hid a second From field from the count.
 import { describe, expect, it } from 'vitest';
 import { fromFieldCount } from '../../../src/ingest/from-fields.js';
 import { peekHeaders } from '../../../src/ingest/peek-headers.js';
@@ -17,7 +18,6 @@ describe('From fields counted in the header block only', () => {
   for (const [what, mail] of [
     ['LF header lines, CRLF empty line', `From: ana@cliente.mx\nSubject: hi\nMessage-ID: <a@b>\n\r\n${quoted}`],
     ['bare-CR line ends', 'From: ana@cliente.mx\rSubject: hi\rMessage-ID: <a@b>\r\rHola\r-----Mensaje original-----\rFrom: Luis <luis@cliente.mx>\r'],
-    ['CRLF header lines, bare-CR empty line', `From: ana@cliente.mx\r\nSubject: hi\r\nMessage-ID: <a@b>\r\n\r${quoted}`],
     ['CRLF header lines, LF empty line', `From: ana@cliente.mx\r\nSubject: hi\r\nMessage-ID: <a@b>\r\n\n${quoted}`],
   ] as const) {
     it(`${what}: the quoted From: of the body is no second field (count, peek, parse)`, async () => {
@@ -26,6 +26,17 @@ describe('From fields counted in the header block only', () => {
       expect((await parseMail(b(mail))).fromCount).toBe(1);
     });
   }
+  it('a bare CR after CRLF lines ends nothing, as mailparser reads it: what follows is header, a From there a second field', async () => {
+    // mailparser ends the block only at an empty LF or CRLF line: it reads the quoted lines as fields and no body.
+    for (const mail of [`From: ana@cliente.mx\r\nSubject: hi\r\nMessage-ID: <a@b>\r\n\r${quoted}`, 'From: ana@cliente.mx\n\rFrom: x@evil.example\nSubject: s\n\nbody\n']) {
+      const parsed = await parseMail(b(mail));
+      expect(parsed.headers.get('from')).toHaveLength(2);
+      expect(fromFieldCount(b(mail))).toBe(2);
+      expect((await peekHeaders(b(mail))).fromCount).toBe(2);
+      expect(parsed.fromCount).toBe(2);
+    }
+    expect(headerEnd('From: a@b\r\n\rFrom: c@d\r\nSubject: s\r\n\r\nbody')).toEqual({ head: 33, body: 37 });
+  });
   it('two From fields in the header block still count two', () => {
     expect(fromFieldCount(b('From: ana@cliente.mx\nFrom: x@evil.example\n\r\nbody\r\n'))).toBe(2);
   });

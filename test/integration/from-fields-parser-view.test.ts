@@ -1,0 +1,66 @@
+// A second From field hidden behind a bare CR: "From: luis@...\r\n\rFrom: attacker@...". The From count took the
+// `\n\r` for the empty line ending the header block and saw one From; mailparser ends the block only at an empty
+// LF or CRLF line, so it read both fields (and the Subject after them) as headers and reported the first. The mail
+// passed as the authorised customer's, whichever From the receiving server had authenticated. The header end is
+// now the parser's: the mail has two From fields and is believed from no one, on the normal and too-large paths.
+import { afterEach, describe, expect, it } from 'vitest';
+import { addOrganisation, authoriseContact } from '../../src/lifecycle/access-actions.js';
+import { inTransaction } from '../../src/store/database.js';
+import { createTestApp, mail, type TestApp } from '../support/app.js';
+
+let app: TestApp;
+const clock = new Date('2026-11-24T16:00:00Z');
+afterEach(async () => app?.dispose());
+
+async function start(env: Record<string, string> = {}) {
+  app = await createTestApp({ TRUSTED_AUTHSERV_IDS: 'mx.example.test', UNKNOWN_SENDER_POLICY: 'hold', ...env }, () => clock);
+  await inTransaction(app.db, (tx) =>
+    addOrganisation(tx, app.lifecycle, { name: 'Empresa S.A. de C.V.', domains: ['empresa.mx'], country: 'MX', admin: 'admin@empresa.mx', actor: 'agent:test', now: clock }),
+  );
+  await inTransaction(app.db, (tx) => authoriseContact(tx, app.lifecycle, { email: 'luis@empresa.mx', actor: 'agent:test', now: clock }));
+}
+
+// What the server saw: the attacker's own domain, passing (no DMARC verdict naming a From domain to compare).
+const SERVER = { 'Authentication-Results': 'mx.example.test; spf=pass smtp.mailfrom=attacker@evil.example; dkim=pass header.d=evil.example' };
+const ingest = (raw: Buffer) => app.pipeline.ingest(raw, { source: 'file', sourceRef: 'test' });
+const templates = async () => (await app.db.outboxMail.findMany({ orderBy: { id: 'asc' } })).map((m) => `${m.template} ${m.primaryTo}`);
+const ticketOf = (number: number | null) =>
+  app.db.ticket.findUniqueOrThrow({ where: { number: number as number }, select: { heldForAuthorisation: true, firstResponseDueAt: true, events: { select: { type: true, detail: true } } } });
+
+describe('a second From field behind a bare CR is seen as the parser sees it', () => {
+  for (const [what, from] of [
+    ['CRLF then a bare CR', 'luis@empresa.mx\r\n\rFrom: attacker@evil.example'],
+    ['a bare CR, the field in lower case', 'luis@empresa.mx\r\n\rfrom:attacker@evil.example'],
+  ] as const) {
+    it(`${what}: the mail is believed from no one, held, nobody mailed`, async () => {
+      await start();
+      const r = await ingest(mail({ headers: { From: from, Subject: 'Cambio de cuenta bancaria', ...SERVER }, body: 'Favor de depositar a la cuenta nueva.' }));
+      expect(r.outcome).toBe('created');
+      const ticket = await ticketOf(r.ticketNumber);
+      expect(ticket.heldForAuthorisation).toBe(true);
+      expect(ticket.firstResponseDueAt).toBeNull();
+      expect(ticket.events.find((e) => e.type === 'held_for_authorisation')?.detail).toMatch(/not released by an authorisation/);
+      expect(await templates()).toEqual([]);
+    });
+  }
+
+  it('a mail too large to parse: its peek sees both fields too (held as forged, no notice)', async () => {
+    await start({ MAX_MESSAGE_BYTES: '2000' });
+    const r = await ingest(mail({ headers: { From: 'luis@empresa.mx\r\n\rFrom: attacker@evil.example', Subject: 'Factura', ...SERVER }, body: 'x'.repeat(5000) }));
+    expect(r.outcome).toBe('too_large');
+    expect(r.detail).toMatch(/2 From addresses/);
+    expect((await ticketOf(r.ticketNumber)).heldForAuthorisation).toBe(true);
+    expect(await templates()).toEqual([]);
+  });
+
+  it('the authorised customer\'s own mail, LF header lines and a CRLF empty line, a quoted From: in its body, is believed', async () => {
+    await start();
+    const raw = Buffer.from(
+      'From: luis@empresa.mx\nTo: soporte@example.test\nSubject: Reenvio\nMessage-ID: <fw-1@empresa.mx>\n\r\nVer abajo\r\n-----Original Message-----\r\nFrom: Pepe <pepe@otra.mx>\r\n',
+      'latin1',
+    );
+    const r = await ingest(raw);
+    expect((await ticketOf(r.ticketNumber)).heldForAuthorisation).toBe(false);
+    expect(await templates()).toEqual(['acknowledgement luis@empresa.mx']);
+  });
+});
