@@ -2,6 +2,10 @@
 // órdenes para cualquier duda", "no questions from our side". Each opened a ticket and an acknowledgement per
 // polite reader per bulletin; they are removed before looking for a question mark or an asking word.
 
+import { isSendersName } from '../domain/signature-block.js';
+
+type Sender = { name: string | null; address: string };
+
 const DOUBT = '(?:dudas?|preguntas?|consultas?|aclarac(?:i[oó]n|iones)|comentarios?)';
 const DUVIDA = '(?:d[uú]vidas?|perguntas?|esclarecimentos?)';
 
@@ -34,12 +38,32 @@ export function withoutCourtesies(text: string): string {
   return text.replace(COURTESY, ' ');
 }
 
+/** A phone written as a part of its own, maybe labelled: "Tel. (55) 1234-5678", "Cel: +52 55 1234 5678 ext. 204". */
+const PHONE_PART = /^(?:(?:tel|tel[eé]fono|telefone|cel|celular|m[oó]vil|mobile|phone|whatsapp|fax|oficina|office|[tmfc])\.?\s*:?\s*)?\+?[\d ().\/-]{7,}(?:\s*(?:ext|x)\.?\s*\d+)?$/iu;
+/** A date, shaped like a phone: "2027-01-31", "31/01/2027". */
+const DATE_PART = /^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})$/;
+/** An address or a link anywhere in a part: "ana@cliente.mx", "www.cliente.mx", "cliente.mx/contacto". */
+const CONTACT_IN_PART = /\S@[\p{L}\p{N}-]+\.\p{L}|https?:\/\/|\bwww\.|[\p{L}\p{N}-]+\.[\p{L}]{2,}\//iu;
+
+/**
+ * A one-line signature: parts divided by " | ", two dividers or more, the first the sender's own name or one of them
+ * a contact detail (a phone, an address, a link). "Régimen 612 | Sueldos | ¿aplica la prórroga?" is the reader's
+ * question, not a signature: every such line was cut at its first "|".
+ */
+function isOneLineSignature(line: string, sender: Sender | undefined): boolean {
+  const parts = line.split(/\s\|\s/);
+  if (parts.length < 3) return false;
+  if (sender && isSendersName(parts[0] as string, sender)) return true;
+  return parts.some((p) => (PHONE_PART.test(p.trim()) && !DATE_PART.test(p.trim())) || CONTACT_IN_PART.test(p));
+}
+
 /**
  * The text above a signature the reader's mail client set off: a "--" line, or a one-line signature whose
- * parts are divided by "|" ("Ana Pérez | Tel. 55 1234 | ¿Sabías que puedes facturar en línea?").
+ * parts are divided by "|" ("Ana Pérez | Tel. 55 1234 | ¿Sabías que puedes facturar en línea?"), cut from its
+ * first "|" (the lines after it are kept: a question below such a line is the reader's).
  */
-export function aboveSignatureMarks(text: string): string {
+export function aboveSignatureMarks(text: string, sender?: Sender): string {
   const lines = text.split('\n');
   const cut = lines.findIndex((l) => /^\s*(?:--|__+|—)\s*$/.test(l));
-  return (cut < 0 ? lines : lines.slice(0, cut)).map((l) => ((l.match(/\s\|\s/g) ?? []).length >= 2 ? l.slice(0, l.search(/\s\|\s/)) : l)).join('\n');
+  return (cut < 0 ? lines : lines.slice(0, cut)).map((l) => (isOneLineSignature(l, sender) ? l.slice(0, l.search(/\s\|\s/)) : l)).join('\n');
 }

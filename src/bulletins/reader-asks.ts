@@ -59,9 +59,10 @@ function readable(text: string): string {
 /**
  * True when `text` asks something: a question mark (¿ or ?) outside links, a word that asks or requests, or an
  * English question opening a sentence, once a signature set off by "--" or "|" and courtesies are removed.
+ * `sender`: whose own name may open a one-line signature (courtesies.ts).
  */
-export function asksSomething(text: string): boolean {
-  const plain = withoutCourtesies(aboveSignatureMarks(readable(text)).replace(LINK, ' '));
+export function asksSomething(text: string, sender?: { name: string | null; address: string }): boolean {
+  const plain = withoutCourtesies(aboveSignatureMarks(readable(text), sender).replace(LINK, ' '));
   return /[?¿？]/.test(plain) || REQUEST_WORDS.test(plain) || ENGLISH_QUESTION.test(plain);
 }
 

@@ -86,6 +86,16 @@ function isOwnName(part: string, own: Set<string>): boolean {
   return tokens.some((t) => own.has(fold(t))) && tokens.every((t) => own.has(fold(t)) || HONORIFICS.has(fold(t).replace(/\./g, '')) || /^\p{Lu}/u.test(t));
 }
 
+type Sender = { name: string | null; address: string };
+
+/** The words of the sender's name, from the From name and the address's local part, folded. */
+const ownNames = (sender: Sender): Set<string> => new Set(tokensOf(`${sender.name ?? ''} ${(sender.address.split('@')[0] ?? '').replace(/[._+-]/g, ' ')}`).map(fold));
+
+/** Whether `part` is the sender's own name as a signature writes it: "Ana Pérez", "Lic. Ana Pérez Gómez". */
+export function isSendersName(part: string, sender: Sender): boolean {
+  return isOwnName(part.trim(), ownNames(sender));
+}
+
 /** A job, company, phone, mail, web or address line: labels and capitalised words, nothing asked or objected. */
 function isSignatureLine(line: string): boolean {
   const text = line.trim();
@@ -128,8 +138,8 @@ function isSignatureBlock(lines: string[]): boolean {
  * address), when all that follows it is a signature. The whole text when there is no such signature, or when it
  * would start more than `within` characters down (the caller reads no more: a long mail is never scanned whole).
  */
-export function aboveSignature(text: string, sender: { name: string | null; address: string }, within: number): string {
-  const own = new Set(tokensOf(`${sender.name ?? ''} ${(sender.address.split('@')[0] ?? '').replace(/[._+-]/g, ' ')}`).map(fold));
+export function aboveSignature(text: string, sender: Sender, within: number): string {
+  const own = ownNames(sender);
   const lines = text.split('\n');
   for (let i = 0, above = 0; i < lines.length && above <= within; above += (lines[i] ?? '').length + 1, i++) {
     const [first, ...more] = partsOf(lines[i] ?? '');

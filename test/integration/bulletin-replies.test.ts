@@ -192,3 +192,26 @@ describe('odd replies and odd bulletins', () => {
     expect(r).toMatchObject({ outcome: 'created' });
   });
 });
+
+// Only a one-line signature is cut at its first " | " (its first part the sender's name, or a contact detail among
+// its parts): a question on the line after it was never lost (a guard), and one on a line of " | " parts that is no
+// signature was cut as if it were one.
+describe('a question near a line of " | " parts (review: screening)', () => {
+  it.each([
+    ['after a one-line signature', 'Gracias.\nAna Pérez | Contadora | Tel. 55 1234 5678\n¿El nuevo plazo aplica a personas físicas?', {}],
+    ['after a line of " | " parts that is no signature', 'Régimen 612 | Sueldos | Arrendamiento\n¿Aplica la prórroga?', {}],
+    ['on a line of " | " parts with no contact detail', 'Régimen 612 | Sueldos | ¿aplica la prórroga del 2027-01-31?', {}],
+    ['in HTML, a paragraph after the signature line', '<p>Gracias.</p><p>Ana Pérez | Contadora | Tel. 55 1234 5678</p><p>¿El nuevo plazo aplica?</p>', { 'Content-Type': 'text/html; charset=utf-8' }],
+  ])('%s: a ticket, acknowledged', async (_what, body, extra) => {
+    const r = await ingest(toBulletins('RE: Reforma del IVA 2027', body, { 'In-Reply-To': '<b1.s1@example.test>', ...extra }));
+    expect(r).toMatchObject({ outcome: 'created' });
+    expect((await app.db.ticketEvent.findMany({ where: { ticket: { number: r.ticketNumber as number } } })).map((e) => e.type)).toContain('created');
+    expect((await app.db.outboxMail.findMany()).map((m) => m.template)).toEqual(['acknowledgement']);
+  });
+
+  it('a one-line signature with a contact detail and an ad that asks is still cut: no ticket', async () => {
+    for (const body of ['Gracias.\nLic. Pérez | Tel. 55 1234 5678 | ¿Sabías que puedes facturar en línea?', 'Enterado.\nContabilidad | ana@cliente.mx | ¿Ya conoces nuestro portal?']) {
+      expect(await ingest(toBulletins('RE: Reforma del IVA 2027', body)), body).toMatchObject({ outcome: 'bulletin_command', ticketNumber: null });
+    }
+  });
+});

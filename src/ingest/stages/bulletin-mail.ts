@@ -26,9 +26,9 @@ export interface BulletinMailSettings extends SubscriptionDeps {
  * wording alone drops only a mail that asks nothing: "Estaré fuera la próxima semana: ¿el aviso se presenta antes
  * del 31?" is a reader's question.
  */
-function notTheReaders(mail: InboundMail, automatic: boolean, visibleText: string, written: string): string | null {
+function notTheReaders(mail: InboundMail, automatic: boolean, visibleText: string, written: string, sender: { name: string | null; address: string }): string | null {
   if (automatic) return 'machine-written';
-  return spamVerdict(mail) ?? throughMailingList(mail) ?? fromAnotherHelpdesk(mail) ?? (hasAwayNote(visibleText) && !asksSomething(written) ? 'an away note' : null);
+  return spamVerdict(mail) ?? throughMailingList(mail) ?? fromAnotherHelpdesk(mail) ?? (hasAwayNote(visibleText) && !asksSomething(written, sender) ? 'an away note' : null);
 }
 
 /** How many of the latest bulletins' titles a reply's subject is compared with: older ones are rarely answered. */
@@ -86,7 +86,7 @@ export async function screenBulletinMail(
   // for support, as it would be without the bulletin address, unless it is a command a trusted person gave.
   // What the reader wrote, above their own signature ("Ana Pérez / ¿Sabías que puedes facturar en línea?").
   const written = aboveSignature(input.visibleText, input.sender, SIGNATURE_SEARCH_CHARS);
-  const notReaders = fromMailto ? null : notTheReaders(input.mail, input.automatic, input.visibleText, written);
+  const notReaders = fromMailto ? null : notTheReaders(input.mail, input.automatic, input.visibleText, written, input.sender);
   if (input.toSupport && (!command || notReaders || !input.trusted)) return null;
   if (notReaders) return done('auto_reply', `to the bulletin address: ${notReaders}, ignored`);
   if (!input.trusted) return done('rejected', 'to the bulletin address from a sender that failed authentication: ignored');
@@ -95,7 +95,7 @@ export async function screenBulletinMail(
     // reader asks or requests something, in what they wrote (not the quoted bulletin) or in the subject (not the
     // bulletin's title). Thanks, an acknowledgement, a courtesy or nothing written is left in the log.
     // The titles are read only when they could matter: nothing asked in the body, a subject that asks, a reply.
-    if (asksSomething(written)) return null;
+    if (asksSomething(written, input.sender)) return null;
     const reply = inReplyTo || looksLikeReply(input.mail.subject);
     if (!asksSomething(writtenSubject(input.mail.subject, [], { reply }))) return done('bulletin_command', NOTHING_ASKED);
     if (reply && !asksSomething(writtenSubject(input.mail.subject, await bulletinTitles(tx), { reply }))) return done('bulletin_command', NOTHING_ASKED);

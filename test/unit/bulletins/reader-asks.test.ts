@@ -49,6 +49,10 @@ describe('requests a reader writes (review R4)', () => {
     'Does this apply to Jalisco',
     'Gracias. Could you confirm the deadline',
     '¿Qué tal? ¿Aplica a RESICO?',
+    // " | " parts with no contact detail are no one-line signature, and a line after one is the reader's.
+    'Régimen 612 | Sueldos | ¿aplica la prórroga?',
+    'Régimen 612 | 2027-01-31 | ¿aplica la prórroga?',
+    'Gracias.\nAna Pérez | Contadora | Tel. 55 1234 5678\n¿El nuevo plazo aplica a personas físicas?',
   ])('%j asks', (text) => expect(asksSomething(text)).toBe(true));
 });
 
@@ -60,6 +64,9 @@ describe('courtesies ask nothing (review R4)', () => {
     'Tudo bem? Obrigado pelo boletim',
     'How are you? Thanks for the update',
     'Gracias. Ana Pérez | Tel. (55) 1234-5678 | ¿Sabías que puedes facturar en línea? Visítanos',
+    'Gracias. Ana Pérez | +52 55 1234 5678 ext. 204 | ¿Sabías que puedes facturar en línea?',
+    'Gracias. Ana Pérez | Contadora | ana@cliente.mx | ¿Ya conoces el portal?',
+    'Gracias. Ana Pérez | Contadora | www.cliente.mx | ¿Ya conoces el portal?',
     'Gracias\n--\nEste correo es confidencial. ¿Necesita factura? Escriba a facturas@cliente.mx',
     'Gracias por la información, quedamos a sus órdenes para cualquier duda',
     'Gracias, quedamos a sus órdenes para cualquier duda o aclaración',
@@ -85,5 +92,16 @@ describe('the subject less a bulletin title', () => {
     expect(writtenSubject('¿Qué cambia con la reforma?', ['¿Qué cambia con la reforma?'], { reply: true })).toBe('');
     expect(writtenSubject('RE: Dudas sobre retenciones', ['Duda'])).toContain('dudas');
     expect(writtenSubject('[EXTERNAL] Consulta sobre retenciones', ['Consulta'])).toContain('consulta');
+  });
+});
+
+describe('a one-line signature set off by " | " (review: a question near such a line was feared cut)', () => {
+  const ana = { name: 'Ana Pérez', address: 'ana@cliente.mx' };
+  it("opened by the sender's own name, with no contact detail, it is cut; by another's words it is the reader's", () => {
+    expect(asksSomething('Gracias.\nAna Pérez | Contadora | ¿Sabías que puedes facturar en línea?', ana)).toBe(false);
+    expect(asksSomething('Gracias.\nRégimen Fiscal | Sueldos | ¿aplica la prórroga?', ana)).toBe(true);
+  });
+  it('the line after it is kept, whoever signs', () => {
+    expect(asksSomething('Gracias.\nAna Pérez | Contadora | Tel. 55 1234 5678\nNecesito saber si aplica a RESICO', ana)).toBe(true);
   });
 });
