@@ -90,6 +90,11 @@ export async function heldTicketsOf(tx: Tx, contactId: number): Promise<Array<{ 
   return tx.ticket.findMany({ where: { requesterId: contactId, heldForAuthorisation: true, ...forged }, select: { id: true, number: true, status: true, followUpOfId: true }, orderBy: { number: 'asc' } });
 }
 
+/** Whether the ticket is held for its requester's authorisation. */
+export async function heldForAuthorisation(tx: Tx, ticketId: number): Promise<boolean> {
+  return (await tx.ticket.findUnique({ where: { id: ticketId }, select: { heldForAuthorisation: true } }))?.heldForAuthorisation ?? false;
+}
+
 export async function setHeld(tx: Tx, ticketId: number, held: boolean): Promise<void> {
   await tx.ticket.update({ where: { id: ticketId }, data: { heldForAuthorisation: held } });
 }

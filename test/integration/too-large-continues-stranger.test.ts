@@ -62,6 +62,27 @@ describe('a too-large mail naming a stored Message-ID continues a ticket only fo
     expect(await templates()).toContain('too_large marta@empresa.mx');
   });
 
+  it("a closed ticket is continued by no too-large mail: a Cc'd person's is screened as their follow-up would be (held)", async () => {
+    await start();
+    const number = await customerTicket({ Cc: 'pepe@otra.mx' });
+    const ack = (await app.db.outboxMail.findFirstOrThrow()).messageId;
+    await app.db.ticket.update({ where: { number: number as number }, data: { status: 'closed' } });
+    for (const ref of [`<${ack}>`, '<luis-1@empresa.mx>']) {
+      const r = await ingest(big({ From: 'pepe@otra.mx', 'In-Reply-To': ref, Subject: `Re: Factura 12 [#${number}]`, ...passes('otra.mx') }));
+      expect((await ticketOf(r.ticketNumber)).heldForAuthorisation, ref).toBe(true);
+    }
+    expect(await templates()).toEqual(['acknowledgement luis@empresa.mx']);
+  });
+
+  it('a sender continuing their own held ticket is held again: a held ticket lets nobody past the screening', async () => {
+    await start();
+    const first = await ingest(mail({ headers: { From: 'marta@empresa.mx', 'Message-ID': '<marta-1@empresa.mx>', Subject: 'Hola', ...passes('empresa.mx') }, body: 'hola' }));
+    expect((await ticketOf(first.ticketNumber)).heldForAuthorisation).toBe(true);
+    const r = await ingest(big({ From: 'marta@empresa.mx', 'In-Reply-To': '<marta-1@empresa.mx>', Subject: 'Re: Hola', ...passes('empresa.mx') }));
+    expect((await ticketOf(r.ticketNumber)).heldForAuthorisation).toBe(true);
+    expect(await templates()).not.toContain('too_large marta@empresa.mx');
+  });
+
   it('a reply to a Message-ID we signed for the ticket still continues it, whoever it came from', async () => {
     await start();
     await customerTicket();

@@ -1,7 +1,8 @@
 import { isParticipant } from '../../domain/threading.js';
 import { parseIdList, ticketsFromSubjectTags, verifySignedMessageId } from '../../domain/thread-refs.js';
 import type { Tx } from '../../store/database.js';
-import { organisationIdForEmail, ticketByNumber, ticketsByMessageIds } from '../../store/tickets-repo.js';
+import { heldForAuthorisation } from '../../store/access-repo.js';
+import { organisationIdForEmail, ticketByNumber, ticketsByMessageIds, type StoredTicket } from '../../store/tickets-repo.js';
 import type { PeekedHeaders } from '../peek-headers.js';
 
 // A mail too large to parse that continues a ticket is not screened as a new mail (too-large-screen.ts), as mail
@@ -10,26 +11,26 @@ import type { PeekedHeaders } from '../peek-headers.js';
 // sent the too_large notice (its body is not read, so it is not threaded into the ticket it continues).
 
 /**
- * Whether the peeked headers name an existing ticket: a Message-ID of ours (signed) in In-Reply-To or References, or
+ * Whether the peeked headers name an open ticket: a Message-ID of ours (signed) in In-Reply-To or References, or
  * a stored mail's Message-ID there or a subject tag, of a ticket its sender takes part in. A stored mail's Message-ID
  * is no more proof than a tag: a customer's travels in list copies and forwards, and any stranger naming one passed
  * the screening with a 25 MB mail (its own ticket opened, its clock running, its notice sent), as "[#1]" would.
+ * A closed ticket is continued by none: a mail to it opens a follow-up, screened as any new mail (access.ts). Nor is
+ * one held for authorisation: a stranger's mail joins their held ticket, held with it; a too-large one, a ticket of its
+ * own, passed the hold by naming the Message-ID of the stranger's own first mail.
  */
 export async function continuesATicket(tx: Tx, secret: string | undefined, peek: PeekedHeaders & { from: string }): Promise<boolean> {
   const headers = peek.headers ?? new Map<string, string[]>();
   const ids = [...parseIdList(headers.get('in-reply-to')), ...parseIdList(headers.get('references'))].slice(-100);
+  const open = async (ticket: StoredTicket | null): Promise<boolean> => ticket !== null && ticket.status !== 'closed' && !(await heldForAuthorisation(tx, ticket.id));
   for (const id of ids) {
     const signed = secret ? verifySignedMessageId(secret, id) : null;
-    if (signed !== null && (await ticketByNumber(tx, signed))) return true;
+    if (signed !== null && (await open(await ticketByNumber(tx, signed)))) return true;
   }
   const organisationId = await organisationIdForEmail(tx, peek.from);
-  const takesPart = (ticket: Parameters<typeof isParticipant>[0]) => isParticipant(ticket, peek.from, organisationId);
-  if (ids.length > 0) {
-    for (const tickets of (await ticketsByMessageIds(tx, ids)).values()) if (tickets.some(takesPart)) return true;
-  }
-  for (const n of ticketsFromSubjectTags(peek.subject ?? '')) {
-    const ticket = await ticketByNumber(tx, n);
-    if (ticket && takesPart(ticket)) return true;
-  }
+  const takesPart = async (ticket: StoredTicket | null) => ticket !== null && isParticipant(ticket, peek.from, organisationId) && (await open(ticket));
+  const named = ids.length > 0 ? [...(await ticketsByMessageIds(tx, ids)).values()].flat() : [];
+  for (const ticket of named) if (await takesPart(ticket)) return true;
+  for (const n of ticketsFromSubjectTags(peek.subject ?? '')) if (await takesPart(await ticketByNumber(tx, n))) return true;
   return false;
 }
