@@ -10,10 +10,12 @@ import { isUtf8 } from 'node:buffer';
 /** How much of the mail's start is searched for its header block. */
 const HEADER_SCAN_BYTES = 256 * 1024;
 const ENCODED_WORD = /=\?([^?\s]+)\?([QqBb])\?([^?]*)\?=/g;
+/** A UTF-7 encoded word: mailparser leaves it as written; Outlook also named the charset "unicode-1-1-utf-7". */
+const UTF7_WORD = /=\?(?:unicode-1-1-)?utf-7(?:\*[^?]*)?\?/i;
 
 /** Did mailparser lose letters of this header line (or leave UTF-7 in it)? A cheap check on its own output. */
 export function lostLetters(line: string): boolean {
-  return line.includes('\uFFFD') || line.includes('ï¿½') || /=\?utf-7\?/i.test(line);
+  return line.includes('\uFFFD') || line.includes('ï¿½') || UTF7_WORD.test(line);
 }
 
 /** The raw bytes of the first `name` header of the block at the start of `head`, unfolded; null if absent. */
@@ -45,7 +47,7 @@ export function legacyHeaderValue(head: Buffer, name: string): string | null {
   const raw = rawHeader(head, name);
   if (!raw) return null;
   const text = raw.toString('latin1');
-  if (isUtf8(raw) && !/=\?utf-7\?/i.test(text)) return null;
+  if (isUtf8(raw) && !UTF7_WORD.test(text)) return null;
   // Text around the encoded words: UTF-8 if the bytes are (a UTF-7 word in a UTF-8 header), else Windows-1252.
   const plain = isUtf8(raw) ? 'utf-8' : 'windows-1252';
   let out = '';
@@ -75,7 +77,37 @@ export function legacyDisplayName(head: Buffer, name: string): string | null {
  * from the mail's bytes when that lost letters: what the full parse and the peek at a too-large mail both show.
  */
 export function subjectWithLetters(head: Buffer, line: string, decoded: string): string {
-  return (lostLetters(line) || lostLetters(decoded) ? legacyHeaderValue(head, 'subject') : null) ?? decoded;
+  return (lostLetters(line) || lostLetters(decoded) ? legacyHeaderValue(head, 'subject') : null) ?? rawUtf7Subject(head, decoded) ?? decoded;
+}
+
+/** A character UTF-7 decoding gives only from a run that was not UTF-7: U+FFFD, a control character. */
+const NOT_UTF7 = /[\uFFFD\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
+const SHIFTED = /\+([A-Za-z0-9+/]*)(-?)/g;
+
+/**
+ * Whether every "+" starts a UTF-7 run: "+-", or base64 of whole UTF-16 units (fewer than 6 bits left over).
+ * iconv-lite reads any "+" as one, and "C++ y a+b" would become "C y a".
+ */
+function shiftsAreUtf7(text: string): boolean {
+  for (const [, run = '', dash] of text.matchAll(SHIFTED)) {
+    const bits = run.length * 6;
+    if (run === '' ? dash !== '-' : bits < 16 || bits % 16 >= 6) return false;
+  }
+  return true;
+}
+
+/**
+ * A subject written in UTF-7 without an encoded word ("Subject: +AOE-rbol"), in a mail whose own Content-Type
+ * declares charset=utf-7 (old Outlook and webmail did so): decoded as the body is (parse.ts), since the sender
+ * declared it. Only a 7-bit subject whose "+" runs are all UTF-7, and only when the result reads as text (a "C++"
+ * in a mislabelled mail keeps its bytes); null otherwise.
+ */
+function rawUtf7Subject(head: Buffer, decoded: string): string | null {
+  if (!decoded.includes('+') || /[^\x00-\x7f]/.test(decoded) || !shiftsAreUtf7(decoded)) return null;
+  const type = rawHeader(head, 'content-type')?.toString('latin1') ?? '';
+  if (!/;\s*charset\s*=\s*"?(?:unicode-1-1-)?utf-7"?\s*(?:;|$)/i.test(type)) return null;
+  const out = iconv.decode(Buffer.from(decoded, 'ascii'), 'utf7');
+  return out !== decoded && !NOT_UTF7.test(out) ? out : null;
 }
 
 /** The From display name as decoded, or read again from the mail's bytes when that lost letters. */

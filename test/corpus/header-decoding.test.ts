@@ -10,13 +10,15 @@ import { corpusRoot, normaliseWhitespace, stalwartExpectedSubject, walk } from '
 // itself gives up (U+FFFD), and never a lost letter of ours.
 
 const stalwart = path.join(corpusRoot, 'stalwart-mail-parser', 'resources', 'eml');
+/** Where stalwart leaves the subject as written and we decode it: a raw UTF-7 subject under charset=UTF-7. */
+const BETTER_THAN_STALWART: Record<string, string> = { 'legacy/034.eml': 'Die Hasen und die Frösche' };
 
 describe.skipIf(!fs.existsSync(stalwart))('subjects of the stalwart corpus', () => {
   it('match stalwart, or keep the letters stalwart loses', async () => {
     const wrong: string[] = [];
     let compared = 0;
     for (const file of walk(stalwart).filter((f) => f.endsWith('.eml'))) {
-      const expected = stalwartExpectedSubject(file);
+      const expected = BETTER_THAN_STALWART[path.relative(stalwart, file)] ?? stalwartExpectedSubject(file);
       if (expected === null) continue;
       compared++;
       const got = normaliseWhitespace((await parseMail(fs.readFileSync(file))).subject);

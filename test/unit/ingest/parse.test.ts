@@ -40,6 +40,15 @@ describe('headers written in legacy bytes (not UTF-8)', () => {
     const joined = await parseMail(latin1(['From: a@b.mx', 'Subject: =?iso-8859-1?Q?Cancelaci\xf3n?= =?iso-8859-1?Q?_de_CFDI?=', '', 'x']));
     expect(joined.subject).toBe('Cancelación de CFDI');
   });
+  it('a raw UTF-7 subject in a mail declaring charset=utf-7, and a "unicode-1-1-utf-7" word, read as letters, not "+AOE-rbol"', async () => {
+    const raw = crlf(['From: a@b.mx', 'Subject: Problema con el +AOE-rbol de cuentas', 'Content-Type: text/plain; charset="UTF-7"', '', 'Fr+APY-sche']);
+    expect([(await parseMail(raw)).subject, (await peekHeaders(raw))?.subject]).toEqual(['Problema con el árbol de cuentas', 'Problema con el árbol de cuentas']);
+    const word = crlf(['From: a@b.mx', 'Subject: =?unicode-1-1-utf-7?Q?+AOE-rbol?=', '', 'x']);
+    expect([(await parseMail(word)).subject, (await peekHeaders(word))?.subject]).toEqual(['árbol', 'árbol']);
+    // Not declared UTF-7, or not UTF-7 at all though declared: the subject keeps its bytes.
+    expect((await parseMail(crlf(['From: a@b.mx', 'Subject: +AOE-rbol', 'Content-Type: text/plain; charset=us-ascii', '', 'x']))).subject).toBe('+AOE-rbol');
+    expect((await parseMail(crlf(['From: a@b.mx', 'Subject: C++ y a+b', 'Content-Type: text/plain; charset=utf-7', '', 'x']))).subject).toBe('C++ y a+b');
+  });
   it('UTF-8 headers, encoded or raw, are left as mailparser reads them', async () => {
     const m = await parseMail(Buffer.from(['From: Zoë <z@b.mx>', 'Subject: Año fiscal =?UTF-8?Q?=E2=82=AC?=', '', 'x'].join('\r\n')));
     expect(m.subject).toBe('Año fiscal €');
