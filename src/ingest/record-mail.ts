@@ -174,7 +174,7 @@ export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Bu
       deps.log.info({ from: sender.address }, detail);
       return { outcome: 'comment', ticketNumber: null, detail };
     }
-    if (automatic?.kind === 'auto-replied') return { outcome: 'auto_reply', ticketNumber: null, detail: `${automatic.reason}; answers no ticket` };
+    if (automatic?.kind === 'auto-replied' || automatic?.listNotice) return { outcome: 'auto_reply', ticketNumber: null, detail: `${automatic.reason}; answers no ticket` };
     // Who may open tickets (UNKNOWN_SENDER_POLICY) and administrators' commands: stages/access.ts.
     const access = await screenAccess(tx, deps, { mail, sender, thread, visibleText, authenticity, automatic: automatic !== null, noAutoReply: analysis.noAutoReply !== null, spam: spamVerdict(mail), dedupKey, now });
     if (access.kind === 'done') return access.recorded;

@@ -171,8 +171,23 @@ describe.skipIf(!existsSync(bsd))('machine mail of the corpus', () => {
     tt = await suite.start(NOW);
     for (const file of ['lhost-amazonses-12.eml', 'lhost-amazonses-13.eml', 'lhost-fml-02.eml', 'lhost-fml-03.eml']) {
       const r = await tt.ingest(NOW, corpus(file));
-      expect(r.detail ?? '', file).toMatch(/no (automatic )?answer sent|bounce|a report that a mail was delivered; answers no ticket/);
+      expect(r.detail ?? '', file).toMatch(/no (automatic )?answer sent|bounce|(a report that a mail was delivered|a mailing-list server.s own notice .*); answers no ticket/);
     }
+    await tt.flush();
+    expect(tt.take()).toEqual([]);
+  });
+
+  it("fml's own notices (\"not a member\", a loop alert, a command's reply) open no ticket; a post through an fml list does, unanswered", async () => {
+    tt = await suite.start(NOW);
+    for (const file of ['lhost-fml-02.eml', 'lhost-fml-03.eml']) {
+      const r = await tt.ingest(NOW, corpus(file));
+      expect(r, file).toMatchObject({ outcome: 'auto_reply', ticketNumber: null, detail: expect.stringMatching(/mailing-list server's own notice.*answers no ticket/) });
+    }
+    const reply = mail({ headers: { From: 'neko-ctl@example.co.jp', Subject: 'fml Command Status report (neko ML)', 'X-ML-Name': 'neko', 'X-Mail-Count': '00007' }, body: '>>> help\nsee the guide' });
+    expect(await tt.ingest(NOW, reply)).toMatchObject({ outcome: 'auto_reply', ticketNumber: null });
+    expect(await tt.app.db.ticket.count()).toBe(0);
+    const post = mail({ headers: { 'X-ML-Name': 'facturacion', 'X-Mail-Count': '00042', 'X-MLServer': 'fml [fml 4.0.3 release]' }, body: 'No puedo timbrar la factura A-12.' });
+    expect(await tt.ingest(NOW, post)).toMatchObject({ outcome: 'created', detail: expect.stringMatching(/through a mailing list/) });
     await tt.flush();
     expect(tt.take()).toEqual([]);
   });

@@ -2,6 +2,7 @@ import { withoutGatewayTags } from '../../domain/thread-refs.js';
 import { isDaemonAddress } from '../classify/text.js';
 import { hasAwayNote, isAutoReplySubject, marksAutoReply } from '../classify/vacation.js';
 import type { InboundMail } from '../parse.js';
+import { listServerNotice } from './list-notices.js';
 
 // RFC 3834 and the de-facto headers of the big mail systems: mail written by a machine must never get a
 // machine's answer (that is how two helpdesks end up mailing each other forever).
@@ -12,6 +13,8 @@ export interface AutomaticVerdict {
   kind: AutomaticKind;
   /** The evidence, for the log and the ticket note. */
   reason: string;
+  /** A list server's own notice (list-notices.ts): like an auto-reply, it opens no ticket. */
+  listNotice?: true;
 }
 
 const first = (mail: Pick<InboundMail, 'headers'>, name: string) => mail.headers.get(name)?.[0]?.trim() ?? null;
@@ -72,6 +75,8 @@ export function classifyAutomatic(mail: ScreenedFields): AutomaticVerdict | null
   if (precedence && /^(bulk|junk)$/i.test(precedence)) return { kind: 'bulk', reason: `Precedence: ${precedence}` };
   const returnPath = first(mail, 'return-path');
   if (returnPath !== null && /^<\s*>$/.test(returnPath)) return { kind: 'mailer-daemon', reason: 'Return-Path: <>' };
+  const notice = listServerNotice(mail);
+  if (notice) return { kind: 'auto-generated', reason: notice, listNotice: true };
   const from = mail.from?.address ?? first(mail, 'from')?.replace(/^.*</, '').replace(/>.*$/, '') ?? '';
   if (isDaemonAddress(from)) return { kind: 'mailer-daemon', reason: `From: ${from}` };
   if (readsNoAnswers(from)) return { kind: 'auto-generated', reason: `From: ${from} (an address that reads no answers)` };

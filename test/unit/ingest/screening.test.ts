@@ -85,11 +85,25 @@ describe('machine-written mail (RFC 3834 and de-facto headers)', () => {
     expect(asksNoAutoReply(await parse(base))).toBeNull();
   });
   it('mail through a mailing list (a Google Group, a shared list) is a person\'s, answered by no machine', async () => {
-    for (const header of ['List-Id: <facturacion.cliente.mx>', 'Precedence: list', 'List-Subscribe: <mailto:neko-ctl@example.org>', 'X-MLServer: fml [fml 4.0.3 release]', 'Mailing-List: contact neko-help@example.org']) {
+    for (const header of ['List-Id: <facturacion.cliente.mx>', 'Precedence: list', 'List-Subscribe: <mailto:neko-ctl@example.org>', 'X-MLServer: fml [fml 4.0.3 release]\r\nX-ML-Name: neko\r\nX-Mail-Count: 00042', 'Mailing-List: contact neko-help@example.org']) {
       const mail = await parse([...base, header]);
       expect(classifyAutomatic(mail), header).toBeNull();
       expect(asksNoAutoReply(mail), header).not.toBeNull();
     }
+  });
+  it("fml's own notices (a command's reply, a loop alert, \"not a member\") are a list server's, not a post through the list", async () => {
+    const notices = [
+      ['From: neko-admin@example.co.jp', 'Subject: Loop Alert: Duplicated Message-ID (neko ML)', 'Message-ID: <201704292334.FMLFFF00002.neko@example.co.jp>', 'X-MLServer: fml [fml 4.0.3 release (20011202/4.0.3)]'],
+      ['From: neko-ctl@example.co.jp', 'Subject: fml Command Status report (neko ML)', 'Message-ID: <c1@example.co.jp>', 'X-ML-Name: neko', 'X-Mail-Count: 00007'],
+      ['From: Ana <ana@cliente.mx>', 'Subject: Re: Consulta', 'Message-ID: <c2@example.co.jp>', 'X-ML-Name: neko', 'X-ML-Info: If you have a question, contact neko-admin@example.co.jp'],
+    ];
+    for (const headers of notices) {
+      const verdict = classifyAutomatic(await parse(headers));
+      expect(verdict, headers[1]).toMatchObject({ kind: 'auto-generated', listNotice: true, reason: expect.stringMatching(/mailing-list server's own notice/) });
+    }
+    // A member's post the list distributed (numbered, its author's Message-ID and From) stays a person's mail.
+    const post = await parse([...base, 'X-ML-Name: neko', 'X-Mail-Count: 00042', 'X-MLServer: fml [fml 4.0.3 release]', 'List-Id: neko.example.co.jp']);
+    expect([classifyAutomatic(post), asksNoAutoReply(post)]).toEqual([null, expect.stringMatching(/mailing list/)]);
   });
   it("another helpdesk's mail (X-Loop of its own, Zendesk's or Freshdesk's marks) gets no acknowledgement, so two desks cannot ack each other", async () => {
     for (const header of ['X-Loop: soporte@otra.example', 'X-Zendesk-From-Account-Id: 4f2a9c', 'X-Freshdesk-Ticket-Id: 77']) {
