@@ -99,6 +99,8 @@ export const envSchema = z.object({
   PENDING_REMINDER_HOURS: positiveNumber(36),
   PENDING_CLOSE_HOURS: positiveNumber(60),
   SOLVED_CLOSE_HOURS: positiveNumber(84),
+  // A late pending reminder (the daemon was down at its time) is skipped when the close is nearer than this: 0 never.
+  LATE_REMINDER_MARGIN_HOURS: z.coerce.number({ error: 'expected a number' }).min(0, 'expected 0 or more').default(1),
   SLA_WARNING_PERCENT: positiveNumber(75),
   SLA_ESCALATION_PERCENTS: z
     .string()

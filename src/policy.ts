@@ -56,6 +56,7 @@ export function policiesFromConfig(config: Config): Policies {
       pendingReminderHours: config.env.PENDING_REMINDER_HOURS ?? DEFAULT_LIFECYCLE_RULES.pendingReminderHours,
       pendingCloseHours: config.env.PENDING_CLOSE_HOURS,
       solvedCloseHours: config.env.SOLVED_CLOSE_HOURS,
+      lateReminderMarginHours: config.env.LATE_REMINDER_MARGIN_HOURS,
     },
     sla: slaPolicy(config),
     priorityMatrix: priorityMatrix(config),

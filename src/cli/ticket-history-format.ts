@@ -32,6 +32,7 @@ const TIMER_CLOSES = new Map<string, string>([
 /** Events said as "label: detail", their detail being already in words (who, why, the server's answer). */
 const LABELS = new Map<string, string>([
   ['released', 'released'],
+  ['pending_reminder_skipped', 'reminder to the customer skipped'],
   ['access_requested', 'authorisation asked'],
   ['access_request_owed', 'authorisation request owed'],
   ['notice_throttled', 'mail queued for later'],

@@ -103,11 +103,23 @@ export interface LifecycleRules {
   pendingCloseHours: number;
   /** Business hours a solved ticket waits for validation before closing (rule 4: 84). */
   solvedCloseHours: number;
+  /**
+   * A reminder owed this long already (the daemon was down at its time) is skipped when the close is less than
+   * this many business hours away (default 1; 0: never skipped). "Without your information the ticket closes on
+   * <date>" an instant before the closing mail leaves the customer no time to send it: one business hour is about
+   * the least in which a customer can find a document and answer, and two mails within it read as one mistake.
+   */
+  lateReminderMarginHours?: number;
 }
 
-export const DEFAULT_LIFECYCLE_RULES: LifecycleRules = { pendingReminderHours: 36, pendingCloseHours: 60, solvedCloseHours: 84 };
+export const DEFAULT_LIFECYCLE_RULES: LifecycleRules = { pendingReminderHours: 36, pendingCloseHours: 60, solvedCloseHours: 84, lateReminderMarginHours: 1 };
 
-export type TimerAction = { kind: 'remind' } | { kind: 'close'; reason: 'pending_expired' | 'solved_expired' } | { kind: 'none' };
+export type TimerAction =
+  | { kind: 'remind' }
+  /** The reminder is owed late, with the close less than the margin away: not sent, recorded (lifecycle/jobs.ts). */
+  | { kind: 'skip_reminder'; hoursLeft: number }
+  | { kind: 'close'; reason: 'pending_expired' | 'solved_expired' }
+  | { kind: 'none' };
 
 /**
  * What the lifecycle timer owes a ticket at `elapsedHours` business hours after it became pending or
@@ -123,7 +135,14 @@ export function timerStep(
   // rounding, and at closing time the next look would then wait for the next opening.
   if (status === 'pending') {
     if (reaches(elapsedHours, rules.pendingCloseHours)) return { action: { kind: 'close', reason: 'pending_expired' }, nextAtHours: null };
-    if (!reminderSent && reaches(elapsedHours, rules.pendingReminderHours)) return { action: { kind: 'remind' }, nextAtHours: rules.pendingCloseHours };
+    if (!reminderSent && reaches(elapsedHours, rules.pendingReminderHours)) {
+      // Only a late reminder (owed the margin already): one on time is what PENDING_REMINDER_HOURS asks for.
+      const margin = rules.lateReminderMarginHours ?? DEFAULT_LIFECYCLE_RULES.lateReminderMarginHours ?? 0;
+      const hoursLeft = rules.pendingCloseHours - elapsedHours;
+      const late = reaches(elapsedHours, rules.pendingReminderHours + margin);
+      const action: TimerAction = margin > 0 && late && hoursLeft < margin ? { kind: 'skip_reminder', hoursLeft } : { kind: 'remind' };
+      return { action, nextAtHours: rules.pendingCloseHours };
+    }
     return { action: { kind: 'none' }, nextAtHours: reminderSent ? rules.pendingCloseHours : rules.pendingReminderHours };
   }
   if (status === 'solved') {

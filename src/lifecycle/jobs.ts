@@ -83,6 +83,16 @@ export async function runLifecycleTimers(db: Db, deps: LifecycleDeps, now: Date)
       await addTicketEvent(tx, { ticketId: ticket.id, type: 'pending_reminder', actor: 'system', detail: `${elapsed.toFixed(1)} business hours pending`, at: now });
       return 'reminded';
     }
+    if (step.action.kind === 'skip_reminder') {
+      // Marked as handled (reminderSentAt) so that no later tick sends it; the close comes as usual.
+      const minutes = Math.round(step.action.hoursLeft * 60);
+      await saveTicketState(tx, ticket.id, { reminderSentAt: now, timerDueAt: nextDue });
+      await addTicketEvent(tx, {
+        ticketId: ticket.id, type: 'pending_reminder_skipped', actor: 'system', at: now,
+        detail: `not sent: owed since ${calendar.addBusinessHours(since, lifecycle.pendingReminderHours).toISOString()} (the scheduler did not run), and the close is ${minutes} business minutes away, less than ${lifecycle.lateReminderMarginHours ?? 1} business hour(s)`,
+      });
+      return 'reminder_skipped';
+    }
     if (step.action.kind === 'close') {
       await applyChange(tx, deps, ticket, {
         to: 'closed', now, actor: 'system', event: 'auto_closed', detail: step.action.reason,

@@ -108,3 +108,33 @@ describe('a pending reminder still queued when its pending period ends', () => {
     expect(await cancelled(number)).toEqual([]);
   });
 });
+
+describe('a pending reminder owed at a restart (the daemon down when it was due)', () => {
+  const events = async (number: number, type: string) => (await tt.ticket(number)).events.filter((e) => e.type === type).map((e) => e.detail);
+
+  it('is skipped when the close is less than a business hour away: the customer gets only the closing mail', async () => {
+    tt = await suite.start(MX('2026-11-12T09:00:00'));
+    const { number } = await pendingTicket('No puedo timbrar');
+    // Down from before Wed 18 10:00 (the reminder's time) until Fri 20 09:30, half an hour before the close.
+    expect((await tt.tick(MX('2026-11-20T09:30:00'))).timers).toMatchObject({ reminder_skipped: 1 });
+    expect(tt.take()).toEqual([]);
+    expect((await tt.ticket(number)).status).toBe('pending');
+    expect(await events(number, 'pending_reminder_skipped')).toEqual([expect.stringMatching(/^not sent: owed since 2026-11-18T16:00:00\.000Z .*the close is 30 business minutes away, less than 1 business hour/)]);
+    expect(await events(number, 'pending_reminder')).toEqual([]);
+    // The close comes as usual, at its time, with its own mail.
+    await tt.tick(MX('2026-11-20T10:00:00'));
+    const mails = tt.take();
+    expect(mails.map((m) => m.text.includes('No recibimos la información que le solicitamos en 5 días hábiles'))).toEqual([true]);
+    expect((await tt.ticket(number)).status).toBe('closed');
+  });
+
+  it('is sent when the close is further away than that, its closing date unchanged', async () => {
+    tt = await suite.start(MX('2026-11-12T09:00:00'));
+    const { number } = await pendingTicket('Factura');
+    await tt.tick(MX('2026-11-19T10:00:00'));
+    const mails = tt.take();
+    expect(mails).toHaveLength(1);
+    expect(mails[0]?.text).toMatch(/20 de noviembre de 2026/);
+    expect(await events(number, 'pending_reminder_skipped')).toEqual([]);
+  });
+});

@@ -41,6 +41,15 @@ describe('lifecycle timers (business hours since pending / solved)', () => {
   it('pending past 60 without a reminder closes without one', () => {
     expect(timerStep('pending', 61, false)).toEqual({ action: { kind: 'close', reason: 'pending_expired' }, nextAtHours: null });
   });
+  it('pending: a reminder owed late with the close less than the margin (1 business hour) away is skipped, not sent', () => {
+    expect(timerStep('pending', 59.5, false)).toEqual({ action: { kind: 'skip_reminder', hoursLeft: 0.5 }, nextAtHours: 60 });
+    // One hour or more left: still worth sending. The margin configured 0: always sent.
+    expect(timerStep('pending', 59, false)).toEqual({ action: { kind: 'remind' }, nextAtHours: 60 });
+    const rules = { pendingReminderHours: 36, pendingCloseHours: 60, solvedCloseHours: 84 };
+    expect(timerStep('pending', 59.5, false, { ...rules, lateReminderMarginHours: 0 })).toEqual({ action: { kind: 'remind' }, nextAtHours: 60 });
+    // A reminder configured close to the close (59.5 of 60) is sent at its time: only a late one is skipped.
+    expect(timerStep('pending', 59.5, false, { ...rules, pendingReminderHours: 59.5 })).toEqual({ action: { kind: 'remind' }, nextAtHours: 60 });
+  });
   it('solved: close at 84', () => {
     expect(timerStep('solved', 83.99, false)).toEqual({ action: { kind: 'none' }, nextAtHours: 84 });
     expect(timerStep('solved', 84, false)).toEqual({ action: { kind: 'close', reason: 'solved_expired' }, nextAtHours: null });
