@@ -20,21 +20,40 @@ const MAX_CARRIED_CHARS = 64 * 1024;
 
 /** A type or subtype (RFC 2045's token, at most 127 characters: RFC 6838). */
 const TOKEN = "[!#$%&'*+.^_`|~0-9a-z-]{1,127}";
+const NAMES = PARAMETER_NAMES.join('|');
+/** A parameter's name and "=" (RFC 2231's `name*0*=` too). */
+const PARAMETER = `(?:${NAMES})(?:\\*\\d{1,3})?\\*?[ \\t]{0,64}=`;
+/** A parameter's whole value on its line: a quoted string or a token (one folded or left open ends the chain). */
+const VALUE = '(?:"[^"\\r\\n]{0,256}"|[^\\s;"]{1,256})';
+/** A line's end, its ";" or not, and the blanks that fold the next line. */
+const FOLD = '[ \\t]{0,64};?[ \\t]{0,64}\\r?\\n[ \\t]{1,64}';
+/** How many folded parameters one match spans: more than a Content-Type has. */
+const MAX_FOLDED = 8;
 /**
- * A Content-Type line of a type alone, followed by a folded line that starts with a parameter (RFC 2231's `name*0*=`
- * too): the ";" goes after the type. A line ending in ";" or after a parameter (a folded value, a quoted string) is
- * not one. Blanks are bounded so that a match, and what it looks ahead at, fits in MAX_UNTYPED_CHARS.
+ * A Content-Type line of a type alone, and the folded lines after it that each hold one whole parameter, up to the
+ * start of the last one: a ";" goes at the end of each of its lines that has none (UNSEPARATED_END). A type followed by
+ * its parameter on the same line, a folded value or quoted string, or anything else on a line ends the chain (those
+ * lines are not touched). Lengths are bounded so that a match fits in MAX_UNTYPED_CHARS (8 lines of at most ~600).
  */
 const UNTYPED = new RegExp(
-  `(?<![^\\n])(content-type:[ \\t]{0,64}${TOKEN}\\/${TOKEN})(?=[ \\t]{0,64}\\r?\\n[ \\t]{1,64}(?:${PARAMETER_NAMES.join('|')})(?:\\*\\d{1,3})?\\*?[ \\t]{0,64}=)`,
+  `(?<![^\\n])content-type:[ \\t]{0,64}${TOKEN}\\/${TOKEN}(?:${FOLD}${PARAMETER}[ \\t]{0,64}${VALUE}){0,${MAX_FOLDED - 1}}${FOLD}${PARAMETER}`,
   'gi',
 );
-const MAX_UNTYPED_CHARS = 1024;
-/** The end of a chunk, from a line's start, that may be the start of an UNTYPED match: decided with the next chunk. */
-const MAY_BE_UNTYPED = /^(?:[a-z-]{0,12}|content-type:[ \t]*[^\s;]*(?:[ \t]*(?:\r|\r?\n(?:[ \t]+[a-z0-9*-]*[ \t]*)?)?)?)$/i;
+/** Within an UNTYPED match, the end of a line without its ";": the ";" goes after its last character. */
+const UNSEPARATED_END = /([^;\s])(?=[ \t]*\r?\n)/g;
+const MAX_UNTYPED_CHARS = 8 * 1024;
+/** From a header's first line to the chunk's end, what may still be the start of an UNTYPED match. */
+const MAY_BE_UNTYPED = /^(?:[a-z-]{0,12}|content-type:[\s\S]*)$/i;
+/** A line UNFOLDED folds back (after a line that ends in ";"), and the start of one still to be completed. */
+const UNFOLDED_LINE = new RegExp(`^(?:${NAMES})[ \\t]*=`, 'i');
+const MAY_BE_UNFOLDED_LINE = new RegExp(`^[a-z-]{0,${LONGEST_NAME}}[ \\t]*$`, 'i');
+const ENDS_IN_SEMICOLON = /;[ \t]*\r?$/;
+
+/** The ";" put back between a Content-Type's type and its folded parameters, and between those parameters. */
+const separated = (text: string) => text.replace(UNTYPED, (match) => match.replace(UNSEPARATED_END, '$1;'));
 
 /** The repairs of `text`, whose previous character (the lines' start are known by it) is `before`. */
-const folded = (text: string, before = '\n') => (before + text.replace(UNFOLDED, '$1\t$2')).replace(UNTYPED, '$1;').slice(1);
+const folded = (text: string, before = '\n') => separated(before + text.replace(UNFOLDED, '$1\t$2')).slice(1);
 
 /** The mail with its unfolded parameter lines folded back (a tab in front), or null when it has none. */
 export function withParameterLinesFolded(raw: Buffer): Buffer | null {
@@ -43,10 +62,9 @@ export function withParameterLinesFolded(raw: Buffer): Buffer | null {
   return out === text ? null : Buffer.from(out, 'latin1');
 }
 
-/** UNFOLDED and UNTYPED for a test (a global regex keeps its place between tests). */
+/** UNFOLDED for a test (a global regex keeps its place between tests); UNTYPED only counts where it adds a ";". */
 const HAS_UNFOLDED = new RegExp(UNFOLDED.source, 'i');
-const HAS_UNTYPED = new RegExp(UNTYPED.source, 'i');
-const needsRepair = (piece: Piece) => HAS_UNFOLDED.test(piece.text) || HAS_UNTYPED.test(piece.before + piece.text);
+const needsRepair = (piece: Piece) => HAS_UNFOLDED.test(piece.text) || separated(piece.before + piece.text) !== piece.before + piece.text;
 const SEMICOLON = 0x3b;
 const COLON = 0x3a;
 
@@ -56,18 +74,42 @@ interface Piece {
   text: string;
 }
 
-/** Where an UNTYPED match may start that the next chunk decides: the start of the last line or the one before. */
+/** The start of the line before the one at `start` (which is not the first). */
+const lineBefore = (text: string, start: number) => (start >= 2 ? text.lastIndexOf('\n', start - 2) + 1 : 0);
+
+/**
+ * Whether the line at `start` continues the header above it: folded (a blank first), or a parameter line UNFOLDED
+ * folds back. The last line, still to be completed, may yet become one: empty, or the start of a parameter's name.
+ */
+function continues(text: string, start: number, last: boolean): boolean {
+  const line = text.slice(start, last ? text.length : text.indexOf('\n', start));
+  if ((last && line === '') || /^[ \t]/.test(line)) return true;
+  if (start === 0 || !ENDS_IN_SEMICOLON.test(text.slice(lineBefore(text, start), start - 1))) return false;
+  return UNFOLDED_LINE.test(line) || (last && MAY_BE_UNFOLDED_LINE.test(line));
+}
+
+/**
+ * Where an UNTYPED match may start that the next chunk decides: the first line of the header the text ends in (back
+ * over its folded lines), when it may be a Content-Type still open; the text's end otherwise (a header begun in text
+ * already decided was decided with it: no match runs from it to here).
+ */
 function untypedStart(text: string, before: string): number {
-  const last = text.lastIndexOf('\n');
-  const lineStart = (newline: number) => (newline >= 0 ? newline + 1 : before === '\n' ? 0 : -1);
-  const starts = last >= 0 ? [lineStart(last > 0 ? text.lastIndexOf('\n', last - 1) : -1), last + 1] : [lineStart(-1)];
-  return starts.find((s) => s >= 0 && text.length - s <= MAX_UNTYPED_CHARS && MAY_BE_UNTYPED.test(text.slice(s))) ?? text.length;
+  const last = text.lastIndexOf('\n') + 1;
+  let start = last;
+  for (;;) {
+    if (text.length - start > MAX_UNTYPED_CHARS) return text.length;
+    if (!continues(text, start, start === last)) break;
+    if (start === 0) return text.length;
+    start = lineBefore(text, start);
+  }
+  if (start === 0 && before !== '\n') return text.length;
+  return MAY_BE_UNTYPED.test(text.slice(start)) ? start : text.length;
 }
 
 /**
  * A mail's text cut into pieces that are decided on their own: an UNFOLDED match holds no ";" after its first
- * character, so only one from the last ";" of a chunk can run past it; an UNTYPED one holds no ";" and spans a line
- * and the next one's start, so only one from the start of the last two lines can. The earlier of those ends is
+ * character, so only one from the last ";" of a chunk can run past it; an UNTYPED one starts a header and spans only its
+ * folded lines, so only one from the first line of the last header can (untypedStart). The earlier of those ends is
  * carried to the next chunk, with the character before it (UNTYPED starts a line).
  */
 class Pieces {

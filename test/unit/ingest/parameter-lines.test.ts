@@ -43,6 +43,14 @@ describe('parameter lines folded on a mail read as a stream', () => {
       'Subject: x', 'Content-Type: multipart/mixed', '\tboundary="b1"', '', '--b1', 'Content-Type: application/pdf  ', '   name*0*=utf-8\'\'a%C3%B1o.pdf',
       'Content-Transfer-Encoding: base64', '', 'QUJD'.repeat(20_000), 'content-type: TEXT/Plain', ' charset = utf-8', '', 'hola', '--b1--', '']), true],
     'LF line ends, the header last in a chunk-sized mail': [Buffer.from('From: a@b.mx\nContent-Type: multipart/alternative\n\t\tboundary=x\n\n', 'latin1'), true],
+    'two and more folded parameters without the ";" between them, after a type without its own, LF line ends': [Buffer.from(
+      'From: a@b.mx\nContent-Type: multipart/mixed\n charset=utf-8\n\tboundary="b1"  \n type=text/plain;\n format=flowed\n\n--b1\n' +
+      'Content-Type: text/plain\n  charset=utf-8\n  format=flowed\n  delsp=yes\n\nhola\n--b1--\n', 'latin1'), true],
+    'folded parameters without ";" after a type with its own, one of them unfolded, before an attachment': [crlf([
+      'Subject: x', 'Content-Type: multipart/mixed;', 'charset=utf-8', '\tboundary=b1', '', '--b1', 'Content-Type: application/pdf;', '  name*0*=utf-8\'\'a%C3%B1o.pdf',
+      '  format=x', 'Content-Transfer-Encoding: base64', '', 'QUJD'.repeat(20_000), '--b1--', '']), true],
+    'no ";" missing in a chain of folded parameters (each line ends in ";", or the chain ends in a folded quoted string)': [crlf([
+      'Content-Type: multipart/mixed;', ' charset=utf-8;', '\tboundary="b1"', 'Content-Type: text/plain;', ' charset=utf-8;', ' name="a', ' format=x.txt"', '', 'x']), false],
     'no Content-Type to repair (a ";" already, a value or quoted string or RFC 2231 parameter folded, another header, no fold, a comment)': [crlf([
       'Content-Type: multipart/mixed;', '\tboundary="b1"', 'Content-Type: multipart/mixed; boundary=', '\t"b2"', 'Content-Type: text/plain; name="a', '\tcharset=x.txt"',
       'Content-Type: application/pdf;', ' name*0="a";', ' name*1="b=c.pdf"', 'X-Content-Type: text/plain', '\tcharset=x', 'Content-Type: text/plain', 'charset=x',
@@ -66,6 +74,13 @@ describe('parameter lines folded on a mail read as a stream', () => {
     const raw = crlf(['Content-Type: multipart/mixed', '\tboundary="b1"', '', '--b1', 'Content-Type: image/png \t', '   Name = "a b.png"', '', 'x', '--b1--']);
     expect(withParameterLinesFolded(raw)?.toString('latin1')).toBe(
       crlf(['Content-Type: multipart/mixed;', '\tboundary="b1"', '', '--b1', 'Content-Type: image/png; \t', '   Name = "a b.png"', '', 'x', '--b1--']).toString('latin1'));
+  });
+
+  it('puts the ";" back between folded parameters too, however many, and nowhere else', () => {
+    const raw = crlf(['Content-Type: multipart/mixed', ' charset=utf-8 ', '\tboundary="b 1"', ' type=text/plain;', '  format=flowed', ' (x)', '', '--b 1', 'Content-Type: text/plain;', ' charset=utf-8', ' name="a', ' format=b.txt"']);
+    expect(withParameterLinesFolded(raw)?.toString('latin1')).toBe(crlf([
+      'Content-Type: multipart/mixed;', ' charset=utf-8; ', '\tboundary="b 1";', ' type=text/plain;', '  format=flowed', ' (x)', '', '--b 1', 'Content-Type: text/plain;', ' charset=utf-8;', ' name="a', ' format=b.txt"',
+    ]).toString('latin1'));
   });
 
   const corpus = path.join(corpusRoot, 'sisimai', 'set-of-emails', 'maildir', 'bsd');
@@ -112,6 +127,17 @@ describe('a big mail whose boundary lost its fold reads as it does in memory', (
     expect(streamed.text.trim()).toBe(UNFOLDED_TEXT);
     expect(streamed.text).toBe((await parseMail(raw)).text);
     expect([streamed.attachments.map((a) => a.filename), opened]).toEqual([['escaneo.pdf'], 4]);
+  });
+
+  it('a Content-Type whose two folded parameters lost the ";" between them: its text and attachment read, in memory and streamed', async () => {
+    root = mkdtempSync(path.join(tmpdir(), 'ventanilla-blobs-'));
+    const content = randomBytes(30_000);
+    const raw = crlf(['From: a@b.mx', 'Subject: factura', 'Content-Type: multipart/mixed', ' charset=utf-8', ' boundary=b1', '', '--b1', 'Content-Type: text/plain; charset=utf-8', '',
+      'Adjunto la factura.', '--b1', 'Content-Type: application/pdf', ' name=factura.pdf', ' format=x', 'Content-Transfer-Encoding: base64', '', content.toString('base64'), '--b1--', '']);
+    const inMemory = await parseMail(raw);
+    const streamed = await parseMailStream(() => chunks(raw, 7), raw.subarray(0, 1024), { blobs: new BlobStore(root), inMemoryBytes: 1024, maxBytes: 1024 * 1024 });
+    for (const mail of [inMemory, streamed]) expect([mail.text.trim(), mail.attachments.map((a) => a.filename)]).toEqual(['Adjunto la factura.', ['factura.pdf']]);
+    expect(streamed.attachments[0]?.streamed?.sha256).toBe(sha256Of(content));
   });
 
   it('a mail that reads as nothing with nothing to fold back is read once and stays empty', async () => {
