@@ -27,16 +27,19 @@ const PARAMETER = `(?:${NAMES})(?:\\*\\d{1,3})?\\*?[ \\t]{0,64}=`;
 const VALUE = '(?:"[^"\\r\\n]{0,256}"|[^\\s;"]{1,256})';
 /** A line's end, its ";" or not, and the blanks that fold the next line. */
 const FOLD = '[ \\t]{0,64};?[ \\t]{0,64}\\r?\\n[ \\t]{1,64}';
-/** How many folded parameters one match spans: more than a Content-Type has. */
+/** How many parameters one match spans, on the type's line and folded: more than a Content-Type has. */
+const MAX_INLINE = 4;
 const MAX_FOLDED = 8;
+/** A parameter after its ";" on the type's own line. */
+const INLINE = `[ \\t]{0,64};[ \\t]{0,64}${PARAMETER}[ \\t]{0,64}${VALUE}`;
 /**
- * A Content-Type line of a type alone, and the folded lines after it that each hold one whole parameter, up to the
- * start of the last one: a ";" goes at the end of each of its lines that has none (UNSEPARATED_END). A type followed by
- * its parameter on the same line, a folded value or quoted string, or anything else on a line ends the chain (those
- * lines are not touched). Lengths are bounded so that a match fits in MAX_UNTYPED_CHARS (8 lines of at most ~600).
+ * A Content-Type line of a type (and whole parameters after their ";"), and the folded lines after it that each hold
+ * one whole parameter, up to the start of the last one: a ";" goes at the end of each of its lines that has none
+ * (UNSEPARATED_END). A folded value or quoted string, or anything else on a line, ends the chain (the lines after it
+ * are not touched). Lengths are bounded so that a match fits in MAX_UNTYPED_CHARS (~7,000 characters at most).
  */
 const UNTYPED = new RegExp(
-  `(?<![^\\n])content-type:[ \\t]{0,64}${TOKEN}\\/${TOKEN}(?:${FOLD}${PARAMETER}[ \\t]{0,64}${VALUE}){0,${MAX_FOLDED - 1}}${FOLD}${PARAMETER}`,
+  `(?<![^\\n])content-type:[ \\t]{0,64}${TOKEN}\\/${TOKEN}(?:${INLINE}){0,${MAX_INLINE}}(?:${FOLD}${PARAMETER}[ \\t]{0,64}${VALUE}){0,${MAX_FOLDED - 1}}${FOLD}${PARAMETER}`,
   'gi',
 );
 /** Within an UNTYPED match, the end of a line without its ";": the ";" goes after its last character. */

@@ -49,6 +49,8 @@ describe('parameter lines folded on a mail read as a stream', () => {
     'folded parameters without ";" after a type with its own, one of them unfolded, before an attachment': [crlf([
       'Subject: x', 'Content-Type: multipart/mixed;', 'charset=utf-8', '\tboundary=b1', '', '--b1', 'Content-Type: application/pdf;', '  name*0*=utf-8\'\'a%C3%B1o.pdf',
       '  format=x', 'Content-Transfer-Encoding: base64', '', 'QUJD'.repeat(20_000), '--b1--', '']), true],
+    'a parameter on the type\'s line, the next one folded without ";"': [crlf([
+      'Content-Type: multipart/mixed; charset=utf-8', ' boundary=b1', '', '--b1', 'Content-Type: text/plain ; charset="utf-8"; format=flowed', '\tdelsp=yes', '', 'x', '--b1--']), true],
     'no ";" missing in a chain of folded parameters (each line ends in ";", or the chain ends in a folded quoted string)': [crlf([
       'Content-Type: multipart/mixed;', ' charset=utf-8;', '\tboundary="b1"', 'Content-Type: text/plain;', ' charset=utf-8;', ' name="a', ' format=x.txt"', '', 'x']), false],
     'no Content-Type to repair (a ";" already, a value or quoted string or RFC 2231 parameter folded, another header, no fold, a comment)': [crlf([
@@ -77,6 +79,7 @@ describe('parameter lines folded on a mail read as a stream', () => {
   });
 
   it('puts the ";" back between folded parameters too, however many, and nowhere else', () => {
+    expect(withParameterLinesFolded(crlf(['Content-Type: multipart/mixed; charset=utf-8', ' boundary=b1', '']))?.toString('latin1')).toBe('Content-Type: multipart/mixed; charset=utf-8;\r\n boundary=b1\r\n');
     const raw = crlf(['Content-Type: multipart/mixed', ' charset=utf-8 ', '\tboundary="b 1"', ' type=text/plain;', '  format=flowed', ' (x)', '', '--b 1', 'Content-Type: text/plain;', ' charset=utf-8', ' name="a', ' format=b.txt"']);
     expect(withParameterLinesFolded(raw)?.toString('latin1')).toBe(crlf([
       'Content-Type: multipart/mixed;', ' charset=utf-8; ', '\tboundary="b 1";', ' type=text/plain;', '  format=flowed', ' (x)', '', '--b 1', 'Content-Type: text/plain;', ' charset=utf-8;', ' name="a', ' format=b.txt"',
@@ -138,6 +141,9 @@ describe('a big mail whose boundary lost its fold reads as it does in memory', (
     const streamed = await parseMailStream(() => chunks(raw, 7), raw.subarray(0, 1024), { blobs: new BlobStore(root), inMemoryBytes: 1024, maxBytes: 1024 * 1024 });
     for (const mail of [inMemory, streamed]) expect([mail.text.trim(), mail.attachments.map((a) => a.filename)]).toEqual(['Adjunto la factura.', ['factura.pdf']]);
     expect(streamed.attachments[0]?.streamed?.sha256).toBe(sha256Of(content));
+    // The first parameter on the type's line, the next folded without its ";".
+    const inline = crlf(['From: a@b.mx', 'Content-Type: multipart/mixed; charset=utf-8', ' boundary=b1', '', '--b1', 'Content-Type: text/plain', '', 'hola', '--b1--', '']);
+    expect((await parseMail(inline)).text.trim()).toBe('hola');
   });
 
   it('a mail that reads as nothing with nothing to fold back is read once and stays empty', async () => {
