@@ -77,7 +77,7 @@ export function legacyDisplayName(head: Buffer, name: string): string | null {
  * from the mail's bytes when that lost letters: what the full parse and the peek at a too-large mail both show.
  */
 export function subjectWithLetters(head: Buffer, line: string, decoded: string): string {
-  return (lostLetters(line) || lostLetters(decoded) ? legacyHeaderValue(head, 'subject') : null) ?? rawUtf7Subject(head, decoded) ?? decoded;
+  return (lostLetters(line) || lostLetters(decoded) ? legacyHeaderValue(head, 'subject') : null) ?? rawUtf7(head, decoded) ?? decoded;
 }
 
 /** A character UTF-7 decoding gives only from a run that was not UTF-7: U+FFFD, a control character. */
@@ -97,12 +97,12 @@ function shiftsAreUtf7(text: string): boolean {
 }
 
 /**
- * A subject written in UTF-7 without an encoded word ("Subject: +AOE-rbol"), in a mail whose own Content-Type
- * declares charset=utf-7 (old Outlook and webmail did so): decoded as the body is (parse.ts), since the sender
- * declared it. Only a 7-bit subject whose "+" runs are all UTF-7, and only when the result reads as text (a "C++"
- * in a mislabelled mail keeps its bytes); null otherwise.
+ * A subject or display name written in UTF-7 without an encoded word ("Subject: +AOE-rbol"), in a mail whose own
+ * Content-Type declares charset=utf-7 (old Outlook and webmail did so): decoded as the body is (parse.ts), since the
+ * sender declared it. Only a 7-bit value whose "+" runs are all UTF-7, and only when the result reads as text (a
+ * "C++" in a mislabelled mail keeps its bytes); null otherwise.
  */
-function rawUtf7Subject(head: Buffer, decoded: string): string | null {
+function rawUtf7(head: Buffer, decoded: string): string | null {
   if (!decoded.includes('+') || /[^\x00-\x7f]/.test(decoded) || !shiftsAreUtf7(decoded)) return null;
   const type = rawHeader(head, 'content-type')?.toString('latin1') ?? '';
   if (!/;\s*charset\s*=\s*"?(?:unicode-1-1-)?utf-7"?\s*(?:;|$)/i.test(type)) return null;
@@ -110,7 +110,7 @@ function rawUtf7Subject(head: Buffer, decoded: string): string | null {
   return out !== decoded && !NOT_UTF7.test(out) ? out : null;
 }
 
-/** The From display name as decoded, or read again from the mail's bytes when that lost letters. */
+/** The From display name as decoded, or read again from the mail's bytes when that lost letters, or raw UTF-7 decoded. */
 export function fromNameWithLetters(head: Buffer, name: string): string {
-  return lostLetters(name) ? (legacyDisplayName(head, 'from') ?? name) : name;
+  return lostLetters(name) ? (legacyDisplayName(head, 'from') ?? name) : (rawUtf7(head, name) ?? name);
 }

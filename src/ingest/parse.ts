@@ -134,7 +134,7 @@ function withUuencodedFilesTaken(text: string, attachments: InboundAttachment[])
  * decode: it is only ever shown escaped. HTML parts stay undecoded.
  */
 function decodeUtf7Text(head: Buffer, text: string): string {
-  if (!/[^\x00-\x7f]/.test(text) && /charset\s*=\s*"?utf-7/i.test(head.subarray(0, UTF7_SCAN_BYTES).toString('latin1'))) {
+  if (!/[^\x00-\x7f]/.test(text) && /charset\s*=\s*"?(?:unicode-1-1-)?utf-7/i.test(head.subarray(0, UTF7_SCAN_BYTES).toString('latin1'))) {
     return iconv.decode(Buffer.from(text, 'ascii'), 'utf7');
   }
   return text;

@@ -49,6 +49,11 @@ describe('headers written in legacy bytes (not UTF-8)', () => {
     expect((await parseMail(crlf(['From: a@b.mx', 'Subject: +AOE-rbol', 'Content-Type: text/plain; charset=us-ascii', '', 'x']))).subject).toBe('+AOE-rbol');
     expect((await parseMail(crlf(['From: a@b.mx', 'Subject: C++ y a+b', 'Content-Type: text/plain; charset=utf-7', '', 'x']))).subject).toBe('C++ y a+b');
   });
+  it('so does the sender\'s name, and the text under "unicode-1-1-utf-7" (Outlook\'s name for UTF-7)', async () => {
+    const raw = crlf(['From: "Jos+AOk- Mu+APE-oz" <jose@cliente.mx>', 'Subject: +AOE-rbol', 'Content-Type: text/plain; charset=unicode-1-1-utf-7', '', 'Fr+APY-sche']);
+    const m = await parseMail(raw);
+    expect([m.subject, m.from?.name, m.text.trim(), (await peekHeaders(raw))?.fromName]).toEqual(['árbol', 'José Muñoz', 'Frösche', 'José Muñoz']);
+  });
   it('UTF-8 headers, encoded or raw, are left as mailparser reads them', async () => {
     const m = await parseMail(Buffer.from(['From: Zoë <z@b.mx>', 'Subject: Año fiscal =?UTF-8?Q?=E2=82=AC?=', '', 'x'].join('\r\n')));
     expect(m.subject).toBe('Año fiscal €');
