@@ -86,6 +86,24 @@ describe('parameter lines folded on a mail read as a stream', () => {
     ]).toString('latin1'));
   });
 
+  it('gives the bytes of the in-memory repair on 300 mails drawn from header lines, cut at random (a fixed seed)', async () => {
+    const lines = ['Content-Type: multipart/mixed', 'Content-Type: text/plain;', 'content-type: a/b ', 'Content-Type: a/b; charset=x', 'Content-Type: a/b; name="q',
+      ' charset=utf-8', '\tboundary="b 1"', ' name="a', ' x.txt"', 'boundary=x', 'name=y;', ' format=flowed;', ' (c)', 'X: y;', '', 'hola; name=z', '  type=x  ', 'charset=q'];
+    let seed = 7;
+    const draw = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+    let repaired = 0;
+    for (let i = 0; i < 300; i++) {
+      const raw = Buffer.from(Array.from({ length: 3 + draw(12) }, () => lines[draw(lines.length)]).join(draw(2) ? '\r\n' : '\n'), 'latin1');
+      const whole = withParameterLinesFolded(raw);
+      if (whole) repaired++;
+      const size = 1 + draw(15);
+      const label = JSON.stringify([raw.toString('latin1'), size]);
+      expect(await folded(raw, size), label).toEqual({ out: whole ?? raw, changed: whole !== null });
+      expect((await seen(raw, size)).found, label).toBe(whole !== null);
+    }
+    expect(repaired).toBeGreaterThan(60);
+  });
+
   const corpus = path.join(corpusRoot, 'sisimai', 'set-of-emails', 'maildir', 'bsd');
   it.skipIf(!fs.existsSync(corpus))("gives, on the corpus's Verizon and Apache James mails, the bytes the in-memory repair gives", async () => {
     for (const file of ['lhost-verizon-02.eml', 'lhost-apachejames-01.eml']) {
