@@ -9,8 +9,8 @@ import { countryNames, SERVED_COUNTRIES } from './countries.js';
 import { markdownToHtml, markdownToText } from './markdown.js';
 import type { ConfirmationHint } from './subscription.js';
 
-// Bulletin mails: templates/<locale>/bulletin.* (the bulletin in its layout) and bulletin_confirm.* (the
-// double opt-in link), with the partials templates/partials/bulletin-*.hbs. A bulletin is rendered once per
+// Bulletin mails: templates/<locale>/bulletin.* (the bulletin in its layout), bulletin_confirm.* (the
+// double opt-in link) and bulletin_subscribed.* (SUSCRIBIR from a reader already subscribed), with the partials templates/partials/bulletin-*.hbs. A bulletin is rendered once per
 // language; what differs per reader (the address, the unsubscribe link, the countries they subscribed to) stays
 // a placeholder that the outbox drainer fills in (src/outbound/shared-body.ts).
 
@@ -25,7 +25,7 @@ export interface RenderedParts {
   html: string;
 }
 
-type Name = 'bulletin' | 'bulletin_confirm';
+type Name = 'bulletin' | 'bulletin_confirm' | 'bulletin_subscribed';
 
 /**
  * A fixed bulletin template is checked with `bulletin preview`, which renders the bulletin (its Subject in both
@@ -79,6 +79,11 @@ export class BulletinRenderer {
     const unknownWords = ctx.hint?.unknown.join(', ') ?? '';
     const chooseHint = ctx.hint ? ctx.hint.guessed || unknownWords !== '' : false;
     return this.render('bulletin_confirm', locale, { ...ctx, countriesLabel: countryNames(ctx.countries, locale), unknownWords, chooseHint, servedCodes: [...SERVED_COUNTRIES].sort().join(' ') });
+  }
+
+  /** The answer to SUSCRIBIR from a reader who follows every country named already: nothing to confirm. */
+  renderAlreadySubscribed(locale: Locale, ctx: { listName: string; countries: string[]; email: string; address: string }): RenderedParts {
+    return this.render('bulletin_subscribed', locale, { ...ctx, countriesLabel: countryNames(ctx.countries, locale) });
   }
 
   private render(name: Name, locale: Locale, fields: Record<string, unknown>): RenderedParts {

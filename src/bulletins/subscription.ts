@@ -8,7 +8,7 @@ import { suppressedAmong } from '../store/suppression-repo.js';
 import type { BulletinConfig } from '../config.js';
 import { decodeList, encodeList } from './countries.js';
 import { confirmToken, confirmUrl, type ConfirmPayload, type LinkSettings, type UnsubscribePayload } from './links.js';
-import type { BulletinRenderer } from './render.js';
+import type { BulletinRenderer, RenderedParts } from './render.js';
 
 // Subscribing by mail is double opt-in: the mail only asks, a link mailed to the address confirms (so no
 // one can subscribe someone else). Leaving takes one step: the one-click link, the page, or a reply.
@@ -30,7 +30,11 @@ export interface ConfirmationHint {
   unknown: string[];
 }
 
-export type RequestResult = { queued: true; subscriber: SubscriberRow } | { queued: false; subscriber: SubscriberRow; why: 'recently_sent' | 'suppressed' | 'already_subscribed' };
+/**
+ * `reply`: what the mail asked for is a confirmation link, or (a reader already subscribed to every country named)
+ * a short mail saying so. Either is sent at most once an hour per address and never to a suppressed one.
+ */
+export type RequestResult = { reply: 'confirmation' | 'already_subscribed'; subscriber: SubscriberRow } & ({ queued: true } | { queued: false; why: 'recently_sent' | 'suppressed' });
 
 export async function requestSubscription(
   tx: Tx,
@@ -41,27 +45,27 @@ export async function requestSubscription(
   let subscriber = await ensurePendingSubscriber(tx, { email: req.email, name: req.name, locale: req.locale, countries: asked, topics: '' }, req.now);
   // A reader who follows México and writes "SUSCRIBIR AR" wants Argentina too: confirming must not drop México.
   const countries = subscriber.status === 'active' ? encodeList([...decodeList(subscriber.countries), ...req.countries]) : asked;
-  if (subscriber.status === 'active' && subscriber.countries === countries) return { queued: false, subscriber, why: 'already_subscribed' };
-  if ((await suppressedAmong(tx, [subscriber.email], req.now)).size > 0) return { queued: false, subscriber, why: 'suppressed' };
-  const changed = subscriber.status === 'pending' && subscriber.countries !== countries;
-  const recent = await mailsOfTemplateTo(tx, 'bulletin_confirm', subscriber.email, new Date(req.now.getTime() - CONFIRMATION_INTERVAL_MS));
-  if (recent >= (changed ? CONFIRMATIONS_WHEN_CHANGED : 1)) return { queued: false, subscriber, why: 'recently_sent' };
+  // Nothing to confirm: they are told so, rather than left wondering whether the request was lost.
+  const reply = subscriber.status === 'active' && subscriber.countries === countries ? 'already_subscribed' : 'confirmation';
+  if ((await suppressedAmong(tx, [subscriber.email], req.now)).size > 0) return { reply, subscriber, queued: false, why: 'suppressed' };
+  const changed = reply === 'confirmation' && subscriber.status === 'pending' && subscriber.countries !== countries;
+  const template = reply === 'confirmation' ? 'bulletin_confirm' : 'bulletin_subscribed';
+  const recent = await mailsOfTemplateTo(tx, template, subscriber.email, new Date(req.now.getTime() - CONFIRMATION_INTERVAL_MS));
+  if (recent >= (changed ? CONFIRMATIONS_WHEN_CHANGED : 1)) return { reply, subscriber, queued: false, why: 'recently_sent' };
   if (changed) subscriber = await setPendingCountries(tx, subscriber.id, countries);
   const locale = pickLocale({ locale: subscriber.locale ?? req.locale, country: req.countries[0] ?? null });
-  const token = confirmToken(deps.links.secret, { s: subscriber.id, c: countries }, new Date(req.now.getTime() + deps.config.confirmDays * 86_400_000));
-  const mail = deps.renderer.renderConfirmation(locale, {
-    listName: deps.config.name,
-    countries: decodeList(countries),
-    email: subscriber.email,
-    confirmUrl: confirmUrl(deps.links, token),
-    days: deps.config.confirmDays,
-    hint: req.hint,
-    address: deps.config.address,
-  });
+  const common = { listName: deps.config.name, countries: decodeList(countries), email: subscriber.email, address: deps.config.address };
+  let mail: RenderedParts;
+  if (reply === 'already_subscribed') {
+    mail = deps.renderer.renderAlreadySubscribed(locale, common);
+  } else {
+    const token = confirmToken(deps.links.secret, { s: subscriber.id, c: countries }, new Date(req.now.getTime() + deps.config.confirmDays * 86_400_000));
+    mail = deps.renderer.renderConfirmation(locale, { ...common, confirmUrl: confirmUrl(deps.links, token), days: deps.config.confirmDays, hint: req.hint });
+  }
   await insertOutboxMail(tx, {
     idempotencyKey: req.idempotencyKey,
     ticketId: null,
-    template: 'bulletin_confirm',
+    template,
     fromAddress: `"${deps.config.name.replace(/["\\\r\n]/g, '')}" <${deps.config.address}>`,
     to: [subscriber.email],
     cc: [],
@@ -80,7 +84,7 @@ export async function requestSubscription(
     automatic: true,
     now: req.now,
   });
-  return { queued: true, subscriber };
+  return { reply, subscriber, queued: true };
 }
 
 /** The confirmation link was used: active, with the countries it names. Null when the subscriber is gone. */

@@ -16,10 +16,10 @@ export const AUTOMATIC_COPIES_AT_MOST = 10;
 
 /**
  * The templates an automatic mail (OutboxMail.automatic) is written under: the notices, the access mails, the
- * bulletin confirmation. Named so the count below goes through the (template, createdAt) index: the rows of the
+ * bulletin confirmation and already-subscribed reply. Named so the count below goes through the (template, createdAt) index: the rows of the
  * window only. A template missing here would leave its copies uncounted (test/integration/automatic-copies-cap.test.ts).
  */
-export const AUTOMATIC_TEMPLATES: readonly string[] = [...new Set<string>([...TEMPLATE_NAMES, ...ACCESS_TEMPLATE_NAMES, 'bulletin_confirm'])];
+export const AUTOMATIC_TEMPLATES: readonly string[] = [...new Set<string>([...TEMPLATE_NAMES, ...ACCESS_TEMPLATE_NAMES, 'bulletin_confirm', 'bulletin_subscribed'])];
 
 /**
  * The count of automatic mails since a time that reached an address other than as their primary recipient

@@ -133,7 +133,9 @@ export async function screenBulletinMail(
     now: input.now,
   });
   const notUnderstood = command.unknown.length ? ` (not a country served: ${command.unknown.join(', ')})` : '';
-  return done('bulletin_command', `subscribe ${countries.join(' ')}${notUnderstood}: ${result.queued ? 'confirmation link sent' : `no confirmation sent (${result.why})`}`);
+  const confirming = result.reply === 'confirmation';
+  const outcome = result.queued ? (confirming ? 'confirmation link sent' : 'already subscribed, told so') : `no ${confirming ? 'confirmation' : 'reply'} sent (${result.why})`;
+  return done('bulletin_command', `subscribe ${countries.join(' ')}${notUnderstood}: ${outcome}`);
 }
 
 /** The subscriber whose bulletin a mail answers: the newest of our bulletin Message-IDs it refers to. */

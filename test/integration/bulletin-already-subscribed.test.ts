@@ -1,0 +1,68 @@
+// A reader who writes SUSCRIBIR while already subscribed (to those countries) is told so, in their language, by a
+// short mail from templates/<locale>/bulletin_subscribed.*: silence read as "the request was lost". The reply is
+// held to what the confirmation mail is: one an hour per address, none to a suppressed address, none to mail
+// that is no reader's own (machine-written), none to a sender that failed authentication.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { addSubscriber } from '../../src/bulletins/subscribers.js';
+import { createTestApp, mail, type TestApp } from '../support/app.js';
+
+let app: TestApp;
+let seq = 0;
+let now = new Date('2026-12-01T16:00:00Z');
+
+beforeEach(async () => {
+  now = new Date('2026-12-01T16:00:00Z');
+  app = await createTestApp({ BULLETIN_ADDRESS: 'boletin@example.test', PUBLIC_URL: 'https://soporte.example.test' }, () => now);
+});
+afterEach(async () => app.dispose());
+
+const ingest = (raw: Buffer) => app.pipeline.ingest(raw, { source: 'file', sourceRef: `t${++seq}` });
+const toBulletins = (from: string, subject: string, extra: Record<string, string> = {}) =>
+  mail({ headers: { From: from, To: 'boletin@example.test', Subject: subject, 'Message-ID': `<as${++seq}@example.org>`, ...extra }, body: '' });
+const repliesTo = (to: string) => app.db.outboxMail.findMany({ where: { template: 'bulletin_subscribed', primaryTo: to } });
+
+describe('SUSCRIBIR from a reader already subscribed', () => {
+  it('gets a short reply, in their language, naming the countries they follow; no ticket, no confirmation link', async () => {
+    await addSubscriber(app.db, { email: 'ana@cliente.mx', countries: 'MX AR' }, now);
+    const r = await ingest(toBulletins('Ana <ana@cliente.mx>', 'SUSCRIBIR MX'));
+    expect(r).toMatchObject({ outcome: 'bulletin_command', ticketNumber: null, detail: 'subscribe MX: already subscribed, told so' });
+    const [reply] = await repliesTo('ana@cliente.mx');
+    expect(reply).toBeDefined();
+    expect(reply?.subject).toContain('Ya está suscrita');
+    expect(reply?.text).toContain('ana@cliente.mx ya está suscrita');
+    expect(reply?.text).toContain('Argentina, México');
+    expect(reply?.text).toContain('BAJA');
+    expect(reply?.html).toContain('ya está suscrita');
+    expect(reply?.automatic).toBe(true);
+    expect(JSON.parse(reply?.headers ?? '{}')).toMatchObject({ inReplyTo: expect.stringContaining('example.org') });
+    expect(await app.db.outboxMail.count({ where: { template: 'bulletin_confirm' } })).toBe(0);
+    expect(await app.db.ticket.count()).toBe(0);
+
+    await addSubscriber(app.db, { email: 'bob@corp.us', countries: 'US', locale: 'en' }, now);
+    await ingest(toBulletins('bob@corp.us', 'SUBSCRIBE'));
+    expect((await repliesTo('bob@corp.us'))[0]?.text).toContain('bob@corp.us is already subscribed');
+    await addSubscriber(app.db, { email: 'rui@empresa.pt', countries: 'PT' }, now);
+    await ingest(toBulletins('rui@empresa.pt', 'SUBSCREVER PT'));
+    expect((await repliesTo('rui@empresa.pt'))[0]?.text).toContain('rui@empresa.pt já está inscrito');
+  });
+
+  it('at most one such reply an hour per address (a forged run cannot flood the reader); the next hour, another', async () => {
+    await addSubscriber(app.db, { email: 'ana@cliente.mx', countries: 'MX' }, now);
+    await ingest(toBulletins('ana@cliente.mx', 'SUSCRIBIR MX'));
+    const again = await ingest(toBulletins('ana@cliente.mx', 'SUSCRIBIR'));
+    expect(again.detail).toBe('subscribe MX: no reply sent (recently_sent)');
+    expect(await repliesTo('ana@cliente.mx')).toHaveLength(1);
+    now = new Date(now.getTime() + 61 * 60_000);
+    await ingest(toBulletins('ana@cliente.mx', 'SUSCRIBIR MX'));
+    expect(await repliesTo('ana@cliente.mx')).toHaveLength(2);
+  });
+
+  it('no reply to a suppressed address, nor to machine-written mail', async () => {
+    await addSubscriber(app.db, { email: 'ana@cliente.mx', countries: 'MX' }, now);
+    await app.db.suppression.create({ data: { email: 'ana@cliente.mx', reason: 'hard_bounce', suppressedAt: now, suppressedUntil: new Date(now.getTime() + 86_400_000) } });
+    expect((await ingest(toBulletins('ana@cliente.mx', 'SUSCRIBIR MX'))).detail).toBe('subscribe MX: no reply sent (suppressed)');
+    await addSubscriber(app.db, { email: 'luis@cliente.mx', countries: 'MX' }, now);
+    expect((await ingest(toBulletins('luis@cliente.mx', 'SUSCRIBIR MX', { 'Auto-Submitted': 'auto-replied' }))).outcome).toBe('auto_reply');
+    expect(await app.db.outboxMail.count()).toBe(0);
+  });
+});
