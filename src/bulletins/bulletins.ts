@@ -23,7 +23,7 @@ export async function scheduleBulletin(deps: BulletinDeps, draft: BulletinDraft,
     if (same?.status === 'cancelled') {
       throw new VentanillaError(
         ErrorCode.TRANSITION_REFUSED,
-        `Bulletin ${same.id} has the same title, countries and text and was cancelled after ${same.sentMails} of its mails had left: scheduled again, it goes to those readers a second time. To send it anyway, use --again.`,
+        `Bulletin ${same.id} has the same title, countries and text and was cancelled after ${same.sentMails} of its mails had left: scheduled again, it goes to those readers a second time. To send it to the readers it missed, \`ventanilla bulletin resume ${same.id}\`; to everyone anyway, use --again.`,
       );
     }
     if (same) {

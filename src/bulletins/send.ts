@@ -15,6 +15,7 @@ import {
   type BulletinMail,
   type BulletinRow,
 } from '../store/bulletin-repo.js';
+import { markedLeft } from '../store/bulletin-resume-repo.js';
 import { inTransaction, type Tx } from '../store/database.js';
 import { suppressedAmong } from '../store/suppression-repo.js';
 import type { BulletinVariant } from './bulletin-file.js';
@@ -22,6 +23,7 @@ import { decodeList } from './countries.js';
 import type { BulletinDeps } from './deps.js';
 import { bulletinMessageId, unsubscribeMailto, unsubscribeToken, unsubscribeUrl } from './links.js';
 import { readerFill } from './render.js';
+import { requeueResumed } from './resume.js';
 
 // The scheduler's bulletin-send job. At send_at a bulletin starts; each run then puts the next subscribers'
 // mails into the outbox, in batches, each batch one transaction with its delivery rows (unique per
@@ -67,7 +69,7 @@ async function sendDue(deps: BulletinDeps, now: Date): Promise<SendReport> {
 export async function finishSentBulletins(deps: BulletinDeps, now: Date): Promise<number> {
   let finished = 0;
   for (const bulletin of await sendingBulletins(deps.db)) {
-    const everyoneQueued = (await nextRecipients(deps.db, bulletin, 1)).length === 0;
+    const everyoneQueued = (await nextRecipients(deps.db, bulletin, 1)).length === 0 && (await markedLeft(deps.db, bulletin.id)) === 0;
     if (everyoneQueued && (await finishIfAllLeft(deps, bulletin.id, now))) finished++;
   }
   return finished;
@@ -95,6 +97,12 @@ async function queueDue(deps: BulletinDeps, bulletinId: number, now: Date, repor
       const room = Math.floor((wall + LOOKAHEAD_MS - slot) / interval) + 1;
       if (room <= 0) return 'later' as const;
       const want = Math.min(BATCH, room);
+      // Resumed after a cancel: the mails it took back first, then the readers never queued.
+      const resumed = await requeueResumed(tx, bulletin, want, { now, slot, interval }, report);
+      if (resumed.processed > 0) {
+        await setNextSlot(tx, bulletin.id, new Date(resumed.slot));
+        return 'more' as const;
+      }
       const recipients = await nextRecipients(tx, bulletin, want);
       if (recipients.length === 0) return 'all' as const;
       const next = await queueBatch(tx, deps, bulletin, recipients, { now, slot, interval }, report);

@@ -4,6 +4,7 @@ import { readBulletinFile } from '../bulletins/bulletin-file.js';
 import { bulletinStatus, cancelBulletinById, draftOf, previewDraft, scheduleBulletin, type BulletinStatus } from '../bulletins/bulletins.js';
 import { countryNames } from '../bulletins/countries.js';
 import { bulletinDeps } from '../bulletins/deps.js';
+import { resumeBulletinById } from '../bulletins/resume.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { isLocale, LOCALES } from '../outbound/locale.js';
 import { bulletinById, listBulletins } from '../store/bulletin-repo.js';
@@ -113,6 +114,23 @@ export function registerBulletinCommands(program: Command): void {
       run(async (app) => {
         const { mailsTakenBack, already } = await cancelBulletinById(bulletinDeps(app), bulletinId(idText), app.now());
         out(already ? `bulletin ${idText} already cancelled` : `bulletin ${idText} cancelled; ${mailsTakenBack} queued mails taken back`);
+      }),
+    );
+
+  bulletin
+    .command('resume')
+    .description('send a cancelled bulletin on, to the readers it has not reached (never twice to anyone)')
+    .argument('<id>', 'bulletin id')
+    .option('--json', 'print JSON')
+    .action((idText: string, opts: { json?: boolean }) =>
+      run(async (app) => {
+        const resumed = await resumeBulletinById(bulletinDeps(app), bulletinId(idText), app.now());
+        if (opts.json) return out(JSON.stringify(resumed, null, 2));
+        out(
+          resumed.status === 'sending'
+            ? `bulletin ${resumed.id} resumed: "${resumed.title}" goes to ${resumed.toResend} readers it has not reached; \`ventanilla bulletin status ${resumed.id}\` follows it`
+            : `bulletin ${resumed.id} scheduled again: "${resumed.title}" had not started; it goes at its send_at`,
+        );
       }),
     );
 

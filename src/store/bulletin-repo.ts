@@ -185,10 +185,13 @@ export async function cancelBulletin(tx: Tx, id: number, now: Date): Promise<{ c
   return { cancelled: true, mailsTakenBack: taken.count };
 }
 
-/** Deliveries by outcome: skipped, or their mail's outbox status (pending, sending, sent, failed, cancelled). */
+/**
+ * Deliveries by outcome: skipped, resume (taken back, to be queued again: bulletin-resume-repo.ts), or their mail's
+ * outbox status (pending, sending, sent, failed, cancelled).
+ */
 export async function deliveryCounts(db: Db, bulletinId: number): Promise<Record<string, number>> {
   const rows = await db.$queryRaw<Array<{ state: string; n: bigint | number }>>`
-    SELECT CASE WHEN d.status = 'skipped' THEN 'skipped' ELSE COALESCE(o.status, 'unknown') END AS state, COUNT(*) AS n
+    SELECT CASE WHEN d.status = 'skipped' THEN 'skipped' WHEN d.status = 'resume' THEN 'resume' ELSE COALESCE(o.status, 'unknown') END AS state, COUNT(*) AS n
     FROM BulletinDelivery d LEFT JOIN OutboxMail o ON o.id = d.outboxMailId
     WHERE d.bulletinId = ${bulletinId}
     GROUP BY state`;

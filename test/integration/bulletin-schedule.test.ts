@@ -71,7 +71,7 @@ describe('a bulletin cancelled after some of its mails left', () => {
     await app.db.outboxMail.update({ where: { id: left?.id }, data: { status: 'sent', sentAt: NOW } });
     expect(await cancelBulletinById(bulletinDeps(app), first.bulletin.id, NOW)).toMatchObject({ mailsTakenBack: 2 });
     await expect(schedule(iva)).rejects.toThrow(
-      `Bulletin ${first.bulletin.id} has the same title, countries and text and was cancelled after 1 of its mails had left: scheduled again, it goes to those readers a second time. To send it anyway, use --again.`,
+      `Bulletin ${first.bulletin.id} has the same title, countries and text and was cancelled after 1 of its mails had left: scheduled again, it goes to those readers a second time. To send it to the readers it missed, \`ventanilla bulletin resume ${first.bulletin.id}\`; to everyone anyway, use --again.`,
     );
     expect((await schedule(iva, { again: true })).bulletin.id).toBeGreaterThan(first.bulletin.id);
   });

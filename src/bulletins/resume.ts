@@ -1,0 +1,71 @@
+import { ErrorCode, VentanillaError } from '../errors.js';
+import { bulletinById, type BulletinRow } from '../store/bulletin-repo.js';
+import { markTakenBack, neverQueuedCount, nextMarked, reopenBulletin, requeueMail, resumableCount, settleMarked } from '../store/bulletin-resume-repo.js';
+import { inTransaction, type Tx } from '../store/database.js';
+import { suppressedAmong } from '../store/suppression-repo.js';
+import type { BulletinDeps } from './deps.js';
+
+// `bulletin resume <id>`: a bulletin cancelled halfway goes on, to the readers it has not reached. Scheduling the
+// file again (--again) mailed everyone a second time. Each reader has one delivery row and, once queued, one outbox
+// row: resuming queues again the mails the cancel took back and that can have reached no one, then the readers
+// never queued, at the send rate, through the bulletin-send job. Readers who unsubscribed meanwhile, or whose
+// address is suppressed now, get nothing (src/store/bulletin-resume-repo.ts says which mails are taken as missed).
+
+export interface Resumed {
+  id: number;
+  title: string;
+  /** sending again, or scheduled (it was cancelled before it started: it goes at its send_at). */
+  status: 'sending' | 'scheduled';
+  /** Readers it goes to now, as things are: mails taken back and readers never queued, still subscribed. */
+  toResend: number;
+}
+
+export async function resumeBulletinById(deps: BulletinDeps, id: number, now: Date): Promise<Resumed> {
+  return inTransaction(deps.db, async (tx) => {
+    const b = await bulletinById(tx, id);
+    if (!b) throw new VentanillaError(ErrorCode.NOT_FOUND, `No bulletin ${id}; see \`ventanilla bulletin list\`.`);
+    if (b.status !== 'cancelled') throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, `Bulletin ${id} is ${b.status}: only a cancelled bulletin can be resumed.`);
+    // Sent again since (--again), the readers it missed had it from that one.
+    const again = await tx.bulletin.findFirst({ where: { title: b.title, countries: b.countries, topics: b.topics, variants: b.variants, id: { not: id }, status: { in: ['scheduled', 'sending', 'sent'] } } });
+    if (again) {
+      throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, `Bulletin ${id} was scheduled again as bulletin ${again.id} (${again.status}): resumed, its readers would get it twice. Not resumed.`);
+    }
+    await markTakenBack(tx, id);
+    const status = await reopenBulletin(tx, b, new Date());
+    if (!status) throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, `Bulletin ${id} is no longer cancelled: not resumed.`);
+    const toResend = b.startedAt ? (await resumableCount(tx, b)) + (await neverQueuedCount(tx, b)) : 0;
+    return { id, title: b.title, status, toResend };
+  });
+}
+
+/**
+ * For the bulletin-send job: queues again up to `limit` of the resumed bulletin's taken-back mails, each at the next
+ * send slot. `processed`: the deliveries settled (0: none left, go on with the readers never queued).
+ */
+export async function requeueResumed(
+  tx: Tx,
+  b: BulletinRow,
+  limit: number,
+  at: { now: Date; slot: number; interval: number },
+  report: { queued: number; skipped: number },
+): Promise<{ processed: number; slot: number }> {
+  const marked = await nextMarked(tx, b, limit);
+  if (marked.length === 0) return { processed: 0, slot: at.slot };
+  const blocked = await suppressedAmong(tx, marked.map((m) => m.email), at.now);
+  let slot = at.slot;
+  for (const m of marked) {
+    if (!m.inAudience) {
+      await settleMarked(tx, m.id, 'queued', 'not resumed: no longer subscribed');
+    } else if (blocked.has(m.email)) {
+      await settleMarked(tx, m.id, 'skipped', 'suppressed (bounces)');
+      report.skipped++;
+    } else if (m.outboxMailId !== null && (await requeueMail(tx, m.outboxMailId, new Date(slot), at.now))) {
+      await settleMarked(tx, m.id, 'queued', 'resumed');
+      slot += at.interval;
+      report.queued++;
+    } else {
+      await settleMarked(tx, m.id, 'queued', null);
+    }
+  }
+  return { processed: marked.length, slot };
+}

@@ -1,0 +1,77 @@
+import type { Db, Tx } from './database.js';
+import { audienceWhere, type BulletinRow } from './bulletin-repo.js';
+
+// A cancelled bulletin resumed (`bulletin resume`): the deliveries whose mail was taken back, and that can have
+// reached no one, are marked 'resume'; the bulletin-send job puts those mails back in the queue (the same outbox
+// row, so the same Message-ID and the unique delivery row: never a second mail to a reader) before it goes on to
+// the readers never queued. A mail that left, was in flight at the cancel, failed, or that a try may have left with
+// its reader (mayHaveReached) is not marked.
+
+/** A delivery waiting to be queued again. */
+export const RESUME = 'resume';
+
+/** Marks the deliveries whose mail the cancel (or an unsubscribe, a suppression) took back unsent; how many. */
+export async function markTakenBack(tx: Tx, bulletinId: number): Promise<number> {
+  const marked = await tx.bulletinDelivery.updateMany({
+    where: { bulletinId, status: 'queued', outboxMail: { is: { status: 'cancelled', mayHaveReached: false } } },
+    data: { status: RESUME },
+  });
+  return marked.count;
+}
+
+/** Of the marked deliveries, those whose reader is still in the bulletin's audience (active, its countries). */
+export async function resumableCount(tx: Tx | Db, b: BulletinRow): Promise<number> {
+  return tx.bulletinDelivery.count({ where: { bulletinId: b.id, status: RESUME, subscriber: { is: audienceWhere(b) } } });
+}
+
+/** Readers past the send's cursor (never queued) who are in the audience now. */
+export async function neverQueuedCount(tx: Tx | Db, b: BulletinRow): Promise<number> {
+  const last = await tx.bulletinDelivery.aggregate({ where: { bulletinId: b.id }, _max: { subscriberId: true } });
+  return tx.subscriber.count({ where: { ...audienceWhere(b), id: { gt: last._max.subscriberId ?? 0 } } });
+}
+
+export interface MarkedDelivery {
+  id: number;
+  subscriberId: number;
+  email: string;
+  outboxMailId: number | null;
+  /** Still subscribed to the bulletin's countries. */
+  inAudience: boolean;
+}
+
+/** The next marked deliveries, by subscriber. */
+export async function nextMarked(tx: Tx, b: BulletinRow, limit: number): Promise<MarkedDelivery[]> {
+  const rows = await tx.bulletinDelivery.findMany({ where: { bulletinId: b.id, status: RESUME }, orderBy: { subscriberId: 'asc' }, take: limit, select: { id: true, subscriberId: true, email: true, outboxMailId: true } });
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.subscriberId);
+  const inAudience = new Set((await tx.subscriber.findMany({ where: { ...audienceWhere(b), id: { in: ids } }, select: { id: true } })).map((s) => s.id));
+  return rows.map((r) => ({ ...r, inAudience: inAudience.has(r.subscriberId) }));
+}
+
+export async function markedLeft(tx: Tx | Db, bulletinId: number): Promise<number> {
+  return tx.bulletinDelivery.count({ where: { bulletinId, status: RESUME } });
+}
+
+/**
+ * The taken-back mail queued again at its send slot, its retries counted anew (as `outbox retry` does); only while
+ * it is still taken back and can have reached no one. False otherwise.
+ */
+export async function requeueMail(tx: Tx, outboxMailId: number, at: Date, now: Date): Promise<boolean> {
+  const updated = await tx.outboxMail.updateMany({
+    where: { id: outboxMailId, status: 'cancelled', mayHaveReached: false },
+    data: { status: 'pending', nextAttemptAt: at, createdAt: now, attempts: 0, lastError: null, leaseHolder: null, leasedUntil: null },
+  });
+  return updated.count === 1;
+}
+
+/** The delivery is done with: queued again ('queued'), or skipped (suppressed), or left taken back ('queued'). */
+export async function settleMarked(tx: Tx, id: number, status: 'queued' | 'skipped', detail: string | null): Promise<void> {
+  await tx.bulletinDelivery.update({ where: { id }, data: { status, detail } });
+}
+
+/** Back to sending (or scheduled, when it was cancelled before it started); false when it is not cancelled. */
+export async function reopenBulletin(tx: Tx, b: BulletinRow, wallNow: Date): Promise<'sending' | 'scheduled' | null> {
+  const status = b.startedAt ? 'sending' : 'scheduled';
+  const updated = await tx.bulletin.updateMany({ where: { id: b.id, status: 'cancelled' }, data: { status, cancelledAt: null, finishedAt: null, nextSlotAt: status === 'sending' ? wallNow : null } });
+  return updated.count === 1 ? status : null;
+}

@@ -1,0 +1,94 @@
+// `bulletin resume <id>`: a bulletin cancelled halfway is sent to the readers it missed, and to no one twice.
+// Before, scheduling it again was refused (its readers reached would get it twice) unless --again, which mailed
+// every reader again.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readBulletinFile } from '../../src/bulletins/bulletin-file.js';
+import { bulletinStatus, cancelBulletinById, scheduleBulletin } from '../../src/bulletins/bulletins.js';
+import { bulletinDeps } from '../../src/bulletins/deps.js';
+import { resumeBulletinById } from '../../src/bulletins/resume.js';
+import { finishSentBulletins, runBulletinSends } from '../../src/bulletins/send.js';
+import { addSubscriber, removeSubscriber } from '../../src/bulletins/subscribers.js';
+import { createTestApp, type TestApp } from '../support/app.js';
+
+let app: TestApp;
+let dir: string;
+const NOW = new Date('2026-11-30T16:00:00Z');
+
+beforeEach(async () => {
+  // 8 a minute: the first run queues the next 30 s of slots, five mails; the other readers wait for later runs.
+  app = await createTestApp({ BULLETIN_ADDRESS: 'boletin@example.test', PUBLIC_URL: 'https://soporte.example.test', BULLETIN_RATE_PER_MINUTE: '8' }, () => NOW);
+  dir = mkdtempSync(join(tmpdir(), 'ventanilla-resume-'));
+});
+afterEach(async () => {
+  await app.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const READERS = ['ana', 'beto', 'caro', 'dani', 'eli', 'fer', 'gus'].map((n) => `${n}@cliente.mx`);
+
+async function cancelledHalfway() {
+  writeFileSync(join(dir, 'iva.md'), '---\ntitle: Reforma del IVA 2027\ncountries: [MX]\n---\nEl **SAT** publicó...\n');
+  for (const email of READERS) await addSubscriber(app.db, { email, countries: 'MX' }, NOW);
+  const deps = bulletinDeps(app);
+  const draft = () => readBulletinFile(join(dir, 'iva.md'), { timeZone: deps.timeZone, now: NOW });
+  const { bulletin } = await scheduleBulletin(deps, draft(), NOW);
+  await runBulletinSends(deps, NOW);
+  const mails = await app.db.outboxMail.findMany({ where: { template: 'bulletin' }, orderBy: { id: 'asc' } });
+  expect(mails.map((m) => m.primaryTo)).toEqual(READERS.slice(0, 5));
+  const [ana, beto, caro] = mails;
+  // ana's mail left; beto's is in flight (claimed by a drainer) at the cancel; caro's try may have reached her.
+  await app.db.outboxMail.update({ where: { id: ana?.id }, data: { status: 'sent', sentAt: NOW } });
+  await app.db.outboxMail.update({ where: { id: beto?.id }, data: { status: 'sending', leaseHolder: 'drain:x', leasedUntil: new Date(NOW.getTime() + 60_000) } });
+  await app.db.outboxMail.update({ where: { id: caro?.id }, data: { mayHaveReached: true } });
+  expect(await cancelBulletinById(deps, bulletin.id, NOW)).toMatchObject({ mailsTakenBack: 3 });
+  return { deps, bulletin, draft };
+}
+
+const pendingTo = async () => (await app.db.outboxMail.findMany({ where: { template: 'bulletin', status: 'pending' }, orderBy: { primaryTo: 'asc' } })).map((m) => m.primaryTo);
+
+describe('bulletin resume', () => {
+  it('sends a bulletin cancelled halfway to the readers it missed: not to those it reached, had in flight or may have reached, nor to those who left', async () => {
+    const { deps, bulletin, draft } = await cancelledHalfway();
+    // Meanwhile eli (taken back) and gus (never queued) unsubscribed.
+    await removeSubscriber(app.db, 'eli@cliente.mx', NOW);
+    await removeSubscriber(app.db, 'gus@cliente.mx', NOW);
+    // Scheduling the file again is refused, and the message points at resume.
+    await expect(scheduleBulletin(deps, draft(), NOW)).rejects.toThrow(`ventanilla bulletin resume ${bulletin.id}`);
+
+    const resumed = await resumeBulletinById(deps, bulletin.id, NOW);
+    expect(resumed).toMatchObject({ id: bulletin.id, status: 'sending', toResend: 2 });
+    await runBulletinSends(deps, NOW);
+    // dani's mail (taken back by the cancel) goes again; fer, never queued, gets hers.
+    expect(await pendingTo()).toEqual(['dani@cliente.mx', 'fer@cliente.mx']);
+    const perReader = await app.db.outboxMail.groupBy({ by: ['primaryTo'], where: { template: 'bulletin' }, _count: { _all: true } });
+    expect(perReader.every((r) => r._count._all === 1)).toBe(true);
+    expect(perReader.map((r) => r.primaryTo)).not.toContain('gus@cliente.mx');
+    expect((await bulletinStatus(deps, bulletin.id)).status).toBe('sending');
+
+    // Once they left (and beto's in-flight mail), the bulletin is sent.
+    await app.db.outboxMail.updateMany({ where: { template: 'bulletin', status: { in: ['pending', 'sending'] } }, data: { status: 'sent', sentAt: NOW } });
+    await finishSentBulletins(deps, NOW);
+    const status = await bulletinStatus(deps, bulletin.id);
+    expect(status).toMatchObject({ status: 'sent', sent: 4, pending: 0 });
+    expect(await pendingTo()).toEqual([]);
+  });
+
+  it('is refused for a bulletin that is not cancelled, and for one sent again with --again since', async () => {
+    const { deps, bulletin, draft } = await cancelledHalfway();
+    const again = await scheduleBulletin(deps, draft(), NOW, { again: true });
+    await expect(resumeBulletinById(deps, bulletin.id, NOW)).rejects.toThrow(`bulletin ${again.bulletin.id}`);
+    await expect(resumeBulletinById(deps, again.bulletin.id, NOW)).rejects.toThrow('only a cancelled bulletin can be resumed');
+    await expect(resumeBulletinById(deps, 999, NOW)).rejects.toThrow('No bulletin 999');
+  });
+
+  it('a bulletin cancelled before it started is scheduled again at its send_at', async () => {
+    writeFileSync(join(dir, 'later.md'), '---\ntitle: Ganancias\ncountries: AR\nsend_at: 2026-12-02 09:00\n---\nNuevas escalas.\n');
+    const deps = bulletinDeps(app);
+    const { bulletin } = await scheduleBulletin(deps, readBulletinFile(join(dir, 'later.md'), { timeZone: deps.timeZone, now: NOW }), NOW);
+    await cancelBulletinById(deps, bulletin.id, NOW);
+    expect(await resumeBulletinById(deps, bulletin.id, NOW)).toMatchObject({ status: 'scheduled', toResend: 0 });
+  });
+});
