@@ -181,7 +181,7 @@ export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Bu
     // Copies of a mail found by the tag or an inbound Message-ID, from a From no trusted server vouched for: only those the ticket trusts (stages/mail-copies.ts).
     const match = thread.kind === 'existing' && thread.ticket ? { via: thread.via, byOurMail: thread.byOurMail === true, ticket: thread.ticket } : null;
     const copies = await copiesOnMatch(tx, { ccs, withheld: ccsWithheld }, match, authenticity.verdict === 'pass');
-    const applied = await applyInbound(tx, deps.lifecycle, { thread, requester: { id: contact.id, email: sender.address }, subject: mail.subject, visibleText, ccs: copies.ccs, ccsWithheld: copies.withheld, ccsWithheldWhy: copies.why, now, arrivedAt: source.arrivedAt, readBefore: source.readBefore, message, silent: noAutomaticAnswer, hold: access.hold });
+    const applied = await applyInbound(tx, deps.lifecycle, { thread, requester: { id: contact.id, email: sender.address }, subject: mail.subject, visibleText, ccs: copies.ccs, ccsWithheld: copies.withheld, ccsWithheldWhy: copies.why, now, arrivedAt: source.arrivedAt, readBefore: source.readBefore, message, silent: noAutomaticAnswer, machineWritten: automatic?.reason ?? null, hold: access.hold });
     const asked = access.hold ? await access.afterHold(applied.ticketNumber) : null;
     const detail = [thread.kind === 'existing' ? `via ${thread.via}` : thread.reason, automatic ? `automatic (${automatic.reason}): no answer sent` : analysis.noAutoReply ? `${analysis.noAutoReply}: no automatic answer sent` : null, access.note, asked].filter(Boolean).join('; ');
     return { ...applied, detail };

@@ -166,7 +166,7 @@ export interface NpsCandidate extends SurveyContact {
 }
 
 /**
- * Contacts with a ticket (not held for authorisation) created since `activeSince`, none still unresolved (its
+ * Contacts with a ticket (not held for authorisation, not opened by machine-written mail: surveys/suppression.ts) created since `activeSince`, none still unresolved (its
  * requester is asked about us once it is solved, not in the middle of it; a held ticket is none being worked on: one
  * forged in the contact's name stays held for good, and kept them from ever being asked), and no
  * NPS survey since `askedSince`, by id after `afterId`.
@@ -175,7 +175,7 @@ export async function npsCandidates(db: Db, q: { activeSince: Date; askedSince: 
   const rows = await db.contact.findMany({
     where: {
       id: { gt: q.afterId },
-      AND: [{ tickets: { some: { createdAt: { gte: q.activeSince }, heldForAuthorisation: false } } }, { tickets: { none: { status: { in: [...UNRESOLVED_STATUSES] }, heldForAuthorisation: false } } }],
+      AND: [{ tickets: { some: { createdAt: { gte: q.activeSince }, heldForAuthorisation: false, openedByMachine: null } } }, { tickets: { none: { status: { in: [...UNRESOLVED_STATUSES] }, heldForAuthorisation: false } } }],
       surveyRequests: { none: { kind: 'nps', sentAt: { gte: q.askedSince } } },
     },
     include: { organisation: { select: { country: true } }, tickets: { select: { id: true }, orderBy: { createdAt: 'desc' }, take: 1 } },

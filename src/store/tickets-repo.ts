@@ -164,6 +164,8 @@ export interface NewTicket {
   createdAt: Date;
   /** UNKNOWN_SENDER_POLICY=hold: held until the sender is authorised. */
   held?: boolean;
+  /** Opened by machine-written mail: the evidence ("Auto-Submitted: auto-generated"). Such a ticket gets no survey. */
+  openedByMachine?: string | null;
 }
 
 export async function createTicket(tx: Tx, input: NewTicket): Promise<{ id: number; number: number }> {
@@ -171,9 +173,9 @@ export async function createTicket(tx: Tx, input: NewTicket): Promise<{ id: numb
   const last = sql.get<{ number: number | null }>('SELECT max("number") AS "number" FROM "Ticket"');
   const number = Math.max(FIRST_TICKET_NUMBER, (last?.number ?? 0) + 1);
   const { id } = sql.run(
-    `INSERT INTO "Ticket" ("number", "subject", "status", "impact", "urgency", "priority", "requesterId", "followUpOfId", "createdAt", "updatedAt", "slaElapsedHours", "escalationLevel", "heldForAuthorisation")
-     VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, 0, 0, ?)`,
-    number, input.subject, input.impact, input.urgency, input.priority, input.requesterId, input.followUpOfId ?? null, input.createdAt, input.createdAt, input.held ?? false,
+    `INSERT INTO "Ticket" ("number", "subject", "status", "impact", "urgency", "priority", "requesterId", "followUpOfId", "createdAt", "updatedAt", "slaElapsedHours", "escalationLevel", "heldForAuthorisation", "openedByMachine")
+     VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?)`,
+    number, input.subject, input.impact, input.urgency, input.priority, input.requesterId, input.followUpOfId ?? null, input.createdAt, input.createdAt, input.held ?? false, input.openedByMachine ?? null,
   );
   for (const email of new Set(input.ccs)) sql.run('INSERT INTO "TicketCc" ("ticketId", "email") VALUES (?, ?)', id, email);
   return { id, number };

@@ -4,6 +4,7 @@ import { dropSurveysOfMails, requesterOf } from '../store/survey-repo.js';
 import { addTicketEvent } from '../store/tickets-repo.js';
 import type { SurveyDeps } from './deps.js';
 import { enqueueSurveyMail } from './survey-mail.js';
+import { csatTicketSuppression } from './suppression.js';
 
 export interface SolvedBySupport {
   ticketId: number;
@@ -21,6 +22,11 @@ export async function queueCsatSurvey(tx: Tx, deps: SurveyDeps, solved: SolvedBy
   if (!deps.settings.csatEnabled) return;
   const contact = await requesterOf(tx, solved.ticketId);
   if (!contact) return;
+  const machine = await csatTicketSuppression(tx, solved.ticketId, contact.email);
+  if (machine) {
+    await addTicketEvent(tx, { ticketId: solved.ticketId, type: 'csat_skipped', actor: 'system', detail: `${contact.email}: ${machine}`, at: solved.now });
+    return;
+  }
   const result = await enqueueSurveyMail(tx, deps, {
     kind: 'csat',
     surveyKey: `csat:${solved.ticketId}`,

@@ -7,6 +7,11 @@
 //   notifier may open tickets (machine-written mail does, without an acknowledgement), but no one would answer;
 // - unsubscribed (NPS only): someone who unsubscribed from, or complained about, our bulletins does not want
 //   mail they did not ask for. A CSAT mail is about the customer's own ticket, like the ticket's notices.
+// And tickets that must not bring one: machine_written, a ticket opened by machine-written mail (an ERP's
+// notifications from facturas@empresa.com, marked Auto-Submitted or Precedence: bulk; Ticket.openedByMachine). Its
+// address is an ordinary one, so no_reply misses it, and nobody there answers "how did we do?". It gets no CSAT and
+// makes no one due an NPS (store/survey-repo.ts npsCandidates). A person's mail that only asks for no automatic
+// answer (Outlook's X-Auto-Response-Suppress, a list's copy) opens a person's ticket: asked as any.
 
 import type { SurveyKind } from '../domain/survey-scale.js';
 import { readsNoAnswers } from '../ingest/stages/automatic.js';
@@ -17,6 +22,16 @@ import { optedOutOfSurveys } from '../store/survey-opt-out-repo.js';
 import { mailPermanentlyFailedTo } from '../store/survey-repo.js';
 
 export type SuppressionReason = 'no_reply' | 'bounced' | 'opted_out' | 'unsubscribed';
+
+/**
+ * Why the solved ticket must bring its requester no CSAT (`machine_written (<evidence>)`), or null when it may. An
+ * address that reads no answers is left to surveySuppression (`no_reply`, as before): its mail is machine-written too.
+ */
+export async function csatTicketSuppression(tx: Tx, ticketId: number, address: string): Promise<string | null> {
+  if (readsNoAnswers(address)) return null;
+  const ticket = await tx.ticket.findUnique({ where: { id: ticketId }, select: { openedByMachine: true } });
+  return ticket?.openedByMachine ? `machine_written (${ticket.openedByMachine})` : null;
+}
 
 /** Why a survey must not be mailed to this address, or null when it may. */
 export async function surveySuppression(tx: Tx, address: string, kind: SurveyKind, now: Date): Promise<SuppressionReason | null> {

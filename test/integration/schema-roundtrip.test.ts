@@ -143,7 +143,7 @@ const cases: Record<Prisma.ModelName, () => Promise<void>> = {
       requesterId: requester.id, followUpOfId: parent.id, createdAt: at(), updatedAt: at(), solvedAt: at(), closedAt: at(),
       productIssueRef: 'BUG-77', statusChangedAt: at(), pendingSince: at(), reminderSentAt: at(), timerDueAt: at(), firstRespondedAt: at(),
       firstResponseDueAt: at(), resolutionDueAt: at(), slaElapsedHours: 12.375, slaRunningSince: at(), slaWarnedFor: 'resolution',
-      escalationLevel: 2, slaNextCheckAt: at(), heldForAuthorisation: true,
+      escalationLevel: 2, slaNextCheckAt: at(), heldForAuthorisation: true, openedByMachine: uniq('Auto-Submitted: auto-generated'),
     };
     await roundTrip('Ticket', data, () => db.ticket.create({ data }), () => db.ticket.findUnique({ where: { id: data.id } }));
     const cc = await db.ticketCc.create({ data: { ticketId: data.id, email: 'jefe@cliente.example' } });

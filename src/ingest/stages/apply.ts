@@ -41,8 +41,10 @@ export interface ApplyInput {
   arrivedAt?: Date;
   /** When the mailbox had last been read before (pipeline.ts IngestSource): the SLA counts from no earlier. */
   readBefore?: Date;
-  /** Machine-written mail (RFC 3834): recorded, but never answered by another machine. */
+  /** Machine-written mail (RFC 3834), or a person's that asks for no automatic answer: recorded, never answered by a machine. */
   silent?: boolean;
+  /** Machine-written mail (automatic.ts classifyAutomatic): the evidence. A ticket it opens gets no survey. */
+  machineWritten?: string | null;
   /**
    * A new ticket from a sender not yet authorised (UNKNOWN_SENDER_POLICY=hold): no acknowledgement, no SLA clock.
    * 'forged': its From address failed authentication, and no authorisation releases it.
@@ -179,6 +181,7 @@ async function createNewTicket(tx: Tx, deps: LifecycleDeps, input: ApplyInput) {
     ccs: input.ccs.filter((cc) => cc !== input.requester.email),
     createdAt: input.now,
     held: Boolean(input.hold),
+    openedByMachine: input.machineWritten ?? null,
   });
   await addMessage(tx, { ...input.message, ticketId: ticket.id, direction: 'in', createdAt: input.now });
   const reason = input.thread.kind === 'new' ? input.thread.reason : 'no-reference';
@@ -211,6 +214,7 @@ async function createFollowUp(tx: Tx, deps: LifecycleDeps, input: ApplyInput, cl
     ccs: people,
     createdAt: input.now,
     held: Boolean(input.hold),
+    openedByMachine: input.machineWritten ?? null,
   });
   await addMessage(tx, { ...input.message, ticketId: ticket.id, direction: 'in', createdAt: input.now });
   await addTicketEvent(tx, {

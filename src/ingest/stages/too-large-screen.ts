@@ -22,6 +22,8 @@ export interface TooLargeScreen {
   silent: string | null;
   /** Held: why it gets no notice once its sender is authorised (spam, a machine's); null: the too_large notice. */
   silentAtRelease?: string | null;
+  /** Machine-written (classifyAutomatic): the evidence; its ticket gets no survey. */
+  machineWritten?: string | null;
 }
 
 /** `continues`: it names an existing ticket (too-large-continues.ts), so who may open tickets is not asked, unless its From is forged (held as any forged mail is). */
@@ -34,9 +36,10 @@ export async function screenTooLarge(tx: Tx, access: AccessSettings, peek: Peeke
   const automatic = classifyAutomatic(fields);
   const forged = authenticity.trusted ? null : `the From address failed authentication (${authenticity.reason})`;
   const silent = forged ?? (automatic ? `machine-written (${automatic.reason})` : asksNoAutoReply(fields));
-  if (access.unknownSenderPolicy === 'accept' || (continues && !forged)) return { hold: false, silent };
+  const machineWritten = automatic?.reason ?? null;
+  if (access.unknownSenderPolicy === 'accept' || (continues && !forged)) return { hold: false, silent, machineWritten };
   const contact = await accessContact(tx, peek.from);
   const authorised = authenticity.trusted && contact !== null && (contact.authorised || contact.role === ADMIN_ROLE);
-  if (authorised) return { hold: false, silent };
-  return { hold: forged ? 'forged' : true, silentAtRelease: silent, silent: `sender not authorised (${access.unknownSenderPolicy})${forged ? `: ${forged}` : ''}: held for authorisation, no answer` };
+  if (authorised) return { hold: false, silent, machineWritten };
+  return { hold: forged ? 'forged' : true, machineWritten, silentAtRelease: silent, silent: `sender not authorised (${access.unknownSenderPolicy})${forged ? `: ${forged}` : ''}: held for authorisation, no answer` };
 }

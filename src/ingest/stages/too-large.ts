@@ -76,6 +76,7 @@ export async function openTooLargeTicket(
     ccs: [],
     createdAt: input.now,
     held: Boolean(input.screen?.hold),
+    openedByMachine: input.screen?.machineWritten ?? null,
   });
   const note = `[${megabytes(input.size)} > ${megabytes(input.limit)}: the mail was not parsed; its raw copy is kept as ${input.sha256} (ventanilla raw-mail ${input.sha256} writes it out)]`;
   await addMessage(tx, {
