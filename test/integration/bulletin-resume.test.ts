@@ -12,6 +12,7 @@ import { resumeBulletinById } from '../../src/bulletins/resume.js';
 import { finishSentBulletins, runBulletinSends } from '../../src/bulletins/send.js';
 import { addSubscriber, removeSubscriber } from '../../src/bulletins/subscribers.js';
 import { createTestApp, type TestApp } from '../support/app.js';
+import { cliBuilt, runCli } from '../support/cli.js';
 
 let app: TestApp;
 let dir: string;
@@ -90,5 +91,20 @@ describe('bulletin resume', () => {
     const { bulletin } = await scheduleBulletin(deps, readBulletinFile(join(dir, 'later.md'), { timeZone: deps.timeZone, now: NOW }), NOW);
     await cancelBulletinById(deps, bulletin.id, NOW);
     expect(await resumeBulletinById(deps, bulletin.id, NOW)).toMatchObject({ status: 'scheduled', toResend: 0 });
+  });
+});
+
+describe('ventanilla bulletin resume', () => {
+  it.skipIf(!cliBuilt)('prints what it did (--json), and refuses a bulletin that is not cancelled (exit 1)', async () => {
+    const env = { DATA_DIR: join(dir, 'data'), SECRET_KEY: 'bulletin-test-secret-0123456789', SUPPORT_ADDRESS: 'soporte@example.test', BULLETIN_ADDRESS: 'boletin@example.test', PUBLIC_URL: 'https://soporte.example.test' };
+    writeFileSync(join(dir, 'later.md'), '---\ntitle: Ganancias\ncountries: AR\nsend_at: 2099-12-02 09:00\n---\nNuevas escalas.\n');
+    expect((await runCli(['bulletin', 'schedule', join(dir, 'later.md')], { env })).code).toBe(0);
+    expect((await runCli(['bulletin', 'cancel', '1'], { env })).code).toBe(0);
+    const resumed = await runCli(['bulletin', 'resume', '1', '--json'], { env });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toEqual({ id: 1, title: 'Ganancias', status: 'scheduled', toResend: 0 });
+    const again = await runCli(['bulletin', 'resume', '1'], { env });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('Bulletin 1 is scheduled: only a cancelled bulletin can be resumed.');
   });
 });
