@@ -69,7 +69,7 @@ async function sendDue(deps: BulletinDeps, now: Date): Promise<SendReport> {
 export async function finishSentBulletins(deps: BulletinDeps, now: Date): Promise<number> {
   let finished = 0;
   for (const bulletin of await sendingBulletins(deps.db)) {
-    const everyoneQueued = (await nextRecipients(deps.db, bulletin, 1)).length === 0 && (await markedLeft(deps.db, bulletin.id)) === 0;
+    const everyoneQueued = (await nextRecipients(deps.db, bulletin, 1)).length === 0 && (bulletin.cancelledAt === null || (await markedLeft(deps.db, bulletin.id)) === 0);
     if (everyoneQueued && (await finishIfAllLeft(deps, bulletin.id, now))) finished++;
   }
   return finished;
@@ -97,9 +97,9 @@ async function queueDue(deps: BulletinDeps, bulletinId: number, now: Date, repor
       const room = Math.floor((wall + LOOKAHEAD_MS - slot) / interval) + 1;
       if (room <= 0) return 'later' as const;
       const want = Math.min(BATCH, room);
-      // Resumed after a cancel: the mails it took back first, then the readers never queued.
-      const resumed = await requeueResumed(tx, bulletin, want, { now, slot, interval }, report);
-      if (resumed.processed > 0) {
+      // Resumed after a cancel (its cancelledAt stays): the mails it took back first, then the readers never queued.
+      const resumed = bulletin.cancelledAt === null ? null : await requeueResumed(tx, bulletin, want, { now, slot, interval }, report);
+      if (resumed && resumed.processed > 0) {
         await setNextSlot(tx, bulletin.id, new Date(resumed.slot));
         return 'more' as const;
       }

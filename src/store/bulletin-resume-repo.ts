@@ -69,9 +69,13 @@ export async function settleMarked(tx: Tx, id: number, status: 'queued' | 'skipp
   await tx.bulletinDelivery.update({ where: { id }, data: { status, detail } });
 }
 
-/** Back to sending (or scheduled, when it was cancelled before it started); false when it is not cancelled. */
+/**
+ * Back to sending (or scheduled, when it was cancelled before it started); null when it is not cancelled. Its
+ * cancelledAt stays: a bulletin sending with one was resumed, and only such a bulletin's deliveries are looked at for
+ * marked ones (send.ts): a scan of every delivery of a bulletin of 100,000 readers, per batch, otherwise.
+ */
 export async function reopenBulletin(tx: Tx, b: BulletinRow, wallNow: Date): Promise<'sending' | 'scheduled' | null> {
   const status = b.startedAt ? 'sending' : 'scheduled';
-  const updated = await tx.bulletin.updateMany({ where: { id: b.id, status: 'cancelled' }, data: { status, cancelledAt: null, finishedAt: null, nextSlotAt: status === 'sending' ? wallNow : null } });
+  const updated = await tx.bulletin.updateMany({ where: { id: b.id, status: 'cancelled' }, data: { status, finishedAt: null, nextSlotAt: status === 'sending' ? wallNow : null } });
   return updated.count === 1 ? status : null;
 }
