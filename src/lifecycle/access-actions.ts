@@ -21,6 +21,7 @@ import {
 import type { Tx } from '../store/database.js';
 import { addTicketEvent } from '../store/tickets-repo.js';
 import { runningTicketsOfOrganisation } from '../store/lifecycle-repo.js';
+import { settleJoinedFollowUp } from './held-follow-up-join.js';
 import { owedAtRelease } from './held-too-large.js';
 import { retimeSla, startTicket, type LifecycleDeps } from './transitions.js';
 
@@ -47,6 +48,8 @@ export async function releaseHeldTickets(tx: Tx, deps: LifecycleDeps, contactId:
   for (const ticket of held) {
     await setHeld(tx, ticket.id, false);
     await addTicketEvent(tx, { ticketId: ticket.id, type: 'released', actor, detail: 'the sender was authorised', at: now });
+    // One that joined a colleague's follow-up of the same closed ticket gives it its mail: no second follow-up.
+    if (ticket.status !== 'closed' && (await settleJoinedFollowUp(tx, ticket, actor, now))) continue;
     // An agent may have answered it meanwhile: then it has its clock and its mail already.
     // A follow-up gets the mail a follow-up gets when it is not held (it names the closed ticket).
     const usual = ticket.followUpOfId === null ? { notice: 'acknowledgement' as const, idempotencyKey: `ack:${ticket.id}` } : { notice: 'follow_up_created' as const, idempotencyKey: `follow_up:${ticket.id}` };

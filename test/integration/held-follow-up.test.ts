@@ -56,3 +56,65 @@ describe('a closed ticket answered again by a colleague whose follow-up is held'
     expect(await ingest(mail({ headers: tag, body: 'Y otra.' }))).toMatchObject({ outcome: 'comment', ticketNumber: again.ticketNumber });
   });
 });
+
+// Ana, authorised, answers the same closed thread while Luis's follow-up is held: one event, so one follow-up. Hers is
+// the follow-up (she may open tickets; his cannot be released before he is authorised), and his held one joins it:
+// its mail stays held (not on her follow-up, nobody mailed) and goes onto her follow-up once Luis is authorised, the
+// held ticket then closed, without a second "follow-up created" mail.
+
+/** What a user sees: every ticket with its status, held flag and the senders of the mails on it. */
+async function tickets() {
+  const rows = await app.db.ticket.findMany({ orderBy: { number: 'asc' }, include: { messages: { where: { direction: 'in' }, orderBy: { id: 'asc' } }, followUpOf: true } });
+  return rows.map((t) => ({ number: t.number, status: t.status, held: t.heldForAuthorisation, followUpOf: t.followUpOf?.number ?? null, from: t.messages.map((m) => m.fromAddress) }));
+}
+
+describe("an authorised colleague's reply to a closed ticket whose follow-up is held for another", () => {
+  it('becomes the one follow-up; the held one joins it, its mail added there only once its sender is authorised', async () => {
+    const { opened, tag } = await closedTicketOfAna();
+    const subject = tag.Subject;
+    const held = await ingest(mail({ headers: { From: 'luis@empresa.mx', Subject: subject }, body: 'Sigue sin timbrar.' }));
+    expect(held.outcome).toBe('followup');
+
+    const reply = await ingest(mail({ headers: { From: 'ana@empresa.mx', Subject: subject }, body: 'Confirmo, sigue sin timbrar.' }));
+    expect(reply.outcome).toBe('followup');
+    // One follow-up, hers, with her mail only: Luis's held words are not shown on it. His stays held (its
+    // administrators are still to be asked about him), marked as joined to hers.
+    expect((await tickets()).filter((t) => t.status !== 'closed')).toEqual([
+      { number: held.ticketNumber, status: 'new', held: true, followUpOf: opened.ticketNumber, from: ['luis@empresa.mx'] },
+      { number: reply.ticketNumber, status: 'new', held: false, followUpOf: opened.ticketNumber, from: ['ana@empresa.mx'] },
+    ]);
+    const heldTicket = await app.db.ticket.findUniqueOrThrow({ where: { number: held.ticketNumber as number }, include: { events: true } });
+    expect(heldTicket.events.find((e) => e.type === 'joined_follow_up')?.detail).toBe(`#${reply.ticketNumber}`);
+    // Nothing went to Luis, nor about his mail.
+    expect(await app.db.outboxMail.count({ where: { primaryTo: 'luis@empresa.mx' } })).toBe(0);
+
+    // His next mail to the closed thread, before his authorisation, is a comment on the follow-up, as when hers came first.
+    const next = await ingest(mail({ headers: { From: 'luis@empresa.mx', Subject: subject }, body: 'Adjunto la captura.' }));
+    expect(next).toMatchObject({ outcome: 'comment', ticketNumber: reply.ticketNumber });
+
+    await authorise('luis@empresa.mx');
+    // His held mail, the first written, is on her follow-up now; his held ticket closed, no second follow-up.
+    const after = (await tickets()).filter((t) => t.status !== 'closed');
+    expect(after).toEqual([{ number: reply.ticketNumber, status: 'new', held: false, followUpOf: opened.ticketNumber, from: ['luis@empresa.mx', 'ana@empresa.mx', 'luis@empresa.mx'] }]);
+    const followUpMails = await app.db.outboxMail.findMany({ where: { template: 'follow_up_created' } });
+    expect(followUpMails.map((m) => m.primaryTo)).toEqual(['ana@empresa.mx']);
+  });
+
+  it('the order the other way round: her follow-up first, his reply is a comment on it (unchanged)', async () => {
+    const { tag } = await closedTicketOfAna();
+    const subject = tag.Subject;
+    const reply = await ingest(mail({ headers: { From: 'ana@empresa.mx', Subject: subject }, body: 'Sigue sin timbrar.' }));
+    const his = await ingest(mail({ headers: { From: 'luis@empresa.mx', Subject: subject }, body: 'A mí tampoco.' }));
+    expect(his).toMatchObject({ outcome: 'comment', ticketNumber: reply.ticketNumber });
+  });
+
+  it('a held follow-up of another closed ticket is left alone', async () => {
+    const { tag } = await closedTicketOfAna();
+    const subject = tag.Subject;
+    const other = await ingest(mail({ headers: { From: 'ana@empresa.mx', Subject: 'Reporte vacío' } }));
+    await app.db.ticket.update({ where: { number: other.ticketNumber as number }, data: { status: 'closed' } });
+    const held = await ingest(mail({ headers: { From: 'luis@empresa.mx', Subject: subject }, body: 'Sigue sin timbrar.' }));
+    await ingest(mail({ headers: { From: 'ana@empresa.mx', Subject: `Re: [#${other.ticketNumber}] Reporte vacío` }, body: 'Otra vez vacío.' }));
+    expect(await app.db.ticket.findUniqueOrThrow({ where: { number: held.ticketNumber as number } })).toMatchObject({ status: 'new', heldForAuthorisation: true });
+  });
+});

@@ -15,6 +15,7 @@ import {
   type StoredTicket,
 } from '../../store/tickets-repo.js';
 import { withdrawClosingMail } from '../../lifecycle/close-undone.js';
+import { joinHeldFollowUps } from '../../lifecycle/held-follow-up-join.js';
 import { closedByTimerBefore, closeIfWindowOver, type TimerClose } from '../../lifecycle/jobs.js';
 import { applyChange, startTicket, type LifecycleDeps } from '../../lifecycle/transitions.js';
 import { loadTicketState, type TicketState } from '../../store/lifecycle-repo.js';
@@ -237,6 +238,8 @@ async function createFollowUp(tx: Tx, deps: LifecycleDeps, input: ApplyInput, cl
     await holdForAuthorisation(tx, ticket.id, input.now, input.hold);
     return { outcome: 'followup' as const, ticketNumber: ticket.number };
   }
+  // A colleague's follow-up of the same closed ticket, held for their authorisation, joins this one (one event).
+  await joinHeldFollowUps(tx, closed.id, ticket, input.requester.email, input.now);
   await startTicket(tx, deps, ticket.id, input.now, input.silent ? null : { notice: 'follow_up_created', idempotencyKey: `follow_up:${ticket.id}` }, slaStartOf(input.arrivedAt, input.readBefore, input.now));
   return { outcome: 'followup' as const, ticketNumber: ticket.number };
 }

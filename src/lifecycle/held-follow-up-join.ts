@@ -1,0 +1,60 @@
+// One event, one follow-up (DOMAIN.md rule 1), when a follow-up of a closed ticket is held for its sender's
+// authorisation (UNKNOWN_SENDER_POLICY=hold) and an authorised person of the ticket answers the closed thread too.
+// Theirs becomes the follow-up: it may start at once, while the held one cannot be released (its sender is not
+// authorised) nor take an authorised customer's mail (held with it, she would wait on her colleague's
+// authorisation). The held one joins it: it stays held, its mail on it (not shown on the follow-up, nobody mailed),
+// its administrators still asked; once its sender is authorised, its mail goes onto the follow-up, as his answer
+// would have had it come after hers, and it is closed instead of released as a second follow-up.
+
+import { HELD_FORGED } from '../store/access-repo.js';
+import type { Tx } from '../store/database.js';
+import { addCcs, addTicketEvent, setTicketStatus, touchTicket } from '../store/tickets-repo.js';
+import { sqlOf } from '../store/sql.js';
+
+/** On the held ticket: the follow-up it joined ("#1002"). */
+export const JOINED_FOLLOW_UP = 'joined_follow_up';
+
+/** The held, unclosed, not forged follow-ups of `closedId` join `followUp`, a follow-up of it not held. */
+export async function joinHeldFollowUps(tx: Tx, closedId: number, followUp: { id: number; number: number }, actor: string, at: Date): Promise<void> {
+  const held = sqlOf(tx).all<{ id: number; number: number }>(
+    `SELECT t."id", t."number" FROM "Ticket" t WHERE t."followUpOfId" = ? AND t."id" <> ? AND t."heldForAuthorisation" = 1 AND t."status" <> 'closed'
+       AND NOT EXISTS (SELECT 1 FROM "TicketEvent" e WHERE e."ticketId" = t."id" AND ((e."type" = 'held_for_authorisation' AND e."detail" = ?) OR e."type" = ?))
+     ORDER BY t."number"`,
+    closedId, followUp.id, HELD_FORGED, JOINED_FOLLOW_UP,
+  );
+  for (const ticket of held) {
+    await addTicketEvent(tx, { ticketId: ticket.id, type: JOINED_FOLLOW_UP, actor, detail: `#${followUp.number}`, at });
+    await addTicketEvent(tx, { ticketId: followUp.id, type: 'held_follow_up_joined', actor, detail: `#${ticket.number}, held until its sender is authorised`, at });
+  }
+}
+
+/** The follow-up a held ticket joined, if it did and that ticket still exists. */
+function joinedFollowUpOf(tx: Tx, ticketId: number): { id: number; requesterId: number } | null {
+  const row = sqlOf(tx).get<{ id: number; requesterId: number }>(
+    `SELECT f."id", f."requesterId" FROM "TicketEvent" e JOIN "Ticket" f ON f."number" = CAST(substr(e."detail", 2) AS INTEGER)
+     WHERE e."ticketId" = ? AND e."type" = ? ORDER BY e."id" DESC LIMIT 1`,
+    ticketId, JOINED_FOLLOW_UP,
+  );
+  return row ?? null;
+}
+
+/**
+ * At its sender's authorisation (lifecycle/access-actions.ts): a held ticket that joined a follow-up gives it its
+ * mail and is closed, instead of starting as a second follow-up. False when it joined none.
+ */
+export async function settleJoinedFollowUp(tx: Tx, held: { id: number; number: number; status: string }, actor: string, now: Date): Promise<boolean> {
+  const followUp = joinedFollowUpOf(tx, held.id);
+  if (!followUp) return false;
+  const sql = sqlOf(tx);
+  const moved = sql.run(`UPDATE "Message" SET "ticketId" = ? WHERE "ticketId" = ? AND "direction" = 'in'`, followUp.id, held.id).changes;
+  // Its people (the closed ticket's, and whom its sender copied) are the follow-up's too, as a comment's copies are.
+  const ccs = sql.all<{ email: string }>(`SELECT "email" FROM "TicketCc" WHERE "ticketId" = ?`, held.id).map((r) => r.email);
+  const requester = sql.get<{ email: string }>(`SELECT "email" FROM "Contact" WHERE "id" = ?`, followUp.requesterId)?.email;
+  await addCcs(tx, followUp.id, ccs.filter((cc) => cc !== requester));
+  await setTicketStatus(tx, held.id, 'closed', now);
+  const number = sql.get<{ number: number }>(`SELECT "number" FROM "Ticket" WHERE "id" = ?`, followUp.id)?.number;
+  await addTicketEvent(tx, { ticketId: held.id, type: 'closed', actor, fromStatus: held.status, toStatus: 'closed', detail: `its mail moved to #${number}, the follow-up it joined`, at: now });
+  await addTicketEvent(tx, { ticketId: followUp.id, type: 'comment', actor, detail: `${moved} held mail of #${held.number}, its sender authorised`, at: now });
+  await touchTicket(tx, followUp.id, now);
+  return true;
+}
