@@ -98,13 +98,16 @@ describe('a mail too large to parse is screened as a new mail is', () => {
     expect(await templates()).toEqual([]);
   });
 
-  it('a Cc\'d colleague\'s too-large reply to our acknowledgement is not held as a new mail: a ticket and the too_large notice, as before', async () => {
+  it('a Cc\'d colleague\'s too-large reply to our acknowledgement is not held as a new mail: on the ticket, the too_large notice in its thread', async () => {
     await start({ UNKNOWN_SENDER_POLICY: 'hold' });
     const first = await ingest(mail({ headers: { From: 'luis@empresa.mx', Cc: 'pepe@otra.mx', Subject: 'Factura 12' }, body: 'hola' }));
     const ack = (await app.db.outboxMail.findFirstOrThrow()).messageId;
     const r = await ingest(big({ From: 'pepe@otra.mx', 'In-Reply-To': `<${ack}>`, Subject: `Re: Factura 12 [#${first.ticketNumber}]` }));
+    expect(r.ticketNumber).toBe(first.ticketNumber);
     expect((await held(r.ticketNumber)).heldForAuthorisation).toBe(false);
-    expect(await templates()).toContain('too_large pepe@otra.mx');
+    // The ticket's thread: to its requester, its sender in copy (too-large-reply.test.ts).
+    const notice = await app.db.outboxMail.findFirstOrThrow({ where: { template: 'too_large' } });
+    expect(JSON.parse(notice.ccList)).toContain('pepe@otra.mx');
   });
 
   it('a forged too-large mail naming a ticket is held as any forged mail, not taken for a continuation', async () => {

@@ -28,7 +28,7 @@ export type ResolvedThread = ThreadDecision & { ticket?: StoredTicket; takesPart
 /** Looks up every ticket the mail refers to (headers, plus-address, subject tag) and lets the domain decide. */
 export async function resolveThread(
   tx: Tx,
-  mail: InboundMail,
+  mail: Pick<InboundMail, 'inReplyTo' | 'references' | 'recipients' | 'subject'>,
   sender: string,
   senderOrganisationId: number | null,
   ctx: ThreadContext,

@@ -7,8 +7,8 @@ import type { PeekedHeaders } from '../peek-headers.js';
 
 // A mail too large to parse that continues a ticket is not screened as a new mail (too-large-screen.ts), as mail
 // continuing a ticket on the normal path never is (access.ts): a Cc'd colleague's too-large reply to our
-// acknowledgement was held for authorisation as a new ticket, unanswered. It still opens a ticket of its own and is
-// sent the too_large notice (its body is not read, so it is not threaded into the ticket it continues).
+// acknowledgement was held for authorisation as a new ticket, unanswered. Sent by one of that ticket's people, it goes
+// on the ticket (too-large-thread.ts); else it opens a ticket of its own, sent the too_large notice.
 
 /**
  * Whether the peeked headers name an open ticket: a Message-ID of ours (signed) in In-Reply-To or References, or

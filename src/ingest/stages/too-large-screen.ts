@@ -24,6 +24,8 @@ export interface TooLargeScreen {
   silentAtRelease?: string | null;
   /** Machine-written (classifyAutomatic): the evidence; its ticket gets no survey. */
   machineWritten?: string | null;
+  /** Its From address is believed (authenticity.ts): it may then be one of a ticket's people (too-large-thread.ts). */
+  believed?: boolean;
 }
 
 /** `continues`: it names an existing ticket (too-large-continues.ts), so who may open tickets is not asked, unless its From is forged (held as any forged mail is). */
@@ -37,9 +39,10 @@ export async function screenTooLarge(tx: Tx, access: AccessSettings, peek: Peeke
   const forged = authenticity.trusted ? null : `the From address failed authentication (${authenticity.reason})`;
   const silent = forged ?? (automatic ? `machine-written (${automatic.reason})` : asksNoAutoReply(fields));
   const machineWritten = automatic?.reason ?? null;
-  if (access.unknownSenderPolicy === 'accept' || (continues && !forged)) return { hold: false, silent, machineWritten };
+  const believed = authenticity.trusted;
+  if (access.unknownSenderPolicy === 'accept' || (continues && !forged)) return { hold: false, silent, machineWritten, believed };
   const contact = await accessContact(tx, peek.from);
   const authorised = authenticity.trusted && contact !== null && (contact.authorised || contact.role === ADMIN_ROLE);
-  if (authorised) return { hold: false, silent, machineWritten };
+  if (authorised) return { hold: false, silent, machineWritten, believed };
   return { hold: forged ? 'forged' : true, machineWritten, silentAtRelease: silent, silent: `sender not authorised (${access.unknownSenderPolicy})${forged ? `: ${forged}` : ''}: held for authorisation, no answer` };
 }

@@ -6,12 +6,14 @@ import { sizeOverLimit } from '../../outbound/locale.js';
 import type { Tx } from '../../store/database.js';
 import { alreadyLoggedRaw, type InboundOutcome } from '../../store/inbound-log-repo.js';
 import { HELD_FORGED } from '../../store/access-repo.js';
-import { addMessage, addTicketEvent, createTicket, ensureContact } from '../../store/tickets-repo.js';
+import { enqueueNotice } from '../../outbound/notices.js';
+import { addCcs, addMessage, addTicketEvent, createTicket, ensureContact, touchTicket, type StoredTicket } from '../../store/tickets-repo.js';
 import type { PeekedHeaders } from '../peek-headers.js';
 import { DEFAULT_ACCESS, type AccessSettings } from './access.js';
 import { isSupportAddress } from './identify.js';
 import { continuesATicket } from './too-large-continues.js';
 import { screenTooLarge, type TooLargeScreen } from './too-large-screen.js';
+import { ticketTooLargeAnswers } from './too-large-thread.js';
 import { keyForTooLarge, noteReusedMessageId } from './reused-message-id.js';
 
 const megabytes = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
@@ -38,7 +40,7 @@ export interface TooLargeMail {
  */
 export async function recordTooLarge(
   tx: Tx,
-  deps: { lifecycle: LifecycleDeps; ownAddresses: string[]; log: Logger; access?: AccessSettings; secret?: string },
+  deps: { lifecycle: LifecycleDeps; ownAddresses: string[]; log: Logger; access?: AccessSettings; secret?: string; supportAddress?: string },
   mail: TooLargeMail,
 ): Promise<{ outcome: InboundOutcome; ticketNumber: number | null; detail: string; dedupKey: string; contentFingerprint: string | null }> {
   const { peek, sha256, size, limit, now } = mail;
@@ -51,7 +53,13 @@ export async function recordTooLarge(
   const ownMail = from !== null && isSupportAddress(from, deps.ownAddresses);
   const continues = !from || ownMail ? false : await continuesATicket(tx, deps.secret, { ...peek, from });
   const screen = !from || ownMail ? null : await screenTooLarge(tx, deps.access ?? DEFAULT_ACCESS, { ...peek, from }, continues);
-  const ticketNumber = !from || !screen ? null : await openTooLargeTicket(tx, deps.lifecycle, { peek: { ...peek, from }, dedupKey: key.dedupKey, sha256, size, limit, now, slaFrom: mail.slaFrom, screen });
+  // A reply of one of a ticket's people goes on that ticket (too-large-thread.ts); not one held (forged, or new mail).
+  const answered =
+    from && screen && screen.hold === false && deps.secret && deps.supportAddress
+      ? await ticketTooLargeAnswers(tx, { secret: deps.secret, supportAddress: deps.supportAddress }, { ...peek, from }, screen.believed ?? false)
+      : null;
+  const input = { peek: { ...peek, from: from ?? '' }, dedupKey: key.dedupKey, sha256, size, limit, now, slaFrom: mail.slaFrom, screen: screen ?? undefined };
+  const ticketNumber = !from || !screen ? null : answered ? await noteTooLargeOnTicket(tx, deps.lifecycle, answered, input) : await openTooLargeTicket(tx, deps.lifecycle, input);
   const recorded = { outcome: 'too_large' as const, ticketNumber, detail: screen?.silent ? `${detail}; not answered: ${screen.silent}` : detail };
   const noted = key.reused ? await noteReusedMessageId(tx, deps.log, key.reused, recorded, now) : recorded;
   return { ...noted, detail: noted.detail ?? detail, dedupKey: key.dedupKey, contentFingerprint: mail.written };
@@ -78,13 +86,7 @@ export async function openTooLargeTicket(
     held: Boolean(input.screen?.hold),
     openedByMachine: input.screen?.machineWritten ?? null,
   });
-  const note = `[${megabytes(input.size)} > ${megabytes(input.limit)}: the mail was not parsed; its raw copy is kept as ${input.sha256} (ventanilla raw-mail ${input.sha256} writes it out)]`;
-  await addMessage(tx, {
-    ticketId: ticket.id, direction: 'in', dedupKey: input.dedupKey, messageId: input.peek.messageId, inReplyTo: null, references: [],
-    fromAddress: input.peek.from, fromName: input.peek.fromName, to: [], cc: [], subject: input.peek.subject ?? '', sentAt: null, text: note, visibleText: note,
-    html: null, rawSha256: input.sha256, createdAt: input.now, attachments: [],
-  });
-  await addTicketEvent(tx, { ticketId: ticket.id, type: 'too_large', actor: 'system', detail: note, at: input.now });
+  await addTooLargeNote(tx, ticket.id, input);
   const hold = input.screen?.hold ?? false;
   if (hold) {
     // No clock and no mail until the sender is authorised (lifecycle/access-actions.ts releases it), as a held new mail.
@@ -92,7 +94,38 @@ export async function openTooLargeTicket(
     return ticket.number;
   }
   // Not answered when its sender is not believed, it is spam or a machine's (too-large-screen.ts).
-  const notice = { notice: 'too_large' as const, idempotencyKey: `too_large:${input.sha256}`, body: sizeOverLimit(input.size, input.limit) };
-  await startTicket(tx, deps, ticket.id, input.now, input.screen?.silent ? null : notice, input.slaFrom);
+  await startTicket(tx, deps, ticket.id, input.now, input.screen?.silent ? null : tooLargeNotice(input), input.slaFrom);
+  return ticket.number;
+}
+
+type TooLargeInput = Parameters<typeof openTooLargeTicket>[2];
+
+const tooLargeNotice = (input: TooLargeInput) => ({ notice: 'too_large' as const, idempotencyKey: `too_large:${input.sha256}`, body: sizeOverLimit(input.size, input.limit) });
+
+/**
+ * The mail's note (not parsed, its raw copy kept) as a message of the ticket, with its `too_large` event. Read once
+ * the limit is raised, the mail's content takes the note's place (too-large-read.ts).
+ */
+async function addTooLargeNote(tx: Tx, ticketId: number, input: TooLargeInput): Promise<void> {
+  const note = `[${megabytes(input.size)} > ${megabytes(input.limit)}: the mail was not parsed; its raw copy is kept as ${input.sha256} (ventanilla raw-mail ${input.sha256} writes it out)]`;
+  await addMessage(tx, {
+    ticketId, direction: 'in', dedupKey: input.dedupKey, messageId: input.peek.messageId, inReplyTo: null, references: [],
+    fromAddress: input.peek.from, fromName: input.peek.fromName, to: [], cc: [], subject: input.peek.subject ?? '', sentAt: null, text: note, visibleText: note,
+    html: null, rawSha256: input.sha256, createdAt: input.now, attachments: [],
+  });
+  await addTicketEvent(tx, { ticketId, type: 'too_large', actor: 'system', detail: note, at: input.now });
+}
+
+/**
+ * A too-large reply of one of the ticket's people (too-large-thread.ts): its note on the ticket, whose status and
+ * clocks stay as they were (nothing in it could be read: the notice asks for it again), and the too_large notice in
+ * the ticket's thread. Its sender, a colleague not in copy, is copied from now on, so that the notice reaches them.
+ */
+async function noteTooLargeOnTicket(tx: Tx, deps: LifecycleDeps, ticket: StoredTicket, input: TooLargeInput): Promise<number> {
+  await ensureContact(tx, input.peek.from, input.peek.fromName);
+  await addTooLargeNote(tx, ticket.id, input);
+  if (input.peek.from !== ticket.requester.toLowerCase()) await addCcs(tx, ticket.id, [input.peek.from]);
+  await touchTicket(tx, ticket.id, input.now);
+  if (!input.screen?.silent) await enqueueNotice(tx, deps.notices, { ...tooLargeNotice(input), ticketId: ticket.id, now: input.now, autoSubmitted: 'auto-replied' });
   return ticket.number;
 }
