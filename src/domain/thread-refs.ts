@@ -1,4 +1,5 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { isGenericSubject } from './generic-subject.js';
 
 // The references Ventanilla puts in its own mail so that answers find their ticket: a signed Message-ID,
 // a signed plus-address, and the subject tag. Signatures are HMACs under SECRET_KEY, so a stranger cannot
@@ -143,11 +144,18 @@ export function forwardsAMessage(subject: string): boolean {
  * by its number ("[#1000]", or "#1000" as escalation mails write it) nor by its subject. Every mail of ours about a
  * ticket carries both, and replying keeps them: its writer replaced them to write about something else. A ticket
  * without a subject has none to keep; a reply without one replaced nothing.
+ *
+ * A generic subject ("Consulta", "Hola": generic-subject.ts) names no ticket: "Consulta sobre nómina" holds it, and
+ * so does the customer's next "Consulta". Found by `via` our Message-ID (the writer answered our mail), the reply
+ * must keep it as it was; found by the plus-address alone (an address book remembers it for every later mail), it
+ * must name the ticket's number.
  */
-export function repliesUnderAnotherSubject(subject: string, number: number, ticketSubjectText: string): boolean {
+export function repliesUnderAnotherSubject(subject: string, number: number, ticketSubjectText: string, via: 'message-id' | 'plus-address' = 'message-id'): boolean {
   if (ticketSubjectText === NO_SUBJECT || new RegExp(`#\\s*${number}(?!\\d)`).test(subject.normalize('NFKC'))) return false;
   const written = ticketSubject(subject, '');
-  return written !== '' && !comparable(written).includes(comparable(ticketSubjectText));
+  if (written === '') return false;
+  if (isGenericSubject(ticketSubjectText)) return via === 'plus-address' || comparable(written) !== comparable(ticketSubjectText);
+  return !comparable(written).includes(comparable(ticketSubjectText));
 }
 
 /**

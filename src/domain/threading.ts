@@ -76,9 +76,9 @@ export function decideThread(input: ThreadInput): ThreadDecision {
   // What keeps the mail from joining ticket t, found by one of our own mails (`ours`: a signed Message-ID or the
   // plus-address); null when nothing does. An answer to our mail whose subject and [#n] its writer replaced is
   // about something else (RT opens a ticket once its tag is gone; Zammad follows References under the same subject).
-  const refusal = (t: TicketView, ours: boolean): ThreadDecision | null => {
+  const refusal = (t: TicketView, ours: false | 'message-id' | 'plus-address'): ThreadDecision | null => {
     if (!acceptable(t)) return { kind: 'new', reason: 'forward-from-stranger' };
-    const another = ours && !input.automatic && repliesUnderAnotherSubject(input.subject, t.number, t.subject);
+    const another = ours !== false && !input.automatic && repliesUnderAnotherSubject(input.subject, t.number, t.subject, ours);
     return another && !input.onlyThanks?.() ? { kind: 'new', reason: 'new-subject' } : null;
   };
   let refused: ThreadDecision | null = null;
@@ -87,12 +87,12 @@ export function decideThread(input: ThreadInput): ThreadDecision {
   if (first) {
     const distinct = new Set(input.headerMatches.map((m) => m.ticket.number));
     if (first.via === 'in-reply-to' || distinct.size === 1) {
-      refused = refusal(first.ticket, first.signed);
+      refused = refusal(first.ticket, first.signed && 'message-id');
       if (!refused) return { kind: 'existing', ticket: first.ticket, via: first.via };
     } else if (participant(first.ticket)) {
       // References shared by several tickets (a long thread that spawned more than one): take the most
       // recent one, but only for someone who takes part in it.
-      refused = refusal(first.ticket, first.signed);
+      refused = refusal(first.ticket, first.signed && 'message-id');
       if (!refused) return { kind: 'existing', ticket: first.ticket, via: 'references' };
     } else {
       refused = { kind: 'new', reason: 'ambiguous-references' };
@@ -100,7 +100,7 @@ export function decideThread(input: ThreadInput): ThreadDecision {
   }
 
   if (input.plusAddressTicket) {
-    const refusedByPlus = refusal(input.plusAddressTicket, true);
+    const refusedByPlus = refusal(input.plusAddressTicket, 'plus-address');
     if (!refusedByPlus) return { kind: 'existing', ticket: input.plusAddressTicket, via: 'plus-address' };
     refused ??= refusedByPlus;
   }

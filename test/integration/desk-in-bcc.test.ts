@@ -62,9 +62,10 @@ describe('a mail that names no desk address in To or Cc', () => {
 
   it("a reply to the ticket's plus-address found only in X-Original-To still joins it, and adds no CCs", async () => {
     tt = await suite.start(MX('2026-11-23T09:00:00'));
-    const number = (await tt.ingest(MX('2026-11-23T09:00:00'), mail({ headers: { Subject: 'Consulta' } }))).ticketNumber as number;
+    // A subject of its own: a generic one ("Consulta") alone finds no ticket through the plus-address (generic-subject.test.ts).
+    const number = (await tt.ingest(MX('2026-11-23T09:00:00'), mail({ headers: { Subject: 'Factura 90 sin timbrar' } }))).ticketNumber as number;
     const plus = plusAddressFor('test-secret-key-0123456789', 'soporte@example.test', number);
-    const reply = mail({ headers: { To: 'jefe@cliente.mx', 'X-Original-To': plus, Subject: 'Re: Consulta' }, body: 'El folio es A-1234.' });
+    const reply = mail({ headers: { To: 'jefe@cliente.mx', 'X-Original-To': plus, Subject: 'Re: Factura 90 sin timbrar' }, body: 'El folio es A-1234.' });
     expect(await tt.ingest(MX('2026-11-23T09:30:00'), reply)).toMatchObject({ outcome: 'comment', ticketNumber: number, detail: 'via plus-address' });
     expect((await tt.ticket(number)).ccs).toEqual([]);
   });

@@ -63,3 +63,54 @@ describe('a reply to a notice under another subject', () => {
     expect(await ingest(mail({ headers: { From: 'luis@cliente.mx', 'In-Reply-To': `<${root}>`, Subject: 'RE: lo que hablamos' } }))).toMatchObject({ outcome: 'comment', ticketNumber: number });
   });
 });
+
+// A ticket whose subject says nothing of its case ("Consulta", "Duda", "Question", "Hola") caught every later mail its
+// customer sent to the ticket's plus-address (the Reply-To of our notices, which address books remember) under a
+// subject holding that word: "Consulta sobre nómina" joined the old "Consulta", as did a new "Consulta". A generic
+// subject alone never threads a mail to an old ticket: it takes the ticket's number or one of our Message-IDs.
+
+/** Ana's ticket under `subject`, its plus-address and the Message-ID of its acknowledgement. */
+async function ticket(subject: string) {
+  const opened = await ingest(mail({ headers: { Subject: subject } }));
+  const number = opened.ticketNumber as number;
+  const ack = (await showTicket(app.db, number))?.messages.find((m) => m.direction === 'out');
+  return { number, plus: plusAddressFor(secret, 'soporte@example.test', number), ack: ack?.messageId as string };
+}
+
+/** The tickets a user sees: each with its subject and how many mails came in on it. */
+async function tickets() {
+  const rows = await app.db.ticket.findMany({ orderBy: { number: 'asc' }, include: { messages: { where: { direction: 'in' } } } });
+  return rows.map((t) => `#${t.number} ${t.subject} (${t.messages.length})`);
+}
+
+describe('a ticket under a generic subject', () => {
+  it('does not catch a new mail to its plus-address under the same or a longer subject', async () => {
+    const { number, plus } = await ticket('Consulta');
+    const same = await ingest(mail({ headers: { To: plus, Subject: 'Consulta' }, body: '¿Cómo cancelo una factura?' }));
+    const longer = await ingest(mail({ headers: { To: plus, Subject: 'Consulta sobre nómina' }, body: 'El recibo de nómina no timbra.' }));
+    expect(same).toMatchObject({ outcome: 'created', detail: 'new-subject' });
+    expect(longer).toMatchObject({ outcome: 'created', detail: 'new-subject' });
+    expect(await tickets()).toEqual([`#${number} Consulta (1)`, `#${same.ticketNumber} Consulta (1)`, `#${longer.ticketNumber} Consulta sobre nómina (1)`]);
+  });
+
+  it('in other languages, and as part of a longer word ("Hola" in "Holanda")', async () => {
+    for (const [subject, later] of [['Duda', 'RE: Duda'], ['Question', 'Question about invoices'], ['Hola', 'Holanda: factura de exportación'], ['Hola, buenos días', 'Hola, buenos días']]) {
+      const { plus } = await ticket(subject as string);
+      expect(await ingest(mail({ headers: { To: plus, Subject: later as string } })), `${subject} / ${later}`).toMatchObject({ outcome: 'created' });
+    }
+  });
+
+  it('still gets the replies that name it: its tag through the plus-address, or our Message-ID', async () => {
+    const { number, plus, ack } = await ticket('Consulta');
+    expect(await ingest(mail({ headers: { To: plus, Subject: `RE: [#${number}] Consulta` } }))).toMatchObject({ outcome: 'comment', ticketNumber: number });
+    expect(await ingest(mail({ headers: { To: plus, 'In-Reply-To': `<${ack}>`, Subject: 'RE: Consulta' } }))).toMatchObject({ outcome: 'comment', ticketNumber: number });
+  });
+
+  it('a specific subject goes on finding its ticket through the plus-address', async () => {
+    const { number, plus } = await ticket('Error al timbrar la factura 90');
+    expect(await ingest(mail({ headers: { To: plus, Subject: 'RE: Error al timbrar la factura 90' } }))).toMatchObject({ outcome: 'comment', ticketNumber: number });
+    // A number makes a short subject specific.
+    const numbered = await ticket('Consulta 4521');
+    expect(await ingest(mail({ headers: { To: numbered.plus, Subject: 'RE: Consulta 4521' } }))).toMatchObject({ outcome: 'comment', ticketNumber: numbered.number });
+  });
+});

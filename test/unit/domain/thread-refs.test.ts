@@ -88,6 +88,16 @@ describe('subjects', () => {
     }
     expect(other('RE: Factura 123', NO_SUBJECT)).toBe(false);
   });
+  it('takes a generic ticket subject for no name of the ticket: kept as it was by a reply to our mail, never through the plus-address alone', () => {
+    const other = (s: string, via?: 'message-id' | 'plus-address') => repliesUnderAnotherSubject(s, 1000, 'Consulta', via);
+    expect(other('RE: Consulta')).toBe(false);
+    expect(other('RE: [EXTERNO] CONSULTA')).toBe(false);
+    expect(other('RE: Consulta sobre nómina')).toBe(true);
+    for (const s of ['RE: Consulta', 'Consulta', 'Consulta sobre nómina']) expect(other(s, 'plus-address'), s).toBe(true);
+    for (const s of ['RE: [#1000] Consulta', 'RE:']) expect(other(s, 'plus-address'), s).toBe(false);
+    // A specific subject is held to as before, whichever found the ticket.
+    expect(repliesUnderAnotherSubject('RE: URGENTE - Error al timbrar', 1000, 'Error al timbrar', 'plus-address')).toBe(false);
+  });
   it('tells a forward itself, behind a gateway\'s tag, from a reply to one', () => {
     for (const s of ['RV: x', '[EXTERNO] RV: x', '[EXT] [SPAM?] FW: x', '[Fwd: x]', 'ENC： x']) expect(forwardsAMessage(s), s).toBe(true);
     for (const s of ['RE: RV: x', 'Re: Fwd: x', '[EXTERNAL] RE: x', 'Factura']) expect(forwardsAMessage(s), s).toBe(false);
