@@ -28,14 +28,17 @@ export async function joinHeldFollowUps(tx: Tx, closedId: number, followUp: { id
   }
 }
 
-/** The follow-up a held ticket joined, if it did and that ticket still exists. */
+/**
+ * The follow-up a held ticket joined, if it did and that ticket is not closed: closed meanwhile, nobody would read the
+ * mail there, written before it was closed and never seen; the held ticket is then released as it would have been.
+ */
 function joinedFollowUpOf(tx: Tx, ticketId: number): { id: number; requesterId: number } | null {
-  const row = sqlOf(tx).get<{ id: number; requesterId: number }>(
-    `SELECT f."id", f."requesterId" FROM "TicketEvent" e JOIN "Ticket" f ON f."number" = CAST(substr(e."detail", 2) AS INTEGER)
+  const row = sqlOf(tx).get<{ id: number; requesterId: number; status: string }>(
+    `SELECT f."id", f."requesterId", f."status" FROM "TicketEvent" e JOIN "Ticket" f ON f."number" = CAST(substr(e."detail", 2) AS INTEGER)
      WHERE e."ticketId" = ? AND e."type" = ? ORDER BY e."id" DESC LIMIT 1`,
     ticketId, JOINED_FOLLOW_UP,
   );
-  return row ?? null;
+  return row && row.status !== 'closed' ? row : null;
 }
 
 /**

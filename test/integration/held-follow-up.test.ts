@@ -100,6 +100,16 @@ describe("an authorised colleague's reply to a closed ticket whose follow-up is 
     expect(followUpMails.map((m) => m.primaryTo)).toEqual(['ana@empresa.mx']);
   });
 
+  it('when her follow-up was closed before he is authorised, his held one is released as it would have been', async () => {
+    const { tag } = await closedTicketOfAna();
+    const held = await ingest(mail({ headers: { From: 'luis@empresa.mx', Subject: tag.Subject }, body: 'Sigue sin timbrar.' }));
+    const reply = await ingest(mail({ headers: { From: 'ana@empresa.mx', Subject: tag.Subject }, body: 'Confirmo.' }));
+    await app.db.ticket.update({ where: { number: reply.ticketNumber as number }, data: { status: 'closed' } });
+    await authorise('luis@empresa.mx');
+    expect(await app.db.ticket.findUniqueOrThrow({ where: { number: held.ticketNumber as number } })).toMatchObject({ status: 'new', heldForAuthorisation: false });
+    expect((await app.db.outboxMail.findMany({ where: { template: 'follow_up_created' } })).map((m) => m.primaryTo)).toEqual(['ana@empresa.mx', 'luis@empresa.mx']);
+  });
+
   it('the order the other way round: her follow-up first, his reply is a comment on it (unchanged)', async () => {
     const { tag } = await closedTicketOfAna();
     const subject = tag.Subject;
