@@ -53,13 +53,16 @@ export async function recordTooLarge(
   const ownMail = from !== null && isSupportAddress(from, deps.ownAddresses);
   const continues = !from || ownMail ? false : await continuesATicket(tx, deps.secret, { ...peek, from });
   const screen = !from || ownMail ? null : await screenTooLarge(tx, deps.access ?? DEFAULT_ACCESS, { ...peek, from }, continues);
-  // A reply of one of a ticket's people goes on that ticket (too-large-thread.ts); not one held (forged, or new mail).
-  const answered =
-    from && screen && screen.hold === false && deps.secret && deps.supportAddress
-      ? await ticketTooLargeAnswers(tx, { secret: deps.secret, supportAddress: deps.supportAddress }, { ...peek, from }, screen.believed ?? false)
-      : null;
-  const input = { peek: { ...peek, from: from ?? '' }, dedupKey: key.dedupKey, sha256, size, limit, now, slaFrom: mail.slaFrom, screen: screen ?? undefined };
-  const ticketNumber = !from || !screen ? null : answered ? await noteTooLargeOnTicket(tx, deps.lifecycle, answered, input) : await openTooLargeTicket(tx, deps.lifecycle, input);
+  let ticketNumber: number | null = null;
+  if (from && screen) {
+    const input = { peek: { ...peek, from }, dedupKey: key.dedupKey, sha256, size, limit, now, slaFrom: mail.slaFrom, screen };
+    // A reply of one of a ticket's people goes on that ticket (too-large-thread.ts); not one held (forged, or new mail).
+    const answered =
+      screen.hold === false && deps.secret && deps.supportAddress
+        ? await ticketTooLargeAnswers(tx, { secret: deps.secret, supportAddress: deps.supportAddress }, input.peek, screen.believed ?? false)
+        : null;
+    ticketNumber = answered ? await noteTooLargeOnTicket(tx, deps.lifecycle, answered, input) : await openTooLargeTicket(tx, deps.lifecycle, input);
+  }
   const recorded = { outcome: 'too_large' as const, ticketNumber, detail: screen?.silent ? `${detail}; not answered: ${screen.silent}` : detail };
   const noted = key.reused ? await noteReusedMessageId(tx, deps.log, key.reused, recorded, now) : recorded;
   return { ...noted, detail: noted.detail ?? detail, dedupKey: key.dedupKey, contentFingerprint: mail.written };
