@@ -195,11 +195,16 @@ export async function npsCandidates(db: Db, q: { activeSince: Date; askedSince: 
  * content, must not keep its owner from ever being asked again.
  *
  * A mail sent to others while this address was refused for good at RCPT TO (a Cc took it) is no delivery to it: its
- * lastError, cleared when a mail is sent, then names the refusals ("luis@cliente.mx: 550 …; …": failed-tries.ts).
+ * lastError, cleared when a mail is sent, then names the refusals ("luis@cliente.mx: 550 …; …": failed-tries.ts,
+ * OutboxHeaders.refusedForGood). It is a failure to it as well, at its sentAt: the same refusal on a mail with no Cc
+ * marks that mail failed, and a Cc taking the mail must not make the address look as if it works.
  */
-export const FAILED_NOT_SINCE_DELIVERED_SQL = `SELECT 1 FROM "OutboxMail" f WHERE f."primaryTo" = ? AND f."status" = 'failed'
-  AND NOT EXISTS (SELECT 1 FROM "OutboxMail" s WHERE s."primaryTo" = f."primaryTo" AND s."status" = 'sent' AND s."sentAt" > f."nextAttemptAt"
-    AND instr('; ' || lower(coalesce(s."lastError", '')), '; ' || f."primaryTo" || ':') = 0) LIMIT 1`;
+const NAMES_REFUSED = (row: string) => `instr('; ' || lower(coalesce(${row}."lastError", '')), '; ' || ${row}."primaryTo" || ':')`;
+export const FAILED_NOT_SINCE_DELIVERED_SQL = `SELECT 1 FROM "OutboxMail" f WHERE f."primaryTo" = ?
+  AND (f."status" = 'failed' OR (f."status" = 'sent' AND ${NAMES_REFUSED('f')} > 0))
+  AND NOT EXISTS (SELECT 1 FROM "OutboxMail" s WHERE s."primaryTo" = f."primaryTo" AND s."status" = 'sent'
+    AND s."sentAt" > CASE WHEN f."status" = 'failed' THEN f."nextAttemptAt" ELSE f."sentAt" END
+    AND ${NAMES_REFUSED('s')} = 0) LIMIT 1`;
 
 export async function mailPermanentlyFailedTo(tx: Tx, address: string): Promise<boolean> {
   return sqlOf(tx).get(FAILED_NOT_SINCE_DELIVERED_SQL, address.toLowerCase()) !== undefined;

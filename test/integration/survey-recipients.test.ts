@@ -118,6 +118,50 @@ describe('an address refused for good at sending while a Cc took the mail', () =
 // nothing suppresses it: only the outbox knows), and his colleague Ana, in copy, is greylisted (451). The mail goes
 // again to Ana alone and reaches her: marked sent, it must still say that Luis refused it, or it read as mail that
 // reached him since his last failure, and his surveys resumed.
+// The same refusal with or without a Cc: a mail that only the Cc took never reached the asked address. Without a Cc
+// the mail is marked failed and blocks his surveys; with one it is marked sent, its lastError naming him, and must
+// block them the same, until a later mail reaches him (survey-repo.ts FAILED_NOT_SINCE_DELIVERED_SQL).
+describe('the asked address refused for good, with no earlier failure, while a Cc took the mail', () => {
+  it('keeps surveys from him as the same refusal without a Cc does, until a later mail reaches him', async () => {
+    await start();
+    const smtp = fixture.smtp();
+    smtp.refuseRecipients.set('luis@cliente.mx', 550);
+    smtp.recipientReplies.set('luis@cliente.mx', '5.2.1 Mailbox disabled, not accepting messages');
+    try {
+      const r = await web.app.pipeline.ingest(mail({ headers: { From: 'Luis <luis@cliente.mx>', Cc: 'Ana <ana@cliente.mx>', 'Message-ID': '<c1@cliente.mx>' } }), { source: 'file' });
+      // The drains run on the test's clock: what decides is which mail to him came last.
+      await web.app.drainer().drain(() => clock);
+      expect(await web.app.db.outboxMail.count({ where: { primaryTo: 'luis@cliente.mx', status: 'failed' } })).toBe(0);
+      expect(received().map((m) => m.envelopeTo)).toEqual([['ana@cliente.mx']]);
+      await replyToTicket(web.app, { number: r.ticketNumber as number, body: 'Listo.', status: 'solved', actor: 'agent:maria', now: clock });
+      expect(await csatEvents(r.ticketNumber as number)).toEqual(['csat_skipped: luis@cliente.mx: bounced']);
+      // His mailbox works again: a later mail that reaches him (the solution) lifts the block.
+      smtp.refuseRecipients.delete('luis@cliente.mx');
+      clock = MX('2026-03-03T10:00:00');
+      await web.app.drainer().drain(() => clock);
+      expect(received().at(-1)?.envelopeTo).toEqual(['luis@cliente.mx', 'ana@cliente.mx']);
+      const later = await solvedTicket('Luis <luis@cliente.mx>', '<c2@cliente.mx>');
+      expect(received().some((m) => m.envelopeTo.includes('luis@cliente.mx'))).toBe(true);
+      expect(surveyMailOf(later.mails, 'csat')?.envelopeTo).toEqual(['luis@cliente.mx']);
+    } finally {
+      smtp.refuseRecipients.clear();
+      smtp.recipientReplies.clear();
+    }
+  });
+
+  it('reads the sent mail that names him refused as a failure at its sending: a delivery before it does not lift it, one after it does', async () => {
+    await start();
+    const base = { template: 't', fromAddress: 'soporte@example.test', toList: '["luis@cliente.mx"]', ccList: '["ana@cliente.mx"]', subject: 's', text: 'x', html: '', primaryTo: 'luis@cliente.mx', status: 'sent' };
+    const why = () => inTransaction(web.app.db, (tx) => surveySuppression(tx, 'luis@cliente.mx', 'csat', clock));
+    await web.app.db.outboxMail.create({ data: { ...base, idempotencyKey: 'a', messageId: 'a@x', sentAt: MX('2026-02-01T10:00:00') } });
+    expect(await why()).toBeNull();
+    await web.app.db.outboxMail.create({ data: { ...base, idempotencyKey: 'b', messageId: 'b@x', sentAt: MX('2026-02-10T10:00:00'), lastError: 'ana2@cliente.mx: 550 5.1.1 User unknown; Luis@Cliente.mx: 550 5.2.1 Mailbox disabled' } });
+    expect(await why()).toBe('bounced');
+    await web.app.db.outboxMail.create({ data: { ...base, idempotencyKey: 'c', messageId: 'c@x', sentAt: MX('2026-02-20T10:00:00'), lastError: 'ana@cliente.mx: 550 5.2.1 Mailbox disabled' } });
+    expect(await why()).toBeNull();
+  });
+});
+
 describe('a refusal of the asked address while a Cc is greylisted, then takes the retry', () => {
   it('still keeps surveys from the refused address: the retry reached the Cc, not him', async () => {
     await start();
