@@ -27,6 +27,10 @@ const NO_SUCH_ADDRESS = new RegExp(
   [
     String.raw`\b(?:user|recipient|mailbox|address|account)\b(?:\s+\S+){0,5}?\s+(?:does ?n[o']?t exist|not exist|not found|unknown)`,
     String.raw`\bunknown (?:user|recipient|mailbox|address)|\bno such (?:user|recipient|mailbox|address|account)`,
+    // Yahoo: "554 delivery error: dd This user doesn't have a yahoo.com account".
+    String.raw`\buser does ?n[o'’]?t have an? (?:\S+\s+)?account\b`,
+    // The verb first: "No existe el usuario", "Não existe o usuário".
+    String.raw`\b(?:no|n[aã]o) existe\s+(?:(?:el|la|o|a|ese|esa|esse|essa)\s+)?(?:usuario|usuário|utilizador|destinatari[oa]|destinatári[oa]|buz[oó]n|cuenta|conta|direcci[oó]n|endereço|caixa postal)`,
     String.raw`\b(?:usuario|usuário|utilizador|destinatari[oa]|destinatári[oa]|buz[oó]n|cuenta|conta|direcci[oó]n|endereço|caixa postal)(?:\s+\S+){0,3}?\s+(?:no existe|n[aã]o existe|inexistente|desconocid[oa]|desconhecid[oa]|no encontrad[oa]|n[aã]o encontrad[oa])`,
   ].join('|'),
   'i',
@@ -34,8 +38,8 @@ const NO_SUCH_ADDRESS = new RegExp(
 
 /**
  * The refusal says the address itself is dead (user or host unknown, moved, a domain that takes no mail). Without an
- * enhanced code 5.1.x, only when its words say the user or mailbox does not exist (NO_SUCH_ADDRESS), and the
- * classifier reads nothing else in them ("your hostname does not exist": a reverse DNS check).
+ * enhanced code 5.1.x, a user unknown (or a text the classifier reads nothing in) only when its words say the user or
+ * mailbox does not exist (NO_SUCH_ADDRESS): not "your hostname does not exist", a reverse DNS check.
  */
 export function refusedAddressIsDead(r: RefusedRecipient): boolean {
   const code = r.responseCode;
@@ -45,7 +49,10 @@ export function refusedAddressIsDead(r: RefusedRecipient): boolean {
   if (ABOUT_SENDER.test(r.response)) return false;
   const reason = reasonOf({ status, replyCode: String(code), text: r.response, commandText: 'RCPT TO' });
   if (status?.startsWith('5.1.')) return isHard(true, reason);
-  return NO_SUCH_ADDRESS.test(r.response) && (reason === null || isHard(true, reason));
+  // Only the classifier's "user unknown" rests on words as loose as "mailbox unavailable": a host unknown ("Unrouteable
+  // address"), a user moved or a domain that takes no mail say what they are, and stay dead as a DSN saying so is.
+  if (reason !== null && reason !== 'userunknown') return isHard(true, reason);
+  return NO_SUCH_ADDRESS.test(r.response);
 }
 
 /**

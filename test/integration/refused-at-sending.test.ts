@@ -137,6 +137,18 @@ describe('which refusals say the address is dead', () => {
     [550, '550 Utilizador desconhecido', true],
     [550, '550 O endereço de e-mail não existe', true],
     [550, '550 Usuário inexistente', true],
+    // Common real-world wordings with no enhanced code: Yahoo's dead user, Exim's and others' unknown host (the
+    // classifier reads a host unknown, no "mailbox unavailable"), the Spanish and Portuguese word order that starts
+    // with the verb.
+    [554, "554 delivery error: dd This user doesn't have a yahoo.com account (ana@yahoo.com) [0] - mta1234.mail.gq1.yahoo.com", true],
+    [550, '550 Unrouteable address', true],
+    [550, '550 Host unknown', true],
+    [550, '550 No existe el usuario', true],
+    [550, '550 No existe la cuenta de correo', true],
+    [550, '550 Não existe o usuário', true],
+    // Still nothing: a policy block worded as a refused recipient, a disabled account.
+    [550, '550 <ana@cliente.mx>: Recipient address rejected: Access denied', false],
+    [550, '550 This account has been disabled or discontinued', false],
   ])('%i %s: %s', (code, response, dead) => {
     expect(refusedAddressIsDead({ address: 'ana@cliente.mx', responseCode: code, response })).toBe(dead);
   });
