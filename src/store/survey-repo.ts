@@ -198,10 +198,16 @@ export async function npsCandidates(db: Db, q: { activeSince: Date; askedSince: 
  * lastError, cleared when a mail is sent, then names the refusals ("luis@cliente.mx: 550 …; …": failed-tries.ts,
  * OutboxHeaders.refusedForGood). It is a failure to it as well, at its sentAt: the same refusal on a mail with no Cc
  * marks that mail failed, and a Cc taking the mail must not make the address look as if it works.
+ *
+ * A mail that failed while owed only to others (OutboxHeaders.envelopeTo without this address: it took the mail at an
+ * earlier try, and a Cc's 451 ran out the retries) is no failure to it, unless it was refused for good on the way.
  */
 const NAMES_REFUSED = (row: string) => `instr('; ' || lower(coalesce(${row}."lastError", '')), '; ' || ${row}."primaryTo" || ':')`;
+const OWED_TO_OTHERS_ONLY = `(json_valid(f."headers") AND json_type(f."headers", '$.envelopeTo') IS 'array'
+    AND instr(lower(json_extract(f."headers", '$.envelopeTo')), '"' || f."primaryTo" || '"') = 0
+    AND instr('; ' || lower(coalesce(json_extract(f."headers", '$.refusedForGood'), '')), '; ' || f."primaryTo" || ':') = 0)`;
 export const FAILED_NOT_SINCE_DELIVERED_SQL = `SELECT 1 FROM "OutboxMail" f WHERE f."primaryTo" = ?
-  AND (f."status" = 'failed' OR (f."status" = 'sent' AND ${NAMES_REFUSED('f')} > 0))
+  AND ((f."status" = 'failed' AND NOT ${OWED_TO_OTHERS_ONLY}) OR (f."status" = 'sent' AND ${NAMES_REFUSED('f')} > 0))
   AND NOT EXISTS (SELECT 1 FROM "OutboxMail" s WHERE s."primaryTo" = f."primaryTo" AND s."status" = 'sent'
     AND s."sentAt" > CASE WHEN f."status" = 'failed' THEN f."nextAttemptAt" ELSE f."sentAt" END
     AND ${NAMES_REFUSED('s')} = 0) LIMIT 1`;

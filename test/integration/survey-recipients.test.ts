@@ -162,6 +162,49 @@ describe('the asked address refused for good, with no earlier failure, while a C
   });
 });
 
+// The other way round: Luis took the mail at its first try, and only his colleague Ana in copy never did (her server
+// answered 451 until the tries ran out). The mail is marked failed, still owed to her alone: it reached him, and
+// must not keep him from being asked.
+describe('a mail the asked address took, that failed only for a Cc', () => {
+  it('does not keep surveys from the asked address', async () => {
+    await start({ OUTBOX_MAX_ATTEMPTS: '2' });
+    const at = (minutes: number) => () => new Date(clock.getTime() + minutes * 60_000);
+    const smtp = fixture.smtp();
+    smtp.refuseRecipients.set('ana@cliente.mx', 451);
+    try {
+      const r = await web.app.pipeline.ingest(mail({ headers: { From: 'Luis <luis@cliente.mx>', Cc: 'Ana <ana@cliente.mx>', 'Message-ID': '<g1@cliente.mx>' } }), { source: 'file' });
+      await web.app.drainer().drain(at(0));
+      await web.app.drainer().drain(at(60));
+      expect(received().map((m) => m.envelopeTo)).toEqual([['luis@cliente.mx']]);
+      expect(await web.app.db.outboxMail.findFirstOrThrow({ where: { ticket: { number: r.ticketNumber as number } } })).toMatchObject({ status: 'failed', primaryTo: 'luis@cliente.mx' });
+      await replyToTicket(web.app, { number: r.ticketNumber as number, body: 'Listo.', status: 'solved', actor: 'agent:maria', now: clock });
+      expect(await csatEvents(r.ticketNumber as number)).toEqual(['csat_sent: to luis@cliente.mx']);
+    } finally {
+      smtp.refuseRecipients.clear();
+    }
+  });
+
+  it('still keeps them when he was refused for good at an earlier try and the Cc never took it', async () => {
+    await start({ OUTBOX_MAX_ATTEMPTS: '2' });
+    const at = (minutes: number) => () => new Date(clock.getTime() + minutes * 60_000);
+    const smtp = fixture.smtp();
+    smtp.refuseRecipients.set('luis@cliente.mx', 550);
+    smtp.recipientReplies.set('luis@cliente.mx', '5.2.1 Mailbox disabled, not accepting messages');
+    smtp.refuseRecipients.set('ana@cliente.mx', 451);
+    try {
+      const r = await web.app.pipeline.ingest(mail({ headers: { From: 'Luis <luis@cliente.mx>', Cc: 'Ana <ana@cliente.mx>', 'Message-ID': '<g2@cliente.mx>' } }), { source: 'file' });
+      await web.app.drainer().drain(at(0));
+      await web.app.drainer().drain(at(60));
+      expect(await web.app.db.outboxMail.findFirstOrThrow({ where: { ticket: { number: r.ticketNumber as number } } })).toMatchObject({ status: 'failed' });
+      await replyToTicket(web.app, { number: r.ticketNumber as number, body: 'Listo.', status: 'solved', actor: 'agent:maria', now: clock });
+      expect(await csatEvents(r.ticketNumber as number)).toEqual(['csat_skipped: luis@cliente.mx: bounced']);
+    } finally {
+      smtp.refuseRecipients.clear();
+      smtp.recipientReplies.clear();
+    }
+  });
+});
+
 describe('a refusal of the asked address while a Cc is greylisted, then takes the retry', () => {
   it('still keeps surveys from the refused address: the retry reached the Cc, not him', async () => {
     await start();
