@@ -1,6 +1,6 @@
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { bulletinById, type BulletinRow } from '../store/bulletin-repo.js';
-import { markTakenBack, neverQueuedCount, nextMarked, reopenBulletin, requeueMail, resumableCount, settleMarked } from '../store/bulletin-resume-repo.js';
+import { copyThatReached, markTakenBack, neverQueuedCount, nextMarked, reopenBulletin, requeueMail, resumableCount, settleMarked } from '../store/bulletin-resume-repo.js';
 import { inTransaction, type Tx } from '../store/database.js';
 import { suppressedAmong } from '../store/suppression-repo.js';
 import type { BulletinDeps } from './deps.js';
@@ -25,8 +25,8 @@ export async function resumeBulletinById(deps: BulletinDeps, id: number, now: Da
     const b = await bulletinById(tx, id);
     if (!b) throw new VentanillaError(ErrorCode.NOT_FOUND, `No bulletin ${id}; see \`ventanilla bulletin list\`.`);
     if (b.status !== 'cancelled') throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, `Bulletin ${id} is ${b.status}: only a cancelled bulletin can be resumed.`);
-    // Sent again since (--again), the readers it missed had it from that one.
-    const again = await tx.bulletin.findFirst({ where: { title: b.title, countries: b.countries, topics: b.topics, variants: b.variants, id: { not: id }, status: { in: ['scheduled', 'sending', 'sent'] } } });
+    // Sent again since (--again), the readers it missed had it from that one, even if that one was cancelled too.
+    const again = await copyThatReached(tx, b);
     if (again) {
       throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, `Bulletin ${id} was scheduled again as bulletin ${again.id} (${again.status}): resumed, its readers would get it twice. Not resumed.`);
     }

@@ -28,7 +28,7 @@ export async function createBulletin(tx: Tx, b: NewBulletin): Promise<BulletinRo
  * only the pending ones), so sent after it, or due again after such a try; or one a try may have left with the reader
  * (mayHaveReached: a connection lost after the end of the mail), taken back or failed since.
  */
-const LEFT_OR_LEAVING = { OR: [{ status: { in: ['sent', 'sending', 'pending'] } }, { mayHaveReached: true }] };
+export const LEFT_OR_LEAVING = { OR: [{ status: { in: ['sent', 'sending', 'pending'] } }, { mayHaveReached: true }] };
 
 /**
  * A bulletin with this very content that is scheduled, being sent or sent (a second schedule of one file), or that

@@ -1,5 +1,5 @@
 import type { Db, Tx } from './database.js';
-import { audienceWhere, type BulletinRow } from './bulletin-repo.js';
+import { audienceWhere, LEFT_OR_LEAVING, type BulletinRow } from './bulletin-repo.js';
 
 // A cancelled bulletin resumed (`bulletin resume`): the deliveries whose mail was taken back, and that can have
 // reached no one, are marked 'resume'; the bulletin-send job puts those mails back in the queue (the same outbox
@@ -9,6 +9,17 @@ import { audienceWhere, type BulletinRow } from './bulletin-repo.js';
 
 /** A delivery waiting to be queued again. */
 export const RESUME = 'resume';
+
+/**
+ * Another bulletin of the same content whose readers have it: scheduled, sending or sent (`--again`), or cancelled
+ * after some of its mails had left (a copy sent with --again, cancelled in turn). Resumed, this one would mail them
+ * a second time: its mails to them were taken back, or it never queued them.
+ */
+export async function copyThatReached(tx: Tx, b: BulletinRow): Promise<BulletinRow | null> {
+  const content = { title: b.title, countries: b.countries, topics: b.topics, variants: b.variants, id: { not: b.id } };
+  const left = { deliveries: { some: { outboxMail: { is: LEFT_OR_LEAVING } } } };
+  return tx.bulletin.findFirst({ where: { ...content, OR: [{ status: { in: ['scheduled', 'sending', 'sent'] } }, { status: 'cancelled', ...left }] }, orderBy: { id: 'asc' } });
+}
 
 /** Marks the deliveries whose mail the cancel (or an unsubscribe, a suppression) took back unsent; how many. */
 export async function markTakenBack(tx: Tx, bulletinId: number): Promise<number> {

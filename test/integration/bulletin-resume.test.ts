@@ -85,6 +85,21 @@ describe('bulletin resume', () => {
     await expect(resumeBulletinById(deps, 999, NOW)).rejects.toThrow('No bulletin 999');
   });
 
+  it('is refused when a copy sent with --again was itself cancelled after some of its mails had left: those readers have it', async () => {
+    const { deps, bulletin, draft } = await cancelledHalfway();
+    const again = await scheduleBulletin(deps, draft(), NOW, { again: true });
+    await runBulletinSends(deps, NOW);
+    // The copy's first mails (to ana... eli) queued after the cancel of the first: dani's and eli's leave, then it is cancelled too.
+    const copies = await app.db.outboxMail.findMany({ where: { template: 'bulletin', status: 'pending', bulletinDelivery: { is: { bulletinId: again.bulletin.id } } } });
+    const reached = copies.filter((m) => ['dani@cliente.mx', 'eli@cliente.mx'].includes(m.primaryTo));
+    expect(reached).toHaveLength(2);
+    await app.db.outboxMail.updateMany({ where: { id: { in: reached.map((m) => m.id) } }, data: { status: 'sent', sentAt: NOW } });
+    await cancelBulletinById(deps, again.bulletin.id, NOW);
+    // Resumed, the first would mail dani and eli (its mails to them were taken back) a second time.
+    await expect(resumeBulletinById(deps, bulletin.id, NOW)).rejects.toThrow(`bulletin ${again.bulletin.id}`);
+    expect(await pendingTo()).toEqual([]);
+  });
+
   it('a bulletin cancelled before it started is scheduled again at its send_at', async () => {
     writeFileSync(join(dir, 'later.md'), '---\ntitle: Ganancias\ncountries: AR\nsend_at: 2026-12-02 09:00\n---\nNuevas escalas.\n');
     const deps = bulletinDeps(app);
