@@ -14,16 +14,22 @@ import type { BulletinDeps } from './deps.js';
 export interface Resumed {
   id: number;
   title: string;
-  /** sending again, or scheduled (it was cancelled before it started: it goes at its send_at). */
-  status: 'sending' | 'scheduled';
+  /** sending again, or scheduled (it was cancelled before it started: it goes at its send_at); sent: resumed before, and done since. */
+  status: 'sending' | 'scheduled' | 'sent';
   /** Readers it goes to now, as things are: mails taken back and readers never queued, still subscribed. */
   toResend: number;
+  /** It was resumed before (the command run twice, or two at once): nothing changed, exit 0 as `bulletin cancel` of a cancelled one. */
+  already: boolean;
 }
 
 export async function resumeBulletinById(deps: BulletinDeps, id: number, now: Date): Promise<Resumed> {
   return inTransaction(deps.db, async (tx) => {
     const b = await bulletinById(tx, id);
     if (!b) throw new VentanillaError(ErrorCode.NOT_FOUND, `No bulletin ${id}; see \`ventanilla bulletin list\`.`);
+    // Resumed already: a bulletin keeps its cancelledAt when resumed (bulletin-resume-repo.ts reopenBulletin).
+    if (b.status !== 'cancelled' && b.cancelledAt !== null && (b.status === 'sending' || b.status === 'scheduled' || b.status === 'sent')) {
+      return { id, title: b.title, status: b.status, toResend: b.status === 'sending' ? await toResendOf(tx, b) : 0, already: true };
+    }
     if (b.status !== 'cancelled') throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, `Bulletin ${id} is ${b.status}: only a cancelled bulletin can be resumed.`);
     // Sent again since (--again), the readers it missed had it from that one, even if that one was cancelled too.
     const again = await copyThatReached(tx, b);
@@ -33,9 +39,12 @@ export async function resumeBulletinById(deps: BulletinDeps, id: number, now: Da
     await markTakenBack(tx, id);
     const status = await reopenBulletin(tx, b, new Date());
     if (!status) throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, `Bulletin ${id} is no longer cancelled: not resumed.`);
-    const toResend = b.startedAt ? (await resumableCount(tx, b)) + (await neverQueuedCount(tx, b)) : 0;
-    return { id, title: b.title, status, toResend };
+    return { id, title: b.title, status, toResend: b.startedAt ? await toResendOf(tx, b) : 0, already: false };
   });
+}
+
+async function toResendOf(tx: Tx, b: BulletinRow): Promise<number> {
+  return (await resumableCount(tx, b)) + (await neverQueuedCount(tx, b));
 }
 
 /**

@@ -126,6 +126,7 @@ export function registerBulletinCommands(program: Command): void {
       run(async (app) => {
         const resumed = await resumeBulletinById(bulletinDeps(app), bulletinId(idText), app.now());
         if (opts.json) return out(JSON.stringify(resumed, null, 2));
+        if (resumed.already) return out(`bulletin ${resumed.id} already resumed (${resumed.status}${resumed.status === 'sending' ? `: ${resumed.toResend} readers to go` : ''})`);
         out(
           resumed.status === 'sending'
             ? `bulletin ${resumed.id} resumed: "${resumed.title}" goes to ${resumed.toResend} readers it has not reached; \`ventanilla bulletin status ${resumed.id}\` follows it`

@@ -85,6 +85,17 @@ describe('bulletin resume', () => {
     await expect(resumeBulletinById(deps, 999, NOW)).rejects.toThrow('No bulletin 999');
   });
 
+  it('resumed twice (run again, two at once): the second finds it resumed, changes nothing and says so', async () => {
+    const { deps, bulletin } = await cancelledHalfway();
+    const [first, second] = await Promise.all([resumeBulletinById(deps, bulletin.id, NOW), resumeBulletinById(deps, bulletin.id, NOW)]);
+    expect([first, second].map((r) => r.already).sort()).toEqual([false, true]);
+    expect([first, second].every((r) => r.status === 'sending' && r.toResend === 4)).toBe(true);
+    await runBulletinSends(deps, NOW);
+    expect(await pendingTo()).toEqual(['dani@cliente.mx', 'eli@cliente.mx', 'fer@cliente.mx', 'gus@cliente.mx']);
+    const perReader = await app.db.outboxMail.groupBy({ by: ['primaryTo'], where: { template: 'bulletin' }, _count: { _all: true } });
+    expect(perReader.every((r) => r._count._all === 1)).toBe(true);
+  });
+
   it('is refused when a copy sent with --again was itself cancelled after some of its mails had left: those readers have it', async () => {
     const { deps, bulletin, draft } = await cancelledHalfway();
     const again = await scheduleBulletin(deps, draft(), NOW, { again: true });
@@ -117,9 +128,16 @@ describe('ventanilla bulletin resume', () => {
     expect((await runCli(['bulletin', 'cancel', '1'], { env })).code).toBe(0);
     const resumed = await runCli(['bulletin', 'resume', '1', '--json'], { env });
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(JSON.parse(resumed.stdout)).toEqual({ id: 1, title: 'Ganancias', status: 'scheduled', toResend: 0 });
+    expect(JSON.parse(resumed.stdout)).toEqual({ id: 1, title: 'Ganancias', status: 'scheduled', toResend: 0, already: false });
+    // Run again (twice by mistake, two operators at once): already so, exit 0, as `bulletin cancel` of a cancelled one.
     const again = await runCli(['bulletin', 'resume', '1'], { env });
-    expect(again.code).toBe(1);
-    expect(again.stderr).toContain('Bulletin 1 is scheduled: only a cancelled bulletin can be resumed.');
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('bulletin 1 already resumed');
+    expect(JSON.parse((await runCli(['bulletin', 'resume', '1', '--json'], { env })).stdout)).toEqual({ id: 1, title: 'Ganancias', status: 'scheduled', toResend: 0, already: true });
+    writeFileSync(join(dir, 'iva.md'), '---\ntitle: IVA\ncountries: MX\nsend_at: 2099-12-02 09:00\n---\nTasas.\n');
+    expect((await runCli(['bulletin', 'schedule', join(dir, 'iva.md')], { env })).code).toBe(0);
+    const never = await runCli(['bulletin', 'resume', '2'], { env });
+    expect(never.code).toBe(1);
+    expect(never.stderr).toContain('Bulletin 2 is scheduled: only a cancelled bulletin can be resumed.');
   });
 });
