@@ -65,4 +65,18 @@ describe('SUSCRIBIR from a reader already subscribed', () => {
     expect((await ingest(toBulletins('luis@cliente.mx', 'SUSCRIBIR MX', { 'Auto-Submitted': 'auto-replied' }))).outcome).toBe('auto_reply');
     expect(await app.db.outboxMail.count()).toBe(0);
   });
+
+  it('the reply is marked and signed as our automatic mail; a request naming a new country right after it still gets its link, which keeps the old ones', async () => {
+    await addSubscriber(app.db, { email: 'ana@cliente.mx', countries: 'MX' }, now);
+    await ingest(toBulletins('ana@cliente.mx', 'SUSCRIBIR MX'));
+    const [reply] = await repliesTo('ana@cliente.mx');
+    expect(JSON.parse(reply?.headers ?? '{}').extra).toMatchObject({ 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' });
+    // As the reply invites: "SUSCRIBIR MX AR" (México followed, Argentina new), minutes later.
+    now = new Date(now.getTime() + 5 * 60_000);
+    expect((await ingest(toBulletins('ana@cliente.mx', 'SUSCRIBIR MX AR'))).detail).toBe('subscribe AR MX: confirmation link sent');
+    const link = await app.db.outboxMail.findFirstOrThrow({ where: { template: 'bulletin_confirm', primaryTo: 'ana@cliente.mx' } });
+    expect(link.text).toContain('(Argentina, México)');
+    expect(await app.db.subscriber.findUniqueOrThrow({ where: { email: 'ana@cliente.mx' } })).toMatchObject({ status: 'active', countries: ',MX,' });
+  });
 });
+
