@@ -11,14 +11,15 @@ import { audienceWhere, LEFT_OR_LEAVING, type BulletinRow } from './bulletin-rep
 export const RESUME = 'resume';
 
 /**
- * Another bulletin of the same content whose readers have it: scheduled, sending or sent (`--again`), or cancelled
- * after some of its mails had left (a copy sent with --again, cancelled in turn). Resumed, this one would mail them
- * a second time: its mails to them were taken back, or it never queued them.
+ * Another bulletin of the same content whose readers have it: scheduled, sending or sent (`--again`), or scheduled
+ * again since and cancelled in turn after some of its mails had left. Resumed, this one would mail them a second
+ * time: its mails to them were taken back, or it never queued them. (An older one cancelled is what a copy sent with
+ * --again meant to go over: resuming that copy goes on with the resend asked for.)
  */
 export async function copyThatReached(tx: Tx, b: BulletinRow): Promise<BulletinRow | null> {
   const content = { title: b.title, countries: b.countries, topics: b.topics, variants: b.variants, id: { not: b.id } };
   const left = { deliveries: { some: { outboxMail: { is: LEFT_OR_LEAVING } } } };
-  return tx.bulletin.findFirst({ where: { ...content, OR: [{ status: { in: ['scheduled', 'sending', 'sent'] } }, { status: 'cancelled', ...left }] }, orderBy: { id: 'asc' } });
+  return tx.bulletin.findFirst({ where: { ...content, OR: [{ status: { in: ['scheduled', 'sending', 'sent'] } }, { status: 'cancelled', id: { gt: b.id }, ...left }] }, orderBy: { id: 'asc' } });
 }
 
 /** Marks the deliveries whose mail the cancel (or an unsubscribe, a suppression) took back unsent; how many. */

@@ -109,6 +109,8 @@ describe('bulletin resume', () => {
     // Resumed, the first would mail dani and eli (its mails to them were taken back) a second time.
     await expect(resumeBulletinById(deps, bulletin.id, NOW)).rejects.toThrow(`bulletin ${again.bulletin.id}`);
     expect(await pendingTo()).toEqual([]);
+    // The copy itself goes on with the resend asked for (--again: to everyone, those the first reached too).
+    expect(await resumeBulletinById(deps, again.bulletin.id, NOW)).toMatchObject({ status: 'sending', already: false });
   });
 
   it('a bulletin cancelled before it started is scheduled again at its send_at', async () => {
