@@ -80,18 +80,24 @@ export function subjectWithLetters(head: Buffer, line: string, decoded: string):
   return (lostLetters(line) || lostLetters(decoded) ? legacyHeaderValue(head, 'subject') : null) ?? rawUtf7(head, decoded) ?? decoded;
 }
 
-/** A character UTF-7 decoding gives only from a run that was not UTF-7: U+FFFD, a control character. */
-const NOT_UTF7 = /[\uFFFD\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
+/**
+ * A character UTF-7 decoding gives only from a run that was not UTF-7: U+FFFD, a control character, half of a
+ * surrogate pair alone ("+34600123456" gave U+DF8E and two CJK letters; SQLite and JSON keep no such half).
+ */
+const NOT_UTF7 = /[\uFFFD\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const SHIFTED = /\+([A-Za-z0-9+/]*)(-?)/g;
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
 /**
- * Whether every "+" starts a UTF-7 run: "+-", or base64 of whole UTF-16 units (fewer than 6 bits left over).
- * iconv-lite reads any "+" as one, and "C++ y a+b" would become "C y a".
+ * Whether every "+" starts a UTF-7 run: "+-", or base64 of whole UTF-16 units (fewer than 6 bits left over, and
+ * those zero: RFC 2152's encoder pads with zero bits). iconv-lite reads any "+" as one, and "C++ y a+b" would
+ * become "C y a".
  */
 function shiftsAreUtf7(text: string): boolean {
   for (const [, run = '', dash] of text.matchAll(SHIFTED)) {
     const bits = run.length * 6;
     if (run === '' ? dash !== '-' : bits < 16 || bits % 16 >= 6) return false;
+    if (run !== '' && (BASE64.indexOf(run.slice(-1)) & ((1 << bits % 16) - 1)) !== 0) return false;
   }
   return true;
 }
