@@ -60,6 +60,10 @@ export type ScreenedFields = Pick<InboundMail, 'headers' | 'from' | 'subject' | 
 const AWAY_WORDS_SUBJECT = /^\s*(?:out of (?:the )?office|fuera de (?:la )?oficina|ausente|ausencia|f[ée]rias|abwesend|vacation|on vacation|estoy de vacaciones|de vacaciones|respuesta autom[aá]tica|resposta autom[aá]tica|auto(?:matic)?[ -]?reply)\b/i;
 
 export function classifyAutomatic(mail: ScreenedFields): AutomaticVerdict | null {
+  // First: a list server's notice carries Precedence: bulk or Auto-Submitted too, and would be taken for an ERP's
+  // notification (a ticket opened by machine) rather than recorded as the list's own mail.
+  const notice = listServerNotice(mail);
+  if (notice) return { kind: 'auto-generated', reason: notice, listNotice: true };
   const autoSubmitted = first(mail, 'auto-submitted');
   if (autoSubmitted && !/^no\b/i.test(autoSubmitted)) {
     const kind = /auto-replied/i.test(autoSubmitted) ? 'auto-replied' : 'auto-generated';
@@ -75,8 +79,6 @@ export function classifyAutomatic(mail: ScreenedFields): AutomaticVerdict | null
   if (precedence && /^(bulk|junk)$/i.test(precedence)) return { kind: 'bulk', reason: `Precedence: ${precedence}` };
   const returnPath = first(mail, 'return-path');
   if (returnPath !== null && /^<\s*>$/.test(returnPath)) return { kind: 'mailer-daemon', reason: 'Return-Path: <>' };
-  const notice = listServerNotice(mail);
-  if (notice) return { kind: 'auto-generated', reason: notice, listNotice: true };
   const from = mail.from?.address ?? first(mail, 'from')?.replace(/^.*</, '').replace(/>.*$/, '') ?? '';
   if (isDaemonAddress(from)) return { kind: 'mailer-daemon', reason: `From: ${from}` };
   if (readsNoAnswers(from)) return { kind: 'auto-generated', reason: `From: ${from} (an address that reads no answers)` };

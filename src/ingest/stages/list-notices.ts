@@ -1,8 +1,8 @@
 import type { InboundMail } from '../parse.js';
 
-// A mailing-list server's own mail (a command's reply, "you are not a member", a loop alert), as opposed to a
-// member's post it distributes. A post is a person's mail: it opens a ticket, unanswered (automatic.ts,
-// throughMailingList). The server's own notice is a machine's about a list: it answers no ticket and opens none.
+// A mailing-list server's own mail (a command's reply, "you are not a member", a loop alert, a moderation notice, a
+// subscription to confirm), as opposed to a member's post it distributes. A post is a person's mail: it opens a
+// ticket, unanswered (automatic.ts, throughMailingList). The server's own notice is a machine's about a list: it answers no ticket and opens none.
 
 const first = (mail: Pick<InboundMail, 'headers'>, name: string) => mail.headers.get(name)?.[0]?.trim() ?? null;
 
@@ -31,8 +31,44 @@ function fmlNotice(mail: Pick<InboundMail, 'headers' | 'from'>): string | null {
   return null;
 }
 
-/** Why the mail is a mailing-list server's own notice (fml's, so far), or null. */
+/**
+ * The list software's own robots, named alike on every server (Mailman's site list, majordomo, LISTSERV, Sympa...):
+ * no one posts from them.
+ */
+const SERVER_ROBOT_LOCAL = /^(?:mailman(?:-owner|-bounces|-request)?|majordomo|listserv|sympa(?:-request|-owner)?|listproc|ecartis)$/i;
+/**
+ * A list's own robot: Mailman's <list>-owner, -bounces (+ a VERP tail), -request, -confirm (+ a token), -join,
+ * -leave, -subscribe, -unsubscribe; majordomo's owner-<list>. Only on the list's own address (listAddresses): a person
+ * "product-owner@" posting through a list keeps his mail.
+ */
+const LIST_ROBOT = /^(?:(.+)-(?:owner|bounces|request|confirm|join|leave|subscribe|unsubscribe)(?:\+.*)?|owner-(.+))$/i;
+
+/** The list's own address as the server writes it on its mail (X-BeenThere, List-Post, List-Id's "<list>.<host>"). */
+function isListAddress(mail: Pick<InboundMail, 'headers'>, list: string, domain: string): boolean {
+  const address = `${list}@${domain}`.toLowerCase();
+  const beenThere = first(mail, 'x-beenthere')?.toLowerCase() ?? '';
+  const post = /<mailto:([^>?]+)/i.exec(first(mail, 'list-post') ?? '')?.[1]?.toLowerCase() ?? '';
+  const id = /<([^>]+)>/.exec(first(mail, 'list-id') ?? '')?.[1]?.toLowerCase() ?? first(mail, 'list-id')?.toLowerCase() ?? '';
+  return beenThere === address || post === address || id === `${list}.${domain}`.toLowerCase();
+}
+
+/** Why the mail is a Mailman, majordomo, LISTSERV or Sympa notice (a moderation notice, a confirmation request...). */
+function serverNotice(mail: Pick<InboundMail, 'headers' | 'from'>): string | null {
+  // Mailman writes it on its own notices only, never on a post it distributes.
+  if (/^yes$/i.test(first(mail, 'x-list-administrivia') ?? '')) return 'X-List-Administrivia: yes';
+  const from = mail.from?.address ?? '';
+  const at = from.lastIndexOf('@');
+  const local = from.slice(0, at);
+  if (SERVER_ROBOT_LOCAL.test(local)) return `From: ${from}, a list server's robot`;
+  const robot = LIST_ROBOT.exec(local);
+  const list = robot?.[1] ?? robot?.[2];
+  // Sender: <list>-bounces is on every post Mailman distributes: only the From tells who wrote.
+  if (list && isListAddress(mail, list, from.slice(at + 1))) return `From: ${from}, the robot of the list ${list}`;
+  return null;
+}
+
+/** Why the mail is a mailing-list server's own notice (fml's, Mailman's, majordomo's...), or null. */
 export function listServerNotice(mail: Pick<InboundMail, 'headers' | 'from'>): string | null {
-  const fml = fmlNotice(mail);
-  return fml ? `a mailing-list server's own notice (${fml})` : null;
+  const notice = fmlNotice(mail) ?? serverNotice(mail);
+  return notice ? `a mailing-list server's own notice (${notice})` : null;
 }
