@@ -45,6 +45,9 @@ const notices: Record<string, Buffer> = {
   'Mailman 3: a bounce-processing notice from -bounces': mail({ headers: {
     From: 'soporte-bounces@lists.cliente.mx', Subject: 'Your soporte@lists.cliente.mx mailing list membership has been disabled',
     'List-Id': '<soporte.lists.cliente.mx>', 'X-Mailman-Version': '3.3.8' }, body: 'Your membership has been disabled due to excessive bounces.' }),
+  'fml 4: a command\'s reply with Precedence: bulk': mail({ headers: {
+    From: 'neko-ctl@example.co.jp', Subject: 'fml Command Status report (neko ML)', 'X-ML-Name': 'neko', 'X-MLServer': 'fml [fml 4.0.3 release]', Precedence: 'bulk' },
+    body: '>>> help\nsee the guide' }),
   'majordomo: a command\'s reply, no list header': mail({ headers: {
     From: 'Majordomo@lists.cliente.mx', Subject: 'Majordomo results: subscribe soporte', 'Reply-To': 'Majordomo@lists.cliente.mx' },
     body: '--\n\n>>>> subscribe soporte\nSucceeded.\n>>>> \n>>>> END\n' }),
