@@ -90,6 +90,14 @@ describe('a person\'s mail through a list stays a person\'s', () => {
     expect((await tt.ingest(NOW, person)).outcome).toBe('created');
   });
 
+  it('a post an fml list distributes (numbered) from a person whose address ends in -admin opens a ticket, unanswered', async () => {
+    tt = await suite.start(NOW);
+    const post = mail({ headers: { From: 'Luis <sistemas-admin@cliente.mx>', 'X-ML-Name': 'facturacion', 'X-Mail-Count': '00042', 'X-MLServer': 'fml [fml 4.0.3 release]' }, body: 'No puedo timbrar la factura A-12.' });
+    expect(await tt.ingest(NOW, post)).toMatchObject({ outcome: 'created', detail: expect.stringMatching(/through a mailing list/) });
+    await tt.flush();
+    expect(tt.take()).toEqual([]);
+  });
+
   it.skipIf(!existsSync(mailmanPost))('the corpus\'s Mailman post (stalwart thirdparty/014) opens a ticket, unanswered', async () => {
     tt = await suite.start(NOW);
     expect(await tt.ingest(NOW, readFileSync(mailmanPost))).toMatchObject({ outcome: 'created', detail: expect.stringMatching(/through a mailing list/) });

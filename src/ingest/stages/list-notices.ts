@@ -14,8 +14,11 @@ const FML_MARKS = ['x-ml-name', 'x-ml-info'];
 const FML_COUNTS = ['x-mail-count', 'x-ml-count'];
 /** The Message-ID fml writes on its own mail ("<200504292334.FMLAAB0001.neko@example.org>"); a post keeps its author's. */
 const FML_MESSAGE_ID = /^<?\d{12,14}\.FML[A-Za-z0-9]+\./;
-/** fml's command and administration addresses (the list's "-ctl" and "-admin", "fmlserv"): no one posts from them. */
-const FML_ROBOT_LOCAL = /(?:-ctl|-admin)$|^fmlserv$/i;
+/**
+ * fml's command addresses (the list's "-ctl", "fmlserv"): no one posts from them. Not its "-admin": a person's
+ * address may end so ("sistemas-admin@"), and fml's own mail from it has no post number anyway.
+ */
+const FML_ROBOT_LOCAL = /-ctl$|^fmlserv$/i;
 
 /** Why the mail is fml's own notice rather than a post it distributed, or null. */
 function fmlNotice(mail: Pick<InboundMail, 'headers' | 'from'>): string | null {
