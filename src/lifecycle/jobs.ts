@@ -1,4 +1,5 @@
-import { timerStep } from '../domain/lifecycle.js';
+import type { BusinessCalendar } from '../domain/business-clock.js';
+import { DEFAULT_LIFECYCLE_RULES, timerStep, type LifecycleRules } from '../domain/lifecycle.js';
 import { slaClockRuns, slaPhaseOf, slaStep, targetHours, type SlaAction, type SlaPhase } from '../domain/sla.js';
 import type { Priority } from '../domain/priority.js';
 import { enqueueNotice } from '../outbound/notices.js';
@@ -61,6 +62,16 @@ const closingMailKey = (ticketId: number, since: Date) => `auto_close:${periodOf
 /** When the customer's window began: the pending or solved instant; null in any other status. */
 const windowStart = (ticket: TicketState): Date | null => (ticket.status === 'pending' ? ticket.pendingSince : ticket.status === 'solved' ? ticket.solvedAt : null);
 
+/**
+ * Whether the pending close is also on the clock less than the late reminder's margin away. A close a business hour
+ * away may be a night, a weekend or a holiday away: the reminder then leaves the customer that time to answer, and
+ * does not arrive with the closing mail (a late reminder is skipped only for that: domain/lifecycle.ts).
+ */
+function closesOnTheClockSoon(since: Date, now: Date, lifecycle: LifecycleRules, calendar: BusinessCalendar): boolean {
+  const margin = lifecycle.lateReminderMarginHours ?? DEFAULT_LIFECYCLE_RULES.lateReminderMarginHours ?? 0;
+  return calendar.addBusinessHours(since, lifecycle.pendingCloseHours).getTime() - now.getTime() < margin * 3_600_000;
+}
+
 /** Pending reminders and auto-close of pending (60 business hours) and solved (84) tickets. */
 export async function runLifecycleTimers(db: Db, deps: LifecycleDeps, now: Date): Promise<Record<string, number>> {
   const { calendar, lifecycle } = deps.policies;
@@ -74,7 +85,7 @@ export async function runLifecycleTimers(db: Db, deps: LifecycleDeps, now: Date)
     const step = timerStep(ticket.status, elapsed, ticket.reminderSentAt !== null, lifecycle);
     const nextDue = step.nextAtHours === null ? null : calendar.addBusinessHours(since, step.nextAtHours);
     // Keys name the period (the instant it started), so a ticket pending twice gets two reminders, never more.
-    if (step.action.kind === 'remind') {
+    if (step.action.kind === 'remind' || (step.action.kind === 'skip_reminder' && !closesOnTheClockSoon(since, now, lifecycle, calendar))) {
       await enqueueNotice(tx, deps.notices, {
         ticketId: ticket.id, notice: 'pending_reminder', idempotencyKey: reminderKey(ticket.id, since), autoSubmitted: 'auto-generated', now,
         deadline: closeDeadline('pending', since, deps.policies), pendingPeriod: since.toISOString(),

@@ -128,6 +128,21 @@ describe('a pending reminder owed at a restart (the daemon down when it was due)
     expect((await tt.ticket(number)).status).toBe('closed');
   });
 
+  it('is sent when the close is less than a business hour but a weekend away: the customer has the weekend to answer', async () => {
+    tt = await suite.start(MX('2026-11-13T08:00:00'));
+    // Asked Fri 13 08:30: reminder due Thu 19 08:30, close Mon 23 08:30 (Mon 16 a holiday).
+    const r = await tt.ingest(MX('2026-11-13T08:00:00'), mail({ headers: { Subject: 'Complemento de pago' } }));
+    const number = r.ticketNumber as number;
+    await tt.agentReply(MX('2026-11-13T08:30:00'), number, '¿Nos envía el XML?', 'pending');
+    tt.take();
+    // Down until Fri 20 19:45: 45 business minutes before the close, but 60 hours of the clock.
+    expect((await tt.tick(MX('2026-11-20T19:45:00'))).timers).toMatchObject({ reminded: 1 });
+    const mails = tt.take();
+    expect(mails).toHaveLength(1);
+    expect(mails[0]?.text).toMatch(/23 de noviembre de 2026/);
+    expect(await events(number, 'pending_reminder_skipped')).toEqual([]);
+  });
+
   it('is sent when the close is further away than that, its closing date unchanged', async () => {
     tt = await suite.start(MX('2026-11-12T09:00:00'));
     const { number } = await pendingTicket('Factura');
