@@ -129,12 +129,25 @@ function withUuencodedFilesTaken(text: string, attachments: InboundAttachment[])
 }
 
 
+/** A Content-Type field at a line's start, with its folded lines (one way to match: linear). */
+const CONTENT_TYPE_FIELD = /^content-type:([^\n]*(?:\n[ \t][^\n]*)*)/gim;
+const UTF7_CHARSET = /charset\s*=\s*"?(?:unicode-1-1-)?utf-7/i;
+
+/**
+ * Whether a Content-Type (the mail's or a part's) declares UTF-7: not the words "charset=utf-7" anywhere (a body
+ * that mentions them, a quoted header block), which had the whole text read as UTF-7 ("C++" became "C").
+ */
+function declaresUtf7(text: string): boolean {
+  for (const [, value = ''] of text.matchAll(CONTENT_TYPE_FIELD)) if (UTF7_CHARSET.test(value)) return true;
+  return false;
+}
+
 /**
  * mailparser refuses to decode UTF-7 (it can smuggle "<script>" past HTML filters). Plain text is safe to
  * decode: it is only ever shown escaped. HTML parts stay undecoded.
  */
 function decodeUtf7Text(head: Buffer, text: string): string {
-  if (!/[^\x00-\x7f]/.test(text) && /charset\s*=\s*"?(?:unicode-1-1-)?utf-7/i.test(head.subarray(0, UTF7_SCAN_BYTES).toString('latin1'))) {
+  if (!/[^\x00-\x7f]/.test(text) && declaresUtf7(head.subarray(0, UTF7_SCAN_BYTES).toString('latin1'))) {
     return iconv.decode(Buffer.from(text, 'ascii'), 'utf7');
   }
   return text;

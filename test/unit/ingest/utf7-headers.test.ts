@@ -33,3 +33,17 @@ describe('raw UTF-7 in the subject and the sender\'s name', () => {
     expect([mail.subject, mail.from?.name]).toEqual(['árbol \u{1F600}', 'José']);
   });
 });
+
+describe('text decoded as UTF-7', () => {
+  it('only under a Content-Type that declares it: a body that mentions "charset=utf-7" keeps its "C++" and "+34"', async () => {
+    const body = 'El sistema manda charset=utf-7 en el XML. Uso C++ y a+b=c; llamen al +34600123456.';
+    const raw = crlf(['From: ana@cliente.mx', 'Subject: x', 'Content-Type: text/plain; charset=us-ascii', '', body]);
+    expect((await parseMail(raw)).text.trim()).toBe(body);
+    // A forwarded header block quoted in the text, not a part's header.
+    const quoted = crlf(['From: ana@cliente.mx', 'Subject: x', 'Content-Type: text/plain', '', '> Content-Type: text/plain; charset="utf-7"', '> C++ y a+b']);
+    expect((await parseMail(quoted)).text.trim()).toBe('> Content-Type: text/plain; charset="utf-7"\n> C++ y a+b');
+    // Declared by a part's header: decoded.
+    const part = crlf(['From: ana@cliente.mx', 'Subject: x', 'Content-Type: multipart/mixed; boundary=b', '', '--b', 'Content-Type: text/plain;', ' charset=utf-7', '', 'Fr+APY-sche', '--b--', '']);
+    expect((await parseMail(part)).text.trim()).toBe('Frösche');
+  });
+});
