@@ -104,15 +104,15 @@ describe('parameter lines folded on a mail read as a stream', () => {
     expect(repaired).toBeGreaterThan(60);
   });
 
-  it('reads, in memory and streamed, 300 KB of Content-Type lines with their blanks before each line end in well under a second', async () => {
+  it('reads, in memory and streamed, 4.6 MB of Content-Type lines with their blanks before each line end', { timeout: 20_000 }, async () => {
     // The blanks before a fold could be split two ways (around an optional ";"), and each way was tried again for
-    // every folded line after it: 17 us a byte, a 25 MB mail of such lines ~7 minutes blocking the daemon.
+    // every folded line after it: 17 us a byte, a 25 MB mail of such lines ~7 minutes blocking the daemon. No timed
+    // assertion (speed belongs to the benchmarks): sized so that the old pattern (~45 s here) fails by the test's timeout,
+    // which vitest reports once the synchronous work ends, while the linear one takes milliseconds.
     const blanks = ' '.repeat(64);
-    const raw = Buffer.from(`Content-Type: t/p${blanks}\n${blanks}charset=x${blanks}\n${blanks}X\n`.repeat(1000), 'latin1');
-    const started = performance.now();
+    const raw = Buffer.from(`Content-Type: t/p${blanks}\n${blanks}charset=x${blanks}\n${blanks}X\n`.repeat(16000), 'latin1');
     expect(withParameterLinesFolded(raw)).not.toBeNull();
     expect((await seen(raw, 65536)).found).toBe(true);
-    expect(performance.now() - started).toBeLessThan(500);
   });
 
   const corpus = path.join(corpusRoot, 'sisimai', 'set-of-emails', 'maildir', 'bsd');
