@@ -5,7 +5,7 @@ import { createSignedMessageId, domainOf, plusAddressFor } from '../domain/threa
 import type { Tx } from '../store/database.js';
 import { automaticMailsTo, dueAtOnce, insertOutboxMail, outboxKeyExists } from '../store/outbox-repo.js';
 import { addMessage, addTicketEvent } from '../store/tickets-repo.js';
-import { lastMessageOf, noticeTicket, type NoticeTicket } from '../store/notice-queries.js';
+import { addressedTo, lastMessageOf, noticeTicket, type NoticeTicket } from '../store/notice-queries.js';
 import { pickLocale, type Locale, type TemplateRenderer } from './templates.js';
 import { suppressedAmong } from '../store/suppression-repo.js';
 import { insertDeferredNotice } from '../store/deferred-notice-repo.js';
@@ -61,6 +61,11 @@ export interface NoticeRequest {
   escalation?: { level: number; kind: 'warning' | 'breach'; dueAt: Date; targetHours: number };
   /** Internal notices go to these people instead of the customer. */
   internalRecipients?: string[];
+  /**
+   * A notice about this person's own mail, which only they can act on (too_large): to them alone, greeted by their
+   * name, in their language; not to the requester nor the copies (notice-queries.ts addressedTo).
+   */
+  onlyTo?: string;
   attachments?: Array<{ filename: string; contentType: string; sha256: string; size: number }>;
   actor?: string;
   /** Set when the notice was owed (deferred): the ticket's last message then, which it answers. */
@@ -139,7 +144,8 @@ export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest
     return { queued: true, deferred: true };
   }
   if (await outboxKeyExists(tx, req.idempotencyKey)) return { queued: false };
-  const ticket = await noticeTicket(tx, req.ticketId, req.messagesUpTo);
+  const stored = await noticeTicket(tx, req.ticketId, req.messagesUpTo);
+  const ticket = req.onlyTo ? addressedTo(tx, stored, req.onlyTo) : stored;
   const internal = req.internalRecipients !== undefined;
   const primary = internal ? (req.internalRecipients?.[0] ?? '') : ticket.requester.email;
   const counted = answersMail(req);

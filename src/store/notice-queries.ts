@@ -72,3 +72,18 @@ export async function noticeTicket(tx: Tx, ticketId: number, messagesUpTo?: numb
     messageIds: messages.map((m) => m.messageId),
   };
 }
+
+/**
+ * `ticket` as a notice addressed to one person alone sees it: that person (a contact, as the requester is) in the
+ * requester's place, no copies. A notice about a mail of theirs that only they can act on (too_large: resend it
+ * smaller) is theirs; told to the requester, she read "your mail was too large" of a mail she never sent.
+ */
+export function addressedTo(tx: Tx, ticket: NoticeTicket, email: string): NoticeTicket {
+  const c = sqlOf(tx).get<{ email: string; name: string | null; locale: string | null; country: string | null; organisation: string | null }>(
+    `SELECT c."email", c."name", c."locale", coalesce(c."country", o."country") AS "country", o."name" AS "organisation"
+     FROM "Contact" c LEFT JOIN "Organisation" o ON o."id" = c."organisationId" WHERE c."email" = ?`,
+    email.toLowerCase(),
+  );
+  const person = c ?? { email: email.toLowerCase(), name: null, locale: null, country: null, organisation: null };
+  return { ...ticket, requester: person, ccs: [] };
+}

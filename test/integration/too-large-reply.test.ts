@@ -57,6 +57,33 @@ describe('a too-large reply to a ticket', () => {
     expect((await seen()).tickets).toHaveLength(1);
   });
 
+  it("from a colleague in copy: the notice goes to the colleague alone, in the ticket's thread answering their mail; the requester gets nothing", async () => {
+    const t = await ticketOfAna();
+    const raw = big({ From: 'Luis Gómez <luis@cliente.mx>', 'Message-ID': '<luis-big@cliente.mx>', 'In-Reply-To': `<${t.ack}>`, References: `<${t.ack}>`, Subject: t.subject });
+    const r = await ingest(raw);
+    expect(r.ticketNumber).toBe(t.number);
+    const notices = await app.db.outboxMail.findMany({ where: { template: 'too_large' } });
+    expect(notices).toHaveLength(1);
+    const notice = notices[0]!;
+    expect({ to: notice.primaryTo, all: JSON.parse(notice.toList), cc: JSON.parse(notice.ccList) }).toEqual({ to: 'luis@cliente.mx', all: ['luis@cliente.mx'], cc: [] });
+    expect(notice.subject).toContain(`[#${t.number}]`);
+    const headers = JSON.parse(notice.headers);
+    expect(headers.inReplyTo).toBe('luis-big@cliente.mx');
+    expect(headers.references).toContain(t.ack);
+    expect(notice.text).toMatch(/Luis Gómez/);
+    expect(notice.text).not.toMatch(/Ana/);
+    // The ticket's record of the notice says who got it.
+    const out = await app.db.message.findFirstOrThrow({ where: { direction: 'out', subject: notice.subject } });
+    expect({ to: JSON.parse(out.toList), cc: JSON.parse(out.ccList) }).toEqual({ to: ['luis@cliente.mx'], cc: [] });
+  });
+
+  it('from the requester: the notice to her alone, not to the colleagues in copy (they sent nothing too large)', async () => {
+    const t = await ticketOfAna();
+    await ingest(big({ 'Message-ID': '<ana-big@cliente.mx>', 'In-Reply-To': `<${t.ack}>`, Subject: t.subject }));
+    const notice = await app.db.outboxMail.findFirstOrThrow({ where: { template: 'too_large' } });
+    expect({ to: JSON.parse(notice.toList), cc: JSON.parse(notice.ccList), inReplyTo: JSON.parse(notice.headers).inReplyTo }).toEqual({ to: ['ana@cliente.mx'], cc: [], inReplyTo: 'ana-big@cliente.mx' });
+  });
+
   it("a stranger's tag, or a reply to a closed ticket, opens a ticket of its own, as before", async () => {
     const t = await ticketOfAna();
     const stranger = await ingest(big({ From: 'x@otra.com', Subject: t.subject }));

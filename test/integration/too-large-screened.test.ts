@@ -105,9 +105,10 @@ describe('a mail too large to parse is screened as a new mail is', () => {
     const r = await ingest(big({ From: 'pepe@otra.mx', 'In-Reply-To': `<${ack}>`, Subject: `Re: Factura 12 [#${first.ticketNumber}]` }));
     expect(r.ticketNumber).toBe(first.ticketNumber);
     expect((await held(r.ticketNumber)).heldForAuthorisation).toBe(false);
-    // The ticket's thread: to its requester, its sender in copy (too-large-reply.test.ts).
+    // In the ticket's thread, to its sender alone: Luis sent nothing too large (too-large-reply.test.ts).
     const notice = await app.db.outboxMail.findFirstOrThrow({ where: { template: 'too_large' } });
-    expect(JSON.parse(notice.ccList)).toContain('pepe@otra.mx');
+    expect({ to: JSON.parse(notice.toList), cc: JSON.parse(notice.ccList) }).toEqual({ to: ['pepe@otra.mx'], cc: [] });
+    expect(notice.subject).toContain(`[#${first.ticketNumber}]`);
   });
 
   it('a forged too-large mail naming a ticket is held as any forged mail, not taken for a continuation', async () => {

@@ -7,7 +7,7 @@ import type { Tx } from '../../store/database.js';
 import { alreadyLoggedRaw, type InboundOutcome } from '../../store/inbound-log-repo.js';
 import { HELD_FORGED } from '../../store/access-repo.js';
 import { enqueueNotice } from '../../outbound/notices.js';
-import { addCcs, addMessage, addTicketEvent, createTicket, ensureContact, touchTicket, type StoredTicket } from '../../store/tickets-repo.js';
+import { addMessage, addTicketEvent, createTicket, ensureContact, touchTicket, type StoredTicket } from '../../store/tickets-repo.js';
 import type { PeekedHeaders } from '../peek-headers.js';
 import { DEFAULT_ACCESS, type AccessSettings } from './access.js';
 import { isSupportAddress } from './identify.js';
@@ -122,13 +122,14 @@ async function addTooLargeNote(tx: Tx, ticketId: number, input: TooLargeInput): 
 /**
  * A too-large reply of one of the ticket's people (too-large-thread.ts): its note on the ticket, whose status and
  * clocks stay as they were (nothing in it could be read: the notice asks for it again), and the too_large notice in
- * the ticket's thread. Its sender, a colleague not in copy, is copied from now on, so that the notice reaches them.
+ * the ticket's thread, answering that mail, to its sender alone: the one who must send it again smaller. Addressed
+ * to the requester with the sender copied, it told her "your mail was too large" of a colleague's mail; its sender
+ * is not made a copy of the ticket either (a reply read on the normal path never makes its sender one).
  */
 async function noteTooLargeOnTicket(tx: Tx, deps: LifecycleDeps, ticket: StoredTicket, input: TooLargeInput): Promise<number> {
   await ensureContact(tx, input.peek.from, input.peek.fromName);
   await addTooLargeNote(tx, ticket.id, input);
-  if (input.peek.from !== ticket.requester.toLowerCase()) await addCcs(tx, ticket.id, [input.peek.from]);
   await touchTicket(tx, ticket.id, input.now);
-  if (!input.screen?.silent) await enqueueNotice(tx, deps.notices, { ...tooLargeNotice(input), ticketId: ticket.id, now: input.now, autoSubmitted: 'auto-replied' });
+  if (!input.screen?.silent) await enqueueNotice(tx, deps.notices, { ...tooLargeNotice(input), ticketId: ticket.id, now: input.now, autoSubmitted: 'auto-replied', onlyTo: input.peek.from });
   return ticket.number;
 }
