@@ -102,6 +102,24 @@ describe('a too-large reply to a ticket', () => {
     expect((await seen()).notices.map((n) => n.ticket)).toEqual([t.number]);
   });
 
+  it("an authorised colleague's too-large reply-all to a ticket held for its sender's authorisation does not go on it: nothing reaches the held sender", async () => {
+    app = await createTestApp({ MAX_MESSAGE_BYTES: '2000', UNKNOWN_SENDER_POLICY: 'hold' }, () => clock);
+    await inTransaction(app.db, (tx) =>
+      addOrganisation(tx, app.lifecycle, { name: 'Cliente', domains: ['cliente.mx'], country: 'MX', admin: 'admin@cliente.mx', actor: 'agent:test', now: clock }),
+    );
+    await inTransaction(app.db, (tx) => authoriseContact(tx, app.lifecycle, { email: 'ana@cliente.mx', actor: 'agent:test', now: clock }));
+    // Luis is not authorised: his ticket is held, Ana in copy.
+    const held = await ingest(mail({ headers: { From: 'luis@cliente.mx', Cc: 'ana@cliente.mx', 'Message-ID': '<luis-1@cliente.mx>', Subject: 'Factura 12' }, body: 'No timbra.' }));
+    expect((await app.db.ticket.findUniqueOrThrow({ where: { number: held.ticketNumber as number } })).heldForAuthorisation).toBe(true);
+    const r = await ingest(big({ 'In-Reply-To': '<luis-1@cliente.mx>', References: '<luis-1@cliente.mx>', Subject: 'RE: Factura 12' }));
+    // As too-large-continues.ts has it: a held ticket is continued by no too-large mail (she opens her own).
+    expect(r.ticketNumber).not.toBe(held.ticketNumber);
+    const heldTicket = await app.db.ticket.findUniqueOrThrow({ where: { number: held.ticketNumber as number }, include: { events: true } });
+    expect(heldTicket.events.map((e) => e.type)).not.toContain('too_large');
+    expect(await app.db.outboxMail.count({ where: { ticketId: heldTicket.id } })).toBe(0);
+    expect(await app.db.outboxMail.count({ where: { primaryTo: 'luis@cliente.mx' } })).toBe(0);
+  });
+
   it('read once the limit is raised, its content goes on that ticket', async () => {
     const t = await ticketOfAna();
     const raw = big({ 'In-Reply-To': `<${t.ack}>`, Subject: t.subject });

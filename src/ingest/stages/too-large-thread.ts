@@ -1,5 +1,6 @@
 import addressparser from 'nodemailer/lib/addressparser';
 import { parseIdList } from '../../domain/thread-refs.js';
+import { heldForAuthorisation } from '../../store/access-repo.js';
 import type { Tx } from '../../store/database.js';
 import { organisationIdForEmail, type StoredTicket } from '../../store/tickets-repo.js';
 import type { PeekedHeaders } from '../peek-headers.js';
@@ -10,6 +11,8 @@ import { resolveThread } from './thread.js';
 // from its header block by the rules every mail's is (thread.ts): In-Reply-To and References, the plus-address, the
 // subject tag; and only for one of the ticket's people whose From is believed, as on the normal path. A closed
 // ticket (with no follow-up to continue it) is none: its follow-up would carry history to a mail nobody can read.
+// Nor is one held for its sender's authorisation (too-large-continues.ts): an authorised Cc's too-large reply-all
+// went on it, and its too_large notice, in the held ticket's thread, was mailed before the hold was lifted.
 
 const RECIPIENT_FIELDS = ['to', 'cc', 'delivered-to', 'x-original-to'];
 
@@ -33,5 +36,5 @@ export async function ticketTooLargeAnswers(
   const organisationId = await organisationIdForEmail(tx, peek.from);
   const thread = await resolveThread(tx, mail, peek.from, organisationId, { secret: ctx.secret, supportAddress: ctx.supportAddress, senderTrusted: believed });
   if (thread.kind !== 'existing' || !thread.ticket || !thread.takesPart || thread.ticket.status === 'closed') return null;
-  return thread.ticket;
+  return (await heldForAuthorisation(tx, thread.ticket.id)) ? null : thread.ticket;
 }
