@@ -14,13 +14,20 @@ import { sqlOf } from '../store/sql.js';
 /** On the held ticket: the follow-up it joined ("#1002"). */
 export const JOINED_FOLLOW_UP = 'joined_follow_up';
 
-/** The held, unclosed, not forged follow-ups of `closedId` join `followUp`, a follow-up of it not held. */
+/**
+ * The held, unclosed, not forged follow-ups of `closedId` join `followUp`, a follow-up of it not held; and so do the
+ * held tickets that had joined `closedId` itself, a follow-up closed before their senders were authorised: the
+ * customer's next follow-up of it is the same event's (released on their own, they were a second follow-up beside it).
+ */
 export async function joinHeldFollowUps(tx: Tx, closedId: number, followUp: { id: number; number: number }, actor: string, at: Date): Promise<void> {
   const held = sqlOf(tx).all<{ id: number; number: number }>(
-    `SELECT t."id", t."number" FROM "Ticket" t WHERE t."followUpOfId" = ? AND t."id" <> ? AND t."heldForAuthorisation" = 1 AND t."status" <> 'closed'
-       AND NOT EXISTS (SELECT 1 FROM "TicketEvent" e WHERE e."ticketId" = t."id" AND ((e."type" = 'held_for_authorisation' AND e."detail" = ?) OR e."type" = ?))
+    `SELECT t."id", t."number" FROM "Ticket" t WHERE t."id" <> ? AND t."heldForAuthorisation" = 1 AND t."status" <> 'closed'
+       AND NOT EXISTS (SELECT 1 FROM "TicketEvent" e WHERE e."ticketId" = t."id" AND e."type" = 'held_for_authorisation' AND e."detail" = ?)
+       AND ((t."followUpOfId" = ? AND NOT EXISTS (SELECT 1 FROM "TicketEvent" e WHERE e."ticketId" = t."id" AND e."type" = ?))
+         OR (SELECT e."detail" FROM "TicketEvent" e WHERE e."ticketId" = t."id" AND e."type" = ? ORDER BY e."id" DESC LIMIT 1)
+            = (SELECT '#' || c."number" FROM "Ticket" c WHERE c."id" = ?))
      ORDER BY t."number"`,
-    closedId, followUp.id, HELD_FORGED, JOINED_FOLLOW_UP,
+    followUp.id, HELD_FORGED, closedId, JOINED_FOLLOW_UP, JOINED_FOLLOW_UP, closedId,
   );
   for (const ticket of held) {
     await addTicketEvent(tx, { ticketId: ticket.id, type: JOINED_FOLLOW_UP, actor, detail: `#${followUp.number}`, at });

@@ -110,6 +110,23 @@ describe("an authorised colleague's reply to a closed ticket whose follow-up is 
     expect((await app.db.outboxMail.findMany({ where: { template: 'follow_up_created' } })).map((m) => m.primaryTo)).toEqual(['ana@empresa.mx', 'luis@empresa.mx']);
   });
 
+  it('when her follow-up was closed and she followed the closed thread up again before he is authorised, his joins her newer follow-up: no second one', async () => {
+    const { tag } = await closedTicketOfAna();
+    const held = await ingest(mail({ headers: { From: 'luis@empresa.mx', Subject: tag.Subject }, body: 'Sigue sin timbrar.' }));
+    const reply = await ingest(mail({ headers: { From: 'ana@empresa.mx', Subject: tag.Subject }, body: 'Confirmo.' }));
+    await app.db.ticket.update({ where: { number: reply.ticketNumber as number }, data: { status: 'closed' } });
+    const again = await ingest(mail({ headers: { From: 'ana@empresa.mx', Subject: tag.Subject }, body: 'Otra vez no timbra.' }));
+    expect(again.outcome).toBe('followup');
+    // His held ticket says whose follow-ups it joined, in turn.
+    const joined = await app.db.ticketEvent.findMany({ where: { ticket: { number: held.ticketNumber as number }, type: 'joined_follow_up' }, orderBy: { id: 'asc' } });
+    expect(joined.map((e) => e.detail)).toEqual([`#${reply.ticketNumber}`, `#${again.ticketNumber}`]);
+    await authorise('luis@empresa.mx');
+    const open = (await tickets()).filter((t) => t.status !== 'closed');
+    expect(open).toEqual([{ number: again.ticketNumber, status: 'new', held: false, followUpOf: expect.any(Number), from: ['luis@empresa.mx', 'ana@empresa.mx'] }]);
+    expect((await tickets()).find((t) => t.number === held.ticketNumber)).toMatchObject({ status: 'closed', from: [] });
+    expect((await app.db.outboxMail.findMany({ where: { template: 'follow_up_created' } })).map((m) => m.primaryTo)).toEqual(['ana@empresa.mx', 'ana@empresa.mx']);
+  });
+
   it('the order the other way round: her follow-up first, his reply is a comment on it (unchanged)', async () => {
     const { tag } = await closedTicketOfAna();
     const subject = tag.Subject;
