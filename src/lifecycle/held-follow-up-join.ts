@@ -15,18 +15,31 @@ import { sqlOf } from '../store/sql.js';
 export const JOINED_FOLLOW_UP = 'joined_follow_up';
 
 /**
+ * Read from the closed ticket's follow-ups (index on followUpOfId) and the held tickets that joined it (its
+ * joined_follow_up events, index on (type, ticketId)): the same rows as the conditions after it, without the scan of
+ * every ticket a bare OR of them took (~250 ms on 1M tickets, each follow-up of a closed ticket, in the ingest's
+ * transaction). Parameters: closedId, JOINED_FOLLOW_UP, closedId, followUp.id, HELD_FORGED, closedId, JOINED_FOLLOW_UP,
+ * JOINED_FOLLOW_UP, closedId.
+ */
+export const HELD_TO_JOIN_SQL = `SELECT t."id", t."number" FROM "Ticket" t
+  WHERE (t."followUpOfId" = ? OR t."id" IN (SELECT j."ticketId" FROM "TicketEvent" j WHERE j."type" = ?
+      AND j."detail" = (SELECT '#' || c."number" FROM "Ticket" c WHERE c."id" = ?)))
+  AND t."id" <> ? AND t."heldForAuthorisation" = 1 AND t."status" <> 'closed'
+  AND NOT EXISTS (SELECT 1 FROM "TicketEvent" e WHERE e."ticketId" = t."id" AND e."type" = 'held_for_authorisation' AND e."detail" = ?)
+  AND ((t."followUpOfId" = ? AND NOT EXISTS (SELECT 1 FROM "TicketEvent" e WHERE e."ticketId" = t."id" AND e."type" = ?))
+    OR (SELECT e."detail" FROM "TicketEvent" e WHERE e."ticketId" = t."id" AND e."type" = ? ORDER BY e."id" DESC LIMIT 1)
+       = (SELECT '#' || c."number" FROM "Ticket" c WHERE c."id" = ?))
+  ORDER BY t."number"`;
+
+/**
  * The held, unclosed, not forged follow-ups of `closedId` join `followUp`, a follow-up of it not held; and so do the
  * held tickets that had joined `closedId` itself, a follow-up closed before their senders were authorised: the
  * customer's next follow-up of it is the same event's (released on their own, they were a second follow-up beside it).
  */
 export async function joinHeldFollowUps(tx: Tx, closedId: number, followUp: { id: number; number: number }, actor: string, at: Date): Promise<void> {
   const held = sqlOf(tx).all<{ id: number; number: number }>(
-    `SELECT t."id", t."number" FROM "Ticket" t WHERE t."id" <> ? AND t."heldForAuthorisation" = 1 AND t."status" <> 'closed'
-       AND NOT EXISTS (SELECT 1 FROM "TicketEvent" e WHERE e."ticketId" = t."id" AND e."type" = 'held_for_authorisation' AND e."detail" = ?)
-       AND ((t."followUpOfId" = ? AND NOT EXISTS (SELECT 1 FROM "TicketEvent" e WHERE e."ticketId" = t."id" AND e."type" = ?))
-         OR (SELECT e."detail" FROM "TicketEvent" e WHERE e."ticketId" = t."id" AND e."type" = ? ORDER BY e."id" DESC LIMIT 1)
-            = (SELECT '#' || c."number" FROM "Ticket" c WHERE c."id" = ?))
-     ORDER BY t."number"`,
+    HELD_TO_JOIN_SQL,
+    closedId, JOINED_FOLLOW_UP, closedId,
     followUp.id, HELD_FORGED, closedId, JOINED_FOLLOW_UP, JOINED_FOLLOW_UP, closedId,
   );
   for (const ticket of held) {
