@@ -1,16 +1,49 @@
-import { headerEnd } from './header-end.js';
+import { anyLineEndHeaderEnd, parserHeaderEnd } from './header-end.js';
 
 // How many From fields a mail's header block has, read from its bytes. RFC 5322 allows one. A mail with two is a
 // composition attack (Chen et al., "Composition Kills", USENIX Security 2020): the receiving server authenticates
 // one of them (DMARC on the attacker's own domain, passing) and the parser reads the other (a customer's address),
 // so the desk would believe an address nothing vouched for. Counted here, not from the parser's header lines:
 // mailparser keeps only the first field's addresses, and drops a field written the obsolete way ("From :", RFC 5322
-// 4.5.3), which mail servers read. The header block is the parser's (header-end.ts): a field it reads as a header is
-// counted, also one after a bare CR ("\r\n\rFrom: b"), which an earlier rule took for the block's end.
+// 4.5.3), which mail servers read.
+//
+// The block is read both ways a reader may read it, and the larger count taken: with LF line ends (mailparser, and
+// servers, on a mail of LF or CRLF lines: "\r\n\rFrom: b" is a second field to them), and with every bare CR a line
+// end too (mailparser on an old Mac mail, parse.ts; a reader that takes a bare CR for a line end). Which way the
+// parser reads a mail is decided on more bytes than a peek has (the whole mail, its first MiB): a body of bare-CR
+// lines made an LF mail's "\r\n\rFrom: b" read the Mac way, its block ended before the second field, which a server
+// reading LF lines may have authenticated. A field is named as mailparser (mailsplit) names it: the text before its
+// colon, over folded lines, trimmed of what JavaScript trims ("\vFrom:", "From\xa0:", "From\r\n :" are From fields
+// to it; a count of lines starting "From" missed them while the parser read them).
 
-/** The From fields of the header block: a line that starts "From", then spaces or tabs and a colon (not an mbox "From " line). */
+/** The From fields of the header block (not an mbox "From " line, not a folded line's "from:"). */
 export function fromFieldCount(head: Buffer): number {
   const text = head.toString('latin1');
-  const block = text.slice(0, headerEnd(text)?.head ?? text.length);
-  return block.match(/^from[ \t]*:/gim)?.length ?? 0;
+  const lfBlock = text.slice(0, parserHeaderEnd(text)?.head ?? text.length);
+  const crBlock = text.slice(0, anyLineEndHeaderEnd(text)?.head ?? text.length);
+  return Math.max(fromFieldsIn(lfBlock, /\r?\n/g), fromFieldsIn(crBlock, /\r\n|\r|\n/g));
+}
+
+/** Fields named "from" as mailsplit names them, the block's lines ended by `lineEnds` (global). */
+function fromFieldsIn(block: string, lineEnds: RegExp): number {
+  let count = 0;
+  // The current field's text while no colon is seen: its name may end on a folded line.
+  let nameSoFar: string | null = null;
+  const named = (name: string) => name.trim().toLowerCase() === 'from';
+  for (let start = 0, first = true; start <= block.length; first = false) {
+    lineEnds.lastIndex = start;
+    const end = lineEnds.exec(block);
+    const line = block.slice(start, end ? end.index : block.length);
+    start = end ? end.index + end[0].length : block.length + 1;
+    const folded = !first && (line[0] === ' ' || line[0] === '\t');
+    if (folded && nameSoFar === null) continue;
+    const colon = line.indexOf(':');
+    if (colon < 0) {
+      nameSoFar = folded ? `${nameSoFar}\r\n${line}` : line;
+      continue;
+    }
+    if (named(folded ? `${nameSoFar}\r\n${line.slice(0, colon)}` : line.slice(0, colon))) count++;
+    nameSoFar = null;
+  }
+  return count;
 }

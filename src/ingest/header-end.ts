@@ -1,6 +1,6 @@
-// Where a mail's header block ends, read from its text (latin1), as mailparser will read it: the From-field count
-// and the peek of a mail too large to parse must see the fields the parser sees, or a second From it reads as a
-// header goes uncounted (from-fields.ts). mailparser (mailsplit) splits lines at LF only and ends the block at the
+// Where a mail's header block ends, read from its text (latin1), as mailparser will read it: the peek of a mail too
+// large to parse must see the fields the parser sees, and the From-field count reads the block both ways
+// (from-fields.ts: parserHeaderEnd and anyLineEndHeaderEnd), or a second From a reader takes for a header goes uncounted. mailparser (mailsplit) splits lines at LF only and ends the block at the
 // first line that is empty or a lone CR before its LF; a bare CR elsewhere ends nothing ("From: a\r\n\rFrom: b"
 // is two From fields to it). Only an old Mac mail, whose line ends are bare CRs, is parsed with each bare CR made
 // a CRLF (parse.ts, raw-head.ts): its block ends at its first empty line whatever its line ends.
@@ -25,7 +25,7 @@ export function anyLineEndHeaderEnd(head: string): { head: number; body: number 
 }
 
 /** mailsplit's rule: the first LF-ended line that is empty or a lone CR. */
-function parserHeaderEnd(head: string): { head: number; body: number } | null {
+export function parserHeaderEnd(head: string): { head: number; body: number } | null {
   const match = /(?:^|\n)(\r?\n)/.exec(head);
   if (!match) return null;
   const body = match.index + match[0].length;

@@ -166,11 +166,13 @@ const readNothing = (mail: InboundMail) => mail.text === '' && mail.html === nul
 /** A mail in memory; its attachments are kept in memory too. */
 export async function parseMail(input: Buffer): Promise<InboundMail> {
   const raw = withLineFeeds(input);
-  const mail = await toInboundMail(() => runMailParser(raw, undefined, PARSE_TIMEOUT_MS, parseTimeout), raw);
+  // Its From fields counted on the bytes as they came: an old Mac mail's made line ends read one way only (from-fields.ts).
+  const counted = { fromFields: fromFieldCount(input) };
+  const mail = await toInboundMail(() => runMailParser(raw, undefined, PARSE_TIMEOUT_MS, parseTimeout), raw, undefined, counted);
   // Nothing read at all: perhaps a part's parameters lost their fold. Only then (the repair could touch a
   // body line), the mail is read again with them folded back.
   const repaired = readNothing(mail) ? withParameterLinesFolded(raw) : null;
-  const read = repaired ? await toInboundMail(() => runMailParser(repaired, undefined, PARSE_TIMEOUT_MS, parseTimeout), repaired) : mail;
+  const read = repaired ? await toInboundMail(() => runMailParser(repaired, undefined, PARSE_TIMEOUT_MS, parseTimeout), repaired, undefined, counted) : mail;
   const kept = repaired ?? raw;
   return withLettersKept(read, async () => {
     const named = withTextCharsetsNamed(kept);
@@ -242,8 +244,11 @@ function writtenDate(parsed: Date | undefined, written: string | undefined): Dat
   return written !== undefined && Number.isNaN(new Date(written).getTime()) ? null : parsed;
 }
 
-/** `spill`: where a big mail's big parts went, for those sent x-uuencode or BinHex to be decoded from (encoded-parts.ts). */
-async function toInboundMail(run: () => Promise<ParserOutput>, head: Buffer, spill?: AttachmentSpill): Promise<InboundMail> {
+/**
+ * `spill`: where a big mail's big parts went, for those sent x-uuencode or BinHex to be decoded from (encoded-parts.ts).
+ * `counted`: its From fields counted on its bytes as they came, when `head` is a rewriting of them (parseMail).
+ */
+async function toInboundMail(run: () => Promise<ParserOutput>, head: Buffer, spill?: AttachmentSpill, counted?: { fromFields: number }): Promise<InboundMail> {
   try {
     const parsed = await run();
     const taken = spill ? await withStreamedPartsDecoded(parsed.attachments, spill) : parsed.attachments;
@@ -265,7 +270,7 @@ async function toInboundMail(run: () => Promise<ParserOutput>, head: Buffer, spi
       references: parseIdList(parsed.references),
       from,
       // A second From field (from-fields.ts) is a second sender: the mail is believed from no one (analyse-mail.ts).
-      fromCount: fromAddresses.length + Math.max(0, fromFieldCount(head) - 1),
+      fromCount: fromAddresses.length + Math.max(0, (counted?.fromFields ?? fromFieldCount(head)) - 1),
       to,
       cc,
       replyTo: addresses(parsed.headers.get('reply-to') as AddressObject | undefined),

@@ -64,3 +64,59 @@ describe('a second From field behind a bare CR is seen as the parser sees it', (
     expect(await templates()).toEqual(['acknowledgement luis@empresa.mx']);
   });
 });
+
+// Review: mailparser names a field by what is before its colon, trimmed as JavaScript trims (a vertical tab, a form
+// feed, a no-break space, a line break before a folded colon); the count read only "From" at a line's start. And an
+// old Mac mail is read with its bare CRs made line ends, where "\r\n\r" is the empty line: a body of bare-CR lines
+// hid the second field of "From: a\r\n\rFrom: b" from the count again (the parser read one From, a server may read
+// two). The count now reads the block both ways, each field named as mailparser names it.
+describe('a second From field the count did not read as one (review: screening)', () => {
+  const withBytes = (raw: Buffer, from: string, to: string) => Buffer.from(raw.toString('latin1').replace(from, to), 'latin1');
+  for (const [what, from] of [
+    ['a vertical tab before the name', 'luis@empresa.mx\r\n\x0bFrom: attacker@evil.example'],
+    ['a form feed before the name', 'luis@empresa.mx\r\n\x0cFrom: attacker@evil.example'],
+    ['a no-break space before the colon', 'luis@empresa.mx\r\nFrom@NBSP@: attacker@evil.example'],
+    ['the colon folded onto the next line', 'luis@empresa.mx\r\nFrom\r\n : attacker@evil.example'],
+    ['a bare CR before the colon', 'luis@empresa.mx\r\nFrom\r: attacker@evil.example'],
+  ] as const) {
+    it(`${what}: the parser reads two From fields, so the mail is believed from no one, held, nobody mailed`, async () => {
+      await start();
+      const raw = withBytes(mail({ headers: { From: from, Subject: 'Cambio de cuenta bancaria', ...SERVER }, body: 'Favor de depositar a la cuenta nueva.' }), '@NBSP@', '\xa0');
+      const r = await ingest(raw);
+      expect(r.outcome).toBe('created');
+      const ticket = await ticketOf(r.ticketNumber);
+      expect(ticket.heldForAuthorisation).toBe(true);
+      expect(ticket.firstResponseDueAt).toBeNull();
+      expect(await templates()).toEqual([]);
+    });
+  }
+
+  it('a body of bare-CR lines (the mail read as an old Mac one): the field after "\\r\\n\\r" still counts, held', async () => {
+    await start();
+    const body = 'Favor de depositar a la cuenta nueva.\r'.repeat(60);
+    const r = await ingest(mail({ headers: { From: 'luis@empresa.mx\r\n\rFrom: attacker@evil.example', Subject: 'Cambio de cuenta bancaria', ...SERVER }, body }));
+    expect(r.outcome).toBe('created');
+    expect((await ticketOf(r.ticketNumber)).heldForAuthorisation).toBe(true);
+    expect(await templates()).toEqual([]);
+  });
+
+  it('the same too large to parse, its first 64 KiB mostly bare-CR lines: the peek counts both fields, held as forged', async () => {
+    await start({ MAX_MESSAGE_BYTES: '2000' });
+    const r = await ingest(mail({ headers: { From: 'luis@empresa.mx\r\n\rFrom: attacker@evil.example', Subject: 'Factura', ...SERVER }, body: 'x\r'.repeat(5000) }));
+    expect(r.outcome).toBe('too_large');
+    expect(r.detail).toMatch(/2 From addresses/);
+    expect((await ticketOf(r.ticketNumber)).heldForAuthorisation).toBe(true);
+    expect(await templates()).toEqual([]);
+  });
+
+  it("an old Mac mail forwarding another (its quoted From: in the body) is still the customer's, acknowledged", async () => {
+    await start();
+    const raw = Buffer.from(
+      'From: luis@empresa.mx\rTo: soporte@example.test\rSubject: Reenvio\rMessage-ID: <mac-1@empresa.mx>\r\rVer abajo\r-----Original Message-----\rFrom: Pepe <pepe@otra.mx>\r',
+      'latin1',
+    );
+    const r = await ingest(raw);
+    expect((await ticketOf(r.ticketNumber)).heldForAuthorisation).toBe(false);
+    expect(await templates()).toEqual(['acknowledgement luis@empresa.mx']);
+  });
+});
