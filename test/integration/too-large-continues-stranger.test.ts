@@ -94,4 +94,42 @@ describe('a too-large mail naming a stored Message-ID continues a ticket only fo
     const r = await ingest(big({ From: 'x@desconocido.com', 'In-Reply-To': `<${ack}>`, ...passes('desconocido.com') }));
     expect((await ticketOf(r.ticketNumber)).heldForAuthorisation).toBe(false);
   });
+
+  // Review: a stranger's answer to a solved ticket is new mail on the normal path (thread.ts: only the customer
+  // validates or rejects her solution), held as any; a too-large one naming our signed Message-ID passed the hold.
+  it("a stranger's reply to our signed Message-ID of a solved ticket is held: the same small mail is screened as new", async () => {
+    await start();
+    const number = await customerTicket();
+    const ack = (await app.db.outboxMail.findFirstOrThrow()).messageId;
+    await app.db.ticket.update({ where: { number: number as number }, data: { status: 'solved' } });
+    const small = await ingest(mail({ headers: { From: 'x@desconocido.com', 'In-Reply-To': `<${ack}>`, Subject: 'Re: Factura 12', ...passes('desconocido.com') } }));
+    // Screened as a new mail: a stranger of no known organisation is refused under hold.
+    expect(small).toMatchObject({ outcome: 'rejected', ticketNumber: null });
+    const r = await ingest(big({ From: 'y@desconocido.com', 'In-Reply-To': `<${ack}>`, ...passes('desconocido.com') }));
+    expect((await ticketOf(r.ticketNumber)).heldForAuthorisation).toBe(true);
+    expect(await templates()).not.toContain('too_large y@desconocido.com');
+  });
+
+  it("the customer's own too-large reply to her solved ticket is not held", async () => {
+    await start();
+    const number = await customerTicket();
+    const ack = (await app.db.outboxMail.findFirstOrThrow()).messageId;
+    await app.db.ticket.update({ where: { number: number as number }, data: { status: 'solved' } });
+    const r = await ingest(big({ From: 'luis@empresa.mx', 'In-Reply-To': `<${ack}>`, ...passes('empresa.mx') }));
+    expect((await ticketOf(r.ticketNumber)).heldForAuthorisation).toBe(false);
+    expect(await templates()).toContain('too_large luis@empresa.mx');
+  });
+
+  it("a stranger's reply to our signed Message-ID of a pending ticket past its window is held; within it, not", async () => {
+    await start();
+    const number = await customerTicket();
+    const ack = (await app.db.outboxMail.findFirstOrThrow()).messageId;
+    const pendingSince = async (since: Date) => app.db.ticket.update({ where: { number: number as number }, data: { status: 'pending', pendingSince: since } });
+    await pendingSince(new Date('2026-10-01T16:00:00Z'));
+    const late = await ingest(big({ From: 'y@desconocido.com', 'In-Reply-To': `<${ack}>`, ...passes('desconocido.com') }));
+    expect((await ticketOf(late.ticketNumber)).heldForAuthorisation).toBe(true);
+    await pendingSince(new Date('2026-11-24T15:00:00Z'));
+    const inTime = await ingest(big({ From: 'z@desconocido.com', 'In-Reply-To': `<${ack}>`, ...passes('desconocido.com') }));
+    expect((await ticketOf(inTime.ticketNumber)).heldForAuthorisation).toBe(false);
+  });
 });

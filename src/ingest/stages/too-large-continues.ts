@@ -17,17 +17,28 @@ import type { PeekedHeaders } from '../peek-headers.js';
  * the screening with a 25 MB mail (its own ticket opened, its clock running, its notice sent), as "[#1]" would.
  * A closed ticket is continued by none: a mail to it opens a follow-up, screened as any new mail (access.ts). Nor is
  * one held for authorisation: a stranger's mail joins their held ticket, held with it; a too-large one, a ticket of its
- * own, passed the hold by naming the Message-ID of the stranger's own first mail.
+ * own, passed the hold by naming the Message-ID of the stranger's own first mail. Nor, for one who takes no part in it,
+ * is a solved ticket or a pending one past its window (`windowOver`): their answer to it is new mail on the normal
+ * path; a too-large one naming our signed Message-ID passed the hold.
  */
-export async function continuesATicket(tx: Tx, secret: string | undefined, peek: PeekedHeaders & { from: string }): Promise<boolean> {
+export async function continuesATicket(
+  tx: Tx,
+  secret: string | undefined,
+  peek: PeekedHeaders & { from: string },
+  windowOver: (ticketId: number) => Promise<boolean> = async () => false,
+): Promise<boolean> {
   const headers = peek.headers ?? new Map<string, string[]>();
   const ids = [...parseIdList(headers.get('in-reply-to')), ...parseIdList(headers.get('references'))].slice(-100);
   const open = async (ticket: StoredTicket | null): Promise<boolean> => ticket !== null && ticket.status !== 'closed' && !(await heldForAuthorisation(tx, ticket.id));
+  const organisationId = await organisationIdForEmail(tx, peek.from);
+  // A stranger's answer to a solved ticket, or to a pending one past its window, is new mail (thread.ts), screened.
+  const strangersMayAnswer = async (ticket: StoredTicket) =>
+    isParticipant(ticket, peek.from, organisationId) || (ticket.status !== 'solved' && !(ticket.status === 'pending' && (await windowOver(ticket.id))));
   for (const id of ids) {
     const signed = secret ? verifySignedMessageId(secret, id) : null;
-    if (signed !== null && (await open(await ticketByNumber(tx, signed)))) return true;
+    const ticket = signed !== null ? await ticketByNumber(tx, signed) : null;
+    if (ticket && (await open(ticket)) && (await strangersMayAnswer(ticket))) return true;
   }
-  const organisationId = await organisationIdForEmail(tx, peek.from);
   const takesPart = async (ticket: StoredTicket | null) => ticket !== null && isParticipant(ticket, peek.from, organisationId) && (await open(ticket));
   const named = ids.length > 0 ? [...(await ticketsByMessageIds(tx, ids)).values()].flat() : [];
   for (const ticket of named) if (await takesPart(ticket)) return true;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { ticketSubject } from '../../domain/thread-refs.js';
 import { heldTooLargeDetail } from '../../lifecycle/held-too-large.js';
+import { windowOverAt } from '../../lifecycle/jobs.js';
 import { startTicket, type LifecycleDeps } from '../../lifecycle/transitions.js';
 import { sizeOverLimit } from '../../outbound/locale.js';
 import type { Tx } from '../../store/database.js';
@@ -51,7 +52,7 @@ export async function recordTooLarge(
   }
   const from = peek.from;
   const ownMail = from !== null && isSupportAddress(from, deps.ownAddresses);
-  const continues = !from || ownMail ? false : await continuesATicket(tx, deps.secret, { ...peek, from });
+  const continues = !from || ownMail ? false : await continuesATicket(tx, deps.secret, { ...peek, from }, async (id) => (await windowOverAt(tx, deps.lifecycle, id, now)) !== null);
   const screen = !from || ownMail ? null : await screenTooLarge(tx, deps.access ?? DEFAULT_ACCESS, { ...peek, from }, continues);
   let ticketNumber: number | null = null;
   if (from && screen) {
