@@ -2,7 +2,7 @@
 // órdenes para cualquier duda", "no questions from our side". Each opened a ticket and an acknowledgement per
 // polite reader per bulletin; they are removed before looking for a question mark or an asking word.
 
-import { isSendersName } from '../domain/signature-block.js';
+import { isNameShaped, isSendersName } from '../domain/signature-block.js';
 
 type Sender = { name: string | null; address: string };
 
@@ -45,15 +45,21 @@ const DATE_PART = /^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{
 /** An address or a link anywhere in a part: "ana@cliente.mx", "www.cliente.mx", "cliente.mx/contacto". */
 const CONTACT_IN_PART = /\S@[\p{L}\p{N}-]+\.\p{L}|https?:\/\/|\bwww\.|[\p{L}\p{N}-]+\.[\p{L}]{2,}\//iu;
 
+/** A closing a signature follows, alone on its line: "Saludos", "Atentamente,", "Un saludo cordial", "Best regards". */
+const CLOSING =
+  /^(?:(?:muchos |un |cordiales |afectuosos )?saludos(?: cordiales| afectuosos)?|un (?:cordial )?saludo(?: cordial)?|un abrazo|abrazos|atentamente|atte|att|cordialmente|sinceramente|(?:best |kind |warm )?regards|best|cheers|sincerely|(?:um )?abra[cç]os?|atenciosamente|cumprimentos)[\s,.!]*$/iu;
+
 /**
- * A one-line signature: parts divided by " | ", two dividers or more, the first the sender's own name or one of them
- * a contact detail (a phone, an address, a link). "Régimen 612 | Sueldos | ¿aplica la prórroga?" is the reader's
- * question, not a signature: every such line was cut at its first "|".
+ * A one-line signature: parts divided by " | ", two dividers or more, the first the sender's own name, or a name
+ * right below a closing ("Saludos" then "Lic. Laura Gómez | Contadora | ¿Ya conoces nuestro portal?": a shared
+ * mailbox's From names no person), or one of them a contact detail (a phone, an address, a link). "Régimen 612 |
+ * Sueldos | ¿aplica la prórroga?" is the reader's question, not a signature: every such line was cut at its first "|".
  */
-function isOneLineSignature(line: string, sender: Sender | undefined): boolean {
+function isOneLineSignature(line: string, sender: Sender | undefined, belowClosing: boolean): boolean {
   const parts = line.split(/\s\|\s/);
   if (parts.length < 3) return false;
-  if (sender && isSendersName(parts[0] as string, sender)) return true;
+  const first = parts[0] as string;
+  if ((sender && isSendersName(first, sender)) || (belowClosing && isNameShaped(first))) return true;
   return parts.some((p) => (PHONE_PART.test(p.trim()) && !DATE_PART.test(p.trim())) || CONTACT_IN_PART.test(p));
 }
 
@@ -65,5 +71,6 @@ function isOneLineSignature(line: string, sender: Sender | undefined): boolean {
 export function aboveSignatureMarks(text: string, sender?: Sender): string {
   const lines = text.split('\n');
   const cut = lines.findIndex((l) => /^\s*(?:--|__+|—)\s*$/.test(l));
-  return (cut < 0 ? lines : lines.slice(0, cut)).map((l) => (isOneLineSignature(l, sender) ? l.slice(0, l.search(/\s\|\s/)) : l)).join('\n');
+  const kept = cut < 0 ? lines : lines.slice(0, cut);
+  return kept.map((l, i) => (isOneLineSignature(l, sender, i > 0 && CLOSING.test((kept[i - 1] as string).trim())) ? l.slice(0, l.search(/\s\|\s/)) : l)).join('\n');
 }

@@ -79,11 +79,28 @@ const partsOf = (line: string): string[] => line.split(/\s[|•·–—-]\s|\s\|
 
 const tokensOf = (text: string): string[] => text.match(/\p{L}[\p{L}'’.-]*/gu)?.map((t) => t.replace(/[.-]+$/, '')) ?? [];
 
+/** The words of what may be a name: letters only, up to six words and 60 characters; null for anything else. */
+function nameTokens(part: string): string[] | null {
+  const tokens = tokensOf(part);
+  return part.length > 60 || tokens.length === 0 || tokens.length > 6 || /[^\p{L}\s'’.,-]/u.test(part) ? null : tokens;
+}
+
+const isHonorific = (token: string): boolean => HONORIFICS.has(fold(token).replace(/\./g, ''));
+
 /** The sender's name as a line of its own: "Ana Pérez", "Lic. Ana Pérez Gómez", "John E. Doe, Ph.D.". */
 function isOwnName(part: string, own: Set<string>): boolean {
-  const tokens = tokensOf(part);
-  if (part.length > 60 || tokens.length === 0 || tokens.length > 6 || /[^\p{L}\s'’.,-]/u.test(part)) return false;
-  return tokens.some((t) => own.has(fold(t))) && tokens.every((t) => own.has(fold(t)) || HONORIFICS.has(fold(t).replace(/\./g, '')) || /^\p{Lu}/u.test(t));
+  const tokens = nameTokens(part);
+  if (!tokens) return false;
+  return tokens.some((t) => own.has(fold(t))) && tokens.every((t) => own.has(fold(t)) || isHonorific(t) || /^\p{Lu}/u.test(t));
+}
+
+/**
+ * Written as a person's name, whoever's: capitalised words, titles, "de la" between them ("Lic. Laura de la Fuente",
+ * "LAURA GÓMEZ"). Words only a name's shape: "Régimen Fiscal" has it too, so the caller asks for more (courtesies.ts).
+ */
+export function isNameShaped(part: string): boolean {
+  const tokens = nameTokens(part.trim());
+  return tokens !== null && tokens.every((t, i) => isHonorific(t) || /^\p{Lu}/u.test(t) || (i > 0 && CONNECTORS.has(fold(t))));
 }
 
 type Sender = { name: string | null; address: string };

@@ -215,3 +215,25 @@ describe('a question near a line of " | " parts (review: screening)', () => {
     }
   });
 });
+
+// Review: a one-line signature whose first part is not the sender's name as the From writes it (a shared mailbox,
+// "Contabilidad <ana@...>", signed by the person) and that has no contact detail was read as the reader's: its
+// tagline's "¿" or a title's "Dudas" opened a ticket, and an acknowledgement, for a thank-you. Before 3021710 every
+// such line was cut. A line right after a closing ("Saludos", "Atentamente,") whose first part is a name is one.
+describe('a one-line signature below a closing, signed by another name than the From (review: screening)', () => {
+  const fromShared = (body: string) => toBulletins('RE: Reforma del IVA 2027', body, { From: 'Contabilidad <ana@cliente.mx>', 'In-Reply-To': '<b1.s1@example.test>' });
+  it.each([
+    'Muchas gracias por la información.\nSaludos\nLic. Laura Gómez | Contadora | ¿Ya conoces nuestro portal de facturación?',
+    'Enterado, gracias.\nAtentamente,\nLAURA GÓMEZ | MESA DE DUDAS | DESPACHO GÓMEZ SC',
+    'Gracias por compartir.\nUn saludo cordial\nLaura Gómez | Contabilidad | Antes de imprimir, ¿realmente lo necesitas?',
+  ])('%j: no ticket, nobody mailed', async (body) => {
+    expect(await ingest(fromShared(body))).toMatchObject({ outcome: 'bulletin_command', ticketNumber: null });
+    expect(await app.db.outboxMail.count()).toBe(0);
+  });
+
+  it('a question on such a line with no closing above it, or after the closing a line that is no name, is the reader\'s', async () => {
+    for (const body of ['Gracias.\nRégimen Fiscal | Sueldos | ¿aplica la prórroga?', 'Saludos\nRégimen 612 | Sueldos | ¿aplica la prórroga?']) {
+      expect(await ingest(fromShared(body)), body).toMatchObject({ outcome: 'created' });
+    }
+  });
+});
