@@ -42,8 +42,11 @@ export function withoutCourtesies(text: string): string {
 const PHONE_PART = /^(?:(?:tel|tel[eé]fono|telefone|cel|celular|m[oó]vil|mobile|phone|whatsapp|fax|oficina|office|[tmfc])\.?\s*:?\s*)?\+?[\d ().\/-]{7,}(?:\s*(?:ext|x)\.?\s*\d+)?$/iu;
 /** A date, shaped like a phone: "2027-01-31", "31/01/2027". */
 const DATE_PART = /^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})$/;
-/** An address or a link anywhere in a part: "ana@cliente.mx", "www.cliente.mx", "cliente.mx/contacto". */
-const CONTACT_IN_PART = /\S@[\p{L}\p{N}-]+\.\p{L}|https?:\/\/|\bwww\.|[\p{L}\p{N}-]+\.[\p{L}]{2,}\//iu;
+/**
+ * An address or a link anywhere in a part: "ana@cliente.mx", "www.cliente.mx", "cliente.mx/contacto". A domain's
+ * labels are at most 63 characters: unbounded, a host was tried from every letter of a run, in the square of its length.
+ */
+const CONTACT_IN_PART = /\S@[\p{L}\p{N}-]{1,63}\.\p{L}|https?:\/\/|\bwww\.|[\p{L}\p{N}-]{1,63}\.\p{L}{2,63}\//iu;
 
 /** A closing a signature follows, alone on its line: "Saludos", "Atentamente,", "Un saludo cordial", "Best regards". */
 const CLOSING =

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { asksSomething, writtenSubject } from '../../../src/bulletins/reader-asks.js';
+import { aboveSignatureMarks } from '../../../src/bulletins/courtesies.js';
 
 describe('what a reader of a bulletin asks', () => {
   it.each([
@@ -103,5 +104,20 @@ describe('a one-line signature set off by " | " (review: a question near such a 
   });
   it('the line after it is kept, whoever signs', () => {
     expect(asksSomething('Gracias.\nAna Pérez | Contadora | Tel. 55 1234 5678\nNecesito saber si aplica a RESICO', ana)).toBe(true);
+  });
+});
+
+describe('a long line of " | " parts is read in linear time (review: screening)', () => {
+  // The contact-detail pattern tried a link's host ("cliente.mx/") from every letter of a run: a part of 40,000
+  // letters took 1.5 s, growing with the square of its length (the reader's text is cut at 5,000 characters first).
+  it.each([
+    ['letters', 'x | y | ' + 'a'.repeat(200_000)],
+    ['letters and hyphens', 'x | y | ' + 'a-'.repeat(100_000)],
+    ['digits and spaces', 'x | y | tel ' + '1 '.repeat(100_000) + 'z'],
+    ['an at sign, then letters', 'x | y | a@' + 'b'.repeat(200_000)],
+  ])('%s', (_what, line) => {
+    const started = performance.now();
+    expect(aboveSignatureMarks(line)).toBe(line);
+    expect(performance.now() - started).toBeLessThan(1_000);
   });
 });
