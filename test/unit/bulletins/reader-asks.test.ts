@@ -110,14 +110,14 @@ describe('a one-line signature set off by " | " (review: a question near such a 
 describe('a long line of " | " parts is read in linear time (review: screening)', () => {
   // The contact-detail pattern tried a link's host ("cliente.mx/") from every letter of a run: a part of 40,000
   // letters took 1.5 s, growing with the square of its length (the reader's text is cut at 5,000 characters first).
+  // No timed assertion (speed belongs to the benchmarks): 200,000 letters took the old pattern 36 s, past the test's
+  // timeout, which vitest reports once the synchronous work ends; the linear one takes milliseconds.
   it.each([
     ['letters', 'x | y | ' + 'a'.repeat(200_000)],
     ['letters and hyphens', 'x | y | ' + 'a-'.repeat(100_000)],
     ['digits and spaces', 'x | y | tel ' + '1 '.repeat(100_000) + 'z'],
     ['an at sign, then letters', 'x | y | a@' + 'b'.repeat(200_000)],
-  ])('%s', (_what, line) => {
-    const started = performance.now();
+  ])('%s', { timeout: 20_000 }, (_what, line) => {
     expect(aboveSignatureMarks(line)).toBe(line);
-    expect(performance.now() - started).toBeLessThan(1_000);
   });
 });
