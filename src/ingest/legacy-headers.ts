@@ -109,11 +109,20 @@ function shiftsAreUtf7(text: string): boolean {
  * "C++" in a mislabelled mail keeps its bytes); null otherwise.
  */
 function rawUtf7(head: Buffer, decoded: string): string | null {
-  if (!decoded.includes('+') || /[^\x00-\x7f]/.test(decoded) || !shiftsAreUtf7(decoded)) return null;
   const type = rawHeader(head, 'content-type')?.toString('latin1') ?? '';
   if (!/;\s*charset\s*=\s*"?(?:unicode-1-1-)?utf-7"?\s*(?:;|$)/i.test(type)) return null;
-  const out = iconv.decode(Buffer.from(decoded, 'ascii'), 'utf7');
-  return out !== decoded && !NOT_UTF7.test(out) ? out : null;
+  return readAsUtf7(decoded);
+}
+
+/**
+ * 7-bit text read as UTF-7, when it reads as such: every "+" run UTF-7 and the result text (no half of a surrogate
+ * pair, no control character); null otherwise. Also the body's text (parse.ts): a Content-Type declaring UTF-7 may
+ * be another part's (a forwarded mail's, a header line pasted in the text), not the text's own.
+ */
+export function readAsUtf7(text: string): string | null {
+  if (!text.includes('+') || /[^\x00-\x7f]/.test(text) || !shiftsAreUtf7(text)) return null;
+  const out = iconv.decode(Buffer.from(text, 'ascii'), 'utf7');
+  return out !== text && !NOT_UTF7.test(out) ? out : null;
 }
 
 /** The From display name as decoded, or read again from the mail's bytes when that lost letters, or raw UTF-7 decoded. */

@@ -1,4 +1,3 @@
-import iconv from 'iconv-lite';
 import libmime from 'libmime';
 import type { Readable } from 'node:stream';
 import type { AddressObject } from 'mailparser';
@@ -15,7 +14,7 @@ import { safeFilename, storedContentType } from './attachment-names.js';
 import { takeUuencodedFiles } from './uuencode.js';
 import { withEncodedPartDecoded, withStreamedPartsDecoded } from './encoded-parts.js';
 import { endsLinesWithBareCr, UTF7_SCAN_BYTES } from './raw-head.js';
-import { fromNameWithLetters, subjectWithLetters } from './legacy-headers.js';
+import { fromNameWithLetters, readAsUtf7, subjectWithLetters } from './legacy-headers.js';
 import { withStreamedTnefRead, withTnefRead } from './tnef-attachments.js';
 import { runMailParser, type AttachmentSpill, type ParserOutput, type TakenAttachment } from './mail-parser-run.js';
 
@@ -147,8 +146,9 @@ function declaresUtf7(text: string): boolean {
  * decode: it is only ever shown escaped. HTML parts stay undecoded.
  */
 function decodeUtf7Text(head: Buffer, text: string): string {
-  if (!/[^\x00-\x7f]/.test(text) && declaresUtf7(head.subarray(0, UTF7_SCAN_BYTES).toString('latin1'))) {
-    return iconv.decode(Buffer.from(text, 'ascii'), 'utf7');
+  // The declaration found may be another part's (a forwarded mail's): the text is decoded only when it reads as UTF-7.
+  if (text.includes('+') && !/[^\x00-\x7f]/.test(text) && declaresUtf7(head.subarray(0, UTF7_SCAN_BYTES).toString('latin1'))) {
+    return readAsUtf7(text) ?? text;
   }
   return text;
 }

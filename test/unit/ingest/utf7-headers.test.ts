@@ -47,3 +47,18 @@ describe('text decoded as UTF-7', () => {
     expect((await parseMail(part)).text.trim()).toBe('Frösche');
   });
 });
+
+describe('text decoded as UTF-7, declared by another part (review: a forward)', () => {
+  it("a us-ascii text beside a forwarded mail whose part is UTF-7 keeps its \"C++\" and \"+34\"; a pasted header line too", async () => {
+    const text = 'Uso C++ y a+b=c; llamen al +34600123456.';
+    const forward = crlf([
+      'From: ana@cliente.mx', 'Subject: x', 'Content-Type: multipart/mixed; boundary=b', '',
+      '--b', 'Content-Type: text/plain; charset=us-ascii', '', text,
+      '--b', 'Content-Type: message/rfc822', '', 'From: luis@otro.mx', 'Subject: y', 'Content-Type: text/plain; charset=utf-7', '', 'Fr+APY-sche',
+      '--b--', '',
+    ]);
+    expect((await parseMail(forward)).text).toContain(text);
+    const pasted = crlf(['From: ana@cliente.mx', 'Subject: x', 'Content-Type: text/plain', '', 'Me llega esto:', 'Content-Type: text/plain; charset=utf-7', '', text]);
+    expect((await parseMail(pasted)).text).toContain(text);
+  });
+});
