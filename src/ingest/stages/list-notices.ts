@@ -55,6 +55,13 @@ function isListAddress(mail: Pick<InboundMail, 'headers'>, list: string, domain:
   return beenThere === address || post === address || id === `${list}.${domain}`.toLowerCase();
 }
 
+/** A list's header (List-*, X-BeenThere, X-Mailman-Version) or a machine's (Auto-Submitted, Precedence: bulk, list, junk). */
+function listOrMachineSign(mail: Pick<InboundMail, 'headers'>): boolean {
+  for (const name of mail.headers.keys()) if (name.startsWith('list-') || name === 'x-beenthere' || name === 'x-mailman-version') return true;
+  const submitted = first(mail, 'auto-submitted');
+  return (submitted !== null && !/^no\b/i.test(submitted)) || /^(?:bulk|list|junk)$/i.test(first(mail, 'precedence') ?? '');
+}
+
 /** Why the mail is a Mailman, majordomo, LISTSERV or Sympa notice (a moderation notice, a confirmation request...). */
 function serverNotice(mail: Pick<InboundMail, 'headers' | 'from'>): string | null {
   // Mailman writes it on its own notices only, never on a post it distributes.
@@ -62,7 +69,8 @@ function serverNotice(mail: Pick<InboundMail, 'headers' | 'from'>): string | nul
   const from = mail.from?.address ?? '';
   const at = from.lastIndexOf('@');
   const local = from.slice(0, at);
-  if (SERVER_ROBOT_LOCAL.test(local)) return `From: ${from}, a list server's robot`;
+  // "mailman" alone is also an English word a mailroom's mailbox may bear: that one needs a list's or a machine's sign.
+  if (SERVER_ROBOT_LOCAL.test(local) && (!/^mailman$/i.test(local) || listOrMachineSign(mail))) return `From: ${from}, a list server's robot`;
   const robot = LIST_ROBOT.exec(local);
   const list = robot?.[1] ?? robot?.[2];
   // Sender: <list>-bounces is on every post Mailman distributes: only the From tells who wrote.
