@@ -1,3 +1,5 @@
+import { endsLinesWithBareCr } from './raw-head.js';
+
 // Where a mail's header block ends, read from its text (latin1), as mailparser will read it: the peek of a mail too
 // large to parse must see the fields the parser sees, and the From-field count reads the block both ways
 // (from-fields.ts: parserHeaderEnd and anyLineEndHeaderEnd), or a second From a reader takes for a header goes uncounted. mailparser (mailsplit) splits lines at LF only and ends the block at the
@@ -7,7 +9,8 @@
 
 /** The empty line ending the header block: `head` is where the header ends, `body` where the body starts; null if not seen. */
 export function headerEnd(head: string): { head: number; body: number } | null {
-  return endsLinesWithBareCr(head) ? anyLineEndHeaderEnd(head) : parserHeaderEnd(head);
+  // Read only for a mail too large to parse (peek-headers.ts): the text's bytes copied back for the one rule.
+  return endsLinesWithBareCr(Buffer.from(head, 'latin1')) ? anyLineEndHeaderEnd(head) : parserHeaderEnd(head);
 }
 
 /**
@@ -33,14 +36,4 @@ export function parserHeaderEnd(head: string): { head: number; body: number } | 
   // The header ends before the line end of its last line (LF or CRLF).
   const end = emptyLine === 0 ? 0 : emptyLine - 1;
   return { head: end > 0 && head[end - 1] === '\r' ? end - 1 : end, body };
-}
-
-/** raw-head.ts endsLinesWithBareCr on text: more bare CRs than LFs. */
-function endsLinesWithBareCr(text: string): boolean {
-  let bareCrs = 0;
-  for (let at = text.indexOf('\r'); at !== -1; at = text.indexOf('\r', at + 1)) if (text[at + 1] !== '\n') bareCrs++;
-  if (bareCrs === 0) return false;
-  let lineFeeds = 0;
-  for (let at = text.indexOf('\n'); at !== -1 && lineFeeds < bareCrs; at = text.indexOf('\n', at + 1)) lineFeeds++;
-  return bareCrs > lineFeeds;
 }

@@ -202,10 +202,12 @@ export async function npsCandidates(db: Db, q: { activeSince: Date; askedSince: 
  * A mail that failed while owed only to others (OutboxHeaders.envelopeTo without this address: it took the mail at an
  * earlier try, and a Cc's 451 ran out the retries) is no failure to it, unless it was refused for good on the way.
  */
-const NAMES_REFUSED = (row: string) => `instr('; ' || lower(coalesce(${row}."lastError", '')), '; ' || ${row}."primaryTo" || ':')`;
+/** Whether a list of refusals ("luis@cliente.mx: 550 …; …": failed-tries.ts) names the address asked (f's, s's alike). */
+const NAMES_ASKED = (refusals: string) => `instr('; ' || lower(coalesce(${refusals}, '')), '; ' || f."primaryTo" || ':')`;
+const NAMES_REFUSED = (row: string) => NAMES_ASKED(`${row}."lastError"`);
 const OWED_TO_OTHERS_ONLY = `(json_valid(f."headers") AND json_type(f."headers", '$.envelopeTo') IS 'array'
     AND instr(lower(json_extract(f."headers", '$.envelopeTo')), '"' || f."primaryTo" || '"') = 0
-    AND instr('; ' || lower(coalesce(json_extract(f."headers", '$.refusedForGood'), '')), '; ' || f."primaryTo" || ':') = 0)`;
+    AND ${NAMES_ASKED(`json_extract(f."headers", '$.refusedForGood')`)} = 0)`;
 export const FAILED_NOT_SINCE_DELIVERED_SQL = `SELECT 1 FROM "OutboxMail" f WHERE f."primaryTo" = ?
   AND ((f."status" = 'failed' AND NOT ${OWED_TO_OTHERS_ONLY}) OR (f."status" = 'sent' AND ${NAMES_REFUSED('f')} > 0))
   AND NOT EXISTS (SELECT 1 FROM "OutboxMail" s WHERE s."primaryTo" = f."primaryTo" AND s."status" = 'sent'
