@@ -71,7 +71,7 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('a backlog in the mailbox at s
     const drains = () => logLines(run.daemon).filter((l) => l.msg === 'job ran' && l.job === OUTBOX_DRAIN);
     await waitFor(() => drains().reduce((sent, l) => sent + Number(l.sent ?? 0), 0) >= BACKLOG, "the drains' reports", 10_000, 100);
     // The HTTP server is built while the drain sends (both start once the backlog is recorded): its line may come later.
-    await waitFor(() => logLines(run.daemon).some((l) => l.msg === 'HTTP server listening'), 'the HTTP server', 15_000, 100);
+    await waitFor(() => logLines(run.daemon).some((l) => l.msg === 'HTTP server listening'), 'the HTTP server', 30_000, 100);
     const lines = logLines(run.daemon);
     const processed = lines.map((l, i) => (l.msg === 'mail processed' ? i : -1)).filter((i) => i >= 0);
     expect(processed).toHaveLength(BACKLOG);
@@ -105,9 +105,12 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('a backlog in the mailbox at s
     expect(recorded).toHaveLength(1);
     expect(found[0]).toBeLessThan(processed[0] as number);
     expect(recorded[0]).toBeGreaterThan(processed.at(-1) as number);
-    // The HTTP server is built once the backlog is recorded, not while it is (the CPU goes to the tickets).
+    // The HTTP server is built once the backlog is recorded, not while it is (the CPU goes to the tickets), unless the
+    // recording outlasts the most it waits (HTTP_WAITS_FOR_BACKLOG_MS, 10 s after the start: a loaded machine).
     const listening = lines.findIndex((l) => l.msg === 'HTTP server listening');
-    expect(listening).toBeGreaterThan(processed.at(-1) as number);
+    if (listening < (processed.at(-1) as number)) {
+      expect((lines[listening]?.time as number) - (lines[0]?.time as number)).toBeGreaterThanOrEqual(10_000);
+    }
     // During the backlog each acknowledgement was only owed; the drain rendered them all once it was over.
     expect(drains().reduce((sum, l) => sum + Number(l.composed ?? 0), 0)).toBe(BACKLOG);
     const sent = sentMails(run.dataDir);

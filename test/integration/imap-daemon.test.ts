@@ -38,7 +38,7 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('the daemon on a real Dovecot 
   });
 
   const outcomeOf = (messageId: string) =>
-    waitFor(async () => (await db.inboundLog.findFirst({ where: { messageId }, orderBy: { id: 'desc' } })) ?? null, `the outcome of ${messageId}`, 10_000);
+    waitFor(async () => (await db.inboundLog.findFirst({ where: { messageId }, orderBy: { id: 'desc' } })) ?? null, `the outcome of ${messageId}`);
   const outcomesOf = (messageId: string) => db.inboundLog.findMany({ where: { messageId }, orderBy: { id: 'asc' } });
 
   let first: { number: number; messageId: string };
@@ -145,7 +145,7 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('the daemon on a real Dovecot 
     expect((await outcomeOf('no-folder@cliente.mx')).outcome).toBe('created');
     // The refused MOVE is logged; the folder is created again and the mail moved.
     await waitFor(() => daemon.log().includes('the server refused to move 1 processed mail(s) to Processed'), 'the refused move to be logged');
-    await waitFor(async () => (await dovecot.list('Processed')).some((m) => m.messageId === '<no-folder@cliente.mx>'), 'the mail in the recreated folder', 15_000);
+    await waitFor(async () => (await dovecot.list('Processed')).some((m) => m.messageId === '<no-folder@cliente.mx>'), 'the mail in the recreated folder');
     expect(await dovecot.list('INBOX')).toEqual([]);
   });
 });

@@ -83,8 +83,11 @@ export function startDaemon(env: Record<string, string>, opts: DaemonOptions = {
   };
 }
 
-/** Polls until check() returns a truthy value; fails with the last value and a description. */
-export async function waitFor<T>(check: () => Promise<T> | T, what: string, timeoutMs = 15_000, everyMs = 25): Promise<NonNullable<T>> {
+/**
+ * Polls until check() returns a truthy value; fails with the last value and a description. The default wait is sized
+ * to the test's timeout, not to the time the thing takes: a loaded machine must not fail a test that is right.
+ */
+export async function waitFor<T>(check: () => Promise<T> | T, what: string, timeoutMs = 30_000, everyMs = 25): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   for (;;) {

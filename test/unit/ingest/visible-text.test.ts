@@ -273,7 +273,7 @@ describe('extractVisibleText', () => {
     expect(extractVisibleText('> only a quote\n> more\n> and more')).toBe('');
   });
 
-  it('is fast on large and adversarial input', () => {
+  it('finishes on large and adversarial input (no backtracking pattern)', () => {
     const inputs = [
       'On '.repeat(70_000) + ', wrote',
       ('On Mon, ' + 'x,'.repeat(5_000) + '\n').repeat(40),
@@ -291,19 +291,11 @@ describe('extractVisibleText', () => {
       '<!--' + 'x'.repeat(300_000),
       '<blockquote>x'.repeat(50_000),
     ];
-    inputs.forEach((input, i) => {
-      const t0 = performance.now();
-      extractVisibleText(input);
-      const ms = performance.now() - t0;
-      expect(ms, `text input #${i} took ${ms.toFixed(0)} ms`).toBeLessThan(1_000);
-    });
-    htmlInputs.forEach((html, i) => {
-      const t0 = performance.now();
-      extractVisibleText('', html);
-      const ms = performance.now() - t0;
-      expect(ms, `html input #${i} took ${ms.toFixed(0)} ms`).toBeLessThan(1_000);
-    });
-  });
+    // No clock here (speed belongs to test/bench): a pattern that backtracks on these inputs takes minutes, so the
+    // test's timeout is the guard, and each result must still be text, not an exception.
+    for (const input of inputs) expect(typeof extractVisibleText(input)).toBe('string');
+    for (const html of htmlInputs) expect(typeof extractVisibleText('', html)).toBe('string');
+  }, 30_000);
 
   it('keeps text beyond the analysed window when nothing was cut', () => {
     const big = 'word '.repeat(50_000) + '\nEND-MARKER';
