@@ -1,8 +1,8 @@
-import { ImapFlow } from 'imapflow';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fetchPending } from '../../src/ingest/sources/imap-pending.js';
 import { mail } from '../support/app.js';
 import { dovecotAvailable, startDovecot } from '../support/dovecot.js';
+import { ourSessionAndAPerson } from '../support/imap-person.js';
 
 // People read the support mailbox too. A flag another client changed on a message this session knows is told in
 // the answer to this session's next command: Dovecot writes it as an untagged FETCH of FLAGS, without UID, after
@@ -18,13 +18,7 @@ describe.skipIf(!dovecotAvailable())('the listing of new mail', () => {
     const dovecot = await startDovecot();
     cleanups.push(() => dovecot.stop());
     for (let i = 0; i < 3; i++) await dovecot.append(mail());
-    const ours = new ImapFlow({ ...dovecot.imapConfig(), logger: false });
-    const person = new ImapFlow({ ...dovecot.imapConfig(), logger: false });
-    await ours.connect();
-    await person.connect();
-    cleanups.push(() => ours.logout(), () => person.logout());
-    await ours.mailboxOpen('INBOX');
-    await person.mailboxOpen('INBOX');
+    const { ours, person } = await ourSessionAndAPerson(dovecot, cleanups);
     await person.messageFlagsAdd('1', ['\\Seen'], { uid: true });
 
     const pending = await fetchPending(ours, 1n);

@@ -130,9 +130,27 @@ export class Acknowledger {
     if (!(await this.move(client, uids))) this.unmoved = uids.concat(this.unmoved);
   }
 
-  /** False when the server refused the MOVE; a connection lost during it is an error (the session is over). */
+  /**
+   * False when the server refused the MOVE; a connection lost during it is an error (the session is over).
+   * A message someone else deleted meanwhile, which this session was not told of yet, makes Dovecot refuse the
+   * whole MOVE (`NO [EXPUNGEISSUED] Some of the requested messages no longer exist`: none moved), and imapflow
+   * takes that answer for success: the mails stayed in the mailbox, flagged, until the session ended. A MOVE
+   * that moved mail says where to (COPYUID, UIDPLUS); without it, a SEARCH (which also brings the news of the
+   * deletion) tells what is still here, and that is moved once more.
+   */
   private async move(client: ImapFlow, uids: number[]): Promise<boolean> {
-    const what = `${uids.length} processed mail(s) were moved to ${this.processedMailbox}`;
-    return Boolean(await this.ask(client, what, () => client.messageMove(uidSet(uids), this.processedMailbox, { uid: true }), true));
+    let left = uids;
+    for (let tries = 0; tries < 2; tries++) {
+      const what = `${left.length} processed mail(s) were moved to ${this.processedMailbox}`;
+      const answer = await this.ask(client, what, () => client.messageMove(uidSet(left), this.processedMailbox, { uid: true }), true);
+      if (!answer) return false;
+      if (answer.uidMap) return true;
+      const search = () => client.search({ uid: uidSet(left) }, { uid: true });
+      const still = await this.ask(client, 'the mailbox was searched for mail left unmoved', search);
+      if (!still) return false;
+      left = still;
+      if (left.length === 0) return true;
+    }
+    return false;
   }
 }

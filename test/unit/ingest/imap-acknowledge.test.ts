@@ -7,6 +7,9 @@ import { UNREADABLE_KEYWORD } from '../../../src/ingest/sources/imap-unreadable.
 // What the daemon asks of the IMAP server once mail is committed: each batch flagged at once, moves grouped
 // MOVE_EVERY at a time and at the end of a drain, and a start's sweep that finishes what a crash left.
 
+/** A MOVE's answer from a server with UIDPLUS (Dovecot): where the mails went (COPYUID); the UIDs do not matter here. */
+const moved = (target: string) => ({ path: 'INBOX', destination: target, uidMap: new Map<number, number>() });
+
 function fakeServer(inbox: number[] = []) {
   const commands: string[] = [];
   const client = {
@@ -15,7 +18,7 @@ function fakeServer(inbox: number[] = []) {
       return inbox;
     },
     messageFlagsAdd: async (range: string, flags: string[]) => void commands.push(`STORE ${range} +${flags.join(' ')}`),
-    messageMove: async (range: string, target: string) => (commands.push(`MOVE ${range} ${target}`), { path: target }),
+    messageMove: async (range: string, target: string) => (commands.push(`MOVE ${range} ${target}`), moved(target)),
   };
   return { client: client as unknown as ImapFlow, commands };
 }
@@ -76,7 +79,7 @@ describe('Acknowledger', () => {
       usable: true,
       list: async () => folders.map((path) => ({ path })),
       mailboxCreate: async (path: string) => void (folders.push(path), commands.push(`CREATE ${path}`)),
-      messageMove: async (range: string, target: string) => (commands.push(`MOVE ${range} ${target}`), refusals-- > 0 ? false : { path: target }),
+      messageMove: async (range: string, target: string) => (commands.push(`MOVE ${range} ${target}`), refusals-- > 0 ? false : moved(target)),
     } as unknown as typeof client;
     const reported: string[] = [];
     const acks = new Acknowledger('Processed', (reason) => reported.push(reason));
@@ -112,7 +115,7 @@ describe('Acknowledger', () => {
         messageMove: async (range: string, target: string) => {
           commands.push(`MOVE ${range} ${target}`);
           if (hang) throw new Error('Connection not available');
-          return { path: target };
+          return moved(target);
         },
       } as unknown as typeof client;
       return { server, commands, answer: (answers = true) => (hang = !answers) };
