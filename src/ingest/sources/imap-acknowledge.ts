@@ -122,12 +122,13 @@ export class Acknowledger {
     if (this.processedMailbox === '' || this.unmoved.length === 0 || this.puttingOff()) return;
     const uids = this.unmoved.splice(0);
     if (await this.move(client, uids)) return;
-    this.onRefused(`the server refused to move ${uids.length} processed mail(s) to ${this.processedMailbox} (deleted, full, or not allowed?)`);
-    // The folder deleted meanwhile is created again. A refusal that lasts (full, not allowed) must not stop the
-    // mailbox: these mails are committed and flagged, so they wait in it for a later drain's move while new mail
-    // is read as usual (ending the session here kept new mail from being read, and made it look unreadable).
-    await ensureMailbox(client, this.processedMailbox);
-    if (!(await this.move(client, uids))) this.unmoved = uids.concat(this.unmoved);
+    // The folder deleted meanwhile is created again. A refusal that lasts (full, not allowed, a folder the server
+    // will not create) must not stop the mailbox: these mails are committed and flagged, so they wait in it for a
+    // later drain's move while new mail is read as usual (ending the session here kept new mail from being read,
+    // and made it look unreadable).
+    const notCreated = await ensureMailbox(client, this.processedMailbox);
+    this.onRefused(`the server refused to move ${uids.length} processed mail(s) to ${this.processedMailbox} (deleted, full, or not allowed?)${notCreated ? `; ${notCreated}` : ''}`);
+    if (notCreated !== null || !(await this.move(client, uids))) this.unmoved = uids.concat(this.unmoved);
   }
 
   /**

@@ -9,7 +9,8 @@ const MAX_IDLE_SECONDS = 29 * 60;
 /** A connection on its way to the selected mailbox: the client at once (for its events), the mailbox when open. */
 export interface OpeningSession {
   client: ImapFlow;
-  opened: Promise<MailboxObject>;
+  /** `processedRefused`: the server would not create the processed folder, in words (ensureMailbox); else null. */
+  opened: Promise<{ mailbox: MailboxObject; processedRefused: string | null }>;
 }
 
 /**
@@ -47,18 +48,31 @@ export function openSession(s: ImapSettings): OpeningSession {
       if (tokens && (error as { authenticationFailed?: boolean }).authenticationFailed) tokens.forget();
       throw error;
     }
-    if (s.processedMailbox) await ensureMailbox(client, s.processedMailbox);
-    return client.mailboxOpen(s.mailbox);
+    const processedRefused = s.processedMailbox ? await ensureMailbox(client, s.processedMailbox) : null;
+    return { mailbox: await client.mailboxOpen(s.mailbox), processedRefused };
   })();
   // Awaited by the session, maybe only later: not an unhandled rejection meanwhile.
   opened.catch(() => undefined);
   return { client, opened };
 }
 
-/** Creates `path` when the server does not list it. */
-export async function ensureMailbox(client: ImapFlow, path: string): Promise<void> {
+/**
+ * Creates the processed folder `path` when the server does not list it. Null once it is there; the server's
+ * refusal in words when it will not create it (a name it does not allow, a limit, no right to): that must not stop
+ * the mailbox being read, as a refused MOVE does not (imap-acknowledge.ts): each session ended at this CREATE,
+ * before any mail was read. A connection lost meanwhile is an error.
+ */
+export async function ensureMailbox(client: ImapFlow, path: string): Promise<string | null> {
   const list = await client.list();
-  if (!list.some((m) => m.path === path)) await client.mailboxCreate(path);
+  if (list.some((m) => m.path === path)) return null;
+  try {
+    await client.mailboxCreate(path);
+    return null;
+  } catch (error) {
+    if (!client.usable) throw error;
+    const e = error as { responseText?: string; message?: string };
+    return `the server refused to create ${path}: ${e.responseText ?? e.message ?? String(error)}`;
+  }
 }
 
 /** imapflow's error for a command, or an IDLE probe, unanswered for `socketTimeout`. */

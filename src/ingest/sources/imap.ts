@@ -150,10 +150,11 @@ export class ImapSource {
     });
     client.on('exists', () => this.waits.wake());
     try {
-      const mailbox = await opened;
+      const { mailbox, processedRefused } = await opened;
       // An early session may have lost its connection before anyone listened for its 'close'.
       if (!client.usable) throw new Error('the IMAP connection closed after the mailbox was opened');
       this.deps.log.info({ mailbox: s.mailbox, idle: client.capabilities.has('IDLE'), uidValidity: String(mailbox.uidValidity) }, 'IMAP mailbox open');
+      if (processedRefused) this.deps.log.warn({ reason: processedRefused }, 'IMAP processed folder missing: recorded mails stay flagged in the mailbox until it can be made (check IMAP_PROCESSED_MAILBOX)');
       while (!this.stopped && !closed) {
         this.waits.drainStarts();
         await this.drain(client, mailbox.uidValidity);
