@@ -85,7 +85,10 @@ export function isSilentConnection(error: unknown): boolean {
  * failed"; the server's answer is in the error's fields.
  */
 export function imapFailureReason(error: unknown, timeoutSeconds: number, oauth2 = false, secure = true): string {
-  const e = (error ?? {}) as { message?: string; code?: string; authenticationFailed?: boolean; responseText?: string; serverResponseCode?: string; executedCommand?: string };
+  const e = (error ?? {}) as { message?: string; code?: string; reason?: unknown; authenticationFailed?: boolean; responseText?: string; serverResponseCode?: string; executedCommand?: string };
+  // A command cut by the server's closing the connection: imapflow's message is "Connection not available", its
+  // `reason` what the server said (its BYE: "Server shutting down.", "Mailbox was deleted under us").
+  if (e.code === 'NoConnection' && typeof e.reason === 'string' && e.reason) return `the server closed the connection: ${e.reason}`;
   if (isSilentConnection(e)) return `no answer from the server for ${timeoutSeconds} s (IMAP_TIMEOUT_SECONDS): the connection was lost on the way, or the server hangs`;
   // IMAP_SECURE that does not match the port: OpenSSL's text names a C file, imapflow's asks "Maybe should use TLS?".
   if (e.code === 'ERR_SSL_WRONG_VERSION_NUMBER') return 'the server does not speak TLS on IMAP_PORT from the start: set IMAP_SECURE=false for a plain port such as 143 (STARTTLS when offered), or IMAP_PORT to its TLS port (993)';

@@ -32,6 +32,13 @@ describe('imapFailureReason', () => {
     expect(imapFailureReason(tlsSilent, 60, false, true)).toBe('Failed to receive greeting from server in required time');
   });
 
+  it('names what the server said when it closed the connection on a command (imapflow: "Connection not available")', () => {
+    const cut = (reason: unknown) => Object.assign(new Error('Connection not available'), { code: 'NoConnection', reason });
+    expect(imapFailureReason(cut('Server shutting down.'), 60)).toBe('the server closed the connection: Server shutting down.');
+    // Closed without a BYE: nothing more to say.
+    expect(imapFailureReason(cut(undefined), 60)).toBe('Connection not available');
+  });
+
   it('keeps the message of any other failure', () => {
     expect(imapFailureReason(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }), 60)).toBe('connect ECONNREFUSED 127.0.0.1:1');
     expect(imapFailureReason('gone', 60)).toBe('gone');
