@@ -96,6 +96,14 @@ describe('a person\'s mail through a list stays a person\'s', () => {
     expect((await tt.ingest(NOW, person)).outcome).toBe('created');
   });
 
+  for (const robot of ['listserv', 'sympa', 'sympa-request', 'majordomo', 'listproc', 'ecartis']) {
+    it(`a person writing from a company's "${robot}@" mailbox, with no list or machine header, opens a ticket (review: every bare robot name)`, async () => {
+      tt = await suite.start(NOW);
+      const person = mail({ headers: { From: `Administración <${robot}@logistica.mx>`, Subject: 'La factura del envío 4521 no llegó' }, body: 'Buenos días, no recibimos la factura del envío 4521.' });
+      expect((await tt.ingest(NOW, person)).outcome).toBe('created');
+    });
+  }
+
   it('a post an fml list distributes (numbered) from a person whose address ends in -admin opens a ticket, unanswered', async () => {
     tt = await suite.start(NOW);
     const post = mail({ headers: { From: 'Luis <sistemas-admin@cliente.mx>', 'X-ML-Name': 'facturacion', 'X-Mail-Count': '00042', 'X-MLServer': 'fml [fml 4.0.3 release]' }, body: 'No puedo timbrar la factura A-12.' });

@@ -35,8 +35,9 @@ function fmlNotice(mail: Pick<InboundMail, 'headers' | 'from'>): string | null {
 }
 
 /**
- * The list software's own robots, named alike on every server (Mailman's site list, majordomo, LISTSERV, Sympa...):
- * no one posts from them.
+ * The list software's own robots, named alike on every server (Mailman's site list, majordomo, LISTSERV, Sympa...).
+ * Bare names are also mailboxes people write from (a mailroom's "mailman@", an administrator's "listserv@" or
+ * "majordomo@"): each counts as the robot only with a list's or a machine's sign, or its server's own words (robotSign).
  */
 const SERVER_ROBOT_LOCAL = /^(?:mailman(?:-owner|-bounces|-request)?|majordomo|listserv|sympa(?:-request|-owner)?|listproc|ecartis)$/i;
 /**
@@ -55,11 +56,25 @@ function isListAddress(mail: Pick<InboundMail, 'headers'>, list: string, domain:
   return beenThere === address || post === address || id === `${list}.${domain}`.toLowerCase();
 }
 
-/** A list's header (List-*, X-BeenThere, X-Mailman-Version) or a machine's (Auto-Submitted, Precedence: bulk, list, junk). */
-function listOrMachineSign(mail: Pick<InboundMail, 'headers'>): boolean {
-  for (const name of mail.headers.keys()) if (name.startsWith('list-') || name === 'x-beenthere' || name === 'x-mailman-version') return true;
+/** A list software's own header: RFC 2369's List-*, Mailman's, ListProc's, Ecartis's. */
+const LIST_SOFTWARE_HEADER = /^(?:list-.+|x-beenthere|x-mailman-version|x-listprocessor-version|x-ecartis-version)$/;
+/**
+ * What majordomo and LISTSERV write on a command's reply, which carries no list's or machine's header: majordomo's
+ * Subject ("Majordomo results: ..."), LISTSERV's display name ("L-Soft list server at LISTS.CLIENTE.MX (16.0)").
+ * A person writing from such a mailbox writes neither.
+ */
+const MAJORDOMO_SUBJECT = /^majordomo results\b/i;
+const LISTSERV_NAME = /^"?L-Soft list server\b/i;
+
+/**
+ * A list's header or a machine's (Auto-Submitted, Precedence: bulk, list, junk), or the server's own words: what a
+ * bare robot name needs to be the server's robot. Not X-Auto-Response-Suppress: Outlook writes it on people's mail.
+ */
+function robotSign(mail: Pick<InboundMail, 'headers'>): boolean {
+  for (const name of mail.headers.keys()) if (LIST_SOFTWARE_HEADER.test(name)) return true;
   const submitted = first(mail, 'auto-submitted');
-  return (submitted !== null && !/^no\b/i.test(submitted)) || /^(?:bulk|list|junk)$/i.test(first(mail, 'precedence') ?? '');
+  if ((submitted !== null && !/^no\b/i.test(submitted)) || /^(?:bulk|list|junk)$/i.test(first(mail, 'precedence') ?? '')) return true;
+  return MAJORDOMO_SUBJECT.test(first(mail, 'subject') ?? '') || LISTSERV_NAME.test(first(mail, 'from') ?? '');
 }
 
 /** Why the mail is a Mailman, majordomo, LISTSERV or Sympa notice (a moderation notice, a confirmation request...). */
@@ -69,8 +84,7 @@ function serverNotice(mail: Pick<InboundMail, 'headers' | 'from'>): string | nul
   const from = mail.from?.address ?? '';
   const at = from.lastIndexOf('@');
   const local = from.slice(0, at);
-  // "mailman" alone is also an English word a mailroom's mailbox may bear: that one needs a list's or a machine's sign.
-  if (SERVER_ROBOT_LOCAL.test(local) && (!/^mailman$/i.test(local) || listOrMachineSign(mail))) return `From: ${from}, a list server's robot`;
+  if (SERVER_ROBOT_LOCAL.test(local) && robotSign(mail)) return `From: ${from}, a list server's robot`;
   const robot = LIST_ROBOT.exec(local);
   const list = robot?.[1] ?? robot?.[2];
   // Sender: <list>-bounces is on every post Mailman distributes: only the From tells who wrote.
