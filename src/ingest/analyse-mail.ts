@@ -7,6 +7,7 @@ import { classifyMail, type MailKind } from './classify/bounce.js';
 import { asksNoAutoReply, classifyAutomatic, type AutomaticVerdict } from './stages/automatic.js';
 import { assessSender, type SenderAuthenticity } from './stages/authenticity.js';
 import { writtenDateOnDeskClock } from './desk-date.js';
+import { severalFromsReason } from './from-fields.js';
 import { copiesOf } from './stages/mail-copies.js';
 import { formRequester } from './stages/web-form.js';
 import { detectLoop, stripReservedHeaders, type LoopVerdict } from './stages/loop.js';
@@ -86,7 +87,7 @@ export async function analyseMail(settings: AnalysisSettings, blobs: Pick<BlobSt
     ? { trusted: false, verdict: 'none', reason: `it came through the web form ${form.form}, whose Reply-To gives the customer's address: nothing authenticates it` }
     : mail.from && mail.fromCount === 1
       ? assessSender(mail.headers.get('authentication-results') ?? [], sender.address, settings.trustedAuthservIds)
-      : { trusted: false, verdict: 'none', reason: mail.from ? `${mail.fromCount} From addresses` : 'no From address' };
+      : { trusted: false, verdict: 'none', reason: mail.from ? severalFromsReason(mail.fromCount) : 'no From address' };
   const attachments: NewMessage['attachments'] = [];
   const omitted: string[] = [];
   for (const a of mail.attachments) {

@@ -16,10 +16,28 @@ import { anyLineEndHeaderEnd, parserHeaderEnd } from './header-end.js';
 // colon, over folded lines, trimmed of what JavaScript trims ("\vFrom:", "From\xa0:", "From\r\n :" are From fields
 // to it; a count of lines starting "From" missed them while the parser read them).
 
-/** The From fields of the header block (not an mbox "From " line, not a folded line's "from:"). */
-export function fromFieldCount(head: Buffer): number {
+//
+// Only the bytes read are counted (a too-large mail's peek: its first 64 KiB; a big mail's parse: its first MiB). When
+// they are a mail's first bytes and its header block does not end within them, a From field after them would go
+// uncounted (a forged mail's block padded past them): the count is then UNENDED, and the mail believed from no one,
+// as one with two From fields is (analyse-mail.ts, too-large-screen.ts).
+
+/** The count of a header block that does not end within the bytes read: how many From fields it has is not known. */
+export const UNENDED = 'unended';
+/** The From addresses a mail shows (its first field's, and one more for each field after it), or UNENDED. */
+export type FromCount = number | typeof UNENDED;
+
+/**
+ * The From fields of the header block (not an mbox "From " line, not a folded line's "from:"). `read`: 'whole' when
+ * `head` is the whole mail; 'start' when it is only its first bytes (UNENDED if the parser's header end is not in them).
+ */
+export function fromFieldCount(head: Buffer, read: 'whole' | 'start' = 'whole'): FromCount {
   const text = head.toString('latin1');
-  const lfBlock = text.slice(0, parserHeaderEnd(text)?.head ?? text.length);
+  const lfEnd = parserHeaderEnd(text);
+  // The parser's end, not the earliest: a reader of LF lines goes on past a bare-CR empty line (and every empty line
+  // the other way is one to the parser too).
+  if (read === 'start' && lfEnd === null) return UNENDED;
+  const lfBlock = text.slice(0, lfEnd?.head ?? text.length);
   const crBlock = text.slice(0, anyLineEndHeaderEnd(text)?.head ?? text.length);
   return Math.max(fromFieldsIn(lfBlock, /\r?\n/g), fromFieldsIn(crBlock, /\r\n|\r|\n/g));
 }
@@ -47,3 +65,11 @@ function fromFieldsIn(block: string, lineEnds: RegExp): number {
   }
   return count;
 }
+
+/** The From count of a mail whose first field names `firstFieldAddresses` addresses and whose block has `fields`. */
+export const fromCountOf = (firstFieldAddresses: number, fields: FromCount): FromCount =>
+  fields === UNENDED ? UNENDED : firstFieldAddresses + Math.max(0, fields - 1);
+
+/** Why a mail whose From count is not 1 is believed from no one. */
+export const severalFromsReason = (count: FromCount): string =>
+  count === UNENDED ? 'its header block does not end within the bytes read: a From field after them is not counted' : `${count} From addresses`;

@@ -8,7 +8,7 @@ import { ErrorCode, VentanillaError } from '../errors.js';
 import { withTextCharsetsNamed } from './charset-repair.js';
 import { charsetsToName, withTextCharsetsNamedStream } from './charset-repair-stream.js';
 import { enclosedMessageIds } from './enclosed-ids.js';
-import { fromFieldCount } from './from-fields.js';
+import { fromCountOf, fromFieldCount, type FromCount } from './from-fields.js';
 import { withParameterLinesFolded, withParameterLinesFoldedStream, withParameterLinesSeen } from './parameter-lines.js';
 import { safeFilename, storedContentType } from './attachment-names.js';
 import { takeUuencodedFiles } from './uuencode.js';
@@ -43,8 +43,11 @@ export interface InboundMail {
   inReplyTo: string | null;
   references: string[];
   from: Address | null;
-  /** How many addresses the From header names: more than one is a forgery's trick, or at least unverifiable. */
-  fromCount: number;
+  /**
+   * How many addresses the From header names: more than one is a forgery's trick, or at least unverifiable. UNENDED
+   * (from-fields.ts): the header block does not end within the bytes read, believed from no one as well.
+   */
+  fromCount: FromCount;
   to: Address[];
   cc: Address[];
   /** The Reply-To addresses (a web form's customer: stages/web-form.ts); absent in mails built by hand. */
@@ -176,7 +179,7 @@ export async function parseMail(input: Buffer): Promise<InboundMail> {
   const kept = repaired ?? raw;
   return withLettersKept(read, async () => {
     const named = withTextCharsetsNamed(kept);
-    return named ? toInboundMail(() => runMailParser(named, undefined, PARSE_TIMEOUT_MS, parseTimeout), named) : null;
+    return named ? toInboundMail(() => runMailParser(named, undefined, PARSE_TIMEOUT_MS, parseTimeout), named, undefined, counted) : null;
   });
 }
 
@@ -246,9 +249,10 @@ function writtenDate(parsed: Date | undefined, written: string | undefined): Dat
 
 /**
  * `spill`: where a big mail's big parts went, for those sent x-uuencode or BinHex to be decoded from (encoded-parts.ts).
- * `counted`: its From fields counted on its bytes as they came, when `head` is a rewriting of them (parseMail).
+ * `counted`: its From fields counted on its whole bytes as they came (parseMail); without it, `head` is only a streamed
+ * mail's first bytes (parseMailStream), in which its header block must end (from-fields.ts UNENDED).
  */
-async function toInboundMail(run: () => Promise<ParserOutput>, head: Buffer, spill?: AttachmentSpill, counted?: { fromFields: number }): Promise<InboundMail> {
+async function toInboundMail(run: () => Promise<ParserOutput>, head: Buffer, spill?: AttachmentSpill, counted?: { fromFields: FromCount }): Promise<InboundMail> {
   try {
     const parsed = await run();
     const taken = spill ? await withStreamedPartsDecoded(parsed.attachments, spill) : parsed.attachments;
@@ -270,7 +274,8 @@ async function toInboundMail(run: () => Promise<ParserOutput>, head: Buffer, spi
       references: parseIdList(parsed.references),
       from,
       // A second From field (from-fields.ts) is a second sender: the mail is believed from no one (analyse-mail.ts).
-      fromCount: fromAddresses.length + Math.max(0, (counted?.fromFields ?? fromFieldCount(head)) - 1),
+      // Without `counted`, `head` is a streamed mail's first MiB: its block must end within it.
+      fromCount: fromCountOf(fromAddresses.length, counted?.fromFields ?? fromFieldCount(head, 'start')),
       to,
       cc,
       replyTo: addresses(parsed.headers.get('reply-to') as AddressObject | undefined),

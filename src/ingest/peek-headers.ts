@@ -2,7 +2,7 @@ import addressparser from 'nodemailer/lib/addressparser';
 import { oneLine } from '../domain/one-line.js';
 import { personName } from '../domain/display-name.js';
 import { normaliseMessageId } from '../domain/thread-refs.js';
-import { fromFieldCount } from './from-fields.js';
+import { fromCountOf, fromFieldCount, type FromCount } from './from-fields.js';
 import { headerEnd } from './header-end.js';
 import { fromNameWithLetters, subjectWithLetters } from './legacy-headers.js';
 
@@ -28,8 +28,8 @@ export interface PeekedHeaders {
    * mail reads (stages/too-large-screen.ts: Authentication-Results, Auto-Submitted, the spam filter's verdict...).
    */
   headers?: Map<string, string[]>;
-  /** The From addresses, in every From field (from-fields.ts): more than one is believed from no one. */
-  fromCount?: number;
+  /** The From addresses, in every From field (from-fields.ts): more than one, or a block not ended in the peek, is believed from no one. */
+  fromCount?: FromCount;
 }
 
 /**
@@ -63,7 +63,8 @@ export async function peekHeaders(raw: Buffer): Promise<PeekedHeaders> {
   const firstFieldAddresses = fromLine ? addressparser(fromLine, { flatten: true }).filter((a) => a.address.includes('@')).length : 0;
   return {
     headers,
-    fromCount: firstFieldAddresses + Math.max(0, fromFieldCount(bytes) - 1),
+    // A mail the peek does not hold whole (a too-large one always): its block must end within the peek.
+    fromCount: fromCountOf(firstFieldAddresses, fromFieldCount(bytes, raw.length >= PEEK_BYTES ? 'start' : 'whole')),
     messageId: normaliseMessageId(header('Message-ID')),
     from: sender?.address ?? null,
     fromName: sender?.name ? personName(fromNameWithLetters(bytes, decodeWords(sender.name)), sender.address) : null,

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { addOrganisation, authoriseContact } from '../../src/lifecycle/access-actions.js';
 import { inTransaction } from '../../src/store/database.js';
 import { createTestApp, mail, type TestApp } from '../support/app.js';
+import { chunks } from '../support/chunks.js';
 
 let app: TestApp;
 const clock = new Date('2026-11-24T16:00:00Z');
@@ -118,5 +119,38 @@ describe('a second From field the count did not read as one (review: screening)'
     const r = await ingest(raw);
     expect((await ticketOf(r.ticketNumber)).heldForAuthorisation).toBe(false);
     expect(await templates()).toEqual(['acknowledgement luis@empresa.mx']);
+  });
+});
+
+// Review: the count reads only the bytes read (a too-large mail's peek: its first 64 KiB; a big mail's parse: its
+// first MiB). A header block that does not end within them may hide a second From after them: a forged mail whose
+// header block was padded past 64 KiB passed as the first From's, authorised, and got the too_large notice. Such a
+// mail is now believed from no one, as one with two From fields is.
+describe('a header block that does not end within the bytes read (review: a From hidden past the peek)', () => {
+  const padded = (second: string) => `luis@empresa.mx\r\nX-Relleno: ${'x'.repeat(70 * 1024)}${second}`;
+  const stream = (raw: Buffer) => app.pipeline.ingestStream(chunks(raw, 65536), { source: 'file', sourceRef: 'stream' });
+  for (const [way, take] of [['in memory', ingest], ['streamed', stream]] as const) {
+    it(`too large, ${way}: a second From past the peek's 64 KiB is not taken for the first's, held as forged, nobody mailed`, async () => {
+      await start({ MAX_MESSAGE_BYTES: '2000' });
+      const r = await take(mail({ headers: { From: padded('\r\nFrom: attacker@evil.example'), Subject: 'Cambio de cuenta bancaria', ...SERVER }, body: 'x'.repeat(5000) }));
+      expect(r.outcome).toBe('too_large');
+      expect(r.detail).toMatch(/header block does not end within the bytes read/);
+      expect((await ticketOf(r.ticketNumber)).heldForAuthorisation).toBe(true);
+      expect(await templates()).toEqual([]);
+    });
+  }
+
+  it('too large, the same header block with one From: believed from no one either (what follows the peek is unknown)', async () => {
+    await start({ MAX_MESSAGE_BYTES: '2000' });
+    const r = await ingest(mail({ headers: { From: padded(''), Subject: 'Factura', ...SERVER }, body: 'x'.repeat(5000) }));
+    expect((await ticketOf(r.ticketNumber)).heldForAuthorisation).toBe(true);
+    expect(await templates()).toEqual([]);
+  });
+
+  it('too large, a header block that ends within the peek: the authorised customer\'s, told it is too large', async () => {
+    await start({ MAX_MESSAGE_BYTES: '2000' });
+    const r = await ingest(mail({ headers: { From: 'luis@empresa.mx', Subject: 'Factura', ...SERVER }, body: 'x'.repeat(70 * 1024) }));
+    expect((await ticketOf(r.ticketNumber)).heldForAuthorisation).toBe(false);
+    expect(await templates()).toEqual(['too_large luis@empresa.mx']);
   });
 });

@@ -1,5 +1,6 @@
 import type { Tx } from '../../store/database.js';
 import { accessContact, ADMIN_ROLE } from '../../store/access-repo.js';
+import { severalFromsReason } from '../from-fields.js';
 import type { PeekedHeaders } from '../peek-headers.js';
 import type { AccessSettings } from './access.js';
 import { assessSender } from './authenticity.js';
@@ -33,7 +34,7 @@ export async function screenTooLarge(tx: Tx, access: AccessSettings, peek: Peeke
   const headers = peek.headers ?? new Map<string, string[]>();
   const fromCount = peek.fromCount ?? 1;
   const authenticity =
-    fromCount === 1 ? assessSender(headers.get('authentication-results') ?? [], peek.from, access.trustedAuthservIds) : { trusted: false, reason: `${fromCount} From addresses` };
+    fromCount === 1 ? assessSender(headers.get('authentication-results') ?? [], peek.from, access.trustedAuthservIds) : { trusted: false, reason: severalFromsReason(fromCount) };
   const fields = { headers, from: { address: peek.from, name: peek.fromName }, subject: peek.subject ?? '', text: '' };
   const automatic = classifyAutomatic(fields);
   const forged = authenticity.trusted ? null : `the From address failed authentication (${authenticity.reason})`;

@@ -2,10 +2,15 @@
 // CR, mixed): a forwarded mail's quoted "From:" in the body counted as a second From and an authorised customer's
 // mail was believed from no one (held or rejected as forged). The block ends where mailparser ends it: a bare CR
 // line in a mail of LF or CRLF lines is no empty line to it, and hid a second From field from the count.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fromFieldCount } from '../../../src/ingest/from-fields.js';
+import { fromFieldCount, UNENDED } from '../../../src/ingest/from-fields.js';
 import { peekHeaders } from '../../../src/ingest/peek-headers.js';
-import { parseMail } from '../../../src/ingest/parse.js';
+import { parseMail, parseMailStream } from '../../../src/ingest/parse.js';
+import { BlobStore } from '../../../src/store/blobs.js';
+import { chunks } from '../../support/chunks.js';
 import { headerEnd } from '../../../src/ingest/header-end.js';
 
 const b = (s: string) => Buffer.from(s, 'latin1');
@@ -43,5 +48,29 @@ describe('From fields counted in the header block only', () => {
   it('a CR last in what was read is not yet an empty line (it may start a CRLF)', () => {
     expect(headerEnd('From: a@b\r\n\r')).toBeNull();
     expect(headerEnd('From: a@b\r\n\r\nbody')).toEqual({ head: 9, body: 13 });
+  });
+});
+
+// Review: only the bytes read are counted; a header block that does not end within a mail's first bytes may hide a
+// From after them. Such a count is UNENDED (believed from no one); the whole mail, or a block that ends, counts as before.
+describe('a header block that does not end within the bytes read', () => {
+  const padded = b(`From: ana@cliente.mx\r\nX-Relleno: ${'x'.repeat(100_000)}\r\nFrom: x@evil.example\r\nSubject: s\r\n\r\nhola\r\n`);
+  it('a mail\'s first bytes without the header end count UNENDED; the whole mail, or first bytes with the end, count', () => {
+    expect(fromFieldCount(padded.subarray(0, 64 * 1024), 'start')).toBe(UNENDED);
+    expect(fromFieldCount(padded, 'start')).toBe(2);
+    expect(fromFieldCount(b('From: ana@cliente.mx\r\nSubject: s'), 'whole')).toBe(1);
+    expect(fromFieldCount(b('From: ana@cliente.mx\r\nSubject: s\r\n\r\nho'), 'start')).toBe(1);
+  });
+  it('the peek and a streamed parse whose first bytes do not hold the block: UNENDED; the in-memory parse counts two', async () => {
+    expect((await peekHeaders(padded)).fromCount).toBe(UNENDED);
+    expect((await parseMail(padded)).fromCount).toBe(2);
+    const root = mkdtempSync(path.join(tmpdir(), 'ventanilla-blobs-'));
+    try {
+      const spill = { blobs: new BlobStore(root), inMemoryBytes: 1024, maxBytes: 1024 * 1024 };
+      expect((await parseMailStream(() => chunks(padded, 65536), padded.subarray(0, 64 * 1024), spill)).fromCount).toBe(UNENDED);
+      expect((await parseMailStream(() => chunks(padded, 65536), padded, spill)).fromCount).toBe(2);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
