@@ -31,24 +31,43 @@ const VALUE = '(?:"[^"\\r\\n]{0,256}"|[^\\s;"]{1,256})';
  * folded line after it (17 us a byte of such lines).
  */
 const FOLD = '(?:[ \\t]{0,64};[ \\t]{0,64}|[ \\t]{0,128})\\r?\\n[ \\t]{1,64}';
-/** How many parameters one match spans, on the type's line and folded: more than a Content-Type has. */
+/** How many parameters one match spans on the type's own line: more than a Content-Type has. */
 const MAX_INLINE = 4;
-const MAX_FOLDED = 8;
+/** How much of a header a stream holds back (Pieces), and so how much of an UNTYPED match is repaired (within). */
+const MAX_UNTYPED_CHARS = 8 * 1024;
+/**
+ * How many folded parameters one match spans: as many as MAX_UNTYPED_CHARS can hold (a folded line of a parameter is 8
+ * characters at least: "\n name=x"). Bounded all the same: each one repeated is a step V8 keeps to go back to, and a
+ * chain of hundreds of thousands (an 8 MB Content-Type) overflowed its stack (RangeError) where `*` stood.
+ */
+const MAX_FOLDED = MAX_UNTYPED_CHARS / 8;
 /** A parameter after its ";" on the type's own line. */
 const INLINE = `[ \\t]{0,64};[ \\t]{0,64}${PARAMETER}[ \\t]{0,64}${VALUE}`;
 /**
  * A Content-Type line of a type (and whole parameters after their ";"), and the folded lines after it that each hold
- * one whole parameter, up to the start of the last one: a ";" goes at the end of each of its lines that has none
- * (UNSEPARATED_END). A folded value or quoted string, or anything else on a line, ends the chain (the lines after it
- * are not touched). Lengths are bounded so that a match fits in MAX_UNTYPED_CHARS (~7,000 characters at most).
+ * one whole parameter, as many as MAX_UNTYPED_CHARS holds, up to the start of the last one: a ";" goes at the end of
+ * each of its lines that has none (UNSEPARATED_END). A folded value or quoted string, or anything else on a line, ends
+ * the chain (the lines after it are not touched). Linear: each step has one way to match (a value holds no blank, a
+ * fold's blanks are one run unless a ";" splits them), so a chain that ends is given back one step, not tried again
+ * from each line. Once longer than MAX_UNTYPED_CHARS, a match is repaired only as far as within() says.
  */
 const UNTYPED = new RegExp(
-  `(?<![^\\n])content-type:[ \\t]{0,64}${TOKEN}\\/${TOKEN}(?:${INLINE}){0,${MAX_INLINE}}(?:${FOLD}${PARAMETER}[ \\t]{0,64}${VALUE}){0,${MAX_FOLDED - 1}}${FOLD}${PARAMETER}`,
+  `(?<![^\\n])content-type:[ \\t]{0,64}${TOKEN}\\/${TOKEN}(?:${INLINE}){0,${MAX_INLINE}}(?:${FOLD}${PARAMETER}[ \\t]{0,64}${VALUE}){0,${MAX_FOLDED}}${FOLD}${PARAMETER}`,
   'gi',
 );
+/** UNTYPED at the start of a text (one of MAX_UNTYPED_CHARS: the bound on folded parameters never reached). */
+const UNTYPED_FIRST = new RegExp(`^(?:${UNTYPED.source})`, 'i');
 /** Within an UNTYPED match, the end of a line without its ";": the ";" goes after its last character. */
 const UNSEPARATED_END = /([^;\s])(?=[ \t]*\r?\n)/g;
-const MAX_UNTYPED_CHARS = 8 * 1024;
+
+/**
+ * The part of an UNTYPED match that is repaired: the whole of a match in MAX_UNTYPED_CHARS, else the match its first
+ * MAX_UNTYPED_CHARS characters hold (a Content-Type of hundreds of folded parameters, more than any mail has). A
+ * stream holds back no more of a header: cut past them, its piece holds those characters whole, and gives the same.
+ */
+function within(match: string): string {
+  return match.length <= MAX_UNTYPED_CHARS ? match : (UNTYPED_FIRST.exec(match.slice(0, MAX_UNTYPED_CHARS))?.[0] ?? '');
+}
 /** From a header's first line to the chunk's end, what may still be the start of an UNTYPED match. */
 const MAY_BE_UNTYPED = /^(?:[a-z-]{0,12}|content-type:[\s\S]*)$/i;
 /** A line UNFOLDED folds back (after a line that ends in ";"), and the start of one still to be completed. */
@@ -57,7 +76,11 @@ const MAY_BE_UNFOLDED_LINE = new RegExp(`^[a-z-]{0,${LONGEST_NAME}}[ \\t]*$`, 'i
 const ENDS_IN_SEMICOLON = /;[ \t]*\r?$/;
 
 /** The ";" put back between a Content-Type's type and its folded parameters, and between those parameters. */
-const separated = (text: string) => text.replace(UNTYPED, (match) => match.replace(UNSEPARATED_END, '$1;'));
+const separated = (text: string) =>
+  text.replace(UNTYPED, (match) => {
+    const repaired = within(match);
+    return repaired.replace(UNSEPARATED_END, '$1;') + match.slice(repaired.length);
+  });
 
 /** The repairs of `text`, whose previous character (the lines' start are known by it) is `before`. */
 const folded = (text: string, before = '\n') => separated(before + text.replace(UNFOLDED, '$1\t$2')).slice(1);

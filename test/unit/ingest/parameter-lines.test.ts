@@ -30,6 +30,9 @@ async function seen(raw: Buffer, chunkSize: number): Promise<{ out: Buffer; foun
 }
 
 const crlf = (lines: string[]) => Buffer.from(lines.join('\r\n'), 'latin1');
+/** A Content-Type and its 20 folded parameters, none with its ";", the boundary last. */
+const TWENTY = ['Content-Type: multipart/mixed', ...Array.from({ length: 19 }, (_, i) => ` ${['charset', 'format', 'name', 'type'][i % 4]}=v${i}`), ' boundary=b1'];
+const twentyParameters = crlf(['From: a@b.mx', ...TWENTY, '', '--b1', 'Content-Type: text/plain', '', 'hola', '--b1--', '']);
 
 describe('parameter lines folded on a mail read as a stream', () => {
   /** Each mail, and whether it has a line to fold back. */
@@ -57,6 +60,7 @@ describe('parameter lines folded on a mail read as a stream', () => {
       'Content-Type: multipart/mixed;', '\tboundary="b1"', 'Content-Type: multipart/mixed; boundary=', '\t"b2"', 'Content-Type: text/plain; name="a', '\tcharset=x.txt"',
       'Content-Type: application/pdf;', ' name*0="a";', ' name*1="b=c.pdf"', 'X-Content-Type: text/plain', '\tcharset=x', 'Content-Type: text/plain', 'charset=x',
       'Content-Type: text/plain', ' (comentario) charset=x', 'Content-Type: text/plain', ' nombre=x', 'A: Content-Type: text/plain', ' charset=x', '', 'Content-Type:']), false],
+    'twenty folded parameters without the ";" between them (review: the repair stopped after 8)': [twentyParameters, true],
   };
   for (const [name, [raw, folds]] of Object.entries(cases)) {
     it(`${name}: the bytes of the in-memory repair, cut in 1-, 7-, 2000- and 65536-byte chunks`, async () => {
@@ -84,6 +88,31 @@ describe('parameter lines folded on a mail read as a stream', () => {
     expect(withParameterLinesFolded(raw)?.toString('latin1')).toBe(crlf([
       'Content-Type: multipart/mixed;', ' charset=utf-8; ', '\tboundary="b 1";', ' type=text/plain;', '  format=flowed', ' (x)', '', '--b 1', 'Content-Type: text/plain;', ' charset=utf-8;', ' name="a', ' format=b.txt"',
     ]).toString('latin1'));
+  });
+
+  it('puts the ";" back between twenty folded parameters, and the mail reads (review: it stopped after 8)', async () => {
+    const repaired = crlf(['From: a@b.mx', ...TWENTY.map((line, i) => (i < TWENTY.length - 1 ? `${line};` : line)), '', '--b1', 'Content-Type: text/plain', '', 'hola', '--b1--', '']);
+    expect(withParameterLinesFolded(twentyParameters)?.toString('latin1')).toBe(repaired.toString('latin1'));
+    expect((await parseMail(twentyParameters)).text.trim()).toBe('hola');
+  });
+
+  it('repairs a 1 MB header line and a 1 MB Content-Type of folded parameters in memory and streamed alike', async () => {
+    // Linear time, checked by the default timeout (no timed assertion). A 1 MB line of parameters on the type's own
+    // line, then one folded without its ";": more than a Content-Type has, left as it is. And 1 MB of folded
+    // parameters: repaired as far as the stream holds a header (its first 8 KiB), the same bytes both ways.
+    const line = crlf([`Content-Type: multipart/mixed${'; name=x'.repeat(130_000)}`, ' boundary=b1', '', 'x']);
+    const folds = crlf(['Content-Type: multipart/mixed', ...Array.from({ length: 100_000 }, (_, i) => ` name=v${i}`), '', 'x']);
+    expect(withParameterLinesFolded(line)).toBeNull();
+    const repaired = withParameterLinesFolded(folds)?.toString('latin1') ?? '';
+    expect(repaired.startsWith('Content-Type: multipart/mixed;\r\n name=v0;\r\n name=v1;\r\n name=v2;\r\n name=v3;\r\n')).toBe(true);
+    expect((repaired.match(/;\r\n/g) ?? []).length).toBeGreaterThan(600);
+    for (const raw of [line, folds]) {
+      const whole = withParameterLinesFolded(raw) ?? raw;
+      for (const size of [7, 65536]) expect((await folded(raw, size)).out.equals(whole), `${size}-byte chunks`).toBe(true);
+    }
+    // 8 MB of them: an unbounded repetition overflowed V8's stack (RangeError) and the mail could not be read.
+    const eight = crlf(['Content-Type: multipart/mixed', ...Array.from({ length: 800_000 }, (_, i) => ` name=v${i}`), '', 'x']);
+    expect(withParameterLinesFolded(eight)?.subarray(0, 8 * 1024).equals(withParameterLinesFolded(folds)?.subarray(0, 8 * 1024) as Buffer)).toBe(true);
   });
 
   it('gives the bytes of the in-memory repair on 300 mails drawn from header lines, cut at random (a fixed seed)', async () => {
