@@ -61,6 +61,8 @@ describe('parameter lines folded on a mail read as a stream', () => {
       'Content-Type: application/pdf;', ' name*0="a";', ' name*1="b=c.pdf"', 'X-Content-Type: text/plain', '\tcharset=x', 'Content-Type: text/plain', 'charset=x',
       'Content-Type: text/plain', ' (comentario) charset=x', 'Content-Type: text/plain', ' nombre=x', 'A: Content-Type: text/plain', ' charset=x', '', 'Content-Type:']), false],
     'twenty folded parameters without the ";" between them (review: the repair stopped after 8)': [twentyParameters, true],
+    'a Content-Type of 1,000 folded parameters past the 8 KiB a stream holds back, every seventh with its ";"': [crlf([
+      'Content-Type: multipart/mixed', ...Array.from({ length: 1000 }, (_, i) => ` name=v${i}${i % 7 ? '' : ';'}${' '.repeat(i % 5)}`), '', 'x']), true],
   };
   for (const [name, [raw, folds]] of Object.entries(cases)) {
     it(`${name}: the bytes of the in-memory repair, cut in 1-, 7-, 2000- and 65536-byte chunks`, async () => {
