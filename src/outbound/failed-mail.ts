@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BlobStore } from '../store/blobs.js';
 import type { Tx } from '../store/database.js';
-import { markFailed, type ClaimedMail } from '../store/outbox-repo.js';
+import { markFailed, type ClaimedMail, type TryLeft } from '../store/outbox-repo.js';
 import { parseColumn } from './outgoing-mail.js';
 import { addMessage, addTicketEvent } from '../store/tickets-repo.js';
 
@@ -24,11 +24,11 @@ export function missingAttachments(row: Pick<ClaimedMail, 'id' | 'attachments'>,
 }
 
 /**
- * Marks the mail failed and, for a ticket's mail, tells its ticket whom it did not reach and why. `reached`: its last
- * try may have left it with a reader all the same (outbox-repo.ts markFailed).
+ * Marks the mail failed and, for a ticket's mail, tells its ticket whom it did not reach and why. `left`: what its
+ * last try left on the row besides (outbox-repo.ts markFailed: a reader it may have reached all the same...).
  */
-export async function recordFailedMail(tx: Tx, row: Pick<ClaimedMail, 'id' | 'ticketId' | 'toList' | 'ccList' | 'subject'>, reason: string, at: Date, headers?: string, reached = false): Promise<void> {
-  await markFailed(tx, row.id, reason, headers, reached);
+export async function recordFailedMail(tx: Tx, row: Pick<ClaimedMail, 'id' | 'ticketId' | 'toList' | 'ccList' | 'subject'>, reason: string, at: Date, left: TryLeft = {}): Promise<void> {
+  await markFailed(tx, row.id, reason, left);
   if (row.ticketId === null) return;
   const to = [...parseColumn<string[]>(row.toList), ...parseColumn<string[]>(row.ccList)].join(', ');
   const detail = `not sent to ${to}: ${reason}`.slice(0, 2000);

@@ -47,7 +47,7 @@ export class FailedTries {
    */
   async requeueStopped(row: ClaimedMail, recorded: boolean, reached: boolean, report: DrainReport, now: () => Date): Promise<void> {
     const reason = `the daemon stopped before the server answered${recorded ? ' the end of the mail (it may have it: sent again)' : ''}`;
-    if (await this.whileHeld(row, (tx) => markRetry(tx, row.id, now(), reason, undefined, reached))) report.retried++;
+    if (await this.whileHeld(row, (tx) => markRetry(tx, row.id, now(), reason, { reached }))) report.retried++;
   }
 
   /**
@@ -62,9 +62,11 @@ export class FailedTries {
     const before = parseColumn<OutboxHeaders>(row.headers).refusedForGood;
     const refusedForGood = [before, said(refused.filter((r) => isPermanentRecipientCode(r.responseCode)))].filter(Boolean).join('; ');
     const owed = refused.filter((r) => !isPermanentRecipientCode(r.responseCode)).map((r) => r.address);
-    if (owed.length > 0) return this.retryOrFail(row, message, false, report, now, { owedTo: owed, reached: someTook, refusedForGood });
+    // The asked address among those that took it: when, kept whatever becomes of the mail (the survey gate reads it).
+    const primaryTookAt = someTook && askedTook(row, refused) ? now() : undefined;
+    if (owed.length > 0) return this.retryOrFail(row, message, false, report, now, { owedTo: owed, reached: someTook, refusedForGood, primaryTookAt });
     if (!someTook) return this.retryOrFail(row, message, true, report, now);
-    if (!(await this.whileHeld(row, (tx) => noteRefusedRecipients(tx, row.id, [before, message].filter(Boolean).join('; '))))) return;
+    if (!(await this.whileHeld(row, (tx) => noteRefusedRecipients(tx, row.id, [before, message].filter(Boolean).join('; '), primaryTookAt)))) return;
     report.sent++;
     this.deps.log.warn({ outboxId: row.id, refused: message }, 'mail sent, but the server refused some of its recipients for good');
   }
@@ -88,11 +90,13 @@ export class FailedTries {
    * tries run out, with OUTBOX_MAX_ATTEMPTS), else due again after the backoff (30 s doubling to 1 h).
    * `owedTo`: the recipients it is still owed to, when others took it (the rest of the envelope is done); `reached`:
    * this try may have left it with a reader (kept on the row for good: OutboxMail.mayHaveReached); `refusedForGood`:
-   * the recipients refused for good so far, kept for when it is sent (OutboxHeaders.refusedForGood).
+   * the recipients refused for good so far, kept for when it is sent (OutboxHeaders.refusedForGood); `primaryTookAt`:
+   * the asked address took it at this try (OutboxMail.primaryTookAt).
    */
-  async retryOrFail(row: ClaimedMail, message: string, permanent: boolean, report: DrainReport, now: () => Date, tried: { owedTo?: string[]; reached?: boolean; refusedForGood?: string } = {}): Promise<void> {
-    const { owedTo, reached = false, refusedForGood } = tried;
+  async retryOrFail(row: ClaimedMail, message: string, permanent: boolean, report: DrainReport, now: () => Date, tried: { owedTo?: string[]; reached?: boolean; refusedForGood?: string; primaryTookAt?: Date } = {}): Promise<void> {
+    const { owedTo, reached = false, refusedForGood, primaryTookAt } = tried;
     const headers = owedTo ? JSON.stringify({ ...parseColumn<OutboxHeaders>(row.headers), envelopeTo: owedTo, ...(refusedForGood ? { refusedForGood } : {}) }) : undefined;
+    const left = { headers, reached, primaryTookAt };
     const delay = Math.min(30_000 * 2 ** (row.attempts - 1), 3_600_000);
     const next = new Date(now().getTime() + delay);
     const { retryHours } = this.opts;
@@ -100,13 +104,25 @@ export class FailedTries {
     const triesOver = this.opts.maxAttempts !== undefined && row.attempts >= this.opts.maxAttempts;
     if (permanent || windowOver || triesOver) {
       const reason = permanent ? message : windowOver ? `${message} (gave up after ${retryHours} hours)` : `${message} (gave up after ${row.attempts} tries)`;
-      if (!(await this.whileHeld(row, (tx) => recordFailedMail(tx, row, reason, now(), headers, reached)))) return;
+      if (!(await this.whileHeld(row, (tx) => recordFailedMail(tx, row, reason, now(), left)))) return;
       report.failed++;
       this.deps.log.error({ outboxId: row.id, to: owedTo ?? row.toList, error: reason, attempts: row.attempts }, 'mail failed permanently');
     } else {
-      if (!(await this.whileHeld(row, (tx) => markRetry(tx, row.id, next, message, headers, reached)))) return;
+      if (!(await this.whileHeld(row, (tx) => markRetry(tx, row.id, next, message, left)))) return;
       report.retried++;
       this.deps.log.warn({ outboxId: row.id, error: message, retryInMs: delay }, 'mail not sent; will retry');
     }
   }
+}
+
+/**
+ * Whether the asked address (the first To: OutboxMail.primaryTo) took the mail at a try that others refused: it was
+ * in this try's envelope (the recipients still owed, OutboxHeaders.envelopeTo, else all of them) and not refused.
+ */
+function askedTook(row: ClaimedMail, refused: RefusedRecipient[]): boolean {
+  const to = parseColumn<string[]>(row.toList);
+  const asked = (to[0] ?? '').toLowerCase();
+  const envelope = parseColumn<OutboxHeaders>(row.headers).envelopeTo ?? [...to, ...parseColumn<string[]>(row.ccList)];
+  const named = (list: string[]) => list.some((a) => a.toLowerCase() === asked);
+  return asked !== '' && named(envelope) && !named(refused.map((r) => r.address));
 }

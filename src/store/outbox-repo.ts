@@ -70,7 +70,6 @@ export function newestMailWithHeader(db: Db, templates: string[], name: string, 
   );
 }
 
-/** True when one of these Message-IDs (no angle brackets) is of a mail of ours made from `template`. */
 /** The template of the first of `messageIds` that is a mail of ours in the outbox; null when none is. */
 export function templateOfOurMail(tx: Tx, messageIds: string[]): string | null {
   const sql = sqlOf(tx);
@@ -254,25 +253,28 @@ export async function markManySent(db: Db, mails: Array<{ id: number; at: Date }
 }
 
 // Retry and failure clear sentAt: the mail may have been marked sent just before the server's final answer
-// refused it (the drainer commits "sent" before the end of the message; see drainer.ts). `headers` (JSON)
-// replaces the row's when the mail is still owed to only some of its recipients (OutboxHeaders.envelopeTo).
-// `reached`: the try may have left it with a reader (taken for some, or its answer lost): mayHaveReached is set,
-// and stays set, whatever later tries say (the retry of `outbox retry` too).
-export async function markRetry(tx: Tx, id: number, nextAttemptAt: Date, error: string, headers?: string, reached = false): Promise<void> {
-  await tx.outboxMail.update({ where: { id }, data: { status: 'pending', nextAttemptAt, sentAt: null, leasedUntil: null, leaseHolder: null, lastError: error.slice(0, 2000), ...settled(headers, reached) } });
+// refused it (the drainer commits "sent" before the end of the message; see drainer.ts). What else the try left:
+// `headers` (JSON) replaces the row's when the mail is still owed to only some of its recipients
+// (OutboxHeaders.envelopeTo); `reached`: the try may have left it with a reader (taken for some, or its answer
+// lost): mayHaveReached is set, and stays set, whatever later tries say (the retry of `outbox retry` too);
+// `primaryTookAt`: the asked address took it at this try while others refused it (OutboxMail.primaryTookAt).
+export type TryLeft = { headers?: string; reached?: boolean; primaryTookAt?: Date };
+
+export async function markRetry(tx: Tx, id: number, nextAttemptAt: Date, error: string, left: TryLeft = {}): Promise<void> {
+  await tx.outboxMail.update({ where: { id }, data: { status: 'pending', nextAttemptAt, sentAt: null, leasedUntil: null, leaseHolder: null, lastError: error.slice(0, 2000), ...settled(left) } });
 }
 
-export async function markFailed(tx: Tx, id: number, error: string, headers?: string, reached = false): Promise<void> {
-  await tx.outboxMail.update({ where: { id }, data: { status: 'failed', sentAt: null, leasedUntil: null, leaseHolder: null, lastError: error.slice(0, 2000), ...settled(headers, reached) } });
+export async function markFailed(tx: Tx, id: number, error: string, left: TryLeft = {}): Promise<void> {
+  await tx.outboxMail.update({ where: { id }, data: { status: 'failed', sentAt: null, leasedUntil: null, leaseHolder: null, lastError: error.slice(0, 2000), ...settled(left) } });
 }
 
-function settled(headers: string | undefined, reached: boolean) {
-  return { ...(headers ? { headers } : {}), ...(reached ? { mayHaveReached: true } : {}) };
+function settled({ headers, reached, primaryTookAt }: TryLeft) {
+  return { ...(headers ? { headers } : {}), ...(reached ? { mayHaveReached: true } : {}), ...(primaryTookAt ? { primaryTookAt } : {}) };
 }
 
 /** A sent mail that some of its recipients refused for good (5xx to RCPT TO): the refusals, for `outbox list`. */
-export async function noteRefusedRecipients(tx: Tx, id: number, error: string): Promise<void> {
-  await tx.outboxMail.update({ where: { id }, data: { lastError: error.slice(0, 2000) } });
+export async function noteRefusedRecipients(tx: Tx, id: number, error: string, primaryTookAt?: Date): Promise<void> {
+  await tx.outboxMail.update({ where: { id }, data: { lastError: error.slice(0, 2000), ...settled({ primaryTookAt }) } });
 }
 
 export async function listOutbox(db: Db, filter: { status?: string; limit?: number } = {}): Promise<OutboxRow[]> {

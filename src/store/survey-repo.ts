@@ -200,7 +200,9 @@ export async function npsCandidates(db: Db, q: { activeSince: Date; askedSince: 
  * marks that mail failed, and a Cc taking the mail must not make the address look as if it works.
  *
  * A mail that failed while owed only to others (OutboxHeaders.envelopeTo without this address: it took the mail at an
- * earlier try, and a Cc's 451 ran out the retries) is no failure to it, unless it was refused for good on the way.
+ * earlier try, and a Cc's 451 ran out the retries) is no failure to it, unless it was refused for good on the way. It
+ * is a delivery to it, though, as any mail it took at a try that others refused (primaryTookAt, whatever the row's
+ * status: sent, failed only for the Cc, or still owed to it): at that time.
  */
 /** Whether a list of refusals ("luis@cliente.mx: 550 …; …": failed-tries.ts) names the address asked (f's, s's alike). */
 const NAMES_ASKED = (refusals: string) => `instr('; ' || lower(coalesce(${refusals}, '')), '; ' || f."primaryTo" || ':')`;
@@ -208,11 +210,12 @@ const NAMES_REFUSED = (row: string) => NAMES_ASKED(`${row}."lastError"`);
 const OWED_TO_OTHERS_ONLY = `(json_valid(f."headers") AND json_type(f."headers", '$.envelopeTo') IS 'array'
     AND instr(lower(json_extract(f."headers", '$.envelopeTo')), '"' || f."primaryTo" || '"') = 0
     AND ${NAMES_ASKED(`json_extract(f."headers", '$.refusedForGood')`)} = 0)`;
+/** When the failure f was met: a failed mail's last try (its nextAttemptAt), a sent one's sending. */
+const FAILED_AT = `CASE WHEN f."status" = 'failed' THEN f."nextAttemptAt" ELSE f."sentAt" END`;
 export const FAILED_NOT_SINCE_DELIVERED_SQL = `SELECT 1 FROM "OutboxMail" f WHERE f."primaryTo" = ?
   AND ((f."status" = 'failed' AND NOT ${OWED_TO_OTHERS_ONLY}) OR (f."status" = 'sent' AND ${NAMES_REFUSED('f')} > 0))
-  AND NOT EXISTS (SELECT 1 FROM "OutboxMail" s WHERE s."primaryTo" = f."primaryTo" AND s."status" = 'sent'
-    AND s."sentAt" > CASE WHEN f."status" = 'failed' THEN f."nextAttemptAt" ELSE f."sentAt" END
-    AND ${NAMES_REFUSED('s')} = 0) LIMIT 1`;
+  AND NOT EXISTS (SELECT 1 FROM "OutboxMail" s WHERE s."primaryTo" = f."primaryTo"
+    AND ((s."status" = 'sent' AND s."sentAt" > ${FAILED_AT} AND ${NAMES_REFUSED('s')} = 0) OR s."primaryTookAt" > ${FAILED_AT})) LIMIT 1`;
 
 export async function mailPermanentlyFailedTo(tx: Tx, address: string): Promise<boolean> {
   return sqlOf(tx).get(FAILED_NOT_SINCE_DELIVERED_SQL, address.toLowerCase()) !== undefined;

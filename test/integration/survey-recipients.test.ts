@@ -205,6 +205,52 @@ describe('a mail the asked address took, that failed only for a Cc', () => {
   });
 });
 
+// Luis's mailbox was disabled in March (550 5.2.1: no "user unknown", so nothing suppresses it; only the outbox
+// knows), and his mails failed. It works again: a later mail with Ana in copy reaches him at its first try, while
+// Ana's server answers 451. Whether Ana takes the retry (the mail sent) or never does (the mail failed, owed only to
+// her), it reached him after his failure: his surveys resume. The failed row must keep when he took it.
+describe('a later mail that the asked address took, after a refusal for good, while a Cc is greylisted', () => {
+  it.each([
+    ['the Cc takes the retry: the mail is sent', true, 'sent'],
+    ['the Cc never does: the mail fails, only for her', false, 'failed'],
+  ])('%s: lifts the block on his surveys', async (_label, ccTakesRetry, status) => {
+    await start({ OUTBOX_MAX_ATTEMPTS: '2' });
+    const at = (minutes: number) => () => new Date(clock.getTime() + minutes * 60_000);
+    const smtp = fixture.smtp();
+    smtp.refuseRecipients.set('luis@cliente.mx', 550);
+    smtp.recipientReplies.set('luis@cliente.mx', '5.2.1 Mailbox disabled, not accepting messages');
+    try {
+      const first = await web.app.pipeline.ingest(mail({ headers: { From: 'Luis <luis@cliente.mx>', 'Message-ID': '<l1@cliente.mx>' } }), { source: 'file' });
+      await web.app.drainer().drain(at(0));
+      await replyToTicket(web.app, { number: first.ticketNumber as number, body: 'Listo.', status: 'solved', actor: 'agent:maria', now: clock });
+      expect(await csatEvents(first.ticketNumber as number)).toEqual(['csat_skipped: luis@cliente.mx: bounced']);
+      await web.app.drainer().drain(at(1));
+      // A day later his mailbox works again; Ana, in copy, is greylisted.
+      smtp.refuseRecipients.delete('luis@cliente.mx');
+      smtp.recipientReplies.delete('luis@cliente.mx');
+      smtp.refuseRecipients.set('ana@cliente.mx', 451);
+      clock = MX('2026-03-03T10:00:00');
+      const r = await web.app.pipeline.ingest(mail({ headers: { From: 'Luis <luis@cliente.mx>', Cc: 'Ana <ana@cliente.mx>', 'Message-ID': '<l2@cliente.mx>' } }), { source: 'file' });
+      const before = received().length;
+      await web.app.drainer().drain(at(0));
+      if (ccTakesRetry) smtp.refuseRecipients.delete('ana@cliente.mx');
+      await web.app.drainer().drain(at(60));
+      expect(received().slice(before)[0]?.envelopeTo).toEqual(['luis@cliente.mx']);
+      expect(await web.app.db.outboxMail.findFirstOrThrow({ where: { ticket: { number: r.ticketNumber as number } } })).toMatchObject({ status, primaryTo: 'luis@cliente.mx' });
+      await replyToTicket(web.app, { number: r.ticketNumber as number, body: 'Listo.', status: 'solved', actor: 'agent:maria', now: clock });
+      expect(await csatEvents(r.ticketNumber as number)).toEqual(['csat_sent: to luis@cliente.mx']);
+      // And the yearly NPS asks him too.
+      smtp.refuseRecipients.clear();
+      await web.app.drainer().drain(at(61));
+      const { mails } = await campaign('2026-03-05T10:00:00');
+      expect(mails.map((m) => m.envelopeTo)).toEqual([['luis@cliente.mx']]);
+    } finally {
+      smtp.refuseRecipients.clear();
+      smtp.recipientReplies.clear();
+    }
+  });
+});
+
 describe('a refusal of the asked address while a Cc is greylisted, then takes the retry', () => {
   it('still keeps surveys from the refused address: the retry reached the Cc, not him', async () => {
     await start();

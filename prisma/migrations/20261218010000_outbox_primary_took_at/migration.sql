@@ -1,0 +1,18 @@
+-- When the address a mail asks (primaryTo, its first To) took it at SMTP (its RCPT TO accepted, the end of the mail
+-- taken) at a try that others refused: kept on the row whatever becomes of it. A mail that reached him and failed
+-- only for a Cc (greylisted, then given up) is marked failed without a sentAt; the survey gate (src/store/survey-repo.ts)
+-- reads this time as a delivery to him, so a refusal before it no longer keeps his surveys blocked for good.
+-- Null: not known to have reached him at such a try (a mail sent to everyone at once has its sentAt).
+
+-- AlterTable
+ALTER TABLE "OutboxMail" ADD COLUMN "primaryTookAt" DATETIME;
+
+-- Mails not sent from before this column that still go, or went, to others only (OutboxHeaders.envelopeTo without
+-- him) and never refused him for good (OutboxHeaders.refusedForGood): he took them at some try, as the survey gate
+-- already judged them. When is unknown: their queueing (createdAt) is the earliest it can be, so a refusal recorded
+-- after it is not lifted by a guess. (`outbox retry` queues a mail anew, createdAt too: such a mail's time is later.)
+UPDATE "OutboxMail" SET "primaryTookAt" = "createdAt"
+WHERE "status" IN ('failed', 'pending', 'sending') AND "primaryTo" <> ''
+  AND json_valid("headers") AND json_type("headers", '$.envelopeTo') IS 'array'
+  AND instr(lower(json_extract("headers", '$.envelopeTo')), '"' || "primaryTo" || '"') = 0
+  AND instr('; ' || lower(coalesce(json_extract("headers", '$.refusedForGood'), '')), '; ' || "primaryTo" || ':') = 0;
