@@ -27,6 +27,9 @@ const NO_SUCH_ADDRESS = new RegExp(
   [
     String.raw`\b(?:user|recipient|mailbox|address|account)\b(?:\s+\S+){0,5}?\s+(?:does ?n[o']?t exist|not exist|not found|unknown)`,
     String.raw`\bunknown (?:user|recipient|mailbox|address)|\bno such (?:user|recipient|mailbox|address|account)`,
+    // "550 Invalid recipient", "550 Invalid mailbox: …", "550 <ana@…>: Recipient rejected": a bare refusal of the
+    // recipient itself (not "Recipient address rejected: Access denied", a Postfix restriction's wording).
+    String.raw`\binvalid (?:recipient|mailbox)\b|\brecipient rejected\b`,
     // Yahoo: "554 delivery error: dd This user doesn't have a yahoo.com account".
     String.raw`\buser does ?n[o'’]?t have an? (?:\S+\s+)?account\b`,
     // The verb first: "No existe el usuario", "Não existe o usuário".
@@ -37,9 +40,15 @@ const NO_SUCH_ADDRESS = new RegExp(
 );
 
 /**
+ * A policy or spam block named in the same refusal ("550 Recipient rejected by policy", "… rejected as spam: invalid
+ * recipient list"): the words of a dead address there say nothing sure about it.
+ */
+const BLOCK = /\bpolic(?:y|ies)\b|\bspam|\bblocked\b|\b(?:black|block|deny|deni)list|\bdenied\b/i;
+
+/**
  * The refusal says the address itself is dead (user or host unknown, moved, a domain that takes no mail). Without an
  * enhanced code 5.1.x, a user unknown (or a text the classifier reads nothing in) only when its words say the user or
- * mailbox does not exist (NO_SUCH_ADDRESS): not "your hostname does not exist", a reverse DNS check.
+ * mailbox does not exist (NO_SUCH_ADDRESS) and name no block (BLOCK): not "your hostname does not exist", a reverse DNS check.
  */
 export function refusedAddressIsDead(r: RefusedRecipient): boolean {
   const code = r.responseCode;
@@ -52,7 +61,7 @@ export function refusedAddressIsDead(r: RefusedRecipient): boolean {
   // Only the classifier's "user unknown" rests on words as loose as "mailbox unavailable": a host unknown ("Unrouteable
   // address"), a user moved or a domain that takes no mail say what they are, and stay dead as a DSN saying so is.
   if (reason !== null && reason !== 'userunknown') return isHard(true, reason);
-  return NO_SUCH_ADDRESS.test(r.response);
+  return NO_SUCH_ADDRESS.test(r.response) && !BLOCK.test(r.response);
 }
 
 /**

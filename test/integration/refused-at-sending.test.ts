@@ -84,6 +84,29 @@ describe('an address the SMTP server refuses at sending as unknown', () => {
       smtp.recipientReplies.clear();
     }
   });
+
+  // "550 Invalid recipient", with no enhanced code, is how many servers say the user does not exist: it suppresses
+  // the address as "User unknown" does. A policy or spam block in the same bare 550 still suppresses nothing.
+  it('a bare 550 "Invalid recipient" suppresses the address; a bare 550 policy or spam block does not', async () => {
+    app = await createTestApp({ ...smtp.env(), BULLETIN_ADDRESS: 'boletin@example.test', PUBLIC_URL: 'https://soporte.example.test', BULLETIN_RATE_PER_MINUTE: '600000' }, () => NOW);
+    const replies = { 'ana@cliente.mx': 'Invalid recipient', 'beto@cliente.mx': 'Rejected by policy', 'carla@cliente.mx': 'Access denied', 'dora@cliente.mx': 'spam' };
+    for (const [address, reply] of Object.entries(replies)) {
+      await addSubscriber(app.db, { email: address, countries: 'MX' }, NOW);
+      smtp.refuseRecipients.set(address, 550);
+      smtp.recipientReplies.set(address, reply);
+    }
+    try {
+      await bulletin('IVA 2027');
+      expect((await app.db.suppression.findMany()).map((s) => [s.email, s.reason, s.detail])).toEqual([['ana@cliente.mx', 'hard_bounce', 'refused at sending: 550 Invalid recipient']]);
+      // The blocks lifted: the next bulletin reaches the three, not the address that does not exist.
+      smtp.refuseRecipients.clear();
+      smtp.received.length = 0;
+      expect(await bulletin('ISR 2027')).toMatchObject({ queued: 3, skipped: 1 });
+      expect(smtp.received.flatMap((m) => m.envelopeTo).sort()).toEqual(['beto@cliente.mx', 'carla@cliente.mx', 'dora@cliente.mx']);
+    } finally {
+      smtp.recipientReplies.clear();
+    }
+  });
 });
 
 // The suppression is written before the try's outcome; when it failed (a locked or full database, a constraint), the
@@ -149,6 +172,24 @@ describe('which refusals say the address is dead', () => {
     // Still nothing: a policy block worded as a refused recipient, a disabled account.
     [550, '550 <ana@cliente.mx>: Recipient address rejected: Access denied', false],
     [550, '550 This account has been disabled or discontinued', false],
+    // The other common wordings of a recipient that does not exist, with no enhanced code.
+    [550, '550 Invalid recipient', true],
+    [550, '550 <ana@cliente.mx>: Invalid recipient', true],
+    [550, '550 Recipient address rejected: User unknown', true],
+    [550, '550 Recipient rejected', true],
+    [550, '550 <ana@cliente.mx>: recipient rejected', true],
+    [550, '550 No such recipient', true],
+    [550, '550 <ana@cliente.mx>: address does not exist', true],
+    [550, '550 Invalid mailbox: ana@cliente.mx', true],
+    // Bare 550 policy and spam blocks, also in those words: nothing.
+    [550, '550 Rejected by policy', false],
+    [550, '550 Access denied', false],
+    [550, '550 spam', false],
+    [550, '550 Recipient rejected by policy', false],
+    [550, '550 Recipient rejected: Access denied', false],
+    [550, '550 5.7.1 Recipient rejected', false],
+    [550, '550 Message rejected as spam: invalid recipient list', false],
+    [550, '550 Invalid recipient: blocked by policy', false],
   ])('%i %s: %s', (code, response, dead) => {
     expect(refusedAddressIsDead({ address: 'ana@cliente.mx', responseCode: code, response })).toBe(dead);
   });
