@@ -202,7 +202,8 @@ export async function npsCandidates(db: Db, q: { activeSince: Date; askedSince: 
  * A mail that failed while owed only to others (OutboxHeaders.envelopeTo without this address: it took the mail at an
  * earlier try, and a Cc's 451 ran out the retries) is no failure to it, unless it was refused for good on the way. It
  * is a delivery to it, though, as any mail it took at a try that others refused (primaryTookAt, whatever the row's
- * status: sent, failed only for the Cc, or still owed to it): at that time.
+ * status: sent, failed only for the Cc, or still owed to it): at that time, also for a row sent later, once the Cc
+ * took a retry (its sentAt is then the Cc's, and a refusal of this address in between is no older than its delivery).
  */
 /** Whether a list of refusals ("luis@cliente.mx: 550 …; …": failed-tries.ts) names the address asked (f's, s's alike). */
 const NAMES_ASKED = (refusals: string) => `instr('; ' || lower(coalesce(${refusals}, '')), '; ' || f."primaryTo" || ':')`;
@@ -212,10 +213,12 @@ const OWED_TO_OTHERS_ONLY = `(json_valid(f."headers") AND json_type(f."headers",
     AND ${NAMES_ASKED(`json_extract(f."headers", '$.refusedForGood')`)} = 0)`;
 /** When the failure f was met: a failed mail's last try (its nextAttemptAt), a sent one's sending. */
 const FAILED_AT = `CASE WHEN f."status" = 'failed' THEN f."nextAttemptAt" ELSE f."sentAt" END`;
+/** When s reached the asked address: when he took it while others refused it, else a sent mail's sending that refused him not. */
+const REACHED_AT = `coalesce(s."primaryTookAt", CASE WHEN s."status" = 'sent' AND ${NAMES_REFUSED('s')} = 0 THEN s."sentAt" END)`;
 export const FAILED_NOT_SINCE_DELIVERED_SQL = `SELECT 1 FROM "OutboxMail" f WHERE f."primaryTo" = ?
   AND ((f."status" = 'failed' AND NOT ${OWED_TO_OTHERS_ONLY}) OR (f."status" = 'sent' AND ${NAMES_REFUSED('f')} > 0))
   AND NOT EXISTS (SELECT 1 FROM "OutboxMail" s WHERE s."primaryTo" = f."primaryTo"
-    AND ((s."status" = 'sent' AND s."sentAt" > ${FAILED_AT} AND ${NAMES_REFUSED('s')} = 0) OR s."primaryTookAt" > ${FAILED_AT})) LIMIT 1`;
+    AND ${REACHED_AT} > ${FAILED_AT}) LIMIT 1`;
 
 export async function mailPermanentlyFailedTo(tx: Tx, address: string): Promise<boolean> {
   return sqlOf(tx).get(FAILED_NOT_SINCE_DELIVERED_SQL, address.toLowerCase()) !== undefined;

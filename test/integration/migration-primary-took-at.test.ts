@@ -5,7 +5,7 @@ import { FAILED_NOT_SINCE_DELIVERED_SQL } from '../../src/store/survey-repo.js';
 import { databaseBefore } from '../support/migrated-before.js';
 
 // OutboxMail.primaryTookAt (when the asked address took a mail at a try that others refused) is recorded by the
-// drainer from the migration on. A mail from before it, not sent and owed to others only, that never refused him for
+// drainer from the migration on. A mail from before it owed to others only (sent once they took a retry, or not), that never refused him for
 // good, reached him at some try: Luis, whose mailbox was disabled in March and who took a mail on 3 March that failed
 // only for Ana in copy, is asked surveys again after the upgrade. The time is unknown: its queueing, the earliest,
 // as its ticket's message keeps it (`outbox retry` queues the row anew, its createdAt too).
@@ -60,7 +60,7 @@ it("mails from before the migration that were owed only to others, and never ref
     { key: 'sent', status: 'sent', headers: envelope(['ana@cliente.mx']), lastError: null, created: day('01'), tried: day('01'), sent: day('01'), message: day('01') },
   ]);
   expect(took).toEqual([
-    { key: 'refused', took: null }, { key: 'cc-only', took: day('03') }, { key: 'refused-too', took: null }, { key: 'owed-to-him', took: null }, { key: 'sent', took: null },
+    { key: 'refused', took: null }, { key: 'cc-only', took: day('03') }, { key: 'refused-too', took: null }, { key: 'owed-to-him', took: null }, { key: 'sent', took: day('01') },
   ]);
   // The mail of 3 March reached him after his refusals of 1 and 2 March: his surveys resume.
   expect(blocked).toBe(false);

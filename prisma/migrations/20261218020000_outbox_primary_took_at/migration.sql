@@ -7,15 +7,16 @@
 -- AlterTable
 ALTER TABLE "OutboxMail" ADD COLUMN "primaryTookAt" DATETIME;
 
--- Mails not sent from before this column that still go, or went, to others only (OutboxHeaders.envelopeTo without
--- him) and never refused him for good (OutboxHeaders.refusedForGood): he took them at some try, as the survey gate
--- already judged them. When is unknown: their queueing is the earliest it can be, so a refusal recorded after it is
--- not lifted by a guess. Their queueing as the ticket's message for the mail keeps it (Message "out:<Message-ID>",
--- written with the row): the row's createdAt is no such time once `outbox retry` queued it anew (createdAt too), days
--- after he took it, and would lift a refusal of his between the two. A mail with no such message stays unknown (null).
+-- Mails from before this column that still go, or went, to others only (OutboxHeaders.envelopeTo without him) and
+-- never refused him for good (OutboxHeaders.refusedForGood): he took them at some try, as the survey gate already
+-- judged them; sent ones too, whose sentAt is when the last of the others took a retry, not when he took it. When he
+-- did is unknown: their queueing is the earliest it can be, so a refusal recorded after it is not lifted by a guess.
+-- Their queueing as the ticket's message for the mail keeps it (Message "out:<Message-ID>", written with the row): the
+-- row's createdAt is no such time once `outbox retry` queued it anew (createdAt too), days after he took it, and would
+-- lift a refusal of his between the two. A mail with no such message stays unknown (null).
 UPDATE "OutboxMail" SET "primaryTookAt" = (
     SELECT min(m."createdAt", "OutboxMail"."createdAt") FROM "Message" m WHERE m."dedupKey" = 'out:' || "OutboxMail"."messageId")
-WHERE "status" IN ('failed', 'pending', 'sending') AND "primaryTo" <> ''
+WHERE "primaryTo" <> ''
   AND json_valid("headers") AND json_type("headers", '$.envelopeTo') IS 'array'
   AND instr(lower(json_extract("headers", '$.envelopeTo')), '"' || "primaryTo" || '"') = 0
   AND instr('; ' || lower(coalesce(json_extract("headers", '$.refusedForGood'), '')), '; ' || "primaryTo" || ':') = 0;
