@@ -27,9 +27,6 @@ const NO_SUCH_ADDRESS = new RegExp(
   [
     String.raw`\b(?:user|recipient|mailbox|address|account)\b(?:\s+\S+){0,5}?\s+(?:does ?n[o']?t exist|not exist|not found|unknown)`,
     String.raw`\bunknown (?:user|recipient|mailbox|address)|\bno such (?:user|recipient|mailbox|address|account)`,
-    // "550 Invalid recipient", "550 Invalid mailbox: …", "550 <ana@…>: Recipient rejected": a bare refusal of the
-    // recipient itself (not "Recipient address rejected: Access denied", a Postfix restriction's wording).
-    String.raw`\binvalid (?:recipient|mailbox)\b|\brecipient rejected\b`,
     // Yahoo: "554 delivery error: dd This user doesn't have a yahoo.com account".
     String.raw`\buser does ?n[o'’]?t have an? (?:\S+\s+)?account\b`,
     // The verb first: "No existe el usuario", "Não existe o usuário".
@@ -40,6 +37,27 @@ const NO_SUCH_ADDRESS = new RegExp(
 );
 
 /**
+ * "550 Invalid recipient", "550 Invalid mailbox: …", "550 <ana@…>: Recipient rejected": a refusal of the recipient
+ * itself, when bare (BARE_AFTER); not "Recipient address rejected: Access denied", a Postfix restriction's wording.
+ */
+const LOOSE = /\b(?:invalid (?:recipient|mailbox)|recipient rejected)\b/i;
+/**
+ * What may follow a loose wording for it to stay bare: addresses, tags in brackets or parentheses ("(Mode: normal)",
+ * "[abc.us2]"; not words alone: "(account suspended)"), links, references with digits ("LPN007_416"), punctuation. Any other words give the reason, one of
+ * another kind as often: "Recipient rejected: authentication required" (our relay wanting a login: every address we
+ * write to), "Invalid recipient: rejected by RBL", "… account suspended", "… greylisted".
+ */
+const BARE_AFTER = [/<[^>]*>/g, /\bhttps?:\/\/\S+/gi, /\S+@\S+/g, /\([^)]*[@.:\d][^)]*\)/g, /\[[^\]]*\]/g, /\S*\d\S*/g];
+
+function namesNoSuchAddress(response: string): boolean {
+  if (NO_SUCH_ADDRESS.test(response)) return true;
+  const loose = LOOSE.exec(response);
+  if (!loose) return false;
+  const after = BARE_AFTER.reduce((rest, noise) => rest.replace(noise, ' '), response.slice(loose.index + loose[0].length));
+  return !/\p{L}/u.test(after);
+}
+
+/**
  * A policy or spam block named in the same refusal ("550 Recipient rejected by policy", "… rejected as spam: invalid
  * recipient list"): the words of a dead address there say nothing sure about it.
  */
@@ -48,7 +66,8 @@ const BLOCK = /\bpolic(?:y|ies)\b|\bspam|\bblocked\b|\b(?:black|block|deny|deni)
 /**
  * The refusal says the address itself is dead (user or host unknown, moved, a domain that takes no mail). Without an
  * enhanced code 5.1.x, a user unknown (or a text the classifier reads nothing in) only when its words say the user or
- * mailbox does not exist (NO_SUCH_ADDRESS) and name no block (BLOCK): not "your hostname does not exist", a reverse DNS check.
+ * mailbox does not exist (NO_SUCH_ADDRESS, or a bare LOOSE wording) and name no block (BLOCK): not "your hostname does
+ * not exist", a reverse DNS check.
  */
 export function refusedAddressIsDead(r: RefusedRecipient): boolean {
   const code = r.responseCode;
@@ -61,7 +80,7 @@ export function refusedAddressIsDead(r: RefusedRecipient): boolean {
   // Only the classifier's "user unknown" rests on words as loose as "mailbox unavailable": a host unknown ("Unrouteable
   // address"), a user moved or a domain that takes no mail say what they are, and stay dead as a DSN saying so is.
   if (reason !== null && reason !== 'userunknown') return isHard(true, reason);
-  return NO_SUCH_ADDRESS.test(r.response) && !BLOCK.test(r.response);
+  return namesNoSuchAddress(r.response) && !BLOCK.test(r.response);
 }
 
 /**

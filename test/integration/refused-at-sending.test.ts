@@ -190,6 +190,18 @@ describe('which refusals say the address is dead', () => {
     [550, '550 5.7.1 Recipient rejected', false],
     [550, '550 Message rejected as spam: invalid recipient list', false],
     [550, '550 Invalid recipient: blocked by policy', false],
+    // Those loose wordings count bare only: an address, a note in brackets, a link or a reference may follow (the
+    // corpus's Bigfoot, Orange and Mimecast replies), not a reason of another kind: our relay wanting a login (it
+    // would suppress every address we write to), a blocklist, a suspended account, greylisting.
+    [553, '553 Invalid recipient kijitora@example.org (Mode: normal)', true],
+    [550, '550 5.5.0 Adresse destinataire invalide. Invalid recipient. LPN007_416', true],
+    [550, '550 Invalid Recipient - https://community.mimecast.com/docs/DOC-1369#550 [abc.us2]', true],
+    [550, '550 Recipient rejected: authentication required', false],
+    [550, '550 Invalid recipient: rejected by RBL', false],
+    [550, '550 Invalid recipient: account suspended', false],
+    [550, '550 Recipient rejected: greylisted, try again later', false],
+    [550, '550 Invalid recipient (account suspended)', false],
+    [550, '550 <ana@cliente.mx>: Invalid recipient (ana@cliente.mx)', true],
   ])('%i %s: %s', (code, response, dead) => {
     expect(refusedAddressIsDead({ address: 'ana@cliente.mx', responseCode: code, response })).toBe(dead);
   });
