@@ -48,3 +48,27 @@ describe('a mail he took before his refusal, sent later only when a Cc took its 
     }
   });
 });
+
+// The server took him at RCPT TO, greylisted Ana, then refused the end of the mail (DATA): the mail reached no one,
+// him neither. It is no delivery to him, and keeps nothing for the survey gate to read as one.
+describe('a try that took him at RCPT TO and whose end the server refused', () => {
+  it('is not a delivery to him', async () => {
+    clock = MX('2026-03-02T10:00:00');
+    web = await fixture.start({}, () => clock);
+    const smtp = fixture.smtp();
+    const at = (minutes: number) => () => new Date(MX('2026-03-02T10:00:00').getTime() + minutes * 60_000);
+    smtp.refuseRecipients.set('ana@cliente.mx', 451);
+    smtp.failWith = 550;
+    try {
+      const r = await web.app.pipeline.ingest(mail({ headers: { From: 'Luis <luis@cliente.mx>', Cc: 'Ana <ana@cliente.mx>', 'Message-ID': '<d1@cliente.mx>' } }), { source: 'file' });
+      await web.app.drainer().drain(at(0));
+      expect(smtp.received).toEqual([]);
+      expect(await web.app.db.outboxMail.findFirstOrThrow({ where: { ticket: { number: r.ticketNumber as number } } })).toMatchObject({ status: 'failed', primaryTookAt: null });
+      await replyToTicket(web.app, { number: r.ticketNumber as number, body: 'Listo.', status: 'solved', actor: 'agent:maria', now: clock });
+      expect(await csatEvents(r.ticketNumber as number)).toEqual(['csat_skipped: luis@cliente.mx: bounced']);
+    } finally {
+      smtp.failWith = null;
+      smtp.refuseRecipients.clear();
+    }
+  });
+});
