@@ -13,10 +13,11 @@ ALTER TABLE "OutboxMail" ADD COLUMN "primaryTookAt" DATETIME;
 -- did is unknown: their queueing is the earliest it can be, so a refusal recorded after it is not lifted by a guess.
 -- Their queueing as the ticket's message for the mail keeps it (Message "out:<Message-ID>", written with the row): the
 -- row's createdAt is no such time once `outbox retry` queued it anew (createdAt too), days after he took it, and would
--- lift a refusal of his between the two. A mail with no such message stays unknown (null).
+-- lift a refusal of his between the two. A mail with no such message stays unknown (null). Every status (a bulletin's
+-- million sent rows, which never name envelopeTo, are passed over by instr before any JSON is read).
 UPDATE "OutboxMail" SET "primaryTookAt" = (
     SELECT min(m."createdAt", "OutboxMail"."createdAt") FROM "Message" m WHERE m."dedupKey" = 'out:' || "OutboxMail"."messageId")
-WHERE "primaryTo" <> ''
+WHERE "primaryTo" <> '' AND instr("headers", '"envelopeTo"') > 0
   AND json_valid("headers") AND json_type("headers", '$.envelopeTo') IS 'array'
   AND instr(lower(json_extract("headers", '$.envelopeTo')), '"' || "primaryTo" || '"') = 0
   AND instr('; ' || lower(coalesce(json_extract("headers", '$.refusedForGood'), '')), '; ' || "primaryTo" || ':') = 0;
