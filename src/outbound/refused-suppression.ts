@@ -43,9 +43,9 @@ const NO_SUCH_ADDRESS = new RegExp(
 const LOOSE = /\b(?:invalid (?:recipient|mailbox)|recipient rejected)\b/i;
 /**
  * What may follow a loose wording for it to stay bare: addresses, tags in brackets or parentheses ("(Mode: normal)",
- * "[abc.us2]"; not words alone: "(account suspended)"), links, references with digits ("LPN007_416"), punctuation. Any other words give the reason, one of
- * another kind as often: "Recipient rejected: authentication required" (our relay wanting a login: every address we
- * write to), "Invalid recipient: rejected by RBL", "… account suspended", "… greylisted".
+ * "[abc.us2]"; not words alone: "(account suspended)"), links, references with digits ("LPN007_416"), punctuation.
+ * Any other words give the reason, one of another kind as often: "Recipient rejected: authentication required" (our
+ * relay wanting a login: every address we write to), "Invalid recipient: rejected by RBL", "… account suspended".
  */
 const BARE_AFTER = [/<[^>]*>/g, /\bhttps?:\/\/\S+/gi, /\S+@\S+/g, /\([^)]*[@.:\d][^)]*\)/g, /\[[^\]]*\]/g, /\S*\d\S*/g];
 
