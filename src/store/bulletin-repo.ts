@@ -1,6 +1,6 @@
 import type { Prisma } from '../generated/prisma/client.js';
 import type { Db, Tx } from './database.js';
-import { sqlDate } from './sql.js';
+import { sqlDate, sqlOf } from './sql.js';
 
 // Bulletins and their deliveries: one BulletinDelivery row per (bulletin, subscriber), unique, written in
 // the same transaction as the outbox row that mails it.
@@ -167,9 +167,17 @@ export async function setNextSlot(tx: Tx, id: number, at: Date): Promise<void> {
   await tx.bulletin.update({ where: { id }, data: { nextSlotAt: at } });
 }
 
-/** Mails of the bulletin still waiting or being sent. */
+/**
+ * Mails of the bulletin still waiting or being sent. Asked by the bulletin-send job and after every outbox drain
+ * until the bulletin is sent: from the outbox's waiting mails (its index on status, a few hundred: the send queues
+ * only the next 30 s of slots), each joined to its delivery by the unique outboxMailId. SQLite, left to choose,
+ * read every delivery of the bulletin (100,000 for a big list) and looked up each one's mail.
+ */
+export const OUTSTANDING_MAILS_SQL = `SELECT count(*) AS "n" FROM "OutboxMail" o CROSS JOIN "BulletinDelivery" d ON d."outboxMailId" = o."id"
+  WHERE o."status" IN ('pending', 'sending') AND d."bulletinId" = ?`;
+
 export async function outstandingMails(tx: Tx | Db, bulletinId: number): Promise<number> {
-  return tx.outboxMail.count({ where: { status: { in: ['pending', 'sending'] }, bulletinDelivery: { is: { bulletinId } } } });
+  return sqlOf(tx).get<{ n: number }>(OUTSTANDING_MAILS_SQL, bulletinId)?.n ?? 0;
 }
 
 /** False when it is no longer sending (cancelled, or finished by another run meanwhile). */

@@ -1,5 +1,6 @@
 import type { Db, Tx } from './database.js';
 import { audienceWhere, LEFT_OR_LEAVING, type BulletinRow } from './bulletin-repo.js';
+import { sqlOf } from './sql.js';
 
 // A cancelled bulletin resumed (`bulletin resume`): the deliveries whose mail was taken back, and that can have
 // reached no one, are marked 'resume'; the bulletin-send job puts those mails back in the queue (the same outbox
@@ -51,9 +52,18 @@ export interface MarkedDelivery {
   inAudience: boolean;
 }
 
-/** The next marked deliveries, by subscriber. */
+/**
+ * The next marked deliveries of a bulletin, by subscriber. The bulletin-send job asks every run (10 s) while a
+ * resumed bulletin sends: by the index on (bulletinId, status, subscriberId), which reads the marked rows alone, in
+ * order; by the unique key it read every delivery of the bulletin (100,000 for a big list) to find the few marked.
+ */
+export const NEXT_MARKED_SQL = `SELECT "id", "subscriberId", "email", "outboxMailId" FROM "BulletinDelivery" WHERE "bulletinId" = ? AND "status" = '${RESUME}' ORDER BY "subscriberId" LIMIT ?`;
+
+/** How many are still marked (finishSentBulletins, after every outbox drain): by the same index. */
+export const MARKED_LEFT_SQL = `SELECT count(*) AS "n" FROM "BulletinDelivery" WHERE "bulletinId" = ? AND "status" = '${RESUME}'`;
+
 export async function nextMarked(tx: Tx, b: BulletinRow, limit: number): Promise<MarkedDelivery[]> {
-  const rows = await tx.bulletinDelivery.findMany({ where: { bulletinId: b.id, status: RESUME }, orderBy: { subscriberId: 'asc' }, take: limit, select: { id: true, subscriberId: true, email: true, outboxMailId: true } });
+  const rows = sqlOf(tx).all<Omit<MarkedDelivery, 'inAudience'>>(NEXT_MARKED_SQL, b.id, limit);
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.subscriberId);
   const inAudience = new Set((await tx.subscriber.findMany({ where: { ...audienceWhere(b), id: { in: ids } }, select: { id: true } })).map((s) => s.id));
@@ -61,7 +71,7 @@ export async function nextMarked(tx: Tx, b: BulletinRow, limit: number): Promise
 }
 
 export async function markedLeft(tx: Tx | Db, bulletinId: number): Promise<number> {
-  return tx.bulletinDelivery.count({ where: { bulletinId, status: RESUME } });
+  return sqlOf(tx).get<{ n: number }>(MARKED_LEFT_SQL, bulletinId)?.n ?? 0;
 }
 
 /**

@@ -13,6 +13,8 @@ import { FAILED_NOT_SINCE_DELIVERED_SQL } from '../../src/store/survey-repo.js';
 import { HELD_TO_JOIN_SQL, JOINED_FOLLOW_UP } from '../../src/lifecycle/held-follow-up-join.js';
 import { SUPPRESSED_SINCE_SQL } from '../../src/store/suppression-repo.js';
 import { TICKETS_OF_ISSUE_SQL } from '../../src/store/lifecycle-repo.js';
+import { MARKED_LEFT_SQL, NEXT_MARKED_SQL } from '../../src/store/bulletin-resume-repo.js';
+import { OUTSTANDING_MAILS_SQL } from '../../src/store/bulletin-repo.js';
 import { MAILS_OF_TEMPLATE_TO_SQL, OWED_ACCESS_REQUESTS_SQL, SETTLED_ACCESS_REQUESTS_SQL } from '../../src/store/access-repo.js';
 
 let dir: string;
@@ -112,5 +114,18 @@ describe('the held follow-ups a new follow-up of a closed ticket takes in (each 
     const plan = planOf(HELD_TO_JOIN_SQL, 4, JOINED_FOLLOW_UP, 4, 5, 'forged', 4, JOINED_FOLLOW_UP, JOINED_FOLLOW_UP, 4);
     expect(plan.filter((step) => /^SCAN t\b/.test(step))).toEqual([]);
     expect(plan).toContainEqual(expect.stringMatching(/^SEARCH t USING INDEX Ticket_followUpOfId_idx \(followUpOfId=\?\)$/));
+  });
+});
+
+describe('the bulletin-send job (every 10 s) and the check after each outbox drain, while a bulletin of 100,000 readers sends', () => {
+  it("finds a resumed bulletin's marked deliveries by the index on (bulletinId, status, subscriberId), in order, not by reading every delivery", () => {
+    expect(planOf(NEXT_MARKED_SQL, 1, 500)).toEqual([expect.stringMatching(/^SEARCH BulletinDelivery USING INDEX BulletinDelivery_bulletinId_status_subscriberId_idx \(bulletinId=\? AND status=\?\)$/)]);
+    expect(planOf(MARKED_LEFT_SQL, 1)).toEqual([expect.stringMatching(/^SEARCH BulletinDelivery USING COVERING INDEX BulletinDelivery_bulletinId_status_subscriberId_idx \(bulletinId=\? AND status=\?\)$/)]);
+  });
+  it("counts a bulletin's mails still waiting from the outbox's waiting mails, each delivery by its mail's key, not from every delivery", () => {
+    const plan = planOf(OUTSTANDING_MAILS_SQL, 1);
+    expect(plan.filter((step) => /^SCAN /.test(step))).toEqual([]);
+    expect(plan).toContainEqual(expect.stringMatching(/^SEARCH o USING (COVERING )?INDEX OutboxMail_status_nextAttemptAt_idx \(status=\?\)$/));
+    expect(plan).toContainEqual(expect.stringMatching(/^SEARCH d USING INDEX (sqlite_autoindex_BulletinDelivery_\d|BulletinDelivery_outboxMailId_key) \(outboxMailId=\?\)$/));
   });
 });
