@@ -4,6 +4,7 @@ import { copyThatReached, markTakenBack, neverQueuedCount, nextMarked, reopenBul
 import { inTransaction, type Tx } from '../store/database.js';
 import { suppressedAmong } from '../store/suppression-repo.js';
 import type { BulletinDeps } from './deps.js';
+import { readerMails } from './reader-mail.js';
 
 // `bulletin resume <id>`: a bulletin cancelled halfway goes on, to the readers it has not reached. Scheduling the
 // file again (--again) mailed everyone a second time. Each reader has one delivery row and, once queued, one outbox
@@ -49,10 +50,14 @@ async function toResendOf(tx: Tx, b: BulletinRow): Promise<number> {
 
 /**
  * For the bulletin-send job: queues again up to `limit` of the resumed bulletin's taken-back mails, each at the next
- * send slot. `processed`: the deliveries settled (0: none left, go on with the readers never queued).
+ * send slot. Each is built again for its reader as they are now (reader-mail.ts: language, the countries in the
+ * footer): the cancel may be days old, and the reader may have changed their subscription since. A reader who
+ * follows none of the bulletin's countries any more gets nothing, as the first send would not have chosen them.
+ * `processed`: the deliveries settled (0: none left, go on with the readers never queued).
  */
 export async function requeueResumed(
   tx: Tx,
+  deps: BulletinDeps,
   b: BulletinRow,
   limit: number,
   at: { now: Date; slot: number; interval: number },
@@ -61,15 +66,19 @@ export async function requeueResumed(
   const marked = await nextMarked(tx, b, limit);
   if (marked.length === 0) return { processed: 0, slot: at.slot };
   const blocked = await suppressedAmong(tx, marked.map((m) => m.email), at.now);
+  const readers = readerMails(tx, deps, b, at.now);
   let slot = at.slot;
   for (const m of marked) {
-    if (!m.inAudience) {
+    if (!m.reader) {
       await settleMarked(tx, m.id, 'queued', 'not resumed: no longer subscribed');
-    } else if (blocked.has(m.email)) {
-      await settleMarked(tx, m.id, 'skipped', 'suppressed (bounces)');
+      continue;
+    }
+    const locale = readers.localeOf(m.reader);
+    if (blocked.has(m.email)) {
+      await settleMarked(tx, m.id, 'skipped', 'suppressed (bounces)', locale);
       report.skipped++;
-    } else if (m.outboxMailId !== null && (await requeueMail(tx, m.outboxMailId, new Date(slot), at.now))) {
-      await settleMarked(tx, m.id, 'queued', 'resumed');
+    } else if (m.outboxMailId !== null && (await requeueMail(tx, m.outboxMailId, await readers.partsFor(m.reader, locale), new Date(slot), at.now))) {
+      await settleMarked(tx, m.id, 'queued', 'resumed', locale);
       slot += at.interval;
       report.queued++;
     } else {

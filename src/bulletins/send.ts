@@ -1,9 +1,6 @@
-import { encodeWord } from 'nodemailer/lib/mime-funcs';
 import { domainOf } from '../domain/thread-refs.js';
-import { pickLocale, type Locale } from '../outbound/locale.js';
 import {
   bulletinsToWorkOn,
-  ensureBody,
   finishBulletin,
   insertDeliveries,
   latestNextSlot,
@@ -18,11 +15,9 @@ import {
 import { markedLeft } from '../store/bulletin-resume-repo.js';
 import { inTransaction, type Tx } from '../store/database.js';
 import { suppressedAmong } from '../store/suppression-repo.js';
-import type { BulletinVariant } from './bulletin-file.js';
-import { decodeList } from './countries.js';
 import type { BulletinDeps } from './deps.js';
-import { bulletinMessageId, unsubscribeMailto, unsubscribeToken, unsubscribeUrl } from './links.js';
-import { readerFill } from './render.js';
+import { bulletinMessageId } from './links.js';
+import { readerMails } from './reader-mail.js';
 import { requeueResumed } from './resume.js';
 
 // The scheduler's bulletin-send job. At send_at a bulletin starts; each run then puts the next subscribers'
@@ -98,7 +93,7 @@ async function queueDue(deps: BulletinDeps, bulletinId: number, now: Date, repor
       if (room <= 0) return 'later' as const;
       const want = Math.min(BATCH, room);
       // Resumed after a cancel (its cancelledAt stays): the mails it took back first, then the readers never queued.
-      const resumed = bulletin.cancelledAt === null ? null : await requeueResumed(tx, bulletin, want, { now, slot, interval }, report);
+      const resumed = bulletin.cancelledAt === null ? null : await requeueResumed(tx, deps, bulletin, want, { now, slot, interval }, report);
       if (resumed && resumed.processed > 0) {
         await setNextSlot(tx, bulletin.id, new Date(resumed.slot));
         return 'more' as const;
@@ -123,61 +118,33 @@ async function queueBatch(
   at: { now: Date; slot: number; interval: number },
   report: SendReport,
 ): Promise<number> {
-  const variants = JSON.parse(bulletin.variants) as Partial<Record<Locale, BulletinVariant>>;
+  const readers = readerMails(tx, deps, bulletin, at.now);
   const blocked = await suppressedAmong(tx, recipients.map((r) => r.email), at.now);
-  // Per language: the shared body and the Subject (bulletin.subject.hbs, what the preview shows).
-  const bodies = new Map<Locale, { bodyId: number; subject: string }>();
-  const { address, name, listId } = deps.config;
+  const { address, name } = deps.config;
   const from = `"${name.replace(/["\\\r\n]/g, '')}" <${address}>`;
   const domain = domainOf(address);
   let slot = at.slot;
   const mails: BulletinMail[] = [];
   for (const r of recipients) {
-    const locale = localeFor(r, variants, bulletin.defaultLocale as Locale);
+    const locale = readers.localeOf(r);
     if (blocked.has(r.email)) {
       mails.push({ subscriberId: r.id, email: r.email, locale, outbox: null, detail: 'suppressed (bounces)' });
       report.skipped++;
       continue;
     }
-    const variant = variants[locale] as BulletinVariant;
-    let body = bodies.get(locale);
-    if (body === undefined) {
-      const ctx = { listName: name, countries: decodeList(bulletin.countries) };
-      const bodyId = await ensureBody(tx, `bulletin:${bulletin.id}:${locale}`, () => deps.renderer.renderBulletin(variant, locale, ctx));
-      body = { bodyId, subject: deps.renderer.bulletinSubject(variant, locale, ctx) };
-      bodies.set(locale, body);
-    }
-    const token = unsubscribeToken(deps.links.secret, { s: r.id, b: bulletin.id }, at.now);
-    const url = unsubscribeUrl(deps.links, token);
-    // Every recipient follows at least one of the bulletin's countries (audienceWhere): never an empty list.
-    const fill = readerFill({ email: r.email, countries: decodeList(r.countries) }, locale, url);
+    const parts = await readers.partsFor(r, locale);
     mails.push({
       subscriberId: r.id,
       email: r.email,
       locale,
       detail: null,
       outbox: {
+        ...parts,
         idempotencyKey: `bulletin:${bulletin.id}:${r.id}`,
         template: 'bulletin',
         fromAddress: from,
         toList: JSON.stringify([r.email]),
-        subject: body.subject,
         messageId: bulletinMessageId(deps.links.secret, bulletin.id, r.id, domain),
-        headers: JSON.stringify({
-          replyTo: null,
-          extra: {
-            // RFC 2369 / RFC 8058: one-click unsubscribe (https, answered by src/bulletins/http-routes.ts) and mailto.
-            'List-Unsubscribe': `<${url}>, <${unsubscribeMailto(address, token)}>`,
-            'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-            'List-Id': listIdHeader(name, listId),
-            Precedence: 'bulk',
-            'Auto-Submitted': 'auto-generated',
-            'X-Auto-Response-Suppress': 'All',
-          },
-        }),
-        bodyId: body.bodyId,
-        // The values of the body's placeholders (renderBulletin, readerFill).
-        fill: JSON.stringify(fill),
         nextAttemptAt: new Date(slot),
         primaryTo: r.email,
       },
@@ -187,24 +154,4 @@ async function queueBatch(
   }
   await insertDeliveries(tx, bulletin.id, mails, at.now);
   return slot;
-}
-
-/** The reader's language when the bulletin has it, else the bulletin's own. */
-function localeFor(r: Recipient, variants: Partial<Record<Locale, BulletinVariant>>, fallback: Locale): Locale {
-  const wanted = pickLocale({ locale: r.locale, country: decodeList(r.countries)[0] ?? null });
-  return variants[wanted] ? wanted : fallback;
-}
-
-/** RFC 2047 section 2: an encoded word is at most 75 characters long. */
-const ENCODED_WORD_MAX = 75;
-
-/**
- * RFC 2919: `phrase <list-id>`. The phrase is encoded here (RFC 2047) when it is not ASCII, because a
- * mailer encoding the whole value would hide the id inside the encoded word. nodemailer's encoder splits a
- * long name into several encoded words of at most 75 characters, each of whole characters.
- */
-export function listIdHeader(name: string, listId: string): string {
-  const clean = name.replace(/["\\\r\n<>]/g, '').trim();
-  const phrase = /^[\x20-\x7e]*$/.test(clean) ? `"${clean}"` : encodeWord(clean, 'B', ENCODED_WORD_MAX);
-  return `${phrase} <${listId}>`;
 }

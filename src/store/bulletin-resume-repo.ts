@@ -48,8 +48,8 @@ export interface MarkedDelivery {
   subscriberId: number;
   email: string;
   outboxMailId: number | null;
-  /** Still subscribed to the bulletin's countries. */
-  inAudience: boolean;
+  /** The subscriber as they are now, while they follow one of the bulletin's countries (its audience); else null. */
+  reader: { id: number; email: string; locale: string | null; countries: string } | null;
 }
 
 /**
@@ -63,11 +63,12 @@ export const NEXT_MARKED_SQL = `SELECT "id", "subscriberId", "email", "outboxMai
 export const MARKED_LEFT_SQL = `SELECT count(*) AS "n" FROM "BulletinDelivery" WHERE "bulletinId" = ? AND "status" = '${RESUME}'`;
 
 export async function nextMarked(tx: Tx, b: BulletinRow, limit: number): Promise<MarkedDelivery[]> {
-  const rows = sqlOf(tx).all<Omit<MarkedDelivery, 'inAudience'>>(NEXT_MARKED_SQL, b.id, limit);
+  const rows = sqlOf(tx).all<Omit<MarkedDelivery, 'reader'>>(NEXT_MARKED_SQL, b.id, limit);
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.subscriberId);
-  const inAudience = new Set((await tx.subscriber.findMany({ where: { ...audienceWhere(b), id: { in: ids } }, select: { id: true } })).map((s) => s.id));
-  return rows.map((r) => ({ ...r, inAudience: inAudience.has(r.subscriberId) }));
+  const readers = await tx.subscriber.findMany({ where: { ...audienceWhere(b), id: { in: ids } }, select: { id: true, email: true, locale: true, countries: true } });
+  const byId = new Map(readers.map((s) => [s.id, s]));
+  return rows.map((r) => ({ ...r, reader: byId.get(r.subscriberId) ?? null }));
 }
 
 export async function markedLeft(tx: Tx | Db, bulletinId: number): Promise<number> {
@@ -75,20 +76,24 @@ export async function markedLeft(tx: Tx | Db, bulletinId: number): Promise<numbe
 }
 
 /**
- * The taken-back mail queued again at its send slot, its retries counted anew (as `outbox retry` does); only while
- * it is still taken back and can have reached no one. False otherwise.
+ * The taken-back mail queued again at its send slot, its retries counted anew (as `outbox retry` does), with its
+ * reader's parts built anew (`parts`: Subject, body, headers, footer values; the row, so its Message-ID, stays);
+ * only while it is still taken back and can have reached no one. False otherwise.
  */
-export async function requeueMail(tx: Tx, outboxMailId: number, at: Date, now: Date): Promise<boolean> {
+export async function requeueMail(tx: Tx, outboxMailId: number, parts: { subject: string; bodyId: number; headers: string; fill: string }, at: Date, now: Date): Promise<boolean> {
   const updated = await tx.outboxMail.updateMany({
     where: { id: outboxMailId, status: 'cancelled', mayHaveReached: false },
-    data: { status: 'pending', nextAttemptAt: at, createdAt: now, attempts: 0, lastError: null, leaseHolder: null, leasedUntil: null },
+    data: { ...parts, status: 'pending', nextAttemptAt: at, createdAt: now, attempts: 0, lastError: null, leaseHolder: null, leasedUntil: null },
   });
   return updated.count === 1;
 }
 
-/** The delivery is done with: queued again ('queued'), or skipped (suppressed), or left taken back ('queued'). */
-export async function settleMarked(tx: Tx, id: number, status: 'queued' | 'skipped', detail: string | null): Promise<void> {
-  await tx.bulletinDelivery.update({ where: { id }, data: { status, detail } });
+/**
+ * The delivery is done with: queued again ('queued'), or skipped (suppressed), or left taken back ('queued');
+ * `locale`: the language its mail is in now (the reader's, when it was built again).
+ */
+export async function settleMarked(tx: Tx, id: number, status: 'queued' | 'skipped', detail: string | null, locale?: string): Promise<void> {
+  await tx.bulletinDelivery.update({ where: { id }, data: { status, detail, ...(locale ? { locale } : {}) } });
 }
 
 /**

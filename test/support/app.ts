@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import type { Mailer } from '../../src/outbound/mailer.js';
 
 export interface TestApp extends App {
   dataDir: string;
@@ -16,11 +17,11 @@ export interface TestApp extends App {
  */
 export const SURVEYS_OFF = { CSAT_ENABLED: 'false', NPS_ENABLED: 'false' } as const;
 
-/** A real app on a fresh SQLite file in a temporary DATA_DIR; env overrides the defaults. */
-export async function createTestApp(env: Record<string, string> = {}, now?: () => Date): Promise<TestApp> {
+/** A real app on a fresh SQLite file in a temporary DATA_DIR; env overrides the defaults; `mailer`: what the drainer sends with. */
+export async function createTestApp(env: Record<string, string> = {}, now?: () => Date, options: { mailer?: Mailer } = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ventanilla-test-'));
   const config = loadConfig({ DATA_DIR: dataDir, SUPPORT_ADDRESS: 'soporte@example.test', SECRET_KEY: 'test-secret-key-0123456789', ...SURVEYS_OFF, ...env }, { dotenv: false });
-  const app = await createApp({ config, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), now });
+  const app = await createApp({ config, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), now, mailer: options.mailer });
   return {
     ...app,
     dataDir,

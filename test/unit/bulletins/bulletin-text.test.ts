@@ -8,7 +8,7 @@ import { parseCsv } from '../../../src/bulletins/csv.js';
 import { parseBulletinCommand } from '../../../src/bulletins/mail-commands.js';
 import { markdownToHtml, markdownToText } from '../../../src/bulletins/markdown.js';
 import { renderBulletinPage } from '../../../src/bulletins/pages.js';
-import { listIdHeader } from '../../../src/bulletins/send.js';
+import { listIdHeader } from '../../../src/bulletins/reader-mail.js';
 import { buildMime } from '../../../src/outbound/mime-build.js';
 import { fillBody } from '../../../src/outbound/shared-body.js';
 
