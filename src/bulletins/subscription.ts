@@ -1,6 +1,6 @@
 import { createSignedMessageId, domainOf } from '../domain/thread-refs.js';
 import { pickLocale } from '../outbound/locale.js';
-import { mailsOfTemplateTo } from '../store/access-repo.js';
+import { mailsOfTemplatesTo } from '../store/access-repo.js';
 import type { Tx } from '../store/database.js';
 import { insertOutboxMail } from '../store/outbox-repo.js';
 import { confirmSubscriber, ensurePendingSubscriber, setPendingCountries, subscriberById, unsubscribe, type SubscriberRow } from '../store/subscriber-repo.js';
@@ -19,8 +19,14 @@ export interface SubscriptionDeps {
   renderer: BulletinRenderer;
 }
 
-/** At most one confirmation mail per address in this time (a forged request cannot flood someone)... */
+/**
+ * At most one subscription mail per address in this time, a confirmation link or an "already subscribed" reply
+ * (a forged request cannot flood someone): counted apart, "SUSCRIBIR MX" then "SUSCRIBIR AR" written with an
+ * active subscriber's address mailed them twice an hour...
+ */
 const CONFIRMATION_INTERVAL_MS = 60 * 60_000;
+/** The mails that share that limit. */
+const SUBSCRIPTION_MAILS = ['bulletin_confirm', 'bulletin_subscribed'] as const;
 /** ...unless a pending request names other countries (the first mail explains how): a few more then. */
 const CONFIRMATIONS_WHEN_CHANGED = 3;
 
@@ -32,7 +38,8 @@ export interface ConfirmationHint {
 
 /**
  * `reply`: what the mail asked for is a confirmation link, or (a reader already subscribed to every country named)
- * a short mail saying so. Either is sent at most once an hour per address and never to a suppressed one.
+ * a short mail saying so. One of either is sent at most once an hour per address (three links when a pending request
+ * names other countries), and never to a suppressed one.
  */
 export type RequestResult = { reply: 'confirmation' | 'already_subscribed'; subscriber: SubscriberRow } & ({ queued: true } | { queued: false; why: 'recently_sent' | 'suppressed' });
 
@@ -50,7 +57,7 @@ export async function requestSubscription(
   if ((await suppressedAmong(tx, [subscriber.email], req.now)).size > 0) return { reply, subscriber, queued: false, why: 'suppressed' };
   const changed = reply === 'confirmation' && subscriber.status === 'pending' && subscriber.countries !== countries;
   const template = reply === 'confirmation' ? 'bulletin_confirm' : 'bulletin_subscribed';
-  const recent = await mailsOfTemplateTo(tx, template, subscriber.email, new Date(req.now.getTime() - CONFIRMATION_INTERVAL_MS));
+  const recent = await mailsOfTemplatesTo(tx, SUBSCRIPTION_MAILS, subscriber.email, new Date(req.now.getTime() - CONFIRMATION_INTERVAL_MS));
   if (recent >= (changed ? CONFIRMATIONS_WHEN_CHANGED : 1)) return { reply, subscriber, queued: false, why: 'recently_sent' };
   if (changed) subscriber = await setPendingCountries(tx, subscriber.id, countries);
   const locale = pickLocale({ locale: subscriber.locale ?? req.locale, country: req.countries[0] ?? null });

@@ -163,6 +163,16 @@ export async function mailsOfTemplateTo(tx: Tx, template: string, address: strin
   return sqlOf(tx).get<{ n: number }>(MAILS_OF_TEMPLATE_TO_SQL, address.toLowerCase(), since, template)?.n ?? 0;
 }
 
+/**
+ * Mails of any of these templates (a JSON array) queued to this address since `since`: mails that share one limit,
+ * as a subscription's confirmation link and its "already subscribed" reply do. By the address's index, as above.
+ */
+export const MAILS_OF_TEMPLATES_TO_SQL = 'SELECT count(*) AS "n" FROM "OutboxMail" WHERE "primaryTo" = ? AND "createdAt" >= ? AND +"template" IN (SELECT "value" FROM json_each(?))';
+
+export async function mailsOfTemplatesTo(tx: Tx, templates: readonly string[], address: string, since: Date): Promise<number> {
+  return sqlOf(tx).get<{ n: number }>(MAILS_OF_TEMPLATES_TO_SQL, address.toLowerCase(), since, JSON.stringify(templates))?.n ?? 0;
+}
+
 /** Mails of this template queued to anyone since `since` (REFUSAL_LIMIT); by the index on (template, createdAt). */
 export async function mailsOfTemplateSince(tx: Tx, template: string, since: Date): Promise<number> {
   return sqlOf(tx).get<{ n: number }>('SELECT count(*) AS "n" FROM "OutboxMail" WHERE "template" = ? AND "createdAt" >= ?', template, since)?.n ?? 0;

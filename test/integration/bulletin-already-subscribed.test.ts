@@ -66,17 +66,29 @@ describe('SUSCRIBIR from a reader already subscribed', () => {
     expect(await app.db.outboxMail.count()).toBe(0);
   });
 
-  it('the reply is marked and signed as our automatic mail; a request naming a new country right after it still gets its link, which keeps the old ones', async () => {
+  it('the reply is marked and signed as our automatic mail; it and the confirmation link share one limit: a request naming a new country within the hour gets nothing, the next hour its link, which keeps the old ones', async () => {
     await addSubscriber(app.db, { email: 'ana@cliente.mx', countries: 'MX' }, now);
     await ingest(toBulletins('ana@cliente.mx', 'SUSCRIBIR MX'));
     const [reply] = await repliesTo('ana@cliente.mx');
     expect(JSON.parse(reply?.headers ?? '{}').extra).toMatchObject({ 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' });
-    // As the reply invites: "SUSCRIBIR MX AR" (México followed, Argentina new), minutes later.
+    // "SUSCRIBIR MX AR" (México followed, Argentina new) minutes later: anyone can write it with her address, so
+    // a second subscription mail in the hour is what a forged run would get her.
     now = new Date(now.getTime() + 5 * 60_000);
+    expect((await ingest(toBulletins('ana@cliente.mx', 'SUSCRIBIR MX AR'))).detail).toBe('subscribe AR MX: no confirmation sent (recently_sent)');
+    expect(await app.db.outboxMail.count({ where: { primaryTo: 'ana@cliente.mx' } })).toBe(1);
+    // An hour after the reply, the link.
+    now = new Date(now.getTime() + 56 * 60_000);
     expect((await ingest(toBulletins('ana@cliente.mx', 'SUSCRIBIR MX AR'))).detail).toBe('subscribe AR MX: confirmation link sent');
     const link = await app.db.outboxMail.findFirstOrThrow({ where: { template: 'bulletin_confirm', primaryTo: 'ana@cliente.mx' } });
     expect(link.text).toContain('(Argentina, México)');
     expect(await app.db.subscriber.findUniqueOrThrow({ where: { email: 'ana@cliente.mx' } })).toMatchObject({ status: 'active', countries: ',MX,' });
   });
-});
 
+  it('a forger writing with an active subscriber\'s address gets them one subscription mail an hour, whichever comes first', async () => {
+    await addSubscriber(app.db, { email: 'luis@cliente.mx', countries: 'MX' }, now);
+    expect((await ingest(toBulletins('luis@cliente.mx', 'SUSCRIBIR AR'))).detail).toBe('subscribe AR: confirmation link sent');
+    expect((await ingest(toBulletins('luis@cliente.mx', 'SUSCRIBIR MX'))).detail).toBe('subscribe MX: no reply sent (recently_sent)');
+    expect((await ingest(toBulletins('luis@cliente.mx', 'SUSCRIBIR CL'))).detail).toContain('recently_sent');
+    expect(await app.db.outboxMail.count({ where: { primaryTo: 'luis@cliente.mx' } })).toBe(1);
+  });
+});

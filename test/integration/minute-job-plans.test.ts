@@ -15,7 +15,7 @@ import { SUPPRESSED_SINCE_SQL } from '../../src/store/suppression-repo.js';
 import { TICKETS_OF_ISSUE_SQL } from '../../src/store/lifecycle-repo.js';
 import { MARKED_LEFT_SQL, NEXT_MARKED_SQL } from '../../src/store/bulletin-resume-repo.js';
 import { OUTSTANDING_MAILS_SQL } from '../../src/store/bulletin-repo.js';
-import { MAILS_OF_TEMPLATE_TO_SQL, OWED_ACCESS_REQUESTS_SQL, SETTLED_ACCESS_REQUESTS_SQL } from '../../src/store/access-repo.js';
+import { MAILS_OF_TEMPLATES_TO_SQL, MAILS_OF_TEMPLATE_TO_SQL, OWED_ACCESS_REQUESTS_SQL, SETTLED_ACCESS_REQUESTS_SQL } from '../../src/store/access-repo.js';
 
 let dir: string;
 let db: Database.Database;
@@ -60,6 +60,11 @@ describe('the once-per-address checks of access and subscription mails (every ma
   it("count one address's mails by its index, not every mail of the template in the period (REFUSAL_LIMIT's index)", () => {
     const plan = planOf(MAILS_OF_TEMPLATE_TO_SQL, 'ana@example.com', '2026-12-01T00:00:00.000Z', 'bulletin_confirm');
     expect(plan).toEqual([expect.stringMatching(/SEARCH OutboxMail USING INDEX OutboxMail_primaryTo_createdAt_idx/)]);
+  });
+  it('count one address\'s subscription mails of both kinds (link and "already subscribed" reply, one shared limit) by the same index', () => {
+    const plan = planOf(MAILS_OF_TEMPLATES_TO_SQL, 'ana@example.com', '2026-12-01T00:00:00.000Z', '["bulletin_confirm","bulletin_subscribed"]');
+    expect(plan.filter((step) => /^SCAN OutboxMail\b/.test(step))).toEqual([]);
+    expect(plan).toContainEqual(expect.stringMatching(/^SEARCH OutboxMail USING INDEX OutboxMail_primaryTo_createdAt_idx \(primaryTo=\? AND createdAt>\?\)$/));
   });
 });
 
