@@ -9,8 +9,9 @@ import { readerMails } from './reader-mail.js';
 // `bulletin resume <id>`: a bulletin cancelled halfway goes on, to the readers it has not reached. Scheduling the
 // file again (--again) mailed everyone a second time. Each reader has one delivery row and, once queued, one outbox
 // row: resuming queues again the mails the cancel took back and that can have reached no one, then the readers
-// never queued, at the send rate, through the bulletin-send job. Readers who unsubscribed meanwhile, or whose
-// address is suppressed now, get nothing (src/store/bulletin-resume-repo.ts says which mails are taken as missed).
+// never queued, at the send rate, through the bulletin-send job. Readers who unsubscribed meanwhile, who follow none
+// of its countries any more, or whose address is suppressed now, get nothing (src/store/bulletin-resume-repo.ts says
+// which mails are taken as missed).
 
 export interface Resumed {
   id: number;

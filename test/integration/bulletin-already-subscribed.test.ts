@@ -1,7 +1,8 @@
 // A reader who writes SUSCRIBIR while already subscribed (to those countries) is told so, in their language, by a
 // short mail from templates/<locale>/bulletin_subscribed.*: silence read as "the request was lost". The reply is
-// held to what the confirmation mail is: one an hour per address, none to a suppressed address, none to mail
-// that is no reader's own (machine-written), none to a sender that failed authentication.
+// held to what the confirmation mail is, and shares its limit (one of either an hour per address), none to a
+// suppressed address, none to mail that is no reader's own (machine-written), none to a sender that failed
+// authentication.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addSubscriber } from '../../src/bulletins/subscribers.js';
 import { createTestApp, mail, type TestApp } from '../support/app.js';
