@@ -19,16 +19,17 @@ export interface SubscriptionDeps {
   renderer: BulletinRenderer;
 }
 
-/**
- * At most one subscription mail per address in this time, a confirmation link or an "already subscribed" reply
- * (a forged request cannot flood someone): counted apart, "SUSCRIBIR MX" then "SUSCRIBIR AR" written with an
- * active subscriber's address mailed them twice an hour...
- */
+/** At most one confirmation mail per address in this time (a forged request cannot flood someone)... */
 const CONFIRMATION_INTERVAL_MS = 60 * 60_000;
-/** The mails that share that limit. */
-const SUBSCRIPTION_MAILS = ['bulletin_confirm', 'bulletin_subscribed'] as const;
 /** ...unless a pending request names other countries (the first mail explains how): a few more then. */
 const CONFIRMATIONS_WHEN_CHANGED = 3;
+/**
+ * What each mail counts in that hour. A link counts the links only: the "already subscribed" reply invites
+ * "SUSCRIBIR MX AR", and its reader writing so at once must get their link. The reply counts both: none after a link
+ * or another reply (counted apart, "SUSCRIBIR AR" then "SUSCRIBIR MX" written with a subscriber's address mailed them
+ * twice, and then again). A forged run gets a subscriber at most two mails an hour, a reply then a link.
+ */
+const COUNTED = { bulletin_confirm: ['bulletin_confirm'], bulletin_subscribed: ['bulletin_confirm', 'bulletin_subscribed'] } as const;
 
 /** What the confirmation explains beyond the link: no country was named, or some words were not understood. */
 export interface ConfirmationHint {
@@ -38,8 +39,8 @@ export interface ConfirmationHint {
 
 /**
  * `reply`: what the mail asked for is a confirmation link, or (a reader already subscribed to every country named)
- * a short mail saying so. One of either is sent at most once an hour per address (three links when a pending request
- * names other countries), and never to a suppressed one.
+ * a short mail saying so. A link goes at most once an hour per address (three when a pending request names other
+ * countries), a reply at most once an hour and not within the hour after a link; never to a suppressed address.
  */
 export type RequestResult = { reply: 'confirmation' | 'already_subscribed'; subscriber: SubscriberRow } & ({ queued: true } | { queued: false; why: 'recently_sent' | 'suppressed' });
 
@@ -57,7 +58,7 @@ export async function requestSubscription(
   if ((await suppressedAmong(tx, [subscriber.email], req.now)).size > 0) return { reply, subscriber, queued: false, why: 'suppressed' };
   const changed = reply === 'confirmation' && subscriber.status === 'pending' && subscriber.countries !== countries;
   const template = reply === 'confirmation' ? 'bulletin_confirm' : 'bulletin_subscribed';
-  const recent = await mailsOfTemplatesTo(tx, SUBSCRIPTION_MAILS, subscriber.email, new Date(req.now.getTime() - CONFIRMATION_INTERVAL_MS));
+  const recent = await mailsOfTemplatesTo(tx, COUNTED[template], subscriber.email, new Date(req.now.getTime() - CONFIRMATION_INTERVAL_MS));
   if (recent >= (changed ? CONFIRMATIONS_WHEN_CHANGED : 1)) return { reply, subscriber, queued: false, why: 'recently_sent' };
   if (changed) subscriber = await setPendingCountries(tx, subscriber.id, countries);
   const locale = pickLocale({ locale: subscriber.locale ?? req.locale, country: req.countries[0] ?? null });

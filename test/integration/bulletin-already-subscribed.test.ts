@@ -1,8 +1,9 @@
 // A reader who writes SUSCRIBIR while already subscribed (to those countries) is told so, in their language, by a
 // short mail from templates/<locale>/bulletin_subscribed.*: silence read as "the request was lost". The reply is
-// held to what the confirmation mail is, and shares its limit (one of either an hour per address), none to a
-// suppressed address, none to mail that is no reader's own (machine-written), none to a sender that failed
-// authentication.
+// held as the confirmation mail is: none to a suppressed address, none to mail that is no reader's own
+// (machine-written), none to a sender that failed authentication; and it counts the links: none an hour after a link
+// or another reply. It does not hold back the link its reader asks for right after it (SUSCRIBIR MX AR, as it
+// invites), so a forged run gets a subscriber at most two mails an hour, a reply then a link.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addSubscriber } from '../../src/bulletins/subscribers.js';
 import { createTestApp, mail, type TestApp } from '../support/app.js';
@@ -67,29 +68,36 @@ describe('SUSCRIBIR from a reader already subscribed', () => {
     expect(await app.db.outboxMail.count()).toBe(0);
   });
 
-  it('the reply is marked and signed as our automatic mail; it and the confirmation link share one limit: a request naming a new country within the hour gets nothing, the next hour its link, which keeps the old ones', async () => {
+  it('the reply is marked and signed as our automatic mail; a request naming a new country right after it, as the reply invites, still gets its link, which keeps the old ones', async () => {
     await addSubscriber(app.db, { email: 'ana@cliente.mx', countries: 'MX' }, now);
     await ingest(toBulletins('ana@cliente.mx', 'SUSCRIBIR MX'));
     const [reply] = await repliesTo('ana@cliente.mx');
     expect(JSON.parse(reply?.headers ?? '{}').extra).toMatchObject({ 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' });
-    // "SUSCRIBIR MX AR" (México followed, Argentina new) minutes later: anyone can write it with her address, so
-    // a second subscription mail in the hour is what a forged run would get her.
+    // As the reply invites: "SUSCRIBIR MX AR" (México followed, Argentina new), minutes later.
     now = new Date(now.getTime() + 5 * 60_000);
-    expect((await ingest(toBulletins('ana@cliente.mx', 'SUSCRIBIR MX AR'))).detail).toBe('subscribe AR MX: no confirmation sent (recently_sent)');
-    expect(await app.db.outboxMail.count({ where: { primaryTo: 'ana@cliente.mx' } })).toBe(1);
-    // An hour after the reply, the link.
-    now = new Date(now.getTime() + 56 * 60_000);
     expect((await ingest(toBulletins('ana@cliente.mx', 'SUSCRIBIR MX AR'))).detail).toBe('subscribe AR MX: confirmation link sent');
     const link = await app.db.outboxMail.findFirstOrThrow({ where: { template: 'bulletin_confirm', primaryTo: 'ana@cliente.mx' } });
     expect(link.text).toContain('(Argentina, México)');
     expect(await app.db.subscriber.findUniqueOrThrow({ where: { email: 'ana@cliente.mx' } })).toMatchObject({ status: 'active', countries: ',MX,' });
   });
 
-  it('a forger writing with an active subscriber\'s address gets them one subscription mail an hour, whichever comes first', async () => {
+  it('a forger writing with an active subscriber\'s address gets them at most two subscription mails an hour: a reply, then a link', async () => {
+    // A link first: neither a reply nor another link that hour.
     await addSubscriber(app.db, { email: 'luis@cliente.mx', countries: 'MX' }, now);
     expect((await ingest(toBulletins('luis@cliente.mx', 'SUSCRIBIR AR'))).detail).toBe('subscribe AR: confirmation link sent');
     expect((await ingest(toBulletins('luis@cliente.mx', 'SUSCRIBIR MX'))).detail).toBe('subscribe MX: no reply sent (recently_sent)');
     expect((await ingest(toBulletins('luis@cliente.mx', 'SUSCRIBIR CL'))).detail).toContain('recently_sent');
     expect(await app.db.outboxMail.count({ where: { primaryTo: 'luis@cliente.mx' } })).toBe(1);
+    // A reply first: the link still goes, then nothing more that hour, of either kind.
+    await addSubscriber(app.db, { email: 'eva@cliente.mx', countries: 'MX' }, now);
+    expect((await ingest(toBulletins('eva@cliente.mx', 'SUSCRIBIR MX'))).detail).toBe('subscribe MX: already subscribed, told so');
+    expect((await ingest(toBulletins('eva@cliente.mx', 'SUSCRIBIR MX'))).detail).toBe('subscribe MX: no reply sent (recently_sent)');
+    expect((await ingest(toBulletins('eva@cliente.mx', 'SUSCRIBIR AR'))).detail).toBe('subscribe AR: confirmation link sent');
+    expect((await ingest(toBulletins('eva@cliente.mx', 'SUSCRIBIR MX'))).detail).toBe('subscribe MX: no reply sent (recently_sent)');
+    expect((await ingest(toBulletins('eva@cliente.mx', 'SUSCRIBIR CL'))).detail).toContain('recently_sent');
+    expect(await app.db.outboxMail.count({ where: { primaryTo: 'eva@cliente.mx' } })).toBe(2);
+    // The next hour, one again.
+    now = new Date(now.getTime() + 61 * 60_000);
+    expect((await ingest(toBulletins('eva@cliente.mx', 'SUSCRIBIR MX'))).detail).toBe('subscribe MX: already subscribed, told so');
   });
 });

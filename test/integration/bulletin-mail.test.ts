@@ -114,6 +114,7 @@ describe('subscribing and leaving by mail', () => {
 
   it('SUSCRIBIR AR from someone who follows México adds Argentina: confirming keeps México', async () => {
     await addSubscriber(app.db, { email: 'ana@cliente.mx', countries: 'MX' }, NOW);
+    expect((await ingest(toBulletins('ana@cliente.mx', 'SUSCRIBIR MX'))).detail).toBe('subscribe MX: already subscribed, told so');
     expect((await ingest(toBulletins('ana@cliente.mx', 'SUSCRIBIR AR'))).detail).toBe('subscribe AR: confirmation link sent');
     const confirmation = await app.db.outboxMail.findFirstOrThrow({ where: { template: 'bulletin_confirm' } });
     expect(confirmation.text).toContain('(Argentina, México)');
