@@ -1,6 +1,6 @@
 import { encodeWord } from 'nodemailer/lib/mime-funcs';
 import { pickLocale, type Locale } from '../outbound/locale.js';
-import { ensureBody, type BulletinRow } from '../store/bulletin-repo.js';
+import { bodyKey, ensureBody, type BulletinRow } from '../store/bulletin-repo.js';
 import type { Tx } from '../store/database.js';
 import type { BulletinVariant } from './bulletin-file.js';
 import { decodeList } from './countries.js';
@@ -48,7 +48,7 @@ export function readerMails(tx: Tx, deps: BulletinDeps, bulletin: BulletinRow, n
     if (body === undefined) {
       const variant = variants[locale] as BulletinVariant;
       const ctx = { listName: name, countries: decodeList(bulletin.countries) };
-      const bodyId = await ensureBody(tx, `bulletin:${bulletin.id}:${locale}`, () => deps.renderer.renderBulletin(variant, locale, ctx));
+      const bodyId = await ensureBody(tx, bodyKey(bulletin.id, locale), () => deps.renderer.renderBulletin(variant, locale, ctx));
       body = { bodyId, subject: deps.renderer.bulletinSubject(variant, locale, ctx) };
       bodies.set(locale, body);
     }

@@ -94,6 +94,9 @@ export async function nextRecipients(tx: Tx, b: BulletinRow, limit: number) {
   });
 }
 
+/** The key of the bulletin's body in one language (OutboxBody.key). */
+export const bodyKey = (bulletinId: number, locale: string): string => `bulletin:${bulletinId}:${locale}`;
+
 /** A body shared by the bulletin's mails in one language, created on first use. */
 export async function ensureBody(tx: Tx, key: string, make: () => { text: string; html: string }): Promise<number> {
   const found = await tx.outboxBody.findUnique({ where: { key }, select: { id: true } });
@@ -169,15 +172,17 @@ export async function setNextSlot(tx: Tx, id: number, at: Date): Promise<void> {
 
 /**
  * Mails of the bulletin still waiting or being sent. Asked by the bulletin-send job and after every outbox drain
- * until the bulletin is sent: from the outbox's waiting mails (its index on status, a few hundred: the send queues
- * only the next 30 s of slots), each joined to its delivery by the unique outboxMailId. SQLite, left to choose,
- * read every delivery of the bulletin (100,000 for a big list) and looked up each one's mail.
+ * once all its readers are queued: by its bodies (one a language, their keys `bulletin:<id>:<locale>`) and each
+ * body's waiting mails, by the index on OutboxMail (bodyId, status), so only its own waiting mails are read. Driven
+ * by the outbox's index on status it read every waiting mail of the outbox (a backlog of other mail after an outage:
+ * 200,000) and looked up each one's delivery; by the delivery, every delivery of the bulletin (100,000).
  */
-export const OUTSTANDING_MAILS_SQL = `SELECT count(*) AS "n" FROM "OutboxMail" o CROSS JOIN "BulletinDelivery" d ON d."outboxMailId" = o."id"
-  WHERE o."status" IN ('pending', 'sending') AND d."bulletinId" = ?`;
+export const OUTSTANDING_MAILS_SQL = `SELECT count(*) AS "n" FROM "OutboxBody" b CROSS JOIN "OutboxMail" o ON o."bodyId" = b."id"
+  WHERE b."key" > ? AND b."key" < ? AND o."status" IN ('pending', 'sending')`;
 
 export async function outstandingMails(tx: Tx | Db, bulletinId: number): Promise<number> {
-  return sqlOf(tx).get<{ n: number }>(OUTSTANDING_MAILS_SQL, bulletinId)?.n ?? 0;
+  // Every key of the bulletin and none of another: ';' is the character after ':' ("bulletin:1:" < "bulletin:1:es" < "bulletin:1;", "bulletin:10:es" < "bulletin:1:").
+  return sqlOf(tx).get<{ n: number }>(OUTSTANDING_MAILS_SQL, bodyKey(bulletinId, ''), `bulletin:${bulletinId};`)?.n ?? 0;
 }
 
 /** False when it is no longer sending (cancelled, or finished by another run meanwhile). */
