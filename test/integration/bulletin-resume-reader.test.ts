@@ -49,6 +49,7 @@ describe('a resumed bulletin, as its readers get it', () => {
     const { bulletin } = await scheduleBulletin(deps, readBulletinFile(join(dir, 'iva.md'), { timeZone: deps.timeZone, now: NOW }), NOW);
     // The first run queues five mails (the next 30 s at 8 a minute); all are taken back by the cancel.
     await runBulletinSends(deps, NOW);
+    const anaBefore = await app.db.outboxMail.findFirstOrThrow({ where: { primaryTo: 'ana@cliente.mx' } });
     expect(await cancelBulletinById(deps, bulletin.id, NOW)).toMatchObject({ mailsTakenBack: 5 });
 
     // Days later: beto follows Argentina too, caro only Chile now, dani reads English.
@@ -58,6 +59,13 @@ describe('a resumed bulletin, as its readers get it', () => {
     await addSubscriber(app.db, { email: 'dani@cliente.mx', countries: 'MX', locale: 'en' }, LATER);
     expect(await resumeBulletinById(deps, bulletin.id, LATER)).toMatchObject({ status: 'sending', toResend: 5 });
     await runBulletinSends(deps, LATER);
+    // ana changed nothing: her mail is the one taken back but for the unsubscribe link, issued again (valid from now).
+    const anaAfter = await app.db.outboxMail.findFirstOrThrow({ where: { primaryTo: 'ana@cliente.mx' } });
+    const token = (row: { fill: string }) => new URL(JSON.parse(row.fill).unsubscribe_url as string).searchParams.get('t') as string;
+    const untokened = (row: typeof anaBefore) => ({ ...row, headers: row.headers.replaceAll(token(row), 'T'), fill: row.fill.replaceAll(token(row), 'T') });
+    const { status, nextAttemptAt, createdAt, ...same } = untokened(anaBefore);
+    expect(untokened(anaAfter)).toMatchObject({ ...same, status: 'pending' });
+    expect(token(anaAfter)).not.toBe(token(anaBefore));
     await drainAll();
 
     const [ana] = sentTo('ana@cliente.mx');
