@@ -11,7 +11,7 @@ import { bulletinStatus, cancelBulletinById, scheduleBulletin } from '../../src/
 import { bulletinDeps } from '../../src/bulletins/deps.js';
 import { resumeBulletinById } from '../../src/bulletins/resume.js';
 import { runBulletinSends } from '../../src/bulletins/send.js';
-import { addSubscriber } from '../../src/bulletins/subscribers.js';
+import { addSubscriber, removeSubscriber } from '../../src/bulletins/subscribers.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { keepingMailer } from '../support/keeping-mailer.js';
 
@@ -88,5 +88,31 @@ describe('a resumed bulletin, as its readers get it', () => {
     // The four taken back that still follow it, and fer, never queued before the cancel.
     expect(sentTo('fer@cliente.mx')).toHaveLength(1);
     expect((await bulletinStatus(deps, bulletin.id)).sent).toBe(5);
+  });
+  it('goes to no reader who unsubscribed or whose address was suppressed meanwhile; one whose suppression was lifted gets it', async () => {
+    writeFileSync(join(dir, 'isr.md'), '---\ntitle: ISR 2027\ncountries: [MX]\n---\nEl **SAT** publicó...\n');
+    for (const email of READERS.slice(0, 4)) await addSubscriber(app.db, { email, countries: 'MX', locale: 'es' }, NOW);
+    const deps = bulletinDeps(app);
+    const { bulletin } = await scheduleBulletin(deps, readBulletinFile(join(dir, 'isr.md'), { timeZone: deps.timeZone, now: NOW }), NOW);
+    await runBulletinSends(deps, NOW);
+    expect(await cancelBulletinById(deps, bulletin.id, NOW)).toMatchObject({ mailsTakenBack: 4 });
+
+    now = LATER;
+    await removeSubscriber(app.db, 'ana@cliente.mx', LATER);
+    const until = new Date(LATER.getTime() + 86_400_000);
+    await app.db.suppression.create({ data: { email: 'beto@cliente.mx', reason: 'hard_bounce', suppressedAt: LATER, suppressedUntil: until } });
+    await app.db.suppression.create({ data: { email: 'caro@cliente.mx', reason: 'hard_bounce', suppressedAt: NOW, suppressedUntil: new Date(NOW.getTime() + 3_600_000) } });
+    expect(await resumeBulletinById(deps, bulletin.id, LATER)).toMatchObject({ status: 'sending', toResend: 3 });
+    await runBulletinSends(deps, LATER);
+    await drainAll();
+
+    expect(sentTo('ana@cliente.mx')).toEqual([]);
+    expect(sentTo('beto@cliente.mx')).toEqual([]);
+    expect(sentTo('caro@cliente.mx')).toHaveLength(1);
+    expect(sentTo('dani@cliente.mx')).toHaveLength(1);
+    const detail = async (email: string) => (await app.db.bulletinDelivery.findFirstOrThrow({ where: { bulletinId: bulletin.id, email } })).detail;
+    expect(await detail('ana@cliente.mx')).toBe('not resumed: no longer subscribed');
+    expect(await detail('beto@cliente.mx')).toBe('suppressed (bounces)');
+    expect(await app.db.outboxMail.count({ where: { primaryTo: { in: ['ana@cliente.mx', 'beto@cliente.mx'] }, status: { not: 'cancelled' } } })).toBe(0);
   });
 });
