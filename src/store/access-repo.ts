@@ -164,8 +164,8 @@ export async function mailsOfTemplateTo(tx: Tx, template: string, address: strin
 }
 
 /**
- * Mails of any of these templates (a JSON array) queued to this address since `since`: mails that share one limit,
- * as a subscription's confirmation link and its "already subscribed" reply do. By the address's index, as above.
+ * Mails of any of these templates (a JSON array) queued to this address since `since`: a limit that counts several
+ * kinds, as the "already subscribed" reply counts the confirmation links too. By the address's index, as above.
  */
 export const MAILS_OF_TEMPLATES_TO_SQL = 'SELECT count(*) AS "n" FROM "OutboxMail" WHERE "primaryTo" = ? AND "createdAt" >= ? AND +"template" IN (SELECT "value" FROM json_each(?))';
 

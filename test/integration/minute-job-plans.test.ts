@@ -61,7 +61,7 @@ describe('the once-per-address checks of access and subscription mails (every ma
     const plan = planOf(MAILS_OF_TEMPLATE_TO_SQL, 'ana@example.com', '2026-12-01T00:00:00.000Z', 'bulletin_confirm');
     expect(plan).toEqual([expect.stringMatching(/SEARCH OutboxMail USING INDEX OutboxMail_primaryTo_createdAt_idx/)]);
   });
-  it('count one address\'s subscription mails of both kinds (link and "already subscribed" reply, one shared limit) by the same index', () => {
+  it('count one address\'s subscription mails of both kinds (what the "already subscribed" reply counts: links and replies) by the same index', () => {
     const plan = planOf(MAILS_OF_TEMPLATES_TO_SQL, 'ana@example.com', '2026-12-01T00:00:00.000Z', '["bulletin_confirm","bulletin_subscribed"]');
     expect(plan.filter((step) => /^SCAN OutboxMail\b/.test(step))).toEqual([]);
     expect(plan).toContainEqual(expect.stringMatching(/^SEARCH OutboxMail USING INDEX OutboxMail_primaryTo_createdAt_idx \(primaryTo=\? AND createdAt>\?\)$/));
