@@ -142,16 +142,52 @@ export class Acknowledger {
   private async move(client: ImapFlow, uids: number[]): Promise<boolean> {
     let left = uids;
     for (let tries = 0; tries < 2; tries++) {
-      const what = `${left.length} processed mail(s) were moved to ${this.processedMailbox}`;
-      const answer = await this.ask(client, what, () => client.messageMove(uidSet(left), this.processedMailbox, { uid: true }), true);
-      if (!answer) return false;
-      if (answer.uidMap) return true;
-      const search = () => client.search({ uid: uidSet(left) }, { uid: true });
-      const still = await this.ask(client, 'the mailbox was searched for mail left unmoved', search);
-      if (!still) return false;
+      const still = client.capabilities.has('MOVE') ? await this.moveOnce(client, left) : await this.copyThenDelete(client, left);
+      if (still === null) return false;
       left = still;
       if (left.length === 0) return true;
     }
     return false;
+  }
+
+  /** One UID MOVE: what of `uids` is still in the mailbox after it ([] when it said where all went); null: refused. */
+  private async moveOnce(client: ImapFlow, uids: number[]): Promise<number[] | null> {
+    const what = `${uids.length} processed mail(s) were moved to ${this.processedMailbox}`;
+    const answer = await this.ask(client, what, () => client.messageMove(uidSet(uids), this.processedMailbox, { uid: true }), true);
+    if (!answer) return null;
+    return answer.uidMap ? [] : this.stillHere(client, uids);
+  }
+
+  /**
+   * A server without MOVE (RFC 6851): COPY, then \Deleted and EXPUNGE of what was surely copied, and only that.
+   * imapflow's own fallback deleted the whole range after a COPY refused for a message a person deleted meanwhile
+   * (EXPUNGEISSUED, taken for success, nothing copied): the others were expunged, copied nowhere. Surely copied:
+   * what COPYUID names; without it, all of them when the SEARCH after the COPY finds every one still here (a
+   * message gone before the COPY, the only cause of that refusal, would be missing). Otherwise nothing is deleted
+   * and what is still here is copied again (a server that copied part of it then holds two copies of those in the
+   * processed folder: two copies, not none). What is still here after all: null when refused.
+   */
+  private async copyThenDelete(client: ImapFlow, uids: number[]): Promise<number[] | null> {
+    const copied = await this.ask(client, `${uids.length} processed mail(s) were copied to ${this.processedMailbox}`, () => client.messageCopy(uidSet(uids), this.processedMailbox, { uid: true }));
+    if (!copied) return null;
+    let sure: number[];
+    if (copied.uidMap) sure = uids.filter((uid) => copied.uidMap?.has(uid));
+    else {
+      const still = await this.stillHere(client, uids);
+      if (!still || still.length < uids.length) return still;
+      sure = uids;
+    }
+    if (sure.length > 0) {
+      const deleted = () => client.messageDelete(uidSet(sure), { uid: true });
+      if (!(await this.ask(client, `${sure.length} processed mail(s) copied to ${this.processedMailbox} were deleted from the mailbox`, deleted, true))) return null;
+    }
+    const rest = uids.filter((uid) => !sure.includes(uid));
+    return rest.length === 0 ? [] : this.stillHere(client, rest);
+  }
+
+  /** Which of `uids` the mailbox still holds; null when the SEARCH was refused. */
+  private async stillHere(client: ImapFlow, uids: number[]): Promise<number[] | null> {
+    const search = () => client.search({ uid: uidSet(uids) }, { uid: true });
+    return (await this.ask(client, 'the mailbox was searched for mail left unmoved', search)) || null;
   }
 }

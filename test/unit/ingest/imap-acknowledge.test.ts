@@ -13,6 +13,8 @@ const moved = (target: string) => ({ path: 'INBOX', destination: target, uidMap:
 function fakeServer(inbox: number[] = []) {
   const commands: string[] = [];
   const client = {
+    // A server with MOVE (RFC 6851), as Dovecot.
+    capabilities: new Map([['MOVE', true]]),
     search: async (query: { uid: string; unKeyword?: string }) => {
       commands.push(`SEARCH ${query.uid}${query.unKeyword ? ` UNKEYWORD ${query.unKeyword}` : ''}`);
       return inbox;
