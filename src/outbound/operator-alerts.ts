@@ -13,7 +13,7 @@ import { supportFrom, type NoticeDeps } from './notices.js';
 // flood of bad mail must not become a flood of alerts. No ticket: no survey, no acknowledgement, no AUTO_MAIL_LIMIT
 // (its own window caps it; counted, it took the room of an administrator's escalations).
 
-export type AlertKind = 'refusals_capped' | 'mail_quarantined' | 'mail_set_aside' | 'mailbox_unreadable' | 'mailbox_readable_again';
+export type AlertKind = 'refusals_capped' | 'mail_quarantined' | 'mail_set_aside' | 'mailbox_unreadable' | 'mailbox_readable_again' | 'processed_folder_missing';
 
 export type AlertDeps = Pick<NoticeDeps, 'alertAddresses' | 'automaticCap' | 'secret' | 'supportAddress' | 'supportName' | 'calendar'>;
 

@@ -54,6 +54,55 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('a processed folder the server
   });
 });
 
+// A folder refused stays refused at every poll: the mails were MOVEd, the folder made and the CREATE refused again
+// at the end of each drain (each poll, and each batch of a backlog past MOVE_EVERY), a warning each time; the
+// administrators were never told. Across restarts the mails left flagged in the inbox must not be recorded again.
+describe.skipIf(!dovecotAvailable() || !cliBuilt)('a processed folder the server will not create, over polls and restarts', () => {
+  it('is told once (log and ALERT_ADDRESS), nothing doubled across a restart, and the folder named anew gets the mails', { timeout: 120_000 }, async () => {
+    const dovecot = await startDovecot();
+    cleanups.push(() => dovecot.stop());
+    const dataDir = mkdtempSync(join(tmpdir(), 'ventanilla-imap-folders-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const env = (folder: string) => imapDaemonEnv(dovecot, dataDir, { IMAP_POLL_SECONDS: '1', IMAP_PROCESSED_MAILBOX: folder, ALERT_ADDRESS: 'ops@example.com' });
+    const db = await openDatabase(join(dataDir, 'ventanilla.db'));
+    cleanups.push(() => db.$disconnect());
+    const outcomes = async () => (await db.inboundLog.findMany({ orderBy: { id: 'asc' } })).map((r) => [r.messageId, r.outcome]);
+    const arrive = async (n: number) => {
+      await dovecot.append(mail({ headers: { 'Message-ID': `<m${n}@cliente.mx>` } }));
+      await waitFor(async () => (await outcomes()).length === n, `mail ${n} recorded`, 20_000, 100);
+    };
+
+    const first = startDaemon(env('Procesados/Soporte'));
+    cleanups.push(() => first.kill());
+    // Several drains, a poll or more apart.
+    for (let n = 1; n <= 3; n++) await arrive(n);
+    await waitFor(async () => (await dovecot.count('INBOX', { keyword: PROCESSED_KEYWORD })) === 3, 'the three flagged', 10_000, 100);
+    await first.kill();
+    const told = daemonLogLines(first).filter((l) => /IMAP move refused|IMAP processed folder missing/.test(l.msg));
+    expect(told.map((l) => l.msg)).toEqual([expect.stringMatching(/^IMAP processed folder missing/)]);
+    const alerts = () => db.outboxMail.findMany({ where: { template: { startsWith: 'alert_' } } });
+    expect((await alerts()).map((a) => a.template)).toEqual(['alert_processed_folder_missing']);
+    expect((await alerts())[0]?.text).toContain('Procesados/Soporte');
+
+    // Started again, the folder still refused: the three flagged in the inbox are not mail to record again.
+    const second = startDaemon(env('Procesados/Soporte'));
+    cleanups.push(() => second.kill());
+    await arrive(4);
+    await second.kill();
+    // Started with a folder the server makes: the mails left flagged are moved there, and nothing is recorded again.
+    const third = startDaemon(env('Procesados.Soporte'));
+    cleanups.push(() => third.kill());
+    await arrive(5);
+    await waitFor(async () => (await dovecot.count('INBOX')) === 0, 'the inbox emptied', 20_000, 100);
+    expect(await dovecot.count('Procesados.Soporte')).toBe(5);
+    expect(await outcomes()).toEqual([1, 2, 3, 4, 5].map((n) => [`m${n}@cliente.mx`, 'created']));
+    expect(await db.ticket.count()).toBe(5);
+    // One acknowledgement a ticket, none sent twice.
+    expect(await db.outboxMail.count({ where: { template: { not: { startsWith: 'alert_' } } } })).toBe(5);
+    expect((await alerts()).length).toBe(1);
+  });
+});
+
 // The watched folder deleted and made again while the daemon runs (a clean-up, a migration): a new UIDVALIDITY,
 // every UID new. Dovecot does not tell an IDLE session of it: the next poll's FETCH finds the folder gone and
 // Dovecot closes the connection. The log said only "Connection not available" then (imapflow's word for a command

@@ -29,7 +29,7 @@ describe.skipIf(!dovecotAvailable())('moving recorded mail', () => {
     await dovecot.appendMany([], 'Processed'); // creates the folder
     const { ours, person } = await ourSessionAndAPerson(dovecot, cleanups);
     const refused: string[] = [];
-    const acks = new Acknowledger('Processed', (reason) => refused.push(reason));
+    const acks = new Acknowledger('Processed', { moveRefused: (reason) => refused.push(reason) });
     await acks.acknowledge(ours, 3n, [1, 2, 3]);
     await person.messageDelete('2', { uid: true });
     return { dovecot, ours, acks, refused };

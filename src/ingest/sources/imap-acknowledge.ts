@@ -1,4 +1,5 @@
 import type { ImapFlow } from 'imapflow';
+import type { ProcessedFolderReports } from './imap-processed-folder.js';
 import { ensureMailbox } from './imap-session.js';
 import { UNREADABLE_KEYWORD } from './imap-unreadable.js';
 import { uidSet } from './uid-set.js';
@@ -18,6 +19,12 @@ const HUNG_TO_PUT_OFF = 2;
 /** How long they wait the first time; each wait that ends in another such session is twice as long, to the cap. */
 const FIRST_WAIT_MS = 15 * 60_000;
 const MAX_WAIT_MS = 4 * 60 * 60_000;
+/**
+ * How often a processed folder the server would not create is asked for again: a refused CREATE mostly lasts until
+ * a person changes something (the setting, a limit, a right), and each poll's MOVE, LIST and CREATE said it again.
+ */
+const FOLDER_RETRY_MS = 15 * 60_000;
+const NO_REPORTS: ProcessedFolderReports = { moveRefused: () => undefined, folderMissing: () => undefined, folderMade: () => undefined };
 
 /**
  * Marks committed messages on the server: the keyword, then (unless the processed mailbox is empty: flag only)
@@ -39,13 +46,34 @@ export class Acknowledger {
   private putOffUntil = 0;
   /** Mail recorded while put off: neither flagged nor moved until a sweep. */
   private owed = false;
+  /**
+   * The processed folder the server would not create, and when to ask again: until then recorded mail is only
+   * flagged (no MOVE, LIST, CREATE at each batch and each poll). Kept across sessions: a new one asks at its start.
+   */
+  private folderMissing: { retryAt: number } | null = null;
 
-  /** `onRefused`: told, in words, of a MOVE the server refused (the mail stays flagged in the mailbox meanwhile). */
+  /** `reports`: a MOVE refused, the folder missing (once a spell), made at last; the mail stays flagged meanwhile. */
   constructor(
     private readonly processedMailbox: string,
-    private readonly onRefused: (reason: string) => void = () => undefined,
+    private readonly reports: Partial<ProcessedFolderReports> = NO_REPORTS,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** A session's start asked for the processed folder (openSession): `refused`, the server's refusal in words, or null. */
+  processedFolder(refused: string | null): void {
+    if (refused !== null) this.folderRefused(refused);
+    else if (this.folderMissing) this.folderMade();
+  }
+
+  private folderRefused(reason: string): void {
+    if (!this.folderMissing) this.reports.folderMissing?.(reason);
+    this.folderMissing = { retryAt: this.now() + FOLDER_RETRY_MS };
+  }
+
+  private folderMade(): void {
+    this.folderMissing = null;
+    this.reports.folderMade?.(this.unmoved.length);
+  }
 
   /** A new session: what an old one left unmoved is found again by the sweep. */
   reset(): void {
@@ -120,6 +148,12 @@ export class Acknowledger {
   /** Moves what was flagged and not moved yet (the end of a drain). */
   async moveFlagged(client: ImapFlow): Promise<void> {
     if (this.processedMailbox === '' || this.unmoved.length === 0 || this.puttingOff()) return;
+    if (this.folderMissing) {
+      if (this.now() < this.folderMissing.retryAt) return;
+      const refused = await ensureMailbox(client, this.processedMailbox);
+      if (refused !== null) return this.folderRefused(refused);
+      this.folderMade();
+    }
     const uids = this.unmoved.splice(0);
     if (await this.move(client, uids)) return;
     // The folder deleted meanwhile is created again. A refusal that lasts (full, not allowed, a folder the server
@@ -127,7 +161,8 @@ export class Acknowledger {
     // later drain's move while new mail is read as usual (ending the session here kept new mail from being read,
     // and made it look unreadable).
     const notCreated = await ensureMailbox(client, this.processedMailbox);
-    this.onRefused(`the server refused to move ${uids.length} processed mail(s) to ${this.processedMailbox} (deleted, full, or not allowed?)${notCreated ? `; ${notCreated}` : ''}`);
+    if (notCreated !== null) this.folderRefused(notCreated);
+    else this.reports.moveRefused?.(`the server refused to move ${uids.length} processed mail(s) to ${this.processedMailbox} (deleted, full, or not allowed?)`);
     if (notCreated !== null || !(await this.move(client, uids))) this.unmoved = uids.concat(this.unmoved);
   }
 

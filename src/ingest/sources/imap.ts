@@ -5,13 +5,15 @@ import type { Db } from '../../store/database.js';
 import { inTransaction } from '../../store/database.js';
 import { readCursor, resetCursor } from '../../store/cursor-repo.js';
 import { acquireLease, leaseLastRun, newHolderId, releaseLease } from '../../scheduler/lease.js';
-import type { InboundPipeline, IngestResult } from '../pipeline.js';
+import type { InboundPipeline } from '../pipeline.js';
 import { fetchPending, listPending, takeBatch, type Pending } from './imap-pending.js';
 import { setAsideFirstAbove, StuckWatch } from './imap-unreadable.js';
 import type { AlertDeps } from '../../outbound/operator-alerts.js';
 import { settled, unwrap, type Settled } from './settled.js';
 import { stageBatch, type BatchContext } from './imap-batch.js';
 import { Acknowledger } from './imap-acknowledge.js';
+import { processedFolderReports } from './imap-processed-folder.js';
+import type { ImapSourceEvents } from './imap-events.js';
 import { imapFailureReason, isSilentConnection, openSession, type OpeningSession } from './imap-session.js';
 import { ImapWaits } from './imap-waits.js';
 import { OutageWatch } from './imap-outage.js';
@@ -30,18 +32,6 @@ const MAILBOX_LEASE_MS = 60_000;
  * transaction is over; with four it always has one queued (alternating runs: +7% mails/s).
  */
 const BATCHES_AHEAD = 4;
-
-export interface ImapSourceEvents {
-  onResult?: (r: IngestResult & { uid: number }) => void;
-  /**
-   * A drain found more than one batch to record: a backlog (outbound/inbound-first.ts). Called once the first
-   * batch is with the preparation worker, so what the caller does then (the daemon builds its HTTP server) does
-   * not hold that batch back.
-   */
-  onBacklog?: () => void;
-  /** The mailbox has nothing left to process and the session starts waiting for news (after every drain). */
-  onCaughtUp?: () => void;
-}
 
 /**
  * Watches one mailbox: IDLE when the server has it (push), polling every IMAP_POLL_SECONDS either way as a
@@ -80,7 +70,7 @@ export class ImapSource {
   ) {
     this.holder = newHolderId(deps.db, 'imap:', deps.log);
     this.account = `${settings.user}@${settings.host}:${settings.port}`;
-    this.acks = new Acknowledger(settings.processedMailbox, (reason) => deps.log.warn({ reason }, 'IMAP move refused; the mails stay flagged in the mailbox until a later drain moves them'));
+    this.acks = new Acknowledger(settings.processedMailbox, processedFolderReports(settings, { db: deps.db, log: deps.log, alerts: deps.lifecycle?.notices }));
     this.early = early ?? null;
     this.outage = new OutageWatch(settings, { db: deps.db, alerts: deps.lifecycle?.notices, log: deps.log });
   }
@@ -154,7 +144,7 @@ export class ImapSource {
       // An early session may have lost its connection before anyone listened for its 'close'.
       if (!client.usable) throw new Error('the IMAP connection closed after the mailbox was opened');
       this.deps.log.info({ mailbox: s.mailbox, idle: client.capabilities.has('IDLE'), uidValidity: String(mailbox.uidValidity) }, 'IMAP mailbox open');
-      if (processedRefused) this.deps.log.warn({ reason: processedRefused }, 'IMAP processed folder missing: recorded mails stay flagged in the mailbox until it can be made (check IMAP_PROCESSED_MAILBOX)');
+      this.acks.processedFolder(processedRefused);
       while (!this.stopped && !closed) {
         this.waits.drainStarts();
         await this.drain(client, mailbox.uidValidity);

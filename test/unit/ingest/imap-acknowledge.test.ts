@@ -84,7 +84,7 @@ describe('Acknowledger', () => {
       messageMove: async (range: string, target: string) => (commands.push(`MOVE ${range} ${target}`), refusals-- > 0 ? false : moved(target)),
     } as unknown as typeof client;
     const reported: string[] = [];
-    const acks = new Acknowledger('Processed', (reason) => reported.push(reason));
+    const acks = new Acknowledger('Processed', { moveRefused: (reason) => reported.push(reason) });
     await acks.acknowledge(server, 1n, [1]);
     await acks.moveFlagged(server);
     expect(reported).toEqual(['the server refused to move 1 processed mail(s) to Processed (deleted, full, or not allowed?)']);
@@ -102,6 +102,48 @@ describe('Acknowledger', () => {
     expect(commands.filter((c) => c.startsWith('MOVE'))).toEqual(['MOVE 1', 'MOVE 1', 'MOVE 1:2', 'MOVE 1:2']);
     server.usable = false;
     await expect(acks.moveFlagged(server as unknown as typeof client)).rejects.toThrow('the connection closed while 2 processed mail(s) were moved to Processed');
+  });
+
+  // A processed folder the server will not create: each batch past MOVE_EVERY and each poll's end did a MOVE, a
+  // LIST and a CREATE, all refused, and a warning. Now it is told once, asked for every 15 minutes, and when made
+  // everything flagged meanwhile is moved.
+  it('a processed folder the server will not create is told once and asked for every 15 minutes; made, it gets all the mail', async () => {
+    const { client, commands } = fakeServer();
+    let creatable = false;
+    const folders: string[] = [];
+    const server = {
+      ...client,
+      usable: true,
+      list: async () => (commands.push('LIST'), folders.map((path) => ({ path }))),
+      mailboxCreate: async (path: string) => {
+        commands.push(`CREATE ${path}`);
+        if (!creatable) throw Object.assign(new Error('Command failed'), { responseText: 'Too many mailboxes' });
+        folders.push(path);
+      },
+      messageMove: async (range: string, target: string) => (commands.push(`MOVE ${range} ${target}`), folders.includes(target) ? moved(target) : false),
+    } as unknown as typeof client;
+    const told: string[] = [];
+    let now = 0;
+    const acks = new Acknowledger('Processed', { moveRefused: (r) => told.push(`refused: ${r}`), folderMissing: (r) => told.push(`missing: ${r}`), folderMade: (n) => told.push(`made: ${n}`) }, () => now);
+    // The session's start could not make it either.
+    acks.processedFolder('the server refused to create Processed: Too many mailboxes');
+    // A backlog: 1,500 mails in batches of 100, then drains a poll apart for 14 minutes.
+    for (let b = 0; b < 15; b++) await acks.acknowledge(server, BigInt(b * 100 + 100), Array.from({ length: 100 }, (_, i) => b * 100 + i + 1));
+    for (; now < 14 * 60_000; now += 60_000) await acks.moveFlagged(server);
+    expect(commands.filter((c) => !c.startsWith('STORE'))).toEqual([]);
+    expect(told).toEqual(['missing: the server refused to create Processed: Too many mailboxes']);
+    // 15 minutes on: asked again, still refused, and silently.
+    now = 15 * 60_000;
+    await acks.moveFlagged(server);
+    await acks.moveFlagged(server);
+    expect(commands.filter((c) => !c.startsWith('STORE'))).toEqual(['LIST', 'CREATE Processed']);
+    expect(told).toHaveLength(1);
+    // The limit raised: at the next ask, made, and everything flagged meanwhile moved.
+    creatable = true;
+    now = 30 * 60_000;
+    await acks.moveFlagged(server);
+    expect(commands.filter((c) => !c.startsWith('STORE')).slice(2)).toEqual(['LIST', 'CREATE Processed', 'MOVE 1:1500 Processed']);
+    expect(told.slice(1)).toEqual(['made: 1500']);
   });
 
   // A server that never answers a MOVE (or a flag) of recorded mail ended every session in the sweep that opens
