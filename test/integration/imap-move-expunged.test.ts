@@ -1,5 +1,8 @@
+import { execFileSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Acknowledger, PROCESSED_KEYWORD } from '../../src/ingest/sources/imap-acknowledge.js';
+import { ensureMailbox } from '../../src/ingest/sources/imap-session.js';
 import { mail } from '../support/app.js';
 import { dovecotAvailable, startDovecot, type DovecotOptions } from '../support/dovecot.js';
 import { ourSessionAndAPerson } from '../support/imap-person.js';
@@ -57,5 +60,34 @@ describe.skipIf(!dovecotAvailable())('moving recorded mail', () => {
     expect((await dovecot.list('Processed')).map((m) => m.messageId)).toEqual(['<a@cliente.mx>', '<c@cliente.mx>']);
     expect(await dovecot.list('INBOX')).toEqual([]);
     expect(refused).toEqual([]);
+  });
+
+  // The folder the server would not make at the session's start (here a file where Dovecot keeps it: "Internal
+  // error") becomes possible later in the same session (a limit raised, a right granted): the mails recorded and
+  // flagged meanwhile go there at the next ask, and only they (not a mail still to record).
+  it('moves what was left flagged once the processed folder can be made, in the same session', async () => {
+    const dovecot = await startDovecot();
+    cleanups.push(() => dovecot.stop());
+    await dovecot.appendMany(['a', 'b', 'c', 'd'].map((n) => mail({ headers: { 'Message-ID': `<${n}@cliente.mx>` } })));
+    const maildir = execFileSync('find', [`${dovecot.dir}/mail`, '-name', 'Maildir', '-type', 'd']).toString().trim();
+    writeFileSync(`${maildir}/.Processed`, 'in the way');
+    const { ours } = await ourSessionAndAPerson(dovecot, cleanups);
+    const told: string[] = [];
+    let now = 0;
+    const acks = new Acknowledger('Processed', { moveRefused: (r) => told.push(`refused: ${r}`), folderMissing: (r) => told.push(`missing: ${r}`), folderMade: () => told.push('made') }, () => now);
+    acks.processedFolder(await ensureMailbox(ours, 'Processed'));
+    await acks.acknowledge(ours, 2n, [1, 2]);
+    await acks.moveFlagged(ours);
+    expect(await dovecot.count('INBOX', { keyword: PROCESSED_KEYWORD })).toBe(2);
+    expect(await dovecot.count('INBOX')).toBe(4);
+
+    rmSync(`${maildir}/.Processed`);
+    now += 15 * 60_000;
+    await acks.acknowledge(ours, 3n, [3]);
+    await acks.moveFlagged(ours);
+    expect((await dovecot.list('Processed')).map((m) => m.messageId)).toEqual(['<a@cliente.mx>', '<b@cliente.mx>', '<c@cliente.mx>']);
+    // The fourth is not recorded yet: it stays, unflagged.
+    expect((await dovecot.list('INBOX')).map((m) => [m.messageId, m.flags])).toEqual([['<d@cliente.mx>', []]]);
+    expect(told).toEqual([expect.stringMatching(/^missing: the server refused to create Processed: /), 'made']);
   });
 });

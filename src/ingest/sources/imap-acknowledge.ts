@@ -72,7 +72,7 @@ export class Acknowledger {
 
   private folderMade(): void {
     this.folderMissing = null;
-    this.reports.folderMade?.(this.unmoved.length);
+    this.reports.folderMade?.();
   }
 
   /** A new session: what an old one left unmoved is found again by the sweep. */

@@ -13,7 +13,7 @@ type ImapSettings = NonNullable<Config['imap']>;
 export interface ProcessedFolderReports {
   moveRefused(reason: string): void;
   folderMissing(reason: string): void;
-  folderMade(waiting: number): void;
+  folderMade(): void;
 }
 
 /** The server will not create IMAP_PROCESSED_MAILBOX: recorded mail piles up in the watched folder, flagged. */
@@ -43,6 +43,6 @@ export function processedFolderReports(s: ImapSettings, deps: { db: Db; log: Log
       // The mail goes on being read: a failed write of the alert is logged, not the session's end.
       inTransaction(deps.db, (tx) => enqueueOperatorAlert(tx, deps.alerts, alert)).catch((error: unknown) => log.warn({ err: error, kind: alert.kind }, 'the alert to the administrators could not be written'));
     },
-    folderMade: (waiting) => log.info({ waiting }, 'IMAP processed folder made: the recorded mails left flagged in the mailbox are moved there'),
+    folderMade: () => log.info('IMAP processed folder made: the recorded mails left flagged in the mailbox are moved there'),
   };
 }

@@ -124,7 +124,7 @@ describe('Acknowledger', () => {
     } as unknown as typeof client;
     const told: string[] = [];
     let now = 0;
-    const acks = new Acknowledger('Processed', { moveRefused: (r) => told.push(`refused: ${r}`), folderMissing: (r) => told.push(`missing: ${r}`), folderMade: (n) => told.push(`made: ${n}`) }, () => now);
+    const acks = new Acknowledger('Processed', { moveRefused: (r) => told.push(`refused: ${r}`), folderMissing: (r) => told.push(`missing: ${r}`), folderMade: () => told.push('made') }, () => now);
     // The session's start could not make it either.
     acks.processedFolder('the server refused to create Processed: Too many mailboxes');
     // A backlog: 1,500 mails in batches of 100, then drains a poll apart for 14 minutes.
@@ -143,7 +143,7 @@ describe('Acknowledger', () => {
     now = 30 * 60_000;
     await acks.moveFlagged(server);
     expect(commands.filter((c) => !c.startsWith('STORE')).slice(2)).toEqual(['LIST', 'CREATE Processed', 'MOVE 1:1500 Processed']);
-    expect(told.slice(1)).toEqual(['made: 1500']);
+    expect(told.slice(1)).toEqual(['made']);
   });
 
   // A server that never answers a MOVE (or a flag) of recorded mail ended every session in the sweep that opens
