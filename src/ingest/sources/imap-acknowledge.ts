@@ -216,7 +216,9 @@ export class Acknowledger {
       const deleted = () => client.messageDelete(uidSet(sure), { uid: true });
       if (!(await this.ask(client, `${sure.length} processed mail(s) copied to ${this.processedMailbox} were deleted from the mailbox`, deleted, true))) return null;
     }
-    const rest = uids.filter((uid) => !sure.includes(uid));
+    // A Set: a sweep's list may hold tens of thousands.
+    const deleted = new Set(sure);
+    const rest = uids.filter((uid) => !deleted.has(uid));
     return rest.length === 0 ? [] : this.stillHere(client, rest);
   }
 
