@@ -3,6 +3,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Acknowledger, PROCESSED_KEYWORD } from '../../src/ingest/sources/imap-acknowledge.js';
 import { ensureMailbox } from '../../src/ingest/sources/imap-session.js';
+import { UNREADABLE_KEYWORD } from '../../src/ingest/sources/imap-unreadable.js';
 import { mail } from '../support/app.js';
 import { dovecotAvailable, startDovecot, type DovecotOptions } from '../support/dovecot.js';
 import { ourSessionAndAPerson } from '../support/imap-person.js';
@@ -48,6 +49,28 @@ describe.skipIf(!dovecotAvailable())('moving recorded mail', () => {
     ]);
     expect(await dovecot.list('INBOX')).toEqual([]);
     expect(refused).toEqual([]);
+  });
+
+  // The move tried again after the SEARCH takes only recorded mail: not a message set aside as unreadable between
+  // two recorded ones (it stays for a person), nor one fetched and not recorded yet.
+  it('moved again, only the recorded ones go: not one set aside between them, nor one not recorded yet', async () => {
+    const dovecot = await startDovecot();
+    cleanups.push(() => dovecot.stop());
+    await dovecot.appendMany(['a', 'b', 'c', 'd', 'e'].map((n) => mail({ headers: { 'Message-ID': `<${n}@cliente.mx>` } })));
+    await dovecot.appendMany([], 'Processed');
+    const { ours, person } = await ourSessionAndAPerson(dovecot, cleanups);
+    const acks = new Acknowledger('Processed');
+    await acks.acknowledge(ours, 2n, [1, 2]);
+    await ours.messageFlagsAdd('3', [UNREADABLE_KEYWORD], { uid: true }); // set aside (imap-unreadable.ts)
+    await acks.acknowledge(ours, 4n, [4]);
+    await person.messageDelete('2', { uid: true });
+    await acks.moveFlagged(ours);
+
+    expect((await dovecot.list('Processed')).map((m) => m.messageId)).toEqual(['<a@cliente.mx>', '<d@cliente.mx>']);
+    expect((await dovecot.list('INBOX')).map((m) => [m.messageId, m.flags])).toEqual([
+      ['<c@cliente.mx>', [UNREADABLE_KEYWORD]],
+      ['<e@cliente.mx>', []],
+    ]);
   });
 
   // imapflow moves with COPY, then \Deleted and EXPUNGE, on a server without MOVE. The COPY refused as a whole
