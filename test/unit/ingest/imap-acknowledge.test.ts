@@ -104,6 +104,26 @@ describe('Acknowledger', () => {
     await expect(acks.moveFlagged(server as unknown as typeof client)).rejects.toThrow('the connection closed while 2 processed mail(s) were moved to Processed');
   });
 
+  // A server with MOVE but without UIDPLUS never says where the mails went (COPYUID): each move is followed by one
+  // SEARCH, which finds none of them left, and that is all (no move again, nothing reported refused).
+  it('a server without COPYUID: one SEARCH after each MOVE, and no more when all went', async () => {
+    const { client, commands } = fakeServer();
+    let inbox = [1, 2, 3];
+    const server = {
+      ...client,
+      usable: true,
+      // What of the three is still in the inbox.
+      search: async (query: { uid: string }) => (commands.push(`SEARCH ${query.uid}`), inbox),
+      messageMove: async (range: string, target: string) => (commands.push(`MOVE ${range} ${target}`), (inbox = []), { path: 'INBOX', destination: target }),
+    } as unknown as typeof client;
+    const reported: string[] = [];
+    const acks = new Acknowledger('Processed', { moveRefused: (reason) => reported.push(reason) });
+    await acks.acknowledge(server, 3n, [1, 2, 3]);
+    await acks.moveFlagged(server);
+    expect(commands.slice(1)).toEqual(['MOVE 1:3 Processed', 'SEARCH 1:3']);
+    expect(reported).toEqual([]);
+  });
+
   // A processed folder the server will not create: each batch past MOVE_EVERY and each poll's end did a MOVE, a
   // LIST and a CREATE, all refused, and a warning. Now it is told once, asked for every 15 minutes, and when made
   // everything flagged meanwhile is moved.
