@@ -33,6 +33,7 @@ const TIMER_CLOSES = new Map<string, string>([
 const LABELS = new Map<string, string>([
   ['released', 'released'],
   ['pending_reminder_skipped', 'reminder to the customer skipped'],
+  ['window_restarted', "the customer's window started again"],
   ['joined_follow_up', 'held, joined the follow-up'],
   ['held_follow_up_joined', 'a held follow-up joined it'],
   ['access_requested', 'authorisation asked'],

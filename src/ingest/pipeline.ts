@@ -7,7 +7,7 @@ import { logInbound, quarantine, type InboundOutcome } from '../store/inbound-lo
 import type { InboundMail } from './parse.js';
 import { endsLinesWithBareCr, UTF7_SCAN_BYTES } from './raw-head.js';
 import { peekHeaders, type PeekedHeaders } from './peek-headers.js';
-import { slaStartOf } from './stages/apply.js';
+import { answeredAtOf, slaStartOf } from './stages/apply.js';
 import { recordTooLarge } from './stages/too-large.js';
 import { dedupKeyOf } from './stages/identify.js';
 import { writtenContentSha256 } from './written-content.js';
@@ -243,7 +243,7 @@ export class InboundPipeline {
     const written = peek.messageId ? await writtenContentSha256(keptBytes(raw, this.deps.blobs)) : null;
     const result = await inTransaction(this.deps.db, async (tx) => {
       if (raw.content) keepRawMail(tx, sha256, raw.content, now);
-      const recorded = await recordTooLarge(tx, this.deps, { peek, dedupKey, sha256, size, limit: this.deps.maxMessageBytes, written, now, slaFrom: slaStartOf(source.arrivedAt, source.readBefore, now) });
+      const recorded = await recordTooLarge(tx, this.deps, { peek, dedupKey, sha256, size, limit: this.deps.maxMessageBytes, written, now, slaFrom: slaStartOf(source.arrivedAt, source.readBefore, now), answeredAt: answeredAtOf(source.arrivedAt, now) });
       await logInbound(tx, { source: source.source, sourceRef: source.sourceRef ?? null, messageId: peek.messageId, fromAddress: peek.from, subject: peek.subject, size, rawSha256: sha256, at: now, ...recorded });
       await source.withinTransaction?.(tx, recorded.outcome);
       return recorded;

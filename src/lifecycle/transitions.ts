@@ -32,6 +32,11 @@ export interface ChangeRequest {
   clockAt?: Date;
   /** An agent's answer or note: recorded with its event, so that the same command run again finds it. */
   operationKey?: string;
+  /**
+   * The customer's window (pending: reminder and close; solved: close) starts again at `now`, the status kept: she
+   * wrote, in a mail nobody could read (lifecycle/window-restart.ts).
+   */
+  restartsWindow?: boolean;
   notice?: Omit<NoticeRequest, 'ticketId' | 'now' | 'deadline' | 'windowHours'> & { notice: NoticeName };
 }
 
@@ -59,9 +64,10 @@ export async function applyChange(tx: Tx, deps: LifecycleDeps, ticket: TicketSta
   // A pending or solved notice tells the customer a deadline from now: the timers keep to what it says, also
   // when the ticket was pending or solved already (a new question, a corrected solution).
   const statesDeadline = req.notice?.notice === 'pending' || req.notice?.notice === 'solved';
-  const timers = statusChanges || statesDeadline ? timerFields(req.to, req.now, deps.policies) : {};
+  const newPeriod = statusChanges || statesDeadline || req.restartsWindow === true;
+  const timers = newPeriod ? timerFields(req.to, req.now, deps.policies) : {};
   // The pending period ends (left, or begun again with a new date): a reminder of it still queued would say false things.
-  if (statusChanges || statesDeadline) await withdrawStaleReminder(tx, ticket, { event: req.event, to: req.to, now: req.now });
+  if (newPeriod) await withdrawStaleReminder(tx, ticket, { event: req.event, to: req.to, now: req.now });
   await saveTicketState(tx, ticket.id, {
     ...clocks,
     ...timers,

@@ -3,6 +3,7 @@ import { ticketSubject } from '../../domain/thread-refs.js';
 import { heldTooLargeDetail } from '../../lifecycle/held-too-large.js';
 import { windowOverAt } from '../../lifecycle/jobs.js';
 import { startTicket, type LifecycleDeps } from '../../lifecycle/transitions.js';
+import { restartWindowForUnreadAnswer } from '../../lifecycle/window-restart.js';
 import { sizeOverLimit } from '../../outbound/locale.js';
 import type { Tx } from '../../store/database.js';
 import { alreadyLoggedRaw, type InboundOutcome } from '../../store/inbound-log-repo.js';
@@ -32,6 +33,8 @@ export interface TooLargeMail {
   now: Date;
   /** When its SLA clock starts (apply.ts slaStartOf). */
   slaFrom?: Date;
+  /** When it reached the mailbox, if before `now` (apply.ts answeredAtOf): a waiting ticket's window is judged then. */
+  answeredAt?: Date;
 }
 
 /**
@@ -56,7 +59,7 @@ export async function recordTooLarge(
   const screen = !from || ownMail ? null : await screenTooLarge(tx, deps.access ?? DEFAULT_ACCESS, { ...peek, from }, continues);
   let ticketNumber: number | null = null;
   if (from && screen) {
-    const input = { peek: { ...peek, from }, dedupKey: key.dedupKey, sha256, size, limit, now, slaFrom: mail.slaFrom, screen };
+    const input = { peek: { ...peek, from }, dedupKey: key.dedupKey, sha256, size, limit, now, slaFrom: mail.slaFrom, answeredAt: mail.answeredAt, screen };
     // A reply of one of a ticket's people goes on that ticket (too-large-thread.ts); not one held (forged, or new mail).
     const answered =
       screen.hold === false && deps.secret && deps.supportAddress
@@ -76,7 +79,7 @@ export async function recordTooLarge(
 export async function openTooLargeTicket(
   tx: Tx,
   deps: LifecycleDeps,
-  input: { peek: Peek & { from: string }; dedupKey: string; sha256: string; size: number; limit: number; now: Date; slaFrom?: Date; screen?: TooLargeScreen },
+  input: { peek: Peek & { from: string }; dedupKey: string; sha256: string; size: number; limit: number; now: Date; slaFrom?: Date; answeredAt?: Date; screen?: TooLargeScreen },
 ): Promise<number> {
   const contact = await ensureContact(tx, input.peek.from, input.peek.fromName);
   const ticket = await createTicket(tx, {
@@ -122,15 +125,20 @@ async function addTooLargeNote(tx: Tx, ticketId: number, input: TooLargeInput): 
 
 /**
  * A too-large reply of one of the ticket's people (too-large-thread.ts): its note on the ticket, whose status and
- * clocks stay as they were (nothing in it could be read: the notice asks for it again), and the too_large notice in
+ * SLA clock stay as they were (nothing in it could be read: the notice asks for it again), and the too_large notice in
  * the ticket's thread, answering that mail, to its sender alone: the one who must send it again smaller. Addressed
  * to the requester with the sender copied, it told her "your mail was too large" of a colleague's mail; its sender
- * is not made a copy of the ticket either (a reply read on the normal path never makes its sender one).
+ * is not made a copy of the ticket either (a reply read on the normal path never makes its sender one). A ticket
+ * waiting for its customer (pending, or solved in its window) counts it as her answer: its window starts again from
+ * it (lifecycle/window-restart.ts), unless a machine wrote it or its From is not believed (no answer of hers).
  */
 async function noteTooLargeOnTicket(tx: Tx, deps: LifecycleDeps, ticket: StoredTicket, input: TooLargeInput): Promise<number> {
   await ensureContact(tx, input.peek.from, input.peek.fromName);
   await addTooLargeNote(tx, ticket.id, input);
-  await touchTicket(tx, ticket.id, input.now);
+  const hers = input.screen?.believed === true && !input.screen.machineWritten;
+  const why = `a mail of ${megabytes(input.size)} too large to read, its sender asked to send it again smaller`;
+  const restarted = hers && (await restartWindowForUnreadAnswer(tx, deps, ticket.id, { from: input.peek.from, now: input.now, answeredAt: input.answeredAt ?? input.now, why }));
+  if (!restarted) await touchTicket(tx, ticket.id, input.now);
   if (!input.screen?.silent) await enqueueNotice(tx, deps.notices, { ...tooLargeNotice(input), ticketId: ticket.id, now: input.now, autoSubmitted: 'auto-replied', onlyTo: input.peek.from });
   return ticket.number;
 }
