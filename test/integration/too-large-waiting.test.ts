@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { runLifecycleTimers } from '../../src/lifecycle/jobs.js';
 import { mail } from '../support/app.js';
 import { timeTravelSuite, type SeenMail, type TimeTravel } from '../support/time-travel.js';
 
@@ -75,6 +76,24 @@ describe("a customer's too-large answer to a pending ticket", () => {
     expect(tt.take()[0]?.text).toMatch(/26 de noviembre de 2026,? 10:00/);
     expect((await tt.tick(MX('2026-11-26T10:00:00'))).timers).toEqual({ closed: 1 });
     expect(await events(number, 'pending_reminder')).toHaveLength(2);
+  });
+
+  it('takes back a reminder of the old period still queued (the mail server down since the 36-hour tick)', async () => {
+    tt = await start();
+    const { number, asked } = await ticketAnswered('Error de nómina', 'pending');
+    await suite.smtp.down();
+    try {
+      await runLifecycleTimers(tt.app.db, tt.app.lifecycle, new Date(MX('2026-11-18T10:00:00')));
+      await tt.ingest(MX('2026-11-18T11:00:00'), mail({ headers: { 'In-Reply-To': asked.messageId, References: asked.messageId, Subject: `Re: ${asked.subject}` }, body: BIG }));
+    } finally {
+      await suite.smtp.up();
+    }
+    // The drain waits a while after a failed try: the server back, a later tick sends what is due.
+    expect((await tt.tick(MX('2026-11-18T14:00:00'))).timers).toEqual({});
+    // Only the too_large notice: not "we are still waiting" after her answer.
+    const mails = tt.take();
+    expect(mails.map((m) => /supera el máximo/.test(m.text))).toEqual([true]);
+    expect((await events(number, 'notice_cancelled')).map((e) => e.detail)).toEqual([expect.stringMatching(/^pending_reminder: not sent: its pending period ended before it left \(window_restarted/)]);
   });
 
   it('then her smaller mail is a complement as any: the ticket goes back to support', async () => {
