@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runLifecycleTimers } from '../../src/lifecycle/jobs.js';
 import { mail } from '../support/app.js';
+import { ticketAnswered as answered } from '../support/waiting-ticket.js';
 import { timeTravelSuite, type SeenMail, type TimeTravel } from '../support/time-travel.js';
 
 // A reply above MAX_MESSAGE_BYTES from one of a ticket's people goes on that ticket (too-large-thread.ts) and its
@@ -16,14 +17,7 @@ const MX = (local: string) => `${local}-06:00`;
 const BIG = 'x'.repeat(5000);
 const start = () => suite.start(MX('2026-11-12T09:00:00'), { MAX_MESSAGE_BYTES: '2000' });
 
-/** Ana's ticket, opened Thu 12 Nov 09:00, moved by an agent's answer at 10:00 (its window from then). */
-async function ticketAnswered(subject: string, status: 'pending' | 'solved'): Promise<{ number: number; asked: SeenMail }> {
-  const r = await tt.ingest(MX('2026-11-12T09:00:00'), mail({ headers: { Subject: subject } }));
-  const number = r.ticketNumber as number;
-  await tt.agentReply(MX('2026-11-12T10:00:00'), number, status === 'pending' ? '¿Nos envía el XML de la factura?' : 'Corregimos el certificado.', status);
-  const asked = tt.take().at(-1) as SeenMail;
-  return { number, asked };
-}
+const ticketAnswered = (subject: string, status: 'pending' | 'solved') => answered(tt, subject, status);
 
 /** Her too-large answer at `local`: on the ticket, the too_large notice to her, the ticket's status as it was. */
 async function tooLargeAnswer(local: string, number: number, asked: SeenMail, status: string): Promise<void> {

@@ -140,7 +140,7 @@ function clockResumesAt(state: TicketState, waited: string, start: Date): Date {
  * that the close was a mistake and the ticket stays open, their answer having come in time; a closing mail cancelled
  * unsent leaves what an answer read before the tick gets (a complement: nothing until the agent's next answer).
  */
-function replyNotice(event: string, closeRead: TimerClose | null, dedupKey: string) {
+export function replyNotice(event: string, closeRead: TimerClose | null, dedupKey: string) {
   const autoSubmitted = 'auto-replied' as const;
   if (closeRead) return { notice: 'close_undone' as const, idempotencyKey: `close_undone:${dedupKey}`, autoSubmitted, closedAfter: closeRead.from };
   if (event === 'reopened') return { notice: 'reopened' as const, idempotencyKey: `reopened:${dedupKey}`, autoSubmitted };

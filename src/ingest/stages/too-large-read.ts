@@ -1,6 +1,10 @@
 import type { Logger } from 'pino';
+import { effectOfReply } from '../../domain/ticket-status.js';
 import { ticketSubject } from '../../domain/thread-refs.js';
+import { applyChange, type LifecycleDeps } from '../../lifecycle/transitions.js';
 import type { Tx } from '../../store/database.js';
+import { loadTicketState, statusEventsSinceTooLargeNote } from '../../store/lifecycle-repo.js';
+import { onlyThanks, replyNotice } from './apply.js';
 import { tooLargeLoggedUnder, type InboundOutcome, type TooLargeLogged } from '../../store/inbound-log-repo.js';
 import { noteCcsWithheld } from './mail-copies.js';
 import { addCcs, addTicketEvent, ensureContact, fillInboundMessage, messageByDedupKey, setTicketSubject, ticketByNumber, touchTicket, type MessageContent } from '../../store/tickets-repo.js';
@@ -56,15 +60,15 @@ async function isThatMail(logged: TooLargeLogged, mail: ReadCandidate): Promise<
 }
 
 /**
- * The mail's content on the message of the ticket it opened: its text, HTML, attachments, addresses and Date. The
- * ticket keeps its status, clocks and history, and nobody is mailed (its sender was told when it came); the people it
- * was copied to take part, as in a ticket it had opened (none when it named the desk in neither To nor Cc:
- * stages/mail-copies.ts), and the subject is read as the parser reads it (the note's was the raw header). An event
- * says so.
+ * The mail's content on the message of the ticket it opened (or answered): its text, HTML, attachments, addresses and
+ * Date. The ticket keeps its status, clocks and history, and nobody is mailed (its sender was told when it came),
+ * unless it was her answer to a ticket waiting for her (answerReadAtLast); the people it was copied to take part, as
+ * in a ticket it had opened (none when it named the desk in neither To nor Cc: stages/mail-copies.ts), and the
+ * subject is read as the parser reads it (the note's was the raw header). An event says so.
  */
 export async function readTooLarge(
   tx: Tx,
-  deps: { log: Logger; maxMessageBytes: number },
+  deps: { log: Logger; maxMessageBytes: number; lifecycle: LifecycleDeps },
   input: { read: TooLargeToRead; message: MessageContent; ccs: string[]; ccsWithheld: string[]; now: Date },
 ): Promise<{ outcome: InboundOutcome; ticketNumber: number; detail: string; dedupKey: string }> {
   const { read, message, now } = input;
@@ -78,7 +82,33 @@ export async function readTooLarge(
   const attachments = message.attachments.length === 1 ? '1 attachment' : `${message.attachments.length} attachments`;
   const detail = `the mail kept raw as ${read.logged.rawSha256} was read (MAX_MESSAGE_BYTES ${deps.maxMessageBytes}): its text and ${attachments} are on its message`;
   await addTicketEvent(tx, { ticketId: ticket.id, type: 'too_large_read', actor: 'system', detail, at: now });
-  await touchTicket(tx, ticket.id, now);
+  const answered = await answerReadAtLast(tx, deps.lifecycle, ticket.id, { read, message, now });
+  if (!answered) await touchTicket(tx, ticket.id, now);
   deps.log.info({ ticket: ticket.number, sha256: read.logged.rawSha256, copy: message.rawSha256 }, 'a mail once too large was read: its content is on its ticket');
   return { outcome: 'too_large_read', ticketNumber: ticket.number, detail, dedupKey: read.dedupKey };
+}
+
+/**
+ * Her too-large answer to a ticket waiting for her restarted its window (lifecycle/window-restart.ts): it counted as
+ * her answer to keep the timer from closing the ticket, not as one support could work on. Read, it is that answer,
+ * and does what her readable answer does (DOMAIN.md rules 2 and 4): pending -> open (`customer_answered`), solved ->
+ * reopened with its receipt (a reply that only thanks keeps it solved). Before, the ticket stayed pending with her
+ * information on it, and the timer closed it "we received nothing" on the restarted date. Nothing when the ticket
+ * moved on since (her readable answer, an agent's, a close): only windows restarted by too-large mails came after
+ * it. True when it moved the ticket.
+ */
+async function answerReadAtLast(tx: Tx, deps: LifecycleDeps, ticketId: number, input: { read: TooLargeToRead; message: MessageContent; now: Date }): Promise<boolean> {
+  const { read, message, now } = input;
+  const since = await statusEventsSinceTooLargeNote(tx, ticketId, read.logged.rawSha256);
+  const [first] = since?.events ?? [];
+  const restartedByIt = first?.type === 'window_restarted' && first.at.getTime() === since?.notedAt.getTime();
+  if (!restartedByIt || !since.events.every((e) => e.type === 'window_restarted')) return false;
+  const state = await loadTicketState(tx, { id: ticketId });
+  if (!state || (state.status !== 'pending' && state.status !== 'solved')) return false;
+  if (state.status === 'solved' && onlyThanks({ visibleText: message.visibleText, message, sender: message.fromAddress })) return false;
+  const effect = effectOfReply(state.status);
+  if (effect.kind !== 'comment' || !effect.newStatus) return false;
+  const detail = `the mail kept raw as ${read.logged.rawSha256}, too large when it came (window_restarted), read: her answer`;
+  await applyChange(tx, deps, state, { to: effect.newStatus, now, actor: message.fromAddress, event: effect.event, detail, notice: replyNotice(effect.event, null, read.dedupKey) });
+  return true;
 }

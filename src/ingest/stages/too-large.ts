@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { ticketSubject } from '../../domain/thread-refs.js';
 import { heldTooLargeDetail } from '../../lifecycle/held-too-large.js';
-import { windowOverAt } from '../../lifecycle/jobs.js';
+import { closeIfWindowOver, windowOverAt } from '../../lifecycle/jobs.js';
 import { startTicket, type LifecycleDeps } from '../../lifecycle/transitions.js';
 import { restartWindowForUnreadAnswer } from '../../lifecycle/window-restart.js';
 import { sizeOverLimit } from '../../outbound/locale.js';
@@ -55,16 +55,20 @@ export async function recordTooLarge(
   }
   const from = peek.from;
   const ownMail = from !== null && isSupportAddress(from, deps.ownAddresses);
-  const continues = !from || ownMail ? false : await continuesATicket(tx, deps.secret, { ...peek, from }, async (id) => (await windowOverAt(tx, deps.lifecycle, id, now)) !== null);
+  const continues = !from || ownMail ? false : await continuesATicket(tx, deps.secret, { ...peek, from }, async (id) => (await windowOverAt(tx, deps.lifecycle, id, mail.answeredAt ?? now)) !== null);
   const screen = !from || ownMail ? null : await screenTooLarge(tx, deps.access ?? DEFAULT_ACCESS, { ...peek, from }, continues);
   let ticketNumber: number | null = null;
   if (from && screen) {
     const input = { peek: { ...peek, from }, dedupKey: key.dedupKey, sha256, size, limit, now, slaFrom: mail.slaFrom, answeredAt: mail.answeredAt, screen };
     // A reply of one of a ticket's people goes on that ticket (too-large-thread.ts); not one held (forged, or new mail).
-    const answered =
+    const found =
       screen.hold === false && deps.secret && deps.supportAddress
         ? await ticketTooLargeAnswers(tx, { secret: deps.secret, supportAddress: deps.supportAddress }, input.peek, screen.believed ?? false)
         : null;
+    // Her answer after the window ended, the tick not run yet: the ticket is closed now, as a readable late answer
+    // closes it (apply.ts), and the mail opens its own, as one to a closed ticket does (too-large-thread.ts). It went on
+    // the ticket, which the next tick closed with "we received nothing", her mail unread on it.
+    const answered = found && hersOn(screen) && (await closeIfWindowOver(tx, deps.lifecycle, found.id, now, input.answeredAt ?? now)) ? null : found;
     ticketNumber = answered ? await noteTooLargeOnTicket(tx, deps.lifecycle, answered, input) : await openTooLargeTicket(tx, deps.lifecycle, input);
   }
   const recorded = { outcome: 'too_large' as const, ticketNumber, detail: screen?.silent ? `${detail}; not answered: ${screen.silent}` : detail };
@@ -105,6 +109,9 @@ export async function openTooLargeTicket(
   return ticket.number;
 }
 
+/** A believed person's mail (not a machine's): an answer of hers for a ticket waiting for her. */
+const hersOn = (screen: TooLargeScreen): boolean => screen.believed === true && !screen.machineWritten;
+
 type TooLargeInput = Parameters<typeof openTooLargeTicket>[2];
 
 const tooLargeNotice = (input: TooLargeInput) => ({ notice: 'too_large' as const, idempotencyKey: `too_large:${input.sha256}`, body: sizeOverLimit(input.size, input.limit) });
@@ -135,7 +142,7 @@ async function addTooLargeNote(tx: Tx, ticketId: number, input: TooLargeInput): 
 async function noteTooLargeOnTicket(tx: Tx, deps: LifecycleDeps, ticket: StoredTicket, input: TooLargeInput): Promise<number> {
   await ensureContact(tx, input.peek.from, input.peek.fromName);
   await addTooLargeNote(tx, ticket.id, input);
-  const hers = input.screen?.believed === true && !input.screen.machineWritten;
+  const hers = input.screen !== undefined && hersOn(input.screen);
   const why = `a mail of ${megabytes(input.size)} too large to read, its sender asked to send it again smaller`;
   const restarted = hers && (await restartWindowForUnreadAnswer(tx, deps, ticket.id, { from: input.peek.from, now: input.now, answeredAt: input.answeredAt ?? input.now, why }));
   if (!restarted) await touchTicket(tx, ticket.id, input.now);

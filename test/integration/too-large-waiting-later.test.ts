@@ -1,0 +1,126 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTestApp, mail, type TestApp } from '../support/app.js';
+import { ticketAnswered as answered } from '../support/waiting-ticket.js';
+import { timeTravelSuite, type SeenMail, type TimeTravel } from '../support/time-travel.js';
+
+// What becomes of a customer's too-large answer to a ticket waiting for her (too-large-waiting.test.ts) later on.
+// Read once an administrator raises MAX_MESSAGE_BYTES, its content filled the note but the ticket stayed pending (or
+// solved): nothing sent it back to support, and the timer closed it "we received nothing" on the restarted date,
+// though her information was on the ticket. It now does what her readable answer does (pending -> open, solved ->
+// reopened), unless the ticket moved on meanwhile. And one that came after the window ended, before a tick closed
+// the ticket, closes it and opens a ticket of its own, as a readable late answer closes it and opens a follow-up.
+// Mexico City, UTC-6; Mon-Fri 08-20; Mon 16 Nov 2026 a holiday.
+
+const suite = timeTravelSuite();
+let tt: TimeTravel;
+let dir: string;
+let raised: TestApp | null = null;
+afterEach(async () => {
+  await raised?.dispose();
+  raised = null;
+  rmSync(dir, { recursive: true, force: true });
+});
+const MX = (local: string) => `${local}-06:00`;
+const BIG = 'x'.repeat(5000);
+const start = () => {
+  dir = mkdtempSync(join(tmpdir(), 'ventanilla-too-large-later-'));
+  return suite.start(MX('2026-11-12T09:00:00'), { MAX_MESSAGE_BYTES: '2000', DATA_DIR: dir });
+};
+
+const ticketAnswered = (subject: string, status: 'pending' | 'solved') => answered(tt, subject, status);
+
+const answerTo = (asked: SeenMail) => mail({ headers: { 'In-Reply-To': asked.messageId, References: asked.messageId, Subject: `Re: ${asked.subject}` }, body: `Adjunto el XML.\n${BIG}` });
+
+/** The administrator raised MAX_MESSAGE_BYTES: the same raw mail read at `local` by the gateway on the same data. */
+async function readLater(local: string, raw: Buffer) {
+  raised ??= await createTestApp({ ...suite.smtp.env(), SUPPORT_NAME: 'Soporte Ventanilla', DATA_DIR: dir }, () => tt.now());
+  const at = new Date(MX(local));
+  await tt.tick(MX(local));
+  tt.take();
+  const result = await raised.pipeline.ingest(raw, { source: 'file' });
+  await raised.drainer().drain(() => at);
+  return result;
+}
+
+const types = async (number: number) => (await tt.ticket(number)).events.map((e) => e.type);
+
+describe("a customer's too-large answer to a waiting ticket, read once MAX_MESSAGE_BYTES is raised", () => {
+  it('pending: her answer, read, sends the ticket back to support (open), and no reminder nor close follows', async () => {
+    tt = await start();
+    const { number, asked } = await ticketAnswered('No puedo timbrar', 'pending');
+    const raw = answerTo(asked);
+    expect(await tt.ingest(MX('2026-11-17T10:00:00'), raw)).toMatchObject({ outcome: 'too_large', ticketNumber: number });
+    tt.take();
+    expect(await readLater('2026-11-17T12:00:00', raw)).toMatchObject({ outcome: 'too_large_read', ticketNumber: number });
+    const ticket = await tt.ticket(number);
+    expect(ticket.status).toBe('open');
+    expect(ticket.events.filter((e) => e.type === 'customer_answered')).toEqual([expect.objectContaining({ fromStatus: 'pending', toStatus: 'open', actor: 'ana@cliente.mx' })]);
+    // Neither "we are still waiting for your information" nor "we received nothing, so we closed it".
+    expect((await tt.tick(MX('2026-11-20T10:00:00'))).timers).toEqual({});
+    expect((await tt.tick(MX('2026-11-24T10:00:00'))).timers).toEqual({});
+    expect(tt.take()).toEqual([]);
+  });
+
+  it('solved: her answer, read, reopens the ticket and tells her so, as any answer to the solution', async () => {
+    tt = await start();
+    const { number, asked } = await ticketAnswered('Certificado vencido', 'solved');
+    const raw = answerTo(asked);
+    expect(await tt.ingest(MX('2026-11-23T10:00:00'), raw)).toMatchObject({ outcome: 'too_large', ticketNumber: number });
+    tt.take();
+    expect(await readLater('2026-11-23T12:00:00', raw)).toMatchObject({ outcome: 'too_large_read', ticketNumber: number });
+    const ticket = await tt.ticket(number);
+    expect(ticket.status).toBe('open');
+    expect(ticket.events.filter((e) => e.type === 'reopened')).toEqual([expect.objectContaining({ fromStatus: 'solved', toStatus: 'open' })]);
+    const mails = tt.take();
+    expect(mails.map((m) => m.text.includes('reabrimos su ticket'))).toEqual([true]);
+    expect((await tt.tick(MX('2026-12-02T10:00:00'))).timers).toEqual({});
+  });
+
+  it('a ticket that moved on meanwhile (her readable answer, then a new question) is left where it is', async () => {
+    tt = await start();
+    const { number, asked } = await ticketAnswered('Error en nómina', 'pending');
+    const raw = answerTo(asked);
+    await tt.ingest(MX('2026-11-17T10:00:00'), raw);
+    expect((await tt.answer(MX('2026-11-17T11:00:00'), asked, 'Adjunto el XML comprimido.')).outcome).toBe('comment');
+    await tt.agentReply(MX('2026-11-17T12:00:00'), number, '¿Y el de diciembre?', 'pending');
+    tt.take();
+    expect(await readLater('2026-11-17T13:00:00', raw)).toMatchObject({ outcome: 'too_large_read', ticketNumber: number });
+    expect((await tt.ticket(number)).status).toBe('pending');
+    expect((await types(number)).filter((t) => t === 'customer_answered')).toHaveLength(1);
+    expect(tt.take()).toEqual([]);
+  });
+
+  it('a ticket closed meanwhile stays closed, and no follow-up is opened', async () => {
+    tt = await start();
+    const { number, asked } = await ticketAnswered('Factura 7', 'pending');
+    const raw = answerTo(asked);
+    await tt.ingest(MX('2026-11-17T10:00:00'), raw);
+    expect((await tt.tick(MX('2026-11-24T10:00:00'))).timers).toEqual({ closed: 1 });
+    expect(await readLater('2026-11-25T10:00:00', raw)).toMatchObject({ outcome: 'too_large_read', ticketNumber: number });
+    expect((await tt.ticket(number)).status).toBe('closed');
+    expect(tt.take()).toEqual([]);
+  });
+});
+
+describe("a customer's too-large answer after the pending window ended, before the tick closed the ticket", () => {
+  it('closes the ticket as a readable late answer does, and opens a ticket of its own: no closing mail after it', async () => {
+    tt = await start();
+    const { number, asked } = await ticketAnswered('Timbrado 3', 'pending');
+    expect((await tt.tick(MX('2026-11-18T10:00:00'))).timers).toEqual({ reminded: 1 });
+    tt.take();
+    // The window ended Fri 20 Nov 10:00; the tick has not run yet when she answers at 10:30, too large.
+    const result = await tt.ingest(MX('2026-11-20T10:30:00'), answerTo(asked));
+    expect(result.outcome).toBe('too_large');
+    expect(result.ticketNumber).not.toBe(number);
+    const old = await tt.ticket(number);
+    expect(old.status).toBe('closed');
+    expect(old.events.filter((e) => e.type === 'auto_closed')).toHaveLength(1);
+    // Her one mail: the too_large notice, on the ticket it opened. The tick then closes nothing more.
+    expect(tt.take().map((m) => m.subject.includes(`#${result.ticketNumber}`) && m.text.includes('supera el máximo'))).toEqual([true]);
+    expect((await tt.tick(MX('2026-11-20T11:00:00'))).timers).toEqual({});
+    expect(tt.take()).toEqual([]);
+  });
+});
