@@ -1,5 +1,6 @@
 import type { Tx } from '../store/database.js';
 import { loadTicketState } from '../store/lifecycle-repo.js';
+import { timerFields } from './clocks.js';
 import { windowOverAt } from './jobs.js';
 import { applyChange, closeDeadline, type LifecycleDeps } from './transitions.js';
 
@@ -30,7 +31,8 @@ export async function restartWindowForUnreadAnswer(
   if (await windowOverAt(tx, deps, ticketId, answer.answeredAt)) return false;
   const { now } = answer;
   const closes = closeDeadline(ticket.status, now, deps.policies)?.toISOString();
-  const remind = ticket.status === 'pending' ? `reminder ${deps.policies.calendar.addBusinessHours(now, deps.policies.lifecycle.pendingReminderHours).toISOString()}, ` : '';
+  // The dates the restart stores (clocks.ts timerFields), said as they are: a pending ticket's next timer is its reminder.
+  const remind = ticket.status === 'pending' ? `reminder ${timerFields('pending', now, deps.policies).timerDueAt?.toISOString()}, ` : '';
   const detail = `${answer.why}: counted as the customer's answer, the ${ticket.status} window starts again from it (${remind}closes ${closes})`;
   await applyChange(tx, deps, ticket, { to: ticket.status, now, actor: answer.from, event: 'window_restarted', detail, restartsWindow: true });
   return true;
