@@ -60,7 +60,7 @@ const periodOf = (ticketId: number, since: Date) => `${ticketId}:${since.toISOSt
 const closingMailKey = (ticketId: number, since: Date) => `auto_close:${periodOf(ticketId, since)}`;
 
 /** When the customer's window began: the pending or solved instant; null in any other status. */
-const windowStart = (ticket: TicketState): Date | null => (ticket.status === 'pending' ? ticket.pendingSince : ticket.status === 'solved' ? ticket.solvedAt : null);
+export const windowStart = (ticket: Pick<TicketState, 'status' | 'pendingSince' | 'solvedAt'>): Date | null => (ticket.status === 'pending' ? ticket.pendingSince : ticket.status === 'solved' ? ticket.solvedAt : null);
 
 /**
  * Whether the pending close is also on the clock less than the late reminder's margin away. A close a business hour

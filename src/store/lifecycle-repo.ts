@@ -90,14 +90,21 @@ export async function lastStatusChange(tx: Tx, ticketId: number): Promise<{ type
  * The status events recorded on the ticket after the `too_large` note of the raw mail `rawSha256` (its detail names
  * the kept copy: ingest/stages/too-large.ts), oldest first, with when that note was made; null when it has none.
  */
-export async function statusEventsSinceTooLargeNote(tx: Tx, ticketId: number, rawSha256: string): Promise<{ notedAt: Date; events: Array<{ type: string; at: Date }> } | null> {
+export async function statusEventsSinceTooLargeNote(
+  tx: Tx,
+  ticketId: number,
+  rawSha256: string,
+): Promise<{ notedAt: Date; events: Array<{ type: string; fromStatus: string | null; toStatus: string; at: Date }> } | null> {
   const note = sqlOf(tx).get<{ id: number; createdAt: unknown }>(
     'SELECT "id", "createdAt" FROM "TicketEvent" WHERE "ticketId" = ? AND "type" = \'too_large\' AND instr("detail", ?) > 0 ORDER BY "id" DESC LIMIT 1',
     ticketId, `kept as ${rawSha256}`,
   );
   if (!note) return null;
-  const rows = sqlOf(tx).all<{ type: string; createdAt: unknown }>('SELECT "type", "createdAt" FROM "TicketEvent" WHERE "ticketId" = ? AND "id" > ? AND "toStatus" IS NOT NULL ORDER BY "id"', ticketId, note.id);
-  return { notedAt: dateOf(note.createdAt) as Date, events: rows.map((r) => ({ type: r.type, at: dateOf(r.createdAt) as Date })) };
+  const rows = sqlOf(tx).all<{ type: string; fromStatus: string | null; toStatus: string; createdAt: unknown }>(
+    'SELECT "type", "fromStatus", "toStatus", "createdAt" FROM "TicketEvent" WHERE "ticketId" = ? AND "id" > ? AND "toStatus" IS NOT NULL ORDER BY "id"',
+    ticketId, note.id,
+  );
+  return { notedAt: dateOf(note.createdAt) as Date, events: rows.map((r) => ({ type: r.type, fromStatus: r.fromStatus, toStatus: r.toStatus, at: dateOf(r.createdAt) as Date })) };
 }
 
 /** Ids of tickets whose lifecycle timer is due (indexed on timerDueAt). */

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { replyToTicket } from '../../src/lifecycle/agent-actions.js';
 import { createTestApp, mail, type TestApp } from '../support/app.js';
 import { ticketAnswered as answered } from '../support/waiting-ticket.js';
 import { timeTravelSuite, type SeenMail, type TimeTravel } from '../support/time-travel.js';
@@ -91,6 +92,29 @@ describe("a customer's too-large answer to a waiting ticket, read once MAX_MESSA
     expect((await tt.ticket(number)).status).toBe('pending');
     expect((await types(number)).filter((t) => t === 'customer_answered')).toHaveLength(1);
     expect(tt.take()).toEqual([]);
+  });
+
+  it("an agent's new question meanwhile (a new pending period) is a move: the ticket waits for her answer to it", async () => {
+    tt = await start();
+    const { number, asked } = await ticketAnswered('Factura 9', 'pending');
+    const raw = answerTo(asked);
+    await tt.ingest(MX('2026-11-17T10:00:00'), raw);
+    await tt.agentReply(MX('2026-11-17T11:00:00'), number, 'No pudimos leer su correo: ¿nos manda el XML comprimido?', 'pending');
+    tt.take();
+    await readLater('2026-11-17T12:00:00', raw);
+    expect((await tt.ticket(number)).status).toBe('pending');
+    expect(tt.take()).toEqual([]);
+  });
+
+  it("an agent's internal note meanwhile is no move: her answer, read, still sends the ticket back to support", async () => {
+    tt = await start();
+    const { number, asked } = await ticketAnswered('Factura 8', 'pending');
+    const raw = answerTo(asked);
+    await tt.ingest(MX('2026-11-17T10:00:00'), raw);
+    await replyToTicket(tt.app, { number, body: 'Mandó el XML en un correo de 5 MB; pedí subir el límite.', internal: true, actor: 'agent:maria', now: new Date(MX('2026-11-17T10:30:00')) });
+    tt.take();
+    await readLater('2026-11-17T12:00:00', raw);
+    expect((await tt.ticket(number)).status).toBe('open');
   });
 
   it('a ticket closed meanwhile stays closed, and no follow-up is opened', async () => {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { effectOfReply } from '../../domain/ticket-status.js';
 import { ticketSubject } from '../../domain/thread-refs.js';
+import { windowStart } from '../../lifecycle/jobs.js';
 import { applyChange, type LifecycleDeps } from '../../lifecycle/transitions.js';
 import type { Tx } from '../../store/database.js';
 import { loadTicketState, statusEventsSinceTooLargeNote } from '../../store/lifecycle-repo.js';
@@ -94,17 +95,19 @@ export async function readTooLarge(
  * and does what her readable answer does (DOMAIN.md rules 2 and 4): pending -> open (`customer_answered`), solved ->
  * reopened with its receipt (a reply that only thanks keeps it solved). Before, the ticket stayed pending with her
  * information on it, and the timer closed it "we received nothing" on the restarted date. Nothing when the ticket
- * moved on since (her readable answer, an agent's, a close): only windows restarted by too-large mails came after
- * it. True when it moved the ticket.
+ * moved on since (her readable answer, an agent's new question or solution, a close). True when it moved the ticket.
  */
 async function answerReadAtLast(tx: Tx, deps: LifecycleDeps, ticketId: number, input: { read: TooLargeToRead; message: MessageContent; now: Date }): Promise<boolean> {
   const { read, message, now } = input;
-  const since = await statusEventsSinceTooLargeNote(tx, ticketId, read.logged.rawSha256);
-  const [first] = since?.events ?? [];
-  const restartedByIt = first?.type === 'window_restarted' && first.at.getTime() === since?.notedAt.getTime();
-  if (!restartedByIt || !since.events.every((e) => e.type === 'window_restarted')) return false;
+  const after = await statusEventsSinceTooLargeNote(tx, ticketId, read.logged.rawSha256);
+  if (!after) return false;
+  const restarts = after.events.filter((e) => e.type === 'window_restarted').map((e) => e.at.getTime());
+  // It restarted the window, the status has not changed since (her readable answer, a close), and the window is the
+  // one it or a later too-large mail began (not an agent's new question or solution; an internal note is no move).
+  if (restarts[0] !== after.notedAt.getTime() || after.events.some((e) => e.fromStatus !== e.toStatus)) return false;
   const state = await loadTicketState(tx, { id: ticketId });
-  if (!state || (state.status !== 'pending' && state.status !== 'solved')) return false;
+  const since = state && windowStart(state);
+  if (!state || !since || !restarts.includes(since.getTime())) return false;
   if (state.status === 'solved' && onlyThanks({ visibleText: message.visibleText, message, sender: message.fromAddress })) return false;
   const effect = effectOfReply(state.status);
   if (effect.kind !== 'comment' || !effect.newStatus) return false;
