@@ -197,7 +197,7 @@ export function preparedFrom(deps: PipelineDeps, analysis: MailAnalysis, raw: Bu
     const key = await keyToRecordUnder(tx, preparedKey, { ...preparedMessage, written, writtenOfKept });
     if (key.kind === 'duplicate') return { outcome: 'duplicate', ticketNumber: key.ticketNumber, detail: null, dedupKey: key.dedupKey };
     // A mail once too large to parse, read now that the limit allows: its content goes on the ticket it opened.
-    if (key.kind === 'too_large_read') return readTooLarge(tx, deps, { read: key, message: preparedMessage, ccs, ccsWithheld, now });
+    if (key.kind === 'too_large_read') return readTooLarge(tx, deps, { read: key, message: preparedMessage, ccs, ccsWithheld, now, silent: noAutomaticAnswer });
     const legacy = legacyKey ? await loggedUnder(tx, legacyKey) : null;
     if (legacy) return { outcome: 'duplicate', ticketNumber: legacy.ticketNumber, detail: null };
     if (!key.reused) return effectUnder(tx, preparedKey, preparedMessage);

@@ -80,6 +80,17 @@ describe("a customer's too-large answer to a waiting ticket, read once MAX_MESSA
     expect((await tt.tick(MX('2026-12-02T10:00:00'))).timers).toEqual({});
   });
 
+  it('solved, her mail asking for no automatic answer (X-Auto-Response-Suppress): reopened, and no receipt sent', async () => {
+    tt = await start();
+    const { number, asked } = await ticketAnswered('Certificado 2', 'solved');
+    const raw = mail({ headers: { 'In-Reply-To': asked.messageId, References: asked.messageId, Subject: `Re: ${asked.subject}`, 'X-Auto-Response-Suppress': 'All' }, body: `No funciona.\n${BIG}` });
+    expect(await tt.ingest(MX('2026-11-23T10:00:00'), raw)).toMatchObject({ outcome: 'too_large', ticketNumber: number });
+    tt.take();
+    await readLater('2026-11-23T12:00:00', raw);
+    expect((await tt.ticket(number)).status).toBe('open');
+    expect(tt.take()).toEqual([]);
+  });
+
   it('a ticket that moved on meanwhile (her readable answer, then a new question) is left where it is', async () => {
     tt = await start();
     const { number, asked } = await ticketAnswered('Error en nómina', 'pending');

@@ -70,7 +70,8 @@ async function isThatMail(logged: TooLargeLogged, mail: ReadCandidate): Promise<
 export async function readTooLarge(
   tx: Tx,
   deps: { log: Logger; maxMessageBytes: number; lifecycle: LifecycleDeps },
-  input: { read: TooLargeToRead; message: MessageContent; ccs: string[]; ccsWithheld: string[]; now: Date },
+  // `silent`: machine-written, or a person's that asks for no automatic answer (record-mail.ts noAutomaticAnswer).
+  input: { read: TooLargeToRead; message: MessageContent; ccs: string[]; ccsWithheld: string[]; now: Date; silent?: boolean },
 ): Promise<{ outcome: InboundOutcome; ticketNumber: number; detail: string; dedupKey: string }> {
   const { read, message, now } = input;
   const ticket = await ticketByNumber(tx, read.ticketNumber);
@@ -83,7 +84,7 @@ export async function readTooLarge(
   const attachments = message.attachments.length === 1 ? '1 attachment' : `${message.attachments.length} attachments`;
   const detail = `the mail kept raw as ${read.logged.rawSha256} was read (MAX_MESSAGE_BYTES ${deps.maxMessageBytes}): its text and ${attachments} are on its message`;
   await addTicketEvent(tx, { ticketId: ticket.id, type: 'too_large_read', actor: 'system', detail, at: now });
-  const answered = await answerReadAtLast(tx, deps.lifecycle, ticket.id, { read, message, now });
+  const answered = await answerReadAtLast(tx, deps.lifecycle, ticket.id, { read, message, now, silent: input.silent === true });
   if (!answered) await touchTicket(tx, ticket.id, now);
   deps.log.info({ ticket: ticket.number, sha256: read.logged.rawSha256, copy: message.rawSha256 }, 'a mail once too large was read: its content is on its ticket');
   return { outcome: 'too_large_read', ticketNumber: ticket.number, detail, dedupKey: read.dedupKey };
@@ -97,8 +98,8 @@ export async function readTooLarge(
  * information on it, and the timer closed it "we received nothing" on the restarted date. Nothing when the ticket
  * moved on since (her readable answer, an agent's new question or solution, a close). True when it moved the ticket.
  */
-async function answerReadAtLast(tx: Tx, deps: LifecycleDeps, ticketId: number, input: { read: TooLargeToRead; message: MessageContent; now: Date }): Promise<boolean> {
-  const { read, message, now } = input;
+async function answerReadAtLast(tx: Tx, deps: LifecycleDeps, ticketId: number, input: { read: TooLargeToRead; message: MessageContent; now: Date; silent: boolean }): Promise<boolean> {
+  const { read, message, now, silent } = input;
   const after = await statusEventsSinceTooLargeNote(tx, ticketId, read.logged.rawSha256);
   if (!after) return false;
   const restarts = after.events.filter((e) => e.type === 'window_restarted').map((e) => e.at.getTime());
@@ -108,10 +109,10 @@ async function answerReadAtLast(tx: Tx, deps: LifecycleDeps, ticketId: number, i
   const state = await loadTicketState(tx, { id: ticketId });
   const since = state && windowStart(state);
   if (!state || !since || !restarts.includes(since.getTime())) return false;
-  if (state.status === 'solved' && onlyThanks({ visibleText: message.visibleText, message, sender: message.fromAddress })) return false;
+  if (state.status === 'solved' && onlyThanks({ silent, visibleText: message.visibleText, message, sender: message.fromAddress })) return false;
   const effect = effectOfReply(state.status);
   if (effect.kind !== 'comment' || !effect.newStatus) return false;
   const detail = `the mail kept raw as ${read.logged.rawSha256}, too large when it came (window_restarted), read: her answer`;
-  await applyChange(tx, deps, state, { to: effect.newStatus, now, actor: message.fromAddress, event: effect.event, detail, notice: replyNotice(effect.event, null, read.dedupKey) });
+  await applyChange(tx, deps, state, { to: effect.newStatus, now, actor: message.fromAddress, event: effect.event, detail, notice: silent ? undefined : replyNotice(effect.event, null, read.dedupKey) });
   return true;
 }
