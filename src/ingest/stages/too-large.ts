@@ -55,7 +55,7 @@ export async function recordTooLarge(
   }
   const from = peek.from;
   const ownMail = from !== null && isSupportAddress(from, deps.ownAddresses);
-  const continues = !from || ownMail ? false : await continuesATicket(tx, deps.secret, { ...peek, from }, async (id) => (await windowOverAt(tx, deps.lifecycle, id, mail.answeredAt ?? now)) !== null);
+  const continues = !from || ownMail ? false : await continuesATicket(tx, deps.secret, { ...peek, from }, async (id) => (await windowOverAt(tx, deps.lifecycle, id, now)) !== null);
   const screen = !from || ownMail ? null : await screenTooLarge(tx, deps.access ?? DEFAULT_ACCESS, { ...peek, from }, continues);
   let ticketNumber: number | null = null;
   if (from && screen) {
