@@ -17,8 +17,8 @@ import { applyChange, closeDeadline, type LifecycleDeps } from './transitions.js
  * Restarts the window of a pending or solved ticket from `now`, for a mail of one of its people that reached the
  * mailbox at `answeredAt`: its reminder and close are then computed from it, a reminder of the old period still
  * queued is taken back, and the `window_restarted` event says why and the new dates. Nothing for a ticket in any
- * other status, or one whose window was over when the mail came (the tick closes it, as it would have). True when
- * it restarted the window.
+ * other status, or one whose window was over when the mail came (too-large.ts closes that one first, as a readable
+ * late answer does). True when it restarted the window.
  */
 export async function restartWindowForUnreadAnswer(
   tx: Tx,
