@@ -1,4 +1,5 @@
 import { anyLineEndHeaderEnd, parserHeaderEnd } from './header-end.js';
+import { endsLinesWithBareCr } from './raw-head.js';
 
 // How many From fields a mail's header block has, read from its bytes. RFC 5322 allows one. A mail with two is a
 // composition attack (Chen et al., "Composition Kills", USENIX Security 2020): the receiving server authenticates
@@ -17,10 +18,12 @@ import { anyLineEndHeaderEnd, parserHeaderEnd } from './header-end.js';
 // to it; a count of lines starting "From" missed them while the parser read them).
 
 //
-// Only the bytes read are counted (a too-large mail's peek: its first 64 KiB; a big mail's parse: its first MiB). When
-// they are a mail's first bytes and its header block does not end within them, a From field after them would go
-// uncounted (a forged mail's block padded past them): the count is then UNENDED, and the mail believed from no one,
-// as one with two From fields is (analyse-mail.ts, too-large-screen.ts).
+// Only the bytes read are counted (a too-large mail's peek and a big mail's parse: its first MiB). When they are a
+// mail's first bytes and its header block does not end within them, a From field after them would go uncounted (a
+// forged mail's block padded past them): the count is then UNENDED, and the mail believed from no one, as one with
+// two From fields is (analyse-mail.ts, too-large-screen.ts). An old Mac mail's block ends at its first empty line of
+// bare CRs, as the peek and the parser read it: it has no LF at all, so no LF-read empty line anywhere (every
+// too-large one was held as forged).
 
 /** The count of a header block that does not end within the bytes read: how many From fields it has is not known. */
 export const UNENDED = 'unended';
@@ -34,12 +37,23 @@ export type FromCount = number | typeof UNENDED;
 export function fromFieldCount(head: Buffer, read: 'whole' | 'start' = 'whole'): FromCount {
   const text = head.toString('latin1');
   const lfEnd = parserHeaderEnd(text);
+  const anyEnd = anyLineEndHeaderEnd(text);
+  if (read === 'start' && !endsWithin(head, text, lfEnd !== null, anyEnd !== null)) return UNENDED;
+  const lfBlock = text.slice(0, lfEnd?.head ?? text.length);
+  const crBlock = text.slice(0, anyEnd?.head ?? text.length);
+  return Math.max(fromFieldsIn(lfBlock, /\r?\n/g), fromFieldsIn(crBlock, /\r\n|\r|\n/g));
+}
+
+/** Whether a mail's first bytes hold the end of its header block for every reader the count reads it as. */
+function endsWithin(head: Buffer, text: string, lfEnded: boolean, anyEnded: boolean): boolean {
   // The parser's end, not the earliest: a reader of LF lines goes on past a bare-CR empty line (and every empty line
   // the other way is one to the parser too).
-  if (read === 'start' && lfEnd === null) return UNENDED;
-  const lfBlock = text.slice(0, lfEnd?.head ?? text.length);
-  const crBlock = text.slice(0, anyLineEndHeaderEnd(text)?.head ?? text.length);
-  return Math.max(fromFieldsIn(lfBlock, /\r?\n/g), fromFieldsIn(crBlock, /\r\n|\r|\n/g));
+  if (lfEnded) return true;
+  // An old Mac mail, read with its bare CRs as line ends (header-end.ts headerEnd, parse.ts): ended at its empty
+  // line. A reader of LF lines is still on its first line: with no LF in the bytes, no field of its can follow but
+  // after a first line longer than they are (a MiB), which no server takes as one field. Bare CRs and some LFs
+  // (a mixed mail) still count UNENDED: an LF reader may be between fields.
+  return anyEnded && endsLinesWithBareCr(head) && !text.includes('\n');
 }
 
 /** Fields named "from" as mailsplit names them, the block's lines ended by `lineEnds` (global). */

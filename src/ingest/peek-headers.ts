@@ -14,8 +14,13 @@ let libmime: Promise<Libmime> | undefined;
  */
 const loadLibmime = () => (libmime ??= import('libmime').then((m) => m.default));
 
-/** How much of a mail's start holds the headers read. */
-const PEEK_BYTES = 64 * 1024;
+/**
+ * How much of a mail's start holds the headers read: a MiB, as much as a big mail's parse reads of its head
+ * (pipeline.ts), as the header block must end within it (from-fields.ts UNENDED). A legitimate block can pass 64 KiB
+ * (a years-old thread's References, a hundred Received and ARC/DKIM sets: Postfix takes 100 KiB of header, Exchange
+ * Online 256 KiB); read only for a mail too large to parse or quarantined, and linearly.
+ */
+export const PEEK_BYTES = 1024 * 1024;
 
 export interface PeekedHeaders {
   messageId: string | null;

@@ -6,7 +6,7 @@ import { keepRawMail } from '../store/raw-mails.js';
 import { logInbound, quarantine, type InboundOutcome } from '../store/inbound-log-repo.js';
 import type { InboundMail } from './parse.js';
 import { endsLinesWithBareCr, UTF7_SCAN_BYTES } from './raw-head.js';
-import { peekHeaders, type PeekedHeaders } from './peek-headers.js';
+import { PEEK_BYTES, peekHeaders, type PeekedHeaders } from './peek-headers.js';
 import { answeredAtOf, slaStartOf } from './stages/apply.js';
 import { recordTooLarge } from './stages/too-large.js';
 import { dedupKeyOf } from './stages/identify.js';
@@ -46,8 +46,6 @@ export interface IngestSource {
 export const BIG_MAIL_BYTES = 4 * 1024 * 1024;
 /** In a big mail, attachments above this go straight to the blob store; smaller ones stay in memory. */
 const IN_MEMORY_ATTACHMENT_BYTES = 1024 * 1024;
-/** peekHeaders reads at most this much. */
-const HEADER_PEEK_BYTES = 64 * 1024;
 
 type Parsed = { mail: InboundMail } | { error: unknown };
 
@@ -135,7 +133,7 @@ export class InboundPipeline {
     const { sha256, size } = await blobs.putStream(input);
     // Kept as the blob file it streamed into: nothing more to store with the outcome.
     const kept = { size, sha256, content: null };
-    if (size > maxMessageBytes) return this.recordTooLarge(await peekHeaders(await blobs.head(sha256, HEADER_PEEK_BYTES)), kept, source, now);
+    if (size > maxMessageBytes) return this.recordTooLarge(await peekHeaders(await blobs.head(sha256, PEEK_BYTES)), kept, source, now);
     if (size <= BIG_MAIL_BYTES) {
       const raw = await blobs.get(sha256);
       return this.parseAndRecord(async () => settle((await parser()).parseMail(raw)), kept, source, now);
@@ -257,7 +255,7 @@ export class InboundPipeline {
     const code = error instanceof VentanillaError ? error.code : ErrorCode.PIPELINE_FAILED;
     const message = (error as Error)?.message ?? String(error);
     // What the header block says of it, for the operator's `ventanilla quarantine` (the parse failed or was refused).
-    const head = raw.content ?? (await this.deps.blobs.head(sha256, HEADER_PEEK_BYTES).catch(() => null));
+    const head = raw.content ?? (await this.deps.blobs.head(sha256, PEEK_BYTES).catch(() => null));
     const peek = head ? await peekHeaders(head) : { messageId: null, from: null, fromName: null, subject: null };
     await inTransaction(this.deps.db, async (tx) => {
       if (raw.content) keepRawMail(tx, sha256, raw.content, now);

@@ -122,15 +122,15 @@ describe('a second From field the count did not read as one (review: screening)'
   });
 });
 
-// Review: the count reads only the bytes read (a too-large mail's peek: its first 64 KiB; a big mail's parse: its
-// first MiB). A header block that does not end within them may hide a second From after them: a forged mail whose
-// header block was padded past 64 KiB passed as the first From's, authorised, and got the too_large notice. Such a
-// mail is now believed from no one, as one with two From fields is.
+// Review: the count reads only the bytes read (a too-large mail's peek and a big mail's parse: its first MiB, the
+// peek 64 KiB before). A header block that does not end within them may hide a second From after them: a forged mail
+// whose header block was padded past them passed as the first From's, authorised, and got the too_large notice.
+// Such a mail is now believed from no one, as one with two From fields is.
 describe('a header block that does not end within the bytes read (review: a From hidden past the peek)', () => {
-  const padded = (second: string) => `luis@empresa.mx\r\nX-Relleno: ${'x'.repeat(70 * 1024)}${second}`;
+  const padded = (second: string) => `luis@empresa.mx\r\nX-Relleno: ${'x'.repeat(1100 * 1024)}${second}`;
   const stream = (raw: Buffer) => app.pipeline.ingestStream(chunks(raw, 65536), { source: 'file', sourceRef: 'stream' });
   for (const [way, take] of [['in memory', ingest], ['streamed', stream]] as const) {
-    it(`too large, ${way}: a second From past the peek's 64 KiB is not taken for the first's, held as forged, nobody mailed`, async () => {
+    it(`too large, ${way}: a second From past the peek's MiB is not taken for the first's, held as forged, nobody mailed`, async () => {
       await start({ MAX_MESSAGE_BYTES: '2000' });
       const r = await take(mail({ headers: { From: padded('\r\nFrom: attacker@evil.example'), Subject: 'Cambio de cuenta bancaria', ...SERVER }, body: 'x'.repeat(5000) }));
       expect(r.outcome).toBe('too_large');
@@ -147,10 +147,59 @@ describe('a header block that does not end within the bytes read (review: a From
     expect(await templates()).toEqual([]);
   });
 
+  it('too large, a second From after 70 KiB of header, within the peek: counted, held as forged, nobody mailed', async () => {
+    await start({ MAX_MESSAGE_BYTES: '2000' });
+    const from = `luis@empresa.mx\r\nX-Relleno: ${'x'.repeat(70 * 1024)}\r\nFrom: attacker@evil.example`;
+    const r = await ingest(mail({ headers: { From: from, Subject: 'Cambio de cuenta bancaria', ...SERVER }, body: 'x'.repeat(5000) }));
+    expect(r.detail).toMatch(/2 From addresses/);
+    expect((await ticketOf(r.ticketNumber)).heldForAuthorisation).toBe(true);
+    expect(await templates()).toEqual([]);
+  });
+
   it('too large, a header block that ends within the peek: the authorised customer\'s, told it is too large', async () => {
     await start({ MAX_MESSAGE_BYTES: '2000' });
     const r = await ingest(mail({ headers: { From: 'luis@empresa.mx', Subject: 'Factura', ...SERVER }, body: 'x'.repeat(70 * 1024) }));
     expect((await ticketOf(r.ticketNumber)).heldForAuthorisation).toBe(false);
     expect(await templates()).toEqual(['too_large luis@empresa.mx']);
   });
+});
+
+// Review (parsing2): the peek's header block must end as the peek reads it. An old Mac mail (every line ended by a
+// bare CR, no LF at all) has no LF-read empty line anywhere: every too-large one counted UNENDED and an authorised
+// customer's was held as forged, no notice. And a legitimate header block can pass 64 KiB (a years-old thread's
+// References, a hundred Received and ARC/DKIM sets: Postfix takes 100 KiB of header, Exchange Online 256 KiB): the
+// peek reads a too-large mail's first MiB, as a big mail's parse does.
+describe('a too-large mail whose header block ends as it is read (review: an old Mac mail, a long header block)', () => {
+  const CUSTOMER = { 'Authentication-Results': 'mx.example.test; spf=pass smtp.mailfrom=luis@empresa.mx; dkim=pass header.d=empresa.mx; dmarc=pass header.from=empresa.mx' };
+  const stream = (raw: Buffer) => app.pipeline.ingestStream(chunks(raw, 65536), { source: 'file', sourceRef: 'stream' });
+  const oldMac = (raw: Buffer) => Buffer.from(raw.toString('latin1').replace(/\r\n/g, '\r'), 'latin1');
+  const references = Array.from({ length: 1500 }, (_, i) => `<hilo-${i}.1700000000@correo.empresa.mx>`).join('\r\n ');
+  const received = Array.from({ length: 100 }, (_, i) => `from relay${i}.empresa.mx (relay${i}.empresa.mx [10.0.0.${i}]) by mx.example.test with ESMTPS id A${i}; Mon, 23 Nov 2026 10:00:00 -0600`);
+  for (const [way, take] of [['in memory', ingest], ['streamed', stream]] as const) {
+    it(`${way}: an old Mac mail (bare-CR line ends) of the authorised customer is believed, told it is too large`, async () => {
+      await start({ MAX_MESSAGE_BYTES: '2000' });
+      const r = await take(oldMac(mail({ headers: { From: 'luis@empresa.mx', Subject: 'Factura', ...CUSTOMER }, body: 'Adjunto la factura.\n'.repeat(5000) })));
+      expect(r.outcome).toBe('too_large');
+      expect((await ticketOf(r.ticketNumber)).heldForAuthorisation).toBe(false);
+      expect(await templates()).toEqual(['too_large luis@empresa.mx']);
+    });
+
+    it(`${way}: a header block of ~80 KiB (a long thread's References, 100 Received) of the authorised customer is believed`, async () => {
+      await start({ MAX_MESSAGE_BYTES: '2000' });
+      const raw = mail({ headers: { Received: received.join('\r\nReceived: '), From: 'luis@empresa.mx', Subject: 'Re: Factura', References: references, ...CUSTOMER }, body: 'x'.repeat(5000) });
+      expect(raw.indexOf('\r\n\r\n')).toBeGreaterThan(64 * 1024);
+      const r = await take(raw);
+      expect((await ticketOf(r.ticketNumber)).heldForAuthorisation).toBe(false);
+      expect(await templates()).toEqual(['too_large luis@empresa.mx']);
+    });
+
+    it(`${way}: an old Mac mail whose header block does not end within the peek is still believed from no one`, async () => {
+      await start({ MAX_MESSAGE_BYTES: '2000' });
+      const padding = 'x'.repeat(1100 * 1024);
+      const r = await take(oldMac(mail({ headers: { From: 'luis@empresa.mx', 'X-Relleno': padding, Subject: 'Factura', ...CUSTOMER }, body: 'x'.repeat(5000) })));
+      expect(r.detail).toMatch(/header block does not end within the bytes read/);
+      expect((await ticketOf(r.ticketNumber)).heldForAuthorisation).toBe(true);
+      expect(await templates()).toEqual([]);
+    });
+  }
 });
