@@ -57,6 +57,16 @@ const notices: Record<string, Buffer> = {
   'Sympa: a subscription request to confirm': mail({ headers: {
     From: 'SYMPA <sympa@lists.cliente.mx>', Subject: 'confirm 4f2a subscribe soporte', 'List-Id': '<soporte.lists.cliente.mx>' },
     body: 'To confirm your subscription to list soporte@lists.cliente.mx, please click the link below.' }),
+  // Review (parsing2): each robot's real notices with no list header, each caught by its own mark.
+  'Sympa 6: a command report from the robot, Auto-Submitted only (no List-*)': mail({ headers: {
+    From: 'SYMPA <sympa@lists.cliente.mx>', Subject: 'Results of your commands', 'Auto-Submitted': 'auto-replied' },
+    body: '> which\nYou are subscribed to the following lists:' }),
+  'ListProc: a command\'s reply, its version header': mail({ headers: {
+    From: 'listproc@lists.cliente.mx', Subject: 'Re: help', 'X-Listprocessor-Version': '8.2.10/020311/17:52 -- ListProc(tm) by CREN' },
+    body: 'ListProc commands:' }),
+  'Ecartis: a command\'s reply, its version header': mail({ headers: {
+    From: 'ecartis@lists.cliente.mx', Subject: 'Ecartis command results: --- Help ---', 'X-ecartis-version': 'Ecartis v1.0.0' },
+    body: '>> help' }),
 };
 
 describe('a list server\'s own notices', () => {
