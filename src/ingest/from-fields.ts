@@ -86,4 +86,6 @@ export const fromCountOf = (firstFieldAddresses: number, fields: FromCount): Fro
 
 /** Why a mail whose From count is not 1 is believed from no one. */
 export const severalFromsReason = (count: FromCount): string =>
-  count === UNENDED ? 'its header block does not end within the bytes read: a From field after them is not counted' : `${count} From addresses`;
+  count === UNENDED
+    ? 'its header block does not end within its first MiB, all that is read of it: a From field after that, as a forged mail hides one, could not be counted'
+    : `${count} From addresses`;

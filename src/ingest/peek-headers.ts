@@ -5,6 +5,7 @@ import { normaliseMessageId } from '../domain/thread-refs.js';
 import { fromCountOf, fromFieldCount, type FromCount } from './from-fields.js';
 import { headerEnd } from './header-end.js';
 import { fromNameWithLetters, subjectWithLetters } from './legacy-headers.js';
+import { UTF7_SCAN_BYTES } from './raw-head.js';
 
 type Libmime = (typeof import('libmime'))['default'];
 let libmime: Promise<Libmime> | undefined;
@@ -15,12 +16,12 @@ let libmime: Promise<Libmime> | undefined;
 const loadLibmime = () => (libmime ??= import('libmime').then((m) => m.default));
 
 /**
- * How much of a mail's start holds the headers read: a MiB, as much as a big mail's parse reads of its head
- * (pipeline.ts), as the header block must end within it (from-fields.ts UNENDED). A legitimate block can pass 64 KiB
+ * How much of a mail's start holds the headers read: a MiB, the head a big mail's parse reads (pipeline.ts), as the
+ * header block must end within it and the log says so (from-fields.ts UNENDED). A legitimate block can pass 64 KiB
  * (a years-old thread's References, a hundred Received and ARC/DKIM sets: Postfix takes 100 KiB of header, Exchange
  * Online 256 KiB); read only for a mail too large to parse or quarantined, and linearly.
  */
-export const PEEK_BYTES = 1024 * 1024;
+export const PEEK_BYTES = UTF7_SCAN_BYTES;
 
 export interface PeekedHeaders {
   messageId: string | null;

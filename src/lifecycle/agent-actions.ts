@@ -6,6 +6,7 @@ import type { TicketStatus } from '../domain/ticket-status.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { fileReadReason } from '../file-read-reason.js';
 import { safeFilename } from '../ingest/attachment-names.js';
+import { HELD_FORGED } from '../store/access-repo.js';
 import type { BlobStore } from '../store/blobs.js';
 import { inTransaction, type Db, type Tx } from '../store/database.js';
 import { loadTicketState, type TicketState } from '../store/lifecycle-repo.js';
@@ -30,11 +31,17 @@ async function ticketOrFail(ctx: ActionContext, number: number): Promise<TicketS
  * for closing it (spam) without a word. Throws for anything else; true when the ticket is held.
  */
 async function checkHeld(ctx: ActionContext, ticket: TicketState, action: { mails: boolean; to?: TicketStatus }): Promise<boolean> {
-  const row = await ctx.db.ticket.findUnique({ where: { id: ticket.id }, select: { heldForAuthorisation: true, requester: { select: { email: true } } } });
+  const forged = { where: { type: 'held_for_authorisation', detail: HELD_FORGED }, select: { id: true }, take: 1 };
+  const row = await ctx.db.ticket.findUnique({ where: { id: ticket.id }, select: { heldForAuthorisation: true, requester: { select: { email: true } }, events: forged } });
   if (!row?.heldForAuthorisation) return false;
   if (action.mails || action.to !== 'closed') {
     const who = row.requester.email;
-    throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, `Ticket #${ticket.number} is held until ${who} is authorised (\`ventanilla contacts authorise ${who}\`): before then its sender is not mailed and it can only be closed, without a mail. An internal note is possible.`);
+    // Held as forged, no authorisation releases it: sending the desk to authorise an authorised customer went nowhere.
+    const why =
+      row.events.length > 0
+        ? `is held: its From address was not believed (\`ventanilla inbound\` says why), so no authorisation of ${who} releases it: its sender is not mailed and it can only be closed, without a mail.`
+        : `is held until ${who} is authorised (\`ventanilla contacts authorise ${who}\`): before then its sender is not mailed and it can only be closed, without a mail.`;
+    throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, `Ticket #${ticket.number} ${why} An internal note is possible.`);
   }
   return true;
 }

@@ -5,6 +5,7 @@
 // now the parser's: the mail has two From fields and is believed from no one, on the normal and too-large paths.
 import { afterEach, describe, expect, it } from 'vitest';
 import { addOrganisation, authoriseContact } from '../../src/lifecycle/access-actions.js';
+import { replyToTicket } from '../../src/lifecycle/agent-actions.js';
 import { inTransaction } from '../../src/store/database.js';
 import { createTestApp, mail, type TestApp } from '../support/app.js';
 import { chunks } from '../support/chunks.js';
@@ -134,7 +135,7 @@ describe('a header block that does not end within the bytes read (review: a From
       await start({ MAX_MESSAGE_BYTES: '2000' });
       const r = await take(mail({ headers: { From: padded('\r\nFrom: attacker@evil.example'), Subject: 'Cambio de cuenta bancaria', ...SERVER }, body: 'x'.repeat(5000) }));
       expect(r.outcome).toBe('too_large');
-      expect(r.detail).toMatch(/header block does not end within the bytes read/);
+      expect(r.detail).toMatch(/header block does not end within its first MiB/);
       expect((await ticketOf(r.ticketNumber)).heldForAuthorisation).toBe(true);
       expect(await templates()).toEqual([]);
     });
@@ -197,9 +198,24 @@ describe('a too-large mail whose header block ends as it is read (review: an old
       await start({ MAX_MESSAGE_BYTES: '2000' });
       const padding = 'x'.repeat(1100 * 1024);
       const r = await take(oldMac(mail({ headers: { From: 'luis@empresa.mx', 'X-Relleno': padding, Subject: 'Factura', ...CUSTOMER }, body: 'x'.repeat(5000) })));
-      expect(r.detail).toMatch(/header block does not end within the bytes read/);
+      expect(r.detail).toMatch(/header block does not end within its first MiB/);
       expect((await ticketOf(r.ticketNumber)).heldForAuthorisation).toBe(true);
       expect(await templates()).toEqual([]);
     });
   }
+});
+
+// Review (parsing2): what the desk sees of such a mail. The log said "within the bytes read" (which bytes?), and an
+// agent answering the held ticket of an authorised customer was told to authorise that customer (`ventanilla contacts
+// authorise`), authorised already: no authorisation releases a ticket held as forged, the desk went round in circles.
+describe('a too-large mail whose header block does not end within its first MiB, as the desk sees it', () => {
+  it('the log names the first MiB; an answer on its held ticket is refused saying why, not "authorise him"', async () => {
+    await start({ MAX_MESSAGE_BYTES: '2000' });
+    const CUSTOMER = { 'Authentication-Results': 'mx.example.test; dkim=pass header.d=empresa.mx; dmarc=pass header.from=empresa.mx' };
+    const r = await ingest(mail({ headers: { From: 'luis@empresa.mx', 'X-Relleno': 'x'.repeat(1100 * 1024), Subject: 'Factura', ...CUSTOMER }, body: 'x'.repeat(5000) }));
+    expect((await app.db.inboundLog.findFirstOrThrow({ select: { detail: true } })).detail).toMatch(/its header block does not end within its first MiB/);
+    const answer = replyToTicket(app, { number: r.ticketNumber as number, body: 'Recibimos su factura.', actor: 'agent:maria', now: clock });
+    await expect(answer).rejects.toThrow(/its From address was not believed .*no authorisation of luis@empresa.mx releases it/);
+    await expect(answer).rejects.not.toThrow(/contacts authorise/);
+  });
 });
