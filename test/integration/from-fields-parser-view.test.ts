@@ -209,11 +209,13 @@ describe('a too-large mail whose header block ends as it is read (review: an old
 // agent answering the held ticket of an authorised customer was told to authorise that customer (`ventanilla contacts
 // authorise`), authorised already: no authorisation releases a ticket held as forged, the desk went round in circles.
 describe('a too-large mail whose header block does not end within its first MiB, as the desk sees it', () => {
-  it('the log names the first MiB; an answer on its held ticket is refused saying why, not "authorise him"', async () => {
+  it('the log names the first MiB, not an authorised sender "not authorised"; an answer on its held ticket is refused saying why, not "authorise him"', async () => {
     await start({ MAX_MESSAGE_BYTES: '2000' });
     const CUSTOMER = { 'Authentication-Results': 'mx.example.test; dkim=pass header.d=empresa.mx; dmarc=pass header.from=empresa.mx' };
     const r = await ingest(mail({ headers: { From: 'luis@empresa.mx', 'X-Relleno': 'x'.repeat(1100 * 1024), Subject: 'Factura', ...CUSTOMER }, body: 'x'.repeat(5000) }));
-    expect((await app.db.inboundLog.findFirstOrThrow({ select: { detail: true } })).detail).toMatch(/its header block does not end within its first MiB/);
+    const { detail } = await app.db.inboundLog.findFirstOrThrow({ select: { detail: true } });
+    expect(detail).toMatch(/not answered: From not believed \(hold\): the From address failed authentication \(its header block does not end within its first MiB/);
+    expect(detail).not.toMatch(/sender not authorised/);
     const answer = replyToTicket(app, { number: r.ticketNumber as number, body: 'Recibimos su factura.', actor: 'agent:maria', now: clock });
     await expect(answer).rejects.toThrow(/its From address was not believed .*no authorisation of luis@empresa.mx releases it/);
     await expect(answer).rejects.not.toThrow(/contacts authorise/);

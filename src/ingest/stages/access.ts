@@ -155,7 +155,8 @@ export async function screenAccess(tx: Tx, deps: PipelineDeps, input: AccessInpu
 
   const authorised = settings.unknownSenderPolicy === 'accept' || (trusted && (contact.authorised || isAdmin));
   if (authorised) return { kind: 'proceed', hold: false, note: forged };
-  const why = forged ? `sender not authorised: ${forged}` : 'sender not authorised';
+  // A From not believed is no sender's to authorise: "not authorised" sent the desk to authorise an authorised customer.
+  const why = forged ? `From not believed: ${forged}` : 'sender not authorised';
 
   const organisation = await organisationOf(tx, contact);
   if (settings.unknownSenderPolicy === 'hold' && organisation && organisation.admins.length > 0) {

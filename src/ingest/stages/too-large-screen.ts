@@ -45,5 +45,7 @@ export async function screenTooLarge(tx: Tx, access: AccessSettings, peek: Peeke
   const contact = await accessContact(tx, peek.from);
   const authorised = authenticity.trusted && contact !== null && (contact.authorised || contact.role === ADMIN_ROLE);
   if (authorised) return { hold: false, silent, machineWritten, believed };
-  return { hold: forged ? 'forged' : true, machineWritten, silentAtRelease: silent, silent: `sender not authorised (${access.unknownSenderPolicy})${forged ? `: ${forged}` : ''}: held for authorisation, no answer` };
+  // A From not believed is no sender's to authorise: "not authorised" sent the desk to authorise an authorised customer.
+  const why = forged ? `From not believed (${access.unknownSenderPolicy}): ${forged}` : `sender not authorised (${access.unknownSenderPolicy})`;
+  return { hold: forged ? 'forged' : true, machineWritten, silentAtRelease: silent, silent: `${why}: held for authorisation, no answer` };
 }
