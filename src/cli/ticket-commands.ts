@@ -38,7 +38,7 @@ export function registerTicketCommands(program: Command): void {
         if (opts.json) return void process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
         const timeZone = app.lifecycle.policies.calendar.config.timeZone;
         for (const t of rows) {
-          const follow = `${t.followUpOf ? ` (follow-up of #${t.followUpOf})` : ''}${t.held ? ' [held: sender not authorised]' : ''}${slaMark(t, timeZone)}`;
+          const follow = `${t.followUpOf ? ` (follow-up of #${t.followUpOf})` : ''}${t.held ? ` [held: ${t.heldFromNotBelieved ? 'From not believed' : 'sender not authorised'}]` : ''}${slaMark(t, timeZone)}`;
           process.stdout.write(`#${t.number}\t${t.status.padEnd(8)}\t${t.priority.padEnd(6)}\t${t.requester}\t${t.subject}${follow}\n`);
         }
         const total = rows.length < limit ? rows.length : await ticketCount(app.db, filter);

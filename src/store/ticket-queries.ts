@@ -1,4 +1,5 @@
 import { UNRESOLVED_STATUSES } from '../domain/ticket-status.js';
+import { HELD_FORGED } from './access-repo.js';
 import type { Db } from './database.js';
 import { deliveriesOf, type DeliveryJson } from './message-delivery.js';
 
@@ -16,6 +17,8 @@ export interface TicketSummaryJson {
   followUpOf: number | null;
   /** Held until its sender is authorised (UNKNOWN_SENDER_POLICY=hold): no clock, nothing mailed yet. */
   held: boolean;
+  /** Held because its From was not believed (forged, two From fields...): no authorisation of its sender releases it. */
+  heldFromNotBelieved: boolean;
   /** SLA levels breached in the current phase (0: within its target), as of the scheduler's last SLA check. */
   escalationLevel: number;
   firstResponseDueAt: string | null;
@@ -61,7 +64,9 @@ export interface TicketDetailJson extends TicketSummaryJson {
   history: Array<{ number: number; subject: string; status: string; messages: MessageJson[] }>;
 }
 
-const summaryInclude = { requester: { select: { email: true } }, ccs: true, followUpOf: { select: { number: true } } } as const;
+/** The hold event of a ticket held as not believed (access-repo.ts HELD_FORGED), if any. */
+const heldForged = { where: { type: 'held_for_authorisation', detail: HELD_FORGED }, select: { type: true, detail: true }, take: 1 } as const;
+const summaryInclude = { requester: { select: { email: true } }, ccs: true, followUpOf: { select: { number: true } }, events: heldForged } as const;
 
 type SummaryRow = Awaited<ReturnType<typeof findSummaries>>[number];
 
@@ -95,6 +100,8 @@ function toSummary(t: SummaryRow): TicketSummaryJson {
     ccs: t.ccs.map((c) => c.email).sort(),
     followUpOf: t.followUpOf?.number ?? null,
     held: t.heldForAuthorisation,
+    // `tickets show` reads every event of the ticket: the hold event is looked for among them.
+    heldFromNotBelieved: t.heldForAuthorisation && t.events.some((e) => e.type === 'held_for_authorisation' && e.detail === HELD_FORGED),
     escalationLevel: t.escalationLevel,
     firstResponseDueAt: t.firstResponseDueAt?.toISOString() ?? null,
     firstRespondedAt: t.firstRespondedAt?.toISOString() ?? null,

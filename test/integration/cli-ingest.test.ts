@@ -116,7 +116,7 @@ describe.skipIf(!cliBuilt)('ventanilla ingest (MTA pipe, files, Maildir) and tic
     expect(outcomes).toEqual(['created', 'comment', 'duplicate']);
     const list = JSON.parse((await runCli(['tickets', 'list', '--json'], { env })).stdout);
     expect(list).toHaveLength(1);
-    expect(Object.keys(list[0]).sort()).toEqual(['ccs', 'createdAt', 'escalationLevel', 'firstRespondedAt', 'firstResponseDueAt', 'followUpOf', 'held', 'impact', 'number', 'priority', 'requester', 'resolutionDueAt', 'status', 'subject', 'updatedAt', 'urgency']);
+    expect(Object.keys(list[0]).sort()).toEqual(['ccs', 'createdAt', 'escalationLevel', 'firstRespondedAt', 'firstResponseDueAt', 'followUpOf', 'held', 'heldFromNotBelieved', 'impact', 'number', 'priority', 'requester', 'resolutionDueAt', 'status', 'subject', 'updatedAt', 'urgency']);
   });
 
   // A folder copied from a Windows share or unzipped from a Windows archive names its files in Latin-1: read back

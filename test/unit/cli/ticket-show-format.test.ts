@@ -8,7 +8,7 @@ import type { MessageJson, TicketDetailJson } from '../../../src/store/ticket-qu
 
 const ticket = (messages: MessageJson[]): TicketDetailJson => ({
   number: 1000, subject: 'Timbrado', status: 'open', priority: 'normal', impact: 'medium', urgency: 'medium', requester: 'ana@cliente.mx',
-  ccs: [], followUpOf: null, held: false, escalationLevel: 0, firstResponseDueAt: null, firstRespondedAt: null, resolutionDueAt: null,
+  ccs: [], followUpOf: null, held: false, heldFromNotBelieved: false, escalationLevel: 0, firstResponseDueAt: null, firstRespondedAt: null, resolutionDueAt: null,
   createdAt: '2026-11-23T16:00:00.000Z', updatedAt: '2026-11-23T16:00:00.000Z', followUps: [], messages, events: [], history: [],
 });
 
