@@ -53,9 +53,16 @@ function namesNoSuchAddress(response: string): boolean {
   if (NO_SUCH_ADDRESS.test(response)) return true;
   const loose = LOOSE.exec(response);
   if (!loose) return false;
-  const after = BARE_AFTER.reduce((rest, noise) => rest.replace(noise, ' '), response.slice(loose.index + loose[0].length));
-  return !/\p{L}/u.test(after);
+  const bare = (text: string) => BARE_AFTER.reduce((rest, noise) => rest.replace(noise, ' '), text);
+  const after = bare(response.slice(loose.index + loose[0].length));
+  // The reason may come first too ("Authentication required - recipient rejected", "Account suspended, recipient
+  // rejected"): before it, only the codes, an address, a tag, or the same refusal in French (Orange).
+  const before = bare(response.slice(0, loose.index)).replace(/[^\p{L}]+/gu, ' ').trim();
+  return !/\p{L}/u.test(after) && (before === '' || RESTATED.test(before));
 }
+
+/** The loose wording's French twin, which Orange puts before it: "Adresse destinataire invalide. Invalid recipient". */
+const RESTATED = /^adresse (?:du |d au moins un )?destinataire invalide$/i;
 
 /**
  * A policy or spam block named in the same refusal ("550 Recipient rejected by policy", "… rejected as spam: invalid

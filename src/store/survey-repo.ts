@@ -213,8 +213,15 @@ const OWED_TO_OTHERS_ONLY = `(json_valid(f."headers") AND json_type(f."headers",
     AND ${NAMES_ASKED(`json_extract(f."headers", '$.refusedForGood')`)} = 0)`;
 /** When the failure f was met: a failed mail's last try (its nextAttemptAt), a sent one's sending. */
 const FAILED_AT = `CASE WHEN f."status" = 'failed' THEN f."nextAttemptAt" ELSE f."sentAt" END`;
-/** When s reached the asked address: when he took it while others refused it, else a sent mail's sending that refused him not. */
-const REACHED_AT = `coalesce(s."primaryTookAt", CASE WHEN s."status" = 'sent' AND ${NAMES_REFUSED('s')} = 0 THEN s."sentAt" END)`;
+/**
+ * s's last try was owed to the asked address (no envelopeTo, or one naming him). Owed to others only, s's sentAt is
+ * theirs: he took it earlier (primaryTookAt, unknown for a row from before that column) or his suppression left him
+ * out of it (suppressed-recipients.ts: settled 'sent' for the others), never at that sentAt.
+ */
+const LAST_TRY_OWED_TO_HIM = `NOT (json_valid(s."headers") AND json_type(s."headers", '$.envelopeTo') IS 'array'
+    AND instr(lower(json_extract(s."headers", '$.envelopeTo')), '"' || f."primaryTo" || '"') = 0)`;
+/** When s reached the asked address: when he took it while others refused it, else a sent mail's sending owed to him that refused him not. */
+const REACHED_AT = `coalesce(s."primaryTookAt", CASE WHEN s."status" = 'sent' AND ${NAMES_REFUSED('s')} = 0 AND ${LAST_TRY_OWED_TO_HIM} THEN s."sentAt" END)`;
 export const FAILED_NOT_SINCE_DELIVERED_SQL = `SELECT 1 FROM "OutboxMail" f WHERE f."primaryTo" = ?
   AND ((f."status" = 'failed' AND NOT ${OWED_TO_OTHERS_ONLY}) OR (f."status" = 'sent' AND ${NAMES_REFUSED('f')} > 0))
   AND NOT EXISTS (SELECT 1 FROM "OutboxMail" s WHERE s."primaryTo" = f."primaryTo"

@@ -26,22 +26,32 @@ interface Mail {
   sent?: string;
   /** When its ticket's message was written, as it was queued; none: a mail of no ticket message. */
   message?: string;
+  /** Its To; Luis alone unless said. */
+  to?: string[];
+}
+
+/** An event notice_suppressed on the ticket: what leaving a suppressed recipient out of a mail writes. */
+interface Suppressed {
+  detail: string;
+  at: string;
 }
 
 /** A database before the migration holding these mails of one ticket of Luis's, Ana in copy; migrated. */
-function migrated(mails: Mail[]): { took: Array<{ key: string; took: string | null }>; blocked: boolean } {
+function migrated(mails: Mail[], events: Suppressed[] = []): { took: Array<{ key: string; took: string | null }>; blocked: boolean } {
   const path = databaseBefore(MIGRATION);
   const db = new Database(path);
   db.prepare(`INSERT INTO "Contact" ("id", "email") VALUES (1, 'luis@cliente.mx')`).run();
   db.prepare(`INSERT INTO "Ticket" ("id", "number", "subject", "requesterId", "updatedAt") VALUES (1, 1, 's', 1, ?)`).run(day('01'));
   const insert = db.prepare(`INSERT INTO "OutboxMail" ("idempotencyKey", "ticketId", "template", "fromAddress", "toList", "ccList", "subject", "text", "html", "messageId", "status", "attempts", "primaryTo", "headers", "lastError", "createdAt", "nextAttemptAt", "sentAt")
-    VALUES (?, 1, 'acknowledgement', 'soporte@example.test', '["luis@cliente.mx"]', '["ana@cliente.mx"]', 's', 't', 'h', ?, ?, 2, 'luis@cliente.mx', ?, ?, ?, ?, ?)`);
+    VALUES (?, 1, 'acknowledgement', 'soporte@example.test', ?, '["ana@cliente.mx"]', 's', 't', 'h', ?, ?, 2, 'luis@cliente.mx', ?, ?, ?, ?, ?)`);
   const message = db.prepare(`INSERT INTO "Message" ("ticketId", "direction", "dedupKey", "messageId", "fromAddress", "subject", "createdAt") VALUES (1, 'out', ?, ?, 'soporte@example.test', 's', ?)`);
   for (const m of mails) {
     const messageId = `${m.key}@example.test`;
-    insert.run(m.key, messageId, m.status, m.headers, m.lastError, m.created, m.tried, m.sent ?? null);
+    insert.run(m.key, JSON.stringify(m.to ?? ['luis@cliente.mx']), messageId, m.status, m.headers, m.lastError, m.created, m.tried, m.sent ?? null);
     if (m.message) message.run(`out:${messageId}`, messageId, m.message);
   }
+  const event = db.prepare(`INSERT INTO "TicketEvent" ("ticketId", "type", "actor", "detail", "createdAt") VALUES (1, 'notice_suppressed', 'system', ?, ?)`);
+  for (const e of events) event.run(e.detail, e.at);
   db.close();
   expect(migrateDatabase(path).applied).toEqual([MIGRATION]);
   const after = new Database(path, { readonly: true });
@@ -87,4 +97,39 @@ it('a mail with no ticket message to date it by lifts nothing', () => {
   ]);
   expect(took).toEqual([{ key: 'refused', took: null }, { key: 'no-message', took: null }]);
   expect(blocked).toBe(true);
+});
+
+// Luis's mailbox was disabled on 1 March. Mail B, queued 2 March: Luis greylisted, Ana took it (envelopeTo [luis]);
+// on 3 March his address was suppressed (a hard bounce) and the drainer's screening settled B sent for the others,
+// envelopeTo [] (suppressed-recipients.ts, 'done'). He never took B: an envelope without him is no sign he did.
+const lift = 'the address is suppressed after bounces (ventanilla suppressions lift luis@cliente.mx)';
+it('a mail his suppression left him out of, settled sent for the others, is not dated as taken by him', () => {
+  const { took, blocked } = migrated([
+    { key: 'refused', status: 'failed', headers: '{"extra":{}}', lastError: disabled, created: day('01'), tried: day('01'), message: day('01') },
+    { key: 'left-out', status: 'sent', headers: envelope([]), lastError: `not sent to luis@cliente.mx: ${lift}`, created: day('02'), tried: day('02'), sent: day('03'), message: day('02') },
+  ]);
+  expect(took).toEqual([{ key: 'refused', took: null }, { key: 'left-out', took: null }]);
+  expect(blocked).toBe(true);
+});
+
+// As above, but B went to Carlos in To as well: the screening left Luis out ([luis, carlos] -> [carlos]) with no
+// lastError, only the event on the ticket; Carlos was then greylisted until B failed. The same mail, Luis left out
+// of it by `outbox retry` on 5 March (queued anew then), and one Luis did take before a later mail left him out.
+it('a mail his suppression left him out of while others were still owed it is not dated as taken by him', () => {
+  const toBoth = ['luis@cliente.mx', 'carlos@cliente.mx'];
+  const carlosGaveUp = 'carlos@cliente.mx: 451 4.7.1 Greylisted (gave up after 9 tries)';
+  const left = (at: string) => ({ detail: `acknowledgement to Luis@cliente.mx: ${lift}; sent to the copies only: carlos@cliente.mx`, at });
+  expect(migrated([
+    { key: 'refused', status: 'failed', headers: '{"extra":{}}', lastError: disabled, created: day('01'), tried: day('01'), message: day('01') },
+    { key: 'left-out', to: toBoth, status: 'failed', headers: envelope(['carlos@cliente.mx']), lastError: carlosGaveUp, created: day('02'), tried: day('04'), message: day('02') },
+  ], [left(day('03'))])).toEqual({ took: [{ key: 'refused', took: null }, { key: 'left-out', took: null }], blocked: true });
+  expect(migrated([
+    { key: 'refused', status: 'failed', headers: '{"extra":{}}', lastError: disabled, created: day('01'), tried: day('01'), message: day('01') },
+    { key: 'left-out-on-retry', to: toBoth, status: 'failed', headers: envelope(['carlos@cliente.mx']), lastError: carlosGaveUp, created: day('05'), tried: day('06'), message: day('02') },
+  ], [left(day('05'))])).toEqual({ took: [{ key: 'refused', took: null }, { key: 'left-out-on-retry', took: null }], blocked: true });
+  // Left out of an earlier mail only (its event before this one's queueing): this one he took, after his refusal.
+  expect(migrated([
+    { key: 'refused', status: 'failed', headers: '{"extra":{}}', lastError: disabled, created: day('01'), tried: day('01'), message: day('01') },
+    { key: 'took', to: toBoth, status: 'failed', headers: envelope(['carlos@cliente.mx']), lastError: carlosGaveUp, created: day('03'), tried: day('04'), message: day('03') },
+  ], [left(day('02'))])).toEqual({ took: [{ key: 'refused', took: null }, { key: 'took', took: day('03') }], blocked: false });
 });

@@ -202,6 +202,13 @@ describe('which refusals say the address is dead', () => {
     [550, '550 Recipient rejected: greylisted, try again later', false],
     [550, '550 Invalid recipient (account suspended)', false],
     [550, '550 <ana@cliente.mx>: Invalid recipient (ana@cliente.mx)', true],
+    // Nor a reason given before them: only codes, an address, a tag, or Orange's French twin of the same refusal.
+    [550, '550 Authentication required - recipient rejected', false],
+    [550, '550 SMTP AUTH required; recipient rejected', false],
+    [550, '550 Account suspended, recipient rejected', false],
+    [550, '550 Mailbox inactive - Recipient rejected', false],
+    [550, '550 Message content rejected. Invalid recipient', false],
+    [550, "550 Adresse d'au moins un destinataire invalide. Invalid recipient. OFR_416 [416]", true],
   ])('%i %s: %s', (code, response, dead) => {
     expect(refusedAddressIsDead({ address: 'ana@cliente.mx', responseCode: code, response })).toBe(dead);
   });

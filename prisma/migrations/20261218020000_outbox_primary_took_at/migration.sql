@@ -15,9 +15,20 @@ ALTER TABLE "OutboxMail" ADD COLUMN "primaryTookAt" DATETIME;
 -- row's createdAt is no such time once `outbox retry` queued it anew (createdAt too), days after he took it, and would
 -- lift a refusal of his between the two. A mail with no such message stays unknown (null). Every status (a bulletin's
 -- million sent rows, which never name envelopeTo, are passed over by instr before any JSON is read).
+-- Not a mail his suppression left him out of while it was still owed to him (src/outbound/suppressed-recipients.ts
+-- drops him from envelopeTo too, so the envelope alone reads as his having taken it): settled sent for the others,
+-- its lastError says so ("not sent to luis@…: … (ventanilla suppressions lift luis@…)"); still owed to others, its
+-- ticket has the event notice_suppressed naming him for the mail's template, written when he was left out (after
+-- its queueing). Another mail of the same template on that ticket left out later is read the same way: unknown,
+-- which lifts nothing, rather than a time he may never have taken it.
 UPDATE "OutboxMail" SET "primaryTookAt" = (
     SELECT min(m."createdAt", "OutboxMail"."createdAt") FROM "Message" m WHERE m."dedupKey" = 'out:' || "OutboxMail"."messageId")
 WHERE "primaryTo" <> '' AND instr("headers", '"envelopeTo"') > 0
   AND json_valid("headers") AND json_type("headers", '$.envelopeTo') IS 'array'
   AND instr(lower(json_extract("headers", '$.envelopeTo')), '"' || "primaryTo" || '"') = 0
-  AND instr('; ' || lower(coalesce(json_extract("headers", '$.refusedForGood'), '')), '; ' || "primaryTo" || ':') = 0;
+  AND instr('; ' || lower(coalesce(json_extract("headers", '$.refusedForGood'), '')), '; ' || "primaryTo" || ':') = 0
+  AND instr(lower(coalesce("lastError", '')), 'ventanilla suppressions lift ' || "primaryTo" || ')') = 0
+  AND instr(lower(coalesce("lastError", '')), 'ventanilla suppressions lift ' || "primaryTo" || ',') = 0
+  AND NOT EXISTS (SELECT 1 FROM "TicketEvent" e JOIN "Message" m ON m."dedupKey" = 'out:' || "OutboxMail"."messageId"
+    WHERE e."type" = 'notice_suppressed' AND e."ticketId" = "OutboxMail"."ticketId" AND e."createdAt" >= min(m."createdAt", "OutboxMail"."createdAt")
+      AND instr(lower(e."detail"), lower("OutboxMail"."template") || ' to ' || "primaryTo" || ':') = 1);
