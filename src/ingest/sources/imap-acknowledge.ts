@@ -133,12 +133,16 @@ export class Acknowledger {
     if (this.puttingOff()) return;
     if (!uids) this.owed = false;
     const moving = this.processedMailbox !== '';
-    // A message set aside as unreadable (imap-unreadable.ts) stays in the mailbox for a person.
-    const query = moving ? { uid: `1:${lastUid}`, unKeyword: UNREADABLE_KEYWORD } : { uid: `1:${lastUid}`, unKeyword: PROCESSED_KEYWORD };
+    // A message set aside as unreadable (imap-unreadable.ts) stays in the mailbox for a person; one marked deleted
+    // was copied and waits for an EXPUNGE (copyThenDelete), or a person deleted it: neither is moved again.
+    const query = moving ? { uid: `1:${lastUid}`, unKeyword: UNREADABLE_KEYWORD, deleted: false } : { uid: `1:${lastUid}`, unKeyword: PROCESSED_KEYWORD };
     const committed = uids ?? ((await this.ask(client, 'the mailbox was searched for recorded mail', () => client.search(query, { uid: true }))) || []).filter((u) => BigInt(u) <= lastUid);
     if (committed.length === 0) return;
     // SILENT: the server does not answer with each message's new flags (an untagged FETCH per mail, parsed for nothing).
-    await this.ask(client, `${committed.length} processed mail(s) were flagged`, () => client.messageFlagsAdd(uidSet(committed), [PROCESSED_KEYWORD], { uid: true, silent: true }), !moving);
+    // The flag is the pass's last command when no MOVE follows it (flag only, or the folder missing meanwhile): its
+    // answer starts the count of hung sessions over, as a MOVE's does.
+    const flagIsLast = !moving || this.folderMissing !== null;
+    await this.ask(client, `${committed.length} processed mail(s) were flagged`, () => client.messageFlagsAdd(uidSet(committed), [PROCESSED_KEYWORD], { uid: true, silent: true }), flagIsLast);
     if (!moving) return;
     // concat, not push(...): a sweep's list may be longer than a call's arguments may be.
     this.unmoved = this.unmoved.concat(committed);
@@ -212,14 +216,30 @@ export class Acknowledger {
       if (!still || still.length < uids.length) return still;
       sure = uids;
     }
-    if (sure.length > 0) {
-      const deleted = () => client.messageDelete(uidSet(sure), { uid: true });
-      if (!(await this.ask(client, `${sure.length} processed mail(s) copied to ${this.processedMailbox} were deleted from the mailbox`, deleted, true))) return null;
-    }
+    if (sure.length > 0 && !(await this.deleteCopied(client, sure))) return null;
     // A Set: a sweep's list may hold tens of thousands.
     const deleted = new Set(sure);
     const rest = uids.filter((uid) => !deleted.has(uid));
     return rest.length === 0 ? [] : this.stillHere(client, rest);
+  }
+
+  /**
+   * Deletes the mails surely copied. Without UIDPLUS there is no UID EXPUNGE, and a plain EXPUNGE removes every
+   * \Deleted mail of the mailbox: one a person marked deleted in a client that does not expunge (Outlook's way on
+   * IMAP), not recorded yet, would be lost. Then ours are only marked \Deleted, left for that person's EXPUNGE,
+   * and the sweeps pass over them (acknowledge). A mail marked between the SEARCH and the EXPUNGE is the one risk left.
+   */
+  private async deleteCopied(client: ImapFlow, sure: number[]): Promise<boolean> {
+    const what = `${sure.length} processed mail(s) copied to ${this.processedMailbox} were deleted from the mailbox`;
+    if (!client.capabilities.has('UIDPLUS')) {
+      const ours = new Set(sure);
+      const marked = await this.ask(client, 'the mailbox was searched for mail marked deleted', () => client.search({ deleted: true }, { uid: true }));
+      if (!marked) return false;
+      if (marked.some((uid) => !ours.has(uid))) {
+        return this.ask(client, what, () => client.messageFlagsAdd(uidSet(sure), ['\\Deleted'], { uid: true, silent: true }), true);
+      }
+    }
+    return this.ask(client, what, () => client.messageDelete(uidSet(sure), { uid: true }), true);
   }
 
   /** Which of `uids` the mailbox still holds; null when the SEARCH was refused. */
