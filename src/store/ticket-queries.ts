@@ -64,8 +64,12 @@ export interface TicketDetailJson extends TicketSummaryJson {
   history: Array<{ number: number; subject: string; status: string; messages: MessageJson[] }>;
 }
 
-/** The hold event of a ticket held as not believed (access-repo.ts HELD_FORGED), if any. */
-const heldForged = { where: { type: 'held_for_authorisation', detail: HELD_FORGED }, select: { type: true, detail: true }, take: 1 } as const;
+/**
+ * The hold event of a ticket held as not believed (access-repo.ts HELD_FORGED), if any. No `take`: with one, Prisma
+ * read the relation in one query naming every listed ticket's id, past SQLite's parameter limit on a list of 10,000
+ * ('query parameter limit exceeded'); a ticket has one such event at most anyway.
+ */
+const heldForged = { where: { type: 'held_for_authorisation', detail: HELD_FORGED }, select: { type: true, detail: true } } as const;
 const summaryInclude = { requester: { select: { email: true } }, ccs: true, followUpOf: { select: { number: true } }, events: heldForged } as const;
 
 type SummaryRow = Awaited<ReturnType<typeof findSummaries>>[number];
