@@ -2,15 +2,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Acknowledger } from '../../src/ingest/sources/imap-acknowledge.js';
 import { mail } from '../support/app.js';
 import { dovecotAvailable, startDovecot } from '../support/dovecot.js';
-import { ourSessionAndAPerson } from '../support/imap-person.js';
+import { dovecotCapabilitiesWithout, ourSessionAndAPerson } from '../support/imap-person.js';
 
 // A server with neither MOVE nor UIDPLUS: the gateway copies, flags \Deleted, and can only send a plain EXPUNGE,
 // which removes every \Deleted mail of the mailbox, not only the ones it copied. A person's client that marks
 // a mail deleted without expunging (Outlook's default on IMAP, Thunderbird's "mark as deleted") leaves such mails.
-const WITHOUT_MOVE_NOR_UIDPLUS =
-  'IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY THREAD=REFERENCES THREAD=REFS THREAD=ORDEREDSUBJECT ' +
-  'MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN NAMESPACE LIST-EXTENDED I18NLEVEL=1 CONDSTORE QRESYNC ' +
-  'ESEARCH ESORT SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS BINARY LITERAL+ NOTIFY';
+const WITHOUT_MOVE_NOR_UIDPLUS = dovecotCapabilitiesWithout('MOVE', 'UIDPLUS');
 
 describe.skipIf(!dovecotAvailable())('moving recorded mail on a server without MOVE nor UIDPLUS', () => {
   const cleanups: Array<() => Promise<unknown> | unknown> = [];

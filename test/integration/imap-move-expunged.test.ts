@@ -6,7 +6,7 @@ import { ensureMailbox } from '../../src/ingest/sources/imap-session.js';
 import { UNREADABLE_KEYWORD } from '../../src/ingest/sources/imap-unreadable.js';
 import { mail } from '../support/app.js';
 import { dovecotAvailable, startDovecot, type DovecotOptions } from '../support/dovecot.js';
-import { ourSessionAndAPerson } from '../support/imap-person.js';
+import { dovecotCapabilitiesWithout, ourSessionAndAPerson } from '../support/imap-person.js';
 
 // People work in the support mailbox too. A message a person deletes (or moves away) while the gateway is about to
 // move recorded mail, and which this session has not been told of yet, makes Dovecot refuse the whole UID MOVE:
@@ -14,10 +14,7 @@ import { ourSessionAndAPerson } from '../support/imap-person.js';
 // success, so the recorded mails stayed in the inbox, flagged, until the session ended (days on a steady connection).
 
 /** Dovecot's own list less MOVE: a server without RFC 6851, where imapflow moves with COPY, then \Deleted and EXPUNGE. */
-const WITHOUT_MOVE =
-  'IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY THREAD=REFERENCES THREAD=REFS THREAD=ORDEREDSUBJECT ' +
-  'MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 CONDSTORE QRESYNC ' +
-  'ESEARCH ESORT SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS BINARY LITERAL+ NOTIFY';
+const WITHOUT_MOVE = dovecotCapabilitiesWithout('MOVE');
 
 describe.skipIf(!dovecotAvailable())('moving recorded mail', () => {
   const cleanups: Array<() => Promise<unknown> | unknown> = [];
