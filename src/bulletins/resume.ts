@@ -1,6 +1,6 @@
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { bulletinById, type BulletinRow } from '../store/bulletin-repo.js';
-import { copyThatReached, markTakenBack, neverQueuedCount, nextMarked, reopenBulletin, requeueMail, resumableCount, settleMarked } from '../store/bulletin-resume-repo.js';
+import { copyThatReached, markTakenBack, nextMarked, reopenBulletin, requeueMail, settleMarked, toResendCounts } from '../store/bulletin-resume-repo.js';
 import { inTransaction, type Tx } from '../store/database.js';
 import { suppressedAmong } from '../store/suppression-repo.js';
 import type { BulletinDeps } from './deps.js';
@@ -18,8 +18,10 @@ export interface Resumed {
   title: string;
   /** sending again, or scheduled (it was cancelled before it started: it goes at its send_at); sent: resumed before, and done since. */
   status: 'sending' | 'scheduled' | 'sent';
-  /** Readers it goes to now, as things are: mails taken back and readers never queued, still subscribed. */
+  /** Readers it goes to now, as things are: mails taken back and readers never queued, still subscribed, not suppressed. */
   toResend: number;
+  /** Readers it has not reached who get nothing all the same: their address is suppressed now (bounces; skipped). */
+  suppressed: number;
   /** It was resumed before (the command run twice, or two at once): nothing changed, exit 0 as `bulletin cancel` of a cancelled one. */
   already: boolean;
 }
@@ -30,7 +32,7 @@ export async function resumeBulletinById(deps: BulletinDeps, id: number, now: Da
     if (!b) throw new VentanillaError(ErrorCode.NOT_FOUND, `No bulletin ${id}; see \`ventanilla bulletin list\`.`);
     // Resumed already: a bulletin keeps its cancelledAt when resumed (bulletin-resume-repo.ts reopenBulletin).
     if (b.status !== 'cancelled' && b.cancelledAt !== null && (b.status === 'sending' || b.status === 'scheduled' || b.status === 'sent')) {
-      return { id, title: b.title, status: b.status, toResend: b.status === 'sending' ? await toResendOf(tx, b) : 0, already: true };
+      return { id, title: b.title, status: b.status, ...(b.status === 'sending' ? await toResendCounts(tx, b, now) : NONE), already: true };
     }
     if (b.status !== 'cancelled') throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, `Bulletin ${id} is ${b.status}: only a cancelled bulletin can be resumed.`);
     // Sent again since (--again), the readers it missed had it from that one, even if that one was cancelled too.
@@ -41,13 +43,12 @@ export async function resumeBulletinById(deps: BulletinDeps, id: number, now: Da
     await markTakenBack(tx, id);
     const status = await reopenBulletin(tx, b, new Date());
     if (!status) throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, `Bulletin ${id} is no longer cancelled: not resumed.`);
-    return { id, title: b.title, status, toResend: b.startedAt ? await toResendOf(tx, b) : 0, already: false };
+    return { id, title: b.title, status, ...(b.startedAt ? await toResendCounts(tx, b, now) : NONE), already: false };
   });
 }
 
-async function toResendOf(tx: Tx, b: BulletinRow): Promise<number> {
-  return (await resumableCount(tx, b)) + (await neverQueuedCount(tx, b));
-}
+/** Nothing to count: it had not started (it goes at its send_at, to its audience then), or it is done. */
+const NONE = { toResend: 0, suppressed: 0 };
 
 /**
  * For the bulletin-send job: queues again up to `limit` of the resumed bulletin's taken-back mails, each at the next

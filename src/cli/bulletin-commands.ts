@@ -126,10 +126,12 @@ export function registerBulletinCommands(program: Command): void {
       run(async (app) => {
         const resumed = await resumeBulletinById(bulletinDeps(app), bulletinId(idText), app.now());
         if (opts.json) return out(JSON.stringify(resumed, null, 2));
-        if (resumed.already) return out(`bulletin ${resumed.id} already resumed (${resumed.status}${resumed.status === 'sending' ? `: ${resumed.toResend} readers to go` : ''})`);
+        const suppressed = resumed.suppressed > 0;
+        if (resumed.already) return out(`bulletin ${resumed.id} already resumed (${resumed.status}${resumed.status === 'sending' ? `: ${resumed.toResend} readers to go${suppressed ? `, ${resumed.suppressed} suppressed` : ''}` : ''})`);
+        const notMailed = suppressed ? ` (${resumed.suppressed} more are not mailed: their addresses are suppressed, see \`ventanilla suppressions list\`)` : '';
         out(
           resumed.status === 'sending'
-            ? `bulletin ${resumed.id} resumed: "${resumed.title}" goes to ${resumed.toResend} readers it has not reached; \`ventanilla bulletin status ${resumed.id}\` follows it`
+            ? `bulletin ${resumed.id} resumed: "${resumed.title}" goes to ${resumed.toResend} readers it has not reached${notMailed}; \`ventanilla bulletin status ${resumed.id}\` follows it`
             : `bulletin ${resumed.id} scheduled again: "${resumed.title}" had not started; it goes at its send_at`,
         );
       }),

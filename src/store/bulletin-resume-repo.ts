@@ -1,6 +1,7 @@
 import type { Db, Tx } from './database.js';
 import { audienceWhere, LEFT_OR_LEAVING, type BulletinRow } from './bulletin-repo.js';
 import { sqlOf } from './sql.js';
+import { suppressedAddresses } from './suppression-repo.js';
 
 // A cancelled bulletin resumed (`bulletin resume`): the deliveries whose mail was taken back, and that can have
 // reached no one, are marked 'resume'; the bulletin-send job puts those mails back in the queue (the same outbox
@@ -32,16 +33,34 @@ export async function markTakenBack(tx: Tx, bulletinId: number): Promise<number>
   return marked.count;
 }
 
-/** Of the marked deliveries, those whose reader is still in the bulletin's audience (active, its countries). */
-export async function resumableCount(tx: Tx | Db, b: BulletinRow): Promise<number> {
-  return tx.bulletinDelivery.count({ where: { bulletinId: b.id, status: RESUME, subscriber: { is: audienceWhere(b) } } });
+/** How many readers a resumed bulletin goes to as things are, and how many more get nothing: their address is suppressed. */
+export interface ToResend {
+  toResend: number;
+  suppressed: number;
 }
 
-/** Readers past the send's cursor (never queued) who are in the audience now. */
-export async function neverQueuedCount(tx: Tx | Db, b: BulletinRow): Promise<number> {
+/**
+ * The readers a resumed bulletin still has to reach: its marked deliveries whose reader is in its audience (active,
+ * its countries), and the readers in its audience past the send's cursor (never queued). Of those, the ones whose
+ * address is suppressed at `now` are counted apart, as the send job skips them (resume.ts requeueResumed, send.ts
+ * queueBatch: the delivery's address, the subscriber's): counted in, `bulletin resume` promised mails that never went.
+ */
+export async function toResendCounts(tx: Tx | Db, b: BulletinRow, now: Date): Promise<ToResend> {
   const last = await tx.bulletinDelivery.aggregate({ where: { bulletinId: b.id }, _max: { subscriberId: true } });
-  return tx.subscriber.count({ where: { ...audienceWhere(b), id: { gt: last._max.subscriberId ?? 0 } } });
+  const marked = { bulletinId: b.id, status: RESUME, subscriber: { is: audienceWhere(b) } };
+  const neverQueued = { ...audienceWhere(b), id: { gt: last._max.subscriberId ?? 0 } };
+  const all = (await tx.bulletinDelivery.count({ where: marked })) + (await tx.subscriber.count({ where: neverQueued }));
+  let suppressed = 0;
+  // The suppressed addresses are few next to a list's readers; a few hundred bound parameters a query.
+  const blocked = suppressedAddresses(tx, now);
+  for (let i = 0; i < blocked.length; i += SUPPRESSED_PER_QUERY) {
+    const email = { in: blocked.slice(i, i + SUPPRESSED_PER_QUERY) };
+    suppressed += (await tx.bulletinDelivery.count({ where: { ...marked, email } })) + (await tx.subscriber.count({ where: { ...neverQueued, email } }));
+  }
+  return { toResend: all - suppressed, suppressed };
 }
+
+const SUPPRESSED_PER_QUERY = 500;
 
 export interface MarkedDelivery {
   id: number;

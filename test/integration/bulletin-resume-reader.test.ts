@@ -102,7 +102,8 @@ describe('a resumed bulletin, as its readers get it', () => {
     const until = new Date(LATER.getTime() + 86_400_000);
     await app.db.suppression.create({ data: { email: 'beto@cliente.mx', reason: 'hard_bounce', suppressedAt: LATER, suppressedUntil: until } });
     await app.db.suppression.create({ data: { email: 'caro@cliente.mx', reason: 'hard_bounce', suppressedAt: NOW, suppressedUntil: new Date(NOW.getTime() + 3_600_000) } });
-    expect(await resumeBulletinById(deps, bulletin.id, LATER)).toMatchObject({ status: 'sending', toResend: 3 });
+    // What it says is what goes: caro's suppression has ended, beto's address still bounces.
+    expect(await resumeBulletinById(deps, bulletin.id, LATER)).toMatchObject({ status: 'sending', toResend: 2, suppressed: 1 });
     await runBulletinSends(deps, LATER);
     await drainAll();
 

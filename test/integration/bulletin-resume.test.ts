@@ -123,6 +123,24 @@ describe('bulletin resume', () => {
 });
 
 describe('ventanilla bulletin resume', () => {
+  it.skipIf(!cliBuilt)('counts among the readers it goes to only those it will mail: readers whose address is suppressed are told apart', async () => {
+    const { deps, bulletin } = await cancelledHalfway();
+    // Meanwhile dani's address (her mail taken back) and gus's (never queued) bounced: neither gets anything.
+    for (const email of ['dani@cliente.mx', 'gus@cliente.mx']) {
+      await app.db.suppression.create({ data: { email, reason: 'hard_bounce', suppressedAt: NOW, suppressedUntil: new Date(NOW.getTime() + 3650 * 86_400_000) } });
+    }
+    const env = { DATA_DIR: app.dataDir, SECRET_KEY: 'test-secret-key-0123456789', SUPPORT_ADDRESS: 'soporte@example.test', BULLETIN_ADDRESS: 'boletin@example.test', PUBLIC_URL: 'https://soporte.example.test', BULLETIN_RATE_PER_MINUTE: '8' };
+    const resumed = await runCli(['bulletin', 'resume', String(bulletin.id)], { env });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain(`"Reforma del IVA 2027" goes to 2 readers it has not reached (2 more are not mailed: their addresses are suppressed, see \`ventanilla suppressions list\`)`);
+    const again = await runCli(['bulletin', 'resume', String(bulletin.id), '--json'], { env });
+    expect(JSON.parse(again.stdout)).toEqual({ id: bulletin.id, title: 'Reforma del IVA 2027', status: 'sending', toResend: 2, suppressed: 2, already: true });
+    expect((await runCli(['bulletin', 'resume', String(bulletin.id)], { env })).stdout).toContain('already resumed (sending: 2 readers to go, 2 suppressed)');
+    // What it said is what goes: eli's mail taken back, fer never queued.
+    await runBulletinSends(deps, NOW);
+    expect(await pendingTo()).toEqual(['eli@cliente.mx', 'fer@cliente.mx']);
+  });
+
   it.skipIf(!cliBuilt)('prints what it did (--json), and refuses a bulletin that is not cancelled (exit 1)', async () => {
     const env = { DATA_DIR: join(dir, 'data'), SECRET_KEY: 'bulletin-test-secret-0123456789', SUPPORT_ADDRESS: 'soporte@example.test', BULLETIN_ADDRESS: 'boletin@example.test', PUBLIC_URL: 'https://soporte.example.test' };
     writeFileSync(join(dir, 'later.md'), '---\ntitle: Ganancias\ncountries: AR\nsend_at: 2099-12-02 09:00\n---\nNuevas escalas.\n');
@@ -130,12 +148,12 @@ describe('ventanilla bulletin resume', () => {
     expect((await runCli(['bulletin', 'cancel', '1'], { env })).code).toBe(0);
     const resumed = await runCli(['bulletin', 'resume', '1', '--json'], { env });
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(JSON.parse(resumed.stdout)).toEqual({ id: 1, title: 'Ganancias', status: 'scheduled', toResend: 0, already: false });
+    expect(JSON.parse(resumed.stdout)).toEqual({ id: 1, title: 'Ganancias', status: 'scheduled', toResend: 0, suppressed: 0, already: false });
     // Run again (twice by mistake, two operators at once): already so, exit 0, as `bulletin cancel` of a cancelled one.
     const again = await runCli(['bulletin', 'resume', '1'], { env });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain('bulletin 1 already resumed');
-    expect(JSON.parse((await runCli(['bulletin', 'resume', '1', '--json'], { env })).stdout)).toEqual({ id: 1, title: 'Ganancias', status: 'scheduled', toResend: 0, already: true });
+    expect(JSON.parse((await runCli(['bulletin', 'resume', '1', '--json'], { env })).stdout)).toEqual({ id: 1, title: 'Ganancias', status: 'scheduled', toResend: 0, suppressed: 0, already: true });
     writeFileSync(join(dir, 'iva.md'), '---\ntitle: IVA\ncountries: MX\nsend_at: 2099-12-02 09:00\n---\nTasas.\n');
     expect((await runCli(['bulletin', 'schedule', join(dir, 'iva.md')], { env })).code).toBe(0);
     const never = await runCli(['bulletin', 'resume', '2'], { env });
