@@ -51,17 +51,21 @@ export async function requestSubscription(
 ): Promise<RequestResult> {
   const asked = encodeList(req.countries);
   let subscriber = await ensurePendingSubscriber(tx, { email: req.email, name: req.name, locale: req.locale, countries: asked, topics: '' }, req.now);
+  const active = subscriber.status === 'active';
+  // A subscriber who names no country ("Suscribirme por favor") asks to be subscribed, and is: a new reader's default
+  // (the address's country, else every one) sent her a link for countries she never named, and no word that she was.
+  const wanted = active && req.hint?.guessed ? [] : req.countries;
   // A reader who follows México and writes "SUSCRIBIR AR" wants Argentina too: confirming must not drop México.
-  const countries = subscriber.status === 'active' ? encodeList([...decodeList(subscriber.countries), ...req.countries]) : asked;
+  const countries = active ? encodeList([...decodeList(subscriber.countries), ...wanted]) : asked;
   // Nothing to confirm: they are told so, rather than left wondering whether the request was lost.
-  const reply = subscriber.status === 'active' && subscriber.countries === countries ? 'already_subscribed' : 'confirmation';
+  const reply = active && subscriber.countries === countries ? 'already_subscribed' : 'confirmation';
   if ((await suppressedAmong(tx, [subscriber.email], req.now)).size > 0) return { reply, subscriber, queued: false, why: 'suppressed' };
   const changed = reply === 'confirmation' && subscriber.status === 'pending' && subscriber.countries !== countries;
   const template = reply === 'confirmation' ? 'bulletin_confirm' : 'bulletin_subscribed';
   const recent = await mailsOfTemplatesTo(tx, COUNTED[template], subscriber.email, new Date(req.now.getTime() - CONFIRMATION_INTERVAL_MS));
   if (recent >= (changed ? CONFIRMATIONS_WHEN_CHANGED : 1)) return { reply, subscriber, queued: false, why: 'recently_sent' };
   if (changed) subscriber = await setPendingCountries(tx, subscriber.id, countries);
-  const locale = pickLocale({ locale: subscriber.locale ?? req.locale, country: req.countries[0] ?? null });
+  const locale = pickLocale({ locale: subscriber.locale ?? req.locale, country: wanted[0] ?? decodeList(countries)[0] ?? null });
   const common = { listName: deps.config.name, countries: decodeList(countries), email: subscriber.email, address: deps.config.address };
   let mail: RenderedParts;
   if (reply === 'already_subscribed') {

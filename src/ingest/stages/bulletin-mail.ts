@@ -1,6 +1,6 @@
 import type { BulletinConfig } from '../../config.js';
 import { parseBulletinCommand } from '../../bulletins/mail-commands.js';
-import { SERVED_COUNTRIES } from '../../bulletins/countries.js';
+import { decodeList, SERVED_COUNTRIES } from '../../bulletins/countries.js';
 import { readUnsubscribeToken, subscriberOfMessageId } from '../../bulletins/links.js';
 import { asksSomething, looksLikeReply, writtenSubject } from '../../bulletins/reader-asks.js';
 import { requestSubscription, unsubscribeByToken, type SubscriptionDeps } from '../../bulletins/subscription.js';
@@ -135,7 +135,9 @@ export async function screenBulletinMail(
   const notUnderstood = command.unknown.length ? ` (not a country served: ${command.unknown.join(', ')})` : '';
   const confirming = result.reply === 'confirmation';
   const outcome = result.queued ? (confirming ? 'confirmation link sent' : 'already subscribed, told so') : `no ${confirming ? 'confirmation' : 'reply'} sent (${result.why})`;
-  return done('bulletin_command', `subscribe ${countries.join(' ')}${notUnderstood}: ${outcome}`);
+  // A subscriber naming no country is answered about the countries she follows, not the guess for a new reader.
+  const named = !confirming && command.countries.length === 0 ? decodeList(result.subscriber.countries) : countries;
+  return done('bulletin_command', `subscribe ${named.join(' ')}${notUnderstood}: ${outcome}`);
 }
 
 /** The subscriber whose bulletin a mail answers: the newest of our bulletin Message-IDs it refers to. */
