@@ -113,6 +113,16 @@ describe('bulletin resume', () => {
     expect(await resumeBulletinById(deps, again.bulletin.id, NOW)).toMatchObject({ status: 'sending', already: false });
   });
 
+  it('counts the suppressed readers of a big list too (their addresses asked for in groups)', async () => {
+    const { deps, bulletin } = await cancelledHalfway();
+    // 1,200 more readers, never queued, whose addresses all bounce, and dani's (her mail taken back).
+    const bouncing = Array.from({ length: 1200 }, (_, i) => `r${i}@rebota.mx`);
+    await app.db.subscriber.createMany({ data: bouncing.map((email) => ({ email, countries: ',MX,', status: 'active', source: 'csv', createdAt: NOW })) });
+    const until = new Date(NOW.getTime() + 86_400_000);
+    await app.db.suppression.createMany({ data: [...bouncing, 'dani@cliente.mx'].map((email) => ({ email, reason: 'hard_bounce', suppressedAt: NOW, suppressedUntil: until })) });
+    expect(await resumeBulletinById(deps, bulletin.id, NOW)).toMatchObject({ toResend: 3, suppressed: 1201 });
+  });
+
   it('a bulletin cancelled before it started is scheduled again at its send_at', async () => {
     writeFileSync(join(dir, 'later.md'), '---\ntitle: Ganancias\ncountries: AR\nsend_at: 2026-12-02 09:00\n---\nNuevas escalas.\n');
     const deps = bulletinDeps(app);
