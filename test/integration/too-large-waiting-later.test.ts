@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { addOrganisation, authoriseContact } from '../../src/lifecycle/access-actions.js';
 import { replyToTicket } from '../../src/lifecycle/agent-actions.js';
+import { inTransaction } from '../../src/store/database.js';
 import { createTestApp, mail, type TestApp } from '../support/app.js';
 import { ticketAnswered as answered } from '../support/waiting-ticket.js';
 import { timeTravelSuite, type SeenMail, type TimeTravel } from '../support/time-travel.js';
@@ -12,7 +14,8 @@ import { timeTravelSuite, type SeenMail, type TimeTravel } from '../support/time
 // solved): nothing sent it back to support, and the timer closed it "we received nothing" on the restarted date,
 // though her information was on the ticket. It now does what her readable answer does (pending -> open, solved ->
 // reopened), unless the ticket moved on meanwhile. And one that came after the window ended, before a tick closed
-// the ticket, closes it and opens a ticket of its own, as a readable late answer closes it and opens a follow-up.
+// the ticket, closes it and opens a ticket of its own, as a readable late answer closes it and opens a follow-up;
+// one that came in time, read after the tick closed the ticket, undoes the close as a readable one does.
 // Mexico City, UTC-6; Mon-Fri 08-20; Mon 16 Nov 2026 a holiday.
 
 const suite = timeTravelSuite();
@@ -161,23 +164,129 @@ describe("a customer's too-large answer after the pending window ended, before t
 });
 
 describe("a customer's too-large answer in time, read after the tick closed the ticket", () => {
-  // A readable answer that reached the mailbox in time undoes the timer's close (apply.ts closedByTimerBefore). A
-  // too-large one opens a ticket of its own, the old one closed "we received nothing". Known, not fixed: undone, the
-  // ticket would wait for her again (its window restarted), and a closing mail she may have read needs a mail saying
-  // so; close_undone says "our team will review the information you sent", untrue of a mail nobody could read.
-  it.fails('undoes the close, as a readable answer in time does', async () => {
+  // A readable answer that reached the mailbox in time undoes the timer's close (apply.ts closedByTimerBefore); so does
+  // a too-large one (too-large-close-undone.ts): the ticket goes back to support with its note, no ticket of its own.
+  // Its one mail is the too_large notice on that ticket, which also says the close was a mistake when the closing
+  // mail may have reached her; not close_undone, whose "our team will review the information you sent" is untrue of
+  // a mail nobody could read. Pending due Fri 20 Nov 10:00, solved Tue 24 Nov 10:00; her mail reached it at 09:59.
+  const outbox = async (number: number) =>
+    (await tt.app.db.outboxMail.findMany({ where: { ticket: { number } }, orderBy: { id: 'asc' } })).map((m) => [m.template, m.status]);
+  const statusChanges = async (number: number) =>
+    (await tt.ticket(number)).events.filter((e) => e.toStatus !== null && e.fromStatus !== e.toStatus).map((e) => [e.type, e.fromStatus, e.toStatus]);
+
+  it('pending, the closing mail still unsent (SMTP down): cancelled, the ticket opens with her note, and her one mail is the too_large notice', async () => {
     tt = await start();
     const { number, asked } = await ticketAnswered('Timbrado 4', 'pending');
     expect((await tt.tick(MX('2026-11-18T10:00:00'))).timers).toEqual({ reminded: 1 });
+    tt.take();
+    const raw = answerTo(asked);
     await suite.smtp.down();
     try {
-      // The window ends Fri 20 Nov 10:00; the tick closes it at 10:00:30, her mail (09:59) still unread.
       expect((await tt.tick(MX('2026-11-20T10:00:30'))).timers).toEqual({ closed: 1 });
-      const result = await tt.ingest(MX('2026-11-20T10:01:00'), answerTo(asked), MX('2026-11-20T09:59:00'));
+      const result = await tt.ingest(MX('2026-11-20T10:01:00'), raw, MX('2026-11-20T09:59:00'));
       expect(result).toMatchObject({ outcome: 'too_large', ticketNumber: number });
     } finally {
       await suite.smtp.up();
     }
-    expect((await tt.ticket(number)).status).not.toBe('closed');
+    await tt.app.drainer().drain(() => new Date(Date.now() + 60_000));
+    const ticket = await tt.ticket(number);
+    expect(ticket.status).toBe('open');
+    expect((await statusChanges(number)).slice(-2)).toEqual([['auto_closed', 'pending', 'closed'], ['customer_answered', 'closed', 'open']]);
+    expect(ticket.events.map((e) => e.type)).toEqual(expect.arrayContaining(['too_large', 'notice_cancelled']));
+    expect(ticket.events.some((e) => e.type === 'follow_up_created')).toBe(false);
+    const mails = tt.take();
+    expect(mails.map((m) => [m.to, m.subject])).toEqual([[['ana@cliente.mx'], `[#${number}] Su correo no pudo procesarse por su tamaño: Timbrado 4`]]);
+    expect(mails[0]?.text).toContain(`Lo registramos con el ticket #${number}`);
+    // She never had the closing mail: nothing to take back.
+    expect(mails[0]?.text).not.toContain('cierre');
+    expect(await outbox(number)).toEqual([['acknowledgement', 'sent'], ['pending', 'sent'], ['pending_reminder', 'sent'], ['closed', 'cancelled'], ['too_large', 'sent']]);
+    // Back with support, its SLA clock running: no reminder, no close.
+    expect((await tt.tick(MX('2026-11-27T10:00:00'))).timers).toEqual({});
+    // Read once the limit is raised: its content on the note, the ticket open as it is, nobody mailed.
+    expect(await readLater('2026-11-27T11:00:00', raw)).toMatchObject({ outcome: 'too_large_read', ticketNumber: number });
+    expect((await tt.ticket(number)).status).toBe('open');
+    expect(tt.take()).toEqual([]);
+  });
+
+  it('pending, the closing mail sent: her one mail, the too_large notice on that ticket, says the close was a mistake and the ticket open', async () => {
+    tt = await start();
+    const { number, asked } = await ticketAnswered('Timbrado 5', 'pending');
+    expect((await tt.tick(MX('2026-11-18T10:00:00'))).timers).toEqual({ reminded: 1 });
+    tt.take();
+    expect((await tt.tick(MX('2026-11-20T10:00:30'))).timers).toEqual({ closed: 1 });
+    expect(tt.take().map((m) => m.text.includes('por lo que cerramos el ticket'))).toEqual([true]);
+    const result = await tt.ingest(MX('2026-11-20T10:01:00'), answerTo(asked), MX('2026-11-20T09:59:00'));
+    expect(result).toMatchObject({ outcome: 'too_large', ticketNumber: number });
+    expect((await tt.ticket(number)).status).toBe('open');
+    expect((await statusChanges(number)).at(-1)).toEqual(['customer_answered', 'closed', 'open']);
+    const mails = tt.take();
+    expect(mails.map((m) => [m.to, m.subject, m.autoSubmitted])).toEqual([[['ana@cliente.mx'], `[#${number}] Su correo no pudo procesarse por su tamaño: Timbrado 5`, 'auto-replied']]);
+    const text = mails[0]?.text ?? '';
+    expect(text).toContain('supera el máximo que podemos procesar');
+    expect(text).toContain(
+      `Le avisamos que su ticket #${number} «Timbrado 5» se había cerrado por falta de respuesta, pero este correo nos llegó a tiempo, ` +
+        'dentro del plazo de 5 días hábiles: el cierre fue un error y el ticket sigue abierto, en estado «Abierto».',
+    );
+    expect(text).toContain('responda a este correo con');
+    expect(text).not.toContain('revisará la información');
+    expect(await outbox(number)).toEqual([['acknowledgement', 'sent'], ['pending', 'sent'], ['pending_reminder', 'sent'], ['closed', 'sent'], ['too_large', 'sent']]);
+    expect((await tt.tick(MX('2026-11-27T10:00:00'))).timers).toEqual({});
+  });
+
+  it('solved, the closing mail sent: the ticket is reopened with her note, the too_large notice says the close was a mistake', async () => {
+    tt = await start();
+    const { number, asked } = await ticketAnswered('Certificado 4', 'solved');
+    expect((await tt.tick(MX('2026-11-24T10:00:30'))).timers).toEqual({ closed: 1 });
+    expect(tt.take().map((m) => m.text.includes('la damos por aceptada'))).toEqual([true]);
+    const result = await tt.ingest(MX('2026-11-24T10:01:00'), answerTo(asked), MX('2026-11-24T09:59:00'));
+    expect(result).toMatchObject({ outcome: 'too_large', ticketNumber: number });
+    const ticket = await tt.ticket(number);
+    expect(ticket.status).toBe('open');
+    expect((await statusChanges(number)).slice(-2)).toEqual([['auto_closed', 'solved', 'closed'], ['reopened', 'closed', 'open']]);
+    expect(ticket.events.some((e) => e.type === 'follow_up_created')).toBe(false);
+    const mails = tt.take();
+    expect(mails.map((m) => m.subject)).toEqual([`[#${number}] Su correo no pudo procesarse por su tamaño: Certificado 4`]);
+    expect(mails[0]?.text).toContain(
+      `Le avisamos que su ticket #${number} «Certificado 4» se había cerrado al dar por aceptada la solución, pero este correo nos llegó a tiempo, ` +
+        'dentro del plazo de 7 días hábiles: el cierre fue un error y el ticket sigue abierto, en estado «Abierto».',
+    );
+    expect(await outbox(number)).toEqual([['acknowledgement', 'sent'], ['solved', 'sent'], ['closed', 'sent'], ['too_large', 'sent']]);
+    expect((await tt.tick(MX('2026-12-02T10:00:00'))).timers).toEqual({});
+  });
+
+  it('UNKNOWN_SENDER_POLICY=hold: a colleague in copy, not authorised, continues the ticket (not held); a stranger naming it is held', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ventanilla-too-large-later-'));
+    tt = await suite.start(MX('2026-11-12T09:00:00'), { MAX_MESSAGE_BYTES: '2000', DATA_DIR: dir, UNKNOWN_SENDER_POLICY: 'hold' });
+    const at = tt.now();
+    await inTransaction(tt.app.db, (tx) => addOrganisation(tx, tt.app.lifecycle, { name: 'Cliente', domains: ['cliente.mx'], country: 'MX', admin: 'admin@cliente.mx', actor: 'agent:test', now: at }));
+    await inTransaction(tt.app.db, (tx) => authoriseContact(tx, tt.app.lifecycle, { email: 'ana@cliente.mx', actor: 'agent:test', now: at }));
+    const { number, asked } = await ticketAnswered('Timbrado 7', 'pending');
+    await tt.app.db.ticketCc.create({ data: { ticket: { connect: { number } }, email: 'luis@cliente.mx' } });
+    expect((await tt.tick(MX('2026-11-18T10:00:00'))).timers).toEqual({ reminded: 1 });
+    expect((await tt.tick(MX('2026-11-20T10:00:30'))).timers).toEqual({ closed: 1 });
+    tt.take();
+    const from = (address: string) => mail({ headers: { From: address, 'In-Reply-To': asked.messageId, References: asked.messageId, Subject: `Re: ${asked.subject}` }, body: BIG });
+    const stranger = await tt.ingest(MX('2026-11-20T10:01:00'), from('x@otra.com'), MX('2026-11-20T09:58:00'));
+    expect(stranger.ticketNumber).not.toBe(number);
+    expect((await tt.ticket(number)).status).toBe('closed');
+    const luis = await tt.ingest(MX('2026-11-20T10:02:00'), from('luis@cliente.mx'), MX('2026-11-20T09:59:00'));
+    expect(luis).toMatchObject({ outcome: 'too_large', ticketNumber: number });
+    expect((await tt.ticket(number)).status).toBe('open');
+    // The notice to the one who must send it again, on that ticket; the stranger's held ticket is answered by nothing.
+    const mails = tt.take();
+    expect(mails.map((m) => [m.to, m.subject])).toEqual([[['luis@cliente.mx'], `[#${number}] Su correo no pudo procesarse por su tamaño: Timbrado 7`]]);
+    expect(mails[0]?.text).toContain('el cierre fue un error y el ticket sigue abierto');
+  });
+
+  it('one that reached the mailbox after the deadline, read after the tick: the ticket stays closed, and it opens its own', async () => {
+    tt = await start();
+    const { number, asked } = await ticketAnswered('Timbrado 6', 'pending');
+    expect((await tt.tick(MX('2026-11-20T10:00:30'))).timers).toEqual({ closed: 1 });
+    tt.take();
+    const result = await tt.ingest(MX('2026-11-20T10:01:00'), answerTo(asked), MX('2026-11-20T10:00:10'));
+    expect(result.outcome).toBe('too_large');
+    expect(result.ticketNumber).not.toBe(number);
+    expect((await tt.ticket(number)).status).toBe('closed');
+    expect(tt.take().map((m) => m.subject.startsWith(`[#${result.ticketNumber}] Su correo no pudo procesarse`))).toEqual([true]);
   });
 });

@@ -128,7 +128,7 @@ export function slaStartOf(arrivedAt: Date | undefined, readBefore: Date | undef
  * (slaStartOf), but never before the pause began (a mail that came just before support asked: that stretch was
  * counted already).
  */
-function clockResumesAt(state: TicketState, waited: string, start: Date): Date {
+export function clockResumesAt(state: TicketState, waited: string, start: Date): Date {
   const pausedAt = waited === 'pending' ? state.pendingSince : waited === 'solved' ? state.solvedAt : null;
   if (!pausedAt) return start;
   return start < pausedAt ? pausedAt : start;

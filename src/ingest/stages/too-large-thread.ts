@@ -10,7 +10,8 @@ import { resolveThread } from './thread.js';
 // two tickets for one event (DOMAIN.md rule 1), its sender told of a number she never asked for. Its ticket is found
 // from its header block by the rules every mail's is (thread.ts): In-Reply-To and References, the plus-address, the
 // subject tag; and only for one of the ticket's people whose From is believed, as on the normal path. A closed
-// ticket (with no follow-up to continue it) is none: its follow-up would carry history to a mail nobody can read.
+// ticket (with no follow-up to continue it) is none: its follow-up would carry history to a mail nobody can read;
+// unless the timer closed it while her answer, in time, waited unread (`closedInTime`: too-large-close-undone.ts).
 // Nor is one held for its sender's authorisation (too-large-continues.ts): an authorised Cc's too-large reply-all
 // went on it, and its too_large notice, in the held ticket's thread, was mailed before the hold was lifted.
 
@@ -22,6 +23,7 @@ export async function ticketTooLargeAnswers(
   ctx: { secret: string; supportAddress: string },
   peek: PeekedHeaders & { from: string },
   believed: boolean,
+  closedInTime?: (ticketId: number) => Promise<boolean>,
 ): Promise<StoredTicket | null> {
   const headers = peek.headers ?? new Map<string, string[]>();
   const recipients = RECIPIENT_FIELDS.flatMap((name) =>
@@ -35,6 +37,7 @@ export async function ticketTooLargeAnswers(
   };
   const organisationId = await organisationIdForEmail(tx, peek.from);
   const thread = await resolveThread(tx, mail, peek.from, organisationId, { secret: ctx.secret, supportAddress: ctx.supportAddress, senderTrusted: believed });
-  if (thread.kind !== 'existing' || !thread.ticket || !thread.takesPart || thread.ticket.status === 'closed') return null;
+  if (thread.kind !== 'existing' || !thread.ticket || !thread.takesPart) return null;
+  if (thread.ticket.status === 'closed' && !(await closedInTime?.(thread.ticket.id))) return null;
   return (await heldForAuthorisation(tx, thread.ticket.id)) ? null : thread.ticket;
 }

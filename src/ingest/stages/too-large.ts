@@ -4,21 +4,20 @@ import { heldTooLargeDetail } from '../../lifecycle/held-too-large.js';
 import { closeIfWindowOver, windowOverAt } from '../../lifecycle/jobs.js';
 import { startTicket, type LifecycleDeps } from '../../lifecycle/transitions.js';
 import { restartWindowForUnreadAnswer } from '../../lifecycle/window-restart.js';
-import { sizeOverLimit } from '../../outbound/locale.js';
 import type { Tx } from '../../store/database.js';
 import { alreadyLoggedRaw, type InboundOutcome } from '../../store/inbound-log-repo.js';
 import { HELD_FORGED } from '../../store/access-repo.js';
 import { enqueueNotice } from '../../outbound/notices.js';
-import { addMessage, addTicketEvent, createTicket, ensureContact, touchTicket, type StoredTicket } from '../../store/tickets-repo.js';
+import { addTicketEvent, createTicket, ensureContact, touchTicket, type StoredTicket } from '../../store/tickets-repo.js';
 import type { PeekedHeaders } from '../peek-headers.js';
 import { DEFAULT_ACCESS, type AccessSettings } from './access.js';
 import { isSupportAddress } from './identify.js';
 import { continuesATicket } from './too-large-continues.js';
 import { screenTooLarge, type TooLargeScreen } from './too-large-screen.js';
 import { ticketTooLargeAnswers } from './too-large-thread.js';
+import { closedWhileUnread, undoCloseForTooLarge } from './too-large-close-undone.js';
+import { addTooLargeNote, megabytes, tooLargeNotice } from './too-large-note.js';
 import { keyForTooLarge, noteReusedMessageId } from './reused-message-id.js';
-
-const megabytes = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 
 type Peek = PeekedHeaders;
 
@@ -55,7 +54,10 @@ export async function recordTooLarge(
   }
   const from = peek.from;
   const ownMail = from !== null && isSupportAddress(from, deps.ownAddresses);
-  const continues = !from || ownMail ? false : await continuesATicket(tx, deps.secret, { ...peek, from }, async (id) => (await windowOverAt(tx, deps.lifecycle, id, now)) !== null);
+  const answeredAt = mail.answeredAt ?? now;
+  const closedInTime = (id: number) => closedWhileUnread(tx, deps.lifecycle, id, answeredAt, now);
+  const windowOver = async (id: number) => (await windowOverAt(tx, deps.lifecycle, id, now)) !== null;
+  const continues = !from || ownMail ? false : await continuesATicket(tx, deps.secret, { ...peek, from }, windowOver, closedInTime);
   const screen = !from || ownMail ? null : await screenTooLarge(tx, deps.access ?? DEFAULT_ACCESS, { ...peek, from }, continues);
   let ticketNumber: number | null = null;
   if (from && screen) {
@@ -63,13 +65,16 @@ export async function recordTooLarge(
     // A reply of one of a ticket's people goes on that ticket (too-large-thread.ts); not one held (forged, or new mail).
     const found =
       screen.hold === false && deps.secret && deps.supportAddress
-        ? await ticketTooLargeAnswers(tx, { secret: deps.secret, supportAddress: deps.supportAddress }, input.peek, screen.believed ?? false)
+        ? await ticketTooLargeAnswers(tx, { secret: deps.secret, supportAddress: deps.supportAddress }, input.peek, screen.believed ?? false, hersOn(screen) ? closedInTime : undefined)
         : null;
     // Her answer after the window ended, the tick not run yet: the ticket is closed now, as a readable late answer
     // closes it (apply.ts), and the mail opens its own, as one to a closed ticket does (too-large-thread.ts). It went on
     // the ticket, which the next tick closed with "we received nothing", her mail unread on it.
-    const answered = found && hersOn(screen) && (await closeIfWindowOver(tx, deps.lifecycle, found.id, now, input.answeredAt ?? now)) ? null : found;
-    ticketNumber = answered ? await noteTooLargeOnTicket(tx, deps.lifecycle, answered, input) : await openTooLargeTicket(tx, deps.lifecycle, input);
+    const answered = found && hersOn(screen) && (await closeIfWindowOver(tx, deps.lifecycle, found.id, now, answeredAt)) ? null : found;
+    // And the other way round: the tick closed it while her answer, in time, waited unread (too-large-close-undone.ts).
+    const undone = answered?.status === 'closed' ? await undoCloseForTooLarge(tx, deps.lifecycle, answered, { ...input, answeredAt, silent: Boolean(screen.silent) }) : null;
+    const open = answered && answered.status !== 'closed' ? answered : null;
+    ticketNumber = undone ?? (open ? await noteTooLargeOnTicket(tx, deps.lifecycle, open, input) : await openTooLargeTicket(tx, deps.lifecycle, input));
   }
   const recorded = { outcome: 'too_large' as const, ticketNumber, detail: screen?.silent ? `${detail}; not answered: ${screen.silent}` : detail };
   const noted = key.reused ? await noteReusedMessageId(tx, deps.log, key.reused, recorded, now) : recorded;
@@ -113,22 +118,6 @@ export async function openTooLargeTicket(
 const hersOn = (screen: TooLargeScreen): boolean => screen.believed === true && !screen.machineWritten;
 
 type TooLargeInput = Parameters<typeof openTooLargeTicket>[2];
-
-const tooLargeNotice = (input: TooLargeInput) => ({ notice: 'too_large' as const, idempotencyKey: `too_large:${input.sha256}`, body: sizeOverLimit(input.size, input.limit) });
-
-/**
- * The mail's note (not parsed, its raw copy kept) as a message of the ticket, with its `too_large` event. Read once
- * the limit is raised, the mail's content takes the note's place (too-large-read.ts).
- */
-async function addTooLargeNote(tx: Tx, ticketId: number, input: TooLargeInput): Promise<void> {
-  const note = `[${megabytes(input.size)} > ${megabytes(input.limit)}: the mail was not parsed; its raw copy is kept as ${input.sha256} (ventanilla raw-mail ${input.sha256} writes it out)]`;
-  await addMessage(tx, {
-    ticketId, direction: 'in', dedupKey: input.dedupKey, messageId: input.peek.messageId, inReplyTo: null, references: [],
-    fromAddress: input.peek.from, fromName: input.peek.fromName, to: [], cc: [], subject: input.peek.subject ?? '', sentAt: null, text: note, visibleText: note,
-    html: null, rawSha256: input.sha256, createdAt: input.now, attachments: [],
-  });
-  await addTicketEvent(tx, { ticketId, type: 'too_large', actor: 'system', detail: note, at: input.now });
-}
 
 /**
  * A too-large reply of one of the ticket's people (too-large-thread.ts): its note on the ticket, whose status and

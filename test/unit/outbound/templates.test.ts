@@ -234,6 +234,25 @@ describe('labels, greeting and footer', () => {
     expect(mail.subject).toBe(`Re: [#1042] ${ctx('close_undone', locale).ticket.subject}`);
   });
 
+  it.each(LOCALES)('the too_large notice of a mail that undid a timer\'s close (%s) says the close was a mistake, without claiming the mail will be reviewed', (locale) => {
+    const said = {
+      es: { pending: 'se había cerrado por falta de respuesta, pero este correo nos llegó a tiempo, dentro del plazo de 5 días hábiles: el cierre fue un error', solved: 'se había cerrado al dar por aceptada la solución, pero este correo', review: 'revisará' },
+      pt: { pending: 'tinha sido encerrado por falta de resposta, mas este e-mail chegou-nos a tempo, dentro do prazo de 5 dias úteis: o encerramento foi um erro', solved: 'tinha sido encerrado por considerarmos a solução aceite, mas este e-mail', review: 'analisar' },
+      en: { pending: 'had been closed for lack of a reply, but this email reached us in time, within the 5 business days allowed: the closure was a mistake', solved: 'had been closed with the solution taken as accepted, but this email', review: 'review' },
+    }[locale];
+    const base = ctx('too_large', locale);
+    const undone = (closedAfter: 'pending' | 'solved', hours: number) => ({ ...base, ticket: { ...base.ticket, status: 'open' }, closedAfter, window: businessPeriod(hours, 12, locale) });
+    const plain = renderer.render('too_large', locale, base);
+    const pending = renderer.render('too_large', locale, undone('pending', 60));
+    const solved = renderer.render('too_large', locale, undone('solved', 84));
+    for (const part of [pending.text, pending.html.replace(/<\/?strong>/g, '')]) expect(part).toContain(said.pending);
+    for (const part of [solved.text, solved.html]) expect(part).toContain(said.solved);
+    for (const mail of [plain, pending, solved]) expect(mail.text + mail.html).not.toContain(said.review);
+    expect(plain.text + plain.html).not.toContain(said.pending.slice(0, 20));
+    expect(pending.subject).toBe(plain.subject);
+    expect(pending.subject).toContain('[#1042]');
+  });
+
   it('the follow-up mail names both tickets', () => {
     const context = ctx('follow_up_created', 'pt', { previous: { number: 77 } });
     const mail = renderer.render('follow_up_created', 'pt', context);
