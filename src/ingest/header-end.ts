@@ -1,16 +1,17 @@
-import { endsLinesWithBareCr } from './raw-head.js';
+import { bareCrsEndLines } from './raw-head.js';
 
 // Where a mail's header block ends, read from its text (latin1), as mailparser will read it: the peek of a mail too
 // large to parse must see the fields the parser sees, and the From-field count reads the block both ways
 // (from-fields.ts: parserHeaderEnd and anyLineEndHeaderEnd), or a second From a reader takes for a header goes uncounted. mailparser (mailsplit) splits lines at LF only and ends the block at the
 // first line that is empty or a lone CR before its LF; a bare CR elsewhere ends nothing ("From: a\r\n\rFrom: b"
-// is two From fields to it). Only an old Mac mail, whose line ends are bare CRs, is parsed with each bare CR made
-// a CRLF (parse.ts, raw-head.ts): its block ends at its first empty line whatever its line ends.
+// is two From fields to it). Only an old Mac mail, whose line ends are bare CRs (also with some LF lines a relay
+// added), is parsed with each bare CR made a CRLF (parse.ts, raw-head.ts bareCrsEndLines): its block ends at its
+// first empty line whatever its line ends.
 
 /** The empty line ending the header block: `head` is where the header ends, `body` where the body starts; null if not seen. */
 export function headerEnd(head: string): { head: number; body: number } | null {
   // Read only for a mail too large to parse (peek-headers.ts): the text's bytes copied back for the one rule.
-  return endsLinesWithBareCr(Buffer.from(head, 'latin1')) ? anyLineEndHeaderEnd(head) : parserHeaderEnd(head);
+  return bareCrsEndLines(Buffer.from(head, 'latin1')) ? anyLineEndHeaderEnd(head) : parserHeaderEnd(head);
 }
 
 /**

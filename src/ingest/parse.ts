@@ -13,7 +13,8 @@ import { withParameterLinesFolded, withParameterLinesFoldedStream, withParameter
 import { safeFilename, storedContentType } from './attachment-names.js';
 import { takeUuencodedFiles } from './uuencode.js';
 import { withEncodedPartDecoded, withStreamedPartsDecoded } from './encoded-parts.js';
-import { endsLinesWithBareCr, UTF7_SCAN_BYTES } from './raw-head.js';
+import { bareCrsEndLines, UTF7_SCAN_BYTES } from './raw-head.js';
+import { withBareCrsAsCrlf } from './bare-cr-lines.js';
 import { fromNameWithLetters, readAsUtf7, subjectWithLetters } from './legacy-headers.js';
 import { withStreamedTnefRead, withTnefRead } from './tnef-attachments.js';
 import { runMailParser, type AttachmentSpill, type ParserOutput, type TakenAttachment } from './mail-parser-run.js';
@@ -156,9 +157,12 @@ function decodeUtf7Text(head: Buffer, text: string): string {
   return text;
 }
 
-/** Old Mac mail ends lines with a bare CR; mailparser would read the whole mail as one header line. */
+/**
+ * Old Mac mail ends lines with a bare CR, also when a relay added LF or CRLF lines to it: mailparser would read the
+ * whole mail as one header line (bare-cr-lines.ts).
+ */
 function withLineFeeds(raw: Buffer): Buffer {
-  return endsLinesWithBareCr(raw) ? Buffer.from(raw.toString('latin1').replace(/\r(?!\n)/g, '\r\n'), 'latin1') : raw;
+  return bareCrsEndLines(raw) ? withBareCrsAsCrlf(raw) : raw;
 }
 
 const parseTimeout = () => new VentanillaError(ErrorCode.PARSE_FAILED, 'Parsing the mail took too long');
