@@ -2,9 +2,10 @@
 // top, its body rewritten in LF lines, a stray LF. The gateway told old Mac mail by counting line ends (more bare CRs
 // than LFs): such a mail had as many LFs, mailparser read its whole Mac part as one header line, and the customer's
 // mail was quarantined (no sender) or recorded under a sender and subject taken from the wrong text.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { BIG_MAIL_BYTES } from '../../src/ingest/pipeline.js';
 import { readRawMail } from '../../src/store/raw-mails.js';
 import { showTicket } from '../../src/store/ticket-queries.js';
 import { createTestApp, type TestApp } from '../support/app.js';
@@ -68,6 +69,22 @@ describe('an old Mac mail with LF or CRLF lines a relay added becomes the custom
       await expectTicket(streamed.ticketNumber);
     });
   }
+
+  it('a big one (past BIG_MAIL_BYTES, streamed in): its file and text read, not streamed to the parser as LF lines', async () => {
+    app = await createTestApp();
+    const file = randomBytes(3 * 1024 * 1024 + 1000);
+    // The Mac header in bare-CR lines, the body rewritten in LF lines by a relay: far more LFs than bare CRs.
+    const head = macMail('grande').replace('Content-Type: text/plain; charset=iso-8859-1\r\rHola,\rla impresora no imprime.\rGracias\r', 'MIME-Version: 1.0\rContent-Type: multipart/mixed; boundary="b1"\r\r');
+    const body = ['--b1', 'Content-Type: text/plain; charset=iso-8859-1', '', 'Hola,', 'la impresora no imprime.', 'Gracias', '--b1',
+      'Content-Type: application/pdf; name="manual.pdf"', 'Content-Transfer-Encoding: base64', '', file.toString('base64').replace(/.{76}/g, '$&\n'), '--b1--', ''].join('\n');
+    const raw = Buffer.from(trace + head + body, 'latin1');
+    expect(raw.length).toBeGreaterThan(BIG_MAIL_BYTES);
+    const r = await app.pipeline.ingestStream(Readable.from([raw]), source);
+    expect(r.outcome).toBe('created');
+    await expectTicket(r.ticketNumber);
+    const ticket = await showTicket(app.db, r.ticketNumber as number);
+    expect(ticket?.messages[0]?.attachments).toMatchObject([{ filename: 'manual.pdf', size: file.length, sha256: sha256(file) }]);
+  });
 
   it('a copy of it delivered again with other line ends is a duplicate of it, not a second ticket', async () => {
     app = await createTestApp();
