@@ -7,13 +7,14 @@ import { supportFrom, type NoticeDeps } from './notices.js';
 
 // ALERT_ADDRESS: the desk's administrators have no address of their own here, so trouble that needs a person (the
 // refusal cap holding refusals back, a mail quarantined, a message the IMAP server cannot return, a mailbox that
-// cannot be read at all: ingest/sources/imap-outage.ts) reached them only
+// cannot be read at all: ingest/sources/imap-outage.ts; a processed folder missing or refusing our mail:
+// ingest/sources/imap-processed-folder.ts) reached them only
 // as a log line. Each is now also one short mail to them, in English as the CLI and the log are, written to the
 // outbox in the transaction that records what it reports. At most one of a kind per AUTO_MAIL_WINDOW_MINUTES: a
 // flood of bad mail must not become a flood of alerts. No ticket: no survey, no acknowledgement, no AUTO_MAIL_LIMIT
 // (its own window caps it; counted, it took the room of an administrator's escalations).
 
-export type AlertKind = 'refusals_capped' | 'mail_quarantined' | 'mail_set_aside' | 'mailbox_unreadable' | 'mailbox_readable_again' | 'processed_folder_missing';
+export type AlertKind = 'refusals_capped' | 'mail_quarantined' | 'mail_set_aside' | 'mailbox_unreadable' | 'mailbox_readable_again' | 'processed_folder_missing' | 'processed_folder_refused';
 
 export type AlertDeps = Pick<NoticeDeps, 'alertAddresses' | 'automaticCap' | 'secret' | 'supportAddress' | 'supportName' | 'calendar'>;
 

@@ -37,6 +37,11 @@ export interface DovecotOptions {
    * endpoint (RFC 7662), which answers {"active": true, "username": ...} for a good one.
    */
   oauth2IntrospectionUrl?: string;
+  /**
+   * The ACL plugin: a folder's rights come from the `dovecot-acl` file in its Maildir folder (dovecot-rights.ts),
+   * read again at every command (cache_secs=0), so a test can take a right away and give it back while we work.
+   */
+  acl?: boolean;
 }
 
 function oauth2Config(dir: string, opts: DovecotOptions): { mechanisms: string; passdb: string } {
@@ -147,6 +152,7 @@ function config(dir: string, ports: Ports, owner: ReturnType<typeof mailOwner>, 
   const imapsListener = imaps ? `  inet_listener imaps {\n    port = ${imaps}\n    ssl = yes\n  }\n` : '';
   const capability = opts.imapCapability ? `  imap_capability = ${opts.imapCapability}\n` : '';
   const oauth2 = oauth2Config(dir, opts);
+  const acl = opts.acl ? 'mail_plugins = $mail_plugins acl\nplugin {\n  acl = vfile::cache_secs=0\n}\n' : '';
   return `instance_name = ventanilla-test-${imapPort}
 base_dir = ${dir}/run
 state_dir = ${dir}/state
@@ -169,7 +175,7 @@ namespace inbox {
 }
 mail_location = maildir:~/Maildir
 mail_fsync = never
-# the default of 10 per user and IP is easy to hit with parallel test clients
+${acl}# the default of 10 per user and IP is easy to hit with parallel test clients
 protocol imap {
   mail_max_userip_connections = 1000
 ${capability}}

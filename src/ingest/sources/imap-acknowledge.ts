@@ -24,7 +24,7 @@ const MAX_WAIT_MS = 4 * 60 * 60_000;
  * a person changes something (the setting, a limit, a right), and each poll's MOVE, LIST and CREATE said it again.
  */
 const FOLDER_RETRY_MS = 15 * 60_000;
-const NO_REPORTS: ProcessedFolderReports = { moveRefused: () => undefined, folderMissing: () => undefined, folderMade: () => undefined };
+const NO_REPORTS: ProcessedFolderReports = { moveRefused: () => undefined, moveTaken: () => undefined, folderMissing: () => undefined, folderMade: () => undefined };
 
 /**
  * Marks committed messages on the server: the keyword, then (unless the processed mailbox is empty: flag only)
@@ -51,8 +51,16 @@ export class Acknowledger {
    * flagged (no MOVE, LIST, CREATE at each batch and each poll). Kept across sessions: a new one asks at its start.
    */
   private folderMissing: { retryAt: number } | null = null;
+  /**
+   * The processed folder is there but refuses our mail (no right to add to it, over quota, read-only): told once
+   * until a move goes through again, not at each drain. Kept across sessions, as folderMissing.
+   */
+  private refusing = false;
 
-  /** `reports`: a MOVE refused, the folder missing (once a spell), made at last; the mail stays flagged meanwhile. */
+  /**
+   * `reports`: a MOVE refused by the folder there, and taken again; the folder missing, made at last (each once a
+   * spell); the mail stays flagged meanwhile.
+   */
   constructor(
     private readonly processedMailbox: string,
     private readonly reports: Partial<ProcessedFolderReports> = NO_REPORTS,
@@ -146,7 +154,8 @@ export class Acknowledger {
     if (!moving) return;
     // concat, not push(...): a sweep's list may be longer than a call's arguments may be.
     this.unmoved = this.unmoved.concat(committed);
-    if (!uids || this.unmoved.length >= MOVE_EVERY) await this.moveFlagged(client);
+    // While the folder refuses, the mails left unmoved stay past MOVE_EVERY: tried at each drain's end, not each batch.
+    if (!uids || (this.unmoved.length >= MOVE_EVERY && !this.refusing)) await this.moveFlagged(client);
   }
 
   /** Moves what was flagged and not moved yet (the end of a drain). */
@@ -159,15 +168,28 @@ export class Acknowledger {
       this.folderMade();
     }
     const uids = this.unmoved.splice(0);
-    if (await this.move(client, uids)) return;
-    // The folder deleted meanwhile is created again. A refusal that lasts (full, not allowed, a folder the server
-    // will not create) must not stop the mailbox: these mails are committed and flagged, so they wait in it for a
-    // later drain's move while new mail is read as usual (ending the session here kept new mail from being read,
-    // and made it look unreadable).
+    if (await this.move(client, uids)) return this.moveTaken();
+    // The folder deleted meanwhile is created again, and the move tried once more: only a refusal after that needs
+    // a person. One that lasts (full, not allowed, a folder the server will not create) must not stop the mailbox:
+    // these mails are committed and flagged, so they wait in it for a later drain's move while new mail is read as
+    // usual (ending the session here kept new mail from being read, and made it look unreadable).
     const notCreated = await ensureMailbox(client, this.processedMailbox);
+    if (notCreated === null && (await this.move(client, uids))) return this.moveTaken();
+    this.unmoved = uids.concat(this.unmoved);
     if (notCreated !== null) this.folderRefused(notCreated);
-    else this.reports.moveRefused?.(`the server refused to move ${uids.length} processed mail(s) to ${this.processedMailbox} (deleted, full, or not allowed?)`);
-    if (notCreated !== null || !(await this.move(client, uids))) this.unmoved = uids.concat(this.unmoved);
+    else this.moveRefused(uids.length);
+  }
+
+  /** The folder there refused the move: told once a spell (each drain's warning never reached a person). */
+  private moveRefused(count: number): void {
+    if (!this.refusing) this.reports.moveRefused?.(`the server refused to move ${count} processed mail(s) to ${this.processedMailbox}, which exists (no right to add mail to it, over quota, or read-only?)`);
+    this.refusing = true;
+  }
+
+  /** A move went through: a refusal after it is a new spell, told again. */
+  private moveTaken(): void {
+    if (this.refusing) this.reports.moveTaken?.();
+    this.refusing = false;
   }
 
   /**

@@ -72,7 +72,8 @@ describe('Acknowledger', () => {
     expect(commands.filter((c) => c.startsWith('MOVE'))).toEqual([]);
   });
 
-  it('a MOVE the server refuses (imapflow answers false) is reported, the folder created if missing, the move tried again', async () => {
+  // A folder deleted meanwhile is no trouble for a person: made again, the mail goes there, and nothing is told.
+  it('a MOVE the server refuses (imapflow answers false): the folder created if missing, the move tried again', async () => {
     const { client, commands } = fakeServer();
     let refusals = 1;
     const folders: string[] = [];
@@ -87,8 +88,51 @@ describe('Acknowledger', () => {
     const acks = new Acknowledger('Processed', { moveRefused: (reason) => reported.push(reason) });
     await acks.acknowledge(server, 1n, [1]);
     await acks.moveFlagged(server);
-    expect(reported).toEqual(['the server refused to move 1 processed mail(s) to Processed (deleted, full, or not allowed?)']);
+    expect(reported).toEqual([]);
     expect(commands.slice(1)).toEqual(['MOVE 1 Processed', 'CREATE Processed', 'MOVE 1 Processed']);
+  });
+
+  // The folder there, refusing our mail (no right to add to it, over quota, read-only): each drain's warning said it
+  // again and no person was told. Now told once a spell: again only after a move went through and a later one failed.
+  it('a folder there that refuses the MOVE is told once while it refuses, again after it took mail and refused anew', async () => {
+    const { client, commands } = fakeServer();
+    let takes = false;
+    const server = {
+      ...client,
+      usable: true,
+      list: async () => (commands.push('LIST'), [{ path: 'Processed' }]),
+      messageMove: async (range: string, target: string) => (commands.push(`MOVE ${range} ${target}`), takes ? moved(target) : false),
+    } as unknown as typeof client;
+    const told: string[] = [];
+    const acks = new Acknowledger('Processed', { moveRefused: (r) => told.push(`refused: ${r}`), moveTaken: () => told.push('taken'), folderMissing: (r) => told.push(`missing: ${r}`) });
+    // A backlog of 2,500 in batches of 100, then three drains a poll apart with a mail each.
+    for (let b = 0; b < 25; b++) await acks.acknowledge(server, BigInt(b * 100 + 100), batch(b * 100 + 1));
+    await acks.moveFlagged(server);
+    for (let uid = 2501; uid <= 2503; uid++) {
+      await acks.acknowledge(server, BigInt(uid), [uid]);
+      await acks.moveFlagged(server);
+    }
+    expect(told).toEqual(['refused: the server refused to move 1000 processed mail(s) to Processed, which exists (no right to add mail to it, over quota, or read-only?)']);
+    // Tried at the first MOVE_EVERY, then at each drain's end only (not at each batch of the backlog), each time
+    // with everything left flagged.
+    expect(commands.filter((c) => c.startsWith('MOVE'))).toEqual([
+      'MOVE 1:1000 Processed',
+      'MOVE 1:1000 Processed',
+      ...['2500', '2501', '2502', '2503'].flatMap((last) => [`MOVE 1:${last} Processed`, `MOVE 1:${last} Processed`]),
+    ]);
+    // The right given back: the next drain moves them all, and says so.
+    takes = true;
+    await acks.acknowledge(server, 2504n, [2504]);
+    await acks.moveFlagged(server);
+    expect(commands.at(-1)).toBe('MOVE 1:2504 Processed');
+    expect(told.slice(1)).toEqual(['taken']);
+    // Refused anew (the quota full again): a new spell, told again, once.
+    takes = false;
+    for (let uid = 2505; uid <= 2506; uid++) {
+      await acks.acknowledge(server, BigInt(uid), [uid]);
+      await acks.moveFlagged(server);
+    }
+    expect(told.slice(2)).toEqual([expect.stringMatching(/^refused: the server refused to move 1 processed mail\(s\) to Processed, which exists/)]);
   });
 
   it('a MOVE still refused leaves the mails flagged for the next drain; one cut by a lost connection ends the session', async () => {
