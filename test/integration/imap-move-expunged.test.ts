@@ -82,6 +82,18 @@ describe.skipIf(!dovecotAvailable())('moving recorded mail', () => {
     expect(refused).toEqual([]);
   });
 
+  // The session already told of the deletion (a later batch's flag brought it): Dovecot copies the others and its
+  // COPYUID names only them. The one it leaves out is gone, not copied again: one copy of each in the folder.
+  it('a COPYUID naming part of them (the deleted one known) copies none twice on a server without MOVE', async () => {
+    const { dovecot, ours, acks, refused } = await threeRecordedOneDeleted({ imapCapability: WITHOUT_MOVE });
+    await ours.noop();
+    await acks.moveFlagged(ours);
+
+    expect((await dovecot.list('Processed')).map((m) => m.messageId)).toEqual(['<a@cliente.mx>', '<c@cliente.mx>']);
+    expect(await dovecot.list('INBOX')).toEqual([]);
+    expect(refused).toEqual([]);
+  });
+
   // The folder the server would not make at the session's start (here a file where Dovecot keeps it: "Internal
   // error") becomes possible later in the same session (a limit raised, a right granted): the mails recorded and
   // flagged meanwhile go there at the next ask, and only they (not a mail still to record).

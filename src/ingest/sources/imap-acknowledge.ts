@@ -226,7 +226,12 @@ export class Acknowledger {
    * what COPYUID names; without it, all of them when the SEARCH after the COPY finds every one still here (a
    * message gone before the COPY, the only cause of that refusal, would be missing). Otherwise nothing is deleted
    * and what is still here is copied again (a server that copied part of it then holds two copies of those in the
-   * processed folder: two copies, not none). What is still here after all: null when refused.
+   * processed folder: two copies, not none). A COPYUID naming part of them is Dovecot's answer when some were
+   * deleted and this session knew it: the rest are gone, not copied again. Not checked by a SEARCH of the processed
+   * folder by Message-ID before copying again: SEARCH reads only the selected mailbox (selecting that folder and the
+   * inbox again mid-session, Dovecot offers no MULTISEARCH), an ever longer header scan, and a Message-ID is not
+   * one mail (a mail put back after it was moved, or one without any, would be deleted here copied nowhere).
+   * What is still here after all: null when refused.
    */
   private async copyThenDelete(client: ImapFlow, uids: number[]): Promise<number[] | null> {
     const copied = await this.ask(client, `${uids.length} processed mail(s) were copied to ${this.processedMailbox}`, () => client.messageCopy(uidSet(uids), this.processedMailbox, { uid: true }));
