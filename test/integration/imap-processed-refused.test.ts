@@ -97,7 +97,8 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('the daemon, its processed fol
     expect((await alerts()).map((a) => [a.template, a.toList])).toEqual([['alert_processed_folder_refused', '["ops@example.com"]']]);
     const [alert] = await alerts();
     expect(alert?.subject).toBe('Ventanilla alert (support@example.test): the processed folder refuses mail');
-    expect(alert?.text).toContain('The IMAP server refuses to move recorded mail into the folder Processed (IMAP_PROCESSED_MAILBOX)');
+    // The server's own words, not a guess.
+    expect(alert?.text).toContain('The IMAP server refuses to move recorded mail into the folder Processed (IMAP_PROCESSED_MAILBOX): the server refused to move 1 processed mail(s) to Processed, which exists: [NOPERM] Permission denied.');
     expect(alert?.text).toContain('stays in INBOX, flagged $VentanillaProcessed');
 
     // The right given back: the next drain moves all three there, and the log says so.

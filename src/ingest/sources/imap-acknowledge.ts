@@ -1,5 +1,6 @@
 import type { ImapFlow } from 'imapflow';
 import type { ProcessedFolderReports } from './imap-processed-folder.js';
+import { takeRefusal } from './imap-refusals.js';
 import { ensureMailbox } from './imap-session.js';
 import { UNREADABLE_KEYWORD } from './imap-unreadable.js';
 import { uidSet } from './uid-set.js';
@@ -24,7 +25,7 @@ const MAX_WAIT_MS = 4 * 60 * 60_000;
  * a person changes something (the setting, a limit, a right), and each poll's MOVE, LIST and CREATE said it again.
  */
 const FOLDER_RETRY_MS = 15 * 60_000;
-const NO_REPORTS: ProcessedFolderReports = { moveRefused: () => undefined, moveTaken: () => undefined, folderMissing: () => undefined, folderMade: () => undefined };
+const NO_REPORTS: ProcessedFolderReports = { moveRefused: () => undefined, moveTaken: () => undefined, folderMissing: () => undefined, folderMade: () => undefined, folderMadeAgain: () => undefined };
 
 /**
  * Marks committed messages on the server: the keyword, then (unless the processed mailbox is empty: flag only)
@@ -169,20 +170,26 @@ export class Acknowledger {
     }
     const uids = this.unmoved.splice(0);
     if (await this.move(client, uids)) return this.moveTaken();
-    // The folder deleted meanwhile is created again, and the move tried once more: only a refusal after that needs
-    // a person. One that lasts (full, not allowed, a folder the server will not create) must not stop the mailbox:
+    // The folder deleted meanwhile is created again (and the log says so), and the move tried once more: only a
+    // refusal after that needs a person. One that lasts (full, not allowed, a folder the server will not create) must not stop the mailbox:
     // these mails are committed and flagged, so they wait in it for a later drain's move while new mail is read as
     // usual (ending the session here kept new mail from being read, and made it look unreadable).
-    const notCreated = await ensureMailbox(client, this.processedMailbox);
+    const notCreated = await ensureMailbox(client, this.processedMailbox, () => this.reports.folderMadeAgain?.());
+    // The words of the refusal told are those of the last try, not of an older command.
+    takeRefusal(client);
     if (notCreated === null && (await this.move(client, uids))) return this.moveTaken();
     this.unmoved = uids.concat(this.unmoved);
     if (notCreated !== null) this.folderRefused(notCreated);
-    else this.moveRefused(uids.length);
+    else this.moveRefused(uids.length, takeRefusal(client));
   }
 
-  /** The folder there refused the move: told once a spell (each drain's warning never reached a person). */
-  private moveRefused(count: number): void {
-    if (!this.refusing) this.reports.moveRefused?.(`the server refused to move ${count} processed mail(s) to ${this.processedMailbox}, which exists (no right to add mail to it, over quota, or read-only?)`);
+  /**
+   * The folder there refused the move, in the server's `words` when known (imap-refusals.ts): told once a spell
+   * (each drain's warning never reached a person).
+   */
+  private moveRefused(count: number, words: string | null): void {
+    const why = words ? `: ${words}` : ' (no right to add mail to it, over quota, or read-only?)';
+    if (!this.refusing) this.reports.moveRefused?.(`the server refused to move ${count} processed mail(s) to ${this.processedMailbox}, which exists${why}`);
     this.refusing = true;
   }
 

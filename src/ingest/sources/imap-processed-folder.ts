@@ -15,6 +15,8 @@ export interface ProcessedFolderReports {
   moveTaken(): void;
   folderMissing(reason: string): void;
   folderMade(): void;
+  /** Gone when mail was moved (someone deleted it), made again at once: the log alone. */
+  folderMadeAgain(): void;
 }
 
 /** What each alert of the folder says the gateway does meanwhile, before what a person can change. */
@@ -72,5 +74,6 @@ export function processedFolderReports(s: ImapSettings, deps: { db: Db; log: Log
       void tell(processedFolderMissingAlert({ ...folder, reason }, new Date()));
     },
     folderMade: () => log.info('IMAP processed folder made: the recorded mails left flagged in the mailbox are moved there'),
+    folderMadeAgain: () => log.warn({ folder: s.processedMailbox }, 'IMAP processed folder was gone (deleted?) and is made again: the recorded mails are moved there'),
   };
 }

@@ -1,6 +1,7 @@
 import { ImapFlow, type MailboxObject } from 'imapflow';
 import type { Config } from '../../config.js';
 import { tokenSourceFor } from '../../oauth2-token.js';
+import { refusalKeeper } from './imap-refusals.js';
 
 type ImapSettings = NonNullable<Config['imap']>;
 
@@ -19,13 +20,15 @@ export interface OpeningSession {
  * with a 5,000-mail mailbox here) while this thread does the rest of its start. A failure rejects `opened`.
  */
 export function openSession(s: ImapSettings): OpeningSession {
+  const refusals = refusalKeeper();
   const client = new ImapFlow({
     host: s.host,
     port: s.port,
     secure: s.secure,
     auth: { user: s.user, pass: s.password },
     tls: { rejectUnauthorized: s.rejectUnauthorized },
-    logger: false,
+    // Only the server's words for a refused command (a refused MOVE's, for the alert: imap-refusals.ts).
+    logger: refusals.logger,
     // Start IDLE almost at once when we are waiting, so new mail is pushed to us without delay.
     autoIdleDelay: 50,
     // Renewed at each poll, and at least every 29 minutes: a server may log off an IDLE of 30 (RFC 2177).
@@ -35,6 +38,7 @@ export function openSession(s: ImapSettings): OpeningSession {
     // this long, and probes a quiet IDLE with a NOOP (its default, 5 minutes, held new mail back that long).
     socketTimeout: s.timeoutSeconds * 1000,
   });
+  refusals.attach(client);
   // Until the session listens: an 'error' event nobody listens to is thrown; the failure reaches it as `opened`.
   client.on('error', () => undefined);
   const tokens = s.oauth2 ? tokenSourceFor(s.user, s.oauth2) : null;
@@ -57,16 +61,17 @@ export function openSession(s: ImapSettings): OpeningSession {
 }
 
 /**
- * Creates the processed folder `path` when the server does not list it. Null once it is there; the server's
+ * Creates the processed folder `path` when the server does not list it (`made` is called then). Null once it is there; the server's
  * refusal in words when it will not create it (a name it does not allow, a limit, no right to): that must not stop
  * the mailbox being read, as a refused MOVE does not (imap-acknowledge.ts): each session ended at this CREATE,
  * before any mail was read. A connection lost meanwhile is an error.
  */
-export async function ensureMailbox(client: ImapFlow, path: string): Promise<string | null> {
+export async function ensureMailbox(client: ImapFlow, path: string, made?: () => void): Promise<string | null> {
   const list = await client.list();
   if (list.some((m) => m.path === path)) return null;
   try {
     await client.mailboxCreate(path);
+    made?.();
     return null;
   } catch (error) {
     if (!client.usable) throw error;

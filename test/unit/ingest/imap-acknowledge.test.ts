@@ -72,7 +72,7 @@ describe('Acknowledger', () => {
     expect(commands.filter((c) => c.startsWith('MOVE'))).toEqual([]);
   });
 
-  // A folder deleted meanwhile is no trouble for a person: made again, the mail goes there, and nothing is told.
+  // A folder deleted meanwhile needs no person: made again (the log says so), the mail goes there, no alert.
   it('a MOVE the server refuses (imapflow answers false): the folder created if missing, the move tried again', async () => {
     const { client, commands } = fakeServer();
     let refusals = 1;
@@ -85,10 +85,10 @@ describe('Acknowledger', () => {
       messageMove: async (range: string, target: string) => (commands.push(`MOVE ${range} ${target}`), refusals-- > 0 ? false : moved(target)),
     } as unknown as typeof client;
     const reported: string[] = [];
-    const acks = new Acknowledger('Processed', { moveRefused: (reason) => reported.push(reason) });
+    const acks = new Acknowledger('Processed', { moveRefused: (reason) => reported.push(reason), folderMadeAgain: () => reported.push('made again') });
     await acks.acknowledge(server, 1n, [1]);
     await acks.moveFlagged(server);
-    expect(reported).toEqual([]);
+    expect(reported).toEqual(['made again']);
     expect(commands.slice(1)).toEqual(['MOVE 1 Processed', 'CREATE Processed', 'MOVE 1 Processed']);
   });
 
