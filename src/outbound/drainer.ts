@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { BlobStore } from '../store/blobs.js';
 import { inTransaction, type Db } from '../store/database.js';
-import { claimDueMails, isSentMessage, leaseHolders, renewClaims, markSent, releaseClaims, type ClaimedMail } from '../store/outbox-repo.js';
+import { claimDueMails, leaseHolders, renewClaims, markSent, releaseClaims, type ClaimedMail } from '../store/outbox-claims.js';
+import { isSentMessage } from '../store/outbox-repo.js';
 import { holderIsDead, keepOwnLock, newHolderId } from '../scheduler/lease.js';
 import type { Mailer, RefusedRecipient } from './mailer.js';
 import { missingAttachments } from './failed-mail.js';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { BlobStore } from '../store/blobs.js';
 import type { Tx } from '../store/database.js';
-import { markFailed, type ClaimedMail, type TryLeft } from '../store/outbox-repo.js';
+import type { ClaimedMail } from '../store/outbox-claims.js';
+import { markFailed, type TryLeft } from '../store/outbox-repo.js';
 import { parseColumn } from './outgoing-mail.js';
 import { addMessage, addTicketEvent } from '../store/tickets-repo.js';
 

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { inTransaction, type Db } from '../store/database.js';
 import { dateOf } from '../store/sql.js';
-import { holdsClaim, markRetry, noteRefusedRecipients, type ClaimedMail, type OutboxHeaders } from '../store/outbox-repo.js';
+import { holdsClaim, type ClaimedMail } from '../store/outbox-claims.js';
+import { markRetry, noteRefusedRecipients, type OutboxHeaders } from '../store/outbox-repo.js';
 import type { Tx } from '../store/database.js';
 import type { DrainReport } from './drainer.js';
 import { recordFailedMail } from './failed-mail.js';

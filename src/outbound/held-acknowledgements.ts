@@ -15,7 +15,7 @@ import { isTemporaryFailure } from '../errors.js';
 import { cancelClaimedAcknowledgement, rewriteHeldAcknowledgement, stillClaimedBy } from '../store/acknowledgement-repo.js';
 import { inTransaction, type Db, type Tx } from '../store/database.js';
 import { noticeTicket, type NoticeTicket } from '../store/notice-queries.js';
-import type { ClaimedMail } from '../store/outbox-repo.js';
+import type { ClaimedMail } from '../store/outbox-claims.js';
 import { addTicketEvent } from '../store/tickets-repo.js';
 import { recordFailedMail } from './failed-mail.js';
 import { noticeContext } from './notice-context.js';

@@ -1,5 +1,6 @@
 import type { BlobStore } from '../store/blobs.js';
-import type { ClaimedMail, OutboxHeaders } from '../store/outbox-repo.js';
+import type { ClaimedMail } from '../store/outbox-claims.js';
+import type { OutboxHeaders } from '../store/outbox-repo.js';
 import type { OutgoingMail } from './mailer.js';
 import { fillBody, type SharedBodies } from './shared-body.js';
 

@@ -1,5 +1,5 @@
 import type { Db } from '../store/database.js';
-import { markManySent } from '../store/outbox-repo.js';
+import { markManySent } from '../store/outbox-claims.js';
 
 /**
  * A mail this drainer claimed was taken over by another meanwhile (its claim ran out: the process frozen past the

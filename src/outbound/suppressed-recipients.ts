@@ -1,5 +1,6 @@
 import { inTransaction, type Db, type Tx } from '../store/database.js';
-import { retryOutboxMail, type ClaimedMail, type OutboxHeaders } from '../store/outbox-repo.js';
+import type { ClaimedMail } from '../store/outbox-claims.js';
+import { retryOutboxMail, type OutboxHeaders } from '../store/outbox-repo.js';
 import { failedMail, setRecipients, settleUnsent, type MailRecipients } from '../store/outbox-recipients.js';
 import { suppressedSince } from '../store/suppression-repo.js';
 import { dropSurveysOfMails } from '../store/survey-repo.js';

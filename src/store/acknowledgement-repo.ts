@@ -49,7 +49,7 @@ export function lastThrottledAt(tx: Tx): Date | null {
 }
 
 /**
- * Of a mail claimed for sending (outbox-repo.ts CLAIMED_SQL): 1 for an acknowledgement that ACK_LIMIT held back (its
+ * Of a mail claimed for sending (outbox-claims.ts CLAIMED_SQL): 1 for an acknowledgement that ACK_LIMIT held back (its
  * ticket records NOTICE_THROTTLED, whatever became of the note on the mail since: a retry's error replaces it), which
  * is written again before it goes (outbound/held-acknowledgements.ts). By the index on TicketEvent (type, ticketId).
  */

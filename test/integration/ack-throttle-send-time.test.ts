@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { replyToTicket, setTicketStatus } from '../../src/lifecycle/agent-actions.js';
 import { keepingMailer } from '../support/keeping-mailer.js';
 import type { TemplateRenderer } from '../../src/outbound/templates.js';
-import { claimDueMails } from '../../src/store/outbox-repo.js';
+import { claimDueMails } from '../../src/store/outbox-claims.js';
 import { showTicket } from '../../src/store/ticket-queries.js';
 import { mail } from '../support/app.js';
 import { ForgedRun } from '../support/forged-run.js';

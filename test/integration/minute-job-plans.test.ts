@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateDatabase } from '../../src/store/migrator.js';
 import { ACK_SLOTS_SQL, KNOWN_REQUESTER_SQL, LAST_THROTTLED_SQL } from '../../src/store/acknowledgement-repo.js';
 import { CANCEL_QUEUED_SQL } from '../../src/store/outbox-cancel.js';
-import { CLAIMED_SQL } from '../../src/store/outbox-repo.js';
+import { CLAIMED_SQL } from '../../src/store/outbox-claims.js';
 import { FAILED_NOT_SINCE_DELIVERED_SQL } from '../../src/store/survey-repo.js';
 import { HELD_TO_JOIN_SQL, JOINED_FOLLOW_UP } from '../../src/lifecycle/held-follow-up-join.js';
 import { SUPPRESSED_SINCE_SQL } from '../../src/store/suppression-repo.js';

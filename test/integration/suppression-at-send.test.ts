@@ -5,7 +5,7 @@ import { replyToTicket } from '../../src/lifecycle/agent-actions.js';
 import { OutboxDrainer } from '../../src/outbound/drainer.js';
 import type { Mailer } from '../../src/outbound/mailer.js';
 import { inTransaction } from '../../src/store/database.js';
-import { claimDueMails } from '../../src/store/outbox-repo.js';
+import { claimDueMails } from '../../src/store/outbox-claims.js';
 import { suppressForHardBounce } from '../../src/store/suppression-repo.js';
 import { mail } from '../support/app.js';
 import { cliBuilt, runCli } from '../support/cli.js';
