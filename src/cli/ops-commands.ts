@@ -11,7 +11,8 @@ import { gatewayJobs } from '../scheduler/jobs.js';
 import { Scheduler, type JobRun } from '../scheduler/runner.js';
 import { inTransaction } from '../store/database.js';
 import { deferredNoticeCount } from '../store/deferred-notice-repo.js';
-import { countOutbox, listOutbox } from '../store/outbox-repo.js';
+import { countOutbox, listOutbox, type OutboxHeaders } from '../store/outbox-repo.js';
+import { parseColumn } from '../outbound/outgoing-mail.js';
 import { retryUnsuppressed, type SuppressedRecipient } from '../outbound/suppressed-recipients.js';
 import { deskTime, parseDeskTime } from '../domain/desk-time.js';
 import { oneLine } from '../domain/one-line.js';
@@ -56,10 +57,11 @@ export function registerOpsCommands(program: Command): void {
         const filter = { status: opts.failed ? 'failed' : undefined };
         const [rows, total] = await Promise.all([listOutbox(app.db, filter), countOutbox(app.db, filter)]);
         // mayHaveReached: a try may have left it with its reader (OutboxMail.mayHaveReached), though it was never sent.
-        const view = rows.map((r) => ({ id: r.id, status: r.status, template: r.template, to: JSON.parse(r.toList) as string[], subject: r.subject, attempts: r.attempts, lastError: r.lastError, mayHaveReached: r.mayHaveReached, createdAt: r.createdAt.toISOString(), sentAt: r.sentAt?.toISOString() ?? null }));
+        // suppressed: whom it is not sent to because their address is suppressed (OutboxHeaders.suppressed).
+        const view = rows.map((r) => ({ id: r.id, status: r.status, template: r.template, to: JSON.parse(r.toList) as string[], subject: r.subject, attempts: r.attempts, lastError: r.lastError, mayHaveReached: r.mayHaveReached, createdAt: r.createdAt.toISOString(), sentAt: r.sentAt?.toISOString() ?? null, suppressed: suppressedOf(r.headers) }));
         if (opts.json) return void process.stdout.write(JSON.stringify(view, null, 2) + '\n');
         // One mail a line: a server's reply of several lines stays as it came in lastError (and in --json).
-        for (const r of view) process.stdout.write(`${r.id}\t${r.status.padEnd(7)}\t${r.template}\t${r.to.join(', ')}\t${r.subject}${r.lastError ? `\t(${oneLine(r.lastError)})` : ''}${mayHaveReachedNote(r)}\n`);
+        for (const r of view) process.stdout.write(`${r.id}\t${r.status.padEnd(7)}\t${r.template}\t${r.to.join(', ')}\t${r.subject}${r.lastError ? `\t(${oneLine(r.lastError)})` : ''}${mayHaveReachedNote(r)}${suppressedNote(r.suppressed)}\n`);
         // A backlog's notices are owed, not in the outbox yet (outbound/deferred-notices.ts): say so, or a reader would miss them.
         const owed = deferredNoticeCount(app.db);
         // Only the newest are listed (listOutbox): "100 mails" read as all there were.
@@ -126,6 +128,19 @@ export function registerOpsCommands(program: Command): void {
 function mayHaveReachedNote(mail: { status: string; mayHaveReached: boolean }): string {
   // A pending one too: its next try may give its reader a second copy.
   return mail.status !== 'sent' && mail.mayHaveReached ? '\t[may have reached the recipient]' : '';
+}
+
+/** The recipients a mail is not sent to because their address is suppressed; [] for the rest (and rows from before). */
+function suppressedOf(headers: string): string[] {
+  return parseColumn<OutboxHeaders>(headers).suppressed ?? [];
+}
+
+/**
+ * Whom a mail does not go to because their address bounces: the owner asked why a customer never got it reads it
+ * here, whether the mail went to the others (its row no longer names her) or to no one (`cancelled`).
+ */
+function suppressedNote(suppressed: string[]): string {
+  return suppressed.length > 0 ? `\t[not sent to ${suppressed.join(', ')}: suppressed after bounces]` : '';
 }
 
 /** " since <time>" on the desk's clock, of a suppression (one made by hand before suppressedAt was kept has none). */

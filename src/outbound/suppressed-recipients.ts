@@ -48,7 +48,7 @@ export function withoutSuppressed(mail: MailRecipients, suppressed: ReadonlySet<
     if (leftOut.length === 0) return null;
     const envelopeTo = headers.envelopeTo.filter((a) => !isSuppressed(a));
     const requesters = leftOut.filter((a) => to.some((t) => t.toLowerCase() === a.toLowerCase()));
-    return { mail, leftOut, requesters, outcome: envelopeTo.length > 0 ? 'others' : 'done', to, cc, headers: JSON.stringify({ ...headers, envelopeTo }) };
+    return { mail, leftOut, requesters, outcome: envelopeTo.length > 0 ? 'others' : 'done', to, cc, headers: JSON.stringify({ ...headers, envelopeTo, suppressed: namedSuppressed(headers, leftOut) }) };
   }
   const requesters = to.filter(isSuppressed);
   const leftOut = [...requesters, ...cc.filter(isSuppressed)];
@@ -57,7 +57,12 @@ export function withoutSuppressed(mail: MailRecipients, suppressed: ReadonlySet<
   let keptCc = cc.filter((a) => !isSuppressed(a));
   // The colleagues in copy still get a ticket's mail that its requester cannot: as its recipients.
   if (keptTo.length === 0) [keptTo, keptCc] = [keptCc, []];
-  return { mail, leftOut, requesters, outcome: keptTo.length > 0 ? 'others' : 'cancelled', to: keptTo, cc: keptCc, headers: mail.headers };
+  return { mail, leftOut, requesters, outcome: keptTo.length > 0 ? 'others' : 'cancelled', to: keptTo, cc: keptCc, headers: JSON.stringify({ ...headers, suppressed: namedSuppressed(headers, leftOut) }) };
+}
+
+/** The suppressed recipients the mail names (OutboxHeaders.suppressed), with those it now leaves out: each once, lower case. */
+function namedSuppressed(headers: OutboxHeaders, leftOut: string[]): string[] {
+  return [...new Set([...(headers.suppressed ?? []), ...leftOut.map((a) => a.toLowerCase())])];
 }
 
 /**

@@ -17,6 +17,12 @@ export interface OutboxHeaders {
    * mail that reached only the copies is never read as one that reached these (survey-repo.ts).
    */
   refusedForGood?: string;
+  /**
+   * The recipients (lower case) left out of it because their address was suppressed before it left: after bounces,
+   * or refused at sending as unknown (outbound/suppressed-recipients.ts). `outbox list` names them: the row no longer
+   * does once it goes to the others, and its status alone (`cancelled`, `pending`) does not say why.
+   */
+  suppressed?: string[];
 }
 
 export interface NewOutboxMail {
