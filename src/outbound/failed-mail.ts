@@ -29,7 +29,7 @@ export function missingAttachments(row: Pick<ClaimedMail, 'id' | 'attachments'>,
  * last try left on the row besides (outbox-repo.ts markFailed: a reader it may have reached all the same...).
  */
 export async function recordFailedMail(tx: Tx, row: Pick<ClaimedMail, 'id' | 'ticketId' | 'toList' | 'ccList' | 'subject'>, reason: string, at: Date, left: TryLeft = {}): Promise<void> {
-  await markFailed(tx, row.id, reason, left);
+  await markFailed(tx, row.id, reason, at, left);
   if (row.ticketId === null) return;
   const to = [...parseColumn<string[]>(row.toList), ...parseColumn<string[]>(row.ccList)].join(', ');
   const detail = `not sent to ${to}: ${reason}`.slice(0, 2000);

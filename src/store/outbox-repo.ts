@@ -120,8 +120,14 @@ export async function markRetry(tx: Tx, id: number, nextAttemptAt: Date, error: 
   await tx.outboxMail.update({ where: { id }, data: { status: 'pending', nextAttemptAt, sentAt: null, leasedUntil: null, leaseHolder: null, lastError: error.slice(0, 2000), ...settled(left) } });
 }
 
-export async function markFailed(tx: Tx, id: number, error: string, left: TryLeft = {}): Promise<void> {
-  await tx.outboxMail.update({ where: { id }, data: { status: 'failed', sentAt: null, leasedUntil: null, leaseHolder: null, lastError: error.slice(0, 2000), ...settled(left) } });
+/**
+ * A failed mail keeps in nextAttemptAt when it failed (`at`: the try, on the drainer's clock, as sentAt is): the
+ * survey gate compares it with when other mails reached the address (survey-repo.ts). Left as the time the try was
+ * due, it was the instant a `scheduler run-once --now` queued it at, days before the refusal, or the start of an
+ * outage it waited through, and the mails the address took in between read as taken after the refusal.
+ */
+export async function markFailed(tx: Tx, id: number, error: string, at: Date, left: TryLeft = {}): Promise<void> {
+  await tx.outboxMail.update({ where: { id }, data: { status: 'failed', nextAttemptAt: at, sentAt: null, leasedUntil: null, leaseHolder: null, lastError: error.slice(0, 2000), ...settled(left) } });
 }
 
 function settled({ headers, reached, primaryTookAt }: TryLeft) {

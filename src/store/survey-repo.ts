@@ -190,8 +190,8 @@ export async function npsCandidates(db: Db, q: { activeSince: Date; askedSince: 
 
 /**
  * Mail to this address was refused for good (5xx, or every retry failed), and none has reached it since: what the
- * outbox knows of bounces. A mail delivered after the failed one's last try (nextAttemptAt: it is not moved when
- * the mail fails) says the address works again: a mailbox full for a few days, a relay that refused one mail's
+ * outbox knows of bounces. A mail delivered after the failed one's last try (nextAttemptAt: set to the time of that
+ * try when the mail fails, outbox-repo.ts markFailed) says the address works again: a mailbox full for a few days, a relay that refused one mail's
  * content, must not keep its owner from ever being asked again.
  *
  * A mail sent to others while this address was refused for good at RCPT TO (a Cc took it) is no delivery to it: its
@@ -211,7 +211,10 @@ const NAMES_REFUSED = (row: string) => NAMES_ASKED(`${row}."lastError"`);
 const OWED_TO_OTHERS_ONLY = `(json_valid(f."headers") AND json_type(f."headers", '$.envelopeTo') IS 'array'
     AND instr(lower(json_extract(f."headers", '$.envelopeTo')), '"' || f."primaryTo" || '"') = 0
     AND ${NAMES_ASKED(`json_extract(f."headers", '$.refusedForGood')`)} = 0)`;
-/** When the failure f was met: a failed mail's last try (its nextAttemptAt), a sent one's sending. */
+/**
+ * When the failure f was met: a failed mail's last try (its nextAttemptAt, on the drainer's clock since markFailed
+ * sets it; before, the time that try was due, never later than the try), a sent one's sending.
+ */
 const FAILED_AT = `CASE WHEN f."status" = 'failed' THEN f."nextAttemptAt" ELSE f."sentAt" END`;
 /**
  * s's last try was owed to the asked address (no envelopeTo, or one naming him). Owed to others only, s's sentAt is
