@@ -71,6 +71,20 @@ export function audienceWhere(b: Pick<BulletinRow, 'countries' | 'topics'>): Pri
   };
 }
 
+/**
+ * audienceWhere in SQL, on the Subscriber row named `alias`, for counts Prisma cannot write (against "Suppression",
+ * which has no relation to it). The same conditions as Prisma writes them for SQLite: `contains` is LIKE '%…%' (its
+ * characters not escaped), an empty OR matches nothing. Kept beside audienceWhere: the two must agree.
+ */
+export function audienceSql(b: Pick<BulletinRow, 'countries' | 'topics'>, alias: string): { where: string; args: string[] } {
+  const countries = b.countries.split(',').filter(Boolean);
+  const topics = b.topics.split(',').filter(Boolean);
+  const like = (column: string) => `${alias}."${column}" LIKE ?`;
+  const anyCountry = countries.length ? countries.map(() => like('countries')).join(' OR ') : '0';
+  const anyTopic = topics.length ? ` AND (${alias}."topics" = '' OR ${topics.map(() => like('topics')).join(' OR ')})` : '';
+  return { where: `${alias}."status" = 'active' AND (${anyCountry})${anyTopic}`, args: [...countries, ...topics].map((v) => `%,${v},%`) };
+}
+
 export async function audienceCount(tx: Tx | Db, b: Pick<BulletinRow, 'countries' | 'topics'>): Promise<number> {
   return tx.subscriber.count({ where: audienceWhere(b) });
 }

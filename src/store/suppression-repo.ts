@@ -14,11 +14,6 @@ export async function suppressedAmong(tx: Tx | Db, emails: string[], now: Date):
   return new Set(rows.map((r) => r.email));
 }
 
-/** Every address suppressed at `now` (lower case), by the index on suppressedUntil. */
-export function suppressedAddresses(tx: Tx | Db, now: Date): string[] {
-  return sqlOf(tx).all<{ email: string }>('SELECT "email" FROM "Suppression" WHERE "suppressedUntil" > ?', now).map((r) => r.email);
-}
-
 /**
  * Of these addresses (any case), those suppressed at `now`, by address in lower case, with since when. One
  * statement for a drainer's whole batch, each address by the primary key (the list as one JSON parameter).

@@ -11,6 +11,9 @@ import { bulletinDeps } from '../../src/bulletins/deps.js';
 import { resumeBulletinById } from '../../src/bulletins/resume.js';
 import { finishSentBulletins, runBulletinSends } from '../../src/bulletins/send.js';
 import { addSubscriber, removeSubscriber } from '../../src/bulletins/subscribers.js';
+import { toResendCounts } from '../../src/store/bulletin-resume-repo.js';
+import { inTransaction } from '../../src/store/database.js';
+import { suppressForHardBounce } from '../../src/store/suppression-repo.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { cliBuilt, runCli } from '../support/cli.js';
 
@@ -121,6 +124,39 @@ describe('bulletin resume', () => {
     const until = new Date(NOW.getTime() + 86_400_000);
     await app.db.suppression.createMany({ data: [...bouncing, 'dani@cliente.mx'].map((email) => ({ email, reason: 'hard_bounce', suppressedAt: NOW, suppressedUntil: until })) });
     expect(await resumeBulletinById(deps, bulletin.id, NOW)).toMatchObject({ toResend: 3, suppressed: 1201 });
+  });
+
+  it('counts a reader written in capitals, whose bounce named her in other capitals, as suppressed: what it says is what goes', async () => {
+    const { deps, bulletin } = await cancelledHalfway();
+    // Hugo, never queued, was imported as Hugo@Cliente.MX; his bounce, and dani's (her mail taken back), came in capitals.
+    await addSubscriber(app.db, { email: 'Hugo@Cliente.MX', countries: 'MX' }, NOW);
+    const until = new Date(NOW.getTime() + 86_400_000);
+    for (const email of ['HUGO@cliente.mx', 'Dani@CLIENTE.mx']) {
+      await inTransaction(app.db, (tx) => suppressForHardBounce(tx, { email, status: '5.1.1', detail: '550 5.1.1 user unknown', now: NOW }, until));
+    }
+    expect(await resumeBulletinById(deps, bulletin.id, NOW)).toMatchObject({ toResend: 3, suppressed: 2 });
+    await runBulletinSends(deps, NOW);
+    expect(await pendingTo()).toEqual(['eli@cliente.mx', 'fer@cliente.mx', 'gus@cliente.mx']);
+    const skipped = await app.db.bulletinDelivery.findMany({ where: { bulletinId: bulletin.id, status: 'skipped' }, orderBy: { email: 'asc' } });
+    expect(skipped.map((d) => d.email)).toEqual(['dani@cliente.mx', 'hugo@cliente.mx']);
+  });
+
+  it('counts by the audience the send job mails: its countries and its topic (readers of no topic get every one)', async () => {
+    writeFileSync(join(dir, 'nomina.md'), '---\ntitle: Nómina 2027\ncountries: [MX, AR]\ntopics: [nomina]\n---\nTablas.\n');
+    const readers = [
+      { email: 'ana@cliente.mx', countries: 'MX' },
+      { email: 'beto@cliente.ar', countries: 'AR', topics: 'nomina' },
+      { email: 'caro@cliente.mx', countries: 'MX', topics: 'iva' },
+      { email: 'dani@cliente.cl', countries: 'CL' },
+      { email: 'eli@cliente.mx', countries: 'MX', topics: 'iva nomina' },
+    ];
+    for (const r of readers) await addSubscriber(app.db, r, NOW);
+    await inTransaction(app.db, (tx) => suppressForHardBounce(tx, { email: 'eli@cliente.mx', status: '5.1.1', detail: 'user unknown', now: NOW }, new Date(NOW.getTime() + 86_400_000)));
+    const deps = bulletinDeps(app);
+    const { bulletin } = await scheduleBulletin(deps, readBulletinFile(join(dir, 'nomina.md'), { timeZone: deps.timeZone, now: NOW }), NOW);
+    expect(await toResendCounts(app.db, bulletin, NOW)).toEqual({ toResend: 2, suppressed: 1 });
+    await runBulletinSends(deps, NOW);
+    expect(await pendingTo()).toEqual(['ana@cliente.mx', 'beto@cliente.ar']);
   });
 
   it('a bulletin cancelled before it started is scheduled again at its send_at', async () => {
