@@ -14,6 +14,9 @@ import type { ConfirmationHint } from './subscription.js';
 // language; what differs per reader (the address, the unsubscribe link, the countries they subscribed to) stays
 // a placeholder that the outbox drainer fills in (src/outbound/shared-body.ts).
 
+/** The codes of the countries served, as the mails list them for a reader to choose. */
+const SERVED_CODES = [...SERVED_COUNTRIES].sort().join(' ');
+
 /** The values of a bulletin body's placeholders for one reader (renderBulletin). */
 export function readerFill(reader: { email: string; countries: readonly string[] }, locale: Locale, unsubscribeUrl: string): Record<string, string> {
   return { email: reader.email, unsubscribe_url: unsubscribeUrl, subscribed_countries: countryNames(reader.countries, locale) };
@@ -78,12 +81,14 @@ export class BulletinRenderer {
     // The hint says how to name countries when none was named or some words were not understood.
     const unknownWords = ctx.hint?.unknown.join(', ') ?? '';
     const chooseHint = ctx.hint ? ctx.hint.guessed || unknownWords !== '' : false;
-    return this.render('bulletin_confirm', locale, { ...ctx, countriesLabel: countryNames(ctx.countries, locale), unknownWords, chooseHint, servedCodes: [...SERVED_COUNTRIES].sort().join(' ') });
+    return this.render('bulletin_confirm', locale, { ...ctx, countriesLabel: countryNames(ctx.countries, locale), unknownWords, chooseHint, servedCodes: SERVED_CODES });
   }
 
   /** The answer to SUSCRIBIR from a reader who follows every country named already: nothing to confirm. */
-  renderAlreadySubscribed(locale: Locale, ctx: { listName: string; countries: string[]; email: string; address: string }): RenderedParts {
-    return this.render('bulletin_subscribed', locale, { ...ctx, countriesLabel: countryNames(ctx.countries, locale) });
+  renderAlreadySubscribed(locale: Locale, ctx: { listName: string; countries: string[]; email: string; address: string; unknown?: string[] }): RenderedParts {
+    // "SUSCRIBIR Narnia" from a subscriber: told she is subscribed, and also what was not read as a country, with the codes.
+    const unknownWords = ctx.unknown?.join(', ') ?? '';
+    return this.render('bulletin_subscribed', locale, { ...ctx, countriesLabel: countryNames(ctx.countries, locale), unknownWords, servedCodes: SERVED_CODES });
   }
 
   private render(name: Name, locale: Locale, fields: Record<string, unknown>): RenderedParts {

@@ -69,7 +69,7 @@ export async function requestSubscription(
   const common = { listName: deps.config.name, countries: decodeList(countries), email: subscriber.email, address: deps.config.address };
   let mail: RenderedParts;
   if (reply === 'already_subscribed') {
-    mail = deps.renderer.renderAlreadySubscribed(locale, common);
+    mail = deps.renderer.renderAlreadySubscribed(locale, { ...common, unknown: req.hint?.unknown });
   } else {
     const token = confirmToken(deps.links.secret, { s: subscriber.id, c: countries }, new Date(req.now.getTime() + deps.config.confirmDays * 86_400_000));
     mail = deps.renderer.renderConfirmation(locale, { ...common, confirmUrl: confirmUrl(deps.links, token), days: deps.config.confirmDays, hint: req.hint });

@@ -88,6 +88,32 @@ describe('SUSCRIBIR with no country, from a reader already subscribed', () => {
     expect(await mailsTo('luis@cliente.mx')).toHaveLength(1);
   });
 
+  it('a subscriber who names only words that are no country ("SUSCRIBIR Narnia") is told what was not understood, and the codes', async () => {
+    await addSubscriber(app.db, { email: 'ana@gmail.com', countries: 'MX', locale: 'es' }, now);
+    expect((await ask('ana@gmail.com', 'SUSCRIBIR Narnia')).detail).toContain('(not a country served: Narnia): already subscribed, told so');
+    const [reply, ...more] = await mailsTo('ana@gmail.com');
+    expect(more).toEqual([]);
+    expect(reply?.parsed.subject).toContain('Ya está suscrita');
+    expect(reply?.parsed.text).toContain('(México)');
+    expect(reply?.parsed.text).toContain('No entendimos como país: Narnia.');
+    expect(reply?.parsed.text).toContain('Países: AR BO');
+    expect(reply?.parsed.html).toContain('No entendimos como país: Narnia.');
+    // In her language: an English reader who follows the United States and México, naming one of them and a typo.
+    await addSubscriber(app.db, { email: 'john@example.com', countries: 'US MX', locale: 'en' }, now);
+    await ask('john@example.com', 'SUBSCRIBE US Mexic');
+    const [english] = await mailsTo('john@example.com');
+    expect(english?.parsed.text).toContain('is already subscribed');
+    expect(english?.parsed.text).toContain('Not understood as a country: Mexic.');
+  });
+
+  it('a subscriber who names nothing wrong is not told of words not understood', async () => {
+    await addSubscriber(app.db, { email: 'ana@gmail.com', countries: 'MX', locale: 'es' }, now);
+    await ask('ana@gmail.com', 'SUSCRIBIR MX');
+    const [reply] = await mailsTo('ana@gmail.com');
+    expect(reply?.parsed.subject).toContain('Ya está suscrita');
+    expect(reply?.parsed.text).not.toContain('No entendimos');
+  });
+
   it('a new reader naming no country still gets the link for the country of her address, as before', async () => {
     await ask('luis@cliente.mx', 'SUSCRIBIR');
     const [link] = await mailsTo('luis@cliente.mx');
