@@ -52,11 +52,13 @@ export async function requestSubscription(
   const asked = encodeList(req.countries);
   let subscriber = await ensurePendingSubscriber(tx, { email: req.email, name: req.name, locale: req.locale, countries: asked, topics: '' }, req.now);
   const active = subscriber.status === 'active';
-  // A subscriber who names no country ("Suscribirme por favor") asks to be subscribed, and is: a new reader's default
-  // (the address's country, else every one) sent her a link for countries she never named, and no word that she was.
-  const wanted = active && req.hint?.guessed ? [] : req.countries;
+  // A reader we know who names no country ("Suscribirme por favor") asks for what she has: a subscriber is told she
+  // is subscribed, one whose link waits gets it again for the countries she asked. A new reader's default (the
+  // address's country, else every one) sent them a link for countries they never named.
+  const kept = req.hint?.guessed === true && subscriber.status !== 'unsubscribed';
+  const wanted = kept ? [] : req.countries;
   // A reader who follows México and writes "SUSCRIBIR AR" wants Argentina too: confirming must not drop México.
-  const countries = active ? encodeList([...decodeList(subscriber.countries), ...wanted]) : asked;
+  const countries = active ? encodeList([...decodeList(subscriber.countries), ...wanted]) : kept ? subscriber.countries : asked;
   // Nothing to confirm: they are told so, rather than left wondering whether the request was lost.
   const reply = active && subscriber.countries === countries ? 'already_subscribed' : 'confirmation';
   if ((await suppressedAmong(tx, [subscriber.email], req.now)).size > 0) return { reply, subscriber, queued: false, why: 'suppressed' };

@@ -114,6 +114,18 @@ describe('SUSCRIBIR with no country, from a reader already subscribed', () => {
     expect(reply?.parsed.text).not.toContain('No entendimos');
   });
 
+  it('a reader whose link waits, writing again with no country, gets her link for the countries she asked, not the guess', async () => {
+    expect((await ask('caro@cliente.mx', 'SUSCRIBIR AR')).detail).toContain('subscribe AR: confirmation link sent');
+    now = new Date(now.getTime() + 61 * 60_000);
+    // She missed the mail and asks again in her words: her request was for Argentina, not for México (.mx).
+    expect((await ask('caro@cliente.mx', 'Suscribirme por favor')).detail).toContain('subscribe AR: confirmation link sent');
+    const [, again, ...more] = await mailsTo('caro@cliente.mx');
+    expect(more).toEqual([]);
+    expect(again?.parsed.text).toContain('/bulletins/confirm');
+    expect(again?.parsed.text).toContain('(Argentina)');
+    expect(await app.db.subscriber.findUniqueOrThrow({ where: { email: 'caro@cliente.mx' } })).toMatchObject({ status: 'pending', countries: ',AR,' });
+  });
+
   it('a new reader naming no country still gets the link for the country of her address, as before', async () => {
     await ask('luis@cliente.mx', 'SUSCRIBIR');
     const [link] = await mailsTo('luis@cliente.mx');

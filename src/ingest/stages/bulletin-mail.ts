@@ -135,8 +135,8 @@ export async function screenBulletinMail(
   const notUnderstood = command.unknown.length ? ` (not a country served: ${command.unknown.join(', ')})` : '';
   const confirming = result.reply === 'confirmation';
   const outcome = result.queued ? (confirming ? 'confirmation link sent' : 'already subscribed, told so') : `no ${confirming ? 'confirmation' : 'reply'} sent (${result.why})`;
-  // A subscriber naming no country is answered about the countries she follows, not the guess for a new reader.
-  const named = !confirming && command.countries.length === 0 ? decodeList(result.subscriber.countries) : countries;
+  // A reader we know naming no country is answered about the countries she follows or asked, not the guess for a new reader.
+  const named = command.countries.length === 0 && result.subscriber.status !== 'unsubscribed' ? decodeList(result.subscriber.countries) : countries;
   return done('bulletin_command', `subscribe ${named.join(' ')}${notUnderstood}: ${outcome}`);
 }
 
