@@ -116,7 +116,7 @@ describe('bulletin resume', () => {
     expect(await resumeBulletinById(deps, again.bulletin.id, NOW)).toMatchObject({ status: 'sending', already: false });
   });
 
-  it('counts the suppressed readers of a big list too (their addresses asked for in groups)', async () => {
+  it('counts the suppressed readers of a big list too (1,201 of them)', async () => {
     const { deps, bulletin } = await cancelledHalfway();
     // 1,200 more readers, never queued, whose addresses all bounce, and dani's (her mail taken back).
     const bouncing = Array.from({ length: 1200 }, (_, i) => `r${i}@rebota.mx`);
