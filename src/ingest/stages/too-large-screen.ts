@@ -29,13 +29,24 @@ export interface TooLargeScreen {
   believed?: boolean;
 }
 
+/** The header fields a too-large mail is screened by, its body unread. */
+const screenedFields = (peek: PeekedHeaders & { from: string }) => ({
+  headers: peek.headers ?? new Map<string, string[]>(),
+  from: { address: peek.from, name: peek.fromName },
+  subject: peek.subject ?? '',
+  text: '',
+});
+
+/** Machine-written (an out-of-office, a bounce, a list's copy): the evidence, or null for a person's mail. */
+export const machineWrittenReason = (peek: PeekedHeaders & { from: string }): string | null => classifyAutomatic(screenedFields(peek))?.reason ?? null;
+
 /** `continues`: it names an existing ticket (too-large-continues.ts), so who may open tickets is not asked, unless its From is forged (held as any forged mail is). */
 export async function screenTooLarge(tx: Tx, access: AccessSettings, peek: PeekedHeaders & { from: string }, continues = false): Promise<TooLargeScreen> {
   const headers = peek.headers ?? new Map<string, string[]>();
   const fromCount = peek.fromCount ?? 1;
   const authenticity =
     fromCount === 1 ? assessSender(headers.get('authentication-results') ?? [], peek.from, access.trustedAuthservIds) : { trusted: false, reason: severalFromsReason(fromCount) };
-  const fields = { headers, from: { address: peek.from, name: peek.fromName }, subject: peek.subject ?? '', text: '' };
+  const fields = screenedFields(peek);
   const automatic = classifyAutomatic(fields);
   const forged = authenticity.trusted ? null : `the From address failed authentication (${authenticity.reason})`;
   const silent = forged ?? (automatic ? `machine-written (${automatic.reason})` : asksNoAutoReply(fields));

@@ -13,7 +13,7 @@ import type { PeekedHeaders } from '../peek-headers.js';
 import { DEFAULT_ACCESS, type AccessSettings } from './access.js';
 import { isSupportAddress } from './identify.js';
 import { continuesATicket } from './too-large-continues.js';
-import { screenTooLarge, type TooLargeScreen } from './too-large-screen.js';
+import { machineWrittenReason, screenTooLarge, type TooLargeScreen } from './too-large-screen.js';
 import { ticketTooLargeAnswers } from './too-large-thread.js';
 import { closedWhileUnread, undoCloseForTooLarge } from './too-large-close-undone.js';
 import { addTooLargeNote, megabytes, tooLargeNotice } from './too-large-note.js';
@@ -57,7 +57,10 @@ export async function recordTooLarge(
   const answeredAt = mail.answeredAt ?? now;
   const closedInTime = (id: number) => closedWhileUnread(tx, deps.lifecycle, id, answeredAt, now);
   const windowOver = async (id: number) => (await windowOverAt(tx, deps.lifecycle, id, now)) !== null;
-  const continues = !from || ownMail ? false : await continuesATicket(tx, deps.secret, { ...peek, from }, windowOver, closedInTime);
+  // Only a person's answer undoes the timer's close (apply.ts: a machine's reply is never one): an out-of-office of
+  // one of the ticket's people, in time, passed the hold as continuing the closed ticket, then opened its own unheld.
+  const personal = from !== null && machineWrittenReason({ ...peek, from }) === null;
+  const continues = !from || ownMail ? false : await continuesATicket(tx, deps.secret, { ...peek, from }, windowOver, personal ? closedInTime : undefined);
   const screen = !from || ownMail ? null : await screenTooLarge(tx, deps.access ?? DEFAULT_ACCESS, { ...peek, from }, continues);
   let ticketNumber: number | null = null;
   if (from && screen) {
