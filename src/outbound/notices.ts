@@ -5,7 +5,7 @@ import { createSignedMessageId, domainOf, plusAddressFor } from '../domain/threa
 import type { Tx } from '../store/database.js';
 import { automaticMailsTo, dueAtOnce, insertOutboxMail, outboxKeyExists } from '../store/outbox-repo.js';
 import { addMessage, addTicketEvent } from '../store/tickets-repo.js';
-import { addressedTo, lastMessageOf, noticeTicket, type NoticeTicket } from '../store/notice-queries.js';
+import { addressedTo, addressedToOthers, lastMessageOf, noticeTicket, type NoticeTicket } from '../store/notice-queries.js';
 import { pickLocale, type Locale, type TemplateRenderer } from './templates.js';
 import { suppressedAmong } from '../store/suppression-repo.js';
 import { insertDeferredNotice } from '../store/deferred-notice-repo.js';
@@ -66,6 +66,13 @@ export interface NoticeRequest {
    * name, in their language; not to the requester nor the copies (notice-queries.ts addressedTo).
    */
   onlyTo?: string;
+  /**
+   * The ticket's people but this one, who is told in a mail of her own (close_undone by a too_large notice): the
+   * requester and the copies without her (notice-queries.ts addressedToOthers); nobody else, no mail.
+   */
+  notTo?: string;
+  /** close_undone: the answer that undid the close could not be read (too large): the mail claims nothing of it. */
+  answerUnread?: boolean;
   attachments?: Array<{ filename: string; contentType: string; sha256: string; size: number }>;
   actor?: string;
   /** Set when the notice was owed (deferred): the ticket's last message then, which it answers. */
@@ -145,7 +152,9 @@ export async function enqueueNotice(tx: Tx, deps: NoticeDeps, req: NoticeRequest
   }
   if (await outboxKeyExists(tx, req.idempotencyKey)) return { queued: false };
   const stored = await noticeTicket(tx, req.ticketId, req.messagesUpTo);
-  const ticket = req.onlyTo ? addressedTo(tx, stored, req.onlyTo) : stored;
+  const others = req.notTo ? addressedToOthers(tx, stored, req.notTo) : stored;
+  if (!others) return { queued: false };
+  const ticket = req.onlyTo ? addressedTo(tx, others, req.onlyTo) : others;
   const internal = req.internalRecipients !== undefined;
   const primary = internal ? (req.internalRecipients?.[0] ?? '') : ticket.requester.email;
   const counted = answersMail(req);

@@ -67,6 +67,8 @@ export interface TemplateContext {
    * status whose window the answer came in (the close it says was a mistake).
    */
   closedAfter?: 'pending' | 'solved';
+  /** close_undone to the others on the ticket when the answer was too large to read: "a mail about it came in time". */
+  answerUnread?: boolean;
   issueRef?: string;
   previous?: { number: number; subject?: string };
   /** capMinutes: set on the escalation that fills the lead's AUTO_MAIL_LIMIT window (the next ones are not mailed). */

@@ -87,3 +87,15 @@ export function addressedTo(tx: Tx, ticket: NoticeTicket, email: string): Notice
   const person = c ?? { email: email.toLowerCase(), name: null, locale: null, country: null, organisation: null };
   return { ...ticket, requester: person, ccs: [] };
 }
+
+/**
+ * `ticket` as a notice to its people but `email` sees it: the requester and the copies without that person, who is
+ * told in a mail of her own (too_large). The requester left out, the first copy takes her place. Null: nobody else.
+ */
+export function addressedToOthers(tx: Tx, ticket: NoticeTicket, email: string): NoticeTicket | null {
+  const left = email.toLowerCase();
+  const ccs = ticket.ccs.filter((cc) => cc.toLowerCase() !== left);
+  if (ticket.requester.email.toLowerCase() !== left) return { ...ticket, ccs };
+  const [first, ...rest] = ccs;
+  return first === undefined ? null : { ...addressedTo(tx, ticket, first), ccs: rest };
+}

@@ -84,3 +84,39 @@ describe('the same too-large mail in time read twice (a crash before the IMAP ac
     expect((await outbox(number)).filter(([template]) => template === 'too_large')).toHaveLength(1);
   });
 });
+
+describe('the copies of a ticket whose close a too-large answer in time undid, the closing mail sent to them', () => {
+  // The closing mail went to the requester and her copies; a readable answer's close_undone goes to them all. The
+  // too_large notice is for its sender alone ("send it again smaller"): the others are told the ticket is open again,
+  // and nothing of a mail they did not send nor of information support could not read.
+  const toldOpenAgain = (number: number, subject: string) =>
+    `Le avisamos que su ticket #${number} «${subject}» se había cerrado por falta de respuesta, pero un correo sobre él nos llegó a tiempo, ` +
+    'dentro del plazo de 5 días hábiles: el cierre fue un error y el ticket sigue abierto, en estado «Abierto».';
+
+  it("the requester's answer: the too_large notice to her; the colleague in copy is told the ticket is open again", async () => {
+    const { number, asked } = await closedByTheTimer('Timbrado 11');
+    expect(await tt.ingest(MX('2026-11-20T10:01:00'), answer(asked), MX('2026-11-20T09:59:00'))).toMatchObject({ outcome: 'too_large', ticketNumber: number });
+    const mails = tt.take();
+    expect(mails.map((m) => [m.to, m.subject])).toEqual([
+      [['ana@cliente.mx'], `[#${number}] Su correo no pudo procesarse por su tamaño: Timbrado 11`],
+      [['luis@cliente.mx'], `Re: [#${number}] Timbrado 11`],
+    ]);
+    const copy = mails[1]?.text ?? '';
+    expect(copy).toContain(toldOpenAgain(number, 'Timbrado 11'));
+    for (const untrue of ['tamaño', 'su respuesta', 'revisará la información']) expect(copy).not.toContain(untrue);
+    expect(await outbox(number)).toEqual(expect.arrayContaining([['closed', 'sent'], ['too_large', 'sent'], ['close_undone', 'sent']]));
+  });
+
+  it('a colleague in copy answers: the too_large notice to him, the requester told the ticket is open again', async () => {
+    const { number, asked } = await closedByTheTimer('Timbrado 12');
+    const luis = await tt.ingest(MX('2026-11-20T10:01:00'), answer(asked, { From: 'Luis Gómez <luis@cliente.mx>' }), MX('2026-11-20T09:59:00'));
+    expect(luis).toMatchObject({ outcome: 'too_large', ticketNumber: number });
+    const mails = tt.take();
+    expect(mails.map((m) => [m.to, m.subject.startsWith(`[#${number}] Su correo no pudo procesarse`)])).toEqual([
+      [['luis@cliente.mx'], true],
+      [['ana@cliente.mx'], false],
+    ]);
+    expect(mails[1]?.text).toContain(toldOpenAgain(number, 'Timbrado 12'));
+    expect(mails[1]?.text).toContain('Ana Pérez');
+  });
+});

@@ -272,9 +272,13 @@ describe("a customer's too-large answer in time, read after the tick closed the 
     const luis = await tt.ingest(MX('2026-11-20T10:02:00'), from('luis@cliente.mx'), MX('2026-11-20T09:59:00'));
     expect(luis).toMatchObject({ outcome: 'too_large', ticketNumber: number });
     expect((await tt.ticket(number)).status).toBe('open');
-    // The notice to the one who must send it again, on that ticket; the stranger's held ticket is answered by nothing.
+    // The notice to the one who must send it again, on that ticket; the requester, who had the closing mail, is told
+    // the ticket is open again (too-large-close-undone.test.ts); the stranger's held ticket is answered by nothing.
     const mails = tt.take();
-    expect(mails.map((m) => [m.to, m.subject])).toEqual([[['luis@cliente.mx'], `[#${number}] Su correo no pudo procesarse por su tamaño: Timbrado 7`]]);
+    expect(mails.map((m) => [m.to, m.subject])).toEqual([
+      [['luis@cliente.mx'], `[#${number}] Su correo no pudo procesarse por su tamaño: Timbrado 7`],
+      [['ana@cliente.mx'], `Re: [#${number}] Timbrado 7`],
+    ]);
     expect(mails[0]?.text).toContain('el cierre fue un error y el ticket sigue abierto');
   });
 

@@ -1,6 +1,7 @@
 import { withdrawClosingMail } from '../../lifecycle/close-undone.js';
 import { closedByTimerBefore } from '../../lifecycle/jobs.js';
-import { applyChange, type LifecycleDeps } from '../../lifecycle/transitions.js';
+import { applyChange, closeHours, type LifecycleDeps } from '../../lifecycle/transitions.js';
+import { enqueueNotice } from '../../outbound/notices.js';
 import type { Tx } from '../../store/database.js';
 import { loadTicketState } from '../../store/lifecycle-repo.js';
 import { ensureContact, type StoredTicket } from '../../store/tickets-repo.js';
@@ -25,7 +26,8 @@ export async function closedWhileUnread(tx: Tx, deps: LifecycleDeps, ticketId: n
 /**
  * Undoes the timer's close of `ticket` for her too-large mail: its note, the closing mail withdrawn if still queued,
  * pending -> open (`customer_answered`) or solved -> open (`reopened`), from `closed`, the SLA clock running from her
- * mail, and the too_large notice to her alone (none when `silent`). Null when the close does not give way (it was
+ * mail, and the too_large notice to her alone (none when `silent`); where the closing mail may have reached them, the
+ * ticket's other people are told it is open again (close_undone). Null when the close does not give way (it was
  * not the timer's, or her mail came after the window): the caller opens a ticket of its own.
  */
 export async function undoCloseForTooLarge(
@@ -47,5 +49,12 @@ export async function undoCloseForTooLarge(
   const detail = `a mail of ${megabytes(input.size)} too large to read, in time (reached the mailbox ${answeredAt.toISOString()}): the timer's close undone, its sender asked to send it again smaller`;
   const notice = input.silent ? undefined : { ...tooLargeNotice(input), autoSubmitted: 'auto-replied' as const, onlyTo: from, closedAfter: closeRead ? close.from : undefined };
   await applyChange(tx, deps, state, { to: 'open', now, clockAt: clockResumesAt(state, close.from, input.slaFrom ?? now), actor: from, event, detail, notice });
+  // The closing mail went to the requester and her copies, as a readable answer's close_undone does: the others are
+  // told the ticket is open again, and nothing of a mail they did not send nor of what nobody could read.
+  if (notice?.closedAfter) {
+    const windowHours = closeHours(close.from, deps.policies);
+    const others = { notice: 'close_undone' as const, idempotencyKey: `close_undone:too_large:${input.sha256}`, autoSubmitted: 'auto-replied' as const };
+    await enqueueNotice(tx, deps.notices, { ...others, ticketId: ticket.id, now, closedAfter: close.from, windowHours, notTo: from, answerUnread: true });
+  }
   return ticket.number;
 }
