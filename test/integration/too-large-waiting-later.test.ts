@@ -268,6 +268,7 @@ describe("a customer's too-large answer in time, read after the tick closed the 
     const from = (address: string) => mail({ headers: { From: address, 'In-Reply-To': asked.messageId, References: asked.messageId, Subject: `Re: ${asked.subject}` }, body: BIG });
     const stranger = await tt.ingest(MX('2026-11-20T10:01:00'), from('x@otra.com'), MX('2026-11-20T09:58:00'));
     expect(stranger.ticketNumber).not.toBe(number);
+    expect((await tt.ticket(stranger.ticketNumber as number)).events.map((e) => e.type)).toContain('held_for_authorisation');
     expect((await tt.ticket(number)).status).toBe('closed');
     const luis = await tt.ingest(MX('2026-11-20T10:02:00'), from('luis@cliente.mx'), MX('2026-11-20T09:59:00'));
     expect(luis).toMatchObject({ outcome: 'too_large', ticketNumber: number });
