@@ -1,11 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { calendarFromEnv } from '../../src/domain/business-clock.js';
 import { mail } from '../support/app.js';
-import { cliBuilt, runCli } from '../support/cli.js';
+import { cliBuilt, runCliOk } from '../support/cli.js';
+import { openHourDaysAgo } from '../support/open-hour.js';
 import { startSmtpPeer, type SmtpPeer } from '../support/smtp.js';
 
 // An address whose mail was refused for good gets no survey until a later mail reaches it (README "Surveys", who is
@@ -14,14 +13,6 @@ import { startSmtpPeer, type SmtpPeer } from '../support/smtp.js';
 // server refused it: for a mail queued by `scheduler run-once --now` at an earlier instant (sent by the drain at the
 // wall clock), it is that instant, days before the refusal, and every mail the address took in between read as
 // having reached it after the refusal: its next CSAT was queued, to be refused again.
-
-/** A business hour (10:00 on the desk's clock, when the NPS campaign mails) at least two days before now. */
-function openHourDaysAgo(): string {
-  const calendar = calendarFromEnv({});
-  let day = DateTime.now().setZone(calendar.config.timeZone).minus({ days: 2 }).set({ hour: 10, minute: 0, second: 0, millisecond: 0 });
-  while (!calendar.isOpenAt(day.toJSDate())) day = day.minus({ days: 1 });
-  return day.toISO() as string;
-}
 
 interface Shown {
   events: Array<{ type: string; detail: string | null }>;
@@ -42,11 +33,7 @@ describe.skipIf(!cliBuilt)('a survey refused for good, queued by run-once --now 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const ok = async (args: string[], input?: string | Buffer) => {
-    const run = await runCli(args, { env, input });
-    expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(0);
-    return run.stdout;
-  };
+  const ok = (args: string[], input?: string | Buffer) => runCliOk(args, { env, input });
 
   it('blocks her next CSAT: the mails she took before the refusal do not lift it', async () => {
     // Ana's ticket: acknowledged, solved (its notice and CSAT reach her, today, on the wall clock).

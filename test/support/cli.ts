@@ -36,3 +36,10 @@ export function runCli(args: string[], opts: { env?: Record<string, string>; inp
     child.stdin.end(opts.input ?? '');
   });
 }
+
+/** runCli for a step that must succeed: its stdout, or an error naming the command and what it wrote to stderr. */
+export async function runCliOk(args: string[], opts: { env?: Record<string, string>; input?: Buffer | string } = {}): Promise<string> {
+  const run = await runCli(args, opts);
+  if (run.code !== 0) throw new Error(`ventanilla ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
+  return run.stdout;
+}
