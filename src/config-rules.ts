@@ -114,3 +114,25 @@ export function tlsPortWarnings(e: Pick<Env, 'IMAP_HOST' | 'IMAP_PORT' | 'IMAP_S
   if (e.SMTP_HOST) check('SMTP', e.SMTP_PORT, e.SMTP_SECURE, 587, 465);
   return warnings;
 }
+
+const IMAP_LOGIN = ['IMAP_USER', 'IMAP_PASSWORD', 'IMAP_OAUTH2_TOKEN_URL', 'IMAP_OAUTH2_CLIENT_ID', 'IMAP_OAUTH2_CLIENT_SECRET', 'IMAP_OAUTH2_REFRESH_TOKEN', 'IMAP_OAUTH2_SERVICE_ACCOUNT_FILE'] as const;
+const SMTP_LOGIN = ['SMTP_USER', 'SMTP_PASSWORD'] as const;
+
+/**
+ * A login set without its server (IMAP_PASSWORD but no IMAP_HOST, or the host misspelt as IMAP_SERVER): the
+ * credentials went unused without a word, the daemon read no mail and `SMTP_PASSWORD` sent none. Warned, not
+ * refused: running without a mailbox or a mail server is a valid set-up, only likely not the one meant.
+ */
+export function loginWithoutServerWarnings(e: Pick<Env, 'IMAP_HOST' | 'SMTP_HOST' | (typeof IMAP_LOGIN)[number] | (typeof SMTP_LOGIN)[number]>): string[] {
+  const warnings: string[] = [];
+  const check = (host: 'IMAP_HOST' | 'SMTP_HOST', names: readonly (keyof typeof e)[], consequence: string, server: string) => {
+    if (e[host] !== undefined) return;
+    const set = names.filter((name) => e[name] !== undefined);
+    if (!set.length) return;
+    const listed = set.length > 1 ? `${set.slice(0, -1).join(', ')} and ${set.at(-1)} are` : `${set[0]} is`;
+    warnings.push(`${listed} set but ${host} is not: ${consequence}; set ${host} to ${server}, or unset ${set.length > 1 ? 'them' : 'it'}`);
+  };
+  check('IMAP_HOST', IMAP_LOGIN, 'no mailbox is read (`start` runs the scheduled jobs only)', "the mailbox's server");
+  check('SMTP_HOST', SMTP_LOGIN, 'no mail is sent, it is written to DATA_DIR/outbox as .eml files', 'the mail server');
+  return warnings;
+}

@@ -10,7 +10,7 @@ const bool = (fallback: boolean) =>
   z.preprocess(
     (v) => (typeof v === 'string' ? v.trim().toLowerCase() : v),
     z
-      .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' })
+      .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true, false, yes, no, 1 or 0' })
       .default(fallback ? 'true' : 'false')
       .transform((v) => v === 'true' || v === '1' || v === 'yes'),
   );

@@ -3,7 +3,7 @@ import { invalidConfiguration, shownValue, unknownSettingWarnings } from './conf
 import { CALENDAR_VARIABLES, KNOWN_VARIABLES, envSchema, type Env } from './config-variables.js';
 import type { OAuth2Settings } from './oauth2-token.js';
 import { imapConfig } from './config-imap.js';
-import { readPriorityMatrix, readSlaTargets, timerAndSlaProblems, tlsPortWarnings } from './config-rules.js';
+import { loginWithoutServerWarnings, readPriorityMatrix, readSlaTargets, timerAndSlaProblems, tlsPortWarnings } from './config-rules.js';
 import { calendarFromEnv } from './domain/business-clock.js';
 import { loadDotenv } from './dotenv.js';
 import { isSupportAddress } from './ingest/stages/identify.js';
@@ -109,7 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { dotenv?
   const e = parsed.data;
   const problems: string[] = [];
   problems.push(...timerAndSlaProblems(e));
-  warnings.push(...tlsPortWarnings(e));
+  warnings.push(...tlsPortWarnings(e), ...loginWithoutServerWarnings(e));
   // Moving each mail into the mailbox it came from gives it a new UID above the cursor: read again, for ever.
   const sameMailbox = (a: string, b: string) => (a.toUpperCase() === 'INBOX' ? a.toUpperCase() === b.toUpperCase() : a === b);
   if (e.IMAP_PROCESSED_MAILBOX && sameMailbox(e.IMAP_MAILBOX, e.IMAP_PROCESSED_MAILBOX)) {

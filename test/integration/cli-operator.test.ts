@@ -108,7 +108,7 @@ describe.skipIf(!cliBuilt)('the CLI at start-up, as an operator meets it', () =>
   // In .env (Node's parser) a "#" ends an unquoted value wherever it stands: a password "Pa55#word" was read as
   // "Pa55", and the server's refusal was all the operator saw. A "#" after a space is a comment, as meant.
   it('warns of an unquoted .env value cut at a "#" that looks part of it, naming the variable, not the value', async () => {
-    writeFileSync(join(dir, '.env'), `DATA_DIR=${join(dir, 'data')}\nSMTP_PASSWORD=Pa55#word\nSUPPORT_NAME=Soporte # the display name\nBULLETIN_NAME="Boletín #1"\n`);
+    writeFileSync(join(dir, '.env'), `DATA_DIR=${join(dir, 'data')}\nSMTP_HOST=smtp.example.test\nSMTP_PASSWORD=Pa55#word\nSUPPORT_NAME=Soporte # the display name\nBULLETIN_NAME="Boletín #1"\n`);
     const result = await runCli(['tickets', 'list'], { env: {}, cwd: dir });
     expect(result.code, result.stderr).toBe(0);
     const warnings = result.stderr.trim().split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { msg: string }).msg);

@@ -93,7 +93,7 @@ describe('configuration from the environment', () => {
     expect(error.message).toMatch(/IMAP_PORT: expected a port number.*"abc"/);
     expect(error.message).toMatch(/MAX_MESSAGE_BYTES: expected a number above 0 \(got "-5"\)/);
     expect(error.message).toMatch(/SUPPORT_ADDRESS: expected an email address/);
-    expect(error.message).toMatch(/IMAP_SECURE: expected true or false \(got "maybe"\)/);
+    expect(error.message).toMatch(/IMAP_SECURE: expected true, false, yes, no, 1 or 0 \(got "maybe"\)/);
     expect(error.message).toMatch(/DATABASE_URL: expected a SQLite URL/);
   });
 
@@ -205,6 +205,21 @@ describe('configuration from the environment', () => {
     expect(load({ ...imap, SMTP_HOST: 'smtp.x.test', SMTP_PORT: '25' }).warnings).toEqual([]);
     expect(load({ ...imap, IMAP_PORT: '1143', IMAP_SECURE: 'false', SMTP_HOST: 'smtp.x.test', SMTP_PORT: '2525', SMTP_SECURE: 'true' }).warnings).toEqual([]);
     expect(load({ IMAP_PORT: '143', SMTP_PORT: '465' }).warnings).toEqual([]);
+  });
+
+  // A mailbox owner who set the password but not the server (or misspelt it as IMAP_SERVER, no typo of ours) got a
+  // daemon that read no mail, and commands that said nothing: the credentials were ignored without a word.
+  it('warns when IMAP or SMTP credentials are set without their server: they are not used', () => {
+    expect(load({ IMAP_USER: 'soporte@x.test', IMAP_PASSWORD: 'p' }).warnings).toEqual([
+      'IMAP_USER and IMAP_PASSWORD are set but IMAP_HOST is not: no mailbox is read (`start` runs the scheduled jobs only); set IMAP_HOST to the mailbox\'s server, or unset them',
+    ]);
+    expect(load({ IMAP_OAUTH2_TOKEN_URL: 'https://login.x.test/token' }).warnings).toEqual([
+      'IMAP_OAUTH2_TOKEN_URL is set but IMAP_HOST is not: no mailbox is read (`start` runs the scheduled jobs only); set IMAP_HOST to the mailbox\'s server, or unset it',
+    ]);
+    expect(load({ SMTP_PASSWORD: 'p' }).warnings).toEqual([
+      'SMTP_PASSWORD is set but SMTP_HOST is not: no mail is sent, it is written to DATA_DIR/outbox as .eml files; set SMTP_HOST to the mail server, or unset it',
+    ]);
+    expect(load({ IMAP_HOST: 'imap.x.test', IMAP_USER: 'u', IMAP_PASSWORD: 'p', SMTP_HOST: 'smtp.x.test', SMTP_USER: 'u', SMTP_PASSWORD: 'p' }).warnings).toEqual([]);
   });
 
   // z.url() does not stop its refinements: isLinkBase's `new URL` threw, and the operator read a TypeError's stack.
