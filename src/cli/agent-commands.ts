@@ -18,7 +18,7 @@ export function parseTicketNumber(text: string): number {
 
 function parseStatus(text: string | undefined): TicketStatus | undefined {
   if (text === undefined) return undefined;
-  if (!isTicketStatus(text)) throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, `--status must be one of ${TICKET_STATUSES.join(', ')} (got "${text}")`);
+  if (!isTicketStatus(text)) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `--status must be one of ${TICKET_STATUSES.join(', ')} (got "${text}")`);
   return text;
 }
 

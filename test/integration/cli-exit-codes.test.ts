@@ -86,5 +86,8 @@ describe.skipIf(!cliBuilt)('exit codes of the commands that name something', () 
     expect({ code: reopen.code, stderr: reopen.stderr.trim() }).toEqual({ code: 1, stderr: 'ventanilla: TRANSITION_REFUSED: The ticket is closed, which is final; a reply from the customer opens a follow-up ticket.' });
     const notANumber = await cli('tickets show abc');
     expect({ code: notANumber.code, stderr: notANumber.stderr.trim() }).toEqual({ code: 1, stderr: 'ventanilla: INPUT_UNREADABLE: "abc" is not a ticket number' });
+    // A mistyped status is a bad value, not a change the rules refused.
+    const badStatus = await cli('tickets set 1000 --status solvd');
+    expect({ code: badStatus.code, stderr: badStatus.stderr.trim() }).toEqual({ code: 1, stderr: 'ventanilla: INPUT_UNREADABLE: --status must be one of new, open, pending, on_hold, solved, closed (got "solvd")' });
   });
 });
