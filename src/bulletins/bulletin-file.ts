@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { DateTime } from 'luxon';
 import { isScalar, parseDocument, type Document } from 'yaml';
 import { ErrorCode, VentanillaError } from '../errors.js';
+import { fileReadReason } from '../file-read-reason.js';
 import { isLocale, LOCALES, type Locale } from '../outbound/locale.js';
 import { decodeTextFile } from '../text-file.js';
 import { parseCountries } from './countries.js';
@@ -159,7 +160,7 @@ export function readBulletinFile(path: string, opts: { timeZone: string; now: Da
   try {
     source = decodeTextFile(readFileSync(path));
   } catch (error) {
-    throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `Cannot read ${path}: ${(error as Error).message}`);
+    throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `Cannot read ${path}: ${fileReadReason(error)}`);
   }
   return parseBulletin(source, { ...opts, file: path });
 }

@@ -4,6 +4,7 @@ import { decodeCsvBytes } from '../bulletins/csv.js';
 import { addSubscriber, importSubscribers, removeSubscriber } from '../bulletins/subscribers.js';
 import { decodeList, parseCountries } from '../bulletins/countries.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
+import { fileReadReason } from '../file-read-reason.js';
 import { inTransaction } from '../store/database.js';
 import { listSubscribers } from '../store/subscriber-repo.js';
 import { liftSuppression, listSuppressions, suppressionOf } from '../store/suppression-repo.js';
@@ -31,7 +32,7 @@ export function registerSubscriberCommands(program: Command): void {
         try {
           csv = decodeCsvBytes(readFileSync(file));
         } catch (error) {
-          throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `Cannot read ${file}: ${(error as Error).message}`);
+          throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `Cannot read ${file}: ${fileReadReason(error)}`);
         }
         const report = await importSubscribers(app.db, csv, { now: app.now(), dryRun: opts.dryRun, resubscribe: opts.resubscribe });
         // Bad rows make the exit code 1 (the good ones are imported all the same).

@@ -90,4 +90,14 @@ describe.skipIf(!cliBuilt)('exit codes of the commands that name something', () 
     const badStatus = await cli('tickets set 1000 --status solvd');
     expect({ code: badStatus.code, stderr: badStatus.stderr.trim() }).toEqual({ code: 1, stderr: 'ventanilla: INPUT_UNREADABLE: --status must be one of new, open, pending, on_hold, solved, closed (got "solvd")' });
   });
+
+  // They printed Node's "ENOENT: no such file or directory, open '/…'", the path said twice; --body-file said it in words.
+  it.each([
+    ['subscribers import', 'lectores.csv'],
+    ['bulletin schedule', 'aviso-de-enero.md'],
+  ])('`%s` of a file that is not there names it and why, in words: exit 1', async (command, name) => {
+    const file = join(dir, name);
+    const result = await runCli([...command.split(' '), file], { env });
+    expect({ code: result.code, stdout: result.stdout, stderr: result.stderr.trim() }).toEqual({ code: 1, stdout: '', stderr: `ventanilla: INPUT_UNREADABLE: Cannot read ${file}: no such file (ENOENT)` });
+  });
 });
