@@ -69,7 +69,7 @@ export function registerSubscriberCommands(program: Command): void {
     .command('add')
     .description('subscribe an address (active at once; also one who had unsubscribed)')
     .argument('<email>')
-    .requiredOption('--country <code>', 'a country (repeat for more), e.g. --country MX --country AR', collect, [])
+    .requiredOption('--country <code>', 'a country (repeat for more), e.g. --country MX --country AR', collect)
     .option('--locale <locale>', 'es, pt or en (default: from the country)')
     .option('--name <name>')
     .option('--topic <topic>', 'a topic (repeat for more); none: every topic', collect, [])

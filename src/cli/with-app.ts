@@ -13,8 +13,11 @@ function osUser(): string {
   }
 }
 
-/** commander helper for repeatable options (--attach a --attach b). */
-export const collect = (value: string, previous: string[]): string[] => [...previous, value];
+/**
+ * commander helper for repeatable options (--attach a --attach b). Without a default (a required repeatable option,
+ * `subscribers add --country`, so that commander says it is missing) the first value comes with none.
+ */
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 /** Runs an action, then sends what it queued right away (the daemon would within seconds anyway). */
 export async function withApp<T>(action: (app: App) => Promise<T>): Promise<T> {

@@ -89,6 +89,10 @@ describe.skipIf(!cliBuilt)('exit codes of the commands that name something', () 
     // A mistyped status is a bad value, not a change the rules refused.
     const badStatus = await cli('tickets set 1000 --status solvd');
     expect({ code: badStatus.code, stderr: badStatus.stderr.trim() }).toEqual({ code: 1, stderr: 'ventanilla: INPUT_UNREADABLE: --status must be one of new, open, pending, on_hold, solved, closed (got "solvd")' });
+    // --country is required: without it the line read 'no country (e.g. "MX AR")', the words of a CSV row.
+    const noCountry = await cli('subscribers add nuevo@cliente.mx');
+    expect({ code: noCountry.code, stdout: noCountry.stdout }).toEqual({ code: 1, stdout: '' });
+    expect(noCountry.stderr).toMatch(/^error: required option '--country <code>' not specified\n[\s\S]*Usage: ventanilla subscribers add/);
   });
 
   // They printed Node's "ENOENT: no such file or directory, open '/…'", the path said twice; --body-file said it in words.
