@@ -40,7 +40,7 @@ function answerBy(ticket: NoticeTicket, now: Date, format: (d: Date) => string):
 }
 
 /** The request's fields a notice's words come from. */
-export type NoticeWording = Pick<NoticeRequest, 'notice' | 'now' | 'writtenAt' | 'deadline' | 'windowHours' | 'closedAfter' | 'answerUnread' | 'issueRef' | 'escalation'>;
+export type NoticeWording = Pick<NoticeRequest, 'notice' | 'now' | 'writtenAt' | 'deadline' | 'windowHours' | 'closedAfter' | 'answerUnread' | 'answeredBy' | 'issueRef' | 'escalation'>;
 
 /**
  * The templates' context of a notice about `ticket` in `locale`, dates as of `req.now`; `capMinutes`: set on the
@@ -58,6 +58,7 @@ export function noticeContext(tx: Tx, deps: NoticeDeps, req: NoticeWording, tick
     body,
     closedAfter: req.closedAfter,
     answerUnread: req.answerUnread,
+    answeredBy: req.answeredBy,
     issueRef: req.issueRef ?? ticket.productIssueRef ?? undefined,
     previous: ticket.followUpOf ? { ...ticket.followUpOf, subject: subjectIn(ticket.followUpOf.subject, locale) } : undefined,
     ...(req.notice === 'acknowledgement' || req.notice === 'follow_up_created' ? articlesAndLink(tx, deps.knowledge, deps.secret, ticket, req.now, locale) : {}),

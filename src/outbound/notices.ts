@@ -73,6 +73,8 @@ export interface NoticeRequest {
   notTo?: string;
   /** close_undone: the answer that undid the close could not be read (too large): the mail claims nothing of it. */
   answerUnread?: boolean;
+  /** close_undone: the answer in time was not the requester's but this person's (name, else address): the mail names them. */
+  answeredBy?: string;
   attachments?: Array<{ filename: string; contentType: string; sha256: string; size: number }>;
   actor?: string;
   /** Set when the notice was owed (deferred): the ticket's last message then, which it answers. */

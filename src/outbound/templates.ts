@@ -69,6 +69,11 @@ export interface TemplateContext {
   closedAfter?: 'pending' | 'solved';
   /** close_undone to the others on the ticket when the answer was too large to read: "a mail about it came in time". */
   answerUnread?: boolean;
+  /**
+   * close_undone when the answer in time was not the requester's (a colleague in copy): who sent it, by name or else
+   * address. The one mail goes to the requester and the copies: it names the reply's sender instead of "your reply".
+   */
+  answeredBy?: string;
   issueRef?: string;
   previous?: { number: number; subject?: string };
   /** capMinutes: set on the escalation that fills the lead's AUTO_MAIL_LIMIT window (the next ones are not mailed). */

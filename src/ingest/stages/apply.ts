@@ -90,7 +90,7 @@ export async function applyInbound(tx: Tx, deps: LifecycleDeps, input: ApplyInpu
             actor,
             event: effect.event,
             detail: `via ${thread.via}`,
-            notice: input.silent ? undefined : replyNotice(effect.event, closeRead ? beaten : null, input.message.dedupKey),
+            notice: input.silent ? undefined : replyNotice(effect.event, closeRead ? beaten : null, input.message.dedupKey, answeredBy(input, ticket)),
           });
         }
       } else {
@@ -139,12 +139,23 @@ export function clockResumesAt(state: TicketState, waited: string, start: Date):
  * have read the timer's closing mail (`closeRead`: it was sent before the close was undone), the mail says plainly
  * that the close was a mistake and the ticket stays open, their answer having come in time; a closing mail cancelled
  * unsent leaves what an answer read before the tick gets (a complement: nothing until the agent's next answer).
+ * `answeredBy`: the answer was another's than the requester's (answeredBy below), whom close_undone names.
  */
-export function replyNotice(event: string, closeRead: TimerClose | null, dedupKey: string) {
+export function replyNotice(event: string, closeRead: TimerClose | null, dedupKey: string, answeredBy?: string) {
   const autoSubmitted = 'auto-replied' as const;
-  if (closeRead) return { notice: 'close_undone' as const, idempotencyKey: `close_undone:${dedupKey}`, autoSubmitted, closedAfter: closeRead.from };
+  if (closeRead) return { notice: 'close_undone' as const, idempotencyKey: `close_undone:${dedupKey}`, autoSubmitted, closedAfter: closeRead.from, answeredBy };
   if (event === 'reopened') return { notice: 'reopened' as const, idempotencyKey: `reopened:${dedupKey}`, autoSubmitted };
   return undefined;
+}
+
+/**
+ * Who answered, when not the ticket's requester (a colleague in copy, or of her organisation): by the name in the
+ * mail's From, else its address. The receipt goes to the requester and her copies in one mail: "your reply" there
+ * told the requester of a reply she never sent. Undefined: the requester's own answer.
+ */
+function answeredBy(input: Pick<ApplyInput, 'requester' | 'message'>, ticket: Pick<StoredTicket, 'requester'>): string | undefined {
+  if (input.requester.email.toLowerCase() === ticket.requester.toLowerCase()) return undefined;
+  return input.message.fromName?.trim() || input.requester.email;
 }
 
 /** A person's reply with nothing but thanks in its words and no attachment (domain/thanks.ts). */
