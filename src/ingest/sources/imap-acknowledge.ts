@@ -153,8 +153,9 @@ export class Acknowledger {
     const flagIsLast = !moving || this.folderMissing !== null;
     await this.ask(client, `${committed.length} processed mail(s) were flagged`, () => client.messageFlagsAdd(uidSet(committed), [PROCESSED_KEYWORD], { uid: true, silent: true }), flagIsLast);
     if (!moving) return;
-    // concat, not push(...): a sweep's list may be longer than a call's arguments may be.
-    this.unmoved = this.unmoved.concat(committed);
+    // concat, not push(...): a sweep's list may be longer than a call's arguments may be. A sweep finds again
+    // what this session left unmoved (a folder refusing it, while another daemon moved the cursor): not added twice.
+    this.unmoved = uids ? this.unmoved.concat(committed) : joined(this.unmoved, committed);
     // While the folder refuses, the mails left unmoved stay past MOVE_EVERY: tried at each drain's end, not each batch.
     if (!uids || (this.unmoved.length >= MOVE_EVERY && !this.refusing)) await this.moveFlagged(client);
   }
@@ -281,4 +282,10 @@ export class Acknowledger {
     const search = () => client.search({ uid: uidSet(uids) }, { uid: true });
     return (await this.ask(client, 'the mailbox was searched for mail left unmoved', search)) || null;
   }
+}
+
+/** `list` and what of `more` it does not hold yet (a Set: a sweep's list may hold tens of thousands). */
+function joined(list: number[], more: number[]): number[] {
+  const held = new Set(list);
+  return list.concat(more.filter((uid) => !held.has(uid)));
 }
