@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Acknowledger, PROCESSED_KEYWORD } from '../../src/ingest/sources/imap-acknowledge.js';
+import { processedFolderRefusedAlert } from '../../src/ingest/sources/imap-processed-folder.js';
 import { openDatabase } from '../../src/store/database.js';
 import { mail } from '../support/app.js';
 import { cliBuilt } from '../support/cli.js';
@@ -67,6 +68,34 @@ describe.skipIf(!dovecotAvailable())('a processed folder that refuses the MOVE (
     expect(told.slice(2)).toEqual([expect.stringMatching(/^refused: /)]);
     expect((await dovecot.list('INBOX')).map((m) => [m.messageId, m.flags])).toEqual([['<m5@cliente.mx>', [PROCESSED_KEYWORD]]]);
     expect(await dovecot.count('Processed')).toBe(4);
+  });
+});
+
+// A MOVE takes the mail out of the inbox too: without the right to delete there ('t', 'e': a shared mailbox the
+// IMAP user may only read and flag), Dovecot refuses it in the same words as a processed folder it may not add to.
+// The alert named only the processed folder's right 'i', which the user had: its reader changed nothing.
+describe.skipIf(!dovecotAvailable())('a MOVE refused because the inbox may not be deleted from (Dovecot ACL)', () => {
+  it('is told once, the mails kept flagged, and the alert names the right to delete from the inbox as well', async () => {
+    const dovecot = await startDovecot({ acl: true });
+    cleanups.push(() => dovecot.stop());
+    await dovecot.appendMany([1, 2].map(oneMail));
+    await dovecot.appendMany([], 'Processed');
+    setFolderRights(dovecot, 'INBOX', 'lrwsip');
+    const { ours } = await ourSessionAndAPerson(dovecot, cleanups);
+    const told: string[] = [];
+    const acks = new Acknowledger('Processed', { moveRefused: (r) => told.push(r) });
+    for (let uid = 1; uid <= 2; uid++) {
+      await acks.acknowledge(ours, BigInt(uid), [uid]);
+      await acks.moveFlagged(ours);
+    }
+    expect(told).toHaveLength(1);
+    expect((await dovecot.list('INBOX')).map((m) => [m.messageId, m.flags])).toEqual([
+      ['<m1@cliente.mx>', [PROCESSED_KEYWORD]],
+      ['<m2@cliente.mx>', [PROCESSED_KEYWORD]],
+    ]);
+    expect(await dovecot.count('Processed')).toBe(0);
+    const alert = processedFolderRefusedAlert({ mailbox: 'INBOX', processedMailbox: 'Processed', reason: told[0] as string }, new Date());
+    expect(alert.doing).toContain("the right to delete mail from INBOX (the IMAP ACL rights 't' and 'e')");
   });
 });
 

@@ -189,7 +189,7 @@ export class Acknowledger {
    * (each drain's warning never reached a person).
    */
   private moveRefused(count: number, words: string | null): void {
-    const why = words ? `: ${words}` : ' (no right to add mail to it, over quota, or read-only?)';
+    const why = words ? `: ${words}` : ' (no right to add mail to it, or to delete it from the mailbox; over quota, or read-only?)';
     if (!this.refusing) this.reports.moveRefused?.(`the server refused to move ${count} processed mail(s) to ${this.processedMailbox}, which exists${why}`);
     this.refusing = true;
   }

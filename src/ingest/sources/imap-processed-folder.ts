@@ -39,8 +39,8 @@ export function processedFolderMissingAlert(o: { mailbox: string; processedMailb
 }
 
 /**
- * IMAP_PROCESSED_MAILBOX is there but refuses our mail (the IMAP user may not add to it, the account is over quota,
- * the folder is read-only): recorded mail piles up in the watched folder, flagged, a warning at each drain.
+ * IMAP_PROCESSED_MAILBOX is there but refuses our mail (the IMAP user may not add to it, or not delete from the
+ * watched folder, the account is over quota, the folder is read-only): recorded mail piles up in the watched folder, flagged, a warning at each drain.
  */
 export function processedFolderRefusedAlert(o: { mailbox: string; processedMailbox: string; reason: string }, at: Date): Alert {
   return {
@@ -49,7 +49,9 @@ export function processedFolderRefusedAlert(o: { mailbox: string; processedMailb
     what: `The IMAP server refuses to move recorded mail into the folder ${o.processedMailbox} (IMAP_PROCESSED_MAILBOX): ${o.reason}.`,
     doing:
       `${flaggedMeanwhile(o.mailbox)} as soon as the folder takes it (tried again at each poll). Give IMAP_USER the right to add mail to ` +
-      `${o.processedMailbox} (the IMAP ACL right 'i'), free room if the account is over quota, or set IMAP_PROCESSED_MAILBOX to a folder it may fill and start the daemon again.`,
+      // A MOVE takes the mail out of the watched folder too: a server refuses it in the same words without that right.
+      `${o.processedMailbox} (the IMAP ACL right 'i') and the right to delete mail from ${o.mailbox} (the IMAP ACL rights 't' and 'e'), ` +
+      'free room if the account is over quota, or set IMAP_PROCESSED_MAILBOX to a folder it may fill and start the daemon again.',
     commands: ['ventanilla inbound --limit 5'],
     next: 'No other alert of this kind is sent while the daemon runs and the folder keeps refusing; one comes again if it takes mail and later refuses it (never two within AUTO_MAIL_WINDOW_MINUTES).',
     at,

@@ -30,7 +30,7 @@ describe('a processed folder refusing our mail across sessions and sweeps', () =
       await acks.acknowledge(client, 3n);
       await acks.moveFlagged(client);
     }
-    expect(told).toEqual(['the server refused to move 3 processed mail(s) to Processed, which exists (no right to add mail to it, over quota, or read-only?)']);
+    expect(told).toEqual(['the server refused to move 3 processed mail(s) to Processed, which exists (no right to add mail to it, or to delete it from the mailbox; over quota, or read-only?)']);
     // Per session: the sweep's MOVE, and the drain's at its end, each tried twice (the folder listed between).
     expect(commands.filter((c) => c.startsWith('MOVE'))).toHaveLength(5 * 4);
   });

@@ -112,7 +112,7 @@ describe('Acknowledger', () => {
       await acks.acknowledge(server, BigInt(uid), [uid]);
       await acks.moveFlagged(server);
     }
-    expect(told).toEqual(['refused: the server refused to move 1000 processed mail(s) to Processed, which exists (no right to add mail to it, over quota, or read-only?)']);
+    expect(told).toEqual(['refused: the server refused to move 1000 processed mail(s) to Processed, which exists (no right to add mail to it, or to delete it from the mailbox; over quota, or read-only?)']);
     // Tried at the first MOVE_EVERY, then at each drain's end only (not at each batch of the backlog), each time
     // with everything left flagged.
     expect(commands.filter((c) => c.startsWith('MOVE'))).toEqual([
