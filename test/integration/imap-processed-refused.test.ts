@@ -141,3 +141,37 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('the daemon, its processed fol
     expect(await alerts()).toHaveLength(1);
   });
 });
+
+describe.skipIf(!dovecotAvailable() || !cliBuilt)('the daemon reconnecting while its processed folder refuses the MOVE', () => {
+  it('warns and mails ALERT_ADDRESS once over the reconnects, each new session finding the refused mail again, none moved or lost', { timeout: 90_000 }, async () => {
+    const dovecot = await startDovecot({ acl: true });
+    cleanups.push(() => dovecot.stop());
+    await dovecot.appendMany([], 'Processed');
+    setFolderRights(dovecot, 'Processed', 'lr');
+    const dataDir = mkdtempSync(join(tmpdir(), 'ventanilla-imap-refused-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const daemon = startDaemon(imapDaemonEnv(dovecot, dataDir, { IMAP_POLL_SECONDS: '1', ALERT_ADDRESS: 'ops@example.com' }));
+    cleanups.push(() => daemon.kill());
+    const db = await openDatabase(join(dataDir, 'ventanilla.db'));
+    cleanups.push(() => db.$disconnect());
+    const sessions = () => daemonLogLines(daemon).filter((l) => /^IMAP mailbox open/.test(l.msg)).length;
+    const flagged = () => dovecot.count('INBOX', { keyword: PROCESSED_KEYWORD });
+
+    // A mail, then the server restarted (every connection dropped) twice, a mail after each reconnect.
+    for (let n = 1; n <= 3; n++) {
+      if (n > 1) {
+        const before = sessions();
+        await dovecot.restart();
+        await waitFor(async () => sessions() > before, `session ${n} opened`, 20_000, 100);
+      }
+      await dovecot.append(oneMail(n));
+      await waitFor(async () => (await flagged()) === n, `mail ${n} flagged`, 20_000, 100);
+    }
+    expect(daemonLogLines(daemon).filter((l) => /^IMAP session failed/.test(l.msg)).length).toBeGreaterThanOrEqual(2);
+    expect(daemonLogLines(daemon).filter((l) => /^IMAP move refused/.test(l.msg))).toHaveLength(1);
+    expect(await db.outboxMail.count({ where: { template: 'alert_processed_folder_refused' } })).toBe(1);
+    expect(await dovecot.count('INBOX')).toBe(3);
+    expect(await dovecot.count('Processed')).toBe(0);
+    expect(await db.inboundLog.count()).toBe(3);
+  });
+});
