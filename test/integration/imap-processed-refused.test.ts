@@ -99,6 +99,28 @@ describe.skipIf(!dovecotAvailable())('a MOVE refused because the inbox may not b
   });
 });
 
+// A server without MOVE: COPY, then delete. Without the right to delete, Dovecot answers OK to the \Deleted flag
+// and to the EXPUNGE and deletes nothing: the mail was taken for moved, stayed in the inbox, and nobody was told.
+describe.skipIf(!dovecotAvailable())('a server without MOVE that keeps the copied mail (no right to delete from the inbox)', () => {
+  it('is told once, and each mail copied once in a session, not at each drain', async () => {
+    const dovecot = await startDovecot({ acl: true, imapCapability: dovecotCapabilitiesWithout('MOVE') });
+    cleanups.push(() => dovecot.stop());
+    await dovecot.appendMany([1, 2, 3].map(oneMail));
+    await dovecot.appendMany([], 'Processed');
+    setFolderRights(dovecot, 'INBOX', 'lrwsip');
+    const { ours } = await ourSessionAndAPerson(dovecot, cleanups);
+    const told: string[] = [];
+    const acks = new Acknowledger('Processed', { moveRefused: (r) => told.push(r), moveTaken: () => told.push('taken') });
+    for (let uid = 1; uid <= 3; uid++) {
+      await acks.acknowledge(ours, BigInt(uid), [uid]);
+      await acks.moveFlagged(ours);
+    }
+    expect(told).toEqual(['the server kept 1 processed mail(s) in the mailbox after they were copied to Processed and deleted (no right to delete there?)']);
+    expect(messageIds(await dovecot.list('Processed'))).toEqual(['<m1@cliente.mx>', '<m2@cliente.mx>', '<m3@cliente.mx>']);
+    expect((await dovecot.list('INBOX')).map((m) => [m.messageId, m.flags])).toEqual([1, 2, 3].map((n) => [`<m${n}@cliente.mx>`, [PROCESSED_KEYWORD]]));
+  });
+});
+
 describe.skipIf(!dovecotAvailable() || !cliBuilt)('the daemon, its processed folder refusing the MOVE', () => {
   it('mails ALERT_ADDRESS once and warns once over several polls; the right given back, the folder gets every mail, none recorded twice', { timeout: 90_000 }, async () => {
     const dovecot = await startDovecot({ acl: true });

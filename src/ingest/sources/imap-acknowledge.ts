@@ -57,6 +57,8 @@ export class Acknowledger {
    * until a move goes through again, not at each drain. Kept across sessions, as folderMissing.
    */
   private refusing = false;
+  /** Copied to the processed folder and still here after their deletion, in this move (copyThenDelete). */
+  private kept = 0;
 
   /**
    * `reports`: a MOVE refused by the folder there, and taken again; the folder missing, made at last (each once a
@@ -170,7 +172,8 @@ export class Acknowledger {
       this.folderMade();
     }
     const uids = this.unmoved.splice(0);
-    if (await this.move(client, uids)) return this.moveTaken();
+    this.kept = 0;
+    if (await this.move(client, uids)) return this.moved();
     // The folder deleted meanwhile is created again (and the log says so), and the move tried once more: only a
     // refusal after that needs a person. One that lasts (full, not allowed, a folder the server will not create) must not stop the mailbox:
     // these mails are committed and flagged, so they wait in it for a later drain's move while new mail is read as
@@ -178,19 +181,28 @@ export class Acknowledger {
     const notCreated = await ensureMailbox(client, this.processedMailbox, () => this.reports.folderMadeAgain?.());
     // The words of the refusal told are those of the last try, not of an older command.
     takeRefusal(client);
-    if (notCreated === null && (await this.move(client, uids))) return this.moveTaken();
+    if (notCreated === null && (await this.move(client, uids))) return this.moved();
     this.unmoved = uids.concat(this.unmoved);
     if (notCreated !== null) this.folderRefused(notCreated);
-    else this.moveRefused(uids.length, takeRefusal(client));
+    else {
+      const words = takeRefusal(client);
+      const why = words ? `: ${words}` : ' (no right to add mail to it, or to delete it from the mailbox; over quota, or read-only?)';
+      this.moveRefused(`the server refused to move ${uids.length} processed mail(s) to ${this.processedMailbox}, which exists${why}`);
+    }
+  }
+
+  /** The move went through; mail the server kept here after copying it (copyThenDelete) is refused all the same. */
+  private moved(): void {
+    if (this.kept === 0) return this.moveTaken();
+    this.moveRefused(`the server kept ${this.kept} processed mail(s) in the mailbox after they were copied to ${this.processedMailbox} and deleted (no right to delete there?)`);
   }
 
   /**
-   * The folder there refused the move, in the server's `words` when known (imap-refusals.ts): told once a spell
+   * The folder there refused the move, in the server's words when known (imap-refusals.ts): told once a spell
    * (each drain's warning never reached a person).
    */
-  private moveRefused(count: number, words: string | null): void {
-    const why = words ? `: ${words}` : ' (no right to add mail to it, or to delete it from the mailbox; over quota, or read-only?)';
-    if (!this.refusing) this.reports.moveRefused?.(`the server refused to move ${count} processed mail(s) to ${this.processedMailbox}, which exists${why}`);
+  private moveRefused(reason: string): void {
+    if (!this.refusing) this.reports.moveRefused?.(reason);
     this.refusing = true;
   }
 
@@ -252,6 +264,12 @@ export class Acknowledger {
       sure = uids;
     }
     if (sure.length > 0 && !(await this.deleteCopied(client, sure))) return null;
+    // Dovecot without the right to delete here (ACL 't', 'e') answers OK to the \Deleted flag and the EXPUNGE and
+    // deletes nothing: the mail stays, copied. Told (moved()), and not copied again at each drain: it stays flagged
+    // here, as a refused MOVE leaves it. One only marked \Deleted (left for a person's EXPUNGE) was deleted.
+    const kept = sure.length > 0 ? await this.ask(client, 'the mailbox was searched for mail kept after its deletion', () => client.search({ uid: uidSet(sure), deleted: false }, { uid: true })) : [];
+    if (!kept) return null;
+    this.kept += kept.length;
     // A Set: a sweep's list may hold tens of thousands.
     const deleted = new Set(sure);
     const rest = uids.filter((uid) => !deleted.has(uid));
