@@ -1,6 +1,7 @@
 import type { ImapFlow } from 'imapflow';
 import { describe, expect, it } from 'vitest';
 import { Acknowledger } from '../../../src/ingest/sources/imap-acknowledge.js';
+import { refusalKeeper } from '../../../src/ingest/sources/imap-refusals.js';
 
 // A processed folder that refuses our mail for hours: the daemon reconnects meanwhile (a connection lost, a server
 // restarted), and a second daemon on the same database may record mail between this one's drains (each takes the
@@ -48,5 +49,31 @@ describe('a processed folder refusing our mail across sessions and sweeps', () =
     await acks.acknowledge(client, 6n);
     server.usable = false;
     await expect(acks.moveFlagged(client)).rejects.toThrow('the connection closed while 6 processed mail(s) were moved to Processed');
+  });
+
+  // The server's words come from imapflow's logger, which hears every refused command of the session: the alert
+  // gives those of the last MOVE, not of a SEARCH or a flag refused earlier.
+  it("the alert gives the words of the last refused MOVE, never an earlier command's", async () => {
+    const { server, client } = refusingServer([1]);
+    const keeper = refusalKeeper();
+    keeper.attach(client);
+    const refuse = (words: string, code?: string) => keeper.logger.warn({ err: { responseText: words, serverResponseCode: code } });
+    let moves = 0;
+    server.messageMove = async () => (++moves === 2 ? refuse('Quota exceeded (mailbox for user is full) (0.001 + 0.000 secs).', 'OVERQUOTA') : undefined, false);
+    const told: string[] = [];
+    const acks = new Acknowledger('Processed', { moveRefused: (r) => told.push(r) });
+    refuse('Invalid search', 'CANNOT');
+    await acks.acknowledge(client, 1n, [1]);
+    await acks.moveFlagged(client);
+    expect(told).toEqual(['the server refused to move 1 processed mail(s) to Processed, which exists: [OVERQUOTA] Quota exceeded (mailbox for user is full).']);
+
+    // A new spell whose MOVE the server refuses without words imapflow logs: the guess, not the old words.
+    const quiet = refusingServer([2]);
+    const acks2 = new Acknowledger('Processed', { moveRefused: (r) => told.push(r) });
+    keeper.attach(quiet.client);
+    refuse('Invalid search', 'CANNOT');
+    await acks2.acknowledge(quiet.client, 2n, [2]);
+    await acks2.moveFlagged(quiet.client);
+    expect(told[1]).not.toContain('search');
   });
 });
