@@ -40,7 +40,8 @@ export function processedFolderMissingAlert(o: { mailbox: string; processedMailb
 
 /**
  * IMAP_PROCESSED_MAILBOX is there but refuses our mail (the IMAP user may not add to it, or not delete from the
- * watched folder, the account is over quota, the folder is read-only): recorded mail piles up in the watched folder, flagged, a warning at each drain.
+ * watched folder, the account is over quota, the folder is read-only): recorded mail piles up in the watched
+ * folder, flagged, a warning at each drain.
  */
 export function processedFolderRefusedAlert(o: { mailbox: string; processedMailbox: string; reason: string }, at: Date): Alert {
   return {
