@@ -6,6 +6,7 @@ import type { Address, InboundMail } from './parse.js';
 import { classifyMail, type MailKind } from './classify/bounce.js';
 import { asksNoAutoReply, classifyAutomatic, type AutomaticVerdict } from './stages/automatic.js';
 import { assessSender, type SenderAuthenticity } from './stages/authenticity.js';
+import { doubtedUnseenFrom } from './stages/unseen-from.js';
 import { writtenDateOnDeskClock } from './desk-date.js';
 import { severalFromsReason } from './from-fields.js';
 import { copiesOf } from './stages/mail-copies.js';
@@ -86,7 +87,7 @@ export async function analyseMail(settings: AnalysisSettings, blobs: Pick<BlobSt
   const authenticity: SenderAuthenticity = form
     ? { trusted: false, verdict: 'none', reason: `it came through the web form ${form.form}, whose Reply-To gives the customer's address: nothing authenticates it` }
     : mail.from && mail.fromCount === 1
-      ? assessSender(mail.headers.get('authentication-results') ?? [], sender.address, settings.trustedAuthservIds)
+      ? believedIfSeen(mail, assessSender(mail.headers.get('authentication-results') ?? [], sender.address, settings.trustedAuthservIds), sender.address, settings.trustedAuthservIds)
       : { trusted: false, verdict: 'none', reason: mail.from ? severalFromsReason(mail.fromCount) : 'no From address' };
   const attachments: NewMessage['attachments'] = [];
   const omitted: string[] = [];
@@ -130,6 +131,10 @@ export function visibleTextOf(analysis: Pick<MailAnalysis, 'mail' | 'omitted'>):
   // the agent reads what the sender saw (visible-text/plain-symbols.ts). The stored text stays the part as written.
   return [extractVisibleText(plainWithSymbols(text, html), html, subject), ...analysis.omitted].filter(Boolean).join('\n\n');
 }
+
+/** A From the trusted servers did not read (behind a bare CR) is not vouched for by their silence (stages/unseen-from.ts). */
+const believedIfSeen = (mail: InboundMail, verdict: SenderAuthenticity, address: string, trustedIds: readonly string[]) =>
+  mail.fromUnseenByServers ? doubtedUnseenFrom(verdict, mail.headers.get('authentication-results') ?? [], address, trustedIds) : verdict;
 
 function senderFromHeaders(mail: InboundMail): Address | null {
   for (const name of ['sender', 'reply-to', 'return-path']) {

@@ -15,6 +15,7 @@ import { takeUuencodedFiles } from './uuencode.js';
 import { withEncodedPartDecoded, withStreamedPartsDecoded } from './encoded-parts.js';
 import { bareCrsEndLines, UTF7_SCAN_BYTES } from './raw-head.js';
 import { withBareCrsAsCrlf } from './bare-cr-lines.js';
+import { withFieldsRelaysSaw } from './fields-relays-saw.js';
 import { fromNameWithLetters, readAsUtf7, subjectWithLetters } from './legacy-headers.js';
 import { withStreamedTnefRead, withTnefRead } from './tnef-attachments.js';
 import { runMailParser, type AttachmentSpill, type ParserOutput, type TakenAttachment } from './mail-parser-run.js';
@@ -53,6 +54,11 @@ export interface InboundMail {
   cc: Address[];
   /** The Reply-To addresses (a web form's customer: stages/web-form.ts); absent in mails built by hand. */
   replyTo?: Address[];
+  /**
+   * Its From field is read only with its bare CRs as line ends, where the servers in front of the desk, reading LF
+   * lines, did not read it (fields-relays-saw.ts): no verdict of theirs is about it (stages/unseen-from.ts).
+   */
+  fromUnseenByServers?: true;
   /** Every address the mail was delivered to: To, Cc, Delivered-To, X-Original-To, Envelope-To. */
   recipients: string[];
   subject: string;
@@ -157,13 +163,6 @@ function decodeUtf7Text(head: Buffer, text: string): string {
   return text;
 }
 
-/**
- * Old Mac mail ends lines with a bare CR, also when a relay added LF or CRLF lines to it: mailparser would read the
- * whole mail as one header line (bare-cr-lines.ts).
- */
-function withLineFeeds(raw: Buffer): Buffer {
-  return bareCrsEndLines(raw) ? withBareCrsAsCrlf(raw) : raw;
-}
 
 const parseTimeout = () => new VentanillaError(ErrorCode.PARSE_FAILED, 'Parsing the mail took too long');
 
@@ -172,7 +171,14 @@ const readNothing = (mail: InboundMail) => mail.text === '' && mail.html === nul
 
 /** A mail in memory; its attachments are kept in memory too. */
 export async function parseMail(input: Buffer): Promise<InboundMail> {
-  const raw = withLineFeeds(input);
+  // Old Mac mail ends lines with a bare CR, also when a relay added LF or CRLF lines to it: mailparser would read the
+  // whole mail as one header line (bare-cr-lines.ts). Its trust fields are read as the servers read them too.
+  const macWay = bareCrsEndLines(input);
+  const read = await parseLines(macWay ? withBareCrsAsCrlf(input) : input, input);
+  return macWay ? withFieldsRelaysSaw(read, input) : read;
+}
+
+async function parseLines(raw: Buffer, input: Buffer): Promise<InboundMail> {
   // Its From fields counted on the bytes as they came: an old Mac mail's made line ends read one way only (from-fields.ts).
   const counted = { fromFields: fromFieldCount(input) };
   const mail = await toInboundMail(() => runMailParser(raw, undefined, PARSE_TIMEOUT_MS, parseTimeout), raw, undefined, counted);

@@ -2,20 +2,15 @@
 // server authenticating one and the parser reading the other): the server vouched for the attacker's own domain,
 // and the desk believed the other address, a customer's, as if nothing spoke against it.
 import { afterEach, describe, expect, it } from 'vitest';
-import { addOrganisation, authoriseContact } from '../../src/lifecycle/access-actions.js';
-import { inTransaction } from '../../src/store/database.js';
-import { createTestApp, mail, type TestApp } from '../support/app.js';
+import { mail, type TestApp } from '../support/app.js';
+import { empresaDesk } from '../support/empresa-desk.js';
 
 let app: TestApp;
 const clock = new Date('2026-11-24T16:00:00Z');
 afterEach(async () => app?.dispose());
 
 async function start(env: Record<string, string> = {}) {
-  app = await createTestApp({ TRUSTED_AUTHSERV_IDS: 'mx.example.test', ...env }, () => clock);
-  await inTransaction(app.db, (tx) =>
-    addOrganisation(tx, app.lifecycle, { name: 'Empresa S.A. de C.V.', domains: ['empresa.mx'], country: 'MX', admin: 'admin@empresa.mx', actor: 'agent:test', now: clock }),
-  );
-  await inTransaction(app.db, (tx) => authoriseContact(tx, app.lifecycle, { email: 'luis@empresa.mx', actor: 'agent:test', now: clock }));
+  app = await empresaDesk(env, clock);
 }
 
 const ingest = (raw: Buffer) => app.pipeline.ingest(raw, { source: 'file', sourceRef: 'test' });

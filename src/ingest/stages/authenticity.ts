@@ -138,7 +138,7 @@ export function parseTrustedAuthservIds(value: string | undefined): string[] {
   return (value ?? '').split(',').map((v) => v.trim().toLowerCase()).filter(Boolean);
 }
 
-function domainOfValue(value: string | undefined): string | null {
+export function domainOfValue(value: string | undefined): string | null {
   if (!value) return null;
   const domain = value.slice(value.lastIndexOf('@') + 1).trim().toLowerCase().replace(/\.$/, '');
   // An internationalised domain as one form (Punycode): a server may write it so, and the parser give it in Unicode.

@@ -1,0 +1,54 @@
+import { parserHeaderEnd } from './header-end.js';
+import type { InboundMail } from './parse.js';
+import { UTF7_SCAN_BYTES } from './raw-head.js';
+
+// A mail of LF or CRLF lines with one field line ended by a bare CR is read the old Mac way (raw-head.ts
+// bareCrsEndLines), its bare CRs line ends: anyone can write one on purpose. The servers in front of the desk read
+// it the LF way: the trusted server removed the Authentication-Results in its name it saw and wrote its own, checked
+// DMARC on the From it saw, a list appended its fields below the block it saw. Read the Mac way, text a server took
+// for part of a field ("Subject: x\rAuthentication-Results: ...pass") is a field of its own, and a bare-CR empty
+// line ("\r\n\rX: y") ends the block before the fields a list appended. So the fields that decide trust are read both
+// ways and the more cautious taken (as from-fields.ts counts From fields): Authentication-Results only as the
+// servers read them; each field the servers read is kept, their values first; a From or Reply-To read only the Mac
+// way is marked, for nothing to vouch for it (stages/unseen-from.ts, web-form.ts).
+//
+// A field line of the LF reading that holds a bare CR is not one a server wrote (a relay writes LF or CRLF lines):
+// it is the Mac part, read as one line. An old Mac mail with no LF in its block has no field the LF way, and reads
+// as before.
+
+/** The header fields as a reader of LF lines reads them (mailsplit's rules), by lower-case name, values unfolded. */
+export function lfReadFields(raw: Buffer): Map<string, string[]> {
+  const head = raw.subarray(0, UTF7_SCAN_BYTES).toString('latin1');
+  const block = head.slice(0, parserHeaderEnd(head)?.head ?? head.length);
+  const fields = new Map<string, string[]>();
+  const lines = block.split(/\r?\n/);
+  for (let at = 0; at < lines.length; at++) {
+    let line = lines[at] as string;
+    while (at + 1 < lines.length && /^[ \t]/.test(lines[at + 1] as string)) line += ` ${lines[++at]}`;
+    const colon = line.indexOf(':');
+    if (colon <= 0 || line.includes('\r')) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    fields.set(name, [...(fields.get(name) ?? []), line.slice(colon + 1).replace(/[ \t]+/g, ' ').trim()]);
+  }
+  return fields;
+}
+
+/** The mail's trust fields as the servers read them too, when it was read with its bare CRs as line ends. */
+export function withFieldsRelaysSaw(mail: InboundMail, raw: Buffer): InboundMail {
+  const lf = lfReadFields(raw);
+  if (lf.size === 0) return mail;
+  const same = (a: string, b: string) => a.replace(/[ \t]+/g, ' ') === b;
+  const readOnlyTheMacWay = (name: string) => (mail.headers.get(name) ?? []).some((v) => !(lf.get(name) ?? []).some((seen) => same(v, seen)));
+  const headers = new Map(mail.headers);
+  for (const [name, seen] of lf) headers.set(name, [...seen, ...(mail.headers.get(name) ?? []).filter((v) => !seen.some((s) => same(v, s)))]);
+  // Only the reports the servers read: one hidden from them was not removed by the server it names.
+  const reports = lf.get('authentication-results');
+  if (reports) headers.set('authentication-results', reports);
+  else headers.delete('authentication-results');
+  return {
+    ...mail,
+    headers,
+    ...(readOnlyTheMacWay('from') ? { fromUnseenByServers: true as const } : {}),
+    ...(readOnlyTheMacWay('reply-to') ? { replyTo: [] } : {}),
+  };
+}
