@@ -40,7 +40,11 @@ export function withBareCrsAsCrlf(raw: Buffer): Buffer {
     out.push(line, asCrlf(end));
     if (mode === 'header') {
       if (line !== '') header.push(line);
-      else mode = partBody(header, boundaries);
+      else {
+        mode = partBody(header, boundaries);
+        // A forwarded mail's header block is its own: its Content-Type (and boundary) read, not the part's again.
+        header = [];
+      }
     } else if (delimiter === 'open') {
       mode = 'header';
       header = [];

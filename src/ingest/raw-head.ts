@@ -27,8 +27,9 @@ export function endsLinesWithBareCr(raw: Buffer): boolean {
  */
 export function bareCrsEndLines(raw: Buffer): boolean {
   if (endsLinesWithBareCr(raw)) return true;
-  // Every mail passes here: a header block without a bare CR (nearly all) is not copied as text.
-  const head = raw.subarray(0, Math.min(lfHeaderEnd(raw), BARE_CR_HEADER_BYTES));
+  // Every mail passes here: a header block without a bare CR (nearly all) is not copied as text, and only the bytes a
+  // header block may take are searched for its end (an LF mail has no "\n\r\n": its whole body was searched).
+  const head = lfHeaderEnd(raw.subarray(0, BARE_CR_HEADER_BYTES));
   if (!hasBareCr(head)) return false;
   const block = head.toString('latin1');
   return BARE_CR_FIELD_LINE.test(block) || /\r\r(?!\n)/.test(block);
@@ -44,11 +45,11 @@ const BARE_CR_HEADER_BYTES = UTF7_SCAN_BYTES;
 /** A field line ended by a bare CR, the next field's name and colon after it (one way to match: linear). */
 const BARE_CR_FIELD_LINE = /[^\r\n]\r[!-9;-~]+[ \t]*:/;
 
-/** Where mailsplit ends the header block: at the first LF-ended line that is empty or a lone CR (header-end.ts). */
-function lfHeaderEnd(raw: Buffer): number {
-  if (raw[0] === 0x0a || (raw[0] === 0x0d && raw[1] === 0x0a)) return 0;
+/** The header block as mailsplit ends it: at the first LF-ended line that is empty or a lone CR (header-end.ts). */
+function lfHeaderEnd(raw: Buffer): Buffer {
+  if (raw[0] === 0x0a || (raw[0] === 0x0d && raw[1] === 0x0a)) return raw.subarray(0, 0);
   // A CRLF mail's empty line first, then an LF one before it: a CRLF mail is not scanned whole for "\n\n".
   const crlf = raw.indexOf('\n\r\n');
   const lf = (crlf === -1 ? raw : raw.subarray(0, crlf + 1)).indexOf('\n\n');
-  return lf !== -1 ? lf : crlf !== -1 ? crlf : raw.length;
+  return raw.subarray(0, lf !== -1 ? lf : crlf !== -1 ? crlf : raw.length);
 }
