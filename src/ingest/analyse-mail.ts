@@ -6,7 +6,7 @@ import type { Address, InboundMail } from './parse.js';
 import { classifyMail, type MailKind } from './classify/bounce.js';
 import { asksNoAutoReply, classifyAutomatic, type AutomaticVerdict } from './stages/automatic.js';
 import { assessSender, type SenderAuthenticity } from './stages/authenticity.js';
-import { doubtedUnseenFrom } from './stages/unseen-from.js';
+import { believedIfSeen } from './stages/unseen-from.js';
 import { writtenDateOnDeskClock } from './desk-date.js';
 import { severalFromsReason } from './from-fields.js';
 import { copiesOf } from './stages/mail-copies.js';
@@ -131,10 +131,6 @@ export function visibleTextOf(analysis: Pick<MailAnalysis, 'mail' | 'omitted'>):
   // the agent reads what the sender saw (visible-text/plain-symbols.ts). The stored text stays the part as written.
   return [extractVisibleText(plainWithSymbols(text, html), html, subject), ...analysis.omitted].filter(Boolean).join('\n\n');
 }
-
-/** A From the trusted servers did not read (behind a bare CR) is not vouched for by their silence (stages/unseen-from.ts). */
-const believedIfSeen = (mail: InboundMail, verdict: SenderAuthenticity, address: string, trustedIds: readonly string[]) =>
-  mail.fromUnseenByServers ? doubtedUnseenFrom(verdict, mail.headers.get('authentication-results') ?? [], address, trustedIds) : verdict;
 
 function senderFromHeaders(mail: InboundMail): Address | null {
   for (const name of ['sender', 'reply-to', 'return-path']) {

@@ -24,31 +24,39 @@ export function lfReadFields(raw: Buffer): Map<string, string[]> {
   const lines = block.split(/\r?\n/);
   for (let at = 0; at < lines.length; at++) {
     let line = lines[at] as string;
-    while (at + 1 < lines.length && /^[ \t]/.test(lines[at + 1] as string)) line += ` ${lines[++at]}`;
+    while (at + 1 < lines.length && /^[ \t]/.test(lines[at + 1] as string)) line += ` ${(lines[++at] as string).replace(/^[ \t]+/, '')}`;
     const colon = line.indexOf(':');
     if (colon <= 0 || line.includes('\r')) continue;
     const name = line.slice(0, colon).trim().toLowerCase();
-    fields.set(name, [...(fields.get(name) ?? []), line.slice(colon + 1).replace(/[ \t]+/g, ' ').trim()]);
+    fields.set(name, [...(fields.get(name) ?? []), line.slice(colon + 1).trim()]);
   }
   return fields;
+}
+
+/**
+ * The fields `read` (by a reader taking bare CRs for line ends) with those the servers read (`lfReadFields`) first, and
+ * only theirs of Authentication-Results; `unseen`: a field of that name is read only the Mac way.
+ */
+export function withRelaysReading(read: Map<string, string[]>, lf: Map<string, string[]>): { headers: Map<string, string[]>; unseen: (name: string) => boolean } {
+  const same = (a: string, b: string) => a.replace(/\s+/g, ' ') === b.replace(/\s+/g, ' ');
+  const headers = new Map(read);
+  for (const [name, seen] of lf) headers.set(name, [...seen, ...(read.get(name) ?? []).filter((v) => !seen.some((s) => same(v, s)))]);
+  // Only the reports the servers read: one hidden from them was not removed by the server it names.
+  const reports = lf.get('authentication-results');
+  if (reports) headers.set('authentication-results', reports);
+  else headers.delete('authentication-results');
+  return { headers, unseen: (name) => (read.get(name) ?? []).some((v) => !(lf.get(name) ?? []).some((seen) => same(v, seen))) };
 }
 
 /** The mail's trust fields as the servers read them too, when it was read with its bare CRs as line ends. */
 export function withFieldsRelaysSaw(mail: InboundMail, raw: Buffer): InboundMail {
   const lf = lfReadFields(raw);
   if (lf.size === 0) return mail;
-  const same = (a: string, b: string) => a.replace(/[ \t]+/g, ' ') === b;
-  const readOnlyTheMacWay = (name: string) => (mail.headers.get(name) ?? []).some((v) => !(lf.get(name) ?? []).some((seen) => same(v, seen)));
-  const headers = new Map(mail.headers);
-  for (const [name, seen] of lf) headers.set(name, [...seen, ...(mail.headers.get(name) ?? []).filter((v) => !seen.some((s) => same(v, s)))]);
-  // Only the reports the servers read: one hidden from them was not removed by the server it names.
-  const reports = lf.get('authentication-results');
-  if (reports) headers.set('authentication-results', reports);
-  else headers.delete('authentication-results');
+  const { headers, unseen } = withRelaysReading(mail.headers, lf);
   return {
     ...mail,
     headers,
-    ...(readOnlyTheMacWay('from') ? { fromUnseenByServers: true as const } : {}),
-    ...(readOnlyTheMacWay('reply-to') ? { replyTo: [] } : {}),
+    ...(unseen('from') ? { fromUnseenByServers: true as const } : {}),
+    ...(unseen('reply-to') ? { replyTo: [] } : {}),
   };
 }

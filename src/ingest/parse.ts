@@ -54,10 +54,7 @@ export interface InboundMail {
   cc: Address[];
   /** The Reply-To addresses (a web form's customer: stages/web-form.ts); absent in mails built by hand. */
   replyTo?: Address[];
-  /**
-   * Its From field is read only with its bare CRs as line ends, where the servers in front of the desk, reading LF
-   * lines, did not read it (fields-relays-saw.ts): no verdict of theirs is about it (stages/unseen-from.ts).
-   */
+  /** Its From is read only with bare CRs as line ends, not by the servers (fields-relays-saw.ts, stages/unseen-from.ts). */
   fromUnseenByServers?: true;
   /** Every address the mail was delivered to: To, Cc, Delivered-To, X-Original-To, Envelope-To. */
   recipients: string[];
@@ -171,8 +168,8 @@ const readNothing = (mail: InboundMail) => mail.text === '' && mail.html === nul
 
 /** A mail in memory; its attachments are kept in memory too. */
 export async function parseMail(input: Buffer): Promise<InboundMail> {
-  // Old Mac mail ends lines with a bare CR, also when a relay added LF or CRLF lines to it: mailparser would read the
-  // whole mail as one header line (bare-cr-lines.ts). Its trust fields are read as the servers read them too.
+  // Old Mac mail (bare CR line ends, also with LF lines a relay added) read whole as one header line by mailparser
+  // (bare-cr-lines.ts); its trust fields read as the servers read them too.
   const macWay = bareCrsEndLines(input);
   const read = await parseLines(macWay ? withBareCrsAsCrlf(input) : input, input);
   return macWay ? withFieldsRelaysSaw(read, input) : read;

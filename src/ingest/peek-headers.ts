@@ -3,6 +3,7 @@ import { oneLine } from '../domain/one-line.js';
 import { personName } from '../domain/display-name.js';
 import { normaliseMessageId } from '../domain/thread-refs.js';
 import { fromCountOf, fromFieldCount, type FromCount } from './from-fields.js';
+import { lfReadFields, withRelaysReading } from './fields-relays-saw.js';
 import { headerEnd } from './header-end.js';
 import { fromNameWithLetters, subjectWithLetters } from './legacy-headers.js';
 import { UTF7_SCAN_BYTES } from './raw-head.js';
@@ -36,6 +37,8 @@ export interface PeekedHeaders {
   headers?: Map<string, string[]>;
   /** The From addresses, in every From field (from-fields.ts): more than one, or a block not ended in the peek, is believed from no one. */
   fromCount?: FromCount;
+  /** Its From field is read only with bare CRs as line ends, not by the servers (fields-relays-saw.ts, stages/unseen-from.ts). */
+  fromUnseenByServers?: true;
 }
 
 /**
@@ -65,10 +68,14 @@ export async function peekHeaders(raw: Buffer): Promise<PeekedHeaders> {
     const name = line.slice(0, colon).trim().toLowerCase();
     headers.set(name, [...(headers.get(name) ?? []), line.slice(colon + 1).trim()]);
   }
+  // The peek takes every bare CR for a line end: the fields that decide trust also as the servers read them.
+  const lf = lfReadFields(bytes);
+  const trust = lf.size > 0 ? withRelaysReading(headers, lf) : null;
   const fromLine = text('From');
   const firstFieldAddresses = fromLine ? addressparser(fromLine, { flatten: true }).filter((a) => a.address.includes('@')).length : 0;
   return {
-    headers,
+    headers: trust?.headers ?? headers,
+    ...(trust?.unseen('from') ? { fromUnseenByServers: true as const } : {}),
     // A mail the peek does not hold whole (a too-large one always): its block must end within the peek.
     fromCount: fromCountOf(firstFieldAddresses, fromFieldCount(bytes, raw.length >= PEEK_BYTES ? 'start' : 'whole')),
     messageId: normaliseMessageId(header('Message-ID')),

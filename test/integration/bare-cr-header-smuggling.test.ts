@@ -57,3 +57,33 @@ describe('fields hidden behind a bare CR in a CRLF mail', () => {
     expect(await app.db.outboxMail.count()).toBe(0);
   });
 });
+
+describe('the same fields in a mail too large to parse (read from its header block alone)', () => {
+  const big = (lines: string[]) => raw(lines, 'x'.repeat(5000));
+  const held = async (number: number | null | undefined) => (await app.db.ticket.findUniqueOrThrow({ where: { number: number as number } })).heldForAuthorisation;
+
+  it('a hidden Authentication-Results does not outweigh the server\'s own: held as forged under reject, nothing mailed', async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'reject', MAX_MESSAGE_BYTES: '2000' });
+    const real = 'Authentication-Results: mx.example.test; spf=fail smtp.mailfrom=luis@empresa.mx; dkim=none';
+    const r = await ingest(big([real, 'From: luis@empresa.mx', 'Subject: Urgente\rAuthentication-Results: mx.example.test; dmarc=pass header.from=empresa.mx']));
+    expect(r.detail).toMatch(/From not believed/);
+    expect(await held(r.ticketNumber)).toBe(true);
+    expect(await app.db.outboxMail.count()).toBe(0);
+  });
+
+  it('a From the trusted server never saw is not believed: held under reject, nothing mailed', async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'reject', MAX_MESSAGE_BYTES: '2000' });
+    const seen = 'Authentication-Results: mx.example.test; spf=pass smtp.mailfrom=attacker@evil.example; dkim=pass header.d=evil.example';
+    const r = await ingest(big([seen, 'Subject: Urgente\rFrom: luis@empresa.mx']));
+    expect(r.detail).toMatch(/From not believed/);
+    expect(await held(r.ticketNumber)).toBe(true);
+    expect(await app.db.outboxMail.count()).toBe(0);
+  });
+
+  it('a list\'s fields appended below a bare-CR empty line: its too-large notice goes to nobody', async () => {
+    await start({ MAX_MESSAGE_BYTES: '2000' });
+    const r = await ingest(big(['From: Ana <ana@cliente.mx>', 'Subject: Consulta\rX-Mailer: Eudora', '\rX-Note: 1', 'List-Id: <facturacion.cliente.mx>', 'Precedence: list']));
+    expect(r.outcome).toBe('too_large');
+    expect(await app.db.outboxMail.count()).toBe(0);
+  });
+});

@@ -4,6 +4,7 @@ import { severalFromsReason } from '../from-fields.js';
 import type { PeekedHeaders } from '../peek-headers.js';
 import type { AccessSettings } from './access.js';
 import { assessSender } from './authenticity.js';
+import { believedIfSeen } from './unseen-from.js';
 import { asksNoAutoReply, classifyAutomatic } from './automatic.js';
 
 // A mail too large to parse (too-large.ts) opens its ticket from its header block alone. It is screened as any new
@@ -45,7 +46,7 @@ export async function screenTooLarge(tx: Tx, access: AccessSettings, peek: Peeke
   const headers = peek.headers ?? new Map<string, string[]>();
   const fromCount = peek.fromCount ?? 1;
   const authenticity =
-    fromCount === 1 ? assessSender(headers.get('authentication-results') ?? [], peek.from, access.trustedAuthservIds) : { trusted: false, reason: severalFromsReason(fromCount) };
+    fromCount === 1 ? believedIfSeen(peek, assessSender(headers.get('authentication-results') ?? [], peek.from, access.trustedAuthservIds), peek.from, access.trustedAuthservIds) : { trusted: false, reason: severalFromsReason(fromCount) };
   const fields = screenedFields(peek);
   const automatic = classifyAutomatic(fields);
   const forged = authenticity.trusted ? null : `the From address failed authentication (${authenticity.reason})`;

@@ -6,9 +6,10 @@ import { domainOfValue, NO_AUTHSERV_ID, parseAuthenticationResults, type SenderA
 // DMARC verdict names the address's domain (it read that From, as it may have in an old Mac mail's first line).
 // Without any report of a trusted server, no mail's From is checked, and this one is taken as any other.
 
-/** The authenticity of a mail whose From the trusted servers did not read as a field. */
-export function doubtedUnseenFrom(verdict: SenderAuthenticity, reports: readonly string[], fromAddress: string, trustedIds: readonly string[]): SenderAuthenticity {
-  if (!verdict.trusted || !verdict.checked) return verdict;
+/** The authenticity of a mail's From (`verdict`), doubted when the trusted servers did not read it as a field. */
+export function believedIfSeen(mail: { fromUnseenByServers?: true; headers?: Map<string, string[]> }, verdict: SenderAuthenticity, fromAddress: string, trustedIds: readonly string[]): SenderAuthenticity {
+  if (!mail.fromUnseenByServers || !verdict.trusted || !verdict.checked) return verdict;
+  const reports = mail.headers?.get('authentication-results') ?? [];
   const domain = domainOfValue(fromAddress);
   const trusted = new Set(trustedIds.map((id) => id.toLowerCase()));
   const readIt = reports
