@@ -58,6 +58,24 @@ describe('fields hidden behind a bare CR in a CRLF mail', () => {
   });
 });
 
+describe('an old Mac mail under the trace fields of the servers that read it', () => {
+  const macMail = (report: string) =>
+    Buffer.from(`Return-Path: <luis@empresa.mx>\r\n${report}\r\n` + 'From: Luis <luis@empresa.mx>\rTo: soporte@example.test\rSubject: Impresora\r' +
+      `Message-ID: <mac${++counter}@empresa.mx>\rDate: Tue, 24 Nov 2026 10:00:00 -0600\r\rNo imprime.\r`, 'latin1');
+
+  it('its From believed where the trusted server\'s DMARC verdict names its domain (it read that From): accepted under reject', async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'reject' });
+    const r = await ingest(macMail('Authentication-Results: mx.example.test; spf=pass smtp.mailfrom=luis@empresa.mx; dmarc=pass header.from=empresa.mx'));
+    expect(r.outcome).toBe('created');
+  });
+
+  it('not believed where its verdict names no From (the server did not read hers): refused under reject', async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'reject' });
+    const r = await ingest(macMail('Authentication-Results: mx.example.test; spf=pass smtp.mailfrom=luis@empresa.mx'));
+    expect(r.outcome).toBe('rejected');
+  });
+});
+
 describe('the same fields in a mail too large to parse (read from its header block alone)', () => {
   const big = (lines: string[]) => raw(lines, 'x'.repeat(5000));
   const held = async (number: number | null | undefined) => (await app.db.ticket.findUniqueOrThrow({ where: { number: number as number } })).heldForAuthorisation;
