@@ -119,6 +119,11 @@ export async function organisationDomains(tx: Tx, organisationId: number): Promi
   return sqlOf(tx).all<{ domain: string }>('SELECT "domain" FROM "OrganisationDomain" WHERE "organisationId" = ?', organisationId).map((r) => r.domain.toLowerCase());
 }
 
+/** The name kept for a contact (its first mail's, as ensureContact left it), or null. */
+export function contactName(tx: Tx, contactId: number): string | null {
+  return sqlOf(tx).get<{ name: string | null }>('SELECT "name" FROM "Contact" WHERE "id" = ?', contactId)?.name ?? null;
+}
+
 /**
  * Finds the sender's contact, creating it (linked to the organisation owning its domain) on first mail. `clues`:
  * what the mail says of its sender's language, recorded as languageToRecord decides (a guess, never over a

@@ -103,4 +103,37 @@ describe('close_undone says whose reply came in time', () => {
     expect(undone?.recipients).toEqual(['ana@cliente.mx', 'luis@cliente.mx']);
     expect(undone?.text).toContain('pero una respuesta de Luis García sobre él nos llegó a tiempo');
   });
+
+  // The name quoted comes from a mail's From, which its writer chooses, and goes to the requester in the desk's words:
+  // one that is a link, an address or a sentence, or no name at all in length, is not the desk's to repeat.
+  it('a From name that carries a link is not repeated: the reply is named by its address', async () => {
+    const { asked } = await closedWithLuisInCopy();
+    const [undone] = (await answerReadAfterTheTick(asked, '"Luis <http://evil.example/login>" <luis@cliente.mx>')).map(asRead);
+    expect(undone?.text).toContain('pero una respuesta de luis@cliente.mx sobre él nos llegó a tiempo');
+    expect(undone?.text + String(undone?.html)).not.toContain('evil');
+  });
+
+  it('a From name of 500 characters, in an encoded-word with line breaks, is one line cut short at a word', async () => {
+    const { asked } = await closedWithLuisInCopy();
+    const long = `Luis\r\nGarcía ${'Llame urgente al banco '.repeat(22)}`;
+    const encoded = `=?UTF-8?B?${Buffer.from(long).toString('base64')}?=`;
+    const [undone] = (await answerReadAfterTheTick(asked, `${encoded} <luis@cliente.mx>`)).map(asRead);
+    const named = /una respuesta de (.*) sobre él nos llegó a tiempo/.exec(undone?.text ?? '')?.[1] ?? '';
+    expect(named.startsWith('Luis García Llame urgente'), named).toBe(true);
+    expect(named.endsWith('…')).toBe(true);
+    expect(named.length).toBeLessThanOrEqual(61);
+    expect(named).not.toMatch(/\s{2}|\n/);
+  });
+
+  it('the name the desk has stored for the colleague is the one used, not the one his answer gives himself', async () => {
+    const { asked } = await closedWithLuisInCopy();
+    const at = tt.now();
+    await inTransaction(tt.app.db, (tx) => addOrganisation(tx, tt.app.lifecycle, { name: 'Cliente', domains: ['cliente.mx'], country: 'MX', actor: 'agent:test', now: at }));
+    // As his first mail to the desk left it (ensureContact keeps the first name it is given).
+    const organisationId = (await tt.app.db.organisation.findFirstOrThrow()).id;
+    await tt.app.db.contact.create({ data: { email: 'pedro@cliente.mx', name: 'Pedro Ruiz', organisationId } });
+    const [undone] = (await answerReadAfterTheTick(asked, 'Soporte de su banco <pedro@cliente.mx>')).map(asRead);
+    expect(undone?.text).toContain('pero una respuesta de Pedro Ruiz sobre él nos llegó a tiempo');
+    expect(undone?.text).not.toContain('banco');
+  });
 });

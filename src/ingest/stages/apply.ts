@@ -1,4 +1,5 @@
 import { effectOfReply } from '../../domain/ticket-status.js';
+import { mentionableName } from '../../domain/display-name.js';
 import { isOnlyThanks } from '../../domain/thanks.js';
 import { ticketSubject } from '../../domain/thread-refs.js';
 import { priorityOf, readSeverity, type Level } from '../../domain/priority.js';
@@ -8,6 +9,7 @@ import {
   addCcs,
   addMessage,
   addTicketEvent,
+  contactName,
   createTicket,
   setTicketStatus,
   touchTicket,
@@ -90,7 +92,7 @@ export async function applyInbound(tx: Tx, deps: LifecycleDeps, input: ApplyInpu
             actor,
             event: effect.event,
             detail: `via ${thread.via}`,
-            notice: input.silent ? undefined : replyNotice(effect.event, closeRead ? beaten : null, input.message.dedupKey, answeredBy(input, ticket)),
+            notice: input.silent ? undefined : replyNotice(effect.event, closeRead ? beaten : null, input.message.dedupKey, answeredBy(tx, input, ticket)),
           });
         }
       } else {
@@ -149,13 +151,16 @@ export function replyNotice(event: string, closeRead: TimerClose | null, dedupKe
 }
 
 /**
- * Who answered, when not the ticket's requester (a colleague in copy, or of her organisation): by the name in the
- * mail's From, else its address. The receipt goes to the requester and her copies in one mail: "your reply" there
- * told the requester of a reply she never sent. Undefined: the requester's own answer.
+ * Who answered, when not the ticket's requester (a colleague in copy, or of her organisation): by the name the desk
+ * keeps for the sender (its first mail's), else the one in this mail's From, else the address. The receipt goes to
+ * the requester and her copies in one mail: "your reply" there told the requester of a reply she never sent. A name
+ * is the sender's own choice, quoted to the requester in the desk's words: only one mentionableName accepts (no
+ * link, no phone number, no sentence). Undefined: the requester's own answer.
  */
-function answeredBy(input: Pick<ApplyInput, 'requester' | 'message'>, ticket: Pick<StoredTicket, 'requester'>): string | undefined {
-  if (input.requester.email.toLowerCase() === ticket.requester.toLowerCase()) return undefined;
-  return input.message.fromName?.trim() || input.requester.email;
+function answeredBy(tx: Tx, input: Pick<ApplyInput, 'requester' | 'message'>, ticket: Pick<StoredTicket, 'requester'>): string | undefined {
+  const { id, email } = input.requester;
+  if (email.toLowerCase() === ticket.requester.toLowerCase()) return undefined;
+  return mentionableName(contactName(tx, id), email) ?? mentionableName(input.message.fromName, email) ?? email;
 }
 
 /** A person's reply with nothing but thanks in its words and no attachment (domain/thanks.ts). */
