@@ -116,6 +116,17 @@ describe.skipIf(!cliBuilt)('the CLI at start-up, as an operator meets it', () =>
     expect(result.stderr).not.toContain('word');
   });
 
+  // A login set without its server is warned about at each command, in the log (stderr): a script reading --json
+  // on stdout must get the JSON alone, and the warning once, naming the variables, never their values.
+  it('warns of IMAP and SMTP logins without their servers on stderr, once each, leaving --json stdout parseable', async () => {
+    const result = await runCli(['tickets', 'list', '--json'], { env: { ...env, IMAP_USER: 'soporte@example.test', IMAP_PASSWORD: 's3cret-imap', SMTP_PASSWORD: 's3cret-smtp' } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual([]);
+    const warnings = result.stderr.trim().split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { msg: string }).msg);
+    expect(warnings).toEqual([expect.stringMatching(/^IMAP_USER and IMAP_PASSWORD are set but IMAP_HOST is not/), expect.stringMatching(/^SMTP_PASSWORD is set but SMTP_HOST is not/)]);
+    expect(result.stderr).not.toContain('s3cret');
+  });
+
   // A .env kept from other users (mode 600, as credentials should be) read by the daemon's user: Node's
   // loadEnvFile said "ENOENT: no such file or directory, open '.env'" of a file that is there; a folder named
   // .env printed a TypeError and its stack.
