@@ -1,6 +1,7 @@
 import type { ImapFlow } from 'imapflow';
 import type { ProcessedFolderReports } from './imap-processed-folder.js';
 import { takeRefusal } from './imap-refusals.js';
+import { ProcessedMove } from './imap-move.js';
 import { ensureMailbox } from './imap-session.js';
 import { UNREADABLE_KEYWORD } from './imap-unreadable.js';
 import { uidSet } from './uid-set.js';
@@ -57,7 +58,7 @@ export class Acknowledger {
    * until a move goes through again, not at each drain. Kept across sessions, as folderMissing.
    */
   private refusing = false;
-  /** Copied to the processed folder and still here after their deletion, in this move (copyThenDelete). */
+  /** Copied to the processed folder and still here after their deletion, in this move (copyThenDelete, imap-move.ts). */
   private kept = 0;
 
   /**
@@ -173,7 +174,8 @@ export class Acknowledger {
     }
     const uids = this.unmoved.splice(0);
     this.kept = 0;
-    if (await this.move(client, uids)) return this.moved();
+    const mover = new ProcessedMove(client, this.processedMailbox, (what, command, last) => this.ask(client, what, command, last), (count) => (this.kept += count));
+    if (await mover.move(uids)) return this.moved();
     // The folder deleted meanwhile is created again (and the log says so), and the move tried once more: only a
     // refusal after that needs a person. One that lasts (full, not allowed, a folder the server will not create) must not stop the mailbox:
     // these mails are committed and flagged, so they wait in it for a later drain's move while new mail is read as
@@ -181,7 +183,7 @@ export class Acknowledger {
     const notCreated = await ensureMailbox(client, this.processedMailbox, () => this.reports.folderMadeAgain?.());
     // The words of the refusal told are those of the last try, not of an older command.
     takeRefusal(client);
-    if (notCreated === null && (await this.move(client, uids))) return this.moved();
+    if (notCreated === null && (await mover.move(uids))) return this.moved();
     this.unmoved = uids.concat(this.unmoved);
     if (notCreated !== null) this.folderRefused(notCreated);
     else {
@@ -210,95 +212,6 @@ export class Acknowledger {
   private moveTaken(): void {
     if (this.refusing) this.reports.moveTaken?.();
     this.refusing = false;
-  }
-
-  /**
-   * False when the server refused the MOVE; a connection lost during it is an error (the session is over).
-   * A message someone else deleted meanwhile, which this session was not told of yet, makes Dovecot refuse the
-   * whole MOVE (`NO [EXPUNGEISSUED] Some of the requested messages no longer exist`: none moved), and imapflow
-   * takes that answer for success: the mails stayed in the mailbox, flagged, until the session ended. A MOVE
-   * that moved mail says where to (COPYUID, UIDPLUS); without it, a SEARCH (which also brings the news of the
-   * deletion) tells what is still here, and that is moved once more.
-   */
-  private async move(client: ImapFlow, uids: number[]): Promise<boolean> {
-    let left = uids;
-    for (let tries = 0; tries < 2; tries++) {
-      const still = client.capabilities.has('MOVE') ? await this.moveOnce(client, left) : await this.copyThenDelete(client, left);
-      if (still === null) return false;
-      left = still;
-      if (left.length === 0) return true;
-    }
-    return false;
-  }
-
-  /** One UID MOVE: what of `uids` is still in the mailbox after it ([] when it said where all went); null: refused. */
-  private async moveOnce(client: ImapFlow, uids: number[]): Promise<number[] | null> {
-    const what = `${uids.length} processed mail(s) were moved to ${this.processedMailbox}`;
-    const answer = await this.ask(client, what, () => client.messageMove(uidSet(uids), this.processedMailbox, { uid: true }), true);
-    if (!answer) return null;
-    return answer.uidMap ? [] : this.stillHere(client, uids);
-  }
-
-  /**
-   * A server without MOVE (RFC 6851): COPY, then \Deleted and EXPUNGE of what was surely copied, and only that.
-   * imapflow's own fallback deleted the whole range after a COPY refused for a message a person deleted meanwhile
-   * (EXPUNGEISSUED, taken for success, nothing copied): the others were expunged, copied nowhere. Surely copied:
-   * what COPYUID names; without it, all of them when the SEARCH after the COPY finds every one still here (a
-   * message gone before the COPY, the only cause of that refusal, would be missing). Otherwise nothing is deleted
-   * and what is still here is copied again (a server that copied part of it then holds two copies of those in the
-   * processed folder: two copies, not none). A COPYUID naming part of them is Dovecot's answer when some were
-   * deleted and this session knew it: the rest are gone, not copied again. Not checked by a SEARCH of the processed
-   * folder by Message-ID before copying again: SEARCH reads only the selected mailbox (selecting that folder and the
-   * inbox again mid-session, Dovecot offers no MULTISEARCH), an ever longer header scan, and a Message-ID is not
-   * one mail (a mail put back after it was moved, or one without any, would be deleted here copied nowhere).
-   * What is still here after all: null when refused.
-   */
-  private async copyThenDelete(client: ImapFlow, uids: number[]): Promise<number[] | null> {
-    const copied = await this.ask(client, `${uids.length} processed mail(s) were copied to ${this.processedMailbox}`, () => client.messageCopy(uidSet(uids), this.processedMailbox, { uid: true }));
-    if (!copied) return null;
-    let sure: number[];
-    if (copied.uidMap) sure = uids.filter((uid) => copied.uidMap?.has(uid));
-    else {
-      const still = await this.stillHere(client, uids);
-      if (!still || still.length < uids.length) return still;
-      sure = uids;
-    }
-    if (sure.length > 0 && !(await this.deleteCopied(client, sure))) return null;
-    // Dovecot without the right to delete here (ACL 't', 'e') answers OK to the \Deleted flag and the EXPUNGE and
-    // deletes nothing: the mail stays, copied. Told (moved()), and not copied again at each drain: it stays flagged
-    // here, as a refused MOVE leaves it. One only marked \Deleted (left for a person's EXPUNGE) was deleted.
-    const kept = sure.length > 0 ? await this.ask(client, 'the mailbox was searched for mail kept after its deletion', () => client.search({ uid: uidSet(sure), deleted: false }, { uid: true })) : [];
-    if (!kept) return null;
-    this.kept += kept.length;
-    // A Set: a sweep's list may hold tens of thousands.
-    const deleted = new Set(sure);
-    const rest = uids.filter((uid) => !deleted.has(uid));
-    return rest.length === 0 ? [] : this.stillHere(client, rest);
-  }
-
-  /**
-   * Deletes the mails surely copied. Without UIDPLUS there is no UID EXPUNGE, and a plain EXPUNGE removes every
-   * \Deleted mail of the mailbox: one a person marked deleted in a client that does not expunge (Outlook's way on
-   * IMAP), not recorded yet, would be lost. Then ours are only marked \Deleted, left for that person's EXPUNGE,
-   * and the sweeps pass over them (acknowledge). A mail marked between the SEARCH and the EXPUNGE is the one risk left.
-   */
-  private async deleteCopied(client: ImapFlow, sure: number[]): Promise<boolean> {
-    const what = `${sure.length} processed mail(s) copied to ${this.processedMailbox} were deleted from the mailbox`;
-    if (!client.capabilities.has('UIDPLUS')) {
-      const ours = new Set(sure);
-      const marked = await this.ask(client, 'the mailbox was searched for mail marked deleted', () => client.search({ deleted: true }, { uid: true }));
-      if (!marked) return false;
-      if (marked.some((uid) => !ours.has(uid))) {
-        return this.ask(client, what, () => client.messageFlagsAdd(uidSet(sure), ['\\Deleted'], { uid: true, silent: true }), true);
-      }
-    }
-    return this.ask(client, what, () => client.messageDelete(uidSet(sure), { uid: true }), true);
-  }
-
-  /** Which of `uids` the mailbox still holds; null when the SEARCH was refused. */
-  private async stillHere(client: ImapFlow, uids: number[]): Promise<number[] | null> {
-    const search = () => client.search({ uid: uidSet(uids) }, { uid: true });
-    return (await this.ask(client, 'the mailbox was searched for mail left unmoved', search)) || null;
   }
 }
 
