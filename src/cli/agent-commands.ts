@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { isTicketStatus, TICKET_STATUSES, type TicketStatus } from '../domain/ticket-status.js';
+import { TICKET_STATUSES, type TicketStatus } from '../domain/ticket-status.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { replyToTicket, setTicketStatus, type ReplyResult } from '../lifecycle/agent-actions.js';
 import { releaseProductIssue } from '../lifecycle/product-issue-release.js';
@@ -16,10 +16,21 @@ export function parseTicketNumber(text: string): number {
   return Number(text.trim().replace(/^#/, ''));
 }
 
-function parseStatus(text: string | undefined): TicketStatus | undefined {
+/**
+ * The statuses an agent may give: a ticket starts new and is never set back to it (DOMAIN.md statuses), and a reply
+ * does not close (`tickets set` does, after it). One list for --help and for the error, so both name the same.
+ */
+const SET_STATUSES = TICKET_STATUSES.filter((status) => status !== 'new');
+const REPLY_STATUSES: readonly TicketStatus[] = ['pending', 'solved', 'on_hold', 'open'];
+
+function parseStatus(text: string | undefined, allowed: readonly TicketStatus[]): TicketStatus | undefined {
   if (text === undefined) return undefined;
-  if (!isTicketStatus(text)) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `--status must be one of ${TICKET_STATUSES.join(', ')} (got "${text}")`);
-  return text;
+  if (!(allowed as readonly string[]).includes(text)) {
+    // A reply that should also close: what to run instead.
+    const instead = text === 'closed' ? ': reply, then `ventanilla tickets set N --status closed`' : '';
+    throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `--status must be one of ${allowed.join(', ')} (got "${text}")${instead}`);
+  }
+  return text as TicketStatus;
 }
 
 export function registerAgentCommands(program: Command, tickets: Command): void {
@@ -28,7 +39,7 @@ export function registerAgentCommands(program: Command, tickets: Command): void 
     .description('answer a ticket (mailed to the customer) or add an internal note')
     .argument('<number>', 'ticket number')
     .requiredOption('--body-file <file>', 'the answer, plain text (- for stdin)')
-    .option('--status <status>', 'also move the ticket: pending, solved, on_hold or open')
+    .option('--status <status>', `also move the ticket: ${REPLY_STATUSES.join(', ')}`)
     .option('--issue <ref>', 'the product issue, with --status on_hold')
     .option('--internal', 'an internal note: never mailed')
     .option('--attach <file>', 'attach a file (repeatable)', collect, [])
@@ -42,7 +53,7 @@ export function registerAgentCommands(program: Command, tickets: Command): void 
       // CRLF stayed in the ticket's copy of the answer and in notes (the mail itself is normalised when sent).
       const body = decodeTextFile(bytes).replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
       const { result, timeZone } = await withApp(async (app) => ({
-        result: await replyToTicket(app, { number: parseTicketNumber(numberText), body, status: parseStatus(opts.status), issueRef: opts.issue, internal: opts.internal, attachmentPaths: opts.attach, actor: opts.as ?? defaultActor(), now: app.now(), again: opts.again }),
+        result: await replyToTicket(app, { number: parseTicketNumber(numberText), body, status: parseStatus(opts.status, REPLY_STATUSES), issueRef: opts.issue, internal: opts.internal, attachmentPaths: opts.attach, actor: opts.as ?? defaultActor(), now: app.now(), again: opts.again }),
         timeZone: app.lifecycle.policies.calendar.config.timeZone,
       }));
       process.stdout.write(`#${result.number} ${result.status}${replyOutcome(result, timeZone)}\n`);
@@ -52,12 +63,11 @@ export function registerAgentCommands(program: Command, tickets: Command): void 
     .command('set')
     .description('change the status of a ticket (the customer is told when it matters)')
     .argument('<number>', 'ticket number')
-    // Not new: that is where tickets start, and no ticket can be set back to it.
-    .requiredOption('--status <status>', TICKET_STATUSES.filter((status) => status !== 'new').join(', '))
+    .requiredOption('--status <status>', SET_STATUSES.join(', '))
     .option('--issue <ref>', 'the product issue the ticket waits for (needed for on_hold)')
     .option('--as <agent>', 'who does it')
     .action(async (numberText: string, opts: { status: string; issue?: string; as?: string }) => {
-      const status = parseStatus(opts.status) as TicketStatus;
+      const status = parseStatus(opts.status, SET_STATUSES) as TicketStatus;
       const actor = opts.as ?? defaultActor();
       const { result, timeZone } = await withApp(async (app) => ({
         result: await setTicketStatus(app, { number: parseTicketNumber(numberText), status, issueRef: opts.issue, actor, now: app.now() }),

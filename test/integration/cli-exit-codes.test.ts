@@ -57,6 +57,20 @@ describe.skipIf(!cliBuilt)('exit codes of the commands that name something', () 
     expect(result.stderr.trim().split('\n').at(-1)).toMatch(message);
   });
 
+  // Tickets start new and no agent sets one back (DOMAIN.md statuses): `tickets set 1001 --status new` answered
+  // "#1001 already new" (exit 0), and the error for a bad status listed `new`, which --help did not offer.
+  it.each([
+    ['tickets set 1001 --status new', 'tickets set --help'],
+    ['tickets reply 1001 --body-file ANSWER --status new', 'tickets reply --help'],
+  ])('`%s` is a bad value: exit 1, and the error lists what `%s` offers', async (line, help) => {
+    const statuses = (text: string) => [...text.matchAll(/\b(new|open|pending|on_hold|solved|closed)\b/g)].map((m) => m[1]);
+    const offered = statuses(/--status <status> +(.*)/.exec((await cli(help)).stdout)?.[1] ?? '');
+    expect(offered).not.toContain('new');
+    const result = await cli(line.replace('ANSWER', join(dir, 'answer.txt')));
+    expect({ code: result.code, stdout: result.stdout }).toEqual({ code: 1, stdout: '' });
+    expect(result.stderr.trim()).toBe(`ventanilla: INPUT_UNREADABLE: --status must be one of ${offered.join(', ')} (got "new")`);
+  });
+
   // Each pair: the command that does it, then the same again: 0 both times, the second saying "already".
   it.each([
     ['tickets set 1000 --status closed', /^#1000 closed already: set so by agent:\S+ at .+, not again$/],
@@ -88,7 +102,7 @@ describe.skipIf(!cliBuilt)('exit codes of the commands that name something', () 
     expect({ code: notANumber.code, stderr: notANumber.stderr.trim() }).toEqual({ code: 1, stderr: 'ventanilla: INPUT_UNREADABLE: "abc" is not a ticket number' });
     // A mistyped status is a bad value, not a change the rules refused.
     const badStatus = await cli('tickets set 1000 --status solvd');
-    expect({ code: badStatus.code, stderr: badStatus.stderr.trim() }).toEqual({ code: 1, stderr: 'ventanilla: INPUT_UNREADABLE: --status must be one of new, open, pending, on_hold, solved, closed (got "solvd")' });
+    expect({ code: badStatus.code, stderr: badStatus.stderr.trim() }).toEqual({ code: 1, stderr: 'ventanilla: INPUT_UNREADABLE: --status must be one of open, pending, on_hold, solved, closed (got "solvd")' });
     // --country is required: without it the line read 'no country (e.g. "MX AR")', the words of a CSV row.
     const noCountry = await cli('subscribers add nuevo@cliente.mx');
     expect({ code: noCountry.code, stdout: noCountry.stdout }).toEqual({ code: 1, stdout: '' });
