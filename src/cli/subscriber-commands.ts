@@ -4,6 +4,7 @@ import { decodeCsvBytes } from '../bulletins/csv.js';
 import { addSubscriber, importSubscribers, removeSubscriber } from '../bulletins/subscribers.js';
 import { decodeList, parseCountries } from '../bulletins/countries.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
+import { isEmailAddress } from '../lifecycle/access-actions.js';
 import { fileReadReason } from '../file-read-reason.js';
 import { inTransaction } from '../store/database.js';
 import { listSubscribers } from '../store/subscriber-repo.js';
@@ -122,6 +123,8 @@ export function registerSubscriberCommands(program: Command): void {
         const lifted = await inTransaction(app.db, (tx) => liftSuppression(tx, email, opts.as ?? defaultActor(), app.now()));
         if (lifted) return out(`${email.toLowerCase()}: suppression lifted`);
         const bounced = await suppressionOf(app.db, email);
+        // Checked only here: a row of any spelling a bounce recorded is still lifted; a typo is not "never bounced".
+        if (!bounced && !isEmailAddress(email.trim())) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `"${email}" is not an email address`);
         if (!bounced) throw new VentanillaError(ErrorCode.NOT_FOUND, `${email.toLowerCase()} never bounced; see \`ventanilla suppressions list --all\`.`);
         out(`${email.toLowerCase()}: already not suppressed (${bounced.liftedBy ? `lifted by ${bounced.liftedBy}` : 'expired, or soft bounces below the limit'})`);
       }),
