@@ -20,6 +20,8 @@ export const ErrorCode = {
   SMTP_FAILED: 'SMTP_FAILED',
   /** `blobs sweep` (and the nightly job) would remove what it cannot tell is garbage: store/blob-sweep-guard.ts. */
   SWEEP_REFUSED: 'SWEEP_REFUSED',
+  /** The label of a failure isTemporaryFailure (below) passes, printed as a code (cli/failure-message.ts): wait, run again. */
+  TEMPORARY: 'TEMPORARY',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -1,3 +1,4 @@
+import { oneLine } from '../domain/one-line.js';
 import { ErrorCode, VentanillaError, isTemporaryFailure } from '../errors.js';
 
 /**
@@ -25,7 +26,17 @@ export function failureMessage(error: unknown): string {
     const message = (error as Error).message;
     // SQLite waits 15 s for a lock (store/database.ts) before it says "database is locked": no disk to free there.
     const why = /SQLITE_BUSY|database is locked/i.test(message) ? 'another process held the database for 15 s, a command or a daemon busy writing, a backup; wait' : 'free the disk or wait';
-    return `ventanilla: TEMPORARY: ${message} (nothing was lost: ${why}, then run the command again)`;
+    return `ventanilla: ${ErrorCode.TEMPORARY}: ${message} (nothing was lost: ${why}, then run the command again)`;
   }
   return `ventanilla: ${(error as Error)?.stack ?? String(error)}`;
+}
+
+/**
+ * The line of `ingest -` when the mail was not stored (exit 75): the form of every command's failure, on one line for
+ * the MTA's log, and saying the mail is kept. Whatever failed is a temporary failure to the MTA, which retries: an
+ * uncoded error (a database it cannot open, a bug) is labelled so, with its message, not a stack.
+ */
+export function pipeFailureMessage(error: unknown): string {
+  const line = error instanceof VentanillaError ? failureMessage(error) : `ventanilla: ${ErrorCode.TEMPORARY}: ${(error as Error)?.message ?? String(error)}`;
+  return `${oneLine(line)} (nothing was stored: exit 75, the MTA keeps the mail and retries it)`;
 }

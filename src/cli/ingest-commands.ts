@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createApp } from '../app.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
+import { pipeFailureMessage } from './failure-message.js';
 import { ingestPaths } from '../ingest/sources/files.js';
 import { ingestStdin } from '../ingest/sources/stdin.js';
 import { replayQuarantine } from '../ingest/sources/quarantine.js';
@@ -104,7 +105,7 @@ async function ingestFromPipe(paths: string[], opts: { json?: boolean }): Promis
       (opts.json ? JSON.stringify({ file: '-', outcome: result.outcome, ticket: result.ticketNumber, detail: result.detail }) : `${result.outcome} ${result.ticketNumber ? `#${result.ticketNumber}` : ''}`.trim()) + '\n',
     );
   } catch (error) {
-    process.stderr.write(`ventanilla: temporary failure, the MTA should retry: ${(error as Error)?.message ?? error}\n`);
+    process.stderr.write(`${pipeFailureMessage(error)}\n`);
     process.exitCode = EX_TEMPFAIL;
   } finally {
     await app?.close().catch(() => undefined);

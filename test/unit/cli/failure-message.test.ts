@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exitCodeFor, failureMessage } from '../../../src/cli/failure-message.js';
+import { exitCodeFor, failureMessage, pipeFailureMessage } from '../../../src/cli/failure-message.js';
 import { ErrorCode, VentanillaError } from '../../../src/errors.js';
 
 // What the CLI prints when a command fails: one line an operator can act on; a stack only for a bug.
@@ -22,6 +22,15 @@ describe('failureMessage', () => {
     expect(failureMessage(new Error('SQLITE_BUSY: database is locked'))).toBe(
       'ventanilla: TEMPORARY: SQLITE_BUSY: database is locked (nothing was lost: another process held the database for 15 s, a command or a daemon busy writing, a backup; wait, then run the command again)',
     );
+  });
+
+  // `ingest -` (exit 75): every failure is a temporary one to the MTA; the line keeps the form `ventanilla: <CODE>: ...`.
+  it('`ingest -`: a coded error as any command prints it, anything else labelled TEMPORARY, on one line, saying the MTA keeps the mail', () => {
+    const kept = ' (nothing was stored: exit 75, the MTA keeps the mail and retries it)';
+    expect(pipeFailureMessage(new VentanillaError(ErrorCode.INPUT_UNREADABLE, 'no mail on stdin'))).toBe(`ventanilla: INPUT_UNREADABLE: no mail on stdin${kept}`);
+    expect(pipeFailureMessage(new Error('SQLITE_BUSY: database is locked'))).toBe(`ventanilla: TEMPORARY: SQLITE_BUSY: database is locked${kept}`);
+    // A bug's stack would fill the MTA's log with lines that are not the reason: its message, on one line.
+    expect(pipeFailureMessage(new TypeError('Invalid `prisma.ticket.create()` invocation:\n\n  value too long'))).toBe(`ventanilla: TEMPORARY: Invalid \`prisma.ticket.create()\` invocation: value too long${kept}`);
   });
 
   it('anything else is a bug: its stack', () => {
