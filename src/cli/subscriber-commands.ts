@@ -4,7 +4,7 @@ import { decodeCsvBytes } from '../bulletins/csv.js';
 import { addSubscriber, importSubscribers, removeSubscriber } from '../bulletins/subscribers.js';
 import { decodeList, parseCountries } from '../bulletins/countries.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
-import { isEmailAddress } from '../lifecycle/access-actions.js';
+import { refuseNonAddress } from '../lifecycle/access-actions.js';
 import { fileReadReason } from '../file-read-reason.js';
 import { inTransaction } from '../store/database.js';
 import { listSubscribers } from '../store/subscriber-repo.js';
@@ -93,6 +93,7 @@ export function registerSubscriberCommands(program: Command): void {
     .action((email: string) =>
       run(async (app) => {
         const outcome = await removeSubscriber(app.db, email, app.now());
+        if (outcome === 'unknown') refuseNonAddress(email);
         if (outcome === 'unknown') throw new VentanillaError(ErrorCode.NOT_FOUND, `${email.toLowerCase()} is no subscriber; see \`ventanilla subscribers list\`.`);
         out(`${email.toLowerCase()}: ${outcome === 'already' ? 'already unsubscribed' : 'unsubscribed'}`);
       }),
@@ -124,7 +125,7 @@ export function registerSubscriberCommands(program: Command): void {
         if (lifted) return out(`${email.toLowerCase()}: suppression lifted`);
         const bounced = await suppressionOf(app.db, email);
         // Checked only here: a row of any spelling a bounce recorded is still lifted; a typo is not "never bounced".
-        if (!bounced && !isEmailAddress(email.trim())) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `"${email}" is not an email address`);
+        if (!bounced) refuseNonAddress(email);
         if (!bounced) throw new VentanillaError(ErrorCode.NOT_FOUND, `${email.toLowerCase()} never bounced; see \`ventanilla suppressions list --all\`.`);
         out(`${email.toLowerCase()}: already not suppressed (${bounced.liftedBy ? `lifted by ${bounced.liftedBy}` : 'expired, or soft bounces below the limit'})`);
       }),

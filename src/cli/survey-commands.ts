@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CsatSummary, NpsSummary } from '../domain/survey-metrics.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
+import { refuseNonAddress } from '../lifecycle/access-actions.js';
 import { parseReportDate, REPORT_GROUPINGS, surveyReport, type ReportGrouping, type SurveyFigures } from '../surveys/report.js';
 import { inTransaction } from '../store/database.js';
 import { setSurveysOptOut } from '../store/survey-opt-out-repo.js';
@@ -60,6 +61,7 @@ export function registerSurveyCommands(program: Command): void {
       .action(async (email: string) => {
         const address = email.trim().toLowerCase();
         const r = await withApp((app) => inTransaction(app.db, (tx) => setSurveysOptOut(tx, address, optOut ? app.now() : null)));
+        if (r === 'unknown') refuseNonAddress(email);
         if (r === 'unknown') throw new VentanillaError(ErrorCode.NOT_FOUND, `No contact has the address ${address}; see \`ventanilla contacts list\`.`);
         const state = optOut ? 'gets no surveys' : 'gets surveys';
         process.stdout.write(`${address} ${r === 'changed' ? 'now ' : 'already '}${state}\n`);

@@ -33,10 +33,14 @@ export function isEmailAddress(value: string): boolean {
   return value.length <= 254 && ADDRESS.test(value);
 }
 
+/** A command's argument that should be an address: a typo is bad input, not "no such contact" (exit 1, not 3). */
+export function refuseNonAddress(value: string): void {
+  if (!isEmailAddress(value.trim().toLowerCase())) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `"${value}" is not an email address`);
+}
+
 function address(value: string): string {
-  const email = value.trim().toLowerCase();
-  if (!isEmailAddress(email)) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `"${value}" is not an email address`);
-  return email;
+  refuseNonAddress(value);
+  return value.trim().toLowerCase();
 }
 
 /**

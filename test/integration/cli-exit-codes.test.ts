@@ -109,9 +109,10 @@ describe.skipIf(!cliBuilt)('exit codes of the commands that name something', () 
     expect(noCountry.stderr).toMatch(/^error: required option '--country <code>' not specified\n[\s\S]*Usage: ventanilla subscribers add/);
   });
 
-  // `suppressions lift notanemail` answered "notanemail never bounced" (exit 3): true, but the mistake was the argument.
+  // `suppressions lift notanemail` answered "notanemail never bounced" (exit 3): true, but the mistake was the argument
+  // (so did `subscribers remove` "is no subscriber" and `survey opt-out|opt-in` "No contact has the address").
   it('`suppressions lift` of a word that is no address says so, as `contacts revoke` does: exit 1', async () => {
-    for (const line of ['suppressions lift notanemail', 'contacts revoke notanemail']) {
+    for (const line of ['suppressions lift notanemail', 'subscribers remove notanemail', 'survey opt-out notanemail', 'survey opt-in notanemail', 'contacts revoke notanemail']) {
       const result = await cli(line);
       expect({ code: result.code, stdout: result.stdout, stderr: result.stderr.trim() }, line).toEqual({ code: 1, stdout: '', stderr: 'ventanilla: INPUT_UNREADABLE: "notanemail" is not an email address' });
     }
