@@ -13,15 +13,18 @@ import { UTF7_SCAN_BYTES } from './raw-head.js';
 // way is marked, for nothing to vouch for it (stages/unseen-from.ts, web-form.ts).
 //
 // A field line of the LF reading that holds a bare CR is not one a server wrote (a relay writes LF or CRLF lines):
-// it is the Mac part, read as one line. An old Mac mail with no LF in its block has no field the LF way, and reads
-// as before.
+// it is the Mac part, read as one line; but for a CR ending it (`\r\r\n`), which hides no field. An old Mac mail
+// with no LF in its block has no field the LF way, and reads as before.
 
 /** The header fields as a reader of LF lines reads them (mailsplit's rules), by lower-case name, values unfolded. */
 export function lfReadFields(raw: Buffer): Map<string, string[]> {
   const head = raw.subarray(0, UTF7_SCAN_BYTES).toString('latin1');
   const block = head.slice(0, parserHeaderEnd(head)?.head ?? head.length);
   const fields = new Map<string, string[]>();
-  const lines = block.split(/\r?\n/);
+  // A block without a bare CR reads the same either way (nearly every mail: nothing more is read).
+  if (!/\r(?!\n)/.test(block)) return fields;
+  // A CR just before a line's end (a broken mailer's CR CR LF) hides nothing: the servers read that line's field.
+  const lines = block.split(/\r?\n/).map((line) => line.replace(/\r$/, ''));
   for (let at = 0; at < lines.length; at++) {
     let line = lines[at] as string;
     while (at + 1 < lines.length && /^[ \t]/.test(lines[at + 1] as string)) line += ` ${(lines[++at] as string).replace(/^[ \t]+/, '')}`;

@@ -98,6 +98,18 @@ describe('the same fields in a mail too large to parse (read from its header blo
     expect(await app.db.outboxMail.count()).toBe(0);
   });
 
+  it('a mailer ending its lines with CR CR LF, under the trace fields of the servers: the authorised customer is believed, not held', async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'reject', MAX_MESSAGE_BYTES: '2000' });
+    // Its lines' stray CR hides nothing: the servers read each of its fields, as the parse does (it reads it the LF way).
+    const trace = 'Received: from mail.empresa.mx by mx.example.test\r\nAuthentication-Results: mx.example.test; spf=pass smtp.mailfrom=luis@empresa.mx\r\n';
+    const own = ['From: Luis <luis@empresa.mx>', 'To: soporte@example.test', 'Subject: Informe', `Message-ID: <crcr${++counter}@empresa.mx>`, '', 'x'.repeat(5000), ''];
+    const r = await ingest(Buffer.from(trace + own.join('\r\r\n'), 'latin1'));
+    expect(r.outcome).toBe('too_large');
+    expect(r.detail ?? '').not.toMatch(/From not believed/);
+    expect(await held(r.ticketNumber)).toBe(false);
+    expect((await app.db.outboxMail.findMany()).map((m) => m.template)).toEqual(['too_large']);
+  });
+
   it('a list\'s fields appended below a bare-CR empty line: its too-large notice goes to nobody', async () => {
     await start({ MAX_MESSAGE_BYTES: '2000' });
     const r = await ingest(big(['From: Ana <ana@cliente.mx>', 'Subject: Consulta\rX-Mailer: Eudora', '\rX-Note: 1', 'List-Id: <facturacion.cliente.mx>', 'Precedence: list']));
