@@ -51,7 +51,7 @@ export function withRelaysReading(read: Map<string, string[]>, lf: Map<string, s
   return { headers, unseen: (name) => (read.get(name) ?? []).some((v) => !(lf.get(name) ?? []).some((seen) => same(v, seen))) };
 }
 
-/** The mail's trust fields as the servers read them too, when it was read with its bare CRs as line ends. */
+/** The mail's trust fields as the servers read them too, when it was read with its bare CRs as line ends or its header holds one. */
 export function withFieldsRelaysSaw(mail: InboundMail, raw: Buffer): InboundMail {
   const lf = lfReadFields(raw);
   if (lf.size === 0) return mail;

@@ -13,7 +13,7 @@ import { withParameterLinesFolded, withParameterLinesFoldedStream, withParameter
 import { safeFilename, storedContentType } from './attachment-names.js';
 import { takeUuencodedFiles } from './uuencode.js';
 import { withEncodedPartDecoded, withStreamedPartsDecoded } from './encoded-parts.js';
-import { bareCrsEndLines, UTF7_SCAN_BYTES } from './raw-head.js';
+import { bareCrsEndLines, headerHasBareCr, UTF7_SCAN_BYTES } from './raw-head.js';
 import { withBareCrsAsCrlf } from './bare-cr-lines.js';
 import { withFieldsRelaysSaw } from './fields-relays-saw.js';
 import { fromNameWithLetters, readAsUtf7, subjectWithLetters } from './legacy-headers.js';
@@ -54,7 +54,7 @@ export interface InboundMail {
   cc: Address[];
   /** The Reply-To addresses (a web form's customer: stages/web-form.ts); absent in mails built by hand. */
   replyTo?: Address[];
-  /** Its From is read only with bare CRs as line ends, not by the servers (fields-relays-saw.ts, stages/unseen-from.ts). */
+  /** Its From is read only past a bare CR, not by the servers (fields-relays-saw.ts, stages/unseen-from.ts). */
   fromUnseenByServers?: true;
   /** Every address the mail was delivered to: To, Cc, Delivered-To, X-Original-To, Envelope-To. */
   recipients: string[];
@@ -169,10 +169,11 @@ const readNothing = (mail: InboundMail) => mail.text === '' && mail.html === nul
 /** A mail in memory; its attachments are kept in memory too. */
 export async function parseMail(input: Buffer): Promise<InboundMail> {
   // Old Mac mail (bare CR line ends, also with LF lines a relay added) read whole as one header line by mailparser
-  // (bare-cr-lines.ts); its trust fields read as the servers read them too.
+  // (bare-cr-lines.ts); its trust fields read as the servers read them too, as those of any header with a bare CR
+  // (the parser trims a field's name: `\rFrom:` is a From to it, not to a server).
   const macWay = bareCrsEndLines(input);
   const read = await parseLines(macWay ? withBareCrsAsCrlf(input) : input, input);
-  return macWay ? withFieldsRelaysSaw(read, input) : read;
+  return macWay || headerHasBareCr(input) ? withFieldsRelaysSaw(read, input) : read;
 }
 
 async function parseLines(raw: Buffer, input: Buffer): Promise<InboundMail> {
@@ -235,7 +236,9 @@ export async function parseMailStream(open: () => Readable, head: Buffer, spill:
     const toName = await charsetsToName(reopen());
     return toName ? toInboundMail(() => runMailParser(withTextCharsetsNamedStream(reopen(), toName), 'drop', PARSE_TIMEOUT_MS, parseTimeout), head) : null;
   });
-  return { ...read, ...(await withStreamedTnefRead({ text: read.text, html: read.html }, read.attachments, spill)) };
+  const mail = { ...read, ...(await withStreamedTnefRead({ text: read.text, html: read.html }, read.attachments, spill)) };
+  // Its trust fields as the servers read them too, when its header holds a bare CR (parseMail).
+  return headerHasBareCr(head) ? withFieldsRelaysSaw(mail, head) : mail;
 }
 
 /** The mail read from a repairing stream, or null when the repair changed nothing (the reading is the first's). */

@@ -35,6 +35,15 @@ export function bareCrsEndLines(raw: Buffer): boolean {
   return BARE_CR_FIELD_LINE.test(block) || /\r\r(?!\n)/.test(block);
 }
 
+/**
+ * Whether the header block, as a reader of LF lines ends it, holds a bare CR: where a field may be read otherwise
+ * than the servers read it (`\rFrom:` is a From field to the parser; fields-relays-saw.ts). On the bytes: every
+ * mail passes here.
+ */
+export function headerHasBareCr(raw: Buffer): boolean {
+  return hasBareCr(lfHeaderEnd(raw.subarray(0, BARE_CR_HEADER_BYTES)));
+}
+
 function hasBareCr(bytes: Buffer): boolean {
   for (let at = bytes.indexOf(0x0d); at !== -1; at = bytes.indexOf(0x0d, at + 1)) if (bytes[at + 1] !== 0x0a) return true;
   return false;

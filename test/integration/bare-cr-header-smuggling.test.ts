@@ -34,6 +34,25 @@ describe('fields hidden behind a bare CR in a CRLF mail', () => {
     expect(await app.db.outboxMail.count()).toBe(0);
   });
 
+  it('a From on a line starting with a bare CR (a mail read the LF way) the trusted server never saw is not believed: refused under reject', async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'reject' });
+    // The parser takes `\rFrom` for a From field (its name trimmed); a server reading LF lines saw no From to check DMARC on.
+    const seen = 'Authentication-Results: mx.example.test; spf=pass smtp.mailfrom=attacker@evil.example; dkim=pass header.d=evil.example';
+    const r = await ingest(raw([seen, 'Subject: Urgente', '\rFrom: luis@empresa.mx']));
+    expect(r.outcome).toBe('rejected');
+    expect(await app.db.outboxMail.count()).toBe(0);
+  });
+
+  it('the same From in a big mail read as a stream is not believed either: refused under reject', async () => {
+    await start({ UNKNOWN_SENDER_POLICY: 'reject', MAX_MESSAGE_BYTES: String(20 * 1024 * 1024) });
+    const seen = 'Authentication-Results: mx.example.test; spf=pass smtp.mailfrom=attacker@evil.example; dkim=pass header.d=evil.example';
+    // Above BIG_MAIL_BYTES (4 MiB), in lines: parsed from the store as a stream (pipeline.ts).
+    const big = raw([seen, 'Subject: Urgente', '\rFrom: luis@empresa.mx'], `${'x'.repeat(76)}\r\n`.repeat(60_000));
+    const r = await app.pipeline.ingestStream((async function* () { yield big; })(), { source: 'file', sourceRef: 'test' });
+    expect(r.outcome).toBe('rejected');
+    expect(await app.db.outboxMail.count()).toBe(0);
+  });
+
   it('an Authentication-Results in the trusted server\'s name hidden behind a bare CR does not outweigh the server\'s own', async () => {
     await start({ UNKNOWN_SENDER_POLICY: 'reject' });
     // The server removed every header in its name it saw (RFC 8601 section 5) and wrote its verdict: forged.

@@ -28,6 +28,15 @@ describe('the fields the servers read, in a mail read the old Mac way', () => {
     expect(m.headers.get('return-path')).toEqual(['<ana@empresa.mx>']);
   });
 
+  it('a mail read the LF way: a From on a line starting with a bare CR is marked; lines ended CR CR LF hide nothing', async () => {
+    const hidden = await parseMail(bytes(`${TRACE}Subject: Urgente\r\n\rFrom: luis@empresa.mx\r\nTo: soporte@example.test\r\n\r\nHola\r\n`));
+    expect(hidden.from?.address).toBe('luis@empresa.mx');
+    expect(hidden.fromUnseenByServers).toBe(true);
+    const crcr = await parseMail(bytes(`${TRACE}From: Ana <ana@empresa.mx>\r\r\nSubject: Hola\r\r\n\r\nHola\r\n`));
+    expect(crcr.from?.address).toBe('ana@empresa.mx');
+    expect(crcr.fromUnseenByServers).toBeUndefined();
+  });
+
   it('an old Mac mail with no LF reads as before', async () => {
     const m = await parseMail(bytes(MAC));
     expect(m.fromUnseenByServers).toBeUndefined();
