@@ -101,7 +101,7 @@ export class FailedTries {
     const delay = Math.min(30_000 * 2 ** (row.attempts - 1), 3_600_000);
     const next = new Date(now().getTime() + delay);
     const { retryHours } = this.opts;
-    const windowOver = next.getTime() > retriedSince(row, now()) + retryHours * 3_600_000;
+    const windowOver = next.getTime() > (dateOf(row.createdAt) ?? now()).getTime() + retryHours * 3_600_000;
     const triesOver = this.opts.maxAttempts !== undefined && row.attempts >= this.opts.maxAttempts;
     if (permanent || windowOver || triesOver) {
       const reason = permanent ? message : windowOver ? `${message} (gave up after ${retryHours} hours)` : `${message} (gave up after ${row.attempts} tries)`;
@@ -114,16 +114,6 @@ export class FailedTries {
       this.deps.log.warn({ outboxId: row.id, error: message, retryInMs: delay }, 'mail not sent; will retry');
     }
   }
-}
-
-/**
- * Since when (epoch ms) a mail is retried: its queueing, on the wall clock its tries run on: createdAt, or, for one a
- * clock behind it queued (`scheduler run-once --now` at an earlier instant), when that was (OutboxHeaders.queuedAt).
- * The later of the two: `outbox retry` queues a mail anew at createdAt and leaves its headers as they were.
- */
-function retriedSince(row: ClaimedMail, now: Date): number {
-  const queuedAt = parseColumn<OutboxHeaders>(row.headers).queuedAt;
-  return Math.max((dateOf(row.createdAt) ?? now).getTime(), queuedAt ? Date.parse(queuedAt) : -Infinity);
 }
 
 /**

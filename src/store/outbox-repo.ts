@@ -23,13 +23,6 @@ export interface OutboxHeaders {
    * does once it goes to the others, and its status alone (`cancelled`, `pending`) does not say why.
    */
   suppressed?: string[];
-  /**
-   * When it was queued on the wall clock (ISO), kept only when the clock that queued it was behind by more than
-   * QUEUED_BEHIND_MS: a `scheduler run-once --now` at an earlier instant. Its retries (OUTBOX_RETRY_HOURS) count from
-   * then (outbound/failed-tries.ts), as they are tried on the wall clock; counted from createdAt (the run's instant,
-   * which the per-address cap and the reports compare with that clock), a 451 days "after" it failed it at once.
-   */
-  queuedAt?: string;
 }
 
 export interface NewOutboxMail {
@@ -102,22 +95,13 @@ export function dueAtOnce(now: Date): Date {
   return new Date(Math.min(now.getTime(), Date.now()));
 }
 
-/** How far behind the wall clock the queueing clock must be for a mail to keep its queueing on it (queuedAt): a tick's own work stays below. */
-const QUEUED_BEHIND_MS = 60_000;
-
-/** The mail's headers as stored: with queuedAt when the clock that queued it (`now`) is behind the wall clock. */
-function storedHeaders(headers: OutboxHeaders, now: Date): string {
-  const wall = Date.now();
-  return JSON.stringify(wall - now.getTime() > QUEUED_BEHIND_MS ? { ...headers, queuedAt: new Date(wall).toISOString() } : headers);
-}
-
 export async function insertOutboxMail(tx: Tx, m: NewOutboxMail): Promise<number> {
   return sqlOf(tx).run(
     `INSERT INTO "OutboxMail" ("idempotencyKey", "ticketId", "template", "fromAddress", "toList", "ccList", "subject", "text", "html", "messageId", "headers", "attachments",
        "status", "attempts", "nextAttemptAt", "createdAt", "automatic", "primaryTo", "fill", "lastError")
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, '{}', ?)`,
     m.idempotencyKey, m.ticketId, m.template, m.fromAddress, JSON.stringify(m.to), JSON.stringify(m.cc), m.subject, m.text, m.html, m.messageId,
-    storedHeaders(m.headers, m.now), JSON.stringify(m.attachments),
+    JSON.stringify(m.headers), JSON.stringify(m.attachments),
     m.dueAt ?? dueAtOnce(m.now), m.now, m.automatic, (m.to[0] ?? '').toLowerCase(), m.note ?? null,
   ).id;
 }
@@ -165,8 +149,8 @@ export async function countOutbox(db: Db, filter: { status?: string } = {}): Pro
 }
 
 /**
- * Puts a failed mail back in the queue, queued anew: its retries (OUTBOX_RETRY_HOURS, counted from createdAt, `now`
- * on the wall clock, never earlier than an old queuedAt) start again, as its attempts do. Kept from its first queueing, a mail that had given up after days of 4xx got
+ * Puts a failed mail back in the queue, queued anew: its retries (OUTBOX_RETRY_HOURS, counted from createdAt)
+ * start again, as its attempts do. Kept from its first queueing, a mail that had given up after days of 4xx got
  * one try, and a greylisting 451 on it was final. Returns false when there is no such failed mail.
  */
 export async function retryOutboxMail(tx: Tx, id: number, now: Date): Promise<boolean> {
