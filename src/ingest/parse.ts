@@ -13,7 +13,7 @@ import { withParameterLinesFolded, withParameterLinesFoldedStream, withParameter
 import { safeFilename, storedContentType } from './attachment-names.js';
 import { takeUuencodedFiles } from './uuencode.js';
 import { withEncodedPartDecoded, withStreamedPartsDecoded } from './encoded-parts.js';
-import { bareCrsEndLines, headerHasBareCr, UTF7_SCAN_BYTES } from './raw-head.js';
+import { bareCrsIn, headerHasBareCr, UTF7_SCAN_BYTES } from './raw-head.js';
 import { withBareCrsAsCrlf } from './bare-cr-lines.js';
 import { withFieldsRelaysSaw } from './fields-relays-saw.js';
 import { fromNameWithLetters, readAsUtf7, subjectWithLetters } from './legacy-headers.js';
@@ -171,9 +171,9 @@ export async function parseMail(input: Buffer): Promise<InboundMail> {
   // Old Mac mail (bare CR line ends, also with LF lines a relay added) read whole as one header line by mailparser
   // (bare-cr-lines.ts); its trust fields read as the servers read them too, as those of any header with a bare CR
   // (the parser trims a field's name: `\rFrom:` is a From to it, not to a server).
-  const macWay = bareCrsEndLines(input);
-  const read = await parseLines(macWay ? withBareCrsAsCrlf(input) : input, input);
-  return macWay || headerHasBareCr(input) ? withFieldsRelaysSaw(read, input) : read;
+  const bareCrs = bareCrsIn(input);
+  const read = await parseLines(bareCrs === 'line-ends' ? withBareCrsAsCrlf(input) : input, input);
+  return bareCrs !== null ? withFieldsRelaysSaw(read, input) : read;
 }
 
 async function parseLines(raw: Buffer, input: Buffer): Promise<InboundMail> {

@@ -26,13 +26,21 @@ export function endsLinesWithBareCr(raw: Buffer): boolean {
  * (in its text; `From: a\r\n\rFrom: b`, `From\r: b`) is read as before, so a mail read today reads the same.
  */
 export function bareCrsEndLines(raw: Buffer): boolean {
-  if (endsLinesWithBareCr(raw)) return true;
+  return bareCrsIn(raw) === 'line-ends';
+}
+
+/**
+ * Both questions parse.ts asks of a mail in one pass over its header block: its bare CRs are its line ends
+ * (bareCrsEndLines), or its header block holds a bare CR all the same (headerHasBareCr); null for neither.
+ */
+export function bareCrsIn(raw: Buffer): 'line-ends' | 'in-header' | null {
+  if (endsLinesWithBareCr(raw)) return 'line-ends';
   // Every mail passes here: a header block without a bare CR (nearly all) is not copied as text, and only the bytes a
   // header block may take are searched for its end (an LF mail has no "\n\r\n": its whole body was searched).
   const head = lfHeaderEnd(raw.subarray(0, BARE_CR_HEADER_BYTES));
-  if (!hasBareCr(head)) return false;
+  if (!hasBareCr(head)) return null;
   const block = head.toString('latin1');
-  return BARE_CR_FIELD_LINE.test(block) || /\r\r(?!\n)/.test(block);
+  return BARE_CR_FIELD_LINE.test(block) || /\r\r(?!\n)/.test(block) ? 'line-ends' : 'in-header';
 }
 
 /**
