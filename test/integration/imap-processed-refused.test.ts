@@ -121,18 +121,24 @@ describe.skipIf(!dovecotAvailable())('a server without MOVE that keeps the copie
   });
 });
 
+/** A daemon polling every second, ALERT_ADDRESS set, on a Dovecot whose Processed folder refuses mail (owner 'lr'). */
+async function daemonOnRefusingFolder() {
+  const dovecot = await startDovecot({ acl: true });
+  cleanups.push(() => dovecot.stop());
+  await dovecot.appendMany([], 'Processed');
+  setFolderRights(dovecot, 'Processed', 'lr');
+  const dataDir = mkdtempSync(join(tmpdir(), 'ventanilla-imap-refused-'));
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  const daemon = startDaemon(imapDaemonEnv(dovecot, dataDir, { IMAP_POLL_SECONDS: '1', ALERT_ADDRESS: 'ops@example.com' }));
+  cleanups.push(() => daemon.kill());
+  const db = await openDatabase(join(dataDir, 'ventanilla.db'));
+  cleanups.push(() => db.$disconnect());
+  return { dovecot, daemon, db };
+}
+
 describe.skipIf(!dovecotAvailable() || !cliBuilt)('the daemon, its processed folder refusing the MOVE', () => {
   it('mails ALERT_ADDRESS once and warns once over several polls; the right given back, the folder gets every mail, none recorded twice', { timeout: 90_000 }, async () => {
-    const dovecot = await startDovecot({ acl: true });
-    cleanups.push(() => dovecot.stop());
-    await dovecot.appendMany([], 'Processed');
-    setFolderRights(dovecot, 'Processed', 'lr');
-    const dataDir = mkdtempSync(join(tmpdir(), 'ventanilla-imap-refused-'));
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    const daemon = startDaemon(imapDaemonEnv(dovecot, dataDir, { IMAP_POLL_SECONDS: '1', ALERT_ADDRESS: 'ops@example.com' }));
-    cleanups.push(() => daemon.kill());
-    const db = await openDatabase(join(dataDir, 'ventanilla.db'));
-    cleanups.push(() => db.$disconnect());
+    const { dovecot, daemon, db } = await daemonOnRefusingFolder();
     const outcomes = async () => (await db.inboundLog.findMany({ orderBy: { id: 'asc' } })).map((r) => [r.messageId, r.outcome]);
     const alerts = () => db.outboxMail.findMany({ where: { template: { startsWith: 'alert_' } } });
 
@@ -166,16 +172,7 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('the daemon, its processed fol
 
 describe.skipIf(!dovecotAvailable() || !cliBuilt)('the daemon reconnecting while its processed folder refuses the MOVE', () => {
   it('warns and mails ALERT_ADDRESS once over the reconnects, each new session finding the refused mail again, none moved or lost', { timeout: 90_000 }, async () => {
-    const dovecot = await startDovecot({ acl: true });
-    cleanups.push(() => dovecot.stop());
-    await dovecot.appendMany([], 'Processed');
-    setFolderRights(dovecot, 'Processed', 'lr');
-    const dataDir = mkdtempSync(join(tmpdir(), 'ventanilla-imap-refused-'));
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    const daemon = startDaemon(imapDaemonEnv(dovecot, dataDir, { IMAP_POLL_SECONDS: '1', ALERT_ADDRESS: 'ops@example.com' }));
-    cleanups.push(() => daemon.kill());
-    const db = await openDatabase(join(dataDir, 'ventanilla.db'));
-    cleanups.push(() => db.$disconnect());
+    const { dovecot, daemon, db } = await daemonOnRefusingFolder();
     const sessions = () => daemonLogLines(daemon).filter((l) => /^IMAP mailbox open/.test(l.msg)).length;
     const flagged = () => dovecot.count('INBOX', { keyword: PROCESSED_KEYWORD });
 
