@@ -1,4 +1,5 @@
 import type { ImapFlow } from 'imapflow';
+import { CopiedMarks } from './imap-copied-mark.js';
 import { uidSet } from './uid-set.js';
 
 /**
@@ -61,23 +62,39 @@ export class ProcessedMove {
    * deleted and this session knew it: the rest are gone, not copied again. Not checked by a SEARCH of the processed
    * folder by Message-ID before copying again: SEARCH reads only the selected mailbox (selecting that folder and the
    * inbox again mid-session, Dovecot offers no MULTISEARCH), an ever longer header scan, and a Message-ID is not
-   * one mail (a mail put back after it was moved, or one without any, would be deleted here copied nowhere).
+   * one mail (a mail put back after it was moved, or one without any, would be deleted here copied nowhere): what
+   * was copied is marked so on the inbox message instead (imap-copied-mark.ts), and only deleted again later.
    * What is still here after all: null when refused.
    */
   private async copyThenDelete(uids: number[]): Promise<number[] | null> {
-    const copied = await this.ask(`${uids.length} processed mail(s) were copied to ${this.processedMailbox}`, () => this.client.messageCopy(uidSet(uids), this.processedMailbox, { uid: true }));
-    if (!copied) return null;
-    let sure: number[];
-    if (copied.uidMap) sure = uids.filter((uid) => copied.uidMap?.has(uid));
-    else {
-      const still = await this.stillHere(uids);
-      if (!still || still.length < uids.length) return still;
-      sure = uids;
+    // Copied in an earlier pass and kept by the server when deleted (imap-copied-mark.ts): only deleted again.
+    const marks = new CopiedMarks(this.client, this.processedMailbox, this.ask);
+    const folder = await marks.folderNow();
+    const already = await marks.copiedAlready(uids, folder);
+    const skip = new Set(already);
+    const toCopy = uids.filter((uid) => !skip.has(uid));
+    let sure = already;
+    if (toCopy.length > 0) {
+      const copied = await this.ask(`${toCopy.length} processed mail(s) were copied to ${this.processedMailbox}`, () => this.client.messageCopy(uidSet(toCopy), this.processedMailbox, { uid: true }));
+      if (!copied) return null;
+      let newly: number[];
+      if (copied.uidMap) newly = toCopy.filter((uid) => copied.uidMap?.has(uid));
+      else {
+        const still = await this.stillHere(uids);
+        if (!still) return null;
+        const here = new Set(still);
+        if (toCopy.some((uid) => !here.has(uid))) return still;
+        newly = toCopy;
+      }
+      // Marked before the deletion: a server that keeps them is not given another copy by a later sweep.
+      await marks.mark(newly, folder === null ? null : (copied.uidValidity ?? folder));
+      sure = already.concat(newly);
     }
     if (sure.length > 0 && !(await this.deleteCopied(sure))) return null;
     // Dovecot without the right to delete here (ACL 't', 'e') answers OK to the \Deleted flag and the EXPUNGE and
-    // deletes nothing: the mail stays, copied. Told (moved()), and not copied again at each drain: it stays flagged
-    // here, as a refused MOVE leaves it. One only marked \Deleted (left for a person's EXPUNGE) was deleted.
+    // deletes nothing: the mail stays, copied. Told (moved()), and not copied again: not at each drain (it stays
+    // flagged here, as a refused MOVE leaves it), nor by a later session's sweep (marked copied); that sweep asks
+    // for its deletion again. One only marked \Deleted (left for a person's EXPUNGE) was deleted.
     const kept = sure.length > 0 ? await this.ask('the mailbox was searched for mail kept after its deletion', () => this.client.search({ uid: uidSet(sure), deleted: false }, { uid: true })) : [];
     if (!kept) return null;
     this.keptAfterDeletion(kept.length);
