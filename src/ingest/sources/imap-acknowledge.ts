@@ -60,6 +60,8 @@ export class Acknowledger {
   private refusing = false;
   /** Copied to the processed folder and still here after their deletion, in this move (copyThenDelete, imap-move.ts). */
   private kept = 0;
+  /** Of those, the ones marked copied: their deletion alone is asked for again at the next drain's end. */
+  private keptMarked: number[] = [];
 
   /**
    * `reports`: a MOVE refused by the folder there, and taken again; the folder missing, made at last (each once a
@@ -174,7 +176,12 @@ export class Acknowledger {
     }
     const uids = this.unmoved.splice(0);
     this.kept = 0;
-    const mover = new ProcessedMove(client, this.processedMailbox, (what, command, last) => this.ask(client, what, command, last), (count) => (this.kept += count));
+    this.keptMarked = [];
+    const keep = (count: number, marked: number[]) => {
+      this.kept += count;
+      this.keptMarked = this.keptMarked.concat(marked);
+    };
+    const mover = new ProcessedMove(client, this.processedMailbox, (what, command, last) => this.ask(client, what, command, last), keep);
     if (await mover.move(uids)) return this.moved();
     // The folder deleted meanwhile is created again (and the log says so), and the move tried once more: only a
     // refusal after that needs a person. One that lasts (full, not allowed, a folder the server will not create) must not stop the mailbox:
@@ -195,6 +202,7 @@ export class Acknowledger {
 
   /** The move went through; mail the server kept here after copying it (copyThenDelete) is refused all the same. */
   private moved(): void {
+    this.unmoved = joined(this.unmoved, this.keptMarked);
     if (this.kept === 0) return this.moveTaken();
     this.moveRefused(`the server kept ${this.kept} processed mail(s) in the mailbox after they were copied to ${this.processedMailbox} and deleted (no right to delete there?)`);
   }

@@ -15,13 +15,14 @@ export type Ask = <T>(what: string, command: () => Promise<T>, last?: boolean) =
 export class ProcessedMove {
   /**
    * `keptAfterDeletion`: told how many mails were copied to the folder and still here after their deletion
-   * (copyThenDelete), for the Acknowledger to report.
+   * (copyThenDelete), for the Acknowledger to report, and which of them are marked copied (imap-copied-mark.ts):
+   * their deletion alone is asked for again at the next drain's end.
    */
   constructor(
     private readonly client: ImapFlow,
     private readonly processedMailbox: string,
     private readonly ask: Ask,
-    private readonly keptAfterDeletion: (count: number) => void,
+    private readonly keptAfterDeletion: (count: number, marked: number[]) => void,
   ) {}
 
   /**
@@ -92,12 +93,12 @@ export class ProcessedMove {
     }
     if (sure.length > 0 && !(await this.deleteCopied(sure))) return null;
     // Dovecot without the right to delete here (ACL 't', 'e') answers OK to the \Deleted flag and the EXPUNGE and
-    // deletes nothing: the mail stays, copied. Told (moved()), and not copied again: not at each drain (it stays
-    // flagged here, as a refused MOVE leaves it), nor by a later session's sweep (marked copied); that sweep asks
-    // for its deletion again. One only marked \Deleted (left for a person's EXPUNGE) was deleted.
+    // deletes nothing: the mail stays, copied. Told (moved()), and not copied again: marked copied, its deletion
+    // alone is asked for again at each drain's end and by a later session's sweep (where the mark is not kept, only
+    // by that sweep, which copies it once more). One only marked \Deleted (left for a person's EXPUNGE) was deleted.
     const kept = sure.length > 0 ? await this.ask('the mailbox was searched for mail kept after its deletion', () => this.client.search({ uid: uidSet(sure), deleted: false }, { uid: true })) : [];
     if (!kept) return null;
-    this.keptAfterDeletion(kept.length);
+    this.keptAfterDeletion(kept.length, kept.length > 0 ? await marks.copiedAlready(kept, folder) : []);
     // A Set: a sweep's list may hold tens of thousands.
     const deleted = new Set(sure);
     const rest = uids.filter((uid) => !deleted.has(uid));
