@@ -30,7 +30,7 @@ export class CopiedMarks {
   /**
    * The processed folder's UIDVALIDITY now, when its copies can be marked; null otherwise. A server whose
    * PERMANENTFLAGS does not offer new keywords (`\*`) would not keep the mark: there every session's sweep copies
-   * a kept mail once more, as before the mark. A folder missing or a STATUS refused: null (nothing marked counts,
+   * a kept mail once more (one more copy per session, none lost). A folder missing or a STATUS refused: null (nothing marked counts,
    * and the COPY that follows is refused all the same).
    */
   async folderNow(): Promise<bigint | null> {
