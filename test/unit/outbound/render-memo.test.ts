@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Handlebars from 'handlebars';
 import { describe, expect, it, vi } from 'vitest';
 import { TEMPLATE_NAMES, TemplateRenderer, type Locale, type TemplateContext } from '../../../src/outbound/templates.js';
 import { copyOfTemplates } from '../../support/template-copy.js';
@@ -92,5 +93,22 @@ describe('notices from skeletons', () => {
     }
     const again = { ...base, support: { ...base.support, hours: 'Hours variant 0' } };
     expect(renderer.render('acknowledgement', 'en', again)).toEqual(renderer.renderFully('acknowledgement', 'en', again));
+  });
+  // answeredBy (close_undone after a colleague's answer) is not a per-ticket slot: it must make a shape of its own,
+  // or the second colleague's mail would be the first one's skeleton, naming the wrong person.
+  it.each(LOCALES)('close_undone notices (%s) after answers from different colleagues each name their own colleague', (locale) => {
+    const renderer = new TemplateRenderer();
+    const base = renderer.sampleContext('close_undone', locale);
+    const names = ['Luis García', 'Pedro Ruiz', 'Marta <Gómez>'];
+    const mails = names.map((answeredBy, i) => renderer.render('close_undone', locale, { ...base, ticket: { ...base.ticket, number: 2000 + i }, answeredBy }));
+    names.forEach((name, i) => {
+      const mail = mails[i] as { text: string; html: string };
+      expect(mail.text).toContain(name);
+      expect(mail.html).toContain(Handlebars.escapeExpression(name));
+      for (const other of names.filter((n) => n !== name)) {
+        expect(mail.text).not.toContain(other);
+        expect(mail.html).not.toContain(Handlebars.escapeExpression(other));
+      }
+    });
   });
 });
