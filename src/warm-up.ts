@@ -1,23 +1,22 @@
 import type { App } from './app.js';
 import { extractVisibleText } from './ingest/visible-text/index.js';
-import { LOCALES } from './outbound/locale.js';
-import { TEMPLATE_NAMES, type TemplateRenderer } from './outbound/templates.js';
+import { renderFailures, unusedWordingLine } from './outbound/template-check.js';
+import { unusedWordingVariables } from './outbound/template-wording.js';
+import type { TemplateRenderer } from './outbound/templates.js';
 
 /**
- * Compiles every template in every locale, by rendering its sample (Handlebars compiles on first use). One that
- * cannot render (an operator's edit with a syntax error) is logged by name now, at start, rather than found
- * when a customer's mail needs it; warming up goes on, and the daemon runs.
+ * Compiles every template in every locale, by rendering its sample in each of its wordings (Handlebars compiles on
+ * first use). One that cannot render (an operator's edit with a syntax error) is logged by name now, at start,
+ * rather than found when a customer's mail needs it; warming up goes on, and the daemon runs. So is an edited part
+ * that never uses a variable the shipped one tests to choose its words (template-wording.ts): it renders, but
+ * says the wrong thing to the customers the variable is about.
  */
-export function renderEveryTemplate(renderer: TemplateRenderer, log: { error: (fields: object, msg: string) => void }): void {
-  for (const name of TEMPLATE_NAMES) {
-    for (const locale of LOCALES) {
-      try {
-        renderer.render(name, locale, renderer.sampleContext(name, locale));
-      } catch (error) {
-        const code = (error as { code?: unknown }).code;
-        log.error({ template: name, locale, code }, (error as Error).message ?? String(error));
-      }
-    }
+export function renderEveryTemplate(renderer: TemplateRenderer, log: { error: (fields: object, msg: string) => void; warn: (fields: object, msg: string) => void }): void {
+  for (const { name, locale, cases, code, message } of renderFailures(renderer)) {
+    log.error({ template: name, locale, code, ...(cases.length > 0 ? { cases } : {}) }, message);
+  }
+  for (const unused of unusedWordingVariables(renderer.dir)) {
+    log.warn({ template: unused.name, locale: unused.locale, part: unused.part, missing: unused.missing }, unusedWordingLine(unused));
   }
 }
 

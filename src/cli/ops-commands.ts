@@ -4,9 +4,6 @@ import { loadConfig } from '../config.js';
 import { calendarFromEnv } from '../domain/business-clock.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { failureMessage } from './failure-message.js';
-import { isLocale, LOCALES } from '../outbound/locale.js';
-import { sampleAccessContext } from '../outbound/template-samples.js';
-import { ACCESS_TEMPLATE_NAMES, isAccessTemplateName, isTemplateName, TEMPLATE_NAMES, TemplateRenderer } from '../outbound/templates.js';
 import { gatewayJobs } from '../scheduler/jobs.js';
 import { Scheduler, type JobRun } from '../scheduler/runner.js';
 import { inTransaction } from '../store/database.js';
@@ -97,27 +94,6 @@ export function registerOpsCommands(program: Command): void {
       } finally {
         await app.close();
       }
-    });
-
-  program
-    .command('templates')
-    .description('mail templates')
-    .command('preview')
-    .description('render a template with sample data, to edit templates safely')
-    .argument('<name>', [...TEMPLATE_NAMES, ...ACCESS_TEMPLATE_NAMES].join(', '))
-    .option('--locale <locale>', LOCALES.join(', '), 'es')
-    .option('--html', 'print the HTML part instead of the text part')
-    .action((name: string, opts: { locale: string; html?: boolean }) => {
-      if (!isTemplateName(name) && !isAccessTemplateName(name)) {
-        throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `Unknown template "${name}"; one of ${[...TEMPLATE_NAMES, ...ACCESS_TEMPLATE_NAMES].join(', ')}`);
-      }
-      if (!isLocale(opts.locale)) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `Unknown locale "${opts.locale}"; one of ${LOCALES.join(', ')}`);
-      const renderer = new TemplateRenderer();
-      // Access mails (who may open tickets) are about a person, not a ticket: their own sample data.
-      const mail = isAccessTemplateName(name)
-        ? renderer.renderAccess(name, opts.locale, sampleAccessContext(name, opts.locale))
-        : renderer.render(name, opts.locale, renderer.sampleContext(name, opts.locale));
-      process.stdout.write(`Subject: ${mail.subject}\n\n${opts.html ? mail.html : mail.text}\n`);
     });
 }
 

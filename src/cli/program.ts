@@ -11,6 +11,7 @@ import { registerIngestCommands } from './ingest-commands.js';
 import { registerKnowledgeCommands } from './kb-commands.js';
 import { registerMaintenanceCommands } from './maintenance-commands.js';
 import { registerOpsCommands } from './ops-commands.js';
+import { registerTemplateCommands } from './template-commands.js';
 import { registerSurveyCommands } from './survey-commands.js';
 import { registerTicketCommands } from './ticket-commands.js';
 
@@ -31,6 +32,7 @@ registerIngestCommands(program);
 registerInboundCommands(program);
 registerTicketCommands(program);
 registerOpsCommands(program);
+registerTemplateCommands(program);
 registerAccessCommands(program);
 registerSurveyCommands(program);
 registerBulletinCommands(program);

@@ -1,6 +1,7 @@
 // Sample data for previews (`ventanilla templates preview`), the warm-up and tests: every field a template uses
 // is filled in, with realistic values in each language.
 
+import { ErrorCode, VentanillaError } from '../errors.js';
 import { DEFAULT_CALENDAR, describeCalendar, resolveCalendar } from '../domain/calendar.js';
 import { choicesOf, scaleOf, type SurveyKind } from '../domain/survey-scale.js';
 import { choiceLabel } from '../surveys/copy.js';
@@ -107,8 +108,47 @@ export const SAMPLE_ARTICLE: Record<Locale, { title: string; url: string }> = {
   en: { title: 'How to stamp an electronic invoice', url: 'https://soporte.ventanilla.test/kb/stamp-invoice' },
 };
 
-/** Realistic data for previews and tests: every field the template uses is filled in. */
-export function sampleContext(name: TemplateName, locale: Locale): TemplateContext {
+/** The colleague in copy whose answer came in time, in close_undone's `colleague` case. */
+export const SAMPLE_COLLEAGUE: Record<Locale, string> = { es: 'Luis Ortega', pt: 'Rui Almeida', en: 'Daniel Brooks' };
+
+type SampleCase = (locale: Locale) => Partial<TemplateContext>;
+const closedPending: SampleCase = (locale) => ({ closedAfter: 'pending', window: businessPeriod(60, 12, locale) });
+
+/**
+ * The wordings a template has beyond its default sample's, each set by the values that choose it: `templates preview
+ * --case colleague` shows a close_undone after a colleague's answer; cases combine (`--case colleague,pending`).
+ * `templates check` and the warm-up render every combination, so that a branch that cannot render is found too.
+ */
+const SAMPLE_CASES: Partial<Record<TemplateName, Record<string, SampleCase>>> = {
+  closed: { pending: closedPending },
+  // The default: the requester's own answer about the solution came in time.
+  close_undone: { pending: closedPending, colleague: (locale) => ({ answeredBy: SAMPLE_COLLEAGUE[locale] }), unread: () => ({ answerUnread: true }) },
+  // The default: a too-large first mail. These: a too-large answer in time that undid the timer's close.
+  too_large: { 'undoes-close': (locale) => ({ closedAfter: 'solved', window: businessPeriod(84, 12, locale) }), pending: closedPending },
+};
+
+/** The names of a template's sample cases, [] for one with a single wording to show. */
+export function sampleCases(name: TemplateName): string[] {
+  return Object.keys(SAMPLE_CASES[name] ?? {});
+}
+
+/** The sample case whose values include `variable` (the one to preview to see its wording), if any. */
+export function sampleCaseSetting(name: TemplateName, variable: string): string | undefined {
+  return Object.entries(SAMPLE_CASES[name] ?? {}).find(([, patch]) => variable in patch('es'))?.[0];
+}
+
+/** Realistic data for previews and tests: every field the template uses is filled in; `cases` add their values. */
+export function sampleContext(name: TemplateName, locale: Locale, cases: readonly string[] = []): TemplateContext {
+  const byName = SAMPLE_CASES[name] ?? {};
+  const patches = cases.map((one) => {
+    const patch = Object.hasOwn(byName, one) ? byName[one] : undefined;
+    if (!patch) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `${name} has no sample case "${one}"; ${sampleCases(name).length > 0 ? `its cases: ${sampleCases(name).join(', ')}` : 'it has none'}`);
+    return patch(locale);
+  });
+  return Object.assign(defaultSample(name, locale), ...patches) as TemplateContext;
+}
+
+function defaultSample(name: TemplateName, locale: Locale): TemplateContext {
   const s = { ...SAMPLES[locale], ...sampleTimes(locale) };
   const ctx: TemplateContext = {
     ticket: { number: 1042, subject: s.subject, status: SAMPLE_STATUS[name], priority: 'high' },

@@ -183,8 +183,9 @@ export class TemplateRenderer {
     this.files.loadPartials();
   }
 
-  sampleContext(name: TemplateName, locale: Locale): TemplateContext {
-    return sampleContext(name, locale);
+  /** The sample of a template, with the values of its sample cases (template-samples.ts) when given. */
+  sampleContext(name: TemplateName, locale: Locale, cases: readonly string[] = []): TemplateContext {
+    return sampleContext(name, locale, cases);
   }
 
   /** Access mails (who may open tickets): about a person, not a ticket, so no "[#n]" tag and no ticket footer. */

@@ -369,14 +369,32 @@ describe('errors and caching', () => {
     const dir = copyOfTemplates();
     writeFileSync(join(dir, 'pt', 'closed.html.hbs'), '{{#each}}');
     const logged: Array<{ fields: object; msg: string }> = [];
-    renderEveryTemplate(new TemplateRenderer(dir), { error: (fields: object, msg: string) => logged.push({ fields, msg }) });
+    renderEveryTemplate(new TemplateRenderer(dir), { error: (fields: object, msg: string) => logged.push({ fields, msg }), warn: () => {} });
     expect(logged).toHaveLength(1);
     expect(logged[0]?.fields).toMatchObject({ template: 'closed', locale: 'pt', code: ErrorCode.TEMPLATE_INVALID });
     expect(logged[0]?.msg).toMatch(/pt[\\/]closed\.html\.hbs/);
-    // Every template of the shipped set renders.
+    // Every template of the shipped set renders, in each of its wordings, and uses what chooses them.
     const none: unknown[] = [];
-    renderEveryTemplate(new TemplateRenderer(templatesDir), { error: (...args: unknown[]) => none.push(args) });
+    renderEveryTemplate(new TemplateRenderer(templatesDir), { error: (...args: unknown[]) => none.push(args), warn: (...args: unknown[]) => none.push(args) });
     expect(none).toEqual([]);
+  });
+
+  it("the warm-up names a template that fails in one wording only (a misspelt helper in the colleague's branch), with that case", () => {
+    const dir = copyOfTemplates();
+    writeFileSync(join(dir, 'en', 'close_undone.text.hbs'), '{{#if answerUnread}}x{{else if answeredBy}}{{nmae answeredBy}}{{else}}{{closedAfter}}{{/if}}');
+    const logged: Array<{ fields: object; msg: string }> = [];
+    renderEveryTemplate(new TemplateRenderer(dir), { error: (fields: object, msg: string) => logged.push({ fields, msg }), warn: () => {} });
+    expect(logged).toEqual([{ fields: { template: 'close_undone', locale: 'en', code: ErrorCode.TEMPLATE_INVALID, cases: ['colleague'] }, msg: expect.stringContaining('Missing helper: "nmae"') }]);
+  });
+
+  it('the warm-up warns of an edited close_undone that never uses answeredBy nor answerUnread: its customers would read "your reply"', () => {
+    const dir = copyOfTemplates();
+    writeFileSync(join(dir, 'en', 'close_undone.html.hbs'), '{{#> layout.html}}<p>Your ticket #{{ticket.number}} was closed by mistake ({{closedAfter}}): your reply reached us in time.</p>{{/layout.html}}');
+    const warned: Array<{ fields: object; msg: string }> = [];
+    renderEveryTemplate(new TemplateRenderer(dir), { error: () => {}, warn: (fields: object, msg: string) => warned.push({ fields, msg }) });
+    expect(warned.map((w) => w.fields)).toEqual([{ template: 'close_undone', locale: 'en', part: 'html', missing: ['answerUnread', 'answeredBy'] }]);
+    expect(warned[0]?.msg).toContain(`${join(dir, 'en', 'close_undone.html.hbs')}: never uses answerUnread, answeredBy`);
+    expect(warned[0]?.msg).toContain('`ventanilla templates preview close_undone --locale en --case unread --html`, `ventanilla templates preview close_undone --locale en --case colleague --html`');
   });
 
   it('refuses a context without what the template needs', () => {
