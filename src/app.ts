@@ -15,6 +15,7 @@ import { resolveSecret, secretForReading } from './secret.js';
 import { ensureReadableDatabase, ensureWritableFolders } from './data-dir.js';
 import { BlobStore } from './store/blobs.js';
 import { openDatabase, type Db } from './store/database.js';
+import { queueOnExplicitClock } from './store/queueing-clock.js';
 import { dropLiveToken } from './scheduler/liveness.js';
 import { publicUrlOf } from './http/public-url.js';
 import { loadKnowledge } from './knowledge/for-notice.js';
@@ -49,8 +50,10 @@ export interface App {
  * migrated and no secret.key written, so that it works for a user who may read DATA_DIR but not write in it (a
  * reporting user, a read-only snapshot); with none yet, it is created as by any command (`tickets list` on a new
  * install says 0 tickets). Nothing the daemon and the commands that write need changes.
+ * `explicitClock`: `now` is an operator's `--now`, not the wall clock the mails are tried on: each mail queued keeps
+ * the wall clock as the start of its retries (store/queueing-clock.ts).
  */
-export async function createApp(options: { config?: Config; log?: Logger; now?: () => Date; mailer?: Mailer; composeWorker?: boolean; preparationWorker?: boolean; readOnly?: boolean } = {}): Promise<App> {
+export async function createApp(options: { config?: Config; log?: Logger; now?: () => Date; explicitClock?: boolean; mailer?: Mailer; composeWorker?: boolean; preparationWorker?: boolean; readOnly?: boolean } = {}): Promise<App> {
   const base = options.config ?? loadConfig();
   const readOnly = options.readOnly === true && existsSync(base.databasePath);
   if (readOnly) ensureReadableDatabase(base);
@@ -83,6 +86,7 @@ export async function createApp(options: { config?: Config; log?: Logger; now?: 
     await preparer.close();
     throw error;
   });
+  if (options.explicitClock) queueOnExplicitClock(db);
   const now = options.now ?? (() => new Date());
   const lifecycle: LifecycleDeps = {
     policies,

@@ -28,7 +28,7 @@ export function registerOpsCommands(program: Command): void {
       const config = loadConfig();
       const now = opts.now ? parseDeskTime(opts.now, calendarFromEnv(config.calendarEnv).config.timeZone) : new Date();
       if (!now) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `--now must be an ISO 8601 time, e.g. 2026-12-01T10:00:00-06:00 (got "${opts.now}")`);
-      const app = await createApp({ config, now: () => now });
+      const app = await createApp({ config, now: () => now, explicitClock: opts.now !== undefined });
       try {
         const runs = await new Scheduler(gatewayJobs(app), app).runOnce(now);
         const shown = runs.map((run) => (!run.ran && run.reason === 'failed' ? { ...run, error: failureLine(run.error) } : run));

@@ -101,7 +101,8 @@ export class FailedTries {
     const delay = Math.min(30_000 * 2 ** (row.attempts - 1), 3_600_000);
     const next = new Date(now().getTime() + delay);
     const { retryHours } = this.opts;
-    const windowOver = next.getTime() > (dateOf(row.createdAt) ?? now()).getTime() + retryHours * 3_600_000;
+    // Counted from its queueing on the wall clock its tries run on (retryFrom: queued by `run-once --now`), else createdAt.
+    const windowOver = next.getTime() > (dateOf(row.retryFrom) ?? dateOf(row.createdAt) ?? now()).getTime() + retryHours * 3_600_000;
     const triesOver = this.opts.maxAttempts !== undefined && row.attempts >= this.opts.maxAttempts;
     if (permanent || windowOver || triesOver) {
       const reason = permanent ? message : windowOver ? `${message} (gave up after ${retryHours} hours)` : `${message} (gave up after ${row.attempts} tries)`;

@@ -26,8 +26,10 @@ export interface ClaimedMail {
   attempts: number;
   bodyId: number | null;
   fill: string;
-  /** When it was queued, as stored (ISO text): how long it has been tried is counted from it. */
+  /** When it was queued, as stored (ISO text): how long it has been tried is counted from it, unless retryFrom is set. */
   createdAt: string;
+  /** Queued on an explicit clock (`scheduler run-once --now`): when, on the wall clock (store/queueing-clock.ts). */
+  retryFrom: string | null;
   /** 1: an acknowledgement ACK_LIMIT held back, written again before it goes (acknowledgement-repo.ts HELD_BACK_SQL). */
   heldBack: number;
 }
@@ -45,7 +47,7 @@ const LEASE = `UPDATE "OutboxMail" SET "status" = 'sending', "leasedUntil" = ?, 
   WHERE "id" IN (SELECT "value" FROM json_each(?))`;
 // Read after the lease, so `attempts` counts this attempt. Only ids: selecting whole rows in DUE would sort
 // every due mail's text and HTML to keep the first `limit`.
-export const CLAIMED_SQL = `SELECT "id", "ticketId", "template", "fromAddress", "toList", "ccList", "subject", "text", "html", "messageId", "headers", "attachments", "attempts", "bodyId", "fill", "createdAt",
+export const CLAIMED_SQL = `SELECT "id", "ticketId", "template", "fromAddress", "toList", "ccList", "subject", "text", "html", "messageId", "headers", "attachments", "attempts", "bodyId", "fill", "createdAt", "retryFrom",
     ${HELD_BACK_SQL} AS "heldBack"
   FROM "OutboxMail" WHERE "id" IN (SELECT "value" FROM json_each(?)) ORDER BY "id"`;
 const HOLDERS = `SELECT DISTINCT "leaseHolder" AS "holder" FROM "OutboxMail" WHERE "status" = 'sending' AND "leasedUntil" >= ? AND "leaseHolder" IS NOT NULL`;

@@ -1,4 +1,5 @@
 import type { Db, Tx } from './database.js';
+import { retryFromFor } from './queueing-clock.js';
 import { sqlOf } from './sql.js';
 
 // The outbox: mails queued (insertOutboxMail), what their tries left (markRetry, markFailed), and the listing of
@@ -98,11 +99,11 @@ export function dueAtOnce(now: Date): Date {
 export async function insertOutboxMail(tx: Tx, m: NewOutboxMail): Promise<number> {
   return sqlOf(tx).run(
     `INSERT INTO "OutboxMail" ("idempotencyKey", "ticketId", "template", "fromAddress", "toList", "ccList", "subject", "text", "html", "messageId", "headers", "attachments",
-       "status", "attempts", "nextAttemptAt", "createdAt", "automatic", "primaryTo", "fill", "lastError")
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, '{}', ?)`,
+       "status", "attempts", "nextAttemptAt", "createdAt", "retryFrom", "automatic", "primaryTo", "fill", "lastError")
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?, '{}', ?)`,
     m.idempotencyKey, m.ticketId, m.template, m.fromAddress, JSON.stringify(m.to), JSON.stringify(m.cc), m.subject, m.text, m.html, m.messageId,
     JSON.stringify(m.headers), JSON.stringify(m.attachments),
-    m.dueAt ?? dueAtOnce(m.now), m.now, m.automatic, (m.to[0] ?? '').toLowerCase(), m.note ?? null,
+    m.dueAt ?? dueAtOnce(m.now), m.now, retryFromFor(tx), m.automatic, (m.to[0] ?? '').toLowerCase(), m.note ?? null,
   ).id;
 }
 
@@ -149,12 +150,13 @@ export async function countOutbox(db: Db, filter: { status?: string } = {}): Pro
 }
 
 /**
- * Puts a failed mail back in the queue, queued anew: its retries (OUTBOX_RETRY_HOURS, counted from createdAt)
- * start again, as its attempts do. Kept from its first queueing, a mail that had given up after days of 4xx got
- * one try, and a greylisting 451 on it was final. Returns false when there is no such failed mail.
+ * Puts a failed mail back in the queue, queued anew: its retries (OUTBOX_RETRY_HOURS, counted from createdAt, or
+ * retryFrom when queued on an explicit clock: queueing-clock.ts) start again, as its attempts do. Kept from its first
+ * queueing, a mail that had given up after days of 4xx got one try, and a greylisting 451 on it was final (so did a
+ * retryFrom kept from a `run-once --now` that first queued it). Returns false when there is no such failed mail.
  */
 export async function retryOutboxMail(tx: Tx, id: number, now: Date): Promise<boolean> {
-  const updated = await tx.outboxMail.updateMany({ where: { id, status: 'failed' }, data: { status: 'pending', nextAttemptAt: now, createdAt: now, attempts: 0, lastError: null } });
+  const updated = await tx.outboxMail.updateMany({ where: { id, status: 'failed' }, data: { status: 'pending', nextAttemptAt: now, createdAt: now, retryFrom: retryFromFor(tx), attempts: 0, lastError: null } });
   return updated.count === 1;
 }
 

@@ -331,7 +331,7 @@ const cases: Record<Prisma.ModelName, () => Promise<void>> = {
       id: 7901, idempotencyKey: 'ack:1', ticketId: ticket.id, template: 'acknowledgement', fromAddress: 'soporte@example.test',
       toList: '["ana@cliente.example"]', ccList: '["jefe@cliente.example"]', subject: '[#1] Recibido', text: 'Hola', html: '<p>Hola</p>',
       messageId: 'vt.1.abc@example.test', headers: '{"Auto-Submitted":"auto-replied"}', attachments: '[{"filename":"a.pdf"}]', status: 'sent',
-      attempts: 3, mayHaveReached: true, nextAttemptAt: at(), leasedUntil: at(), lastError: '421 try later', sentAt: at(), primaryTookAt: at(), createdAt: at(),
+      attempts: 3, mayHaveReached: true, nextAttemptAt: at(), leasedUntil: at(), lastError: '421 try later', sentAt: at(), primaryTookAt: at(), createdAt: at(), retryFrom: at(),
       automatic: true, primaryTo: 'ana@cliente.example', bodyId: body.id, fill: '{"email":"ana@cliente.example"}', leaseHolder: 'drain:host-1:4242:abc123',
     };
     await roundTrip('OutboxMail', data, () => db.outboxMail.create({ data }), () => db.outboxMail.findUnique({ where: { id: data.id } }));

@@ -17,11 +17,14 @@ export interface TestApp extends App {
  */
 export const SURVEYS_OFF = { CSAT_ENABLED: 'false', NPS_ENABLED: 'false' } as const;
 
-/** A real app on a fresh SQLite file in a temporary DATA_DIR; env overrides the defaults; `mailer`: what the drainer sends with. */
-export async function createTestApp(env: Record<string, string> = {}, now?: () => Date, options: { mailer?: Mailer } = {}): Promise<TestApp> {
+/**
+ * A real app on a fresh SQLite file in a temporary DATA_DIR; env overrides the defaults; `mailer`: what the drainer
+ * sends with; `explicitClock`: `now` stands for an operator's `scheduler run-once --now`, as that command opens the app.
+ */
+export async function createTestApp(env: Record<string, string> = {}, now?: () => Date, options: { mailer?: Mailer; explicitClock?: boolean } = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ventanilla-test-'));
   const config = loadConfig({ DATA_DIR: dataDir, SUPPORT_ADDRESS: 'soporte@example.test', SECRET_KEY: 'test-secret-key-0123456789', ...SURVEYS_OFF, ...env }, { dotenv: false });
-  const app = await createApp({ config, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), now, mailer: options.mailer });
+  const app = await createApp({ config, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), now, mailer: options.mailer, explicitClock: options.explicitClock });
   return {
     ...app,
     dataDir,
