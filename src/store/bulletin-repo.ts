@@ -1,5 +1,6 @@
 import type { Prisma } from '../generated/prisma/client.js';
 import type { Db, Tx } from './database.js';
+import { retryFromFor } from './queueing-clock.js';
 import { sqlDate, sqlOf } from './sql.js';
 
 // Bulletins and their deliveries: one BulletinDelivery row per (bulletin, subscriber), unique, written in
@@ -151,14 +152,16 @@ const CHUNK = 100;
  */
 export async function insertDeliveries(tx: Tx, bulletinId: number, mails: BulletinMail[], now: Date): Promise<void> {
   const created = sqlDate(now);
+  // Queued by `scheduler run-once --now`: their retries count from the wall clock (queueing-clock.ts).
+  const retryFrom = retryFromFor(tx);
   const idByKey = new Map<string, number>();
   const rows = mails.flatMap((m) => (m.outbox ? [m.outbox] : []));
   for (let i = 0; i < rows.length; i += CHUNK) {
     const chunk = rows.slice(i, i + CHUNK);
-    const values = chunk.flatMap((r) => [r.idempotencyKey, r.template, r.fromAddress, r.toList, r.subject, r.messageId, r.headers, sqlDate(r.nextAttemptAt), created, r.primaryTo, r.bodyId, r.fill]);
+    const values = chunk.flatMap((r) => [r.idempotencyKey, r.template, r.fromAddress, r.toList, r.subject, r.messageId, r.headers, sqlDate(r.nextAttemptAt), created, retryFrom && sqlDate(retryFrom), r.primaryTo, r.bodyId, r.fill]);
     await tx.$executeRawUnsafe(
-      `INSERT INTO "OutboxMail" ("idempotencyKey", "template", "fromAddress", "toList", "subject", "text", "html", "messageId", "headers", "nextAttemptAt", "createdAt", "automatic", "primaryTo", "bodyId", "fill")
-       VALUES ${chunk.map(() => "(?, ?, ?, ?, ?, '', '', ?, ?, ?, ?, 0, ?, ?, ?)").join(', ')}`,
+      `INSERT INTO "OutboxMail" ("idempotencyKey", "template", "fromAddress", "toList", "subject", "text", "html", "messageId", "headers", "nextAttemptAt", "createdAt", "retryFrom", "automatic", "primaryTo", "bodyId", "fill")
+       VALUES ${chunk.map(() => "(?, ?, ?, ?, ?, '', '', ?, ?, ?, ?, ?, 0, ?, ?, ?)").join(', ')}`,
       ...values,
     );
     const keys = chunk.map((r) => r.idempotencyKey);

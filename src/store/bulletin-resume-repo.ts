@@ -1,5 +1,6 @@
 import type { Db, Tx } from './database.js';
 import { audienceSql, audienceWhere, LEFT_OR_LEAVING, type BulletinRow } from './bulletin-repo.js';
+import { retryFromFor } from './queueing-clock.js';
 import { sqlOf } from './sql.js';
 
 // A cancelled bulletin resumed (`bulletin resume`): the deliveries whose mail was taken back, and that can have
@@ -100,14 +101,15 @@ export async function markedLeft(tx: Tx | Db, bulletinId: number): Promise<numbe
 }
 
 /**
- * The taken-back mail queued again at its send slot, its retries counted anew (as `outbox retry` does), with its
- * reader's parts built anew (`parts`: Subject, body, headers, footer values; the row, so its Message-ID, stays);
- * only while it is still taken back and can have reached no one. False otherwise.
+ * The taken-back mail queued again at its send slot, its retries counted anew (as `outbox retry` does: from `now`, or
+ * from the wall clock when `now` is a `scheduler run-once --now`'s: queueing-clock.ts), with its reader's parts built
+ * anew (`parts`: Subject, body, headers, footer values; the row, so its Message-ID, stays); only while it is still
+ * taken back and can have reached no one. False otherwise.
  */
 export async function requeueMail(tx: Tx, outboxMailId: number, parts: { subject: string; bodyId: number; headers: string; fill: string }, at: Date, now: Date): Promise<boolean> {
   const updated = await tx.outboxMail.updateMany({
     where: { id: outboxMailId, status: 'cancelled', mayHaveReached: false },
-    data: { ...parts, status: 'pending', nextAttemptAt: at, createdAt: now, attempts: 0, lastError: null, leaseHolder: null, leasedUntil: null },
+    data: { ...parts, status: 'pending', nextAttemptAt: at, createdAt: now, retryFrom: retryFromFor(tx), attempts: 0, lastError: null, leaseHolder: null, leasedUntil: null },
   });
   return updated.count === 1;
 }
