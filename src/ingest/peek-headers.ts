@@ -5,6 +5,7 @@ import { normaliseMessageId } from '../domain/thread-refs.js';
 import { fromCountOf, fromFieldCount, type FromCount } from './from-fields.js';
 import { lfReadFields, withRelaysReading } from './fields-relays-saw.js';
 import { headerEnd } from './header-end.js';
+import { linesAsRead } from './cr-cr-lf.js';
 import { fromNameWithLetters, subjectWithLetters } from './legacy-headers.js';
 import { UTF7_SCAN_BYTES } from './raw-head.js';
 
@@ -50,7 +51,8 @@ export interface PeekedHeaders {
 export async function peekHeaders(raw: Buffer): Promise<PeekedHeaders> {
   const decoder = await loadLibmime();
   const decodeWords = (text: string) => decodedWords(decoder, text);
-  const bytes = raw.subarray(0, PEEK_BYTES);
+  // Its lines as the parse reads them: a CR CR LF line end is one CRLF, as the servers read it (cr-cr-lf.ts).
+  const bytes = linesAsRead(raw.subarray(0, PEEK_BYTES)).lines;
   const head = bytes.toString('latin1');
   const block = head.slice(0, headerEnd(head)?.head ?? head.length).replace(/(\r\n|\r|\n)[ \t]+/g, ' ').replace(/\r\n?/g, '\n');
   const header = (name: string) => new RegExp(`^${name}:[ \\t]*(.*)$`, 'im').exec(block)?.[1]?.trim() ?? null;

@@ -5,7 +5,8 @@ import { sha256Of, type BlobStore } from '../store/blobs.js';
 import { keepRawMail } from '../store/raw-mails.js';
 import { logInbound, quarantine, type InboundOutcome } from '../store/inbound-log-repo.js';
 import type { InboundMail } from './parse.js';
-import { bareCrsEndLines, UTF7_SCAN_BYTES } from './raw-head.js';
+import { UTF7_SCAN_BYTES } from './raw-head.js';
+import { linesAsRead } from './cr-cr-lf.js';
 import { PEEK_BYTES, peekHeaders, type PeekedHeaders } from './peek-headers.js';
 import { answeredAtOf, slaStartOf } from './stages/apply.js';
 import { recordTooLarge } from './stages/too-large.js';
@@ -139,9 +140,10 @@ export class InboundPipeline {
       return this.parseAndRecord(async () => settle((await parser()).parseMail(raw)), kept, source, now);
     }
     const head = await blobs.head(sha256, UTF7_SCAN_BYTES);
-    // Old Mac mail (bare CR line ends, some LF lines or none) must be rewritten whole before parsing: rare, so read into memory.
+    // Old Mac mail (bare CR line ends, some LF lines or none) must be rewritten whole before parsing: rare, so read into
+    // memory. Told on its lines as the parse reads them (a CR CR LF mail's are CRLFs: cr-cr-lf.ts, streamed so).
     const { parseMail, parseMailStream } = await parser();
-    const parse = bareCrsEndLines(head)
+    const parse = linesAsRead(head).bareCrs === 'line-ends'
       ? async () => settle(parseMail(await blobs.get(sha256)))
       : () => settle(parseMailStream(() => blobs.openRead(sha256), head, { blobs, inMemoryBytes: IN_MEMORY_ATTACHMENT_BYTES, maxBytes: maxAttachmentBytes }));
     return this.parseAndRecord(parse, kept, source, now);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { anyLineEndHeaderEnd as headerEnd } from './header-end.js';
+import { crCrLfAsCrlfChunks } from './cr-cr-lf.js';
 
 // A hash of what a mail's sender wrote, the same for every copy of the mail whatever way it came: the key of a
 // mail without Message-ID (stages/identify.ts). Two copies of one mail differ in what servers added on the
@@ -28,8 +29,10 @@ export async function writtenContentSha256(raw: Iterable<Buffer | string> | Asyn
   const body = new BodyLines(hash);
   let head = '';
   let inBody = false;
-  for await (const chunk of raw) {
-    const text = typeof chunk === 'string' ? chunk : chunk.toString('latin1');
+  // Its CR CR LF line ends read as one line end each, as the servers read them (cr-cr-lf.ts): the copy Dovecot serves
+  // in CRLF lines is the same mail. Other mail is hashed as before.
+  for await (const chunk of crCrLfAsCrlfChunks(raw)) {
+    const text = chunk.toString('latin1');
     if (inBody) {
       body.add(text);
       continue;
