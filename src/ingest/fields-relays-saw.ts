@@ -14,7 +14,8 @@ import { UTF7_SCAN_BYTES } from './raw-head.js';
 //
 // A field line of the LF reading that holds a bare CR is not one a server wrote (a relay writes LF or CRLF lines):
 // it is the Mac part, read as one line; but for a CR ending it (`\r\r\n`), which hides no field. An old Mac mail
-// with no LF in its block has no field the LF way, and reads as before.
+// with no LF in its block has no field the LF way, and reads as before. Any other mail comes here with its CR CR LF
+// line ends made CRLFs, as the servers read them (cr-cr-lf.ts): only an old Mac mail's are seen here.
 
 /** The header fields as a reader of LF lines reads them (mailsplit's rules), by lower-case name, values unfolded. */
 export function lfReadFields(raw: Buffer): Map<string, string[]> {
