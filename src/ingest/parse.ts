@@ -14,6 +14,10 @@ import { toInboundMail, type InboundMail } from './inbound-mail.js';
 
 export type { Address, InboundAttachment, InboundMail } from './inbound-mail.js';
 
+// How a mail's bytes are given to mailparser (in memory, or streamed from the blob store), with the lines the servers
+// read (cr-cr-lf.ts, bare-cr-lines.ts), and read again when that reading lost something (a part's folded parameters,
+// letters of an unnamed charset). What is taken of the parser's output is inbound-mail.ts's.
+
 const PARSE_TIMEOUT_MS = 60_000;
 
 const parseTimeout = () => new VentanillaError(ErrorCode.PARSE_FAILED, 'Parsing the mail took too long');
