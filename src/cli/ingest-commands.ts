@@ -17,14 +17,27 @@ const REPLAY_LEASE = 'quarantine-replay';
 const REPLAY_LEASE_MS = 10 * 60_000;
 
 export function registerIngestCommands(program: Command): void {
-  program
+  const ingest = program
     .command('ingest')
     .description('ingest one mail from stdin (`-`, for an MTA pipe) or .eml files and Maildir folders')
     .argument('<paths...>', '`-` for stdin, or files and directories')
-    .option('--json', 'print one JSON line per mail')
+    .option('--json', 'print one JSON line per mail');
+  if (readsStdin()) {
     // A command line this version cannot read (an unknown option): as a pipe, 75 as every other failure there,
-    // since commander's exit 1 makes Postfix bounce the mail to its sender. Its message is printed already.
-    .exitOverride((error) => process.exit(error.exitCode !== 0 && readsStdin() ? EX_TEMPFAIL : error.exitCode))
+    // since commander's exit 1 makes Postfix bounce the mail to its sender; and said in that failure's one line
+    // for the MTA's log, not as commander's "error: ..." followed by the command's whole help.
+    ingest
+      .showHelpAfterError(false)
+      .configureOutput({ outputError: () => undefined })
+      .exitOverride((error) => {
+        if (error.exitCode === 0) process.exit(0); // --help
+        const options = ingest.options.map((option) => option.long).join(', ');
+        const why = `${error.message.replace(/^error: /, '')}: \`ingest -\` takes only ${options}; check the pipe command.`;
+        process.stderr.write(`${pipeFailureMessage(new VentanillaError(ErrorCode.INPUT_UNREADABLE, why))}\n`);
+        process.exit(EX_TEMPFAIL);
+      });
+  }
+  ingest
     .action(async (paths: string[], opts: { json?: boolean }) => {
       if (paths.includes('-')) return ingestFromPipe(paths, opts);
       await checkPathsExist(paths);
