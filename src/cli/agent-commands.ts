@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { TICKET_STATUSES, type TicketStatus } from '../domain/ticket-status.js';
+import type { TicketStatus } from '../domain/ticket-status.js';
+import { AGENT_SET_STATUSES } from '../domain/lifecycle.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { replyToTicket, setTicketStatus, type ReplyResult } from '../lifecycle/agent-actions.js';
 import { releaseProductIssue } from '../lifecycle/product-issue-release.js';
@@ -17,10 +18,9 @@ export function parseTicketNumber(text: string): number {
 }
 
 /**
- * The statuses an agent may give: a ticket starts new and is never set back to it (DOMAIN.md statuses), and a reply
+ * The statuses an agent may give (AGENT_SET_STATUSES: never back to new, which the domain refuses too), and a reply
  * does not close (`tickets set` does, after it). One list for --help and for the error, so both name the same.
  */
-const SET_STATUSES = TICKET_STATUSES.filter((status) => status !== 'new');
 const REPLY_STATUSES: readonly TicketStatus[] = ['pending', 'solved', 'on_hold', 'open'];
 
 function parseStatus(text: string | undefined, allowed: readonly TicketStatus[]): TicketStatus | undefined {
@@ -63,11 +63,11 @@ export function registerAgentCommands(program: Command, tickets: Command): void 
     .command('set')
     .description('change the status of a ticket (the customer is told when it matters)')
     .argument('<number>', 'ticket number')
-    .requiredOption('--status <status>', SET_STATUSES.join(', '))
+    .requiredOption('--status <status>', AGENT_SET_STATUSES.join(', '))
     .option('--issue <ref>', 'the product issue the ticket waits for (needed for on_hold)')
     .option('--as <agent>', 'who does it')
     .action(async (numberText: string, opts: { status: string; issue?: string; as?: string }) => {
-      const status = parseStatus(opts.status, SET_STATUSES) as TicketStatus;
+      const status = parseStatus(opts.status, AGENT_SET_STATUSES) as TicketStatus;
       const actor = opts.as ?? defaultActor();
       const { result, timeZone } = await withApp(async (app) => ({
         result: await setTicketStatus(app, { number: parseTicketNumber(numberText), status, issueRef: opts.issue, actor, now: app.now() }),

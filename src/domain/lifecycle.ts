@@ -1,5 +1,5 @@
 import { reaches } from './sla.js';
-import type { TicketStatus } from './ticket-status.js';
+import { TICKET_STATUSES, type TicketStatus } from './ticket-status.js';
 
 // The ticket lifecycle of DOMAIN.md as a pure state machine: which status changes an agent may make, and
 // which notice the customer gets for each. Customer replies are in ticket-status.ts (effectOfReply).
@@ -31,6 +31,9 @@ const ALLOWED: Record<TicketStatus, readonly TicketStatus[]> = {
   // Closed is final: a reply opens a follow-up ticket instead.
   closed: [],
 };
+
+/** The statuses an agent may set a ticket to: a ticket starts new and is never set back to it (DOMAIN.md statuses). */
+export const AGENT_SET_STATUSES: readonly TicketStatus[] = TICKET_STATUSES.filter((status) => status !== 'new');
 
 export function canTransition(from: TicketStatus, to: TicketStatus): boolean {
   return ALLOWED[from].includes(to);

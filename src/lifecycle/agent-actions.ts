@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { describeTransitionError, isTransitionError, noticeForStatus, planStatusChange, type NoticeName } from '../domain/lifecycle.js';
+import { AGENT_SET_STATUSES, describeTransitionError, isTransitionError, noticeForStatus, planStatusChange, type NoticeName } from '../domain/lifecycle.js';
 import type { TicketStatus } from '../domain/ticket-status.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { fileReadReason } from '../file-read-reason.js';
@@ -49,6 +49,14 @@ async function checkHeld(ctx: ActionContext, ticket: TicketState, action: { mail
 /** --issue names what an on-hold ticket waits for: with any other status it would be recorded nowhere useful. */
 function checkIssue(to: TicketStatus | undefined, issueRef: string | null | undefined): void {
   if (issueRef && to !== 'on_hold') throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, '--issue goes with --status on_hold (the product issue the ticket waits for).');
+}
+
+/**
+ * New is where a ticket starts, not a status an agent gives: refused here, whoever calls (the CLI's --status checks
+ * it too, for its own message). Asked of a new ticket, it was answered "already new", as if it stood untouched.
+ */
+function checkSettable(to: TicketStatus): void {
+  if (to === 'new') throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, `A ticket starts new and is never set back to it; allowed: ${AGENT_SET_STATUSES.join(', ')}.`);
 }
 
 function checkedTarget(ticket: TicketState, to: TicketStatus | undefined, issueRef?: string | null): { to: TicketStatus; notice: NoticeName | null } {
@@ -195,6 +203,7 @@ export async function replyToTicket(ctx: ActionContext, input: ReplyInput): Prom
  * what it queued.
  */
 export async function setTicketStatus(ctx: ActionContext, input: { number: number; status: TicketStatus; issueRef?: string | null; actor: string; now: Date }): Promise<{ number: number; from: TicketStatus; to: TicketStatus; already: boolean; recordedBefore?: Date }> {
+  checkSettable(input.status);
   checkIssue(input.status, input.issueRef);
   const before = await ticketOrFail(ctx, input.number);
   const operationKey = setOperationKey({ ticketId: before.id, actor: input.actor, status: input.status, issueRef: input.issueRef });
