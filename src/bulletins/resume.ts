@@ -38,7 +38,9 @@ export async function resumeBulletinById(deps: BulletinDeps, id: number, now: Da
     // Sent again since (--again), the readers it missed had it from that one, even if that one was cancelled too.
     const again = await copyThatReached(tx, b);
     if (again) {
-      throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, `Bulletin ${id} was scheduled again as bulletin ${again.id} (${again.status}): resumed, its readers would get it twice. Not resumed.`);
+      // The copy found may be the earlier one, this bulletin the --again copy of it.
+      const copy = again.id > id ? `was scheduled again as bulletin ${again.id} (${again.status})` : `is a copy of bulletin ${again.id} (${again.status}), scheduled before it`;
+      throw new VentanillaError(ErrorCode.TRANSITION_REFUSED, `Bulletin ${id} ${copy}: resumed, its readers would get it twice. Not resumed.`);
     }
     await markTakenBack(tx, id);
     const status = await reopenBulletin(tx, b, new Date());

@@ -159,6 +159,19 @@ describe('bulletin resume', () => {
     expect(await pendingTo()).toEqual(['ana@cliente.mx', 'beto@cliente.ar']);
   });
 
+  it('a copy scheduled with --again and cancelled, its first still to go: refused, naming that one as the earlier', async () => {
+    writeFileSync(join(dir, 'later.md'), '---\ntitle: Ganancias\ncountries: AR\nsend_at: 2026-12-02 09:00\n---\nNuevas escalas.\n');
+    const deps = bulletinDeps(app);
+    const draft = () => readBulletinFile(join(dir, 'later.md'), { timeZone: deps.timeZone, now: NOW });
+    const first = await scheduleBulletin(deps, draft(), NOW);
+    const copy = await scheduleBulletin(deps, draft(), NOW, { again: true });
+    await cancelBulletinById(deps, copy.bulletin.id, NOW);
+    // It said "Bulletin 2 was scheduled again as bulletin 1": the other way round.
+    await expect(resumeBulletinById(deps, copy.bulletin.id, NOW)).rejects.toThrow(
+      `Bulletin ${copy.bulletin.id} is a copy of bulletin ${first.bulletin.id} (scheduled), scheduled before it: resumed, its readers would get it twice. Not resumed.`,
+    );
+  });
+
   it('a bulletin cancelled before it started is scheduled again at its send_at', async () => {
     writeFileSync(join(dir, 'later.md'), '---\ntitle: Ganancias\ncountries: AR\nsend_at: 2026-12-02 09:00\n---\nNuevas escalas.\n');
     const deps = bulletinDeps(app);
