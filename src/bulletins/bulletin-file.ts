@@ -4,6 +4,7 @@ import { DateTime } from 'luxon';
 import { isScalar, parseDocument, type Document } from 'yaml';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { fileReadReason } from '../file-read-reason.js';
+import { deskTime } from '../domain/desk-time.js';
 import { isLocale, LOCALES, type Locale } from '../outbound/locale.js';
 import { decodeTextFile } from '../text-file.js';
 import { parseCountries } from './countries.js';
@@ -76,7 +77,8 @@ function sendTime(value: unknown, where: string, opts: { timeZone: string; now: 
     at = parsed.toJSDate();
   }
   if (at.getTime() < opts.now.getTime() - PAST_TOLERANCE_MS) {
-    fail(where, `"send_at" ${at.toISOString()} is in the past (now ${opts.now.toISOString()}); a wrong year? To send at once, leave send_at out or use --send-now`);
+    // On the desk's clock, as the file says it ("2025-12-01 09:00"), not in UTC.
+    fail(where, `"send_at" ${deskTime(at, opts.timeZone)} is in the past (now ${deskTime(opts.now, opts.timeZone)}); a wrong year? To send at once, leave send_at out or use --send-now`);
   }
   return at;
 }

@@ -1,3 +1,4 @@
+import { deskTime } from '../domain/desk-time.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
 import { isLocale, type Locale } from '../outbound/locale.js';
 import { fillBody } from '../outbound/shared-body.js';
@@ -29,7 +30,7 @@ export async function scheduleBulletin(deps: BulletinDeps, draft: BulletinDraft,
     if (same) {
       throw new VentanillaError(
         ErrorCode.TRANSITION_REFUSED,
-        `Bulletin ${same.id} has the same title, countries and text and is ${same.status} (send_at ${same.sendAt.toISOString()}): not scheduled again. To send it a second time, use --again.`,
+        `Bulletin ${same.id} has the same title, countries and text and is ${same.status} (send_at ${deskTime(same.sendAt, deps.timeZone)}): not scheduled again. To send it a second time, use --again.`,
       );
     }
     return createBulletin(tx, { ...content, defaultLocale: draft.defaultLocale, sourceFile: draft.sourceFile, sendAt: draft.sendAt, now });

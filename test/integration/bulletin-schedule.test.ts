@@ -37,7 +37,8 @@ describe('bulletin schedule', () => {
   it('refuses the same file twice while the first is scheduled or sent, naming it; --again schedules it anyway', async () => {
     const iva = file('iva.md', '---\ntitle: Reforma del IVA 2027\ncountries: [MX, AR]\nsend_at: 2026-12-01 09:00\n---\nEl **SAT** publicó...\n');
     const first = await schedule(iva);
-    await expect(schedule(iva)).rejects.toThrow(`Bulletin ${first.bulletin.id} has the same title, countries and text and is scheduled`);
+    // Its send_at as the file says it, on the desk's clock (it said 2026-12-01T15:00:00.000Z).
+    await expect(schedule(iva)).rejects.toThrow(`Bulletin ${first.bulletin.id} has the same title, countries and text and is scheduled (send_at 2026-12-01 09:00 -06:00)`);
     // Without send_at ("at once") the time differs on each run: still the same bulletin.
     const now = file('now.md', '---\ntitle: Ganancias\ncountries: AR\n---\nNuevas escalas.\n');
     const sent = await schedule(now);

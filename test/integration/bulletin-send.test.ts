@@ -109,7 +109,7 @@ describe.skipIf(!cliBuilt)('bulletins through the outbox to a real SMTP server',
     // Its send_at is long past: refused (a wrong year?) unless --send-now says "at once".
     const past = await runCli(['bulletin', 'schedule', join(dir, 'iva.md')], { env });
     expect(past.code).not.toBe(0);
-    expect(past.stderr).toContain('"send_at" 2026-01-05T15:00:00.000Z is in the past');
+    expect(past.stderr).toContain('"send_at" 2026-01-05 09:00 -06:00 is in the past'); // as written, on the desk's clock
     const scheduled = await runCli(['bulletin', 'schedule', join(dir, 'iva.md'), '--send-now', '--json'], { env });
     expect(scheduled.code, scheduled.stderr).toBe(0);
     const { id, audience } = JSON.parse(scheduled.stdout) as { id: number; audience: number };
