@@ -36,6 +36,28 @@ function documentedFields(section: string[], intro: string): string[] {
   return fields.sort();
 }
 
+/**
+ * The fields the README lists in prose after `intro` ("`inbound --json` prints an array, newest first (50 unless
+ * `--limit`): `id`, `receivedAt` (ISO 8601 UTC), ..."): the backticked names after the colon, leaving out what
+ * parentheses hold (a field's values and type), up to the paragraph's end or the next command's "`... --json`".
+ */
+function listedFields(section: string[], intro: string): string[] {
+  const text = section.join('\n');
+  const start = text.indexOf(intro);
+  if (start === -1) return [];
+  const paragraph = text.slice(start + intro.length).split('\n\n')[0] as string;
+  let flat = '';
+  let depth = 0;
+  for (const ch of paragraph) {
+    if (ch === '(') depth++;
+    else if (ch === ')') depth--;
+    else if (depth === 0) flat += ch;
+  }
+  const next = flat.search(/`[a-z -]+ --json`/);
+  const listing = (next === -1 ? flat : flat.slice(0, next)).slice(flat.indexOf(':'));
+  return [...listing.matchAll(/`([^`]+)`/g)].map((m) => m[1] as string).sort();
+}
+
 /** The keys of every object printed (one object, or an array of them), each object's sorted. */
 function printedKeys(stdout: string): string[][] {
   const parsed = JSON.parse(stdout) as object | object[];
@@ -76,6 +98,20 @@ describe.skipIf(!cliBuilt)('README "JSON output (stable)" names the fields each 
     const printed = printedKeys(await cli(args));
     expect(printed.length, `${args.join(' ')} printed nothing to compare`).toBeGreaterThan(0);
     for (const keys of printed) expect(keys).toEqual(documented);
+  });
+
+  it.each([
+    ['`inbound --json`', ['inbound', '--json']],
+    ['`outbox list --json`', ['outbox', 'list', '--json']],
+    ['`kb list --json`', ['kb', 'list', '--json']],
+    ['`kb suggest --json`', ['kb', 'suggest', '--json', 'timbrar', 'factura']],
+    ['`blobs sweep --json`', ['blobs', 'sweep', '--dry-run', '--json']],
+  ])('%s (its fields listed in a sentence)', async (intro, args) => {
+    const listed = listedFields(jsonSection(), intro);
+    expect(listed, `README lists no fields after ${intro}`).not.toEqual([]);
+    const printed = printedKeys(await runCliOk(args, { env: { ...env, KNOWLEDGE_BASE_DIR: join(projectRoot, 'scripts', 'demo-kb') } }));
+    expect(printed.length, `${args.join(' ')} printed nothing to compare`).toBeGreaterThan(0);
+    for (const keys of printed) expect(keys).toEqual(listed);
   });
 
   it('`subscribers import --json` of a file with a bad row: exit 1, and its report on stdout all the same (the good rows are in)', async () => {
