@@ -11,9 +11,12 @@ import { uidSet } from './uid-set.js';
  * asked for again. The UIDVALIDITY: a folder deleted meanwhile (a person rid of its duplicates) and made again has
  * a new one, and what was copied into the old one is copied again before it leaves the inbox, not deleted on the
  * word of a copy that is gone. Set on the inbox message only, after the COPY: the copy does not carry it, so a mail
- * a person puts back from the folder is copied again. A crash between the COPY and the keyword leaves one more
- * copy, never a mail deleted uncopied. Not checked: a person deleting one copy from the folder while its message
- * waits in the inbox (finding it would mean selecting the folder mid-session).
+ * a person puts back from the folder is copied again. Only a mail copied once more while its mark could not be read
+ * (the STATUS or the SEARCH refused, the inbox's PERMANENTFLAGS without `\*` for a while, two daemons at once) gives
+ * the folder a second copy that carries it: that one put back is deleted on the word of the first copy, still there.
+ * A crash between the COPY and the keyword leaves one more copy, never a mail deleted uncopied. Not checked: a
+ * person deleting one copy from the folder while its message waits in the inbox (finding it would mean selecting
+ * the folder mid-session).
  */
 const COPIED_KEYWORD_PREFIX = '$VentanillaCopiedTo';
 
