@@ -128,7 +128,7 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('the daemon on a server withou
     setFolderRights(dovecot, 'INBOX', 'lrwsip');
     const dataDir = mkdtempSync(join(tmpdir(), 'ventanilla-imap-copied-once-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    const daemon = startDaemon(imapDaemonEnv(dovecot, dataDir, { IMAP_POLL_SECONDS: '1' }));
+    const daemon = startDaemon(imapDaemonEnv(dovecot, dataDir, { IMAP_POLL_SECONDS: '1', ALERT_ADDRESS: 'ops@example.com' }));
     cleanups.push(() => daemon.kill());
     const db = await openDatabase(join(dataDir, 'ventanilla.db'));
     cleanups.push(() => db.$disconnect());
@@ -157,6 +157,11 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('the daemon on a server withou
     await sweptAfter(4);
     expect(await messageIds(dovecot, 'Processed')).toEqual(ids(1, 2, 3, 4));
     expect((await dovecot.list('INBOX')).map((m) => m.flags.includes(PROCESSED_KEYWORD))).toEqual([true, true, true, true]);
+    // Each drain asks for the deletion again and finds the mail kept: told once over all of them and the reconnects.
+    const logged = (re: RegExp) => daemonLogLines(daemon).filter((l) => re.test(l.msg)).length;
+    const alerts = () => db.outboxMail.count({ where: { template: 'alert_processed_folder_refused' } });
+    expect(logged(/^IMAP move refused/)).toBe(1);
+    expect(await alerts()).toBe(1);
 
     // The right given: the next poll's drain empties the inbox, with no reconnect.
     const before = sessions();
@@ -165,5 +170,8 @@ describe.skipIf(!dovecotAvailable() || !cliBuilt)('the daemon on a server withou
     expect(sessions()).toBe(before);
     expect(await messageIds(dovecot, 'Processed')).toEqual(ids(1, 2, 3, 4));
     expect(await db.inboundLog.count()).toBe(4);
+    expect(logged(/^IMAP processed folder takes mail again/)).toBe(1);
+    expect(logged(/^IMAP move refused/)).toBe(1);
+    expect(await alerts()).toBe(1);
   });
 });
