@@ -118,6 +118,30 @@ describe.skipIf(!dovecotAvailable())('a server without MOVE that keeps the copie
     expect(await messageIds(dovecot, 'Processed')).toEqual(ids(1, 2, 3));
     expect(await dovecot.count('INBOX')).toBe(0);
   });
+
+  it('a mail a person puts back from the processed folder carries no copied mark: copied there again before it leaves the inbox', async () => {
+    const dovecot = await keepingServer();
+    const acks = new Acknowledger('Processed');
+    await sweepSession(dovecot, acks, 3n);
+    setFolderRights(dovecot, 'INBOX', null);
+    await sweepSession(dovecot, acks, 3n);
+    expect(await dovecot.count('INBOX')).toBe(0);
+
+    // A person moves mail 1 back into the inbox (to have it read again?): a new message there, recorded anew.
+    const person = new ImapFlow({ ...dovecot.imapConfig(), logger: false });
+    await person.connect();
+    await person.mailboxOpen('Processed');
+    await person.messageMove({ header: { 'message-id': '<m1@cliente.mx>' } }, 'INBOX');
+    await person.logout();
+    const [back] = await dovecot.list('INBOX');
+    expect(back?.messageId).toBe('<m1@cliente.mx>');
+    expect(back?.flags).toEqual([PROCESSED_KEYWORD]);
+
+    await sweepSession(dovecot, acks, BigInt(back!.uid));
+    // Not deleted on the word of a copy the person took away: in the folder again, once.
+    expect(await dovecot.count('INBOX')).toBe(0);
+    expect(await messageIds(dovecot, 'Processed')).toEqual(ids(2, 3, 1));
+  });
 });
 
 describe.skipIf(!dovecotAvailable() || !cliBuilt)('the daemon on a server without MOVE that keeps the copied mail', () => {
