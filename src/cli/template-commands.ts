@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ErrorCode, VentanillaError } from '../errors.js';
@@ -11,10 +11,28 @@ import { templatesDir } from '../paths.js';
 
 const DIR_HELP = 'a template folder to use instead of the one the daemon reads (a copy being edited)';
 
-/** The renderer of `--dir` (the shipped templates/ when not given); a folder that is not there is refused. */
+/**
+ * The renderer of `--dir` (the shipped templates/ when not given). A folder that is not there is refused as anything
+ * else a command names that does not exist (exit 3); a file, as a mistake (exit 1): either would otherwise be a
+ * line for every template that it is not found.
+ */
 function rendererOf(dir: string | undefined): TemplateRenderer {
-  if (dir !== undefined && !existsSync(dir)) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `No template folder ${dir}`);
-  return new TemplateRenderer(dir === undefined ? templatesDir : resolve(dir));
+  if (dir === undefined) return new TemplateRenderer(templatesDir);
+  const stat = statOrNull(dir);
+  if (!stat) throw new VentanillaError(ErrorCode.NOT_FOUND, `No template folder at ${resolve(dir)}`);
+  if (!stat.isDirectory()) throw new VentanillaError(ErrorCode.INPUT_UNREADABLE, `${resolve(dir)} is a file, not a template folder`);
+  return new TemplateRenderer(resolve(dir));
+}
+
+/** The folder's stat, or null when nothing is there (ENOENT; ENOTDIR: a path through a file, README.md/es). */
+function statOrNull(path: string): Stats | null {
+  try {
+    return statSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw error;
+  }
 }
 
 export function registerTemplateCommands(program: Command): void {

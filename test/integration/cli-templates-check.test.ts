@@ -52,6 +52,26 @@ describe.skipIf(!cliBuilt)('templates check and preview --case', () => {
   });
 
   it.each([
+    ['check', 'no-such-folder'],
+    ['preview answer', 'no-such-folder'],
+    ['check', join('es', 'answer.text.hbs', 'es')],
+  ])('templates %s --dir a folder that is not there (%s): says so, exit 3 (what it names does not exist)', async (command, folder) => {
+    const missing = join(copyOfTemplates(), folder);
+    const checked = await runCli(['templates', ...command.split(' '), '--dir', missing]);
+    expect(checked.code).toBe(3);
+    expect(checked.stderr).toContain(`NOT_FOUND: No template folder at ${missing}`);
+    expect(checked.stdout).toBe('');
+  });
+
+  it('templates check --dir a file, not a folder: says so, exit 1', async () => {
+    const file = join(copyOfTemplates(), 'es', 'answer.text.hbs');
+    const checked = await runCli(['templates', 'check', '--dir', file]);
+    expect(checked.code).toBe(1);
+    expect(checked.stderr).toContain(`${file} is a file, not a template folder`);
+    expect(checked.stdout).toBe('');
+  });
+
+  it.each([
     ['colleague', `pero una respuesta de ${SAMPLE_COLLEAGUE.es} sobre la solución nos llegó a tiempo`],
     ['colleague,pending', `por falta de respuesta, pero una respuesta de ${SAMPLE_COLLEAGUE.es} sobre él nos llegó a tiempo`],
     ['unread', 'pero un correo sobre él nos llegó a tiempo'],
