@@ -52,6 +52,17 @@ function variableOf(node: Node): string | null {
   return parts.length > 0 ? parts.join('.') : null;
 }
 
+/**
+ * The variable a path the desk wrote uses: as variableOf, and `@root.answeredBy` names answeredBy; `item.kind` in
+ * `{{#each digest.items as |item|}}` names the item's kind (blockParams: the template's block parameters).
+ */
+function usedVariableOf(node: Node, blockParams: ReadonlySet<string>): string | null {
+  const parts = node.type === 'PathExpression' ? (node.parts as string[]) : [];
+  if (node.data) return parts[0] === 'root' && parts.length > 1 ? parts.slice(1).join('.') : null;
+  if (parts.length > 1 && blockParams.has(parts[0] as string)) return parts.slice(1).join('.');
+  return variableOf(node);
+}
+
 /** Every node of a template's syntax tree, depth first. */
 function* nodesOf(node: unknown): Generator<Node> {
   if (Array.isArray(node)) {
@@ -89,8 +100,10 @@ function argumentsOf(expressions: Node[]): string[] {
  */
 function usedVariables(source: string, partialsDir: string, partials: Map<string, Set<string>>): Set<string> {
   const used = new Set<string>();
-  for (const node of nodesOf(Handlebars.parse(source))) {
-    const variable = variableOf(node);
+  const nodes = [...nodesOf(Handlebars.parse(source))];
+  const blockParams = new Set(nodes.flatMap((node) => (node.type === 'Program' ? ((node.blockParams as string[] | undefined) ?? []) : [])));
+  for (const node of nodes) {
+    const variable = usedVariableOf(node, blockParams);
     if (variable) used.add(variable);
     const partial = node.type === 'PartialStatement' || node.type === 'PartialBlockStatement' ? variableOf(node.name as Node) : null;
     const file = partial && join(partialsDir, `${partial}.hbs`);

@@ -51,6 +51,13 @@ describe('variables that choose a notice\'s wording', () => {
     expect(unusedWordingVariables(dir).map(({ locale, part, missing }) => ({ locale, part, missing }))).toEqual([{ locale: 'pt', part: 'text', missing: ['answerUnread'] }]);
   });
 
+  it('a variable named through @root or a block parameter ({{#each digest.items as |item|}}{{item.kind}}) counts too', () => {
+    const dir = copyOfTemplates();
+    writeFileSync(join(dir, 'es', 'close_undone.text.hbs'), '{{#if @root.answeredBy}}{{@root.answeredBy}}{{/if}} {{answerUnread}} {{closedAfter}}\n');
+    writeFileSync(join(dir, 'en', 'escalation_digest.text.hbs'), '{{#each digest.items as |item|}}{{#if (eq item.kind "sla")}}late{{else}}{{item.kind}}{{/if}}{{/each}}\n');
+    expect(unusedWordingVariables(dir)).toEqual([]);
+  });
+
   it('too_large edited before it told of a close that was a mistake is named for closedAfter', () => {
     const dir = copyOfTemplates();
     writeFileSync(join(dir, 'en', 'too_large.html.hbs'), '{{#> layout.html}}<p>Your mail «{{ticket.subject}}» was too large ({{body}}).</p>{{/layout.html}}');
