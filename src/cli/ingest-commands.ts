@@ -3,7 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createApp } from '../app.js';
 import { ErrorCode, VentanillaError } from '../errors.js';
-import { pipeFailureMessage } from './failure-message.js';
+import { failureMessage, pipeFailureMessage } from './failure-message.js';
 import { ingestPaths } from '../ingest/sources/files.js';
 import { ingestStdin } from '../ingest/sources/stdin.js';
 import { replayQuarantine } from '../ingest/sources/quarantine.js';
@@ -48,9 +48,14 @@ export function registerIngestCommands(program: Command): void {
             ? JSON.stringify({ file: r.file, outcome: r.outcome, ticket: r.ticketNumber, detail: r.detail })
             : `${r.outcome.padEnd(11)} ${r.ticketNumber ? `#${r.ticketNumber}` : '-'}\t${r.file}`;
           process.stdout.write(line + '\n');
-        }, (file) => process.stderr.write(`ventanilla: skipped ${file}: it vanished before it was read (moved or deleted by another program)\n`));
+        }, (file) => process.stderr.write(`ventanilla: skipped ${file}: it vanished before it was read (moved or deleted by another program)\n`), (file) => {
+          // Refused as an empty `ingest -` is, in a failure's line; the other files go on, and the command exits 1.
+          process.stderr.write(`${failureMessage(new VentanillaError(ErrorCode.INPUT_UNREADABLE, `${file} is empty (0 bytes): no mail in it, not ingested.`))}\n`);
+          process.exitCode = 1;
+        });
         const skipped = report.skipped.length > 0 ? `; ${report.skipped.length} vanished before they were read` : '';
-        if (!opts.json) process.stdout.write(`${report.results.length} mails: ${JSON.stringify(report.counts)}${skipped}\n`);
+        const empty = report.empty.length > 0 ? `; ${report.empty.length} empty, not ingested` : '';
+        if (!opts.json) process.stdout.write(`${report.results.length} mails: ${JSON.stringify(report.counts)}${skipped}${empty}\n`);
       } finally {
         await app.close();
       }

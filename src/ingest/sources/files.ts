@@ -87,6 +87,8 @@ export interface FileIngestReport {
   counts: Record<string, number>;
   /** Files listed that were gone when their turn came (moved or deleted by another program). */
   skipped: string[];
+  /** Files of 0 bytes: no mail, so not ingested (no quarantine entry "without a sender"), as an empty stdin. */
+  empty: string[];
 }
 
 /**
@@ -105,15 +107,17 @@ async function openListed(file: RawPath): Promise<FileHandle | null> {
 
 /**
  * Imports .eml files and Maildir folders, one pipeline call per message, in a stable order. A message that
- * vanishes between the listing and its reading is skipped (onSkipped) rather than ending the import.
+ * vanishes between the listing and its reading is skipped (onSkipped) rather than ending the import; an empty file
+ * is left too (onEmpty): 0 bytes hold no mail, and quarantined it was one "without a sender", again at each import.
  */
 export async function ingestPaths(
   pipeline: InboundPipeline,
   paths: string[],
   onResult?: (r: { file: string } & IngestResult) => void,
   onSkipped?: (file: string) => void,
+  onEmpty?: (file: string) => void,
 ): Promise<FileIngestReport> {
-  const report: FileIngestReport = { results: [], counts: {}, skipped: [] };
+  const report: FileIngestReport = { results: [], counts: {}, skipped: [], empty: [] };
   for (const path of paths) {
     for await (const listed of mailFiles(Buffer.from(resolve(path)))) {
       const file = listed.path.toString();
@@ -130,6 +134,11 @@ export async function ingestPaths(
       };
       try {
         const info = await handle.stat();
+        if (info.size === 0) {
+          report.empty.push(file);
+          onEmpty?.(file);
+          continue;
+        }
         // A mailbox of several mails (mbox): each is a mail of its own, `<file>#<n>`. One mail behind a "From " line
         // goes the usual way, as it did.
         if (!listed.maildir && (await ingestedAsMbox(pipeline, handle, file, done))) continue;
