@@ -122,30 +122,3 @@ describe.skipIf(!cliBuilt)('README "JSON output (stable)" names the fields each 
     expect(printedKeys(run.stdout)).toEqual([documentedFields(jsonSection(), '`subscribers import <file.csv> --json`')]);
   });
 });
-
-// The usage lines of README "Command line" are how a desk owner finds the options: each option a command takes
-// (its --help) is on its line there (`kb suggest --json` was missing).
-describe.skipIf(!cliBuilt)('README "Command line" names every option of every command', () => {
-  it('each usage line names the options its command takes', async () => {
-    const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8');
-    const block = readme.slice(readme.indexOf('## Command line'), readme.indexOf('### JSON output (stable)'));
-    const usage = block.split('\n').filter((line) => line.startsWith('ventanilla '));
-    // `ventanilla survey opt-out|opt-in <email>`: the words before the first argument or option, each alternative.
-    const commands = new Map<string, string>();
-    for (const line of usage) {
-      const words = line.split(/\s+/).slice(1);
-      const end = words.findIndex((w) => !/^[a-z][a-z|-]*$/.test(w));
-      const name = (end === -1 ? words : words.slice(0, end)).join(' ');
-      const [group, alternatives] = name.includes(' ') ? [name.slice(0, name.lastIndexOf(' ') + 1), name.slice(name.lastIndexOf(' ') + 1)] : ['', name];
-      for (const command of alternatives.split('|')) commands.set(group + command, (commands.get(group + command) ?? '') + line);
-    }
-    expect(commands.size).toBeGreaterThan(30);
-    const missing: string[] = [];
-    for (const [command, lines] of commands) {
-      const help = (await runCli([...command.split(' '), '--help'], { env })).stdout;
-      const options = [...(help.split('\nOptions:')[1] ?? '').matchAll(/(--[a-z-]+)/g)].map((m) => m[1] as string).filter((o) => o !== '--help');
-      for (const option of new Set(options)) if (!new RegExp(`${option}(?![a-z-])`).test(lines)) missing.push(`${command} ${option}`);
-    }
-    expect(missing).toEqual([]);
-  }, 120_000);
-});
