@@ -18,6 +18,7 @@ import { openDatabase, type Db } from './store/database.js';
 import { queueOnExplicitClock } from './store/queueing-clock.js';
 import { dropLiveToken } from './scheduler/liveness.js';
 import { publicUrlOf } from './http/public-url.js';
+import { linkSettings } from './bulletins/links.js';
 import { loadKnowledge } from './knowledge/for-notice.js';
 import { BulletinRenderer } from './bulletins/render.js';
 import { queueCsatSurvey, withdrawCsatSurvey } from './surveys/csat.js';
@@ -96,7 +97,7 @@ export async function createApp(options: { config?: Config; log?: Logger; now?: 
       alertAddresses: config.alertAddresses,
       log,
       renderer: sharedRenderer(), calendar: policies.calendar, secret: config.secretKey, supportAddress: config.supportAddress, supportName: config.supportName, replyToPlusAddress: config.replyToPlusAddress,
-      knowledge: loadKnowledge(config.knowledgeBaseDir, publicUrlOf(config.env), (problem) => log.warn(problem)),
+      knowledge: loadKnowledge(config.knowledgeBaseDir, () => publicUrlOf(config.env), (problem) => log.warn(problem)),
     },
   };
   const pipeline = new InboundPipeline(
@@ -104,7 +105,7 @@ export async function createApp(options: { config?: Config; log?: Logger; now?: 
       ...preparation,
       db,
       lifecycle,
-      bulletins: { config: config.bulletins, links: { secret: config.secretKey, baseUrl: publicUrlOf(config.env) }, renderer: new BulletinRenderer() },
+      bulletins: { config: config.bulletins, links: linkSettings(config.secretKey, config.env), renderer: new BulletinRenderer() },
       now,
     },
     preparer,

@@ -2,9 +2,8 @@ import type { Logger } from 'pino';
 import type { App } from '../app.js';
 import type { BulletinConfig } from '../config.js';
 import type { Db } from '../store/database.js';
-import type { LinkSettings } from './links.js';
+import { linkSettings, type LinkSettings } from './links.js';
 import { BulletinRenderer } from './render.js';
-import { publicUrlOf } from '../http/public-url.js';
 
 /** What the bulletin features need from the app: built once per app (the renderer caches its templates). */
 export interface BulletinDeps {
@@ -26,7 +25,7 @@ export function bulletinDeps(app: App): BulletinDeps {
     deps = {
       db: app.db,
       config: app.config.bulletins,
-      links: { secret: app.config.secretKey, baseUrl: publicUrlOf(app.config.env) },
+      links: linkSettings(app.config.secretKey, app.config.env),
       timeZone: app.lifecycle.policies.calendar.config.timeZone,
       renderer: new BulletinRenderer(),
       log: app.log,

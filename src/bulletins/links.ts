@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { sameText } from '../domain/thread-refs.js';
 import { signToken, verifyToken } from '../http/tokens.js';
+import { publicUrlOf, type LinkEnv } from '../http/public-url.js';
 
 // The links in bulletin mail: signed tokens (src/http/tokens.ts) that name a subscriber by id, never by
 // address, so a URL in a proxy log tells nothing about who it is.
@@ -13,7 +14,12 @@ const UNSUBSCRIBE_LINK_MS = 5 * 365 * 86_400_000;
 export interface LinkSettings {
   secret: string;
   /** PUBLIC_URL without a trailing slash. */
-  baseUrl: string;
+  readonly baseUrl: string;
+}
+
+/** The link settings of a configuration, its base read at each link (HTTP_PORT 0: known once the server listens). */
+export function linkSettings(secret: string, env: LinkEnv): LinkSettings {
+  return { secret, get baseUrl() { return publicUrlOf(env); } };
 }
 
 export interface UnsubscribePayload {

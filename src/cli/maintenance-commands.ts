@@ -3,7 +3,7 @@ import { createApp } from '../app.js';
 import { loadConfig } from '../config.js';
 import { gatewayJobs, OUTBOX_DRAIN } from '../scheduler/jobs.js';
 import { Scheduler } from '../scheduler/runner.js';
-import { publicUrl, publicUrlProblem } from '../http/public-url.js';
+import { linksLastOneRun, publicUrl, publicUrlProblem } from '../http/public-url.js';
 import { warmUp } from '../warm-up.js';
 import { InboundFirst } from '../outbound/inbound-first.js';
 import { migrateDatabase } from '../store/migrator.js';
@@ -20,6 +20,9 @@ const INBOUND_FIRST_MAX_HOLD_MS = 60_000;
 const HTTP_WAITS_FOR_MAILBOX_MS = 2_000;
 /** ...and for a backlog found at start-up to be recorded (survey and bulletin links wait, the tickets do not). */
 const HTTP_WAITS_FOR_BACKLOG_MS = 10_000;
+const ONE_RUN_LINKS_WARNING =
+  'PUBLIC_URL is not set and HTTP_PORT is 0: links in mail (surveys, bulletins, knowledge base) name the port chosen for this run, ' +
+  'which the next start will not have, and mail queued before now or by other commands says port 0; set PUBLIC_URL (or a fixed HTTP_PORT)';
 
 export function registerMaintenanceCommands(program: Command): void {
   const migrate = program
@@ -157,6 +160,8 @@ export function registerMaintenanceCommands(program: Command): void {
         http = await buildServer(app);
         const address = await http.listen({ port: app.config.env.HTTP_PORT, host: app.config.env.HTTP_HOST });
         app.log.info({ address, publicUrl: publicUrl(app) }, 'HTTP server listening');
+        // Said with or without SMTP: the demo's files in DATA_DIR/outbox carry these links too.
+        if (linksLastOneRun(app.config.env)) app.log.warn({ publicUrl: publicUrl(app) }, ONE_RUN_LINKS_WARNING);
         // Only once mail goes out to people (SMTP): the demo's files need no public links.
         const problem = app.config.smtp ? publicUrlProblem(publicUrl(app)) : null;
         if (problem) app.log.warn({ publicUrl: publicUrl(app) }, `PUBLIC_URL: ${problem}; set it to this server's public https address`);

@@ -9,8 +9,26 @@ import type { App } from '../app.js';
  * spaces percent-encoded. As given, it went into List-Unsubscribe as an RFC 2047 encoded-word, which no mail
  * provider reads as a link, and a space cut every link in the text part in two.
  */
-export function publicUrlOf(env: { PUBLIC_URL?: string; HTTP_PORT: number }): string {
-  return (env.PUBLIC_URL === undefined ? `http://localhost:${env.HTTP_PORT}` : new URL(env.PUBLIC_URL).href).replace(/\/+$/, '');
+export function publicUrlOf(env: LinkEnv): string {
+  const port = env.HTTP_PORT === 0 ? (boundPorts.get(env) ?? 0) : env.HTTP_PORT;
+  return (env.PUBLIC_URL === undefined ? `http://localhost:${port}` : new URL(env.PUBLIC_URL).href).replace(/\/+$/, '');
+}
+
+export type LinkEnv = { PUBLIC_URL?: string; HTTP_PORT: number };
+
+// HTTP_PORT 0 lets the system pick the port at `listen`, after the app (and the links of its mail) were set up:
+// without PUBLIC_URL every link said "http://localhost:0", which opens nothing. Kept by the configuration it
+// belongs to, so that every part built on that configuration reads the port the server really has.
+const boundPorts = new WeakMap<LinkEnv, number>();
+
+/** The port the HTTP server of this configuration listens on: the base of links from then on, when HTTP_PORT is 0. */
+export function learnBoundPort(env: LinkEnv, port: number): void {
+  boundPorts.set(env, port);
+}
+
+/** Whether links in mail name a port chosen for this run only (HTTP_PORT 0 and no PUBLIC_URL): dead after a restart. */
+export function linksLastOneRun(env: LinkEnv): boolean {
+  return env.PUBLIC_URL === undefined && env.HTTP_PORT === 0;
 }
 
 export function publicUrl(app: App): string {

@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { App } from '../app.js';
 import { answerClientError, answerFailure, answerNotFound } from './error-answers.js';
 import { everyAnswerHeaders, PAGE_CSP } from './page-reply.js';
-import { publicUrl } from './public-url.js';
+import { learnBoundPort, publicUrl } from './public-url.js';
 
 /** A feature's routes (surveys, unsubscribe, ...): registered on the one HTTP server `ventanilla start` runs. */
 export type RouteModule = (server: FastifyInstance, app: App) => void | Promise<void>;
@@ -62,6 +62,11 @@ export async function buildServer(app: App, waits: RequestWaits = { timeoutMs: R
     // A page that needs more (a knowledge-base article's pictures) sets its own.
     if (String(reply.getHeader('content-type') ?? '').startsWith('text/html') && !reply.hasHeader('Content-Security-Policy')) reply.header('Content-Security-Policy', PAGE_CSP);
     return payload;
+  });
+  // HTTP_PORT 0: the links of mail built from now on name the port the system gave (public-url.ts).
+  server.addHook('onListen', async () => {
+    const bound = server.server.address();
+    if (bound !== null && typeof bound === 'object') learnBoundPort(app.config.env, bound.port);
   });
   server.setErrorHandler(answerFailure(app));
   server.setNotFoundHandler(answerNotFound(app));

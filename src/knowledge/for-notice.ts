@@ -38,6 +38,7 @@ export function articlesAndLink(tx: Tx, knowledge: KnowledgeDeps | undefined, se
 }
 
 /** The articles of `dir`, each file that cannot be read named in the log (the others still serve). */
-export function loadKnowledge(dir: string, baseUrl: string, warn: (problem: string) => void): KnowledgeDeps {
-  return { folder: new KnowledgeFolder(dir, warn), pageUrl: (slug) => `${baseUrl}/kb/${slug}`, solvedUrl: (token) => `${baseUrl}${SOLVED_PATH}?t=${token}` };
+export function loadKnowledge(dir: string, baseUrl: () => string, warn: (problem: string) => void): KnowledgeDeps {
+  // baseUrl read at each link: with HTTP_PORT 0 the port is known only once the server listens (public-url.ts).
+  return { folder: new KnowledgeFolder(dir, warn), pageUrl: (slug) => `${baseUrl()}/kb/${slug}`, solvedUrl: (token) => `${baseUrl()}${SOLVED_PATH}?t=${token}` };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
-import { publicUrlOf, publicUrlProblem } from '../../../src/http/public-url.js';
+import { learnBoundPort, publicUrlOf, publicUrlProblem } from '../../../src/http/public-url.js';
+import { linkSettings, unsubscribeUrl } from '../../../src/bulletins/links.js';
 import type { OutgoingMail } from '../../../src/outbound/mailer.js';
 import { buildMime } from '../../../src/outbound/mime-build.js';
 import { simpleParser } from 'mailparser';
@@ -18,6 +19,19 @@ describe('the base of links in mail', () => {
   it('is PUBLIC_URL without its trailing slash, else the local server', () => {
     expect(publicUrlOf({ PUBLIC_URL: 'https://soporte.example.com/', HTTP_PORT: 3000 })).toBe('https://soporte.example.com');
     expect(publicUrlOf({ HTTP_PORT: 3000 })).toBe('http://localhost:3000');
+  });
+  it('with HTTP_PORT 0 and no PUBLIC_URL, names the port the server got, in links set up before it listened', () => {
+    const env = { HTTP_PORT: 0 };
+    const links = linkSettings('secret', env);
+    expect(publicUrlOf(env)).toBe('http://localhost:0');
+    learnBoundPort(env, 41234);
+    expect(unsubscribeUrl(links, 'tok')).toBe('http://localhost:41234/bulletins/unsubscribe?t=tok');
+    // PUBLIC_URL set, or a fixed port: the port the server got changes nothing.
+    const fixed = { HTTP_PORT: 3000 };
+    const set = { HTTP_PORT: 0, PUBLIC_URL: 'https://soporte.example.com' };
+    learnBoundPort(fixed, 41234);
+    learnBoundPort(set, 41234);
+    expect([publicUrlOf(fixed), publicUrlOf(set)]).toEqual(['http://localhost:3000', 'https://soporte.example.com']);
   });
   it('is written in ASCII when PUBLIC_URL is not: an accented domain in punycode, its path percent-encoded', async () => {
     const base = publicUrlOf({ PUBLIC_URL: 'https://soporte.compañía.mx/atención al cliente/', HTTP_PORT: 3000 });
