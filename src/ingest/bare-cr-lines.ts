@@ -54,8 +54,8 @@ export function withBareCrsAsCrlf(raw: Buffer): Buffer {
   return Buffer.from(out.join(''), 'latin1');
 }
 
-/** How a part's body is read, from its header lines; a multipart's boundary is added to those known. */
-function partBody(lines: string[], boundaries: Set<string>): 'header' | 'body' | 'verbatim' {
+/** How a part's body is read, from its header lines; a multipart's boundary is added to those known (also cr-cr-lf-lines.ts). */
+export function partBody(lines: string[], boundaries: Set<string>): 'header' | 'body' | 'verbatim' {
   const fields = lines.join('\r\n').replace(/\r\n[ \t]+/g, ' ');
   const type = /^content-type[ \t]*:[ \t]*([^\r\n]*)/im.exec(fields)?.[1] ?? '';
   const encoding = /^content-transfer-encoding[ \t]*:[ \t]*([^\s;]*)/im.exec(fields)?.[1]?.toLowerCase() ?? '';
@@ -69,7 +69,7 @@ function partBody(lines: string[], boundaries: Set<string>): 'header' | 'body' |
 }
 
 /** Whether the line is a known boundary's delimiter (`--b`) or close delimiter (`--b--`). */
-function delimiterIn(line: string, boundaries: Set<string>): 'open' | 'close' | null {
+export function delimiterIn(line: string, boundaries: Set<string>): 'open' | 'close' | null {
   if (!line.startsWith('--') || boundaries.size === 0) return null;
   const name = line.slice(2).trimEnd();
   if (boundaries.has(name)) return 'open';

@@ -1,5 +1,6 @@
 import { Transform, type Readable } from 'node:stream';
 import { bareCrsIn } from './raw-head.js';
+import { CrCrLfLines } from './cr-cr-lf-lines.js';
 
 // A mail whose lines end in CR CR LF: a CRLF mail passed through a converter that turned each LF into CRLF again (a
 // broken client or relay). The servers in front of the desk read each such end as one line end: Postfix's smtpd
@@ -11,31 +12,23 @@ import { bareCrsIn } from './raw-head.js';
 // CRLF, the servers' reading: what decides trust (fields-relays-saw.ts, from-fields.ts) is read from the same bytes.
 // Not an old Mac mail's (raw-head.ts: its bare CRs line ends), read as before: where a relay's LF lines meet its
 // bare-CR lines, `\r\r\n` is a field's end and an empty line (the end of its header block), not one line end.
-// Only a copy is made: the raw mail kept, and its hash, are the bytes as they came.
+// Only a copy is made: the raw mail kept, and its hash, are the bytes as they came. A file sent binary or 8bit keeps
+// its bytes, a `\r\r\n` among them (cr-cr-lf-lines.ts).
 
-const CR = 0x0d;
 const CR_CR_LF = Buffer.from('\r\r\n', 'latin1');
-const CRLF = Buffer.from('\r\n', 'latin1');
 
 /** Whether the bytes hold a CR CR LF: one native search, so a mail without one costs no more than that. */
 export const hasCrCrLf = (raw: Buffer): boolean => raw.indexOf(CR_CR_LF) !== -1;
 
-/** The bytes with each run of CRs before a CRLF made one CRLF; the same buffer when there is none. */
+/**
+ * The bytes with each run of CRs before an LF made one CRLF, but in the bodies of files sent binary or 8bit
+ * (cr-cr-lf-lines.ts); the same buffer when nothing changed.
+ */
 export function withCrCrLfAsCrlf(raw: Buffer): Buffer {
-  let found = raw.indexOf(CR_CR_LF);
-  if (found === -1) return raw;
-  const parts: Buffer[] = [];
-  let from = 0;
-  while (found !== -1) {
-    // A longer run (`\r\r\r\n`) is found at its last two CRs: the CRs before them go too, as Postfix drops them.
-    let start = found;
-    while (start > from && raw[start - 1] === CR) start--;
-    parts.push(raw.subarray(from, start), CRLF);
-    from = found + CR_CR_LF.length;
-    found = raw.indexOf(CR_CR_LF, from);
-  }
-  parts.push(raw.subarray(from));
-  return Buffer.concat(parts);
+  if (!hasCrCrLf(raw)) return raw;
+  const lines = new CrCrLfLines();
+  const read = Buffer.concat([lines.push(raw), lines.end()]);
+  return read.equals(raw) ? raw : read;
 }
 
 /**
@@ -49,31 +42,9 @@ export function linesAsRead(raw: Buffer): { lines: Buffer; bareCrs: ReturnType<t
   return { lines: bareCrs === 'line-ends' ? raw : lines, bareCrs };
 }
 
-/**
- * The same on a mail coming in chunks: the CRs ending a chunk are held until the next one says whether a CRLF follows
- * them. `push` gives what may be passed on, `end` what was still held.
- */
-export class CrCrLfJoiner {
-  private held: Buffer = Buffer.alloc(0);
-
-  push(chunk: Buffer): Buffer {
-    const bytes = this.held.length > 0 ? Buffer.concat([this.held, chunk]) : chunk;
-    let keep = bytes.length;
-    while (keep > 0 && bytes[keep - 1] === CR) keep--;
-    this.held = bytes.subarray(keep);
-    return withCrCrLfAsCrlf(bytes.subarray(0, keep));
-  }
-
-  end(): Buffer {
-    const rest = this.held;
-    this.held = Buffer.alloc(0);
-    return rest;
-  }
-}
-
 /** A mail's stream with its CR CR LF line ends made CRLFs (a big mail parsed as a stream: parse.ts). */
 export function crCrLfAsCrlfStream(input: Readable): Readable {
-  const joiner = new CrCrLfJoiner();
+  const joiner = new CrCrLfLines();
   const out = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       done(null, joiner.push(chunk));
@@ -88,7 +59,7 @@ export function crCrLfAsCrlfStream(input: Readable): Readable {
 
 /** Chunks of a mail (Buffers, or text in Latin-1) as Buffers with their CR CR LF line ends made CRLFs. */
 export async function* crCrLfAsCrlfChunks(chunks: Iterable<Buffer | string> | AsyncIterable<Buffer | string>): AsyncIterable<Buffer> {
-  const joiner = new CrCrLfJoiner();
+  const joiner = new CrCrLfLines();
   for await (const chunk of chunks) yield joiner.push(typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk);
   yield joiner.end();
 }

@@ -12,6 +12,16 @@ const bytes = (text: string) => Buffer.from(text, 'latin1');
 /** What Postfix's smtpd keeps of a line: every CR before its LF dropped (then written with CRLF). */
 const asPostfixReads = (text: string) => text.replace(/\r+\n/g, '\r\n');
 const TRACE = 'Return-Path: <x@evil.example>\r\nAuthentication-Results: mx.example.test; spf=pass smtp.mailfrom=x@evil.example; dkim=none\r\n';
+/** 400 mails of random pieces (the same every run), each whole and cut in four chunks anywhere. */
+function* randomMails(alphabet: string[], start: number, pieces: number): Generator<{ text: string; chunks: Buffer[] }> {
+  let seed = start;
+  const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+  for (let i = 0; i < 400; i++) {
+    const text = Array.from({ length: 1 + Math.floor(random() * pieces) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+    const cuts = [0, ...Array.from({ length: 3 }, () => Math.floor(random() * text.length)).sort((a, b) => a - b), text.length];
+    yield { text, chunks: cuts.slice(1).map((end, at) => bytes(text.slice(cuts[at], end))) };
+  }
+}
 
 describe('withCrCrLfAsCrlf', () => {
   it('gives back the same buffer for a mail without a CR CR LF (nothing copied)', () => {
@@ -27,12 +37,7 @@ describe('withCrCrLfAsCrlf', () => {
 
   it('reads the same in chunks cut anywhere, as a stream or as chunks, as whole (random mails)', async () => {
     const alphabet = ['\r', '\n', '\r\n', '\r\r\n', 'a', 'From: x', ' ', '\xff'];
-    let seed = 41;
-    const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
-    for (let i = 0; i < 400; i++) {
-      const text = Array.from({ length: 1 + Math.floor(random() * 40) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
-      const cuts = [0, ...Array.from({ length: 3 }, () => Math.floor(random() * text.length)).sort((a, b) => a - b), text.length];
-      const chunks = cuts.slice(1).map((end, at) => bytes(text.slice(cuts[at], end)));
+    for (const { text, chunks } of randomMails(alphabet, 41, 40)) {
       const whole = withCrCrLfAsCrlf(bytes(text)).toString('latin1');
       expect(whole, JSON.stringify(text)).toBe(asPostfixReads(text));
       expect((await streamBytes(crCrLfAsCrlfStream(Readable.from(chunks)))).toString('latin1'), JSON.stringify(text)).toBe(whole);
@@ -66,5 +71,44 @@ describe('the fields of a mail with CR CR LF lines, as the servers read them', (
     expect(m.fromUnseenByServers).toBeUndefined();
     const peek = await peekHeaders(bytes(raw));
     expect(peek).toMatchObject({ from: 'luis@empresa.mx', subject: 'Hola', fromCount: 1 });
+  });
+});
+
+describe('a file sent binary or 8bit keeps its `\\r\\r\\n` bytes (cr-cr-lf-lines.ts)', () => {
+  const FILE = '\x89PNG\r\r\n\x1a\r\r\r\nIHDR\r\n\r\r\n\r';
+  const mail = (eol: string) => ['From: a@b.mx', 'Subject: Foto', 'Content-Type: multipart/mixed; boundary="b1"', '', '--b1', 'Content-Type: text/plain', '',
+    'Hola', '--b1', 'Content-Type: image/png', 'Content-Transfer-Encoding: binary', '', `${FILE}`, '--b1--', ''].join(eol);
+
+  it('an ordinary CRLF mail whose only CR CR LF are a file\'s is read as it came: its key without Message-ID as before', async () => {
+    const raw = bytes(mail('\r\n'));
+    expect(withCrCrLfAsCrlf(raw)).toBe(raw);
+    const joined: Buffer[] = [];
+    for await (const chunk of crCrLfAsCrlfChunks([raw.subarray(0, 150), raw.subarray(150)])) joined.push(chunk);
+    expect(Buffer.concat(joined).equals(raw)).toBe(true);
+    expect((await parseMail(raw)).attachments[0]?.content.toString('latin1')).toBe(FILE);
+  });
+
+  it('in a mail of CR CR LF lines, its lines read as CRLFs, the file as it came', async () => {
+    const m = await parseMail(bytes(mail('\r\r\n')));
+    expect(m).toMatchObject({ subject: 'Foto', text: 'Hola' });
+    expect(m.attachments[0]?.content.toString('latin1')).toBe(FILE);
+  });
+
+  it('a field below a `\\r\\r\\n` empty line stays body, also above a file sent binary', async () => {
+    const raw = `${TRACE}From: x@evil.example\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: binary\r\n\r\r\nFrom: luis@empresa.mx\r\n\r\n\x89PNG\r\r\n`;
+    const m = await parseMail(bytes(raw));
+    expect(m.from?.address).toBe('x@evil.example');
+    expect(m.fromCount).toBe(1);
+  });
+
+  it('reads the same in chunks cut anywhere as whole (random mails with files sent binary)', async () => {
+    const alphabet = ['\r', '\n', '\r\n', '\r\r\n', 'a', '--b', '--b--', 'Content-Type: multipart/mixed; boundary=b', 'Content-Type: image/png',
+      'Content-Transfer-Encoding: binary', 'Content-Type: message/rfc822', ' ', '\xff'];
+    for (const { text, chunks } of randomMails(alphabet, 43, 60)) {
+      const whole = withCrCrLfAsCrlf(bytes(text)).toString('latin1');
+      // Nothing lost or added but CRs before an LF.
+      expect(whole.replace(/\r+\n/g, '\n'), JSON.stringify(text)).toBe(text.replace(/\r+\n/g, '\n'));
+      expect((await streamBytes(crCrLfAsCrlfStream(Readable.from(chunks)))).toString('latin1'), JSON.stringify(text)).toBe(whole);
+    }
   });
 });
