@@ -68,5 +68,6 @@ function lfHeaderEnd(raw: Buffer): Buffer {
   // A CRLF mail's empty line first, then an LF one before it: a CRLF mail is not scanned whole for "\n\n".
   const crlf = raw.indexOf('\n\r\n');
   const lf = (crlf === -1 ? raw : raw.subarray(0, crlf + 1)).indexOf('\n\n');
-  return raw.subarray(0, lf !== -1 ? lf : crlf !== -1 ? crlf : raw.length);
+  // The last field's line end stays with it: cut before its LF, every CRLF mail's last field kept a bare CR.
+  return raw.subarray(0, lf !== -1 ? lf + 1 : crlf !== -1 ? crlf + 1 : raw.length);
 }

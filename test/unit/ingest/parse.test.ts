@@ -2,7 +2,7 @@ import { Duplex } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import { safeFilename, storedContentType } from '../../../src/ingest/attachment-names.js';
 import { parseMail } from '../../../src/ingest/parse.js';
-import { endsLinesWithBareCr } from '../../../src/ingest/raw-head.js';
+import { bareCrsIn, endsLinesWithBareCr, headerHasBareCr } from '../../../src/ingest/raw-head.js';
 import { peekHeaders } from '../../../src/ingest/peek-headers.js';
 
 const crlf = (lines: string[]) => Buffer.from(lines.join('\r\n'));
@@ -149,6 +149,19 @@ describe('parsing a raw mail', () => {
       const raw = Buffer.from(text, 'latin1');
       expect(endsLinesWithBareCr(raw), JSON.stringify(text)).toBe(byText(raw));
     }
+  });
+
+  it('finds no bare CR in the header block of an ordinary CRLF or LF mail: its trust fields are not read a second time', () => {
+    // The block used to be cut before the empty line's LF only: every CRLF mail's last field kept a CR without its LF.
+    const ordinary = ['From: a@b.mx\r\nSubject: x\r\n\r\nbody\r\n', 'From: a@b.mx\nSubject: x\n\nbody\n', 'From: a@b.mx\r\nSubject: x\r\n\nbody\n', 'From: a@b.mx\r\nSubject: x\r\n'];
+    for (const text of ordinary) {
+      expect(bareCrsIn(Buffer.from(text)), JSON.stringify(text)).toBeNull();
+      expect(headerHasBareCr(Buffer.from(text)), JSON.stringify(text)).toBe(false);
+    }
+    const hidden = 'Subject: x\r\nX-A: 1\rFrom: forged@b.mx\r\nFrom: a@b.mx\r\n\r\nbody\r\n';
+    expect(bareCrsIn(Buffer.from(hidden))).not.toBeNull();
+    expect(headerHasBareCr(Buffer.from(hidden))).toBe(true);
+    expect(headerHasBareCr(Buffer.from('From: a@b.mx\r\nSubject: x\r\r\n\r\nbody\r\n'))).toBe(true);
   });
 
   it('decodes UTF-7 plain text, which mailparser refuses for HTML safety', async () => {
