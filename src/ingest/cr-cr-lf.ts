@@ -38,7 +38,7 @@ export function withCrCrLfAsCrlf(raw: Buffer): Buffer {
  */
 export function linesAsRead(raw: Buffer): { lines: Buffer; bareCrs: ReturnType<typeof bareCrsIn> } {
   const lines = withCrCrLfAsCrlf(raw);
-  const bareCrs = lines === raw ? bareCrsIn(raw) : bareCrsIn(lines);
+  const bareCrs = bareCrsIn(lines);
   return { lines: bareCrs === 'line-ends' ? raw : lines, bareCrs };
 }
 
@@ -59,6 +59,11 @@ export function crCrLfAsCrlfStream(input: Readable): Readable {
 
 /** Chunks of a mail (Buffers, or text in Latin-1) as Buffers with their CR CR LF line ends made CRLFs. */
 export async function* crCrLfAsCrlfChunks(chunks: Iterable<Buffer | string> | AsyncIterable<Buffer | string>): AsyncIterable<Buffer> {
+  // A mail in memory, one Buffer (the usual case): one native search, not a walk of its lines, when it has no CR CR LF.
+  if (Array.isArray(chunks) && chunks.length === 1 && Buffer.isBuffer(chunks[0])) {
+    yield withCrCrLfAsCrlf(chunks[0]);
+    return;
+  }
   const joiner = new CrCrLfLines();
   for await (const chunk of chunks) yield joiner.push(typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk);
   yield joiner.end();
